@@ -1,0 +1,105 @@
+/**
+ * `npm run bench`: seeds 100,000 lines, starts the server in its own process, drives it over HTTP
+ * on 127.0.0.1 at concurrency 64 for a bounded time, on SQLite and on PostgreSQL, and prints each
+ * figure next to the ceiling measured in the same run (an empty POST route on the same server;
+ * pgbench TPC-B on PostgreSQL). Not a pass/fail test: the machine is shared and noisy.
+ *
+ * BENCH_SECONDS (default 10) per measurement; BENCH_LINES (default 100000); BENCH_ONLY=sqlite|postgres.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { benchEmptyPost, benchTopUps } from './topups.ts';
+import { cli, format, meanBatchSize, pgbenchTps, seedLines, startServer, type LoadFigures } from './support.ts';
+import { EXTRA_BENCHES } from './extra.ts';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const lineCount = Number(process.env.BENCH_LINES ?? 100_000);
+const only = process.env.BENCH_ONLY;
+const postgresAdminUrl = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/postgres';
+
+interface Row { dialect: string; name: string; figures: LoadFigures; note?: string }
+const rows: Row[] = [];
+
+async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
+  let url: string;
+  let cleanup: () => Promise<void>;
+  if (dialect === 'sqlite') {
+    const folder = mkdtempSync(join(tmpdir(), 'tolem-bench-'));
+    url = `sqlite:${join(folder, 'bench.db')}`;
+    cleanup = async () => rmSync(folder, { recursive: true, force: true });
+  } else {
+    const name = `tolem_bench_${process.pid}`;
+    const admin = new pg.Client({ connectionString: postgresAdminUrl });
+    await admin.connect();
+    await admin.query(`drop database if exists ${name}`);
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const parsed = new URL(postgresAdminUrl);
+    parsed.pathname = `/${name}`;
+    url = parsed.toString();
+    cleanup = async () => {
+      const client = new pg.Client({ connectionString: postgresAdminUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    };
+  }
+  try {
+    const seededAt = performance.now();
+    const msisdns = await seedLines(url, lineCount);
+    console.log(`[${dialect}] seeded ${lineCount} lines in ${((performance.now() - seededAt) / 1000).toFixed(1)} s`);
+    const env = { DATABASE_URL: url };
+    const apiKey = cli(env, ['apikey', 'create', '--role', 'admin', '--name', 'bench']).trim().split('\n').at(-1)!;
+    const server = await startServer(env, dialect === 'sqlite' ? 3901 : 3902);
+    try {
+      const ceiling = await benchEmptyPost(server.baseUrl, seconds * 1000);
+      rows.push({ dialect, name: 'ceiling: empty POST', figures: ceiling });
+      const topUps = await benchTopUps(server.baseUrl, apiKey, msisdns, seconds * 1000);
+      const batch = await meanBatchSize(server.baseUrl);
+      rows.push({ dialect, name: 'top-ups', figures: topUps, note: `${(topUps.perSecond / ceiling.perSecond * 100).toFixed(0)}% of empty POST; mean batch ${batch.toFixed(1)}; peak RSS ${server.peakRssMb().toFixed(0)} MB` });
+      for (const extra of EXTRA_BENCHES) {
+        try {
+          const figures = await extra.run({ baseUrl: server.baseUrl, apiKey, msisdns, durationMs: seconds * 1000, databaseUrl: url });
+          rows.push({ dialect, name: extra.name, figures, note: `${(figures.perSecond / topUps.perSecond).toFixed(2)} × top-ups/s${extra.unit ? ` (${extra.unit})` : ''}` });
+        } catch (error) {
+          console.log(`[${dialect}] ${extra.name}: skipped (${(error as Error).message})`);
+        }
+      }
+      if (dialect === 'postgres') {
+        const tps = pgbenchTps(postgresAdminUrl, seconds);
+        if (tps !== null) {
+          rows.push({ dialect, name: 'ceiling: pgbench TPC-B -c 32', figures: { perSecond: tps, p50Ms: NaN, p99Ms: NaN, errors: 0, non2xx: 0 }, note: `top-ups/pgbench = ${(topUps.perSecond / tps).toFixed(2)}` });
+        } else console.log('[postgres] pgbench not installed: no TPC-B ceiling');
+      }
+    } finally {
+      await server.stop();
+    }
+    const verify = cli(env, ['ledger', 'verify']).trim();
+    console.log(`[${dialect}] ${verify}`);
+  } finally {
+    await cleanup();
+  }
+}
+
+async function postgresReachable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: postgresAdminUrl, connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+if (only !== 'postgres') await benchDialect('sqlite');
+if (only !== 'sqlite') {
+  if (await postgresReachable()) await benchDialect('postgres');
+  else console.log('PostgreSQL not reachable: PostgreSQL figures skipped');
+}
+
+console.log(`\nTolem benchmark — ${seconds} s per measurement, concurrency 64, ${lineCount} lines, ${new Date().toISOString()}`);
+for (const row of rows) console.log(`${row.dialect.padEnd(9)} ${row.name.padEnd(30)} ${format(row.figures)}${row.note ? `  (${row.note})` : ''}`);

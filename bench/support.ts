@@ -1,0 +1,130 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import { lineAccountSpecs } from '../src/ledger/accounts.ts';
+import { ensureAccounts } from '../src/ledger/ensure-system-accounts.ts';
+import { migrateToLatest, openStore } from '../src/store/open-store.ts';
+import type { Database } from '../src/store/schema.ts';
+
+/** Shared pieces of the benchmarks: seeding, a server in its own process, load, figures. */
+export interface LoadFigures {
+  perSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+  non2xx: number;
+}
+
+export const msisdnOf = (index: number) => `+7701${String(1_000_000 + index).padStart(7, '0')}`;
+
+/** Writes `count` lines with their accounts straight into the database (bulk, not through the API). */
+export async function seedLines(url: string, count: number): Promise<string[]> {
+  const store = await openStore(url);
+  await migrateToLatest(store);
+  await ensureAccounts(store);
+  const now = new Date().toISOString();
+  const msisdns: string[] = [];
+  const chunk = 500;
+  for (let start = 0; start < count; start += chunk) {
+    const lines: Database['lines'][] = [];
+    for (let index = start; index < Math.min(count, start + chunk); index++) {
+      const msisdn = msisdnOf(index);
+      msisdns.push(msisdn);
+      lines.push({
+        id: `ln_BENCH${String(index).padStart(10, '0')}`, msisdn, iccid: null, status: 'active', valid_until: null, language: 'en', operator: 'Kcell',
+        owner_name: null, daily_topup_date: null, daily_topup_amount: 0n, status_changed_at: now, created_at: now, updated_at: now,
+      });
+    }
+    await store.db.transaction().execute(async (trx) => {
+      await trx.insertInto('lines').values(lines).execute();
+      await trx.insertInto('ledger_accounts').values(lines.flatMap((line) => lineAccountSpecs(line.id).map((spec) => ({
+        id: spec.id, unit: spec.unit, kind: spec.kind, owner_id: spec.ownerId ?? null, flags: spec.flags ?? 0n, debits_posted: 0n,
+        credits_posted: 0n, debits_pending: 0n, credits_pending: 0n, expires_at: null, metadata: null, created_at: now,
+      })))).execute();
+    });
+  }
+  await store.close();
+  return msisdns;
+}
+
+export function cli(env: Record<string, string>, args: string[]): string {
+  const result = spawnSync(process.execPath, ['bin/tolem.js', ...args], { env: { ...process.env, ...env }, encoding: 'utf8' });
+  if (result.status !== 0 && args[0] !== 'ledger') throw new Error(`tolem ${args.join(' ')} failed: ${result.stderr}`);
+  return result.stdout;
+}
+
+export interface RunningServer {
+  baseUrl: string;
+  child: ChildProcess;
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+export async function startServer(env: Record<string, string>, port: number): Promise<RunningServer> {
+  const child = spawn(process.execPath, ['bin/tolem.js', 'serve'], {
+    env: {
+      ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', TOLEM_SEED_DEMO: 'false', TOLEM_BENCH_ROUTES: 'true',
+      // One load generator on one address is not a fraud pattern here; jobs would only add noise.
+      PAYMENT_PER_IP_MAX: '1000000000', PAYMENT_PER_LINE_MAX: '1000000000', PAYMENT_PER_PAYER_MAX: '1000000000', JOBS_ENABLED: 'false',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  for (let attempt = 0; attempt < 600; attempt++) {
+    try {
+      if ((await fetch(`${baseUrl}/healthz`)).ok) break;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+  return {
+    baseUrl, child,
+    peakRssMb() {
+      const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+      return Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+export async function load(options: autocannon.Options): Promise<LoadFigures> {
+  const result = await autocannon({ connections: 64, pipelining: 1, ...options });
+  const ok = result['2xx'];
+  return {
+    perSecond: ok / (result.duration || 1),
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+export async function meanBatchSize(baseUrl: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const sum = Number(/^tolem_ledger_batch_size_sum (\S+)/m.exec(text)?.[1] ?? 0);
+  const count = Number(/^tolem_ledger_batch_size_count (\S+)/m.exec(text)?.[1] ?? 0);
+  return count === 0 ? 0 : sum / count;
+}
+
+/** pgbench TPC-B at -c 32 on a fresh database of its own: the PostgreSQL ceiling of this machine. */
+export function pgbenchTps(adminUrl: string, seconds: number): number | null {
+  if (spawnSync('which', ['pgbench']).status !== 0) return null;
+  const name = `tolem_pgbench_${process.pid}`;
+  const url = new URL(adminUrl);
+  const psql = (sql: string) => spawnSync('psql', [adminUrl, '-qc', sql], { encoding: 'utf8' });
+  psql(`drop database if exists ${name}`);
+  psql(`create database ${name}`);
+  url.pathname = `/${name}`;
+  spawnSync('pgbench', ['-i', '-q', '-s', '10', url.toString()], { encoding: 'utf8' });
+  const run = spawnSync('pgbench', ['-c', '32', '-j', '2', '-T', String(seconds), '-n', url.toString()], { encoding: 'utf8' });
+  psql(`drop database if exists ${name}`);
+  const tps = /tps = ([\d.]+)/.exec(run.stdout)?.[1];
+  return tps ? Number(tps) : null;
+}
+
+export function format(figures: LoadFigures): string {
+  return `${figures.perSecond.toFixed(0).padStart(7)}/s  p50 ${figures.p50Ms.toFixed(1)} ms  p99 ${figures.p99Ms.toFixed(1)} ms  errors ${figures.errors + figures.non2xx}`;
+}

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import type { ExtraBench } from './extra.ts';
+
+/**
+ * POST /v1/usage over HTTP: batches of 1,000 events (data, voice and SMS in turn) for random
+ * lines of the set, with a few requests in flight at once. `apiKey` needs role admin or network.
+ * When `msisdns` is not given it creates its own lines (POST /v1/lines, an admin key) and tops
+ * them up, so that pay-as-you-go has money to take; events are rated against whatever buckets
+ * the lines hold, then pay-as-you-go, then reported uncovered — every path costs about the same.
+ */
+export interface UsageFigures {
+  eventsPerSecond: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  errors: number;
+}
+
+const EVENTS_PER_REQUEST = 1_000;
+const REQUESTS_IN_FLIGHT = 4;
+const OWN_LINES = 200;
+const SERVICES = [['data', 65_536], ['voice', 60], ['sms', 1]] as const;
+
+export async function benchUsage(baseUrl: string, apiKey: string, durationMs: number, msisdns?: string[]): Promise<UsageFigures> {
+  const lines = msisdns && msisdns.length > 0 ? msisdns : await createLines(baseUrl, apiKey, OWN_LINES);
+  const latencies: number[] = [];
+  let events = 0;
+  let errors = 0;
+  const started = performance.now();
+  const deadline = started + durationMs;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const at = new Date().toISOString();
+      const batch = Array.from({ length: EVENTS_PER_REQUEST }, (_, i) => {
+        const [service, units] = SERVICES[i % SERVICES.length]!;
+        return { id: randomUUID(), msisdn: lines[Math.floor(Math.random() * lines.length)]!, service, units, at };
+      });
+      const sent = performance.now();
+      try {
+        const response = await post(baseUrl, apiKey, '/v1/usage', { events: batch });
+        latencies.push(performance.now() - sent);
+        if (response.status === 200) events += (await response.json() as { recorded: number }).recorded;
+        else {
+          errors++;
+          await response.arrayBuffer();
+        }
+      } catch {
+        errors++;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: REQUESTS_IN_FLIGHT }, worker));
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const percentile = (p: number) => latencies.length === 0 ? NaN : latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))]!;
+  return { eventsPerSecond: events / seconds, requestsPerSecond: latencies.length / seconds, p50Ms: percentile(0.5), p99Ms: percentile(0.99), errors };
+}
+
+async function createLines(baseUrl: string, apiKey: string, count: number): Promise<string[]> {
+  const prefix = 7_000_000 + Math.floor(Math.random() * 2_000_000);
+  const msisdns = Array.from({ length: count }, (_, i) => `+77015${String(prefix + i).padStart(7, '0').slice(-6)}`);
+  const unique = [...new Set(msisdns)];
+  for (const msisdn of unique) {
+    const created = await post(baseUrl, apiKey, '/v1/lines', { msisdn });
+    await created.arrayBuffer();
+    const topUp = await post(baseUrl, apiKey, '/v1/topups', { msisdn, amount: 5_000_000, currency: 'KZT' }, { 'idempotency-key': randomUUID() });
+    await topUp.arrayBuffer();
+  }
+  return unique;
+}
+
+function post(baseUrl: string, apiKey: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(`${baseUrl}${path}`, {
+    method: 'POST', body: JSON.stringify(body),
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, ...headers },
+  });
+}
+
+/** The `npm run bench` entry: events per second against the seeded lines (perSecond counts events). */
+export const usageBench: ExtraBench = {
+  name: 'usage events (1,000/request)',
+  unit: 'events/s',
+  async run({ baseUrl, apiKey, msisdns, durationMs }) {
+    const figures = await benchUsage(baseUrl, apiKey, durationMs, msisdns);
+    return { perSecond: figures.eventsPerSecond, p50Ms: figures.p50Ms, p99Ms: figures.p99Ms, errors: figures.errors, non2xx: 0 };
+  },
+};

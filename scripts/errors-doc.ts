@@ -1,0 +1,24 @@
+// Writes docs/errors.md from the one closed list of codes (src/domain/errors.ts).
+// `npm run docs:errors`; a test fails when the document is out of date.
+import { writeFileSync } from 'node:fs';
+import { ERROR_CODES } from '../src/domain/errors.ts';
+
+export function errorsDocument(): string {
+  const rows = Object.entries(ERROR_CODES).map(([code, { status, message }]) => `| \`${code}\` | ${status} | ${message} |`);
+  return [
+    '# Error codes',
+    '',
+    'Every error answer has the body `{"error":{"code":"…","message":"…","details":{…}}}`. Clients act on',
+    '`code` (a closed list: this one) and `details`; `message` is for people and may change.',
+    'Bad input is always a 4xx and changes nothing; a 5xx is a bug (`internal_error`) or a passing',
+    'outage to retry (`unavailable`). This file is generated from `src/domain/errors.ts` by',
+    '`npm run docs:errors`.',
+    '',
+    '| code | HTTP status | meaning |',
+    '| --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+}
+
+if (process.argv[1]?.endsWith('errors-doc.ts')) writeFileSync(new URL('../docs/errors.md', import.meta.url), errorsDocument());

@@ -1,0 +1,20 @@
+// Runs every *.test.ts under src/ and test/ with Node's own test runner (tsx for TypeScript).
+// Node 20's runner takes no globs, so the files are listed here.
+import { spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+function find(folder, found = []) {
+  for (const name of readdirSync(folder)) {
+    const path = join(folder, name);
+    if (name === 'node_modules') continue;
+    if (statSync(path).isDirectory()) find(path, found);
+    else if (name.endsWith('.test.ts')) found.push(path);
+  }
+  return found;
+}
+
+const filter = process.argv[2];
+const files = ['src', 'test'].flatMap((folder) => find(folder)).filter((f) => !filter || f.includes(filter)).sort();
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files], { stdio: 'inherit' });
+process.exit(result.status ?? 1);

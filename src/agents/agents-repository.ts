@@ -1,0 +1,73 @@
+import type { AppContext } from '../app-context.ts';
+import type { AccountSpec } from '../ledger/accounts.ts';
+import type { Database } from '../store/schema.ts';
+
+/** All SQL of the agents capability. */
+export type AgentRow = Database['agents'];
+
+function accountRows(specs: AccountSpec[], createdAt: string) {
+  return specs.map((spec) => ({
+    id: spec.id, unit: spec.unit, kind: spec.kind, owner_id: spec.ownerId ?? null, flags: spec.flags ?? 0n,
+    debits_posted: 0n, credits_posted: 0n, debits_pending: 0n, credits_pending: 0n, expires_at: null, metadata: null, created_at: createdAt,
+  }));
+}
+
+/** The agent, its two accounts and the operator's agent accounts (if missing), in one transaction. */
+export async function insertAgent(ctx: AppContext, row: AgentRow, accounts: AccountSpec[], systemAccounts: AccountSpec[]): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.insertInto('ledger_accounts').values(accountRows(systemAccounts, row.created_at)).onConflict((c) => c.column('id').doNothing()).execute();
+    await trx.insertInto('agents').values(row).execute();
+    await trx.insertInto('ledger_accounts').values(accountRows(accounts, row.created_at)).execute();
+  });
+}
+
+export async function findAgent(ctx: AppContext, id: string): Promise<AgentRow | undefined> {
+  return ctx.db.selectFrom('agents').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findAgentIdOfUser(ctx: AppContext, userId: string): Promise<string | null> {
+  const row = await ctx.db.selectFrom('agent_users').select('agent_id').where('user_id', '=', userId).executeTakeFirst();
+  return row?.agent_id ?? null;
+}
+
+export async function upsertAgentUser(ctx: AppContext, userId: string, agentId: string): Promise<void> {
+  await ctx.db.insertInto('agent_users').values({ user_id: userId, agent_id: agentId, created_at: ctx.clock.now().toISOString() })
+    .onConflict((c) => c.column('user_id').doUpdateSet({ agent_id: agentId })).execute();
+}
+
+export async function accountBalances(ctx: AppContext, ids: string[]): Promise<Map<string, bigint>> {
+  const rows = await ctx.db.selectFrom('ledger_accounts').selectAll().where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, BigInt(r.credits_posted) - BigInt(r.debits_posted) - BigInt(r.debits_pending)]));
+}
+
+export async function findAgentTopUp(ctx: AppContext, topupId: string) {
+  return ctx.db.selectFrom('agent_topups').selectAll().where('topup_id', '=', topupId).executeTakeFirst();
+}
+
+export async function findAgentTopUpByReceipt(ctx: AppContext, receiptNumber: string) {
+  return ctx.db.selectFrom('agent_topups').selectAll().where('receipt_number', '=', receiptNumber).executeTakeFirst();
+}
+
+export async function findReversal(ctx: AppContext, topupId: string) {
+  return ctx.db.selectFrom('agent_topup_reversals').selectAll().where('topup_id', '=', topupId).executeTakeFirst();
+}
+
+/** Top-ups, reversals and deposits of one agent in [fromIso, toIso), optionally of one cashier. */
+export async function agentDay(ctx: AppContext, agentId: string, fromIso: string, toIso: string, actorId: string | null) {
+  let topups = ctx.db.selectFrom('agent_topups').selectAll().where('agent_id', '=', agentId)
+    .where('created_at', '>=', fromIso).where('created_at', '<', toIso).orderBy('created_at');
+  let reversals = ctx.db.selectFrom('agent_topup_reversals').selectAll().where('agent_id', '=', agentId)
+    .where('created_at', '>=', fromIso).where('created_at', '<', toIso).orderBy('created_at');
+  if (actorId) {
+    topups = topups.where('actor_id', '=', actorId);
+    reversals = reversals.where('actor_id', '=', actorId);
+  }
+  const deposits = await ctx.db.selectFrom('agent_deposits').selectAll().where('agent_id', '=', agentId)
+    .where('created_at', '>=', fromIso).where('created_at', '<', toIso).execute();
+  return { topups: await topups.execute(), reversals: await reversals.execute(), deposits };
+}
+
+/** The top-up bonus a top-up earned (promotions), if any: a reversal takes it back. */
+export async function findBonusGrantOfTopUp(ctx: AppContext, topupId: string) {
+  return ctx.db.selectFrom('bonus_grants').select(['amount', 'expires_at']).where('topup_id', '=', topupId).executeTakeFirst();
+}

@@ -1,0 +1,119 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { sendError, sendResult } from '../http/http-errors.ts';
+import { actorOf, idempotencyKeyOf } from '../http/request-auth.ts';
+import { AmountMinor, bearer, commonErrors, IdempotencyHeaders, MsisdnInput } from '../http/schemas.ts';
+import type { RouteOptions } from '../http/server.ts';
+import { agentDayReport } from './agent-day-report.ts';
+import { createAgent } from './create-agent.ts';
+import { createPosTopUp } from './create-pos-top-up.ts';
+import { depositToAgent } from './deposit-to-agent.ts';
+import { getAgent } from './get-agent.ts';
+import { getPosReceipt } from './get-pos-receipt.ts';
+import { linkAgentStaff } from './link-agent-staff.ts';
+import { lookUpLine } from './look-up-line.ts';
+import { reversePosTopUp } from './reverse-pos-top-up.ts';
+
+const AgentParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const SlipQuery = Type.Object({
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('slip')])),
+  language: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('ru'), Type.Literal('kk'), Type.Literal('zh')])),
+}, { additionalProperties: false });
+
+/** Admin: agents, staff, deposits. POS (role agent): lookup, top-up, reverse, reprint, day report. */
+export async function agentRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  app.post('/v1/admin/agents', {
+    schema: {
+      tags: ['agents'], summary: 'Register a retail agent with its float and commission accounts (admin)', security: bearer,
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), commissionBasisPoints: Type.Integer({ minimum: 0, maximum: 2000, description: '150 = 1.50 %' }) }, { additionalProperties: false }),
+      response: commonErrors,
+    },
+  }, async (request, reply) => sendResult(reply, await createAgent(ctx, actorOf(request), request.body as never), 201));
+
+  app.get('/v1/admin/agents/:id', {
+    schema: { tags: ['agents'], summary: 'An agent with float and commission balances (admin)', security: bearer, params: AgentParams, response: commonErrors },
+  }, async (request, reply) => sendResult(reply, await getAgent(ctx, actorOf(request), (request.params as { id: string }).id)));
+
+  app.post('/v1/admin/agents/:id/staff', {
+    schema: {
+      tags: ['agents'], summary: 'Link an agent user, or create an agent API key funded by the float (admin)', security: bearer, params: AgentParams,
+      body: Type.Object({ userId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), apiKeyName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }, { additionalProperties: false }),
+      response: commonErrors,
+    },
+  }, async (request, reply) => sendResult(reply, await linkAgentStaff(ctx, actorOf(request), (request.params as { id: string }).id, request.body as never), 201));
+
+  app.post('/v1/admin/agents/:id/deposits', {
+    schema: {
+      tags: ['agents'], summary: 'Record money an agent paid in: the float grows (admin, Idempotency-Key)', security: bearer, params: AgentParams, headers: IdempotencyHeaders,
+      body: Type.Object({ amount: AmountMinor, reference: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+      response: { 201: Type.Unknown(), ...commonErrors },
+    },
+  }, async (request, reply) => {
+    const actor = actorOf(request);
+    const result = await depositToAgent(ctx, actor, (request.params as { id: string }).id, request.body as never, idempotencyKeyOf(request));
+    if (!result.ok) return sendError(reply, result.error);
+    if (result.value.replayed) reply.header('idempotent-replayed', 'true');
+    return reply.code(201).send(result.value.deposit);
+  });
+
+  app.get('/v1/pos/lookup', {
+    schema: {
+      tags: ['pos'], summary: 'Confirm a number before taking cash: operator, status, masked owner name (agent)', security: bearer,
+      querystring: Type.Object({ msisdn: MsisdnInput }, { additionalProperties: false }), response: commonErrors,
+    },
+  }, async (request, reply) => sendResult(reply, await lookUpLine(ctx, actorOf(request), (request.query as { msisdn: string }).msisdn)));
+
+  app.post('/v1/pos/topups', {
+    schema: {
+      tags: ['pos'], summary: 'Top up a line from the agent float, with commission (agent, Idempotency-Key)', security: bearer, headers: IdempotencyHeaders,
+      body: Type.Object({ msisdn: MsisdnInput, amount: AmountMinor }, { additionalProperties: false }),
+      response: { 201: Type.Unknown(), ...commonErrors },
+    },
+  }, async (request, reply) => {
+    const actor = actorOf(request);
+    const result = await createPosTopUp(ctx, actor, request.body as never, idempotencyKeyOf(request));
+    if (!result.ok) return sendError(reply, result.error);
+    if (result.value.replayed) reply.header('idempotent-replayed', 'true');
+    return reply.code(201).send(result.value.result);
+  });
+
+  app.post('/v1/pos/topups/:id/reverse', {
+    schema: { tags: ['pos'], summary: 'Reverse a top-up within the window while the line still holds the money (agent)', security: bearer, params: AgentParams, response: { 200: Type.Unknown(), ...commonErrors } },
+  }, async (request, reply) => {
+    const result = await reversePosTopUp(ctx, actorOf(request), (request.params as { id: string }).id);
+    if (!result.ok) return sendError(reply, result.error);
+    if (result.value.replayed) reply.header('idempotent-replayed', 'true');
+    return reply.code(200).send(result.value.reversal);
+  });
+
+  app.get('/v1/pos/receipts/:number', {
+    schema: {
+      tags: ['pos'], summary: 'Reprint a receipt: JSON, or the 80 mm slip with ?format=slip (agent)', security: bearer,
+      params: Type.Object({ number: Type.String({ minLength: 1, maxLength: 40 }) }), querystring: SlipQuery, response: commonErrors,
+    },
+  }, async (request, reply) => {
+    const query = request.query as { format?: string; language?: string };
+    const result = await getPosReceipt(ctx, actorOf(request), (request.params as { number: string }).number, query.language);
+    if (!result.ok) return sendError(reply, result.error);
+    if (query.format === 'slip') return reply.type('text/html; charset=utf-8').send(result.value.slipHtml);
+    return result.value.receipt;
+  });
+
+  app.get('/v1/pos/report', {
+    schema: {
+      tags: ['pos'], summary: 'Day (or shift: scope=cashier) report of the agent, JSON or 80 mm slip (agent)', security: bearer,
+      querystring: Type.Object({
+        date: Type.Optional(Type.String({ maxLength: 10, description: 'YYYY-MM-DD, Almaty; default today' })),
+        scope: Type.Optional(Type.Union([Type.Literal('agent'), Type.Literal('cashier')])),
+        format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('slip')])),
+      }, { additionalProperties: false }),
+      response: commonErrors,
+    },
+  }, async (request, reply) => {
+    const query = request.query as { date?: string; scope?: 'agent' | 'cashier'; format?: string };
+    const result = await agentDayReport(ctx, actorOf(request), query);
+    if (!result.ok) return sendError(reply, result.error);
+    if (query.format === 'slip') return reply.type('text/html; charset=utf-8').send(result.value.slipHtml);
+    return result.value.report;
+  });
+}

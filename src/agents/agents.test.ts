@@ -1,0 +1,236 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { lineMainAccountId } from '../ledger/accounts.ts';
+import { ok } from '../domain/result.ts';
+import { commissionOf, maskOwnerName } from './agent-accounts.ts';
+
+const LINES = ['+77011000001', '+77011000002', '+77011000003', '+77011000004', '+77011000005', '+77011000006'];
+
+describe('agent rules (pure)', () => {
+  it('masks owner names and rounds commission down', () => {
+    assert.equal(maskOwnerName('Aigerim Serikova'), 'Ai*** S***');
+    assert.equal(maskOwnerName('  Ли  '), 'Ли***');
+    assert.equal(maskOwnerName(null), null);
+    assert.equal(commissionOf(50_001n, 150n), 750n);
+    assert.equal(commissionOf(99n, 100n), 0n);
+  });
+});
+
+for (const dialect of DIALECTS) {
+  describe(`retail agents [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(dialect.name);
+      for (const msisdn of LINES) assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn, ownerName: 'Aigerim Serikova', language: 'ru' } })).status, 201);
+    });
+    after(async () => t?.close());
+
+    let agentSeq = 0;
+    async function newAgent(commissionBasisPoints: number, deposit: number) {
+      const created = await t.request('POST', '/v1/admin/agents', { body: { name: `Kiosk ${++agentSeq}`, commissionBasisPoints } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const id = created.body.id as string;
+      if (deposit > 0) {
+        const dep = await t.request('POST', `/v1/admin/agents/${id}/deposits`, { body: { amount: deposit, reference: `bank ${id}` }, headers: { 'idempotency-key': `dep-${id}` } });
+        assert.equal(dep.status, 201, JSON.stringify(dep.body));
+      }
+      return { id, key: await t.keyFor('agent', created.body.floatAccountId) };
+    }
+    const posTopUp = (key: string, body: unknown, idem: string) => t.request('POST', '/v1/pos/topups', { token: key, body, headers: { 'idempotency-key': idem } });
+    const balanceOf = async (accountId: string) => {
+      const row = await t.app.ctx.db.selectFrom('ledger_accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
+      return Number(row.credits_posted) - Number(row.debits_posted);
+    };
+
+    it('lookup shows operator, status and a masked owner name; only agents may look up', async () => {
+      const agent = await newAgent(100, 0);
+      const found = await t.request('GET', `/v1/pos/lookup?msisdn=${encodeURIComponent('8 701 100 00 01')}`, { token: agent.key });
+      assert.equal(found.status, 200);
+      assert.deepEqual(found.body, { msisdn: '+77011000001', operator: 'Kcell', status: 'preactive', ownerName: 'Ai*** S***' });
+      assert.equal((await t.request('GET', '/v1/pos/lookup?msisdn=%2B77019999999', { token: agent.key })).body.error.code, 'line_not_found');
+      assert.equal((await t.request('GET', '/v1/pos/lookup?msisdn=123', { token: agent.key })).body.error.code, 'msisdn_invalid');
+      assert.equal((await t.request('GET', '/v1/pos/lookup?msisdn=%2B77011000001')).body.error.code, 'forbidden');
+      const unlinked = await t.keyFor('agent');
+      assert.equal((await t.request('GET', '/v1/pos/lookup?msisdn=%2B77011000001', { token: unlinked })).body.error.code, 'agent_not_linked');
+    });
+
+    it('many top-ups: float, commission and expense sums are exact, and the day report agrees', async () => {
+      const deposit = 1_000_000_000;
+      const agent = await newAgent(150, deposit);
+      const amounts = Array.from({ length: 60 }, (_, i) => 50_000 + i * 1_237);
+      const responses = await Promise.all(amounts.map((amount, i) => posTopUp(agent.key, { msisdn: LINES[i % LINES.length], amount }, `many-${i}`)));
+      assert.ok(responses.every((r) => r.status === 201), JSON.stringify(responses.find((r) => r.status !== 201)?.body));
+      const sum = amounts.reduce((s, a) => s + a, 0);
+      const commission = amounts.reduce((s, a) => s + Number(commissionOf(BigInt(a), 150n)), 0);
+      assert.equal(await balanceOf(`agent:${agent.id}.float`), deposit - sum);
+      assert.equal(await balanceOf(`agent:${agent.id}.commission`), commission);
+      assert.equal(responses.reduce((s, r) => s + r.body.commission, 0), commission);
+      const report = await t.request('GET', '/v1/pos/report', { token: agent.key });
+      assert.equal(report.status, 200);
+      assert.deepEqual([report.body.topups.count, report.body.topups.amount, report.body.topups.commission], [60, sum, commission]);
+      assert.deepEqual([report.body.reversals.count, report.body.deposits.amount, report.body.floatBalance], [0, deposit, deposit - sum]);
+      const slip = await t.request('GET', '/v1/pos/report?format=slip', { token: agent.key });
+      assert.match(String(slip.headers['content-type']), /text\/html/);
+      assert.match(slip.text, /80mm/);
+      // A replay with the same key changes nothing.
+      const replay = await posTopUp(agent.key, { msisdn: LINES[0], amount: amounts[0] }, 'many-0');
+      assert.equal(replay.headers['idempotent-replayed'], 'true');
+      assert.equal(await balanceOf(`agent:${agent.id}.float`), deposit - sum);
+      await t.verify();
+    });
+
+    it('20 concurrent top-ups over the float: exactly the affordable ones succeed, the float ends at zero', async () => {
+      const agent = await newAgent(200, 500_000);
+      const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => posTopUp(agent.key, { msisdn: LINES[i % LINES.length], amount: 50_000 }, `race-${i}`)));
+      assert.equal(responses.filter((r) => r.status === 201).length, 10);
+      const refused = responses.filter((r) => r.status !== 201);
+      assert.ok(refused.every((r) => r.status === 422 && r.body.error.code === 'balance_insufficient'));
+      assert.equal(await balanceOf(`agent:${agent.id}.float`), 0);
+      assert.equal(await balanceOf(`agent:${agent.id}.commission`), 10 * 1_000);
+      const rows = await t.app.ctx.db.selectFrom('agent_topups').select('topup_id').where('agent_id', '=', agent.id).execute();
+      assert.equal(rows.length, 10);
+      await t.verify();
+    });
+
+    it('reverses within the window once, refuses after the window and after the money was spent', async () => {
+      const agent = await newAgent(100, 10_000_000);
+      const first = await posTopUp(agent.key, { msisdn: LINES[1], amount: 100_000 }, 'rev-1');
+      assert.equal(first.status, 201);
+      const floatBefore = await balanceOf(`agent:${agent.id}.float`);
+      const reversals = await Promise.all([1, 2, 3].map(() => t.request('POST', `/v1/pos/topups/${first.body.topUp.id}/reverse`, { token: agent.key })));
+      assert.ok(reversals.every((r) => r.status === 200), JSON.stringify(reversals.map((r) => r.body)));
+      assert.equal(await balanceOf(`agent:${agent.id}.float`), floatBefore + 100_000);
+      assert.equal(await balanceOf(`agent:${agent.id}.commission`), 0);
+      assert.equal((await t.app.ctx.db.selectFrom('agent_topup_reversals').select('topup_id').where('agent_id', '=', agent.id).execute()).length, 1);
+      const again = await t.request('POST', `/v1/pos/topups/${first.body.topUp.id}/reverse`, { token: agent.key });
+      assert.equal(again.headers['idempotent-replayed'], 'true');
+
+      const late = await posTopUp(agent.key, { msisdn: LINES[2], amount: 100_000 }, 'rev-2');
+      t.clock.advance(16 * 60_000);
+      const refused = await t.request('POST', `/v1/pos/topups/${late.body.topUp.id}/reverse`, { token: agent.key });
+      assert.equal(refused.status, 409);
+      assert.equal(refused.body.error.code, 'reversal_window_passed');
+
+      const spent = await posTopUp(agent.key, { msisdn: LINES[3], amount: 100_000 }, 'rev-3');
+      const lineId = spent.body.topUp.lineId as string;
+      const mainBalance = await balanceOf(lineMainAccountId(lineId));
+      // The subscriber spends all but 1 ₸ of the balance (a package, usage …).
+      const spend = await t.app.ctx.writer.submit({
+        name: 'test_spend', lock: { accounts: [lineMainAccountId(lineId), 'revenue:fees'] },
+        execute: (tx) => {
+          const moved = tx.transfer({ debitAccountId: lineMainAccountId(lineId), creditAccountId: 'revenue:fees', amount: BigInt(mainBalance - 100), unit: 'KZT', code: 'usage' });
+          assert.ok(moved.ok);
+          return ok(null);
+        },
+      });
+      assert.ok(spend.ok);
+      const floatNow = await balanceOf(`agent:${agent.id}.float`);
+      const noMoney = await t.request('POST', `/v1/pos/topups/${spent.body.topUp.id}/reverse`, { token: agent.key });
+      assert.equal(noMoney.status, 422);
+      assert.equal(noMoney.body.error.code, 'balance_insufficient');
+      assert.equal(await balanceOf(`agent:${agent.id}.float`), floatNow);
+
+      const other = await newAgent(100, 0);
+      const foreign = await t.request('POST', `/v1/pos/topups/${spent.body.topUp.id}/reverse`, { token: other.key });
+      assert.equal(foreign.body.error.code, 'agent_topup_not_found');
+
+      const report = await t.request('GET', '/v1/pos/report', { token: agent.key });
+      assert.deepEqual([report.body.topups.count, report.body.topups.amount, report.body.topups.commission], [3, 300_000, 3_000]);
+      assert.deepEqual([report.body.reversals.count, report.body.reversals.amount, report.body.net.amount, report.body.net.commission], [1, 100_000, 200_000, 2_000]);
+      await t.verify();
+    });
+
+    it('a reversal takes back the top-up bonus too: top-up and reverse in a loop earns nothing', async () => {
+      const agent = await newAgent(0, 10_000_000);
+      const line = await t.request('POST', '/v1/lines', { body: { msisdn: '+77011000099' } });
+      assert.equal(line.status, 201, JSON.stringify(line.body));
+      const bonusId = `${line.body.id}.bonus`;
+      for (let round = 0; round < 3; round++) {
+        const done = await posTopUp(agent.key, { msisdn: '+77011000099', amount: 500_000 }, `bonus-loop-${round}`);
+        assert.equal(done.status, 201, JSON.stringify(done.body));
+        assert.equal(done.body.topUp.bonus, 50_000);
+        const reversed = await t.request('POST', `/v1/pos/topups/${done.body.topUp.id}/reverse`, { token: agent.key });
+        assert.equal(reversed.status, 200, JSON.stringify(reversed.body));
+      }
+      assert.equal(await balanceOf(lineMainAccountId(line.body.id)), 0);
+      assert.equal(await balanceOf(bonusId), 0);
+      // With the bonus already spent, the top-up cannot be undone (as with spent main money).
+      const kept = await posTopUp(agent.key, { msisdn: '+77011000099', amount: 500_000 }, 'bonus-loop-spent');
+      const spend = await t.app.ctx.writer.submit({
+        name: 'test_spend', lock: { accounts: [bonusId, 'revenue:packages'] },
+        execute: (tx) => {
+          const moved = tx.transfer({ debitAccountId: bonusId, creditAccountId: 'revenue:packages', amount: 1n, unit: 'KZT', code: 'package_purchase' });
+          assert.ok(moved.ok);
+          return ok(null);
+        },
+      });
+      assert.ok(spend.ok);
+      const refused = await t.request('POST', `/v1/pos/topups/${kept.body.topUp.id}/reverse`, { token: agent.key });
+      assert.equal(refused.status, 422, JSON.stringify(refused.body));
+      assert.equal(refused.body.error.code, 'balance_insufficient');
+      await t.verify();
+    });
+
+    it('reprints a receipt as JSON and as an 80 mm slip, only for its agent', async () => {
+      const agent = await newAgent(100, 1_000_000);
+      const done = await posTopUp(agent.key, { msisdn: LINES[4], amount: 60_000 }, 'print-1');
+      const number = done.body.topUp.receiptNumber as string;
+      const json = await t.request('GET', `/v1/pos/receipts/${number}`, { token: agent.key });
+      assert.equal(json.status, 200);
+      assert.deepEqual([json.body.number, json.body.amount, json.body.commission, json.body.reversed], [number, 60_000, 600, false]);
+      const slip = await t.request('GET', `/v1/pos/receipts/${number}?format=slip`, { token: agent.key });
+      assert.match(slip.text, /Чек пополнения/);
+      assert.match(slip.text, /\+7701\*\*\*0005/);
+      const other = await newAgent(100, 0);
+      assert.equal((await t.request('GET', `/v1/pos/receipts/${number}`, { token: other.key })).body.error.code, 'pos_receipt_not_found');
+    });
+
+    it('an agent user (login) linked to the agent tops up from its float', async () => {
+      const agent = await newAgent(100, 1_000_000);
+      const user = await t.request('POST', '/v1/users', { body: { login: 'kiosk.cashier', password: 'long-password-1', role: 'agent' } });
+      assert.equal(user.status, 201);
+      const login = await t.request('POST', '/v1/auth/login', { token: null, body: { login: 'kiosk.cashier', password: 'long-password-1' } });
+      assert.equal((await t.request('GET', '/v1/pos/report', { token: login.body.token })).body.error.code, 'agent_not_linked');
+      assert.equal((await t.request('POST', `/v1/admin/agents/${agent.id}/staff`, { body: { userId: user.body.id } })).status, 201);
+      const done = await posTopUp(login.body.token, { msisdn: LINES[5], amount: 50_000 }, 'user-1');
+      assert.equal(done.status, 201, JSON.stringify(done.body));
+      const shift = await t.request('GET', '/v1/pos/report?scope=cashier', { token: login.body.token });
+      assert.equal(shift.body.topups.count, 1);
+    });
+
+    it('the OpenAPI document lists the POS, counter and voucher routes', async () => {
+      const doc = await t.request('GET', '/openapi.json');
+      assert.equal(doc.status, 200);
+      for (const path of ['/v1/pos/topups', '/v1/pos/topups/{id}/reverse', '/v1/pos/report', '/v1/admin/agents/{id}/deposits', '/v1/counter/topups', '/v1/counter/packages', '/v1/vouchers/redeem', '/v1/ussd', '/v1/admin/voucher-batches']) {
+        assert.ok(doc.body.paths[path], path);
+      }
+    });
+
+    it('bad input gets 4xx codes and writes nothing', async () => {
+      const agent = await newAgent(100, 1_000_000);
+      const before = (await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length;
+      const cases: [unknown, string | undefined, number, string][] = [
+        [{ msisdn: LINES[0], amount: 0 }, 'b0', 422, 'amount_invalid'],
+        [{ msisdn: LINES[0], amount: 49_999 }, 'b1', 422, 'amount_below_minimum'],
+        [{ msisdn: LINES[0], amount: 10_000_001 }, 'b2', 422, 'amount_above_maximum'],
+        [{ msisdn: '+15551234567', amount: 50_000 }, 'b3', 422, 'msisdn_invalid'],
+        [{ msisdn: '+77019998877', amount: 50_000 }, 'b4', 404, 'line_not_found'],
+        [{ msisdn: LINES[0], amount: 50_000, source: 'x' }, 'b5', 400, 'validation_failed'],
+        [{ msisdn: LINES[0], amount: 50_000 }, undefined, 400, 'idempotency_key_missing'],
+      ];
+      for (const [body, key, status, code] of cases) {
+        const response = await t.request('POST', '/v1/pos/topups', { token: agent.key, body, headers: key ? { 'idempotency-key': key } : {} });
+        assert.equal(response.status, status, JSON.stringify(response.body));
+        assert.equal(response.body.error.code, code);
+      }
+      const admin = await t.request('POST', '/v1/admin/agents/ag_nope/deposits', { body: { amount: 100, reference: 'x' }, headers: { 'idempotency-key': 'd1' } });
+      assert.equal(admin.body.error.code, 'agent_not_found');
+      assert.equal((await t.request('POST', '/v1/admin/agents', { body: { name: 'X', commissionBasisPoints: 5000 } })).status, 400);
+      assert.equal((await t.request('POST', '/v1/admin/agents', { token: agent.key, body: { name: 'X', commissionBasisPoints: 10 } })).body.error.code, 'forbidden');
+      assert.equal((await t.request('GET', '/v1/pos/report?date=2026-13-45', { token: agent.key })).body.error.code, 'validation_failed');
+      assert.equal((await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length, before);
+    });
+  });
+}

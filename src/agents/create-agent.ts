@@ -1,0 +1,41 @@
+import type { AppContext } from '../app-context.ts';
+import { requireRole, type Actor } from '../auth/actor.ts';
+import { insertAudit } from '../auth/auth-repository.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { AGENT_SYSTEM_ACCOUNTS, agentAccountSpecs, agentCommissionAccountId, agentFloatAccountId } from './agent-accounts.ts';
+import { insertAgent } from './agents-repository.ts';
+
+export interface CreateAgentInput {
+  name: string;
+  commissionBasisPoints: number;
+}
+
+export interface AgentView {
+  id: string;
+  name: string;
+  commissionBasisPoints: number;
+  active: boolean;
+  floatAccountId: string;
+  commissionAccountId: string;
+  createdAt: string;
+}
+
+/** Commission above 20 % is a typing mistake, not a contract. */
+export const COMMISSION_BASIS_POINTS_MAX = 2_000;
+
+/** An admin registers a retail agent: the agent row and its float and commission accounts. */
+export async function createAgent(ctx: AppContext, actor: Actor, input: CreateAgentInput): Promise<Result<AgentView>> {
+  const denied = requireRole(actor, ['admin']);
+  if (denied) return denied as Result<never>;
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 100) return fail('validation_failed', { field: 'name' });
+  const bp = input.commissionBasisPoints;
+  if (!Number.isSafeInteger(bp) || bp < 0 || bp > COMMISSION_BASIS_POINTS_MAX) {
+    return fail('validation_failed', { field: 'commissionBasisPoints', minimum: 0, maximum: COMMISSION_BASIS_POINTS_MAX });
+  }
+  const id = ctx.ids.next('ag');
+  const createdAt = ctx.clock.now().toISOString();
+  await insertAgent(ctx, { id, name, commission_basis_points: BigInt(bp), active: 1n, created_at: createdAt }, agentAccountSpecs(id), AGENT_SYSTEM_ACCOUNTS);
+  await insertAudit(ctx, actor, 'agent.create', id, { name, commissionBasisPoints: bp });
+  return ok({ id, name, commissionBasisPoints: bp, active: true, floatAccountId: agentFloatAccountId(id), commissionAccountId: agentCommissionAccountId(id), createdAt });
+}

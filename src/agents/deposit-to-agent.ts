@@ -1,0 +1,53 @@
+import type { AppContext } from '../app-context.ts';
+import { requireRole, type Actor } from '../auth/actor.ts';
+import { availableBalance } from '../domain/ledger.ts';
+import { parseMinorUnits } from '../domain/money.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { fingerprintOf } from '../ledger/ledger-writer.ts';
+import { AGENT_DEPOSITS_CLEARING_ID, agentFloatAccountId } from './agent-accounts.ts';
+import { findAgent } from './agents-repository.ts';
+
+export interface AgentDeposit {
+  id: string;
+  agentId: string;
+  amount: number;
+  currency: 'KZT';
+  reference: string;
+  transferId: string;
+  floatBalanceAfter: number;
+  createdAt: string;
+}
+
+/** A single deposit above 100 million ₸ is a typing mistake. */
+const DEPOSIT_AMOUNT_MAX = 10_000_000_000n;
+
+/**
+ * Admin records money the agent paid in (bank transfer, cash at the office): the float grows by
+ * the amount, from clearing:agent-deposits, at most once per Idempotency-Key.
+ */
+export async function depositToAgent(ctx: AppContext, actor: Actor, agentId: string, input: { amount: number; reference: string }, idempotencyKey: string): Promise<Result<{ deposit: AgentDeposit; replayed: boolean }>> {
+  const denied = requireRole(actor, ['admin']);
+  if (denied) return denied as Result<never>;
+  const amount = parseMinorUnits(input.amount);
+  if (amount === null) return fail('amount_invalid');
+  if (amount > DEPOSIT_AMOUNT_MAX) return fail('amount_above_maximum', { maximum: Number(DEPOSIT_AMOUNT_MAX) });
+  const reference = input.reference.trim();
+  if (reference.length === 0 || reference.length > 100) return fail('validation_failed', { field: 'reference' });
+  const agent = await findAgent(ctx, agentId);
+  if (!agent) return fail('agent_not_found');
+  const floatId = agentFloatAccountId(agent.id);
+  const result = await ctx.writer.submit<AgentDeposit>({
+    name: 'agent_deposit',
+    lock: { accounts: [AGENT_DEPOSITS_CLEARING_ID, floatId] },
+    idempotency: { key: `agent-deposit:${actor.id}:${idempotencyKey}`, fingerprint: fingerprintOf({ agentId, amount: input.amount, reference }) },
+    execute: (tx) => {
+      const moved = tx.transfer({ debitAccountId: AGENT_DEPOSITS_CLEARING_ID, creditAccountId: floatId, amount, unit: 'KZT', code: 'agent_deposit', metadata: { reference } });
+      if (!moved.ok) return fail(moved.code);
+      const id = tx.newId('agd');
+      tx.insert('agent_deposits', { id, agent_id: agent.id, amount, reference, transfer_id: moved.id, actor_id: actor.id, created_at: tx.nowIso });
+      return ok({ id, agentId: agent.id, amount: Number(amount), currency: 'KZT', reference, transferId: moved.id, floatBalanceAfter: Number(availableBalance(tx.account(floatId)!)), createdAt: tx.nowIso });
+    },
+  });
+  if (!result.ok) return result;
+  return ok({ deposit: result.value.value, replayed: result.value.replayed });
+}

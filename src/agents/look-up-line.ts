@@ -1,0 +1,25 @@
+import type { AppContext } from '../app-context.ts';
+import type { Actor } from '../auth/actor.ts';
+import { operatorHint, parseMsisdn } from '../domain/msisdn.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { findLineByMsisdn } from '../lines/lines-repository.ts';
+import { maskOwnerName } from './agent-accounts.ts';
+import { agentOfActor } from './agent-of-actor.ts';
+
+export interface PosLookup {
+  msisdn: string;
+  operator: string | null;
+  status: string;
+  ownerName: string | null;
+}
+
+/** Lets the cashier confirm the number before taking cash: operator, status, masked owner name. */
+export async function lookUpLine(ctx: AppContext, actor: Actor, msisdnInput: string): Promise<Result<PosLookup>> {
+  const agent = await agentOfActor(ctx, actor);
+  if (!agent.ok) return agent;
+  const msisdn = parseMsisdn(msisdnInput);
+  if (!msisdn.ok) return msisdn;
+  const line = await findLineByMsisdn(ctx, msisdn.value);
+  if (!line) return fail('line_not_found', { operator: operatorHint(msisdn.value, ctx.settings.operatorPrefixes) });
+  return ok({ msisdn: line.msisdn, operator: line.operator ?? operatorHint(line.msisdn, ctx.settings.operatorPrefixes), status: line.status, ownerName: maskOwnerName(line.owner_name) });
+}

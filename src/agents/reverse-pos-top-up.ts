@@ -1,0 +1,82 @@
+import type { AppContext } from '../app-context.ts';
+import type { Actor } from '../auth/actor.ts';
+import { availableBalance } from '../domain/ledger.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { almatyDate } from '../domain/time.ts';
+import { lineBonusAccountId, lineMainAccountId, PROMOTIONS_EXPENSE_ACCOUNT_ID } from '../ledger/accounts.ts';
+import { bonusGrantedKey } from '../promotions/top-up-bonus.ts';
+import { AGENT_COMMISSIONS_EXPENSE_ID, agentCommissionAccountId, agentFloatAccountId } from './agent-accounts.ts';
+import { agentOfActor } from './agent-of-actor.ts';
+import { findAgentTopUp, findBonusGrantOfTopUp } from './agents-repository.ts';
+
+export interface PosReversal {
+  topupId: string;
+  agentId: string;
+  amount: number;
+  commission: number;
+  floatBalanceAfter: number;
+  reversedAt: string;
+}
+
+/**
+ * Undoes a POS top-up typed in error, within the reversal window, only while the line still holds
+ * the money: compensating transfers main → float and commission → expense, once per top-up (the
+ * idempotency key and the reversal row's primary key both say so). The line's daily top-up total
+ * is reduced; the validity extension stays (it is the subscriber's, and harmless).
+ */
+export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: string): Promise<Result<{ reversal: PosReversal; replayed: boolean }>> {
+  const agent = await agentOfActor(ctx, actor);
+  if (!agent.ok) return agent;
+  const topUp = await findAgentTopUp(ctx, topupId);
+  if (!topUp || topUp.agent_id !== agent.value.id) return fail('agent_topup_not_found');
+  const amount = BigInt(topUp.amount);
+  const commission = BigInt(topUp.commission);
+  const windowMs = ctx.settings.agents.reversalWindowMinutes * 60_000;
+  const deadline = new Date(new Date(topUp.created_at).getTime() + windowMs);
+  const floatId = agentFloatAccountId(topUp.agent_id);
+  const commissionId = agentCommissionAccountId(topUp.agent_id);
+  const mainId = lineMainAccountId(topUp.line_id);
+  // The bonus the top-up earned goes back too, or top-up-and-reverse would mint bonus money.
+  const grant = await findBonusGrantOfTopUp(ctx, topUp.topup_id);
+  const bonusId = lineBonusAccountId(topUp.line_id);
+  const bonusLocks = grant ? { accounts: [bonusId, PROMOTIONS_EXPENSE_ACCOUNT_ID], counters: [bonusGrantedKey(topUp.line_id)] } : { accounts: [], counters: [] };
+  const submitted = await ctx.writer.submit<PosReversal>({
+    name: 'pos_topup_reversal',
+    lock: { lines: [topUp.line_id], accounts: [mainId, floatId, commissionId, AGENT_COMMISSIONS_EXPENSE_ID, ...bonusLocks.accounts], counters: bonusLocks.counters },
+    // The key is the top-up: a second reversal, whoever asks, replays the first answer.
+    idempotency: { key: `pos-reversal:${topUp.topup_id}`, fingerprint: topUp.topup_id, expiresAt: null },
+    execute: (tx) => {
+      if (tx.now.getTime() > deadline.getTime()) return fail('reversal_window_passed', { deadline: deadline.toISOString() });
+      const back = tx.transfer({ debitAccountId: mainId, creditAccountId: floatId, amount, unit: 'KZT', code: 'topup_reversal', metadata: { topupId: topUp.topup_id } });
+      if (!back.ok) {
+        if (back.code !== 'exceeds_credits') return fail(back.code);
+        return fail('balance_insufficient', { account: 'line_main', available: Number(availableBalance(tx.account(mainId)!)) });
+      }
+      if (commission > 0n) {
+        const undone = tx.transfer({ debitAccountId: commissionId, creditAccountId: AGENT_COMMISSIONS_EXPENSE_ID, amount: commission, unit: 'KZT', code: 'commission_reversal', metadata: { topupId: topUp.topup_id } });
+        if (!undone.ok) return fail(undone.code);
+      }
+      if (grant) {
+        const amountBack = BigInt(grant.amount);
+        const taken = tx.transfer({ debitAccountId: bonusId, creditAccountId: PROMOTIONS_EXPENSE_ACCOUNT_ID, amount: amountBack, unit: 'KZT', code: 'topup_bonus_reversal', metadata: { topupId: topUp.topup_id } });
+        if (!taken.ok) {
+          if (taken.code !== 'exceeds_credits') return fail(taken.code);
+          return fail('balance_insufficient', { account: 'line_bonus', available: Number(availableBalance(tx.account(bonusId)!)) });
+        }
+        // Undo the grant for bonus expiry too: the granted total and a negative grant of the same expiry.
+        tx.increment(bonusGrantedKey(topUp.line_id), -amountBack);
+        tx.insert('bonus_grants', { id: tx.newId('bng'), line_id: topUp.line_id, topup_id: topUp.topup_id, amount: -amountBack, expires_at: grant.expires_at, created_at: tx.nowIso });
+      }
+      const line = tx.line(topUp.line_id);
+      if (line && line.dailyTopupDate === almatyDate(new Date(topUp.created_at))) {
+        const left = line.dailyTopupAmount - amount;
+        tx.updateLine(line.id, { dailyTopupAmount: left > 0n ? left : 0n });
+      }
+      tx.insert('agent_topup_reversals', { topup_id: topUp.topup_id, agent_id: topUp.agent_id, amount, commission, actor_id: actor.id, created_at: tx.nowIso });
+      tx.outbox('topup.reversed', { topupId: topUp.topup_id, lineId: topUp.line_id, msisdn: topUp.msisdn, amount: Number(amount), currency: 'KZT', channel: 'agent' });
+      return ok({ topupId: topUp.topup_id, agentId: topUp.agent_id, amount: Number(amount), commission: Number(commission), floatBalanceAfter: Number(availableBalance(tx.account(floatId)!)), reversedAt: tx.nowIso });
+    },
+  });
+  if (!submitted.ok) return submitted;
+  return ok({ reversal: submitted.value.value, replayed: submitted.value.replayed });
+}

@@ -1,0 +1,99 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendError, sendResult } from '../http/http-errors.ts';
+import { actorOf } from '../http/request-auth.ts';
+import { bearer, commonErrors } from '../http/schemas.ts';
+import type { RouteOptions } from '../http/server.ts';
+import { createAggregatorAuthenticator, type AggregatorAuthFailure } from './authenticate-aggregator.ts';
+import { createAggregator } from './create-aggregator.ts';
+import { exportRegistry } from './export-registry.ts';
+import { handleProtocolRequest } from './handle-protocol-request.ts';
+import { RESULT, type ProtocolAnswer } from './protocol.ts';
+import { renderKaspiJson, renderOsmpXml } from './render-answer.ts';
+import type { ProtocolRequest } from './validate-protocol-request.ts';
+
+const VARIANTS = {
+  osmp: { contentType: 'text/xml; charset=utf-8', render: renderOsmpXml, summary: 'QIWI (OSMP) provider protocol: check / pay, XML answer' },
+  kaspi: { contentType: 'application/json; charset=utf-8', render: renderKaspiJson, summary: 'Kaspi-style check / pay, JSON answer' },
+} as const;
+
+/** Auth failures are the only protocol answers that are not HTTP 200 (docs/aggregators.md). */
+const AUTH_FAILURES: Record<AggregatorAuthFailure, { status: number; result: ProtocolAnswer['result']; comment: string }> = {
+  unauthenticated: { status: 401, result: RESULT.technicalForbidden, comment: 'authentication failed' },
+  ip_forbidden: { status: 403, result: RESULT.technicalForbidden, comment: 'address not allowed for this aggregator' },
+  inactive: { status: 403, result: RESULT.paymentForbidden, comment: 'aggregator is not active' },
+};
+
+const ProtocolFields = Type.Object({
+  command: Type.Optional(Type.Unknown({ description: 'check | pay' })),
+  txn_id: Type.Optional(Type.Unknown({ description: "The aggregator's transaction id (1-64 of 0-9 A-Z a-z . _ -); kept forever" })),
+  txn_date: Type.Optional(Type.Unknown({ description: 'pay only: YYYYMMDDHHMMSS' })),
+  account: Type.Optional(Type.Unknown({ description: 'The phone number as typed: 7011234567, 87011234567, +7 701 123 45 67' })),
+  sum: Type.Optional(Type.Unknown({ description: 'Decimal tenge, at most two places: 1000.00' })),
+}, { additionalProperties: true, description: 'Fields are validated by the handler, which answers in protocol terms; other fields are ignored.' });
+
+export async function aggregatorRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  const authenticator = createAggregatorAuthenticator(ctx);
+  for (const [name, variant] of Object.entries(VARIANTS)) {
+    const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+      const fields = protocolRequestOf(request);
+      const { code } = request.params as { code: string };
+      const auth = await authenticator.authenticate(code, request.headers.authorization, request.ip);
+      if (!auth.ok) {
+        const failure = AUTH_FAILURES[auth.reason];
+        if (auth.reason === 'unauthenticated') reply.header('www-authenticate', 'Basic realm="tolem-aggregators", charset="UTF-8"');
+        const refusal: ProtocolAnswer = { result: failure.result, txnId: (fields.txnId ?? '').slice(0, 64), prvTxn: '', sum: fields.sum?.slice(0, 32) ?? '', comment: failure.comment };
+        return reply.code(failure.status).type(variant.contentType).send(variant.render(refusal));
+      }
+      const answer = await handleProtocolRequest(ctx, auth.aggregator, fields);
+      return reply.code(200).type(variant.contentType).send(variant.render(answer));
+    };
+    const schema = {
+      tags: ['aggregators'], summary: variant.summary,
+      description: 'HTTP Basic CODE:SECRET and/or an IP allowlist, per aggregator. Protocol answers are HTTP 200; authentication failures are 401/403 with result 8 (or 7 for a deactivated aggregator).',
+      params: Type.Object({ code: Type.String({ minLength: 1, maxLength: 64 }) }),
+    };
+    // No automatic HEAD route: a HEAD with command=pay would credit and throw the answer away.
+    app.get(`/aggregators/:code/${name}`, { exposeHeadRoute: false, schema: { ...schema, querystring: ProtocolFields } }, handler);
+    app.post(`/aggregators/:code/${name}`, { schema: { ...schema, body: ProtocolFields } }, handler);
+  }
+
+  app.post('/v1/admin/aggregators', {
+    schema: {
+      tags: ['aggregators'], summary: 'Register a payment aggregator and its clearing account (admin)', security: bearer,
+      body: Type.Object({
+        code: Type.String({ minLength: 1, maxLength: 32, examples: ['kaspi'] }),
+        name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+        password: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'HTTP Basic secret; the user name is the code' })),
+        ipAllowlist: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100, description: 'Addresses or CIDR networks; empty = any address' })),
+      }, { additionalProperties: false }),
+      response: commonErrors,
+    },
+  }, async (request, reply) => sendResult(reply, await createAggregator(ctx, actorOf(request), request.body as never), 201));
+
+  app.get('/v1/admin/aggregators/:code/registry', {
+    schema: {
+      tags: ['aggregators'], summary: 'Daily registry of paid txns (CSV) for reconciliation (admin)', security: bearer,
+      params: Type.Object({ code: Type.String({ minLength: 1, maxLength: 64 }) }),
+      querystring: Type.Object({ date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Almaty calendar day, YYYY-MM-DD' }) }, { additionalProperties: false }),
+    },
+  }, async (request, reply) => {
+    const { code } = request.params as { code: string };
+    const { date } = request.query as { date: string };
+    const result = await exportRegistry(ctx, actorOf(request), code, date);
+    if (!result.ok) return sendError(reply, result.error);
+    reply.header('content-disposition', `attachment; filename="registry-${code}-${date}.csv"`);
+    return reply.code(200).type('text/csv; charset=utf-8').send(result.value);
+  });
+}
+
+/** Query fields, overridden by a form or JSON body's; only single string values count. */
+function protocolRequestOf(request: FastifyRequest): ProtocolRequest {
+  const query = (request.query ?? {}) as Record<string, unknown>;
+  const body = request.body !== null && typeof request.body === 'object' ? request.body as Record<string, unknown> : {};
+  const field = (name: string) => {
+    const value = name in body ? body[name] : query[name];
+    return typeof value === 'string' ? value : undefined;
+  };
+  return { command: field('command'), txnId: field('txn_id'), txnDate: field('txn_date'), account: field('account'), sum: field('sum') };
+}

@@ -1,0 +1,28 @@
+import { BlockList, isIP } from 'node:net';
+
+/** An IP allowlist entry: an address (1.2.3.4, ::1) or a network in CIDR form (10.0.0.0/8). */
+export function isAllowlistEntry(entry: string): boolean {
+  const [address, prefix, extra] = entry.split('/');
+  if (extra !== undefined || !address) return false;
+  const version = isIP(address);
+  if (version === 0) return false;
+  if (prefix === undefined) return true;
+  if (!/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (version === 4 ? 32 : 128);
+}
+
+/** Whether `ip` is allowed: an empty list allows any address. IPv4-mapped IPv6 counts as IPv4. */
+export function ipAllowed(allowlist: readonly string[], ip: string): boolean {
+  if (allowlist.length === 0) return true;
+  const address = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+  const version = isIP(address);
+  if (version === 0) return false;
+  const list = new BlockList();
+  for (const entry of allowlist) {
+    const [network, prefix] = entry.split('/');
+    const type = isIP(network!) === 4 ? 'ipv4' : 'ipv6';
+    if (prefix === undefined) list.addAddress(network!, type);
+    else list.addSubnet(network!, Number(prefix), type);
+  }
+  return list.check(address, version === 4 ? 'ipv4' : 'ipv6');
+}

@@ -1,0 +1,48 @@
+import type { AppContext } from '../app-context.ts';
+import { formatDecimal } from '../domain/money.ts';
+import { parseMsisdn } from '../domain/msisdn.ts';
+import { isTxnId, parseSum, RESULT, type ProtocolAnswer, type ResultCode } from './protocol.ts';
+
+/** The fields of a check or pay as the aggregator sent them (absent or repeated fields are undefined). */
+export interface ProtocolRequest {
+  command?: string;
+  txnId?: string;
+  txnDate?: string;
+  account?: string;
+  sum?: string;
+}
+
+/** A request whose txn_id and sum are well formed; account and limits are judged later. */
+export interface WellFormedRequest {
+  txnId: string;
+  account: string;
+  amount: bigint;
+  sum: string;
+  /** The E.164 number, or null when the account is not a Kazakhstan mobile number (result 4). */
+  msisdn: string | null;
+}
+
+const ACCOUNT_ECHO_LENGTH_MAX = 64;
+
+export function answer(request: { txnId?: string; sum?: string }, result: ResultCode, comment: string, prvTxn = ''): ProtocolAnswer {
+  return { result, txnId: (request.txnId ?? '').slice(0, 64), prvTxn, sum: request.sum ?? '', comment };
+}
+
+/** txn_id and sum must be well formed (else 300, the request is malformed); the account is parsed. */
+export function wellFormed(request: ProtocolRequest): { ok: true; value: WellFormedRequest } | { ok: false; answer: ProtocolAnswer } {
+  if (!isTxnId(request.txnId)) return { ok: false, answer: answer(request, RESULT.other, 'txn_id missing or malformed') };
+  const amount = parseSum(request.sum);
+  if (amount === null) return { ok: false, answer: answer({ txnId: request.txnId }, RESULT.other, 'sum missing or malformed: decimal tenge with at most two places, e.g. 1000.00') };
+  const account = (request.account ?? '').slice(0, ACCOUNT_ECHO_LENGTH_MAX);
+  const msisdn = request.account === undefined ? null : parseMsisdn(request.account);
+  return { ok: true, value: { txnId: request.txnId, account, amount, sum: formatDecimal(amount), msisdn: msisdn?.ok ? msisdn.value : null } };
+}
+
+/** Account format and the per-payment limits (ctx.settings.topup), in the protocol's order. */
+export function formatAndLimitRefusal(ctx: AppContext, request: WellFormedRequest): ProtocolAnswer | null {
+  if (request.msisdn === null) return answer(request, RESULT.accountFormat, 'account is not a Kazakhstan mobile number');
+  const { amountMin, amountMax } = ctx.settings.topup;
+  if (request.amount < amountMin) return answer(request, RESULT.sumTooSmall, `sum below the minimum ${formatDecimal(amountMin)}`);
+  if (request.amount > amountMax) return answer(request, RESULT.sumTooLarge, `sum above the maximum ${formatDecimal(amountMax)}`);
+  return null;
+}

@@ -1,0 +1,107 @@
+import type { AppContext } from '../app-context.ts';
+import type { Actor, Role } from './actor.ts';
+
+/** All SQL about users, sessions, API keys, rate limits and the audit log. */
+export async function findUserByLogin(ctx: AppContext, login: string) {
+  return ctx.db.selectFrom('users').selectAll().where('login', '=', login).executeTakeFirst();
+}
+
+export async function findUserById(ctx: AppContext, id: string) {
+  return ctx.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function insertUser(ctx: AppContext, row: { id: string; login: string; passwordHash: string; role: Role; displayName: string | null }) {
+  await ctx.db.insertInto('users').values({
+    id: row.id, login: row.login, password_hash: row.passwordHash, role: row.role, display_name: row.displayName,
+    created_at: ctx.clock.now().toISOString(), disabled_at: null,
+  }).execute();
+}
+
+export async function listUsers(ctx: AppContext, limit: number, after: string | null) {
+  let query = ctx.db.selectFrom('users').select(['id', 'login', 'role', 'display_name', 'created_at', 'disabled_at']).orderBy('id').limit(limit);
+  if (after) query = query.where('id', '>', after);
+  return query.execute();
+}
+
+export async function insertSession(ctx: AppContext, tokenHash: string, userId: string, expiresAt: string) {
+  await ctx.db.insertInto('sessions').values({ token_hash: tokenHash, user_id: userId, created_at: ctx.clock.now().toISOString(), expires_at: expiresAt }).execute();
+}
+
+export async function deleteSession(ctx: AppContext, tokenHash: string) {
+  await ctx.db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
+}
+
+export async function findSessionActor(ctx: AppContext, tokenHash: string): Promise<Actor | null> {
+  const row = await ctx.store.readDb.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id')
+    .select(['users.id', 'users.role', 'users.disabled_at', 'sessions.expires_at'])
+    .where('sessions.token_hash', '=', tokenHash).executeTakeFirst();
+  if (!row || row.disabled_at || row.expires_at <= ctx.clock.now().toISOString()) return null;
+  return { id: row.id, kind: 'user', role: row.role as Role, sourceAccountId: null };
+}
+
+export async function findApiKeyActor(ctx: AppContext, keyHash: string): Promise<Actor | null> {
+  const row = await ctx.store.readDb.selectFrom('api_keys').select(['id', 'role', 'source_account_id', 'revoked_at'])
+    .where('key_hash', '=', keyHash).executeTakeFirst();
+  if (!row || row.revoked_at) return null;
+  return { id: row.id, kind: 'api_key', role: row.role as Role, sourceAccountId: row.source_account_id };
+}
+
+export async function insertApiKey(ctx: AppContext, row: { id: string; name: string; role: Role; keyHash: string; prefix: string; sourceAccountId: string | null; createdBy: string | null }) {
+  await ctx.db.insertInto('api_keys').values({
+    id: row.id, name: row.name, role: row.role, key_hash: row.keyHash, prefix: row.prefix, source_account_id: row.sourceAccountId,
+    created_by: row.createdBy, created_at: ctx.clock.now().toISOString(), revoked_at: null,
+  }).execute();
+}
+
+export async function listApiKeys(ctx: AppContext) {
+  return ctx.db.selectFrom('api_keys').select(['id', 'name', 'role', 'prefix', 'source_account_id', 'created_at', 'revoked_at']).orderBy('id').execute();
+}
+
+export async function revokeApiKey(ctx: AppContext, id: string): Promise<boolean> {
+  const result = await ctx.db.updateTable('api_keys').set({ revoked_at: ctx.clock.now().toISOString() })
+    .where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export async function linkUserLine(ctx: AppContext, userId: string, lineId: string) {
+  await ctx.db.insertInto('user_lines').values({ user_id: userId, line_id: lineId, created_at: ctx.clock.now().toISOString() })
+    .onConflict((c) => c.columns(['user_id', 'line_id']).doNothing()).execute();
+}
+
+export async function userOwnsLine(ctx: AppContext, userId: string, lineId: string): Promise<boolean> {
+  const row = await ctx.db.selectFrom('user_lines').select('line_id').where('user_id', '=', userId).where('line_id', '=', lineId).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function insertAudit(ctx: AppContext, actor: Actor, action: string, target: string | null, details: Record<string, unknown> = {}) {
+  await ctx.db.insertInto('audit_log').values({
+    id: ctx.ids.next('aud'), actor_id: actor.id, actor_role: actor.role, action, target, details: JSON.stringify(details),
+    created_at: ctx.clock.now().toISOString(),
+  }).execute();
+}
+
+/** Fixed-window counter shared by every process through the database. */
+export async function countAttempt(ctx: AppContext, key: string, windowMinutes: number): Promise<number> {
+  const now = ctx.clock.now();
+  const windowStart = new Date(now.getTime() - windowMinutes * 60_000).toISOString();
+  return ctx.db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('rate_limits').selectAll().where('key', '=', key).executeTakeFirst();
+    if (!row || row.window_started_at < windowStart) {
+      await trx.insertInto('rate_limits').values({ key, window_started_at: now.toISOString(), count: 1n })
+        .onConflict((c) => c.column('key').doUpdateSet({ window_started_at: now.toISOString(), count: 1n })).execute();
+      return 1;
+    }
+    await trx.updateTable('rate_limits').set((eb) => ({ count: eb('count', '+', 1n) })).where('key', '=', key).execute();
+    return Number(row.count) + 1;
+  });
+}
+
+export async function attemptsInWindow(ctx: AppContext, key: string, windowMinutes: number): Promise<number> {
+  const windowStart = new Date(ctx.clock.now().getTime() - windowMinutes * 60_000).toISOString();
+  const row = await ctx.db.selectFrom('rate_limits').selectAll().where('key', '=', key).executeTakeFirst();
+  return !row || row.window_started_at < windowStart ? 0 : Number(row.count);
+}
+
+export async function clearAttempts(ctx: AppContext, key: string) {
+  await ctx.db.deleteFrom('rate_limits').where('key', '=', key).execute();
+}

@@ -1,0 +1,105 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { sendError, sendResult } from '../http/http-errors.ts';
+import { actorOf, SESSION_COOKIE, tokenOf } from '../http/request-auth.ts';
+import { bearer, commonErrors, ErrorBody, MsisdnInput } from '../http/schemas.ts';
+import type { RouteOptions } from '../http/server.ts';
+import { ROLES } from './actor.ts';
+import { listApiKeys, listUsers, revokeApiKey, insertAudit, findUserById } from './auth-repository.ts';
+import { createApiKey } from './create-api-key.ts';
+import { createUser } from './create-user.ts';
+import { logIn } from './log-in.ts';
+import { logOut } from './log-out.ts';
+import { linkLine } from './link-line.ts';
+
+const RoleSchema = Type.Union(ROLES.map((role) => Type.Literal(role)));
+
+export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  const server = app as FastifyInstance & { authenticator: { forget(token: string): void } };
+
+  app.post('/v1/auth/login', {
+    schema: {
+      tags: ['auth'], summary: 'Log in with phone number (subscribers) or login name (staff) and password',
+      body: Type.Object({ login: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ token: Type.String(), expiresAt: Type.String(), user: Type.Object({ id: Type.String(), login: Type.String(), role: Type.String() }) }), 401: ErrorBody, 429: ErrorBody },
+    },
+  }, async (request, reply) => {
+    const body = request.body as { login: string; password: string };
+    const result = await logIn(ctx, { ...body, ip: request.ip });
+    if (!result.ok) return sendError(reply, result.error);
+    reply.setCookie(SESSION_COOKIE, result.value.token, { httpOnly: true, sameSite: 'lax', path: '/', secure: ctx.settings.publicUrl.startsWith('https:'), expires: new Date(result.value.expiresAt) });
+    return result.value;
+  });
+
+  app.post('/v1/auth/logout', { schema: { tags: ['auth'], summary: 'End this session', security: bearer } }, async (request, reply) => {
+    actorOf(request);
+    const token = tokenOf(request)!;
+    await logOut(ctx, token);
+    server.authenticator.forget(token);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.code(204).send();
+  });
+
+  app.get('/v1/auth/me', { schema: { tags: ['auth'], summary: 'Who am I', security: bearer, response: { 401: ErrorBody } } }, async (request) => {
+    const actor = actorOf(request);
+    const user = actor.kind === 'user' ? await findUserById(ctx, actor.id) : undefined;
+    return { id: actor.id, kind: actor.kind, role: actor.role, login: user?.login ?? null, displayName: user?.display_name ?? null };
+  });
+
+  app.post('/v1/users', {
+    schema: {
+      tags: ['staff'], summary: 'Create a staff user or a subscriber login (admin)', security: bearer,
+      body: Type.Object({
+        login: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 200 }), role: RoleSchema,
+        displayName: Type.Optional(Type.String({ maxLength: 100 })),
+      }, { additionalProperties: false }),
+      response: commonErrors,
+    },
+  }, async (request, reply) => sendResult(reply, await createUser(ctx, actorOf(request), request.body as never), 201));
+
+  app.post('/v1/users/:id/lines', {
+    schema: {
+      tags: ['staff'], summary: 'Add a line to a subscriber login: several SIMs on one login (admin, clerk)', security: bearer,
+      params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+      body: Type.Object({ msisdn: MsisdnInput }, { additionalProperties: false }),
+      response: commonErrors,
+    },
+  }, async (request, reply) => sendResult(reply, await linkLine(ctx, actorOf(request), (request.params as { id: string }).id, (request.body as { msisdn: string }).msisdn), 201));
+
+  app.get('/v1/users', {
+    schema: { tags: ['staff'], summary: 'List users (admin)', security: bearer, querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }), cursor: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }) },
+  }, async (request, reply) => {
+    const actor = actorOf(request);
+    if (actor.role !== 'admin') return sendError(reply, { code: 'forbidden' });
+    const query = request.query as { limit: number; cursor?: string };
+    const rows = await listUsers(ctx, query.limit + 1, query.cursor ?? null);
+    const page = rows.slice(0, query.limit);
+    return { data: page.map((u) => ({ id: u.id, login: u.login, role: u.role, displayName: u.display_name, createdAt: u.created_at, disabled: u.disabled_at !== null })), nextCursor: rows.length > query.limit ? page.at(-1)!.id : null };
+  });
+
+  app.post('/v1/api-keys', {
+    schema: {
+      tags: ['staff'], summary: 'Create an API key for a machine (admin); the key is shown once', security: bearer,
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), role: RoleSchema, sourceAccountId: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
+      response: commonErrors,
+    },
+  }, async (request, reply) => sendResult(reply, await createApiKey(ctx, actorOf(request), request.body as never), 201));
+
+  app.get('/v1/api-keys', { schema: { tags: ['staff'], summary: 'List API keys (admin); secrets are never shown again', security: bearer } }, async (request, reply) => {
+    const actor = actorOf(request);
+    if (actor.role !== 'admin') return sendError(reply, { code: 'forbidden' });
+    const rows = await listApiKeys(ctx);
+    return { data: rows.map((k) => ({ id: k.id, name: k.name, role: k.role, prefix: k.prefix, sourceAccountId: k.source_account_id, createdAt: k.created_at, revoked: k.revoked_at !== null })), nextCursor: null };
+  });
+
+  app.delete('/v1/api-keys/:id', {
+    schema: { tags: ['staff'], summary: 'Revoke an API key (admin)', security: bearer, params: Type.Object({ id: Type.String({ maxLength: 64 }) }) },
+  }, async (request, reply) => {
+    const actor = actorOf(request);
+    if (actor.role !== 'admin') return sendError(reply, { code: 'forbidden' });
+    const { id } = request.params as { id: string };
+    if (!(await revokeApiKey(ctx, id))) return sendError(reply, { code: 'api_key_not_found' });
+    await insertAudit(ctx, actor, 'api_key.revoke', id);
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,39 @@
+import type { AppContext } from '../app-context.ts';
+import type { Actor } from './actor.ts';
+import { findApiKeyActor, findSessionActor } from './auth-repository.ts';
+import { hashToken } from './secrets.ts';
+
+export const API_KEY_PREFIX = 'tlm_';
+const CACHE_ENTRIES_MAX = 10_000;
+const TOKEN_LENGTH_MAX = 200;
+
+export interface Authenticator {
+  authenticate(token: string): Promise<Actor | null>;
+  /** Drops a token from the cache at once (logout, revocation in this process). */
+  forget(token: string): void;
+}
+
+/**
+ * Resolves a bearer token or session cookie to an actor. Answers are cached for a few seconds
+ * (AUTH_CACHE_TTL_MS) so that a busy channel does not read its key on every request; a key
+ * revoked by another process stops working within that time.
+ */
+export function createAuthenticator(ctx: AppContext): Authenticator {
+  const cache = new Map<string, { actor: Actor | null; expiresAtMs: number }>();
+  return {
+    async authenticate(token) {
+      if (token.length === 0 || token.length > TOKEN_LENGTH_MAX) return null;
+      const nowMs = ctx.clock.now().getTime();
+      const cached = cache.get(token);
+      if (cached && cached.expiresAtMs > nowMs) return cached.actor;
+      const hash = hashToken(token);
+      const actor = token.startsWith(API_KEY_PREFIX) ? await findApiKeyActor(ctx, hash) : await findSessionActor(ctx, hash);
+      if (cache.size >= CACHE_ENTRIES_MAX) cache.clear();
+      cache.set(token, { actor, expiresAtMs: nowMs + ctx.settings.auth.principalCacheTtlMs });
+      return actor;
+    },
+    forget(token) {
+      cache.delete(token);
+    },
+  };
+}

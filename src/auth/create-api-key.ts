@@ -1,0 +1,40 @@
+import type { AppContext } from '../app-context.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { requireRole, type Actor, type Role } from './actor.ts';
+import { insertApiKey, insertAudit } from './auth-repository.ts';
+import { API_KEY_PREFIX } from './authenticate.ts';
+import { hashToken } from './secrets.ts';
+import { FUNDING_KINDS } from '../ledger/accounts.ts';
+
+export interface CreateApiKeyInput {
+  name: string;
+  role: Role;
+  /** The ledger account this key's top-ups are funded from (a channel's clearing account). */
+  sourceAccountId?: string | null;
+}
+
+export interface NewApiKey {
+  id: string;
+  name: string;
+  role: Role;
+  /** Shown once: only a hash is stored. */
+  key: string;
+}
+
+export async function createApiKey(ctx: AppContext, actor: Actor, input: CreateApiKeyInput): Promise<Result<NewApiKey>> {
+  const denied = requireRole(actor, ['admin']);
+  if (denied) return denied as Result<never>;
+  if (input.role === 'subscriber') return fail('validation_failed', { field: 'role', reason: 'subscribers log in; they do not hold API keys' });
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 100) return fail('validation_failed', { field: 'name' });
+  if (input.sourceAccountId) {
+    const account = await ctx.db.selectFrom('ledger_accounts').select(['kind', 'unit']).where('id', '=', input.sourceAccountId).executeTakeFirst();
+    if (!account) return fail('account_not_found', { accountId: input.sourceAccountId });
+    if (!FUNDING_KINDS.includes(account.kind) || account.unit !== 'KZT') return fail('source_account_invalid');
+  }
+  const id = ctx.ids.next('key');
+  const key = `${API_KEY_PREFIX}${ctx.random(24).toString('base64url')}`;
+  await insertApiKey(ctx, { id, name, role: input.role, keyHash: hashToken(key), prefix: key.slice(0, 10), sourceAccountId: input.sourceAccountId ?? null, createdBy: actor.id });
+  await insertAudit(ctx, actor, 'api_key.create', id, { name, role: input.role });
+  return ok({ id, name, role: input.role, key });
+}

@@ -1,0 +1,55 @@
+import type { AppContext } from '../app-context.ts';
+import { parseMsisdn } from '../domain/msisdn.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { findLineByMsisdn } from '../lines/lines-repository.ts';
+import { requireRole, type Actor, type Role } from './actor.ts';
+import { findUserByLogin, insertAudit, insertUser, linkUserLine } from './auth-repository.ts';
+import { hashPassword } from './secrets.ts';
+
+export interface CreateUserInput {
+  login: string;
+  password: string;
+  role: Role;
+  displayName?: string;
+}
+
+export interface UserView {
+  id: string;
+  login: string;
+  role: Role;
+  displayName: string | null;
+}
+
+/**
+ * Admins create staff users and subscriber logins. A subscriber's login is their phone number
+ * (E.164); the line with that number, if it exists, is linked to the login.
+ */
+export async function createUser(ctx: AppContext, actor: Actor, input: CreateUserInput): Promise<Result<UserView>> {
+  const denied = requireRole(actor, ['admin']);
+  if (denied) return denied as Result<never>;
+  if (input.role === 'partner' || input.role === 'aggregator') return fail('validation_failed', { field: 'role', reason: 'machine roles use API keys' });
+  let login = input.login.trim().toLowerCase();
+  if (input.role === 'subscriber') {
+    const msisdn = parseMsisdn(input.login);
+    if (!msisdn.ok) return msisdn;
+    login = msisdn.value;
+  } else if (!/^[a-z0-9._@-]{3,64}$/.test(login)) {
+    return fail('validation_failed', { field: 'login', reason: '3-64 characters: letters, digits, . _ @ -' });
+  }
+  if (input.password.length < ctx.settings.auth.passwordLengthMin) return fail('password_too_weak', { lengthMin: ctx.settings.auth.passwordLengthMin });
+  if (await findUserByLogin(ctx, login)) return fail('user_exists');
+  const id = ctx.ids.next('usr');
+  const passwordHash = await hashPassword(input.password, ctx.random(16));
+  try {
+    await insertUser(ctx, { id, login, passwordHash, role: input.role, displayName: input.displayName ?? null });
+  } catch (error) {
+    if (ctx.store.dialect.isUniqueViolation(error)) return fail('user_exists');
+    throw error;
+  }
+  if (input.role === 'subscriber') {
+    const line = await findLineByMsisdn(ctx, login);
+    if (line) await linkUserLine(ctx, id, line.id);
+  }
+  await insertAudit(ctx, actor, 'user.create', id, { login, role: input.role });
+  return ok({ id, login, role: input.role, displayName: input.displayName ?? null });
+}

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { SYSTEM_ACTOR } from '../auth/actor.ts';
+import { importCatalog } from './import-catalog.ts';
+import { parseOffering, periodEnd } from './offering.ts';
+import { seedCatalog } from './seed-catalog.ts';
+
+const NAMES = { en: 'Test', ru: 'Тест', kk: 'Сынақ', zh: '测试' };
+
+describe('catalog rules', () => {
+  it('declares 1 GB = 1024³ bytes and checks definitions field by field', () => {
+    const parsed = parseOffering({ code: 'X1', kind: 'data', price: 100, validityDays: 7, allowances: { dataGb: 1, dataMb: 512 }, names: NAMES });
+    assert.ok(parsed.ok);
+    assert.equal(parsed.value.terms.dataBytes, 1024n ** 3n + 512n * 1024n ** 2n);
+    const bad: [Record<string, unknown>, string][] = [
+      [{ code: 'x', kind: 'data' }, 'code'], [{ kind: 'gold' }, 'kind'], [{ price: -1 }, 'price'], [{ validityDays: 0 }, 'validityDays'],
+      [{ allowances: {} }, 'allowances'], [{ names: { en: 'only' } }, 'names'], [{ feePeriod: 'daily' }, 'feePeriod'],
+      [{ availableFrom: '2026-02-01', availableUntil: '2026-01-01' }, 'availableUntil'], [{ features: ['free_money'] }, 'features'],
+    ];
+    for (const [patch, field] of bad) {
+      const result = parseOffering({ code: 'X1', kind: 'data', price: 100, validityDays: 7, allowances: { dataGb: 1 }, names: NAMES, ...patch } as never);
+      assert.ok(!result.ok && result.error.code === 'offering_invalid' && result.error.details?.field === field, `${JSON.stringify(patch)} → ${JSON.stringify(result)}`);
+    }
+  });
+
+  it('monthly tariffs end on the same day next month, clamped to the month\'s end', () => {
+    assert.equal(periodEnd(new Date('2026-01-31T10:00:00Z'), { feePeriod: 'monthly', validityDays: 30 }).toISOString(), '2026-02-28T10:00:00.000Z');
+    assert.equal(periodEnd(new Date('2026-03-15T10:00:00Z'), { feePeriod: 'monthly', validityDays: 30 }).toISOString(), '2026-04-15T10:00:00.000Z');
+    assert.equal(periodEnd(new Date('2026-03-15T10:00:00Z'), { feePeriod: 'every_28_days', validityDays: 28 }).toISOString(), '2026-04-12T10:00:00.000Z');
+  });
+});
+
+for (const dialect of DIALECTS) {
+  describe(`catalog [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    let folder: string;
+    before(async () => {
+      t = await startTestApp(dialect.name);
+      folder = mkdtempSync(join(tmpdir(), 'tolem-catalog-'));
+    });
+    after(async () => {
+      rmSync(folder, { recursive: true, force: true });
+      await t?.close();
+    });
+
+    it('admins add offerings; others may not; codes are unique', async () => {
+      const body = { code: 'SMS_100_30D', kind: 'sms', price: 50_000, validityDays: 30, allowances: { sms: 100 }, names: NAMES };
+      const created = await t.request('POST', '/v1/admin/offerings', { body });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(created.body.allowances.sms, 100);
+      assert.equal((await t.request('POST', '/v1/admin/offerings', { body })).body.error.code, 'offering_exists');
+      const clerk = await t.keyFor('clerk');
+      assert.equal((await t.request('POST', '/v1/admin/offerings', { body: { ...body, code: 'OTHER' }, token: clerk })).status, 403);
+      assert.equal((await t.request('POST', '/v1/admin/offerings', { body: { ...body, code: 'OTHER', extra: 1 } })).body.error.code, 'validation_failed');
+      assert.equal((await t.request('PATCH', '/v1/admin/offerings/NOPE', { body: { price: 1 } })).body.error.code, 'offering_not_found');
+    });
+
+    it('lists what is on sale in the language asked, publicly; hides what is outside its window', async () => {
+      await seedCatalog(t.app.ctx);
+      await t.request('PATCH', '/v1/admin/offerings/DATA_20GB_30D', { body: { availableFrom: new Date(t.clock.now().getTime() + 86_400_000).toISOString() } });
+      const zh = await t.request('GET', '/v1/offerings?language=zh', { token: null });
+      assert.equal(zh.status, 200);
+      const codes = zh.body.data.map((o: { code: string }) => o.code);
+      assert.ok(codes.includes('TOURIST_COMBO_15D') && !codes.includes('DATA_20GB_30D'));
+      assert.equal(zh.body.data.find((o: { code: string }) => o.code === 'DATA_1GB_7D').name, '1 GB 7天');
+      const tariff = zh.body.data.find((o: { code: string }) => o.code === 'TARIFF_TRAVEL');
+      assert.deepEqual(tariff.payAsYouGo, { perMb: 1_500, perMinute: 2_000, perSms: 1_000 });
+      assert.equal((await t.request('GET', '/v1/offerings?all=true')).body.data.length, codes.length + 1);
+      await t.request('POST', '/v1/lines', { body: { msisdn: '+77012220001' } });
+      const forLine = await t.request('GET', '/v1/offerings?msisdn=%2B77012220001');
+      assert.ok(forLine.body.data.every((o: { affordable: boolean }) => o.affordable === false));
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn: '+77012220001', offering: 'DATA_20GB_30D' }, headers: { 'idempotency-key': 'x' } });
+      assert.equal(bought.body.error.code, 'offering_unavailable');
+    });
+
+    it('imports a YAML or JSON catalog: new codes are created, known ones patched into a new version', async () => {
+      const yamlPath = join(folder, 'catalog.yaml');
+      writeFileSync(yamlPath, 'offerings:\n  - code: DATA_3GB_14D\n    kind: data\n    price: 249000\n    validityDays: 14\n    allowances: { dataGb: 3 }\n    names: { en: 3 GB, ru: 3 ГБ, kk: 3 ГБ, zh: 3 GB }\n');
+      const first = await importCatalog(t.app.ctx, SYSTEM_ACTOR, yamlPath);
+      assert.ok(first.ok && first.value.created[0] === 'DATA_3GB_14D');
+      const jsonPath = join(folder, 'catalog.json');
+      writeFileSync(jsonPath, JSON.stringify([{ code: 'DATA_3GB_14D', kind: 'data', price: 259_000, validityDays: 14, allowances: { dataGb: 3 }, names: NAMES }]));
+      const second = await importCatalog(t.app.ctx, SYSTEM_ACTOR, jsonPath);
+      assert.ok(second.ok && second.value.updated[0] === 'DATA_3GB_14D');
+      const quote = await t.request('GET', '/v1/offerings/DATA_3GB_14D/quote', { token: null });
+      assert.deepEqual([quote.body.version, quote.body.price], [2, 259_000]);
+      writeFileSync(jsonPath, JSON.stringify([{ code: 'OK_ONE', kind: 'data', price: 1, validityDays: 1, allowances: { dataMb: 1 }, names: NAMES }, { code: 'bad' }]));
+      const refused = await importCatalog(t.app.ctx, SYSTEM_ACTOR, jsonPath);
+      assert.ok(!refused.ok && refused.error.code === 'offering_invalid' && refused.error.details?.index === 1);
+      assert.equal((await t.request('GET', '/v1/offerings/OK_ONE/quote', { token: null })).body.error.code, 'offering_not_found');
+    });
+  });
+}

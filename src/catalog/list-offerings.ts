@@ -1,0 +1,44 @@
+import type { AppContext } from '../app-context.ts';
+import type { Actor } from '../auth/actor.ts';
+import { toJsonAmount } from '../domain/money.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { findReadableLine } from '../lines/line-access.ts';
+import { balancesOf } from '../lines/lines-repository.ts';
+import type { Language } from '../lines/line-view.ts';
+import { priceOffering } from '../promotions/quote-price.ts';
+import { listOfferingRecords } from './catalog-repository.ts';
+import { isOnSale } from './offering.ts';
+import { toOfferingView, type OfferingView } from './offering-view.ts';
+
+export type CatalogEntry = OfferingView & { listPrice: number; affordable: boolean | null };
+
+/**
+ * The offerings on sale now, named in the language asked for. `price` is after automatic
+ * promotions (no code); with a line, `affordable` says whether its bonus and main balance cover it.
+ * Admins may ask for every offering, on sale or not.
+ */
+export async function listOfferings(ctx: AppContext, actor: Actor | null, query: { language?: Language; msisdn?: string; all?: boolean }): Promise<Result<{ data: CatalogEntry[] }>> {
+  let lineId: string | null = null;
+  if (query.msisdn !== undefined) {
+    if (!actor) return fail('unauthenticated');
+    const line = await findReadableLine(ctx, actor, query.msisdn);
+    if (!line.ok) return line;
+    lineId = line.value.id;
+  }
+  if (query.all && actor?.role !== 'admin') return fail('forbidden', { field: 'all' });
+  const now = ctx.clock.now();
+  const balances = lineId ? (await balancesOf(ctx, [lineId])).get(lineId)! : null;
+  const data: CatalogEntry[] = [];
+  for (const record of await listOfferingRecords(ctx)) {
+    const onSale = isOnSale(record.offering, now);
+    if (!onSale && !query.all) continue;
+    const view = toOfferingView(record, query.language ?? 'en');
+    const priced = onSale ? await priceOffering(ctx, record.offering.code, lineId) : null;
+    const price = priced?.ok ? priced.value.quote.price : BigInt(record.version.price);
+    data.push({
+      ...view, listPrice: view.price, price: toJsonAmount(price),
+      affordable: balances ? onSale && balances.main + balances.bonus >= price : null,
+    });
+  }
+  return ok({ data });
+}

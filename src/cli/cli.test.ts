@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { createApp } from '../app.ts';
+import { loadSettings } from '../config.ts';
+
+/** The `tolem` command as outside scripts use it: a real process on a real SQLite file. */
+describe('tolem CLI', () => {
+  const folder = mkdtempSync(join(tmpdir(), 'tolem-cli-'));
+  const databaseUrl = `sqlite:${join(folder, 'cli.db')}`;
+  const tolem = (...args: string[]) => spawnSync(process.execPath, ['bin/tolem.js', ...args], {
+    env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: 'utf8', timeout: 60_000,
+  });
+  after(() => rmSync(folder, { recursive: true, force: true }));
+
+  it('migrates, seeds demo data once, and creates users', () => {
+    assert.equal(tolem('migrate').status, 0);
+    const seeded = tolem('seed');
+    assert.equal(seeded.status, 0, seeded.stderr);
+    assert.match(seeded.stdout, /admin API key\s+tlm_/);
+    assert.equal(tolem('seed').status, 1);
+    const user = tolem('user', 'create', '--login', 'clerk.cli', '--password', 'long enough', '--role', 'clerk');
+    assert.equal(user.status, 0, user.stderr);
+    assert.equal(JSON.parse(user.stdout).role, 'clerk');
+    assert.equal(tolem('user', 'create', '--login', 'x', '--role', 'root').status, 2);
+  });
+
+  it('prints a new API key alone on the last line, and the key works', async () => {
+    const created = tolem('apikey', 'create', '--role', 'admin', '--name', 'script');
+    assert.equal(created.status, 0, created.stderr);
+    const key = created.stdout.trim().split('\n').at(-1)!;
+    assert.match(key, /^tlm_[\w-]+$/);
+    const app = await createApp({ ...loadSettings({}), databaseUrl, seedDemo: false }, { logLevel: 'silent' });
+    try {
+      const response = await app.server.inject({ method: 'GET', url: '/v1/lines/+77011234567', headers: { authorization: `Bearer ${key}` } });
+      assert.equal(response.statusCode, 200);
+      assert.equal(response.json().balance.main, 500_000);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('ledger verify exits 0 on a sound ledger and 1 on a broken one', async () => {
+    const sound = tolem('ledger', 'verify');
+    assert.equal(sound.status, 0, sound.stdout);
+    assert.match(sound.stdout, /ledger ok/);
+    const app = await createApp({ ...loadSettings({}), databaseUrl, seedDemo: false }, { logLevel: 'silent' });
+    await app.ctx.db.updateTable('ledger_accounts').set({ credits_posted: 1n }).where('kind', '=', 'line_main').execute();
+    await app.close();
+    const broken = tolem('ledger', 'verify');
+    assert.equal(broken.status, 1);
+    assert.match(broken.stdout, /BROKEN account_totals/);
+  });
+
+  it('explains itself on unknown commands', () => {
+    const unknown = tolem('frobnicate');
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /Usage:/);
+  });
+});

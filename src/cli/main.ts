@@ -1,0 +1,130 @@
+import { parseArgs } from 'node:util';
+import { createApp } from '../app.ts';
+import { createContext } from '../app-context.ts';
+import { SYSTEM_ACTOR, isRole } from '../auth/actor.ts';
+import { createApiKey } from '../auth/create-api-key.ts';
+import { createUser } from '../auth/create-user.ts';
+import { aggregatorCommand, AGGREGATOR_USAGE } from '../aggregators/aggregators-cli.ts';
+import { loadSettings } from '../config.ts';
+import { ensureAccounts } from '../ledger/ensure-system-accounts.ts';
+import { verifyLedger } from '../ledger/verify-ledger.ts';
+import { runCatalogImport } from '../catalog/catalog-cli.ts';
+import { runJobsOnce, startScheduler } from '../jobs/scheduler.ts';
+import { runSettlementImport } from '../payments/settlement-cli.ts';
+import { isEmpty, seedDemo, type DemoCredentials } from '../seed/seed-demo.ts';
+import { migrateToLatest, openStore } from '../store/open-store.ts';
+import { voucherCommand, VOUCHER_USAGE } from '../vouchers/vouchers-cli.ts';
+
+const USAGE = `tolem — top-ups and packages on a double-entry ledger
+
+Usage:
+  tolem serve                         start the HTTP server (PORT, HOST, DATABASE_URL)
+  tolem migrate                       bring the database schema up to date
+  tolem seed                          add demo data (admin, API key, lines) to an empty database
+  tolem user create --login L --password P --role ROLE [--name N]
+  tolem apikey create --role ROLE --name NAME [--source ACCOUNT]
+                                      prints the new key alone on the last line
+  tolem catalog import FILE.json|yaml  add or update offerings (a price change makes a new version)
+  tolem payments reconcile --provider P --file REPORT.csv [--from ISO --to ISO]
+                                      match a provider's settlement report; list every mismatch
+  tolem jobs                          run every scheduled job once now (for cron or a catch-up)
+  tolem ledger verify                 check the ledger's invariants; exit 1 on any broken one
+${AGGREGATOR_USAGE}${VOUCHER_USAGE}`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  const settings = loadSettings();
+  if (command === 'aggregator') return aggregatorCommand(sub, rest, (run) => withContext(settings, run));
+  if (command === 'vouchers') return voucherCommand(sub, rest, (run) => withContext(settings, run));
+  switch (`${command ?? ''} ${command === 'user' || command === 'apikey' || command === 'ledger' || command === 'payments' ? sub ?? '' : ''}`.trim()) {
+    case 'serve': return serve(settings);
+    case 'migrate': return withContext(settings, async (ctx) => {
+      console.log('migrated:', (await migrateToLatest(ctx.store)).join(', ') || 'already up to date');
+      return 0;
+    });
+    case 'seed': return withContext(settings, async (ctx) => {
+      if (!(await isEmpty(ctx))) { console.error('the database already has users; seed skipped'); return 1; }
+      printDemo(await seedDemo(ctx));
+      return 0;
+    });
+    case 'user create': return withContext(settings, async (ctx) => {
+      const { values } = parseArgs({ args: rest, options: { login: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } } });
+      if (!values.login || !values.password || !values.role || !isRole(values.role)) { console.error(USAGE); return 2; }
+      const result = await createUser(ctx, SYSTEM_ACTOR, { login: values.login, password: values.password, role: values.role, displayName: values.name });
+      if (!result.ok) { console.error(`error: ${result.error.code}`, JSON.stringify(result.error.details ?? {})); return 1; }
+      console.log(JSON.stringify(result.value));
+      return 0;
+    });
+    case 'apikey create': return withContext(settings, async (ctx) => {
+      const { values } = parseArgs({ args: rest, options: { role: { type: 'string' }, name: { type: 'string' }, source: { type: 'string' } } });
+      if (!values.role || !values.name || !isRole(values.role)) { console.error(USAGE); return 2; }
+      const result = await createApiKey(ctx, SYSTEM_ACTOR, { name: values.name, role: values.role, sourceAccountId: values.source ?? null });
+      if (!result.ok) { console.error(`error: ${result.error.code}`, JSON.stringify(result.error.details ?? {})); return 1; }
+      console.log(`created API key ${result.value.id} (${result.value.role}) — it is shown once:`);
+      console.log(result.value.key);
+      return 0;
+    });
+    case 'catalog': return sub === 'import' && rest[0] ? withContext(settings, (ctx) => runCatalogImport(ctx, rest[0]!)) : (console.error(USAGE), 2);
+    case 'payments reconcile': return withContext(settings, async (ctx) => {
+      const { values } = parseArgs({ args: rest, options: { provider: { type: 'string' }, file: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
+      if (!values.provider || !values.file) { console.error(USAGE); return 2; }
+      return runSettlementImport(ctx, { provider: values.provider, file: values.file, from: values.from, to: values.to });
+    });
+    case 'jobs': return withContext(settings, async (ctx) => {
+      console.log(JSON.stringify(await runJobsOnce(ctx)));
+      return 0;
+    });
+    case 'ledger verify': return withContext(settings, async (ctx) => {
+      const report = await verifyLedger(ctx.store);
+      for (const problem of report.problems) console.log(`BROKEN ${problem.check} ${problem.subject} ${JSON.stringify(problem.details)}`);
+      console.log(`${report.ok ? 'ledger ok' : 'ledger BROKEN'}: ${report.accounts} accounts, ${report.transfers} transfers, ${report.problems.length} problems`);
+      return report.ok ? 0 : 1;
+    });
+    default:
+      console.error(USAGE);
+      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
+}
+
+async function withContext(settings: ReturnType<typeof loadSettings>, run: (ctx: ReturnType<typeof createContext>) => Promise<number>): Promise<number> {
+  const store = await openStore(settings.databaseUrl);
+  try {
+    await migrateToLatest(store);
+    const ctx = createContext(settings, store);
+    await ensureAccounts(store, undefined, ctx.clock.now());
+    return await run(ctx);
+  } finally {
+    await store.close();
+  }
+}
+
+async function serve(settings: ReturnType<typeof loadSettings>): Promise<number> {
+  const app = await createApp(settings);
+  if (settings.seedDemo && (await isEmpty(app.ctx))) printDemo(await seedDemo(app.ctx));
+  await app.server.listen({ port: settings.port, host: settings.host });
+  const stopJobs = settings.jobsEnabled ? startScheduler(app.ctx) : async () => {};
+  app.server.log.info(`Tolem is serving on http://${settings.host}:${settings.port} (${app.store.dialect.name}); API docs at /docs`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  app.server.log.info('shutting down: finishing running jobs and queued ledger writes');
+  await stopJobs();
+  await app.close();
+  return 0;
+}
+
+function printDemo(demo: DemoCredentials): void {
+  console.log([
+    '',
+    '  Demo data created. These secrets are shown once:',
+    `    admin login     ${demo.adminLogin} / ${demo.adminPassword}`,
+    `    admin API key   ${demo.adminApiKey}`,
+    `    subscriber      ${demo.subscriberLogin} / ${demo.subscriberPassword}`,
+    `    demo lines      ${demo.msisdns.join(', ')}`,
+    '  Try:',
+    `    curl -H 'Authorization: Bearer ${demo.adminApiKey}' http://localhost:3000/v1/lines/${encodeURIComponent(demo.msisdns[0]!)}`,
+    '',
+  ].join('\n'));
+}

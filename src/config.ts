@@ -1,0 +1,151 @@
+import { DEFAULT_OPERATOR_PREFIXES } from './domain/msisdn.ts';
+import { tenge } from './domain/money.ts';
+import { loadPaymentSettings, type PaymentSettings } from './payments/payment-settings.ts';
+import { integer, type Env } from './platform/env.ts';
+
+/**
+ * Every setting and limit in one place, read from the environment (docs/configuration.md).
+ * Amounts are minor units (bigint); names carry their unit last.
+ */
+export interface Settings {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  logLevel: string;
+  seedDemo: boolean;
+  /** Serves POST /_bench/noop, the ceiling route of `npm run bench`. Off in production. */
+  benchRoutes: boolean;
+  /**
+   * Fastify's trustProxy (TRUST_PROXY): `true`, a hop count, or addresses/CIDRs of the proxies whose
+   * X-Forwarded-For is believed. Off by default: per-IP limits then use the socket address.
+   */
+  trustProxy: boolean | number | string;
+  /** Runs the scheduled jobs in this process (JOBS_ENABLED); any number of processes may. */
+  jobsEnabled: boolean;
+  /** Secret for keyed hashes (ID documents, voucher PINs) and signed links. */
+  secretKey: string;
+  publicUrl: string;
+  topup: {
+    amountMin: bigint;
+    amountMax: bigint;
+    lineDailyMax: bigint;
+    validityDays: number;
+    /** Top-up bonus to the bonus balance: packages only, non-refundable, expires. */
+    bonus: { thresholdMin: bigint; percent: bigint; validityDays: number };
+  };
+  ledger: {
+    batchSizeMax: number;
+    queueLengthMax: number;
+  };
+  http: {
+    bodyBytesMax: number;
+    pageSizeMax: number;
+  };
+  auth: {
+    sessionTtlHours: number;
+    loginAttemptsMax: number;
+    loginWindowMinutes: number;
+    passwordLengthMin: number;
+    principalCacheTtlMs: number;
+  };
+  idempotency: { retentionHours: number };
+  /** Signed webhooks to partners (docs/partners.md). */
+  partnerWebhooks: { allowHttp: boolean; attemptsMax: number; timeoutMs: number };
+  /** Packages (docs/packages.md): how long after a failed auto-renewal a top-up can still revive it. */
+  packages: { renewalRetryDays: number };
+  /** Line lifecycle, promised payment, balance transfer, usage (docs/lifecycle-and-usage.md). */
+  lifecycle: { graceDays: number; suspendedDays: number; quarantineDays: number; linesPerRunMax: number };
+  credit: { amounts: bigint[]; feePercent: number; termDays: number; tenureDaysMin: number; recentTopupDays: number };
+  transfers: { amountMin: bigint; amountMax: bigint; fee: bigint; senderDailyMax: bigint };
+  usage: { paygPerMbMinor: bigint; paygPerMinuteMinor: bigint; paygPerSmsMinor: bigint; paygAllowed: boolean; eventsPerRequestMax: number; bodyBytesMax: number };
+  /** Retail agents, stores and vouchers (docs/agents-stores-vouchers.md). */
+  agents: { reversalWindowMinutes: number };
+  stores: { identificationValidMinutes: number };
+  vouchers: { batchCountMax: number; pinAttemptsMax: number; pinWindowMinutes: number };
+  operatorPrefixes: Record<string, string>;
+  /** Online payments (src/payments/payment-settings.ts). */
+  payments: PaymentSettings;
+}
+
+
+export function loadSettings(env: Env = process.env, overrides: Partial<Settings> = {}): Settings {
+  const settings: Settings = {
+    port: integer(env, 'PORT', 3000),
+    host: env.HOST ?? '127.0.0.1',
+    databaseUrl: env.DATABASE_URL ?? 'sqlite:./data/tolem.db',
+    logLevel: env.LOG_LEVEL ?? 'info',
+    seedDemo: (env.TOLEM_SEED_DEMO ?? 'true') !== 'false',
+    benchRoutes: env.TOLEM_BENCH_ROUTES === 'true',
+    jobsEnabled: (env.JOBS_ENABLED ?? 'true') !== 'false',
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    secretKey: env.TOLEM_SECRET_KEY ?? 'dev-only-secret-change-me',
+    publicUrl: env.PUBLIC_URL ?? `http://localhost:${integer(env, 'PORT', 3000)}`,
+    topup: {
+      amountMin: tenge(integer(env, 'TOPUP_AMOUNT_MIN_KZT', 500)),
+      amountMax: tenge(integer(env, 'TOPUP_AMOUNT_MAX_KZT', 100_000)),
+      lineDailyMax: tenge(integer(env, 'TOPUP_LINE_DAILY_MAX_KZT', 300_000)),
+      validityDays: integer(env, 'TOPUP_VALIDITY_DAYS', 30),
+      bonus: {
+        thresholdMin: tenge(integer(env, 'TOPUP_BONUS_MIN_KZT', 5_000)),
+        percent: BigInt(integer(env, 'TOPUP_BONUS_PERCENT', 10)),
+        validityDays: integer(env, 'TOPUP_BONUS_VALIDITY_DAYS', 30),
+      },
+    },
+    ledger: {
+      batchSizeMax: integer(env, 'LEDGER_BATCH_SIZE_MAX', 256),
+      queueLengthMax: integer(env, 'LEDGER_QUEUE_LENGTH_MAX', 10_000),
+    },
+    http: {
+      bodyBytesMax: integer(env, 'HTTP_BODY_BYTES_MAX', 64 * 1024),
+      pageSizeMax: 100,
+    },
+    auth: {
+      sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 24 * 14),
+      loginAttemptsMax: integer(env, 'LOGIN_ATTEMPTS_MAX', 5),
+      loginWindowMinutes: integer(env, 'LOGIN_WINDOW_MINUTES', 15),
+      passwordLengthMin: 8,
+      principalCacheTtlMs: integer(env, 'AUTH_CACHE_TTL_MS', 5_000),
+    },
+    idempotency: { retentionHours: integer(env, 'IDEMPOTENCY_RETENTION_HOURS', 48) },
+    partnerWebhooks: {
+      allowHttp: env.PARTNER_WEBHOOK_ALLOW_HTTP === 'true',
+      attemptsMax: integer(env, 'PARTNER_WEBHOOK_ATTEMPTS_MAX', 8),
+      timeoutMs: integer(env, 'PARTNER_WEBHOOK_TIMEOUT_MS', 5_000),
+    },
+    packages: { renewalRetryDays: integer(env, 'PACKAGE_RENEWAL_RETRY_DAYS', 7) },
+    lifecycle: {
+      graceDays: integer(env, 'LIFECYCLE_GRACE_DAYS', 30), suspendedDays: integer(env, 'LIFECYCLE_SUSPENDED_DAYS', 60),
+      quarantineDays: integer(env, 'LIFECYCLE_QUARANTINE_DAYS', 180), linesPerRunMax: integer(env, 'LIFECYCLE_LINES_PER_RUN_MAX', 1_000),
+    },
+    credit: {
+      amounts: (env.CREDIT_AMOUNTS_KZT ?? '500,1000').split(',').map((v) => tenge(Number(v.trim()))), feePercent: integer(env, 'CREDIT_FEE_PERCENT', 10),
+      termDays: integer(env, 'CREDIT_TERM_DAYS', 3), tenureDaysMin: integer(env, 'CREDIT_TENURE_DAYS_MIN', 30), recentTopupDays: integer(env, 'CREDIT_RECENT_TOPUP_DAYS', 30),
+    },
+    transfers: {
+      amountMin: tenge(integer(env, 'TRANSFER_AMOUNT_MIN_KZT', 100)), amountMax: tenge(integer(env, 'TRANSFER_AMOUNT_MAX_KZT', 20_000)),
+      fee: tenge(integer(env, 'TRANSFER_FEE_KZT', 20)), senderDailyMax: tenge(integer(env, 'TRANSFER_SENDER_DAILY_MAX_KZT', 50_000)),
+    },
+    usage: {
+      paygPerMbMinor: BigInt(integer(env, 'USAGE_PAYG_PER_MB_MINOR', 1_000)), paygPerMinuteMinor: BigInt(integer(env, 'USAGE_PAYG_PER_MINUTE_MINOR', 1_500)),
+      paygPerSmsMinor: BigInt(integer(env, 'USAGE_PAYG_PER_SMS_MINOR', 500)), paygAllowed: (env.USAGE_PAYG_ALLOWED ?? 'true') !== 'false',
+      eventsPerRequestMax: 1_000, bodyBytesMax: integer(env, 'USAGE_BODY_BYTES_MAX', 512 * 1024),
+    },
+    agents: { reversalWindowMinutes: integer(env, 'AGENT_REVERSAL_WINDOW_MINUTES', 15) },
+    stores: { identificationValidMinutes: integer(env, 'STORE_IDENTIFICATION_VALID_MINUTES', 60) },
+    vouchers: {
+      batchCountMax: integer(env, 'VOUCHER_BATCH_COUNT_MAX', 10_000),
+      pinAttemptsMax: integer(env, 'VOUCHER_PIN_ATTEMPTS_MAX', 5),
+      pinWindowMinutes: integer(env, 'VOUCHER_PIN_WINDOW_MINUTES', 60),
+    },
+    operatorPrefixes: env.OPERATOR_PREFIXES ? JSON.parse(env.OPERATOR_PREFIXES) : DEFAULT_OPERATOR_PREFIXES,
+    payments: loadPaymentSettings(env),
+  };
+  return { ...settings, ...overrides };
+}
+
+function parseTrustProxy(raw: string | undefined): boolean | number | string {
+  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  return /^\d+$/.test(raw) ? Number(raw) : raw;
+}
+

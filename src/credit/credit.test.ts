@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { runJobsOnce } from '../jobs/scheduler.ts';
+import { lifecycleJob } from '../lifecycle/lifecycle-job.ts';
+import { accountBalance } from '../usage/test-buckets.ts';
+import { lineCreditAccountId } from './credit-accounts.ts';
+import { creditJob } from './credit-job.ts';
+import { listCreditsOf } from './credit-repository.ts';
+
+const DAY_MS = 86_400_000;
+
+for (const dialect of DIALECTS) {
+  describe(`promised payment [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    let keyCount = 0;
+    let start = 0;
+    const ids = new Map<string, string>();
+    const numbers = ['+77013000001', '+77013000002', '+77013000003'];
+    before(async () => {
+      t = await startTestApp(dialect.name);
+      start = t.clock.now().getTime();
+      for (const msisdn of numbers) ids.set(msisdn, (await t.request('POST', '/v1/lines', { body: { msisdn } })).body.id);
+      for (const day of [0, 25]) {
+        t.clock.set(new Date(start + day * DAY_MS));
+        for (const msisdn of numbers) assert.equal((await topUp(msisdn, 50_000)).status, 201);
+      }
+    });
+    after(async () => t?.close());
+
+    const topUp = (msisdn: string, amount: number) => t.request('POST', '/v1/topups', { body: { msisdn, amount, currency: 'KZT' }, headers: { 'idempotency-key': `cr-${++keyCount}` } });
+    const take = (msisdn: string, body: unknown, key = `pp-${++keyCount}`, token?: string) => t.request('POST', `/v1/lines/${msisdn}/promised-payment`, { body, token, headers: { 'idempotency-key': key } });
+    const main = async (msisdn: string) => (await t.request('GET', `/v1/lines/${msisdn}`)).body.balance.main as number;
+    const owed = (msisdn: string) => accountBalance(t.app.ctx, lineCreditAccountId(ids.get(msisdn)!)).then((b) => Number(-b));
+    const collect = async () => (await runJobsOnce(t.app.ctx, [creditJob]))['promised-payment-collection'];
+
+    it('needs tenure and a recent top-up, offers only the configured amounts, and refuses bad input', async () => {
+      t.clock.set(new Date(start + 20 * DAY_MS));
+      const young = await take(numbers[0]!, { amount: 50_000 });
+      assert.equal(young.status, 422);
+      assert.deepEqual([young.body.error.code, young.body.error.details.reason], ['credit_not_eligible', 'tenure']);
+      t.clock.set(new Date(start + 31 * DAY_MS));
+      const cases: [unknown, number, string][] = [
+        [{ amount: 12_345 }, 422, 'amount_invalid'], [{ amount: 0 }, 422, 'amount_invalid'], [{ amount: -50_000 }, 422, 'amount_invalid'],
+        [{ amount: '50000' }, 400, 'validation_failed'], [{}, 400, 'validation_failed'], [{ amount: 50_000, fee: 0 }, 400, 'validation_failed'],
+      ];
+      for (const [body, status, code] of cases) {
+        const response = await take(numbers[0]!, body);
+        assert.equal(response.status, status, JSON.stringify(response.body));
+        assert.equal(response.body.error.code, code);
+      }
+      const noKey = await t.request('POST', `/v1/lines/${numbers[0]}/promised-payment`, { body: { amount: 50_000 } });
+      assert.equal(noKey.body.error.code, 'idempotency_key_missing');
+      const agent = await take(numbers[0]!, { amount: 50_000 }, 'agent-key', await t.keyFor('agent'));
+      assert.equal(agent.body.error.code, 'forbidden');
+      assert.equal((await take('+77019999999', { amount: 50_000 })).body.error.code, 'line_not_found');
+      assert.equal((await t.app.ctx.db.selectFrom('credits').select('id').execute()).length, 0);
+      t.clock.set(new Date(start + 56 * DAY_MS));
+      const stale = await take(numbers[0]!, { amount: 50_000 });
+      assert.equal(stale.body.error.details.reason, 'no_recent_topup');
+      t.clock.set(new Date(start + 31 * DAY_MS));
+    });
+
+    it('grants one credit at a time with its fee, replays a retried request, and is repaid from the next top-up', async () => {
+      const [msisdn] = numbers as [string];
+      const before = await main(msisdn);
+      const granted = await take(msisdn, { amount: 50_000 }, 'grant-1');
+      assert.equal(granted.status, 201, JSON.stringify(granted.body));
+      assert.deepEqual([granted.body.amount, granted.body.fee, granted.body.owed], [50_000, 5_000, 55_000]);
+      assert.equal(granted.body.dueAt, new Date(start + 34 * DAY_MS).toISOString());
+      assert.equal(await main(msisdn), before + 50_000);
+      const replay = await take(msisdn, { amount: 50_000 }, 'grant-1');
+      assert.equal(replay.body.id, granted.body.id);
+      assert.equal(replay.headers['idempotent-replayed'], 'true');
+      assert.equal((await take(msisdn, { amount: 50_000 })).body.error.code, 'credit_open');
+      assert.equal(await owed(msisdn), 55_000);
+      assert.equal(await collect(), 0, 'nothing to collect before a top-up or the term end');
+      t.clock.advance(3_600_000);
+      // The top-up repays the credit in its own commit; the job then only closes the record.
+      await topUp(msisdn, 50_000);
+      assert.equal(await owed(msisdn), 0);
+      assert.equal(await collect(), 0);
+      assert.equal(await main(msisdn), before + 50_000 + 50_000 - 55_000);
+      assert.deepEqual((await listCreditsOf(t.app.ctx, ids.get(msisdn)!)).map((c) => c.status), ['closed']);
+      const racing = await Promise.all(Array.from({ length: 5 }, () => take(msisdn, { amount: 100_000 })));
+      assert.deepEqual(racing.map((r) => r.status).sort(), [201, 409, 409, 409, 409], 'a new credit once the last is repaid, one at a time');
+      await t.verify();
+    });
+
+    it('collects what it can at the term end, keeps the rest as debt and collects it from a later top-up', async () => {
+      const msisdn = numbers[1]!;
+      // Empty the balance first, so that the term end finds only the credit itself.
+      const spent = await main(msisdn);
+      await t.request('POST', '/v1/transfers', { body: { from: msisdn, to: numbers[2], amount: spent - 2_000 }, headers: { 'idempotency-key': 'empty-1' } });
+      assert.equal(await main(msisdn), 0);
+      assert.equal((await take(msisdn, { amount: 50_000 })).status, 201);
+      t.clock.advanceDays(3);
+      assert.equal(await collect(), 2, 'this credit and the first line\'s second one are both due');
+      assert.equal(await owed(msisdn), 5_000);
+      assert.equal(await main(msisdn), 0);
+      assert.deepEqual((await listCreditsOf(t.app.ctx, ids.get(msisdn)!)).map((c) => c.status), ['debt']);
+      const view = await t.request('GET', `/v1/lines/${msisdn}/promised-payment`);
+      assert.equal(view.status, 200);
+      assert.deepEqual([view.body.owed, view.body.data.map((c: { status: string }) => c.status)], [5_000, ['debt']]);
+      assert.equal(await collect(), 0);
+      assert.equal((await take(msisdn, { amount: 50_000 })).body.error.code, 'credit_open');
+      await topUp(msisdn, 50_000);
+      assert.equal(await owed(msisdn), 0);
+      assert.equal(await collect(), 0);
+      assert.equal(await main(msisdn), 45_000);
+      assert.deepEqual((await listCreditsOf(t.app.ctx, ids.get(msisdn)!)).map((c) => c.status), ['closed']);
+      await t.verify();
+    });
+
+    it('at termination repays what the balance covers and writes off the rest', async () => {
+      const msisdn = numbers[2]!;
+      const spent = await main(msisdn);
+      await t.request('POST', '/v1/transfers', { body: { from: msisdn, to: numbers[1], amount: spent - 2_000 - 30_000 }, headers: { 'idempotency-key': 'empty-2' } });
+      assert.equal(await main(msisdn), 30_000);
+      assert.equal((await take(msisdn, { amount: 50_000 })).status, 201);
+      // Spend 600 ₸ of the 800 ₸ on 120 SMS (pay-as-you-go at 5 ₸), leaving 200 ₸ against 550 ₸ owed.
+      const usage = await t.request('POST', '/v1/usage', { body: { events: [{ id: 'cr-sms', msisdn, service: 'sms', units: 120, at: t.clock.now().toISOString() }] } });
+      assert.equal(usage.body.results[0].charged, 60_000);
+      t.clock.advanceDays(400);
+      await runJobsOnce(t.app.ctx, [lifecycleJob]);
+      assert.equal((await t.request('GET', `/v1/lines/${msisdn}`)).body.status, 'terminated');
+      assert.equal(await owed(msisdn), 0);
+      const rows = await t.app.ctx.db.selectFrom('ledger_transfers').select(['code', 'amount']).where('code', 'in', ['credit_repayment', 'credit_writeoff'])
+        .where((eb) => eb.or([eb('debit_account_id', '=', lineCreditAccountId(ids.get(msisdn)!)), eb('credit_account_id', '=', lineCreditAccountId(ids.get(msisdn)!))])).orderBy('id').execute();
+      assert.deepEqual(rows.map((r) => [r.code, Number(r.amount)]), [['credit_repayment', 20_000], ['credit_writeoff', 35_000]]);
+      await collect();
+      assert.deepEqual((await listCreditsOf(t.app.ctx, ids.get(msisdn)!)).map((c) => c.status), ['closed']);
+      await t.verify();
+    });
+  });
+}

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { withLuhnDigit, parseIccid, luhnValid } from './iccid.ts';
+import { formatDecimal, formatTenge, parseMinorUnits } from './money.ts';
+import { maskMsisdn, maskPhoneNumbersIn, operatorHint, parseMsisdn } from './msisdn.ts';
+import { almatyDate } from './time.ts';
+
+describe('msisdn', () => {
+  it('parses what people type into E.164', () => {
+    for (const typed of ['+7 701 123 45 67', '87011234567', '7011234567', '8 (701) 123-45-67', '+77011234567', '77011234567']) {
+      const parsed = parseMsisdn(typed);
+      assert.ok(parsed.ok, typed);
+      assert.equal(parsed.value, '+77011234567');
+    }
+  });
+  it('refuses numbers that are not Kazakhstan mobiles', () => {
+    for (const typed of ['', '+15551234567', '+74951234567', '+7727123456', '701123456', '+7 701 123 45 678', 'abc', '+7701123456a', '7'.repeat(40)]) {
+      const parsed = parseMsisdn(typed);
+      assert.equal(parsed.ok ? parsed.value : parsed.error.code, 'msisdn_invalid', typed);
+    }
+  });
+  it('hints the operator by prefix and masks numbers', () => {
+    assert.equal(operatorHint('+77011234567'), 'Kcell');
+    assert.equal(operatorHint('+77771234567'), 'Beeline');
+    assert.equal(operatorHint('+77471234567'), 'Tele2');
+    assert.equal(operatorHint('+77001234567'), 'Altel');
+    assert.equal(maskMsisdn('+77011234567'), '+7701***4567');
+    assert.equal(maskPhoneNumbersIn('/v1/lines/+77011234567/transactions'), '/v1/lines/+7701***4567/transactions');
+    assert.equal(maskPhoneNumbersIn('/v1/lines/%2B77011234567'), '/v1/lines/%2B7701***4567');
+    assert.equal(maskPhoneNumbersIn('account=87011234567'), 'account=+7701***4567');
+  });
+});
+
+describe('iccid', () => {
+  it('checks the Luhn digit', () => {
+    const iccid = withLuhnDigit('897701000000000001');
+    assert.ok(luhnValid(iccid));
+    assert.ok(parseIccid(iccid).ok);
+    const wrong = iccid.slice(0, -1) + ((Number(iccid.at(-1)) + 1) % 10);
+    assert.equal(parseIccid(wrong).ok, false);
+    assert.equal(parseIccid('12345').ok, false);
+  });
+});
+
+describe('money', () => {
+  it('accepts only positive safe integers of minor units', () => {
+    assert.equal(parseMinorUnits(50000), 50000n);
+    for (const bad of [0, -1, 1.5, Number.NaN, Infinity, 2 ** 60, '500', null]) assert.equal(parseMinorUnits(bad), null, String(bad));
+  });
+  it('formats amounts without floating point', () => {
+    assert.equal(formatDecimal(100000n), '1000.00');
+    assert.equal(formatDecimal(5n), '0.05');
+    assert.equal(formatTenge(123456700n), '1\u00a0234\u00a0567\u00a0₸');
+    assert.equal(formatTenge(50050n), '500,50\u00a0₸');
+  });
+});
+
+describe('time', () => {
+  it('takes the calendar day in Almaty (UTC+5)', () => {
+    assert.equal(almatyDate(new Date('2026-03-01T18:59:59Z')), '2026-03-01');
+    assert.equal(almatyDate(new Date('2026-03-01T19:00:00Z')), '2026-03-02');
+  });
+});

@@ -1,0 +1,52 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { fail, ok, type Result } from './result.ts';
+
+/**
+ * Kazakhstan mobile numbers (+7 7xx xxx xx xx). People type them in many ways:
+ * "+7 701 123 45 67", "87011234567", "7011234567", "8 (701) 123-45-67".
+ * The operator table is a hint only: numbers are portable, and the operator's own lines are
+ * whatever its database holds. A deployment may replace the table (setting OPERATOR_PREFIXES).
+ */
+export const DEFAULT_OPERATOR_PREFIXES: Record<string, string> = {
+  '700': 'Altel', '708': 'Altel',
+  '701': 'Kcell', '702': 'Kcell', '775': 'Kcell', '778': 'Kcell',
+  '705': 'Beeline', '706': 'Beeline', '771': 'Beeline', '776': 'Beeline', '777': 'Beeline',
+  '707': 'Tele2', '747': 'Tele2',
+};
+
+const INPUT_LENGTH_MAX = 32;
+
+/** Returns the E.164 form (+77011234567) or msisdn_invalid. */
+export function parseMsisdn(input: string): Result<string> {
+  if (typeof input !== 'string' || input.length === 0 || input.length > INPUT_LENGTH_MAX) {
+    return fail('msisdn_invalid');
+  }
+  if (!/^[\d\s()+\-.]+$/.test(input)) return fail('msisdn_invalid');
+  let digits = input.replace(/\D/g, '');
+  // Domestic trunk prefix 8 (87011234567) and bare national numbers (7011234567).
+  if (digits.length === 11 && digits.startsWith('8')) digits = '7' + digits.slice(1);
+  if (digits.length === 10 && digits.startsWith('7')) digits = '7' + digits;
+  if (digits.length !== 11 || !digits.startsWith('77')) return fail('msisdn_invalid');
+  const parsed = parsePhoneNumberFromString('+' + digits);
+  if (!parsed || parsed.country !== 'KZ' || !parsed.isValid()) return fail('msisdn_invalid');
+  const type = parsed.getType();
+  if (type !== undefined && type !== 'MOBILE' && type !== 'FIXED_LINE_OR_MOBILE') return fail('msisdn_invalid');
+  return ok(parsed.number);
+}
+
+/** The operator a prefix was first assigned to, or null. */
+export function operatorHint(msisdn: string, prefixes: Record<string, string> = DEFAULT_OPERATOR_PREFIXES): string | null {
+  return prefixes[msisdn.slice(2, 5)] ?? null;
+}
+
+/** +77011234567 → +7701***4567; for logs and for confirming a number to a cashier. */
+export function maskMsisdn(msisdn: string): string {
+  if (msisdn.length < 8) return '***';
+  return msisdn.slice(0, 5) + '***' + msisdn.slice(-4);
+}
+
+/** Masks every Kazakhstan phone number found in free text (log lines, URLs, query strings). */
+export function maskPhoneNumbersIn(text: string): string {
+  return text.replace(/(?<![\dA-Za-z])(%2B7|\+7|7|8)?(7\d{2})\d{3}(\d{4})(?!\d)/gi,
+    (_match, country: string | undefined, prefix: string, last: string) => `${country?.toUpperCase() === '%2B7' ? '%2B7' : '+7'}${prefix}***${last}`);
+}

@@ -1,0 +1,22 @@
+import { sql } from 'kysely';
+import type { FastifyInstance } from 'fastify';
+import type { RouteOptions } from './server.ts';
+
+export async function healthRoutes(app: FastifyInstance, { ctx, metrics }: RouteOptions): Promise<void> {
+  app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process is alive' } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { tags: ['operations'], summary: 'The database answers' } }, async (_request, reply) => {
+    try {
+      await sql`select 1`.execute(ctx.db);
+      return { status: 'ready', database: ctx.store.dialect.name };
+    } catch {
+      return reply.code(503).send({ error: { code: 'unavailable', message: 'The database does not answer.', details: {} } });
+    }
+  });
+  if (ctx.settings.benchRoutes) {
+    app.post('/_bench/noop', { schema: { hide: true } }, async () => ({}));
+  }
+  app.get('/metrics', { schema: { tags: ['operations'], summary: 'Prometheus metrics' } }, async (_request, reply) => {
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
+  });
+}

@@ -1,0 +1,52 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { defaultMessageOf, httpStatusOf, type ErrorCode } from '../domain/errors.ts';
+import type { DomainError, Result } from '../domain/result.ts';
+
+/** Thrown only at the HTTP edge (missing credentials in a route); use cases return errors. */
+export class HttpProblem extends Error {
+  constructor(readonly error: DomainError) {
+    super(error.code);
+  }
+}
+
+export function errorBody(error: DomainError) {
+  return { error: { code: error.code, message: error.message ?? defaultMessageOf(error.code), details: error.details ?? {} } };
+}
+
+export function sendError(reply: FastifyReply, error: DomainError): FastifyReply {
+  const status = httpStatusOf(error.code);
+  if (status === 429 && typeof error.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));
+  return reply.code(status).type('application/json; charset=utf-8').send(errorBody(error));
+}
+
+/** Sends a use case's result: the value with `status`, or its error with the mapped status. */
+export function sendResult<T>(reply: FastifyReply, result: Result<T>, status = 200): FastifyReply {
+  return result.ok ? reply.code(status).send(result.value) : sendError(reply, result.error);
+}
+
+/** One place that turns anything thrown into the error body; a 5xx here is a bug and is logged. */
+export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  if (error instanceof HttpProblem) return sendError(reply, error.error);
+  if (error.validation) {
+    const issues = error.validation.slice(0, 20).map((issue) => ({
+      path: `${error.validationContext ?? 'body'}${issue.instancePath || ''}`,
+      message: issue.message ?? 'invalid',
+      ...(issue.keyword === 'additionalProperties' ? { field: (issue.params as { additionalProperty?: string }).additionalProperty } : {}),
+    }));
+    return sendError(reply, { code: 'validation_failed', details: { issues } });
+  }
+  const code = codeOfFrameworkError(error);
+  if (code) return sendError(reply, { code });
+  request.log.error({ err: error }, 'unhandled error');
+  return sendError(reply, { code: 'internal_error' });
+}
+
+function codeOfFrameworkError(error: FastifyError): ErrorCode | null {
+  if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413) return 'body_too_large';
+  if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || error.statusCode === 415) return 'unsupported_media_type';
+  if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return 'invalid_json';
+  if (error.statusCode === 404) return 'route_not_found';
+  if (error.statusCode === 405) return 'method_not_allowed';
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return 'validation_failed';
+  return null;
+}

@@ -1,0 +1,154 @@
+import cookie from '@fastify/cookie';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Ajv } from 'ajv';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../app-context.ts';
+import { authRoutes } from '../auth/auth-routes.ts';
+import { createAuthenticator, type Authenticator } from '../auth/authenticate.ts';
+import { maskPhoneNumbersIn } from '../domain/msisdn.ts';
+import { lineRoutes } from '../lines/lines-routes.ts';
+import { paymentRoutes } from '../payments/payments-routes.ts';
+import { topUpRoutes } from '../topups/topups-routes.ts';
+import { catalogRoutes } from '../catalog/catalog-routes.ts';
+import { packageRoutes } from '../packages/packages-routes.ts';
+import { promotionRoutes } from '../promotions/promotions-routes.ts';
+import { aggregatorRoutes } from '../aggregators/aggregators-routes.ts';
+import { lifecycleRoutes } from '../lifecycle/lifecycle-routes.ts';
+import { usageRoutes } from '../usage/usage-routes.ts';
+import { creditRoutes } from '../credit/credit-routes.ts';
+import { transferRoutes } from '../transfers/transfers-routes.ts';
+import { agentRoutes } from '../agents/agents-routes.ts';
+import { storeRoutes } from '../stores/stores-routes.ts';
+import { voucherRoutes } from '../vouchers/vouchers-routes.ts';
+import { receiptRoutes } from '../receipts/receipts-routes.ts';
+import { healthRoutes } from './health-routes.ts';
+import { webRoutes } from './web-routes.ts';
+import { partnerRoutes } from '../partners/partners-routes.ts';
+import { handleError, HttpProblem, sendError } from './http-errors.ts';
+import type { Metrics } from './metrics.ts';
+import { tokenOf } from './request-auth.ts';
+import { ErrorBody } from './schemas.ts';
+
+export interface ServerDeps {
+  ctx: AppContext;
+  metrics: Metrics;
+  logLevel?: string;
+}
+
+export type Server = FastifyInstance & { authenticator: Authenticator };
+
+/** Route plugins of every capability; a capability adds its routes here. */
+const ROUTES = [healthRoutes, webRoutes, authRoutes, lineRoutes, topUpRoutes, aggregatorRoutes, receiptRoutes, agentRoutes, storeRoutes, voucherRoutes, lifecycleRoutes, usageRoutes, creditRoutes, transferRoutes, paymentRoutes, catalogRoutes, promotionRoutes, packageRoutes, partnerRoutes];
+
+export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDeps): Promise<Server> {
+  const app = Fastify({
+    logger: {
+      level: logLevel,
+      serializers: { req: (req) => ({ method: req.method, url: maskPhoneNumbersIn(req.url), id: req.id }) },
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+    },
+    // One log line per request, written by the onResponse hook below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: ctx.settings.http.bodyBytesMax,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    trustProxy: ctx.settings.trustProxy as boolean,
+    schemaController: { compilersFactory: { buildValidator: buildValidatorCompiler as never } },
+    // Malformed URLs and over-long path parameters answer in the error format too.
+    frameworkErrors: (error, _request, reply) => sendError(reply, { code: 'validation_failed', details: { issues: [{ path: 'params', message: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'path parameter too long' : 'malformed URL' }] } }),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+
+  const authenticator = createAuthenticator(ctx);
+  app.decorate('authenticator', authenticator);
+  app.decorateRequest('actor', null);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  });
+
+  await app.register(cookie);
+  // After the cookie plugin, so that session cookies are parsed when this runs.
+  app.addHook('onRequest', async (request) => {
+    const token = tokenOf(request as never);
+    request.actor = token ? await authenticator.authenticate(token) : null;
+  });
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Tolem API', version: '1.0.0', description: 'Top-ups and packages for prepaid lines. Amounts are integers in minor units (tiyn) with a currency code. Errors are {"error":{"code","message","details"}}.' },
+      components: {
+        securitySchemes: {
+          bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key (tlm_…) or a session token from POST /v1/auth/login' },
+          sessionCookie: { type: 'apiKey', in: 'cookie', name: 'tolem_session' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.addSchema(ErrorBody);
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) => sendError(reply, { code: 'route_not_found', details: { method: request.method } }));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+  });
+
+  // PostgreSQL text cannot hold U+0000 (SQLite would store it): refused at the edge for every route.
+  app.addHook('preValidation', async (request) => {
+    for (const [part, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
+      if (containsNul(value)) throw new HttpProblem({ code: 'validation_failed', details: { issues: [{ path: part, message: 'must not contain the character U+0000' }] } });
+    }
+  });
+
+  for (const routes of ROUTES) await app.register(routes, { ctx, metrics });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app as unknown as Server;
+}
+
+/** Whether a string, or any key or string inside parsed JSON or a form, holds U+0000 (no recursion: bodies nest deeply). */
+function containsNul(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const item = pending.pop();
+    if (typeof item === 'string') {
+      if (item.includes('\u0000')) return true;
+    } else if (item !== null && typeof item === 'object' && !Buffer.isBuffer(item)) {
+      for (const [key, child] of Object.entries(item)) {
+        if (key.includes('\u0000')) return true;
+        pending.push(child);
+      }
+    }
+  }
+  return false;
+}
+
+/**
+ * Bodies are strict (no type coercion, unknown fields rejected, all errors listed); query strings
+ * and path parameters coerce, since they arrive as text. Set through the schema controller so
+ * that plugins adding schemas of their own keep these rules.
+ */
+function buildValidatorCompiler(externalSchemas: unknown) {
+  const strict = new Ajv({ coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: true, strict: false });
+  const lenient = new Ajv({ coerceTypes: 'array', removeAdditional: false, useDefaults: true, allErrors: true, strict: false });
+  for (const schema of Object.values((externalSchemas ?? {}) as Record<string, { $id?: string }>)) {
+    strict.addSchema(schema);
+    lenient.addSchema(schema);
+  }
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === 'body' ? strict.compile(schema) : lenient.compile(schema));
+}
+
+export interface RouteOptions {
+  ctx: AppContext;
+  metrics: Metrics;
+}

@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { AccountFlags } from '../domain/ledger.ts';
+import { fail, ok } from '../domain/result.ts';
+import { ensureAccounts } from './ensure-system-accounts.ts';
+import type { LedgerCommand } from './ledger-writer.ts';
+
+for (const dialect of DIALECTS) {
+  describe(`ledger writer [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(dialect.name);
+      await ensureAccounts(t.app.store, [
+        { id: 'test:source', unit: 'KZT', kind: 'clearing' },
+        { id: 'test:wallet', unit: 'KZT', kind: 'line_main', flags: AccountFlags.debitsMustNotExceedCredits },
+        { id: 'test:other', unit: 'KZT', kind: 'line_main', flags: AccountFlags.debitsMustNotExceedCredits },
+        { id: 'test:data', unit: 'DATA_BYTES', kind: 'bucket' },
+      ]);
+    });
+    after(async () => t?.close());
+
+    const move = (debit: string, credit: string, amount: bigint, key?: string): LedgerCommand<{ id: string }> => ({
+      name: 'test-move',
+      lock: { accounts: [debit, credit] },
+      idempotency: key ? { key, fingerprint: `${debit}>${credit}:${amount}` } : undefined,
+      execute(tx) {
+        const result = tx.transfer({ debitAccountId: debit, creditAccountId: credit, amount, unit: 'KZT', code: 'test' });
+        return result.ok ? ok({ id: result.id }) : fail(result.code);
+      },
+    });
+    const balance = async (id: string) => {
+      const row = await t.app.ctx.db.selectFrom('ledger_accounts').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+      return BigInt(row.credits_posted) - BigInt(row.debits_posted) - BigInt(row.debits_pending);
+    };
+
+    it('shares one transaction among concurrent commands and refuses the one over the limit alone', async () => {
+      const { writer } = t.app.ctx;
+      await writer.submit(move('test:source', 'test:wallet', 1000n));
+      const results = await Promise.all([
+        writer.submit(move('test:wallet', 'test:other', 600n)),
+        writer.submit(move('test:wallet', 'test:other', 600n)), // would take the wallet below zero
+        writer.submit(move('test:wallet', 'test:other', 400n)),
+        writer.submit(move('test:source', 'test:other', 5n)),
+      ]);
+      assert.deepEqual(results.map((r) => r.ok), [true, false, true, true]);
+      assert.equal(!results[1]!.ok && results[1]!.error.code, 'exceeds_credits');
+      assert.equal(await balance('test:wallet'), 0n);
+      assert.equal(await balance('test:other'), 1005n);
+      await t.verify();
+    });
+
+    it('writes a command\'s transfers all or nothing (a linked group)', async () => {
+      const { writer } = t.app.ctx;
+      const linked: LedgerCommand<null> = {
+        name: 'test-linked', lock: { accounts: ['test:source', 'test:wallet', 'test:other'] },
+        execute(tx) {
+          const first = tx.transfer({ debitAccountId: 'test:source', creditAccountId: 'test:wallet', amount: 50n, unit: 'KZT', code: 'test' });
+          assert.ok(first.ok);
+          const second = tx.transfer({ debitAccountId: 'test:wallet', creditAccountId: 'test:other', amount: 10_000n, unit: 'KZT', code: 'test' });
+          return second.ok ? ok(null) : fail(second.code);
+        },
+      };
+      const result = await writer.submit(linked);
+      assert.equal(!result.ok && result.error.code, 'exceeds_credits');
+      assert.equal(await balance('test:wallet'), 0n);
+    });
+
+    it('refuses a transfer between accounts of different units', async () => {
+      const result = await t.app.ctx.writer.submit({
+        name: 'test-units', lock: { accounts: ['test:source', 'test:data'] },
+        execute(tx) {
+          const moved = tx.transfer({ debitAccountId: 'test:source', creditAccountId: 'test:data', amount: 1n, unit: 'KZT', code: 'test' });
+          return moved.ok ? ok(null) : fail(moved.code);
+        },
+      });
+      assert.equal(!result.ok && result.error.code, 'unit_mismatch');
+    });
+
+    it('reserves with a pending transfer, then posts or voids it exactly once', async () => {
+      const { writer } = t.app.ctx;
+      await writer.submit(move('test:source', 'test:wallet', 300n));
+      const reserve = (amount: bigint) => writer.submit({
+        name: 'test-reserve', lock: { accounts: ['test:wallet', 'test:other'] },
+        execute(tx) {
+          const moved = tx.transfer({ debitAccountId: 'test:wallet', creditAccountId: 'test:other', amount, unit: 'KZT', code: 'test', pending: true });
+          return moved.ok ? ok({ id: moved.id }) : fail(moved.code);
+        },
+      });
+      const resolve = (id: string, action: 'post' | 'void', amount?: bigint) => writer.submit({
+        name: 'test-resolve', lock: { accounts: ['test:wallet', 'test:other'], pending: [id] },
+        execute(tx) {
+          const moved = tx.resolvePending(id, action, 'test', amount);
+          return moved.ok ? ok(null) : fail(moved.code);
+        },
+      });
+      const first = await reserve(200n);
+      assert.ok(first.ok);
+      assert.equal(await balance('test:wallet'), 100n);
+      const tooMuch = await reserve(200n);
+      assert.equal(!tooMuch.ok && tooMuch.error.code, 'exceeds_credits');
+      const [posted, again] = await Promise.all([resolve(first.value.value.id, 'post', 150n), resolve(first.value.value.id, 'void')]);
+      assert.equal(posted.ok, true);
+      assert.equal(!again.ok && again.error.code, 'pending_transfer_resolved');
+      assert.equal(await balance('test:wallet'), 150n);
+      const second = await reserve(150n);
+      assert.ok(second.ok);
+      assert.ok((await resolve(second.value.value.id, 'void')).ok);
+      assert.equal(await balance('test:wallet'), 150n);
+      const unknown = await resolve('tr_missing', 'post');
+      assert.equal(!unknown.ok && unknown.error.code, 'pending_transfer_not_found');
+      await t.verify();
+    });
+
+    it('answers a repeated idempotency key with the stored result, across batches', async () => {
+      const { writer } = t.app.ctx;
+      const results = await Promise.all(Array.from({ length: 50 }, () => writer.submit(move('test:source', 'test:other', 7n, 'writer-key'))));
+      const later = await writer.submit(move('test:source', 'test:other', 7n, 'writer-key'));
+      const ids = new Set([...results, later].map((r) => (r.ok ? r.value.value.id : r.error.code)));
+      assert.equal(ids.size, 1);
+      assert.equal(results.filter((r) => r.ok && !r.value.replayed).length, 1);
+      const reused = await writer.submit(move('test:source', 'test:other', 8n, 'writer-key'));
+      assert.equal(!reused.ok && reused.error.code, 'idempotency_key_reused');
+    });
+
+    it('a command that throws fails alone with internal_error; its neighbours commit', async () => {
+      const { writer } = t.app.ctx;
+      const errors: unknown[] = [];
+      t.app.ctx.reportError = (error) => errors.push(error);
+      const [bad, good] = await Promise.all([
+        writer.submit({ name: 'test-bug', lock: {}, execute() { throw new Error('bug'); } }),
+        writer.submit(move('test:source', 'test:other', 1n)),
+      ]);
+      assert.equal(!bad.ok && bad.error.code, 'internal_error');
+      assert.equal(good.ok, true);
+      assert.equal(errors.length, 1);
+    });
+
+    it('ledger verify finds a tampered account total', async () => {
+      await t.verify();
+      const { db } = t.app.ctx;
+      await db.updateTable('ledger_accounts').set({ credits_posted: 999_999n }).where('id', '=', 'test:other').execute();
+      const { verifyLedger } = await import('./verify-ledger.ts');
+      const report = await verifyLedger(t.app.store);
+      assert.equal(report.ok, false);
+      assert.ok(report.problems.some((p) => p.check === 'account_totals' && p.subject === 'test:other'));
+      assert.ok(report.problems.some((p) => p.check === 'unit_balance' && p.subject === 'KZT'));
+      // Put it back so that close() verifies a sound ledger.
+      const sums = await db.selectFrom('ledger_transfers').select((eb) => eb.fn.sum<bigint>('amount').as('s')).where('credit_account_id', '=', 'test:other').where('kind', 'in', ['posted', 'post_pending']).executeTakeFirstOrThrow();
+      await db.updateTable('ledger_accounts').set({ credits_posted: BigInt(sums.s ?? 0) }).where('id', '=', 'test:other').execute();
+    });
+  });
+}

@@ -1,0 +1,43 @@
+import { assert } from '../domain/assert.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import type { BatchTx } from '../ledger/batch-tx.ts';
+
+export interface StatusChange {
+  lineId: string;
+  /** The status the change was planned from; another one under lock means someone was first. */
+  from: string;
+  to: string;
+  reason: string;
+  actorId: string;
+  /** For scheduled steps: the validity the step was planned from (a top-up in between cancels it). */
+  validUntil?: string | null;
+  dueAt?: string | null;
+}
+
+export interface AppliedStatusChange {
+  lineId: string;
+  msisdn: string;
+  from: string;
+  to: string;
+  reason: string;
+  at: string;
+}
+
+/**
+ * Moves a locked line from one status to another inside a ledger batch, recording the step in
+ * line_events and the outbox (line.status_changed) in the same commit.
+ */
+export function applyStatusChange(tx: BatchTx, change: StatusChange): Result<AppliedStatusChange> {
+  assert(change.from !== change.to, 'a status change changes the status');
+  const line = tx.line(change.lineId);
+  assert(line, 'the line is locked by the command');
+  if (line.status !== change.from) return fail('lifecycle_not_due', { status: line.status });
+  if (change.validUntil !== undefined && line.validUntil !== change.validUntil) return fail('lifecycle_not_due', { validUntil: line.validUntil });
+  tx.updateLine(line.id, { status: change.to, statusChangedAt: tx.nowIso });
+  tx.insert('line_events', {
+    id: tx.newId('lev'), line_id: line.id, from_status: change.from, to_status: change.to, reason: change.reason,
+    actor_id: change.actorId, due_at: change.dueAt ?? null, created_at: tx.nowIso,
+  });
+  tx.outbox('line.status_changed', { lineId: line.id, msisdn: line.msisdn, from: change.from, to: change.to, reason: change.reason, at: tx.nowIso, language: line.language });
+  return ok({ lineId: line.id, msisdn: line.msisdn, from: change.from, to: change.to, reason: change.reason, at: tx.nowIso });
+}

@@ -1,0 +1,52 @@
+import type { AppContext } from '../app-context.ts';
+import { requireRole, type Actor } from '../auth/actor.ts';
+import { insertAudit } from '../auth/auth-repository.ts';
+import { parseMsisdn } from '../domain/msisdn.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { findLineByMsisdn } from '../lines/lines-repository.ts';
+import { applyStatusChange, type AppliedStatusChange } from './apply-status-change.ts';
+import { scheduledStatus } from './lifecycle-rules.ts';
+
+export interface ChangeLineStatusInput {
+  reason: string;
+}
+
+/** Statuses an operator may suspend from; terminated is final and suspended already is. */
+const SUSPENDABLE = ['preactive', 'active', 'grace'];
+
+/**
+ * An operator's suspension or reactivation of a line, with a reason, audited. Reactivation
+ * restores the status the validity schedule gives the line now (active, grace or preactive);
+ * when the schedule says suspended, only a top-up (which extends validity) brings it back.
+ */
+export async function changeLineStatus(ctx: AppContext, actor: Actor, msisdnInput: string, action: 'suspend' | 'reactivate', input: ChangeLineStatusInput): Promise<Result<AppliedStatusChange>> {
+  const denied = requireRole(actor, ['admin']);
+  if (denied) return denied as Result<never>;
+  const reason = input.reason.trim();
+  if (reason.length === 0) return fail('validation_failed', { field: 'reason' });
+  const msisdn = parseMsisdn(msisdnInput);
+  if (!msisdn.ok) return msisdn;
+  const line = await findLineByMsisdn(ctx, msisdn.value);
+  if (!line) return fail('line_not_found');
+  const result = await ctx.writer.submit<AppliedStatusChange>({
+    name: `line:${action}`,
+    lock: { lines: [line.id] },
+    execute(tx) {
+      const current = tx.line(line.id)!;
+      if (current.status === 'terminated') return fail('line_terminated');
+      let to: string;
+      if (action === 'suspend') {
+        if (!SUSPENDABLE.includes(current.status)) return fail('line_status_invalid', { status: current.status });
+        to = 'suspended';
+      } else {
+        if (current.status !== 'suspended') return fail('line_status_invalid', { status: current.status });
+        to = scheduledStatus(current.validUntil, tx.now, ctx.settings.lifecycle);
+        if (to === 'suspended' || to === 'terminated') return fail('line_validity_expired', { validUntil: current.validUntil });
+      }
+      return applyStatusChange(tx, { lineId: line.id, from: current.status, to, reason: `${action}: ${reason}`, actorId: actor.id });
+    },
+  });
+  if (!result.ok) return result;
+  await insertAudit(ctx, actor, `line.${action}`, line.id, { reason, from: result.value.value.from, to: result.value.value.to });
+  return ok(result.value.value);
+}

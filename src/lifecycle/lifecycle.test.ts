@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { runJobsOnce } from '../jobs/scheduler.ts';
+import { BREAKAGE_ACCOUNT_ID } from '../ledger/accounts.ts';
+import { accountBalance, grantTestBucket } from '../usage/test-buckets.ts';
+import { checkNumberReusable } from './check-number-reusable.ts';
+import { lifecycleJob } from './lifecycle-job.ts';
+import { unitBreakageAccountId } from './forfeit-line-balances.ts';
+
+const DAY_MS = 86_400_000;
+
+for (const dialect of DIALECTS) {
+  describe(`line lifecycle [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    let keyCount = 0;
+    before(async () => { t = await startTestApp(dialect.name); });
+    after(async () => t?.close());
+
+    const createLine = async (msisdn: string) => {
+      const response = await t.request('POST', '/v1/lines', { body: { msisdn } });
+      assert.equal(response.status, 201, JSON.stringify(response.body));
+      return response.body.id as string;
+    };
+    const topUp = (msisdn: string, amount: number) => t.request('POST', '/v1/topups', { body: { msisdn, amount, currency: 'KZT' }, headers: { 'idempotency-key': `lc-${++keyCount}` } });
+    const line = async (msisdn: string) => (await t.request('GET', `/v1/lines/${msisdn}`)).body;
+    const run = async () => (await runJobsOnce(t.app.ctx, [lifecycleJob]))['line-lifecycle'];
+    const events = (lineId: string) => t.app.ctx.db.selectFrom('line_events').selectAll().where('line_id', '=', lineId).orderBy('id').execute();
+
+    it('travels a line through top-ups, grace, reactivation, suspension and termination with breakage', async () => {
+      const start = t.clock.now().getTime();
+      const at = (day: number) => t.clock.set(new Date(start + day * DAY_MS));
+      const msisdn = '+77011000001';
+      const lineId = await createLine(msisdn);
+      assert.equal((await topUp(msisdn, 100_000)).status, 201);
+      const bucketId = await grantTestBucket(t.app.ctx, lineId, 'DATA_BYTES', 1_000_000n, new Date(start + 400 * DAY_MS).toISOString());
+      assert.equal(await run(), 0);
+
+      at(29);
+      assert.equal(await run(), 0);
+      assert.equal((await line(msisdn)).status, 'active');
+      at(30);
+      assert.equal(await run(), 1);
+      assert.equal(await run(), 0, 'a second run at the same instant is a no-op');
+      assert.equal((await line(msisdn)).status, 'grace');
+      await t.verify();
+
+      at(35);
+      const reactivated = await topUp(msisdn, 50_000);
+      assert.equal(reactivated.body.line.status, 'active');
+      assert.equal(reactivated.body.line.validUntil, new Date(start + 65 * DAY_MS).toISOString());
+      assert.equal(await run(), 0);
+
+      at(65);
+      assert.equal(await run(), 1);
+      assert.equal((await line(msisdn)).status, 'grace');
+      at(94);
+      assert.equal(await run(), 0);
+      at(95);
+      assert.equal(await run(), 1);
+      assert.equal((await line(msisdn)).status, 'suspended');
+      const refused = await t.request('POST', `/v1/lines/${msisdn}/reactivate`, { body: { reason: 'customer asked' } });
+      assert.equal(refused.status, 409);
+      assert.equal(refused.body.error.code, 'line_validity_expired');
+      await t.verify();
+
+      at(154);
+      assert.equal(await run(), 0);
+      assert.equal((await line(msisdn)).balance.main, 150_000);
+      const breakageBefore = await accountBalance(t.app.ctx, BREAKAGE_ACCOUNT_ID);
+      at(155);
+      assert.equal(await run(), 1);
+      assert.equal(await run(), 0);
+      const terminated = await line(msisdn);
+      assert.equal(terminated.status, 'terminated');
+      assert.equal(terminated.balance.main, 0);
+      assert.equal(await accountBalance(t.app.ctx, BREAKAGE_ACCOUNT_ID) - breakageBefore, 150_000n);
+      assert.equal(await accountBalance(t.app.ctx, bucketId), 0n);
+      assert.equal(await accountBalance(t.app.ctx, unitBreakageAccountId('DATA_BYTES')), 1_000_000n);
+      const forfeits = await t.app.ctx.db.selectFrom('ledger_transfers').select(['code', 'amount']).where('code', '=', 'forfeit').execute();
+      assert.equal(forfeits.length, 2);
+      // The top-up's reactivation is the core's outbox event only; line_events holds the lifecycle's steps.
+      assert.deepEqual((await events(lineId)).map((e) => `${e.from_status}>${e.to_status}:${e.reason}`), [
+        'active>grace:validity_ended', 'active>grace:validity_ended', 'grace>suspended:grace_ended', 'suspended>terminated:suspension_ended',
+      ]);
+      const outbox = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'line.status_changed').execute();
+      const mine = outbox.map((o) => JSON.parse(o.payload)).filter((p) => p.lineId === lineId).map((p) => `${p.from}>${p.to}`);
+      assert.deepEqual(mine, ['preactive>active', 'active>grace', 'grace>active', 'active>grace', 'grace>suspended', 'suspended>terminated']);
+      assert.equal((await topUp(msisdn, 50_000)).body.error.code, 'line_terminated');
+      const quarantined = await checkNumberReusable(t.app.ctx, msisdn);
+      assert.ok(!quarantined.ok && quarantined.error.code === 'number_quarantined');
+      t.clock.advanceDays(181);
+      assert.ok((await checkNumberReusable(t.app.ctx, msisdn)).ok);
+      await t.verify();
+    });
+
+    it('catches up after downtime: a line 200 days past validity takes each step once, also when two runs race', async () => {
+      const lineIds: string[] = [];
+      for (const msisdn of ['+77011000002', '+77011000003', '+77011000004']) {
+        lineIds.push(await createLine(msisdn));
+        assert.equal((await topUp(msisdn, 60_000)).status, 201);
+      }
+      t.clock.advanceDays(230);
+      const [first, second] = await Promise.all([run(), run()]);
+      assert.equal(first! + second!, 9, 'three steps for each of three lines, applied once in all');
+      assert.equal(await run(), 0);
+      // The clock jumping back undoes nothing and redoes nothing.
+      t.clock.advanceDays(-150);
+      assert.equal(await run(), 0);
+      t.clock.advanceDays(150);
+      const history = await t.request('GET', '/v1/lines/+77011000002/events');
+      assert.equal(history.status, 200);
+      assert.deepEqual(history.body.data.map((e: { to: string }) => e.to), ['grace', 'suspended', 'terminated']);
+      assert.ok(history.body.data.every((e: { dueAt: string; at: string }) => e.dueAt < e.at), 'applied late, due earlier');
+      for (const lineId of lineIds) {
+        const steps = await events(lineId);
+        assert.deepEqual(steps.map((e) => e.to_status), ['grace', 'suspended', 'terminated']);
+      }
+      const forfeited = await t.app.ctx.db.selectFrom('ledger_transfers').select('amount').where('code', '=', 'forfeit')
+        .where('debit_account_id', 'in', lineIds.map((id) => `${id}.main`)).execute();
+      assert.deepEqual(forfeited.map((f) => Number(f.amount)), [60_000, 60_000, 60_000]);
+      await t.verify();
+    });
+
+    it('lets an admin suspend and reactivate a line with a reason, audited; refuses bad input', async () => {
+      const msisdn = '+77011000005';
+      const lineId = await createLine(msisdn);
+      await topUp(msisdn, 50_000);
+      const suspended = await t.request('POST', `/v1/lines/${msisdn}/suspend`, { body: { reason: 'lost SIM' } });
+      assert.equal(suspended.status, 200, JSON.stringify(suspended.body));
+      assert.deepEqual([suspended.body.from, suspended.body.to], ['active', 'suspended']);
+      const again = await t.request('POST', `/v1/lines/${msisdn}/suspend`, { body: { reason: 'lost SIM' } });
+      assert.equal(again.body.error.code, 'line_status_invalid');
+      const reactivated = await t.request('POST', `/v1/lines/${msisdn}/reactivate`, { body: { reason: 'SIM found' } });
+      assert.equal(reactivated.status, 200);
+      assert.equal(reactivated.body.to, 'active');
+      const audit = await t.app.ctx.db.selectFrom('audit_log').select('action').where('target', '=', lineId).where('action', '<>', 'line.create').orderBy('id').execute();
+      assert.deepEqual(audit.map((a) => a.action), ['line.suspend', 'line.reactivate']);
+      const eventsBefore = (await events(lineId)).length;
+      const clerk = await t.keyFor('clerk');
+      const cases: [string, unknown, string | undefined, number, string][] = [
+        [msisdn, {}, undefined, 400, 'validation_failed'],
+        [msisdn, { reason: '' }, undefined, 400, 'validation_failed'],
+        [msisdn, { reason: '   ' }, undefined, 400, 'validation_failed'],
+        [msisdn, { reason: 'x', extra: 1 }, undefined, 400, 'validation_failed'],
+        ['+77019999999', { reason: 'x' }, undefined, 404, 'line_not_found'],
+        ['12345', { reason: 'x' }, undefined, 422, 'msisdn_invalid'],
+        [msisdn, { reason: 'x' }, clerk, 403, 'forbidden'],
+      ];
+      for (const [number, body, token, status, code] of cases) {
+        const response = await t.request('POST', `/v1/lines/${number}/suspend`, { body, token });
+        assert.equal(response.status, status, JSON.stringify(response.body));
+        assert.equal(response.body.error.code, code);
+      }
+      assert.equal((await events(lineId)).length, eventsBefore);
+      assert.equal((await line(msisdn)).status, 'active');
+    });
+  });
+}

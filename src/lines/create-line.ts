@@ -1,0 +1,47 @@
+import type { AppContext } from '../app-context.ts';
+import { requireRole, type Actor } from '../auth/actor.ts';
+import { insertAudit } from '../auth/auth-repository.ts';
+import { parseIccid } from '../domain/iccid.ts';
+import { operatorHint, parseMsisdn } from '../domain/msisdn.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { toLineView, type Language, type LineView } from './line-view.ts';
+import { findLineByMsisdn, insertLine } from './lines-repository.ts';
+import { checkNumberReusable } from '../lifecycle/check-number-reusable.ts';
+
+export interface CreateLineInput {
+  msisdn: string;
+  iccid?: string;
+  language?: Language;
+  ownerName?: string;
+}
+
+/** A new SIM starts preactive, with empty balances and no validity until its first top-up. */
+export async function createLine(ctx: AppContext, actor: Actor, input: CreateLineInput): Promise<Result<LineView>> {
+  const denied = requireRole(actor, ['admin', 'clerk']);
+  if (denied) return denied as Result<never>;
+  const msisdn = parseMsisdn(input.msisdn);
+  if (!msisdn.ok) return msisdn;
+  let iccid: string | null = null;
+  if (input.iccid !== undefined) {
+    const parsed = parseIccid(input.iccid);
+    if (!parsed.ok) return parsed;
+    iccid = parsed.value;
+  }
+  const reusable = await checkNumberReusable(ctx, msisdn.value);
+  if (!reusable.ok) return reusable;
+  if (await findLineByMsisdn(ctx, msisdn.value)) return fail('line_exists', { field: 'msisdn' });
+  const now = ctx.clock.now().toISOString();
+  const row = {
+    id: ctx.ids.next('ln'), msisdn: msisdn.value, iccid, status: 'preactive', valid_until: null, language: input.language ?? 'en',
+    operator: operatorHint(msisdn.value, ctx.settings.operatorPrefixes), owner_name: input.ownerName ?? null,
+    daily_topup_date: null, daily_topup_amount: 0n, status_changed_at: now, created_at: now, updated_at: now,
+  };
+  try {
+    await insertLine(ctx, row);
+  } catch (error) {
+    if (ctx.store.dialect.isUniqueViolation(error)) return fail('line_exists');
+    throw error;
+  }
+  await insertAudit(ctx, actor, 'line.create', row.id, { iccid: iccid !== null });
+  return ok(toLineView(row, { main: 0n, bonus: 0n, mainPending: 0n }));
+}

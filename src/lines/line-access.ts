@@ -1,0 +1,23 @@
+import type { AppContext } from '../app-context.ts';
+import type { Actor } from '../auth/actor.ts';
+import { userOwnsLine } from '../auth/auth-repository.ts';
+import { parseMsisdn } from '../domain/msisdn.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { findLineByMsisdn, type LineRow } from './lines-repository.ts';
+
+/** Roles that may read any line. A subscriber reads only the lines linked to their login. */
+const LINE_READER_ROLES = ['admin', 'clerk', 'partner', 'agent'];
+
+/**
+ * Finds a line by a number as typed, if the actor may see it. A subscriber asking for a line that
+ * is not theirs hears line_not_found, so that numbers cannot be probed.
+ */
+export async function findReadableLine(ctx: AppContext, actor: Actor, msisdnInput: string): Promise<Result<LineRow>> {
+  const msisdn = parseMsisdn(msisdnInput);
+  if (!msisdn.ok) return msisdn;
+  const line = await findLineByMsisdn(ctx, msisdn.value);
+  if (!line) return fail('line_not_found');
+  if (LINE_READER_ROLES.includes(actor.role)) return ok(line);
+  if (actor.role === 'subscriber' && await userOwnsLine(ctx, actor.id, line.id)) return ok(line);
+  return actor.role === 'subscriber' ? fail('line_not_found') : fail('forbidden');
+}

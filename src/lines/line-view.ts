@@ -1,0 +1,28 @@
+import { toJsonAmount } from '../domain/money.ts';
+import type { Balances, LineRow } from './lines-repository.ts';
+
+/** How a line looks in the API (camelCase, amounts in minor units). */
+export interface LineView {
+  id: string;
+  msisdn: string;
+  iccid: string | null;
+  status: string;
+  validUntil: string | null;
+  language: string;
+  operator: string | null;
+  currency: 'KZT';
+  balance: { main: number; bonus: number };
+  createdAt: string;
+}
+
+export const LINE_STATUSES = ['preactive', 'active', 'grace', 'suspended', 'terminated'] as const;
+export const LANGUAGES = ['en', 'ru', 'kk', 'zh'] as const;
+export type Language = (typeof LANGUAGES)[number];
+
+export function toLineView(row: LineRow, balances: Balances): LineView {
+  return {
+    id: row.id, msisdn: row.msisdn, iccid: row.iccid, status: row.status, validUntil: row.valid_until, language: row.language,
+    operator: row.operator, currency: 'KZT', balance: { main: toJsonAmount(balances.main), bonus: toJsonAmount(balances.bonus) },
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,82 @@
+import type { AppContext } from '../app-context.ts';
+import { lineAccountSpecs, lineBonusAccountId, lineMainAccountId } from '../ledger/accounts.ts';
+import type { Database } from '../store/schema.ts';
+
+/** All SQL about lines (SIM cards) and the reads of their ledger accounts. */
+export type LineRow = Database['lines'];
+
+export async function findLineByMsisdn(ctx: AppContext, msisdn: string): Promise<LineRow | undefined> {
+  return ctx.store.readDb.selectFrom('lines').selectAll().where('msisdn', '=', msisdn).executeTakeFirst();
+}
+
+export async function findLineById(ctx: AppContext, id: string): Promise<LineRow | undefined> {
+  return ctx.db.selectFrom('lines').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The line and its two balance accounts, in one transaction. */
+export async function insertLine(ctx: AppContext, line: LineRow): Promise<void> {
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.insertInto('lines').values(line).execute();
+    await trx.insertInto('ledger_accounts').values(lineAccountSpecs(line.id).map((spec) => ({
+      id: spec.id, unit: spec.unit, kind: spec.kind, owner_id: spec.ownerId ?? null, flags: spec.flags ?? 0n,
+      debits_posted: 0n, credits_posted: 0n, debits_pending: 0n, credits_pending: 0n, expires_at: null, metadata: null,
+      created_at: line.created_at,
+    }))).execute();
+  });
+}
+
+export interface LineFilter {
+  limit: number;
+  after: string | null;
+  status?: string;
+  ownerUserId?: string;
+}
+
+export async function listLines(ctx: AppContext, filter: LineFilter): Promise<LineRow[]> {
+  let query = ctx.db.selectFrom('lines').selectAll('lines').orderBy('lines.id').limit(filter.limit);
+  if (filter.after) query = query.where('lines.id', '>', filter.after);
+  if (filter.status) query = query.where('lines.status', '=', filter.status);
+  if (filter.ownerUserId) {
+    query = query.innerJoin('user_lines', 'user_lines.line_id', 'lines.id').where('user_lines.user_id', '=', filter.ownerUserId);
+  }
+  return query.execute();
+}
+
+export interface Balances {
+  main: bigint;
+  bonus: bigint;
+  mainPending: bigint;
+}
+
+export async function balancesOf(ctx: AppContext, lineIds: string[]): Promise<Map<string, Balances>> {
+  const result = new Map<string, Balances>();
+  if (lineIds.length === 0) return result;
+  const ids = lineIds.flatMap((id) => [lineMainAccountId(id), lineBonusAccountId(id)]);
+  const rows = await ctx.db.selectFrom('ledger_accounts').selectAll().where('id', 'in', ids).execute();
+  for (const lineId of lineIds) result.set(lineId, { main: 0n, bonus: 0n, mainPending: 0n });
+  for (const row of rows) {
+    const balances = result.get(row.owner_id!)!;
+    const available = BigInt(row.credits_posted) - BigInt(row.debits_posted) - BigInt(row.debits_pending);
+    if (row.kind === 'line_main') {
+      balances.main = available;
+      balances.mainPending = BigInt(row.credits_pending);
+    } else if (row.kind === 'line_bonus') balances.bonus = available;
+  }
+  return result;
+}
+
+/** Transfers touching any of the line's accounts, newest first (ids sort by time). */
+export async function listLineTransfers(ctx: AppContext, lineId: string, limit: number, before: string | null) {
+  const accounts = ctx.db.selectFrom('ledger_accounts').select('id').where('owner_id', '=', lineId);
+  let query = ctx.db.selectFrom('ledger_transfers').selectAll()
+    .where((eb) => eb.or([eb('debit_account_id', 'in', accounts), eb('credit_account_id', 'in', accounts)]))
+    .orderBy('id', 'desc').limit(limit);
+  if (before) query = query.where('id', '<', before);
+  return query.execute();
+}
+
+export async function accountKindsOf(ctx: AppContext, ids: string[]): Promise<Map<string, { kind: string; ownerId: string | null }>> {
+  if (ids.length === 0) return new Map();
+  const rows = await ctx.db.selectFrom('ledger_accounts').select(['id', 'kind', 'owner_id']).where('id', 'in', ids).execute();
+  return new Map(rows.map((r) => [r.id, { kind: r.kind, ownerId: r.owner_id }]));
+}

@@ -1,0 +1,69 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { sendResult } from '../http/http-errors.ts';
+import { actorOf } from '../http/request-auth.ts';
+import { bearer, commonErrors, MsisdnInput, PageOf, PageQuery } from '../http/schemas.ts';
+import type { RouteOptions } from '../http/server.ts';
+import { createLine } from './create-line.ts';
+import { getLine } from './get-line.ts';
+import { LANGUAGES, LINE_STATUSES } from './line-view.ts';
+import { listLineTransactions } from './list-line-transactions.ts';
+import { listLines } from './list-lines.ts';
+
+export const LineSchema = Type.Object({
+  id: Type.String(), msisdn: Type.String({ description: 'E.164' }), iccid: Type.Union([Type.String(), Type.Null()]),
+  status: Type.Union(LINE_STATUSES.map((s) => Type.Literal(s))), validUntil: Type.Union([Type.String({ description: 'ISO-8601 UTC' }), Type.Null()]),
+  language: Type.String(), operator: Type.Union([Type.String(), Type.Null()]), currency: Type.Literal('KZT'),
+  balance: Type.Object({ main: Type.Integer({ description: 'minor units' }), bonus: Type.Integer({ description: 'minor units' }) }),
+  createdAt: Type.String(),
+}, { $id: 'Line' });
+
+const TransactionSchema = Type.Object({
+  id: Type.String(), code: Type.String(), kind: Type.String(), amount: Type.Integer(), unit: Type.String(),
+  account: Type.String(), counterparty: Type.String(), createdAt: Type.String(),
+});
+
+const MsisdnParams = Type.Object({ msisdn: MsisdnInput });
+
+export async function lineRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  app.addSchema(LineSchema);
+
+  app.post('/v1/lines', {
+    schema: {
+      tags: ['lines'], summary: 'Create a line (SIM card)', security: bearer,
+      body: Type.Object({
+        msisdn: MsisdnInput, iccid: Type.Optional(Type.String({ minLength: 1, maxLength: 24 })),
+        language: Type.Optional(Type.Union(LANGUAGES.map((l) => Type.Literal(l)))), ownerName: Type.Optional(Type.String({ maxLength: 100 })),
+      }, { additionalProperties: false }),
+      response: { 201: Type.Ref('Line'), ...commonErrors },
+    },
+  }, async (request, reply) => sendResult(reply, await createLine(ctx, actorOf(request), request.body as never), 201));
+
+  app.get('/v1/lines', {
+    schema: {
+      tags: ['lines'], summary: 'List lines (staff: all; subscriber: their own)', security: bearer,
+      querystring: Type.Composite([PageQuery, Type.Object({ status: Type.Optional(Type.Union(LINE_STATUSES.map((s) => Type.Literal(s)))) })], { additionalProperties: false }),
+      response: { 200: PageOf(Type.Ref('Line')), ...commonErrors },
+    },
+  }, async (request, reply) => sendResult(reply, await listLines(ctx, actorOf(request), request.query as never)));
+
+  app.get('/v1/lines/:msisdn', {
+    schema: { tags: ['lines'], summary: 'A line with its balance, status and validity', security: bearer, params: MsisdnParams, response: { 200: Type.Ref('Line'), ...commonErrors } },
+  }, async (request, reply) => sendResult(reply, await getLine(ctx, actorOf(request), (request.params as { msisdn: string }).msisdn)));
+
+  app.get('/v1/lines/:msisdn/balance', {
+    schema: { tags: ['lines'], summary: 'Balance, validity and status only (TM Forum: bucket)', security: bearer, params: MsisdnParams, response: commonErrors },
+  }, async (request, reply) => {
+    const line = await getLine(ctx, actorOf(request), (request.params as { msisdn: string }).msisdn);
+    if (!line.ok) return sendResult(reply, line);
+    const { msisdn, balance, currency, status, validUntil } = line.value;
+    return { msisdn, main: balance.main, bonus: balance.bonus, currency, status, validUntil };
+  });
+
+  app.get('/v1/lines/:msisdn/transactions', {
+    schema: {
+      tags: ['lines'], summary: 'Ledger movements of a line, newest first (cursor pagination)', security: bearer,
+      params: MsisdnParams, querystring: PageQuery, response: { 200: PageOf(TransactionSchema), ...commonErrors },
+    },
+  }, async (request, reply) => sendResult(reply, await listLineTransactions(ctx, actorOf(request), (request.params as { msisdn: string }).msisdn, request.query as never)));
+}

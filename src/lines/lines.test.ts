@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { withLuhnDigit } from '../domain/iccid.ts';
+
+for (const dialect of DIALECTS) {
+  describe(`lines [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    before(async () => { t = await startTestApp(dialect.name); });
+    after(async () => t?.close());
+
+    it('creates a line from a number as typed and returns it with balances', async () => {
+      const iccid = withLuhnDigit('897701000000000042');
+      const created = await t.request('POST', '/v1/lines', { body: { msisdn: '8 705 555 12 34', iccid, language: 'kk' } });
+      assert.equal(created.status, 201);
+      assert.equal(created.body.msisdn, '+77055551234');
+      assert.equal(created.body.status, 'preactive');
+      assert.equal(created.body.operator, 'Beeline');
+      assert.deepEqual(created.body.balance, { main: 0, bonus: 0 });
+      assert.equal(created.body.validUntil, null);
+      const fetched = await t.request('GET', '/v1/lines/87055551234');
+      assert.equal(fetched.status, 200);
+      assert.equal(fetched.body.id, created.body.id);
+      assert.equal(fetched.body.language, 'kk');
+      const balance = await t.request('GET', '/v1/lines/+77055551234/balance');
+      assert.deepEqual(balance.body, { msisdn: '+77055551234', main: 0, bonus: 0, currency: 'KZT', status: 'preactive', validUntil: null });
+    });
+
+    it('refuses duplicates, bad numbers and bad ICCIDs with their codes', async () => {
+      const cases: [unknown, number, string][] = [
+        [{ msisdn: '+77055551234' }, 409, 'line_exists'],
+        [{ msisdn: '+1 555 123 4567' }, 422, 'msisdn_invalid'],
+        [{ msisdn: '+77055559999', iccid: withLuhnDigit('897701000000000043').replace(/\d$/, (d) => String((Number(d) + 1) % 10)) }, 422, 'iccid_invalid'],
+        [{ msisdn: '+77055559999', language: 'fr' }, 400, 'validation_failed'],
+        [{ msisdn: 77055559999 }, 400, 'validation_failed'],
+        [{}, 400, 'validation_failed'],
+      ];
+      for (const [body, status, code] of cases) {
+        const response = await t.request('POST', '/v1/lines', { body });
+        assert.equal(response.status, status, JSON.stringify(body));
+        assert.equal(response.body.error.code, code);
+      }
+      assert.equal((await t.request('GET', '/v1/lines/+77055559999')).body.error.code, 'line_not_found');
+    });
+
+    it('pages through lines with a cursor and filters by status', async () => {
+      for (const n of ['+77015550001', '+77015550002', '+77015550003']) await t.request('POST', '/v1/lines', { body: { msisdn: n } });
+      const first = await t.request('GET', '/v1/lines?limit=2');
+      assert.equal(first.body.data.length, 2);
+      assert.ok(first.body.nextCursor);
+      const second = await t.request('GET', `/v1/lines?limit=2&cursor=${first.body.nextCursor}`);
+      const ids = [...first.body.data, ...second.body.data].map((l: { id: string }) => l.id);
+      assert.equal(new Set(ids).size, ids.length);
+      const preactive = await t.request('GET', '/v1/lines?status=preactive&limit=100');
+      assert.equal(preactive.body.data.length, 4);
+      assert.equal((await t.request('GET', '/v1/lines?limit=1000')).status, 400);
+    });
+
+    it('a subscriber sees only their own lines and cannot create or top up', async () => {
+      await t.request('POST', '/v1/users', { body: { login: '+77015550001', password: 'correct horse', role: 'subscriber' } });
+      const login = await t.request('POST', '/v1/auth/login', { token: null, body: { login: '8 701 555 00 01', password: 'correct horse' } });
+      assert.equal(login.status, 200);
+      const token = login.body.token;
+      assert.equal((await t.request('GET', '/v1/lines/+77015550001', { token })).status, 200);
+      const other = await t.request('GET', '/v1/lines/+77015550002', { token });
+      assert.equal(other.status, 404);
+      assert.equal(other.body.error.code, 'line_not_found');
+      const mine = await t.request('GET', '/v1/lines', { token });
+      assert.deepEqual(mine.body.data.map((l: { msisdn: string }) => l.msisdn), ['+77015550001']);
+      // A second SIM on the same login, added by staff.
+      const userId = login.body.user.id;
+      assert.equal((await t.request('POST', `/v1/users/${userId}/lines`, { token, body: { msisdn: '+77015550003' } })).body.error.code, 'forbidden');
+      assert.equal((await t.request('POST', `/v1/users/${userId}/lines`, { body: { msisdn: '+77015550003' } })).status, 201);
+      assert.equal((await t.request('POST', `/v1/users/usr_none/lines`, { body: { msisdn: '+77015550003' } })).body.error.code, 'user_not_found');
+      assert.equal((await t.request('POST', `/v1/users/${userId}/lines`, { body: { msisdn: '+77019999999' } })).body.error.code, 'line_not_found');
+      const both = await t.request('GET', '/v1/lines', { token });
+      assert.deepEqual(both.body.data.map((l: { msisdn: string }) => l.msisdn).sort(), ['+77015550001', '+77015550003']);
+      assert.equal((await t.request('POST', '/v1/lines', { token, body: { msisdn: '+77015550009' } })).body.error.code, 'forbidden');
+      const topUp = await t.request('POST', '/v1/topups', { token, body: { msisdn: '+77015550001', amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': 'self' } });
+      assert.equal(topUp.body.error.code, 'forbidden');
+    });
+  });
+}

@@ -1,0 +1,37 @@
+import type { AppContext } from '../app-context.ts';
+import type { Actor } from '../auth/actor.ts';
+import { toJsonAmount } from '../domain/money.ts';
+import { ok, type Result } from '../domain/result.ts';
+import { findReadableLine } from './line-access.ts';
+import { accountKindsOf, listLineTransfers } from './lines-repository.ts';
+import type { Page } from './list-lines.ts';
+
+export interface LineTransaction {
+  id: string;
+  code: string;
+  kind: string;
+  /** Positive when the line's account was credited, negative when debited. */
+  amount: number;
+  unit: string;
+  account: string;
+  counterparty: string;
+  createdAt: string;
+}
+
+export async function listLineTransactions(ctx: AppContext, actor: Actor, msisdnInput: string, query: { limit: number; cursor?: string }): Promise<Result<Page<LineTransaction>>> {
+  const line = await findReadableLine(ctx, actor, msisdnInput);
+  if (!line.ok) return line;
+  const rows = await listLineTransfers(ctx, line.value.id, query.limit + 1, query.cursor ?? null);
+  const page = rows.slice(0, query.limit);
+  const kinds = await accountKindsOf(ctx, [...new Set(page.flatMap((t) => [t.debit_account_id, t.credit_account_id]))]);
+  const data = page.map((t): LineTransaction => {
+    const credited = kinds.get(t.credit_account_id)?.ownerId === line.value.id;
+    const own = credited ? t.credit_account_id : t.debit_account_id;
+    const other = credited ? t.debit_account_id : t.credit_account_id;
+    return {
+      id: t.id, code: t.code, kind: t.kind, amount: toJsonAmount(credited ? BigInt(t.amount) : -BigInt(t.amount)), unit: t.unit,
+      account: kinds.get(own)?.kind ?? own, counterparty: kinds.get(other)?.kind ?? other, createdAt: t.created_at,
+    };
+  });
+  return ok({ data, nextCursor: rows.length > query.limit ? page.at(-1)!.id : null });
+}

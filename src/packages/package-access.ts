@@ -1,0 +1,17 @@
+import type { AppContext } from '../app-context.ts';
+import type { Actor } from '../auth/actor.ts';
+import { fail, type Result } from '../domain/result.ts';
+import { findReadableLine } from '../lines/line-access.ts';
+import type { LineRow } from '../lines/lines-repository.ts';
+
+/** Who may buy and renew: a subscriber for their own lines; admin, clerk and partner for any line. */
+const BUYER_ROLES = ['admin', 'clerk', 'partner', 'subscriber'];
+
+export async function findBuyableLine(ctx: AppContext, actor: Actor, msisdn: string): Promise<Result<LineRow>> {
+  if (!BUYER_ROLES.includes(actor.role)) return fail('forbidden', { requiredRoles: BUYER_ROLES });
+  return findReadableLine(ctx, actor, msisdn);
+}
+
+export function idempotencyExpiry(ctx: AppContext): string {
+  return new Date(ctx.clock.now().getTime() + ctx.settings.idempotency.retentionHours * 3_600_000).toISOString();
+}

@@ -1,0 +1,195 @@
+import { assert } from '../domain/assert.ts';
+import { AccountFlags, availableBalance } from '../domain/ledger.ts';
+import { toJsonAmount } from '../domain/money.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { laterOf } from '../domain/time.ts';
+import { isOnSale, periodEnd, termsOf, type VersionTerms } from '../catalog/offering.ts';
+import type { OfferingRecord } from '../catalog/catalog-repository.ts';
+import { issuanceAccountId, lineBonusAccountId, lineMainAccountId, PROMOTIONS_EXPENSE_ACCOUNT_ID, revenueAccountId } from '../ledger/accounts.ts';
+import type { BatchTx } from '../ledger/batch-tx.ts';
+import type { LedgerCommand } from '../ledger/ledger-writer.ts';
+import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
+import { limitRefusal, promotionLineUsesKey, promotionUsesKey, type PriceQuote } from '../promotions/promotion.ts';
+import { ALLOWANCE_UNITS, bucketAccountId, lineKindSlotKey, packageExpiresKey, packagePeriodKey, type AllowanceUnit } from './package-keys.ts';
+
+export type PeriodReason = 'purchase' | 'renewal' | 'auto_renewal';
+
+/** Everything one purchase or renewal needs, read before the command is queued. */
+export interface PeriodPlan {
+  reason: PeriodReason;
+  packageId: string;
+  lineId: string;
+  record: OfferingRecord;
+  quote: PriceQuote;
+  /** How many periods the package had when the plan was made (0 for a purchase). */
+  expectedPeriods: bigint;
+  /** Buckets of the latest period, whose remaining units an extending renewal carries over. */
+  previousBucketIds: string[];
+  autoRenew: boolean;
+  actorId: string;
+}
+
+export interface PeriodResult {
+  id: string;
+  lineId: string;
+  msisdn: string;
+  offering: string;
+  offeringVersion: number;
+  kind: string;
+  period: number;
+  reason: PeriodReason;
+  listPrice: number;
+  discount: number;
+  pricePaid: number;
+  paidFromBonus: number;
+  paidFromMain: number;
+  currency: 'KZT';
+  promoCode: string | null;
+  startsAt: string;
+  expiresAt: string;
+  autoRenew: boolean;
+  receiptNumber: string;
+  allowances: { unit: AllowanceUnit; amount: number; carriedOver: number; bucketId: string; expiresAt: string }[];
+  balanceAfter: { main: number; bonus: number };
+  createdAt: string;
+}
+
+const AMOUNT_OF: Record<AllowanceUnit, (terms: VersionTerms) => bigint> = {
+  DATA_BYTES: (t) => t.dataBytes, VOICE_SECONDS: (t) => t.voiceSeconds, SMS: (t) => t.smsCount,
+};
+
+export function periodCommand(plan: PeriodPlan, idempotency?: LedgerCommand<PeriodResult>['idempotency']): LedgerCommand<PeriodResult> {
+  const { lineId, packageId, quote } = plan;
+  const stacks = Number(plan.record.offering.stacks) === 1;
+  const promotion = quote.promotion;
+  return {
+    name: `package_${plan.reason}`,
+    idempotency,
+    lock: (now) => ({
+      lines: [lineId],
+      accounts: [lineMainAccountId(lineId), lineBonusAccountId(lineId), revenueAccountId('packages'), PROMOTIONS_EXPENSE_ACCOUNT_ID,
+        ...ALLOWANCE_UNITS.map(issuanceAccountId), ...plan.previousBucketIds],
+      counters: [receiptCounterFor(now), packagePeriodKey(packageId), packageExpiresKey(packageId),
+        ...(stacks ? [] : [lineKindSlotKey(lineId, plan.record.offering.kind)]),
+        ...(promotion ? [promotionUsesKey(promotion.id), promotionLineUsesKey(promotion.id, lineId)] : [])],
+    }),
+    execute: (tx) => applyPeriod(tx, plan, stacks),
+  };
+}
+
+/**
+ * One purchase or renewal as one linked group: the price from the bonus balance first (bonus money
+ * is for packages only), then the main balance, to revenue:packages at list price with the discount
+ * from expense:promotions; each allowance from issuance:<unit> into a new bucket that expires with
+ * the period; the package and period rows, the receipt and the outbox event. All or nothing.
+ */
+function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<PeriodResult> {
+  const { lineId, packageId, quote, record } = plan;
+  const line = tx.line(lineId);
+  assert(line, 'the line is locked by the command');
+  if (line.status === 'terminated') return fail('line_terminated');
+  if (!isOnSale(record.offering, tx.now)) return fail('offering_unavailable', { code: record.offering.code });
+  const periods = tx.counter(packagePeriodKey(packageId));
+  if (periods !== plan.expectedPeriods) return fail('package_renewal_conflict', { periods: Number(periods) });
+  const nowMs = BigInt(tx.now.getTime());
+  // An automatic renewal is due only once the package has ended: a job that planned from a stale
+  // read (another process renewed meanwhile) must not add a period after the one just added.
+  if (plan.reason === 'auto_renewal' && tx.counter(packageExpiresKey(packageId)) > nowMs) return fail('package_renewal_conflict', { reason: 'not_due' });
+  const slotKey = lineKindSlotKey(lineId, record.offering.kind);
+  if (plan.reason === 'purchase' && !stacks && tx.counter(slotKey) > nowMs) return fail('package_already_active', { kind: record.offering.kind });
+  if (quote.promotion) {
+    const refusal = limitRefusal(quote.promotion, tx.counter(promotionUsesKey(quote.promotion.id)), tx.counter(promotionLineUsesKey(quote.promotion.id, lineId)));
+    if (refusal) return fail(refusal);
+  }
+  const mainId = lineMainAccountId(lineId);
+  const bonusId = lineBonusAccountId(lineId);
+  const bonusAvailable = availableBalance(tx.account(bonusId)!);
+  const fromBonus = bonusAvailable < quote.price ? bonusAvailable : quote.price;
+  const fromMain = quote.price - fromBonus;
+  const mainAvailable = availableBalance(tx.account(mainId)!);
+  if (fromMain > mainAvailable) return fail('balance_insufficient', { shortfall: toJsonAmount(fromMain - mainAvailable), price: toJsonAmount(quote.price) });
+  const revenueId = revenueAccountId('packages');
+  const metadata = { packageId, offering: record.offering.code };
+  for (const [from, amount, code] of [[bonusId, fromBonus, 'package_purchase'], [mainId, fromMain, 'package_purchase'], [PROMOTIONS_EXPENSE_ACCOUNT_ID, quote.discount, 'promotion']] as const) {
+    if (amount === 0n) continue;
+    const moved = tx.transfer({ debitAccountId: from, creditAccountId: revenueId, amount, unit: 'KZT', code, metadata });
+    if (!moved.ok) return fail(moved.code);
+  }
+  const terms = termsOf(record.version);
+  const currentEndMs = tx.counter(packageExpiresKey(packageId));
+  // Stacking: a new period runs from now beside the old one. Extending: it continues from the
+  // current end, and the latest period's unused units move into the new buckets.
+  const start = stacks || plan.reason === 'purchase' ? tx.now : laterOf(tx.now, new Date(Number(currentEndMs)));
+  const end = periodEnd(start, terms);
+  const allowances = addBuckets(tx, plan, periods, terms, end, !stacks);
+  if (!allowances.ok) return allowances;
+  const endMs = BigInt(end.getTime());
+  if (endMs > currentEndMs) tx.increment(packageExpiresKey(packageId), endMs - currentEndMs);
+  if (!stacks && endMs > tx.counter(slotKey)) tx.increment(slotKey, endMs - tx.counter(slotKey));
+  tx.increment(packagePeriodKey(packageId));
+  if (quote.promotion) {
+    tx.increment(promotionUsesKey(quote.promotion.id));
+    tx.increment(promotionLineUsesKey(quote.promotion.id, lineId));
+  }
+  const receiptNumber = allocateReceipt(tx, { kind: plan.reason === 'purchase' ? 'package' : 'package_renewal', referenceId: packageId, lineId, amount: quote.price, currency: 'KZT' });
+  const packageEnd = new Date(Number(endMs > currentEndMs ? endMs : currentEndMs)).toISOString();
+  recordRows(tx, plan, periods, start, end, allowances.value.map((a) => a.bucketId), receiptNumber, stacks);
+  const result: PeriodResult = {
+    id: packageId, lineId, msisdn: line.msisdn, offering: record.offering.code, offeringVersion: Number(record.version.version),
+    kind: record.offering.kind, period: Number(periods), reason: plan.reason, listPrice: toJsonAmount(quote.listPrice),
+    discount: toJsonAmount(quote.discount), pricePaid: toJsonAmount(quote.price), paidFromBonus: toJsonAmount(fromBonus),
+    paidFromMain: toJsonAmount(fromMain), currency: 'KZT', promoCode: quote.promotion?.code ?? null, startsAt: start.toISOString(),
+    expiresAt: packageEnd, autoRenew: plan.autoRenew, receiptNumber, allowances: allowances.value,
+    balanceAfter: { main: toJsonAmount(availableBalance(tx.account(mainId)!)), bonus: toJsonAmount(availableBalance(tx.account(bonusId)!)) },
+    createdAt: tx.nowIso,
+  };
+  tx.outbox(plan.reason === 'purchase' ? 'package.purchased' : 'package.renewed', {
+    packageId, lineId, msisdn: line.msisdn, offering: result.offering, period: result.period, pricePaid: result.pricePaid,
+    expiresAt: packageEnd, receiptNumber, language: line.language, actorId: plan.actorId,
+  });
+  return ok(result);
+}
+
+function addBuckets(tx: BatchTx, plan: PeriodPlan, period: bigint, terms: VersionTerms, end: Date, carryOver: boolean): Result<PeriodResult['allowances']> {
+  const allowances: PeriodResult['allowances'] = [];
+  const expiresAt = end.toISOString();
+  for (const unit of ALLOWANCE_UNITS) {
+    const amount = AMOUNT_OF[unit](terms);
+    const previous = carryOver ? plan.previousBucketIds.map((id) => tx.account(id)).filter((a) => a && a.unit === unit && a.expiresAt && a.expiresAt > tx.nowIso) : [];
+    const carried = previous.map((a) => availableBalance(a!)).filter((v) => v > 0n);
+    if (amount === 0n && carried.length === 0) continue;
+    const bucketId = bucketAccountId(plan.lineId, plan.packageId, period, unit);
+    tx.createAccount({ id: bucketId, unit, kind: 'bucket', ownerId: plan.lineId, flags: AccountFlags.debitsMustNotExceedCredits, expiresAt });
+    if (amount > 0n) {
+      const issued = tx.transfer({ debitAccountId: issuanceAccountId(unit), creditAccountId: bucketId, amount, unit, code: 'package_allowance', metadata: { packageId: plan.packageId } });
+      if (!issued.ok) return fail(issued.code);
+    }
+    let carriedOver = 0n;
+    for (const account of previous) {
+      const remaining = availableBalance(account!);
+      if (remaining <= 0n) continue;
+      const moved = tx.transfer({ debitAccountId: account!.id, creditAccountId: bucketId, amount: remaining, unit, code: 'package_rollover', metadata: { packageId: plan.packageId } });
+      if (!moved.ok) return fail(moved.code);
+      carriedOver += remaining;
+    }
+    allowances.push({ unit, amount: Number(amount + carriedOver), carriedOver: Number(carriedOver), bucketId, expiresAt });
+  }
+  return ok(allowances);
+}
+
+function recordRows(tx: BatchTx, plan: PeriodPlan, period: bigint, start: Date, end: Date, bucketIds: string[], receiptNumber: string, stacks: boolean): void {
+  const { record, quote } = plan;
+  if (plan.reason === 'purchase') {
+    tx.insert('packages', {
+      id: plan.packageId, line_id: plan.lineId, offering_id: record.offering.id, offering_code: record.offering.code, kind: record.offering.kind,
+      offering_version_id: record.version.id, price_paid: quote.price, currency: 'KZT', starts_at: start.toISOString(), expires_at: end.toISOString(),
+      auto_renew: plan.autoRenew ? 1n : 0n, stacks: stacks ? 1n : 0n, features: record.offering.features, receipt_number: receiptNumber,
+      renewal_failed_period: null, created_at: tx.nowIso,
+    });
+  }
+  tx.insert('package_periods', {
+    id: tx.newId('pkp'), package_id: plan.packageId, line_id: plan.lineId, period, reason: plan.reason, offering_version_id: record.version.id,
+    list_price: quote.listPrice, discount: quote.discount, price_paid: quote.price, promotion_id: quote.promotion?.id ?? null,
+    starts_at: start.toISOString(), expires_at: end.toISOString(), bucket_ids: JSON.stringify(bucketIds), receipt_number: receiptNumber, created_at: tx.nowIso,
+  });
+}

@@ -1,0 +1,78 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { sendError, sendResult } from '../http/http-errors.ts';
+import { actorOf, idempotencyKeyOf } from '../http/request-auth.ts';
+import { bearer, commonErrors, IdempotencyHeaders, MsisdnInput } from '../http/schemas.ts';
+import type { RouteOptions } from '../http/server.ts';
+import { LANGUAGES } from '../lines/line-view.ts';
+import { listPackagesOfLine } from './list-line-packages.ts';
+import { purchasePackage } from './purchase-package.ts';
+import { renewPackage } from './renew-package.ts';
+import { setPackageAutoRenew } from './set-auto-renew.ts';
+
+const PackageParams = Type.Object({ msisdn: MsisdnInput, id: Type.String({ maxLength: 64 }) });
+
+export const PurchaseSchema = Type.Object({
+  id: Type.String(), lineId: Type.String(), msisdn: Type.String(), offering: Type.String(), offeringVersion: Type.Integer(), kind: Type.String(),
+  period: Type.Integer(), reason: Type.String(), listPrice: Type.Integer(), discount: Type.Integer(), pricePaid: Type.Integer(),
+  paidFromBonus: Type.Integer(), paidFromMain: Type.Integer(), currency: Type.Literal('KZT'), promoCode: Type.Union([Type.String(), Type.Null()]),
+  startsAt: Type.String(), expiresAt: Type.String(), autoRenew: Type.Boolean(), receiptNumber: Type.String(),
+  allowances: Type.Array(Type.Object({ unit: Type.String(), amount: Type.Integer(), carriedOver: Type.Integer(), bucketId: Type.String(), expiresAt: Type.String() })),
+  balanceAfter: Type.Object({ main: Type.Integer(), bonus: Type.Integer() }), createdAt: Type.String(),
+}, { $id: 'PackagePurchase' });
+
+export async function packageRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  app.addSchema(PurchaseSchema);
+
+  app.post('/v1/purchases', {
+    schema: {
+      tags: ['packages'], summary: 'Buy a package from the line\'s balance (bonus first, then main)', security: bearer,
+      description: 'At most once per Idempotency-Key. 422 balance_insufficient carries details.shortfall in minor units; nothing is written.',
+      headers: IdempotencyHeaders,
+      body: Type.Object({
+        msisdn: MsisdnInput, offering: Type.String({ minLength: 1, maxLength: 40 }), promoCode: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+        autoRenew: Type.Optional(Type.Boolean()),
+        expectedPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000, description: 'the quoted price (minor units); any other price is refused with price_changed' })),
+      }, { additionalProperties: false }),
+      response: { 201: Type.Ref('PackagePurchase'), ...commonErrors },
+    },
+  }, async (request, reply) => {
+    const actor = actorOf(request);
+    const result = await purchasePackage(ctx, actor, request.body as never, idempotencyKeyOf(request));
+    if (!result.ok) return sendError(reply, result.error);
+    if (result.value.replayed) reply.header('idempotent-replayed', 'true');
+    return reply.code(201).send(result.value.purchase);
+  });
+
+  app.get('/v1/lines/:msisdn/packages', {
+    schema: {
+      tags: ['packages'], summary: 'A line\'s packages with remaining units and expiry', security: bearer,
+      params: Type.Object({ msisdn: MsisdnInput }),
+      querystring: Type.Object({ include: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('all')])), language: Type.Optional(Type.Union(LANGUAGES.map((l) => Type.Literal(l)))) }, { additionalProperties: false }),
+      response: commonErrors,
+    },
+  }, async (request, reply) => sendResult(reply, await listPackagesOfLine(ctx, actorOf(request), (request.params as { msisdn: string }).msisdn, request.query as never)));
+
+  app.post('/v1/lines/:msisdn/packages/:id/renew', {
+    schema: {
+      tags: ['packages'], summary: 'Renew a package now: stacking offerings add a bucket, others extend and carry units over', security: bearer,
+      headers: IdempotencyHeaders, params: PackageParams, response: { 201: Type.Ref('PackagePurchase'), ...commonErrors },
+    },
+  }, async (request, reply) => {
+    const { msisdn, id } = request.params as { msisdn: string; id: string };
+    const result = await renewPackage(ctx, actorOf(request), msisdn, id, idempotencyKeyOf(request));
+    if (!result.ok) return sendError(reply, result.error);
+    if (result.value.replayed) reply.header('idempotent-replayed', 'true');
+    return reply.code(201).send(result.value.renewal);
+  });
+
+  app.patch('/v1/lines/:msisdn/packages/:id', {
+    schema: {
+      tags: ['packages'], summary: 'Turn auto-renewal on or off', security: bearer, params: PackageParams,
+      body: Type.Object({ autoRenew: Type.Boolean() }, { additionalProperties: false }), response: commonErrors,
+    },
+  }, async (request, reply) => {
+    const { msisdn, id } = request.params as { msisdn: string; id: string };
+    return sendResult(reply, await setPackageAutoRenew(ctx, actorOf(request), msisdn, id, (request.body as { autoRenew: boolean }).autoRenew));
+  });
+}

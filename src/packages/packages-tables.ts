@@ -1,0 +1,32 @@
+/** Tables of the packages capability (migration 002-packages), added to `Database` in store/schema.ts. */
+export interface OfferingTable {
+  id: string; code: string; kind: string; current_version: bigint; names: string; descriptions: string; features: string;
+  available_from: string | null; available_until: string | null; auto_renew_allowed: bigint; stacks: bigint; created_at: string; updated_at: string;
+}
+
+export interface OfferingVersionTable {
+  id: string; offering_id: string; version: bigint; price: bigint; currency: string; validity_days: bigint; fee_period: string | null;
+  data_bytes: bigint; voice_seconds: bigint; sms_count: bigint; rate_per_mb: bigint | null; rate_per_minute: bigint | null;
+  rate_per_sms: bigint | null; created_at: string;
+}
+
+export interface PackageTable {
+  id: string; line_id: string; offering_id: string; offering_code: string; kind: string; offering_version_id: string;
+  price_paid: bigint; currency: string; starts_at: string; expires_at: string; auto_renew: bigint; stacks: bigint; features: string;
+  receipt_number: string; renewal_failed_period: bigint | null; created_at: string;
+}
+
+export interface PackagePeriodTable {
+  id: string; package_id: string; line_id: string; period: bigint; reason: string; offering_version_id: string; list_price: bigint;
+  discount: bigint; price_paid: bigint; promotion_id: string | null; starts_at: string; expires_at: string; bucket_ids: string;
+  receipt_number: string | null; created_at: string;
+}
+
+export interface PromotionTable {
+  id: string; code: string | null; offering_codes: string | null; discount_kind: string; discount_value: bigint;
+  starts_at: string; ends_at: string; uses_max: bigint | null; uses_per_line_max: bigint | null; created_at: string;
+}
+
+export interface BonusGrantTable {
+  id: string; line_id: string; topup_id: string; amount: bigint; expires_at: string; created_at: string;
+}

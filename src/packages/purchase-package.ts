@@ -1,0 +1,46 @@
+import type { AppContext } from '../app-context.ts';
+import type { Actor } from '../auth/actor.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { fingerprintOf } from '../ledger/ledger-writer.ts';
+import { priceOffering } from '../promotions/quote-price.ts';
+import { findBuyableLine, idempotencyExpiry } from './package-access.ts';
+import { periodCommand, type PeriodResult } from './package-period-command.ts';
+
+export interface PurchaseInput {
+  msisdn: string;
+  offering: string;
+  promoCode?: string;
+  autoRenew?: boolean;
+  /** The price the buyer was shown (GET …/quote); when given, any other price is refused. */
+  expectedPrice?: number;
+}
+
+export interface PurchaseOutcome {
+  purchase: PeriodResult;
+  replayed: boolean;
+}
+
+/**
+ * Buys a package from the line's balance, at most once per idempotency key: one ledger command
+ * moves the money and issues the allowances (see package-period-command.ts).
+ */
+export async function purchasePackage(ctx: AppContext, actor: Actor, input: PurchaseInput, idempotencyKey: string): Promise<Result<PurchaseOutcome>> {
+  const line = await findBuyableLine(ctx, actor, input.msisdn);
+  if (!line.ok) return line;
+  if (line.value.status === 'terminated') return fail('line_terminated');
+  const priced = await priceOffering(ctx, input.offering, line.value.id, input.promoCode);
+  if (!priced.ok) return priced;
+  const { record, quote } = priced.value;
+  if (input.expectedPrice !== undefined && (!Number.isSafeInteger(input.expectedPrice) || BigInt(input.expectedPrice) !== quote.price)) return fail('price_changed', { price: Number(quote.price) });
+  const allowed = Number(record.offering.auto_renew_allowed) === 1;
+  if (input.autoRenew && !allowed) return fail('auto_renew_not_allowed', { offering: input.offering });
+  const autoRenew = input.autoRenew ?? (allowed && record.offering.kind === 'tariff');
+  const plan = {
+    reason: 'purchase' as const, packageId: ctx.ids.next('pkg'), lineId: line.value.id, record, quote, expectedPeriods: 0n,
+    previousBucketIds: [], autoRenew, actorId: actor.id,
+  };
+  const fingerprint = fingerprintOf({ msisdn: line.value.msisdn, offering: input.offering, promoCode: input.promoCode, autoRenew: input.autoRenew, expectedPrice: input.expectedPrice });
+  const result = await ctx.writer.submit(periodCommand(plan, { key: `purchase:${actor.id}:${idempotencyKey}`, fingerprint, expiresAt: idempotencyExpiry(ctx) }));
+  if (!result.ok) return result;
+  return ok({ purchase: result.value.value, replayed: result.value.replayed });
+}

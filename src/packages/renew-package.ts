@@ -1,0 +1,44 @@
+import type { AppContext } from '../app-context.ts';
+import type { Actor } from '../auth/actor.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
+import { priceOffering } from '../promotions/quote-price.ts';
+import { findBuyableLine, idempotencyExpiry } from './package-access.ts';
+import { periodCommand, type PeriodReason, type PeriodResult } from './package-period-command.ts';
+import { findPackage, type PackageWithPeriod } from './packages-repository.ts';
+
+const RENEW_ATTEMPTS_MAX = 3;
+
+/**
+ * Renews a package now (POST …/packages/{id}/renew), at most once per idempotency key. A stacking
+ * offering adds a new bucket from now; a non-stacking one extends: the new period continues from
+ * the current end and carries the unused units over. The price is the offering's current version.
+ */
+export async function renewPackage(ctx: AppContext, actor: Actor, msisdn: string, packageId: string, idempotencyKey: string): Promise<Result<{ renewal: PeriodResult; replayed: boolean }>> {
+  const line = await findBuyableLine(ctx, actor, msisdn);
+  if (!line.ok) return line;
+  const key = `renew:${actor.id}:${idempotencyKey}`;
+  const fingerprint = fingerprintOf({ msisdn: line.value.msisdn, packageId });
+  // A renewal racing another renewal of the same package sees a conflict and plans again.
+  for (let attempt = 0; attempt < RENEW_ATTEMPTS_MAX; attempt += 1) {
+    const found = await findPackage(ctx, line.value.id, packageId);
+    if (!found) return fail('package_not_found');
+    const result = await renewOnce(ctx, found, 'renewal', actor.id, { key, fingerprint, expiresAt: idempotencyExpiry(ctx) });
+    if (!result.ok && result.error.code === 'package_renewal_conflict') continue;
+    if (!result.ok) return result;
+    return ok({ renewal: result.value.value, replayed: result.value.replayed });
+  }
+  return fail('package_renewal_conflict');
+}
+
+/** One attempt to add the next period to a package; the auto-renew job calls this too. */
+export async function renewOnce(ctx: AppContext, found: PackageWithPeriod, reason: PeriodReason, actorId: string, idempotency: LedgerCommand<PeriodResult>['idempotency']) {
+  const priced = await priceOffering(ctx, found.pkg.offering_code, found.pkg.line_id);
+  if (!priced.ok) return priced;
+  const plan = {
+    reason, packageId: found.pkg.id, lineId: found.pkg.line_id, record: priced.value.record, quote: priced.value.quote,
+    expectedPeriods: BigInt(found.latest.period) + 1n, previousBucketIds: JSON.parse(found.latest.bucket_ids) as string[],
+    autoRenew: Number(found.pkg.auto_renew) === 1, actorId,
+  };
+  return ctx.writer.submit(periodCommand(plan, idempotency));
+}

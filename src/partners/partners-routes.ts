@@ -1,0 +1,50 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { sendError, sendResult } from '../http/http-errors.ts';
+import { actorOf } from '../http/request-auth.ts';
+import { bearer, commonErrors } from '../http/schemas.ts';
+import type { RouteOptions } from '../http/server.ts';
+import { deliveriesOf, disableEndpoint, endpointsOfKey } from './partners-repository.ts';
+import { registerWebhook, WEBHOOK_TOPICS } from './register-webhook.ts';
+
+/** Partner webhooks (docs/partners.md): where a partner hears the results of its own requests. */
+export async function partnerRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  app.post('/v1/partner/webhooks', {
+    schema: {
+      tags: ['partners'], summary: 'Register a webhook endpoint for this partner key; the signing secret is shown once', security: bearer,
+      body: Type.Object({
+        url: Type.String({ minLength: 8, maxLength: 500 }),
+        topics: Type.Optional(Type.Array(Type.Union(WEBHOOK_TOPICS.map((t) => Type.Literal(t))), { minItems: 1, maxItems: WEBHOOK_TOPICS.length })),
+      }, { additionalProperties: false }),
+      response: commonErrors,
+    },
+  }, async (request, reply) => sendResult(reply, await registerWebhook(ctx, actorOf(request), request.body as never), 201));
+
+  app.get('/v1/partner/webhooks', {
+    schema: { tags: ['partners'], summary: 'This partner key\'s webhook endpoints', security: bearer, response: commonErrors },
+  }, async (request, reply) => {
+    const actor = actorOf(request);
+    if (actor.role !== 'partner') return sendError(reply, { code: 'forbidden' });
+    const rows = await endpointsOfKey(ctx, actor.id);
+    return { data: rows.map((r) => ({ id: r.id, url: r.url, topics: JSON.parse(r.topics) as string[], createdAt: r.created_at })), nextCursor: null };
+  });
+
+  app.get('/v1/partner/webhooks/:id/deliveries', {
+    schema: { tags: ['partners'], summary: 'Recent deliveries of an endpoint, with attempts and last status', security: bearer, params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: commonErrors },
+  }, async (request, reply) => {
+    const actor = actorOf(request);
+    const { id } = request.params as { id: string };
+    if (actor.role !== 'partner' || !(await endpointsOfKey(ctx, actor.id)).some((e) => e.id === id)) return sendError(reply, { code: 'webhook_endpoint_not_found' });
+    const rows = await deliveriesOf(ctx, id, 100);
+    return { data: rows.map((d) => ({ id: d.id, eventId: d.event_id, topic: d.topic, status: d.status, attempts: Number(d.attempts), lastStatusCode: d.last_status_code === null ? null : Number(d.last_status_code), lastError: d.last_error, nextAttemptAt: d.next_attempt_at, deliveredAt: d.delivered_at })), nextCursor: null };
+  });
+
+  app.delete('/v1/partner/webhooks/:id', {
+    schema: { tags: ['partners'], summary: 'Stop sending to an endpoint', security: bearer, params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 204: Type.Null(), ...commonErrors } },
+  }, async (request, reply) => {
+    const actor = actorOf(request);
+    if (actor.role !== 'partner') return sendError(reply, { code: 'forbidden' });
+    if (!(await disableEndpoint(ctx, actor.id, (request.params as { id: string }).id))) return sendError(reply, { code: 'webhook_endpoint_not_found' });
+    return reply.code(204).send();
+  });
+}

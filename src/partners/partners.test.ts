@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { loadSettings } from '../config.ts';
+import { runJobsOnce } from '../jobs/scheduler.ts';
+import { deliverWebhooksJob } from './deliver-webhooks-job.ts';
+import { verifyWebhookSignature } from './webhook-signature.ts';
+
+interface Received { headers: Record<string, string | string[] | undefined>; body: string }
+
+for (const dialect of DIALECTS) {
+  describe(`partner API and signed webhooks [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    let receiver: Server;
+    let receiverUrl: string;
+    const received: Received[] = [];
+    let failNext = 0;
+    before(async () => {
+      t = await startTestApp(dialect.name, { partnerWebhooks: { ...loadSettings({}).partnerWebhooks, allowHttp: true } });
+      receiver = createServer((request, response) => {
+        let body = '';
+        request.on('data', (chunk) => { body += chunk; });
+        request.on('end', () => {
+          received.push({ headers: request.headers, body });
+          response.statusCode = failNext > 0 ? (failNext--, 500) : 200;
+          response.end();
+        });
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+      await t.request('POST', '/v1/lines', { body: { msisdn: '+77011234567' } });
+    });
+    after(async () => {
+      await new Promise((resolve) => receiver?.close(resolve));
+      await t?.close();
+    });
+
+    const deliverAfter = async (seconds: number) => {
+      t.clock.advance(seconds * 1000);
+      return runJobsOnce(t.app.ctx, [deliverWebhooksJob]);
+    };
+
+    it('tops up with a partner key and sends the result once, signed, retrying a failed delivery', async () => {
+      const partner = await t.keyFor('partner');
+      const other = await t.keyFor('partner');
+      const endpoint = await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url: receiverUrl } });
+      assert.equal(endpoint.status, 201);
+      assert.match(endpoint.body.secret, /^whsec_/);
+      assert.equal((await t.request('POST', '/v1/partner/webhooks', { token: other, body: { url: `${receiverUrl}?other` } })).status, 201);
+      const topUp = await t.request('POST', '/v1/topups', { token: partner, body: { msisdn: '+77011234567', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'p-1' } });
+      assert.equal(topUp.status, 201);
+      failNext = 1;
+      assert.deepEqual(await deliverAfter(20), { 'partner-webhooks': 0 }, 'the first attempt fails with 500');
+      assert.equal(received.length, 1);
+      assert.deepEqual(await deliverAfter(30), { 'partner-webhooks': 0 }, 'not before its backoff');
+      assert.deepEqual(await deliverAfter(31), { 'partner-webhooks': 1 });
+      assert.deepEqual(await deliverAfter(600), { 'partner-webhooks': 0 }, 'delivered once');
+      assert.equal(received.length, 2);
+      const [first, second] = received as [Received, Received];
+      assert.equal(first.headers['tolem-event-id'], second.headers['tolem-event-id']);
+      assert.equal(first.body, second.body);
+      const event = JSON.parse(second.body);
+      assert.equal(event.type, 'topup.succeeded');
+      assert.equal(event.data.topupId, topUp.body.id);
+      assert.equal(event.data.amount, 100_000);
+      assert.equal(event.data.actorId, undefined);
+      const signedAt = Number(/t=(\d+)/.exec(String(second.headers['tolem-signature']))![1]);
+      const now = signedAt + 10;
+      assert.ok(verifyWebhookSignature(endpoint.body.secret, String(second.headers['tolem-signature']), second.body, now));
+      assert.equal(verifyWebhookSignature(endpoint.body.secret, String(second.headers['tolem-signature']), second.body, signedAt + 301), false, 'a replay later than 5 minutes');
+      assert.equal(verifyWebhookSignature(endpoint.body.secret, String(second.headers['tolem-signature']), second.body.replace('100000', '900000'), now), false);
+      assert.equal(verifyWebhookSignature('whsec_wrong', String(second.headers['tolem-signature']), second.body, now), false);
+      const deliveries = await t.request('GET', `/v1/partner/webhooks/${endpoint.body.id}/deliveries`, { token: partner });
+      assert.deepEqual(deliveries.body.data.map((d: { status: string; attempts: number }) => [d.status, d.attempts]), [['delivered', 2]]);
+      assert.equal((await t.request('GET', `/v1/partner/webhooks/${endpoint.body.id}/deliveries`, { token: other })).body.error.code, 'webhook_endpoint_not_found');
+    });
+
+    it('refuses bad endpoints and other roles, and stops sending to a deleted endpoint', async () => {
+      const partner = await t.keyFor('partner');
+      const cases: [unknown, number, string][] = [
+        [{ url: 'not a url' }, 422, 'webhook_url_invalid'],
+        [{ url: 'ftp://example.com/x' }, 422, 'webhook_url_invalid'],
+        [{ url: 'https://user:pw@example.com/x' }, 422, 'webhook_url_invalid'],
+        [{ url: 'https://example.com/x', topics: ['line.status_changed'] }, 400, 'validation_failed'],
+        [{ url: 'https://example.com/x', secret: 'mine' }, 400, 'validation_failed'],
+      ];
+      for (const [body, status, code] of cases) {
+        const response = await t.request('POST', '/v1/partner/webhooks', { token: partner, body });
+        assert.equal(response.status, status, JSON.stringify(body));
+        assert.equal(response.body.error.code, code);
+      }
+      assert.equal((await t.request('POST', '/v1/partner/webhooks', { body: { url: 'https://example.com/x' } })).body.error.code, 'forbidden');
+      const endpoint = await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url: receiverUrl } });
+      assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpoint.body.id}`, { token: partner })).status, 204);
+      assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpoint.body.id}`, { token: partner })).body.error.code, 'webhook_endpoint_not_found');
+      const before = received.length;
+      await t.request('POST', '/v1/topups', { token: partner, body: { msisdn: '+77011234567', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'p-2' } });
+      await deliverAfter(20);
+      assert.equal(received.length, before);
+    });
+  });
+}

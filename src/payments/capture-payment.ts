@@ -1,0 +1,27 @@
+import type { AppContext } from '../app-context.ts';
+import { canTransition } from './payment-state.ts';
+import type { PaymentRow } from './payments-repository.ts';
+import type { PaymentStatus } from './providers/payment-provider.ts';
+import { paymentProviders } from './provider-registry.ts';
+import { transitionPayment } from './transition-payment.ts';
+
+/**
+ * A payment the payer approved (processing) is captured: PayPal needs the call to take the money;
+ * providers that capture by themselves answer their current state. The answer moves the payment
+ * on; a failed call leaves it processing for the reconciliation job to ask again.
+ */
+export async function capturePayment(ctx: AppContext, payment: PaymentRow): Promise<void> {
+  if (payment.status !== 'processing' || !payment.provider_reference) return;
+  const provider = paymentProviders(ctx).get(payment.provider);
+  if (!provider) return;
+  const captured = await provider.capture(payment.provider_reference, BigInt(payment.amount)).catch(() => ({ ok: false as const, code: 'provider_unreachable' }));
+  if (!captured.ok) return;
+  const { status, amountCaptured, raw, failureReason } = captured.value;
+  if (status === payment.status || !canTransition(payment.status as PaymentStatus, status)) return;
+  if (status === 'succeeded' && amountCaptured !== undefined && amountCaptured !== BigInt(payment.amount)) {
+    ctx.reportError(new Error('captured amount differs from the payment; left for review'), { paymentId: payment.id, amountCaptured: String(amountCaptured) });
+    return;
+  }
+  const moved = await transitionPayment(ctx, payment, { to: status, source: 'capture', raw, failureReason });
+  if (!moved.ok) ctx.reportError(new Error(`capture transition failed: ${moved.error.code}`), { paymentId: payment.id });
+}

@@ -1,0 +1,134 @@
+import type { AppContext } from '../app-context.ts';
+import type { Actor } from '../auth/actor.ts';
+import { countAttempt } from '../auth/auth-repository.ts';
+import { isCurrency, parseMinorUnits } from '../domain/money.ts';
+import { parseMsisdn } from '../domain/msisdn.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { almatyDate } from '../domain/time.ts';
+import { clearingAccountId, lineMainAccountId } from '../ledger/accounts.ts';
+import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
+import { findLineByMsisdn } from '../lines/lines-repository.ts';
+import { clientSecretOf, paymentView, type PaymentView } from './payment-view.ts';
+import { findPayment, setProviderDetails, type PaymentRow } from './payments-repository.ts';
+import { paymentProviders } from './provider-registry.ts';
+import { transitionPayment } from './transition-payment.ts';
+
+export interface CreatePaymentInput {
+  msisdn: string;
+  amount: number;
+  currency: string;
+  purpose: 'topup' | 'purchase';
+  offering?: string;
+  provider?: string;
+  language?: 'en' | 'ru' | 'kk' | 'zh';
+}
+
+export interface CreatedPayment {
+  payment: PaymentView & { clientSecret: string };
+  replayed: boolean;
+}
+
+/**
+ * Starts an online payment: anyone may (a traveller without an account), limited per IP and per
+ * line. Reserves the top-up as a pending transfer from the provider's clearing account in the
+ * same command that records the payment, then asks the provider for its checkout.
+ */
+export async function createPayment(ctx: AppContext, actor: Actor | null, input: CreatePaymentInput, idempotencyKey: string, ip: string): Promise<Result<CreatedPayment>> {
+  const checked = await checkInput(ctx, input);
+  if (!checked.ok) return checked;
+  const { line, amount, provider } = checked.value;
+  const velocity = await checkVelocity(ctx, ip, line.id);
+  if (velocity) return velocity;
+  const now = ctx.clock.now();
+  const row: PaymentRow = {
+    id: ctx.ids.next('pay'), provider, provider_reference: null, purpose: input.purpose, offering_code: input.offering ?? null,
+    line_id: line.id, msisdn: line.msisdn, amount, currency: input.currency, status: 'created', pending_transfer_id: '',
+    topup_id: null, package_id: null, purchase_error: null, receipt_number: null, failure_reason: null, redirect_url: null, qr_content: null,
+    language: input.language ?? (line.language as CreatePaymentInput['language']) ?? 'en', payer_ip: ip, payer_fingerprint: null, card_last4: null,
+    refunded_amount: 0n, created_by: actor?.id ?? null, expires_at: new Date(now.getTime() + ctx.settings.payments.expiryMinutes * 60_000).toISOString(),
+    created_at: now.toISOString(), updated_at: now.toISOString(), settled_at: null,
+  };
+  const fingerprint = fingerprintOf({ ...input, msisdn: line.msisdn, provider });
+  const expiresAt = new Date(now.getTime() + ctx.settings.idempotency.retentionHours * 3_600_000).toISOString();
+  const created = await ctx.writer.submit(reserveCommand(row, { key: `payment:create:${actor?.id ?? 'anonymous'}:${idempotencyKey}`, fingerprint, expiresAt }));
+  if (!created.ok) return created;
+  const payment = await findPayment(ctx, created.value.value.paymentId);
+  if (!payment) return fail('internal_error');
+  const current = !created.value.replayed || abandonedBeforeInitiate(ctx, payment) ? await initiate(ctx, payment) : payment;
+  return ok({ payment: { ...paymentView(current), clientSecret: clientSecretOf(ctx.settings.secretKey, current.id) }, replayed: created.value.replayed });
+}
+
+async function checkInput(ctx: AppContext, input: CreatePaymentInput) {
+  if (!isCurrency(input.currency)) return fail('currency_unsupported', { currency: input.currency });
+  const amount = parseMinorUnits(input.amount);
+  if (amount === null) return fail('amount_invalid');
+  const { amountMin, amountMax, lineDailyMax } = ctx.settings.topup;
+  if (amount < amountMin) return fail('amount_below_minimum', { minimum: Number(amountMin) });
+  if (amount > amountMax) return fail('amount_above_maximum', { maximum: Number(amountMax) });
+  if (input.purpose === 'purchase' ? !input.offering : input.offering !== undefined) return fail('payment_purpose_invalid');
+  const providers = paymentProviders(ctx);
+  const provider = input.provider ?? providers.ids[0];
+  if (!provider || !providers.get(provider)) return fail('payment_provider_unknown', { enabled: providers.ids });
+  const msisdn = parseMsisdn(input.msisdn);
+  if (!msisdn.ok) return msisdn;
+  const line = await findLineByMsisdn(ctx, msisdn.value);
+  if (!line) return fail('line_not_found');
+  if (line.status === 'terminated') return fail('line_terminated');
+  // Refuse before charging what the top-up rules would refuse after (checked again when settling).
+  const usedToday = line.daily_topup_date === almatyDate(ctx.clock.now()) ? BigInt(line.daily_topup_amount) : 0n;
+  if (usedToday + amount > lineDailyMax) return fail('daily_limit_exceeded', { limit: Number(lineDailyMax), remaining: Number(lineDailyMax - usedToday) });
+  return ok({ line, amount, provider });
+}
+
+async function checkVelocity(ctx: AppContext, ip: string, lineId: string) {
+  const { velocityWindowMinutes, perIpMax, perLineMax } = ctx.settings.payments;
+  if (await countAttempt(ctx, `payment:ip:${ip}`, velocityWindowMinutes) > perIpMax) {
+    return fail('payment_velocity_exceeded', { scope: 'ip', retryAfterSeconds: velocityWindowMinutes * 60 });
+  }
+  if (await countAttempt(ctx, `payment:line:${lineId}`, velocityWindowMinutes) > perLineMax) {
+    return fail('payment_velocity_exceeded', { scope: 'line', retryAfterSeconds: velocityWindowMinutes * 60 });
+  }
+  return null;
+}
+
+function reserveCommand(row: PaymentRow, idempotency: NonNullable<LedgerCommand<unknown>['idempotency']>): LedgerCommand<{ paymentId: string }> {
+  const source = clearingAccountId(row.provider);
+  const target = lineMainAccountId(row.line_id);
+  return {
+    name: 'payment_reserve', idempotency, lock: { accounts: [source, target] },
+    execute(tx) {
+      const reserved = tx.transfer({ debitAccountId: source, creditAccountId: target, amount: row.amount, unit: 'KZT', code: 'topup', pending: true, metadata: { paymentId: row.id } });
+      if (!reserved.ok) return { ok: false, error: { code: reserved.code } };
+      tx.insert('payments', { ...row, pending_transfer_id: reserved.id, created_at: tx.nowIso, updated_at: tx.nowIso });
+      tx.insert('payment_events', { id: tx.newId('pev'), payment_id: row.id, from_status: null, to_status: 'created', source: 'api', raw: null, created_at: tx.nowIso });
+      return ok({ paymentId: row.id });
+    },
+  };
+}
+
+/** A retry may finish what a first request that died between reserving and initiating left undone. */
+const INITIATE_GRACE_MS = 10_000;
+
+function abandonedBeforeInitiate(ctx: AppContext, payment: PaymentRow): boolean {
+  return payment.status === 'created' && payment.provider_reference === null
+    && ctx.clock.now().getTime() - new Date(payment.created_at).getTime() > INITIATE_GRACE_MS;
+}
+
+/** Asks the provider for its checkout; a refusal fails the payment (and voids the reservation). */
+async function initiate(ctx: AppContext, payment: PaymentRow): Promise<PaymentRow> {
+  const provider = paymentProviders(ctx).get(payment.provider)!;
+  const initiated = await provider.initiate({
+    paymentId: payment.id, amount: BigInt(payment.amount), currency: payment.currency, description: `Top-up ${payment.msisdn}`,
+    returnUrl: `${ctx.settings.publicUrl}/?payment=${payment.id}`, idempotencyKey: `payment:${payment.id}:initiate`,
+    language: payment.language as 'en', ...(payment.payer_ip ? { payerIp: payment.payer_ip } : {}),
+  }).catch((error: unknown) => ({ ok: false as const, code: 'provider_unreachable', message: String(error) }));
+  if (!initiated.ok) {
+    const failed = await transitionPayment(ctx, payment, { to: 'failed', source: 'api', raw: { code: initiated.code }, failureReason: initiated.code });
+    return failed.ok ? failed.value : payment;
+  }
+  const { providerReference, redirectUrl, qrContent, status, raw } = initiated.value;
+  await setProviderDetails(ctx, payment.id, { provider_reference: providerReference, redirect_url: redirectUrl ?? null, qr_content: qrContent ?? null });
+  const withDetails = (await findPayment(ctx, payment.id))!;
+  const moved = await transitionPayment(ctx, withDetails, { to: status, source: 'api', raw });
+  return moved.ok ? moved.value : withDetails;
+}

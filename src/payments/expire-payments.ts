@@ -1,0 +1,29 @@
+import type { AppContext } from '../app-context.ts';
+import { paymentsDueForExpiry, type PaymentRow } from './payments-repository.ts';
+import { paymentProviders } from './provider-registry.ts';
+import { transitionPayment } from './transition-payment.ts';
+
+/**
+ * Expires payments nobody finished in time (PAYMENT_EXPIRY_MINUTES) and voids their reservations.
+ * The provider is asked first and its checkout canceled: a payer who paid at the last second is
+ * credited, not expired.
+ */
+export async function expirePayments(ctx: AppContext): Promise<number> {
+  const due = await paymentsDueForExpiry(ctx, ctx.settings.payments.batchSizeMax);
+  for (const payment of due) {
+    const outcome = await providerOutcome(ctx, payment);
+    const moved = await transitionPayment(ctx, payment, { to: outcome.status, source: 'expiry', raw: outcome.raw, failureReason: outcome.failureReason });
+    if (!moved.ok) ctx.reportError(new Error(`expiring payment failed: ${moved.error.code}`), { paymentId: payment.id });
+  }
+  return due.length;
+}
+
+async function providerOutcome(ctx: AppContext, payment: PaymentRow): Promise<{ status: 'expired' | 'processing' | 'succeeded' | 'failed' | 'unknown'; raw?: unknown; failureReason?: string }> {
+  const provider = paymentProviders(ctx).get(payment.provider);
+  if (!provider || !payment.provider_reference) return { status: 'expired' };
+  const canceled = await provider.cancel(payment.provider_reference).catch(() => ({ ok: false as const, code: 'provider_unreachable' }));
+  if (!canceled.ok) return { status: 'unknown', raw: { code: canceled.code } };
+  const { status, raw, failureReason } = canceled.value;
+  if (status === 'succeeded' || status === 'processing' || status === 'failed' || status === 'unknown') return { status, raw, failureReason };
+  return { status: 'expired', raw };
+}

@@ -1,0 +1,61 @@
+/**
+ * Settings of online payments (docs/payments.md), read from the environment. Kept in this file
+ * so that config.ts only names the group.
+ */
+import { integer, type Env } from '../platform/env.ts';
+
+export interface PaymentSettings {
+  /** Enabled providers, in order; the first is the default. PAYMENT_PROVIDERS=sandbox,stripe */
+  providers: string[];
+  /** Raw environment, from which each provider reads and validates its own options. */
+  providerEnv: Record<string, string | undefined>;
+  expiryMinutes: number;
+  /** Payments in processing/unknown older than this are asked about by the reconciliation job. */
+  reconcileAfterMinutes: number;
+  webhookToleranceSeconds: number;
+  webhookAttemptsMax: number;
+  webhookBackoffSecondsBase: number;
+  /** Process a stored webhook right after answering it (the job still retries failures). */
+  processWebhooksInline: boolean;
+  /** Velocity limits: payments created per window. */
+  velocityWindowMinutes: number;
+  perIpMax: number;
+  perLineMax: number;
+  perPayerMax: number;
+  confirmLinePerIpMax: number;
+  batchSizeMax: number;
+  sandbox: {
+    webhookSecret: string;
+    /** Chance (0-100) that the sandbox sends an event twice, and that it sends a pair out of order. */
+    duplicatePercent: number;
+    reorderPercent: number;
+    /** How long a 4000000000000259 payment stays processing at the sandbox. */
+    processingSeconds: number;
+  };
+}
+
+
+export function loadPaymentSettings(env: Env): PaymentSettings {
+  return {
+    providers: (env.PAYMENT_PROVIDERS ?? 'sandbox').split(',').map((p) => p.trim()).filter((p) => p !== ''),
+    providerEnv: env,
+    expiryMinutes: integer(env, 'PAYMENT_EXPIRY_MINUTES', 30),
+    reconcileAfterMinutes: integer(env, 'PAYMENT_RECONCILE_AFTER_MINUTES', 10),
+    webhookToleranceSeconds: integer(env, 'PAYMENT_WEBHOOK_TOLERANCE_SECONDS', 300),
+    webhookAttemptsMax: integer(env, 'PAYMENT_WEBHOOK_ATTEMPTS_MAX', 8),
+    webhookBackoffSecondsBase: integer(env, 'PAYMENT_WEBHOOK_BACKOFF_SECONDS', 30),
+    processWebhooksInline: (env.PAYMENT_WEBHOOKS_INLINE ?? 'true') !== 'false',
+    velocityWindowMinutes: integer(env, 'PAYMENT_VELOCITY_WINDOW_MINUTES', 60),
+    perIpMax: integer(env, 'PAYMENT_PER_IP_MAX', 30),
+    perLineMax: integer(env, 'PAYMENT_PER_LINE_MAX', 10),
+    perPayerMax: integer(env, 'PAYMENT_PER_PAYER_MAX', 10),
+    confirmLinePerIpMax: integer(env, 'PAYMENT_CONFIRM_LINE_PER_IP_MAX', 30),
+    batchSizeMax: 100,
+    sandbox: {
+      webhookSecret: env.SANDBOX_WEBHOOK_SECRET ?? 'whsec_sandbox_dev_only',
+      duplicatePercent: integer(env, 'SANDBOX_WEBHOOK_DUPLICATE_PERCENT', 20),
+      reorderPercent: integer(env, 'SANDBOX_WEBHOOK_REORDER_PERCENT', 20),
+      processingSeconds: integer(env, 'SANDBOX_PROCESSING_SECONDS', 60),
+    },
+  };
+}

@@ -1,0 +1,302 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { seedCatalog } from '../catalog/seed-catalog.ts';
+import { runSettlementImport } from './settlement-cli.ts';
+import { paymentProviders } from './provider-registry.ts';
+import type { TestApp } from '../../test/support/test-app.ts';
+import { addLine, createPayment, getPayment, mainAccount, processWebhooks, providerReferenceOf, spend, startPaymentsApp, submitCard } from './payments-test-support.ts';
+
+for (const dialect of DIALECTS) {
+  describe(`payments: refunds, settlement files, limits, validation [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    let n = 0;
+    const msisdn = () => `+7705${3_000_000 + ++n}`;
+    before(async () => {
+      t = await startPaymentsApp(dialect.name);
+    });
+    after(async () => t?.close());
+
+    async function paid(amount = 100_000) {
+      const number = msisdn();
+      await addLine(t, number);
+      const created = await createPayment(t, { msisdn: number, amount }, `key-${number}`);
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      await submitCard(t, created.body.redirectUrl, '4242424242424242');
+      await processWebhooks(t);
+      const payment = await getPayment(t, created.body.id);
+      assert.equal(payment.status, 'succeeded');
+      return { number, payment };
+    }
+    const refund = (id: string, amount: number, key: string, token?: string) =>
+      t.request('POST', `/v1/payments/${id}/refunds`, { body: { amount }, token, headers: { 'idempotency-key': key } });
+
+    it('refunds part, then the rest; never more than was paid; replays by key', async () => {
+      const { number, payment } = await paid();
+      const first = await refund(payment.id, 30_000, 'r1');
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      assert.equal(first.body.status, 'succeeded');
+      assert.match(first.body.receiptNumber, /^R-\d{4}-\d{8}$/);
+      assert.equal((await mainAccount(t, number)).available, 70_000);
+      const replay = await refund(payment.id, 30_000, 'r1');
+      assert.equal(replay.status, 201);
+      assert.equal(replay.headers['idempotent-replayed'], 'true');
+      assert.equal(replay.body.id, first.body.id);
+      const tooMuch = await refund(payment.id, 80_000, 'r2');
+      assert.equal(tooMuch.status, 422);
+      assert.equal(tooMuch.body.error.code, 'refund_exceeds_payment');
+      assert.equal(tooMuch.body.error.details.refundable, 70_000);
+      assert.equal((await refund(payment.id, 70_000, 'r3')).status, 201);
+      const after = await getPayment(t, payment.id);
+      assert.equal(after.refundedAmount, 100_000);
+      assert.equal(after.refunds.length, 2);
+      assert.equal((await mainAccount(t, number)).available, 0);
+      const session = await t.app.ctx.db.selectFrom('sandbox_sessions').selectAll().where('payment_id', '=', payment.id).executeTakeFirstOrThrow();
+      assert.equal(Number(session.refunded_amount), 100_000);
+      await t.verify();
+    });
+
+    it('refuses to refund more than the unspent part of the top-up', async () => {
+      const { number, payment } = await paid();
+      await spend(t, (await mainAccount(t, number)).lineId, 60_000n);
+      const refused = await refund(payment.id, 50_000, 'spent-1');
+      assert.equal(refused.status, 422);
+      assert.equal(refused.body.error.code, 'refund_exceeds_unspent');
+      assert.equal((await mainAccount(t, number)).available, 40_000);
+      assert.equal((await refund(payment.id, 40_000, 'spent-2')).status, 201);
+      assert.equal((await mainAccount(t, number)).available, 0);
+      await t.verify();
+    });
+
+    it('concurrent refunds cannot together exceed the payment', async () => {
+      const { number, payment } = await paid();
+      const answers = await Promise.all([refund(payment.id, 60_000, 'c1'), refund(payment.id, 60_000, 'c2'), refund(payment.id, 60_000, 'c3')]);
+      const statuses = answers.map((a) => a.status).sort();
+      assert.deepEqual(statuses, [201, 422, 422], JSON.stringify(answers.map((a) => a.body)));
+      assert.ok(answers.filter((a) => a.status === 422).every((a) => a.body.error.code === 'refund_exceeds_payment'));
+      assert.equal((await mainAccount(t, number)).available, 40_000);
+      await t.verify();
+    });
+
+    it('a refund whose provider answer is lost stays reserved, and a retry with the same key finishes it', async () => {
+      const { number, payment } = await paid();
+      const provider = paymentProviders(t.app.ctx).get('sandbox')!;
+      const original = provider.refund;
+      // The provider refunds the card, then the connection drops before Tolem hears the answer.
+      provider.refund = async (...args) => {
+        await original.apply(provider, args);
+        throw new Error('socket hang up');
+      };
+      let lost;
+      try {
+        lost = await refund(payment.id, 30_000, 'lost-1');
+      } finally {
+        provider.refund = original;
+      }
+      assert.equal(lost.status, 502, JSON.stringify(lost.body));
+      assert.equal(lost.body.error.details.code, 'provider_unreachable');
+      // The card may have been paid back: the money stays reserved, and may not be refunded again.
+      assert.equal((await mainAccount(t, number)).available, 70_000);
+      const again = await refund(payment.id, 100_000, 'lost-2');
+      assert.equal(again.status, 422, JSON.stringify(again.body));
+      assert.equal(again.body.error.code, 'refund_exceeds_payment');
+      const retried = await refund(payment.id, 30_000, 'lost-1');
+      assert.equal(retried.status, 201, JSON.stringify(retried.body));
+      assert.equal(retried.body.status, 'succeeded');
+      assert.match(retried.body.receiptNumber, /^R-\d{4}-\d{8}$/);
+      const after = await getPayment(t, payment.id);
+      assert.equal(after.refundedAmount, 30_000);
+      assert.equal((await mainAccount(t, number)).available, 70_000);
+      assert.equal((await refund(payment.id, 30_000, 'lost-1')).body.status, 'succeeded');
+      assert.equal((await getPayment(t, payment.id)).refundedAmount, 30_000);
+      await t.verify();
+    });
+
+    it('only admins refund, and only paid payments', async () => {
+      const { payment } = await paid();
+      const clerk = await t.keyFor('clerk');
+      const denied = await refund(payment.id, 1_000, 'x1', clerk);
+      assert.equal(denied.status, 403);
+      assert.equal(denied.body.error.code, 'forbidden');
+      const number = msisdn();
+      await addLine(t, number);
+      const open = await createPayment(t, { msisdn: number, amount: 100_000 }, 'open-1');
+      const refused = await refund(open.body.id, 1_000, 'x2');
+      assert.equal(refused.status, 409);
+      assert.equal(refused.body.error.code, 'payment_state_invalid');
+      assert.equal((await refund('pay_nothing', 1_000, 'x3')).body.error.code, 'payment_not_found');
+      assert.equal((await refund(payment.id, 0, 'x4')).body.error.code, 'amount_invalid');
+    });
+
+    it('a settlement file is matched and every difference listed', async () => {
+      const a = await paid(100_000);
+      const b = await paid(50_000);
+      const c = await paid(60_000);
+      const refA = await providerReferenceOf(t, a.payment.id);
+      const refB = await providerReferenceOf(t, b.payment.id);
+      const number = msisdn();
+      await addLine(t, number);
+      const open = await createPayment(t, { msisdn: number, amount: 100_000 }, 'settle-open');
+      const refOpen = await providerReferenceOf(t, open.body.id);
+      const csv = ['reference,amount,currency,status', `${refA},100000,KZT,paid`, `"${refB}",55000,KZT,paid`, 'sbx_unknown_one,12345,KZT,paid', `${refOpen},100000,KZT,paid`].join('\n');
+      const report = await t.request('POST', `/v1/admin/reconciliation/sandbox?from=${encodeURIComponent(a.payment.createdAt)}`, { rawBody: csv, headers: { 'content-type': 'text/csv' } });
+      assert.equal(report.status, 200, JSON.stringify(report.body));
+      assert.equal(report.body.rows, 4);
+      assert.equal(report.body.matched, 1);
+      const kinds = Object.fromEntries(report.body.mismatches.map((m: { kind: string; reference: string }) => [m.reference, m.kind]));
+      assert.equal(kinds[refB], 'amount_differs');
+      assert.equal(kinds.sbx_unknown_one, 'missing_in_tolem');
+      assert.equal(kinds[refOpen], 'status_differs');
+      assert.equal(kinds[await providerReferenceOf(t, c.payment.id)], 'missing_at_provider');
+      const folder = mkdtempSync(join(tmpdir(), 'tolem-settlement-'));
+      writeFileSync(join(folder, 'file.csv'), csv);
+      const log = console.log;
+      console.log = () => {};
+      try {
+        assert.equal(await runSettlementImport(t.app.ctx, { provider: 'sandbox', file: join(folder, 'file.csv'), from: a.payment.createdAt }), 1, 'differences: exit 1');
+        assert.equal(await runSettlementImport(t.app.ctx, { provider: 'sandbox', file: join(folder, 'missing.csv') }), 2);
+      } finally {
+        console.log = log;
+        rmSync(folder, { recursive: true, force: true });
+      }
+      const broken = await t.request('POST', '/v1/admin/reconciliation/sandbox', { rawBody: 'ref,amt\nx,1', headers: { 'content-type': 'text/csv' } });
+      assert.equal(broken.status, 422);
+      assert.equal(broken.body.error.code, 'settlement_file_invalid');
+      const badRow = await t.request('POST', '/v1/admin/reconciliation/sandbox', { rawBody: 'reference,amount,currency\nx,12.50,KZT', headers: { 'content-type': 'text/csv' } });
+      assert.equal(badRow.body.error.code, 'settlement_file_invalid');
+      const anonymous = await t.request('POST', '/v1/admin/reconciliation/sandbox', { token: null, rawBody: csv, headers: { 'content-type': 'text/csv' } });
+      assert.equal(anonymous.status, 401);
+    });
+
+    it('create: idempotent by key, validated with codes, nothing reserved on refusal', async () => {
+      const number = msisdn();
+      await addLine(t, number);
+      const first = await createPayment(t, { msisdn: number, amount: 100_000 }, 'same');
+      const again = await createPayment(t, { msisdn: number, amount: 100_000 }, 'same');
+      assert.equal(again.status, 201);
+      assert.equal(again.body.id, first.body.id);
+      assert.equal(again.body.clientSecret, first.body.clientSecret);
+      assert.equal(again.headers['idempotent-replayed'], 'true');
+      assert.equal((await createPayment(t, { msisdn: number, amount: 200_000 }, 'same')).body.error.code, 'idempotency_key_reused');
+      // A first request that died after reserving but before asking the provider: a retry finishes it.
+      const crashed = await createPayment(t, { msisdn: number, amount: 60_000 }, 'crashed');
+      await t.app.ctx.db.updateTable('payments').set({ status: 'created', provider_reference: null, redirect_url: null }).where('id', '=', crashed.body.id).execute();
+      assert.equal((await createPayment(t, { msisdn: number, amount: 60_000 }, 'crashed')).body.status, 'created', 'too soon to tell it died');
+      t.clock.advance(11_000);
+      const resumed = await createPayment(t, { msisdn: number, amount: 60_000 }, 'crashed');
+      assert.equal(resumed.body.id, crashed.body.id);
+      assert.equal(resumed.body.status, 'requires_action');
+      assert.ok(resumed.body.redirectUrl);
+      await submitCard(t, resumed.body.redirectUrl, '4000000000000002');
+      await processWebhooks(t);
+      assert.equal((await mainAccount(t, number)).creditsPending, 100_000);
+      const cases: [Record<string, unknown>, number, string][] = [
+        [{ msisdn: number, amount: 100_000, provider: 'stripe' }, 422, 'payment_provider_unknown'],
+        [{ msisdn: number, amount: 100_000, purpose: 'purchase' }, 422, 'payment_purpose_invalid'],
+        [{ msisdn: number, amount: 100_000, offering: 'DATA5' }, 422, 'payment_purpose_invalid'],
+        [{ msisdn: number, amount: 100 }, 422, 'amount_below_minimum'],
+        [{ msisdn: number, amount: 100_000, currency: 'USD' }, 422, 'currency_unsupported'],
+        [{ msisdn: '+77019990000', amount: 100_000 }, 404, 'line_not_found'],
+        [{ msisdn: 'abc', amount: 100_000 }, 422, 'msisdn_invalid'],
+        [{ msisdn: number, amount: 100_000, cardNumber: '4242424242424242' }, 400, 'validation_failed'],
+        [{ msisdn: number, amount: 100_000, purpose: 'gift' }, 400, 'validation_failed'],
+      ];
+      for (const [body, status, code] of cases) {
+        const response = await createPayment(t, body, `case-${code}-${status}-${JSON.stringify(body).length}`);
+        assert.equal(response.status, status, `${JSON.stringify(body)} → ${JSON.stringify(response.body)}`);
+        assert.equal(response.body.error.code, code);
+      }
+      const noKey = await t.request('POST', '/v1/payments', { token: null, body: { msisdn: number, amount: 100_000, currency: 'KZT', purpose: 'topup' } });
+      assert.equal(noKey.body.error.code, 'idempotency_key_missing');
+      assert.equal((await mainAccount(t, number)).creditsPending, 100_000);
+    });
+
+    it('purpose=purchase tops up, then buys the offering once; a failed purchase leaves the money on the balance', async () => {
+      await seedCatalog(t.app.ctx);
+      const number = msisdn();
+      await addLine(t, number);
+      const created = await createPayment(t, { msisdn: number, amount: 149_000, purpose: 'purchase', offering: 'DATA_1GB_7D' }, 'purchase-1');
+      assert.equal(created.status, 201);
+      assert.equal(created.body.offering, 'DATA_1GB_7D');
+      await submitCard(t, created.body.redirectUrl, '4242424242424242');
+      await processWebhooks(t);
+      const bought = await getPayment(t, created.body.id);
+      assert.equal(bought.status, 'succeeded');
+      assert.ok(bought.packageId, JSON.stringify(bought));
+      assert.equal(bought.purchaseError, null);
+      assert.equal((await mainAccount(t, number)).available, 0);
+      const other = msisdn();
+      await addLine(t, other);
+      const unknown = await createPayment(t, { msisdn: other, amount: 100_000, purpose: 'purchase', offering: 'NO_SUCH_PACK' }, 'purchase-2');
+      await submitCard(t, unknown.body.redirectUrl, '4242424242424242');
+      await processWebhooks(t);
+      const failed = await getPayment(t, unknown.body.id);
+      assert.equal(failed.status, 'succeeded');
+      assert.equal(failed.packageId, null);
+      assert.ok(failed.purchaseError);
+      assert.equal((await mainAccount(t, other)).available, 100_000);
+      await t.verify();
+    });
+
+    it('admins list payments with a cursor; others may not', async () => {
+      const first = await t.request('GET', '/v1/payments?limit=2');
+      assert.equal(first.status, 200);
+      assert.equal(first.body.data.length, 2);
+      const second = await t.request('GET', `/v1/payments?limit=2&cursor=${first.body.nextCursor}`);
+      assert.ok(second.body.data[0].id < first.body.data[1].id);
+      const succeeded = await t.request('GET', '/v1/payments?status=succeeded&limit=100');
+      assert.ok(succeeded.body.data.every((p: { status: string }) => p.status === 'succeeded'));
+      assert.equal((await t.request('GET', '/v1/payments', { token: null })).status, 401);
+      assert.equal((await t.request('GET', '/v1/payments', { token: await t.keyFor('agent') })).status, 403);
+    });
+
+    it('confirms a number masked, without login, and limits it and payments per IP and line', async () => {
+      const number = msisdn();
+      await addLine(t, number);
+      const confirmed = await t.request('GET', `/v1/payments/confirm-line?msisdn=${encodeURIComponent('8 705 ' + number.slice(5))}`, { token: null });
+      assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+      assert.deepEqual(confirmed.body, { msisdn: `+7705***${number.slice(-4)}`, operator: 'Beeline', canTopUp: true });
+      assert.equal((await t.request('GET', '/v1/payments/confirm-line?msisdn=%2B77059990000', { token: null })).body.error.code, 'line_not_found');
+      const settings = t.app.ctx.settings.payments;
+      const saved = { ...settings };
+      try {
+        settings.confirmLinePerIpMax = 0;
+        const limited = await t.request('GET', `/v1/payments/confirm-line?msisdn=${encodeURIComponent(number)}`, { token: null });
+        assert.equal(limited.status, 429);
+        assert.equal(limited.body.error.code, 'rate_limited');
+        settings.perLineMax = 1;
+        assert.equal((await createPayment(t, { msisdn: number, amount: 50_000 }, 'v1')).status, 201);
+        const perLine = await createPayment(t, { msisdn: number, amount: 50_000 }, 'v2');
+        assert.equal(perLine.status, 429);
+        assert.equal(perLine.body.error.details.scope, 'line');
+        settings.perIpMax = 0;
+        const perIp = await createPayment(t, { msisdn: number, amount: 50_000 }, 'v3');
+        assert.equal(perIp.status, 429);
+        assert.equal(perIp.body.error.code, 'payment_velocity_exceeded');
+        assert.equal(perIp.body.error.details.scope, 'ip');
+        assert.ok(perIp.headers['retry-after']);
+      } finally {
+        Object.assign(settings, saved);
+      }
+    });
+
+    it('limits payments per card at the sandbox checkout', async () => {
+      const settings = t.app.ctx.settings.payments;
+      const saved = settings.perPayerMax;
+      settings.perPayerMax = 0;
+      try {
+        const number = msisdn();
+        await addLine(t, number);
+        const created = await createPayment(t, { msisdn: number, amount: 50_000 }, 'payer-1');
+        const page = await submitCard(t, created.body.redirectUrl, '5555555555554444');
+        assert.equal(page.status, 429);
+        assert.equal((await getPayment(t, created.body.id)).status, 'requires_action');
+      } finally {
+        settings.perPayerMax = saved;
+      }
+    });
+  });
+}

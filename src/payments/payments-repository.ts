@@ -1,0 +1,146 @@
+import type { AppContext } from '../app-context.ts';
+import type { Database } from '../store/schema.ts';
+
+/** All SQL of online payments: the payment record, its transitions, the webhook inbox, refunds. */
+export type PaymentRow = Database['payments'];
+export type InboxRow = Database['webhook_inbox'];
+export type RefundRow = Database['payment_refunds'];
+
+export async function findPayment(ctx: AppContext, id: string): Promise<PaymentRow | undefined> {
+  return ctx.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function findPaymentByReference(ctx: AppContext, provider: string, reference: string): Promise<PaymentRow | undefined> {
+  return ctx.db.selectFrom('payments').selectAll().where('provider', '=', provider).where('provider_reference', '=', reference).executeTakeFirst();
+}
+
+export async function setProviderDetails(ctx: AppContext, id: string, patch: Pick<PaymentRow, 'provider_reference' | 'redirect_url' | 'qr_content'>): Promise<void> {
+  await ctx.db.updateTable('payments').set({ ...patch, updated_at: ctx.clock.now().toISOString() }).where('id', '=', id).execute();
+}
+
+/**
+ * Moves a payment from `from` to `to` and records the transition, in one transaction. False when
+ * another process moved it first (the caller re-reads): transitions are compare-and-set.
+ */
+export async function recordTransition(ctx: AppContext, payment: PaymentRow, to: string, source: string, raw: unknown, patch: Partial<PaymentRow> = {}): Promise<boolean> {
+  const now = ctx.clock.now().toISOString();
+  return ctx.db.transaction().execute(async (trx) => {
+    const result = await trx.updateTable('payments').set({ ...patch, status: to, updated_at: now })
+      .where('id', '=', payment.id).where('status', '=', payment.status).executeTakeFirst();
+    if (Number(result.numUpdatedRows) !== 1) return false;
+    await trx.insertInto('payment_events').values({
+      id: ctx.ids.next('pev'), payment_id: payment.id, from_status: payment.status, to_status: to, source,
+      raw: raw === undefined ? null : JSON.stringify(raw, bigintAsNumber), created_at: now,
+    }).execute();
+    return true;
+  });
+}
+
+export async function listPaymentEvents(ctx: AppContext, paymentId: string) {
+  return ctx.db.selectFrom('payment_events').selectAll().where('payment_id', '=', paymentId).orderBy('id').execute();
+}
+
+export async function listPayments(ctx: AppContext, filter: { limit: number; before: string | null; status?: string }): Promise<PaymentRow[]> {
+  let query = ctx.db.selectFrom('payments').selectAll().orderBy('id', 'desc').limit(filter.limit);
+  if (filter.before) query = query.where('id', '<', filter.before);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  return query.execute();
+}
+
+export async function paymentsDueForExpiry(ctx: AppContext, limit: number): Promise<PaymentRow[]> {
+  return ctx.db.selectFrom('payments').selectAll().where('status', 'in', ['created', 'requires_action'])
+    .where('expires_at', '<=', ctx.clock.now().toISOString()).orderBy('expires_at').limit(limit).execute();
+}
+
+export async function paymentsStuck(ctx: AppContext, olderThan: string, limit: number): Promise<PaymentRow[]> {
+  return ctx.db.selectFrom('payments').selectAll().where('status', 'in', ['processing', 'unknown'])
+    .where('updated_at', '<=', olderThan).orderBy('updated_at').limit(limit).execute();
+}
+
+export async function paymentsOfProvider(ctx: AppContext, provider: string, statuses: string[], from?: string, to?: string): Promise<PaymentRow[]> {
+  let query = ctx.db.selectFrom('payments').selectAll().where('provider', '=', provider).where('status', 'in', statuses);
+  if (from) query = query.where('created_at', '>=', from);
+  if (to) query = query.where('created_at', '<', to);
+  return query.orderBy('id').execute();
+}
+
+export async function setPayerDetails(ctx: AppContext, id: string, details: { payer_fingerprint?: string; card_last4?: string }): Promise<void> {
+  if (!details.payer_fingerprint && !details.card_last4) return;
+  await ctx.db.updateTable('payments').set(details).where('id', '=', id).execute();
+}
+
+// --- webhook inbox ---
+
+/** Stores a verified event once per (provider, event id); false when it was already stored. */
+export async function insertInboxEvent(ctx: AppContext, row: InboxRow): Promise<boolean> {
+  const result = await ctx.db.insertInto('webhook_inbox').values(row)
+    .onConflict((c) => c.columns(['provider', 'event_id']).doNothing()).executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
+}
+
+export async function findInboxEvent(ctx: AppContext, id: string): Promise<InboxRow | undefined> {
+  return ctx.db.selectFrom('webhook_inbox').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function dueInboxEvents(ctx: AppContext, limit: number): Promise<InboxRow[]> {
+  return ctx.db.selectFrom('webhook_inbox').selectAll().where('status', '=', 'received')
+    .where('next_attempt_at', '<=', ctx.clock.now().toISOString()).orderBy('next_attempt_at').orderBy('id').limit(limit).execute();
+}
+
+/**
+ * Claims a due inbox row for one worker by moving its next attempt into the future (a lease);
+ * portable compare-and-set instead of SKIP LOCKED. False when another worker claimed it.
+ */
+export async function claimInboxEvent(ctx: AppContext, row: InboxRow, leaseUntil: string): Promise<boolean> {
+  const result = await ctx.db.updateTable('webhook_inbox').set({ next_attempt_at: leaseUntil, attempts: BigInt(row.attempts) + 1n })
+    .where('id', '=', row.id).where('status', '=', 'received').where('next_attempt_at', '=', row.next_attempt_at)
+    .where('attempts', '=', row.attempts).executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function finishInboxEvent(ctx: AppContext, id: string, patch: Partial<InboxRow>): Promise<void> {
+  await ctx.db.updateTable('webhook_inbox').set(patch).where('id', '=', id).execute();
+}
+
+export async function listInboxEvents(ctx: AppContext, filter: { limit: number; before: string | null; status?: string }): Promise<InboxRow[]> {
+  let query = ctx.db.selectFrom('webhook_inbox').selectAll().orderBy('id', 'desc').limit(filter.limit);
+  if (filter.before) query = query.where('id', '<', filter.before);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  return query.execute();
+}
+
+// --- refunds ---
+
+export async function insertRefund(ctx: AppContext, row: RefundRow): Promise<void> {
+  await ctx.db.insertInto('payment_refunds').values(row).onConflict((c) => c.column('id').doNothing()).execute();
+}
+
+export async function findRefund(ctx: AppContext, id: string): Promise<RefundRow | undefined> {
+  return ctx.db.selectFrom('payment_refunds').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export async function updateRefund(ctx: AppContext, id: string, patch: Partial<RefundRow>): Promise<void> {
+  await ctx.db.updateTable('payment_refunds').set({ ...patch, updated_at: ctx.clock.now().toISOString() }).where('id', '=', id).execute();
+}
+
+export async function addRefundedAmount(ctx: AppContext, paymentId: string, amount: bigint): Promise<void> {
+  await ctx.db.updateTable('payments').set((eb) => ({ refunded_amount: eb('refunded_amount', '+', amount) })).where('id', '=', paymentId).execute();
+}
+
+export async function listRefunds(ctx: AppContext, paymentId: string): Promise<RefundRow[]> {
+  return ctx.db.selectFrom('payment_refunds').selectAll().where('payment_id', '=', paymentId).orderBy('id').execute();
+}
+
+function bigintAsNumber(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? Number(value) : value;
+}
+
+export async function setPurchaseOutcome(ctx: AppContext, paymentId: string, outcome: { package_id: string | null; purchase_error: string | null }): Promise<void> {
+  await ctx.db.updateTable('payments').set(outcome).where('id', '=', paymentId).execute();
+}
+
+/** Marks a live payment as just looked at (only if nothing moved it meanwhile). */
+export async function touchPayment(ctx: AppContext, payment: PaymentRow): Promise<void> {
+  await ctx.db.updateTable('payments').set({ updated_at: ctx.clock.now().toISOString() })
+    .where('id', '=', payment.id).where('status', '=', payment.status).where('updated_at', '=', payment.updated_at).execute();
+}

@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { loadSettings, type Settings } from '../config.ts';
+import { ok } from '../domain/result.ts';
+import { lineMainAccountId, revenueAccountId } from '../ledger/accounts.ts';
+import { runJobsOnce } from '../jobs/scheduler.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import type { DialectName } from '../../test/support/databases.ts';
+import { paymentExpiryJob, paymentReconciliationJob, sandboxResolveJob, webhookInboxJob } from './payment-jobs.ts';
+import { signPayload, SANDBOX_SIGNATURE_HEADER } from './providers/sandbox/sandbox-signature.ts';
+
+/** Test helpers for payments: a test app whose webhooks are processed only when a test says so. */
+export async function startPaymentsApp(dialect: DialectName, payments: Partial<Settings['payments']> = {}): Promise<TestApp> {
+  const defaults = loadSettings({}).payments;
+  return startTestApp(dialect, {
+    payments: {
+      ...defaults, processWebhooksInline: false, perIpMax: 10_000, perLineMax: 10_000, perPayerMax: 10_000, confirmLinePerIpMax: 10_000,
+      sandbox: { ...defaults.sandbox, duplicatePercent: 0, reorderPercent: 0 }, ...payments,
+    },
+  });
+}
+
+export async function addLine(t: TestApp, msisdn: string): Promise<void> {
+  const created = await t.request('POST', '/v1/lines', { body: { msisdn } });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+}
+
+export function createPayment(t: TestApp, body: Record<string, unknown>, key: string) {
+  return t.request('POST', '/v1/payments', { token: null, body: { currency: 'KZT', purpose: 'topup', provider: 'sandbox', ...body }, headers: { 'idempotency-key': key } });
+}
+
+export function checkoutPath(redirectUrl: string): string {
+  const url = new URL(redirectUrl);
+  return url.pathname + url.search;
+}
+
+/** Posts the sandbox checkout form as a browser would. */
+export function submitCard(t: TestApp, redirectUrl: string, cardNumber: string, action = 'pay') {
+  const form = new URLSearchParams({ cardNumber, expiry: '12/34', cvc: '123', action }).toString();
+  return t.request('POST', checkoutPath(redirectUrl), { token: null, rawBody: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+}
+
+export function answerChallenge(t: TestApp, redirectUrl: string, decision: 'approve' | 'fail') {
+  const url = new URL(redirectUrl);
+  return t.request('POST', `${url.pathname}/challenge${url.search}`, { token: null, rawBody: `decision=${decision}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+}
+
+export const processWebhooks = (t: TestApp) => runJobsOnce(t.app.ctx, [webhookInboxJob]);
+export const expire = (t: TestApp) => runJobsOnce(t.app.ctx, [paymentExpiryJob]);
+export const reconcile = (t: TestApp) => runJobsOnce(t.app.ctx, [paymentReconciliationJob]);
+export const resolveSandbox = (t: TestApp) => runJobsOnce(t.app.ctx, [sandboxResolveJob]);
+
+export async function getPayment(t: TestApp, id: string) {
+  const response = await t.request('GET', `/v1/payments/${id}`);
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  return response.body;
+}
+
+export async function mainAccount(t: TestApp, msisdn: string) {
+  const line = await t.app.ctx.db.selectFrom('lines').select('id').where('msisdn', '=', msisdn).executeTakeFirstOrThrow();
+  const account = await t.app.ctx.db.selectFrom('ledger_accounts').selectAll().where('id', '=', lineMainAccountId(line.id)).executeTakeFirstOrThrow();
+  return { lineId: line.id, available: Number(account.credits_posted) - Number(account.debits_posted) - Number(account.debits_pending), creditsPending: Number(account.credits_pending) };
+}
+
+/** Sends a webhook signed with the sandbox secret, as the sandbox (or a forger) would. */
+export function sendWebhook(t: TestApp, event: { id: string; reference: string; status: string; amount: number; currency?: string; paymentId?: string }, options: { secret?: string; at?: Date } = {}) {
+  const created = Math.floor((options.at ?? t.clock.now()).getTime() / 1000);
+  const body = JSON.stringify({ id: event.id, type: `payment.${event.status}`, created, data: { reference: event.reference, status: event.status, amount: event.amount, currency: event.currency ?? 'KZT', ...(event.paymentId ? { paymentId: event.paymentId } : {}) } });
+  const secret = options.secret ?? t.app.ctx.settings.payments.sandbox.webhookSecret;
+  return t.request('POST', '/v1/webhooks/sandbox', { token: null, rawBody: body, headers: { 'content-type': 'application/json', [SANDBOX_SIGNATURE_HEADER]: signPayload(secret, created, body) } });
+}
+
+export async function providerReferenceOf(t: TestApp, paymentId: string): Promise<string> {
+  const row = await t.app.ctx.db.selectFrom('payments').select('provider_reference').where('id', '=', paymentId).executeTakeFirstOrThrow();
+  return row.provider_reference!;
+}
+
+/** Spends from a line's main balance (as a package purchase would), to leave less to refund. */
+export async function spend(t: TestApp, lineId: string, amount: bigint): Promise<void> {
+  const main = lineMainAccountId(lineId);
+  const target = revenueAccountId('packages');
+  const result = await t.app.ctx.writer.submit({
+    name: 'test_spend', lock: { accounts: [main, target] },
+    execute(tx) {
+      const moved = tx.transfer({ debitAccountId: main, creditAccountId: target, amount, unit: 'KZT', code: 'package_purchase' });
+      return moved.ok ? ok(moved.id) : { ok: false, error: { code: moved.code } };
+    },
+  });
+  assert.ok(result.ok);
+}

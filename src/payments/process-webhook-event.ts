@@ -1,0 +1,67 @@
+import type { AppContext } from '../app-context.ts';
+import { capturePayment } from './capture-payment.ts';
+import { canTransition, isPaymentStatus } from './payment-state.ts';
+import { claimInboxEvent, findInboxEvent, findPayment, findPaymentByReference, finishInboxEvent, type InboxRow } from './payments-repository.ts';
+import { transitionPayment } from './transition-payment.ts';
+
+/** How long a claimed event is reserved for the worker that claimed it (then due again). */
+const LEASE_MS = 60_000;
+
+export type InboxOutcome = 'processed' | 'ignored' | 'orphan' | 'mismatch' | 'failed' | 'retry' | 'skipped';
+
+/**
+ * Processes one stored webhook event at most once at a time (a claimed lease): finds its payment,
+ * checks amount and currency, and moves the payment. Duplicates and stale (out-of-order) events
+ * are ignored by the state machine; the ledger settles a payment once whatever arrives.
+ */
+export async function processInboxEvent(ctx: AppContext, row: InboxRow): Promise<InboxOutcome> {
+  const now = ctx.clock.now();
+  if (!(await claimInboxEvent(ctx, row, new Date(now.getTime() + LEASE_MS).toISOString()))) return 'skipped';
+  const attempts = Number(row.attempts) + 1;
+  const finish = async (status: InboxOutcome, lastError: string | null = null) => {
+    await finishInboxEvent(ctx, row.id, { status, last_error: lastError, processed_at: ctx.clock.now().toISOString() });
+    return status;
+  };
+  try {
+    const payment = row.payment_id ? await findPayment(ctx, row.payment_id) : await findPaymentByReference(ctx, row.provider, row.provider_reference);
+    // Kept and listed for people to look at, never dropped: money may have moved that Tolem does not know of.
+    if (!payment) return finish('orphan', 'payment_not_found');
+    if (row.payment_id === null) await finishInboxEvent(ctx, row.id, { payment_id: payment.id });
+    if ((row.amount !== null && BigInt(row.amount) !== BigInt(payment.amount)) || (row.currency !== null && row.currency !== payment.currency)) {
+      return finish('mismatch', `expected ${payment.amount} ${payment.currency}, event says ${row.amount} ${row.currency}`);
+    }
+    const to = row.event_status;
+    if (!isPaymentStatus(to)) return finish('failed', `unknown status ${to}`);
+    if (payment.status === to || !canTransition(payment.status as never, to)) return finish('ignored', `stale: ${payment.status} -> ${to}`);
+    const moved = await transitionPayment(ctx, payment, { to, source: 'webhook', raw: { inboxId: row.id, eventId: row.event_id }, failureReason: to === 'failed' ? row.failure_reason ?? 'declined' : undefined });
+    if (moved.ok) {
+      const outcome = await finish('processed');
+      await capturePayment(ctx, moved.value);
+      return outcome;
+    }
+    if (moved.error.code === 'payment_state_invalid') return finish('ignored', `refused: ${JSON.stringify(moved.error.details)}`);
+    return retryLater(ctx, row, attempts, moved.error.code);
+  } catch (error) {
+    ctx.reportError(error, { inboxId: row.id });
+    return retryLater(ctx, row, attempts, 'exception');
+  }
+}
+
+/** Exponential backoff, bounded: after webhookAttemptsMax tries the event is left as failed, for review. */
+async function retryLater(ctx: AppContext, row: InboxRow, attempts: number, reason: string): Promise<InboxOutcome> {
+  const { webhookAttemptsMax, webhookBackoffSecondsBase } = ctx.settings.payments;
+  if (attempts >= webhookAttemptsMax) {
+    await finishInboxEvent(ctx, row.id, { status: 'failed', last_error: reason, processed_at: ctx.clock.now().toISOString() });
+    return 'failed';
+  }
+  const delayMs = webhookBackoffSecondsBase * 1000 * 2 ** (attempts - 1);
+  await finishInboxEvent(ctx, row.id, { next_attempt_at: new Date(ctx.clock.now().getTime() + delayMs).toISOString(), last_error: reason });
+  return 'retry';
+}
+
+/** Processes one event by id right after it was stored (the inline path; the job is the safety net). */
+export async function processInboxEventById(ctx: AppContext, id: string): Promise<InboxOutcome> {
+  const row = await findInboxEvent(ctx, id);
+  if (!row || row.status !== 'received') return 'skipped';
+  return processInboxEvent(ctx, row);
+}

@@ -1,0 +1,85 @@
+/**
+ * One interface for every payment provider (after Medusa's payment module). Amounts are bigint
+ * minor units everywhere in Tolem; an adapter converts to its provider's format inside itself.
+ * Expected failures are values (`ok: false` with a code), never thrown.
+ */
+export type PaymentStatus = 'created' | 'requires_action' | 'processing' | 'succeeded' | 'failed' | 'canceled' | 'expired' | 'unknown';
+
+export interface InitiateInput {
+  paymentId: string;
+  amount: bigint;
+  currency: string;
+  description: string;
+  /** Where the payer returns after the provider's page. */
+  returnUrl: string;
+  /** Passed through to providers that support idempotency (Stripe, PayPal-Request-Id). */
+  idempotencyKey: string;
+  language: 'en' | 'ru' | 'kk' | 'zh';
+  /** The payer's IP as Tolem saw it (WeChat Pay H5 requires it). */
+  payerIp?: string;
+}
+
+export interface InitiateResult {
+  providerReference: string;
+  status: PaymentStatus;
+  /** Where to send the payer (hosted checkout, approval link), if anywhere. */
+  redirectUrl?: string;
+  /** Content of a QR code to show instead (Alipay, WeChat Pay Native). */
+  qrContent?: string;
+  raw: unknown;
+}
+
+export interface StatusResult {
+  status: PaymentStatus;
+  /** Amount the provider says was captured, in minor units, when known. */
+  amountCaptured?: bigint;
+  failureReason?: string;
+  raw: unknown;
+}
+
+export interface RefundResult {
+  providerRefundId: string;
+  status: 'succeeded' | 'pending' | 'failed';
+  raw: unknown;
+}
+
+/** A verified webhook, normalised. `eventId` is the provider's id: the inbox's idempotency key. */
+export interface WebhookEvent {
+  eventId: string;
+  providerReference: string;
+  status: PaymentStatus;
+  amount?: bigint;
+  currency?: string;
+  occurredAt?: string;
+  /** Tolem's payment id when the provider echoes it back (metadata); else matched by providerReference. */
+  paymentId?: string;
+  failureReason?: string;
+  /** A stable, non-reversible payer identity (card fingerprint, account id) for velocity limits. */
+  payerFingerprint?: string;
+  /** At most the last four digits of a card; card numbers never reach Tolem. */
+  cardLast4?: string;
+  raw: unknown;
+}
+
+export interface WebhookRequest {
+  headers: Record<string, string | string[] | undefined>;
+  /** The exact bytes received: signatures are computed over them. */
+  rawBody: string;
+}
+
+export type ProviderResult<T> = { ok: true; value: T } | { ok: false; code: string; message?: string };
+
+export interface PaymentProvider {
+  /** Stable identifier used in settings, URLs and the database: sandbox, stripe, paypal, alipay, wechatpay. */
+  readonly id: string;
+  initiate(input: InitiateInput): Promise<ProviderResult<InitiateResult>>;
+  getStatus(providerReference: string): Promise<ProviderResult<StatusResult>>;
+  capture(providerReference: string, amount: bigint): Promise<ProviderResult<StatusResult>>;
+  refund(providerReference: string, amount: bigint, idempotencyKey: string): Promise<ProviderResult<RefundResult>>;
+  cancel(providerReference: string): Promise<ProviderResult<StatusResult>>;
+  /** Verifies the signature (and timestamp freshness) and normalises the event; `ok: false` for forged or stale ones. */
+  parseWebhook(request: WebhookRequest): Promise<ProviderResult<WebhookEvent>>;
+}
+
+/** Each adapter validates its options at start and throws a clear message when they are wrong. */
+export type ProviderFactory<Options> = (options: Options) => PaymentProvider;

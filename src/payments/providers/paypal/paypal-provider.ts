@@ -1,0 +1,168 @@
+import { createHash } from 'node:crypto';
+import type { InitiateInput, InitiateResult, PaymentProvider, PaymentStatus, ProviderResult, RefundResult, StatusResult, WebhookEvent, WebhookRequest } from '../payment-provider.ts';
+import { payPalClient, type PayPalAnswer } from './paypal-client.ts';
+import { decimalOf, kztOf, minorOf, orderAmountOf } from './paypal-money.ts';
+import { validatePayPalOptions, type PayPalProviderOptions, type ValidatedPayPalOptions } from './paypal-options.ts';
+
+/** PayPal has no Kazakh page; Russian is what Kazakh speakers in Kazakhstan read. */
+const LOCALES = { en: 'en-US', ru: 'ru-RU', kk: 'ru-RU', zh: 'zh-CN' } as const;
+const REQUEST_ID_LENGTH_MAX = 108;
+const DESCRIPTION_LENGTH_MAX = 127;
+
+type Fail = { ok: false; code: string; message?: string };
+const failOf = (answer: Extract<PayPalAnswer, { ok: false }>): Fail => ({ ok: false, code: answer.code, ...(answer.message ? { message: answer.message } : {}) });
+
+/** PayPal-Request-Id takes at most 108 characters; longer keys are hashed, which keeps them stable. */
+function requestIdOf(key: string): string {
+  return key.length <= REQUEST_ID_LENGTH_MAX ? key : createHash('sha256').update(key).digest('hex');
+}
+
+/** custom_id carries Tolem's payment id and the original amount, so that KZT can be reported back exactly. */
+function customIdOf(input: InitiateInput): string {
+  return `${input.paymentId}|${input.amount}${input.currency}`;
+}
+
+function parseCustomId(customId: unknown): { paymentId: string; amount: bigint; currency: string } | null {
+  const match = typeof customId === 'string' ? /^(.+)\|(\d+)([A-Z]{3})$/.exec(customId) : null;
+  return match ? { paymentId: match[1]!, amount: BigInt(match[2]!), currency: match[3]! } : null;
+}
+
+function orderStatusOf(order: any): PaymentStatus {
+  const capture = order?.purchase_units?.[0]?.payments?.captures?.[0];
+  switch (order?.status) {
+    case 'CREATED': case 'SAVED': case 'PAYER_ACTION_REQUIRED': return 'requires_action';
+    case 'APPROVED': return 'processing';
+    case 'VOIDED': return 'canceled';
+    case 'COMPLETED': return captureStatusOf(capture?.status);
+    default: return 'unknown';
+  }
+}
+
+function captureStatusOf(status: unknown): PaymentStatus {
+  if (status === 'COMPLETED') return 'succeeded';
+  if (status === 'PENDING') return 'processing';
+  if (status === 'DECLINED' || status === 'FAILED') return 'failed';
+  return 'unknown';
+}
+
+/** The captured amount in the payment's own currency (tenge when the order was converted). */
+function capturedAmountOf(capture: any, customId: unknown, settings: ValidatedPayPalOptions): bigint | undefined {
+  const minor = minorOf(String(capture?.amount?.value ?? ''));
+  if (minor === null) return undefined;
+  const original = parseCustomId(customId);
+  if (!original || original.currency !== 'KZT') return minor;
+  const sent = orderAmountOf(original.amount, 'KZT', settings);
+  return sent && sent.minor === minor && sent.currency === capture.amount.currency_code ? original.amount : kztOf(minor, settings);
+}
+
+export function createPayPalProvider(options: PayPalProviderOptions): PaymentProvider {
+  const settings = validatePayPalOptions(options);
+  const client = payPalClient(settings);
+
+  function statusResult(order: any): StatusResult {
+    const status = orderStatusOf(order);
+    const unit = order?.purchase_units?.[0];
+    const capture = unit?.payments?.captures?.[0];
+    const captured = status === 'succeeded' ? capturedAmountOf(capture, unit?.custom_id ?? capture?.custom_id, settings) : undefined;
+    return { status, ...(captured !== undefined ? { amountCaptured: captured } : {}), raw: order };
+  }
+
+  async function getStatus(reference: string): Promise<ProviderResult<StatusResult>> {
+    const answer = await client.call('GET', `/v2/checkout/orders/${encodeURIComponent(reference)}`);
+    return answer.ok ? { ok: true, value: statusResult(answer.body) } : failOf(answer);
+  }
+
+  return {
+    id: 'paypal',
+    async initiate(input): Promise<ProviderResult<InitiateResult>> {
+      const amount = orderAmountOf(input.amount, input.currency, settings);
+      if (!amount) return { ok: false, code: 'currency_unsupported', message: input.currency === 'KZT' ? 'PayPal has no KZT: set PAYPAL_SETTLEMENT_CURRENCY and PAYPAL_KZT_PER_UNIT' : undefined };
+      const answer = await client.call('POST', '/v2/checkout/orders', {
+        intent: 'CAPTURE',
+        purchase_units: [{ reference_id: input.paymentId, custom_id: customIdOf(input), description: input.description.slice(0, DESCRIPTION_LENGTH_MAX), amount: { currency_code: amount.currency, value: decimalOf(amount.minor) } }],
+        application_context: { return_url: input.returnUrl, cancel_url: input.returnUrl, locale: LOCALES[input.language], user_action: 'PAY_NOW', shipping_preference: 'NO_SHIPPING' },
+      }, requestIdOf(input.idempotencyKey));
+      if (!answer.ok) return failOf(answer);
+      const approve = (answer.body.links ?? []).find((link: { rel: string }) => link.rel === 'approve' || link.rel === 'payer-action');
+      return { ok: true, value: { providerReference: String(answer.body.id), status: orderStatusOf(answer.body), ...(approve ? { redirectUrl: String(approve.href) } : {}), raw: answer.body } };
+    },
+    getStatus,
+    // Captures only an approved order, so that PayPal-Request-Id never stores a refusal that a
+    // later, valid capture would replay. An order not approved yet is reported as it stands.
+    async capture(reference): Promise<ProviderResult<StatusResult>> {
+      const current = await client.call('GET', `/v2/checkout/orders/${encodeURIComponent(reference)}`);
+      if (!current.ok) return failOf(current);
+      if (current.body.status !== 'APPROVED') return { ok: true, value: statusResult(current.body) };
+      const answer = await client.call('POST', `/v2/checkout/orders/${encodeURIComponent(reference)}/capture`, {}, requestIdOf(`capture:${reference}`));
+      if (answer.ok) return { ok: true, value: statusResult(answer.body) };
+      // Captured meanwhile (by a retry that lost its answer): report the order as it stands.
+      if (answer.message === 'ORDER_ALREADY_CAPTURED') return getStatus(reference);
+      return failOf(answer);
+    },
+    async refund(reference, amount, idempotencyKey): Promise<ProviderResult<RefundResult>> {
+      const order = await client.call('GET', `/v2/checkout/orders/${encodeURIComponent(reference)}`);
+      if (!order.ok) return failOf(order);
+      const unit = order.body.purchase_units?.[0];
+      const capture = unit?.payments?.captures?.[0];
+      if (!capture) return { ok: false, code: 'refund_refused', message: 'the order has no capture' };
+      const original = parseCustomId(unit.custom_id ?? capture.custom_id);
+      const capturedMinor = minorOf(String(capture.amount.value)) ?? 0n;
+      const converted = original && original.amount === amount ? capturedMinor : (orderAmountOf(amount, original?.currency ?? capture.amount.currency_code, settings)?.minor ?? 0n);
+      const refundMinor = converted > capturedMinor ? capturedMinor : converted;
+      const answer = await client.call('POST', `/v2/payments/captures/${encodeURIComponent(capture.id)}/refund`,
+        { amount: { currency_code: capture.amount.currency_code, value: decimalOf(refundMinor) }, custom_id: unit.custom_id }, requestIdOf(idempotencyKey));
+      if (!answer.ok) return answer.code === 'provider_rejected' ? { ...failOf(answer), code: 'refund_refused' } : failOf(answer);
+      const status = answer.body.status === 'COMPLETED' ? 'succeeded' : answer.body.status === 'PENDING' ? 'pending' : 'failed';
+      return { ok: true, value: { providerRefundId: String(answer.body.id), status, raw: answer.body } };
+    },
+    // PayPal offers no cancel for an order the payer has not approved; it lapses after 3 hours.
+    // Tolem stops waiting for it, and a later approval is refused by the payment's state machine.
+    async cancel(reference): Promise<ProviderResult<StatusResult>> {
+      const current = await getStatus(reference);
+      if (!current.ok) return current;
+      return current.value.status === 'requires_action' ? { ok: true, value: { ...current.value, status: 'canceled' } } : current;
+    },
+    async parseWebhook(request: WebhookRequest): Promise<ProviderResult<WebhookEvent>> {
+      const header = (name: string) => { const value = request.headers[name]; return typeof value === 'string' ? value : undefined; };
+      const transmission = {
+        auth_algo: header('paypal-auth-algo'), cert_url: header('paypal-cert-url'), transmission_id: header('paypal-transmission-id'),
+        transmission_sig: header('paypal-transmission-sig'), transmission_time: header('paypal-transmission-time'),
+      };
+      if (Object.values(transmission).some((v) => !v)) return { ok: false, code: 'webhook_signature_invalid' };
+      const sentAtMs = Date.parse(transmission.transmission_time!);
+      if (!Number.isFinite(sentAtMs)) return { ok: false, code: 'webhook_signature_invalid' };
+      if (Math.abs(settings.now().getTime() - sentAtMs) > settings.webhookToleranceSeconds * 1000) return { ok: false, code: 'webhook_timestamp_stale' };
+      let event: any;
+      try { event = JSON.parse(request.rawBody); } catch { return { ok: false, code: 'webhook_payload_invalid' }; }
+      const verdict = await client.call('POST', '/v1/notifications/verify-webhook-signature', { ...transmission, webhook_id: settings.webhookId, webhook_event: event });
+      if (!verdict.ok) return failOf(verdict);
+      if (verdict.body.verification_status !== 'SUCCESS') return { ok: false, code: 'webhook_signature_invalid' };
+      return normaliseEvent(event, settings);
+    },
+  };
+}
+
+function normaliseEvent(event: any, settings: ValidatedPayPalOptions): ProviderResult<WebhookEvent> {
+  const type = String(event?.event_type ?? '');
+  const resource = event?.resource ?? {};
+  if (typeof event?.id !== 'string') return { ok: false, code: 'webhook_payload_invalid' };
+  const isCapture = type.startsWith('PAYMENT.CAPTURE.');
+  const reference = isCapture ? resource.supplementary_data?.related_ids?.order_id : resource.id;
+  const customId = isCapture ? resource.custom_id : resource.purchase_units?.[0]?.custom_id;
+  let status: PaymentStatus = 'unknown';
+  if (isCapture) status = captureStatusOf(type === 'PAYMENT.CAPTURE.COMPLETED' ? 'COMPLETED' : type === 'PAYMENT.CAPTURE.PENDING' ? 'PENDING' : type.endsWith('DENIED') || type.endsWith('DECLINED') ? 'DECLINED' : '');
+  else if (type === 'CHECKOUT.ORDER.APPROVED') status = 'processing';
+  else if (type === 'CHECKOUT.ORDER.COMPLETED') status = 'succeeded';
+  else if (type === 'CHECKOUT.ORDER.VOIDED') status = 'canceled';
+  const original = parseCustomId(customId);
+  const amount = isCapture ? capturedAmountOf(resource, customId, settings) : original?.amount;
+  return {
+    ok: true,
+    value: {
+      eventId: event.id, providerReference: String(reference ?? ''), status,
+      ...(amount !== undefined ? { amount, currency: original?.currency ?? resource.amount?.currency_code } : {}),
+      ...(original ? { paymentId: original.paymentId } : {}),
+      ...(typeof event.create_time === 'string' ? { occurredAt: event.create_time } : {}), raw: event,
+    },
+  };
+}

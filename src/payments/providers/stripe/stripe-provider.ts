@@ -1,0 +1,125 @@
+import Stripe from 'stripe';
+import type { InitiateInput, InitiateResult, PaymentProvider, PaymentStatus, ProviderResult, RefundResult, StatusResult, WebhookEvent, WebhookRequest } from '../payment-provider.ts';
+import { validateStripeOptions, type StripeProviderOptions } from './stripe-options.ts';
+
+/**
+ * Stripe through the official SDK and Checkout Sessions: the payer is sent to Stripe's hosted page,
+ * the session id is the provider reference. Tolem's minor units are Stripe's for the two-decimal
+ * currencies listed here (KZT included), so amounts pass unchanged, as integers.
+ */
+const STRIPE_CURRENCIES = new Set(['KZT', 'USD', 'EUR', 'RUB', 'CNY', 'GBP']);
+/** Checkout has no Kazakh; Russian is what Kazakh speakers in Kazakhstan read. */
+const CHECKOUT_LOCALES = { en: 'en', ru: 'ru', kk: 'ru', zh: 'zh' } as const;
+
+type Fail = { ok: false; code: string; message?: string };
+
+function failureOf(error: unknown): Fail {
+  const e = error as { type?: string; statusCode?: number; message?: string };
+  if (e.statusCode === 404) return { ok: false, code: 'not_found', message: e.message };
+  if (e.type === 'StripeConnectionError' || e.type === 'StripeAPIError' || (e.statusCode ?? 0) >= 500 || e.statusCode === 429) return { ok: false, code: 'provider_unreachable', message: e.message };
+  return { ok: false, code: 'provider_rejected', message: e.message };
+}
+
+function minorUnitsOf(amount: bigint): number {
+  const value = Number(amount);
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`amount ${amount} cannot be sent to Stripe`);
+  return value;
+}
+
+function statusOfSession(session: Stripe.Checkout.Session): PaymentStatus {
+  if (session.status === 'expired') return 'expired';
+  if (session.status === 'open') return 'requires_action';
+  if (session.status === 'complete') return session.payment_status === 'unpaid' ? 'processing' : 'succeeded';
+  return 'unknown';
+}
+
+const EVENT_STATUSES: Record<string, PaymentStatus> = {
+  'checkout.session.async_payment_succeeded': 'succeeded',
+  'checkout.session.async_payment_failed': 'failed',
+  'checkout.session.expired': 'expired',
+};
+
+export function createStripeProvider(options: StripeProviderOptions): PaymentProvider {
+  const settings = validateStripeOptions(options);
+  const stripe = new Stripe(settings.secretKey, { ...settings.api, maxNetworkRetries: settings.networkRetriesMax, timeout: settings.timeoutMs, telemetry: false });
+
+  async function sessionStatus(reference: string): Promise<ProviderResult<StatusResult>> {
+    try {
+      const session = await stripe.checkout.sessions.retrieve(reference, { expand: ['payment_intent'] });
+      const status = statusOfSession(session);
+      const intent = session.payment_intent as Stripe.PaymentIntent | null;
+      return { ok: true, value: { status, ...(status === 'succeeded' ? { amountCaptured: BigInt(intent?.amount_received ?? session.amount_total ?? 0) } : {}), raw: session } };
+    } catch (error) {
+      return failureOf(error);
+    }
+  }
+
+  return {
+    id: 'stripe',
+    async initiate(input: InitiateInput): Promise<ProviderResult<InitiateResult>> {
+      if (!STRIPE_CURRENCIES.has(input.currency)) return { ok: false, code: 'currency_unsupported' };
+      try {
+        const session = await stripe.checkout.sessions.create({
+          mode: 'payment', client_reference_id: input.paymentId, success_url: input.returnUrl, cancel_url: input.returnUrl, locale: CHECKOUT_LOCALES[input.language],
+          line_items: [{ quantity: 1, price_data: { currency: input.currency.toLowerCase(), unit_amount: minorUnitsOf(input.amount), product_data: { name: input.description } } }],
+          metadata: { payment_id: input.paymentId }, payment_intent_data: { metadata: { payment_id: input.paymentId } },
+        }, { idempotencyKey: input.idempotencyKey });
+        return { ok: true, value: { providerReference: session.id, status: statusOfSession(session), ...(session.url ? { redirectUrl: session.url } : {}), raw: session } };
+      } catch (error) {
+        return failureOf(error);
+      }
+    },
+    getStatus: sessionStatus,
+    // Checkout captures automatically; capture only reports the state.
+    capture: (reference) => sessionStatus(reference),
+    async refund(reference, amount, idempotencyKey): Promise<ProviderResult<RefundResult>> {
+      try {
+        const session = await stripe.checkout.sessions.retrieve(reference);
+        if (typeof session.payment_intent !== 'string') return { ok: false, code: 'refund_refused', message: 'the session has no payment' };
+        const refund = await stripe.refunds.create({ payment_intent: session.payment_intent, amount: minorUnitsOf(amount) }, { idempotencyKey });
+        const status = refund.status === 'succeeded' ? 'succeeded' : refund.status === 'failed' || refund.status === 'canceled' ? 'failed' : 'pending';
+        return { ok: true, value: { providerRefundId: refund.id, status, raw: refund } };
+      } catch (error) {
+        const failure = failureOf(error);
+        return failure.code === 'provider_rejected' ? { ...failure, code: 'refund_refused' } : failure;
+      }
+    },
+    async cancel(reference): Promise<ProviderResult<StatusResult>> {
+      try {
+        const session = await stripe.checkout.sessions.expire(reference);
+        return { ok: true, value: { status: statusOfSession(session), raw: session } };
+      } catch (error) {
+        return failureOf(error);
+      }
+    },
+    async parseWebhook(request: WebhookRequest): Promise<ProviderResult<WebhookEvent>> {
+      const header = request.headers['stripe-signature'];
+      if (typeof header !== 'string') return { ok: false, code: 'webhook_signature_invalid' };
+      const nowMs = settings.now().getTime();
+      // The SDK refuses old timestamps only; one from the future is refused here too.
+      const timestamp = Number(/(?:^|,)t=(\d+)/.exec(header)?.[1]);
+      if (!Number.isSafeInteger(timestamp)) return { ok: false, code: 'webhook_signature_invalid' };
+      let event: Stripe.Event;
+      try {
+        event = stripe.webhooks.constructEvent(request.rawBody, header, settings.webhookSecret, settings.webhookToleranceSeconds, undefined, nowMs);
+      } catch (error) {
+        return { ok: false, code: /tolerance/i.test((error as Error).message) ? 'webhook_timestamp_stale' : 'webhook_signature_invalid' };
+      }
+      if (timestamp * 1000 - nowMs > settings.webhookToleranceSeconds * 1000) return { ok: false, code: 'webhook_timestamp_stale' };
+      return { ok: true, value: normaliseEvent(event) };
+    },
+  };
+}
+
+function normaliseEvent(event: Stripe.Event): WebhookEvent {
+  const object = event.data.object as { id?: string; object?: string; amount_total?: number | null; currency?: string | null; metadata?: Record<string, string> | null; payment_status?: string };
+  let status: PaymentStatus = EVENT_STATUSES[event.type] ?? 'unknown';
+  if (event.type === 'checkout.session.completed') status = object.payment_status === 'unpaid' ? 'processing' : 'succeeded';
+  return {
+    eventId: event.id, providerReference: String(object.id ?? ''), status,
+    ...(typeof object.amount_total === 'number' ? { amount: BigInt(object.amount_total) } : {}),
+    ...(object.currency ? { currency: object.currency.toUpperCase() } : {}),
+    ...(object.metadata?.payment_id ? { paymentId: object.metadata.payment_id } : {}),
+    occurredAt: new Date(event.created * 1000).toISOString(), raw: event,
+  };
+}

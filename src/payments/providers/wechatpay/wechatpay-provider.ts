@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import type { InitiateInput, InitiateResult, PaymentProvider, PaymentStatus, ProviderResult, RefundResult, StatusResult, WebhookEvent, WebhookRequest } from '../payment-provider.ts';
+import { validateWeChatPayOptions, type ValidatedWeChatPayOptions, type WeChatPayProviderOptions } from './wechatpay-options.ts';
+import { authorizationOf, decryptResource, platformSignatureValid, signedHeadersOf } from './wechatpay-signature.ts';
+
+const OUT_TRADE_NO = /^[\w|*-]{6,32}$/;
+const OUT_REFUND_NO_LENGTH_MAX = 64;
+const DESCRIPTION_LENGTH_MAX = 127;
+
+type Fail = { ok: false; code: string; message?: string };
+/** Optional payer details a caller may pass: H5 payments need the payer's IP address. */
+type WeChatInitiateInput = InitiateInput & { payerIp?: string };
+
+const TRADE_STATES: Record<string, PaymentStatus> = {
+  NOTPAY: 'requires_action', USERPAYING: 'processing', SUCCESS: 'succeeded', REFUND: 'succeeded', CLOSED: 'canceled', REVOKED: 'canceled', PAYERROR: 'failed',
+};
+
+function fenFor(amount: bigint, currency: string, settings: ValidatedWeChatPayOptions): bigint | null {
+  if (currency === 'CNY') return amount;
+  if (currency !== 'KZT' || !settings.kztPerYuanTimes10000) return null;
+  const rate = settings.kztPerYuanTimes10000;
+  return (amount * 10_000n + rate - 1n) / rate;
+}
+
+/** `attach` carries the original amount (`500000KZT`), so tenge come back exactly despite rounding to fen. */
+function amountFromFen(fen: bigint, attach: unknown, settings: ValidatedWeChatPayOptions): { amount: bigint; currency: string } {
+  const original = typeof attach === 'string' ? /^(\d{1,18})([A-Z]{3})$/.exec(attach) : null;
+  if (original && fenFor(BigInt(original[1]!), original[2]!, settings) === fen) return { amount: BigInt(original[1]!), currency: original[2]! };
+  const rate = settings.kztPerYuanTimes10000;
+  return rate ? { amount: (fen * rate) / 10_000n, currency: 'KZT' } : { amount: fen, currency: 'CNY' };
+}
+
+export function createWeChatPayProvider(options: WeChatPayProviderOptions): PaymentProvider {
+  const settings = validateWeChatPayOptions(options);
+
+  /** A signed API v3 call whose answer must carry a valid platform signature. */
+  async function call(method: string, path: string, body?: unknown): Promise<{ ok: true; status: number; body: any } | Fail> {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    // The request timestamp is checked by WeChat Pay against its own clock: wall-clock time.
+    const authorization = authorizationOf({ method, url: path, body: text, mchId: settings.mchId, serial: settings.merchantSerial, key: settings.merchantKey, timestampSeconds: Math.floor(Date.now() / 1000) });
+    let response: Response;
+    let answer: string;
+    try {
+      response = await settings.fetch(`${settings.apiBase}${path}`, {
+        method, headers: { authorization, accept: 'application/json', 'content-type': 'application/json', 'user-agent': 'tolem' },
+        body: body === undefined ? undefined : text, signal: AbortSignal.timeout(settings.timeoutMs),
+      });
+      answer = await response.text();
+    } catch (error) {
+      return { ok: false, code: 'provider_unreachable', message: (error as Error).message };
+    }
+    if (response.status >= 500 || response.status === 429) return { ok: false, code: 'provider_unreachable', message: `HTTP ${response.status}` };
+    const signed = signedHeadersOf(response.headers);
+    if (!signed || !platformSignatureValid(signed, answer, settings.platformKeys)) return { ok: false, code: 'provider_response_unverified' };
+    const parsed = answer ? JSON.parse(answer) : {};
+    if (response.status === 404) return { ok: false, code: 'not_found', message: parsed.code };
+    if (response.status >= 400) return { ok: false, code: 'provider_rejected', message: parsed.code };
+    return { ok: true, status: response.status, body: parsed };
+  }
+
+  async function getStatus(reference: string): Promise<ProviderResult<StatusResult>> {
+    const answer = await call('GET', `/v3/pay/transactions/out-trade-no/${encodeURIComponent(reference)}?mchid=${settings.mchId}`);
+    if (!answer.ok) return answer;
+    const status = TRADE_STATES[answer.body.trade_state] ?? 'unknown';
+    const total = answer.body.amount?.total;
+    const captured = status === 'succeeded' && Number.isSafeInteger(total) ? amountFromFen(BigInt(total), answer.body.attach, settings).amount : undefined;
+    return { ok: true, value: { status, ...(captured !== undefined ? { amountCaptured: captured } : {}), raw: answer.body } };
+  }
+
+  return {
+    id: 'wechatpay',
+    async initiate(input: WeChatInitiateInput): Promise<ProviderResult<InitiateResult>> {
+      const fen = fenFor(input.amount, input.currency, settings);
+      if (fen === null) return { ok: false, code: 'currency_unsupported', message: input.currency === 'KZT' ? 'set WECHATPAY_KZT_PER_YUAN to take tenge payments' : undefined };
+      if (!OUT_TRADE_NO.test(input.paymentId)) return { ok: false, code: 'provider_rejected', message: 'payment id is not a valid out_trade_no' };
+      if (settings.mode === 'h5' && !input.payerIp) return { ok: false, code: 'payer_ip_required' };
+      const body = {
+        appid: settings.appId, mchid: settings.mchId, description: input.description.slice(0, DESCRIPTION_LENGTH_MAX), out_trade_no: input.paymentId,
+        notify_url: settings.notifyUrl, attach: `${input.amount}${input.currency}`, amount: { total: Number(fen), currency: 'CNY' },
+        ...(settings.mode === 'h5' ? { scene_info: { payer_client_ip: input.payerIp, h5_info: { type: 'Wap' } } } : {}),
+      };
+      const answer = await call('POST', `/v3/pay/transactions/${settings.mode}`, body);
+      if (!answer.ok) return answer;
+      const link = settings.mode === 'native' ? { qrContent: String(answer.body.code_url) } : { redirectUrl: String(answer.body.h5_url) };
+      return { ok: true, value: { providerReference: input.paymentId, status: 'requires_action', ...link, raw: answer.body } };
+    },
+    getStatus,
+    // Native and H5 payments capture when the payer pays; capture reports the order.
+    capture: (reference) => getStatus(reference),
+    async refund(reference, amount, idempotencyKey): Promise<ProviderResult<RefundResult>> {
+      const order = await getStatus(reference);
+      if (!order.ok) return order;
+      const raw = order.value.raw as { amount?: { total?: number }; attach?: string };
+      const totalFen = raw.amount?.total;
+      if (order.value.status !== 'succeeded' || !Number.isSafeInteger(totalFen)) return { ok: false, code: 'refund_refused', message: 'the order is not paid' };
+      const currency = /[A-Z]{3}$/.exec(raw.attach ?? '')?.[0] ?? 'CNY';
+      const whole = order.value.amountCaptured === amount;
+      const fen = whole ? BigInt(totalFen!) : fenFor(amount, currency, settings);
+      if (fen === null || fen <= 0n) return { ok: false, code: 'refund_refused' };
+      const outRefundNo = idempotencyKey.length <= OUT_REFUND_NO_LENGTH_MAX && /^[\w|*@-]+$/.test(idempotencyKey) ? idempotencyKey : createHash('sha256').update(idempotencyKey).digest('hex').slice(0, OUT_REFUND_NO_LENGTH_MAX);
+      const answer = await call('POST', '/v3/refund/domestic/refunds', {
+        out_trade_no: reference, out_refund_no: outRefundNo, amount: { refund: Number(fen > BigInt(totalFen!) ? BigInt(totalFen!) : fen), total: totalFen, currency: 'CNY' },
+      });
+      if (!answer.ok) return answer.code === 'provider_rejected' ? { ...answer, code: 'refund_refused' } : answer;
+      const status = answer.body.status === 'SUCCESS' ? 'succeeded' : answer.body.status === 'PROCESSING' ? 'pending' : 'failed';
+      return { ok: true, value: { providerRefundId: String(answer.body.refund_id), status, raw: answer.body } };
+    },
+    async cancel(reference): Promise<ProviderResult<StatusResult>> {
+      const answer = await call('POST', `/v3/pay/transactions/out-trade-no/${encodeURIComponent(reference)}/close`, { mchid: settings.mchId });
+      if (answer.ok) return { ok: true, value: { status: 'canceled', raw: {} } };
+      // Paid meanwhile (ORDERPAID): the order is reported as it stands.
+      return answer.code === 'provider_rejected' ? getStatus(reference) : answer;
+    },
+    async parseWebhook(request: WebhookRequest): Promise<ProviderResult<WebhookEvent>> {
+      const signed = signedHeadersOf(request.headers);
+      if (!signed || !platformSignatureValid(signed, request.rawBody, settings.platformKeys)) return { ok: false, code: 'webhook_signature_invalid' };
+      const sentAtSeconds = Number(signed.timestamp);
+      if (!Number.isSafeInteger(sentAtSeconds)) return { ok: false, code: 'webhook_signature_invalid' };
+      if (Math.abs(settings.now().getTime() / 1000 - sentAtSeconds) > settings.webhookToleranceSeconds) return { ok: false, code: 'webhook_timestamp_stale' };
+      let event: any;
+      let transaction: any;
+      try {
+        event = JSON.parse(request.rawBody);
+        const plaintext = decryptResource(event.resource ?? {}, settings.apiV3Key);
+        if (plaintext === null) return { ok: false, code: 'webhook_payload_invalid', message: 'resource does not decrypt with the APIv3 key' };
+        transaction = JSON.parse(plaintext);
+      } catch {
+        return { ok: false, code: 'webhook_payload_invalid' };
+      }
+      if (typeof event.id !== 'string' || typeof transaction.out_trade_no !== 'string' || transaction.mchid !== settings.mchId) return { ok: false, code: 'webhook_payload_invalid' };
+      const total = transaction.amount?.total;
+      const amount = Number.isSafeInteger(total) ? amountFromFen(BigInt(total), transaction.attach, settings) : null;
+      return {
+        ok: true,
+        value: {
+          eventId: event.id, providerReference: transaction.out_trade_no, paymentId: transaction.out_trade_no,
+          status: TRADE_STATES[transaction.trade_state] ?? 'unknown', ...(amount ? { amount: amount.amount, currency: amount.currency } : {}),
+          ...(typeof transaction.payer?.openid === 'string' ? { payerFingerprint: createHash('sha256').update(`wechat:${transaction.payer.openid}`).digest('hex').slice(0, 32) } : {}),
+          occurredAt: typeof transaction.success_time === 'string' ? new Date(transaction.success_time).toISOString() : new Date(sentAtSeconds * 1000).toISOString(),
+          raw: { ...event, resource: transaction },
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,30 @@
+import type { AppContext } from '../app-context.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { findPayment, findPaymentByReference, insertInboxEvent, setPayerDetails } from './payments-repository.ts';
+import type { WebhookRequest } from './providers/payment-provider.ts';
+import { paymentProviders } from './provider-registry.ts';
+
+const REFUSALS = ['webhook_signature_invalid', 'webhook_timestamp_stale'] as const;
+
+/**
+ * The webhook edge (after Medusa): verify, store raw once per (provider, event id), acknowledge.
+ * Processing is the inbox worker's job, so the provider gets its 2xx fast and a crash loses nothing.
+ */
+export async function receiveWebhook(ctx: AppContext, providerId: string, request: WebhookRequest): Promise<Result<{ inboxId: string; duplicate: boolean }>> {
+  const provider = paymentProviders(ctx).get(providerId);
+  if (!provider) return fail('payment_provider_unknown');
+  const parsed = await provider.parseWebhook(request);
+  if (!parsed.ok) return fail((REFUSALS as readonly string[]).includes(parsed.code) ? parsed.code as (typeof REFUSALS)[number] : 'webhook_payload_invalid');
+  const event = parsed.value;
+  const now = ctx.clock.now().toISOString();
+  const payment = (event.paymentId ? await findPayment(ctx, event.paymentId) : undefined) ?? await findPaymentByReference(ctx, providerId, event.providerReference);
+  const matched = payment && payment.provider === providerId ? payment : undefined;
+  const inboxId = ctx.ids.next('whk');
+  const inserted = await insertInboxEvent(ctx, {
+    id: inboxId, provider: providerId, event_id: event.eventId, provider_reference: event.providerReference, payment_id: matched?.id ?? null,
+    event_status: event.status, amount: event.amount ?? null, currency: event.currency ?? null, failure_reason: event.failureReason ?? null, status: 'received',
+    raw_body: request.rawBody, attempts: 0n, next_attempt_at: now, last_error: null, received_at: now, processed_at: null,
+  });
+  if (inserted && matched) await setPayerDetails(ctx, matched.id, { ...(event.payerFingerprint ? { payer_fingerprint: event.payerFingerprint } : {}), ...(event.cardLast4 ? { card_last4: event.cardLast4 } : {}) });
+  return ok({ inboxId, duplicate: !inserted });
+}

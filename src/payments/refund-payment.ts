@@ -1,0 +1,113 @@
+import type { AppContext } from '../app-context.ts';
+import { requireRole, type Actor } from '../auth/actor.ts';
+import { parseMinorUnits } from '../domain/money.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { clearingAccountId, lineMainAccountId } from '../ledger/accounts.ts';
+import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
+import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
+import { addRefundedAmount, findPayment, findRefund, updateRefund, type PaymentRow, type RefundRow } from './payments-repository.ts';
+import { paymentProviders } from './provider-registry.ts';
+
+export interface RefundView {
+  id: string;
+  paymentId: string;
+  amount: number;
+  currency: string;
+  status: string;
+  receiptNumber: string | null;
+  failureReason: string | null;
+  createdAt: string;
+}
+
+/** The counter of what has been refunded of a payment: the lock that keeps concurrent refunds within it. */
+export const refundedCounterOf = (paymentId: string) => `refunded:${paymentId}`;
+
+/**
+ * Refunds (part of) a card top-up, admin only. Two-phase, like the payment: the refund first
+ * reserves money out of the line's main balance (its no-overdraft flag keeps it to the unspent
+ * part), then the provider pays it back, then the reservation is posted with a receipt, or
+ * voided when the provider refuses.
+ */
+export async function refundPayment(ctx: AppContext, actor: Actor, paymentId: string, input: { amount: number }, idempotencyKey: string): Promise<Result<{ refund: RefundView; replayed: boolean }>> {
+  const denied = requireRole(actor, ['admin']);
+  if (denied) return denied as Result<never>;
+  const amount = parseMinorUnits(input.amount);
+  if (amount === null) return fail('amount_invalid');
+  const payment = await findPayment(ctx, paymentId);
+  if (!payment) return fail('payment_not_found');
+  if (payment.status !== 'succeeded' || !payment.provider_reference) return fail('payment_state_invalid', { status: payment.status });
+  const provider = paymentProviders(ctx).get(payment.provider);
+  if (!provider) return fail('payment_provider_unknown');
+  const refundId = ctx.ids.next('rf');
+  const reserved = await ctx.writer.submit(reserveRefund(payment, refundId, amount, actor.id, {
+    key: `refund:${actor.id}:${idempotencyKey}`, fingerprint: fingerprintOf({ paymentId, amount: input.amount }), expiresAt: null,
+  }));
+  if (!reserved.ok) return reserved;
+  const refund = (await findRefund(ctx, reserved.value.value.refundId))!;
+  // A repeat finishes a refund still pending (its first run died or lost the provider's answer).
+  if (reserved.value.replayed && refund.status !== 'pending') return ok({ refund: refundView(refund), replayed: true });
+  const paid = await provider.refund(payment.provider_reference, BigInt(refund.amount), `refund:${refund.id}`)
+    .catch(() => ({ ok: false as const, code: 'provider_unreachable' }));
+  // No answer is not a refusal: the card may have been paid back, so the money stays reserved
+  // until a repeat under the same key asks again (the provider's key makes that safe).
+  if (!paid.ok && paid.code === 'provider_unreachable') return fail('payment_provider_failed', { code: paid.code, refundId: refund.id });
+  const settled = await ctx.writer.submit(settleRefund(payment, refund, paid.ok && paid.value.status !== 'failed'));
+  if (!settled.ok) return settled;
+  if (!paid.ok || paid.value.status === 'failed') {
+    const code = paid.ok ? 'refund_failed' : paid.code;
+    await updateRefund(ctx, refund.id, { status: 'failed', failure_reason: code });
+    return fail('payment_provider_failed', { code, refundId: refund.id });
+  }
+  await updateRefund(ctx, refund.id, { status: 'succeeded', provider_refund_id: paid.value.providerRefundId, receipt_number: settled.value.value.receiptNumber });
+  if (!settled.value.replayed) await addRefundedAmount(ctx, payment.id, BigInt(refund.amount));
+  return ok({ refund: refundView((await findRefund(ctx, refund.id))!), replayed: reserved.value.replayed });
+}
+
+function reserveRefund(payment: PaymentRow, refundId: string, amount: bigint, actorId: string, idempotency: NonNullable<LedgerCommand<unknown>['idempotency']>): LedgerCommand<{ refundId: string }> {
+  const main = lineMainAccountId(payment.line_id);
+  const clearing = clearingAccountId(payment.provider);
+  const counter = refundedCounterOf(payment.id);
+  return {
+    name: 'refund_reserve', idempotency, lock: { accounts: [main, clearing], counters: [counter] },
+    execute(tx) {
+      const already = tx.counter(counter);
+      const paid = BigInt(payment.amount);
+      if (already + amount > paid) return fail('refund_exceeds_payment', { refundable: Number(paid - already) });
+      const moved = tx.transfer({ debitAccountId: main, creditAccountId: clearing, amount, unit: 'KZT', code: 'refund', pending: true, metadata: { paymentId: payment.id, refundId } });
+      if (!moved.ok) return fail(moved.code === 'exceeds_credits' ? 'refund_exceeds_unspent' : moved.code);
+      tx.increment(counter, amount);
+      tx.insert('payment_refunds', {
+        id: refundId, payment_id: payment.id, amount, currency: payment.currency, status: 'pending', pending_transfer_id: moved.id,
+        provider_refund_id: null, receipt_number: null, failure_reason: null, actor_id: actorId, created_at: tx.nowIso, updated_at: tx.nowIso,
+      });
+      return ok({ refundId });
+    },
+  };
+}
+
+function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean): LedgerCommand<{ receiptNumber: string | null }> {
+  const counter = refundedCounterOf(payment.id);
+  return {
+    name: paid ? 'refund_post' : 'refund_void',
+    idempotency: { key: `refund:${refund.id}:settle`, fingerprint: paid ? 'post' : 'void', expiresAt: null },
+    lock: (now) => ({ accounts: [lineMainAccountId(payment.line_id), clearingAccountId(payment.provider)], pending: [refund.pending_transfer_id], counters: [counter, receiptCounterFor(now)] }),
+    execute(tx) {
+      const resolved = tx.resolvePending(refund.pending_transfer_id, paid ? 'post' : 'void', 'refund');
+      if (!resolved.ok) return fail(resolved.code);
+      if (!paid) {
+        tx.increment(counter, -BigInt(refund.amount));
+        return ok({ receiptNumber: null });
+      }
+      const receiptNumber = allocateReceipt(tx, { kind: 'refund', referenceId: refund.id, lineId: payment.line_id, amount: BigInt(refund.amount), currency: refund.currency });
+      tx.outbox('payment.refunded', { paymentId: payment.id, refundId: refund.id, lineId: payment.line_id, amount: Number(refund.amount), currency: refund.currency, receiptNumber });
+      return ok({ receiptNumber });
+    },
+  };
+}
+
+export function refundView(row: RefundRow): RefundView {
+  return {
+    id: row.id, paymentId: row.payment_id, amount: Number(row.amount), currency: row.currency, status: row.status,
+    receiptNumber: row.receipt_number, failureReason: row.failure_reason, createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,38 @@
+import type { AppContext } from '../app-context.ts';
+import type { PromotionTable } from '../packages/packages-tables.ts';
+
+/** All SQL of promotions. */
+export async function findPromotionByCode(ctx: AppContext, code: string): Promise<PromotionTable | undefined> {
+  return ctx.db.selectFrom('promotions').selectAll().where('code', '=', code).executeTakeFirst();
+}
+
+/** Automatic promotions (no code) whose window contains `now`. */
+export async function listAutomaticPromotions(ctx: AppContext, now: Date): Promise<PromotionTable[]> {
+  const at = now.toISOString();
+  return ctx.db.selectFrom('promotions').selectAll().where('code', 'is', null)
+    .where('starts_at', '<=', at).where('ends_at', '>', at).orderBy('id').execute();
+}
+
+export async function listPromotions(ctx: AppContext): Promise<PromotionTable[]> {
+  return ctx.db.selectFrom('promotions').selectAll().orderBy('id').execute();
+}
+
+/** Inserts a promotion; false when its code is taken. */
+export async function insertPromotion(ctx: AppContext, row: PromotionTable): Promise<boolean> {
+  try {
+    await ctx.db.insertInto('promotions').values(row).execute();
+    return true;
+  } catch (error) {
+    if (ctx.store.dialect.isUniqueViolation(error)) return false;
+    throw error;
+  }
+}
+
+/** Current values of counters (read without locking: for quotes only; purchases lock them). */
+export async function readCounters(ctx: AppContext, keys: string[]): Promise<Map<string, bigint>> {
+  const values = new Map<string, bigint>(keys.map((key) => [key, 0n]));
+  if (keys.length === 0) return values;
+  const rows = await ctx.db.selectFrom('counters').select(['key', 'value']).where('key', 'in', keys).execute();
+  for (const row of rows) values.set(row.key, BigInt(row.value));
+  return values;
+}

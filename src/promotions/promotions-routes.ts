@@ -1,0 +1,46 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { requireRole } from '../auth/actor.ts';
+import { sendResult } from '../http/http-errors.ts';
+import { actorOf } from '../http/request-auth.ts';
+import { bearer, commonErrors, MsisdnInput } from '../http/schemas.ts';
+import type { RouteOptions } from '../http/server.ts';
+import { ok } from '../domain/result.ts';
+import { createPromotion, toPromotionView } from './create-promotion.ts';
+import { DISCOUNT_KINDS } from './promotion.ts';
+import { listPromotions } from './promotions-repository.ts';
+import { quoteOffering } from './quote-offering.ts';
+
+export async function promotionRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  app.post('/v1/admin/promotions', {
+    schema: {
+      tags: ['promotions'], summary: 'Create a time-windowed discount, automatic or behind a promo code (admin)', security: bearer,
+      body: Type.Object({
+        code: Type.Optional(Type.String({ minLength: 3, maxLength: 32 })),
+        offerings: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 100, description: 'offering codes; all when absent' })),
+        discountKind: Type.Union(DISCOUNT_KINDS.map((k) => Type.Literal(k))),
+        discountValue: Type.Integer({ minimum: 1, description: 'percent (1-100) or minor units' }),
+        startsAt: Type.String({ maxLength: 40 }), endsAt: Type.String({ maxLength: 40 }),
+        usesMax: Type.Optional(Type.Integer({ minimum: 1 })), usesPerLineMax: Type.Optional(Type.Integer({ minimum: 1 })),
+      }, { additionalProperties: false }),
+      response: commonErrors,
+    },
+  }, async (request, reply) => sendResult(reply, await createPromotion(ctx, actorOf(request), request.body as never), 201));
+
+  app.get('/v1/admin/promotions', {
+    schema: { tags: ['promotions'], summary: 'All promotions (admin)', security: bearer, response: commonErrors },
+  }, async (request, reply) => {
+    const denied = requireRole(actorOf(request), ['admin']);
+    if (denied) return sendResult(reply, denied);
+    return sendResult(reply, ok({ data: (await listPromotions(ctx)).map(toPromotionView) }));
+  });
+
+  app.get('/v1/offerings/:code/quote', {
+    schema: {
+      tags: ['promotions'], summary: 'The price a purchase now would charge, with promotions and an optional promo code',
+      params: Type.Object({ code: Type.String({ maxLength: 40 }) }),
+      querystring: Type.Object({ msisdn: Type.Optional(MsisdnInput), promoCode: Type.Optional(Type.String({ maxLength: 32 })) }, { additionalProperties: false }),
+      response: commonErrors,
+    },
+  }, async (request, reply) => sendResult(reply, await quoteOffering(ctx, request.actor, (request.params as { code: string }).code, request.query as never)));
+}

@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { seedCatalog } from '../catalog/seed-catalog.ts';
+import { runJobsOnce } from '../jobs/scheduler.ts';
+import type { PromotionTable } from '../packages/packages-tables.ts';
+import { expireBonusJob } from './expire-bonus-job.ts';
+import { bestQuote, discountOf } from './promotion.ts';
+import { applyTopUpBonus, topUpBonusLocks } from './top-up-bonus.ts';
+
+const promo = (kind: string, value: number, id = 'p1'): PromotionTable => ({
+  id, code: null, offering_codes: null, discount_kind: kind, discount_value: BigInt(value), starts_at: '2026-01-01T00:00:00.000Z',
+  ends_at: '2027-01-01T00:00:00.000Z', uses_max: null, uses_per_line_max: null, created_at: '2026-01-01T00:00:00.000Z',
+});
+
+describe('promotion rules', () => {
+  it('rounds percent discounts down, caps fixed ones at the price, and picks the single largest', () => {
+    assert.equal(discountOf(promo('percent', 33), 149_999n), 49_499n);
+    assert.equal(discountOf(promo('fixed', 500_000), 149_000n), 149_000n);
+    const quote = bestQuote(100_000n, [promo('percent', 10, 'a'), promo('fixed', 15_000, 'b'), promo('percent', 12, 'c')]);
+    assert.deepEqual([quote.price, quote.discount, quote.promotion?.id], [85_000n, 15_000n, 'b']);
+  });
+});
+
+for (const dialect of DIALECTS) {
+  describe(`promotions [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(dialect.name);
+      await seedCatalog(t.app.ctx);
+    });
+    after(async () => t?.close());
+
+    const grant = async (lineId: string, amount: bigint, topUpId: string) => {
+      const result = await t.app.ctx.writer.submit({ name: 'bonus', lock: topUpBonusLocks(lineId), execute: (tx) => applyTopUpBonus(tx, { lineId, topUpId, amount }) });
+      assert.ok(result.ok);
+      return result.value.value;
+    };
+
+    it('automatic promotions lower the listed and charged price; the quote names no code', async () => {
+      const now = t.clock.now().getTime();
+      const created = await t.request('POST', '/v1/admin/promotions', { body: {
+        offerings: ['TOURIST_COMBO_15D'], discountKind: 'fixed', discountValue: 100_000,
+        startsAt: new Date(now).toISOString(), endsAt: new Date(now + 86_400_000).toISOString(),
+      } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const list = await t.request('GET', '/v1/offerings', { token: null });
+      const combo = list.body.data.find((o: { code: string }) => o.code === 'TOURIST_COMBO_15D');
+      assert.deepEqual([combo.listPrice, combo.price], [599_000, 499_000]);
+      const quote = await t.request('GET', '/v1/offerings/TOURIST_COMBO_15D/quote', { token: null });
+      assert.deepEqual([quote.body.price, quote.body.promoCode], [499_000, null]);
+      assert.equal((await t.request('POST', '/v1/admin/promotions', { body: { discountKind: 'percent', discountValue: 101, startsAt: 'x', endsAt: 'y' } })).body.error.code, 'promotion_invalid');
+      t.clock.advanceDays(2);
+      assert.equal((await t.request('GET', '/v1/offerings/TOURIST_COMBO_15D/quote', { token: null })).body.price, 599_000);
+      t.clock.advanceDays(-2);
+    });
+
+    it('a top-up bonus is granted from 5,000 ₸, spent first, and what is left expires to breakage once', async () => {
+      await t.request('POST', '/v1/lines', { body: { msisdn: '+77013330001' } });
+      const line = await t.app.ctx.db.selectFrom('lines').select('id').where('msisdn', '=', '+77013330001').executeTakeFirstOrThrow();
+      assert.equal((await grant(line.id, 499_999n, 'tu_small')).bonus, 0);
+      assert.equal((await grant(line.id, 1_000_000n, 'tu_1')).bonus, 100_000);
+      t.clock.advanceDays(20);
+      assert.equal((await grant(line.id, 600_000n, 'tu_2')).bonus, 60_000);
+      // Spend 149,000: the older grant's 100,000 and 49,000 of the newer one.
+      await t.request('POST', '/v1/topups', { body: { msisdn: '+77013330001', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'b-tu' } });
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn: '+77013330001', offering: 'DATA_1GB_7D' }, headers: { 'idempotency-key': 'b-buy' } });
+      assert.equal(bought.body.paidFromBonus, 149_000);
+      t.clock.advanceDays(11); // the first grant has expired, the second has not: nothing to forfeit
+      await runJobsOnce(t.app.ctx, [expireBonusJob]);
+      assert.equal((await t.request('GET', '/v1/lines/+77013330001')).body.balance.bonus, 11_000);
+      t.clock.advanceDays(20); // now the second has expired too
+      await Promise.all([runJobsOnce(t.app.ctx, [expireBonusJob]), runJobsOnce(t.app.ctx, [expireBonusJob])]);
+      assert.equal((await t.request('GET', '/v1/lines/+77013330001')).body.balance.bonus, 0);
+      const forfeits = await t.app.ctx.db.selectFrom('ledger_transfers').select('amount').where('code', '=', 'expiry').where('credit_account_id', '=', 'breakage').execute();
+      assert.deepEqual(forfeits.map((f) => Number(f.amount)), [11_000]);
+      t.clock.advanceDays(-51);
+    });
+  });
+}

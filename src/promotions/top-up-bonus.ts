@@ -1,0 +1,44 @@
+import { tenge, toJsonAmount } from '../domain/money.ts';
+import { ok, type Result } from '../domain/result.ts';
+import { addDays } from '../domain/time.ts';
+import { lineBonusAccountId, PROMOTIONS_EXPENSE_ACCOUNT_ID } from '../ledger/accounts.ts';
+import type { BatchTx } from '../ledger/batch-tx.ts';
+
+/**
+ * The top-up bonus rule: a top-up of at least `thresholdMin` earns `percent` % of it (rounded down
+ * to whole tiyn) on the line's bonus balance, paid by expense:promotions. Bonus money buys
+ * packages only (purchases spend it first), cannot be withdrawn or refunded, and expires after
+ * `validityDays` (the job in expire-bonus-job.ts forfeits it to breakage).
+ */
+export interface TopUpBonusRules {
+  thresholdMin: bigint;
+  percent: bigint;
+  validityDays: number;
+}
+
+export const DEFAULT_TOPUP_BONUS: TopUpBonusRules = { thresholdMin: tenge(5_000), percent: 10n, validityDays: 30 };
+
+/** Total bonus ever granted to a line, and total of its grants already handled as expired. */
+export const bonusGrantedKey = (lineId: string) => `bonus:${lineId}:granted`;
+export const bonusExpiredKey = (lineId: string) => `bonus:${lineId}:expired`;
+
+/** What a command calling applyTopUpBonus must lock, in addition to its own locks. */
+export function topUpBonusLocks(lineId: string) {
+  return { accounts: [lineBonusAccountId(lineId), PROMOTIONS_EXPENSE_ACCOUNT_ID], counters: [bonusGrantedKey(lineId)] };
+}
+
+export function applyTopUpBonus(tx: BatchTx, topUp: { lineId: string; topUpId: string; amount: bigint }, rules: TopUpBonusRules = DEFAULT_TOPUP_BONUS): Result<{ bonus: number; expiresAt: string | null }> {
+  if (topUp.amount < rules.thresholdMin || rules.percent <= 0n) return ok({ bonus: 0, expiresAt: null });
+  const bonus = (topUp.amount * rules.percent) / 100n;
+  if (bonus <= 0n) return ok({ bonus: 0, expiresAt: null });
+  const expiresAt = addDays(tx.now, rules.validityDays).toISOString();
+  const moved = tx.transfer({
+    debitAccountId: PROMOTIONS_EXPENSE_ACCOUNT_ID, creditAccountId: lineBonusAccountId(topUp.lineId), amount: bonus, unit: 'KZT', code: 'topup_bonus',
+    metadata: { topUpId: topUp.topUpId, expiresAt },
+  });
+  if (!moved.ok) return { ok: false, error: { code: moved.code } };
+  tx.increment(bonusGrantedKey(topUp.lineId), bonus);
+  tx.insert('bonus_grants', { id: tx.newId('bng'), line_id: topUp.lineId, topup_id: topUp.topUpId, amount: bonus, expires_at: expiresAt, created_at: tx.nowIso });
+  tx.outbox('bonus.granted', { lineId: topUp.lineId, topUpId: topUp.topUpId, amount: toJsonAmount(bonus), expiresAt });
+  return ok({ bonus: toJsonAmount(bonus), expiresAt });
+}

@@ -1,0 +1,34 @@
+import type { AppContext } from '../app-context.ts';
+import type { Actor } from '../auth/actor.ts';
+import { userOwnsLine } from '../auth/auth-repository.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { receiptDocument, type ReceiptDocument } from './receipt-document.ts';
+import { chooseLanguage } from './receipt-labels.ts';
+import { receiptVerifyUrl } from './receipt-link.ts';
+import { findReceipt, type ReceiptView } from './receipts-repository.ts';
+
+/** Roles that may read any receipt; a subscriber reads the receipts of lines linked to their login. */
+const RECEIPT_READER_ROLES = ['admin', 'clerk', 'agent'];
+const RECEIPT_NUMBER = /^R-\d{4}-\d{8}$/;
+
+export interface ReadableReceipt {
+  receipt: ReceiptView;
+  document: ReceiptDocument;
+}
+
+/**
+ * A receipt ready to render, in the asked language or else the line's. Someone who may not read
+ * it hears receipt_not_found, like findReadableLine, so that numbers cannot be probed.
+ */
+export async function getReceipt(ctx: AppContext, actor: Actor, number: string, language: unknown): Promise<Result<ReadableReceipt>> {
+  if (!RECEIPT_NUMBER.test(number)) return fail('receipt_not_found');
+  const receipt = await findReceipt(ctx, number);
+  if (!receipt) return fail('receipt_not_found');
+  const owns = actor.role === 'subscriber' && receipt.lineId !== null && await userOwnsLine(ctx, actor.id, receipt.lineId);
+  if (!RECEIPT_READER_ROLES.includes(actor.role) && !owns) {
+    return actor.role === 'subscriber' ? fail('receipt_not_found') : fail('forbidden');
+  }
+  const chosen = chooseLanguage(language, undefined, receipt.language ?? 'en');
+  const verifyUrl = receiptVerifyUrl(ctx.settings.publicUrl, ctx.settings.secretKey, receipt.number);
+  return ok({ receipt, document: receiptDocument(receipt, chosen, verifyUrl) });
+}

@@ -1,0 +1,59 @@
+/** Receipt and verification-page text in the four subscriber languages. */
+export const RECEIPT_LANGUAGES = ['en', 'ru', 'kk', 'zh'] as const;
+export type ReceiptLanguage = (typeof RECEIPT_LANGUAGES)[number];
+
+export interface ReceiptLabels {
+  title: string;
+  number: string;
+  date: string;
+  kind: string;
+  line: string;
+  amount: string;
+  kinds: Record<string, string>;
+  verifyHint: string;
+  genuine: string;
+  notGenuine: string;
+  notGenuineHint: string;
+  thanks: string;
+}
+
+export const RECEIPT_LABELS: Record<ReceiptLanguage, ReceiptLabels> = {
+  en: {
+    title: 'Receipt', number: 'Receipt number', date: 'Date', kind: 'Operation', line: 'Phone number', amount: 'Amount',
+    kinds: { topup: 'Balance top-up', package: 'Package purchase', package_renewal: 'Package renewal', purchase: 'Package purchase', refund: 'Refund' },
+    verifyHint: 'Scan to check this receipt is genuine', genuine: 'Genuine receipt', notGenuine: 'Not a genuine receipt',
+    notGenuineHint: 'This link was not issued by us or has been altered.', thanks: 'Thank you! The payment went through.',
+  },
+  ru: {
+    title: 'Квитанция', number: 'Номер квитанции', date: 'Дата', kind: 'Операция', line: 'Номер телефона', amount: 'Сумма',
+    kinds: { topup: 'Пополнение баланса', package: 'Покупка пакета', package_renewal: 'Продление пакета', purchase: 'Покупка пакета', refund: 'Возврат' },
+    verifyHint: 'Отсканируйте, чтобы проверить подлинность', genuine: 'Подлинная квитанция', notGenuine: 'Квитанция не подлинная',
+    notGenuineHint: 'Эта ссылка выдана не нами или изменена.', thanks: 'Спасибо! Платёж прошёл успешно.',
+  },
+  kk: {
+    title: 'Түбіртек', number: 'Түбіртек нөмірі', date: 'Күні', kind: 'Операция', line: 'Телефон нөмірі', amount: 'Сомасы',
+    kinds: { topup: 'Балансты толықтыру', package: 'Пакет сатып алу', package_renewal: 'Пакетті ұзарту', purchase: 'Пакет сатып алу', refund: 'Қайтару' },
+    verifyHint: 'Түбіртектің түпнұсқалығын тексеру үшін сканерлеңіз', genuine: 'Түпнұсқа түбіртек', notGenuine: 'Түбіртек түпнұсқа емес',
+    notGenuineHint: 'Бұл сілтемені біз бермегенбіз немесе ол өзгертілген.', thanks: 'Ұялы байланыс қызметін таңдағаныңызға рақмет! Төлем сәтті өтті.',
+  },
+  zh: {
+    title: '收据', number: '收据编号', date: '日期', kind: '业务', line: '电话号码', amount: '金额',
+    kinds: { topup: '余额充值', package: '套餐购买', package_renewal: '套餐续订', purchase: '套餐购买', refund: '退款' },
+    verifyHint: '扫码验证收据真伪', genuine: '真实收据', notGenuine: '收据不真实',
+    notGenuineHint: '此链接并非由我们签发或已被篡改。', thanks: '谢谢！付款成功。',
+  },
+};
+
+export function isReceiptLanguage(value: unknown): value is ReceiptLanguage {
+  return typeof value === 'string' && (RECEIPT_LANGUAGES as readonly string[]).includes(value);
+}
+
+/** Picks ?lang, else the first supported Accept-Language tag, else the fallback. */
+export function chooseLanguage(query: unknown, acceptLanguage: string | undefined, fallback: string = 'en'): ReceiptLanguage {
+  if (isReceiptLanguage(query)) return query;
+  for (const part of (acceptLanguage ?? '').split(',')) {
+    const tag = part.split(';')[0]!.trim().toLowerCase().slice(0, 2);
+    if (isReceiptLanguage(tag)) return tag;
+  }
+  return isReceiptLanguage(fallback) ? fallback : 'en';
+}

@@ -1,0 +1,58 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { sendError } from '../http/http-errors.ts';
+import { actorOf } from '../http/request-auth.ts';
+import { bearer, commonErrors } from '../http/schemas.ts';
+import type { RouteOptions } from '../http/server.ts';
+import { getReceipt } from './get-receipt.ts';
+import { chooseLanguage, RECEIPT_LANGUAGES } from './receipt-labels.ts';
+import { renderReceiptPdf } from './render-receipt-pdf.ts';
+import { renderReceiptSlip } from './render-receipt-slip.ts';
+import { renderVerificationPage } from './render-verification-page.ts';
+import { verifyReceipt } from './verify-receipt.ts';
+
+const NumberParams = Type.Object({ number: Type.String({ pattern: '^R-\\d{4}-\\d{8}$', examples: ['R-2026-00000123'] }) });
+const LanguageQuery = Type.Object({ lang: Type.Optional(Type.Union(RECEIPT_LANGUAGES.map((l) => Type.Literal(l)))) });
+
+export async function receiptRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  app.get('/v1/receipts/:number.pdf', {
+    schema: {
+      tags: ['receipts'], summary: 'A receipt as PDF, in the subscriber\'s language or ?lang=en|ru|kk|zh', security: bearer,
+      params: NumberParams, querystring: LanguageQuery,
+      response: { 200: Type.String({ format: 'binary', description: 'application/pdf' }), ...commonErrors },
+    },
+  }, async (request, reply) => {
+    const { number } = request.params as { number: string };
+    const result = await getReceipt(ctx, actorOf(request), number, (request.query as { lang?: string }).lang);
+    if (!result.ok) return sendError(reply, result.error);
+    const pdf = await renderReceiptPdf(result.value.document, new Date(result.value.receipt.createdAt));
+    return reply.type('application/pdf').header('content-disposition', `inline; filename="${number}.pdf"`).send(pdf);
+  });
+
+  app.get('/v1/receipts/:number/slip', {
+    schema: {
+      tags: ['receipts'], summary: 'A receipt as an 80 mm printable HTML slip (POS, counter)', security: bearer,
+      params: NumberParams, querystring: LanguageQuery,
+      response: { 200: Type.String({ description: 'text/html' }), ...commonErrors },
+    },
+  }, async (request, reply) => {
+    const { number } = request.params as { number: string };
+    const result = await getReceipt(ctx, actorOf(request), number, (request.query as { lang?: string }).lang);
+    if (!result.ok) return sendError(reply, result.error);
+    return reply.type('text/html; charset=utf-8').send(await renderReceiptSlip(result.value.document));
+  });
+
+  app.get('/receipts/verify/:token', {
+    schema: {
+      tags: ['receipts'], summary: 'Checks a receipt\'s QR link: an HTML page, or JSON with Accept: application/json',
+      params: Type.Object({ token: Type.String({ maxLength: 100 }) }), querystring: LanguageQuery,
+    },
+  }, async (request, reply) => {
+    const { token } = request.params as { token: string };
+    const verification = await verifyReceipt(ctx, token);
+    reply.header('cache-control', 'no-store');
+    if ((request.headers.accept ?? '').includes('application/json')) return reply.send(verification);
+    const language = chooseLanguage((request.query as { lang?: string }).lang, request.headers['accept-language']);
+    return reply.type('text/html; charset=utf-8').send(renderVerificationPage(verification, language));
+  });
+}

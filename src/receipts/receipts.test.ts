@@ -1,0 +1,135 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { receiptToken } from './receipt-link.ts';
+
+/** Text of a PDF as poppler's pdftotext reads it: proof that the glyphs map back to the characters. */
+export function pdfText(pdf: Buffer): string {
+  return execFileSync('pdftotext', ['-enc', 'UTF-8', '-', '-'], { input: pdf }).toString('utf8');
+}
+
+/** Renders page 1 to a grey PNG and returns the share of pixels that are not white. */
+export function inkedShare(pdf: Buffer, keepAs?: string): number {
+  const folder = mkdtempSync(join(tmpdir(), 'tolem-receipt-'));
+  try {
+    writeFileSync(join(folder, 'r.pdf'), pdf);
+    execFileSync('pdftoppm', ['-r', '60', '-f', '1', '-l', '1', '-gray', join(folder, 'r.pdf'), join(folder, 'page')]);
+    execFileSync('pdftoppm', ['-r', '60', '-f', '1', '-l', '1', '-png', join(folder, 'r.pdf'), join(folder, 'png')]);
+    if (keepAs) writeFileSync(keepAs, readFileSync(join(folder, 'png-1.png')));
+    const pgm = readFileSync(join(folder, 'page-1.pgm'));
+    // P5 header: magic, width, height, maxval, each followed by whitespace; pixels follow.
+    const header = pgm.subarray(0, 40).toString('latin1').match(/^P5\s+(\d+)\s+(\d+)\s+(\d+)\s/);
+    assert.ok(header);
+    const pixels = pgm.subarray(header[0].length);
+    let inked = 0;
+    for (const value of pixels) if (value < 200) inked += 1;
+    return inked / pixels.length;
+  } finally {
+    rmSync(folder, { recursive: true, force: true });
+  }
+}
+
+for (const dialect of DIALECTS) {
+  describe(`receipts [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    let number: string;
+    before(async () => {
+      t = await startTestApp(dialect.name, { publicUrl: 'https://pay.example.kz', secretKey: 'receipt-test-secret' });
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn: '+77011234567' } })).status, 201);
+      const topUp = await t.request('POST', '/v1/topups', { body: { msisdn: '+77011234567', amount: 45_678_00, currency: 'KZT' }, headers: { 'idempotency-key': 'r1' } });
+      assert.equal(topUp.status, 201);
+      number = topUp.body.receiptNumber;
+    });
+    after(async () => t?.close());
+
+    const pdfOf = async (path: string, token = t.adminKey) => {
+      const response = await t.app.server.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${token}` } });
+      return { status: response.statusCode, type: String(response.headers['content-type']), bytes: response.rawPayload };
+    };
+
+    const expectations = {
+      en: ['Receipt', 'Balance top-up', '45 678 ₸', '+7701***4567'],
+      ru: ['Квитанция', 'Пополнение баланса', 'Сумма', '45 678 ₸'],
+      kk: ['Түбіртек', 'Балансты толықтыру', 'Сомасы', 'нөмірі', 'қызметін таңдағаныңызға рақмет', 'сәтті', 'Ұялы', 'түпнұсқалығын', '45 678 ₸'],
+      zh: ['收据', '余额充值', '金额', '谢谢', '45 678 ₸'],
+    };
+    for (const [language, words] of Object.entries(expectations)) {
+      it(`renders a PDF in ${language} whose text and glyphs come back out`, async () => {
+        const response = await pdfOf(`/v1/receipts/${number}.pdf?lang=${language}`);
+        assert.equal(response.status, 200);
+        assert.equal(response.type, 'application/pdf');
+        const text = pdfText(response.bytes).replace(/\u00a0/g, ' ');
+        for (const word of words) assert.ok(text.includes(word), `${language} PDF holds "${word}": ${text}`);
+        assert.ok(text.includes(number));
+        const share = inkedShare(response.bytes, process.env.TOLEM_KEEP_RECEIPT_PNG ? `${process.env.TOLEM_KEEP_RECEIPT_PNG}-${language}-${dialect.name}.png` : undefined);
+        assert.ok(share > 0.01 && share < 0.5, `page 1 has ink (${share})`);
+      });
+    }
+
+    it('a refund receipt reads Қайтару in Kazakh and 退款 in Chinese', async () => {
+      const line = await t.app.ctx.db.selectFrom('lines').select('id').where('msisdn', '=', '+77011234567').executeTakeFirstOrThrow();
+      // Refunds are written by the payments capability through allocateReceipt; a row stands in for one here.
+      await t.app.ctx.db.insertInto('receipts').values({ number: 'R-2026-90000001', year: 2026n, kind: 'refund', reference_id: 'rf_test', line_id: line.id, amount: 1_500_50n, currency: 'KZT', created_at: t.clock.now().toISOString() }).execute();
+      const kk = pdfText((await pdfOf('/v1/receipts/R-2026-90000001.pdf?lang=kk')).bytes).replace(/\u00a0/g, ' ');
+      assert.ok(kk.includes('Қайтару'), kk);
+      assert.ok(kk.includes('1 500,50 ₸'), kk);
+      const zh = pdfText((await pdfOf('/v1/receipts/R-2026-90000001.pdf?lang=zh')).bytes);
+      assert.ok(zh.includes('退款'), zh);
+    });
+
+    it('renders the 80 mm slip with a QR link', async () => {
+      const response = await t.request('GET', `/v1/receipts/${number}/slip?lang=kk`);
+      assert.equal(response.status, 200);
+      assert.match(String(response.headers['content-type']), /text\/html/);
+      assert.match(response.text, /@page \{ size: 80mm/);
+      assert.match(response.text, /monospace/);
+      assert.match(response.text, /<svg/);
+      assert.ok(response.text.includes('Түбіртек'));
+    });
+
+    it('lets clerks and agents read, hides receipts from other roles and other subscribers', async () => {
+      for (const role of ['clerk', 'agent'] as const) assert.equal((await pdfOf(`/v1/receipts/${number}.pdf`, await t.keyFor(role))).status, 200);
+      const partner = await t.request('GET', `/v1/receipts/${number}/slip`, { token: await t.keyFor('partner') });
+      assert.equal(partner.body.error.code, 'forbidden');
+      assert.equal((await t.request('GET', `/v1/receipts/${number}/slip`, { token: null })).body.error.code, 'unauthenticated');
+      await t.request('POST', '/v1/users', { body: { login: '+77011234567', password: 'correct horse', role: 'subscriber' } });
+      await t.request('POST', '/v1/users', { body: { login: '+77015550002', password: 'correct horse', role: 'subscriber' } });
+      const owner = (await t.request('POST', '/v1/auth/login', { token: null, body: { login: '+77011234567', password: 'correct horse' } })).body.token;
+      const stranger = (await t.request('POST', '/v1/auth/login', { token: null, body: { login: '+77015550002', password: 'correct horse' } })).body.token;
+      assert.equal((await t.request('GET', `/v1/receipts/${number}/slip`, { token: owner })).status, 200);
+      const denied = await t.request('GET', `/v1/receipts/${number}/slip`, { token: stranger });
+      assert.equal(denied.status, 404);
+      assert.equal(denied.body.error.code, 'receipt_not_found');
+      assert.equal((await t.request('GET', '/v1/receipts/R-2026-99999999/slip')).body.error.code, 'receipt_not_found');
+    });
+
+    it('the QR link says genuine for a real receipt and not genuine for a forged one', async () => {
+      const token = receiptToken('receipt-test-secret', number);
+      const pdf = pdfText((await pdfOf(`/v1/receipts/${number}.pdf?lang=en`)).bytes).replace(/\s+/g, '');
+      assert.ok(pdf.includes(`https://pay.example.kz/receipts/verify/${token}`.replace(/\s+/g, '')), 'the printed link is the signed one');
+      const json = await t.request('GET', `/receipts/verify/${token}`, { token: null, headers: { accept: 'application/json' } });
+      assert.equal(json.body.genuine, true);
+      assert.equal(json.body.amount, 45_678_00);
+      assert.equal(json.body.msisdn, '+7701***4567');
+      const page = await t.request('GET', `/receipts/verify/${token}`, { token: null, headers: { 'accept-language': 'ru-RU,ru;q=0.9' } });
+      assert.match(page.text, /data-genuine="true"/);
+      assert.ok(page.text.includes('Подлинная квитанция'));
+      const zh = await t.request('GET', `/receipts/verify/${token}?lang=zh`, { token: null });
+      assert.ok(zh.text.includes('真实收据'));
+      const otherNumber = number.replace(/\d$/, (d) => String((Number(d) + 1) % 10));
+      const forgeries = [`${otherNumber}.${token.split('.')[1]}`, `${number}.${'A'.repeat(22)}`, receiptToken('wrong-secret', number), number, 'garbage'];
+      for (const forged of forgeries) {
+        const answer = await t.request('GET', `/receipts/verify/${encodeURIComponent(forged)}`, { token: null, headers: { accept: 'application/json' } });
+        assert.equal(answer.status, 200);
+        assert.deepEqual(answer.body, { genuine: false }, forged);
+      }
+      const kk = await t.request('GET', `/receipts/verify/${number}.xyz?lang=kk`, { token: null });
+      assert.ok(kk.text.includes('Түбіртек түпнұсқа емес'));
+    });
+  });
+}

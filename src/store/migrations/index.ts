@@ -1,0 +1,22 @@
+import type { Migration } from 'kysely';
+import * as core from './001-core.ts';
+import * as lifecycle from './003-lifecycle.ts';
+import * as packages from './002-packages.ts';
+import * as payments from './004-payments.ts';
+import * as aggregators from './005-aggregators.ts';
+import * as agents from './006-agents.ts';
+import * as partnerWebhooks from './007-partner-webhooks.ts';
+
+/**
+ * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
+ * in a file of its own (`00N-<capability>.ts`) and one line here.
+ */
+export const migrations: Record<string, Migration> = {
+  '001-core': core,
+  '003-lifecycle': lifecycle,
+  '002-packages': packages,
+  '004-payments': payments,
+  '005-aggregators': aggregators,
+  '006-agents': agents,
+  '007-partner-webhooks': partnerWebhooks,
+};

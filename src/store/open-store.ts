@@ -1,0 +1,73 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Kysely, Migrator, PostgresDialect, type MigrationProvider } from 'kysely';
+import pg from 'pg';
+import { postgresDialect, sqliteDialect, type StoreDialect } from './dialect.ts';
+import { migrations } from './migrations/index.ts';
+import { SqliteWorkerDialect } from './sqlite-worker-dialect.ts';
+import type { Database } from './schema.ts';
+
+export interface Store {
+  db: Kysely<Database>;
+  /**
+   * For hot lone reads (a line by number, a key by hash) that need no lock: on SQLite a second
+   * connection, so they do not queue behind the ledger writer's transaction; on PostgreSQL `db`.
+   */
+  readDb: Kysely<Database>;
+  dialect: StoreDialect;
+  url: string;
+  close(): Promise<void>;
+}
+
+export interface OpenStoreOptions {
+  poolSizeMax?: number;
+}
+
+/** Opens `sqlite:<path>` (file created with its folder) or `postgres://…`. */
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, options);
+  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
+  throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${url}"`);
+}
+
+function openSqlite(path: string): Store {
+  const inMemory = path === ':memory:';
+  if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
+  // WAL, synchronous=FULL, busy timeout, safe integers and a statement cache: see sqlite-worker.js.
+  const file = inMemory ? ':memory:' : resolve(path);
+  const db = new Kysely<Database>({ dialect: new SqliteWorkerDialect(file) });
+  // An in-memory database is private to its connection, so it reads through the writer.
+  const readDb = inMemory ? db : new Kysely<Database>({ dialect: new SqliteWorkerDialect(file, { reader: true }) });
+  return {
+    db, readDb, dialect: sqliteDialect, url: `sqlite:${path}`,
+    async close() {
+      if (readDb !== db) await readDb.destroy();
+      await db.destroy();
+    },
+  };
+}
+
+let int8ParserInstalled = false;
+
+function openPostgres(url: string, options: OpenStoreOptions): Store {
+  if (!int8ParserInstalled) {
+    // BIGINT (int8) columns and COUNT(*) arrive as bigint, as they do from SQLite.
+    pg.types.setTypeParser(20, (value: string) => BigInt(value));
+    int8ParserInstalled = true;
+  }
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSizeMax ?? 16 });
+  // An idle connection dropped by the server must not take the process down; the pool replaces it.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return { db, readDb: db, dialect: postgresDialect, url, close: () => db.destroy() };
+}
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Brings the schema up to date; safe to run from several processes (Kysely locks). */
+export async function migrateToLatest(store: Store): Promise<string[]> {
+  const migrator = new Migrator({ db: store.db, provider, allowUnorderedMigrations: true });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) throw error instanceof Error ? error : new Error(String(error));
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

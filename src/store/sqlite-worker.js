@@ -1,0 +1,66 @@
+// The SQLite connection of a Tolem process, in a worker thread: statements run and commits wait for
+// the disk here, while the main thread goes on serving HTTP. Plain JavaScript so that it starts
+// without the TypeScript loader. Protocol: {id, sql, params} → {id, rows} | {id, changes} | {id, error}.
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+
+const STATEMENT_CACHE_SIZE_MAX = 2000;
+const CHECKPOINT_INTERVAL_MS = 1000;
+const WAL_PAGES_MAX = 50000;
+const database = new Database(workerData.path);
+// The reader connection serves lone SELECTs beside the writer's transactions (WAL readers do not block).
+if (!workerData.reader) database.pragma('journal_mode = WAL');
+// Durability is not traded for speed: a full fsync on every commit.
+database.pragma('synchronous = FULL');
+database.pragma('busy_timeout = 10000');
+// A larger page cache and memory-mapped reads: lines and accounts are read at random.
+database.pragma('cache_size = -65536');
+database.pragma('mmap_size = 268435456');
+if (workerData.reader) {
+  // The reader thread copies the WAL back into the database (PASSIVE: never blocks the writer),
+  // so that the writer's commits do not pay for checkpoints.
+  setInterval(() => {
+    try { database.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy: the next round will do */ }
+  }, CHECKPOINT_INTERVAL_MS);
+} else {
+  // Backstop only: should the reader stop checkpointing, the writer still bounds the WAL.
+  database.pragma(`wal_autocheckpoint = ${WAL_PAGES_MAX}`);
+}
+database.pragma('foreign_keys = ON');
+database.defaultSafeIntegers(true);
+
+const statements = new Map();
+function prepare(sql) {
+  let statement = statements.get(sql);
+  if (!statement) {
+    if (statements.size >= STATEMENT_CACHE_SIZE_MAX) statements.clear();
+    statement = database.prepare(sql);
+    statements.set(sql, statement);
+  }
+  return statement;
+}
+
+function run(sql, params) {
+  const statement = prepare(sql);
+  if (statement.reader) return { rows: statement.all(params) };
+  const { changes, lastInsertRowid } = statement.run(params);
+  return { changes: BigInt(changes), lastInsertRowid: BigInt(lastInsertRowid) };
+}
+
+parentPort.on('message', (message) => {
+  if (message.close) {
+    database.close();
+    parentPort.postMessage({ id: message.id, closed: true });
+    return;
+  }
+  try {
+    if (message.many) {
+      // A ledger batch's loads, or its writes and commit, in one message: one round trip.
+      parentPort.postMessage({ id: message.id, rows: message.many.map((item) => run(item.sql, item.params)) });
+    } else {
+      parentPort.postMessage({ id: message.id, ...run(message.sql, message.params) });
+    }
+  } catch (error) {
+    parentPort.postMessage({ id: message.id, error: { message: error.message, code: error.code, name: error.name } });
+  }
+});

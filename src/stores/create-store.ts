@@ -1,0 +1,28 @@
+import type { AppContext } from '../app-context.ts';
+import { requireRole, type Actor } from '../auth/actor.ts';
+import { insertAudit } from '../auth/auth-repository.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { storeAccountSpecs, storeCardAccountId, storeCashAccountId } from './store-accounts.ts';
+import { insertStore } from './stores-repository.ts';
+
+export interface StoreView {
+  id: string;
+  name: string;
+  active: boolean;
+  cashAccountId: string;
+  cardAccountId: string;
+  createdAt: string;
+}
+
+/** An admin opens an operator store: the store row, its cash account and card clearing account. */
+export async function createStore(ctx: AppContext, actor: Actor, input: { name: string }): Promise<Result<StoreView>> {
+  const denied = requireRole(actor, ['admin']);
+  if (denied) return denied as Result<never>;
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 100) return fail('validation_failed', { field: 'name' });
+  const id = ctx.ids.next('st');
+  const createdAt = ctx.clock.now().toISOString();
+  await insertStore(ctx, { id, name, active: 1n, created_at: createdAt }, storeAccountSpecs(id));
+  await insertAudit(ctx, actor, 'store.create', id, { name });
+  return ok({ id, name, active: true, cashAccountId: storeCashAccountId(id), cardAccountId: storeCardAccountId(id), createdAt });
+}

@@ -1,0 +1,59 @@
+import type { AppContext } from '../app-context.ts';
+import type { Actor } from '../auth/actor.ts';
+import { calendarDayBounds } from './report-bounds.ts';
+import { formatTenge } from '../domain/money.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { almatyDate } from '../domain/time.ts';
+import { renderReportSlip } from '../agents/pos-slip.ts';
+import { storeCardAccountId, storeCashAccountId } from './store-accounts.ts';
+import { storeOfActor } from './store-of-actor.ts';
+import { accountBalance, findStore, storeTopUpsBetween, type StoreRow } from './stores-repository.ts';
+
+export interface StoreDayReport {
+  storeId: string;
+  storeName: string;
+  date: string;
+  cash: { count: number; amount: number };
+  card: { count: number; amount: number };
+  total: { count: number; amount: number };
+  /** Everything the till has taken since the store opened (no cash-collection transfers yet). */
+  cashTakenTotal: number;
+  cardTakenTotal: number;
+  currency: 'KZT';
+}
+
+/** A store's day (Almaty) at the counter, split by tender: a clerk sees their store; an admin names one. */
+export async function storeCashReport(ctx: AppContext, actor: Actor, input: { date?: string; storeId?: string }): Promise<Result<{ report: StoreDayReport; slipHtml: string }>> {
+  let store: StoreRow | undefined;
+  if (actor.role === 'admin' && input.storeId) {
+    store = await findStore(ctx, input.storeId);
+    if (!store) return fail('store_not_found');
+  } else {
+    const found = await storeOfActor(ctx, actor);
+    if (!found.ok) return found;
+    store = found.value;
+  }
+  const date = input.date ?? almatyDate(ctx.clock.now());
+  const bounds = calendarDayBounds(date);
+  if (!bounds) return fail('validation_failed', { field: 'date', format: 'YYYY-MM-DD' });
+  const rows = await storeTopUpsBetween(ctx, store.id, bounds.fromIso, bounds.toIso);
+  const of = (tender: string) => {
+    const picked = rows.filter((r) => r.tender === tender);
+    return { count: picked.length, amount: picked.reduce((s, r) => s + BigInt(r.amount), 0n) };
+  };
+  const cash = of('cash');
+  const card = of('card');
+  // Cash and card clearing accounts are debited by top-ups: what they took is minus their balance.
+  const report: StoreDayReport = {
+    storeId: store.id, storeName: store.name, date,
+    cash: { count: cash.count, amount: Number(cash.amount) }, card: { count: card.count, amount: Number(card.amount) },
+    total: { count: cash.count + card.count, amount: Number(cash.amount + card.amount) },
+    cashTakenTotal: Number(-(await accountBalance(ctx, storeCashAccountId(store.id)))),
+    cardTakenTotal: Number(-(await accountBalance(ctx, storeCardAccountId(store.id)))), currency: 'KZT',
+  };
+  const slipHtml = renderReportSlip({
+    title: store.name, subtitle: `Counter day report ${date}`,
+    rows: [['Cash top-ups', `${cash.count}`], ['Cash sum', formatTenge(cash.amount)], ['Card top-ups', `${card.count}`], ['Card sum', formatTenge(card.amount)], ['Total', formatTenge(cash.amount + card.amount)]],
+  });
+  return ok({ report, slipHtml });
+}

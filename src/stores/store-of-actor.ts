@@ -1,0 +1,16 @@
+import type { AppContext } from '../app-context.ts';
+import type { Actor } from '../auth/actor.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { storeIdOfCashAccount } from './store-accounts.ts';
+import { findStore, findStoreIdOfClerk, type StoreRow } from './stores-repository.ts';
+
+/** The store a counter caller works at: a clerk user linked in store_clerks, or a clerk key funded by cash:<store>. */
+export async function storeOfActor(ctx: AppContext, actor: Actor): Promise<Result<StoreRow>> {
+  if (actor.role !== 'clerk') return fail('forbidden', { requiredRoles: ['clerk'] });
+  const storeId = actor.kind === 'api_key' ? storeIdOfCashAccount(actor.sourceAccountId) : await findStoreIdOfClerk(ctx, actor.id);
+  if (!storeId) return fail('clerk_not_linked');
+  const store = await findStore(ctx, storeId);
+  if (!store) return fail('clerk_not_linked');
+  if (Number(store.active) !== 1) return fail('store_inactive');
+  return ok(store);
+}

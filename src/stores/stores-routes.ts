@@ -1,0 +1,98 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { sendError, sendResult } from '../http/http-errors.ts';
+import { actorOf, idempotencyKeyOf } from '../http/request-auth.ts';
+import { AmountMinor, bearer, commonErrors, IdempotencyHeaders, MsisdnInput } from '../http/schemas.ts';
+import type { RouteOptions } from '../http/server.ts';
+import { createCounterTopUp } from './create-counter-top-up.ts';
+import { createStore } from './create-store.ts';
+import { identifyCustomer } from './identify-customer.ts';
+import { linkStoreClerk } from './link-store-clerk.ts';
+import { sellCounterPackage } from './sell-counter-package.ts';
+import { DOCUMENT_TYPES, TENDERS } from './store-accounts.ts';
+import { storeCashReport } from './store-cash-report.ts';
+
+const StoreParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const ReportQuery = Type.Object({
+  date: Type.Optional(Type.String({ maxLength: 10, description: 'YYYY-MM-DD, Almaty; default today' })),
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('slip')])),
+}, { additionalProperties: false });
+
+/** Admin: stores and clerks. Counter (role clerk): identify the customer, top up, day cash report. */
+export async function storeRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  app.post('/v1/admin/stores', {
+    schema: {
+      tags: ['stores'], summary: 'Open an operator store with its cash and card clearing accounts (admin)', security: bearer,
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }), response: commonErrors,
+    },
+  }, async (request, reply) => sendResult(reply, await createStore(ctx, actorOf(request), request.body as never), 201));
+
+  app.post('/v1/admin/stores/:id/clerks', {
+    schema: {
+      tags: ['stores'], summary: 'Link a clerk user, or create a clerk API key for the store (admin)', security: bearer, params: StoreParams,
+      body: Type.Object({ userId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), apiKeyName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }, { additionalProperties: false }),
+      response: commonErrors,
+    },
+  }, async (request, reply) => sendResult(reply, await linkStoreClerk(ctx, actorOf(request), (request.params as { id: string }).id, request.body as never), 201));
+
+  app.get('/v1/admin/stores/:id/report', {
+    schema: { tags: ['stores'], summary: 'A store\'s counter day report (admin)', security: bearer, params: StoreParams, querystring: ReportQuery, response: commonErrors },
+  }, async (request, reply) => {
+    const query = request.query as { date?: string; format?: string };
+    const result = await storeCashReport(ctx, actorOf(request), { date: query.date, storeId: (request.params as { id: string }).id });
+    if (!result.ok) return sendError(reply, result.error);
+    if (query.format === 'slip') return reply.type('text/html; charset=utf-8').send(result.value.slipHtml);
+    return result.value.report;
+  });
+
+  app.post('/v1/counter/identifications', {
+    schema: {
+      tags: ['counter'], summary: 'Identify the customer by ID document: stored as keyed hash + last four (clerk)', security: bearer,
+      body: Type.Object({
+        documentType: Type.Union(DOCUMENT_TYPES.map((d) => Type.Literal(d))), documentNumber: Type.String({ minLength: 1, maxLength: 40 }),
+      }, { additionalProperties: false }),
+      response: commonErrors,
+    },
+  }, async (request, reply) => sendResult(reply, await identifyCustomer(ctx, actorOf(request), request.body as never), 201));
+
+  app.post('/v1/counter/topups', {
+    schema: {
+      tags: ['counter'], summary: 'Top up a line for an identified customer, cash or card (clerk, Idempotency-Key)', security: bearer, headers: IdempotencyHeaders,
+      body: Type.Object({
+        msisdn: MsisdnInput, amount: AmountMinor, tender: Type.Union(TENDERS.map((t) => Type.Literal(t))), identificationId: Type.String({ minLength: 1, maxLength: 64 }),
+      }, { additionalProperties: false }),
+      response: { 201: Type.Unknown(), ...commonErrors },
+    },
+  }, async (request, reply) => {
+    const result = await createCounterTopUp(ctx, actorOf(request), request.body as never, idempotencyKeyOf(request));
+    if (!result.ok) return sendError(reply, result.error);
+    if (result.value.replayed) reply.header('idempotent-replayed', 'true');
+    return reply.code(201).send(result.value.topUp);
+  });
+
+  app.post('/v1/counter/packages', {
+    schema: {
+      tags: ['counter'], summary: 'Sell a package for cash or card to an identified customer, in one ledger command (clerk, Idempotency-Key)', security: bearer, headers: IdempotencyHeaders,
+      body: Type.Object({
+        msisdn: MsisdnInput, offering: Type.String({ minLength: 1, maxLength: 64 }), tender: Type.Union(TENDERS.map((t) => Type.Literal(t))),
+        identificationId: Type.String({ minLength: 1, maxLength: 64 }), promoCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+      }, { additionalProperties: false }),
+      response: { 201: Type.Unknown(), ...commonErrors },
+    },
+  }, async (request, reply) => {
+    const result = await sellCounterPackage(ctx, actorOf(request), request.body as never, idempotencyKeyOf(request));
+    if (!result.ok) return sendError(reply, result.error);
+    if (result.value.replayed) reply.header('idempotent-replayed', 'true');
+    return reply.code(201).send(result.value.sale);
+  });
+
+  app.get('/v1/counter/report', {
+    schema: { tags: ['counter'], summary: 'The store\'s counter day report by tender, JSON or 80 mm slip (clerk)', security: bearer, querystring: ReportQuery, response: commonErrors },
+  }, async (request, reply) => {
+    const query = request.query as { date?: string; format?: string };
+    const result = await storeCashReport(ctx, actorOf(request), { date: query.date });
+    if (!result.ok) return sendError(reply, result.error);
+    if (query.format === 'slip') return reply.type('text/html; charset=utf-8').send(result.value.slipHtml);
+    return result.value.report;
+  });
+}

@@ -1,0 +1,138 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { seedCatalog } from '../catalog/seed-catalog.ts';
+import { normalizeDocumentNumber } from './store-accounts.ts';
+
+describe('document numbers (pure)', () => {
+  it('normalizes and bounds document numbers', () => {
+    assert.equal(normalizeDocumentNumber('n 1234-5678'), 'N12345678');
+    assert.equal(normalizeDocumentNumber('ab'), null);
+    assert.equal(normalizeDocumentNumber('12345678<script>'), null);
+  });
+});
+
+for (const dialect of DIALECTS) {
+  describe(`store counter [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    let store: { id: string; cashAccountId: string };
+    let clerk: string;
+    before(async () => {
+      t = await startTestApp(dialect.name);
+      for (const msisdn of ['+77471230001', '+77471230002']) await t.request('POST', '/v1/lines', { body: { msisdn } });
+      store = (await t.request('POST', '/v1/admin/stores', { body: { name: 'Almaty Dostyk 1' } })).body;
+      clerk = await t.keyFor('clerk', store.cashAccountId);
+      await seedCatalog(t.app.ctx);
+    });
+    after(async () => t?.close());
+
+    const identify = (body: unknown, token = clerk) => t.request('POST', '/v1/counter/identifications', { token, body });
+    const topUp = (body: unknown, key: string, token = clerk) => t.request('POST', '/v1/counter/topups', { token, body, headers: { 'idempotency-key': key } });
+
+    it('stores an ID document only as keyed hash and last four, with the clerk, audited', async () => {
+      const done = await identify({ documentType: 'passport', documentNumber: 'N 1234 5678' });
+      assert.equal(done.status, 201, JSON.stringify(done.body));
+      assert.equal(done.body.numberLast4, '5678');
+      const row = await t.app.ctx.db.selectFrom('identifications').selectAll().where('id', '=', done.body.id).executeTakeFirstOrThrow();
+      assert.equal(row.number_last4, '5678');
+      assert.equal(row.store_id, store.id);
+      assert.ok(row.clerk_id.startsWith('key_'));
+      assert.ok(!JSON.stringify(row).includes('12345678'));
+      assert.notEqual(row.number_hash, 'N12345678');
+      const audit = await t.app.ctx.db.selectFrom('audit_log').selectAll().where('target', '=', done.body.id).execute();
+      assert.equal(audit.length, 1);
+      assert.ok(!String(audit[0]!.details).includes('12345678'));
+      const again = await identify({ documentType: 'passport', documentNumber: 'n12345678' });
+      const second = await t.app.ctx.db.selectFrom('identifications').select('number_hash').where('id', '=', again.body.id).executeTakeFirstOrThrow();
+      assert.equal(second.number_hash, row.number_hash);
+    });
+
+    it('tops up by cash and card from the store\'s accounts; the day report splits by tender', async () => {
+      const id = (await identify({ documentType: 'id_card', documentNumber: '041234567' })).body.id;
+      const a = await topUp({ msisdn: '+77471230001', amount: 100_000, tender: 'cash', identificationId: id }, 'c1');
+      const b = await topUp({ msisdn: '+77471230002', amount: 250_000, tender: 'cash', identificationId: id }, 'c2');
+      const c = await topUp({ msisdn: '+77471230001', amount: 70_000, tender: 'card', identificationId: id }, 'c3');
+      assert.deepEqual([a.status, b.status, c.status], [201, 201, 201], JSON.stringify([a.body, b.body, c.body]));
+      assert.equal(a.body.channel, 'store');
+      const replay = await topUp({ msisdn: '+77471230001', amount: 100_000, tender: 'cash', identificationId: id }, 'c1');
+      assert.equal(replay.headers['idempotent-replayed'], 'true');
+      const report = await t.request('GET', '/v1/counter/report', { token: clerk });
+      assert.equal(report.status, 200);
+      assert.deepEqual([report.body.cash, report.body.card, report.body.total], [{ count: 2, amount: 350_000 }, { count: 1, amount: 70_000 }, { count: 3, amount: 420_000 }]);
+      assert.equal(report.body.cashTakenTotal, 350_000);
+      const admin = await t.request('GET', `/v1/admin/stores/${store.id}/report?format=slip`);
+      assert.match(admin.text, /Counter day report/);
+      const tomorrow = await t.request('GET', '/v1/counter/report?date=2026-01-16', { token: clerk });
+      assert.equal(tomorrow.body.total.count, 0);
+      const audit = await t.app.ctx.db.selectFrom('audit_log').select('id').where('action', '=', 'counter.topup').execute();
+      assert.equal(audit.length, 3);
+      await t.verify();
+    });
+
+    it('refuses another store\'s or a stale identification, unlinked clerks and other roles', async () => {
+      const other = (await t.request('POST', '/v1/admin/stores', { body: { name: 'Astana 2' } })).body;
+      const otherClerk = await t.keyFor('clerk', other.cashAccountId);
+      const foreign = (await identify({ documentType: 'passport', documentNumber: 'N99999999' }, otherClerk)).body.id;
+      assert.equal((await topUp({ msisdn: '+77471230001', amount: 50_000, tender: 'cash', identificationId: foreign }, 'x1')).body.error.code, 'identification_not_found');
+      const mine = (await identify({ documentType: 'residence_permit', documentNumber: 'RP000111' })).body.id;
+      t.clock.advance(61 * 60_000);
+      assert.equal((await topUp({ msisdn: '+77471230001', amount: 50_000, tender: 'cash', identificationId: mine }, 'x2')).body.error.code, 'identification_expired');
+      assert.equal((await identify({ documentType: 'passport', documentNumber: 'N12345678' }, await t.keyFor('clerk'))).body.error.code, 'clerk_not_linked');
+      assert.equal((await identify({ documentType: 'passport', documentNumber: 'N12345678' }, await t.keyFor('agent'))).body.error.code, 'forbidden');
+    });
+
+    it('bad input gets 4xx codes and writes nothing', async () => {
+      const id = (await identify({ documentType: 'passport', documentNumber: 'N55556666' })).body.id;
+      const transfers = (await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length;
+      const identifications = (await t.app.ctx.db.selectFrom('identifications').select('id').execute()).length;
+      assert.equal((await identify({ documentType: 'passport', documentNumber: 'ab' })).body.error.code, 'document_number_invalid');
+      assert.equal((await identify({ documentType: 'driving_licence', documentNumber: 'N12345678' })).status, 400);
+      const cases: [unknown, number, string][] = [
+        [{ msisdn: '+77471230001', amount: 50_000, tender: 'crypto', identificationId: id }, 400, 'validation_failed'],
+        [{ msisdn: '+77471230001', amount: 0, tender: 'cash', identificationId: id }, 422, 'amount_invalid'],
+        [{ msisdn: '+77471230001', amount: 50_000, tender: 'cash', identificationId: 'idn_nope' }, 404, 'identification_not_found'],
+        [{ msisdn: '+77479999999', amount: 50_000, tender: 'cash', identificationId: id }, 404, 'line_not_found'],
+        [{ msisdn: '+77471230001', amount: 50_000, tender: 'cash' }, 400, 'validation_failed'],
+      ];
+      for (const [body, status, code] of cases) {
+        const response = await topUp(body, `bad-${code}-${status}`);
+        assert.equal(response.status, status, JSON.stringify(response.body));
+        assert.equal(response.body.error.code, code);
+      }
+      assert.equal((await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length, transfers);
+      assert.equal((await t.app.ctx.db.selectFrom('identifications').select('id').execute()).length, identifications);
+    });
+
+    it('sells a package for cash in one command: till → line → package; a refused purchase takes no cash', async () => {
+      const id = (await identify({ documentType: 'passport', documentNumber: 'N77778888' })).body.id;
+      const msisdn = '+77471230002';
+      const mainBefore = (await t.request('GET', `/v1/lines/${msisdn}`)).body.balance.main;
+      const sale = await t.request('POST', '/v1/counter/packages', { token: clerk, body: { msisdn, offering: 'DATA_1GB_7D', tender: 'cash', identificationId: id }, headers: { 'idempotency-key': 'pkg-1' } });
+      assert.equal(sale.status, 201, JSON.stringify(sale.body));
+      assert.equal(sale.body.topUp.amount, sale.body.purchase.pricePaid);
+      assert.equal(sale.body.purchase.allowances[0].unit, 'DATA_BYTES');
+      assert.equal((await t.request('GET', `/v1/lines/${msisdn}`)).body.balance.main, mainBefore);
+      const transfers = (await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length;
+      const unknown = await t.request('POST', '/v1/counter/packages', { token: clerk, body: { msisdn, offering: 'NOPE', tender: 'cash', identificationId: id }, headers: { 'idempotency-key': 'pkg-2' } });
+      assert.equal(unknown.status, 404);
+      assert.equal(unknown.body.error.code, 'offering_not_found');
+      assert.equal((await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length, transfers);
+      // Refused inside the command (the line's daily top-up limit): no cash taken, no package.
+      const full = '+77471230001';
+      const used = Number((await t.app.ctx.db.selectFrom('lines').select('daily_topup_amount').where('msisdn', '=', full).executeTakeFirstOrThrow()).daily_topup_amount);
+      for (let left = 30_000_000 - used, i = 0; left > 0; i++) {
+        const amount = Math.min(left, 10_000_000);
+        assert.equal((await topUp({ msisdn: full, amount, tender: 'cash', identificationId: id }, `fill-${i}`)).status, 201);
+        left -= amount;
+      }
+      const packages = (await t.app.ctx.db.selectFrom('packages').select('id').execute()).length;
+      const before = (await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length;
+      const refused = await t.request('POST', '/v1/counter/packages', { token: clerk, body: { msisdn: full, offering: 'DATA_1GB_7D', tender: 'card', identificationId: id }, headers: { 'idempotency-key': 'pkg-3' } });
+      assert.equal(refused.body.error.code, 'daily_limit_exceeded');
+      assert.equal((await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length, before);
+      assert.equal((await t.app.ctx.db.selectFrom('packages').select('id').execute()).length, packages);
+      await t.verify();
+    });
+  });
+}

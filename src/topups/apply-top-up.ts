@@ -1,0 +1,124 @@
+import { assert } from '../domain/assert.ts';
+import { availableBalance } from '../domain/ledger.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { addDays, almatyDate, laterOf } from '../domain/time.ts';
+import { FUNDING_KINDS, lineBonusAccountId, lineMainAccountId } from '../ledger/accounts.ts';
+import type { BatchTx } from '../ledger/batch-tx.ts';
+import type { LedgerCommand } from '../ledger/ledger-writer.ts';
+import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
+import { collectCredit } from '../credit/collect-credit.ts';
+import { lineCreditAccountId } from '../credit/credit-accounts.ts';
+import { applyTopUpBonus, topUpBonusLocks, type TopUpBonusRules } from '../promotions/top-up-bonus.ts';
+
+export interface TopUpRules {
+  lineDailyMax: bigint;
+  validityDays: number;
+  /** The top-up bonus (promotions): a top-up of at least `bonus.thresholdMin` earns `bonus.percent` %. */
+  bonus: TopUpBonusRules;
+}
+
+export interface TopUpRequest {
+  lineId: string;
+  amount: bigint;
+  sourceAccountId: string;
+  channel: string;
+  actorId: string;
+  /** Pending transfer to post instead of a fresh one (card payments: reserved, then posted). */
+  pendingTransferId?: string;
+}
+
+export interface AppliedTopUp {
+  id: string;
+  lineId: string;
+  msisdn: string;
+  amount: number;
+  currency: 'KZT';
+  receiptNumber: string;
+  transferId: string;
+  channel: string;
+  balanceAfter: { main: number; bonus: number };
+  /** Top-up bonus granted to the bonus balance (promotions), in minor units. */
+  bonus: number;
+  /** Promised-payment debt repaid from this top-up, in minor units. */
+  creditRepaid: number;
+  line: { status: string; validUntil: string };
+  createdAt: string;
+}
+
+/** Statuses a top-up brings back to active (DESIGN: grace and suspended lines are reactivated). */
+const REACTIVATED_BY_TOPUP = ['preactive', 'grace', 'suspended'];
+
+/**
+ * What every channel's top-up locks: the line, its main and credit accounts, the source, the
+ * receipt counter and, when the amount earns a bonus, what the bonus needs.
+ */
+export function topUpLocks(request: TopUpRequest, now: Date, rules: TopUpRules) {
+  const bonus = earnsBonus(request.amount, rules.bonus) ? topUpBonusLocks(request.lineId) : { accounts: [], counters: [] };
+  return {
+    lines: [request.lineId],
+    accounts: [lineMainAccountId(request.lineId), lineCreditAccountId(request.lineId), request.sourceAccountId, ...bonus.accounts],
+    counters: [receiptCounterFor(now), ...bonus.counters],
+    pending: request.pendingTransferId ? [request.pendingTransferId] : [],
+  };
+}
+
+/**
+ * The one top-up rule set, run inside a ledger batch by every channel (API, card, aggregator,
+ * agent, store): limits, the credit, validity, reactivation, receipt and outbox event.
+ */
+export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules): Result<AppliedTopUp> {
+  assert(request.amount > 0n, 'top-up amounts are positive');
+  const line = tx.line(request.lineId);
+  assert(line, 'the line is locked by the command');
+  if (line.status === 'terminated') return fail('line_terminated');
+  const today = almatyDate(tx.now);
+  const usedToday = line.dailyTopupDate === today ? line.dailyTopupAmount : 0n;
+  if (usedToday + request.amount > rules.lineDailyMax) {
+    return fail('daily_limit_exceeded', { limit: Number(rules.lineDailyMax), usedToday: Number(usedToday), remaining: Number(rules.lineDailyMax - usedToday) });
+  }
+  const source = tx.account(request.sourceAccountId);
+  if (!source) return fail('account_not_found', { accountId: request.sourceAccountId });
+  if (!FUNDING_KINDS.includes(source.kind) || source.unit !== 'KZT') return fail('source_account_invalid');
+  const mainAccountId = lineMainAccountId(line.id);
+  const moved = request.pendingTransferId
+    ? tx.resolvePending(request.pendingTransferId, 'post', 'topup', request.amount)
+    : tx.transfer({ debitAccountId: source.id, creditAccountId: mainAccountId, amount: request.amount, unit: 'KZT', code: 'topup', metadata: { channel: request.channel } });
+  if (!moved.ok) return fail(moved.code);
+  const validUntil = addDays(laterOf(tx.now, line.validUntil ? new Date(line.validUntil) : tx.now), rules.validityDays).toISOString();
+  const reactivated = REACTIVATED_BY_TOPUP.includes(line.status);
+  const updated = tx.updateLine(line.id, {
+    validUntil, dailyTopupDate: today, dailyTopupAmount: usedToday + request.amount,
+    ...(reactivated ? { status: 'active', statusChangedAt: tx.nowIso } : {}),
+  });
+  const id = tx.newId('tu');
+  const receiptNumber = allocateReceipt(tx, { kind: 'topup', referenceId: id, lineId: line.id, amount: request.amount, currency: 'KZT' });
+  tx.insert('topups', {
+    id, line_id: line.id, msisdn: line.msisdn, amount: request.amount, currency: 'KZT', source_account_id: source.id,
+    transfer_id: moved.id, receipt_number: receiptNumber, channel: request.channel, actor_id: request.actorId, created_at: tx.nowIso,
+  });
+  const bonus = earnsBonus(request.amount, rules.bonus)
+    ? applyTopUpBonus(tx, { lineId: line.id, topUpId: id, amount: request.amount }, rules.bonus)
+    : { ok: true as const, value: { bonus: 0 } };
+  if (!bonus.ok) return bonus;
+  // An open promised payment is repaid from the top-up in the same commit, before it can be spent.
+  const credit = collectCredit(tx, line.id, { topUpId: id });
+  if (credit.repaid > 0n) tx.outbox('credit.repaid', { lineId: line.id, topUpId: id, amount: Number(credit.repaid), owedAfter: Number(credit.owed) });
+  const mainBalance = availableBalance(tx.account(mainAccountId)!);
+  const bonusAccount = tx.account(lineBonusAccountId(line.id));
+  const bonusBalance = bonusAccount ? availableBalance(bonusAccount) : 0n;
+  tx.outbox('topup.succeeded', { topupId: id, lineId: line.id, msisdn: line.msisdn, amount: Number(request.amount), currency: 'KZT', receiptNumber, channel: request.channel, balanceAfter: Number(mainBalance), language: line.language, actorId: request.actorId });
+  if (reactivated) tx.outbox('line.status_changed', { lineId: line.id, from: line.status, to: 'active', reason: 'topup', at: tx.nowIso });
+  return ok({
+    id, lineId: line.id, msisdn: line.msisdn, amount: Number(request.amount), currency: 'KZT', receiptNumber, transferId: moved.id,
+    channel: request.channel, balanceAfter: { main: Number(mainBalance), bonus: Number(bonusBalance) }, bonus: bonus.value.bonus,
+    creditRepaid: Number(credit.repaid), line: { status: updated.status, validUntil }, createdAt: tx.nowIso,
+  });
+}
+
+export function topUpCommand(request: TopUpRequest, rules: TopUpRules, idempotency?: LedgerCommand<AppliedTopUp>['idempotency']): LedgerCommand<AppliedTopUp> {
+  return { name: 'topup', lock: (now) => topUpLocks(request, now, rules), idempotency, execute: (tx) => applyTopUp(tx, request, rules) };
+}
+
+function earnsBonus(amount: bigint, rules: TopUpBonusRules): boolean {
+  return rules.percent > 0n && amount >= rules.thresholdMin;
+}

@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+
+for (const dialect of DIALECTS) {
+  describe(`top-ups [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(dialect.name);
+      for (const msisdn of ['+77011234567', '+77051112233', '+77071112233', '+77771112233']) {
+        assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+      }
+    });
+    after(async () => t?.close());
+
+    const topUp = (body: unknown, key: string, token?: string) => t.request('POST', '/v1/topups', { body, token, headers: { 'idempotency-key': key } });
+
+    it('credits the main balance, activates the line, extends validity and numbers the receipt', async () => {
+      const response = await topUp({ msisdn: '8 701 123 45 67', amount: 100_000, currency: 'KZT' }, 'first');
+      assert.equal(response.status, 201);
+      assert.equal(response.body.amount, 100_000);
+      assert.match(response.body.receiptNumber, /^R-\d{4}-\d{8}$/);
+      assert.equal(response.body.balanceAfter.main, 100_000);
+      assert.equal(response.body.line.status, 'active');
+      const expected = new Date(t.clock.now().getTime() + 30 * 86_400_000).toISOString();
+      assert.equal(response.body.line.validUntil, expected);
+      const line = await t.request('GET', '/v1/lines/+77011234567');
+      assert.equal(line.body.balance.main, 100_000);
+      assert.equal(line.body.status, 'active');
+      const outbox = await t.app.ctx.db.selectFrom('outbox').selectAll().where('topic', '=', 'topup.succeeded').execute();
+      assert.equal(outbox.length, 1);
+    });
+
+    it('extends validity from the current end when it is later than now', async () => {
+      const first = await topUp({ msisdn: '+77051112233', amount: 50_000, currency: 'KZT' }, 'v1');
+      const second = await topUp({ msisdn: '+77051112233', amount: 50_000, currency: 'KZT' }, 'v2');
+      const delta = new Date(second.body.line.validUntil).getTime() - new Date(first.body.line.validUntil).getTime();
+      assert.equal(delta, 30 * 86_400_000);
+    });
+
+    it('200 concurrent requests with one key credit once and all get the same answer', async () => {
+      const before = (await t.request('GET', '/v1/lines/+77071112233')).body.balance.main;
+      const responses = await Promise.all(Array.from({ length: 200 }, () => topUp({ msisdn: '+77071112233', amount: 70_000, currency: 'KZT' }, 'same-key')));
+      assert.ok(responses.every((r) => r.status === 201), JSON.stringify(responses.find((r) => r.status !== 201)?.body));
+      assert.equal(new Set(responses.map((r) => r.body.id)).size, 1);
+      assert.equal(new Set(responses.map((r) => r.body.receiptNumber)).size, 1);
+      const after = (await t.request('GET', '/v1/lines/+77071112233')).body.balance.main;
+      assert.equal(after - before, 70_000);
+      await t.verify();
+    });
+
+    it('the same key with a different body is idempotency_key_reused and changes nothing', async () => {
+      const response = await topUp({ msisdn: '+77071112233', amount: 80_000, currency: 'KZT' }, 'same-key');
+      assert.equal(response.status, 409);
+      assert.equal(response.body.error.code, 'idempotency_key_reused');
+    });
+
+    it('1,000 concurrent top-ups with distinct keys credit exactly their sum, with gapless receipts', async () => {
+      const lines = ['+77011234567', '+77051112233', '+77071112233', '+77771112233'];
+      const balance = async () => {
+        let sum = 0;
+        for (const msisdn of lines) sum += (await t.request('GET', `/v1/lines/${msisdn}`)).body.balance.main;
+        return sum;
+      };
+      const before = await balance();
+      const responses = await Promise.all(Array.from({ length: 1000 }, (_, i) =>
+        topUp({ msisdn: lines[i % lines.length], amount: 50_000 + (i % 7), currency: 'KZT' }, `bulk-${i}`)));
+      assert.ok(responses.every((r) => r.status === 201), JSON.stringify(responses.find((r) => r.status !== 201)?.body));
+      const expected = responses.reduce((sum, r) => sum + r.body.amount, 0);
+      assert.equal(await balance() - before, expected);
+      const receipts = await t.app.ctx.db.selectFrom('receipts').select('number').execute();
+      const sequence = receipts.map((r) => Number(r.number.split('-')[2])).sort((a, b) => a - b);
+      assert.deepEqual(sequence, Array.from({ length: sequence.length }, (_, i) => i + 1));
+      await t.verify();
+    });
+
+    it('a request over the daily limit fails alone inside a batch whose others commit', async () => {
+      await t.request('POST', '/v1/lines', { body: { msisdn: '+77781112233' } });
+      await t.request('POST', '/v1/lines', { body: { msisdn: '+77761112233' } });
+      // 3 × 100,000 ₸ fill the 300,000 ₸ daily limit, so one of these four requests cannot fit;
+      // the request for the other line shares the batch and commits.
+      const requests = [10_000_000, 10_000_000, 10_000_000, 50_000].map((amount, i) => ({ amount, key: `day-${i}` }));
+      const [other, ...answers] = await Promise.all([
+        topUp({ msisdn: '+77761112233', amount: 50_000, currency: 'KZT' }, 'day-other'),
+        ...requests.map((r) => topUp({ msisdn: '+77781112233', amount: r.amount, currency: 'KZT' }, r.key)),
+      ]);
+      assert.equal(other!.status, 201);
+      const refused = answers.filter((a) => a.status !== 201);
+      assert.equal(refused.length, 1);
+      assert.equal(refused[0]!.status, 422);
+      assert.equal(refused[0]!.body.error.code, 'daily_limit_exceeded');
+      const credited = answers.filter((a) => a.status === 201).reduce((sum, a) => sum + a.body.amount, 0);
+      assert.ok(credited <= 30_000_000);
+      assert.equal((await t.request('GET', '/v1/lines/+77781112233')).body.balance.main, credited);
+      assert.equal(refused[0]!.body.error.details.remaining, 30_000_000 - credited);
+      // The next day (Almaty time) the limit starts again.
+      t.clock.advanceDays(1);
+      assert.equal((await topUp({ msisdn: '+77781112233', amount: 50_000, currency: 'KZT' }, 'day-6')).status, 201);
+      await t.verify();
+    });
+
+    it('refuses bad amounts, currencies, numbers and keys with their codes and writes nothing', async () => {
+      const transfersBefore = (await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length;
+      const cases: [unknown, string | undefined, number, string][] = [
+        [{ msisdn: '+77011234567', amount: 0, currency: 'KZT' }, 'k0', 422, 'amount_invalid'],
+        [{ msisdn: '+77011234567', amount: -500, currency: 'KZT' }, 'k1', 422, 'amount_invalid'],
+        [{ msisdn: '+77011234567', amount: 50_000.5, currency: 'KZT' }, 'k2', 422, 'amount_invalid'],
+        [{ msisdn: '+77011234567', amount: '50000', currency: 'KZT' }, 'k3', 400, 'validation_failed'],
+        [{ msisdn: '+77011234567', amount: 49_999, currency: 'KZT' }, 'k4', 422, 'amount_below_minimum'],
+        [{ msisdn: '+77011234567', amount: 10_000_001, currency: 'KZT' }, 'k5', 422, 'amount_above_maximum'],
+        [{ msisdn: '+77011234567', amount: 1e300, currency: 'KZT' }, 'k6', 422, 'amount_invalid'],
+        [{ msisdn: '+77011234567', amount: 50_000, currency: 'USD' }, 'k7', 422, 'currency_unsupported'],
+        [{ msisdn: '+15551234567', amount: 50_000, currency: 'KZT' }, 'k8', 422, 'msisdn_invalid'],
+        [{ msisdn: '+77019998877', amount: 50_000, currency: 'KZT' }, 'k9', 404, 'line_not_found'],
+        [{ msisdn: '+77011234567', amount: 50_000, currency: 'KZT', bonus: 1 }, 'k10', 400, 'validation_failed'],
+        [{ msisdn: '+77011234567', currency: 'KZT' }, 'k11', 400, 'validation_failed'],
+        [{ msisdn: '+77011234567', amount: 50_000, currency: 'KZT' }, undefined, 400, 'idempotency_key_missing'],
+        [{ msisdn: '+77011234567', amount: 50_000, currency: 'KZT' }, 'has space', 400, 'idempotency_key_invalid'],
+      ];
+      for (const [body, key, status, code] of cases) {
+        const response = await t.request('POST', '/v1/topups', { body, headers: key ? { 'idempotency-key': key } : {} });
+        assert.equal(response.status, status, `${JSON.stringify(body)} → ${JSON.stringify(response.body)}`);
+        assert.equal(response.body.error.code, code);
+      }
+      const transfersAfter = (await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length;
+      assert.equal(transfersAfter, transfersBefore);
+    });
+
+    it('only trusted roles may top up; a subscriber or a missing key may not', async () => {
+      const partner = await t.keyFor('partner');
+      assert.equal((await topUp({ msisdn: '+77011234567', amount: 50_000, currency: 'KZT' }, 'partner-1', partner)).status, 201);
+      const clerk = await t.keyFor('clerk');
+      assert.equal((await topUp({ msisdn: '+77011234567', amount: 50_000, currency: 'KZT' }, 'clerk-1', clerk)).body.error.code, 'forbidden');
+      const agent = await t.keyFor('agent');
+      const denied = await topUp({ msisdn: '+77011234567', amount: 50_000, currency: 'KZT' }, 'agent-1', agent);
+      assert.equal(denied.status, 403);
+      assert.equal(denied.body.error.code, 'forbidden');
+      const anonymous = await t.request('POST', '/v1/topups', { token: null, body: { msisdn: '+77011234567', amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': 'anon' } });
+      assert.equal(anonymous.status, 401);
+      assert.equal(anonymous.body.error.code, 'unauthenticated');
+    });
+
+    it('reactivates a suspended line and refuses a terminated one', async () => {
+      const { ctx } = t.app;
+      await ctx.db.updateTable('lines').set({ status: 'suspended' }).where('msisdn', '=', '+77771112233').execute();
+      const reactivated = await topUp({ msisdn: '+77771112233', amount: 50_000, currency: 'KZT' }, 'react-1');
+      assert.equal(reactivated.body.line.status, 'active');
+      await ctx.db.updateTable('lines').set({ status: 'terminated' }).where('msisdn', '=', '+77771112233').execute();
+      const refused = await topUp({ msisdn: '+77771112233', amount: 50_000, currency: 'KZT' }, 'react-2');
+      assert.equal(refused.status, 409);
+      assert.equal(refused.body.error.code, 'line_terminated');
+    });
+
+    it('grants the top-up bonus from 5,000 ₸ to the bonus balance, paid by expense:promotions', async () => {
+      await t.request('POST', '/v1/lines', { body: { msisdn: '+77021112233' } });
+      const promotionsSpent = async () => {
+        const account = await t.app.ctx.db.selectFrom('ledger_accounts').selectAll().where('id', '=', 'expense:promotions').executeTakeFirstOrThrow();
+        return BigInt(account.debits_posted) - BigInt(account.credits_posted);
+      };
+      const spentBefore = await promotionsSpent();
+      const small = await topUp({ msisdn: '+77021112233', amount: 499_900, currency: 'KZT' }, 'bonus-0');
+      assert.equal(small.body.bonus, 0);
+      const large = await topUp({ msisdn: '+77021112233', amount: 1_000_000, currency: 'KZT' }, 'bonus-1');
+      assert.equal(large.status, 201);
+      assert.equal(large.body.bonus, 100_000);
+      assert.deepEqual(large.body.balanceAfter, { main: 1_499_900, bonus: 100_000 });
+      const line = await t.request('GET', '/v1/lines/+77021112233');
+      assert.deepEqual(line.body.balance, { main: 1_499_900, bonus: 100_000 });
+      assert.equal(await promotionsSpent() - spentBefore, 100_000n);
+      await t.verify();
+    });
+
+    it('lists a line\'s transactions newest first with a cursor', async () => {
+      const first = await t.request('GET', '/v1/lines/+77051112233/transactions?limit=2');
+      assert.equal(first.status, 200);
+      assert.equal(first.body.data.length, 2);
+      assert.ok(first.body.data.every((tr: { code: string; amount: number }) => tr.code === 'topup' && tr.amount > 0));
+      const second = await t.request('GET', `/v1/lines/+77051112233/transactions?limit=2&cursor=${first.body.nextCursor}`);
+      assert.ok(second.body.data.length > 0);
+      assert.ok(second.body.data[0].id < first.body.data[1].id);
+    });
+  });
+}

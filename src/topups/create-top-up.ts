@@ -1,0 +1,57 @@
+import type { AppContext } from '../app-context.ts';
+import { requireRole, type Actor } from '../auth/actor.ts';
+import { isCurrency, parseMinorUnits } from '../domain/money.ts';
+import { parseMsisdn } from '../domain/msisdn.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { clearingAccountId } from '../ledger/accounts.ts';
+import { fingerprintOf } from '../ledger/ledger-writer.ts';
+import { findLineByMsisdn } from '../lines/lines-repository.ts';
+import { topUpCommand, type AppliedTopUp } from './apply-top-up.ts';
+
+export interface CreateTopUpInput {
+  msisdn: string;
+  amount: number;
+  currency: string;
+  /** Funding account; admins may name one, other callers use their key's account or clearing:api. */
+  source?: string;
+}
+
+export interface TopUpOutcome {
+  topUp: AppliedTopUp;
+  replayed: boolean;
+}
+
+/**
+ * Roles trusted to credit a balance directly: money has reached the operator another way.
+ * Clerks top up at the store counter, which first identifies the customer (src/stores).
+ */
+const TRUSTED_TOPUP_ROLES = ['admin', 'partner'] as const;
+
+/**
+ * The trusted-channel top-up: credits a line from a channel's clearing account, at most once per
+ * idempotency key. Card, aggregator, agent and store top-ups run the same `applyTopUp` rules.
+ */
+export async function createTopUp(ctx: AppContext, actor: Actor, input: CreateTopUpInput, idempotencyKey: string): Promise<Result<TopUpOutcome>> {
+  const denied = requireRole(actor, TRUSTED_TOPUP_ROLES);
+  if (denied) return denied as Result<never>;
+  if (!isCurrency(input.currency)) return fail('currency_unsupported', { currency: input.currency });
+  const amount = parseMinorUnits(input.amount);
+  if (amount === null) return fail('amount_invalid');
+  const { amountMin, amountMax } = ctx.settings.topup;
+  if (amount < amountMin) return fail('amount_below_minimum', { minimum: Number(amountMin) });
+  if (amount > amountMax) return fail('amount_above_maximum', { maximum: Number(amountMax) });
+  if (input.source !== undefined && actor.role !== 'admin') return fail('forbidden', { field: 'source' });
+  const msisdn = parseMsisdn(input.msisdn);
+  if (!msisdn.ok) return msisdn;
+  const line = await findLineByMsisdn(ctx, msisdn.value);
+  if (!line) return fail('line_not_found');
+  const sourceAccountId = input.source ?? actor.sourceAccountId ?? clearingAccountId('api');
+  const request = { lineId: line.id, amount, sourceAccountId, channel: actor.kind === 'api_key' ? 'api' : 'staff', actorId: actor.id };
+  const fingerprint = fingerprintOf({ msisdn: msisdn.value, amount: input.amount, currency: input.currency, source: sourceAccountId });
+  const expiresAt = new Date(ctx.clock.now().getTime() + ctx.settings.idempotency.retentionHours * 3_600_000).toISOString();
+  const result = await ctx.writer.submit(topUpCommand(request, ctx.settings.topup, {
+    key: `topup:${actor.id}:${idempotencyKey}`, fingerprint, expiresAt,
+  }));
+  if (!result.ok) return result;
+  return ok({ topUp: result.value.value, replayed: result.value.replayed });
+}

@@ -1,0 +1,93 @@
+import type { AppContext } from '../app-context.ts';
+import { requireRole, type Actor } from '../auth/actor.ts';
+import { availableBalance } from '../domain/ledger.ts';
+import { parseMinorUnits } from '../domain/money.ts';
+import { parseMsisdn } from '../domain/msisdn.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { addDays, almatyDate } from '../domain/time.ts';
+import { lineMainAccountId, revenueAccountId } from '../ledger/accounts.ts';
+import { fingerprintOf } from '../ledger/ledger-writer.ts';
+import { findReadableLine } from '../lines/line-access.ts';
+import { findLineByMsisdn } from '../lines/lines-repository.ts';
+import { lineCreditAccountId, outstandingOf } from '../credit/credit-accounts.ts';
+
+export interface TransferBalanceInput {
+  from: string;
+  to: string;
+  amount: number;
+}
+
+export interface BalanceTransfer {
+  id: string;
+  from: string;
+  to: string;
+  amount: number;
+  fee: number;
+  currency: 'KZT';
+  balanceAfter: { main: number };
+  createdAt: string;
+}
+
+/** A subscriber sends from their own lines (their session is the confirmation); staff for a customer at the counter. */
+const TRANSFER_ROLES = ['admin', 'clerk', 'subscriber'] as const;
+
+/** The running sum a sender has transferred on one Almaty calendar day (a lockable counter). */
+export const transferDayCounterKey = (lineId: string, day: string) => `transfer:${lineId}:${day}`;
+
+/**
+ * Moves money between two lines' main balances in one ledger command: amount + fee out of the
+ * sender, amount into the receiver, fee to revenue:fees. The sender must be active, have no open
+ * promised payment and stay within its daily limit; the receiver must not be terminated.
+ */
+export async function transferBalance(ctx: AppContext, actor: Actor, input: TransferBalanceInput, idempotencyKey: string): Promise<Result<{ transfer: BalanceTransfer; replayed: boolean }>> {
+  const denied = requireRole(actor, TRANSFER_ROLES);
+  if (denied) return denied as Result<never>;
+  const rules = ctx.settings.transfers;
+  const amount = parseMinorUnits(input.amount);
+  if (amount === null) return fail('amount_invalid');
+  if (amount < rules.amountMin) return fail('amount_below_minimum', { minimum: Number(rules.amountMin) });
+  if (amount > rules.amountMax) return fail('amount_above_maximum', { maximum: Number(rules.amountMax) });
+  const source = await findReadableLine(ctx, actor, input.from);
+  if (!source.ok) return source;
+  const targetMsisdn = parseMsisdn(input.to);
+  if (!targetMsisdn.ok) return targetMsisdn;
+  const target = await findLineByMsisdn(ctx, targetMsisdn.value);
+  if (!target) return fail('line_not_found', { field: 'to' });
+  if (target.id === source.value.id) return fail('transfer_same_line');
+  const sourceId = source.value.id;
+  const [sourceMain, targetMain, sourceCredit, fees] = [lineMainAccountId(sourceId), lineMainAccountId(target.id), lineCreditAccountId(sourceId), revenueAccountId('fees')];
+  const fee = rules.fee;
+  const now = ctx.clock.now();
+  const result = await ctx.writer.submit<BalanceTransfer>({
+    name: 'balance-transfer',
+    lock: (at) => ({ lines: [sourceId, target.id], accounts: [sourceMain, targetMain, sourceCredit, fees], counters: [transferDayCounterKey(sourceId, almatyDate(at))] }),
+    idempotency: {
+      key: `transfer:${actor.id}:${idempotencyKey}`, fingerprint: fingerprintOf({ from: sourceId, to: target.id, amount: input.amount }),
+      expiresAt: addDays(now, ctx.settings.idempotency.retentionHours / 24).toISOString(),
+    },
+    execute(tx) {
+      const sender = tx.line(sourceId)!;
+      const receiver = tx.line(target.id)!;
+      if (sender.status !== 'active') return fail('line_status_invalid', { field: 'from', status: sender.status });
+      if (receiver.status === 'terminated') return fail('line_terminated', { field: 'to' });
+      if (outstandingOf(tx.account(sourceCredit)) > 0n) return fail('credit_open');
+      const dayKey = transferDayCounterKey(sourceId, almatyDate(tx.now));
+      const usedToday = tx.counter(dayKey);
+      if (usedToday + amount > rules.senderDailyMax) return fail('transfer_daily_limit_exceeded', { limit: Number(rules.senderDailyMax), remaining: Number(rules.senderDailyMax - usedToday) });
+      if (availableBalance(tx.account(sourceMain)!) < amount + fee) return fail('balance_insufficient', { required: Number(amount + fee) });
+      const moved = tx.transfer({ debitAccountId: sourceMain, creditAccountId: targetMain, amount, unit: 'KZT', code: 'balance_transfer' });
+      const charged = fee > 0n ? tx.transfer({ debitAccountId: sourceMain, creditAccountId: fees, amount: fee, unit: 'KZT', code: 'balance_transfer_fee' }) : { ok: true };
+      if (!moved.ok || !charged.ok) return fail('balance_insufficient');
+      tx.increment(dayKey, amount);
+      const id = tx.newId('bt');
+      tx.insert('balance_transfers', { id, source_line_id: sourceId, target_line_id: target.id, amount, fee, actor_id: actor.id, created_at: tx.nowIso });
+      tx.outbox('transfer.completed', { transferId: id, from: sender.msisdn, to: receiver.msisdn, amount: Number(amount), fee: Number(fee), senderLanguage: sender.language, receiverLanguage: receiver.language });
+      return ok({
+        id, from: sender.msisdn, to: receiver.msisdn, amount: Number(amount), fee: Number(fee), currency: 'KZT',
+        balanceAfter: { main: Number(availableBalance(tx.account(sourceMain)!)) }, createdAt: tx.nowIso,
+      });
+    },
+  });
+  if (!result.ok) return result;
+  return ok({ transfer: result.value.value, replayed: result.value.replayed });
+}

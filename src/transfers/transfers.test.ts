@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { SYSTEM_ACTOR } from '../auth/actor.ts';
+import { createUser } from '../auth/create-user.ts';
+import { linkUserLine } from '../auth/auth-repository.ts';
+import { accountBalance } from '../usage/test-buckets.ts';
+
+for (const dialect of DIALECTS) {
+  describe(`balance transfers [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    let keyCount = 0;
+    const [A, B, C, D] = ['+77014000001', '+77014000002', '+77014000003', '+77014000004'] as const;
+    const ids = new Map<string, string>();
+    before(async () => {
+      t = await startTestApp(dialect.name);
+      for (const msisdn of [A, B, C, D]) ids.set(msisdn, (await t.request('POST', '/v1/lines', { body: { msisdn } })).body.id);
+      for (const msisdn of [A, C]) await topUp(msisdn, 10_000_000);
+    });
+    after(async () => t?.close());
+
+    const topUp = (msisdn: string, amount: number) => t.request('POST', '/v1/topups', { body: { msisdn, amount, currency: 'KZT' }, headers: { 'idempotency-key': `tt-${++keyCount}` } });
+    const send = (body: unknown, key = `tr-${++keyCount}`, token?: string) => t.request('POST', '/v1/transfers', { body, token, headers: { 'idempotency-key': key } });
+    const main = async (msisdn: string) => (await t.request('GET', `/v1/lines/${msisdn}`)).body.balance.main as number;
+
+    it('moves amount + fee out of the sender, amount into the receiver and the fee to revenue, once per key', async () => {
+      const fees = await accountBalance(t.app.ctx, 'revenue:fees');
+      const response = await send({ from: A, to: '8 701 400 00 02', amount: 100_000 }, 'same');
+      assert.equal(response.status, 201, JSON.stringify(response.body));
+      assert.deepEqual([response.body.amount, response.body.fee, response.body.to], [100_000, 2_000, B]);
+      assert.equal(await main(A), 10_000_000 - 102_000);
+      assert.equal(await main(B), 100_000);
+      assert.equal(await accountBalance(t.app.ctx, 'revenue:fees') - fees, 2_000n);
+      const replay = await send({ from: A, to: B, amount: 100_000 }, 'same');
+      assert.equal(replay.body.id, response.body.id);
+      assert.equal(replay.headers['idempotent-replayed'], 'true');
+      assert.equal((await send({ from: A, to: B, amount: 200_000 }, 'same')).body.error.code, 'idempotency_key_reused');
+      assert.equal(await main(B), 100_000);
+      await t.verify();
+    });
+
+    it('holds each sender to its daily limit, which starts again the next day', async () => {
+      // 50,000 ₸ a day: 1,000 ₸ sent above, then 2 × 20,000 ₸; 10,000 ₸ more would pass the limit, 9,000 ₸ fits.
+      assert.equal((await send({ from: A, to: B, amount: 2_000_000 })).status, 201);
+      assert.equal((await send({ from: A, to: B, amount: 2_000_000 })).status, 201);
+      const over = await send({ from: A, to: B, amount: 1_000_000 });
+      assert.equal(over.status, 422);
+      assert.equal(over.body.error.code, 'transfer_daily_limit_exceeded');
+      assert.equal(over.body.error.details.remaining, 900_000);
+      assert.equal((await send({ from: A, to: B, amount: 900_000 })).status, 201);
+      assert.equal((await send({ from: C, to: B, amount: 1_000_000 })).status, 201, 'the limit is per sender');
+      t.clock.advanceDays(1);
+      assert.equal((await send({ from: A, to: B, amount: 1_000_000 })).status, 201);
+      await t.verify();
+    });
+
+    it('lets racing requests of one sender pass the daily limit only as far as it goes', async () => {
+      const F = '+77014000006';
+      await t.request('POST', '/v1/lines', { body: { msisdn: F } });
+      await topUp(F, 10_000_000);
+      const responses = await Promise.all(Array.from({ length: 5 }, () => send({ from: F, to: B, amount: 2_000_000 })));
+      assert.deepEqual(responses.map((r) => r.status).sort(), [201, 201, 422, 422, 422]);
+      assert.equal(await main(F), 10_000_000 - 2 * 2_002_000);
+      await t.verify();
+    });
+
+    it('refuses bad amounts, unknown or equal lines, inactive senders, terminated receivers and short balances, writing nothing', async () => {
+      await t.app.ctx.db.updateTable('lines').set({ status: 'terminated' }).where('msisdn', '=', D).execute();
+      const transfersBefore = (await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length;
+      const cases: [unknown, number, string][] = [
+        [{ from: A, to: B, amount: 0 }, 422, 'amount_invalid'],
+        [{ from: A, to: B, amount: 1.5 }, 422, 'amount_invalid'],
+        [{ from: A, to: B, amount: 9_999 }, 422, 'amount_below_minimum'],
+        [{ from: A, to: B, amount: 2_000_001 }, 422, 'amount_above_maximum'],
+        [{ from: A, to: B, amount: '100000' }, 400, 'validation_failed'],
+        [{ from: A, to: B }, 400, 'validation_failed'],
+        [{ from: A, to: B, amount: 100_000, fee: 0 }, 400, 'validation_failed'],
+        [{ from: A, to: '+77019999999', amount: 100_000 }, 404, 'line_not_found'],
+        [{ from: A, to: 'abc', amount: 100_000 }, 422, 'msisdn_invalid'],
+        [{ from: A, to: A, amount: 100_000 }, 422, 'transfer_same_line'],
+        [{ from: A, to: D, amount: 100_000 }, 409, 'line_terminated'],
+        [{ from: D, to: A, amount: 100_000 }, 409, 'line_status_invalid'],
+        [{ from: B, to: A, amount: 1_950_000 }, 422, 'line_status_invalid'],
+      ];
+      // B is preactive (never topped up): it may receive but not send.
+      cases[cases.length - 1]![1] = 409;
+      for (const [body, status, code] of cases) {
+        const response = await send(body);
+        assert.equal(response.status, status, `${JSON.stringify(body)} → ${JSON.stringify(response.body)}`);
+        assert.equal(response.body.error.code, code);
+      }
+      const E = '+77014000005';
+      await t.request('POST', '/v1/lines', { body: { msisdn: E } });
+      await topUp(E, 50_000);
+      const short = await send({ from: E, to: A, amount: 50_000 });
+      assert.equal(short.body.error.code, 'balance_insufficient');
+      const noKey = await t.request('POST', '/v1/transfers', { body: { from: A, to: B, amount: 100_000 } });
+      assert.equal(noKey.body.error.code, 'idempotency_key_missing');
+      const agent = await send({ from: A, to: B, amount: 100_000 }, 'agent', await t.keyFor('agent'));
+      assert.equal(agent.body.error.code, 'forbidden');
+      assert.equal((await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length, transfersBefore + 1, 'only the top-up of E');
+    });
+
+    it('lets a subscriber send only from a line on their own login', async () => {
+      const user = await createUser(t.app.ctx, SYSTEM_ACTOR, { login: '+77014000003', password: 'long-enough-1', role: 'subscriber' });
+      assert.ok(user.ok, JSON.stringify(user));
+      await linkUserLine(t.app.ctx, (user.value as { id: string }).id, ids.get(C)!);
+      const login = await t.request('POST', '/v1/auth/login', { token: null, body: { login: '+77014000003', password: 'long-enough-1' } });
+      assert.equal(login.status, 200, JSON.stringify(login.body));
+      const token = login.body.token as string;
+      assert.equal((await send({ from: C, to: B, amount: 100_000 }, 'own', token)).status, 201);
+      assert.equal((await send({ from: A, to: C, amount: 100_000 }, 'not-own', token)).body.error.code, 'line_not_found');
+      await t.verify();
+    });
+  });
+}

@@ -1,0 +1,110 @@
+import { availableBalance, type AccountState } from '../domain/ledger.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { consumptionAccountId, lineMainAccountId } from '../ledger/accounts.ts';
+import type { BatchTx } from '../ledger/batch-tx.ts';
+import type { LedgerCommand } from '../ledger/ledger-writer.ts';
+import { bucketGroupKey, type UsagePlan } from './plan-usage.ts';
+import { crossedThresholds, paygCharge, rateOf, type PaygRates } from './usage-rules.ts';
+
+export const USAGE_REVENUE_ACCOUNT_ID = 'revenue:usage';
+
+export interface UsageResult {
+  id: string;
+  status: 'recorded' | 'duplicate' | 'rejected';
+  /** Units taken from buckets. */
+  consumed: number;
+  /** Minor units taken from the main balance (pay-as-you-go). */
+  charged: number;
+  /** Units neither a bucket nor the balance covered. */
+  uncovered: number;
+  code?: string;
+}
+
+export interface UsageRating extends PaygRates {
+  paygAllowed: boolean;
+}
+
+/** Everything the command may touch: the lines' main accounts, their buckets and the operator's accounts. */
+export function usageLocks(plan: UsagePlan, rating: UsageRating): string[] {
+  const accounts = [...plan.buckets.values()].flat().map((b) => b.id);
+  for (const unit of plan.units) accounts.push(consumptionAccountId(unit));
+  if (rating.paygAllowed) accounts.push(USAGE_REVENUE_ACCOUNT_ID, ...plan.lines.map((l) => lineMainAccountId(l.id)));
+  return accounts;
+}
+
+/**
+ * Rates every event in order against running balances: buckets of the event's unit that are
+ * unexpired at the event's time, earliest expiry first; then pay-as-you-go from the main balance
+ * when allowed; the rest is reported uncovered. The ledger gets one transfer per bucket and one
+ * per line's balance for the whole request; each event is recorded in usage_events.
+ */
+export function consumeUsage(tx: BatchTx, plan: UsagePlan, rating: UsageRating): Result<UsageResult[]> {
+  const drawn = new Map<string, bigint>();
+  const charged = new Map<string, bigint>();
+  const seen = new Set<string>();
+  const results: UsageResult[] = [];
+  for (const event of plan.events) {
+    if (event.kind !== 'rate' || seen.has(event.id)) {
+      const status = event.kind === 'rejected' ? 'rejected' : 'duplicate';
+      results.push({ id: event.id, status, consumed: 0, charged: 0, uncovered: 0, ...(event.kind === 'rejected' ? { code: event.code } : {}) });
+      continue;
+    }
+    seen.add(event.id);
+    let remaining = event.units;
+    for (const bucket of plan.buckets.get(bucketGroupKey(event.line.id, event.unit)) ?? []) {
+      if (remaining === 0n) break;
+      if (bucket.expiresAt !== null && bucket.expiresAt <= event.at) continue;
+      const left = availableBalance(tx.account(bucket.id)!) - (drawn.get(bucket.id) ?? 0n);
+      const take = left < remaining ? left : remaining;
+      if (take <= 0n) continue;
+      drawn.set(bucket.id, (drawn.get(bucket.id) ?? 0n) + take);
+      remaining -= take;
+    }
+    const consumed = event.units - remaining;
+    let price = 0n;
+    if (remaining > 0n && rating.paygAllowed) {
+      const mainId = lineMainAccountId(event.line.id);
+      const available = availableBalance(tx.account(mainId)!) - (charged.get(mainId) ?? 0n);
+      const charge = paygCharge(remaining, available, rateOf(event.service, rating));
+      price = charge.price;
+      remaining -= charge.covered;
+      if (price > 0n) charged.set(mainId, (charged.get(mainId) ?? 0n) + price);
+    }
+    tx.insert('usage_events', {
+      id: event.id, line_id: event.line.id, service: event.service, units: event.units, at: event.at,
+      consumed, charged: price, uncovered: remaining, recorded_at: tx.nowIso,
+    });
+    results.push({ id: event.id, status: 'recorded', consumed: Number(consumed), charged: Number(price), uncovered: Number(remaining) });
+  }
+  const posted = postTotals(tx, plan, drawn, charged);
+  return posted.ok ? ok(results) : posted;
+}
+
+function postTotals(tx: BatchTx, plan: UsagePlan, drawn: Map<string, bigint>, charged: Map<string, bigint>): Result<void> {
+  const lines = new Map(plan.lines.map((l) => [l.id, l]));
+  for (const [bucketId, units] of drawn) {
+    const before = tx.account(bucketId)!;
+    const moved = tx.transfer({ debitAccountId: bucketId, creditAccountId: consumptionAccountId(before.unit), amount: units, unit: before.unit, code: 'usage' });
+    if (!moved.ok) return fail('internal_error', { step: 'bucket', code: moved.code });
+    announceThresholds(tx, before, tx.account(bucketId)!, lines.get(before.ownerId!));
+  }
+  for (const [mainId, amount] of charged) {
+    const moved = tx.transfer({ debitAccountId: mainId, creditAccountId: USAGE_REVENUE_ACCOUNT_ID, amount, unit: 'KZT', code: 'usage' });
+    if (!moved.ok) return fail('internal_error', { step: 'payg', code: moved.code });
+  }
+  return ok(undefined);
+}
+
+function announceThresholds(tx: BatchTx, before: AccountState, after: AccountState, line: { id: string; msisdn: string; language: string } | undefined): void {
+  const used = (a: AccountState) => a.debitsPosted + a.debitsPending;
+  for (const percent of crossedThresholds(before.creditsPosted, used(before), used(after))) {
+    tx.outbox('bucket.usage_threshold', {
+      lineId: before.ownerId, msisdn: line?.msisdn ?? null, language: line?.language ?? 'en', accountId: before.id, unit: before.unit,
+      thresholdPercent: Number(percent), total: Number(after.creditsPosted), remaining: Number(availableBalance(after)),
+    });
+  }
+}
+
+export function usageCommand(plan: UsagePlan, rating: UsageRating): LedgerCommand<UsageResult[]> {
+  return { name: 'usage', lock: { accounts: usageLocks(plan, rating) }, execute: (tx) => consumeUsage(tx, plan, rating) };
+}

@@ -1,0 +1,31 @@
+/**
+ * Requests of one process that carry the same event id run one after the other, so that the
+ * later one plans after the earlier one committed and reads the id as a duplicate. (Across
+ * processes the usage_events primary key and the retry in recordUsage do the same job.)
+ * A request registers its ids before waiting, and waits only for requests registered earlier,
+ * so no two requests ever wait on each other.
+ */
+const inFlight = new WeakMap<object, Map<string, Promise<void>>>();
+
+export async function serializeByEventIds<T>(scope: object, ids: string[], work: () => Promise<T>): Promise<T> {
+  let running = inFlight.get(scope);
+  if (!running) {
+    running = new Map();
+    inFlight.set(scope, running);
+  }
+  const earlier = new Set<Promise<void>>();
+  for (const id of ids) {
+    const other = running.get(id);
+    if (other) earlier.add(other);
+  }
+  let finish!: () => void;
+  const mine = new Promise<void>((resolve) => { finish = resolve; });
+  for (const id of ids) running.set(id, mine);
+  try {
+    await Promise.all(earlier);
+    return await work();
+  } finally {
+    for (const id of ids) if (running.get(id) === mine) running.delete(id);
+    finish();
+  }
+}

@@ -1,0 +1,48 @@
+import type { AppContext } from '../app-context.ts';
+import { requireRole, type Actor } from '../auth/actor.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { usageCommand, type UsageResult } from './consume-usage.ts';
+import { serializeByEventIds } from './in-flight-events.ts';
+import { planUsage, type UsageEventInput } from './plan-usage.ts';
+
+/** Roles trusted to report usage: the network's charging systems (API key role network) and admins. */
+const USAGE_REPORTER_ROLES = ['admin', 'network'] as const;
+
+/**
+ * A request that raced another one carrying the same event id fails its batch on the
+ * usage_events primary key; planned again, that event reads as a duplicate. Bounded retries.
+ */
+const ATTEMPTS_MAX = 3;
+
+export interface UsageReport {
+  results: UsageResult[];
+  recorded: number;
+  duplicates: number;
+  rejected: number;
+}
+
+/**
+ * Records a batch of usage events from the network, idempotently per event id, in one ledger
+ * command: buckets first (earliest expiry), then pay-as-you-go, the rest reported uncovered.
+ */
+export async function recordUsage(ctx: AppContext, actor: Actor, events: UsageEventInput[]): Promise<Result<UsageReport>> {
+  const denied = requireRole(actor, USAGE_REPORTER_ROLES);
+  if (denied) return denied as Result<never>;
+  if (events.length === 0 || events.length > ctx.settings.usage.eventsPerRequestMax) {
+    return fail('validation_failed', { field: 'events', maximum: ctx.settings.usage.eventsPerRequestMax });
+  }
+  return serializeByEventIds(ctx, events.map((e) => e.id), async () => {
+    for (let attempt = 1; ; attempt++) {
+      const plan = await planUsage(ctx, events);
+      const result = await ctx.writer.submit(usageCommand(plan, ctx.settings.usage));
+      if (result.ok) return ok(summarize(result.value.value));
+      const retriable = result.error.code === 'unavailable' && result.error.details?.reason === 'ledger_write_failed';
+      if (!retriable || attempt >= ATTEMPTS_MAX) return result;
+    }
+  });
+}
+
+function summarize(results: UsageResult[]): UsageReport {
+  const count = (status: UsageResult['status']) => results.filter((r) => r.status === status).length;
+  return { results, recorded: count('recorded'), duplicates: count('duplicate'), rejected: count('rejected') };
+}

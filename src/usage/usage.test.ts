@@ -1,0 +1,154 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { accountBalance, grantTestBucket } from './test-buckets.ts';
+
+const DAY_MS = 86_400_000;
+
+for (const dialect of DIALECTS) {
+  describe(`usage recording [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    let network: string;
+    let keyCount = 0;
+    let eventCount = 0;
+    const lines = new Map<string, string>();
+    before(async () => {
+      t = await startTestApp(dialect.name);
+      network = await t.keyFor('network');
+      for (const [msisdn, amount] of [['+77012000001', 100_000], ['+77012000002', 2_000], ['+77012000003', 100_000], ['+77012000004', 0]] as const) {
+        const created = await t.request('POST', '/v1/lines', { body: { msisdn } });
+        lines.set(msisdn, created.body.id);
+        if (amount > 0) {
+          const key = `u-${++keyCount}`;
+          // Small balances: top up the minimum and spend the rest on PAYG below.
+          await t.request('POST', '/v1/topups', { body: { msisdn, amount: Math.max(amount, 50_000), currency: 'KZT' }, headers: { 'idempotency-key': key } });
+        }
+      }
+    });
+    after(async () => t?.close());
+
+    const at = (days = 0) => new Date(t.clock.now().getTime() + days * DAY_MS).toISOString();
+    const event = (msisdn: string, service: string, units: number, when = at()) => ({ id: `ev-${++eventCount}`, msisdn, service, units, at: when });
+    const post = (events: unknown[], token: string | null = network) => t.request('POST', '/v1/usage', { body: { events }, token });
+    const main = async (msisdn: string) => (await t.request('GET', `/v1/lines/${msisdn}`)).body.balance.main as number;
+
+    it('consumes buckets of the unit earliest expiry first, only those unexpired at the event time', async () => {
+      const lineId = lines.get('+77012000001')!;
+      const early = await grantTestBucket(t.app.ctx, lineId, 'DATA_BYTES', 1_000n, at(10));
+      const late = await grantTestBucket(t.app.ctx, lineId, 'DATA_BYTES', 5_000n, at(20));
+      const voice = await grantTestBucket(t.app.ctx, lineId, 'VOICE_SECONDS', 600n, at(20));
+      const response = await post([event('+77012000001', 'data', 1_500), event('+77012000001', 'data', 200, at(11)), event('+77012000001', 'voice', 60)]);
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      assert.deepEqual(response.body.results.map((r: any) => [r.status, r.consumed, r.charged, r.uncovered]), [['recorded', 1_500, 0, 0], ['recorded', 200, 0, 0], ['recorded', 60, 0, 0]]);
+      assert.equal(await accountBalance(t.app.ctx, early), 0n);
+      assert.equal(await accountBalance(t.app.ctx, late), 4_300n);
+      assert.equal(await accountBalance(t.app.ctx, voice), 540n);
+      // One ledger transfer per bucket for the whole request.
+      const transfers = await t.app.ctx.db.selectFrom('ledger_transfers').select('debit_account_id').where('code', '=', 'usage').execute();
+      assert.equal(transfers.length, 3);
+      await t.verify();
+    });
+
+    it('announces 80% and 100% use of a bucket once each', async () => {
+      const lineId = lines.get('+77012000003')!;
+      const sms = await grantTestBucket(t.app.ctx, lineId, 'SMS', 10n, at(30));
+      await post([event('+77012000003', 'sms', 5)]);
+      await post([event('+77012000003', 'sms', 3)]);
+      await post([event('+77012000003', 'sms', 1), event('+77012000003', 'sms', 1)]);
+      const outbox = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'bucket.usage_threshold').execute();
+      const mine = outbox.map((o) => JSON.parse(o.payload)).filter((p) => p.accountId === sms);
+      assert.deepEqual(mine.map((p) => p.thresholdPercent), [80, 100]);
+      assert.equal(mine[1].remaining, 0);
+    });
+
+    it('charges pay-as-you-go from the main balance and reports what it cannot cover', async () => {
+      const before = await main('+77012000003');
+      const response = await post([event('+77012000003', 'voice', 90), event('+77012000003', 'sms', 2), event('+77012000003', 'data', 1_048_576)]);
+      // 90 s at 15 ₸/min = 22.50 ₸; 2 SMS beyond the bucket at 5 ₸; 1 MB at 10 ₸.
+      assert.deepEqual(response.body.results.map((r: any) => [r.consumed, r.charged, r.uncovered]), [[0, 2_250, 0], [0, 1_000, 0], [0, 1_000, 0]]);
+      assert.equal(before - await main('+77012000003'), 4_250);
+      // Line 2 spends its balance down to 20 ₸, then a 2-minute call covers 80 s and leaves 40 s uncovered.
+      const poor = '+77012000002';
+      await post([event(poor, 'sms', (await main(poor) - 2_000) / 500)]);
+      assert.equal(await main(poor), 2_000);
+      const call = await post([event(poor, 'voice', 120), event(poor, 'sms', 1)]);
+      assert.deepEqual(call.body.results.map((r: any) => [r.consumed, r.charged, r.uncovered]), [[0, 2_000, 40], [0, 0, 1]]);
+      assert.equal(await main(poor), 0);
+      t.app.ctx.settings.usage.paygAllowed = false;
+      try {
+        const noPayg = await post([event('+77012000003', 'voice', 60)]);
+        assert.deepEqual(noPayg.body.results.map((r: any) => [r.status, r.charged, r.uncovered]), [['recorded', 0, 60]]);
+      } finally {
+        t.app.ctx.settings.usage.paygAllowed = true;
+      }
+      await t.verify();
+    });
+
+    it('records each event id once: repeats in a request, across requests and in racing requests are duplicates', async () => {
+      const lineId = lines.get('+77012000003')!;
+      const bucket = await grantTestBucket(t.app.ctx, lineId, 'DATA_BYTES', 1_000_000n, at(30));
+      const events = [event('+77012000003', 'data', 1_000), event('+77012000003', 'data', 2_000)];
+      const first = await post([...events, events[0]]);
+      assert.deepEqual(first.body.results.map((r: any) => r.status), ['recorded', 'recorded', 'duplicate']);
+      assert.deepEqual([first.body.recorded, first.body.duplicates], [2, 1]);
+      const again = await post(events);
+      assert.deepEqual(again.body.results.map((r: any) => [r.status, r.consumed]), [['duplicate', 0], ['duplicate', 0]]);
+      assert.equal(await accountBalance(t.app.ctx, bucket), 997_000n);
+      const racing = Array.from({ length: 5 }, () => event('+77012000003', 'data', 10_000));
+      const responses = await Promise.all(Array.from({ length: 4 }, () => post(racing)));
+      assert.ok(responses.every((r) => r.status === 200), JSON.stringify(responses.map((r) => r.body)));
+      const recorded = responses.flatMap((r) => r.body.results).filter((r: any) => r.status === 'recorded');
+      assert.equal(recorded.length, 5);
+      assert.equal(await accountBalance(t.app.ctx, bucket), 947_000n);
+      await t.verify();
+    });
+
+    it('rejects events of unknown, invalid or terminated lines alone and records the rest', async () => {
+      await t.app.ctx.db.updateTable('lines').set({ status: 'terminated' }).where('msisdn', '=', '+77012000004').execute();
+      const response = await post([event('+77019999999', 'sms', 1), event('8 701 200 00 03', 'sms', 1), event('+77012000004', 'sms', 1), event('+1555', 'sms', 1)]);
+      assert.deepEqual(response.body.results.map((r: any) => [r.status, r.code ?? null]), [
+        ['rejected', 'line_not_found'], ['recorded', null], ['rejected', 'line_terminated'], ['rejected', 'msisdn_invalid'],
+      ]);
+    });
+
+    it('refuses bad input and other roles with 4xx codes and writes nothing', async () => {
+      const counts = async () => [
+        (await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length,
+        (await t.app.ctx.db.selectFrom('usage_events').select('id').execute()).length,
+      ];
+      const before = await counts();
+      const good = () => event('+77012000001', 'data', 10);
+      const cases: [unknown, string | null, number, string][] = [
+        [{ events: [] }, network, 400, 'validation_failed'],
+        [{ events: Array.from({ length: 1_001 }, good) }, network, 400, 'validation_failed'],
+        [{ events: [{ ...good(), units: 0 }] }, network, 400, 'validation_failed'],
+        [{ events: [{ ...good(), units: 1.5 }] }, network, 400, 'validation_failed'],
+        [{ events: [{ ...good(), units: '10' }] }, network, 400, 'validation_failed'],
+        [{ events: [{ ...good(), service: 'mms' }] }, network, 400, 'validation_failed'],
+        [{ events: [{ ...good(), at: 'yesterday' }] }, network, 400, 'validation_failed'],
+        [{ events: [{ ...good(), extra: 1 }] }, network, 400, 'validation_failed'],
+        [{ events: [{ ...good(), id: '' }] }, network, 400, 'validation_failed'],
+        [{ events: [good()], more: true }, network, 400, 'validation_failed'],
+        [{ events: [good()] }, 'partner', 403, 'forbidden'],
+        [{ events: [good()] }, null, 401, 'unauthenticated'],
+      ];
+      for (const [body, token, status, code] of cases) {
+        const response = await t.request('POST', '/v1/usage', { body, token: token === 'partner' ? await t.keyFor('partner') : token });
+        assert.equal(response.status, status, JSON.stringify(response.body).slice(0, 300));
+        assert.equal(response.body.error.code, code);
+      }
+      const invalidTime = await post([{ ...good(), at: '2026-13-45T99:99:99Z' }]);
+      assert.equal(invalidTime.body.results[0].code, 'validation_failed');
+      assert.deepEqual(await counts(), before);
+    });
+
+    it('takes 1,000 events in one request', async () => {
+      const events = Array.from({ length: 1_000 }, (_, i) => event(`+7701200000${1 + (i % 3)}`, i % 2 ? 'sms' : 'data', 1 + (i % 5)));
+      const response = await post(events);
+      assert.equal(response.status, 200, JSON.stringify(response.body).slice(0, 300));
+      assert.equal(response.body.recorded, 1_000);
+      await t.verify();
+    });
+  });
+}

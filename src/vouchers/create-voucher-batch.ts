@@ -1,0 +1,60 @@
+import type { AppContext } from '../app-context.ts';
+import { requireRole, type Actor } from '../auth/actor.ts';
+import { insertAudit } from '../auth/auth-repository.ts';
+import { formatDecimal, parseMinorUnits } from '../domain/money.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { clearingAccountId } from '../ledger/accounts.ts';
+import { generatePin, hashPin } from './voucher-pin.ts';
+import type { VoucherRow } from './vouchers-repository.ts';
+import { insertBatch } from './vouchers-repository.ts';
+
+export const VOUCHERS_CLEARING_ID = clearingAccountId('vouchers');
+
+export interface VoucherBatchCreated {
+  id: string;
+  faceValue: number;
+  currency: 'KZT';
+  count: number;
+  expiresAt: string;
+  /** serial,pin,face_value,currency,expires_at — for the printer. Shown once: only PIN hashes are stored. */
+  csv: string;
+  createdAt: string;
+}
+
+/**
+ * An admin generates a batch of scratch cards: serials and 14-digit PINs from ctx.random, stored
+ * as keyed hashes. The PINs leave the system once, in this answer's CSV, for the card printer.
+ */
+export async function createVoucherBatch(ctx: AppContext, actor: Actor, input: { faceValue: number; count: number; expiresAt: string }): Promise<Result<VoucherBatchCreated>> {
+  const denied = requireRole(actor, ['admin']);
+  if (denied) return denied as Result<never>;
+  const faceValue = parseMinorUnits(input.faceValue);
+  if (faceValue === null) return fail('amount_invalid');
+  const { amountMin, amountMax } = ctx.settings.topup;
+  if (faceValue < amountMin) return fail('amount_below_minimum', { minimum: Number(amountMin) });
+  if (faceValue > amountMax) return fail('amount_above_maximum', { maximum: Number(amountMax) });
+  const countMax = ctx.settings.vouchers.batchCountMax;
+  if (!Number.isSafeInteger(input.count) || input.count < 1 || input.count > countMax) return fail('validation_failed', { field: 'count', minimum: 1, maximum: countMax });
+  const expires = new Date(input.expiresAt);
+  const now = ctx.clock.now();
+  if (Number.isNaN(expires.getTime()) || expires.getTime() <= now.getTime()) return fail('validation_failed', { field: 'expiresAt', reason: 'an ISO-8601 time in the future' });
+  const id = ctx.ids.next('vb');
+  const createdAt = now.toISOString();
+  const expiresAt = expires.toISOString();
+  // Serial: the batch id's random tail and a running number; unique across batches by the index too.
+  const prefix = id.slice(-8);
+  const pins = new Set<string>();
+  const rows: VoucherRow[] = [];
+  const lines = ['serial,pin,face_value,currency,expires_at'];
+  for (let index = 1; index <= input.count; index++) {
+    let pin = generatePin(ctx.random);
+    while (pins.has(pin)) pin = generatePin(ctx.random);
+    pins.add(pin);
+    const serial = `${prefix}${String(index).padStart(6, '0')}`;
+    rows.push({ id: ctx.ids.next('vc'), batch_id: id, serial, pin_hash: hashPin(ctx.settings.secretKey, pin), face_value: faceValue, currency: 'KZT', state: 'generated', expires_at: expiresAt, created_at: createdAt });
+    lines.push(`${serial},${pin},${formatDecimal(faceValue)},KZT,${expiresAt}`);
+  }
+  await insertBatch(ctx, { id, face_value: faceValue, currency: 'KZT', count: BigInt(input.count), expires_at: expiresAt, dealer: null, sold_at: null, created_by: actor.id, created_at: createdAt }, rows, VOUCHERS_CLEARING_ID);
+  await insertAudit(ctx, actor, 'voucher_batch.create', id, { faceValue: Number(faceValue), count: input.count, expiresAt });
+  return ok({ id, faceValue: Number(faceValue), currency: 'KZT', count: input.count, expiresAt, csv: `${lines.join('\n')}\n`, createdAt });
+}

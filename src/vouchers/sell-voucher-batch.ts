@@ -1,0 +1,24 @@
+import type { AppContext } from '../app-context.ts';
+import { requireRole, type Actor } from '../auth/actor.ts';
+import { insertAudit } from '../auth/auth-repository.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { findBatch, markBatchSold } from './vouchers-repository.ts';
+
+/**
+ * A batch is sold to a dealer: its generated vouchers become redeemable. The dealer's payment is
+ * settled outside the ledger (invoice); redemptions debit clearing:vouchers, which finance
+ * reconciles against those payments (docs/agents-stores-vouchers.md).
+ */
+export async function sellVoucherBatch(ctx: AppContext, actor: Actor, batchId: string, input: { dealer: string }): Promise<Result<{ id: string; dealer: string; soldCount: number; soldAt: string }>> {
+  const denied = requireRole(actor, ['admin']);
+  if (denied) return denied as Result<never>;
+  const dealer = input.dealer.trim();
+  if (dealer.length === 0 || dealer.length > 100) return fail('validation_failed', { field: 'dealer' });
+  const batch = await findBatch(ctx, batchId);
+  if (!batch) return fail('voucher_batch_not_found');
+  const soldAt = ctx.clock.now().toISOString();
+  const soldCount = await markBatchSold(ctx, batch.id, dealer, soldAt);
+  if (soldCount === 0) return fail('voucher_batch_not_sellable', { dealer: batch.dealer });
+  await insertAudit(ctx, actor, 'voucher_batch.sell', batch.id, { dealer, soldCount });
+  return ok({ id: batch.id, dealer, soldCount, soldAt });
+}

@@ -1,0 +1,67 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { sendError, sendResult } from '../http/http-errors.ts';
+import { actorOf } from '../http/request-auth.ts';
+import { AmountMinor, bearer, commonErrors, MsisdnInput } from '../http/schemas.ts';
+import type { RouteOptions } from '../http/server.ts';
+import { blockVoucher } from './block-voucher.ts';
+import { createVoucherBatch } from './create-voucher-batch.ts';
+import { getVoucherBatch } from './get-voucher-batch.ts';
+import { redeemUssd } from './redeem-ussd.ts';
+import { redeemVoucher } from './redeem-voucher.ts';
+import { sellVoucherBatch } from './sell-voucher-batch.ts';
+
+const BatchParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const Created = { 201: Type.Unknown(), ...commonErrors };
+
+/** Admin: batches, sale to a dealer, blocking. Redemption by PIN (API) and by USSD string. */
+export async function voucherRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  app.post('/v1/admin/voucher-batches', {
+    schema: {
+      tags: ['vouchers'], summary: 'Generate a batch of scratch cards; the answer holds the PINs once, as CSV (admin)', security: bearer,
+      body: Type.Object({
+        faceValue: AmountMinor, count: Type.Integer({ minimum: 1, maximum: 100_000 }),
+        expiresAt: Type.String({ minLength: 10, maxLength: 40, description: 'ISO-8601 time in the future' }),
+      }, { additionalProperties: false }),
+      response: Created,
+    },
+  }, async (request, reply) => sendResult(reply, await createVoucherBatch(ctx, actorOf(request), request.body as never), 201));
+
+  app.get('/v1/admin/voucher-batches/:id', {
+    schema: { tags: ['vouchers'], summary: 'A batch with counts per state (admin)', security: bearer, params: BatchParams, response: commonErrors },
+  }, async (request, reply) => sendResult(reply, await getVoucherBatch(ctx, actorOf(request), (request.params as { id: string }).id)));
+
+  app.post('/v1/admin/voucher-batches/:id/sell', {
+    schema: {
+      tags: ['vouchers'], summary: 'Sell a batch to a dealer: its vouchers become redeemable (admin)', security: bearer, params: BatchParams,
+      body: Type.Object({ dealer: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }), response: commonErrors,
+    },
+  }, async (request, reply) => sendResult(reply, await sellVoucherBatch(ctx, actorOf(request), (request.params as { id: string }).id, request.body as never)));
+
+  app.post('/v1/admin/vouchers/:serial/block', {
+    schema: { tags: ['vouchers'], summary: 'Block a voucher by serial (admin)', security: bearer, params: Type.Object({ serial: Type.String({ minLength: 1, maxLength: 40 }) }), response: commonErrors },
+  }, async (request, reply) => sendResult(reply, await blockVoucher(ctx, actorOf(request), (request.params as { serial: string }).serial)));
+
+  app.post('/v1/vouchers/redeem', {
+    schema: {
+      tags: ['vouchers'], summary: 'Redeem a scratch card PIN onto a line (subscriber: own line; staff: any)', security: bearer,
+      body: Type.Object({ msisdn: MsisdnInput, pin: Type.String({ minLength: 1, maxLength: 40 }) }, { additionalProperties: false }),
+      response: Created,
+    },
+  }, async (request, reply) => {
+    const body = request.body as { msisdn: string; pin: string };
+    return sendResult(reply, await redeemVoucher(ctx, actorOf(request), { ...body, ip: request.ip }), 201);
+  });
+
+  app.post('/v1/ussd', {
+    schema: {
+      tags: ['vouchers'], summary: 'USSD gateway: the subscriber dialled *111*PIN# (partner)', security: bearer,
+      body: Type.Object({ msisdn: MsisdnInput, input: Type.String({ minLength: 1, maxLength: 182, description: 'What was dialled, e.g. *111*12345678901234#' }) }, { additionalProperties: false }),
+      response: { 200: Type.Unknown(), ...commonErrors },
+    },
+  }, async (request, reply) => {
+    const result = await redeemUssd(ctx, actorOf(request), request.body as never);
+    if (!result.ok) return sendError(reply, result.error);
+    return reply.code(200).send(result.value);
+  });
+}

@@ -1,0 +1,209 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { generatePin, normalizePin, parseUssdVoucher } from './voucher-pin.ts';
+
+describe('voucher PINs and USSD strings (pure)', () => {
+  it('generates 14-digit PINs, normalizes typed ones and parses *111*PIN#', () => {
+    let counter = 0;
+    const fixed = (size: number) => Buffer.alloc(size, ++counter);
+    assert.match(generatePin(fixed), /^\d{14}$/);
+    // All bytes 0xff is above the draw limit and is drawn again.
+    let calls = 0;
+    assert.match(generatePin((size) => (++calls === 1 ? Buffer.alloc(size, 0xff) : Buffer.alloc(size, 1))), /^\d{14}$/);
+    assert.equal(calls, 2);
+    assert.equal(normalizePin('1234 5678-9012 34'), '12345678901234');
+    assert.equal(normalizePin('1234567890123'), null);
+    assert.equal(normalizePin('12345678901234x'), null);
+    assert.equal(parseUssdVoucher('*111*12345678901234#'), '12345678901234');
+    assert.equal(parseUssdVoucher(' *111* 12345678901234 # '), '12345678901234');
+    for (const bad of ['*111#', '*112*12345678901234#', '*111*1234567890123#', '*111*12345678901234', '111*12345678901234#', '*111*12345678901234#*']) {
+      assert.equal(parseUssdVoucher(bad), null, bad);
+    }
+  });
+});
+
+const LINE = '+77051230001';
+const OTHER = '+77051230002';
+const THIRD = '+77051230003';
+
+for (const dialect of DIALECTS) {
+  describe(`vouchers [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    let subscriber: string;
+    before(async () => {
+      t = await startTestApp(dialect.name);
+      for (const msisdn of [LINE, OTHER, THIRD, '+77051230004', '+77051230005']) await t.request('POST', '/v1/lines', { body: { msisdn, language: 'ru' } });
+      await t.request('POST', '/v1/users', { body: { login: LINE, password: 'subscriber-pass', role: 'subscriber' } });
+      subscriber = (await t.request('POST', '/v1/auth/login', { token: null, body: { login: LINE, password: 'subscriber-pass' } })).body.token;
+    });
+    beforeEach(async () => { await t.app.ctx.db.deleteFrom('rate_limits').execute(); });
+    after(async () => t?.close());
+
+    async function batch(count: number, faceValue = 100_000, expiresAt = '2026-06-01T00:00:00.000Z', sell = true) {
+      const created = await t.request('POST', '/v1/admin/voucher-batches', { body: { faceValue, count, expiresAt } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      if (sell) assert.equal((await t.request('POST', `/v1/admin/voucher-batches/${created.body.id}/sell`, { body: { dealer: 'Dealer LLP' } })).body.soldCount, count);
+      const rows = (created.body.csv as string).trim().split('\n').slice(1).map((l) => l.split(','));
+      return { id: created.body.id as string, serials: rows.map((r) => r[0]!), pins: rows.map((r) => r[1]!) };
+    }
+    const redeem = (msisdn: string, pin: string, token?: string) => t.request('POST', '/v1/vouchers/redeem', { body: { msisdn, pin }, token });
+    const main = async (msisdn: string) => (await t.request('GET', `/v1/lines/${msisdn}`)).body.balance.main as number;
+
+    it('generates a batch whose PINs are stored only as keyed hashes; sells it once', async () => {
+      const b = await batch(20, 100_000, '2026-06-01T00:00:00.000Z', false);
+      assert.equal(b.pins.length, 20);
+      assert.ok(b.pins.every((p) => /^\d{14}$/.test(p)));
+      assert.equal(new Set(b.pins).size, 20);
+      const stored = JSON.stringify(await t.app.ctx.db.selectFrom('vouchers').selectAll().where('batch_id', '=', b.id).execute(), (_k, v) => (typeof v === 'bigint' ? String(v) : v));
+      assert.ok(b.pins.every((p) => !stored.includes(p)));
+      assert.equal((await redeem(OTHER, b.pins[0]!)).body.error.code, 'voucher_not_active');
+      assert.equal((await t.request('POST', `/v1/admin/voucher-batches/${b.id}/sell`, { body: { dealer: 'D' } })).body.soldCount, 20);
+      assert.equal((await t.request('POST', `/v1/admin/voucher-batches/${b.id}/sell`, { body: { dealer: 'D' } })).body.error.code, 'voucher_batch_not_sellable');
+      const view = await t.request('GET', `/v1/admin/voucher-batches/${b.id}`);
+      assert.deepEqual(view.body.counts, { generated: 0, sold: 20, redeemed: 0, blocked: 0 });
+    });
+
+    it('a subscriber redeems onto their own line once; a second redemption is refused', async () => {
+      const b = await batch(2);
+      const before = await main(LINE);
+      const done = await redeem(LINE, b.pins[0]!.replace(/(\d{4})/g, '$1 '), subscriber);
+      assert.equal(done.status, 201, JSON.stringify(done.body));
+      assert.equal(done.body.topUp.channel, 'voucher');
+      assert.equal(await main(LINE), before + 100_000);
+      assert.equal((await redeem(LINE, b.pins[0]!, subscriber)).body.error.code, 'voucher_already_redeemed');
+      assert.equal((await redeem(OTHER, b.pins[1]!, subscriber)).body.error.code, 'line_not_found');
+      await t.verify();
+    });
+
+    it('concurrent redemptions of one voucher credit once', async () => {
+      const b = await batch(1);
+      const before = (await main(OTHER)) + (await main(THIRD));
+      const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => redeem(i % 2 ? OTHER : THIRD, b.pins[0]!)));
+      assert.equal(responses.filter((r) => r.status === 201).length, 1);
+      assert.ok(responses.filter((r) => r.status !== 201).every((r) => r.body.error.code === 'voucher_already_redeemed'), JSON.stringify(responses.map((r) => r.body)));
+      assert.equal((await main(OTHER)) + (await main(THIRD)) - before, 100_000);
+      const redemptions = await t.app.ctx.db.selectFrom('voucher_redemptions').innerJoin('vouchers', 'vouchers.id', 'voucher_redemptions.voucher_id').select('voucher_id').where('vouchers.batch_id', '=', b.id).execute();
+      assert.equal(redemptions.length, 1);
+      await t.verify();
+    });
+
+    it('wrong PINs lock the line for the window (even the right PIN), then it opens again', async () => {
+      const b = await batch(1);
+      for (let i = 0; i < 5; i++) {
+        const wrong = await redeem('+77051230004', `0000000000000${i}`);
+        assert.equal(wrong.body.error.code, 'voucher_pin_invalid');
+      }
+      const locked = await redeem('+77051230004', b.pins[0]!);
+      assert.equal(locked.status, 429);
+      assert.equal(locked.body.error.code, 'rate_limited');
+      t.clock.advance(61 * 60_000);
+      await t.app.ctx.db.deleteFrom('rate_limits').where('key', 'like', 'voucher-pin:ip:%').execute();
+      assert.equal((await redeem('+77051230004', b.pins[0]!)).status, 201);
+    });
+
+    it('wrong PINs from one IP across many lines lock that IP', async () => {
+      const b = await batch(1);
+      const lines = [LINE, OTHER, THIRD, '+77051230004', '+77051230005'];
+      for (const msisdn of lines) assert.equal((await redeem(msisdn, 'not-a-pin')).body.error.code, 'voucher_pin_invalid');
+      assert.equal((await redeem(OTHER, b.pins[0]!)).body.error.code, 'rate_limited');
+    });
+
+    it('expired and blocked vouchers are refused and credit nothing', async () => {
+      const soon = new Date(t.clock.now().getTime() + 3_600_000).toISOString();
+      const b = await batch(2, 100_000, soon);
+      assert.equal((await t.request('POST', `/v1/admin/vouchers/${b.serials[1]}/block`)).status, 200);
+      assert.equal((await redeem(OTHER, b.pins[1]!)).body.error.code, 'voucher_not_active');
+      t.clock.advance(2 * 3_600_000);
+      const before = await main(OTHER);
+      const expired = await redeem(OTHER, b.pins[0]!);
+      assert.equal(expired.status, 410);
+      assert.equal(expired.body.error.code, 'voucher_expired');
+      assert.equal(await main(OTHER), before);
+    });
+
+    it('a block that lands while a redemption is queued wins: the blocked voucher credits nothing', async () => {
+      const b = await batch(2);
+      const writer = t.app.ctx.writer;
+      const submit = writer.submit.bind(writer);
+      let blocked: Awaited<ReturnType<TestApp['request']>> | undefined;
+      // The redemption has read the voucher (sold) and is about to enter the ledger; the admin blocks it now.
+      writer.submit = (async (command: Parameters<typeof submit>[0]) => {
+        if (command.name === 'voucher_redemption' && !blocked) {
+          writer.submit = submit;
+          blocked = await t.request('POST', `/v1/admin/vouchers/${b.serials[0]}/block`);
+        }
+        return submit(command);
+      }) as typeof writer.submit;
+      const before = await main(THIRD);
+      let redeemed;
+      try {
+        redeemed = await redeem(THIRD, b.pins[0]!);
+      } finally {
+        writer.submit = submit;
+      }
+      assert.equal(blocked?.status, 200, JSON.stringify(blocked?.body));
+      assert.equal(redeemed.body.error?.code, 'voucher_not_active', JSON.stringify(redeemed.body));
+      assert.equal(await main(THIRD), before);
+      // And the other way round: a voucher already redeemed cannot be reported blocked.
+      assert.equal((await redeem(THIRD, b.pins[1]!)).status, 201);
+      assert.equal((await t.request('POST', `/v1/admin/vouchers/${b.serials[1]}/block`)).body.error.code, 'voucher_already_redeemed');
+      await t.verify();
+    });
+
+    it('the line\'s daily limit still applies and leaves the voucher unused', async () => {
+      const b = await batch(4, 10_000_000);
+      const msisdn = '+77051230005';
+      for (const pin of b.pins.slice(0, 3)) assert.equal((await redeem(msisdn, pin)).status, 201);
+      const refused = await redeem(msisdn, b.pins[3]!);
+      assert.equal(refused.body.error.code, 'daily_limit_exceeded');
+      t.clock.advanceDays(1);
+      assert.equal((await redeem(msisdn, b.pins[3]!)).status, 201);
+      await t.verify();
+    });
+
+    it('USSD *111*PIN# redeems with a text in the line\'s language; other strings are refused', async () => {
+      const b = await batch(1);
+      const gateway = await t.keyFor('partner');
+      const ussd = (input: string, token = gateway) => t.request('POST', '/v1/ussd', { token, body: { msisdn: '8 705 123 00 03', input } });
+      const bad = await ussd('*111#');
+      assert.equal(bad.status, 422);
+      assert.equal(bad.body.error.code, 'ussd_input_invalid');
+      assert.match(bad.body.error.message, /Наберите/);
+      assert.equal((await ussd(`*111*${b.pins[0]}#`, subscriber)).body.error.code, 'forbidden');
+      const done = await ussd(`*111*${b.pins[0]}#`);
+      assert.equal(done.status, 200, JSON.stringify(done.body));
+      assert.match(done.body.message, /Баланс пополнен/);
+      assert.equal(done.body.topUp.channel, 'ussd');
+      const again = await ussd(`*111*${b.pins[0]}#`);
+      assert.equal(again.body.error.code, 'voucher_already_redeemed');
+      assert.match(again.body.error.message, /уже использована/);
+    });
+
+    it('bad input gets 4xx codes and writes nothing', async () => {
+      const before = (await t.app.ctx.db.selectFrom('voucher_batches').select('id').execute()).length;
+      const transfers = (await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length;
+      const cases: [unknown, number, string][] = [
+        [{ faceValue: 0, count: 1, expiresAt: '2026-06-01T00:00:00Z' }, 422, 'amount_invalid'],
+        [{ faceValue: 100, count: 1, expiresAt: '2026-06-01T00:00:00Z' }, 422, 'amount_below_minimum'],
+        [{ faceValue: 100_000, count: 0, expiresAt: '2026-06-01T00:00:00Z' }, 400, 'validation_failed'],
+        [{ faceValue: 100_000, count: 20_000, expiresAt: '2026-06-01T00:00:00Z' }, 400, 'validation_failed'],
+        [{ faceValue: 100_000, count: 1, expiresAt: '2020-01-01T00:00:00Z' }, 400, 'validation_failed'],
+        [{ faceValue: 100_000, count: 1, expiresAt: 'next tuesday' }, 400, 'validation_failed'],
+        [{ faceValue: 100_000, count: 1, expiresAt: '2026-06-01T00:00:00Z', pin: '1' }, 400, 'validation_failed'],
+      ];
+      for (const [body, status, code] of cases) {
+        const response = await t.request('POST', '/v1/admin/voucher-batches', { body });
+        assert.equal(response.status, status, JSON.stringify([body, response.body]));
+        assert.equal(response.body.error.code, code);
+      }
+      assert.equal((await t.request('POST', '/v1/admin/voucher-batches/vb_nope/sell', { body: { dealer: 'D' } })).body.error.code, 'voucher_batch_not_found');
+      assert.equal((await t.request('POST', '/v1/admin/vouchers/nope/block')).body.error.code, 'voucher_not_found');
+      assert.equal((await t.request('POST', '/v1/vouchers/redeem', { body: { msisdn: 'abc', pin: '1' } })).body.error.code, 'msisdn_invalid');
+      assert.equal((await t.request('POST', '/v1/admin/voucher-batches', { token: subscriber, body: { faceValue: 100_000, count: 1, expiresAt: '2026-06-01T00:00:00Z' } })).body.error.code, 'forbidden');
+      assert.equal((await t.app.ctx.db.selectFrom('voucher_batches').select('id').execute()).length, before);
+      assert.equal((await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length, transfers);
+    });
+  });
+}

@@ -1,0 +1,114 @@
+import { createSign, createVerify, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { startFakeServer, type FakeRequest, type FakeResponse, type RunningFake } from './fake-http-server.ts';
+
+/**
+ * A local Alipay open-platform gateway (/gateway.do): RSA2 (SHA256withRSA) signed requests from
+ * the merchant's key, responses and async notifications signed with the fake's "Alipay" key.
+ * Page/WAP pay is a signed GET URL the payer opens; query, refund and close are signed POSTs.
+ */
+export interface AlipayFake extends RunningFake {
+  appId: string;
+  /** The merchant's key pair (generated here; the adapter gets the private half). */
+  appPrivateKeyPem: string;
+  alipayPublicKeyPem: string;
+  gatewayUrl: string;
+  /** The payer opens the page-pay URL; the fake checks its signature and opens the trade. */
+  openPage(url: string): { ok: boolean; reason?: string };
+  pay(outTradeNo: string): void;
+  trade(outTradeNo: string): any;
+  notify(outTradeNo: string, options?: { notifyTime?: Date; signWith?: KeyObject; notifyId?: string }): { rawBody: string; headers: Record<string, string> };
+}
+
+/** yyyy-MM-dd HH:mm:ss in Beijing time (UTC+8), as Alipay writes times. */
+export function beijingTime(at: Date): string {
+  return new Date(at.getTime() + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19);
+}
+
+/** The string Alipay signs: every parameter but sign (and sign_type for notifications), sorted, k=v joined with &. */
+export function alipaySigningString(params: Record<string, string>, exclude: string[] = ['sign']): string {
+  return Object.keys(params).filter((k) => !exclude.includes(k) && params[k] !== '' && params[k] !== undefined).sort().map((k) => `${k}=${params[k]}`).join('&');
+}
+
+export async function startAlipayFake(): Promise<AlipayFake> {
+  const appId = `2021${randomBytes(6).readUIntBE(0, 6).toString().slice(0, 12)}`;
+  const app = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const alipay = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const trades = new Map<string, any>();
+  const refundRequests = new Map<string, any>();
+
+  const sign = (text: string, key: KeyObject = alipay.privateKey) => createSign('RSA-SHA256').update(text, 'utf8').sign(key, 'base64');
+  const verifiedParams = (params: Record<string, string>) => params.app_id === appId && params.sign_type === 'RSA2'
+    && createVerify('RSA-SHA256').update(alipaySigningString(params), 'utf8').verify(app.publicKey, params.sign ?? '', 'base64');
+
+  function respond(method: string, inner: Record<string, unknown>): FakeResponse {
+    const innerJson = JSON.stringify(inner);
+    const key = `${method.replace(/\./g, '_')}_response`;
+    return { status: 200, body: `{"${key}":${innerJson},"sign":"${sign(innerJson)}"}`, headers: { 'content-type': 'text/html;charset=utf-8' } };
+  }
+  const businessError = (method: string, subCode: string) => respond(method, { code: '40004', msg: 'Business Failed', sub_code: subCode, sub_msg: subCode });
+
+  function handle(request: FakeRequest): FakeResponse {
+    if (request.path !== '/gateway.do' || request.method !== 'POST') return { status: 404, body: 'not found' };
+    const params = Object.fromEntries(new URLSearchParams(request.rawBody)) as Record<string, string>;
+    const method = params.method ?? '';
+    if (!verifiedParams(params)) return respond(method, { code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-signature', sub_msg: 'invalid signature' });
+    const biz = JSON.parse(params.biz_content ?? '{}');
+    const trade = trades.get(biz.out_trade_no);
+    if (method === 'alipay.trade.query') {
+      if (!trade) return businessError(method, 'ACQ.TRADE_NOT_EXIST');
+      return respond(method, { code: '10000', msg: 'Success', trade_no: trade.trade_no, out_trade_no: trade.out_trade_no, trade_status: trade.trade_status, total_amount: trade.total_amount });
+    }
+    if (method === 'alipay.trade.refund') {
+      if (!trade) return businessError(method, 'ACQ.TRADE_NOT_EXIST');
+      const replay = refundRequests.get(`${trade.out_trade_no}:${biz.out_request_no}`);
+      if (replay) return respond(method, { ...replay, fund_change: 'N' });
+      if (trade.trade_status !== 'TRADE_SUCCESS') return businessError(method, 'ACQ.TRADE_STATUS_ERROR');
+      const cents = Math.round(Number(biz.refund_amount) * 100);
+      if (!(cents > 0) || trade.refunded_cents + cents > Math.round(Number(trade.total_amount) * 100)) return businessError(method, 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL');
+      trade.refunded_cents += cents;
+      const answer = { code: '10000', msg: 'Success', trade_no: trade.trade_no, out_trade_no: trade.out_trade_no, refund_fee: (trade.refunded_cents / 100).toFixed(2), fund_change: 'Y' };
+      refundRequests.set(`${trade.out_trade_no}:${biz.out_request_no}`, answer);
+      return respond(method, answer);
+    }
+    if (method === 'alipay.trade.close') {
+      if (!trade) return businessError(method, 'ACQ.TRADE_NOT_EXIST');
+      if (trade.trade_status !== 'WAIT_BUYER_PAY') return businessError(method, 'ACQ.TRADE_STATUS_ERROR');
+      trade.trade_status = 'TRADE_CLOSED';
+      return respond(method, { code: '10000', msg: 'Success', trade_no: trade.trade_no, out_trade_no: trade.out_trade_no });
+    }
+    return respond(method, { code: '40004', msg: 'Business Failed', sub_code: 'isv.invalid-method' });
+  }
+
+  const fake = await startFakeServer(handle);
+  return {
+    ...fake, appId,
+    appPrivateKeyPem: app.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    alipayPublicKeyPem: alipay.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    gatewayUrl: `${fake.url}/gateway.do`,
+    openPage(url) {
+      const params = Object.fromEntries(new URL(url).searchParams) as Record<string, string>;
+      if (!verifiedParams(params)) return { ok: false, reason: 'invalid signature' };
+      if (!['alipay.trade.page.pay', 'alipay.trade.wap.pay'].includes(params.method ?? '')) return { ok: false, reason: 'method' };
+      const biz = JSON.parse(params.biz_content ?? '{}');
+      if (!trades.has(biz.out_trade_no)) {
+        trades.set(biz.out_trade_no, { out_trade_no: biz.out_trade_no, trade_no: `2026${randomBytes(8).toString('hex')}`, total_amount: biz.total_amount, subject: biz.subject, product_code: biz.product_code, trade_status: 'WAIT_BUYER_PAY', refunded_cents: 0, notify_url: params.notify_url });
+      }
+      return { ok: true };
+    },
+    pay(outTradeNo) {
+      trades.get(outTradeNo).trade_status = 'TRADE_SUCCESS';
+    },
+    trade: (outTradeNo) => trades.get(outTradeNo),
+    notify(outTradeNo, options = {}) {
+      const trade = trades.get(outTradeNo);
+      const params: Record<string, string> = {
+        notify_time: beijingTime(options.notifyTime ?? new Date()), notify_type: 'trade_status_sync', notify_id: options.notifyId ?? randomBytes(16).toString('hex'),
+        app_id: appId, charset: 'utf-8', version: '1.0', trade_no: trade.trade_no, out_trade_no: trade.out_trade_no,
+        trade_status: trade.trade_status, total_amount: trade.total_amount, subject: trade.subject, gmt_payment: beijingTime(new Date()),
+      };
+      params.sign = sign(alipaySigningString(params, ['sign', 'sign_type']), options.signWith);
+      params.sign_type = 'RSA2';
+      return { rawBody: new URLSearchParams(params).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' } };
+    },
+  };
+}

@@ -1,0 +1,102 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { startFakeServer, type FakeRequest, type FakeResponse, type RunningFake } from './fake-http-server.ts';
+
+/**
+ * A local Stripe that the official SDK can talk to (host/port/protocol options): Checkout
+ * Sessions, their PaymentIntents, refunds, expiry, Idempotency-Key replay, and webhook events
+ * signed like Stripe's (`Stripe-Signature: t=…,v1=HMAC-SHA256(secret, "t.payload")`).
+ */
+export interface StripeFake extends RunningFake {
+  secretKey: string;
+  webhookSecret: string;
+  /** The payer completes the hosted page: the session is paid and gets a PaymentIntent. */
+  pay(sessionId: string): void;
+  session(sessionId: string): any;
+  /** A webhook delivery as Stripe would send it; `timestamp` in seconds defaults to now. */
+  webhook(type: string, sessionId: string, options?: { timestamp?: number; secret?: string; eventId?: string }): { rawBody: string; headers: Record<string, string> };
+}
+
+const id = (prefix: string) => `${prefix}_test_${randomBytes(8).toString('hex')}`;
+
+export async function startStripeFake(options: { secretKey?: string; webhookSecret?: string } = {}): Promise<StripeFake> {
+  const secretKey = options.secretKey ?? `sk_test_${randomBytes(12).toString('hex')}`;
+  const webhookSecret = options.webhookSecret ?? `whsec_${randomBytes(16).toString('hex')}`;
+  const sessions = new Map<string, any>();
+  const intents = new Map<string, any>();
+  const replies = new Map<string, FakeResponse>();
+  let base = '';
+
+  const error = (status: number, code: string, message: string): FakeResponse => ({ status, body: { error: { type: 'invalid_request_error', code, message } } });
+
+  function withIntent(session: any, expand: boolean) {
+    return expand && session.payment_intent ? { ...session, payment_intent: intents.get(session.payment_intent) } : session;
+  }
+
+  function route(request: FakeRequest): FakeResponse {
+    if (request.headers.authorization !== `Bearer ${secretKey}`) return { status: 401, body: { error: { type: 'invalid_request_error', message: 'Invalid API Key provided' } } };
+    const form = new URLSearchParams(request.rawBody);
+    const expand = [...request.query.values(), ...form.values()].includes('payment_intent');
+    let match: RegExpMatchArray | null;
+    if (request.method === 'POST' && request.path === '/v1/checkout/sessions') {
+      const amount = Number(form.get('line_items[0][price_data][unit_amount]'));
+      const currency = form.get('line_items[0][price_data][currency]');
+      if (!Number.isSafeInteger(amount) || amount <= 0 || !currency) return error(400, 'parameter_invalid_integer', 'Invalid amount');
+      const sessionId = id('cs');
+      const metadata = Object.fromEntries([...form.entries()].filter(([k]) => k.startsWith('metadata[')).map(([k, v]) => [k.slice(9, -1), v]));
+      const session = {
+        id: sessionId, object: 'checkout.session', mode: form.get('mode'), amount_total: amount, currency, status: 'open', payment_status: 'unpaid',
+        payment_intent: null, url: `${base}/pay/${sessionId}`, success_url: form.get('success_url'), locale: form.get('locale'),
+        client_reference_id: form.get('client_reference_id'), metadata, created: Math.floor(Date.now() / 1000),
+      };
+      sessions.set(sessionId, session);
+      return { status: 200, body: session };
+    }
+    if ((match = request.path.match(/^\/v1\/checkout\/sessions\/([\w]+)$/)) && request.method === 'GET') {
+      const session = sessions.get(match[1]!);
+      return session ? { status: 200, body: withIntent(session, expand) } : error(404, 'resource_missing', 'No such checkout.session');
+    }
+    if ((match = request.path.match(/^\/v1\/checkout\/sessions\/([\w]+)\/expire$/)) && request.method === 'POST') {
+      const session = sessions.get(match[1]!);
+      if (!session) return error(404, 'resource_missing', 'No such checkout.session');
+      if (session.status !== 'open') return error(400, 'checkout_session_not_open', 'Only open sessions can be expired');
+      session.status = 'expired';
+      return { status: 200, body: session };
+    }
+    if (request.method === 'POST' && request.path === '/v1/refunds') {
+      const intent = intents.get(form.get('payment_intent') ?? '');
+      if (!intent) return error(404, 'resource_missing', 'No such payment_intent');
+      const amount = Number(form.get('amount') ?? intent.amount_received - intent.amount_refunded);
+      if (amount <= 0 || intent.amount_refunded + amount > intent.amount_received) return error(400, 'charge_already_refunded', 'Refund exceeds the charge');
+      intent.amount_refunded += amount;
+      return { status: 200, body: { id: id('re'), object: 'refund', amount, currency: intent.currency, payment_intent: intent.id, status: 'succeeded' } };
+    }
+    return error(404, 'resource_missing', `Unrecognized request URL (${request.method}: ${request.path})`);
+  }
+
+  const fake = await startFakeServer((request) => {
+    const key = request.headers['idempotency-key'];
+    const replayKey = typeof key === 'string' && request.method === 'POST' ? `${request.path}:${key}` : null;
+    if (replayKey && replies.has(replayKey)) return { ...replies.get(replayKey)!, headers: { 'idempotent-replayed': 'true' } };
+    const response = route(request);
+    if (replayKey) replies.set(replayKey, response);
+    return response;
+  });
+  base = fake.url;
+
+  return {
+    ...fake, secretKey, webhookSecret,
+    pay(sessionId) {
+      const session = sessions.get(sessionId);
+      const intent = { id: id('pi'), object: 'payment_intent', amount: session.amount_total, amount_received: session.amount_total, amount_refunded: 0, currency: session.currency, status: 'succeeded', metadata: session.metadata };
+      intents.set(intent.id, intent);
+      Object.assign(session, { status: 'complete', payment_status: 'paid', payment_intent: intent.id });
+    },
+    session: (sessionId) => sessions.get(sessionId),
+    webhook(type, sessionId, options = {}) {
+      const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+      const rawBody = JSON.stringify({ id: options.eventId ?? id('evt'), object: 'event', type, created: timestamp, data: { object: sessions.get(sessionId) } });
+      const signature = createHmac('sha256', options.secret ?? webhookSecret).update(`${timestamp}.${rawBody}`).digest('hex');
+      return { rawBody, headers: { 'stripe-signature': `t=${timestamp},v1=${signature}`, 'content-type': 'application/json' } };
+    },
+  };
+}

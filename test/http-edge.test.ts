@@ -1,0 +1,72 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from './support/databases.ts';
+import { startTestApp, type TestApp } from './support/test-app.ts';
+
+/** Bad input at the HTTP edge: always a 4xx with a code from the closed list, never a 5xx, nothing written. */
+for (const dialect of DIALECTS) {
+  describe(`HTTP edge [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(dialect.name);
+      await t.request('POST', '/v1/lines', { body: { msisdn: '+77011234567' } });
+    });
+    after(async () => t?.close());
+
+    const post = (rawBody: string, headers: Record<string, string> = { 'content-type': 'application/json' }) =>
+      t.request('POST', '/v1/topups', { rawBody, headers: { 'idempotency-key': `edge-${Math.random()}`, ...headers } });
+
+    it('answers malformed, oversized and strangely typed bodies with codes', async () => {
+      const cases: [Promise<{ status: number; body: any }>, number, string][] = [
+        [post('{"msisdn": '), 400, 'invalid_json'],
+        [post('{"__proto__": {"x": 1}, "msisdn": "+77011234567", "amount": 50000, "currency": "KZT"}'), 400, 'invalid_json'],
+        [post(''), 400, 'invalid_json'],
+        [post('[]'), 400, 'validation_failed'],
+        [post('"text"'), 400, 'validation_failed'],
+        [post(JSON.stringify({ msisdn: '+77011234567', amount: 50000, currency: 'KZT', pad: 'x'.repeat(70_000) })), 413, 'body_too_large'],
+        [post('<xml/>', { 'content-type': 'application/xml' }), 415, 'unsupported_media_type'],
+        [post(JSON.stringify({ msisdn: 'x'.repeat(100), amount: 50000, currency: 'KZT' })), 400, 'validation_failed'],
+        [post(JSON.stringify({ msisdn: null, amount: 50000, currency: 'KZT' })), 400, 'validation_failed'],
+        [post(JSON.stringify({ msisdn: ['+77011234567'], amount: 50000, currency: 'KZT' })), 400, 'validation_failed'],
+        [post(JSON.stringify({ msisdn: '+77011234567', amount: 50000, currency: 'KZTT' })), 400, 'validation_failed'],
+        [post(JSON.stringify({ msisdn: '+77011234567', amount: true, currency: 'KZT' })), 400, 'validation_failed'],
+      ];
+      for (const [pending, status, code] of cases) {
+        const response = await pending;
+        assert.equal(response.status, status, JSON.stringify(response.body));
+        assert.equal(response.body.error.code, code);
+        assert.equal(typeof response.body.error.message, 'string');
+        assert.equal(typeof response.body.error.details, 'object');
+      }
+      const transfers = await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute();
+      assert.equal(transfers.length, 0);
+    });
+
+    it('answers unknown routes, bad query strings and bad paths with codes', async () => {
+      assert.equal((await t.request('GET', '/v1/nothing')).body.error.code, 'route_not_found');
+      assert.equal((await t.request('GET', '/v1/lines?limit=abc')).body.error.code, 'validation_failed');
+      assert.equal((await t.request('GET', '/v1/lines?unknown=1')).body.error.code, 'validation_failed');
+      assert.equal((await t.request('GET', `/v1/lines/${'9'.repeat(40)}`)).body.error.code, 'validation_failed');
+      assert.equal((await t.request('GET', '/v1/lines/%2B7701123456%00')).status < 500, true);
+      assert.equal((await t.request('GET', '/v1/lines/+77011234567', { token: null })).body.error.code, 'unauthenticated');
+      assert.equal((await t.request('GET', '/v1/lines/+77011234567', { token: 'x'.repeat(500) })).body.error.code, 'unauthenticated');
+    });
+
+    it('serves health, readiness, metrics and the OpenAPI document of every route', async () => {
+      assert.equal((await t.request('GET', '/healthz', { token: null })).body.status, 'ok');
+      assert.equal((await t.request('GET', '/readyz', { token: null })).body.database, dialect.name);
+      const metrics = await t.request('GET', '/metrics', { token: null });
+      assert.match(metrics.text, /tolem_http_request_duration_seconds/);
+      assert.match(metrics.text, /tolem_ledger_batch_size/);
+      const openapi = await t.request('GET', '/openapi.json', { token: null });
+      assert.equal(openapi.body.openapi, '3.1.0');
+      for (const path of ['/v1/lines', '/v1/lines/{msisdn}', '/v1/topups', '/v1/auth/login', '/v1/api-keys']) assert.ok(openapi.body.paths[path], path);
+      assert.equal((await t.request('GET', '/docs/', { token: null })).status, 200);
+    });
+
+    it('echoes a request id', async () => {
+      const response = await t.request('GET', '/healthz', { token: null, headers: { 'x-request-id': 'abc-123' } });
+      assert.equal(response.headers['x-request-id'], 'abc-123');
+    });
+  });
+}

@@ -1,0 +1,15 @@
+import type { AddressInfo } from 'node:net';
+import { ManualClock } from '../../src/platform/clock.ts';
+import { startTestApp, type TestApp } from './test-app.ts';
+
+/** A test app listening on a real socket (127.0.0.1, random port), for browsers and CLI peers. */
+export async function startLiveServer(): Promise<TestApp & { baseUrl: string }> {
+  // A browser keeps real time: cookies and expiries must be near its clock.
+  const t = await startTestApp('sqlite', {}, new ManualClock(new Date()));
+  await t.app.server.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = t.app.server.server.address() as AddressInfo;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  // Links Tolem gives out (checkout return, receipts) must point at this server.
+  t.app.ctx.settings.publicUrl = baseUrl;
+  return Object.assign(t, { baseUrl });
+}

@@ -1,0 +1,96 @@
+// Self-care: log in with the phone number, see every line on the login — balance, validity,
+// packages with what is left, history — and buy a package from the balance.
+import { api, element } from './api.js';
+import { currentLanguage, formatDate, formatTenge, languageSwitcher, TEXT } from './i18n.js';
+
+let language = currentLanguage();
+let t = TEXT[language];
+const app = document.getElementById('app');
+
+function nav(signedIn) {
+  document.getElementById('nav').replaceChildren(
+    element('a', { href: '/' }, t.topUpLink),
+    signedIn ? element('a', { href: '#', id: 'logout', onclick: async (event) => { event.preventDefault(); await api('POST', '/v1/auth/logout'); start(); } }, t.logout) : null,
+    languageSwitcher(language, (next) => { language = next; t = TEXT[next]; start(); }));
+}
+
+async function start() {
+  const me = await api('GET', '/v1/auth/me');
+  if (!me.ok) return renderLogin();
+  nav(true);
+  const lines = await api('GET', '/v1/lines?limit=20');
+  if (!lines.ok) return app.replaceChildren(element('p', { class: 'error' }, t.error));
+  app.replaceChildren(element('h1', {}, t.myLines), ...lines.value.data.map(lineCard));
+}
+
+function renderLogin(message) {
+  nav(false);
+  const login = element('input', { id: 'login', name: 'login', type: 'tel', autocomplete: 'username', placeholder: t.numberHint, required: true });
+  const password = element('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const form = element('form', { onsubmit: async (event) => {
+    event.preventDefault();
+    const answer = await api('POST', '/v1/auth/login', { body: { login: login.value, password: password.value } });
+    if (answer.ok) return start();
+    renderLogin(answer.code === 'rate_limited' ? t.tooMany : t.wrongLogin);
+  } },
+  element('label', { for: 'login' }, t.number), login, element('label', { for: 'password' }, t.password), password,
+  message ? element('p', { class: 'error', role: 'alert' }, message) : null, element('button', { type: 'submit' }, t.login));
+  app.replaceChildren(element('h1', {}, t.account), form);
+}
+
+function lineCard(line) {
+  const details = element('div', { class: 'details' });
+  const path = `/v1/lines/${encodeURIComponent(line.msisdn)}`;
+  return element('section', { class: 'card', 'data-msisdn': line.msisdn },
+    element('div', { class: 'row' }, element('strong', {}, line.msisdn), element('span', { class: 'muted' }, t.statuses[line.status] ?? line.status)),
+    element('div', { class: 'muted' }, t.balance), element('div', { class: 'big balance' }, formatTenge(line.balance.main)),
+    line.balance.bonus ? element('div', { class: 'row' }, element('span', {}, t.bonus), element('span', {}, formatTenge(line.balance.bonus))) : null,
+    element('div', { class: 'row' }, element('span', {}, t.validUntil), element('span', {}, formatDate(line.validUntil, language))),
+    element('div', { class: 'row' },
+      element('button', { type: 'button', class: 'secondary small', onclick: () => showPackages(path, details) }, t.packages),
+      element('button', { type: 'button', class: 'secondary small', onclick: () => showHistory(path, details) }, t.history),
+      element('button', { type: 'button', class: 'small', onclick: () => showOfferings(line, details) }, t.buyPackage)),
+    details);
+}
+
+async function showPackages(path, holder) {
+  const answer = await api('GET', `${path}/packages?language=${language}`);
+  if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
+  if (answer.value.data.length === 0) return holder.replaceChildren(element('p', { class: 'muted' }, t.noPackages));
+  holder.replaceChildren(element('h2', {}, t.packages), element('ul', { class: 'plain' }, answer.value.data.map((pack) => element('li', {},
+    element('strong', {}, pack.name), element('div', { class: 'muted' }, `${t.expires} ${formatDate(pack.expiresAt, language)}`),
+    ...pack.allowances.map((allowance) => element('div', {}, `${formatUnits(allowance.unit, allowance.remaining)} ${t.remaining}`))))));
+}
+
+async function showHistory(path, holder) {
+  const answer = await api('GET', `${path}/transactions?limit=20`);
+  if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
+  if (answer.value.data.length === 0) return holder.replaceChildren(element('p', { class: 'muted' }, t.noHistory));
+  holder.replaceChildren(element('h2', {}, t.history), element('ul', { class: 'plain' }, answer.value.data.map((entry) => element('li', { class: 'row' },
+    element('span', {}, `${t.codes[entry.code] ?? entry.code} · ${formatDate(entry.createdAt, language)}`),
+    element('strong', {}, entry.unit === 'KZT' ? formatTenge(entry.amount) : formatUnits(entry.unit, entry.amount))))));
+}
+
+async function showOfferings(line, holder) {
+  const answer = await api('GET', `/v1/offerings?language=${language}`);
+  if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
+  holder.replaceChildren(element('h2', {}, t.buyPackage), element('ul', { class: 'plain' }, answer.value.data.filter((o) => o.kind !== 'tariff').map((offering) => element('li', {},
+    element('div', { class: 'row' }, element('strong', {}, offering.name), element('span', {}, formatTenge(offering.price))),
+    element('div', { class: 'muted' }, `${offering.description} · ${offering.validityDays} ${t.days}`),
+    element('button', { type: 'button', class: 'small', 'data-offering': offering.code, onclick: async (event) => {
+      event.target.disabled = true;
+      const bought = await api('POST', '/v1/purchases', { idempotencyKey: crypto.randomUUID(), body: { msisdn: line.msisdn, offering: offering.code, expectedPrice: offering.price } });
+      event.target.disabled = false;
+      if (bought.ok) { await start(); return; }
+      holder.prepend(element('p', { class: 'error', role: 'alert' }, bought.code === 'balance_insufficient' ? t.insufficient : t.error));
+    } }, `${t.buy} ${formatTenge(offering.price)}`)))));
+}
+
+function formatUnits(unit, amount) {
+  if (unit === 'DATA_BYTES') return amount >= 1024 ** 3 ? `${(amount / 1024 ** 3).toFixed(1)} GB` : `${Math.round(amount / 1024 ** 2)} MB`;
+  if (unit === 'VOICE_SECONDS') return `${Math.floor(amount / 60)} min`;
+  if (unit === 'SMS') return `${amount} SMS`;
+  return String(amount);
+}
+
+start();
