@@ -39,17 +39,36 @@ for (const dialect of DIALECTS) {
       const msisdns = Array.from({ length: 8 }, (_, i) => `+7701000${String(1000 + i)}`);
       for (const msisdn of msisdns) assert.equal((await fetch(`${baseUrl}/v1/lines`, { method: 'POST', headers, body: JSON.stringify({ msisdn }) })).status, 201);
 
-      const requests = Array.from({ length: 400 }, (_, i) => ({ key: randomUUID(), msisdn: msisdns[i % msisdns.length]!, amount: 50_000 + i }));
+      const requests = Array.from({ length: 600 }, (_, i) => ({ key: randomUUID(), msisdn: msisdns[i % msisdns.length]!, amount: 50_000 + i }));
       const send = (r: (typeof requests)[number]) => fetch(`${baseUrl}/v1/topups`, {
         method: 'POST', headers: { ...headers, 'idempotency-key': r.key }, body: JSON.stringify({ msisdn: r.msisdn, amount: r.amount, currency: 'KZT' }),
       }).then(async (response) => ({ status: response.status, body: await response.json() as { id: string } }));
+      // A steady stream from 24 clients (as terminals send): however fast the machine, requests are
+      // on their way when the server dies. Requests not yet sent then are only sent on the retry.
       const answered = new Map<string, string>();
-      const inFlight = requests.map((r) => send(r).then((answer) => { if (answer.status === 201) answered.set(r.key, answer.body.id); }).catch(() => {}));
+      const pending = new Set<string>();
+      let next = 0;
+      let killed = false;
+      let inFlightAtKill = 0;
+      const client = async () => {
+        while (!killed && next < requests.length) {
+          const r = requests[next++]!;
+          pending.add(r.key);
+          try {
+            const answer = await send(r);
+            if (answer.status === 201) answered.set(r.key, answer.body.id);
+          } catch { /* the server died under this request */ }
+          pending.delete(r.key);
+        }
+      };
+      const clients = Array.from({ length: 24 }, client);
       // Kill once some top-ups have been answered and others are still on their way.
-      while (answered.size < 50) await new Promise((resolve) => setTimeout(resolve, 2));
+      while (answered.size < 50 && next < requests.length) await new Promise((resolve) => setTimeout(resolve, 1));
+      inFlightAtKill = pending.size;
+      killed = true;
       server!.kill('SIGKILL');
-      await Promise.all(inFlight);
-      assert.ok(answered.size < requests.length, 'the crash happened mid-flight');
+      await Promise.all(clients);
+      assert.ok(inFlightAtKill > 0 && answered.size < requests.length, 'the crash happened mid-flight');
 
       await start();
       // Every client retries with its key, as a terminal or app would (in groups, concurrently).
