@@ -69,6 +69,7 @@ export const ERROR_CODES = {
   ussd_input_invalid: { status: 422, message: 'The USSD string is not understood.' },
   // receipts (src/receipts)
   receipt_not_found: { status: 404, message: 'No such receipt.' },
+  receipt_fonts_missing: { status: 503, message: 'Receipt PDFs need fonts this server lacks (apt-get install fonts-noto-core fonts-noto-cjk); the 80 mm slip still works.' },
   // payments (src/payments, docs/payments.md)
   payment_not_found: { status: 404, message: 'No such payment.' },
   payment_provider_unknown: { status: 422, message: 'This payment provider is not enabled.' },

@@ -42,6 +42,16 @@ export function receiptFonts(env: NodeJS.ProcessEnv = process.env): ReceiptFonts
   return cached;
 }
 
+/** Why receipt PDFs cannot be rendered on this machine (fonts missing), or null when they can. */
+export function receiptFontsProblem(env: NodeJS.ProcessEnv = process.env): string | null {
+  try {
+    receiptFonts(env);
+    return null;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
 export function findReceiptFonts(roots: string[]): ReceiptFonts {
   const text = findFont(TEXT_CANDIDATES, roots);
   const cjk = findFont(CJK_CANDIDATES, roots);

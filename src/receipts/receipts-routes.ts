@@ -5,6 +5,7 @@ import { actorOf } from '../http/request-auth.ts';
 import { bearer, commonErrors } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { getReceipt } from './get-receipt.ts';
+import { receiptFontsProblem } from './receipt-fonts.ts';
 import { chooseLanguage, RECEIPT_LANGUAGES } from './receipt-labels.ts';
 import { renderReceiptPdf } from './render-receipt-pdf.ts';
 import { renderReceiptSlip } from './render-receipt-slip.ts';
@@ -15,6 +16,8 @@ const NumberParams = Type.Object({ number: Type.String({ pattern: '^R-\\d{4}-\\d
 const LanguageQuery = Type.Object({ lang: Type.Optional(Type.Union(RECEIPT_LANGUAGES.map((l) => Type.Literal(l)))) });
 
 export async function receiptRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  const fontsProblem = receiptFontsProblem();
+  if (fontsProblem) app.log.warn(`receipt PDFs are unavailable until fonts are installed: ${fontsProblem}`);
   app.get('/v1/receipts/:number.pdf', {
     schema: {
       tags: ['receipts'], summary: 'A receipt as PDF, in the subscriber\'s language or ?lang=en|ru|kk|zh', security: bearer,
@@ -25,6 +28,8 @@ export async function receiptRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     const { number } = request.params as { number: string };
     const result = await getReceipt(ctx, actorOf(request), number, (request.query as { lang?: string }).lang);
     if (!result.ok) return sendError(reply, result.error);
+    const problem = receiptFontsProblem();
+    if (problem) return sendError(reply, { code: 'receipt_fonts_missing', message: problem });
     const pdf = await renderReceiptPdf(result.value.document, new Date(result.value.receipt.createdAt));
     return reply.type('application/pdf').header('content-disposition', `inline; filename="${number}.pdf"`).send(pdf);
   });
