@@ -98,7 +98,9 @@ export class LedgerWriter {
       this.options.observer?.batchCommitted(batch.length, performance.now() - started);
     }
     this.running = false;
-    this.markIdle();
+    // After the last batch's answers (queued with setImmediate before this).
+    const markIdle = this.markIdle;
+    setImmediate(markIdle);
   }
 
   private async runAlone(item: Queued): Promise<void> {
@@ -123,8 +125,9 @@ export class LedgerWriter {
         throw error;
       }
     });
-    // Only now, after the commit, does any caller hear back.
-    items.forEach((item, index) => item.resolve(answers[index]!));
+    // Only now, after the commit, does any caller hear back: on the next turn of the event loop,
+    // so that the next batch's first round trip is already on its way while they are answered.
+    setImmediate(() => items.forEach((item, index) => item.resolve(answers[index]!)));
   }
 
   private executeOne(command: LedgerCommand<unknown>, state: BatchState): Result<CommandOutcome<unknown>> {

@@ -9,6 +9,26 @@ export async function findLineByMsisdn(ctx: AppContext, msisdn: string): Promise
   return ctx.store.readDb.selectFrom('lines').selectAll().where('msisdn', '=', msisdn).executeTakeFirst();
 }
 
+const LINE_IDS_CACHED_MAX = 200_000;
+const lineIdsByStore = new WeakMap<object, Map<string, string>>();
+
+/**
+ * The id of the line with this number. A number belongs to one line for good (numbers are never
+ * reassigned to another line, lines are never deleted), so found ids are cached per store: the hot
+ * top-up paths skip the read. Status and balances are not cached: the ledger writer loads them.
+ */
+export async function findLineIdByMsisdn(ctx: AppContext, msisdn: string): Promise<string | undefined> {
+  let cache = lineIdsByStore.get(ctx.store);
+  if (!cache) lineIdsByStore.set(ctx.store, cache = new Map());
+  const cached = cache.get(msisdn);
+  if (cached !== undefined) return cached;
+  const row = await ctx.store.readDb.selectFrom('lines').select('id').where('msisdn', '=', msisdn).executeTakeFirst();
+  if (!row) return undefined;
+  if (cache.size >= LINE_IDS_CACHED_MAX) cache.clear();
+  cache.set(msisdn, row.id);
+  return row.id;
+}
+
 export async function findLineById(ctx: AppContext, id: string): Promise<LineRow | undefined> {
   return ctx.db.selectFrom('lines').selectAll().where('id', '=', id).executeTakeFirst();
 }

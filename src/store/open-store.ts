@@ -4,6 +4,7 @@ import { Kysely, Migrator, PostgresDialect, type MigrationProvider } from 'kysel
 import pg from 'pg';
 import { postgresDialect, sqliteDialect, type StoreDialect } from './dialect.ts';
 import { migrations } from './migrations/index.ts';
+import { sqliteReaderDialect, startCheckpointer } from './sqlite-reader.ts';
 import { SqliteWorkerDialect } from './sqlite-worker-dialect.ts';
 import type { Database } from './schema.ts';
 
@@ -37,10 +38,12 @@ function openSqlite(path: string): Store {
   const file = inMemory ? ':memory:' : resolve(path);
   const db = new Kysely<Database>({ dialect: new SqliteWorkerDialect(file) });
   // An in-memory database is private to its connection, so it reads through the writer.
-  const readDb = inMemory ? db : new Kysely<Database>({ dialect: new SqliteWorkerDialect(file, { reader: true }) });
+  const readDb = inMemory ? db : new Kysely<Database>({ dialect: sqliteReaderDialect(file) });
+  const checkpointer = inMemory ? null : startCheckpointer(file);
   return {
     db, readDb, dialect: sqliteDialect, url: `sqlite:${path}`,
     async close() {
+      await checkpointer?.stop();
       if (readDb !== db) await readDb.destroy();
       await db.destroy();
     },

@@ -13,9 +13,9 @@ import { MANY_STATEMENTS } from './dialect.ts';
  * connection, handed out under a mutex, so a transaction has it to itself.
  */
 export class SqliteWorkerDialect implements Dialect {
-  constructor(private readonly path: string, private readonly options: { reader?: boolean } = {}) {}
+  constructor(private readonly path: string) {}
   createAdapter(): DialectAdapter { return new SqliteAdapter(); }
-  createDriver(): Driver { return new SqliteWorkerDriver(this.path, this.options.reader ?? false); }
+  createDriver(): Driver { return new SqliteWorkerDriver(this.path); }
   createIntrospector(db: Kysely<any>): DatabaseIntrospector { return new SqliteIntrospector(db); }
   createQueryCompiler(): QueryCompiler { return new SqliteQueryCompiler(); }
 }
@@ -33,10 +33,10 @@ class SqliteWorkerDriver implements Driver {
   private unlock: (() => void) | null = null;
   private connection!: DatabaseConnection;
 
-  constructor(private readonly path: string, private readonly reader: boolean) {}
+  constructor(private readonly path: string) {}
 
   async init(): Promise<void> {
-    this.worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData: { path: this.path, reader: this.reader } });
+    this.worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData: { path: this.path } });
     this.worker.on('message', (message: { id: number; rows?: unknown[]; changes?: bigint; lastInsertRowid?: bigint; error?: { message: string; code?: string; name?: string }; closed?: boolean }) => {
       const waiting = this.pending.get(message.id);
       if (!waiting) return;

@@ -8,22 +8,23 @@ const STATEMENT_CACHE_SIZE_MAX = 2000;
 const CHECKPOINT_INTERVAL_MS = 1000;
 const WAL_PAGES_MAX = 50000;
 const database = new Database(workerData.path);
-// The reader connection serves lone SELECTs beside the writer's transactions (WAL readers do not block).
-if (!workerData.reader) database.pragma('journal_mode = WAL');
+// The same file runs the checkpointer (workerData.checkpointer): a second connection whose only
+// job is to copy the WAL back into the database (see sqlite-reader.ts).
+if (!workerData.checkpointer) database.pragma('journal_mode = WAL');
 // Durability is not traded for speed: a full fsync on every commit.
 database.pragma('synchronous = FULL');
 database.pragma('busy_timeout = 10000');
 // A larger page cache and memory-mapped reads: lines and accounts are read at random.
 database.pragma('cache_size = -65536');
 database.pragma('mmap_size = 268435456');
-if (workerData.reader) {
-  // The reader thread copies the WAL back into the database (PASSIVE: never blocks the writer),
+if (workerData.checkpointer) {
+  // The checkpointer copies the WAL back into the database (PASSIVE: never blocks the writer),
   // so that the writer's commits do not pay for checkpoints.
   setInterval(() => {
     try { database.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy: the next round will do */ }
   }, CHECKPOINT_INTERVAL_MS);
 } else {
-  // Backstop only: should the reader stop checkpointing, the writer still bounds the WAL.
+  // Backstop only: should the checkpointer stop, the writer still bounds the WAL.
   database.pragma(`wal_autocheckpoint = ${WAL_PAGES_MAX}`);
 }
 database.pragma('foreign_keys = ON');

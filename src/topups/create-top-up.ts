@@ -5,7 +5,7 @@ import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { clearingAccountId } from '../ledger/accounts.ts';
 import { fingerprintOf } from '../ledger/ledger-writer.ts';
-import { findLineByMsisdn } from '../lines/lines-repository.ts';
+import { findLineIdByMsisdn } from '../lines/lines-repository.ts';
 import { topUpCommand, type AppliedTopUp } from './apply-top-up.ts';
 
 export interface CreateTopUpInput {
@@ -43,10 +43,10 @@ export async function createTopUp(ctx: AppContext, actor: Actor, input: CreateTo
   if (input.source !== undefined && actor.role !== 'admin') return fail('forbidden', { field: 'source' });
   const msisdn = parseMsisdn(input.msisdn);
   if (!msisdn.ok) return msisdn;
-  const line = await findLineByMsisdn(ctx, msisdn.value);
-  if (!line) return fail('line_not_found');
+  const lineId = await findLineIdByMsisdn(ctx, msisdn.value);
+  if (!lineId) return fail('line_not_found');
   const sourceAccountId = input.source ?? actor.sourceAccountId ?? clearingAccountId('api');
-  const request = { lineId: line.id, amount, sourceAccountId, channel: actor.kind === 'api_key' ? 'api' : 'staff', actorId: actor.id };
+  const request = { lineId, amount, sourceAccountId, channel: actor.kind === 'api_key' ? 'api' : 'staff', actorId: actor.id };
   const fingerprint = fingerprintOf({ msisdn: msisdn.value, amount: input.amount, currency: input.currency, source: sourceAccountId });
   const expiresAt = new Date(ctx.clock.now().getTime() + ctx.settings.idempotency.retentionHours * 3_600_000).toISOString();
   const result = await ctx.writer.submit(topUpCommand(request, ctx.settings.topup, {

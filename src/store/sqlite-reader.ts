@@ -1,0 +1,48 @@
+import Database from 'better-sqlite3';
+import { Worker } from 'node:worker_threads';
+import { SqliteDialect } from 'kysely';
+
+const STATEMENT_CACHE_SIZE_MAX = 500;
+
+/**
+ * The SQLite read connection for hot lone reads (a line by number, a key by hash), on the main
+ * thread. In WAL mode a reader never waits for the writer and a point read by index takes
+ * microseconds: cheaper than a message to a worker and back. It cannot write (`query_only`), and
+ * it caches prepared statements as the writer's worker does.
+ */
+export function sqliteReaderDialect(path: string): SqliteDialect {
+  const database = new Database(path);
+  database.pragma('query_only = ON');
+  database.pragma('busy_timeout = 10000');
+  database.pragma('cache_size = -16384');
+  database.pragma('mmap_size = 268435456');
+  database.defaultSafeIntegers(true);
+  const statements = new Map<string, Database.Statement>();
+  const cached = {
+    prepare(sql: string) {
+      let statement = statements.get(sql);
+      if (!statement) {
+        if (statements.size >= STATEMENT_CACHE_SIZE_MAX) statements.clear();
+        statement = database.prepare(sql);
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+    close: () => database.close(),
+  };
+  return new SqliteDialect({ database: cached as unknown as Database.Database });
+}
+
+/**
+ * A worker that copies the WAL back into the database file every second (PASSIVE: it never blocks
+ * the writer or readers), so that neither the writer's commits nor the main thread pay for it.
+ */
+export function startCheckpointer(path: string): { stop(): Promise<void> } {
+  const worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData: { path, checkpointer: true } });
+  worker.unref();
+  return {
+    async stop() {
+      await worker.terminate();
+    },
+  };
+}
