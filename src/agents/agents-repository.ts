@@ -22,11 +22,11 @@ export async function insertAgent(ctx: AppContext, row: AgentRow, accounts: Acco
 }
 
 export async function findAgent(ctx: AppContext, id: string): Promise<AgentRow | undefined> {
-  return ctx.db.selectFrom('agents').selectAll().where('id', '=', id).executeTakeFirst();
+  return ctx.store.readDb.selectFrom('agents').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function findAgentIdOfUser(ctx: AppContext, userId: string): Promise<string | null> {
-  const row = await ctx.db.selectFrom('agent_users').select('agent_id').where('user_id', '=', userId).executeTakeFirst();
+  const row = await ctx.store.readDb.selectFrom('agent_users').select('agent_id').where('user_id', '=', userId).executeTakeFirst();
   return row?.agent_id ?? null;
 }
 
@@ -36,38 +36,38 @@ export async function upsertAgentUser(ctx: AppContext, userId: string, agentId: 
 }
 
 export async function accountBalances(ctx: AppContext, ids: string[]): Promise<Map<string, bigint>> {
-  const rows = await ctx.db.selectFrom('ledger_accounts').selectAll().where('id', 'in', ids).execute();
+  const rows = await ctx.store.readDb.selectFrom('ledger_accounts').selectAll().where('id', 'in', ids).execute();
   return new Map(rows.map((r) => [r.id, BigInt(r.credits_posted) - BigInt(r.debits_posted) - BigInt(r.debits_pending)]));
 }
 
 export async function findAgentTopUp(ctx: AppContext, topupId: string) {
-  return ctx.db.selectFrom('agent_topups').selectAll().where('topup_id', '=', topupId).executeTakeFirst();
+  return ctx.store.readDb.selectFrom('agent_topups').selectAll().where('topup_id', '=', topupId).executeTakeFirst();
 }
 
 export async function findAgentTopUpByReceipt(ctx: AppContext, receiptNumber: string) {
-  return ctx.db.selectFrom('agent_topups').selectAll().where('receipt_number', '=', receiptNumber).executeTakeFirst();
+  return ctx.store.readDb.selectFrom('agent_topups').selectAll().where('receipt_number', '=', receiptNumber).executeTakeFirst();
 }
 
 export async function findReversal(ctx: AppContext, topupId: string) {
-  return ctx.db.selectFrom('agent_topup_reversals').selectAll().where('topup_id', '=', topupId).executeTakeFirst();
+  return ctx.store.readDb.selectFrom('agent_topup_reversals').selectAll().where('topup_id', '=', topupId).executeTakeFirst();
 }
 
 /** Top-ups, reversals and deposits of one agent in [fromIso, toIso), optionally of one cashier. */
 export async function agentDay(ctx: AppContext, agentId: string, fromIso: string, toIso: string, actorId: string | null) {
-  let topups = ctx.db.selectFrom('agent_topups').selectAll().where('agent_id', '=', agentId)
+  let topups = ctx.store.readDb.selectFrom('agent_topups').selectAll().where('agent_id', '=', agentId)
     .where('created_at', '>=', fromIso).where('created_at', '<', toIso).orderBy('created_at');
-  let reversals = ctx.db.selectFrom('agent_topup_reversals').selectAll().where('agent_id', '=', agentId)
+  let reversals = ctx.store.readDb.selectFrom('agent_topup_reversals').selectAll().where('agent_id', '=', agentId)
     .where('created_at', '>=', fromIso).where('created_at', '<', toIso).orderBy('created_at');
   if (actorId) {
     topups = topups.where('actor_id', '=', actorId);
     reversals = reversals.where('actor_id', '=', actorId);
   }
-  const deposits = await ctx.db.selectFrom('agent_deposits').selectAll().where('agent_id', '=', agentId)
+  const deposits = await ctx.store.readDb.selectFrom('agent_deposits').selectAll().where('agent_id', '=', agentId)
     .where('created_at', '>=', fromIso).where('created_at', '<', toIso).execute();
   return { topups: await topups.execute(), reversals: await reversals.execute(), deposits };
 }
 
 /** The top-up bonus a top-up earned (promotions), if any: a reversal takes it back. */
 export async function findBonusGrantOfTopUp(ctx: AppContext, topupId: string) {
-  return ctx.db.selectFrom('bonus_grants').select(['amount', 'expires_at']).where('topup_id', '=', topupId).executeTakeFirst();
+  return ctx.store.readDb.selectFrom('bonus_grants').select(['amount', 'expires_at']).where('topup_id', '=', topupId).executeTakeFirst();
 }

@@ -13,7 +13,7 @@ export interface Aggregator {
 }
 
 export async function findAggregator(ctx: AppContext, code: string): Promise<Aggregator | null> {
-  const row = await ctx.db.selectFrom('aggregators').selectAll().where('code', '=', code).executeTakeFirst();
+  const row = await ctx.store.readDb.selectFrom('aggregators').selectAll().where('code', '=', code).executeTakeFirst();
   return row ? toAggregator(row) : null;
 }
 
@@ -43,7 +43,7 @@ export interface PaidTxn {
 
 /** Successful payments of one aggregator with fromIso <= created_at < toIso, oldest first. */
 export async function listPaidTxns(ctx: AppContext, code: string, fromIso: string, toIso: string): Promise<PaidTxn[]> {
-  const rows = await ctx.db.selectFrom('aggregator_payments')
+  const rows = await ctx.store.readDb.selectFrom('aggregator_payments')
     .select(['txn_id', 'txn_date', 'account', 'amount', 'prv_txn', 'created_at'])
     .where('aggregator', '=', code).where('result', '=', 0n)
     .where('created_at', '>=', fromIso).where('created_at', '<', toIso)

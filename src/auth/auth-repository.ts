@@ -3,11 +3,11 @@ import type { Actor, Role } from './actor.ts';
 
 /** All SQL about users, sessions, API keys, rate limits and the audit log. */
 export async function findUserByLogin(ctx: AppContext, login: string) {
-  return ctx.db.selectFrom('users').selectAll().where('login', '=', login).executeTakeFirst();
+  return ctx.store.readDb.selectFrom('users').selectAll().where('login', '=', login).executeTakeFirst();
 }
 
 export async function findUserById(ctx: AppContext, id: string) {
-  return ctx.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+  return ctx.store.readDb.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function insertUser(ctx: AppContext, row: { id: string; login: string; passwordHash: string; role: Role; displayName: string | null }) {
@@ -18,7 +18,7 @@ export async function insertUser(ctx: AppContext, row: { id: string; login: stri
 }
 
 export async function listUsers(ctx: AppContext, limit: number, after: string | null) {
-  let query = ctx.db.selectFrom('users').select(['id', 'login', 'role', 'display_name', 'created_at', 'disabled_at']).orderBy('id').limit(limit);
+  let query = ctx.store.readDb.selectFrom('users').select(['id', 'login', 'role', 'display_name', 'created_at', 'disabled_at']).orderBy('id').limit(limit);
   if (after) query = query.where('id', '>', after);
   return query.execute();
 }
@@ -54,7 +54,7 @@ export async function insertApiKey(ctx: AppContext, row: { id: string; name: str
 }
 
 export async function listApiKeys(ctx: AppContext) {
-  return ctx.db.selectFrom('api_keys').select(['id', 'name', 'role', 'prefix', 'source_account_id', 'created_at', 'revoked_at']).orderBy('id').execute();
+  return ctx.store.readDb.selectFrom('api_keys').select(['id', 'name', 'role', 'prefix', 'source_account_id', 'created_at', 'revoked_at']).orderBy('id').execute();
 }
 
 export async function revokeApiKey(ctx: AppContext, id: string): Promise<boolean> {
@@ -69,7 +69,7 @@ export async function linkUserLine(ctx: AppContext, userId: string, lineId: stri
 }
 
 export async function userOwnsLine(ctx: AppContext, userId: string, lineId: string): Promise<boolean> {
-  const row = await ctx.db.selectFrom('user_lines').select('line_id').where('user_id', '=', userId).where('line_id', '=', lineId).executeTakeFirst();
+  const row = await ctx.store.readDb.selectFrom('user_lines').select('line_id').where('user_id', '=', userId).where('line_id', '=', lineId).executeTakeFirst();
   return row !== undefined;
 }
 
@@ -98,7 +98,7 @@ export async function countAttempt(ctx: AppContext, key: string, windowMinutes: 
 
 export async function attemptsInWindow(ctx: AppContext, key: string, windowMinutes: number): Promise<number> {
   const windowStart = new Date(ctx.clock.now().getTime() - windowMinutes * 60_000).toISOString();
-  const row = await ctx.db.selectFrom('rate_limits').selectAll().where('key', '=', key).executeTakeFirst();
+  const row = await ctx.store.readDb.selectFrom('rate_limits').selectAll().where('key', '=', key).executeTakeFirst();
   return !row || row.window_started_at < windowStart ? 0 : Number(row.count);
 }
 

@@ -9,9 +9,9 @@ export interface OfferingRecord {
 }
 
 export async function findOffering(ctx: AppContext, code: string): Promise<OfferingRecord | undefined> {
-  const offering = await ctx.db.selectFrom('offerings').selectAll().where('code', '=', code).executeTakeFirst();
+  const offering = await ctx.store.readDb.selectFrom('offerings').selectAll().where('code', '=', code).executeTakeFirst();
   if (!offering) return undefined;
-  const version = await ctx.db.selectFrom('offering_versions').selectAll()
+  const version = await ctx.store.readDb.selectFrom('offering_versions').selectAll()
     .where('offering_id', '=', offering.id).where('version', '=', offering.current_version).executeTakeFirstOrThrow();
   return { offering, version };
 }

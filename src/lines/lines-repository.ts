@@ -30,7 +30,7 @@ export async function findLineIdByMsisdn(ctx: AppContext, msisdn: string): Promi
 }
 
 export async function findLineById(ctx: AppContext, id: string): Promise<LineRow | undefined> {
-  return ctx.db.selectFrom('lines').selectAll().where('id', '=', id).executeTakeFirst();
+  return ctx.store.readDb.selectFrom('lines').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /** The line and its two balance accounts, in one transaction. */
@@ -53,7 +53,7 @@ export interface LineFilter {
 }
 
 export async function listLines(ctx: AppContext, filter: LineFilter): Promise<LineRow[]> {
-  let query = ctx.db.selectFrom('lines').selectAll('lines').orderBy('lines.id').limit(filter.limit);
+  let query = ctx.store.readDb.selectFrom('lines').selectAll('lines').orderBy('lines.id').limit(filter.limit);
   if (filter.after) query = query.where('lines.id', '>', filter.after);
   if (filter.status) query = query.where('lines.status', '=', filter.status);
   if (filter.ownerUserId) {
@@ -72,7 +72,7 @@ export async function balancesOf(ctx: AppContext, lineIds: string[]): Promise<Ma
   const result = new Map<string, Balances>();
   if (lineIds.length === 0) return result;
   const ids = lineIds.flatMap((id) => [lineMainAccountId(id), lineBonusAccountId(id)]);
-  const rows = await ctx.db.selectFrom('ledger_accounts').selectAll().where('id', 'in', ids).execute();
+  const rows = await ctx.store.readDb.selectFrom('ledger_accounts').selectAll().where('id', 'in', ids).execute();
   for (const lineId of lineIds) result.set(lineId, { main: 0n, bonus: 0n, mainPending: 0n });
   for (const row of rows) {
     const balances = result.get(row.owner_id!)!;
@@ -87,8 +87,8 @@ export async function balancesOf(ctx: AppContext, lineIds: string[]): Promise<Ma
 
 /** Transfers touching any of the line's accounts, newest first (ids sort by time). */
 export async function listLineTransfers(ctx: AppContext, lineId: string, limit: number, before: string | null) {
-  const accounts = ctx.db.selectFrom('ledger_accounts').select('id').where('owner_id', '=', lineId);
-  let query = ctx.db.selectFrom('ledger_transfers').selectAll()
+  const accounts = ctx.store.readDb.selectFrom('ledger_accounts').select('id').where('owner_id', '=', lineId);
+  let query = ctx.store.readDb.selectFrom('ledger_transfers').selectAll()
     .where((eb) => eb.or([eb('debit_account_id', 'in', accounts), eb('credit_account_id', 'in', accounts)]))
     .orderBy('id', 'desc').limit(limit);
   if (before) query = query.where('id', '<', before);
@@ -97,6 +97,6 @@ export async function listLineTransfers(ctx: AppContext, lineId: string, limit: 
 
 export async function accountKindsOf(ctx: AppContext, ids: string[]): Promise<Map<string, { kind: string; ownerId: string | null }>> {
   if (ids.length === 0) return new Map();
-  const rows = await ctx.db.selectFrom('ledger_accounts').select(['id', 'kind', 'owner_id']).where('id', 'in', ids).execute();
+  const rows = await ctx.store.readDb.selectFrom('ledger_accounts').select(['id', 'kind', 'owner_id']).where('id', 'in', ids).execute();
   return new Map(rows.map((r) => [r.id, { kind: r.kind, ownerId: r.owner_id }]));
 }

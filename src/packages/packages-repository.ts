@@ -15,12 +15,12 @@ export interface PackageWithPeriod {
 }
 
 export async function findPackage(ctx: AppContext, lineId: string, packageId: string): Promise<PackageWithPeriod | undefined> {
-  const pkg = await ctx.db.selectFrom('packages').selectAll().where('id', '=', packageId).where('line_id', '=', lineId).executeTakeFirst();
+  const pkg = await ctx.store.readDb.selectFrom('packages').selectAll().where('id', '=', packageId).where('line_id', '=', lineId).executeTakeFirst();
   return pkg ? withLatestPeriod(ctx, pkg) : undefined;
 }
 
 async function withLatestPeriod(ctx: AppContext, pkg: PackageTable): Promise<PackageWithPeriod> {
-  const periods = await ctx.db.selectFrom('package_periods').selectAll().where('package_id', '=', pkg.id).orderBy('period', 'desc').execute();
+  const periods = await ctx.store.readDb.selectFrom('package_periods').selectAll().where('package_id', '=', pkg.id).orderBy('period', 'desc').execute();
   const expiresAt = periods.reduce((latest, p) => (p.expires_at > latest ? p.expires_at : latest), '');
   const bucketIds = periods.slice().reverse().flatMap((p) => JSON.parse(p.bucket_ids) as string[]);
   return { pkg, latest: periods[0]!, expiresAt, bucketIds };
@@ -28,7 +28,7 @@ async function withLatestPeriod(ctx: AppContext, pkg: PackageTable): Promise<Pac
 
 /** A line's packages whose end is after `since` (newest first), with their latest periods. */
 export async function listLinePackages(ctx: AppContext, lineId: string, since: string, limit: number): Promise<PackageWithPeriod[]> {
-  const rows = await ctx.db.selectFrom('packages').selectAll().where('line_id', '=', lineId)
+  const rows = await ctx.store.readDb.selectFrom('packages').selectAll().where('line_id', '=', lineId)
     .where((eb) => eb(eb.selectFrom('package_periods').select((p) => p.fn.max('expires_at').as('e')).whereRef('package_periods.package_id', '=', 'packages.id'), '>', since))
     .orderBy('id', 'desc').limit(limit).execute();
   return Promise.all(rows.map((row) => withLatestPeriod(ctx, row)));
@@ -36,14 +36,14 @@ export async function listLinePackages(ctx: AppContext, lineId: string, since: s
 
 /** Live buckets of a line (not yet expired), by id. */
 export async function lineBuckets(ctx: AppContext, lineId: string): Promise<Map<string, AccountState>> {
-  const rows = await ctx.db.selectFrom('ledger_accounts').selectAll().where('owner_id', '=', lineId).where('kind', '=', 'bucket').execute();
+  const rows = await ctx.store.readDb.selectFrom('ledger_accounts').selectAll().where('owner_id', '=', lineId).where('kind', '=', 'bucket').execute();
   return new Map(rows.map((row) => [row.id, toAccountState(row)]));
 }
 
 /** Auto-renewing packages that ended in (windowStart, now], oldest end first: due or awaiting funds. */
 export async function dueRenewals(ctx: AppContext, now: string, windowStart: string, limit: number): Promise<PackageWithPeriod[]> {
-  const ends = ctx.db.selectFrom('package_periods').select(['package_id', (eb) => eb.fn.max('expires_at').as('ends_at')]).groupBy('package_id').as('ends');
-  const rows = await ctx.db.selectFrom('packages').innerJoin(ends, 'ends.package_id', 'packages.id').selectAll('packages')
+  const ends = ctx.store.readDb.selectFrom('package_periods').select(['package_id', (eb) => eb.fn.max('expires_at').as('ends_at')]).groupBy('package_id').as('ends');
+  const rows = await ctx.store.readDb.selectFrom('packages').innerJoin(ends, 'ends.package_id', 'packages.id').selectAll('packages')
     .where('packages.auto_renew', '=', 1n).where('ends.ends_at', '<=', now).where('ends.ends_at', '>', windowStart)
     .orderBy('ends.ends_at').limit(limit).execute();
   return Promise.all(rows.map((row) => withLatestPeriod(ctx, row as PackageTable)));
@@ -73,7 +73,7 @@ export async function markRenewalFailed(ctx: AppContext, packageId: string, peri
 
 /** Buckets that have expired and still hold units, oldest first. */
 export async function expiredBuckets(ctx: AppContext, now: string, limit: number): Promise<AccountState[]> {
-  const rows = await ctx.db.selectFrom('ledger_accounts').selectAll().where('kind', '=', 'bucket').where('expires_at', '<=', now)
+  const rows = await ctx.store.readDb.selectFrom('ledger_accounts').selectAll().where('kind', '=', 'bucket').where('expires_at', '<=', now)
     .where(sql<boolean>`credits_posted - debits_posted - debits_pending > 0`).orderBy('expires_at').limit(limit).execute();
   return rows.map(toAccountState);
 }

@@ -10,12 +10,12 @@ export async function insertEndpoint(ctx: AppContext, row: EndpointRow): Promise
 }
 
 export async function endpointsOfKey(ctx: AppContext, apiKeyId: string): Promise<EndpointRow[]> {
-  return ctx.db.selectFrom('webhook_endpoints').selectAll().where('api_key_id', '=', apiKeyId).where('disabled_at', 'is', null).orderBy('id').execute();
+  return ctx.store.readDb.selectFrom('webhook_endpoints').selectAll().where('api_key_id', '=', apiKeyId).where('disabled_at', 'is', null).orderBy('id').execute();
 }
 
 export async function activeEndpointsOf(ctx: AppContext, apiKeyIds: string[]): Promise<EndpointRow[]> {
   if (apiKeyIds.length === 0) return [];
-  return ctx.db.selectFrom('webhook_endpoints').selectAll().where('api_key_id', 'in', apiKeyIds).where('disabled_at', 'is', null).execute();
+  return ctx.store.readDb.selectFrom('webhook_endpoints').selectAll().where('api_key_id', 'in', apiKeyIds).where('disabled_at', 'is', null).execute();
 }
 
 export async function disableEndpoint(ctx: AppContext, apiKeyId: string, id: string): Promise<boolean> {
@@ -25,7 +25,7 @@ export async function disableEndpoint(ctx: AppContext, apiKeyId: string, id: str
 }
 
 export async function cursorOf(ctx: AppContext, name: string): Promise<string | null> {
-  const row = await ctx.db.selectFrom('webhook_cursors').select('position').where('name', '=', name).executeTakeFirst();
+  const row = await ctx.store.readDb.selectFrom('webhook_cursors').select('position').where('name', '=', name).executeTakeFirst();
   return row?.position ?? null;
 }
 
@@ -36,7 +36,7 @@ export async function saveCursor(ctx: AppContext, name: string, position: string
 
 /** Events strictly after the cursor (created_at, id) and no later than `until`, in that order. */
 export async function outboxEventsSince(ctx: AppContext, topics: readonly string[], range: { afterTime: string; afterId: string; until: string }, limit: number) {
-  return ctx.db.selectFrom('outbox').select(['id', 'topic', 'payload', 'created_at'])
+  return ctx.store.readDb.selectFrom('outbox').select(['id', 'topic', 'payload', 'created_at'])
     .where('topic', 'in', topics).where('created_at', '<=', range.until)
     .where((eb) => eb.or([eb('created_at', '>', range.afterTime), eb.and([eb('created_at', '=', range.afterTime), eb('id', '>', range.afterId)])]))
     .orderBy('created_at').orderBy('id').limit(limit).execute();
@@ -49,7 +49,7 @@ export async function insertDeliveries(ctx: AppContext, rows: DeliveryRow[]): Pr
 }
 
 export async function dueDeliveries(ctx: AppContext, now: string, limit: number) {
-  return ctx.db.selectFrom('webhook_deliveries').innerJoin('webhook_endpoints', 'webhook_endpoints.id', 'webhook_deliveries.endpoint_id')
+  return ctx.store.readDb.selectFrom('webhook_deliveries').innerJoin('webhook_endpoints', 'webhook_endpoints.id', 'webhook_deliveries.endpoint_id')
     .selectAll('webhook_deliveries').select(['webhook_endpoints.url', 'webhook_endpoints.secret'])
     .where('webhook_deliveries.status', '=', 'pending').where('webhook_deliveries.next_attempt_at', '<=', now)
     .orderBy('webhook_deliveries.next_attempt_at').limit(limit).execute();
@@ -67,5 +67,5 @@ export async function recordAttempt(ctx: AppContext, id: string, patch: Partial<
 }
 
 export async function deliveriesOf(ctx: AppContext, endpointId: string, limit: number) {
-  return ctx.db.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpointId).orderBy('id', 'desc').limit(limit).execute();
+  return ctx.store.readDb.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpointId).orderBy('id', 'desc').limit(limit).execute();
 }

@@ -7,11 +7,11 @@ export type InboxRow = Database['webhook_inbox'];
 export type RefundRow = Database['payment_refunds'];
 
 export async function findPayment(ctx: AppContext, id: string): Promise<PaymentRow | undefined> {
-  return ctx.db.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
+  return ctx.store.readDb.selectFrom('payments').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function findPaymentByReference(ctx: AppContext, provider: string, reference: string): Promise<PaymentRow | undefined> {
-  return ctx.db.selectFrom('payments').selectAll().where('provider', '=', provider).where('provider_reference', '=', reference).executeTakeFirst();
+  return ctx.store.readDb.selectFrom('payments').selectAll().where('provider', '=', provider).where('provider_reference', '=', reference).executeTakeFirst();
 }
 
 export async function setProviderDetails(ctx: AppContext, id: string, patch: Pick<PaymentRow, 'provider_reference' | 'redirect_url' | 'qr_content'>): Promise<void> {
@@ -37,28 +37,28 @@ export async function recordTransition(ctx: AppContext, payment: PaymentRow, to:
 }
 
 export async function listPaymentEvents(ctx: AppContext, paymentId: string) {
-  return ctx.db.selectFrom('payment_events').selectAll().where('payment_id', '=', paymentId).orderBy('id').execute();
+  return ctx.store.readDb.selectFrom('payment_events').selectAll().where('payment_id', '=', paymentId).orderBy('id').execute();
 }
 
 export async function listPayments(ctx: AppContext, filter: { limit: number; before: string | null; status?: string }): Promise<PaymentRow[]> {
-  let query = ctx.db.selectFrom('payments').selectAll().orderBy('id', 'desc').limit(filter.limit);
+  let query = ctx.store.readDb.selectFrom('payments').selectAll().orderBy('id', 'desc').limit(filter.limit);
   if (filter.before) query = query.where('id', '<', filter.before);
   if (filter.status) query = query.where('status', '=', filter.status);
   return query.execute();
 }
 
 export async function paymentsDueForExpiry(ctx: AppContext, limit: number): Promise<PaymentRow[]> {
-  return ctx.db.selectFrom('payments').selectAll().where('status', 'in', ['created', 'requires_action'])
+  return ctx.store.readDb.selectFrom('payments').selectAll().where('status', 'in', ['created', 'requires_action'])
     .where('expires_at', '<=', ctx.clock.now().toISOString()).orderBy('expires_at').limit(limit).execute();
 }
 
 export async function paymentsStuck(ctx: AppContext, olderThan: string, limit: number): Promise<PaymentRow[]> {
-  return ctx.db.selectFrom('payments').selectAll().where('status', 'in', ['processing', 'unknown'])
+  return ctx.store.readDb.selectFrom('payments').selectAll().where('status', 'in', ['processing', 'unknown'])
     .where('updated_at', '<=', olderThan).orderBy('updated_at').limit(limit).execute();
 }
 
 export async function paymentsOfProvider(ctx: AppContext, provider: string, statuses: string[], from?: string, to?: string): Promise<PaymentRow[]> {
-  let query = ctx.db.selectFrom('payments').selectAll().where('provider', '=', provider).where('status', 'in', statuses);
+  let query = ctx.store.readDb.selectFrom('payments').selectAll().where('provider', '=', provider).where('status', 'in', statuses);
   if (from) query = query.where('created_at', '>=', from);
   if (to) query = query.where('created_at', '<', to);
   return query.orderBy('id').execute();
@@ -79,11 +79,11 @@ export async function insertInboxEvent(ctx: AppContext, row: InboxRow): Promise<
 }
 
 export async function findInboxEvent(ctx: AppContext, id: string): Promise<InboxRow | undefined> {
-  return ctx.db.selectFrom('webhook_inbox').selectAll().where('id', '=', id).executeTakeFirst();
+  return ctx.store.readDb.selectFrom('webhook_inbox').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function dueInboxEvents(ctx: AppContext, limit: number): Promise<InboxRow[]> {
-  return ctx.db.selectFrom('webhook_inbox').selectAll().where('status', '=', 'received')
+  return ctx.store.readDb.selectFrom('webhook_inbox').selectAll().where('status', '=', 'received')
     .where('next_attempt_at', '<=', ctx.clock.now().toISOString()).orderBy('next_attempt_at').orderBy('id').limit(limit).execute();
 }
 
@@ -103,7 +103,7 @@ export async function finishInboxEvent(ctx: AppContext, id: string, patch: Parti
 }
 
 export async function listInboxEvents(ctx: AppContext, filter: { limit: number; before: string | null; status?: string }): Promise<InboxRow[]> {
-  let query = ctx.db.selectFrom('webhook_inbox').selectAll().orderBy('id', 'desc').limit(filter.limit);
+  let query = ctx.store.readDb.selectFrom('webhook_inbox').selectAll().orderBy('id', 'desc').limit(filter.limit);
   if (filter.before) query = query.where('id', '<', filter.before);
   if (filter.status) query = query.where('status', '=', filter.status);
   return query.execute();
@@ -116,7 +116,7 @@ export async function insertRefund(ctx: AppContext, row: RefundRow): Promise<voi
 }
 
 export async function findRefund(ctx: AppContext, id: string): Promise<RefundRow | undefined> {
-  return ctx.db.selectFrom('payment_refunds').selectAll().where('id', '=', id).executeTakeFirst();
+  return ctx.store.readDb.selectFrom('payment_refunds').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function updateRefund(ctx: AppContext, id: string, patch: Partial<RefundRow>): Promise<void> {
@@ -128,7 +128,7 @@ export async function addRefundedAmount(ctx: AppContext, paymentId: string, amou
 }
 
 export async function listRefunds(ctx: AppContext, paymentId: string): Promise<RefundRow[]> {
-  return ctx.db.selectFrom('payment_refunds').selectAll().where('payment_id', '=', paymentId).orderBy('id').execute();
+  return ctx.store.readDb.selectFrom('payment_refunds').selectAll().where('payment_id', '=', paymentId).orderBy('id').execute();
 }
 
 function bigintAsNumber(_key: string, value: unknown): unknown {

@@ -3,13 +3,13 @@ import type { PromotionTable } from '../packages/packages-tables.ts';
 
 /** All SQL of promotions. */
 export async function findPromotionByCode(ctx: AppContext, code: string): Promise<PromotionTable | undefined> {
-  return ctx.db.selectFrom('promotions').selectAll().where('code', '=', code).executeTakeFirst();
+  return ctx.store.readDb.selectFrom('promotions').selectAll().where('code', '=', code).executeTakeFirst();
 }
 
 /** Automatic promotions (no code) whose window contains `now`. */
 export async function listAutomaticPromotions(ctx: AppContext, now: Date): Promise<PromotionTable[]> {
   const at = now.toISOString();
-  return ctx.db.selectFrom('promotions').selectAll().where('code', 'is', null)
+  return ctx.store.readDb.selectFrom('promotions').selectAll().where('code', 'is', null)
     .where('starts_at', '<=', at).where('ends_at', '>', at).orderBy('id').execute();
 }
 
@@ -32,7 +32,7 @@ export async function insertPromotion(ctx: AppContext, row: PromotionTable): Pro
 export async function readCounters(ctx: AppContext, keys: string[]): Promise<Map<string, bigint>> {
   const values = new Map<string, bigint>(keys.map((key) => [key, 0n]));
   if (keys.length === 0) return values;
-  const rows = await ctx.db.selectFrom('counters').select(['key', 'value']).where('key', 'in', keys).execute();
+  const rows = await ctx.store.readDb.selectFrom('counters').select(['key', 'value']).where('key', 'in', keys).execute();
   for (const row of rows) values.set(row.key, BigInt(row.value));
   return values;
 }

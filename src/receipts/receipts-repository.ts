@@ -14,7 +14,7 @@ export interface ReceiptView {
 }
 
 export async function findReceipt(ctx: AppContext, number: string): Promise<ReceiptView | undefined> {
-  const row = await ctx.db.selectFrom('receipts')
+  const row = await ctx.store.readDb.selectFrom('receipts')
     .leftJoin('lines', 'lines.id', 'receipts.line_id')
     .select(['receipts.number', 'receipts.kind', 'receipts.reference_id', 'receipts.line_id', 'receipts.amount', 'receipts.currency',
       'receipts.created_at', 'lines.msisdn', 'lines.language'])

@@ -16,11 +16,11 @@ export async function insertStore(ctx: AppContext, row: StoreRow, accounts: Acco
 }
 
 export async function findStore(ctx: AppContext, id: string): Promise<StoreRow | undefined> {
-  return ctx.db.selectFrom('stores').selectAll().where('id', '=', id).executeTakeFirst();
+  return ctx.store.readDb.selectFrom('stores').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function findStoreIdOfClerk(ctx: AppContext, userId: string): Promise<string | null> {
-  return (await ctx.db.selectFrom('store_clerks').select('store_id').where('user_id', '=', userId).executeTakeFirst())?.store_id ?? null;
+  return (await ctx.store.readDb.selectFrom('store_clerks').select('store_id').where('user_id', '=', userId).executeTakeFirst())?.store_id ?? null;
 }
 
 export async function upsertStoreClerk(ctx: AppContext, userId: string, storeId: string): Promise<void> {
@@ -33,15 +33,15 @@ export async function insertIdentification(ctx: AppContext, row: Database['ident
 }
 
 export async function findIdentification(ctx: AppContext, id: string) {
-  return ctx.db.selectFrom('identifications').selectAll().where('id', '=', id).executeTakeFirst();
+  return ctx.store.readDb.selectFrom('identifications').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function storeTopUpsBetween(ctx: AppContext, storeId: string, fromIso: string, toIso: string) {
-  return ctx.db.selectFrom('store_topups').selectAll().where('store_id', '=', storeId)
+  return ctx.store.readDb.selectFrom('store_topups').selectAll().where('store_id', '=', storeId)
     .where('created_at', '>=', fromIso).where('created_at', '<', toIso).orderBy('created_at').execute();
 }
 
 export async function accountBalance(ctx: AppContext, id: string): Promise<bigint> {
-  const row = await ctx.db.selectFrom('ledger_accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await ctx.store.readDb.selectFrom('ledger_accounts').selectAll().where('id', '=', id).executeTakeFirst();
   return row ? BigInt(row.credits_posted) - BigInt(row.debits_posted) : 0n;
 }

@@ -21,7 +21,7 @@ export async function insertBatch(ctx: AppContext, batch: VoucherBatchRow, vouch
 }
 
 export async function findBatch(ctx: AppContext, id: string): Promise<VoucherBatchRow | undefined> {
-  return ctx.db.selectFrom('voucher_batches').selectAll().where('id', '=', id).executeTakeFirst();
+  return ctx.store.readDb.selectFrom('voucher_batches').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /** Marks the generated vouchers of a batch sold; the batch row is claimed first so a batch sells once. */
@@ -35,15 +35,15 @@ export async function markBatchSold(ctx: AppContext, batchId: string, dealer: st
 }
 
 export async function findVoucherByPinHash(ctx: AppContext, pinHash: string): Promise<VoucherRow | undefined> {
-  return ctx.db.selectFrom('vouchers').selectAll().where('pin_hash', '=', pinHash).executeTakeFirst();
+  return ctx.store.readDb.selectFrom('vouchers').selectAll().where('pin_hash', '=', pinHash).executeTakeFirst();
 }
 
 export async function findVoucherBySerial(ctx: AppContext, serial: string): Promise<VoucherRow | undefined> {
-  return ctx.db.selectFrom('vouchers').selectAll().where('serial', '=', serial).executeTakeFirst();
+  return ctx.store.readDb.selectFrom('vouchers').selectAll().where('serial', '=', serial).executeTakeFirst();
 }
 
 export async function isRedeemed(ctx: AppContext, voucherId: string): Promise<boolean> {
-  return (await ctx.db.selectFrom('voucher_redemptions').select('voucher_id').where('voucher_id', '=', voucherId).executeTakeFirst()) !== undefined;
+  return (await ctx.store.readDb.selectFrom('voucher_redemptions').select('voucher_id').where('voucher_id', '=', voucherId).executeTakeFirst()) !== undefined;
 }
 
 export async function blockVoucher(ctx: AppContext, voucherId: string): Promise<void> {
@@ -52,8 +52,8 @@ export async function blockVoucher(ctx: AppContext, voucherId: string): Promise<
 
 /** Counts per state of a batch; redeemed ones counted from redemptions. */
 export async function batchCounts(ctx: AppContext, batchId: string) {
-  const states = await ctx.db.selectFrom('vouchers').select(['state', (eb) => eb.fn.countAll<bigint>().as('n')]).where('batch_id', '=', batchId).groupBy('state').execute();
-  const redeemed = await ctx.db.selectFrom('voucher_redemptions').innerJoin('vouchers', 'vouchers.id', 'voucher_redemptions.voucher_id')
+  const states = await ctx.store.readDb.selectFrom('vouchers').select(['state', (eb) => eb.fn.countAll<bigint>().as('n')]).where('batch_id', '=', batchId).groupBy('state').execute();
+  const redeemed = await ctx.store.readDb.selectFrom('voucher_redemptions').innerJoin('vouchers', 'vouchers.id', 'voucher_redemptions.voucher_id')
     .select((eb) => eb.fn.countAll<bigint>().as('n')).where('vouchers.batch_id', '=', batchId).executeTakeFirst();
   return { states: Object.fromEntries(states.map((s) => [s.state, Number(s.n)])), redeemed: Number(redeemed?.n ?? 0) };
 }
