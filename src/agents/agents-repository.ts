@@ -67,7 +67,3 @@ export async function agentDay(ctx: AppContext, agentId: string, fromIso: string
   return { topups: await topups.execute(), reversals: await reversals.execute(), deposits };
 }
 
-/** The top-up bonus a top-up earned (promotions), if any: a reversal takes it back. */
-export async function findBonusGrantOfTopUp(ctx: AppContext, topupId: string) {
-  return ctx.store.readDb.selectFrom('bonus_grants').select(['amount', 'expires_at']).where('topup_id', '=', topupId).executeTakeFirst();
-}

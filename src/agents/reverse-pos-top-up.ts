@@ -3,11 +3,12 @@ import type { Actor } from '../auth/actor.ts';
 import { availableBalance } from '../domain/ledger.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { almatyDate } from '../domain/time.ts';
-import { lineBonusAccountId, lineMainAccountId, PROMOTIONS_EXPENSE_ACCOUNT_ID } from '../ledger/accounts.ts';
-import { bonusGrantedKey } from '../promotions/top-up-bonus.ts';
+import { lineMainAccountId } from '../ledger/accounts.ts';
+import { takeBackTopUpBonus, topUpBonusLocks } from '../promotions/top-up-bonus.ts';
 import { AGENT_COMMISSIONS_EXPENSE_ID, agentCommissionAccountId, agentFloatAccountId } from './agent-accounts.ts';
 import { agentOfActor } from './agent-of-actor.ts';
-import { findAgentTopUp, findBonusGrantOfTopUp } from './agents-repository.ts';
+import { findAgentTopUp } from './agents-repository.ts';
+import { findBonusGrantOfTopUp } from '../promotions/promotions-repository.ts';
 
 export interface PosReversal {
   topupId: string;
@@ -38,8 +39,7 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
   const mainId = lineMainAccountId(topUp.line_id);
   // The bonus the top-up earned goes back too, or top-up-and-reverse would mint bonus money.
   const grant = await findBonusGrantOfTopUp(ctx, topUp.topup_id);
-  const bonusId = lineBonusAccountId(topUp.line_id);
-  const bonusLocks = grant ? { accounts: [bonusId, PROMOTIONS_EXPENSE_ACCOUNT_ID], counters: [bonusGrantedKey(topUp.line_id)] } : { accounts: [], counters: [] };
+  const bonusLocks = grant ? topUpBonusLocks(topUp.line_id) : { accounts: [], counters: [] };
   const submitted = await ctx.writer.submit<PosReversal>({
     name: 'pos_topup_reversal',
     lock: { lines: [topUp.line_id], accounts: [mainId, floatId, commissionId, AGENT_COMMISSIONS_EXPENSE_ID, ...bonusLocks.accounts], counters: bonusLocks.counters },
@@ -57,15 +57,8 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
         if (!undone.ok) return fail(undone.code);
       }
       if (grant) {
-        const amountBack = BigInt(grant.amount);
-        const taken = tx.transfer({ debitAccountId: bonusId, creditAccountId: PROMOTIONS_EXPENSE_ACCOUNT_ID, amount: amountBack, unit: 'KZT', code: 'topup_bonus_reversal', metadata: { topupId: topUp.topup_id } });
-        if (!taken.ok) {
-          if (taken.code !== 'exceeds_credits') return fail(taken.code);
-          return fail('balance_insufficient', { account: 'line_bonus', available: Number(availableBalance(tx.account(bonusId)!)) });
-        }
-        // Undo the grant for bonus expiry too: the granted total and a negative grant of the same expiry.
-        tx.increment(bonusGrantedKey(topUp.line_id), -amountBack);
-        tx.insert('bonus_grants', { id: tx.newId('bng'), line_id: topUp.line_id, topup_id: topUp.topup_id, amount: -amountBack, expires_at: grant.expires_at, created_at: tx.nowIso });
+        const taken = takeBackTopUpBonus(tx, { lineId: topUp.line_id, topUpId: topUp.topup_id, amount: BigInt(grant.amount), grant, strict: true });
+        if (!taken.ok) return taken;
       }
       const line = tx.line(topUp.line_id);
       if (line && line.dailyTopupDate === almatyDate(new Date(topUp.created_at))) {

@@ -8,7 +8,7 @@ import { seedCatalog } from '../catalog/seed-catalog.ts';
 import { runSettlementImport } from './settlement-cli.ts';
 import { paymentProviders } from './provider-registry.ts';
 import type { TestApp } from '../../test/support/test-app.ts';
-import { addLine, createPayment, getPayment, mainAccount, processWebhooks, providerReferenceOf, spend, startPaymentsApp, submitCard } from './payments-test-support.ts';
+import { addLine, bonusAvailable, createPayment, getPayment, mainAccount, processWebhooks, providerReferenceOf, spend, startPaymentsApp, submitCard } from './payments-test-support.ts';
 
 for (const dialect of DIALECTS) {
   describe(`payments: refunds, settlement files, limits, validation [${dialect.name}]`, { skip: dialect.skip }, () => {
@@ -68,6 +68,22 @@ for (const dialect of DIALECTS) {
       assert.equal((await mainAccount(t, number)).available, 40_000);
       assert.equal((await refund(payment.id, 40_000, 'spent-2')).status, 201);
       assert.equal((await mainAccount(t, number)).available, 0);
+      await t.verify();
+    });
+
+    it('a refund takes back the refunded share of the top-up bonus, and no more than is left of it', async () => {
+      const { number, payment } = await paid(1_000_000); // 10,000 ₸ earns the 10 % top-up bonus: 1,000 ₸
+      const { lineId } = await mainAccount(t, number);
+      assert.equal(await bonusAvailable(t, lineId), 100_000);
+      const first = await refund(payment.id, 400_000, 'bonus-1');
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      assert.equal(await bonusAvailable(t, lineId), 60_000, '40 % of the payment back: 40 % of the bonus back');
+      await spend(t, lineId, 50_000n, 'bonus');
+      assert.equal((await refund(payment.id, 600_000, 'bonus-2')).status, 201);
+      assert.equal(await bonusAvailable(t, lineId), 0, 'the rest of the share is taken; what was spent stays spent');
+      assert.equal((await mainAccount(t, number)).available, 0);
+      const grants = await t.app.ctx.db.selectFrom('bonus_grants').select('amount').where('line_id', '=', lineId).execute();
+      assert.deepEqual(grants.map((g) => Number(g.amount)).sort((a, b) => a - b), [-40_000, -10_000, 100_000]);
       await t.verify();
     });
 

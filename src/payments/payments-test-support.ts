@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { loadSettings, type Settings } from '../config.ts';
 import { ok } from '../domain/result.ts';
-import { lineMainAccountId, revenueAccountId } from '../ledger/accounts.ts';
+import { lineBonusAccountId, lineMainAccountId, revenueAccountId } from '../ledger/accounts.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import type { DialectName } from '../../test/support/databases.ts';
@@ -75,15 +75,20 @@ export async function providerReferenceOf(t: TestApp, paymentId: string): Promis
 }
 
 /** Spends from a line's main balance (as a package purchase would), to leave less to refund. */
-export async function spend(t: TestApp, lineId: string, amount: bigint): Promise<void> {
-  const main = lineMainAccountId(lineId);
+export async function spend(t: TestApp, lineId: string, amount: bigint, from: 'main' | 'bonus' = 'main'): Promise<void> {
+  const source = from === 'main' ? lineMainAccountId(lineId) : lineBonusAccountId(lineId);
   const target = revenueAccountId('packages');
   const result = await t.app.ctx.writer.submit({
-    name: 'test_spend', lock: { accounts: [main, target] },
+    name: 'test_spend', lock: { accounts: [source, target] },
     execute(tx) {
-      const moved = tx.transfer({ debitAccountId: main, creditAccountId: target, amount, unit: 'KZT', code: 'package_purchase' });
+      const moved = tx.transfer({ debitAccountId: source, creditAccountId: target, amount, unit: 'KZT', code: 'package_purchase' });
       return moved.ok ? ok(moved.id) : { ok: false, error: { code: moved.code } };
     },
   });
   assert.ok(result.ok);
+}
+
+export async function bonusAvailable(t: TestApp, lineId: string): Promise<number> {
+  const account = await t.app.ctx.db.selectFrom('ledger_accounts').selectAll().where('id', '=', lineBonusAccountId(lineId)).executeTakeFirstOrThrow();
+  return Number(account.credits_posted) - Number(account.debits_posted) - Number(account.debits_pending);
 }

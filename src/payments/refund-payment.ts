@@ -7,6 +7,8 @@ import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
 import { addRefundedAmount, findPayment, findRefund, updateRefund, type PaymentRow, type RefundRow } from './payments-repository.ts';
 import { paymentProviders } from './provider-registry.ts';
+import { findBonusGrantOfTopUp } from '../promotions/promotions-repository.ts';
+import { takeBackTopUpBonus, topUpBonusLocks, type BonusGrant } from '../promotions/top-up-bonus.ts';
 
 export interface RefundView {
   id: string;
@@ -51,7 +53,8 @@ export async function refundPayment(ctx: AppContext, actor: Actor, paymentId: st
   // No answer is not a refusal: the card may have been paid back, so the money stays reserved
   // until a repeat under the same key asks again (the provider's key makes that safe).
   if (!paid.ok && paid.code === 'provider_unreachable') return fail('payment_provider_failed', { code: paid.code, refundId: refund.id });
-  const settled = await ctx.writer.submit(settleRefund(payment, refund, paid.ok && paid.value.status !== 'failed'));
+  const grant = payment.topup_id ? await findBonusGrantOfTopUp(ctx, payment.topup_id) : undefined;
+  const settled = await ctx.writer.submit(settleRefund(payment, refund, paid.ok && paid.value.status !== 'failed', grant));
   if (!settled.ok) return settled;
   if (!paid.ok || paid.value.status === 'failed') {
     const code = paid.ok ? 'refund_failed' : paid.code;
@@ -85,22 +88,38 @@ function reserveRefund(payment: PaymentRow, refundId: string, amount: bigint, ac
   };
 }
 
-function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean): LedgerCommand<{ receiptNumber: string | null }> {
+/**
+ * Settles the reservation. A posted refund also takes back the refunded share of the bonus the
+ * top-up earned (rounded down; what the subscriber has spent of it stays spent: the card has been
+ * paid back already, so the refund cannot be refused any more).
+ */
+function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, grant?: BonusGrant): LedgerCommand<{ receiptNumber: string | null; bonusTakenBack: number }> {
   const counter = refundedCounterOf(payment.id);
+  const bonusLocks = paid && grant ? topUpBonusLocks(payment.line_id) : { accounts: [], counters: [] };
   return {
     name: paid ? 'refund_post' : 'refund_void',
     idempotency: { key: `refund:${refund.id}:settle`, fingerprint: paid ? 'post' : 'void', expiresAt: null },
-    lock: (now) => ({ accounts: [lineMainAccountId(payment.line_id), clearingAccountId(payment.provider)], pending: [refund.pending_transfer_id], counters: [counter, receiptCounterFor(now)] }),
+    lock: (now) => ({
+      accounts: [lineMainAccountId(payment.line_id), clearingAccountId(payment.provider), ...bonusLocks.accounts],
+      pending: [refund.pending_transfer_id], counters: [counter, receiptCounterFor(now), ...bonusLocks.counters],
+    }),
     execute(tx) {
       const resolved = tx.resolvePending(refund.pending_transfer_id, paid ? 'post' : 'void', 'refund');
       if (!resolved.ok) return fail(resolved.code);
       if (!paid) {
         tx.increment(counter, -BigInt(refund.amount));
-        return ok({ receiptNumber: null });
+        return ok({ receiptNumber: null, bonusTakenBack: 0 });
+      }
+      let bonusTakenBack = 0n;
+      if (grant && payment.topup_id) {
+        const share = (BigInt(grant.amount) * BigInt(refund.amount)) / BigInt(payment.amount);
+        const taken = takeBackTopUpBonus(tx, { lineId: payment.line_id, topUpId: payment.topup_id, amount: share, grant, strict: false });
+        if (!taken.ok) return taken;
+        bonusTakenBack = taken.value;
       }
       const receiptNumber = allocateReceipt(tx, { kind: 'refund', referenceId: refund.id, lineId: payment.line_id, amount: BigInt(refund.amount), currency: refund.currency });
-      tx.outbox('payment.refunded', { paymentId: payment.id, refundId: refund.id, lineId: payment.line_id, amount: Number(refund.amount), currency: refund.currency, receiptNumber });
-      return ok({ receiptNumber });
+      tx.outbox('payment.refunded', { paymentId: payment.id, refundId: refund.id, lineId: payment.line_id, amount: Number(refund.amount), currency: refund.currency, receiptNumber, bonusTakenBack: Number(bonusTakenBack) });
+      return ok({ receiptNumber, bonusTakenBack: Number(bonusTakenBack) });
     },
   };
 }

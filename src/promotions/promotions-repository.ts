@@ -36,3 +36,8 @@ export async function readCounters(ctx: AppContext, keys: string[]): Promise<Map
   for (const row of rows) values.set(row.key, BigInt(row.value));
   return values;
 }
+
+/** The bonus a top-up earned, if any (the positive grant; take-backs are negative rows). */
+export async function findBonusGrantOfTopUp(ctx: AppContext, topupId: string) {
+  return ctx.store.readDb.selectFrom('bonus_grants').select(['amount', 'expires_at']).where('topup_id', '=', topupId).where('amount', '>', 0n).executeTakeFirst();
+}

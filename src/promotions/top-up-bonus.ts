@@ -1,5 +1,6 @@
 import { tenge, toJsonAmount } from '../domain/money.ts';
-import { ok, type Result } from '../domain/result.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { availableBalance } from '../domain/ledger.ts';
 import { addDays } from '../domain/time.ts';
 import { lineBonusAccountId, PROMOTIONS_EXPENSE_ACCOUNT_ID } from '../ledger/accounts.ts';
 import type { BatchTx } from '../ledger/batch-tx.ts';
@@ -41,4 +42,33 @@ export function applyTopUpBonus(tx: BatchTx, topUp: { lineId: string; topUpId: s
   tx.insert('bonus_grants', { id: tx.newId('bng'), line_id: topUp.lineId, topup_id: topUp.topUpId, amount: bonus, expires_at: expiresAt, created_at: tx.nowIso });
   tx.outbox('bonus.granted', { lineId: topUp.lineId, topUpId: topUp.topUpId, amount: toJsonAmount(bonus), expiresAt });
   return ok({ bonus: toJsonAmount(bonus), expiresAt });
+}
+
+/** A top-up's bonus grant, as stored in bonus_grants (promotions-repository.ts). */
+export interface BonusGrant {
+  amount: bigint | number;
+  expires_at: string;
+}
+
+/**
+ * Takes back `amount` of the bonus a top-up earned, when the top-up is undone (an agent's reversal
+ * takes all of it, a refund its share). `strict` refuses when the bonus balance no longer holds
+ * it (the reversal then fails as a whole); otherwise what is left is taken, because a refund the
+ * provider has already paid out cannot be refused. Locks: topUpBonusLocks(lineId).
+ */
+export function takeBackTopUpBonus(tx: BatchTx, undo: { lineId: string; topUpId: string; amount: bigint; grant: BonusGrant; strict: boolean }): Result<bigint> {
+  const bonusId = lineBonusAccountId(undo.lineId);
+  const available = availableBalance(tx.account(bonusId)!);
+  let amount = undo.amount;
+  if (amount > available) {
+    if (undo.strict) return fail('balance_insufficient', { account: 'line_bonus', available: toJsonAmount(available) });
+    amount = available;
+  }
+  if (amount <= 0n) return ok(0n);
+  const taken = tx.transfer({ debitAccountId: bonusId, creditAccountId: PROMOTIONS_EXPENSE_ACCOUNT_ID, amount, unit: 'KZT', code: 'topup_bonus_reversal', metadata: { topupId: undo.topUpId } });
+  if (!taken.ok) return fail(taken.code);
+  // Undo the grant for bonus expiry too: the granted total, and a negative grant of the same expiry.
+  tx.increment(bonusGrantedKey(undo.lineId), -amount);
+  tx.insert('bonus_grants', { id: tx.newId('bng'), line_id: undo.lineId, topup_id: undo.topUpId, amount: -amount, expires_at: undo.grant.expires_at, created_at: tx.nowIso });
+  return ok(amount);
 }
