@@ -103,8 +103,8 @@ export async function paymentRoutes(app: FastifyInstance, { ctx }: RouteOptions)
 
   app.get('/v1/admin/webhook-events', {
     schema: {
-      tags: ['payments'], summary: 'Stored webhook events: orphans, mismatches, failures (admin)', security: bearer,
-      querystring: StatusQuery(['received', 'processed', 'ignored', 'orphan', 'mismatch', 'failed']), response: commonErrors,
+      tags: ['payments'], summary: 'Stored webhook events: orphans, mismatches, late successes, failures (admin)', security: bearer,
+      querystring: StatusQuery(['received', 'processed', 'ignored', 'orphan', 'mismatch', 'late_success', 'failed']), response: commonErrors,
     },
   }, async (request, reply) => sendResult(reply, await listWebhookEvents(ctx, actorOf(request), request.query as never)));
 

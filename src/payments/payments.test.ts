@@ -234,6 +234,15 @@ for (const dialect of DIALECTS) {
       assert.match((await submitCard(t, payment.redirectUrl, '4242424242424242')).text, /data-result="canceled"|data-result="closed"/);
       await processWebhooks(t);
       assert.equal((await mainAccount(t, number)).available, 0);
+      // A provider that says "succeeded" after the expiry: kept for review, the line is not credited.
+      const late = await sendWebhook(t, { id: `evt_late_${payment.id}`, reference: await providerReferenceOf(t, payment.id), status: 'succeeded', amount: 100_000 });
+      assert.equal(late.status, 200);
+      await processWebhooks(t);
+      const review = await t.request('GET', '/v1/admin/webhook-events?status=late_success');
+      assert.equal(review.status, 200, JSON.stringify(review.body));
+      assert.ok(JSON.stringify(review.body).includes(`evt_late_${payment.id}`));
+      assert.equal((await getPayment(t, payment.id)).status, 'expired');
+      assert.equal((await mainAccount(t, number)).available, 0);
       await t.verify();
     });
 

@@ -7,7 +7,10 @@ import { transitionPayment } from './transition-payment.ts';
 /** How long a claimed event is reserved for the worker that claimed it (then due again). */
 const LEASE_MS = 60_000;
 
-export type InboxOutcome = 'processed' | 'ignored' | 'orphan' | 'mismatch' | 'failed' | 'retry' | 'skipped';
+export type InboxOutcome = 'processed' | 'ignored' | 'orphan' | 'mismatch' | 'late_success' | 'failed' | 'retry' | 'skipped';
+
+/** Ends in which the reservation was voided: a success reported after one is money the line never got. */
+const VOIDED_ENDS = ['expired', 'canceled', 'failed'];
 
 /**
  * Processes one stored webhook event at most once at a time (a claimed lease): finds its payment,
@@ -32,6 +35,11 @@ export async function processInboxEvent(ctx: AppContext, row: InboxRow): Promise
     }
     const to = row.event_status;
     if (!isPaymentStatus(to)) return finish('failed', `unknown status ${to}`);
+    // The provider says it took the money after Tolem gave up on the payment (voided, line not
+    // credited): kept for people to settle (refund the payer or credit the line), never ignored.
+    if (to === 'succeeded' && VOIDED_ENDS.includes(payment.status)) {
+      return finish('late_success', `succeeded after ${payment.status}: the payer was charged and the line not credited`);
+    }
     if (payment.status === to || !canTransition(payment.status as never, to)) return finish('ignored', `stale: ${payment.status} -> ${to}`);
     const moved = await transitionPayment(ctx, payment, { to, source: 'webhook', raw: { inboxId: row.id, eventId: row.event_id }, failureReason: to === 'failed' ? row.failure_reason ?? 'declined' : undefined });
     if (moved.ok) {

@@ -57,7 +57,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('amount', 'bigint')
     .addColumn('currency', 'text')
     .addColumn('failure_reason', 'text')
-    /** received | processed | ignored | orphan | mismatch | failed */
+    /** received | processed | ignored | orphan | mismatch | late_success | failed */
     .addColumn('status', 'text', (c) => c.notNull())
     .addColumn('raw_body', 'text', (c) => c.notNull())
     .addColumn('attempts', 'bigint', (c) => c.notNull().defaultTo(0))
