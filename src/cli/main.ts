@@ -44,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     });
     case 'seed': return withContext(settings, async (ctx) => {
       if (!(await isEmpty(ctx))) { console.error('the database already has users; seed skipped'); return 1; }
-      printDemo(await seedDemo(ctx));
+      printDemo(await seedDemo(ctx), settings.port);
       return 0;
     });
     case 'user create': return withContext(settings, async (ctx) => {
@@ -100,7 +100,7 @@ async function withContext(settings: ReturnType<typeof loadSettings>, run: (ctx:
 
 async function serve(settings: ReturnType<typeof loadSettings>): Promise<number> {
   const app = await createApp(settings);
-  if (settings.seedDemo && (await isEmpty(app.ctx))) printDemo(await seedDemo(app.ctx));
+  if (settings.seedDemo && (await isEmpty(app.ctx))) printDemo(await seedDemo(app.ctx), settings.port);
   await app.server.listen({ port: settings.port, host: settings.host });
   const stopJobs = settings.jobsEnabled ? startScheduler(app.ctx) : async () => {};
   app.server.log.info(`Tolem is serving on http://${settings.host}:${settings.port} (${app.store.dialect.name}); API docs at /docs`);
@@ -115,7 +115,7 @@ async function serve(settings: ReturnType<typeof loadSettings>): Promise<number>
   return 0;
 }
 
-function printDemo(demo: DemoCredentials): void {
+function printDemo(demo: DemoCredentials, port: number): void {
   console.log([
     '',
     '  Demo data created. These secrets are shown once:',
@@ -124,7 +124,7 @@ function printDemo(demo: DemoCredentials): void {
     `    subscriber      ${demo.subscriberLogin} / ${demo.subscriberPassword}`,
     `    demo lines      ${demo.msisdns.join(', ')}`,
     '  Try:',
-    `    curl -H 'Authorization: Bearer ${demo.adminApiKey}' http://localhost:3000/v1/lines/${encodeURIComponent(demo.msisdns[0]!)}`,
+    `    curl -H 'Authorization: Bearer ${demo.adminApiKey}' http://localhost:${port}/v1/lines/${encodeURIComponent(demo.msisdns[0]!)}`,
     '',
   ].join('\n'));
 }
