@@ -126,5 +126,7 @@ export function pgbenchTps(adminUrl: string, seconds: number): number | null {
 }
 
 export function format(figures: LoadFigures): string {
-  return `${figures.perSecond.toFixed(0).padStart(7)}/s  p50 ${figures.p50Ms.toFixed(1)} ms  p99 ${figures.p99Ms.toFixed(1)} ms  errors ${figures.errors + figures.non2xx}`;
+  // pgbench reports throughput only: no per-request latency to print.
+  const latency = Number.isFinite(figures.p50Ms) ? `  p50 ${figures.p50Ms.toFixed(1)} ms  p99 ${figures.p99Ms.toFixed(1)} ms` : '';
+  return `${figures.perSecond.toFixed(0).padStart(7)}/s${latency}  errors ${figures.errors + figures.non2xx}`;
 }
