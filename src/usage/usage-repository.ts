@@ -31,7 +31,3 @@ export async function findOpenBuckets(ctx: AppContext, lineIds: string[]): Promi
     .execute();
   return rows.map(toAccountState);
 }
-
-export async function listUsageEvents(ctx: AppContext, lineId: string) {
-  return ctx.store.readDb.selectFrom('usage_events').selectAll().where('line_id', '=', lineId).orderBy('at').orderBy('id').execute();
-}
