@@ -1,8 +1,6 @@
 import { fail, type Result } from '../domain/result.ts';
 
 /** Who is asking. Roles are enforced in use cases, not only in the UI. */
-export const STAFF_ROLES = ['admin', 'clerk', 'agent'] as const;
-export const MACHINE_ROLES = ['admin', 'partner', 'aggregator', 'agent', 'clerk'] as const;
 export const ROLES = ['admin', 'clerk', 'agent', 'subscriber', 'partner', 'aggregator', 'network'] as const;
 export type Role = (typeof ROLES)[number];
 

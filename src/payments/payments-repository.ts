@@ -111,10 +111,6 @@ export async function listInboxEvents(ctx: AppContext, filter: { limit: number; 
 
 // --- refunds ---
 
-export async function insertRefund(ctx: AppContext, row: RefundRow): Promise<void> {
-  await ctx.db.insertInto('payment_refunds').values(row).onConflict((c) => c.column('id').doNothing()).execute();
-}
-
 export async function findRefund(ctx: AppContext, id: string): Promise<RefundRow | undefined> {
   return ctx.store.readDb.selectFrom('payment_refunds').selectAll().where('id', '=', id).executeTakeFirst();
 }
