@@ -92,7 +92,28 @@ for (const dialect of DIALECTS) {
       assert.ok(!quarantined.ok && quarantined.error.code === 'number_quarantined');
       t.clock.advanceDays(181);
       assert.ok((await checkNumberReusable(t.app.ctx, msisdn)).ok);
+
+      // After the quarantine the number goes to a new SIM. The old line keeps its history under its
+      // id; top-ups reach the new line, also from this process, which had cached the old line's id.
+      const reissuedId = await createLine(msisdn);
+      assert.notEqual(reissuedId, lineId);
+      const credited = await topUp(msisdn, 50_000);
+      assert.equal(credited.status, 201, JSON.stringify(credited.body));
+      assert.equal((await line(msisdn)).id, reissuedId);
+      assert.equal((await line(msisdn)).balance.main, 50_000);
+      const old = await t.app.ctx.db.selectFrom('lines').select(['msisdn', 'status']).where('id', '=', lineId).executeTakeFirstOrThrow();
+      assert.deepEqual(old, { msisdn: `${msisdn}#${lineId}`, status: 'terminated' });
+      const terminatedLines = await t.request('GET', '/v1/lines?status=terminated&limit=100');
+      const oldView = terminatedLines.body.data.find((l: { id: string }) => l.id === lineId);
+      assert.equal(oldView.msisdn, msisdn, 'the old line still shows the number it had');
+      const again = await t.request('POST', '/v1/lines', { body: { msisdn } });
+      assert.equal(again.status, 409);
+      assert.equal(again.body.error.code, 'line_exists');
       await t.verify();
+      // Take the new line through its own life too, so that the next test starts from settled lines.
+      t.clock.advanceDays(400);
+      while ((await run())! > 0);
+      assert.equal((await line(msisdn)).status, 'terminated');
     });
 
     it('catches up after downtime: a line 200 days past validity takes each step once, also when two runs race', async () => {

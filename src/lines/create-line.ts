@@ -29,7 +29,9 @@ export async function createLine(ctx: AppContext, actor: Actor, input: CreateLin
   }
   const reusable = await checkNumberReusable(ctx, msisdn.value);
   if (!reusable.ok) return reusable;
-  if (await findLineByMsisdn(ctx, msisdn.value)) return fail('line_exists', { field: 'msisdn' });
+  // A terminated line whose quarantine is over gives its number up to the new line.
+  const previous = await findLineByMsisdn(ctx, msisdn.value);
+  if (previous && previous.status !== 'terminated') return fail('line_exists', { field: 'msisdn' });
   const now = ctx.clock.now().toISOString();
   const row = {
     id: ctx.ids.next('ln'), msisdn: msisdn.value, iccid, status: 'preactive', valid_until: null, language: input.language ?? 'en',
@@ -37,11 +39,11 @@ export async function createLine(ctx: AppContext, actor: Actor, input: CreateLin
     daily_topup_date: null, daily_topup_amount: 0n, status_changed_at: now, created_at: now, updated_at: now,
   };
   try {
-    await insertLine(ctx, row);
+    if (!(await insertLine(ctx, row, previous?.id))) return fail('line_exists', { field: 'msisdn' });
   } catch (error) {
     if (ctx.store.dialect.isUniqueViolation(error)) return fail('line_exists');
     throw error;
   }
-  await insertAudit(ctx, actor, 'line.create', row.id, { iccid: iccid !== null });
+  await insertAudit(ctx, actor, 'line.create', row.id, { iccid: iccid !== null, ...(previous ? { numberFrom: previous.id } : {}) });
   return ok(toLineView(row, { main: 0n, bonus: 0n, mainPending: 0n }));
 }

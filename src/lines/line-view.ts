@@ -1,5 +1,5 @@
 import { toJsonAmount } from '../domain/money.ts';
-import type { Balances, LineRow } from './lines-repository.ts';
+import { numberOf, type Balances, type LineRow } from './lines-repository.ts';
 
 /** How a line looks in the API (camelCase, amounts in minor units). */
 export interface LineView {
@@ -21,7 +21,7 @@ export type Language = (typeof LANGUAGES)[number];
 
 export function toLineView(row: LineRow, balances: Balances): LineView {
   return {
-    id: row.id, msisdn: row.msisdn, iccid: row.iccid, status: row.status, validUntil: row.valid_until, language: row.language,
+    id: row.id, msisdn: numberOf(row), iccid: row.iccid, status: row.status, validUntil: row.valid_until, language: row.language,
     operator: row.operator, currency: 'KZT', balance: { main: toJsonAmount(balances.main), bonus: toJsonAmount(balances.bonus) },
     createdAt: row.created_at,
   };

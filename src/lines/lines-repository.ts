@@ -13,14 +13,15 @@ const LINE_IDS_CACHED_MAX = 200_000;
 const lineIdsByStore = new WeakMap<object, Map<string, string>>();
 
 /**
- * The id of the line with this number. A number belongs to one line for good (numbers are never
- * reassigned to another line, lines are never deleted), so found ids are cached per store: the hot
- * top-up paths skip the read. Status and balances are not cached: the ledger writer loads them.
+ * The id of the line with this number, cached per store for the hot top-up paths. A number moves
+ * to another line only after its old line was terminated and quarantined for months (createLine),
+ * so a cached id is almost always right; a caller that submits to the ledger checks the loaded
+ * line's number and asks again with `fresh` when it moved. Status and balances are never cached.
  */
-export async function findLineIdByMsisdn(ctx: AppContext, msisdn: string): Promise<string | undefined> {
+export async function findLineIdByMsisdn(ctx: AppContext, msisdn: string, options: { fresh?: boolean } = {}): Promise<string | undefined> {
   let cache = lineIdsByStore.get(ctx.store);
   if (!cache) lineIdsByStore.set(ctx.store, cache = new Map());
-  const cached = cache.get(msisdn);
+  const cached = options.fresh ? undefined : cache.get(msisdn);
   if (cached !== undefined) return cached;
   const row = await ctx.store.readDb.selectFrom('lines').select('id').where('msisdn', '=', msisdn).executeTakeFirst();
   if (!row) return undefined;
@@ -33,15 +34,34 @@ export async function findLineById(ctx: AppContext, id: string): Promise<LineRow
   return ctx.store.readDb.selectFrom('lines').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** The line and its two balance accounts, in one transaction. */
-export async function insertLine(ctx: AppContext, line: LineRow): Promise<void> {
-  await ctx.db.transaction().execute(async (trx) => {
+/** The separator of a released number: `+77011234567#ln_…` keeps the old line's row unique. */
+const RELEASED_SEPARATOR = '#';
+
+/** The number as people know it, also for a line that has given its number to a newer line. */
+export function numberOf(line: Pick<LineRow, 'msisdn'>): string {
+  return line.msisdn.split(RELEASED_SEPARATOR)[0]!;
+}
+
+/**
+ * The line and its two balance accounts, in one transaction. With `releasedLineId`, that
+ * terminated line first gives up the number (its row keeps it as `number#lineId`, so its history
+ * stays readable by id and nobody finds it by number); false when it is no longer terminated
+ * with this number (a concurrent create).
+ */
+export async function insertLine(ctx: AppContext, line: LineRow, releasedLineId?: string): Promise<boolean> {
+  return ctx.db.transaction().execute(async (trx) => {
+    if (releasedLineId) {
+      const released = await trx.updateTable('lines').set({ msisdn: `${line.msisdn}${RELEASED_SEPARATOR}${releasedLineId}`, updated_at: line.created_at })
+        .where('id', '=', releasedLineId).where('msisdn', '=', line.msisdn).where('status', '=', 'terminated').executeTakeFirst();
+      if (Number(released.numUpdatedRows) !== 1) return false;
+    }
     await trx.insertInto('lines').values(line).execute();
     await trx.insertInto('ledger_accounts').values(lineAccountSpecs(line.id).map((spec) => ({
       id: spec.id, unit: spec.unit, kind: spec.kind, owner_id: spec.ownerId ?? null, flags: spec.flags ?? 0n,
       debits_posted: 0n, credits_posted: 0n, debits_pending: 0n, credits_pending: 0n, expires_at: null, metadata: null,
       created_at: line.created_at,
     }))).execute();
+    return true;
   });
 }
 

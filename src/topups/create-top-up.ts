@@ -26,6 +26,7 @@ export interface TopUpOutcome {
  * Clerks top up at the store counter, which first identifies the customer (src/stores).
  */
 const TRUSTED_TOPUP_ROLES = ['admin', 'partner'] as const;
+const NUMBER_MOVED = 'number_moved';
 
 /**
  * The trusted-channel top-up: credits a line from a channel's clearing account, at most once per
@@ -43,15 +44,22 @@ export async function createTopUp(ctx: AppContext, actor: Actor, input: CreateTo
   if (input.source !== undefined && actor.role !== 'admin') return fail('forbidden', { field: 'source' });
   const msisdn = parseMsisdn(input.msisdn);
   if (!msisdn.ok) return msisdn;
-  const lineId = await findLineIdByMsisdn(ctx, msisdn.value);
-  if (!lineId) return fail('line_not_found');
-  const sourceAccountId = input.source ?? actor.sourceAccountId ?? clearingAccountId('api');
-  const request = { lineId, amount, sourceAccountId, channel: actor.kind === 'api_key' ? 'api' : 'staff', actorId: actor.id };
-  const fingerprint = fingerprintOf({ msisdn: msisdn.value, amount: input.amount, currency: input.currency, source: sourceAccountId });
   const expiresAt = new Date(ctx.clock.now().getTime() + ctx.settings.idempotency.retentionHours * 3_600_000).toISOString();
-  const result = await ctx.writer.submit(topUpCommand(request, ctx.settings.topup, {
-    key: `topup:${actor.id}:${idempotencyKey}`, fingerprint, expiresAt,
-  }));
+  const submit = async (fresh: boolean) => {
+    const lineId = await findLineIdByMsisdn(ctx, msisdn.value, { fresh });
+    if (!lineId) return fail('line_not_found');
+    const sourceAccountId = input.source ?? actor.sourceAccountId ?? clearingAccountId('api');
+    const request = { lineId, amount, sourceAccountId, channel: actor.kind === 'api_key' ? 'api' : 'staff', actorId: actor.id };
+    const fingerprint = fingerprintOf({ msisdn: msisdn.value, amount: input.amount, currency: input.currency, source: sourceAccountId });
+    const command = topUpCommand(request, ctx.settings.topup, { key: `topup:${actor.id}:${idempotencyKey}`, fingerprint, expiresAt });
+    return ctx.writer.submit({
+      ...command,
+      // The cached id may belong to a line that has since given its number to a new line.
+      execute: (tx) => (tx.line(lineId)?.msisdn === msisdn.value ? command.execute(tx) : fail('line_not_found', { reason: NUMBER_MOVED })),
+    });
+  };
+  let result = await submit(false);
+  if (!result.ok && result.error.details?.reason === NUMBER_MOVED) result = await submit(true);
   if (!result.ok) return result;
   return ok({ topUp: result.value.value, replayed: result.value.replayed });
 }
