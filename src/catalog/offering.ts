@@ -1,5 +1,5 @@
 import { fail, ok, type Result } from '../domain/result.ts';
-import { addDays } from '../domain/time.ts';
+import { addDays, parseInstant } from '../domain/time.ts';
 import { LANGUAGES, type Language } from '../lines/line-view.ts';
 import type { OfferingTable, OfferingVersionTable } from '../packages/packages-tables.ts';
 
@@ -73,8 +73,8 @@ function integer(value: number | undefined, name: string, min: bigint, max: bigi
 
 function isoOrNull(value: string | null | undefined): string | null | undefined {
   if (value === undefined || value === null) return null;
-  const time = Date.parse(value);
-  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
+  const time = parseInstant(value);
+  return time === null ? undefined : new Date(time).toISOString();
 }
 
 /** Checks an offering as given by the admin API or a catalog file; names the first bad field. */

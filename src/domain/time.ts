@@ -18,3 +18,16 @@ export function addDays(at: Date, days: number): Date {
 export function laterOf(a: Date, b: Date): Date {
   return a.getTime() >= b.getTime() ? a : b;
 }
+
+/**
+ * An ISO-8601 date-time as epoch milliseconds, or null when it is malformed or names a day that
+ * does not exist: Date.parse quietly rolls 2026-02-30 over into March.
+ */
+export function parseInstant(text: string): number | null {
+  const ms = Date.parse(text);
+  const day = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
+  if (!Number.isFinite(ms) || !day) return null;
+  const [year, month, date] = [Number(day[1]), Number(day[2]), Number(day[3])];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return month >= 1 && month <= 12 && date >= 1 && date <= daysInMonth ? ms : null;
+}

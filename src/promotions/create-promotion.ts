@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { parseInstant } from '../domain/time.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { auditCatalog } from '../catalog/catalog-repository.ts';
 import { PRICE_MAX } from '../catalog/offering.ts';
@@ -36,10 +37,10 @@ export async function createPromotion(ctx: AppContext, actor: Actor, input: Prom
   if (!(DISCOUNT_KINDS as readonly string[]).includes(input.discountKind)) return bad('discountKind');
   const maxValue = input.discountKind === 'percent' ? 100 : Number(PRICE_MAX);
   if (!Number.isSafeInteger(input.discountValue) || input.discountValue < 1 || input.discountValue > maxValue) return bad('discountValue');
-  const startsAt = Date.parse(input.startsAt);
-  const endsAt = Date.parse(input.endsAt);
-  if (Number.isNaN(startsAt)) return bad('startsAt');
-  if (Number.isNaN(endsAt) || endsAt <= startsAt) return bad('endsAt');
+  const startsAt = parseInstant(input.startsAt);
+  const endsAt = parseInstant(input.endsAt);
+  if (startsAt === null) return bad('startsAt');
+  if (endsAt === null || endsAt <= startsAt) return bad('endsAt');
   for (const [value, field] of [[input.usesMax, 'usesMax'], [input.usesPerLineMax, 'usesPerLineMax']] as const) {
     if (value !== undefined && (!Number.isSafeInteger(value) || value < 1 || value > USES_MAX)) return bad(field);
   }

@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { parseInstant } from '../domain/time.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import type { AccountState, Unit } from '../domain/ledger.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
@@ -44,8 +45,8 @@ export async function planUsage(ctx: AppContext, inputs: UsageEventInput[]): Pro
     if (recorded.has(input.id)) return { kind: 'duplicate', id: input.id };
     const msisdn = msisdns[index];
     if (msisdn === null || msisdn === undefined) return { kind: 'rejected', id: input.id, code: 'msisdn_invalid' };
-    const at = Date.parse(input.at);
-    if (!Number.isFinite(at)) return { kind: 'rejected', id: input.id, code: 'validation_failed' };
+    const at = parseInstant(input.at);
+    if (at === null) return { kind: 'rejected', id: input.id, code: 'validation_failed' };
     const line = lines.get(msisdn);
     if (!line) return { kind: 'rejected', id: input.id, code: 'line_not_found' };
     if (line.status === 'terminated') return { kind: 'rejected', id: input.id, code: 'line_terminated' };

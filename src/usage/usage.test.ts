@@ -140,6 +140,9 @@ for (const dialect of DIALECTS) {
       }
       const invalidTime = await post([{ ...good(), at: '2026-13-45T99:99:99Z' }]);
       assert.equal(invalidTime.body.results[0].code, 'validation_failed');
+      // Days that do not exist, which Date.parse would roll over into March.
+      const noSuchDay = await post([{ ...good(), at: '2026-02-30T00:00:00Z' }, { ...good(), at: '2026-02-31T23:00:00Z' }, { ...good(), at: '2027-02-29T10:00:00Z' }]);
+      assert.deepEqual(noSuchDay.body.results.map((r: any) => r.code), ['validation_failed', 'validation_failed', 'validation_failed']);
       assert.deepEqual(await counts(), before);
     });
 
