@@ -18,10 +18,16 @@ export async function activeEndpointsOf(ctx: AppContext, apiKeyIds: string[]): P
   return ctx.store.readDb.selectFrom('webhook_endpoints').selectAll().where('api_key_id', 'in', apiKeyIds).where('disabled_at', 'is', null).execute();
 }
 
+/** Stops an endpoint: nothing more is sent to it, and what was still waiting is given up. */
 export async function disableEndpoint(ctx: AppContext, apiKeyId: string, id: string): Promise<boolean> {
-  const result = await ctx.db.updateTable('webhook_endpoints').set({ disabled_at: ctx.clock.now().toISOString() })
-    .where('id', '=', id).where('api_key_id', '=', apiKeyId).where('disabled_at', 'is', null).executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+  return ctx.db.transaction().execute(async (trx) => {
+    const result = await trx.updateTable('webhook_endpoints').set({ disabled_at: ctx.clock.now().toISOString() })
+      .where('id', '=', id).where('api_key_id', '=', apiKeyId).where('disabled_at', 'is', null).executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return false;
+    await trx.updateTable('webhook_deliveries').set({ status: 'failed', last_error: 'endpoint_deleted' })
+      .where('endpoint_id', '=', id).where('status', '=', 'pending').execute();
+    return true;
+  });
 }
 
 export async function cursorOf(ctx: AppContext, name: string): Promise<string | null> {
@@ -52,6 +58,7 @@ export async function dueDeliveries(ctx: AppContext, now: string, limit: number)
   return ctx.store.readDb.selectFrom('webhook_deliveries').innerJoin('webhook_endpoints', 'webhook_endpoints.id', 'webhook_deliveries.endpoint_id')
     .selectAll('webhook_deliveries').select(['webhook_endpoints.url', 'webhook_endpoints.secret'])
     .where('webhook_deliveries.status', '=', 'pending').where('webhook_deliveries.next_attempt_at', '<=', now)
+    .where('webhook_endpoints.disabled_at', 'is', null)
     .orderBy('webhook_deliveries.next_attempt_at').limit(limit).execute();
 }
 

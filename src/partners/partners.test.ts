@@ -78,6 +78,21 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('GET', `/v1/partner/webhooks/${endpoint.body.id}/deliveries`, { token: other })).body.error.code, 'webhook_endpoint_not_found');
     });
 
+    it('gives up deliveries still waiting when their endpoint is deleted', async () => {
+      const partner = await t.keyFor('partner');
+      const endpoint = await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url: receiverUrl } });
+      await t.request('POST', '/v1/topups', { token: partner, body: { msisdn: '+77011234567', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'p-del-1' } });
+      failNext = 1;
+      const before = received.length;
+      await deliverAfter(20);
+      assert.equal(received.length, before + 1, 'the first attempt failed and a retry is due');
+      assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpoint.body.id}`, { token: partner })).status, 204);
+      for (let round = 0; round < 8; round++) await deliverAfter(3_700);
+      assert.equal(received.length, before + 1, 'nothing is sent after the DELETE');
+      const deliveries = await t.app.ctx.db.selectFrom('webhook_deliveries').select(['status', 'last_error']).where('endpoint_id', '=', endpoint.body.id).execute();
+      assert.deepEqual(deliveries, [{ status: 'failed', last_error: 'endpoint_deleted' }]);
+    });
+
     it('refuses bad endpoints and other roles, and stops sending to a deleted endpoint', async () => {
       const partner = await t.keyFor('partner');
       const cases: [unknown, number, string][] = [
