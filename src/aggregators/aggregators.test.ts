@@ -166,6 +166,11 @@ for (const dialect of DIALECTS) {
       }
       const missing = await osmp({ command: 'pay', txn_id: nextTxn(), txn_date: '20260115110000', account: '+77011234567' });
       assert.equal(missing.xml.result, 300);
+      // A field sent twice counts as absent, by GET and by form POST alike (never "the last one wins").
+      const twice = `command=pay&txn_id=${nextTxn()}&txn_date=20260115110000&account=%2B77011234567&sum=500.00&sum=90000.00`;
+      const byGet = await t.request('GET', `/aggregators/qiwi/osmp?${twice}`, { token: null, headers: { authorization: QIWI_AUTH } });
+      const byPost = await t.request('POST', '/aggregators/qiwi/osmp', { token: null, rawBody: twice, headers: { authorization: QIWI_AUTH, 'content-type': 'application/x-www-form-urlencoded' } });
+      for (const response of [byGet, byPost]) assert.equal(parseOsmp(response.text).result, 300, response.text);
       assert.equal(await transferCount(), transfers);
       assert.equal((await t.app.ctx.db.selectFrom('aggregator_payments').select('id').execute()).length, rows);
     });

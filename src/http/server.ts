@@ -100,8 +100,14 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => sendError(reply, { code: 'route_not_found', details: { method: request.method } }));
+  // Like the query string: a field sent twice becomes a list, never silently its last value.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    const fields: Record<string, string | string[]> = {};
+    for (const [key, value] of new URLSearchParams(body as string)) {
+      const seen = fields[key];
+      fields[key] = seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value];
+    }
+    done(null, fields);
   });
 
   // PostgreSQL text cannot hold U+0000 (SQLite would store it): refused at the edge for every route.
