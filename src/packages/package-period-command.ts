@@ -97,6 +97,11 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   if (plan.reason === 'auto_renewal' && tx.counter(packageExpiresKey(packageId)) > nowMs) return fail('package_renewal_conflict', { reason: 'not_due' });
   const slotKey = lineKindSlotKey(lineId, record.offering.kind);
   if (plan.reason === 'purchase' && !stacks && tx.counter(slotKey) > nowMs) return fail('package_already_active', { kind: record.offering.kind });
+  // A renewal may extend the pack that holds the slot, never revive one whose slot another pack of
+  // the kind took meanwhile (bought after this one ended): one non-stacking pack of a kind at a time.
+  if (plan.reason !== 'purchase' && !stacks && tx.counter(slotKey) > nowMs && tx.counter(slotKey) > tx.counter(packageExpiresKey(packageId))) {
+    return fail('package_already_active', { kind: record.offering.kind });
+  }
   if (quote.promotion) {
     const refusal = limitRefusal(quote.promotion, tx.counter(promotionUsesKey(quote.promotion.id)), tx.counter(promotionLineUsesKey(quote.promotion.id, lineId)));
     if (refusal) return fail(refusal);

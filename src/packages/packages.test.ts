@@ -274,6 +274,36 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(quote.body.payment, { fromBonus: 0, fromMain: 149_000, shortfall: 149_000 - (200_000 - 10_000 - 149_000) });
     });
 
+    it('a renewal never revives a non-stacking pack whose slot another pack of the kind took', async () => {
+      const activeTariffs = async (msisdn: string) =>
+        (await t.request('GET', `/v1/lines/${msisdn}/packages`)).body.data.filter((p: { status: string; kind: string }) => p.status === 'active' && p.kind === 'tariff');
+      // By hand: A ends, B of the same tariff is bought, then A is renewed.
+      await newLine('+77011119001', 20_000);
+      const a = await buy({ msisdn: '+77011119001', offering: 'TARIFF_TRAVEL', autoRenew: false });
+      assert.equal(a.status, 201, JSON.stringify(a.body));
+      t.clock.set(new Date(new Date(a.body.expiresAt).getTime() + 60_000));
+      assert.equal((await buy({ msisdn: '+77011119001', offering: 'TARIFF_TRAVEL' })).status, 201);
+      const renew = await t.request('POST', `/v1/lines/+77011119001/packages/${a.body.id}/renew`, { headers: { 'idempotency-key': `renew-${++keySeq}` } });
+      assert.equal(renew.status, 409);
+      assert.equal(renew.body.error.code, 'package_already_active');
+      assert.equal((await activeTariffs('+77011119001')).length, 1);
+      // By the job: A lapses for want of money, the line buys B, then tops up within the retry window.
+      await newLine('+77011119002', 3_000);
+      const lapsing = await buy({ msisdn: '+77011119002', offering: 'TARIFF_TRAVEL' });
+      assert.equal(lapsing.body.autoRenew, true);
+      t.clock.set(new Date(new Date(lapsing.body.expiresAt).getTime() + 1_000));
+      await runJobsOnce(t.app.ctx, [autoRenewJob]);
+      await topUp('+77011119002', 3_000);
+      assert.equal((await buy({ msisdn: '+77011119002', offering: 'TARIFF_TRAVEL' })).status, 201);
+      const mainBefore = (await balance('+77011119002')).main;
+      t.clock.set(new Date(t.clock.now().getTime() + 2 * DAY));
+      await topUp('+77011119002', 3_000);
+      await runJobsOnce(t.app.ctx, [autoRenewJob]);
+      assert.equal((await activeTariffs('+77011119002')).length, 1);
+      assert.equal((await balance('+77011119002')).main, mainBefore + 300_000, 'nothing more was charged');
+      await t.verify();
+    });
+
     it('forfeits what is left in expired buckets, once', async () => {
       await newLine('+77011110050', 2_000);
       const r = await buy({ msisdn: '+77011110050', offering: 'DATA_1GB_7D' });
