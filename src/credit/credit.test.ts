@@ -133,5 +133,29 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await listCreditsOf(t.app.ctx, ids.get(msisdn)!)).map((c) => c.status), ['closed']);
       await t.verify();
     });
+
+    it('a repaid credit whose row is still open does not make the job collect the next credit early', async () => {
+      const msisdn = '+77013000004';
+      const from = t.clock.now().getTime();
+      ids.set(msisdn, (await t.request('POST', '/v1/lines', { body: { msisdn } })).body.id);
+      for (const day of [0, 25]) {
+        t.clock.set(new Date(from + day * DAY_MS));
+        assert.equal((await topUp(msisdn, 50_000)).status, 201);
+      }
+      const at = from - start + 31 * DAY_MS;
+      t.clock.set(new Date(start + at));
+      const first = await take(msisdn, { amount: 50_000 });
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      t.clock.set(new Date(start + at + 1_000));
+      assert.equal((await topUp(msisdn, 50_000)).status, 201); // repays the first credit in its own commit
+      assert.equal(await owed(msisdn), 0);
+      t.clock.set(new Date(start + at + 2_000));
+      assert.equal((await take(msisdn, { amount: 50_000 })).status, 201); // before the job closed the first row
+      t.clock.set(new Date(start + at + 3_000));
+      await collect();
+      assert.equal(await owed(msisdn), 55_000, 'the second credit waits for a top-up or its term');
+      assert.deepEqual((await listCreditsOf(t.app.ctx, ids.get(msisdn)!)).map((c) => c.status), ['closed', 'open']);
+      await t.verify();
+    });
   });
 }
