@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 import type { Actor, Role } from './actor.ts';
 
@@ -80,26 +81,28 @@ export async function insertAudit(ctx: AppContext, actor: Actor, action: string,
   }).execute();
 }
 
-/** Fixed-window counter shared by every process through the database. */
+/**
+ * Counts an attempt in a fixed window shared by every process through the database, and returns
+ * the count including it. One atomic upsert: attempts at the same instant each get their own
+ * number, so a caller that refuses above a limit lets at most that many through (count first,
+ * then check the secret). A window that has passed starts again at 1.
+ */
 export async function countAttempt(ctx: AppContext, key: string, windowMinutes: number): Promise<number> {
-  const now = ctx.clock.now();
-  const windowStart = new Date(now.getTime() - windowMinutes * 60_000).toISOString();
-  return ctx.db.transaction().execute(async (trx) => {
-    const row = await trx.selectFrom('rate_limits').selectAll().where('key', '=', key).executeTakeFirst();
-    if (!row || row.window_started_at < windowStart) {
-      await trx.insertInto('rate_limits').values({ key, window_started_at: now.toISOString(), count: 1n })
-        .onConflict((c) => c.column('key').doUpdateSet({ window_started_at: now.toISOString(), count: 1n })).execute();
-      return 1;
-    }
-    await trx.updateTable('rate_limits').set((eb) => ({ count: eb('count', '+', 1n) })).where('key', '=', key).execute();
-    return Number(row.count) + 1;
-  });
+  const now = ctx.clock.now().toISOString();
+  const windowStart = new Date(ctx.clock.now().getTime() - windowMinutes * 60_000).toISOString();
+  const expired = sql<boolean>`rate_limits.window_started_at < ${windowStart}`;
+  const row = await ctx.db.insertInto('rate_limits').values({ key, window_started_at: now, count: 1n })
+    .onConflict((c) => c.column('key').doUpdateSet({
+      count: sql`case when ${expired} then 1 else rate_limits.count + 1 end`,
+      window_started_at: sql`case when ${expired} then ${now} else rate_limits.window_started_at end`,
+    }))
+    .returning('count').executeTakeFirstOrThrow();
+  return Number(row.count);
 }
 
-export async function attemptsInWindow(ctx: AppContext, key: string, windowMinutes: number): Promise<number> {
-  const windowStart = new Date(ctx.clock.now().getTime() - windowMinutes * 60_000).toISOString();
-  const row = await ctx.store.readDb.selectFrom('rate_limits').selectAll().where('key', '=', key).executeTakeFirst();
-  return !row || row.window_started_at < windowStart ? 0 : Number(row.count);
+/** Gives back an attempt counted before the secret turned out right (it was not a guess). */
+export async function uncountAttempt(ctx: AppContext, key: string): Promise<void> {
+  await ctx.db.updateTable('rate_limits').set({ count: sql`count - 1` }).where('key', '=', key).where('count', '>', 0n).execute();
 }
 
 export async function clearAttempts(ctx: AppContext, key: string) {

@@ -1,6 +1,6 @@
 import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
-import { attemptsInWindow, countAttempt } from '../auth/auth-repository.ts';
+import { countAttempt, uncountAttempt } from '../auth/auth-repository.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { findReadableLine } from '../lines/line-access.ts';
 import { applyTopUp, topUpLocks, type AppliedTopUp, type TopUpRequest } from '../topups/apply-top-up.ts';
@@ -39,15 +39,15 @@ export async function redeemVoucher(ctx: AppContext, actor: Actor, input: Redeem
   if (!line.ok) return line;
   const { pinAttemptsMax, pinWindowMinutes } = ctx.settings.vouchers;
   const keys = [`voucher-pin:line:${line.value.id}`, ...(input.ip ? [`voucher-pin:ip:${input.ip}`] : [])];
-  for (const key of keys) {
-    if (await attemptsInWindow(ctx, key, pinWindowMinutes) >= pinAttemptsMax) return fail('rate_limited', { retryAfterSeconds: pinWindowMinutes * 60 });
-  }
+  // Each attempt is counted before its PIN is looked at: guesses sent all at once get numbers too,
+  // and no more than pinAttemptsMax of them are ever checked.
+  let limited = false;
+  for (const key of keys) if (await countAttempt(ctx, key, pinWindowMinutes) > pinAttemptsMax) limited = true;
+  if (limited) return fail('rate_limited', { retryAfterSeconds: pinWindowMinutes * 60 });
   const pin = normalizePin(input.pin);
   const voucher = pin === null ? undefined : await findVoucherByPinHash(ctx, hashPin(ctx.settings.secretKey, pin));
-  if (!voucher) {
-    for (const key of keys) await countAttempt(ctx, key, pinWindowMinutes);
-    return fail('voucher_pin_invalid');
-  }
+  if (!voucher) return fail('voucher_pin_invalid');
+  for (const key of keys) await uncountAttempt(ctx, key);
   if (await isRedeemed(ctx, voucher.id)) return fail('voucher_already_redeemed');
   if (voucher.state !== 'sold') return fail('voucher_not_active', { state: voucher.state });
   if (voucher.expires_at <= ctx.clock.now().toISOString()) return fail('voucher_expired', { expiresAt: voucher.expires_at });

@@ -82,10 +82,21 @@ for (const dialect of DIALECTS) {
       const before = (await main(OTHER)) + (await main(THIRD));
       const responses = await Promise.all(Array.from({ length: 10 }, (_, i) => redeem(i % 2 ? OTHER : THIRD, b.pins[0]!)));
       assert.equal(responses.filter((r) => r.status === 201).length, 1);
-      assert.ok(responses.filter((r) => r.status !== 201).every((r) => r.body.error.code === 'voucher_already_redeemed'), JSON.stringify(responses.map((r) => r.body)));
+      // The others: already redeemed, or over the attempts of one IP (counted before the PIN is checked).
+      assert.ok(responses.filter((r) => r.status !== 201).every((r) => ['voucher_already_redeemed', 'rate_limited'].includes(r.body.error.code)), JSON.stringify(responses.map((r) => r.body)));
       assert.equal((await main(OTHER)) + (await main(THIRD)) - before, 100_000);
       const redemptions = await t.app.ctx.db.selectFrom('voucher_redemptions').innerJoin('vouchers', 'vouchers.id', 'voucher_redemptions.voucher_id').select('voucher_id').where('vouchers.batch_id', '=', b.id).execute();
       assert.equal(redemptions.length, 1);
+      await t.verify();
+    });
+
+    it('guesses sent all at once get no more PIN checks than the limit', async () => {
+      const b = await batch(1);
+      const msisdn = '+77051230005';
+      const guesses = Array.from({ length: 40 }, (_, i) => `9${String(i).padStart(13, '0')}`);
+      const responses = await Promise.all([...guesses, b.pins[0]!].map((pin) => redeem(msisdn, pin)));
+      const checked = responses.filter((r) => r.status === 201 || r.body.error.code !== 'rate_limited');
+      assert.ok(checked.length <= t.app.ctx.settings.vouchers.pinAttemptsMax, `${checked.length} PINs were checked`);
       await t.verify();
     });
 
