@@ -304,6 +304,30 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('a retried purchase replays its first answer even when that purchase used up the promo code or the price changed since', async () => {
+      const now = t.clock.now().getTime();
+      const promo = await t.request('POST', '/v1/admin/promotions', { body: { code: 'ONCEONLY', discountKind: 'percent', discountValue: 50, startsAt: new Date(now - 1000).toISOString(), endsAt: new Date(now + DAY).toISOString(), usesPerLineMax: 1 } });
+      assert.equal(promo.status, 201, JSON.stringify(promo.body));
+      await newLine('+77011118001', 5_000);
+      const withCode = { msisdn: '+77011118001', offering: 'DATA_1GB_7D', promoCode: 'ONCEONLY' };
+      const first = await buy(withCode, 'retry-promo');
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      const retry = await buy(withCode, 'retry-promo');
+      assert.equal(retry.status, 201, JSON.stringify(retry.body));
+      assert.equal(retry.headers['idempotent-replayed'], 'true');
+      assert.equal(retry.body.id, first.body.id);
+      assert.equal((await buy({ ...withCode, offering: 'DATA_5GB_30D' }, 'retry-promo')).body.error.code, 'idempotency_key_reused');
+      await newLine('+77011118002', 5_000);
+      const priced = { msisdn: '+77011118002', offering: 'MESSENGERS_30D', expectedPrice: (await t.request('GET', '/v1/offerings')).body.data.find((o: { code: string }) => o.code === 'MESSENGERS_30D').price };
+      const bought = await buy(priced, 'retry-price');
+      assert.equal(bought.status, 201, JSON.stringify(bought.body));
+      assert.equal((await t.request('PATCH', '/v1/admin/offerings/MESSENGERS_30D', { body: { price: priced.expectedPrice + 10_000 } })).status, 200);
+      const again = await buy(priced, 'retry-price');
+      assert.equal(again.status, 201, JSON.stringify(again.body));
+      assert.equal(again.body.id, bought.body.id);
+      await t.verify();
+    });
+
     it('forfeits what is left in expired buckets, once', async () => {
       await newLine('+77011110050', 2_000);
       const r = await buy({ msisdn: '+77011110050', offering: 'DATA_1GB_7D' });

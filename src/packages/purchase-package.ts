@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { storedAnswer } from '../ledger/stored-answer.ts';
 import type { Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { fingerprintOf } from '../ledger/ledger-writer.ts';
@@ -27,6 +28,10 @@ export interface PurchaseOutcome {
 export async function purchasePackage(ctx: AppContext, actor: Actor, input: PurchaseInput, idempotencyKey: string): Promise<Result<PurchaseOutcome>> {
   const line = await findBuyableLine(ctx, actor, input.msisdn);
   if (!line.ok) return line;
+  const key = `purchase:${actor.id}:${idempotencyKey}`;
+  const fingerprint = fingerprintOf({ msisdn: line.value.msisdn, offering: input.offering, promoCode: input.promoCode, autoRenew: input.autoRenew, expectedPrice: input.expectedPrice });
+  const stored = await storedAnswer<PeriodResult>(ctx, key, fingerprint);
+  if (stored) return stored.ok ? ok({ purchase: stored.value, replayed: true }) : stored;
   if (line.value.status === 'terminated') return fail('line_terminated');
   const priced = await priceOffering(ctx, input.offering, line.value.id, input.promoCode);
   if (!priced.ok) return priced;
@@ -39,8 +44,7 @@ export async function purchasePackage(ctx: AppContext, actor: Actor, input: Purc
     reason: 'purchase' as const, packageId: ctx.ids.next('pkg'), lineId: line.value.id, record, quote, expectedPeriods: 0n,
     previousBucketIds: [], autoRenew, actorId: actor.id,
   };
-  const fingerprint = fingerprintOf({ msisdn: line.value.msisdn, offering: input.offering, promoCode: input.promoCode, autoRenew: input.autoRenew, expectedPrice: input.expectedPrice });
-  const result = await ctx.writer.submit(periodCommand(plan, { key: `purchase:${actor.id}:${idempotencyKey}`, fingerprint, expiresAt: idempotencyExpiry(ctx) }));
+  const result = await ctx.writer.submit(periodCommand(plan, { key, fingerprint, expiresAt: idempotencyExpiry(ctx) }));
   if (!result.ok) return result;
   return ok({ purchase: result.value.value, replayed: result.value.replayed });
 }

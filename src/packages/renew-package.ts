@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { storedAnswer } from '../ledger/stored-answer.ts';
 import type { Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
@@ -19,6 +20,8 @@ export async function renewPackage(ctx: AppContext, actor: Actor, msisdn: string
   if (!line.ok) return line;
   const key = `renew:${actor.id}:${idempotencyKey}`;
   const fingerprint = fingerprintOf({ msisdn: line.value.msisdn, packageId });
+  const stored = await storedAnswer<PeriodResult>(ctx, key, fingerprint);
+  if (stored) return stored.ok ? ok({ renewal: stored.value, replayed: true }) : stored;
   // A renewal racing another renewal of the same package sees a conflict and plans again.
   for (let attempt = 0; attempt < RENEW_ATTEMPTS_MAX; attempt += 1) {
     const found = await findPackage(ctx, line.value.id, packageId);
