@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
 import { SqliteDialect } from 'kysely';
+import { statementCache } from './statement-cache.js';
 
 const STATEMENT_CACHE_SIZE_MAX = 500;
 
@@ -17,19 +18,7 @@ export function sqliteReaderDialect(path: string): SqliteDialect {
   database.pragma('cache_size = -16384');
   database.pragma('mmap_size = 268435456');
   database.defaultSafeIntegers(true);
-  const statements = new Map<string, Database.Statement>();
-  const cached = {
-    prepare(sql: string) {
-      let statement = statements.get(sql);
-      if (!statement) {
-        if (statements.size >= STATEMENT_CACHE_SIZE_MAX) statements.clear();
-        statement = database.prepare(sql);
-        statements.set(sql, statement);
-      }
-      return statement;
-    },
-    close: () => database.close(),
-  };
+  const cached = { prepare: statementCache(database, STATEMENT_CACHE_SIZE_MAX), close: () => database.close() };
   return new SqliteDialect({ database: cached as unknown as Database.Database });
 }
 

@@ -3,6 +3,7 @@
 // without the TypeScript loader. Protocol: {id, sql, params} → {id, rows} | {id, changes} | {id, error}.
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { statementCache } from './statement-cache.js';
 
 const STATEMENT_CACHE_SIZE_MAX = 2000;
 const CHECKPOINT_INTERVAL_MS = 1000;
@@ -30,16 +31,7 @@ if (workerData.checkpointer) {
 database.pragma('foreign_keys = ON');
 database.defaultSafeIntegers(true);
 
-const statements = new Map();
-function prepare(sql) {
-  let statement = statements.get(sql);
-  if (!statement) {
-    if (statements.size >= STATEMENT_CACHE_SIZE_MAX) statements.clear();
-    statement = database.prepare(sql);
-    statements.set(sql, statement);
-  }
-  return statement;
-}
+const prepare = statementCache(database, STATEMENT_CACHE_SIZE_MAX);
 
 function run(sql, params) {
   const statement = prepare(sql);

@@ -1,0 +1,3 @@
+import type Database from 'better-sqlite3';
+
+export function statementCache(database: Database.Database, sizeMax: number): (sql: string) => Database.Statement;
