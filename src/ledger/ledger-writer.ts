@@ -6,7 +6,8 @@ import type { IdGenerator } from '../platform/ids.ts';
 import type { Store } from '../store/open-store.ts';
 import { BatchState } from './batch-state.ts';
 import { BatchTx } from './batch-tx.ts';
-import { commitBatch, openBatch, type LockSet } from './ledger-repository.ts';
+import { BatchCommitError, type BatchConnection, type BatchRows } from '../store/batch-statements.ts';
+import { batchWrites, planOpen, type LockSet } from './ledger-repository.ts';
 
 /**
  * A command for the batching writer. `lock` names every row it may read or change; `execute`
@@ -26,6 +27,9 @@ export interface CommandOutcome<T> {
   /** True when the answer is a stored one from an earlier run with the same idempotency key. */
   replayed: boolean;
 }
+
+/** Batches run back to back on one connection before it is handed back (see runChain). */
+const BATCHES_CHAINED_MAX = 8;
 
 interface Queued {
   command: LedgerCommand<unknown>;
@@ -84,18 +88,13 @@ export class LedgerWriter {
 
   private async loop(): Promise<void> {
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.batchSizeMax);
-      const started = performance.now();
-      try {
-        await this.runBatch(batch);
-      } catch (error) {
-        this.options.onError?.(error);
-        // The batch as a whole failed (a database error, not a refusal): retry each alone,
-        // so that one bad command cannot take its neighbours down with it.
+      const failed = await this.runChain(this.queue.splice(0, this.options.batchSizeMax), true);
+      // A batch failed as a whole (a database error, not a refusal): each command again alone,
+      // so that one bad command cannot take its neighbours down with it.
+      for (const batch of failed) {
         if (batch.length === 1) batch[0]!.resolve(fail('unavailable', { reason: 'ledger_write_failed' }));
         else for (const item of batch) await this.runAlone(item);
       }
-      this.options.observer?.batchCommitted(batch.length, performance.now() - started);
     }
     this.running = false;
     // After the last batch's answers (queued with setImmediate before this).
@@ -104,29 +103,69 @@ export class LedgerWriter {
   }
 
   private async runAlone(item: Queued): Promise<void> {
+    const failed = await this.runChain([item], false);
+    if (failed.length > 0) item.resolve(fail('unavailable', { reason: 'ledger_write_failed' }));
+  }
+
+  /**
+   * Runs `first` and, with `chain`, the batches queued after it on the same connection: each
+   * commit also opens the next batch, so a busy writer pays one round trip per batch. At most
+   * BATCHES_CHAINED_MAX in a row, so that others sharing the connection (SQLite) get their turn.
+   * Returns the batches that failed as a whole; batches taken but never run go back to the queue.
+   */
+  private async runChain(first: Queued[], chain: boolean): Promise<Queued[][]> {
+    const failed: Queued[][] = [];
+    let items = first;
     try {
-      await this.runBatch([item]);
+      await this.store.withBatchConnection(async (conn) => {
+        let state = new BatchState(this.clock.now());
+        let plan = planOpen(lockSetOf(items, state.now));
+        let started = performance.now();
+        let rows: BatchRows | null = await this.attempt(conn, () => conn.open(plan.open));
+        if (!rows) return void failed.push(items);
+        for (let chained = 1; ; chained++) {
+          plan.load(rows, state);
+          const answers = items.map((item) => this.executeOne(item.command, state));
+          const next = chain && chained < BATCHES_CHAINED_MAX && this.queue.length > 0 ? this.queue.splice(0, this.options.batchSizeMax) : null;
+          const nextState = next ? new BatchState(this.clock.now()) : null;
+          const nextPlan = next ? planOpen(lockSetOf(next, nextState!.now)) : null;
+          let committed = true;
+          rows = await this.attempt(conn, () => conn.commit(batchWrites(state), nextPlan?.open), (error) => {
+            committed = error instanceof BatchCommitError && error.committed;
+          });
+          if (committed) this.answer(items, answers);
+          else failed.push(items);
+          this.options.observer?.batchCommitted(items.length, performance.now() - started);
+          if (!next) return;
+          if (!rows) return void this.queue.unshift(...next);
+          [items, state, plan, started] = [next, nextState!, nextPlan!, performance.now()];
+        }
+      });
+    } catch (error) {
+      // No connection, or a bug between the round trips: the batch in hand has not committed.
+      this.options.onError?.(error);
+      if (!failed.includes(items)) failed.push(items);
+    }
+    return failed;
+  }
+
+  /** Runs one round trip; on a database error, rolls back and answers null. */
+  private async attempt<T>(conn: BatchConnection, roundTrip: () => Promise<T>, onError?: (error: unknown) => void): Promise<T | null> {
+    try {
+      return await roundTrip();
     } catch (error) {
       this.options.onError?.(error);
-      item.resolve(fail('unavailable', { reason: 'ledger_write_failed' }));
+      onError?.(error);
+      await conn.rollback();
+      return null;
     }
   }
 
-  private async runBatch(items: Queued[]): Promise<void> {
-    const state = new BatchState(this.clock.now());
-    const answers = await this.store.db.connection().execute(async (conn) => {
-      try {
-        await openBatch(conn, this.store.dialect, lockSetOf(items, state.now), state);
-        const answers = items.map((item) => this.executeOne(item.command, state));
-        await commitBatch(conn, this.store.dialect, state);
-        return answers;
-      } catch (error) {
-        await this.store.dialect.rollback(conn);
-        throw error;
-      }
-    });
-    // Only now, after the commit, does any caller hear back: on the next turn of the event loop,
-    // so that the next batch's first round trip is already on its way while they are answered.
+  /**
+   * Only after the commit does any caller hear back: on the next turn of the event loop, so that
+   * the next round trip is already on its way while they are answered.
+   */
+  private answer(items: Queued[], answers: Result<CommandOutcome<unknown>>[]): void {
     setImmediate(() => items.forEach((item, index) => item.resolve(answers[index]!)));
   }
 

@@ -2,7 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Kysely, Migrator, PostgresDialect, type MigrationProvider } from 'kysely';
 import pg from 'pg';
+import type { BatchConnection } from './batch-statements.ts';
 import { postgresDialect, sqliteDialect, type StoreDialect } from './dialect.ts';
+import { postgresBatchConnection } from './postgres-batch.ts';
+import { sqliteBatchConnection } from './sqlite-batch.ts';
 import { migrations } from './migrations/index.ts';
 import { sqliteReaderDialect, startCheckpointer } from './sqlite-reader.ts';
 import { SqliteWorkerDialect } from './sqlite-worker-dialect.ts';
@@ -17,6 +20,8 @@ export interface Store {
   readDb: Kysely<Database>;
   dialect: StoreDialect;
   url: string;
+  /** A connection of its own for the ledger writer's batches, for as long as `work` runs. */
+  withBatchConnection<T>(work: (conn: BatchConnection) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -42,6 +47,7 @@ function openSqlite(path: string): Store {
   const checkpointer = inMemory ? null : startCheckpointer(file);
   return {
     db, readDb, dialect: sqliteDialect, url: `sqlite:${path}`,
+    withBatchConnection: (work) => db.connection().execute((conn) => work(sqliteBatchConnection(conn))),
     async close() {
       await checkpointer?.stop();
       if (readDb !== db) await readDb.destroy();
@@ -62,7 +68,22 @@ function openPostgres(url: string, options: OpenStoreOptions): Store {
   // An idle connection dropped by the server must not take the process down; the pool replaces it.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, readDb: db, dialect: postgresDialect, url, close: () => db.destroy() };
+  return {
+    db, readDb: db, dialect: postgresDialect, url, close: () => db.destroy(),
+    async withBatchConnection(work) {
+      const client = await pool.connect();
+      let failed = false;
+      try {
+        return await work(postgresBatchConnection(client));
+      } catch (error) {
+        failed = true;
+        throw error;
+      } finally {
+        // After a failure the connection may be broken or mid-transaction: the pool replaces it.
+        client.release(failed);
+      }
+    },
+  };
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -4,7 +4,7 @@ import {
   type DatabaseConnection, type DatabaseIntrospector, type Dialect, type DialectAdapter, type Driver, type Kysely,
   type QueryCompiler, type QueryResult,
 } from 'kysely';
-import { MANY_STATEMENTS } from './dialect.ts';
+import { SQLITE_STEPS } from './sqlite-batch.ts';
 
 /**
  * A Kysely dialect whose one SQLite connection lives in a worker thread (sqlite-worker.js).
@@ -37,12 +37,12 @@ class SqliteWorkerDriver implements Driver {
 
   async init(): Promise<void> {
     this.worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData: { path: this.path } });
-    this.worker.on('message', (message: { id: number; rows?: unknown[]; changes?: bigint; lastInsertRowid?: bigint; error?: { message: string; code?: string; name?: string }; closed?: boolean }) => {
+    this.worker.on('message', (message: { id: number; rows?: unknown[]; changes?: bigint; lastInsertRowid?: bigint; error?: { message: string; code?: string; name?: string; failedStep?: number }; closed?: boolean }) => {
       const waiting = this.pending.get(message.id);
       if (!waiting) return;
       this.pending.delete(message.id);
       if (message.error) {
-        waiting.reject(Object.assign(new Error(message.error.message), { code: message.error.code, name: message.error.name ?? 'SqliteError' }));
+        waiting.reject(Object.assign(new Error(message.error.message), { code: message.error.code, name: message.error.name ?? 'SqliteError', failedStep: message.error.failedStep }));
       } else if (message.rows) {
         waiting.resolve({ rows: message.rows });
       } else {
@@ -54,8 +54,8 @@ class SqliteWorkerDriver implements Driver {
       this.pending.clear();
     });
     this.connection = {
-      executeQuery: <R>(query: CompiledQuery) => (query.sql === MANY_STATEMENTS
-        ? this.send({ many: query.parameters })
+      executeQuery: <R>(query: CompiledQuery) => (query.sql === SQLITE_STEPS
+        ? this.send({ steps: query.parameters[0] })
         : this.send({ sql: query.sql, params: query.parameters })) as Promise<QueryResult<R>>,
       streamQuery: () => { throw new Error('streaming is not supported by the SQLite worker driver'); },
     };

@@ -40,6 +40,33 @@ function run(sql, params) {
   return { changes: BigInt(changes), lastInsertRowid: BigInt(lastInsertRowid) };
 }
 
+/**
+ * A ledger batch in one message: each step is a statement run once per parameter list; a reading
+ * step answers all its rows, a writing one null. On a failure the step's index goes back with the
+ * error, so the writer knows whether the batch's COMMIT step had run.
+ */
+function runSteps(steps) {
+  const results = [];
+  for (let index = 0; index < steps.length; index++) {
+    const { sql, each } = steps[index];
+    try {
+      const statement = prepare(sql);
+      if (statement.reader) {
+        const rows = [];
+        for (const params of each) for (const row of statement.all(params)) rows.push(row);
+        results.push(rows);
+      } else {
+        for (const params of each) statement.run(params);
+        results.push(null);
+      }
+    } catch (error) {
+      error.failedStep = index;
+      throw error;
+    }
+  }
+  return results;
+}
+
 parentPort.on('message', (message) => {
   if (message.close) {
     database.close();
@@ -47,13 +74,9 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    if (message.many) {
-      // A ledger batch's loads, or its writes and commit, in one message: one round trip.
-      parentPort.postMessage({ id: message.id, rows: message.many.map((item) => run(item.sql, item.params)) });
-    } else {
-      parentPort.postMessage({ id: message.id, ...run(message.sql, message.params) });
-    }
+    if (message.steps) parentPort.postMessage({ id: message.id, rows: runSteps(message.steps) });
+    else parentPort.postMessage({ id: message.id, ...run(message.sql, message.params) });
   } catch (error) {
-    parentPort.postMessage({ id: message.id, error: { message: error.message, code: error.code, name: error.name } });
+    parentPort.postMessage({ id: message.id, error: { message: error.message, code: error.code, name: error.name, failedStep: error.failedStep } });
   }
 });
