@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { withLuhnDigit, parseIccid, luhnValid } from './iccid.ts';
 import { formatDecimal, formatTenge, parseMinorUnits } from './money.ts';
-import { maskMsisdn, maskPhoneNumbersIn, operatorHint, parseMsisdn } from './msisdn.ts';
+import { isKazakhMobile, maskMsisdn, maskPhoneNumbersIn, operatorHint, parseMsisdn } from './msisdn.ts';
 import { almatyDate } from './time.ts';
 
 describe('msisdn', () => {
@@ -17,6 +17,16 @@ describe('msisdn', () => {
     for (const typed of ['', '+15551234567', '+74951234567', '+7727123456', '701123456', '+7 701 123 45 678', 'abc', '+7701123456a', '7'.repeat(40)]) {
       const parsed = parseMsisdn(typed);
       assert.equal(parsed.ok ? parsed.value : parsed.error.code, 'msisdn_invalid', typed);
+    }
+  });
+  it('answers as libphonenumber does for every prefix, whatever the other seven digits', () => {
+    for (let prefix = 700; prefix <= 799; prefix++) {
+      for (const rest of ['0000000', '1234567', '5550123', '9999999', String(Math.floor(Math.random() * 1e7)).padStart(7, '0')]) {
+        const e164 = `+7${prefix}${rest}`;
+        const parsed = parseMsisdn(e164);
+        assert.equal(parsed.ok, isKazakhMobile(e164), e164);
+        if (parsed.ok) assert.equal(parsed.value, e164);
+      }
     }
   });
   it('hints the operator by prefix and masks numbers', () => {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 import { lineAccountSpecs, lineBonusAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import type { Database } from '../store/schema.ts';
@@ -23,7 +24,8 @@ export async function findLineIdByMsisdn(ctx: AppContext, msisdn: string, option
   if (!cache) lineIdsByStore.set(ctx.store, cache = new Map());
   const cached = options.fresh ? undefined : cache.get(msisdn);
   if (cached !== undefined) return cached;
-  const row = await ctx.store.readDb.selectFrom('lines').select('id').where('msisdn', '=', msisdn).executeTakeFirst();
+  // A plain template, not the query builder: this runs on every top-up (index lines_msisdn_id covers it).
+  const row = (await sql<{ id: string }>`select id from lines where msisdn = ${msisdn}`.execute(ctx.store.readDb)).rows[0];
   if (!row) return undefined;
   if (cache.size >= LINE_IDS_CACHED_MAX) cache.clear();
   cache.set(msisdn, row.id);

@@ -39,13 +39,17 @@ function encodeTime(time: number): string {
   return out;
 }
 
+/** 80 bits as 16 characters, in two 40-bit halves (40 is a multiple of 5, so the halves join exactly). */
 function encodeRandom(bytes: Buffer): string {
-  let bits = 0n;
-  for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
+  return encode40(bytes, 0) + encode40(bytes, 5);
+}
+
+function encode40(bytes: Buffer, offset: number): string {
+  let value = bytes[offset]! * 2 ** 32 + bytes.readUInt32BE(offset + 1);
   let out = '';
-  for (let index = 0; index < 16; index++) {
-    out = ALPHABET[Number(bits & 31n)] + out;
-    bits >>= 5n;
+  for (let index = 0; index < 8; index++) {
+    out = ALPHABET[value % 32] + out;
+    value = Math.floor(value / 32);
   }
   return out;
 }

@@ -6,6 +6,7 @@ import * as payments from './004-payments.ts';
 import * as aggregators from './005-aggregators.ts';
 import * as agents from './006-agents.ts';
 import * as partnerWebhooks from './007-partner-webhooks.ts';
+import * as linesNumberLookup from './009-lines-number-lookup.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '005-aggregators': aggregators,
   '006-agents': agents,
   '007-partner-webhooks': partnerWebhooks,
+  '009-lines-number-lookup': linesNumberLookup,
 };
