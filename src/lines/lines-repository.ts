@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 import { lineAccountSpecs, lineBonusAccountId, lineMainAccountId } from '../ledger/accounts.ts';
+import { batchedLookup } from '../store/batched-lookup.ts';
 import type { Database } from '../store/schema.ts';
 
 /** All SQL about lines (SIM cards) and the reads of their ledger accounts. */
@@ -11,7 +12,8 @@ export async function findLineByMsisdn(ctx: AppContext, msisdn: string): Promise
 }
 
 const LINE_IDS_CACHED_MAX = 200_000;
-const lineIdsByStore = new WeakMap<object, Map<string, string>>();
+const LINE_IDS_PER_QUERY_MAX = 500;
+const lineIdsByStore = new WeakMap<object, { cache: Map<string, string>; lookup: (msisdn: string) => Promise<string | undefined> }>();
 
 /**
  * The id of the line with this number, cached per store for the hot top-up paths. A number moves
@@ -20,16 +22,21 @@ const lineIdsByStore = new WeakMap<object, Map<string, string>>();
  * line's number and asks again with `fresh` when it moved. Status and balances are never cached.
  */
 export async function findLineIdByMsisdn(ctx: AppContext, msisdn: string, options: { fresh?: boolean } = {}): Promise<string | undefined> {
-  let cache = lineIdsByStore.get(ctx.store);
-  if (!cache) lineIdsByStore.set(ctx.store, cache = new Map());
-  const cached = options.fresh ? undefined : cache.get(msisdn);
+  let numbers = lineIdsByStore.get(ctx.store);
+  if (!numbers) lineIdsByStore.set(ctx.store, numbers = { cache: new Map(), lookup: batchedLookup((msisdns) => lineIdsOf(ctx, msisdns), LINE_IDS_PER_QUERY_MAX) });
+  const cached = options.fresh ? undefined : numbers.cache.get(msisdn);
   if (cached !== undefined) return cached;
-  // A plain template, not the query builder: this runs on every top-up (index lines_msisdn_id covers it).
-  const row = (await sql<{ id: string }>`select id from lines where msisdn = ${msisdn}`.execute(ctx.store.readDb)).rows[0];
-  if (!row) return undefined;
-  if (cache.size >= LINE_IDS_CACHED_MAX) cache.clear();
-  cache.set(msisdn, row.id);
-  return row.id;
+  const id = await numbers.lookup(msisdn);
+  if (id === undefined) return undefined;
+  if (numbers.cache.size >= LINE_IDS_CACHED_MAX) numbers.cache.clear();
+  numbers.cache.set(msisdn, id);
+  return id;
+}
+
+/** A plain template, not the query builder: this runs for every top-up (index lines_msisdn_id covers it). */
+async function lineIdsOf(ctx: AppContext, msisdns: string[]): Promise<Map<string, string>> {
+  const { rows } = await sql<{ id: string; msisdn: string }>`select id, msisdn from lines where msisdn in (${sql.join(msisdns)})`.execute(ctx.store.readDb);
+  return new Map(rows.map((row) => [row.msisdn, row.id]));
 }
 
 export async function findLineById(ctx: AppContext, id: string): Promise<LineRow | undefined> {

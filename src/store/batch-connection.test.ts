@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/support/databases.ts';
+import { BatchCommitError, type BatchWrite } from './batch-statements.ts';
+import { migrateToLatest, openStore, type Store } from './open-store.ts';
+import { keyHash64, quote } from './postgres-batch.ts';
+
+/** Strings that have broken hand-written SQL quoting elsewhere: quotes, backslashes, both, scripts. */
+const AWKWARD = ["O'Brien", "it''s", 'back\\slash', "\\'; drop table counters; --", '\\\\', "E'x'", 'Қайтару 退款 🙂', '', '$1 ? :x'];
+
+const counterRow = (key: string, value: bigint): BatchWrite => ({ kind: 'insert', table: 'counters', columns: ['key', 'value'], rows: [[key, value]], upsertKey: 'key' });
+
+describe('batch statement helpers (pure)', () => {
+  it('quotes strings as pg.escapeLiteral does', () => {
+    for (const text of AWKWARD) assert.equal(quote(text), pg.escapeLiteral(text), text);
+    assert.throws(() => quote('a\u0000b'));
+  });
+  it('hashes lock keys as 64-bit FNV-1a does', () => {
+    const reference = (key: string) => {
+      let hash = 0xcbf29ce484222325n;
+      for (let index = 0; index < key.length; index++) hash = ((hash ^ BigInt(key.charCodeAt(index))) * 0x100000001b3n) & 0xffffffffffffffffn;
+      return BigInt.asIntN(64, hash);
+    };
+    for (const key of ['', 'a', 'topup:key_01J:9f3c', 'Қ退🙂', 'x'.repeat(300), ...AWKWARD]) assert.equal(keyHash64(key), reference(key), key);
+  });
+});
+
+for (const dialect of DIALECTS) {
+  describe(`ledger batch connection [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let database: TestDatabase;
+    let store: Store;
+    before(async () => {
+      database = await createTestDatabase(dialect.name);
+      store = await openStore(database.url);
+      await migrateToLatest(store);
+    });
+    after(async () => {
+      await store?.close();
+      await database?.drop();
+    });
+    const counters = async () => Object.fromEntries((await store.db.selectFrom('counters').selectAll().execute()).map((row) => [row.key, BigInt(row.value)]));
+
+    it('reads, inserts, upserts and updates in one batch, and awkward strings come back as written', async () => {
+      await store.withBatchConnection(async (conn) => {
+        const opened = await conn.open({ lockKeys: ['k1', 'k2'], reads: [{ kind: 'counters', keys: ['a', 'b'] }] });
+        assert.deepEqual(opened[0]!.map((row) => [row.key, BigInt(row.value as bigint)]).sort(), [['a', 0n], ['b', 0n]]);
+        await conn.commit([
+          counterRow('a', 5n),
+          { kind: 'insert', table: 'counters', columns: ['key', 'value'], rows: AWKWARD.map((text, index) => [text, BigInt(index)]) },
+          { kind: 'update', table: 'counters', key: 'key', columns: ['value'], rows: [[7n, 'b']] },
+        ]);
+      });
+      const rows = await counters();
+      assert.equal(rows.a, 5n);
+      assert.equal(rows.b, 7n);
+      AWKWARD.forEach((text, index) => assert.equal(rows[text], BigInt(index), text));
+    });
+
+    it('a failed write commits nothing and says so', async () => {
+      const before = await counters();
+      const failure = await store.withBatchConnection(async (conn) => {
+        await conn.open({ lockKeys: [], reads: [{ kind: 'rows', table: 'counters', columns: ['key', 'value'], key: 'key', keys: ['a'], lock: true }] });
+        // The second row repeats a primary key.
+        const error = await conn.commit([counterRow('fresh', 1n), { kind: 'insert', table: 'counters', columns: ['key', 'value'], rows: [['a', 1n]] }]).catch((e: unknown) => e);
+        await conn.rollback();
+        return error;
+      });
+      assert.ok(failure instanceof BatchCommitError);
+      assert.equal(failure.committed, false);
+      assert.deepEqual(await counters(), before);
+    });
+
+    it('a commit followed by a next batch that fails to open is reported as committed', async () => {
+      const failure = await store.withBatchConnection(async (conn) => {
+        await conn.open({ lockKeys: [], reads: [] });
+        const next = { lockKeys: ['k3'], reads: [{ kind: 'rows' as const, table: 'no_such_table', columns: '*' as const, key: 'id', keys: ['x'], lock: false }] };
+        const error = await conn.commit([counterRow('chained', 9n)], next).catch((e: unknown) => e);
+        await conn.rollback();
+        return error;
+      });
+      assert.ok(failure instanceof BatchCommitError);
+      assert.equal(failure.committed, true);
+      assert.equal((await counters()).chained, 9n);
+    });
+
+    it('a commit that opens the next batch returns its rows', async () => {
+      const next = await store.withBatchConnection(async (conn) => {
+        await conn.open({ lockKeys: [], reads: [] });
+        const rows = await conn.commit([counterRow('next', 3n)], { lockKeys: ['k4'], reads: [{ kind: 'rows', table: 'counters', columns: ['key', 'value'], key: 'key', keys: ['next', 'missing'], lock: true }] });
+        await conn.commit([]);
+        return rows;
+      });
+      assert.deepEqual(next![0]!.map((row) => [row.key, BigInt(row.value as bigint)]), [['next', 3n]]);
+    });
+  });
+}
