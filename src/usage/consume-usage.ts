@@ -3,7 +3,7 @@ import { fail, ok, type Result } from '../domain/result.ts';
 import { consumptionAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import type { BatchTx } from '../ledger/batch-tx.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
-import { bucketGroupKey, type UsagePlan } from './plan-usage.ts';
+import type { UsagePlan } from './plan-usage.ts';
 import { crossedThresholds, paygCharge, rateOf, type PaygRates } from './usage-rules.ts';
 
 export const USAGE_REVENUE_ACCOUNT_ID = 'revenue:usage';
@@ -26,9 +26,12 @@ export interface UsageRating extends PaygRates {
 
 /** Everything the command may touch: the lines' main accounts, their buckets and the operator's accounts. */
 export function usageLocks(plan: UsagePlan, rating: UsageRating): string[] {
-  const accounts = [...plan.buckets.values()].flat().map((b) => b.id);
+  const accounts = plan.buckets.map((b) => b.id);
   for (const unit of plan.units) accounts.push(consumptionAccountId(unit));
-  if (rating.paygAllowed) accounts.push(USAGE_REVENUE_ACCOUNT_ID, ...plan.lines.map((l) => lineMainAccountId(l.id)));
+  if (rating.paygAllowed) {
+    accounts.push(USAGE_REVENUE_ACCOUNT_ID);
+    for (const line of plan.lines) accounts.push(line.mainAccountId);
+  }
   return accounts;
 }
 
@@ -42,39 +45,46 @@ export function consumeUsage(tx: BatchTx, plan: UsagePlan, rating: UsageRating):
   const drawn = new Map<string, bigint>();
   const charged = new Map<string, bigint>();
   const seen = new Set<string>();
-  const results: UsageResult[] = [];
-  for (const event of plan.events) {
-    if (event.kind !== 'rate' || seen.has(event.id)) {
-      const status = event.kind === 'rejected' ? 'rejected' : 'duplicate';
-      results.push({ id: event.id, status, consumed: 0, charged: 0, uncovered: 0, ...(event.kind === 'rejected' ? { code: event.code } : {}) });
+  const rates = { data: rateOf('data', rating), voice: rateOf('voice', rating), sms: rateOf('sms', rating) };
+  const results: UsageResult[] = new Array(plan.events.length);
+  for (let index = 0; index < plan.events.length; index++) {
+    const event = plan.events[index]!;
+    if (event.kind === 'rejected') {
+      results[index] = { id: event.id, status: 'rejected', consumed: 0, charged: 0, uncovered: 0, code: event.code };
+      continue;
+    }
+    if (event.kind === 'duplicate' || seen.has(event.id)) {
+      results[index] = { id: event.id, status: 'duplicate', consumed: 0, charged: 0, uncovered: 0 };
       continue;
     }
     seen.add(event.id);
     let remaining = event.units;
-    for (const bucket of plan.buckets.get(bucketGroupKey(event.line.id, event.unit)) ?? []) {
+    for (const bucket of event.buckets) {
       if (remaining === 0n) break;
       if (bucket.expiresAt !== null && bucket.expiresAt <= event.at) continue;
-      const left = availableBalance(tx.account(bucket.id)!) - (drawn.get(bucket.id) ?? 0n);
+      const before = drawn.get(bucket.id) ?? 0n;
+      const left = availableBalance(tx.account(bucket.id)!) - before;
       const take = left < remaining ? left : remaining;
       if (take <= 0n) continue;
-      drawn.set(bucket.id, (drawn.get(bucket.id) ?? 0n) + take);
+      drawn.set(bucket.id, before + take);
       remaining -= take;
     }
     const consumed = event.units - remaining;
     let price = 0n;
     if (remaining > 0n && rating.paygAllowed) {
-      const mainId = lineMainAccountId(event.line.id);
-      const available = availableBalance(tx.account(mainId)!) - (charged.get(mainId) ?? 0n);
-      const charge = paygCharge(remaining, available, rateOf(event.service, rating));
+      const mainId = event.line.mainAccountId;
+      const before = charged.get(mainId) ?? 0n;
+      const available = availableBalance(tx.account(mainId)!) - before;
+      const charge = paygCharge(remaining, available, rates[event.service]);
       price = charge.price;
       remaining -= charge.covered;
-      if (price > 0n) charged.set(mainId, (charged.get(mainId) ?? 0n) + price);
+      if (price > 0n) charged.set(mainId, before + price);
     }
     tx.insert('usage_events', {
       id: event.id, line_id: event.line.id, service: event.service, units: event.units, at: event.at,
       consumed, charged: price, uncovered: remaining, recorded_at: tx.nowIso,
     });
-    results.push({ id: event.id, status: 'recorded', consumed: Number(consumed), charged: Number(price), uncovered: Number(remaining) });
+    results[index] = { id: event.id, status: 'recorded', consumed: Number(consumed), charged: Number(price), uncovered: Number(remaining) };
   }
   const posted = postTotals(tx, plan, drawn, charged);
   return posted.ok ? ok(results) : posted;

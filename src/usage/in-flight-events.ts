@@ -13,14 +13,15 @@ export async function serializeByEventIds<T>(scope: object, ids: string[], work:
     running = new Map();
     inFlight.set(scope, running);
   }
+  let finish!: () => void;
+  const mine = new Promise<void>((resolve) => { finish = resolve; });
+  // One pass over the ids (1,000 to a request): note who holds each, then take it over.
   const earlier = new Set<Promise<void>>();
   for (const id of ids) {
     const other = running.get(id);
-    if (other) earlier.add(other);
+    if (other !== undefined && other !== mine) earlier.add(other);
+    running.set(id, mine);
   }
-  let finish!: () => void;
-  const mine = new Promise<void>((resolve) => { finish = resolve; });
-  for (const id of ids) running.set(id, mine);
   try {
     await Promise.all(earlier);
     return await work();

@@ -3,6 +3,7 @@ import { parseInstant } from '../domain/time.ts';
 import type { ErrorCode } from '../domain/errors.ts';
 import type { AccountState, Unit } from '../domain/ledger.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
+import { lineMainAccountId } from '../ledger/accounts.ts';
 import { findLinesByMsisdns, findOpenBuckets, findRecordedEventIds, type UsageLine } from './usage-repository.ts';
 import { SERVICE_UNITS, type Service } from './usage-rules.ts';
 
@@ -14,26 +15,36 @@ export interface UsageEventInput {
   at: string;
 }
 
+/** A line some event of the request is rated against, with its main account's id worked out once. */
+export interface RatedLine extends UsageLine {
+  mainAccountId: string;
+}
+
 export type PlannedEvent =
   | { kind: 'rejected'; id: string; code: ErrorCode }
   | { kind: 'duplicate'; id: string }
-  | { kind: 'rate'; id: string; line: UsageLine; service: Service; unit: Unit; units: bigint; at: string };
+  | {
+    kind: 'rate'; id: string; line: RatedLine; service: Service; unit: Unit; units: bigint; at: string;
+    /** The line's buckets of the event's unit, earliest expiry first (no expiry last); shared by the line's events. */
+    buckets: readonly AccountState[];
+  };
 
 export interface UsagePlan {
   events: PlannedEvent[];
-  /** Per line and unit, the line's buckets with units left, earliest expiry first (no expiry last). */
-  buckets: Map<string, AccountState[]>;
-  lines: UsageLine[];
+  /** Every bucket some rated event may draw on (each once). */
+  buckets: AccountState[];
+  lines: RatedLine[];
   units: Set<Unit>;
 }
 
 const CANONICAL_MSISDN = /^\+77\d{9}$/;
-
-export const bucketGroupKey = (lineId: string, unit: Unit) => `${lineId}/${unit}`;
+const NO_BUCKETS: readonly AccountState[] = [];
 
 /**
  * The reads before the one ledger command of a usage request: parse every event, then one query
- * for the event ids already recorded, one for all lines, one for all their buckets.
+ * for the event ids already recorded, one for all lines, one for all their buckets. (A join of
+ * lines and buckets measured slower on SQLite, 4.5 ms against 3.6 ms for 1,000 lines: the
+ * buckets query walks the (owner_id, kind) index in the sorted order of its IN list.)
  */
 export async function planUsage(ctx: AppContext, inputs: UsageEventInput[]): Promise<UsagePlan> {
   const msisdns = inputs.map((e) => (CANONICAL_MSISDN.test(e.msisdn) ? e.msisdn : parseOrNull(e.msisdn)));
@@ -41,26 +52,51 @@ export async function planUsage(ctx: AppContext, inputs: UsageEventInput[]): Pro
     findRecordedEventIds(ctx, [...new Set(inputs.map((e) => e.id))]),
     findLinesByMsisdns(ctx, [...new Set(msisdns.filter((m): m is string => m !== null))]),
   ]);
+  // Events of one batch often share their time (to the second): each distinct text is parsed once.
+  const instants = new Map<string, string | null>();
+  const rated = new Map<string, RatedLine>();
+  const units = new Set<Unit>();
   const events = inputs.map((input, index): PlannedEvent => {
     if (recorded.has(input.id)) return { kind: 'duplicate', id: input.id };
     const msisdn = msisdns[index];
     if (msisdn === null || msisdn === undefined) return { kind: 'rejected', id: input.id, code: 'msisdn_invalid' };
-    const at = parseInstant(input.at);
+    let at = instants.get(input.at);
+    if (at === undefined) {
+      const ms = parseInstant(input.at);
+      at = ms === null ? null : new Date(ms).toISOString();
+      instants.set(input.at, at);
+    }
     if (at === null) return { kind: 'rejected', id: input.id, code: 'validation_failed' };
     const line = lines.get(msisdn);
     if (!line) return { kind: 'rejected', id: input.id, code: 'line_not_found' };
     if (line.status === 'terminated') return { kind: 'rejected', id: input.id, code: 'line_terminated' };
-    return { kind: 'rate', id: input.id, line, service: input.service, unit: SERVICE_UNITS[input.service], units: BigInt(input.units), at: new Date(at).toISOString() };
+    let ratedLine = rated.get(line.id);
+    if (!ratedLine) {
+      ratedLine = { ...line, mainAccountId: lineMainAccountId(line.id) };
+      rated.set(line.id, ratedLine);
+    }
+    const unit = SERVICE_UNITS[input.service];
+    units.add(unit);
+    return { kind: 'rate', id: input.id, line: ratedLine, service: input.service, unit, units: BigInt(input.units), at, buckets: NO_BUCKETS };
   });
-  const used = events.filter((e) => e.kind === 'rate');
-  const usedLines = new Map(used.map((e) => [e.line.id, e.line]));
-  const buckets = new Map<string, AccountState[]>();
-  for (const bucket of await findOpenBuckets(ctx, [...usedLines.keys()])) {
-    const key = bucketGroupKey(bucket.ownerId!, bucket.unit);
-    buckets.set(key, [...(buckets.get(key) ?? []), bucket]);
+  const buckets = await findOpenBuckets(ctx, [...rated.keys()]);
+  if (buckets.length > 0) attachBuckets(events, buckets);
+  return { events, buckets, lines: [...rated.values()], units };
+}
+
+/** Gives each rated event its line's buckets of its unit, earliest expiry first (no expiry last). */
+function attachBuckets(events: PlannedEvent[], buckets: AccountState[]): void {
+  const groups = new Map<string, AccountState[]>();
+  for (const bucket of buckets) {
+    const key = `${bucket.ownerId}/${bucket.unit}`;
+    const group = groups.get(key);
+    if (group) group.push(bucket);
+    else groups.set(key, [bucket]);
   }
-  for (const group of buckets.values()) group.sort(byExpiry);
-  return { events, buckets, lines: [...usedLines.values()], units: new Set(used.map((e) => e.unit)) };
+  for (const group of groups.values()) group.sort(byExpiry);
+  for (const event of events) {
+    if (event.kind === 'rate') event.buckets = groups.get(`${event.line.id}/${event.unit}`) ?? NO_BUCKETS;
+  }
 }
 
 function parseOrNull(input: string): string | null {

@@ -43,6 +43,11 @@ export async function recordUsage(ctx: AppContext, actor: Actor, events: UsageEv
 }
 
 function summarize(results: UsageResult[]): UsageReport {
-  const count = (status: UsageResult['status']) => results.filter((r) => r.status === status).length;
-  return { results, recorded: count('recorded'), duplicates: count('duplicate'), rejected: count('rejected') };
+  const report: UsageReport = { results, recorded: 0, duplicates: 0, rejected: 0 };
+  for (const result of results) {
+    if (result.status === 'recorded') report.recorded++;
+    else if (result.status === 'duplicate') report.duplicates++;
+    else report.rejected++;
+  }
+  return report;
 }

@@ -151,6 +151,9 @@ for (const dialect of DIALECTS) {
       const response = await post(events);
       assert.equal(response.status, 200, JSON.stringify(response.body).slice(0, 300));
       assert.equal(response.body.recorded, 1_000);
+      // Sent again (the same statement, its id list padded to 1,024), every event is a duplicate.
+      const again = await post(events);
+      assert.deepEqual([again.body.recorded, again.body.duplicates], [0, 1_000]);
       await t.verify();
     });
   });

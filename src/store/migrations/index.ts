@@ -6,7 +6,9 @@ import * as payments from './004-payments.ts';
 import * as aggregators from './005-aggregators.ts';
 import * as agents from './006-agents.ts';
 import * as partnerWebhooks from './007-partner-webhooks.ts';
+import * as usageEventsLean from './008-usage-events-lean.ts';
 import * as linesNumberLookup from './009-lines-number-lookup.ts';
+import * as hotUpdates from './010-hot-updates.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -20,5 +22,7 @@ export const migrations: Record<string, Migration> = {
   '005-aggregators': aggregators,
   '006-agents': agents,
   '007-partner-webhooks': partnerWebhooks,
+  '008-usage-events-lean': usageEventsLean,
   '009-lines-number-lookup': linesNumberLookup,
+  '010-hot-updates': hotUpdates,
 };
