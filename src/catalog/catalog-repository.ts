@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { sharedLookup } from '../store/batched-lookup.ts';
 import type { OfferingTable, OfferingVersionTable } from '../packages/packages-tables.ts';
 import type { OfferingDefinition } from './offering.ts';
 
@@ -8,12 +9,18 @@ export interface OfferingRecord {
   version: OfferingVersionTable;
 }
 
+/** An offering with its current version; concurrent lookups share their queries (every purchase asks). */
 export async function findOffering(ctx: AppContext, code: string): Promise<OfferingRecord | undefined> {
-  const offering = await ctx.store.readDb.selectFrom('offerings').selectAll().where('code', '=', code).executeTakeFirst();
-  if (!offering) return undefined;
-  const version = await ctx.store.readDb.selectFrom('offering_versions').selectAll()
-    .where('offering_id', '=', offering.id).where('version', '=', offering.current_version).executeTakeFirstOrThrow();
-  return { offering, version };
+  return sharedLookup(ctx.store, 'offerings-by-code', async (codes) => {
+    const offerings = await ctx.store.readDb.selectFrom('offerings').selectAll().where('code', 'in', codes).execute();
+    const records = new Map<string, OfferingRecord>();
+    for (const offering of offerings) {
+      const version = await ctx.store.readDb.selectFrom('offering_versions').selectAll()
+        .where('offering_id', '=', offering.id).where('version', '=', offering.current_version).executeTakeFirstOrThrow();
+      records.set(offering.code, { offering, version });
+    }
+    return records;
+  })(code);
 }
 
 export async function findVersion(ctx: AppContext, id: string): Promise<OfferingVersionTable | undefined> {

@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { sharedLookup } from '../store/batched-lookup.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 
 /**
@@ -9,7 +10,10 @@ import { fail, ok, type Result } from '../domain/result.ts';
  * the key again under lock, so a race between two first runs still answers once.
  */
 export async function storedAnswer<T>(ctx: AppContext, key: string, fingerprint: string): Promise<Result<T> | null> {
-  const row = await ctx.store.readDb.selectFrom('idempotency_keys').select(['fingerprint', 'response']).where('key', '=', key).executeTakeFirst();
+  const row = await sharedLookup(ctx.store, 'idempotency-keys', async (keys) => {
+    const rows = await ctx.store.readDb.selectFrom('idempotency_keys').select(['key', 'fingerprint', 'response']).where('key', 'in', keys).execute();
+    return new Map(rows.map((found) => [found.key, found]));
+  })(key);
   if (!row) return null;
   return row.fingerprint === fingerprint ? ok(JSON.parse(row.response) as T) : fail('idempotency_key_reused');
 }

@@ -1,14 +1,18 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 import { lineAccountSpecs, lineBonusAccountId, lineMainAccountId } from '../ledger/accounts.ts';
-import { batchedLookup } from '../store/batched-lookup.ts';
+import { batchedLookup, sharedLookup } from '../store/batched-lookup.ts';
 import type { Database } from '../store/schema.ts';
 
 /** All SQL about lines (SIM cards) and the reads of their ledger accounts. */
 export type LineRow = Database['lines'];
 
+/** The line with this number; concurrent lookups share one query (batched-lookup.ts). */
 export async function findLineByMsisdn(ctx: AppContext, msisdn: string): Promise<LineRow | undefined> {
-  return ctx.store.readDb.selectFrom('lines').selectAll().where('msisdn', '=', msisdn).executeTakeFirst();
+  return sharedLookup(ctx.store, 'lines-by-msisdn', async (msisdns) => {
+    const rows = await ctx.store.readDb.selectFrom('lines').selectAll().where('msisdn', 'in', msisdns).execute();
+    return new Map(rows.map((row) => [row.msisdn, row]));
+  })(msisdn);
 }
 
 const LINE_IDS_CACHED_MAX = 200_000;

@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { sharedLookup } from '../store/batched-lookup.ts';
 import type { PromotionTable } from '../packages/packages-tables.ts';
 
 /** All SQL of promotions. */
@@ -6,11 +7,19 @@ export async function findPromotionByCode(ctx: AppContext, code: string): Promis
   return ctx.store.readDb.selectFrom('promotions').selectAll().where('code', '=', code).executeTakeFirst();
 }
 
-/** Automatic promotions (no code) whose window contains `now`. */
+/**
+ * Automatic promotions (no code) whose window contains `now`. Requests asking at the same moment
+ * share one query, keyed by the instant, so each still sees the window at its own `now`.
+ */
 export async function listAutomaticPromotions(ctx: AppContext, now: Date): Promise<PromotionTable[]> {
-  const at = now.toISOString();
-  return ctx.store.readDb.selectFrom('promotions').selectAll().where('code', 'is', null)
-    .where('starts_at', '<=', at).where('ends_at', '>', at).orderBy('id').execute();
+  const found = await sharedLookup(ctx.store, 'automatic-promotions', async (instants) => {
+    const earliest = instants.reduce((a, b) => (a < b ? a : b));
+    const latest = instants.reduce((a, b) => (a > b ? a : b));
+    const rows = await ctx.store.readDb.selectFrom('promotions').selectAll().where('code', 'is', null)
+      .where('starts_at', '<=', latest).where('ends_at', '>', earliest).orderBy('id').execute();
+    return new Map(instants.map((at) => [at, rows.filter((row) => row.starts_at <= at && row.ends_at > at)]));
+  })(now.toISOString());
+  return found ?? [];
 }
 
 export async function listPromotions(ctx: AppContext): Promise<PromotionTable[]> {

@@ -24,3 +24,16 @@ export function batchedLookup<V>(load: (keys: string[]) => Promise<Map<string, V
     waiting.set(key, settles);
   });
 }
+
+const lookupsByStore = new WeakMap<object, Map<string, (key: string) => Promise<unknown>>>();
+
+/** The store's batched lookup called `name`, made on first use (lookups of one store share their queries). */
+export function sharedLookup<V>(store: object, name: string, load: (keys: string[]) => Promise<Map<string, V>>, keysMax = KEYS_PER_QUERY_MAX): (key: string) => Promise<V | undefined> {
+  let lookups = lookupsByStore.get(store);
+  if (!lookups) lookupsByStore.set(store, lookups = new Map());
+  let lookup = lookups.get(name);
+  if (!lookup) lookups.set(name, lookup = batchedLookup(load, keysMax));
+  return lookup as (key: string) => Promise<V | undefined>;
+}
+
+const KEYS_PER_QUERY_MAX = 500;
