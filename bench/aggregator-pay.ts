@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import autocannon from 'autocannon';
 import { spawnSync } from 'node:child_process';
 import type { ExtraBench } from './extra.ts';
+import { wrkAvailable, wrkLoad } from './wrk.ts';
 
 export interface AggregatorPayFigures {
   perSecond: number;
@@ -29,6 +30,14 @@ export async function benchAggregatorPay(baseUrl: string, aggregatorCode: string
   let refused = 0;
   const authorization = `Basic ${Buffer.from(`${aggregatorCode}:${secret}`).toString('base64')}`;
   const txnDate = new Date(Date.now() + 5 * 3_600_000).toISOString().replace(/\D/g, '').slice(0, 14);
+  if (wrkAvailable()) {
+    const figures = await wrkLoad({
+      baseUrl, method: 'POST', path: `/aggregators/${encodeURIComponent(aggregatorCode)}/osmp`, durationMs, msisdns: msisdns.map(encodeURIComponent), bodyMustContain: '<result>0</result>',
+      headers: { Authorization: authorization, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `command=pay&txn_id={{key}}&txn_date=${txnDate}&account={{msisdn}}&sum=${SUM}`,
+    });
+    return { perSecond: figures.perSecond, p50Ms: figures.p50Ms, p99Ms: figures.p99Ms, errors: figures.errors + figures.non2xx };
+  }
   const result = await autocannon({
     url: baseUrl,
     connections: CONNECTIONS,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ExtraBench } from './extra.ts';
 import { load } from './support.ts';
+import { wrkAvailable, wrkLoad } from './wrk.ts';
 
 /** Lines the purchase benchmark spreads its load over (created and funded through the API). */
 export const PURCHASE_BENCH_LINES = 200;
@@ -14,6 +15,14 @@ const BENCH_OFFERING = 'BENCH_1MB_1D';
  */
 export async function benchPurchases(baseUrl: string, apiKey: string, durationMs: number): Promise<{ perSecond: number; p50Ms: number; p99Ms: number; errors: number }> {
   const msisdns = await prepare(baseUrl, apiKey);
+  if (wrkAvailable()) {
+    const figures = await wrkLoad({
+      baseUrl, method: 'POST', path: '/v1/purchases', durationMs, msisdns, keyHeader: 'Idempotency-Key',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${apiKey}` },
+      body: `{"msisdn":"{{msisdn}}","offering":"${BENCH_OFFERING}"}`,
+    });
+    return { perSecond: figures.perSecond, p50Ms: figures.p50Ms, p99Ms: figures.p99Ms, errors: figures.errors + figures.non2xx };
+  }
   const figures = await load({
     url: baseUrl,
     connections: 64,

@@ -13,6 +13,7 @@ import pg from 'pg';
 import { benchEmptyPost, benchTopUps } from './topups.ts';
 import { cli, format, meanBatchSize, pgbenchTps, seedLines, startServer, type LoadFigures } from './support.ts';
 import { EXTRA_BENCHES } from './extra.ts';
+import { wrkAvailable } from './wrk.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const lineCount = Number(process.env.BENCH_LINES ?? 100_000);
@@ -101,5 +102,5 @@ if (only !== 'sqlite') {
   else console.log('PostgreSQL not reachable: PostgreSQL figures skipped');
 }
 
-console.log(`\nTolem benchmark — ${seconds} s per measurement, concurrency 64, ${lineCount} lines, ${new Date().toISOString()}`);
+console.log(`\nTolem benchmark — ${seconds} s per measurement, concurrency 64, ${lineCount} lines, load from ${wrkAvailable() ? 'wrk' : 'autocannon'} (usage: its own client), ${new Date().toISOString()}`);
 for (const row of rows) console.log(`${row.dialect.padEnd(9)} ${row.name.padEnd(30)} ${format(row.figures)}${row.note ? `  (${row.note})` : ''}`);
