@@ -4,7 +4,8 @@
  * figure next to the ceiling measured in the same run (an empty POST route on the same server;
  * pgbench TPC-B on PostgreSQL). Not a pass/fail test: the machine is shared and noisy.
  *
- * BENCH_SECONDS (default 10) per measurement; BENCH_LINES (default 100000); BENCH_ONLY=sqlite|postgres.
+ * BENCH_SECONDS (default 10) per measurement; BENCH_WARMUP_SECONDS (default 2) of top-ups before the
+ * first; BENCH_LINES (default 100000); BENCH_ONLY=sqlite|postgres; BENCH_LOADGEN=autocannon.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { wrkAvailable } from './wrk.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const lineCount = Number(process.env.BENCH_LINES ?? 100_000);
+const warmUpSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const only = process.env.BENCH_ONLY;
 const postgresAdminUrl = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -57,6 +59,8 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
     try {
       const ceiling = await benchEmptyPost(server.baseUrl, seconds * 1000);
       rows.push({ dialect, name: 'ceiling: empty POST', figures: ceiling });
+      // Warm-up, not measured: the first batches read cold pages of a freshly seeded database.
+      await benchTopUps(server.baseUrl, apiKey, msisdns, warmUpSeconds * 1000);
       const topUps = await benchTopUps(server.baseUrl, apiKey, msisdns, seconds * 1000);
       const batch = await meanBatchSize(server.baseUrl);
       rows.push({ dialect, name: 'top-ups', figures: topUps, note: `${(topUps.perSecond / ceiling.perSecond * 100).toFixed(0)}% of empty POST; mean batch ${batch.toFixed(1)}; peak RSS ${server.peakRssMb().toFixed(0)} MB` });
