@@ -137,6 +137,22 @@ for (const dialect of DIALECTS) {
       assert.equal(errors.length, 1);
     });
 
+    it('a batch the database refuses is retried command by command, and the batches after it go on', async () => {
+      const { writer } = t.app.ctx;
+      const before = await balance('test:other');
+      // Two commands insert the same counter key: whichever batch holds the second fails on the
+      // primary key as a whole; run alone, only that command fails. 400 commands fill several chained batches.
+      const duplicate = (): LedgerCommand<null> => ({ name: 'test-duplicate', lock: {}, execute(tx) { tx.insert('counters', { key: 'writer-dup', value: 1n }); return ok(null); } });
+      const commands = Array.from({ length: 400 }, (_, i) => (i === 150 || i === 151 ? duplicate() : move('test:source', 'test:other', 1n)));
+      const results = await Promise.all(commands.map((command) => writer.submit(command as LedgerCommand<unknown>)));
+      const failed = results.map((r, i) => [r, i] as const).filter(([r]) => !r.ok);
+      assert.equal(failed.length, 1, JSON.stringify(failed));
+      assert.ok([150, 151].includes(failed[0]![1]));
+      assert.equal(!failed[0]![0].ok && failed[0]![0].error.code, 'unavailable');
+      assert.equal(await balance('test:other') - before, 398n);
+      await t.verify();
+    });
+
     it('ledger verify finds a tampered account total', async () => {
       await t.verify();
       const { db } = t.app.ctx;

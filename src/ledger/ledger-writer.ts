@@ -50,8 +50,8 @@ export interface LedgerWriterOptions {
 /**
  * Group commit (DESIGN.md section 4): one writer per process takes everything queued, locks what
  * it touches, runs each command in order against running balances in memory, writes all accepted
- * changes with multi-row statements, commits once and only then answers every caller. A refused
- * command fails alone; while one batch commits, the next one fills.
+ * changes, commits once and only then answers every caller. A refused command fails alone; while
+ * one batch commits, the next one fills, and a busy writer opens it in the same round trip.
  */
 export class LedgerWriter {
   private queue: Queued[] = [];
