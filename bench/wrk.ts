@@ -94,7 +94,8 @@ function request()
   counter = counter + 1
   local key = run .. "-" .. tid .. "-" .. counter
   local number = numbers[math.random(#numbers)]
-  local body = string.gsub(string.gsub(${lua(request.body)}, "{{msisdn}}", number), "{{key}}", key)
+  -- In a gsub replacement % is special (an URL-encoded number holds %2B): doubled, it is plain.
+  local body = string.gsub(string.gsub(${lua(request.body)}, "{{msisdn}}", (string.gsub(number, "%%", "%%%%"))), "{{key}}", key)
   local headers = { ${headers} }
   ${request.keyHeader ? `headers[${lua(request.keyHeader)}] = key` : ''}
   return wrk.format(${lua(request.method)}, ${lua(request.path)}, headers, body)
