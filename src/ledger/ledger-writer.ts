@@ -117,36 +117,47 @@ export class LedgerWriter {
     const failed: Queued[][] = [];
     let items = first;
     try {
-      await this.store.withBatchConnection(async (conn) => {
-        let state = new BatchState(this.clock.now());
-        let plan = planOpen(lockSetOf(items, state.now));
-        let started = performance.now();
-        let rows: BatchRows | null = await this.attempt(conn, () => conn.open(plan.open));
-        if (!rows) return void failed.push(items);
-        for (let chained = 1; ; chained++) {
-          plan.load(rows, state);
-          const answers = items.map((item) => this.executeOne(item.command, state));
-          const next = chain && chained < BATCHES_CHAINED_MAX && this.queue.length > 0 ? this.queue.splice(0, this.options.batchSizeMax) : null;
-          const nextState = next ? new BatchState(this.clock.now()) : null;
-          const nextPlan = next ? planOpen(lockSetOf(next, nextState!.now)) : null;
-          let committed = true;
-          rows = await this.attempt(conn, () => conn.commit(batchWrites(state), nextPlan?.open), (error) => {
-            committed = error instanceof BatchCommitError && error.committed;
-          });
-          if (committed) this.answer(items, answers);
-          else failed.push(items);
-          this.options.observer?.batchCommitted(items.length, performance.now() - started);
-          if (!next) return;
-          if (!rows) return void this.queue.unshift(...next);
-          [items, state, plan, started] = [next, nextState!, nextPlan!, performance.now()];
-        }
-      });
+      await this.store.withBatchConnection((conn) => this.runOnConnection(conn, items, chain, failed, (current) => { items = current; }));
     } catch (error) {
       // No connection, or a bug between the round trips: the batch in hand has not committed.
       this.options.onError?.(error);
       if (!failed.includes(items)) failed.push(items);
     }
     return failed;
+  }
+
+  /** The batches of one `runChain` on its connection; `inHand` hears of each batch it moves on to. */
+  private async runOnConnection(conn: BatchConnection, first: Queued[], chain: boolean, failed: Queued[][], inHand: (items: Queued[]) => void): Promise<void> {
+    let items = first;
+    try {
+      let state = new BatchState(this.clock.now());
+      let plan = planOpen(lockSetOf(items, state.now));
+      let started = performance.now();
+      let rows: BatchRows | null = await this.attempt(conn, () => conn.open(plan.open));
+      if (!rows) return void failed.push(items);
+      for (let chained = 1; ; chained++) {
+        plan.load(rows, state);
+        const answers = items.map((item) => this.executeOne(item.command, state));
+        const next = chain && chained < BATCHES_CHAINED_MAX && this.queue.length > 0 ? this.queue.splice(0, this.options.batchSizeMax) : null;
+        const nextState = next ? new BatchState(this.clock.now()) : null;
+        const nextPlan = next ? planOpen(lockSetOf(next, nextState!.now)) : null;
+        let committed = true;
+        rows = await this.attempt(conn, () => conn.commit(batchWrites(state), nextPlan?.open), (error) => {
+          committed = error instanceof BatchCommitError && error.committed;
+        });
+        if (committed) this.answer(items, answers);
+        else failed.push(items);
+        this.options.observer?.batchCommitted(items.length, performance.now() - started);
+        if (!next) return;
+        if (!rows) return void this.queue.unshift(...next);
+        [items, state, plan, started] = [next, nextState!, nextPlan!, performance.now()];
+        inHand(items);
+      }
+    } catch (error) {
+      // A bug between the round trips: the open transaction must not outlive it on the connection.
+      await conn.rollback();
+      throw error;
+    }
   }
 
   /** Runs one round trip; on a database error, rolls back and answers null. */
