@@ -62,13 +62,18 @@ export function periodCommand(plan: PeriodPlan, idempotency?: LedgerCommand<Peri
   const { lineId, packageId, quote } = plan;
   const stacks = Number(plan.record.offering.stacks) === 1;
   const promotion = quote.promotion;
+  const terms = termsOf(plan.record.version);
+  const grantedUnits = ALLOWANCE_UNITS.filter((unit) => AMOUNT_OF[unit](terms) > 0n);
   return {
     name: `package_${plan.reason}`,
     idempotency,
+    // Only what this period moves: the issuance accounts of the units it grants and the promotions
+    // expense when there is a discount are hot rows that every other purchase locks too.
     lock: (now) => ({
       lines: [lineId],
-      accounts: [lineMainAccountId(lineId), lineBonusAccountId(lineId), revenueAccountId('packages'), PROMOTIONS_EXPENSE_ACCOUNT_ID,
-        ...ALLOWANCE_UNITS.map(issuanceAccountId), ...plan.previousBucketIds],
+      accounts: [lineMainAccountId(lineId), lineBonusAccountId(lineId), revenueAccountId('packages'),
+        ...(quote.discount > 0n ? [PROMOTIONS_EXPENSE_ACCOUNT_ID] : []),
+        ...grantedUnits.map(issuanceAccountId), ...plan.previousBucketIds],
       counters: [receiptCounterFor(now), packagePeriodKey(packageId), packageExpiresKey(packageId),
         ...(stacks ? [] : [lineKindSlotKey(lineId, plan.record.offering.kind)]),
         ...(promotion ? [promotionUsesKey(promotion.id), promotionLineUsesKey(promotion.id, lineId)] : [])],
