@@ -23,7 +23,7 @@ export function sqliteReaderDialect(path: string): SqliteDialect {
 }
 
 /**
- * A worker that copies the WAL back into the database file every second (PASSIVE: it never blocks
+ * A worker that copies the WAL back into the database file four times a second (PASSIVE: it never blocks
  * the writer or readers), so that neither the writer's commits nor the main thread pay for it.
  */
 export function startCheckpointer(path: string): { stop(): Promise<void> } {

@@ -6,7 +6,9 @@ import Database from 'better-sqlite3';
 import { statementCache } from './statement-cache.js';
 
 const STATEMENT_CACHE_SIZE_MAX = 2000;
-const CHECKPOINT_INTERVAL_MS = 1000;
+// Four times a second: each checkpoint copies a short WAL, so commits meet shorter bursts of
+// checkpoint I/O (measured: top-up p99 about 65 ms against 78 ms at once a second).
+const CHECKPOINT_INTERVAL_MS = 250;
 const WAL_PAGES_MAX = 50000;
 const database = new Database(workerData.path);
 // The same file runs the checkpointer (workerData.checkpointer): a second connection whose only
