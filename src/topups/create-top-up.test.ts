@@ -167,6 +167,10 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(large.body.balanceAfter, { main: 1_499_900, bonus: 100_000 });
       const line = await t.request('GET', '/v1/lines/+77021112233');
       assert.deepEqual(line.body.balance, { main: 1_499_900, bonus: 100_000 });
+      // A later top-up too small for a bonus still reports the bonus balance it leaves.
+      const after = await topUp({ msisdn: '+77021112233', amount: 50_000, currency: 'KZT' }, 'bonus-2');
+      assert.equal(after.body.bonus, 0);
+      assert.deepEqual(after.body.balanceAfter, { main: 1_549_900, bonus: 100_000 });
       assert.equal(await promotionsSpent() - spentBefore, 100_000n);
       await t.verify();
     });
