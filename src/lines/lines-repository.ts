@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 import { lineAccountSpecs, lineBonusAccountId, lineMainAccountId } from '../ledger/accounts.ts';
-import { batchedLookup, sharedLookup } from '../store/batched-lookup.ts';
+import { sharedLookup } from '../store/batched-lookup.ts';
 import type { Database } from '../store/schema.ts';
 
 /** All SQL about lines (SIM cards) and the reads of their ledger accounts. */
@@ -16,8 +16,7 @@ export async function findLineByMsisdn(ctx: AppContext, msisdn: string): Promise
 }
 
 const LINE_IDS_CACHED_MAX = 200_000;
-const LINE_IDS_PER_QUERY_MAX = 500;
-const lineIdsByStore = new WeakMap<object, { cache: Map<string, string>; lookup: (msisdn: string) => Promise<string | undefined> }>();
+const lineIdsByStore = new WeakMap<object, Map<string, string>>();
 
 /**
  * The id of the line with this number, cached per store for the hot top-up paths. A number moves
@@ -26,14 +25,14 @@ const lineIdsByStore = new WeakMap<object, { cache: Map<string, string>; lookup:
  * line's number and asks again with `fresh` when it moved. Status and balances are never cached.
  */
 export async function findLineIdByMsisdn(ctx: AppContext, msisdn: string, options: { fresh?: boolean } = {}): Promise<string | undefined> {
-  let numbers = lineIdsByStore.get(ctx.store);
-  if (!numbers) lineIdsByStore.set(ctx.store, numbers = { cache: new Map(), lookup: batchedLookup((msisdns) => lineIdsOf(ctx, msisdns), LINE_IDS_PER_QUERY_MAX) });
-  const cached = options.fresh ? undefined : numbers.cache.get(msisdn);
+  let cache = lineIdsByStore.get(ctx.store);
+  if (!cache) lineIdsByStore.set(ctx.store, cache = new Map());
+  const cached = options.fresh ? undefined : cache.get(msisdn);
   if (cached !== undefined) return cached;
-  const id = await numbers.lookup(msisdn);
+  const id = await sharedLookup(ctx.store, 'line-ids-by-msisdn', (msisdns) => lineIdsOf(ctx, msisdns))(msisdn);
   if (id === undefined) return undefined;
-  if (numbers.cache.size >= LINE_IDS_CACHED_MAX) numbers.cache.clear();
-  numbers.cache.set(msisdn, id);
+  if (cache.size >= LINE_IDS_CACHED_MAX) cache.clear();
+  cache.set(msisdn, id);
   return id;
 }
 
