@@ -5,7 +5,8 @@ import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { AccountFlags } from '../domain/ledger.ts';
 import { fail, ok } from '../domain/result.ts';
 import { ensureAccounts } from './ensure-system-accounts.ts';
-import type { LedgerCommand } from './ledger-writer.ts';
+import { LedgerWriter, type LedgerCommand } from './ledger-writer.ts';
+import { BatchCommitError } from '../store/batch-statements.ts';
 
 for (const dialect of DIALECTS) {
   describe(`ledger writer [${dialect.name}]`, { skip: dialect.skip }, () => {
@@ -150,6 +151,36 @@ for (const dialect of DIALECTS) {
       assert.ok([150, 151].includes(failed[0]![1]));
       assert.equal(!failed[0]![0].ok && failed[0]![0].error.code, 'unavailable');
       assert.equal(await balance('test:other') - before, 398n);
+      await t.verify();
+    });
+
+    it('a batch read ahead of a commit runs again when its rows may be stale, or when that commit fails', { skip: dialect.name !== 'sqlite' && 'only SQLite reads ahead' }, async () => {
+      // The first read-ahead says another process wrote between commit and begin; the third
+      // one's commit fails. Every command still commits exactly once, or fails alone.
+      let aheads = 0;
+      const store: typeof t.app.store = {
+        ...t.app.store,
+        withBatchConnection: (work) => t.app.store.withBatchConnection((conn) => work({
+          ...conn,
+          async commitAhead(writes, next) {
+            aheads++;
+            if (aheads === 3) return Promise.reject(new BatchCommitError(false, new Error('disk full')));
+            const ahead = await conn.commitAhead!(writes, next);
+            if (aheads !== 1) return ahead;
+            // Stale rows indeed: balances that would break the ledger, should the writer use them.
+            const stale = ahead.rows.map((rows) => rows.map((row) => ('credits_posted' in row ? { ...row, credits_posted: BigInt(row.credits_posted as bigint) + 1_000_000n } : row)));
+            return { rows: stale, committed: ahead.committed.then(() => ({ nextValid: false })) };
+          },
+        })),
+      };
+      const writer = new LedgerWriter(store, t.app.ctx.clock, t.app.ctx.ids, { batchSizeMax: 10, queueLengthMax: 1000 });
+      const before = await balance('test:other');
+      const results = await Promise.all(Array.from({ length: 100 }, (_, i) => writer.submit(move('test:source', 'test:other', 1n, `ahead-${i}`))));
+      await writer.close();
+      assert.ok(aheads >= 3, `read ahead ${aheads} times`);
+      assert.deepEqual(results.map((r) => r.ok), results.map(() => true));
+      assert.equal(new Set(results.map((r) => r.ok && r.value.value.id)).size, 100);
+      assert.equal(await balance('test:other') - before, 100n);
       await t.verify();
     });
 

@@ -36,6 +36,14 @@ interface Queued {
   resolve(result: Result<CommandOutcome<unknown>>): void;
 }
 
+/** A batch taken from the queue, with its running state and what to read for it. */
+interface PlannedBatch {
+  items: Queued[];
+  state: BatchState;
+  plan: ReturnType<typeof planOpen>;
+  started: number;
+}
+
 export interface WriterObserver {
   batchCommitted(size: number, durationMs: number): void;
 }
@@ -128,36 +136,68 @@ export class LedgerWriter {
 
   /** The batches of one `runChain` on its connection; `inHand` hears of each batch it moves on to. */
   private async runOnConnection(conn: BatchConnection, first: Queued[], chain: boolean, failed: Queued[][], inHand: (items: Queued[]) => void): Promise<void> {
-    let items = first;
+    let batch = this.plan(first);
     try {
-      let state = new BatchState(this.clock.now());
-      let plan = planOpen(lockSetOf(items, state.now));
-      let started = performance.now();
-      let rows: BatchRows | null = await this.attempt(conn, () => conn.open(plan.open));
-      if (!rows) return void failed.push(items);
+      const rows = await this.attempt(conn, () => conn.open(batch.plan.open));
+      if (!rows) return void failed.push(batch.items);
+      let answers = this.executeAll(batch, rows);
       for (let chained = 1; ; chained++) {
-        plan.load(rows, state);
-        const answers = items.map((item) => this.executeOne(item.command, state));
-        const next = chain && chained < BATCHES_CHAINED_MAX && this.queue.length > 0 ? this.queue.splice(0, this.options.batchSizeMax) : null;
-        const nextState = next ? new BatchState(this.clock.now()) : null;
-        const nextPlan = next ? planOpen(lockSetOf(next, nextState!.now)) : null;
+        const taken = chain && chained < BATCHES_CHAINED_MAX && this.queue.length > 0 ? this.queue.splice(0, this.options.batchSizeMax) : null;
+        const next = taken ? this.plan(taken) : null;
+        const writes = batchWrites(batch.state);
         let committed = true;
-        rows = await this.attempt(conn, () => conn.commit(batchWrites(state), nextPlan?.open), (error) => {
-          committed = error instanceof BatchCommitError && error.committed;
-        });
-        if (committed) this.answer(items, answers);
-        else failed.push(items);
-        this.options.observer?.batchCommitted(items.length, performance.now() - started);
+        const failedAs = (error: unknown) => { committed = error instanceof BatchCommitError && error.committed; };
+        let nextRows: BatchRows | null = null;
+        let nextAnswers: Result<CommandOutcome<unknown>>[] | null = null;
+        let nextError: unknown = null;
+        if (next && conn.commitAhead) {
+          // The next batch is worked out while this one's commit waits for the disk.
+          const ahead = await this.attempt(conn, () => conn.commitAhead!(writes, next.plan.open), failedAs);
+          if (ahead) {
+            try {
+              nextAnswers = this.executeAll(next, ahead.rows);
+            } catch (error) {
+              nextError = error;
+            }
+            const outcome = await this.attempt(conn, () => ahead.committed, failedAs);
+            if (outcome?.nextValid) nextRows = ahead.rows;
+            else if (outcome) await conn.rollback();
+          }
+        } else {
+          nextRows = await this.attempt(conn, () => conn.commit(writes, next?.plan.open), failedAs);
+        }
+        this.settle(batch, committed ? answers : null, failed);
         if (!next) return;
-        if (!rows) return void this.queue.unshift(...next);
-        [items, state, plan, started] = [next, nextState!, nextPlan!, performance.now()];
-        inHand(items);
+        if (!nextRows) return void this.queue.unshift(...next.items);
+        batch = next;
+        inHand(batch.items);
+        // A bug while working the next batch out ahead: thrown now that it is the batch in hand.
+        if (nextError) throw nextError;
+        answers = nextAnswers ?? this.executeAll(batch, nextRows);
       }
     } catch (error) {
       // A bug between the round trips: the open transaction must not outlive it on the connection.
       await conn.rollback();
       throw error;
     }
+  }
+
+  private plan(items: Queued[]): PlannedBatch {
+    const state = new BatchState(this.clock.now());
+    return { items, state, plan: planOpen(lockSetOf(items, state.now)), started: performance.now() };
+  }
+
+  /** Runs each command of `batch` in order against its locked rows (no I/O). */
+  private executeAll(batch: PlannedBatch, rows: BatchRows): Result<CommandOutcome<unknown>>[] {
+    batch.plan.load(rows, batch.state);
+    return batch.items.map((item) => this.executeOne(item.command, batch.state));
+  }
+
+  /** A batch's end: committed, its callers hear their answers; not, it goes to `failed`. */
+  private settle(batch: PlannedBatch, answers: Result<CommandOutcome<unknown>>[] | null, failed: Queued[][]): void {
+    if (answers) this.answer(batch.items, answers);
+    else failed.push(batch.items);
+    this.options.observer?.batchCommitted(batch.items.length, performance.now() - batch.started);
   }
 
   /** Runs one round trip; on a database error, rolls back and answers null. */

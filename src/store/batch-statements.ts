@@ -65,10 +65,18 @@ export type BatchRows = Record<string, unknown>[][];
 export interface BatchConnection {
   open(batch: BatchOpen): Promise<BatchRows>;
   commit(writes: readonly BatchWrite[], next?: BatchOpen): Promise<BatchRows | null>;
+  /**
+   * Where the database allows it (SQLite: one connection writes): like `commit` with `next`, but
+   * the next batch's rows come back before this batch's commit, and `committed` settles after it,
+   * so that the writer works out the next batch while this one waits for the disk. `nextValid`
+   * false: the rows may be stale (another process wrote between the commit and the next begin),
+   * and the next batch, though open, must be rolled back and run again.
+   */
+  commitAhead?(writes: readonly BatchWrite[], next: BatchOpen): Promise<{ rows: BatchRows; committed: Promise<{ nextValid: boolean }> }>;
   rollback(): Promise<void>;
 }
 
-/** A failed `commit`: `committed` tells whether the batch's own commit had gone through before the failure. */
+/** A failed `commit` (or `commitAhead`'s `committed`): `committed` tells whether the batch's own commit had gone through before the failure. */
 export class BatchCommitError extends Error {
   constructor(readonly committed: boolean, override readonly cause: unknown) {
     super(`ledger batch ${committed ? 'committed, but the next batch failed to open' : 'failed to commit'}: ${(cause as Error)?.message ?? cause}`);

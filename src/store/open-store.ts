@@ -41,13 +41,15 @@ function openSqlite(path: string): Store {
   if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
   // WAL, synchronous=FULL, busy timeout, safe integers and a statement cache: see sqlite-worker.js.
   const file = inMemory ? ':memory:' : resolve(path);
-  const db = new Kysely<Database>({ dialect: new SqliteWorkerDialect(file) });
+  const dialect = new SqliteWorkerDialect(file);
+  const db = new Kysely<Database>({ dialect });
   // An in-memory database is private to its connection, so it reads through the writer.
   const readDb = inMemory ? db : new Kysely<Database>({ dialect: sqliteReaderDialect(file) });
   const checkpointer = inMemory ? null : startCheckpointer(file);
   return {
     db, readDb, dialect: sqliteDialect, url: `sqlite:${path}`,
-    withBatchConnection: (work) => db.connection().execute((conn) => work(sqliteBatchConnection(conn))),
+    // db.connection() holds the one connection for as long as the batches run on it.
+    withBatchConnection: (work) => db.connection().execute(() => work(sqliteBatchConnection((steps, aheadAt) => dialect.runSteps(steps, aheadAt)))),
     async close() {
       await checkpointer?.stop();
       if (readDb !== db) await readDb.destroy();

@@ -1,11 +1,8 @@
-import { CompiledQuery, type Kysely } from 'kysely';
 import {
   BatchCommitError, identifier,
   type BatchConnection, type BatchOpen, type BatchRead, type BatchRows, type BatchWrite, type SqlValue,
 } from './batch-statements.ts';
-
-/** Marks a query that carries steps for the SQLite worker to run in one message (sqlite-worker-dialect.ts). */
-export const SQLITE_STEPS = '-- tolem:steps';
+import type { StepsRun } from './sqlite-worker-dialect.ts';
 
 /**
  * One prepared statement, run once per parameter list. In-process SQLite has no round trip to
@@ -22,39 +19,77 @@ export interface SqliteStepError extends Error {
   failedStep?: number;
 }
 
+/** Runs steps on the worker's connection; the caller holds that connection (sqlite-worker-dialect.ts). */
+export type RunSteps = (steps: SqliteStep[], aheadAt?: number) => StepsRun;
+
 const NO_PARAMETERS: SqlValue[][] = [[]];
+const COMMIT: SqliteStep = { sql: 'commit', each: NO_PARAMETERS };
+/** BEGIN IMMEDIATE takes the database's write lock at once: one writer at a time, across processes. */
+const BEGIN: SqliteStep = { sql: 'begin immediate', each: NO_PARAMETERS };
+/** Changes when another connection (another process) has committed since this one last looked. */
+const DATA_VERSION: SqliteStep = { sql: 'pragma data_version', each: NO_PARAMETERS };
 
 /** The ledger writer's batches on the SQLite worker's connection: one message per batch when busy. */
-export function sqliteBatchConnection(conn: Kysely<any>): BatchConnection {
-  const run = async (steps: SqliteStep[]) => (await conn.executeQuery(CompiledQuery.raw(SQLITE_STEPS, [steps]))).rows as (BatchRows[number] | null)[];
+export function sqliteBatchConnection(runSteps: RunSteps): BatchConnection {
+  const run = (steps: SqliteStep[]) => runSteps(steps).done as Promise<(BatchRows[number] | null)[]>;
   return {
     async open(batch) {
-      const { steps, rowSteps } = openSteps(batch, 0);
-      const results = await run(steps);
-      return rowSteps.map((index) => results[index]!);
+      const reads = readsOf(batch, 1);
+      const results = await run([BEGIN, ...reads.steps]);
+      return reads.rowSteps.map((index) => results[index]!);
     },
     async commit(writes, next) {
-      const steps = writes.map(writeStep);
-      steps.push({ sql: 'commit', each: NO_PARAMETERS });
+      const steps = [...writes.map(writeStep), COMMIT];
       const commitStep = steps.length - 1;
-      const opened = next ? openSteps(next, steps.length) : null;
-      if (opened) steps.push(...opened.steps);
+      const reads = next ? readsOf(next, steps.length + 1) : null;
+      if (reads) steps.push(BEGIN, ...reads.steps);
       try {
         const results = await run(steps);
-        return opened ? opened.rowSteps.map((index) => results[index]!) : null;
+        return reads ? reads.rowSteps.map((index) => results[index]!) : null;
       } catch (error) {
         throw new BatchCommitError(((error as SqliteStepError).failedStep ?? -1) > commitStep, error);
       }
     },
+    /**
+     * The next batch's rows are read inside this batch's transaction, after its writes, so they
+     * are what the next batch would read once this one has committed; they go back before the
+     * COMMIT. After it, BEGIN IMMEDIATE opens the next batch; should another process have
+     * committed in between (data_version moved), the rows may be stale and the next batch is not valid.
+     */
+    async commitAhead(writes, next) {
+      const steps = [...writes.map(writeStep), DATA_VERSION];
+      const versionBefore = steps.length - 1;
+      const reads = readsOf(next, steps.length);
+      steps.push(...reads.steps);
+      const aheadAt = steps.length;
+      steps.push(COMMIT, BEGIN, DATA_VERSION);
+      const commitStep = aheadAt;
+      const { ahead, done } = runSteps(steps, aheadAt);
+      let early: (BatchRows[number] | null)[];
+      try {
+        early = await ahead as (BatchRows[number] | null)[];
+      } catch (error) {
+        throw new BatchCommitError(false, error);
+      }
+      const version = (rows: BatchRows[number] | null | undefined) => String(Object.values(rows![0]!)[0]);
+      const committed = done.then((results) => ({
+        // The final answer holds the steps from `aheadAt` on; the earlier ones came ahead.
+        nextValid: version(early[versionBefore]) === version(results[steps.length - 1] as BatchRows[number]),
+      }), (error: unknown) => {
+        throw new BatchCommitError(((error as SqliteStepError).failedStep ?? -1) > commitStep, error);
+      });
+      committed.catch(() => {});
+      return { rows: reads.rowSteps.map((index) => early[index]!), committed };
+    },
     async rollback() {
-      await conn.executeQuery(CompiledQuery.raw('rollback')).catch(() => {});
+      await runSteps([{ sql: 'rollback', each: NO_PARAMETERS }]).done.catch(() => {});
     },
   };
 }
 
-/** BEGIN IMMEDIATE takes the database's write lock at once: one writer at a time, across processes. */
-function openSteps(batch: BatchOpen, offset: number): { steps: SqliteStep[]; rowSteps: number[] } {
-  const steps: SqliteStep[] = [{ sql: 'begin immediate', each: NO_PARAMETERS }];
+/** The steps that read `batch`'s rows, and the index each read's rows will have (from `offset`). */
+function readsOf(batch: BatchOpen, offset: number): { steps: SqliteStep[]; rowSteps: number[] } {
+  const steps: SqliteStep[] = [];
   const rowSteps: number[] = [];
   for (const read of batch.reads) {
     steps.push(...readSteps(read));

@@ -4,7 +4,6 @@ import {
   type DatabaseConnection, type DatabaseIntrospector, type Dialect, type DialectAdapter, type Driver, type Kysely,
   type QueryCompiler, type QueryResult,
 } from 'kysely';
-import { SQLITE_STEPS } from './sqlite-batch.ts';
 
 /**
  * A Kysely dialect whose one SQLite connection lives in a worker thread (sqlite-worker.js).
@@ -13,9 +12,15 @@ import { SQLITE_STEPS } from './sqlite-batch.ts';
  * connection, handed out under a mutex, so a transaction has it to itself.
  */
 export class SqliteWorkerDialect implements Dialect {
+  private driver: SqliteWorkerDriver | null = null;
   constructor(private readonly path: string) {}
   createAdapter(): DialectAdapter { return new SqliteAdapter(); }
-  createDriver(): Driver { return new SqliteWorkerDriver(this.path); }
+  createDriver(): Driver { return (this.driver = new SqliteWorkerDriver(this.path)); }
+  /** Steps straight to the worker, for a caller that holds the connection (`db.connection()`). */
+  runSteps(steps: unknown[], aheadAt?: number): StepsRun {
+    if (!this.driver) throw new Error('the SQLite worker dialect has no driver yet');
+    return this.driver.runSteps(steps, aheadAt);
+  }
   createIntrospector(db: Kysely<any>): DatabaseIntrospector { return new SqliteIntrospector(db); }
   createQueryCompiler(): QueryCompiler { return new SqliteQueryCompiler(); }
 }
@@ -23,6 +28,14 @@ export class SqliteWorkerDialect implements Dialect {
 interface Pending {
   resolve(value: QueryResult<unknown>): void;
   reject(error: Error): void;
+  /** A steps message's results before its `aheadAt` step, when they have not come yet. */
+  ahead?: { resolve(rows: unknown[]): void; reject(error: Error): void };
+}
+
+/** `ahead`: the results of the steps before `aheadAt` (all of them without); `done`: of every step. */
+export interface StepsRun {
+  ahead: Promise<unknown[]>;
+  done: Promise<unknown[]>;
 }
 
 class SqliteWorkerDriver implements Driver {
@@ -37,36 +50,55 @@ class SqliteWorkerDriver implements Driver {
 
   async init(): Promise<void> {
     this.worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData: { path: this.path } });
-    this.worker.on('message', (message: { id: number; rows?: unknown[]; changes?: bigint; lastInsertRowid?: bigint; error?: { message: string; code?: string; name?: string; failedStep?: number }; closed?: boolean }) => {
+    this.worker.on('message', (message: { id: number; rows?: unknown[]; ahead?: unknown[]; changes?: bigint; lastInsertRowid?: bigint; error?: { message: string; code?: string; name?: string; failedStep?: number }; closed?: boolean }) => {
       const waiting = this.pending.get(message.id);
       if (!waiting) return;
+      if (message.ahead) {
+        waiting.ahead?.resolve(message.ahead);
+        waiting.ahead = undefined;
+        return;
+      }
       this.pending.delete(message.id);
       if (message.error) {
-        waiting.reject(Object.assign(new Error(message.error.message), { code: message.error.code, name: message.error.name ?? 'SqliteError', failedStep: message.error.failedStep }));
+        const error = Object.assign(new Error(message.error.message), { code: message.error.code, name: message.error.name ?? 'SqliteError', failedStep: message.error.failedStep });
+        waiting.ahead?.reject(error);
+        waiting.reject(error);
       } else if (message.rows) {
+        waiting.ahead?.resolve(message.rows);
         waiting.resolve({ rows: message.rows });
       } else {
         waiting.resolve({ rows: [], numAffectedRows: message.changes, insertId: message.lastInsertRowid });
       }
     });
     this.worker.on('error', (error) => {
-      for (const waiting of this.pending.values()) waiting.reject(error);
+      for (const waiting of this.pending.values()) {
+        waiting.ahead?.reject(error);
+        waiting.reject(error);
+      }
       this.pending.clear();
     });
     this.connection = {
-      executeQuery: <R>(query: CompiledQuery) => (query.sql === SQLITE_STEPS
-        ? this.send({ steps: query.parameters[0] })
-        : this.send({ sql: query.sql, params: query.parameters })) as Promise<QueryResult<R>>,
+      executeQuery: <R>(query: CompiledQuery) => this.send({ sql: query.sql, params: query.parameters }) as Promise<QueryResult<R>>,
       streamQuery: () => { throw new Error('streaming is not supported by the SQLite worker driver'); },
     };
   }
 
-  private send(message: Record<string, unknown>): Promise<QueryResult<unknown>> {
+  private send(message: Record<string, unknown>, ahead?: Pending['ahead']): Promise<QueryResult<unknown>> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve, reject, ahead });
       this.worker!.postMessage({ id, ...message });
     });
+  }
+
+  runSteps(steps: unknown[], aheadAt?: number): StepsRun {
+    let ahead!: Pending['ahead'];
+    const aheadRows = new Promise<unknown[]>((resolve, reject) => { ahead = { resolve, reject }; });
+    const done = this.send({ steps, aheadAt }, ahead).then((result) => result.rows);
+    // Either may be left unawaited by a caller that gave up after the other failed.
+    aheadRows.catch(() => {});
+    done.catch(() => {});
+    return { ahead: aheadRows, done };
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {

@@ -1,6 +1,7 @@
 // The SQLite connection of a Tolem process, in a worker thread: statements run and commits wait for
 // the disk here, while the main thread goes on serving HTTP. Plain JavaScript so that it starts
-// without the TypeScript loader. Protocol: {id, sql, params} → {id, rows} | {id, changes} | {id, error}.
+// without the TypeScript loader. Protocol: {id, sql, params} → {id, rows} | {id, changes} | {id, error};
+// {id, steps, aheadAt?} → {id, ahead}? then {id, rows} | {id, error} (see runSteps).
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { statementCache } from './statement-cache.js';
@@ -45,11 +46,19 @@ function run(sql, params) {
 /**
  * A ledger batch in one message: each step is a statement run once per parameter list; a reading
  * step answers all its rows, a writing one null. On a failure the step's index goes back with the
- * error, so the writer knows whether the batch's COMMIT step had run.
+ * error, so the writer knows whether the batch's COMMIT step had run. With `aheadAt`, the results
+ * of the steps before it go back at once, before the rest runs (the next batch's rows, read
+ * before this batch's COMMIT: the writer works on them while the commit waits for the disk).
  */
-function runSteps(steps) {
+function runSteps(id, steps, aheadAt) {
   const results = [];
   for (let index = 0; index < steps.length; index++) {
+    if (index === aheadAt) {
+      parentPort.postMessage({ id, ahead: results });
+      // Sent once: the final answer holds only the steps after this one.
+      results.length = 0;
+      results.length = aheadAt;
+    }
     const { sql, each } = steps[index];
     try {
       const statement = prepare(sql);
@@ -76,7 +85,7 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    if (message.steps) parentPort.postMessage({ id: message.id, rows: runSteps(message.steps) });
+    if (message.steps) parentPort.postMessage({ id: message.id, rows: runSteps(message.id, message.steps, message.aheadAt) });
     else parentPort.postMessage({ id: message.id, ...run(message.sql, message.params) });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: { message: error.message, code: error.code, name: error.name, failedStep: error.failedStep } });
