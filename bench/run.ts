@@ -5,7 +5,8 @@
  * pgbench TPC-B on PostgreSQL). Not a pass/fail test: the machine is shared and noisy.
  *
  * BENCH_SECONDS (default 10) per measurement; BENCH_WARMUP_SECONDS (default 2) of top-ups before the
- * first; BENCH_LINES (default 100000); BENCH_ONLY=sqlite|postgres; BENCH_LOADGEN=autocannon.
+ * first; BENCH_LINES (default 100000); BENCH_ONLY=sqlite|postgres; BENCH_LOADGEN=autocannon;
+ * SERVER_ARGS: extra Node arguments for the server process (say `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

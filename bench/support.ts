@@ -61,7 +61,7 @@ export interface RunningServer {
 }
 
 export async function startServer(env: Record<string, string>, port: number): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['bin/tolem.js', 'serve'], {
+  const child = spawn(process.execPath, [...(process.env.SERVER_ARGS ? process.env.SERVER_ARGS.split(' ') : []), 'bin/tolem.js', 'serve'], {
     env: {
       ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', TOLEM_SEED_DEMO: 'false', TOLEM_BENCH_ROUTES: 'true',
       // One load generator on one address is not a fraud pattern here; jobs would only add noise.
