@@ -71,7 +71,7 @@ export function sqliteBatchConnection(runSteps: RunSteps): BatchConnection {
       } catch (error) {
         throw new BatchCommitError(false, error);
       }
-      const version = (rows: BatchRows[number] | null | undefined) => String(Object.values(rows![0]!)[0]);
+      const version = (rows: BatchRows[number] | null | undefined) => rows![0]!.data_version;
       const committed = done.then((results) => ({
         // The final answer holds the steps from `aheadAt` on; the earlier ones came ahead.
         nextValid: version(early[versionBefore]) === version(results[steps.length - 1] as BatchRows[number]),

@@ -59,9 +59,8 @@ function runSteps(id, steps, aheadAt) {
   for (let index = 0; index < steps.length; index++) {
     if (index === aheadAt) {
       parentPort.postMessage({ id, ahead: results });
-      // Sent once: the final answer holds only the steps after this one.
-      results.length = 0;
-      results.length = aheadAt;
+      // Sent once (postMessage copies at once): the final answer holds only the steps from here on.
+      results.fill(null);
     }
     const { sql, each } = steps[index];
     try {

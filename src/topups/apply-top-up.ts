@@ -53,11 +53,11 @@ const REACTIVATED_BY_TOPUP = ['preactive', 'grace', 'suspended'];
  * receipt counter and, when the amount earns a bonus, what the bonus needs.
  */
 export function topUpLocks(request: TopUpRequest, now: Date, rules: TopUpRules) {
-  const bonus = earnsBonus(request.amount, rules.bonus) ? topUpBonusLocks(request.lineId) : { accounts: [lineBonusAccountId(request.lineId)], counters: [] };
+  const bonus = earnsBonus(request.amount, rules.bonus) ? topUpBonusLocks(request.lineId) : { accounts: [], counters: [] };
   return {
     lines: [request.lineId],
     // The bonus account is read even when this top-up earns no bonus: the answer reports its balance.
-    accounts: [lineMainAccountId(request.lineId), lineCreditAccountId(request.lineId), request.sourceAccountId, ...bonus.accounts],
+    accounts: [lineMainAccountId(request.lineId), lineBonusAccountId(request.lineId), lineCreditAccountId(request.lineId), request.sourceAccountId, ...bonus.accounts],
     counters: [receiptCounterFor(now), ...bonus.counters],
     pending: request.pendingTransferId ? [request.pendingTransferId] : [],
   };
