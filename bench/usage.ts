@@ -17,12 +17,22 @@ export interface UsageFigures {
 }
 
 const EVENTS_PER_REQUEST = 1_000;
-const REQUESTS_IN_FLIGHT = 4;
+/**
+ * Requests in flight: a network has many charging nodes reporting at once. Measured on 2 cores:
+ * 4 → about 24,000 events/s, 8 → 27,000, 16 → 31,000–35,000, 32 → no more (longer queues only).
+ */
+const REQUESTS_IN_FLIGHT = Number(process.env.BENCH_USAGE_IN_FLIGHT ?? 16);
+/** Enough bodies for 60,000 events/s over a 10-second measurement (about 150 KB each). */
+const BODIES_PREBUILT = 600;
 const OWN_LINES = 200;
 const SERVICES = [['data', 65_536], ['voice', 60], ['sms', 1]] as const;
 
 export async function benchUsage(baseUrl: string, apiKey: string, durationMs: number, msisdns?: string[]): Promise<UsageFigures> {
   const lines = msisdns && msisdns.length > 0 ? msisdns : await createLines(baseUrl, apiKey, OWN_LINES);
+  // The bodies are built before the clock starts (each event with its own random id), so that
+  // the figure is the server's and not this client's JSON building; should the server outrun
+  // them, the rest are built as the requests go.
+  const bodies = Array.from({ length: BODIES_PREBUILT }, () => usageBody(lines));
   const latencies: number[] = [];
   let events = 0;
   let errors = 0;
@@ -30,14 +40,10 @@ export async function benchUsage(baseUrl: string, apiKey: string, durationMs: nu
   const deadline = started + durationMs;
   const worker = async () => {
     while (performance.now() < deadline) {
-      const at = new Date().toISOString();
-      const batch = Array.from({ length: EVENTS_PER_REQUEST }, (_, i) => {
-        const [service, units] = SERVICES[i % SERVICES.length]!;
-        return { id: randomUUID(), msisdn: lines[Math.floor(Math.random() * lines.length)]!, service, units, at };
-      });
+      const body = bodies.pop() ?? usageBody(lines);
       const sent = performance.now();
       try {
-        const response = await post(baseUrl, apiKey, '/v1/usage', { events: batch });
+        const response = await post(baseUrl, apiKey, '/v1/usage', body);
         latencies.push(performance.now() - sent);
         if (response.status === 200) events += (await response.json() as { recorded: number }).recorded;
         else {
@@ -56,6 +62,17 @@ export async function benchUsage(baseUrl: string, apiKey: string, durationMs: nu
   return { eventsPerSecond: events / seconds, requestsPerSecond: latencies.length / seconds, p50Ms: percentile(0.5), p99Ms: percentile(0.99), errors };
 }
 
+/** One request's JSON: EVENTS_PER_REQUEST events (data, voice and SMS in turn), random lines, random ids. */
+function usageBody(lines: readonly string[]): string {
+  const at = new Date().toISOString();
+  return JSON.stringify({
+    events: Array.from({ length: EVENTS_PER_REQUEST }, (_, i) => {
+      const [service, units] = SERVICES[i % SERVICES.length]!;
+      return { id: randomUUID(), msisdn: lines[Math.floor(Math.random() * lines.length)]!, service, units, at };
+    }),
+  });
+}
+
 async function createLines(baseUrl: string, apiKey: string, count: number): Promise<string[]> {
   const prefix = 7_000_000 + Math.floor(Math.random() * 2_000_000);
   const msisdns = Array.from({ length: count }, (_, i) => `+77015${String(prefix + i).padStart(7, '0').slice(-6)}`);
@@ -71,7 +88,7 @@ async function createLines(baseUrl: string, apiKey: string, count: number): Prom
 
 function post(baseUrl: string, apiKey: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(`${baseUrl}${path}`, {
-    method: 'POST', body: JSON.stringify(body),
+    method: 'POST', body: typeof body === 'string' ? body : JSON.stringify(body),
     headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey}`, ...headers },
   });
 }

@@ -36,9 +36,9 @@ export async function findLineIdByMsisdn(ctx: AppContext, msisdn: string, option
   return id;
 }
 
-/** A plain template, not the query builder: this runs for every top-up (index lines_msisdn_id covers it). */
+/** A plain template, not the query builder: this runs for every top-up (index lines_msisdn_rating covers it). */
 async function lineIdsOf(ctx: AppContext, msisdns: string[]): Promise<Map<string, string>> {
-  const { rows } = await sql<{ id: string; msisdn: string }>`select id, msisdn from lines where msisdn in (${sql.join(msisdns)})`.execute(ctx.store.readDb);
+  const { rows } = await sql<{ id: string; msisdn: string }>`select id, msisdn from ${sql.raw(ctx.store.dialect.linesByNumber)} where msisdn in (${sql.join(msisdns)})`.execute(ctx.store.readDb);
   return new Map(rows.map((row) => [row.msisdn, row.id]));
 }
 

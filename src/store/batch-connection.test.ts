@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/support/databases.ts';
 import { BatchCommitError, type BatchWrite } from './batch-statements.ts';
@@ -92,6 +93,11 @@ for (const dialect of DIALECTS) {
         return rows;
       });
       assert.deepEqual(next![0]!.map((row) => [row.key, BigInt(row.value as bigint)]), [['next', 3n]]);
+    });
+
+    it('reads lines by number from the covering index alone', { skip: dialect.name !== 'sqlite' && 'SQLite query plans only' }, async () => {
+      const { rows } = await sql<{ detail: string }>`explain query plan select id, msisdn, status, language from ${sql.raw(store.dialect.linesByNumber)} where msisdn in ('+77011234567', '+77021234567')`.execute(store.readDb);
+      assert.match(rows.map((row) => row.detail).join('\n'), /COVERING INDEX lines_msisdn_rating/);
     });
   });
 }

@@ -30,7 +30,14 @@ const BEGIN: SqliteStep = { sql: 'begin immediate', each: NO_PARAMETERS };
 const DATA_VERSION: SqliteStep = { sql: 'pragma data_version', each: NO_PARAMETERS };
 
 /** The ledger writer's batches on the SQLite worker's connection: one message per batch when busy. */
-export function sqliteBatchConnection(runSteps: RunSteps): BatchConnection {
+export function sqliteBatchConnection(runArrays: RunSteps): BatchConnection {
+  const runSteps: RunSteps = (steps, aheadAt) => {
+    const run = runArrays(steps, aheadAt);
+    const both = { ahead: run.ahead.then(asObjects), done: run.done.then(asObjects) };
+    both.ahead.catch(() => {});
+    both.done.catch(() => {});
+    return both;
+  };
   const run = (steps: SqliteStep[]) => runSteps(steps).done as Promise<(BatchRows[number] | null)[]>;
   return {
     async open(batch) {
@@ -129,4 +136,32 @@ function writeStep(write: BatchWrite): SqliteStep {
     sql += ` on conflict (${identifier(write.upsertKey)}) do update set ${others.map((column) => `${column} = excluded.${column}`).join(', ')}`;
   }
   return { sql, each: write.rows };
+}
+
+/** A reading step's answer from the worker: the column names once, then each row as an array. */
+interface ArrayRows {
+  columns: string[];
+  rows: unknown[][];
+}
+
+const rowMakers = new Map<string, (row: unknown[]) => Record<string, unknown>>();
+
+/**
+ * The worker's rows as objects, each made by one literal per column list (compiled once): far
+ * cheaper than the worker setting each row's properties one by one and the structured clone
+ * copying every property name of every row.
+ */
+function asObjects(results: unknown[]): unknown[] {
+  return results.map((result) => {
+    if (result === null || !Array.isArray((result as ArrayRows).rows)) return result;
+    const { columns, rows } = result as ArrayRows;
+    const signature = columns.join(',');
+    let make = rowMakers.get(signature);
+    if (!make) {
+      // Column names come from our own statements' SQL (identifier() or a pragma), never from input.
+      make = new Function('row', `return { ${columns.map((column, index) => `${JSON.stringify(column)}: row[${index}]`).join(', ')} };`) as (row: unknown[]) => Record<string, unknown>;
+      rowMakers.set(signature, make);
+    }
+    return rows.map(make);
+  });
 }

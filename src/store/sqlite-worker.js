@@ -1,7 +1,8 @@
 // The SQLite connection of a Tolem process, in a worker thread: statements run and commits wait for
 // the disk here, while the main thread goes on serving HTTP. Plain JavaScript so that it starts
 // without the TypeScript loader. Protocol: {id, sql, params} → {id, rows} | {id, changes} | {id, error};
-// {id, steps, aheadAt?} → {id, ahead}? then {id, rows} | {id, error} (see runSteps).
+// {id, steps, aheadAt?} → {id, ahead}? then {id, rows} | {id, error} (see runSteps; a reading step's
+// rows come as {columns, rows: arrays}).
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { statementCache } from './statement-cache.js';
@@ -66,9 +67,16 @@ function runSteps(id, steps, aheadAt) {
     try {
       const statement = prepare(sql);
       if (statement.reader) {
+        // Rows as arrays, with the column names once: an object per row cost more to build here
+        // and to copy to the main thread than the statement did (sqlite-batch.ts makes the objects).
         const rows = [];
-        for (const params of each) for (const row of statement.all(params)) rows.push(row);
-        results.push(rows);
+        statement.raw(true);
+        try {
+          for (const params of each) for (const row of statement.all(params)) rows.push(row);
+        } finally {
+          statement.raw(false);
+        }
+        results.push({ columns: statement.columns().map((column) => column.name), rows });
       } else {
         for (const params of each) statement.run(params);
         results.push(null);

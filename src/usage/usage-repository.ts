@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 import { toAccountState } from '../ledger/ledger-repository.ts';
 import type { AccountState } from '../domain/ledger.ts';
@@ -19,8 +20,10 @@ export interface UsageLine {
 
 export async function findLinesByMsisdns(ctx: AppContext, msisdns: string[]): Promise<Map<string, UsageLine>> {
   const db = ctx.store.readDb;
-  const rows = await selectByKeys(db, 'usage-lines', msisdns, (keys) =>
-    db.selectFrom('lines').select(['id', 'msisdn', 'status', 'language']).where('msisdn', 'in', keys));
+  const from = sql.raw(ctx.store.dialect.linesByNumber);
+  const rows = await selectByKeys(db, 'usage-lines', msisdns, (keys) => ({
+    compile: () => sql<UsageLine>`select id, msisdn, status, language from ${from} where msisdn in (${sql.join(keys)})`.compile(db),
+  }));
   return new Map(rows.map((r) => [r.msisdn, r]));
 }
 

@@ -9,6 +9,7 @@ import * as partnerWebhooks from './007-partner-webhooks.ts';
 import * as usageEventsLean from './008-usage-events-lean.ts';
 import * as linesNumberLookup from './009-lines-number-lookup.ts';
 import * as hotUpdates from './010-hot-updates.ts';
+import * as linesRatingLookup from './011-lines-rating-lookup.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '008-usage-events-lean': usageEventsLean,
   '009-lines-number-lookup': linesNumberLookup,
   '010-hot-updates': hotUpdates,
+  '011-lines-rating-lookup': linesRatingLookup,
 };
