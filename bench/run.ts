@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { benchEmptyPost, benchTopUps } from './topups.ts';
-import { cli, format, meanBatchSize, pgbenchTps, seedLines, startServer, type LoadFigures } from './support.ts';
+import { cli, cpuMeter, format, meanBatchSize, pgbenchTps, seedLines, startServer, type CpuShare, type LoadFigures } from './support.ts';
 import { EXTRA_BENCHES } from './extra.ts';
 import { wrkAvailable } from './wrk.ts';
 
@@ -23,7 +23,7 @@ const warmUpSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const only = process.env.BENCH_ONLY;
 const postgresAdminUrl = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/postgres';
 
-interface Row { dialect: string; name: string; figures: LoadFigures; note?: string }
+interface Row { dialect: string; name: string; figures: LoadFigures; note?: string; cpu?: CpuShare | null }
 const rows: Row[] = [];
 
 async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
@@ -58,17 +58,21 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
     const apiKey = cli(env, ['apikey', 'create', '--role', 'admin', '--name', 'bench']).trim().split('\n').at(-1)!;
     const server = await startServer(env, dialect === 'sqlite' ? 3901 : 3902);
     try {
+      let cpu = cpuMeter();
       const ceiling = await benchEmptyPost(server.baseUrl, seconds * 1000);
-      rows.push({ dialect, name: 'ceiling: empty POST', figures: ceiling });
+      rows.push({ dialect, name: 'ceiling: empty POST', figures: ceiling, cpu: cpu() });
       // Warm-up, not measured: the first batches read cold pages of a freshly seeded database.
       await benchTopUps(server.baseUrl, apiKey, msisdns, warmUpSeconds * 1000);
+      cpu = cpuMeter();
       const topUps = await benchTopUps(server.baseUrl, apiKey, msisdns, seconds * 1000);
+      const topUpsCpu = cpu();
       const batch = await meanBatchSize(server.baseUrl);
-      rows.push({ dialect, name: 'top-ups', figures: topUps, note: `${(topUps.perSecond / ceiling.perSecond * 100).toFixed(0)}% of empty POST; mean batch ${batch.toFixed(1)}; peak RSS ${server.peakRssMb().toFixed(0)} MB` });
+      rows.push({ dialect, name: 'top-ups', figures: topUps, note: `${(topUps.perSecond / ceiling.perSecond * 100).toFixed(0)}% of empty POST; mean batch ${batch.toFixed(1)}; peak RSS ${server.peakRssMb().toFixed(0)} MB`, cpu: topUpsCpu });
       for (const extra of EXTRA_BENCHES) {
         try {
+          cpu = cpuMeter();
           const figures = await extra.run({ baseUrl: server.baseUrl, apiKey, msisdns, durationMs: seconds * 1000, databaseUrl: url });
-          rows.push({ dialect, name: extra.name, figures, note: `${(figures.perSecond / topUps.perSecond).toFixed(2)} × top-ups/s${extra.unit ? ` (${extra.unit})` : ''}` });
+          rows.push({ dialect, name: extra.name, figures, note: `${(figures.perSecond / topUps.perSecond).toFixed(2)} × top-ups/s${extra.unit ? ` (${extra.unit})` : ''}`, cpu: cpu() });
         } catch (error) {
           console.log(`[${dialect}] ${extra.name}: skipped (${(error as Error).message})`);
         }
@@ -108,4 +112,7 @@ if (only !== 'sqlite') {
 }
 
 console.log(`\nTolem benchmark — ${seconds} s per measurement, concurrency 64, ${lineCount} lines, load from ${wrkAvailable() ? 'wrk' : 'autocannon'} (usage: its own client), ${new Date().toISOString()}`);
-for (const row of rows) console.log(`${row.dialect.padEnd(9)} ${row.name.padEnd(30)} ${format(row.figures)}${row.note ? `  (${row.note})` : ''}`);
+// The machine's CPU during each figure: how busy, and how much other tenants of a shared host took
+// (steal). Figures measured under a high steal are low for reasons outside Tolem.
+const share = (cpu: CpuShare | null | undefined) => cpu ? `  [cpu ${(cpu.busy * 100).toFixed(0)}% busy, steal ${(cpu.steal * 100).toFixed(0)}%]` : '';
+for (const row of rows) console.log(`${row.dialect.padEnd(9)} ${row.name.padEnd(30)} ${format(row.figures)}${row.note ? `  (${row.note})` : ''}${share(row.cpu)}`);

@@ -125,6 +125,30 @@ export function pgbenchTps(adminUrl: string, seconds: number): number | null {
   return tps ? Number(tps) : null;
 }
 
+/** The machine's CPU time since the last reading (/proc/stat): how busy it was, and how much other tenants took (steal). */
+export interface CpuShare {
+  busy: number;
+  steal: number;
+}
+
+export function cpuMeter(): () => CpuShare | null {
+  const read = () => {
+    try {
+      const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+      return { total: fields.reduce((sum, value) => sum + value, 0), idle: fields[3]! + fields[4]!, steal: fields[7]! };
+    } catch {
+      return null;
+    }
+  };
+  const start = read();
+  return () => {
+    const end = read();
+    if (!start || !end || end.total === start.total) return null;
+    const total = end.total - start.total;
+    return { busy: 1 - (end.idle - start.idle) / total, steal: (end.steal - start.steal) / total };
+  };
+}
+
 export function format(figures: LoadFigures): string {
   // pgbench reports throughput only: no per-request latency to print.
   const latency = Number.isFinite(figures.p50Ms) ? `  p50 ${figures.p50Ms.toFixed(1)} ms  p99 ${figures.p99Ms.toFixed(1)} ms` : '';
