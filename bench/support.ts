@@ -125,12 +125,13 @@ export function pgbenchTps(adminUrl: string, seconds: number): number | null {
   return tps ? Number(tps) : null;
 }
 
-/** The machine's CPU time since the last reading (/proc/stat): how busy it was, and how much other tenants took (steal). */
+/** Shares of the machine's CPU time (/proc/stat): running this machine's processes (`busy`), and taken by other tenants of the host (`steal`). */
 export interface CpuShare {
   busy: number;
   steal: number;
 }
 
+/** Starts a reading; the function it returns gives the shares since then (null where /proc/stat cannot be read). */
 export function cpuMeter(): () => CpuShare | null {
   const read = () => {
     try {
@@ -145,7 +146,8 @@ export function cpuMeter(): () => CpuShare | null {
     const end = read();
     if (!start || !end || end.total === start.total) return null;
     const total = end.total - start.total;
-    return { busy: 1 - (end.idle - start.idle) / total, steal: (end.steal - start.steal) / total };
+    const steal = (end.steal - start.steal) / total;
+    return { busy: 1 - (end.idle - start.idle) / total - steal, steal };
   };
 }
 
