@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { benchEmptyPost, benchTopUps } from './topups.ts';
-import { cli, cpuMeter, format, meanBatchSize, pgbenchTps, seedLines, startServer, type CpuShare, type LoadFigures } from './support.ts';
+import { cli, format, meanBatchSize, pgbenchTps, seedLines, startServer, withCpuShare, type CpuShare, type LoadFigures } from './support.ts';
 import { EXTRA_BENCHES } from './extra.ts';
 import { wrkAvailable } from './wrk.ts';
 
@@ -58,21 +58,17 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
     const apiKey = cli(env, ['apikey', 'create', '--role', 'admin', '--name', 'bench']).trim().split('\n').at(-1)!;
     const server = await startServer(env, dialect === 'sqlite' ? 3901 : 3902);
     try {
-      let cpu = cpuMeter();
-      const ceiling = await benchEmptyPost(server.baseUrl, seconds * 1000);
-      rows.push({ dialect, name: 'ceiling: empty POST', figures: ceiling, cpu: cpu() });
+      const [ceiling, ceilingCpu] = await withCpuShare(() => benchEmptyPost(server.baseUrl, seconds * 1000));
+      rows.push({ dialect, name: 'ceiling: empty POST', figures: ceiling, cpu: ceilingCpu });
       // Warm-up, not measured: the first batches read cold pages of a freshly seeded database.
       await benchTopUps(server.baseUrl, apiKey, msisdns, warmUpSeconds * 1000);
-      cpu = cpuMeter();
-      const topUps = await benchTopUps(server.baseUrl, apiKey, msisdns, seconds * 1000);
-      const topUpsCpu = cpu();
+      const [topUps, topUpsCpu] = await withCpuShare(() => benchTopUps(server.baseUrl, apiKey, msisdns, seconds * 1000));
       const batch = await meanBatchSize(server.baseUrl);
       rows.push({ dialect, name: 'top-ups', figures: topUps, note: `${(topUps.perSecond / ceiling.perSecond * 100).toFixed(0)}% of empty POST; mean batch ${batch.toFixed(1)}; peak RSS ${server.peakRssMb().toFixed(0)} MB`, cpu: topUpsCpu });
       for (const extra of EXTRA_BENCHES) {
         try {
-          cpu = cpuMeter();
-          const figures = await extra.run({ baseUrl: server.baseUrl, apiKey, msisdns, durationMs: seconds * 1000, databaseUrl: url });
-          rows.push({ dialect, name: extra.name, figures, note: `${(figures.perSecond / topUps.perSecond).toFixed(2)} × top-ups/s${extra.unit ? ` (${extra.unit})` : ''}`, cpu: cpu() });
+          const [figures, cpu] = await withCpuShare(() => extra.run({ baseUrl: server.baseUrl, apiKey, msisdns, durationMs: seconds * 1000, databaseUrl: url }));
+          rows.push({ dialect, name: extra.name, figures, note: `${(figures.perSecond / topUps.perSecond).toFixed(2)} × top-ups/s${extra.unit ? ` (${extra.unit})` : ''}`, cpu });
         } catch (error) {
           console.log(`[${dialect}] ${extra.name}: skipped (${(error as Error).message})`);
         }

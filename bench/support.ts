@@ -151,6 +151,13 @@ export function cpuMeter(): () => CpuShare | null {
   };
 }
 
+/** Runs `work` and gives its result with the machine's CPU shares while it ran. */
+export async function withCpuShare<T>(work: () => Promise<T>): Promise<[T, CpuShare | null]> {
+  const meter = cpuMeter();
+  const result = await work();
+  return [result, meter()];
+}
+
 export function format(figures: LoadFigures): string {
   // pgbench reports throughput only: no per-request latency to print.
   const latency = Number.isFinite(figures.p50Ms) ? `  p50 ${figures.p50Ms.toFixed(1)} ms  p99 ${figures.p99Ms.toFixed(1)} ms` : '';
