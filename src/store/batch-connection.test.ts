@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import pg from 'pg';
@@ -93,6 +94,30 @@ for (const dialect of DIALECTS) {
         return rows;
       });
       assert.deepEqual(next![0]!.map((row) => [row.key, BigInt(row.value as bigint)]), [['next', 3n]]);
+    });
+
+    it('the write-ahead log starts over while batches follow each other without a pause', { skip: dialect.name !== 'sqlite' && 'SQLite WAL only' }, async () => {
+      // Like a busy writer: each commit opens the next batch at once, so the writer never begins
+      // a transaction with every frame already copied back, and only its own checkpoint (at
+      // wal_autocheckpoint frames) lets the log start again from its beginning.
+      const wal = `${database.url.slice('sqlite:'.length)}-wal`;
+      const batches = 120;
+      const rowsPerBatch = 400;
+      await store.withBatchConnection(async (conn) => {
+        await conn.open({ lockKeys: [], reads: [] });
+        for (let batch = 0; batch < batches; batch++) {
+          // Random keys land on pages all over the index: many frames per commit, as top-ups do.
+          const rows = Array.from({ length: rowsPerBatch }, (_, index) => [`wal:${Math.random().toString(36).slice(2)}:${batch}:${index}`, BigInt(batch)]);
+          await conn.commit([{ kind: 'insert', table: 'counters', columns: ['key', 'value'], rows }], { lockKeys: [], reads: [] });
+        }
+        await conn.commit([]);
+      });
+      const written = BigInt((await sql<{ pages: bigint }>`select count(*) as pages from counters where key like 'wal:%'`.execute(store.readDb)).rows[0]!.pages);
+      assert.equal(written, BigInt(batches * rowsPerBatch));
+      // Far more than 3,000 frames were written in all (each commit rewrites the index's pages it
+      // touched); the file stays near the cap instead of growing with them.
+      const walBytes = statSync(wal).size;
+      assert.ok(walBytes < 24 * 1024 * 1024, `WAL is ${(walBytes / 1024 / 1024).toFixed(1)} MB`);
     });
 
     it('reads lines by number from the covering index alone', { skip: dialect.name !== 'sqlite' && 'SQLite query plans only' }, async () => {
