@@ -112,7 +112,7 @@ for (const dialect of DIALECTS) {
         }
         await conn.commit([]);
       });
-      const written = BigInt((await sql<{ pages: bigint }>`select count(*) as pages from counters where key like 'wal:%'`.execute(store.readDb)).rows[0]!.pages);
+      const written = BigInt((await sql<{ count: bigint }>`select count(*) as count from counters where key like 'wal:%'`.execute(store.readDb)).rows[0]!.count);
       assert.equal(written, BigInt(batches * rowsPerBatch));
       // Far more than 3,000 frames were written in all (each commit rewrites the index's pages it
       // touched); the file stays near the cap instead of growing with them.

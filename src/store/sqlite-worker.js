@@ -17,7 +17,7 @@ const CHECKPOINT_INTERVAL_MS = 100;
 // holds this many frames (~12 MB; the checkpointer has copied all but the last ~100 ms), and the
 // WAL starts over. At 50,000 frames it grew to ~200 MB between restarts and commits stalled up to
 // ~100 ms; measured side by side (2026-12-03, with the interval above against 250 ms): top-up p99
-// 55–81 ms (median 66) against 82–116 ms (median 95), top-ups/s ~8 % lower (2,239 against 2,369/s
+// 55–81 ms (median 66) against 82–116 ms (median 95), top-ups/s ~5–8 % lower (2,239 against 2,369/s
 // at equal steal).
 const WAL_PAGES_MAX = 3000;
 // After a restart, a WAL that one huge batch grew is cut back to this size.
