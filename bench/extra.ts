@@ -1,6 +1,6 @@
 import type { LoadFigures } from './support.ts';
 import { cardTopUpsBench } from './card-topups.ts';
-import { usageBench } from './usage.ts';
+import { usageBench, usageRandomIdsBench } from './usage.ts';
 import { purchasesBench } from './purchases.ts';
 import { aggregatorPayBench } from './aggregator-pay.ts';
 
@@ -11,4 +11,4 @@ export interface ExtraBench {
   run(context: { baseUrl: string; apiKey: string; msisdns: string[]; durationMs: number; databaseUrl: string }): Promise<LoadFigures>;
 }
 
-export const EXTRA_BENCHES: ExtraBench[] = [purchasesBench, usageBench, aggregatorPayBench, cardTopUpsBench];
+export const EXTRA_BENCHES: ExtraBench[] = [purchasesBench, usageBench, usageRandomIdsBench, aggregatorPayBench, cardTopUpsBench];
