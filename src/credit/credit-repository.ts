@@ -1,10 +1,10 @@
 import type { AppContext } from '../app-context.ts';
 
 /** All SQL of promised payments. The ledger (line_credit accounts) is the truth of what is owed; credits.status follows it. */
+/** When the line was first and last topped up (kept on the line by every top-up). */
 export async function topUpWindowOf(ctx: AppContext, lineId: string): Promise<{ first: string | null; last: string | null }> {
-  const row = await ctx.store.readDb.selectFrom('topups').select((eb) => [eb.fn.min('created_at').as('first'), eb.fn.max('created_at').as('last')])
-    .where('line_id', '=', lineId).executeTakeFirst();
-  return { first: (row?.first as string | null) ?? null, last: (row?.last as string | null) ?? null };
+  const row = await ctx.store.readDb.selectFrom('lines').select(['first_topup_at', 'last_topup_at']).where('id', '=', lineId).executeTakeFirst();
+  return { first: row?.first_topup_at ?? null, last: row?.last_topup_at ?? null };
 }
 
 export async function findUnsettledCredits(ctx: AppContext, limit: number) {
@@ -14,9 +14,8 @@ export async function findUnsettledCredits(ctx: AppContext, limit: number) {
 /** The latest top-up time of each line (one query for a job run). */
 export async function lastTopUpsOf(ctx: AppContext, lineIds: string[]): Promise<Map<string, string>> {
   if (lineIds.length === 0) return new Map();
-  const rows = await ctx.store.readDb.selectFrom('topups').select((eb) => ['line_id', eb.fn.max('created_at').as('last')])
-    .where('line_id', 'in', lineIds).groupBy('line_id').execute();
-  return new Map(rows.map((r) => [r.line_id, r.last as string]));
+  const rows = await ctx.store.readDb.selectFrom('lines').select(['id', 'last_topup_at']).where('id', 'in', lineIds).where('last_topup_at', 'is not', null).execute();
+  return new Map(rows.map((r) => [r.id, r.last_topup_at!]));
 }
 
 export async function setCreditStatus(ctx: AppContext, id: string, status: 'open' | 'debt' | 'closed', closedAt: string | null) {

@@ -9,6 +9,8 @@ export interface LineState {
   language: string;
   dailyTopupDate: string | null;
   dailyTopupAmount: bigint;
+  firstTopupAt: string | null;
+  lastTopupAt: string | null;
   statusChangedAt: string;
 }
 
@@ -45,6 +47,8 @@ export interface StoredResponse {
 export class BatchState {
   readonly accounts = new Map<string, AccountState>();
   readonly lines = new Map<string, LineState>();
+  /** Each line as it was read, to write back only the columns that changed. */
+  readonly linesAsRead = new Map<string, LineState>();
   readonly counters = new Map<string, bigint>();
   readonly pending = new Map<string, PendingState>();
   readonly idempotency = new Map<string, StoredResponse>();

@@ -35,7 +35,11 @@ export function planOpen(lock: LockSet): PlannedOpen {
   }
   if (lock.lines.length > 0) {
     read({ kind: 'rows', table: 'lines', columns: LINE_COLUMNS, key: 'id', keys: lock.lines, lock: true }, (rows, batch) => {
-      for (const row of rows) batch.lines.set(row.id, toLineState(row));
+      for (const row of rows) {
+        const line = toLineState(row);
+        batch.lines.set(row.id, line);
+        batch.linesAsRead.set(row.id, line);
+      }
     });
   }
   if (lock.pending.length > 0) {
@@ -72,7 +76,12 @@ export function planOpen(lock: LockSet): PlannedOpen {
   };
 }
 
-const LINE_COLUMNS = ['id', 'msisdn', 'status', 'valid_until', 'language', 'daily_topup_date', 'daily_topup_amount', 'status_changed_at'];
+/** The line columns a batch may change, with their LineState fields. */
+const LINE_FIELDS = [
+  ['status', 'status'], ['validUntil', 'valid_until'], ['language', 'language'], ['dailyTopupDate', 'daily_topup_date'],
+  ['dailyTopupAmount', 'daily_topup_amount'], ['firstTopupAt', 'first_topup_at'], ['lastTopupAt', 'last_topup_at'], ['statusChangedAt', 'status_changed_at'],
+] as const satisfies readonly (readonly [keyof LineState, string])[];
+const LINE_COLUMNS = ['id', 'msisdn', ...LINE_FIELDS.map(([, column]) => column)];
 const ACCOUNT_COLUMNS = ['id', 'unit', 'kind', 'owner_id', 'flags', 'debits_posted', 'credits_posted', 'debits_pending', 'credits_pending', 'expires_at', 'metadata', 'created_at'];
 const TRANSFER_COLUMNS = ['id', 'debit_account_id', 'credit_account_id', 'amount', 'unit', 'code', 'kind', 'pending_id', 'link_group', 'metadata', 'created_at'];
 const IDEMPOTENCY_COLUMNS = ['key', 'fingerprint', 'status_code', 'response', 'created_at', 'expires_at'];
@@ -93,11 +102,7 @@ export function batchWrites(batch: BatchState): BatchWrite[] {
       const a = batch.accounts.get(id)!;
       return [a.debitsPosted, a.creditsPosted, a.debitsPending, a.creditsPending, a.id];
     }) });
-  push({ kind: 'update', table: 'lines', key: 'id', columns: ['status', 'valid_until', 'daily_topup_date', 'daily_topup_amount', 'status_changed_at', 'language', 'updated_at'],
-    rows: [...batch.dirtyLineIds].map((id) => {
-      const l = batch.lines.get(id)!;
-      return [l.status, l.validUntil, l.dailyTopupDate, l.dailyTopupAmount, l.statusChangedAt, l.language, batch.createdAt, l.id];
-    }) });
+  lineUpdates(writes, batch);
   push({ kind: 'insert', table: 'counters', columns: ['key', 'value'], upsertKey: 'key', rows: [...batch.dirtyCounterKeys].map((key) => [key, batch.counters.get(key)!]) });
   for (const [table, rows] of batch.inserts) insertRows(writes, table, rows);
   push({ kind: 'insert', table: 'idempotency_keys', columns: IDEMPOTENCY_COLUMNS, rows: [...batch.newIdempotencyKeys].map((key) => {
@@ -105,6 +110,26 @@ export function batchWrites(batch: BatchState): BatchWrite[] {
     return [key, stored.fingerprint, BigInt(stored.statusCode), stored.response, batch.createdAt, batch.expiringKeys.get(key) ?? null];
   }) });
   return writes;
+}
+
+/**
+ * Each changed line with only the columns that changed (one write per set of columns). SQLite
+ * rewrites an index entry whenever its column is SET, even to the same value: writing status and
+ * language back unchanged on every top-up dirtied a random page of the number index for nothing.
+ */
+function lineUpdates(writes: BatchWrite[], batch: BatchState): void {
+  const groups = new Map<string, { columns: string[]; rows: SqlValue[][] }>();
+  for (const id of batch.dirtyLineIds) {
+    const line = batch.lines.get(id)!;
+    const before = batch.linesAsRead.get(id);
+    const changed = LINE_FIELDS.filter(([field]) => !before || line[field] !== before[field]);
+    if (changed.length === 0) continue;
+    const signature = changed.map(([, column]) => column).join(',');
+    let group = groups.get(signature);
+    if (!group) groups.set(signature, group = { columns: [...changed.map(([, column]) => column), 'updated_at'], rows: [] });
+    group.rows.push([...changed.map(([field]) => line[field]), batch.createdAt, id]);
+  }
+  for (const group of groups.values()) writes.push({ kind: 'update', table: 'lines', key: 'id', columns: group.columns, rows: group.rows });
 }
 
 /** Rows a command inserted with `tx.insert`: one write per set of columns (rows of a table nearly always share one). */
@@ -131,6 +156,7 @@ export function toAccountState(row: Database['ledger_accounts']): AccountState {
 function toLineState(row: Database['lines']): LineState {
   return {
     id: row.id, msisdn: row.msisdn, status: row.status, validUntil: row.valid_until, language: row.language,
-    dailyTopupDate: row.daily_topup_date, dailyTopupAmount: BigInt(row.daily_topup_amount), statusChangedAt: row.status_changed_at,
+    dailyTopupDate: row.daily_topup_date, dailyTopupAmount: BigInt(row.daily_topup_amount),
+    firstTopupAt: row.first_topup_at, lastTopupAt: row.last_topup_at, statusChangedAt: row.status_changed_at,
   };
 }

@@ -47,6 +47,9 @@ export interface LineTable {
   owner_name: string | null;
   daily_topup_date: string | null;
   daily_topup_amount: bigint;
+  /** When the line was first and last topped up (null until its first top-up; set by the top-up itself). */
+  first_topup_at: string | null;
+  last_topup_at: string | null;
   status_changed_at: string;
   created_at: string;
   updated_at: string;

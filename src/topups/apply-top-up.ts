@@ -88,7 +88,7 @@ export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules
   const validUntil = addDays(laterOf(tx.now, line.validUntil ? new Date(line.validUntil) : tx.now), rules.validityDays).toISOString();
   const reactivated = REACTIVATED_BY_TOPUP.includes(line.status);
   const updated = tx.updateLine(line.id, {
-    validUntil, dailyTopupDate: today, dailyTopupAmount: usedToday + request.amount,
+    validUntil, dailyTopupDate: today, dailyTopupAmount: usedToday + request.amount, firstTopupAt: line.firstTopupAt ?? tx.nowIso, lastTopupAt: tx.nowIso,
     ...(reactivated ? { status: 'active', statusChangedAt: tx.nowIso } : {}),
   });
   const id = tx.newId('tu');

@@ -39,6 +39,16 @@ for (const dialect of DIALECTS) {
       assert.equal(delta, 30 * 86_400_000);
     });
 
+    it('keeps on the line when it was first and last topped up', async () => {
+      const window = () => t.app.ctx.db.selectFrom('lines').select(['first_topup_at', 'last_topup_at']).where('msisdn', '=', '+77771112233').executeTakeFirstOrThrow();
+      assert.deepEqual(await window(), { first_topup_at: null, last_topup_at: null });
+      const first = await topUp({ msisdn: '+77771112233', amount: 50_000, currency: 'KZT' }, 'window-1');
+      t.clock.advanceDays(3);
+      const second = await topUp({ msisdn: '+77771112233', amount: 50_000, currency: 'KZT' }, 'window-2');
+      assert.notEqual(first.body.createdAt, second.body.createdAt);
+      assert.deepEqual(await window(), { first_topup_at: first.body.createdAt, last_topup_at: second.body.createdAt });
+    });
+
     it('200 concurrent requests with one key credit once and all get the same answer', async () => {
       const before = (await t.request('GET', '/v1/lines/+77071112233')).body.balance.main;
       const responses = await Promise.all(Array.from({ length: 200 }, () => topUp({ msisdn: '+77071112233', amount: 70_000, currency: 'KZT' }, 'same-key')));

@@ -10,6 +10,7 @@ import * as usageEventsLean from './008-usage-events-lean.ts';
 import * as linesNumberLookup from './009-lines-number-lookup.ts';
 import * as hotUpdates from './010-hot-updates.ts';
 import * as linesRatingLookup from './011-lines-rating-lookup.ts';
+import * as lineTopUpWindow from './012-line-top-up-window.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '009-lines-number-lookup': linesNumberLookup,
   '010-hot-updates': hotUpdates,
   '011-lines-rating-lookup': linesRatingLookup,
+  '012-line-top-up-window': lineTopUpWindow,
 };

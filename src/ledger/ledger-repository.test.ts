@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { systemClock } from '../platform/clock.ts';
+import { createIdGenerator } from '../platform/ids.ts';
+import { BatchState } from './batch-state.ts';
+import { BatchTx } from './batch-tx.ts';
+import { batchWrites, planOpen } from './ledger-repository.ts';
+
+const NOW = '2026-12-03T10:00:00.000Z';
+const LATER = '2026-12-03T10:00:05.000Z';
+const lineRow = (id: string, status = 'active') => ({
+  id, msisdn: `+7701${id.slice(-7).padStart(7, '0')}`, status, valid_until: '2026-12-20T00:00:00.000Z', language: 'kk',
+  daily_topup_date: null, daily_topup_amount: 0n, first_topup_at: null, last_topup_at: null, status_changed_at: NOW,
+});
+
+describe('batch writes (pure)', () => {
+  it('write back only the line columns a batch changed, one statement per set of columns', () => {
+    const state = new BatchState(new Date(LATER));
+    const open = planOpen({ lines: ['ln_1', 'ln_2', 'ln_3', 'ln_4'], accounts: [], counters: [], pending: [], idempotencyKeys: [] });
+    open.load([[lineRow('ln_1'), lineRow('ln_2'), lineRow('ln_3', 'grace'), lineRow('ln_4')]], state);
+    const tx = new BatchTx(state, createIdGenerator(systemClock), 'grp_1');
+    const topUp = { validUntil: '2027-01-19T00:00:00.000Z', dailyTopupDate: '2026-12-03', dailyTopupAmount: 50_000n, firstTopupAt: NOW, lastTopupAt: NOW };
+    tx.updateLine('ln_1', topUp);
+    tx.updateLine('ln_2', topUp);
+    tx.updateLine('ln_3', { ...topUp, status: 'active', statusChangedAt: LATER });
+    // Set, but to what it already was: nothing to write.
+    tx.updateLine('ln_4', { language: 'kk' });
+    tx.mergeInto(state);
+    const lines = batchWrites(state).filter((write) => write.table === 'lines');
+    assert.deepEqual(lines.map((write) => write.kind === 'update' && [write.columns, write.rows.map((row) => row.at(-1))]), [
+      [['valid_until', 'daily_topup_date', 'daily_topup_amount', 'first_topup_at', 'last_topup_at', 'updated_at'], ['ln_1', 'ln_2']],
+      [['status', 'valid_until', 'daily_topup_date', 'daily_topup_amount', 'first_topup_at', 'last_topup_at', 'status_changed_at', 'updated_at'], ['ln_3']],
+    ]);
+    assert.deepEqual(lines[1]!.rows[0], ['active', '2027-01-19T00:00:00.000Z', '2026-12-03', 50_000n, NOW, NOW, LATER, LATER, 'ln_3']);
+  });
+});

@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { Migrator, sql, type Kysely } from 'kysely';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/databases.ts';
+import { migrateToLatest, openStore, type Store } from '../open-store.ts';
+import { migrations } from './index.ts';
+
+for (const dialect of DIALECTS) {
+  describe(`migrations [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let database: TestDatabase;
+    let store: Store;
+    before(async () => {
+      database = await createTestDatabase(dialect.name);
+      store = await openStore(database.url);
+    });
+    after(async () => {
+      await store?.close();
+      await database?.drop();
+    });
+
+    it('012 fills each line\'s first and last top-up times from its top-ups, then drops the top-ups\' line index', async () => {
+      const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations }, allowUnorderedMigrations: true });
+      const upTo011 = await migrator.migrateTo('011-lines-rating-lookup');
+      assert.equal(upTo011.error, undefined);
+      const now = '2026-12-03T10:00:00.000Z';
+      const line = (id: string, msisdn: string) => ({
+        id, msisdn, iccid: null, status: 'active', valid_until: null, language: 'en', operator: null, owner_name: null,
+        daily_topup_date: null, daily_topup_amount: 0n, status_changed_at: now, created_at: now, updated_at: now,
+      });
+      // Rows as 011 knew them: the lines table had no top-up columns yet.
+      const db = store.db as unknown as Kysely<any>;
+      await db.insertInto('lines').values([line('ln_a', '+77011110001'), line('ln_b', '+77011110002')]).execute();
+      const topUp = (id: string, at: string) => ({
+        id, line_id: 'ln_a', msisdn: '+77011110001', amount: 100_000n, currency: 'KZT', source_account_id: 'clearing:api',
+        transfer_id: `tr_${id}`, receipt_number: `R-${id}`, channel: 'api', actor_id: 'usr_x', created_at: at,
+      });
+      await db.insertInto('topups').values([topUp('1', '2026-11-02T08:00:00.000Z'), topUp('2', '2026-12-01T09:30:00.000Z'), topUp('3', '2026-11-20T12:00:00.000Z')]).execute();
+      assert.deepEqual(await migrateToLatest(store), ['012-line-top-up-window']);
+      const rows = await store.db.selectFrom('lines').select(['id', 'first_topup_at', 'last_topup_at']).orderBy('id').execute();
+      assert.deepEqual(rows, [
+        { id: 'ln_a', first_topup_at: '2026-11-02T08:00:00.000Z', last_topup_at: '2026-12-01T09:30:00.000Z' },
+        { id: 'ln_b', first_topup_at: null, last_topup_at: null },
+      ]);
+      const indexes = dialect.name === 'sqlite'
+        ? (await db.selectFrom('sqlite_master').select('name').where('type', '=', 'index').where('tbl_name', '=', 'topups').execute()).map((r: { name: string }) => r.name)
+        : (await db.selectFrom('pg_indexes').select('indexname as name').where('tablename', '=', 'topups').execute()).map((r: { name: string }) => r.name);
+      assert.ok(!indexes.includes('topups_line'), indexes.join(', '));
+      // And back down: the index returns, the columns go.
+      const down = await migrator.migrateDown();
+      assert.equal(down.error, undefined);
+      const lineColumns = dialect.name === 'sqlite'
+        ? (await sql<{ name: string }>`select name from pragma_table_info('lines')`.execute(db)).rows.map((r) => r.name)
+        : (await db.selectFrom('information_schema.columns').select('column_name as name').where('table_name', '=', 'lines').execute()).map((r: { name: string }) => r.name);
+      assert.ok(!lineColumns.includes('first_topup_at') && lineColumns.includes('daily_topup_amount'), lineColumns.join(', '));
+    });
+  });
+}
