@@ -1,11 +1,17 @@
 import type { Unit } from '../domain/ledger.ts';
 
 /**
- * Names of a package's ledger state. Bucket accounts carry the line's id as prefix so that they
- * shard with the line. Counters hold what the writer must see under lock: how many periods a
- * package has had, when it ends (epoch ms), and until when a non-stacking kind is taken on a line.
+ * Names of a package's ledger state. Bucket accounts are named after the package (a time-ordered
+ * id), not the line: a new bucket's entries in the account id index and in the transfers' credit
+ * index then land on the last pages, which the batch's other new buckets share, where a
+ * `<lineId>.` prefix put each on a random page of its own (SQLite, side by side: ~73 → ~51 KB of
+ * disk per purchase, purchases/s +13 %). The owner is `owner_id` (indexed with the kind), which is
+ * also the key to shard a line's accounts by. Buckets issued before keep their
+ * `<lineId>.pkg.<packageId>.<period>.<unit>` names; nothing reads meaning into an account id.
+ * Counters hold what the writer must see under lock: how many periods a package has had, when it
+ * ends (epoch ms), and until when a non-stacking kind is taken on a line.
  */
-export const bucketAccountId = (lineId: string, packageId: string, period: bigint, unit: Unit) => `${lineId}.pkg.${packageId}.${period}.${unit}`;
+export const bucketAccountId = (packageId: string, period: bigint, unit: Unit) => `${packageId}.${period}.${unit}`;
 export const packagePeriodKey = (packageId: string) => `package:${packageId}:periods`;
 export const packageExpiresKey = (packageId: string) => `package:${packageId}:expires_ms`;
 export const lineKindSlotKey = (lineId: string, kind: string) => `package-slot:${lineId}:${kind}`;

@@ -168,7 +168,7 @@ function addBuckets(tx: BatchTx, plan: PeriodPlan, period: bigint, terms: Versio
     const previous = carryOver ? plan.previousBucketIds.map((id) => tx.account(id)).filter((a) => a && a.unit === unit && a.expiresAt && a.expiresAt > tx.nowIso) : [];
     const carried = previous.map((a) => availableBalance(a!)).filter((v) => v > 0n);
     if (amount === 0n && carried.length === 0) continue;
-    const bucketId = bucketAccountId(plan.lineId, plan.packageId, period, unit);
+    const bucketId = bucketAccountId(plan.packageId, period, unit);
     tx.createAccount({ id: bucketId, unit, kind: 'bucket', ownerId: plan.lineId, flags: AccountFlags.debitsMustNotExceedCredits, expiresAt });
     if (amount > 0n) {
       const issued = tx.transfer({ debitAccountId: issuanceAccountId(unit), creditAccountId: bucketId, amount, unit, code: 'package_allowance', metadata: { packageId: plan.packageId } });

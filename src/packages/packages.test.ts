@@ -62,6 +62,10 @@ for (const dialect of DIALECTS) {
       const bucket = await t.app.ctx.db.selectFrom('ledger_accounts').selectAll().where('id', '=', r.body.allowances[0].bucketId).executeTakeFirstOrThrow();
       assert.equal(bucket.kind, 'bucket');
       assert.equal(bucket.expires_at, r.body.expiresAt);
+      // Named after the (time-ordered) package, owned by the line.
+      assert.equal(bucket.id, `${r.body.id}.0.DATA_BYTES`);
+      assert.match(bucket.id, /^pkg_[0-9A-HJKMNP-TV-Z]{26}\./);
+      assert.equal(bucket.owner_id, (await t.app.ctx.db.selectFrom('lines').select('id').where('msisdn', '=', '+77011110001').executeTakeFirstOrThrow()).id);
       const list = await t.request('GET', '/v1/lines/+77011110001/packages');
       assert.equal(list.status, 200);
       assert.equal(list.body.data.length, 1);
