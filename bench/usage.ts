@@ -37,7 +37,7 @@ export type EventIds = 'node' | 'uuid';
 
 export async function benchUsage(baseUrl: string, apiKey: string, durationMs: number, msisdns?: string[], ids: EventIds = 'node'): Promise<UsageFigures> {
   const lines = msisdns && msisdns.length > 0 ? msisdns : await createLines(baseUrl, apiKey, OWN_LINES);
-  // The bodies are built before the clock starts (each event with its own random id), so that
+  // The bodies are built before the clock starts (each event with its own id), so that
   // the figure is the server's and not this client's JSON building; should the server outrun
   // them, the rest are built as the requests go.
   const nextId = ids === 'uuid' ? randomUUID : chargingNodes(REQUESTS_IN_FLIGHT);

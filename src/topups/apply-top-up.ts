@@ -88,7 +88,9 @@ export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules
   const validUntil = addDays(laterOf(tx.now, line.validUntil ? new Date(line.validUntil) : tx.now), rules.validityDays).toISOString();
   const reactivated = REACTIVATED_BY_TOPUP.includes(line.status);
   const updated = tx.updateLine(line.id, {
-    validUntil, dailyTopupDate: today, dailyTopupAmount: usedToday + request.amount, firstTopupAt: line.firstTopupAt ?? tx.nowIso, lastTopupAt: tx.nowIso,
+    validUntil, dailyTopupDate: today, dailyTopupAmount: usedToday + request.amount,
+    // The earlier and the later of what is stored and now: a batch's clock time may be behind one committed before it.
+    firstTopupAt: earlierTime(line.firstTopupAt, tx.nowIso), lastTopupAt: laterTime(line.lastTopupAt, tx.nowIso),
     ...(reactivated ? { status: 'active', statusChangedAt: tx.nowIso } : {}),
   });
   const id = tx.newId('tu');
@@ -122,4 +124,13 @@ export function topUpCommand(request: TopUpRequest, rules: TopUpRules, idempoten
 
 function earnsBonus(amount: bigint, rules: TopUpBonusRules): boolean {
   return rules.percent > 0n && amount >= rules.thresholdMin;
+}
+
+/** ISO-8601 UTC times compare as text. */
+function earlierTime(stored: string | null, now: string): string {
+  return stored !== null && stored < now ? stored : now;
+}
+
+function laterTime(stored: string | null, now: string): string {
+  return stored !== null && stored > now ? stored : now;
 }

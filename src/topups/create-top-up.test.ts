@@ -47,6 +47,11 @@ for (const dialect of DIALECTS) {
       const second = await topUp({ msisdn: '+77771112233', amount: 50_000, currency: 'KZT' }, 'window-2');
       assert.notEqual(first.body.createdAt, second.body.createdAt);
       assert.deepEqual(await window(), { first_topup_at: first.body.createdAt, last_topup_at: second.body.createdAt });
+      // A batch whose clock is behind (another process's, a clock step) moves neither time back.
+      t.clock.advanceDays(-1);
+      assert.equal((await topUp({ msisdn: '+77771112233', amount: 50_000, currency: 'KZT' }, 'window-3')).status, 201);
+      t.clock.advanceDays(1);
+      assert.deepEqual(await window(), { first_topup_at: first.body.createdAt, last_topup_at: second.body.createdAt });
     });
 
     it('200 concurrent requests with one key credit once and all get the same answer', async () => {
