@@ -118,31 +118,41 @@ export function batchWrites(batch: BatchState): BatchWrite[] {
  * language back unchanged on every top-up dirtied a random page of the number index for nothing.
  */
 function lineUpdates(writes: BatchWrite[], batch: BatchState): void {
-  const groups = new Map<string, { columns: string[]; rows: SqlValue[][] }>();
+  const groups = new RowGroups();
   for (const id of batch.dirtyLineIds) {
     const line = batch.lines.get(id)!;
     const before = batch.linesAsRead.get(id);
     const changed = LINE_FIELDS.filter(([field]) => !before || line[field] !== before[field]);
     if (changed.length === 0) continue;
-    const signature = changed.map(([, column]) => column).join(',');
-    let group = groups.get(signature);
-    if (!group) groups.set(signature, group = { columns: [...changed.map(([, column]) => column), 'updated_at'], rows: [] });
-    group.rows.push([...changed.map(([field]) => line[field]), batch.createdAt, id]);
+    groups.add([...changed.map(([, column]) => column), 'updated_at'], [...changed.map(([field]) => line[field]), batch.createdAt, id]);
   }
-  for (const group of groups.values()) writes.push({ kind: 'update', table: 'lines', key: 'id', columns: group.columns, rows: group.rows });
+  for (const { columns, rows } of groups) writes.push({ kind: 'update', table: 'lines', key: 'id', columns, rows });
 }
 
 /** Rows a command inserted with `tx.insert`: one write per set of columns (rows of a table nearly always share one). */
 function insertRows(writes: BatchWrite[], table: string, rows: Record<string, unknown>[]): void {
-  const groups = new Map<string, { columns: string[]; rows: SqlValue[][] }>();
+  const groups = new RowGroups();
   for (const row of rows) {
     const columns = Object.keys(row).filter((column) => row[column] !== undefined);
-    const signature = columns.join(',');
-    let group = groups.get(signature);
-    if (!group) groups.set(signature, group = { columns, rows: [] });
-    group.rows.push(columns.map((column) => row[column] as SqlValue));
+    groups.add(columns, columns.map((column) => row[column] as SqlValue));
   }
-  for (const group of groups.values()) writes.push({ kind: 'insert', table, columns: group.columns, rows: group.rows });
+  for (const { columns, rows: values } of groups) writes.push({ kind: 'insert', table, columns, rows: values });
+}
+
+/** Rows grouped by their list of columns, in first-seen order: one statement per list. */
+class RowGroups implements Iterable<{ columns: string[]; rows: SqlValue[][] }> {
+  private readonly groups = new Map<string, { columns: string[]; rows: SqlValue[][] }>();
+
+  add(columns: string[], row: SqlValue[]): void {
+    const signature = columns.join(',');
+    let group = this.groups.get(signature);
+    if (!group) this.groups.set(signature, group = { columns, rows: [] });
+    group.rows.push(row);
+  }
+
+  [Symbol.iterator]() {
+    return this.groups.values();
+  }
 }
 
 export function toAccountState(row: Database['ledger_accounts']): AccountState {

@@ -90,10 +90,14 @@ function openPostgres(url: string, options: OpenStoreOptions): Store {
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
 
+/** Tolem's migrations on `store` (to step through them one by one, as the migration tests do). */
+export function migratorOf(store: Store): Migrator {
+  return new Migrator({ db: store.db, provider, allowUnorderedMigrations: true });
+}
+
 /** Brings the schema up to date; safe to run from several processes (Kysely locks). */
 export async function migrateToLatest(store: Store): Promise<string[]> {
-  const migrator = new Migrator({ db: store.db, provider, allowUnorderedMigrations: true });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await migratorOf(store).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

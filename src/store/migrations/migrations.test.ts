@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Migrator, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/databases.ts';
-import { migrateToLatest, openStore, type Store } from '../open-store.ts';
-import { migrations } from './index.ts';
+import { migrateToLatest, migratorOf, openStore, type Store } from '../open-store.ts';
 
 for (const dialect of DIALECTS) {
   describe(`migrations [${dialect.name}]`, { skip: dialect.skip }, () => {
@@ -19,7 +18,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('012 fills each line\'s first and last top-up times from its top-ups, then drops the top-ups\' line index', async () => {
-      const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations }, allowUnorderedMigrations: true });
+      const migrator = migratorOf(store);
       const upTo011 = await migrator.migrateTo('011-lines-rating-lookup');
       assert.equal(upTo011.error, undefined);
       const now = '2026-12-03T10:00:00.000Z';
