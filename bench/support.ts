@@ -24,6 +24,8 @@ export async function seedLines(url: string, count: number): Promise<string[]> {
   await ensureAccounts(store);
   const now = new Date().toISOString();
   const msisdns: string[] = [];
+  // Active lines, as an operator's are: each with a validity end somewhere in the next 30 days.
+  const validUntilOf = (index: number) => new Date(Date.parse(now) + (index % 720 + 1) * 3_600_000).toISOString();
   const chunk = 500;
   for (let start = 0; start < count; start += chunk) {
     const lines: Database['lines'][] = [];
@@ -31,7 +33,7 @@ export async function seedLines(url: string, count: number): Promise<string[]> {
       const msisdn = msisdnOf(index);
       msisdns.push(msisdn);
       lines.push({
-        id: `ln_BENCH${String(index).padStart(10, '0')}`, msisdn, iccid: null, status: 'active', valid_until: null, language: 'en', operator: 'Kcell',
+        id: `ln_BENCH${String(index).padStart(10, '0')}`, msisdn, iccid: null, status: 'active', valid_until: validUntilOf(index), indexed_valid_until: validUntilOf(index), language: 'en', operator: 'Kcell',
         owner_name: null, daily_topup_date: null, daily_topup_amount: 0n, first_topup_at: null, last_topup_at: null, status_changed_at: now, created_at: now, updated_at: now,
       });
     }

@@ -6,12 +6,27 @@ export interface LineState {
   msisdn: string;
   status: string;
   validUntil: string | null;
+  /** The lifecycle index's copy of validUntil: never later than it (see indexedValidUntilAfter). */
+  indexedValidUntil: string | null;
   language: string;
   dailyTopupDate: string | null;
   dailyTopupAmount: bigint;
   firstTopupAt: string | null;
   lastTopupAt: string | null;
   statusChangedAt: string;
+}
+
+/**
+ * The lifecycle job finds due lines through a (status, indexed_valid_until) index. The indexed
+ * validity may lag behind the real one, never run ahead of it: a line is then found early, and the
+ * job, seeing it not due, raises the copy (src/lifecycle/advance-line-lifecycle.ts). So a change that
+ * only moves validity later, as nearly every top-up does, leaves the index entry where it is. A
+ * change of status moves the entry anyway and takes the real validity along; so does an earlier one.
+ */
+export function indexedValidUntilAfter(before: LineState, after: LineState): string | null {
+  if (after.validUntil === null) return null;
+  const lagging = before.indexedValidUntil !== null && before.indexedValidUntil <= after.validUntil;
+  return lagging && after.status === before.status ? before.indexedValidUntil : after.validUntil;
 }
 
 export interface PendingState {

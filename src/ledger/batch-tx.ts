@@ -3,7 +3,7 @@ import type { ErrorCode } from '../domain/errors.ts';
 import { applyToAccount, transferRefusal, type AccountState, type Unit } from '../domain/ledger.ts';
 import type { IdGenerator } from '../platform/ids.ts';
 import type { AccountSpec } from './accounts.ts';
-import type { BatchState, LineState, TransferRow } from './batch-state.ts';
+import { indexedValidUntilAfter, type BatchState, type LineState, type TransferRow } from './batch-state.ts';
 
 export interface TransferInput {
   debitAccountId: string;
@@ -103,10 +103,20 @@ export class BatchTx {
     return this.lines.get(id) ?? this.batch.lines.get(id);
   }
 
-  updateLine(id: string, patch: Partial<Omit<LineState, 'id' | 'msisdn'>>): LineState {
+  updateLine(id: string, patch: Partial<Omit<LineState, 'id' | 'msisdn' | 'indexedValidUntil'>>): LineState {
     const current = this.line(id);
     assert(current, `line ${id} must be locked by the command`);
     const next = { ...current, ...patch };
+    next.indexedValidUntil = indexedValidUntilAfter(current, next);
+    this.lines.set(id, next);
+    return next;
+  }
+
+  /** Brings the lifecycle index's copy of a line's validity up to date (the lifecycle job, on a line not yet due). */
+  catchUpIndexedValidity(id: string): LineState {
+    const current = this.line(id);
+    assert(current, `line ${id} must be locked by the command`);
+    const next = { ...current, indexedValidUntil: current.validUntil };
     this.lines.set(id, next);
     return next;
   }

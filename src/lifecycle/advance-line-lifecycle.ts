@@ -19,14 +19,19 @@ export interface StepOutcome {
  * Applies every lifecycle step due at `now` to one line, one ledger command per step, so that a
  * line 200 days past its validity goes through grace, suspended and terminated once each. Each
  * step carries a deterministic idempotency key and re-checks the line under lock, so running it
- * twice, or in two processes at once, applies each step once. Returns the steps this call applied.
+ * twice, or in two processes at once, applies each step once. A line found but not due (its index
+ * copy of the validity lagged) has that copy caught up instead. Returns the steps this call applied.
  */
 export async function advanceLineLifecycle(ctx: AppContext, line: DueLine, now: Date): Promise<number> {
   let status = line.status;
   let applied = 0;
   for (let step = 0; step < STEPS_PER_LINE_MAX; step++) {
     const transition = nextTransition(status, line.valid_until, now, ctx.settings.lifecycle);
-    if (!transition) break;
+    if (!transition) {
+      // Found through a lagging index copy of its validity (top-ups leave it): catch it up once.
+      if (step === 0) await catchUpIndexedValidity(ctx, line.id);
+      break;
+    }
     const bucketIds = transition.to === 'terminated' ? await bucketAccountIdsOf(ctx, line.id) : [];
     const result = await ctx.writer.submit(stepCommand(ctx, line, transition, bucketIds));
     if (!result.ok) {
@@ -38,6 +43,18 @@ export async function advanceLineLifecycle(ctx: AppContext, line: DueLine, now: 
     status = transition.to;
   }
   return applied;
+}
+
+async function catchUpIndexedValidity(ctx: AppContext, lineId: string): Promise<void> {
+  const result = await ctx.writer.submit<null>({
+    name: 'lifecycle:catch-up',
+    lock: { lines: [lineId] },
+    execute(tx) {
+      tx.catchUpIndexedValidity(lineId);
+      return ok(null);
+    },
+  });
+  if (!result.ok) ctx.reportError(new Error(`lifecycle catch-up failed: ${result.error.code}`), { lineId });
 }
 
 function stepCommand(ctx: AppContext, line: DueLine, transition: Transition, bucketIds: string[]): LedgerCommand<StepOutcome> {

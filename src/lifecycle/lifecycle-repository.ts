@@ -6,20 +6,22 @@ import { scheduleOf, type LifecycleRules } from './lifecycle-rules.ts';
 export type DueLine = Pick<Database['lines'], 'id' | 'msisdn' | 'status' | 'valid_until'>;
 
 /**
- * Lines with a lifecycle step due at `now`, earliest validity first. A line is due when its
- * validity end plus the offset of its status has passed; the (status, valid_until) index serves it.
+ * Lines that may have a lifecycle step due at `now`, earliest first: those whose indexed validity
+ * end plus the offset of their status has passed, through the (status, indexed_valid_until) index.
+ * The indexed validity may lag behind the real one (a top-up leaves it), so a line found here may
+ * not be due: the caller checks its real validity and catches the index up.
  */
 export async function findDueLines(ctx: AppContext, now: Date, rules: LifecycleRules, limit: number): Promise<DueLine[]> {
-  // Shift `now` back by each status's offset so that every comparison is valid_until <= bound.
+  // Shift `now` back by each status's offset so that every comparison is indexed_valid_until <= bound.
   const back = scheduleOf(now, { graceDays: -rules.graceDays, suspendedDays: -rules.suspendedDays });
   return ctx.db.selectFrom('lines').select(['id', 'msisdn', 'status', 'valid_until'])
-    .where('valid_until', 'is not', null)
+    .where('indexed_valid_until', 'is not', null)
     .where((eb) => eb.or([
-      eb.and([eb('status', '=', 'active'), eb('valid_until', '<=', back.graceAt.toISOString())]),
-      eb.and([eb('status', '=', 'grace'), eb('valid_until', '<=', back.suspendedAt.toISOString())]),
-      eb.and([eb('status', '=', 'suspended'), eb('valid_until', '<=', back.terminatedAt.toISOString())]),
+      eb.and([eb('status', '=', 'active'), eb('indexed_valid_until', '<=', back.graceAt.toISOString())]),
+      eb.and([eb('status', '=', 'grace'), eb('indexed_valid_until', '<=', back.suspendedAt.toISOString())]),
+      eb.and([eb('status', '=', 'suspended'), eb('indexed_valid_until', '<=', back.terminatedAt.toISOString())]),
     ]))
-    .orderBy('valid_until').orderBy('id').limit(limit).execute();
+    .orderBy('indexed_valid_until').orderBy('id').limit(limit).execute();
 }
 
 /** The ids of a line's bucket accounts (packages' allowances), to lock them for forfeiture. */

@@ -6,7 +6,9 @@ import { runJobsOnce } from '../jobs/scheduler.ts';
 import { BREAKAGE_ACCOUNT_ID } from '../ledger/accounts.ts';
 import { accountBalance, grantTestBucket } from '../usage/test-buckets.ts';
 import { checkNumberReusable } from './check-number-reusable.ts';
+import { advanceLineLifecycle } from './advance-line-lifecycle.ts';
 import { lifecycleJob } from './lifecycle-job.ts';
+import { findDueLines } from './lifecycle-repository.ts';
 import { unitBreakageAccountId } from './forfeit-line-balances.ts';
 
 const DAY_MS = 86_400_000;
@@ -141,6 +143,38 @@ for (const dialect of DIALECTS) {
       const forfeited = await t.app.ctx.db.selectFrom('ledger_transfers').select('amount').where('code', '=', 'forfeit')
         .where('debit_account_id', 'in', lineIds.map((id) => `${id}.main`)).execute();
       assert.deepEqual(forfeited.map((f) => Number(f.amount)), [60_000, 60_000, 60_000]);
+      await t.verify();
+    });
+
+    it('leaves the index entry where it is on a top-up that extends validity, and catches it up when the old validity ends', async () => {
+      const start = t.clock.now().getTime();
+      const at = (day: number) => t.clock.set(new Date(start + day * DAY_MS));
+      const day = (n: number) => new Date(start + n * DAY_MS).toISOString();
+      const msisdn = '+77011000010';
+      const lineId = await createLine(msisdn);
+      const validity = async () => t.app.ctx.db.selectFrom('lines').select(['status', 'valid_until', 'indexed_valid_until']).where('id', '=', lineId).executeTakeFirstOrThrow();
+      assert.equal((await topUp(msisdn, 50_000)).status, 201);
+      assert.deepEqual(await validity(), { status: 'active', valid_until: day(30), indexed_valid_until: day(30) });
+      at(10);
+      assert.equal((await topUp(msisdn, 50_000)).status, 201);
+      assert.deepEqual(await validity(), { status: 'active', valid_until: day(60), indexed_valid_until: day(30) }, 'the index entry stays');
+      at(30);
+      assert.equal(await run(), 0, 'found through the old validity, not due');
+      assert.deepEqual(await validity(), { status: 'active', valid_until: day(60), indexed_valid_until: day(60) }, 'caught up');
+      const due = await findDueLines(t.app.ctx, t.clock.now(), t.app.ctx.settings.lifecycle, 1000);
+      assert.ok(!due.some((l) => l.id === lineId), 'not found again');
+      // A step planned from a validity that a top-up has since moved is refused; the next run catches the line up.
+      at(60);
+      const [stale] = (await findDueLines(t.app.ctx, t.clock.now(), t.app.ctx.settings.lifecycle, 1000)).filter((l) => l.id === lineId);
+      assert.equal(stale?.valid_until, day(60));
+      assert.equal((await topUp(msisdn, 50_000)).status, 201);
+      assert.equal(await advanceLineLifecycle(t.app.ctx, stale!, t.clock.now()), 0, 'the step planned before the top-up is refused');
+      at(89);
+      assert.equal(await run(), 0);
+      assert.deepEqual(await validity(), { status: 'active', valid_until: day(90), indexed_valid_until: day(90) });
+      at(90);
+      assert.equal(await run(), 1);
+      assert.deepEqual(await validity(), { status: 'grace', valid_until: day(90), indexed_valid_until: day(90) });
       await t.verify();
     });
 

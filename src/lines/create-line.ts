@@ -34,7 +34,7 @@ export async function createLine(ctx: AppContext, actor: Actor, input: CreateLin
   if (previous && previous.status !== 'terminated') return fail('line_exists', { field: 'msisdn' });
   const now = ctx.clock.now().toISOString();
   const row = {
-    id: ctx.ids.next('ln'), msisdn: msisdn.value, iccid, status: 'preactive', valid_until: null, language: input.language ?? 'en',
+    id: ctx.ids.next('ln'), msisdn: msisdn.value, iccid, status: 'preactive', valid_until: null, indexed_valid_until: null, language: input.language ?? 'en',
     operator: operatorHint(msisdn.value, ctx.settings.operatorPrefixes), owner_name: input.ownerName ?? null,
     daily_topup_date: null, daily_topup_amount: 0n, first_topup_at: null, last_topup_at: null, status_changed_at: now, created_at: now, updated_at: now,
   };

@@ -42,6 +42,11 @@ export interface LineTable {
   iccid: string | null;
   status: string;
   valid_until: string | null;
+  /**
+   * What the lifecycle index holds of valid_until: never later than it, null when it is null.
+   * Top-ups that only move validity later leave it (indexedValidUntilAfter in src/ledger/batch-state.ts).
+   */
+  indexed_valid_until: string | null;
   language: string;
   operator: string | null;
   owner_name: string | null;

@@ -11,6 +11,7 @@ import * as linesNumberLookup from './009-lines-number-lookup.ts';
 import * as hotUpdates from './010-hot-updates.ts';
 import * as linesRatingLookup from './011-lines-rating-lookup.ts';
 import * as lineTopUpWindow from './012-line-top-up-window.ts';
+import * as lifecycleIndexLazy from './013-lifecycle-index-lazy.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '010-hot-updates': hotUpdates,
   '011-lines-rating-lookup': linesRatingLookup,
   '012-line-top-up-window': lineTopUpWindow,
+  '013-lifecycle-index-lazy': lifecycleIndexLazy,
 };

@@ -34,23 +34,55 @@ for (const dialect of DIALECTS) {
         transfer_id: `tr_${id}`, receipt_number: `R-${id}`, channel: 'api', actor_id: 'usr_x', created_at: at,
       });
       await db.insertInto('topups').values([topUp('1', '2026-11-02T08:00:00.000Z'), topUp('2', '2026-12-01T09:30:00.000Z'), topUp('3', '2026-11-20T12:00:00.000Z')]).execute();
-      assert.deepEqual(await migrateToLatest(store), ['012-line-top-up-window']);
+      const to012 = await migrator.migrateTo('012-line-top-up-window');
+      assert.equal(to012.error, undefined);
       const rows = await store.db.selectFrom('lines').select(['id', 'first_topup_at', 'last_topup_at']).orderBy('id').execute();
       assert.deepEqual(rows, [
         { id: 'ln_a', first_topup_at: '2026-11-02T08:00:00.000Z', last_topup_at: '2026-12-01T09:30:00.000Z' },
         { id: 'ln_b', first_topup_at: null, last_topup_at: null },
       ]);
-      const indexes = dialect.name === 'sqlite'
-        ? (await db.selectFrom('sqlite_master').select('name').where('type', '=', 'index').where('tbl_name', '=', 'topups').execute()).map((r: { name: string }) => r.name)
-        : (await db.selectFrom('pg_indexes').select('indexname as name').where('tablename', '=', 'topups').execute()).map((r: { name: string }) => r.name);
+      const indexes = await indexesOf(db, 'topups');
       assert.ok(!indexes.includes('topups_line'), indexes.join(', '));
       // And back down: the index returns, the columns go.
       const down = await migrator.migrateDown();
       assert.equal(down.error, undefined);
-      const lineColumns = dialect.name === 'sqlite'
-        ? (await sql<{ name: string }>`select name from pragma_table_info('lines')`.execute(db)).rows.map((r) => r.name)
-        : (await db.selectFrom('information_schema.columns').select('column_name as name').where('table_name', '=', 'lines').execute()).map((r: { name: string }) => r.name);
+      const lineColumns = await columnsOf(db, 'lines');
       assert.ok(!lineColumns.includes('first_topup_at') && lineColumns.includes('daily_topup_amount'), lineColumns.join(', '));
     });
+
+    it('013 copies each line\'s validity into the lifecycle index column and indexes that in place of valid_until', async () => {
+      const migrator = migratorOf(store);
+      assert.equal((await migrator.migrateTo('012-line-top-up-window')).error, undefined);
+      const db = store.db as unknown as Kysely<any>;
+      const validUntil = '2027-01-02T00:00:00.000Z';
+      await db.updateTable('lines').set({ valid_until: validUntil }).where('id', '=', 'ln_a').execute();
+      assert.deepEqual(await migrateToLatest(store), ['013-lifecycle-index-lazy']);
+      const rows = await store.db.selectFrom('lines').select(['id', 'valid_until', 'indexed_valid_until']).orderBy('id').execute();
+      assert.deepEqual(rows, [
+        { id: 'ln_a', valid_until: validUntil, indexed_valid_until: validUntil },
+        { id: 'ln_b', valid_until: null, indexed_valid_until: null },
+      ]);
+      const indexes = await indexesOf(db, 'lines');
+      assert.ok(indexes.includes('lines_status_indexed_valid_until') && !indexes.includes('lines_status_valid_until'), indexes.join(', '));
+      assert.equal((await migrator.migrateDown()).error, undefined);
+      const back = await indexesOf(db, 'lines');
+      assert.ok(back.includes('lines_status_valid_until') && !back.includes('lines_status_indexed_valid_until'), back.join(', '));
+      assert.ok(!(await columnsOf(db, 'lines')).includes('indexed_valid_until'));
+      assert.deepEqual(await migrateToLatest(store), ['013-lifecycle-index-lazy']);
+    });
+
+    async function indexesOf(db: Kysely<any>, table: string): Promise<string[]> {
+      const rows = dialect.name === 'sqlite'
+        ? await db.selectFrom('sqlite_master').select('name').where('type', '=', 'index').where('tbl_name', '=', table).execute()
+        : await db.selectFrom('pg_indexes').select('indexname as name').where('tablename', '=', table).execute();
+      return rows.map((r: { name: string }) => r.name);
+    }
+
+    async function columnsOf(db: Kysely<any>, table: string): Promise<string[]> {
+      const rows = dialect.name === 'sqlite'
+        ? (await sql<{ name: string }>`select name from pragma_table_info(${table})`.execute(db)).rows
+        : await db.selectFrom('information_schema.columns').select('column_name as name').where('table_name', '=', table).execute();
+      return rows.map((r: { name: string }) => r.name);
+    }
   });
 }
