@@ -10,6 +10,7 @@ import { ensureAccounts } from '../ledger/ensure-system-accounts.ts';
 import { verifyLedger } from '../ledger/verify-ledger.ts';
 import { runCatalogImport } from '../catalog/catalog-cli.ts';
 import { runJobsOnce, startScheduler } from '../jobs/scheduler.ts';
+import { reindexLineValidity } from '../lifecycle/lifecycle-repository.ts';
 import { runSettlementImport } from '../payments/settlement-cli.ts';
 import { isEmpty, seedDemo, type DemoCredentials } from '../seed/seed-demo.ts';
 import { migrateToLatest, openStore } from '../store/open-store.ts';
@@ -29,6 +30,8 @@ Usage:
                                       match a provider's settlement report; list every mismatch
   tolem jobs                          run every scheduled job once now (for cron or a catch-up)
   tolem ledger verify                 check the ledger's invariants; exit 1 on any broken one
+  tolem lifecycle reindex             copy every line's validity into the lifecycle index (after
+                                      processes older than migration 013 have stopped)
 ${AGGREGATOR_USAGE}${VOUCHER_USAGE}`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -36,7 +39,7 @@ export async function main(argv: string[]): Promise<number> {
   const settings = loadSettings();
   if (command === 'aggregator') return aggregatorCommand(sub, rest, (run) => withContext(settings, run));
   if (command === 'vouchers') return voucherCommand(sub, rest, (run) => withContext(settings, run));
-  switch (`${command ?? ''} ${command === 'user' || command === 'apikey' || command === 'ledger' || command === 'payments' ? sub ?? '' : ''}`.trim()) {
+  switch (`${command ?? ''} ${command === 'user' || command === 'apikey' || command === 'ledger' || command === 'payments' || command === 'lifecycle' ? sub ?? '' : ''}`.trim()) {
     case 'serve': return serve(settings);
     case 'migrate': return withContext(settings, async (ctx) => {
       console.log('migrated:', (await migrateToLatest(ctx.store)).join(', ') || 'already up to date');
@@ -79,6 +82,10 @@ export async function main(argv: string[]): Promise<number> {
       for (const problem of report.problems) console.log(`BROKEN ${problem.check} ${problem.subject} ${JSON.stringify(problem.details)}`);
       console.log(`${report.ok ? 'ledger ok' : 'ledger BROKEN'}: ${report.accounts} accounts, ${report.transfers} transfers, ${report.problems.length} problems`);
       return report.ok ? 0 : 1;
+    });
+    case 'lifecycle reindex': return withContext(settings, async (ctx) => {
+      console.log(`lifecycle index: ${await reindexLineValidity(ctx)} lines caught up`);
+      return 0;
     });
     default:
       console.error(USAGE);

@@ -24,6 +24,20 @@ export async function findDueLines(ctx: AppContext, now: Date, rules: LifecycleR
     .orderBy('indexed_valid_until').orderBy('id').limit(limit).execute();
 }
 
+/**
+ * Sets the lifecycle index's copy of validity wherever it is missing or ahead of the line's own:
+ * for lines that a process of a release before migration 013 activated (it wrote valid_until and
+ * no copy, so the job would never find them). Safe beside running writers: a copy equal to the
+ * line's validity is always a correct one. Returns the lines changed.
+ */
+export async function reindexLineValidity(ctx: AppContext): Promise<number> {
+  const result = await ctx.db.updateTable('lines').set((eb) => ({ indexed_valid_until: eb.ref('valid_until') }))
+    .where('valid_until', 'is not', null)
+    .where((eb) => eb.or([eb('indexed_valid_until', 'is', null), eb('indexed_valid_until', '>', eb.ref('valid_until'))]))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 /** The ids of a line's bucket accounts (packages' allowances), to lock them for forfeiture. */
 export async function bucketAccountIdsOf(ctx: AppContext, lineId: string): Promise<string[]> {
   const rows = await ctx.db.selectFrom('ledger_accounts').select('id').where('owner_id', '=', lineId).where('kind', '=', 'bucket').execute();

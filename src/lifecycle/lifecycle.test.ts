@@ -8,7 +8,7 @@ import { accountBalance, grantTestBucket } from '../usage/test-buckets.ts';
 import { checkNumberReusable } from './check-number-reusable.ts';
 import { advanceLineLifecycle } from './advance-line-lifecycle.ts';
 import { lifecycleJob } from './lifecycle-job.ts';
-import { findDueLines } from './lifecycle-repository.ts';
+import { findDueLines, reindexLineValidity } from './lifecycle-repository.ts';
 import { unitBreakageAccountId } from './forfeit-line-balances.ts';
 
 const DAY_MS = 86_400_000;
@@ -175,6 +175,11 @@ for (const dialect of DIALECTS) {
       at(90);
       assert.equal(await run(), 1);
       assert.deepEqual(await validity(), { status: 'grace', valid_until: day(90), indexed_valid_until: day(90) });
+      // A process of a release before 013 wrote validity without the copy: `tolem lifecycle reindex` mends it.
+      await t.app.ctx.db.updateTable('lines').set({ indexed_valid_until: null }).where('id', '=', lineId).execute();
+      assert.equal(await reindexLineValidity(t.app.ctx), 1);
+      assert.deepEqual(await validity(), { status: 'grace', valid_until: day(90), indexed_valid_until: day(90) });
+      assert.equal(await reindexLineValidity(t.app.ctx), 0);
       await t.verify();
     });
 
