@@ -12,6 +12,7 @@ import * as hotUpdates from './010-hot-updates.ts';
 import * as linesRatingLookup from './011-lines-rating-lookup.ts';
 import * as lineTopUpWindow from './012-line-top-up-window.ts';
 import * as lifecycleIndexLazy from './013-lifecycle-index-lazy.ts';
+import * as unusedIndexes from './014-unused-indexes.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '011-lines-rating-lookup': linesRatingLookup,
   '012-line-top-up-window': lineTopUpWindow,
   '013-lifecycle-index-lazy': lifecycleIndexLazy,
+  '014-unused-indexes': unusedIndexes,
 };

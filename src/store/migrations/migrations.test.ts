@@ -56,7 +56,7 @@ for (const dialect of DIALECTS) {
       const db = store.db as unknown as Kysely<any>;
       const validUntil = '2027-01-02T00:00:00.000Z';
       await db.updateTable('lines').set({ valid_until: validUntil }).where('id', '=', 'ln_a').execute();
-      assert.deepEqual(await migrateToLatest(store), ['013-lifecycle-index-lazy']);
+      assert.equal((await migrator.migrateTo('013-lifecycle-index-lazy')).error, undefined);
       const rows = await store.db.selectFrom('lines').select(['id', 'valid_until', 'indexed_valid_until']).orderBy('id').execute();
       assert.deepEqual(rows, [
         { id: 'ln_a', valid_until: validUntil, indexed_valid_until: validUntil },
@@ -68,7 +68,19 @@ for (const dialect of DIALECTS) {
       const back = await indexesOf(db, 'lines');
       assert.ok(back.includes('lines_status_valid_until') && !back.includes('lines_status_indexed_valid_until'), back.join(', '));
       assert.ok(!(await columnsOf(db, 'lines')).includes('indexed_valid_until'));
-      assert.deepEqual(await migrateToLatest(store), ['013-lifecycle-index-lazy']);
+      assert.equal((await migrator.migrateTo('013-lifecycle-index-lazy')).error, undefined);
+    });
+
+    it('014 drops the two indexes no query reads, and down brings them back', async () => {
+      const db = store.db as unknown as Kysely<any>;
+      const migrator = migratorOf(store);
+      assert.equal((await migrator.migrateTo('014-unused-indexes')).error, undefined);
+      assert.ok(!(await indexesOf(db, 'outbox')).includes('outbox_pending'));
+      assert.ok(!(await indexesOf(db, 'receipts')).includes('receipts_reference'));
+      assert.equal((await migrator.migrateDown()).error, undefined);
+      assert.ok((await indexesOf(db, 'outbox')).includes('outbox_pending'));
+      assert.ok((await indexesOf(db, 'receipts')).includes('receipts_reference'));
+      await migrateToLatest(store);
     });
 
     async function indexesOf(db: Kysely<any>, table: string): Promise<string[]> {
