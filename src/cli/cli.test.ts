@@ -55,6 +55,18 @@ describe('tolem CLI', () => {
     assert.match(broken.stdout, /BROKEN account_totals/);
   });
 
+  it('lifecycle reindex copies validity into the lifecycle index where a line lacks it', async () => {
+    const app = await createApp({ ...loadSettings({}), databaseUrl, seedDemo: false }, { logLevel: 'silent' });
+    // As a process of a release before migration 013 leaves a line it activates: validity, no copy.
+    const changed = await app.ctx.db.updateTable('lines').set({ indexed_valid_until: null }).where('valid_until', 'is not', null).executeTakeFirst();
+    await app.close();
+    assert.ok(Number(changed.numUpdatedRows) > 0, 'the demo lines have validity');
+    const reindexed = tolem('lifecycle', 'reindex');
+    assert.equal(reindexed.status, 0, reindexed.stderr);
+    assert.equal(reindexed.stdout.trim(), `lifecycle index: ${changed.numUpdatedRows} lines caught up`);
+    assert.equal(tolem('lifecycle', 'reindex').stdout.trim(), 'lifecycle index: 0 lines caught up');
+  });
+
   it('explains itself on unknown commands', () => {
     const unknown = tolem('frobnicate');
     assert.equal(unknown.status, 2);
