@@ -10,7 +10,7 @@ import { ensureAccounts } from '../ledger/ensure-system-accounts.ts';
 import { verifyLedger } from '../ledger/verify-ledger.ts';
 import { runCatalogImport } from '../catalog/catalog-cli.ts';
 import { runJobsOnce, startScheduler } from '../jobs/scheduler.ts';
-import { reindexLineValidity } from '../lifecycle/lifecycle-repository.ts';
+import { reindexLineValidity } from '../lifecycle/catch-up-indexed-validity.ts';
 import { runSettlementImport } from '../payments/settlement-cli.ts';
 import { isEmpty, seedDemo, type DemoCredentials } from '../seed/seed-demo.ts';
 import { migrateToLatest, openStore } from '../store/open-store.ts';

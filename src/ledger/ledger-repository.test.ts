@@ -29,6 +29,8 @@ describe('batch writes (pure)', () => {
     assert.equal(indexedValidUntilAfter(line('grace', DEC_20, DEC_20), line('active', JAN_19, DEC_20)), JAN_19);
     assert.equal(indexedValidUntilAfter(line('active', DEC_20, DEC_20), line('active', DEC_10, DEC_20)), DEC_10);
     assert.equal(indexedValidUntilAfter(line('preactive', null, null), line('active', JAN_19, null)), JAN_19);
+    // A copy missing (a line an older release wrote) is filled on the line's next change.
+    assert.equal(indexedValidUntilAfter(line('active', DEC_20, null), line('active', JAN_19, null)), JAN_19);
     assert.equal(indexedValidUntilAfter(line('active', DEC_20, DEC_20), line('active', null, DEC_20)), null);
   });
 

@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import { AccountFlags } from '../domain/ledger.ts';
+import { linesOffTheLifecycleIndex } from '../lifecycle/lifecycle-repository.ts';
 import type { Store } from '../store/open-store.ts';
 
 export interface LedgerProblem {
-  check: 'unit_balance' | 'account_totals' | 'account_limit' | 'transfer_units';
+  check: 'unit_balance' | 'account_totals' | 'account_limit' | 'transfer_units' | 'lifecycle_index';
   subject: string;
   details: Record<string, string>;
 }
@@ -11,7 +12,9 @@ export interface LedgerProblem {
 /**
  * The ledger's invariants (DESIGN.md section 4), checked from the stored rows:
  * per unit, debits equal credits; every account's totals equal the sums of its transfers;
- * no flagged account is over its limit; every transfer joins accounts of its own unit.
+ * no flagged account is over its limit; every transfer joins accounts of its own unit. And one of
+ * the lines beside it: no line's lifecycle index copy of its validity is missing or ahead of it
+ * (such a line would never expire; `tolem lifecycle reindex` mends it).
  */
 export async function verifyLedger(store: Store): Promise<{ ok: boolean; problems: LedgerProblem[]; accounts: number; transfers: number }> {
   const db = store.db;
@@ -74,9 +77,16 @@ export async function verifyLedger(store: Store): Promise<{ ok: boolean; problem
     where d.unit <> t.unit or c.unit <> t.unit or t.amount <= 0`.execute(db);
   for (const row of mismatched.rows) problems.push({ check: 'transfer_units', subject: row.id, details: {} });
 
+  for (const row of await linesOffTheLifecycleIndex(db, '', PROBLEMS_LISTED_MAX)) {
+    problems.push({ check: 'lifecycle_index', subject: row.id, details: { validUntil: row.valid_until!, indexedValidUntil: String(row.indexed_valid_until), mend: 'tolem lifecycle reindex' } });
+  }
+
   const transferCount = await db.selectFrom('ledger_transfers').select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow();
   return { ok: problems.length === 0, problems, accounts: accounts.length, transfers: Number(transferCount.n) };
 }
+
+/** Lines off the lifecycle index listed at most (all are mended by one reindex). */
+const PROBLEMS_LISTED_MAX = 100;
 
 function replacer(_key: string, value: unknown): unknown {
   return typeof value === 'bigint' ? value.toString() : value;

@@ -4,6 +4,7 @@ import { ok } from '../domain/result.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import { applyStatusChange, type AppliedStatusChange } from './apply-status-change.ts';
 import { forfeitLineBalances, forfeitureLocks, type Forfeited } from './forfeit-line-balances.ts';
+import { catchUpIndexedValidity } from './catch-up-indexed-validity.ts';
 import { bucketAccountIdsOf, type DueLine } from './lifecycle-repository.ts';
 import { nextTransition, transitionKey, type Transition } from './lifecycle-rules.ts';
 
@@ -29,7 +30,7 @@ export async function advanceLineLifecycle(ctx: AppContext, line: DueLine, now: 
     const transition = nextTransition(status, line.valid_until, now, ctx.settings.lifecycle);
     if (!transition) {
       // Found through a lagging index copy of its validity (top-ups leave it): catch it up once.
-      if (step === 0) await catchUpIndexedValidity(ctx, line.id);
+      if (step === 0) await catchUpIndexedValidity(ctx, [line.id]);
       break;
     }
     const bucketIds = transition.to === 'terminated' ? await bucketAccountIdsOf(ctx, line.id) : [];
@@ -43,18 +44,6 @@ export async function advanceLineLifecycle(ctx: AppContext, line: DueLine, now: 
     status = transition.to;
   }
   return applied;
-}
-
-async function catchUpIndexedValidity(ctx: AppContext, lineId: string): Promise<void> {
-  const result = await ctx.writer.submit<null>({
-    name: 'lifecycle:catch-up',
-    lock: { lines: [lineId] },
-    execute(tx) {
-      tx.catchUpIndexedValidity(lineId);
-      return ok(null);
-    },
-  });
-  if (!result.ok) ctx.reportError(new Error(`lifecycle catch-up failed: ${result.error.code}`), { lineId });
 }
 
 function stepCommand(ctx: AppContext, line: DueLine, transition: Transition, bucketIds: string[]): LedgerCommand<StepOutcome> {

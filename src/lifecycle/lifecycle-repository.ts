@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 import type { Database } from '../store/schema.ts';
 import { scheduleOf, type LifecycleRules } from './lifecycle-rules.ts';
@@ -25,17 +26,14 @@ export async function findDueLines(ctx: AppContext, now: Date, rules: LifecycleR
 }
 
 /**
- * Sets the lifecycle index's copy of validity wherever it is missing or ahead of the line's own:
- * for lines that a process of a release before migration 013 activated (it wrote valid_until and
- * no copy, so the job would never find them). Safe beside running writers: a copy equal to the
- * line's validity is always a correct one. Returns the lines changed.
+ * Ids after `afterId`, in order, of lines whose lifecycle index copy of their validity is missing
+ * or ahead of it (a full scan: for `tolem lifecycle reindex` and `tolem ledger verify`, not for jobs).
  */
-export async function reindexLineValidity(ctx: AppContext): Promise<number> {
-  const result = await ctx.db.updateTable('lines').set((eb) => ({ indexed_valid_until: eb.ref('valid_until') }))
-    .where('valid_until', 'is not', null)
+export async function linesOffTheLifecycleIndex(db: Kysely<Database>, afterId: string, limit: number) {
+  return db.selectFrom('lines').select(['id', 'valid_until', 'indexed_valid_until'])
+    .where('id', '>', afterId).where('valid_until', 'is not', null)
     .where((eb) => eb.or([eb('indexed_valid_until', 'is', null), eb('indexed_valid_until', '>', eb.ref('valid_until'))]))
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .orderBy('id').limit(limit).execute();
 }
 
 /** The ids of a line's bucket accounts (packages' allowances), to lock them for forfeiture. */

@@ -4,11 +4,13 @@ import { DIALECTS } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import { BREAKAGE_ACCOUNT_ID } from '../ledger/accounts.ts';
+import { verifyLedger } from '../ledger/verify-ledger.ts';
 import { accountBalance, grantTestBucket } from '../usage/test-buckets.ts';
 import { checkNumberReusable } from './check-number-reusable.ts';
 import { advanceLineLifecycle } from './advance-line-lifecycle.ts';
 import { lifecycleJob } from './lifecycle-job.ts';
-import { findDueLines, reindexLineValidity } from './lifecycle-repository.ts';
+import { reindexLineValidity } from './catch-up-indexed-validity.ts';
+import { findDueLines } from './lifecycle-repository.ts';
 import { unitBreakageAccountId } from './forfeit-line-balances.ts';
 
 const DAY_MS = 86_400_000;
@@ -175,11 +177,57 @@ for (const dialect of DIALECTS) {
       at(90);
       assert.equal(await run(), 1);
       assert.deepEqual(await validity(), { status: 'grace', valid_until: day(90), indexed_valid_until: day(90) });
-      // A process of a release before 013 wrote validity without the copy: `tolem lifecycle reindex` mends it.
-      await t.app.ctx.db.updateTable('lines').set({ indexed_valid_until: null }).where('id', '=', lineId).execute();
-      assert.equal(await reindexLineValidity(t.app.ctx), 1);
-      assert.deepEqual(await validity(), { status: 'grace', valid_until: day(90), indexed_valid_until: day(90) });
-      assert.equal(await reindexLineValidity(t.app.ctx), 0);
+      // A process of a release before 013 wrote validity without the copy (or a copy ahead of it):
+      // `tolem ledger verify` reports the line, `tolem lifecycle reindex` mends it.
+      for (const copy of [null, day(120)]) {
+        await t.app.ctx.db.updateTable('lines').set({ indexed_valid_until: copy }).where('id', '=', lineId).execute();
+        const report = await verifyLedger(t.app.store);
+        assert.deepEqual(report.problems.map((p) => [p.check, p.subject]), [['lifecycle_index', lineId]]);
+        assert.equal(await reindexLineValidity(t.app.ctx), 1);
+        assert.deepEqual(await validity(), { status: 'grace', valid_until: day(90), indexed_valid_until: day(90) });
+        assert.equal(await reindexLineValidity(t.app.ctx), 0);
+      }
+      await t.verify();
+    });
+
+    it('does not let lagging lines crowd out due ones, and takes a line whose copy lags and whose validity has passed too straight to its step', async () => {
+      const start = t.clock.now().getTime();
+      const at = (day: number) => t.clock.set(new Date(start + day * DAY_MS));
+      const status = async (msisdn: string) => (await line(msisdn)).status;
+      const lagging = ['+77011000011', '+77011000012', '+77011000013'];
+      for (const msisdn of lagging) {
+        await createLine(msisdn);
+        assert.equal((await topUp(msisdn, 50_000)).status, 201);
+      }
+      at(5);
+      await createLine('+77011000014');
+      assert.equal((await topUp('+77011000014', 50_000)).status, 201);
+      at(10);
+      for (const msisdn of lagging) assert.equal((await topUp(msisdn, 50_000)).status, 201);
+      // Copies: day 30 for the three (validity day 60), day 35 for the fourth (its validity, due at day 35).
+      const settings = t.app.ctx.settings.lifecycle;
+      const perRunMax = settings.linesPerRunMax;
+      settings.linesPerRunMax = 2;
+      try {
+        at(36);
+        await run();
+      } finally {
+        settings.linesPerRunMax = perRunMax;
+      }
+      assert.equal(await status('+77011000014'), 'grace', 'found behind the three lagging lines in the same run');
+      for (const msisdn of lagging) assert.equal(await status(msisdn), 'active');
+      const copies = await t.app.ctx.db.selectFrom('lines').select(['valid_until', 'indexed_valid_until']).where('msisdn', 'in', lagging).execute();
+      assert.ok(copies.every((c) => c.indexed_valid_until === c.valid_until), 'and caught up');
+
+      at(40);
+      await createLine('+77011000015');
+      assert.equal((await topUp('+77011000015', 50_000)).status, 201);
+      at(45);
+      assert.equal((await topUp('+77011000015', 50_000)).status, 201);
+      // Copy day 70, validity day 100, no run in between: at day 101 one run applies the step.
+      at(101);
+      await run();
+      assert.equal(await status('+77011000015'), 'grace');
       await t.verify();
     });
 

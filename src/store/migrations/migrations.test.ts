@@ -55,7 +55,13 @@ for (const dialect of DIALECTS) {
       assert.equal((await migrator.migrateTo('012-line-top-up-window')).error, undefined);
       const db = store.db as unknown as Kysely<any>;
       const validUntil = '2027-01-02T00:00:00.000Z';
-      await db.updateTable('lines').set({ valid_until: validUntil }).where('id', '=', 'ln_a').execute();
+      const now = '2026-12-04T10:00:00.000Z';
+      // Rows as 012 knew them: no index copy of validity yet.
+      await db.deleteFrom('lines').execute();
+      await db.insertInto('lines').values([['ln_a', '+77011110001', validUntil], ['ln_b', '+77011110002', null]].map(([id, msisdn, valid]) => ({
+        id, msisdn, iccid: null, status: valid ? 'active' : 'preactive', valid_until: valid, language: 'en', operator: null, owner_name: null,
+        daily_topup_date: null, daily_topup_amount: 0n, first_topup_at: null, last_topup_at: null, status_changed_at: now, created_at: now, updated_at: now,
+      }))).execute();
       assert.equal((await migrator.migrateTo('013-lifecycle-index-lazy')).error, undefined);
       const rows = await store.db.selectFrom('lines').select(['id', 'valid_until', 'indexed_valid_until']).orderBy('id').execute();
       assert.deepEqual(rows, [
