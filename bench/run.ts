@@ -13,7 +13,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { benchEmptyPost, benchTopUps } from './topups.ts';
-import { cli, format, meanBatchSize, pgbenchTps, seedLines, startServer, withCpuShare, type CpuShare, type LoadFigures } from './support.ts';
+import {
+  cli, format, meanBatchSize, pgbenchTps, postgresWalMeter, processDiskMeter, seedLines, startServer, withCpuShare, type CpuShare, type DiskMeter, type LoadFigures,
+} from './support.ts';
 import { EXTRA_BENCHES } from './extra.ts';
 import { wrkAvailable } from './wrk.ts';
 
@@ -23,7 +25,7 @@ const warmUpSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const only = process.env.BENCH_ONLY;
 const postgresAdminUrl = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/postgres';
 
-interface Row { dialect: string; name: string; figures: LoadFigures; note?: string; cpu?: CpuShare | null }
+interface Row { dialect: string; name: string; figures: LoadFigures; note?: string; cpu?: CpuShare | null; disk?: string }
 const rows: Row[] = [];
 
 async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
@@ -58,25 +60,30 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
     const apiKey = cli(env, ['apikey', 'create', '--role', 'admin', '--name', 'bench']).trim().split('\n').at(-1)!;
     const server = await startServer(env, dialect === 'sqlite' ? 3901 : 3902);
     try {
+      const disk: DiskMeter = dialect === 'sqlite' ? processDiskMeter(server.child.pid) : postgresWalMeter(postgresAdminUrl);
+      // Per operation (an event for usage): what the database wrote while the figure was measured.
+      const perOperation = (bytes: number | null, figures: LoadFigures) => bytes === null || figures.perSecond === 0 ? undefined
+        : `${dialect === 'sqlite' ? 'disk' : 'WAL'} ${(bytes / 1024 / (figures.perSecond * seconds)).toFixed(1)} KB/op`;
       const [ceiling, ceilingCpu] = await withCpuShare(() => benchEmptyPost(server.baseUrl, seconds * 1000));
       rows.push({ dialect, name: 'ceiling: empty POST', figures: ceiling, cpu: ceilingCpu });
       // Warm-up, not measured: the first batches read cold pages of a freshly seeded database.
       await benchTopUps(server.baseUrl, apiKey, msisdns, warmUpSeconds * 1000);
-      const [topUps, topUpsCpu] = await withCpuShare(() => benchTopUps(server.baseUrl, apiKey, msisdns, seconds * 1000));
+      const [topUps, topUpsCpu, topUpsBytes] = await withCpuShare(() => benchTopUps(server.baseUrl, apiKey, msisdns, seconds * 1000), disk);
       const batch = await meanBatchSize(server.baseUrl);
-      rows.push({ dialect, name: 'top-ups', figures: topUps, note: `${(topUps.perSecond / ceiling.perSecond * 100).toFixed(0)}% of empty POST; mean batch ${batch.toFixed(1)}; peak RSS ${server.peakRssMb().toFixed(0)} MB`, cpu: topUpsCpu });
+      rows.push({ dialect, name: 'top-ups', figures: topUps, note: `${(topUps.perSecond / ceiling.perSecond * 100).toFixed(0)}% of empty POST; mean batch ${batch.toFixed(1)}; peak RSS ${server.peakRssMb().toFixed(0)} MB`, cpu: topUpsCpu, disk: perOperation(topUpsBytes, topUps) });
       for (const extra of EXTRA_BENCHES) {
         try {
-          const [figures, cpu] = await withCpuShare(() => extra.run({ baseUrl: server.baseUrl, apiKey, msisdns, durationMs: seconds * 1000, databaseUrl: url }));
-          rows.push({ dialect, name: extra.name, figures, note: `${(figures.perSecond / topUps.perSecond).toFixed(2)} × top-ups/s${extra.unit ? ` (${extra.unit})` : ''}`, cpu });
+          const [figures, cpu, bytes] = await withCpuShare(() => extra.run({ baseUrl: server.baseUrl, apiKey, msisdns, durationMs: seconds * 1000, databaseUrl: url }), disk);
+          rows.push({ dialect, name: extra.name, figures, note: `${(figures.perSecond / topUps.perSecond).toFixed(2)} × top-ups/s${extra.unit ? ` (${extra.unit})` : ''}`, cpu, disk: perOperation(bytes, figures) });
         } catch (error) {
           console.log(`[${dialect}] ${extra.name}: skipped (${(error as Error).message})`);
         }
       }
       if (dialect === 'postgres') {
-        const tps = pgbenchTps(postgresAdminUrl, seconds);
-        if (tps !== null) {
-          rows.push({ dialect, name: 'ceiling: pgbench TPC-B -c 32', figures: { perSecond: tps, p50Ms: NaN, p99Ms: NaN, errors: 0, non2xx: 0 }, note: `top-ups/pgbench = ${(topUps.perSecond / tps).toFixed(2)}` });
+        const pgbench = pgbenchTps(postgresAdminUrl, seconds);
+        if (pgbench !== null) {
+          const figures = { perSecond: pgbench.tps, p50Ms: NaN, p99Ms: NaN, errors: 0, non2xx: 0 };
+          rows.push({ dialect, name: 'ceiling: pgbench TPC-B -c 32', figures, note: `top-ups/pgbench = ${(topUps.perSecond / pgbench.tps).toFixed(2)}`, disk: perOperation(pgbench.walBytes, figures) });
         } else console.log('[postgres] pgbench not installed: no TPC-B ceiling');
       }
     } finally {
@@ -111,4 +118,4 @@ console.log(`\nTolem benchmark — ${seconds} s per measurement, concurrency 64,
 // The machine's CPU during each figure: how busy, and how much other tenants of a shared host took
 // (steal). Figures measured under a high steal are low for reasons outside Tolem.
 const share = (cpu: CpuShare | null | undefined) => cpu ? `  [cpu ${(cpu.busy * 100).toFixed(0)}% busy, steal ${(cpu.steal * 100).toFixed(0)}%]` : '';
-for (const row of rows) console.log(`${row.dialect.padEnd(9)} ${row.name.padEnd(30)} ${format(row.figures)}${row.note ? `  (${row.note})` : ''}${share(row.cpu)}`);
+for (const row of rows) console.log(`${row.dialect.padEnd(9)} ${row.name.padEnd(30)} ${format(row.figures)}${row.note ? `  (${row.note})` : ''}${share(row.cpu)}${row.disk ? `  [${row.disk}]` : ''}`);

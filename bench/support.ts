@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import pg from 'pg';
 import { lineAccountSpecs } from '../src/ledger/accounts.ts';
 import { ensureAccounts } from '../src/ledger/ensure-system-accounts.ts';
 import { migrateToLatest, openStore } from '../src/store/open-store.ts';
@@ -112,19 +113,23 @@ export async function meanBatchSize(baseUrl: string): Promise<number> {
 }
 
 /** pgbench TPC-B at -c 32 on a fresh database of its own: the PostgreSQL ceiling of this machine. */
-export function pgbenchTps(adminUrl: string, seconds: number): number | null {
+/** pgbench TPC-B (`-c 32`, scale 10) in a database of its own: transactions/s, and the WAL its run wrote (not its set-up's). */
+export function pgbenchTps(adminUrl: string, seconds: number): { tps: number; walBytes: number | null } | null {
   if (spawnSync('which', ['pgbench']).status !== 0) return null;
   const name = `tolem_pgbench_${process.pid}`;
   const url = new URL(adminUrl);
-  const psql = (sql: string) => spawnSync('psql', [adminUrl, '-qc', sql], { encoding: 'utf8' });
+  const psql = (sql: string) => spawnSync('psql', [adminUrl, '-qAtc', sql], { encoding: 'utf8' });
+  const walBytes = () => Number(psql(`select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')`).stdout.trim() || NaN);
   psql(`drop database if exists ${name}`);
   psql(`create database ${name}`);
   url.pathname = `/${name}`;
   spawnSync('pgbench', ['-i', '-q', '-s', '10', url.toString()], { encoding: 'utf8' });
+  const walBefore = walBytes();
   const run = spawnSync('pgbench', ['-c', '32', '-j', '2', '-T', String(seconds), '-n', url.toString()], { encoding: 'utf8' });
+  const walWritten = walBytes() - walBefore;
   psql(`drop database if exists ${name}`);
   const tps = /tps = ([\d.]+)/.exec(run.stdout)?.[1];
-  return tps ? Number(tps) : null;
+  return tps ? { tps: Number(tps), walBytes: Number.isFinite(walWritten) ? walWritten : null } : null;
 }
 
 /** Shares of the machine's CPU time (/proc/stat): running this machine's processes (`busy`), and taken by other tenants of the host (`steal`). */
@@ -153,11 +158,60 @@ export function cpuMeter(): () => CpuShare | null {
   };
 }
 
-/** Runs `work` and gives its result with the machine's CPU shares while it ran. */
-export async function withCpuShare<T>(work: () => Promise<T>): Promise<[T, CpuShare | null]> {
+/**
+ * Bytes the database wrote to disk, from a starting reading: on SQLite the server process's own
+ * writes (WAL frames and checkpoints: /proc/<pid>/io), on PostgreSQL the WAL it generated
+ * (its insert position). Unlike requests/s these barely move with the machine's speed, so they compare
+ * across machines; null where they cannot be read.
+ */
+export type DiskMeter = () => Promise<() => Promise<number | null>>;
+
+export function processDiskMeter(pid: number | undefined): DiskMeter {
+  const read = () => {
+    try {
+      return Number(/^write_bytes: (\d+)/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1]);
+    } catch {
+      return NaN;
+    }
+  };
+  return async () => {
+    const start = read();
+    return async () => {
+      const written = read() - start;
+      return Number.isFinite(written) ? written : null;
+    };
+  };
+}
+
+export function postgresWalMeter(url: string): DiskMeter {
+  const read = async () => {
+    const client = new pg.Client({ connectionString: url });
+    try {
+      await client.connect();
+      // The WAL's insert position: exact at once (pg_stat_wal lags by up to a second per backend).
+      return Number((await client.query(`select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') as bytes`)).rows[0]?.bytes);
+    } catch {
+      return NaN;
+    } finally {
+      await client.end().catch(() => {});
+    }
+  };
+  return async () => {
+    const start = await read();
+    return async () => {
+      const written = (await read()) - start;
+      return Number.isFinite(written) ? written : null;
+    };
+  };
+}
+
+/** Runs `work` and gives its result with the machine's CPU shares and the bytes written while it ran. */
+export async function withCpuShare<T>(work: () => Promise<T>, disk?: DiskMeter): Promise<[T, CpuShare | null, number | null]> {
+  const written = disk ? await disk() : null;
   const meter = cpuMeter();
   const result = await work();
-  return [result, meter()];
+  const cpu = meter();
+  return [result, cpu, written ? await written() : null];
 }
 
 export function format(figures: LoadFigures): string {
