@@ -40,12 +40,19 @@ export async function lineBuckets(ctx: AppContext, lineId: string): Promise<Map<
   return new Map(rows.map((row) => [row.id, toAccountState(row)]));
 }
 
-/** Auto-renewing packages that ended in (windowStart, now], oldest end first: due or awaiting funds. */
+/**
+ * Auto-renewing packages that ended in (windowStart, now], oldest end first: due or awaiting funds.
+ * A package ends with its latest-ending period, so the query walks the periods that ended in the
+ * window (index package_periods_expires_at) and keeps each that no other period of its package
+ * outlasts (ties go to the higher period number, so that a package comes once).
+ */
 export async function dueRenewals(ctx: AppContext, now: string, windowStart: string, limit: number): Promise<PackageWithPeriod[]> {
-  const ends = ctx.store.readDb.selectFrom('package_periods').select(['package_id', (eb) => eb.fn.max('expires_at').as('ends_at')]).groupBy('package_id').as('ends');
-  const rows = await ctx.store.readDb.selectFrom('packages').innerJoin(ends, 'ends.package_id', 'packages.id').selectAll('packages')
-    .where('packages.auto_renew', '=', 1n).where('ends.ends_at', '<=', now).where('ends.ends_at', '>', windowStart)
-    .orderBy('ends.ends_at').limit(limit).execute();
+  const rows = await ctx.store.readDb.selectFrom('package_periods as p').innerJoin('packages', 'packages.id', 'p.package_id').selectAll('packages')
+    .where('p.expires_at', '<=', now).where('p.expires_at', '>', windowStart).where('packages.auto_renew', '=', 1n)
+    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('package_periods as later').select('later.id')
+      .whereRef('later.package_id', '=', 'p.package_id')
+      .where((eb) => eb.or([eb('later.expires_at', '>', eb.ref('p.expires_at')), eb.and([eb('later.expires_at', '=', eb.ref('p.expires_at')), eb('later.period', '>', eb.ref('p.period'))])])))))
+    .orderBy('p.expires_at').orderBy('p.package_id').limit(limit).execute();
   return Promise.all(rows.map((row) => withLatestPeriod(ctx, row as PackageTable)));
 }
 

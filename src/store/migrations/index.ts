@@ -13,6 +13,7 @@ import * as linesRatingLookup from './011-lines-rating-lookup.ts';
 import * as lineTopUpWindow from './012-line-top-up-window.ts';
 import * as lifecycleIndexLazy from './013-lifecycle-index-lazy.ts';
 import * as unusedIndexes from './014-unused-indexes.ts';
+import * as packagePeriodEnds from './015-package-period-ends.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -33,4 +34,5 @@ export const migrations: Record<string, Migration> = {
   '012-line-top-up-window': lineTopUpWindow,
   '013-lifecycle-index-lazy': lifecycleIndexLazy,
   '014-unused-indexes': unusedIndexes,
+  '015-package-period-ends': packagePeriodEnds,
 };

@@ -89,6 +89,16 @@ for (const dialect of DIALECTS) {
       await migrateToLatest(store);
     });
 
+    it('015 indexes package periods by their end, and down drops it', async () => {
+      const db = store.db as unknown as Kysely<any>;
+      const migrator = migratorOf(store);
+      assert.equal((await migrator.migrateTo('015-package-period-ends')).error, undefined);
+      assert.ok((await indexesOf(db, 'package_periods')).includes('package_periods_expires_at'));
+      assert.equal((await migrator.migrateTo('014-unused-indexes')).error, undefined);
+      assert.ok(!(await indexesOf(db, 'package_periods')).includes('package_periods_expires_at'));
+      await migrateToLatest(store);
+    });
+
     async function indexesOf(db: Kysely<any>, table: string): Promise<string[]> {
       const rows = dialect.name === 'sqlite'
         ? await db.selectFrom('sqlite_master').select('name').where('type', '=', 'index').where('tbl_name', '=', table).execute()
