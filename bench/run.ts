@@ -80,7 +80,7 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
         }
       }
       if (dialect === 'postgres') {
-        const pgbench = pgbenchTps(postgresAdminUrl, seconds);
+        const pgbench = await pgbenchTps(postgresAdminUrl, seconds);
         if (pgbench !== null) {
           const figures = { perSecond: pgbench.tps, p50Ms: NaN, p99Ms: NaN, errors: 0, non2xx: 0 };
           rows.push({ dialect, name: 'ceiling: pgbench TPC-B -c 32', figures, note: `top-ups/pgbench = ${(topUps.perSecond / pgbench.tps).toFixed(2)}`, disk: perOperation(pgbench.walBytes, figures) });

@@ -112,24 +112,25 @@ export async function meanBatchSize(baseUrl: string): Promise<number> {
   return count === 0 ? 0 : sum / count;
 }
 
-/** pgbench TPC-B at -c 32 on a fresh database of its own: the PostgreSQL ceiling of this machine. */
-/** pgbench TPC-B (`-c 32`, scale 10) in a database of its own: transactions/s, and the WAL its run wrote (not its set-up's). */
-export function pgbenchTps(adminUrl: string, seconds: number): { tps: number; walBytes: number | null } | null {
+/**
+ * pgbench TPC-B (`-c 32`, scale 10) on a fresh database of its own, the PostgreSQL ceiling of this
+ * machine: transactions/s, and the WAL its run wrote (not its set-up's).
+ */
+export async function pgbenchTps(adminUrl: string, seconds: number): Promise<{ tps: number; walBytes: number | null } | null> {
   if (spawnSync('which', ['pgbench']).status !== 0) return null;
   const name = `tolem_pgbench_${process.pid}`;
   const url = new URL(adminUrl);
-  const psql = (sql: string) => spawnSync('psql', [adminUrl, '-qAtc', sql], { encoding: 'utf8' });
-  const walBytes = () => Number(psql(`select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')`).stdout.trim() || NaN);
+  const psql = (sql: string) => spawnSync('psql', [adminUrl, '-qc', sql], { encoding: 'utf8' });
   psql(`drop database if exists ${name}`);
   psql(`create database ${name}`);
   url.pathname = `/${name}`;
   spawnSync('pgbench', ['-i', '-q', '-s', '10', url.toString()], { encoding: 'utf8' });
-  const walBefore = walBytes();
+  const walWritten = await postgresWalMeter(adminUrl)();
   const run = spawnSync('pgbench', ['-c', '32', '-j', '2', '-T', String(seconds), '-n', url.toString()], { encoding: 'utf8' });
-  const walWritten = walBytes() - walBefore;
+  const walBytes = await walWritten();
   psql(`drop database if exists ${name}`);
   const tps = /tps = ([\d.]+)/.exec(run.stdout)?.[1];
-  return tps ? { tps: Number(tps), walBytes: Number.isFinite(walWritten) ? walWritten : null } : null;
+  return tps ? { tps: Number(tps), walBytes } : null;
 }
 
 /** Shares of the machine's CPU time (/proc/stat): running this machine's processes (`busy`), and taken by other tenants of the host (`steal`). */
@@ -167,39 +168,29 @@ export function cpuMeter(): () => CpuShare | null {
 export type DiskMeter = () => Promise<() => Promise<number | null>>;
 
 export function processDiskMeter(pid: number | undefined): DiskMeter {
-  const read = () => {
-    try {
-      return Number(/^write_bytes: (\d+)/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1]);
-    } catch {
-      return NaN;
-    }
-  };
-  return async () => {
-    const start = read();
-    return async () => {
-      const written = read() - start;
-      return Number.isFinite(written) ? written : null;
-    };
-  };
+  return meterOf(async () => Number(/^write_bytes: (\d+)/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1]));
 }
 
 export function postgresWalMeter(url: string): DiskMeter {
-  const read = async () => {
+  return meterOf(async () => {
     const client = new pg.Client({ connectionString: url });
     try {
       await client.connect();
       // The WAL's insert position: exact at once (pg_stat_wal lags by up to a second per backend).
       return Number((await client.query(`select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') as bytes`)).rows[0]?.bytes);
-    } catch {
-      return NaN;
     } finally {
       await client.end().catch(() => {});
     }
-  };
+  });
+}
+
+/** A meter from a reading of a growing total: the difference since the start, null if either reading failed. */
+function meterOf(read: () => Promise<number>): DiskMeter {
+  const safely = () => read().catch(() => NaN);
   return async () => {
-    const start = await read();
+    const start = await safely();
     return async () => {
-      const written = (await read()) - start;
+      const written = (await safely()) - start;
       return Number.isFinite(written) ? written : null;
     };
   };

@@ -4,7 +4,6 @@ import { ok } from '../domain/result.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import { applyStatusChange, type AppliedStatusChange } from './apply-status-change.ts';
 import { forfeitLineBalances, forfeitureLocks, type Forfeited } from './forfeit-line-balances.ts';
-import { catchUpIndexedValidity } from './catch-up-indexed-validity.ts';
 import { bucketAccountIdsOf, type DueLine } from './lifecycle-repository.ts';
 import { nextTransition, transitionKey, type Transition } from './lifecycle-rules.ts';
 
@@ -20,19 +19,15 @@ export interface StepOutcome {
  * Applies every lifecycle step due at `now` to one line, one ledger command per step, so that a
  * line 200 days past its validity goes through grace, suspended and terminated once each. Each
  * step carries a deterministic idempotency key and re-checks the line under lock, so running it
- * twice, or in two processes at once, applies each step once. A line found but not due (its index
- * copy of the validity lagged) has that copy caught up instead. Returns the steps this call applied.
+ * twice, or in two processes at once, applies each step once. Returns the steps this call applied.
+ * (Lines found through a lagging index copy of their validity are caught up by the job instead.)
  */
 export async function advanceLineLifecycle(ctx: AppContext, line: DueLine, now: Date): Promise<number> {
   let status = line.status;
   let applied = 0;
   for (let step = 0; step < STEPS_PER_LINE_MAX; step++) {
     const transition = nextTransition(status, line.valid_until, now, ctx.settings.lifecycle);
-    if (!transition) {
-      // Found through a lagging index copy of its validity (top-ups leave it): catch it up once.
-      if (step === 0) await catchUpIndexedValidity(ctx, [line.id]);
-      break;
-    }
+    if (!transition) break;
     const bucketIds = transition.to === 'terminated' ? await bucketAccountIdsOf(ctx, line.id) : [];
     const result = await ctx.writer.submit(stepCommand(ctx, line, transition, bucketIds));
     if (!result.ok) {
