@@ -10,10 +10,16 @@ export type LineRow = Database['lines'];
 /** The line with this number; concurrent lookups share one query (batched-lookup.ts). */
 export async function findLineByMsisdn(ctx: AppContext, msisdn: string): Promise<LineRow | undefined> {
   return sharedLookup(ctx.store, 'lines-by-msisdn', async (msisdns) => {
-    const rows = await ctx.store.readDb.selectFrom('lines').selectAll().where('msisdn', 'in', msisdns).execute();
+    const rows = await ctx.store.keyedRows<LineRow>(LINES_BY_NUMBER, msisdns);
     return new Map(rows.map((row) => [row.msisdn, row]));
   })(msisdn);
 }
+
+const LINES_BY_NUMBER = {
+  name: 'lines-by-number',
+  sqlite: 'select * from lines where msisdn in (select value from json_each(?))',
+  postgres: 'select * from lines where msisdn = any($1::text[])',
+};
 
 const LINE_IDS_CACHED_MAX = 200_000;
 const lineIdsByStore = new WeakMap<object, Map<string, string>>();
@@ -38,9 +44,16 @@ export async function findLineIdByMsisdn(ctx: AppContext, msisdn: string, option
 
 /** A plain template, not the query builder: this runs for every top-up (index lines_msisdn_rating covers it). */
 async function lineIdsOf(ctx: AppContext, msisdns: string[]): Promise<Map<string, string>> {
-  const { rows } = await sql<{ id: string; msisdn: string }>`select id, msisdn from ${sql.raw(ctx.store.dialect.linesByNumber)} where msisdn in (${sql.join(msisdns)})`.execute(ctx.store.readDb);
+  const rows = await ctx.store.keyedRows<{ id: string; msisdn: string }>(LINE_IDS_BY_NUMBER, msisdns);
   return new Map(rows.map((row) => [row.msisdn, row.id]));
 }
+
+/** Through the covering index lines_msisdn_rating, named on SQLite (the planner would take the unique index and the table). */
+export const LINE_IDS_BY_NUMBER = {
+  name: 'line-ids-by-number',
+  sqlite: 'select id, msisdn from lines indexed by lines_msisdn_rating where msisdn in (select value from json_each(?))',
+  postgres: 'select id, msisdn from lines where msisdn = any($1::text[])',
+};
 
 export async function findLineById(ctx: AppContext, id: string): Promise<LineRow | undefined> {
   return ctx.store.readDb.selectFrom('lines').selectAll().where('id', '=', id).executeTakeFirst();

@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { sql } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import pg from 'pg';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/support/databases.ts';
 import { BatchCommitError, type BatchWrite } from './batch-statements.ts';
 import { migrateToLatest, openStore, type Store } from './open-store.ts';
 import { keyHash64, quote } from './postgres-batch.ts';
+import { LINE_IDS_BY_NUMBER } from '../lines/lines-repository.ts';
+import { LINES_BY_NUMBER, OPEN_BUCKETS, RECORDED_EVENT_IDS } from '../usage/usage-repository.ts';
 
 /** Strings that have broken hand-written SQL quoting elsewhere: quotes, backslashes, both, scripts. */
 const AWKWARD = ["O'Brien", "it''s", 'back\\slash', "\\'; drop table counters; --", '\\\\', "E'x'", 'Қайтару 退款 🙂', '', '$1 ? :x'];
@@ -25,6 +27,20 @@ describe('batch statement helpers (pure)', () => {
       return BigInt.asIntN(64, hash);
     };
     for (const key of ['', 'a', 'topup:key_01J:9f3c', 'Қ退🙂', 'x'.repeat(300), ...AWKWARD]) assert.equal(keyHash64(key), reference(key), key);
+  });
+});
+
+describe('an in-memory SQLite store', () => {
+  it('reads rows by a list of keys through its one connection', async () => {
+    const store = await openStore('sqlite::memory:');
+    try {
+      await migrateToLatest(store);
+      await store.db.insertInto('counters').values([{ key: 'a', value: 1n }, { key: 'b', value: 2n }]).execute();
+      const rows = await store.keyedRows<{ key: string }>({ name: 'test', sqlite: 'select key from counters where key in (select value from json_each(?)) order by key', postgres: '' }, ['b', 'a', 'c']);
+      assert.deepEqual(rows.map((row) => row.key), ['a', 'b']);
+    } finally {
+      await store.close();
+    }
   });
 });
 
@@ -120,9 +136,24 @@ for (const dialect of DIALECTS) {
       assert.ok(walBytes < 24 * 1024 * 1024, `WAL is ${(walBytes / 1024 / 1024).toFixed(1)} MB`);
     });
 
-    it('reads lines by number from the covering index alone', { skip: dialect.name !== 'sqlite' && 'SQLite query plans only' }, async () => {
-      const { rows } = await sql<{ detail: string }>`explain query plan select id, msisdn, status, language from ${sql.raw(store.dialect.linesByNumber)} where msisdn in ('+77011234567', '+77021234567')`.execute(store.readDb);
-      assert.match(rows.map((row) => row.detail).join('\n'), /COVERING INDEX lines_msisdn_rating/);
+    it('reads lines by number from the covering index alone, and each keyed read through its index', { skip: dialect.name !== 'sqlite' && 'SQLite query plans only' }, async () => {
+      const plan = async (text: string) => (await store.readDb.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${text}`, ['[]']))).rows.map((row) => row.detail).join('\n');
+      for (const query of [LINE_IDS_BY_NUMBER, LINES_BY_NUMBER]) assert.match(await plan(query.sqlite), /COVERING INDEX lines_msisdn_rating \(msisdn=\?\)/, query.name);
+      assert.match(await plan(RECORDED_EVENT_IDS.sqlite), /SEARCH usage_events USING COVERING INDEX/);
+      assert.match(await plan(OPEN_BUCKETS.sqlite), /SEARCH ledger_accounts USING INDEX ledger_accounts_owner \(owner_id=\? AND kind=\?\)/);
+    });
+
+    it('reads rows by a list of keys in one statement, whatever the keys hold', async () => {
+      const keys = AWKWARD.map((text) => `keyed:${text}`);
+      await store.withBatchConnection(async (conn) => {
+        await conn.open({ lockKeys: [], reads: [] });
+        await conn.commit([{ kind: 'insert', table: 'counters', columns: ['key', 'value'], rows: keys.map((key, index) => [key, BigInt(index)]) }]);
+      });
+      const query = { name: 'test-counters-by-key', sqlite: 'select key, value from counters where key in (select value from json_each(?))', postgres: 'select key, value from counters where key = any($1::text[])' };
+      const found = async (asked: string[]) => new Map((await store.keyedRows<{ key: string; value: bigint }>(query, asked)).map((row) => [row.key, BigInt(row.value)]));
+      assert.deepEqual(await found(keys), new Map(keys.map((key, index) => [key, BigInt(index)])));
+      assert.deepEqual(await found([keys[1]!, 'keyed:missing', keys[1]!]), new Map([[keys[1]!, 1n]]));
+      assert.deepEqual(await found([]), new Map());
     });
   });
 }

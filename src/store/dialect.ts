@@ -6,17 +6,10 @@
 export interface StoreDialect {
   readonly name: 'sqlite' | 'postgres';
   isUniqueViolation(error: unknown): boolean;
-  /**
-   * The lines table as read by number (id, status, language): on SQLite through the covering
-   * index lines_msisdn_rating, named, since the planner would rather take the unique number index
-   * and then read each line's row from the table.
-   */
-  readonly linesByNumber: string;
 }
 
 export const sqliteDialect: StoreDialect = {
   name: 'sqlite',
-  linesByNumber: 'lines indexed by lines_msisdn_rating',
   isUniqueViolation(error) {
     const code = String((error as { code?: unknown } | null)?.code);
     return code.startsWith('SQLITE_CONSTRAINT_UNIQUE') || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
@@ -25,7 +18,6 @@ export const sqliteDialect: StoreDialect = {
 
 export const postgresDialect: StoreDialect = {
   name: 'postgres',
-  linesByNumber: 'lines',
   isUniqueViolation(error) {
     return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
   },

@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Kysely, Migrator, PostgresDialect, type MigrationProvider } from 'kysely';
+import { CompiledQuery, Kysely, Migrator, PostgresDialect, type MigrationProvider } from 'kysely';
 import pg from 'pg';
 import type { BatchConnection } from './batch-statements.ts';
 import { postgresDialect, sqliteDialect, type StoreDialect } from './dialect.ts';
 import { postgresBatchConnection } from './postgres-batch.ts';
 import { sqliteBatchConnection } from './sqlite-batch.ts';
 import { migrations } from './migrations/index.ts';
-import { sqliteReaderDialect, startCheckpointer } from './sqlite-reader.ts';
+import { sqliteReaderDialect, startCheckpointer, type KeyedRows } from './sqlite-reader.ts';
 import { SqliteWorkerDialect } from './sqlite-worker-dialect.ts';
 import type { Database } from './schema.ts';
 
@@ -18,6 +18,12 @@ export interface Store {
    * connection, so they do not queue behind the ledger writer's transaction; on PostgreSQL `db`.
    */
   readDb: Kysely<Database>;
+  /**
+   * The rows of a hot read by a list of keys, through a statement prepared once (no query
+   * builder, one text whatever the number of keys): on SQLite on the reader connection, on
+   * PostgreSQL a named statement, planned once per connection.
+   */
+  keyedRows: KeyedRows;
   dialect: StoreDialect;
   url: string;
   /** A connection of its own for the ledger writer's batches, for as long as `work` runs. */
@@ -44,10 +50,12 @@ function openSqlite(path: string): Store {
   const dialect = new SqliteWorkerDialect(file);
   const db = new Kysely<Database>({ dialect });
   // An in-memory database is private to its connection, so it reads through the writer.
-  const readDb = inMemory ? db : new Kysely<Database>({ dialect: sqliteReaderDialect(file) });
+  const reader = inMemory ? null : sqliteReaderDialect(file);
+  const readDb = reader ? new Kysely<Database>({ dialect: reader }) : db;
+  const keyedRows: KeyedRows = reader ? reader.rows : async (query, keys) => (await db.executeQuery(CompiledQuery.raw(query.sqlite, [JSON.stringify(keys)]))).rows as never;
   const checkpointer = inMemory ? null : startCheckpointer(file);
   return {
-    db, readDb, dialect: sqliteDialect, url: `sqlite:${path}`,
+    db, readDb, keyedRows, dialect: sqliteDialect, url: `sqlite:${path}`,
     // db.connection() holds the one connection for as long as the batches run on it.
     withBatchConnection: (work) => db.connection().execute(() => work(sqliteBatchConnection((steps, aheadAt) => dialect.runSteps(steps, aheadAt)))),
     async close() {
@@ -72,6 +80,7 @@ function openPostgres(url: string, options: OpenStoreOptions): Store {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db, readDb: db, dialect: postgresDialect, url, close: () => db.destroy(),
+    keyedRows: async (query, keys) => (await pool.query({ name: query.name, text: query.postgres, values: [keys] })).rows,
     async withBatchConnection(work) {
       const client = await pool.connect();
       let failed = false;

@@ -11,16 +11,28 @@ const STATEMENT_CACHE_SIZE_MAX = 500;
  * microseconds: cheaper than a message to a worker and back. It cannot write (`query_only`), and
  * it caches prepared statements as the writer's worker does.
  */
-export function sqliteReaderDialect(path: string): SqliteDialect {
+export function sqliteReaderDialect(path: string): SqliteDialect & { rows: KeyedRows } {
   const database = new Database(path);
   database.pragma('query_only = ON');
   database.pragma('busy_timeout = 10000');
   database.pragma('cache_size = -16384');
   database.pragma('mmap_size = 268435456');
   database.defaultSafeIntegers(true);
-  const cached = { prepare: statementCache(database, STATEMENT_CACHE_SIZE_MAX), close: () => database.close() };
-  return new SqliteDialect({ database: cached as unknown as Database.Database });
+  const prepare = statementCache(database, STATEMENT_CACHE_SIZE_MAX);
+  const cached = { prepare, close: () => database.close() };
+  const dialect = new SqliteDialect({ database: cached as unknown as Database.Database });
+  const rows: KeyedRows = async (query, keys) => prepare(query.sqlite).all(JSON.stringify(keys)) as never;
+  return Object.assign(dialect, { rows });
 }
+
+/** A hot read by a list of keys, as SQL of each dialect: SQLite takes the keys as one JSON array (`json_each(?)`), PostgreSQL as one text[] (`$1`). */
+export interface KeyedQuery {
+  name: string;
+  sqlite: string;
+  postgres: string;
+}
+
+export type KeyedRows = <T>(query: KeyedQuery, keys: readonly string[]) => Promise<T[]>;
 
 /**
  * A worker that copies the WAL back into the database file four times a second (PASSIVE: it never blocks

@@ -1,13 +1,15 @@
-import { sql } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 import { toAccountState } from '../ledger/ledger-repository.ts';
 import type { AccountState } from '../domain/ledger.ts';
-import { selectByKeys } from './select-by-keys.ts';
+import type { Database } from '../store/schema.ts';
 
-/** All SQL of usage recording: batch pre-reads (one query each) before the one ledger command. */
+/**
+ * All SQL of usage recording: batch pre-reads (one query each, up to 1,000 keys) before the one
+ * ledger command. Each is one statement whatever the number of keys (Store.keyedRows), prepared
+ * once: `… in (…)` with a list made a new statement for every list length.
+ */
 export async function findRecordedEventIds(ctx: AppContext, ids: string[]): Promise<Set<string>> {
-  const db = ctx.store.readDb;
-  const rows = await selectByKeys(db, 'recorded-event-ids', ids, (keys) => db.selectFrom('usage_events').select('id').where('id', 'in', keys));
+  const rows = await ctx.store.keyedRows<{ id: string }>(RECORDED_EVENT_IDS, ids);
   return new Set(rows.map((r) => r.id));
 }
 
@@ -19,20 +21,32 @@ export interface UsageLine {
 }
 
 export async function findLinesByMsisdns(ctx: AppContext, msisdns: string[]): Promise<Map<string, UsageLine>> {
-  const db = ctx.store.readDb;
-  const from = sql.raw(ctx.store.dialect.linesByNumber);
-  const rows = await selectByKeys(db, 'usage-lines', msisdns, (keys) => ({
-    compile: () => sql<UsageLine>`select id, msisdn, status, language from ${from} where msisdn in (${sql.join(keys)})`.compile(db),
-  }));
+  const rows = await ctx.store.keyedRows<UsageLine>(LINES_BY_NUMBER, msisdns);
   return new Map(rows.map((r) => [r.msisdn, r]));
 }
 
 /** Buckets of these lines with units left (expiry is checked per event, at the event's time). */
 export async function findOpenBuckets(ctx: AppContext, lineIds: string[]): Promise<AccountState[]> {
-  const db = ctx.store.readDb;
-  const rows = await selectByKeys(db, 'usage-buckets', lineIds, (keys) => db.selectFrom('ledger_accounts').selectAll()
-    .where('kind', '=', 'bucket')
-    .where((eb) => eb('credits_posted', '>', eb('debits_posted', '+', eb.ref('debits_pending'))))
-    .where('owner_id', 'in', keys));
+  const rows = await ctx.store.keyedRows<Database['ledger_accounts']>(OPEN_BUCKETS, lineIds);
   return rows.map(toAccountState);
 }
+
+export const RECORDED_EVENT_IDS = {
+  name: 'usage-recorded-event-ids',
+  sqlite: 'select id from usage_events where id in (select value from json_each(?))',
+  postgres: 'select id from usage_events where id = any($1::text[])',
+};
+
+/** Through the covering index lines_msisdn_rating, named on SQLite (the planner would take the unique index and the table). */
+export const LINES_BY_NUMBER = {
+  name: 'usage-lines-by-number',
+  sqlite: 'select id, msisdn, status, language from lines indexed by lines_msisdn_rating where msisdn in (select value from json_each(?))',
+  postgres: 'select id, msisdn, status, language from lines where msisdn = any($1::text[])',
+};
+
+const OPEN_BUCKETS_WHERE = "kind = 'bucket' and credits_posted > debits_posted + debits_pending";
+export const OPEN_BUCKETS = {
+  name: 'usage-open-buckets',
+  sqlite: `select * from ledger_accounts where ${OPEN_BUCKETS_WHERE} and owner_id in (select value from json_each(?))`,
+  postgres: `select * from ledger_accounts where ${OPEN_BUCKETS_WHERE} and owner_id = any($1::text[])`,
+};
