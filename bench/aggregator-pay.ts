@@ -70,8 +70,9 @@ export const aggregatorPayBench: ExtraBench = {
   name: 'aggregator pay (OSMP)',
   async run({ baseUrl, msisdns, durationMs, databaseUrl }) {
     const code = `bench${randomBytes(3).toString('hex')}`;
+    // base64url may begin with '-': given as --password=… so that it is never read as an option.
     const secret = randomBytes(12).toString('base64url');
-    const created = spawnSync(process.execPath, ['bin/tolem.js', 'aggregator', 'create', code, '--password', secret], { env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: 'utf8' });
+    const created = spawnSync(process.execPath, ['bin/tolem.js', 'aggregator', 'create', code, `--password=${secret}`], { env: { ...process.env, DATABASE_URL: databaseUrl }, encoding: 'utf8' });
     if (created.status !== 0) throw new Error(`aggregator create failed: ${created.stderr}`);
     const figures = await benchAggregatorPay(baseUrl, code, secret, msisdns, durationMs);
     return { ...figures, non2xx: 0 };
