@@ -29,4 +29,6 @@ export interface PromotionTable {
 
 export interface BonusGrantTable {
   id: string; line_id: string; topup_id: string; amount: bigint; expires_at: string; created_at: string;
+  /** When the bonus expiry job looked at this grant after it expired (null until then). */
+  expiry_examined_at?: string | null;
 }

@@ -2,11 +2,20 @@ import type { AppContext } from '../app-context.ts';
 import { availableBalance } from '../domain/ledger.ts';
 import { ok } from '../domain/result.ts';
 import { BREAKAGE_ACCOUNT_ID, lineBonusAccountId } from '../ledger/accounts.ts';
+import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import type { Job } from '../jobs/job.ts';
-import { readCounters } from './promotions-repository.ts';
+import { findUnexaminedExpiredGrants, markGrantsExamined, sumExpiredGrants } from './promotions-repository.ts';
 import { bonusExpiredKey, bonusGrantedKey } from './top-up-bonus.ts';
 
-export const BONUS_LINES_PER_RUN_MAX = 1000;
+export interface BonusExpiryLimits {
+  /** Lines examined in one run. */
+  linesPerRunMax: number;
+  /** Expired grants read per query; a backlog (after downtime or an upgrade) takes several. */
+  grantsPerQueryMax: number;
+  queriesPerRunMax: number;
+}
+
+export const BONUS_EXPIRY_LIMITS: BonusExpiryLimits = { linesPerRunMax: 1000, grantsPerQueryMax: 5000, queriesPerRunMax: 10 };
 
 /**
  * Forfeits expired top-up bonus to breakage (code 'expiry'). Bonus is spent oldest grant first,
@@ -14,39 +23,62 @@ export const BONUS_LINES_PER_RUN_MAX = 1000;
  * sum of its unexpired grants. Counters (granted total, expired total handled) are read under lock,
  * so a run is exact even while new grants or purchases commit, and two runs forfeit once. Only
  * grant money is ever forfeited (at most the newly expired grants' total).
+ *
+ * A line needs looking at only when one of its grants has expired since it was last looked at
+ * (a take-back's negative grant only lowers what may be forfeited): each run reads the expired
+ * grants not yet examined, runs each of their lines' command, and marks those grants examined once
+ * the command has committed. A crash in between examines them again, which the counters make a no-op.
  */
 export const expireBonusJob: Job = {
   name: 'promotions.expire_bonus',
   intervalMs: 60_000,
-  async run(ctx: AppContext): Promise<number> {
-    const now = ctx.clock.now().toISOString();
-    const rows = await ctx.db.selectFrom('bonus_grants').select(['line_id', (eb) => eb.fn.sum<bigint>('amount').as('expired')])
-      .where('expires_at', '<=', now).groupBy('line_id').orderBy('line_id').execute();
-    const handled = await readCounters(ctx, rows.map((r) => bonusExpiredKey(r.line_id)));
-    const due = rows.filter((r) => BigInt(r.expired) > handled.get(bonusExpiredKey(r.line_id))!).slice(0, BONUS_LINES_PER_RUN_MAX);
-    let forfeited = 0;
-    for (const { line_id: lineId, expired } of due) {
-      const expiredTotal = BigInt(expired);
-      const result = await ctx.writer.submit({
-        name: 'bonus_expiry',
-        lock: { accounts: [lineBonusAccountId(lineId), BREAKAGE_ACCOUNT_ID], counters: [bonusGrantedKey(lineId), bonusExpiredKey(lineId)] },
-        execute: (tx) => {
-          const alreadyHandled = tx.counter(bonusExpiredKey(lineId));
-          if (expiredTotal <= alreadyHandled) return ok(0n);
-          const unexpired = tx.counter(bonusGrantedKey(lineId)) - expiredTotal;
-          const balance = availableBalance(tx.account(lineBonusAccountId(lineId))!);
-          let amount = balance - unexpired;
-          if (amount > expiredTotal - alreadyHandled) amount = expiredTotal - alreadyHandled;
-          tx.increment(bonusExpiredKey(lineId), expiredTotal - alreadyHandled);
-          if (amount <= 0n) return ok(0n);
-          const moved = tx.transfer({ debitAccountId: lineBonusAccountId(lineId), creditAccountId: BREAKAGE_ACCOUNT_ID, amount, unit: 'KZT', code: 'expiry', metadata: { reason: 'bonus_expired' } });
-          if (!moved.ok) return { ok: false as const, error: { code: moved.code } };
-          tx.outbox('bonus.expired', { lineId, amount: Number(amount) });
-          return ok(amount);
-        },
-      });
-      if (result.ok && result.value.value > 0n) forfeited += 1;
-    }
-    return forfeited;
-  },
+  run: (ctx) => expireBonus(ctx, BONUS_EXPIRY_LIMITS),
 };
+
+/** One run of the job; returns the number of lines that forfeited bonus. */
+export async function expireBonus(ctx: AppContext, limits: BonusExpiryLimits): Promise<number> {
+  const now = ctx.clock.now().toISOString();
+  let forfeited = 0;
+  let examined = 0;
+  for (let query = 0; query < limits.queriesPerRunMax && examined < limits.linesPerRunMax; query++) {
+    const grants = await findUnexaminedExpiredGrants(ctx, now, limits.grantsPerQueryMax);
+    const grantIdsByLine = new Map<string, string[]>();
+    for (const { id, line_id: lineId } of grants) {
+      const ids = grantIdsByLine.get(lineId);
+      if (ids) ids.push(id);
+      else if (grantIdsByLine.size < limits.linesPerRunMax - examined) grantIdsByLine.set(lineId, [id]);
+    }
+    const lineIds = [...grantIdsByLine.keys()];
+    const totals = await sumExpiredGrants(ctx, lineIds, now);
+    const results = await Promise.all(lineIds.map((lineId) => ctx.writer.submit(expiryCommand(lineId, totals.get(lineId) ?? 0n))));
+    // A line whose command did not commit keeps its grants unexamined: the next run tries again.
+    const done = lineIds.filter((_, index) => results[index]!.ok);
+    await markGrantsExamined(ctx, done.flatMap((lineId) => grantIdsByLine.get(lineId)!), now);
+    forfeited += results.filter((result) => result.ok && result.value.value > 0n).length;
+    examined += lineIds.length;
+    if (grants.length < limits.grantsPerQueryMax) break;
+  }
+  return forfeited;
+}
+
+/** Forfeits what is left of a line's grants expired in all (`expiredTotal`) beyond what earlier runs handled. */
+function expiryCommand(lineId: string, expiredTotal: bigint): LedgerCommand<bigint> {
+  return {
+    name: 'bonus_expiry',
+    lock: { accounts: [lineBonusAccountId(lineId), BREAKAGE_ACCOUNT_ID], counters: [bonusGrantedKey(lineId), bonusExpiredKey(lineId)] },
+    execute: (tx) => {
+      const alreadyHandled = tx.counter(bonusExpiredKey(lineId));
+      if (expiredTotal <= alreadyHandled) return ok(0n);
+      const unexpired = tx.counter(bonusGrantedKey(lineId)) - expiredTotal;
+      const balance = availableBalance(tx.account(lineBonusAccountId(lineId))!);
+      let amount = balance - unexpired;
+      if (amount > expiredTotal - alreadyHandled) amount = expiredTotal - alreadyHandled;
+      tx.increment(bonusExpiredKey(lineId), expiredTotal - alreadyHandled);
+      if (amount <= 0n) return ok(0n);
+      const moved = tx.transfer({ debitAccountId: lineBonusAccountId(lineId), creditAccountId: BREAKAGE_ACCOUNT_ID, amount, unit: 'KZT', code: 'expiry', metadata: { reason: 'bonus_expired' } });
+      if (!moved.ok) return { ok: false as const, error: { code: moved.code } };
+      tx.outbox('bonus.expired', { lineId, amount: Number(amount) });
+      return ok(amount);
+    },
+  };
+}

@@ -46,6 +46,32 @@ export async function readCounters(ctx: AppContext, keys: string[]): Promise<Map
   return values;
 }
 
+/** Expired grants the bonus expiry job has not examined yet, earliest expiry first (index bonus_grants_unexamined). */
+export async function findUnexaminedExpiredGrants(ctx: AppContext, now: string, limit: number): Promise<{ id: string; line_id: string }[]> {
+  return ctx.db.selectFrom('bonus_grants').select(['id', 'line_id']).where('expiry_examined_at', 'is', null).where('expires_at', '<=', now)
+    .orderBy('expires_at').orderBy('id').limit(limit).execute();
+}
+
+/** Each line's total of grants expired by `now` (take-backs are negative grants), through bonus_grants_line. */
+export async function sumExpiredGrants(ctx: AppContext, lineIds: string[], now: string): Promise<Map<string, bigint>> {
+  const totals = new Map<string, bigint>();
+  for (let start = 0; start < lineIds.length; start += KEYS_PER_QUERY_MAX) {
+    const rows = await ctx.db.selectFrom('bonus_grants').select(['line_id', (eb) => eb.fn.sum<bigint>('amount').as('expired')])
+      .where('line_id', 'in', lineIds.slice(start, start + KEYS_PER_QUERY_MAX)).where('expires_at', '<=', now).groupBy('line_id').execute();
+    for (const row of rows) totals.set(row.line_id, BigInt(row.expired));
+  }
+  return totals;
+}
+
+/** Records that the bonus expiry job has examined these grants. */
+export async function markGrantsExamined(ctx: AppContext, ids: string[], now: string): Promise<void> {
+  for (let start = 0; start < ids.length; start += KEYS_PER_QUERY_MAX) {
+    await ctx.db.updateTable('bonus_grants').set({ expiry_examined_at: now }).where('id', 'in', ids.slice(start, start + KEYS_PER_QUERY_MAX)).execute();
+  }
+}
+
+const KEYS_PER_QUERY_MAX = 500;
+
 /** The bonus a top-up earned, if any (the positive grant; take-backs are negative rows). */
 export async function findBonusGrantOfTopUp(ctx: AppContext, topupId: string) {
   return ctx.store.readDb.selectFrom('bonus_grants').select(['amount', 'expires_at']).where('topup_id', '=', topupId).where('amount', '>', 0n).executeTakeFirst();

@@ -5,9 +5,9 @@ import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { seedCatalog } from '../catalog/seed-catalog.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import type { PromotionTable } from '../packages/packages-tables.ts';
-import { expireBonusJob } from './expire-bonus-job.ts';
+import { expireBonus, expireBonusJob } from './expire-bonus-job.ts';
 import { bestQuote, discountOf } from './promotion.ts';
-import { applyTopUpBonus, topUpBonusLocks } from './top-up-bonus.ts';
+import { applyTopUpBonus, takeBackTopUpBonus, topUpBonusLocks } from './top-up-bonus.ts';
 
 const promo = (kind: string, value: number, id = 'p1'): PromotionTable => ({
   id, code: null, offering_codes: null, discount_kind: kind, discount_value: BigInt(value), starts_at: '2026-01-01T00:00:00.000Z',
@@ -76,6 +76,52 @@ for (const dialect of DIALECTS) {
       const forfeits = await t.app.ctx.db.selectFrom('ledger_transfers').select('amount').where('code', '=', 'expiry').where('credit_account_id', '=', 'breakage').execute();
       assert.deepEqual(forfeits.map((f) => Number(f.amount)), [11_000]);
       t.clock.advanceDays(-51);
+    });
+
+    it('bonus expiry reads only grants not yet examined, works a backlog through a bounded number per run, and examines a late take-back once', async () => {
+      const lines: string[] = [];
+      for (let index = 0; index < 7; index++) {
+        const msisdn = `+7701444000${index}`;
+        await t.request('POST', '/v1/lines', { body: { msisdn } });
+        const line = await t.app.ctx.db.selectFrom('lines').select('id').where('msisdn', '=', msisdn).executeTakeFirstOrThrow();
+        lines.push(line.id);
+        await grant(line.id, 1_000_000n, `tu_backlog_${index}`);
+      }
+      const bonusOf = async (lineId: string) => BigInt((await t.app.ctx.db.selectFrom('ledger_accounts').select(['credits_posted', 'debits_posted']).where('id', '=', `${lineId}.bonus`).executeTakeFirstOrThrow()).credits_posted)
+        - BigInt((await t.app.ctx.db.selectFrom('ledger_accounts').select('debits_posted').where('id', '=', `${lineId}.bonus`).executeTakeFirstOrThrow()).debits_posted);
+      // Expired grants the job has not examined yet.
+      const unexamined = async () => (await t.app.ctx.db.selectFrom('bonus_grants').select('id').where('line_id', 'in', lines)
+        .where('expires_at', '<=', t.clock.now().toISOString()).where('expiry_examined_at', 'is', null).execute()).length;
+      t.clock.advanceDays(31);
+      const limits = { linesPerRunMax: 3, grantsPerQueryMax: 2, queriesPerRunMax: 5 };
+      // Three lines a run, read two grants at a time: 3, then 3, then the last one.
+      assert.equal(await expireBonus(t.app.ctx, limits), 3);
+      assert.equal(await unexamined(), 4);
+      assert.equal(await expireBonus(t.app.ctx, limits), 3);
+      assert.equal(await expireBonus(t.app.ctx, limits), 1);
+      assert.equal(await unexamined(), 0);
+      for (const lineId of lines) assert.equal(await bonusOf(lineId), 0n);
+      assert.equal(await expireBonus(t.app.ctx, limits), 0);
+      // A refund takes back an expired grant's bonus after the job forfeited it: the take-back is a
+      // negative grant with that grant's (past) expiry, examined once, and nothing more is forfeited.
+      const lineId = lines[2]!;
+      await grant(lineId, 1_000_000n, 'tu_refunded');
+      t.clock.advanceDays(20);
+      await grant(lineId, 600_000n, 'tu_kept');
+      t.clock.advanceDays(11);
+      assert.equal(await expireBonus(t.app.ctx, limits), 1);
+      assert.equal(await bonusOf(lineId), 60_000n);
+      const refunded = await t.app.ctx.db.selectFrom('bonus_grants').select(['amount', 'expires_at']).where('topup_id', '=', 'tu_refunded').executeTakeFirstOrThrow();
+      const taken = await t.app.ctx.writer.submit({ name: 'take-back', lock: topUpBonusLocks(lineId), execute: (tx) => takeBackTopUpBonus(tx, { lineId, topUpId: 'tu_refunded', amount: 100_000n, grant: refunded, strict: false }) });
+      assert.ok(taken.ok && taken.value.value === 60_000n);
+      assert.equal(await unexamined(), 1);
+      assert.equal(await expireBonus(t.app.ctx, limits), 0);
+      assert.equal(await unexamined(), 0);
+      t.clock.advanceDays(20);
+      assert.equal(await expireBonus(t.app.ctx, limits), 0);
+      assert.equal(await bonusOf(lineId), 0n);
+      assert.equal(await unexamined(), 0);
+      t.clock.advanceDays(-82);
     });
   });
 }

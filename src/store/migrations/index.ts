@@ -14,6 +14,7 @@ import * as lineTopUpWindow from './012-line-top-up-window.ts';
 import * as lifecycleIndexLazy from './013-lifecycle-index-lazy.ts';
 import * as unusedIndexes from './014-unused-indexes.ts';
 import * as packagePeriodEnds from './015-package-period-ends.ts';
+import * as bonusExpiryExamined from './016-bonus-expiry-examined.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '013-lifecycle-index-lazy': lifecycleIndexLazy,
   '014-unused-indexes': unusedIndexes,
   '015-package-period-ends': packagePeriodEnds,
+  '016-bonus-expiry-examined': bonusExpiryExamined,
 };

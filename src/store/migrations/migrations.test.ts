@@ -99,6 +99,22 @@ for (const dialect of DIALECTS) {
       await migrateToLatest(store);
     });
 
+    it('016 records when bonus expiry examined a grant, indexes the unexamined ones, a line\'s grants and a top-up\'s grant; down restores 015', async () => {
+      const db = store.db as unknown as Kysely<any>;
+      const migrator = migratorOf(store);
+      assert.equal((await migrator.migrateTo('016-bonus-expiry-examined')).error, undefined);
+      assert.ok((await columnsOf(db, 'bonus_grants')).includes('expiry_examined_at'));
+      assert.deepEqual((await indexesOf(db, 'bonus_grants')).filter((name) => name.startsWith('bonus_grants_')).sort(), ['bonus_grants_line', 'bonus_grants_pkey', 'bonus_grants_topup', 'bonus_grants_unexamined'].filter((name) => dialect.name === 'postgres' || name !== 'bonus_grants_pkey'));
+      if (dialect.name === 'sqlite') {
+        const plan = await sql<{ detail: string }>`explain query plan select id, line_id from bonus_grants where expiry_examined_at is null and expires_at <= ${'2026-12-05T00:00:00.000Z'} order by expires_at, id limit 10`.execute(db);
+        assert.match(plan.rows.map((row) => row.detail).join('\n'), /USING INDEX bonus_grants_unexamined/);
+      }
+      assert.equal((await migrator.migrateTo('015-package-period-ends')).error, undefined);
+      assert.ok(!(await columnsOf(db, 'bonus_grants')).includes('expiry_examined_at'));
+      assert.ok((await indexesOf(db, 'bonus_grants')).includes('bonus_grants_expires_at'));
+      await migrateToLatest(store);
+    });
+
     async function indexesOf(db: Kysely<any>, table: string): Promise<string[]> {
       const rows = dialect.name === 'sqlite'
         ? await db.selectFrom('sqlite_master').select('name').where('type', '=', 'index').where('tbl_name', '=', table).execute()
