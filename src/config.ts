@@ -1,6 +1,7 @@
 import { DEFAULT_OPERATOR_PREFIXES } from './domain/msisdn.ts';
 import { tenge } from './domain/money.ts';
 import { loadPaymentSettings, type PaymentSettings } from './payments/payment-settings.ts';
+import { loadRetentionSettings, type RetentionSettings } from './jobs/retention-settings.ts';
 import { integer, type Env } from './platform/env.ts';
 
 /**
@@ -65,6 +66,8 @@ export interface Settings {
   operatorPrefixes: Record<string, string>;
   /** Online payments (src/payments/payment-settings.ts). */
   payments: PaymentSettings;
+  /** How long rows that are no record are kept (src/jobs/retention-settings.ts). */
+  retention: RetentionSettings;
 }
 
 
@@ -139,6 +142,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     },
     operatorPrefixes: env.OPERATOR_PREFIXES ? JSON.parse(env.OPERATOR_PREFIXES) : DEFAULT_OPERATOR_PREFIXES,
     payments: loadPaymentSettings(env),
+    retention: loadRetentionSettings(env),
   };
   return { ...settings, ...overrides };
 }

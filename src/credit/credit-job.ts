@@ -1,9 +1,32 @@
 import type { AppContext } from '../app-context.ts';
 import type { Job } from '../jobs/job.ts';
-import { findUnsettledCredits, lastTopUpsOf, setCreditStatus } from './credit-repository.ts';
-import { repayCredit, type CreditRow } from './repay-credit.ts';
+import { availableBalance } from '../domain/ledger.ts';
+import { lineMainAccountId } from '../ledger/accounts.ts';
+import { lineCreditAccountId, outstandingOf } from './credit-accounts.ts';
+import { accountsOf, creditsDueForCheck, lastTopUpsOf, recordCreditCheck, unsettledCreditsOf, type CreditRow, type CreditStatus } from './credit-repository.ts';
+import { repayCredit, unpaidStatusOf, type Repayment } from './repay-credit.ts';
 
-const CREDITS_PER_RUN_MAX = 1_000;
+export interface CreditJobLimits {
+  /** Credits read per status (open, debt) in one run: a backlog of debts cannot crowd out newly due credits. */
+  creditsPerStatusMax: number;
+}
+
+export const CREDIT_JOB_LIMITS: CreditJobLimits = { creditsPerStatusMax: 500 };
+
+/**
+ * After a check a credit waits as long as it has been open (since its grant) or in debt (since its
+ * term ended), within these bounds, before the next: a debt on a line with no money is looked at
+ * ever less often, at most once an hour, instead of every minute until the line is terminated.
+ */
+export const CREDIT_CHECK_INTERVAL_MIN_MS = 60_000;
+export const CREDIT_CHECK_INTERVAL_MAX_MS = 3_600_000;
+
+export interface CreditRun {
+  /** Credits looked at. */
+  checked: number;
+  /** Credits something was collected from. */
+  collected: number;
+}
 
 /**
  * Collects promised payments. Every top-up repays an open credit in its own commit (applyTopUp
@@ -16,22 +39,78 @@ const CREDITS_PER_RUN_MAX = 1_000;
 export const creditJob: Job = {
   name: 'promised-payment-collection',
   intervalMs: 60_000,
-  async run(ctx: AppContext): Promise<number> {
-    const now = ctx.clock.now();
-    const nowIso = now.toISOString();
-    const credits = await findUnsettledCredits(ctx, CREDITS_PER_RUN_MAX);
-    // A line owes through one ledger account, and a new credit is granted only once it owes
-    // nothing: an older row still marked open was repaid (by a top-up) before the newer one was
-    // taken. It is closed as it is; collecting "for" it would take the newer credit too early.
-    const newest = new Map<string, CreditRow>();
-    for (const credit of credits) {
-      const seen = newest.get(credit.line_id);
-      if (!seen || credit.granted_at > seen.granted_at || (credit.granted_at === seen.granted_at && credit.id > seen.id)) newest.set(credit.line_id, credit);
-    }
-    await Promise.all(credits.filter((c) => newest.get(c.line_id) !== c).map((c) => setCreditStatus(ctx, c.id, 'closed', nowIso)));
-    const lastTopUps = await lastTopUpsOf(ctx, [...newest.keys()]);
-    const collectable = [...newest.values()].filter((c) => c.status === 'debt' || c.due_at <= nowIso || (lastTopUps.get(c.line_id) ?? '') > c.granted_at);
-    const repaid = await Promise.all(collectable.map((credit) => repayCredit(ctx, credit, now)));
-    return repaid.filter((amount) => amount > 0).length;
-  },
+  run: async (ctx) => (await collectCredits(ctx, CREDIT_JOB_LIMITS)).collected,
 };
+
+/**
+ * One run: the open credits and the debts whose next check has come, at most `creditsPerStatusMax`
+ * of each, longest waiting first. Each is checked and its next check moved forward, so every due
+ * credit is reached within (credits due before it) / limit runs. An open credit is checked at its
+ * due time at the latest.
+ */
+export async function collectCredits(ctx: AppContext, limits: CreditJobLimits): Promise<CreditRun> {
+  const now = ctx.clock.now();
+  const nowIso = now.toISOString();
+  const due = [
+    ...await creditsDueForCheck(ctx, 'open', nowIso, limits.creditsPerStatusMax),
+    ...await creditsDueForCheck(ctx, 'debt', nowIso, limits.creditsPerStatusMax),
+  ];
+  if (due.length === 0) return { checked: 0, collected: 0 };
+  const lineIds = [...new Set(due.map((c) => c.line_id))];
+  const [unsettled, lastTopUps] = await Promise.all([unsettledCreditsOf(ctx, lineIds), lastTopUpsOf(ctx, lineIds)]);
+  // A line owes through one ledger account, and a new credit is granted only once it owes
+  // nothing: an older row still marked open was repaid (by a top-up) before the newer one was
+  // taken. It is closed as it is; collecting "for" it would take the newer credit too early.
+  const newest = newestOfEachLine([...unsettled, ...due]);
+  const superseded = due.filter((c) => newest.get(c.line_id) !== c.id);
+  const current = due.filter((c) => newest.get(c.line_id) === c.id);
+  const collectable = current.filter((c) => c.status === 'debt' || c.due_at <= nowIso || (lastTopUps.get(c.line_id) ?? '') > c.granted_at);
+  const waiting = current.filter((c) => !collectable.includes(c));
+  const outcomes = await collectAll(ctx, collectable, now);
+  await Promise.all([
+    ...superseded.map((c) => recordCreditCheck(ctx, c, 'closed', null, nowIso)),
+    ...waiting.map((c) => recordCreditCheck(ctx, c, c.status as CreditStatus, nextCheckAt(c, c.status as CreditStatus, now), nowIso)),
+    ...collectable.map((c, index) => recordCreditCheck(ctx, c, outcomes[index]!.status, nextCheckAt(c, outcomes[index]!.status, now), nowIso)),
+  ]);
+  return { checked: due.length, collected: outcomes.filter((o) => o.repaid > 0n).length };
+}
+
+/**
+ * Runs a ledger command only for the credits it may change: one whose line owes nothing is
+ * closed, and one whose line has nothing on its main balance stays unpaid, both as the command
+ * would have found (it re-reads under lock what it acts on; a balance that arrived since is
+ * found at the next check).
+ */
+async function collectAll(ctx: AppContext, credits: CreditRow[], now: Date): Promise<Repayment[]> {
+  const accounts = await accountsOf(ctx, credits.flatMap((c) => [lineMainAccountId(c.line_id), lineCreditAccountId(c.line_id)]));
+  return Promise.all(credits.map(async (credit): Promise<Repayment> => {
+    if (outstandingOf(accounts.get(lineCreditAccountId(credit.line_id))) <= 0n) return { repaid: 0n, status: 'closed' };
+    const main = accounts.get(lineMainAccountId(credit.line_id));
+    if (!main || availableBalance(main) <= 0n) return { repaid: 0n, status: unpaidStatusOf(credit, now) };
+    return repayCredit(ctx, credit, now);
+  }));
+}
+
+/** Each line's newest unsettled credit (latest grant, then highest id). */
+function newestOfEachLine(credits: Pick<CreditRow, 'id' | 'line_id' | 'granted_at'>[]): Map<string, string> {
+  const newest = new Map<string, Pick<CreditRow, 'id' | 'granted_at'>>();
+  for (const credit of credits) {
+    const seen = newest.get(credit.line_id);
+    if (!seen || credit.granted_at > seen.granted_at || (credit.granted_at === seen.granted_at && credit.id > seen.id)) newest.set(credit.line_id, credit);
+  }
+  return new Map([...newest].map(([lineId, credit]) => [lineId, credit.id]));
+}
+
+/**
+ * When to look at a credit again: after as long as it has waited (since its grant while open,
+ * since its term ended as a debt), between the bounds, and for an open credit never later than its
+ * due time. Null for a closed one.
+ */
+export function nextCheckAt(credit: Pick<CreditRow, 'granted_at' | 'due_at'>, status: CreditStatus, now: Date): string | null {
+  if (status === 'closed') return null;
+  const since = Date.parse(status === 'open' ? credit.granted_at : credit.due_at);
+  const waitedMs = now.getTime() - since;
+  const intervalMs = Math.min(CREDIT_CHECK_INTERVAL_MAX_MS, Math.max(CREDIT_CHECK_INTERVAL_MIN_MS, waitedMs));
+  const next = new Date(now.getTime() + intervalMs).toISOString();
+  return status === 'open' && credit.due_at > now.toISOString() && credit.due_at < next ? credit.due_at : next;
+}

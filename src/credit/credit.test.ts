@@ -6,7 +6,7 @@ import { runJobsOnce } from '../jobs/scheduler.ts';
 import { lifecycleJob } from '../lifecycle/lifecycle-job.ts';
 import { accountBalance } from '../usage/test-buckets.ts';
 import { lineCreditAccountId } from './credit-accounts.ts';
-import { creditJob } from './credit-job.ts';
+import { CREDIT_CHECK_INTERVAL_MIN_MS, creditJob } from './credit-job.ts';
 import { listCreditsOf } from './credit-repository.ts';
 
 const DAY_MS = 86_400_000;
@@ -107,6 +107,8 @@ for (const dialect of DIALECTS) {
       assert.equal((await take(msisdn, { amount: 50_000 })).body.error.code, 'credit_open');
       await topUp(msisdn, 50_000);
       assert.equal(await owed(msisdn), 0);
+      // The row follows the ledger at the debt's next check, a minute after the one at its term end.
+      t.clock.advance(CREDIT_CHECK_INTERVAL_MIN_MS);
       assert.equal(await collect(), 0);
       assert.equal(await main(msisdn), 45_000);
       assert.deepEqual((await listCreditsOf(t.app.ctx, ids.get(msisdn)!)).map((c) => c.status), ['closed']);

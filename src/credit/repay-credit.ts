@@ -1,20 +1,22 @@
 import type { AppContext } from '../app-context.ts';
 import { fail, ok } from '../domain/result.ts';
 import { lineMainAccountId } from '../ledger/accounts.ts';
-import type { Database } from '../store/schema.ts';
 import { collectCredit } from './collect-credit.ts';
 import { lineCreditAccountId, outstandingOf } from './credit-accounts.ts';
-import { setCreditStatus } from './credit-repository.ts';
+import type { CreditRow, CreditStatus } from './credit-repository.ts';
 
-export type CreditRow = Database['credits'];
+export interface Repayment {
+  repaid: bigint;
+  /** The credit's status as the ledger left it: closed when nothing is owed, debt when the term has ended with something owed. */
+  status: CreditStatus;
+}
 
 /**
  * Repays what the main balance covers of one promised payment, in one ledger command that reads
- * the debt and the balance under lock (so two runs at once cannot repay twice), then brings the
- * credits row's status in line with the ledger: closed when nothing is owed, debt when the term
- * has ended with something owed. Returns the amount repaid.
+ * the debt and the balance under lock (so two runs at once cannot repay twice). Returns the amount
+ * repaid and the status the credits row should have; the caller records it.
  */
-export async function repayCredit(ctx: AppContext, credit: CreditRow, now: Date): Promise<number> {
+export async function repayCredit(ctx: AppContext, credit: CreditRow, now: Date): Promise<Repayment> {
   const mainId = lineMainAccountId(credit.line_id);
   const creditId = lineCreditAccountId(credit.line_id);
   const result = await ctx.writer.submit<{ repaid: bigint; owed: bigint }>({
@@ -28,18 +30,16 @@ export async function repayCredit(ctx: AppContext, credit: CreditRow, now: Date)
       return ok({ repaid, owed });
     },
   });
-  const due = now.toISOString() >= credit.due_at;
   if (result.ok) {
     const { repaid, owed } = result.value.value;
-    await updateStatus(ctx, credit, owed === 0n ? 'closed' : due ? 'debt' : 'open', now);
-    return Number(repaid);
+    return { repaid, status: owed === 0n ? 'closed' : unpaidStatusOf(credit, now) };
   }
-  if (result.error.code === 'credit_not_open') await updateStatus(ctx, credit, 'closed', now);
-  else if (result.error.code === 'balance_insufficient' && due) await updateStatus(ctx, credit, 'debt', now);
-  else if (result.error.code !== 'balance_insufficient') ctx.reportError(new Error(`credit repayment failed: ${result.error.code}`), { creditId: credit.id });
-  return 0;
+  if (result.error.code === 'credit_not_open') return { repaid: 0n, status: 'closed' };
+  if (result.error.code !== 'balance_insufficient') ctx.reportError(new Error(`credit repayment failed: ${result.error.code}`), { creditId: credit.id });
+  return { repaid: 0n, status: result.error.code === 'balance_insufficient' ? unpaidStatusOf(credit, now) : credit.status as CreditStatus };
 }
 
-async function updateStatus(ctx: AppContext, credit: CreditRow, status: 'open' | 'debt' | 'closed', now: Date): Promise<void> {
-  if (status !== credit.status) await setCreditStatus(ctx, credit.id, status, status === 'closed' ? now.toISOString() : null);
+/** A credit still owed is a debt once its term has ended, and keeps its status before. */
+export function unpaidStatusOf(credit: CreditRow, now: Date): CreditStatus {
+  return now.toISOString() >= credit.due_at ? 'debt' : credit.status as CreditStatus;
 }

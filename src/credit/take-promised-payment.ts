@@ -68,7 +68,8 @@ export async function takePromisedPayment(ctx: AppContext, actor: Actor, msisdnI
       if (!granted.ok || !charged.ok) return fail('internal_error', { step: 'grant' });
       const id = tx.newId('cr');
       const dueAt = addDays(tx.now, settings.termDays).toISOString();
-      tx.insert('credits', { id, line_id: lineId, amount, fee, granted_at: tx.nowIso, due_at: dueAt, status: 'open', closed_at: null, actor_id: actor.id });
+      // Checked by the collection job from its next run on (a top-up may come at any time), then ever less often.
+      tx.insert('credits', { id, line_id: lineId, amount, fee, granted_at: tx.nowIso, due_at: dueAt, status: 'open', closed_at: null, actor_id: actor.id, next_check_at: tx.nowIso });
       tx.outbox('credit.granted', { creditId: id, lineId, msisdn: current.msisdn, amount: Number(amount), fee: Number(fee), dueAt, language: current.language });
       return ok({
         id, lineId, msisdn: current.msisdn, amount: Number(amount), fee: Number(fee), owed: Number(amount + fee), currency: 'KZT', dueAt,

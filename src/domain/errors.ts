@@ -111,6 +111,7 @@ export const ERROR_CODES = {
   // partner webhooks (src/partners)
   webhook_url_invalid: { status: 422, message: 'The webhook URL must be an absolute https URL.' },
   webhook_endpoint_not_found: { status: 404, message: 'No such webhook endpoint.' },
+  webhook_endpoint_limit_reached: { status: 422, message: 'This key has as many webhook endpoints as allowed; delete one first.' },
   // anything else is a bug
   internal_error: { status: 500, message: 'Internal error.' },
   unavailable: { status: 503, message: 'Temporarily unavailable; retry.' },

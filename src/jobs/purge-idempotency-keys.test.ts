@@ -24,5 +24,19 @@ for (const dialect of DIALECTS) {
       t.clock.advance(2 * 3_600_000);
       assert.deepEqual(await runJobsOnce(t.app.ctx, [purgeIdempotencyKeysJob]), { 'purge-idempotency-keys': 1 });
     });
+
+    it('deletes a backlog larger than one chunk (1,000 rows) in one run, and only expired keys', async () => {
+      const BACKLOG = 2_500;
+      const now = t.clock.now();
+      const at = (offsetMs: number) => new Date(now.getTime() + offsetMs).toISOString();
+      const row = (key: string, expiresAt: string | null) => ({ key, fingerprint: 'f', status_code: 201n, response: '{}', created_at: at(-86_400_000), expires_at: expiresAt });
+      const rows = Array.from({ length: BACKLOG }, (_, n) => row(`backlog-${n}`, at(-1_000 - n)));
+      for (let start = 0; start < rows.length; start += 500) await t.app.ctx.db.insertInto('idempotency_keys').values(rows.slice(start, start + 500)).execute();
+      await t.app.ctx.db.insertInto('idempotency_keys').values([row('expires-in-a-second', at(1_000)), row('kept-forever', null)]).execute();
+      assert.equal(await purgeIdempotencyKeysJob.run(t.app.ctx), BACKLOG);
+      const left = await t.app.ctx.db.selectFrom('idempotency_keys').select('key').where('key', 'in', ['expires-in-a-second', 'kept-forever']).orderBy('key').execute();
+      assert.deepEqual(left.map((r) => r.key), ['expires-in-a-second', 'kept-forever']);
+      assert.equal(await purgeIdempotencyKeysJob.run(t.app.ctx), 0);
+    });
   });
 }

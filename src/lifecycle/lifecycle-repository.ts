@@ -36,9 +36,16 @@ export async function linesOffTheLifecycleIndex(db: Kysely<Database>, afterId: s
     .orderBy('id').limit(limit).execute();
 }
 
-/** The ids of a line's bucket accounts (packages' allowances), to lock them for forfeiture. */
+/**
+ * The ids of a line's bucket accounts (packages' allowances) that still hold units, to lock them
+ * for forfeiture; an empty bucket has nothing to forfeit. A bucket is credited only in the command
+ * that creates it (no pending transfers touch buckets), so one found empty here is still empty
+ * when termination runs, and every unit left is forfeited as before. Years of used-up and expired
+ * buckets are no longer each locked and loaded by the termination command.
+ */
 export async function bucketAccountIdsOf(ctx: AppContext, lineId: string): Promise<string[]> {
-  const rows = await ctx.db.selectFrom('ledger_accounts').select('id').where('owner_id', '=', lineId).where('kind', '=', 'bucket').execute();
+  const rows = await ctx.db.selectFrom('ledger_accounts').select('id').where('owner_id', '=', lineId).where('kind', '=', 'bucket')
+    .where((eb) => eb('credits_posted', '>', eb('debits_posted', '+', eb.ref('debits_pending')))).execute();
   return rows.map((r) => r.id);
 }
 

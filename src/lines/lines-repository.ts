@@ -130,14 +130,37 @@ export async function balancesOf(ctx: AppContext, lineIds: string[]): Promise<Ma
   return result;
 }
 
-/** Transfers touching any of the line's accounts, newest first (ids sort by time). */
-export async function listLineTransfers(ctx: AppContext, lineId: string, limit: number, before: string | null) {
-  const accounts = ctx.store.readDb.selectFrom('ledger_accounts').select('id').where('owner_id', '=', lineId);
-  let query = ctx.store.readDb.selectFrom('ledger_transfers').selectAll()
-    .where((eb) => eb.or([eb('debit_account_id', 'in', accounts), eb('credit_account_id', 'in', accounts)]))
-    .orderBy('id', 'desc').limit(limit);
-  if (before) query = query.where('id', '<', before);
-  return query.execute();
+/**
+ * Transfers touching any of the line's accounts, newest first (ids sort by time), `limit` of them
+ * before the cursor. One query reads each account's newest transfer before the cursor on each side
+ * (an index probe per account and side); then only the sides whose newest transfer could still be
+ * among the page are read, `limit` rows each, newest side first. A line's whole history (every
+ * usage transfer of every bucket it ever had) is never read or sorted for one page.
+ */
+export async function listLineTransfers(ctx: AppContext, lineId: string, limit: number, before: string | null): Promise<Database['ledger_transfers'][]> {
+  const db = ctx.store.readDb;
+  const heads = await db.selectFrom('ledger_accounts as a').where('a.owner_id', '=', lineId).select((eb) => {
+    const newest = (column: 't.debit_account_id' | 't.credit_account_id') => {
+      const query = eb.selectFrom('ledger_transfers as t').select('t.id').whereRef(column, '=', 'a.id').orderBy('t.id', 'desc').limit(1);
+      return before === null ? query : query.where('t.id', '<', before);
+    };
+    return ['a.id', newest('t.debit_account_id').as('debit_head'), newest('t.credit_account_id').as('credit_head')];
+  }).execute();
+  const sides = heads.flatMap((row) => [
+    { account: row.id, column: 'debit_account_id' as const, head: row.debit_head },
+    { account: row.id, column: 'credit_account_id' as const, head: row.credit_head },
+  ]).filter((side): side is typeof side & { head: string } => side.head !== null).sort((a, b) => (a.head < b.head ? 1 : -1));
+  let page: Database['ledger_transfers'][] = [];
+  for (const side of sides) {
+    // Every transfer of this side is at most its head: once the page is full and ends above it, none can enter.
+    if (page.length >= limit && side.head < page[limit - 1]!.id) break;
+    let query = db.selectFrom('ledger_transfers').selectAll().where(side.column, '=', side.account).orderBy('id', 'desc').limit(limit);
+    if (before !== null) query = query.where('id', '<', before);
+    const seen = new Set(page.map((row) => row.id));
+    // A transfer between two of the line's accounts is found from both sides: kept once.
+    page = [...page, ...(await query.execute()).filter((row) => !seen.has(row.id))].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, limit);
+  }
+  return page;
 }
 
 export async function accountKindsOf(ctx: AppContext, ids: string[]): Promise<Map<string, { kind: string; ownerId: string | null }>> {

@@ -1,33 +1,107 @@
 import type { AppContext } from '../app-context.ts';
-import { availableBalance } from '../domain/ledger.ts';
+import { availableBalance, type AccountState } from '../domain/ledger.ts';
 import { ok } from '../domain/result.ts';
 import { consumptionAccountId } from '../ledger/accounts.ts';
+import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import type { Job } from '../jobs/job.ts';
-import { expiredBuckets } from './packages-repository.ts';
+import { expiredPeriodsToClose, markBucketsExpired, readAccountsForJob, type ExpiredPeriod } from './packages-repository.ts';
 
-export const BUCKETS_PER_RUN_MAX = 1000;
+export interface BucketExpiryLimits {
+  /** Ended periods read per query; a backlog (after downtime or an upgrade) takes several. */
+  periodsPerQueryMax: number;
+  queriesPerRunMax: number;
+  /** Forfeiting commands (one per period with units left) submitted in one run. */
+  commandsPerRunMax: number;
+}
+
+export const BUCKET_EXPIRY_LIMITS: BucketExpiryLimits = { periodsPerQueryMax: 1000, queriesPerRunMax: 10, commandsPerRunMax: 1000 };
 
 /**
  * Forfeits what is left in expired buckets: the units move to consumption:<unit> with code
- * 'expiry', so that an expired bucket reads 0. The command reads the bucket under lock and moves
+ * 'expiry', so that an expired bucket reads 0. The command reads the buckets under lock and moves
  * exactly what remains, so two runs (or two processes) forfeit once.
+ *
+ * Its work grows with what expires, not with history. Every bucket ends with its period and is
+ * listed on it, so a run reads the ended periods not yet closed (`buckets_expired_at` null, a
+ * partial index), latest end first, and closes each once its buckets hold nothing for good:
+ * nothing ever credits a bucket after the command that creates it, so an expired bucket with no
+ * units and no reservation stays empty. A period whose buckets a read finds so is closed without a
+ * command; one with units left is closed when its command has committed (a crash in between reads
+ * it again, and the command moves nothing twice); one with units reserved by a pending transfer
+ * stays open until that is posted or voided.
  */
 export const expireBucketsJob: Job = {
   name: 'packages.expire_buckets',
   intervalMs: 60_000,
-  async run(ctx: AppContext): Promise<number> {
-    const buckets = await expiredBuckets(ctx, ctx.clock.now().toISOString(), BUCKETS_PER_RUN_MAX);
-    const results = await Promise.all(buckets.map((bucket) => ctx.writer.submit({
-      name: 'bucket_expiry',
-      lock: { accounts: [bucket.id, consumptionAccountId(bucket.unit)] },
-      execute: (tx) => {
-        const current = tx.account(bucket.id)!;
-        const remaining = availableBalance(current);
-        if (remaining <= 0n || !current.expiresAt || current.expiresAt > tx.nowIso) return ok(0);
-        const moved = tx.transfer({ debitAccountId: bucket.id, creditAccountId: consumptionAccountId(bucket.unit), amount: remaining, unit: bucket.unit, code: 'expiry' });
-        return moved.ok ? ok(1) : { ok: false as const, error: { code: moved.code } };
-      },
-    })));
-    return results.reduce((sum, r) => sum + (r.ok ? r.value.value : 0), 0);
-  },
+  run: (ctx) => expireBuckets(ctx, BUCKET_EXPIRY_LIMITS),
 };
+
+/** One run of the job; returns the number of buckets that forfeited units. */
+export async function expireBuckets(ctx: AppContext, limits: BucketExpiryLimits): Promise<number> {
+  const now = ctx.clock.now().toISOString();
+  let forfeited = 0;
+  let commands = 0;
+  let before: ExpiredPeriod | null = null;
+  for (let query = 0; query < limits.queriesPerRunMax && commands < limits.commandsPerRunMax; query++) {
+    const periods = await expiredPeriodsToClose(ctx, now, before, limits.periodsPerQueryMax);
+    if (periods.length === 0) break;
+    const bucketIdsOf = new Map(periods.map((period) => [period.id, JSON.parse(period.bucket_ids) as string[]]));
+    const buckets = await readAccountsForJob(ctx, [...bucketIdsOf.values()].flat());
+    const closed: string[] = [];
+    const toForfeit: ExpiredPeriod[] = [];
+    for (const period of periods) {
+      const states = bucketIdsOf.get(period.id)!.map((id) => buckets.get(id)).filter((bucket) => bucket !== undefined);
+      if (states.every(isEmptyForGood)) closed.push(period.id);
+      else if (states.some((bucket) => availableBalance(bucket) > 0n) && commands < limits.commandsPerRunMax) {
+        toForfeit.push(period);
+        commands += 1;
+      }
+    }
+    const results = await Promise.all(toForfeit.map((period) => ctx.writer.submit(forfeitCommand(bucketIdsOf.get(period.id)!, buckets))));
+    toForfeit.forEach((period, index) => {
+      const result = results[index]!;
+      if (!result.ok) return;
+      forfeited += result.value.value.forfeited;
+      if (result.value.value.emptyForGood) closed.push(period.id);
+    });
+    await markBucketsExpired(ctx, closed, now);
+    if (periods.length < limits.periodsPerQueryMax) break;
+    before = periods[periods.length - 1]!;
+  }
+  return forfeited;
+}
+
+/** Expired with no units and none reserved: nothing can put units back into a bucket. */
+function isEmptyForGood(bucket: AccountState): boolean {
+  return availableBalance(bucket) <= 0n && bucket.debitsPending === 0n;
+}
+
+/** Moves what remains in a period's expired buckets to consumption:<unit>, as read under lock. */
+function forfeitCommand(bucketIds: string[], read: Map<string, AccountState>): LedgerCommand<{ forfeited: number; emptyForGood: boolean }> {
+  const units = [...new Set(bucketIds.map((id) => read.get(id)?.unit).filter((unit) => unit !== undefined))];
+  return {
+    name: 'bucket_expiry',
+    lock: { accounts: [...bucketIds, ...units.map(consumptionAccountId)] },
+    execute: (tx) => {
+      let forfeited = 0;
+      let emptyForGood = true;
+      for (const id of bucketIds) {
+        const current = tx.account(id);
+        if (!current) continue;
+        // A process whose clock is behind the one that read the period waits for a later run.
+        if (!current.expiresAt || current.expiresAt > tx.nowIso) {
+          emptyForGood = false;
+          continue;
+        }
+        const remaining = availableBalance(current);
+        if (remaining > 0n) {
+          const moved = tx.transfer({ debitAccountId: id, creditAccountId: consumptionAccountId(current.unit), amount: remaining, unit: current.unit, code: 'expiry' });
+          if (!moved.ok) return { ok: false as const, error: { code: moved.code } };
+          forfeited += 1;
+        }
+        if (current.debitsPending !== 0n) emptyForGood = false;
+      }
+      return ok({ forfeited, emptyForGood });
+    },
+  };
+}

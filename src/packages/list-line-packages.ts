@@ -8,7 +8,7 @@ import { addDays } from '../domain/time.ts';
 import { findReadableLine } from '../lines/line-access.ts';
 import { LANGUAGES, type Language } from '../lines/line-view.ts';
 import { packageSettings } from './package-settings.ts';
-import { lineBuckets, listLinePackages, type PackageWithPeriod } from './packages-repository.ts';
+import { findBuckets, listLinePackages, type LinePackage } from './packages-repository.ts';
 
 export const PACKAGES_LISTED_MAX = 100;
 
@@ -30,7 +30,7 @@ export interface PackageView {
 /**
  * A line's packages: by default the active ones and those awaiting funds for an auto-renewal; with
  * `include=all` also those that ended within the last 90 days. Remaining units are the balances of
- * the package's live buckets.
+ * the package's live buckets. Only those packages and buckets are read, never the line's history.
  */
 export async function listPackagesOfLine(ctx: AppContext, actor: Actor, msisdn: string, query: { include?: 'active' | 'all'; language?: Language }): Promise<Result<{ data: PackageView[] }>> {
   const line = await findReadableLine(ctx, actor, msisdn);
@@ -39,21 +39,21 @@ export async function listPackagesOfLine(ctx: AppContext, actor: Actor, msisdn: 
   const retryDays = packageSettings(ctx).renewalRetryDays;
   const since = addDays(now, -(query.include === 'all' ? 90 : retryDays)).toISOString();
   const found = await listLinePackages(ctx, line.value.id, since, PACKAGES_LISTED_MAX);
-  const buckets = await lineBuckets(ctx, line.value.id);
+  const buckets = await findBuckets(ctx, found.flatMap((f) => f.liveBucketIds));
   const names = new Map((await listOfferingRecords(ctx)).map((r) => [r.offering.code, JSON.parse(r.offering.names) as Texts]));
   const language = query.language ?? (LANGUAGES.includes(line.value.language as Language) ? line.value.language as Language : 'en');
   const views = found.map((f) => toPackageView(f, buckets, names.get(f.pkg.offering_code)?.[language] ?? f.pkg.offering_code, now, retryDays));
   return ok({ data: query.include === 'all' ? views : views.filter((v) => v.status !== 'expired') });
 }
 
-function toPackageView(found: PackageWithPeriod, buckets: Map<string, AccountState>, name: string, now: Date, retryDays: number): PackageView {
+function toPackageView(found: LinePackage, buckets: Map<string, AccountState>, name: string, now: Date, retryDays: number): PackageView {
   const { pkg, latest } = found;
   const nowIso = now.toISOString();
   const awaiting = Number(pkg.auto_renew) === 1 && pkg.renewal_failed_period !== null && BigInt(pkg.renewal_failed_period) === BigInt(latest.period) + 1n
     && addDays(new Date(found.expiresAt), retryDays).toISOString() > nowIso;
   const status = found.expiresAt > nowIso ? 'active' : awaiting ? 'awaiting_funds' : 'expired';
   const byUnit = new Map<string, PackageView['allowances'][number]>();
-  for (const id of found.bucketIds) {
+  for (const id of found.liveBucketIds) {
     const bucket = buckets.get(id);
     if (!bucket || !bucket.expiresAt || bucket.expiresAt <= nowIso) continue;
     const entry = byUnit.get(bucket.unit) ?? { unit: bucket.unit, remaining: 0, buckets: [] };

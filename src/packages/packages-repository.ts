@@ -1,72 +1,169 @@
-import { sql } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 import { toAccountState } from '../ledger/ledger-repository.ts';
 import type { AccountState } from '../domain/ledger.ts';
+import type { Database } from '../store/schema.ts';
+import { packageExpiresKey, packagePeriodKey } from './package-keys.ts';
 import type { PackagePeriodTable, PackageTable } from './packages-tables.ts';
 
-/** All SQL of purchased packages: rows, periods, due renewals and expired buckets. */
+/**
+ * All SQL of purchased packages: rows, latest periods, a line's live packages and buckets, and
+ * what the renewal and expiry jobs read and mark. Request paths read through `ctx.store.readDb`;
+ * jobs through `ctx.db` (on SQLite the worker connection: a job's read never holds up HTTP serving).
+ */
 export interface PackageWithPeriod {
   pkg: PackageTable;
   latest: PackagePeriodTable;
   /** The end of the package: the latest end of any of its periods. */
   expiresAt: string;
-  /** Buckets of every period, oldest first. */
-  bucketIds: string[];
 }
+
+/** Ids per `in (…)` list, well under SQLite's and PostgreSQL's limits on parameters. */
+const KEYS_PER_QUERY_MAX = 500;
+
+/** A line's periods read to list its packages: at most this many, latest-ending first. */
+const LINE_PERIODS_READ_MAX = 5000;
 
 export async function findPackage(ctx: AppContext, lineId: string, packageId: string): Promise<PackageWithPeriod | undefined> {
   const pkg = await ctx.store.readDb.selectFrom('packages').selectAll().where('id', '=', packageId).where('line_id', '=', lineId).executeTakeFirst();
-  return pkg ? withLatestPeriod(ctx, pkg) : undefined;
-}
-
-async function withLatestPeriod(ctx: AppContext, pkg: PackageTable): Promise<PackageWithPeriod> {
-  const periods = await ctx.store.readDb.selectFrom('package_periods').selectAll().where('package_id', '=', pkg.id).orderBy('period', 'desc').execute();
-  const expiresAt = periods.reduce((latest, p) => (p.expires_at > latest ? p.expires_at : latest), '');
-  const bucketIds = periods.slice().reverse().flatMap((p) => JSON.parse(p.bucket_ids) as string[]);
-  return { pkg, latest: periods[0]!, expiresAt, bucketIds };
-}
-
-/** A line's packages whose end is after `since` (newest first), with their latest periods. */
-export async function listLinePackages(ctx: AppContext, lineId: string, since: string, limit: number): Promise<PackageWithPeriod[]> {
-  const rows = await ctx.store.readDb.selectFrom('packages').selectAll().where('line_id', '=', lineId)
-    .where((eb) => eb(eb.selectFrom('package_periods').select((p) => p.fn.max('expires_at').as('e')).whereRef('package_periods.package_id', '=', 'packages.id'), '>', since))
-    .orderBy('id', 'desc').limit(limit).execute();
-  return Promise.all(rows.map((row) => withLatestPeriod(ctx, row)));
-}
-
-/** Live buckets of a line (not yet expired), by id. */
-export async function lineBuckets(ctx: AppContext, lineId: string): Promise<Map<string, AccountState>> {
-  const rows = await ctx.store.readDb.selectFrom('ledger_accounts').selectAll().where('owner_id', '=', lineId).where('kind', '=', 'bucket').execute();
-  return new Map(rows.map((row) => [row.id, toAccountState(row)]));
+  return pkg ? (await withLatestPeriods(ctx.store.readDb, [pkg]))[0] : undefined;
 }
 
 /**
- * Auto-renewing packages that ended in (windowStart, now], oldest end first: due or awaiting funds.
- * A package ends with its latest-ending period, so the query walks the periods that ended in the
- * window (index package_periods_expires_at) and keeps each that no other period of its package
- * outlasts (ties go to the higher period number, so that a package comes once).
+ * Each package with only its latest period and its end, from the ledger counters that every
+ * period command moves (package:<id>:periods, package:<id>:expires_ms), read in one statement:
+ * the latest period is then one row found by (package_id, period), never all of the package's.
  */
-export async function dueRenewals(ctx: AppContext, now: string, windowStart: string, limit: number): Promise<PackageWithPeriod[]> {
-  const rows = await ctx.store.readDb.selectFrom('package_periods as p').innerJoin('packages', 'packages.id', 'p.package_id').selectAll('packages')
-    .where('p.expires_at', '<=', now).where('p.expires_at', '>', windowStart).where('packages.auto_renew', '=', 1n)
-    .where(({ not, exists, selectFrom }) => not(exists(selectFrom('package_periods as later').select('later.id')
-      .whereRef('later.package_id', '=', 'p.package_id')
-      .where((eb) => eb.or([eb('later.expires_at', '>', eb.ref('p.expires_at')), eb.and([eb('later.expires_at', '=', eb.ref('p.expires_at')), eb('later.period', '>', eb.ref('p.period'))])])))))
-    .orderBy('p.expires_at').orderBy('p.package_id').limit(limit).execute();
-  return Promise.all(rows.map((row) => withLatestPeriod(ctx, row as PackageTable)));
+async function withLatestPeriods(db: Kysely<Database>, packages: PackageTable[]): Promise<PackageWithPeriod[]> {
+  const latest = new Map<string, PackagePeriodTable>();
+  const counters = new Map<string, bigint>();
+  for (let start = 0; start < packages.length; start += KEYS_PER_QUERY_MAX) {
+    const ids = packages.slice(start, start + KEYS_PER_QUERY_MAX).map((pkg) => pkg.id);
+    const rows = await db.selectFrom('counters').select(['key', 'value']).where('key', 'in', [...ids.map(packagePeriodKey), ...ids.map(packageExpiresKey)]).execute();
+    for (const row of rows) counters.set(row.key, BigInt(row.value));
+    const wanted = ids.filter((id) => (counters.get(packagePeriodKey(id)) ?? 0n) > 0n);
+    if (wanted.length === 0) continue;
+    const periods = await db.selectFrom('package_periods').selectAll()
+      .where((eb) => eb.or(wanted.map((id) => eb.and([eb('package_id', '=', id), eb('period', '=', counters.get(packagePeriodKey(id))! - 1n)])))).execute();
+    for (const period of periods) latest.set(period.package_id, period);
+  }
+  return packages.filter((pkg) => latest.has(pkg.id)).map((pkg) => {
+    const period = latest.get(pkg.id)!;
+    const endMs = counters.get(packageExpiresKey(pkg.id)) ?? 0n;
+    return { pkg, latest: period, expiresAt: endMs > 0n ? new Date(Number(endMs)).toISOString() : period.expires_at };
+  });
 }
 
-export async function setAutoRenew(ctx: AppContext, packageId: string, autoRenew: boolean): Promise<void> {
-  await ctx.db.updateTable('packages').set({ auto_renew: autoRenew ? 1n : 0n }).where('id', '=', packageId).execute();
+export interface LinePackage extends PackageWithPeriod {
+  /** Buckets of the periods that have not ended yet, oldest period first: the only ones with live units. */
+  liveBucketIds: string[];
 }
 
 /**
- * Records that renewing into `period` failed for want of money, once per period: the conditional
- * update lets one process (of many) write the outbox event.
+ * A line's packages whose end is after `since` (newest first), with their latest periods. A
+ * package ends with its latest-ending period, so they are the packages of the line's periods that
+ * end after `since` (index package_periods_line): what is live or recent, never all of history.
  */
-export async function markRenewalFailed(ctx: AppContext, packageId: string, period: bigint, payload: Record<string, unknown>): Promise<boolean> {
+export async function listLinePackages(ctx: AppContext, lineId: string, since: string, limit: number): Promise<LinePackage[]> {
+  const now = ctx.clock.now().toISOString();
+  const periods = await ctx.store.readDb.selectFrom('package_periods').select(['package_id', 'period', 'expires_at', 'bucket_ids'])
+    .where('line_id', '=', lineId).where('expires_at', '>', since).orderBy('expires_at', 'desc').limit(LINE_PERIODS_READ_MAX).execute();
+  const ids = [...new Set(periods.map((p) => p.package_id))].sort().reverse().slice(0, limit);
+  if (ids.length === 0) return [];
+  const rows = await ctx.store.readDb.selectFrom('packages').selectAll().where('id', 'in', ids).orderBy('id', 'desc').execute();
+  const live = periods.filter((p) => p.expires_at > now).sort((a, b) => Number(BigInt(a.period) - BigInt(b.period)));
+  return (await withLatestPeriods(ctx.store.readDb, rows)).map((found) => ({
+    ...found, liveBucketIds: live.filter((p) => p.package_id === found.pkg.id).flatMap((p) => JSON.parse(p.bucket_ids) as string[]),
+  }));
+}
+
+/** Bucket accounts by id (a line's live ones, from its live periods). */
+export async function findBuckets(ctx: AppContext, ids: string[]): Promise<Map<string, AccountState>> {
+  const buckets = new Map<string, AccountState>();
+  for (let start = 0; start < ids.length; start += KEYS_PER_QUERY_MAX) {
+    const rows = await ctx.store.readDb.selectFrom('ledger_accounts').selectAll().where('id', 'in', ids.slice(start, start + KEYS_PER_QUERY_MAX)).execute();
+    for (const row of rows) buckets.set(row.id, toAccountState(row));
+  }
+  return buckets;
+}
+
+/**
+ * Turns auto-renewal on or off. Turning it on asks the renewal job to look at the package at
+ * `lookAt` (its end as read: the earliest it can be due), so that a package whose end the job
+ * already examined while the flag was off is renewed within its retry window all the same.
+ */
+export async function setAutoRenew(ctx: AppContext, packageId: string, autoRenew: boolean, lookAt: string): Promise<void> {
+  await ctx.db.updateTable('packages').set(autoRenew ? { auto_renew: 1n, renewal_retry_at: lookAt } : { auto_renew: 0n }).where('id', '=', packageId).execute();
+}
+
+// ---- The renewal job (auto-renew-job.ts) ----
+
+export interface EndedPeriod {
+  id: string;
+  expires_at: string;
+  pkg: PackageTable;
+}
+
+/**
+ * Periods that ended in (windowStart, now] and that the renewal job has not examined, with their
+ * packages, earliest end first, after `after` (a keyset within one run), through the partial index
+ * package_periods_renewal_unexamined.
+ */
+export async function unexaminedEndedPeriods(ctx: AppContext, now: string, windowStart: string, after: EndedPeriod | null, limit: number): Promise<EndedPeriod[]> {
+  let query = ctx.db.selectFrom('package_periods as p').innerJoin('packages', 'packages.id', 'p.package_id').selectAll('packages').select(['p.id as period_id', 'p.expires_at as period_expires_at'])
+    .where('p.renewal_examined_at', 'is', null).where('p.expires_at', '<=', now).where('p.expires_at', '>', windowStart);
+  if (after) query = query.where((eb) => eb(eb.refTuple('p.expires_at', 'p.id'), '>', eb.tuple(after.expires_at, after.id)));
+  const rows = await query.orderBy('p.expires_at').orderBy('p.id').limit(limit).execute();
+  return rows.map(({ period_id: id, period_expires_at: expiresAt, ...pkg }) => ({ id, expires_at: expiresAt, pkg: pkg as PackageTable }));
+}
+
+/** Each package's latest period and end, read by a job. */
+export async function latestPeriodsForJob(ctx: AppContext, packages: PackageTable[]): Promise<PackageWithPeriod[]> {
+  return withLatestPeriods(ctx.db, packages);
+}
+
+export async function markRenewalExamined(ctx: AppContext, periodIds: string[], now: string): Promise<void> {
+  for (let start = 0; start < periodIds.length; start += KEYS_PER_QUERY_MAX) {
+    await ctx.db.updateTable('package_periods').set({ renewal_examined_at: now }).where('id', 'in', periodIds.slice(start, start + KEYS_PER_QUERY_MAX)).execute();
+  }
+}
+
+/**
+ * Marks examined up to `limit` periods that ended before the window without being examined (those
+ * from before migration 017): no renewal is due for them, and they leave the partial index.
+ */
+export async function retireUnexaminedBefore(ctx: AppContext, windowStart: string, now: string, limit: number): Promise<number> {
+  const result = await ctx.db.updateTable('package_periods').set({ renewal_examined_at: now })
+    .where('id', 'in', (eb) => eb.selectFrom('package_periods').select('id').where('renewal_examined_at', 'is', null).where('expires_at', '<=', windowStart).orderBy('expires_at').limit(limit))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+/** Packages waiting for another renewal attempt, longest waiting first (index packages_renewal_retry). */
+export async function renewalRetriesDue(ctx: AppContext, now: string, limit: number): Promise<PackageTable[]> {
+  return ctx.db.selectFrom('packages').selectAll().where('renewal_retry_at', 'is not', null).where('renewal_retry_at', '<=', now)
+    .orderBy('renewal_retry_at').orderBy('id').limit(limit).execute();
+}
+
+/**
+ * Takes a package off the retry queue, only if it is still as read: a concurrent PATCH that turned
+ * auto-renewal on (and asked for a look) must not be undone by a decision made before it.
+ */
+export async function clearRenewalRetry(ctx: AppContext, read: PackageTable): Promise<void> {
+  if (!read.renewal_retry_at) return;
+  await ctx.db.updateTable('packages').set({ renewal_retry_at: null }).where('id', '=', read.id)
+    .where('renewal_retry_at', '=', read.renewal_retry_at).where('auto_renew', '=', read.auto_renew).execute();
+}
+
+/**
+ * Records that renewing into `period` failed (for want of money, mostly) and queues the package
+ * for a retry on the next run. The event is written once per period: the conditional update lets
+ * one process (of many) write it.
+ */
+export async function recordRenewalFailure(ctx: AppContext, packageId: string, period: bigint, payload: Record<string, unknown>): Promise<boolean> {
   const now = ctx.clock.now().toISOString();
   return ctx.db.transaction().execute(async (trx) => {
+    await trx.updateTable('packages').set({ renewal_retry_at: now }).where('id', '=', packageId).execute();
     const updated = await trx.updateTable('packages').set({ renewal_failed_period: period }).where('id', '=', packageId)
       .where((eb) => eb.or([eb('renewal_failed_period', 'is', null), eb('renewal_failed_period', '<', period)])).executeTakeFirst();
     if (Number(updated.numUpdatedRows) !== 1) return false;
@@ -78,9 +175,36 @@ export async function markRenewalFailed(ctx: AppContext, packageId: string, peri
   });
 }
 
-/** Buckets that have expired and still hold units, oldest first. */
-export async function expiredBuckets(ctx: AppContext, now: string, limit: number): Promise<AccountState[]> {
-  const rows = await ctx.store.readDb.selectFrom('ledger_accounts').selectAll().where('kind', '=', 'bucket').where('expires_at', '<=', now)
-    .where(sql<boolean>`credits_posted - debits_posted - debits_pending > 0`).orderBy('expires_at').limit(limit).execute();
-  return rows.map(toAccountState);
+// ---- The expiry job (expire-buckets-job.ts) ----
+
+export interface ExpiredPeriod {
+  id: string;
+  expires_at: string;
+  bucket_ids: string;
+}
+
+/**
+ * Ended periods whose buckets may still hold units, latest end first, after `before` (a keyset
+ * within one run), through the partial index package_periods_buckets_unexpired.
+ */
+export async function expiredPeriodsToClose(ctx: AppContext, now: string, before: ExpiredPeriod | null, limit: number): Promise<ExpiredPeriod[]> {
+  let query = ctx.db.selectFrom('package_periods').select(['id', 'expires_at', 'bucket_ids']).where('buckets_expired_at', 'is', null).where('expires_at', '<=', now);
+  if (before) query = query.where((eb) => eb(eb.refTuple('expires_at', 'id'), '<', eb.tuple(before.expires_at, before.id)));
+  return query.orderBy('expires_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+/** Accounts by id, read by a job. */
+export async function readAccountsForJob(ctx: AppContext, ids: string[]): Promise<Map<string, AccountState>> {
+  const accounts = new Map<string, AccountState>();
+  for (let start = 0; start < ids.length; start += KEYS_PER_QUERY_MAX) {
+    const rows = await ctx.db.selectFrom('ledger_accounts').selectAll().where('id', 'in', ids.slice(start, start + KEYS_PER_QUERY_MAX)).execute();
+    for (const row of rows) accounts.set(row.id, toAccountState(row));
+  }
+  return accounts;
+}
+
+export async function markBucketsExpired(ctx: AppContext, periodIds: string[], now: string): Promise<void> {
+  for (let start = 0; start < periodIds.length; start += KEYS_PER_QUERY_MAX) {
+    await ctx.db.updateTable('package_periods').set({ buckets_expired_at: now }).where('id', 'in', periodIds.slice(start, start + KEYS_PER_QUERY_MAX)).execute();
+  }
 }

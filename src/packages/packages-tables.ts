@@ -14,12 +14,18 @@ export interface PackageTable {
   id: string; line_id: string; offering_id: string; offering_code: string; kind: string; offering_version_id: string;
   price_paid: bigint; currency: string; starts_at: string; expires_at: string; auto_renew: bigint; stacks: bigint; features: string;
   receipt_number: string; renewal_failed_period: bigint | null; created_at: string;
+  /** When the renewal job is next to look at this package, which lapsed for want of money (null when nothing waits; migration 017). */
+  renewal_retry_at?: string | null;
 }
 
 export interface PackagePeriodTable {
   id: string; package_id: string; line_id: string; period: bigint; reason: string; offering_version_id: string; list_price: bigint;
   discount: bigint; price_paid: bigint; promotion_id: string | null; starts_at: string; expires_at: string; bucket_ids: string;
   receipt_number: string | null; created_at: string;
+  /** When the expiry job found this period's buckets empty for good, after they expired (null until then; migration 017). */
+  buckets_expired_at?: string | null;
+  /** When the renewal job handled this period's end (null until then; migration 017). */
+  renewal_examined_at?: string | null;
 }
 
 export interface PromotionTable {

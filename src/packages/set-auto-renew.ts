@@ -15,6 +15,6 @@ export async function setPackageAutoRenew(ctx: AppContext, actor: Actor, msisdn:
     const record = await findOffering(ctx, found.pkg.offering_code);
     if (!record || Number(record.offering.auto_renew_allowed) !== 1) return fail('auto_renew_not_allowed', { offering: found.pkg.offering_code });
   }
-  await setAutoRenew(ctx, packageId, autoRenew);
+  await setAutoRenew(ctx, packageId, autoRenew, found.expiresAt);
   return ok({ id: packageId, autoRenew });
 }

@@ -1,9 +1,9 @@
 import type { AppContext } from '../app-context.ts';
 import type { Job } from '../jobs/job.ts';
 import {
-  activeEndpointsOf, claimDelivery, cursorOf, dueDeliveries, insertDeliveries, outboxEventsSince, recordAttempt, saveCursor,
+  activeEndpointsOf, claimDelivery, cursorOf, dueDeliveries, insertDeliveries, outboxEventsSince, recordAttempt, saveCursor, subscribedTopics,
+  type DeliveryRow,
 } from './partners-repository.ts';
-import { WEBHOOK_TOPICS } from './register-webhook.ts';
 import { signWebhook } from './webhook-signature.ts';
 
 const CURSOR = 'partners';
@@ -13,8 +13,17 @@ const CURSOR = 'partners';
  * can move strictly forward without missing one written by another process.
  */
 const SETTLE_MS = 15_000;
-const EVENTS_PER_RUN_MAX = 1_000;
-const DELIVERIES_PER_RUN_MAX = 100;
+/**
+ * Every top-up of any channel writes an outbox event, partner or not. A run reads pages until one
+ * comes back short (caught up), at most 50 pages (50,000 events, ~10,000/s at one run every 5 s)
+ * and for at most 2 s, then sends for at most 3 s: a run fits its interval.
+ */
+const EVENTS_PER_PAGE = 1_000;
+const EVENT_PAGES_PER_RUN_MAX = 50;
+const ENQUEUE_BUDGET_MS = 2_000;
+const DELIVERIES_PER_PAGE = 100;
+const DELIVERY_PAGES_PER_RUN_MAX = 50;
+const DELIVER_BUDGET_MS = 3_000;
 const DELIVERIES_AT_ONCE_MAX = 10;
 const LEASE_MS = 60_000;
 const BACKOFF_MINUTES_MAX = 60;
@@ -35,16 +44,40 @@ export const deliverWebhooksJob: Job = {
 };
 
 async function enqueue(ctx: AppContext): Promise<void> {
-  const [afterTime = '', afterId = ''] = (await cursorOf(ctx, CURSOR))?.split('|') ?? [];
-  const settled = new Date(ctx.clock.now().getTime() - SETTLE_MS).toISOString();
-  const events = await outboxEventsSince(ctx, WEBHOOK_TOPICS, { afterTime, afterId, until: settled }, EVENTS_PER_RUN_MAX);
-  if (events.length === 0) return;
+  const startedMs = ctx.clock.now().getTime();
+  const settled = new Date(startedMs - SETTLE_MS).toISOString();
+  // Only topics some endpoint listens to are read (an indexed column; who caused an event is in
+  // its JSON payload and is matched below). With no endpoint at all nothing is read.
+  const topics = await subscribedTopics(ctx);
+  let position = (await cursorOf(ctx, CURSOR)) ?? '|';
+  for (let page = 0; page < EVENT_PAGES_PER_RUN_MAX; page++) {
+    const [afterTime = '', afterId = ''] = position.split('|');
+    const events = topics.length === 0 ? [] : await outboxEventsSince(ctx, topics, { afterTime, afterId, until: settled }, EVENTS_PER_PAGE);
+    await insertDeliveries(ctx, await deliveriesOf(ctx, events));
+    if (events.length < EVENTS_PER_PAGE) {
+      // Caught up: every event before `settled` has been read, of whatever topic, so the cursor
+      // moves there (the retention job deletes only events behind it). Never backwards.
+      if (`${settled}|` > position) await saveCursor(ctx, CURSOR, `${settled}|`);
+      return;
+    }
+    const last = events.at(-1)!;
+    position = `${last.created_at}|${last.id}`;
+    await saveCursor(ctx, CURSOR, position);
+    if (ctx.clock.now().getTime() - startedMs >= ENQUEUE_BUDGET_MS) return;
+  }
+}
+
+type OutboxEvent = Awaited<ReturnType<typeof outboxEventsSince>>[number];
+
+/** One delivery row per event and endpoint of the partner key that caused it, listening to its topic since before it. */
+async function deliveriesOf(ctx: AppContext, events: OutboxEvent[]): Promise<DeliveryRow[]> {
+  if (events.length === 0) return [];
   const payloads = events.map((event) => ({ event, payload: JSON.parse(event.payload) as Record<string, unknown> }));
   const actorIds = [...new Set(payloads.map((p) => p.payload.actorId).filter((id): id is string => typeof id === 'string'))];
-  const endpoints = await activeEndpointsOf(ctx, actorIds);
+  const endpoints = (await activeEndpointsOf(ctx, actorIds)).map((endpoint) => ({ ...endpoint, topicList: JSON.parse(endpoint.topics) as string[] }));
   const now = ctx.clock.now().toISOString();
-  const rows = payloads.flatMap(({ event, payload }) => endpoints
-    .filter((endpoint) => endpoint.api_key_id === payload.actorId && (JSON.parse(endpoint.topics) as string[]).includes(event.topic) && event.created_at >= endpoint.created_at)
+  return payloads.flatMap(({ event, payload }) => endpoints
+    .filter((endpoint) => endpoint.api_key_id === payload.actorId && endpoint.topicList.includes(event.topic) && event.created_at >= endpoint.created_at)
     .map((endpoint) => {
       const { actorId: _actor, language: _language, ...data } = payload;
       return {
@@ -53,35 +86,42 @@ async function enqueue(ctx: AppContext): Promise<void> {
         status: 'pending', attempts: 0n, next_attempt_at: now, last_status_code: null, last_error: null, created_at: now, delivered_at: null,
       };
     }));
-  await insertDeliveries(ctx, rows);
-  const last = events.at(-1)!;
-  await saveCursor(ctx, CURSOR, `${last.created_at}|${last.id}`);
 }
 
+/** Sends due deliveries, DELIVERIES_AT_ONCE_MAX at a time, page after page until none is due, the page maximum or the budget. */
 async function deliver(ctx: AppContext): Promise<number> {
-  const now = ctx.clock.now();
-  const due = await dueDeliveries(ctx, now.toISOString(), DELIVERIES_PER_RUN_MAX);
+  const startedMs = ctx.clock.now().getTime();
   let delivered = 0;
-  for (let start = 0; start < due.length; start += DELIVERIES_AT_ONCE_MAX) {
-    await Promise.all(due.slice(start, start + DELIVERIES_AT_ONCE_MAX).map(async (delivery) => {
-      const leaseUntil = new Date(now.getTime() + LEASE_MS).toISOString();
-      if (!(await claimDelivery(ctx, delivery.id, delivery.next_attempt_at, leaseUntil))) return;
-      const outcome = await post(ctx, delivery.url, delivery.secret, delivery.event_id, delivery.payload, now);
-      const attempts = Number(delivery.attempts) + 1;
-      if (outcome.ok) {
-        delivered += 1;
-        await recordAttempt(ctx, delivery.id, { status: 'delivered', attempts: BigInt(attempts), last_status_code: BigInt(outcome.status ?? 0), last_error: null, delivered_at: ctx.clock.now().toISOString() });
-        return;
-      }
-      const exhausted = attempts >= ctx.settings.partnerWebhooks.attemptsMax;
-      const backoffMinutes = Math.min(2 ** (attempts - 1), BACKOFF_MINUTES_MAX);
-      await recordAttempt(ctx, delivery.id, {
-        status: exhausted ? 'failed' : 'pending', attempts: BigInt(attempts), last_status_code: outcome.status === null ? null : BigInt(outcome.status),
-        last_error: outcome.error, next_attempt_at: new Date(now.getTime() + backoffMinutes * 60_000).toISOString(),
-      });
-    }));
+  for (let page = 0; page < DELIVERY_PAGES_PER_RUN_MAX; page++) {
+    const due = await dueDeliveries(ctx, ctx.clock.now().toISOString(), DELIVERIES_PER_PAGE);
+    for (let start = 0; start < due.length; start += DELIVERIES_AT_ONCE_MAX) {
+      if (ctx.clock.now().getTime() - startedMs >= DELIVER_BUDGET_MS) return delivered;
+      const sent = await Promise.all(due.slice(start, start + DELIVERIES_AT_ONCE_MAX).map((delivery) => attempt(ctx, delivery)));
+      delivered += sent.filter(Boolean).length;
+    }
+    if (due.length < DELIVERIES_PER_PAGE) break;
   }
   return delivered;
+}
+
+/** Claims one delivery (a lease, so no other process sends it meanwhile), POSTs it and records the outcome; true when delivered. */
+async function attempt(ctx: AppContext, delivery: Awaited<ReturnType<typeof dueDeliveries>>[number]): Promise<boolean> {
+  const now = ctx.clock.now();
+  const leaseUntil = new Date(now.getTime() + LEASE_MS).toISOString();
+  if (!(await claimDelivery(ctx, delivery.id, delivery.next_attempt_at, leaseUntil))) return false;
+  const outcome = await post(ctx, delivery.url, delivery.secret, delivery.event_id, delivery.payload, now);
+  const attempts = Number(delivery.attempts) + 1;
+  if (outcome.ok) {
+    await recordAttempt(ctx, delivery.id, { status: 'delivered', attempts: BigInt(attempts), last_status_code: BigInt(outcome.status ?? 0), last_error: null, delivered_at: ctx.clock.now().toISOString() });
+    return true;
+  }
+  const exhausted = attempts >= ctx.settings.partnerWebhooks.attemptsMax;
+  const backoffMinutes = Math.min(2 ** (attempts - 1), BACKOFF_MINUTES_MAX);
+  await recordAttempt(ctx, delivery.id, {
+    status: exhausted ? 'failed' : 'pending', attempts: BigInt(attempts), last_status_code: outcome.status === null ? null : BigInt(outcome.status),
+    last_error: outcome.error, next_attempt_at: new Date(now.getTime() + backoffMinutes * 60_000).toISOString(),
+  });
+  return false;
 }
 
 async function post(ctx: AppContext, url: string, secret: string, eventId: string, body: string, now: Date): Promise<{ ok: boolean; status: number | null; error: string | null }> {

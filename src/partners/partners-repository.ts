@@ -5,17 +5,39 @@ import type { Database } from '../store/schema.ts';
 export type EndpointRow = Database['webhook_endpoints'];
 export type DeliveryRow = Database['webhook_deliveries'];
 
-export async function insertEndpoint(ctx: AppContext, row: EndpointRow): Promise<void> {
-  await ctx.db.insertInto('webhook_endpoints').values(row).execute();
+/**
+ * Adds an endpoint unless its key already has `endpointsMax` active ones; false when refused. The
+ * first statement is a no-op update of the key's row: it locks that row on PostgreSQL and takes
+ * the write lock on SQLite, so two registrations at once count one after the other.
+ */
+export async function insertEndpointWithin(ctx: AppContext, row: EndpointRow, endpointsMax: number): Promise<boolean> {
+  return ctx.db.transaction().execute(async (trx) => {
+    await trx.updateTable('api_keys').set((eb) => ({ revoked_at: eb.ref('revoked_at') })).where('id', '=', row.api_key_id).execute();
+    const { active } = await trx.selectFrom('webhook_endpoints').select((eb) => eb.fn.countAll<bigint>().as('active'))
+      .where('api_key_id', '=', row.api_key_id).where('disabled_at', 'is', null).executeTakeFirstOrThrow();
+    if (Number(active) >= endpointsMax) return false;
+    await trx.insertInto('webhook_endpoints').values(row).execute();
+    return true;
+  });
 }
 
 export async function endpointsOfKey(ctx: AppContext, apiKeyId: string): Promise<EndpointRow[]> {
   return ctx.store.readDb.selectFrom('webhook_endpoints').selectAll().where('api_key_id', '=', apiKeyId).where('disabled_at', 'is', null).orderBy('id').execute();
 }
 
+// The job's reads go through ctx.db: on SQLite store.readDb is a connection on the main thread,
+// where a scan would hold up HTTP serving.
+
+/** The active endpoints of these keys (at most one page of events' distinct actors). */
 export async function activeEndpointsOf(ctx: AppContext, apiKeyIds: string[]): Promise<EndpointRow[]> {
   if (apiKeyIds.length === 0) return [];
-  return ctx.store.readDb.selectFrom('webhook_endpoints').selectAll().where('api_key_id', 'in', apiKeyIds).where('disabled_at', 'is', null).execute();
+  return ctx.db.selectFrom('webhook_endpoints').selectAll().where('api_key_id', 'in', apiKeyIds).where('disabled_at', 'is', null).execute();
+}
+
+/** Every topic some active endpoint listens to: the job reads only events of these. */
+export async function subscribedTopics(ctx: AppContext): Promise<string[]> {
+  const rows = await ctx.db.selectFrom('webhook_endpoints').select('topics').distinct().where('disabled_at', 'is', null).execute();
+  return [...new Set(rows.flatMap((row) => JSON.parse(row.topics) as string[]))].sort();
 }
 
 /** Stops an endpoint: nothing more is sent to it, and what was still waiting is given up. */
@@ -31,8 +53,13 @@ export async function disableEndpoint(ctx: AppContext, apiKeyId: string, id: str
 }
 
 export async function cursorOf(ctx: AppContext, name: string): Promise<string | null> {
-  const row = await ctx.store.readDb.selectFrom('webhook_cursors').select('position').where('name', '=', name).executeTakeFirst();
+  const row = await ctx.db.selectFrom('webhook_cursors').select('position').where('name', '=', name).executeTakeFirst();
   return row?.position ?? null;
+}
+
+/** Every reader's position in the outbox (`<created_at>|<id>`): the retention job deletes only events behind all of them. */
+export async function cursorPositions(ctx: AppContext): Promise<string[]> {
+  return (await ctx.db.selectFrom('webhook_cursors').select('position').execute()).map((row) => row.position);
 }
 
 export async function saveCursor(ctx: AppContext, name: string, position: string): Promise<void> {
@@ -40,22 +67,30 @@ export async function saveCursor(ctx: AppContext, name: string, position: string
     .onConflict((c) => c.column('name').doUpdateSet({ position })).execute();
 }
 
-/** Events strictly after the cursor (created_at, id) and no later than `until`, in that order. */
+/** Events of these topics strictly after the cursor (created_at, id) and strictly before `until`, in that order. */
 export async function outboxEventsSince(ctx: AppContext, topics: readonly string[], range: { afterTime: string; afterId: string; until: string }, limit: number) {
-  return ctx.store.readDb.selectFrom('outbox').select(['id', 'topic', 'payload', 'created_at'])
-    .where('topic', 'in', topics).where('created_at', '<=', range.until)
+  return ctx.db.selectFrom('outbox').select(['id', 'topic', 'payload', 'created_at'])
+    .where('topic', 'in', topics).where('created_at', '<', range.until)
     .where((eb) => eb.or([eb('created_at', '>', range.afterTime), eb.and([eb('created_at', '=', range.afterTime), eb('id', '>', range.afterId)])]))
     .orderBy('created_at').orderBy('id').limit(limit).execute();
 }
 
+/**
+ * Rows per insert statement: 12 columns each, so 6,000 parameters, well under SQLite's 32,766
+ * and PostgreSQL's 65,535 (a page of events times its endpoints went over both).
+ */
+const DELIVERY_ROWS_PER_INSERT_MAX = 500;
+
 /** One row per (endpoint, event): scanning an event twice never delivers it twice. */
 export async function insertDeliveries(ctx: AppContext, rows: DeliveryRow[]): Promise<void> {
-  if (rows.length === 0) return;
-  await ctx.db.insertInto('webhook_deliveries').values(rows).onConflict((c) => c.columns(['endpoint_id', 'event_id']).doNothing()).execute();
+  for (let start = 0; start < rows.length; start += DELIVERY_ROWS_PER_INSERT_MAX) {
+    await ctx.db.insertInto('webhook_deliveries').values(rows.slice(start, start + DELIVERY_ROWS_PER_INSERT_MAX))
+      .onConflict((c) => c.columns(['endpoint_id', 'event_id']).doNothing()).execute();
+  }
 }
 
 export async function dueDeliveries(ctx: AppContext, now: string, limit: number) {
-  return ctx.store.readDb.selectFrom('webhook_deliveries').innerJoin('webhook_endpoints', 'webhook_endpoints.id', 'webhook_deliveries.endpoint_id')
+  return ctx.db.selectFrom('webhook_deliveries').innerJoin('webhook_endpoints', 'webhook_endpoints.id', 'webhook_deliveries.endpoint_id')
     .selectAll('webhook_deliveries').select(['webhook_endpoints.url', 'webhook_endpoints.secret'])
     .where('webhook_deliveries.status', '=', 'pending').where('webhook_deliveries.next_attempt_at', '<=', now)
     .where('webhook_endpoints.disabled_at', 'is', null)
@@ -73,6 +108,7 @@ export async function recordAttempt(ctx: AppContext, id: string, patch: Partial<
   await ctx.db.updateTable('webhook_deliveries').set(patch).where('id', '=', id).execute();
 }
 
+/** The latest deliveries of an endpoint, newest event first: read backwards along the (endpoint_id, event_id) index, no sort. */
 export async function deliveriesOf(ctx: AppContext, endpointId: string, limit: number) {
-  return ctx.store.readDb.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpointId).orderBy('id', 'desc').limit(limit).execute();
+  return ctx.store.readDb.selectFrom('webhook_deliveries').selectAll().where('endpoint_id', '=', endpointId).orderBy('event_id', 'desc').limit(limit).execute();
 }

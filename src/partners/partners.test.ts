@@ -7,6 +7,8 @@ import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { loadSettings } from '../config.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import { deliverWebhooksJob } from './deliver-webhooks-job.ts';
+import { cursorOf } from './partners-repository.ts';
+import { WEBHOOK_ENDPOINTS_PER_KEY_MAX } from './register-webhook.ts';
 import { verifyWebhookSignature } from './webhook-signature.ts';
 
 interface Received { headers: Record<string, string | string[] | undefined>; body: string }
@@ -24,7 +26,7 @@ for (const dialect of DIALECTS) {
         let body = '';
         request.on('data', (chunk) => { body += chunk; });
         request.on('end', () => {
-          received.push({ headers: request.headers, body });
+          received.push({ headers: { ...request.headers, 'x-path': request.url }, body });
           response.statusCode = failNext > 0 ? (failNext--, 500) : 200;
           response.end();
         });
@@ -116,5 +118,86 @@ for (const dialect of DIALECTS) {
       await deliverAfter(20);
       assert.equal(received.length, before);
     });
+
+    it('caps the endpoints of a key, counting only those not deleted', async () => {
+      const partner = await t.keyFor('partner');
+      const ids: string[] = [];
+      for (let n = 0; n < WEBHOOK_ENDPOINTS_PER_KEY_MAX; n++) {
+        const created = await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url: `https://example.com/hooks/${n}` } });
+        assert.equal(created.status, 201);
+        ids.push(created.body.id);
+      }
+      const refused = await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url: 'https://example.com/hooks/one-more' } });
+      assert.equal(refused.status, 422);
+      assert.equal(refused.body.error.code, 'webhook_endpoint_limit_reached');
+      assert.equal(refused.body.error.details.max, WEBHOOK_ENDPOINTS_PER_KEY_MAX);
+      assert.equal((await t.request('POST', '/v1/partner/webhooks', { token: await t.keyFor('partner'), body: { url: 'https://example.com/other-key' } })).status, 201, 'another key has its own allowance');
+      assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${ids[0]}`, { token: partner })).status, 204);
+      assert.equal((await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url: 'https://example.com/hooks/again' } })).status, 201);
+      assert.equal((await t.request('GET', '/v1/partner/webhooks', { token: partner })).body.data.length, WEBHOOK_ENDPOINTS_PER_KEY_MAX);
+      for (const id of (await t.request('GET', '/v1/partner/webhooks', { token: partner })).body.data.map((e: { id: string }) => e.id)) {
+        await t.request('DELETE', `/v1/partner/webhooks/${id}`, { token: partner });
+      }
+    });
+
+    it('lets no more than the cap through when registrations race', async () => {
+      const partner = await t.keyFor('partner');
+      const answers = await Promise.all(Array.from({ length: WEBHOOK_ENDPOINTS_PER_KEY_MAX + 8 }, (_, n) => (
+        t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url: `https://example.com/race/${n}` } }))));
+      assert.equal(answers.filter((a) => a.status === 201).length, WEBHOOK_ENDPOINTS_PER_KEY_MAX);
+      assert.deepEqual(new Set(answers.filter((a) => a.status !== 201).map((a) => a.body.error.code)), new Set(['webhook_endpoint_limit_reached']));
+      await t.app.ctx.db.updateTable('webhook_endpoints').set({ disabled_at: t.clock.now().toISOString() }).where('url', 'like', 'https://example.com/race/%').execute();
+    });
+
+    it('turns 1,000 events of a key with 6 endpoints into 6,000 deliveries in one run (over both databases\' parameter limits) and delivers them all', async () => {
+      const ENDPOINTS = 6;
+      const EVENTS = 1_000;
+      const partner = await t.keyFor('partner');
+      const endpointIds: string[] = [];
+      for (let n = 0; n < ENDPOINTS; n++) {
+        endpointIds.push((await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url: `${receiverUrl.replace('/hooks', '/bulk')}?n=${n}` } })).body.id);
+      }
+      const { api_key_id: partnerKeyId } = await t.app.ctx.db.selectFrom('webhook_endpoints').select('api_key_id').where('id', '=', endpointIds[0]!).executeTakeFirstOrThrow();
+      t.clock.advance(1_000);
+      // Beside the partner's events, 1,500 of other callers and 500 of a topic no endpoint takes:
+      // a run reads page after page (1,000 events each) until it has caught up.
+      const mine = await insertEvents(t, EVENTS, 'topup.succeeded', partnerKeyId);
+      await insertEvents(t, 1_500, 'topup.succeeded', 'key_someone_else');
+      await insertEvents(t, 500, 'bonus.granted', partnerKeyId);
+      const bulkBefore = received.filter((r) => String(r.headers['x-path']).startsWith('/bulk')).length;
+      t.clock.advance(20_000);
+      const settled = new Date(t.clock.now().getTime() - 15_000).toISOString();
+      await runJobsOnce(t.app.ctx, [deliverWebhooksJob]);
+      const deliveries = await t.app.ctx.db.selectFrom('webhook_deliveries').select(['event_id', 'endpoint_id']).where('endpoint_id', 'in', endpointIds).execute();
+      assert.equal(deliveries.length, EVENTS * ENDPOINTS, 'every (event, endpoint) after one run');
+      assert.deepEqual(new Set(deliveries.map((d) => d.event_id)), new Set(mine));
+      assert.equal(await cursorOf(t.app.ctx, 'partners'), `${settled}|`, 'caught up in one run: the cursor is past all 3,000 events');
+      for (let run = 0; run < 5; run++) await runJobsOnce(t.app.ctx, [deliverWebhooksJob]);
+      const statuses = await t.app.ctx.db.selectFrom('webhook_deliveries').select('status').distinct().where('endpoint_id', 'in', endpointIds).execute();
+      assert.deepEqual(statuses, [{ status: 'delivered' }]);
+      const bulk = received.filter((r) => String(r.headers['x-path']).startsWith('/bulk')).slice(bulkBefore);
+      assert.equal(bulk.length, EVENTS * ENDPOINTS);
+      assert.equal(new Set(bulk.map((r) => `${r.headers['x-path']} ${r.headers['tolem-event-id']}`)).size, EVENTS * ENDPOINTS, 'each once');
+      for (const id of endpointIds) await t.request('DELETE', `/v1/partner/webhooks/${id}`, { token: partner });
+    });
+
+    it('moves the cursor to the settled time when no endpoint listens, reading nothing', async () => {
+      await t.app.ctx.db.updateTable('webhook_endpoints').set({ disabled_at: t.clock.now().toISOString() }).where('disabled_at', 'is', null).execute();
+      await insertEvents(t, 10, 'topup.succeeded', 'key_nobody');
+      t.clock.advance(20_000);
+      await runJobsOnce(t.app.ctx, [deliverWebhooksJob]);
+      assert.equal(await cursorOf(t.app.ctx, 'partners'), `${new Date(t.clock.now().getTime() - 15_000).toISOString()}|`);
+    });
   });
+}
+
+/** Writes outbox events as a top-up would (directly: the daily limit would stop 1,000 top-ups of one line). */
+async function insertEvents(t: TestApp, count: number, topic: string, actorId: string): Promise<string[]> {
+  const now = t.clock.now().toISOString();
+  const rows = Array.from({ length: count }, (_, n) => ({
+    id: t.app.ctx.ids.next('evt'), topic, created_at: now, available_at: now, attempts: 0n, processed_at: null, last_error: null,
+    payload: JSON.stringify({ topupId: `tu_${n}`, lineId: 'ln_x', msisdn: '+77011234567', amount: 100_000, currency: 'KZT', receiptNumber: `R-${n}`, channel: 'api', balanceAfter: 100_000, language: 'en', actorId }),
+  }));
+  for (let start = 0; start < rows.length; start += 500) await t.app.ctx.db.insertInto('outbox').values(rows.slice(start, start + 500)).execute();
+  return rows.map((row) => row.id);
 }

@@ -1,9 +1,14 @@
 import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { insertEndpoint } from './partners-repository.ts';
+import { insertEndpointWithin } from './partners-repository.ts';
 
 export const WEBHOOK_TOPICS = ['topup.succeeded', 'package.purchased', 'package.renewed'] as const;
+/**
+ * Active endpoints per partner key (Stripe allows 16 per account). Every event of the key becomes
+ * one delivery per endpoint, so this bounds what one event costs to send.
+ */
+export const WEBHOOK_ENDPOINTS_PER_KEY_MAX = 16;
 
 export interface WebhookEndpointView {
   id: string;
@@ -37,6 +42,6 @@ export async function registerWebhook(ctx: AppContext, actor: Actor, input: { ur
     id: ctx.ids.next('whe'), api_key_id: actor.id, url: url.toString(), secret: `whsec_${ctx.random(24).toString('base64url')}`,
     topics: JSON.stringify([...new Set(topics)]), created_at: ctx.clock.now().toISOString(), disabled_at: null,
   };
-  await insertEndpoint(ctx, row);
+  if (!(await insertEndpointWithin(ctx, row, WEBHOOK_ENDPOINTS_PER_KEY_MAX))) return fail('webhook_endpoint_limit_reached', { max: WEBHOOK_ENDPOINTS_PER_KEY_MAX });
   return ok({ id: row.id, url: row.url, topics: JSON.parse(row.topics) as string[], createdAt: row.created_at, secret: row.secret });
 }

@@ -1,10 +1,19 @@
 import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { paymentsOfProvider, type PaymentRow } from './payments-repository.ts';
+import { paymentsByReferences, succeededPaymentsPage, type PaymentRow } from './payments-repository.ts';
 import { paymentProviders } from './provider-registry.ts';
 
 export const SETTLEMENT_ROWS_MAX = 100_000;
+
+export interface SettlementReadLimits {
+  /** The file's references looked up per query (one in-list, well within both databases' parameter limits). */
+  referencesPerQueryMax: number;
+  /** Tolem's succeeded payments of the period read per page. */
+  paymentsPerPageMax: number;
+}
+
+export const SETTLEMENT_READ_LIMITS: SettlementReadLimits = { referencesPerQueryMax: 500, paymentsPerPageMax: 1_000 };
 
 export type MismatchKind = 'missing_in_tolem' | 'missing_at_provider' | 'amount_differs' | 'status_differs';
 
@@ -31,16 +40,16 @@ interface SettlementLine { reference: string; amount: bigint; currency: string }
  * Compares a provider's settlement file with Tolem's succeeded payments and lists every
  * difference: paid there but not here, here but not there, or a different amount. It changes
  * nothing; people decide. CSV with a header naming at least reference, amount (minor units) and
- * currency; `from`/`to` (ISO times) bound the Tolem side to the file's period.
+ * currency; `from`/`to` (ISO times) bound the Tolem side to the file's period. Tolem's side is
+ * read in bounded pieces: the file's references by chunks, the period's succeeded payments by pages.
  */
-export async function importSettlement(ctx: AppContext, actor: Actor, providerId: string, csv: string, period: { from?: string; to?: string }): Promise<Result<SettlementReport>> {
+export async function importSettlement(ctx: AppContext, actor: Actor, providerId: string, csv: string, period: { from?: string; to?: string }, limits = SETTLEMENT_READ_LIMITS): Promise<Result<SettlementReport>> {
   const denied = requireRole(actor, ['admin']);
   if (denied) return denied as Result<never>;
   if (!paymentProviders(ctx).get(providerId)) return fail('payment_provider_unknown');
   const parsed = parseSettlementCsv(csv);
   if (!parsed.ok) return parsed;
-  const all = await paymentsOfProvider(ctx, providerId, ['created', 'requires_action', 'processing', 'succeeded', 'failed', 'canceled', 'expired', 'unknown']);
-  const byReference = new Map(all.filter((p) => p.provider_reference).map((p) => [p.provider_reference!, p]));
+  const byReference = await paymentsOfReferences(ctx, providerId, [...new Set(parsed.value.map((line) => line.reference))], limits.referencesPerQueryMax);
   const mismatches: SettlementMismatch[] = [];
   const seen = new Set<string>();
   let matched = 0;
@@ -53,12 +62,30 @@ export async function importSettlement(ctx: AppContext, actor: Actor, providerId
     else if (payment.status !== 'succeeded') mismatches.push({ ...base, kind: 'status_differs', ...tolemSide(payment) });
     else matched++;
   }
-  for (const payment of all) {
-    if (payment.status !== 'succeeded' || seen.has(payment.provider_reference ?? '')) continue;
-    if ((period.from && payment.created_at < period.from) || (period.to && payment.created_at >= period.to)) continue;
-    mismatches.push({ kind: 'missing_at_provider', reference: payment.provider_reference, providerAmount: null, currency: payment.currency, ...tolemSide(payment) });
+  const missing: SettlementMismatch[] = [];
+  let after: { createdAt: string; id: string } | null = null;
+  for (;;) {
+    const page = await succeededPaymentsPage(ctx, providerId, { ...period, after, limit: limits.paymentsPerPageMax });
+    for (const payment of page) {
+      if (seen.has(payment.provider_reference ?? '')) continue;
+      missing.push({ kind: 'missing_at_provider', reference: payment.provider_reference, providerAmount: null, currency: payment.currency, ...tolemSide(payment) });
+    }
+    if (page.length < limits.paymentsPerPageMax) break;
+    const last = page[page.length - 1]!;
+    after = { createdAt: last.created_at, id: last.id };
   }
-  return ok({ provider: providerId, rows: parsed.value.length, matched, mismatches });
+  // Listed by payment id, as they always were (pages come in creation time order).
+  missing.sort((a, b) => (a.paymentId! < b.paymentId! ? -1 : a.paymentId! > b.paymentId! ? 1 : 0));
+  return ok({ provider: providerId, rows: parsed.value.length, matched, mismatches: [...mismatches, ...missing] });
+}
+
+/** The provider's payments with these references, whatever their status, looked up `chunkMax` at a time. */
+async function paymentsOfReferences(ctx: AppContext, providerId: string, references: string[], chunkMax: number): Promise<Map<string, PaymentRow>> {
+  const byReference = new Map<string, PaymentRow>();
+  for (let start = 0; start < references.length; start += chunkMax) {
+    for (const payment of await paymentsByReferences(ctx, providerId, references.slice(start, start + chunkMax))) byReference.set(payment.provider_reference!, payment);
+  }
+  return byReference;
 }
 
 function tolemSide(payment: PaymentRow) {

@@ -1,7 +1,12 @@
 import type { AppContext } from '../app-context.ts';
 import type { Database } from '../store/schema.ts';
 
-/** All SQL of online payments: the payment record, its transitions, the webhook inbox, refunds. */
+/**
+ * All SQL of online payments: the payment record, its transitions, the webhook inbox, refunds.
+ * Request paths' point lookups and one-page admin lists read through `ctx.store.readDb`; jobs and
+ * the settlement import read through `ctx.db`: on SQLite `readDb` is a synchronous connection on
+ * the main thread, and a scan there would stop HTTP serving.
+ */
 export type PaymentRow = Database['payments'];
 export type InboxRow = Database['webhook_inbox'];
 export type RefundRow = Database['payment_refunds'];
@@ -40,6 +45,7 @@ export async function listPaymentEvents(ctx: AppContext, paymentId: string) {
   return ctx.store.readDb.selectFrom('payment_events').selectAll().where('payment_id', '=', paymentId).orderBy('id').execute();
 }
 
+/** One page, newest first: by the primary key, or by (status, id) with a status (index payments_status_id). */
 export async function listPayments(ctx: AppContext, filter: { limit: number; before: string | null; status?: string }): Promise<PaymentRow[]> {
   let query = ctx.store.readDb.selectFrom('payments').selectAll().orderBy('id', 'desc').limit(filter.limit);
   if (filter.before) query = query.where('id', '<', filter.before);
@@ -48,20 +54,31 @@ export async function listPayments(ctx: AppContext, filter: { limit: number; bef
 }
 
 export async function paymentsDueForExpiry(ctx: AppContext, limit: number): Promise<PaymentRow[]> {
-  return ctx.store.readDb.selectFrom('payments').selectAll().where('status', 'in', ['created', 'requires_action'])
+  return ctx.db.selectFrom('payments').selectAll().where('status', 'in', ['created', 'requires_action'])
     .where('expires_at', '<=', ctx.clock.now().toISOString()).orderBy('expires_at').limit(limit).execute();
 }
 
 export async function paymentsStuck(ctx: AppContext, olderThan: string, limit: number): Promise<PaymentRow[]> {
-  return ctx.store.readDb.selectFrom('payments').selectAll().where('status', 'in', ['processing', 'unknown'])
+  return ctx.db.selectFrom('payments').selectAll().where('status', 'in', ['processing', 'unknown'])
     .where('updated_at', '<=', olderThan).orderBy('updated_at').limit(limit).execute();
 }
 
-export async function paymentsOfProvider(ctx: AppContext, provider: string, statuses: string[], from?: string, to?: string): Promise<PaymentRow[]> {
-  let query = ctx.store.readDb.selectFrom('payments').selectAll().where('provider', '=', provider).where('status', 'in', statuses);
-  if (from) query = query.where('created_at', '>=', from);
-  if (to) query = query.where('created_at', '<', to);
-  return query.orderBy('id').execute();
+/** A provider's payments with these references, whatever their status (unique index payments_provider_reference). */
+export async function paymentsByReferences(ctx: AppContext, provider: string, references: string[]): Promise<PaymentRow[]> {
+  if (references.length === 0) return [];
+  return ctx.db.selectFrom('payments').selectAll().where('provider', '=', provider).where('provider_reference', 'in', references).execute();
+}
+
+/**
+ * One page of a provider's succeeded payments created in [from, to), in (created_at, id) order after
+ * `after` (index payments_provider_status_created, so a page reads only its rows).
+ */
+export async function succeededPaymentsPage(ctx: AppContext, provider: string, page: { from?: string; to?: string; after: { createdAt: string; id: string } | null; limit: number }): Promise<PaymentRow[]> {
+  let query = ctx.db.selectFrom('payments').selectAll().where('provider', '=', provider).where('status', '=', 'succeeded');
+  if (page.from) query = query.where('created_at', '>=', page.from);
+  if (page.to) query = query.where('created_at', '<', page.to);
+  if (page.after) query = query.where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(page.after!.createdAt, page.after!.id)));
+  return query.orderBy('created_at').orderBy('id').limit(page.limit).execute();
 }
 
 export async function setPayerDetails(ctx: AppContext, id: string, details: { payer_fingerprint?: string; card_last4?: string }): Promise<void> {
@@ -83,7 +100,7 @@ export async function findInboxEvent(ctx: AppContext, id: string): Promise<Inbox
 }
 
 export async function dueInboxEvents(ctx: AppContext, limit: number): Promise<InboxRow[]> {
-  return ctx.store.readDb.selectFrom('webhook_inbox').selectAll().where('status', '=', 'received')
+  return ctx.db.selectFrom('webhook_inbox').selectAll().where('status', '=', 'received')
     .where('next_attempt_at', '<=', ctx.clock.now().toISOString()).orderBy('next_attempt_at').orderBy('id').limit(limit).execute();
 }
 
@@ -102,6 +119,7 @@ export async function finishInboxEvent(ctx: AppContext, id: string, patch: Parti
   await ctx.db.updateTable('webhook_inbox').set(patch).where('id', '=', id).execute();
 }
 
+/** One page, newest first: by the primary key, or by (status, id) with a status (index webhook_inbox_status_id). */
 export async function listInboxEvents(ctx: AppContext, filter: { limit: number; before: string | null; status?: string }): Promise<InboxRow[]> {
   let query = ctx.store.readDb.selectFrom('webhook_inbox').selectAll().orderBy('id', 'desc').limit(filter.limit);
   if (filter.before) query = query.where('id', '<', filter.before);

@@ -52,7 +52,7 @@ function openSqlite(path: string): Store {
   // An in-memory database is private to its connection, so it reads through the writer.
   const reader = inMemory ? null : sqliteReaderDialect(file);
   const readDb = reader ? new Kysely<Database>({ dialect: reader }) : db;
-  const keyedRows: KeyedRows = reader ? reader.rows : async (query, keys) => (await db.executeQuery(CompiledQuery.raw(query.sqlite, [JSON.stringify(keys)]))).rows as never;
+  const keyedRows: KeyedRows = reader ? reader.rows : async (query, keys, ...values) => (await db.executeQuery(CompiledQuery.raw(query.sqlite, [JSON.stringify(keys), ...values]))).rows as never;
   const checkpointer = inMemory ? null : startCheckpointer(file);
   return {
     db, readDb, keyedRows, dialect: sqliteDialect, url: `sqlite:${path}`,
@@ -80,7 +80,7 @@ function openPostgres(url: string, options: OpenStoreOptions): Store {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db, readDb: db, dialect: postgresDialect, url, close: () => db.destroy(),
-    keyedRows: async (query, keys) => (await pool.query({ name: query.name, text: query.postgres, values: [keys] })).rows,
+    keyedRows: async (query, keys, ...values) => (await pool.query({ name: query.name, text: query.postgres, values: [keys, ...values] })).rows,
     async withBatchConnection(work) {
       const client = await pool.connect();
       let failed = false;

@@ -215,7 +215,11 @@ export interface AggregatorPaymentTable {
 // line lifecycle, credit, transfers, usage (src/lifecycle, src/credit, src/transfers, src/usage)
 export interface LineEventTable { id: string; line_id: string; from_status: string; to_status: string; reason: string; actor_id: string; due_at: string | null; created_at: string }
 export interface NumberQuarantineTable { id: string; msisdn: string; line_id: string; quarantined_until: string; created_at: string }
-export interface CreditTable { id: string; line_id: string; amount: bigint; fee: bigint; granted_at: string; due_at: string; status: string; closed_at: string | null; actor_id: string }
+export interface CreditTable {
+  id: string; line_id: string; amount: bigint; fee: bigint; granted_at: string; due_at: string; status: string; closed_at: string | null; actor_id: string;
+  /** When the collection job next looks at an open credit or a debt (migration 019; the epoch when inserted without it). */
+  next_check_at: Generated<string>;
+}
 export interface BalanceTransferTable { id: string; source_line_id: string; target_line_id: string; amount: bigint; fee: bigint; actor_id: string; created_at: string }
 export interface UsageEventTable { id: string; line_id: string; service: string; units: bigint; at: string; consumed: bigint; charged: bigint; uncovered: bigint; recorded_at: string }
 

@@ -21,18 +21,22 @@ export function sqliteReaderDialect(path: string): SqliteDialect & { rows: Keyed
   const prepare = statementCache(database, STATEMENT_CACHE_SIZE_MAX);
   const cached = { prepare, close: () => database.close() };
   const dialect = new SqliteDialect({ database: cached as unknown as Database.Database });
-  const rows: KeyedRows = async (query, keys) => prepare(query.sqlite).all(JSON.stringify(keys)) as never;
+  const rows: KeyedRows = async (query, keys, ...values) => prepare(query.sqlite).all(JSON.stringify(keys), ...values) as never;
   return Object.assign(dialect, { rows });
 }
 
-/** A hot read by a list of keys, as SQL of each dialect: SQLite takes the keys as one JSON array (`json_each(?)`), PostgreSQL as one text[] (`$1`). */
+/**
+ * A hot read by a list of keys, as SQL of each dialect: SQLite takes the keys as one JSON array
+ * (`json_each(?)`, the first `?`), PostgreSQL as one text[] (`$1`); any further values follow in
+ * order (`?` after the keys' one; `$2`, `$3`…).
+ */
 export interface KeyedQuery {
   name: string;
   sqlite: string;
   postgres: string;
 }
 
-export type KeyedRows = <T>(query: KeyedQuery, keys: readonly string[]) => Promise<T[]>;
+export type KeyedRows = <T>(query: KeyedQuery, keys: readonly string[], ...values: (string | number | bigint | null)[]) => Promise<T[]>;
 
 /**
  * A worker that copies the WAL back into the database file four times a second (PASSIVE: it never blocks

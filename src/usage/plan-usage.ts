@@ -79,7 +79,9 @@ export async function planUsage(ctx: AppContext, inputs: UsageEventInput[]): Pro
     units.add(unit);
     return { kind: 'rate', id: input.id, line: ratedLine, service: input.service, unit, units: BigInt(input.units), at, buckets: NO_BUCKETS };
   });
-  const buckets = await findOpenBuckets(ctx, [...rated.keys()]);
+  let earliest: string | null = null;
+  for (const event of events) if (event.kind === 'rate' && (earliest === null || event.at < earliest)) earliest = event.at;
+  const buckets = earliest === null ? [] : await findOpenBuckets(ctx, [...rated.keys()], earliest);
   if (buckets.length > 0) attachBuckets(events, buckets);
   return { events, buckets, lines: [...rated.values()], units };
 }

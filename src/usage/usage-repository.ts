@@ -25,9 +25,13 @@ export async function findLinesByMsisdns(ctx: AppContext, msisdns: string[]): Pr
   return new Map(rows.map((r) => [r.msisdn, r]));
 }
 
-/** Buckets of these lines with units left (expiry is checked per event, at the event's time). */
-export async function findOpenBuckets(ctx: AppContext, lineIds: string[]): Promise<AccountState[]> {
-  const rows = await ctx.store.keyedRows<Database['ledger_accounts']>(OPEN_BUCKETS, lineIds);
+/**
+ * Buckets of these lines with units left that have not expired before `earliest` (the earliest
+ * event's time; each event checks expiry at its own time). Through (owner_id, kind, expires_at),
+ * so a line's buckets expired long ago are skipped in the index, never read.
+ */
+export async function findOpenBuckets(ctx: AppContext, lineIds: string[], earliest: string): Promise<AccountState[]> {
+  const rows = await ctx.store.keyedRows<Database['ledger_accounts']>(OPEN_BUCKETS, lineIds, earliest);
   return rows.map(toAccountState);
 }
 
@@ -47,6 +51,7 @@ export const LINES_BY_NUMBER = {
 const OPEN_BUCKETS_WHERE = "kind = 'bucket' and credits_posted > debits_posted + debits_pending";
 export const OPEN_BUCKETS = {
   name: 'usage-open-buckets',
-  sqlite: `select * from ledger_accounts where ${OPEN_BUCKETS_WHERE} and owner_id in (select value from json_each(?))`,
-  postgres: `select * from ledger_accounts where ${OPEN_BUCKETS_WHERE} and owner_id = any($1::text[])`,
+  // Named on SQLite: with `… or expires_at > ?` its planner would rather walk every line's unexpired buckets by (kind, expires_at).
+  sqlite: `select * from ledger_accounts indexed by ledger_accounts_owner_expiry where owner_id in (select value from json_each(?)) and ${OPEN_BUCKETS_WHERE} and (expires_at is null or expires_at > ?)`,
+  postgres: `select * from ledger_accounts where owner_id = any($1::text[]) and ${OPEN_BUCKETS_WHERE} and (expires_at is null or expires_at > $2)`,
 };

@@ -104,6 +104,32 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('a line\'s history pages, newest first, hold every transfer of every account of the line once', async () => {
+      const msisdn = '+77012000001';
+      const lineId = lines.get(msisdn)!;
+      // Buckets of several units and expiries, used in turn: transfers spread over many accounts and both sides.
+      for (let round = 0; round < 4; round++) {
+        await grantTestBucket(t.app.ctx, lineId, round % 2 === 0 ? 'DATA_BYTES' : 'SMS', 100n, at(5 + round));
+        assert.equal((await post([event(msisdn, 'data', 30), event(msisdn, 'sms', 1)])).status, 200);
+      }
+      const accounts = (await t.app.ctx.db.selectFrom('ledger_accounts').select('id').where('owner_id', '=', lineId).execute()).map((a) => a.id);
+      const everything = await t.app.ctx.db.selectFrom('ledger_transfers').select('id')
+        .where((eb) => eb.or([eb('debit_account_id', 'in', accounts), eb('credit_account_id', 'in', accounts)])).orderBy('id', 'desc').execute();
+      assert.ok(everything.length > 10, `${everything.length} transfers`);
+      for (const limit of [1, 3, 7, 100]) {
+        const seen: string[] = [];
+        let cursor: string | null = null;
+        do {
+          const page: { status: number; body: { data: { id: string }[]; nextCursor: string | null } } = await t.request('GET', `/v1/lines/${msisdn}/transactions?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+          assert.equal(page.status, 200);
+          assert.ok(page.body.data.length <= limit);
+          seen.push(...page.body.data.map((row) => row.id));
+          cursor = page.body.nextCursor;
+        } while (cursor);
+        assert.deepEqual(seen, everything.map((row) => row.id), `pages of ${limit}`);
+      }
+    });
+
     it('rejects events of unknown, invalid or terminated lines alone and records the rest', async () => {
       await t.app.ctx.db.updateTable('lines').set({ status: 'terminated' }).where('msisdn', '=', '+77012000004').execute();
       const response = await post([event('+77019999999', 'sms', 1), event('8 701 200 00 03', 'sms', 1), event('+77012000004', 'sms', 1), event('+1555', 'sms', 1)]);

@@ -15,6 +15,10 @@ import * as lifecycleIndexLazy from './013-lifecycle-index-lazy.ts';
 import * as unusedIndexes from './014-unused-indexes.ts';
 import * as packagePeriodEnds from './015-package-period-ends.ts';
 import * as bonusExpiryExamined from './016-bonus-expiry-examined.ts';
+import * as packageJobIndexes from './017-package-job-indexes.ts';
+import * as retentionIndexes from './018-retention-indexes.ts';
+import * as creditPaymentIndexes from './019-credit-payment-indexes.ts';
+import * as usageHistoryIndexes from './020-usage-history-indexes.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -37,4 +41,8 @@ export const migrations: Record<string, Migration> = {
   '014-unused-indexes': unusedIndexes,
   '015-package-period-ends': packagePeriodEnds,
   '016-bonus-expiry-examined': bonusExpiryExamined,
+  '017-package-job-indexes': packageJobIndexes,
+  '018-retention-indexes': retentionIndexes,
+  '019-credit-payment-indexes': creditPaymentIndexes,
+  '020-usage-history-indexes': usageHistoryIndexes,
 };

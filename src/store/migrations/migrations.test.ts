@@ -115,6 +115,71 @@ for (const dialect of DIALECTS) {
       await migrateToLatest(store);
     });
 
+    it('017 records when the packages jobs are done with a period, indexes what they still have to do and a line\'s periods by end, drops the indexes these replace; down restores 016', async () => {
+      const db = store.db as unknown as Kysely<any>;
+      const migrator = migratorOf(store);
+      assert.equal((await migrator.migrateTo('017-package-job-indexes')).error, undefined);
+      const periodColumns = await columnsOf(db, 'package_periods');
+      assert.ok(periodColumns.includes('buckets_expired_at') && periodColumns.includes('renewal_examined_at'), periodColumns.join(', '));
+      assert.ok((await columnsOf(db, 'packages')).includes('renewal_retry_at'));
+      const periodIndexes = await indexesOf(db, 'package_periods');
+      for (const name of ['package_periods_buckets_unexpired', 'package_periods_renewal_unexamined', 'package_periods_line']) assert.ok(periodIndexes.includes(name), periodIndexes.join(', '));
+      assert.ok(!periodIndexes.includes('package_periods_expires_at'));
+      assert.deepEqual((await indexesOf(db, 'packages')).filter((name) => !name.startsWith('sqlite_') && name !== 'packages_pkey'), ['packages_renewal_retry']);
+      assert.ok(!(await indexesOf(db, 'ledger_accounts')).includes('ledger_accounts_kind_expires_at'));
+      if (dialect.name === 'sqlite') {
+        const at = '2026-12-05T00:00:00.000Z';
+        const plans = [
+          sql<{ detail: string }>`explain query plan select id from package_periods where buckets_expired_at is null and expires_at <= ${at} order by expires_at desc, id desc limit 10`,
+          sql<{ detail: string }>`explain query plan select id from package_periods where renewal_examined_at is null and expires_at <= ${at} and expires_at > ${'2026-11-28T00:00:00.000Z'} order by expires_at, id limit 10`,
+          sql<{ detail: string }>`explain query plan select id from packages where renewal_retry_at is not null and renewal_retry_at <= ${at} order by renewal_retry_at, id limit 10`,
+          sql<{ detail: string }>`explain query plan select package_id from package_periods where line_id = ${'ln_a'} and expires_at > ${at}`,
+        ];
+        const details = [];
+        for (const plan of plans) details.push((await plan.execute(db)).rows.map((row) => row.detail).join('\n'));
+        assert.match(details[0]!, /USING INDEX package_periods_buckets_unexpired/);
+        assert.match(details[1]!, /USING INDEX package_periods_renewal_unexamined/);
+        assert.match(details[2]!, /USING (COVERING )?INDEX packages_renewal_retry/);
+        assert.match(details[3]!, /USING INDEX package_periods_line/);
+      }
+      assert.equal((await migrator.migrateTo('016-bonus-expiry-examined')).error, undefined);
+      assert.ok(!(await columnsOf(db, 'package_periods')).includes('renewal_examined_at'));
+      assert.ok(!(await columnsOf(db, 'packages')).includes('renewal_retry_at'));
+      assert.ok((await indexesOf(db, 'package_periods')).includes('package_periods_expires_at'));
+      assert.deepEqual((await indexesOf(db, 'packages')).filter((name) => !name.startsWith('sqlite_') && name !== 'packages_pkey').sort(), ['packages_auto_renew', 'packages_line']);
+      assert.ok((await indexesOf(db, 'ledger_accounts')).includes('ledger_accounts_kind_expires_at'));
+      await migrateToLatest(store);
+    });
+
+    // Index migrations, each up from the one before and back: [migration, the one before, indexes it adds by table, indexes it drops by table].
+    const INDEX_MIGRATIONS: [string, string, Record<string, string[]>, Record<string, string[]>][] = [
+      ['018-retention-indexes', '017-package-job-indexes', { sessions: ['sessions_expires_at'], webhook_inbox: ['webhook_inbox_finished'] }, {}],
+      ['019-credit-payment-indexes', '018-retention-indexes', {
+        credits: ['credits_status_next_check'], sandbox_sessions: ['sandbox_sessions_status_resolve'],
+        payments: ['payments_provider_status_created', 'payments_status_id'], webhook_inbox: ['webhook_inbox_status_id'],
+      }, { credits: ['credits_status_due'] }],
+      ['020-usage-history-indexes', '019-credit-payment-indexes', { ledger_accounts: ['ledger_accounts_owner_expiry'], lines: ['lines_status_id'] }, { ledger_accounts: ['ledger_accounts_owner'] }],
+    ];
+    for (const [migration, before, added, dropped] of INDEX_MIGRATIONS) {
+      it(`${migration.slice(0, 3)} adds ${Object.values(added).flat().join(', ')}${Object.keys(dropped).length > 0 ? ` in place of ${Object.values(dropped).flat().join(', ')}` : ''}; down restores ${before.slice(0, 3)}`, async () => {
+        const db = store.db as unknown as Kysely<any>;
+        const migrator = migratorOf(store);
+        const check = async (present: Record<string, string[]>, absent: Record<string, string[]>) => {
+          for (const [table, names] of Object.entries(present)) for (const name of names) assert.ok((await indexesOf(db, table)).includes(name), `${table}.${name} after ${migration}`);
+          for (const [table, names] of Object.entries(absent)) for (const name of names) assert.ok(!(await indexesOf(db, table)).includes(name), `no ${table}.${name}`);
+        };
+        assert.equal((await migrator.migrateTo(migration)).error, undefined);
+        await check(added, dropped);
+        if (migration === '019-credit-payment-indexes') {
+          assert.ok((await columnsOf(db, 'credits')).includes('next_check_at'));
+        }
+        assert.equal((await migrator.migrateTo(before)).error, undefined);
+        await check(dropped, added);
+        if (migration === '019-credit-payment-indexes') assert.ok(!(await columnsOf(db, 'credits')).includes('next_check_at'));
+        await migrateToLatest(store);
+      });
+    }
+
     async function indexesOf(db: Kysely<any>, table: string): Promise<string[]> {
       const rows = dialect.name === 'sqlite'
         ? await db.selectFrom('sqlite_master').select('name').where('type', '=', 'index').where('tbl_name', '=', table).execute()

@@ -27,6 +27,7 @@ export async function addRefund(db: Kysely<Database>, id: string, amount: bigint
   return Number(result.numUpdatedRows) === 1;
 }
 
+/** Processing sessions whose time has come, earliest first (index sandbox_sessions_status_resolve: reads only those). */
 export async function dueProcessingSessions(db: Kysely<Database>, nowIso: string, limit: number): Promise<SandboxSessionRow[]> {
   return db.selectFrom('sandbox_sessions').selectAll().where('status', '=', 'processing').where('resolve_at', '<=', nowIso)
     .orderBy('resolve_at').limit(limit).execute();

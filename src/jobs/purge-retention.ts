@@ -1,0 +1,61 @@
+import type { AppContext } from '../app-context.ts';
+import { addDays } from '../domain/time.ts';
+import { cursorPositions } from '../partners/partners-repository.ts';
+import { deleteInChunks, type ChunkLimits } from './delete-in-chunks.ts';
+import type { Job } from './job.ts';
+import {
+  deleteEndedRateLimits, deleteExpiredSessions, deleteFinishedDeliveries, deleteFinishedInboxEvents, deleteOutboxEvents,
+} from './retention-repository.ts';
+
+/** Per table and run: up to 1,000 short deletes of 1,000 rows, for at most 30 s. */
+const TABLE_LIMITS: ChunkLimits = { chunkRows: 1_000, chunksPerRunMax: 1_000, runBudgetMs: 30_000 };
+/** An expired session already authenticates nothing; it stays a day to look into a recent sign-in problem. */
+const SESSION_KEPT_AFTER_EXPIRY_HOURS = 24;
+/** Rate-limit rows stay at least this long, whatever the configured windows. */
+const RATE_LIMIT_KEPT_MINUTES_MIN = 24 * 60;
+
+/**
+ * Deletes rows that are no record once they have served (docs/architecture.md, "Retention"):
+ * outbox events every reader has passed and older than OUTBOX_RETENTION_DAYS, finished partner
+ * deliveries as old, payment webhooks processed or ignored more than WEBHOOK_INBOX_RETENTION_DAYS
+ * ago, sessions expired a day ago, rate-limit windows that have ended. Records (ledger, top-ups,
+ * receipts, payments, usage events) are never touched. Deletes are idempotent: several processes
+ * may run it at once.
+ */
+export const purgeRetentionJob: Job = {
+  name: 'purge-retention',
+  intervalMs: 10 * 60_000,
+  async run(ctx: AppContext): Promise<number> {
+    const now = ctx.clock.now();
+    const { outboxDays, webhookInboxDays } = ctx.settings.retention;
+    const outboxBefore = await outboxCutoff(ctx, addDays(now, -outboxDays).toISOString());
+    let deleted = 0;
+    if (outboxBefore !== null) deleted += await deleteInChunks(ctx, TABLE_LIMITS, (rows) => deleteOutboxEvents(ctx, outboxBefore, rows));
+    const deliveriesBefore = addDays(now, -outboxDays).toISOString();
+    deleted += await deleteInChunks(ctx, TABLE_LIMITS, (rows) => deleteFinishedDeliveries(ctx, deliveriesBefore, rows));
+    const inboxBefore = addDays(now, -webhookInboxDays).toISOString();
+    deleted += await deleteInChunks(ctx, TABLE_LIMITS, (rows) => deleteFinishedInboxEvents(ctx, inboxBefore, rows));
+    const sessionsBefore = new Date(now.getTime() - SESSION_KEPT_AFTER_EXPIRY_HOURS * 3_600_000).toISOString();
+    deleted += await deleteInChunks(ctx, TABLE_LIMITS, (rows) => deleteExpiredSessions(ctx, sessionsBefore, rows));
+    const windowsBefore = new Date(now.getTime() - rateLimitKeptMinutes(ctx) * 60_000).toISOString();
+    deleted += await deleteInChunks(ctx, TABLE_LIMITS, (rows) => deleteEndedRateLimits(ctx, windowsBefore, rows));
+    return deleted;
+  },
+};
+
+/**
+ * Outbox events are deleted only before the oldest reader's position (webhook_cursors): an event
+ * a cursor has not passed stays, however old. No cursor yet means no reader has started, and the
+ * first one will read from the beginning: nothing is deleted.
+ */
+async function outboxCutoff(ctx: AppContext, retainedAfter: string): Promise<string | null> {
+  const times = (await cursorPositions(ctx)).map((position) => position.split('|')[0]!).sort();
+  if (times.length === 0) return null;
+  return times[0]! < retainedAfter ? times[0]! : retainedAfter;
+}
+
+/** The longest window any caller of countAttempt counts in (logins, voucher PINs, payments), and at least a day. */
+function rateLimitKeptMinutes(ctx: AppContext): number {
+  const { auth, vouchers, payments } = ctx.settings;
+  return Math.max(auth.loginWindowMinutes, vouchers.pinWindowMinutes, payments.velocityWindowMinutes, RATE_LIMIT_KEPT_MINUTES_MIN);
+}

@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import type { AppContext } from '../app-context.ts';
+import { loadSettings } from '../config.ts';
+import { ok } from '../domain/result.ts';
+import { consumptionAccountId } from '../ledger/accounts.ts';
+import { renewDue, type RenewalLimits } from './auto-renew-job.ts';
+import { expireBuckets } from './expire-buckets-job.ts';
+import { expiredPeriodsToClose } from './packages-repository.ts';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** The packages jobs with small limits, each in a database of its own so that nothing else is due. */
+for (const dialect of DIALECTS) {
+  describe(`packages jobs [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    let keySeq = 0;
+    before(async () => {
+      t = await startTestApp(dialect.name, { topup: { ...loadSettings({}).topup, bonus: { thresholdMin: 0n, percent: 0n, validityDays: 30 } } });
+      const offering = await t.request('POST', '/v1/admin/offerings', { body: {
+        code: 'DAY_PASS', kind: 'data', price: 60_000, validityDays: 1, allowances: { dataMb: 100 }, autoRenewAllowed: true,
+        names: { en: 'Day pass', ru: 'Day pass', kk: 'Day pass', zh: 'Day pass' },
+      } });
+      assert.equal(offering.status, 201, JSON.stringify(offering.body));
+    });
+    after(async () => t?.close());
+
+    const newLine = async (msisdn: string, tenge: number) => {
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+      if (tenge > 0) await topUp(msisdn, tenge);
+      return (await t.app.ctx.db.selectFrom('lines').select('id').where('msisdn', '=', msisdn).executeTakeFirstOrThrow()).id;
+    };
+    const topUp = async (msisdn: string, tenge: number) => {
+      const r = await t.request('POST', '/v1/topups', { body: { msisdn, amount: tenge * 100, currency: 'KZT' }, headers: { 'idempotency-key': `tu-${++keySeq}` } });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+    };
+    const buy = async (msisdn: string, autoRenew: boolean) => {
+      const r = await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'DAY_PASS', autoRenew }, headers: { 'idempotency-key': `buy-${++keySeq}` } });
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      return r.body as { id: string; expiresAt: string; allowances: { bucketId: string }[] };
+    };
+    const held = async (bucketId: string) => {
+      const row = await t.app.ctx.db.selectFrom('ledger_accounts').selectAll().where('id', '=', bucketId).executeTakeFirstOrThrow();
+      return Number(row.credits_posted) - Number(row.debits_posted) - Number(row.debits_pending);
+    };
+    const periodsOf = async (packageId: string) => (await t.app.ctx.db.selectFrom('package_periods').select('id').where('package_id', '=', packageId).execute()).length;
+    const moveUnits = (bucketId: string, amount: bigint, pending: boolean) => t.app.ctx.writer.submit({
+      name: 'test-usage', lock: { accounts: [bucketId, consumptionAccountId('DATA_BYTES')] },
+      execute: (tx) => {
+        const moved = tx.transfer({ debitAccountId: bucketId, creditAccountId: consumptionAccountId('DATA_BYTES'), amount, unit: 'DATA_BYTES', code: 'usage', pending });
+        return moved.ok ? ok(moved.id) : { ok: false as const, error: { code: moved.code } };
+      },
+    });
+    // Jobs read through ctx.db: on SQLite, readDb is the main thread's connection, which a job's scan would hold up.
+    const jobContext = (): AppContext => ({ ...t.app.ctx, store: { ...t.app.ctx.store, readDb: new Proxy({}, { get: () => { throw new Error('a job read through readDb'); } }) as never } });
+
+    it('bucket expiry reads only periods it has not closed, latest end first: a live bucket behind more than a run\'s reads of dead ones is forfeited on the next run, a reserved one once released', async () => {
+      await newLine('+77012220001', 4_000);
+      const live = await buy('+77012220001', false);
+      t.clock.advance(HOUR);
+      // Four packs used up before they end: dead when they expire, and read before the live one (they end later).
+      const dead = [];
+      for (let index = 0; index < 4; index++) dead.push(await buy('+77012220001', false));
+      for (const pack of dead) assert.ok((await moveUnits(pack.allowances[0]!.bucketId, 100n * 1024n * 1024n, false)).ok);
+      t.clock.advance(2 * DAY);
+      const limits = { periodsPerQueryMax: 2, queriesPerRunMax: 2, commandsPerRunMax: 1 };
+      const open = async () => (await expiredPeriodsToClose(t.app.ctx, t.clock.now().toISOString(), null, 100)).length;
+      assert.equal(await open(), 5);
+      assert.equal(await expireBuckets(jobContext(), limits), 0, 'two reads of two dead periods each');
+      assert.equal(await open(), 1, 'the dead ones are closed and never read again');
+      assert.equal(await expireBuckets(jobContext(), limits), 1);
+      assert.equal(await held(live.allowances[0]!.bucketId), 0);
+      assert.equal(await open(), 0);
+      assert.equal(await expireBuckets(jobContext(), limits), 0);
+      // Units reserved at expiry stay until the reservation is voided, then a later run forfeits them.
+      const reserved = await buy('+77012220001', false);
+      const bucketId = reserved.allowances[0]!.bucketId;
+      const pending = await moveUnits(bucketId, 1_000n, true);
+      assert.ok(pending.ok);
+      t.clock.advance(2 * DAY);
+      assert.equal(await expireBuckets(jobContext(), limits), 1);
+      assert.equal(await expireBuckets(jobContext(), limits), 0);
+      assert.equal(await open(), 1, 'a reservation keeps its period open');
+      const voided = await t.app.ctx.writer.submit({
+        name: 'test-void', lock: { accounts: [bucketId, consumptionAccountId('DATA_BYTES')], pending: [pending.value.value] },
+        execute: (tx) => {
+          const released = tx.resolvePending(pending.value.value, 'void', 'usage');
+          return released.ok ? ok(0) : { ok: false as const, error: { code: released.code } };
+        },
+      });
+      assert.ok(voided.ok);
+      assert.equal(await held(bucketId), 1_000);
+      assert.equal(await expireBuckets(jobContext(), limits), 1);
+      assert.equal(await held(bucketId), 0);
+      assert.equal(await open(), 0);
+      const forfeits = await t.app.ctx.db.selectFrom('ledger_transfers').select('amount').where('code', '=', 'expiry').where('debit_account_id', '=', bucketId).execute();
+      assert.deepEqual(forfeits.map((f) => Number(f.amount)), [100 * 1024 * 1024 - 1_000, 1_000]);
+    });
+
+    it('a newly due renewal is reached although more lapsed packages wait than a run retries; a top-up revives one within a run or two; the window ends the retries', async () => {
+      const limits: RenewalLimits = { periodsPerQueryMax: 100, queriesPerRunMax: 1, packagesPerRunMax: 2, retriesPerRunMax: 2, retiredPerRunMax: 10 };
+      const lapsed = [];
+      for (let index = 0; index < 3; index++) {
+        await newLine(`+7701222010${index}`, 600);
+        lapsed.push(await buy(`+7701222010${index}`, true));
+      }
+      await newLine('+77012220110', 1_200);
+      t.clock.advance(HOUR);
+      const due = await buy('+77012220110', true);
+      t.clock.set(new Date(new Date(lapsed[0]!.expiresAt).getTime() + 60_000));
+      assert.equal(await renewDue(t.app.ctx, limits), 0);
+      assert.equal(await renewDue(t.app.ctx, limits), 0);
+      const waiting = async () => (await t.app.ctx.db.selectFrom('packages').select('id').where('renewal_retry_at', 'is not', null).execute()).map((row) => row.id).sort();
+      assert.deepEqual(await waiting(), lapsed.map((pack) => pack.id).sort());
+      t.clock.set(new Date(new Date(due.expiresAt).getTime() + 60_000));
+      assert.equal(await renewDue(t.app.ctx, limits), 1, 'the newly due one comes before the three lapsed ones');
+      assert.equal(await periodsOf(due.id), 2);
+      assert.equal((await t.request('PATCH', `/v1/lines/+77012220110/packages/${due.id}`, { body: { autoRenew: false } })).status, 200);
+      // Each lapse is told once, however many runs retry it.
+      assert.equal(await renewDue(t.app.ctx, limits), 0);
+      const events = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'package.renewal_failed').execute();
+      for (const pack of lapsed) assert.equal(events.filter((event) => JSON.parse(event.payload).packageId === pack.id).length, 1);
+      t.clock.advance(DAY);
+      await topUp('+77012220102', 600);
+      let renewed = 0;
+      for (let run = 0; run < 2; run++) renewed += await renewDue(t.app.ctx, limits);
+      assert.equal(renewed, 1);
+      assert.equal(await periodsOf(lapsed[2]!.id), 2);
+      assert.deepEqual(await waiting(), lapsed.slice(0, 2).map((pack) => pack.id).sort());
+      const list = await t.request('GET', '/v1/lines/+77012220100/packages');
+      assert.equal(list.body.data[0].status, 'awaiting_funds');
+      // Seven days after its end a lapsed package leaves the queue without being charged.
+      t.clock.set(new Date(new Date(lapsed[0]!.expiresAt).getTime() + 7 * DAY + 60_000));
+      await renewDue(t.app.ctx, limits);
+      assert.deepEqual(await waiting(), [lapsed[2]!.id], 'the revived one lapsed again a day later: its window has days to run');
+      assert.equal(await periodsOf(lapsed[0]!.id), 1);
+      assert.equal((await t.request('GET', '/v1/lines/+77012220100/packages')).body.data.length, 0);
+    });
+
+    it('auto-renewal turned on after the job has examined a lapsed end renews within the window; periods before the window leave the queue a bounded number a run', async () => {
+      const limits: RenewalLimits = { periodsPerQueryMax: 100, queriesPerRunMax: 1, packagesPerRunMax: 10, retriesPerRunMax: 10, retiredPerRunMax: 2 };
+      await newLine('+77012220201', 1_500);
+      const pack = await buy('+77012220201', false);
+      t.clock.set(new Date(new Date(pack.expiresAt).getTime() + 60_000));
+      await renewDue(t.app.ctx, limits);
+      assert.equal(await periodsOf(pack.id), 1);
+      const patched = await t.request('PATCH', `/v1/lines/+77012220201/packages/${pack.id}`, { body: { autoRenew: true } });
+      assert.equal(patched.status, 200, JSON.stringify(patched.body));
+      assert.equal(await renewDue(t.app.ctx, limits), 1);
+      assert.equal(await periodsOf(pack.id), 2);
+      // Periods written before migration 017 were never examined: those past the window are marked without a look.
+      await t.app.ctx.db.updateTable('package_periods').set({ renewal_examined_at: null }).execute();
+      const unexamined = async () => (await t.app.ctx.db.selectFrom('package_periods').select('id').where('renewal_examined_at', 'is', null)
+        .where('expires_at', '<=', new Date(t.clock.now().getTime() - 7 * DAY).toISOString()).execute()).length;
+      t.clock.advanceDays(30);
+      const before = await unexamined();
+      assert.ok(before > 2, String(before));
+      await renewDue(t.app.ctx, limits);
+      assert.equal(await unexamined(), before - 2);
+    });
+
+    it('a line\'s packages list what is live or ended within 90 days, with the live buckets only', async () => {
+      await newLine('+77012220301', 3_000);
+      const old = await buy('+77012220301', false);
+      t.clock.advanceDays(100);
+      const recent = await buy('+77012220301', false);
+      t.clock.advanceDays(2);
+      const current = await buy('+77012220301', false);
+      const all = await t.request('GET', '/v1/lines/+77012220301/packages?include=all');
+      assert.deepEqual(all.body.data.map((p: { id: string; status: string }) => [p.id, p.status]), [[current.id, 'active'], [recent.id, 'expired']]);
+      assert.deepEqual(all.body.data[0].allowances[0].buckets.map((b: { id: string }) => b.id), [current.allowances[0]!.bucketId]);
+      assert.deepEqual(all.body.data[1].allowances, []);
+      const active = await t.request('GET', '/v1/lines/+77012220301/packages');
+      assert.deepEqual(active.body.data.map((p: { id: string }) => p.id), [current.id]);
+      assert.ok(!all.body.data.some((p: { id: string }) => p.id === old.id));
+    });
+  });
+}
