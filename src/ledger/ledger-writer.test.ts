@@ -196,6 +196,18 @@ for (const dialect of DIALECTS) {
       // Put it back so that close() verifies a sound ledger.
       const sums = await db.selectFrom('ledger_transfers').select((eb) => eb.fn.sum<bigint>('amount').as('s')).where('credit_account_id', '=', 'test:other').where('kind', 'in', ['posted', 'post_pending']).executeTakeFirstOrThrow();
       await db.updateTable('ledger_accounts').set({ credits_posted: BigInt(sums.s ?? 0) }).where('id', '=', 'test:other').execute();
+      // An account no transfer names must hold nothing; a transfer must name accounts that exist.
+      await ensureAccounts(t.app.store, [{ id: 'test:untouched', unit: 'KZT', kind: 'clearing' }]);
+      await db.updateTable('ledger_accounts').set({ debits_pending: 5n }).where('id', '=', 'test:untouched').execute();
+      await db.insertInto('ledger_transfers').values({
+        id: 'tr_test_orphan', debit_account_id: 'test:missing', credit_account_id: 'test:also_missing', amount: 1n, unit: 'KZT', code: 'test', kind: 'posted',
+        pending_id: null, link_group: 'grp_test', metadata: null, created_at: t.clock.now().toISOString(),
+      }).execute();
+      const second = await verifyLedger(t.app.store);
+      assert.ok(second.problems.some((p) => p.check === 'account_totals' && p.subject === 'test:untouched'), JSON.stringify(second.problems));
+      for (const missing of ['test:missing', 'test:also_missing']) assert.ok(second.problems.some((p) => p.check === 'account_totals' && p.subject === missing && p.details.reason !== undefined));
+      await db.deleteFrom('ledger_transfers').where('id', '=', 'tr_test_orphan').execute();
+      await db.updateTable('ledger_accounts').set({ debits_pending: 0n }).where('id', '=', 'test:untouched').execute();
     });
   });
 }

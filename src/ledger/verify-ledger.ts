@@ -31,37 +31,46 @@ export async function verifyLedger(store: Store): Promise<{ ok: boolean; problem
   }
 
   // Each account's totals against the sums of its transfers, compared in the database, so that only
-  // the accounts that differ come back (a year of buckets is millions of accounts). Posting
-  // releases the whole pending amount.
-  const differing = await sql<{ id: string | null; account_id: string | null; dp: bigint | null; cp: bigint | null; dpe: bigint | null; cpe: bigint | null; sdp: bigint; scp: bigint; sdpe: bigint; scpe: bigint }>`
+  // the accounts that differ come back (a year of buckets is millions of accounts): the sums per
+  // account, each looked up by its account's key; then the accounts no transfer names, whose totals
+  // must be zero. Posting releases the whole pending amount.
+  const differing = await sql<{ account_id: string; id: string | null; dp: bigint | null; cp: bigint | null; dpe: bigint | null; cpe: bigint | null; sdp: bigint; scp: bigint; sdpe: bigint; scpe: bigint }>`
     with movements as (
       select t.debit_account_id as account_id, 'debit' as side, t.kind, t.amount, p.amount as pending_amount
         from ledger_transfers t left join ledger_transfers p on p.id = t.pending_id
       union all
       select t.credit_account_id as account_id, 'credit' as side, t.kind, t.amount, p.amount as pending_amount
         from ledger_transfers t left join ledger_transfers p on p.id = t.pending_id
-    ), sums as (
+    ), sums as materialized (
       select account_id,
-        sum(case when side = 'debit' and kind in ('posted', 'post_pending') then amount else 0 end) as dp,
-        sum(case when side = 'credit' and kind in ('posted', 'post_pending') then amount else 0 end) as cp,
-        sum(case when side = 'debit' then (case when kind = 'pending' then amount when kind in ('post_pending', 'void_pending') then -pending_amount else 0 end) else 0 end) as dpe,
-        sum(case when side = 'credit' then (case when kind = 'pending' then amount when kind in ('post_pending', 'void_pending') then -pending_amount else 0 end) else 0 end) as cpe
+        sum(case when side = 'debit' and kind in ('posted', 'post_pending') then amount else 0 end) as sdp,
+        sum(case when side = 'credit' and kind in ('posted', 'post_pending') then amount else 0 end) as scp,
+        sum(case when side = 'debit' then (case when kind = 'pending' then amount when kind in ('post_pending', 'void_pending') then -pending_amount else 0 end) else 0 end) as sdpe,
+        sum(case when side = 'credit' then (case when kind = 'pending' then amount when kind in ('post_pending', 'void_pending') then -pending_amount else 0 end) else 0 end) as scpe
       from movements group by account_id
     )
-    select a.id, s.account_id, a.debits_posted as dp, a.credits_posted as cp, a.debits_pending as dpe, a.credits_pending as cpe,
-      coalesce(s.dp, 0) as sdp, coalesce(s.cp, 0) as scp, coalesce(s.dpe, 0) as sdpe, coalesce(s.cpe, 0) as scpe
-    from ledger_accounts a full outer join sums s on s.account_id = a.id
-    where a.id is null or a.debits_posted <> coalesce(s.dp, 0) or a.credits_posted <> coalesce(s.cp, 0)
-      or a.debits_pending <> coalesce(s.dpe, 0) or a.credits_pending <> coalesce(s.cpe, 0)
-    order by coalesce(a.id, s.account_id) limit ${PROBLEMS_LISTED_MAX}`.execute(db);
+    select s.account_id, a.id, a.debits_posted as dp, a.credits_posted as cp, a.debits_pending as dpe, a.credits_pending as cpe,
+      s.sdp, s.scp, s.sdpe, s.scpe
+    from sums s left join ledger_accounts a on a.id = s.account_id
+    where a.id is null or a.debits_posted <> s.sdp or a.credits_posted <> s.scp or a.debits_pending <> s.sdpe or a.credits_pending <> s.scpe
+    order by s.account_id limit ${PROBLEMS_LISTED_MAX}`.execute(db);
+  const untouched = await db.selectFrom('ledger_accounts as a').select(['a.id', 'a.debits_posted as dp', 'a.credits_posted as cp', 'a.debits_pending as dpe', 'a.credits_pending as cpe'])
+    .where((eb) => eb.or([eb('a.debits_posted', '<>', 0n), eb('a.credits_posted', '<>', 0n), eb('a.debits_pending', '<>', 0n), eb('a.credits_pending', '<>', 0n)]))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('ledger_transfers').select('id').whereRef('debit_account_id', '=', 'a.id'))))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom('ledger_transfers').select('id').whereRef('credit_account_id', '=', 'a.id'))))
+    .orderBy('a.id').limit(PROBLEMS_LISTED_MAX).execute();
   for (const row of differing.rows) {
     if (row.id === null) {
-      problems.push({ check: 'account_totals', subject: row.account_id!, details: { reason: 'transfers name an account that does not exist' } });
+      problems.push({ check: 'account_totals', subject: row.account_id, details: { reason: 'transfers name an account that does not exist' } });
       continue;
     }
     const stored = { dp: BigInt(row.dp!), cp: BigInt(row.cp!), dpe: BigInt(row.dpe!), cpe: BigInt(row.cpe!) };
     const sum = { dp: BigInt(row.sdp), cp: BigInt(row.scp), dpe: BigInt(row.sdpe), cpe: BigInt(row.scpe) };
     problems.push({ check: 'account_totals', subject: row.id, details: { stored: JSON.stringify(stored, replacer), fromTransfers: JSON.stringify(sum, replacer) } });
+  }
+  for (const row of untouched) {
+    const stored = { dp: BigInt(row.dp), cp: BigInt(row.cp), dpe: BigInt(row.dpe), cpe: BigInt(row.cpe) };
+    problems.push({ check: 'account_totals', subject: row.id, details: { stored: JSON.stringify(stored, replacer), fromTransfers: JSON.stringify({ dp: 0n, cp: 0n, dpe: 0n, cpe: 0n }, replacer) } });
   }
 
   const overLimit = await db.selectFrom('ledger_accounts').select(['id', 'flags', 'debits_posted', 'credits_posted', 'debits_pending', 'credits_pending'])
