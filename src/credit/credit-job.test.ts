@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
-import { explainPlan } from '../payments/test-query-plans.ts';
+import { explainPlan } from '../../test/support/query-plans.ts';
 import { accountBalance } from '../usage/test-buckets.ts';
 import { lineCreditAccountId } from './credit-accounts.ts';
 import { CREDIT_CHECK_INTERVAL_MAX_MS, CREDIT_CHECK_INTERVAL_MIN_MS, collectCredits } from './credit-job.ts';
 import { listCreditsOf } from './credit-repository.ts';
+import { repayCredit } from './repay-credit.ts';
 
 const DAY_MS = 86_400_000;
 /** A run reads at most this many open credits and this many debts, so that a handful of lines make a backlog. */
@@ -102,6 +103,19 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await collectCredits(t.app.ctx, { creditsPerStatusMax: 1 }), { checked: 2, collected: 0 });
       assert.equal(await owed(twice!), 55_000, 'the second credit waits for a top-up or its term');
       assert.deepEqual((await rows(twice!)).map((c) => c.status), ['closed', 'open']);
+      await t.verify();
+    });
+
+    it('a repayment chosen before a newer credit was granted collects nothing: the credit it was chosen for was repaid before', async () => {
+      assert.equal((await send(sink!, twice!, 20_000)).status, 201); // money that repays nothing by itself
+      const open = (await rows(twice!)).find((c) => c.status === 'open')!;
+      const granted = (await t.app.ctx.db.selectFrom('ledger_accounts').select('debits_posted').where('id', '=', lineCreditAccountId(ids.get(twice!)!)).executeTakeFirstOrThrow()).debits_posted;
+      // As if the job had read the credit account before the open credit was granted.
+      assert.deepEqual(await repayCredit(t.app.ctx, open, t.clock.now(), BigInt(granted) - 50_000n), { repaid: 0n, status: 'closed' });
+      assert.equal(await owed(twice!), 55_000);
+      const repaid = await repayCredit(t.app.ctx, open, t.clock.now(), BigInt(granted));
+      assert.ok(repaid.repaid > 0n);
+      assert.equal(await owed(twice!), 55_000 - Number(repaid.repaid));
       await t.verify();
     });
 

@@ -1,9 +1,10 @@
 import type { AppContext } from '../app-context.ts';
 import type { Job } from '../jobs/job.ts';
-import { availableBalance } from '../domain/ledger.ts';
+import { availableBalance, type AccountState } from '../domain/ledger.ts';
 import { lineMainAccountId } from '../ledger/accounts.ts';
 import { lineCreditAccountId, outstandingOf } from './credit-accounts.ts';
-import { accountsOf, creditsDueForCheck, lastTopUpsOf, recordCreditCheck, unsettledCreditsOf, type CreditRow, type CreditStatus } from './credit-repository.ts';
+import { readAccounts } from '../ledger/read-accounts.ts';
+import { creditsDueForCheck, lastTopUpsOf, recordCreditCheck, unsettledCreditsOf, type CreditRow, type CreditStatus } from './credit-repository.ts';
 import { repayCredit, unpaidStatusOf, type Repayment } from './repay-credit.ts';
 
 export interface CreditJobLimits {
@@ -57,6 +58,9 @@ export async function collectCredits(ctx: AppContext, limits: CreditJobLimits): 
   ];
   if (due.length === 0) return { checked: 0, collected: 0 };
   const lineIds = [...new Set(due.map((c) => c.line_id))];
+  // The lines' accounts are read before their credits: a credit granted after this read changes
+  // its line's credit account, which the repayment command then sees (collectAll).
+  const accounts = await readAccounts(ctx.db, lineIds.flatMap((lineId) => [lineMainAccountId(lineId), lineCreditAccountId(lineId)]));
   const [unsettled, lastTopUps] = await Promise.all([unsettledCreditsOf(ctx, lineIds), lastTopUpsOf(ctx, lineIds)]);
   // A line owes through one ledger account, and a new credit is granted only once it owes
   // nothing: an older row still marked open was repaid (by a top-up) before the newer one was
@@ -66,7 +70,7 @@ export async function collectCredits(ctx: AppContext, limits: CreditJobLimits): 
   const current = due.filter((c) => newest.get(c.line_id) === c.id);
   const collectable = current.filter((c) => c.status === 'debt' || c.due_at <= nowIso || (lastTopUps.get(c.line_id) ?? '') > c.granted_at);
   const waiting = current.filter((c) => !collectable.includes(c));
-  const outcomes = await collectAll(ctx, collectable, now);
+  const outcomes = await collectAll(ctx, collectable, accounts, now);
   await Promise.all([
     ...superseded.map((c) => recordCreditCheck(ctx, c, 'closed', null, nowIso)),
     ...waiting.map((c) => recordCreditCheck(ctx, c, c.status as CreditStatus, nextCheckAt(c, c.status as CreditStatus, now), nowIso)),
@@ -81,13 +85,13 @@ export async function collectCredits(ctx: AppContext, limits: CreditJobLimits): 
  * would have found (it re-reads under lock what it acts on; a balance that arrived since is
  * found at the next check).
  */
-async function collectAll(ctx: AppContext, credits: CreditRow[], now: Date): Promise<Repayment[]> {
-  const accounts = await accountsOf(ctx, credits.flatMap((c) => [lineMainAccountId(c.line_id), lineCreditAccountId(c.line_id)]));
+async function collectAll(ctx: AppContext, credits: CreditRow[], accounts: Map<string, AccountState>, now: Date): Promise<Repayment[]> {
   return Promise.all(credits.map(async (credit): Promise<Repayment> => {
-    if (outstandingOf(accounts.get(lineCreditAccountId(credit.line_id))) <= 0n) return { repaid: 0n, status: 'closed' };
+    const owedOn = accounts.get(lineCreditAccountId(credit.line_id));
+    if (outstandingOf(owedOn) <= 0n) return { repaid: 0n, status: 'closed' };
     const main = accounts.get(lineMainAccountId(credit.line_id));
     if (!main || availableBalance(main) <= 0n) return { repaid: 0n, status: unpaidStatusOf(credit, now) };
-    return repayCredit(ctx, credit, now);
+    return repayCredit(ctx, credit, now, owedOn!.debitsPosted);
   }));
 }
 

@@ -37,12 +37,6 @@ export async function lastTopUpsOf(ctx: AppContext, lineIds: string[]): Promise<
   return new Map(rows.map((r) => [r.id, r.last_topup_at!]));
 }
 
-/** These ledger accounts as they are now, read without a lock (the job's guess of what a command would find). */
-export async function accountsOf(ctx: AppContext, accountIds: string[]): Promise<Map<string, AccountState>> {
-  if (accountIds.length === 0) return new Map();
-  const rows = await ctx.db.selectFrom('ledger_accounts').selectAll().where('id', 'in', accountIds).execute();
-  return new Map(rows.map((row) => [row.id, toAccountState(row)]));
-}
 
 /**
  * Records one check of a credit: its status as the ledger left it and when to look again (a closed

@@ -14,9 +14,11 @@ export interface Repayment {
 /**
  * Repays what the main balance covers of one promised payment, in one ledger command that reads
  * the debt and the balance under lock (so two runs at once cannot repay twice). Returns the amount
- * repaid and the status the credits row should have; the caller records it.
+ * repaid and the status the credits row should have; the caller records it. `grantedSeen`, the
+ * credit account's granted total (debits) when the caller chose this credit as its line's newest:
+ * a grant since means a newer credit, and this one was repaid before it was granted.
  */
-export async function repayCredit(ctx: AppContext, credit: CreditRow, now: Date): Promise<Repayment> {
+export async function repayCredit(ctx: AppContext, credit: CreditRow, now: Date, grantedSeen?: bigint): Promise<Repayment> {
   const mainId = lineMainAccountId(credit.line_id);
   const creditId = lineCreditAccountId(credit.line_id);
   const result = await ctx.writer.submit<{ repaid: bigint; owed: bigint }>({
@@ -24,6 +26,7 @@ export async function repayCredit(ctx: AppContext, credit: CreditRow, now: Date)
     lock: { accounts: [mainId, creditId] },
     execute(tx) {
       if (outstandingOf(tx.account(creditId)) <= 0n) return fail('credit_not_open');
+      if (grantedSeen !== undefined && tx.account(creditId)!.debitsPosted !== grantedSeen) return fail('credit_not_open', { reason: 'newer_credit' });
       const { repaid, owed } = collectCredit(tx, credit.line_id, { creditId: credit.id });
       if (repaid <= 0n) return fail('balance_insufficient', { owed: Number(owed) });
       tx.outbox('credit.repaid', { creditId: credit.id, lineId: credit.line_id, amount: Number(repaid), owedAfter: Number(owed) });

@@ -68,7 +68,7 @@ export async function verifyLedger(store: Store): Promise<{ ok: boolean; problem
     const sum = { dp: BigInt(row.sdp), cp: BigInt(row.scp), dpe: BigInt(row.sdpe), cpe: BigInt(row.scpe) };
     problems.push({ check: 'account_totals', subject: row.id, details: { stored: JSON.stringify(stored, replacer), fromTransfers: JSON.stringify(sum, replacer) } });
   }
-  for (const row of untouched) {
+  for (const row of untouched.slice(0, PROBLEMS_LISTED_MAX - differing.rows.length)) {
     const stored = { dp: BigInt(row.dp), cp: BigInt(row.cp), dpe: BigInt(row.dpe), cpe: BigInt(row.cpe) };
     problems.push({ check: 'account_totals', subject: row.id, details: { stored: JSON.stringify(stored, replacer), fromTransfers: JSON.stringify({ dp: 0n, cp: 0n, dpe: 0n, cpe: 0n }, replacer) } });
   }
@@ -79,17 +79,22 @@ export async function verifyLedger(store: Store): Promise<{ ok: boolean; problem
       eb.and([eb(sql`flags & ${AccountFlags.creditsMustNotExceedDebits}`, '<>', 0), eb(sql`credits_posted + credits_pending`, '>', eb.ref('debits_posted'))]),
     ])).orderBy('id').limit(PROBLEMS_LISTED_MAX).execute();
   for (const account of overLimit) {
-    const [dp, cp, dpe, cpe] = [account.debits_posted, account.credits_posted, account.debits_pending, account.credits_pending].map((value) => BigInt(value));
-    if ((BigInt(account.flags) & AccountFlags.debitsMustNotExceedCredits) !== 0n && dp! + dpe! > cp!) {
-      problems.push({ check: 'account_limit', subject: account.id, details: { debits: String(dp! + dpe!), credits: String(cp) } });
-    } else problems.push({ check: 'account_limit', subject: account.id, details: { credits: String(cp! + cpe!), debits: String(dp) } });
+    const [dp, cp, dpe, cpe] = [account.debits_posted, account.credits_posted, account.debits_pending, account.credits_pending].map((value) => BigInt(value)) as [bigint, bigint, bigint, bigint];
+    const flags = BigInt(account.flags);
+    if ((flags & AccountFlags.debitsMustNotExceedCredits) !== 0n && dp + dpe > cp) {
+      problems.push({ check: 'account_limit', subject: account.id, details: { debits: String(dp + dpe), credits: String(cp) } });
+    }
+    if ((flags & AccountFlags.creditsMustNotExceedDebits) !== 0n && cp + cpe > dp) {
+      problems.push({ check: 'account_limit', subject: account.id, details: { credits: String(cp + cpe), debits: String(dp) } });
+    }
   }
 
   const mismatched = await sql<{ id: string }>`
     select t.id from ledger_transfers t
       join ledger_accounts d on d.id = t.debit_account_id
       join ledger_accounts c on c.id = t.credit_account_id
-    where d.unit <> t.unit or c.unit <> t.unit or t.amount <= 0`.execute(db);
+    where d.unit <> t.unit or c.unit <> t.unit or t.amount <= 0
+    order by t.id limit ${PROBLEMS_LISTED_MAX}`.execute(db);
   for (const row of mismatched.rows) problems.push({ check: 'transfer_units', subject: row.id, details: {} });
 
   for (const row of await linesOffTheLifecycleIndex(db, '', PROBLEMS_LISTED_MAX)) {

@@ -15,10 +15,15 @@ export async function findLineByMsisdn(ctx: AppContext, msisdn: string): Promise
   })(msisdn);
 }
 
+/**
+ * Columns named, not `*`: PostgreSQL's named statement would fail once on each pooled connection
+ * after a migration adds a column while processes run ("cached plan must not change result type").
+ */
+const LINE_COLUMNS = 'id, msisdn, iccid, status, valid_until, indexed_valid_until, language, operator, owner_name, daily_topup_date, daily_topup_amount, first_topup_at, last_topup_at, status_changed_at, created_at, updated_at';
 const LINES_BY_NUMBER = {
   name: 'lines-by-number',
-  sqlite: 'select * from lines where msisdn in (select value from json_each(?))',
-  postgres: 'select * from lines where msisdn = any($1::text[])',
+  sqlite: `select ${LINE_COLUMNS} from lines where msisdn in (select value from json_each(?))`,
+  postgres: `select ${LINE_COLUMNS} from lines where msisdn = any($1::text[])`,
 };
 
 const LINE_IDS_CACHED_MAX = 200_000;

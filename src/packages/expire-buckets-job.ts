@@ -4,7 +4,8 @@ import { ok } from '../domain/result.ts';
 import { consumptionAccountId } from '../ledger/accounts.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import type { Job } from '../jobs/job.ts';
-import { expiredPeriodsToClose, markBucketsExpired, readAccountsForJob, type ExpiredPeriod } from './packages-repository.ts';
+import { readAccounts } from '../ledger/read-accounts.ts';
+import { expiredPeriodsToClose, markBucketsExpired, type ExpiredPeriod } from './packages-repository.ts';
 
 export interface BucketExpiryLimits {
   /** Ended periods read per query; a backlog (after downtime or an upgrade) takes several. */
@@ -27,8 +28,9 @@ export const BUCKET_EXPIRY_LIMITS: BucketExpiryLimits = { periodsPerQueryMax: 10
  * nothing ever credits a bucket after the command that creates it, so an expired bucket with no
  * units and no reservation stays empty. A period whose buckets a read finds so is closed without a
  * command; one with units left is closed when its command has committed (a crash in between reads
- * it again, and the command moves nothing twice); one with units reserved by a pending transfer
- * stays open until that is posted or voided.
+ * it again, and the command moves nothing twice). Nothing reserves bucket units today (usage
+ * posts at once); a period whose buckets a pending transfer held units of would stay open until it
+ * was posted or voided.
  */
 export const expireBucketsJob: Job = {
   name: 'packages.expire_buckets',
@@ -46,7 +48,7 @@ export async function expireBuckets(ctx: AppContext, limits: BucketExpiryLimits)
     const periods = await expiredPeriodsToClose(ctx, now, before, limits.periodsPerQueryMax);
     if (periods.length === 0) break;
     const bucketIdsOf = new Map(periods.map((period) => [period.id, JSON.parse(period.bucket_ids) as string[]]));
-    const buckets = await readAccountsForJob(ctx, [...bucketIdsOf.values()].flat());
+    const buckets = await readAccounts(ctx.db, [...bucketIdsOf.values()].flat());
     const closed: string[] = [];
     const toForfeit: ExpiredPeriod[] = [];
     for (const period of periods) {

@@ -8,7 +8,8 @@ import { addDays } from '../domain/time.ts';
 import { findReadableLine } from '../lines/line-access.ts';
 import { LANGUAGES, type Language } from '../lines/line-view.ts';
 import { packageSettings } from './package-settings.ts';
-import { findBuckets, listLinePackages, type LinePackage } from './packages-repository.ts';
+import { readAccounts } from '../ledger/read-accounts.ts';
+import { listLinePackages, type LinePackage } from './packages-repository.ts';
 
 export const PACKAGES_LISTED_MAX = 100;
 
@@ -39,7 +40,7 @@ export async function listPackagesOfLine(ctx: AppContext, actor: Actor, msisdn: 
   const retryDays = packageSettings(ctx).renewalRetryDays;
   const since = addDays(now, -(query.include === 'all' ? 90 : retryDays)).toISOString();
   const found = await listLinePackages(ctx, line.value.id, since, PACKAGES_LISTED_MAX);
-  const buckets = await findBuckets(ctx, found.flatMap((f) => f.liveBucketIds));
+  const buckets = await readAccounts(ctx.store.readDb, found.flatMap((f) => f.liveBucketIds));
   const names = new Map((await listOfferingRecords(ctx)).map((r) => [r.offering.code, JSON.parse(r.offering.names) as Texts]));
   const language = query.language ?? (LANGUAGES.includes(line.value.language as Language) ? line.value.language as Language : 'en');
   const views = found.map((f) => toPackageView(f, buckets, names.get(f.pkg.offering_code)?.[language] ?? f.pkg.offering_code, now, retryDays));

@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../app-context.ts';
-import { toAccountState } from '../ledger/ledger-repository.ts';
-import type { AccountState } from '../domain/ledger.ts';
+import { inChunks } from '../store/in-chunks.ts';
 import type { Database } from '../store/schema.ts';
 import { packageExpiresKey, packagePeriodKey } from './package-keys.ts';
 import type { PackagePeriodTable, PackageTable } from './packages-tables.ts';
@@ -17,9 +16,6 @@ export interface PackageWithPeriod {
   /** The end of the package: the latest end of any of its periods. */
   expiresAt: string;
 }
-
-/** Ids per `in (…)` list, well under SQLite's and PostgreSQL's limits on parameters. */
-const KEYS_PER_QUERY_MAX = 500;
 
 /** A line's periods read to list its packages: at most this many, latest-ending first. */
 const LINE_PERIODS_READ_MAX = 5000;
@@ -37,16 +33,15 @@ export async function findPackage(ctx: AppContext, lineId: string, packageId: st
 async function withLatestPeriods(db: Kysely<Database>, packages: PackageTable[]): Promise<PackageWithPeriod[]> {
   const latest = new Map<string, PackagePeriodTable>();
   const counters = new Map<string, bigint>();
-  for (let start = 0; start < packages.length; start += KEYS_PER_QUERY_MAX) {
-    const ids = packages.slice(start, start + KEYS_PER_QUERY_MAX).map((pkg) => pkg.id);
+  await inChunks(packages.map((pkg) => pkg.id), async (ids) => {
     const rows = await db.selectFrom('counters').select(['key', 'value']).where('key', 'in', [...ids.map(packagePeriodKey), ...ids.map(packageExpiresKey)]).execute();
     for (const row of rows) counters.set(row.key, BigInt(row.value));
     const wanted = ids.filter((id) => (counters.get(packagePeriodKey(id)) ?? 0n) > 0n);
-    if (wanted.length === 0) continue;
+    if (wanted.length === 0) return;
     const periods = await db.selectFrom('package_periods').selectAll()
       .where((eb) => eb.or(wanted.map((id) => eb.and([eb('package_id', '=', id), eb('period', '=', counters.get(packagePeriodKey(id))! - 1n)])))).execute();
     for (const period of periods) latest.set(period.package_id, period);
-  }
+  });
   return packages.filter((pkg) => latest.has(pkg.id)).map((pkg) => {
     const period = latest.get(pkg.id)!;
     const endMs = counters.get(packageExpiresKey(pkg.id)) ?? 0n;
@@ -77,15 +72,6 @@ export async function listLinePackages(ctx: AppContext, lineId: string, since: s
   }));
 }
 
-/** Bucket accounts by id (a line's live ones, from its live periods). */
-export async function findBuckets(ctx: AppContext, ids: string[]): Promise<Map<string, AccountState>> {
-  const buckets = new Map<string, AccountState>();
-  for (let start = 0; start < ids.length; start += KEYS_PER_QUERY_MAX) {
-    const rows = await ctx.store.readDb.selectFrom('ledger_accounts').selectAll().where('id', 'in', ids.slice(start, start + KEYS_PER_QUERY_MAX)).execute();
-    for (const row of rows) buckets.set(row.id, toAccountState(row));
-  }
-  return buckets;
-}
 
 /**
  * Turns auto-renewal on or off. Turning it on asks the renewal job to look at the package at
@@ -123,9 +109,7 @@ export async function latestPeriodsForJob(ctx: AppContext, packages: PackageTabl
 }
 
 export async function markRenewalExamined(ctx: AppContext, periodIds: string[], now: string): Promise<void> {
-  for (let start = 0; start < periodIds.length; start += KEYS_PER_QUERY_MAX) {
-    await ctx.db.updateTable('package_periods').set({ renewal_examined_at: now }).where('id', 'in', periodIds.slice(start, start + KEYS_PER_QUERY_MAX)).execute();
-  }
+  await inChunks(periodIds, async (ids) => { await ctx.db.updateTable('package_periods').set({ renewal_examined_at: now }).where('id', 'in', ids).execute(); });
 }
 
 /**
@@ -193,18 +177,6 @@ export async function expiredPeriodsToClose(ctx: AppContext, now: string, before
   return query.orderBy('expires_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 
-/** Accounts by id, read by a job. */
-export async function readAccountsForJob(ctx: AppContext, ids: string[]): Promise<Map<string, AccountState>> {
-  const accounts = new Map<string, AccountState>();
-  for (let start = 0; start < ids.length; start += KEYS_PER_QUERY_MAX) {
-    const rows = await ctx.db.selectFrom('ledger_accounts').selectAll().where('id', 'in', ids.slice(start, start + KEYS_PER_QUERY_MAX)).execute();
-    for (const row of rows) accounts.set(row.id, toAccountState(row));
-  }
-  return accounts;
-}
-
 export async function markBucketsExpired(ctx: AppContext, periodIds: string[], now: string): Promise<void> {
-  for (let start = 0; start < periodIds.length; start += KEYS_PER_QUERY_MAX) {
-    await ctx.db.updateTable('package_periods').set({ buckets_expired_at: now }).where('id', 'in', periodIds.slice(start, start + KEYS_PER_QUERY_MAX)).execute();
-  }
+  await inChunks(periodIds, async (ids) => { await ctx.db.updateTable('package_periods').set({ buckets_expired_at: now }).where('id', 'in', ids).execute(); });
 }

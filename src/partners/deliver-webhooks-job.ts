@@ -10,7 +10,9 @@ const CURSOR = 'partners';
 /**
  * Events are read only once they are this old: a ledger batch commits within milliseconds of the
  * time it stamps on its rows, so by then every event up to that time is committed and the cursor
- * can move strictly forward without missing one written by another process.
+ * can move strictly forward without missing one written by another process. A hard bound: the
+ * cursor moves to the settled time once caught up, so an event committed more than this after its
+ * stamped time would be passed over (docs/partners.md).
  */
 const SETTLE_MS = 15_000;
 /**
@@ -53,7 +55,7 @@ async function enqueue(ctx: AppContext): Promise<void> {
   for (let page = 0; page < EVENT_PAGES_PER_RUN_MAX; page++) {
     const [afterTime = '', afterId = ''] = position.split('|');
     const events = topics.length === 0 ? [] : await outboxEventsSince(ctx, topics, { afterTime, afterId, until: settled }, EVENTS_PER_PAGE);
-    await insertDeliveries(ctx, await deliveriesOf(ctx, events));
+    await insertDeliveries(ctx, await deliveryRowsFor(ctx, events));
     if (events.length < EVENTS_PER_PAGE) {
       // Caught up: every event before `settled` has been read, of whatever topic, so the cursor
       // moves there (the retention job deletes only events behind it). Never backwards.
@@ -70,7 +72,7 @@ async function enqueue(ctx: AppContext): Promise<void> {
 type OutboxEvent = Awaited<ReturnType<typeof outboxEventsSince>>[number];
 
 /** One delivery row per event and endpoint of the partner key that caused it, listening to its topic since before it. */
-async function deliveriesOf(ctx: AppContext, events: OutboxEvent[]): Promise<DeliveryRow[]> {
+async function deliveryRowsFor(ctx: AppContext, events: OutboxEvent[]): Promise<DeliveryRow[]> {
   if (events.length === 0) return [];
   const payloads = events.map((event) => ({ event, payload: JSON.parse(event.payload) as Record<string, unknown> }));
   const actorIds = [...new Set(payloads.map((p) => p.payload.actorId).filter((id): id is string => typeof id === 'string'))];

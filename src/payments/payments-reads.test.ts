@@ -5,7 +5,7 @@ import type { TestApp } from '../../test/support/test-app.ts';
 import { SYSTEM_ACTOR } from '../auth/actor.ts';
 import { importSettlement, SETTLEMENT_READ_LIMITS, type SettlementReport } from './import-settlement.ts';
 import { addLine, createPayment, getPayment, processWebhooks, providerReferenceOf, startPaymentsApp, submitCard } from './payments-test-support.ts';
-import { explainPlan } from './test-query-plans.ts';
+import { explainPlan } from '../../test/support/query-plans.ts';
 
 const MINUTE_MS = 60_000;
 

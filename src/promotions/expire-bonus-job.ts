@@ -50,23 +50,34 @@ export async function expireBonus(ctx: AppContext, limits: BonusExpiryLimits): P
     }
     const lineIds = [...grantIdsByLine.keys()];
     const totals = await sumExpiredGrants(ctx, lineIds, now);
-    const results = await Promise.all(lineIds.map((lineId) => ctx.writer.submit(expiryCommand(lineId, totals.get(lineId) ?? 0n))));
-    // A line whose command did not commit keeps its grants unexamined: the next run tries again.
-    const done = lineIds.filter((_, index) => results[index]!.ok);
+    const results = await Promise.all(lineIds.map((lineId) => ctx.writer.submit(expiryCommand(lineId, totals.get(lineId) ?? { expired: 0n, granted: 0n }))));
+    // A line whose command did not commit, or found its grants changed since they were summed,
+    // keeps its grants unexamined: the next run sums them again.
+    const done = lineIds.filter((_, index) => results[index]!.ok && results[index]!.value.value !== GRANTS_CHANGED);
     await markGrantsExamined(ctx, done.flatMap((lineId) => grantIdsByLine.get(lineId)!), now);
-    forfeited += results.filter((result) => result.ok && result.value.value > 0n).length;
+    forfeited += results.filter((result) => result.ok && result.value.value !== GRANTS_CHANGED && result.value.value > 0n).length;
     examined += lineIds.length;
     if (grants.length < limits.grantsPerQueryMax) break;
   }
   return forfeited;
 }
 
-/** Forfeits what is left of a line's grants expired in all (`expiredTotal`) beyond what earlier runs handled. */
-function expiryCommand(lineId: string, expiredTotal: bigint): LedgerCommand<bigint> {
+/** The command's answer when the line's grants changed between their sum and its lock. */
+const GRANTS_CHANGED = -1n;
+
+/**
+ * Forfeits what is left of a line's grants expired in all beyond what earlier runs handled.
+ * `summed.expired` was read with `summed.granted`: should the granted total under lock differ, a
+ * grant or a take-back (a negative grant that may carry a past expiry) came in between, and the
+ * sum may be stale; nothing is done and the grants are summed again by the next run.
+ */
+export function expiryCommand(lineId: string, summed: { expired: bigint; granted: bigint }): LedgerCommand<bigint> {
+  const expiredTotal = summed.expired;
   return {
     name: 'bonus_expiry',
     lock: { accounts: [lineBonusAccountId(lineId), BREAKAGE_ACCOUNT_ID], counters: [bonusGrantedKey(lineId), bonusExpiredKey(lineId)] },
     execute: (tx) => {
+      if (tx.counter(bonusGrantedKey(lineId)) !== summed.granted) return ok(GRANTS_CHANGED);
       const alreadyHandled = tx.counter(bonusExpiredKey(lineId));
       if (expiredTotal <= alreadyHandled) return ok(0n);
       const unexpired = tx.counter(bonusGrantedKey(lineId)) - expiredTotal;

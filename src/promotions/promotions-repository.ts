@@ -1,4 +1,7 @@
+import { sql } from 'kysely';
 import type { AppContext } from '../app-context.ts';
+import { inChunks } from '../store/in-chunks.ts';
+import { BONUS_KEY_PREFIX, GRANTED_KEY_SUFFIX } from './top-up-bonus.ts';
 import { sharedLookup } from '../store/batched-lookup.ts';
 import type { PromotionTable } from '../packages/packages-tables.ts';
 
@@ -52,25 +55,24 @@ export async function findUnexaminedExpiredGrants(ctx: AppContext, now: string, 
     .orderBy('expires_at').orderBy('id').limit(limit).execute();
 }
 
-/** Each line's total of grants expired by `now` (take-backs are negative grants), through bonus_grants_line. */
-export async function sumExpiredGrants(ctx: AppContext, lineIds: string[], now: string): Promise<Map<string, bigint>> {
-  const totals = new Map<string, bigint>();
-  for (let start = 0; start < lineIds.length; start += KEYS_PER_QUERY_MAX) {
-    const rows = await ctx.db.selectFrom('bonus_grants').select(['line_id', (eb) => eb.fn.sum<bigint>('amount').as('expired')])
-      .where('line_id', 'in', lineIds.slice(start, start + KEYS_PER_QUERY_MAX)).where('expires_at', '<=', now).groupBy('line_id').execute();
-    for (const row of rows) totals.set(row.line_id, BigInt(row.expired));
-  }
-  return totals;
+/**
+ * Each line's total of grants expired by `now` (take-backs are negative grants), through
+ * bonus_grants_line, with the line's granted total (counter `bonus:<line>:granted`) read in the
+ * same statement, so that the two agree: a grant or take-back committed after it shows as a
+ * different granted total when the job's command reads the counter under lock.
+ */
+export async function sumExpiredGrants(ctx: AppContext, lineIds: string[], now: string): Promise<Map<string, { expired: bigint; granted: bigint }>> {
+  const rows = await inChunks(lineIds, (chunk) => ctx.db.selectFrom('bonus_grants as g')
+    .leftJoin('counters as c', (join) => join.on('c.key', '=', sql<string>`${BONUS_KEY_PREFIX} || g.line_id || ${GRANTED_KEY_SUFFIX}`))
+    .select(['g.line_id', (eb) => eb.fn.sum<bigint>('g.amount').as('expired'), (eb) => eb.fn.max('c.value').as('granted')])
+    .where('g.line_id', 'in', chunk).where('g.expires_at', '<=', now).groupBy('g.line_id').execute());
+  return new Map(rows.map((row) => [row.line_id, { expired: BigInt(row.expired), granted: BigInt(row.granted ?? 0) }]));
 }
 
 /** Records that the bonus expiry job has examined these grants. */
 export async function markGrantsExamined(ctx: AppContext, ids: string[], now: string): Promise<void> {
-  for (let start = 0; start < ids.length; start += KEYS_PER_QUERY_MAX) {
-    await ctx.db.updateTable('bonus_grants').set({ expiry_examined_at: now }).where('id', 'in', ids.slice(start, start + KEYS_PER_QUERY_MAX)).execute();
-  }
+  await inChunks(ids, async (chunk) => { await ctx.db.updateTable('bonus_grants').set({ expiry_examined_at: now }).where('id', 'in', chunk).execute(); });
 }
-
-const KEYS_PER_QUERY_MAX = 500;
 
 /** The bonus a top-up earned, if any (the positive grant; take-backs are negative rows). */
 export async function findBonusGrantOfTopUp(ctx: AppContext, topupId: string) {

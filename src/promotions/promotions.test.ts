@@ -5,7 +5,8 @@ import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { seedCatalog } from '../catalog/seed-catalog.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import type { PromotionTable } from '../packages/packages-tables.ts';
-import { expireBonus, expireBonusJob } from './expire-bonus-job.ts';
+import { expireBonus, expireBonusJob, expiryCommand } from './expire-bonus-job.ts';
+import { sumExpiredGrants } from './promotions-repository.ts';
 import { bestQuote, discountOf } from './promotion.ts';
 import { applyTopUpBonus, takeBackTopUpBonus, topUpBonusLocks } from './top-up-bonus.ts';
 
@@ -122,6 +123,27 @@ for (const dialect of DIALECTS) {
       assert.equal(await bonusOf(lineId), 0n);
       assert.equal(await unexamined(), 0);
       t.clock.advanceDays(-82);
+    });
+
+    it('bonus expiry summed before a take-back does nothing, and the next run forfeits only what has expired', async () => {
+      await t.request('POST', '/v1/lines', { body: { msisdn: '+77014450001' } });
+      const lineId = (await t.app.ctx.db.selectFrom('lines').select('id').where('msisdn', '=', '+77014450001').executeTakeFirstOrThrow()).id;
+      await grant(lineId, 1_000_000n, 'tu_race_old'); // 100,000 of bonus
+      t.clock.advanceDays(20);
+      await grant(lineId, 600_000n, 'tu_race_new'); // 60,000, still live when the first has expired
+      t.clock.advanceDays(11);
+      const summed = (await sumExpiredGrants(t.app.ctx, [lineId], t.clock.now().toISOString())).get(lineId)!;
+      assert.deepEqual(summed, { expired: 100_000n, granted: 160_000n });
+      // A refund takes back half of the expired grant's bonus between the sum and the command.
+      const old = await t.app.ctx.db.selectFrom('bonus_grants').select(['amount', 'expires_at']).where('topup_id', '=', 'tu_race_old').executeTakeFirstOrThrow();
+      assert.ok((await t.app.ctx.writer.submit({ name: 'take-back', lock: topUpBonusLocks(lineId), execute: (tx) => takeBackTopUpBonus(tx, { lineId, topUpId: 'tu_race_old', amount: 50_000n, grant: old, strict: true }) })).ok);
+      const stale = await t.app.ctx.writer.submit(expiryCommand(lineId, summed));
+      assert.ok(stale.ok && stale.value.value < 0n, 'the command sees the granted total moved and does nothing');
+      const bonus = async () => (await t.request('GET', '/v1/lines/+77014450001')).body.balance.bonus as number;
+      assert.equal(await bonus(), 110_000);
+      assert.equal(await expireBonus(t.app.ctx, { linesPerRunMax: 100, grantsPerQueryMax: 100, queriesPerRunMax: 1 }), 1);
+      assert.equal(await bonus(), 60_000, 'the live grant stays whole');
+      t.clock.advanceDays(-31);
     });
   });
 }

@@ -20,7 +20,9 @@ export interface TopUpBonusRules {
 export const DEFAULT_TOPUP_BONUS: TopUpBonusRules = { thresholdMin: tenge(5_000), percent: 10n, validityDays: 30 };
 
 /** Total bonus ever granted to a line, and total of its grants already handled as expired. */
-export const bonusGrantedKey = (lineId: string) => `bonus:${lineId}:granted`;
+export const BONUS_KEY_PREFIX = 'bonus:';
+export const GRANTED_KEY_SUFFIX = ':granted';
+export const bonusGrantedKey = (lineId: string) => `${BONUS_KEY_PREFIX}${lineId}${GRANTED_KEY_SUFFIX}`;
 export const bonusExpiredKey = (lineId: string) => `bonus:${lineId}:expired`;
 
 /** What a command calling applyTopUpBonus must lock, in addition to its own locks. */

@@ -141,7 +141,7 @@ for (const dialect of DIALECTS) {
       for (const query of [LINE_IDS_BY_NUMBER, LINES_BY_NUMBER]) assert.match(await plan(query.sqlite), /COVERING INDEX lines_msisdn_rating \(msisdn=\?\)/, query.name);
       assert.match(await plan(RECORDED_EVENT_IDS.sqlite), /SEARCH usage_events USING COVERING INDEX/);
       const buckets = await plan(OPEN_BUCKETS.sqlite, '2026-12-05T00:00:00.000Z');
-      assert.match(buckets, /SEARCH ledger_accounts USING INDEX ledger_accounts_owner_expiry \(owner_id=\? AND kind=\?/, buckets);
+      assert.match(buckets, /SEARCH ledger_accounts USING INDEX ledger_accounts_owner_expiry \(owner_id=\? AND kind=\? AND expires_at>\?\)/, buckets);
     });
 
     it('reads rows by a list of keys in one statement, whatever the keys hold', async () => {

@@ -1,3 +1,5 @@
+import { KEYS_PER_QUERY_MAX } from './in-chunks.ts';
+
 /**
  * Coalesces the point lookups asked for in one turn of the event loop into one query (after
  * DataLoader): under load, dozens of requests each need one row, and on PostgreSQL a query costs
@@ -36,4 +38,3 @@ export function sharedLookup<V>(store: object, name: string, load: (keys: string
   return lookup as (key: string) => Promise<V | undefined>;
 }
 
-const KEYS_PER_QUERY_MAX = 500;

@@ -28,7 +28,7 @@ export async function findLinesByMsisdns(ctx: AppContext, msisdns: string[]): Pr
 /**
  * Buckets of these lines with units left that have not expired before `earliest` (the earliest
  * event's time; each event checks expiry at its own time). Through (owner_id, kind, expires_at),
- * so a line's buckets expired long ago are skipped in the index, never read.
+ * so a line's buckets expired long ago are passed over in the index, never read.
  */
 export async function findOpenBuckets(ctx: AppContext, lineIds: string[], earliest: string): Promise<AccountState[]> {
   const rows = await ctx.store.keyedRows<Database['ledger_accounts']>(OPEN_BUCKETS, lineIds, earliest);
@@ -48,10 +48,15 @@ export const LINES_BY_NUMBER = {
   postgres: 'select id, msisdn, status, language from lines where msisdn = any($1::text[])',
 };
 
+/**
+ * Every bucket has an expiry (its period's end), so a range on (owner_id, kind, expires_at) skips
+ * the expired ones in the index. Columns named, not `*`: PostgreSQL's named statement would fail
+ * once per pooled connection after a migration adds a column while processes run.
+ */
+const BUCKET_COLUMNS = 'id, unit, kind, owner_id, flags, debits_posted, credits_posted, debits_pending, credits_pending, expires_at';
 const OPEN_BUCKETS_WHERE = "kind = 'bucket' and credits_posted > debits_posted + debits_pending";
 export const OPEN_BUCKETS = {
   name: 'usage-open-buckets',
-  // Named on SQLite: with `… or expires_at > ?` its planner would rather walk every line's unexpired buckets by (kind, expires_at).
-  sqlite: `select * from ledger_accounts indexed by ledger_accounts_owner_expiry where owner_id in (select value from json_each(?)) and ${OPEN_BUCKETS_WHERE} and (expires_at is null or expires_at > ?)`,
-  postgres: `select * from ledger_accounts where owner_id = any($1::text[]) and ${OPEN_BUCKETS_WHERE} and (expires_at is null or expires_at > $2)`,
+  sqlite: `select ${BUCKET_COLUMNS} from ledger_accounts where owner_id in (select value from json_each(?)) and ${OPEN_BUCKETS_WHERE} and expires_at > ?`,
+  postgres: `select ${BUCKET_COLUMNS} from ledger_accounts where owner_id = any($1::text[]) and ${OPEN_BUCKETS_WHERE} and expires_at > $2`,
 };

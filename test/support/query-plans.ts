@@ -1,5 +1,5 @@
 import { CompiledQuery, sql, type Compilable } from 'kysely';
-import type { AppContext } from '../app-context.ts';
+import type { AppContext } from '../../src/app-context.ts';
 
 /**
  * Test support: the plan the database picks for a query, as one text. SQLite: `explain query plan`
