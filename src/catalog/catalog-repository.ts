@@ -12,14 +12,18 @@ export interface OfferingRecord {
 /** An offering with its current version; concurrent lookups share their queries (every purchase asks). */
 export async function findOffering(ctx: AppContext, code: string): Promise<OfferingRecord | undefined> {
   return sharedLookup(ctx.store, 'offerings-by-code', async (codes) => {
-    const offerings = await ctx.store.readDb.selectFrom('offerings').selectAll().where('code', 'in', codes).execute();
-    const records = new Map<string, OfferingRecord>();
-    for (const offering of offerings) {
-      const version = await ctx.store.readDb.selectFrom('offering_versions').selectAll()
-        .where('offering_id', '=', offering.id).where('version', '=', offering.current_version).executeTakeFirstOrThrow();
-      records.set(offering.code, { offering, version });
-    }
-    return records;
+    const db = ctx.store.readDb;
+    const offerings = await db.selectFrom('offerings').selectAll().where('code', 'in', codes).execute();
+    if (offerings.length === 0) return new Map();
+    // Each offering's current version, all in one query (not one query per offering).
+    const versions = await db.selectFrom('offering_versions').selectAll()
+      .where((eb) => eb.or(offerings.map((o) => eb.and([eb('offering_id', '=', o.id), eb('version', '=', o.current_version)])))).execute();
+    const byOffering = new Map(versions.map((version) => [version.offering_id, version]));
+    return new Map(offerings.map((offering) => {
+      const version = byOffering.get(offering.id);
+      if (!version) throw new Error(`offering ${offering.code} has no version ${offering.current_version}`);
+      return [offering.code, { offering, version }];
+    }));
   })(code);
 }
 
