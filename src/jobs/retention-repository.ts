@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 
 /**
@@ -6,23 +7,35 @@ import type { AppContext } from '../app-context.ts';
  * a row that changed in between (a rate-limit window started again) stays.
  */
 
-export async function deleteExpiredSessions(ctx: AppContext, expiredBefore: string, chunkRows: number): Promise<number> {
-  const chunk = ctx.db.selectFrom('sessions').select('token_hash').where('expires_at', '<', expiredBefore).limit(chunkRows);
-  const result = await ctx.db.deleteFrom('sessions').where('token_hash', 'in', chunk).where('expires_at', '<', expiredBefore).executeTakeFirst();
+/** A column compared with a value: the conditions a purge repeats in its select and its delete. */
+type Condition = [column: string, operator: '<' | 'in', value: string | readonly string[]];
+
+/** Deletes at most `chunkRows` rows of `table` meeting every condition (the first by `orderBy`, if given). */
+async function deleteChunk(ctx: AppContext, table: string, key: string, conditions: Condition[], chunkRows: number, orderBy: string[] = []): Promise<number> {
+  // Table and column names are this file's constants; Kysely's types cannot follow them through a helper.
+  const db = ctx.db as unknown as Kysely<any>;
+  let chunk = db.selectFrom(table).select(key).limit(chunkRows);
+  let remove = db.deleteFrom(table);
+  for (const [column, operator, value] of conditions) {
+    chunk = chunk.where(column, operator, value);
+    remove = remove.where(column, operator, value);
+  }
+  for (const column of orderBy) chunk = chunk.orderBy(column);
+  const result = await remove.where(key, 'in', chunk).executeTakeFirst();
   return Number(result.numDeletedRows);
 }
 
-export async function deleteEndedRateLimits(ctx: AppContext, windowStartedBefore: string, chunkRows: number): Promise<number> {
-  const chunk = ctx.db.selectFrom('rate_limits').select('key').where('window_started_at', '<', windowStartedBefore).limit(chunkRows);
-  const result = await ctx.db.deleteFrom('rate_limits').where('key', 'in', chunk).where('window_started_at', '<', windowStartedBefore).executeTakeFirst();
-  return Number(result.numDeletedRows);
+export function deleteExpiredSessions(ctx: AppContext, expiredBefore: string, chunkRows: number): Promise<number> {
+  return deleteChunk(ctx, 'sessions', 'token_hash', [['expires_at', '<', expiredBefore]], chunkRows);
+}
+
+export function deleteEndedRateLimits(ctx: AppContext, windowStartedBefore: string, chunkRows: number): Promise<number> {
+  return deleteChunk(ctx, 'rate_limits', 'key', [['window_started_at', '<', windowStartedBefore]], chunkRows);
 }
 
 /** Oldest first, through the (created_at, id) index the partner cursor reads by. */
-export async function deleteOutboxEvents(ctx: AppContext, createdBefore: string, chunkRows: number): Promise<number> {
-  const chunk = ctx.db.selectFrom('outbox').select('id').where('created_at', '<', createdBefore).orderBy('created_at').orderBy('id').limit(chunkRows);
-  const result = await ctx.db.deleteFrom('outbox').where('id', 'in', chunk).where('created_at', '<', createdBefore).executeTakeFirst();
-  return Number(result.numDeletedRows);
+export function deleteOutboxEvents(ctx: AppContext, createdBefore: string, chunkRows: number): Promise<number> {
+  return deleteChunk(ctx, 'outbox', 'id', [['created_at', '<', createdBefore]], chunkRows, ['created_at', 'id']);
 }
 
 /**
@@ -30,12 +43,8 @@ export async function deleteOutboxEvents(ctx: AppContext, createdBefore: string,
  * cutoff: `next_attempt_at` then holds the last attempt's lease or backoff, and the
  * (status, next_attempt_at) index finds them.
  */
-export async function deleteFinishedDeliveries(ctx: AppContext, lastAttemptBefore: string, chunkRows: number): Promise<number> {
-  const finished = ['delivered', 'failed'];
-  const chunk = ctx.db.selectFrom('webhook_deliveries').select('id').where('status', 'in', finished).where('next_attempt_at', '<', lastAttemptBefore).limit(chunkRows);
-  const result = await ctx.db.deleteFrom('webhook_deliveries').where('id', 'in', chunk)
-    .where('status', 'in', finished).where('next_attempt_at', '<', lastAttemptBefore).executeTakeFirst();
-  return Number(result.numDeletedRows);
+export function deleteFinishedDeliveries(ctx: AppContext, lastAttemptBefore: string, chunkRows: number): Promise<number> {
+  return deleteChunk(ctx, 'webhook_deliveries', 'id', [['status', 'in', ['delivered', 'failed']], ['next_attempt_at', '<', lastAttemptBefore]], chunkRows);
 }
 
 /**
@@ -43,10 +52,6 @@ export async function deleteFinishedDeliveries(ctx: AppContext, lastAttemptBefor
  * Those still waiting (`received`) and those kept for people (`orphan`, `mismatch`,
  * `late_success`, `failed`) are never deleted (docs/payments.md).
  */
-export async function deleteFinishedInboxEvents(ctx: AppContext, processedBefore: string, chunkRows: number): Promise<number> {
-  const finished = ['processed', 'ignored'];
-  const chunk = ctx.db.selectFrom('webhook_inbox').select('id').where('status', 'in', finished).where('processed_at', '<', processedBefore).limit(chunkRows);
-  const result = await ctx.db.deleteFrom('webhook_inbox').where('id', 'in', chunk)
-    .where('status', 'in', finished).where('processed_at', '<', processedBefore).executeTakeFirst();
-  return Number(result.numDeletedRows);
+export function deleteFinishedInboxEvents(ctx: AppContext, processedBefore: string, chunkRows: number): Promise<number> {
+  return deleteChunk(ctx, 'webhook_inbox', 'id', [['status', 'in', ['processed', 'ignored']], ['processed_at', '<', processedBefore]], chunkRows);
 }
