@@ -6,7 +6,9 @@
  *
  * BENCH_SECONDS (default 10) per measurement; BENCH_WARMUP_SECONDS (default 2) of top-ups before the
  * first; BENCH_LINES (default 100000); BENCH_ONLY=sqlite|postgres; BENCH_LOADGEN=autocannon;
- * SERVER_ARGS: extra Node arguments for the server process (say `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ * SERVER_ARGS: extra Node arguments for the server process (say `--cpu-prof --cpu-prof-dir=/tmp/prof`);
+ * BENCH_EXTRAS: which figures after the top-ups to measure, as a comma-separated list of words their
+ * names start with (`purchases,usage`), or `none`; all by default.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +25,8 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const lineCount = Number(process.env.BENCH_LINES ?? 100_000);
 const warmUpSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const only = process.env.BENCH_ONLY;
+const extrasWanted = process.env.BENCH_EXTRAS?.split(',').map((word) => word.trim()).filter(Boolean);
+const extras = extrasWanted ? EXTRA_BENCHES.filter((extra) => extrasWanted.some((word) => extra.name.startsWith(word))) : EXTRA_BENCHES;
 const postgresAdminUrl = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/postgres';
 
 interface Row { dialect: string; name: string; figures: LoadFigures; note?: string; cpu?: CpuShare | null; disk?: string }
@@ -64,16 +68,16 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
       // Per operation (an event for usage): what the database wrote while the figure was measured.
       const perOperation = (bytes: number | null, figures: LoadFigures) => bytes === null || figures.perSecond === 0 ? undefined
         : `${dialect === 'sqlite' ? 'disk' : 'WAL'} ${(bytes / 1024 / (figures.perSecond * seconds)).toFixed(1)} KB/op`;
-      const [ceiling, ceilingCpu] = await withCpuShare(() => benchEmptyPost(server.baseUrl, seconds * 1000));
+      const [ceiling, ceilingCpu] = await withCpuShare(() => benchEmptyPost(server.baseUrl, seconds * 1000), undefined, server.child.pid);
       rows.push({ dialect, name: 'ceiling: empty POST', figures: ceiling, cpu: ceilingCpu });
       // Warm-up, not measured: the first batches read cold pages of a freshly seeded database.
       await benchTopUps(server.baseUrl, apiKey, msisdns, warmUpSeconds * 1000);
-      const [topUps, topUpsCpu, topUpsBytes] = await withCpuShare(() => benchTopUps(server.baseUrl, apiKey, msisdns, seconds * 1000), disk);
+      const [topUps, topUpsCpu, topUpsBytes] = await withCpuShare(() => benchTopUps(server.baseUrl, apiKey, msisdns, seconds * 1000), disk, server.child.pid);
       const batch = await meanBatchSize(server.baseUrl);
       rows.push({ dialect, name: 'top-ups', figures: topUps, note: `${(topUps.perSecond / ceiling.perSecond * 100).toFixed(0)}% of empty POST; mean batch ${batch.toFixed(1)}; peak RSS ${server.peakRssMb().toFixed(0)} MB`, cpu: topUpsCpu, disk: perOperation(topUpsBytes, topUps) });
-      for (const extra of EXTRA_BENCHES) {
+      for (const extra of extras) {
         try {
-          const [figures, cpu, bytes] = await withCpuShare(() => extra.run({ baseUrl: server.baseUrl, apiKey, msisdns, durationMs: seconds * 1000, databaseUrl: url }), disk);
+          const [figures, cpu, bytes] = await withCpuShare(() => extra.run({ baseUrl: server.baseUrl, apiKey, msisdns, durationMs: seconds * 1000, databaseUrl: url }), disk, server.child.pid);
           rows.push({ dialect, name: extra.name, figures, note: `${(figures.perSecond / topUps.perSecond).toFixed(2)} × top-ups/s${extra.unit ? ` (${extra.unit})` : ''}`, cpu, disk: perOperation(bytes, figures) });
         } catch (error) {
           console.log(`[${dialect}] ${extra.name}: skipped (${(error as Error).message})`);
@@ -117,5 +121,11 @@ if (only !== 'sqlite') {
 console.log(`\nTolem benchmark — ${seconds} s per measurement, concurrency 64, ${lineCount} lines, load from ${wrkAvailable() ? 'wrk' : 'autocannon'} (usage: its own client), ${new Date().toISOString()}`);
 // The machine's CPU during each figure: how busy, and how much other tenants of a shared host took
 // (steal). Figures measured under a high steal are low for reasons outside Tolem.
+// The server's CPU per operation (all threads / main thread): steadier than throughput across machines.
 const share = (cpu: CpuShare | null | undefined) => cpu ? `  [cpu ${(cpu.busy * 100).toFixed(0)}% busy, steal ${(cpu.steal * 100).toFixed(0)}%]` : '';
-for (const row of rows) console.log(`${row.dialect.padEnd(9)} ${row.name.padEnd(30)} ${format(row.figures)}${row.note ? `  (${row.note})` : ''}${share(row.cpu)}${row.disk ? `  [${row.disk}]` : ''}`);
+const serverCpu = (row: Row) => {
+  const server = row.cpu?.server;
+  const operations = row.figures.perSecond * seconds;
+  return server && operations > 0 ? `  [server ${(server.totalMs * 1000 / operations).toFixed(0)} µs/op, main thread ${(server.mainMs * 1000 / operations).toFixed(0)}]` : '';
+};
+for (const row of rows) console.log(`${row.dialect.padEnd(9)} ${row.name.padEnd(30)} ${format(row.figures)}${row.note ? `  (${row.note})` : ''}${share(row.cpu)}${serverCpu(row)}${row.disk ? `  [${row.disk}]` : ''}`);

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { lineAccountSpecs } from '../src/ledger/accounts.ts';
@@ -137,6 +137,8 @@ export async function pgbenchTps(adminUrl: string, seconds: number): Promise<{ t
 export interface CpuShare {
   busy: number;
   steal: number;
+  /** The server process's CPU time while measured (all threads, and its main thread). */
+  server?: { totalMs: number; mainMs: number };
 }
 
 /** Starts a reading; the function it returns gives the shares since then (null where /proc/stat cannot be read). */
@@ -197,12 +199,45 @@ function meterOf(read: () => Promise<number>): DiskMeter {
 }
 
 /** Runs `work` and gives its result with the machine's CPU shares and the bytes written while it ran. */
-export async function withCpuShare<T>(work: () => Promise<T>, disk?: DiskMeter): Promise<[T, CpuShare | null, number | null]> {
+export async function withCpuShare<T>(work: () => Promise<T>, disk?: DiskMeter, serverPid?: number): Promise<[T, CpuShare | null, number | null]> {
   const written = disk ? await disk() : null;
   const meter = cpuMeter();
+  const server = serverPid === undefined ? null : processCpuMeter(serverPid);
   const result = await work();
   const cpu = meter();
-  return [result, cpu, written ? await written() : null];
+  const serverCpu = server?.();
+  return [result, cpu && serverCpu ? { ...cpu, server: serverCpu } : cpu, written ? await written() : null];
+}
+
+/**
+ * CPU time of a process and of its main thread (Linux: each thread's utime + stime from
+ * /proc/PID/task), in milliseconds since the meter started; null where /proc cannot be read.
+ * Per operation, the steadiest figure to compare code by on a machine whose speed wanders.
+ */
+export function processCpuMeter(pid: number): () => { totalMs: number; mainMs: number } | null {
+  const ticksPerMs = 100 / 1000; // USER_HZ is 100 on Linux
+  const read = () => {
+    try {
+      let total = 0;
+      let main = 0;
+      for (const tid of readdirSync(`/proc/${pid}/task`)) {
+        const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        const ticks = Number(fields[11]) + Number(fields[12]);
+        total += ticks;
+        if (Number(tid) === pid) main = ticks;
+      }
+      return { total, main };
+    } catch {
+      return null;
+    }
+  };
+  const start = read();
+  return () => {
+    const end = read();
+    if (!start || !end) return null;
+    // Threads that ended while measuring take their ticks with them: a low estimate, never a high one.
+    return { totalMs: (end.total - start.total) / ticksPerMs, mainMs: (end.main - start.main) / ticksPerMs };
+  };
 }
 
 export function format(figures: LoadFigures): string {

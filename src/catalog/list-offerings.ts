@@ -28,17 +28,17 @@ export async function listOfferings(ctx: AppContext, actor: Actor | null, query:
   if (query.all && actor?.role !== 'admin') return fail('forbidden', { field: 'all' });
   const now = ctx.clock.now();
   const balances = lineId ? (await balancesOf(ctx, [lineId])).get(lineId)! : null;
-  const data: CatalogEntry[] = [];
-  for (const record of await listOfferingRecords(ctx)) {
+  const records = (await listOfferingRecords(ctx)).filter((record) => query.all || isOnSale(record.offering, now));
+  // Priced all at once: the offerings' lookups share their queries (sharedLookup).
+  const data = await Promise.all(records.map(async (record): Promise<CatalogEntry> => {
     const onSale = isOnSale(record.offering, now);
-    if (!onSale && !query.all) continue;
     const view = toOfferingView(record, query.language ?? 'en');
     const priced = onSale ? await priceOffering(ctx, record.offering.code, lineId) : null;
     const price = priced?.ok ? priced.value.quote.price : BigInt(record.version.price);
-    data.push({
+    return {
       ...view, listPrice: view.price, price: toJsonAmount(price),
       affordable: balances ? onSale && balances.main + balances.bonus >= price : null,
-    });
-  }
+    };
+  }));
   return ok({ data });
 }

@@ -4,8 +4,16 @@ export const DAY_MS = 24 * 60 * 60 * 1000;
 
 /** The calendar date in Almaty (YYYY-MM-DD) of an instant: the "day" of daily limits. */
 export function almatyDate(at: Date): string {
-  return new Date(at.getTime() + ALMATY_OFFSET_MS).toISOString().slice(0, 10);
+  const ms = at.getTime();
+  // Asked several times per top-up, nearly always for the same day: the last day's answer is kept.
+  if (!(ms >= lastDay.startMs && ms < lastDay.startMs + DAY_MS)) {
+    const local = ms + ALMATY_OFFSET_MS;
+    lastDay = { startMs: local - (((local % DAY_MS) + DAY_MS) % DAY_MS) - ALMATY_OFFSET_MS, date: new Date(local).toISOString().slice(0, 10) };
+  }
+  return lastDay.date;
 }
+
+let lastDay = { startMs: NaN, date: '' };
 
 export function almatyYear(at: Date): number {
   return Number(almatyDate(at).slice(0, 4));

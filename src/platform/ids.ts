@@ -14,18 +14,19 @@ export interface IdGenerator {
 
 export function createIdGenerator(clock: Clock, random: (size: number) => Buffer = randomBytes): IdGenerator {
   let lastTime = -1;
+  let lastTimeText = '';
   let lastRandom: Buffer = Buffer.alloc(10);
   return {
     next(prefix: string): string {
-      let time = clock.now().getTime();
+      const time = clock.now().getTime();
       if (time <= lastTime) {
-        time = lastTime;
         incrementInPlace(lastRandom);
       } else {
         lastTime = time;
+        lastTimeText = encodeTime(time);
         lastRandom = random(10);
       }
-      return `${prefix}_${encodeTime(time)}${encodeRandom(lastRandom)}`;
+      return `${prefix}_${lastTimeText}${encodeRandom(lastRandom)}`;
     },
   };
 }
@@ -45,13 +46,11 @@ function encodeRandom(bytes: Buffer): string {
 }
 
 function encode40(bytes: Buffer, offset: number): string {
-  let value = bytes[offset]! * 2 ** 32 + bytes.readUInt32BE(offset + 1);
-  let out = '';
-  for (let index = 0; index < 8; index++) {
-    out = ALPHABET[value % 32] + out;
-    value = Math.floor(value / 32);
-  }
-  return out;
+  // 40 bits as eight 5-bit digits, most significant first: the top 8 bits, then a 32-bit word.
+  const high = bytes[offset]!;
+  const low = bytes.readUInt32BE(offset + 1);
+  return ALPHABET[high >>> 3]! + ALPHABET[((high & 7) << 2) | (low >>> 30)]! + ALPHABET[(low >>> 25) & 31]! + ALPHABET[(low >>> 20) & 31]!
+    + ALPHABET[(low >>> 15) & 31]! + ALPHABET[(low >>> 10) & 31]! + ALPHABET[(low >>> 5) & 31]! + ALPHABET[low & 31]!;
 }
 
 function incrementInPlace(bytes: Buffer): void {

@@ -4,6 +4,7 @@ import { isOnSale } from '../catalog/offering.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { appliedPromotionOf, bestQuote, isActive, limitRefusal, promotionLineUsesKey, promotionUsesKey, type PriceQuote } from './promotion.ts';
 import { findPromotionByCode, listAutomaticPromotions, readCounters } from './promotions-repository.ts';
+import type { PromotionTable } from '../packages/packages-tables.ts';
 
 export interface PricedOffering {
   record: OfferingRecord;
@@ -20,19 +21,20 @@ export async function priceOffering(ctx: AppContext, code: string, lineId: strin
   const record = await findOffering(ctx, code);
   if (!record) return fail('offering_not_found', { code });
   if (!isOnSale(record.offering, now)) return fail('offering_unavailable', { code });
-  const candidates = (await listAutomaticPromotions(ctx, now)).filter((p) => isActive(p, code, now));
-  let coded = null;
-  if (promoCode !== undefined) {
-    coded = await findPromotionByCode(ctx, promoCode);
-    if (!coded || !isActive(coded, code, now)) return fail('promo_code_invalid');
-  }
+  const automatic = await listAutomaticPromotions(ctx, now);
+  const coded = promoCode === undefined ? undefined : await findPromotionByCode(ctx, promoCode);
+  if (promoCode !== undefined && (!coded || !isActive(coded, code, now))) return fail('promo_code_invalid');
+  const candidates = automatic.filter((p) => isActive(p, code, now));
+  const promotions = coded ? [...candidates, coded] : candidates;
+  if (promotions.length === 0) return ok({ record, quote: bestQuote(BigInt(record.version.price), []) });
   // Automatic promotions that are used up drop out; a used-up code is refused.
+  const keysOf = (promotion: PromotionTable) => [promotionUsesKey(promotion.id), ...(lineId ? [promotionLineUsesKey(promotion.id, lineId)] : [])];
+  const counters = await readCounters(ctx, promotions.flatMap(keysOf));
   const usable = [];
-  for (const promotion of coded ? [...candidates, coded] : candidates) {
-    const keys = [promotionUsesKey(promotion.id), ...(lineId ? [promotionLineUsesKey(promotion.id, lineId)] : [])];
-    const counters = await readCounters(ctx, keys);
+  for (const promotion of promotions) {
+    const [usesKey, lineUsesKey] = keysOf(promotion);
     const applied = appliedPromotionOf(promotion);
-    const refusal = limitRefusal(lineId ? applied : { ...applied, usesPerLineMax: null }, counters.get(keys[0]!)!, lineId ? counters.get(keys[1]!)! : 0n);
+    const refusal = limitRefusal(lineId ? applied : { ...applied, usesPerLineMax: null }, counters.get(usesKey!)!, lineUsesKey ? counters.get(lineUsesKey)! : 0n);
     if (refusal && promotion === coded) return fail(refusal);
     if (!refusal) usable.push(promotion);
   }
