@@ -8,7 +8,7 @@ import { batchWrites, planOpen } from './ledger-repository.ts';
 
 function toState(row: ReturnType<typeof lineRow>): LineState {
   const state = new BatchState(new Date(NOW));
-  planOpen({ lines: [row.id], accounts: [], counters: [], pending: [], idempotencyKeys: [] }).load([[row]], state);
+  planOpen({ lines: [row.id], accounts: [], counters: [], freshCounters: [], pending: [], idempotencyKeys: [] }).load([[row]], state);
   return state.lines.get(row.id)!;
 }
 
@@ -36,7 +36,7 @@ describe('batch writes (pure)', () => {
 
   it('write back only the line columns a batch changed, one statement per set of columns', () => {
     const state = new BatchState(new Date(LATER));
-    const open = planOpen({ lines: ['ln_1', 'ln_2', 'ln_3', 'ln_4'], accounts: [], counters: [], pending: [], idempotencyKeys: [] });
+    const open = planOpen({ lines: ['ln_1', 'ln_2', 'ln_3', 'ln_4'], accounts: [], counters: [], freshCounters: [], pending: [], idempotencyKeys: [] });
     open.load([[lineRow('ln_1'), lineRow('ln_2'), lineRow('ln_3', 'grace'), lineRow('ln_4')]], state);
     const tx = new BatchTx(state, createIdGenerator(systemClock), 'grp_1');
     const topUp = { validUntil: '2027-01-19T00:00:00.000Z', dailyTopupDate: '2026-12-03', dailyTopupAmount: 50_000n, firstTopupAt: NOW, lastTopupAt: NOW };
@@ -52,5 +52,17 @@ describe('batch writes (pure)', () => {
       [['status', 'valid_until', 'indexed_valid_until', 'daily_topup_date', 'daily_topup_amount', 'first_topup_at', 'last_topup_at', 'status_changed_at', 'updated_at'], ['ln_3']],
     ]);
     assert.deepEqual(lines[1]!.rows[0], ['active', '2027-01-19T00:00:00.000Z', '2027-01-19T00:00:00.000Z', '2026-12-03', 50_000n, NOW, NOW, LATER, LATER, 'ln_3']);
+  });
+
+  it('fresh counters (a new package) are neither read nor locked: they start at 0 and are written once, at commit', () => {
+    const state = new BatchState(new Date(LATER));
+    const open = planOpen({ lines: [], accounts: [], counters: ['receipt:2026'], freshCounters: ['pkg:new:periods'], pending: [], idempotencyKeys: [] });
+    assert.deepEqual(open.open.reads.flatMap((read) => (read.kind === 'counters' ? read.keys : [])), ['receipt:2026']);
+    open.load([[{ key: 'receipt:2026', value: 7n }]], state);
+    const tx = new BatchTx(state, createIdGenerator(systemClock), 'grp_1');
+    assert.equal(tx.counter('pkg:new:periods'), 0n);
+    tx.increment('pkg:new:periods');
+    tx.mergeInto(state);
+    assert.deepEqual(batchWrites(state).find((write) => write.table === 'counters')?.rows, [['pkg:new:periods', 1n]]);
   });
 });

@@ -9,6 +9,12 @@ export interface LockSet {
   lines: string[];
   accounts: string[];
   counters: string[];
+  /**
+   * Counters of a row this command creates under a fresh id (a new package's period count and
+   * end): no one else can know the key yet, so they start at 0 unread and unlocked, and are
+   * written once, at commit, instead of being created at open and updated at commit.
+   */
+  freshCounters: string[];
   pending: string[];
   idempotencyKeys: string[];
 }
@@ -72,6 +78,7 @@ export function planOpen(lock: LockSet): PlannedOpen {
     open: { lockKeys, reads },
     load(rows, batch) {
       loaders.forEach((loader, index) => loader(rows[index]!, batch));
+      for (const key of lock.freshCounters) if (!batch.counters.has(key)) batch.counters.set(key, 0n);
     },
   };
 }

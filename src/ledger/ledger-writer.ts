@@ -249,17 +249,21 @@ export class LedgerWriter {
 }
 
 function lockSetOf(items: Queued[], now: Date): LockSet {
-  const sets = { lines: new Set<string>(), accounts: new Set<string>(), counters: new Set<string>(), pending: new Set<string>(), idempotencyKeys: new Set<string>() };
+  const sets = { lines: new Set<string>(), accounts: new Set<string>(), counters: new Set<string>(), freshCounters: new Set<string>(), pending: new Set<string>(), idempotencyKeys: new Set<string>() };
   for (const { command } of items) {
     const lock = typeof command.lock === 'function' ? command.lock(now) : command.lock;
     for (const id of lock.lines ?? []) sets.lines.add(id);
     for (const id of lock.accounts ?? []) sets.accounts.add(id);
     for (const key of lock.counters ?? []) sets.counters.add(key);
+    for (const key of lock.freshCounters ?? []) sets.freshCounters.add(key);
     for (const id of lock.pending ?? []) sets.pending.add(id);
     if (command.idempotency) sets.idempotencyKeys.add(command.idempotency.key);
   }
   const sorted = (set: Set<string>) => [...set].sort();
-  return { lines: sorted(sets.lines), accounts: sorted(sets.accounts), counters: sorted(sets.counters), pending: sorted(sets.pending), idempotencyKeys: sorted(sets.idempotencyKeys) };
+  return {
+    lines: sorted(sets.lines), accounts: sorted(sets.accounts), counters: sorted(sets.counters), freshCounters: [...sets.freshCounters],
+    pending: sorted(sets.pending), idempotencyKeys: sorted(sets.idempotencyKeys),
+  };
 }
 
 /** A stable fingerprint of a request, to tell a retry from a different request under the same key. */

@@ -64,6 +64,7 @@ export function periodCommand(plan: PeriodPlan, idempotency?: LedgerCommand<Peri
   const promotion = quote.promotion;
   const terms = termsOf(plan.record.version);
   const grantedUnits = ALLOWANCE_UNITS.filter((unit) => AMOUNT_OF[unit](terms) > 0n);
+  const packageCounters = [packagePeriodKey(packageId), packageExpiresKey(packageId)];
   return {
     name: `package_${plan.reason}`,
     idempotency,
@@ -74,7 +75,9 @@ export function periodCommand(plan: PeriodPlan, idempotency?: LedgerCommand<Peri
       accounts: [lineMainAccountId(lineId), lineBonusAccountId(lineId), revenueAccountId('packages'),
         ...(quote.discount > 0n ? [PROMOTIONS_EXPENSE_ACCOUNT_ID] : []),
         ...grantedUnits.map(issuanceAccountId), ...plan.previousBucketIds],
-      counters: [receiptCounterFor(now), packagePeriodKey(packageId), packageExpiresKey(packageId),
+      // A purchase's package id is new: no one else can know its counters yet.
+      ...(plan.reason === 'purchase' ? { freshCounters: packageCounters } : {}),
+      counters: [receiptCounterFor(now), ...(plan.reason === 'purchase' ? [] : packageCounters),
         ...(stacks ? [] : [lineKindSlotKey(lineId, plan.record.offering.kind)]),
         ...(promotion ? [promotionUsesKey(promotion.id), promotionLineUsesKey(promotion.id, lineId)] : [])],
     }),

@@ -60,7 +60,7 @@ export async function sellCounterPackage(ctx: AppContext, actor: Actor, input: {
     lock: (now) => {
       const a = topUpLocks(request, now, ctx.settings.topup);
       const b = locksOf(purchase.lock, now);
-      return { lines: [...a.lines, ...(b.lines ?? [])], accounts: [...a.accounts, ...(b.accounts ?? [])], counters: [...a.counters, ...(b.counters ?? [])], pending: [...a.pending, ...(b.pending ?? [])] };
+      return { lines: [...a.lines, ...(b.lines ?? [])], accounts: [...a.accounts, ...(b.accounts ?? [])], counters: [...a.counters, ...(b.counters ?? [])], freshCounters: b.freshCounters ?? [], pending: [...a.pending, ...(b.pending ?? [])] };
     },
     idempotency: { key: `counter-package:${actor.id}:${idempotencyKey}`, fingerprint: fingerprintOf({ msisdn: line.msisdn, offering: input.offering, tender, identificationId: checked.value.id, promoCode: input.promoCode }), expiresAt },
     execute: (tx) => {
