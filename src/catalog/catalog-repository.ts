@@ -1,4 +1,6 @@
 import type { AppContext } from '../app-context.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
 import { sharedLookup } from '../store/batched-lookup.ts';
 import type { OfferingTable, OfferingVersionTable } from '../packages/packages-tables.ts';
 import type { OfferingDefinition } from './offering.ts';
@@ -12,18 +14,9 @@ export interface OfferingRecord {
 /** An offering with its current version; concurrent lookups share their queries (every purchase asks). */
 export async function findOffering(ctx: AppContext, code: string): Promise<OfferingRecord | undefined> {
   return sharedLookup(ctx.store, 'offerings-by-code', async (codes) => {
-    const db = ctx.store.readDb;
-    const offerings = await db.selectFrom('offerings').selectAll().where('code', 'in', codes).execute();
-    if (offerings.length === 0) return new Map();
-    // Each offering's current version, all in one query (not one query per offering).
-    const versions = await db.selectFrom('offering_versions').selectAll()
-      .where((eb) => eb.or(offerings.map((o) => eb.and([eb('offering_id', '=', o.id), eb('version', '=', o.current_version)])))).execute();
-    const byOffering = new Map(versions.map((version) => [version.offering_id, version]));
-    return new Map(offerings.map((offering) => {
-      const version = byOffering.get(offering.id);
-      if (!version) throw new Error(`offering ${offering.code} has no version ${offering.current_version}`);
-      return [offering.code, { offering, version }];
-    }));
+    // Each offering with its current version, in one query (a purchase waits for it).
+    const records = await offeringRecords(ctx.store.readDb, codes);
+    return new Map(records.map((record) => [record.offering.code, record]));
   })(code);
 }
 
@@ -32,7 +25,12 @@ export async function findVersion(ctx: AppContext, id: string): Promise<Offering
 }
 
 export async function listOfferingRecords(ctx: AppContext): Promise<OfferingRecord[]> {
-  const rows = await ctx.db.selectFrom('offerings').innerJoin('offering_versions', (join) => join
+  return offeringRecords(ctx.db, null);
+}
+
+/** Offerings (those with `codes`, or all) with their current versions, by code. */
+async function offeringRecords(db: Kysely<Database>, codes: string[] | null): Promise<OfferingRecord[]> {
+  let query = db.selectFrom('offerings').innerJoin('offering_versions', (join) => join
     .onRef('offering_versions.offering_id', '=', 'offerings.id').onRef('offering_versions.version', '=', 'offerings.current_version'))
     .selectAll('offerings').select([
       'offering_versions.id as v_id', 'offering_versions.version as v_version', 'offering_versions.price as v_price',
@@ -40,7 +38,9 @@ export async function listOfferingRecords(ctx: AppContext): Promise<OfferingReco
       'offering_versions.data_bytes as v_data_bytes', 'offering_versions.voice_seconds as v_voice_seconds', 'offering_versions.sms_count as v_sms_count',
       'offering_versions.rate_per_mb as v_rate_per_mb', 'offering_versions.rate_per_minute as v_rate_per_minute', 'offering_versions.rate_per_sms as v_rate_per_sms',
       'offering_versions.created_at as v_created_at',
-    ]).orderBy('offerings.code').execute();
+    ]).orderBy('offerings.code');
+  if (codes) query = query.where('offerings.code', 'in', codes);
+  const rows = await query.execute();
   return rows.map((r) => ({
     offering: {
       id: r.id, code: r.code, kind: r.kind, current_version: r.current_version, names: r.names, descriptions: r.descriptions, features: r.features,
