@@ -25,6 +25,8 @@ export interface AccountState {
   debitsPending: bigint;
   creditsPending: bigint;
   expiresAt: string | null;
+  /** The newest transfer that names the account (null before its first): where its chain of transfers starts. */
+  lastTransferId: string | null;
 }
 
 /** What a subscriber can spend: credits less posted and pending debits. */

@@ -50,6 +50,9 @@ export interface TransferRow {
   linkGroup: string;
   metadata: string | null;
   createdAt: string;
+  /** Each account's transfer before this one: its history is a chain (migration 021). */
+  debitPreviousId: string | null;
+  creditPreviousId: string | null;
 }
 
 export interface StoredResponse {

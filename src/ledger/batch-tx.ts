@@ -50,7 +50,7 @@ export class BatchTx {
     assert(this.account(spec.id) === undefined, `account ${spec.id} already exists`);
     const account: AccountState = {
       id: spec.id, unit: spec.unit, kind: spec.kind, ownerId: spec.ownerId ?? null, flags: spec.flags ?? 0n,
-      debitsPosted: 0n, creditsPosted: 0n, debitsPending: 0n, creditsPending: 0n, expiresAt: spec.expiresAt ?? null,
+      debitsPosted: 0n, creditsPosted: 0n, debitsPending: 0n, creditsPending: 0n, expiresAt: spec.expiresAt ?? null, lastTransferId: null,
     };
     this.accounts.set(account.id, account);
     this.newAccounts.add(account.id);
@@ -66,14 +66,15 @@ export class BatchTx {
     const refusal = transferRefusal(debit, credit, input.amount);
     if (refusal) return { ok: false, code: refusal };
     const kind = input.pending ? 'pending' : 'posted';
-    this.accounts.set(debit.id, applyToAccount(debit, 'debit', input.amount, kind));
-    this.accounts.set(credit.id, applyToAccount(credit, 'credit', input.amount, kind));
     const id = this.ids.next('tr');
     this.transfers.push({
       id, debitAccountId: debit.id, creditAccountId: credit.id, amount: input.amount, unit: input.unit,
       code: input.code, kind, pendingId: null, linkGroup: this.linkGroup,
       metadata: input.metadata ? JSON.stringify(input.metadata) : null, createdAt: this.nowIso,
+      debitPreviousId: debit.lastTransferId, creditPreviousId: credit.lastTransferId,
     });
+    this.accounts.set(debit.id, { ...applyToAccount(debit, 'debit', input.amount, kind), lastTransferId: id });
+    this.accounts.set(credit.id, { ...applyToAccount(credit, 'credit', input.amount, kind), lastTransferId: id });
     return { ok: true, id };
   }
 
@@ -88,14 +89,15 @@ export class BatchTx {
     const credit = this.account(pending.creditAccountId);
     assert(debit && credit, `accounts of pending transfer ${pendingId} must be locked by the command`);
     const kind = action === 'post' ? 'post_pending' : 'void_pending';
-    this.accounts.set(debit.id, applyToAccount(debit, 'debit', postAmount, kind, pending.amount));
-    this.accounts.set(credit.id, applyToAccount(credit, 'credit', postAmount, kind, pending.amount));
     this.resolvedPending.add(pendingId);
     const id = this.ids.next('tr');
     this.transfers.push({
       id, debitAccountId: debit.id, creditAccountId: credit.id, amount: postAmount, unit: pending.unit, code, kind,
       pendingId, linkGroup: this.linkGroup, metadata: null, createdAt: this.nowIso,
+      debitPreviousId: debit.lastTransferId, creditPreviousId: credit.lastTransferId,
     });
+    this.accounts.set(debit.id, { ...applyToAccount(debit, 'debit', postAmount, kind, pending.amount), lastTransferId: id });
+    this.accounts.set(credit.id, { ...applyToAccount(credit, 'credit', postAmount, kind, pending.amount), lastTransferId: id });
     return { ok: true, id };
   }
 

@@ -89,8 +89,8 @@ const LINE_FIELDS = [
   ['dailyTopupAmount', 'daily_topup_amount'], ['firstTopupAt', 'first_topup_at'], ['lastTopupAt', 'last_topup_at'], ['statusChangedAt', 'status_changed_at'],
 ] as const satisfies readonly (readonly [keyof LineState, string])[];
 const LINE_COLUMNS = ['id', 'msisdn', ...LINE_FIELDS.map(([, column]) => column)];
-const ACCOUNT_COLUMNS = ['id', 'unit', 'kind', 'owner_id', 'flags', 'debits_posted', 'credits_posted', 'debits_pending', 'credits_pending', 'expires_at', 'metadata', 'created_at'];
-const TRANSFER_COLUMNS = ['id', 'debit_account_id', 'credit_account_id', 'amount', 'unit', 'code', 'kind', 'pending_id', 'link_group', 'metadata', 'created_at'];
+const ACCOUNT_COLUMNS = ['id', 'unit', 'kind', 'owner_id', 'flags', 'debits_posted', 'credits_posted', 'debits_pending', 'credits_pending', 'expires_at', 'metadata', 'created_at', 'last_transfer_id'];
+const TRANSFER_COLUMNS = ['id', 'debit_account_id', 'credit_account_id', 'amount', 'unit', 'code', 'kind', 'pending_id', 'link_group', 'metadata', 'created_at', 'debit_previous_id', 'credit_previous_id'];
 const IDEMPOTENCY_COLUMNS = ['key', 'fingerprint', 'status_code', 'response', 'created_at', 'expires_at'];
 
 /** Every change of the batch: new accounts, transfers, account totals, lines, counters, rows, idempotency answers. */
@@ -99,15 +99,15 @@ export function batchWrites(batch: BatchState): BatchWrite[] {
   const push = (write: BatchWrite) => { if (write.rows.length > 0) writes.push(write); };
   push({ kind: 'insert', table: 'ledger_accounts', columns: ACCOUNT_COLUMNS, rows: [...batch.newAccountIds].map((id) => {
     const a = batch.accounts.get(id)!;
-    return [a.id, a.unit, a.kind, a.ownerId, a.flags, a.debitsPosted, a.creditsPosted, a.debitsPending, a.creditsPending, a.expiresAt, null, batch.createdAt];
+    return [a.id, a.unit, a.kind, a.ownerId, a.flags, a.debitsPosted, a.creditsPosted, a.debitsPending, a.creditsPending, a.expiresAt, null, batch.createdAt, a.lastTransferId];
   }) });
   push({ kind: 'insert', table: 'ledger_transfers', columns: TRANSFER_COLUMNS, rows: batch.transfers.map((t) => [
-    t.id, t.debitAccountId, t.creditAccountId, t.amount, t.unit, t.code, t.kind, t.pendingId, t.linkGroup, t.metadata, t.createdAt,
+    t.id, t.debitAccountId, t.creditAccountId, t.amount, t.unit, t.code, t.kind, t.pendingId, t.linkGroup, t.metadata, t.createdAt, t.debitPreviousId, t.creditPreviousId,
   ]) });
-  push({ kind: 'update', table: 'ledger_accounts', key: 'id', columns: ['debits_posted', 'credits_posted', 'debits_pending', 'credits_pending'],
+  push({ kind: 'update', table: 'ledger_accounts', key: 'id', columns: ['debits_posted', 'credits_posted', 'debits_pending', 'credits_pending', 'last_transfer_id'],
     rows: [...batch.dirtyAccountIds].filter((id) => !batch.newAccountIds.has(id)).map((id) => {
       const a = batch.accounts.get(id)!;
-      return [a.debitsPosted, a.creditsPosted, a.debitsPending, a.creditsPending, a.id];
+      return [a.debitsPosted, a.creditsPosted, a.debitsPending, a.creditsPending, a.lastTransferId, a.id];
     }) });
   lineUpdates(writes, batch);
   push({ kind: 'insert', table: 'counters', columns: ['key', 'value'], upsertKey: 'key', rows: [...batch.dirtyCounterKeys].map((key) => [key, batch.counters.get(key)!]) });
@@ -167,6 +167,7 @@ export function toAccountState(row: Database['ledger_accounts']): AccountState {
     id: row.id, unit: row.unit as Unit, kind: row.kind, ownerId: row.owner_id, flags: BigInt(row.flags),
     debitsPosted: BigInt(row.debits_posted), creditsPosted: BigInt(row.credits_posted),
     debitsPending: BigInt(row.debits_pending), creditsPending: BigInt(row.credits_pending), expiresAt: row.expires_at,
+    lastTransferId: row.last_transfer_id ?? null,
   };
 }
 

@@ -209,5 +209,26 @@ for (const dialect of DIALECTS) {
       await db.deleteFrom('ledger_transfers').where('id', '=', 'tr_test_orphan').execute();
       await db.updateTable('ledger_accounts').set({ debits_pending: 0n }).where('id', '=', 'test:untouched').execute();
     });
+
+    it('ledger verify finds a broken chain of an account\'s transfers', async () => {
+      await t.verify();
+      const { db } = t.app.ctx;
+      const { verifyLedger } = await import('./verify-ledger.ts');
+      const chained = (await db.selectFrom('ledger_transfers').selectAll().where('credit_account_id', '=', 'test:other').where('credit_previous_id', 'is not', null).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow());
+      const head = (await db.selectFrom('ledger_accounts').select('last_transfer_id').where('id', '=', 'test:other').executeTakeFirstOrThrow()).last_transfer_id;
+      const broken = async () => (await verifyLedger(t.app.store)).problems.filter((p) => p.check === 'transfer_chains').map((p) => p.subject);
+      // A link cut (two firsts), a head that is not the newest, a head on another account's transfer.
+      await db.updateTable('ledger_transfers').set({ credit_previous_id: null }).where('id', '=', chained.id).execute();
+      assert.deepEqual(await broken(), ['test:other']);
+      await db.updateTable('ledger_transfers').set({ credit_previous_id: chained.credit_previous_id }).where('id', '=', chained.id).execute();
+      await db.updateTable('ledger_accounts').set({ last_transfer_id: chained.credit_previous_id }).where('id', '=', 'test:other').execute();
+      assert.deepEqual(await broken(), ['test:other']);
+      await db.updateTable('ledger_accounts').set({ last_transfer_id: head }).where('id', '=', 'test:other').execute();
+      await ensureAccounts(t.app.store, [{ id: 'test:headless', unit: 'KZT', kind: 'clearing' }]);
+      await db.updateTable('ledger_accounts').set({ last_transfer_id: head }).where('id', '=', 'test:headless').execute();
+      assert.deepEqual(await broken(), ['test:headless']);
+      await db.updateTable('ledger_accounts').set({ last_transfer_id: null }).where('id', '=', 'test:headless').execute();
+      assert.deepEqual(await broken(), []);
+    });
   });
 }

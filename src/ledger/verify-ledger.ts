@@ -4,7 +4,7 @@ import { linesOffTheLifecycleIndex } from '../lifecycle/lifecycle-repository.ts'
 import type { Store } from '../store/open-store.ts';
 
 export interface LedgerProblem {
-  check: 'unit_balance' | 'account_totals' | 'account_limit' | 'transfer_units' | 'lifecycle_index';
+  check: 'unit_balance' | 'account_totals' | 'account_limit' | 'transfer_units' | 'transfer_chains' | 'lifecycle_index';
   subject: string;
   details: Record<string, string>;
 }
@@ -12,7 +12,8 @@ export interface LedgerProblem {
 /**
  * The ledger's invariants (DESIGN.md section 4), checked from the stored rows:
  * per unit, debits equal credits; every account's totals equal the sums of its transfers;
- * no flagged account is over its limit; every transfer joins accounts of its own unit. And one of
+ * no flagged account is over its limit; every transfer joins accounts of its own unit; every
+ * account's transfers form one chain from its newest back to its first (migration 021). And one of
  * the lines beside it: no line's lifecycle index copy of its validity is missing or ahead of it
  * (such a line would never expire; `tolem lifecycle reindex` mends it).
  */
@@ -33,7 +34,7 @@ export async function verifyLedger(store: Store): Promise<{ ok: boolean; problem
   // Each account's totals against the sums of its transfers, compared in the database, so that only
   // the accounts that differ come back (a year of buckets is millions of accounts): the sums per
   // account, each looked up by its account's key; then the accounts no transfer names, whose totals
-  // must be zero. Posting releases the whole pending amount.
+  // must be zero (an account with no chain: the chains are checked below). Posting releases the whole pending amount.
   const differing = await sql<{ account_id: string; id: string | null; dp: bigint | null; cp: bigint | null; dpe: bigint | null; cpe: bigint | null; sdp: bigint; scp: bigint; sdpe: bigint; scpe: bigint }>`
     with movements as (
       select t.debit_account_id as account_id, 'debit' as side, t.kind, t.amount, p.amount as pending_amount
@@ -56,8 +57,7 @@ export async function verifyLedger(store: Store): Promise<{ ok: boolean; problem
     order by s.account_id limit ${PROBLEMS_LISTED_MAX}`.execute(db);
   const untouched = await db.selectFrom('ledger_accounts as a').select(['a.id', 'a.debits_posted as dp', 'a.credits_posted as cp', 'a.debits_pending as dpe', 'a.credits_pending as cpe'])
     .where((eb) => eb.or([eb('a.debits_posted', '<>', 0n), eb('a.credits_posted', '<>', 0n), eb('a.debits_pending', '<>', 0n), eb('a.credits_pending', '<>', 0n)]))
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('ledger_transfers').select('id').whereRef('debit_account_id', '=', 'a.id'))))
-    .where((eb) => eb.not(eb.exists(eb.selectFrom('ledger_transfers').select('id').whereRef('credit_account_id', '=', 'a.id'))))
+    .where('a.last_transfer_id', 'is', null)
     .orderBy('a.id').limit(PROBLEMS_LISTED_MAX).execute();
   for (const row of differing.rows) {
     if (row.id === null) {
@@ -97,6 +97,8 @@ export async function verifyLedger(store: Store): Promise<{ ok: boolean; problem
     order by t.id limit ${PROBLEMS_LISTED_MAX}`.execute(db);
   for (const row of mismatched.rows) problems.push({ check: 'transfer_units', subject: row.id, details: {} });
 
+  for (const problem of await brokenChains(db)) problems.push(problem);
+
   for (const row of await linesOffTheLifecycleIndex(db, '', PROBLEMS_LISTED_MAX)) {
     problems.push({ check: 'lifecycle_index', subject: row.id, details: { validUntil: row.valid_until!, indexedValidUntil: String(row.indexed_valid_until), mend: 'tolem lifecycle reindex' } });
   }
@@ -104,6 +106,44 @@ export async function verifyLedger(store: Store): Promise<{ ok: boolean; problem
   const transferCount = await db.selectFrom('ledger_transfers').select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow();
   const accountCount = await db.selectFrom('ledger_accounts').select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow();
   return { ok: problems.length === 0, problems, accounts: Number(accountCount.n), transfers: Number(transferCount.n) };
+}
+
+/**
+ * Each account's transfers must be one chain: every link names a transfer of the same account, no
+ * two name the same one (no fork), exactly one has none (the first), and the account's head is one
+ * of them that none names (the newest). Rows are written once, each naming only rows written
+ * before it, so a chain cannot loop: then these checks make every transfer reachable from the head.
+ */
+async function brokenChains(db: Store['db']): Promise<LedgerProblem[]> {
+  const shapes = await sql<{ account_id: string; head: string | null; n: bigint; linked: bigint; starts: bigint; stray: bigint; head_found: bigint; head_named: bigint }>`
+    with sides as (
+      select id, debit_account_id as account_id, debit_previous_id as previous_id from ledger_transfers
+      union all
+      select id, credit_account_id as account_id, credit_previous_id as previous_id from ledger_transfers
+    ), shapes as (
+      select s.account_id, max(a.last_transfer_id) as head, count(*) as n, count(distinct s.previous_id) as linked,
+        sum(case when s.previous_id is null then 1 else 0 end) as starts,
+        sum(case when s.previous_id is not null and (p.id is null or (p.debit_account_id <> s.account_id and p.credit_account_id <> s.account_id)) then 1 else 0 end) as stray,
+        sum(case when s.id = a.last_transfer_id then 1 else 0 end) as head_found,
+        sum(case when s.previous_id = a.last_transfer_id then 1 else 0 end) as head_named
+      from sides s
+        left join ledger_transfers p on p.id = s.previous_id
+        left join ledger_accounts a on a.id = s.account_id
+      group by s.account_id
+    )
+    select * from shapes where starts <> 1 or linked <> n - 1 or stray <> 0 or head_found <> 1 or head_named <> 0
+    order by account_id limit ${PROBLEMS_LISTED_MAX}`.execute(db);
+  const headless = await sql<{ id: string; head: string }>`
+    select a.id, a.last_transfer_id as head from ledger_accounts a left join ledger_transfers h on h.id = a.last_transfer_id
+    where a.last_transfer_id is not null and (h.id is null or (h.debit_account_id <> a.id and h.credit_account_id <> a.id))
+    order by a.id limit ${PROBLEMS_LISTED_MAX}`.execute(db);
+  return [
+    ...shapes.rows.map((row): LedgerProblem => ({ check: 'transfer_chains', subject: row.account_id, details: {
+      head: String(row.head), transfers: String(row.n), firsts: String(row.starts), distinctLinks: String(row.linked), strayLinks: String(row.stray),
+      headFound: String(row.head_found), headNamedAsPrevious: String(row.head_named),
+    } })),
+    ...headless.rows.map((row): LedgerProblem => ({ check: 'transfer_chains', subject: row.id, details: { head: row.head, reason: 'the head is not a transfer of this account' } })),
+  ].slice(0, PROBLEMS_LISTED_MAX);
 }
 
 /** Problems of one check listed at most (the first by id; a verify after the mend shows the rest). */

@@ -137,35 +137,54 @@ export async function balancesOf(ctx: AppContext, lineIds: string[]): Promise<Ma
 
 /**
  * Transfers touching any of the line's accounts, newest first (ids sort by time), `limit` of them
- * before the cursor. One query reads each account's newest transfer before the cursor on each side
- * (an index probe per account and side); then only the sides whose newest transfer could still be
- * among the page are read, `limit` rows each, newest side first. A line's whole history (every
- * usage transfer of every bucket it ever had) is never read or sorted for one page.
+ * before the cursor (a transfer id). Each account's transfers are a chain (migration 021): the
+ * account names its newest, each transfer the one before it on each of its two accounts. One query
+ * reads the line's accounts' heads; then the chains are walked newest first, each in one recursive
+ * query, and a chain whose newest possible entry is below a full page is not walked at all. A
+ * chain that holds the cursor's transfer is walked from there; any other chain from its head,
+ * passing over the entries at or after the cursor. A line's whole history is never read for a page.
+ *
+ * One process writes ids in the order it chains them, so a chain is in id order. Several processes
+ * writing one PostgreSQL chain in commit order, which their clocks' skew may put a few milliseconds
+ * off id order; a page then orders by id what it found, and an entry out of order by more than a
+ * page's worth of its chain may come a page late.
  */
 export async function listLineTransfers(ctx: AppContext, lineId: string, limit: number, before: string | null): Promise<Database['ledger_transfers'][]> {
   const db = ctx.store.readDb;
-  const heads = await db.selectFrom('ledger_accounts as a').where('a.owner_id', '=', lineId).select((eb) => {
-    const newest = (column: 't.debit_account_id' | 't.credit_account_id') => {
-      const query = eb.selectFrom('ledger_transfers as t').select('t.id').whereRef(column, '=', 'a.id').orderBy('t.id', 'desc').limit(1);
-      return before === null ? query : query.where('t.id', '<', before);
-    };
-    return ['a.id', newest('t.debit_account_id').as('debit_head'), newest('t.credit_account_id').as('credit_head')];
-  }).execute();
-  const sides = heads.flatMap((row) => [
-    { account: row.id, column: 'debit_account_id' as const, head: row.debit_head },
-    { account: row.id, column: 'credit_account_id' as const, head: row.credit_head },
-  ]).filter((side): side is typeof side & { head: string } => side.head !== null).sort((a, b) => (a.head < b.head ? 1 : -1));
+  const heads = await db.selectFrom('ledger_accounts').select(['id', 'last_transfer_id']).where('owner_id', '=', lineId).where('last_transfer_id', 'is not', null).execute();
+  const cursor = before === null ? undefined : await db.selectFrom('ledger_transfers')
+    .select(['debit_account_id', 'credit_account_id', 'debit_previous_id', 'credit_previous_id']).where('id', '=', before).executeTakeFirst();
+  const chains = heads.flatMap(({ id: account, last_transfer_id: head }) => {
+    // Where to start this account's walk, and the newest id it can yield (chains are in id order).
+    if (cursor?.debit_account_id === account) return cursor.debit_previous_id === null ? [] : [{ account, start: cursor.debit_previous_id, newest: cursor.debit_previous_id }];
+    if (cursor?.credit_account_id === account) return cursor.credit_previous_id === null ? [] : [{ account, start: cursor.credit_previous_id, newest: cursor.credit_previous_id }];
+    return [{ account, start: head!, newest: before !== null && head! >= before ? before : head! }];
+  }).sort((a, b) => (a.newest < b.newest ? 1 : -1));
   let page: Database['ledger_transfers'][] = [];
-  for (const side of sides) {
-    // Every transfer of this side is at most its head: once the page is full and ends above it, none can enter.
-    if (page.length >= limit && side.head < page[limit - 1]!.id) break;
-    let query = db.selectFrom('ledger_transfers').selectAll().where(side.column, '=', side.account).orderBy('id', 'desc').limit(limit);
-    if (before !== null) query = query.where('id', '<', before);
+  for (const chain of chains) {
+    if (page.length >= limit && chain.newest < page[limit - 1]!.id) break;
     const seen = new Set(page.map((row) => row.id));
-    // A transfer between two of the line's accounts is found from both sides: kept once.
-    page = [...page, ...(await query.execute()).filter((row) => !seen.has(row.id))].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, limit);
+    // A transfer between two of the line's accounts is on both chains: kept once.
+    const rows = (await chainBelow(ctx, chain.account, chain.start, before, limit)).filter((row) => !seen.has(row.id));
+    page = [...page, ...rows].sort((a, b) => (a.id < b.id ? 1 : -1)).slice(0, limit);
   }
   return page;
+}
+
+/** Up to `limit` transfers of one account's chain from `start` on, below `before`, newest first: one recursive query. */
+async function chainBelow(ctx: AppContext, account: string, start: string, before: string | null, limit: number): Promise<Database['ledger_transfers'][]> {
+  const below = before === null ? sql`1` : sql`case when t.id < ${before} then 1 else 0 end`;
+  const previous = sql`case when t.debit_account_id = ${account} then t.debit_previous_id else t.credit_previous_id end`;
+  const result = await sql<Database['ledger_transfers']>`
+    with recursive chain (id, previous_id, below) as (
+      select t.id, ${previous}, ${below} from ledger_transfers t where t.id = ${start}
+      union all
+      select t.id, ${previous}, chain.below + ${below} from chain join ledger_transfers t on t.id = chain.previous_id where chain.below < ${limit}
+    )
+    select t.* from chain join ledger_transfers t on t.id = chain.id
+    ${before === null ? sql`` : sql`where t.id < ${before}`}
+    order by t.id desc limit ${limit}`.execute(ctx.store.readDb);
+  return result.rows;
 }
 
 export async function accountKindsOf(ctx: AppContext, ids: string[]): Promise<Map<string, { kind: string; ownerId: string | null }>> {

@@ -19,6 +19,8 @@ export interface LedgerAccountTable {
   expires_at: string | null;
   metadata: string | null;
   created_at: string;
+  /** The newest transfer that names this account: the head of its chain (null before its first). */
+  last_transfer_id: string | null;
 }
 
 export interface LedgerTransferTable {
@@ -34,6 +36,9 @@ export interface LedgerTransferTable {
   link_group: string;
   metadata: string | null;
   created_at: string;
+  /** The debit account's, and the credit account's, transfer before this one: each account's history is a chain. */
+  debit_previous_id: string | null;
+  credit_previous_id: string | null;
 }
 
 export interface LineTable {

@@ -19,6 +19,7 @@ import * as packageJobIndexes from './017-package-job-indexes.ts';
 import * as retentionIndexes from './018-retention-indexes.ts';
 import * as creditPaymentIndexes from './019-credit-payment-indexes.ts';
 import * as usageHistoryIndexes from './020-usage-history-indexes.ts';
+import * as transferChains from './021-transfer-chains.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   '018-retention-indexes': retentionIndexes,
   '019-credit-payment-indexes': creditPaymentIndexes,
   '020-usage-history-indexes': usageHistoryIndexes,
+  '021-transfer-chains': transferChains,
 };

@@ -180,6 +180,42 @@ for (const dialect of DIALECTS) {
       });
     }
 
+    it('021 chains each account\'s existing transfers in id order, names each account\'s newest, drops the per-account indexes; down restores 020', async () => {
+      const db = store.db as unknown as Kysely<any>;
+      const migrator = migratorOf(store);
+      assert.equal((await migrator.migrateTo('020-usage-history-indexes')).error, undefined);
+      const now = '2026-12-05T10:00:00.000Z';
+      const account = (id: string) => ({
+        id, unit: 'KZT', kind: 'test', owner_id: null, flags: 0n, debits_posted: 0n, credits_posted: 0n, debits_pending: 0n, credits_pending: 0n,
+        expires_at: null, metadata: null, created_at: now,
+      });
+      await db.insertInto('ledger_accounts').values(['m:a', 'm:b', 'm:c', 'm:quiet'].map(account)).execute();
+      const transfer = (id: string, debit: string, credit: string) => ({
+        id, debit_account_id: debit, credit_account_id: credit, amount: 1n, unit: 'KZT', code: 'test', kind: 'posted', pending_id: null, link_group: `grp_${id}`, metadata: null, created_at: now,
+      });
+      // Inserted out of id order: the chains follow ids, not insertion.
+      await db.insertInto('ledger_transfers').values([transfer('tr_m3', 'm:a', 'm:c'), transfer('tr_m1', 'm:a', 'm:b'), transfer('tr_m4', 'm:c', 'm:a'), transfer('tr_m2', 'm:b', 'm:c')]).execute();
+      assert.equal((await migrator.migrateTo('021-transfer-chains')).error, undefined);
+      const transfers = await db.selectFrom('ledger_transfers').select(['id', 'debit_previous_id', 'credit_previous_id']).where('id', 'like', 'tr_m%').orderBy('id').execute();
+      assert.deepEqual(transfers, [
+        { id: 'tr_m1', debit_previous_id: null, credit_previous_id: null },
+        { id: 'tr_m2', debit_previous_id: 'tr_m1', credit_previous_id: null },
+        { id: 'tr_m3', debit_previous_id: 'tr_m1', credit_previous_id: 'tr_m2' },
+        { id: 'tr_m4', debit_previous_id: 'tr_m3', credit_previous_id: 'tr_m3' },
+      ]);
+      const heads = await db.selectFrom('ledger_accounts').select(['id', 'last_transfer_id']).where('id', 'like', 'm:%').orderBy('id').execute();
+      assert.deepEqual(heads, [{ id: 'm:a', last_transfer_id: 'tr_m4' }, { id: 'm:b', last_transfer_id: 'tr_m2' }, { id: 'm:c', last_transfer_id: 'tr_m4' }, { id: 'm:quiet', last_transfer_id: null }]);
+      const indexes = await indexesOf(db, 'ledger_transfers');
+      assert.ok(!indexes.includes('ledger_transfers_debit') && !indexes.includes('ledger_transfers_credit'), indexes.join(', '));
+      assert.equal((await migrator.migrateTo('020-usage-history-indexes')).error, undefined);
+      assert.ok((await indexesOf(db, 'ledger_transfers')).includes('ledger_transfers_credit'));
+      assert.ok(!(await columnsOf(db, 'ledger_accounts')).includes('last_transfer_id'));
+      assert.ok(!(await columnsOf(db, 'ledger_transfers')).includes('debit_previous_id'));
+      await db.deleteFrom('ledger_transfers').where('id', 'like', 'tr_m%').execute();
+      await db.deleteFrom('ledger_accounts').where('id', 'like', 'm:%').execute();
+      await migrateToLatest(store);
+    });
+
     async function indexesOf(db: Kysely<any>, table: string): Promise<string[]> {
       const rows = dialect.name === 'sqlite'
         ? await db.selectFrom('sqlite_master').select('name').where('type', '=', 'index').where('tbl_name', '=', table).execute()
