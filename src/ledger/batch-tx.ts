@@ -66,7 +66,7 @@ export class BatchTx {
     const refusal = transferRefusal(debit, credit, input.amount);
     if (refusal) return { ok: false, code: refusal };
     const kind = input.pending ? 'pending' : 'posted';
-    const id = this.ids.next('tr');
+    const id = this.ids.nextAfter('tr', [debit.lastTransferId, credit.lastTransferId]);
     this.transfers.push({
       id, debitAccountId: debit.id, creditAccountId: credit.id, amount: input.amount, unit: input.unit,
       code: input.code, kind, pendingId: null, linkGroup: this.linkGroup,
@@ -90,7 +90,7 @@ export class BatchTx {
     assert(debit && credit, `accounts of pending transfer ${pendingId} must be locked by the command`);
     const kind = action === 'post' ? 'post_pending' : 'void_pending';
     this.resolvedPending.add(pendingId);
-    const id = this.ids.next('tr');
+    const id = this.ids.nextAfter('tr', [debit.lastTransferId, credit.lastTransferId]);
     this.transfers.push({
       id, debitAccountId: debit.id, creditAccountId: credit.id, amount: postAmount, unit: pending.unit, code, kind,
       pendingId, linkGroup: this.linkGroup, metadata: null, createdAt: this.nowIso,

@@ -109,10 +109,10 @@ export async function verifyLedger(store: Store): Promise<{ ok: boolean; problem
 }
 
 /**
- * Each account's transfers must be one chain: every link names a transfer of the same account, no
- * two name the same one (no fork), exactly one has none (the first), and the account's head is one
- * of them that none names (the newest). Rows are written once, each naming only rows written
- * before it, so a chain cannot loop: then these checks make every transfer reachable from the head.
+ * Each account's transfers must be one chain: every link names an earlier transfer (a smaller id)
+ * of the same account, no two name the same one (no fork), exactly one has none (the first), and
+ * the account's head is one of them that none names (the newest). Links that only go down cannot
+ * loop, so these make every transfer of the account reachable from its head, in id order.
  */
 async function brokenChains(db: Store['db']): Promise<LedgerProblem[]> {
   const shapes = await sql<{ account_id: string; head: string | null; n: bigint; linked: bigint; starts: bigint; stray: bigint; head_found: bigint; head_named: bigint }>`
@@ -123,7 +123,7 @@ async function brokenChains(db: Store['db']): Promise<LedgerProblem[]> {
     ), shapes as (
       select s.account_id, max(a.last_transfer_id) as head, count(*) as n, count(distinct s.previous_id) as linked,
         sum(case when s.previous_id is null then 1 else 0 end) as starts,
-        sum(case when s.previous_id is not null and (p.id is null or (p.debit_account_id <> s.account_id and p.credit_account_id <> s.account_id)) then 1 else 0 end) as stray,
+        sum(case when s.previous_id is not null and (p.id is null or s.previous_id >= s.id or (p.debit_account_id <> s.account_id and p.credit_account_id <> s.account_id)) then 1 else 0 end) as stray,
         sum(case when s.id = a.last_transfer_id then 1 else 0 end) as head_found,
         sum(case when s.previous_id = a.last_transfer_id then 1 else 0 end) as head_named
       from sides s

@@ -143,11 +143,8 @@ export async function balancesOf(ctx: AppContext, lineIds: string[]): Promise<Ma
  * query, and a chain whose newest possible entry is below a full page is not walked at all. A
  * chain that holds the cursor's transfer is walked from there; any other chain from its head,
  * passing over the entries at or after the cursor. A line's whole history is never read for a page.
- *
- * One process writes ids in the order it chains them, so a chain is in id order. Several processes
- * writing one PostgreSQL chain in commit order, which their clocks' skew may put a few milliseconds
- * off id order; a page then orders by id what it found, and an entry out of order by more than a
- * page's worth of its chain may come a page late.
+ * A chain is in id order: a transfer's id is made greater than its accounts' newest (nextAfter in
+ * src/platform/ids.ts), even when another process with a clock ahead wrote those.
  */
 export async function listLineTransfers(ctx: AppContext, lineId: string, limit: number, before: string | null): Promise<Database['ledger_transfers'][]> {
   const db = ctx.store.readDb;

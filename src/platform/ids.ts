@@ -10,25 +10,57 @@ const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32, as ULI
  */
 export interface IdGenerator {
   next(prefix: string): string;
+  /**
+   * The next id, made greater than each of `floors` too (ids of any prefix): a transfer's id is
+   * greater than the transfers before it on its accounts even when another process, whose clock
+   * runs ahead, wrote those. The generator's time moves past the greatest floor, as a hybrid
+   * logical clock's does, and its later ids stay above it.
+   */
+  nextAfter(prefix: string, floors: readonly (string | null)[]): string;
 }
 
 export function createIdGenerator(clock: Clock, random: (size: number) => Buffer = randomBytes): IdGenerator {
   let lastTime = -1;
   let lastTimeText = '';
   let lastRandom: Buffer = Buffer.alloc(10);
+  let lastBody = '';
+  const next = (prefix: string): string => {
+    const time = clock.now().getTime();
+    if (time <= lastTime) {
+      incrementInPlace(lastRandom);
+    } else {
+      lastTime = time;
+      lastTimeText = encodeTime(time);
+      lastRandom = random(10);
+    }
+    lastBody = lastTimeText + encodeRandom(lastRandom);
+    return `${prefix}_${lastBody}`;
+  };
   return {
-    next(prefix: string): string {
-      const time = clock.now().getTime();
-      if (time <= lastTime) {
-        incrementInPlace(lastRandom);
-      } else {
-        lastTime = time;
-        lastTimeText = encodeTime(time);
+    next,
+    nextAfter(prefix: string, floors: readonly (string | null)[]): string {
+      for (const floor of floors) {
+        if (floor === null) continue;
+        const body = floor.slice(-ID_BODY_LENGTH);
+        if (body <= lastBody) continue;
+        // A millisecond past the floor with fresh random bits: two processes passing the same floor do not meet.
+        lastTime = decodeTime(body.slice(0, TIME_LENGTH)) + 1;
+        lastTimeText = encodeTime(lastTime);
         lastRandom = random(10);
+        lastBody = lastTimeText + encodeRandom(lastRandom);
       }
-      return `${prefix}_${lastTimeText}${encodeRandom(lastRandom)}`;
+      return next(prefix);
     },
   };
+}
+
+const TIME_LENGTH = 10;
+const ID_BODY_LENGTH = 26;
+
+function decodeTime(text: string): number {
+  let time = 0;
+  for (const char of text) time = time * 32 + ALPHABET.indexOf(char);
+  return time;
 }
 
 function encodeTime(time: number): string {
