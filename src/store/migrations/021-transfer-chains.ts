@@ -21,10 +21,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     ), chained as (
       select id, account_id, lag(id) over (partition by account_id order by id) as previous_id from sides
     )`;
-  await sql`with ${sides} update ledger_transfers set debit_previous_id = chained.previous_id
-    from chained where chained.id = ledger_transfers.id and chained.account_id = ledger_transfers.debit_account_id`.execute(db);
-  await sql`with ${sides} update ledger_transfers set credit_previous_id = chained.previous_id
-    from chained where chained.id = ledger_transfers.id and chained.account_id = ledger_transfers.credit_account_id`.execute(db);
+  // Both links in one UPDATE: on PostgreSQL each UPDATE writes a new version of every row.
+  await sql`with ${sides} update ledger_transfers set debit_previous_id = d.previous_id, credit_previous_id = c.previous_id
+    from chained d, chained c
+    where d.id = ledger_transfers.id and d.account_id = ledger_transfers.debit_account_id
+      and c.id = ledger_transfers.id and c.account_id = ledger_transfers.credit_account_id`.execute(db);
   await sql`with ${sides}, heads as (select account_id, max(id) as id from sides group by account_id)
     update ledger_accounts set last_transfer_id = heads.id from heads where heads.account_id = ledger_accounts.id`.execute(db);
   await db.schema.dropIndex('ledger_transfers_debit').execute();
