@@ -66,15 +66,9 @@ export class BatchTx {
     const refusal = transferRefusal(debit, credit, input.amount);
     if (refusal) return { ok: false, code: refusal };
     const kind = input.pending ? 'pending' : 'posted';
-    const id = this.ids.nextAfter('tr', [debit.lastTransferId, credit.lastTransferId]);
-    this.transfers.push({
-      id, debitAccountId: debit.id, creditAccountId: credit.id, amount: input.amount, unit: input.unit,
-      code: input.code, kind, pendingId: null, linkGroup: this.linkGroup,
-      metadata: input.metadata ? JSON.stringify(input.metadata) : null, createdAt: this.nowIso,
-      debitPreviousId: debit.lastTransferId, creditPreviousId: credit.lastTransferId,
+    const id = this.stage(applyToAccount(debit, 'debit', input.amount, kind), applyToAccount(credit, 'credit', input.amount, kind), {
+      amount: input.amount, unit: input.unit, code: input.code, kind, pendingId: null, metadata: input.metadata ? JSON.stringify(input.metadata) : null,
     });
-    this.accounts.set(debit.id, { ...applyToAccount(debit, 'debit', input.amount, kind), lastTransferId: id });
-    this.accounts.set(credit.id, { ...applyToAccount(credit, 'credit', input.amount, kind), lastTransferId: id });
     return { ok: true, id };
   }
 
@@ -90,15 +84,28 @@ export class BatchTx {
     assert(debit && credit, `accounts of pending transfer ${pendingId} must be locked by the command`);
     const kind = action === 'post' ? 'post_pending' : 'void_pending';
     this.resolvedPending.add(pendingId);
+    const id = this.stage(applyToAccount(debit, 'debit', postAmount, kind, pending.amount), applyToAccount(credit, 'credit', postAmount, kind, pending.amount), {
+      amount: postAmount, unit: pending.unit, code, kind, pendingId, metadata: null,
+    });
+    return { ok: true, id };
+  }
+
+  /**
+   * Stages a transfer between two accounts given with their new totals (fresh copies). Its id
+   * comes after both accounts' newest transfers, which it names as its previous ones, and it
+   * becomes the newest of each: every account's transfers stay one chain in id order.
+   */
+  private stage(debit: AccountState, credit: AccountState, fields: Pick<TransferRow, 'amount' | 'unit' | 'code' | 'kind' | 'pendingId' | 'metadata'>): string {
     const id = this.ids.nextAfter('tr', [debit.lastTransferId, credit.lastTransferId]);
     this.transfers.push({
-      id, debitAccountId: debit.id, creditAccountId: credit.id, amount: postAmount, unit: pending.unit, code, kind,
-      pendingId, linkGroup: this.linkGroup, metadata: null, createdAt: this.nowIso,
+      ...fields, id, debitAccountId: debit.id, creditAccountId: credit.id, linkGroup: this.linkGroup, createdAt: this.nowIso,
       debitPreviousId: debit.lastTransferId, creditPreviousId: credit.lastTransferId,
     });
-    this.accounts.set(debit.id, { ...applyToAccount(debit, 'debit', postAmount, kind, pending.amount), lastTransferId: id });
-    this.accounts.set(credit.id, { ...applyToAccount(credit, 'credit', postAmount, kind, pending.amount), lastTransferId: id });
-    return { ok: true, id };
+    debit.lastTransferId = id;
+    credit.lastTransferId = id;
+    this.accounts.set(debit.id, debit);
+    this.accounts.set(credit.id, credit);
+    return id;
   }
 
   line(id: string): LineState | undefined {

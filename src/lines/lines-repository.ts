@@ -148,13 +148,15 @@ export async function balancesOf(ctx: AppContext, lineIds: string[]): Promise<Ma
  */
 export async function listLineTransfers(ctx: AppContext, lineId: string, limit: number, before: string | null): Promise<Database['ledger_transfers'][]> {
   const db = ctx.store.readDb;
-  const heads = await db.selectFrom('ledger_accounts').select(['id', 'last_transfer_id']).where('owner_id', '=', lineId).where('last_transfer_id', 'is not', null).execute();
-  const cursor = before === null ? undefined : await db.selectFrom('ledger_transfers')
-    .select(['debit_account_id', 'credit_account_id', 'debit_previous_id', 'credit_previous_id']).where('id', '=', before).executeTakeFirst();
+  const [heads, cursor] = await Promise.all([
+    db.selectFrom('ledger_accounts').select(['id', 'last_transfer_id']).where('owner_id', '=', lineId).where('last_transfer_id', 'is not', null).execute(),
+    before === null ? undefined : db.selectFrom('ledger_transfers')
+      .select(['debit_account_id', 'credit_account_id', 'debit_previous_id', 'credit_previous_id']).where('id', '=', before).executeTakeFirst(),
+  ]);
   const chains = heads.flatMap(({ id: account, last_transfer_id: head }) => {
     // Where to start this account's walk, and the newest id it can yield (chains are in id order).
-    if (cursor?.debit_account_id === account) return cursor.debit_previous_id === null ? [] : [{ account, start: cursor.debit_previous_id, newest: cursor.debit_previous_id }];
-    if (cursor?.credit_account_id === account) return cursor.credit_previous_id === null ? [] : [{ account, start: cursor.credit_previous_id, newest: cursor.credit_previous_id }];
+    const afterCursor = cursor?.debit_account_id === account ? cursor.debit_previous_id : cursor?.credit_account_id === account ? cursor.credit_previous_id : undefined;
+    if (afterCursor !== undefined) return afterCursor === null ? [] : [{ account, start: afterCursor, newest: afterCursor }];
     return [{ account, start: head!, newest: before !== null && head! >= before ? before : head! }];
   }).sort((a, b) => (a.newest < b.newest ? 1 : -1));
   let page: Database['ledger_transfers'][] = [];
