@@ -36,12 +36,6 @@ interface Queued {
   resolve(result: Result<CommandOutcome<unknown>>): void;
 }
 
-/** A batch's commit sent while the batch before it was committing, and the batch read ahead behind it. */
-interface Posted {
-  next: PlannedBatch;
-  run: ReturnType<NonNullable<BatchConnection['commitAhead']>>;
-}
-
 /** A batch taken from the queue, with its running state and what to read for it. */
 interface PlannedBatch {
   items: Queued[];
@@ -147,60 +141,45 @@ export class LedgerWriter {
       const rows = await this.attempt(conn, () => conn.open(batch.plan.open));
       if (!rows) return void failed.push(batch.items);
       let answers = this.executeAll(batch, rows);
-      // The batch in hand's commit, when it went out while the batch before it committed.
-      let posted: Posted | null = null;
       for (let chained = 1; ; chained++) {
-        const next: PlannedBatch | null = posted ? posted.next : this.take(chain && chained < BATCHES_CHAINED_MAX);
+        const taken = chain && chained < BATCHES_CHAINED_MAX && this.queue.length > 0 ? this.queue.splice(0, this.options.batchSizeMax) : null;
+        const next = taken ? this.plan(taken) : null;
+        const writes = batchWrites(batch.state);
         let committed = true;
         const failedAs = (error: unknown) => { committed = error instanceof BatchCommitError && error.committed; };
         let nextRows: BatchRows | null = null;
         let nextAnswers: Result<CommandOutcome<unknown>>[] | null = null;
         let nextError: unknown = null;
-        let nextPosted: Posted | null = null;
         if (next && conn.commitAhead) {
           // The next batch is worked out while this one's commit waits for the disk.
-          const run = posted?.run ?? conn.commitAhead(batchWrites(batch.state), next.plan.open);
-          const ahead = await this.attempt(conn, () => run, failedAs);
+          const ahead = await this.attempt(conn, () => conn.commitAhead!(writes, next.plan.open), failedAs);
           if (ahead) {
             try {
               nextAnswers = this.executeAll(next, ahead.rows);
             } catch (error) {
               nextError = error;
             }
-            // And its commit goes out at once, with the batch after it read ahead: the database
-            // runs it right after this commit (or refuses it untouched, should this one fail).
-            const after = nextAnswers ? this.take(chain && chained + 1 < BATCHES_CHAINED_MAX) : null;
-            if (after) {
-              nextPosted = { next: after, run: conn.commitAhead(batchWrites(next.state), after.plan.open, { chained: true }) };
-              nextPosted.run.catch(() => {});
-            }
             const outcome = await this.attempt(conn, () => ahead.committed, failedAs);
             if (outcome?.nextValid) nextRows = ahead.rows;
             else if (outcome) await conn.rollback();
           }
         } else {
-          nextRows = await this.attempt(conn, () => conn.commit(batchWrites(batch.state), next?.plan.open), failedAs);
+          nextRows = await this.attempt(conn, () => conn.commit(writes, next?.plan.open), failedAs);
         }
         this.settle(batch, committed ? answers : null, failed);
         if (!next) return;
-        if (!nextRows) return void this.queue.unshift(...next.items, ...(nextPosted?.next.items ?? []));
+        if (!nextRows) return void this.queue.unshift(...next.items);
         batch = next;
         inHand(batch.items);
         // A bug while working the next batch out ahead: thrown now that it is the batch in hand.
         if (nextError) throw nextError;
         answers = nextAnswers ?? this.executeAll(batch, nextRows);
-        posted = nextPosted;
       }
     } catch (error) {
       // A bug between the round trips: the open transaction must not outlive it on the connection.
       await conn.rollback();
       throw error;
     }
-  }
-
-  /** The next batch from the queue, planned, if `allowed` and anything waits. */
-  private take(allowed: boolean): PlannedBatch | null {
-    return allowed && this.queue.length > 0 ? this.plan(this.queue.splice(0, this.options.batchSizeMax)) : null;
   }
 
   private plan(items: Queued[]): PlannedBatch {

@@ -112,45 +112,6 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(next![0]!.map((row) => [row.key, BigInt(row.value as bigint)]), [['next', 3n]]);
     });
 
-    it('a commit sent behind another runs after it, and only if that one committed', { skip: dialect.name !== 'sqlite' && 'only SQLite reads ahead' }, async () => {
-      const readCounter = (key: string) => ({ lockKeys: [], reads: [{ kind: 'rows' as const, table: 'counters', columns: ['key', 'value'], key: 'key', keys: [key], lock: true }] });
-      await store.withBatchConnection(async (conn) => {
-        await conn.open({ lockKeys: [], reads: [] });
-        // Both sent before either is answered, as the writer does while a commit waits for the disk.
-        const first = conn.commitAhead!([counterRow('behind-1', 1n)], readCounter('behind-1'));
-        const second = conn.commitAhead!([counterRow('behind-2', 2n)], readCounter('behind-2'), { chained: true });
-        const firstRun = await first;
-        assert.deepEqual(firstRun.rows[0]!.map((row) => BigInt(row.value as bigint)), [1n]);
-        assert.deepEqual(await firstRun.committed, { nextValid: true });
-        const secondRun = await second;
-        assert.deepEqual(secondRun.rows[0]!.map((row) => BigInt(row.value as bigint)), [2n]);
-        assert.deepEqual(await secondRun.committed, { nextValid: true });
-        await conn.commit([]);
-      });
-      const failures = await store.withBatchConnection(async (conn) => {
-        await conn.open({ lockKeys: [], reads: [] });
-        // The first repeats a primary key; the one behind it must not run, not even its own writes.
-        const first = conn.commitAhead!([{ kind: 'insert', table: 'counters', columns: ['key', 'value'], rows: [['behind-1', 5n]] }], readCounter('behind-3'));
-        const second = conn.commitAhead!([counterRow('behind-3', 3n)], readCounter('behind-3'), { chained: true });
-        const errors = await Promise.all([first.catch((e: unknown) => e), second.catch((e: unknown) => e)]);
-        await conn.rollback();
-        return errors;
-      });
-      for (const failure of failures) {
-        assert.ok(failure instanceof BatchCommitError);
-        assert.equal(failure.committed, false);
-      }
-      assert.match(String((failures[1] as BatchCommitError).cause), /did not commit/);
-      const rows = await counters();
-      assert.deepEqual([rows['behind-1'], rows['behind-2'], rows['behind-3']], [1n, 2n, undefined]);
-      // The connection goes on as before.
-      await store.withBatchConnection(async (conn) => {
-        await conn.open({ lockKeys: [], reads: [] });
-        await conn.commit([counterRow('behind-3', 3n)]);
-      });
-      assert.equal((await counters())['behind-3'], 3n);
-    });
-
     it('the write-ahead log starts over while batches follow each other without a pause', { skip: dialect.name !== 'sqlite' && 'SQLite WAL only' }, async () => {
       // Like a busy writer: each commit opens the next batch at once, so the writer never begins
       // a transaction with every frame already copied back, and only its own checkpoint (at

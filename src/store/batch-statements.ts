@@ -70,12 +70,9 @@ export interface BatchConnection {
    * the next batch's rows come back before this batch's commit, and `committed` settles after it,
    * so that the writer works out the next batch while this one waits for the disk. `nextValid`
    * false: the rows may be stale (another process wrote between the commit and the next begin),
-   * and the next batch, though open, must be rolled back and run again. `chained`: sent before
-   * the previous `commitAhead` has settled (its `next` is this `writes`' batch), to run right
-   * after it only if that one committed with `nextValid`; otherwise it fails untouched
-   * (BatchCommitError, not committed).
+   * and the next batch, though open, must be rolled back and run again.
    */
-  commitAhead?(writes: readonly BatchWrite[], next: BatchOpen, options?: { chained?: boolean }): Promise<{ rows: BatchRows; committed: Promise<{ nextValid: boolean }> }>;
+  commitAhead?(writes: readonly BatchWrite[], next: BatchOpen): Promise<{ rows: BatchRows; committed: Promise<{ nextValid: boolean }> }>;
   rollback(): Promise<void>;
 }
 

@@ -57,7 +57,7 @@ function openSqlite(path: string): Store {
   return {
     db, readDb, keyedRows, dialect: sqliteDialect, url: `sqlite:${path}`,
     // db.connection() holds the one connection for as long as the batches run on it.
-    withBatchConnection: (work) => db.connection().execute(() => work(sqliteBatchConnection((steps, options) => dialect.runSteps(steps, options)))),
+    withBatchConnection: (work) => db.connection().execute(() => work(sqliteBatchConnection((steps, aheadAt) => dialect.runSteps(steps, aheadAt)))),
     async close() {
       await checkpointer?.stop();
       if (readDb !== db) await readDb.destroy();

@@ -2,7 +2,7 @@ import {
   BatchCommitError, identifier,
   type BatchConnection, type BatchOpen, type BatchRead, type BatchRows, type BatchWrite, type SqlValue,
 } from './batch-statements.ts';
-import type { StepsOptions, StepsRun } from './sqlite-worker-dialect.ts';
+import type { StepsRun } from './sqlite-worker-dialect.ts';
 
 /**
  * One prepared statement, run once per parameter list. In-process SQLite has no round trip to
@@ -20,7 +20,7 @@ export interface SqliteStepError extends Error {
 }
 
 /** Runs steps on the worker's connection; the caller holds that connection (sqlite-worker-dialect.ts). */
-export type RunSteps = (steps: SqliteStep[], options?: StepsOptions) => StepsRun;
+export type RunSteps = (steps: SqliteStep[], aheadAt?: number) => StepsRun;
 
 const NO_PARAMETERS: SqlValue[][] = [[]];
 const COMMIT: SqliteStep = { sql: 'commit', each: NO_PARAMETERS };
@@ -31,8 +31,8 @@ const DATA_VERSION: SqliteStep = { sql: 'pragma data_version', each: NO_PARAMETE
 
 /** The ledger writer's batches on the SQLite worker's connection: one message per batch when busy. */
 export function sqliteBatchConnection(runArrays: RunSteps): BatchConnection {
-  const runSteps: RunSteps = (steps, options) => {
-    const run = runArrays(steps, options);
+  const runSteps: RunSteps = (steps, aheadAt) => {
+    const run = runArrays(steps, aheadAt);
     const both = { ahead: run.ahead.then(asObjects), done: run.done.then(asObjects) };
     both.ahead.catch(() => {});
     both.done.catch(() => {});
@@ -61,10 +61,9 @@ export function sqliteBatchConnection(runArrays: RunSteps): BatchConnection {
      * The next batch's rows are read inside this batch's transaction, after its writes, so they
      * are what the next batch would read once this one has committed; they go back before the
      * COMMIT. After it, BEGIN IMMEDIATE opens the next batch; should another process have
-     * committed in between (data_version moved), the rows may be stale and the next batch is not
-     * valid. The worker checks the same versions itself, for a `chained` message behind this one.
+     * committed in between (data_version moved), the rows may be stale and the next batch is not valid.
      */
-    async commitAhead(writes, next, options) {
+    async commitAhead(writes, next) {
       const steps = [...writes.map(writeStep), DATA_VERSION];
       const versionBefore = steps.length - 1;
       const reads = readsOf(next, steps.length);
@@ -72,7 +71,7 @@ export function sqliteBatchConnection(runArrays: RunSteps): BatchConnection {
       const aheadAt = steps.length;
       steps.push(COMMIT, BEGIN, DATA_VERSION);
       const commitStep = aheadAt;
-      const { ahead, done } = runSteps(steps, { aheadAt, sameVersion: [versionBefore, steps.length - 1], chained: options?.chained });
+      const { ahead, done } = runSteps(steps, aheadAt);
       let early: (BatchRows[number] | null)[];
       try {
         early = await ahead as (BatchRows[number] | null)[];

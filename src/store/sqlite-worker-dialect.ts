@@ -17,9 +17,9 @@ export class SqliteWorkerDialect implements Dialect {
   createAdapter(): DialectAdapter { return new SqliteAdapter(); }
   createDriver(): Driver { return (this.driver = new SqliteWorkerDriver(this.path)); }
   /** Steps straight to the worker, for a caller that holds the connection (`db.connection()`). */
-  runSteps(steps: unknown[], options: StepsOptions = {}): StepsRun {
+  runSteps(steps: unknown[], aheadAt?: number): StepsRun {
     if (!this.driver) throw new Error('the SQLite worker dialect has no driver yet');
-    return this.driver.runSteps(steps, options);
+    return this.driver.runSteps(steps, aheadAt);
   }
   createIntrospector(db: Kysely<any>): DatabaseIntrospector { return new SqliteIntrospector(db); }
   createQueryCompiler(): QueryCompiler { return new SqliteQueryCompiler(); }
@@ -30,17 +30,6 @@ interface Pending {
   reject(error: Error): void;
   /** A steps message's results before its `aheadAt` step, when they have not come yet. */
   ahead?: { resolve(rows: unknown[]): void; reject(error: Error): void };
-}
-
-/**
- * How the worker runs a steps message (sqlite-worker.js): `aheadAt`, the step before which the
- * results so far go back at once; `sameVersion`, two `pragma data_version` steps that must agree
- * for the chain to stay open; `chained`, run only if the message before left the chain open.
- */
-export interface StepsOptions {
-  aheadAt?: number;
-  sameVersion?: [number, number];
-  chained?: boolean;
 }
 
 /** `ahead`: the results of the steps before `aheadAt` (all of them without); `done`: of every step. */
@@ -102,10 +91,10 @@ class SqliteWorkerDriver implements Driver {
     });
   }
 
-  runSteps(steps: unknown[], options: StepsOptions): StepsRun {
+  runSteps(steps: unknown[], aheadAt?: number): StepsRun {
     let ahead!: Pending['ahead'];
     const aheadRows = new Promise<unknown[]>((resolve, reject) => { ahead = { resolve, reject }; });
-    const done = this.send({ steps, ...options }, ahead).then((result) => result.rows);
+    const done = this.send({ steps, aheadAt }, ahead).then((result) => result.rows);
     // Either may be left unawaited by a caller that gave up after the other failed.
     aheadRows.catch(() => {});
     done.catch(() => {});

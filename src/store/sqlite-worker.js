@@ -1,8 +1,8 @@
 // The SQLite connection of a Tolem process, in a worker thread: statements run and commits wait for
 // the disk here, while the main thread goes on serving HTTP. Plain JavaScript so that it starts
 // without the TypeScript loader. Protocol: {id, sql, params} → {id, rows} | {id, changes} | {id, error};
-// {id, steps, aheadAt?, sameVersion?, chained?} → {id, ahead}? then {id, rows} | {id, error} (see
-// runSteps and chainOpen; a reading step's rows come as {columns, rows: arrays}).
+// {id, steps, aheadAt?} → {id, ahead}? then {id, rows} | {id, error} (see runSteps; a reading step's
+// rows come as {columns, rows: arrays}).
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { statementCache } from './statement-cache.js';
@@ -59,24 +59,14 @@ function run(sql, params) {
 }
 
 /**
- * Whether the last message was a batch that committed and opened the next one on rows still
- * current. The writer posts the next batch's writes (`chained`) while this one commits; they run
- * only if it is, and are refused untouched otherwise: the writer then rolls back and reads again.
- */
-let chainOpen = false;
-
-/**
  * A ledger batch in one message: each step is a statement run once per parameter list; a reading
  * step answers all its rows, a writing one null. On a failure the step's index goes back with the
  * error, so the writer knows whether the batch's COMMIT step had run. With `aheadAt`, the results
  * of the steps before it go back at once, before the rest runs (the next batch's rows, read
  * before this batch's COMMIT: the writer works on them while the commit waits for the disk).
- * With `sameVersion` [i, j], steps i and j are `pragma data_version` and the message leaves the
- * chain open (below) only if both read the same version.
  */
-function runSteps(id, steps, aheadAt, sameVersion) {
+function runSteps(id, steps, aheadAt) {
   const results = [];
-  const versions = new Map();
   for (let index = 0; index < steps.length; index++) {
     if (index === aheadAt) {
       parentPort.postMessage({ id, ahead: results });
@@ -97,7 +87,6 @@ function runSteps(id, steps, aheadAt, sameVersion) {
           statement.raw(false);
         }
         results.push({ columns: statement.columns().map((column) => column.name), rows });
-        if (sameVersion?.includes(index)) versions.set(index, rows[0][0]);
       } else {
         for (const params of each) statement.run(params);
         results.push(null);
@@ -107,7 +96,6 @@ function runSteps(id, steps, aheadAt, sameVersion) {
       throw error;
     }
   }
-  if (sameVersion) chainOpen = versions.size === 2 && versions.get(sameVersion[0]) === versions.get(sameVersion[1]);
   return results;
 }
 
@@ -117,14 +105,8 @@ parentPort.on('message', (message) => {
     parentPort.postMessage({ id: message.id, closed: true });
     return;
   }
-  const refused = message.chained && !chainOpen;
-  chainOpen = false;
-  if (refused) {
-    parentPort.postMessage({ id: message.id, error: { message: 'the batch before this one did not commit, or read rows another process has since changed', code: 'TOLEM_CHAIN_BROKEN', failedStep: -1 } });
-    return;
-  }
   try {
-    if (message.steps) parentPort.postMessage({ id: message.id, rows: runSteps(message.id, message.steps, message.aheadAt, message.sameVersion) });
+    if (message.steps) parentPort.postMessage({ id: message.id, rows: runSteps(message.id, message.steps, message.aheadAt) });
     else parentPort.postMessage({ id: message.id, ...run(message.sql, message.params) });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: { message: error.message, code: error.code, name: error.name, failedStep: error.failedStep } });
