@@ -64,7 +64,8 @@ export interface RunningServer {
 }
 
 export async function startServer(env: Record<string, string>, port: number): Promise<RunningServer> {
-  const child = spawn(process.execPath, [...(process.env.SERVER_ARGS ? process.env.SERVER_ARGS.split(' ') : []), 'bin/tolem.js', 'serve'], {
+  // Node's flags as `npm start` passes them (bin/tolem.js says why), then SERVER_ARGS.
+  const child = spawn(process.execPath, ['--max-semi-space-size=64', ...(process.env.SERVER_ARGS ? process.env.SERVER_ARGS.split(' ') : []), 'bin/tolem.js', 'serve'], {
     env: {
       ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', TOLEM_SEED_DEMO: 'false', TOLEM_BENCH_ROUTES: 'true',
       // One load generator on one address is not a fraud pattern here; jobs would only add noise.
