@@ -18,11 +18,14 @@ export interface PricedOffering {
  */
 export async function priceOffering(ctx: AppContext, code: string, lineId: string | null, promoCode?: string): Promise<Result<PricedOffering>> {
   const now = ctx.clock.now();
-  const record = await findOffering(ctx, code);
+  // Read together: under load each read waits a turn of the event loop, shared with every request.
+  const [record, automatic, coded] = await Promise.all([
+    findOffering(ctx, code),
+    listAutomaticPromotions(ctx, now),
+    promoCode === undefined ? undefined : findPromotionByCode(ctx, promoCode),
+  ]);
   if (!record) return fail('offering_not_found', { code });
   if (!isOnSale(record.offering, now)) return fail('offering_unavailable', { code });
-  const automatic = await listAutomaticPromotions(ctx, now);
-  const coded = promoCode === undefined ? undefined : await findPromotionByCode(ctx, promoCode);
   if (promoCode !== undefined && (!coded || !isActive(coded, code, now))) return fail('promo_code_invalid');
   const candidates = automatic.filter((p) => isActive(p, code, now));
   const promotions = coded ? [...candidates, coded] : candidates;
