@@ -3,7 +3,7 @@
 // A young generation of up to 64 MiB per semi-space (V8's default is 16): a usage request's 1,000
 // events and their rows outlive a 16 MiB scavenge and were copied, then promoted, again and again
 // (docs/performance.md). V8 reads the flag only at start, so launchers pass it: this line,
-// `npm start`, the bench's server.
+// `npm start`, `npm run tolem`, the bench's server.
 import { register } from 'tsx/esm/api';
 
 register();

@@ -112,6 +112,14 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(next![0]!.map((row) => [row.key, BigInt(row.value as bigint)]), [['next', 3n]]);
     });
 
+    it('the main thread\'s reader has no memory map, the writer has one', { skip: dialect.name !== 'sqlite' && 'SQLite connections only' }, async () => {
+      // Another connection's commit makes SQLite drop a reader's cache and unmap its whole map:
+      // with one, every lookup after a commit paid page faults (docs/performance.md).
+      const mapSize = async (db: typeof store.db) => Number(Object.values((await sql<Record<string, bigint>>`pragma mmap_size`.execute(db)).rows[0]!)[0]);
+      assert.equal(await mapSize(store.readDb), 0);
+      assert.ok(await mapSize(store.db) > 0);
+    });
+
     it('the write-ahead log starts over while batches follow each other without a pause', { skip: dialect.name !== 'sqlite' && 'SQLite WAL only' }, async () => {
       // Like a busy writer: each commit opens the next batch at once, so the writer never begins
       // a transaction with every frame already copied back, and only its own checkpoint (at
