@@ -41,6 +41,7 @@ export function createContext(settings: Settings, store: Store, options: Context
   };
   ctx.writer = new LedgerWriter(store, clock, ids, {
     batchSizeMax: settings.ledger.batchSizeMax,
+    batchWeightMax: settings.ledger.batchWeightMax,
     queueLengthMax: settings.ledger.queueLengthMax,
     observer: options.observer,
     onError: (error) => ctx.reportError(error, { component: 'ledger-writer' }),

@@ -36,6 +36,8 @@ export interface Settings {
   };
   ledger: {
     batchSizeMax: number;
+    /** The most a batch weighs: a top-up weighs 1, a usage report its events. */
+    batchWeightMax: number;
     queueLengthMax: number;
   };
   http: {
@@ -96,6 +98,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     },
     ledger: {
       batchSizeMax: integer(env, 'LEDGER_BATCH_SIZE_MAX', 256),
+      batchWeightMax: integer(env, 'LEDGER_BATCH_WEIGHT_MAX', 4_000),
       queueLengthMax: integer(env, 'LEDGER_QUEUE_LENGTH_MAX', 10_000),
     },
     http: {

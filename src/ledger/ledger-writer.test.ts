@@ -154,6 +154,20 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('a batch takes commands while their weights fit, and a command heavier than that alone', async () => {
+      const sizes: number[] = [];
+      const writer = new LedgerWriter(t.app.store, t.app.ctx.clock, t.app.ctx.ids, {
+        batchSizeMax: 100, batchWeightMax: 10, queueLengthMax: 1000, observer: { batchCommitted: (size) => sizes.push(size) },
+      });
+      const weights = [4, 4, 4, 4, 12, 1, 1];
+      const results = await Promise.all(weights.map((weight, i) => writer.submit({ ...move('test:source', 'test:other', 1n, `weighed-${i}`), weight })));
+      await writer.close();
+      assert.deepEqual(results.map((r) => r.ok), weights.map(() => true));
+      // 4+4 (a third 4 would make 12), 4+4, 12 alone, 1+1.
+      assert.deepEqual(sizes, [2, 2, 1, 2]);
+      await t.verify();
+    });
+
     it('a batch read ahead of a commit runs again when its rows may be stale, or when that commit fails', { skip: dialect.name !== 'sqlite' && 'only SQLite reads ahead' }, async () => {
       // The first read-ahead says another process wrote between commit and begin; the third
       // one's commit fails. Every command still commits exactly once, or fails alone.

@@ -116,5 +116,5 @@ function announceThresholds(tx: BatchTx, before: AccountState, after: AccountSta
 }
 
 export function usageCommand(plan: UsagePlan, rating: UsageRating): LedgerCommand<UsageResult[]> {
-  return { name: 'usage', lock: { accounts: usageLocks(plan, rating) }, execute: (tx) => consumeUsage(tx, plan, rating) };
+  return { name: 'usage', lock: { accounts: usageLocks(plan, rating) }, weight: plan.events.length, execute: (tx) => consumeUsage(tx, plan, rating) };
 }
