@@ -75,6 +75,20 @@ for (const dialect of DIALECTS) {
       AWKWARD.forEach((text, index) => assert.equal(rows[text], BigInt(index), text));
     });
 
+    it('integers beyond 2^53 go to the database and come back exactly', async () => {
+      const values = [2n ** 53n + 1n, 2n ** 63n - 1n, -(2n ** 63n), -(2n ** 53n) - 3n, 2n ** 53n - 1n];
+      const keys = values.map((_, index) => `huge:${index}`);
+      const read = await store.withBatchConnection(async (conn) => {
+        await conn.open({ lockKeys: [], reads: [] });
+        await conn.commit([{ kind: 'insert', table: 'counters', columns: ['key', 'value'], rows: values.map((value, index) => [keys[index]!, value]) }]);
+        const rows = await conn.open({ lockKeys: [], reads: [{ kind: 'rows', table: 'counters', columns: ['key', 'value'], key: 'key', keys, lock: true }] });
+        await conn.commit([]);
+        return rows[0]!;
+      });
+      assert.deepEqual(new Map(read.map((row) => [row.key, BigInt(row.value as bigint)])), new Map(keys.map((key, index) => [key, values[index]!])));
+      assert.equal((await counters())['huge:1'], 2n ** 63n - 1n);
+    });
+
     it('a failed write commits nothing and says so', async () => {
       const before = await counters();
       const failure = await store.withBatchConnection(async (conn) => {
@@ -85,6 +99,19 @@ for (const dialect of DIALECTS) {
         return error;
       });
       assert.ok(failure instanceof BatchCommitError);
+      assert.equal(failure.committed, false);
+      assert.deepEqual(await counters(), before);
+    });
+
+    it('a value SQLite cannot bind fails its batch at its step, which commits nothing', { skip: dialect.name !== 'sqlite' && 'the SQLite worker\'s messages only (PostgreSQL\'s batches quote values on the main thread)' }, async () => {
+      const before = await counters();
+      const failure = await store.withBatchConnection(async (conn) => {
+        await conn.open({ lockKeys: [], reads: [] });
+        const error = await conn.commit([counterRow('unbound', 1n), { kind: 'insert', table: 'counters', columns: ['key', 'value'], rows: [['odd', { an: 'object' } as unknown as bigint]] }]).catch((e: unknown) => e);
+        await conn.rollback();
+        return error;
+      });
+      assert.ok(failure instanceof BatchCommitError, String(failure));
       assert.equal(failure.committed, false);
       assert.deepEqual(await counters(), before);
     });

@@ -4,6 +4,7 @@ import {
   type DatabaseConnection, type DatabaseIntrospector, type Dialect, type DialectAdapter, type Driver, type Kysely,
   type QueryCompiler, type QueryResult,
 } from 'kysely';
+import { decodeResults, encodeSteps, type CodecStep, type EncodedResults } from './step-codec.js';
 
 /**
  * A Kysely dialect whose one SQLite connection lives in a worker thread (sqlite-worker.js).
@@ -17,7 +18,7 @@ export class SqliteWorkerDialect implements Dialect {
   createAdapter(): DialectAdapter { return new SqliteAdapter(); }
   createDriver(): Driver { return (this.driver = new SqliteWorkerDriver(this.path)); }
   /** Steps straight to the worker, for a caller that holds the connection (`db.connection()`). */
-  runSteps(steps: unknown[], aheadAt?: number): StepsRun {
+  runSteps(steps: CodecStep[], aheadAt?: number): StepsRun {
     if (!this.driver) throw new Error('the SQLite worker dialect has no driver yet');
     return this.driver.runSteps(steps, aheadAt);
   }
@@ -50,11 +51,11 @@ class SqliteWorkerDriver implements Driver {
 
   async init(): Promise<void> {
     this.worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData: { path: this.path } });
-    this.worker.on('message', (message: { id: number; rows?: unknown[]; ahead?: unknown[]; changes?: bigint; lastInsertRowid?: bigint; error?: { message: string; code?: string; name?: string; failedStep?: number }; closed?: boolean }) => {
+    this.worker.on('message', (message: { id: number; rows?: unknown[]; ahead?: EncodedResults; results?: EncodedResults; changes?: bigint; lastInsertRowid?: bigint; error?: { message: string; code?: string; name?: string; failedStep?: number }; closed?: boolean }) => {
       const waiting = this.pending.get(message.id);
       if (!waiting) return;
       if (message.ahead) {
-        waiting.ahead?.resolve(message.ahead);
+        waiting.ahead?.resolve(decodeResults(message.ahead));
         waiting.ahead = undefined;
         return;
       }
@@ -63,6 +64,10 @@ class SqliteWorkerDriver implements Driver {
         const error = Object.assign(new Error(message.error.message), { code: message.error.code, name: message.error.name ?? 'SqliteError', failedStep: message.error.failedStep });
         waiting.ahead?.reject(error);
         waiting.reject(error);
+      } else if (message.results) {
+        const results = decodeResults(message.results);
+        waiting.ahead?.resolve(results);
+        waiting.resolve({ rows: results });
       } else if (message.rows) {
         waiting.ahead?.resolve(message.rows);
         waiting.resolve({ rows: message.rows });
@@ -91,10 +96,10 @@ class SqliteWorkerDriver implements Driver {
     });
   }
 
-  runSteps(steps: unknown[], aheadAt?: number): StepsRun {
+  runSteps(steps: CodecStep[], aheadAt?: number): StepsRun {
     let ahead!: Pending['ahead'];
     const aheadRows = new Promise<unknown[]>((resolve, reject) => { ahead = { resolve, reject }; });
-    const done = this.send({ steps, aheadAt }, ahead).then((result) => result.rows);
+    const done = this.send({ steps: encodeSteps(steps), aheadAt }, ahead).then((result) => result.rows);
     // Either may be left unawaited by a caller that gave up after the other failed.
     aheadRows.catch(() => {});
     done.catch(() => {});

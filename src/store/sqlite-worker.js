@@ -1,11 +1,12 @@
 // The SQLite connection of a Tolem process, in a worker thread: statements run and commits wait for
 // the disk here, while the main thread goes on serving HTTP. Plain JavaScript so that it starts
 // without the TypeScript loader. Protocol: {id, sql, params} → {id, rows} | {id, changes} | {id, error};
-// {id, steps, aheadAt?} → {id, ahead}? then {id, rows} | {id, error} (see runSteps; a reading step's
-// rows come as {columns, rows: arrays}).
+// {id, steps, aheadAt?} → {id, ahead}? then {id, results} | {id, error} (see runSteps; steps, ahead
+// and results in step-codec.js's parts; a reading step's rows decode as {columns, rows: arrays}).
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { statementCache } from './statement-cache.js';
+import { decodeSteps, encodeResults } from './step-codec.js';
 
 const STATEMENT_CACHE_SIZE_MAX = 2000;
 // Ten times a second: each checkpoint copies a short stretch of WAL, so commits meet short bursts
@@ -69,7 +70,7 @@ function runSteps(id, steps, aheadAt) {
   const results = [];
   for (let index = 0; index < steps.length; index++) {
     if (index === aheadAt) {
-      parentPort.postMessage({ id, ahead: results });
+      parentPort.postMessage({ id, ahead: encodeResults(results) });
       // Sent once (postMessage copies at once): the final answer holds only the steps from here on.
       results.fill(null);
     }
@@ -106,7 +107,7 @@ parentPort.on('message', (message) => {
     return;
   }
   try {
-    if (message.steps) parentPort.postMessage({ id: message.id, rows: runSteps(message.id, message.steps, message.aheadAt) });
+    if (message.steps) parentPort.postMessage({ id: message.id, results: encodeResults(runSteps(message.id, decodeSteps(message.steps), message.aheadAt)) });
     else parentPort.postMessage({ id: message.id, ...run(message.sql, message.params) });
   } catch (error) {
     parentPort.postMessage({ id: message.id, error: { message: error.message, code: error.code, name: error.name, failedStep: error.failedStep } });
