@@ -17,15 +17,18 @@ interface EncodedTables {
   widths: number[];
   kinds: Uint8Array;
   numbers: Float64Array;
-  text: string;
 }
 
 export interface EncodedSteps extends EncodedTables {
   sqls: string[];
+  /** Every text joined. */
+  text: string;
 }
 
 export interface EncodedResults extends EncodedTables {
   columns: (string[] | null)[];
+  /** Every text, in order. */
+  text: string[];
 }
 
 export function encodeSteps(steps: readonly CodecStep[]): EncodedSteps;

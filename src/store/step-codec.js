@@ -23,10 +23,13 @@ const SAFE_MIN = -SAFE_MAX;
 
 /**
  * Tables (each a list of rows of values: text, numbers, bigints, null) as parts: each table's row
- * count and width, each value's kind, each number's value (a bigint within 2^53 as a number, a
- * text as where it ends in `text`), and the texts joined (bigints beyond 2^53 as decimal text).
+ * count and width, each value's kind, each number's value (a bigint within 2^53 as a number), and
+ * the texts in order (bigints beyond 2^53 as decimal text). `join`: the texts as one string, each
+ * text's number where it ends there; the cheapest to copy, but each text read back is a slice
+ * that keeps the whole string alive, so only for values that are bound and dropped (the worker's
+ * parameters). Otherwise an array of the texts.
  */
-function encodeTables(tables) {
+function encodeTables(tables, join) {
   let values = 0;
   for (const rows of tables) for (const row of rows) values += row.length;
   const kinds = new Uint8Array(values);
@@ -72,13 +75,15 @@ function encodeTables(tables) {
       }
     }
   }
-  return { counts, widths, kinds, numbers, text: texts.join('') };
+  return { counts, widths, kinds, numbers, text: join ? texts.join('') : texts };
 }
 
 function decodeTables({ counts, widths, kinds, numbers, text }) {
   const tables = new Array(counts.length);
+  const joined = typeof text === 'string';
   let at = 0;
   let start = 0;
+  let next = 0;
   for (let index = 0; index < counts.length; index++) {
     const width = widths[index];
     const rows = new Array(counts[index]);
@@ -86,20 +91,20 @@ function decodeTables({ counts, widths, kinds, numbers, text }) {
       const row = new Array(width);
       for (let column = 0; column < width; column++, at++) {
         switch (kinds[at]) {
-          case TEXT: {
-            const end = numbers[at];
-            row[column] = text.slice(start, end);
-            start = end;
+          case TEXT:
+            if (joined) {
+              row[column] = text.slice(start, numbers[at]);
+              start = numbers[at];
+            } else row[column] = text[next++];
             break;
-          }
           case NUMBER: row[column] = numbers[at]; break;
           case BIGINT: row[column] = BigInt(numbers[at]); break;
-          case BIG_TEXT: {
-            const end = numbers[at];
-            row[column] = BigInt(text.slice(start, end));
-            start = end;
+          case BIG_TEXT:
+            if (joined) {
+              row[column] = BigInt(text.slice(start, numbers[at]));
+              start = numbers[at];
+            } else row[column] = BigInt(text[next++]);
             break;
-          }
           case NULL: row[column] = null; break;
           default: row[column] = {};
         }
@@ -111,18 +116,22 @@ function decodeTables({ counts, widths, kinds, numbers, text }) {
   return tables;
 }
 
-/** Steps ({sql, each: parameter lists}) as parts, for the worker. */
+/** Steps ({sql, each: parameter lists}) as parts, for the worker, the texts joined. */
 export function encodeSteps(steps) {
-  return { sqls: steps.map((step) => step.sql), ...encodeTables(steps.map((step) => step.each)) };
+  return { sqls: steps.map((step) => step.sql), ...encodeTables(steps.map((step) => step.each), true) };
 }
 
 export function decodeSteps(encoded) {
   return decodeTables(encoded).map((each, index) => ({ sql: encoded.sqls[index], each }));
 }
 
-/** A steps message's results (null for a writing step, {columns, rows} for a reading one) as parts, for the main thread. */
+/**
+ * A steps message's results (null for a writing step, {columns, rows} for a reading one) as parts,
+ * for the main thread; the texts as an array, since rows read may be kept (a slice of one joined
+ * string would keep the whole message's text alive with it).
+ */
 export function encodeResults(results) {
-  return { columns: results.map((result) => (result ? result.columns : null)), ...encodeTables(results.map((result) => (result ? result.rows : []))) };
+  return { columns: results.map((result) => (result ? result.columns : null)), ...encodeTables(results.map((result) => (result ? result.rows : [])), false) };
 }
 
 export function decodeResults(encoded) {

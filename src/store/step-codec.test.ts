@@ -27,7 +27,11 @@ describe('the SQLite worker\'s message parts (step-codec)', () => {
       { columns: ['empty'], rows: [] },
       null,
     ];
-    assert.deepEqual(decodeResults(structuredClone(encodeResults(results))), results);
+    const encoded = encodeResults(results);
+    assert.deepEqual(decodeResults(structuredClone(encoded)), results);
+    // Rows read may be kept: each text its own string, not a slice keeping a whole message's text alive.
+    assert.ok(Array.isArray(encoded.text));
+    assert.equal(typeof encodeSteps([{ sql: 'x', each: [['a']] }]).text, 'string');
   });
 
   it('a value SQLite cannot bind arrives as one better-sqlite3 refuses; undefined, which it binds as NULL, as null', () => {
