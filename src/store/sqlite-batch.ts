@@ -2,6 +2,7 @@ import {
   BatchCommitError, identifier,
   type BatchConnection, type BatchOpen, type BatchRead, type BatchRows, type BatchWrite, type SqlValue,
 } from './batch-statements.ts';
+import { rowMaker } from './row-maker.ts';
 import type { StepsRun } from './sqlite-worker-dialect.ts';
 
 /**
@@ -144,24 +145,11 @@ interface ArrayRows {
   rows: unknown[][];
 }
 
-const rowMakers = new Map<string, (row: unknown[]) => Record<string, unknown>>();
-
-/**
- * The worker's rows as objects, each made by one literal per column list (compiled once): far
- * cheaper than the worker setting each row's properties one by one and the structured clone
- * copying every property name of every row.
- */
+/** The worker's rows as objects (row-maker.ts): the worker sends arrays and the column names once. */
 function asObjects(results: unknown[]): unknown[] {
   return results.map((result) => {
     if (result === null || !Array.isArray((result as ArrayRows).rows)) return result;
     const { columns, rows } = result as ArrayRows;
-    const signature = columns.join(',');
-    let make = rowMakers.get(signature);
-    if (!make) {
-      // Column names come from our own statements' SQL (identifier() or a pragma), never from input.
-      make = new Function('row', `return { ${columns.map((column, index) => `${JSON.stringify(column)}: row[${index}]`).join(', ')} };`) as (row: unknown[]) => Record<string, unknown>;
-      rowMakers.set(signature, make);
-    }
-    return rows.map(make);
+    return rows.map(rowMaker(columns));
   });
 }

@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { Worker } from 'node:worker_threads';
 import { SqliteDialect } from 'kysely';
+import { rowMaker } from './row-maker.ts';
 import { statementCache } from './statement-cache.js';
 
 const STATEMENT_CACHE_SIZE_MAX = 500;
@@ -27,7 +28,19 @@ export function sqliteReaderDialect(path: string): SqliteDialect & { rows: Keyed
   const prepare = statementCache(database, STATEMENT_CACHE_SIZE_MAX);
   const cached = { prepare, close: () => database.close() };
   const dialect = new SqliteDialect({ database: cached as unknown as Database.Database });
-  const rows: KeyedRows = async (query, keys, ...values) => prepare(query.sqlite).all(JSON.stringify(keys), ...values) as never;
+  // Rows as arrays, made into objects by one compiled literal (row-maker.ts): a usage request
+  // reads ~1,000 lines and their buckets here, and better-sqlite3 setting each row's properties
+  // by name cost ~20 % more (1,000 lines by number, measured alone: ~2.0–2.5 against ~2.3–3.5 ms).
+  const rows: KeyedRows = async (query, keys, ...values) => {
+    const statement = prepare(query.sqlite);
+    statement.raw(true);
+    try {
+      const found = statement.all(JSON.stringify(keys), ...values) as unknown[][];
+      return found.map(rowMaker(statement.columns().map((column) => column.name))) as never;
+    } finally {
+      statement.raw(false);
+    }
+  };
   return Object.assign(dialect, { rows });
 }
 
