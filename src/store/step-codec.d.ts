@@ -17,6 +17,8 @@ interface EncodedTables {
   widths: number[];
   kinds: Uint8Array;
   numbers: Float64Array;
+  /** Values of no other kind (undefined, buffers, objects), as themselves. */
+  others: unknown[];
 }
 
 export interface EncodedSteps extends EncodedTables {

@@ -34,8 +34,12 @@ describe('the SQLite worker\'s message parts (step-codec)', () => {
     assert.equal(typeof encodeSteps([{ sql: 'x', each: [['a']] }]).text, 'string');
   });
 
-  it('a value SQLite cannot bind arrives as one better-sqlite3 refuses; undefined, which it binds as NULL, as null', () => {
-    const [step] = decodeSteps(encodeSteps([{ sql: 'insert into t (a, b, c) values (?, ?, ?)', each: [[new Date() as unknown as string, undefined as unknown as null, 'kept']] }]));
-    assert.deepEqual(step!.each, [[{}, null, 'kept']]);
+  it('a value of any other kind travels as itself, as the structured clone copies it', () => {
+    const blob = new Uint8Array([0, 1, 254, 255]);
+    const when = new Date(0);
+    const [step] = decodeSteps(structuredClone(encodeSteps([{ sql: 'insert into t (a, b, c, d) values (?, ?, ?, ?)', each: [[blob as unknown as string, undefined as unknown as null, when as unknown as string, 'kept']] }])));
+    assert.deepEqual(step!.each, [[blob, undefined, when, 'kept']]);
+    const [rows] = decodeResults(structuredClone(encodeResults([{ columns: ['data', 'name'], rows: [[blob as unknown as string, 'x']] }])));
+    assert.deepEqual(rows!.rows, [[blob, 'x']]);
   });
 });
