@@ -190,6 +190,13 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await found(keys), new Map(keys.map((key, index) => [key, BigInt(index)])));
       assert.deepEqual(await found([keys[1]!, 'keyed:missing', keys[1]!]), new Map([[keys[1]!, 1n]]));
       assert.deepEqual(await found([]), new Map());
+      // Hundreds of keys (a usage request's): on SQLite the read worker answers, from what the writer committed.
+      const many = Array.from({ length: 450 }, (_, index) => `many:${index}:${AWKWARD[index % AWKWARD.length]}`);
+      await store.withBatchConnection(async (conn) => {
+        await conn.open({ lockKeys: [], reads: [] });
+        await conn.commit([{ kind: 'insert', table: 'counters', columns: ['key', 'value'], rows: many.map((key, index) => [key, 2n ** 60n + BigInt(index)]) }]);
+      });
+      assert.deepEqual(await found([...many, 'many:missing']), new Map(many.map((key, index) => [key, 2n ** 60n + BigInt(index)])));
     });
   });
 }

@@ -39,6 +39,16 @@ export interface StepsRun {
   done: Promise<unknown[]>;
 }
 
+/**
+ * A read-only connection in a worker thread of its own (sqlite-worker.js with `reader`), for reads
+ * large enough to be worth a message: they run beside the main thread instead of on it.
+ */
+export function sqliteReadWorker(path: string): { runSteps(steps: CodecStep[]): StepsRun; close(): Promise<void> } {
+  const driver = new SqliteWorkerDriver(path, { reader: true });
+  void driver.init();
+  return { runSteps: (steps) => driver.runSteps(steps), close: () => driver.destroy() };
+}
+
 class SqliteWorkerDriver implements Driver {
   private worker: Worker | null = null;
   private readonly pending = new Map<number, Pending>();
@@ -47,10 +57,10 @@ class SqliteWorkerDriver implements Driver {
   private unlock: (() => void) | null = null;
   private connection!: DatabaseConnection;
 
-  constructor(private readonly path: string) {}
+  constructor(private readonly path: string, private readonly role: { reader?: boolean } = {}) {}
 
   async init(): Promise<void> {
-    this.worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData: { path: this.path } });
+    this.worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData: { path: this.path, ...this.role } });
     this.worker.on('message', (message: { id: number; rows?: unknown[]; ahead?: EncodedResults; results?: EncodedResults; changes?: bigint; lastInsertRowid?: bigint; error?: { message: string; code?: string; name?: string; failedStep?: number }; closed?: boolean }) => {
       const waiting = this.pending.get(message.id);
       if (!waiting) return;

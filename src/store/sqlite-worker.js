@@ -25,8 +25,11 @@ const WAL_PAGES_MAX = 3000;
 const WAL_BYTES_KEPT = 32 * 1024 * 1024;
 const database = new Database(workerData.path);
 // The same file runs the checkpointer (workerData.checkpointer): a second connection whose only
-// job is to copy the WAL back into the database (see sqlite-reader.ts).
-if (!workerData.checkpointer) database.pragma('journal_mode = WAL');
+// job is to copy the WAL back into the database (see sqlite-reader.ts); and the read worker
+// (workerData.reader): a read-only connection for large keyed reads (see sqlite-reader.ts).
+const writer = !workerData.checkpointer && !workerData.reader;
+if (writer) database.pragma('journal_mode = WAL');
+if (workerData.reader) database.pragma('query_only = ON');
 // Durability is not traded for speed: a full fsync on every commit.
 database.pragma('synchronous = FULL');
 database.pragma('busy_timeout = 10000');
@@ -36,14 +39,15 @@ database.pragma('busy_timeout = 10000');
 // balance_nonroot's temporary page number): 16 MB rather than 64 MB took top-ups' worker time per
 // top-up from ~205 to ~170 µs (measured side by side, 2026-12-02).
 database.pragma('cache_size = -16384');
-database.pragma('mmap_size = 268435456');
+// A reader has none: another connection's commit unmaps it (sqlite-reader.ts).
+database.pragma(`mmap_size = ${workerData.reader ? 0 : 268435456}`);
 if (workerData.checkpointer) {
   // The checkpointer copies the WAL back into the database (PASSIVE: never blocks the writer),
   // so that the writer's commits do not pay for checkpoints.
   setInterval(() => {
     try { database.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy: the next round will do */ }
   }, CHECKPOINT_INTERVAL_MS);
-} else {
+} else if (writer) {
   database.pragma(`wal_autocheckpoint = ${WAL_PAGES_MAX}`);
   database.pragma(`journal_size_limit = ${WAL_BYTES_KEPT}`);
 }
