@@ -26,7 +26,8 @@ const WAL_BYTES_KEPT = 32 * 1024 * 1024;
 const database = new Database(workerData.path);
 // The same file runs the checkpointer (workerData.checkpointer): a second connection whose only
 // job is to copy the WAL back into the database (see sqlite-reader.ts); and the read worker
-// (workerData.reader): a read-only connection for large keyed reads (see sqlite-reader.ts).
+// (workerData.reader): a read-only connection for keyed reads of many keys (sqliteReadWorker in
+// sqlite-worker-dialect.ts; open-store.ts sends them there).
 const writer = !workerData.checkpointer && !workerData.reader;
 if (writer) database.pragma('journal_mode = WAL');
 if (workerData.reader) database.pragma('query_only = ON');
@@ -39,7 +40,7 @@ database.pragma('busy_timeout = 10000');
 // balance_nonroot's temporary page number): 16 MB rather than 64 MB took top-ups' worker time per
 // top-up from ~205 to ~170 µs (measured side by side, 2026-12-02).
 database.pragma('cache_size = -16384');
-// A reader has none: another connection's commit unmaps it (sqlite-reader.ts).
+// A reader has none: another connection's commit unmaps it (sqlite-reader.ts says more).
 database.pragma(`mmap_size = ${workerData.reader ? 0 : 268435456}`);
 if (workerData.checkpointer) {
   // The checkpointer copies the WAL back into the database (PASSIVE: never blocks the writer),
