@@ -72,7 +72,9 @@ export async function planUsage(ctx: AppContext, inputs: UsageEventInput[]): Pro
     if (line.status === 'terminated') return { kind: 'rejected', id: input.id, code: 'line_terminated' };
     let ratedLine = rated.get(line.id);
     if (!ratedLine) {
-      ratedLine = { ...line, mainAccountId: lineMainAccountId(line.id) };
+      // Written out, not `{ ...line, mainAccountId }`: V8 (Node 20) adds a property to a spread copy
+      // through a slow path, ~1.1 µs each (batch-tx.ts's stage says more).
+      ratedLine = { id: line.id, msisdn: line.msisdn, status: line.status, language: line.language, mainAccountId: lineMainAccountId(line.id) };
       rated.set(line.id, ratedLine);
     }
     const unit = SERVICE_UNITS[input.service];
