@@ -1,6 +1,5 @@
 import type { AppContext } from '../app-context.ts';
-import type { Kysely } from 'kysely';
-import type { Database } from '../store/schema.ts';
+import { sql } from 'kysely';
 import { sharedLookup } from '../store/batched-lookup.ts';
 import type { OfferingTable, OfferingVersionTable } from '../packages/packages-tables.ts';
 import type { OfferingDefinition } from './offering.ts';
@@ -11,12 +10,23 @@ export interface OfferingRecord {
   version: OfferingVersionTable;
 }
 
+const VERSION_COLUMNS = ['id', 'version', 'price', 'currency', 'validity_days', 'fee_period', 'data_bytes', 'voice_seconds', 'sms_count', 'rate_per_mb', 'rate_per_minute', 'rate_per_sms', 'created_at'];
+/** Offerings with their current versions, the version's columns prefixed `v_` (OfferingRow). */
+const CURRENT_VERSIONS = `select o.*, ${VERSION_COLUMNS.map((column) => `v.${column} as v_${column}`).join(', ')}
+  from offerings o join offering_versions v on v.offering_id = o.id and v.version = o.current_version`;
+const OFFERINGS_BY_CODE = {
+  name: 'offerings-by-code',
+  sqlite: `${CURRENT_VERSIONS} where o.code in (select value from json_each(?))`,
+  postgres: `${CURRENT_VERSIONS} where o.code = any($1::text[])`,
+};
+
 /** An offering with its current version; concurrent lookups share their queries (every purchase asks). */
 export async function findOffering(ctx: AppContext, code: string): Promise<OfferingRecord | undefined> {
   return sharedLookup(ctx.store, 'offerings-by-code', async (codes) => {
-    // Each offering with its current version, in one query (a purchase waits for it).
-    const records = await offeringRecords(ctx.store.readDb, codes);
-    return new Map(records.map((record) => [record.offering.code, record]));
+    // Each offering with its current version, in one query (a purchase waits for it), prepared
+    // once: built by Kysely, this lookup cost ~2.4 % of the main thread during purchases.
+    const rows = await ctx.store.keyedRows<OfferingRow>(OFFERINGS_BY_CODE, codes);
+    return new Map(rows.map((row) => [row.code, toRecord(row)]));
   })(code);
 }
 
@@ -25,23 +35,14 @@ export async function findVersion(ctx: AppContext, id: string): Promise<Offering
 }
 
 export async function listOfferingRecords(ctx: AppContext): Promise<OfferingRecord[]> {
-  return offeringRecords(ctx.db, null);
+  return (await sql.raw<OfferingRow>(`${CURRENT_VERSIONS} order by o.code`).execute(ctx.db)).rows.map(toRecord);
 }
 
-/** Offerings (those with `codes`, or all) with their current versions, by code. */
-async function offeringRecords(db: Kysely<Database>, codes: string[] | null): Promise<OfferingRecord[]> {
-  let query = db.selectFrom('offerings').innerJoin('offering_versions', (join) => join
-    .onRef('offering_versions.offering_id', '=', 'offerings.id').onRef('offering_versions.version', '=', 'offerings.current_version'))
-    .selectAll('offerings').select([
-      'offering_versions.id as v_id', 'offering_versions.version as v_version', 'offering_versions.price as v_price',
-      'offering_versions.currency as v_currency', 'offering_versions.validity_days as v_validity_days', 'offering_versions.fee_period as v_fee_period',
-      'offering_versions.data_bytes as v_data_bytes', 'offering_versions.voice_seconds as v_voice_seconds', 'offering_versions.sms_count as v_sms_count',
-      'offering_versions.rate_per_mb as v_rate_per_mb', 'offering_versions.rate_per_minute as v_rate_per_minute', 'offering_versions.rate_per_sms as v_rate_per_sms',
-      'offering_versions.created_at as v_created_at',
-    ]).orderBy('offerings.code');
-  if (codes) query = query.where('offerings.code', 'in', codes);
-  const rows = await query.execute();
-  return rows.map((r) => ({
+/** An offering's row with its current version's columns prefixed `v_`. */
+type OfferingRow = OfferingTable & { [K in keyof OfferingVersionTable as `v_${K & string}`]: OfferingVersionTable[K] };
+
+function toRecord(r: OfferingRow): OfferingRecord {
+  return {
     offering: {
       id: r.id, code: r.code, kind: r.kind, current_version: r.current_version, names: r.names, descriptions: r.descriptions, features: r.features,
       available_from: r.available_from, available_until: r.available_until, auto_renew_allowed: r.auto_renew_allowed, stacks: r.stacks,
@@ -52,7 +53,7 @@ async function offeringRecords(db: Kysely<Database>, codes: string[] | null): Pr
       fee_period: r.v_fee_period, data_bytes: r.v_data_bytes, voice_seconds: r.v_voice_seconds, sms_count: r.v_sms_count,
       rate_per_mb: r.v_rate_per_mb, rate_per_minute: r.v_rate_per_minute, rate_per_sms: r.v_rate_per_sms, created_at: r.v_created_at,
     },
-  }));
+  };
 }
 
 function versionRow(offeringId: string, version: bigint, definition: OfferingDefinition, id: string, now: string): OfferingVersionTable {

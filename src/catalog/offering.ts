@@ -163,8 +163,9 @@ export function periodEnd(start: Date, terms: Pick<VersionTerms, 'feePeriod' | '
   return addDays(start, terms.validityDays);
 }
 
-export function isOnSale(offering: Pick<OfferingTable, 'available_from' | 'available_until'>, now: Date): boolean {
-  const at = now.toISOString();
+/** On sale at `now` (a Date, or the same instant as ISO-8601 UTC text). */
+export function isOnSale(offering: Pick<OfferingTable, 'available_from' | 'available_until'>, now: Date | string): boolean {
+  const at = typeof now === 'string' ? now : now.toISOString();
   return (!offering.available_from || offering.available_from <= at) && (!offering.available_until || at < offering.available_until);
 }
 
