@@ -64,7 +64,7 @@ export function planOpen(lock: LockSet): PlannedOpen {
     });
   }
   if (lock.accounts.length > 0) {
-    read({ kind: 'rows', table: 'ledger_accounts', columns: '*', key: 'id', keys: lock.accounts, lock: true }, (rows, batch) => {
+    read({ kind: 'rows', table: 'ledger_accounts', columns: ACCOUNT_STATE_COLUMNS, key: 'id', keys: lock.accounts, lock: true }, (rows, batch) => {
       for (const row of rows) batch.accounts.set(row.id, toAccountState(row));
     });
   }
@@ -89,6 +89,8 @@ const LINE_FIELDS = [
   ['dailyTopupAmount', 'daily_topup_amount'], ['firstTopupAt', 'first_topup_at'], ['lastTopupAt', 'last_topup_at'], ['statusChangedAt', 'status_changed_at'],
 ] as const satisfies readonly (readonly [keyof LineState, string])[];
 const LINE_COLUMNS = ['id', 'msisdn', ...LINE_FIELDS.map(([, column]) => column)];
+/** What toAccountState reads: a usage batch reads ~4,000 accounts, each value made, sent and decoded. */
+const ACCOUNT_STATE_COLUMNS = ['id', 'unit', 'kind', 'owner_id', 'flags', 'debits_posted', 'credits_posted', 'debits_pending', 'credits_pending', 'expires_at', 'last_transfer_id'];
 const ACCOUNT_COLUMNS = ['id', 'unit', 'kind', 'owner_id', 'flags', 'debits_posted', 'credits_posted', 'debits_pending', 'credits_pending', 'expires_at', 'metadata', 'created_at', 'last_transfer_id'];
 const TRANSFER_COLUMNS = ['id', 'debit_account_id', 'credit_account_id', 'amount', 'unit', 'code', 'kind', 'pending_id', 'link_group', 'metadata', 'created_at', 'debit_previous_id', 'credit_previous_id'];
 const IDEMPOTENCY_COLUMNS = ['key', 'fingerprint', 'status_code', 'response', 'created_at', 'expires_at'];
