@@ -10,9 +10,14 @@ export interface OfferingRecord {
   version: OfferingVersionTable;
 }
 
+const OFFERING_COLUMNS = ['id', 'code', 'kind', 'current_version', 'names', 'descriptions', 'features', 'available_from', 'available_until', 'auto_renew_allowed', 'stacks', 'created_at', 'updated_at'];
 const VERSION_COLUMNS = ['id', 'version', 'price', 'currency', 'validity_days', 'fee_period', 'data_bytes', 'voice_seconds', 'sms_count', 'rate_per_mb', 'rate_per_minute', 'rate_per_sms', 'created_at'];
-/** Offerings with their current versions, the version's columns prefixed `v_` (OfferingRow). */
-const CURRENT_VERSIONS = `select o.*, ${VERSION_COLUMNS.map((column) => `v.${column} as v_${column}`).join(', ')}
+/**
+ * Offerings with their current versions, the version's columns prefixed `v_` (OfferingRow). The
+ * columns are named, not `o.*`: a PostgreSQL named statement must keep its result's shape should a
+ * migration add a column while another process runs it.
+ */
+const CURRENT_VERSIONS = `select ${OFFERING_COLUMNS.map((column) => `o.${column}`).join(', ')}, ${VERSION_COLUMNS.map((column) => `v.${column} as v_${column}`).join(', ')}
   from offerings o join offering_versions v on v.offering_id = o.id and v.version = o.current_version`;
 const OFFERINGS_BY_CODE = {
   name: 'offerings-by-code',

@@ -133,7 +133,8 @@ const writeTexts = new Map<string, string>();
 const WRITE_TEXTS_MAX = 1000;
 
 function writeStep(write: BatchWrite): SqliteStep {
-  const key = `${write.kind} ${write.table} ${write.kind === 'update' ? write.key : write.upsertKey ?? ''} ${write.columns.join(' ')}`;
+  // JSON, so that no two writes share a key: a name identifier() would refuse never meets a cached text.
+  const key = JSON.stringify([write.kind, write.table, write.kind === 'update' ? write.key : write.upsertKey ?? null, write.columns]);
   let sql = writeTexts.get(key);
   if (sql === undefined) {
     if (writeTexts.size >= WRITE_TEXTS_MAX) writeTexts.clear();
