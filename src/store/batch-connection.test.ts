@@ -103,6 +103,25 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await counters(), before);
     });
 
+    it('a write naming a table or column that is not an SQL identifier is refused, also after valid writes of the same shape', async () => {
+      const before = await counters();
+      const failures = await store.withBatchConnection(async (conn) => {
+        const refused: unknown[] = [];
+        for (const write of [
+          { ...counterRow('named', 1n), columns: ['key', 'value = 0; drop table counters; --'] },
+          { ...counterRow('named', 1n), table: 'counters where 1' },
+          { kind: 'update', table: 'counters', key: 'key or 1=1', columns: ['value'], rows: [[1n, 'a']] },
+        ] as BatchWrite[]) {
+          await conn.open({ lockKeys: [], reads: [] });
+          refused.push(await conn.commit([counterRow('named', 1n), write]).then(() => null, (e: unknown) => e));
+          await conn.rollback();
+        }
+        return refused;
+      });
+      for (const failure of failures) assert.match(String((failure as Error)?.message ?? failure), /not an SQL identifier/);
+      assert.deepEqual(await counters(), before);
+    });
+
     it('a value SQLite cannot bind fails its batch at its step, which commits nothing', { skip: dialect.name !== 'sqlite' && 'the SQLite worker\'s messages only (PostgreSQL\'s batches quote values on the main thread)' }, async () => {
       const before = await counters();
       const failure = await store.withBatchConnection(async (conn) => {
