@@ -91,7 +91,7 @@ const LINE_FIELDS = [
 const LINE_COLUMNS = ['id', 'msisdn', ...LINE_FIELDS.map(([, column]) => column)];
 /** What toAccountState reads: a usage batch reads ~4,000 accounts, each value made, sent and decoded. */
 const ACCOUNT_STATE_COLUMNS = ['id', 'unit', 'kind', 'owner_id', 'flags', 'debits_posted', 'credits_posted', 'debits_pending', 'credits_pending', 'expires_at', 'last_transfer_id'];
-const ACCOUNT_COLUMNS = ['id', 'unit', 'kind', 'owner_id', 'flags', 'debits_posted', 'credits_posted', 'debits_pending', 'credits_pending', 'expires_at', 'metadata', 'created_at', 'last_transfer_id'];
+const ACCOUNT_COLUMNS = [...ACCOUNT_STATE_COLUMNS, 'metadata', 'created_at'];
 const TRANSFER_COLUMNS = ['id', 'debit_account_id', 'credit_account_id', 'amount', 'unit', 'code', 'kind', 'pending_id', 'link_group', 'metadata', 'created_at', 'debit_previous_id', 'credit_previous_id'];
 const IDEMPOTENCY_COLUMNS = ['key', 'fingerprint', 'status_code', 'response', 'created_at', 'expires_at'];
 
@@ -101,7 +101,7 @@ export function batchWrites(batch: BatchState): BatchWrite[] {
   const push = (write: BatchWrite) => { if (write.rows.length > 0) writes.push(write); };
   push({ kind: 'insert', table: 'ledger_accounts', columns: ACCOUNT_COLUMNS, rows: [...batch.newAccountIds].map((id) => {
     const a = batch.accounts.get(id)!;
-    return [a.id, a.unit, a.kind, a.ownerId, a.flags, a.debitsPosted, a.creditsPosted, a.debitsPending, a.creditsPending, a.expiresAt, null, batch.createdAt, a.lastTransferId];
+    return [a.id, a.unit, a.kind, a.ownerId, a.flags, a.debitsPosted, a.creditsPosted, a.debitsPending, a.creditsPending, a.expiresAt, a.lastTransferId, null, batch.createdAt];
   }) });
   push({ kind: 'insert', table: 'ledger_transfers', columns: TRANSFER_COLUMNS, rows: batch.transfers.map((t) => [
     t.id, t.debitAccountId, t.creditAccountId, t.amount, t.unit, t.code, t.kind, t.pendingId, t.linkGroup, t.metadata, t.createdAt, t.debitPreviousId, t.creditPreviousId,
