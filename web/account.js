@@ -1,9 +1,9 @@
 // Self-care: log in with the phone number, see every line on the login — balance, validity,
 // packages with what is left, history — and buy a package from the balance.
 import { api, element } from './api.js';
-import { currentLanguage, formatDate, formatTenge, languageSwitcher, TEXT } from './i18n.js';
+import { currentLanguage, fill, formatDate, formatTenge, formatUnits, languageSwitcher, movementLabel, TEXT } from './i18n.js';
 
-let language = currentLanguage();
+let language = currentLanguage('account');
 let t = TEXT[language];
 const app = document.getElementById('app');
 
@@ -11,7 +11,7 @@ function nav(signedIn) {
   document.getElementById('nav').replaceChildren(
     element('a', { href: '/' }, t.topUpLink),
     signedIn ? element('a', { href: '#', id: 'logout', onclick: async (event) => { event.preventDefault(); await api('POST', '/v1/auth/logout'); start(); } }, t.logout) : null,
-    languageSwitcher(language, (next) => { language = next; t = TEXT[next]; start(); }));
+    languageSwitcher(language, 'account', (next) => { language = next; t = TEXT[next]; start(); }));
 }
 
 async function start() {
@@ -43,8 +43,8 @@ function lineCard(line) {
   const path = `/v1/lines/${encodeURIComponent(line.msisdn)}`;
   return element('section', { class: 'card', 'data-msisdn': line.msisdn },
     element('div', { class: 'row' }, element('strong', {}, line.msisdn), element('span', { class: 'muted' }, t.statuses[line.status] ?? line.status)),
-    element('div', { class: 'muted' }, t.balance), element('div', { class: 'big balance' }, formatTenge(line.balance.main)),
-    line.balance.bonus ? element('div', { class: 'row' }, element('span', {}, t.bonus), element('span', {}, formatTenge(line.balance.bonus))) : null,
+    element('div', { class: 'muted' }, t.balance), element('div', { class: 'big balance' }, formatTenge(line.balance.main, language)),
+    line.balance.bonus ? element('div', { class: 'row' }, element('span', {}, t.bonus), element('span', {}, formatTenge(line.balance.bonus, language))) : null,
     element('div', { class: 'row' }, element('span', {}, t.validUntil), element('span', {}, formatDate(line.validUntil, language))),
     element('div', { class: 'row' },
       element('button', { type: 'button', class: 'secondary small', onclick: () => showPackages(path, details) }, t.packages),
@@ -58,8 +58,8 @@ async function showPackages(path, holder) {
   if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
   if (answer.value.data.length === 0) return holder.replaceChildren(element('p', { class: 'muted' }, t.noPackages));
   holder.replaceChildren(element('h2', {}, t.packages), element('ul', { class: 'plain' }, answer.value.data.map((pack) => element('li', {},
-    element('strong', {}, pack.name), element('div', { class: 'muted' }, `${t.expires} ${formatDate(pack.expiresAt, language)}`),
-    ...pack.allowances.map((allowance) => element('div', {}, `${formatUnits(allowance.unit, allowance.remaining)} ${t.remaining}`))))));
+    element('strong', {}, pack.name), element('div', { class: 'muted' }, fill(t.expires, { date: formatDate(pack.expiresAt, language) })),
+    ...pack.allowances.map((allowance) => element('div', {}, fill(t.remaining, { amount: formatUnits(allowance.unit, allowance.remaining, language) })))))));
 }
 
 async function showHistory(path, holder) {
@@ -67,30 +67,23 @@ async function showHistory(path, holder) {
   if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
   if (answer.value.data.length === 0) return holder.replaceChildren(element('p', { class: 'muted' }, t.noHistory));
   holder.replaceChildren(element('h2', {}, t.history), element('ul', { class: 'plain' }, answer.value.data.map((entry) => element('li', { class: 'row' },
-    element('span', {}, `${t.codes[entry.code] ?? entry.code} · ${formatDate(entry.createdAt, language)}`),
-    element('strong', {}, entry.unit === 'KZT' ? formatTenge(entry.amount) : formatUnits(entry.unit, entry.amount))))));
+    element('span', {}, `${movementLabel(entry.code, language)} · ${formatDate(entry.createdAt, language)}`),
+    element('strong', {}, entry.unit === 'KZT' ? formatTenge(entry.amount, language) : formatUnits(entry.unit, entry.amount, language))))));
 }
 
 async function showOfferings(line, holder) {
   const answer = await api('GET', `/v1/offerings?language=${language}`);
   if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
   holder.replaceChildren(element('h2', {}, t.buyPackage), element('ul', { class: 'plain' }, answer.value.data.filter((o) => o.kind !== 'tariff').map((offering) => element('li', {},
-    element('div', { class: 'row' }, element('strong', {}, offering.name), element('span', {}, formatTenge(offering.price))),
-    element('div', { class: 'muted' }, `${offering.description} · ${offering.validityDays} ${t.days}`),
+    element('div', { class: 'row' }, element('strong', {}, offering.name), element('span', {}, formatTenge(offering.price, language))),
+    element('div', { class: 'muted' }, `${offering.description} · ${fill(t.days, { count: offering.validityDays })}`),
     element('button', { type: 'button', class: 'small', 'data-offering': offering.code, onclick: async (event) => {
       event.target.disabled = true;
       const bought = await api('POST', '/v1/purchases', { idempotencyKey: crypto.randomUUID(), body: { msisdn: line.msisdn, offering: offering.code, expectedPrice: offering.price } });
       event.target.disabled = false;
       if (bought.ok) { await start(); return; }
       holder.prepend(element('p', { class: 'error', role: 'alert' }, bought.code === 'balance_insufficient' ? t.insufficient : t.error));
-    } }, `${t.buy} ${formatTenge(offering.price)}`)))));
-}
-
-function formatUnits(unit, amount) {
-  if (unit === 'DATA_BYTES') return amount >= 1024 ** 3 ? `${(amount / 1024 ** 3).toFixed(1)} GB` : `${Math.round(amount / 1024 ** 2)} MB`;
-  if (unit === 'VOICE_SECONDS') return `${Math.floor(amount / 60)} min`;
-  if (unit === 'SMS') return `${amount} SMS`;
-  return String(amount);
+    } }, `${t.buy} ${formatTenge(offering.price, language)}`)))));
 }
 
 start();

@@ -3,10 +3,11 @@ export const LANGUAGES = { en: 'English', ru: 'Русский', kk: 'Қазақ�
 
 export const TEXT = {
   en: {
+    pageTitles: { topup: 'Tolem — top up a Kazakhstan SIM', account: 'Tolem — my account' }, language: 'Language',
     title: 'Top up a Kazakhstan SIM', tagline: 'Any card, from anywhere. The money reaches the line in seconds.',
     number: 'Phone number', numberHint: '+7 7xx xxx xx xx, 8 7xx… or 7xx…', next: 'Continue', change: 'Change',
     confirm: 'Top up this number?', operator: 'Operator', notOurs: 'This number is not served here. Check it and try again.',
-    cannotTopUp: 'This number cannot be topped up.', amount: 'Amount', amountHint: 'From 500 to 100 000 ₸', pay: 'Pay',
+    cannotTopUp: 'This number cannot be topped up.', amount: 'Amount', amountHint: 'From 500 to 100,000 ₸', pay: 'Pay',
     paying: 'Taking you to the payment page…', waiting: 'Waiting for the payment to be confirmed…',
     succeeded: 'Done! The balance has been topped up.', receipt: 'Receipt', failed: 'The payment did not go through.',
     retry: 'Try again or use another card', expired: 'The payment expired.', another: 'Top up again',
@@ -14,12 +15,21 @@ export const TEXT = {
     login: 'Log in', password: 'Password', logout: 'Log out', wrongLogin: 'Wrong number or password.',
     myLines: 'My lines', balance: 'Balance', bonus: 'Bonus', validUntil: 'Valid until', status: 'Status',
     history: 'History', packages: 'Packages', buy: 'Buy', buyPackage: 'Buy a package', noPackages: 'No active packages.',
-    remaining: 'left', expires: 'expires', bought: 'Bought!', insufficient: 'Not enough balance: top up first.',
-    topUpLink: 'Top up', noHistory: 'No movements yet.', days: 'days',
+    remaining: '{amount} left', expires: 'expires {date}', bought: 'Bought!', insufficient: 'Not enough balance: top up first.',
+    topUpLink: 'Top up', noHistory: 'No movements yet.', days: '{count} days',
+    units: { gb: '{count}\u00a0GB', mb: '{count}\u00a0MB', min: '{count}\u00a0min', sms: '{count}\u00a0SMS' },
     statuses: { preactive: 'not yet active', active: 'active', grace: 'grace period', suspended: 'suspended', terminated: 'terminated' },
-    codes: { topup: 'Top-up', package_purchase: 'Package', refund: 'Refund', usage: 'Usage', forfeit: 'Forfeited', expiry: 'Expired', fee: 'Fee', transfer: 'Transfer' },
+    codes: {
+      topup: 'Top-up', topup_bonus: 'Top-up bonus', topup_bonus_reversal: 'Bonus taken back', topup_reversal: 'Top-up reversed',
+      refund: 'Refund', package_purchase: 'Package', package_allowance: 'Package allowance', package_rollover: 'Carried over',
+      usage: 'Usage', expiry: 'Expired', forfeit: 'Forfeited', balance_transfer: 'Transfer', balance_transfer_fee: 'Transfer fee',
+      promised_payment: 'Promised payment', promised_payment_fee: 'Promised payment fee', credit_repayment: 'Promised payment repaid',
+      credit_writeoff: 'Debt written off',
+    },
+    otherMovement: 'Other',
   },
   ru: {
+    pageTitles: { topup: 'Tolem — пополнить казахстанскую SIM-карту', account: 'Tolem — личный кабинет' }, language: 'Язык',
     title: 'Пополнить казахстанскую SIM-карту', tagline: 'Любой картой, из любой страны. Деньги поступают за секунды.',
     number: 'Номер телефона', numberHint: '+7 7xx xxx xx xx, 8 7xx… или 7xx…', next: 'Далее', change: 'Изменить',
     confirm: 'Пополнить этот номер?', operator: 'Оператор', notOurs: 'Этот номер у нас не обслуживается. Проверьте его и попробуйте снова.',
@@ -31,33 +41,51 @@ export const TEXT = {
     login: 'Войти', password: 'Пароль', logout: 'Выйти', wrongLogin: 'Неверный номер или пароль.',
     myLines: 'Мои номера', balance: 'Баланс', bonus: 'Бонусы', validUntil: 'Действует до', status: 'Статус',
     history: 'История', packages: 'Пакеты', buy: 'Купить', buyPackage: 'Купить пакет', noPackages: 'Нет активных пакетов.',
-    remaining: 'осталось', expires: 'до', bought: 'Куплено!', insufficient: 'Недостаточно средств: сначала пополните баланс.',
-    topUpLink: 'Пополнить', noHistory: 'Операций пока нет.', days: 'дн.',
+    remaining: 'осталось {amount}', expires: 'до {date}', bought: 'Куплено!', insufficient: 'Недостаточно средств: сначала пополните баланс.',
+    topUpLink: 'Пополнить', noHistory: 'Операций пока нет.', days: '{count}\u00a0дн.',
+    units: { gb: '{count}\u00a0ГБ', mb: '{count}\u00a0МБ', min: '{count}\u00a0мин', sms: '{count}\u00a0SMS' },
     statuses: { preactive: 'ещё не активен', active: 'активен', grace: 'льготный период', suspended: 'приостановлен', terminated: 'закрыт' },
-    codes: { topup: 'Пополнение', package_purchase: 'Пакет', refund: 'Возврат', usage: 'Расход', forfeit: 'Списание', expiry: 'Сгорание', fee: 'Комиссия', transfer: 'Перевод' },
+    codes: {
+      topup: 'Пополнение', topup_bonus: 'Бонус за пополнение', topup_bonus_reversal: 'Отмена бонуса', topup_reversal: 'Отмена пополнения',
+      refund: 'Возврат', package_purchase: 'Пакет', package_allowance: 'Начисление пакета', package_rollover: 'Перенос остатка',
+      usage: 'Расход', expiry: 'Сгорание', forfeit: 'Списание', balance_transfer: 'Перевод', balance_transfer_fee: 'Комиссия за перевод',
+      promised_payment: 'Обещанный платёж', promised_payment_fee: 'Комиссия за обещанный платёж', credit_repayment: 'Погашение обещанного платежа',
+      credit_writeoff: 'Списание долга',
+    },
+    otherMovement: 'Прочее',
   },
   kk: {
-    title: 'Қазақстандық SIM-картаны толтыру', tagline: 'Кез келген картамен, кез келген елден. Ақша бірнеше секундта түседі.',
+    pageTitles: { topup: 'Tolem — қазақстандық SIM-картаның балансын толықтыру', account: 'Tolem — жеке кабинет' }, language: 'Тіл',
+    title: 'Қазақстандық SIM-картаның балансын толықтыру', tagline: 'Кез келген картамен, кез келген елден. Ақша бірнеше секундта түседі.',
     number: 'Телефон нөмірі', numberHint: '+7 7xx xxx xx xx, 8 7xx… немесе 7xx…', next: 'Әрі қарай', change: 'Өзгерту',
-    confirm: 'Осы нөмірді толтырасыз ба?', operator: 'Оператор', notOurs: 'Бұл нөмірге біз қызмет көрсетпейміз. Тексеріп, қайталап көріңіз.',
-    cannotTopUp: 'Бұл нөмірді толтыруға болмайды.', amount: 'Сома', amountHint: '500-ден 100 000 ₸-ге дейін', pay: 'Төлеу',
+    confirm: 'Осы нөмірдің балансын толықтырасыз ба?', operator: 'Оператор', notOurs: 'Бұл нөмірге біз қызмет көрсетпейміз. Тексеріп, қайталап көріңіз.',
+    cannotTopUp: 'Бұл нөмірдің балансын толықтыруға болмайды.', amount: 'Сома', amountHint: '500-ден 100 000 ₸-ге дейін', pay: 'Төлеу',
     paying: 'Төлем бетіне өтудеміз…', waiting: 'Төлемнің расталуын күтудеміз…',
-    succeeded: 'Дайын! Баланс толтырылды.', receipt: 'Түбіртек', failed: 'Төлем өтпеді.',
-    retry: 'Қайталаңыз немесе басқа картаны қолданыңыз', expired: 'Төлем уақыты өтіп кетті.', another: 'Тағы толтыру',
+    succeeded: 'Дайын! Баланс толықтырылды.', receipt: 'Түбіртек', failed: 'Төлем өтпеді.',
+    retry: 'Қайталаңыз немесе басқа картаны қолданыңыз', expired: 'Төлем уақыты өтіп кетті.', another: 'Тағы толықтыру',
     account: 'Жеке кабинет', error: 'Бірдеңе дұрыс болмады. Қайталап көріңіз.', tooMany: 'Әрекет тым көп. Сәл күтіңіз.',
     login: 'Кіру', password: 'Құпиясөз', logout: 'Шығу', wrongLogin: 'Нөмір немесе құпиясөз қате.',
-    myLines: 'Менің нөмірлерім', balance: 'Баланс', bonus: 'Бонус', validUntil: 'Жарамды мерзімі', status: 'Күйі',
+    myLines: 'Менің нөмірлерім', balance: 'Баланс', bonus: 'Бонус', validUntil: 'Жарамдылық мерзімі', status: 'Күйі',
     history: 'Тарих', packages: 'Пакеттер', buy: 'Сатып алу', buyPackage: 'Пакет сатып алу', noPackages: 'Белсенді пакет жоқ.',
-    remaining: 'қалды', expires: 'дейін', bought: 'Сатып алынды!', insufficient: 'Қаражат жеткіліксіз: алдымен балансты толтырыңыз.',
-    topUpLink: 'Толтыру', noHistory: 'Әзірге операция жоқ.', days: 'күн',
+    remaining: '{amount} қалды', expires: '{date} дейін', bought: 'Сатып алынды!', insufficient: 'Қаражат жеткіліксіз: алдымен балансты толықтырыңыз.',
+    topUpLink: 'Толықтыру', noHistory: 'Әзірге операция жоқ.', days: '{count}\u00a0күн',
+    units: { gb: '{count}\u00a0ГБ', mb: '{count}\u00a0МБ', min: '{count}\u00a0мин', sms: '{count}\u00a0SMS' },
     statuses: { preactive: 'әлі белсенді емес', active: 'белсенді', grace: 'жеңілдік кезеңі', suspended: 'тоқтатылған', terminated: 'жабылған' },
-    codes: { topup: 'Толтыру', package_purchase: 'Пакет', refund: 'Қайтару', usage: 'Шығыс', forfeit: 'Есептен шығару', expiry: 'Күйіп кету', fee: 'Комиссия', transfer: 'Аударым' },
+    codes: {
+      topup: 'Толықтыру', topup_bonus: 'Толықтыру бонусы', topup_bonus_reversal: 'Бонустың қайтарылуы', topup_reversal: 'Толықтырудың күші жойылды',
+      refund: 'Қайтару', package_purchase: 'Пакет', package_allowance: 'Пакет көлемі', package_rollover: 'Қалдықты көшіру',
+      usage: 'Пайдалану', expiry: 'Мерзімі өтті', forfeit: 'Есептен шығару', balance_transfer: 'Аударым', balance_transfer_fee: 'Аударым комиссиясы',
+      promised_payment: 'Уәде етілген төлем', promised_payment_fee: 'Уәде етілген төлем комиссиясы', credit_repayment: 'Уәде етілген төлемді өтеу',
+      credit_writeoff: 'Қарызды есептен шығару',
+    },
+    otherMovement: 'Басқа',
   },
   zh: {
+    pageTitles: { topup: 'Tolem — 为哈萨克斯坦 SIM 卡充值', account: 'Tolem — 我的账户' }, language: '语言',
     title: '为哈萨克斯坦 SIM 卡充值', tagline: '任何银行卡，身在何处都可以。几秒钟到账。',
     number: '手机号码', numberHint: '+7 7xx xxx xx xx、8 7xx… 或 7xx…', next: '继续', change: '修改',
     confirm: '为这个号码充值？', operator: '运营商', notOurs: '此号码不在本平台服务范围内。请检查后重试。',
-    cannotTopUp: '此号码无法充值。', amount: '金额', amountHint: '500 至 100 000 ₸', pay: '支付',
+    cannotTopUp: '此号码无法充值。', amount: '金额', amountHint: '500 至 100,000 ₸', pay: '支付',
     paying: '正在前往支付页面…', waiting: '正在等待支付确认…',
     succeeded: '完成！余额已充值。', receipt: '收据', failed: '支付未成功。',
     retry: '请重试或换一张卡', expired: '支付已过期。', another: '再次充值',
@@ -65,43 +93,103 @@ export const TEXT = {
     login: '登录', password: '密码', logout: '退出', wrongLogin: '号码或密码错误。',
     myLines: '我的号码', balance: '余额', bonus: '奖励余额', validUntil: '有效期至', status: '状态',
     history: '记录', packages: '套餐', buy: '购买', buyPackage: '购买套餐', noPackages: '没有有效套餐。',
-    remaining: '剩余', expires: '到期', bought: '购买成功！', insufficient: '余额不足：请先充值。',
-    topUpLink: '充值', noHistory: '暂无记录。', days: '天',
+    remaining: '剩余 {amount}', expires: '{date}到期', bought: '购买成功！', insufficient: '余额不足：请先充值。',
+    topUpLink: '充值', noHistory: '暂无记录。', days: '{count}天',
+    units: { gb: '{count}\u00a0GB', mb: '{count}\u00a0MB', min: '{count}分钟', sms: '{count}条短信' },
     statuses: { preactive: '未激活', active: '正常', grace: '宽限期', suspended: '已停机', terminated: '已销号' },
-    codes: { topup: '充值', package_purchase: '套餐', refund: '退款', usage: '使用', forfeit: '清零', expiry: '过期', fee: '手续费', transfer: '转账' },
+    codes: {
+      topup: '充值', topup_bonus: '充值奖励', topup_bonus_reversal: '奖励撤回', topup_reversal: '充值撤销',
+      refund: '退款', package_purchase: '套餐', package_allowance: '套餐额度', package_rollover: '余量结转',
+      usage: '使用', expiry: '过期', forfeit: '清零', balance_transfer: '转账', balance_transfer_fee: '转账手续费',
+      promised_payment: '预借话费', promised_payment_fee: '预借话费服务费', credit_repayment: '预借话费还款',
+      credit_writeoff: '欠款核销',
+    },
+    otherMovement: '其他',
   },
 };
 
+/** Fills a template's {placeholders}: fill('{amount} left', { amount: '5 GB' }) → "5 GB left". */
+export function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in values ? String(values[name]) : whole));
+}
+
 /** The page's language: ?lang=, then the last choice, then the browser's, then English. */
-export function currentLanguage() {
+export function currentLanguage(page) {
   const fromQuery = new URLSearchParams(location.search).get('lang');
   const candidates = [fromQuery, localStorage.getItem('tolem.lang'), ...(navigator.languages ?? []).map((l) => l.slice(0, 2))];
   const language = candidates.find((l) => l && l in TEXT) ?? 'en';
   localStorage.setItem('tolem.lang', language);
-  document.documentElement.lang = language;
+  showLanguage(language, page);
   return language;
 }
 
-export function languageSwitcher(current, onChange) {
+/** <html lang> and the tab's title follow the language, on load and on every switch. */
+function showLanguage(language, page) {
+  document.documentElement.lang = language;
+  document.title = TEXT[language].pageTitles[page];
+}
+
+export function languageSwitcher(current, page, onChange) {
   const select = document.createElement('select');
   select.className = 'language';
-  select.setAttribute('aria-label', 'Language');
-  for (const [code, name] of Object.entries(LANGUAGES)) select.add(new Option(name, code, code === current, code === current));
-  select.addEventListener('change', () => { localStorage.setItem('tolem.lang', select.value); onChange(select.value); });
+  select.setAttribute('aria-label', TEXT[current].language);
+  for (const [code, name] of Object.entries(LANGUAGES)) {
+    const option = new Option(name, code, code === current, code === current);
+    option.lang = code;
+    select.add(option);
+  }
+  select.addEventListener('change', () => {
+    localStorage.setItem('tolem.lang', select.value);
+    showLanguage(select.value, page);
+    onChange(select.value);
+  });
   return select;
 }
 
-/** 500000 (minor units) → "5 000 ₸"; tiyn shown only when present. */
-export function formatTenge(minor) {
-  const major = Math.trunc(minor / 100);
-  const rest = Math.abs(minor % 100);
-  const grouped = String(Math.abs(major)).replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
-  return `${minor < 0 ? '−' : ''}${grouped}${rest ? ',' + String(rest).padStart(2, '0') : ''}\u00a0₸`;
+/** Thousands and decimal separators for money: "1 500,50 ₸" in ru and kk, "1,500.50 ₸" in en and zh. */
+const MONEY_SEPARATORS = { en: [',', '.'], ru: ['\u00a0', ','], kk: ['\u00a0', ','], zh: [',', '.'] };
+
+/** 500000 (minor units) → "5 000 ₸" (ru, kk) or "5,000 ₸" (en, zh); tiyn shown only when present. */
+export function formatTenge(minor, language) {
+  const [group, decimal] = MONEY_SEPARATORS[language] ?? MONEY_SEPARATORS.en;
+  const major = Math.trunc(Math.abs(minor) / 100);
+  const rest = Math.abs(minor) % 100;
+  const grouped = String(major).replace(/\B(?=(\d{3})+(?!\d))/g, group);
+  return `${minor < 0 ? '−' : ''}${grouped}${rest ? decimal + String(rest).padStart(2, '0') : ''}\u00a0₸`;
 }
 
-/** Dates shown in Almaty time (UTC+5), as people there read them. */
+// Chromium's ICU has no Kazakh data: kk-KZ comes out as the root locale ("12,345.5", "2026 M12 21").
+// Kazakh writes numbers as Russian does ("12 345,5"); Kazakh dates are put together in formatDate.
+const NUMBER_LOCALES = { en: 'en-GB', ru: 'ru-RU', kk: 'ru-RU', zh: 'zh-CN' };
+const DATE_LOCALES = { en: 'en-GB', ru: 'ru-RU', zh: 'zh-CN' };
+const KK_MONTHS = ['қаң.', 'ақп.', 'нау.', 'сәу.', 'мам.', 'мау.', 'шіл.', 'там.', 'қыр.', 'қаз.', 'қар.', 'жел.'];
+const GB = 1024 ** 3;
+const MB = 1024 ** 2;
+
+/** Package units in the reader's words and digits: DATA_BYTES 1.5 GiB → "1.5 GB" (en), "1,5 ГБ" (kk); 600 s → "10分钟" (zh). */
+export function formatUnits(unit, amount, language) {
+  const { units } = TEXT[language];
+  const count = (value) => ({ count: new Intl.NumberFormat(NUMBER_LOCALES[language], { maximumFractionDigits: 1 }).format(value) });
+  const size = Math.abs(amount);
+  const sign = amount < 0 ? '−' : '';
+  if (unit === 'DATA_BYTES') return sign + (size >= GB ? fill(units.gb, count(size / GB)) : fill(units.mb, count(Math.round(size / MB))));
+  if (unit === 'VOICE_SECONDS') return sign + fill(units.min, count(Math.floor(size / 60)));
+  if (unit === 'SMS') return sign + fill(units.sms, count(size));
+  return sign + count(size).count;
+}
+
+/** A history line's label; a ledger code without one reads "Other", never the raw code. */
+export function movementLabel(code, language) {
+  const { codes, otherMovement } = TEXT[language];
+  return Object.hasOwn(codes, code) ? codes[code] : otherMovement;
+}
+
+/** Dates shown in Almaty time (UTC+5), as people there read them; Kazakh as CLDR writes it: "2026 ж. 21 жел., 10:15". */
 export function formatDate(iso, language) {
   if (!iso) return '—';
-  const locale = { en: 'en-GB', ru: 'ru-RU', kk: 'kk-KZ', zh: 'zh-CN' }[language];
-  return new Intl.DateTimeFormat(locale, { timeZone: 'Asia/Almaty', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
+  const options = { timeZone: 'Asia/Almaty', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' };
+  if (language !== 'kk') return new Intl.DateTimeFormat(DATE_LOCALES[language], options).format(new Date(iso));
+  const parts = new Intl.DateTimeFormat('en-GB', { ...options, month: 'numeric', hourCycle: 'h23' }).formatToParts(new Date(iso));
+  const { year, month, day, hour, minute } = Object.fromEntries(parts.map((part) => [part.type, part.value]));
+  return `${year} ж. ${Number(day)} ${KK_MONTHS[Number(month) - 1]}, ${hour}:${minute}`;
 }

@@ -3,14 +3,14 @@ import { api, element } from './api.js';
 import { currentLanguage, formatTenge, languageSwitcher, TEXT } from './i18n.js';
 
 const AMOUNTS_KZT = [1000, 2000, 5000, 10000];
-let language = currentLanguage();
+let language = currentLanguage('topup');
 let t = TEXT[language];
 const app = document.getElementById('app');
 const state = { msisdn: '', confirmed: null, amountKzt: 2000 };
 
 function nav() {
   const holder = document.getElementById('nav');
-  holder.replaceChildren(element('a', { href: '/account' }, t.account), languageSwitcher(language, (next) => { language = next; t = TEXT[next]; render(); }));
+  holder.replaceChildren(element('a', { href: '/account' }, t.account), languageSwitcher(language, 'topup', (next) => { language = next; t = TEXT[next]; render(); }));
 }
 
 function render() {
@@ -42,7 +42,7 @@ function renderAmount(message) {
   const custom = element('input', { id: 'amount', name: 'amount', type: 'number', inputmode: 'numeric', min: 500, max: 100000, step: 1, value: state.amountKzt });
   const chips = element('div', { class: 'chips' }, AMOUNTS_KZT.map((kzt) => element('button', {
     type: 'button', 'aria-pressed': String(kzt === state.amountKzt), onclick: () => { state.amountKzt = kzt; renderAmount(); },
-  }, formatTenge(kzt * 100))));
+  }, formatTenge(kzt * 100, language))));
   const form = element('form', { onsubmit: async (event) => {
     event.preventDefault();
     state.amountKzt = Number(custom.value);
@@ -64,7 +64,7 @@ function renderAmount(message) {
     element('button', { type: 'button', class: 'secondary small', onclick: () => { state.confirmed = null; render(); } }, t.change)),
   element('label', { for: 'amount' }, t.amount), chips, custom, element('p', { class: 'muted' }, t.amountHint),
   message ? element('p', { class: 'error', role: 'alert' }, message) : null,
-  element('button', { type: 'submit' }, `${t.pay} ${formatTenge(state.amountKzt * 100)}`));
+  element('button', { type: 'submit' }, `${t.pay} ${formatTenge(state.amountKzt * 100, language)}`));
   app.replaceChildren(element('h1', {}, t.title), form);
 }
 
@@ -78,7 +78,7 @@ async function renderResult(paymentId) {
     if (payment.status === 'succeeded') {
       return app.replaceChildren(element('h1', {}, t.title),
         element('p', { class: 'success', id: 'status' }, t.succeeded),
-        element('div', { class: 'card' }, element('div', { class: 'big' }, formatTenge(payment.amount)), element('div', {}, payment.msisdn),
+        element('div', { class: 'card' }, element('div', { class: 'big' }, formatTenge(payment.amount, language)), element('div', {}, payment.msisdn),
           payment.receiptNumber ? element('div', { class: 'muted' }, `${t.receipt}: ${payment.receiptNumber}`) : null),
         element('button', { type: 'button', onclick: () => location.assign('/') }, t.another));
     }

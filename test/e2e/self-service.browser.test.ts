@@ -56,17 +56,97 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     await page.getByRole('button', { name: 'Log in' }).click();
     const card = page.locator('section.card[data-msisdn="+77011234567"]');
     await card.waitFor();
-    assert.equal((await card.locator('.balance').textContent())?.replace(/\s/g, ' '), '5 000 ₸');
+    assert.equal(await page.title(), 'Tolem — my account');
+    assert.equal((await card.locator('.balance').textContent())?.replace(/\s/g, ' '), '5,000 ₸');
     await card.getByRole('button', { name: 'Buy a package' }).click();
     const offers = card.locator('button[data-offering]');
     await offers.first().waitFor();
     const offering = await offers.first().getAttribute('data-offering');
     await offers.first().click();
-    await page.locator('section.card[data-msisdn="+77011234567"] .balance').filter({ hasNotText: '5 000' }).waitFor();
+    await page.locator('section.card[data-msisdn="+77011234567"] .balance').filter({ hasNotText: '5,000' }).waitFor();
     await page.locator('section.card[data-msisdn="+77011234567"]').getByRole('button', { name: 'Packages' }).click();
     await page.locator('section.card[data-msisdn="+77011234567"] .details li').first().waitFor();
     const packages = await server.request('GET', '/v1/lines/+77011234567/packages');
     assert.equal(packages.body.data[0].offering, offering);
+    await page.close();
+  });
+
+  it('shows the top-up page\'s title in Kazakh, and a no-JavaScript notice in all four languages', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${server.baseUrl}/?lang=kk`);
+    await page.getByRole('heading', { name: 'Қазақстандық SIM-картаның балансын толықтыру' }).waitFor();
+    assert.equal(await page.title(), 'Tolem — қазақстандық SIM-картаның балансын толықтыру');
+    assert.equal(await page.getByRole('combobox', { name: 'Тіл' }).count(), 1);
+    await page.close();
+    const withoutScript = await browser.newContext({ javaScriptEnabled: false });
+    const bare = await withoutScript.newPage();
+    await bare.goto(`${server.baseUrl}/`);
+    const notices = await bare.locator('noscript p').evaluateAll((ps) => ps.map((p) => [p.getAttribute('lang'), p.textContent]));
+    assert.deepEqual(notices.map(([lang]) => lang), ['en', 'ru', 'kk', 'zh']);
+    assert.match(String(notices[2]![1]), /JavaScript-сіз жұмыс істемейді/);
+    assert.match(String(notices[3]![1]), /此页面需要启用 JavaScript/);
+    await withoutScript.close();
+  });
+
+  it('shows packages, units, dates and history in Kazakh, then in Chinese after switching', async () => {
+    // A second traveller: 20 000 ₸ (+2 000 ₸ bonus), the tourist combo (10 GB, 60 min, 50 SMS), then some of it used.
+    const msisdn = '+77017654321';
+    assert.equal((await server.request('POST', '/v1/lines', { body: { msisdn, language: 'kk' } })).status, 201);
+    assert.equal((await server.request('POST', '/v1/users', { body: { login: msisdn, password: 'traveller-pass', role: 'subscriber' } })).status, 201);
+    const topUp = await server.request('POST', '/v1/topups', { body: { msisdn, amount: 2_000_000, currency: 'KZT' }, headers: { 'idempotency-key': 'kk-zh-topup' } });
+    assert.equal(topUp.status, 201, JSON.stringify(topUp.body));
+    const bought = await server.request('POST', '/v1/purchases', { body: { msisdn, offering: 'TOURIST_COMBO_15D' }, headers: { 'idempotency-key': 'kk-zh-combo' } });
+    assert.equal(bought.status, 201, JSON.stringify(bought.body));
+    const at = server.clock.now().toISOString();
+    const used = await server.request('POST', '/v1/usage', { token: await server.keyFor('network'), body: { events: [
+      { id: 'kk-zh-data', msisdn, service: 'data', units: 1.5 * 1024 ** 3, at },
+      { id: 'kk-zh-voice', msisdn, service: 'voice', units: 90, at },
+      { id: 'kk-zh-sms', msisdn, service: 'sms', units: 1, at },
+    ] } });
+    assert.equal(used.status, 200, JSON.stringify(used.body));
+    assert.equal(used.body.recorded, 3, JSON.stringify(used.body));
+
+    const page = await browser.newPage();
+    const text = async (selector: string) => (await page.locator(selector).allTextContents()).map((s) => s.replace(/\s+/g, ' ').trim());
+    await page.goto(`${server.baseUrl}/account?lang=kk`);
+    assert.equal(await page.title(), 'Tolem — жеке кабинет');
+    await page.fill('#login', msisdn);
+    await page.fill('#password', 'traveller-pass');
+    await page.getByRole('button', { name: 'Кіру' }).click();
+    const card = page.locator(`section.card[data-msisdn="${msisdn}"]`);
+    await card.waitFor();
+    assert.deepEqual(await text(`section.card[data-msisdn="${msisdn}"] .balance`), ['16 010 ₸']);
+    await card.getByRole('button', { name: 'Пакеттер' }).click();
+    await card.locator('.details li').first().waitFor();
+    const kkPackage = await text(`section.card[data-msisdn="${msisdn}"] .details li div`);
+    assert.match(kkPackage[0]!, /^\d{4} ж\. \d{1,2} (қаң|ақп|нау|сәу|мам|мау|шіл|там|қыр|қаз|қар|жел)\., \d{2}:\d{2} дейін$/, kkPackage[0]);
+    assert.deepEqual(kkPackage.slice(1).sort(), ['49 SMS қалды', '58 мин қалды', '8,5 ГБ қалды']);
+    await card.getByRole('button', { name: 'Тарих' }).click();
+    await card.locator('.details h2', { hasText: 'Тарих' }).waitFor();
+    const kkHistory = await text(`section.card[data-msisdn="${msisdn}"] .details li`);
+    const kkLabels = new Set(kkHistory.map((row) => row.split(' · ')[0]!));
+    for (const label of ['Толықтыру', 'Толықтыру бонусы', 'Пакет', 'Пакет көлемі', 'Пайдалану']) assert.ok(kkLabels.has(label), `${label} in ${[...kkLabels]}`);
+    assert.ok(kkHistory.some((row) => row.endsWith('−1,5 ГБ')), kkHistory.join('\n'));
+    assert.ok(kkHistory.some((row) => row.endsWith('20 000 ₸')), kkHistory.join('\n'));
+
+    await page.getByRole('combobox', { name: 'Тіл' }).selectOption('zh');
+    await page.getByRole('heading', { name: '我的号码' }).waitFor();
+    assert.equal(await page.title(), 'Tolem — 我的账户');
+    assert.equal(await page.locator('html').getAttribute('lang'), 'zh');
+    assert.equal(await page.getByRole('combobox', { name: '语言' }).count(), 1);
+    assert.deepEqual(await text(`section.card[data-msisdn="${msisdn}"] .balance`), ['16,010 ₸']);
+    await card.getByRole('button', { name: '套餐', exact: true }).click();
+    await card.locator('.details li').first().waitFor();
+    const zhPackage = await text(`section.card[data-msisdn="${msisdn}"] .details li div`);
+    assert.match(zhPackage[0]!, /^\d{4}.*到期$/, zhPackage[0]);
+    assert.deepEqual(zhPackage.slice(1).sort(), ['剩余 49条短信', '剩余 58分钟', '剩余 8.5 GB']);
+    await card.getByRole('button', { name: '记录' }).click();
+    await card.locator('.details h2', { hasText: '记录' }).waitFor();
+    const zhHistory = await text(`section.card[data-msisdn="${msisdn}"] .details li`);
+    const zhLabels = new Set(zhHistory.map((row) => row.split(' · ')[0]!));
+    for (const label of ['充值', '充值奖励', '套餐', '套餐额度', '使用']) assert.ok(zhLabels.has(label), `${label} in ${[...zhLabels]}`);
+    assert.ok(zhHistory.some((row) => row.endsWith('20,000 ₸')), zhHistory.join('\n'));
+    for (const label of [...kkLabels, ...zhLabels]) assert.doesNotMatch(label, /^[a-z_]+$/, 'no raw ledger code');
     await page.close();
   });
 });

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+
+// web/i18n.js is a plain browser module; its tables and formatters need no DOM to be checked here.
+const { LANGUAGES, TEXT, fill, formatDate, formatTenge, formatUnits, movementLabel } = await import(new URL('../../web/i18n.js', import.meta.url).href);
+
+/**
+ * Ledger codes that reach a subscriber's history (transfers on a line's main, bonus, credit or
+ * bucket accounts), from the src/ code that writes them. commission, commission_reversal,
+ * agent_deposit and promotion move money between the operator's own accounts only.
+ */
+const HISTORY_CODES = [
+  'topup', 'topup_bonus', 'topup_bonus_reversal', 'topup_reversal', 'refund', 'package_purchase', 'package_allowance', 'package_rollover',
+  'usage', 'expiry', 'forfeit', 'balance_transfer', 'balance_transfer_fee', 'promised_payment', 'promised_payment_fee', 'credit_repayment', 'credit_writeoff',
+];
+const GB = 1024 ** 3;
+const NBSP = '\u00a0';
+
+/** Every text of a table as "path.to.key" → text. */
+function flatten(table: Record<string, unknown>, prefix = ''): Map<string, string> {
+  const texts = new Map<string, string>();
+  for (const [key, value] of Object.entries(table)) {
+    if (typeof value === 'string') texts.set(prefix + key, value);
+    else for (const [path, text] of flatten(value as Record<string, unknown>, `${prefix}${key}.`)) texts.set(path, text);
+  }
+  return texts;
+}
+
+const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+
+describe('web page texts in en, ru, kk and zh', () => {
+  const tables = Object.fromEntries(Object.entries(TEXT as Record<string, Record<string, unknown>>).map(([language, table]) => [language, flatten(table)]));
+
+  it('has a table for each language of the switcher, and only those', () => {
+    assert.deepEqual(Object.keys(TEXT).sort(), ['en', 'kk', 'ru', 'zh']);
+    assert.deepEqual(Object.keys(LANGUAGES).sort(), Object.keys(TEXT).sort());
+  });
+
+  it('gives every language the same keys, with the same {placeholders}, none empty', () => {
+    const english = tables.en!;
+    for (const [language, texts] of Object.entries(tables)) {
+      assert.deepEqual([...texts.keys()].sort(), [...english.keys()].sort(), `${language} has the keys of en`);
+      for (const [key, text] of texts) {
+        assert.ok(text.trim().length > 0, `${language} ${key} is not empty`);
+        assert.deepEqual(placeholders(text), placeholders(english.get(key)!), `${language} ${key} has the placeholders of en`);
+      }
+    }
+  });
+
+  it('labels every ledger code of a subscriber\'s history, and only those, and shows "Other" for any other code', () => {
+    for (const language of Object.keys(TEXT)) {
+      assert.deepEqual(Object.keys(TEXT[language].codes).sort(), [...HISTORY_CODES].sort(), `${language} codes`);
+      for (const code of HISTORY_CODES) assert.notEqual(movementLabel(code, language), code);
+    }
+    assert.deepEqual(['en', 'ru', 'kk', 'zh'].map((l) => movementLabel('loyalty_points', l)), ['Other', 'Прочее', 'Басқа', '其他']);
+    assert.equal(movementLabel('toString', 'en'), 'Other');
+    assert.equal(movementLabel('topup_bonus', 'kk'), 'Толықтыру бонусы');
+  });
+
+  it('writes "top up" in Kazakh as толықтыру, never толтыру', () => {
+    for (const [key, text] of tables.kk!) assert.doesNotMatch(text, /толтыр/i, key);
+  });
+
+  it('formats tenge "1 500,50 ₸" in ru and kk, "1,500.50 ₸" in en and zh, whole tenge without decimals', () => {
+    const shown = (minor: number) => Object.fromEntries(['en', 'ru', 'kk', 'zh'].map((l) => [l, formatTenge(minor, l).replaceAll(NBSP, ' ')]));
+    assert.deepEqual(shown(150_050), { en: '1,500.50 ₸', ru: '1 500,50 ₸', kk: '1 500,50 ₸', zh: '1,500.50 ₸' });
+    assert.deepEqual(shown(10_000_000), { en: '100,000 ₸', ru: '100 000 ₸', kk: '100 000 ₸', zh: '100,000 ₸' });
+    assert.deepEqual(shown(-1_234_505), { en: '−12,345.05 ₸', ru: '−12 345,05 ₸', kk: '−12 345,05 ₸', zh: '−12,345.05 ₸' });
+    assert.equal(formatTenge(50_000, 'en'), `500${NBSP}₸`);
+  });
+
+  it('formats package units in each language\'s words and digits', () => {
+    const shown = (unit: string, amount: number) => Object.fromEntries(['en', 'ru', 'kk', 'zh'].map((l) => [l, formatUnits(unit, amount, l).replaceAll(NBSP, ' ')]));
+    assert.deepEqual(shown('DATA_BYTES', 8.5 * GB), { en: '8.5 GB', ru: '8,5 ГБ', kk: '8,5 ГБ', zh: '8.5 GB' });
+    assert.deepEqual(shown('DATA_BYTES', 2 * GB), { en: '2 GB', ru: '2 ГБ', kk: '2 ГБ', zh: '2 GB' });
+    assert.deepEqual(shown('DATA_BYTES', 300 * 1024 ** 2), { en: '300 MB', ru: '300 МБ', kk: '300 МБ', zh: '300 MB' });
+    assert.deepEqual(shown('DATA_BYTES', -1.5 * GB), { en: '−1.5 GB', ru: '−1,5 ГБ', kk: '−1,5 ГБ', zh: '−1.5 GB' });
+    assert.deepEqual(shown('VOICE_SECONDS', 3_510), { en: '58 min', ru: '58 мин', kk: '58 мин', zh: '58分钟' });
+    assert.deepEqual(shown('VOICE_SECONDS', -90), { en: '−1 min', ru: '−1 мин', kk: '−1 мин', zh: '−1分钟' });
+    assert.deepEqual(shown('SMS', 1_049), { en: '1,049 SMS', ru: '1 049 SMS', kk: '1 049 SMS', zh: '1,049条短信' });
+  });
+
+  it('writes dates in Almaty time, in Kazakh without relying on the browser\'s Kazakh locale data', () => {
+    assert.equal(formatDate('2026-12-21T05:15:00Z', 'kk'), '2026 ж. 21 жел., 10:15');
+    assert.equal(formatDate('2026-01-05T19:05:00Z', 'kk'), '2026 ж. 6 қаң., 00:05');
+    assert.equal(formatDate('2026-12-21T05:15:00Z', 'en'), '21 Dec 2026, 10:15');
+    assert.equal(formatDate(null, 'zh'), '—');
+  });
+
+  it('puts the amount and the date where each language puts them', () => {
+    const phrases = (language: string) => [fill(TEXT[language].remaining, { amount: 'X' }), fill(TEXT[language].expires, { date: 'D' })];
+    assert.deepEqual(phrases('en'), ['X left', 'expires D']);
+    assert.deepEqual(phrases('ru'), ['осталось X', 'до D']);
+    assert.deepEqual(phrases('kk'), ['X қалды', 'D дейін']);
+    assert.deepEqual(phrases('zh'), ['剩余 X', 'D到期']);
+  });
+});
