@@ -82,13 +82,16 @@ for (const dialect of DIALECTS) {
     });
     after(async () => t?.close());
 
-    it('refuses U+0000 anywhere and over-long or malformed path parameters with validation_failed (found by this fuzzing)', async () => {
+    it('refuses U+0000 and lone surrogates anywhere, and over-long or malformed path parameters with validation_failed (found by this fuzzing)', async () => {
       const cases: [string, string, unknown?][] = [
         ['GET', '/v1/admin/agents/%00'], ['GET', '/v1/lines?cursor=%00'], ['GET', `/v1/lines/${'x'.repeat(300)}`], ['GET', '/v1/lines/%E0%A4%A'],
         ['GET', `/aggregators/${'x'.repeat(300)}/osmp`], ['GET', '/aggregators/%00/osmp'],
         ['POST', '/v1/admin/stores', { name: 'Store\u0000' }], ['POST', '/v1/api-keys', { name: 'k\u0000', role: 'partner' }],
         ['POST', '/v1/auth/login', { login: '\u0000', password: 'whatever-long' }],
         ['POST', `/v1/admin/agents/${ids.agent}/deposits`, { amount: 1_000, reference: 'bank\u0000' }],
+        // Lone surrogate halves: SQLite stored three replacement characters, PostgreSQL one (found by fuzzing, 2026-12-06).
+        ['POST', '/v1/api-keys', { name: 'k\ud800', role: 'partner' }], ['POST', '/v1/admin/stores', { name: '\udc00Store' }],
+        ['POST', `/v1/admin/agents/${ids.agent}/deposits`, { amount: 1_000, reference: 'bank\ud83d' }],
       ];
       const transfers = await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute();
       for (const [method, url, body] of cases) {

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from './support/databases.ts';
 import { startTestApp, type TestApp } from './support/test-app.ts';
@@ -62,6 +63,32 @@ for (const dialect of DIALECTS) {
       assert.equal(openapi.body.openapi, '3.1.0');
       for (const path of ['/v1/lines', '/v1/lines/{msisdn}', '/v1/topups', '/v1/auth/login', '/v1/api-keys']) assert.ok(openapi.body.paths[path], path);
       assert.equal((await t.request('GET', '/docs/', { token: null })).status, 200);
+    });
+
+    it("answers requests Node's HTTP parser refuses in the error shape too, and closes the connection", async () => {
+      const address = await t.app.server.listen({ port: 0, host: '127.0.0.1' });
+      const { port } = new URL(address);
+      const send = (raw: string) => new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(raw));
+        let answer = '';
+        socket.on('data', (chunk) => { answer += chunk.toString(); });
+        socket.on('error', reject);
+        socket.on('close', () => resolve(answer));
+      });
+      const cases: [string, number, string][] = [
+        ['GET /healthz HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a\x01b\r\n\r\n', 400, 'request_malformed'],
+        ['GET /v1/lines/\xf0\x9f\x98\x80 HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'request_malformed'],
+        ['BREW /healthz HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'request_malformed'],
+        ['POST /v1/topups HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400, 'request_malformed'],
+        [`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'headers_too_large'],
+      ];
+      for (const [raw, status, code] of cases) {
+        const answer = await send(raw);
+        const [head, body] = answer.split('\r\n\r\n');
+        assert.match(head!, new RegExp(`^HTTP/1.1 ${status} `), `${raw.slice(0, 40)}: ${head}`);
+        assert.match(head!, /content-type: application\/json/i);
+        assert.equal(JSON.parse(body!).error.code, code);
+      }
     });
 
     it('echoes a request id', async () => {

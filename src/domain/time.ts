@@ -27,15 +27,28 @@ export function laterOf(a: Date, b: Date): Date {
   return a.getTime() >= b.getTime() ? a : b;
 }
 
+/** The years a time given to Tolem may fall in: a usage event in year 0 or 9999 is a broken clock, not a call. */
+export const INSTANT_YEARS = { min: 2000, max: 2199 } as const;
+
 /**
- * An ISO-8601 date-time as epoch milliseconds, or null when it is malformed or names a day that
- * does not exist: Date.parse quietly rolls 2026-02-30 over into March.
+ * An ISO-8601 date-time as epoch milliseconds, or null when it is malformed, names a day that
+ * does not exist (Date.parse quietly rolls 2026-02-30 over into March) or falls outside INSTANT_YEARS.
  */
 export function parseInstant(text: string): number | null {
   const ms = Date.parse(text);
   const day = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
   if (!Number.isFinite(ms) || !day) return null;
   const [year, month, date] = [Number(day[1]), Number(day[2]), Number(day[3])];
+  if (year < INSTANT_YEARS.min || year > INSTANT_YEARS.max) return null;
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   return month >= 1 && month <= 12 && date >= 1 && date <= daysInMonth ? ms : null;
+}
+
+/**
+ * An instant (epoch milliseconds, or text Date understands) as ISO-8601 UTC, or undefined when it
+ * is none a Date can hold: `toISOString` throws on those, and a provider's signed event may carry one.
+ */
+export function isoInstant(at: number | string): string | undefined {
+  const date = new Date(at);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 }

@@ -1,4 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { defaultMessageOf, httpStatusOf, type ErrorCode } from '../domain/errors.ts';
 import type { DomainError, Result } from '../domain/result.ts';
 
@@ -22,6 +24,22 @@ export function sendError(reply: FastifyReply, error: DomainError): FastifyReply
 /** Sends a use case's result: the value with `status`, or its error with the mapped status. */
 export function sendResult<T>(reply: FastifyReply, result: Result<T>, status = 200): FastifyReply {
   return result.ok ? reply.code(status).send(result.value) : sendError(reply, result.error);
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify sees them (a control character in a header,
+ * a bad method or framing, headers over the limit, a timeout): answered in the same error shape
+ * as every other refusal, then the connection is closed, as Node does.
+ */
+export function clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const code: ErrorCode = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'request_malformed';
+  const status = httpStatusOf(code);
+  const body = JSON.stringify(errorBody({ code }));
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(error);
 }
 
 /** One place that turns anything thrown into the error body; a 5xx here is a bug and is logged. */

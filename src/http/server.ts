@@ -9,6 +9,7 @@ import type { AppContext } from '../app-context.ts';
 import { authRoutes } from '../auth/auth-routes.ts';
 import { createAuthenticator, type Authenticator } from '../auth/authenticate.ts';
 import { maskPhoneNumbersIn } from '../domain/msisdn.ts';
+import { unstorableText } from '../domain/text.ts';
 import { lineRoutes } from '../lines/lines-routes.ts';
 import { paymentRoutes } from '../payments/payments-routes.ts';
 import { topUpRoutes } from '../topups/topups-routes.ts';
@@ -27,7 +28,7 @@ import { receiptRoutes } from '../receipts/receipts-routes.ts';
 import { healthRoutes } from './health-routes.ts';
 import { webRoutes } from './web-routes.ts';
 import { partnerRoutes } from '../partners/partners-routes.ts';
-import { handleError, HttpProblem, sendError } from './http-errors.ts';
+import { clientErrorHandler, handleError, HttpProblem, sendError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { tokenOf } from './request-auth.ts';
 import { ErrorBody } from './schemas.ts';
@@ -60,6 +61,7 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
     requestIdHeader: false,
     trustProxy: ctx.settings.trustProxy as boolean,
     schemaController: { compilersFactory: { buildValidator: buildValidatorCompiler as never } },
+    clientErrorHandler,
     // Malformed URLs and over-long path parameters answer in the error format too.
     frameworkErrors: (error, _request, reply) => sendError(reply, { code: 'validation_failed', details: { issues: [{ path: 'params', message: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'path parameter too long' : 'malformed URL' }] } }),
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -110,10 +112,11 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
     done(null, fields);
   });
 
-  // PostgreSQL text cannot hold U+0000 (SQLite would store it): refused at the edge for every route.
+  // Texts the two databases cannot store alike (domain/text.ts): refused at the edge for every route.
   app.addHook('preValidation', async (request) => {
     for (const [part, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
-      if (containsNul(value)) throw new HttpProblem({ code: 'validation_failed', details: { issues: [{ path: part, message: 'must not contain the character U+0000' }] } });
+      const problem = unstorableIn(value);
+      if (problem) throw new HttpProblem({ code: 'validation_failed', details: { issues: [{ path: part, message: UNSTORABLE_MESSAGES[problem] }] } });
     }
   });
 
@@ -122,21 +125,28 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
   return app as unknown as Server;
 }
 
-/** Whether a string, or any key or string inside parsed JSON or a form, holds U+0000 (no recursion: bodies nest deeply). */
-function containsNul(value: unknown): boolean {
+const UNSTORABLE_MESSAGES = {
+  nul: 'must not contain the character U+0000',
+  lone_surrogate: 'must not contain half of a UTF-16 surrogate pair (malformed Unicode)',
+};
+
+/** What is wrong with a string, or any key or string inside parsed JSON or a form, if anything (no recursion: bodies nest deeply). */
+function unstorableIn(value: unknown): keyof typeof UNSTORABLE_MESSAGES | null {
   const pending: unknown[] = [value];
   while (pending.length > 0) {
     const item = pending.pop();
     if (typeof item === 'string') {
-      if (item.includes('\u0000')) return true;
+      const problem = unstorableText(item);
+      if (problem) return problem;
     } else if (item !== null && typeof item === 'object' && !Buffer.isBuffer(item)) {
       for (const [key, child] of Object.entries(item)) {
-        if (key.includes('\u0000')) return true;
+        const problem = unstorableText(key);
+        if (problem) return problem;
         pending.push(child);
       }
     }
   }
-  return false;
+  return null;
 }
 
 /**

@@ -62,9 +62,9 @@ export async function mainAccount(t: TestApp, msisdn: string) {
 }
 
 /** Sends a webhook signed with the sandbox secret, as the sandbox (or a forger) would. */
-export function sendWebhook(t: TestApp, event: { id: string; reference: string; status: string; amount: number; currency?: string; paymentId?: string }, options: { secret?: string; at?: Date } = {}) {
+export function sendWebhook(t: TestApp, event: { id: string; reference: string; status: string; amount: number; currency?: string; paymentId?: string }, options: { secret?: string; at?: Date; created?: number } = {}) {
   const created = Math.floor((options.at ?? t.clock.now()).getTime() / 1000);
-  const body = JSON.stringify({ id: event.id, type: `payment.${event.status}`, created, data: { reference: event.reference, status: event.status, amount: event.amount, currency: event.currency ?? 'KZT', ...(event.paymentId ? { paymentId: event.paymentId } : {}) } });
+  const body = JSON.stringify({ id: event.id, type: `payment.${event.status}`, created: options.created ?? created, data: { reference: event.reference, status: event.status, amount: event.amount, currency: event.currency ?? 'KZT', ...(event.paymentId ? { paymentId: event.paymentId } : {}) } });
   const secret = options.secret ?? t.app.ctx.settings.payments.sandbox.webhookSecret;
   return t.request('POST', '/v1/webhooks/sandbox', { token: null, rawBody: body, headers: { 'content-type': 'application/json', [SANDBOX_SIGNATURE_HEADER]: signPayload(secret, created, body) } });
 }

@@ -270,6 +270,18 @@ for (const dialect of DIALECTS) {
       assert.equal(unsigned.body.error.code, 'webhook_signature_invalid');
       const unknownProvider = await t.request('POST', '/v1/webhooks/nobody', { token: null, rawBody: '{}', headers: { 'content-type': 'application/json' } });
       assert.equal(unknownProvider.body.error.code, 'payment_provider_unknown');
+      // Signed, but not storable alike on both databases, or a time no Date holds (each a 500 before, found by fuzzing).
+      const event = { reference, status: 'failed', amount: 100_000 };
+      for (const [id, bad, options] of [
+        ['evt_far', event, { created: Number.MAX_SAFE_INTEGER }], ['evt_far_back', event, { created: -8_640_000_000_001 }],
+        ['evt_nul', { ...event, currency: 'K\u0000T' }, {}], ['evt_nul_ref', { ...event, reference: `${reference}\u0000` }, {}],
+        ['evt_half', { ...event, reference: `${reference}\ud800` }, {}], ['evt_long', { ...event, paymentId: 'p'.repeat(5_000) }, {}],
+        ['evt_\u0000', event, {}],
+      ] as const) {
+        const refused = await sendWebhook(t, { id, ...bad }, options);
+        assert.equal(refused.status, 400, `${id}: ${refused.text}`);
+        assert.equal(refused.body.error.code, 'webhook_payload_invalid');
+      }
       assert.equal((await t.app.ctx.db.selectFrom('webhook_inbox').select('id').execute()).length, before);
       assert.equal((await getPayment(t, payment.id)).status, 'requires_action');
     });

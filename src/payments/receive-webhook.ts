@@ -1,7 +1,8 @@
 import type { AppContext } from '../app-context.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
+import { unstorableText } from '../domain/text.ts';
 import { findPayment, findPaymentByReference, insertInboxEvent, setPayerDetails } from './payments-repository.ts';
-import type { WebhookRequest } from './providers/payment-provider.ts';
+import type { WebhookEvent, WebhookRequest } from './providers/payment-provider.ts';
 import { paymentProviders } from './provider-registry.ts';
 
 const REFUSALS = ['webhook_signature_invalid', 'webhook_timestamp_stale'] as const;
@@ -16,6 +17,7 @@ export async function receiveWebhook(ctx: AppContext, providerId: string, reques
   const parsed = await provider.parseWebhook(request);
   if (!parsed.ok) return fail((REFUSALS as readonly string[]).includes(parsed.code) ? parsed.code as (typeof REFUSALS)[number] : 'webhook_payload_invalid');
   const event = parsed.value;
+  if (!storable(event)) return fail('webhook_payload_invalid');
   const now = ctx.clock.now().toISOString();
   const payment = (event.paymentId ? await findPayment(ctx, event.paymentId) : undefined) ?? await findPaymentByReference(ctx, providerId, event.providerReference);
   const matched = payment && payment.provider === providerId ? payment : undefined;
@@ -27,4 +29,24 @@ export async function receiveWebhook(ctx: AppContext, providerId: string, reques
   });
   if (inserted && matched) await setPayerDetails(ctx, matched.id, { ...(event.payerFingerprint ? { payer_fingerprint: event.payerFingerprint } : {}), ...(event.cardLast4 ? { card_last4: event.cardLast4 } : {}) });
   return ok({ inboxId, duplicate: !inserted });
+}
+
+/** The most characters each text of an event may have: what the inbox's columns are meant to hold. */
+const TEXT_LENGTHS_MAX: Partial<Record<keyof WebhookEvent, number>> = {
+  eventId: 255, providerReference: 255, paymentId: 100, currency: 8, failureReason: 500, payerFingerprint: 255, occurredAt: 40,
+};
+
+/**
+ * Whether a signed event's texts can be stored as they are, the same on both databases: no
+ * U+0000 (PostgreSQL text refuses it, SQLite would keep it), no lone surrogate half (stored as
+ * replacement characters, differently by each), nothing longer than its column is meant for. A
+ * provider's parser reads the raw body, so the server's check of parsed bodies never saw them.
+ */
+function storable(event: WebhookEvent): boolean {
+  for (const [field, max] of Object.entries(TEXT_LENGTHS_MAX) as [keyof WebhookEvent, number][]) {
+    const value = event[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value.length > max || unstorableText(value) !== null) return false;
+  }
+  return true;
 }

@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { parseInstant } from '../domain/time.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { insertAudit } from '../auth/auth-repository.ts';
 import { formatDecimal, parseMinorUnits } from '../domain/money.ts';
@@ -35,9 +36,10 @@ export async function createVoucherBatch(ctx: AppContext, actor: Actor, input: {
   if (faceValue > amountMax) return fail('amount_above_maximum', { maximum: Number(amountMax) });
   const countMax = ctx.settings.vouchers.batchCountMax;
   if (!Number.isSafeInteger(input.count) || input.count < 1 || input.count > countMax) return fail('validation_failed', { field: 'count', minimum: 1, maximum: countMax });
-  const expires = new Date(input.expiresAt);
+  const expiresMs = parseInstant(input.expiresAt);
+  const expires = new Date(expiresMs ?? Number.NaN);
   const now = ctx.clock.now();
-  if (Number.isNaN(expires.getTime()) || expires.getTime() <= now.getTime()) return fail('validation_failed', { field: 'expiresAt', reason: 'an ISO-8601 time in the future' });
+  if (expiresMs === null || expires.getTime() <= now.getTime()) return fail('validation_failed', { field: 'expiresAt', reason: 'an ISO-8601 time in the future' });
   const id = ctx.ids.next('vb');
   const createdAt = now.toISOString();
   const expiresAt = expires.toISOString();

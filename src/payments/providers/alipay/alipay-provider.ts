@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isoInstant } from '../../../domain/time.ts';
 import type { InitiateInput, InitiateResult, PaymentProvider, PaymentStatus, ProviderResult, RefundResult, StatusResult, WebhookEvent, WebhookRequest } from '../payment-provider.ts';
 import { validateAlipayOptions, type AlipayProviderOptions, type ValidatedAlipayOptions } from './alipay-options.ts';
 import { beijingTimeOf, parseBeijingTime, rsa2Sign, rsa2Verify, signedResponseOf, signingStringOf } from './alipay-signature.ts';
@@ -154,7 +155,7 @@ export function createAlipayProvider(options: AlipayProviderOptions): PaymentPro
           eventId: params.notify_id, providerReference: params.out_trade_no, ...(parseOutTradeNo(params.out_trade_no) ? { paymentId: parseOutTradeNo(params.out_trade_no)!.paymentId } : {}),
           status: TRADE_STATUSES[params.trade_status ?? ''] ?? 'unknown',
           ...(amount ? { amount: amount.amount, currency: amount.currency } : {}),
-          occurredAt: new Date(occurredAt).toISOString(), raw: params,
+          occurredAt: isoInstant(occurredAt), raw: params,
         },
       };
     },

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { isoInstant } from '../../../domain/time.ts';
 import type { Kysely } from 'kysely';
 import type { Clock } from '../../../platform/clock.ts';
 import type { IdGenerator } from '../../../platform/ids.ts';
@@ -226,12 +227,14 @@ function parseEventBody(rawBody: string): ProviderResult<WebhookEvent> {
   const data = body?.data;
   const valid = typeof body?.id === 'string' && body.id.length <= 100 && typeof data?.reference === 'string' && data.reference.length <= 100
     && EVENT_STATUSES.includes(data.status) && Number.isSafeInteger(data.amount) && typeof data.currency === 'string';
-  if (!valid) return { ok: false, code: 'webhook_payload_invalid' };
+  // `created` (Unix seconds, as Stripe's) may be absent, but not a time no Date can hold.
+  const occurredAt = Number.isSafeInteger(body.created) ? isoInstant(body.created * 1000) : undefined;
+  if (!valid || (body.created !== undefined && occurredAt === undefined)) return { ok: false, code: 'webhook_payload_invalid' };
   return {
     ok: true,
     value: {
       eventId: body.id, providerReference: data.reference, status: data.status, amount: BigInt(data.amount), currency: data.currency,
-      occurredAt: Number.isSafeInteger(body.created) ? new Date(body.created * 1000).toISOString() : undefined,
+      occurredAt,
       paymentId: typeof data.paymentId === 'string' ? data.paymentId : undefined,
       failureReason: typeof data.failureReason === 'string' ? data.failureReason : undefined,
       payerFingerprint: typeof data.payerFingerprint === 'string' ? data.payerFingerprint : undefined,
@@ -240,3 +243,4 @@ function parseEventBody(rawBody: string): ProviderResult<WebhookEvent> {
     },
   };
 }
+

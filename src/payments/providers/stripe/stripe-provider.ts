@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { isoInstant } from '../../../domain/time.ts';
 import type { InitiateInput, InitiateResult, PaymentProvider, PaymentStatus, ProviderResult, RefundResult, StatusResult, WebhookEvent, WebhookRequest } from '../payment-provider.ts';
 import { validateStripeOptions, type StripeProviderOptions } from './stripe-options.ts';
 
@@ -120,6 +121,6 @@ function normaliseEvent(event: Stripe.Event): WebhookEvent {
     ...(typeof object.amount_total === 'number' ? { amount: BigInt(object.amount_total) } : {}),
     ...(object.currency ? { currency: object.currency.toUpperCase() } : {}),
     ...(object.metadata?.payment_id ? { paymentId: object.metadata.payment_id } : {}),
-    occurredAt: new Date(event.created * 1000).toISOString(), raw: event,
+    occurredAt: isoInstant(event.created * 1000), raw: event,
   };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isoInstant } from '../../../domain/time.ts';
 import type { InitiateInput, InitiateResult, PaymentProvider, PaymentStatus, ProviderResult, RefundResult, StatusResult, WebhookEvent, WebhookRequest } from '../payment-provider.ts';
 import { validateWeChatPayOptions, type ValidatedWeChatPayOptions, type WeChatPayProviderOptions } from './wechatpay-options.ts';
 import { authorizationOf, decryptResource, platformSignatureValid, signedHeadersOf } from './wechatpay-signature.ts';
@@ -136,7 +137,7 @@ export function createWeChatPayProvider(options: WeChatPayProviderOptions): Paym
           eventId: event.id, providerReference: transaction.out_trade_no, paymentId: transaction.out_trade_no,
           status: TRADE_STATES[transaction.trade_state] ?? 'unknown', ...(amount ? { amount: amount.amount, currency: amount.currency } : {}),
           ...(typeof transaction.payer?.openid === 'string' ? { payerFingerprint: createHash('sha256').update(`wechat:${transaction.payer.openid}`).digest('hex').slice(0, 32) } : {}),
-          occurredAt: typeof transaction.success_time === 'string' ? new Date(transaction.success_time).toISOString() : new Date(sentAtSeconds * 1000).toISOString(),
+          occurredAt: (typeof transaction.success_time === 'string' ? isoInstant(transaction.success_time) : undefined) ?? isoInstant(sentAtSeconds * 1000),
           raw: { ...event, resource: transaction },
         },
       };
