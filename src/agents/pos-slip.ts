@@ -6,7 +6,7 @@ import { ALMATY_OFFSET_MS } from '../domain/time.ts';
 const LABELS = {
   en: { title: 'Top-up receipt', number: 'Receipt', date: 'Date', line: 'Phone', amount: 'Amount', agent: 'Agent', reversed: 'REVERSED', thanks: 'Thank you!' },
   ru: { title: 'Чек пополнения', number: 'Чек', date: 'Дата', line: 'Телефон', amount: 'Сумма', agent: 'Агент', reversed: 'ОТМЕНЕНО', thanks: 'Спасибо!' },
-  kk: { title: 'Толықтыру түбіртегі', number: 'Түбіртек', date: 'Күні', line: 'Телефон', amount: 'Сомасы', agent: 'Агент', reversed: 'ҚАЙТАРЫЛДЫ', thanks: 'Рақмет!' },
+  kk: { title: 'Толықтыру түбіртегі', number: 'Түбіртек', date: 'Күні', line: 'Телефон', amount: 'Сомасы', agent: 'Агент', reversed: 'ҚАЙТАРЫЛДЫ', thanks: 'Рахмет!' },
   zh: { title: '充值收据', number: '收据', date: '日期', line: '电话', amount: '金额', agent: '代理', reversed: '已撤销', thanks: '谢谢！' },
 } as const;
 export type SlipLanguage = keyof typeof LABELS;

@@ -66,7 +66,7 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
         tx.updateLine(line.id, { dailyTopupAmount: left > 0n ? left : 0n });
       }
       tx.insert('agent_topup_reversals', { topup_id: topUp.topup_id, agent_id: topUp.agent_id, amount, commission, actor_id: actor.id, created_at: tx.nowIso });
-      tx.outbox('topup.reversed', { topupId: topUp.topup_id, lineId: topUp.line_id, msisdn: topUp.msisdn, amount: Number(amount), currency: 'KZT', channel: 'agent' });
+      tx.outbox('topup.reversed', { topupId: topUp.topup_id, lineId: topUp.line_id, msisdn: topUp.msisdn, amount: Number(amount), currency: 'KZT', channel: 'agent', language: line?.language ?? null });
       return ok({ topupId: topUp.topup_id, agentId: topUp.agent_id, amount: Number(amount), commission: Number(commission), floatBalanceAfter: Number(availableBalance(tx.account(floatId)!)), reversedAt: tx.nowIso });
     },
   });

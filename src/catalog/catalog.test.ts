@@ -20,8 +20,13 @@ describe('catalog rules', () => {
     const bad: [Record<string, unknown>, string][] = [
       [{ code: 'x', kind: 'data' }, 'code'], [{ kind: 'gold' }, 'kind'], [{ price: -1 }, 'price'], [{ validityDays: 0 }, 'validityDays'],
       [{ allowances: {} }, 'allowances'], [{ names: { en: 'only' } }, 'names'], [{ feePeriod: 'daily' }, 'feePeriod'],
+      // A description in some languages only: a subscriber of another would read English.
+      [{ descriptions: { en: 'Fast data', ru: 'Быстрый интернет' } }, 'descriptions'], [{ descriptions: { en: 'x', ru: 'x', kk: 'x', zh: ' ' } }, 'descriptions'],
       [{ availableFrom: '2026-02-01', availableUntil: '2026-01-01' }, 'availableUntil'], [{ features: ['free_money'] }, 'features'],
     ];
+    const undescribed = parseOffering({ code: 'X1', kind: 'data', price: 100, validityDays: 7, allowances: { dataGb: 1 }, names: NAMES });
+    assert.ok(undescribed.ok);
+    assert.deepEqual(undescribed.value.descriptions, { en: '', ru: '', kk: '', zh: '' });
     for (const [patch, field] of bad) {
       const result = parseOffering({ code: 'X1', kind: 'data', price: 100, validityDays: 7, allowances: { dataGb: 1 }, names: NAMES, ...patch } as never);
       assert.ok(!result.ok && result.error.code === 'offering_invalid' && result.error.details?.field === field, `${JSON.stringify(patch)} → ${JSON.stringify(result)}`);
@@ -74,6 +79,14 @@ for (const dialect of DIALECTS) {
       await t.request('POST', '/v1/lines', { body: { msisdn: '+77012220001' } });
       const forLine = await t.request('GET', '/v1/offerings?msisdn=%2B77012220001');
       assert.ok(forLine.body.data.every((o: { affordable: boolean }) => o.affordable === false));
+      // For a line, in the line's language unless another is asked for.
+      await t.request('PATCH', '/v1/lines/+77012220001', { body: { language: 'zh' } });
+      const inLinesLanguage = await t.request('GET', '/v1/offerings?msisdn=%2B77012220001');
+      assert.equal(inLinesLanguage.body.data.find((o: { code: string }) => o.code === 'DATA_1GB_7D').name, '1 GB 7天');
+      const asked = await t.request('GET', '/v1/offerings?msisdn=%2B77012220001&language=ru');
+      const askedPack = asked.body.data.find((o: { code: string }) => o.code === 'DATA_1GB_7D');
+      assert.equal(askedPack.name, askedPack.names.ru);
+      assert.notEqual(askedPack.name, '1 GB 7天');
       const bought = await t.request('POST', '/v1/purchases', { body: { msisdn: '+77012220001', offering: 'DATA_20GB_30D' }, headers: { 'idempotency-key': 'x' } });
       assert.equal(bought.body.error.code, 'offering_unavailable');
     });

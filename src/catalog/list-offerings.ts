@@ -4,7 +4,7 @@ import { toJsonAmount } from '../domain/money.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { findReadableLine } from '../lines/line-access.ts';
 import { balancesOf } from '../lines/lines-repository.ts';
-import type { Language } from '../lines/line-view.ts';
+import { LANGUAGES, type Language } from '../lines/line-view.ts';
 import { priceOffering } from '../promotions/quote-price.ts';
 import { listOfferingRecords } from './catalog-repository.ts';
 import { isOnSale } from './offering.ts';
@@ -13,17 +13,20 @@ import { toOfferingView, type OfferingView } from './offering-view.ts';
 export type CatalogEntry = OfferingView & { listPrice: number; affordable: boolean | null };
 
 /**
- * The offerings on sale now, named in the language asked for. `price` is after automatic
+ * The offerings on sale now, named in the language asked for (for a line, in the line's language
+ * when none is asked; else English). `price` is after automatic
  * promotions (no code); with a line, `affordable` says whether its bonus and main balance cover it.
  * Admins may ask for every offering, on sale or not.
  */
 export async function listOfferings(ctx: AppContext, actor: Actor | null, query: { language?: Language; msisdn?: string; all?: boolean }): Promise<Result<{ data: CatalogEntry[] }>> {
   let lineId: string | null = null;
+  let language: Language = query.language ?? 'en';
   if (query.msisdn !== undefined) {
     if (!actor) return fail('unauthenticated');
     const line = await findReadableLine(ctx, actor, query.msisdn);
     if (!line.ok) return line;
     lineId = line.value.id;
+    language = query.language ?? (LANGUAGES.includes(line.value.language as Language) ? line.value.language as Language : 'en');
   }
   if (query.all && actor?.role !== 'admin') return fail('forbidden', { field: 'all' });
   const now = ctx.clock.now();
@@ -32,7 +35,7 @@ export async function listOfferings(ctx: AppContext, actor: Actor | null, query:
   // Priced all at once: the offerings' lookups share their queries (sharedLookup).
   const data = await Promise.all(records.map(async (record): Promise<CatalogEntry> => {
     const onSale = isOnSale(record.offering, now);
-    const view = toOfferingView(record, query.language ?? 'en');
+    const view = toOfferingView(record, language);
     const priced = onSale ? await priceOffering(ctx, record.offering.code, lineId) : null;
     const price = priced?.ok ? priced.value.quote.price : BigInt(record.version.price);
     return {

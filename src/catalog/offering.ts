@@ -134,12 +134,16 @@ export function parseOffering(input: OfferingInput): Result<OfferingDefinition> 
   });
 }
 
-/** Subscriber-facing text in all four languages; descriptions may fall back to English. */
+/**
+ * Subscriber-facing text in all four languages. Descriptions may be left out as a whole (then
+ * none is shown in any language), but one given is given in all four: never English in another's place.
+ */
 function texts(given: Partial<Texts>, optional = false): Texts | null {
   const result = {} as Texts;
+  const none = optional && LANGUAGES.every((language) => given[language] === undefined || given[language] === '');
   for (const language of LANGUAGES) {
-    const text = given[language] ?? (optional ? given.en ?? '' : undefined);
-    if (text === undefined || text.length > 500 || (!optional && text.trim() === '')) return null;
+    const text = none ? '' : given[language];
+    if (text === undefined || text.length > 500 || (!none && text.trim() === '')) return null;
     result[language] = text;
   }
   return result;

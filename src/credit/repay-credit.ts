@@ -23,13 +23,13 @@ export async function repayCredit(ctx: AppContext, credit: CreditRow, now: Date,
   const creditId = lineCreditAccountId(credit.line_id);
   const result = await ctx.writer.submit<{ repaid: bigint; owed: bigint }>({
     name: 'credit-repayment',
-    lock: { accounts: [mainId, creditId] },
+    lock: { lines: [credit.line_id], accounts: [mainId, creditId] },
     execute(tx) {
       if (outstandingOf(tx.account(creditId)) <= 0n) return fail('credit_not_open');
       if (grantedSeen !== undefined && tx.account(creditId)!.debitsPosted !== grantedSeen) return fail('credit_not_open', { reason: 'newer_credit' });
       const { repaid, owed } = collectCredit(tx, credit.line_id, { creditId: credit.id });
       if (repaid <= 0n) return fail('balance_insufficient', { owed: Number(owed) });
-      tx.outbox('credit.repaid', { creditId: credit.id, lineId: credit.line_id, amount: Number(repaid), owedAfter: Number(owed) });
+      tx.outbox('credit.repaid', { creditId: credit.id, lineId: credit.line_id, msisdn: tx.line(credit.line_id)?.msisdn ?? null, amount: Number(repaid), owedAfter: Number(owed), language: tx.line(credit.line_id)?.language ?? null });
       return ok({ repaid, owed });
     },
   });

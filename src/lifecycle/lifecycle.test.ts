@@ -84,9 +84,9 @@ for (const dialect of DIALECTS) {
       assert.equal(await accountBalance(t.app.ctx, unitBreakageAccountId('DATA_BYTES')), 1_000_000n);
       const forfeits = await t.app.ctx.db.selectFrom('ledger_transfers').select(['code', 'amount']).where('code', '=', 'forfeit').execute();
       assert.equal(forfeits.length, 2);
-      // The top-up's reactivation is the core's outbox event only; line_events holds the lifecycle's steps.
+      // Every transition is in the line's history, the top-ups' reactivations too.
       assert.deepEqual((await events(lineId)).map((e) => `${e.from_status}>${e.to_status}:${e.reason}`), [
-        'active>grace:validity_ended', 'active>grace:validity_ended', 'grace>suspended:grace_ended', 'suspended>terminated:suspension_ended',
+        'preactive>active:topup', 'active>grace:validity_ended', 'grace>active:topup', 'active>grace:validity_ended', 'grace>suspended:grace_ended', 'suspended>terminated:suspension_ended',
       ]);
       const outbox = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'line.status_changed').execute();
       const mine = outbox.map((o) => JSON.parse(o.payload)).filter((p) => p.lineId === lineId).map((p) => `${p.from}>${p.to}`);
@@ -136,11 +136,12 @@ for (const dialect of DIALECTS) {
       t.clock.advanceDays(150);
       const history = await t.request('GET', '/v1/lines/+77011000002/events');
       assert.equal(history.status, 200);
-      assert.deepEqual(history.body.data.map((e: { to: string }) => e.to), ['grace', 'suspended', 'terminated']);
-      assert.ok(history.body.data.every((e: { dueAt: string; at: string }) => e.dueAt < e.at), 'applied late, due earlier');
+      // First the top-up that activated the line, then the three steps, each applied late.
+      assert.deepEqual(history.body.data.map((e: { to: string; reason: string }) => `${e.to}:${e.reason}`), ['active:topup', 'grace:validity_ended', 'suspended:grace_ended', 'terminated:suspension_ended']);
+      assert.ok(history.body.data.slice(1).every((e: { dueAt: string; at: string }) => e.dueAt < e.at), 'applied late, due earlier');
       for (const lineId of lineIds) {
         const steps = await events(lineId);
-        assert.deepEqual(steps.map((e) => e.to_status), ['grace', 'suspended', 'terminated']);
+        assert.deepEqual(steps.map((e) => e.to_status), ['active', 'grace', 'suspended', 'terminated']);
       }
       const forfeited = await t.app.ctx.db.selectFrom('ledger_transfers').select('amount').where('code', '=', 'forfeit')
         .where('debit_account_id', 'in', lineIds.map((id) => `${id}.main`)).execute();

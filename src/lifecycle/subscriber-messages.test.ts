@@ -2,21 +2,54 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { subscriberMessage } from './subscriber-messages.ts';
 
-describe('subscriber messages of lifecycle, credit, transfer and usage events', () => {
-  it('exist in en, ru, kk and zh and fill their values', () => {
-    for (const language of ['en', 'ru', 'kk', 'zh']) {
-      for (const [topic, payload] of [
-        ['line.status_changed', { to: 'grace' }], ['line.status_changed', { to: 'suspended' }], ['line.status_changed', { to: 'terminated' }],
-        ['line.status_changed', { from: 'grace', to: 'active' }], ['bucket.usage_threshold', { unit: 'DATA_BYTES', thresholdPercent: 80 }],
-        ['bucket.usage_threshold', { unit: 'SMS', thresholdPercent: 100 }], ['credit.granted', { amount: 50_000, fee: 5_000, dueAt: '2026-02-18T06:00:00Z' }],
-        ['transfer.completed', { from: '+77011234567', amount: 100_000 }],
-      ] as const) {
-        const text = subscriberMessage(topic, { ...payload, language, receiverLanguage: language });
-        assert.ok(text && text.length > 0 && !text.includes('{'), `${language} ${topic}: ${text}`);
+const LANGUAGES = ['en', 'ru', 'kk', 'zh'] as const;
+const tenge = (whole: number) => `${whole.toLocaleString('ru-RU').replace(/\s/g, '\u00a0')}\u00a0₸`;
+
+/** Each event a subscriber hears of, with what every language's text must hold. */
+const CASES: { topic: string; payload: Record<string, unknown>; holds: (string | Record<(typeof LANGUAGES)[number], string>)[]; offeringName?: string }[] = [
+  { topic: 'line.status_changed', payload: { from: 'active', to: 'grace' }, holds: [] },
+  { topic: 'line.status_changed', payload: { from: 'grace', to: 'suspended' }, holds: ['60'] },
+  { topic: 'line.status_changed', payload: { from: 'suspended', to: 'terminated' }, holds: [] },
+  { topic: 'line.status_changed', payload: { from: 'grace', to: 'active', reason: 'topup' }, holds: [] },
+  { topic: 'bucket.usage_threshold', payload: { unit: 'DATA_BYTES', thresholdPercent: 80 }, holds: ['80', { en: 'data', ru: 'интернет', kk: 'интернет', zh: '流量' }] },
+  { topic: 'bucket.usage_threshold', payload: { unit: 'SMS', thresholdPercent: 100 }, holds: [{ en: 'SMS', ru: 'SMS', kk: 'SMS', zh: '短信' }] },
+  // 20:00 UTC on the 18th is the 19th in Almaty.
+  { topic: 'credit.granted', payload: { amount: 50_000, fee: 5_000, dueAt: '2026-02-18T20:00:00Z' }, holds: [tenge(500), tenge(550), { en: '19 Feb 2026', ru: '19.02.2026', kk: '19.02.2026', zh: '2026年2月19日' }] },
+  { topic: 'credit.repaid', payload: { amount: 30_000, owedAfter: 25_000 }, holds: [tenge(300), tenge(250)] },
+  { topic: 'credit.repaid', payload: { amount: 55_000, owedAfter: 0 }, holds: [tenge(550)] },
+  { topic: 'transfer.completed', payload: { from: '+77011234567', amount: 100_000 }, holds: ['+77011234567', tenge(1_000)] },
+  { topic: 'topup.succeeded', payload: { amount: 200_000, balanceAfter: 1_250_050, receiptNumber: 'R-2026-00000123' }, holds: [tenge(2_000), '12\u00a0500,50\u00a0₸', 'R-2026-00000123'] },
+  { topic: 'topup.reversed', payload: { amount: 200_000 }, holds: [tenge(2_000)] },
+  { topic: 'payment.refunded', payload: { amount: 150_000 }, holds: [tenge(1_500)] },
+  { topic: 'package.purchased', payload: { offering: 'DATA_5GB_30D', pricePaid: 350_000, expiresAt: '2026-03-01T10:00:00Z' }, holds: ['DATA_5GB_30D', tenge(3_500), { en: '1 Mar 2026', ru: '01.03.2026', kk: '01.03.2026', zh: '2026年3月1日' }] },
+  { topic: 'package.renewed', payload: { offering: 'DATA_5GB_30D', pricePaid: 350_000, expiresAt: '2026-03-31T10:00:00Z' }, offeringName: '5 GB', holds: ['5 GB', tenge(3_500)] },
+  { topic: 'package.renewal_failed', payload: { offering: 'DATA_5GB_30D', reason: 'balance_insufficient', retryUntil: '2026-03-08T10:00:00Z' }, holds: ['DATA_5GB_30D', { en: '8 Mar 2026', ru: '08.03.2026', kk: '08.03.2026', zh: '2026年3月8日' }] },
+  { topic: 'package.renewal_failed', payload: { offering: 'DATA_5GB_30D', reason: 'offering_unavailable' }, holds: ['DATA_5GB_30D'] },
+  { topic: 'bonus.granted', payload: { amount: 50_000, expiresAt: '2026-04-01T00:00:00Z' }, holds: [tenge(500), { en: '1 Apr 2026', ru: '01.04.2026', kk: '01.04.2026', zh: '2026年4月1日' }] },
+  { topic: 'bonus.expired', payload: { amount: 12_300 }, holds: [tenge(123)] },
+];
+
+describe('subscriber messages of the outbox events', () => {
+  it('exist in en, ru, kk and zh, each language with the same values filled in', () => {
+    for (const { topic, payload, holds, offeringName } of CASES) {
+      const texts = new Set<string>();
+      for (const language of LANGUAGES) {
+        const text = subscriberMessage(topic, { ...payload, language, receiverLanguage: language }, { offeringName });
+        assert.ok(text && text.length > 0 && !/[{}]/.test(text), `${language} ${topic}: ${text}`);
+        for (const part of holds) {
+          const expected = typeof part === 'string' ? part : part[language];
+          assert.ok(text.includes(expected), `${language} ${topic}: "${text}" should hold "${expected}"`);
+        }
+        texts.add(text);
       }
+      assert.equal(texts.size, LANGUAGES.length, `${topic}: four different texts`);
     }
-    assert.match(subscriberMessage('credit.granted', { amount: 50_000, fee: 5_000, dueAt: '2026-02-18T06:00:00Z', language: 'en' })!, /500\u00a0₸.*550\u00a0₸.*2026-02-18/);
+  });
+
+  it('falls back to English for an unknown language, and sends nothing for events a subscriber does not hear of', () => {
+    assert.equal(subscriberMessage('bonus.expired', { amount: 100, language: 'de' }), 'Your bonus of 1\u00a0₸ has expired.');
     assert.equal(subscriberMessage('line.status_changed', { from: 'preactive', to: 'active' }), null);
-    assert.equal(subscriberMessage('topup.succeeded', {}), null);
+    assert.equal(subscriberMessage('ledger.something_internal', { language: 'ru' }), null);
+    assert.equal(subscriberMessage('credit.granted', { amount: 50_000, fee: 5_000, dueAt: 'not a date', language: 'ru' })!.includes('{'), false);
   });
 });

@@ -9,6 +9,7 @@ import { getLine } from './get-line.ts';
 import { LANGUAGES, LINE_STATUSES } from './line-view.ts';
 import { listLineTransactions } from './list-line-transactions.ts';
 import { listLines } from './list-lines.ts';
+import { setLineLanguage } from './set-line-language.ts';
 
 export const LineSchema = Type.Object({
   id: Type.String(), msisdn: Type.String({ description: 'E.164' }), iccid: Type.Union([Type.String(), Type.Null()]),
@@ -50,6 +51,16 @@ export async function lineRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
   app.get('/v1/lines/:msisdn', {
     schema: { tags: ['lines'], summary: 'A line with its balance, status and validity', security: bearer, params: MsisdnParams, response: { 200: Type.Ref('Line'), ...commonErrors } },
   }, async (request, reply) => sendResult(reply, await getLine(ctx, actorOf(request), (request.params as { msisdn: string }).msisdn)));
+
+  app.patch('/v1/lines/:msisdn', {
+    schema: {
+      tags: ['lines'], summary: "Set the line's language (its own subscriber, clerk or admin)", security: bearer,
+      description: 'The language of its SMS, receipts, POS slips, USSD answers and catalog: en, ru, kk or zh.',
+      params: MsisdnParams,
+      body: Type.Object({ language: Type.Union(LANGUAGES.map((l) => Type.Literal(l))) }, { additionalProperties: false }),
+      response: { 200: Type.Ref('Line'), ...commonErrors },
+    },
+  }, async (request, reply) => sendResult(reply, await setLineLanguage(ctx, actorOf(request), (request.params as { msisdn: string }).msisdn, (request.body as { language: 'en' }).language)));
 
   app.get('/v1/lines/:msisdn/balance', {
     schema: { tags: ['lines'], summary: 'Balance, validity and status only (TM Forum: bucket)', security: bearer, params: MsisdnParams, response: commonErrors },

@@ -79,6 +79,41 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('POST', '/v1/lines', { token, body: { msisdn: '+77015550009' } })).body.error.code, 'forbidden');
       const topUp = await t.request('POST', '/v1/topups', { token, body: { msisdn: '+77015550001', amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': 'self' } });
       assert.equal(topUp.body.error.code, 'forbidden');
+
+      // The subscriber picks the language their line hears in; not for someone else's line.
+      const chosen = await t.request('PATCH', '/v1/lines/8 701 555 00 01', { token, body: { language: 'zh' } });
+      assert.equal(chosen.status, 200, JSON.stringify(chosen.body));
+      assert.equal(chosen.body.language, 'zh');
+      assert.equal((await t.request('GET', '/v1/lines/+77015550001')).body.language, 'zh');
+      assert.equal((await t.request('PATCH', '/v1/lines/+77015550002', { token, body: { language: 'ru' } })).body.error.code, 'line_not_found');
+      assert.equal((await t.request('GET', '/v1/lines/+77015550002')).body.language, 'en');
+      // Later top-ups tell the line in its language.
+      const credited = await t.request('POST', '/v1/topups', { body: { msisdn: '+77015550001', amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': 'after-language' } });
+      assert.equal(credited.status, 201);
+      const events = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'topup.succeeded').execute();
+      assert.equal(events.map((e) => JSON.parse(e.payload)).find((p) => p.topupId === credited.body.id)?.language, 'zh');
+    });
+
+    it('refuses a bad language change with its code and changes nothing', async () => {
+      await t.request('POST', '/v1/lines', { body: { msisdn: '+77015550020', language: 'ru' } });
+      const cases: [string, unknown, number, string][] = [
+        ['+77015550020', { language: 'fr' }, 400, 'validation_failed'],
+        ['+77015550020', { language: 'kk', extra: 1 }, 400, 'validation_failed'],
+        ['+77015550020', {}, 400, 'validation_failed'],
+        ['+77015550020', { language: ['kk'] }, 400, 'validation_failed'],
+        ['+1 555 123 4567', { language: 'kk' }, 422, 'msisdn_invalid'],
+        ['+77015559998', { language: 'kk' }, 404, 'line_not_found'],
+      ];
+      for (const [msisdn, body, status, code] of cases) {
+        const response = await t.request('PATCH', `/v1/lines/${encodeURIComponent(msisdn)}`, { body });
+        assert.equal(response.status, status, JSON.stringify(body));
+        assert.equal(response.body.error.code, code);
+      }
+      assert.equal((await t.request('PATCH', '/v1/lines/+77015550020', { token: null, body: { language: 'kk' } })).status, 401);
+      assert.equal((await t.request('GET', '/v1/lines/+77015550020')).body.language, 'ru');
+      const staff = await t.request('PATCH', '/v1/lines/+77015550020', { body: { language: 'kk' } });
+      assert.equal(staff.body.language, 'kk');
+      await t.verify();
     });
   });
 }

@@ -1,6 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import { addDays } from '../domain/time.ts';
 import type { Job } from '../jobs/job.ts';
+import { findLineById } from '../lines/lines-repository.ts';
 import { packageSettings } from './package-settings.ts';
 import {
   clearRenewalRetry, latestPeriodsForJob, markRenewalExamined, recordRenewalFailure, renewalRetriesDue, retireUnexaminedBefore,
@@ -100,8 +101,10 @@ async function attemptRenewal(ctx: AppContext, found: PackageWithPeriod | undefi
   const result = await renewOnce(ctx, found, 'auto_renewal', 'system', { key: `package-renewal:${found.pkg.id}:${period}`, fingerprint: 'auto-renewal', expiresAt: null });
   if (result.ok) return result.value.replayed ? 'replayed' : 'renewed';
   if (result.error.code === 'package_renewal_conflict') return 'conflict';
+  // The subscriber is told in their line's language (subscriber-messages.ts); a rare read, once per failed period.
+  const line = await findLineById(ctx, found.pkg.line_id);
   await recordRenewalFailure(ctx, found.pkg.id, period, {
-    packageId: found.pkg.id, lineId: found.pkg.line_id, offering: found.pkg.offering_code, period: Number(period),
+    packageId: found.pkg.id, lineId: found.pkg.line_id, msisdn: line?.msisdn ?? null, language: line?.language ?? null, offering: found.pkg.offering_code, period: Number(period),
     reason: result.error.code, details: result.error.details ?? {}, retryUntil: addDays(new Date(found.expiresAt), packageSettings(ctx).renewalRetryDays).toISOString(),
   });
   return 'failed';

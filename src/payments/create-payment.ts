@@ -114,11 +114,23 @@ function abandonedBeforeInitiate(ctx: AppContext, payment: PaymentRow): boolean 
     && ctx.clock.now().getTime() - new Date(payment.created_at).getTime() > INITIATE_GRACE_MS;
 }
 
+/** What the payer's wallet or bank shows as the item (Alipay and WeChat Pay show it as the order's name), in the payment's language. */
+const DESCRIPTIONS = {
+  topup: { en: 'Top-up {msisdn}', ru: 'Пополнение {msisdn}', kk: '{msisdn} балансын толықтыру', zh: '话费充值 {msisdn}' },
+  purchase: { en: 'Package {offering}, {msisdn}', ru: 'Пакет {offering}, {msisdn}', kk: '{offering} пакеті, {msisdn}', zh: '套餐 {offering}，{msisdn}' },
+} as const;
+
+export function paymentDescription(payment: Pick<PaymentRow, 'purpose' | 'msisdn' | 'offering_code' | 'language'>): string {
+  const texts = DESCRIPTIONS[payment.purpose === 'purchase' ? 'purchase' : 'topup'];
+  const template = texts[payment.language as keyof typeof texts] ?? texts.en;
+  return template.replace('{msisdn}', payment.msisdn).replace('{offering}', payment.offering_code ?? '');
+}
+
 /** Asks the provider for its checkout; a refusal fails the payment (and voids the reservation). */
 async function initiate(ctx: AppContext, payment: PaymentRow): Promise<PaymentRow> {
   const provider = paymentProviders(ctx).get(payment.provider)!;
   const initiated = await provider.initiate({
-    paymentId: payment.id, amount: BigInt(payment.amount), currency: payment.currency, description: `Top-up ${payment.msisdn}`,
+    paymentId: payment.id, amount: BigInt(payment.amount), currency: payment.currency, description: paymentDescription(payment),
     returnUrl: `${ctx.settings.publicUrl}/?payment=${payment.id}`, idempotencyKey: `payment:${payment.id}:initiate`,
     language: payment.language as 'en', ...(payment.payer_ip ? { payerIp: payment.payer_ip } : {}),
   }).catch((error: unknown) => ({ ok: false as const, code: 'provider_unreachable', message: String(error) }));

@@ -118,7 +118,7 @@ function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, gra
         bonusTakenBack = taken.value;
       }
       const receiptNumber = allocateReceipt(tx, { kind: 'refund', referenceId: refund.id, lineId: payment.line_id, amount: BigInt(refund.amount), currency: refund.currency });
-      tx.outbox('payment.refunded', { paymentId: payment.id, refundId: refund.id, lineId: payment.line_id, amount: Number(refund.amount), currency: refund.currency, receiptNumber, bonusTakenBack: Number(bonusTakenBack) });
+      tx.outbox('payment.refunded', { paymentId: payment.id, refundId: refund.id, lineId: payment.line_id, amount: Number(refund.amount), currency: refund.currency, receiptNumber, bonusTakenBack: Number(bonusTakenBack), language: payment.language });
       return ok({ receiptNumber, bonusTakenBack: Number(bonusTakenBack) });
     },
   };

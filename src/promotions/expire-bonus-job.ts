@@ -75,7 +75,7 @@ export function expiryCommand(lineId: string, summed: { expired: bigint; granted
   const expiredTotal = summed.expired;
   return {
     name: 'bonus_expiry',
-    lock: { accounts: [lineBonusAccountId(lineId), BREAKAGE_ACCOUNT_ID], counters: [bonusGrantedKey(lineId), bonusExpiredKey(lineId)] },
+    lock: { lines: [lineId], accounts: [lineBonusAccountId(lineId), BREAKAGE_ACCOUNT_ID], counters: [bonusGrantedKey(lineId), bonusExpiredKey(lineId)] },
     execute: (tx) => {
       if (tx.counter(bonusGrantedKey(lineId)) !== summed.granted) return ok(GRANTS_CHANGED);
       const alreadyHandled = tx.counter(bonusExpiredKey(lineId));
@@ -88,7 +88,7 @@ export function expiryCommand(lineId: string, summed: { expired: bigint; granted
       if (amount <= 0n) return ok(0n);
       const moved = tx.transfer({ debitAccountId: lineBonusAccountId(lineId), creditAccountId: BREAKAGE_ACCOUNT_ID, amount, unit: 'KZT', code: 'expiry', metadata: { reason: 'bonus_expired' } });
       if (!moved.ok) return { ok: false as const, error: { code: moved.code } };
-      tx.outbox('bonus.expired', { lineId, amount: Number(amount) });
+      tx.outbox('bonus.expired', { lineId, msisdn: tx.line(lineId)?.msisdn ?? null, amount: Number(amount), language: tx.line(lineId)?.language ?? null });
       return ok(amount);
     },
   };

@@ -42,7 +42,7 @@ export function applyTopUpBonus(tx: BatchTx, topUp: { lineId: string; topUpId: s
   if (!moved.ok) return { ok: false, error: { code: moved.code } };
   tx.increment(bonusGrantedKey(topUp.lineId), bonus);
   tx.insert('bonus_grants', { id: tx.newId('bng'), line_id: topUp.lineId, topup_id: topUp.topUpId, amount: bonus, expires_at: expiresAt, created_at: tx.nowIso });
-  tx.outbox('bonus.granted', { lineId: topUp.lineId, topUpId: topUp.topUpId, amount: toJsonAmount(bonus), expiresAt });
+  tx.outbox('bonus.granted', { lineId: topUp.lineId, topUpId: topUp.topUpId, amount: toJsonAmount(bonus), expiresAt, language: tx.line(topUp.lineId)?.language ?? null });
   return ok({ bonus: toJsonAmount(bonus), expiresAt });
 }
 

@@ -34,7 +34,7 @@ export const RECEIPT_LABELS: Record<ReceiptLanguage, ReceiptLabels> = {
     title: 'Түбіртек', number: 'Түбіртек нөмірі', date: 'Күні', kind: 'Операция', line: 'Телефон нөмірі', amount: 'Сомасы',
     kinds: { topup: 'Балансты толықтыру', package: 'Пакет сатып алу', package_renewal: 'Пакетті ұзарту', purchase: 'Пакет сатып алу', refund: 'Қайтару' },
     verifyHint: 'Түбіртектің түпнұсқалығын тексеру үшін сканерлеңіз', genuine: 'Түпнұсқа түбіртек', notGenuine: 'Түбіртек түпнұсқа емес',
-    notGenuineHint: 'Бұл сілтемені біз бермегенбіз немесе ол өзгертілген.', thanks: 'Ұялы байланыс қызметін таңдағаныңызға рақмет! Төлем сәтті өтті.',
+    notGenuineHint: 'Бұл сілтемені біз бермегенбіз немесе ол өзгертілген.', thanks: 'Рахмет! Төлем сәтті өтті.',
   },
   zh: {
     title: '收据', number: '收据编号', date: '日期', kind: '业务', line: '电话号码', amount: '金额',

@@ -105,12 +105,18 @@ export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules
   if (!bonus.ok) return bonus;
   // An open promised payment is repaid from the top-up in the same commit, before it can be spent.
   const credit = collectCredit(tx, line.id, { topUpId: id });
-  if (credit.repaid > 0n) tx.outbox('credit.repaid', { lineId: line.id, topUpId: id, amount: Number(credit.repaid), owedAfter: Number(credit.owed) });
+  if (credit.repaid > 0n) tx.outbox('credit.repaid', { lineId: line.id, msisdn: line.msisdn, topUpId: id, amount: Number(credit.repaid), owedAfter: Number(credit.owed), language: line.language });
   const mainBalance = availableBalance(tx.account(mainAccountId)!);
   const bonusAccount = tx.account(lineBonusAccountId(line.id));
   const bonusBalance = bonusAccount ? availableBalance(bonusAccount) : 0n;
   tx.outbox('topup.succeeded', { topupId: id, lineId: line.id, msisdn: line.msisdn, amount: Number(request.amount), currency: 'KZT', receiptNumber, channel: request.channel, balanceAfter: Number(mainBalance), language: line.language, actorId: request.actorId });
-  if (reactivated) tx.outbox('line.status_changed', { lineId: line.id, from: line.status, to: 'active', reason: 'topup', at: tx.nowIso });
+  if (reactivated) {
+    // A transition like the lifecycle's own (apply-status-change.ts): in the line's history and the outbox.
+    tx.insert('line_events', {
+      id: tx.newId('lev'), line_id: line.id, from_status: line.status, to_status: 'active', reason: 'topup', actor_id: request.actorId, due_at: null, created_at: tx.nowIso,
+    });
+    tx.outbox('line.status_changed', { lineId: line.id, msisdn: line.msisdn, from: line.status, to: 'active', reason: 'topup', at: tx.nowIso, language: line.language });
+  }
   return ok({
     id, lineId: line.id, msisdn: line.msisdn, amount: Number(request.amount), currency: 'KZT', receiptNumber, transferId: moved.id,
     channel: request.channel, balanceAfter: { main: Number(mainBalance), bonus: Number(bonusBalance) }, bonus: bonus.value.bonus,
