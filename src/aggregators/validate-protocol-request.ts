@@ -33,7 +33,8 @@ export function wellFormed(request: ProtocolRequest): { ok: true; value: WellFor
   if (!isTxnId(request.txnId)) return { ok: false, answer: answer(request, RESULT.other, 'txn_id missing or malformed') };
   const amount = parseSum(request.sum);
   if (amount === null) return { ok: false, answer: answer({ txnId: request.txnId }, RESULT.other, 'sum missing or malformed: decimal tenge with at most two places, e.g. 1000.00') };
-  const account = (request.account ?? '').slice(0, ACCOUNT_ECHO_LENGTH_MAX);
+  // Kept and echoed as sent, but never with control characters (a line break in the registry's CSV cell).
+  const account = (request.account ?? '').replace(/[\u0000-\u001f\u007f]/g, '').slice(0, ACCOUNT_ECHO_LENGTH_MAX);
   const msisdn = request.account === undefined ? null : parseMsisdn(request.account);
   return { ok: true, value: { txnId: request.txnId, account, amount, sum: formatDecimal(amount), msisdn: msisdn?.ok ? msisdn.value : null } };
 }

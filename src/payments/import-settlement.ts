@@ -1,6 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
+import { parseInstant } from '../domain/time.ts';
 import { paymentsByReferences, succeededPaymentsPage, type PaymentRow } from './payments-repository.ts';
 import { paymentProviders } from './provider-registry.ts';
 
@@ -47,6 +48,8 @@ export async function importSettlement(ctx: AppContext, actor: Actor, providerId
   const denied = requireRole(actor, ['admin']);
   if (denied) return denied as Result<never>;
   if (!paymentProviders(ctx).get(providerId)) return fail('payment_provider_unknown');
+  const bounds = periodOf(period);
+  if (!bounds.ok) return bounds;
   const parsed = parseSettlementCsv(csv);
   if (!parsed.ok) return parsed;
   const byReference = await paymentsOfReferences(ctx, providerId, [...new Set(parsed.value.map((line) => line.reference))], limits.referencesPerQueryMax);
@@ -65,7 +68,7 @@ export async function importSettlement(ctx: AppContext, actor: Actor, providerId
   const missing: SettlementMismatch[] = [];
   let after: { createdAt: string; id: string } | null = null;
   for (;;) {
-    const page = await succeededPaymentsPage(ctx, providerId, { ...period, after, limit: limits.paymentsPerPageMax });
+    const page = await succeededPaymentsPage(ctx, providerId, { ...bounds.value, after, limit: limits.paymentsPerPageMax });
     for (const payment of page) {
       if (seen.has(payment.provider_reference ?? '')) continue;
       missing.push({ kind: 'missing_at_provider', reference: payment.provider_reference, providerAmount: null, currency: payment.currency, ...tolemSide(payment) });
@@ -129,4 +132,17 @@ function splitCsvLine(line: string): string[] {
   }
   cells.push(current.trim());
   return cells;
+}
+
+/** The file's period as ISO-8601 UTC times: each bound, when given, a real time, and `from` before `to`. */
+function periodOf(period: { from?: string; to?: string }): Result<{ from?: string; to?: string }> {
+  const bounds: { from?: string; to?: string } = {};
+  for (const field of ['from', 'to'] as const) {
+    if (period[field] === undefined) continue;
+    const ms = parseInstant(period[field]!);
+    if (ms === null) return fail('validation_failed', { field, format: 'ISO-8601 time' });
+    bounds[field] = new Date(ms).toISOString();
+  }
+  if (bounds.from && bounds.to && bounds.from >= bounds.to) return fail('validation_failed', { field: 'to', reason: 'after from' });
+  return ok(bounds);
 }

@@ -183,6 +183,12 @@ for (const dialect of DIALECTS) {
       assert.equal(broken.body.error.code, 'settlement_file_invalid');
       const badRow = await t.request('POST', '/v1/admin/reconciliation/sandbox', { rawBody: 'reference,amount,currency\nx,12.50,KZT', headers: { 'content-type': 'text/csv' } });
       assert.equal(badRow.body.error.code, 'settlement_file_invalid');
+      // A period that is no time, or ends before it starts (answered 200 before, found by fuzzing).
+      for (const query of ['from=garbage', 'to=9999-99-99', 'from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z', 'from=0000-01-01T00:00:00Z']) {
+        const refused = await t.request('POST', `/v1/admin/reconciliation/sandbox?${query}`, { rawBody: csv, headers: { 'content-type': 'text/csv' } });
+        assert.equal(refused.status, 400, query);
+        assert.equal(refused.body.error.code, 'validation_failed');
+      }
       const anonymous = await t.request('POST', '/v1/admin/reconciliation/sandbox', { token: null, rawBody: csv, headers: { 'content-type': 'text/csv' } });
       assert.equal(anonymous.status, 401);
     });

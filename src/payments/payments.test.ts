@@ -8,6 +8,8 @@ import {
 } from './payments-test-support.ts';
 import { processInboxEvent } from './process-webhook-event.ts';
 import { paymentProviders } from './provider-registry.ts';
+import { insertInboxEvent } from './payments-repository.ts';
+import { SANDBOX_SIGNATURE_HEADER, signPayload } from './providers/sandbox/sandbox-signature.ts';
 
 for (const dialect of DIALECTS) {
   describe(`payments: sandbox flow, webhooks, expiry, reconciliation [${dialect.name}]`, { skip: dialect.skip }, () => {
@@ -282,8 +284,35 @@ for (const dialect of DIALECTS) {
         assert.equal(refused.status, 400, `${id}: ${refused.text}`);
         assert.equal(refused.body.error.code, 'webhook_payload_invalid');
       }
+      // Signed bodies the parser cannot read at all (a 500 before, found by fuzzing).
+      const secret = t.app.ctx.settings.payments.sandbox.webhookSecret;
+      const created = Math.floor(t.clock.now().getTime() / 1000);
+      for (const rawBody of ['null', '[]', '"x"', '5', '{"id":"evt_nodata","type":"payment.succeeded","created":1,"data":null}']) {
+        const refused = await t.request('POST', '/v1/webhooks/sandbox', { token: null, rawBody, headers: { 'content-type': 'application/json', [SANDBOX_SIGNATURE_HEADER]: signPayload(secret, created, rawBody) } });
+        assert.equal(refused.status, 400, `${rawBody}: ${refused.text}`);
+        assert.equal(refused.body.error.code, 'webhook_payload_invalid');
+      }
       assert.equal((await t.app.ctx.db.selectFrom('webhook_inbox').select('id').execute()).length, before);
       assert.equal((await getPayment(t, payment.id)).status, 'requires_action');
+    });
+
+    it('a success whose amount or currency the provider parser could not read is kept as a mismatch, never credited', async () => {
+      const { number, payment } = await started();
+      const reference = await providerReferenceOf(t, payment.id);
+      const now = t.clock.now().toISOString();
+      // As a provider's parser leaves it for an amount it cannot read (a string, a fraction, 40 digits).
+      for (const [eventId, amount, currency] of [['evt_no_amount', null, 'KZT'], ['evt_no_currency', 100_000n, null]] as const) {
+        await insertInboxEvent(t.app.ctx, {
+          id: t.app.ctx.ids.next('whk'), provider: 'sandbox', event_id: eventId, provider_reference: reference, payment_id: payment.id, event_status: 'succeeded',
+          amount, currency, failure_reason: null, status: 'received', raw_body: '{}', attempts: 0n, next_attempt_at: now, last_error: null, received_at: now, processed_at: null,
+        });
+      }
+      await processWebhooks(t);
+      const mismatches = await t.request('GET', '/v1/admin/webhook-events?status=mismatch');
+      assert.ok(['evt_no_amount', 'evt_no_currency'].every((id) => mismatches.body.data.some((e: { eventId: string }) => e.eventId === id)));
+      assert.equal((await getPayment(t, payment.id)).status, 'requires_action');
+      assert.equal((await mainAccount(t, number)).available, 0);
+      await t.verify();
     });
 
     it('an event for an unknown payment is kept as an orphan; a wrong amount is kept as a mismatch', async () => {
@@ -297,7 +326,7 @@ for (const dialect of DIALECTS) {
       assert.equal(orphans.status, 200);
       assert.deepEqual(orphans.body.data.map((e: { eventId: string }) => e.eventId), ['evt_orphan']);
       const mismatches = await t.request('GET', '/v1/admin/webhook-events?status=mismatch');
-      assert.deepEqual(mismatches.body.data.map((e: { eventId: string }) => e.eventId).sort(), ['evt_wrong_amount', 'evt_wrong_currency']);
+      assert.deepEqual(mismatches.body.data.map((e: { eventId: string }) => e.eventId).filter((id: string) => id.startsWith('evt_wrong')).sort(), ['evt_wrong_amount', 'evt_wrong_currency']);
       assert.equal((await getPayment(t, payment.id)).status, 'requires_action');
       assert.equal((await mainAccount(t, number)).available, 0);
       const anonymous = await t.request('GET', '/v1/admin/webhook-events', { token: null });

@@ -35,6 +35,11 @@ export async function processInboxEvent(ctx: AppContext, row: InboxRow): Promise
     }
     const to = row.event_status;
     if (!isPaymentStatus(to)) return finish('failed', `unknown status ${to}`);
+    // A success is credited only against the amount and currency it reports: one whose amount the
+    // parser could not read (a string, a fraction, missing) is for people to look at, like a wrong one.
+    if (to === 'succeeded' && (row.amount === null || row.currency === null)) {
+      return finish('mismatch', `expected ${payment.amount} ${payment.currency}, a success without a readable amount and currency`);
+    }
     // The provider says it took the money after Tolem gave up on the payment (voided, line not
     // credited): kept for people to settle (refund the payer or credit the line), never ignored.
     if (to === 'succeeded' && VOIDED_ENDS.includes(payment.status)) {

@@ -14,7 +14,9 @@ const REFUSALS = ['webhook_signature_invalid', 'webhook_timestamp_stale'] as con
 export async function receiveWebhook(ctx: AppContext, providerId: string, request: WebhookRequest): Promise<Result<{ inboxId: string; duplicate: boolean }>> {
   const provider = paymentProviders(ctx).get(providerId);
   if (!provider) return fail('payment_provider_unknown');
-  const parsed = await provider.parseWebhook(request);
+  // A parser meets whatever a signed body holds (null, an array, a field of the wrong type): what
+  // it cannot read is the sender's error, never the server's.
+  const parsed = await provider.parseWebhook(request).catch(() => ({ ok: false as const, code: 'webhook_payload_invalid' }));
   if (!parsed.ok) return fail((REFUSALS as readonly string[]).includes(parsed.code) ? parsed.code as (typeof REFUSALS)[number] : 'webhook_payload_invalid');
   const event = parsed.value;
   if (!storable(event)) return fail('webhook_payload_invalid');
@@ -31,6 +33,9 @@ export async function receiveWebhook(ctx: AppContext, providerId: string, reques
   return ok({ inboxId, duplicate: !inserted });
 }
 
+/** The largest amount a bigint column holds (2^63 - 1): beyond it an event's amount is nonsense, and no database would store it. */
+const AMOUNT_MAX = 2n ** 63n - 1n;
+
 /** The most characters each text of an event may have: what the inbox's columns are meant to hold. */
 const TEXT_LENGTHS_MAX: Partial<Record<keyof WebhookEvent, number>> = {
   eventId: 255, providerReference: 255, paymentId: 100, currency: 8, failureReason: 500, payerFingerprint: 255, occurredAt: 40,
@@ -43,6 +48,7 @@ const TEXT_LENGTHS_MAX: Partial<Record<keyof WebhookEvent, number>> = {
  * provider's parser reads the raw body, so the server's check of parsed bodies never saw them.
  */
 function storable(event: WebhookEvent): boolean {
+  if (event.amount !== undefined && (typeof event.amount !== 'bigint' || event.amount < 0n || event.amount > AMOUNT_MAX)) return false;
   for (const [field, max] of Object.entries(TEXT_LENGTHS_MAX) as [keyof WebhookEvent, number][]) {
     const value = event[field];
     if (value === undefined) continue;
