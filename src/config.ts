@@ -59,6 +59,12 @@ export interface Settings {
   /** Line lifecycle, promised payment, balance transfer, usage (docs/lifecycle-and-usage.md). */
   lifecycle: { graceDays: number; suspendedDays: number; quarantineDays: number; linesPerRunMax: number };
   credit: { amounts: bigint[]; feePercent: number; termDays: number; tenureDaysMin: number; recentTopupDays: number };
+  /**
+   * What the subscriber is told ahead of time (docs/lifecycle-and-usage.md, "Reminders"): days
+   * before validity ends, hours before a package ends, and the main balance below which a charge
+   * warns. 0 turns each off.
+   */
+  reminders: { validityDays: number; packageHours: number; balanceLowMinor: bigint; perRunMax: number };
   transfers: { amountMin: bigint; amountMax: bigint; fee: bigint; senderDailyMax: bigint };
   usage: { paygPerMbMinor: bigint; paygPerMinuteMinor: bigint; paygPerSmsMinor: bigint; paygAllowed: boolean; eventsPerRequestMax: number; bodyBytesMax: number };
   /** Retail agents, stores and vouchers (docs/agents-stores-vouchers.md). */
@@ -126,6 +132,10 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     credit: {
       amounts: (env.CREDIT_AMOUNTS_KZT ?? '500,1000').split(',').map((v) => tenge(Number(v.trim()))), feePercent: integer(env, 'CREDIT_FEE_PERCENT', 10),
       termDays: integer(env, 'CREDIT_TERM_DAYS', 3), tenureDaysMin: integer(env, 'CREDIT_TENURE_DAYS_MIN', 30), recentTopupDays: integer(env, 'CREDIT_RECENT_TOPUP_DAYS', 30),
+    },
+    reminders: {
+      validityDays: integer(env, 'REMINDER_VALIDITY_DAYS', 3), packageHours: integer(env, 'REMINDER_PACKAGE_HOURS', 24),
+      balanceLowMinor: tenge(integer(env, 'BALANCE_LOW_KZT', 300)), perRunMax: integer(env, 'REMINDERS_PER_RUN_MAX', 1_000),
     },
     transfers: {
       amountMin: tenge(integer(env, 'TRANSFER_AMOUNT_MIN_KZT', 100)), amountMax: tenge(integer(env, 'TRANSFER_AMOUNT_MAX_KZT', 20_000)),

@@ -8,10 +8,14 @@ import { formatTenge } from '../domain/money.ts';
 type Language = 'en' | 'ru' | 'kk' | 'zh';
 type Key = 'grace' | 'suspended' | 'terminated' | 'reactivated' | 'bucket80' | 'bucket100' | 'creditGranted' | 'transferReceived'
   | 'topUpSucceeded' | 'topUpReversed' | 'paymentRefunded' | 'packagePurchased' | 'packageRenewed' | 'renewalNoMoney' | 'renewalFailed'
-  | 'bonusGranted' | 'bonusExpired' | 'creditRepaid' | 'creditRepaidPart';
+  | 'bonusGranted' | 'bonusExpired' | 'creditRepaid' | 'creditRepaidPart' | 'validityExpiring' | 'packageEnding' | 'packageRenewing' | 'balanceLow';
 
 const TEXTS: Record<Language, Record<Key, string>> = {
   en: {
+    validityExpiring: 'Your number is valid until {date}. Balance {balance}. Top up to keep it active.',
+    packageEnding: '{name} ends on {date}.',
+    packageRenewing: '{name} renews automatically on {date}: keep enough balance to pay for it.',
+    balanceLow: 'Your balance is low: {balance}. Top up to stay connected.',
     topUpSucceeded: 'Your balance was topped up by {amount}. Balance {balance}. Receipt {receipt}.',
     topUpReversed: 'A top-up of {amount} was reversed.',
     paymentRefunded: 'A refund of {amount} was sent to your payment method.',
@@ -33,6 +37,10 @@ const TEXTS: Record<Language, Record<Key, string>> = {
     transferReceived: '{from} sent you {amount}.',
   },
   ru: {
+    validityExpiring: 'Номер действует до {date}. Баланс: {balance}. Пополните баланс, чтобы номер оставался активным.',
+    packageEnding: '«{name}» заканчивается {date}.',
+    packageRenewing: '«{name}» продлится автоматически {date}: держите на балансе достаточно средств.',
+    balanceLow: 'На балансе осталось {balance}. Пополните баланс, чтобы оставаться на связи.',
     topUpSucceeded: 'Баланс пополнен на {amount}. Баланс: {balance}. Чек {receipt}.',
     topUpReversed: 'Пополнение на {amount} отменено.',
     paymentRefunded: 'Возврат {amount} отправлен на ваш способ оплаты.',
@@ -54,6 +62,10 @@ const TEXTS: Record<Language, Record<Key, string>> = {
     transferReceived: '{from} перевёл(а) вам {amount}.',
   },
   kk: {
+    validityExpiring: 'Нөміріңіз {date} дейін жарамды. Баланс: {balance}. Нөмір белсенді болуы үшін балансты толықтырыңыз.',
+    packageEnding: '«{name}» {date} аяқталады.',
+    packageRenewing: '«{name}» {date} автоматты түрде ұзартылады: балансыңызда жеткілікті қаражат болсын.',
+    balanceLow: 'Балансыңызда {balance} қалды. Байланыста болу үшін толықтырыңыз.',
     topUpSucceeded: 'Балансыңыз {amount} сомаға толықтырылды. Баланс: {balance}. Түбіртек {receipt}.',
     topUpReversed: '{amount} толықтырудың күші жойылды.',
     paymentRefunded: '{amount} қайтарым төлем тәсіліңізге жіберілді.',
@@ -75,6 +87,10 @@ const TEXTS: Record<Language, Record<Key, string>> = {
     transferReceived: '{from} сізге {amount} аударды.',
   },
   zh: {
+    validityExpiring: '您的号码有效期至 {date}，余额 {balance}。请充值以保持号码正常使用。',
+    packageEnding: '{name}将于 {date} 到期。',
+    packageRenewing: '{name}将于 {date} 自动续订，请确保余额充足。',
+    balanceLow: '您的余额不足：{balance}。请及时充值以免影响使用。',
     topUpSucceeded: '已充值 {amount}。当前余额 {balance}。收据 {receipt}。',
     topUpReversed: '一笔 {amount} 的充值已撤销。',
     paymentRefunded: '已退款 {amount} 至您的付款方式。',
@@ -152,6 +168,12 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
       return text('bonusGranted', { amount: money(payload.amount), date: dateIn(language, payload.expiresAt) });
     case 'bonus.expired':
       return text('bonusExpired', { amount: money(payload.amount) });
+    case 'line.validity_expiring':
+      return text('validityExpiring', { date: dateIn(language, payload.validUntil), balance: money(payload.balance) });
+    case 'package.expiring':
+      return text(payload.autoRenew === true ? 'packageRenewing' : 'packageEnding', { name: name(), date: dateIn(language, payload.expiresAt) });
+    case 'balance.low':
+      return text('balanceLow', { balance: money(payload.balance) });
     default:
       return null;
   }

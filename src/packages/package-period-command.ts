@@ -1,4 +1,5 @@
 import { assert } from '../domain/assert.ts';
+import { announceLowBalance } from '../reminders/low-balance.ts';
 import { AccountFlags, availableBalance } from '../domain/ledger.ts';
 import { toJsonAmount } from '../domain/money.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
@@ -27,6 +28,8 @@ export interface PeriodPlan {
   previousBucketIds: string[];
   autoRenew: boolean;
   actorId: string;
+  /** The main balance below which paying tells the subscriber (settings.reminders.balanceLowMinor); 0 or absent: never. */
+  balanceLowMinor?: bigint;
 }
 
 export interface PeriodResult {
@@ -123,11 +126,13 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   if (fromMain > mainAvailable) return fail('balance_insufficient', { shortfall: toJsonAmount(fromMain - mainAvailable), price: toJsonAmount(quote.price) });
   const revenueId = revenueAccountId('packages');
   const metadata = { packageId, offering: record.offering.code };
+  const mainBefore = tx.account(mainId)!;
   for (const [from, amount, code] of [[bonusId, fromBonus, 'package_purchase'], [mainId, fromMain, 'package_purchase'], [PROMOTIONS_EXPENSE_ACCOUNT_ID, quote.discount, 'promotion']] as const) {
     if (amount === 0n) continue;
     const moved = tx.transfer({ debitAccountId: from, creditAccountId: revenueId, amount, unit: 'KZT', code, metadata });
     if (!moved.ok) return fail(moved.code);
   }
+  announceLowBalance(tx, mainBefore, tx.account(mainId)!, line, plan.balanceLowMinor ?? 0n);
   const terms = termsOf(record.version);
   const currentEndMs = tx.counter(packageExpiresKey(packageId));
   // Stacking: a new period runs from now beside the old one. Extending: it continues from the

@@ -42,7 +42,7 @@ export async function purchasePackage(ctx: AppContext, actor: Actor, input: Purc
   const autoRenew = input.autoRenew ?? (allowed && record.offering.kind === 'tariff');
   const plan = {
     reason: 'purchase' as const, packageId: ctx.ids.next('pkg'), lineId: line.value.id, record, quote, expectedPeriods: 0n,
-    previousBucketIds: [], autoRenew, actorId: actor.id,
+    previousBucketIds: [], autoRenew, actorId: actor.id, balanceLowMinor: ctx.settings.reminders.balanceLowMinor,
   };
   const result = await ctx.writer.submit(periodCommand(plan, { key, fingerprint, expiresAt: idempotencyExpiry(ctx) }));
   if (!result.ok) return result;

@@ -219,6 +219,8 @@ export interface AggregatorPaymentTable {
 
 // line lifecycle, credit, transfers, usage (src/lifecycle, src/credit, src/transfers, src/usage)
 export interface LineEventTable { id: string; line_id: string; from_status: string; to_status: string; reason: string; actor_id: string; due_at: string | null; created_at: string }
+/** A reminder sent ahead of an end, once per key (src/reminders; migration 022). */
+export interface ReminderTable { key: string; line_id: string; topic: string; remind_for: string; created_at: string }
 export interface NumberQuarantineTable { id: string; msisdn: string; line_id: string; quarantined_until: string; created_at: string }
 export interface CreditTable {
   id: string; line_id: string; amount: bigint; fee: bigint; granted_at: string; due_at: string; status: string; closed_at: string | null; actor_id: string;
@@ -278,6 +280,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveryTable;
   webhook_cursors: WebhookCursorTable;
   line_events: LineEventTable;
+  reminders: ReminderTable;
   number_quarantine: NumberQuarantineTable;
   credits: CreditTable;
   balance_transfers: BalanceTransferTable;

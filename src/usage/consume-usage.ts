@@ -1,4 +1,5 @@
 import { availableBalance, type AccountState } from '../domain/ledger.ts';
+import { announceLowBalance } from '../reminders/low-balance.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { consumptionAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import type { BatchTx } from '../ledger/batch-tx.ts';
@@ -22,6 +23,8 @@ export interface UsageResult {
 
 export interface UsageRating extends PaygRates {
   paygAllowed: boolean;
+  /** The main balance below which a charge tells the subscriber (settings.reminders.balanceLowMinor); 0: never. */
+  balanceLowMinor?: bigint;
 }
 
 /** Everything the command may touch: the lines' main accounts, their buckets and the operator's accounts. */
@@ -86,11 +89,11 @@ export function consumeUsage(tx: BatchTx, plan: UsagePlan, rating: UsageRating):
     });
     results[index] = { id: event.id, status: 'recorded', consumed: Number(consumed), charged: Number(price), uncovered: Number(remaining) };
   }
-  const posted = postTotals(tx, plan, drawn, charged);
+  const posted = postTotals(tx, plan, drawn, charged, rating.balanceLowMinor ?? 0n);
   return posted.ok ? ok(results) : posted;
 }
 
-function postTotals(tx: BatchTx, plan: UsagePlan, drawn: Map<string, bigint>, charged: Map<string, bigint>): Result<void> {
+function postTotals(tx: BatchTx, plan: UsagePlan, drawn: Map<string, bigint>, charged: Map<string, bigint>, balanceLow: bigint): Result<void> {
   const lines = new Map(plan.lines.map((l) => [l.id, l]));
   for (const [bucketId, units] of drawn) {
     const before = tx.account(bucketId)!;
@@ -99,8 +102,10 @@ function postTotals(tx: BatchTx, plan: UsagePlan, drawn: Map<string, bigint>, ch
     announceThresholds(tx, before, tx.account(bucketId)!, lines.get(before.ownerId!));
   }
   for (const [mainId, amount] of charged) {
+    const before = tx.account(mainId)!;
     const moved = tx.transfer({ debitAccountId: mainId, creditAccountId: USAGE_REVENUE_ACCOUNT_ID, amount, unit: 'KZT', code: 'usage' });
     if (!moved.ok) return fail('internal_error', { step: 'payg', code: moved.code });
+    announceLowBalance(tx, before, tx.account(mainId)!, lines.get(before.ownerId!), balanceLow);
   }
   return ok(undefined);
 }

@@ -34,7 +34,7 @@ export async function recordUsage(ctx: AppContext, actor: Actor, events: UsageEv
   return serializeByEventIds(ctx, events.map((e) => e.id), async () => {
     for (let attempt = 1; ; attempt++) {
       const plan = await planUsage(ctx, events);
-      const result = await ctx.writer.submit(usageCommand(plan, ctx.settings.usage));
+      const result = await ctx.writer.submit(usageCommand(plan, { ...ctx.settings.usage, balanceLowMinor: ctx.settings.reminders.balanceLowMinor }));
       if (result.ok) return ok(summarize(result.value.value));
       const retriable = result.error.code === 'unavailable' && result.error.details?.reason === 'ledger_write_failed';
       if (!retriable || attempt >= ATTEMPTS_MAX) return result;

@@ -20,6 +20,7 @@ import * as retentionIndexes from './018-retention-indexes.ts';
 import * as creditPaymentIndexes from './019-credit-payment-indexes.ts';
 import * as usageHistoryIndexes from './020-usage-history-indexes.ts';
 import * as transferChains from './021-transfer-chains.ts';
+import * as reminders from './022-reminders.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -47,4 +48,5 @@ export const migrations: Record<string, Migration> = {
   '019-credit-payment-indexes': creditPaymentIndexes,
   '020-usage-history-indexes': usageHistoryIndexes,
   '021-transfer-chains': transferChains,
+  '022-reminders': reminders,
 };
