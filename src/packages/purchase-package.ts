@@ -39,7 +39,8 @@ export async function purchasePackage(ctx: AppContext, actor: Actor, input: Purc
   if (input.expectedPrice !== undefined && (!Number.isSafeInteger(input.expectedPrice) || BigInt(input.expectedPrice) !== quote.price)) return fail('price_changed', { price: Number(quote.price) });
   const allowed = Number(record.offering.auto_renew_allowed) === 1;
   if (input.autoRenew && !allowed) return fail('auto_renew_not_allowed', { offering: input.offering });
-  const autoRenew = input.autoRenew ?? (allowed && record.offering.kind === 'tariff');
+  // On by default where the offering allows it (issue 3): a traveller's pack keeps going unless they turn it off.
+  const autoRenew = input.autoRenew ?? allowed;
   const plan = {
     reason: 'purchase' as const, packageId: ctx.ids.next('pkg'), lineId: line.value.id, record, quote, expectedPeriods: 0n,
     previousBucketIds: [], autoRenew, actorId: actor.id, balanceLowMinor: ctx.settings.reminders.balanceLowMinor,
