@@ -183,6 +183,13 @@ for (const dialect of DIALECTS) {
       const slip = await t.request('GET', `/v1/pos/receipts/${number}?format=slip`, { token: agent.key });
       assert.match(slip.text, /Чек пополнения/);
       assert.match(slip.text, /\+7701\*\*\*0005/);
+      assert.match(slip.text, /\d{2}\.\d{2}\.\d{4} \d{2}:\d{2} \(UTC\+5\)/);
+      // In the other languages, with the day as each reader writes it.
+      for (const [language, title, day] of [['kk', 'Толықтыру түбіртегі', /\d{2}\.\d{2}\.\d{4} \d{2}:\d{2}/], ['zh', '充值收据', /\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}/], ['en', 'Top-up receipt', /\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}/]] as const) {
+        const printed = await t.request('GET', `/v1/pos/receipts/${number}?format=slip&language=${language}`, { token: agent.key });
+        assert.ok(printed.text.includes(title), `${language}: ${printed.text.slice(0, 300)}`);
+        assert.match(printed.text, day);
+      }
       const other = await newAgent(100, 0);
       assert.equal((await t.request('GET', `/v1/pos/receipts/${number}`, { token: other.key })).body.error.code, 'pos_receipt_not_found');
     });

@@ -1,6 +1,6 @@
 import { formatTenge } from '../domain/money.ts';
+import { almatyDateTimeIn } from '../domain/local-time.ts';
 import { maskMsisdn } from '../domain/msisdn.ts';
-import { ALMATY_OFFSET_MS } from '../domain/time.ts';
 
 /** Printable 80 mm thermal-printer slips (HTML, printed by the POS browser): receipts and day reports. */
 const LABELS = {
@@ -16,9 +16,9 @@ function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
-/** Almaty wall-clock time for people: 2026-01-15 11:00. */
-export function almatyDateTime(iso: string): string {
-  return new Date(new Date(iso).getTime() + ALMATY_OFFSET_MS).toISOString().slice(0, 16).replace('T', ' ');
+/** Almaty wall-clock time as the slip's reader writes a day: 15.01.2026 11:00 (UTC+5). */
+export function almatyDateTime(iso: string, language: SlipLanguage): string {
+  return `${almatyDateTimeIn(language, iso)} (UTC+5)`;
 }
 
 function page(title: string, rows: [string, string][], footer: string, language: string): string {
@@ -41,7 +41,7 @@ export interface ReceiptSlip {
 export function renderReceiptSlip(receipt: ReceiptSlip, language: SlipLanguage): string {
   const l = LABELS[language];
   const rows: [string, string][] = [
-    [l.number, receipt.number], [l.date, almatyDateTime(receipt.createdAt)], [l.line, maskMsisdn(receipt.msisdn)],
+    [l.number, receipt.number], [l.date, almatyDateTime(receipt.createdAt, language)], [l.line, maskMsisdn(receipt.msisdn)],
     [l.amount, formatTenge(BigInt(receipt.amount))], [l.agent, receipt.agentName],
   ];
   if (receipt.reversed) rows.push(['', l.reversed]);

@@ -1,3 +1,4 @@
+import { almatyDayIn, displayLanguageOf, type DisplayLanguage } from '../domain/local-time.ts';
 import { formatTenge } from '../domain/money.ts';
 
 /**
@@ -5,7 +6,7 @@ import { formatTenge } from '../domain/money.ts';
  * promised payments, transfers, usage), in the line's language, for the notification worker to
  * send: `subscriberMessage(topic, payload)` → text, or null when the event sends none.
  */
-type Language = 'en' | 'ru' | 'kk' | 'zh';
+type Language = DisplayLanguage;
 type Key = 'grace' | 'suspended' | 'terminated' | 'reactivated' | 'bucket80' | 'bucket100' | 'creditGranted' | 'transferReceived'
   | 'topUpSucceeded' | 'topUpReversed' | 'paymentRefunded' | 'packagePurchased' | 'packageRenewed' | 'renewalNoMoney' | 'renewalFailed'
   | 'bonusGranted' | 'bonusExpired' | 'creditRepaid' | 'creditRepaidPart' | 'validityExpiring' | 'packageEnding' | 'packageRenewing' | 'balanceLow';
@@ -128,7 +129,7 @@ export interface MessageOptions {
 }
 
 export function subscriberMessage(topic: string, payload: Record<string, unknown>, options: MessageOptions = {}): string | null {
-  const language = languageOf(payload.language ?? payload.receiverLanguage);
+  const language = displayLanguageOf(payload.language ?? payload.receiverLanguage);
   const text = (key: Key, values: Record<string, string> = {}) => TEXTS[language][key].replace(/\{(\w+)\}/g, (_m, name: string) => values[name] ?? '');
   const money = (value: unknown) => formatTenge(BigInt(Number(value ?? 0)));
   const name = () => options.offeringName ?? String(payload.offering ?? '');
@@ -144,7 +145,7 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
       return text(payload.thresholdPercent === 100 ? 'bucket100' : 'bucket80', { unit });
     }
     case 'credit.granted':
-      return text('creditGranted', { amount: money(payload.amount), owed: money(Number(payload.amount) + Number(payload.fee)), due: dateIn(language, payload.dueAt) });
+      return text('creditGranted', { amount: money(payload.amount), owed: money(Number(payload.amount) + Number(payload.fee)), due: almatyDayIn(language, payload.dueAt) });
     case 'credit.repaid':
       return Number(payload.owedAfter ?? 0) > 0
         ? text('creditRepaidPart', { amount: money(payload.amount), owed: money(payload.owedAfter) })
@@ -159,39 +160,22 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
       return text('paymentRefunded', { amount: money(payload.amount) });
     case 'package.purchased':
     case 'package.renewed':
-      return text(topic === 'package.purchased' ? 'packagePurchased' : 'packageRenewed', { name: name(), date: dateIn(language, payload.expiresAt), price: money(payload.pricePaid) });
+      return text(topic === 'package.purchased' ? 'packagePurchased' : 'packageRenewed', { name: name(), date: almatyDayIn(language, payload.expiresAt), price: money(payload.pricePaid) });
     case 'package.renewal_failed':
       return payload.reason === 'balance_insufficient'
-        ? text('renewalNoMoney', { name: name(), date: dateIn(language, payload.retryUntil) })
+        ? text('renewalNoMoney', { name: name(), date: almatyDayIn(language, payload.retryUntil) })
         : text('renewalFailed', { name: name() });
     case 'bonus.granted':
-      return text('bonusGranted', { amount: money(payload.amount), date: dateIn(language, payload.expiresAt) });
+      return text('bonusGranted', { amount: money(payload.amount), date: almatyDayIn(language, payload.expiresAt) });
     case 'bonus.expired':
       return text('bonusExpired', { amount: money(payload.amount) });
     case 'line.validity_expiring':
-      return text('validityExpiring', { date: dateIn(language, payload.validUntil), balance: money(payload.balance) });
+      return text('validityExpiring', { date: almatyDayIn(language, payload.validUntil), balance: money(payload.balance) });
     case 'package.expiring':
-      return text(payload.autoRenew === true ? 'packageRenewing' : 'packageEnding', { name: name(), date: dateIn(language, payload.expiresAt) });
+      return text(payload.autoRenew === true ? 'packageRenewing' : 'packageEnding', { name: name(), date: almatyDayIn(language, payload.expiresAt) });
     case 'balance.low':
       return text('balanceLow', { balance: money(payload.balance) });
     default:
       return null;
   }
-}
-
-/** A day as a reader of `language` writes it, in Almaty's time zone (a due time late in the UTC day is the next day there). */
-const DATE_FORMATS: Record<Language, Intl.DateTimeFormat> = {
-  en: new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeZone: 'Asia/Almaty' }),
-  ru: new Intl.DateTimeFormat('ru-RU', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'Asia/Almaty' }),
-  kk: new Intl.DateTimeFormat('kk-KZ', { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: 'Asia/Almaty' }),
-  zh: new Intl.DateTimeFormat('zh-CN', { dateStyle: 'long', timeZone: 'Asia/Almaty' }),
-};
-
-function dateIn(language: Language, iso: unknown): string {
-  const at = new Date(String(iso ?? ''));
-  return Number.isNaN(at.getTime()) ? '' : DATE_FORMATS[language].format(at);
-}
-
-function languageOf(value: unknown): Language {
-  return value === 'ru' || value === 'kk' || value === 'zh' ? value : 'en';
 }

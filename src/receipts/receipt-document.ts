@@ -1,6 +1,6 @@
 import { formatDecimal, formatTenge } from '../domain/money.ts';
+import { almatyDateTimeIn } from '../domain/local-time.ts';
 import { maskMsisdn } from '../domain/msisdn.ts';
-import { ALMATY_OFFSET_MS } from '../domain/time.ts';
 import { RECEIPT_LABELS, type ReceiptLanguage } from './receipt-labels.ts';
 import type { ReceiptView } from './receipts-repository.ts';
 
@@ -22,16 +22,18 @@ export function formatAmount(amount: bigint, currency: string): string {
   return currency === 'KZT' ? formatTenge(amount) : `${formatDecimal(amount)} ${currency}`;
 }
 
-/** 2026-03-01T10:00:00Z → "2026-03-01 15:00 (UTC+5)": receipts show Almaty time. */
-export function formatAlmatyTime(iso: string): string {
-  const local = new Date(new Date(iso).getTime() + ALMATY_OFFSET_MS).toISOString();
-  return `${local.slice(0, 10)} ${local.slice(11, 16)} (UTC+5)`;
+/**
+ * 2026-03-01T10:00:00Z → "01.03.2026 15:00 (UTC+5)" in Russian, "1 Mar 2026 15:00 (UTC+5)" in
+ * English, "2026年3月1日 15:00 (UTC+5)" in Chinese: receipts show Almaty time, as each reader writes a day.
+ */
+export function formatAlmatyTime(iso: string, language: ReceiptLanguage): string {
+  return `${almatyDateTimeIn(language, iso)} (UTC+5)`;
 }
 
 export function receiptDocument(receipt: ReceiptView, language: ReceiptLanguage, verifyUrl: string): ReceiptDocument {
   const labels = RECEIPT_LABELS[language];
   const maskedMsisdn = receipt.msisdn ? maskMsisdn(receipt.msisdn) : null;
-  const displayDate = formatAlmatyTime(receipt.createdAt);
+  const displayDate = formatAlmatyTime(receipt.createdAt, language);
   const amountText = formatAmount(receipt.amount, receipt.currency);
   const rows = [
     { label: labels.number, value: receipt.number },

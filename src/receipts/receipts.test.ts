@@ -65,6 +65,9 @@ for (const dialect of DIALECTS) {
         assert.equal(response.type, 'application/pdf');
         const text = pdfText(response.bytes).replace(/\u00a0/g, ' ');
         for (const word of words) assert.ok(text.includes(word), `${language} PDF holds "${word}": ${text}`);
+        // Almaty time, the day as each reader writes it.
+        const day = { en: /\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2} \(UTC\+5\)/, ru: /\d{2}\.\d{2}\.\d{4} \d{2}:\d{2} \(UTC\+5\)/, kk: /\d{2}\.\d{2}\.\d{4} \d{2}:\d{2} \(UTC\+5\)/, zh: /\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2} \(UTC\+5\)/ }[language]!;
+        assert.match(text, day, `${language} date`);
         assert.ok(text.includes(number));
         const share = inkedShare(response.bytes, process.env.TOLEM_KEEP_RECEIPT_PNG ? `${process.env.TOLEM_KEEP_RECEIPT_PNG}-${language}-${dialect.name}.png` : undefined);
         assert.ok(share > 0.01 && share < 0.5, `page 1 has ink (${share})`);

@@ -1,5 +1,6 @@
 import { RECEIPT_LABELS, type ReceiptLanguage } from './receipt-labels.ts';
 import { escapeHtml } from './render-receipt-slip.ts';
+import { formatAlmatyTime } from './receipt-document.ts';
 import type { ReceiptVerification } from './verify-receipt.ts';
 
 /** The small page a scanned receipt QR code opens: genuine (with amount, masked number, date) or not. */
@@ -12,7 +13,7 @@ export function renderVerificationPage(verification: ReceiptVerification, langua
 <dt>${escapeHtml(labels.kind)}</dt><dd>${escapeHtml(labels.kinds[verification.kind] ?? verification.kind)}</dd>
 <dt>${escapeHtml(labels.amount)}</dt><dd>${escapeHtml(verification.amountText)}</dd>
 ${verification.msisdn ? `<dt>${escapeHtml(labels.line)}</dt><dd>${escapeHtml(verification.msisdn)}</dd>` : ''}
-<dt>${escapeHtml(labels.date)}</dt><dd>${escapeHtml(verification.displayDate)}</dd>
+<dt>${escapeHtml(labels.date)}</dt><dd>${escapeHtml(formatAlmatyTime(verification.createdAt, language))}</dd>
 </dl>`
     : `<h1 class="bad">✘ ${escapeHtml(labels.notGenuine)}</h1>
 <p>${escapeHtml(labels.notGenuineHint)}</p>`;

@@ -18,6 +18,6 @@ export async function verifyReceipt(ctx: AppContext, token: string): Promise<Rec
   return {
     genuine: true, number, kind: receipt.kind, amount: toJsonAmount(receipt.amount), currency: receipt.currency,
     amountText: formatAmount(receipt.amount, receipt.currency), msisdn: receipt.msisdn ? maskMsisdn(receipt.msisdn) : null,
-    createdAt: receipt.createdAt, displayDate: formatAlmatyTime(receipt.createdAt),
+    createdAt: receipt.createdAt, displayDate: formatAlmatyTime(receipt.createdAt, 'en'),
   };
 }
