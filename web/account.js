@@ -1,7 +1,7 @@
 // Self-care: log in with the phone number, see every line on the login — balance, validity,
 // packages with what is left, history — and buy a package from the balance.
 import { api, element } from './api.js';
-import { currentLanguage, fill, formatDate, formatTenge, formatUnits, languageSwitcher, movementLabel, TEXT } from './i18n.js';
+import { currentLanguage, fill, formatDate, formatTenge, formatUnits, LANGUAGES, languageSwitcher, movementLabel, TEXT } from './i18n.js';
 
 let language = currentLanguage('account');
 let t = TEXT[language];
@@ -46,11 +46,27 @@ function lineCard(line) {
     element('div', { class: 'muted' }, t.balance), element('div', { class: 'big balance' }, formatTenge(line.balance.main, language)),
     line.balance.bonus ? element('div', { class: 'row' }, element('span', {}, t.bonus), element('span', {}, formatTenge(line.balance.bonus, language))) : null,
     element('div', { class: 'row' }, element('span', {}, t.validUntil), element('span', {}, formatDate(line.validUntil, language))),
+    smsLanguageRow(line, path),
     element('div', { class: 'row' },
       element('button', { type: 'button', class: 'secondary small', onclick: () => showPackages(path, details) }, t.packages),
       element('button', { type: 'button', class: 'secondary small', onclick: () => showHistory(path, details) }, t.history),
       element('button', { type: 'button', class: 'small', onclick: () => showOfferings(line, details) }, t.buyPackage)),
     details);
+}
+
+/** The language the line's SMS, receipts and slips come in; one click makes it the page's. */
+function smsLanguageRow(line, path) {
+  const row = element('div', { class: 'row sms-language' }, element('span', {}, t.smsLanguage), element('span', { lang: line.language }, LANGUAGES[line.language] ?? line.language));
+  if (line.language !== language) {
+    row.append(element('button', { type: 'button', class: 'secondary small', onclick: async (event) => {
+      event.target.disabled = true;
+      const changed = await api('PATCH', path, { body: { language } });
+      if (changed.ok) return start();
+      event.target.disabled = false;
+      row.append(element('p', { class: 'error', role: 'alert' }, t.error));
+    } }, t.useThisLanguage));
+  }
+  return row;
 }
 
 async function showPackages(path, holder) {

@@ -147,6 +147,13 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     for (const label of ['充值', '充值奖励', '套餐', '套餐额度', '使用']) assert.ok(zhLabels.has(label), `${label} in ${[...zhLabels]}`);
     assert.ok(zhHistory.some((row) => row.endsWith('20,000 ₸')), zhHistory.join('\n'));
     for (const label of [...kkLabels, ...zhLabels]) assert.doesNotMatch(label, /^[a-z_]+$/, 'no raw ledger code');
+
+    // The line's SMS and receipts are in Kazakh; one click makes them Chinese, the page's language.
+    assert.deepEqual(await text(`section.card[data-msisdn="${msisdn}"] .sms-language span`), ['短信和收据语言', 'Қазақша']);
+    await card.getByRole('button', { name: '改为中文' }).click();
+    await page.locator(`section.card[data-msisdn="${msisdn}"] .sms-language span[lang="zh"]`).waitFor();
+    assert.equal(await card.getByRole('button', { name: '改为中文' }).count(), 0);
+    assert.equal((await server.request('GET', `/v1/lines/${msisdn}`)).body.language, 'zh');
     await page.close();
   });
 });
