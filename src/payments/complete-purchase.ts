@@ -14,6 +14,8 @@ const PAYMENT_ACTOR: Actor = { id: 'payments', kind: 'system', role: 'admin', so
  */
 export async function completePurchase(ctx: AppContext, payment: PaymentRow): Promise<void> {
   if (payment.purpose !== 'purchase' || !payment.offering_code || payment.package_id) return;
-  const bought = await purchasePackage(ctx, PAYMENT_ACTOR, { msisdn: payment.msisdn, offering: payment.offering_code }, `payment:${payment.id}`);
+  // At the price paid: a price changed since is refused (price_changed) and the money stays on the
+  // balance, never made up from what the line held before.
+  const bought = await purchasePackage(ctx, PAYMENT_ACTOR, { msisdn: payment.msisdn, offering: payment.offering_code, expectedPrice: Number(payment.amount) }, `payment:${payment.id}`);
   await setPurchaseOutcome(ctx, payment.id, bought.ok ? { package_id: bought.value.purchase.id, purchase_error: null } : { package_id: null, purchase_error: bought.error.code });
 }

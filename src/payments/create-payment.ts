@@ -8,6 +8,7 @@ import { almatyDate } from '../domain/time.ts';
 import { clearingAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
 import { findLineByMsisdn } from '../lines/lines-repository.ts';
+import { priceOffering } from '../promotions/quote-price.ts';
 import { clientSecretOf, paymentView, type PaymentView } from './payment-view.ts';
 import { findPayment, setProviderDetails, type PaymentRow } from './payments-repository.ts';
 import { paymentProviders } from './provider-registry.ts';
@@ -77,6 +78,13 @@ async function checkInput(ctx: AppContext, input: CreatePaymentInput) {
   // Refuse before charging what the top-up rules would refuse after (checked again when settling).
   const usedToday = line.daily_topup_date === almatyDate(ctx.clock.now()) ? BigInt(line.daily_topup_amount) : 0n;
   if (usedToday + amount > lineDailyMax) return fail('daily_limit_exceeded', { limit: Number(lineDailyMax), remaining: Number(lineDailyMax - usedToday) });
+  if (input.purpose === 'purchase') {
+    // A purchase pays its price, as quoted for this line now: what is unknown, off sale or priced
+    // otherwise is refused before the payer is charged (the purchase checks the price again).
+    const priced = await priceOffering(ctx, input.offering!, line.id);
+    if (!priced.ok) return priced;
+    if (priced.value.quote.price !== amount) return fail('price_changed', { price: Number(priced.value.quote.price) });
+  }
   return ok({ line, amount, provider });
 }
 

@@ -252,14 +252,28 @@ for (const dialect of DIALECTS) {
       assert.equal((await mainAccount(t, number)).available, 0);
       const other = msisdn();
       await addLine(t, other);
+      // Refused before the payer is charged: an unknown offering, an amount that is not the price.
+      const reservedBefore = (await mainAccount(t, other)).creditsPending;
       const unknown = await createPayment(t, { msisdn: other, amount: 100_000, purpose: 'purchase', offering: 'NO_SUCH_PACK' }, 'purchase-2');
-      await submitCard(t, unknown.body.redirectUrl, '4242424242424242');
+      assert.deepEqual([unknown.status, unknown.body.error.code], [404, 'offering_not_found']);
+      const short = await createPayment(t, { msisdn: other, amount: 100_000, purpose: 'purchase', offering: 'DATA_1GB_7D' }, 'purchase-3');
+      assert.deepEqual([short.status, short.body.error.code, short.body.error.details.price], [409, 'price_changed', 149_000]);
+      assert.equal((await mainAccount(t, other)).creditsPending, reservedBefore);
+      // The price rises while the payer is on the card page: the package is not bought at the new
+      // price out of the line's own money (it was, found by fuzzing); the payment stays on the balance.
+      await t.request('POST', '/v1/topups', { body: { msisdn: other, amount: 1_000_000, currency: 'KZT' }, headers: { 'idempotency-key': 'purchase-own-money' } });
+      const before = (await mainAccount(t, other)).available;
+      const pending = await createPayment(t, { msisdn: other, amount: 149_000, purpose: 'purchase', offering: 'DATA_1GB_7D' }, 'purchase-4');
+      assert.equal(pending.status, 201, JSON.stringify(pending.body));
+      assert.equal((await t.request('PATCH', '/v1/admin/offerings/DATA_1GB_7D', { body: { price: 900_000 } })).status, 200);
+      await submitCard(t, pending.body.redirectUrl, '4242424242424242');
       await processWebhooks(t);
-      const failed = await getPayment(t, unknown.body.id);
+      const failed = await getPayment(t, pending.body.id);
       assert.equal(failed.status, 'succeeded');
       assert.equal(failed.packageId, null);
-      assert.ok(failed.purchaseError);
-      assert.equal((await mainAccount(t, other)).available, 100_000);
+      assert.equal(failed.purchaseError, 'price_changed');
+      assert.equal((await mainAccount(t, other)).available, before + 149_000);
+      await t.request('PATCH', '/v1/admin/offerings/DATA_1GB_7D', { body: { price: 149_000 } });
       await t.verify();
     });
 
