@@ -25,6 +25,8 @@ export interface StoreDayReport {
 /** A store's day (Almaty) at the counter, split by tender: a clerk sees their store; an admin names one. */
 export async function storeCashReport(ctx: AppContext, actor: Actor, input: { date?: string; storeId?: string }): Promise<Result<{ report: StoreDayReport; slipHtml: string }>> {
   let store: StoreRow | undefined;
+  // The admin route names a store: only an admin may (a clerk's answer for its own store instead would hide the refusal).
+  if (input.storeId !== undefined && actor.role !== 'admin') return fail('forbidden', { requiredRoles: ['admin'] });
   if (actor.role === 'admin' && input.storeId) {
     store = await findStore(ctx, input.storeId);
     if (!store) return fail('store_not_found');

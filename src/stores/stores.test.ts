@@ -63,6 +63,9 @@ for (const dialect of DIALECTS) {
       assert.equal(report.body.cashTakenTotal, 350_000);
       const admin = await t.request('GET', `/v1/admin/stores/${store.id}/report?format=slip`);
       assert.match(admin.text, /Counter day report/);
+      // The admin route is the admin's: a clerk asking it hears forbidden, not its own store's report (found by fuzzing).
+      const asClerk = await t.request('GET', `/v1/admin/stores/${store.id}/report`, { token: clerk });
+      assert.deepEqual([asClerk.status, asClerk.body.error.code], [403, 'forbidden']);
       const tomorrow = await t.request('GET', '/v1/counter/report?date=2026-01-16', { token: clerk });
       assert.equal(tomorrow.body.total.count, 0);
       const audit = await t.app.ctx.db.selectFrom('audit_log').select('id').where('action', '=', 'counter.topup').execute();
