@@ -53,7 +53,7 @@ export interface Settings {
   };
   idempotency: { retentionHours: number };
   /** Signed webhooks to partners (docs/partners.md). */
-  partnerWebhooks: { allowHttp: boolean; attemptsMax: number; timeoutMs: number };
+  partnerWebhooks: { allowHttp: boolean; allowPrivate: boolean; attemptsMax: number; timeoutMs: number };
   /** Packages (docs/packages.md): how long after a failed auto-renewal a top-up can still revive it. */
   packages: { renewalRetryDays: number };
   /** Line lifecycle, promised payment, balance transfer, usage (docs/lifecycle-and-usage.md). */
@@ -121,6 +121,8 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     idempotency: { retentionHours: integer(env, 'IDEMPOTENCY_RETENTION_HOURS', 48) },
     partnerWebhooks: {
       allowHttp: env.PARTNER_WEBHOOK_ALLOW_HTTP === 'true',
+      // Webhooks to this machine or private networks (src/partners/public-address.ts): development only.
+      allowPrivate: env.PARTNER_WEBHOOK_ALLOW_PRIVATE === 'true',
       attemptsMax: integer(env, 'PARTNER_WEBHOOK_ATTEMPTS_MAX', 8),
       timeoutMs: integer(env, 'PARTNER_WEBHOOK_TIMEOUT_MS', 5_000),
     },

@@ -112,7 +112,7 @@ export const ERROR_CODES = {
   transfer_same_line: { status: 422, message: 'A balance transfer needs two different lines.' },
   transfer_daily_limit_exceeded: { status: 422, message: 'The daily transfer limit of the sender would be exceeded.' },
   // partner webhooks (src/partners)
-  webhook_url_invalid: { status: 422, message: 'The webhook URL must be an absolute https URL.' },
+  webhook_url_invalid: { status: 422, message: 'The webhook URL must be an absolute https URL of a public address.' },
   webhook_endpoint_not_found: { status: 404, message: 'No such webhook endpoint.' },
   webhook_endpoint_limit_reached: { status: 422, message: 'This key has as many webhook endpoints as allowed; delete one first.' },
   // anything else is a bug

@@ -5,6 +5,9 @@ import {
   type DeliveryRow,
 } from './partners-repository.ts';
 import { signWebhook } from './webhook-signature.ts';
+import { isPrivateHost, publicOnlyLookup } from './public-address.ts';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 
 const CURSOR = 'partners';
 /**
@@ -126,15 +129,40 @@ async function attempt(ctx: AppContext, delivery: Awaited<ReturnType<typeof dueD
   return false;
 }
 
-async function post(ctx: AppContext, url: string, secret: string, eventId: string, body: string, now: Date): Promise<{ ok: boolean; status: number | null; error: string | null }> {
-  try {
-    const response = await fetch(url, {
-      method: 'POST', body, redirect: 'manual', signal: AbortSignal.timeout(ctx.settings.partnerWebhooks.timeoutMs),
-      headers: { 'content-type': 'application/json', 'user-agent': 'Tolem-Webhooks/1', 'tolem-event-id': eventId, 'tolem-signature': signWebhook(secret, Math.floor(now.getTime() / 1000), body) },
+interface PostOutcome { ok: boolean; status: number | null; error: string | null }
+
+/**
+ * One delivery: a POST, no redirects followed, answered within the timeout. Unless private
+ * addresses are allowed, the host must be public, both as written and as every address its name
+ * resolves to when connecting (public-address.ts): a webhook never reaches this machine or the
+ * operator's networks.
+ */
+function post(ctx: AppContext, target: string, secret: string, eventId: string, body: string, now: Date): Promise<PostOutcome> {
+  const { allowPrivate, timeoutMs } = ctx.settings.partnerWebhooks;
+  return new Promise((resolve) => {
+    const fail = (error: string) => resolve({ ok: false, status: null, error: error.slice(0, 200) });
+    let url: URL;
+    try {
+      url = new URL(target);
+    } catch {
+      return fail('invalid URL');
+    }
+    if (!allowPrivate && isPrivateHost(url.hostname)) return fail(`webhook host ${url.hostname} is a private address`);
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const request = send(url, {
+      method: 'POST', timeout: timeoutMs, ...(allowPrivate ? {} : { lookup: publicOnlyLookup as never }),
+      headers: {
+        'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'Tolem-Webhooks/1', 'tolem-event-id': eventId,
+        'tolem-signature': signWebhook(secret, Math.floor(now.getTime() / 1000), body),
+      },
+    }, (response) => {
+      response.resume();
+      const status = response.statusCode ?? 0;
+      const ok = status >= 200 && status < 300;
+      resolve({ ok, status, error: ok ? null : `HTTP ${status}` });
     });
-    await response.body?.cancel();
-    return { ok: response.status >= 200 && response.status < 300, status: response.status, error: response.ok ? null : `HTTP ${response.status}` };
-  } catch (error) {
-    return { ok: false, status: null, error: (error as Error).message.slice(0, 200) };
-  }
+    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    request.on('error', (error) => fail(error.message));
+    request.end(body);
+  });
 }

@@ -21,7 +21,8 @@ for (const dialect of DIALECTS) {
     const received: Received[] = [];
     let failNext = 0;
     before(async () => {
-      t = await startTestApp(dialect.name, { partnerWebhooks: { ...loadSettings({}).partnerWebhooks, allowHttp: true } });
+      // The receiver runs on this machine: http and private addresses allowed, as in development.
+      t = await startTestApp(dialect.name, { partnerWebhooks: { ...loadSettings({}).partnerWebhooks, allowHttp: true, allowPrivate: true } });
       receiver = createServer((request, response) => {
         let body = '';
         request.on('data', (chunk) => { body += chunk; });
@@ -78,6 +79,31 @@ for (const dialect of DIALECTS) {
       const deliveries = await t.request('GET', `/v1/partner/webhooks/${endpoint.body.id}/deliveries`, { token: partner });
       assert.deepEqual(deliveries.body.data.map((d: { status: string; attempts: number }) => [d.status, d.attempts]), [['delivered', 2]]);
       assert.equal((await t.request('GET', `/v1/partner/webhooks/${endpoint.body.id}/deliveries`, { token: other })).body.error.code, 'webhook_endpoint_not_found');
+    });
+
+    it('refuses webhooks to this machine or private networks unless allowed, at registration and at delivery', async () => {
+      const partner = await t.keyFor('partner');
+      const endpoint = await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url: receiverUrl } });
+      assert.equal(endpoint.status, 201);
+      const settings = t.app.ctx.settings.partnerWebhooks;
+      settings.allowPrivate = false;
+      try {
+        for (const url of [receiverUrl, 'http://localhost:8080/x', 'http://[::1]/x', 'http://10.0.0.7/x', 'http://169.254.169.254/latest/meta-data', 'http://192.168.1.1/x', 'http://[::ffff:127.0.0.1]/x']) {
+          const refused = await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url } });
+          assert.deepEqual([refused.status, refused.body.error.code, refused.body.error.details.reason], [422, 'webhook_url_invalid', 'private_address'], url);
+        }
+        // An endpoint registered while it was allowed: its deliveries are refused before connecting.
+        const before = received.length;
+        await t.request('POST', '/v1/topups', { token: partner, body: { msisdn: '+77011234567', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'p-private-1' } });
+        await deliverAfter(20);
+        assert.equal(received.length, before, 'nothing reached the private address');
+        const [delivery] = await t.app.ctx.db.selectFrom('webhook_deliveries').select(['status', 'last_error']).where('endpoint_id', '=', endpoint.body.id).execute();
+        assert.equal(delivery!.status, 'pending');
+        assert.match(delivery!.last_error!, /private address/);
+      } finally {
+        settings.allowPrivate = true;
+      }
+      assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpoint.body.id}`, { token: partner })).status, 204);
     });
 
     it('gives up deliveries still waiting when their endpoint is deleted', async () => {

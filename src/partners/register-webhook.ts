@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { isPrivateHost } from './public-address.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { insertEndpointWithin } from './partners-repository.ts';
@@ -35,6 +36,7 @@ export async function registerWebhook(ctx: AppContext, actor: Actor, input: { ur
   }
   const httpAllowed = ctx.settings.partnerWebhooks.allowHttp && url.protocol === 'http:';
   if ((url.protocol !== 'https:' && !httpAllowed) || url.username || url.password) return fail('webhook_url_invalid');
+  if (!ctx.settings.partnerWebhooks.allowPrivate && isPrivateHost(url.hostname)) return fail('webhook_url_invalid', { reason: 'private_address' });
   const topics = input.topics ?? [...WEBHOOK_TOPICS];
   const unknown = topics.filter((topic) => !(WEBHOOK_TOPICS as readonly string[]).includes(topic));
   if (unknown.length > 0 || topics.length === 0) return fail('validation_failed', { field: 'topics', unknown, allowed: WEBHOOK_TOPICS });
