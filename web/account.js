@@ -82,8 +82,11 @@ async function showHistory(path, holder) {
   const answer = await api('GET', `${path}/transactions?limit=20`);
   if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
   if (answer.value.data.length === 0) return holder.replaceChildren(element('p', { class: 'muted' }, t.noHistory));
-  holder.replaceChildren(element('h2', {}, t.history), element('ul', { class: 'plain' }, answer.value.data.map((entry) => element('li', { class: 'row' },
-    element('span', {}, `${movementLabel(entry.code, language)} · ${formatDate(entry.createdAt, language)}`),
+  // A card payment's reservation, once paid or released, is shown by the line that settled it alone.
+  const settled = new Set(answer.value.data.map((entry) => entry.pendingId).filter(Boolean));
+  const entries = answer.value.data.filter((entry) => !settled.has(entry.id));
+  holder.replaceChildren(element('h2', {}, t.history), element('ul', { class: 'plain' }, entries.map((entry) => element('li', { class: 'row' },
+    element('span', {}, `${movementLabel(entry.code, language, entry.kind)} · ${formatDate(entry.createdAt, language)}`),
     element('strong', {}, entry.unit === 'KZT' ? formatTenge(entry.amount, language) : formatUnits(entry.unit, entry.amount, language))))));
 }
 

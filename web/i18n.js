@@ -27,6 +27,7 @@ export const TEXT = {
       credit_writeoff: 'Debt written off',
     },
     otherMovement: 'Other',
+    movementPending: '{label} (awaiting payment)', movementVoided: '{label} (cancelled)',
   },
   ru: {
     pageTitles: { topup: 'Tolem — пополнить казахстанскую SIM-карту', account: 'Tolem — личный кабинет' }, language: 'Язык',
@@ -53,6 +54,7 @@ export const TEXT = {
       credit_writeoff: 'Списание долга',
     },
     otherMovement: 'Прочее',
+    movementPending: '{label} (ожидает оплаты)', movementVoided: '{label} (отменено)',
   },
   kk: {
     pageTitles: { topup: 'Tolem — қазақстандық SIM-картаның балансын толықтыру', account: 'Tolem — жеке кабинет' }, language: 'Тіл',
@@ -79,6 +81,7 @@ export const TEXT = {
       credit_writeoff: 'Қарызды есептен шығару',
     },
     otherMovement: 'Басқа',
+    movementPending: '{label} (төлем күтілуде)', movementVoided: '{label} (күші жойылды)',
   },
   zh: {
     pageTitles: { topup: 'Tolem — 为哈萨克斯坦 SIM 卡充值', account: 'Tolem — 我的账户' }, language: '语言',
@@ -105,6 +108,7 @@ export const TEXT = {
       credit_writeoff: '欠款核销',
     },
     otherMovement: '其他',
+    movementPending: '{label}（待付款）', movementVoided: '{label}（已取消）',
   },
 };
 
@@ -178,10 +182,18 @@ export function formatUnits(unit, amount, language) {
   return sign + count(size).count;
 }
 
-/** A history line's label; a ledger code without one reads "Other", never the raw code. */
-export function movementLabel(code, language) {
-  const { codes, otherMovement } = TEXT[language];
-  return Object.hasOwn(codes, code) ? codes[code] : otherMovement;
+/**
+ * A history line's label; a ledger code without one reads "Other", never the raw code. A card
+ * payment first reserves its top-up (`kind` pending), then posts or voids it: the reservation
+ * says it awaits payment and the void that it was cancelled, so that a payment that failed never
+ * reads as a top-up.
+ */
+export function movementLabel(code, language, kind = 'posted') {
+  const { codes, otherMovement, movementPending, movementVoided } = TEXT[language];
+  const label = Object.hasOwn(codes, code) ? codes[code] : otherMovement;
+  if (kind === 'pending') return fill(movementPending, { label });
+  if (kind === 'void_pending') return fill(movementVoided, { label });
+  return label;
 }
 
 /** Dates shown in Almaty time (UTC+5), as people there read them; Kazakh as CLDR writes it: "2026 ж. 21 жел., 10:15". */

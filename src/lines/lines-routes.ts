@@ -21,7 +21,9 @@ export const LineSchema = Type.Object({
 
 const TransactionSchema = Type.Object({
   id: Type.String(), code: Type.String(), kind: Type.String(), amount: Type.Integer(), unit: Type.String(),
-  account: Type.String(), counterparty: Type.String(), createdAt: Type.String(),
+  account: Type.String(), counterparty: Type.String(),
+  pendingId: Type.Union([Type.String(), Type.Null()], { description: 'for kind post_pending or void_pending: the reservation (kind pending) it settles' }),
+  createdAt: Type.String(),
 });
 
 const MsisdnParams = Type.Object({ msisdn: MsisdnInput });

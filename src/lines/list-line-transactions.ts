@@ -15,6 +15,8 @@ export interface LineTransaction {
   unit: string;
   account: string;
   counterparty: string;
+  /** For a posting or a void of a reservation (`kind` post_pending or void_pending): the reservation's id. */
+  pendingId: string | null;
   createdAt: string;
 }
 
@@ -30,7 +32,7 @@ export async function listLineTransactions(ctx: AppContext, actor: Actor, msisdn
     const other = credited ? t.debit_account_id : t.credit_account_id;
     return {
       id: t.id, code: t.code, kind: t.kind, amount: toJsonAmount(credited ? BigInt(t.amount) : -BigInt(t.amount)), unit: t.unit,
-      account: kinds.get(own)?.kind ?? own, counterparty: kinds.get(other)?.kind ?? other, createdAt: t.created_at,
+      account: kinds.get(own)?.kind ?? own, counterparty: kinds.get(other)?.kind ?? other, pendingId: t.pending_id ?? null, createdAt: t.created_at,
     };
   });
   return ok({ data, nextCursor: rows.length > query.limit ? page.at(-1)!.id : null });

@@ -68,6 +68,15 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     await page.locator('section.card[data-msisdn="+77011234567"] .details li').first().waitFor();
     const packages = await server.request('GET', '/v1/lines/+77011234567/packages');
     assert.equal(packages.body.data[0].offering, offering);
+    // The card top-up was reserved, then paid: the history shows it once, as a top-up.
+    const history = await server.request('GET', '/v1/lines/+77011234567/transactions?limit=20');
+    assert.deepEqual(history.body.data.filter((e: { code: string }) => e.code === 'topup').map((e: { kind: string }) => e.kind).sort(), ['pending', 'post_pending']);
+    const historyCard = page.locator('section.card[data-msisdn="+77011234567"]');
+    await historyCard.getByRole('button', { name: 'History' }).click();
+    await historyCard.locator('.details h2', { hasText: 'History' }).waitFor();
+    const rows = await historyCard.locator('.details li').allTextContents();
+    assert.equal(rows.filter((row) => row.startsWith('Top-up ·')).length, 1, rows.join('\n'));
+    assert.ok(!rows.some((row) => row.includes('awaiting payment')), rows.join('\n'));
     await page.close();
   });
 

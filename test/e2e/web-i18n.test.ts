@@ -55,6 +55,10 @@ describe('web page texts in en, ru, kk and zh', () => {
     assert.deepEqual(['en', 'ru', 'kk', 'zh'].map((l) => movementLabel('loyalty_points', l)), ['Other', 'Прочее', 'Басқа', '其他']);
     assert.equal(movementLabel('toString', 'en'), 'Other');
     assert.equal(movementLabel('topup_bonus', 'kk'), 'Толықтыру бонусы');
+    // A card payment's reserved top-up and its release never read as two top-ups.
+    assert.deepEqual(['en', 'ru', 'kk', 'zh'].map((l) => movementLabel('topup', l, 'pending')), ['Top-up (awaiting payment)', 'Пополнение (ожидает оплаты)', 'Толықтыру (төлем күтілуде)', '充值（待付款）']);
+    assert.deepEqual(['en', 'ru', 'kk', 'zh'].map((l) => movementLabel('topup', l, 'void_pending')), ['Top-up (cancelled)', 'Пополнение (отменено)', 'Толықтыру (күші жойылды)', '充值（已取消）']);
+    assert.equal(movementLabel('topup', 'en', 'post_pending'), 'Top-up');
   });
 
   it('writes "top up" in Kazakh as толықтыру, never толтыру', () => {
