@@ -17,7 +17,7 @@ export interface LineState {
 }
 
 /**
- * The lifecycle job finds due lines through a (status, indexed_valid_until) index. The indexed
+ * The lifecycle job finds due lines through a (status, indexed_valid_until, id) index. The indexed
  * validity may lag behind the real one, never run ahead of it: a line is then found early, and the
  * job, seeing it not due, raises the copy (src/lifecycle/advance-line-lifecycle.ts). So a change that
  * only moves validity later, as nearly every top-up does, leaves the index entry where it is. A

@@ -8,7 +8,7 @@ export type DueLine = Pick<Database['lines'], 'id' | 'msisdn' | 'status' | 'vali
 
 /**
  * Lines that may have a lifecycle step due at `now`, earliest first: those whose indexed validity
- * end plus the offset of their status has passed, through the (status, indexed_valid_until) index.
+ * end plus the offset of their status has passed, through the (status, indexed_valid_until, id) index (migration 023).
  * The indexed validity may lag behind the real one (a top-up leaves it), so a line found here may
  * not be due: the caller checks its real validity and catches the index up.
  */

@@ -9,25 +9,35 @@ export interface After { at: string; id: string }
 
 /**
  * Active lines whose validity ends in (now, horizon], through the lifecycle index (status,
- * indexed_valid_until): its copy is never later than the real validity, so every such line is
+ * indexed_valid_until, id) in its order: its copy is never later than the real validity, so every such line is
  * in the index's range; lines found there whose real validity is later (a top-up left the copy
  * behind) are filtered out by the database.
  */
 export async function linesEndingBetween(ctx: AppContext, now: string, horizon: string, after: After | null, limit: number): Promise<EndingLine[]> {
+  return await linesEndingQuery(ctx, now, horizon, after, limit).execute() as EndingLine[];
+}
+
+/** The query of linesEndingBetween, for its plan to be checked (reminders.test.ts). */
+export function linesEndingQuery(ctx: AppContext, now: string, horizon: string, after: After | null, limit: number) {
   let query = ctx.db.selectFrom('lines').select(['id', 'msisdn', 'language', 'valid_until', 'indexed_valid_until'])
     .where('status', '=', 'active').where('indexed_valid_until', '<=', horizon)
     .where('valid_until', '>', now).where('valid_until', '<=', horizon);
   query = after
     ? query.where((eb) => eb(eb.refTuple('indexed_valid_until', 'id'), '>', eb.tuple(after.at, after.id)))
     : query.where('indexed_valid_until', 'is not', null);
-  return await query.orderBy('indexed_valid_until').orderBy('id').limit(limit).execute() as EndingLine[];
+  return query.orderBy('indexed_valid_until').orderBy('id').limit(limit);
 }
 
 /**
  * Package periods ending in (now, horizon] that are their package's last (no later period was
- * bought or renewed into), of lines not terminated, through package_periods_expires_at.
+ * bought or renewed into), of lines not terminated, through package_periods_renewal_unexamined.
  */
 export async function periodsEndingBetween(ctx: AppContext, now: string, horizon: string, after: After | null, limit: number): Promise<EndingPeriod[]> {
+  return await periodsEndingQuery(ctx, now, horizon, after, limit).execute() as EndingPeriod[];
+}
+
+/** The query of periodsEndingBetween, for its plan to be checked (reminders.test.ts). */
+export function periodsEndingQuery(ctx: AppContext, now: string, horizon: string, after: After | null, limit: number) {
   let query = ctx.db.selectFrom('package_periods as pp')
     .innerJoin('packages as p', 'p.id', 'pp.package_id')
     .innerJoin('lines as l', 'l.id', 'pp.line_id')
@@ -35,10 +45,14 @@ export async function periodsEndingBetween(ctx: AppContext, now: string, horizon
     .where('pp.expires_at', '<=', horizon).where('l.status', '!=', 'terminated')
     .where((eb) => eb.not(eb.exists(eb.selectFrom('package_periods as later').select('later.id')
       .whereRef('later.package_id', '=', 'pp.package_id').whereRef('later.period', '>', 'pp.period'))));
+  // A period still to end has not been examined by the renewal job (it marks periods once they
+  // have ended): the partial index package_periods_renewal_unexamined (expires_at, id) holds every
+  // one, and reads the range in order.
+  query = query.where('pp.renewal_examined_at', 'is', null);
   query = after
     ? query.where((eb) => eb(eb.refTuple('pp.expires_at', 'pp.id'), '>', eb.tuple(after.at, after.id)))
     : query.where('pp.expires_at', '>', now);
-  return await query.orderBy('pp.expires_at').orderBy('pp.id').limit(limit).execute() as EndingPeriod[];
+  return query.orderBy('pp.expires_at').orderBy('pp.id').limit(limit);
 }
 
 export interface Reminder { key: string; lineId: string; topic: string; remindFor: string; payload: Record<string, unknown> }

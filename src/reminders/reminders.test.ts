@@ -6,6 +6,8 @@ import { seedCatalog } from '../catalog/seed-catalog.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import { subscriberMessage } from '../lifecycle/subscriber-messages.ts';
 import { remindersJob } from './reminders-job.ts';
+import { linesEndingQuery, periodsEndingQuery } from './reminders-repository.ts';
+import { explainPlan } from '../../test/support/query-plans.ts';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -104,6 +106,19 @@ for (const dialect of DIALECTS) {
       assert.equal(renews.autoRenew, true);
       assert.match(subscriberMessage('package.expiring', renews, { offeringName: '20 ГБ' })!, /«20 ГБ» продлится автоматически/);
       await t.verify();
+    });
+
+    it('finds what ends soon through indexes, not by reading every line or period', async () => {
+      const now = t.clock.now().toISOString();
+      const horizon = new Date(t.clock.now().getTime() + 3 * DAY_MS).toISOString();
+      for (const after of [null, { at: now, id: 'ln_0' }]) {
+        const lines = await explainPlan(t.app.ctx, linesEndingQuery(t.app.ctx, now, horizon, after, 500));
+        assert.match(lines, /lines_status_indexed_valid_until_id/, lines);
+        assert.doesNotMatch(lines, /USE TEMP B-TREE|Sort/, lines);
+        const periods = await explainPlan(t.app.ctx, periodsEndingQuery(t.app.ctx, now, horizon, after, 500));
+        assert.match(periods, /package_periods_renewal_unexamined/, periods);
+        assert.doesNotMatch(periods, /SCAN pp|USE TEMP B-TREE|Sort/, periods);
+      }
     });
 
     it('tells once when a charge takes the main balance below the threshold, again only after it went back above', async () => {

@@ -21,6 +21,7 @@ import * as creditPaymentIndexes from './019-credit-payment-indexes.ts';
 import * as usageHistoryIndexes from './020-usage-history-indexes.ts';
 import * as transferChains from './021-transfer-chains.ts';
 import * as reminders from './022-reminders.ts';
+import * as lifecycleIndexOrder from './023-lifecycle-index-order.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -49,4 +50,5 @@ export const migrations: Record<string, Migration> = {
   '020-usage-history-indexes': usageHistoryIndexes,
   '021-transfer-chains': transferChains,
   '022-reminders': reminders,
+  '023-lifecycle-index-order': lifecycleIndexOrder,
 };
