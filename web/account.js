@@ -1,7 +1,7 @@
 // Self-care: log in with the phone number, see every line on the login — balance, validity,
 // packages with what is left, history — and buy a package from the balance.
 import { api, element } from './api.js';
-import { currentLanguage, fill, formatDate, formatTenge, formatUnits, LANGUAGES, languageSwitcher, movementLabel, TEXT } from './i18n.js';
+import { currentLanguage, fill, formatDate, formatDays, formatTenge, formatUnits, LANGUAGES, languageSwitcher, movementLabel, TEXT } from './i18n.js';
 
 let language = currentLanguage('account');
 let t = TEXT[language];
@@ -95,7 +95,7 @@ async function showOfferings(line, holder) {
   if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
   holder.replaceChildren(element('h2', {}, t.buyPackage), element('ul', { class: 'plain' }, answer.value.data.filter((o) => o.kind !== 'tariff').map((offering) => element('li', {},
     element('div', { class: 'row' }, element('strong', {}, offering.name), element('span', {}, formatTenge(offering.price, language))),
-    element('div', { class: 'muted' }, `${offering.description} · ${fill(t.days, { count: offering.validityDays })}`),
+    element('div', { class: 'muted' }, `${offering.description} · ${formatDays(offering.validityDays, language)}`),
     element('button', { type: 'button', class: 'small', 'data-offering': offering.code, onclick: async (event) => {
       event.target.disabled = true;
       const bought = await api('POST', '/v1/purchases', { idempotencyKey: crypto.randomUUID(), body: { msisdn: line.msisdn, offering: offering.code, expectedPrice: offering.price } });

@@ -16,7 +16,7 @@ export const TEXT = {
     smsLanguage: 'SMS and receipts in', useThisLanguage: 'Send them in English',     myLines: 'My lines', balance: 'Balance', bonus: 'Bonus', validUntil: 'Valid until', status: 'Status',
     history: 'History', packages: 'Packages', buy: 'Buy', buyPackage: 'Buy a package', noPackages: 'No active packages.',
     remaining: '{amount} left', expires: 'expires {date}', bought: 'Bought!', insufficient: 'Not enough balance: top up first.',
-    topUpLink: 'Top up', noHistory: 'No movements yet.', days: '{count} days',
+    topUpLink: 'Top up', noHistory: 'No movements yet.', days: '{count} days', oneDay: '{count} day',
     units: { gb: '{count}\u00a0GB', mb: '{count}\u00a0MB', min: '{count}\u00a0min', sms: '{count}\u00a0SMS' },
     statuses: { preactive: 'not yet active', active: 'active', grace: 'grace period', suspended: 'suspended', terminated: 'terminated' },
     codes: {
@@ -43,7 +43,7 @@ export const TEXT = {
     smsLanguage: 'SMS и чеки на языке', useThisLanguage: 'Присылать на русском',     myLines: 'Мои номера', balance: 'Баланс', bonus: 'Бонусы', validUntil: 'Действует до', status: 'Статус',
     history: 'История', packages: 'Пакеты', buy: 'Купить', buyPackage: 'Купить пакет', noPackages: 'Нет активных пакетов.',
     remaining: 'осталось {amount}', expires: 'до {date}', bought: 'Куплено!', insufficient: 'Недостаточно средств: сначала пополните баланс.',
-    topUpLink: 'Пополнить', noHistory: 'Операций пока нет.', days: '{count}\u00a0дн.',
+    topUpLink: 'Пополнить', noHistory: 'Операций пока нет.', days: '{count}\u00a0дн.', oneDay: '{count}\u00a0дн.',
     units: { gb: '{count}\u00a0ГБ', mb: '{count}\u00a0МБ', min: '{count}\u00a0мин', sms: '{count}\u00a0SMS' },
     statuses: { preactive: 'ещё не активен', active: 'активен', grace: 'льготный период', suspended: 'приостановлен', terminated: 'закрыт' },
     codes: {
@@ -70,7 +70,7 @@ export const TEXT = {
     smsLanguage: 'SMS мен түбіртектер тілі', useThisLanguage: 'Қазақша жіберу',     myLines: 'Менің нөмірлерім', balance: 'Баланс', bonus: 'Бонус', validUntil: 'Жарамдылық мерзімі', status: 'Күйі',
     history: 'Тарих', packages: 'Пакеттер', buy: 'Сатып алу', buyPackage: 'Пакет сатып алу', noPackages: 'Белсенді пакет жоқ.',
     remaining: '{amount} қалды', expires: '{date} дейін', bought: 'Сатып алынды!', insufficient: 'Қаражат жеткіліксіз: алдымен балансты толықтырыңыз.',
-    topUpLink: 'Толықтыру', noHistory: 'Әзірге операция жоқ.', days: '{count}\u00a0күн',
+    topUpLink: 'Толықтыру', noHistory: 'Әзірге операция жоқ.', days: '{count}\u00a0күн', oneDay: '{count}\u00a0күн',
     units: { gb: '{count}\u00a0ГБ', mb: '{count}\u00a0МБ', min: '{count}\u00a0мин', sms: '{count}\u00a0SMS' },
     statuses: { preactive: 'әлі белсенді емес', active: 'белсенді', grace: 'жеңілдік кезеңі', suspended: 'тоқтатылған', terminated: 'жабылған' },
     codes: {
@@ -97,7 +97,7 @@ export const TEXT = {
     smsLanguage: '短信和收据语言', useThisLanguage: '改为中文',     myLines: '我的号码', balance: '余额', bonus: '奖励余额', validUntil: '有效期至', status: '状态',
     history: '记录', packages: '套餐', buy: '购买', buyPackage: '购买套餐', noPackages: '没有有效套餐。',
     remaining: '剩余 {amount}', expires: '{date}到期', bought: '购买成功！', insufficient: '余额不足：请先充值。',
-    topUpLink: '充值', noHistory: '暂无记录。', days: '{count}天',
+    topUpLink: '充值', noHistory: '暂无记录。', days: '{count}天', oneDay: '{count}天',
     units: { gb: '{count}\u00a0GB', mb: '{count}\u00a0MB', min: '{count}分钟', sms: '{count}条短信' },
     statuses: { preactive: '未激活', active: '正常', grace: '宽限期', suspended: '已停机', terminated: '已销号' },
     codes: {
@@ -180,6 +180,12 @@ export function formatUnits(unit, amount, language) {
   if (unit === 'VOICE_SECONDS') return sign + fill(units.min, count(Math.floor(size / 60)));
   if (unit === 'SMS') return sign + fill(units.sms, count(size));
   return sign + count(size).count;
+}
+
+/** A validity in days: "1 day", "7 days" (Russian abbreviates, дн.; Kazakh and Chinese do not inflect). */
+export function formatDays(count, language) {
+  const { days, oneDay } = TEXT[language];
+  return fill(count === 1 ? oneDay : days, { count });
 }
 
 /**

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 // web/i18n.js is a plain browser module; its tables and formatters need no DOM to be checked here.
-const { LANGUAGES, TEXT, fill, formatDate, formatTenge, formatUnits, movementLabel } = await import(new URL('../../web/i18n.js', import.meta.url).href);
+const { LANGUAGES, TEXT, fill, formatDate, formatDays, formatTenge, formatUnits, movementLabel } = await import(new URL('../../web/i18n.js', import.meta.url).href);
 
 /**
  * Ledger codes that reach a subscriber's history (transfers on a line's main, bonus, credit or
@@ -59,6 +59,9 @@ describe('web page texts in en, ru, kk and zh', () => {
     assert.deepEqual(['en', 'ru', 'kk', 'zh'].map((l) => movementLabel('topup', l, 'pending')), ['Top-up (awaiting payment)', 'Пополнение (ожидает оплаты)', 'Толықтыру (төлем күтілуде)', '充值（待付款）']);
     assert.deepEqual(['en', 'ru', 'kk', 'zh'].map((l) => movementLabel('topup', l, 'void_pending')), ['Top-up (cancelled)', 'Пополнение (отменено)', 'Толықтыру (күші жойылды)', '充值（已取消）']);
     assert.equal(movementLabel('topup', 'en', 'post_pending'), 'Top-up');
+    // Days of validity, "1 day" in English (not "1 days").
+    assert.deepEqual(['en', 'ru', 'kk', 'zh'].map((l) => formatDays(1, l)), ['1 day', `1${NBSP}дн.`, `1${NBSP}күн`, '1天']);
+    assert.deepEqual(['en', 'ru', 'kk', 'zh'].map((l) => formatDays(30, l)), ['30 days', `30${NBSP}дн.`, `30${NBSP}күн`, '30天']);
   });
 
   it('writes "top up" in Kazakh as толықтыру, never толтыру', () => {
