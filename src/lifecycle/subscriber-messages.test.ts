@@ -29,7 +29,7 @@ const CASES: { topic: string; payload: Record<string, unknown>; holds: (string |
   { topic: 'bonus.expired', payload: { amount: 12_300 }, holds: [tenge(123)] },
   { topic: 'line.validity_expiring', payload: { validUntil: '2026-03-10T19:30:00Z', balance: 25_000 }, holds: [tenge(250), { en: '11 Mar 2026', ru: '11.03.2026', kk: '11.03.2026', zh: '2026年3月11日' }] },
   { topic: 'package.expiring', payload: { offering: 'DATA_1GB_7D', expiresAt: '2026-03-10T06:00:00Z', autoRenew: false }, holds: ['DATA_1GB_7D', { en: '10 Mar 2026', ru: '10.03.2026', kk: '10.03.2026', zh: '2026年3月10日' }] },
-  { topic: 'package.expiring', payload: { offering: 'DATA_1GB_7D', expiresAt: '2026-03-10T06:00:00Z', autoRenew: true }, offeringName: '1 GB', holds: ['1 GB', { en: 'automatically', ru: 'автоматически', kk: 'автоматты', zh: '自动续订' }] },
+  { topic: 'package.expiring', payload: { offering: 'DATA_1GB_7D', expiresAt: '2026-03-10T06:00:00Z', autoRenew: true, renewalPrice: 149_000 }, offeringName: '1 GB', holds: ['1 GB', tenge(1_490), { en: 'automatically', ru: 'автоматически', kk: 'автоматты', zh: '自动续订' }] },
   { topic: 'balance.low', payload: { balance: 12_050, threshold: 30_000 }, holds: ['120,50\u00a0₸'] },
 ];
 

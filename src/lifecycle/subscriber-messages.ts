@@ -15,7 +15,7 @@ const TEXTS: Record<Language, Record<Key, string>> = {
   en: {
     validityExpiring: 'Your number is valid until {date}. Balance {balance}. Top up to keep it active.',
     packageEnding: '{name} ends on {date}.',
-    packageRenewing: '{name} renews automatically on {date}: keep enough balance to pay for it.',
+    packageRenewing: '{name} renews automatically on {date} for {price}: keep that on your balance.',
     balanceLow: 'Your balance is low: {balance}. Top up to stay connected.',
     topUpSucceeded: 'Your balance was topped up by {amount}. Balance {balance}. Receipt {receipt}.',
     topUpReversed: 'A top-up of {amount} was reversed.',
@@ -40,7 +40,7 @@ const TEXTS: Record<Language, Record<Key, string>> = {
   ru: {
     validityExpiring: 'Номер действует до {date}. Баланс: {balance}. Пополните баланс, чтобы номер оставался активным.',
     packageEnding: '«{name}» заканчивается {date}.',
-    packageRenewing: '«{name}» продлится автоматически {date}: держите на балансе достаточно средств.',
+    packageRenewing: '«{name}» продлится автоматически {date} за {price}: держите эту сумму на балансе.',
     balanceLow: 'На балансе осталось {balance}. Пополните баланс, чтобы оставаться на связи.',
     topUpSucceeded: 'Баланс пополнен на {amount}. Баланс: {balance}. Чек {receipt}.',
     topUpReversed: 'Пополнение на {amount} отменено.',
@@ -65,7 +65,7 @@ const TEXTS: Record<Language, Record<Key, string>> = {
   kk: {
     validityExpiring: 'Нөміріңіз {date} дейін жарамды. Баланс: {balance}. Нөмір белсенді болуы үшін балансты толықтырыңыз.',
     packageEnding: '«{name}» {date} аяқталады.',
-    packageRenewing: '«{name}» {date} автоматты түрде ұзартылады: балансыңызда жеткілікті қаражат болсын.',
+    packageRenewing: '«{name}» {date} {price} бағасымен автоматты түрде ұзартылады: балансыңызда осы сома болсын.',
     balanceLow: 'Балансыңызда {balance} қалды. Байланыста болу үшін толықтырыңыз.',
     topUpSucceeded: 'Балансыңыз {amount} сомаға толықтырылды. Баланс: {balance}. Түбіртек {receipt}.',
     topUpReversed: '{amount} толықтырудың күші жойылды.',
@@ -90,7 +90,7 @@ const TEXTS: Record<Language, Record<Key, string>> = {
   zh: {
     validityExpiring: '您的号码有效期至 {date}，余额 {balance}。请充值以保持号码正常使用。',
     packageEnding: '{name}将于 {date} 到期。',
-    packageRenewing: '{name}将于 {date} 自动续订，请确保余额充足。',
+    packageRenewing: '{name}将于 {date} 自动续订，费用 {price}，请确保余额充足。',
     balanceLow: '您的余额不足：{balance}。请及时充值以免影响使用。',
     topUpSucceeded: '已充值 {amount}。当前余额 {balance}。收据 {receipt}。',
     topUpReversed: '一笔 {amount} 的充值已撤销。',
@@ -172,7 +172,7 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
     case 'line.validity_expiring':
       return text('validityExpiring', { date: almatyDayIn(language, payload.validUntil), balance: money(payload.balance) });
     case 'package.expiring':
-      return text(payload.autoRenew === true ? 'packageRenewing' : 'packageEnding', { name: name(), date: almatyDayIn(language, payload.expiresAt) });
+      return text(payload.autoRenew === true ? 'packageRenewing' : 'packageEnding', { name: name(), date: almatyDayIn(language, payload.expiresAt), price: money(payload.renewalPrice) });
     case 'balance.low':
       return text('balanceLow', { balance: money(payload.balance) });
     default:

@@ -1,6 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import type { Job } from '../jobs/job.ts';
 import { balancesOf } from '../lines/lines-repository.ts';
+import { priceOffering } from '../promotions/quote-price.ts';
 import { deletePastReminders, linesEndingBetween, periodsEndingBetween, sendReminders, type After, type Reminder } from './reminders-repository.ts';
 
 /** Rows read a query: keyset pages of this many, up to `perRunMax` reminders a run. */
@@ -41,13 +42,22 @@ async function remindValidity(ctx: AppContext, now: Date, horizon: Date, max: nu
 }
 
 async function remindPackages(ctx: AppContext, now: Date, horizon: Date, max: number): Promise<number> {
-  return remindInPages(ctx, max, (after) => periodsEndingBetween(ctx, now.toISOString(), horizon.toISOString(), after, PAGE_ROWS), async (periods) => periods.map((period) => ({
-    key: `package:${period.package_id}:${period.period}`, lineId: period.line_id, topic: 'package.expiring', remindFor: period.expires_at,
-    payload: {
-      packageId: period.package_id, lineId: period.line_id, msisdn: period.msisdn, offering: period.offering_code, period: Number(period.period),
-      expiresAt: period.expires_at, autoRenew: Number(period.auto_renew) === 1, language: period.language,
-    },
-  })), (period) => ({ at: period.expires_at, id: period.id }));
+  return remindInPages(ctx, max, (after) => periodsEndingBetween(ctx, now.toISOString(), horizon.toISOString(), after, PAGE_ROWS), async (periods) => {
+    // What renewing will cost, as priced for the line now (its automatic promotions included):
+    // the subscriber keeps that much on the balance, not a guess.
+    const prices = await Promise.all(periods.map(async (period) => {
+      if (Number(period.auto_renew) !== 1) return null;
+      const priced = await priceOffering(ctx, period.offering_code, period.line_id);
+      return priced.ok ? Number(priced.value.quote.price) : null;
+    }));
+    return periods.map((period, index) => ({
+      key: `package:${period.package_id}:${period.period}`, lineId: period.line_id, topic: 'package.expiring', remindFor: period.expires_at,
+      payload: {
+        packageId: period.package_id, lineId: period.line_id, msisdn: period.msisdn, offering: period.offering_code, period: Number(period.period),
+        expiresAt: period.expires_at, autoRenew: Number(period.auto_renew) === 1 && prices[index] !== null, renewalPrice: prices[index], language: period.language,
+      },
+    }));
+  }, (period) => ({ at: period.expires_at, id: period.id }));
 }
 
 /** Reads keyset pages of what ends soon and sends a reminder for each row, until a page comes back short or `max` went out. */

@@ -104,7 +104,8 @@ for (const dialect of DIALECTS) {
       assert.equal((await events('line.validity_expiring', lineId)).length, 1);
       const renews = (await events('package.expiring', lineId)).find((e) => e.packageId === renewing.body.id);
       assert.equal(renews.autoRenew, true);
-      assert.match(subscriberMessage('package.expiring', renews, { offeringName: '20 ГБ' })!, /«20 ГБ» продлится автоматически/);
+      assert.equal(renews.renewalPrice, 799_000);
+      assert.match(subscriberMessage('package.expiring', renews, { offeringName: '20 ГБ' })!, /«20 ГБ» продлится автоматически .* за 7\s990\s₸/);
       await t.verify();
     });
 
