@@ -1,6 +1,6 @@
 // The public top-up page: number → confirm (masked number, operator) → amount → pay → result.
 import { api, element } from './api.js';
-import { currentLanguage, formatTenge, languageSwitcher, TEXT } from './i18n.js';
+import { currentLanguage, fill, formatTenge, languageSwitcher, TEXT } from './i18n.js';
 
 const AMOUNTS_KZT = [1000, 2000, 5000, 10000];
 let language = currentLanguage('topup');
@@ -38,15 +38,26 @@ function renderNumber(message) {
   app.replaceChildren(element('h1', {}, t.title), element('p', { class: 'muted' }, t.tagline), form);
 }
 
+/** The deployment's top-up limits in whole tenge, as the number's confirmation gave them (the server checks again). */
+function limitsKzt() {
+  return { min: Math.ceil((state.confirmed?.amountMin ?? 50000) / 100), max: Math.floor((state.confirmed?.amountMax ?? 10000000) / 100) };
+}
+
+function amountHint() {
+  const { min, max } = limitsKzt();
+  return fill(t.amountHint, { min: formatTenge(min * 100, language), max: formatTenge(max * 100, language) });
+}
+
 function renderAmount(message) {
-  const custom = element('input', { id: 'amount', name: 'amount', type: 'number', inputmode: 'numeric', min: 500, max: 100000, step: 1, value: state.amountKzt });
-  const chips = element('div', { class: 'chips' }, AMOUNTS_KZT.map((kzt) => element('button', {
+  const { min, max } = limitsKzt();
+  const custom = element('input', { id: 'amount', name: 'amount', type: 'number', inputmode: 'numeric', min, max, step: 1, value: state.amountKzt });
+  const chips = element('div', { class: 'chips' }, AMOUNTS_KZT.filter((kzt) => kzt >= min && kzt <= max).map((kzt) => element('button', {
     type: 'button', 'aria-pressed': String(kzt === state.amountKzt), onclick: () => { state.amountKzt = kzt; renderAmount(); },
   }, formatTenge(kzt * 100, language))));
   const form = element('form', { onsubmit: async (event) => {
     event.preventDefault();
     state.amountKzt = Number(custom.value);
-    if (!Number.isInteger(state.amountKzt) || state.amountKzt < 500 || state.amountKzt > 100000) return renderAmount(t.amountHint);
+    if (!Number.isInteger(state.amountKzt) || state.amountKzt < min || state.amountKzt > max) return renderAmount(amountHint());
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     button.textContent = t.paying;
@@ -60,9 +71,9 @@ function renderAmount(message) {
     else location.assign(`/?payment=${answer.value.id}`);
   } },
   element('div', { class: 'card' }, element('div', { class: 'muted' }, t.confirm), element('div', { class: 'big', id: 'confirmed-number' }, state.confirmed.msisdn),
-    state.confirmed.operator ? element('div', { class: 'muted' }, `${t.operator}: ${state.confirmed.operator}`) : null,
+    state.confirmed.operator ? element('div', { class: 'muted' }, fill(t.labelled, { label: t.operator, value: state.confirmed.operator })) : null,
     element('button', { type: 'button', class: 'secondary small', onclick: () => { state.confirmed = null; render(); } }, t.change)),
-  element('label', { for: 'amount' }, t.amount), chips, custom, element('p', { class: 'muted' }, t.amountHint),
+  element('label', { for: 'amount' }, t.amount), chips, custom, element('p', { class: 'muted' }, amountHint()),
   message ? element('p', { class: 'error', role: 'alert' }, message) : null,
   element('button', { type: 'submit' }, `${t.pay} ${formatTenge(state.amountKzt * 100, language)}`));
   app.replaceChildren(element('h1', {}, t.title), form);
@@ -79,7 +90,7 @@ async function renderResult(paymentId) {
       return app.replaceChildren(element('h1', {}, t.title),
         element('p', { class: 'success', id: 'status' }, t.succeeded),
         element('div', { class: 'card' }, element('div', { class: 'big' }, formatTenge(payment.amount, language)), element('div', {}, payment.msisdn),
-          payment.receiptNumber ? element('div', { class: 'muted' }, `${t.receipt}: ${payment.receiptNumber}`) : null),
+          payment.receiptNumber ? element('div', { class: 'muted' }, fill(t.labelled, { label: t.receipt, value: payment.receiptNumber })) : null),
         element('button', { type: 'button', onclick: () => location.assign('/') }, t.another));
     }
     if (['failed', 'canceled', 'expired'].includes(payment.status)) {

@@ -6,9 +6,11 @@ import { findLineByMsisdn } from '../lines/lines-repository.ts';
 
 /**
  * Lets a payer see they typed the right number before paying, without logging in: the masked
- * number and its operator only, never a name or balance. Limited per IP against enumeration.
+ * number and its operator only, never a name or balance, and the top-up amounts this deployment
+ * takes (its settings, not the line's: how much a line took today is nobody else's business).
+ * Limited per IP against enumeration.
  */
-export async function confirmLine(ctx: AppContext, msisdnInput: string, ip: string): Promise<Result<{ msisdn: string; operator: string | null; canTopUp: boolean }>> {
+export async function confirmLine(ctx: AppContext, msisdnInput: string, ip: string): Promise<Result<{ msisdn: string; operator: string | null; canTopUp: boolean; amountMin: number; amountMax: number }>> {
   const { velocityWindowMinutes, confirmLinePerIpMax } = ctx.settings.payments;
   if (await countAttempt(ctx, `payment:confirm:${ip}`, velocityWindowMinutes) > confirmLinePerIpMax) {
     return fail('rate_limited', { retryAfterSeconds: velocityWindowMinutes * 60 });
@@ -17,5 +19,9 @@ export async function confirmLine(ctx: AppContext, msisdnInput: string, ip: stri
   if (!msisdn.ok) return msisdn;
   const line = await findLineByMsisdn(ctx, msisdn.value);
   if (!line) return fail('line_not_found');
-  return ok({ msisdn: maskMsisdn(line.msisdn), operator: line.operator ?? operatorHint(line.msisdn, ctx.settings.operatorPrefixes), canTopUp: line.status !== 'terminated' });
+  const { amountMin, amountMax } = ctx.settings.topup;
+  return ok({
+    msisdn: maskMsisdn(line.msisdn), operator: line.operator ?? operatorHint(line.msisdn, ctx.settings.operatorPrefixes), canTopUp: line.status !== 'terminated',
+    amountMin: Number(amountMin), amountMax: Number(amountMax),
+  });
 }

@@ -294,7 +294,7 @@ for (const dialect of DIALECTS) {
       await addLine(t, number);
       const confirmed = await t.request('GET', `/v1/payments/confirm-line?msisdn=${encodeURIComponent('8 705 ' + number.slice(5))}`, { token: null });
       assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
-      assert.deepEqual(confirmed.body, { msisdn: `+7705***${number.slice(-4)}`, operator: 'Beeline', canTopUp: true });
+      assert.deepEqual(confirmed.body, { msisdn: `+7705***${number.slice(-4)}`, operator: 'Beeline', canTopUp: true, amountMin: 50_000, amountMax: 10_000_000 });
       assert.equal((await t.request('GET', '/v1/payments/confirm-line?msisdn=%2B77059990000', { token: null })).body.error.code, 'line_not_found');
       const settings = t.app.ctx.settings.payments;
       const saved = { ...settings };

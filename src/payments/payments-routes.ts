@@ -70,7 +70,13 @@ export async function paymentRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     schema: {
       tags: ['payments'], summary: 'Confirm a number before paying: masked number and operator (no login; limited per IP)',
       querystring: Type.Object({ msisdn: MsisdnInput }, { additionalProperties: false }),
-      response: { 200: Type.Object({ msisdn: Type.String(), operator: Nullable(Type.String()), canTopUp: Type.Boolean() }), ...commonErrors },
+      response: {
+        200: Type.Object({
+          msisdn: Type.String(), operator: Nullable(Type.String()), canTopUp: Type.Boolean(),
+          amountMin: Type.Integer({ description: 'smallest top-up, minor units (TOPUP_AMOUNT_MIN_KZT)' }), amountMax: Type.Integer({ description: 'largest top-up, minor units (TOPUP_AMOUNT_MAX_KZT)' }),
+        }),
+        ...commonErrors,
+      },
     },
   }, async (request, reply) => sendResult(reply, await confirmLine(ctx, (request.query as { msisdn: string }).msisdn, request.ip)));
 

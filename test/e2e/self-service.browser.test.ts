@@ -29,6 +29,8 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     await page.getByRole('button', { name: 'Далее' }).click();
     await page.locator('#confirmed-number').waitFor();
     assert.equal(await page.locator('#confirmed-number').textContent(), '+7701***4567');
+    // The limits come from the server's settings, in the page's language.
+    assert.ok(await page.getByText(/^От 500\s₸ до 100\s000\s₸$/).isVisible());
     await page.getByRole('button', { name: /^5\s000\s₸$/ }).click();
     await page.getByRole('button', { name: /^Оплатить/ }).click();
     await page.waitForURL(/\/sandbox\/checkout\//);
