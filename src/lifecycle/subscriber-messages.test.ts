@@ -55,5 +55,6 @@ describe('subscriber messages of the outbox events', () => {
     assert.equal(subscriberMessage('line.status_changed', { from: 'preactive', to: 'active' }), null);
     assert.equal(subscriberMessage('ledger.something_internal', { language: 'ru' }), null);
     assert.equal(subscriberMessage('credit.granted', { amount: 50_000, fee: 5_000, dueAt: 'not a date', language: 'ru' })!.includes('{'), false);
+    assert.equal(subscriberMessage('balance.low', { balance: 'lots', language: 'en' }), 'Your balance is low: 0\u00a0₸. Top up to stay connected.');
   });
 });

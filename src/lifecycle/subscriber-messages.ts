@@ -131,7 +131,11 @@ export interface MessageOptions {
 export function subscriberMessage(topic: string, payload: Record<string, unknown>, options: MessageOptions = {}): string | null {
   const language = displayLanguageOf(payload.language ?? payload.receiverLanguage);
   const text = (key: Key, values: Record<string, string> = {}) => TEXTS[language][key].replace(/\{(\w+)\}/g, (_m, name: string) => values[name] ?? '');
-  const money = (value: unknown) => formatTenge(BigInt(Number(value ?? 0)));
+  // Payloads are the outbox's own, but a text is never worth a throw: an amount that is no whole number reads as 0.
+  const money = (value: unknown) => {
+    const amount = Number(value ?? 0);
+    return formatTenge(BigInt(Number.isSafeInteger(amount) ? amount : 0));
+  };
   const name = () => options.offeringName ?? String(payload.offering ?? '');
   switch (topic) {
     case 'line.status_changed':
