@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { announceLowBalance } from '../reminders/low-balance.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { availableBalance } from '../domain/ledger.ts';
 import { parseMinorUnits } from '../domain/money.ts';
@@ -57,6 +58,7 @@ export async function transferBalance(ctx: AppContext, actor: Actor, input: Tran
   const sourceId = source.value.id;
   const [sourceMain, targetMain, sourceCredit, fees] = [lineMainAccountId(sourceId), lineMainAccountId(target.id), lineCreditAccountId(sourceId), revenueAccountId('fees')];
   const fee = rules.fee;
+  const balanceLow = ctx.settings.reminders.balanceLowMinor;
   const now = ctx.clock.now();
   const result = await ctx.writer.submit<BalanceTransfer>({
     name: 'balance-transfer',
@@ -75,9 +77,11 @@ export async function transferBalance(ctx: AppContext, actor: Actor, input: Tran
       const usedToday = tx.counter(dayKey);
       if (usedToday + amount > rules.senderDailyMax) return fail('transfer_daily_limit_exceeded', { limit: Number(rules.senderDailyMax), remaining: Number(rules.senderDailyMax - usedToday) });
       if (availableBalance(tx.account(sourceMain)!) < amount + fee) return fail('balance_insufficient', { required: Number(amount + fee) });
+      const senderBefore = tx.account(sourceMain)!;
       const moved = tx.transfer({ debitAccountId: sourceMain, creditAccountId: targetMain, amount, unit: 'KZT', code: 'balance_transfer' });
       const charged = fee > 0n ? tx.transfer({ debitAccountId: sourceMain, creditAccountId: fees, amount: fee, unit: 'KZT', code: 'balance_transfer_fee' }) : { ok: true };
       if (!moved.ok || !charged.ok) return fail('balance_insufficient');
+      announceLowBalance(tx, senderBefore, tx.account(sourceMain)!, sender, balanceLow);
       tx.increment(dayKey, amount);
       const id = tx.newId('bt');
       tx.insert('balance_transfers', { id, source_line_id: sourceId, target_line_id: target.id, amount, fee, actor_id: actor.id, created_at: tx.nowIso });

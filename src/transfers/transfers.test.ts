@@ -40,6 +40,21 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it("tells the sender once when a transfer takes the balance below the low-balance threshold", async () => {
+      const sender = '+77014000009';
+      const lineId = (await t.request('POST', '/v1/lines', { body: { msisdn: sender, language: 'ru' } })).body.id;
+      await topUp(sender, 100_000);
+      const lows = async () => (await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'balance.low').execute())
+        .map((row) => JSON.parse(row.payload)).filter((payload) => payload.lineId === lineId);
+      assert.equal((await send({ from: sender, to: B, amount: 50_000 })).status, 201);
+      assert.deepEqual(await lows(), [], '480 ₸ left: above 300 ₸');
+      assert.equal((await send({ from: sender, to: B, amount: 20_000 })).status, 201);
+      assert.deepEqual(await lows(), [{ lineId, msisdn: sender, balance: 26_000, threshold: 30_000, language: 'ru' }]);
+      assert.equal((await send({ from: sender, to: B, amount: 10_000 })).status, 201);
+      assert.equal((await lows()).length, 1, 'once per crossing');
+      await t.verify();
+    });
+
     it('holds each sender to its daily limit, which starts again the next day', async () => {
       // 50,000 ₸ a day: 1,000 ₸ sent above, then 2 × 20,000 ₸; 10,000 ₸ more would pass the limit, 9,000 ₸ fits.
       assert.equal((await send({ from: A, to: B, amount: 2_000_000 })).status, 201);
