@@ -40,7 +40,7 @@ function renderNumber(message) {
 
 /** The deployment's top-up limits in whole tenge, as the number's confirmation gave them (the server checks again). */
 function limitsKzt() {
-  return { min: Math.ceil((state.confirmed?.amountMin ?? 50000) / 100), max: Math.floor((state.confirmed?.amountMax ?? 10000000) / 100) };
+  return { min: Math.ceil(state.confirmed.amountMin / 100), max: Math.floor(state.confirmed.amountMax / 100) };
 }
 
 function amountHint() {

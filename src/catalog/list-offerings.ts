@@ -4,7 +4,8 @@ import { toJsonAmount } from '../domain/money.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { findReadableLine } from '../lines/line-access.ts';
 import { balancesOf } from '../lines/lines-repository.ts';
-import { LANGUAGES, type Language } from '../lines/line-view.ts';
+import type { Language } from '../lines/line-view.ts';
+import { displayLanguageOf } from '../domain/local-time.ts';
 import { priceOffering } from '../promotions/quote-price.ts';
 import { listOfferingRecords } from './catalog-repository.ts';
 import { isOnSale } from './offering.ts';
@@ -26,7 +27,7 @@ export async function listOfferings(ctx: AppContext, actor: Actor | null, query:
     const line = await findReadableLine(ctx, actor, query.msisdn);
     if (!line.ok) return line;
     lineId = line.value.id;
-    language = query.language ?? (LANGUAGES.includes(line.value.language as Language) ? line.value.language as Language : 'en');
+    language = query.language ?? displayLanguageOf(line.value.language);
   }
   if (query.all && actor?.role !== 'admin') return fail('forbidden', { field: 'all' });
   const now = ctx.clock.now();

@@ -6,12 +6,11 @@ import { formatTenge } from '../domain/money.ts';
  * promised payments, transfers, usage), in the line's language, for the notification worker to
  * send: `subscriberMessage(topic, payload)` → text, or null when the event sends none.
  */
-type Language = DisplayLanguage;
 type Key = 'grace' | 'suspended' | 'terminated' | 'reactivated' | 'bucket80' | 'bucket100' | 'creditGranted' | 'transferReceived'
   | 'topUpSucceeded' | 'topUpReversed' | 'paymentRefunded' | 'packagePurchased' | 'packageRenewed' | 'renewalNoMoney' | 'renewalFailed'
   | 'bonusGranted' | 'bonusExpired' | 'creditRepaid' | 'creditRepaidPart' | 'validityExpiring' | 'packageEnding' | 'packageRenewing' | 'balanceLow';
 
-const TEXTS: Record<Language, Record<Key, string>> = {
+const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
   en: {
     validityExpiring: 'Your number is valid until {date}. Balance {balance}. Top up to keep it active.',
     packageEnding: '{name} ends on {date}.',
@@ -114,7 +113,7 @@ const TEXTS: Record<Language, Record<Key, string>> = {
   },
 };
 
-const UNIT_NAMES: Record<Language, Record<string, string>> = {
+const UNIT_NAMES: Record<DisplayLanguage, Record<string, string>> = {
   en: { DATA_BYTES: 'data', VOICE_SECONDS: 'minutes', SMS: 'SMS' },
   ru: { DATA_BYTES: 'интернет', VOICE_SECONDS: 'минуты', SMS: 'SMS' },
   kk: { DATA_BYTES: 'интернет', VOICE_SECONDS: 'минуттар', SMS: 'SMS' },

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 import { lineAccountSpecs, lineBonusAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import { sharedLookup } from '../store/batched-lookup.ts';
@@ -118,11 +118,15 @@ export interface Balances {
   mainPending: bigint;
 }
 
-export async function balancesOf(ctx: AppContext, lineIds: string[]): Promise<Map<string, Balances>> {
+/**
+ * Each line's balances. Requests read on the store's reader; a job passes `ctx.db` (on SQLite the
+ * main thread's reader serves requests, not jobs' pages of hundreds of lines).
+ */
+export async function balancesOf(ctx: AppContext, lineIds: string[], db: Kysely<Database> = ctx.store.readDb): Promise<Map<string, Balances>> {
   const result = new Map<string, Balances>();
   if (lineIds.length === 0) return result;
   const ids = lineIds.flatMap((id) => [lineMainAccountId(id), lineBonusAccountId(id)]);
-  const rows = await ctx.store.readDb.selectFrom('ledger_accounts').selectAll().where('id', 'in', ids).execute();
+  const rows = await db.selectFrom('ledger_accounts').selectAll().where('id', 'in', ids).execute();
   for (const lineId of lineIds) result.set(lineId, { main: 0n, bonus: 0n, mainPending: 0n });
   for (const row of rows) {
     const balances = result.get(row.owner_id!)!;

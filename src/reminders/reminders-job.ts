@@ -1,7 +1,8 @@
 import type { AppContext } from '../app-context.ts';
 import type { Job } from '../jobs/job.ts';
 import { priceOffering } from '../promotions/quote-price.ts';
-import { deletePastReminders, linesEndingBetween, mainBalancesOf, periodsEndingBetween, sendReminders, type After, type Reminder } from './reminders-repository.ts';
+import { balancesOf } from '../lines/lines-repository.ts';
+import { deletePastReminders, linesEndingBetween, periodsEndingBetween, sendReminders, type After, type Reminder } from './reminders-repository.ts';
 
 /** Rows read a query: keyset pages of this many, up to `perRunMax` reminders a run. */
 const PAGE_ROWS = 500;
@@ -32,10 +33,10 @@ export const remindersJob: Job = {
 
 async function remindValidity(ctx: AppContext, now: Date, horizon: Date, max: number): Promise<number> {
   return remindInPages(ctx, max, (after) => linesEndingBetween(ctx, now.toISOString(), horizon.toISOString(), after, PAGE_ROWS), async (lines) => {
-    const balances = await mainBalancesOf(ctx, lines.map((line) => line.id));
+    const balances = await balancesOf(ctx, lines.map((line) => line.id), ctx.db);
     return lines.map((line) => ({
       key: `validity:${line.id}:${line.valid_until}`, lineId: line.id, topic: 'line.validity_expiring', remindFor: line.valid_until,
-      payload: { lineId: line.id, msisdn: line.msisdn, validUntil: line.valid_until, balance: Number(balances.get(line.id) ?? 0n), language: line.language },
+      payload: { lineId: line.id, msisdn: line.msisdn, validUntil: line.valid_until, balance: Number(balances.get(line.id)!.main), language: line.language },
     }));
   }, (line) => ({ at: line.indexed_valid_until, id: line.id }));
 }

@@ -1,5 +1,4 @@
 import type { AppContext } from '../app-context.ts';
-import { lineMainAccountId } from '../ledger/accounts.ts';
 
 /** All SQL of the reminders (src/reminders): what ends soon, and the once-only record of each reminder. */
 
@@ -88,13 +87,3 @@ export async function deletePastReminders(ctx: AppContext, before: string, limit
   return Number(result.numDeletedRows);
 }
 
-/**
- * The available main balance of each line, through `ctx.db` like every job's reads (on SQLite
- * the main thread's reader serves requests, not jobs' pages of 500 lines).
- */
-export async function mainBalancesOf(ctx: AppContext, lineIds: string[]): Promise<Map<string, bigint>> {
-  if (lineIds.length === 0) return new Map();
-  const rows = await ctx.db.selectFrom('ledger_accounts').select(['owner_id', 'credits_posted', 'debits_posted', 'debits_pending'])
-    .where('id', 'in', lineIds.map(lineMainAccountId)).execute();
-  return new Map(rows.map((row) => [row.owner_id!, BigInt(row.credits_posted) - BigInt(row.debits_posted) - BigInt(row.debits_pending)]));
-}
