@@ -25,6 +25,10 @@ export async function findAgent(ctx: AppContext, id: string): Promise<AgentRow |
   return ctx.store.readDb.selectFrom('agents').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+export async function updateAgentRow(ctx: AppContext, id: string, changes: Partial<Pick<AgentRow, 'name' | 'commission_basis_points' | 'active'>>): Promise<void> {
+  await ctx.db.updateTable('agents').set(changes).where('id', '=', id).execute();
+}
+
 export async function findAgentIdOfUser(ctx: AppContext, userId: string): Promise<string | null> {
   const row = await ctx.store.readDb.selectFrom('agent_users').select('agent_id').where('user_id', '=', userId).executeTakeFirst();
   return row?.agent_id ?? null;

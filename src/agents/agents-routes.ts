@@ -13,6 +13,7 @@ import { getPosReceipt } from './get-pos-receipt.ts';
 import { linkAgentStaff } from './link-agent-staff.ts';
 import { lookUpLine } from './look-up-line.ts';
 import { reversePosTopUp } from './reverse-pos-top-up.ts';
+import { updateAgent } from './update-agent.ts';
 
 const AgentParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const SlipQuery = Type.Object({
@@ -33,6 +34,18 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
   app.get('/v1/admin/agents/:id', {
     schema: { tags: ['agents'], summary: 'An agent with float and commission balances (admin)', security: bearer, params: AgentParams, response: commonErrors },
   }, async (request, reply) => sendResult(reply, await getAgent(ctx, actorOf(request), (request.params as { id: string }).id)));
+
+  app.patch('/v1/admin/agents/:id', {
+    schema: {
+      tags: ['agents'], summary: 'Rename an agent, change its commission for later top-ups, or deactivate it (active false: its staff get agent_inactive) and reactivate it (admin)', security: bearer, params: AgentParams,
+      body: Type.Object({
+        name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+        commissionBasisPoints: Type.Optional(Type.Integer({ minimum: 0, maximum: 2000, description: '150 = 1.50 %' })),
+        active: Type.Optional(Type.Boolean()),
+      }, { additionalProperties: false, minProperties: 1 }),
+      response: commonErrors,
+    },
+  }, async (request, reply) => sendResult(reply, await updateAgent(ctx, actorOf(request), (request.params as { id: string }).id, request.body as never)));
 
   app.post('/v1/admin/agents/:id/staff', {
     schema: {

@@ -207,6 +207,40 @@ for (const dialect of DIALECTS) {
       assert.equal(shift.body.topups.count, 1);
     });
 
+    it('an admin deactivates an agent: its POS is refused and moves nothing until reactivated; a new commission applies to later top-ups', async () => {
+      const agent = await newAgent(100, 1_000_000);
+      const patch = (body: unknown, token?: string) => t.request('PATCH', `/v1/admin/agents/${agent.id}`, { body, ...(token ? { token } : {}) });
+      const off = await patch({ active: false });
+      assert.equal(off.status, 200, JSON.stringify(off.body));
+      assert.equal(off.body.active, false);
+      assert.equal(off.body.floatBalance, 1_000_000);
+      const float = await balanceOf(`agent:${agent.id}.float`);
+      const refused = await posTopUp(agent.key, { msisdn: LINES[0], amount: 50_000 }, 'inactive-1');
+      assert.equal(refused.status, 409);
+      assert.equal(refused.body.error.code, 'agent_inactive');
+      assert.equal((await t.request('GET', `/v1/pos/lookup?msisdn=${encodeURIComponent(LINES[0]!)}`, { token: agent.key })).body.error.code, 'agent_inactive');
+      assert.equal(await balanceOf(`agent:${agent.id}.float`), float);
+
+      const on = await patch({ active: true, commissionBasisPoints: 250, name: '  Kiosk renamed  ' });
+      assert.deepEqual([on.status, on.body.active, on.body.commissionBasisPoints, on.body.name], [200, true, 250, 'Kiosk renamed']);
+      // The same key, refused before, now tops up: the refusal wrote no idempotent answer.
+      const done = await posTopUp(agent.key, { msisdn: LINES[0], amount: 100_000 }, 'inactive-1');
+      assert.equal(done.status, 201, JSON.stringify(done.body));
+      assert.equal(done.body.commission, 2_500);
+      assert.equal(await balanceOf(`agent:${agent.id}.float`), float - 100_000);
+      assert.equal(await balanceOf(`agent:${agent.id}.commission`), 2_500);
+      const audit = await t.app.ctx.db.selectFrom('audit_log').select('action').where('target', '=', agent.id).where('action', '=', 'agent.update').execute();
+      assert.equal(audit.length, 2);
+
+      assert.equal((await patch({})).body.error.code, 'validation_failed');
+      assert.equal((await patch({ active: 'no' })).body.error.code, 'validation_failed');
+      assert.equal((await patch({ commissionBasisPoints: 2_001 })).body.error.code, 'validation_failed');
+      assert.equal((await patch({ name: '   ' })).body.error.code, 'validation_failed');
+      assert.equal((await patch({ active: false }, agent.key)).body.error.code, 'forbidden');
+      assert.equal((await t.request('PATCH', '/v1/admin/agents/ag_nope', { body: { active: false } })).body.error.code, 'agent_not_found');
+      assert.equal((await t.request('GET', `/v1/admin/agents/${agent.id}`)).body.active, true, 'the refused patches changed nothing');
+    });
+
     it('the OpenAPI document lists the POS, counter and voucher routes', async () => {
       const doc = await t.request('GET', '/openapi.json');
       assert.equal(doc.status, 200);

@@ -2,7 +2,8 @@ import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { insertAudit } from '../auth/auth-repository.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { storeAccountSpecs, storeCardAccountId, storeCashAccountId } from './store-accounts.ts';
+import { storeAccountSpecs } from './store-accounts.ts';
+import { storeView } from './update-store.ts';
 import { insertStore } from './stores-repository.ts';
 
 export interface StoreView {
@@ -22,7 +23,8 @@ export async function createStore(ctx: AppContext, actor: Actor, input: { name: 
   if (name.length === 0 || name.length > 100) return fail('validation_failed', { field: 'name' });
   const id = ctx.ids.next('st');
   const createdAt = ctx.clock.now().toISOString();
-  await insertStore(ctx, { id, name, active: 1n, created_at: createdAt }, storeAccountSpecs(id));
+  const row = { id, name, active: 1n, created_at: createdAt };
+  await insertStore(ctx, row, storeAccountSpecs(id));
   await insertAudit(ctx, actor, 'store.create', id, { name });
-  return ok({ id, name, active: true, cashAccountId: storeCashAccountId(id), cardAccountId: storeCardAccountId(id), createdAt });
+  return ok(storeView(row));
 }

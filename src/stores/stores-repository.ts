@@ -19,6 +19,10 @@ export async function findStore(ctx: AppContext, id: string): Promise<StoreRow |
   return ctx.store.readDb.selectFrom('stores').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+export async function updateStoreRow(ctx: AppContext, id: string, changes: Partial<Pick<StoreRow, 'name' | 'active'>>): Promise<void> {
+  await ctx.db.updateTable('stores').set(changes).where('id', '=', id).execute();
+}
+
 export async function findStoreIdOfClerk(ctx: AppContext, userId: string): Promise<string | null> {
   return (await ctx.store.readDb.selectFrom('store_clerks').select('store_id').where('user_id', '=', userId).executeTakeFirst())?.store_id ?? null;
 }

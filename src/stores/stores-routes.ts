@@ -11,6 +11,7 @@ import { linkStoreClerk } from './link-store-clerk.ts';
 import { sellCounterPackage } from './sell-counter-package.ts';
 import { DOCUMENT_TYPES, TENDERS } from './store-accounts.ts';
 import { storeCashReport } from './store-cash-report.ts';
+import { getStore, updateStore } from './update-store.ts';
 
 const StoreParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const ReportQuery = Type.Object({
@@ -26,6 +27,18 @@ export async function storeRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
       body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }), response: commonErrors,
     },
   }, async (request, reply) => sendResult(reply, await createStore(ctx, actorOf(request), request.body as never), 201));
+
+  app.get('/v1/admin/stores/:id', {
+    schema: { tags: ['stores'], summary: 'A store (admin)', security: bearer, params: StoreParams, response: commonErrors },
+  }, async (request, reply) => sendResult(reply, await getStore(ctx, actorOf(request), (request.params as { id: string }).id)));
+
+  app.patch('/v1/admin/stores/:id', {
+    schema: {
+      tags: ['stores'], summary: 'Rename a store, or close it (active false: its clerks are refused with store_inactive) and open it again (admin)', security: bearer, params: StoreParams,
+      body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), active: Type.Optional(Type.Boolean()) }, { additionalProperties: false, minProperties: 1 }),
+      response: commonErrors,
+    },
+  }, async (request, reply) => sendResult(reply, await updateStore(ctx, actorOf(request), (request.params as { id: string }).id, request.body as never)));
 
   app.post('/v1/admin/stores/:id/clerks', {
     schema: {

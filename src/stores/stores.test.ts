@@ -85,6 +85,34 @@ for (const dialect of DIALECTS) {
       assert.equal((await identify({ documentType: 'passport', documentNumber: 'N12345678' }, await t.keyFor('agent'))).body.error.code, 'forbidden');
     });
 
+    it('an admin closes a store: its clerks are refused and move nothing until it opens again', async () => {
+      const other = (await t.request('POST', '/v1/admin/stores', { body: { name: 'Shymkent 3' } })).body;
+      const otherClerk = await t.keyFor('clerk', other.cashAccountId);
+      const id = (await identify({ documentType: 'passport', documentNumber: 'N77778888' }, otherClerk)).body.id;
+      const patch = (body: unknown, token?: string) => t.request('PATCH', `/v1/admin/stores/${other.id}`, { body, ...(token ? { token } : {}) });
+      const closed = await patch({ active: false });
+      assert.equal(closed.status, 200, JSON.stringify(closed.body));
+      assert.deepEqual({ ...closed.body, createdAt: undefined }, { ...other, active: false, createdAt: undefined });
+      const transfers = (await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length;
+      const refused = await topUp({ msisdn: '+77471230002', amount: 50_000, tender: 'cash', identificationId: id }, 'closed-1', otherClerk);
+      assert.equal(refused.status, 409);
+      assert.equal(refused.body.error.code, 'store_inactive');
+      assert.equal((await identify({ documentType: 'passport', documentNumber: 'N77778888' }, otherClerk)).body.error.code, 'store_inactive');
+      assert.equal((await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length, transfers);
+      assert.equal((await t.request('GET', `/v1/admin/stores/${other.id}/report`)).status, 200, 'its reports stay readable');
+
+      const opened = await patch({ active: true, name: 'Shymkent 3 (new address)' });
+      assert.deepEqual([opened.body.active, opened.body.name], [true, 'Shymkent 3 (new address)']);
+      assert.deepEqual((await t.request('GET', `/v1/admin/stores/${other.id}`)).body, opened.body);
+      assert.equal((await topUp({ msisdn: '+77471230002', amount: 50_000, tender: 'cash', identificationId: id }, 'closed-1', otherClerk)).status, 201);
+
+      assert.equal((await patch({})).body.error.code, 'validation_failed');
+      assert.equal((await patch({ active: 1 })).body.error.code, 'validation_failed');
+      assert.equal((await patch({ active: false }, otherClerk)).body.error.code, 'forbidden');
+      assert.equal((await t.request('PATCH', '/v1/admin/stores/st_nope', { body: { active: false } })).body.error.code, 'store_not_found');
+      assert.equal((await t.request('GET', '/v1/admin/stores/st_nope')).body.error.code, 'store_not_found');
+    });
+
     it('bad input gets 4xx codes and writes nothing', async () => {
       const id = (await identify({ documentType: 'passport', documentNumber: 'N55556666' })).body.id;
       const transfers = (await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length;

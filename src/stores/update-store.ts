@@ -1,0 +1,49 @@
+import type { AppContext } from '../app-context.ts';
+import { requireRole, type Actor } from '../auth/actor.ts';
+import { insertAudit } from '../auth/auth-repository.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import type { StoreView } from './create-store.ts';
+import { storeCardAccountId, storeCashAccountId } from './store-accounts.ts';
+import { findStore, updateStoreRow, type StoreRow } from './stores-repository.ts';
+
+export interface StorePatch {
+  name?: string;
+  active?: boolean;
+}
+
+/** A store as the admin API shows it. */
+export function storeView(store: StoreRow): StoreView {
+  return {
+    id: store.id, name: store.name, active: Number(store.active) === 1,
+    cashAccountId: storeCashAccountId(store.id), cardAccountId: storeCardAccountId(store.id), createdAt: store.created_at,
+  };
+}
+
+/** A store (admin). */
+export async function getStore(ctx: AppContext, actor: Actor, storeId: string): Promise<Result<StoreView>> {
+  const denied = requireRole(actor, ['admin']);
+  if (denied) return denied as Result<never>;
+  const store = await findStore(ctx, storeId);
+  return store ? ok(storeView(store)) : fail('store_not_found');
+}
+
+/**
+ * An admin renames a store or closes it: the clerks of an inactive store are refused at the
+ * counter with `store_inactive` until it opens again; its day reports stay readable.
+ */
+export async function updateStore(ctx: AppContext, actor: Actor, storeId: string, patch: StorePatch): Promise<Result<StoreView>> {
+  const denied = requireRole(actor, ['admin']);
+  if (denied) return denied as Result<never>;
+  const changes: { name?: string; active?: bigint } = {};
+  if (patch.name !== undefined) {
+    const name = patch.name.trim();
+    if (name.length === 0 || name.length > 100) return fail('validation_failed', { field: 'name' });
+    changes.name = name;
+  }
+  if (patch.active !== undefined) changes.active = patch.active ? 1n : 0n;
+  if (Object.keys(changes).length === 0) return fail('validation_failed', { reason: 'nothing_to_change', fields: ['name', 'active'] });
+  if (!(await findStore(ctx, storeId))) return fail('store_not_found');
+  await updateStoreRow(ctx, storeId, changes);
+  await insertAudit(ctx, actor, 'store.update', storeId, { ...patch });
+  return getStore(ctx, actor, storeId);
+}
