@@ -81,6 +81,7 @@ for (const dialect of DIALECTS) {
         ['BREW /healthz HTTP/1.1\r\nHost: x\r\n\r\n', 400, 'request_malformed'],
         ['POST /v1/topups HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400, 'request_malformed'],
         [`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'headers_too_large'],
+        ['GET /v1/lines HTTP/1.1\r\nAuthorization: Bearer x\r\nConnection: close\r\n\r\n', 400, 'request_malformed'],
       ];
       for (const [raw, status, code] of cases) {
         const answer = await send(raw);
@@ -89,6 +90,8 @@ for (const dialect of DIALECTS) {
         assert.match(head!, /content-type: application\/json/i);
         assert.equal(JSON.parse(body!).error.code, code);
       }
+      // HTTP/1.0 has no Host requirement.
+      assert.match(await send('GET /healthz HTTP/1.0\r\n\r\n'), /^HTTP\/1.1 200 /);
     });
 
     it('echoes a request id', async () => {

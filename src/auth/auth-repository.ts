@@ -24,6 +24,14 @@ export async function listUsers(ctx: AppContext, limit: number, after: string | 
   return query.execute();
 }
 
+export async function updateUserRow(ctx: AppContext, id: string, changes: { disabled_at?: string | null; password_hash?: string; display_name?: string | null }) {
+  await ctx.db.updateTable('users').set(changes).where('id', '=', id).execute();
+}
+
+export async function deleteSessionsOf(ctx: AppContext, userId: string) {
+  await ctx.db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+}
+
 export async function insertSession(ctx: AppContext, tokenHash: string, userId: string, expiresAt: string) {
   await ctx.db.insertInto('sessions').values({ token_hash: tokenHash, user_id: userId, created_at: ctx.clock.now().toISOString(), expires_at: expiresAt }).execute();
 }

@@ -2,20 +2,22 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { sendError, sendResult } from '../http/http-errors.ts';
 import { actorOf, SESSION_COOKIE, tokenOf } from '../http/request-auth.ts';
-import { bearer, commonErrors, ErrorBody, MsisdnInput } from '../http/schemas.ts';
+import { bearer, commonErrors, Cursor, ErrorBody, MsisdnInput } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { ROLES } from './actor.ts';
 import { listApiKeys, listUsers, revokeApiKey, insertAudit, findUserById } from './auth-repository.ts';
+import type { Authenticator } from './authenticate.ts';
 import { createApiKey } from './create-api-key.ts';
 import { createUser } from './create-user.ts';
 import { logIn } from './log-in.ts';
 import { logOut } from './log-out.ts';
 import { linkLine } from './link-line.ts';
+import { updateUser } from './update-user.ts';
 
 const RoleSchema = Type.Union(ROLES.map((role) => Type.Literal(role)));
 
 export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
-  const server = app as FastifyInstance & { authenticator: { forget(token: string): void } };
+  const server = app as FastifyInstance & { authenticator: Authenticator };
 
   app.post('/v1/auth/login', {
     schema: {
@@ -66,8 +68,24 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
     },
   }, async (request, reply) => sendResult(reply, await linkLine(ctx, actorOf(request), (request.params as { id: string }).id, (request.body as { msisdn: string }).msisdn), 201));
 
+  app.patch('/v1/users/:id', {
+    schema: {
+      tags: ['staff'], summary: 'Disable or enable a login, set a new password or a display name (admin); disabling and a new password end its sessions', security: bearer,
+      params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+      body: Type.Object({
+        disabled: Type.Optional(Type.Boolean()), password: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), displayName: Type.Optional(Type.String({ maxLength: 100 })),
+      }, { additionalProperties: false, minProperties: 1 }),
+      response: commonErrors,
+    },
+  }, async (request, reply) => {
+    const id = (request.params as { id: string }).id;
+    const result = await updateUser(ctx, actorOf(request), id, request.body as never);
+    if (result.ok) server.authenticator.forgetActor(id);
+    return sendResult(reply, result);
+  });
+
   app.get('/v1/users', {
-    schema: { tags: ['staff'], summary: 'List users (admin)', security: bearer, querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }), cursor: Type.Optional(Type.String({ maxLength: 64 })) }, { additionalProperties: false }) },
+    schema: { tags: ['staff'], summary: 'List users (admin)', security: bearer, querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }), cursor: Type.Optional(Cursor) }, { additionalProperties: false }) },
   }, async (request, reply) => {
     const actor = actorOf(request);
     if (actor.role !== 'admin') return sendError(reply, { code: 'forbidden' });
@@ -99,6 +117,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
     if (actor.role !== 'admin') return sendError(reply, { code: 'forbidden' });
     const { id } = request.params as { id: string };
     if (!(await revokeApiKey(ctx, id))) return sendError(reply, { code: 'api_key_not_found' });
+    server.authenticator.forgetActor(id);
     await insertAudit(ctx, actor, 'api_key.revoke', id);
     return reply.code(204).send();
   });

@@ -9,8 +9,10 @@ const TOKEN_LENGTH_MAX = 200;
 
 export interface Authenticator {
   authenticate(token: string): Promise<Actor | null>;
-  /** Drops a token from the cache at once (logout, revocation in this process). */
+  /** Drops a token from the cache at once (logout in this process). */
   forget(token: string): void;
+  /** Drops every cached token of a user or API key at once (revocation, a disabled user, a new password, in this process). */
+  forgetActor(actorId: string): void;
 }
 
 /**
@@ -34,6 +36,10 @@ export function createAuthenticator(ctx: AppContext): Authenticator {
     },
     forget(token) {
       cache.delete(token);
+    },
+    forgetActor(actorId) {
+      // A rare admin action: a walk over at most CACHE_ENTRIES_MAX entries.
+      for (const [token, entry] of cache) if (entry.actor?.id === actorId) cache.delete(token);
     },
   };
 }

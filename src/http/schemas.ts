@@ -14,9 +14,12 @@ export const MsisdnInput = Type.String({ minLength: 1, maxLength: 32, descriptio
 /** A number in the schema so that zero, negative and fractional amounts get the precise code amount_invalid. */
 export const AmountMinor = Type.Number({ description: 'A positive integer of minor units (tiyn): 50000 = 500 ₸', examples: [50000] });
 
+/** A page's position: the `nextCursor` of the page before, an id (`tr_01J…`); anything else is refused. */
+export const Cursor = Type.String({ pattern: '^[a-z][a-z_]{0,15}_[0-9A-HJKMNP-TV-Z]{26}$', maxLength: 64, description: 'nextCursor of the page before' });
+
 export const PageQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-  cursor: Type.Optional(Type.String({ maxLength: 64 })),
+  cursor: Type.Optional(Cursor),
 }, { additionalProperties: false });
 
 export function PageOf<T extends TSchema>(item: T) {

@@ -2,7 +2,7 @@ import cookie from '@fastify/cookie';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
@@ -62,6 +62,7 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
     trustProxy: ctx.settings.trustProxy as boolean,
     schemaController: { compilersFactory: { buildValidator: buildValidatorCompiler as never } },
     clientErrorHandler,
+    http: { requireHostHeader: false },
     // Malformed URLs and over-long path parameters answer in the error format too.
     frameworkErrors: (error, _request, reply) => sendError(reply, { code: 'validation_failed', details: { issues: [{ path: 'params', message: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'path parameter too long' : 'malformed URL' }] } }),
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -82,6 +83,9 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
   await app.register(cookie);
   // After the cookie plugin, so that session cookies are parsed when this runs.
   app.addHook('onRequest', async (request) => {
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400. Node would answer it with an empty
+    // body (`requireHostHeader`, turned off above); here it gets the error format like any other.
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') throw new HttpProblem({ code: 'request_malformed', details: { header: 'host' } });
     const token = tokenOf(request as never);
     request.actor = token ? await authenticator.authenticate(token) : null;
   });
@@ -161,7 +165,32 @@ function buildValidatorCompiler(externalSchemas: unknown) {
     strict.addSchema(schema);
     lenient.addSchema(schema);
   }
-  return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === 'body' ? strict.compile(schema) : lenient.compile(schema));
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === 'body' ? strict.compile(schema) : decimalOnly(schema, lenient.compile(schema)));
+}
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+/**
+ * Ajv's coercion reads a query's numbers as JavaScript does (`0x10` → 16, `1e2` → 100, ` 5` → 5);
+ * a number in a URL is written in decimal digits, so anything else is refused before coercion.
+ */
+function decimalOnly(schema: object, validate: ValidateFunction): ValidateFunction {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
+  const numeric = Object.keys(properties).filter((name) => properties[name]!.type === 'integer' || properties[name]!.type === 'number');
+  if (numeric.length === 0) return validate;
+  const checked = ((data: Record<string, unknown> | null | undefined) => {
+    for (const name of numeric) {
+      const value = data?.[name];
+      if (typeof value === 'string' && !DECIMAL.test(value)) {
+        checked.errors = [{ instancePath: `/${name}`, schemaPath: `#/properties/${name}/type`, keyword: 'type', params: {}, message: 'must be a number in decimal digits' }];
+        return false;
+      }
+    }
+    const valid = validate(data);
+    checked.errors = validate.errors;
+    return valid;
+  }) as ValidateFunction;
+  return checked;
 }
 
 export interface RouteOptions {
