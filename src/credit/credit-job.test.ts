@@ -48,6 +48,8 @@ for (const dialect of DIALECTS) {
     after(async () => t?.close());
 
     it('reaches every due credit within a bounded number of runs, and does not look at a debt again at once', async () => {
+      const lowBalance = async () => (await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'balance.low').orderBy('id').execute()).map((row) => JSON.parse(row.payload));
+      const toldBefore = (await lowBalance()).length;
       at(34);
       assert.deepEqual(await collectCredits(t.app.ctx, SMALL), { checked: 2, collected: 2 });
       assert.deepEqual(await collectCredits(t.app.ctx, SMALL), { checked: 2, collected: 2 });
@@ -56,6 +58,10 @@ for (const dialect of DIALECTS) {
         assert.equal(await owed(msisdn), 5_000);
         assert.deepEqual((await rows(msisdn)).map((c) => [c.status, c.next_check_at]), [['debt', new Date(start + 34 * DAY_MS + CREDIT_CHECK_INTERVAL_MIN_MS).toISOString()]]);
       }
+      // Each balance went from the 500 ₸ credited to 0: below the low-balance threshold (300 ₸), told once each.
+      const low = (await lowBalance()).slice(toldBefore);
+      assert.deepEqual(low.map((p) => p.lineId).sort(), debtors.map((m) => ids.get(m)).sort());
+      assert.deepEqual(low.map((p) => [p.balance, p.msisdn.startsWith('+7701310000')]), debtors.map(() => [0, true]));
       await t.verify();
     });
 

@@ -1,6 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import { fail, ok } from '../domain/result.ts';
 import { lineMainAccountId } from '../ledger/accounts.ts';
+import { announceLowBalance } from '../reminders/low-balance.ts';
 import { collectCredit } from './collect-credit.ts';
 import { lineCreditAccountId, outstandingOf } from './credit-accounts.ts';
 import type { CreditRow, CreditStatus } from './credit-repository.ts';
@@ -27,9 +28,12 @@ export async function repayCredit(ctx: AppContext, credit: CreditRow, now: Date,
     execute(tx) {
       if (outstandingOf(tx.account(creditId)) <= 0n) return fail('credit_not_open');
       if (grantedSeen !== undefined && tx.account(creditId)!.debitsPosted !== grantedSeen) return fail('credit_not_open', { reason: 'newer_credit' });
+      const mainBefore = tx.account(mainId)!;
       const { repaid, owed } = collectCredit(tx, credit.line_id, { creditId: credit.id });
       if (repaid <= 0n) return fail('balance_insufficient', { owed: Number(owed) });
-      tx.outbox('credit.repaid', { creditId: credit.id, lineId: credit.line_id, msisdn: tx.line(credit.line_id)?.msisdn ?? null, amount: Number(repaid), owedAfter: Number(owed), language: tx.line(credit.line_id)?.language ?? null });
+      const line = tx.line(credit.line_id);
+      tx.outbox('credit.repaid', { creditId: credit.id, lineId: credit.line_id, msisdn: line?.msisdn ?? null, amount: Number(repaid), owedAfter: Number(owed), language: line?.language ?? null });
+      announceLowBalance(tx, mainBefore, tx.account(mainId)!, line, ctx.settings.reminders.balanceLowMinor);
       return ok({ repaid, owed });
     },
   });
