@@ -3,7 +3,7 @@ import { addDays } from '../domain/time.ts';
 import { ok } from '../domain/result.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import { applyStatusChange, type AppliedStatusChange } from './apply-status-change.ts';
-import { forfeitLineBalances, forfeitureLocks, type Forfeited } from './forfeit-line-balances.ts';
+import { closeTerminatedLine, forfeitureLocks, type Forfeited } from './forfeit-line-balances.ts';
 import { bucketAccountIdsOf, type DueLine } from './lifecycle-repository.ts';
 import { nextTransition, transitionKey, type Transition } from './lifecycle-rules.ts';
 
@@ -58,12 +58,8 @@ function stepCommand(ctx: AppContext, line: DueLine, transition: Transition, buc
       });
       if (!change.ok) return change;
       if (!terminating) return ok({ change: change.value, forfeited: null });
-      const forfeited = forfeitLineBalances(tx, line.id, bucketIds);
+      const forfeited = closeTerminatedLine(tx, line, bucketIds, ctx.settings.lifecycle.quarantineDays);
       if (!forfeited.ok) return forfeited;
-      tx.insert('number_quarantine', {
-        id: tx.newId('nq'), msisdn: line.msisdn, line_id: line.id,
-        quarantined_until: addDays(tx.now, ctx.settings.lifecycle.quarantineDays).toISOString(), created_at: tx.nowIso,
-      });
       return ok({ change: change.value, forfeited: forfeited.value });
     },
   };

@@ -3,7 +3,7 @@ import { requireRole, type Actor } from '../auth/actor.ts';
 import { insertAudit } from '../auth/auth-repository.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { findLineByMsisdn } from '../lines/lines-repository.ts';
+import { findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
 import { applyStatusChange, type AppliedStatusChange } from './apply-status-change.ts';
 import { scheduledStatus } from './lifecycle-rules.ts';
 
@@ -20,14 +20,9 @@ const SUSPENDABLE = ['preactive', 'active', 'grace'];
  * when the schedule says suspended, only a top-up (which extends validity) brings it back.
  */
 export async function changeLineStatus(ctx: AppContext, actor: Actor, msisdnInput: string, action: 'suspend' | 'reactivate', input: ChangeLineStatusInput): Promise<Result<AppliedStatusChange>> {
-  const denied = requireRole(actor, ['admin']);
-  if (denied) return denied as Result<never>;
-  const reason = input.reason.trim();
-  if (reason.length === 0) return fail('validation_failed', { field: 'reason' });
-  const msisdn = parseMsisdn(msisdnInput);
-  if (!msisdn.ok) return msisdn;
-  const line = await findLineByMsisdn(ctx, msisdn.value);
-  if (!line) return fail('line_not_found');
+  const target = await adminLineStep(ctx, actor, msisdnInput, input.reason);
+  if (!target.ok) return target;
+  const { line, reason } = target.value;
   const result = await ctx.writer.submit<AppliedStatusChange>({
     name: `line:${action}`,
     lock: { lines: [line.id] },
@@ -49,4 +44,16 @@ export async function changeLineStatus(ctx: AppContext, actor: Actor, msisdnInpu
   if (!result.ok) return result;
   await insertAudit(ctx, actor, `line.${action}`, line.id, { reason, from: result.value.value.from, to: result.value.value.to });
   return ok(result.value.value);
+}
+
+/** What an admin's status change starts from: the role, a reason that is not blank, the line by its number. */
+export async function adminLineStep(ctx: AppContext, actor: Actor, msisdnInput: string, reasonInput: string): Promise<Result<{ line: LineRow; reason: string }>> {
+  const denied = requireRole(actor, ['admin']);
+  if (denied) return denied as Result<never>;
+  const reason = reasonInput.trim();
+  if (reason.length === 0) return fail('validation_failed', { field: 'reason' });
+  const msisdn = parseMsisdn(msisdnInput);
+  if (!msisdn.ok) return msisdn;
+  const line = await findLineByMsisdn(ctx, msisdn.value);
+  return line ? ok({ line, reason }) : fail('line_not_found');
 }

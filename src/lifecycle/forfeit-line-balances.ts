@@ -1,4 +1,5 @@
 import { availableBalance, type Unit } from '../domain/ledger.ts';
+import { addDays } from '../domain/time.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { BREAKAGE_ACCOUNT_ID, lineBonusAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import type { BatchTx } from '../ledger/batch-tx.ts';
@@ -53,4 +54,18 @@ export function forfeitLineBalances(tx: BatchTx, lineId: string, bucketIds: stri
     if (units > 0n) result.buckets.push({ accountId: bucketId, unit: bucket.unit, units: Number(units) });
   }
   return ok(result);
+}
+
+/**
+ * The rest of a termination, inside the command that moved the locked line to terminated: its
+ * balances forfeited (above) and its number quarantined for `quarantineDays`, so that a new owner
+ * does not get the old one's calls and messages.
+ */
+export function closeTerminatedLine(tx: BatchTx, line: { id: string; msisdn: string }, bucketIds: string[], quarantineDays: number): Result<Forfeited> {
+  const forfeited = forfeitLineBalances(tx, line.id, bucketIds);
+  if (!forfeited.ok) return forfeited;
+  tx.insert('number_quarantine', {
+    id: tx.newId('nq'), msisdn: line.msisdn, line_id: line.id, quarantined_until: addDays(tx.now, quarantineDays).toISOString(), created_at: tx.nowIso,
+  });
+  return forfeited;
 }

@@ -6,6 +6,7 @@ import { bearer, commonErrors, MsisdnInput } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { changeLineStatus } from './change-line-status.ts';
 import { listLineEvents } from './list-line-events.ts';
+import { terminateLine } from './terminate-line.ts';
 
 const StatusChangeSchema = Type.Object({
   lineId: Type.String(), msisdn: Type.String(), from: Type.String(), to: Type.String(), reason: Type.String(), at: Type.String(),
@@ -37,4 +38,22 @@ export async function lifecycleRoutes(app: FastifyInstance, { ctx }: RouteOption
       },
     }, async (request, reply) => sendResult(reply, await changeLineStatus(ctx, actorOf(request), (request.params as { msisdn: string }).msisdn, action, request.body as never)));
   }
+
+  app.post('/v1/lines/:msisdn/terminate', {
+    schema: {
+      tags: ['lines'], security: bearer,
+      summary: 'Terminate a line now (admin; audited; final): balances and buckets to breakage, an open promised payment repaid or written off, the number quarantined',
+      params: Type.Object({ msisdn: MsisdnInput }),
+      body: Type.Object({ reason: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
+      response: {
+        200: Type.Composite([StatusChangeSchema, Type.Object({
+          forfeited: Type.Object({
+            main: Type.Integer(), bonus: Type.Integer(), creditRepaid: Type.Integer(), creditWrittenOff: Type.Integer(),
+            buckets: Type.Array(Type.Object({ accountId: Type.String(), unit: Type.String(), units: Type.Integer() })),
+          }),
+        })]),
+        ...commonErrors,
+      },
+    },
+  }, async (request, reply) => sendResult(reply, await terminateLine(ctx, actorOf(request), (request.params as { msisdn: string }).msisdn, request.body as never)));
 }

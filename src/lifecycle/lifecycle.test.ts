@@ -265,5 +265,45 @@ for (const dialect of DIALECTS) {
       assert.equal((await events(lineId)).length, eventsBefore);
       assert.equal((await line(msisdn)).status, 'active');
     });
+
+    it('lets an admin terminate a line at once: balances and buckets to breakage, the number quarantined, final', async () => {
+      const msisdn = '+77011000006';
+      const lineId = await createLine(msisdn);
+      assert.equal((await topUp(msisdn, 120_000)).status, 201);
+      const bucketId = await grantTestBucket(t.app.ctx, lineId, 'DATA_BYTES', 500_000n, new Date(t.clock.now().getTime() + 30 * DAY_MS).toISOString());
+      const terminate = (number: string, body: unknown, token?: string) => t.request('POST', `/v1/lines/${number}/terminate`, { body, ...(token ? { token } : {}) });
+      const refusals: [string, unknown, string | undefined, number, string][] = [
+        [msisdn, { reason: '  ' }, undefined, 400, 'validation_failed'],
+        [msisdn, {}, undefined, 400, 'validation_failed'],
+        ['+77019999998', { reason: 'x' }, undefined, 404, 'line_not_found'],
+        [msisdn, { reason: 'x' }, await t.keyFor('clerk'), 403, 'forbidden'],
+      ];
+      for (const [number, body, token, status, code] of refusals) {
+        const response = await terminate(number, body, token);
+        assert.equal(response.status, status, JSON.stringify(response.body));
+        assert.equal(response.body.error.code, code);
+      }
+      assert.equal((await line(msisdn)).status, 'active', 'the refusals changed nothing');
+
+      const breakage = await accountBalance(t.app.ctx, BREAKAGE_ACCOUNT_ID);
+      const dataBreakage = await accountBalance(t.app.ctx, unitBreakageAccountId('DATA_BYTES'));
+      const done = await terminate(msisdn, { reason: 'SIM handed back at departure' });
+      assert.equal(done.status, 200, JSON.stringify(done.body));
+      assert.deepEqual([done.body.from, done.body.to, done.body.reason], ['active', 'terminated', 'terminate: SIM handed back at departure']);
+      assert.deepEqual(done.body.forfeited, { main: 120_000, bonus: 0, creditRepaid: 0, creditWrittenOff: 0, buckets: [{ accountId: bucketId, unit: 'DATA_BYTES', units: 500_000 }] });
+      assert.equal(await accountBalance(t.app.ctx, BREAKAGE_ACCOUNT_ID) - breakage, 120_000n);
+      assert.equal(await accountBalance(t.app.ctx, unitBreakageAccountId('DATA_BYTES')) - dataBreakage, 500_000n);
+      assert.deepEqual([(await line(msisdn)).status, (await line(msisdn)).balance.main], ['terminated', 0]);
+      assert.equal((await events(lineId)).at(-1)!.to_status, 'terminated');
+      const told = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'line.status_changed').orderBy('id', 'desc').executeTakeFirstOrThrow();
+      assert.deepEqual([JSON.parse(told.payload).lineId, JSON.parse(told.payload).to], [lineId, 'terminated']);
+      assert.equal((await t.app.ctx.db.selectFrom('audit_log').select('action').where('target', '=', lineId).where('action', '=', 'line.terminate').execute()).length, 1);
+
+      assert.equal((await terminate(msisdn, { reason: 'again' })).body.error.code, 'line_terminated');
+      assert.equal((await topUp(msisdn, 50_000)).body.error.code, 'line_terminated');
+      assert.equal((await t.request('POST', `/v1/lines/${msisdn}/reactivate`, { body: { reason: 'x' } })).body.error.code, 'line_terminated');
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).body.error.code, 'number_quarantined');
+      await t.verify();
+    });
   });
 }
