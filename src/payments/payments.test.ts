@@ -43,6 +43,8 @@ for (const dialect of DIALECTS) {
       for (const lang of ['en', 'ru', 'kk', 'zh']) {
         const localized = await t.request('GET', `/sandbox/checkout/${await providerReferenceOf(t, payment.id)}?lang=${lang}`, { token: null });
         assert.match(localized.text, new RegExp(`<html lang="${lang}"`));
+        // The test cards' descriptions too, not English on a Chinese page.
+        assert.ok(localized.text.includes({ en: 'approves at once', ru: 'одобряется сразу', kk: 'бірден мақұлданады', zh: '立即成功' }[lang]!), lang);
       }
       const paid = await submitCard(t, payment.redirectUrl, '4242 4242 4242 4242');
       assert.equal(paid.status, 200);

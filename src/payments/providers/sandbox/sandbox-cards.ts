@@ -4,13 +4,14 @@
  */
 export type SandboxOutcome = 'approve' | 'decline' | 'insufficient_funds' | 'challenge' | 'processing' | 'timeout';
 
-export const SANDBOX_TEST_CARDS: { number: string; outcome: SandboxOutcome; description: string }[] = [
-  { number: '4242424242424242', outcome: 'approve', description: 'approves at once' },
-  { number: '4000000000000002', outcome: 'decline', description: 'declined (card_declined)' },
-  { number: '4000000000009995', outcome: 'insufficient_funds', description: 'declined (insufficient_funds)' },
-  { number: '4000000000003220', outcome: 'challenge', description: '3-D Secure-like challenge page: approve or fail' },
-  { number: '4000000000000259', outcome: 'processing', description: 'processing; succeeds later (SANDBOX_PROCESSING_SECONDS)' },
-  { number: '4000000000000119', outcome: 'timeout', description: 'gateway timeout: Tolem sees unknown; the charge succeeded, reconciliation finds it' },
+/** Each card's description is in the page's language (sandbox-labels.ts, `card_<outcome>`). */
+export const SANDBOX_TEST_CARDS: { number: string; outcome: SandboxOutcome }[] = [
+  { number: '4242424242424242', outcome: 'approve' },
+  { number: '4000000000000002', outcome: 'decline' },
+  { number: '4000000000009995', outcome: 'insufficient_funds' },
+  { number: '4000000000003220', outcome: 'challenge' },
+  { number: '4000000000000259', outcome: 'processing' },
+  { number: '4000000000000119', outcome: 'timeout' },
 ];
 
 const CARD_DIGITS = /^\d{12,19}$/;

@@ -10,7 +10,8 @@ type Labels = Record<
   'title' | 'testMode' | 'amount' | 'cardNumber' | 'expiry' | 'cvc' | 'pay' | 'cancel' | 'testCards' | 'succeeded' | 'succeededText'
   | 'declined' | 'tryAnother' | 'challenge' | 'challengeText' | 'approve' | 'fail' | 'processing' | 'processingText' | 'unknown'
   | 'unknownText' | 'canceled' | 'closed' | 'invalidCard' | 'back' | 'reason_card_declined' | 'reason_insufficient_funds'
-  | 'reason_authentication_failed' | 'reason_velocity', string>;
+  | 'reason_authentication_failed' | 'reason_velocity'
+  | 'card_approve' | 'card_decline' | 'card_insufficient_funds' | 'card_challenge' | 'card_processing' | 'card_timeout', string>;
 
 export const SANDBOX_LABELS: Record<SandboxLanguage, Labels> = {
   en: {
@@ -23,6 +24,9 @@ export const SANDBOX_LABELS: Record<SandboxLanguage, Labels> = {
     canceled: 'Payment canceled', closed: 'This checkout is closed.', invalidCard: 'The card number is not valid.', back: 'Back to the shop',
     reason_card_declined: 'The card was declined.', reason_insufficient_funds: 'Insufficient funds on the card.',
     reason_authentication_failed: 'The payment was not confirmed.', reason_velocity: 'Too many payments with this card; use another method.',
+    card_approve: 'approves at once', card_decline: 'declined (card_declined)', card_insufficient_funds: 'declined (insufficient_funds)',
+    card_challenge: '3-D Secure-like challenge page: approve or fail', card_processing: 'processing; succeeds later (SANDBOX_PROCESSING_SECONDS)',
+    card_timeout: 'gateway timeout: Tolem sees unknown; the charge succeeded, reconciliation finds it',
   },
   ru: {
     title: 'Оплата картой', testMode: 'Песочница — тестовый режим, реальные деньги не списываются.', amount: 'Сумма', cardNumber: 'Номер карты',
@@ -34,6 +38,9 @@ export const SANDBOX_LABELS: Record<SandboxLanguage, Labels> = {
     canceled: 'Платёж отменён', closed: 'Эта страница оплаты закрыта.', invalidCard: 'Неверный номер карты.', back: 'Вернуться в магазин',
     reason_card_declined: 'Карта отклонена.', reason_insufficient_funds: 'Недостаточно средств на карте.',
     reason_authentication_failed: 'Платёж не подтверждён.', reason_velocity: 'Слишком много платежей этой картой; выберите другой способ.',
+    card_approve: 'одобряется сразу', card_decline: 'отклоняется (card_declined)', card_insufficient_funds: 'отклоняется (insufficient_funds)',
+    card_challenge: 'страница подтверждения, как 3-D Secure: подтвердить или отклонить', card_processing: 'обрабатывается; проходит позже (SANDBOX_PROCESSING_SECONDS)',
+    card_timeout: 'таймаут шлюза: Tolem видит «неизвестно»; списание прошло, сверка его находит',
   },
   kk: {
     title: 'Картамен төлеу', testMode: 'Құмсалғыш — сынақ режимі, нақты ақша алынбайды.', amount: 'Сома', cardNumber: 'Карта нөмірі',
@@ -45,6 +52,9 @@ export const SANDBOX_LABELS: Record<SandboxLanguage, Labels> = {
     canceled: 'Төлем тоқтатылды', closed: 'Бұл төлем беті жабық.', invalidCard: 'Карта нөмірі қате.', back: 'Дүкенге оралу',
     reason_card_declined: 'Карта қабылданбады.', reason_insufficient_funds: 'Картада қаражат жеткіліксіз.',
     reason_authentication_failed: 'Төлем расталмады.', reason_velocity: 'Бұл картамен төлем тым көп; басқа тәсілді таңдаңыз.',
+    card_approve: 'бірден мақұлданады', card_decline: 'қабылданбайды (card_declined)', card_insufficient_funds: 'қабылданбайды (insufficient_funds)',
+    card_challenge: '3-D Secure сияқты растау беті: растау немесе қабылдамау', card_processing: 'өңделуде; кейін өтеді (SANDBOX_PROCESSING_SECONDS)',
+    card_timeout: 'шлюз уақыты бітті: Tolem «белгісіз» көреді; төлем өткен, салыстыру оны табады',
   },
   zh: {
     title: '银行卡支付', testMode: '沙盒 — 测试模式，不会扣除真实资金。', amount: '金额', cardNumber: '卡号',
@@ -56,5 +66,8 @@ export const SANDBOX_LABELS: Record<SandboxLanguage, Labels> = {
     canceled: '支付已取消', closed: '此支付页面已关闭。', invalidCard: '卡号无效。', back: '返回商店',
     reason_card_declined: '银行卡被拒绝。', reason_insufficient_funds: '卡内余额不足。',
     reason_authentication_failed: '支付未确认。', reason_velocity: '此卡支付次数过多，请使用其他方式。',
+    card_approve: '立即成功', card_decline: '被拒绝 (card_declined)', card_insufficient_funds: '被拒绝 (insufficient_funds)',
+    card_challenge: '类似 3-D Secure 的确认页面：确认或拒绝', card_processing: '处理中；稍后成功 (SANDBOX_PROCESSING_SECONDS)',
+    card_timeout: '网关超时：Tolem 看到“未知”；扣款已成功，对账会找到它',
   },
 };

@@ -25,7 +25,7 @@ function page(lang: SandboxLanguage, title: string, body: string): string {
 export function checkoutPage(session: SandboxSessionRow, lang: SandboxLanguage, error?: string): string {
   const t = SANDBOX_LABELS[lang];
   const action = `/sandbox/checkout/${encodeURIComponent(session.id)}?lang=${lang}`;
-  const cards = SANDBOX_TEST_CARDS.map((c) => `<tr><td><code>${c.number.replace(/(\d{4})(?=\d)/g, '$1 ')}</code></td><td>${escape(c.description)}</td></tr>`).join('');
+  const cards = SANDBOX_TEST_CARDS.map((c) => `<tr><td><code>${c.number.replace(/(\d{4})(?=\d)/g, '$1 ')}</code></td><td>${escape(t[`card_${c.outcome}`])}</td></tr>`).join('');
   return page(lang, t.title, `<h1>${escape(t.title)}</h1><p class="note">${escape(t.testMode)}</p>
 <div>${escape(t.amount)}</div><div class="amount" id="amount">${escape(formatTenge(BigInt(session.amount)))}</div>
 ${error ? `<p class="error" role="alert" id="error">${escape(error)}</p>` : ''}
