@@ -24,7 +24,7 @@ export interface RenewalLimits {
 
 export const RENEWAL_LIMITS: RenewalLimits = { periodsPerQueryMax: 1000, queriesPerRunMax: 10, packagesPerRunMax: 500, retriesPerRunMax: 500, retiredPerRunMax: 5000 };
 
-type Attempt = 'renewed' | 'replayed' | 'not_due' | 'window_over' | 'auto_renew_off' | 'failed' | 'conflict';
+type Attempt = 'renewed' | 'replayed' | 'not_due' | 'window_over' | 'auto_renew_off' | 'line_terminated' | 'failed' | 'conflict';
 
 /**
  * Renews auto-renewing packages that have ended, and keeps retrying those that could not be paid
@@ -101,6 +101,8 @@ async function attemptRenewal(ctx: AppContext, found: PackageWithPeriod | undefi
   const result = await renewOnce(ctx, found, 'auto_renewal', 'system', { key: `package-renewal:${found.pkg.id}:${period}`, fingerprint: 'auto-renewal', expiresAt: null });
   if (result.ok) return result.value.replayed ? 'replayed' : 'renewed';
   if (result.error.code === 'package_renewal_conflict') return 'conflict';
+  // A terminated line renews nothing, ever: no failure to announce to its closed number, nothing to retry.
+  if (result.error.code === 'line_terminated') return 'line_terminated';
   // The subscriber is told in their line's language (subscriber-messages.ts); a rare read, once per failed period.
   const line = await findLineById(ctx, found.pkg.line_id);
   await recordRenewalFailure(ctx, found.pkg.id, period, {

@@ -9,6 +9,7 @@ import { findPackage, setAutoRenew } from './packages-repository.ts';
 export async function setPackageAutoRenew(ctx: AppContext, actor: Actor, msisdn: string, packageId: string, autoRenew: boolean): Promise<Result<{ id: string; autoRenew: boolean }>> {
   const line = await findBuyableLine(ctx, actor, msisdn);
   if (!line.ok) return line;
+  if (line.value.status === 'terminated') return fail('line_terminated');
   const found = await findPackage(ctx, line.value.id, packageId);
   if (!found) return fail('package_not_found');
   if (autoRenew) {

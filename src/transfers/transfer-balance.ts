@@ -70,6 +70,7 @@ export async function transferBalance(ctx: AppContext, actor: Actor, input: Tran
     execute(tx) {
       const sender = tx.line(sourceId)!;
       const receiver = tx.line(target.id)!;
+      if (sender.status === 'terminated') return fail('line_terminated', { field: 'from' });
       if (sender.status !== 'active') return fail('line_status_invalid', { field: 'from', status: sender.status });
       if (receiver.status === 'terminated') return fail('line_terminated', { field: 'to' });
       if (outstandingOf(tx.account(sourceCredit)) > 0n) return fail('credit_open');

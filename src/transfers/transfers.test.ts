@@ -95,7 +95,7 @@ for (const dialect of DIALECTS) {
         [{ from: A, to: 'abc', amount: 100_000 }, 422, 'msisdn_invalid'],
         [{ from: A, to: A, amount: 100_000 }, 422, 'transfer_same_line'],
         [{ from: A, to: D, amount: 100_000 }, 409, 'line_terminated'],
-        [{ from: D, to: A, amount: 100_000 }, 409, 'line_status_invalid'],
+        [{ from: D, to: A, amount: 100_000 }, 409, 'line_terminated'],
         [{ from: B, to: A, amount: 1_950_000 }, 422, 'line_status_invalid'],
       ];
       // B is preactive (never topped up): it may receive but not send.
