@@ -70,12 +70,39 @@ function smsLanguageRow(line, path) {
 }
 
 async function showPackages(path, holder) {
-  const answer = await api('GET', `${path}/packages?language=${language}`);
+  // The catalog gives each package's renewal price and whether it may renew by itself.
+  const [answer, catalog] = await Promise.all([api('GET', `${path}/packages?language=${language}`), api('GET', `/v1/offerings?language=${language}`)]);
   if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
   if (answer.value.data.length === 0) return holder.replaceChildren(element('p', { class: 'muted' }, t.noPackages));
-  holder.replaceChildren(element('h2', {}, t.packages), element('ul', { class: 'plain' }, answer.value.data.map((pack) => element('li', {},
-    element('strong', {}, pack.name), element('div', { class: 'muted' }, fill(t.expires, { date: formatDate(pack.expiresAt, language) })),
-    ...pack.allowances.map((allowance) => element('div', {}, fill(t.remaining, { amount: formatUnits(allowance.unit, allowance.remaining, language) })))))));
+  const offerings = new Map(catalog.ok ? catalog.value.data.map((offering) => [offering.code, offering]) : []);
+  holder.replaceChildren(element('h2', {}, t.packages), element('ul', { class: 'plain' }, answer.value.data.map((pack) => element('li', { 'data-package': pack.id },
+    element('strong', {}, pack.name),
+    element('div', { class: 'muted' }, pack.status === 'awaiting_funds' ? t.awaitingFunds : fill(t.expires, { date: formatDate(pack.expiresAt, language) })),
+    ...pack.allowances.map((allowance) => element('div', {}, fill(t.remaining, { amount: formatUnits(allowance.unit, allowance.remaining, language) }))),
+    packageActions(path, pack, offerings.get(pack.offering), holder)))));
+}
+
+/** Renew now (at the catalog's price today) and the auto-renew switch, where the offering allows it. */
+function packageActions(path, pack, offering, holder) {
+  if (!offering) return null;
+  const packagePath = `${path}/packages/${encodeURIComponent(pack.id)}`;
+  const problem = (code) => holder.prepend(element('p', { class: 'error', role: 'alert' }, code === 'balance_insufficient' ? t.insufficient : t.error));
+  const renew = element('button', { type: 'button', class: 'small', 'data-renew': pack.id, onclick: async () => {
+    renew.disabled = true;
+    const renewed = await api('POST', `${packagePath}/renew`, { idempotencyKey: crypto.randomUUID() });
+    renew.disabled = false;
+    if (renewed.ok) return start();
+    problem(renewed.code);
+  } }, fill(t.renewNow, { price: formatTenge(offering.price, language) }));
+  const automatic = offering.autoRenewAllowed ? element('input', { type: 'checkbox', id: `auto-${pack.id}`, checked: pack.autoRenew, onchange: async () => {
+    automatic.disabled = true;
+    const changed = await api('PATCH', packagePath, { body: { autoRenew: automatic.checked } });
+    automatic.disabled = false;
+    if (changed.ok) return;
+    automatic.checked = !automatic.checked;
+    problem(changed.code);
+  } }) : null;
+  return element('p', { class: 'actions' }, renew, automatic ? element('label', { for: `auto-${pack.id}`, class: 'inline' }, automatic, ` ${t.autoRenew}`) : null);
 }
 
 async function showHistory(path, holder) {

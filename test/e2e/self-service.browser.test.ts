@@ -70,6 +70,23 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     await page.locator('section.card[data-msisdn="+77011234567"] .details li').first().waitFor();
     const packages = await server.request('GET', '/v1/lines/+77011234567/packages');
     assert.equal(packages.body.data[0].offering, offering);
+    // Auto-renew is on by default where the offering allows it; the switch turns it off on the server.
+    const pack = page.locator(`section.card[data-msisdn="+77011234567"] li[data-package="${packages.body.data[0].id}"]`);
+    const automatic = pack.getByLabel('Renew automatically');
+    assert.equal(await automatic.isChecked(), packages.body.data[0].autoRenew);
+    await automatic.setChecked(!packages.body.data[0].autoRenew);
+    await pack.locator('input[type=checkbox]:not([disabled])').waitFor();
+    assert.equal((await server.request('GET', '/v1/lines/+77011234567/packages')).body.data[0].autoRenew, !packages.body.data[0].autoRenew);
+    // Renew now, at the price the button shows: one more period, the balances lower by that price.
+    const balances = async () => { const { main, bonus } = (await server.request('GET', '/v1/lines/+77011234567')).body.balance; return main + bonus; };
+    const before = await balances();
+    const price = (await server.request('GET', '/v1/offerings')).body.data.find((o: { code: string }) => o.code === offering).price as number;
+    const renewButton = pack.locator('button[data-renew]');
+    assert.equal((await renewButton.textContent())?.replace(/\s/g, ' '), `Renew now · ${(price / 100).toLocaleString('en-US')} ₸`);
+    await renewButton.click();
+    await page.locator('section.card[data-msisdn="+77011234567"] .balance').filter({ hasNotText: String((before / 100).toLocaleString('en-US')) }).waitFor();
+    assert.equal(before - await balances(), price);
+    assert.equal((await server.request('GET', '/v1/lines/+77011234567/packages')).body.data[0].periods, 2);
     // The card top-up was reserved, then paid: the history shows it once, as a top-up.
     const history = await server.request('GET', '/v1/lines/+77011234567/transactions?limit=20');
     assert.deepEqual(history.body.data.filter((e: { code: string }) => e.code === 'topup').map((e: { kind: string }) => e.kind).sort(), ['pending', 'post_pending']);
