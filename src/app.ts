@@ -3,6 +3,7 @@ import type { Settings } from './config.ts';
 import { buildServer, type Server } from './http/server.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { ensureAccounts } from './ledger/ensure-system-accounts.ts';
+import { closeSmsLink } from './sms/sms-link.ts';
 import { migrateToLatest, openStore, type Store } from './store/open-store.ts';
 
 export interface App {
@@ -29,6 +30,8 @@ export async function createApp(settings: Settings, options: ContextOptions & { 
     ctx, store, server, metrics,
     async close() {
       await server.close();
+      // The SMS worker's SMPP session, if the jobs opened one: unbound before the store goes.
+      await closeSmsLink(ctx);
       await ctx.writer.close();
       await store.close();
     },

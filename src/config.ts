@@ -2,6 +2,7 @@ import { DEFAULT_OPERATOR_PREFIXES } from './domain/msisdn.ts';
 import { tenge } from './domain/money.ts';
 import { loadPaymentSettings, type PaymentSettings } from './payments/payment-settings.ts';
 import { loadRetentionSettings, type RetentionSettings } from './jobs/retention-settings.ts';
+import { loadSmsSettings, type SmsSettings } from './sms/sms-settings.ts';
 import { integer, type Env } from './platform/env.ts';
 
 /**
@@ -76,6 +77,8 @@ export interface Settings {
   payments: PaymentSettings;
   /** How long rows that are no record are kept (src/jobs/retention-settings.ts). */
   retention: RetentionSettings;
+  /** The SMS worker: the SMSC, the sender, retries, quiet hours (src/sms/sms-settings.ts). */
+  sms: SmsSettings;
 }
 
 
@@ -158,6 +161,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     operatorPrefixes: env.OPERATOR_PREFIXES ? JSON.parse(env.OPERATOR_PREFIXES) : DEFAULT_OPERATOR_PREFIXES,
     payments: loadPaymentSettings(env),
     retention: loadRetentionSettings(env),
+    sms: loadSmsSettings(env),
   };
   return { ...settings, ...overrides };
 }

@@ -7,6 +7,7 @@ import { PACKAGE_JOBS } from '../packages/package-jobs.ts';
 import { lifecycleJob } from '../lifecycle/lifecycle-job.ts';
 import { creditJob } from '../credit/credit-job.ts';
 import { remindersJob } from '../reminders/reminders-job.ts';
+import { sendSmsJob } from '../sms/send-sms-job.ts';
 
 /** Every scheduled job of the product. A capability adds its jobs here (one line each). */
-export const JOBS: Job[] = [purgeIdempotencyKeysJob, purgeRetentionJob, deliverWebhooksJob, ...PACKAGE_JOBS, ...PAYMENT_JOBS, creditJob, lifecycleJob, remindersJob];
+export const JOBS: Job[] = [purgeIdempotencyKeysJob, purgeRetentionJob, deliverWebhooksJob, ...PACKAGE_JOBS, ...PAYMENT_JOBS, creditJob, lifecycleJob, remindersJob, sendSmsJob];

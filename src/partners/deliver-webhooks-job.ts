@@ -1,8 +1,8 @@
 import type { AppContext } from '../app-context.ts';
 import type { Job } from '../jobs/job.ts';
+import { readOutbox, type OutboxEvent } from '../jobs/read-outbox.ts';
 import {
-  activeEndpointsOf, claimDelivery, cursorOf, dueDeliveries, insertDeliveries, outboxEventsSince, recordAttempt, saveCursor, subscribedTopics,
-  type DeliveryRow,
+  activeEndpointsOf, claimDelivery, dueDeliveries, insertDeliveries, recordAttempt, subscribedTopics, type DeliveryRow,
 } from './partners-repository.ts';
 import { signWebhook } from './webhook-signature.ts';
 import { isPrivateHost, publicOnlyLookup } from './public-address.ts';
@@ -10,13 +10,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
 const CURSOR = 'partners';
-/**
- * Events are read only once they are this old: a ledger batch commits within milliseconds of the
- * time it stamps on its rows, so by then every event up to that time is committed and the cursor
- * can move strictly forward without missing one written by another process. A hard bound: the
- * cursor moves to the settled time once caught up, so an event committed more than this after its
- * stamped time would be passed over (docs/partners.md).
- */
+/** Delivered some 15-20 s after the event: events are read once settled (src/jobs/read-outbox.ts, docs/partners.md). */
 const SETTLE_MS = 15_000;
 /**
  * Every top-up of any channel writes an outbox event, partner or not. A run reads pages until one
@@ -49,30 +43,13 @@ export const deliverWebhooksJob: Job = {
 };
 
 async function enqueue(ctx: AppContext): Promise<void> {
-  const startedMs = ctx.clock.now().getTime();
-  const settled = new Date(startedMs - SETTLE_MS).toISOString();
   // Only topics some endpoint listens to are read (an indexed column; who caused an event is in
   // its JSON payload and is matched below). With no endpoint at all nothing is read.
   const topics = await subscribedTopics(ctx);
-  let position = (await cursorOf(ctx, CURSOR)) ?? '|';
-  for (let page = 0; page < EVENT_PAGES_PER_RUN_MAX; page++) {
-    const [afterTime = '', afterId = ''] = position.split('|');
-    const events = topics.length === 0 ? [] : await outboxEventsSince(ctx, topics, { afterTime, afterId, until: settled }, EVENTS_PER_PAGE);
-    await insertDeliveries(ctx, await deliveryRowsFor(ctx, events));
-    if (events.length < EVENTS_PER_PAGE) {
-      // Caught up: every event before `settled` has been read, of whatever topic, so the cursor
-      // moves there (the retention job deletes only events behind it). Never backwards.
-      if (`${settled}|` > position) await saveCursor(ctx, CURSOR, `${settled}|`);
-      return;
-    }
-    const last = events.at(-1)!;
-    position = `${last.created_at}|${last.id}`;
-    await saveCursor(ctx, CURSOR, position);
-    if (ctx.clock.now().getTime() - startedMs >= ENQUEUE_BUDGET_MS) return;
-  }
+  const reading = { cursor: CURSOR, topics, settleMs: SETTLE_MS, eventsPerPage: EVENTS_PER_PAGE, pagesMax: EVENT_PAGES_PER_RUN_MAX, budgetMs: ENQUEUE_BUDGET_MS };
+  await readOutbox(ctx, reading, async (events) => insertDeliveries(ctx, await deliveryRowsFor(ctx, events)));
 }
 
-type OutboxEvent = Awaited<ReturnType<typeof outboxEventsSince>>[number];
 
 /** One delivery row per event and endpoint of the partner key that caused it, listening to its topic since before it. */
 async function deliveryRowsFor(ctx: AppContext, events: OutboxEvent[]): Promise<DeliveryRow[]> {

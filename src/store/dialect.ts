@@ -5,11 +5,18 @@
  */
 export interface StoreDialect {
   readonly name: 'sqlite' | 'postgres';
+  /**
+   * Whether a read can lock the rows it takes and pass over those another transaction holds
+   * (FOR UPDATE SKIP LOCKED), so that workers in several processes claim different rows. SQLite
+   * has one writer and runs a statement whole: it needs none.
+   */
+  readonly skipsLockedRows: boolean;
   isUniqueViolation(error: unknown): boolean;
 }
 
 export const sqliteDialect: StoreDialect = {
   name: 'sqlite',
+  skipsLockedRows: false,
   isUniqueViolation(error) {
     const code = String((error as { code?: unknown } | null)?.code);
     return code.startsWith('SQLITE_CONSTRAINT_UNIQUE') || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
@@ -18,6 +25,7 @@ export const sqliteDialect: StoreDialect = {
 
 export const postgresDialect: StoreDialect = {
   name: 'postgres',
+  skipsLockedRows: true,
   isUniqueViolation(error) {
     return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
   },

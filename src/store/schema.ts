@@ -1,5 +1,6 @@
 import type { Generated } from 'kysely';
 import type { BonusGrantTable, OfferingTable, OfferingVersionTable, PackagePeriodTable, PackageTable, PromotionTable } from '../packages/packages-tables.ts';
+import type { SmsMessageTable, SmsSegmentTable } from '../sms/sms-tables.ts';
 
 /**
  * The tables, as Kysely sees them. Integers are BIGINT on both dialects and come back as bigint
@@ -285,6 +286,8 @@ export interface Database {
   credits: CreditTable;
   balance_transfers: BalanceTransferTable;
   usage_events: UsageEventTable;
+  // SMS to subscribers (src/sms; migration 024-sms)
+  sms_messages: SmsMessageTable; sms_segments: SmsSegmentTable;
   // packages (src/catalog, src/packages, src/promotions; migration 002-packages)
   offerings: OfferingTable; offering_versions: OfferingVersionTable; packages: PackageTable; package_periods: PackagePeriodTable; promotions: PromotionTable; bonus_grants: BonusGrantTable;
   aggregators: AggregatorTable;

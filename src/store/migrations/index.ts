@@ -22,6 +22,7 @@ import * as usageHistoryIndexes from './020-usage-history-indexes.ts';
 import * as transferChains from './021-transfer-chains.ts';
 import * as reminders from './022-reminders.ts';
 import * as lifecycleIndexOrder from './023-lifecycle-index-order.ts';
+import * as sms from './024-sms.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '021-transfer-chains': transferChains,
   '022-reminders': reminders,
   '023-lifecycle-index-order': lifecycleIndexOrder,
+  '024-sms': sms,
 };

@@ -1,0 +1,171 @@
+import { createHash } from 'node:crypto';
+import type { AppContext } from '../app-context.ts';
+import type { Job } from '../jobs/job.ts';
+import { readOutbox } from '../jobs/read-outbox.ts';
+import { afterQuietHours, QUIET_TOPICS } from './quiet-hours.ts';
+import type { SmppClient, SubmitOutcome } from './smpp-client.ts';
+import { STATUS } from './smpp-pdu.ts';
+import { encodeSms, withConcatenationHeaders } from './sms-encoding.ts';
+import { smsLinkOf, type SmsLink } from './sms-link.ts';
+import {
+  acceptedSegmentsOf, claimDueMessages, dropCursor, insertMessages, insertSegment, recordAttempt, recordSent, releaseMessages, type SmsMessageRow,
+} from './sms-repository.ts';
+import { messageRowsFor, SMS_TOPICS } from './sms-rows.ts';
+
+const CURSOR = 'sms';
+/** Events are read once this old: every event up to then is committed (src/jobs/read-outbox.ts). */
+const SETTLE_MS = 15_000;
+/**
+ * An event older than this is not sent: after a long outage, or when SMS are first turned on, a
+ * day-old "your balance was topped up" is noise and a reminder may be past. Also where a first
+ * run starts reading.
+ */
+const EVENT_AGE_MAX_MS = 24 * 3_600_000;
+const EVENTS_PER_PAGE = 1_000;
+const EVENT_PAGES_PER_RUN_MAX = 20;
+const ENQUEUE_BUDGET_MS = 2_000;
+const MESSAGES_PER_PAGE = 100;
+const MESSAGE_PAGES_PER_RUN_MAX = 20;
+const SEND_BUDGET_MS = 3_000;
+/** Messages submitted at once: a common SMSC window. */
+const MESSAGES_AT_ONCE_MAX = 10;
+/** Longer than a whole message's submits can take (each waits at most 10 s, sms-link.ts). */
+const LEASE_MS = 5 * 60_000;
+const BACKOFF_MINUTES_MAX = 60;
+/** The SMSC asked us to slow down: the message is tried again this soon, and the attempt is not counted. */
+const THROTTLED_RETRY_MS = 10_000;
+/** Answers that no retry can change: the message fails at once. */
+const PERMANENT_STATUSES: readonly number[] = [STATUS.invalidSourceAddress, STATUS.invalidDestinationAddress, 0x48, 0x49, 0x50, 0x51];
+/** Alphanumeric sender: TON 5 (alphanumeric), NPI 0; a number: TON 1 (international), NPI 1 (E.164). */
+const ALPHANUMERIC = { ton: 5, npi: 0 };
+const INTERNATIONAL = { ton: 1, npi: 1 };
+const ESM_CLASS_UDH = 0x40;
+/** A receipt for the final outcome, delivered or not. */
+const REGISTERED_DELIVERY_FINAL = 0x01;
+
+/**
+ * The notification worker (docs/sms.md): turns outbox events that tell a subscriber something into
+ * SMS rows (one per event), then sends the due ones over the process's SMPP session, retrying
+ * with exponential backoff up to SMS_ATTEMPTS_MAX. Off (reads and writes nothing) without SMPP_URL.
+ */
+export const sendSmsJob: Job = {
+  name: 'sms',
+  intervalMs: 5_000,
+  async run(ctx: AppContext): Promise<number> {
+    if (!ctx.settings.sms.smpp) {
+      await dropCursor(ctx, CURSOR);
+      return 0;
+    }
+    await enqueue(ctx);
+    return send(ctx);
+  },
+};
+
+async function enqueue(ctx: AppContext): Promise<void> {
+  const reading = { cursor: CURSOR, topics: SMS_TOPICS, settleMs: SETTLE_MS, eventsPerPage: EVENTS_PER_PAGE, pagesMax: EVENT_PAGES_PER_RUN_MAX, budgetMs: ENQUEUE_BUDGET_MS, ageMaxMs: EVENT_AGE_MAX_MS };
+  await readOutbox(ctx, reading, async (events) => insertMessages(ctx, await messageRowsFor(ctx, events)));
+}
+
+type Outcome = 'sent' | 'retry' | 'failed' | 'throttled';
+
+/**
+ * Claims due messages page by page and submits them until none is due, the SMSC throttles, or the
+ * budget: the messages of up to MESSAGES_AT_ONCE_MAX numbers at once, each number's one after
+ * the other, oldest first (a suspension and the reactivation after it arrive in that order).
+ */
+async function send(ctx: AppContext): Promise<number> {
+  const startedMs = ctx.clock.now().getTime();
+  const link = smsLinkOf(ctx, ctx.settings.sms.smpp!);
+  let sent = 0;
+  for (let page = 0; page < MESSAGE_PAGES_PER_RUN_MAX; page++) {
+    const now = ctx.clock.now();
+    const claimed = await claimDueMessages(ctx, now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString(), MESSAGES_PER_PAGE);
+    if (claimed.length === 0) return sent;
+    const session = await link.session().catch((error: Error) => error);
+    if (session instanceof Error) {
+      // The SMSC cannot be reached or refused the bind: an attempt of every message claimed.
+      await Promise.all(claimed.map((message) => recordFailure(ctx, message, { ok: false, status: null, error: session.message })));
+      return sent;
+    }
+    const byNumber = new Map<string, SmsMessageRow[]>();
+    for (const message of claimed) {
+      const queue = byNumber.get(message.msisdn);
+      if (queue) queue.push(message);
+      else byNumber.set(message.msisdn, [message]);
+    }
+    const queues = [...byNumber.values()];
+    for (let start = 0; start < queues.length; start += MESSAGES_AT_ONCE_MAX) {
+      const outcomes = (await Promise.all(queues.slice(start, start + MESSAGES_AT_ONCE_MAX).map((queue) => sendInOrder(ctx, link, session, queue)))).flat();
+      sent += outcomes.filter((outcome) => outcome === 'sent').length;
+      if (outcomes.includes('throttled') || ctx.clock.now().getTime() - startedMs >= SEND_BUDGET_MS) {
+        await releaseMessages(ctx, queues.slice(start + MESSAGES_AT_ONCE_MAX).flat().map((message) => message.id));
+        return sent;
+      }
+    }
+    if (claimed.length < MESSAGES_PER_PAGE) return sent;
+  }
+  return sent;
+}
+
+/** A number's messages one after the other; after a throttle the rest are given back untried. */
+async function sendInOrder(ctx: AppContext, link: SmsLink, session: SmppClient, queue: readonly SmsMessageRow[]): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  for (const [index, message] of queue.entries()) {
+    const outcome = await sendMessage(ctx, link, session, message);
+    outcomes.push(outcome);
+    if (outcome === 'throttled') {
+      await releaseMessages(ctx, queue.slice(index + 1).map((next) => next.id));
+      break;
+    }
+  }
+  return outcomes;
+}
+
+/** Submits the segments of a message the SMSC has not accepted yet, in order, recording each; then the message as sent. */
+async function sendMessage(ctx: AppContext, link: SmsLink, session: SmppClient, message: SmsMessageRow): Promise<Outcome> {
+  const { dataCoding, segments } = encodeSms(message.text);
+  const parts = withConcatenationHeaders(segments, referenceOf(message.id));
+  const accepted = await acceptedSegmentsOf(ctx, message.id);
+  const { sourceAddr } = ctx.settings.sms;
+  for (const [index, shortMessage] of parts.entries()) {
+    if (accepted.has(index + 1)) continue;
+    const outcome = await link.track(async () => {
+      const answer = await session.submit({
+        source: { ...(/^\+?\d+$/.test(sourceAddr) ? INTERNATIONAL : ALPHANUMERIC), address: sourceAddr.replace(/^\+/, '') },
+        destination: { ...INTERNATIONAL, address: message.msisdn.replace(/^\+/, '') },
+        esmClass: parts.length > 1 ? ESM_CLASS_UDH : 0, registeredDelivery: REGISTERED_DELIVERY_FINAL, dataCoding, shortMessage,
+      });
+      if (answer.ok) {
+        await insertSegment(ctx, {
+          message_id: message.id, segment: BigInt(index + 1), smsc_message_id: answer.messageId, status: 'sent', sent_at: ctx.clock.now().toISOString(), receipt_at: null,
+        });
+      }
+      return answer;
+    });
+    if (!outcome.ok) return recordFailure(ctx, message, outcome);
+  }
+  await recordSent(ctx, message.id, message.attempts + 1n, ctx.clock.now().toISOString());
+  return 'sent';
+}
+
+/** The concatenation reference of a message: the same for its every segment and retry, and spread over 0-255 across messages. */
+function referenceOf(messageId: string): number {
+  return createHash('sha256').update(messageId).digest()[0]!;
+}
+
+/** Records a send that did not go through: soon again when throttled, failed when permanent or the last attempt, else later with backoff. */
+async function recordFailure(ctx: AppContext, message: SmsMessageRow, outcome: Extract<SubmitOutcome, { ok: false }>): Promise<Outcome> {
+  const now = ctx.clock.now();
+  const lastError = outcome.error.slice(0, 200);
+  if (outcome.status === STATUS.throttled) {
+    await recordAttempt(ctx, message.id, { status: 'queued', attempts: message.attempts, next_attempt_at: new Date(now.getTime() + THROTTLED_RETRY_MS).toISOString(), last_error: lastError });
+    return 'throttled';
+  }
+  const attempts = Number(message.attempts) + 1;
+  const failed = attempts >= ctx.settings.sms.attemptsMax || (outcome.status !== null && PERMANENT_STATUSES.includes(outcome.status));
+  const backoff = new Date(now.getTime() + Math.min(2 ** (attempts - 1), BACKOFF_MINUTES_MAX) * 60_000);
+  const { quietFromHour, quietToHour } = ctx.settings.sms;
+  const next = QUIET_TOPICS.includes(message.topic) ? afterQuietHours(backoff, quietFromHour, quietToHour) : backoff;
+  await recordAttempt(ctx, message.id, { status: failed ? 'failed' : 'queued', attempts: BigInt(attempts), next_attempt_at: next.toISOString(), last_error: lastError });
+  return failed ? 'failed' : 'retry';
+}

@@ -1,0 +1,295 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { startFakeSmsc, type FakeSmsc } from '../../test/fakes/smsc-server.ts';
+import { seedCatalog } from '../catalog/seed-catalog.ts';
+import { runJobsOnce } from '../jobs/scheduler.ts';
+import { subscriberMessage } from '../lifecycle/subscriber-messages.ts';
+import { cursorOf, saveCursor } from '../partners/partners-repository.ts';
+import { sendSmsJob } from './send-sms-job.ts';
+import { DATA_CODING, textAsSent } from './sms-encoding.ts';
+import { loadSmsSettings } from './sms-settings.ts';
+
+const SETTLED_MS = 20_000;
+const MINUTE_MS = 60_000;
+
+for (const dialect of DIALECTS) {
+  describe(`SMS to subscribers over SMPP [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    let smsc: FakeSmsc;
+    let keys = 0;
+    before(async () => {
+      smsc = await startFakeSmsc();
+      t = await startTestApp(dialect.name, { sms: loadSmsSettings({ SMPP_URL: smsc.url, SMS_ATTEMPTS_MAX: '3' }) });
+      await seedCatalog(t.app.ctx);
+    });
+    after(async () => {
+      await t?.close();
+      await smsc?.close();
+    });
+
+    const run = async () => (await runJobsOnce(t.app.ctx, [sendSmsJob])).sms!;
+    const settle = () => t.clock.advance(SETTLED_MS);
+    const line = async (msisdn: string, language: string) => {
+      const created = await t.request('POST', '/v1/lines', { body: { msisdn, language } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      return created.body.id as string;
+    };
+    const topUp = async (msisdn: string, amount = 100_000) => {
+      const done = await t.request('POST', '/v1/topups', { body: { msisdn, amount, currency: 'KZT' }, headers: { 'idempotency-key': `sms-${++keys}` } });
+      assert.equal(done.status, 201, JSON.stringify(done.body));
+    };
+    const lastPayload = async (topic: string, lineId: string) => (await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', topic).orderBy('id', 'desc').execute())
+      .map((row) => JSON.parse(row.payload)).find((payload) => payload.lineId === lineId);
+    const messagesOf = (lineId: string) => t.app.ctx.db.selectFrom('sms_messages').selectAll().where('line_id', '=', lineId).orderBy('id').execute();
+    const emit = (topic: string, payload: Record<string, unknown>) => {
+      const now = t.clock.now().toISOString();
+      return t.app.ctx.db.insertInto('outbox').values({ id: t.app.ctx.ids.next('evt'), topic, payload: JSON.stringify(payload), created_at: now, available_at: now, attempts: 0n, processed_at: null, last_error: null }).execute();
+    };
+    const textsTo = (number: string) => smsc.texts().filter((text) => text.destination === number);
+
+    it("sends a top-up's SMS once, in the line's language, bound as a transceiver", async () => {
+      const lineId = await line('+77014200001', 'ru');
+      await topUp('+77014200001');
+      assert.equal(await run(), 0, 'events are read once settled');
+      settle();
+      assert.equal(await run(), 1);
+      assert.deepEqual(smsc.binds, [{ systemId: 'tolem', password: 'secret', systemType: '', interfaceVersion: 0x34 }]);
+      const [sm] = smsc.submits;
+      assert.deepEqual([sm!.sourceTon, sm!.sourceNpi, sm!.source, sm!.destinationTon, sm!.destinationNpi, sm!.destination, sm!.registeredDelivery, sm!.esmClass], [5, 0, 'Tolem', 1, 1, '77014200001', 1, 0]);
+      const expected = subscriberMessage('topup.succeeded', await lastPayload('topup.succeeded', lineId))!;
+      assert.match(expected, /^Баланс пополнен на 1\s000\s₸/);
+      assert.deepEqual(textsTo('77014200001'), [{ destination: '77014200001', dataCoding: DATA_CODING.ucs2, text: expected }]);
+      // Read again (a new run, a run of another process): nothing more.
+      t.clock.advance(MINUTE_MS);
+      assert.equal(await run(), 0);
+      assert.equal(smsc.submits.length, 1);
+      const [row] = await messagesOf(lineId);
+      assert.deepEqual([row!.status, row!.topic, row!.language, Number(row!.segments), Number(row!.attempts), row!.text], ['sent', 'topup.succeeded', 'ru', 1, 1, expected]);
+    });
+
+    it('names a package in the line language from the catalog, and sends GSM 03.38 where the text fits it', async () => {
+      const chinese = await line('+77014200002', 'zh');
+      await topUp('+77014200002', 500_000);
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn: '+77014200002', offering: 'DATA_1GB_7D', autoRenew: false }, headers: { 'idempotency-key': `sms-${++keys}` } });
+      assert.equal(bought.status, 201, JSON.stringify(bought.body));
+      const english = await line('+77014200003', 'en');
+      await topUp('+77014200003');
+      settle();
+      await run();
+      for (const action of ['suspend', 'reactivate']) {
+        assert.equal((await t.request('POST', `/v1/lines/+77014200003/${action}`, { body: { reason: 'test' } })).status, 200);
+      }
+      settle();
+      assert.equal(await run(), 2);
+      const purchase = subscriberMessage('package.purchased', await lastPayload('package.purchased', chinese), { offeringName: '1 GB 7天' })!;
+      assert.ok(textsTo('77014200002').some((text) => text.text === purchase && text.dataCoding === DATA_CODING.ucs2), JSON.stringify(textsTo('77014200002')));
+      assert.deepEqual(textsTo('77014200003').slice(1), [
+        { destination: '77014200003', dataCoding: DATA_CODING.gsm, text: 'Your number is suspended. Top up within 60 days to keep it.' },
+        { destination: '77014200003', dataCoding: DATA_CODING.gsm, text: 'Your number is active again.' },
+      ]);
+      assert.deepEqual((await messagesOf(english)).map((row) => row.topic), ['topup.succeeded', 'line.status_changed', 'line.status_changed']);
+    });
+
+    it('sends a long text as segments with a concatenation header that join back in order', async () => {
+      const lineId = await line('+77014200004', 'kk');
+      await emit('package.renewal_failed', { packageId: 'pkg_x', lineId, msisdn: '+77014200004', offering: 'DATA_20GB_30D', reason: 'balance_insufficient', retryUntil: '2026-02-01T10:00:00Z', language: 'kk' });
+      settle();
+      assert.equal(await run(), 1);
+      const expected = subscriberMessage('package.renewal_failed', { offering: 'DATA_20GB_30D', reason: 'balance_insufficient', retryUntil: '2026-02-01T10:00:00Z', language: 'kk' }, { offeringName: '30 күнге 20 ГБ' })!;
+      const segments = smsc.submits.filter((sm) => sm.destination === '77014200004');
+      assert.ok(segments.length >= 2 && segments.every((sm) => sm.esmClass === 0x40 && sm.dataCoding === DATA_CODING.ucs2), JSON.stringify(segments));
+      assert.deepEqual(segments.map((sm) => [sm.concatenation!.total, sm.concatenation!.number]), segments.map((_, index) => [segments.length, index + 1]));
+      assert.equal(new Set(segments.map((sm) => sm.concatenation!.reference)).size, 1);
+      assert.deepEqual(textsTo('77014200004').map((text) => text.text), [expected]);
+      const [row] = await messagesOf(lineId);
+      assert.equal(Number(row!.segments), segments.length);
+      // Each segment's receipt: delivered once all are.
+      const ids = (await t.app.ctx.db.selectFrom('sms_segments').select(['segment', 'smsc_message_id']).where('message_id', '=', row!.id).orderBy('segment').execute()).map((s) => s.smsc_message_id);
+      assert.deepEqual(ids, segments.map((sm) => sm.messageId));
+      assert.equal(await smsc.sendReceipt(ids[0]!, 'DELIVRD'), 0);
+      assert.equal((await messagesOf(lineId))[0]!.status, 'sent', 'one segment of several');
+      for (const id of ids.slice(1)) assert.equal(await smsc.sendReceipt(id, 'DELIVRD'), 0);
+      const delivered = (await messagesOf(lineId))[0]!;
+      assert.deepEqual([delivered.status, delivered.delivered_at], ['delivered', t.clock.now().toISOString()]);
+    });
+
+    it('records receipts: delivered, undeliverable (also from optional parameters), and asks again for an id it does not know', async () => {
+      const first = await line('+77014200005', 'kk');
+      const second = await line('+77014200006', 'kk');
+      await topUp('+77014200005');
+      await topUp('+77014200006');
+      settle();
+      assert.equal(await run(), 2);
+      // A Kazakh top-up text takes two UCS-2 segments: each segment has its receipt.
+      const smscIdsOf = async (lineId: string) => (await t.app.ctx.db.selectFrom('sms_segments').select('smsc_message_id').where('message_id', '=', (await messagesOf(lineId))[0]!.id).orderBy('segment').execute()).map((row) => row.smsc_message_id);
+      const [firstIds, secondIds] = [await smscIdsOf(first), await smscIdsOf(second)];
+      assert.deepEqual([firstIds.length, secondIds.length], [2, 2]);
+      assert.equal(await smsc.sendReceipt(firstIds[0]!, 'ENROUTE'), 0);
+      assert.equal((await messagesOf(first))[0]!.status, 'sent', 'an intermediate state changes nothing');
+      for (const id of firstIds) assert.equal(await smsc.sendReceipt(id, 'DELIVRD'), 0);
+      assert.equal(await smsc.sendReceipt(secondIds[1]!, 'UNDELIV', { tlvs: true }), 0);
+      assert.deepEqual([(await messagesOf(first))[0]!.status, (await messagesOf(second))[0]!.status], ['delivered', 'undeliverable']);
+      assert.equal(await smsc.sendReceipt(secondIds[0]!, 'DELIVRD'), 0);
+      assert.equal((await messagesOf(second))[0]!.status, 'undeliverable', 'one segment lost loses the text');
+      assert.equal(await smsc.sendReceipt('nobody-knows', 'DELIVRD'), 0x64);
+    });
+
+    it('sends each event once when two runs go at once', async () => {
+      const numbers = ['+77014200007', '+77014200008', '+77014200009'];
+      for (const number of numbers) {
+        await line(number, 'kk');
+        await topUp(number);
+      }
+      settle();
+      const before = smsc.submits.length;
+      // Each (Kazakh) text takes two segments.
+      const [a, b] = await Promise.all([run(), run()]);
+      assert.equal(a + b, 3);
+      assert.equal(await run(), 0);
+      const destinations = numbers.map((n) => n.slice(1));
+      assert.deepEqual(smsc.submits.slice(before).map((sm) => `${sm.destination}/${sm.concatenation?.number}`).sort(), destinations.flatMap((d) => [`${d}/1`, `${d}/2`]));
+      assert.deepEqual(smsc.texts().filter((text) => destinations.includes(text.destination)).map((text) => text.destination).sort(), destinations);
+    });
+
+    it('waits and tries again when the SMSC throttles, without counting it as an attempt', async () => {
+      const lineId = await line('+77014200010', 'en');
+      await topUp('+77014200010');
+      settle();
+      const first = smsc.submits.length;
+      smsc.answer = (index) => (index < first + 2 ? 0x58 : 0);
+      try {
+        assert.equal(await run(), 0);
+        let [row] = await messagesOf(lineId);
+        assert.deepEqual([row!.status, Number(row!.attempts), row!.next_attempt_at], ['queued', 0, new Date(t.clock.now().getTime() + 10_000).toISOString()]);
+        assert.match(row!.last_error!, /0x58/);
+        assert.equal(await run(), 0, 'not due yet');
+        assert.equal(smsc.submits.length, first + 1);
+        t.clock.advance(10_000);
+        assert.equal(await run(), 0);
+        t.clock.advance(10_000);
+        assert.equal(await run(), 1);
+        [row] = await messagesOf(lineId);
+        assert.deepEqual([row!.status, Number(row!.attempts)], ['sent', 1]);
+        assert.equal(textsTo('77014200010').length, 1);
+      } finally {
+        smsc.answer = () => 0;
+      }
+    });
+
+    it('holds reminders in the quiet hours until 09:00 Almaty, not a top-up', async () => {
+      // 22:30 in Almaty.
+      t.clock.set('2026-01-20T17:30:00.000Z');
+      const reminded = await line('+77014200011', 'en');
+      await line('+77014200012', 'en');
+      await emit('line.validity_expiring', { lineId: reminded, msisdn: '+77014200011', validUntil: '2026-01-22T10:00:00.000Z', balance: 25_000, language: 'en' });
+      await topUp('+77014200012');
+      settle();
+      assert.equal(await run(), 1);
+      assert.equal(textsTo('77014200012').length, 1);
+      let [reminder] = await messagesOf(reminded);
+      assert.deepEqual([reminder!.status, reminder!.next_attempt_at], ['queued', '2026-01-21T04:00:00.000Z']);
+      t.clock.set('2026-01-21T03:59:00.000Z');
+      assert.equal(await run(), 0);
+      t.clock.set('2026-01-21T04:00:00.000Z');
+      assert.equal(await run(), 1);
+      [reminder] = await messagesOf(reminded);
+      assert.equal(reminder!.status, 'sent');
+      // In GSM: the tenge sign as KZT.
+      assert.deepEqual(textsTo('77014200011').map((text) => text.text), [textAsSent(subscriberMessage('line.validity_expiring', { validUntil: '2026-01-22T10:00:00.000Z', balance: 25_000, language: 'en' })!)]);
+      assert.match(textsTo('77014200011')[0]!.text, /Balance 250 KZT\./);
+    });
+
+    it('retries with backoff while the SMSC is down, fails after the maximum, and binds again once it is back', async () => {
+      const lineId = await line('+77014200013', 'en');
+      await smsc.stop();
+      await topUp('+77014200013');
+      settle();
+      const binds = smsc.binds.length;
+      assert.equal(await run(), 0);
+      const state = async () => {
+        const [row] = await messagesOf(lineId);
+        return [row!.status, Number(row!.attempts), row!.next_attempt_at];
+      };
+      const inMinutes = (minutes: number) => new Date(t.clock.now().getTime() + minutes * MINUTE_MS).toISOString();
+      assert.deepEqual(await state(), ['queued', 1, inMinutes(1)]);
+      assert.match((await messagesOf(lineId))[0]!.last_error!, /ECONNREFUSED/);
+      assert.equal(await run(), 0);
+      assert.deepEqual(await state(), ['queued', 1, inMinutes(1)], 'not due before its backoff');
+      t.clock.advance(MINUTE_MS);
+      await run();
+      assert.deepEqual(await state(), ['queued', 2, inMinutes(2)]);
+      t.clock.advance(2 * MINUTE_MS);
+      await run();
+      assert.deepEqual((await state()).slice(0, 2), ['failed', 3]);
+      t.clock.advance(60 * MINUTE_MS);
+      await run();
+      assert.deepEqual((await state()).slice(0, 2), ['failed', 3], 'given up');
+      await smsc.start();
+      await topUp('+77014200013');
+      settle();
+      assert.equal(await run(), 1);
+      assert.equal(smsc.binds.length, binds + 1, 'bound again after the drop');
+      assert.equal(textsTo('77014200013').length, 1);
+    });
+
+    it("lists a line's SMS to staff and its subscriber, newest first with a cursor; others are refused", async () => {
+      const lineId = await line('+77014200014', 'en');
+      await line('+77014200015', 'en');
+      for (let i = 0; i < 3; i++) await topUp('+77014200014');
+      settle();
+      assert.equal(await run(), 3);
+      const rows = (await messagesOf(lineId)).reverse();
+      const first = await t.request('GET', '/v1/lines/8 701 420 00 14/messages?limit=2');
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      assert.deepEqual(first.body.data.map((m: { id: string }) => m.id), rows.slice(0, 2).map((row) => row.id));
+      assert.deepEqual(Object.keys(first.body.data[0]).sort(), ['attempts', 'createdAt', 'deliveredAt', 'id', 'language', 'segments', 'sentAt', 'status', 'text', 'topic']);
+      assert.equal(first.body.data[0].status, 'sent');
+      assert.equal(first.body.data[0].text, rows[0]!.text);
+      const second = await t.request('GET', `/v1/lines/+77014200014/messages?limit=2&cursor=${first.body.nextCursor}`);
+      assert.deepEqual([second.body.data.map((m: { id: string }) => m.id), second.body.nextCursor], [[rows[2]!.id], null]);
+
+      const clerk = await t.keyFor('clerk');
+      assert.equal((await t.request('GET', '/v1/lines/+77014200014/messages', { token: clerk })).body.data.length, 3);
+      await t.request('POST', '/v1/users', { body: { login: '+77014200014', password: 'correct horse', role: 'subscriber' } });
+      const login = await t.request('POST', '/v1/auth/login', { token: null, body: { login: '+77014200014', password: 'correct horse' } });
+      const token = login.body.token as string;
+      assert.equal((await t.request('GET', '/v1/lines/+77014200014/messages', { token })).body.data.length, 3);
+      const others = await t.request('GET', '/v1/lines/+77014200015/messages', { token });
+      assert.deepEqual([others.status, others.body.error.code], [404, 'line_not_found']);
+      const agent = await t.request('GET', '/v1/lines/+77014200014/messages', { token: await t.keyFor('agent') });
+      assert.deepEqual([agent.status, agent.body.error.code], [403, 'forbidden']);
+      assert.equal((await t.request('GET', '/v1/lines/+77014200014/messages', { token: null })).status, 401);
+
+      for (const [query, code] of [['cursor=nope', 'validation_failed'], ['limit=0', 'validation_failed'], ['limit=101', 'validation_failed'], ['extra=1', 'validation_failed']]) {
+        const refused = await t.request('GET', `/v1/lines/+77014200014/messages?${query}`);
+        assert.deepEqual([refused.status, refused.body.error.code], [400, code], query);
+      }
+      assert.equal((await t.request('GET', '/v1/lines/123/messages')).body.error.code, 'msisdn_invalid');
+      assert.equal((await t.request('GET', '/v1/lines/+77019999999/messages')).body.error.code, 'line_not_found');
+      const doc = await t.request('GET', '/openapi.json');
+      assert.ok(doc.body.paths['/v1/lines/{msisdn}/messages']?.get, 'in the OpenAPI document');
+    });
+  });
+
+  describe(`SMS without SMPP_URL [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(dialect.name);
+    });
+    after(async () => t?.close());
+
+    it('reads and writes nothing, and lets go of a cursor left from when SMS were on', async () => {
+      assert.equal(t.app.ctx.settings.sms.smpp, null);
+      await saveCursor(t.app.ctx, 'sms', `${t.clock.now().toISOString()}|`);
+      await t.request('POST', '/v1/lines', { body: { msisdn: '+77014200020', language: 'en' } });
+      const topUp = await t.request('POST', '/v1/topups', { body: { msisdn: '+77014200020', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'sms-off' } });
+      assert.equal(topUp.status, 201);
+      t.clock.advance(SETTLED_MS);
+      assert.equal((await runJobsOnce(t.app.ctx, [sendSmsJob])).sms, 0);
+      assert.deepEqual(await t.app.ctx.db.selectFrom('sms_messages').select('id').execute(), []);
+      assert.equal(await cursorOf(t.app.ctx, 'sms'), null);
+    });
+  });
+}
