@@ -28,6 +28,7 @@ import { receiptRoutes } from '../receipts/receipts-routes.ts';
 import { healthRoutes } from './health-routes.ts';
 import { webRoutes } from './web-routes.ts';
 import { partnerRoutes } from '../partners/partners-routes.ts';
+import { ussdRoutes } from '../ussd/ussd-routes.ts';
 import { smsRoutes } from '../sms/sms-routes.ts';
 import { clientErrorHandler, handleError, HttpProblem, sendError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
@@ -43,7 +44,7 @@ export interface ServerDeps {
 export type Server = FastifyInstance & { authenticator: Authenticator };
 
 /** Route plugins of every capability; a capability adds its routes here. */
-const ROUTES = [healthRoutes, webRoutes, authRoutes, lineRoutes, topUpRoutes, aggregatorRoutes, receiptRoutes, agentRoutes, storeRoutes, voucherRoutes, lifecycleRoutes, usageRoutes, creditRoutes, transferRoutes, paymentRoutes, catalogRoutes, promotionRoutes, packageRoutes, partnerRoutes, smsRoutes];
+const ROUTES = [healthRoutes, webRoutes, authRoutes, lineRoutes, topUpRoutes, aggregatorRoutes, receiptRoutes, agentRoutes, storeRoutes, voucherRoutes, lifecycleRoutes, usageRoutes, creditRoutes, transferRoutes, paymentRoutes, catalogRoutes, promotionRoutes, packageRoutes, partnerRoutes, smsRoutes, ussdRoutes];
 
 export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDeps): Promise<Server> {
   const app = Fastify({

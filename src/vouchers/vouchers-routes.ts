@@ -1,13 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { sendError, sendResult } from '../http/http-errors.ts';
+import { sendResult } from '../http/http-errors.ts';
 import { actorOf } from '../http/request-auth.ts';
 import { AmountMinor, bearer, commonErrors, MsisdnInput } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { blockVoucher } from './block-voucher.ts';
 import { createVoucherBatch } from './create-voucher-batch.ts';
 import { getVoucherBatch } from './get-voucher-batch.ts';
-import { redeemUssd } from './redeem-ussd.ts';
 import { redeemVoucher } from './redeem-voucher.ts';
 import { sellVoucherBatch } from './sell-voucher-batch.ts';
 
@@ -53,15 +52,4 @@ export async function voucherRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     return sendResult(reply, await redeemVoucher(ctx, actorOf(request), { ...body, ip: request.ip }), 201);
   });
 
-  app.post('/v1/ussd', {
-    schema: {
-      tags: ['vouchers'], summary: 'USSD gateway: the subscriber dialled *111*PIN# (partner)', security: bearer,
-      body: Type.Object({ msisdn: MsisdnInput, input: Type.String({ minLength: 1, maxLength: 182, description: 'What was dialled, e.g. *111*12345678901234#' }) }, { additionalProperties: false }),
-      response: { 200: Type.Unknown(), ...commonErrors },
-    },
-  }, async (request, reply) => {
-    const result = await redeemUssd(ctx, actorOf(request), request.body as never);
-    if (!result.ok) return sendError(reply, result.error);
-    return reply.code(200).send(result.value);
-  });
 }

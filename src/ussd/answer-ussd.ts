@@ -1,0 +1,125 @@
+import type { AppContext } from '../app-context.ts';
+import { requireRole, type Actor } from '../auth/actor.ts';
+import { BYTES_PER_GB, BYTES_PER_MB } from '../catalog/offering.ts';
+import { almatyDayIn, displayLanguageOf, type DisplayLanguage } from '../domain/local-time.ts';
+import { formatTenge } from '../domain/money.ts';
+import { parseMsisdn } from '../domain/msisdn.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { balancesOf, findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
+import { listPackagesOfLine } from '../packages/list-line-packages.ts';
+import { redeemUssd } from '../vouchers/redeem-ussd.ts';
+import { USSD_VOUCHER_SERVICE } from '../vouchers/voucher-pin.ts';
+
+/** The short codes a subscriber dials; the USSD gateway forwards the string as dialled. */
+export const USSD_BALANCE = '*102#';
+export const USSD_ALLOWANCES = '*104#';
+
+type Key = 'balance' | 'validUntil' | 'grace' | 'suspended' | 'left' | 'until' | 'none' | 'help' | 'terminated' | 'gb' | 'mb' | 'min' | 'sms';
+
+/** What the phone's screen shows, in the line's language: short, since a USSD screen holds ~80 Cyrillic or Chinese characters. */
+const TEXT: Record<DisplayLanguage, Record<Key, string>> = {
+  en: {
+    balance: 'Balance {main}, bonus {bonus}.', validUntil: ' Valid until {date}.', grace: ' Incoming calls only: top up.', suspended: ' Suspended: top up.',
+    left: 'Left: {list}.', until: ' Until {date}.', none: 'You have no active packages.', terminated: 'This number is closed.',
+    help: 'Dial *102# for your balance, *104# for what is left of your packages, *111*PIN# to top up with a voucher.',
+    gb: 'GB', mb: 'MB', min: 'min', sms: 'SMS',
+  },
+  ru: {
+    balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' Номер действует до {date}.', grace: ' Только входящие: пополните баланс.', suspended: ' Номер приостановлен: пополните баланс.',
+    left: 'Осталось: {list}.', until: ' До {date}.', none: 'У вас нет активных пакетов.', terminated: 'Этот номер закрыт.',
+    help: 'Наберите *102# — баланс, *104# — остаток пакетов, *111*PIN# — пополнить картой оплаты.',
+    gb: 'ГБ', mb: 'МБ', min: 'мин', sms: 'SMS',
+  },
+  kk: {
+    balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' Нөмір {date} дейін жарамды.', grace: ' Тек кіріс қоңыраулар: балансты толықтырыңыз.', suspended: ' Нөмір тоқтатылған: балансты толықтырыңыз.',
+    left: 'Қалды: {list}.', until: ' {date} дейін.', none: 'Белсенді пакетіңіз жоқ.', terminated: 'Бұл нөмір жабылған.',
+    help: '*102# — баланс, *104# — пакет қалдығы, *111*PIN# — төлем картасымен толықтыру.',
+    gb: 'ГБ', mb: 'МБ', min: 'мин', sms: 'SMS',
+  },
+  zh: {
+    balance: '余额 {main}，奖励 {bonus}。', validUntil: '有效期至 {date}。', grace: '仅可接听来电：请充值。', suspended: '号码已暂停：请充值。',
+    left: '剩余：{list}。', until: '有效期至 {date}。', none: '您没有有效的套餐。', terminated: '此号码已注销。',
+    help: '拨 *102# 查余额，*104# 查套餐剩余，*111*密码# 用充值卡充值。',
+    gb: 'GB', mb: 'MB', min: '分钟', sms: '条短信',
+  },
+};
+
+const LOCALES: Record<DisplayLanguage, string> = { en: 'en-GB', ru: 'ru-RU', kk: 'kk-KZ', zh: 'zh-CN' };
+
+/** The text for the phone, with the figures it was made from beside it. */
+export interface UssdAnswer {
+  message: string;
+}
+
+interface BalanceAnswer extends UssdAnswer {
+  balance: { main: number; bonus: number };
+  currency: 'KZT';
+  status: string;
+  validUntil: string | null;
+}
+
+interface AllowancesAnswer extends UssdAnswer {
+  allowances: { unit: string; remaining: number }[];
+}
+
+/**
+ * The USSD gateway (role partner, or admin) forwards what a subscriber dialled: `*102#` answers
+ * the balance and validity, `*104#` what is left of the line's packages, `*111*PIN#` redeems a
+ * voucher (redeem-ussd.ts). Anything else is `ussd_input_invalid` with the menu as its message.
+ * Every text is in the line's language.
+ */
+export async function answerUssd(ctx: AppContext, actor: Actor, input: { msisdn: string; input: string }): Promise<Result<UssdAnswer>> {
+  const dialled = input.input.replace(/\s/g, '');
+  if (dialled.startsWith(`*${USSD_VOUCHER_SERVICE}`)) return redeemUssd(ctx, actor, input);
+  const denied = requireRole(actor, ['partner', 'admin']);
+  if (denied) return denied as Result<never>;
+  const msisdn = parseMsisdn(input.msisdn);
+  if (!msisdn.ok) return msisdn;
+  const line = await findLineByMsisdn(ctx, msisdn.value);
+  if (!line) return fail('line_not_found');
+  const language = displayLanguageOf(line.language);
+  const text = TEXT[language];
+  if (line.status === 'terminated') return fail('line_terminated', undefined, text.terminated);
+  if (dialled === USSD_BALANCE) return ok(await balanceAnswer(ctx, line, language));
+  if (dialled === USSD_ALLOWANCES) return allowancesAnswer(ctx, actor, line, language);
+  return fail('ussd_input_invalid', { codes: [USSD_BALANCE, USSD_ALLOWANCES, `*${USSD_VOUCHER_SERVICE}*PIN#`] }, text.help);
+}
+
+async function balanceAnswer(ctx: AppContext, line: LineRow, language: DisplayLanguage): Promise<BalanceAnswer> {
+  const text = TEXT[language];
+  const { main, bonus } = (await balancesOf(ctx, [line.id])).get(line.id)!;
+  let message = text.balance.replace('{main}', formatTenge(main)).replace('{bonus}', formatTenge(bonus));
+  if (line.valid_until) message += text.validUntil.replace('{date}', almatyDayIn(language, line.valid_until));
+  if (line.status === 'grace') message += text.grace;
+  if (line.status === 'suspended') message += text.suspended;
+  return { message, balance: { main: Number(main), bonus: Number(bonus) }, currency: 'KZT', status: line.status, validUntil: line.valid_until };
+}
+
+async function allowancesAnswer(ctx: AppContext, actor: Actor, line: LineRow, language: DisplayLanguage): Promise<Result<AllowancesAnswer>> {
+  const text = TEXT[language];
+  const packages = await listPackagesOfLine(ctx, actor, line.msisdn, {});
+  if (!packages.ok) return packages;
+  // One total per unit across the line's packages, and the earliest end among what is left.
+  const totals = new Map<string, number>();
+  let earliest: string | null = null;
+  for (const pack of packages.value.data) {
+    for (const allowance of pack.allowances) {
+      if (allowance.remaining <= 0) continue;
+      totals.set(allowance.unit, (totals.get(allowance.unit) ?? 0) + allowance.remaining);
+      for (const bucket of allowance.buckets) if (bucket.remaining > 0 && (earliest === null || bucket.expiresAt < earliest)) earliest = bucket.expiresAt;
+    }
+  }
+  const allowances = [...totals].map(([unit, remaining]) => ({ unit, remaining }));
+  if (allowances.length === 0) return ok({ message: text.none, allowances });
+  const number = new Intl.NumberFormat(LOCALES[language], { maximumFractionDigits: 1 });
+  const parts = allowances.map(({ unit, remaining }) => {
+    if (unit === 'DATA_BYTES') {
+      const bytes = BigInt(remaining);
+      return bytes >= BYTES_PER_GB ? `${number.format(Math.floor((remaining / Number(BYTES_PER_GB)) * 10) / 10)} ${text.gb}` : `${number.format(Number(bytes / BYTES_PER_MB))} ${text.mb}`;
+    }
+    if (unit === 'VOICE_SECONDS') return `${number.format(Math.floor(remaining / 60))} ${text.min}`;
+    return `${number.format(remaining)} ${text.sms}`;
+  });
+  const message = text.left.replace('{list}', parts.join(', ')) + (earliest ? text.until.replace('{date}', almatyDayIn(language, earliest)) : '');
+  return ok({ message, allowances });
+}

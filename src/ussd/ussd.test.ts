@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { seedCatalog } from '../catalog/seed-catalog.ts';
+import { runJobsOnce } from '../jobs/scheduler.ts';
+import { lifecycleJob } from '../lifecycle/lifecycle-job.ts';
+
+const GIB = 1024 ** 3;
+
+for (const dialect of DIALECTS) {
+  describe(`USSD menu [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    let gateway: string;
+    let keys = 0;
+    before(async () => {
+      t = await startTestApp(dialect.name);
+      await seedCatalog(t.app.ctx);
+      gateway = await t.keyFor('partner');
+    });
+    after(async () => t?.close());
+
+    const ussd = (msisdn: string, input: string, token = gateway) => t.request('POST', '/v1/ussd', { token, body: { msisdn, input } });
+    const line = async (msisdn: string, language: string) => assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn, language } })).status, 201);
+    const topUp = async (msisdn: string, amount: number) => assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount, currency: 'KZT' }, headers: { 'idempotency-key': `ussd-${++keys}` } })).status, 201);
+
+    it('*102# answers balance, bonus and validity, and *104# what is left of the packages, in the line\'s language', async () => {
+      const msisdn = '+77051230101';
+      await line(msisdn, 'ru');
+      await topUp(msisdn, 1_000_000);
+      const balance = await ussd('8 705 123 01 01', '*102#');
+      assert.equal(balance.status, 200, JSON.stringify(balance.body));
+      assert.match(balance.body.message, /^Баланс 10\s000\s₸, бонус 1\s000\s₸\. Номер действует до \d{2}\.\d{2}\.\d{4}\.$/);
+      assert.deepEqual([balance.body.balance, balance.body.status], [{ main: 1_000_000, bonus: 100_000 }, 'active']);
+      assert.equal((await ussd(msisdn, '*104#')).body.message, 'У вас нет активных пакетов.');
+
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'TOURIST_COMBO_15D' }, headers: { 'idempotency-key': `ussd-${++keys}` } });
+      assert.equal(bought.status, 201, JSON.stringify(bought.body));
+      assert.match((await ussd(msisdn, '*104#')).body.message, /^Осталось: 10 ГБ, 60 мин, 50 SMS\. До \d{2}\.\d{2}\.\d{4}\.$/);
+      const at = t.clock.now().toISOString();
+      const used = await t.request('POST', '/v1/usage', {
+        token: await t.keyFor('network'),
+        body: { events: [{ id: 'u-1', msisdn, service: 'data', units: 1.5 * GIB, at }, { id: 'u-2', msisdn, service: 'voice', units: 90, at }, { id: 'u-3', msisdn, service: 'sms', units: 1, at }] },
+      });
+      assert.equal(used.body.recorded, 3, JSON.stringify(used.body));
+      const left = await ussd(msisdn, '*104#');
+      assert.match(left.body.message, /^Осталось: 8,5 ГБ, 58 мин, 49 SMS\. До /);
+      assert.deepEqual(left.body.allowances, [{ unit: 'DATA_BYTES', remaining: 8.5 * GIB }, { unit: 'VOICE_SECONDS', remaining: 3_510 }, { unit: 'SMS', remaining: 49 }]);
+    });
+
+    it('answers in Chinese and English, takes spaces as dialled, shows a grace line and less than a gigabyte in MB', async () => {
+      await line('+77051230102', 'zh');
+      assert.equal((await ussd('+77051230102', '*102#')).body.message, '余额 0\u00a0₸，奖励 0\u00a0₸。');
+      assert.equal((await ussd('+77051230102', '*104#')).body.message, '您没有有效的套餐。');
+      const msisdn = '+77051230103';
+      await line(msisdn, 'en');
+      await topUp(msisdn, 200_000);
+      assert.equal((await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'DATA_1GB_7D' }, headers: { 'idempotency-key': `ussd-${++keys}` } })).status, 201);
+      await t.request('POST', '/v1/usage', { token: await t.keyFor('network'), body: { events: [{ id: 'u-9', msisdn, service: 'data', units: 300 * 1024 ** 2, at: t.clock.now().toISOString() }] } });
+      assert.match((await ussd(msisdn, ' *104 # ')).body.message, /^Left: 724 MB\. Until \d{1,2} [A-Z][a-z]{2} \d{4}\.$/);
+      t.clock.advance(31 * 86_400_000);
+      await runJobsOnce(t.app.ctx, [lifecycleJob]); // past its validity: grace
+      assert.match((await ussd(msisdn, '*102#')).body.message, /Valid until .*\. Incoming calls only: top up\.$/);
+    });
+
+    it('refuses other codes with the menu, other roles, unknown and closed numbers', async () => {
+      const msisdn = '+77051230104';
+      await line(msisdn, 'kk');
+      const menu = await ussd(msisdn, '*100#');
+      assert.equal(menu.status, 422);
+      assert.equal(menu.body.error.code, 'ussd_input_invalid');
+      assert.match(menu.body.error.message, /^\*102# — баланс, \*104# — пакет қалдығы/);
+      assert.equal((await ussd(msisdn, '*102#', await t.keyFor('agent'))).body.error.code, 'forbidden');
+      assert.equal((await ussd('+77059999999', '*102#')).body.error.code, 'line_not_found');
+      assert.equal((await ussd('12', '*102#')).body.error.code, 'msisdn_invalid');
+      assert.equal((await ussd(msisdn, '')).body.error.code, 'validation_failed');
+      assert.equal((await t.request('POST', `/v1/lines/${msisdn}/terminate`, { body: { reason: 'returned' } })).status, 200);
+      const closed = await ussd(msisdn, '*102#');
+      assert.deepEqual([closed.status, closed.body.error.code, closed.body.error.message], [409, 'line_terminated', 'Бұл нөмір жабылған.']);
+    });
+  });
+}
