@@ -1,5 +1,5 @@
 // Self-care: log in with the phone number, see every line on the login — balance, validity,
-// packages with what is left, history — and buy a package from the balance.
+// packages with what is left, history, the SMS it was sent — and buy or renew a package from the balance.
 import { api, element } from './api.js';
 import { currentLanguage, fill, formatDate, formatDays, formatTenge, formatUnits, LANGUAGES, languageSwitcher, movementLabel, TEXT } from './i18n.js';
 
@@ -50,6 +50,7 @@ function lineCard(line) {
     element('div', { class: 'row' },
       element('button', { type: 'button', class: 'secondary small', onclick: () => showPackages(path, details) }, t.packages),
       element('button', { type: 'button', class: 'secondary small', onclick: () => showHistory(path, details) }, t.history),
+      element('button', { type: 'button', class: 'secondary small', onclick: () => showMessages(path, details) }, t.messages),
       element('button', { type: 'button', class: 'small', onclick: () => showOfferings(line, details) }, t.buyPackage)),
     details);
 }
@@ -115,6 +116,15 @@ async function showHistory(path, holder) {
   holder.replaceChildren(element('h2', {}, t.history), element('ul', { class: 'plain' }, entries.map((entry) => element('li', { class: 'row' },
     element('span', {}, `${movementLabel(entry.code, language, entry.kind)} · ${formatDate(entry.createdAt, language)}`),
     element('strong', {}, entry.unit === 'KZT' ? formatTenge(entry.amount, language) : formatUnits(entry.unit, entry.amount, language))))));
+}
+
+/** The SMS the line was sent, newest first, each in the language it was written in. */
+async function showMessages(path, holder) {
+  const answer = await api('GET', `${path}/messages?limit=20`);
+  if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
+  if (answer.value.data.length === 0) return holder.replaceChildren(element('p', { class: 'muted' }, t.noMessages));
+  holder.replaceChildren(element('h2', {}, t.messages), element('ul', { class: 'plain' }, answer.value.data.map((message) => element('li', { 'data-message': message.id },
+    element('div', { class: 'muted' }, formatDate(message.sentAt ?? message.createdAt, language)), element('div', { lang: message.language }, message.text)))));
 }
 
 async function showOfferings(line, holder) {

@@ -96,6 +96,18 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     const rows = await historyCard.locator('.details li').allTextContents();
     assert.equal(rows.filter((row) => row.startsWith('Top-up ·')).length, 1, rows.join('\n'));
     assert.ok(!rows.some((row) => row.includes('awaiting payment')), rows.join('\n'));
+    // The SMS the line was sent (here one row as the SMS worker writes it), in the language it went in.
+    await historyCard.getByRole('button', { name: 'Messages' }).click();
+    await historyCard.getByText('No messages yet.').waitFor();
+    const lineId = (await server.request('GET', '/v1/lines/+77011234567')).body.id as string;
+    const now = server.clock.now().toISOString();
+    await server.app.ctx.db.insertInto('sms_messages').values({
+      id: 'sms_01KF00000000000000000000AB', event_id: 'evt_browser_test', line_id: lineId, msisdn: '+77011234567', topic: 'topup.succeeded', language: 'ru',
+      text: 'Баланс пополнен на 5 000 ₸.', status: 'delivered', segments: 1n, attempts: 1n, next_attempt_at: now, lease_until: null, last_error: null,
+      created_at: now, sent_at: now, delivered_at: now,
+    }).execute();
+    await historyCard.getByRole('button', { name: 'Messages' }).click();
+    await historyCard.locator('li[data-message] [lang="ru"]', { hasText: 'Баланс пополнен на 5 000 ₸.' }).waitFor();
     await page.close();
   });
 
