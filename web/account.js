@@ -48,7 +48,7 @@ function lineCard(line) {
     element('div', { class: 'row' }, element('span', {}, t.validUntil), element('span', {}, formatDate(line.validUntil, language))),
     smsLanguageRow(line, path),
     element('div', { class: 'row' },
-      element('button', { type: 'button', class: 'secondary small', onclick: () => showPackages(path, details) }, t.packages),
+      element('button', { type: 'button', class: 'secondary small', onclick: () => showPackages(line, path, details) }, t.packages),
       element('button', { type: 'button', class: 'secondary small', onclick: () => showHistory(path, details) }, t.history),
       element('button', { type: 'button', class: 'secondary small', onclick: () => showMessages(path, details) }, t.messages),
       element('button', { type: 'button', class: 'small', onclick: () => showOfferings(line, details) }, t.buyPackage)),
@@ -70,9 +70,9 @@ function smsLanguageRow(line, path) {
   return row;
 }
 
-async function showPackages(path, holder) {
-  // The catalog gives each package's renewal price and whether it may renew by itself.
-  const [answer, catalog] = await Promise.all([api('GET', `${path}/packages?language=${language}`), api('GET', `/v1/offerings?language=${language}`)]);
+async function showPackages(line, path, holder) {
+  // The catalog priced for this line gives each package's renewal price and whether it may renew by itself.
+  const [answer, catalog] = await Promise.all([api('GET', `${path}/packages?language=${language}`), api('GET', catalogPath(line))]);
   if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
   if (answer.value.data.length === 0) return holder.replaceChildren(element('p', { class: 'muted' }, t.noPackages));
   const offerings = new Map(catalog.ok ? catalog.value.data.map((offering) => [offering.code, offering]) : []);
@@ -87,10 +87,10 @@ async function showPackages(path, holder) {
 function packageActions(path, pack, offering, holder) {
   if (!offering) return null;
   const packagePath = `${path}/packages/${encodeURIComponent(pack.id)}`;
-  const problem = (code) => holder.prepend(element('p', { class: 'error', role: 'alert' }, code === 'balance_insufficient' ? t.insufficient : t.error));
+  const problem = (code) => holder.prepend(element('p', { class: 'error', role: 'alert' }, problemText(code)));
   const renew = element('button', { type: 'button', class: 'small', 'data-renew': pack.id, onclick: async () => {
     renew.disabled = true;
-    const renewed = await api('POST', `${packagePath}/renew`, { idempotencyKey: crypto.randomUUID() });
+    const renewed = await api('POST', `${packagePath}/renew`, { idempotencyKey: crypto.randomUUID(), body: { expectedPrice: offering.price } });
     renew.disabled = false;
     if (renewed.ok) return start();
     problem(renewed.code);
@@ -127,8 +127,17 @@ async function showMessages(path, holder) {
     element('div', { class: 'muted' }, formatDate(message.sentAt ?? message.createdAt, language)), element('div', { lang: message.language }, message.text)))));
 }
 
+/** The offerings on sale, priced for this line (its promotions), in the page's language. */
+function catalogPath(line) {
+  return `/v1/offerings?language=${language}&msisdn=${encodeURIComponent(line.msisdn)}`;
+}
+
+function problemText(code) {
+  return code === 'balance_insufficient' ? t.insufficient : code === 'price_changed' ? t.priceChanged : t.error;
+}
+
 async function showOfferings(line, holder) {
-  const answer = await api('GET', `/v1/offerings?language=${language}`);
+  const answer = await api('GET', catalogPath(line));
   if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
   holder.replaceChildren(element('h2', {}, t.buyPackage), element('ul', { class: 'plain' }, answer.value.data.filter((o) => o.kind !== 'tariff').map((offering) => element('li', {},
     element('div', { class: 'row' }, element('strong', {}, offering.name), element('span', {}, formatTenge(offering.price, language))),
@@ -138,7 +147,7 @@ async function showOfferings(line, holder) {
       const bought = await api('POST', '/v1/purchases', { idempotencyKey: crypto.randomUUID(), body: { msisdn: line.msisdn, offering: offering.code, expectedPrice: offering.price } });
       event.target.disabled = false;
       if (bought.ok) { await start(); return; }
-      holder.prepend(element('p', { class: 'error', role: 'alert' }, bought.code === 'balance_insufficient' ? t.insufficient : t.error));
+      holder.prepend(element('p', { class: 'error', role: 'alert' }, problemText(bought.code)));
     } }, `${t.buy} ${formatTenge(offering.price, language)}`)))));
 }
 

@@ -56,11 +56,17 @@ export async function packageRoutes(app: FastifyInstance, { ctx }: RouteOptions)
   app.post('/v1/lines/:msisdn/packages/:id/renew', {
     schema: {
       tags: ['packages'], summary: 'Renew a package now: stacking offerings add a bucket, others extend and carry units over', security: bearer,
-      headers: IdempotencyHeaders, params: PackageParams, response: { 201: Type.Ref('PackagePurchase'), ...commonErrors },
+      headers: IdempotencyHeaders, params: PackageParams,
+      // The body is optional: a renewal without one is charged the price of the moment.
+      body: Type.Union([Type.Null(), Type.Object({
+        expectedPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000, description: 'the price shown (minor units); any other price is refused with price_changed' })),
+      }, { additionalProperties: false })]),
+      response: { 201: Type.Ref('PackagePurchase'), ...commonErrors },
     },
   }, async (request, reply) => {
     const { msisdn, id } = request.params as { msisdn: string; id: string };
-    const result = await renewPackage(ctx, actorOf(request), msisdn, id, idempotencyKeyOf(request));
+    const body = request.body as { expectedPrice?: number } | null | undefined;
+    const result = await renewPackage(ctx, actorOf(request), msisdn, id, idempotencyKeyOf(request), body?.expectedPrice);
     if (!result.ok) return sendError(reply, result.error);
     if (result.value.replayed) reply.header('idempotent-replayed', 'true');
     return reply.code(201).send(result.value.renewal);

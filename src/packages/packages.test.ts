@@ -181,6 +181,23 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('a renewal with the price shown is refused, writing nothing, when the price is another', async () => {
+      await newLine('+77011110025', 5_000);
+      const first = await buy({ msisdn: '+77011110025', offering: 'DATA_1GB_7D' });
+      const renew = (body: unknown, key: string) => t.request('POST', `/v1/lines/+77011110025/packages/${first.body.id}/renew`, { body, headers: { 'idempotency-key': key } });
+      const before = await balance('+77011110025');
+      const stale = await renew({ expectedPrice: 99_000 }, 'shown-1');
+      assert.deepEqual([stale.status, stale.body.error.code, stale.body.error.details], [409, 'price_changed', { price: 149_000 }]);
+      assert.deepEqual(await balance('+77011110025'), before);
+      assert.equal((await renew({ expectedPrice: 149_000.5 }, 'shown-2')).body.error.code, 'validation_failed');
+      assert.equal((await renew({ price: 149_000 }, 'shown-3')).body.error.code, 'validation_failed');
+      const renewed = await renew({ expectedPrice: 149_000 }, 'shown-4');
+      assert.equal(renewed.status, 201, JSON.stringify(renewed.body));
+      assert.equal((await balance('+77011110025')).main, before.main - 149_000);
+      assert.equal((await renew({ expectedPrice: 149_000 }, 'shown-4')).headers['idempotent-replayed'], 'true');
+      assert.equal((await renew({}, 'shown-4')).body.error.code, 'idempotency_key_reused');
+    });
+
     it('renewing a non-stacking pack extends it and carries the unused units over', async () => {
       await newLine('+77011110030', 10_000);
       const first = await buy({ msisdn: '+77011110030', offering: 'TARIFF_TRAVEL' });

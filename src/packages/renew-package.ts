@@ -15,18 +15,18 @@ const RENEW_ATTEMPTS_MAX = 3;
  * offering adds a new bucket from now; a non-stacking one extends: the new period continues from
  * the current end and carries the unused units over. The price is the offering's current version.
  */
-export async function renewPackage(ctx: AppContext, actor: Actor, msisdn: string, packageId: string, idempotencyKey: string): Promise<Result<{ renewal: PeriodResult; replayed: boolean }>> {
+export async function renewPackage(ctx: AppContext, actor: Actor, msisdn: string, packageId: string, idempotencyKey: string, expectedPrice?: number): Promise<Result<{ renewal: PeriodResult; replayed: boolean }>> {
   const line = await findBuyableLine(ctx, actor, msisdn);
   if (!line.ok) return line;
   const key = `renew:${actor.id}:${idempotencyKey}`;
-  const fingerprint = fingerprintOf({ msisdn: line.value.msisdn, packageId });
+  const fingerprint = fingerprintOf(expectedPrice === undefined ? { msisdn: line.value.msisdn, packageId } : { msisdn: line.value.msisdn, packageId, expectedPrice });
   const stored = await storedAnswer<PeriodResult>(ctx, key, fingerprint);
   if (stored) return stored.ok ? ok({ renewal: stored.value, replayed: true }) : stored;
   // A renewal racing another renewal of the same package sees a conflict and plans again.
   for (let attempt = 0; attempt < RENEW_ATTEMPTS_MAX; attempt += 1) {
     const found = await findPackage(ctx, line.value.id, packageId);
     if (!found) return fail('package_not_found');
-    const result = await renewOnce(ctx, found, 'renewal', actor.id, { key, fingerprint, expiresAt: idempotencyExpiry(ctx) });
+    const result = await renewOnce(ctx, found, 'renewal', actor.id, { key, fingerprint, expiresAt: idempotencyExpiry(ctx) }, expectedPrice);
     if (!result.ok && result.error.code === 'package_renewal_conflict') continue;
     if (!result.ok) return result;
     return ok({ renewal: result.value.value, replayed: result.value.replayed });
@@ -34,10 +34,17 @@ export async function renewPackage(ctx: AppContext, actor: Actor, msisdn: string
   return fail('package_renewal_conflict');
 }
 
-/** One attempt to add the next period to a package; the auto-renew job calls this too. */
-export async function renewOnce(ctx: AppContext, found: PackageWithPeriod, reason: PeriodReason, actorId: string, idempotency: LedgerCommand<PeriodResult>['idempotency']) {
+/**
+ * One attempt to add the next period to a package; the auto-renew job calls this too. With
+ * `expectedPrice` (the price the subscriber was shown), any other price is `price_changed`: the
+ * price charged is the one checked here, the quote the command is planned with.
+ */
+export async function renewOnce(ctx: AppContext, found: PackageWithPeriod, reason: PeriodReason, actorId: string, idempotency: LedgerCommand<PeriodResult>['idempotency'], expectedPrice?: number) {
   const priced = await priceOffering(ctx, found.pkg.offering_code, found.pkg.line_id);
   if (!priced.ok) return priced;
+  if (expectedPrice !== undefined && (!Number.isSafeInteger(expectedPrice) || BigInt(expectedPrice) !== priced.value.quote.price)) {
+    return fail('price_changed', { price: Number(priced.value.quote.price) });
+  }
   const plan = {
     reason, packageId: found.pkg.id, lineId: found.pkg.line_id, record: priced.value.record, quote: priced.value.quote,
     expectedPeriods: BigInt(found.latest.period) + 1n, previousBucketIds: JSON.parse(found.latest.bucket_ids) as string[],

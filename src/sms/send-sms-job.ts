@@ -157,15 +157,17 @@ function referenceOf(messageId: string): number {
 async function recordFailure(ctx: AppContext, message: SmsMessageRow, outcome: Extract<SubmitOutcome, { ok: false }>): Promise<Outcome> {
   const now = ctx.clock.now();
   const lastError = outcome.error.slice(0, 200);
+  const { quietFromHour, quietToHour } = ctx.settings.sms;
+  // A reminder tried again is held through the night like a first try.
+  const notQuiet = (at: Date) => (QUIET_TOPICS.includes(message.topic) ? afterQuietHours(at, quietFromHour, quietToHour) : at);
   if (outcome.status === STATUS.throttled) {
-    await recordAttempt(ctx, message.id, { status: 'queued', attempts: message.attempts, next_attempt_at: new Date(now.getTime() + THROTTLED_RETRY_MS).toISOString(), last_error: lastError });
+    const next = notQuiet(new Date(now.getTime() + THROTTLED_RETRY_MS));
+    await recordAttempt(ctx, message.id, message.lease_until, { status: 'queued', attempts: message.attempts, next_attempt_at: next.toISOString(), last_error: lastError });
     return 'throttled';
   }
   const attempts = Number(message.attempts) + 1;
   const failed = attempts >= ctx.settings.sms.attemptsMax || (outcome.status !== null && PERMANENT_STATUSES.includes(outcome.status));
-  const backoff = new Date(now.getTime() + Math.min(2 ** (attempts - 1), BACKOFF_MINUTES_MAX) * 60_000);
-  const { quietFromHour, quietToHour } = ctx.settings.sms;
-  const next = QUIET_TOPICS.includes(message.topic) ? afterQuietHours(backoff, quietFromHour, quietToHour) : backoff;
-  await recordAttempt(ctx, message.id, { status: failed ? 'failed' : 'queued', attempts: BigInt(attempts), next_attempt_at: next.toISOString(), last_error: lastError });
+  const next = notQuiet(new Date(now.getTime() + Math.min(2 ** (attempts - 1), BACKOFF_MINUTES_MAX) * 60_000));
+  await recordAttempt(ctx, message.id, message.lease_until, { status: failed ? 'failed' : 'queued', attempts: BigInt(attempts), next_attempt_at: next.toISOString(), last_error: lastError });
   return failed ? 'failed' : 'retry';
 }

@@ -57,9 +57,14 @@ export async function insertSegment(ctx: AppContext, row: SmsSegmentTable): Prom
   await ctx.db.insertInto('sms_segments').values(row).onConflict((c) => c.columns(['message_id', 'segment']).doNothing()).execute();
 }
 
-/** Records an attempt that did not send the whole message, and gives the lease back. */
-export async function recordAttempt(ctx: AppContext, id: string, patch: Pick<SmsMessageRow, 'status' | 'attempts' | 'next_attempt_at' | 'last_error'>): Promise<void> {
-  await ctx.db.updateTable('sms_messages').set({ ...patch, lease_until: null }).where('id', '=', id).execute();
+/**
+ * Records an attempt that did not send the whole message, and gives the lease back: only while
+ * the lease is still this run's (`leaseUntil`, as claimed) and the message queued, so that a run
+ * whose lease ran out never writes over what another process did with the message since.
+ */
+export async function recordAttempt(ctx: AppContext, id: string, leaseUntil: string | null, patch: Pick<SmsMessageRow, 'status' | 'attempts' | 'next_attempt_at' | 'last_error'>): Promise<void> {
+  await ctx.db.updateTable('sms_messages').set({ ...patch, lease_until: null }).where('id', '=', id).where('status', '=', 'queued')
+    .where('lease_until', leaseUntil === null ? 'is' : '=', leaseUntil).execute();
 }
 
 /** Gives back the leases of messages claimed but not tried (the run stopped early): due again at once. */
@@ -84,8 +89,14 @@ export async function recordReceipt(ctx: AppContext, smscMessageId: string, outc
   return ctx.db.transaction().execute(async (trx) => {
     const segments = await trx.selectFrom('sms_segments').select('message_id').where('smsc_message_id', '=', smscMessageId).execute();
     if (segments.length === 0) return false;
+    // The message rows first, in id order: the receipts of a message's segments (handled at once)
+    // and recordSent then settle one after the other, each seeing the others' segments. Without
+    // it, on PostgreSQL two receipts each saw only their own segment delivered, and the message
+    // stayed `sent` for good. (SQLite runs one write transaction at a time.)
+    const messageIds = [...new Set(segments.map((segment) => segment.message_id))].sort();
+    if (ctx.store.dialect.skipsLockedRows) await trx.selectFrom('sms_messages').select('id').where('id', 'in', messageIds).orderBy('id').forUpdate().execute();
     await trx.updateTable('sms_segments').set({ status: outcome, receipt_at: now }).where('smsc_message_id', '=', smscMessageId).where('status', '=', 'sent').execute();
-    for (const messageId of new Set(segments.map((segment) => segment.message_id))) await settle(trx, messageId, now);
+    for (const messageId of messageIds) await settle(trx, messageId, now);
     return true;
   });
 }

@@ -10,6 +10,7 @@ import { cursorOf, saveCursor } from '../partners/partners-repository.ts';
 import { sendSmsJob } from './send-sms-job.ts';
 import { DATA_CODING, textAsSent } from './sms-encoding.ts';
 import { loadSmsSettings } from './sms-settings.ts';
+import { insertSegment, recordReceipt, recordSent } from './sms-repository.ts';
 
 const SETTLED_MS = 20_000;
 const MINUTE_MS = 60_000;
@@ -270,6 +271,31 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('GET', '/v1/lines/+77019999999/messages')).body.error.code, 'line_not_found');
       const doc = await t.request('GET', '/openapi.json');
       assert.ok(doc.body.paths['/v1/lines/{msisdn}/messages']?.get, 'in the OpenAPI document');
+    });
+
+    it('settles a message delivered when its segments\' receipts, or a receipt and the send, are recorded at once', async () => {
+      const now = t.clock.now().toISOString();
+      const lineId = await line('+77014200030', 'ru');
+      const message = (id: string, status: string, segments: bigint) => ({
+        id, event_id: `evt_${id}`, line_id: lineId, msisdn: '+77014200030', topic: 'topup.succeeded', language: 'ru', text: 'x', status, segments,
+        attempts: status === 'sent' ? 1n : 0n, next_attempt_at: now, lease_until: null, last_error: null, created_at: now, sent_at: status === 'sent' ? now : null, delivered_at: null,
+      });
+      const segment = (messageId: string, number: bigint, smscId: string) => ({ message_id: messageId, segment: number, smsc_message_id: smscId, status: 'sent', sent_at: now, receipt_at: null });
+      const statusOf = async (id: string) => (await t.app.ctx.db.selectFrom('sms_messages').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status;
+      for (let round = 0; round < 15; round++) {
+        // Two segments' receipts handled at once (the SMPP client answers each deliver_sm as it comes).
+        const both = `sms_RACE0000000000000000000${String(round).padStart(3, '0')}`;
+        await t.app.ctx.db.insertInto('sms_messages').values(message(both, 'sent', 2n)).execute();
+        for (const number of [1n, 2n]) await insertSegment(t.app.ctx, segment(both, number, `race-${round}-${number}`));
+        await Promise.all([recordReceipt(t.app.ctx, `race-${round}-1`, 'delivered', now), recordReceipt(t.app.ctx, `race-${round}-2`, 'delivered', now)]);
+        assert.equal(await statusOf(both), 'delivered', `round ${round}: two receipts at once`);
+        // The last segment's receipt while the send itself is being recorded.
+        const sending = `sms_SEND0000000000000000000${String(round).padStart(3, '0')}`;
+        await t.app.ctx.db.insertInto('sms_messages').values(message(sending, 'queued', 1n)).execute();
+        await insertSegment(t.app.ctx, segment(sending, 1n, `send-${round}`));
+        await Promise.all([recordSent(t.app.ctx, sending, 1n, now), recordReceipt(t.app.ctx, `send-${round}`, 'delivered', now)]);
+        assert.equal(await statusOf(sending), 'delivered', `round ${round}: a receipt against the send`);
+      }
     });
   });
 

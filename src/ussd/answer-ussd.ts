@@ -16,24 +16,31 @@ export const USSD_ALLOWANCES = '*104#';
 
 type Key = 'balance' | 'validUntil' | 'grace' | 'suspended' | 'left' | 'until' | 'none' | 'help' | 'terminated' | 'gb' | 'mb' | 'min' | 'sms';
 
-/** What the phone's screen shows, in the line's language: short, since a USSD screen holds ~80 Cyrillic or Chinese characters. */
+/**
+ * What the phone's screen shows, in the line's language. A USSD answer in UCS-2 (Cyrillic,
+ * Chinese, the tenge sign) holds 80 characters: every answer fits that at its longest (a
+ * seven-digit balance and bonus, the longest date), as the test measures. A line in grace or
+ * suspended says what to do instead of a validity date that has passed.
+ */
+export const USSD_SCREEN_CHARACTERS_MAX = 80;
+
 const TEXT: Record<DisplayLanguage, Record<Key, string>> = {
   en: {
-    balance: 'Balance {main}, bonus {bonus}.', validUntil: ' Valid until {date}.', grace: ' Incoming calls only: top up.', suspended: ' Suspended: top up.',
+    balance: 'Balance {main}, bonus {bonus}.', validUntil: ' Valid to {date}.', grace: ' Incoming calls only: top up.', suspended: ' Suspended: top up.',
     left: 'Left: {list}.', until: ' Until {date}.', none: 'You have no active packages.', terminated: 'This number is closed.',
-    help: 'Dial *102# for your balance, *104# for what is left of your packages, *111*PIN# to top up with a voucher.',
+    help: 'Dial *102# balance, *104# packages left, *111*PIN# voucher top-up.',
     gb: 'GB', mb: 'MB', min: 'min', sms: 'SMS',
   },
   ru: {
-    balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' Номер действует до {date}.', grace: ' Только входящие: пополните баланс.', suspended: ' Номер приостановлен: пополните баланс.',
+    balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' Действует до {date}.', grace: ' Только входящие: пополните баланс.', suspended: ' Номер приостановлен: пополните.',
     left: 'Осталось: {list}.', until: ' До {date}.', none: 'У вас нет активных пакетов.', terminated: 'Этот номер закрыт.',
-    help: 'Наберите *102# — баланс, *104# — остаток пакетов, *111*PIN# — пополнить картой оплаты.',
+    help: 'Наберите *102# — баланс, *104# — пакеты, *111*PIN# — карта оплаты.',
     gb: 'ГБ', mb: 'МБ', min: 'мин', sms: 'SMS',
   },
   kk: {
-    balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' Нөмір {date} дейін жарамды.', grace: ' Тек кіріс қоңыраулар: балансты толықтырыңыз.', suspended: ' Нөмір тоқтатылған: балансты толықтырыңыз.',
+    balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' {date} дейін жарамды.', grace: ' Тек кіріс қоңырау: толықтырыңыз.', suspended: ' Нөмір тоқтатылған: толықтырыңыз.',
     left: 'Қалды: {list}.', until: ' {date} дейін.', none: 'Белсенді пакетіңіз жоқ.', terminated: 'Бұл нөмір жабылған.',
-    help: '*102# — баланс, *104# — пакет қалдығы, *111*PIN# — төлем картасымен толықтыру.',
+    help: '*102# — баланс, *104# — пакет қалдығы, *111*PIN# — төлем картасы.',
     gb: 'ГБ', mb: 'МБ', min: 'мин', sms: 'SMS',
   },
   zh: {
@@ -70,7 +77,7 @@ interface AllowancesAnswer extends UssdAnswer {
  */
 export async function answerUssd(ctx: AppContext, actor: Actor, input: { msisdn: string; input: string }): Promise<Result<UssdAnswer>> {
   const dialled = input.input.replace(/\s/g, '');
-  if (dialled.startsWith(`*${USSD_VOUCHER_SERVICE}`)) return redeemUssd(ctx, actor, input);
+  if (dialled.startsWith(`*${USSD_VOUCHER_SERVICE}*`)) return redeemUssd(ctx, actor, input);
   const denied = requireRole(actor, ['partner', 'admin']);
   if (denied) return denied as Result<never>;
   const msisdn = parseMsisdn(input.msisdn);
@@ -78,25 +85,19 @@ export async function answerUssd(ctx: AppContext, actor: Actor, input: { msisdn:
   const line = await findLineByMsisdn(ctx, msisdn.value);
   if (!line) return fail('line_not_found');
   const language = displayLanguageOf(line.language);
-  const text = TEXT[language];
-  if (line.status === 'terminated') return fail('line_terminated', undefined, text.terminated);
+  if (line.status === 'terminated') return fail('line_terminated', undefined, TEXT[language].terminated);
   if (dialled === USSD_BALANCE) return ok(await balanceAnswer(ctx, line, language));
   if (dialled === USSD_ALLOWANCES) return allowancesAnswer(ctx, actor, line, language);
-  return fail('ussd_input_invalid', { codes: [USSD_BALANCE, USSD_ALLOWANCES, `*${USSD_VOUCHER_SERVICE}*PIN#`] }, text.help);
+  return fail('ussd_input_invalid', { codes: [USSD_BALANCE, USSD_ALLOWANCES, `*${USSD_VOUCHER_SERVICE}*PIN#`] }, ussdMenuText(language));
 }
 
 async function balanceAnswer(ctx: AppContext, line: LineRow, language: DisplayLanguage): Promise<BalanceAnswer> {
-  const text = TEXT[language];
   const { main, bonus } = (await balancesOf(ctx, [line.id])).get(line.id)!;
-  let message = text.balance.replace('{main}', formatTenge(main)).replace('{bonus}', formatTenge(bonus));
-  if (line.valid_until) message += text.validUntil.replace('{date}', almatyDayIn(language, line.valid_until));
-  if (line.status === 'grace') message += text.grace;
-  if (line.status === 'suspended') message += text.suspended;
+  const message = balanceText(language, { main, bonus, status: line.status, validUntil: line.valid_until });
   return { message, balance: { main: Number(main), bonus: Number(bonus) }, currency: 'KZT', status: line.status, validUntil: line.valid_until };
 }
 
 async function allowancesAnswer(ctx: AppContext, actor: Actor, line: LineRow, language: DisplayLanguage): Promise<Result<AllowancesAnswer>> {
-  const text = TEXT[language];
   const packages = await listPackagesOfLine(ctx, actor, line.msisdn, {});
   if (!packages.ok) return packages;
   // One total per unit across the line's packages, and the earliest end among what is left.
@@ -110,7 +111,27 @@ async function allowancesAnswer(ctx: AppContext, actor: Actor, line: LineRow, la
     }
   }
   const allowances = [...totals].map(([unit, remaining]) => ({ unit, remaining }));
-  if (allowances.length === 0) return ok({ message: text.none, allowances });
+  return ok({ message: allowancesText(language, allowances, earliest), allowances });
+}
+
+/** The menu, the answer to a code it does not know. */
+export function ussdMenuText(language: DisplayLanguage): string {
+  return TEXT[language].help;
+}
+
+/** `*102#`'s text: balance and bonus, then the validity end, or what to do in grace or suspended. */
+export function balanceText(language: DisplayLanguage, line: { main: bigint; bonus: bigint; status: string; validUntil: string | null }): string {
+  const text = TEXT[language];
+  const message = text.balance.replace('{main}', formatTenge(line.main)).replace('{bonus}', formatTenge(line.bonus));
+  if (line.status === 'grace') return message + text.grace;
+  if (line.status === 'suspended') return message + text.suspended;
+  return line.validUntil ? message + text.validUntil.replace('{date}', almatyDayIn(language, line.validUntil)) : message;
+}
+
+/** `*104#`'s text: each unit's total (data in GB from 1 GB, else MB; whole minutes) and the earliest end. */
+export function allowancesText(language: DisplayLanguage, allowances: readonly { unit: string; remaining: number }[], earliest: string | null): string {
+  const text = TEXT[language];
+  if (allowances.length === 0) return text.none;
   const number = new Intl.NumberFormat(LOCALES[language], { maximumFractionDigits: 1 });
   const parts = allowances.map(({ unit, remaining }) => {
     if (unit === 'DATA_BYTES') {
@@ -120,6 +141,5 @@ async function allowancesAnswer(ctx: AppContext, actor: Actor, line: LineRow, la
     if (unit === 'VOICE_SECONDS') return `${number.format(Math.floor(remaining / 60))} ${text.min}`;
     return `${number.format(remaining)} ${text.sms}`;
   });
-  const message = text.left.replace('{list}', parts.join(', ')) + (earliest ? text.until.replace('{date}', almatyDayIn(language, earliest)) : '');
-  return ok({ message, allowances });
+  return text.left.replace('{list}', parts.join(', ')) + (earliest ? text.until.replace('{date}', almatyDayIn(language, earliest)) : '');
 }

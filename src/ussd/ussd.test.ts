@@ -5,8 +5,25 @@ import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { seedCatalog } from '../catalog/seed-catalog.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import { lifecycleJob } from '../lifecycle/lifecycle-job.ts';
+import { allowancesText, balanceText, USSD_SCREEN_CHARACTERS_MAX, ussdMenuText } from './answer-ussd.ts';
 
 const GIB = 1024 ** 3;
+
+describe('USSD texts (pure)', () => {
+  it('fit one screen in every language at their longest', () => {
+    // A seven-digit balance and a six-digit bonus, the longest dates (September, a two-digit day), all three units.
+    const longest = '2026-09-25T10:00:00.000Z';
+    for (const language of ['en', 'ru', 'kk', 'zh'] as const) {
+      const texts = [
+        ...['active', 'grace', 'suspended', 'preactive'].map((status) => balanceText(language, { main: 123_456_789n, bonus: 12_345_678n, status, validUntil: longest })),
+        allowancesText(language, [{ unit: 'DATA_BYTES', remaining: Math.floor(19.9 * GIB) }, { unit: 'VOICE_SECONDS', remaining: 59_940 }, { unit: 'SMS', remaining: 999 }], longest),
+        allowancesText(language, [], null),
+        ussdMenuText(language),
+      ];
+      for (const text of texts) assert.ok([...text].length <= USSD_SCREEN_CHARACTERS_MAX, `${language}: ${[...text].length} characters: ${text}`);
+    }
+  });
+});
 
 for (const dialect of DIALECTS) {
   describe(`USSD menu [${dialect.name}]`, { skip: dialect.skip }, () => {
@@ -30,7 +47,7 @@ for (const dialect of DIALECTS) {
       await topUp(msisdn, 1_000_000);
       const balance = await ussd('8 705 123 01 01', '*102#');
       assert.equal(balance.status, 200, JSON.stringify(balance.body));
-      assert.match(balance.body.message, /^Баланс 10\s000\s₸, бонус 1\s000\s₸\. Номер действует до \d{2}\.\d{2}\.\d{4}\.$/);
+      assert.match(balance.body.message, /^Баланс 10\s000\s₸, бонус 1\s000\s₸\. Действует до \d{2}\.\d{2}\.\d{4}\.$/);
       assert.deepEqual([balance.body.balance, balance.body.status], [{ main: 1_000_000, bonus: 100_000 }, 'active']);
       assert.equal((await ussd(msisdn, '*104#')).body.message, 'У вас нет активных пакетов.');
 
@@ -60,7 +77,7 @@ for (const dialect of DIALECTS) {
       assert.match((await ussd(msisdn, ' *104 # ')).body.message, /^Left: 724 MB\. Until \d{1,2} [A-Z][a-z]{2} \d{4}\.$/);
       t.clock.advance(31 * 86_400_000);
       await runJobsOnce(t.app.ctx, [lifecycleJob]); // past its validity: grace
-      assert.match((await ussd(msisdn, '*102#')).body.message, /Valid until .*\. Incoming calls only: top up\.$/);
+      assert.match((await ussd(msisdn, '*102#')).body.message, /^Balance 510\s₸, bonus 0\s₸\. Incoming calls only: top up\.$/);
     });
 
     it('refuses other codes with the menu, other roles, unknown and closed numbers', async () => {
@@ -70,6 +87,8 @@ for (const dialect of DIALECTS) {
       assert.equal(menu.status, 422);
       assert.equal(menu.body.error.code, 'ussd_input_invalid');
       assert.match(menu.body.error.message, /^\*102# — баланс, \*104# — пакет қалдығы/);
+      // *111# is a menu code, not a voucher: it gets the menu too.
+      assert.equal((await ussd(msisdn, '*111#')).body.error.message, menu.body.error.message);
       assert.equal((await ussd(msisdn, '*102#', await t.keyFor('agent'))).body.error.code, 'forbidden');
       assert.equal((await ussd('+77059999999', '*102#')).body.error.code, 'line_not_found');
       assert.equal((await ussd('12', '*102#')).body.error.code, 'msisdn_invalid');
