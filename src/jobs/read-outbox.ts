@@ -6,7 +6,10 @@ export type OutboxEvent = Awaited<ReturnType<typeof outboxEventsSince>>[number];
 export interface OutboxReading {
   /** The reader's name in webhook_cursors (the retention job deletes only events every reader has passed). */
   cursor: string;
-  /** Only events of these topics are read (an indexed column); none: nothing is read, the cursor still moves. */
+  /**
+   * Only events of these topics are kept (filtered while the (created_at, id) index is walked: no
+   * topic index, which every top-up would write); none: nothing is read, the cursor still moves.
+   */
   topics: readonly string[];
   /**
    * Events are read only once they are this old: a ledger batch commits within milliseconds of the

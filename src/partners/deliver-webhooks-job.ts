@@ -43,7 +43,7 @@ export const deliverWebhooksJob: Job = {
 };
 
 async function enqueue(ctx: AppContext): Promise<void> {
-  // Only topics some endpoint listens to are read (an indexed column; who caused an event is in
+  // Only topics some endpoint listens to are read (filtered along the (created_at, id) index; who caused an event is in
   // its JSON payload and is matched below). With no endpoint at all nothing is read.
   const topics = await subscribedTopics(ctx);
   const reading = { cursor: CURSOR, topics, settleMs: SETTLE_MS, eventsPerPage: EVENTS_PER_PAGE, pagesMax: EVENT_PAGES_PER_RUN_MAX, budgetMs: ENQUEUE_BUDGET_MS };

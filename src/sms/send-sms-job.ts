@@ -36,9 +36,20 @@ const BACKOFF_MINUTES_MAX = 60;
 const THROTTLED_RETRY_MS = 10_000;
 /** Answers that no retry can change: the message fails at once. */
 const PERMANENT_STATUSES: readonly number[] = [STATUS.invalidSourceAddress, STATUS.invalidDestinationAddress, 0x48, 0x49, 0x50, 0x51];
-/** Alphanumeric sender: TON 5 (alphanumeric), NPI 0; a number: TON 1 (international), NPI 1 (E.164). */
+/**
+ * Alphanumeric sender: TON 5 (alphanumeric), NPI 0; a short code (up to 6 digits, e.g. 1414):
+ * TON 3 (network specific), NPI 0, as SMSCs route them; a longer number: TON 1 (international),
+ * NPI 1 (E.164).
+ */
 const ALPHANUMERIC = { ton: 5, npi: 0 };
+const SHORT_CODE = { ton: 3, npi: 0 };
 const INTERNATIONAL = { ton: 1, npi: 1 };
+
+export function sourceOf(sourceAddr: string): { ton: number; npi: number; address: string } {
+  const address = sourceAddr.replace(/^\+/, '');
+  if (!/^\d+$/.test(address)) return { ...ALPHANUMERIC, address };
+  return { ...(address.length <= 6 && !sourceAddr.startsWith('+') ? SHORT_CODE : INTERNATIONAL), address };
+}
 const ESM_CLASS_UDH = 0x40;
 /** A receipt for the final outcome, delivered or not. */
 const REGISTERED_DELIVERY_FINAL = 0x01;
@@ -131,7 +142,7 @@ async function sendMessage(ctx: AppContext, link: SmsLink, session: SmppClient, 
     if (accepted.has(index + 1)) continue;
     const outcome = await link.track(async () => {
       const answer = await session.submit({
-        source: { ...(/^\+?\d+$/.test(sourceAddr) ? INTERNATIONAL : ALPHANUMERIC), address: sourceAddr.replace(/^\+/, '') },
+        source: sourceOf(sourceAddr),
         destination: { ...INTERNATIONAL, address: message.msisdn.replace(/^\+/, '') },
         esmClass: parts.length > 1 ? ESM_CLASS_UDH : 0, registeredDelivery: REGISTERED_DELIVERY_FINAL, dataCoding, shortMessage,
       });

@@ -150,6 +150,9 @@ export class SmppClient {
         return this.send(COMMAND.enquire_link_resp, STATUS.ok, pdu.sequence);
       case COMMAND.deliver_sm:
         return void this.deliver(pdu);
+      case COMMAND.alert_notification:
+        // No response exists for it, and Tolem retries nothing on it: dropped.
+        return;
       case COMMAND.unbind:
         this.isBound = false;
         this.send(COMMAND.unbind_resp, STATUS.ok, pdu.sequence);

@@ -10,6 +10,8 @@ export const COMMAND = {
   unbind: 0x00000006, unbind_resp: 0x80000006,
   bind_transceiver: 0x00000009, bind_transceiver_resp: 0x80000009,
   enquire_link: 0x00000015, enquire_link_resp: 0x80000015,
+  /** Sent by an SMSC when a phone it could not reach is back; SMPP 3.4 §4.12.1: it has no response. */
+  alert_notification: 0x00000102,
 } as const;
 
 /** The command_status values Tolem tells apart; any other non-zero one is an error of the SMSC's. */

@@ -4,6 +4,7 @@ import { subscriberMessage } from '../lifecycle/subscriber-messages.ts';
 import { afterQuietHours } from './quiet-hours.ts';
 import { DATA_CODING, decodeGsm, decodeShortMessage, encodeSms, textAsSent, withConcatenationHeaders } from './sms-encoding.ts';
 import { SMS_TOPICS } from './sms-rows.ts';
+import { sourceOf } from './send-sms-job.ts';
 
 /** The segments decoded and joined again: what the phone shows. */
 const joined = (text: string) => {
@@ -73,6 +74,13 @@ describe('SMS encoding and segments', () => {
       for (const segment of segments) assert.ok(units(dataCoding, segment) <= limit, language);
       assert.equal(joined(text), text, language);
     }
+  });
+
+  it('sends from an alphanumeric sender, a short code or an international number with their TON and NPI', () => {
+    assert.deepEqual(sourceOf('Tolem'), { ton: 5, npi: 0, address: 'Tolem' });
+    assert.deepEqual(sourceOf('1414'), { ton: 3, npi: 0, address: '1414' });
+    assert.deepEqual(sourceOf('77001234567'), { ton: 1, npi: 1, address: '77001234567' });
+    assert.deepEqual(sourceOf('+1414'), { ton: 1, npi: 1, address: '1414' });
   });
 
   it('puts the 8-bit-reference concatenation header before each segment of a long text only', () => {
