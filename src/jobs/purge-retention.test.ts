@@ -59,7 +59,19 @@ for (const dialect of DIALECTS) {
         { key: 'window_out', window_started_at: at(-DAY_MS - SECOND_MS), count: 3n }, { key: 'window_in', window_started_at: at(-DAY_MS + SECOND_MS), count: 3n },
       ]).execute();
 
-      const ids = async (table: 'outbox' | 'webhook_deliveries' | 'webhook_inbox') => (await db().selectFrom(table).select('id').orderBy('id').execute()).map((r) => r.id);
+      const sms = (id: string, status: string, createdAt: string) => ({
+        id, event_id: `evt_${id}`, line_id: 'ln_x', msisdn: '+77011234567', topic: 'topup.succeeded', language: 'en', text: 'x', status, segments: 1n,
+        attempts: 1n, next_attempt_at: createdAt, lease_until: null, last_error: null, created_at: createdAt, sent_at: null, delivered_at: null,
+      });
+      await db().insertInto('sms_messages').values([
+        sms('sms_delivered_out', 'delivered', at(-90 * DAY_MS - SECOND_MS)), sms('sms_failed_out', 'failed', at(-90 * DAY_MS - SECOND_MS)),
+        sms('sms_delivered_in', 'delivered', at(-90 * DAY_MS + SECOND_MS)), sms('sms_queued_old', 'queued', at(-100 * DAY_MS)),
+      ]).execute();
+      await db().insertInto('sms_segments').values(['sms_delivered_out', 'sms_delivered_in', 'sms_queued_old'].map((id) => ({
+        message_id: id, segment: 1n, smsc_message_id: `smsc-${id}`, status: 'delivered', sent_at: at(-100 * DAY_MS), receipt_at: null,
+      }))).execute();
+
+      const ids = async (table: 'outbox' | 'webhook_deliveries' | 'webhook_inbox' | 'sms_messages') => (await db().selectFrom(table).select('id').orderBy('id').execute()).map((r) => r.id);
       const outboxBefore = await ids('outbox');
       assert.ok(outboxBefore.length > 4, 'the top-up\'s events and four');
       await purgeRetentionJob.run(t.app.ctx);
@@ -68,6 +80,8 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await ids('webhook_inbox'), ['whk_failed', 'whk_late_success', 'whk_mismatch', 'whk_orphan', 'whk_processed_in', 'whk_received']);
       assert.deepEqual((await db().selectFrom('sessions').select('token_hash').orderBy('token_hash').execute()).map((r) => r.token_hash), ['expired_in', 'live']);
       assert.deepEqual((await db().selectFrom('rate_limits').select('key').execute()).map((r) => r.key), ['window_in']);
+      assert.deepEqual(await ids('sms_messages'), ['sms_delivered_in', 'sms_queued_old'], 'a queued SMS stays, however old');
+      assert.deepEqual((await db().selectFrom('sms_segments').select('message_id').orderBy('message_id').execute()).map((r) => r.message_id), ['sms_delivered_in', 'sms_queued_old']);
 
       await saveCursor(t.app.ctx, 'partners', `${at(-37 * DAY_MS)}|`);
       await purgeRetentionJob.run(t.app.ctx);
@@ -83,7 +97,8 @@ for (const dialect of DIALECTS) {
     it('refuses retentions shorter than their minimum', () => {
       assert.throws(() => loadSettings({ WEBHOOK_INBOX_RETENTION_DAYS: '29' }), /WEBHOOK_INBOX_RETENTION_DAYS/);
       assert.throws(() => loadSettings({ OUTBOX_RETENTION_DAYS: '0' }), /OUTBOX_RETENTION_DAYS/);
-      assert.deepEqual(loadSettings({}).retention, { outboxDays: 30, webhookInboxDays: 90 });
+      assert.throws(() => loadSettings({ SMS_RETENTION_DAYS: '0' }), /SMS_RETENTION_DAYS/);
+      assert.deepEqual(loadSettings({}).retention, { outboxDays: 30, webhookInboxDays: 90, smsDays: 90 });
     });
   });
 }

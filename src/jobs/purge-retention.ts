@@ -4,7 +4,7 @@ import { cursorPositions } from '../partners/partners-repository.ts';
 import { deleteInChunks, type ChunkLimits } from './delete-in-chunks.ts';
 import type { Job } from './job.ts';
 import {
-  deleteEndedRateLimits, deleteExpiredSessions, deleteFinishedDeliveries, deleteFinishedInboxEvents, deleteOutboxEvents,
+  deleteEndedRateLimits, deleteExpiredSessions, deleteFinishedDeliveries, deleteFinishedInboxEvents, deleteFinishedSms, deleteOutboxEvents,
 } from './retention-repository.ts';
 
 /** Per table and run: up to 1,000 short deletes of 1,000 rows, for at most 30 s. */
@@ -18,7 +18,8 @@ const RATE_LIMIT_KEPT_MINUTES_MIN = 24 * 60;
  * Deletes rows that are no record once they have served (docs/architecture.md, "Retention"):
  * outbox events every reader has passed and older than OUTBOX_RETENTION_DAYS, finished partner
  * deliveries as old, payment webhooks processed or ignored more than WEBHOOK_INBOX_RETENTION_DAYS
- * ago, sessions expired a day ago, rate-limit windows that have ended. Records (ledger, top-ups,
+ * ago, SMS over (sent, delivered, given up) written more than SMS_RETENTION_DAYS ago, sessions
+ * expired a day ago, rate-limit windows that have ended. Records (ledger, top-ups,
  * receipts, payments, usage events) are never touched. Deletes are idempotent: several processes
  * may run it at once.
  */
@@ -27,7 +28,7 @@ export const purgeRetentionJob: Job = {
   intervalMs: 10 * 60_000,
   async run(ctx: AppContext): Promise<number> {
     const now = ctx.clock.now();
-    const { outboxDays, webhookInboxDays } = ctx.settings.retention;
+    const { outboxDays, webhookInboxDays, smsDays } = ctx.settings.retention;
     const outboxBefore = await outboxCutoff(ctx, addDays(now, -outboxDays).toISOString());
     let deleted = 0;
     if (outboxBefore !== null) deleted += await deleteInChunks(ctx, TABLE_LIMITS, (rows) => deleteOutboxEvents(ctx, outboxBefore, rows));
@@ -35,6 +36,8 @@ export const purgeRetentionJob: Job = {
     deleted += await deleteInChunks(ctx, TABLE_LIMITS, (rows) => deleteFinishedDeliveries(ctx, deliveriesBefore, rows));
     const inboxBefore = addDays(now, -webhookInboxDays).toISOString();
     deleted += await deleteInChunks(ctx, TABLE_LIMITS, (rows) => deleteFinishedInboxEvents(ctx, inboxBefore, rows));
+    const smsBefore = addDays(now, -smsDays).toISOString();
+    deleted += await deleteInChunks(ctx, TABLE_LIMITS, (rows) => deleteFinishedSms(ctx, smsBefore, rows));
     const sessionsBefore = new Date(now.getTime() - SESSION_KEPT_AFTER_EXPIRY_HOURS * 3_600_000).toISOString();
     deleted += await deleteInChunks(ctx, TABLE_LIMITS, (rows) => deleteExpiredSessions(ctx, sessionsBefore, rows));
     const windowsBefore = new Date(now.getTime() - rateLimitKeptMinutes(ctx) * 60_000).toISOString();

@@ -55,3 +55,22 @@ export function deleteFinishedDeliveries(ctx: AppContext, lastAttemptBefore: str
 export function deleteFinishedInboxEvents(ctx: AppContext, processedBefore: string, chunkRows: number): Promise<number> {
   return deleteChunk(ctx, 'webhook_inbox', 'id', [['status', 'in', ['processed', 'ignored']], ['processed_at', '<', processedBefore]], chunkRows);
 }
+
+/** An SMS in one of these is over: it will not be sent again. A queued one, however old, stays. */
+const SMS_FINISHED = ['sent', 'delivered', 'failed', 'undeliverable'];
+
+/**
+ * SMS that are over and were written before the cutoff, oldest first through (created_at, id),
+ * with their segments in the same transaction. Their texts hold balances and receipt numbers, so
+ * they are kept no longer than support needs them (SMS_RETENTION_DAYS).
+ */
+export async function deleteFinishedSms(ctx: AppContext, createdBefore: string, chunkRows: number): Promise<number> {
+  const ids = (await ctx.db.selectFrom('sms_messages').select('id').where('status', 'in', SMS_FINISHED).where('created_at', '<', createdBefore)
+    .orderBy('created_at').orderBy('id').limit(chunkRows).execute()).map((row) => row.id);
+  if (ids.length === 0) return 0;
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx.deleteFrom('sms_segments').where('message_id', 'in', ids).execute();
+    await trx.deleteFrom('sms_messages').where('id', 'in', ids).where('status', 'in', SMS_FINISHED).execute();
+  });
+  return ids.length;
+}

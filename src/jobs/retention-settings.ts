@@ -9,6 +9,8 @@ export interface RetentionSettings {
   outboxDays: number;
   /** Days a processed or ignored payment webhook is kept for dedupe (WEBHOOK_INBOX_RETENTION_DAYS). */
   webhookInboxDays: number;
+  /** Days an SMS sent, delivered or given up is kept, its text and receipts (SMS_RETENTION_DAYS). */
+  smsDays: number;
 }
 
 /** A day: a partner reading its deliveries still sees yesterday's. */
@@ -24,8 +26,10 @@ export function loadRetentionSettings(env: Env): RetentionSettings {
   const settings = {
     outboxDays: integer(env, 'OUTBOX_RETENTION_DAYS', 30),
     webhookInboxDays: integer(env, 'WEBHOOK_INBOX_RETENTION_DAYS', 90),
+    smsDays: integer(env, 'SMS_RETENTION_DAYS', 90),
   };
   if (settings.outboxDays < OUTBOX_RETENTION_DAYS_MIN) throw new Error(`setting OUTBOX_RETENTION_DAYS must be at least ${OUTBOX_RETENTION_DAYS_MIN}, got ${settings.outboxDays}`);
+  if (settings.smsDays < 1) throw new Error(`setting SMS_RETENTION_DAYS must be at least 1, got ${settings.smsDays}`);
   if (settings.webhookInboxDays < WEBHOOK_INBOX_RETENTION_DAYS_MIN) {
     throw new Error(`setting WEBHOOK_INBOX_RETENTION_DAYS must be at least ${WEBHOOK_INBOX_RETENTION_DAYS_MIN}, got ${settings.webhookInboxDays}`);
   }

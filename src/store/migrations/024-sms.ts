@@ -9,7 +9,7 @@ import { sql, type Kysely } from 'kysely';
  * sends only the segments still missing.
  * Indexes: the job claims due rows through a partial index of the queued ones by time; the route
  * lists a line's messages newest first through (line_id, id); a receipt finds its segment by the
- * SMSC's id.
+ * SMSC's id; the retention job deletes finished ones oldest first through (created_at, id).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.createTable('sms_messages')
@@ -33,6 +33,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('sms_messages_queued').on('sms_messages').columns(['next_attempt_at', 'id']).where(sql.ref('status'), '=', 'queued').execute();
   await db.schema.createIndex('sms_messages_line').on('sms_messages').columns(['line_id', 'id']).execute();
+  await db.schema.createIndex('sms_messages_created').on('sms_messages').columns(['created_at', 'id']).execute();
   await db.schema.createTable('sms_segments')
     .addColumn('message_id', 'text', (c) => c.notNull())
     .addColumn('segment', 'bigint', (c) => c.notNull())
