@@ -12,6 +12,7 @@ import { runCatalogImport } from '../catalog/catalog-cli.ts';
 import { runJobsOnce, startScheduler } from '../jobs/scheduler.ts';
 import { reindexLineValidity } from '../lifecycle/catch-up-indexed-validity.ts';
 import { runSettlementImport } from '../payments/settlement-cli.ts';
+import { startDevSmsc } from '../sms/dev-smsc.ts';
 import { isEmpty, seedDemo, type DemoCredentials } from '../seed/seed-demo.ts';
 import { migrateToLatest, openStore } from '../store/open-store.ts';
 import { voucherCommand, VOUCHER_USAGE } from '../vouchers/vouchers-cli.ts';
@@ -32,6 +33,9 @@ Usage:
   tolem ledger verify                 check the ledger's invariants; exit 1 on any broken one
   tolem lifecycle reindex             copy every line's validity into the lifecycle index (after
                                       processes older than migration 013 have stopped)
+  tolem smsc [--port 2775] [--host 127.0.0.1] [--user tolem] [--password tolem]
+                                      a development SMSC: prints the SMS Tolem sends over SMPP
+                                      (start Tolem with the SMPP_URL it prints) and answers receipts
 ${AGGREGATOR_USAGE}${VOUCHER_USAGE}`;
 
 export async function main(argv: string[]): Promise<number> {
@@ -39,6 +43,7 @@ export async function main(argv: string[]): Promise<number> {
   const settings = loadSettings();
   if (command === 'aggregator') return aggregatorCommand(sub, rest, (run) => withContext(settings, run));
   if (command === 'vouchers') return voucherCommand(sub, rest, (run) => withContext(settings, run));
+  if (command === 'smsc') return runDevSmsc(argv.slice(1));
   switch (`${command ?? ''} ${command === 'user' || command === 'apikey' || command === 'ledger' || command === 'payments' || command === 'lifecycle' ? sub ?? '' : ''}`.trim()) {
     case 'serve': return serve(settings);
     case 'migrate': return withContext(settings, async (ctx) => {
@@ -119,6 +124,27 @@ async function serve(settings: ReturnType<typeof loadSettings>): Promise<number>
   app.server.log.info('shutting down: finishing running jobs and queued ledger writes');
   await stopJobs();
   await app.close();
+  return 0;
+}
+
+/** `tolem smsc`: a development SMSC in the foreground until Ctrl-C. No database. */
+async function runDevSmsc(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { port: { type: 'string', default: '2775' }, host: { type: 'string', default: '127.0.0.1' }, user: { type: 'string', default: 'tolem' }, password: { type: 'string', default: 'tolem' } } });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    console.error(`--port must be a port number, got ${values.port}`);
+    return 2;
+  }
+  const smsc = await startDevSmsc({
+    host: values.host!, port, systemId: values.user!, password: values.password!,
+    onSms: (sms) => console.log(`${new Date().toISOString()}  → +${sms.to}  from ${sms.from}  (${sms.dataCoding === 0x08 ? 'UCS-2' : 'GSM 03.38'}, ${sms.messageIds.length} part${sms.messageIds.length > 1 ? 's' : ''})\n    ${sms.text}`),
+  });
+  console.log(`Development SMSC listening on ${values.host}:${smsc.port}. Start Tolem with:\n  SMPP_URL=smpp://${values.user}:${values.password}@${values.host}:${smsc.port} npm start`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await smsc.close();
   return 0;
 }
 

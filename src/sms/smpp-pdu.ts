@@ -152,10 +152,12 @@ export function messageIdOf(body: Buffer): string {
   return body.length === 0 ? '' : new BodyReader(body).cString();
 }
 
+/** A deliver_sm's fields; a submit_sm has the same layout (the development SMSC reads those with it). */
 export interface DeliverSm {
   source: Address;
   destination: Address;
   esmClass: number;
+  registeredDelivery: number;
   dataCoding: number;
   shortMessage: Buffer;
   tlvs: Map<number, Buffer>;
@@ -171,12 +173,12 @@ export function parseDeliverSm(body: Buffer): DeliverSm {
   reader.octet(); // priority_flag
   reader.cString(); // schedule_delivery_time
   reader.cString(); // validity_period
-  reader.octet(); // registered_delivery
+  const registeredDelivery = reader.octet();
   reader.octet(); // replace_if_present_flag
   const dataCoding = reader.octet();
   reader.octet(); // sm_default_msg_id
   const shortMessage = reader.octets(reader.octet());
-  return { source, destination, esmClass, dataCoding, shortMessage, tlvs: reader.tlvs() };
+  return { source, destination, esmClass, registeredDelivery, dataCoding, shortMessage, tlvs: reader.tlvs() };
 }
 
 /** The body of deliver_sm_resp: message_id, unused, empty. */
