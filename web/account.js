@@ -47,7 +47,7 @@ function lineCard(line) {
     line.balance.bonus ? element('div', { class: 'row' }, element('span', {}, t.bonus), element('span', {}, formatTenge(line.balance.bonus, language))) : null,
     element('div', { class: 'row' }, element('span', {}, t.validUntil), element('span', {}, formatDate(line.validUntil, language))),
     smsLanguageRow(line, path),
-    element('div', { class: 'row' },
+    element('div', { class: 'row buttons' },
       element('button', { type: 'button', class: 'secondary small', onclick: () => showPackages(line, path, details) }, t.packages),
       element('button', { type: 'button', class: 'secondary small', onclick: () => showHistory(path, details) }, t.history),
       element('button', { type: 'button', class: 'secondary small', onclick: () => showMessages(path, details) }, t.messages),

@@ -161,6 +161,10 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     const kkPackage = await text(`section.card[data-msisdn="${msisdn}"] .details li div`);
     assert.match(kkPackage[0]!, /^\d{4} ж\. \d{1,2} (қаң|ақп|нау|сәу|мам|мау|шіл|там|қыр|қаз|қар|жел)\., \d{2}:\d{2} дейін$/, kkPackage[0]);
     assert.deepEqual(kkPackage.slice(1).sort(), ['49 SMS қалды', '58 мин қалды', '8,5 ГБ қалды']);
+    // On a small phone (320 px) nothing sticks out sideways, Kazakh's long words included.
+    await page.setViewportSize({ width: 320, height: 800 });
+    assert.ok(Number(await page.evaluate('document.documentElement.scrollWidth')) <= 320, 'no horizontal scrolling at 320 px');
+    await page.setViewportSize({ width: 1280, height: 800 });
     await card.getByRole('button', { name: 'Тарих' }).click();
     await card.locator('.details h2', { hasText: 'Тарих' }).waitFor();
     const kkHistory = await text(`section.card[data-msisdn="${msisdn}"] .details li`);
