@@ -43,6 +43,19 @@ for (const dialect of DIALECTS) {
       assert.equal(transfers.length, 0);
     });
 
+    it('refuses a JSON body that is not UTF-8, and keeps one that is', async () => {
+      const rawPost = (bytes: Buffer) => t.app.server.inject({ method: 'POST', url: '/v1/lines', payload: bytes, headers: { 'content-type': 'application/json', authorization: `Bearer ${t.adminKey}` } });
+      // A lone surrogate's three bytes, 0xFF, an overlong '/': each read as U+FFFD before.
+      for (const bad of [Buffer.from([0xed, 0xa0, 0x80]), Buffer.from([0xff]), Buffer.from([0xc0, 0xaf])]) {
+        const response = await rawPost(Buffer.concat([Buffer.from('{"msisdn":"+77011234599","ownerName":"ab'), bad, Buffer.from('"}')]));
+        assert.equal(response.statusCode, 400, response.body);
+        assert.equal(response.json().error.code, 'validation_failed');
+      }
+      assert.equal((await t.request('GET', '/v1/lines/+77011234599')).body.error.code, 'line_not_found', 'nothing written');
+      const good = await rawPost(Buffer.from('{"msisdn":"+77011234599","ownerName":"Әлия 李 😀"}', 'utf8'));
+      assert.equal(good.statusCode, 201, good.body);
+    });
+
     it('answers unknown routes, bad query strings and bad paths with codes', async () => {
       assert.equal((await t.request('GET', '/v1/nothing')).body.error.code, 'route_not_found');
       assert.equal((await t.request('GET', '/v1/lines?limit=abc')).body.error.code, 'validation_failed');

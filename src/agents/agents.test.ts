@@ -236,6 +236,9 @@ for (const dialect of DIALECTS) {
       assert.equal((await patch({ active: 'no' })).body.error.code, 'validation_failed');
       assert.equal((await patch({ commissionBasisPoints: 2_001 })).body.error.code, 'validation_failed');
       assert.equal((await patch({ name: '   ' })).body.error.code, 'validation_failed');
+      // 100 characters as people count them (an emoji is one), as the schema's maxLength counts.
+      assert.equal((await patch({ name: '😀'.repeat(100) })).body.name, '😀'.repeat(100));
+      assert.equal((await patch({ name: '😀'.repeat(101) })).body.error.code, 'validation_failed');
       assert.equal((await patch({ active: false }, agent.key)).body.error.code, 'forbidden');
       assert.equal((await t.request('PATCH', '/v1/admin/agents/ag_nope', { body: { active: false } })).body.error.code, 'agent_not_found');
       assert.equal((await t.request('GET', `/v1/admin/agents/${agent.id}`)).body.active, true, 'the refused patches changed nothing');

@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { nameWithin } from '../domain/text.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { insertAudit } from '../auth/auth-repository.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
@@ -27,8 +28,8 @@ export const COMMISSION_BASIS_POINTS_MAX = 2_000;
 export async function createAgent(ctx: AppContext, actor: Actor, input: CreateAgentInput): Promise<Result<AgentView>> {
   const denied = requireRole(actor, ['admin']);
   if (denied) return denied as Result<never>;
-  const name = input.name.trim();
-  if (name.length === 0 || name.length > 100) return fail('validation_failed', { field: 'name' });
+  const name = nameWithin(input.name);
+  if (name === null) return fail('validation_failed', { field: 'name', reason: 'blank or over 100 characters' });
   const bp = input.commissionBasisPoints;
   if (!Number.isSafeInteger(bp) || bp < 0 || bp > COMMISSION_BASIS_POINTS_MAX) {
     return fail('validation_failed', { field: 'commissionBasisPoints', minimum: 0, maximum: COMMISSION_BASIS_POINTS_MAX });

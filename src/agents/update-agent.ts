@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { nameWithin } from '../domain/text.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { insertAudit } from '../auth/auth-repository.ts';
 import { fail, type Result } from '../domain/result.ts';
@@ -23,8 +24,8 @@ export async function updateAgent(ctx: AppContext, actor: Actor, agentId: string
   if (denied) return denied as Result<never>;
   const changes: { name?: string; commission_basis_points?: bigint; active?: bigint } = {};
   if (patch.name !== undefined) {
-    const name = patch.name.trim();
-    if (name.length === 0 || name.length > 100) return fail('validation_failed', { field: 'name' });
+    const name = nameWithin(patch.name);
+    if (name === null) return fail('validation_failed', { field: 'name', reason: 'blank or over 100 characters' });
     changes.name = name;
   }
   if (patch.commissionBasisPoints !== undefined) {

@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { passwordTooWeak } from '../domain/text.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { insertAudit } from '../auth/auth-repository.ts';
 import { hashPassword } from '../auth/secrets.ts';
@@ -47,7 +48,7 @@ export async function createAggregator(ctx: AppContext, actor: Actor, input: Cre
   if (badEntry !== undefined) return fail('validation_failed', { field: 'ipAllowlist', entry: badEntry });
   if (input.password === undefined && ipAllowlist.length === 0) return fail('validation_failed', { field: 'password', reason: 'a password, an IP allowlist or both are required' });
   if (input.password !== undefined) {
-    if (input.password.length < ctx.settings.auth.passwordLengthMin) return fail('password_too_weak', { minimum: ctx.settings.auth.passwordLengthMin });
+    if (passwordTooWeak(input.password, ctx.settings.auth.passwordLengthMin)) return fail('password_too_weak', { minimum: ctx.settings.auth.passwordLengthMin });
     if (input.password.length > PASSWORD_LENGTH_MAX) return fail('validation_failed', { field: 'password' });
   }
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password, ctx.random(16));

@@ -86,6 +86,9 @@ for (const dialect of DIALECTS) {
 
       assert.equal((await patch({})).body.error.code, 'validation_failed');
       assert.equal((await patch({ password: 'short' })).body.error.code, 'password_too_weak');
+      // Characters, not UTF-16 units: five emoji are five characters; spaces alone are no password.
+      assert.equal((await patch({ password: '😀😀😀😀😀' })).body.error.code, 'password_too_weak');
+      assert.equal((await patch({ password: ' '.repeat(12) })).body.error.code, 'password_too_weak');
       assert.equal((await patch({ disabled: 'yes' })).body.error.code, 'validation_failed');
       assert.equal((await patch({ disabled: true }, await t.keyFor('clerk'))).body.error.code, 'forbidden');
       assert.equal((await t.request('PATCH', '/v1/users/usr_nope', { body: { disabled: true } })).body.error.code, 'user_not_found');

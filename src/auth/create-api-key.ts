@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { nameWithin } from '../domain/text.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { requireRole, type Actor, type Role } from './actor.ts';
 import { insertApiKey, insertAudit } from './auth-repository.ts';
@@ -25,8 +26,8 @@ export async function createApiKey(ctx: AppContext, actor: Actor, input: CreateA
   const denied = requireRole(actor, ['admin']);
   if (denied) return denied as Result<never>;
   if (input.role === 'subscriber') return fail('validation_failed', { field: 'role', reason: 'subscribers log in; they do not hold API keys' });
-  const name = input.name.trim();
-  if (name.length === 0 || name.length > 100) return fail('validation_failed', { field: 'name' });
+  const name = nameWithin(input.name);
+  if (name === null) return fail('validation_failed', { field: 'name', reason: 'blank or over 100 characters' });
   if (input.sourceAccountId) {
     const account = await ctx.db.selectFrom('ledger_accounts').select(['kind', 'unit']).where('id', '=', input.sourceAccountId).executeTakeFirst();
     if (!account) return fail('account_not_found', { accountId: input.sourceAccountId });

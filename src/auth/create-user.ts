@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { passwordTooWeak } from '../domain/text.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { findLineByMsisdn } from '../lines/lines-repository.ts';
@@ -36,7 +37,7 @@ export async function createUser(ctx: AppContext, actor: Actor, input: CreateUse
   } else if (!/^[a-z0-9._@-]{3,64}$/.test(login)) {
     return fail('validation_failed', { field: 'login', reason: '3-64 characters: letters, digits, . _ @ -' });
   }
-  if (input.password.length < ctx.settings.auth.passwordLengthMin) return fail('password_too_weak', { lengthMin: ctx.settings.auth.passwordLengthMin });
+  if (passwordTooWeak(input.password, ctx.settings.auth.passwordLengthMin)) return fail('password_too_weak', { lengthMin: ctx.settings.auth.passwordLengthMin });
   if (await findUserByLogin(ctx, login)) return fail('user_exists');
   const id = ctx.ids.next('usr');
   const passwordHash = await hashPassword(input.password, ctx.random(16));

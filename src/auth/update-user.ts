@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { passwordTooWeak } from '../domain/text.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { requireRole, type Actor, type Role } from './actor.ts';
 import { deleteSessionsOf, findUserById, insertAudit, updateUserRow } from './auth-repository.ts';
@@ -31,7 +32,7 @@ export async function updateUser(ctx: AppContext, actor: Actor, userId: string, 
     return fail('validation_failed', { reason: 'nothing_to_change', fields: ['disabled', 'password', 'displayName'] });
   }
   if (patch.disabled === true && actor.kind === 'user' && actor.id === userId) return fail('validation_failed', { field: 'disabled', reason: 'an admin cannot disable their own login' });
-  if (patch.password !== undefined && patch.password.length < ctx.settings.auth.passwordLengthMin) return fail('password_too_weak', { lengthMin: ctx.settings.auth.passwordLengthMin });
+  if (patch.password !== undefined && passwordTooWeak(patch.password, ctx.settings.auth.passwordLengthMin)) return fail('password_too_weak', { lengthMin: ctx.settings.auth.passwordLengthMin });
   const user = await findUserById(ctx, userId);
   if (!user) return fail('user_not_found');
   const changes: { disabled_at?: string | null; password_hash?: string; display_name?: string | null } = {};

@@ -10,3 +10,21 @@ export function unstorableText(text: string): 'nul' | 'lone_surrogate' | null {
   if (text.includes('\u0000')) return 'nul';
   return LONE_SURROGATE.test(text) ? 'lone_surrogate' : null;
 }
+
+/** Characters as people count them (code points): an emoji is one, where `length` counts two UTF-16 units. */
+export function characterCount(text: string): number {
+  let count = 0;
+  for (const _character of text) count++;
+  return count;
+}
+
+/** A name as entered (an agent, a store, a key), trimmed; null when blank or longer than `max` characters (as the schemas' maxLength counts). */
+export function nameWithin(input: string, max = 100): string | null {
+  const name = input.trim();
+  return name.length === 0 || characterCount(name) > max ? null : name;
+}
+
+/** Whether a password is too weak to keep: fewer than `lengthMin` characters, or nothing but spaces. */
+export function passwordTooWeak(password: string, lengthMin: number): boolean {
+  return characterCount(password) < lengthMin || password.trim().length === 0;
+}

@@ -17,6 +17,9 @@ export const AmountMinor = Type.Number({ description: 'A positive integer of min
 /** A page's position: the `nextCursor` of the page before, an id (`tr_01J…`); anything else is refused. */
 export const Cursor = Type.String({ pattern: '^[a-z][a-z_]{0,15}_[0-9A-HJKMNP-TV-Z]{26}$', maxLength: 64, description: 'nextCursor of the page before' });
 
+/** A list that is not paged takes no query: `?limit=…` there is refused, not ignored. */
+export const NoQuery = Type.Object({}, { additionalProperties: false });
+
 export const PageQuery = Type.Object({
   limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
   cursor: Type.Optional(Cursor),

@@ -108,6 +108,21 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
 
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) => sendError(reply, { code: 'route_not_found', details: { method: request.method } }));
+  // JSON as Fastify parses it (prototype poisoning refused), but from bytes that must be UTF-8:
+  // decoding a string would turn invalid bytes (a lone surrogate's three bytes, 0xFF) silently
+  // into U+FFFD and store them, where the escaped `\ud800` is refused (domain/text.ts).
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = STRICT_UTF8.decode(body as Buffer);
+    } catch {
+      done(new HttpProblem({ code: 'validation_failed', details: { issues: [{ path: 'body', message: 'must be UTF-8 (malformed Unicode)' }] } }), undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
   // Like the query string: a field sent twice becomes a list, never silently its last value.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     const fields: Record<string, string | string[]> = {};
@@ -130,6 +145,8 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app as unknown as Server;
 }
+
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 const UNSTORABLE_MESSAGES = {
   nul: 'must not contain the character U+0000',
@@ -171,6 +188,7 @@ function buildValidatorCompiler(externalSchemas: unknown) {
 }
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
+const WHOLE = /^-?\d+$/;
 
 /**
  * Ajv's coercion reads a query's numbers as JavaScript does (`0x10` → 16, `1e2` → 100, ` 5` → 5);
@@ -178,12 +196,14 @@ const DECIMAL = /^-?\d+(\.\d+)?$/;
  */
 function decimalOnly(schema: object, validate: ValidateFunction): ValidateFunction {
   const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties ?? {};
-  const numeric = Object.keys(properties).filter((name) => properties[name]!.type === 'integer' || properties[name]!.type === 'number');
+  // An integer in whole digits (`1.0` and `1.9999999999999999` are no page size); a number may have a fraction.
+  const numeric = Object.keys(properties).filter((name) => properties[name]!.type === 'integer' || properties[name]!.type === 'number')
+    .map((name) => [name, properties[name]!.type === 'integer' ? WHOLE : DECIMAL] as const);
   if (numeric.length === 0) return validate;
   const checked = ((data: Record<string, unknown> | null | undefined) => {
-    for (const name of numeric) {
+    for (const [name, digits] of numeric) {
       const value = data?.[name];
-      if (typeof value === 'string' && !DECIMAL.test(value)) {
+      if (typeof value === 'string' && !digits.test(value)) {
         checked.errors = [{ instancePath: `/${name}`, schemaPath: `#/properties/${name}/type`, keyword: 'type', params: {}, message: 'must be a number in decimal digits' }];
         return false;
       }

@@ -56,13 +56,16 @@ for (const dialect of DIALECTS) {
       assert.equal(preactive.body.data.length, 4);
       assert.equal((await t.request('GET', '/v1/lines?limit=1000')).status, 400);
       // A position is a nextCursor, a number is decimal digits: anything else is refused, not read as something.
-      for (const query of ['cursor=garbage', 'cursor=ln_0000', "cursor=ln_01J'%20or%201=1--0000000000000", 'limit=0x10', 'limit=1e1', 'limit=%205', 'limit=']) {
+      for (const query of ['cursor=garbage', 'cursor=ln_0000', "cursor=ln_01J'%20or%201=1--0000000000000", 'limit=0x10', 'limit=1e1', 'limit=%205', 'limit=', 'limit=1.0', 'limit=1.9999999999999999']) {
         const refused = await t.request('GET', `/v1/lines?${query}`);
         assert.equal(refused.status, 400, query);
         assert.equal(refused.body.error.code, 'validation_failed', query);
       }
       assert.equal((await t.request('GET', `/v1/lines/+77015550001/transactions?cursor=nope`)).body.error.code, 'validation_failed');
       assert.equal((await t.request('GET', '/v1/lines?limit=16')).status, 200);
+      // Lists that are not paged refuse a page size rather than ignore it.
+      assert.equal((await t.request('GET', '/v1/admin/promotions?limit=5')).body.error.code, 'validation_failed');
+      assert.equal((await t.request('GET', '/v1/admin/promotions')).status, 200);
     });
 
     it('a subscriber sees only their own lines and cannot create or top up', async () => {

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { sendError, sendResult } from '../http/http-errors.ts';
 import { actorOf } from '../http/request-auth.ts';
-import { bearer, commonErrors } from '../http/schemas.ts';
+import { bearer, commonErrors, NoQuery } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { deliveriesOf, disableEndpoint, endpointsOfKey } from './partners-repository.ts';
 import { registerWebhook, WEBHOOK_TOPICS } from './register-webhook.ts';
@@ -21,7 +21,7 @@ export async function partnerRoutes(app: FastifyInstance, { ctx }: RouteOptions)
   }, async (request, reply) => sendResult(reply, await registerWebhook(ctx, actorOf(request), request.body as never), 201));
 
   app.get('/v1/partner/webhooks', {
-    schema: { tags: ['partners'], summary: 'This partner key\'s webhook endpoints', security: bearer, response: commonErrors },
+    schema: { tags: ['partners'], summary: 'This partner key\'s webhook endpoints', security: bearer, querystring: NoQuery, response: commonErrors },
   }, async (request, reply) => {
     const actor = actorOf(request);
     if (actor.role !== 'partner') return sendError(reply, { code: 'forbidden' });

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { requireRole } from '../auth/actor.ts';
 import { sendResult } from '../http/http-errors.ts';
 import { actorOf } from '../http/request-auth.ts';
-import { bearer, commonErrors, MsisdnInput } from '../http/schemas.ts';
+import { bearer, commonErrors, MsisdnInput, NoQuery } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { ok } from '../domain/result.ts';
 import { createPromotion, toPromotionView } from './create-promotion.ts';
@@ -28,7 +28,7 @@ export async function promotionRoutes(app: FastifyInstance, { ctx }: RouteOption
   }, async (request, reply) => sendResult(reply, await createPromotion(ctx, actorOf(request), request.body as never), 201));
 
   app.get('/v1/admin/promotions', {
-    schema: { tags: ['promotions'], summary: 'All promotions (admin)', security: bearer, response: commonErrors },
+    schema: { tags: ['promotions'], summary: 'All promotions (admin)', security: bearer, querystring: NoQuery, response: commonErrors },
   }, async (request, reply) => {
     const denied = requireRole(actorOf(request), ['admin']);
     if (denied) return sendResult(reply, denied);

@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { nameWithin } from '../domain/text.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { insertAudit } from '../auth/auth-repository.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
@@ -19,8 +20,8 @@ export interface StoreView {
 export async function createStore(ctx: AppContext, actor: Actor, input: { name: string }): Promise<Result<StoreView>> {
   const denied = requireRole(actor, ['admin']);
   if (denied) return denied as Result<never>;
-  const name = input.name.trim();
-  if (name.length === 0 || name.length > 100) return fail('validation_failed', { field: 'name' });
+  const name = nameWithin(input.name);
+  if (name === null) return fail('validation_failed', { field: 'name', reason: 'blank or over 100 characters' });
   const id = ctx.ids.next('st');
   const createdAt = ctx.clock.now().toISOString();
   const row = { id, name, active: 1n, created_at: createdAt };

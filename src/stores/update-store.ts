@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { nameWithin } from '../domain/text.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { insertAudit } from '../auth/auth-repository.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
@@ -29,15 +30,15 @@ export async function getStore(ctx: AppContext, actor: Actor, storeId: string): 
 
 /**
  * An admin renames a store or closes it: the clerks of an inactive store are refused at the
- * counter with `store_inactive` until it opens again; its day reports stay readable.
+ * counter with `store_inactive` until it opens again (their own day report too); admins still read its reports.
  */
 export async function updateStore(ctx: AppContext, actor: Actor, storeId: string, patch: StorePatch): Promise<Result<StoreView>> {
   const denied = requireRole(actor, ['admin']);
   if (denied) return denied as Result<never>;
   const changes: { name?: string; active?: bigint } = {};
   if (patch.name !== undefined) {
-    const name = patch.name.trim();
-    if (name.length === 0 || name.length > 100) return fail('validation_failed', { field: 'name' });
+    const name = nameWithin(patch.name);
+    if (name === null) return fail('validation_failed', { field: 'name', reason: 'blank or over 100 characters' });
     changes.name = name;
   }
   if (patch.active !== undefined) changes.active = patch.active ? 1n : 0n;
