@@ -54,6 +54,11 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('GET', '/v1/lines/+77011234599')).body.error.code, 'line_not_found', 'nothing written');
       const good = await rawPost(Buffer.from('{"msisdn":"+77011234599","ownerName":"Әлия 李 😀"}', 'utf8'));
       assert.equal(good.statusCode, 201, good.body);
+      // A form's escapes likewise: %FF is no UTF-8 (URLSearchParams would read it as U+FFFD); %D0%90 is "А".
+      const form = (body: string) => t.app.server.inject({ method: 'POST', url: '/aggregators/qiwi/osmp', payload: body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const refused = await form('command=check&txn_id=1&account=%FF&sum=500');
+      assert.deepEqual([refused.statusCode, refused.json().error.code], [400, 'validation_failed']);
+      assert.notEqual((await form('command=check&txn_id=1&account=%D0%90&sum=500')).statusCode, 400);
     });
 
     it('answers unknown routes, bad query strings and bad paths with codes', async () => {

@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { nameWithin } from '../domain/text.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { availableBalance } from '../domain/ledger.ts';
 import { parseMinorUnits } from '../domain/money.ts';
@@ -31,8 +32,8 @@ export async function depositToAgent(ctx: AppContext, actor: Actor, agentId: str
   const amount = parseMinorUnits(input.amount);
   if (amount === null) return fail('amount_invalid');
   if (amount > DEPOSIT_AMOUNT_MAX) return fail('amount_above_maximum', { maximum: Number(DEPOSIT_AMOUNT_MAX) });
-  const reference = input.reference.trim();
-  if (reference.length === 0 || reference.length > 100) return fail('validation_failed', { field: 'reference' });
+  const reference = nameWithin(input.reference);
+  if (reference === null) return fail('validation_failed', { field: 'reference', reason: 'blank or over 100 characters' });
   const agent = await findAgent(ctx, agentId);
   if (!agent) return fail('agent_not_found');
   const floatId = agentFloatAccountId(agent.id);

@@ -1,5 +1,5 @@
 import type { AppContext } from '../app-context.ts';
-import { passwordTooWeak } from '../domain/text.ts';
+import { characterCount, nameWithin, passwordTooWeak } from '../domain/text.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { insertAudit } from '../auth/auth-repository.ts';
 import { hashPassword } from '../auth/secrets.ts';
@@ -40,8 +40,8 @@ export async function createAggregator(ctx: AppContext, actor: Actor, input: Cre
   const denied = requireRole(actor, ['admin']);
   if (denied) return denied as Result<never>;
   if (!AGGREGATOR_CODE_PATTERN.test(input.code)) return fail('validation_failed', { field: 'code', pattern: AGGREGATOR_CODE_PATTERN.source });
-  const name = (input.name ?? input.code).trim();
-  if (name.length === 0 || name.length > NAME_LENGTH_MAX) return fail('validation_failed', { field: 'name' });
+  const name = nameWithin(input.name ?? input.code, NAME_LENGTH_MAX);
+  if (name === null) return fail('validation_failed', { field: 'name', reason: `blank or over ${NAME_LENGTH_MAX} characters` });
   const ipAllowlist = input.ipAllowlist ?? [];
   if (ipAllowlist.length > IP_ALLOWLIST_ENTRIES_MAX) return fail('validation_failed', { field: 'ipAllowlist', maximum: IP_ALLOWLIST_ENTRIES_MAX });
   const badEntry = ipAllowlist.find((entry) => !isAllowlistEntry(entry));
@@ -49,7 +49,7 @@ export async function createAggregator(ctx: AppContext, actor: Actor, input: Cre
   if (input.password === undefined && ipAllowlist.length === 0) return fail('validation_failed', { field: 'password', reason: 'a password, an IP allowlist or both are required' });
   if (input.password !== undefined) {
     if (passwordTooWeak(input.password, ctx.settings.auth.passwordLengthMin)) return fail('password_too_weak', { minimum: ctx.settings.auth.passwordLengthMin });
-    if (input.password.length > PASSWORD_LENGTH_MAX) return fail('validation_failed', { field: 'password' });
+    if (characterCount(input.password) > PASSWORD_LENGTH_MAX) return fail('validation_failed', { field: 'password' });
   }
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password, ctx.random(16));
   const now = ctx.clock.now();

@@ -40,10 +40,11 @@ ${AGGREGATOR_USAGE}${VOUCHER_USAGE}`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
+  // Needs no database and no settings: a bad setting elsewhere does not stop it.
+  if (command === 'smsc') return runDevSmsc(argv.slice(1));
   const settings = loadSettings();
   if (command === 'aggregator') return aggregatorCommand(sub, rest, (run) => withContext(settings, run));
   if (command === 'vouchers') return voucherCommand(sub, rest, (run) => withContext(settings, run));
-  if (command === 'smsc') return runDevSmsc(argv.slice(1));
   switch (`${command ?? ''} ${command === 'user' || command === 'apikey' || command === 'ledger' || command === 'payments' || command === 'lifecycle' ? sub ?? '' : ''}`.trim()) {
     case 'serve': return serve(settings);
     case 'migrate': return withContext(settings, async (ctx) => {
@@ -129,17 +130,29 @@ async function serve(settings: ReturnType<typeof loadSettings>): Promise<number>
 
 /** `tolem smsc`: a development SMSC in the foreground until Ctrl-C. No database. */
 async function runDevSmsc(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { port: { type: 'string', default: '2775' }, host: { type: 'string', default: '127.0.0.1' }, user: { type: 'string', default: 'tolem' }, password: { type: 'string', default: 'tolem' } } });
+  let values: { port?: string; host?: string; user?: string; password?: string };
+  try {
+    ({ values } = parseArgs({ args, options: { port: { type: 'string', default: '2775' }, host: { type: 'string', default: '127.0.0.1' }, user: { type: 'string', default: 'tolem' }, password: { type: 'string', default: 'tolem' } } }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     console.error(`--port must be a port number, got ${values.port}`);
+    return 2;
+  }
+  // SMPP's system_id holds 15 characters and its password 8 (SMPP_URL refuses longer ones too).
+  if (!/^[\x21-\x7e]{1,15}$/.test(values.user!) || !/^[\x21-\x7e]{1,8}$/.test(values.password!)) {
+    console.error('--user must be 1-15 and --password 1-8 printable ASCII characters (SMPP 3.4 system_id and password)');
     return 2;
   }
   const smsc = await startDevSmsc({
     host: values.host!, port, systemId: values.user!, password: values.password!,
     onSms: (sms) => console.log(`${new Date().toISOString()}  → +${sms.to}  from ${sms.from}  (${sms.dataCoding === 0x08 ? 'UCS-2' : 'GSM 03.38'}, ${sms.messageIds.length} part${sms.messageIds.length > 1 ? 's' : ''})\n    ${sms.text}`),
   });
-  console.log(`Development SMSC listening on ${values.host}:${smsc.port}. Start Tolem with:\n  SMPP_URL=smpp://${values.user}:${values.password}@${values.host}:${smsc.port} npm start`);
+  const host = values.host!.includes(':') ? `[${values.host}]` : values.host;
+  console.log(`Development SMSC listening on ${host}:${smsc.port}. Start Tolem with:\n  SMPP_URL=smpp://${encodeURIComponent(values.user!)}:${encodeURIComponent(values.password!)}@${host}:${smsc.port} npm start`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', () => resolve());
     process.once('SIGTERM', () => resolve());

@@ -125,6 +125,14 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
   });
   // Like the query string: a field sent twice becomes a list, never silently its last value.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
+    // URLSearchParams turns an escape that is no UTF-8 (%FF) into U+FFFD, as a JSON body's bytes
+    // once were: decodeURIComponent refuses it.
+    try {
+      decodeURIComponent((body as string).replaceAll('+', ' '));
+    } catch {
+      done(new HttpProblem({ code: 'validation_failed', details: { issues: [{ path: 'body', message: 'must be UTF-8 (malformed Unicode)' }] } }), undefined);
+      return;
+    }
     const fields: Record<string, string | string[]> = {};
     for (const [key, value] of new URLSearchParams(body as string)) {
       const seen = fields[key];

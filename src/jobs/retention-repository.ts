@@ -68,9 +68,11 @@ export async function deleteFinishedSms(ctx: AppContext, createdBefore: string, 
   const ids = (await ctx.db.selectFrom('sms_messages').select('id').where('status', 'in', SMS_FINISHED).where('created_at', '<', createdBefore)
     .orderBy('created_at').orderBy('id').limit(chunkRows).execute()).map((row) => row.id);
   if (ids.length === 0) return 0;
-  await ctx.db.transaction().execute(async (trx) => {
-    await trx.deleteFrom('sms_segments').where('message_id', 'in', ids).execute();
-    await trx.deleteFrom('sms_messages').where('id', 'in', ids).where('status', 'in', SMS_FINISHED).execute();
+  // The messages first, then their segments: the order a receipt takes them in (it locks its
+  // message rows before touching segments, sms-repository.ts), so the two never deadlock.
+  return ctx.db.transaction().execute(async (trx) => {
+    const deleted = await trx.deleteFrom('sms_messages').where('id', 'in', ids).where('status', 'in', SMS_FINISHED).returning('id').execute();
+    if (deleted.length > 0) await trx.deleteFrom('sms_segments').where('message_id', 'in', deleted.map((row) => row.id)).execute();
+    return deleted.length;
   });
-  return ids.length;
 }

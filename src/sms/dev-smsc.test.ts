@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import smpp, { type Pdu } from 'smpp';
+import { connect } from 'node:net';
+import smpp, { type Pdu as PackagePdu } from 'smpp';
 import { DIALECTS } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import { subscriberMessage } from '../lifecycle/subscriber-messages.ts';
 import { startDevSmsc, type DevSmsc, type ReceivedSms } from './dev-smsc.ts';
+import { bindTransceiverBody, COMMAND, encodePdu, PduReader, STATUS, type Pdu } from './smpp-pdu.ts';
 import { sendSmsJob } from './send-sms-job.ts';
 import { textAsSent } from './sms-encoding.ts';
 import { loadSmsSettings } from './sms-settings.ts';
@@ -19,12 +21,12 @@ describe('development SMSC (tolem smsc) with an independent ESME', () => {
   it('binds, decodes what the smpp package sends, and sends it a receipt; a wrong password is refused', async () => {
     const session = smpp.connect({ url: `smpp://127.0.0.1:${smsc.port}` });
     session.on('error', () => undefined);
-    const request = (send: (done: (pdu: Pdu) => void) => void) => new Promise<Pdu>((resolve) => send(resolve));
+    const request = (send: (done: (pdu: PackagePdu) => void) => void) => new Promise<PackagePdu>((resolve) => send(resolve));
     const refused = await request((done) => session.bind_transceiver({ system_id: 'tolem', password: 'wrong' }, done));
     assert.notEqual(refused.command_status, 0);
     const bound = await request((done) => session.bind_transceiver({ system_id: 'tolem', password: 'tolem' }, done));
     assert.equal(bound.command_status, 0);
-    const receipt = new Promise<Pdu>((resolve) => session.on('deliver_sm', (pdu: Pdu) => { session.send(pdu.response()); resolve(pdu); }));
+    const receipt = new Promise<PackagePdu>((resolve) => session.on('deliver_sm', (pdu: PackagePdu) => { session.send(pdu.response()); resolve(pdu); }));
     const submitted = await request((done) => session.submit_sm({ source_addr: 'Tolem', destination_addr: '77011234567', short_message: 'Баланс пополнен на 500 ₸.', registered_delivery: 1 }, done));
     assert.equal(submitted.command_status, 0);
     assert.deepEqual(received.map((sms) => [sms.to, sms.from, sms.text, sms.messageIds]), [['77011234567', 'Tolem', 'Баланс пополнен на 500 ₸.', [submitted.message_id]]]);
@@ -32,6 +34,64 @@ describe('development SMSC (tolem smsc) with an independent ESME', () => {
     assert.equal(delivered.esm_class & 0x04, 0x04);
     assert.match(String(delivered.short_message.message), new RegExp(`^id:${submitted.message_id} .*stat:DELIVRD`));
     session.close();
+  });
+});
+
+describe('development SMSC: bind modes, header forms and addresses it cannot answer', () => {
+  let smsc: DevSmsc;
+  const received: ReceivedSms[] = [];
+  before(async () => { smsc = await startDevSmsc({ host: '127.0.0.1', port: 0, systemId: 'tolem', password: 'tolem', onSms: (sms) => received.push(sms), receiptDelayMs: 10 }); });
+  after(async () => smsc?.close());
+
+  /** A raw ESME session: send PDUs, read the ones that come back. */
+  async function session() {
+    const socket = connect(smsc.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    const reader = new PduReader();
+    const inbox: Pdu[] = [];
+    socket.on('data', (chunk: Buffer) => inbox.push(...reader.push(chunk)));
+    let sequence = 0;
+    const next = async (commandId: number) => {
+      for (let tries = 0; tries < 100; tries++) {
+        const index = inbox.findIndex((pdu) => pdu.commandId === commandId);
+        if (index >= 0) return inbox.splice(index, 1)[0]!;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      return null;
+    };
+    const send = (commandId: number, body: Buffer) => socket.write(encodePdu({ commandId, status: 0, sequence: ++sequence, body }));
+    return { socket, send, next, inbox };
+  }
+  /** A submit_sm body written byte by byte, so that an address may be what submitSmBody would refuse. */
+  const submitBody = (source: Buffer, destination: string, esmClass: number, shortMessage: Buffer) => Buffer.concat([
+    Buffer.from([0, 5, 0]), source, Buffer.from([1, 1]), Buffer.from(`${destination}\0`, 'latin1'),
+    Buffer.from([esmClass, 0, 0, 0, 0, 1, 0, 8, 0, shortMessage.length]), shortMessage,
+  ]);
+
+  it('refuses an address it could not answer instead of crashing, joins 16-bit-reference segments, and keeps receipts off a transmitter', async () => {
+    const esme = await session();
+    esme.send(0x00000002, bindTransceiverBody({ systemId: 'tolem', password: 'tolem', systemType: '' })); // bind_transmitter
+    assert.equal((await esme.next(0x80000002))!.status, 0);
+    esme.send(COMMAND.submit_sm, submitBody(Buffer.from('Tölem\0', 'latin1'), '77011234567', 0, Buffer.from('hi', 'utf16le').swap16()));
+    assert.equal((await esme.next(COMMAND.submit_sm_resp))!.status, STATUS.invalidSourceAddress);
+    const text = 'Балансыңыз толықтырылды.';
+    const units = Buffer.from(text, 'utf16le').swap16();
+    const half = 24;
+    for (const [number, part] of [[1, units.subarray(0, half)], [2, units.subarray(half)]] as const) {
+      esme.send(COMMAND.submit_sm, submitBody(Buffer.from('Tolem\0'), '77011234568', 0x40, Buffer.concat([Buffer.from([0x06, 0x08, 0x04, 0x12, 0x34, 2, number]), part])));
+      assert.equal((await esme.next(COMMAND.submit_sm_resp))!.status, 0);
+    }
+    assert.deepEqual(received.map((sms) => [sms.to, sms.text, sms.messageIds.length]), [['77011234568', text, 2]]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.equal(esme.inbox.filter((pdu) => pdu.commandId === COMMAND.deliver_sm).length, 0, 'a transmitter takes no receipts');
+    esme.socket.destroy();
+
+    const receiver = await session();
+    receiver.send(0x00000001, bindTransceiverBody({ systemId: 'tolem', password: 'tolem', systemType: '' })); // bind_receiver
+    assert.equal((await receiver.next(0x80000001))!.status, 0);
+    receiver.send(COMMAND.submit_sm, submitBody(Buffer.from('Tolem\0'), '77011234567', 0, Buffer.from('x')));
+    assert.equal((await receiver.next(COMMAND.submit_sm_resp))!.status, 0x04, 'a receiver may not submit');
+    receiver.socket.destroy();
   });
 });
 

@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { COMMAND, encodePdu, parseDeliverSm, PduReader, STATUS, submitSmBody, type Pdu } from './smpp-pdu.ts';
+import { COMMAND, encodePdu, isResponse, parseDeliverSm, PduReader, STATUS, submitSmBody, type Pdu } from './smpp-pdu.ts';
 import { decodeShortMessage } from './sms-encoding.ts';
 
 /** An SMS as the development SMSC received it: segments joined, decoded by their data_coding. */
@@ -30,7 +30,28 @@ export interface DevSmsc {
 
 const ESM_CLASS_UDH = 0x40;
 const ESM_CLASS_RECEIPT = 0x04;
-const BIND_COMMANDS = new Set([0x00000001, 0x00000002, COMMAND.bind_transceiver]);
+/** bind_receiver, bind_transmitter, bind_transceiver: what each session may do. */
+const BIND_MODES = new Map<number, { submits: boolean; receipts: boolean }>([
+  [0x00000001, { submits: false, receipts: true }], [0x00000002, { submits: true, receipts: false }], [COMMAND.bind_transceiver, { submits: true, receipts: true }],
+]);
+/** An address this SMSC can send back in a receipt: printable ASCII, at most 20 characters (SMPP 3.4 §5.2.8). */
+const ADDRESS = /^[\x20-\x7e]{0,20}$/;
+const STATUS_INVALID_BIND_STATUS = 0x04;
+
+/**
+ * The concatenation element of a user data header: 8-bit reference (IEI 0x00) or 16-bit (IEI
+ * 0x08), walking the header's information elements; null when it has none (printed as it is).
+ */
+function concatenationOf(header: Buffer): { reference: number; total: number; number: number } | null {
+  for (let offset = 1; offset + 1 < header.length;) {
+    const [iei, length] = [header[offset]!, header[offset + 1]!];
+    const data = header.subarray(offset + 2, offset + 2 + length);
+    if (iei === 0x00 && data.length === 3) return { reference: data[0]!, total: data[1]!, number: data[2]! };
+    if (iei === 0x08 && data.length === 4) return { reference: (data[0]! << 8) | data[1]!, total: data[2]!, number: data[3]! };
+    offset += 2 + length;
+  }
+  return null;
+}
 
 /**
  * A development SMSC (`tolem smsc`): it takes binds with the configured credentials, answers
@@ -49,7 +70,7 @@ export function startDevSmsc(options: DevSmscOptions): Promise<DevSmsc> {
     socket.on('error', () => socket.destroy());
     const reader = new PduReader();
     const parts = new Map<string, { total: number; segments: Map<number, Buffer>; ids: string[] }>();
-    let bound = false;
+    let mode: { submits: boolean; receipts: boolean } | null = null;
     let sequence = 0;
     const send = (pdu: Pdu) => { if (!socket.destroyed) socket.write(encodePdu(pdu)); };
     socket.on('data', (chunk: Buffer) => {
@@ -61,19 +82,22 @@ export function startDevSmsc(options: DevSmscOptions): Promise<DevSmsc> {
         return;
       }
       for (const pdu of pdus) {
-        if (BIND_COMMANDS.has(pdu.commandId)) {
+        // A response (deliver_sm_resp, enquire_link_resp, generic_nack…) gets none back.
+        if (isResponse(pdu.commandId)) continue;
+        const bindMode = BIND_MODES.get(pdu.commandId);
+        if (bindMode) {
           const [systemId, password] = pdu.body.toString('latin1').split('\0');
-          bound = systemId === options.systemId && password === options.password;
+          mode = systemId === options.systemId && password === options.password ? bindMode : null;
           // bind_*_resp: the bind's command id with the response bit, and our system_id.
-          send({ commandId: (pdu.commandId | 0x80000000) >>> 0, status: bound ? STATUS.ok : 0x0e, sequence: pdu.sequence, body: Buffer.from('tolem-dev-smsc\0', 'latin1') });
+          send({ commandId: (pdu.commandId | 0x80000000) >>> 0, status: mode ? STATUS.ok : 0x0e, sequence: pdu.sequence, body: Buffer.from('tolem-dev-smsc\0', 'latin1') });
         } else if (pdu.commandId === COMMAND.enquire_link) {
           send({ commandId: COMMAND.enquire_link_resp, status: STATUS.ok, sequence: pdu.sequence, body: Buffer.alloc(0) });
         } else if (pdu.commandId === COMMAND.unbind) {
           send({ commandId: COMMAND.unbind_resp, status: STATUS.ok, sequence: pdu.sequence, body: Buffer.alloc(0) });
           socket.end();
         } else if (pdu.commandId === COMMAND.submit_sm) {
-          if (!bound) {
-            send({ commandId: COMMAND.submit_sm_resp, status: 0x04, sequence: pdu.sequence, body: Buffer.alloc(0) }); // ESME_RINVBNDSTS
+          if (!mode?.submits) {
+            send({ commandId: COMMAND.submit_sm_resp, status: STATUS_INVALID_BIND_STATUS, sequence: pdu.sequence, body: Buffer.alloc(0) });
             continue;
           }
           let sm;
@@ -83,25 +107,34 @@ export function startDevSmsc(options: DevSmscOptions): Promise<DevSmsc> {
             send({ commandId: COMMAND.generic_nack, status: STATUS.invalidCommandLength, sequence: pdu.sequence, body: Buffer.alloc(0) });
             continue;
           }
+          // Addresses it could not write back into a receipt are refused, as an SMSC refuses them.
+          if (!ADDRESS.test(sm.source.address) || !ADDRESS.test(sm.destination.address)) {
+            const status = ADDRESS.test(sm.source.address) ? STATUS.invalidDestinationAddress : STATUS.invalidSourceAddress;
+            send({ commandId: COMMAND.submit_sm_resp, status, sequence: pdu.sequence, body: Buffer.alloc(0) });
+            continue;
+          }
           const messageId = (nextId++).toString(16).padStart(8, '0');
           send({ commandId: COMMAND.submit_sm_resp, status: STATUS.ok, sequence: pdu.sequence, body: Buffer.from(`${messageId}\0`, 'latin1') });
           let whole: { ids: string[]; payload: Buffer } | null = { ids: [messageId], payload: sm.shortMessage };
-          if (sm.esmClass & ESM_CLASS_UDH) {
-            // 05 00 03 <reference> <total> <number>: joined once every number is in.
-            const header = sm.shortMessage.subarray(0, sm.shortMessage[0]! + 1);
-            const key = `${sm.source.address}/${sm.destination.address}/${header[3]}`;
-            const entry = parts.get(key) ?? { total: header[4]!, segments: new Map<number, Buffer>(), ids: [] };
-            entry.segments.set(header[5]!, sm.shortMessage.subarray(header.length));
+          const header = sm.esmClass & ESM_CLASS_UDH ? sm.shortMessage.subarray(0, (sm.shortMessage[0] ?? 0) + 1) : null;
+          const concatenation = header ? concatenationOf(header) : null;
+          if (header) whole = { ids: [messageId], payload: sm.shortMessage.subarray(header.length) };
+          if (header && concatenation) {
+            // Joined once every number is in.
+            const key = `${sm.source.address}/${sm.destination.address}/${concatenation.reference}/${concatenation.total}`;
+            const entry = parts.get(key) ?? { total: concatenation.total, segments: new Map<number, Buffer>(), ids: [] };
+            entry.segments.set(concatenation.number, sm.shortMessage.subarray(header.length));
             entry.ids.push(messageId);
             parts.set(key, entry);
             whole = null;
-            if (entry.segments.size === entry.total) {
+            if (entry.segments.size >= entry.total) {
               parts.delete(key);
               whole = { ids: entry.ids, payload: Buffer.concat([...entry.segments.keys()].sort((a, b) => a - b).map((n) => entry.segments.get(n)!)) };
             }
           }
           if (whole) options.onSms({ messageIds: whole.ids, from: sm.source.address, to: sm.destination.address, dataCoding: sm.dataCoding, text: decodeShortMessage(sm.dataCoding, whole.payload) });
-          if ((sm.registeredDelivery & 0x01) === 0x01) {
+          // The receipt goes back on this session if it may take receipts (a transmitter's may not).
+          if ((sm.registeredDelivery & 0x01) === 0x01 && mode.receipts) {
             setTimeout(() => {
               const stamp = new Date().toISOString().replace(/\D/g, '').slice(2, 12);
               const receipt = `id:${messageId} sub:001 dlvrd:001 submit date:${stamp} done date:${stamp} stat:DELIVRD err:000 text:`;
@@ -112,7 +145,7 @@ export function startDevSmsc(options: DevSmscOptions): Promise<DevSmsc> {
               });
             }, options.receiptDelayMs ?? 500).unref();
           }
-        } else if (pdu.commandId !== COMMAND.deliver_sm_resp && pdu.commandId !== COMMAND.enquire_link_resp) {
+        } else {
           send({ commandId: COMMAND.generic_nack, status: STATUS.invalidCommandId, sequence: pdu.sequence, body: Buffer.alloc(0) });
         }
       }

@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { nameWithin } from '../domain/text.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { insertAudit } from '../auth/auth-repository.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
@@ -12,8 +13,8 @@ import { findBatch, markBatchSold } from './vouchers-repository.ts';
 export async function sellVoucherBatch(ctx: AppContext, actor: Actor, batchId: string, input: { dealer: string }): Promise<Result<{ id: string; dealer: string; soldCount: number; soldAt: string }>> {
   const denied = requireRole(actor, ['admin']);
   if (denied) return denied as Result<never>;
-  const dealer = input.dealer.trim();
-  if (dealer.length === 0 || dealer.length > 100) return fail('validation_failed', { field: 'dealer' });
+  const dealer = nameWithin(input.dealer);
+  if (dealer === null) return fail('validation_failed', { field: 'dealer', reason: 'blank or over 100 characters' });
   const batch = await findBatch(ctx, batchId);
   if (!batch) return fail('voucher_batch_not_found');
   const soldAt = ctx.clock.now().toISOString();
