@@ -6,6 +6,7 @@ import { availableBalance, type AccountState } from '../domain/ledger.ts';
 import { ok, type Result } from '../domain/result.ts';
 import { addDays } from '../domain/time.ts';
 import { findReadableLine } from '../lines/line-access.ts';
+import type { LineRow } from '../lines/lines-repository.ts';
 import { LANGUAGES, type Language } from '../lines/line-view.ts';
 import { packageSettings } from './package-settings.ts';
 import { readAccounts } from '../ledger/read-accounts.ts';
@@ -36,15 +37,20 @@ export interface PackageView {
 export async function listPackagesOfLine(ctx: AppContext, actor: Actor, msisdn: string, query: { include?: 'active' | 'all'; language?: Language }): Promise<Result<{ data: PackageView[] }>> {
   const line = await findReadableLine(ctx, actor, msisdn);
   if (!line.ok) return line;
+  return ok({ data: await packageViewsOf(ctx, line.value, query) });
+}
+
+/** The packages of a line already found and allowed (the USSD menu's `*104#` reads them too). */
+export async function packageViewsOf(ctx: AppContext, line: LineRow, query: { include?: 'active' | 'all'; language?: Language }): Promise<PackageView[]> {
   const now = ctx.clock.now();
   const retryDays = packageSettings(ctx).renewalRetryDays;
   const since = addDays(now, -(query.include === 'all' ? 90 : retryDays)).toISOString();
-  const found = await listLinePackages(ctx, line.value.id, since, PACKAGES_LISTED_MAX);
+  const found = await listLinePackages(ctx, line.id, since, PACKAGES_LISTED_MAX);
   const buckets = await readAccounts(ctx.store.readDb, found.flatMap((f) => f.liveBucketIds));
   const names = new Map((await listOfferingRecords(ctx)).map((r) => [r.offering.code, JSON.parse(r.offering.names) as Texts]));
-  const language = query.language ?? (LANGUAGES.includes(line.value.language as Language) ? line.value.language as Language : 'en');
+  const language = query.language ?? (LANGUAGES.includes(line.language as Language) ? line.language as Language : 'en');
   const views = found.map((f) => toPackageView(f, buckets, names.get(f.pkg.offering_code)?.[language] ?? f.pkg.offering_code, now, retryDays));
-  return ok({ data: query.include === 'all' ? views : views.filter((v) => v.status !== 'expired') });
+  return query.include === 'all' ? views : views.filter((v) => v.status !== 'expired');
 }
 
 function toPackageView(found: LinePackage, buckets: Map<string, AccountState>, name: string, now: Date, retryDays: number): PackageView {

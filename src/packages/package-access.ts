@@ -15,3 +15,12 @@ export async function findBuyableLine(ctx: AppContext, actor: Actor, msisdn: str
 export function idempotencyExpiry(ctx: AppContext): string {
   return new Date(ctx.clock.now().getTime() + ctx.settings.idempotency.retentionHours * 3_600_000).toISOString();
 }
+
+/**
+ * `price_changed` when the caller said which price it was shown (`expectedPrice`) and the price of
+ * the moment is another; null otherwise. The price checked is the one the command then charges.
+ */
+export function priceChangedFrom(expectedPrice: number | undefined, price: bigint): Result<never> | null {
+  if (expectedPrice === undefined || (Number.isSafeInteger(expectedPrice) && BigInt(expectedPrice) === price)) return null;
+  return fail('price_changed', { price: Number(price) });
+}

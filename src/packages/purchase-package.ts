@@ -4,7 +4,7 @@ import type { Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { fingerprintOf } from '../ledger/ledger-writer.ts';
 import { priceOffering } from '../promotions/quote-price.ts';
-import { findBuyableLine, idempotencyExpiry } from './package-access.ts';
+import { findBuyableLine, idempotencyExpiry, priceChangedFrom } from './package-access.ts';
 import { periodCommand, type PeriodResult } from './package-period-command.ts';
 
 export interface PurchaseInput {
@@ -36,7 +36,8 @@ export async function purchasePackage(ctx: AppContext, actor: Actor, input: Purc
   const priced = await priceOffering(ctx, input.offering, line.value.id, input.promoCode);
   if (!priced.ok) return priced;
   const { record, quote } = priced.value;
-  if (input.expectedPrice !== undefined && (!Number.isSafeInteger(input.expectedPrice) || BigInt(input.expectedPrice) !== quote.price)) return fail('price_changed', { price: Number(quote.price) });
+  const changed = priceChangedFrom(input.expectedPrice, quote.price);
+  if (changed) return changed;
   const allowed = Number(record.offering.auto_renew_allowed) === 1;
   if (input.autoRenew && !allowed) return fail('auto_renew_not_allowed', { offering: input.offering });
   // On by default where the offering allows it (issue 3): a traveller's pack keeps going unless they turn it off.

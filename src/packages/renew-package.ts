@@ -4,7 +4,7 @@ import type { Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
 import { priceOffering } from '../promotions/quote-price.ts';
-import { findBuyableLine, idempotencyExpiry } from './package-access.ts';
+import { findBuyableLine, idempotencyExpiry, priceChangedFrom } from './package-access.ts';
 import { periodCommand, type PeriodReason, type PeriodResult } from './package-period-command.ts';
 import { findPackage, type PackageWithPeriod } from './packages-repository.ts';
 
@@ -19,7 +19,8 @@ export async function renewPackage(ctx: AppContext, actor: Actor, msisdn: string
   const line = await findBuyableLine(ctx, actor, msisdn);
   if (!line.ok) return line;
   const key = `renew:${actor.id}:${idempotencyKey}`;
-  const fingerprint = fingerprintOf(expectedPrice === undefined ? { msisdn: line.value.msisdn, packageId } : { msisdn: line.value.msisdn, packageId, expectedPrice });
+  // An absent expectedPrice leaves the fingerprint as it was before the field existed (undefined is left out).
+  const fingerprint = fingerprintOf({ msisdn: line.value.msisdn, packageId, expectedPrice });
   const stored = await storedAnswer<PeriodResult>(ctx, key, fingerprint);
   if (stored) return stored.ok ? ok({ renewal: stored.value, replayed: true }) : stored;
   // A renewal racing another renewal of the same package sees a conflict and plans again.
@@ -42,9 +43,8 @@ export async function renewPackage(ctx: AppContext, actor: Actor, msisdn: string
 export async function renewOnce(ctx: AppContext, found: PackageWithPeriod, reason: PeriodReason, actorId: string, idempotency: LedgerCommand<PeriodResult>['idempotency'], expectedPrice?: number) {
   const priced = await priceOffering(ctx, found.pkg.offering_code, found.pkg.line_id);
   if (!priced.ok) return priced;
-  if (expectedPrice !== undefined && (!Number.isSafeInteger(expectedPrice) || BigInt(expectedPrice) !== priced.value.quote.price)) {
-    return fail('price_changed', { price: Number(priced.value.quote.price) });
-  }
+  const changed = priceChangedFrom(expectedPrice, priced.value.quote.price);
+  if (changed) return changed;
   const plan = {
     reason, packageId: found.pkg.id, lineId: found.pkg.line_id, record: priced.value.record, quote: priced.value.quote,
     expectedPeriods: BigInt(found.latest.period) + 1n, previousBucketIds: JSON.parse(found.latest.bucket_ids) as string[],

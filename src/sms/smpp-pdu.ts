@@ -152,14 +152,8 @@ export function messageIdOf(body: Buffer): string {
   return body.length === 0 ? '' : new BodyReader(body).cString();
 }
 
-/** A deliver_sm's fields; a submit_sm has the same layout (the development SMSC reads those with it). */
-export interface DeliverSm {
-  source: Address;
-  destination: Address;
-  esmClass: number;
-  registeredDelivery: number;
-  dataCoding: number;
-  shortMessage: Buffer;
+/** A deliver_sm's fields: a submit_sm's (the same layout; the development SMSC reads those with it) and its optional parameters. */
+export interface DeliverSm extends SubmitSm {
   tlvs: Map<number, Buffer>;
 }
 

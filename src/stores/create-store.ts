@@ -4,17 +4,8 @@ import { requireRole, type Actor } from '../auth/actor.ts';
 import { insertAudit } from '../auth/auth-repository.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { storeAccountSpecs } from './store-accounts.ts';
-import { storeView } from './update-store.ts';
+import { storeView, type StoreView } from './store-view.ts';
 import { insertStore } from './stores-repository.ts';
-
-export interface StoreView {
-  id: string;
-  name: string;
-  active: boolean;
-  cashAccountId: string;
-  cardAccountId: string;
-  createdAt: string;
-}
 
 /** An admin opens an operator store: the store row, its cash account and card clearing account. */
 export async function createStore(ctx: AppContext, actor: Actor, input: { name: string }): Promise<Result<StoreView>> {

@@ -3,21 +3,12 @@ import { nameWithin } from '../domain/text.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { insertAudit } from '../auth/auth-repository.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import type { StoreView } from './create-store.ts';
-import { storeCardAccountId, storeCashAccountId } from './store-accounts.ts';
-import { findStore, updateStoreRow, type StoreRow } from './stores-repository.ts';
+import { storeView, type StoreView } from './store-view.ts';
+import { findStore, updateStoreRow } from './stores-repository.ts';
 
 export interface StorePatch {
   name?: string;
   active?: boolean;
-}
-
-/** A store as the admin API shows it. */
-export function storeView(store: StoreRow): StoreView {
-  return {
-    id: store.id, name: store.name, active: Number(store.active) === 1,
-    cashAccountId: storeCashAccountId(store.id), cardAccountId: storeCardAccountId(store.id), createdAt: store.created_at,
-  };
 }
 
 /** A store (admin). */

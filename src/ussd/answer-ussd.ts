@@ -6,7 +6,7 @@ import { formatTenge } from '../domain/money.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { balancesOf, findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
-import { listPackagesOfLine } from '../packages/list-line-packages.ts';
+import { packageViewsOf } from '../packages/list-line-packages.ts';
 import { redeemUssd } from '../vouchers/redeem-ussd.ts';
 import { USSD_VOUCHER_SERVICE } from '../vouchers/voucher-pin.ts';
 
@@ -87,7 +87,7 @@ export async function answerUssd(ctx: AppContext, actor: Actor, input: { msisdn:
   const language = displayLanguageOf(line.language);
   if (line.status === 'terminated') return fail('line_terminated', undefined, TEXT[language].terminated);
   if (dialled === USSD_BALANCE) return ok(await balanceAnswer(ctx, line, language));
-  if (dialled === USSD_ALLOWANCES) return allowancesAnswer(ctx, actor, line, language);
+  if (dialled === USSD_ALLOWANCES) return ok(await allowancesAnswer(ctx, line, language));
   return fail('ussd_input_invalid', { codes: [USSD_BALANCE, USSD_ALLOWANCES, `*${USSD_VOUCHER_SERVICE}*PIN#`] }, ussdMenuText(language));
 }
 
@@ -97,13 +97,11 @@ async function balanceAnswer(ctx: AppContext, line: LineRow, language: DisplayLa
   return { message, balance: { main: Number(main), bonus: Number(bonus) }, currency: 'KZT', status: line.status, validUntil: line.valid_until };
 }
 
-async function allowancesAnswer(ctx: AppContext, actor: Actor, line: LineRow, language: DisplayLanguage): Promise<Result<AllowancesAnswer>> {
-  const packages = await listPackagesOfLine(ctx, actor, line.msisdn, {});
-  if (!packages.ok) return packages;
+async function allowancesAnswer(ctx: AppContext, line: LineRow, language: DisplayLanguage): Promise<AllowancesAnswer> {
   // One total per unit across the line's packages, and the earliest end among what is left.
   const totals = new Map<string, number>();
   let earliest: string | null = null;
-  for (const pack of packages.value.data) {
+  for (const pack of await packageViewsOf(ctx, line, {})) {
     for (const allowance of pack.allowances) {
       if (allowance.remaining <= 0) continue;
       totals.set(allowance.unit, (totals.get(allowance.unit) ?? 0) + allowance.remaining);
@@ -111,7 +109,7 @@ async function allowancesAnswer(ctx: AppContext, actor: Actor, line: LineRow, la
     }
   }
   const allowances = [...totals].map(([unit, remaining]) => ({ unit, remaining }));
-  return ok({ message: allowancesText(language, allowances, earliest), allowances });
+  return { message: allowancesText(language, allowances, earliest), allowances };
 }
 
 /** The menu, the answer to a code it does not know. */
