@@ -1,4 +1,5 @@
 import { fail, ok, type Result } from '../domain/result.ts';
+import { isBlank } from '../domain/text.ts';
 import { addDays, parseInstant } from '../domain/time.ts';
 import { LANGUAGES, type Language } from '../lines/line-view.ts';
 import type { OfferingTable, OfferingVersionTable } from '../packages/packages-tables.ts';
@@ -143,7 +144,7 @@ function texts(given: Partial<Texts>, optional = false): Texts | null {
   const none = optional && LANGUAGES.every((language) => given[language] === undefined || given[language] === '');
   for (const language of LANGUAGES) {
     const text = none ? '' : given[language];
-    if (text === undefined || text.length > 500 || (!none && text.trim() === '')) return null;
+    if (text === undefined || text.length > 500 || (!none && isBlank(text))) return null;
     result[language] = text;
   }
   return result;

@@ -18,10 +18,22 @@ export function characterCount(text: string): number {
   return count;
 }
 
+/**
+ * Characters that show nothing: white space, format characters (zero-width space and joiners,
+ * direction marks, the byte order mark, the soft hyphen) and the fillers that render as blanks
+ * (Hangul fillers, the blank Braille pattern).
+ */
+const BLANK = /^[\s\p{Cf}\u115F\u1160\u2800\u3164\uFFA0]*$/u;
+
+/** Whether a text shows nothing at all: empty, or only white space and invisible characters. */
+export function isBlank(text: string): boolean {
+  return BLANK.test(text);
+}
+
 /** A name as entered (an agent, a store, a key), trimmed; null when blank or longer than `max` characters (as the schemas' maxLength counts). */
 export function nameWithin(input: string, max = 100): string | null {
   const name = input.trim();
-  return name.length === 0 || characterCount(name) > max ? null : name;
+  return isBlank(name) || characterCount(name) > max ? null : name;
 }
 
 /** Whether a password is too weak to keep: fewer than `lengthMin` characters, or nothing but spaces. */

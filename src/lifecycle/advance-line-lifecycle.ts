@@ -3,7 +3,7 @@ import { addDays } from '../domain/time.ts';
 import { ok } from '../domain/result.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import { applyStatusChange, type AppliedStatusChange } from './apply-status-change.ts';
-import { closeTerminatedLine, forfeitureLocks, type Forfeited } from './forfeit-line-balances.ts';
+import { closeTerminatedLine, forfeitLateBuckets, forfeitureLocks, type Forfeited } from './forfeit-line-balances.ts';
 import { bucketAccountIdsOf, type DueLine } from './lifecycle-repository.ts';
 import { nextTransition, transitionKey, type Transition } from './lifecycle-rules.ts';
 
@@ -36,9 +36,16 @@ export async function advanceLineLifecycle(ctx: AppContext, line: DueLine, now: 
       break;
     }
     if (!result.value.replayed) applied++;
+    if (transition.to === 'terminated') await forfeitLate(ctx, line.id, bucketIds);
     status = transition.to;
   }
   return applied;
+}
+
+/** A package bought while the step was queued (see forfeitLateBuckets); its bucket's expiry would take it otherwise. */
+async function forfeitLate(ctx: AppContext, lineId: string, known: string[]): Promise<void> {
+  const late = await forfeitLateBuckets(ctx, lineId, known);
+  if (!late.ok) ctx.reportError(new Error(`late bucket forfeit failed: ${late.error.code}`), { lineId });
 }
 
 function stepCommand(ctx: AppContext, line: DueLine, transition: Transition, bucketIds: string[]): LedgerCommand<StepOutcome> {

@@ -3,6 +3,7 @@ import { requireRole, type Actor } from '../auth/actor.ts';
 import { insertAudit } from '../auth/auth-repository.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
+import { isBlank } from '../domain/text.ts';
 import { findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
 import { applyStatusChange, type AppliedStatusChange } from './apply-status-change.ts';
 import { scheduledStatus } from './lifecycle-rules.ts';
@@ -51,7 +52,7 @@ export async function adminLineStep(ctx: AppContext, actor: Actor, msisdnInput: 
   const denied = requireRole(actor, ['admin']);
   if (denied) return denied as Result<never>;
   const reason = reasonInput.trim();
-  if (reason.length === 0) return fail('validation_failed', { field: 'reason' });
+  if (isBlank(reason)) return fail('validation_failed', { field: 'reason' });
   const msisdn = parseMsisdn(msisdnInput);
   if (!msisdn.ok) return msisdn;
   const line = await findLineByMsisdn(ctx, msisdn.value);

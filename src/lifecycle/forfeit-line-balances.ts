@@ -1,8 +1,11 @@
+import type { AppContext } from '../app-context.ts';
 import { availableBalance, type Unit } from '../domain/ledger.ts';
 import { addDays } from '../domain/time.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { BREAKAGE_ACCOUNT_ID, lineBonusAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import type { BatchTx } from '../ledger/batch-tx.ts';
+import { ALLOWANCE_UNITS } from '../packages/package-keys.ts';
+import { bucketAccountIdsOf } from './lifecycle-repository.ts';
 import { collectCredit } from '../credit/collect-credit.ts';
 import { CREDIT_WRITEOFF_ACCOUNT_ID, lineCreditAccountId } from '../credit/credit-accounts.ts';
 
@@ -12,7 +15,7 @@ export const unitBreakageAccountId = (unit: Unit) => `breakage:${unit}`;
 export function forfeitureLocks(lineId: string, bucketIds: string[]): string[] {
   return [
     lineMainAccountId(lineId), lineBonusAccountId(lineId), lineCreditAccountId(lineId), BREAKAGE_ACCOUNT_ID, CREDIT_WRITEOFF_ACCOUNT_ID,
-    unitBreakageAccountId('DATA_BYTES'), unitBreakageAccountId('VOICE_SECONDS'), unitBreakageAccountId('SMS'), ...bucketIds,
+    ...ALLOWANCE_UNITS.map(unitBreakageAccountId), ...bucketIds,
   ];
 }
 
@@ -46,14 +49,46 @@ export function forfeitLineBalances(tx: BatchTx, lineId: string, bucketIds: stri
   }
   if (!move(CREDIT_WRITEOFF_ACCOUNT_ID, creditId, owed, 'KZT', 'credit_writeoff')) return fail('internal_error', { step: 'credit_writeoff' });
   result.creditWrittenOff = Number(owed);
+  const buckets = forfeitBuckets(tx, bucketIds);
+  if (!buckets.ok) return buckets;
+  result.buckets = buckets.value;
+  return ok(result);
+}
+
+/** Every unit left in the given buckets to breakage:<unit>; what each gave up. */
+function forfeitBuckets(tx: BatchTx, bucketIds: string[]): Result<Forfeited['buckets']> {
+  const forfeited: Forfeited['buckets'] = [];
   for (const bucketId of bucketIds) {
     const bucket = tx.account(bucketId);
     if (!bucket || bucket.kind !== 'bucket') continue;
     const units = availableBalance(bucket);
-    if (!move(bucketId, unitBreakageAccountId(bucket.unit), units, bucket.unit, 'forfeit')) return fail('internal_error', { step: 'bucket_forfeit' });
-    if (units > 0n) result.buckets.push({ accountId: bucketId, unit: bucket.unit, units: Number(units) });
+    if (units <= 0n) continue;
+    const moved = tx.transfer({ debitAccountId: bucketId, creditAccountId: unitBreakageAccountId(bucket.unit), amount: units, unit: bucket.unit, code: 'forfeit', metadata: { reason: 'line_terminated' } });
+    if (!moved.ok) return fail('internal_error', { step: 'bucket_forfeit' });
+    forfeited.push({ accountId: bucketId, unit: bucket.unit, units: Number(units) });
   }
-  return ok(result);
+  return ok(forfeited);
+}
+
+/**
+ * After a termination has committed: a package bought between the read of the line's buckets and
+ * the termination's command (it locks the line, so it ran just before) left a bucket the command
+ * did not know. No purchase can succeed on the line any more, so one more read finds every such
+ * bucket, and this forfeits it like the rest; the termination's answer and event count it too.
+ * Were the process to stop in between, the bucket would still go to breakage when it expires.
+ */
+export async function forfeitLateBuckets(ctx: AppContext, lineId: string, known: string[]): Promise<Result<Forfeited['buckets']>> {
+  const late = (await bucketAccountIdsOf(ctx, lineId)).filter((id) => !known.includes(id));
+  if (late.length === 0) return ok([]);
+  const result = await ctx.writer.submit<Forfeited['buckets']>({
+    name: 'line:forfeit_late_buckets',
+    lock: { lines: [lineId], accounts: [...late, ...ALLOWANCE_UNITS.map(unitBreakageAccountId)] },
+    execute(tx) {
+      if (tx.line(lineId)?.status !== 'terminated') return fail('internal_error', { step: 'late_buckets', reason: 'line_not_terminated' });
+      return forfeitBuckets(tx, late);
+    },
+  });
+  return result.ok ? ok(result.value.value) : result;
 }
 
 /**

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
+import { seedCatalog } from '../catalog/seed-catalog.ts';
 import { BREAKAGE_ACCOUNT_ID } from '../ledger/accounts.ts';
 import { verifyLedger } from '../ledger/verify-ledger.ts';
 import { accountBalance, grantTestBucket } from '../usage/test-buckets.ts';
@@ -274,6 +275,7 @@ for (const dialect of DIALECTS) {
       const terminate = (number: string, body: unknown, token?: string) => t.request('POST', `/v1/lines/${number}/terminate`, { body, ...(token ? { token } : {}) });
       const refusals: [string, unknown, string | undefined, number, string][] = [
         [msisdn, { reason: '  ' }, undefined, 400, 'validation_failed'],
+        [msisdn, { reason: '\u200b\u200d \ufeff' }, undefined, 400, 'validation_failed'],
         [msisdn, {}, undefined, 400, 'validation_failed'],
         ['+77019999998', { reason: 'x' }, undefined, 404, 'line_not_found'],
         [msisdn, { reason: 'x' }, await t.keyFor('clerk'), 403, 'forbidden'],
@@ -303,6 +305,56 @@ for (const dialect of DIALECTS) {
       assert.equal((await topUp(msisdn, 50_000)).body.error.code, 'line_terminated');
       assert.equal((await t.request('POST', `/v1/lines/${msisdn}/reactivate`, { body: { reason: 'x' } })).body.error.code, 'line_terminated');
       assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).body.error.code, 'number_quarantined');
+      await t.verify();
+    });
+
+    it('forfeits a package bought while the termination was queued, right after it (the race on the line lock)', async () => {
+      await seedCatalog(t.app.ctx);
+      const msisdn = '+77011000007';
+      const lineId = await createLine(msisdn);
+      assert.equal((await topUp(msisdn, 300_000)).status, 201);
+      const writer = t.app.ctx.writer;
+      const submit = writer.submit.bind(writer);
+      type Bought = { status: number; body: { allowances: { bucketId: string; amount: number }[] } } | undefined;
+      let bought: Bought;
+      // The termination has read the line's buckets (none): a purchase commits before its command runs.
+      writer.submit = (async (command: Parameters<typeof submit>[0]) => {
+        if (command.name === 'line:terminate' && !bought) bought = await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'DATA_1GB_7D' }, headers: { 'idempotency-key': `late-${lineId}` } });
+        return submit(command);
+      }) as typeof writer.submit;
+      let dataBreakage = await accountBalance(t.app.ctx, unitBreakageAccountId('DATA_BYTES'));
+      const forfeitedAll = async (bucket: { bucketId: string; amount: number }) => {
+        assert.equal(await accountBalance(t.app.ctx, bucket.bucketId), 0n);
+        assert.equal(await accountBalance(t.app.ctx, unitBreakageAccountId('DATA_BYTES')) - dataBreakage, BigInt(bucket.amount));
+      };
+      try {
+        const done = await t.request('POST', `/v1/lines/${msisdn}/terminate`, { body: { reason: 'race' } });
+        assert.equal(done.status, 200, JSON.stringify(done.body));
+        assert.equal(bought?.status, 201, JSON.stringify(bought?.body));
+        const bucket = bought!.body.allowances[0]!;
+        assert.deepEqual(done.body.forfeited.buckets, [{ accountId: bucket.bucketId, unit: 'DATA_BYTES', units: bucket.amount }]);
+        await forfeitedAll(bucket);
+        await t.verify();
+
+        // The same race on the lifecycle job's last step, on a suspended line (it may still buy).
+        const other = '+77011000008';
+        const otherId = await createLine(other);
+        assert.equal((await topUp(other, 300_000)).status, 201);
+        bought = undefined as Bought;
+        writer.submit = (async (command: Parameters<typeof submit>[0]) => {
+          const ours = typeof command.lock === 'object' && command.lock.lines?.includes(otherId);
+          if (command.name === 'lifecycle:terminated' && ours && !bought) bought = await t.request('POST', '/v1/purchases', { body: { msisdn: other, offering: 'DATA_1GB_7D' }, headers: { 'idempotency-key': 'late-job' } });
+          return submit(command);
+        }) as typeof writer.submit;
+        t.clock.set(new Date(t.clock.now().getTime() + 121 * DAY_MS));
+        dataBreakage = await accountBalance(t.app.ctx, unitBreakageAccountId('DATA_BYTES'));
+        await run();
+        assert.equal((await line(other)).status, 'terminated');
+        assert.equal(bought?.status, 201, JSON.stringify(bought?.body));
+        await forfeitedAll(bought!.body.allowances[0]!);
+      } finally {
+        writer.submit = submit;
+      }
       await t.verify();
     });
   });

@@ -181,6 +181,19 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('renewals of one package at once, each with its own key, all go through while the money lasts: none ends in a conflict', async () => {
+      await newLine('+77011110021', 15_000);
+      const first = await buy({ msisdn: '+77011110021', offering: 'DATA_1GB_7D' });
+      // 15,000 − 1,490 = 13,510 ₸: nine more 1,490 ₸ periods (13,410 ₸), not ten.
+      const renewals = await Promise.all(Array.from({ length: 12 }, (_, i) =>
+        t.request('POST', `/v1/lines/+77011110021/packages/${first.body.id}/renew`, { headers: { 'idempotency-key': `many-renew-${i}` } })));
+      const codes = renewals.map((r) => (r.status === 201 ? 'renewed' : r.body.error.code)).sort();
+      assert.deepEqual(codes, [...Array(3).fill('balance_insufficient'), ...Array(9).fill('renewed')]);
+      assert.deepEqual(renewals.filter((r) => r.status === 201).map((r) => r.body.period).sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8, 9]);
+      assert.equal((await balance('+77011110021')).main, 1_500_000 - 10 * 149_000);
+      await t.verify();
+    });
+
     it('a renewal with the price shown is refused, writing nothing, when the price is another', async () => {
       await newLine('+77011110025', 5_000);
       const first = await buy({ msisdn: '+77011110025', offering: 'DATA_1GB_7D' });

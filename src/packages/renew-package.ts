@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { serializeByKeys } from '../ledger/serialize-by-keys.ts';
 import { storedAnswer } from '../ledger/stored-answer.ts';
 import type { Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
@@ -23,16 +24,19 @@ export async function renewPackage(ctx: AppContext, actor: Actor, msisdn: string
   const fingerprint = fingerprintOf({ msisdn: line.value.msisdn, packageId, expectedPrice });
   const stored = await storedAnswer<PeriodResult>(ctx, key, fingerprint);
   if (stored) return stored.ok ? ok({ renewal: stored.value, replayed: true }) : stored;
-  // A renewal racing another renewal of the same package sees a conflict and plans again.
-  for (let attempt = 0; attempt < RENEW_ATTEMPTS_MAX; attempt += 1) {
-    const found = await findPackage(ctx, line.value.id, packageId);
-    if (!found) return fail('package_not_found');
-    const result = await renewOnce(ctx, found, 'renewal', actor.id, { key, fingerprint, expiresAt: idempotencyExpiry(ctx) }, expectedPrice);
-    if (!result.ok && result.error.code === 'package_renewal_conflict') continue;
-    if (!result.ok) return result;
-    return ok({ renewal: result.value.value, replayed: result.value.replayed });
-  }
-  return fail('package_renewal_conflict');
+  // Renewals of one package in this process wait for each other; one racing a renewal elsewhere
+  // (another process, the auto-renew job) sees a conflict and plans again.
+  return serializeByKeys(ctx, [`package:${packageId}`], async () => {
+    for (let attempt = 0; attempt < RENEW_ATTEMPTS_MAX; attempt += 1) {
+      const found = await findPackage(ctx, line.value.id, packageId);
+      if (!found) return fail('package_not_found');
+      const result = await renewOnce(ctx, found, 'renewal', actor.id, { key, fingerprint, expiresAt: idempotencyExpiry(ctx) }, expectedPrice);
+      if (!result.ok && result.error.code === 'package_renewal_conflict') continue;
+      if (!result.ok) return result;
+      return ok({ renewal: result.value.value, replayed: result.value.replayed });
+    }
+    return fail('package_renewal_conflict');
+  });
 }
 
 /**

@@ -2,7 +2,7 @@ import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { usageCommand, type UsageResult } from './consume-usage.ts';
-import { serializeByEventIds } from './in-flight-events.ts';
+import { serializeByKeys } from '../ledger/serialize-by-keys.ts';
 import { planUsage, type UsageEventInput } from './plan-usage.ts';
 
 /** Roles trusted to report usage: the network's charging systems (API key role network) and admins. */
@@ -31,7 +31,7 @@ export async function recordUsage(ctx: AppContext, actor: Actor, events: UsageEv
   if (events.length === 0 || events.length > ctx.settings.usage.eventsPerRequestMax) {
     return fail('validation_failed', { field: 'events', maximum: ctx.settings.usage.eventsPerRequestMax });
   }
-  return serializeByEventIds(ctx, events.map((e) => e.id), async () => {
+  return serializeByKeys(ctx, events.map((e) => e.id), async () => {
     for (let attempt = 1; ; attempt++) {
       const plan = await planUsage(ctx, events);
       const result = await ctx.writer.submit(usageCommand(plan, { ...ctx.settings.usage, balanceLowMinor: ctx.settings.reminders.balanceLowMinor }));
