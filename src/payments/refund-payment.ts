@@ -7,6 +7,8 @@ import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
 import { addRefundedAmount, findPayment, findRefund, updateRefund, type PaymentRow, type RefundRow } from './payments-repository.ts';
 import { paymentProviders } from './provider-registry.ts';
+import type { PaymentProvider } from './providers/payment-provider.ts';
+import { serializeByKeys } from '../ledger/serialize-by-keys.ts';
 import { findBonusGrantOfTopUp } from '../promotions/promotions-repository.ts';
 import { takeBackTopUpBonus, topUpBonusLocks, type BonusGrant } from '../promotions/top-up-bonus.ts';
 
@@ -40,15 +42,21 @@ export async function refundPayment(ctx: AppContext, actor: Actor, paymentId: st
   if (payment.status !== 'succeeded' || !payment.provider_reference) return fail('payment_state_invalid', { status: payment.status });
   const provider = paymentProviders(ctx).get(payment.provider);
   if (!provider) return fail('payment_provider_unknown');
+  const key = `refund:${actor.id}:${idempotencyKey}`;
+  // A repeat sent while the first is still running waits for it here, and then reads its answer:
+  // it must not call the provider a second time while the first call may still be paying the card.
+  // (Across processes the provider's own idempotency key, `refund:<id>`, does that job.)
+  return serializeByKeys(ctx, [key], () => refundOnce(ctx, actor, payment, provider, amount, key, fingerprintOf({ paymentId, amount: input.amount })));
+}
+
+async function refundOnce(ctx: AppContext, actor: Actor, payment: PaymentRow, provider: PaymentProvider, amount: bigint, key: string, fingerprint: string): Promise<Result<{ refund: RefundView; replayed: boolean }>> {
   const refundId = ctx.ids.next('rf');
-  const reserved = await ctx.writer.submit(reserveRefund(payment, refundId, amount, actor.id, {
-    key: `refund:${actor.id}:${idempotencyKey}`, fingerprint: fingerprintOf({ paymentId, amount: input.amount }), expiresAt: null,
-  }));
+  const reserved = await ctx.writer.submit(reserveRefund(payment, refundId, amount, actor.id, { key, fingerprint, expiresAt: null }));
   if (!reserved.ok) return reserved;
   const refund = (await findRefund(ctx, reserved.value.value.refundId))!;
   // A repeat finishes a refund still pending (its first run died or lost the provider's answer).
   if (reserved.value.replayed && refund.status !== 'pending') return ok({ refund: refundView(refund), replayed: true });
-  const paid = await provider.refund(payment.provider_reference, BigInt(refund.amount), `refund:${refund.id}`)
+  const paid = await provider.refund(payment.provider_reference!, BigInt(refund.amount), `refund:${refund.id}`)
     .catch(() => ({ ok: false as const, code: 'provider_unreachable' }));
   // No answer is not a refusal: the card may have been paid back, so the money stays reserved
   // until a repeat under the same key asks again (the provider's key makes that safe).

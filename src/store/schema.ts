@@ -208,6 +208,8 @@ export interface SandboxSessionTable {
   card_last4: string | null; refunded_amount: bigint; return_url: string; language: string; resolve_at: string | null;
   created_at: string; updated_at: string;
 }
+/** A refund the sandbox provider made, by the idempotency key it came with (migration 025). */
+export interface SandboxRefundTable { idempotency_key: string; session_id: string; amount: bigint; refund_id: string; status: string; created_at: string }
 
 // aggregators (src/aggregators; migration 005-aggregators)
 export interface AggregatorTable {
@@ -297,6 +299,7 @@ export interface Database {
   webhook_inbox: WebhookInboxTable;
   payment_refunds: PaymentRefundTable;
   sandbox_sessions: SandboxSessionTable;
+  sandbox_refunds: SandboxRefundTable;
   // agents, stores, vouchers
   agents: AgentTable;
   agent_users: AgentUserTable;

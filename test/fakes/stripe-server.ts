@@ -12,6 +12,12 @@ export interface StripeFake extends RunningFake {
   /** The payer completes the hosted page: the session is paid and gets a PaymentIntent. */
   pay(sessionId: string): void;
   session(sessionId: string): any;
+  /**
+   * Holds requests under `key` as still running at Stripe: until `release()`, another request with
+   * that Idempotency-Key gets Stripe's 409 `idempotency_error` ("another request with the same key
+   * is in progress"); on release the held one runs.
+   */
+  holdKey(key: string): { release(): void };
   /** A webhook delivery as Stripe would send it; `timestamp` in seconds defaults to now. */
   webhook(type: string, sessionId: string, options?: { timestamp?: number; secret?: string; eventId?: string }): { rawBody: string; headers: Record<string, string> };
 }
@@ -73,8 +79,12 @@ export async function startStripeFake(options: { secretKey?: string; webhookSecr
     return error(404, 'resource_missing', `Unrecognized request URL (${request.method}: ${request.path})`);
   }
 
+  const held = new Set<string>();
   const fake = await startFakeServer((request) => {
     const key = request.headers['idempotency-key'];
+    if (typeof key === 'string' && held.has(key)) {
+      return { status: 409, body: { error: { type: 'idempotency_error', message: 'There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through).' } } };
+    }
     const replayKey = typeof key === 'string' && request.method === 'POST' ? `${request.path}:${key}` : null;
     if (replayKey && replies.has(replayKey)) return { ...replies.get(replayKey)!, headers: { 'idempotent-replayed': 'true' } };
     const response = route(request);
@@ -92,6 +102,10 @@ export async function startStripeFake(options: { secretKey?: string; webhookSecr
       Object.assign(session, { status: 'complete', payment_status: 'paid', payment_intent: intent.id });
     },
     session: (sessionId) => sessions.get(sessionId),
+    holdKey(key) {
+      held.add(key);
+      return { release: () => held.delete(key) };
+    },
     webhook(type, sessionId, options = {}) {
       const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
       const rawBody = JSON.stringify({ id: options.eventId ?? id('evt'), object: 'event', type, created: timestamp, data: { object: sessions.get(sessionId) } });

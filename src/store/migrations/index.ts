@@ -23,6 +23,7 @@ import * as transferChains from './021-transfer-chains.ts';
 import * as reminders from './022-reminders.ts';
 import * as lifecycleIndexOrder from './023-lifecycle-index-order.ts';
 import * as sms from './024-sms.ts';
+import * as sandboxRefundKeys from './025-sandbox-refund-keys.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -53,4 +54,5 @@ export const migrations: Record<string, Migration> = {
   '022-reminders': reminders,
   '023-lifecycle-index-order': lifecycleIndexOrder,
   '024-sms': sms,
+  '025-sandbox-refund-keys': sandboxRefundKeys,
 };

@@ -7,7 +7,7 @@ import type { Database } from '../../../store/schema.ts';
 import type { PaymentSettings } from '../../payment-settings.ts';
 import type { InitiateInput, InitiateResult, PaymentProvider, PaymentStatus, ProviderResult, RefundResult, StatusResult, WebhookEvent, WebhookRequest } from '../payment-provider.ts';
 import { outcomeOf } from './sandbox-cards.ts';
-import { addRefund, dueProcessingSessions, findSession, insertSession, moveSession, type SandboxSessionRow } from './sandbox-repository.ts';
+import { dueProcessingSessions, refundUnderKey, findSession, insertSession, moveSession, type SandboxSessionRow } from './sandbox-repository.ts';
 import { SANDBOX_SIGNATURE_HEADER, signPayload, verifySignature } from './sandbox-signature.ts';
 
 export interface SandboxDeps {
@@ -76,10 +76,12 @@ export class SandboxProvider implements PaymentProvider {
     return this.getStatus(providerReference);
   }
 
-  async refund(providerReference: string, amount: bigint): Promise<ProviderResult<RefundResult>> {
-    const refunded = await addRefund(this.deps.db, providerReference, amount, this.deps.clock.now().toISOString());
-    if (!refunded) return { ok: false, code: 'refund_refused' };
-    return { ok: true, value: { providerRefundId: this.deps.ids.next('re_sbx'), status: 'succeeded', raw: { reference: providerReference, amount: Number(amount) } } };
+  /** Honours the idempotency key as real providers do: a repeat gets the first answer and refunds nothing more. */
+  async refund(providerReference: string, amount: bigint, idempotencyKey: string): Promise<ProviderResult<RefundResult>> {
+    const done = await refundUnderKey(this.deps.db, idempotencyKey, providerReference, amount, this.deps.ids.next('re_sbx'), this.deps.clock.now().toISOString());
+    if (done === 'key_reused') return { ok: false, code: 'idempotency_key_reused' };
+    if (done.status !== 'succeeded') return { ok: false, code: 'refund_refused' };
+    return { ok: true, value: { providerRefundId: done.refundId, status: 'succeeded', raw: { id: done.refundId, reference: providerReference, amount: Number(amount) } } };
   }
 
   async cancel(providerReference: string): Promise<ProviderResult<StatusResult>> {

@@ -51,6 +51,14 @@ describe('stripe provider against a local Stripe', () => {
     const tooMuch = await stripe.refund(first.value.providerReference, 400_000n, 'payment:pay_1:refund:2');
     assert.equal(tooMuch.ok, false);
     assert.equal(!tooMuch.ok && tooMuch.code, 'refund_refused');
+    // Another request under the key still running at Stripe (409): not a refusal, since it may be
+    // paying the card back; answered as no answer, so that Tolem keeps the money reserved.
+    const running = fake.holdKey('payment:pay_1:refund:3');
+    const inFlight = await stripe.refund(first.value.providerReference, 100_000n, 'payment:pay_1:refund:3');
+    assert.equal(!inFlight.ok && inFlight.code, 'provider_unreachable');
+    running.release();
+    const done = await stripe.refund(first.value.providerReference, 100_000n, 'payment:pay_1:refund:3');
+    assert.ok(done.ok);
   });
 
   it('cancel expires an open session; unknown references are not_found', async () => {

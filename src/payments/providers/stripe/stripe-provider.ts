@@ -17,7 +17,9 @@ type Fail = { ok: false; code: string; message?: string };
 function failureOf(error: unknown): Fail {
   const e = error as { type?: string; statusCode?: number; message?: string };
   if (e.statusCode === 404) return { ok: false, code: 'not_found', message: e.message };
-  if (e.type === 'StripeConnectionError' || e.type === 'StripeAPIError' || (e.statusCode ?? 0) >= 500 || e.statusCode === 429) return { ok: false, code: 'provider_unreachable', message: e.message };
+  // 409: another request with the same idempotency key is still running at Stripe. Not a refusal:
+  // that request may be paying the card back, so it is answered like no answer at all.
+  if (e.type === 'StripeConnectionError' || e.type === 'StripeAPIError' || (e.statusCode ?? 0) >= 500 || e.statusCode === 429 || e.statusCode === 409) return { ok: false, code: 'provider_unreachable', message: e.message };
   return { ok: false, code: 'provider_rejected', message: e.message };
 }
 
