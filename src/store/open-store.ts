@@ -8,6 +8,7 @@ import { postgresBatchConnection } from './postgres-batch.ts';
 import { sqliteBatchConnection } from './sqlite-batch.ts';
 import { migrations } from './migrations/index.ts';
 import { sqliteReaderDialect, startCheckpointer, type KeyedRows } from './sqlite-reader.ts';
+import { CommittedRows } from './committed-rows.ts';
 import { rowMaker } from './row-maker.ts';
 import { sqliteReadWorker, SqliteWorkerDialect } from './sqlite-worker-dialect.ts';
 import type { CodecRows } from './step-codec.js';
@@ -51,12 +52,19 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
  */
 const READ_WORKER_KEYS_MIN = 200;
 
+/**
+ * Accounts the SQLite writer keeps as last committed (committed-rows.ts), so that a batch reads
+ * only those it does not know: ~300 bytes each, ~75 MB when full.
+ */
+const ACCOUNT_ROWS_KNOWN_MAX = 250_000;
+
 function openSqlite(path: string): Store {
   const inMemory = path === ':memory:';
   if (!inMemory) mkdirSync(dirname(resolve(path)), { recursive: true });
   // WAL, synchronous=FULL, busy timeout, safe integers and a statement cache: see sqlite-worker.js.
   const file = inMemory ? ':memory:' : resolve(path);
-  const dialect = new SqliteWorkerDialect(file);
+  const accounts = new CommittedRows('ledger_accounts', 'id', ACCOUNT_ROWS_KNOWN_MAX);
+  const dialect = new SqliteWorkerDialect(file, accounts);
   const db = new Kysely<Database>({ dialect });
   // An in-memory database is private to its connection, so it reads through the writer.
   const reader = inMemory ? null : sqliteReaderDialect(file);
@@ -73,7 +81,7 @@ function openSqlite(path: string): Store {
   return {
     db, readDb, keyedRows, dialect: sqliteDialect, url: `sqlite:${path}`,
     // db.connection() holds the one connection for as long as the batches run on it.
-    withBatchConnection: (work) => db.connection().execute(() => work(sqliteBatchConnection((steps, aheadAt) => dialect.runSteps(steps, aheadAt)))),
+    withBatchConnection: (work) => db.connection().execute(() => work(sqliteBatchConnection((steps, aheadAt) => dialect.runSteps(steps, aheadAt), accounts))),
     async close() {
       await checkpointer?.stop();
       await readWorker?.close();

@@ -2,6 +2,7 @@ import {
   BatchCommitError, identifier,
   type BatchConnection, type BatchOpen, type BatchRead, type BatchRows, type BatchWrite, type SqlValue,
 } from './batch-statements.ts';
+import type { CommittedRows } from './committed-rows.ts';
 import { rowMaker } from './row-maker.ts';
 import type { StepsRun } from './sqlite-worker-dialect.ts';
 
@@ -30,8 +31,12 @@ const BEGIN: SqliteStep = { sql: 'begin immediate', each: NO_PARAMETERS };
 /** Changes when another connection (another process) has committed since this one last looked. */
 const DATA_VERSION: SqliteStep = { sql: 'pragma data_version', each: NO_PARAMETERS };
 
-/** The ledger writer's batches on the SQLite worker's connection: one message per batch when busy. */
-export function sqliteBatchConnection(runArrays: RunSteps): BatchConnection {
+/**
+ * The ledger writer's batches on the SQLite worker's connection: one message per batch when busy.
+ * With `known` (committed-rows.ts), reads of the accounts it holds are answered from it, checked
+ * against `data_version` at each transaction's start.
+ */
+export function sqliteBatchConnection(runArrays: RunSteps, known?: CommittedRows): BatchConnection {
   const runSteps: RunSteps = (steps, aheadAt) => {
     const run = runArrays(steps, aheadAt);
     const both = { ahead: run.ahead.then(asObjects), done: run.done.then(asObjects) };
@@ -40,21 +45,32 @@ export function sqliteBatchConnection(runArrays: RunSteps): BatchConnection {
     return both;
   };
   const run = (steps: SqliteStep[]) => runSteps(steps).done as Promise<(BatchRows[number] | null)[]>;
+  const version = (rows: BatchRows[number] | null | undefined) => rows![0]!.data_version;
   return {
     async open(batch) {
-      const reads = readsOf(batch, 1);
-      const results = await run([BEGIN, ...reads.steps]);
-      return reads.rowSteps.map((index) => results[index]!);
+      // Everything read from the database: a chain's first batch is where the cache is checked.
+      const reads = readsOf(batch, 2);
+      const results = await run([BEGIN, DATA_VERSION, ...reads.steps]);
+      known?.validate(version(results[1]));
+      const rows = reads.rowSteps.map((index) => results[index]!);
+      rememberRead(known, batch, rows);
+      return rows;
     },
     async commit(writes, next) {
       const steps = [...writes.map(writeStep), COMMIT];
       const commitStep = steps.length - 1;
-      const reads = next ? readsOf(next, steps.length + 1) : null;
-      if (reads) steps.push(BEGIN, ...reads.steps);
+      const reads = next ? readsOf(next, steps.length + 2) : null;
+      if (reads) steps.push(BEGIN, DATA_VERSION, ...reads.steps);
       try {
         const results = await run(steps);
-        return reads ? reads.rowSteps.map((index) => results[index]!) : null;
+        known?.apply(writes);
+        if (!reads) return null;
+        known?.validate(version(results[commitStep + 2]));
+        const rows = reads.rowSteps.map((index) => results[index]!);
+        rememberRead(known, next!, rows);
+        return rows;
       } catch (error) {
+        known?.forget();
         throw new BatchCommitError(((error as SqliteStepError).failedStep ?? -1) > commitStep, error);
       }
     },
@@ -62,12 +78,14 @@ export function sqliteBatchConnection(runArrays: RunSteps): BatchConnection {
      * The next batch's rows are read inside this batch's transaction, after its writes, so they
      * are what the next batch would read once this one has committed; they go back before the
      * COMMIT. After it, BEGIN IMMEDIATE opens the next batch; should another process have
-     * committed in between (data_version moved), the rows may be stale and the next batch is not valid.
+     * committed in between (data_version moved), the rows may be stale and the next batch is not
+     * valid. Accounts already known are not read: this batch's writes are applied to them first.
      */
     async commitAhead(writes, next) {
+      known?.apply(writes);
       const steps = [...writes.map(writeStep), DATA_VERSION];
       const versionBefore = steps.length - 1;
-      const reads = readsOf(next, steps.length);
+      const reads = readsOf(next, steps.length, known);
       steps.push(...reads.steps);
       const aheadAt = steps.length;
       steps.push(COMMIT, BEGIN, DATA_VERSION);
@@ -77,33 +95,74 @@ export function sqliteBatchConnection(runArrays: RunSteps): BatchConnection {
       try {
         early = await ahead as (BatchRows[number] | null)[];
       } catch (error) {
+        known?.forget();
         throw new BatchCommitError(false, error);
       }
-      const version = (rows: BatchRows[number] | null | undefined) => rows![0]!.data_version;
-      const committed = done.then((results) => ({
+      // No one else can commit inside this transaction; were the version another, the cache
+      // would have answered for rows it did not know: refuse the next batch's rows.
+      if (known && !known.isValidAt(version(early[versionBefore]))) {
+        known.forget();
+        throw new BatchCommitError(false, new Error('the account cache was not valid in this transaction'));
+      }
+      const committed = done.then((results) => {
         // The final answer holds the steps from `aheadAt` on; the earlier ones came ahead.
-        nextValid: version(early[versionBefore]) === version(results[steps.length - 1] as BatchRows[number]),
-      }), (error: unknown) => {
+        const nextValid = version(early[versionBefore]) === version(results[steps.length - 1] as BatchRows[number]);
+        if (!nextValid) known?.forget();
+        return { nextValid };
+      }, (error: unknown) => {
+        known?.forget();
         throw new BatchCommitError(((error as SqliteStepError).failedStep ?? -1) > commitStep, error);
       });
       committed.catch(() => {});
-      return { rows: reads.rowSteps.map((index) => early[index]!), committed };
+      const rows = reads.rowSteps.map((index, at) => {
+        const read = early[index]!;
+        const cached = reads.cached[at];
+        return cached && cached.length > 0 ? [...read, ...cached] : read;
+      });
+      rememberRead(known, next, reads.rowSteps.map((index) => early[index]!));
+      return { rows, committed };
     },
     async rollback() {
+      known?.forget();
       await runSteps([{ sql: 'rollback', each: NO_PARAMETERS }]).done.catch(() => {});
     },
   };
 }
 
-/** The steps that read `batch`'s rows, and the index each read's rows will have (from `offset`). */
-function readsOf(batch: BatchOpen, offset: number): { steps: SqliteStep[]; rowSteps: number[] } {
+/** The rows of the reads the cache serves, as read from the database, into the cache. */
+function rememberRead(known: CommittedRows | undefined, batch: BatchOpen, rows: BatchRows): void {
+  if (!known) return;
+  batch.reads.forEach((read, index) => {
+    if (known.serves(read)) known.remember(rows[index]!);
+  });
+}
+
+/**
+ * The steps that read `batch`'s rows, and the index each read's rows will have (from `offset`);
+ * with `known`, the rows it holds are taken from it (`cached`, by read) and not read.
+ */
+function readsOf(batch: BatchOpen, offset: number, known?: CommittedRows): { steps: SqliteStep[]; rowSteps: number[]; cached: (BatchRows[number] | null)[] } {
   const steps: SqliteStep[] = [];
   const rowSteps: number[] = [];
+  const cached: (BatchRows[number] | null)[] = [];
   for (const read of batch.reads) {
-    steps.push(...readSteps(read));
+    if (known?.serves(read)) {
+      const found: BatchRows[number] = [];
+      const missing: string[] = [];
+      for (const key of read.keys) {
+        const row = known.get(key, read.columns as readonly string[]);
+        if (row) found.push(row);
+        else missing.push(key);
+      }
+      steps.push(...readSteps({ ...read, keys: missing }));
+      cached.push(found);
+    } else {
+      steps.push(...readSteps(read));
+      cached.push(null);
+    }
     rowSteps.push(offset + steps.length - 1);
   }
-  return { steps, rowSteps };
+  return { steps, rowSteps, cached };
 }
 
 /** Point reads by key; the write lock is the whole database's, so rows need no lock of their own. */

@@ -4,6 +4,7 @@ import {
   type DatabaseConnection, type DatabaseIntrospector, type Dialect, type DialectAdapter, type Driver, type Kysely,
   type QueryCompiler, type QueryResult,
 } from 'kysely';
+import type { CommittedRows } from './committed-rows.ts';
 import { decodeResults, encodeSteps, type CodecStep, type EncodedResults } from './step-codec.js';
 
 /**
@@ -14,9 +15,10 @@ import { decodeResults, encodeSteps, type CodecStep, type EncodedResults } from 
  */
 export class SqliteWorkerDialect implements Dialect {
   private driver: SqliteWorkerDriver | null = null;
-  constructor(private readonly path: string) {}
+  /** `known`: the writer's cache of committed rows, forgotten when a query through Kysely may change its table. */
+  constructor(private readonly path: string, private readonly known?: CommittedRows) {}
   createAdapter(): DialectAdapter { return new SqliteAdapter(); }
-  createDriver(): Driver { return (this.driver = new SqliteWorkerDriver(this.path)); }
+  createDriver(): Driver { return (this.driver = new SqliteWorkerDriver(this.path, {}, this.known)); }
   /** Steps straight to the worker, for a caller that holds the connection (`db.connection()`). */
   runSteps(steps: CodecStep[], aheadAt?: number): StepsRun {
     if (!this.driver) throw new Error('the SQLite worker dialect has no driver yet');
@@ -57,7 +59,7 @@ class SqliteWorkerDriver implements Driver {
   private unlock: (() => void) | null = null;
   private connection!: DatabaseConnection;
 
-  constructor(private readonly path: string, private readonly role: { reader?: boolean } = {}) {}
+  constructor(private readonly path: string, private readonly role: { reader?: boolean } = {}, private readonly known?: CommittedRows) {}
 
   async init(): Promise<void> {
     this.worker = new Worker(new URL('./sqlite-worker.js', import.meta.url), { workerData: { path: this.path, ...this.role } });
@@ -93,7 +95,10 @@ class SqliteWorkerDriver implements Driver {
       this.pending.clear();
     });
     this.connection = {
-      executeQuery: <R>(query: CompiledQuery) => this.send({ sql: query.sql, params: query.parameters }) as Promise<QueryResult<R>>,
+      executeQuery: <R>(query: CompiledQuery) => {
+        if (this.known && mayChange(query.sql, this.known.table)) this.known.forget();
+        return this.send({ sql: query.sql, params: query.parameters }) as Promise<QueryResult<R>>;
+      },
       streamQuery: () => { throw new Error('streaming is not supported by the SQLite worker driver'); },
     };
   }
@@ -147,4 +152,17 @@ class SqliteWorkerDriver implements Driver {
     await this.worker.terminate();
     this.worker = null;
   }
+}
+
+/**
+ * Whether a statement sent through Kysely may change rows of `table` that the writer's cache holds:
+ * any statement naming it but a read or a plain insert (new rows: the cache holds none of them;
+ * an upsert's `do update` may change one). Reads and inserts of accounts are what the application
+ * sends this way; only tests and repairs update them.
+ */
+export function mayChange(sql: string, table: string): boolean {
+  if (!sql.includes(table)) return false;
+  const verb = /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase();
+  if (verb === 'select') return false;
+  return verb !== 'insert' || /\bdo\s+update\b|\bor\s+replace\b/i.test(sql);
 }
