@@ -1,7 +1,8 @@
 import type { AppContext } from '../app-context.ts';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { sharedLookup } from '../store/batched-lookup.ts';
 import type { OfferingTable, OfferingVersionTable } from '../packages/packages-tables.ts';
+import type { Database } from '../store/schema.ts';
 import type { OfferingDefinition } from './offering.ts';
 
 /** All SQL of the catalog: offerings and their price versions. */
@@ -80,18 +81,20 @@ function offeringColumns(definition: OfferingDefinition) {
 
 /** Inserts an offering and its first version; false when the code is taken. */
 export async function insertOffering(ctx: AppContext, definition: OfferingDefinition): Promise<boolean> {
-  const now = ctx.clock.now().toISOString();
-  const id = ctx.ids.next('off');
   try {
-    await ctx.db.transaction().execute(async (trx) => {
-      await trx.insertInto('offerings').values({ id, code: definition.code, current_version: 1n, ...offeringColumns(definition), created_at: now, updated_at: now }).execute();
-      await trx.insertInto('offering_versions').values(versionRow(id, 1n, definition, ctx.ids.next('ofv'), now)).execute();
-    });
+    await ctx.db.transaction().execute((trx) => insertRows(ctx, trx, definition));
     return true;
   } catch (error) {
     if (ctx.store.dialect.isUniqueViolation(error)) return false;
     throw error;
   }
+}
+
+async function insertRows(ctx: AppContext, db: Kysely<Database>, definition: OfferingDefinition): Promise<void> {
+  const now = ctx.clock.now().toISOString();
+  const id = ctx.ids.next('off');
+  await db.insertInto('offerings').values({ id, code: definition.code, current_version: 1n, ...offeringColumns(definition), created_at: now, updated_at: now }).execute();
+  await db.insertInto('offering_versions').values(versionRow(id, 1n, definition, ctx.ids.next('ofv'), now)).execute();
 }
 
 /**
@@ -100,20 +103,52 @@ export async function insertOffering(ctx: AppContext, definition: OfferingDefini
  * under a conditional update, so two concurrent edits cannot both take the same number.
  */
 export async function updateOffering(ctx: AppContext, current: OfferingRecord, definition: OfferingDefinition, newVersion: boolean): Promise<boolean> {
+  return ctx.db.transaction().execute((trx) => updateRows(ctx, trx, current, definition, newVersion));
+}
+
+async function updateRows(ctx: AppContext, db: Kysely<Database>, current: OfferingRecord, definition: OfferingDefinition, newVersion: boolean): Promise<boolean> {
   const now = ctx.clock.now().toISOString();
-  return ctx.db.transaction().execute(async (trx) => {
-    const next = newVersion ? BigInt(current.offering.current_version) + 1n : BigInt(current.offering.current_version);
-    const updated = await trx.updateTable('offerings').set({ ...offeringColumns(definition), current_version: next, updated_at: now })
-      .where('id', '=', current.offering.id).where('current_version', '=', current.offering.current_version).executeTakeFirst();
-    if (Number(updated.numUpdatedRows) !== 1) return false;
-    if (newVersion) await trx.insertInto('offering_versions').values(versionRow(current.offering.id, next, definition, ctx.ids.next('ofv'), now)).execute();
+  const next = newVersion ? BigInt(current.offering.current_version) + 1n : BigInt(current.offering.current_version);
+  const updated = await db.updateTable('offerings').set({ ...offeringColumns(definition), current_version: next, updated_at: now })
+    .where('id', '=', current.offering.id).where('current_version', '=', current.offering.current_version).executeTakeFirst();
+  if (Number(updated.numUpdatedRows) !== 1) return false;
+  if (newVersion) await db.insertInto('offering_versions').values(versionRow(current.offering.id, next, definition, ctx.ids.next('ofv'), now)).execute();
+  return true;
+}
+
+/** One offering of a catalog import: new (`current` null) or an update of `current` as read. */
+export interface OfferingWrite {
+  definition: OfferingDefinition;
+  current: OfferingRecord | null;
+  newVersion: boolean;
+  audit: unknown;
+}
+
+class CatalogChanged extends Error {}
+
+/**
+ * Writes a whole catalog in one transaction, audited: all of it or, when a code was taken or an
+ * offering changed since it was read, nothing (false).
+ */
+export async function writeOfferings(ctx: AppContext, actor: { id: string; role: string }, writes: OfferingWrite[]): Promise<boolean> {
+  try {
+    await ctx.db.transaction().execute(async (trx) => {
+      for (const write of writes) {
+        if (!write.current) await insertRows(ctx, trx, write.definition);
+        else if (!(await updateRows(ctx, trx, write.current, write.definition, write.newVersion))) throw new CatalogChanged();
+        await auditCatalog(ctx, actor, write.current ? 'offering.update' : 'offering.create', write.definition.code, write.audit, trx);
+      }
+    });
     return true;
-  });
+  } catch (error) {
+    if (error instanceof CatalogChanged || ctx.store.dialect.isUniqueViolation(error)) return false;
+    throw error;
+  }
 }
 
 /** Staff actions on the catalog are audited (DESIGN.md section 9). */
-export async function auditCatalog(ctx: AppContext, actor: { id: string; role: string }, action: string, target: string, details: unknown): Promise<void> {
-  await ctx.db.insertInto('audit_log').values({
+export async function auditCatalog(ctx: AppContext, actor: { id: string; role: string }, action: string, target: string, details: unknown, db = ctx.db): Promise<void> {
+  await db.insertInto('audit_log').values({
     id: ctx.ids.next('aud'), actor_id: actor.id, actor_role: actor.role, action, target, details: JSON.stringify(details), created_at: ctx.clock.now().toISOString(),
   }).execute();
 }

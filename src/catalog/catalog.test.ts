@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { SYSTEM_ACTOR } from '../auth/actor.ts';
+import { findOffering, writeOfferings } from './catalog-repository.ts';
 import { importCatalog } from './import-catalog.ts';
 import { parseOffering, periodEnd } from './offering.ts';
 import { seedCatalog } from './seed-catalog.ts';
@@ -23,10 +24,26 @@ describe('catalog rules', () => {
       // A description in some languages only: a subscriber of another would read English.
       [{ descriptions: { en: 'Fast data', ru: 'Быстрый интернет' } }, 'descriptions'], [{ descriptions: { en: 'x', ru: 'x', kk: 'x', zh: ' ' } }, 'descriptions'],
       [{ availableFrom: '2026-02-01', availableUntil: '2026-01-01' }, 'availableUntil'], [{ features: ['free_money'] }, 'features'],
+      // JSON types, as a YAML file gives them: never turned into text or truthiness.
+      [{ code: 12345 }, 'code'], [{ kind: 1 }, 'kind'], [{ price: '100' }, 'price'], [{ price: undefined }, 'price'], [{ validityDays: '7' }, 'validityDays'],
+      [{ names: { ...NAMES, en: 123 } }, 'names.en'], [{ names: 'Test' }, 'names'], [{ names: { ...NAMES, de: 'Test' } }, 'names.de'],
+      [{ features: 'messengers_unlimited' }, 'features'], [{ features: [1] }, 'features'], [{ autoRenewAllowed: 'no' }, 'autoRenewAllowed'],
+      [{ stacks: [1] }, 'stacks'], [{ allowances: 'lots' }, 'allowances'], [{ allowances: { dataGB: 1 } }, 'allowances.dataGB'],
+      [{ allowances: { dataGb: '1' } }, 'allowances.dataGb'], [{ availableFrom: 20260101 }, 'availableFrom'], [{ name: 'Test' }, 'name'],
+      [{ kind: 'tariff', feePeriod: 'monthly', payAsYouGo: [] }, 'payAsYouGo'], [{ descriptions: null }, 'descriptions'],
+      // Texts the databases cannot store alike, or that show nothing.
+      [{ names: { ...NAMES, en: 'a\u0000b' } }, 'names'], [{ names: { ...NAMES, ru: '\ud800' } }, 'names'],
+      [{ descriptions: { ...NAMES, zh: 'x\udc00' } }, 'descriptions'], [{ names: { ...NAMES, kk: '\u200b' } }, 'names'],
     ];
     const undescribed = parseOffering({ code: 'X1', kind: 'data', price: 100, validityDays: 7, allowances: { dataGb: 1 }, names: NAMES });
     assert.ok(undescribed.ok);
     assert.deepEqual(undescribed.value.descriptions, { en: '', ru: '', kk: '', zh: '' });
+    for (const entry of [null, 'X1', [], 5]) {
+      const result = parseOffering(entry);
+      assert.ok(!result.ok && result.error.details?.field === 'entry');
+    }
+    const flags = parseOffering({ code: 'X1', kind: 'data', price: 100, validityDays: 7, allowances: { dataGb: 1 }, names: NAMES, autoRenewAllowed: false, stacks: false });
+    assert.ok(flags.ok && flags.value.autoRenewAllowed === false && flags.value.stacks === false);
     for (const [patch, field] of bad) {
       const result = parseOffering({ code: 'X1', kind: 'data', price: 100, validityDays: 7, allowances: { dataGb: 1 }, names: NAMES, ...patch } as never);
       assert.ok(!result.ok && result.error.code === 'offering_invalid' && result.error.details?.field === field, `${JSON.stringify(patch)} → ${JSON.stringify(result)}`);
@@ -106,6 +123,68 @@ for (const dialect of DIALECTS) {
       const refused = await importCatalog(t.app.ctx, SYSTEM_ACTOR, jsonPath);
       assert.ok(!refused.ok && refused.error.code === 'offering_invalid' && refused.error.details?.index === 1);
       assert.equal((await t.request('GET', '/v1/offerings/OK_ONE/quote', { token: null })).body.error.code, 'offering_not_found');
+    });
+
+    it('refuses a catalog file whose fields have the wrong JSON types, naming the field, and writes none of it', async () => {
+      const before = (await t.request('GET', '/v1/offerings?all=true')).body.data.length;
+      const yamlPath = join(folder, 'typed.yaml');
+      const valid = '  - code: TYPED_OK\n    kind: data\n    price: 100\n    validityDays: 7\n    allowances: { dataGb: 1 }\n    names: { en: a, ru: b, kk: c, zh: d }\n';
+      const cases: [string, string][] = [
+        ['  - code: 12345\n    kind: data\n    price: 100\n    validityDays: 7\n    allowances: { dataGb: 1 }\n    names: { en: a, ru: b, kk: c, zh: d }\n', 'code'],
+        ['  - code: TYPED_X\n    kind: data\n    price: 100\n    validityDays: 7\n    allowances: { dataGb: 1 }\n    names: { en: 123, ru: b, kk: c, zh: d }\n', 'names.en'],
+        ['  - code: TYPED_X\n    kind: data\n    price: 100\n    validityDays: 30\n    features: messengers_unlimited\n    names: { en: a, ru: b, kk: c, zh: d }\n', 'features'],
+        ['  - code: TYPED_X\n    kind: data\n    price: 100\n    validityDays: 7\n    allowances: { dataGb: 1 }\n    autoRenewAllowed: "no"\n    names: { en: a, ru: b, kk: c, zh: d }\n', 'autoRenewAllowed'],
+        ['  - code: TYPED_X\n    kind: data\n    price: 100\n    validityDays: 7\n    allowances: { dataGb: 1 }\n    stacks: [1]\n    names: { en: a, ru: b, kk: c, zh: d }\n', 'stacks'],
+        ['  - code: TYPED_X\n    kind: data\n    price: 100\n    validityDays: 7\n    allowances: { dataGb: 1 }\n    names: { en: "a\\0", ru: b, kk: c, zh: d }\n', 'names'],
+        ['  - code: TYPED_X\n    kind: data\n    price: 100\n    validityDays: 7\n    allowances: { dataGb: 1 }\n    names: { en: "\\ud800", ru: b, kk: c, zh: d }\n', 'names'],
+      ];
+      for (const [entry, field] of cases) {
+        writeFileSync(yamlPath, `offerings:\n${valid}${entry}`);
+        const result = await importCatalog(t.app.ctx, SYSTEM_ACTOR, yamlPath);
+        assert.ok(!result.ok && result.error.code === 'offering_invalid' && result.error.details?.field === field && result.error.details?.index === 1, `${field} → ${JSON.stringify(result)}`);
+      }
+      assert.equal((await t.request('GET', '/v1/offerings?all=true')).body.data.length, before);
+    });
+
+    it('refuses a code given twice or a kind change of a known offering, and writes nothing then', async () => {
+      await seedCatalog(t.app.ctx);
+      const jsonPath = join(folder, 'kinds.json');
+      const fresh = { code: 'FRESH_1', kind: 'data', price: 100, validityDays: 7, allowances: { dataMb: 100 }, names: NAMES };
+      writeFileSync(jsonPath, JSON.stringify({ offerings: [fresh, { ...fresh, price: 200 }] }));
+      const twice = await importCatalog(t.app.ctx, SYSTEM_ACTOR, jsonPath);
+      assert.ok(!twice.ok && twice.error.code === 'offering_invalid' && twice.error.details?.field === 'code' && twice.error.details?.index === 1);
+      const voice = { code: 'DATA_1GB_7D', kind: 'voice', price: 100, validityDays: 7, allowances: { voiceMinutes: 100 }, names: NAMES };
+      writeFileSync(jsonPath, JSON.stringify([fresh, voice]));
+      const kindChange = await importCatalog(t.app.ctx, SYSTEM_ACTOR, jsonPath);
+      assert.ok(!kindChange.ok && kindChange.error.code === 'offering_exists' && kindChange.error.details?.index === 1 && kindChange.error.details?.kind === 'data');
+      const pack = await t.request('GET', '/v1/offerings?all=true');
+      const kept = pack.body.data.find((o: { code: string }) => o.code === 'DATA_1GB_7D');
+      assert.deepEqual([kept.kind, kept.version, kept.allowances.voiceSeconds], ['data', 1, 0]);
+      assert.ok(!pack.body.data.some((o: { code: string }) => o.code === 'FRESH_1'));
+      writeFileSync(jsonPath, JSON.stringify([fresh, { ...voice, kind: 'data', allowances: { dataGb: 2 } }]));
+      const same = await importCatalog(t.app.ctx, SYSTEM_ACTOR, jsonPath);
+      assert.ok(same.ok, JSON.stringify(same));
+      assert.deepEqual([same.value.created, same.value.updated], [['FRESH_1'], ['DATA_1GB_7D']]);
+    });
+
+    it('writes a catalog in one transaction: an offering changed meanwhile or a code taken leaves nothing written', async () => {
+      const ctx = t.app.ctx;
+      await seedCatalog(ctx);
+      const stale = (await findOffering(ctx, 'DATA_5GB_30D'))!;
+      assert.equal((await t.request('PATCH', '/v1/admin/offerings/DATA_5GB_30D', { body: { price: 400_000 } })).status, 200);
+      const parse = (entry: Record<string, unknown>) => {
+        const parsed = parseOffering({ kind: 'data', price: 100, validityDays: 7, allowances: { dataMb: 100 }, names: NAMES, ...entry });
+        assert.ok(parsed.ok);
+        return parsed.value;
+      };
+      const created = { definition: parse({ code: 'TX_NEW' }), current: null, newVersion: false, audit: {} };
+      const changed = { definition: parse({ code: 'DATA_5GB_30D', price: 1 }), current: stale, newVersion: true, audit: {} };
+      assert.equal(await writeOfferings(ctx, SYSTEM_ACTOR, [created, changed]), false);
+      assert.equal(await writeOfferings(ctx, SYSTEM_ACTOR, [created, { ...created, definition: parse({ code: 'DATA_1GB_7D' }) }]), false);
+      assert.equal(await findOffering(ctx, 'TX_NEW'), undefined);
+      assert.equal(Number((await findOffering(ctx, 'DATA_5GB_30D'))!.version.price), 400_000);
+      assert.equal(await writeOfferings(ctx, SYSTEM_ACTOR, [created]), true);
+      assert.ok(await findOffering(ctx, 'TX_NEW'));
     });
   });
 }

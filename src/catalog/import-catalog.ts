@@ -1,20 +1,28 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import type { AppContext } from '../app-context.ts';
-import type { Actor } from '../auth/actor.ts';
+import { requireRole, type Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { createOffering } from './create-offering.ts';
-import { parseOffering, type OfferingInput } from './offering.ts';
-import { patchOffering } from './update-offering.ts';
+import { findOffering, writeOfferings, type OfferingWrite } from './catalog-repository.ts';
+import { parseOffering, type OfferingDefinition } from './offering.ts';
+import { mergePatch, type OfferingPatch } from './update-offering.ts';
 
 export const IMPORT_OFFERINGS_MAX = 1000;
+
+interface CheckedEntry {
+  entry: Record<string, unknown>;
+  definition: OfferingDefinition;
+}
 
 /**
  * `tolem catalog import FILE.json|yaml`: a file with `offerings: [...]` (or a bare list) in the
  * admin API's shape. New codes are created; known ones are patched (a changed price makes a new
- * version). Every entry is checked before any is written.
+ * version). All or nothing: every entry is checked, against the stored catalog too, before any is
+ * written, and all are written in one transaction.
  */
 export async function importCatalog(ctx: AppContext, actor: Actor, path: string): Promise<Result<{ created: string[]; updated: string[] }>> {
+  const denied = requireRole(actor, ['admin']);
+  if (denied) return denied as Result<never>;
   let parsed: unknown;
   try {
     const text = await readFile(path, 'utf8');
@@ -24,20 +32,42 @@ export async function importCatalog(ctx: AppContext, actor: Actor, path: string)
   }
   const list = Array.isArray(parsed) ? parsed : (parsed as { offerings?: unknown })?.offerings;
   if (!Array.isArray(list) || list.length > IMPORT_OFFERINGS_MAX) return fail('offering_invalid', { file: path, reason: 'expected offerings: [...]' });
-  for (const [index, entry] of (list as OfferingInput[]).entries()) {
-    const checked = typeof entry === 'object' && entry !== null ? parseOffering(entry) : fail('offering_invalid', { field: 'entry' });
-    if (!checked.ok) return fail('offering_invalid', { index, code: entry?.code, ...checked.error.details });
-  }
-  const created: string[] = [];
-  const updated: string[] = [];
-  for (const [index, entry] of (list as OfferingInput[]).entries()) {
-    const made = await createOffering(ctx, actor, entry);
-    if (made.ok) { created.push(entry.code); continue; }
-    if (made.error.code !== 'offering_exists') return fail(made.error.code, { index, code: entry?.code, ...made.error.details });
+  const checked = checkEntries(list);
+  if (!checked.ok) return checked;
+  const records = await Promise.all(checked.value.map(({ definition }) => findOffering(ctx, definition.code)));
+  const writes: OfferingWrite[] = [];
+  for (const [index, { entry, definition }] of checked.value.entries()) {
+    const current = records[index];
+    if (!current) {
+      writes.push({ definition, current: null, newVersion: false, audit: entry });
+      continue;
+    }
+    // The kind is part of what was sold (packages bought keep the offering's code): a new kind is a new code.
+    if (current.offering.kind !== definition.kind) return fail('offering_exists', { index, code: definition.code, field: 'kind', kind: current.offering.kind });
     const { code: _code, kind: _kind, ...patch } = entry;
-    const changed = await patchOffering(ctx, actor, entry.code, patch);
-    if (!changed.ok) return fail(changed.error.code, { index, code: entry.code, ...changed.error.details });
-    updated.push(entry.code);
+    const merged = mergePatch(current, patch as OfferingPatch);
+    if (!merged.ok) return fail(merged.error.code, { index, code: definition.code, ...merged.error.details });
+    writes.push({ definition: merged.value.definition, current, newVersion: merged.value.newVersion, audit: { patch, newVersion: merged.value.newVersion } });
   }
-  return ok({ created, updated });
+  if (!(await writeOfferings(ctx, actor, writes))) return fail('unavailable', { reason: 'concurrent_offering_updates' });
+  return ok({
+    created: writes.filter((write) => !write.current).map((write) => write.definition.code),
+    updated: writes.filter((write) => write.current).map((write) => write.definition.code),
+  });
+}
+
+/** Each entry checked on its own, and no code given twice; the first bad entry by index. */
+function checkEntries(list: unknown[]): Result<CheckedEntry[]> {
+  const indexByCode = new Map<string, number>();
+  const entries: CheckedEntry[] = [];
+  for (const [index, entry] of list.entries()) {
+    const checked = parseOffering(entry);
+    const code = (entry as { code?: unknown } | null)?.code;
+    if (!checked.ok) return fail('offering_invalid', { index, ...(typeof code === 'string' ? { code } : {}), ...checked.error.details });
+    const first = indexByCode.get(checked.value.code);
+    if (first !== undefined) return fail('offering_invalid', { index, code: checked.value.code, field: 'code', reason: 'duplicate', firstIndex: first });
+    indexByCode.set(checked.value.code, index);
+    entries.push({ entry: entry as Record<string, unknown>, definition: checked.value });
+  }
+  return ok(entries);
 }

@@ -1,5 +1,5 @@
 import { fail, ok, type Result } from '../domain/result.ts';
-import { isBlank } from '../domain/text.ts';
+import { isBlank, unstorableText } from '../domain/text.ts';
 import { addDays, parseInstant } from '../domain/time.ts';
 import { LANGUAGES, type Language } from '../lines/line-view.ts';
 import type { OfferingTable, OfferingVersionTable } from '../packages/packages-tables.ts';
@@ -66,10 +66,10 @@ export interface OfferingDefinition {
 
 const FEE_PERIOD_DAYS: Record<FeePeriod, number> = { daily: 1, every_28_days: 28, monthly: 30 };
 
-function integer(value: number | undefined, name: string, min: bigint, max: bigint): bigint | string {
+function integer(value: unknown, name: string, min: bigint, max: bigint): bigint | string {
   if (value === undefined) return 0n;
-  if (!Number.isSafeInteger(value) || BigInt(value) < min || BigInt(value) > max) return name;
-  return BigInt(value);
+  if (!Number.isSafeInteger(value) || BigInt(value as number) < min || BigInt(value as number) > max) return name;
+  return BigInt(value as number);
 }
 
 function isoOrNull(value: string | null | undefined): string | null | undefined {
@@ -78,13 +78,61 @@ function isoOrNull(value: string | null | undefined): string | null | undefined 
   return time === null ? undefined : new Date(time).toISOString();
 }
 
+type JsonType = 'string' | 'integer' | 'boolean' | 'object' | 'array' | 'string_or_null';
+const FIELD_TYPES: Record<keyof OfferingInput, JsonType> = {
+  code: 'string', kind: 'string', price: 'integer', validityDays: 'integer', feePeriod: 'string', allowances: 'object', payAsYouGo: 'object',
+  names: 'object', descriptions: 'object', features: 'array', availableFrom: 'string_or_null', availableUntil: 'string_or_null',
+  autoRenewAllowed: 'boolean', stacks: 'boolean',
+};
+/** The members an object field may have, and their type. */
+const MEMBERS: Partial<Record<keyof OfferingInput, { keys: readonly string[]; type: JsonType }>> = {
+  allowances: { keys: ['dataBytes', 'dataMb', 'dataGb', 'voiceSeconds', 'voiceMinutes', 'sms'], type: 'integer' },
+  payAsYouGo: { keys: ['perMb', 'perMinute', 'perSms'], type: 'integer' },
+  names: { keys: LANGUAGES, type: 'string' }, descriptions: { keys: LANGUAGES, type: 'string' },
+};
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function fits(value: unknown, type: JsonType): boolean {
+  if (type === 'integer') return Number.isSafeInteger(value);
+  if (type === 'object') return isRecord(value);
+  if (type === 'array') return Array.isArray(value);
+  if (type === 'string_or_null') return value === null || typeof value === 'string';
+  return typeof value === type;
+}
+
+/**
+ * The first field (`names.en` for a member) that is unknown or of the wrong JSON type, or null; an
+ * undefined value counts as absent. A catalog file meets no schema before this, and YAML reads
+ * `code: 12345` as a number and `features: x` as a text.
+ */
+function misfit(input: Record<string, unknown>): string | null {
+  for (const [field, value] of Object.entries(input)) {
+    if (!Object.hasOwn(FIELD_TYPES, field)) return field;
+    if (value === undefined) continue;
+    if (!fits(value, FIELD_TYPES[field as keyof OfferingInput])) return field;
+    if (field === 'features' && (value as unknown[]).some((feature) => typeof feature !== 'string')) return field;
+    const members = MEMBERS[field as keyof OfferingInput];
+    for (const [key, member] of members ? Object.entries(value as object) : []) {
+      if (!members!.keys.includes(key) || (member !== undefined && !fits(member, members!.type))) return `${field}.${key}`;
+    }
+  }
+  return null;
+}
+
 /** Checks an offering as given by the admin API or a catalog file; names the first bad field. */
-export function parseOffering(input: OfferingInput): Result<OfferingDefinition> {
+export function parseOffering(given: unknown): Result<OfferingDefinition> {
   const bad = (field: string) => fail('offering_invalid', { field });
-  if (!CODE.test(input.code)) return bad('code');
+  if (!isRecord(given)) return bad('entry');
+  const wrong = misfit(given);
+  if (wrong !== null) return bad(wrong);
+  const input = given as unknown as OfferingInput;
+  if (typeof input.code !== 'string' || !CODE.test(input.code)) return bad('code');
   if (!(OFFERING_KINDS as readonly string[]).includes(input.kind)) return bad('kind');
   const kind = input.kind as OfferingKind;
-  const price = integer(input.price, 'price', 0n, PRICE_MAX);
+  const price = input.price === undefined ? 'price' : integer(input.price, 'price', 0n, PRICE_MAX);
   if (typeof price === 'string') return bad(price);
   let feePeriod: FeePeriod | null = null;
   if (kind === 'tariff') {
@@ -117,7 +165,7 @@ export function parseOffering(input: OfferingInput): Result<OfferingDefinition> 
   if (typeof badRate === 'string') return bad(badRate);
   const voiceSeconds = seconds + minutes * 60n;
   if (kind !== 'tariff' && dataBytes === 0n && voiceSeconds === 0n && sms === 0n && features.length === 0) return bad('allowances');
-  const names = texts(input.names);
+  const names = texts(input.names ?? {});
   if (!names) return bad('names');
   const descriptions = texts(input.descriptions ?? {}, true);
   if (!descriptions) return bad('descriptions');
@@ -144,7 +192,7 @@ function texts(given: Partial<Texts>, optional = false): Texts | null {
   const none = optional && LANGUAGES.every((language) => given[language] === undefined || given[language] === '');
   for (const language of LANGUAGES) {
     const text = none ? '' : given[language];
-    if (text === undefined || text.length > 500 || (!none && isBlank(text))) return null;
+    if (text === undefined || text.length > 500 || (!none && isBlank(text)) || unstorableText(text) !== null) return null;
     result[language] = text;
   }
   return result;

@@ -2,7 +2,7 @@ import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { toJsonAmount } from '../domain/money.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { auditCatalog, findOffering, updateOffering } from './catalog-repository.ts';
+import { auditCatalog, findOffering, updateOffering, type OfferingRecord } from './catalog-repository.ts';
 import { parseOffering, sameTerms, type OfferingDefinition, type OfferingInput } from './offering.ts';
 import { definitionOf, toOfferingView, type OfferingView } from './offering-view.ts';
 
@@ -20,16 +20,23 @@ export async function patchOffering(ctx: AppContext, actor: Actor, code: string,
   for (let attempt = 0; attempt < UPDATE_ATTEMPTS_MAX; attempt += 1) {
     const current = await findOffering(ctx, code);
     if (!current) return fail('offering_not_found', { code });
-    const base = definitionOf(current);
-    const merged = parseOffering({ ...inputOf(base), ...patch, code: base.code, kind: base.kind });
+    const merged = mergePatch(current, patch);
     if (!merged.ok) return merged;
-    const newVersion = !sameTerms(base.terms, merged.value.terms);
-    if (await updateOffering(ctx, current, merged.value, newVersion)) {
+    const { definition, newVersion } = merged.value;
+    if (await updateOffering(ctx, current, definition, newVersion)) {
       await auditCatalog(ctx, actor, 'offering.update', code, { patch, newVersion });
       return ok(toOfferingView((await findOffering(ctx, code))!, 'en'));
     }
   }
   return fail('unavailable', { reason: 'concurrent_offering_updates' });
+}
+
+/** A patch laid over the stored offering and checked whole; whether its terms make a new price version. */
+export function mergePatch(current: OfferingRecord, patch: OfferingPatch): Result<{ definition: OfferingDefinition; newVersion: boolean }> {
+  const base = definitionOf(current);
+  const merged = parseOffering({ ...inputOf(base), ...patch, code: base.code, kind: base.kind });
+  if (!merged.ok) return merged;
+  return ok({ definition: merged.value, newVersion: !sameTerms(base.terms, merged.value.terms) });
 }
 
 /** A stored definition written back as input, so that a patch replaces whole fields. */

@@ -1,7 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import { parseInstant } from '../domain/time.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
-import { auditCatalog } from '../catalog/catalog-repository.ts';
+import { auditCatalog, findOffering } from '../catalog/catalog-repository.ts';
 import { PRICE_MAX } from '../catalog/offering.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import type { PromotionTable } from '../packages/packages-tables.ts';
@@ -27,6 +27,7 @@ export interface PromotionView {
 
 const PROMO_CODE = /^[A-Z0-9][A-Z0-9_-]{2,31}$/;
 const USES_MAX = 100_000_000;
+const OFFERINGS_MAX = 100;
 
 /** Creates a time-windowed discount, automatic or behind a promo code, with optional use limits (admin only). */
 export async function createPromotion(ctx: AppContext, actor: Actor, input: PromotionInput): Promise<Result<PromotionView>> {
@@ -43,6 +44,13 @@ export async function createPromotion(ctx: AppContext, actor: Actor, input: Prom
   if (endsAt === null || endsAt <= startsAt) return bad('endsAt');
   for (const [value, field] of [[input.usesMax, 'usesMax'], [input.usesPerLineMax, 'usesPerLineMax']] as const) {
     if (value !== undefined && (!Number.isSafeInteger(value) || value < 1 || value > USES_MAX)) return bad(field);
+  }
+  if (input.offerings !== undefined) {
+    // An empty list is refused, not read as "all": a list emptied by mistake would discount everything. Absent means all.
+    if (!Array.isArray(input.offerings) || input.offerings.length === 0 || input.offerings.length > OFFERINGS_MAX) return bad('offerings');
+    const found = await Promise.all(input.offerings.map((code) => findOffering(ctx, code)));
+    const unknown = input.offerings.find((_code, index) => !found[index]);
+    if (unknown !== undefined) return fail('offering_not_found', { field: 'offerings', code: unknown });
   }
   const row: PromotionTable = {
     id: ctx.ids.next('promo'), code: input.code ?? null, offering_codes: input.offerings ? JSON.stringify(input.offerings) : null,

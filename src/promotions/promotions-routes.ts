@@ -17,7 +17,7 @@ export async function promotionRoutes(app: FastifyInstance, { ctx }: RouteOption
       tags: ['promotions'], summary: 'Create a time-windowed discount, automatic or behind a promo code (admin)', security: bearer,
       body: Type.Object({
         code: Type.Optional(Type.String({ minLength: 3, maxLength: 32 })),
-        offerings: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { maxItems: 100, description: 'offering codes; all when absent' })),
+        offerings: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { minItems: 1, maxItems: 100, description: 'offering codes, at least one; all when absent' })),
         discountKind: Type.Union(DISCOUNT_KINDS.map((k) => Type.Literal(k))),
         discountValue: Type.Integer({ minimum: 1, description: 'percent (1-100) or minor units' }),
         startsAt: Type.String({ maxLength: 40 }), endsAt: Type.String({ maxLength: 40 }),

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { SYSTEM_ACTOR } from '../auth/actor.ts';
 import { seedCatalog } from '../catalog/seed-catalog.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import type { PromotionTable } from '../packages/packages-tables.ts';
+import { createPromotion } from './create-promotion.ts';
 import { expireBonus, expireBonusJob, expiryCommand } from './expire-bonus-job.ts';
 import { sumExpiredGrants } from './promotions-repository.ts';
 import { bestQuote, discountOf } from './promotion.ts';
@@ -55,6 +57,24 @@ for (const dialect of DIALECTS) {
       t.clock.advanceDays(2);
       assert.equal((await t.request('GET', '/v1/offerings/TOURIST_COMBO_15D/quote', { token: null })).body.price, 599_000);
       t.clock.advanceDays(-2);
+    });
+
+    it('a promotion names at least one offering, each known; without the list it is for all', async () => {
+      const now = t.clock.now().getTime();
+      const window = { discountKind: 'percent', discountValue: 10, startsAt: new Date(now).toISOString(), endsAt: new Date(now + 86_400_000).toISOString() };
+      const count = async () => (await t.request('GET', '/v1/admin/promotions')).body.data.length;
+      const before = await count();
+      const empty = await t.request('POST', '/v1/admin/promotions', { body: { ...window, code: 'EMPTY10', offerings: [] } });
+      assert.deepEqual([empty.status, empty.body.error.code], [400, 'validation_failed']);
+      const unknown = await t.request('POST', '/v1/admin/promotions', { body: { ...window, code: 'NOPE10', offerings: ['DATA_1GB_7D', 'NOPE'] } });
+      assert.deepEqual([unknown.status, unknown.body.error.code, unknown.body.error.details?.code], [404, 'offering_not_found', 'NOPE']);
+      const direct = await createPromotion(t.app.ctx, SYSTEM_ACTOR, { ...window, code: 'EMPTY10', offerings: [] });
+      assert.ok(!direct.ok && direct.error.code === 'promotion_invalid' && direct.error.details?.field === 'offerings');
+      assert.equal(await count(), before);
+      const all = await t.request('POST', '/v1/admin/promotions', { body: { ...window, code: 'ALL10' } });
+      assert.equal(all.status, 201, JSON.stringify(all.body));
+      assert.equal(all.body.offerings, null);
+      assert.equal((await t.request('GET', '/v1/offerings/DATA_20GB_30D/quote?promoCode=ALL10', { token: null })).body.promoCode, 'ALL10');
     });
 
     it('a top-up bonus is granted from 5,000 ₸, spent first, and what is left expires to breakage once', async () => {
