@@ -44,6 +44,8 @@ export interface Settings {
   http: {
     bodyBytesMax: number;
     pageSizeMax: number;
+    /** The most a request may take to arrive, headers and body; a slower one is answered 408 and closed. */
+    requestTimeoutMs: number;
   };
   auth: {
     sessionTtlHours: number;
@@ -113,6 +115,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     http: {
       bodyBytesMax: integer(env, 'HTTP_BODY_BYTES_MAX', 64 * 1024),
       pageSizeMax: 100,
+      requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000),
     },
     auth: {
       sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 24 * 14),

@@ -112,6 +112,28 @@ for (const dialect of DIALECTS) {
       assert.match(await send('GET /healthz HTTP/1.0\r\n\r\n'), /^HTTP\/1.1 200 /);
     });
 
+    it('answers a request whose body does not arrive in time 408 request_timeout and closes its connection', async () => {
+      const slow = await startTestApp(dialect.name, { http: { ...t.app.ctx.settings.http, requestTimeoutMs: 400 } });
+      try {
+        const { port } = new URL(await slow.app.server.listen({ port: 0, host: '127.0.0.1' }));
+        const started = performance.now();
+        const answer = await new Promise<string>((resolve, reject) => {
+          // Ten of the hundred bytes promised, then nothing.
+          const socket = connect(Number(port), '127.0.0.1', () => socket.write('POST /v1/topups HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"msisdn":'));
+          let received = '';
+          socket.on('data', (chunk) => { received += chunk.toString(); });
+          socket.on('error', reject);
+          socket.on('close', () => resolve(received));
+        });
+        const [head, body] = answer.split('\r\n\r\n');
+        assert.match(head!, /^HTTP\/1.1 408 /, head);
+        assert.equal(JSON.parse(body!).error.code, 'request_timeout');
+        assert.ok(performance.now() - started < 5_000, `answered within the timeout and one check of it: ${performance.now() - started} ms`);
+      } finally {
+        await slow.close();
+      }
+    });
+
     it('echoes a request id', async () => {
       const response = await t.request('GET', '/healthz', { token: null, headers: { 'x-request-id': 'abc-123' } });
       assert.equal(response.headers['x-request-id'], 'abc-123');

@@ -56,6 +56,9 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
     // One log line per request, written by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: ctx.settings.http.bodyBytesMax,
+    // Fastify's default (0) switches Node's limit off: a body sent a byte a minute would hold its
+    // socket for ever. Past this, Node answers 408 through clientErrorHandler and closes it.
+    requestTimeout: ctx.settings.http.requestTimeoutMs,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
@@ -64,7 +67,12 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
     trustProxy: ctx.settings.trustProxy as boolean,
     schemaController: { compilersFactory: { buildValidator: buildValidatorCompiler as never } },
     clientErrorHandler,
-    http: { requireHostHeader: false },
+    // Node looks for overdue requests every connectionsCheckingInterval (30 s by default), and
+    // only with the timeouts given here: set later on the server, its 60 s for headers still rules.
+    http: {
+      requireHostHeader: false, requestTimeout: ctx.settings.http.requestTimeoutMs, headersTimeout: Math.min(60_000, ctx.settings.http.requestTimeoutMs),
+      connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.floor(ctx.settings.http.requestTimeoutMs / 4))),
+    },
     // Malformed URLs and over-long path parameters answer in the error format too.
     frameworkErrors: (error, _request, reply) => sendError(reply, { code: 'validation_failed', details: { issues: [{ path: 'params', message: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'path parameter too long' : 'malformed URL' }] } }),
   }).withTypeProvider<TypeBoxTypeProvider>();
