@@ -332,11 +332,19 @@ for (const dialect of DIALECTS) {
         [{ code: 'badip', password: 'another-secret', ipAllowlist: ['10.0.0.300'] }, 400, 'validation_failed'],
         [{ code: 'badnet', password: 'another-secret', ipAllowlist: ['10.0.0.0/33'] }, 400, 'validation_failed'],
         [{ code: 'extra', password: 'another-secret', role: 'admin' }, 400, 'validation_failed'],
+        // An allowlist as the only credential must name a network, not the internet.
+        [{ code: 'anyone', ipAllowlist: ['0.0.0.0/0'] }, 400, 'validation_failed'],
+        [{ code: 'anyone6', ipAllowlist: ['::/0'] }, 400, 'validation_failed'],
+        [{ code: 'wide', ipAllowlist: ['198.51.100.9', '10.0.0.0/8'] }, 400, 'validation_failed'],
+        [{ code: 'wide6', ipAllowlist: ['2001:db8::/16'] }, 400, 'validation_failed'],
       ];
       for (const [body, status, code] of cases) {
         const response = await t.request('POST', '/v1/admin/aggregators', { body });
         assert.equal(response.status, status, JSON.stringify(body));
         assert.equal(response.body.error.code, code);
+      }
+      for (const body of [{ code: 'net16', ipAllowlist: ['10.20.0.0/16', '2001:db8::/32'] }, { code: 'widepass', password: 'another-secret', ipAllowlist: ['10.0.0.0/8'] }]) {
+        assert.equal((await t.request('POST', '/v1/admin/aggregators', { body })).status, 201, JSON.stringify(body));
       }
       const clerk = await t.keyFor('clerk');
       assert.equal((await t.request('POST', '/v1/admin/aggregators', { body: { code: 'clerks', password: 'another-secret' }, token: clerk })).status, 403);

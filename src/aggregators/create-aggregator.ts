@@ -7,7 +7,7 @@ import { fail, ok, type Result } from '../domain/result.ts';
 import { clearingAccountId } from '../ledger/accounts.ts';
 import { ensureAccounts } from '../ledger/ensure-system-accounts.ts';
 import { insertAggregator } from './aggregators-repository.ts';
-import { isAllowlistEntry } from './ip-allowlist.ts';
+import { isAllowlistEntry, tooWideAlone } from './ip-allowlist.ts';
 
 export interface CreateAggregatorInput {
   code: string;
@@ -47,6 +47,8 @@ export async function createAggregator(ctx: AppContext, actor: Actor, input: Cre
   const badEntry = ipAllowlist.find((entry) => !isAllowlistEntry(entry));
   if (badEntry !== undefined) return fail('validation_failed', { field: 'ipAllowlist', entry: badEntry });
   if (input.password === undefined && ipAllowlist.length === 0) return fail('validation_failed', { field: 'password', reason: 'a password, an IP allowlist or both are required' });
+  const tooWide = input.password === undefined ? tooWideAlone(ipAllowlist) : undefined;
+  if (tooWide !== undefined) return fail('validation_failed', { field: 'ipAllowlist', entry: tooWide, reason: 'without a password, networks of at most /16 (IPv4) or /32 (IPv6)' });
   if (input.password !== undefined) {
     if (passwordTooWeak(input.password, ctx.settings.auth.passwordLengthMin)) return fail('password_too_weak', { minimum: ctx.settings.auth.passwordLengthMin });
     if (characterCount(input.password) > PASSWORD_LENGTH_MAX) return fail('validation_failed', { field: 'password' });

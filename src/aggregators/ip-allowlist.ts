@@ -11,6 +11,22 @@ export function isAllowlistEntry(entry: string): boolean {
   return Number(prefix) <= (version === 4 ? 32 : 128);
 }
 
+/**
+ * The narrowest network an allowlist may name when it is an aggregator's only credential (no
+ * password): a /16 of IPv4 (65,536 addresses) or a /32 of IPv6 (an ISP's allocation). A wider one,
+ * let alone 0.0.0.0/0 or ::/0, would let most of the internet pay onto any line without a password.
+ */
+const PREFIX_MIN_WITHOUT_PASSWORD = { 4: 16, 6: 32 } as const;
+
+/** The first entry too wide to stand alone as a credential (see PREFIX_MIN_WITHOUT_PASSWORD), or undefined. */
+export function tooWideAlone(allowlist: readonly string[]): string | undefined {
+  return allowlist.find((entry) => {
+    const [address, prefix] = entry.split('/');
+    if (prefix === undefined) return false;
+    return Number(prefix) < PREFIX_MIN_WITHOUT_PASSWORD[isIP(address!) === 4 ? 4 : 6];
+  });
+}
+
 /** Whether `ip` is allowed: an empty list allows any address. IPv4-mapped IPv6 counts as IPv4. */
 export function ipAllowed(allowlist: readonly string[], ip: string): boolean {
   if (allowlist.length === 0) return true;
