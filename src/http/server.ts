@@ -33,7 +33,7 @@ import { smsRoutes } from '../sms/sms-routes.ts';
 import { clientErrorHandler, handleError, HttpProblem, sendError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { tokenOf } from './request-auth.ts';
-import { ErrorBody } from './schemas.ts';
+import { ErrorBody, NoQuery } from './schemas.ts';
 
 export interface ServerDeps {
   ctx: AppContext;
@@ -155,6 +155,15 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
       const problem = unstorableIn(value);
       if (problem) throw new HttpProblem({ code: 'validation_failed', details: { issues: [{ path: part, message: UNSTORABLE_MESSAGES[problem] }] } });
     }
+  });
+
+  // The API's query strings are as strict as its bodies: a route that names no query takes none,
+  // and one that names its parameters takes no others (`?limit=abc&unknown=1` is a 400, not ignored).
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/v1/') && !route.url.startsWith('/receipts/')) return;
+    const schema = (route.schema ??= {}) as { querystring?: Record<string, unknown> };
+    if (schema.querystring === undefined) schema.querystring = NoQuery;
+    else if (schema.querystring.type === 'object' && schema.querystring.additionalProperties === undefined) schema.querystring = { ...schema.querystring, additionalProperties: false };
   });
 
   for (const routes of ROUTES) await app.register(routes, { ctx, metrics });
