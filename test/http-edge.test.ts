@@ -72,6 +72,12 @@ for (const dialect of DIALECTS) {
         assert.deepEqual([response.status, response.body.error?.code], [400, 'validation_failed'], url);
       }
       assert.equal((await t.request('GET', '/v1/lines/+77011234567')).status, 200);
+      assert.deepEqual([(await t.request('GET', '/assets/', { token: null })).status, (await t.request('GET', '/assets/', { token: null })).body.error.code], [404, 'route_not_found']);
+      for (const encoding of ['gzip', 'br, gzip', 'deflate']) {
+        const response = await post('{"msisdn":"+77011234567","amount":100000,"currency":"KZT"}', { 'content-type': 'application/json', 'content-encoding': encoding });
+        assert.deepEqual([response.status, response.body.error.code], [415, 'unsupported_media_type'], encoding);
+      }
+      assert.equal((await post('{"msisdn":"+77011234567","amount":100000,"currency":"KZT"}', { 'content-type': 'application/json', 'content-encoding': 'identity' })).status, 201);
       assert.equal((await t.request('GET', `/v1/lines/${'9'.repeat(40)}`)).body.error.code, 'validation_failed');
       assert.equal((await t.request('GET', '/v1/lines/%2B7701123456%00')).status < 500, true);
       assert.equal((await t.request('GET', '/v1/lines/+77011234567', { token: null })).body.error.code, 'unauthenticated');

@@ -63,7 +63,8 @@ function codeOfFrameworkError(error: FastifyError): ErrorCode | null {
   if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413) return 'body_too_large';
   if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || error.statusCode === 415) return 'unsupported_media_type';
   if (error instanceof SyntaxError || error.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || error.code === 'FST_ERR_CTP_INVALID_JSON_BODY') return 'invalid_json';
-  if (error.statusCode === 404) return 'route_not_found';
+  // 403 from the framework is the static files' refusal of a folder (/assets/): nothing is there.
+  if (error.statusCode === 404 || error.statusCode === 403) return 'route_not_found';
   if (error.statusCode === 405) return 'method_not_allowed';
   if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return 'validation_failed';
   return null;

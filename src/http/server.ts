@@ -96,6 +96,10 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400. Node would answer it with an empty
     // body (`requireHostHeader`, turned off above); here it gets the error format like any other.
     if (request.headers.host === undefined && request.raw.httpVersion === '1.1') throw new HttpProblem({ code: 'request_malformed', details: { header: 'host' } });
+    // Bodies are read as sent: a compressed one (gzip, br…) would be taken for bytes of JSON, or,
+    // mislabelled, silently accepted. RFC 7694: 415 for a content coding the server does not take.
+    const encoding = request.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') throw new HttpProblem({ code: 'unsupported_media_type', details: { header: 'content-encoding', accepted: ['identity'] } });
     const token = tokenOf(request as never);
     request.actor = token ? await authenticator.authenticate(token) : null;
   });
