@@ -88,7 +88,7 @@ for (const dialect of DIALECTS) {
       const settings = t.app.ctx.settings.partnerWebhooks;
       settings.allowPrivate = false;
       try {
-        for (const url of [receiverUrl, 'http://localhost:8080/x', 'http://[::1]/x', 'http://10.0.0.7/x', 'http://169.254.169.254/latest/meta-data', 'http://192.168.1.1/x', 'http://[::ffff:127.0.0.1]/x']) {
+        for (const url of [receiverUrl, 'http://localhost:8080/x', 'https://localhost/h', 'https://localhost./h', 'https://LocalHost../h', 'https://api.localhost./h', 'https://127.0.0.1./h', 'http://[::1]/x', 'http://10.0.0.7/x', 'http://169.254.169.254/latest/meta-data', 'http://192.168.1.1/x', 'http://[::ffff:127.0.0.1]/x']) {
           const refused = await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url } });
           assert.deepEqual([refused.status, refused.body.error.code, refused.body.error.details.reason], [422, 'webhook_url_invalid', 'private_address'], url);
         }

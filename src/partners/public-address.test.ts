@@ -9,8 +9,8 @@ describe('public addresses for partner webhooks', () => {
       assert.ok(!isPublicAddress(address), address);
     }
     assert.ok(isPublicAddress('172.32.0.1') && isPublicAddress('100.128.0.1'), 'just outside the private ranges');
-    for (const host of ['localhost', 'api.localhost', '[::1]', '10.0.0.5', '127.1.2.3']) assert.ok(isPrivateHost(host), host);
-    for (const host of ['partner.example.kz', '8.8.8.8', '[2a00:1450::1]']) assert.ok(!isPrivateHost(host), host);
+    for (const host of ['localhost', 'api.localhost', '[::1]', '10.0.0.5', '127.1.2.3', 'localhost.', 'LOCALHOST..', 'api.localhost.']) assert.ok(isPrivateHost(host), host);
+    for (const host of ['partner.example.kz', 'partner.example.kz.', '8.8.8.8', '[2a00:1450::1]']) assert.ok(!isPrivateHost(host), host);
   });
 
   it('refuses to connect to a name that resolves to a private address', async () => {

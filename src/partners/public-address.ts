@@ -27,9 +27,12 @@ export function isPublicAddress(address: string): boolean {
   return !PRIVATE.check(address, family === 4 ? 'ipv4' : 'ipv6');
 }
 
-/** A URL host that names this machine or a private address outright (`localhost`, `10.0.0.5`, `[::1]`). */
+/**
+ * A URL host that names this machine or a private address outright (`localhost`, `10.0.0.5`, `[::1]`).
+ * A fully qualified name's trailing dot (`localhost.`, the same host to DNS) is dropped first.
+ */
 export function isPrivateHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const host = hostname.replace(/^\[|\]$/g, '').replace(/\.+$/, '').toLowerCase();
   if (host === 'localhost' || host.endsWith('.localhost')) return true;
   return isIP(host) !== 0 && !isPublicAddress(host);
 }

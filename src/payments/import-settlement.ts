@@ -16,7 +16,7 @@ export interface SettlementReadLimits {
 
 export const SETTLEMENT_READ_LIMITS: SettlementReadLimits = { referencesPerQueryMax: 500, paymentsPerPageMax: 1_000 };
 
-export type MismatchKind = 'missing_in_tolem' | 'missing_at_provider' | 'amount_differs' | 'status_differs';
+export type MismatchKind = 'missing_in_tolem' | 'missing_at_provider' | 'amount_differs' | 'status_differs' | 'duplicate_in_settlement';
 
 export interface SettlementMismatch {
   kind: MismatchKind;
@@ -39,7 +39,8 @@ interface SettlementLine { reference: string; amount: bigint; currency: string }
 
 /**
  * Compares a provider's settlement file with Tolem's succeeded payments and lists every
- * difference: paid there but not here, here but not there, or a different amount. It changes
+ * difference: paid there but not here, here but not there, a different amount, or a reference
+ * the file lists more than once (each repeat a `duplicate_in_settlement`, matched once). It changes
  * nothing; people decide. CSV with a header naming at least reference, amount (minor units) and
  * currency; `from`/`to` (ISO times) bound the Tolem side to the file's period. Tolem's side is
  * read in bounded pieces: the file's references by chunks, the period's succeeded payments by pages.
@@ -57,9 +58,14 @@ export async function importSettlement(ctx: AppContext, actor: Actor, providerId
   const seen = new Set<string>();
   let matched = 0;
   for (const line of parsed.value) {
-    seen.add(line.reference);
     const payment = byReference.get(line.reference);
     const base = { reference: line.reference, providerAmount: Number(line.amount), currency: line.currency };
+    // A reference listed again (the provider settled it twice?) is a difference of its own; its first row is compared as any.
+    if (seen.has(line.reference)) {
+      mismatches.push({ ...base, kind: 'duplicate_in_settlement', ...(payment ? tolemSide(payment) : { paymentId: null, tolemAmount: null, tolemStatus: null }) });
+      continue;
+    }
+    seen.add(line.reference);
     if (!payment) mismatches.push({ ...base, kind: 'missing_in_tolem', paymentId: null, tolemAmount: null, tolemStatus: null });
     else if (BigInt(payment.amount) !== line.amount || payment.currency !== line.currency) mismatches.push({ ...base, kind: 'amount_differs', ...tolemSide(payment) });
     else if (payment.status !== 'succeeded') mismatches.push({ ...base, kind: 'status_differs', ...tolemSide(payment) });

@@ -189,6 +189,15 @@ for (const dialect of DIALECTS) {
         assert.equal(refused.status, 400, query);
         assert.equal(refused.body.error.code, 'validation_failed');
       }
+      // A reference listed twice is matched once, and the repeat is a difference (matched twice before, found by fuzzing).
+      const twice = await t.request('POST', `/v1/admin/reconciliation/sandbox?from=${encodeURIComponent(a.payment.createdAt)}`, {
+        rawBody: ['reference,amount,currency', `${refA},100000,KZT`, `${refA},100000,KZT`, 'sbx_unknown_two,1,KZT', 'sbx_unknown_two,1,KZT'].join('\n'), headers: { 'content-type': 'text/csv' },
+      });
+      assert.equal(twice.status, 200, JSON.stringify(twice.body));
+      assert.deepEqual([twice.body.rows, twice.body.matched], [4, 1]);
+      const repeats = twice.body.mismatches.filter((m: { kind: string }) => m.kind === 'duplicate_in_settlement');
+      assert.deepEqual(repeats.map((m: { reference: string; paymentId: string | null }) => [m.reference, m.paymentId]), [[refA, a.payment.id], ['sbx_unknown_two', null]]);
+      assert.equal(twice.body.mismatches.filter((m: { reference: string; kind: string }) => m.reference === 'sbx_unknown_two' && m.kind === 'missing_in_tolem').length, 1);
       const anonymous = await t.request('POST', '/v1/admin/reconciliation/sandbox', { token: null, rawBody: csv, headers: { 'content-type': 'text/csv' } });
       assert.equal(anonymous.status, 401);
     });

@@ -33,9 +33,9 @@ export function checkoutPath(redirectUrl: string): string {
   return url.pathname + url.search;
 }
 
-/** Posts the sandbox checkout form as a browser would. */
-export function submitCard(t: TestApp, redirectUrl: string, cardNumber: string, action = 'pay') {
-  const form = new URLSearchParams({ cardNumber, expiry: '12/34', cvc: '123', action }).toString();
+/** Posts the sandbox checkout form as a browser would (a valid expiry and CVC unless given). */
+export function submitCard(t: TestApp, redirectUrl: string, cardNumber: string, action = 'pay', fields: { expiry?: string; cvc?: string } = {}) {
+  const form = new URLSearchParams({ cardNumber, expiry: fields.expiry ?? '12/34', cvc: fields.cvc ?? '123', action }).toString();
   return t.request('POST', checkoutPath(redirectUrl), { token: null, rawBody: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
 }
 

@@ -9,6 +9,7 @@ import {
 import { processInboxEvent } from './process-webhook-event.ts';
 import { paymentProviders } from './provider-registry.ts';
 import { insertInboxEvent } from './payments-repository.ts';
+import { SANDBOX_LABELS, SANDBOX_LANGUAGES } from './providers/sandbox/sandbox-labels.ts';
 import { SANDBOX_SIGNATURE_HEADER, signPayload } from './providers/sandbox/sandbox-signature.ts';
 
 for (const dialect of DIALECTS) {
@@ -135,6 +136,32 @@ for (const dialect of DIALECTS) {
       assert.equal(page.status, 422);
       assert.match(page.text, /id="error"/);
       assert.equal((await getPayment(t, payment.id)).status, 'requires_action');
+    });
+
+    it('an expiry that is no month or is past, and a CVC of the wrong length, are refused on the page in its language', async () => {
+      const { number, payment } = await started();
+      const cases: [string, string, string, 'invalidExpiry' | 'expiredCard' | 'invalidCvc'][] = [
+        ['4242 4242 4242 4242', '13/99', '1', 'invalidExpiry'], ['4242424242424242', '00/30', '123', 'invalidExpiry'], ['4242424242424242', '', '123', 'invalidExpiry'],
+        ['4242424242424242', '12/25', '123', 'expiredCard'], ['4242424242424242', '12/34', '1', 'invalidCvc'], ['4242424242424242', '12/34', '1234', 'invalidCvc'],
+        ['4242424242424242', '12/34', '', 'invalidCvc'], ['378282246310005', '12/34', '123', 'invalidCvc'],
+      ];
+      for (const lang of SANDBOX_LANGUAGES) {
+        for (const [card, expiry, cvc, problem] of cases) {
+          const page = await submitCard(t, payment.redirectUrl.replace(/lang=\w+/, `lang=${lang}`), card, 'pay', { expiry, cvc });
+          assert.equal(page.status, 422, `${lang} ${expiry} ${cvc}`);
+          assert.match(page.text, new RegExp(`<html lang="${lang}"`));
+          assert.ok(page.text.includes(`<p class="error" role="alert" id="error">${SANDBOX_LABELS[lang][problem]}</p>`), `${lang} ${card} ${expiry} ${cvc}: ${problem}`);
+        }
+      }
+      assert.equal((await getPayment(t, payment.id)).status, 'requires_action');
+      assert.equal(await t.app.ctx.db.selectFrom('webhook_inbox').select('id').where('payment_id', '=', payment.id).executeTakeFirst(), undefined, 'nothing was charged');
+      // This month's expiry is still valid, and an Amex takes a 4-digit CVC.
+      const now = t.clock.now();
+      const thisMonth = `${String(now.getUTCMonth() + 1).padStart(2, '0')}/${String(now.getUTCFullYear() % 100).padStart(2, '0')}`;
+      const paid = await submitCard(t, payment.redirectUrl, '3782 822463 10005', 'pay', { expiry: thisMonth, cvc: '1234' });
+      assert.match(paid.text, /data-result="succeeded"/);
+      await processWebhooks(t);
+      assert.equal((await mainAccount(t, number)).available, 100_000);
     });
 
     it('a 3-D Secure-like challenge approves or fails', async () => {

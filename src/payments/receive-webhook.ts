@@ -6,6 +6,11 @@ import type { WebhookEvent, WebhookRequest } from './providers/payment-provider.
 import { paymentProviders } from './provider-registry.ts';
 
 const REFUSALS = ['webhook_signature_invalid', 'webhook_timestamp_stale'] as const;
+/**
+ * A provider that verifies its webhooks by an API call (PayPal's verify-webhook-signature) could
+ * not be asked, or refused Tolem's credentials: the event is unjudged, not bad. 503, so it is sent again.
+ */
+const UNVERIFIED = ['provider_unreachable', 'provider_credentials_invalid'];
 
 /**
  * The webhook edge (after Medusa): verify, store raw once per (provider, event id), acknowledge.
@@ -17,6 +22,7 @@ export async function receiveWebhook(ctx: AppContext, providerId: string, reques
   // A parser meets whatever a signed body holds (null, an array, a field of the wrong type): what
   // it cannot read is the sender's error, never the server's.
   const parsed = await provider.parseWebhook(request).catch(() => ({ ok: false as const, code: 'webhook_payload_invalid' }));
+  if (!parsed.ok && UNVERIFIED.includes(parsed.code)) return fail('unavailable', { reason: parsed.code });
   if (!parsed.ok) return fail((REFUSALS as readonly string[]).includes(parsed.code) ? parsed.code as (typeof REFUSALS)[number] : 'webhook_payload_invalid');
   const event = parsed.value;
   if (!storable(event)) return fail('webhook_payload_invalid');

@@ -24,10 +24,14 @@ export async function findBatch(ctx: AppContext, id: string): Promise<VoucherBat
   return ctx.store.readDb.selectFrom('voucher_batches').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-/** Marks the generated vouchers of a batch sold; the batch row is claimed first so a batch sells once. */
+/**
+ * Marks the generated vouchers of a batch sold; the batch row is claimed first so a batch sells once.
+ * A batch with no generated voucher left (voided) is not claimed: no dealer is recorded for it.
+ */
 export async function markBatchSold(ctx: AppContext, batchId: string, dealer: string, soldAt: string): Promise<number> {
   return ctx.db.transaction().execute(async (trx) => {
-    const claimed = await trx.updateTable('voucher_batches').set({ dealer, sold_at: soldAt }).where('id', '=', batchId).where('sold_at', 'is', null).executeTakeFirst();
+    const claimed = await trx.updateTable('voucher_batches').set({ dealer, sold_at: soldAt }).where('id', '=', batchId).where('sold_at', 'is', null)
+      .where((eb) => eb.exists(eb.selectFrom('vouchers').select('id').where('batch_id', '=', batchId).where('state', '=', 'generated'))).executeTakeFirst();
     if (Number(claimed.numUpdatedRows) === 0) return 0;
     const sold = await trx.updateTable('vouchers').set({ state: 'sold' }).where('batch_id', '=', batchId).where('state', '=', 'generated').executeTakeFirst();
     return Number(sold.numUpdatedRows);
@@ -48,6 +52,12 @@ export async function isRedeemed(ctx: AppContext, voucherId: string): Promise<bo
 
 export async function blockVoucher(ctx: AppContext, voucherId: string): Promise<void> {
   await ctx.db.updateTable('vouchers').set({ state: 'blocked' }).where('id', '=', voucherId).execute();
+}
+
+/** Blocks the vouchers of a batch not yet sold (a voided batch); returns how many. */
+export async function blockUnsoldVouchers(ctx: AppContext, batchId: string): Promise<number> {
+  const blocked = await ctx.db.updateTable('vouchers').set({ state: 'blocked' }).where('batch_id', '=', batchId).where('state', '=', 'generated').executeTakeFirst();
+  return Number(blocked.numUpdatedRows);
 }
 
 /** Counts per state of a batch; redeemed ones counted from redemptions. */

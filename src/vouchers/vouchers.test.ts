@@ -1,8 +1,12 @@
 import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { generatePin, normalizePin, parseUssdVoucher } from './voucher-pin.ts';
+import { voucherCommand } from './vouchers-cli.ts';
 
 describe('voucher PINs and USSD strings (pure)', () => {
   it('generates 14-digit PINs, normalizes typed ones and parses *111*PIN#', () => {
@@ -190,6 +194,54 @@ for (const dialect of DIALECTS) {
       const again = await ussd(`*111*${b.pins[0]}#`);
       assert.equal(again.body.error.code, 'voucher_already_redeemed');
       assert.match(again.body.error.message, /уже использована/);
+    });
+
+    it('tolem vouchers generate creates its file before the batch: no file, no batch; a failed write voids the batch', async () => {
+      const folder = mkdtempSync(join(tmpdir(), 'tolem-vouchers-'));
+      const batchIds = async () => (await t.app.ctx.db.selectFrom('voucher_batches').select('id').execute()).map((b) => b.id);
+      const generate = (out: string, count = '2', writeCsv?: (fd: number, csv: string) => void) => voucherCommand('generate',
+        ['--face-value', '100000', '--count', count, '--expires-at', '2026-06-01T00:00:00Z', '--out', out], (run) => run(t.app.ctx), writeCsv);
+      const errors: string[] = [];
+      const [error, log] = [console.error, console.log];
+      console.error = (...parts: unknown[]) => { errors.push(parts.join(' ')); };
+      console.log = () => {};
+      try {
+        const before = await batchIds();
+        assert.equal(await generate(join(folder, 'missing', 'x.csv')), 1);
+        writeFileSync(join(folder, 'taken.csv'), 'keep');
+        assert.equal(await generate(join(folder, 'taken.csv')), 1);
+        assert.equal(readFileSync(join(folder, 'taken.csv'), 'utf8'), 'keep', 'an existing file is left as it was');
+        assert.equal(await generate(join(folder, 'refused.csv'), '0'), 1);
+        assert.equal(existsSync(join(folder, 'refused.csv')), false, 'refused input leaves no empty file');
+        assert.deepEqual(await batchIds(), before, 'no batch was generated');
+        assert.equal(errors.length, 3);
+        assert.ok(errors.every((line) => !line.includes('\n')), 'one line each');
+        assert.match(errors[0]!, /ENOENT/);
+        assert.match(errors[1]!, /EEXIST/);
+        // The file was made but writing it fails after generating (a full disk): the batch is voided.
+        const full = () => { throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' }); };
+        assert.equal(await generate(join(folder, 'full.csv'), '2', full), 1);
+        assert.equal(existsSync(join(folder, 'full.csv')), false);
+        const [voided] = (await batchIds()).filter((id) => !before.includes(id));
+        assert.ok(voided);
+        assert.match(errors[3]!, /ENOSPC/);
+        assert.deepEqual((await t.request('GET', `/v1/admin/voucher-batches/${voided}`)).body.counts, { generated: 0, sold: 0, redeemed: 0, blocked: 2 });
+        assert.equal((await t.request('POST', `/v1/admin/voucher-batches/${voided}/sell`, { body: { dealer: 'D' } })).body.error.code, 'voucher_batch_not_sellable');
+        assert.equal((await t.request('GET', `/v1/admin/voucher-batches/${voided}`)).body.dealer, null, 'no dealer recorded for a voided batch');
+        // And when all goes well: the PINs in a file only its owner reads, the batch sellable.
+        assert.equal(await generate(join(folder, 'good.csv')), 0);
+        assert.equal(statSync(join(folder, 'good.csv')).mode & 0o777, 0o600);
+        const [header, ...rows] = readFileSync(join(folder, 'good.csv'), 'utf8').trim().split('\n');
+        assert.equal(header, 'serial,pin,face_value,currency,expires_at');
+        assert.equal(rows.length, 2);
+        const [good] = (await batchIds()).filter((id) => !before.includes(id) && id !== voided);
+        assert.equal((await t.request('POST', `/v1/admin/voucher-batches/${good}/sell`, { body: { dealer: 'D' } })).body.soldCount, 2);
+        assert.equal((await redeem(OTHER, rows[0]!.split(',')[1]!)).status, 201);
+        await t.verify();
+      } finally {
+        [console.error, console.log] = [error, log];
+        rmSync(folder, { recursive: true, force: true });
+      }
     });
 
     it('bad input gets 4xx codes and writes nothing', async () => {

@@ -9,7 +9,7 @@ export function sandboxLanguageOf(value: unknown): SandboxLanguage {
 type Labels = Record<
   'title' | 'testMode' | 'amount' | 'cardNumber' | 'expiry' | 'cvc' | 'pay' | 'cancel' | 'testCards' | 'succeeded' | 'succeededText'
   | 'declined' | 'tryAnother' | 'challenge' | 'challengeText' | 'approve' | 'fail' | 'processing' | 'processingText' | 'unknown'
-  | 'unknownText' | 'canceled' | 'closed' | 'invalidCard' | 'back' | 'reason_card_declined' | 'reason_insufficient_funds'
+  | 'unknownText' | 'canceled' | 'closed' | 'invalidCard' | 'invalidExpiry' | 'expiredCard' | 'invalidCvc' | 'back' | 'reason_card_declined' | 'reason_insufficient_funds'
   | 'reason_authentication_failed' | 'reason_velocity'
   | 'card_approve' | 'card_decline' | 'card_insufficient_funds' | 'card_challenge' | 'card_processing' | 'card_timeout', string>;
 
@@ -21,7 +21,9 @@ export const SANDBOX_LABELS: Record<SandboxLanguage, Labels> = {
     tryAnother: 'Try another card or another payment method.', challenge: 'Confirm the payment', challengeText: 'Your bank asks you to confirm this payment (3-D Secure test).',
     approve: 'Approve', fail: 'Fail', processing: 'Payment is processing', processingText: 'We will credit the balance as soon as the bank confirms.',
     unknown: 'Waiting for the bank', unknownText: 'The bank did not answer in time. We will check and credit the balance if the payment went through.',
-    canceled: 'Payment canceled', closed: 'This checkout is closed.', invalidCard: 'The card number is not valid.', back: 'Back to the shop',
+    canceled: 'Payment canceled', closed: 'This checkout is closed.', invalidCard: 'The card number is not valid.',
+    invalidExpiry: 'The expiry date is not valid: enter the month (01–12) and the year as MM/YY.', expiredCard: 'The card has expired.',
+    invalidCvc: 'The CVC is not valid: the 3 digits on the back of the card (4 on the front of an American Express card).', back: 'Back to the shop',
     reason_card_declined: 'The card was declined.', reason_insufficient_funds: 'Insufficient funds on the card.',
     reason_authentication_failed: 'The payment was not confirmed.', reason_velocity: 'Too many payments with this card; use another method.',
     card_approve: 'approves at once', card_decline: 'declined (card_declined)', card_insufficient_funds: 'declined (insufficient_funds)',
@@ -35,7 +37,9 @@ export const SANDBOX_LABELS: Record<SandboxLanguage, Labels> = {
     tryAnother: 'Попробуйте другую карту или другой способ оплаты.', challenge: 'Подтвердите платёж', challengeText: 'Банк просит подтвердить платёж (тест 3-D Secure).',
     approve: 'Подтвердить', fail: 'Отклонить', processing: 'Платёж обрабатывается', processingText: 'Мы пополним баланс, как только банк подтвердит платёж.',
     unknown: 'Ждём ответа банка', unknownText: 'Банк не ответил вовремя. Мы проверим и пополним баланс, если платёж прошёл.',
-    canceled: 'Платёж отменён', closed: 'Эта страница оплаты закрыта.', invalidCard: 'Неверный номер карты.', back: 'Вернуться в магазин',
+    canceled: 'Платёж отменён', closed: 'Эта страница оплаты закрыта.', invalidCard: 'Неверный номер карты.',
+    invalidExpiry: 'Неверный срок действия: введите месяц (01–12) и год в виде ММ/ГГ.', expiredCard: 'Срок действия карты истёк.',
+    invalidCvc: 'Неверный CVC: 3 цифры на обороте карты (4 на лицевой стороне карты American Express).', back: 'Вернуться в магазин',
     reason_card_declined: 'Карта отклонена.', reason_insufficient_funds: 'Недостаточно средств на карте.',
     reason_authentication_failed: 'Платёж не подтверждён.', reason_velocity: 'Слишком много платежей этой картой; выберите другой способ.',
     card_approve: 'одобряется сразу', card_decline: 'отклоняется (card_declined)', card_insufficient_funds: 'отклоняется (insufficient_funds)',
@@ -49,7 +53,9 @@ export const SANDBOX_LABELS: Record<SandboxLanguage, Labels> = {
     tryAnother: 'Басқа картаны немесе басқа төлем тәсілін қолданып көріңіз.', challenge: 'Төлемді растаңыз', challengeText: 'Банк төлемді растауды сұрайды (3-D Secure сынағы).',
     approve: 'Растау', fail: 'Қабылдамау', processing: 'Төлем өңделуде', processingText: 'Банк растаған бойда балансты толықтырамыз.',
     unknown: 'Банктің жауабын күтудеміз', unknownText: 'Банк уақытында жауап бермеді. Төлем өтсе, тексеріп, балансты толықтырамыз.',
-    canceled: 'Төлем тоқтатылды', closed: 'Бұл төлем беті жабық.', invalidCard: 'Карта нөмірі қате.', back: 'Дүкенге оралу',
+    canceled: 'Төлем тоқтатылды', closed: 'Бұл төлем беті жабық.', invalidCard: 'Карта нөмірі қате.',
+    invalidExpiry: 'Жарамдылық мерзімі қате: айды (01–12) және жылды АА/ЖЖ түрінде енгізіңіз.', expiredCard: 'Картаның жарамдылық мерзімі өтіп кеткен.',
+    invalidCvc: 'CVC қате: картаның артқы жағындағы 3 цифр (American Express картасының алдыңғы жағындағы 4 цифр).', back: 'Дүкенге оралу',
     reason_card_declined: 'Карта қабылданбады.', reason_insufficient_funds: 'Картада қаражат жеткіліксіз.',
     reason_authentication_failed: 'Төлем расталмады.', reason_velocity: 'Бұл картамен төлем тым көп; басқа тәсілді таңдаңыз.',
     card_approve: 'бірден мақұлданады', card_decline: 'қабылданбайды (card_declined)', card_insufficient_funds: 'қабылданбайды (insufficient_funds)',
@@ -63,7 +69,9 @@ export const SANDBOX_LABELS: Record<SandboxLanguage, Labels> = {
     tryAnother: '请尝试其他银行卡或其他支付方式。', challenge: '确认支付', challengeText: '您的银行要求确认此次支付（3-D Secure 测试）。',
     approve: '确认', fail: '拒绝', processing: '支付处理中', processingText: '银行确认后我们将立即充值。',
     unknown: '等待银行回复', unknownText: '银行未及时回复。我们会核实，如支付成功将为您充值。',
-    canceled: '支付已取消', closed: '此支付页面已关闭。', invalidCard: '卡号无效。', back: '返回商店',
+    canceled: '支付已取消', closed: '此支付页面已关闭。', invalidCard: '卡号无效。',
+    invalidExpiry: '有效期无效：请按 MM/YY 格式输入月份（01–12）和年份。', expiredCard: '此卡已过期。',
+    invalidCvc: 'CVC 无效：应为卡背面的 3 位数字（American Express 卡为正面的 4 位数字）。', back: '返回商店',
     reason_card_declined: '银行卡被拒绝。', reason_insufficient_funds: '卡内余额不足。',
     reason_authentication_failed: '支付未确认。', reason_velocity: '此卡支付次数过多，请使用其他方式。',
     card_approve: '立即成功', card_decline: '被拒绝 (card_declined)', card_insufficient_funds: '被拒绝 (insufficient_funds)',

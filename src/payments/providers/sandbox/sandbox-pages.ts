@@ -31,8 +31,8 @@ export function checkoutPage(session: SandboxSessionRow, lang: SandboxLanguage, 
 ${error ? `<p class="error" role="alert" id="error">${escape(error)}</p>` : ''}
 <form method="post" action="${action}" autocomplete="off">
 <label for="cardNumber">${escape(t.cardNumber)}</label><input id="cardNumber" name="cardNumber" inputmode="numeric" autocomplete="cc-number" maxlength="23" required placeholder="4242 4242 4242 4242">
-<div class="row"><div><label for="expiry">${escape(t.expiry)}</label><input id="expiry" name="expiry" inputmode="numeric" maxlength="5" placeholder="12/34"></div>
-<div><label for="cvc">${escape(t.cvc)}</label><input id="cvc" name="cvc" inputmode="numeric" maxlength="4" placeholder="123"></div></div>
+<div class="row"><div><label for="expiry">${escape(t.expiry)}</label><input id="expiry" name="expiry" inputmode="numeric" autocomplete="cc-exp" maxlength="7" required placeholder="12/34"></div>
+<div><label for="cvc">${escape(t.cvc)}</label><input id="cvc" name="cvc" inputmode="numeric" autocomplete="cc-csc" maxlength="4" required placeholder="123"></div></div>
 <button type="submit" id="pay" name="action" value="pay">${escape(t.pay)}</button>
 <button type="submit" class="secondary" id="cancel" name="action" value="cancel" formnovalidate>${escape(t.cancel)}</button>
 </form><details><summary>${escape(t.testCards)}</summary><table>${cards}</table></details>`);

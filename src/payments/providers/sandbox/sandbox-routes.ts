@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { AppContext } from '../../../app-context.ts';
 import { countAttempt } from '../../../auth/auth-repository.ts';
-import { normaliseCardNumber } from './sandbox-cards.ts';
+import { cardDetailsProblem, normaliseCardNumber } from './sandbox-cards.ts';
 import { sandboxLanguageOf, SANDBOX_LABELS } from './sandbox-labels.ts';
 import { challengePage, checkoutPage, resultPage } from './sandbox-pages.ts';
 import type { CheckoutView, SandboxProvider } from './sandbox-provider.ts';
@@ -43,12 +43,14 @@ export async function sandboxRoutes(app: FastifyInstance, { ctx, sandbox }: { ct
   }, async (request, reply) => {
     const lang = sandboxLanguageOf((request.query as { lang?: string }).lang);
     const id = (request.params as { id: string }).id;
-    const body = request.body as { cardNumber?: string; action?: string };
+    const body = request.body as { cardNumber?: string; expiry?: string; cvc?: string; action?: string };
     const session = await sandbox.session(id);
     if (!session) return html(reply, 404, resultPage({ view: 'closed', session: session! }, lang));
     if (body.action === 'cancel') return html(reply, 200, resultPage(await sandbox.cancelByPayer(id), lang));
     const cardNumber = normaliseCardNumber(body.cardNumber ?? '');
     if (!cardNumber) return html(reply, 422, checkoutPage(session, lang, SANDBOX_LABELS[lang].invalidCard));
+    const problem = cardDetailsProblem(cardNumber, body.expiry ?? '', body.cvc ?? '', ctx.clock.now());
+    if (problem) return html(reply, 422, checkoutPage(session, lang, SANDBOX_LABELS[lang][problem]));
     const { velocityWindowMinutes, perPayerMax } = ctx.settings.payments;
     if (await countAttempt(ctx, `payment:payer:${sandbox.fingerprintOf(cardNumber)}`, velocityWindowMinutes) > perPayerMax) {
       return html(reply, 429, checkoutPage(session, lang, SANDBOX_LABELS[lang].reason_velocity));
