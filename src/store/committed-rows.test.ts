@@ -13,51 +13,58 @@ const COLUMNS = ['id', 'unit', 'credits_posted', 'last_transfer_id'];
 const read = (keys: string[]) => ({ kind: 'rows', table: 'ledger_accounts', columns: COLUMNS, key: 'id', keys, lock: true }) as const;
 
 describe('committed rows of the SQLite writer (pure)', () => {
-  it('answers a row only with every column asked, and merges its own updates into fresh objects', () => {
+  it('holds the rows of its reads, and sets its own updates in them; inserts with every column are known whole', () => {
     const known = new CommittedRows('ledger_accounts', 'id', 10);
     known.validate(1);
     const first = { id: 'a', unit: 'KZT', credits_posted: 5n, last_transfer_id: null };
-    known.remember([first]);
-    assert.equal(known.get('a', COLUMNS), first);
-    assert.equal(known.get('a', [...COLUMNS, 'flags']), undefined, 'a column it never read');
+    known.remember(read(['a']), [first]);
+    assert.equal(known.get('a'), first);
     known.apply([{ kind: 'update', table: 'ledger_accounts', key: 'id', columns: ['credits_posted', 'last_transfer_id'], rows: [[7n, 'tr_1', 'a'], [9n, 'tr_2', 'unknown']] }]);
-    assert.deepEqual(known.get('a', COLUMNS), { id: 'a', unit: 'KZT', credits_posted: 7n, last_transfer_id: 'tr_1' });
+    assert.deepEqual(known.get('a'), { id: 'a', unit: 'KZT', credits_posted: 7n, last_transfer_id: 'tr_1' });
     assert.deepEqual(first, { id: 'a', unit: 'KZT', credits_posted: 5n, last_transfer_id: null }, 'a row handed out is never changed');
-    assert.equal(known.get('unknown', ['id']), undefined, 'an update of a row it does not know stays unknown');
-    known.apply([{ kind: 'insert', table: 'ledger_accounts', columns: COLUMNS, rows: [['b', 'SMS', 3n, null]] }, { kind: 'insert', table: 'counters', columns: ['key', 'value'], rows: [['b', 1n]] }]);
-    assert.deepEqual(known.get('b', COLUMNS), { id: 'b', unit: 'SMS', credits_posted: 3n, last_transfer_id: null });
+    assert.equal(known.get('unknown'), undefined, 'an update of a row it does not know stays unknown');
+    known.apply([
+      { kind: 'insert', table: 'ledger_accounts', columns: [...COLUMNS, 'metadata'], rows: [['b', 'SMS', 3n, null, '{}']] },
+      { kind: 'insert', table: 'ledger_accounts', columns: ['id', 'unit'], rows: [['c', 'SMS']] },
+      { kind: 'insert', table: 'counters', columns: ['key', 'value'], rows: [['d', 1n]] },
+    ]);
+    assert.deepEqual(known.get('b'), { id: 'b', unit: 'SMS', credits_posted: 3n, last_transfer_id: null }, 'the columns its reads have, no more');
+    assert.equal(known.get('c'), undefined, 'an insert without every column is not known');
+    assert.equal(known.get('d'), undefined);
+    assert.equal(known.serves({ ...read(['a']), columns: ['id', 'unit'] }), false, 'a read of other columns goes to the database');
   });
 
-  it('forgets everything at another version, on an upsert of its table, or an update by another key', () => {
+  it('forgets everything at another version, on an upsert of its table, or an update by another key or of other columns', () => {
     const known = new CommittedRows('ledger_accounts', 'id', 10);
-    const fill = () => known.remember([{ id: 'a', unit: 'KZT', credits_posted: 1n, last_transfer_id: null }]);
+    const fill = () => known.remember(read(['a']), [{ id: 'a', unit: 'KZT', credits_posted: 1n, last_transfer_id: null }]);
     known.validate(1);
     fill();
     known.validate(1);
-    assert.ok(known.get('a', COLUMNS));
+    assert.ok(known.get('a'));
     known.validate(2);
-    assert.equal(known.get('a', COLUMNS), undefined);
+    assert.equal(known.get('a'), undefined);
     assert.equal(known.isValidAt(2), true);
     const forgetting: BatchWrite[] = [
       { kind: 'insert', table: 'ledger_accounts', columns: COLUMNS, rows: [['c', 'KZT', 1n, null]], upsertKey: 'id' },
       { kind: 'update', table: 'ledger_accounts', key: 'owner_id', columns: ['credits_posted'], rows: [[1n, 'x']] },
+      { kind: 'update', table: 'ledger_accounts', key: 'id', columns: ['metadata'], rows: [['{}', 'a']] },
     ];
     for (const write of forgetting) {
       fill();
       known.apply([write]);
-      assert.equal(known.get('a', COLUMNS), undefined, JSON.stringify(write, (_, v) => (typeof v === 'bigint' ? String(v) : v)));
+      assert.equal(known.get('a'), undefined, JSON.stringify(write, (_, v) => (typeof v === 'bigint' ? String(v) : v)));
     }
     fill();
     known.forget();
-    assert.equal(known.get('a', COLUMNS), undefined);
+    assert.equal(known.get('a'), undefined);
     assert.equal(known.isValidAt(2), false);
   });
 
   it('keeps at most its limit, dropping those remembered first', () => {
     const known = new CommittedRows('ledger_accounts', 'id', 8);
-    known.remember(Array.from({ length: 9 }, (_, i) => ({ id: `r${i}`, unit: 'KZT', credits_posted: 0n, last_transfer_id: null })));
-    assert.equal(known.get('r0', COLUMNS), undefined);
-    assert.ok(known.get('r8', COLUMNS));
+    known.remember(read([]), Array.from({ length: 9 }, (_, i) => ({ id: `r${i}`, unit: 'KZT', credits_posted: 0n, last_transfer_id: null })));
+    assert.equal(known.get('r0'), undefined);
+    assert.ok(known.get('r8'));
   });
 
   it('serves reads of its table by its key alone', () => {

@@ -1,4 +1,4 @@
-import type { BatchRead, BatchWrite, SqlValue } from './batch-statements.ts';
+import type { BatchRead, BatchWrite } from './batch-statements.ts';
 
 type Row = Record<string, unknown>;
 
@@ -22,6 +22,8 @@ type Row = Record<string, unknown>;
 export class CommittedRows {
   private rows = new Map<string, Row>();
   private version: unknown = undefined;
+  /** The columns of every row held: those of the first read served (the writer reads accounts one way). */
+  private columns: readonly string[] | null = null;
 
   constructor(readonly table: string, readonly key: string, private readonly max: number) {}
 
@@ -43,55 +45,55 @@ export class CommittedRows {
     this.version = undefined;
   }
 
-  /** Whether `read` reads this table by its key alone, so that it may be answered from the cache. */
+  /** Whether `read` reads this table by its key alone, with the columns the rows held have. */
   serves(read: BatchRead): read is Extract<BatchRead, { kind: 'rows' }> {
-    return read.kind === 'rows' && read.table === this.table && read.key === this.key && read.also === undefined && read.columns !== '*';
+    if (read.kind !== 'rows' || read.table !== this.table || read.key !== this.key || read.also !== undefined || read.columns === '*') return false;
+    if (this.columns === null) return true;
+    return read.columns.length === this.columns.length && read.columns.every((column, index) => column === this.columns![index]);
   }
 
-  /** A row known with every one of `columns`, or undefined. */
-  get(id: string, columns: readonly string[]): Row | undefined {
-    const row = this.rows.get(id);
-    if (row === undefined) return undefined;
-    for (const column of columns) if (!(column in row)) return undefined;
-    return row;
+  /** A row known, with the columns of the reads it serves, or undefined. */
+  get(id: string): Row | undefined {
+    return this.rows.get(id);
   }
 
-  /** Rows as read inside the writer's transaction. */
-  remember(rows: readonly Row[]): void {
+  /** Rows as read inside the writer's transaction by `read` (one it serves). */
+  remember(read: Extract<BatchRead, { kind: 'rows' }>, rows: readonly Row[]): void {
+    this.columns ??= read.columns as readonly string[];
     for (const row of rows) this.rows.set(row[this.key] as string, row);
     this.trim();
   }
 
   /**
    * The batch's own writes to the table, once sent (before its commit is known: a commit that
-   * fails rolls back, which forgets everything). An update merges its columns into a row already
-   * known; an insert is known whole. Anything else of the table (an upsert) forgets the rows it names.
+   * fails rolls back, which forgets everything). An update sets its columns in a fresh copy of a row
+   * already known (a row handed out is never changed under its holder); an insert with every column
+   * is known whole. Anything else of the table (an upsert, an update by another key or of other
+   * columns) forgets everything.
    */
   apply(writes: readonly BatchWrite[]): void {
     for (const write of writes) {
-      if (write.table !== this.table) continue;
+      if (write.table !== this.table || this.columns === null) continue;
+      const at = write.columns.map((column) => this.columns!.indexOf(column));
       if (write.kind === 'update') {
-        if (write.key !== this.key) {
-          this.forget();
-          return;
-        }
+        if (write.key !== this.key || at.includes(-1)) return this.forget();
         const last = write.columns.length;
         for (const values of write.rows) {
           const known = this.rows.get(values[last] as string);
           if (known === undefined) continue;
-          // A fresh object: a row handed to a batch is never changed under it.
           const next = { ...known };
           for (let index = 0; index < last; index++) next[write.columns[index]!] = values[index];
           this.rows.set(values[last] as string, next);
         }
       } else {
-        const at = write.columns.indexOf(this.key);
+        if (write.upsertKey !== undefined) return this.forget();
+        const from = this.columns.map((column) => write.columns.indexOf(column));
+        if (from.includes(-1)) continue;
+        const keyAt = this.columns.indexOf(this.key);
         for (const values of write.rows) {
-          if (write.upsertKey !== undefined || at < 0) {
-            this.forget();
-            return;
-          }
-          this.rows.set(values[at] as string, rowOf(write.columns, values));
+          const row: Row = {};
+          this.columns.forEach((column, index) => { row[column] = values[from[index]!]; });
+          this.rows.set(values[from[keyAt]!] as string, row);
         }
       }
     }
@@ -107,10 +109,4 @@ export class CommittedRows {
       this.rows.delete(id);
     }
   }
-}
-
-function rowOf(columns: readonly string[], values: readonly SqlValue[]): Row {
-  const row: Row = {};
-  for (let index = 0; index < columns.length; index++) row[columns[index]!] = values[index];
-  return row;
 }

@@ -133,7 +133,7 @@ export function sqliteBatchConnection(runArrays: RunSteps, known?: CommittedRows
 function rememberRead(known: CommittedRows | undefined, batch: BatchOpen, rows: BatchRows): void {
   if (!known) return;
   batch.reads.forEach((read, index) => {
-    if (known.serves(read)) known.remember(rows[index]!);
+    if (known.serves(read)) known.remember(read, rows[index]!);
   });
 }
 
@@ -150,7 +150,7 @@ function readsOf(batch: BatchOpen, offset: number, known?: CommittedRows): { ste
       const found: BatchRows[number] = [];
       const missing: string[] = [];
       for (const key of read.keys) {
-        const row = known.get(key, read.columns as readonly string[]);
+        const row = known.get(key);
         if (row) found.push(row);
         else missing.push(key);
       }
