@@ -337,13 +337,18 @@ for (const dialect of DIALECTS) {
         [{ code: 'anyone6', ipAllowlist: ['::/0'] }, 400, 'validation_failed'],
         [{ code: 'wide', ipAllowlist: ['198.51.100.9', '10.0.0.0/8'] }, 400, 'validation_failed'],
         [{ code: 'wide6', ipAllowlist: ['2001:db8::/16'] }, 400, 'validation_failed'],
+        // IPv4 clients match the IPv6 networks that hold their mapped form (::ffff:a.b.c.d).
+        [{ code: 'mapped', ipAllowlist: ['::ffff:0.0.0.0/96'] }, 400, 'validation_failed'],
+        [{ code: 'mapped0', ipAllowlist: ['::ffff:0:0/96'] }, 400, 'validation_failed'],
+        [{ code: 'zeros', ipAllowlist: ['::/32'] }, 400, 'validation_failed'],
+        [{ code: 'mapped8', ipAllowlist: ['::ffff:10.0.0.0/104'] }, 400, 'validation_failed'],
       ];
       for (const [body, status, code] of cases) {
         const response = await t.request('POST', '/v1/admin/aggregators', { body });
         assert.equal(response.status, status, JSON.stringify(body));
         assert.equal(response.body.error.code, code);
       }
-      for (const body of [{ code: 'net16', ipAllowlist: ['10.20.0.0/16', '2001:db8::/32'] }, { code: 'widepass', password: 'another-secret', ipAllowlist: ['10.0.0.0/8'] }]) {
+      for (const body of [{ code: 'net16', ipAllowlist: ['10.20.0.0/16', '2001:db8::/32', '::ffff:10.20.0.0/112'] }, { code: 'widepass', password: 'another-secret', ipAllowlist: ['10.0.0.0/8'] }]) {
         assert.equal((await t.request('POST', '/v1/admin/aggregators', { body })).status, 201, JSON.stringify(body));
       }
       const clerk = await t.keyFor('clerk');

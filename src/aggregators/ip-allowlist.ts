@@ -18,12 +18,27 @@ export function isAllowlistEntry(entry: string): boolean {
  */
 const PREFIX_MIN_WITHOUT_PASSWORD = { 4: 16, 6: 32 } as const;
 
-/** The first entry too wide to stand alone as a credential (see PREFIX_MIN_WITHOUT_PASSWORD), or undefined. */
+/** IPv4 addresses as IPv6 (`::ffff:a.b.c.d`): an IPv4 client matches an IPv6 network that holds its form. */
+const MAPPED_IPV4 = new BlockList();
+MAPPED_IPV4.addSubnet('::ffff:0:0', 96, 'ipv6');
+
+/**
+ * The first entry too wide to stand alone as a credential (see PREFIX_MIN_WITHOUT_PASSWORD), or
+ * undefined. An IPv6 network that holds IPv4 addresses in their mapped form is judged as the IPv4
+ * network it is: `::ffff:0.0.0.0/96` and `::/32` hold every IPv4 address, `::ffff:10.0.0.0/104` a /8.
+ */
 export function tooWideAlone(allowlist: readonly string[]): string | undefined {
   return allowlist.find((entry) => {
-    const [address, prefix] = entry.split('/');
-    if (prefix === undefined) return false;
-    return Number(prefix) < PREFIX_MIN_WITHOUT_PASSWORD[isIP(address!) === 4 ? 4 : 6];
+    const [address, prefixText] = entry.split('/');
+    if (prefixText === undefined) return false;
+    const prefix = Number(prefixText);
+    if (isIP(address!) === 4) return prefix < PREFIX_MIN_WITHOUT_PASSWORD[4];
+    if (prefix < PREFIX_MIN_WITHOUT_PASSWORD[6]) return true;
+    const network = new BlockList();
+    network.addSubnet(address!, prefix, 'ipv6');
+    // A network of at most /96 either holds all of ::ffff:0:0/96 or none of it.
+    if (prefix <= 96) return network.check('::ffff:0:0', 'ipv6');
+    return MAPPED_IPV4.check(address!, 'ipv6') && prefix - 96 < PREFIX_MIN_WITHOUT_PASSWORD[4];
   });
 }
 

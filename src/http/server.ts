@@ -70,7 +70,9 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
     // Node looks for overdue requests every connectionsCheckingInterval (30 s by default), and
     // only with the timeouts given here: set later on the server, its 60 s for headers still rules.
     http: {
-      requireHostHeader: false, requestTimeout: ctx.settings.http.requestTimeoutMs, headersTimeout: Math.min(60_000, ctx.settings.http.requestTimeoutMs),
+      requireHostHeader: false, requestTimeout: ctx.settings.http.requestTimeoutMs,
+      // 0 switches the request limit off, never the one on headers (Node's 60 s).
+      headersTimeout: ctx.settings.http.requestTimeoutMs > 0 ? Math.min(60_000, ctx.settings.http.requestTimeoutMs) : 60_000,
       connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.floor(ctx.settings.http.requestTimeoutMs / 4))),
     },
     // Malformed URLs and over-long path parameters answer in the error format too.
@@ -163,8 +165,10 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
 
   // The API's query strings are as strict as its bodies: a route that names no query takes none,
   // and one that names its parameters takes no others (`?limit=abc&unknown=1` is a 400, not ignored).
+  // Not the providers' webhooks (a notify address may carry parameters Tolem did not choose) nor
+  // pages people open from links (a shared receipt link gains ?fbclid=…).
   app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/v1/') && !route.url.startsWith('/receipts/')) return;
+    if (!route.url.startsWith('/v1/') || route.url.startsWith('/v1/webhooks/')) return;
     const schema = (route.schema ??= {}) as { querystring?: Record<string, unknown> };
     if (schema.querystring === undefined) schema.querystring = NoQuery;
     else if (schema.querystring.type === 'object' && schema.querystring.additionalProperties === undefined) schema.querystring = { ...schema.querystring, additionalProperties: false };

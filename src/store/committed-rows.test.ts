@@ -77,7 +77,7 @@ describe('committed rows of the SQLite writer (pure)', () => {
   });
 
   it('tells which statements sent through Kysely may change the table', () => {
-    for (const sql of ['update "ledger_accounts" set "credits_posted" = ?', 'delete from "ledger_accounts" where id = ?', 'insert into "ledger_accounts" (id) values (?) on conflict ("id") do update set x = 1', 'INSERT OR REPLACE INTO ledger_accounts VALUES (?)', '  update ledger_accounts set last_transfer_id = heads.id from heads']) {
+    for (const sql of ['update "ledger_accounts" set "credits_posted" = ?', 'delete from "ledger_accounts" where id = ?', 'insert into "ledger_accounts" (id) values (?) on conflict ("id") do update set x = 1', 'INSERT OR REPLACE INTO ledger_accounts VALUES (?)', '  update ledger_accounts set last_transfer_id = heads.id from heads', 'UPDATE LEDGER_ACCOUNTS SET credits_posted = 1']) {
       assert.equal(mayChange(sql, 'ledger_accounts'), true, sql);
     }
     for (const sql of ['select * from "ledger_accounts"', 'insert into "ledger_accounts" ("id") values (?)', 'insert into "ledger_accounts" ("id") values (?) on conflict ("id") do nothing', 'update "lines" set "status" = ?']) {
@@ -132,6 +132,17 @@ describe('committed rows on a SQLite file', () => {
         }
       }));
       assert.equal(await chained(null), 70n);
+      // A write the cache does not follow (an upsert of an account) empties it; the batch commits as any other.
+      const upsert: BatchWrite = { kind: 'insert', table: 'ledger_accounts', upsertKey: 'id', columns: ['id', 'unit', 'kind', 'flags', 'debits_posted', 'credits_posted', 'debits_pending', 'credits_pending', 'created_at'], rows: [['acct', 'KZT', 'clearing', 0n, 0n, 80n, 0n, 0n, '2026-01-01T00:00:00.000Z']] };
+      const upserted = await store.withBatchConnection(async (conn) => {
+        await conn.open(opening('acct'));
+        const ahead = await conn.commitAhead!([upsert], opening('acct'));
+        const outcome = await ahead.committed;
+        await conn.commit([]);
+        return [outcome.nextValid, credits(ahead.rows)];
+      });
+      assert.deepEqual(upserted, [true, 80n]);
+      assert.equal(await chained(null), 80n);
     } finally {
       await store.close();
       rmSync(folder, { recursive: true, force: true });

@@ -54,7 +54,8 @@ const READ_WORKER_KEYS_MIN = 200;
 
 /**
  * Accounts the SQLite writer keeps as last committed (committed-rows.ts), so that a batch reads
- * only those it does not know: ~300 bytes each, ~75 MB when full.
+ * only those it does not know: ~500 bytes each as JavaScript objects (the bench's peak RSS rose
+ * ~35 MB with ~70,000 held), so ~125 MB when full.
  */
 const ACCOUNT_ROWS_KNOWN_MAX = 250_000;
 

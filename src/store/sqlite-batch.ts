@@ -98,15 +98,15 @@ export function sqliteBatchConnection(runArrays: RunSteps, known?: CommittedRows
         known?.forget();
         throw new BatchCommitError(false, error);
       }
-      // No one else can commit inside this transaction; were the version another, the cache
-      // would have answered for rows it did not know: refuse the next batch's rows.
-      if (known && !known.isValidAt(version(early[versionBefore]))) {
-        known.forget();
-        throw new BatchCommitError(false, new Error('the account cache was not valid in this transaction'));
-      }
+      // No one else can commit inside this transaction, so the cache, valid when it opened, still
+      // is. Should it not be (it forgot itself on a write of a shape it does not follow), any row it
+      // answered is suspect: the next batch is not valid, though this one's COMMIT, already sent,
+      // goes on and is reported as it ends.
+      const served = reads.cached.some((rows) => rows !== null && rows.length > 0);
+      const cacheSound = !known || !served || known.isValidAt(version(early[versionBefore]));
       const committed = done.then((results) => {
         // The final answer holds the steps from `aheadAt` on; the earlier ones came ahead.
-        const nextValid = version(early[versionBefore]) === version(results[steps.length - 1] as BatchRows[number]);
+        const nextValid = cacheSound && version(early[versionBefore]) === version(results[steps.length - 1] as BatchRows[number]);
         if (!nextValid) known?.forget();
         return { nextValid };
       }, (error: unknown) => {

@@ -161,7 +161,7 @@ class SqliteWorkerDriver implements Driver {
  * sends this way; only tests and repairs update them.
  */
 export function mayChange(sql: string, table: string): boolean {
-  if (!sql.includes(table)) return false;
+  if (!sql.toLowerCase().includes(table)) return false;
   const verb = /^\s*(\w+)/.exec(sql)?.[1]?.toLowerCase();
   if (verb === 'select') return false;
   return verb !== 'insert' || /\bdo\s+update\b|\bor\s+replace\b/i.test(sql);
