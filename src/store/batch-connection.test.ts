@@ -8,7 +8,7 @@ import { BatchCommitError, type BatchWrite } from './batch-statements.ts';
 import { migrateToLatest, openStore, type Store } from './open-store.ts';
 import { keyHash64, quote } from './postgres-batch.ts';
 import { LINE_IDS_BY_NUMBER } from '../lines/lines-repository.ts';
-import { LINES_BY_NUMBER, OPEN_BUCKETS, RECORDED_EVENT_IDS } from '../usage/usage-repository.ts';
+import { LINES_BY_NUMBER, OPEN_BUCKETS, RECORDED_EVENT_IDS, TARIFF_PERIODS } from '../usage/usage-repository.ts';
 
 /** Strings that have broken hand-written SQL quoting elsewhere: quotes, backslashes, both, scripts. */
 const AWKWARD = ["O'Brien", "it''s", 'back\\slash', "\\'; drop table counters; --", '\\\\', "E'x'", 'Қайтару 退款 🙂', '', '$1 ? :x'];
@@ -196,6 +196,8 @@ for (const dialect of DIALECTS) {
       assert.match(await plan(RECORDED_EVENT_IDS.sqlite), /SEARCH usage_events USING COVERING INDEX/);
       const buckets = await plan(OPEN_BUCKETS.sqlite, '2026-12-05T00:00:00.000Z');
       assert.match(buckets, /SEARCH ledger_accounts USING INDEX ledger_accounts_owner_expiry \(owner_id=\? AND kind=\? AND expires_at>\?\)/, buckets);
+      const tariffs = await plan(TARIFF_PERIODS.sqlite, '2026-12-05T00:00:00.000Z');
+      assert.match(tariffs, /SEARCH pp USING INDEX package_periods_line \(line_id=\? AND expires_at>\?\)/, tariffs);
     });
 
     it('reads rows by a list of keys in one statement, whatever the keys hold', async () => {

@@ -5,7 +5,8 @@ import { consumptionAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import type { BatchTx } from '../ledger/batch-tx.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import type { UsagePlan } from './plan-usage.ts';
-import { crossedThresholds, paygCharge, rateOf, type PaygRates } from './usage-rules.ts';
+import type { TariffPeriod } from './usage-repository.ts';
+import { crossedThresholds, paygCharge, rateOf, type PaygRates, type Service } from './usage-rules.ts';
 
 export const USAGE_REVENUE_ACCOUNT_ID = 'revenue:usage';
 
@@ -74,11 +75,14 @@ export function consumeUsage(tx: BatchTx, plan: UsagePlan, rating: UsageRating):
     }
     const consumed = event.units - remaining;
     let price = 0n;
-    if (remaining > 0n && rating.paygAllowed) {
+    // The tariff the line is on prices what the buckets did not cover; a service it sets no rate
+    // for is not pay-as-you-go under it. A line on no tariff pays the default rates (settings).
+    const rate = event.tariff === null ? rates[event.service] : tariffRate(event.service, event.tariff);
+    if (remaining > 0n && rating.paygAllowed && rate !== null) {
       const mainId = event.line.mainAccountId;
       const before = charged.get(mainId) ?? 0n;
       const available = availableBalance(tx.account(mainId)!) - before;
-      const charge = paygCharge(remaining, available, rates[event.service]);
+      const charge = paygCharge(remaining, available, rate);
       price = charge.price;
       remaining -= charge.covered;
       if (price > 0n) charged.set(mainId, before + price);
@@ -91,6 +95,13 @@ export function consumeUsage(tx: BatchTx, plan: UsagePlan, rating: UsageRating):
   }
   const posted = postTotals(tx, plan, drawn, charged, rating.balanceLowMinor ?? 0n);
   return posted.ok ? ok(results) : posted;
+}
+
+/** A tariff period's rate for a service, as rateOf gives the default ones; null when the tariff sets none. */
+function tariffRate(service: Service, tariff: TariffPeriod): { minor: bigint; units: bigint } | null {
+  const minor = service === 'data' ? tariff.rate_per_mb : service === 'voice' ? tariff.rate_per_minute : tariff.rate_per_sms;
+  if (minor === null) return null;
+  return rateOf(service, { paygPerMbMinor: BigInt(minor), paygPerMinuteMinor: BigInt(minor), paygPerSmsMinor: BigInt(minor) });
 }
 
 function postTotals(tx: BatchTx, plan: UsagePlan, drawn: Map<string, bigint>, charged: Map<string, bigint>, balanceLow: bigint): Result<void> {

@@ -4,7 +4,7 @@ import type { ErrorCode } from '../domain/errors.ts';
 import type { AccountState, Unit } from '../domain/ledger.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { lineMainAccountId } from '../ledger/accounts.ts';
-import { findLinesByMsisdns, findOpenBuckets, findRecordedEventIds, type UsageLine } from './usage-repository.ts';
+import { findLinesByMsisdns, findOpenBuckets, findRecordedEventIds, findTariffPeriods, type TariffPeriod, type UsageLine } from './usage-repository.ts';
 import { SERVICE_UNITS, type Service } from './usage-rules.ts';
 
 export interface UsageEventInput {
@@ -27,6 +27,8 @@ export type PlannedEvent =
     kind: 'rate'; id: string; line: RatedLine; service: Service; unit: Unit; units: bigint; at: string;
     /** The line's buckets of the event's unit, earliest expiry first (no expiry last); shared by the line's events. */
     buckets: readonly AccountState[];
+    /** The tariff period the event falls in, whose rates price it beyond the buckets; null: the default rates. */
+    tariff: TariffPeriod | null;
   };
 
 export interface UsagePlan {
@@ -79,13 +81,31 @@ export async function planUsage(ctx: AppContext, inputs: UsageEventInput[]): Pro
     }
     const unit = SERVICE_UNITS[input.service];
     units.add(unit);
-    return { kind: 'rate', id: input.id, line: ratedLine, service: input.service, unit, units: BigInt(input.units), at, buckets: NO_BUCKETS };
+    return { kind: 'rate', id: input.id, line: ratedLine, service: input.service, unit, units: BigInt(input.units), at, buckets: NO_BUCKETS, tariff: null };
   });
   let earliest: string | null = null;
   for (const event of events) if (event.kind === 'rate' && (earliest === null || event.at < earliest)) earliest = event.at;
-  const buckets = earliest === null ? [] : await findOpenBuckets(ctx, [...rated.keys()], earliest);
+  const lineIds = [...rated.keys()];
+  const [buckets, tariffs] = earliest === null ? [[], []] : await Promise.all([findOpenBuckets(ctx, lineIds, earliest), findTariffPeriods(ctx, lineIds, earliest)]);
   if (buckets.length > 0) attachBuckets(events, buckets);
+  if (tariffs.length > 0) attachTariffs(events, tariffs);
   return { events, buckets, lines: [...rated.values()], units };
+}
+
+/** Gives each rated event the tariff period of its line it falls in (the latest begun, should two overlap). */
+function attachTariffs(events: PlannedEvent[], periods: TariffPeriod[]): void {
+  const byLine = new Map<string, TariffPeriod[]>();
+  for (const period of periods) {
+    const list = byLine.get(period.line_id);
+    if (list) list.push(period);
+    else byLine.set(period.line_id, [period]);
+  }
+  for (const event of events) {
+    if (event.kind !== 'rate') continue;
+    for (const period of byLine.get(event.line.id) ?? []) {
+      if (period.starts_at <= event.at && event.at < period.expires_at && (event.tariff === null || period.starts_at > event.tariff.starts_at)) event.tariff = period;
+    }
+  }
 }
 
 /** Gives each rated event its line's buckets of its unit, earliest expiry first (no expiry last). */

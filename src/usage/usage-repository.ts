@@ -35,6 +35,24 @@ export async function findOpenBuckets(ctx: AppContext, lineIds: string[], earlie
   return rows.map(toAccountState);
 }
 
+/** A tariff package's period of these lines, with its version's pay-as-you-go rates (null: the tariff sets none). */
+export interface TariffPeriod {
+  line_id: string;
+  starts_at: string;
+  expires_at: string;
+  rate_per_mb: bigint | null;
+  rate_per_minute: bigint | null;
+  rate_per_sms: bigint | null;
+}
+
+/**
+ * The tariff periods of these lines that end after `earliest`, through package_periods_line
+ * (line_id, expires_at): each event is rated by the period it falls in.
+ */
+export async function findTariffPeriods(ctx: AppContext, lineIds: string[], earliest: string): Promise<TariffPeriod[]> {
+  return ctx.store.keyedRows<TariffPeriod>(TARIFF_PERIODS, lineIds, earliest);
+}
+
 export const RECORDED_EVENT_IDS = {
   name: 'usage-recorded-event-ids',
   sqlite: 'select id from usage_events where id in (select value from json_each(?))',
@@ -59,4 +77,12 @@ export const OPEN_BUCKETS = {
   name: 'usage-open-buckets',
   sqlite: `select ${BUCKET_COLUMNS} from ledger_accounts where owner_id in (select value from json_each(?)) and ${OPEN_BUCKETS_WHERE} and expires_at > ?`,
   postgres: `select ${BUCKET_COLUMNS} from ledger_accounts where owner_id = any($1::text[]) and ${OPEN_BUCKETS_WHERE} and expires_at > $2`,
+};
+
+const TARIFF_PERIOD_COLUMNS = 'pp.line_id, pp.starts_at, pp.expires_at, v.rate_per_mb, v.rate_per_minute, v.rate_per_sms';
+const TARIFF_PERIOD_FROM = "package_periods pp join packages p on p.id = pp.package_id and p.kind = 'tariff' join offering_versions v on v.id = pp.offering_version_id";
+export const TARIFF_PERIODS = {
+  name: 'usage-tariff-periods',
+  sqlite: `select ${TARIFF_PERIOD_COLUMNS} from ${TARIFF_PERIOD_FROM} where pp.line_id in (select value from json_each(?)) and pp.expires_at > ?`,
+  postgres: `select ${TARIFF_PERIOD_COLUMNS} from ${TARIFF_PERIOD_FROM} where pp.line_id = any($1::text[]) and pp.expires_at > $2`,
 };

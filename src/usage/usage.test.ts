@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { seedCatalog } from '../catalog/seed-catalog.ts';
 import { accountBalance, grantTestBucket } from './test-buckets.ts';
 
 const DAY_MS = 86_400_000;
@@ -82,6 +83,37 @@ for (const dialect of DIALECTS) {
       } finally {
         t.app.ctx.settings.usage.paygAllowed = true;
       }
+      await t.verify();
+    });
+
+    it("prices what the buckets leave at the rates of the line's tariff, in the period it holds; a rate the tariff lacks is not covered", async () => {
+      await seedCatalog(t.app.ctx);
+      const msisdn = '+77012000009';
+      const created = await t.request('POST', '/v1/lines', { body: { msisdn } });
+      lines.set(msisdn, created.body.id);
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 1_000_000, currency: 'KZT' }, headers: { 'idempotency-key': `u-${++keyCount}` } })).status, 201);
+      const tariff = await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'TARIFF_TRAVEL' }, headers: { 'idempotency-key': `u-${++keyCount}` } });
+      assert.equal(tariff.status, 201, JSON.stringify(tariff.body));
+      const before = await main(msisdn);
+      // 50 SMS in the tariff, then 10 ₸ each (the default is 5 ₸); 100 minutes, then 20 ₸ a minute (default 15 ₸).
+      const response = await post([event(msisdn, 'sms', 52), event(msisdn, 'voice', 6_060)]);
+      assert.deepEqual(response.body.results.map((r: any) => [r.consumed, r.charged, r.uncovered]), [[50, 2_000, 0], [6_000, 2_000, 0]]);
+      assert.equal(await main(msisdn), before - 4_000);
+      // After the tariff's period (monthly) the line is on no tariff: the default rates.
+      const after = await post([event(msisdn, 'sms', 1, new Date(Date.parse(tariff.body.expiresAt) + 1_000).toISOString())]);
+      assert.deepEqual(after.body.results.map((r: any) => [r.consumed, r.charged, r.uncovered]), [[0, 500, 0]]);
+      // A tariff that sets no SMS rate: SMS beyond its allowance are not pay-as-you-go under it.
+      const admin = await t.request('POST', '/v1/admin/offerings', { body: {
+        code: 'TARIFF_NO_SMS', kind: 'tariff', price: 10_000, feePeriod: 'monthly', allowances: { sms: 1 }, payAsYouGo: { perMb: 1_000, perMinute: 1_000 },
+        names: { en: 'No SMS', ru: 'Без SMS', kk: 'SMS жоқ', zh: '无短信' },
+      } });
+      assert.equal(admin.status, 201, JSON.stringify(admin.body));
+      const other = '+77012000010';
+      await t.request('POST', '/v1/lines', { body: { msisdn: other } });
+      await t.request('POST', '/v1/topups', { body: { msisdn: other, amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': `u-${++keyCount}` } });
+      assert.equal((await t.request('POST', '/v1/purchases', { body: { msisdn: other, offering: 'TARIFF_NO_SMS' }, headers: { 'idempotency-key': `u-${++keyCount}` } })).status, 201);
+      const none = await post([event(other, 'sms', 3)]);
+      assert.deepEqual(none.body.results.map((r: any) => [r.consumed, r.charged, r.uncovered]), [[1, 0, 2]]);
       await t.verify();
     });
 
