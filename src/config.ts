@@ -84,6 +84,26 @@ export interface Settings {
 }
 
 
+/**
+ * OPERATOR_PREFIXES: a JSON object from three-digit prefixes after +7 to operator names, e.g.
+ * {"700":"Altel","701":"Kcell"}; anything else stops the start with a clear message.
+ */
+function operatorPrefixes(raw: string | undefined): Record<string, string> {
+  if (raw === undefined || raw === '') return DEFAULT_OPERATOR_PREFIXES;
+  const problem = `setting OPERATOR_PREFIXES must be a JSON object of three-digit prefixes to operator names, like {"701":"Kcell"}, got ${JSON.stringify(raw.slice(0, 80))}`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error(problem);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(problem);
+  for (const [prefix, name] of Object.entries(parsed)) {
+    if (!/^7\d{2}$/.test(prefix) || typeof name !== 'string' || name.trim() === '') throw new Error(problem);
+  }
+  return parsed as Record<string, string>;
+}
+
 export function loadSettings(env: Env = process.env, overrides: Partial<Settings> = {}): Settings {
   const settings: Settings = {
     port: integer(env, 'PORT', 3000),
@@ -161,7 +181,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
       pinAttemptsMax: integer(env, 'VOUCHER_PIN_ATTEMPTS_MAX', 5),
       pinWindowMinutes: integer(env, 'VOUCHER_PIN_WINDOW_MINUTES', 60),
     },
-    operatorPrefixes: env.OPERATOR_PREFIXES ? JSON.parse(env.OPERATOR_PREFIXES) : DEFAULT_OPERATOR_PREFIXES,
+    operatorPrefixes: operatorPrefixes(env.OPERATOR_PREFIXES),
     payments: loadPaymentSettings(env),
     retention: loadRetentionSettings(env),
     sms: loadSmsSettings(env),

@@ -28,6 +28,15 @@ describe('tolem CLI', () => {
     assert.equal(tolem('user', 'create', '--login', 'x', '--role', 'root').status, 2);
   });
 
+  it('stops on a malformed setting with its one-line message, exit 2', () => {
+    for (const [name, value] of [['OPERATOR_PREFIXES', '[1]'], ['OPERATOR_PREFIXES', '{bad'], ['OPERATOR_PREFIXES', '{"7011":"X"}'], ['PORT', 'abc']]) {
+      const run = spawnSync(process.execPath, ['bin/tolem.js', 'migrate'], { env: { ...process.env, DATABASE_URL: databaseUrl, [name]: value }, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 2, `${name}=${value}`);
+      assert.match(run.stderr, new RegExp(`^error: setting ${name} `), run.stderr);
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+
   it('prints a new API key alone on the last line, and the key works', async () => {
     const created = tolem('apikey', 'create', '--role', 'admin', '--name', 'script');
     assert.equal(created.status, 0, created.stderr);

@@ -5,7 +5,7 @@ import { SYSTEM_ACTOR, isRole } from '../auth/actor.ts';
 import { createApiKey } from '../auth/create-api-key.ts';
 import { createUser } from '../auth/create-user.ts';
 import { aggregatorCommand, AGGREGATOR_USAGE } from '../aggregators/aggregators-cli.ts';
-import { loadSettings } from '../config.ts';
+import { loadSettings, type Settings } from '../config.ts';
 import { ensureAccounts } from '../ledger/ensure-system-accounts.ts';
 import { verifyLedger } from '../ledger/verify-ledger.ts';
 import { runCatalogImport } from '../catalog/catalog-cli.ts';
@@ -42,7 +42,14 @@ export async function main(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
   // Needs no database and no settings: a bad setting elsewhere does not stop it.
   if (command === 'smsc') return runDevSmsc(argv.slice(1));
-  const settings = loadSettings();
+  let settings: Settings;
+  try {
+    settings = loadSettings();
+  } catch (error) {
+    // A malformed setting: its one-line message, not a stack trace.
+    console.error(`error: ${(error as Error).message}`);
+    return 2;
+  }
   if (command === 'aggregator') return aggregatorCommand(sub, rest, (run) => withContext(settings, run));
   if (command === 'vouchers') return voucherCommand(sub, rest, (run) => withContext(settings, run));
   switch (`${command ?? ''} ${command === 'user' || command === 'apikey' || command === 'ledger' || command === 'payments' || command === 'lifecycle' ? sub ?? '' : ''}`.trim()) {

@@ -38,6 +38,18 @@ describe('msisdn', () => {
     assert.equal(maskPhoneNumbersIn('/v1/lines/+77011234567/transactions'), '/v1/lines/+7701***4567/transactions');
     assert.equal(maskPhoneNumbersIn('/v1/lines/%2B77011234567'), '/v1/lines/%2B7701***4567');
     assert.equal(maskPhoneNumbersIn('account=87011234567'), 'account=+7701***4567');
+    // However it was typed, in a URL or not; another country's number with its +.
+    for (const [typed, masked] of [
+      ['/v1/lines/+7%20701%20123%2045%2067', '/v1/lines/+7701***4567'], ['/v1/lines/%2B7%20701%20123%2045%2067/balance', '/v1/lines/%2B7701***4567/balance'],
+      ['/v1/lines/8%20(701)%20123-45-67', '/v1/lines/+7701***4567'], ['/v1/lines/8%20%28701%29%20123-45-67', '/v1/lines/+7701***4567'],
+      ['/v1/lines/8-701-123-45-67', '/v1/lines/+7701***4567'], ['/v1/lines/+7(701)1234567', '/v1/lines/+7701***4567'],
+      ['/v1/lines/%2B7-701-123-45-67', '/v1/lines/%2B7701***4567'], ['msisdn=7011234567&x=1', 'msisdn=+7701***4567&x=1'],
+      ['/v1/lines/+12025550123', '/v1/lines/+1202***0123'], ['call +44 20 7946 0958 now', 'call +4420***0958 now'],
+    ] as const) assert.equal(maskPhoneNumbersIn(typed), masked, typed);
+    // Not phone numbers: amounts, receipt numbers, ids, long transaction ids, times.
+    for (const kept of ['/v1/receipts/R-2026-00000123.pdf', 'amount=100000', 'txn_id=1234567890123', 'tu_01M95EW7RTN632C5FWB72MF32T', '2026-12-06T10:20:30.000Z', 'id=tr_0123456789ABCDEF']) {
+      assert.equal(maskPhoneNumbersIn(kept), kept, kept);
+    }
   });
 });
 

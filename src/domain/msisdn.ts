@@ -65,8 +65,29 @@ export function maskMsisdn(msisdn: string): string {
   return msisdn.slice(0, 5) + '***' + msisdn.slice(-4);
 }
 
-/** Masks every Kazakhstan phone number found in free text (log lines, URLs, query strings). */
+/**
+ * A run that may be a phone number as people type it: an optional + (or %2B), then digits with
+ * spaces, dashes, dots and brackets between them, plain or percent-encoded, not glued to a word
+ * (a receipt number's R-2026-…, an id's tail, a longer token).
+ */
+const PHONE_RUN = /(?<![\dA-Za-z_%-])(?:%2B|\+)?(?:\d|\(|%28)(?:[\d\s.()-]|%20|%28|%29|%2D)*\d(?![\dA-Za-z_])/gi;
+const SEPARATORS = /%20|%28|%29|%2D|\D/gi;
+
+/**
+ * Masks every phone number found in free text (log lines, URLs, query strings), however it was
+ * typed: a Kazakhstan number (10 or 11 digits: 7…, 87…, +77…) as +7701***4567, and any number
+ * written with a + (another country's) as +1202***0123. Other digit runs (amounts, a terminal's
+ * 13-digit transaction id) stay as they are.
+ */
 export function maskPhoneNumbersIn(text: string): string {
-  return text.replace(/(?<![\dA-Za-z])(%2B7|\+7|7|8)?(7\d{2})\d{3}(\d{4})(?!\d)/gi,
-    (_match, country: string | undefined, prefix: string, last: string) => `${country?.toUpperCase() === '%2B7' ? '%2B7' : '+7'}${prefix}***${last}`);
+  return text.replace(PHONE_RUN, (run) => {
+    const plus = /^(%2B|\+)/i.exec(run)?.[1];
+    const digits = run.slice(plus?.length ?? 0).replace(SEPARATORS, '');
+    const national = digits.length === 10 && digits.startsWith('7') ? digits
+      : digits.length === 11 && /^[78]7/.test(digits) ? digits.slice(1) : null;
+    const sign = plus?.toUpperCase() === '%2B' ? '%2B' : '+';
+    if (national !== null) return `${sign}7${national.slice(0, 3)}***${national.slice(-4)}`;
+    if (plus !== undefined && digits.length >= 8 && digits.length <= 15) return `${sign}${digits.slice(0, 4)}***${digits.slice(-4)}`;
+    return run;
+  });
 }
