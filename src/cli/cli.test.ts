@@ -29,7 +29,7 @@ describe('tolem CLI', () => {
   });
 
   it('stops on a malformed setting with its one-line message, exit 2', () => {
-    for (const [name, value] of [['OPERATOR_PREFIXES', '[1]'], ['OPERATOR_PREFIXES', '{bad'], ['OPERATOR_PREFIXES', '{"7011":"X"}'], ['PORT', 'abc']]) {
+    for (const [name, value] of [['OPERATOR_PREFIXES', '[1]'], ['OPERATOR_PREFIXES', '{bad'], ['OPERATOR_PREFIXES', '{"7011":"X"}'], ['PORT', 'abc']] as const) {
       const run = spawnSync(process.execPath, ['bin/tolem.js', 'migrate'], { env: { ...process.env, DATABASE_URL: databaseUrl, [name]: value }, encoding: 'utf8', timeout: 60_000 });
       assert.equal(run.status, 2, `${name}=${value}`);
       assert.match(run.stderr, new RegExp(`^error: setting ${name} `), run.stderr);
