@@ -33,7 +33,7 @@ export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ description: 'Required: 1-255 printable characters; the same key replays the first answer' })),
 });
 
-/** The error responses every authenticated route may give. */
-export const commonErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody, 429: ErrorBody };
+/** The error responses every authenticated route may give: a bad request, credentials, a body too large (413) or not JSON (415), the writer's queue full (503). */
+export const commonErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody, 503: ErrorBody };
 
 export const bearer: { [name: string]: string[] }[] = [{ bearerAuth: [] }, { sessionCookie: [] }];
