@@ -186,6 +186,9 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     retention: loadRetentionSettings(env),
     sms: loadSmsSettings(env),
   };
+  if (settings.topup.amountMin > settings.topup.amountMax) {
+    throw new Error(`setting TOPUP_AMOUNT_MIN_KZT must not be above TOPUP_AMOUNT_MAX_KZT (${settings.topup.amountMin / 100n} > ${settings.topup.amountMax / 100n})`);
+  }
   return { ...settings, ...overrides };
 }
 

@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { createApp } from '../app.ts';
 import { loadSettings } from '../config.ts';
@@ -29,12 +30,32 @@ describe('tolem CLI', () => {
   });
 
   it('stops on a malformed setting with its one-line message, exit 2', () => {
-    for (const [name, value] of [['OPERATOR_PREFIXES', '[1]'], ['OPERATOR_PREFIXES', '{bad'], ['OPERATOR_PREFIXES', '{"7011":"X"}'], ['PORT', 'abc']] as const) {
+    for (const [name, value] of [['OPERATOR_PREFIXES', '[1]'], ['OPERATOR_PREFIXES', '{bad'], ['OPERATOR_PREFIXES', '{"7011":"X"}'], ['PORT', 'abc'], ['TOPUP_AMOUNT_MIN_KZT', '200000']] as const) {
       const run = spawnSync(process.execPath, ['bin/tolem.js', 'migrate'], { env: { ...process.env, DATABASE_URL: databaseUrl, [name]: value }, encoding: 'utf8', timeout: 60_000 });
       assert.equal(run.status, 2, `${name}=${value}`);
       assert.match(run.stderr, new RegExp(`^error: setting ${name} `), run.stderr);
       assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
     }
+  });
+
+  it('names the roles when given another, and stops on a taken port before making demo data', async () => {
+    const bogus = tolem('apikey', 'create', '--role', 'bogus', '--name', 'x');
+    assert.equal(bogus.status, 2);
+    assert.match(bogus.stderr, /^error: --role must be one of admin, clerk/);
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as AddressInfo).port;
+    const fresh = `sqlite:${join(folder, 'taken.db')}`;
+    try {
+      const serve = spawnSync(process.execPath, ['bin/tolem.js', 'serve'], { env: { ...process.env, DATABASE_URL: fresh, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(serve.status, 1, serve.stderr);
+      assert.match(serve.stderr, /error: cannot listen on 127\.0\.0\.1:\d+: the port is in use/);
+      assert.doesNotMatch(serve.stdout, /tlm_/, 'no demo secrets printed');
+    } finally {
+      blocker.close();
+    }
+    const users = spawnSync(process.execPath, ['bin/tolem.js', 'seed'], { env: { ...process.env, DATABASE_URL: fresh }, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(users.status, 0, 'the database was left without demo data: seed still finds it empty');
   });
 
   it('prints a new API key alone on the last line, and the key works', async () => {

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.ts';
 import { createContext } from '../app-context.ts';
-import { SYSTEM_ACTOR, isRole } from '../auth/actor.ts';
+import { ROLES, SYSTEM_ACTOR, isRole } from '../auth/actor.ts';
 import { createApiKey } from '../auth/create-api-key.ts';
 import { createUser } from '../auth/create-user.ts';
 import { aggregatorCommand, AGGREGATOR_USAGE } from '../aggregators/aggregators-cli.ts';
@@ -65,6 +65,7 @@ export async function main(argv: string[]): Promise<number> {
     });
     case 'user create': return withContext(settings, async (ctx) => {
       const { values } = parseArgs({ args: rest, options: { login: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } } });
+      if (values.role !== undefined && !isRole(values.role)) { console.error(`error: --role must be one of ${ROLES.join(', ')}`); return 2; }
       if (!values.login || !values.password || !values.role || !isRole(values.role)) { console.error(USAGE); return 2; }
       const result = await createUser(ctx, SYSTEM_ACTOR, { login: values.login, password: values.password, role: values.role, displayName: values.name });
       if (!result.ok) { console.error(`error: ${result.error.code}`, JSON.stringify(result.error.details ?? {})); return 1; }
@@ -73,6 +74,7 @@ export async function main(argv: string[]): Promise<number> {
     });
     case 'apikey create': return withContext(settings, async (ctx) => {
       const { values } = parseArgs({ args: rest, options: { role: { type: 'string' }, name: { type: 'string' }, source: { type: 'string' } } });
+      if (values.role !== undefined && !isRole(values.role)) { console.error(`error: --role must be one of ${ROLES.join(', ')}`); return 2; }
       if (!values.role || !values.name || !isRole(values.role)) { console.error(USAGE); return 2; }
       const result = await createApiKey(ctx, SYSTEM_ACTOR, { name: values.name, role: values.role, sourceAccountId: values.source ?? null });
       if (!result.ok) { console.error(`error: ${result.error.code}`, JSON.stringify(result.error.details ?? {})); return 1; }
@@ -120,8 +122,16 @@ async function withContext(settings: ReturnType<typeof loadSettings>, run: (ctx:
 
 async function serve(settings: ReturnType<typeof loadSettings>): Promise<number> {
   const app = await createApp(settings);
+  try {
+    await app.server.listen({ port: settings.port, host: settings.host });
+  } catch (error) {
+    // Before any demo data is made: a second `npm start` on a taken port leaves the database as it was.
+    await app.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    console.error(`error: cannot listen on ${settings.host}:${settings.port}: ${code === 'EADDRINUSE' ? 'the port is in use (PORT picks another)' : (error as Error).message}`);
+    return 1;
+  }
   if (settings.seedDemo && (await isEmpty(app.ctx))) printDemo(await seedDemo(app.ctx), settings.port);
-  await app.server.listen({ port: settings.port, host: settings.host });
   const stopJobs = settings.jobsEnabled ? startScheduler(app.ctx) : async () => {};
   app.server.log.info(`Tolem is serving on http://${settings.host}:${settings.port} (${app.store.dialect.name}); API docs at /docs`);
   await new Promise<void>((resolve) => {
