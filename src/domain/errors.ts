@@ -111,6 +111,9 @@ export const ERROR_CODES = {
   credit_not_open: { status: 409, message: 'No promised payment is open.' },
   transfer_same_line: { status: 422, message: 'A balance transfer needs two different lines.' },
   transfer_daily_limit_exceeded: { status: 422, message: 'The daily transfer limit of the sender would be exceeded.' },
+  transfer_confirmation_not_found: { status: 404, message: 'No such transfer confirmation for this login.' },
+  transfer_confirmation_expired: { status: 410, message: 'The confirmation code has expired or was entered wrongly too often; send the transfer again.' },
+  transfer_confirmation_code_invalid: { status: 422, message: 'The confirmation code is not the one sent.' },
   // partner webhooks (src/partners)
   webhook_url_invalid: { status: 422, message: 'The webhook URL must be an absolute https URL of a public address.' },
   webhook_endpoint_not_found: { status: 404, message: 'No such webhook endpoint.' },

@@ -71,7 +71,14 @@ for (const dialect of DIALECTS) {
         message_id: id, segment: 1n, smsc_message_id: `smsc-${id}`, status: 'delivered', sent_at: at(-100 * DAY_MS), receipt_at: null,
       }))).execute();
 
-      const ids = async (table: 'outbox' | 'webhook_deliveries' | 'webhook_inbox' | 'sms_messages') => (await db().selectFrom(table).select('id').orderBy('id').execute()).map((r) => r.id);
+      const retained = t.app.ctx.settings.idempotency.retentionHours * 3_600_000;
+      const confirmation = (id: string, expiresAt: string) => ({
+        id, actor_id: 'usr_x', idempotency_key: id, fingerprint: 'f', source_line_id: 'ln_a', target_line_id: 'ln_b', amount: 100_000n, code_hash: 'h',
+        attempts: 0n, status: 'pending', transfer_id: null, expires_at: expiresAt, created_at: expiresAt,
+      });
+      await db().insertInto('transfer_confirmations').values([confirmation('tc_out', at(-retained - SECOND_MS)), confirmation('tc_in', at(-retained + SECOND_MS))]).execute();
+
+      const ids = async (table: 'outbox' | 'webhook_deliveries' | 'webhook_inbox' | 'sms_messages' | 'transfer_confirmations') => (await db().selectFrom(table).select('id').orderBy('id').execute()).map((r) => r.id);
       const outboxBefore = await ids('outbox');
       assert.ok(outboxBefore.length > 4, 'the top-up\'s events and four');
       await purgeRetentionJob.run(t.app.ctx);
@@ -81,6 +88,7 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await db().selectFrom('sessions').select('token_hash').orderBy('token_hash').execute()).map((r) => r.token_hash), ['expired_in', 'live']);
       assert.deepEqual((await db().selectFrom('rate_limits').select('key').execute()).map((r) => r.key), ['window_in']);
       assert.deepEqual(await ids('sms_messages'), ['sms_delivered_in', 'sms_queued_old'], 'a queued SMS stays, however old');
+      assert.deepEqual(await ids('transfer_confirmations'), ['tc_in'], 'a confirmation stays as long as an idempotency answer');
       assert.deepEqual((await db().selectFrom('sms_segments').select('message_id').orderBy('message_id').execute()).map((r) => r.message_id), ['sms_delivered_in', 'sms_queued_old']);
 
       await saveCursor(t.app.ctx, 'partners', `${at(-37 * DAY_MS)}|`);

@@ -4,7 +4,7 @@ import { cursorPositions } from '../partners/partners-repository.ts';
 import { deleteInChunks, type ChunkLimits } from './delete-in-chunks.ts';
 import type { Job } from './job.ts';
 import {
-  deleteEndedRateLimits, deleteExpiredSessions, deleteFinishedDeliveries, deleteFinishedInboxEvents, deleteFinishedSms, deleteOutboxEvents,
+  deleteEndedRateLimits, deleteEndedTransferConfirmations, deleteExpiredSessions, deleteFinishedDeliveries, deleteFinishedInboxEvents, deleteFinishedSms, deleteOutboxEvents,
 } from './retention-repository.ts';
 
 /** Per table and run: up to 1,000 short deletes of 1,000 rows, for at most 30 s. */
@@ -19,7 +19,8 @@ const RATE_LIMIT_KEPT_MINUTES_MIN = 24 * 60;
  * outbox events every reader has passed and older than OUTBOX_RETENTION_DAYS, finished partner
  * deliveries as old, payment webhooks processed or ignored more than WEBHOOK_INBOX_RETENTION_DAYS
  * ago, SMS over (sent, delivered, given up) written more than SMS_RETENTION_DAYS ago, sessions
- * expired a day ago, rate-limit windows that have ended. Records (ledger, top-ups,
+ * expired a day ago, transfer confirmations ended as long ago as idempotency answers are kept,
+ * rate-limit windows that have ended. Records (ledger, top-ups,
  * receipts, payments, usage events) are never touched. Deletes are idempotent: several processes
  * may run it at once.
  */
@@ -40,6 +41,9 @@ export const purgeRetentionJob: Job = {
     deleted += await deleteInChunks(ctx, TABLE_LIMITS, (rows) => deleteFinishedSms(ctx, smsBefore, rows));
     const sessionsBefore = new Date(now.getTime() - SESSION_KEPT_AFTER_EXPIRY_HOURS * 3_600_000).toISOString();
     deleted += await deleteInChunks(ctx, TABLE_LIMITS, (rows) => deleteExpiredSessions(ctx, sessionsBefore, rows));
+    // Kept as long as an idempotency answer: a repeat of the request finds its confirmation, not a new code.
+    const confirmationsBefore = new Date(now.getTime() - ctx.settings.idempotency.retentionHours * 3_600_000).toISOString();
+    deleted += await deleteInChunks(ctx, TABLE_LIMITS, (rows) => deleteEndedTransferConfirmations(ctx, confirmationsBefore, rows));
     const windowsBefore = new Date(now.getTime() - rateLimitKeptMinutes(ctx) * 60_000).toISOString();
     deleted += await deleteInChunks(ctx, TABLE_LIMITS, (rows) => deleteEndedRateLimits(ctx, windowsBefore, rows));
     return deleted;

@@ -29,6 +29,11 @@ export function deleteExpiredSessions(ctx: AppContext, expiredBefore: string, ch
   return deleteChunk(ctx, 'sessions', 'token_hash', [['expires_at', '<', expiredBefore]], chunkRows);
 }
 
+/** A transfer confirmation past its time serves nothing (a confirmed one's transfer is in the ledger). */
+export function deleteEndedTransferConfirmations(ctx: AppContext, expiredBefore: string, chunkRows: number): Promise<number> {
+  return deleteChunk(ctx, 'transfer_confirmations', 'id', [['expires_at', '<', expiredBefore]], chunkRows);
+}
+
 export function deleteEndedRateLimits(ctx: AppContext, windowStartedBefore: string, chunkRows: number): Promise<number> {
   return deleteChunk(ctx, 'rate_limits', 'key', [['window_started_at', '<', windowStartedBefore]], chunkRows);
 }

@@ -6,7 +6,7 @@ import { formatTenge } from '../domain/money.ts';
  * promised payments, transfers, usage), in the line's language, for the notification worker to
  * send: `subscriberMessage(topic, payload)` → text, or null when the event sends none.
  */
-type Key = 'grace' | 'suspended' | 'terminated' | 'reactivated' | 'bucket80' | 'bucket100' | 'creditGranted' | 'transferReceived'
+type Key = 'grace' | 'suspended' | 'terminated' | 'reactivated' | 'bucket80' | 'bucket100' | 'creditGranted' | 'transferReceived' | 'transferCode'
   | 'topUpSucceeded' | 'topUpReversed' | 'paymentRefunded' | 'packagePurchased' | 'packageRenewed' | 'renewalNoMoney' | 'renewalFailed'
   | 'bonusGranted' | 'bonusExpired' | 'creditRepaid' | 'creditRepaidPart' | 'validityExpiring' | 'packageEnding' | 'packageRenewing' | 'balanceLow';
 
@@ -35,6 +35,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     bucket100: 'Your {unit} allowance is used up.',
     creditGranted: 'Promised payment of {amount} added. {owed} will be taken from your next top-up or on {due}.',
     transferReceived: '{from} sent you {amount}.',
+    transferCode: 'Code {code} confirms sending {amount} (fee {fee}) to {to}. Valid {minutes} min. Never share it.',
   },
   ru: {
     validityExpiring: 'Номер действует до {date}. Баланс: {balance}. Пополните баланс, чтобы номер оставался активным.',
@@ -60,6 +61,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     bucket100: 'Пакет исчерпан: {unit}.',
     creditGranted: 'Обещанный платёж {amount} зачислен. {owed} будет списано при следующем пополнении или {due}.',
     transferReceived: '{from} перевёл(а) вам {amount}.',
+    transferCode: 'Код {code} подтверждает перевод {amount} (комиссия {fee}) на номер {to}. Действует {minutes} мин. Никому его не сообщайте.',
   },
   kk: {
     validityExpiring: 'Нөміріңіз {date} дейін жарамды. Баланс: {balance}. Нөмір белсенді болуы үшін балансты толықтырыңыз.',
@@ -85,6 +87,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     bucket100: 'Пакет таусылды: {unit}.',
     creditGranted: '{amount} көлеміндегі уәде етілген төлем есептелді. {owed} келесі толықтыру кезінде немесе {due} күні ұсталады.',
     transferReceived: '{from} сізге {amount} аударды.',
+    transferCode: '{code} коды {to} нөміріне {amount} аударымды растайды (комиссия {fee}). {minutes} минут жарамды. Оны ешкімге айтпаңыз.',
   },
   zh: {
     validityExpiring: '您的号码有效期至 {date}，余额 {balance}。请充值以保持号码正常使用。',
@@ -110,6 +113,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     bucket100: '您的{unit}套餐已用完。',
     creditGranted: '已发放预借话费 {amount}。将在下次充值时或于 {due} 扣除 {owed}。',
     transferReceived: '{from} 向您转账 {amount}。',
+    transferCode: '验证码 {code}：确认向 {to} 转账 {amount}（手续费 {fee}）。{minutes} 分钟内有效。请勿告诉任何人。',
   },
 };
 
@@ -125,6 +129,8 @@ export interface MessageOptions {
   suspendedDays?: number;
   /** The offering's name in the message's language, for package events (the payload names its code, shown when absent). */
   offeringName?: string;
+  /** When the text is made (ISO), for a code's minutes left; the present when absent. */
+  now?: string;
 }
 
 export function subscriberMessage(topic: string, payload: Record<string, unknown>, options: MessageOptions = {}): string | null {
@@ -155,6 +161,10 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
         : text('creditRepaid', { amount: money(payload.amount) });
     case 'transfer.completed':
       return text('transferReceived', { from: String(payload.from), amount: money(payload.amount) });
+    case 'transfer.confirmation_requested': {
+      const minutes = Math.max(1, Math.round((Date.parse(String(payload.expiresAt)) - Date.parse(String(options.now ?? new Date().toISOString()))) / 60_000));
+      return text('transferCode', { code: String(payload.code), amount: money(payload.amount), fee: money(payload.fee), to: String(payload.to), minutes: String(Number.isFinite(minutes) ? minutes : 5) });
+    }
     case 'topup.succeeded':
       return text('topUpSucceeded', { amount: money(payload.amount), balance: money(payload.balanceAfter), receipt: String(payload.receiptNumber ?? '') });
     case 'topup.reversed':

@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { CONFIRMATION_TOPIC } from '../transfers/confirm-transfer.ts';
 import { requireRole, type Actor, type Role } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { findReadableLine } from '../lines/line-access.ts';
@@ -34,7 +35,7 @@ export async function listLineMessages(ctx: AppContext, actor: Actor, msisdnInpu
   const rows = await messagesOfLine(ctx, line.value.id, query.cursor ?? null, query.limit + 1);
   const page = rows.slice(0, query.limit);
   const data = page.map((row): LineMessage => ({
-    id: row.id, topic: row.topic, text: row.text, language: row.language, status: row.status, segments: Number(row.segments), attempts: Number(row.attempts),
+    id: row.id, topic: row.topic, text: row.topic === CONFIRMATION_TOPIC ? row.text.replace(/\d{6}/, '••••••') : row.text, language: row.language, status: row.status, segments: Number(row.segments), attempts: Number(row.attempts),
     createdAt: row.created_at, sentAt: row.sent_at, deliveredAt: row.delivered_at,
   }));
   return ok({ data, nextCursor: rows.length > query.limit ? page.at(-1)!.id : null });

@@ -14,7 +14,7 @@ import { linesByIdOrNumber, type SmsMessageRow } from './sms-repository.ts';
 export const SMS_TOPICS = [
   'topup.succeeded', 'topup.reversed', 'payment.refunded', 'package.purchased', 'package.renewed', 'package.renewal_failed',
   'package.expiring', 'line.validity_expiring', 'line.status_changed', 'balance.low', 'bucket.usage_threshold',
-  'credit.granted', 'credit.repaid', 'transfer.completed', 'bonus.granted', 'bonus.expired',
+  'credit.granted', 'credit.repaid', 'transfer.completed', 'transfer.confirmation_requested', 'bonus.granted', 'bonus.expired',
 ] as const;
 
 const PACKAGE_TOPICS: readonly string[] = ['package.purchased', 'package.renewed', 'package.renewal_failed', 'package.expiring'];
@@ -49,7 +49,7 @@ export async function messageRowsFor(ctx: AppContext, events: readonly OutboxEve
     if (PACKAGE_TOPICS.includes(event.topic) && !offerings.has(payload.offering)) offerings.set(payload.offering, offeringNamesOf(ctx, payload.offering));
     const names = PACKAGE_TOPICS.includes(event.topic) ? await offerings.get(payload.offering) : undefined;
     const offeringName = names ? names[language] || names.en || undefined : undefined;
-    const body = subscriberMessage(event.topic, { ...payload, language }, { suspendedDays: ctx.settings.lifecycle.suspendedDays, offeringName });
+    const body = subscriberMessage(event.topic, { ...payload, language }, { suspendedDays: ctx.settings.lifecycle.suspendedDays, offeringName, now: now.toISOString() });
     if (!body) continue;
     const segments = encodeSms(body).segments.length;
     const tooLong = segments > SEGMENTS_MAX;

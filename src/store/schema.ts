@@ -224,6 +224,11 @@ export interface AggregatorPaymentTable {
 export interface LineEventTable { id: string; line_id: string; from_status: string; to_status: string; reason: string; actor_id: string; due_at: string | null; created_at: string }
 /** A reminder sent ahead of an end, once per key (src/reminders; migration 022). */
 export interface ReminderTable { key: string; line_id: string; topic: string; remind_for: string; created_at: string }
+/** A subscriber's transfer waiting for the code sent to the sender (migration 026). */
+export interface TransferConfirmationTable {
+  id: string; actor_id: string; idempotency_key: string; fingerprint: string; source_line_id: string; target_line_id: string; amount: bigint;
+  code_hash: string; attempts: bigint; status: string; transfer_id: string | null; expires_at: string; created_at: string;
+}
 export interface NumberQuarantineTable { id: string; msisdn: string; line_id: string; quarantined_until: string; created_at: string }
 export interface CreditTable {
   id: string; line_id: string; amount: bigint; fee: bigint; granted_at: string; due_at: string; status: string; closed_at: string | null; actor_id: string;
@@ -300,6 +305,7 @@ export interface Database {
   payment_refunds: PaymentRefundTable;
   sandbox_sessions: SandboxSessionTable;
   sandbox_refunds: SandboxRefundTable;
+  transfer_confirmations: TransferConfirmationTable;
   // agents, stores, vouchers
   agents: AgentTable;
   agent_users: AgentUserTable;

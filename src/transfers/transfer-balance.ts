@@ -29,18 +29,26 @@ export interface BalanceTransfer {
   createdAt: string;
 }
 
-/** A subscriber sends from their own lines (their session is the confirmation); staff for a customer at the counter. */
+/** A subscriber sends from their own lines, once the sender confirms with a code; staff for a customer at the counter. */
 const TRANSFER_ROLES = ['admin', 'clerk', 'subscriber'] as const;
 
 /** The running sum a sender has transferred on one Almaty calendar day (a lockable counter). */
 export const transferDayCounterKey = (lineId: string, day: string) => `transfer:${lineId}:${day}`;
 
+/** A transfer asked for and checked, not yet run: the lines by id and the amount in minor units. */
+export interface TransferPlan {
+  sourceId: string;
+  targetId: string;
+  amount: bigint;
+  /** What the idempotency fingerprint is made of: the same request gives the same plan. */
+  fingerprint: string;
+}
+
 /**
- * Moves money between two lines' main balances in one ledger command: amount + fee out of the
- * sender, amount into the receiver, fee to revenue:fees. The sender must be active, have no open
- * promised payment and stay within its daily limit; the receiver must not be terminated.
+ * The checks that need no lock: the caller's role, the amount's bounds, a sending line the caller
+ * may read (a subscriber's own), a receiving line that exists and is another.
  */
-export async function transferBalance(ctx: AppContext, actor: Actor, input: TransferBalanceInput, idempotencyKey: string): Promise<Result<{ transfer: BalanceTransfer; replayed: boolean }>> {
+export async function planTransfer(ctx: AppContext, actor: Actor, input: TransferBalanceInput): Promise<Result<TransferPlan>> {
   const denied = requireRole(actor, TRANSFER_ROLES);
   if (denied) return denied as Result<never>;
   const rules = ctx.settings.transfers;
@@ -55,21 +63,40 @@ export async function transferBalance(ctx: AppContext, actor: Actor, input: Tran
   const target = await findLineByMsisdn(ctx, targetMsisdn.value);
   if (!target) return fail('line_not_found', { field: 'to' });
   if (target.id === source.value.id) return fail('transfer_same_line');
-  const sourceId = source.value.id;
-  const [sourceMain, targetMain, sourceCredit, fees] = [lineMainAccountId(sourceId), lineMainAccountId(target.id), lineCreditAccountId(sourceId), revenueAccountId('fees')];
+  return ok({ sourceId: source.value.id, targetId: target.id, amount, fingerprint: fingerprintOf({ from: source.value.id, to: target.id, amount: input.amount }) });
+}
+
+/**
+ * Moves money between two lines' main balances in one ledger command: amount + fee out of the
+ * sender, amount into the receiver, fee to revenue:fees. The sender must be active, have no open
+ * promised payment and stay within its daily limit; the receiver must not be terminated. Staff
+ * send at once; a subscriber's request waits for the sender's code (confirm-transfer.ts).
+ */
+export async function transferBalance(ctx: AppContext, actor: Actor, input: TransferBalanceInput, idempotencyKey: string): Promise<Result<{ transfer: BalanceTransfer; replayed: boolean }>> {
+  const plan = await planTransfer(ctx, actor, input);
+  if (!plan.ok) return plan;
+  return runTransfer(ctx, actor.id, plan.value, idempotencyKey);
+}
+
+/** The ledger command of a planned transfer, at most once per (actor, idempotency key). */
+export async function runTransfer(ctx: AppContext, actorId: string, plan: TransferPlan, idempotencyKey: string): Promise<Result<{ transfer: BalanceTransfer; replayed: boolean }>> {
+  const rules = ctx.settings.transfers;
+  const { amount } = plan;
+  const { sourceId, targetId } = plan;
+  const [sourceMain, targetMain, sourceCredit, fees] = [lineMainAccountId(sourceId), lineMainAccountId(targetId), lineCreditAccountId(sourceId), revenueAccountId('fees')];
   const fee = rules.fee;
   const balanceLow = ctx.settings.reminders.balanceLowMinor;
   const now = ctx.clock.now();
   const result = await ctx.writer.submit<BalanceTransfer>({
     name: 'balance-transfer',
-    lock: (at) => ({ lines: [sourceId, target.id], accounts: [sourceMain, targetMain, sourceCredit, fees], counters: [transferDayCounterKey(sourceId, almatyDate(at))] }),
+    lock: (at) => ({ lines: [sourceId, targetId], accounts: [sourceMain, targetMain, sourceCredit, fees], counters: [transferDayCounterKey(sourceId, almatyDate(at))] }),
     idempotency: {
-      key: `transfer:${actor.id}:${idempotencyKey}`, fingerprint: fingerprintOf({ from: sourceId, to: target.id, amount: input.amount }),
+      key: `transfer:${actorId}:${idempotencyKey}`, fingerprint: plan.fingerprint,
       expiresAt: addDays(now, ctx.settings.idempotency.retentionHours / 24).toISOString(),
     },
     execute(tx) {
       const sender = tx.line(sourceId)!;
-      const receiver = tx.line(target.id)!;
+      const receiver = tx.line(targetId)!;
       if (sender.status === 'terminated') return fail('line_terminated', { field: 'from' });
       if (sender.status !== 'active') return fail('line_status_invalid', { field: 'from', status: sender.status });
       if (receiver.status === 'terminated') return fail('line_terminated', { field: 'to' });
@@ -85,7 +112,7 @@ export async function transferBalance(ctx: AppContext, actor: Actor, input: Tran
       announceLowBalance(tx, senderBefore, tx.account(sourceMain)!, sender, balanceLow);
       tx.increment(dayKey, amount);
       const id = tx.newId('bt');
-      tx.insert('balance_transfers', { id, source_line_id: sourceId, target_line_id: target.id, amount, fee, actor_id: actor.id, created_at: tx.nowIso });
+      tx.insert('balance_transfers', { id, source_line_id: sourceId, target_line_id: targetId, amount, fee, actor_id: actorId, created_at: tx.nowIso });
       tx.outbox('transfer.completed', { transferId: id, from: sender.msisdn, to: receiver.msisdn, amount: Number(amount), fee: Number(fee), senderLanguage: sender.language, receiverLanguage: receiver.language });
       return ok({
         id, from: sender.msisdn, to: receiver.msisdn, amount: Number(amount), fee: Number(fee), currency: 'KZT',

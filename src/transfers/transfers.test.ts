@@ -117,16 +117,81 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length, transfersBefore + 1, 'only the top-up of E');
     });
 
-    it('lets a subscriber send only from a line on their own login', async () => {
+    it("holds a subscriber's transfer until the sender's code, sent by SMS to the sending line, confirms it, once", async () => {
       const user = await createUser(t.app.ctx, SYSTEM_ACTOR, { login: '+77014000003', password: 'long-enough-1', role: 'subscriber' });
       assert.ok(user.ok, JSON.stringify(user));
       await linkUserLine(t.app.ctx, (user.value as { id: string }).id, ids.get(C)!);
       const login = await t.request('POST', '/v1/auth/login', { token: null, body: { login: '+77014000003', password: 'long-enough-1' } });
       assert.equal(login.status, 200, JSON.stringify(login.body));
       const token = login.body.token as string;
-      assert.equal((await send({ from: C, to: B, amount: 100_000 }, 'own', token)).status, 201);
+      const [senderBefore, receiverBefore] = [await main(C), await main(B)];
+      const codeOf = async (confirmationId: string) => {
+        const events = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'transfer.confirmation_requested').execute();
+        const mine = events.map((event) => JSON.parse(event.payload)).filter((payload) => payload.lineId === ids.get(C));
+        return { count: mine.length, code: mine.at(-1)?.code as string, payload: mine.at(-1), confirmationId };
+      };
+      const confirm = (id: string, code: string, as = token) => t.request('POST', `/v1/transfers/confirmations/${id}`, { body: { code }, token: as });
+
+      const asked = await send({ from: C, to: B, amount: 100_000 }, 'own', token);
+      assert.equal(asked.status, 202, JSON.stringify(asked.body));
+      assert.deepEqual([asked.body.status, asked.body.from, asked.body.to, asked.body.amount, asked.body.fee], ['awaiting_confirmation', C, B, 100_000, 2_000]);
+      assert.deepEqual([await main(C), await main(B)], [senderBefore, receiverBefore], 'nothing moves before the code');
+      const sent = await codeOf(asked.body.confirmationId);
+      assert.match(sent.code, /^\d{6}$/);
+      assert.equal(sent.payload.msisdn, C, 'the code goes to the sending line');
+      // The same request again: the same confirmation, no second code; another body under the key is refused.
+      const again = await send({ from: C, to: B, amount: 100_000 }, 'own', token);
+      assert.deepEqual([again.status, again.body.confirmationId, again.headers['idempotent-replayed']], [202, asked.body.confirmationId, 'true']);
+      assert.equal((await codeOf(asked.body.confirmationId)).count, 1);
+      assert.equal((await send({ from: C, to: B, amount: 200_000 }, 'own', token)).body.error.code, 'idempotency_key_reused');
+
+      const wrong = sent.code === '000000' ? '111111' : '000000';
+      const first = await confirm(asked.body.confirmationId, wrong);
+      assert.deepEqual([first.status, first.body.error.code, first.body.error.details], [422, 'transfer_confirmation_code_invalid', { attemptsLeft: 2 }]);
+      assert.equal((await confirm(asked.body.confirmationId, sent.code, await t.keyFor('admin'))).body.error.code, 'forbidden', 'only the sender confirms');
+      // The right code, twice at once: one transfer, both answers alike.
+      const [done, twin] = await Promise.all([confirm(asked.body.confirmationId, sent.code), confirm(asked.body.confirmationId, sent.code)]);
+      assert.deepEqual([done.status, twin.status], [201, 201], JSON.stringify([done.body, twin.body]));
+      assert.equal(done.body.id, twin.body.id);
+      assert.deepEqual([await main(C), await main(B)], [senderBefore - 102_000, receiverBefore + 100_000]);
+      assert.equal((await confirm(asked.body.confirmationId, sent.code)).body.id, done.body.id, 'a later repeat answers the same transfer');
+
+      // Three wrong codes end a confirmation; so does time.
+      const locked = await send({ from: C, to: B, amount: 50_000 }, 'locked', token);
+      const lockedCode = (await codeOf(locked.body.confirmationId)).code;
+      const bad = lockedCode === '000000' ? '111111' : '000000';
+      assert.equal((await confirm(locked.body.confirmationId, bad)).status, 422);
+      assert.equal((await confirm(locked.body.confirmationId, bad)).status, 422);
+      assert.deepEqual([(await confirm(locked.body.confirmationId, bad)).body.error.code, (await confirm(locked.body.confirmationId, lockedCode)).status], ['transfer_confirmation_expired', 410]);
+      const late = await send({ from: C, to: B, amount: 50_000 }, 'late', token);
+      const lateCode = (await codeOf(late.body.confirmationId)).code;
+      t.clock.set(new Date(t.clock.now().getTime() + 6 * 60_000));
+      assert.equal((await confirm(late.body.confirmationId, lateCode)).body.error.code, 'transfer_confirmation_expired');
+      assert.deepEqual([await main(C), await main(B)], [senderBefore - 102_000, receiverBefore + 100_000], 'refused codes moved nothing');
+      assert.equal((await confirm('tc_nothing', lateCode)).body.error.code, 'transfer_confirmation_not_found');
+      assert.equal((await confirm(late.body.confirmationId, '12345')).body.error.code, 'validation_failed');
+
       assert.equal((await send({ from: A, to: C, amount: 100_000 }, 'not-own', token)).body.error.code, 'line_not_found');
       await t.verify();
+    });
+
+    it("sends the code in the sending line's language and never lists it back", async () => {
+      const { subscriberMessage } = await import('../lifecycle/subscriber-messages.ts');
+      const payload = { code: '493817', amount: 100_000, fee: 2_000, to: B, expiresAt: '2026-12-06T10:05:00.000Z' };
+      for (const language of ['en', 'ru', 'kk', 'zh']) {
+        const text = subscriberMessage('transfer.confirmation_requested', { ...payload, language }, { now: '2026-12-06T10:00:00.000Z' })!;
+        assert.ok(text.includes('493817') && text.includes('5') && text.includes(B), `${language}: ${text}`);
+      }
+      const { listLineMessages } = await import('../sms/list-line-messages.ts');
+      await t.app.ctx.db.insertInto('sms_messages').values({
+        id: 'sms_01TESTCODE0000000000000000', event_id: 'evt_code', line_id: ids.get(C)!, msisdn: C, topic: 'transfer.confirmation_requested', language: 'en',
+        text: subscriberMessage('transfer.confirmation_requested', { ...payload, language: 'en' }, { now: '2026-12-06T10:00:00.000Z' })!,
+        status: 'sent', segments: 1n, attempts: 1n, next_attempt_at: payload.expiresAt, lease_until: null, last_error: null, created_at: payload.expiresAt, sent_at: payload.expiresAt, delivered_at: null,
+      }).execute();
+      const listed = await listLineMessages(t.app.ctx, SYSTEM_ACTOR, C, { limit: 10 });
+      assert.ok(listed.ok);
+      const shown = listed.value.data.find((message) => message.topic === 'transfer.confirmation_requested')!;
+      assert.ok(!shown.text.includes('493817') && shown.text.includes('••••••'), shown.text);
     });
   });
 }

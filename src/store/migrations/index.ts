@@ -24,6 +24,7 @@ import * as reminders from './022-reminders.ts';
 import * as lifecycleIndexOrder from './023-lifecycle-index-order.ts';
 import * as sms from './024-sms.ts';
 import * as sandboxRefundKeys from './025-sandbox-refund-keys.ts';
+import * as transferConfirmations from './026-transfer-confirmations.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -55,4 +56,5 @@ export const migrations: Record<string, Migration> = {
   '023-lifecycle-index-order': lifecycleIndexOrder,
   '024-sms': sms,
   '025-sandbox-refund-keys': sandboxRefundKeys,
+  '026-transfer-confirmations': transferConfirmations,
 };

@@ -1,0 +1,101 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { AppContext } from '../app-context.ts';
+import { requireRole, type Actor } from '../auth/actor.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
+import { findLineById } from '../lines/lines-repository.ts';
+import { planTransfer, runTransfer, type BalanceTransfer, type TransferBalanceInput } from './transfer-balance.ts';
+import { countWrongCode, findConfirmation, findConfirmationByKey, insertConfirmation, markConfirmed, type TransferConfirmationRow } from './transfers-repository.ts';
+
+export interface TransferConfirmationView {
+  confirmationId: string;
+  status: 'awaiting_confirmation' | 'confirmed';
+  from: string;
+  to: string;
+  amount: number;
+  fee: number;
+  currency: 'KZT';
+  expiresAt: string;
+}
+
+/** The SMS that carries the code to the sending line; its text is never listed back (list-line-messages.ts). */
+export const CONFIRMATION_TOPIC = 'transfer.confirmation_requested';
+const CODE_DIGITS = 6;
+
+/**
+ * A subscriber's transfer, step one: checked as far as it can be without the ledger, then held
+ * until the sender confirms it with the one-time code sent by SMS to the sending line, so that a
+ * session alone (a phone left unlocked, a stolen token) cannot send money away. The same request
+ * again (same Idempotency-Key and body) finds the same confirmation and sends no second code.
+ */
+export async function requestTransfer(ctx: AppContext, actor: Actor, input: TransferBalanceInput, idempotencyKey: string): Promise<Result<{ confirmation: TransferConfirmationView; replayed: boolean }>> {
+  const plan = await planTransfer(ctx, actor, input);
+  if (!plan.ok) return plan;
+  const again = async () => {
+    const existing = await findConfirmationByKey(ctx, actor.id, idempotencyKey);
+    if (!existing) return null;
+    if (existing.fingerprint !== plan.value.fingerprint) return fail('idempotency_key_reused');
+    return ok({ confirmation: await viewOf(ctx, existing), replayed: true });
+  };
+  const found = await again();
+  if (found) return found;
+  const now = ctx.clock.now();
+  const id = ctx.ids.next('tc');
+  const code = (ctx.random(4).readUInt32BE(0) % 10 ** CODE_DIGITS).toString().padStart(CODE_DIGITS, '0');
+  const row: TransferConfirmationRow = {
+    id, actor_id: actor.id, idempotency_key: idempotencyKey, fingerprint: plan.value.fingerprint, source_line_id: plan.value.sourceId,
+    target_line_id: plan.value.targetId, amount: plan.value.amount, code_hash: codeHash(ctx, id, code), attempts: 0n, status: 'pending', transfer_id: null,
+    expires_at: new Date(now.getTime() + ctx.settings.transfers.confirmationMinutes * 60_000).toISOString(), created_at: now.toISOString(),
+  };
+  const [source, target] = await Promise.all([findLineById(ctx, row.source_line_id), findLineById(ctx, row.target_line_id)]);
+  const inserted = await insertConfirmation(ctx, row, {
+    topic: CONFIRMATION_TOPIC,
+    payload: { lineId: row.source_line_id, msisdn: source?.msisdn ?? null, language: source?.language ?? 'en', to: target?.msisdn ?? null, amount: Number(row.amount), fee: Number(ctx.settings.transfers.fee), code, expiresAt: row.expires_at },
+  });
+  if (!inserted) return (await again()) ?? fail('transfer_confirmation_not_found');
+  return ok({ confirmation: await viewOf(ctx, row), replayed: false });
+}
+
+/**
+ * Step two: the sender's code. A wrong one counts against TRANSFER_CONFIRMATION_ATTEMPTS_MAX; a
+ * right one runs the transfer under the request's own idempotency key, so two confirmations at
+ * once, or a repeat after it went through, move the money once and answer alike.
+ */
+export async function confirmTransfer(ctx: AppContext, actor: Actor, id: string, code: string): Promise<Result<{ transfer: BalanceTransfer; replayed: boolean }>> {
+  const denied = requireRole(actor, ['subscriber']);
+  if (denied) return denied as Result<never>;
+  const row = await findConfirmation(ctx, id);
+  if (!row || row.actor_id !== actor.id) return fail('transfer_confirmation_not_found');
+  const attemptsMax = ctx.settings.transfers.confirmationAttemptsMax;
+  if (row.status !== 'confirmed') {
+    if (row.expires_at <= ctx.clock.now().toISOString() || Number(row.attempts) >= attemptsMax) return fail('transfer_confirmation_expired');
+    if (!sameCode(codeHash(ctx, row.id, code), row.code_hash)) {
+      const attempts = await countWrongCode(ctx, row.id, attemptsMax);
+      if (attempts === null || Number(attempts) >= attemptsMax) return fail('transfer_confirmation_expired');
+      return fail('transfer_confirmation_code_invalid', { attemptsLeft: attemptsMax - Number(attempts) });
+    }
+  }
+  const plan = { sourceId: row.source_line_id, targetId: row.target_line_id, amount: BigInt(row.amount), fingerprint: row.fingerprint };
+  const result = await runTransfer(ctx, row.actor_id, plan, row.idempotency_key);
+  if (!result.ok) return result;
+  if (row.status !== 'confirmed') await markConfirmed(ctx, row.id, result.value.transfer.id);
+  return ok({ transfer: result.value.transfer, replayed: result.value.replayed || row.status === 'confirmed' });
+}
+
+/** A keyed hash of the code, bound to its confirmation: the table alone does not give the code away. */
+function codeHash(ctx: AppContext, id: string, code: string): string {
+  return createHmac('sha256', ctx.settings.secretKey).update(`transfer-code:${id}:${code}`).digest('base64url');
+}
+
+function sameCode(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+async function viewOf(ctx: AppContext, row: TransferConfirmationRow): Promise<TransferConfirmationView> {
+  const [source, target] = await Promise.all([findLineById(ctx, row.source_line_id), findLineById(ctx, row.target_line_id)]);
+  return {
+    confirmationId: row.id, status: row.status === 'confirmed' ? 'confirmed' : 'awaiting_confirmation', from: source?.msisdn ?? '', to: target?.msisdn ?? '',
+    amount: Number(row.amount), fee: Number(ctx.settings.transfers.fee), currency: 'KZT', expiresAt: row.expires_at,
+  };
+}
