@@ -3,7 +3,8 @@ import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { findLineById } from '../lines/lines-repository.ts';
-import { planTransfer, runTransfer, type BalanceTransfer, type TransferBalanceInput } from './transfer-balance.ts';
+import { storedAnswer } from '../ledger/stored-answer.ts';
+import { planTransfer, runTransfer, transferKeyOf, type BalanceTransfer, type TransferBalanceInput } from './transfer-balance.ts';
 import { countWrongCode, findConfirmation, findConfirmationByKey, insertConfirmation, markConfirmed, type TransferConfirmationRow } from './transfers-repository.ts';
 
 export interface TransferConfirmationView {
@@ -65,20 +66,24 @@ export async function confirmTransfer(ctx: AppContext, actor: Actor, id: string,
   if (denied) return denied as Result<never>;
   const row = await findConfirmation(ctx, id);
   if (!row || row.actor_id !== actor.id) return fail('transfer_confirmation_not_found');
+  if (row.status === 'confirmed') {
+    // Its transfer ran: only ever its stored answer again, never the command (were the answer
+    // purged before this row, running it would move the money a second time).
+    const stored = await storedAnswer<BalanceTransfer>(ctx, transferKeyOf(row.actor_id, row.idempotency_key), row.fingerprint);
+    return stored?.ok ? ok({ transfer: stored.value, replayed: true }) : fail('transfer_confirmation_expired');
+  }
   const attemptsMax = ctx.settings.transfers.confirmationAttemptsMax;
-  if (row.status !== 'confirmed') {
-    if (row.expires_at <= ctx.clock.now().toISOString() || Number(row.attempts) >= attemptsMax) return fail('transfer_confirmation_expired');
-    if (!sameCode(codeHash(ctx, row.id, code), row.code_hash)) {
-      const attempts = await countWrongCode(ctx, row.id, attemptsMax);
-      if (attempts === null || Number(attempts) >= attemptsMax) return fail('transfer_confirmation_expired');
-      return fail('transfer_confirmation_code_invalid', { attemptsLeft: attemptsMax - Number(attempts) });
-    }
+  if (row.expires_at <= ctx.clock.now().toISOString() || Number(row.attempts) >= attemptsMax) return fail('transfer_confirmation_expired');
+  if (!sameCode(codeHash(ctx, row.id, code), row.code_hash)) {
+    const attempts = await countWrongCode(ctx, row.id, attemptsMax);
+    if (attempts === null || Number(attempts) >= attemptsMax) return fail('transfer_confirmation_expired');
+    return fail('transfer_confirmation_code_invalid', { attemptsLeft: attemptsMax - Number(attempts) });
   }
   const plan = { sourceId: row.source_line_id, targetId: row.target_line_id, amount: BigInt(row.amount), fingerprint: row.fingerprint };
   const result = await runTransfer(ctx, row.actor_id, plan, row.idempotency_key);
   if (!result.ok) return result;
-  if (row.status !== 'confirmed') await markConfirmed(ctx, row.id, result.value.transfer.id);
-  return ok({ transfer: result.value.transfer, replayed: result.value.replayed || row.status === 'confirmed' });
+  await markConfirmed(ctx, row.id, result.value.transfer.id);
+  return ok({ transfer: result.value.transfer, replayed: result.value.replayed });
 }
 
 /** A keyed hash of the code, bound to its confirmation: the table alone does not give the code away. */

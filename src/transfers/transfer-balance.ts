@@ -35,6 +35,9 @@ const TRANSFER_ROLES = ['admin', 'clerk', 'subscriber'] as const;
 /** The running sum a sender has transferred on one Almaty calendar day (a lockable counter). */
 export const transferDayCounterKey = (lineId: string, day: string) => `transfer:${lineId}:${day}`;
 
+/** The ledger command's idempotency key of an actor's transfer request. */
+export const transferKeyOf = (actorId: string, idempotencyKey: string) => `transfer:${actorId}:${idempotencyKey}`;
+
 /** A transfer asked for and checked, not yet run: the lines by id and the amount in minor units. */
 export interface TransferPlan {
   sourceId: string;
@@ -91,7 +94,7 @@ export async function runTransfer(ctx: AppContext, actorId: string, plan: Transf
     name: 'balance-transfer',
     lock: (at) => ({ lines: [sourceId, targetId], accounts: [sourceMain, targetMain, sourceCredit, fees], counters: [transferDayCounterKey(sourceId, almatyDate(at))] }),
     idempotency: {
-      key: `transfer:${actorId}:${idempotencyKey}`, fingerprint: plan.fingerprint,
+      key: transferKeyOf(actorId, idempotencyKey), fingerprint: plan.fingerprint,
       expiresAt: addDays(now, ctx.settings.idempotency.retentionHours / 24).toISOString(),
     },
     execute(tx) {

@@ -155,6 +155,10 @@ for (const dialect of DIALECTS) {
       assert.equal(done.body.id, twin.body.id);
       assert.deepEqual([await main(C), await main(B)], [senderBefore - 102_000, receiverBefore + 100_000]);
       assert.equal((await confirm(asked.body.confirmationId, sent.code)).body.id, done.body.id, 'a later repeat answers the same transfer');
+      // Its stored answer purged (idempotency retention) while the confirmation stays: never run again.
+      await t.app.ctx.db.deleteFrom('idempotency_keys').where('key', 'like', 'transfer:%:own').execute();
+      assert.equal((await confirm(asked.body.confirmationId, sent.code)).body.error.code, 'transfer_confirmation_expired');
+      assert.deepEqual([await main(C), await main(B)], [senderBefore - 102_000, receiverBefore + 100_000], 'moved once');
 
       // Three wrong codes end a confirmation; so does time.
       const locked = await send({ from: C, to: B, amount: 50_000 }, 'locked', token);
