@@ -2,7 +2,6 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { findLineById } from '../lines/lines-repository.ts';
 import { storedAnswer } from '../ledger/stored-answer.ts';
 import { planTransfer, runTransfer, transferKeyOf, type BalanceTransfer, type TransferBalanceInput } from './transfer-balance.ts';
 import { countWrongCode, findConfirmation, findConfirmationByKey, insertConfirmation, markConfirmed, type TransferConfirmationRow } from './transfers-repository.ts';
@@ -35,7 +34,7 @@ export async function requestTransfer(ctx: AppContext, actor: Actor, input: Tran
     const existing = await findConfirmationByKey(ctx, actor.id, idempotencyKey);
     if (!existing) return null;
     if (existing.fingerprint !== plan.value.fingerprint) return fail('idempotency_key_reused');
-    return ok({ confirmation: await viewOf(ctx, existing), replayed: true });
+    return ok({ confirmation: viewOf(ctx, existing, plan.value), replayed: true });
   };
   const found = await again();
   if (found) return found;
@@ -47,13 +46,13 @@ export async function requestTransfer(ctx: AppContext, actor: Actor, input: Tran
     target_line_id: plan.value.targetId, amount: plan.value.amount, code_hash: codeHash(ctx, id, code), attempts: 0n, status: 'pending', transfer_id: null,
     expires_at: new Date(now.getTime() + ctx.settings.transfers.confirmationMinutes * 60_000).toISOString(), created_at: now.toISOString(),
   };
-  const [source, target] = await Promise.all([findLineById(ctx, row.source_line_id), findLineById(ctx, row.target_line_id)]);
+  const { source, target } = plan.value;
   const inserted = await insertConfirmation(ctx, row, {
     topic: CONFIRMATION_TOPIC,
-    payload: { lineId: row.source_line_id, msisdn: source?.msisdn ?? null, language: source?.language ?? 'en', to: target?.msisdn ?? null, amount: Number(row.amount), fee: Number(ctx.settings.transfers.fee), code, expiresAt: row.expires_at },
+    payload: { lineId: source.id, msisdn: source.msisdn, language: source.language, to: target.msisdn, amount: Number(row.amount), fee: Number(ctx.settings.transfers.fee), code, expiresAt: row.expires_at },
   });
   if (!inserted) return (await again()) ?? fail('transfer_confirmation_not_found');
-  return ok({ confirmation: await viewOf(ctx, row), replayed: false });
+  return ok({ confirmation: viewOf(ctx, row, plan.value), replayed: false });
 }
 
 /**
@@ -97,10 +96,10 @@ function sameCode(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-async function viewOf(ctx: AppContext, row: TransferConfirmationRow): Promise<TransferConfirmationView> {
-  const [source, target] = await Promise.all([findLineById(ctx, row.source_line_id), findLineById(ctx, row.target_line_id)]);
+/** A confirmation as answered, with the numbers of the lines its request was checked against. */
+function viewOf(ctx: AppContext, row: TransferConfirmationRow, lines: { source: { msisdn: string }; target: { msisdn: string } }): TransferConfirmationView {
   return {
-    confirmationId: row.id, status: row.status === 'confirmed' ? 'confirmed' : 'awaiting_confirmation', from: source?.msisdn ?? '', to: target?.msisdn ?? '',
+    confirmationId: row.id, status: row.status === 'confirmed' ? 'confirmed' : 'awaiting_confirmation', from: lines.source.msisdn, to: lines.target.msisdn,
     amount: Number(row.amount), fee: Number(ctx.settings.transfers.fee), currency: 'KZT', expiresAt: row.expires_at,
   };
 }

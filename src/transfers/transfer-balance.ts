@@ -9,7 +9,7 @@ import { addDays, almatyDate } from '../domain/time.ts';
 import { lineMainAccountId, revenueAccountId } from '../ledger/accounts.ts';
 import { fingerprintOf } from '../ledger/ledger-writer.ts';
 import { findReadableLine } from '../lines/line-access.ts';
-import { findLineByMsisdn } from '../lines/lines-repository.ts';
+import { findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
 import { lineCreditAccountId, outstandingOf } from '../credit/credit-accounts.ts';
 
 export interface TransferBalanceInput {
@@ -47,11 +47,14 @@ export interface TransferPlan {
   fingerprint: string;
 }
 
+/** A plan as checked, with the two lines as read (a confirmation's code and answer name them). */
+export type CheckedTransfer = TransferPlan & { source: LineRow; target: LineRow };
+
 /**
  * The checks that need no lock: the caller's role, the amount's bounds, a sending line the caller
  * may read (a subscriber's own), a receiving line that exists and is another.
  */
-export async function planTransfer(ctx: AppContext, actor: Actor, input: TransferBalanceInput): Promise<Result<TransferPlan>> {
+export async function planTransfer(ctx: AppContext, actor: Actor, input: TransferBalanceInput): Promise<Result<CheckedTransfer>> {
   const denied = requireRole(actor, TRANSFER_ROLES);
   if (denied) return denied as Result<never>;
   const rules = ctx.settings.transfers;
@@ -66,7 +69,10 @@ export async function planTransfer(ctx: AppContext, actor: Actor, input: Transfe
   const target = await findLineByMsisdn(ctx, targetMsisdn.value);
   if (!target) return fail('line_not_found', { field: 'to' });
   if (target.id === source.value.id) return fail('transfer_same_line');
-  return ok({ sourceId: source.value.id, targetId: target.id, amount, fingerprint: fingerprintOf({ from: source.value.id, to: target.id, amount: input.amount }) });
+  return ok({
+    sourceId: source.value.id, targetId: target.id, amount, fingerprint: fingerprintOf({ from: source.value.id, to: target.id, amount: input.amount }),
+    source: source.value, target,
+  });
 }
 
 /**

@@ -6,7 +6,7 @@ import type { BatchTx } from '../ledger/batch-tx.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import type { UsagePlan } from './plan-usage.ts';
 import type { TariffPeriod } from './usage-repository.ts';
-import { crossedThresholds, paygCharge, rateOf, type PaygRates, type Service } from './usage-rules.ts';
+import { crossedThresholds, paygCharge, RATE_UNITS, rateOf, type PaygRates, type Service } from './usage-rules.ts';
 
 export const USAGE_REVENUE_ACCOUNT_ID = 'revenue:usage';
 
@@ -100,8 +100,7 @@ export function consumeUsage(tx: BatchTx, plan: UsagePlan, rating: UsageRating):
 /** A tariff period's rate for a service, as rateOf gives the default ones; null when the tariff sets none. */
 function tariffRate(service: Service, tariff: TariffPeriod): { minor: bigint; units: bigint } | null {
   const minor = service === 'data' ? tariff.rate_per_mb : service === 'voice' ? tariff.rate_per_minute : tariff.rate_per_sms;
-  if (minor === null) return null;
-  return rateOf(service, { paygPerMbMinor: BigInt(minor), paygPerMinuteMinor: BigInt(minor), paygPerSmsMinor: BigInt(minor) });
+  return minor === null ? null : { minor: BigInt(minor), units: RATE_UNITS[service] };
 }
 
 function postTotals(tx: BatchTx, plan: UsagePlan, drawn: Map<string, bigint>, charged: Map<string, bigint>, balanceLow: bigint): Result<void> {

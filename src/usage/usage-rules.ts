@@ -12,11 +12,13 @@ export interface PaygRates {
   paygPerSmsMinor: bigint;
 }
 
-/** A rate is `minor` per `units` of the service: per MB (1024² bytes), per minute, per message. */
+/** The units a rate is quoted per: a MB (1024² bytes), a minute, a message. */
+export const RATE_UNITS: Record<Service, bigint> = { data: 1_048_576n, voice: 60n, sms: 1n };
+
+/** A rate is `minor` per `units` of the service (RATE_UNITS). */
 export function rateOf(service: Service, rates: PaygRates): { minor: bigint; units: bigint } {
-  if (service === 'data') return { minor: rates.paygPerMbMinor, units: 1_048_576n };
-  if (service === 'voice') return { minor: rates.paygPerMinuteMinor, units: 60n };
-  return { minor: rates.paygPerSmsMinor, units: 1n };
+  const minor = service === 'data' ? rates.paygPerMbMinor : service === 'voice' ? rates.paygPerMinuteMinor : rates.paygPerSmsMinor;
+  return { minor, units: RATE_UNITS[service] };
 }
 
 /**
