@@ -1,5 +1,6 @@
 // Self-care: log in with the phone number, see every line on the login — balance, validity,
-// packages with what is left, history, the SMS it was sent — and buy or renew a package from the balance.
+// packages with what is left, history, the SMS it was sent — buy or renew a package from the
+// balance, take a promised payment, and send balance to another number (confirmed by an SMS code).
 import { api, element } from './api.js';
 import { currentLanguage, fill, formatDate, formatDays, formatTenge, formatUnits, LANGUAGES, languageSwitcher, movementLabel, TEXT } from './i18n.js';
 
@@ -14,13 +15,14 @@ function nav(signedIn) {
     languageSwitcher(language, 'account', (next) => { language = next; t = TEXT[next]; start(); }));
 }
 
-async function start() {
+/** Draws the lines afresh; `notice` ({ msisdn, text }) says on that line's card what was just done. */
+async function start(notice) {
   const me = await api('GET', '/v1/auth/me');
   if (!me.ok) return renderLogin();
   nav(true);
   const lines = await api('GET', '/v1/lines?limit=20');
   if (!lines.ok) return app.replaceChildren(element('p', { class: 'error' }, t.error));
-  app.replaceChildren(element('h1', {}, t.myLines), ...lines.value.data.map(lineCard));
+  app.replaceChildren(element('h1', {}, t.myLines), ...lines.value.data.map((line) => lineCard(line, notice?.msisdn === line.msisdn ? notice.text : null)));
 }
 
 function renderLogin(message) {
@@ -38,8 +40,8 @@ function renderLogin(message) {
   app.replaceChildren(element('h1', {}, t.account), form);
 }
 
-function lineCard(line) {
-  const details = element('div', { class: 'details' });
+function lineCard(line, notice) {
+  const details = element('div', { class: 'details' }, notice ? element('p', { class: 'success', role: 'status' }, notice) : null);
   const path = `/v1/lines/${encodeURIComponent(line.msisdn)}`;
   return element('section', { class: 'card', 'data-msisdn': line.msisdn },
     element('div', { class: 'row' }, element('strong', {}, line.msisdn), element('span', { class: 'muted' }, t.statuses[line.status] ?? line.status)),
@@ -51,6 +53,8 @@ function lineCard(line) {
       element('button', { type: 'button', class: 'secondary small', onclick: () => showPackages(line, path, details) }, t.packages),
       element('button', { type: 'button', class: 'secondary small', onclick: () => showHistory(path, details) }, t.history),
       element('button', { type: 'button', class: 'secondary small', onclick: () => showMessages(path, details) }, t.messages),
+      element('button', { type: 'button', class: 'secondary small', onclick: () => showPromisedPayment(line, path, details) }, t.promisedPayment),
+      element('button', { type: 'button', class: 'secondary small', onclick: () => showTransfer(line, details) }, t.sendBalance),
       element('button', { type: 'button', class: 'small', onclick: () => showOfferings(line, details) }, t.buyPackage)),
     details);
 }
@@ -149,6 +153,99 @@ async function showOfferings(line, holder) {
       if (bought.ok) { await start(); return; }
       holder.prepend(element('p', { class: 'error', role: 'alert' }, problemText(bought.code)));
     } }, `${t.buy} ${formatTenge(offering.price, language)}`)))));
+}
+
+/**
+ * What the line owes on a promised payment, and what it may take now: the server's offer (the
+ * amounts with their fees) or the reason it may not, in the words the subscriber can act on.
+ */
+async function showPromisedPayment(line, path, holder) {
+  const answer = await api('GET', `${path}/promised-payment`);
+  if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
+  const { owed, offer, data } = answer.value;
+  const open = data.findLast((credit) => credit.status !== 'closed');
+  const parts = [element('h2', {}, t.promisedPayment)];
+  if (owed > 0) parts.push(element('p', { class: 'owed' }, fill(t.credit.owed, { amount: formatTenge(owed, language), date: formatDate(open?.dueAt, language) })));
+  if (!offer.available) {
+    const refusal = offer.refusal;
+    const text = t.credit.refusals[refusal?.reason];
+    parts.push(element('p', { class: 'muted refusal' }, text ? fill(text, { days: refusal.tenureDaysMin ?? refusal.recentTopupDays ?? '' }) : t.error));
+    return holder.replaceChildren(...parts);
+  }
+  parts.push(element('p', { class: 'muted' }, fill(t.credit.offer, { days: offer.termDays })));
+  const problem = element('p', { class: 'error', role: 'alert', hidden: true });
+  const buttons = offer.amounts.map((choice) => element('button', { type: 'button', class: 'small', 'data-credit': choice.amount, onclick: async (event) => {
+    for (const button of buttons) button.disabled = true;
+    const taken = await api('POST', `${path}/promised-payment`, { idempotencyKey: crypto.randomUUID(), body: { amount: choice.amount } });
+    if (taken.ok) return start({ msisdn: line.msisdn, text: fill(t.credit.taken, { amount: formatTenge(taken.value.amount, language) }) });
+    for (const button of buttons) button.disabled = false;
+    const refusal = taken.details?.reason ? t.credit.refusals[taken.details.reason] : taken.code === 'credit_open' ? t.credit.refusals.credit_open : null;
+    problem.textContent = refusal ? fill(refusal, { days: taken.details.tenureDaysMin ?? taken.details.recentTopupDays ?? '' }) : t.error;
+    problem.hidden = false;
+    event.target.focus();
+  } }, fill(t.credit.take, { amount: formatTenge(choice.amount, language), fee: formatTenge(choice.fee, language) })));
+  holder.replaceChildren(...parts, element('p', { class: 'actions' }, buttons), problem);
+}
+
+/** A refusal of a transfer in the page's language, its money figures formatted, never a raw code. */
+function transferProblem(answer) {
+  const text = t.transfer.problems[answer.code] ?? (answer.code === 'rate_limited' ? t.tooMany : null);
+  if (!text) return t.error;
+  const money = (value) => (typeof value === 'number' ? formatTenge(value, language) : '');
+  const { minimum, maximum, remaining, required, attemptsLeft } = answer.details ?? {};
+  return fill(text, { minimum: money(minimum), maximum: money(maximum), remaining: money(remaining), required: money(required), attemptsLeft: attemptsLeft ?? '' });
+}
+
+/**
+ * Sending balance: the number and amount, then the server's confirmation (amount, fee, receiver)
+ * with the one-time code it sent by SMS to the sending line; the money moves only on that code.
+ */
+function showTransfer(line, holder, message) {
+  const to = element('input', { id: `transfer-to-${line.id}`, name: 'to', type: 'tel', inputmode: 'tel', autocomplete: 'off', placeholder: t.numberHint, required: true });
+  const amount = element('input', { id: `transfer-amount-${line.id}`, name: 'amount', type: 'number', inputmode: 'numeric', min: 1, step: 1, required: true });
+  const form = element('form', { class: 'transfer', onsubmit: async (event) => {
+    event.preventDefault();
+    const kzt = Number(amount.value);
+    if (!Number.isInteger(kzt) || kzt <= 0) return showTransfer(line, holder, t.transfer.problems.amount_invalid);
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    const asked = await api('POST', '/v1/transfers', { idempotencyKey: crypto.randomUUID(), body: { from: line.msisdn, to: to.value, amount: kzt * 100 } });
+    button.disabled = false;
+    if (!asked.ok) {
+      const problem = element('p', { class: 'error', role: 'alert' }, transferProblem(asked));
+      form.querySelector('p.error')?.remove();
+      return button.before(problem);
+    }
+    showTransferCode(line, holder, asked.value);
+  } },
+  element('label', { for: to.id }, t.transfer.to), to, element('label', { for: amount.id }, t.transfer.amount), amount,
+  message ? element('p', { class: 'error', role: 'alert' }, message) : null, element('button', { type: 'submit' }, t.next));
+  holder.replaceChildren(element('h2', {}, t.sendBalance), form);
+  to.focus();
+}
+
+function showTransferCode(line, holder, confirmation, message) {
+  const code = element('input', { id: `transfer-code-${line.id}`, name: 'code', type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}', maxlength: 6, required: true });
+  const sum = (minor) => formatTenge(minor, language);
+  const form = element('form', { class: 'transfer-code', onsubmit: async (event) => {
+    event.preventDefault();
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
+    const sent = await api('POST', `/v1/transfers/confirmations/${encodeURIComponent(confirmation.confirmationId)}`, { body: { code: code.value.trim() } });
+    if (sent.ok) return start({ msisdn: line.msisdn, text: fill(t.transfer.sent, { amount: sum(sent.value.amount), to: sent.value.to }) });
+    button.disabled = false;
+    if (sent.code === 'transfer_confirmation_expired') return showTransfer(line, holder, transferProblem(sent));
+    // The field's pattern already asks for six digits; what the server refuses, it says why.
+    showTransferCode(line, holder, confirmation, transferProblem(sent));
+  } },
+  element('p', { class: 'confirm' }, fill(t.transfer.confirm, { amount: sum(confirmation.amount), to: confirmation.to, fee: sum(confirmation.fee) })),
+  element('p', { class: 'muted' }, fill(t.transfer.codeSent, { from: confirmation.from, time: formatDate(confirmation.expiresAt, language) })),
+  element('label', { for: code.id }, t.transfer.code), code,
+  message ? element('p', { class: 'error', role: 'alert' }, message) : null,
+  element('button', { type: 'submit' }, t.transfer.send),
+  element('button', { type: 'button', class: 'secondary', onclick: () => holder.replaceChildren() }, t.transfer.cancel));
+  holder.replaceChildren(element('h2', {}, t.sendBalance), form);
+  code.focus();
 }
 
 start();

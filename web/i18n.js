@@ -28,6 +28,27 @@ export const TEXT = {
     },
     otherMovement: 'Other',
     movementPending: '{label} (awaiting payment)', movementVoided: '{label} (cancelled)',
+    promisedPayment: 'Promised payment', sendBalance: 'Send balance',
+    credit: {
+      owed: 'You owe {amount}. It is taken from your next top-up, or from the balance on {date}.',
+      offer: 'Money now, repaid from your next top-up within {days} days.', take: 'Take {amount} · fee {fee}', taken: '{amount} added to the balance.',
+      refusals: {
+        tenure: 'Available once the line\'s first top-up is {days} days old.', no_recent_topup: 'Available to lines topped up in the last {days} days.',
+        line_not_active: 'Available to active lines only.', credit_open: 'Repay the promised payment you have first.',
+      },
+    },
+    transfer: {
+      to: 'Send to number', amount: 'Amount, ₸', confirm: 'Send {amount} to {to}? Fee {fee}.', codeSent: 'We sent a code by SMS to {from}. It is valid until {time}.',
+      code: 'Code from the SMS', send: 'Send', sent: '{amount} sent to {to}.', cancel: 'Cancel',
+      problems: {
+        amount_invalid: 'Enter an amount in whole tenge.', amount_below_minimum: 'The smallest transfer is {minimum}.', amount_above_maximum: 'The largest transfer is {maximum}.',
+        msisdn_invalid: 'Check the number: a Kazakhstan mobile number, +7 7xx xxx xx xx.', line_not_found: 'This number is not served here.',
+        transfer_same_line: 'Choose a number other than the sending one.', transfer_daily_limit_exceeded: 'Over today\'s transfer limit: {remaining} left today.',
+        balance_insufficient: 'Not enough balance: the transfer and its fee need {required}.', credit_open: 'Repay your promised payment first.',
+        line_status_invalid: 'Only an active line can send balance.', line_terminated: 'That line is closed.',
+        transfer_confirmation_code_invalid: 'Wrong code. Attempts left: {attemptsLeft}.', transfer_confirmation_expired: 'The code is no longer valid: start again.',
+      },
+    },
   },
   ru: {
     pageTitles: { topup: 'Tolem — пополнить казахстанскую SIM-карту', account: 'Tolem — личный кабинет' }, language: 'Язык',
@@ -55,6 +76,27 @@ export const TEXT = {
     },
     otherMovement: 'Прочее',
     movementPending: '{label} (ожидает оплаты)', movementVoided: '{label} (отменено)',
+    promisedPayment: 'Обещанный платёж', sendBalance: 'Перевести баланс',
+    credit: {
+      owed: 'Вы должны {amount}. Сумма спишется при следующем пополнении или с баланса {date}.',
+      offer: 'Деньги сейчас, погашение из следующего пополнения в течение {days}\u00a0дн.', take: 'Взять {amount} · комиссия {fee}', taken: '{amount} зачислено на баланс.',
+      refusals: {
+        tenure: 'Доступно, когда с первого пополнения номера пройдёт {days}\u00a0дн.', no_recent_topup: 'Доступно номерам, пополненным за последние {days}\u00a0дн.',
+        line_not_active: 'Доступно только активным номерам.', credit_open: 'Сначала погасите текущий обещанный платёж.',
+      },
+    },
+    transfer: {
+      to: 'На номер', amount: 'Сумма, ₸', confirm: 'Перевести {amount} на {to}? Комиссия {fee}.', codeSent: 'Мы отправили код в SMS на {from}. Он действует до {time}.',
+      code: 'Код из SMS', send: 'Перевести', sent: '{amount} переведено на {to}.', cancel: 'Отмена',
+      problems: {
+        amount_invalid: 'Введите сумму в целых тенге.', amount_below_minimum: 'Минимальный перевод — {minimum}.', amount_above_maximum: 'Максимальный перевод — {maximum}.',
+        msisdn_invalid: 'Проверьте номер: казахстанский мобильный, +7 7xx xxx xx xx.', line_not_found: 'Этот номер у нас не обслуживается.',
+        transfer_same_line: 'Выберите номер, отличный от номера отправителя.', transfer_daily_limit_exceeded: 'Превышен дневной лимит переводов: сегодня осталось {remaining}.',
+        balance_insufficient: 'Недостаточно средств: на перевод с комиссией нужно {required}.', credit_open: 'Сначала погасите обещанный платёж.',
+        line_status_invalid: 'Переводить баланс может только активный номер.', line_terminated: 'Этот номер закрыт.',
+        transfer_confirmation_code_invalid: 'Неверный код. Осталось попыток: {attemptsLeft}.', transfer_confirmation_expired: 'Код больше не действует: начните заново.',
+      },
+    },
   },
   kk: {
     pageTitles: { topup: 'Tolem — қазақстандық SIM-картаның балансын толықтыру', account: 'Tolem — жеке кабинет' }, language: 'Тіл',
@@ -82,6 +124,27 @@ export const TEXT = {
     },
     otherMovement: 'Басқа',
     movementPending: '{label} (төлем күтілуде)', movementVoided: '{label} (күші жойылды)',
+    promisedPayment: 'Уәде етілген төлем', sendBalance: 'Балансты аудару',
+    credit: {
+      owed: 'Сіздің қарызыңыз {amount}. Ол келесі толықтырудан немесе {date} күні баланстан алынады.',
+      offer: 'Ақша қазір беріледі, {days}\u00a0күн ішінде келесі толықтырудан өтеледі.', take: '{amount} алу · комиссия {fee}', taken: 'Балансқа {amount} түсті.',
+      refusals: {
+        tenure: 'Нөмірдің алғашқы толықтыруынан бері {days}\u00a0күн өткенде қолжетімді.', no_recent_topup: 'Соңғы {days}\u00a0күнде толықтырылған нөмірлерге қолжетімді.',
+        line_not_active: 'Тек белсенді нөмірлерге қолжетімді.', credit_open: 'Алдымен қазіргі уәде етілген төлемді өтеңіз.',
+      },
+    },
+    transfer: {
+      to: 'Алушының нөмірі', amount: 'Сома, ₸', confirm: '{to} нөміріне {amount} аударасыз ба? Комиссия {fee}.', codeSent: '{from} нөміріне SMS арқылы код жібердік. Ол {time} дейін жарамды.',
+      code: 'SMS-тегі код', send: 'Аудару', sent: '{to} нөміріне {amount} аударылды.', cancel: 'Бас тарту',
+      problems: {
+        amount_invalid: 'Соманы бүтін теңгемен енгізіңіз.', amount_below_minimum: 'Ең аз аударым — {minimum}.', amount_above_maximum: 'Ең көп аударым — {maximum}.',
+        msisdn_invalid: 'Нөмірді тексеріңіз: Қазақстанның ұялы нөмірі, +7 7xx xxx xx xx.', line_not_found: 'Бұл нөмірге біз қызмет көрсетпейміз.',
+        transfer_same_line: 'Жіберуші нөмірден басқа нөмірді таңдаңыз.', transfer_daily_limit_exceeded: 'Күндік аударым шегінен асты: бүгін {remaining} қалды.',
+        balance_insufficient: 'Қаражат жеткіліксіз: комиссиясымен аударымға {required} керек.', credit_open: 'Алдымен уәде етілген төлемді өтеңіз.',
+        line_status_invalid: 'Балансты тек белсенді нөмір аудара алады.', line_terminated: 'Бұл нөмір жабылған.',
+        transfer_confirmation_code_invalid: 'Код қате. Қалған әрекет саны: {attemptsLeft}.', transfer_confirmation_expired: 'Код енді жарамсыз: қайтадан бастаңыз.',
+      },
+    },
   },
   zh: {
     pageTitles: { topup: 'Tolem — 为哈萨克斯坦 SIM 卡充值', account: 'Tolem — 我的账户' }, language: '语言',
@@ -109,6 +172,27 @@ export const TEXT = {
     },
     otherMovement: '其他',
     movementPending: '{label}（待付款）', movementVoided: '{label}（已取消）',
+    promisedPayment: '预借话费', sendBalance: '余额转账',
+    credit: {
+      owed: '您欠款 {amount}。将从下次充值中扣除，或于 {date} 从余额扣除。',
+      offer: '立即到账，{days}天内从下次充值中还款。', take: '预借 {amount} · 服务费 {fee}', taken: '{amount} 已到账。',
+      refusals: {
+        tenure: '号码首次充值满 {days} 天后可用。', no_recent_topup: '仅限最近 {days} 天内充值过的号码。',
+        line_not_active: '仅限正常状态的号码。', credit_open: '请先还清当前的预借话费。',
+      },
+    },
+    transfer: {
+      to: '转入号码', amount: '金额（₸）', confirm: '向 {to} 转账 {amount}？手续费 {fee}。', codeSent: '验证码已通过短信发送至 {from}，有效期至 {time}。',
+      code: '短信验证码', send: '转账', sent: '已向 {to} 转账 {amount}。', cancel: '取消',
+      problems: {
+        amount_invalid: '请输入整数坚戈金额。', amount_below_minimum: '最低转账金额为 {minimum}。', amount_above_maximum: '最高转账金额为 {maximum}。',
+        msisdn_invalid: '请检查号码：哈萨克斯坦手机号，+7 7xx xxx xx xx。', line_not_found: '此号码不在本平台服务范围内。',
+        transfer_same_line: '请选择与转出号码不同的号码。', transfer_daily_limit_exceeded: '已超出今日转账限额：今天还可转 {remaining}。',
+        balance_insufficient: '余额不足：转账及手续费共需 {required}。', credit_open: '请先还清预借话费。',
+        line_status_invalid: '只有正常状态的号码才能转出余额。', line_terminated: '该号码已销号。',
+        transfer_confirmation_code_invalid: '验证码错误。剩余尝试次数：{attemptsLeft}。', transfer_confirmation_expired: '验证码已失效：请重新开始。',
+      },
+    },
   },
 };
 

@@ -12,12 +12,6 @@ import type { Database } from '../store/schema.ts';
 export type CreditRow = Selectable<Database['credits']>;
 export type CreditStatus = 'open' | 'debt' | 'closed';
 
-/** When the line was first and last topped up (kept on the line by every top-up). */
-export async function topUpWindowOf(ctx: AppContext, lineId: string): Promise<{ first: string | null; last: string | null }> {
-  const row = await ctx.store.readDb.selectFrom('lines').select(['first_topup_at', 'last_topup_at']).where('id', '=', lineId).executeTakeFirst();
-  return { first: row?.first_topup_at ?? null, last: row?.last_topup_at ?? null };
-}
-
 /** Credits of one status due for a check at `nowIso`, longest waiting first (index credits_status_next_check). */
 export async function creditsDueForCheck(ctx: AppContext, status: 'open' | 'debt', nowIso: string, limit: number): Promise<CreditRow[]> {
   return ctx.db.selectFrom('credits').selectAll().where('status', '=', status).where('next_check_at', '<=', nowIso)

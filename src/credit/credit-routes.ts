@@ -15,11 +15,20 @@ const PromisedPaymentSchema = Type.Object({
 export async function creditRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
   app.get('/v1/lines/:msisdn/promised-payment', {
     schema: {
-      tags: ['lines'], summary: 'What a line owes on promised payments, and their history', security: bearer,
+      tags: ['lines'], summary: 'What a line owes on promised payments, what it may take now, and their history', security: bearer,
       params: Type.Object({ msisdn: MsisdnInput }),
       response: {
         200: Type.Object({
           msisdn: Type.String(), owed: Type.Integer(), currency: Type.Literal('KZT'),
+          offer: Type.Object({
+            available: Type.Boolean({ description: 'whether POST would grant one now' }),
+            refusal: Type.Union([Type.Object({
+              reason: Type.String({ description: 'tenure | no_recent_topup | line_not_active | credit_open' }),
+              tenureDaysMin: Type.Optional(Type.Integer()), recentTopupDays: Type.Optional(Type.Integer()), status: Type.Optional(Type.String()),
+            }), Type.Null()], { description: 'why not, as POST would answer (credit_not_eligible details, or credit_open)' }),
+            amounts: Type.Array(Type.Object({ amount: Type.Integer(), fee: Type.Integer(), owed: Type.Integer() })),
+            termDays: Type.Integer(),
+          }),
           data: Type.Array(Type.Object({
             id: Type.String(), amount: Type.Integer(), fee: Type.Integer(), status: Type.String({ description: 'open | debt | closed' }),
             grantedAt: Type.String(), dueAt: Type.String(), closedAt: Type.Union([Type.String(), Type.Null()]),

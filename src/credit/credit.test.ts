@@ -40,7 +40,13 @@ for (const dialect of DIALECTS) {
       const young = await take(numbers[0]!, { amount: 50_000 });
       assert.equal(young.status, 422);
       assert.deepEqual([young.body.error.code, young.body.error.details.reason], ['credit_not_eligible', 'tenure']);
+      const offer = async () => (await t.request('GET', `/v1/lines/${numbers[0]}/promised-payment`)).body.offer;
+      assert.deepEqual(await offer(), {
+        available: false, refusal: { reason: 'tenure', tenureDaysMin: 30 }, termDays: 3,
+        amounts: [{ amount: 50_000, fee: 5_000, owed: 55_000 }, { amount: 100_000, fee: 10_000, owed: 110_000 }],
+      }, 'the offer says what taking one would answer, before anything is asked');
       t.clock.set(new Date(start + 31 * DAY_MS));
+      assert.deepEqual([(await offer()).available, (await offer()).refusal], [true, null]);
       const cases: [unknown, number, string][] = [
         [{ amount: 12_345 }, 422, 'amount_invalid'], [{ amount: 0 }, 422, 'amount_invalid'], [{ amount: -50_000 }, 422, 'amount_invalid'],
         [{ amount: '50000' }, 400, 'validation_failed'], [{}, 400, 'validation_failed'], [{ amount: 50_000, fee: 0 }, 400, 'validation_failed'],
@@ -59,6 +65,7 @@ for (const dialect of DIALECTS) {
       t.clock.set(new Date(start + 56 * DAY_MS));
       const stale = await take(numbers[0]!, { amount: 50_000 });
       assert.equal(stale.body.error.details.reason, 'no_recent_topup');
+      assert.deepEqual((await offer()).refusal, { reason: 'no_recent_topup', recentTopupDays: 30 });
       t.clock.set(new Date(start + 31 * DAY_MS));
     });
 
@@ -74,6 +81,8 @@ for (const dialect of DIALECTS) {
       assert.equal(replay.body.id, granted.body.id);
       assert.equal(replay.headers['idempotent-replayed'], 'true');
       assert.equal((await take(msisdn, { amount: 50_000 })).body.error.code, 'credit_open');
+      const view = (await t.request('GET', `/v1/lines/${msisdn}/promised-payment`)).body;
+      assert.deepEqual([view.owed, view.offer.available, view.offer.refusal], [55_000, false, { reason: 'credit_open' }]);
       assert.equal(await owed(msisdn), 55_000);
       assert.equal(await collect(), 0, 'nothing to collect before a top-up or the term end');
       t.clock.advance(3_600_000);

@@ -8,7 +8,7 @@ import { lineMainAccountId, revenueAccountId } from '../ledger/accounts.ts';
 import { fingerprintOf } from '../ledger/ledger-writer.ts';
 import { findReadableLine } from '../lines/line-access.ts';
 import { lineCreditAccountId, lineCreditAccountSpec, outstandingOf } from './credit-accounts.ts';
-import { topUpWindowOf } from './credit-repository.ts';
+import { stateRefusalOf, topUpRefusalOf } from './credit-eligibility.ts';
 
 export interface PromisedPayment {
   id: string;
@@ -46,9 +46,8 @@ export async function takePromisedPayment(ctx: AppContext, actor: Actor, msisdnI
   const line = await findReadableLine(ctx, actor, msisdnInput);
   if (!line.ok) return line;
   const now = ctx.clock.now();
-  const window = await topUpWindowOf(ctx, line.value.id);
-  if (window.first === null || window.first > addDays(now, -settings.tenureDaysMin).toISOString()) return fail('credit_not_eligible', { reason: 'tenure', tenureDaysMin: settings.tenureDaysMin });
-  if (window.last === null || window.last < addDays(now, -settings.recentTopupDays).toISOString()) return fail('credit_not_eligible', { reason: 'no_recent_topup', recentTopupDays: settings.recentTopupDays });
+  const history = topUpRefusalOf(settings, line.value, now);
+  if (history) return fail('credit_not_eligible', history);
   const fee = creditFeeOf(amount, settings.feePercent);
   const lineId = line.value.id;
   const creditAccountId = lineCreditAccountId(lineId);
@@ -60,8 +59,8 @@ export async function takePromisedPayment(ctx: AppContext, actor: Actor, msisdnI
     idempotency: { key: `credit:${actor.id}:${idempotencyKey}`, fingerprint, expiresAt },
     execute(tx) {
       const current = tx.line(lineId)!;
-      if (current.status !== 'active') return fail('credit_not_eligible', { reason: 'line_not_active', status: current.status });
-      if (outstandingOf(tx.account(creditAccountId)) > 0n) return fail('credit_open');
+      const refused = stateRefusalOf(current.status, outstandingOf(tx.account(creditAccountId)));
+      if (refused) return refused.reason === 'credit_open' ? fail('credit_open') : fail('credit_not_eligible', refused);
       if (!tx.account(creditAccountId)) tx.createAccount(lineCreditAccountSpec(lineId));
       const granted = tx.transfer({ debitAccountId: creditAccountId, creditAccountId: lineMainAccountId(lineId), amount, unit: 'KZT', code: 'promised_payment' });
       const charged = tx.transfer({ debitAccountId: creditAccountId, creditAccountId: revenueAccountId('fees'), amount: fee, unit: 'KZT', code: 'promised_payment_fee' });

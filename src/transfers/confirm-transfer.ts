@@ -3,8 +3,15 @@ import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { storedAnswer } from '../ledger/stored-answer.ts';
-import { planTransfer, runTransfer, transferKeyOf, type BalanceTransfer, type TransferBalanceInput } from './transfer-balance.ts';
-import { countWrongCode, findConfirmation, findConfirmationByKey, insertConfirmation, markConfirmed, type TransferConfirmationRow } from './transfers-repository.ts';
+import { almatyDate } from '../domain/time.ts';
+import { lineCreditAccountId } from '../credit/credit-accounts.ts';
+import { owedBy } from '../credit/credit-repository.ts';
+import { balancesOf } from '../lines/lines-repository.ts';
+import {
+  planTransfer, runTransfer, transferDayCounterKey, transferKeyOf, transferRefusal,
+  type BalanceTransfer, type CheckedTransfer, type TransferBalanceInput,
+} from './transfer-balance.ts';
+import { countWrongCode, findConfirmation, findConfirmationByKey, insertConfirmation, markConfirmed, sentOnDay, type TransferConfirmationRow } from './transfers-repository.ts';
 
 export interface TransferConfirmationView {
   confirmationId: string;
@@ -39,6 +46,8 @@ export async function requestTransfer(ctx: AppContext, actor: Actor, input: Tran
   const found = await again();
   if (found) return found;
   const now = ctx.clock.now();
+  const refused = await refusalBeforeCode(ctx, plan.value, now);
+  if (refused) return refused;
   const id = ctx.ids.next('tc');
   const code = (ctx.random(4).readUInt32BE(0) % 10 ** CODE_DIGITS).toString().padStart(CODE_DIGITS, '0');
   const row: TransferConfirmationRow = {
@@ -53,6 +62,21 @@ export async function requestTransfer(ctx: AppContext, actor: Actor, input: Tran
   });
   if (!inserted) return (await again()) ?? fail('transfer_confirmation_not_found');
   return ok({ confirmation: viewOf(ctx, row, plan.value), replayed: false });
+}
+
+/**
+ * The transfer's ledger rules applied to what the lines and accounts say now, so that a transfer
+ * bound to be refused (no money, a promised payment open, over the day's limit) is refused before
+ * a code is sent. The ledger command applies them again under lock when the code comes back.
+ */
+async function refusalBeforeCode(ctx: AppContext, plan: CheckedTransfer, now: Date): Promise<Result<never> | null> {
+  const [owed, balances, sentToday] = await Promise.all([
+    owedBy(ctx, lineCreditAccountId(plan.sourceId)), balancesOf(ctx, [plan.sourceId]),
+    sentOnDay(ctx, transferDayCounterKey(plan.sourceId, almatyDate(now))),
+  ]);
+  return transferRefusal(ctx.settings.transfers, plan.amount, {
+    senderStatus: plan.source.status, receiverStatus: plan.target.status, owed, sentToday, available: balances.get(plan.sourceId)!.main,
+  });
 }
 
 /**

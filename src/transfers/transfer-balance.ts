@@ -87,6 +87,34 @@ export async function transferBalance(ctx: AppContext, actor: Actor, input: Tran
   return runTransfer(ctx, actor.id, plan.value, idempotencyKey);
 }
 
+/** What the ledger rules of a transfer look at: both lines' states and the sender's money. */
+export interface TransferState {
+  senderStatus: string;
+  receiverStatus: string;
+  /** What the sender owes on a promised payment. */
+  owed: bigint;
+  /** What the sender has transferred on this Almaty day. */
+  sentToday: bigint;
+  /** The sender's available main balance. */
+  available: bigint;
+}
+
+/**
+ * The rules a transfer is run by: the sender active, owing nothing and within its daily limit
+ * with amount + fee in its balance; the receiver not terminated. The ledger command applies them
+ * under lock; a subscriber's request applies them first to what it reads, so that a transfer
+ * that cannot go through sends no code.
+ */
+export function transferRefusal(rules: AppContext['settings']['transfers'], amount: bigint, state: TransferState): Result<never> | null {
+  if (state.senderStatus === 'terminated') return fail('line_terminated', { field: 'from' });
+  if (state.senderStatus !== 'active') return fail('line_status_invalid', { field: 'from', status: state.senderStatus });
+  if (state.receiverStatus === 'terminated') return fail('line_terminated', { field: 'to' });
+  if (state.owed > 0n) return fail('credit_open');
+  if (state.sentToday + amount > rules.senderDailyMax) return fail('transfer_daily_limit_exceeded', { limit: Number(rules.senderDailyMax), remaining: Number(rules.senderDailyMax - state.sentToday) });
+  if (state.available < amount + rules.fee) return fail('balance_insufficient', { required: Number(amount + rules.fee) });
+  return null;
+}
+
 /** The ledger command of a planned transfer, at most once per (actor, idempotency key). */
 export async function runTransfer(ctx: AppContext, actorId: string, plan: TransferPlan, idempotencyKey: string): Promise<Result<{ transfer: BalanceTransfer; replayed: boolean }>> {
   const rules = ctx.settings.transfers;
@@ -106,14 +134,12 @@ export async function runTransfer(ctx: AppContext, actorId: string, plan: Transf
     execute(tx) {
       const sender = tx.line(sourceId)!;
       const receiver = tx.line(targetId)!;
-      if (sender.status === 'terminated') return fail('line_terminated', { field: 'from' });
-      if (sender.status !== 'active') return fail('line_status_invalid', { field: 'from', status: sender.status });
-      if (receiver.status === 'terminated') return fail('line_terminated', { field: 'to' });
-      if (outstandingOf(tx.account(sourceCredit)) > 0n) return fail('credit_open');
       const dayKey = transferDayCounterKey(sourceId, almatyDate(tx.now));
-      const usedToday = tx.counter(dayKey);
-      if (usedToday + amount > rules.senderDailyMax) return fail('transfer_daily_limit_exceeded', { limit: Number(rules.senderDailyMax), remaining: Number(rules.senderDailyMax - usedToday) });
-      if (availableBalance(tx.account(sourceMain)!) < amount + fee) return fail('balance_insufficient', { required: Number(amount + fee) });
+      const refused = transferRefusal(rules, amount, {
+        senderStatus: sender.status, receiverStatus: receiver.status, owed: outstandingOf(tx.account(sourceCredit)),
+        sentToday: tx.counter(dayKey), available: availableBalance(tx.account(sourceMain)!),
+      });
+      if (refused) return refused;
       const senderBefore = tx.account(sourceMain)!;
       const moved = tx.transfer({ debitAccountId: sourceMain, creditAccountId: targetMain, amount, unit: 'KZT', code: 'balance_transfer' });
       const charged = fee > 0n ? tx.transfer({ debitAccountId: sourceMain, creditAccountId: fees, amount: fee, unit: 'KZT', code: 'balance_transfer_fee' }) : { ok: true };

@@ -176,6 +176,24 @@ for (const dialect of DIALECTS) {
       assert.equal((await confirm(late.body.confirmationId, '12345')).body.error.code, 'validation_failed');
 
       assert.equal((await send({ from: A, to: C, amount: 100_000 }, 'not-own', token)).body.error.code, 'line_not_found');
+
+      // A transfer the ledger is bound to refuse is refused at the request, and no code is sent.
+      const codesBefore = (await codeOf('')).count;
+      for (const key of ['counter-1', 'counter-2']) assert.equal((await send({ from: C, to: B, amount: 2_000_000 }, key)).status, 201, 'staff at the counter');
+      const tooMuch = await send({ from: C, to: B, amount: 1_000_000 }, 'too-much', token);
+      assert.deepEqual([tooMuch.status, tooMuch.body.error.code, tooMuch.body.error.details.remaining], [422, 'transfer_daily_limit_exceeded', 900_000], JSON.stringify(tooMuch.body));
+      assert.equal((await t.request('POST', `/v1/lines/${C}/suspend`, { body: { reason: 'test' } })).status, 200);
+      const suspended = await send({ from: C, to: B, amount: 10_000 }, 'suspended', token);
+      assert.deepEqual([suspended.body.error.code, suspended.body.error.details], ['line_status_invalid', { field: 'from', status: 'suspended' }]);
+      assert.equal((await t.request('POST', `/v1/lines/${C}/reactivate`, { body: { reason: 'test' } })).status, 200);
+      const E = '+77014000017';
+      const lineE = await t.request('POST', '/v1/lines', { body: { msisdn: E } });
+      assert.equal(lineE.status, 201, JSON.stringify(lineE.body));
+      await linkUserLine(t.app.ctx, (user.value as { id: string }).id, lineE.body.id);
+      await topUp(E, 50_000);
+      const broke = await send({ from: E, to: B, amount: 49_000 }, 'broke', token);
+      assert.deepEqual([broke.status, broke.body.error.code, broke.body.error.details], [422, 'balance_insufficient', { required: 51_000 }]);
+      assert.equal((await codeOf('')).count, codesBefore, 'no code for a refused request');
       await t.verify();
     });
 

@@ -200,4 +200,76 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     assert.equal((await server.request('GET', `/v1/lines/${msisdn}`)).body.language, 'zh');
     await page.close();
   });
+
+  it('takes a promised payment and sends balance to another number with the SMS code', async () => {
+    // A resident's line, topped up 31 days ago and again today: old and recent enough for a promised payment.
+    const [msisdn, friend] = ['+77015550101', '+77015550102'];
+    for (const number of [msisdn, friend]) assert.equal((await server.request('POST', '/v1/lines', { body: { msisdn: number } })).status, 201);
+    assert.equal((await server.request('POST', '/v1/users', { body: { login: msisdn, password: 'resident-pass', role: 'subscriber' } })).status, 201);
+    const topUp = async (key: string) => assert.equal((await server.request('POST', '/v1/topups', { body: { msisdn, amount: 500_000, currency: 'KZT' }, headers: { 'idempotency-key': key } })).status, 201);
+    await topUp('resident-1');
+    const page = await browser.newPage();
+    const logIn = async () => {
+      await page.goto(`${server.baseUrl}/account?lang=en`);
+      await page.fill('#login', msisdn);
+      await page.fill('#password', 'resident-pass');
+      await page.getByRole('button', { name: 'Log in' }).click();
+      await page.locator(`section.card[data-msisdn="${msisdn}"]`).waitFor();
+    };
+    await logIn();
+    const card = page.locator(`section.card[data-msisdn="${msisdn}"]`);
+    // Too new a line: the page says when it may, and offers nothing to click.
+    await card.getByRole('button', { name: 'Promised payment' }).click();
+    await card.getByText("Available once the line's first top-up is 30 days old.").waitFor();
+    assert.equal(await card.locator('button[data-credit]').count(), 0);
+
+    server.clock.advanceDays(31);
+    await topUp('resident-2');
+    await page.context().clearCookies();
+    await logIn(); // the server's clock moved a month on: its session has ended
+    await card.getByRole('button', { name: 'Promised payment' }).click();
+    await card.getByText('Money now, repaid from your next top-up within 3 days.').waitFor();
+    await card.getByRole('button', { name: /^Take 500\s₸ · fee 50\s₸$/ }).click();
+    await page.locator(`section.card[data-msisdn="${msisdn}"] [role=status]`, { hasText: /^500\s₸ added to the balance\.$/ }).waitFor();
+    assert.equal((await page.locator(`section.card[data-msisdn="${msisdn}"] .balance`).textContent())?.replace(/\s/g, ' '), '10,500 ₸');
+    await page.locator(`section.card[data-msisdn="${msisdn}"]`).getByRole('button', { name: 'Promised payment' }).click();
+    await page.locator(`section.card[data-msisdn="${msisdn}"] .owed`, { hasText: /^You owe 550\s₸\./ }).waitFor();
+    await page.locator(`section.card[data-msisdn="${msisdn}"]`).getByText('Repay the promised payment you have first.').waitFor();
+
+    // While it is owed, a transfer is refused at once, before any code is sent.
+    const codes = async () => (await server.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'transfer.confirmation_requested').execute())
+      .map((event) => JSON.parse(event.payload) as { msisdn: string; code: string }).filter((payload) => payload.msisdn === msisdn);
+    const live = page.locator(`section.card[data-msisdn="${msisdn}"]`);
+    const sendForm = async (to: string, kzt: string) => {
+      await live.getByRole('button', { name: 'Send balance' }).click();
+      await live.getByLabel('Send to number').fill(to);
+      await live.getByLabel('Amount, ₸').fill(kzt);
+      await live.getByRole('button', { name: 'Continue' }).click();
+    };
+    await sendForm('8 701 555 01 02', '1000');
+    await live.getByText('Repay your promised payment first.').waitFor();
+    assert.equal((await codes()).length, 0);
+    await topUp('resident-3');
+    await sendForm('8 701 555 01 01', '1000');
+    await live.getByText('Choose a number other than the sending one.').waitFor();
+
+    // Then it goes: the page shows the fee and asks for the code the line was sent by SMS; a wrong one is counted.
+    await live.getByRole('button', { name: 'Send balance' }).click();
+    await live.getByLabel('Send to number').fill('8 701 555 01 02');
+    await live.getByLabel('Amount, ₸').fill('1000');
+    await live.getByRole('button', { name: 'Continue' }).click();
+    await live.locator('p.confirm', { hasText: /^Send 1,000\s₸ to \+77015550102\? Fee 20\s₸\.$/ }).waitFor();
+    const [sent] = await codes();
+    assert.match(sent!.code, /^\d{6}$/);
+    await live.getByLabel('Code from the SMS').fill(sent!.code === '000000' ? '111111' : '000000');
+    await live.getByRole('button', { name: 'Send', exact: true }).click();
+    await live.getByText('Wrong code. Attempts left: 2.').waitFor();
+    assert.equal((await server.request('GET', `/v1/lines/${friend}`)).body.balance.main, 0, 'nothing moves on a wrong code');
+    await live.getByLabel('Code from the SMS').fill(sent!.code);
+    await live.getByRole('button', { name: 'Send', exact: true }).click();
+    await page.locator(`section.card[data-msisdn="${msisdn}"] [role=status]`, { hasText: /^1,000\s₸ sent to \+77015550102\.$/ }).waitFor();
+    assert.equal((await server.request('GET', `/v1/lines/${friend}`)).body.balance.main, 100_000);
+    assert.equal((await codes()).length, 1, 'one code for one transfer');
+    await page.close();
+  });
 });

@@ -1,0 +1,35 @@
+import { addDays } from '../domain/time.ts';
+import type { Settings } from '../config.ts';
+
+/** Why a line may not take a promised payment now, with the setting the reason comes from. */
+export type CreditRefusal =
+  | { reason: 'tenure'; tenureDaysMin: number }
+  | { reason: 'no_recent_topup'; recentTopupDays: number }
+  | { reason: 'line_not_active'; status: string }
+  | { reason: 'credit_open' };
+
+interface TopUpWindow {
+  first_topup_at: string | null;
+  last_topup_at: string | null;
+}
+
+/** The rules on a line's top-up history: its first top-up old enough, its last recent enough. */
+export function topUpRefusalOf(settings: Settings['credit'], line: TopUpWindow, now: Date): CreditRefusal | null {
+  if (line.first_topup_at === null || line.first_topup_at > addDays(now, -settings.tenureDaysMin).toISOString()) return { reason: 'tenure', tenureDaysMin: settings.tenureDaysMin };
+  if (line.last_topup_at === null || line.last_topup_at < addDays(now, -settings.recentTopupDays).toISOString()) return { reason: 'no_recent_topup', recentTopupDays: settings.recentTopupDays };
+  return null;
+}
+
+/** The rules on the line as it is now: active, and owing nothing. */
+export function stateRefusalOf(status: string, owed: bigint): CreditRefusal | null {
+  if (status !== 'active') return { reason: 'line_not_active', status };
+  return owed > 0n ? { reason: 'credit_open' } : null;
+}
+
+/**
+ * Every rule, in the order a grant applies them (its top-up history before it takes the line's
+ * lock, the rest under it), so the offer a line is shown says what taking one would answer.
+ */
+export function creditRefusalOf(settings: Settings['credit'], line: TopUpWindow & { status: string }, owed: bigint, now: Date): CreditRefusal | null {
+  return topUpRefusalOf(settings, line, now) ?? stateRefusalOf(line.status, owed);
+}
