@@ -140,19 +140,50 @@ function problemText(code) {
   return code === 'balance_insufficient' ? t.insufficient : code === 'price_changed' ? t.priceChanged : t.error;
 }
 
-async function showOfferings(line, holder) {
+/**
+ * The packages on sale for this line, at its price, each with a Buy button; a promo code, once
+ * applied, reprices each package it is valid for (the server's quote, the price the purchase will
+ * charge) and goes with those purchases.
+ */
+async function showOfferings(line, holder, promo = null, message = null) {
   const answer = await api('GET', catalogPath(line));
   if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
-  holder.replaceChildren(element('h2', {}, t.buyPackage), element('ul', { class: 'plain' }, answer.value.data.filter((o) => o.kind !== 'tariff').map((offering) => element('li', {},
-    element('div', { class: 'row' }, element('strong', {}, offering.name), element('span', {}, formatTenge(offering.price, language))),
-    element('div', { class: 'muted' }, `${offering.description} · ${formatDays(offering.validityDays, language)}`),
-    element('button', { type: 'button', class: 'small', 'data-offering': offering.code, onclick: async (event) => {
-      event.target.disabled = true;
-      const bought = await api('POST', '/v1/purchases', { idempotencyKey: crypto.randomUUID(), body: { msisdn: line.msisdn, offering: offering.code, expectedPrice: offering.price } });
-      event.target.disabled = false;
-      if (bought.ok) { await start(); return; }
-      holder.prepend(element('p', { class: 'error', role: 'alert' }, problemText(bought.code)));
-    } }, `${t.buy} ${formatTenge(offering.price, language)}`)))));
+  const offerings = answer.value.data.filter((o) => o.kind !== 'tariff');
+  const codeInput = element('input', { id: `promo-${line.id}`, name: 'promoCode', autocomplete: 'off', autocapitalize: 'characters', maxlength: 32, value: promo?.code ?? '' });
+  const promoForm = element('form', { class: 'promo', onsubmit: async (event) => {
+    event.preventDefault();
+    const code = codeInput.value.trim();
+    if (!code) return showOfferings(line, holder);
+    promoForm.querySelector('button').disabled = true;
+    const quotes = await Promise.all(offerings.map((offering) => api('GET', `/v1/offerings/${encodeURIComponent(offering.code)}/quote?msisdn=${encodeURIComponent(line.msisdn)}&promoCode=${encodeURIComponent(code)}`)));
+    const prices = new Map(quotes.flatMap((quote, index) => (quote.ok && quote.value.promoCode ? [[offerings[index].code, quote.value.price]] : [])));
+    if (prices.size > 0) return showOfferings(line, holder, { code, prices }, null);
+    const refused = quotes.find((quote) => !quote.ok && quote.code !== 'promo_code_invalid');
+    showOfferings(line, holder, null, promoText(refused?.code ?? (quotes.some((quote) => quote.ok) ? 'promo_code_not_better' : 'promo_code_invalid')));
+  } },
+  element('label', { for: codeInput.id }, t.promo.label), element('div', { class: 'row' }, codeInput, element('button', { type: 'submit', class: 'secondary small' }, t.promo.apply)),
+  message ? element('p', { class: 'error', role: 'alert' }, message) : null,
+  promo ? element('p', { class: 'success', role: 'status' }, fill(t.promo.applied, { code: promo.code })) : null);
+  holder.replaceChildren(element('h2', {}, t.buyPackage), promoForm, element('ul', { class: 'plain' }, offerings.map((offering) => {
+    const promoPrice = promo?.prices.get(offering.code);
+    const price = promoPrice ?? offering.price;
+    return element('li', {},
+      element('div', { class: 'row' }, element('strong', {}, offering.name), element('span', { class: 'price' },
+        promoPrice !== undefined ? element('s', { class: 'muted' }, formatTenge(offering.price, language)) : null, promoPrice !== undefined ? ' ' : null, formatTenge(price, language))),
+      element('div', { class: 'muted' }, `${offering.description} · ${formatDays(offering.validityDays, language)}`),
+      element('button', { type: 'button', class: 'small', 'data-offering': offering.code, onclick: async (event) => {
+        event.target.disabled = true;
+        const body = { msisdn: line.msisdn, offering: offering.code, expectedPrice: price, ...(promoPrice !== undefined ? { promoCode: promo.code } : {}) };
+        const bought = await api('POST', '/v1/purchases', { idempotencyKey: crypto.randomUUID(), body });
+        event.target.disabled = false;
+        if (bought.ok) { await start({ msisdn: line.msisdn, text: t.bought }); return; }
+        holder.prepend(element('p', { class: 'error', role: 'alert' }, bought.code.startsWith('promo_code_') ? promoText(bought.code) : problemText(bought.code)));
+      } }, `${t.buy} ${formatTenge(price, language)}`));
+  })));
+}
+
+function promoText(code) {
+  return t.promo.problems[code] ?? t.error;
 }
 
 /**

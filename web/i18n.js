@@ -29,6 +29,13 @@ export const TEXT = {
     otherMovement: 'Other',
     movementPending: '{label} (awaiting payment)', movementVoided: '{label} (cancelled)',
     promisedPayment: 'Promised payment', sendBalance: 'Send balance',
+    promo: {
+      label: 'Promo code', apply: 'Apply', applied: 'Code {code} applied: the prices below include it.',
+      problems: {
+        promo_code_invalid: 'This code is unknown, expired or not valid for these packages.', promo_code_exhausted: 'This code has been used up.',
+        promo_code_line_limit: 'This number has used this code as often as allowed.', promo_code_not_better: 'This code gives no better price than today\'s.',
+      },
+    },
     credit: {
       owed: 'You owe {amount}. It is taken from your next top-up, or from the balance on {date}.',
       offer: 'Money now, repaid from your next top-up within {days} days.', take: 'Take {amount} · fee {fee}', taken: '{amount} added to the balance.',
@@ -77,6 +84,13 @@ export const TEXT = {
     otherMovement: 'Прочее',
     movementPending: '{label} (ожидает оплаты)', movementVoided: '{label} (отменено)',
     promisedPayment: 'Обещанный платёж', sendBalance: 'Перевести баланс',
+    promo: {
+      label: 'Промокод', apply: 'Применить', applied: 'Промокод {code} применён: цены ниже уже с ним.',
+      problems: {
+        promo_code_invalid: 'Промокод неизвестен, истёк или не действует на эти пакеты.', promo_code_exhausted: 'Промокод уже израсходован.',
+        promo_code_line_limit: 'Этот номер уже использовал промокод максимальное число раз.', promo_code_not_better: 'С этим промокодом цена не ниже сегодняшней.',
+      },
+    },
     credit: {
       owed: 'Вы должны {amount}. Сумма спишется при следующем пополнении или с баланса {date}.',
       offer: 'Деньги сейчас, погашение из следующего пополнения в течение {days}\u00a0дн.', take: 'Взять {amount} · комиссия {fee}', taken: '{amount} зачислено на баланс.',
@@ -125,6 +139,13 @@ export const TEXT = {
     otherMovement: 'Басқа',
     movementPending: '{label} (төлем күтілуде)', movementVoided: '{label} (күші жойылды)',
     promisedPayment: 'Уәде етілген төлем', sendBalance: 'Балансты аудару',
+    promo: {
+      label: 'Промокод', apply: 'Қолдану', applied: '{code} промокоды қолданылды: төмендегі бағалар соны ескереді.',
+      problems: {
+        promo_code_invalid: 'Промокод белгісіз, мерзімі өткен немесе бұл пакеттерге жарамайды.', promo_code_exhausted: 'Промокод таусылды.',
+        promo_code_line_limit: 'Бұл нөмір промокодты рұқсат етілген рет пайдаланып қойды.', promo_code_not_better: 'Бұл промокодпен баға бүгінгіден төмен болмайды.',
+      },
+    },
     credit: {
       owed: 'Сіздің қарызыңыз {amount}. Ол келесі толықтырудан немесе {date} күні баланстан алынады.',
       offer: 'Ақша қазір беріледі, {days}\u00a0күн ішінде келесі толықтырудан өтеледі.', take: '{amount} алу · комиссия {fee}', taken: 'Балансқа {amount} түсті.',
@@ -173,6 +194,13 @@ export const TEXT = {
     otherMovement: '其他',
     movementPending: '{label}（待付款）', movementVoided: '{label}（已取消）',
     promisedPayment: '预借话费', sendBalance: '余额转账',
+    promo: {
+      label: '优惠码', apply: '使用', applied: '已使用优惠码 {code}：以下价格已包含优惠。',
+      problems: {
+        promo_code_invalid: '优惠码无效、已过期或不适用于这些套餐。', promo_code_exhausted: '优惠码已被用完。',
+        promo_code_line_limit: '此号码使用该优惠码的次数已达上限。', promo_code_not_better: '使用此优惠码的价格并不比当前价格更低。',
+      },
+    },
     credit: {
       owed: '您欠款 {amount}。将从下次充值中扣除，或于 {date} 从余额扣除。',
       offer: '立即到账，{days}天内从下次充值中还款。', take: '预借 {amount} · 服务费 {fee}', taken: '{amount} 已到账。',

@@ -270,6 +270,32 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     await page.locator(`section.card[data-msisdn="${msisdn}"] [role=status]`, { hasText: /^1,000\s₸ sent to \+77015550102\.$/ }).waitFor();
     assert.equal((await server.request('GET', `/v1/lines/${friend}`)).body.balance.main, 100_000);
     assert.equal((await codes()).length, 1, 'one code for one transfer');
+
+    // A promo code: refused when unknown; applied, it reprices the packages it is for, and the purchase charges that price once per line.
+    const promotion = await server.request('POST', '/v1/admin/promotions', { body: {
+      code: 'STEPPE10', offerings: ['DATA_1GB_7D'], discountKind: 'percent', discountValue: 10, usesPerLineMax: 1,
+      startsAt: new Date(server.clock.now().getTime() - 60_000).toISOString(), endsAt: new Date(server.clock.now().getTime() + 86_400_000).toISOString(),
+    } });
+    assert.equal(promotion.status, 201, JSON.stringify(promotion.body));
+    const spendable = async () => { const { main, bonus } = (await server.request('GET', `/v1/lines/${msisdn}`)).body.balance; return (main + bonus) as number; };
+    const before = await spendable();
+    await live.getByRole('button', { name: 'Buy a package' }).click();
+    await live.getByLabel('Promo code').fill('NOPE');
+    await live.getByRole('button', { name: 'Apply' }).click();
+    await live.getByText('This code is unknown, expired or not valid for these packages.').waitFor();
+    await live.getByLabel('Promo code').fill('STEPPE10');
+    await live.getByRole('button', { name: 'Apply' }).click();
+    await live.getByText('Code STEPPE10 applied: the prices below include it.').waitFor();
+    const oneGb = live.locator('button[data-offering="DATA_1GB_7D"]');
+    assert.equal((await oneGb.textContent())?.replace(/\s/g, ' '), 'Buy 1,341 ₸');
+    assert.equal((await live.locator('button[data-offering="DATA_5GB_30D"]').textContent())?.replace(/\s/g, ' '), 'Buy 3,990 ₸', 'a package the code is not for keeps its price');
+    await oneGb.click();
+    await page.locator(`section.card[data-msisdn="${msisdn}"] [role=status]`, { hasText: 'Bought!' }).waitFor();
+    assert.equal(before - await spendable(), 134_100, 'bonus first, then main: the price shown');
+    await live.getByRole('button', { name: 'Buy a package' }).click();
+    await live.getByLabel('Promo code').fill('STEPPE10');
+    await live.getByRole('button', { name: 'Apply' }).click();
+    await live.getByText('This number has used this code as often as allowed.').waitFor();
     await page.close();
   });
 });
