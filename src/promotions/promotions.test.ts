@@ -75,6 +75,8 @@ for (const dialect of DIALECTS) {
       assert.equal(all.status, 201, JSON.stringify(all.body));
       assert.equal(all.body.offerings, null);
       assert.equal((await t.request('GET', '/v1/offerings/DATA_20GB_30D/quote?promoCode=ALL10', { token: null })).body.promoCode, 'ALL10');
+      // As people type a code off a poster: small letters, spaces around it.
+      assert.equal((await t.request('GET', `/v1/offerings/DATA_20GB_30D/quote?promoCode=${encodeURIComponent(' all10 ')}`, { token: null })).body.promoCode, 'ALL10');
     });
 
     it('a top-up bonus is granted from 5,000 ₸, spent first, and what is left expires to breakage once', async () => {

@@ -22,7 +22,9 @@ export async function priceOffering(ctx: AppContext, code: string, lineId: strin
   const [record, automatic, coded] = await Promise.all([
     findOffering(ctx, code),
     listAutomaticPromotions(ctx, now),
-    promoCode === undefined ? undefined : findPromotionByCode(ctx, promoCode),
+    // Codes are made of capitals and digits (create-promotion.ts): a code typed in small letters
+    // or with spaces around it, as people type what they read on a poster, is the same code.
+    promoCode === undefined ? undefined : findPromotionByCode(ctx, promoCode.trim().toUpperCase()),
   ]);
   if (!record) return fail('offering_not_found', { code });
   if (!isOnSale(record.offering, now)) return fail('offering_unavailable', { code });
