@@ -2,17 +2,27 @@
 // packages with what is left, history, the SMS it was sent — buy or renew a package from the
 // balance, take a promised payment, and send balance to another number (confirmed by an SMS code).
 import { api, element } from './api.js';
-import { currentLanguage, fill, formatDate, formatDays, formatTenge, formatUnits, LANGUAGES, languageSwitcher, movementLabel, TEXT } from './i18n.js';
+import { currentLanguage, fill, formatDate, formatDays, formatMsisdn, formatTenge, formatUnits, LANGUAGES, languageSwitcher, movementLabel, refusalText, TEXT } from './i18n.js';
 
 let language = currentLanguage('account');
 let t = TEXT[language];
 const app = document.getElementById('app');
 
 function nav(signedIn) {
-  document.getElementById('nav').replaceChildren(
+  const links = [
     element('a', { href: '/' }, t.topUpLink),
-    signedIn ? element('a', { href: '#', id: 'logout', onclick: async (event) => { event.preventDefault(); await api('POST', '/v1/auth/logout'); start(); } }, t.logout) : null,
-    languageSwitcher(language, 'account', (next) => { language = next; t = TEXT[next]; start(); }));
+    signedIn ? element('button', { type: 'button', class: 'link', id: 'logout', onclick: async () => { await api('POST', '/v1/auth/logout'); start(); } }, t.logout) : null,
+    languageSwitcher(language, 'account', (next) => { language = next; t = TEXT[next]; start(); }),
+  ];
+  document.getElementById('nav').replaceChildren(...links.filter(Boolean));
+}
+
+/** A message next to what it is about (the button pressed), in place of the one shown there before. */
+function say(after, text, kind = 'error') {
+  after.closest('.details')?.querySelectorAll('p.error, p.success').forEach((old) => old.remove());
+  const message = element('p', { class: kind, role: kind === 'error' ? 'alert' : 'status' }, text);
+  after.after(message);
+  message.scrollIntoView({ block: 'nearest' });
 }
 
 /** Draws the lines afresh; `notice` ({ msisdn, text }) says on that line's card what was just done. */
@@ -21,30 +31,35 @@ async function start(notice) {
   if (!me.ok) return renderLogin();
   nav(true);
   const lines = await api('GET', '/v1/lines?limit=20');
-  if (!lines.ok) return app.replaceChildren(element('p', { class: 'error' }, t.error));
+  if (!lines.ok) return app.replaceChildren(element('p', { class: 'error', role: 'alert' }, refusalText(language, lines, t.error)));
   app.replaceChildren(element('h1', {}, t.myLines), ...lines.value.data.map((line) => lineCard(line, notice?.msisdn === line.msisdn ? notice.text : null)));
 }
 
-function renderLogin(message) {
+/** The login form; after a refusal the number stays as typed and the password is asked again. */
+function renderLogin(message, typed = '') {
   nav(false);
-  const login = element('input', { id: 'login', name: 'login', type: 'tel', autocomplete: 'username', placeholder: t.numberHint, required: true });
-  const password = element('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
+  const login = element('input', { id: 'login', name: 'login', type: 'tel', autocomplete: 'username', placeholder: t.numberPlaceholder, required: true, value: typed });
+  const password = element('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, 'aria-describedby': message ? 'login-error' : null });
   const form = element('form', { onsubmit: async (event) => {
     event.preventDefault();
+    const button = form.querySelector('button[type=submit]');
+    button.disabled = true;
     const answer = await api('POST', '/v1/auth/login', { body: { login: login.value, password: password.value } });
     if (answer.ok) return start();
-    renderLogin(answer.code === 'rate_limited' ? t.tooMany : t.wrongLogin);
+    button.disabled = false;
+    renderLogin(refusalText(language, answer, t.wrongLogin), login.value);
   } },
   element('label', { for: 'login' }, t.number), login, element('label', { for: 'password' }, t.password), password,
-  message ? element('p', { class: 'error', role: 'alert' }, message) : null, element('button', { type: 'submit' }, t.login));
+  message ? element('p', { class: 'error', role: 'alert', id: 'login-error' }, message) : null, element('button', { type: 'submit' }, t.login));
   app.replaceChildren(element('h1', {}, t.account), form);
+  if (typed) password.focus();
 }
 
 function lineCard(line, notice) {
   const details = element('div', { class: 'details' }, notice ? element('p', { class: 'success', role: 'status' }, notice) : null);
   const path = `/v1/lines/${encodeURIComponent(line.msisdn)}`;
   return element('section', { class: 'card', 'data-msisdn': line.msisdn },
-    element('div', { class: 'row' }, element('strong', {}, line.msisdn), element('span', { class: 'muted' }, t.statuses[line.status] ?? line.status)),
+    element('div', { class: 'row' }, element('strong', { class: 'msisdn' }, formatMsisdn(line.msisdn)), element('span', { class: 'muted' }, t.statuses[line.status] ?? line.status)),
     element('div', { class: 'muted' }, t.balance), element('div', { class: 'big balance' }, formatTenge(line.balance.main, language)),
     line.balance.bonus ? element('div', { class: 'row' }, element('span', {}, t.bonus), element('span', {}, formatTenge(line.balance.bonus, language))) : null,
     element('div', { class: 'row' }, element('span', {}, t.validUntil), element('span', {}, formatDate(line.validUntil, language))),
@@ -84,20 +99,20 @@ async function showPackages(line, path, holder) {
     element('strong', {}, pack.name),
     element('div', { class: 'muted' }, pack.status === 'awaiting_funds' ? t.awaitingFunds : fill(t.expires, { date: formatDate(pack.expiresAt, language) })),
     ...pack.allowances.map((allowance) => element('div', {}, fill(t.remaining, { amount: formatUnits(allowance.unit, allowance.remaining, language) }))),
-    packageActions(path, pack, offerings.get(pack.offering), holder)))));
+    packageActions(line, path, pack, offerings.get(pack.offering))))));
 }
 
 /** Renew now (at the catalog's price today) and the auto-renew switch, where the offering allows it. */
-function packageActions(path, pack, offering, holder) {
+function packageActions(line, path, pack, offering) {
   if (!offering) return null;
   const packagePath = `${path}/packages/${encodeURIComponent(pack.id)}`;
-  const problem = (code) => holder.prepend(element('p', { class: 'error', role: 'alert' }, problemText(code)));
+  const problem = (answer) => say(actions, problemText(answer));
   const renew = element('button', { type: 'button', class: 'small', 'data-renew': pack.id, onclick: async () => {
     renew.disabled = true;
     const renewed = await api('POST', `${packagePath}/renew`, { idempotencyKey: crypto.randomUUID(), body: { expectedPrice: offering.price } });
     renew.disabled = false;
-    if (renewed.ok) return start();
-    problem(renewed.code);
+    if (renewed.ok) return start({ msisdn: line.msisdn, text: t.renewed });
+    problem(renewed);
   } }, fill(t.renewNow, { price: formatTenge(offering.price, language) }));
   const automatic = offering.autoRenewAllowed ? element('input', { type: 'checkbox', id: `auto-${pack.id}`, checked: pack.autoRenew, onchange: async () => {
     automatic.disabled = true;
@@ -105,9 +120,10 @@ function packageActions(path, pack, offering, holder) {
     automatic.disabled = false;
     if (changed.ok) return;
     automatic.checked = !automatic.checked;
-    problem(changed.code);
+    problem(changed);
   } }) : null;
-  return element('p', { class: 'actions' }, renew, automatic ? element('label', { for: `auto-${pack.id}`, class: 'inline' }, automatic, ` ${t.autoRenew}`) : null);
+  const actions = element('p', { class: 'actions' }, renew, automatic ? element('label', { for: `auto-${pack.id}`, class: 'inline' }, automatic, ` ${t.autoRenew}`) : null);
+  return actions;
 }
 
 async function showHistory(path, holder) {
@@ -117,9 +133,15 @@ async function showHistory(path, holder) {
   // A card payment's reservation, once paid or released, is shown by the line that settled it alone.
   const settled = new Set(answer.value.data.map((entry) => entry.pendingId).filter(Boolean));
   const entries = answer.value.data.filter((entry) => !settled.has(entry.id));
-  holder.replaceChildren(element('h2', {}, t.history), element('ul', { class: 'plain' }, entries.map((entry) => element('li', { class: 'row' },
-    element('span', {}, `${movementLabel(entry.code, language, entry.kind)} · ${formatDate(entry.createdAt, language)}`),
-    element('strong', {}, entry.unit === 'KZT' ? formatTenge(entry.amount, language) : formatUnits(entry.unit, entry.amount, language))))));
+  // What the bonus balance paid is marked as such; a cancelled card payment's amount is struck through, never bold like money in.
+  holder.replaceChildren(element('h2', {}, t.history), element('ul', { class: 'plain' }, entries.map((entry) => {
+    const label = movementLabel(entry.code, language, entry.kind);
+    const amount = entry.unit === 'KZT' ? formatTenge(entry.amount, language) : formatUnits(entry.unit, entry.amount, language);
+    return element('li', { class: 'row' },
+      element('span', {}, entry.account === 'line_bonus' && !entry.code.startsWith('topup_bonus') ? fill(t.fromBonus, { label }) : label, ' · ',
+        element('span', { class: 'nowrap' }, formatDate(entry.createdAt, language))),
+      entry.kind === 'void_pending' ? element('s', { class: 'muted' }, amount) : element('strong', {}, amount));
+  })));
 }
 
 /** The SMS the line was sent, newest first, each in the language it was written in. */
@@ -136,8 +158,10 @@ function catalogPath(line) {
   return `/v1/offerings?language=${language}&msisdn=${encodeURIComponent(line.msisdn)}`;
 }
 
-function problemText(code) {
-  return code === 'balance_insufficient' ? t.insufficient : code === 'price_changed' ? t.priceChanged : t.error;
+function problemText(answer) {
+  if (answer.code === 'balance_insufficient') return t.insufficient;
+  if (answer.code === 'price_changed') return t.priceChanged;
+  return answer.code.startsWith('promo_code_') ? promoText(answer.code) : refusalText(language, answer, t.error);
 }
 
 /**
@@ -164,21 +188,26 @@ async function showOfferings(line, holder, promo = null, message = null) {
   element('label', { for: codeInput.id }, t.promo.label), element('div', { class: 'row' }, codeInput, element('button', { type: 'submit', class: 'secondary small' }, t.promo.apply)),
   message ? element('p', { class: 'error', role: 'alert' }, message) : null,
   promo ? element('p', { class: 'success', role: 'status' }, fill(t.promo.applied, { code: promo.code })) : null);
+  const spendable = line.balance.main + line.balance.bonus;
   holder.replaceChildren(element('h2', {}, t.buyPackage), promoForm, element('ul', { class: 'plain' }, offerings.map((offering) => {
     const promoPrice = promo?.prices.get(offering.code);
     const price = promoPrice ?? offering.price;
+    // What the balance cannot pay for is shown, not offered: the way to it is a top-up.
+    const short = price > spendable;
     return element('li', {},
       element('div', { class: 'row' }, element('strong', {}, offering.name), element('span', { class: 'price' },
         promoPrice !== undefined ? element('s', { class: 'muted' }, formatTenge(offering.price, language)) : null, promoPrice !== undefined ? ' ' : null, formatTenge(price, language))),
       element('div', { class: 'muted' }, `${offering.description} · ${formatDays(offering.validityDays, language)}`),
-      element('button', { type: 'button', class: 'small', 'data-offering': offering.code, onclick: async (event) => {
-        event.target.disabled = true;
+      element('button', { type: 'button', class: 'small', 'data-offering': offering.code, disabled: short, 'aria-describedby': short ? `short-${line.id}-${offering.code}` : null, onclick: async (event) => {
+        const button = event.currentTarget;
+        button.disabled = true;
         const body = { msisdn: line.msisdn, offering: offering.code, expectedPrice: price, ...(promoPrice !== undefined ? { promoCode: promo.code } : {}) };
         const bought = await api('POST', '/v1/purchases', { idempotencyKey: crypto.randomUUID(), body });
-        event.target.disabled = false;
+        button.disabled = false;
         if (bought.ok) { await start({ msisdn: line.msisdn, text: t.bought }); return; }
-        holder.prepend(element('p', { class: 'error', role: 'alert' }, bought.code.startsWith('promo_code_') ? promoText(bought.code) : problemText(bought.code)));
-      } }, `${t.buy} ${formatTenge(price, language)}`));
+        say(button, problemText(bought));
+      } }, `${t.buy} ${formatTenge(price, language)}`),
+      short ? element('p', { class: 'muted', id: `short-${line.id}-${offering.code}` }, t.insufficient, ' ', element('a', { href: '/' }, t.topUpLink)) : null);
   })));
 }
 
@@ -211,7 +240,7 @@ async function showPromisedPayment(line, path, holder) {
     if (taken.ok) return start({ msisdn: line.msisdn, text: fill(t.credit.taken, { amount: formatTenge(taken.value.amount, language) }) });
     for (const button of buttons) button.disabled = false;
     const refusal = taken.details?.reason ? t.credit.refusals[taken.details.reason] : taken.code === 'credit_open' ? t.credit.refusals.credit_open : null;
-    problem.textContent = refusal ? fill(refusal, { days: taken.details.tenureDaysMin ?? taken.details.recentTopupDays ?? '' }) : t.error;
+    problem.textContent = refusal ? fill(refusal, { days: taken.details.tenureDaysMin ?? taken.details.recentTopupDays ?? '' }) : refusalText(language, taken, t.error);
     problem.hidden = false;
     event.target.focus();
   } }, fill(t.credit.take, { amount: formatTenge(choice.amount, language), fee: formatTenge(choice.fee, language) })));
@@ -220,8 +249,8 @@ async function showPromisedPayment(line, path, holder) {
 
 /** A refusal of a transfer in the page's language, its money figures formatted, never a raw code. */
 function transferProblem(answer) {
-  const text = t.transfer.problems[answer.code] ?? (answer.code === 'rate_limited' ? t.tooMany : null);
-  if (!text) return t.error;
+  const text = t.transfer.problems[answer.code];
+  if (!text) return refusalText(language, answer, t.error);
   const money = (value) => (typeof value === 'number' ? formatTenge(value, language) : '');
   const { minimum, maximum, remaining, required, attemptsLeft } = answer.details ?? {};
   return fill(text, { minimum: money(minimum), maximum: money(maximum), remaining: money(remaining), required: money(required), attemptsLeft: attemptsLeft ?? '' });
@@ -232,7 +261,7 @@ function transferProblem(answer) {
  * with the one-time code it sent by SMS to the sending line; the money moves only on that code.
  */
 function showTransfer(line, holder, message) {
-  const to = element('input', { id: `transfer-to-${line.id}`, name: 'to', type: 'tel', inputmode: 'tel', autocomplete: 'off', placeholder: t.numberHint, required: true });
+  const to = element('input', { id: `transfer-to-${line.id}`, name: 'to', type: 'tel', inputmode: 'tel', autocomplete: 'off', placeholder: t.numberPlaceholder, required: true });
   const amount = element('input', { id: `transfer-amount-${line.id}`, name: 'amount', type: 'number', inputmode: 'numeric', min: 1, step: 1, required: true });
   const form = element('form', { class: 'transfer', onsubmit: async (event) => {
     event.preventDefault();
@@ -263,14 +292,14 @@ function showTransferCode(line, holder, confirmation, message) {
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     const sent = await api('POST', `/v1/transfers/confirmations/${encodeURIComponent(confirmation.confirmationId)}`, { body: { code: code.value.trim() } });
-    if (sent.ok) return start({ msisdn: line.msisdn, text: fill(t.transfer.sent, { amount: sum(sent.value.amount), to: sent.value.to }) });
+    if (sent.ok) return start({ msisdn: line.msisdn, text: fill(t.transfer.sent, { amount: sum(sent.value.amount), to: formatMsisdn(sent.value.to) }) });
     button.disabled = false;
     if (sent.code === 'transfer_confirmation_expired') return showTransfer(line, holder, transferProblem(sent));
     // The field's pattern already asks for six digits; what the server refuses, it says why.
     showTransferCode(line, holder, confirmation, transferProblem(sent));
   } },
-  element('p', { class: 'confirm' }, fill(t.transfer.confirm, { amount: sum(confirmation.amount), to: confirmation.to, fee: sum(confirmation.fee) })),
-  element('p', { class: 'muted' }, fill(t.transfer.codeSent, { from: confirmation.from, time: formatDate(confirmation.expiresAt, language) })),
+  element('p', { class: 'confirm' }, fill(t.transfer.confirm, { amount: sum(confirmation.amount), to: formatMsisdn(confirmation.to), fee: sum(confirmation.fee) })),
+  element('p', { class: 'muted' }, fill(t.transfer.codeSent, { from: formatMsisdn(confirmation.from), time: formatDate(confirmation.expiresAt, language) })),
   element('label', { for: code.id }, t.transfer.code), code,
   message ? element('p', { class: 'error', role: 'alert' }, message) : null,
   element('button', { type: 'submit' }, t.transfer.send),

@@ -6,7 +6,14 @@ export async function api(method, path, { body, headers = {}, idempotencyKey } =
     init.body = JSON.stringify(body);
   }
   if (idempotencyKey) init.headers['idempotency-key'] = idempotencyKey;
-  const response = await fetch(path, init);
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    // No answer at all (offline, a dropped roaming connection): a refusal like any other, so that
+    // every caller gives its button back and says so, instead of stopping half-way.
+    return { ok: false, status: 0, code: 'network_error', details: {} };
+  }
   const data = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok) return { ok: false, status: response.status, code: data?.error?.code ?? 'network_error', details: data?.error?.details ?? {} };
   return { ok: true, status: response.status, value: data };

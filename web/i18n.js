@@ -5,12 +5,12 @@ export const TEXT = {
   en: {
     pageTitles: { topup: 'Tolem — top up a Kazakhstan SIM', account: 'Tolem — my account' }, language: 'Language',
     title: 'Top up a Kazakhstan SIM', tagline: 'Any card, from anywhere. The money reaches the line in seconds.',
-    number: 'Phone number', numberHint: '+7 7xx xxx xx xx, 8 7xx… or 7xx…', next: 'Continue', change: 'Change',
+    number: 'Phone number', next: 'Continue', change: 'Change',
     confirm: 'Top up this number?', operator: 'Operator', notOurs: 'This number is not served here. Check it and try again.',
     cannotTopUp: 'This number cannot be topped up.', amount: 'Amount', amountHint: 'From {min} to {max}', labelled: '{label}: {value}', pay: 'Pay',
     paying: 'Taking you to the payment page…', waiting: 'Waiting for the payment to be confirmed…',
     succeeded: 'Done! The balance has been topped up.', receipt: 'Receipt', failed: 'The payment did not go through.',
-    retry: 'Try again or use another card', expired: 'The payment expired.', another: 'Top up again',
+    retry: 'Try again, or use another card.', expired: 'The payment expired.', another: 'Top up again',
     account: 'My account', error: 'Something went wrong. Please try again.', tooMany: 'Too many attempts. Wait a little and try again.',
     login: 'Log in', password: 'Password', logout: 'Log out', wrongLogin: 'Wrong number or password.',
     smsLanguage: 'SMS and receipts in', useThisLanguage: 'Send them in English',     myLines: 'My lines', balance: 'Balance', bonus: 'Bonus', validUntil: 'Valid until', status: 'Status',
@@ -28,6 +28,13 @@ export const TEXT = {
     },
     otherMovement: 'Other',
     movementPending: '{label} (awaiting payment)', movementVoided: '{label} (cancelled)',
+    numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: 'Also as 8 7xx… or 7xx…', offline: 'No connection. Check your internet and try again.',
+    tooManyMinutes: 'Too many attempts. Try again in {minutes} min.', invalidNumber: 'This is not a Kazakhstan mobile number. Type it as +7 7xx xxx xx xx.',
+    amountInvalid: 'Enter a whole amount from {min} to {max}.', tryAgain: 'Try again', checkAgain: 'Check again', canceled: 'Payment cancelled.',
+    statusElsewhere: 'We cannot show this payment here. If your card was charged, the balance is topped up by itself and an SMS comes: do not pay again.',
+    stillChecking: 'Your bank has not confirmed the payment yet. Do not pay again: if your card was charged, the balance is topped up by itself and an SMS comes.',
+    failureReasons: { card_declined: 'The card was declined.', insufficient_funds: 'Not enough money on the card.', authentication_failed: 'The payment was not confirmed with your bank.', velocity: 'Too many payments with this card: use another card or method.' },
+    fromBonus: '{label} (from bonus)',
     promisedPayment: 'Promised payment', sendBalance: 'Send balance',
     promo: {
       label: 'Promo code', apply: 'Apply', applied: 'Code {code} applied: the prices below include it.',
@@ -60,12 +67,12 @@ export const TEXT = {
   ru: {
     pageTitles: { topup: 'Tolem — пополнить казахстанскую SIM-карту', account: 'Tolem — личный кабинет' }, language: 'Язык',
     title: 'Пополнить казахстанскую SIM-карту', tagline: 'Любой картой, из любой страны. Деньги поступают за секунды.',
-    number: 'Номер телефона', numberHint: '+7 7xx xxx xx xx, 8 7xx… или 7xx…', next: 'Далее', change: 'Изменить',
+    number: 'Номер телефона', next: 'Далее', change: 'Изменить',
     confirm: 'Пополнить этот номер?', operator: 'Оператор', notOurs: 'Этот номер у нас не обслуживается. Проверьте его и попробуйте снова.',
     cannotTopUp: 'Этот номер нельзя пополнить.', amount: 'Сумма', amountHint: 'От {min} до {max}', labelled: '{label}: {value}', pay: 'Оплатить',
     paying: 'Переходим на страницу оплаты…', waiting: 'Ждём подтверждения платежа…',
     succeeded: 'Готово! Баланс пополнен.', receipt: 'Чек', failed: 'Платёж не прошёл.',
-    retry: 'Попробуйте снова или другой картой', expired: 'Время платежа истекло.', another: 'Пополнить ещё',
+    retry: 'Попробуйте ещё раз или оплатите другой картой.', expired: 'Время платежа истекло.', another: 'Пополнить ещё',
     account: 'Личный кабинет', error: 'Что-то пошло не так. Попробуйте ещё раз.', tooMany: 'Слишком много попыток. Подождите немного.',
     login: 'Войти', password: 'Пароль', logout: 'Выйти', wrongLogin: 'Неверный номер или пароль.',
     smsLanguage: 'SMS и чеки на языке', useThisLanguage: 'Присылать на русском',     myLines: 'Мои номера', balance: 'Баланс', bonus: 'Бонусы', validUntil: 'Действует до', status: 'Статус',
@@ -83,6 +90,13 @@ export const TEXT = {
     },
     otherMovement: 'Прочее',
     movementPending: '{label} (ожидает оплаты)', movementVoided: '{label} (отменено)',
+    numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: 'Можно и 8 7xx… или 7xx…', offline: 'Нет связи. Проверьте интернет и попробуйте снова.',
+    tooManyMinutes: 'Слишком много попыток. Попробуйте снова через {minutes}\u00a0мин.', invalidNumber: 'Это не казахстанский мобильный номер. Введите его в виде +7 7xx xxx xx xx.',
+    amountInvalid: 'Введите сумму от {min} до {max} без копеек.', tryAgain: 'Попробовать ещё раз', checkAgain: 'Проверить ещё раз', canceled: 'Платёж отменён.',
+    statusElsewhere: 'Здесь мы не можем показать этот платёж. Если деньги списаны, баланс пополнится сам и придёт SMS — не платите повторно.',
+    stillChecking: 'Банк ещё не подтвердил платёж. Не платите повторно: если деньги списаны, баланс пополнится сам и придёт SMS.',
+    failureReasons: { card_declined: 'Карта отклонена.', insufficient_funds: 'Недостаточно средств на карте.', authentication_failed: 'Платёж не подтверждён в банке.', velocity: 'Слишком много платежей этой картой: выберите другую карту или способ.' },
+    fromBonus: '{label} (с бонусного счёта)',
     promisedPayment: 'Обещанный платёж', sendBalance: 'Перевести баланс',
     promo: {
       label: 'Промокод', apply: 'Применить', applied: 'Промокод {code} применён: цены ниже уже с ним.',
@@ -115,12 +129,12 @@ export const TEXT = {
   kk: {
     pageTitles: { topup: 'Tolem — қазақстандық SIM-картаның балансын толықтыру', account: 'Tolem — жеке кабинет' }, language: 'Тіл',
     title: 'Қазақстандық SIM-картаның балансын толықтыру', tagline: 'Кез келген картамен, кез келген елден. Ақша бірнеше секундта түседі.',
-    number: 'Телефон нөмірі', numberHint: '+7 7xx xxx xx xx, 8 7xx… немесе 7xx…', next: 'Әрі қарай', change: 'Өзгерту',
+    number: 'Телефон нөмірі', next: 'Әрі қарай', change: 'Өзгерту',
     confirm: 'Осы нөмірдің балансын толықтырасыз ба?', operator: 'Оператор', notOurs: 'Бұл нөмірге біз қызмет көрсетпейміз. Тексеріп, қайталап көріңіз.',
     cannotTopUp: 'Бұл нөмірдің балансын толықтыруға болмайды.', amount: 'Сома', amountHint: '{min} бастап {max} дейін', labelled: '{label}: {value}', pay: 'Төлеу',
     paying: 'Төлем бетіне өтудеміз…', waiting: 'Төлемнің расталуын күтудеміз…',
     succeeded: 'Дайын! Баланс толықтырылды.', receipt: 'Түбіртек', failed: 'Төлем өтпеді.',
-    retry: 'Қайталаңыз немесе басқа картаны қолданыңыз', expired: 'Төлем уақыты өтіп кетті.', another: 'Тағы толықтыру',
+    retry: 'Қайталап көріңіз немесе басқа картамен төлеңіз.', expired: 'Төлем уақыты өтіп кетті.', another: 'Тағы толықтыру',
     account: 'Жеке кабинет', error: 'Бірдеңе дұрыс болмады. Қайталап көріңіз.', tooMany: 'Әрекет тым көп. Сәл күтіңіз.',
     login: 'Кіру', password: 'Құпиясөз', logout: 'Шығу', wrongLogin: 'Нөмір немесе құпиясөз қате.',
     smsLanguage: 'SMS мен түбіртектер тілі', useThisLanguage: 'Қазақша жіберу',     myLines: 'Менің нөмірлерім', balance: 'Баланс', bonus: 'Бонус', validUntil: 'Жарамдылық мерзімі', status: 'Күйі',
@@ -138,6 +152,13 @@ export const TEXT = {
     },
     otherMovement: 'Басқа',
     movementPending: '{label} (төлем күтілуде)', movementVoided: '{label} (күші жойылды)',
+    numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: '8 7xx… немесе 7xx… түрінде де болады', offline: 'Байланыс жоқ. Интернетті тексеріп, қайталап көріңіз.',
+    tooManyMinutes: 'Әрекет тым көп. {minutes}\u00a0минуттан кейін қайталап көріңіз.', invalidNumber: 'Бұл қазақстандық ұялы нөмір емес. Нөмірді +7 7xx xxx xx xx түрінде енгізіңіз.',
+    amountInvalid: '{min} бастап {max} дейінгі бүтін соманы енгізіңіз.', tryAgain: 'Қайталап көру', checkAgain: 'Қайта тексеру', canceled: 'Төлемнен бас тартылды.',
+    statusElsewhere: 'Бұл төлемді мұнда көрсете алмаймыз. Картадан ақша алынса, баланс өзі толықтырылады және SMS келеді — қайта төлемеңіз.',
+    stillChecking: 'Банк төлемді әлі растаған жоқ. Қайта төлемеңіз: картадан ақша алынса, баланс өзі толықтырылады және SMS келеді.',
+    failureReasons: { card_declined: 'Карта қабылданбады.', insufficient_funds: 'Картада қаражат жеткіліксіз.', authentication_failed: 'Төлем банкте расталмады.', velocity: 'Бұл картамен төлем тым көп: басқа картаны не тәсілді таңдаңыз.' },
+    fromBonus: '{label} (бонустан)',
     promisedPayment: 'Уәде етілген төлем', sendBalance: 'Балансты аудару',
     promo: {
       label: 'Промокод', apply: 'Қолдану', applied: '{code} промокоды қолданылды: төмендегі бағалар соны ескереді.',
@@ -170,12 +191,12 @@ export const TEXT = {
   zh: {
     pageTitles: { topup: 'Tolem — 为哈萨克斯坦 SIM 卡充值', account: 'Tolem — 我的账户' }, language: '语言',
     title: '为哈萨克斯坦 SIM 卡充值', tagline: '任何银行卡，身在何处都可以。几秒钟到账。',
-    number: '手机号码', numberHint: '+7 7xx xxx xx xx、8 7xx… 或 7xx…', next: '继续', change: '修改',
+    number: '手机号码', next: '继续', change: '修改',
     confirm: '为这个号码充值？', operator: '运营商', notOurs: '此号码不在本平台服务范围内。请检查后重试。',
     cannotTopUp: '此号码无法充值。', amount: '金额', amountHint: '{min} 至 {max}', labelled: '{label}：{value}', pay: '支付',
     paying: '正在前往支付页面…', waiting: '正在等待支付确认…',
     succeeded: '完成！余额已充值。', receipt: '收据', failed: '支付未成功。',
-    retry: '请重试或换一张卡', expired: '支付已过期。', another: '再次充值',
+    retry: '请重试，或换一张卡支付。', expired: '支付已过期。', another: '再次充值',
     account: '我的账户', error: '出了点问题，请重试。', tooMany: '尝试次数过多，请稍后再试。',
     login: '登录', password: '密码', logout: '退出', wrongLogin: '号码或密码错误。',
     smsLanguage: '短信和收据语言', useThisLanguage: '改为中文',     myLines: '我的号码', balance: '余额', bonus: '奖励余额', validUntil: '有效期至', status: '状态',
@@ -193,6 +214,13 @@ export const TEXT = {
     },
     otherMovement: '其他',
     movementPending: '{label}（待付款）', movementVoided: '{label}（已取消）',
+    numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: '也可输入 8 7xx… 或 7xx…', offline: '网络连接失败，请检查网络后重试。',
+    tooManyMinutes: '尝试次数过多，请在 {minutes} 分钟后重试。', invalidNumber: '这不是哈萨克斯坦手机号码。请按 +7 7xx xxx xx xx 格式输入。',
+    amountInvalid: '请输入 {min} 至 {max} 之间的整数金额。', tryAgain: '重试', checkAgain: '再次查看', canceled: '支付已取消。',
+    statusElsewhere: '无法在此显示该支付。如已扣款，余额将自动到账并会收到短信通知，请勿重复支付。',
+    stillChecking: '银行尚未确认此次支付。请勿重复支付：如已扣款，余额将自动到账并会收到短信通知。',
+    failureReasons: { card_declined: '银行卡被拒绝。', insufficient_funds: '卡内余额不足。', authentication_failed: '支付未通过银行验证。', velocity: '此卡支付次数过多，请换一张卡或其他支付方式。' },
+    fromBonus: '{label}（奖励余额支付）',
     promisedPayment: '预借话费', sendBalance: '余额转账',
     promo: {
       label: '优惠码', apply: '使用', applied: '已使用优惠码 {code}：以下价格已包含优惠。',
@@ -223,6 +251,24 @@ export const TEXT = {
     },
   },
 };
+
+/**
+ * What a refused request tells a person: no connection, too many tries (for how many minutes,
+ * when the server said), or `fallback` for anything else.
+ */
+export function refusalText(language, answer, fallback) {
+  const t = TEXT[language];
+  if (answer.code === 'network_error') return t.offline;
+  if (answer.code !== 'rate_limited') return fallback;
+  const seconds = Number(answer.details?.retryAfterSeconds);
+  return Number.isFinite(seconds) && seconds > 0 ? fill(t.tooManyMinutes, { minutes: Math.ceil(seconds / 60) }) : t.tooMany;
+}
+
+/** A Kazakhstan number as people write it: +77011234567 → "+7 701 123 45 67"; anything else as it is. */
+export function formatMsisdn(msisdn) {
+  const match = /^\+7(\d{3})(\d{3})(\d{2})(\d{2})$/.exec(msisdn ?? '');
+  return match ? `+7\u00a0${match[1]}\u00a0${match[2]}\u00a0${match[3]}\u00a0${match[4]}` : msisdn;
+}
 
 /** Fills a template's {placeholders}: fill('{amount} left', { amount: '5 GB' }) → "5 GB left". */
 export function fill(template, values) {

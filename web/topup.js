@@ -1,12 +1,12 @@
 // The public top-up page: number → confirm (masked number, operator) → amount → pay → result.
 import { api, element } from './api.js';
-import { currentLanguage, fill, formatTenge, languageSwitcher, TEXT } from './i18n.js';
+import { currentLanguage, fill, formatTenge, languageSwitcher, refusalText, TEXT } from './i18n.js';
 
 const AMOUNTS_KZT = [1000, 2000, 5000, 10000];
 let language = currentLanguage('topup');
 let t = TEXT[language];
 const app = document.getElementById('app');
-const state = { msisdn: '', confirmed: null, amountKzt: 2000 };
+const state = { msisdn: sessionStorage.getItem('tolem.topup.msisdn') ?? '', confirmed: null, amountKzt: 2000, paymentKey: null };
 
 function nav() {
   const holder = document.getElementById('nav');
@@ -22,18 +22,23 @@ function render() {
 }
 
 function renderNumber(message) {
-  const input = element('input', { id: 'msisdn', name: 'msisdn', type: 'tel', inputmode: 'tel', autocomplete: 'tel', placeholder: t.numberHint, value: state.msisdn, required: true });
-  const form = element('form', { onsubmit: async (event) => {
+  const input = element('input', {
+    id: 'msisdn', name: 'msisdn', type: 'tel', inputmode: 'tel', autocomplete: 'tel', placeholder: t.numberPlaceholder, value: state.msisdn,
+    'aria-describedby': message ? 'msisdn-help msisdn-error' : 'msisdn-help', 'aria-invalid': message ? 'true' : null,
+  });
+  const form = element('form', { novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
     state.msisdn = input.value;
+    if (!input.value.trim()) return renderNumber(t.invalidNumber);
     const button = form.querySelector('button');
     button.disabled = true;
     const answer = await api('GET', `/v1/payments/confirm-line?msisdn=${encodeURIComponent(input.value)}`);
     button.disabled = false;
-    if (answer.ok && answer.value.canTopUp) { state.confirmed = answer.value; return render(); }
-    renderNumber(answer.ok ? t.cannotTopUp : answer.code === 'rate_limited' ? t.tooMany : t.notOurs);
+    if (answer.ok && answer.value.canTopUp) { state.confirmed = answer.value; state.paymentKey = null; return render(); }
+    renderNumber(answer.ok ? t.cannotTopUp : refusalText(language, answer, answer.code === 'msisdn_invalid' || answer.code === 'validation_failed' ? t.invalidNumber : t.notOurs));
   } },
-  element('label', { for: 'msisdn' }, t.number), input, message ? element('p', { class: 'error', role: 'alert' }, message) : null,
+  element('label', { for: 'msisdn' }, t.number), element('p', { class: 'muted hint', id: 'msisdn-help' }, t.numberHelp), input,
+  message ? element('p', { class: 'error', role: 'alert', id: 'msisdn-error' }, message) : null,
   element('button', { type: 'submit' }, t.next));
   app.replaceChildren(element('h1', {}, t.title), element('p', { class: 'muted' }, t.tagline), form);
 }
@@ -48,60 +53,96 @@ function amountHint() {
   return fill(t.amountHint, { min: formatTenge(min * 100, language), max: formatTenge(max * 100, language) });
 }
 
+/** The amount typed, in whole tenge, or null when it is not a whole number. */
+function typedKzt(input) {
+  const text = input.value.trim();
+  return /^\d{1,9}$/.test(text) ? Number(text) : null;
+}
+
 function renderAmount(message) {
   const { min, max } = limitsKzt();
-  const custom = element('input', { id: 'amount', name: 'amount', type: 'number', inputmode: 'numeric', min, max, step: 1, value: state.amountKzt });
-  const chips = element('div', { class: 'chips' }, AMOUNTS_KZT.filter((kzt) => kzt >= min && kzt <= max).map((kzt) => element('button', {
-    type: 'button', 'aria-pressed': String(kzt === state.amountKzt), onclick: () => { state.amountKzt = kzt; renderAmount(); },
+  const custom = element('input', {
+    id: 'amount', name: 'amount', type: 'text', inputmode: 'numeric', autocomplete: 'off', value: state.amountKzt ?? '',
+    'aria-describedby': message ? 'amount-help amount-error' : 'amount-help', 'aria-invalid': message ? 'true' : null,
+    // The button says what will be charged, whatever was typed or tapped last.
+    oninput: () => {
+      state.amountKzt = typedKzt(custom);
+      payButton.textContent = payLabel();
+      for (const chip of chips.children) chip.setAttribute('aria-pressed', String(Number(chip.dataset.kzt) === state.amountKzt));
+    },
+  });
+  const chips = element('div', { class: 'chips', role: 'group', 'aria-labelledby': 'amount-label' }, AMOUNTS_KZT.filter((kzt) => kzt >= min && kzt <= max).map((kzt) => element('button', {
+    type: 'button', 'data-kzt': kzt, 'aria-pressed': String(kzt === state.amountKzt), onclick: () => { state.amountKzt = kzt; renderAmount(); },
   }, formatTenge(kzt * 100, language))));
-  const form = element('form', { onsubmit: async (event) => {
+  const payLabel = () => (state.amountKzt ? `${t.pay} ${formatTenge(state.amountKzt * 100, language)}` : t.pay);
+  const payButton = element('button', { type: 'submit' }, payLabel());
+  const form = element('form', { novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
-    state.amountKzt = Number(custom.value);
-    if (!Number.isInteger(state.amountKzt) || state.amountKzt < min || state.amountKzt > max) return renderAmount(amountHint());
-    const button = form.querySelector('button[type=submit]');
-    button.disabled = true;
-    button.textContent = t.paying;
-    const answer = await api('POST', '/v1/payments', {
-      idempotencyKey: crypto.randomUUID(),
-      body: { msisdn: state.msisdn, amount: state.amountKzt * 100, currency: 'KZT', purpose: 'topup', language },
-    });
-    if (!answer.ok) return renderAmount(answer.code === 'rate_limited' ? t.tooMany : t.error);
+    state.amountKzt = typedKzt(custom);
+    if (state.amountKzt === null || state.amountKzt < min || state.amountKzt > max) {
+      return renderAmount(fill(t.amountInvalid, { min: formatTenge(min * 100, language), max: formatTenge(max * 100, language) }));
+    }
+    payButton.disabled = true;
+    payButton.textContent = t.paying;
+    // One key per amount and number until a payment is made: a retry after a lost answer finds
+    // the payment the first try made instead of starting a second one.
+    const body = { msisdn: state.msisdn, amount: state.amountKzt * 100, currency: 'KZT', purpose: 'topup', language };
+    const fingerprint = JSON.stringify([body.msisdn, body.amount, body.language]);
+    if (state.paymentKey?.fingerprint !== fingerprint) state.paymentKey = { fingerprint, key: crypto.randomUUID() };
+    const answer = await api('POST', '/v1/payments', { idempotencyKey: state.paymentKey.key, body });
+    if (!answer.ok) return renderAmount(refusalText(language, answer, t.error));
     sessionStorage.setItem(`tolem.payment.${answer.value.id}`, answer.value.clientSecret);
+    sessionStorage.setItem('tolem.topup.msisdn', state.msisdn);
     if (answer.value.redirectUrl) location.assign(answer.value.redirectUrl);
-    else location.assign(`/?payment=${answer.value.id}`);
+    else location.assign(`/?payment=${encodeURIComponent(answer.value.id)}&secret=${encodeURIComponent(answer.value.clientSecret)}`);
   } },
   element('div', { class: 'card' }, element('div', { class: 'muted' }, t.confirm), element('div', { class: 'big', id: 'confirmed-number' }, state.confirmed.msisdn),
     state.confirmed.operator ? element('div', { class: 'muted' }, fill(t.labelled, { label: t.operator, value: state.confirmed.operator })) : null,
     element('button', { type: 'button', class: 'secondary small', onclick: () => { state.confirmed = null; render(); } }, t.change)),
-  element('label', { for: 'amount' }, t.amount), chips, custom, element('p', { class: 'muted' }, amountHint()),
-  message ? element('p', { class: 'error', role: 'alert' }, message) : null,
-  element('button', { type: 'submit' }, `${t.pay} ${formatTenge(state.amountKzt * 100, language)}`));
+  element('label', { for: 'amount', id: 'amount-label' }, t.amount), chips, custom, element('p', { class: 'muted', id: 'amount-help' }, amountHint()),
+  message ? element('p', { class: 'error', role: 'alert', id: 'amount-error' }, message) : null,
+  payButton);
   app.replaceChildren(element('h1', {}, t.title), form);
 }
 
+/**
+ * Where the payer lands back from the provider. The payment is read with its client secret (kept
+ * in this tab, or in the return link when the bank's app opened another browser) until it ends;
+ * a payment the bank has not settled yet is never shown as an error that invites paying again.
+ */
 async function renderResult(paymentId) {
-  const secret = sessionStorage.getItem(`tolem.payment.${paymentId}`) ?? '';
-  app.replaceChildren(element('h1', {}, t.title), element('p', { class: 'muted', id: 'status' }, t.waiting));
-  for (let attempt = 0; attempt < 120; attempt++) {
+  const params = new URLSearchParams(location.search);
+  const secret = params.get('secret') ?? sessionStorage.getItem(`tolem.payment.${paymentId}`) ?? '';
+  const again = (label) => element('button', { type: 'button', onclick: () => location.assign('/') }, label);
+  const show = (...parts) => app.replaceChildren(element('h1', {}, t.title), ...parts);
+  if (!secret) return show(element('p', { class: 'muted', id: 'status' }, t.statusElsewhere), again(t.topUpLink));
+  show(element('p', { class: 'muted', id: 'status', role: 'status' }, t.waiting));
+  // Every second for two minutes, then every ten seconds for eight more.
+  for (let attempt = 0; attempt < 168; attempt++) {
     const answer = await api('GET', `/v1/payments/${encodeURIComponent(paymentId)}`, { headers: { 'x-payment-client-secret': secret } });
-    if (!answer.ok) break;
-    const payment = answer.value;
-    if (payment.status === 'succeeded') {
-      return app.replaceChildren(element('h1', {}, t.title),
-        element('p', { class: 'success', id: 'status' }, t.succeeded),
+    if (!answer.ok && answer.status === 404) return show(element('p', { class: 'muted', id: 'status' }, t.statusElsewhere), again(t.topUpLink));
+    const payment = answer.ok ? answer.value : null;
+    if (payment?.status === 'succeeded') {
+      sessionStorage.removeItem('tolem.topup.msisdn');
+      return show(
+        element('p', { class: 'success', id: 'status', role: 'status' }, t.succeeded),
         element('div', { class: 'card' }, element('div', { class: 'big' }, formatTenge(payment.amount, language)), element('div', {}, payment.msisdn),
           payment.receiptNumber ? element('div', { class: 'muted' }, fill(t.labelled, { label: t.receipt, value: payment.receiptNumber })) : null),
-        element('button', { type: 'button', onclick: () => location.assign('/') }, t.another));
+        again(t.another));
     }
-    if (['failed', 'canceled', 'expired'].includes(payment.status)) {
-      return app.replaceChildren(element('h1', {}, t.title),
-        element('p', { class: 'error', id: 'status', role: 'alert' }, payment.status === 'expired' ? t.expired : t.failed),
+    if (payment && ['failed', 'canceled', 'expired'].includes(payment.status)) {
+      const headline = payment.status === 'expired' ? t.expired : payment.status === 'canceled' ? t.canceled : t.failed;
+      const reason = payment.status === 'failed' ? t.failureReasons[payment.failureReason] : null;
+      return show(
+        element('p', { class: 'error', id: 'status', role: 'alert' }, headline),
+        reason ? element('p', { id: 'reason' }, reason) : null,
         element('p', { class: 'muted' }, t.retry),
-        element('button', { type: 'button', onclick: () => location.assign('/') }, t.another));
+        again(t.tryAgain));
     }
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await new Promise((resolve) => setTimeout(resolve, attempt < 120 ? 1000 : 10_000));
   }
-  app.replaceChildren(element('h1', {}, t.title), element('p', { class: 'error', id: 'status' }, t.error));
+  show(element('p', { class: 'muted', id: 'status', role: 'status' }, t.stillChecking),
+    element('button', { type: 'button', onclick: () => location.reload() }, t.checkAgain));
 }
 
 render();

@@ -1,9 +1,21 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { seedCatalog } from '../../src/catalog/seed-catalog.ts';
 import { browserSkip, launchBrowser } from '../support/browser.ts';
 import { startLiveServer } from '../support/live-server.ts';
+
+/** On the sandbox's checkout page: pays with this card, then follows its link back to Tolem. */
+async function payOnSandbox(page: Page, card: string): Promise<void> {
+  await page.waitForURL(/\/sandbox\/checkout\//);
+  await page.fill('#cardNumber', card);
+  await page.fill('#expiry', '12/34');
+  await page.fill('#cvc', '123');
+  await page.click('#pay');
+  const back = page.locator('a', { hasText: /./ }).last();
+  await back.waitFor();
+  await back.click();
+}
 
 /** A traveller's two pages in a real browser: the public top-up page and self-care. */
 describe('top-up page and self-care in a real browser', { skip: browserSkip }, () => {
@@ -33,20 +45,62 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     assert.ok(await page.getByText(/^От 500\s₸ до 100\s000\s₸$/).isVisible());
     await page.getByRole('button', { name: /^5\s000\s₸$/ }).click();
     await page.getByRole('button', { name: /^Оплатить/ }).click();
-    await page.waitForURL(/\/sandbox\/checkout\//);
-    await page.fill('#cardNumber', '4242 4242 4242 4242');
-    await page.fill('#expiry', '12/34');
-    await page.fill('#cvc', '123');
-    await page.click('#pay');
     // The sandbox answers like a real provider and leads back to Tolem's page.
-    const back = page.locator('a', { hasText: /./ }).last();
-    await back.waitFor();
-    await back.click();
+    await payOnSandbox(page, '4242 4242 4242 4242');
     await page.waitForURL(/\?payment=/);
     await page.locator('#status.success').waitFor({ timeout: 20_000 });
     assert.equal(await page.locator('#status').textContent(), 'Готово! Баланс пополнен.');
     const line = await server.request('GET', '/v1/lines/+77011234567');
     assert.equal(line.body.balance.main, 500_000);
+    // The bank's app often opens the return link in another browser: it shows the result there too.
+    const elsewhere = await browser.newContext();
+    const other = await elsewhere.newPage();
+    await other.goto(`${page.url().replace(/lang=ru&?/, '')}&lang=ru`);
+    await other.locator('#status.success').waitFor();
+    await elsewhere.close();
+    await page.close();
+  });
+
+  it('says what is wrong with a number or an amount, keeps the button true to the amount, and survives a lost connection', async () => {
+    assert.equal((await server.request('POST', '/v1/lines', { body: { msisdn: '+77012223344' } })).status, 201);
+    const page = await browser.newPage();
+    await page.goto(`${server.baseUrl}/?lang=en`);
+    await page.fill('#msisdn', '12345');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText('This is not a Kazakhstan mobile number. Type it as +7 7xx xxx xx xx.').waitFor();
+    assert.equal(await page.locator('#msisdn').getAttribute('aria-invalid'), 'true');
+    await page.fill('#msisdn', '8 777 999 99 99');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText('This number is not served here. Check it and try again.').waitFor();
+    // No connection: the page says so and gives the button back.
+    await page.route('**/v1/payments/confirm-line*', (route) => route.abort('internetdisconnected'));
+    await page.fill('#msisdn', '8 701 222 33 44');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByText('No connection. Check your internet and try again.').waitFor();
+    assert.equal(await page.getByRole('button', { name: 'Continue' }).isEnabled(), true);
+    await page.unroute('**/v1/payments/confirm-line*');
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.locator('#confirmed-number').waitFor();
+    // The button says what will be charged, typed or tapped; out of range is the page's message, not the browser's.
+    await page.fill('#amount', '7000');
+    assert.equal((await page.locator('button[type=submit]').textContent())?.replace(/\s/g, ' '), 'Pay 7,000 ₸');
+    assert.equal(await page.locator('.chips button[aria-pressed="true"]').count(), 0);
+    await page.fill('#amount', '100');
+    await page.locator('button[type=submit]').click();
+    await page.getByText('Enter a whole amount from 500 ₸ to 100,000 ₸.').waitFor();
+    // A declined card: the reason, and a way to try again with the number kept.
+    await page.getByRole('button', { name: /^1,000\s₸$/ }).click();
+    await page.getByRole('button', { name: /^Pay 1,000/ }).click();
+    await payOnSandbox(page, '4000 0000 0000 0002');
+    await page.locator('#status.error').waitFor({ timeout: 20_000 });
+    assert.equal(await page.locator('#reason').textContent(), 'The card was declined.');
+    await page.getByRole('button', { name: 'Try again' }).click();
+    assert.equal(await page.locator('#msisdn').inputValue(), '8 701 222 33 44');
+    // Logged out, the self-care header holds its two links and the language, nothing else.
+    await page.goto(`${server.baseUrl}/account?lang=en`);
+    await page.locator('#login').waitFor();
+    assert.deepEqual((await page.locator('#nav').innerText()).split(/\s+/).filter(Boolean).slice(0, 2), ['Top', 'up']);
+    assert.doesNotMatch(await page.locator('#nav').innerText(), /null/);
     await page.close();
   });
 
@@ -258,7 +312,7 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     await live.getByLabel('Send to number').fill('8 701 555 01 02');
     await live.getByLabel('Amount, ₸').fill('1000');
     await live.getByRole('button', { name: 'Continue' }).click();
-    await live.locator('p.confirm', { hasText: /^Send 1,000\s₸ to \+77015550102\? Fee 20\s₸\.$/ }).waitFor();
+    await live.locator('p.confirm', { hasText: /^Send 1,000\s₸ to \+7\s701\s555\s01\s02\? Fee 20\s₸\.$/ }).waitFor();
     const [sent] = await codes();
     assert.match(sent!.code, /^\d{6}$/);
     await live.getByLabel('Code from the SMS').fill(sent!.code === '000000' ? '111111' : '000000');
@@ -267,7 +321,7 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     assert.equal((await server.request('GET', `/v1/lines/${friend}`)).body.balance.main, 0, 'nothing moves on a wrong code');
     await live.getByLabel('Code from the SMS').fill(sent!.code);
     await live.getByRole('button', { name: 'Send', exact: true }).click();
-    await page.locator(`section.card[data-msisdn="${msisdn}"] [role=status]`, { hasText: /^1,000\s₸ sent to \+77015550102\.$/ }).waitFor();
+    await page.locator(`section.card[data-msisdn="${msisdn}"] [role=status]`, { hasText: /^1,000\s₸ sent to \+7\s701\s555\s01\s02\.$/ }).waitFor();
     assert.equal((await server.request('GET', `/v1/lines/${friend}`)).body.balance.main, 100_000);
     assert.equal((await codes()).length, 1, 'one code for one transfer');
 
