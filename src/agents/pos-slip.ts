@@ -42,7 +42,7 @@ export function renderReceiptSlip(receipt: ReceiptSlip, language: SlipLanguage):
   const l = LABELS[language];
   const rows: [string, string][] = [
     [l.number, receipt.number], [l.date, almatyDateTime(receipt.createdAt, language)], [l.line, maskMsisdn(receipt.msisdn)],
-    [l.amount, formatTenge(BigInt(receipt.amount))], [l.agent, receipt.agentName],
+    [l.amount, formatTenge(BigInt(receipt.amount), language)], [l.agent, receipt.agentName],
   ];
   if (receipt.reversed) rows.push(['', l.reversed]);
   return page(l.title, rows, l.thanks, language);

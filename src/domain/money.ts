@@ -31,12 +31,16 @@ export function formatDecimal(amount: bigint): string {
 }
 
 /** 12345600n → "123 456 ₸" for people; minor units shown only when present. */
-export function formatTenge(amount: bigint): string {
+export function formatTenge(amount: bigint, language = 'ru'): string {
   const decimal = formatDecimal(amount);
   const [major = '0', minor = '00'] = decimal.split('.');
-  const grouped = major.replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
-  return `${grouped}${minor === '00' ? '' : ',' + minor}\u00a0₸`;
+  const [group, point] = COMMA_GROUPED.has(language) ? [',', '.'] : ['\u00a0', ','];
+  const grouped = major.replace(/\B(?=(\d{3})+(?!\d))/g, group);
+  return `${grouped}${minor === '00' ? '' : point + minor}\u00a0₸`;
 }
+
+/** English and Chinese group thousands with commas ("5,000.50 ₸"); Russian and Kazakh with spaces ("5 000,50 ₸"), as the web pages do. */
+const COMMA_GROUPED = new Set(['en', 'zh']);
 
 /** Bigint amount to a JSON number; amounts in Tolem's API are bounded far below 2^53. */
 export function toJsonAmount(amount: bigint): number {

@@ -74,6 +74,8 @@ describe('money', () => {
     assert.equal(formatDecimal(5n), '0.05');
     assert.equal(formatTenge(123456700n), '1\u00a0234\u00a0567\u00a0₸');
     assert.equal(formatTenge(50050n), '500,50\u00a0₸');
+    // English and Chinese as the web pages write them.
+    assert.deepEqual(['en', 'zh', 'kk'].map((language) => formatTenge(123456750n, language)), ['1,234,567.50\u00a0₸', '1,234,567.50\u00a0₸', '1\u00a0234\u00a0567,50\u00a0₸']);
   });
 });
 

@@ -3,7 +3,12 @@ import { describe, it } from 'node:test';
 import { subscriberMessage } from './subscriber-messages.ts';
 
 const LANGUAGES = ['en', 'ru', 'kk', 'zh'] as const;
-const tenge = (whole: number) => `${whole.toLocaleString('ru-RU').replace(/\s/g, '\u00a0')}\u00a0₸`;
+/** An amount as each language writes it: "1,000 ₸" in en and zh, "1 000 ₸" (no-break spaces) in ru and kk. */
+const tenge = (whole: number) => {
+  const spaced = `${whole.toLocaleString('ru-RU').replace(/\s/g, '\u00a0')}\u00a0₸`;
+  const commas = `${whole.toLocaleString('en-US')}\u00a0₸`;
+  return { en: commas, ru: spaced, kk: spaced, zh: commas };
+};
 
 /** Each event a subscriber hears of, with what every language's text must hold. */
 const CASES: { topic: string; payload: Record<string, unknown>; holds: (string | Record<(typeof LANGUAGES)[number], string>)[]; offeringName?: string }[] = [
@@ -18,7 +23,7 @@ const CASES: { topic: string; payload: Record<string, unknown>; holds: (string |
   { topic: 'credit.repaid', payload: { amount: 30_000, owedAfter: 25_000 }, holds: [tenge(300), tenge(250)] },
   { topic: 'credit.repaid', payload: { amount: 55_000, owedAfter: 0 }, holds: [tenge(550)] },
   { topic: 'transfer.completed', payload: { from: '+77011234567', amount: 100_000 }, holds: ['+77011234567', tenge(1_000)] },
-  { topic: 'topup.succeeded', payload: { amount: 200_000, balanceAfter: 1_250_050, receiptNumber: 'R-2026-00000123' }, holds: [tenge(2_000), '12\u00a0500,50\u00a0₸', 'R-2026-00000123'] },
+  { topic: 'topup.succeeded', payload: { amount: 200_000, balanceAfter: 1_250_050, receiptNumber: 'R-2026-00000123' }, holds: [tenge(2_000), { en: '12,500.50\u00a0₸', ru: '12\u00a0500,50\u00a0₸', kk: '12\u00a0500,50\u00a0₸', zh: '12,500.50\u00a0₸' }, 'R-2026-00000123'] },
   { topic: 'topup.reversed', payload: { amount: 200_000 }, holds: [tenge(2_000)] },
   { topic: 'payment.refunded', payload: { amount: 150_000 }, holds: [tenge(1_500)] },
   { topic: 'package.purchased', payload: { offering: 'DATA_5GB_30D', pricePaid: 350_000, expiresAt: '2026-03-01T10:00:00Z' }, holds: ['DATA_5GB_30D', tenge(3_500), { en: '1 Mar 2026', ru: '01.03.2026', kk: '01.03.2026', zh: '2026年3月1日' }] },
@@ -30,7 +35,7 @@ const CASES: { topic: string; payload: Record<string, unknown>; holds: (string |
   { topic: 'line.validity_expiring', payload: { validUntil: '2026-03-10T19:30:00Z', balance: 25_000 }, holds: [tenge(250), { en: '11 Mar 2026', ru: '11.03.2026', kk: '11.03.2026', zh: '2026年3月11日' }] },
   { topic: 'package.expiring', payload: { offering: 'DATA_1GB_7D', expiresAt: '2026-03-10T06:00:00Z', autoRenew: false }, holds: ['DATA_1GB_7D', { en: '10 Mar 2026', ru: '10.03.2026', kk: '10.03.2026', zh: '2026年3月10日' }] },
   { topic: 'package.expiring', payload: { offering: 'DATA_1GB_7D', expiresAt: '2026-03-10T06:00:00Z', autoRenew: true, renewalPrice: 149_000 }, offeringName: '1 GB', holds: ['1 GB', tenge(1_490), { en: 'automatically', ru: 'автоматически', kk: 'автоматты', zh: '自动续订' }] },
-  { topic: 'balance.low', payload: { balance: 12_050, threshold: 30_000 }, holds: ['120,50\u00a0₸'] },
+  { topic: 'balance.low', payload: { balance: 12_050, threshold: 30_000 }, holds: [{ en: '120.50\u00a0₸', ru: '120,50\u00a0₸', kk: '120,50\u00a0₸', zh: '120.50\u00a0₸' }] },
 ];
 
 describe('subscriber messages of the outbox events', () => {

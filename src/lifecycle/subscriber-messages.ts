@@ -139,7 +139,7 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
   // Payloads are the outbox's own, but a text is never worth a throw: an amount that is no whole number reads as 0.
   const money = (value: unknown) => {
     const amount = Number(value ?? 0);
-    return formatTenge(BigInt(Number.isSafeInteger(amount) ? amount : 0));
+    return formatTenge(BigInt(Number.isSafeInteger(amount) ? amount : 0), language);
   };
   const name = () => options.offeringName ?? String(payload.offering ?? '');
   switch (topic) {

@@ -18,8 +18,8 @@ export interface ReceiptDocument {
   displayDate: string;
 }
 
-export function formatAmount(amount: bigint, currency: string): string {
-  return currency === 'KZT' ? formatTenge(amount) : `${formatDecimal(amount)} ${currency}`;
+export function formatAmount(amount: bigint, currency: string, language: string): string {
+  return currency === 'KZT' ? formatTenge(amount, language) : `${formatDecimal(amount)} ${currency}`;
 }
 
 /**
@@ -34,7 +34,7 @@ export function receiptDocument(receipt: ReceiptView, language: ReceiptLanguage,
   const labels = RECEIPT_LABELS[language];
   const maskedMsisdn = receipt.msisdn ? maskMsisdn(receipt.msisdn) : null;
   const displayDate = formatAlmatyTime(receipt.createdAt, language);
-  const amountText = formatAmount(receipt.amount, receipt.currency);
+  const amountText = formatAmount(receipt.amount, receipt.currency, language);
   const rows = [
     { label: labels.number, value: receipt.number },
     { label: labels.date, value: displayDate },

@@ -53,10 +53,10 @@ for (const dialect of DIALECTS) {
     };
 
     const expectations = {
-      en: ['Receipt', 'Balance top-up', '45 678 ₸', '+7701***4567'],
+      en: ['Receipt', 'Balance top-up', '45,678 ₸', '+7701***4567'],
       ru: ['Квитанция', 'Пополнение баланса', 'Сумма', '45 678 ₸'],
       kk: ['Түбіртек', 'Балансты толықтыру', 'Сомасы', 'нөмірі', 'Рахмет', 'сәтті', 'түпнұсқалығын', '45 678 ₸'],
-      zh: ['收据', '余额充值', '金额', '谢谢', '45 678 ₸'],
+      zh: ['收据', '余额充值', '金额', '谢谢', '45,678 ₸'],
     };
     for (const [language, words] of Object.entries(expectations)) {
       it(`renders a PDF in ${language} whose text and glyphs come back out`, async () => {

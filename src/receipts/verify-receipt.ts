@@ -17,7 +17,7 @@ export async function verifyReceipt(ctx: AppContext, token: string): Promise<Rec
   if (!receipt) return { genuine: false };
   return {
     genuine: true, number, kind: receipt.kind, amount: toJsonAmount(receipt.amount), currency: receipt.currency,
-    amountText: formatAmount(receipt.amount, receipt.currency), msisdn: receipt.msisdn ? maskMsisdn(receipt.msisdn) : null,
+    amountText: formatAmount(receipt.amount, receipt.currency, 'en'), msisdn: receipt.msisdn ? maskMsisdn(receipt.msisdn) : null,
     createdAt: receipt.createdAt, displayDate: formatAlmatyTime(receipt.createdAt, 'en'),
   };
 }

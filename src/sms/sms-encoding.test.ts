@@ -30,7 +30,7 @@ describe('SMS encoding and segments', () => {
     assert.equal(dataCoding, DATA_CODING.gsm);
     assert.equal(segments.length, 1, 'one SMS, not two UCS-2 segments');
     assert.equal(joined(text), textAsSent(text));
-    assert.equal(textAsSent(text), 'Your balance was topped up by 1 500 KZT. Balance 12 345 KZT. Receipt R-2026-00000042.');
+    assert.equal(textAsSent(text), 'Your balance was topped up by 1,500 KZT. Balance 12,345 KZT. Receipt R-2026-00000042.');
     assert.equal(joined('“Tourist” – 1…'), '"Tourist" - 1...');
   });
 

@@ -120,7 +120,7 @@ export function ussdMenuText(language: DisplayLanguage): string {
 /** `*102#`'s text: balance and bonus, then the validity end, or what to do in grace or suspended. */
 export function balanceText(language: DisplayLanguage, line: { main: bigint; bonus: bigint; status: string; validUntil: string | null }): string {
   const text = TEXT[language];
-  const message = text.balance.replace('{main}', formatTenge(line.main)).replace('{bonus}', formatTenge(line.bonus));
+  const message = text.balance.replace('{main}', formatTenge(line.main, language)).replace('{bonus}', formatTenge(line.bonus, language));
   if (line.status === 'grace') return message + text.grace;
   if (line.status === 'suspended') return message + text.suspended;
   return line.validUntil ? message + text.validUntil.replace('{date}', almatyDayIn(language, line.validUntil)) : message;

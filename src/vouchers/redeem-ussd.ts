@@ -37,7 +37,7 @@ export async function redeemUssd(ctx: AppContext, actor: Actor, input: { msisdn:
   if (pin === null) return { ok: false, error: localized({ code: 'ussd_input_invalid' }, language) };
   const result = await redeemVoucher(ctx, actor, { msisdn: msisdn.value, pin, channel: 'ussd' });
   if (!result.ok) return { ok: false, error: localized(result.error, language) };
-  const message = TEXT[language].ok!.replace('{amount}', formatTenge(BigInt(result.value.topUp.amount))).replace('{receipt}', result.value.topUp.receiptNumber);
+  const message = TEXT[language].ok!.replace('{amount}', formatTenge(BigInt(result.value.topUp.amount), language)).replace('{receipt}', result.value.topUp.receiptNumber);
   return ok({ ...result.value, message });
 }
 

@@ -27,7 +27,7 @@ export function checkoutPage(session: SandboxSessionRow, lang: SandboxLanguage, 
   const action = `/sandbox/checkout/${encodeURIComponent(session.id)}?lang=${lang}`;
   const cards = SANDBOX_TEST_CARDS.map((c) => `<tr><td><code>${c.number.replace(/(\d{4})(?=\d)/g, '$1 ')}</code></td><td>${escape(t[`card_${c.outcome}`])}</td></tr>`).join('');
   return page(lang, t.title, `<h1>${escape(t.title)}</h1><p class="note">${escape(t.testMode)}</p>
-<div>${escape(t.amount)}</div><div class="amount" id="amount">${escape(formatTenge(BigInt(session.amount)))}</div>
+<div>${escape(t.amount)}</div><div class="amount" id="amount">${escape(formatTenge(BigInt(session.amount), lang))}</div>
 ${error ? `<p class="error" role="alert" id="error">${escape(error)}</p>` : ''}
 <form method="post" action="${action}" autocomplete="off">
 <label for="cardNumber">${escape(t.cardNumber)}</label><input id="cardNumber" name="cardNumber" inputmode="numeric" autocomplete="cc-number" maxlength="23" required placeholder="4242 4242 4242 4242">
@@ -42,7 +42,7 @@ export function challengePage(session: SandboxSessionRow, lang: SandboxLanguage)
   const t = SANDBOX_LABELS[lang];
   const action = `/sandbox/checkout/${encodeURIComponent(session.id)}/challenge?lang=${lang}`;
   return page(lang, t.challenge, `<h1 data-result="challenge">${escape(t.challenge)}</h1><p class="note">${escape(t.testMode)}</p>
-<p>${escape(t.challengeText)}</p><div class="amount">${escape(formatTenge(BigInt(session.amount)))}</div>
+<p>${escape(t.challengeText)}</p><div class="amount">${escape(formatTenge(BigInt(session.amount), lang))}</div>
 <form method="post" action="${action}"><button type="submit" id="approve" name="decision" value="approve">${escape(t.approve)}</button>
 <button type="submit" class="secondary" id="fail" name="decision" value="fail">${escape(t.fail)}</button></form>`);
 }
