@@ -20,11 +20,21 @@ export interface App {
  */
 export async function createApp(settings: Settings, options: ContextOptions & { logLevel?: string } = {}): Promise<App> {
   const store = await openStore(settings.databaseUrl);
-  await migrateToLatest(store);
+  let ctx: AppContext | undefined;
+  let server: Server;
   const metrics = createMetrics();
-  const ctx = createContext(settings, store, { observer: metrics.writerObserver, ...options });
-  await ensureAccounts(store, undefined, ctx.clock.now());
-  const server = await buildServer({ ctx, metrics, logLevel: options.logLevel ?? settings.logLevel });
+  try {
+    await migrateToLatest(store);
+    ctx = createContext(settings, store, { observer: metrics.writerObserver, ...options });
+    await ensureAccounts(store, undefined, ctx.clock.now());
+    server = await buildServer({ ctx, metrics, logLevel: options.logLevel ?? settings.logLevel });
+  } catch (error) {
+    // A setting found unusable while building (a payment provider's options): the store is closed,
+    // so the process ends with the caller's one-line error instead of staying up with no server.
+    await ctx?.writer.close().catch(() => {});
+    await store.close().catch(() => {});
+    throw error;
+  }
   if (!options.reportError) ctx.reportError = (error, context) => server.log.error({ err: error, ...context }, 'unexpected error');
   return {
     ctx, store, server, metrics,

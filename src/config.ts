@@ -3,7 +3,8 @@ import { tenge } from './domain/money.ts';
 import { loadPaymentSettings, type PaymentSettings } from './payments/payment-settings.ts';
 import { loadRetentionSettings, type RetentionSettings } from './jobs/retention-settings.ts';
 import { loadSmsSettings, type SmsSettings } from './sms/sms-settings.ts';
-import { integer, type Env } from './platform/env.ts';
+import { isIP } from 'node:net';
+import { integer, integerAtLeast, SettingError, type Env } from './platform/env.ts';
 
 /**
  * Every setting and limit in one place, read from the environment (docs/configuration.md).
@@ -95,27 +96,27 @@ function operatorPrefixes(raw: string | undefined): Record<string, string> {
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new Error(problem);
+    throw new SettingError(problem);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(problem);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SettingError(problem);
   for (const [prefix, name] of Object.entries(parsed)) {
-    if (!/^7\d{2}$/.test(prefix) || typeof name !== 'string' || name.trim() === '') throw new Error(problem);
+    if (!/^7\d{2}$/.test(prefix) || typeof name !== 'string' || name.trim() === '') throw new SettingError(problem);
   }
   return parsed as Record<string, string>;
 }
 
 export function loadSettings(env: Env = process.env, overrides: Partial<Settings> = {}): Settings {
   const settings: Settings = {
-    port: integer(env, 'PORT', 3000),
+    port: port(env),
     host: env.HOST ?? '127.0.0.1',
-    databaseUrl: env.DATABASE_URL ?? 'sqlite:./data/tolem.db',
-    logLevel: env.LOG_LEVEL ?? 'info',
+    databaseUrl: databaseUrl(env.DATABASE_URL),
+    logLevel: logLevel(env.LOG_LEVEL),
     seedDemo: (env.TOLEM_SEED_DEMO ?? 'true') !== 'false',
     benchRoutes: env.TOLEM_BENCH_ROUTES === 'true',
     jobsEnabled: (env.JOBS_ENABLED ?? 'true') !== 'false',
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     secretKey: env.TOLEM_SECRET_KEY ?? 'dev-only-secret-change-me',
-    publicUrl: env.PUBLIC_URL ?? `http://localhost:${integer(env, 'PORT', 3000)}`,
+    publicUrl: publicUrl(env),
     topup: {
       amountMin: tenge(integer(env, 'TOPUP_AMOUNT_MIN_KZT', 500)),
       amountMax: tenge(integer(env, 'TOPUP_AMOUNT_MAX_KZT', 100_000)),
@@ -128,12 +129,12 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
       },
     },
     ledger: {
-      batchSizeMax: integer(env, 'LEDGER_BATCH_SIZE_MAX', 256),
-      batchWeightMax: integer(env, 'LEDGER_BATCH_WEIGHT_MAX', 4_000),
-      queueLengthMax: integer(env, 'LEDGER_QUEUE_LENGTH_MAX', 10_000),
+      batchSizeMax: integerAtLeast(env, 'LEDGER_BATCH_SIZE_MAX', 256, 1),
+      batchWeightMax: integerAtLeast(env, 'LEDGER_BATCH_WEIGHT_MAX', 4_000, 1),
+      queueLengthMax: integerAtLeast(env, 'LEDGER_QUEUE_LENGTH_MAX', 10_000, 1),
     },
     http: {
-      bodyBytesMax: integer(env, 'HTTP_BODY_BYTES_MAX', 64 * 1024),
+      bodyBytesMax: integerAtLeast(env, 'HTTP_BODY_BYTES_MAX', 64 * 1024, 1),
       pageSizeMax: 100,
       requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000),
     },
@@ -144,7 +145,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
       passwordLengthMin: 8,
       principalCacheTtlMs: integer(env, 'AUTH_CACHE_TTL_MS', 5_000),
     },
-    idempotency: { retentionHours: integer(env, 'IDEMPOTENCY_RETENTION_HOURS', 48) },
+    idempotency: { retentionHours: integerAtLeast(env, 'IDEMPOTENCY_RETENTION_HOURS', 48, 24) },
     partnerWebhooks: {
       allowHttp: env.PARTNER_WEBHOOK_ALLOW_HTTP === 'true',
       // Webhooks to this machine or private networks (src/partners/public-address.ts): development only.
@@ -158,7 +159,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
       quarantineDays: integer(env, 'LIFECYCLE_QUARANTINE_DAYS', 180), linesPerRunMax: integer(env, 'LIFECYCLE_LINES_PER_RUN_MAX', 1_000),
     },
     credit: {
-      amounts: (env.CREDIT_AMOUNTS_KZT ?? '500,1000').split(',').map((v) => tenge(Number(v.trim()))), feePercent: integer(env, 'CREDIT_FEE_PERCENT', 10),
+      amounts: creditAmounts(env.CREDIT_AMOUNTS_KZT), feePercent: integer(env, 'CREDIT_FEE_PERCENT', 10),
       termDays: integer(env, 'CREDIT_TERM_DAYS', 3), tenureDaysMin: integer(env, 'CREDIT_TENURE_DAYS_MIN', 30), recentTopupDays: integer(env, 'CREDIT_RECENT_TOPUP_DAYS', 30),
     },
     reminders: {
@@ -188,14 +189,83 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     sms: loadSmsSettings(env),
   };
   if (settings.topup.amountMin > settings.topup.amountMax) {
-    throw new Error(`setting TOPUP_AMOUNT_MIN_KZT must not be above TOPUP_AMOUNT_MAX_KZT (${settings.topup.amountMin / 100n} > ${settings.topup.amountMax / 100n})`);
+    throw new SettingError(`setting TOPUP_AMOUNT_MIN_KZT must not be above TOPUP_AMOUNT_MAX_KZT (${settings.topup.amountMin / 100n} > ${settings.topup.amountMax / 100n})`);
+  }
+  if (settings.ledger.queueLengthMax < settings.ledger.batchSizeMax) {
+    throw new SettingError(`setting LEDGER_QUEUE_LENGTH_MAX must not be below LEDGER_BATCH_SIZE_MAX (${settings.ledger.queueLengthMax} < ${settings.ledger.batchSizeMax})`);
   }
   return { ...settings, ...overrides };
+}
+
+const PORT_MAX = 65_535;
+
+function port(env: Env): number {
+  const value = integer(env, 'PORT', 3000);
+  if (value > PORT_MAX) throw new SettingError(`setting PORT must be a port number from 0 to ${PORT_MAX}, got ${value}`);
+  return value;
+}
+
+function publicUrl(env: Env): string {
+  const raw = env.PUBLIC_URL;
+  if (raw === undefined || raw === '') return `http://localhost:${port(env)}`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new SettingError(`setting PUBLIC_URL must be an http:// or https:// URL, got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SettingError(`setting PUBLIC_URL must be an http:// or https:// URL, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+function databaseUrl(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return 'sqlite:./data/tolem.db';
+  if (/^(sqlite:.+|postgres(ql)?:\/\/.+)$/.test(raw)) return raw;
+  // Only the scheme: a postgres URL may hold a password.
+  throw new SettingError(`setting DATABASE_URL must be sqlite:<path> or postgres://…, got ${JSON.stringify(raw.split(':')[0]!.slice(0, 20) + ':…')}`);
+}
+
+/** pino's levels (LOG_LEVEL); pino itself throws a stack trace at any other. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function logLevel(raw: string | undefined): string {
+  if (raw === undefined || raw === '') return 'info';
+  if (!LOG_LEVELS.includes(raw)) throw new SettingError(`setting LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+/** CREDIT_AMOUNTS_KZT: whole tenge, comma-separated, e.g. 500,1000. */
+function creditAmounts(raw: string | undefined): bigint[] {
+  if (raw === undefined || raw === '') return [tenge(500), tenge(1_000)];
+  const parts = raw.split(',').map((part) => part.trim());
+  if (!parts.every((part) => /^[1-9]\d{0,9}$/.test(part))) {
+    throw new SettingError(`setting CREDIT_AMOUNTS_KZT must be whole tenge amounts separated by commas, like 500,1000, got ${JSON.stringify(raw)}`);
+  }
+  return parts.map((part) => tenge(Number(part)));
 }
 
 function parseTrustProxy(raw: string | undefined): boolean | number | string {
   if (raw === undefined || raw === '' || raw === 'false') return false;
   if (raw === 'true') return true;
-  return /^\d+$/.test(raw) ? Number(raw) : raw;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  // Addresses or CIDRs, comma-separated, or proxy-addr's names; anything else made Fastify throw at start.
+  for (const entry of raw.split(',').map((part) => part.trim())) {
+    if (!isTrustedProxyEntry(entry)) {
+      throw new SettingError(`setting TRUST_PROXY must be true, a hop count, or proxies' addresses or CIDRs separated by commas (or loopback, linklocal, uniquelocal), got ${JSON.stringify(entry)}`);
+    }
+  }
+  return raw;
+}
+
+function isTrustedProxyEntry(entry: string): boolean {
+  if (entry === 'loopback' || entry === 'linklocal' || entry === 'uniquelocal') return true;
+  const [address, bits, extra] = entry.split('/');
+  if (extra !== undefined || address === undefined) return false;
+  const version = isIP(address);
+  if (version === 0) return false;
+  if (bits === undefined) return true;
+  if (/^\d{1,3}$/.test(bits)) return Number(bits) <= (version === 4 ? 32 : 128);
+  // proxy-addr also takes a netmask: 10.0.0.0/255.0.0.0.
+  return version === 4 && isIP(bits) === 4;
 }
 

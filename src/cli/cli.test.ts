@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { createApp } from '../app.ts';
 import { loadSettings } from '../config.ts';
+import { createTestDatabase, DIALECTS } from '../../test/support/databases.ts';
 
 /** The `tolem` command as outside scripts use it: a real process on a real SQLite file. */
 describe('tolem CLI', () => {
@@ -18,7 +19,10 @@ describe('tolem CLI', () => {
   after(() => rmSync(folder, { recursive: true, force: true }));
 
   it('migrates, seeds demo data once, and creates users', () => {
-    assert.equal(tolem('migrate').status, 0);
+    const migrated = tolem('migrate');
+    assert.equal(migrated.status, 0);
+    assert.match(migrated.stdout, /^migrated: 001-/, 'a fresh database names the migrations it got');
+    assert.equal(tolem('migrate').stdout.trim(), 'migrated: already up to date');
     const seeded = tolem('seed');
     assert.equal(seeded.status, 0, seeded.stderr);
     assert.match(seeded.stdout, /admin API key\s+tlm_/);
@@ -30,11 +34,77 @@ describe('tolem CLI', () => {
   });
 
   it('stops on a malformed setting with its one-line message, exit 2', () => {
-    for (const [name, value] of [['OPERATOR_PREFIXES', '[1]'], ['OPERATOR_PREFIXES', '{bad'], ['OPERATOR_PREFIXES', '{"7011":"X"}'], ['PORT', 'abc'], ['TOPUP_AMOUNT_MIN_KZT', '200000']] as const) {
+    for (const [name, value] of [['OPERATOR_PREFIXES', '[1]'], ['OPERATOR_PREFIXES', '{bad'], ['OPERATOR_PREFIXES', '{"7011":"X"}'], ['PORT', 'abc'], ['TOPUP_AMOUNT_MIN_KZT', '200000'],
+      ['DATABASE_URL', 'mysql://u:secret@h/db'], ['LOG_LEVEL', 'loud'], ['TRUST_PROXY', 'notanip'], ['TRUST_PROXY', '10.0.0.0/33'], ['PUBLIC_URL', 'notaurl'],
+      ['PORT', '70000'], ['LEDGER_BATCH_SIZE_MAX', '0'], ['LEDGER_BATCH_WEIGHT_MAX', '0'], ['LEDGER_QUEUE_LENGTH_MAX', '10'], ['HTTP_BODY_BYTES_MAX', '0'],
+      ['CREDIT_AMOUNTS_KZT', 'abc'], ['IDEMPOTENCY_RETENTION_HOURS', '1']] as const) {
       const run = spawnSync(process.execPath, ['bin/tolem.js', 'migrate'], { env: { ...process.env, DATABASE_URL: databaseUrl, [name]: value }, encoding: 'utf8', timeout: 60_000 });
       assert.equal(run.status, 2, `${name}=${value}`);
       assert.match(run.stderr, new RegExp(`^error: setting ${name} `), run.stderr);
       assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+      assert.doesNotMatch(run.stderr, /secret/, 'no password shown');
+    }
+    // Good values of the settings checked above still start.
+    assert.equal(spawnSync(process.execPath, ['bin/tolem.js', 'migrate'], { env: { ...process.env, DATABASE_URL: databaseUrl, TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,loopback', LOG_LEVEL: 'warn', PUBLIC_URL: 'https://pay.example.kz', CREDIT_AMOUNTS_KZT: '500, 1000' }, encoding: 'utf8', timeout: 60_000 }).status, 0);
+  });
+
+  it('stops with one line and exit 2 on a payment provider whose settings are not usable, found while the server is built', () => {
+    for (const providers of ['bogus', 'stripe']) {
+      // Exits at all: the store opened before the failure is closed.
+      const serve = spawnSync(process.execPath, ['bin/tolem.js', 'serve'], { env: { ...process.env, DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'silent', PAYMENT_PROVIDERS: providers, STRIPE_SECRET_KEY: '' }, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(serve.status, 2, serve.stderr);
+      assert.match(serve.stderr, /^error: setting PAYMENT_PROVIDERS /);
+      assert.doesNotMatch(serve.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+
+  it('answers a malformed option with one line and exit 2, not a stack trace', () => {
+    for (const args of [['user', 'create', '--login', 'x.y', '--bogus'], ['apikey', 'create', '--role', 'admin', '--name', 'x', '--extra'], ['payments', 'reconcile', '--provider', 'sandbox', '--file', 'x.csv', '--bogus'], ['smsc', '--bogus']]) {
+      const run = tolem(...args);
+      assert.equal(run.status, 2, args.join(' '));
+      assert.match(run.stderr, /Unknown option '--(bogus|extra)'/);
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+    }
+  });
+
+  it('smsc on a taken port says so in one line, exit 1', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    try {
+      const run = tolem('smsc', '--port', String((blocker.address() as AddressInfo).port));
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stderr, /^error: cannot listen on 127\.0\.0\.1:\d+: the port is in use/);
+      assert.doesNotMatch(run.stderr, /\n\s+at /, 'no stack trace');
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('says in one line which SQLite database cannot be opened, exit 1', () => {
+    const notADatabase = join(folder, 'not-a-database.txt');
+    writeFileSync(notADatabase, 'hello, this is text and no SQLite file at all '.repeat(20));
+    for (const url of [`sqlite:${notADatabase}`, `sqlite:${notADatabase}/below-a-file.db`]) {
+      for (const command of [['migrate'], ['serve']]) {
+        const run = spawnSync(process.execPath, ['bin/tolem.js', ...command], { env: { ...process.env, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
+        assert.equal(run.status, 1, `${url} ${command}: ${run.stderr}`);
+        assert.match(run.stderr, new RegExp(`^error: cannot open the database sqlite:${notADatabase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+        assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+      }
+    }
+  });
+
+  const postgres = DIALECTS.find((dialect) => dialect.name === 'postgres')!;
+  it('says in one line which PostgreSQL database cannot be opened, without its password, exit 1', { skip: postgres.skip }, async () => {
+    const database = await createTestDatabase('postgres');
+    await database.drop();
+    const url = new URL(database.url);
+    url.password = 'hunter2';
+    for (const command of [['ledger', 'verify'], ['serve']]) {
+      const run = spawnSync(process.execPath, ['bin/tolem.js', ...command], { env: { ...process.env, DATABASE_URL: url.toString(), PORT: '0', LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 1, run.stderr);
+      assert.match(run.stderr, /^error: cannot open the database postgres:\/\/[^:]*:\*\*\*@/);
+      assert.doesNotMatch(run.stderr, /hunter2/);
+      assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
     }
   });
 

@@ -14,7 +14,8 @@ import { reindexLineValidity } from '../lifecycle/catch-up-indexed-validity.ts';
 import { runSettlementImport } from '../payments/settlement-cli.ts';
 import { startDevSmsc } from '../sms/dev-smsc.ts';
 import { isEmpty, seedDemo, type DemoCredentials } from '../seed/seed-demo.ts';
-import { migrateToLatest, openStore } from '../store/open-store.ts';
+import { migrateToLatest, openStore, StoreOpenError } from '../store/open-store.ts';
+import { SettingError } from '../platform/env.ts';
 import { voucherCommand, VOUCHER_USAGE } from '../vouchers/vouchers-cli.ts';
 
 const USAGE = `tolem — top-ups and packages on a double-entry ledger
@@ -39,6 +40,19 @@ Usage:
 ${AGGREGATOR_USAGE}${VOUCHER_USAGE}`;
 
 export async function main(argv: string[]): Promise<number> {
+  try {
+    return await run(argv);
+  } catch (error) {
+    // What an operator can mend gets one line, not a stack trace: a setting found unusable only
+    // while the server is built (exit 2), a malformed option (2), a database that cannot be opened (1).
+    if (error instanceof SettingError) { console.error(`error: ${error.message}`); return 2; }
+    if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) { console.error(`error: ${(error as Error).message} (tolem help lists the commands)`); return 2; }
+    if (error instanceof StoreOpenError) { console.error(`error: ${error.message}`); return 1; }
+    throw error;
+  }
+}
+
+async function run(argv: string[]): Promise<number> {
   const [command, sub, ...rest] = argv;
   // Needs no database and no settings: a bad setting elsewhere does not stop it.
   if (command === 'smsc') return runDevSmsc(argv.slice(1));
@@ -54,8 +68,9 @@ export async function main(argv: string[]): Promise<number> {
   if (command === 'vouchers') return voucherCommand(sub, rest, (run) => withContext(settings, run));
   switch (`${command ?? ''} ${command === 'user' || command === 'apikey' || command === 'ledger' || command === 'payments' || command === 'lifecycle' ? sub ?? '' : ''}`.trim()) {
     case 'serve': return serve(settings);
-    case 'migrate': return withContext(settings, async (ctx) => {
-      console.log('migrated:', (await migrateToLatest(ctx.store)).join(', ') || 'already up to date');
+    case 'migrate': return withContext(settings, async (_ctx, migrated) => {
+      // withContext has just run them: report what it applied.
+      console.log('migrated:', migrated.join(', ') || 'already up to date');
       return 0;
     });
     case 'seed': return withContext(settings, async (ctx) => {
@@ -108,13 +123,13 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-async function withContext(settings: ReturnType<typeof loadSettings>, run: (ctx: ReturnType<typeof createContext>) => Promise<number>): Promise<number> {
+async function withContext(settings: ReturnType<typeof loadSettings>, run: (ctx: ReturnType<typeof createContext>, migrated: string[]) => Promise<number>): Promise<number> {
   const store = await openStore(settings.databaseUrl);
   try {
-    await migrateToLatest(store);
+    const migrated = await migrateToLatest(store);
     const ctx = createContext(settings, store);
     await ensureAccounts(store, undefined, ctx.clock.now());
-    return await run(ctx);
+    return await run(ctx, migrated);
   } finally {
     await store.close();
   }
@@ -164,10 +179,17 @@ async function runDevSmsc(args: string[]): Promise<number> {
     console.error('--user must be 1-15 and --password 1-8 printable ASCII characters (SMPP 3.4 system_id and password)');
     return 2;
   }
-  const smsc = await startDevSmsc({
-    host: values.host!, port, systemId: values.user!, password: values.password!,
-    onSms: (sms) => console.log(`${new Date().toISOString()}  → +${sms.to}  from ${sms.from}  (${sms.dataCoding === 0x08 ? 'UCS-2' : 'GSM 03.38'}, ${sms.messageIds.length} part${sms.messageIds.length > 1 ? 's' : ''})\n    ${sms.text}`),
-  });
+  let smsc: Awaited<ReturnType<typeof startDevSmsc>>;
+  try {
+    smsc = await startDevSmsc({
+      host: values.host!, port, systemId: values.user!, password: values.password!,
+      onSms: (sms) => console.log(`${new Date().toISOString()}  → +${sms.to}  from ${sms.from}  (${sms.dataCoding === 0x08 ? 'UCS-2' : 'GSM 03.38'}, ${sms.messageIds.length} part${sms.messageIds.length > 1 ? 's' : ''})\n    ${sms.text}`),
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    console.error(`error: cannot listen on ${values.host}:${port}: ${code === 'EADDRINUSE' ? 'the port is in use (--port picks another)' : (error as Error).message}`);
+    return 1;
+  }
   const host = values.host!.includes(':') ? `[${values.host}]` : values.host;
   console.log(`Development SMSC listening on ${host}:${smsc.port}. Start Tolem with:\n  SMPP_URL=smpp://${encodeURIComponent(values.user!)}:${encodeURIComponent(values.password!)}@${host}:${smsc.port} npm start`);
   await new Promise<void>((resolve) => {

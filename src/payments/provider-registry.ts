@@ -1,6 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import type { AccountSpec } from '../ledger/accounts.ts';
 import { clearingAccountId } from '../ledger/accounts.ts';
+import { SettingError } from '../platform/env.ts';
 import type { PaymentProvider } from './providers/payment-provider.ts';
 import { ALIPAY_NOTIFY_ACKNOWLEDGEMENT, createAlipayProvider } from './providers/alipay/alipay-provider.ts';
 import { alipayOptionsFromEnv } from './providers/alipay/alipay-options.ts';
@@ -51,8 +52,14 @@ export function paymentProviders(ctx: AppContext): ProviderRegistry {
   const providers = new Map<string, PaymentProvider>();
   for (const id of ctx.settings.payments.providers) {
     const factory = PROVIDER_FACTORIES[id];
-    if (!factory) throw new Error(`PAYMENT_PROVIDERS names "${id}", which is not one of: ${Object.keys(PROVIDER_FACTORIES).join(', ')}`);
-    const provider = factory(ctx, ctx.settings.payments.providerEnv);
+    if (!factory) throw new SettingError(`setting PAYMENT_PROVIDERS names "${id}", which is not one of: ${Object.keys(PROVIDER_FACTORIES).join(', ')}`);
+    let provider: PaymentProvider;
+    try {
+      provider = factory(ctx, ctx.settings.payments.providerEnv);
+    } catch (error) {
+      // A provider's options come from its settings (docs/payment-providers.md): a setting error, one line.
+      throw new SettingError(`setting PAYMENT_PROVIDERS enables "${id}", whose settings are not usable: ${(error as Error).message}`);
+    }
     if (provider.id !== id) throw new Error(`payment provider factory "${id}" built a provider with id "${provider.id}"`);
     providers.set(id, provider);
   }

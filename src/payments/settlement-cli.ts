@@ -6,7 +6,7 @@ import { importSettlement } from './import-settlement.ts';
 /**
  * `tolem payments reconcile --provider P --file F [--from ISO] [--to ISO]`: the settlement file
  * comparison from the command line. Prints one line per difference and a summary; exit 1 when
- * there is any difference, 2 when the file cannot be read. (To wire into src/cli/main.ts.)
+ * there is any difference, 2 when the file cannot be read (`tolem payments reconcile`, src/cli/main.ts).
  */
 export async function runSettlementImport(ctx: AppContext, options: { provider: string; file: string; from?: string; to?: string }): Promise<number> {
   let csv: string;

@@ -1,11 +1,27 @@
 /** Reading settings from the environment (config.ts and the capabilities' own settings files). */
 export type Env = Record<string, string | undefined>;
 
+/**
+ * A setting that cannot be used: the CLI prints its message alone on one line and exits 2
+ * (src/cli/main.ts), also when it is found only while the server is built (a payment provider's
+ * options).
+ */
+export class SettingError extends Error {
+  override name = 'SettingError';
+}
+
 /** A non-negative integer setting; a malformed value stops the start with a clear message. */
 export function integer(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`setting ${name} must be a non-negative integer, got "${raw}"`);
+  if (!Number.isSafeInteger(value) || value < 0) throw new SettingError(`setting ${name} must be a non-negative integer, got "${raw}"`);
+  return value;
+}
+
+/** An integer setting of at least `min` (a limit that 0 would break). */
+export function integerAtLeast(env: Env, name: string, fallback: number, min: number): number {
+  const value = integer(env, name, fallback);
+  if (value < min) throw new SettingError(`setting ${name} must be at least ${min}, got ${value}`);
   return value;
 }

@@ -38,11 +38,44 @@ export interface OpenStoreOptions {
   poolSizeMax?: number;
 }
 
-/** Opens `sqlite:<path>` (file created with its folder) or `postgres://…`. */
+/**
+ * The database cannot be opened (no such database, server not answering, a path that cannot be a
+ * SQLite file): its message names the database, without a password, and the cause in one line.
+ */
+export class StoreOpenError extends Error {
+  override name = 'StoreOpenError';
+}
+
+/** A database URL as it may be shown: without its password. */
+export function displayUrl(url: string): string {
+  return url.replace(/^(postgres(?:ql)?:\/\/[^:@/]*):[^@/]*@/, '$1:***@');
+}
+
+/**
+ * Opens `sqlite:<path>` (file created with its folder) or `postgres://…`. On PostgreSQL one
+ * `select 1` checks that the database answers, so that a wrong URL is a StoreOpenError here and
+ * not a driver's stack trace from the first query.
+ */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgres(url, options);
-  if (url.startsWith('sqlite:')) return openSqlite(url.slice('sqlite:'.length));
-  throw new Error(`DATABASE_URL must start with sqlite: or postgres://, got "${url}"`);
+  const cannotOpen = (error: unknown) => new StoreOpenError(`cannot open the database ${displayUrl(url)}: ${String((error as Error).message ?? error).split('\n')[0]}`, { cause: error });
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    const store = openPostgres(url, options);
+    try {
+      await store.db.executeQuery(CompiledQuery.raw('select 1'));
+    } catch (error) {
+      await store.close().catch(() => {});
+      throw cannotOpen(error);
+    }
+    return store;
+  }
+  if (url.startsWith('sqlite:')) {
+    try {
+      return openSqlite(url.slice('sqlite:'.length));
+    } catch (error) {
+      throw cannotOpen(error);
+    }
+  }
+  throw new StoreOpenError(`DATABASE_URL must start with sqlite: or postgres://, got "${displayUrl(url)}"`);
 }
 
 /**

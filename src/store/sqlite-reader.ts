@@ -20,10 +20,16 @@ const STATEMENT_CACHE_SIZE_MAX = 500;
  */
 export function sqliteReaderDialect(path: string): SqliteDialect & { rows: KeyedRows } {
   const database = new Database(path);
-  database.pragma('query_only = ON');
-  database.pragma('busy_timeout = 10000');
-  database.pragma('cache_size = -16384');
-  database.pragma('mmap_size = 0');
+  try {
+    database.pragma('query_only = ON');
+    database.pragma('busy_timeout = 10000');
+    database.pragma('cache_size = -16384');
+    database.pragma('mmap_size = 0');
+  } catch (error) {
+    // Not a database (a file of another kind): closed, so the caller's one-line error ends the process.
+    database.close();
+    throw error;
+  }
   database.defaultSafeIntegers(true);
   const prepare = statementCache(database, STATEMENT_CACHE_SIZE_MAX);
   const cached = { prepare, close: () => database.close() };
