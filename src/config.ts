@@ -246,12 +246,14 @@ function creditAmounts(raw: string | undefined): bigint[] {
 
 function parseTrustProxy(raw: string | undefined): boolean | number | string {
   if (raw === undefined || raw === '' || raw === 'false') return false;
-  if (raw === 'true') return true;
+  // `true` would take the first X-Forwarded-For address, which any client writes: per-IP limits and
+  // aggregators' IP allowlists would believe it. The proxies are named, or counted, instead.
+  if (raw === 'true') throw new SettingError('setting TRUST_PROXY=true would believe any client\'s X-Forwarded-For (IP allowlists, per-IP limits): give the number of proxies in front (1) or their addresses');
   if (/^\d+$/.test(raw)) return Number(raw);
   // Addresses or CIDRs, comma-separated, or proxy-addr's names; anything else made Fastify throw at start.
   for (const entry of raw.split(',').map((part) => part.trim())) {
     if (!isTrustedProxyEntry(entry)) {
-      throw new SettingError(`setting TRUST_PROXY must be true, a hop count, or proxies' addresses or CIDRs separated by commas (or loopback, linklocal, uniquelocal), got ${JSON.stringify(entry)}`);
+      throw new SettingError(`setting TRUST_PROXY must be a hop count, or proxies' addresses or CIDRs separated by commas (or loopback, linklocal, uniquelocal), got ${JSON.stringify(entry)}`);
     }
   }
   return raw;

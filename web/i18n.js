@@ -279,7 +279,7 @@ export function fill(template, values) {
 export function currentLanguage(page) {
   const fromQuery = new URLSearchParams(location.search).get('lang');
   const candidates = [fromQuery, localStorage.getItem('tolem.lang'), ...(navigator.languages ?? []).map((l) => l.slice(0, 2))];
-  const language = candidates.find((l) => l && l in TEXT) ?? 'en';
+  const language = candidates.find((l) => l && Object.hasOwn(TEXT, l)) ?? 'en'; // not `in`: ?lang=constructor
   localStorage.setItem('tolem.lang', language);
   showLanguage(language, page);
   return language;

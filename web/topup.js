@@ -113,6 +113,12 @@ function renderAmount(message) {
 async function renderResult(paymentId) {
   const params = new URLSearchParams(location.search);
   const secret = params.get('secret') ?? sessionStorage.getItem(`tolem.payment.${paymentId}`) ?? '';
+  if (params.has('secret')) {
+    // Kept in the tab, out of the address bar and its history once read.
+    sessionStorage.setItem(`tolem.payment.${paymentId}`, secret);
+    params.delete('secret');
+    history.replaceState(null, '', `${location.pathname}?${params}`);
+  }
   const again = (label) => element('button', { type: 'button', onclick: () => location.assign('/') }, label);
   const show = (...parts) => app.replaceChildren(element('h1', {}, t.title), ...parts);
   if (!secret) return show(element('p', { class: 'muted', id: 'status' }, t.statusElsewhere), again(t.topUpLink));

@@ -70,7 +70,9 @@ export function maskMsisdn(msisdn: string): string {
  * spaces, dashes, dots and brackets between them, plain or percent-encoded, not glued to a word
  * (a receipt number's R-2026-…, an id's tail, a longer token).
  */
-const PHONE_RUN = /(?<![\dA-Za-z_%-])(?:%2B|\+)?(?:\d|\(|%28)(?:[\d\s.()-]|%20|%28|%29|%2D)*\d(?![\dA-Za-z_])/gi;
+// Bounded: a run of separators with no digit to end it (16,000 "(" in a URL) made `*` try every
+// length at every start, quadratic; no phone number is written with more than 40 characters.
+const PHONE_RUN = /(?<![\dA-Za-z_%-])(?:%2B|\+)?(?:\d|\(|%28)(?:[\d\s.()-]|%20|%28|%29|%2D){0,40}\d(?![\dA-Za-z_])/gi;
 const SEPARATORS = /%20|%28|%29|%2D|\D/gi;
 
 /**

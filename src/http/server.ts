@@ -50,7 +50,7 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
   const app = Fastify({
     logger: {
       level: logLevel,
-      serializers: { req: (req) => ({ method: req.method, url: maskPhoneNumbersIn(req.url), id: req.id }) },
+      serializers: { req: (req) => ({ method: req.method, url: logUrl(req.url), id: req.id }) },
       redact: ['req.headers.authorization', 'req.headers.cookie'],
     },
     // One log line per request, written by the onResponse hook below.
@@ -251,4 +251,15 @@ function decimalOnly(schema: object, validate: ValidateFunction): ValidateFuncti
 export interface RouteOptions {
   ctx: AppContext;
   metrics: Metrics;
+}
+
+const LOGGED_URL_LENGTH_MAX = 2_048;
+
+/**
+ * A request's URL as the log keeps it: phone numbers masked, a payment's client secret (which the
+ * provider's return link carries) redacted, and no longer than 2 KiB.
+ */
+export function logUrl(url: string): string {
+  const cut = url.length > LOGGED_URL_LENGTH_MAX ? `${url.slice(0, LOGGED_URL_LENGTH_MAX)}…` : url;
+  return maskPhoneNumbersIn(cut).replace(/([?&]secret=)[^&#]*/gi, '$1[redacted]');
 }

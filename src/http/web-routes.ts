@@ -1,5 +1,5 @@
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { fileURLToPath } from 'node:url';
 import type { RouteOptions } from './server.ts';
 
@@ -11,6 +11,8 @@ const WEB_ROOT = fileURLToPath(new URL('../../web/', import.meta.url));
  */
 export async function webRoutes(app: FastifyInstance, _options: RouteOptions): Promise<void> {
   await app.register(fastifyStatic, { root: WEB_ROOT, prefix: '/assets/', index: false, maxAge: '1h' });
-  app.get('/', { schema: { hide: true } }, (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('index.html'));
-  app.get('/account', { schema: { hide: true } }, (_request, reply) => reply.header('cache-control', 'no-cache').sendFile('account.html'));
+  // no-referrer: the top-up page's address may hold a payment's client secret on the way back from the provider.
+  const page = (file: string) => (_request: unknown, reply: FastifyReply) => reply.header('cache-control', 'no-cache').header('referrer-policy', 'no-referrer').sendFile(file);
+  app.get('/', { schema: { hide: true } }, page('index.html'));
+  app.get('/account', { schema: { hide: true } }, page('account.html'));
 }

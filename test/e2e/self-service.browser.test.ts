@@ -5,8 +5,8 @@ import { seedCatalog } from '../../src/catalog/seed-catalog.ts';
 import { browserSkip, launchBrowser } from '../support/browser.ts';
 import { startLiveServer } from '../support/live-server.ts';
 
-/** On the sandbox's checkout page: pays with this card, then follows its link back to Tolem. */
-async function payOnSandbox(page: Page, card: string): Promise<void> {
+/** On the sandbox's checkout page: pays with this card, then follows its link back to Tolem (returned). */
+async function payOnSandbox(page: Page, card: string): Promise<string> {
   await page.waitForURL(/\/sandbox\/checkout\//);
   await page.fill('#cardNumber', card);
   await page.fill('#expiry', '12/34');
@@ -14,7 +14,9 @@ async function payOnSandbox(page: Page, card: string): Promise<void> {
   await page.click('#pay');
   const back = page.locator('a', { hasText: /./ }).last();
   await back.waitFor();
+  const returnLink = (await back.getAttribute('href'))!;
   await back.click();
+  return returnLink;
 }
 
 /** A traveller's two pages in a real browser: the public top-up page and self-care. */
@@ -46,7 +48,7 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     await page.getByRole('button', { name: /^5\s000\s₸$/ }).click();
     await page.getByRole('button', { name: /^Оплатить/ }).click();
     // The sandbox answers like a real provider and leads back to Tolem's page.
-    await payOnSandbox(page, '4242 4242 4242 4242');
+    const returnLink = await payOnSandbox(page, '4242 4242 4242 4242');
     await page.waitForURL(/\?payment=/);
     await page.locator('#status.success').waitFor({ timeout: 20_000 });
     assert.equal(await page.locator('#status').textContent(), 'Готово! Баланс пополнен.');
@@ -55,7 +57,9 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     // The bank's app often opens the return link in another browser: it shows the result there too.
     const elsewhere = await browser.newContext();
     const other = await elsewhere.newPage();
-    await other.goto(`${page.url().replace(/lang=ru&?/, '')}&lang=ru`);
+    assert.match(returnLink, /[?&]secret=/);
+    assert.doesNotMatch(page.url(), /secret=/, 'read once, the secret leaves the address bar');
+    await other.goto(new URL(returnLink, server.baseUrl).href);
     await other.locator('#status.success').waitFor();
     await elsewhere.close();
     await page.close();

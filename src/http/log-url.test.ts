@@ -1,0 +1,13 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { logUrl } from './server.ts';
+
+describe('request URLs in the log', () => {
+  it('masks numbers, redacts a payment client secret and keeps at most 2 KiB', () => {
+    assert.equal(logUrl('/?payment=pay_01ABC&secret=pay_01ABC_secret_xyz&lang=ru'), '/?payment=pay_01ABC&secret=[redacted]&lang=ru');
+    assert.equal(logUrl('/v1/lines/+77011234567'), '/v1/lines/+7701***4567');
+    const long = logUrl(`/?q=${'a'.repeat(10_000)}`);
+    assert.equal(long.length, 2_049);
+    assert.ok(long.endsWith('…'));
+  });
+});
