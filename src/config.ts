@@ -248,7 +248,7 @@ function parseTrustProxy(raw: string | undefined): boolean | number | string {
   if (raw === undefined || raw === '' || raw === 'false') return false;
   // `true` would take the first X-Forwarded-For address, which any client writes: per-IP limits and
   // aggregators' IP allowlists would believe it. The proxies are named, or counted, instead.
-  if (raw === 'true') throw new SettingError('setting TRUST_PROXY=true would believe any client\'s X-Forwarded-For (IP allowlists, per-IP limits): give the number of proxies in front (1) or their addresses');
+  if (raw === 'true') throw new SettingError('setting TRUST_PROXY must not be true, which would believe any client\'s X-Forwarded-For (IP allowlists, per-IP limits): give the number of proxies in front (1) or their addresses');
   if (/^\d+$/.test(raw)) return Number(raw);
   // Addresses or CIDRs, comma-separated, or proxy-addr's names; anything else made Fastify throw at start.
   for (const entry of raw.split(',').map((part) => part.trim())) {
