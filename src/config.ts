@@ -115,7 +115,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     benchRoutes: env.TOLEM_BENCH_ROUTES === 'true',
     jobsEnabled: (env.JOBS_ENABLED ?? 'true') !== 'false',
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
-    secretKey: env.TOLEM_SECRET_KEY ?? 'dev-only-secret-change-me',
+    secretKey: env.TOLEM_SECRET_KEY ?? DEV_SECRET_KEY,
     publicUrl: publicUrl(env),
     topup: {
       amountMin: tenge(integer(env, 'TOPUP_AMOUNT_MIN_KZT', 500)),
@@ -194,7 +194,44 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
   if (settings.ledger.queueLengthMax < settings.ledger.batchSizeMax) {
     throw new SettingError(`setting LEDGER_QUEUE_LENGTH_MAX must not be below LEDGER_BATCH_SIZE_MAX (${settings.ledger.queueLengthMax} < ${settings.ledger.batchSizeMax})`);
   }
+  checkProductionSecrets(env, settings.payments.providers);
   return { ...settings, ...overrides };
+}
+
+export const DEV_SECRET_KEY = 'dev-only-secret-change-me';
+const SECRET_KEY_LENGTH_MIN = 32;
+
+/** A deployment for real: NODE_ENV=production, or a public https address. */
+export function isProduction(env: Env): boolean {
+  return env.NODE_ENV === 'production' || /^https:/i.test(env.PUBLIC_URL ?? '');
+}
+
+/**
+ * What `npm start` may default to and a deployment may not: the secret every client secret,
+ * receipt link and PIN hash is keyed with (public in this repository), and the sandbox, whose
+ * test cards top lines up for nothing and whose webhook secret is public too.
+ */
+function checkProductionSecrets(env: Env, providers: string[]): void {
+  const key = env.TOLEM_SECRET_KEY;
+  if (key !== undefined && (key.length < SECRET_KEY_LENGTH_MIN || key === DEV_SECRET_KEY)) {
+    throw new SettingError(`setting TOLEM_SECRET_KEY must be ${SECRET_KEY_LENGTH_MIN} or more random characters (openssl rand -base64 48)`);
+  }
+  if (!isProduction(env)) return;
+  if (key === undefined) throw new SettingError('setting TOLEM_SECRET_KEY must be set in production (NODE_ENV=production or an https PUBLIC_URL): 32 or more random characters (openssl rand -base64 48)');
+  if (providers.includes('sandbox')) {
+    if (env.PAYMENT_SANDBOX_ALLOWED !== 'true') {
+      throw new SettingError('setting PAYMENT_PROVIDERS enables the sandbox in production, whose test cards top up for nothing: name the real providers (PAYMENT_PROVIDERS=stripe,…), or set PAYMENT_SANDBOX_ALLOWED=true on a staging deployment');
+    }
+    if (!env.SANDBOX_WEBHOOK_SECRET) throw new SettingError('setting SANDBOX_WEBHOOK_SECRET must be set when the sandbox runs in production: its default is public');
+  }
+}
+
+/** The development defaults in use, for a warning at start (none on a configured deployment). */
+export function developmentDefaultsIn(env: Env, providers: string[]): string[] {
+  return [
+    ...(env.TOLEM_SECRET_KEY === undefined ? ['TOLEM_SECRET_KEY (public default)'] : []),
+    ...(providers.includes('sandbox') ? [`the sandbox payment provider${env.SANDBOX_WEBHOOK_SECRET ? '' : ' with its public webhook secret'}`] : []),
+  ];
 }
 
 const PORT_MAX = 65_535;

@@ -45,7 +45,23 @@ describe('tolem CLI', () => {
       assert.doesNotMatch(run.stderr, /secret/, 'no password shown');
     }
     // Good values of the settings checked above still start.
-    assert.equal(spawnSync(process.execPath, ['bin/tolem.js', 'migrate'], { env: { ...process.env, DATABASE_URL: databaseUrl, TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,loopback', LOG_LEVEL: 'warn', PUBLIC_URL: 'https://pay.example.kz', CREDIT_AMOUNTS_KZT: '500, 1000' }, encoding: 'utf8', timeout: 60_000 }).status, 0);
+    assert.equal(spawnSync(process.execPath, ['bin/tolem.js', 'migrate'], { env: { ...process.env, DATABASE_URL: databaseUrl, TRUST_PROXY: '10.0.0.0/8, 127.0.0.1,loopback', LOG_LEVEL: 'warn', PUBLIC_URL: 'https://pay.example.kz', CREDIT_AMOUNTS_KZT: '500, 1000', TOLEM_SECRET_KEY: 'k'.repeat(40), PAYMENT_SANDBOX_ALLOWED: 'true', SANDBOX_WEBHOOK_SECRET: 'whsec_staging_1234' }, encoding: 'utf8', timeout: 60_000 }).status, 0);
+  });
+
+  it('refuses, in production, the secret key and the sandbox that npm start defaults to', () => {
+    const production = { NODE_ENV: 'production', TOLEM_SECRET_KEY: 'k'.repeat(40) };
+    for (const [env, setting] of [
+      [{ NODE_ENV: 'production' }, 'TOLEM_SECRET_KEY'], [{ PUBLIC_URL: 'https://pay.example.kz' }, 'TOLEM_SECRET_KEY'],
+      [{ TOLEM_SECRET_KEY: 'too-short' }, 'TOLEM_SECRET_KEY'], [{ TOLEM_SECRET_KEY: 'dev-only-secret-change-me' }, 'TOLEM_SECRET_KEY'],
+      [production, 'PAYMENT_PROVIDERS'], [{ ...production, PAYMENT_PROVIDERS: 'stripe,sandbox' }, 'PAYMENT_PROVIDERS'],
+      [{ ...production, PAYMENT_SANDBOX_ALLOWED: 'true' }, 'SANDBOX_WEBHOOK_SECRET'],
+    ] as const) {
+      const run = spawnSync(process.execPath, ['bin/tolem.js', 'migrate'], { env: { ...process.env, DATABASE_URL: databaseUrl, ...env }, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 2, `${JSON.stringify(env)}: ${run.stderr}`);
+      assert.match(run.stderr, new RegExp(`^error: setting ${setting} `), run.stderr);
+    }
+    const staging = spawnSync(process.execPath, ['bin/tolem.js', 'migrate'], { env: { ...process.env, DATABASE_URL: databaseUrl, ...production, PAYMENT_SANDBOX_ALLOWED: 'true', SANDBOX_WEBHOOK_SECRET: 'whsec_staging_1234' }, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(staging.status, 0, staging.stderr);
   });
 
   it('stops with one line and exit 2 on a payment provider whose settings are not usable, found while the server is built', () => {

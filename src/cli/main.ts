@@ -5,7 +5,7 @@ import { ROLES, SYSTEM_ACTOR, isRole } from '../auth/actor.ts';
 import { createApiKey } from '../auth/create-api-key.ts';
 import { createUser } from '../auth/create-user.ts';
 import { aggregatorCommand, AGGREGATOR_USAGE } from '../aggregators/aggregators-cli.ts';
-import { loadSettings, type Settings } from '../config.ts';
+import { developmentDefaultsIn, loadSettings, type Settings } from '../config.ts';
 import { ensureAccounts } from '../ledger/ensure-system-accounts.ts';
 import { verifyLedger } from '../ledger/verify-ledger.ts';
 import { runCatalogImport } from '../catalog/catalog-cli.ts';
@@ -149,6 +149,8 @@ async function serve(settings: ReturnType<typeof loadSettings>): Promise<number>
   if (settings.seedDemo && (await isEmpty(app.ctx))) printDemo(await seedDemo(app.ctx), settings.port);
   const stopJobs = settings.jobsEnabled ? startScheduler(app.ctx) : async () => {};
   app.server.log.info(`Tolem is serving on http://${settings.host}:${settings.port} (${app.store.dialect.name}); API docs at /docs`);
+  const defaults = developmentDefaultsIn(process.env, settings.payments.providers);
+  if (defaults.length > 0) app.server.log.warn(`development defaults in use, not for a deployment: ${defaults.join('; ')} (docs: README, Configuration)`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
