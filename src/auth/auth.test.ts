@@ -44,6 +44,18 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('POST', '/v1/auth/login', { token: null, body: { login: 'clerk.one', password: 'long enough' } })).status, 200);
     });
 
+    it("does not let strangers' wrong passwords lock a login's owner out, nor an address over its limit count against any login", async () => {
+      const attempt = (password: string, remoteAddress: string) => t.request('POST', '/v1/auth/login', { token: null, remoteAddress, body: { login: 'clerk.one', password } });
+      for (let i = 0; i < 5; i++) assert.equal((await attempt('wrong', '198.51.100.7')).body.error.code, 'invalid_credentials');
+      assert.equal((await attempt('long enough', '198.51.100.7')).body.error.code, 'rate_limited', 'the guessing address is stopped');
+      assert.equal((await attempt('long enough', '203.0.113.9')).status, 200, 'the owner, from elsewhere, is not');
+      // An address over its own limit (20) stops there: what it sends after counts against no login.
+      for (let i = 0; i < 21; i++) await t.request('POST', '/v1/auth/login', { token: null, remoteAddress: '198.51.100.8', body: { login: `nobody${i}`, password: 'wrong' } });
+      for (let i = 0; i < 10; i++) assert.equal((await attempt('wrong', '198.51.100.8')).body.error.code, 'rate_limited');
+      assert.equal((await attempt('long enough', '203.0.113.9')).status, 200);
+      t.clock.advance(16 * 60_000);
+    });
+
     it('creates API keys shown once, stores them hashed, and revokes them', async () => {
       const created = await t.request('POST', '/v1/api-keys', { body: { name: 'partner x', role: 'partner' } });
       assert.equal(created.status, 201);

@@ -2,7 +2,8 @@ import type { AppContext } from '../app-context.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { clearAttempts, countAttempt, findUserByLogin, insertSession, uncountAttempt } from './auth-repository.ts';
-import { hashToken, verifyPassword } from './secrets.ts';
+import { randomBytes } from 'node:crypto';
+import { hashPassword, hashToken, verifyPassword } from './secrets.ts';
 
 export interface LoginInput {
   login: string;
@@ -16,24 +17,42 @@ export interface Session {
   user: { id: string; login: string; role: string };
 }
 
+/** How many more failed attempts a login takes from all addresses together than from one. */
+const LOGIN_OVERALL_FACTOR = 20;
+
+let dummy: Promise<string> | undefined;
+/** A password hash no password matches, made once, checked when the login is unknown or disabled. */
+function dummyHash(): Promise<string> {
+  dummy ??= hashPassword(randomBytes(24).toString('base64url'), randomBytes(16));
+  return dummy;
+}
+
 /** Subscribers log in with their phone number as they type it; staff with their login name. */
 export async function logIn(ctx: AppContext, input: LoginInput): Promise<Result<Session>> {
   const phone = parseMsisdn(input.login);
   const login = phone.ok ? phone.value : input.login.trim().toLowerCase();
   const { loginAttemptsMax, loginWindowMinutes, sessionTtlHours } = ctx.settings.auth;
-  const keys = [`login:${login}`, `login-ip:${input.ip}`];
-  // Counted before the password is checked, so that attempts sent all at once cannot all get through.
-  let limited = false;
-  for (const key of keys) {
-    const limit = key.startsWith('login-ip:') ? loginAttemptsMax * 4 : loginAttemptsMax;
-    if (await countAttempt(ctx, key, loginWindowMinutes) > limit) limited = true;
-  }
-  if (limited) return fail('rate_limited', { retryAfterSeconds: loginWindowMinutes * 60 });
+  const refused = fail('rate_limited', { retryAfterSeconds: loginWindowMinutes * 60 });
+  // Counted before the password is checked, so that attempts sent all at once cannot all get
+  // through. The address first: one already over its limit stops here, and counts against no
+  // login, so it cannot lock anyone out. A login is limited per address (the guesser's), and
+  // overall only far higher (guessing from many addresses), so that strangers' wrong passwords
+  // do not lock its owner out.
+  const ipKey = `login-ip:${input.ip}`;
+  if (await countAttempt(ctx, ipKey, loginWindowMinutes) > loginAttemptsMax * 4) return refused;
+  const pairKey = `login:${login}:${input.ip}`;
+  const loginKey = `login:${login}`;
+  const fromHere = await countAttempt(ctx, pairKey, loginWindowMinutes);
+  const overall = await countAttempt(ctx, loginKey, loginWindowMinutes);
+  if (fromHere > loginAttemptsMax || overall > loginAttemptsMax * LOGIN_OVERALL_FACTOR) return refused;
   const user = await findUserByLogin(ctx, login);
-  const valid = user && !user.disabled_at ? await verifyPassword(input.password, user.password_hash) : false;
-  if (!user || !valid) return fail('invalid_credentials');
-  await clearAttempts(ctx, keys[0]!);
-  await uncountAttempt(ctx, keys[1]!);
+  // A password is checked whether or not the login exists, so the time taken does not tell.
+  const usable = user !== undefined && !user.disabled_at;
+  const valid = await verifyPassword(input.password, usable ? user.password_hash : await dummyHash());
+  if (!usable || !valid) return fail('invalid_credentials');
+  await clearAttempts(ctx, pairKey);
+  await uncountAttempt(ctx, loginKey);
+  await uncountAttempt(ctx, ipKey);
   const token = ctx.random(32).toString('base64url');
   const expiresAt = new Date(ctx.clock.now().getTime() + sessionTtlHours * 3_600_000).toISOString();
   await insertSession(ctx, hashToken(token), user.id, expiresAt);

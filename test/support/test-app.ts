@@ -12,7 +12,7 @@ export interface TestApp {
   clock: ManualClock;
   adminKey: string;
   /** Sends a request through the whole HTTP stack (Fastify inject: no socket). */
-  request(method: string, url: string, options?: { body?: unknown; token?: string | null; headers?: Record<string, string>; rawBody?: string }): Promise<{ status: number; body: any; headers: Record<string, unknown>; text: string }>;
+  request(method: string, url: string, options?: { body?: unknown; token?: string | null; headers?: Record<string, string>; rawBody?: string; remoteAddress?: string }): Promise<{ status: number; body: any; headers: Record<string, unknown>; text: string }>;
   keyFor(role: Role, sourceAccountId?: string): Promise<string>;
   /** Asserts the ledger's invariants hold. */
   verify(): Promise<void>;
@@ -41,7 +41,7 @@ export async function startTestApp(dialect: DialectName, overrides: Partial<Sett
         payload = JSON.stringify(options.body);
         headers['content-type'] ??= 'application/json';
       }
-      const response = await app.server.inject({ method: method as 'GET', url, headers, payload });
+      const response = await app.server.inject({ method: method as 'GET', url, headers, payload, ...(options.remoteAddress ? { remoteAddress: options.remoteAddress } : {}) });
       let body: unknown = undefined;
       try { body = response.json(); } catch { body = undefined; }
       return { status: response.statusCode, body, headers: response.headers, text: response.body };
