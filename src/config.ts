@@ -69,7 +69,11 @@ export interface Settings {
    * warns. 0 turns each off.
    */
   reminders: { validityDays: number; packageHours: number; balanceLowMinor: bigint; perRunMax: number };
-  transfers: { amountMin: bigint; amountMax: bigint; fee: bigint; senderDailyMax: bigint; confirmationMinutes: number; confirmationAttemptsMax: number };
+  transfers: {
+    amountMin: bigint; amountMax: bigint; fee: bigint; senderDailyMax: bigint; confirmationMinutes: number; confirmationAttemptsMax: number;
+    /** Codes sent to one sending line an hour, and codes tried for it a day over all its confirmations: a stolen session cannot guess its way through. */
+    codesPerHourMax: number; codeTriesPerDayMax: number;
+  };
   usage: { paygPerMbMinor: bigint; paygPerMinuteMinor: bigint; paygPerSmsMinor: bigint; paygAllowed: boolean; eventsPerRequestMax: number; bodyBytesMax: number };
   /** Retail agents, stores and vouchers (docs/agents-stores-vouchers.md). */
   agents: { reversalWindowMinutes: number };
@@ -170,6 +174,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
       amountMin: tenge(integer(env, 'TRANSFER_AMOUNT_MIN_KZT', 100)), amountMax: tenge(integer(env, 'TRANSFER_AMOUNT_MAX_KZT', 20_000)),
       fee: tenge(integer(env, 'TRANSFER_FEE_KZT', 20)), senderDailyMax: tenge(integer(env, 'TRANSFER_SENDER_DAILY_MAX_KZT', 50_000)),
       confirmationMinutes: integer(env, 'TRANSFER_CONFIRMATION_MINUTES', 5), confirmationAttemptsMax: integer(env, 'TRANSFER_CONFIRMATION_ATTEMPTS_MAX', 3),
+      codesPerHourMax: integerAtLeast(env, 'TRANSFER_CODES_PER_HOUR_MAX', 5, 1), codeTriesPerDayMax: integerAtLeast(env, 'TRANSFER_CODE_TRIES_PER_DAY_MAX', 10, 1),
     },
     usage: {
       paygPerMbMinor: BigInt(integer(env, 'USAGE_PAYG_PER_MB_MINOR', 1_000)), paygPerMinuteMinor: BigInt(integer(env, 'USAGE_PAYG_PER_MINUTE_MINOR', 1_500)),

@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
+import { countAttempt, uncountAttempt } from '../auth/auth-repository.ts';
 import { storedAnswer } from '../ledger/stored-answer.ts';
 import { almatyDate } from '../domain/time.ts';
 import { lineCreditAccountId } from '../credit/credit-accounts.ts';
@@ -48,6 +49,9 @@ export async function requestTransfer(ctx: AppContext, actor: Actor, input: Tran
   const now = ctx.clock.now();
   const refused = await refusalBeforeCode(ctx, plan.value, now);
   if (refused) return refused;
+  if (await countAttempt(ctx, `transfer-codes:${plan.value.sourceId}`, 60) > ctx.settings.transfers.codesPerHourMax) {
+    return fail('rate_limited', { retryAfterSeconds: 3_600 });
+  }
   const id = ctx.ids.next('tc');
   const code = (ctx.random(4).readUInt32BE(0) % 10 ** CODE_DIGITS).toString().padStart(CODE_DIGITS, '0');
   const row: TransferConfirmationRow = {
@@ -97,11 +101,16 @@ export async function confirmTransfer(ctx: AppContext, actor: Actor, id: string,
   }
   const attemptsMax = ctx.settings.transfers.confirmationAttemptsMax;
   if (row.expires_at <= ctx.clock.now().toISOString() || Number(row.attempts) >= attemptsMax) return fail('transfer_confirmation_expired');
+  // Every code tried for the sending line counts, over all its confirmations (each new one brings
+  // three tries of its own), before it is checked; a right one is given back.
+  const triesKey = `transfer-code-tries:${row.source_line_id}`;
+  if (await countAttempt(ctx, triesKey, 24 * 60) > ctx.settings.transfers.codeTriesPerDayMax) return fail('rate_limited', { retryAfterSeconds: 86_400 });
   if (!sameCode(codeHash(ctx, row.id, code), row.code_hash)) {
     const attempts = await countWrongCode(ctx, row.id, attemptsMax);
     if (attempts === null || Number(attempts) >= attemptsMax) return fail('transfer_confirmation_expired');
     return fail('transfer_confirmation_code_invalid', { attemptsLeft: attemptsMax - Number(attempts) });
   }
+  await uncountAttempt(ctx, triesKey);
   const plan = { sourceId: row.source_line_id, targetId: row.target_line_id, amount: BigInt(row.amount), fingerprint: row.fingerprint };
   const result = await runTransfer(ctx, row.actor_id, plan, row.idempotency_key);
   if (!result.ok) return result;

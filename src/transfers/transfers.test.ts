@@ -194,6 +194,22 @@ for (const dialect of DIALECTS) {
       const broke = await send({ from: E, to: B, amount: 49_000 }, 'broke', token);
       assert.deepEqual([broke.status, broke.body.error.code, broke.body.error.details], [422, 'balance_insufficient', { required: 51_000 }]);
       assert.equal((await codeOf('')).count, codesBefore, 'no code for a refused request');
+
+      // A stolen session cannot guess its way through: 5 codes an hour for a sending line, 10 tries a day over all of them.
+      const asks = [];
+      for (let i = 0; i < 5; i++) asks.push(await send({ from: E, to: B, amount: 10_000 }, `guess-${i}`, token));
+      assert.deepEqual(asks.map((r) => r.status), [202, 202, 202, 202, 202]);
+      const sixth = await send({ from: E, to: B, amount: 10_000 }, 'guess-5', token);
+      assert.deepEqual([sixth.status, sixth.body.error.code], [429, 'rate_limited']);
+      const codesOfE = (await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'transfer.confirmation_requested').execute())
+        .map((event) => JSON.parse(event.payload)).filter((payload) => payload.lineId === lineE.body.id).map((payload) => payload.code as string);
+      const notACode = ['000000', '111111', '222222'].find((code) => !codesOfE.includes(code))!;
+      const guesses = [];
+      for (const ask of asks.slice(0, 4)) for (let i = 0; i < 3 && guesses.length < 10; i++) guesses.push((await confirm(ask.body.confirmationId, notACode)).body.error.code);
+      assert.equal(guesses.filter((code) => code !== 'rate_limited').length, 10);
+      const [last, lastCode] = [asks[4]!.body.confirmationId, codesOfE.at(-1)!];
+      const stopped = await confirm(last, lastCode);
+      assert.deepEqual([stopped.status, stopped.body.error.code], [429, 'rate_limited'], 'the right code too, once the tries are spent');
       await t.verify();
     });
 
