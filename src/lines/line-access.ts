@@ -5,8 +5,11 @@ import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { findLineByMsisdn, type LineRow } from './lines-repository.ts';
 
-/** Roles that may read any line. A subscriber reads only the lines linked to their login. */
-const LINE_READER_ROLES = ['admin', 'clerk', 'partner', 'agent'];
+/**
+ * Roles that may read any line. A subscriber reads only the lines linked to their login. An agent
+ * (a retail kiosk) reads none in full: it has the masked POS look-up and its own receipts.
+ */
+const LINE_READER_ROLES = ['admin', 'clerk', 'partner'];
 
 /**
  * Finds a line by a number as typed, if the actor may see it. A subscriber asking for a line that
@@ -20,4 +23,12 @@ export async function findReadableLine(ctx: AppContext, actor: Actor, msisdnInpu
   if (LINE_READER_ROLES.includes(actor.role)) return ok(line);
   if (actor.role === 'subscriber' && await userOwnsLine(ctx, actor.id, line.id)) return ok(line);
   return actor.role === 'subscriber' ? fail('line_not_found') : fail('forbidden');
+}
+
+/** The line of a number as typed, for a use case that acts on it without showing it (an agent's voucher redemption). */
+export async function findLineToServe(ctx: AppContext, msisdnInput: string): Promise<Result<LineRow>> {
+  const msisdn = parseMsisdn(msisdnInput);
+  if (!msisdn.ok) return msisdn;
+  const line = await findLineByMsisdn(ctx, msisdn.value);
+  return line ? ok(line) : fail('line_not_found');
 }

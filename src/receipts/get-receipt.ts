@@ -7,8 +7,11 @@ import { chooseLanguage } from './receipt-labels.ts';
 import { receiptVerifyUrl } from './receipt-link.ts';
 import { findReceipt, type ReceiptView } from './receipts-repository.ts';
 
-/** Roles that may read any receipt; a subscriber reads the receipts of lines linked to their login. */
-const RECEIPT_READER_ROLES = ['admin', 'clerk', 'agent'];
+/**
+ * Roles that may read any receipt; a subscriber reads the receipts of lines linked to their login.
+ * An agent reprints its own through GET /v1/pos/receipts/{number}, not anyone's here.
+ */
+const RECEIPT_READER_ROLES = ['admin', 'clerk'];
 const RECEIPT_NUMBER = /^R-\d{4}-\d{8}$/;
 
 export interface ReadableReceipt {

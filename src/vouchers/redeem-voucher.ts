@@ -2,7 +2,7 @@ import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { countAttempt, uncountAttempt } from '../auth/auth-repository.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { findReadableLine } from '../lines/line-access.ts';
+import { findLineToServe, findReadableLine } from '../lines/line-access.ts';
 import { applyTopUp, topUpLocks, type AppliedTopUp, type TopUpRequest } from '../topups/apply-top-up.ts';
 import { VOUCHERS_CLEARING_ID } from './create-voucher-batch.ts';
 import { hashPin, normalizePin } from './voucher-pin.ts';
@@ -35,7 +35,8 @@ const REDEEMER_ROLES = ['subscriber', 'admin', 'clerk', 'agent', 'partner'] as c
 export async function redeemVoucher(ctx: AppContext, actor: Actor, input: RedeemInput): Promise<Result<VoucherRedemption>> {
   const denied = requireRole(actor, REDEEMER_ROLES);
   if (denied) return denied as Result<never>;
-  const line = await findReadableLine(ctx, actor, input.msisdn);
+  // An agent redeems for a customer at the counter without reading the line (line-access.ts).
+  const line = actor.role === 'agent' ? await findLineToServe(ctx, input.msisdn) : await findReadableLine(ctx, actor, input.msisdn);
   if (!line.ok) return line;
   const { pinAttemptsMax, pinWindowMinutes } = ctx.settings.vouchers;
   const keys = [`voucher-pin:line:${line.value.id}`, ...(input.ip ? [`voucher-pin:ip:${input.ip}`] : [])];
