@@ -225,6 +225,16 @@ for (const dialect of DIALECTS) {
       assert.equal(bearer.status, 401);
     });
 
+    it('limits password guesses per address, without locking the aggregator out elsewhere', async () => {
+      const params = { command: 'check', txn_id: '7', account: '+77011234567', sum: '1000' };
+      t.clock.advance(60_000); // past the authentication cache: every check below is a fresh one
+      for (let i = 0; i < 20; i++) assert.equal((await osmp(params, { auth: basic('qiwi', `guess-${i}`), ip: '203.0.113.66' })).status, 401);
+      const spent = await osmp(params, { auth: QIWI_AUTH, ip: '203.0.113.66' });
+      assert.deepEqual([spent.status, spent.xml.result], [401, 8], 'past its limit an address is refused, the right secret unchecked');
+      assert.equal((await osmp(params, { auth: QIWI_AUTH, ip: '203.0.113.67' })).status, 200, 'the aggregator from its own address');
+      t.clock.advance(16 * 60_000);
+    });
+
     it('an IP allowlist admits its networks and refuses others with 403 and result 8', async () => {
       const params = { command: 'check', txn_id: '6', account: '+77011234567', sum: '1000' };
       const auth = basic('kiosk', 'kiosk-secret-1');

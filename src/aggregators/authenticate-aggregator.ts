@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
+import { countAttempt, uncountAttempt } from '../auth/auth-repository.ts';
 import { verifyPassword } from '../auth/secrets.ts';
 import { findAggregator, type Aggregator } from './aggregators-repository.ts';
 import { ipAllowed } from './ip-allowlist.ts';
@@ -21,7 +22,9 @@ const AUTHORIZATION_LENGTH_MAX = 512;
  * check, and an entry past its TTL is served while one re-check runs in the background, so that a
  * busy aggregator never waits for scrypt; an entry older than twice the TTL is not served at all.
  * A changed secret or a deactivated aggregator is therefore seen within 2 × AUTH_CACHE_TTL_MS.
- * Failures are not cached. The IP allowlist and the active flag are checked on every request.
+ * Failures are not cached, but counted per (code, address): past LOGIN_ATTEMPTS_MAX × 4 in
+ * LOGIN_WINDOW_MINUTES an address's checks are refused unrun. The IP allowlist and the active
+ * flag are checked on every request.
  */
 export function createAggregatorAuthenticator(ctx: AppContext): AggregatorAuthenticator {
   interface Entry { verified: Promise<Aggregator | null>; expiresAtMs: number; refreshing: boolean }
@@ -53,6 +56,16 @@ export function createAggregatorAuthenticator(ctx: AppContext): AggregatorAuthen
         entry = undefined;
       }
       if (entry && entry.expiresAtMs <= nowMs && !entry.refreshing) refresh(key, entry, code, authorization);
+      let counted: string | null = null;
+      if (!entry) {
+        // A check not answered from the cache is counted per (code, address) before scrypt runs, as
+        // logins are: wrong passwords from one address are limited; the aggregator's own servers,
+        // elsewhere and answered from the cache, are not locked out by them.
+        counted = `aggregator-auth:${code}:${ip}`;
+        const { loginAttemptsMax, loginWindowMinutes } = ctx.settings.auth;
+        if (await countAttempt(ctx, counted, loginWindowMinutes) > loginAttemptsMax * 4) return { ok: false, reason: 'unauthenticated' };
+        entry = cache.get(key);
+      }
       if (!entry) {
         const fresh: Entry = { verified: verify(code, authorization), expiresAtMs: nowMs + ttlMs, refreshing: false };
         if (cache.size >= CACHE_ENTRIES_MAX) cache.clear();
@@ -62,6 +75,7 @@ export function createAggregatorAuthenticator(ctx: AppContext): AggregatorAuthen
         entry = fresh;
       }
       const aggregator = await entry.verified;
+      if (aggregator && counted) await uncountAttempt(ctx, counted);
       return aggregator ? admit(aggregator, ip) : { ok: false, reason: 'unauthenticated' };
     },
   };
