@@ -88,12 +88,18 @@ async function checkInput(ctx: AppContext, input: CreatePaymentInput) {
   return ok({ line, amount, provider });
 }
 
+const LINE_OVERALL_FACTOR = 5;
+
 async function checkVelocity(ctx: AppContext, ip: string, lineId: string) {
   const { velocityWindowMinutes, perIpMax, perLineMax } = ctx.settings.payments;
   if (await countAttempt(ctx, `payment:ip:${ip}`, velocityWindowMinutes) > perIpMax) {
     return fail('payment_velocity_exceeded', { scope: 'ip', retryAfterSeconds: velocityWindowMinutes * 60 });
   }
-  if (await countAttempt(ctx, `payment:line:${lineId}`, velocityWindowMinutes) > perLineMax) {
+  // Per line from one address, and only five times as many over all addresses: one stranger's
+  // abandoned payments cannot use up the owner's own card top-ups.
+  const fromHere = await countAttempt(ctx, `payment:line-ip:${lineId}:${ip}`, velocityWindowMinutes);
+  const overall = await countAttempt(ctx, `payment:line:${lineId}`, velocityWindowMinutes);
+  if (fromHere > perLineMax || overall > perLineMax * LINE_OVERALL_FACTOR) {
     return fail('payment_velocity_exceeded', { scope: 'line', retryAfterSeconds: velocityWindowMinutes * 60 });
   }
   return null;

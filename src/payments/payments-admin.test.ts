@@ -317,6 +317,11 @@ for (const dialect of DIALECTS) {
         const perLine = await createPayment(t, { msisdn: number, amount: 50_000 }, 'v2');
         assert.equal(perLine.status, 429);
         assert.equal(perLine.body.error.details.scope, 'line');
+        // A stranger's payments do not use up the owner's: per line and address, five times that over all addresses.
+        assert.equal((await createPayment(t, { msisdn: number, amount: 50_000 }, 'v2-owner', '203.0.113.21')).status, 201);
+        for (const [index, address] of ['203.0.113.22', '203.0.113.23'].entries()) assert.equal((await createPayment(t, { msisdn: number, amount: 50_000 }, `v2-${index}`, address)).status, 201);
+        const overall = await createPayment(t, { msisdn: number, amount: 50_000 }, 'v2-sixth', '203.0.113.25');
+        assert.deepEqual([overall.status, overall.body.error.details.scope], [429, 'line'], 'the sixth for the line (the refused v2 counted too): over 5 × 1');
         settings.perIpMax = 0;
         const perIp = await createPayment(t, { msisdn: number, amount: 50_000 }, 'v3');
         assert.equal(perIp.status, 429);

@@ -24,8 +24,8 @@ export async function addLine(t: TestApp, msisdn: string): Promise<void> {
   assert.equal(created.status, 201, JSON.stringify(created.body));
 }
 
-export function createPayment(t: TestApp, body: Record<string, unknown>, key: string) {
-  return t.request('POST', '/v1/payments', { token: null, body: { currency: 'KZT', purpose: 'topup', provider: 'sandbox', ...body }, headers: { 'idempotency-key': key } });
+export function createPayment(t: TestApp, body: Record<string, unknown>, key: string, remoteAddress?: string) {
+  return t.request('POST', '/v1/payments', { token: null, body: { currency: 'KZT', purpose: 'topup', provider: 'sandbox', ...body }, headers: { 'idempotency-key': key }, ...(remoteAddress ? { remoteAddress } : {}) });
 }
 
 export function checkoutPath(redirectUrl: string): string {
