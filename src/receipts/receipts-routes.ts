@@ -15,7 +15,11 @@ import { verifyReceipt } from './verify-receipt.ts';
 const NumberParams = Type.Object({ number: Type.String({ pattern: '^R-\\d{4}-\\d{8}$', examples: ['R-2026-00000123'] }) });
 const LanguageQuery = Type.Object({ lang: Type.Optional(Type.Union(RECEIPT_LANGUAGES.map((l) => Type.Literal(l)))) });
 
+/** Rendered PDFs kept, least recently asked for dropped first (a few MB at most). */
+const RENDERED_PDFS_MAX = 200;
+
 export async function receiptRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
+  const renderedPdfs = new Map<string, Buffer>();
   const fontsProblem = receiptFontsProblem();
   if (fontsProblem) app.log.warn(`receipt PDFs are unavailable until fonts are installed: ${fontsProblem}`);
   app.get('/v1/receipts/:number.pdf', {
@@ -30,7 +34,14 @@ export async function receiptRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     if (!result.ok) return sendError(reply, result.error);
     const problem = receiptFontsProblem();
     if (problem) return sendError(reply, { code: 'receipt_fonts_missing', message: problem });
-    const pdf = await renderReceiptPdf(result.value.document, new Date(result.value.receipt.createdAt));
+    // A receipt never changes once issued: each (number, language) is rendered once (~0.1–0.2 s of
+    // the main thread), not at every download, so that asking again and again stalls no one.
+    const cacheKey = `${number}:${result.value.document.language}`;
+    let pdf = renderedPdfs.get(cacheKey);
+    if (pdf) renderedPdfs.delete(cacheKey);
+    else pdf = await renderReceiptPdf(result.value.document, new Date(result.value.receipt.createdAt));
+    renderedPdfs.set(cacheKey, pdf);
+    if (renderedPdfs.size > RENDERED_PDFS_MAX) renderedPdfs.delete(renderedPdfs.keys().next().value!);
     return reply.type('application/pdf').header('content-disposition', `inline; filename="${number}.pdf"`).send(pdf);
   });
 
