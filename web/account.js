@@ -32,7 +32,9 @@ async function start(notice) {
   nav(true);
   const lines = await api('GET', '/v1/lines?limit=20');
   if (!lines.ok) return app.replaceChildren(element('p', { class: 'error', role: 'alert' }, refusalText(language, lines, t.error)));
-  app.replaceChildren(element('h1', {}, t.myLines), ...lines.value.data.map((line) => lineCard(line, notice?.msisdn === line.msisdn ? notice.text : null)));
+  // A traveller's phone may keep home time: every time on the page is Almaty's, and says so once.
+  app.replaceChildren(element('h1', {}, t.myLines), ...lines.value.data.map((line) => lineCard(line, notice?.msisdn === line.msisdn ? notice.text : null)),
+    element('p', { class: 'muted hint' }, t.timesNote));
 }
 
 /** The login form; after a refusal the number stays as typed and the password is asked again. */
