@@ -117,6 +117,7 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     const card = page.locator('section.card[data-msisdn="+77011234567"]');
     await card.waitFor();
     assert.equal(await page.title(), 'Tolem — my account');
+    assert.ok(await page.getByText('Times are Almaty time (UTC+5).').isVisible());
     assert.equal((await card.locator('.balance').textContent())?.replace(/\s/g, ' '), '5,000 ₸');
     await card.getByRole('button', { name: 'Buy a package' }).click();
     const offers = card.locator('button[data-offering]');
