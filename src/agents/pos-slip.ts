@@ -6,8 +6,8 @@ import { maskMsisdn } from '../domain/msisdn.ts';
 const LABELS = {
   en: { title: 'Top-up receipt', number: 'Receipt', date: 'Date', line: 'Phone', amount: 'Amount', agent: 'Agent', reversed: 'REVERSED', thanks: 'Thank you!' },
   ru: { title: 'Чек пополнения', number: 'Чек', date: 'Дата', line: 'Телефон', amount: 'Сумма', agent: 'Агент', reversed: 'ОТМЕНЕНО', thanks: 'Спасибо!' },
-  kk: { title: 'Толықтыру түбіртегі', number: 'Түбіртек', date: 'Күні', line: 'Телефон', amount: 'Сомасы', agent: 'Агент', reversed: 'ҚАЙТАРЫЛДЫ', thanks: 'Рахмет!' },
-  zh: { title: '充值收据', number: '收据', date: '日期', line: '电话', amount: '金额', agent: '代理', reversed: '已撤销', thanks: '谢谢！' },
+  kk: { title: 'Толықтыру түбіртегі', number: 'Түбіртек', date: 'Күні', line: 'Телефон', amount: 'Сома', agent: 'Агент', reversed: 'КҮШІ ЖОЙЫЛДЫ', thanks: 'Рахмет!' },
+  zh: { title: '充值收据', number: '收据', date: '日期', line: '电话', amount: '金额', agent: '代理商', reversed: '已撤销', thanks: '谢谢！' },
 } as const;
 export type SlipLanguage = keyof typeof LABELS;
 export const SLIP_LANGUAGES = Object.keys(LABELS) as SlipLanguage[];

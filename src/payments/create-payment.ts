@@ -130,7 +130,7 @@ function abandonedBeforeInitiate(ctx: AppContext, payment: PaymentRow): boolean 
 
 /** What the payer's wallet or bank shows as the item (Alipay and WeChat Pay show it as the order's name), in the payment's language. */
 const DESCRIPTIONS = {
-  topup: { en: 'Top-up {msisdn}', ru: 'Пополнение {msisdn}', kk: '{msisdn} балансын толықтыру', zh: '话费充值 {msisdn}' },
+  topup: { en: 'Top-up {msisdn}', ru: 'Пополнение {msisdn}', kk: '{msisdn} нөмірінің балансын толықтыру', zh: '话费充值 {msisdn}' },
   purchase: { en: 'Package {offering}, {msisdn}', ru: 'Пакет {offering}, {msisdn}', kk: '{offering} пакеті, {msisdn}', zh: '套餐 {offering}，{msisdn}' },
 } as const;
 

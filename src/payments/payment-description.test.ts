@@ -7,7 +7,7 @@ describe('payment description', () => {
     const topUp = { purpose: 'topup', msisdn: '+77011234567', offering_code: null };
     assert.equal(paymentDescription({ ...topUp, language: 'en' }), 'Top-up +77011234567');
     assert.equal(paymentDescription({ ...topUp, language: 'ru' }), 'Пополнение +77011234567');
-    assert.equal(paymentDescription({ ...topUp, language: 'kk' }), '+77011234567 балансын толықтыру');
+    assert.equal(paymentDescription({ ...topUp, language: 'kk' }), '+77011234567 нөмірінің балансын толықтыру');
     assert.equal(paymentDescription({ ...topUp, language: 'zh' }), '话费充值 +77011234567');
     assert.equal(paymentDescription({ ...topUp, language: 'de' }), 'Top-up +77011234567');
     const purchase = { purpose: 'purchase', msisdn: '+77011234567', offering_code: 'DATA_5GB_30D' };

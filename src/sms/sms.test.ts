@@ -49,6 +49,8 @@ for (const dialect of DIALECTS) {
       return t.app.ctx.db.insertInto('outbox').values({ id: t.app.ctx.ids.next('evt'), topic, payload: JSON.stringify(payload), created_at: now, available_at: now, attempts: 0n, processed_at: null, last_error: null }).execute();
     };
     const textsTo = (number: string) => smsc.texts().filter((text) => text.destination === number);
+    /** A promised payment told in Kazakh: a text of two UCS-2 segments. */
+    const PROMISED = { amount: 50_000, fee: 5_000, dueAt: '2026-02-18T20:00:00Z', language: 'kk' };
 
     it("sends a top-up's SMS once, in the line's language, bound as a transceiver", async () => {
       const lineId = await line('+77014200001', 'ru');
@@ -119,11 +121,11 @@ for (const dialect of DIALECTS) {
     it('records receipts: delivered, undeliverable (also from optional parameters), and asks again for an id it does not know', async () => {
       const first = await line('+77014200005', 'kk');
       const second = await line('+77014200006', 'kk');
-      await topUp('+77014200005');
-      await topUp('+77014200006');
+      await emit('credit.granted', { ...PROMISED, lineId: first, msisdn: '+77014200005' });
+      await emit('credit.granted', { ...PROMISED, lineId: second, msisdn: '+77014200006' });
       settle();
       assert.equal(await run(), 2);
-      // A Kazakh top-up text takes two UCS-2 segments: each segment has its receipt.
+      // A Kazakh promised-payment text takes two UCS-2 segments: each segment has its receipt.
       const smscIdsOf = async (lineId: string) => (await t.app.ctx.db.selectFrom('sms_segments').select('smsc_message_id').where('message_id', '=', (await messagesOf(lineId))[0]!.id).orderBy('segment').execute()).map((row) => row.smsc_message_id);
       const [firstIds, secondIds] = [await smscIdsOf(first), await smscIdsOf(second)];
       assert.deepEqual([firstIds.length, secondIds.length], [2, 2]);
@@ -139,10 +141,7 @@ for (const dialect of DIALECTS) {
 
     it('sends each event once when two runs go at once', async () => {
       const numbers = ['+77014200007', '+77014200008', '+77014200009'];
-      for (const number of numbers) {
-        await line(number, 'kk');
-        await topUp(number);
-      }
+      for (const number of numbers) await emit('credit.granted', { ...PROMISED, lineId: await line(number, 'kk'), msisdn: number });
       settle();
       const before = smsc.submits.length;
       // Each (Kazakh) text takes two segments.

@@ -14,7 +14,7 @@ import { USSD_VOUCHER_SERVICE } from '../vouchers/voucher-pin.ts';
 export const USSD_BALANCE = '*102#';
 export const USSD_ALLOWANCES = '*104#';
 
-type Key = 'balance' | 'validUntil' | 'grace' | 'suspended' | 'left' | 'until' | 'none' | 'help' | 'terminated' | 'gb' | 'mb' | 'min' | 'sms';
+type Key = 'balance' | 'validUntil' | 'grace' | 'suspended' | 'left' | 'until' | 'none' | 'help' | 'terminated' | 'gb' | 'mb' | 'min' | 'sms' | 'separator';
 
 /**
  * What the phone's screen shows, in the line's language. A USSD answer in UCS-2 (Cyrillic,
@@ -26,28 +26,28 @@ export const USSD_SCREEN_CHARACTERS_MAX = 80;
 
 const TEXT: Record<DisplayLanguage, Record<Key, string>> = {
   en: {
-    balance: 'Balance {main}, bonus {bonus}.', validUntil: ' Valid to {date}.', grace: ' Incoming calls only: top up.', suspended: ' Suspended: top up.',
+    balance: 'Balance {main}, bonus {bonus}.', validUntil: ' Valid until {date}.', grace: ' Incoming calls only: top up.', suspended: ' Suspended: top up.',
     left: 'Left: {list}.', until: ' Until {date}.', none: 'You have no active packages.', terminated: 'This number is closed.',
     help: 'Dial *102# balance, *104# packages left, *111*PIN# voucher top-up.',
-    gb: 'GB', mb: 'MB', min: 'min', sms: 'SMS',
+    gb: '{count} GB', mb: '{count} MB', min: '{count} min', sms: '{count} SMS', separator: ', ',
   },
   ru: {
     balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' Действует до {date}.', grace: ' Только входящие: пополните баланс.', suspended: ' Номер приостановлен: пополните.',
     left: 'Осталось: {list}.', until: ' До {date}.', none: 'У вас нет активных пакетов.', terminated: 'Этот номер закрыт.',
-    help: 'Наберите *102# — баланс, *104# — пакеты, *111*PIN# — карта оплаты.',
-    gb: 'ГБ', mb: 'МБ', min: 'мин', sms: 'SMS',
+    help: 'Наберите *102# — баланс, *104# — остатки пакетов, *111*PIN# — карта оплаты.',
+    gb: '{count} ГБ', mb: '{count} МБ', min: '{count} мин', sms: '{count} SMS', separator: ', ',
   },
   kk: {
-    balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' {date} дейін жарамды.', grace: ' Тек кіріс қоңырау: толықтырыңыз.', suspended: ' Нөмір тоқтатылған: толықтырыңыз.',
+    balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' {date} дейін жарамды.', grace: ' Тек кіріс қоңыраулар: толықтырыңыз.', suspended: ' Нөмір тоқтатылған: толықтырыңыз.',
     left: 'Қалды: {list}.', until: ' {date} дейін.', none: 'Белсенді пакетіңіз жоқ.', terminated: 'Бұл нөмір жабылған.',
     help: '*102# — баланс, *104# — пакет қалдығы, *111*PIN# — төлем картасы.',
-    gb: 'ГБ', mb: 'МБ', min: 'мин', sms: 'SMS',
+    gb: '{count} ГБ', mb: '{count} МБ', min: '{count} мин', sms: '{count} SMS', separator: ', ',
   },
   zh: {
-    balance: '余额 {main}，奖励 {bonus}。', validUntil: '有效期至 {date}。', grace: '仅可接听来电：请充值。', suspended: '号码已暂停：请充值。',
-    left: '剩余：{list}。', until: '有效期至 {date}。', none: '您没有有效的套餐。', terminated: '此号码已注销。',
+    balance: '余额 {main}，奖励余额 {bonus}。', validUntil: '有效期至{date}。', grace: '仅可接听来电：请充值。', suspended: '号码已停机：请充值。',
+    left: '剩余：{list}。', until: '有效期至{date}。', none: '您没有有效的套餐。', terminated: '此号码已销号。',
     help: '拨 *102# 查余额，*104# 查套餐剩余，*111*密码# 用充值卡充值。',
-    gb: 'GB', mb: 'MB', min: '分钟', sms: '条短信',
+    gb: '{count} GB', mb: '{count} MB', min: '{count}分钟', sms: '{count}条短信', separator: '、',
   },
 };
 
@@ -131,13 +131,15 @@ export function allowancesText(language: DisplayLanguage, allowances: readonly {
   const text = TEXT[language];
   if (allowances.length === 0) return text.none;
   const number = new Intl.NumberFormat(LOCALES[language], { maximumFractionDigits: 1 });
+  // Each unit's words around its figure: "10 ГБ", "60分钟".
+  const count = (template: string, value: number) => template.replace('{count}', number.format(value));
   const parts = allowances.map(({ unit, remaining }) => {
     if (unit === 'DATA_BYTES') {
       const bytes = BigInt(remaining);
-      return bytes >= BYTES_PER_GB ? `${number.format(Math.floor((remaining / Number(BYTES_PER_GB)) * 10) / 10)} ${text.gb}` : `${number.format(Number(bytes / BYTES_PER_MB))} ${text.mb}`;
+      return bytes >= BYTES_PER_GB ? count(text.gb, Math.floor((remaining / Number(BYTES_PER_GB)) * 10) / 10) : count(text.mb, Number(bytes / BYTES_PER_MB));
     }
-    if (unit === 'VOICE_SECONDS') return `${number.format(Math.floor(remaining / 60))} ${text.min}`;
-    return `${number.format(remaining)} ${text.sms}`;
+    if (unit === 'VOICE_SECONDS') return count(text.min, Math.floor(remaining / 60));
+    return count(text.sms, remaining);
   });
-  return text.left.replace('{list}', parts.join(', ')) + (earliest ? text.until.replace('{date}', almatyDayIn(language, earliest)) : '');
+  return text.left.replace('{list}', parts.join(text.separator)) + (earliest ? text.until.replace('{date}', almatyDayIn(language, earliest)) : '');
 }

@@ -67,7 +67,7 @@ for (const dialect of DIALECTS) {
 
     it('answers in Chinese and English, takes spaces as dialled, shows a grace line and less than a gigabyte in MB', async () => {
       await line('+77051230102', 'zh');
-      assert.equal((await ussd('+77051230102', '*102#')).body.message, '余额 0\u00a0₸，奖励 0\u00a0₸。');
+      assert.equal((await ussd('+77051230102', '*102#')).body.message, '余额 0\u00a0₸，奖励余额 0\u00a0₸。');
       assert.equal((await ussd('+77051230102', '*104#')).body.message, '您没有有效的套餐。');
       const msisdn = '+77051230103';
       await line(msisdn, 'en');
