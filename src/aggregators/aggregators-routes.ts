@@ -76,6 +76,7 @@ export async function aggregatorRoutes(app: FastifyInstance, { ctx }: RouteOptio
       tags: ['aggregators'], summary: 'Daily registry of paid txns (CSV) for reconciliation (admin)', security: bearer,
       params: Type.Object({ code: Type.String({ minLength: 1, maxLength: 64 }) }),
       querystring: Type.Object({ date: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'Almaty calendar day, YYYY-MM-DD' }) }, { additionalProperties: false }),
+      response: { 200: Type.String({ description: 'CSV (text/csv): txn_id,txn_date,account,sum,prv_txn,paid_at' }) },
     },
   }, async (request, reply) => {
     const { code } = request.params as { code: string };

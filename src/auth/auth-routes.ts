@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { sendError, sendResult } from '../http/http-errors.ts';
 import { actorOf, SESSION_COOKIE, tokenOf } from '../http/request-auth.ts';
-import { bearer, commonErrors, Cursor, ErrorBody, MsisdnInput } from '../http/schemas.ts';
+import { bearer, commonErrors, MsisdnInput, NoContent, Nullable, PageOf, pageQueryOf } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { ROLES } from './actor.ts';
 import { listApiKeys, listUsers, revokeApiKey, insertAudit, findUserById } from './auth-repository.ts';
@@ -23,7 +23,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
     schema: {
       tags: ['auth'], summary: 'Log in with phone number (subscribers) or login name (staff) and password',
       body: Type.Object({ login: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 200 }) }, { additionalProperties: false }),
-      response: { 200: Type.Object({ token: Type.String(), expiresAt: Type.String(), user: Type.Object({ id: Type.String(), login: Type.String(), role: Type.String() }) }), 401: ErrorBody, 429: ErrorBody },
+      response: { 200: Type.Object({ token: Type.String(), expiresAt: Type.String(), user: Type.Object({ id: Type.String(), login: Type.String(), role: Type.String() }) }), ...commonErrors },
     },
   }, async (request, reply) => {
     const body = request.body as { login: string; password: string };
@@ -33,7 +33,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
     return result.value;
   });
 
-  app.post('/v1/auth/logout', { schema: { tags: ['auth'], summary: 'End this session', security: bearer } }, async (request, reply) => {
+  app.post('/v1/auth/logout', { schema: { tags: ['auth'], summary: 'End this session', security: bearer, response: { 204: NoContent, ...commonErrors } } }, async (request, reply) => {
     actorOf(request);
     const token = tokenOf(request)!;
     await logOut(ctx, token);
@@ -42,7 +42,12 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
     return reply.code(204).send();
   });
 
-  app.get('/v1/auth/me', { schema: { tags: ['auth'], summary: 'Who am I', security: bearer, response: { 401: ErrorBody } } }, async (request) => {
+  app.get('/v1/auth/me', {
+    schema: {
+      tags: ['auth'], summary: 'Who am I', security: bearer,
+      response: { 200: Type.Object({ id: Type.String(), kind: Type.Union([Type.Literal('user'), Type.Literal('api_key')]), role: RoleSchema, login: Nullable(Type.String()), displayName: Nullable(Type.String()) }), ...commonErrors },
+    },
+  }, async (request) => {
     const actor = actorOf(request);
     const user = actor.kind === 'user' ? await findUserById(ctx, actor.id) : undefined;
     return { id: actor.id, kind: actor.kind, role: actor.role, login: user?.login ?? null, displayName: user?.display_name ?? null };
@@ -85,7 +90,10 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
   });
 
   app.get('/v1/users', {
-    schema: { tags: ['staff'], summary: 'List users (admin)', security: bearer, querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }), cursor: Type.Optional(Cursor) }, { additionalProperties: false }) },
+    schema: {
+      tags: ['staff'], summary: 'List users (admin), oldest first (cursor pagination)', security: bearer, querystring: pageQueryOf('usr'),
+      response: { 200: PageOf(Type.Object({ id: Type.String(), login: Type.String(), role: RoleSchema, displayName: Nullable(Type.String()), createdAt: Type.String(), disabled: Type.Boolean() })), ...commonErrors },
+    },
   }, async (request, reply) => {
     const actor = actorOf(request);
     if (actor.role !== 'admin') return sendError(reply, { code: 'forbidden' });
@@ -103,7 +111,15 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
     },
   }, async (request, reply) => sendResult(reply, await createApiKey(ctx, actorOf(request), request.body as never), 201));
 
-  app.get('/v1/api-keys', { schema: { tags: ['staff'], summary: 'List API keys (admin); secrets are never shown again', security: bearer } }, async (request, reply) => {
+  app.get('/v1/api-keys', {
+    schema: {
+      tags: ['staff'], summary: 'List API keys (admin); secrets are never shown again', security: bearer,
+      response: {
+        200: PageOf(Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema, prefix: Type.String(), sourceAccountId: Nullable(Type.String()), createdAt: Type.String(), revoked: Type.Boolean() }), 'always null: every key is on the one page'),
+        ...commonErrors,
+      },
+    },
+  }, async (request, reply) => {
     const actor = actorOf(request);
     if (actor.role !== 'admin') return sendError(reply, { code: 'forbidden' });
     const rows = await listApiKeys(ctx);
@@ -111,7 +127,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
   });
 
   app.delete('/v1/api-keys/:id', {
-    schema: { tags: ['staff'], summary: 'Revoke an API key (admin)', security: bearer, params: Type.Object({ id: Type.String({ maxLength: 64 }) }) },
+    schema: { tags: ['staff'], summary: 'Revoke an API key (admin)', security: bearer, params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 204: NoContent, ...commonErrors } },
   }, async (request, reply) => {
     const actor = actorOf(request);
     if (actor.role !== 'admin') return sendError(reply, { code: 'forbidden' });

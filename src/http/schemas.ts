@@ -25,9 +25,27 @@ export const PageQuery = Type.Object({
   cursor: Type.Optional(Cursor),
 }, { additionalProperties: false });
 
-export function PageOf<T extends TSchema>(item: T) {
-  return Type.Object({ data: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+/**
+ * The query of a list whose items have ids `<prefix>_<ULID>`: the same limit (1-100, default 20) on
+ * every list, and a cursor that must be an id of that list, so that another list's id (a line's id
+ * given to the transactions) is refused rather than answered with a wrong or empty page.
+ */
+export function pageQueryOf(prefix: string) {
+  return Type.Object({
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    cursor: Type.Optional(Type.String({ pattern: `^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`, maxLength: 64, description: `nextCursor of the page before (${prefix}_…)` })),
+  }, { additionalProperties: false });
 }
+
+/** A page of a list; a list that is not paged answers every item and `nextCursor: null` (say why in `nextCursorDescription`). */
+export function PageOf<T extends TSchema>(item: T, nextCursorDescription = 'the cursor of the next page; null on the last') {
+  return Type.Object({ data: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()], { description: nextCursorDescription }) });
+}
+
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** A 204 answer: no body. */
+export const NoContent = Type.Null({ description: 'No content' });
 
 export const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ description: 'Required: 1-255 printable characters; the same key replays the first answer' })),

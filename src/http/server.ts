@@ -33,7 +33,7 @@ import { smsRoutes } from '../sms/sms-routes.ts';
 import { clientErrorHandler, handleError, HttpProblem, sendError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { tokenOf } from './request-auth.ts';
-import { ErrorBody, NoQuery } from './schemas.ts';
+import { commonErrors, ErrorBody, NoQuery } from './schemas.ts';
 
 export interface ServerDeps {
   ctx: AppContext;
@@ -168,8 +168,13 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
   // Not the providers' webhooks (a notify address may carry parameters Tolem did not choose) nor
   // pages people open from links (a shared receipt link gains ?fbclid=…).
   app.addHook('onRoute', (route) => {
-    if (!route.url.startsWith('/v1/') || route.url.startsWith('/v1/webhooks/')) return;
-    const schema = (route.schema ??= {}) as { querystring?: Record<string, unknown> };
+    if (!route.url.startsWith('/v1/')) return;
+    // Every API route may answer the common errors (a bad request, credentials, a body too large or
+    // not JSON, the writer's queue full…), always as ErrorBody: /openapi.json lists them on each.
+    const routeSchema = (route.schema ??= {}) as { response?: Record<string, unknown> };
+    routeSchema.response = { ...commonErrors, ...routeSchema.response };
+    if (route.url.startsWith('/v1/webhooks/')) return;
+    const schema = routeSchema as { querystring?: Record<string, unknown> };
     if (schema.querystring === undefined) schema.querystring = NoQuery;
     else if (schema.querystring.type === 'object' && schema.querystring.additionalProperties === undefined) schema.querystring = { ...schema.querystring, additionalProperties: false };
   });

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { sendResult } from '../http/http-errors.ts';
 import { actorOf } from '../http/request-auth.ts';
-import { bearer, commonErrors, MsisdnInput, PageOf, PageQuery } from '../http/schemas.ts';
+import { bearer, commonErrors, MsisdnInput, PageOf, pageQueryOf } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { createLine } from './create-line.ts';
 import { getLine } from './get-line.ts';
@@ -45,7 +45,7 @@ export async function lineRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
   app.get('/v1/lines', {
     schema: {
       tags: ['lines'], summary: 'List lines (staff: all; subscriber: their own)', security: bearer,
-      querystring: Type.Composite([PageQuery, Type.Object({ status: Type.Optional(Type.Union(LINE_STATUSES.map((s) => Type.Literal(s)))) })], { additionalProperties: false }),
+      querystring: Type.Composite([pageQueryOf('ln'), Type.Object({ status: Type.Optional(Type.Union(LINE_STATUSES.map((s) => Type.Literal(s)))) })], { additionalProperties: false }),
       response: { 200: PageOf(Type.Ref('Line')), ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await listLines(ctx, actorOf(request), request.query as never)));
@@ -65,7 +65,16 @@ export async function lineRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
   }, async (request, reply) => sendResult(reply, await setLineLanguage(ctx, actorOf(request), (request.params as { msisdn: string }).msisdn, (request.body as { language: 'en' }).language)));
 
   app.get('/v1/lines/:msisdn/balance', {
-    schema: { tags: ['lines'], summary: 'Balance, validity and status only (TM Forum: bucket)', security: bearer, params: MsisdnParams, response: commonErrors },
+    schema: {
+      tags: ['lines'], summary: 'Balance, validity and status only (TM Forum: bucket)', security: bearer, params: MsisdnParams,
+      response: {
+        200: Type.Object({
+          msisdn: Type.String({ description: 'E.164' }), main: Type.Integer({ description: 'minor units' }), bonus: Type.Integer({ description: 'minor units' }), currency: Type.Literal('KZT'),
+          status: Type.Union(LINE_STATUSES.map((s) => Type.Literal(s))), validUntil: Type.Union([Type.String({ description: 'ISO-8601 UTC' }), Type.Null()]),
+        }),
+        ...commonErrors,
+      },
+    },
   }, async (request, reply) => {
     const line = await getLine(ctx, actorOf(request), (request.params as { msisdn: string }).msisdn);
     if (!line.ok) return sendResult(reply, line);
@@ -76,7 +85,7 @@ export async function lineRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
   app.get('/v1/lines/:msisdn/transactions', {
     schema: {
       tags: ['lines'], summary: 'Ledger movements of a line, newest first (cursor pagination)', security: bearer,
-      params: MsisdnParams, querystring: PageQuery, response: { 200: PageOf(TransactionSchema), ...commonErrors },
+      params: MsisdnParams, querystring: pageQueryOf('tr'), response: { 200: PageOf(TransactionSchema), ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await listLineTransactions(ctx, actorOf(request), (request.params as { msisdn: string }).msisdn, request.query as never)));
 }

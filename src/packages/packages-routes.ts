@@ -21,6 +21,18 @@ export const PurchaseSchema = Type.Object({
   balanceAfter: Type.Object({ main: Type.Integer(), bonus: Type.Integer() }), createdAt: Type.String(),
 }, { $id: 'PackagePurchase' });
 
+/** A package as a line's listing shows it (`PackageView`). */
+const LinePackageSchema = Type.Object({
+  id: Type.String(), offering: Type.String(), kind: Type.String(), name: Type.String(),
+  status: Type.Union([Type.Literal('active'), Type.Literal('awaiting_funds'), Type.Literal('expired')]),
+  startsAt: Type.String(), expiresAt: Type.String({ description: 'the latest end of any period' }), autoRenew: Type.Boolean(), stacks: Type.Boolean(),
+  periods: Type.Integer(), features: Type.Array(Type.String()),
+  allowances: Type.Array(Type.Object({
+    unit: Type.String({ description: 'DATA_BYTES, VOICE_SECONDS or SMS' }), remaining: Type.Integer(),
+    buckets: Type.Array(Type.Object({ id: Type.String(), remaining: Type.Integer(), expiresAt: Type.String() })),
+  })),
+});
+
 export async function packageRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
   app.addSchema(PurchaseSchema);
 
@@ -49,7 +61,7 @@ export async function packageRoutes(app: FastifyInstance, { ctx }: RouteOptions)
       tags: ['packages'], summary: 'A line\'s packages with remaining units and expiry', security: bearer,
       params: Type.Object({ msisdn: MsisdnInput }),
       querystring: Type.Object({ include: Type.Optional(Type.Union([Type.Literal('active'), Type.Literal('all')])), language: Type.Optional(Type.Union(LANGUAGES.map((l) => Type.Literal(l)))) }, { additionalProperties: false }),
-      response: commonErrors,
+      response: { 200: Type.Object({ data: Type.Array(LinePackageSchema) }), ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await listPackagesOfLine(ctx, actorOf(request), (request.params as { msisdn: string }).msisdn, request.query as never)));
 
@@ -75,7 +87,8 @@ export async function packageRoutes(app: FastifyInstance, { ctx }: RouteOptions)
   app.patch('/v1/lines/:msisdn/packages/:id', {
     schema: {
       tags: ['packages'], summary: 'Turn auto-renewal on or off', security: bearer, params: PackageParams,
-      body: Type.Object({ autoRenew: Type.Boolean() }, { additionalProperties: false }), response: commonErrors,
+      body: Type.Object({ autoRenew: Type.Boolean() }, { additionalProperties: false }),
+      response: { 200: Type.Object({ id: Type.String(), autoRenew: Type.Boolean() }), ...commonErrors },
     },
   }, async (request, reply) => {
     const { msisdn, id } = request.params as { msisdn: string; id: string };

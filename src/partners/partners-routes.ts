@@ -2,10 +2,20 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { sendError, sendResult } from '../http/http-errors.ts';
 import { actorOf } from '../http/request-auth.ts';
-import { bearer, commonErrors, NoQuery } from '../http/schemas.ts';
+import { bearer, commonErrors, NoQuery, Nullable, PageOf } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { deliveriesOf, disableEndpoint, endpointsOfKey } from './partners-repository.ts';
 import { registerWebhook, WEBHOOK_TOPICS } from './register-webhook.ts';
+
+const EndpointSchema = Type.Object({
+  id: Type.String(), url: Type.String(), topics: Type.Array(Type.String()), createdAt: Type.String(),
+  secret: Type.Optional(Type.String({ description: 'whsec_…, the signing secret: only in the answer that registers the endpoint' })),
+});
+
+const DeliverySchema = Type.Object({
+  id: Type.String(), eventId: Type.String(), topic: Type.String(), status: Type.String({ description: 'pending, delivered or failed' }),
+  attempts: Type.Integer(), lastStatusCode: Nullable(Type.Integer()), lastError: Nullable(Type.String()), nextAttemptAt: Nullable(Type.String()), deliveredAt: Nullable(Type.String()),
+});
 
 /** Partner webhooks (docs/partners.md): where a partner hears the results of its own requests. */
 export async function partnerRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
@@ -16,12 +26,12 @@ export async function partnerRoutes(app: FastifyInstance, { ctx }: RouteOptions)
         url: Type.String({ minLength: 8, maxLength: 500 }),
         topics: Type.Optional(Type.Array(Type.Union(WEBHOOK_TOPICS.map((t) => Type.Literal(t))), { minItems: 1, maxItems: WEBHOOK_TOPICS.length })),
       }, { additionalProperties: false }),
-      response: commonErrors,
+      response: { 201: EndpointSchema, ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await registerWebhook(ctx, actorOf(request), request.body as never), 201));
 
   app.get('/v1/partner/webhooks', {
-    schema: { tags: ['partners'], summary: 'This partner key\'s webhook endpoints', security: bearer, querystring: NoQuery, response: commonErrors },
+    schema: { tags: ['partners'], summary: 'This partner key\'s webhook endpoints', security: bearer, querystring: NoQuery, response: { 200: PageOf(EndpointSchema, 'always null: every endpoint is on the one page'), ...commonErrors } },
   }, async (request, reply) => {
     const actor = actorOf(request);
     if (actor.role !== 'partner') return sendError(reply, { code: 'forbidden' });
@@ -30,7 +40,10 @@ export async function partnerRoutes(app: FastifyInstance, { ctx }: RouteOptions)
   });
 
   app.get('/v1/partner/webhooks/:id/deliveries', {
-    schema: { tags: ['partners'], summary: 'Recent deliveries of an endpoint, with attempts and last status', security: bearer, params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: commonErrors },
+    schema: {
+      tags: ['partners'], summary: 'The latest 100 deliveries of an endpoint, newest event first, with attempts and last status', security: bearer, params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+      response: { 200: PageOf(DeliverySchema, 'always null: the latest 100 deliveries only, no further pages'), ...commonErrors },
+    },
   }, async (request, reply) => {
     const actor = actorOf(request);
     const { id } = request.params as { id: string };

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { sendError, sendResult } from '../http/http-errors.ts';
 import { actorOf, idempotencyKeyOf } from '../http/request-auth.ts';
-import { AmountMinor, bearer, commonErrors, IdempotencyHeaders, MsisdnInput, PageQuery } from '../http/schemas.ts';
+import { AmountMinor, bearer, commonErrors, ErrorBody, IdempotencyHeaders, MsisdnInput, PageOf, pageQueryOf } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { ensureAccounts } from '../ledger/ensure-system-accounts.ts';
 import { confirmLine } from './confirm-line.ts';
@@ -36,7 +36,7 @@ export const RefundSchema = Type.Object({
   receiptNumber: Nullable(Type.String()), failureReason: Nullable(Type.String()), createdAt: Type.String(),
 }, { $id: 'PaymentRefund' });
 
-const StatusQuery = (statuses: readonly string[]) => Type.Composite([PageQuery, Type.Object({ status: Type.Optional(Type.Union(statuses.map((s) => Type.Literal(s)))) })], { additionalProperties: false });
+const StatusQuery = (statuses: readonly string[], idPrefix: string) => Type.Composite([pageQueryOf(idPrefix), Type.Object({ status: Type.Optional(Type.Union(statuses.map((s) => Type.Literal(s)))) })], { additionalProperties: false });
 
 /** Online payments (docs/payments.md): create and read, refunds, webhooks, reconciliation, the sandbox. */
 export async function paymentRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
@@ -90,14 +90,14 @@ export async function paymentRoutes(app: FastifyInstance, { ctx }: RouteOptions)
   }, async (request, reply) => sendResult(reply, await getPayment(ctx, request.actor, (request.params as { id: string }).id, request.headers['x-payment-client-secret'] as string | undefined)));
 
   app.get('/v1/payments', {
-    schema: { tags: ['payments'], summary: 'List payments, newest first (admin)', security: bearer, querystring: StatusQuery(PAYMENT_STATUSES), response: commonErrors },
+    schema: { tags: ['payments'], summary: 'List payments, newest first (admin)', security: bearer, querystring: StatusQuery(PAYMENT_STATUSES, 'pay'), response: { 200: PageOf(Type.Ref('Payment')), ...commonErrors } },
   }, async (request, reply) => sendResult(reply, await listPayments(ctx, actorOf(request), request.query as never)));
 
   app.post('/v1/payments/:id/refunds', {
     schema: {
       tags: ['payments'], summary: 'Refund all or part of a paid top-up, up to its unspent part (admin)', security: bearer, headers: IdempotencyHeaders,
       params: Type.Object({ id: Type.String({ maxLength: 64 }) }), body: Type.Object({ amount: AmountMinor }, { additionalProperties: false }),
-      response: { 201: Type.Ref('PaymentRefund'), ...commonErrors },
+      response: { 201: Type.Ref('PaymentRefund'), ...commonErrors, 502: ErrorBody },
     },
   }, async (request, reply) => {
     const actor = actorOf(request);
@@ -110,7 +110,7 @@ export async function paymentRoutes(app: FastifyInstance, { ctx }: RouteOptions)
   app.get('/v1/admin/webhook-events', {
     schema: {
       tags: ['payments'], summary: 'Stored webhook events: orphans, mismatches, late successes, failures (admin)', security: bearer,
-      querystring: StatusQuery(['received', 'processed', 'ignored', 'orphan', 'mismatch', 'late_success', 'failed']), response: commonErrors,
+      querystring: StatusQuery(['received', 'processed', 'ignored', 'orphan', 'mismatch', 'late_success', 'failed'], 'whk'), response: commonErrors,
     },
   }, async (request, reply) => sendResult(reply, await listWebhookEvents(ctx, actorOf(request), request.query as never)));
 
@@ -119,7 +119,10 @@ export async function paymentRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     raw.removeAllContentTypeParsers();
     raw.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
     raw.post('/v1/webhooks/:provider', {
-      schema: { tags: ['payments'], summary: 'Payment provider webhooks: verified, stored once, acknowledged', params: Type.Object({ provider: Type.String({ maxLength: 32 }) }) },
+      schema: {
+        tags: ['payments'], summary: 'Payment provider webhooks: verified, stored once, acknowledged', params: Type.Object({ provider: Type.String({ maxLength: 32 }) }),
+        response: { 200: Type.Unknown({ description: '{"received": true, "duplicate": …}, or the acknowledgement a provider expects (Alipay: the text success)' }) },
+      },
     }, async (request, reply) => {
       const provider = (request.params as { provider: string }).provider;
       const result = await receiveWebhook(ctx, provider, { headers: request.headers, rawBody: typeof request.body === 'string' ? request.body : '' });
@@ -138,6 +141,7 @@ export async function paymentRoutes(app: FastifyInstance, { ctx }: RouteOptions)
         tags: ['payments'], summary: 'Compare a provider settlement file (CSV: reference,amount,currency) with Tolem (admin)', security: bearer,
         params: Type.Object({ provider: Type.String({ maxLength: 32 }) }),
         querystring: Type.Object({ from: Type.Optional(Type.String({ maxLength: 30 })), to: Type.Optional(Type.String({ maxLength: 30 })) }, { additionalProperties: false }),
+        response: { 200: Type.Unknown({ description: '{provider, rows, matched, mismatches: [...]} (docs/payments.md, Settlement files)' }) },
       },
     }, async (request, reply) => sendResult(reply, await importSettlement(ctx, actorOf(request), (request.params as { provider: string }).provider,
       typeof request.body === 'string' ? request.body : '', request.query as never)));

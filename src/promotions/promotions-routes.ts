@@ -40,7 +40,14 @@ export async function promotionRoutes(app: FastifyInstance, { ctx }: RouteOption
       tags: ['promotions'], summary: 'The price a purchase now would charge, with promotions and an optional promo code',
       params: Type.Object({ code: Type.String({ maxLength: 40 }) }),
       querystring: Type.Object({ msisdn: Type.Optional(MsisdnInput), promoCode: Type.Optional(Type.String({ maxLength: 32 })) }, { additionalProperties: false }),
-      response: commonErrors,
+      response: {
+        200: Type.Object({
+          offering: Type.String(), version: Type.Integer(), listPrice: Type.Integer({ description: 'minor units, before promotions' }), discount: Type.Integer(),
+          price: Type.Integer({ description: 'minor units, what a purchase now charges' }), currency: Type.Literal('KZT'), promoCode: Type.Union([Type.String(), Type.Null()]),
+          payment: Type.Union([Type.Object({ fromBonus: Type.Integer(), fromMain: Type.Integer(), shortfall: Type.Integer() }, { description: 'with msisdn: how the line would pay now' }), Type.Null()]),
+        }),
+        ...commonErrors,
+      },
     },
   }, async (request, reply) => sendResult(reply, await quoteOffering(ctx, request.actor, (request.params as { code: string }).code, request.query as never)));
 }

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { sendResult } from '../http/http-errors.ts';
 import { actorOf } from '../http/request-auth.ts';
-import { bearer, commonErrors, MsisdnInput, PageOf, PageQuery } from '../http/schemas.ts';
+import { bearer, commonErrors, MsisdnInput, PageOf, pageQueryOf } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { LANGUAGES } from '../lines/line-view.ts';
 import { listLineMessages } from './list-line-messages.ts';
@@ -22,7 +22,7 @@ export async function smsRoutes(app: FastifyInstance, { ctx }: RouteOptions): Pr
     schema: {
       tags: ['lines'], summary: 'SMS sent to a line, newest first (cursor pagination)', security: bearer,
       description: 'Admin and clerk: any line; a subscriber: their own lines. Status queued, sent, delivered (by the receipt), failed or undeliverable.',
-      params: Type.Object({ msisdn: MsisdnInput }), querystring: PageQuery, response: { 200: PageOf(MessageSchema), ...commonErrors },
+      params: Type.Object({ msisdn: MsisdnInput }), querystring: pageQueryOf('sms'), response: { 200: PageOf(MessageSchema), ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await listLineMessages(ctx, actorOf(request), (request.params as { msisdn: string }).msisdn, request.query as never)));
 }

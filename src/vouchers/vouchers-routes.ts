@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { sendResult } from '../http/http-errors.ts';
 import { actorOf } from '../http/request-auth.ts';
-import { AmountMinor, bearer, commonErrors, MsisdnInput } from '../http/schemas.ts';
+import { AmountMinor, bearer, commonErrors, ErrorBody, MsisdnInput } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { blockVoucher } from './block-voucher.ts';
 import { createVoucherBatch } from './create-voucher-batch.ts';
@@ -45,7 +45,7 @@ export async function voucherRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     schema: {
       tags: ['vouchers'], summary: 'Redeem a scratch card PIN onto a line (subscriber: own line; staff: any)', security: bearer,
       body: Type.Object({ msisdn: MsisdnInput, pin: Type.String({ minLength: 1, maxLength: 40 }) }, { additionalProperties: false }),
-      response: Created,
+      response: { ...Created, 410: ErrorBody },
     },
   }, async (request, reply) => {
     const body = request.body as { msisdn: string; pin: string };
