@@ -34,6 +34,18 @@ export function createAggregatorAuthenticator(ctx: AppContext): AggregatorAuthen
     const aggregator = await findAggregator(ctx, code);
     return aggregator ? checkPassword(aggregator, authorization) : null;
   };
+  // A check not answered from the cache is counted per (code, address) before scrypt runs, as
+  // logins are: wrong passwords from one address are limited, and the aggregator's own servers,
+  // answered from the cache, are not locked out by them. Concurrent requests with the same header
+  // share the one check, so they count once (64 terminals at a cold cache are not 64 guesses).
+  const countedVerify = async (code: string, authorization: string | undefined, ip: string) => {
+    const countKey = `aggregator-auth:${code}:${ip}`;
+    const { loginAttemptsMax, loginWindowMinutes } = ctx.settings.auth;
+    if (await countAttempt(ctx, countKey, loginWindowMinutes) > loginAttemptsMax * 4) return null;
+    const aggregator = await verify(code, authorization);
+    if (aggregator) await uncountAttempt(ctx, countKey);
+    return aggregator;
+  };
   const refresh = (key: string, entry: Entry, code: string, authorization: string | undefined) => {
     entry.refreshing = true;
     verify(code, authorization).then((aggregator) => {
@@ -56,18 +68,8 @@ export function createAggregatorAuthenticator(ctx: AppContext): AggregatorAuthen
         entry = undefined;
       }
       if (entry && entry.expiresAtMs <= nowMs && !entry.refreshing) refresh(key, entry, code, authorization);
-      let counted: string | null = null;
       if (!entry) {
-        // A check not answered from the cache is counted per (code, address) before scrypt runs, as
-        // logins are: wrong passwords from one address are limited; the aggregator's own servers,
-        // elsewhere and answered from the cache, are not locked out by them.
-        counted = `aggregator-auth:${code}:${ip}`;
-        const { loginAttemptsMax, loginWindowMinutes } = ctx.settings.auth;
-        if (await countAttempt(ctx, counted, loginWindowMinutes) > loginAttemptsMax * 4) return { ok: false, reason: 'unauthenticated' };
-        entry = cache.get(key);
-      }
-      if (!entry) {
-        const fresh: Entry = { verified: verify(code, authorization), expiresAtMs: nowMs + ttlMs, refreshing: false };
+        const fresh: Entry = { verified: countedVerify(code, authorization, ip), expiresAtMs: nowMs + ttlMs, refreshing: false };
         if (cache.size >= CACHE_ENTRIES_MAX) cache.clear();
         cache.set(key, fresh);
         const forget = () => { if (cache.get(key) === fresh) cache.delete(key); };
@@ -75,7 +77,6 @@ export function createAggregatorAuthenticator(ctx: AppContext): AggregatorAuthen
         entry = fresh;
       }
       const aggregator = await entry.verified;
-      if (aggregator && counted) await uncountAttempt(ctx, counted);
       return aggregator ? admit(aggregator, ip) : { ok: false, reason: 'unauthenticated' };
     },
   };
