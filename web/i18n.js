@@ -18,7 +18,7 @@ export const TEXT = {
     remaining: '{amount} left', expires: 'expires {date}', renewNow: 'Renew now · {price}', autoRenew: 'Renew automatically', awaitingFunds: 'Ended: renews when the balance allows', renewed: 'Renewed!', bought: 'Bought!', insufficient: 'Not enough balance: top up first.', priceChanged: 'The price has just changed: look again.',
     topUpLink: 'Top up', noHistory: 'No movements yet.', days: '{count} days', oneDay: '{count} day',
     units: { gb: '{count}\u00a0GB', mb: '{count}\u00a0MB', min: '{count}\u00a0min', sms: '{count}\u00a0SMS' },
-    statuses: { preactive: 'not yet active', active: 'active', grace: 'grace period', suspended: 'suspended', terminated: 'terminated' },
+    statuses: { preactive: 'not yet active', active: 'active', grace: 'grace period', suspended: 'suspended', terminated: 'closed' },
     codes: {
       topup: 'Top-up', topup_bonus: 'Top-up bonus', topup_bonus_reversal: 'Bonus taken back', topup_reversal: 'Top-up reversed',
       refund: 'Refund', package_purchase: 'Package', package_allowance: 'Package allowance', package_rollover: 'Carried over',
@@ -76,7 +76,7 @@ export const TEXT = {
     retry: 'Попробуйте ещё раз или оплатите другой картой.', expired: 'Время платежа истекло.', another: 'Пополнить ещё',
     account: 'Личный кабинет', error: 'Что-то пошло не так. Попробуйте ещё раз.', tooMany: 'Слишком много попыток. Подождите немного.',
     login: 'Войти', password: 'Пароль', logout: 'Выйти', wrongLogin: 'Неверный номер или пароль.',
-    smsLanguage: 'SMS и чеки на языке', useThisLanguage: 'Присылать на русском',     myLines: 'Мои номера', balance: 'Баланс', bonus: 'Бонусы', validUntil: 'Действует до', status: 'Статус',
+    smsLanguage: 'SMS и чеки на языке', useThisLanguage: 'Присылать на русском',     myLines: 'Мои номера', balance: 'Баланс', bonus: 'Бонус', validUntil: 'Действует до', status: 'Статус',
     history: 'История', packages: 'Пакеты', messages: 'Сообщения', noMessages: 'Сообщений пока нет.', buy: 'Купить', buyPackage: 'Купить пакет', noPackages: 'Нет активных пакетов.',
     remaining: 'осталось {amount}', expires: 'до {date}', renewNow: 'Продлить сейчас · {price}', autoRenew: 'Продлевать автоматически', awaitingFunds: 'Закончился: продлится, когда хватит средств', renewed: 'Продлено!', bought: 'Куплено!', insufficient: 'Недостаточно средств: сначала пополните баланс.', priceChanged: 'Цена только что изменилась: посмотрите ещё раз.',
     topUpLink: 'Пополнить', noHistory: 'Операций пока нет.', days: '{count}\u00a0дн.', oneDay: '{count}\u00a0дн.',
@@ -146,7 +146,7 @@ export const TEXT = {
     units: { gb: '{count}\u00a0ГБ', mb: '{count}\u00a0МБ', min: '{count}\u00a0мин', sms: '{count}\u00a0SMS' },
     statuses: { preactive: 'әлі белсенді емес', active: 'белсенді', grace: 'жеңілдік кезеңі', suspended: 'тоқтатылған', terminated: 'жабылған' },
     codes: {
-      topup: 'Толықтыру', topup_bonus: 'Толықтыру бонусы', topup_bonus_reversal: 'Бонустың қайтарылуы', topup_reversal: 'Толықтырудың күші жойылды',
+      topup: 'Толықтыру', topup_bonus: 'Толықтыру бонусы', topup_bonus_reversal: 'Бонусты қайтарып алу', topup_reversal: 'Толықтырудың күшін жою',
       refund: 'Қайтару', package_purchase: 'Пакет', package_allowance: 'Пакет көлемі', package_rollover: 'Қалдықты көшіру',
       usage: 'Пайдалану', expiry: 'Мерзімі өтті', forfeit: 'Есептен шығару', balance_transfer: 'Аударым', balance_transfer_fee: 'Аударым комиссиясы',
       promised_payment: 'Уәде етілген төлем', promised_payment_fee: 'Уәде етілген төлем комиссиясы', credit_repayment: 'Уәде етілген төлемді өтеу',
@@ -193,7 +193,7 @@ export const TEXT = {
   },
   zh: {
     pageTitles: { topup: 'Tolem — 为哈萨克斯坦 SIM 卡充值', account: 'Tolem — 我的账户' }, language: '语言',
-    title: '为哈萨克斯坦 SIM 卡充值', tagline: '任何银行卡，身在何处都可以。几秒钟到账。',
+    title: '为哈萨克斯坦 SIM 卡充值', tagline: '支持任意银行卡，随时随地充值，几秒到账。',
     number: '手机号码', next: '继续', change: '修改',
     confirm: '为这个号码充值？', operator: '运营商', notOurs: '此号码不在本平台服务范围内。请检查后重试。',
     cannotTopUp: '此号码无法充值。', amount: '金额', amountHint: '{min} 至 {max}', labelled: '{label}：{value}', pay: '支付',
@@ -245,7 +245,7 @@ export const TEXT = {
       to: '转入号码', amount: '金额（₸）', confirm: '向 {to} 转账 {amount}？手续费 {fee}。', codeSent: '验证码已通过短信发送至 {from}，有效期至 {time}。',
       code: '短信验证码', send: '转账', sent: '已向 {to} 转账 {amount}。', cancel: '取消',
       problems: {
-        amount_invalid: '请输入整数坚戈金额。', amount_below_minimum: '最低转账金额为 {minimum}。', amount_above_maximum: '最高转账金额为 {maximum}。',
+        amount_invalid: '请输入以坚戈为单位的整数金额。', amount_below_minimum: '最低转账金额为 {minimum}。', amount_above_maximum: '最高转账金额为 {maximum}。',
         msisdn_invalid: '请检查号码：哈萨克斯坦手机号，+7 7xx xxx xx xx。', line_not_found: '此号码不在本平台服务范围内。',
         transfer_same_line: '请选择与转出号码不同的号码。', transfer_daily_limit_exceeded: '已超出今日转账限额：今天还可转 {remaining}。',
         balance_insufficient: '余额不足：转账及手续费共需 {required}。', credit_open: '请先还清预借话费。',
