@@ -203,11 +203,11 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
   return { ...settings, ...overrides };
 }
 
-export const DEV_SECRET_KEY = 'dev-only-secret-change-me';
+const DEV_SECRET_KEY = 'dev-only-secret-change-me';
 const SECRET_KEY_LENGTH_MIN = 32;
 
 /** A deployment for real: NODE_ENV=production, or a public https address. */
-export function isProduction(env: Env): boolean {
+function isProduction(env: Env): boolean {
   return env.NODE_ENV === 'production' || /^https:/i.test(env.PUBLIC_URL ?? '');
 }
 

@@ -229,24 +229,27 @@ async function showPromisedPayment(line, path, holder) {
   const parts = [element('h2', {}, t.promisedPayment)];
   if (owed > 0) parts.push(element('p', { class: 'owed' }, fill(t.credit.owed, { amount: formatTenge(owed, language), date: formatDate(open?.dueAt, language) })));
   if (!offer.available) {
-    const refusal = offer.refusal;
-    const text = t.credit.refusals[refusal?.reason];
-    parts.push(element('p', { class: 'muted refusal' }, text ? fill(text, { days: refusal.tenureDaysMin ?? refusal.recentTopupDays ?? '' }) : t.error));
+    parts.push(element('p', { class: 'muted refusal' }, creditRefusalText(offer.refusal) ?? t.error));
     return holder.replaceChildren(...parts);
   }
   parts.push(element('p', { class: 'muted' }, fill(t.credit.offer, { days: offer.termDays })));
-  const problem = element('p', { class: 'error', role: 'alert', hidden: true });
   const buttons = offer.amounts.map((choice) => element('button', { type: 'button', class: 'small', 'data-credit': choice.amount, onclick: async (event) => {
     for (const button of buttons) button.disabled = true;
     const taken = await api('POST', `${path}/promised-payment`, { idempotencyKey: crypto.randomUUID(), body: { amount: choice.amount } });
     if (taken.ok) return start({ msisdn: line.msisdn, text: fill(t.credit.taken, { amount: formatTenge(taken.value.amount, language) }) });
     for (const button of buttons) button.disabled = false;
-    const refusal = taken.details?.reason ? t.credit.refusals[taken.details.reason] : taken.code === 'credit_open' ? t.credit.refusals.credit_open : null;
-    problem.textContent = refusal ? fill(refusal, { days: taken.details.tenureDaysMin ?? taken.details.recentTopupDays ?? '' }) : refusalText(language, taken, t.error);
-    problem.hidden = false;
+    // The grant answers a refusal as the offer words it: credit_not_eligible's details, or credit_open.
+    say(actions, creditRefusalText(taken.code === 'credit_open' ? { reason: 'credit_open' } : taken.details) ?? refusalText(language, taken, t.error));
     event.target.focus();
   } }, fill(t.credit.take, { amount: formatTenge(choice.amount, language), fee: formatTenge(choice.fee, language) })));
-  holder.replaceChildren(...parts, element('p', { class: 'actions' }, buttons), problem);
+  const actions = element('p', { class: 'actions' }, buttons);
+  holder.replaceChildren(...parts, actions);
+}
+
+/** Why a line may not take a promised payment, in the page's language, or null for a reason the page has no words for. */
+function creditRefusalText(refusal) {
+  const text = t.credit.refusals[refusal?.reason];
+  return text ? fill(text, { days: refusal.tenureDaysMin ?? refusal.recentTopupDays ?? '' }) : null;
 }
 
 /** A refusal of a transfer in the page's language, its money figures formatted, never a raw code. */

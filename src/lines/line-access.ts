@@ -16,12 +16,10 @@ const LINE_READER_ROLES = ['admin', 'clerk', 'partner'];
  * is not theirs hears line_not_found, so that numbers cannot be probed.
  */
 export async function findReadableLine(ctx: AppContext, actor: Actor, msisdnInput: string): Promise<Result<LineRow>> {
-  const msisdn = parseMsisdn(msisdnInput);
-  if (!msisdn.ok) return msisdn;
-  const line = await findLineByMsisdn(ctx, msisdn.value);
-  if (!line) return fail('line_not_found');
-  if (LINE_READER_ROLES.includes(actor.role)) return ok(line);
-  if (actor.role === 'subscriber' && await userOwnsLine(ctx, actor.id, line.id)) return ok(line);
+  const line = await findLineToServe(ctx, msisdnInput);
+  if (!line.ok) return line;
+  if (LINE_READER_ROLES.includes(actor.role)) return line;
+  if (actor.role === 'subscriber' && await userOwnsLine(ctx, actor.id, line.value.id)) return line;
   return actor.role === 'subscriber' ? fail('line_not_found') : fail('forbidden');
 }
 

@@ -40,14 +40,6 @@ export async function insertPromotion(ctx: AppContext, row: PromotionTable): Pro
   }
 }
 
-/** Current values of counters (read without locking: for quotes only; purchases lock them). */
-export async function readCounters(ctx: AppContext, keys: string[]): Promise<Map<string, bigint>> {
-  const values = new Map<string, bigint>(keys.map((key) => [key, 0n]));
-  if (keys.length === 0) return values;
-  const rows = await ctx.store.readDb.selectFrom('counters').select(['key', 'value']).where('key', 'in', keys).execute();
-  for (const row of rows) values.set(row.key, BigInt(row.value));
-  return values;
-}
 
 /** Expired grants the bonus expiry job has not examined yet, earliest expiry first (index bonus_grants_unexamined). */
 export async function findUnexaminedExpiredGrants(ctx: AppContext, now: string, limit: number): Promise<{ id: string; line_id: string }[]> {

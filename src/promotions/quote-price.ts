@@ -3,7 +3,8 @@ import { findOffering, type OfferingRecord } from '../catalog/catalog-repository
 import { isOnSale } from '../catalog/offering.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { appliedPromotionOf, bestQuote, isActive, limitRefusal, promotionLineUsesKey, promotionUsesKey, type PriceQuote } from './promotion.ts';
-import { findPromotionByCode, listAutomaticPromotions, readCounters } from './promotions-repository.ts';
+import { readCounters } from '../ledger/read-counters.ts';
+import { findPromotionByCode, listAutomaticPromotions } from './promotions-repository.ts';
 import type { PromotionTable } from '../packages/packages-tables.ts';
 
 export interface PricedOffering {

@@ -3,6 +3,7 @@ import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { countAttempt, uncountAttempt } from '../auth/auth-repository.ts';
+import { readCounters } from '../ledger/read-counters.ts';
 import { storedAnswer } from '../ledger/stored-answer.ts';
 import { almatyDate } from '../domain/time.ts';
 import { lineCreditAccountId } from '../credit/credit-accounts.ts';
@@ -12,7 +13,7 @@ import {
   planTransfer, runTransfer, transferDayCounterKey, transferKeyOf, transferRefusal,
   type BalanceTransfer, type CheckedTransfer, type TransferBalanceInput,
 } from './transfer-balance.ts';
-import { countWrongCode, findConfirmation, findConfirmationByKey, insertConfirmation, markConfirmed, sentOnDay, type TransferConfirmationRow } from './transfers-repository.ts';
+import { countWrongCode, findConfirmation, findConfirmationByKey, insertConfirmation, markConfirmed, type TransferConfirmationRow } from './transfers-repository.ts';
 
 export interface TransferConfirmationView {
   confirmationId: string;
@@ -74,12 +75,12 @@ export async function requestTransfer(ctx: AppContext, actor: Actor, input: Tran
  * a code is sent. The ledger command applies them again under lock when the code comes back.
  */
 async function refusalBeforeCode(ctx: AppContext, plan: CheckedTransfer, now: Date): Promise<Result<never> | null> {
-  const [owed, balances, sentToday] = await Promise.all([
-    owedBy(ctx, lineCreditAccountId(plan.sourceId)), balancesOf(ctx, [plan.sourceId]),
-    sentOnDay(ctx, transferDayCounterKey(plan.sourceId, almatyDate(now))),
+  const dayKey = transferDayCounterKey(plan.sourceId, almatyDate(now));
+  const [owed, balances, counters] = await Promise.all([
+    owedBy(ctx, lineCreditAccountId(plan.sourceId)), balancesOf(ctx, [plan.sourceId]), readCounters(ctx, [dayKey]),
   ]);
   return transferRefusal(ctx.settings.transfers, plan.amount, {
-    senderStatus: plan.source.status, receiverStatus: plan.target.status, owed, sentToday, available: balances.get(plan.sourceId)!.main,
+    senderStatus: plan.source.status, receiverStatus: plan.target.status, owed, sentToday: counters.get(dayKey)!, available: balances.get(plan.sourceId)!.main,
   });
 }
 

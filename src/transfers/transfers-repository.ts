@@ -41,9 +41,3 @@ export async function countWrongCode(ctx: AppContext, id: string, attemptsMax: n
 export async function markConfirmed(ctx: AppContext, id: string, transferId: string): Promise<void> {
   await ctx.db.updateTable('transfer_confirmations').set({ status: 'confirmed', transfer_id: transferId }).where('id', '=', id).execute();
 }
-
-/** What a sender has transferred on one Almaty day (its day counter, 0 before the first). */
-export async function sentOnDay(ctx: AppContext, counterKey: string): Promise<bigint> {
-  const row = await ctx.store.readDb.selectFrom('counters').select('value').where('key', '=', counterKey).executeTakeFirst();
-  return row ? BigInt(row.value) : 0n;
-}
