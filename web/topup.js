@@ -134,6 +134,7 @@ async function renderResult(paymentId) {
         element('p', { class: 'success', id: 'status', role: 'status' }, t.succeeded),
         element('div', { class: 'card' }, element('div', { class: 'big' }, formatTenge(payment.amount, language)), element('div', {}, payment.msisdn),
           payment.receiptNumber ? element('div', { class: 'muted' }, fill(t.labelled, { label: t.receipt, value: payment.receiptNumber })) : null),
+        payment.receiptNumber ? receiptButton(payment, secret) : null,
         again(t.another));
     }
     if (payment && ['failed', 'canceled', 'expired'].includes(payment.status)) {
@@ -149,6 +150,33 @@ async function renderResult(paymentId) {
   }
   show(element('p', { class: 'muted', id: 'status', role: 'status' }, t.stillChecking),
     element('button', { type: 'button', onclick: () => location.reload() }, t.checkAgain));
+}
+
+/**
+ * The receipt's PDF for a payer who has no account: read with the payment's client secret (a header,
+ * so the secret is in no link), handed to the browser as a download in the page's language.
+ */
+function receiptButton(payment, secret) {
+  const problem = element('p', { class: 'error', role: 'alert', hidden: true }, t.receiptUnavailable);
+  const button = element('button', { type: 'button', class: 'secondary', 'data-receipt': payment.receiptNumber, onclick: async () => {
+    button.disabled = true;
+    problem.hidden = true;
+    try {
+      const response = await fetch(`/v1/payments/${encodeURIComponent(payment.id)}/receipt.pdf?lang=${language}`, { headers: { 'x-payment-client-secret': secret } });
+      if (!response.ok) throw new Error(`status ${response.status}`);
+      const url = URL.createObjectURL(await response.blob());
+      const link = element('a', { href: url, download: `${payment.receiptNumber}.pdf`, hidden: true });
+      document.body.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    } catch {
+      problem.hidden = false;
+    } finally {
+      button.disabled = false;
+    }
+  } }, t.downloadReceipt);
+  return element('div', {}, button, problem);
 }
 
 render();

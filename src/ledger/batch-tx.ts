@@ -73,7 +73,7 @@ export class BatchTx {
   }
 
   /** Posts (all or part of) or voids a pending transfer; its reservation is released either way. */
-  resolvePending(pendingId: string, action: 'post' | 'void', code: string, amount?: bigint): { ok: true; id: string } | { ok: false; code: ErrorCode } {
+  resolvePending(pendingId: string, action: 'post' | 'void', code: string, amount?: bigint, metadata?: Record<string, unknown>): { ok: true; id: string } | { ok: false; code: ErrorCode } {
     const pending = this.batch.pending.get(pendingId);
     if (!pending) return { ok: false, code: 'pending_transfer_not_found' };
     if (pending.resolved || this.resolvedPending.has(pendingId)) return { ok: false, code: 'pending_transfer_resolved' };
@@ -85,7 +85,7 @@ export class BatchTx {
     const kind = action === 'post' ? 'post_pending' : 'void_pending';
     this.resolvedPending.add(pendingId);
     const id = this.stage(applyToAccount(debit, 'debit', postAmount, kind, pending.amount), applyToAccount(credit, 'credit', postAmount, kind, pending.amount), {
-      amount: postAmount, unit: pending.unit, code, kind, pendingId, metadata: null,
+      amount: postAmount, unit: pending.unit, code, kind, pendingId, metadata: metadata ? JSON.stringify(metadata) : null,
     });
     return { ok: true, id };
   }

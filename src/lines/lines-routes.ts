@@ -23,6 +23,7 @@ const TransactionSchema = Type.Object({
   id: Type.String(), code: Type.String(), kind: Type.String(), amount: Type.Integer(), unit: Type.String(),
   account: Type.String(), counterparty: Type.String(),
   pendingId: Type.Union([Type.String(), Type.Null()], { description: 'for kind post_pending or void_pending: the reservation (kind pending) it settles' }),
+  receipt: Type.Union([Type.String(), Type.Null()], { description: 'the receipt issued with it (top-up, package, refund): GET /v1/receipts/{number}.pdf', examples: ['R-2026-00000123'] }),
   createdAt: Type.String(),
 });
 

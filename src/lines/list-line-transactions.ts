@@ -17,6 +17,8 @@ export interface LineTransaction {
   counterparty: string;
   /** For a posting or a void of a reservation (`kind` post_pending or void_pending): the reservation's id. */
   pendingId: string | null;
+  /** The receipt the movement was issued with (a top-up, a package bought or renewed, a refund): GET /v1/receipts/{number}.pdf. */
+  receipt: string | null;
   createdAt: string;
 }
 
@@ -32,8 +34,15 @@ export async function listLineTransactions(ctx: AppContext, actor: Actor, msisdn
     const other = credited ? t.debit_account_id : t.credit_account_id;
     return {
       id: t.id, code: t.code, kind: t.kind, amount: toJsonAmount(credited ? BigInt(t.amount) : -BigInt(t.amount)), unit: t.unit,
-      account: kinds.get(own)?.kind ?? own, counterparty: kinds.get(other)?.kind ?? other, pendingId: t.pending_id ?? null, createdAt: t.created_at,
+      account: kinds.get(own)?.kind ?? own, counterparty: kinds.get(other)?.kind ?? other, pendingId: t.pending_id ?? null, receipt: receiptOf(t.metadata), createdAt: t.created_at,
     };
   });
   return ok({ data, nextCursor: rows.length > query.limit ? page.at(-1)!.id : null });
+}
+
+/** The receipt number a transfer's metadata names, if any (written since receipts were linked from history). */
+function receiptOf(metadata: string | null): string | null {
+  if (metadata === null || !metadata.includes('"receipt"')) return null;
+  const receipt: unknown = (JSON.parse(metadata) as { receipt?: unknown }).receipt;
+  return typeof receipt === 'string' ? receipt : null;
 }

@@ -125,7 +125,9 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   const mainAvailable = availableBalance(tx.account(mainId)!);
   if (fromMain > mainAvailable) return fail('balance_insufficient', { shortfall: toJsonAmount(fromMain - mainAvailable), price: toJsonAmount(quote.price) });
   const revenueId = revenueAccountId('packages');
-  const metadata = { packageId, offering: record.offering.code };
+  // The receipt before the money moves, so that the line's history names it (a refused command takes none).
+  const receiptNumber = allocateReceipt(tx, { kind: plan.reason === 'purchase' ? 'package' : 'package_renewal', referenceId: packageId, lineId, amount: quote.price, currency: 'KZT' });
+  const metadata = { packageId, offering: record.offering.code, receipt: receiptNumber };
   const mainBefore = tx.account(mainId)!;
   for (const [from, amount, code] of [[bonusId, fromBonus, 'package_purchase'], [mainId, fromMain, 'package_purchase'], [PROMOTIONS_EXPENSE_ACCOUNT_ID, quote.discount, 'promotion']] as const) {
     if (amount === 0n) continue;
@@ -152,7 +154,6 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
     tx.increment(promotionUsesKey(quote.promotion.id));
     tx.increment(promotionLineUsesKey(quote.promotion.id, lineId));
   }
-  const receiptNumber = allocateReceipt(tx, { kind: plan.reason === 'purchase' ? 'package' : 'package_renewal', referenceId: packageId, lineId, amount: quote.price, currency: 'KZT' });
   const packageEnd = new Date(Number(endMs > currentEndMs ? endMs : currentEndMs)).toISOString();
   recordRows(tx, plan, periods, startsAt, endsAt, allowances.value.map((a) => a.bucketId), receiptNumber, stacks);
   const result: PeriodResult = {

@@ -47,6 +47,9 @@ for (const dialect of DIALECTS) {
         // The test cards' descriptions too, not English on a Chinese page.
         assert.ok(localized.text.includes({ en: 'approves at once', ru: 'одобряется сразу', kk: 'бірден мақұлданады', zh: '立即成功' }[lang]!), lang);
       }
+      // No receipt before it is paid, and none for a wrong secret.
+      const receiptPath = `/v1/payments/${payment.id}/receipt.pdf`;
+      assert.equal((await t.request('GET', receiptPath, { token: null, headers: { 'x-payment-client-secret': payment.clientSecret } })).body.error.code, 'receipt_not_found');
       const paid = await submitCard(t, payment.redirectUrl, '4242 4242 4242 4242');
       assert.equal(paid.status, 200);
       assert.match(paid.text, /data-result="succeeded"/);
@@ -71,6 +74,15 @@ for (const dialect of DIALECTS) {
       const stranger = await t.request('GET', `/v1/payments/${payment.id}`, { token: null, headers: { 'x-payment-client-secret': `${payment.id}_secret_nope` } });
       assert.equal(stranger.status, 404);
       assert.equal(stranger.body.error.code, 'payment_not_found');
+      // The payer, with no account, downloads the receipt with the same secret.
+      const receipt = await t.request('GET', `${receiptPath}?lang=kk`, { token: null, headers: { 'x-payment-client-secret': payment.clientSecret } });
+      assert.equal(receipt.status, 200);
+      assert.equal(receipt.headers['content-type'], 'application/pdf');
+      assert.match(String(receipt.headers['content-disposition']), new RegExp(`${done.receiptNumber}\\.pdf`));
+      for (const headers of [{ 'x-payment-client-secret': `${payment.id}_secret_nope` }, {}] as Record<string, string>[]) {
+        const refused = await t.request('GET', receiptPath, { token: null, headers });
+        assert.deepEqual([refused.status, refused.body.error.code], [404, 'payment_not_found']);
+      }
       const stored = await t.app.ctx.db.selectFrom('webhook_inbox').select('raw_body').execute();
       assert.ok(stored.every((row) => !row.raw_body.includes('4242424242424242')), 'card numbers are never stored');
       await t.verify();

@@ -112,12 +112,16 @@ function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, gra
       pending: [refund.pending_transfer_id], counters: [counter, receiptCounterFor(now), ...bonusLocks.counters],
     }),
     execute(tx) {
-      const resolved = tx.resolvePending(refund.pending_transfer_id, paid ? 'post' : 'void', 'refund');
-      if (!resolved.ok) return fail(resolved.code);
       if (!paid) {
+        const voided = tx.resolvePending(refund.pending_transfer_id, 'void', 'refund');
+        if (!voided.ok) return fail(voided.code);
         tx.increment(counter, -BigInt(refund.amount));
         return ok({ receiptNumber: null, bonusTakenBack: 0 });
       }
+      // The receipt before the money moves, so that the line's history names it (a refused command takes none).
+      const receiptNumber = allocateReceipt(tx, { kind: 'refund', referenceId: refund.id, lineId: payment.line_id, amount: BigInt(refund.amount), currency: refund.currency });
+      const posted = tx.resolvePending(refund.pending_transfer_id, 'post', 'refund', undefined, { receipt: receiptNumber });
+      if (!posted.ok) return fail(posted.code);
       let bonusTakenBack = 0n;
       if (grant && payment.topup_id) {
         const share = (BigInt(grant.amount) * BigInt(refund.amount)) / BigInt(payment.amount);
@@ -125,7 +129,6 @@ function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, gra
         if (!taken.ok) return taken;
         bonusTakenBack = taken.value;
       }
-      const receiptNumber = allocateReceipt(tx, { kind: 'refund', referenceId: refund.id, lineId: payment.line_id, amount: BigInt(refund.amount), currency: refund.currency });
       tx.outbox('payment.refunded', { paymentId: payment.id, refundId: refund.id, lineId: payment.line_id, amount: Number(refund.amount), currency: refund.currency, receiptNumber, bonusTakenBack: Number(bonusTakenBack), language: payment.language });
       return ok({ receiptNumber, bonusTakenBack: Number(bonusTakenBack) });
     },

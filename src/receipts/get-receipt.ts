@@ -6,6 +6,8 @@ import { receiptDocument, type ReceiptDocument } from './receipt-document.ts';
 import { chooseLanguage } from './receipt-labels.ts';
 import { receiptVerifyUrl } from './receipt-link.ts';
 import { findReceipt, type ReceiptView } from './receipts-repository.ts';
+import { clientSecretMatches } from '../payments/payment-view.ts';
+import { findPayment } from '../payments/payments-repository.ts';
 
 /**
  * Roles that may read any receipt; a subscriber reads the receipts of lines linked to their login.
@@ -31,7 +33,25 @@ export async function getReceipt(ctx: AppContext, actor: Actor, number: string, 
   if (!RECEIPT_READER_ROLES.includes(actor.role) && !owns) {
     return actor.role === 'subscriber' ? fail('receipt_not_found') : fail('forbidden');
   }
+  return ok(readable(ctx, receipt, language));
+}
+
+/**
+ * The receipt of a card payment for whoever paid it without logging in: the payer holds the
+ * payment's client secret (the create answer's), as for reading the payment. A wrong secret or an
+ * unknown payment is payment_not_found; a payment not paid yet has no receipt (receipt_not_found).
+ */
+export async function getPaymentReceipt(ctx: AppContext, paymentId: string, clientSecret: string | undefined, language: unknown): Promise<Result<ReadableReceipt>> {
+  if (!clientSecretMatches(ctx.settings.secretKey, paymentId, clientSecret)) return fail('payment_not_found');
+  const payment = await findPayment(ctx, paymentId);
+  if (!payment) return fail('payment_not_found');
+  const receipt = payment.receipt_number === null ? undefined : await findReceipt(ctx, payment.receipt_number);
+  if (!receipt) return fail('receipt_not_found');
+  return ok(readable(ctx, receipt, language));
+}
+
+function readable(ctx: AppContext, receipt: ReceiptView, language: unknown): ReadableReceipt {
   const chosen = chooseLanguage(language, undefined, receipt.language ?? 'en');
   const verifyUrl = receiptVerifyUrl(ctx.settings.publicUrl, ctx.settings.secretKey, receipt.number);
-  return ok({ receipt, document: receiptDocument(receipt, chosen, verifyUrl) });
+  return { receipt, document: receiptDocument(receipt, chosen, verifyUrl) };
 }

@@ -1,10 +1,11 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { Result } from '../domain/result.ts';
 import { sendError } from '../http/http-errors.ts';
 import { actorOf } from '../http/request-auth.ts';
 import { bearer, commonErrors } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
-import { getReceipt } from './get-receipt.ts';
+import { getPaymentReceipt, getReceipt, type ReadableReceipt } from './get-receipt.ts';
 import { receiptFontsProblem } from './receipt-fonts.ts';
 import { chooseLanguage, RECEIPT_LANGUAGES } from './receipt-labels.ts';
 import { renderReceiptPdf } from './render-receipt-pdf.ts';
@@ -30,12 +31,28 @@ export async function receiptRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     },
   }, async (request, reply) => {
     const { number } = request.params as { number: string };
-    const result = await getReceipt(ctx, actorOf(request), number, (request.query as { lang?: string }).lang);
+    return sendPdf(reply, await getReceipt(ctx, actorOf(request), number, (request.query as { lang?: string }).lang));
+  });
+
+  app.get('/v1/payments/:id/receipt.pdf', {
+    schema: {
+      tags: ['receipts'], summary: 'The receipt of a paid card payment as PDF, for its payer (X-Payment-Client-Secret, no login) or ?lang=en|ru|kk|zh',
+      params: Type.Object({ id: Type.String({ maxLength: 64 }) }), querystring: LanguageQuery,
+      headers: Type.Object({ 'x-payment-client-secret': Type.Optional(Type.String({ maxLength: 128 })) }),
+      response: { 200: Type.String({ format: 'binary', description: 'application/pdf' }), ...commonErrors },
+    },
+  }, async (request, reply) => {
+    const secret = request.headers['x-payment-client-secret'] as string | undefined;
+    return sendPdf(reply, await getPaymentReceipt(ctx, (request.params as { id: string }).id, secret, (request.query as { lang?: string }).lang));
+  });
+
+  async function sendPdf(reply: FastifyReply, result: Result<ReadableReceipt>): Promise<FastifyReply> {
     if (!result.ok) return sendError(reply, result.error);
     const problem = receiptFontsProblem();
     if (problem) return sendError(reply, { code: 'receipt_fonts_missing', message: problem });
     // A receipt never changes once issued: each (number, language) is rendered once (~0.1–0.2 s of
     // the main thread), not at every download, so that asking again and again stalls no one.
+    const { number } = result.value.receipt;
     const cacheKey = `${number}:${result.value.document.language}`;
     let pdf = renderedPdfs.get(cacheKey);
     if (pdf) renderedPdfs.delete(cacheKey);
@@ -43,7 +60,7 @@ export async function receiptRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     renderedPdfs.set(cacheKey, pdf);
     if (renderedPdfs.size > RENDERED_PDFS_MAX) renderedPdfs.delete(renderedPdfs.keys().next().value!);
     return reply.type('application/pdf').header('content-disposition', `inline; filename="${number}.pdf"`).send(pdf);
-  });
+  }
 
   app.get('/v1/receipts/:number/slip', {
     schema: {

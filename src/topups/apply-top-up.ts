@@ -81,9 +81,13 @@ export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules
   if (!source) return fail('account_not_found', { accountId: request.sourceAccountId });
   if (!FUNDING_KINDS.includes(source.kind) || source.unit !== 'KZT') return fail('source_account_invalid');
   const mainAccountId = lineMainAccountId(line.id);
+  // The receipt first, so that the line's history names it (a refused command takes none: its counter moves only on commit).
+  const id = tx.newId('tu');
+  const receiptNumber = allocateReceipt(tx, { kind: 'topup', referenceId: id, lineId: line.id, amount: request.amount, currency: 'KZT' });
+  const metadata = { channel: request.channel, receipt: receiptNumber };
   const moved = request.pendingTransferId
-    ? tx.resolvePending(request.pendingTransferId, 'post', 'topup', request.amount)
-    : tx.transfer({ debitAccountId: source.id, creditAccountId: mainAccountId, amount: request.amount, unit: 'KZT', code: 'topup', metadata: { channel: request.channel } });
+    ? tx.resolvePending(request.pendingTransferId, 'post', 'topup', request.amount, metadata)
+    : tx.transfer({ debitAccountId: source.id, creditAccountId: mainAccountId, amount: request.amount, unit: 'KZT', code: 'topup', metadata });
   if (!moved.ok) return fail(moved.code);
   const validUntil = addDays(laterOf(tx.now, line.validUntil ? new Date(line.validUntil) : tx.now), rules.validityDays).toISOString();
   const reactivated = REACTIVATED_BY_TOPUP.includes(line.status);
@@ -93,8 +97,6 @@ export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules
     firstTopupAt: earlierTime(line.firstTopupAt, tx.nowIso), lastTopupAt: laterTime(line.lastTopupAt, tx.nowIso),
     ...(reactivated ? { status: 'active', statusChangedAt: tx.nowIso } : {}),
   });
-  const id = tx.newId('tu');
-  const receiptNumber = allocateReceipt(tx, { kind: 'topup', referenceId: id, lineId: line.id, amount: request.amount, currency: 'KZT' });
   tx.insert('topups', {
     id, line_id: line.id, msisdn: line.msisdn, amount: request.amount, currency: 'KZT', source_account_id: source.id,
     transfer_id: moved.id, receipt_number: receiptNumber, channel: request.channel, actor_id: request.actorId, created_at: tx.nowIso,

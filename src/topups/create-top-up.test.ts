@@ -199,5 +199,25 @@ for (const dialect of DIALECTS) {
       assert.ok(second.body.data.length > 0);
       assert.ok(second.body.data[0].id < first.body.data[1].id);
     });
+
+    it('names each top-up\'s and each purchase\'s receipt in the line\'s history', async () => {
+      const msisdn = '+77051234321';
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+      const topUp = await t.request('POST', '/v1/topups', { body: { msisdn, amount: 300_000, currency: 'KZT' }, headers: { 'idempotency-key': 'history-receipt-1' } });
+      assert.equal(topUp.status, 201);
+      await t.request('POST', '/v1/admin/offerings', { body: { code: 'HIST_1GB', kind: 'data', price: 100_000, validityDays: 7, stacks: false, allowances: { dataGb: 1 }, names: { en: '1 GB', ru: '1 ГБ', kk: '1 ГБ', zh: '1 GB' } } });
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'HIST_1GB' }, headers: { 'idempotency-key': 'history-receipt-2' } });
+      assert.equal(bought.status, 201);
+      const history = await t.request('GET', `/v1/lines/${msisdn}/transactions?limit=10`);
+      const receipts = history.body.data.filter((tr: { unit: string }) => tr.unit === 'KZT').map((tr: { code: string; receipt: string | null }) => [tr.code, tr.receipt]);
+      assert.deepEqual(receipts, [['package_purchase', bought.body.receiptNumber], ['topup', topUp.body.receiptNumber]]);
+      assert.notEqual(bought.body.receiptNumber, topUp.body.receiptNumber);
+      // A refused purchase takes no receipt number: the next one follows on.
+      assert.equal((await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'HIST_1GB' }, headers: { 'idempotency-key': 'history-receipt-3' } })).body.error.code, 'package_already_active');
+      const next = await t.request('POST', '/v1/topups', { body: { msisdn, amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': 'history-receipt-4' } });
+      const sequence = (number: string) => Number(number.slice(-8));
+      assert.equal(sequence(next.body.receiptNumber), sequence(bought.body.receiptNumber) + 1);
+      await t.verify();
+    });
   });
 }

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { seedCatalog } from '../../src/catalog/seed-catalog.ts';
@@ -54,6 +55,11 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     assert.equal(await page.locator('#status').textContent(), 'Готово! Баланс пополнен.');
     const line = await server.request('GET', '/v1/lines/+77011234567');
     assert.equal(line.body.balance.main, 500_000);
+    // The payer, who has no account, downloads the receipt as a PDF (in Russian, the page's language).
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Скачать чек (PDF)' }).click()]);
+    const number = await page.locator('button[data-receipt]').getAttribute('data-receipt');
+    assert.equal(download.suggestedFilename(), `${number}.pdf`);
+    assert.equal(readFileSync(String(await download.path())).subarray(0, 5).toString(), '%PDF-');
     // The bank's app often opens the return link in another browser: it shows the result there too.
     const elsewhere = await browser.newContext();
     const other = await elsewhere.newPage();
@@ -155,6 +161,13 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     const rows = await historyCard.locator('.details li').allTextContents();
     assert.equal(rows.filter((row) => row.startsWith('Top-up ·')).length, 1, rows.join('\n'));
     assert.ok(!rows.some((row) => row.includes('awaiting payment')), rows.join('\n'));
+    // Each top-up and purchase links to its receipt; the subscriber's session downloads the PDF.
+    const issued = history.body.data.filter((e: { receipt: string | null }) => e.receipt).map((e: { receipt: string }) => e.receipt);
+    assert.equal(new Set(issued).size, 3, 'the card top-up, the purchase and the renewal');
+    assert.deepEqual(await historyCard.locator('.details a[data-receipt]').evaluateAll((links) => links.map((a) => a.getAttribute('data-receipt'))), issued);
+    const download = await page.evaluate(async (href) => { const r = await fetch(href); return { status: r.status, type: r.headers.get('content-type'), start: new TextDecoder().decode((await r.arrayBuffer()).slice(0, 5)) }; },
+      String(await historyCard.locator('.details a[data-receipt]').first().getAttribute('href')));
+    assert.deepEqual(download, { status: 200, type: 'application/pdf', start: '%PDF-' });
     // The SMS the line was sent (here one row as the SMS worker writes it), in the language it went in.
     await historyCard.getByRole('button', { name: 'Messages' }).click();
     await historyCard.getByText('No messages yet.').waitFor();
