@@ -115,7 +115,8 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     host: env.HOST ?? '127.0.0.1',
     databaseUrl: databaseUrl(env.DATABASE_URL),
     logLevel: logLevel(env.LOG_LEVEL),
-    seedDemo: (env.TOLEM_SEED_DEMO ?? 'true') !== 'false',
+    // Demo data holds funded lines and a printed admin login: never by default on a deployment.
+    seedDemo: (env.TOLEM_SEED_DEMO ?? (isProduction(env) ? 'false' : 'true')) !== 'false',
     benchRoutes: env.TOLEM_BENCH_ROUTES === 'true',
     jobsEnabled: (env.JOBS_ENABLED ?? 'true') !== 'false',
     trustProxy: parseTrustProxy(env.TRUST_PROXY),

@@ -3,6 +3,8 @@ import { fail, type Result } from '../domain/result.ts';
 /** Who is asking. Roles are enforced in use cases, not only in the UI. */
 export const ROLES = ['admin', 'clerk', 'agent', 'subscriber', 'partner', 'aggregator', 'network'] as const;
 export type Role = (typeof ROLES)[number];
+/** Roles of systems, not people: they hold API keys, never a login with a password. */
+export const MACHINE_ROLES: readonly Role[] = ['partner', 'aggregator', 'network'];
 
 export interface Actor {
   /** The user's or API key's id. */

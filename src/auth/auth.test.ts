@@ -56,6 +56,14 @@ for (const dialect of DIALECTS) {
       t.clock.advance(16 * 60_000);
     });
 
+    it('gives machine roles API keys, never a login with a password', async () => {
+      for (const role of ['partner', 'aggregator', 'network']) {
+        const refused = await t.request('POST', '/v1/users', { body: { login: `machine-${role}`, password: 'long enough password', role } });
+        assert.deepEqual([refused.status, refused.body.error.code, refused.body.error.details], [400, 'validation_failed', { field: 'role', reason: 'machine roles use API keys' }], role);
+      }
+      assert.equal(await t.app.ctx.db.selectFrom('users').select('id').where('login', 'like', 'machine-%').executeTakeFirst(), undefined);
+    });
+
     it('creates API keys shown once, stores them hashed, and revokes them', async () => {
       const created = await t.request('POST', '/v1/api-keys', { body: { name: 'partner x', role: 'partner' } });
       assert.equal(created.status, 201);

@@ -3,7 +3,7 @@ import { passwordTooWeak } from '../domain/text.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { findLineByMsisdn } from '../lines/lines-repository.ts';
-import { requireRole, type Actor, type Role } from './actor.ts';
+import { MACHINE_ROLES, requireRole, type Actor, type Role } from './actor.ts';
 import { findUserByLogin, insertAudit, insertUser, linkUserLine } from './auth-repository.ts';
 import { hashPassword } from './secrets.ts';
 
@@ -28,7 +28,7 @@ export interface UserView {
 export async function createUser(ctx: AppContext, actor: Actor, input: CreateUserInput): Promise<Result<UserView>> {
   const denied = requireRole(actor, ['admin']);
   if (denied) return denied as Result<never>;
-  if (input.role === 'partner' || input.role === 'aggregator') return fail('validation_failed', { field: 'role', reason: 'machine roles use API keys' });
+  if (MACHINE_ROLES.includes(input.role)) return fail('validation_failed', { field: 'role', reason: 'machine roles use API keys' });
   let login = input.login.trim().toLowerCase();
   if (input.role === 'subscriber') {
     const msisdn = parseMsisdn(input.login);

@@ -64,6 +64,15 @@ describe('tolem CLI', () => {
     assert.equal(staging.status, 0, staging.stderr);
   });
 
+  it('makes demo data (funded lines, a printed admin login) by default only outside production', () => {
+    const production = { NODE_ENV: 'production', TOLEM_SECRET_KEY: 'k'.repeat(40), PAYMENT_PROVIDERS: 'stripe', STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' };
+    assert.equal(loadSettings({}).seedDemo, true);
+    assert.equal(loadSettings(production).seedDemo, false);
+    assert.equal(loadSettings({ ...production, NODE_ENV: undefined, PUBLIC_URL: 'https://pay.example.kz' }).seedDemo, false);
+    assert.equal(loadSettings({ ...production, TOLEM_SEED_DEMO: 'true' }).seedDemo, true, 'a staging deployment may ask for it');
+    assert.equal(loadSettings({ TOLEM_SEED_DEMO: 'false' }).seedDemo, false);
+  });
+
   it('stops with one line and exit 2 on a payment provider whose settings are not usable, found while the server is built', () => {
     for (const providers of ['bogus', 'stripe']) {
       // Exits at all: the store opened before the failure is closed.
@@ -72,6 +81,10 @@ describe('tolem CLI', () => {
       assert.match(serve.stderr, /^error: setting PAYMENT_PROVIDERS /);
       assert.doesNotMatch(serve.stderr, /\n\s+at /, 'no stack trace');
     }
+    // `tolem jobs` too (it checks them before running any job).
+    const jobs = spawnSync(process.execPath, ['bin/tolem.js', 'jobs'], { env: { ...process.env, DATABASE_URL: databaseUrl, LOG_LEVEL: 'silent', PAYMENT_PROVIDERS: 'bogus' }, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(jobs.status, 2, jobs.stderr);
+    assert.match(jobs.stderr, /^error: setting PAYMENT_PROVIDERS /);
   });
 
   it('answers a malformed option with one line and exit 2, not a stack trace', () => {

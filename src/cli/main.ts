@@ -11,6 +11,7 @@ import { verifyLedger } from '../ledger/verify-ledger.ts';
 import { runCatalogImport } from '../catalog/catalog-cli.ts';
 import { runJobsOnce, startScheduler } from '../jobs/scheduler.ts';
 import { reindexLineValidity } from '../lifecycle/catch-up-indexed-validity.ts';
+import { paymentProviders } from '../payments/provider-registry.ts';
 import { runSettlementImport } from '../payments/settlement-cli.ts';
 import { startDevSmsc } from '../sms/dev-smsc.ts';
 import { isEmpty, seedDemo, type DemoCredentials } from '../seed/seed-demo.ts';
@@ -104,6 +105,8 @@ async function run(argv: string[]): Promise<number> {
       return runSettlementImport(ctx, { provider: values.provider, file: values.file, from: values.from, to: values.to });
     });
     case 'jobs': return withContext(settings, async (ctx) => {
+      // The payment providers' settings are checked before any job runs, not when the payment jobs' turn comes.
+      paymentProviders(ctx);
       console.log(JSON.stringify(await runJobsOnce(ctx)));
       return 0;
     });
@@ -146,7 +149,10 @@ async function serve(settings: ReturnType<typeof loadSettings>): Promise<number>
     console.error(`error: cannot listen on ${settings.host}:${settings.port}: ${code === 'EADDRINUSE' ? 'the port is in use (PORT picks another)' : (error as Error).message}`);
     return 1;
   }
-  if (settings.seedDemo && (await isEmpty(app.ctx))) printDemo(await seedDemo(app.ctx), settings.port);
+  if (await isEmpty(app.ctx)) {
+    if (settings.seedDemo) printDemo(await seedDemo(app.ctx), settings.port);
+    else app.server.log.info('the database has no users yet: create the first admin with `tolem user create --login NAME --password PASSWORD --role admin`');
+  }
   const stopJobs = settings.jobsEnabled ? startScheduler(app.ctx) : async () => {};
   app.server.log.info(`Tolem is serving on http://${settings.host}:${settings.port} (${app.store.dialect.name}); API docs at /docs`);
   const defaults = developmentDefaultsIn(process.env, settings.payments.providers);

@@ -83,3 +83,13 @@ export interface PaymentProvider {
 
 /** Each adapter validates its options at start and throws a clear message when they are wrong. */
 export type ProviderFactory<Options> = (options: Options) => PaymentProvider;
+
+/**
+ * How far a webhook's timestamp may be from the clock, in seconds, for one adapter: its own
+ * `<PROVIDER>_WEBHOOK_TOLERANCE_SECONDS`, else `PAYMENT_WEBHOOK_TOLERANCE_SECONDS`, else the
+ * adapter's default (300). The adapter's options check the range (1 to 3,600).
+ */
+export function webhookToleranceFromEnv(env: Record<string, string | undefined>, provider: 'STRIPE' | 'PAYPAL' | 'ALIPAY' | 'WECHATPAY'): number | undefined {
+  const value = env[`${provider}_WEBHOOK_TOLERANCE_SECONDS`] || env.PAYMENT_WEBHOOK_TOLERANCE_SECONDS;
+  return value ? Number(value) : undefined;
+}

@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { webhookToleranceFromEnv } from '../payment-provider.ts';
 
 /**
  * Options of the Alipay adapter (open platform, RSA2 keys). Alipay trades in CNY; a tenge price
@@ -85,11 +86,11 @@ export function validateAlipayOptions(options: AlipayProviderOptions): Validated
   };
 }
 
-/** ALIPAY_APP_ID, ALIPAY_APP_PRIVATE_KEY, ALIPAY_PUBLIC_KEY, ALIPAY_NOTIFY_URL, ALIPAY_GATEWAY_URL, ALIPAY_MODE, ALIPAY_KZT_PER_YUAN. */
+/** ALIPAY_APP_ID, ALIPAY_APP_PRIVATE_KEY, ALIPAY_PUBLIC_KEY, ALIPAY_NOTIFY_URL, ALIPAY_GATEWAY_URL, ALIPAY_MODE, ALIPAY_KZT_PER_YUAN, ALIPAY_WEBHOOK_TOLERANCE_SECONDS or PAYMENT_WEBHOOK_TOLERANCE_SECONDS. */
 export function alipayOptionsFromEnv(env: Record<string, string | undefined>, now?: () => Date): AlipayProviderOptions {
   return {
     appId: env.ALIPAY_APP_ID ?? '', appPrivateKey: (env.ALIPAY_APP_PRIVATE_KEY ?? '').replace(/\\n/g, '\n'), alipayPublicKey: (env.ALIPAY_PUBLIC_KEY ?? '').replace(/\\n/g, '\n'),
     notifyUrl: env.ALIPAY_NOTIFY_URL ?? '', gatewayUrl: env.ALIPAY_GATEWAY_URL || undefined, mode: (env.ALIPAY_MODE as 'page' | 'wap' | undefined) || undefined,
-    kztPerYuan: env.ALIPAY_KZT_PER_YUAN || undefined, now,
+    kztPerYuan: env.ALIPAY_KZT_PER_YUAN || undefined, webhookToleranceSeconds: webhookToleranceFromEnv(env, 'ALIPAY'), now,
   };
 }

@@ -1,3 +1,5 @@
+import { webhookToleranceFromEnv } from '../payment-provider.ts';
+
 /**
  * Options of the PayPal adapter. PayPal does not list KZT among its currencies, so a shop in
  * tenge names a settlement currency and a fixed rate (tenge per unit), applied inside the adapter.
@@ -65,12 +67,12 @@ export function validatePayPalOptions(options: PayPalProviderOptions): Validated
   };
 }
 
-/** PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET, PAYPAL_WEBHOOK_ID, PAYPAL_API_BASE, PAYPAL_SETTLEMENT_CURRENCY, PAYPAL_KZT_PER_UNIT. */
+/** PAYPAL_CLIENT_ID, PAYPAL_CLIENT_SECRET, PAYPAL_WEBHOOK_ID, PAYPAL_API_BASE, PAYPAL_SETTLEMENT_CURRENCY, PAYPAL_KZT_PER_UNIT, PAYPAL_WEBHOOK_TOLERANCE_SECONDS or PAYMENT_WEBHOOK_TOLERANCE_SECONDS. */
 export function payPalOptionsFromEnv(env: Record<string, string | undefined>, now?: () => Date): PayPalProviderOptions {
   return {
     clientId: env.PAYPAL_CLIENT_ID ?? '', clientSecret: env.PAYPAL_CLIENT_SECRET ?? '', webhookId: env.PAYPAL_WEBHOOK_ID ?? '',
     apiBase: env.PAYPAL_API_BASE ?? 'https://api-m.sandbox.paypal.com',
     settlementCurrency: env.PAYPAL_SETTLEMENT_CURRENCY || undefined, kztPerSettlementUnit: env.PAYPAL_KZT_PER_UNIT || undefined,
-    webhookToleranceSeconds: env.PAYPAL_WEBHOOK_TOLERANCE_SECONDS ? Number(env.PAYPAL_WEBHOOK_TOLERANCE_SECONDS) : undefined, now,
+    webhookToleranceSeconds: webhookToleranceFromEnv(env, 'PAYPAL'), now,
   };
 }

@@ -1,3 +1,5 @@
+import { webhookToleranceFromEnv } from '../payment-provider.ts';
+
 /** Options of the Stripe adapter, validated when the adapter is created (docs/payment-providers.md). */
 export interface StripeProviderOptions {
   /** sk_live_…, sk_test_… or a restricted rk_… key. */
@@ -41,10 +43,10 @@ export function validateStripeOptions(options: StripeProviderOptions): Validated
   };
 }
 
-/** STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE, PAYMENT_WEBHOOK_TOLERANCE_SECONDS. */
+/** STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE, STRIPE_WEBHOOK_TOLERANCE_SECONDS or PAYMENT_WEBHOOK_TOLERANCE_SECONDS. */
 export function stripeOptionsFromEnv(env: Record<string, string | undefined>, now?: () => Date): StripeProviderOptions {
   return {
     secretKey: env.STRIPE_SECRET_KEY ?? '', webhookSecret: env.STRIPE_WEBHOOK_SECRET ?? '', apiBase: env.STRIPE_API_BASE || undefined,
-    webhookToleranceSeconds: env.PAYMENT_WEBHOOK_TOLERANCE_SECONDS ? Number(env.PAYMENT_WEBHOOK_TOLERANCE_SECONDS) : undefined, now,
+    webhookToleranceSeconds: webhookToleranceFromEnv(env, 'STRIPE'), now,
   };
 }

@@ -1,4 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { webhookToleranceFromEnv } from '../payment-provider.ts';
 
 /**
  * Options of the WeChat Pay API v3 adapter. WeChat Pay (domestic API) trades in CNY fen; a tenge
@@ -108,7 +109,8 @@ export function validateWeChatPayOptions(options: WeChatPayProviderOptions): Val
 /**
  * WECHATPAY_MCH_ID, WECHATPAY_APP_ID, WECHATPAY_MERCHANT_SERIAL, WECHATPAY_MERCHANT_PRIVATE_KEY,
  * WECHATPAY_PLATFORM_KEY_ID + WECHATPAY_PLATFORM_PUBLIC_KEY, WECHATPAY_API_V3_KEY,
- * WECHATPAY_NOTIFY_URL, WECHATPAY_MODE, WECHATPAY_API_BASE, WECHATPAY_KZT_PER_YUAN.
+ * WECHATPAY_NOTIFY_URL, WECHATPAY_MODE, WECHATPAY_API_BASE, WECHATPAY_KZT_PER_YUAN,
+ * WECHATPAY_WEBHOOK_TOLERANCE_SECONDS or PAYMENT_WEBHOOK_TOLERANCE_SECONDS.
  */
 export function weChatPayOptionsFromEnv(env: Record<string, string | undefined>, now?: () => Date): WeChatPayProviderOptions {
   const pem = (value: string | undefined) => (value ?? '').replace(/\\n/g, '\n');
@@ -117,6 +119,6 @@ export function weChatPayOptionsFromEnv(env: Record<string, string | undefined>,
     merchantPrivateKey: pem(env.WECHATPAY_MERCHANT_PRIVATE_KEY),
     platformPublicKeys: env.WECHATPAY_PLATFORM_KEY_ID ? { [env.WECHATPAY_PLATFORM_KEY_ID]: pem(env.WECHATPAY_PLATFORM_PUBLIC_KEY) } : {},
     apiV3Key: env.WECHATPAY_API_V3_KEY ?? '', notifyUrl: env.WECHATPAY_NOTIFY_URL ?? '', mode: (env.WECHATPAY_MODE as 'native' | 'h5' | undefined) || undefined,
-    apiBase: env.WECHATPAY_API_BASE || undefined, kztPerYuan: env.WECHATPAY_KZT_PER_YUAN || undefined, now,
+    apiBase: env.WECHATPAY_API_BASE || undefined, kztPerYuan: env.WECHATPAY_KZT_PER_YUAN || undefined, webhookToleranceSeconds: webhookToleranceFromEnv(env, 'WECHATPAY'), now,
   };
 }
