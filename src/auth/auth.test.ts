@@ -64,6 +64,23 @@ for (const dialect of DIALECTS) {
       assert.equal(await t.app.ctx.db.selectFrom('users').select('id').where('login', 'like', 'machine-%').executeTakeFirst(), undefined);
     });
 
+    it('gives a partner key a clearing account of its own when asked for a new one, and funds its top-ups from it', async () => {
+      const created = await t.request('POST', '/v1/api-keys', { body: { name: 'Travel Co', role: 'partner', sourceAccountId: 'clearing:travelco' } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const second = await t.request('POST', '/v1/api-keys', { body: { name: 'Travel Co, second key', role: 'partner', sourceAccountId: 'clearing:travelco' } });
+      assert.equal(second.status, 201, 'a second key shares the account');
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn: '+77017770011' } })).status, 201);
+      const topUp = await t.request('POST', '/v1/topups', { token: created.body.key, body: { msisdn: '+77017770011', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'travelco-1' } });
+      assert.equal(topUp.status, 201, JSON.stringify(topUp.body));
+      const account = await t.app.ctx.db.selectFrom('ledger_accounts').select(['kind', 'unit', 'debits_posted']).where('id', '=', 'clearing:travelco').executeTakeFirstOrThrow();
+      assert.deepEqual([account.kind, account.unit, BigInt(account.debits_posted)], ['clearing', 'KZT', 100_000n]);
+      // Only a plain channel name makes a new one; an aggregator's namespace or any other unknown id does not.
+      for (const sourceAccountId of ['clearing:agg:travelco', 'clearing:Travel Co', 'revenue:travelco', 'travelco']) {
+        assert.equal((await t.request('POST', '/v1/api-keys', { body: { name: 'n', role: 'partner', sourceAccountId } })).body.error.code, 'account_not_found', sourceAccountId);
+      }
+      await t.verify();
+    });
+
     it('creates API keys shown once, stores them hashed, and revokes them', async () => {
       const created = await t.request('POST', '/v1/api-keys', { body: { name: 'partner x', role: 'partner' } });
       assert.equal(created.status, 201);

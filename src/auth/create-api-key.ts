@@ -6,6 +6,10 @@ import { insertApiKey, insertAudit } from './auth-repository.ts';
 import { API_KEY_PREFIX } from './authenticate.ts';
 import { hashToken } from './secrets.ts';
 import { FUNDING_KINDS } from '../ledger/accounts.ts';
+import { ensureAccounts } from '../ledger/ensure-system-accounts.ts';
+
+/** A clearing account a key may bring into being: `clearing:` and a channel name (no colon: `clearing:agg:…` are aggregators'). */
+const NEW_CLEARING_ACCOUNT = /^clearing:[a-z0-9][a-z0-9_.-]{0,47}$/;
 
 export interface CreateApiKeyInput {
   name: string;
@@ -30,8 +34,10 @@ export async function createApiKey(ctx: AppContext, actor: Actor, input: CreateA
   if (name === null) return fail('validation_failed', { field: 'name', reason: 'blank or over 100 characters' });
   if (input.sourceAccountId) {
     const account = await ctx.db.selectFrom('ledger_accounts').select(['kind', 'unit']).where('id', '=', input.sourceAccountId).executeTakeFirst();
-    if (!account) return fail('account_not_found', { accountId: input.sourceAccountId });
-    if (!FUNDING_KINDS.includes(account.kind) || account.unit !== 'KZT') return fail('source_account_invalid');
+    if (!account && !NEW_CLEARING_ACCOUNT.test(input.sourceAccountId)) return fail('account_not_found', { accountId: input.sourceAccountId });
+    if (account && (!FUNDING_KINDS.includes(account.kind) || account.unit !== 'KZT')) return fail('source_account_invalid');
+    // A channel of its own (a partner's, say) is reconciled on its own: its clearing account is made with its first key.
+    if (!account) await ensureAccounts(ctx.store, [{ id: input.sourceAccountId, unit: 'KZT', kind: 'clearing' }], ctx.clock.now());
   }
   const id = ctx.ids.next('key');
   const key = `${API_KEY_PREFIX}${ctx.random(24).toString('base64url')}`;
