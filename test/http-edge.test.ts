@@ -63,6 +63,12 @@ for (const dialect of DIALECTS) {
 
     it('answers unknown routes, bad query strings and bad paths with codes', async () => {
       assert.equal((await t.request('GET', '/v1/nothing')).body.error.code, 'route_not_found');
+      // A known path with a method it does not take: 405 with the methods it does take, and nothing written.
+      const put = await t.request('PUT', '/v1/topups', { body: { msisdn: '+77011234567', amount: 100000, currency: 'KZT' }, headers: { 'idempotency-key': 'put-1' } });
+      assert.deepEqual([put.status, put.body.error.code, put.body.error.details.allowed, put.headers.allow], [405, 'method_not_allowed', ['POST'], 'POST']);
+      const lineMethods = await t.request('DELETE', '/v1/lines/+77011234567');
+      assert.deepEqual([lineMethods.status, lineMethods.headers.allow], [405, 'GET, PATCH']);
+      assert.equal((await t.request('DELETE', '/v1/lines/+77011234567/nothing')).body.error.code, 'route_not_found');
       assert.equal((await t.request('GET', '/v1/lines?limit=abc')).body.error.code, 'validation_failed');
       assert.equal((await t.request('GET', '/v1/lines?unknown=1')).body.error.code, 'validation_failed');
       // Routes that take no query, or other parameters, refuse what they do not know.

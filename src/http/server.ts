@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie';
+import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -121,7 +122,22 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
   app.addSchema(ErrorBody);
 
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler((request, reply) => sendError(reply, { code: 'route_not_found', details: { method: request.method } }));
+  // A path the server knows asked with a method it does not take is a 405 naming the ones it does
+  // (RFC 9110 15.5.6), not a 404: a second router holds every route's path for that question alone.
+  const knownPaths = FindMyWay();
+  app.addHook('onRoute', (route) => {
+    if (route.url.includes('*')) return; // the static assets' wildcard: any path would match it
+    for (const method of [route.method].flat().map((m) => String(m).toUpperCase())) {
+      if ((ALLOWABLE_METHODS as readonly string[]).includes(method) && !knownPaths.hasRoute(method as HTTPMethod, route.url)) knownPaths.on(method as HTTPMethod, route.url, () => {});
+    }
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?', 1)[0]!;
+    const allowed = ALLOWABLE_METHODS.filter((method) => knownPaths.find(method, path) !== null);
+    if (allowed.length === 0) return sendError(reply, { code: 'route_not_found', details: { method: request.method } });
+    reply.header('allow', allowed.join(', '));
+    return sendError(reply, { code: 'method_not_allowed', details: { method: request.method, allowed } });
+  });
   // JSON as Fastify parses it (prototype poisoning refused), but from bytes that must be UTF-8:
   // decoding a string would turn invalid bytes (a lone surrogate's three bytes, 0xFF) silently
   // into U+FFFD and store them, where the escaped `\ud800` is refused (domain/text.ts).
@@ -183,6 +199,8 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app as unknown as Server;
 }
+
+const ALLOWABLE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
