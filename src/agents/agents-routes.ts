@@ -2,8 +2,9 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { sendError, sendResult } from '../http/http-errors.ts';
 import { actorOf, idempotencyKeyOf } from '../http/request-auth.ts';
-import { AmountMinor, bearer, commonErrors, IdempotencyHeaders, MsisdnInput } from '../http/schemas.ts';
+import { AmountMinor, bearer, commonErrors, CountAndAmount, IdempotencyHeaders, JsonOrSlip, MsisdnInput, Nullable, StaffLinkOf } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
+import { LINE_STATUSES } from '../lines/line-view.ts';
 import { agentDayReport } from './agent-day-report.ts';
 import { createAgent } from './create-agent.ts';
 import { createPosTopUp } from './create-pos-top-up.ts';
@@ -21,18 +22,35 @@ const SlipQuery = Type.Object({
   language: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('ru'), Type.Literal('kk'), Type.Literal('zh')])),
 }, { additionalProperties: false });
 
+const Minor = Type.Integer({ description: 'minor units' });
+const AgentSchema = Type.Object({
+  id: Type.String(), name: Type.String(), commissionBasisPoints: Type.Integer({ description: '150 = 1.50 %' }), active: Type.Boolean(),
+  floatAccountId: Type.String(), commissionAccountId: Type.String(), createdAt: Type.String(),
+});
+const AgentWithBalancesSchema = Type.Composite([AgentSchema, Type.Object({ floatBalance: Minor, commissionBalance: Minor })]);
+const PosReceiptSchema = Type.Object({
+  number: Type.String(), topupId: Type.String(), msisdn: Type.String({ description: 'E.164' }), amount: Minor, currency: Type.Literal('KZT'), commission: Minor,
+  agentId: Type.String(), agentName: Type.String(), cashierId: Type.String({ description: 'the user or API key that took the cash' }), reversed: Type.Boolean(), createdAt: Type.String(),
+});
+const Commissioned = Type.Object({ count: Type.Integer(), amount: Minor, commission: Minor });
+const AgentDayReportSchema = Type.Object({
+  agentId: Type.String(), agentName: Type.String(), date: Type.String({ description: 'YYYY-MM-DD, Almaty' }), scope: Type.Union([Type.Literal('agent'), Type.Literal('cashier')]),
+  topups: Commissioned, reversals: Commissioned, net: Type.Object({ amount: Minor, commission: Minor }), deposits: CountAndAmount,
+  floatBalance: Minor, commissionBalance: Minor, currency: Type.Literal('KZT'),
+});
+
 /** Admin: agents, staff, deposits. POS (role agent): lookup, top-up, reverse, reprint, day report. */
 export async function agentRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
   app.post('/v1/admin/agents', {
     schema: {
       tags: ['agents'], summary: 'Register a retail agent with its float and commission accounts (admin)', security: bearer,
       body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), commissionBasisPoints: Type.Integer({ minimum: 0, maximum: 2000, description: '150 = 1.50 %' }) }, { additionalProperties: false }),
-      response: commonErrors,
+      response: { 201: AgentSchema, ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await createAgent(ctx, actorOf(request), request.body as never), 201));
 
   app.get('/v1/admin/agents/:id', {
-    schema: { tags: ['agents'], summary: 'An agent with float and commission balances (admin)', security: bearer, params: AgentParams, response: commonErrors },
+    schema: { tags: ['agents'], summary: 'An agent with float and commission balances (admin)', security: bearer, params: AgentParams, response: { 200: AgentWithBalancesSchema, ...commonErrors } },
   }, async (request, reply) => sendResult(reply, await getAgent(ctx, actorOf(request), (request.params as { id: string }).id)));
 
   app.patch('/v1/admin/agents/:id', {
@@ -43,7 +61,7 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
         commissionBasisPoints: Type.Optional(Type.Integer({ minimum: 0, maximum: 2000, description: '150 = 1.50 %' })),
         active: Type.Optional(Type.Boolean()),
       }, { additionalProperties: false, minProperties: 1 }),
-      response: commonErrors,
+      response: { 200: AgentWithBalancesSchema, ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await updateAgent(ctx, actorOf(request), (request.params as { id: string }).id, request.body as never)));
 
@@ -51,7 +69,7 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
     schema: {
       tags: ['agents'], summary: 'Link an agent user, or create an agent API key funded by the float (admin)', security: bearer, params: AgentParams,
       body: Type.Object({ userId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), apiKeyName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }, { additionalProperties: false }),
-      response: commonErrors,
+      response: { 201: StaffLinkOf('agentId'), ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await linkAgentStaff(ctx, actorOf(request), (request.params as { id: string }).id, request.body as never), 201));
 
@@ -72,7 +90,14 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
   app.get('/v1/pos/lookup', {
     schema: {
       tags: ['pos'], summary: 'Confirm a number before taking cash: operator, status, masked owner name (agent)', security: bearer,
-      querystring: Type.Object({ msisdn: MsisdnInput }, { additionalProperties: false }), response: commonErrors,
+      querystring: Type.Object({ msisdn: MsisdnInput }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          msisdn: Type.String({ description: 'E.164' }), operator: Nullable(Type.String()), status: Type.Union(LINE_STATUSES.map((s) => Type.Literal(s))),
+          ownerName: Nullable(Type.String({ description: 'masked: Ai*** S***' })),
+        }),
+        ...commonErrors,
+      },
     },
   }, async (request, reply) => sendResult(reply, await lookUpLine(ctx, actorOf(request), (request.query as { msisdn: string }).msisdn)));
 
@@ -102,7 +127,7 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
   app.get('/v1/pos/receipts/:number', {
     schema: {
       tags: ['pos'], summary: 'Reprint a receipt: JSON, or the 80 mm slip with ?format=slip (agent)', security: bearer,
-      params: Type.Object({ number: Type.String({ minLength: 1, maxLength: 40 }) }), querystring: SlipQuery, response: commonErrors,
+      params: Type.Object({ number: Type.String({ minLength: 1, maxLength: 40 }) }), querystring: SlipQuery, response: { 200: JsonOrSlip(PosReceiptSchema), ...commonErrors },
     },
   }, async (request, reply) => {
     const query = request.query as { format?: string; language?: string };
@@ -120,7 +145,7 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
         scope: Type.Optional(Type.Union([Type.Literal('agent'), Type.Literal('cashier')])),
         format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('slip')])),
       }, { additionalProperties: false }),
-      response: commonErrors,
+      response: { 200: JsonOrSlip(AgentDayReportSchema), ...commonErrors },
     },
   }, async (request, reply) => {
     const query = request.query as { date?: string; scope?: 'agent' | 'cashier'; format?: string };

@@ -67,7 +67,14 @@ export async function aggregatorRoutes(app: FastifyInstance, { ctx }: RouteOptio
         password: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'HTTP Basic secret; the user name is the code' })),
         ipAllowlist: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 100, description: 'Addresses or CIDR networks; empty = any address' })),
       }, { additionalProperties: false }),
-      response: commonErrors,
+      response: {
+        201: Type.Object({
+          code: Type.String(), name: Type.String(), clearingAccountId: Type.String({ description: 'the ledger account its top-ups are funded from' }),
+          ipAllowlist: Type.Array(Type.String()), basicAuth: Type.Boolean({ description: 'whether a password was set' }),
+          endpoints: Type.Object({ osmp: Type.String(), kaspi: Type.String() }, { description: 'paths of its protocol endpoints' }), createdAt: Type.String(),
+        }),
+        ...commonErrors,
+      },
     },
   }, async (request, reply) => sendResult(reply, await createAggregator(ctx, actorOf(request), request.body as never), 201));
 

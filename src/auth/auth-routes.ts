@@ -15,6 +15,7 @@ import { linkLine } from './link-line.ts';
 import { updateUser } from './update-user.ts';
 
 const RoleSchema = Type.Union(ROLES.map((role) => Type.Literal(role)));
+const UserSchema = Type.Object({ id: Type.String(), login: Type.String(), role: RoleSchema, displayName: Nullable(Type.String()) });
 
 export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
   const server = app as FastifyInstance & { authenticator: Authenticator };
@@ -60,7 +61,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
         login: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 200 }), role: RoleSchema,
         displayName: Type.Optional(Type.String({ maxLength: 100 })),
       }, { additionalProperties: false }),
-      response: commonErrors,
+      response: { 201: UserSchema, ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await createUser(ctx, actorOf(request), request.body as never), 201));
 
@@ -69,7 +70,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
       tags: ['staff'], summary: 'Add a line to a subscriber login: several SIMs on one login (admin, clerk)', security: bearer,
       params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
       body: Type.Object({ msisdn: MsisdnInput }, { additionalProperties: false }),
-      response: commonErrors,
+      response: { 201: Type.Object({ userId: Type.String(), lineId: Type.String(), msisdn: Type.String({ description: 'E.164' }) }), ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await linkLine(ctx, actorOf(request), (request.params as { id: string }).id, (request.body as { msisdn: string }).msisdn), 201));
 
@@ -80,7 +81,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
       body: Type.Object({
         disabled: Type.Optional(Type.Boolean()), password: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), displayName: Type.Optional(Type.String({ maxLength: 100 })),
       }, { additionalProperties: false, minProperties: 1 }),
-      response: commonErrors,
+      response: { 200: Type.Composite([UserSchema, Type.Object({ disabled: Type.Boolean() })]), ...commonErrors },
     },
   }, async (request, reply) => {
     const id = (request.params as { id: string }).id;
@@ -92,7 +93,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
   app.get('/v1/users', {
     schema: {
       tags: ['staff'], summary: 'List users (admin), oldest first (cursor pagination)', security: bearer, querystring: pageQueryOf('usr'),
-      response: { 200: PageOf(Type.Object({ id: Type.String(), login: Type.String(), role: RoleSchema, displayName: Nullable(Type.String()), createdAt: Type.String(), disabled: Type.Boolean() })), ...commonErrors },
+      response: { 200: PageOf(Type.Composite([UserSchema, Type.Object({ createdAt: Type.String(), disabled: Type.Boolean() })])), ...commonErrors },
     },
   }, async (request, reply) => {
     const actor = actorOf(request);
@@ -107,7 +108,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
     schema: {
       tags: ['staff'], summary: 'Create an API key for a machine (admin); the key is shown once', security: bearer,
       body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), role: RoleSchema, sourceAccountId: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
-      response: commonErrors,
+      response: { 201: Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema, key: Type.String({ description: 'shown once: only a hash is stored' }) }), ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await createApiKey(ctx, actorOf(request), request.body as never), 201));
 

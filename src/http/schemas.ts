@@ -44,6 +44,28 @@ export function PageOf<T extends TSchema>(item: T, nextCursorDescription = 'the 
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
+/** A count of operations and their sum: a line of a day report. */
+export const CountAndAmount = Type.Object({ count: Type.Integer(), amount: Type.Integer({ description: 'minor units' }) });
+
+/**
+ * The answer of a report or receipt that is JSON, or with `?format=slip` the 80 mm printable HTML
+ * slip: each under its own media type, so that /openapi.json shows both and JSON keeps its schema.
+ */
+export function JsonOrSlip<T extends TSchema>(schema: T) {
+  return {
+    description: 'JSON; with ?format=slip the 80 mm printable slip (text/html)',
+    content: { 'application/json': { schema }, 'text/html': { schema: Type.String({ description: 'text/html' }) } },
+  };
+}
+
+/** Staff linked to an agent or a store: a user (apiKey null), or a new API key, its secret shown once (userId null). */
+export function StaffLinkOf<K extends string>(ownerIdName: K) {
+  return Type.Object({
+    [ownerIdName]: Type.String(), userId: Nullable(Type.String()),
+    apiKey: Nullable(Type.Object({ id: Type.String(), key: Type.String({ description: 'shown once: only a hash is stored' }) })),
+  } as { [name in K | 'userId' | 'apiKey']: TSchema });
+}
+
 /** A 204 answer: no body. */
 export const NoContent = Type.Null({ description: 'No content' });
 

@@ -36,6 +36,13 @@ export const RefundSchema = Type.Object({
   receiptNumber: Nullable(Type.String()), failureReason: Nullable(Type.String()), createdAt: Type.String(),
 }, { $id: 'PaymentRefund' });
 
+const WEBHOOK_EVENT_STATUSES = ['received', 'processed', 'ignored', 'orphan', 'mismatch', 'late_success', 'failed'];
+const WebhookEventSchema = Type.Object({
+  id: Type.String(), provider: Type.String(), eventId: Type.String({ description: "the provider's event id" }), providerReference: Type.String(), paymentId: Nullable(Type.String()),
+  eventStatus: Type.String({ description: 'the status the event reports' }), amount: Nullable(Type.Integer({ description: 'minor units, as the event states it' })), currency: Nullable(Type.String()),
+  status: Type.String({ description: WEBHOOK_EVENT_STATUSES.join(' | ') }), attempts: Type.Integer(), lastError: Nullable(Type.String()), receivedAt: Type.String(), processedAt: Nullable(Type.String()),
+});
+
 const StatusQuery = (statuses: readonly string[], idPrefix: string) => Type.Composite([pageQueryOf(idPrefix), Type.Object({ status: Type.Optional(Type.Union(statuses.map((s) => Type.Literal(s)))) })], { additionalProperties: false });
 
 /** Online payments (docs/payments.md): create and read, refunds, webhooks, reconciliation, the sandbox. */
@@ -110,7 +117,7 @@ export async function paymentRoutes(app: FastifyInstance, { ctx }: RouteOptions)
   app.get('/v1/admin/webhook-events', {
     schema: {
       tags: ['payments'], summary: 'Stored webhook events: orphans, mismatches, late successes, failures (admin)', security: bearer,
-      querystring: StatusQuery(['received', 'processed', 'ignored', 'orphan', 'mismatch', 'late_success', 'failed'], 'whk'), response: commonErrors,
+      querystring: StatusQuery(WEBHOOK_EVENT_STATUSES, 'whk'), response: { 200: PageOf(WebhookEventSchema), ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await listWebhookEvents(ctx, actorOf(request), request.query as never)));
 

@@ -3,13 +3,21 @@ import type { FastifyInstance } from 'fastify';
 import { requireRole } from '../auth/actor.ts';
 import { sendResult } from '../http/http-errors.ts';
 import { actorOf } from '../http/request-auth.ts';
-import { bearer, commonErrors, MsisdnInput, NoQuery } from '../http/schemas.ts';
+import { bearer, commonErrors, MsisdnInput, NoQuery, Nullable } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { ok } from '../domain/result.ts';
 import { createPromotion, toPromotionView } from './create-promotion.ts';
 import { DISCOUNT_KINDS } from './promotion.ts';
 import { listPromotions } from './promotions-repository.ts';
 import { quoteOffering } from './quote-offering.ts';
+
+const DiscountKindSchema = Type.Union(DISCOUNT_KINDS.map((k) => Type.Literal(k)));
+const PromotionSchema = Type.Object({
+  id: Type.String(), code: Nullable(Type.String({ description: 'the promo code; null for an automatic promotion' })),
+  offerings: Nullable(Type.Array(Type.String(), { description: 'offering codes; null: all' })), discountKind: DiscountKindSchema,
+  discountValue: Type.Integer({ description: 'percent (1-100) or minor units' }), startsAt: Type.String(), endsAt: Type.String(),
+  usesMax: Nullable(Type.Integer()), usesPerLineMax: Nullable(Type.Integer()), createdAt: Type.String(),
+});
 
 export async function promotionRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
   app.post('/v1/admin/promotions', {
@@ -18,17 +26,20 @@ export async function promotionRoutes(app: FastifyInstance, { ctx }: RouteOption
       body: Type.Object({
         code: Type.Optional(Type.String({ minLength: 3, maxLength: 32 })),
         offerings: Type.Optional(Type.Array(Type.String({ maxLength: 40 }), { minItems: 1, maxItems: 100, description: 'offering codes, at least one; all when absent' })),
-        discountKind: Type.Union(DISCOUNT_KINDS.map((k) => Type.Literal(k))),
+        discountKind: DiscountKindSchema,
         discountValue: Type.Integer({ minimum: 1, description: 'percent (1-100) or minor units' }),
         startsAt: Type.String({ maxLength: 40 }), endsAt: Type.String({ maxLength: 40 }),
         usesMax: Type.Optional(Type.Integer({ minimum: 1 })), usesPerLineMax: Type.Optional(Type.Integer({ minimum: 1 })),
       }, { additionalProperties: false }),
-      response: commonErrors,
+      response: { 201: PromotionSchema, ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await createPromotion(ctx, actorOf(request), request.body as never), 201));
 
   app.get('/v1/admin/promotions', {
-    schema: { tags: ['promotions'], summary: 'All promotions (admin)', security: bearer, querystring: NoQuery, response: commonErrors },
+    schema: {
+      tags: ['promotions'], summary: 'All promotions (admin)', security: bearer, querystring: NoQuery,
+      response: { 200: Type.Object({ data: Type.Array(PromotionSchema, { description: 'every promotion; this list is not paged and has no nextCursor' }) }), ...commonErrors },
+    },
   }, async (request, reply) => {
     const denied = requireRole(actorOf(request), ['admin']);
     if (denied) return sendResult(reply, denied);

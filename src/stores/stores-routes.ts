@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { sendError, sendResult } from '../http/http-errors.ts';
 import { actorOf, idempotencyKeyOf } from '../http/request-auth.ts';
-import { AmountMinor, bearer, commonErrors, IdempotencyHeaders, MsisdnInput } from '../http/schemas.ts';
+import { AmountMinor, bearer, commonErrors, CountAndAmount, IdempotencyHeaders, JsonOrSlip, MsisdnInput, StaffLinkOf } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { createCounterTopUp } from './create-counter-top-up.ts';
 import { createStore } from './create-store.ts';
@@ -18,25 +18,40 @@ const ReportQuery = Type.Object({
   date: Type.Optional(Type.String({ maxLength: 10, description: 'YYYY-MM-DD, Almaty; default today' })),
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('slip')])),
 }, { additionalProperties: false });
+const DocumentTypeSchema = Type.Union(DOCUMENT_TYPES.map((d) => Type.Literal(d)));
+
+const StoreSchema = Type.Object({
+  id: Type.String(), name: Type.String(), active: Type.Boolean(), cashAccountId: Type.String({ description: 'the till' }),
+  cardAccountId: Type.String({ description: 'the card terminal\'s clearing account' }), createdAt: Type.String(),
+});
+const StoreDayReportSchema = Type.Object({
+  storeId: Type.String(), storeName: Type.String(), date: Type.String({ description: 'YYYY-MM-DD, Almaty' }), cash: CountAndAmount, card: CountAndAmount, total: CountAndAmount,
+  cashTakenTotal: Type.Integer({ description: 'minor units the till has taken since the store opened' }), cardTakenTotal: Type.Integer({ description: 'minor units, likewise by card' }),
+  currency: Type.Literal('KZT'),
+});
+const IdentificationSchema = Type.Object({
+  id: Type.String(), storeId: Type.String(), clerkId: Type.String(), documentType: DocumentTypeSchema, numberLast4: Type.String(), createdAt: Type.String(),
+  validUntil: Type.String({ description: 'a top-up or sale may name it until then' }),
+});
 
 /** Admin: stores and clerks. Counter (role clerk): identify the customer, top up, day cash report. */
 export async function storeRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
   app.post('/v1/admin/stores', {
     schema: {
       tags: ['stores'], summary: 'Open an operator store with its cash and card clearing accounts (admin)', security: bearer,
-      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }), response: commonErrors,
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }), response: { 201: StoreSchema, ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await createStore(ctx, actorOf(request), request.body as never), 201));
 
   app.get('/v1/admin/stores/:id', {
-    schema: { tags: ['stores'], summary: 'A store (admin)', security: bearer, params: StoreParams, response: commonErrors },
+    schema: { tags: ['stores'], summary: 'A store (admin)', security: bearer, params: StoreParams, response: { 200: StoreSchema, ...commonErrors } },
   }, async (request, reply) => sendResult(reply, await getStore(ctx, actorOf(request), (request.params as { id: string }).id)));
 
   app.patch('/v1/admin/stores/:id', {
     schema: {
       tags: ['stores'], summary: 'Rename a store, or close it (active false: its clerks are refused with store_inactive) and open it again (admin)', security: bearer, params: StoreParams,
       body: Type.Object({ name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })), active: Type.Optional(Type.Boolean()) }, { additionalProperties: false, minProperties: 1 }),
-      response: commonErrors,
+      response: { 200: StoreSchema, ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await updateStore(ctx, actorOf(request), (request.params as { id: string }).id, request.body as never)));
 
@@ -44,12 +59,12 @@ export async function storeRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
     schema: {
       tags: ['stores'], summary: 'Link a clerk user, or create a clerk API key for the store (admin)', security: bearer, params: StoreParams,
       body: Type.Object({ userId: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })), apiKeyName: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }, { additionalProperties: false }),
-      response: commonErrors,
+      response: { 201: StaffLinkOf('storeId'), ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await linkStoreClerk(ctx, actorOf(request), (request.params as { id: string }).id, request.body as never), 201));
 
   app.get('/v1/admin/stores/:id/report', {
-    schema: { tags: ['stores'], summary: 'A store\'s counter day report (admin)', security: bearer, params: StoreParams, querystring: ReportQuery, response: commonErrors },
+    schema: { tags: ['stores'], summary: 'A store\'s counter day report (admin)', security: bearer, params: StoreParams, querystring: ReportQuery, response: { 200: JsonOrSlip(StoreDayReportSchema), ...commonErrors } },
   }, async (request, reply) => {
     const query = request.query as { date?: string; format?: string };
     const result = await storeCashReport(ctx, actorOf(request), { date: query.date, storeId: (request.params as { id: string }).id });
@@ -62,9 +77,9 @@ export async function storeRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
     schema: {
       tags: ['counter'], summary: 'Identify the customer by ID document: stored as keyed hash + last four (clerk)', security: bearer,
       body: Type.Object({
-        documentType: Type.Union(DOCUMENT_TYPES.map((d) => Type.Literal(d))), documentNumber: Type.String({ minLength: 1, maxLength: 40 }),
+        documentType: DocumentTypeSchema, documentNumber: Type.String({ minLength: 1, maxLength: 40 }),
       }, { additionalProperties: false }),
-      response: commonErrors,
+      response: { 201: IdentificationSchema, ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await identifyCustomer(ctx, actorOf(request), request.body as never), 201));
 
@@ -100,7 +115,7 @@ export async function storeRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
   });
 
   app.get('/v1/counter/report', {
-    schema: { tags: ['counter'], summary: 'The store\'s counter day report by tender, JSON or 80 mm slip (clerk)', security: bearer, querystring: ReportQuery, response: commonErrors },
+    schema: { tags: ['counter'], summary: 'The store\'s counter day report by tender, JSON or 80 mm slip (clerk)', security: bearer, querystring: ReportQuery, response: { 200: JsonOrSlip(StoreDayReportSchema), ...commonErrors } },
   }, async (request, reply) => {
     const query = request.query as { date?: string; format?: string };
     const result = await storeCashReport(ctx, actorOf(request), { date: query.date });

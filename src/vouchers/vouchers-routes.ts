@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { sendResult } from '../http/http-errors.ts';
 import { actorOf } from '../http/request-auth.ts';
-import { AmountMinor, bearer, commonErrors, ErrorBody, MsisdnInput } from '../http/schemas.ts';
+import { AmountMinor, bearer, commonErrors, ErrorBody, MsisdnInput, Nullable } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { blockVoucher } from './block-voucher.ts';
 import { createVoucherBatch } from './create-voucher-batch.ts';
@@ -12,6 +12,12 @@ import { sellVoucherBatch } from './sell-voucher-batch.ts';
 
 const BatchParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const Created = { 201: Type.Unknown(), ...commonErrors };
+
+const VoucherBatchSchema = Type.Object({
+  id: Type.String(), faceValue: Type.Integer({ description: 'minor units' }), currency: Type.String(), count: Type.Integer(), expiresAt: Type.String(),
+  expired: Type.Boolean(), dealer: Nullable(Type.String()), soldAt: Nullable(Type.String()), createdAt: Type.String(),
+  counts: Type.Object({ generated: Type.Integer(), sold: Type.Integer({ description: 'sold and not redeemed' }), redeemed: Type.Integer(), blocked: Type.Integer() }),
+});
 
 /** Admin: batches, sale to a dealer, blocking. Redemption by PIN (API) and by USSD string. */
 export async function voucherRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
@@ -27,18 +33,22 @@ export async function voucherRoutes(app: FastifyInstance, { ctx }: RouteOptions)
   }, async (request, reply) => sendResult(reply, await createVoucherBatch(ctx, actorOf(request), request.body as never), 201));
 
   app.get('/v1/admin/voucher-batches/:id', {
-    schema: { tags: ['vouchers'], summary: 'A batch with counts per state (admin)', security: bearer, params: BatchParams, response: commonErrors },
+    schema: { tags: ['vouchers'], summary: 'A batch with counts per state (admin)', security: bearer, params: BatchParams, response: { 200: VoucherBatchSchema, ...commonErrors } },
   }, async (request, reply) => sendResult(reply, await getVoucherBatch(ctx, actorOf(request), (request.params as { id: string }).id)));
 
   app.post('/v1/admin/voucher-batches/:id/sell', {
     schema: {
       tags: ['vouchers'], summary: 'Sell a batch to a dealer: its vouchers become redeemable (admin)', security: bearer, params: BatchParams,
-      body: Type.Object({ dealer: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }), response: commonErrors,
+      body: Type.Object({ dealer: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ id: Type.String(), dealer: Type.String(), soldCount: Type.Integer(), soldAt: Type.String() }), ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await sellVoucherBatch(ctx, actorOf(request), (request.params as { id: string }).id, request.body as never)));
 
   app.post('/v1/admin/vouchers/:serial/block', {
-    schema: { tags: ['vouchers'], summary: 'Block a voucher by serial (admin)', security: bearer, params: Type.Object({ serial: Type.String({ minLength: 1, maxLength: 40 }) }), response: commonErrors },
+    schema: {
+      tags: ['vouchers'], summary: 'Block a voucher by serial (admin)', security: bearer, params: Type.Object({ serial: Type.String({ minLength: 1, maxLength: 40 }) }),
+      response: { 200: Type.Object({ serial: Type.String(), state: Type.Literal('blocked') }), ...commonErrors },
+    },
   }, async (request, reply) => sendResult(reply, await blockVoucher(ctx, actorOf(request), (request.params as { serial: string }).serial)));
 
   app.post('/v1/vouchers/redeem', {
