@@ -16,5 +16,5 @@ function find(folder, found = []) {
 
 const filter = process.argv[2];
 const files = ['src', 'test'].flatMap((folder) => find(folder)).filter((f) => !filter || f.includes(filter)).sort();
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=300000', ...files], { stdio: 'inherit' });
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-timeout=600000', ...files], { stdio: 'inherit' });
 process.exit(result.status ?? 1);

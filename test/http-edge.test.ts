@@ -84,6 +84,10 @@ for (const dialect of DIALECTS) {
         assert.deepEqual([response.status, response.body.error.code], [415, 'unsupported_media_type'], encoding);
       }
       assert.equal((await post('{"msisdn":"+77011234567","amount":100000,"currency":"KZT"}', { 'content-type': 'application/json', 'content-encoding': 'identity' })).status, 201);
+      for (const type of ['text/plain', 'text/plain; charset=utf-8', 'application/xml']) {
+        const response = await post('{"msisdn":"+77011234567","amount":100000,"currency":"KZT"}', { 'content-type': type });
+        assert.deepEqual([response.status, response.body.error.code], [415, 'unsupported_media_type'], type);
+      }
       assert.equal((await t.request('GET', `/v1/lines/${'9'.repeat(40)}`)).body.error.code, 'validation_failed');
       assert.equal((await t.request('GET', '/v1/lines/%2B7701123456%00')).status < 500, true);
       assert.equal((await t.request('GET', '/v1/lines/+77011234567', { token: null })).body.error.code, 'unauthenticated');

@@ -143,6 +143,8 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
   // into U+FFFD and store them, where the escaped `\ud800` is refused (domain/text.ts).
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
+  // JSON and forms only: a text/plain body is a 415, not a string the schema then refuses as 400.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     let text: string;
     try {
