@@ -207,6 +207,8 @@ export interface SandboxSessionTable {
   id: string; payment_id: string; amount: bigint; currency: string; status: string; failure_reason: string | null;
   card_last4: string | null; refunded_amount: bigint; return_url: string; language: string; resolve_at: string | null;
   created_at: string; updated_at: string;
+  /** What is paid for, as the payment gave it (migration 027; null before). */
+  description: string | null;
 }
 /** A refund the sandbox provider made, by the idempotency key it came with (migration 025). */
 export interface SandboxRefundTable { idempotency_key: string; session_id: string; amount: bigint; refund_id: string; status: string; created_at: string }

@@ -68,6 +68,7 @@ describe('sandbox checkout in a browser', { skip: missing ?? false }, () => {
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await page.goto(created.body.redirectUrl);
     assert.equal((await page.locator('#amount').innerText()).replace(/\s/g, ' '), '1,500 ₸', 'in English as the page writes amounts');
+    assert.equal(await page.locator('#description').innerText(), `Top-up ${msisdn}`, 'the payer sees which number is paid for');
     await page.fill('#cardNumber', '4242 4242 4242 4242');
     await page.fill('#expiry', '12/34');
     await page.fill('#cvc', '123');

@@ -25,6 +25,7 @@ import * as lifecycleIndexOrder from './023-lifecycle-index-order.ts';
 import * as sms from './024-sms.ts';
 import * as sandboxRefundKeys from './025-sandbox-refund-keys.ts';
 import * as transferConfirmations from './026-transfer-confirmations.ts';
+import * as sandboxDescription from './027-sandbox-description.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -57,4 +58,5 @@ export const migrations: Record<string, Migration> = {
   '024-sms': sms,
   '025-sandbox-refund-keys': sandboxRefundKeys,
   '026-transfer-confirmations': transferConfirmations,
+  '027-sandbox-description': sandboxDescription,
 };

@@ -28,6 +28,7 @@ export function checkoutPage(session: SandboxSessionRow, lang: SandboxLanguage, 
   const cards = SANDBOX_TEST_CARDS.map((c) => `<tr><td><code>${c.number.replace(/(\d{4})(?=\d)/g, '$1 ')}</code></td><td>${escape(t[`card_${c.outcome}`])}</td></tr>`).join('');
   return page(lang, t.title, `<h1>${escape(t.title)}</h1><p class="note">${escape(t.testMode)}</p>
 <div>${escape(t.amount)}</div><div class="amount" id="amount">${escape(formatTenge(BigInt(session.amount), lang))}</div>
+${session.description ? `<p id="description">${escape(session.description)}</p>` : ''}
 ${error ? `<p class="error" role="alert" id="error">${escape(error)}</p>` : ''}
 <form method="post" action="${action}" autocomplete="off">
 <label for="cardNumber">${escape(t.cardNumber)}</label><input id="cardNumber" name="cardNumber" inputmode="numeric" autocomplete="cc-number" maxlength="23" required placeholder="4242 4242 4242 4242">

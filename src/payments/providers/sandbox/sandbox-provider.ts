@@ -56,6 +56,7 @@ export class SandboxProvider implements PaymentProvider {
     await insertSession(this.deps.db, {
       id, payment_id: input.paymentId, amount: input.amount, currency: input.currency, status: 'requires_action', failure_reason: null,
       card_last4: null, refunded_amount: 0n, return_url: input.returnUrl, language: input.language, resolve_at: null, created_at: now, updated_at: now,
+      description: input.description,
     });
     const redirectUrl = `${this.deps.publicUrl()}/sandbox/checkout/${id}?lang=${input.language}`;
     return { ok: true, value: { providerReference: id, status: 'requires_action', redirectUrl, raw: { id, object: 'sandbox.checkout_session' } } };
