@@ -29,7 +29,7 @@ export const DEMO_CATALOG: OfferingInput[] = [
   },
   {
     code: 'TOURIST_COMBO_15D', kind: 'combo', price: 599_000, validityDays: 15, allowances: { dataGb: 10, voiceMinutes: 60, sms: 50 },
-    names: { en: 'Tourist combo, 15 days', ru: 'Туристический пакет, 15 дней', kk: 'Туристік пакет, 15 күн', zh: '旅游套餐 15天' },
+    names: { en: 'Tourist combo, 15 days', ru: 'Для туристов, 15 дней', kk: 'Туристік пакет, 15 күн', zh: '旅游套餐 15天' },
     descriptions: { en: '10 GB, 60 minutes and 50 SMS.', ru: '10 ГБ, 60 минут и 50 SMS.', kk: '10 ГБ, 60 минут және 50 SMS.', zh: '10 GB、60分钟和50条短信。' },
   },
   {
