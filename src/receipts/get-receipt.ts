@@ -2,12 +2,12 @@ import type { AppContext } from '../app-context.ts';
 import type { Actor } from '../auth/actor.ts';
 import { userOwnsLine } from '../auth/auth-repository.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
+import { clientSecretMatches } from '../payments/payment-view.ts';
+import { findPayment } from '../payments/payments-repository.ts';
 import { receiptDocument, type ReceiptDocument } from './receipt-document.ts';
 import { chooseLanguage } from './receipt-labels.ts';
 import { receiptVerifyUrl } from './receipt-link.ts';
 import { findReceipt, type ReceiptView } from './receipts-repository.ts';
-import { clientSecretMatches } from '../payments/payment-view.ts';
-import { findPayment } from '../payments/payments-repository.ts';
 
 /**
  * Roles that may read any receipt; a subscriber reads the receipts of lines linked to their login.
