@@ -23,14 +23,25 @@ const SlipQuery = Type.Object({
 }, { additionalProperties: false });
 
 const Minor = Type.Integer({ description: 'minor units' });
+/** An agent as created, read and updated (`AgentWithBalances`). */
 const AgentSchema = Type.Object({
   id: Type.String(), name: Type.String(), commissionBasisPoints: Type.Integer({ description: '150 = 1.50 %' }), active: Type.Boolean(),
-  floatAccountId: Type.String(), commissionAccountId: Type.String(), createdAt: Type.String(),
+  floatAccountId: Type.String(), commissionAccountId: Type.String(), createdAt: Type.String(), floatBalance: Minor, commissionBalance: Minor,
 });
-const AgentWithBalancesSchema = Type.Composite([AgentSchema, Type.Object({ floatBalance: Minor, commissionBalance: Minor })]);
 const PosReceiptSchema = Type.Object({
   number: Type.String(), topupId: Type.String(), msisdn: Type.String({ description: 'E.164' }), amount: Minor, currency: Type.Literal('KZT'), commission: Minor,
   agentId: Type.String(), agentName: Type.String(), cashierId: Type.String({ description: 'the user or API key that took the cash' }), reversed: Type.Boolean(), createdAt: Type.String(),
+});
+const AgentDepositSchema = Type.Object({
+  id: Type.String(), agentId: Type.String(), amount: Minor, currency: Type.Literal('KZT'), reference: Type.String(), transferId: Type.String(),
+  floatBalanceAfter: Minor, createdAt: Type.String(),
+});
+const PosTopUpSchema = Type.Object({
+  topUp: Type.Ref('TopUp'), agentId: Type.String(), commission: Minor, floatBalanceAfter: Minor,
+  reversibleUntil: Type.String({ description: 'the end of the reversal window' }),
+});
+const PosReversalSchema = Type.Object({
+  topupId: Type.String(), agentId: Type.String(), amount: Minor, commission: Minor, floatBalanceAfter: Minor, reversedAt: Type.String(),
 });
 const Commissioned = Type.Object({ count: Type.Integer(), amount: Minor, commission: Minor });
 const AgentDayReportSchema = Type.Object({
@@ -50,7 +61,7 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
   }, async (request, reply) => sendResult(reply, await createAgent(ctx, actorOf(request), request.body as never), 201));
 
   app.get('/v1/admin/agents/:id', {
-    schema: { tags: ['agents'], summary: 'An agent with float and commission balances (admin)', security: bearer, params: AgentParams, response: { 200: AgentWithBalancesSchema, ...commonErrors } },
+    schema: { tags: ['agents'], summary: 'An agent with float and commission balances (admin)', security: bearer, params: AgentParams, response: { 200: AgentSchema, ...commonErrors } },
   }, async (request, reply) => sendResult(reply, await getAgent(ctx, actorOf(request), (request.params as { id: string }).id)));
 
   app.patch('/v1/admin/agents/:id', {
@@ -61,7 +72,7 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
         commissionBasisPoints: Type.Optional(Type.Integer({ minimum: 0, maximum: 2000, description: '150 = 1.50 %' })),
         active: Type.Optional(Type.Boolean()),
       }, { additionalProperties: false, minProperties: 1 }),
-      response: { 200: AgentWithBalancesSchema, ...commonErrors },
+      response: { 200: AgentSchema, ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await updateAgent(ctx, actorOf(request), (request.params as { id: string }).id, request.body as never)));
 
@@ -77,7 +88,7 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
     schema: {
       tags: ['agents'], summary: 'Record money an agent paid in: the float grows (admin, Idempotency-Key)', security: bearer, params: AgentParams, headers: IdempotencyHeaders,
       body: Type.Object({ amount: AmountMinor, reference: Type.String({ minLength: 1, maxLength: 100 }) }, { additionalProperties: false }),
-      response: { 201: Type.Unknown(), ...commonErrors },
+      response: { 201: AgentDepositSchema, ...commonErrors },
     },
   }, async (request, reply) => {
     const actor = actorOf(request);
@@ -105,7 +116,7 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
     schema: {
       tags: ['pos'], summary: 'Top up a line from the agent float, with commission (agent, Idempotency-Key)', security: bearer, headers: IdempotencyHeaders,
       body: Type.Object({ msisdn: MsisdnInput, amount: AmountMinor }, { additionalProperties: false }),
-      response: { 201: Type.Unknown(), ...commonErrors },
+      response: { 201: PosTopUpSchema, ...commonErrors },
     },
   }, async (request, reply) => {
     const actor = actorOf(request);
@@ -116,7 +127,7 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
   });
 
   app.post('/v1/pos/topups/:id/reverse', {
-    schema: { tags: ['pos'], summary: 'Reverse a top-up within the window while the line still holds the money (agent)', security: bearer, params: AgentParams, response: { 200: Type.Unknown(), ...commonErrors } },
+    schema: { tags: ['pos'], summary: 'Reverse a top-up within the window while the line still holds the money (agent)', security: bearer, params: AgentParams, response: { 200: PosReversalSchema, ...commonErrors } },
   }, async (request, reply) => {
     const result = await reversePosTopUp(ctx, actorOf(request), (request.params as { id: string }).id);
     if (!result.ok) return sendError(reply, result.error);

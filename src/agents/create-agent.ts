@@ -21,11 +21,20 @@ export interface AgentView {
   createdAt: string;
 }
 
+/** An agent as the admin reads it: with the float's and the commission account's balances (minor units). */
+export interface AgentWithBalances extends AgentView {
+  floatBalance: number;
+  commissionBalance: number;
+}
+
 /** Commission above 20 % is a typing mistake, not a contract. */
 export const COMMISSION_BASIS_POINTS_MAX = 2_000;
 
-/** An admin registers a retail agent: the agent row and its float and commission accounts. */
-export async function createAgent(ctx: AppContext, actor: Actor, input: CreateAgentInput): Promise<Result<AgentView>> {
+/**
+ * An admin registers a retail agent: the agent row and its float and commission accounts. It answers
+ * what reading the agent shows; both accounts are new, so both balances are zero.
+ */
+export async function createAgent(ctx: AppContext, actor: Actor, input: CreateAgentInput): Promise<Result<AgentWithBalances>> {
   const denied = requireRole(actor, ['admin']);
   if (denied) return denied as Result<never>;
   const name = nameWithin(input.name);
@@ -38,5 +47,5 @@ export async function createAgent(ctx: AppContext, actor: Actor, input: CreateAg
   const createdAt = ctx.clock.now().toISOString();
   await insertAgent(ctx, { id, name, commission_basis_points: BigInt(bp), active: 1n, created_at: createdAt }, agentAccountSpecs(id), AGENT_SYSTEM_ACCOUNTS);
   await insertAudit(ctx, actor, 'agent.create', id, { name, commissionBasisPoints: bp });
-  return ok({ id, name, commissionBasisPoints: bp, active: true, floatAccountId: agentFloatAccountId(id), commissionAccountId: agentCommissionAccountId(id), createdAt });
+  return ok({ id, name, commissionBasisPoints: bp, active: true, floatAccountId: agentFloatAccountId(id), commissionAccountId: agentCommissionAccountId(id), createdAt, floatBalance: 0, commissionBalance: 0 });
 }

@@ -3,10 +3,10 @@ import { requireRole, type Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { agentCommissionAccountId, agentFloatAccountId } from './agent-accounts.ts';
 import { accountBalances, findAgent } from './agents-repository.ts';
-import type { AgentView } from './create-agent.ts';
+import type { AgentWithBalances } from './create-agent.ts';
 
 /** An agent with its float and commission balances (admin). */
-export async function getAgent(ctx: AppContext, actor: Actor, agentId: string): Promise<Result<AgentView & { floatBalance: number; commissionBalance: number }>> {
+export async function getAgent(ctx: AppContext, actor: Actor, agentId: string): Promise<Result<AgentWithBalances>> {
   const denied = requireRole(actor, ['admin']);
   if (denied) return denied as Result<never>;
   const agent = await findAgent(ctx, agentId);

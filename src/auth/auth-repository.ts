@@ -11,10 +11,10 @@ export async function findUserById(ctx: AppContext, id: string) {
   return ctx.store.readDb.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
-export async function insertUser(ctx: AppContext, row: { id: string; login: string; passwordHash: string; role: Role; displayName: string | null }) {
+export async function insertUser(ctx: AppContext, row: { id: string; login: string; passwordHash: string; role: Role; displayName: string | null; createdAt: string }) {
   await ctx.db.insertInto('users').values({
     id: row.id, login: row.login, password_hash: row.passwordHash, role: row.role, display_name: row.displayName,
-    created_at: ctx.clock.now().toISOString(), disabled_at: null,
+    created_at: row.createdAt, disabled_at: null,
   }).execute();
 }
 
@@ -55,10 +55,10 @@ export async function findApiKeyActor(ctx: AppContext, keyHash: string): Promise
   return { id: row.id, kind: 'api_key', role: row.role as Role, sourceAccountId: row.source_account_id };
 }
 
-export async function insertApiKey(ctx: AppContext, row: { id: string; name: string; role: Role; keyHash: string; prefix: string; sourceAccountId: string | null; createdBy: string | null }) {
+export async function insertApiKey(ctx: AppContext, row: { id: string; name: string; role: Role; keyHash: string; prefix: string; sourceAccountId: string | null; createdBy: string | null; createdAt: string }) {
   await ctx.db.insertInto('api_keys').values({
     id: row.id, name: row.name, role: row.role, key_hash: row.keyHash, prefix: row.prefix, source_account_id: row.sourceAccountId,
-    created_by: row.createdBy, created_at: ctx.clock.now().toISOString(), revoked_at: null,
+    created_by: row.createdBy, created_at: row.createdAt, revoked_at: null,
   }).execute();
 }
 

@@ -16,6 +16,10 @@ import { updateUser } from './update-user.ts';
 
 const RoleSchema = Type.Union(ROLES.map((role) => Type.Literal(role)));
 const UserSchema = Type.Object({ id: Type.String(), login: Type.String(), role: RoleSchema, displayName: Nullable(Type.String()) });
+/** A user as listed, and as created (`NewUser`). */
+const ListedUserSchema = Type.Composite([UserSchema, Type.Object({ createdAt: Type.String(), disabled: Type.Boolean() })]);
+/** An API key as listed; the create answer adds the key itself. */
+const ApiKeySchema = Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema, prefix: Type.String(), sourceAccountId: Nullable(Type.String()), createdAt: Type.String(), revoked: Type.Boolean() });
 
 export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
   const server = app as FastifyInstance & { authenticator: Authenticator };
@@ -61,7 +65,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
         login: Type.String({ minLength: 1, maxLength: 64 }), password: Type.String({ minLength: 1, maxLength: 200 }), role: RoleSchema,
         displayName: Type.Optional(Type.String({ maxLength: 100 })),
       }, { additionalProperties: false }),
-      response: { 201: UserSchema, ...commonErrors },
+      response: { 201: ListedUserSchema, ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await createUser(ctx, actorOf(request), request.body as never), 201));
 
@@ -93,7 +97,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
   app.get('/v1/users', {
     schema: {
       tags: ['staff'], summary: 'List users (admin), oldest first (cursor pagination)', security: bearer, querystring: pageQueryOf('usr'),
-      response: { 200: PageOf(Type.Composite([UserSchema, Type.Object({ createdAt: Type.String(), disabled: Type.Boolean() })])), ...commonErrors },
+      response: { 200: PageOf(ListedUserSchema), ...commonErrors },
     },
   }, async (request, reply) => {
     const actor = actorOf(request);
@@ -107,8 +111,8 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
   app.post('/v1/api-keys', {
     schema: {
       tags: ['staff'], summary: 'Create an API key for a machine (admin); the key is shown once', security: bearer,
-      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), role: RoleSchema, sourceAccountId: Type.Optional(Type.String({ maxLength: 100 })) }, { additionalProperties: false }),
-      response: { 201: Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema, key: Type.String({ description: 'shown once: only a hash is stored' }) }), ...commonErrors },
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 100 }), role: RoleSchema, sourceAccountId: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })) }, { additionalProperties: false }),
+      response: { 201: Type.Composite([ApiKeySchema, Type.Object({ key: Type.String({ description: 'shown once: only a hash is stored' }) })]), ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await createApiKey(ctx, actorOf(request), request.body as never), 201));
 
@@ -116,7 +120,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
     schema: {
       tags: ['staff'], summary: 'List API keys (admin); secrets are never shown again', security: bearer,
       response: {
-        200: PageOf(Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema, prefix: Type.String(), sourceAccountId: Nullable(Type.String()), createdAt: Type.String(), revoked: Type.Boolean() }), 'always null: every key is on the one page'),
+        200: PageOf(ApiKeySchema, 'always null: every key is on the one page'),
         ...commonErrors,
       },
     },

@@ -18,10 +18,16 @@ export interface CreateApiKeyInput {
   sourceAccountId?: string | null;
 }
 
+/** A new key as GET /v1/api-keys lists it, and the key itself. */
 export interface NewApiKey {
   id: string;
   name: string;
   role: Role;
+  /** The key's first characters, by which the list shows it. */
+  prefix: string;
+  sourceAccountId: string | null;
+  createdAt: string;
+  revoked: false;
   /** Shown once: only a hash is stored. */
   key: string;
 }
@@ -41,7 +47,10 @@ export async function createApiKey(ctx: AppContext, actor: Actor, input: CreateA
   }
   const id = ctx.ids.next('key');
   const key = `${API_KEY_PREFIX}${ctx.random(24).toString('base64url')}`;
-  await insertApiKey(ctx, { id, name, role: input.role, keyHash: hashToken(key), prefix: key.slice(0, 10), sourceAccountId: input.sourceAccountId ?? null, createdBy: actor.id });
+  const prefix = key.slice(0, 10);
+  const sourceAccountId = input.sourceAccountId ?? null;
+  const createdAt = ctx.clock.now().toISOString();
+  await insertApiKey(ctx, { id, name, role: input.role, keyHash: hashToken(key), prefix, sourceAccountId, createdBy: actor.id, createdAt });
   await insertAudit(ctx, actor, 'api_key.create', id, { name, role: input.role });
-  return ok({ id, name, role: input.role, key });
+  return ok({ id, name, role: input.role, prefix, sourceAccountId, createdAt, revoked: false, key });
 }

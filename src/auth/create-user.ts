@@ -21,11 +21,17 @@ export interface UserView {
   displayName: string | null;
 }
 
+/** A new user as GET /v1/users lists it: with when it was made, and not disabled. */
+export interface NewUser extends UserView {
+  createdAt: string;
+  disabled: false;
+}
+
 /**
  * Admins create staff users and subscriber logins. A subscriber's login is their phone number
  * (E.164); the line with that number, if it exists, is linked to the login.
  */
-export async function createUser(ctx: AppContext, actor: Actor, input: CreateUserInput): Promise<Result<UserView>> {
+export async function createUser(ctx: AppContext, actor: Actor, input: CreateUserInput): Promise<Result<NewUser>> {
   const denied = requireRole(actor, ['admin']);
   if (denied) return denied as Result<never>;
   if (MACHINE_ROLES.includes(input.role)) return fail('validation_failed', { field: 'role', reason: 'machine roles use API keys' });
@@ -41,8 +47,9 @@ export async function createUser(ctx: AppContext, actor: Actor, input: CreateUse
   if (await findUserByLogin(ctx, login)) return fail('user_exists');
   const id = ctx.ids.next('usr');
   const passwordHash = await hashPassword(input.password, ctx.random(16));
+  const createdAt = ctx.clock.now().toISOString();
   try {
-    await insertUser(ctx, { id, login, passwordHash, role: input.role, displayName: input.displayName ?? null });
+    await insertUser(ctx, { id, login, passwordHash, role: input.role, displayName: input.displayName ?? null, createdAt });
   } catch (error) {
     if (ctx.store.dialect.isUniqueViolation(error)) return fail('user_exists');
     throw error;
@@ -52,5 +59,5 @@ export async function createUser(ctx: AppContext, actor: Actor, input: CreateUse
     if (line) await linkUserLine(ctx, id, line.id);
   }
   await insertAudit(ctx, actor, 'user.create', id, { login, role: input.role });
-  return ok({ id, login, role: input.role, displayName: input.displayName ?? null });
+  return ok({ id, login, role: input.role, displayName: input.displayName ?? null, createdAt, disabled: false });
 }

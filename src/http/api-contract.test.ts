@@ -44,6 +44,20 @@ function shapeOf(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([key, item]) => [key, shapeOf(item)]));
 }
 
+// The shapes (shapeOf) of answers as the routes sent them before they had a schema, recorded then:
+// a schema drops what it does not name, so each route must still send every one of these fields.
+const TOP_UP_SHAPE = {
+  amount: 'number', balanceAfter: { bonus: 'number', main: 'number' }, bonus: 'number', channel: 'string', createdAt: 'string', creditRepaid: 'number', currency: 'string',
+  id: 'string', line: { status: 'string', validUntil: 'string' }, lineId: 'string', msisdn: 'string', receiptNumber: 'string', transferId: 'string',
+};
+const PURCHASE_SHAPE = {
+  allowances: [{ amount: 'number', bucketId: 'string', carriedOver: 'number', expiresAt: 'string', unit: 'string' }], autoRenew: 'boolean',
+  balanceAfter: { bonus: 'number', main: 'number' }, createdAt: 'string', currency: 'string', discount: 'number', expiresAt: 'string', id: 'string', kind: 'string',
+  lineId: 'string', listPrice: 'number', msisdn: 'string', offering: 'string', offeringVersion: 'number', paidFromBonus: 'number', paidFromMain: 'number',
+  period: 'number', pricePaid: 'number', promoCode: 'null', reason: 'string', receiptNumber: 'string', startsAt: 'string',
+};
+const REDEMPTION_SHAPE = { topUp: TOP_UP_SHAPE, voucher: { currency: 'string', faceValue: 'number', serial: 'string' } };
+
 // What a partner integrating from /openapi.json relies on: every API route documents its answers,
 // the documented success schemas keep every field the routes send, and every list pages alike.
 for (const dialect of DIALECTS) {
@@ -62,7 +76,10 @@ for (const dialect of DIALECTS) {
     after(async () => t?.close());
 
     it('lists the common error answers and a success answer on every /v1 route', async () => {
-      const doc = (await t.request('GET', '/openapi.json', { token: null })).body as { paths: Record<string, Record<string, { responses?: Record<string, unknown> }>> };
+      const doc = (await t.request('GET', '/openapi.json', { token: null })).body as { paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>; components: { schemas: Record<string, unknown> } };
+      // Shared schemas by their names, as a client generator names its types.
+      for (const name of ['ErrorBody', 'TopUp', 'PackagePurchase', 'Line', 'Payment', 'Offering']) assert.ok(doc.components.schemas[name], name);
+      assert.ok(!Object.keys(doc.components.schemas).some((name) => name.startsWith('def-')), Object.keys(doc.components.schemas).join(' '));
       for (const [path, operations] of Object.entries(doc.paths)) {
         if (!path.startsWith('/v1/')) continue;
         for (const [method, operation] of Object.entries(operations)) {
@@ -142,6 +159,9 @@ for (const dialect of DIALECTS) {
       const user = await t.request('POST', '/v1/users', { body: { login: '+77011234567', password: 'long-password-1', role: 'subscriber' } });
       assert.equal(user.status, 201);
       assert.deepEqual(shapeOf(user.body), shapeOf(await valueOf(createUser(ctx, SYSTEM_ACTOR, { login: '+77051112233', password: 'long-password-1', role: 'subscriber' }))));
+      // A create answers what the list shows of the same user.
+      assert.deepEqual([user.body.createdAt, user.body.disabled], [t.clock.now().toISOString(), false]);
+      assert.deepEqual(user.body, (await t.request('GET', '/v1/users?limit=100')).body.data.find((item: { id: string }) => item.id === user.body.id));
       const linked = await t.request('POST', `/v1/users/${user.body.id}/lines`, { body: { msisdn: '+77051112233' } });
       assert.equal(linked.status, 201);
       assert.deepEqual(linked.body, await valueOf(linkLine(ctx, SYSTEM_ACTOR, user.body.id, '+77051112233')));
@@ -150,6 +170,10 @@ for (const dialect of DIALECTS) {
       const key = await t.request('POST', '/v1/api-keys', { body: { name: 'contract partner', role: 'partner' } });
       assert.equal(key.status, 201);
       assert.deepEqual(shapeOf(key.body), shapeOf(await valueOf(createApiKey(ctx, SYSTEM_ACTOR, { name: 'contract partner 2', role: 'partner' }))));
+      // Likewise an API key, besides the key itself; the list shows it by its first characters.
+      const { key: secret, ...keyView } = key.body;
+      assert.deepEqual([keyView.prefix, keyView.sourceAccountId, keyView.createdAt, keyView.revoked], [secret.slice(0, 10), null, t.clock.now().toISOString(), false]);
+      assert.deepEqual(keyView, (await t.request('GET', '/v1/api-keys')).body.data.find((item: { id: string }) => item.id === key.body.id));
       const aggregator = await t.request('POST', '/v1/admin/aggregators', { body: { code: 'contract1', password: 'long-password-1', ipAllowlist: ['10.0.0.1'] } });
       assert.equal(aggregator.status, 201);
       assert.deepEqual(shapeOf(aggregator.body), shapeOf(await valueOf(createAggregator(ctx, SYSTEM_ACTOR, { code: 'contract2', password: 'long-password-1', ipAllowlist: ['10.0.0.1'] }))));
@@ -168,7 +192,10 @@ for (const dialect of DIALECTS) {
       assert.equal(created.status, 201);
       assert.deepEqual(shapeOf(created.body), shapeOf(await valueOf(outlet.create(`${outlet.role} outlet 2`))));
       const id = created.body.id as string;
-      assert.deepEqual((await t.request('GET', `${outlet.path}/${id}`)).body, await valueOf(outlet.read(id)));
+      const read = await t.request('GET', `${outlet.path}/${id}`);
+      assert.deepEqual(read.body, await valueOf(outlet.read(id)));
+      // A create answers what reading it shows (an agent's new float and commission: zero balances).
+      assert.deepEqual(created.body, read.body);
       assert.deepEqual((await t.request('PATCH', `${outlet.path}/${id}`, { body: { name: `${outlet.role} outlet one` } })).body, await valueOf(outlet.read(id)));
       const user = await t.request('POST', '/v1/users', { body: { login: `contract.${outlet.role}`, password: 'long-password-1', role: outlet.role } });
       const linked = await t.request('POST', `${outlet.path}/${id}/${outlet.staff}`, { body: { userId: user.body.id } });
@@ -187,9 +214,12 @@ for (const dialect of DIALECTS) {
         read: (agentId) => getAgent(ctx, SYSTEM_ACTOR, agentId), link: (agentId, input) => linkAgentStaff(ctx, SYSTEM_ACTOR, agentId, input),
       });
       const posActor = (await t.app.server.authenticator.authenticate(pos))!;
-      assert.equal((await t.request('POST', `/v1/admin/agents/${id}/deposits`, { body: { amount: 1_000_000, reference: 'bank 1' }, headers: { 'idempotency-key': 'contract-deposit' } })).status, 201);
+      const deposit = await t.request('POST', `/v1/admin/agents/${id}/deposits`, { body: { amount: 1_000_000, reference: 'bank 1' }, headers: { 'idempotency-key': 'contract-deposit' } });
+      assert.equal(deposit.status, 201);
+      assert.deepEqual(shapeOf(deposit.body), { agentId: 'string', amount: 'number', createdAt: 'string', currency: 'string', floatBalanceAfter: 'number', id: 'string', reference: 'string', transferId: 'string' });
       const topUp = await t.request('POST', '/v1/pos/topups', { token: pos, body: { msisdn: '+77051112233', amount: 60_000 }, headers: { 'idempotency-key': 'contract-pos' } });
       assert.equal(topUp.status, 201);
+      assert.deepEqual(shapeOf(topUp.body), { agentId: 'string', commission: 'number', floatBalanceAfter: 'number', reversibleUntil: 'string', topUp: TOP_UP_SHAPE });
       const lookup = await t.request('GET', '/v1/pos/lookup?msisdn=%2B77051112233', { token: pos });
       assert.deepEqual(lookup.body, await valueOf(lookUpLine(ctx, posActor, '+77051112233')));
       const number = topUp.body.topUp.receiptNumber as string;
@@ -203,6 +233,9 @@ for (const dialect of DIALECTS) {
         assert.match(String(html.headers['content-type']), /^text\/html/, slip);
         assert.match(html.text, /^<!doctype html>/i, slip);
       }
+      const reversed = await t.request('POST', `/v1/pos/topups/${topUp.body.topUp.id}/reverse`, { token: pos });
+      assert.equal(reversed.status, 200);
+      assert.deepEqual(shapeOf(reversed.body), { agentId: 'string', amount: 'number', commission: 'number', floatBalanceAfter: 'number', reversedAt: 'string', topupId: 'string' });
     });
 
     it('keeps every field of the store and counter answers', async () => {
@@ -217,10 +250,20 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(shapeOf(identified.body), shapeOf(await valueOf(identifyCustomer(ctx, clerkActor, { documentType: 'passport', documentNumber: 'N87654321' }))));
       const topUp = await t.request('POST', '/v1/counter/topups', { token: clerk, body: { msisdn: '+77051112233', amount: 70_000, tender: 'card', identificationId: identified.body.id }, headers: { 'idempotency-key': 'contract-counter' } });
       assert.equal(topUp.status, 201);
+      assert.deepEqual(shapeOf(topUp.body), { ...TOP_UP_SHAPE, identificationId: 'string', storeId: 'string', tender: 'string' });
       const report = await t.request('GET', '/v1/counter/report', { token: clerk });
       assert.deepEqual(report.body, (await valueOf(storeCashReport(ctx, clerkActor, {}))).report);
       assert.equal(report.body.card.amount, 70_000);
       assert.deepEqual((await t.request('GET', `/v1/admin/stores/${id}/report`)).body, (await valueOf(storeCashReport(ctx, SYSTEM_ACTOR, { storeId: id }))).report);
+      const sell = (offering: string) => t.request('POST', '/v1/counter/packages', { token: clerk, body: { msisdn: '+77051112233', offering, tender: 'cash', identificationId: identified.body.id }, headers: { 'idempotency-key': `contract-sale-${offering}` } });
+      const sale = await sell('DATA_1GB');
+      assert.equal(sale.status, 201);
+      assert.deepEqual(shapeOf(sale.body), { identificationId: 'string', purchase: PURCHASE_SHAPE, storeId: 'string', tender: 'string', topUp: TOP_UP_SHAPE });
+      // A free package takes no money: no top-up, and null, not left out.
+      assert.equal((await t.request('POST', '/v1/admin/offerings', { body: { code: 'SMS_FREE', kind: 'sms', price: 0, validityDays: 7, allowances: { sms: 10 }, names: { en: '10 SMS', ru: '10 SMS', kk: '10 SMS', zh: '10 SMS' } } })).status, 201);
+      const free = await sell('SMS_FREE');
+      assert.equal(free.status, 201);
+      assert.deepEqual(shapeOf(free.body), { identificationId: 'string', purchase: PURCHASE_SHAPE, storeId: 'string', tender: 'string', topUp: 'null' });
     });
 
     it('keeps every field of the voucher, promotion and webhook event answers', async () => {
@@ -228,18 +271,38 @@ for (const dialect of DIALECTS) {
       const batch = await t.request('POST', '/v1/admin/voucher-batches', { body: { faceValue: 100_000, count: 3, expiresAt: '2026-06-01T00:00:00.000Z' } });
       assert.equal(batch.status, 201);
       const id = batch.body.id as string;
+      assert.deepEqual(shapeOf(batch.body), { count: 'number', createdAt: 'string', csv: 'string', currency: 'string', expiresAt: 'string', faceValue: 'number', id: 'string' });
       const sold = await t.request('POST', `/v1/admin/voucher-batches/${id}/sell`, { body: { dealer: 'Dealer LLP' } });
       assert.deepEqual(sold.body, { id, dealer: 'Dealer LLP', soldCount: 3, soldAt: t.clock.now().toISOString() });
       const serial = (batch.body.csv as string).trim().split('\n')[1]!.split(',')[0]!;
       assert.deepEqual((await t.request('POST', `/v1/admin/vouchers/${serial}/block`)).body, { serial, state: 'blocked' });
       assert.deepEqual((await t.request('GET', `/v1/admin/voucher-batches/${id}`)).body, await valueOf(getVoucherBatch(ctx, SYSTEM_ACTOR, id)));
+      const pins = (batch.body.csv as string).trim().split('\n').slice(2).map((row) => row.split(',')[1]!);
+      const redeemed = await t.request('POST', '/v1/vouchers/redeem', { body: { msisdn: '+77051112233', pin: pins[0] } });
+      assert.equal(redeemed.status, 201);
+      assert.deepEqual(shapeOf(redeemed.body), REDEMPTION_SHAPE);
+      // USSD answers JSON only, one shape per short code; a line never topped up has no validity yet (null).
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn: '+77071234567' } })).status, 201);
+      const balance = { balance: { bonus: 'number', main: 'number' }, currency: 'string', message: 'string', status: 'string', validUntil: 'string' };
+      const answers: [string, string, unknown][] = [
+        ['+77011234567', '*102#', balance], ['+77071234567', '*102#', { ...balance, validUntil: 'null' }],
+        ['+77011234567', '*104#', { allowances: [{ remaining: 'number', unit: 'string' }], message: 'string' }],
+        ['+77011234567', `*111*${pins[1]}#`, { ...REDEMPTION_SHAPE, message: 'string' }],
+      ];
+      for (const [msisdn, input, shape] of answers) {
+        const ussd = await t.request('POST', '/v1/ussd', { token: partner, body: { msisdn, input } });
+        assert.equal(ussd.status, 200, JSON.stringify(ussd.body));
+        assert.match(String(ussd.headers['content-type']), /^application\/json/);
+        assert.deepEqual(shapeOf(ussd.body), shape, `${msisdn} ${input}`);
+      }
       // A window that has not begun: no other case here sees a discount.
       const input = { offerings: ['DATA_1GB'], discountKind: 'percent', discountValue: 10, startsAt: '2027-01-01T00:00:00Z', endsAt: '2027-02-01T00:00:00Z', usesMax: 100 };
       const promotion = await t.request('POST', '/v1/admin/promotions', { body: { ...input, code: 'CONTRACT1' } });
       assert.equal(promotion.status, 201);
       assert.deepEqual(shapeOf(promotion.body), shapeOf(await valueOf(createPromotion(ctx, SYSTEM_ACTOR, { ...input, code: 'CONTRACT2' }))));
       await valueOf(createPromotion(ctx, SYSTEM_ACTOR, { discountKind: 'fixed', discountValue: 5_000, startsAt: '2027-01-01T00:00:00Z', endsAt: '2027-02-01T00:00:00Z' }));
-      assert.deepEqual((await t.request('GET', '/v1/admin/promotions')).body, asSent({ data: (await listPromotions(ctx)).map(toPromotionView) }));
+      // Not paged, but shaped like every list: nextCursor null.
+      assert.deepEqual((await t.request('GET', '/v1/admin/promotions')).body, asSent({ data: (await listPromotions(ctx)).map(toPromotionView), nextCursor: null }));
       // One event with every nullable field empty, one with each filled.
       const now = t.clock.now().toISOString();
       const event = { provider: 'sandbox', provider_reference: 'sbx_contract', event_status: 'succeeded', failure_reason: null, raw_body: '{}', next_attempt_at: now, received_at: now };
@@ -248,6 +311,31 @@ for (const dialect of DIALECTS) {
       const events = await t.request('GET', '/v1/admin/webhook-events');
       assert.equal(events.body.data.length, 2);
       assert.deepEqual(events.body, asSent(await valueOf(listWebhookEvents(ctx, SYSTEM_ACTOR, { limit: 20 }))));
+    });
+    it('takes ?language= on the receipt routes, as POS receipts and offerings do, and ?lang= still', async () => {
+      const topUp = await t.request('POST', '/v1/topups', { body: { msisdn: '+77011234567', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'contract-receipt' } });
+      assert.equal(topUp.status, 201);
+      const number = topUp.body.receiptNumber as string;
+      const pdf = async (query: string) => {
+        const response = await t.app.server.inject({ method: 'GET', url: `/v1/receipts/${number}.pdf${query}`, headers: { authorization: `Bearer ${t.adminKey}` } });
+        assert.equal(response.statusCode, 200, `${query}: ${response.body.slice(0, 200)}`);
+        assert.equal(response.headers['content-type'], 'application/pdf');
+        assert.equal(response.headers['content-disposition'], `inline; filename="${number}.pdf"`);
+        return response.rawPayload;
+      };
+      const kk = await pdf('?language=kk');
+      assert.notDeepEqual(kk, await pdf('?language=en'));
+      assert.deepEqual(kk, await pdf('?lang=kk'));
+      assert.deepEqual(kk, await pdf('?language=kk&lang=en'), 'language wins over lang');
+      const slip = await t.request('GET', `/v1/receipts/${number}/slip?language=kk`);
+      assert.match(slip.text, /<html lang="kk">/);
+      for (const query of ['?language=de', '?lang=de', '?language=']) {
+        const refused = await t.request('GET', `/v1/receipts/${number}.pdf${query}`);
+        assert.deepEqual([refused.status, refused.body.error.code], [400, 'validation_failed'], query);
+      }
+      const doc = (await t.request('GET', '/openapi.json', { token: null })).body;
+      const names = (doc.paths['/v1/receipts/{number}.pdf'].get.parameters as { name: string }[]).map((parameter) => parameter.name);
+      assert.ok(names.includes('language') && names.includes('lang'), names.join());
     });
   });
 }

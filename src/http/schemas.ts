@@ -1,4 +1,4 @@
-import { Type, type TSchema } from '@sinclair/typebox';
+import { Type, type SchemaOptions, type TSchema } from '@sinclair/typebox';
 
 /** Shared pieces of the API's JSON schemas (also what /openapi.json shows). */
 export const ErrorBody = Type.Object({
@@ -42,7 +42,7 @@ export function PageOf<T extends TSchema>(item: T, nextCursorDescription = 'the 
   return Type.Object({ data: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()], { description: nextCursorDescription }) });
 }
 
-export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+export const Nullable = <T extends TSchema>(schema: T, options?: SchemaOptions) => Type.Union([schema, Type.Null()], options);
 
 /** A count of operations and their sum: a line of a day report. */
 export const CountAndAmount = Type.Object({ count: Type.Integer(), amount: Type.Integer({ description: 'minor units' }) });

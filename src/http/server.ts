@@ -13,9 +13,9 @@ import { maskPhoneNumbersIn } from '../domain/msisdn.ts';
 import { unstorableText } from '../domain/text.ts';
 import { lineRoutes } from '../lines/lines-routes.ts';
 import { paymentRoutes } from '../payments/payments-routes.ts';
-import { topUpRoutes } from '../topups/topups-routes.ts';
+import { TopUpSchema, topUpRoutes } from '../topups/topups-routes.ts';
 import { catalogRoutes } from '../catalog/catalog-routes.ts';
-import { packageRoutes } from '../packages/packages-routes.ts';
+import { packageRoutes, PurchaseSchema } from '../packages/packages-routes.ts';
 import { promotionRoutes } from '../promotions/promotions-routes.ts';
 import { aggregatorRoutes } from '../aggregators/aggregators-routes.ts';
 import { lifecycleRoutes } from '../lifecycle/lifecycle-routes.ts';
@@ -117,9 +117,13 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
         },
       },
     },
+    // Shared schemas under their own names (ErrorBody, TopUp, Line…) in components, not def-0, def-1…
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  app.addSchema(ErrorBody);
+  // Shared by several capabilities' routes (a top-up is answered by the API, POS, counter, voucher
+  // and USSD routes): added here, where every route plugin sees them, and shown once in /openapi.json.
+  for (const schema of [ErrorBody, TopUpSchema, PurchaseSchema]) app.addSchema(schema);
 
   app.setErrorHandler(handleError);
   // A path the server knows asked with a method it does not take is a 405 naming the ones it does

@@ -12,6 +12,7 @@ import { setPackageAutoRenew } from './set-auto-renew.ts';
 
 const PackageParams = Type.Object({ msisdn: MsisdnInput, id: Type.String({ maxLength: 64 }) });
 
+/** A purchase or renewal (`PeriodResult`); added in server.ts, so that the counter's sale may refer to it as `Type.Ref('PackagePurchase')`. */
 export const PurchaseSchema = Type.Object({
   id: Type.String(), lineId: Type.String(), msisdn: Type.String(), offering: Type.String(), offeringVersion: Type.Integer(), kind: Type.String(),
   period: Type.Integer(), reason: Type.String(), listPrice: Type.Integer(), discount: Type.Integer(), pricePaid: Type.Integer(),
@@ -34,8 +35,6 @@ const LinePackageSchema = Type.Object({
 });
 
 export async function packageRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
-  app.addSchema(PurchaseSchema);
-
   app.post('/v1/purchases', {
     schema: {
       tags: ['packages'], summary: 'Buy a package from the line\'s balance (bonus first, then main)', security: bearer,

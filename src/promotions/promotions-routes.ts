@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { requireRole } from '../auth/actor.ts';
 import { sendResult } from '../http/http-errors.ts';
 import { actorOf } from '../http/request-auth.ts';
-import { bearer, commonErrors, MsisdnInput, NoQuery, Nullable } from '../http/schemas.ts';
+import { bearer, commonErrors, MsisdnInput, NoQuery, Nullable, PageOf } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { ok } from '../domain/result.ts';
 import { createPromotion, toPromotionView } from './create-promotion.ts';
@@ -38,12 +38,13 @@ export async function promotionRoutes(app: FastifyInstance, { ctx }: RouteOption
   app.get('/v1/admin/promotions', {
     schema: {
       tags: ['promotions'], summary: 'All promotions (admin)', security: bearer, querystring: NoQuery,
-      response: { 200: Type.Object({ data: Type.Array(PromotionSchema, { description: 'every promotion; this list is not paged and has no nextCursor' }) }), ...commonErrors },
+      response: { 200: PageOf(PromotionSchema, 'always null: every promotion is on the one page'), ...commonErrors },
     },
   }, async (request, reply) => {
     const denied = requireRole(actorOf(request), ['admin']);
     if (denied) return sendResult(reply, denied);
-    return sendResult(reply, ok({ data: (await listPromotions(ctx)).map(toPromotionView) }));
+    // Not paged (an operator runs a handful at a time), but shaped like every other list.
+    return sendResult(reply, ok({ data: (await listPromotions(ctx)).map(toPromotionView), nextCursor: null }));
   });
 
   app.get('/v1/offerings/:code/quote', {

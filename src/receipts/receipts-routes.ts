@@ -14,7 +14,19 @@ import { renderVerificationPage } from './render-verification-page.ts';
 import { verifyReceipt } from './verify-receipt.ts';
 
 const NumberParams = Type.Object({ number: Type.String({ pattern: '^R-\\d{4}-\\d{8}$', examples: ['R-2026-00000123'] }) });
-const LanguageQuery = Type.Object({ lang: Type.Optional(Type.Union(RECEIPT_LANGUAGES.map((l) => Type.Literal(l)))) });
+const ReceiptLanguage = Type.Union(RECEIPT_LANGUAGES.map((l) => Type.Literal(l)));
+/**
+ * `language`, as POS receipts and offerings name it; `lang` is the same, kept for the links already
+ * printed and sent. When both are given, `language` is the one read.
+ */
+const LanguageQuery = Type.Object({
+  language: Type.Optional(ReceiptLanguage),
+  lang: Type.Optional(Type.Union(ReceiptLanguage.anyOf, { description: 'the same as language (older links); language wins when both are given' })),
+});
+const languageOf = (query: unknown) => {
+  const { language, lang } = query as { language?: string; lang?: string };
+  return language ?? lang;
+};
 
 /** Rendered PDFs kept, least recently asked for dropped first (a few MB at most). */
 const RENDERED_PDFS_MAX = 200;
@@ -25,25 +37,25 @@ export async function receiptRoutes(app: FastifyInstance, { ctx }: RouteOptions)
   if (fontsProblem) app.log.warn(`receipt PDFs are unavailable until fonts are installed: ${fontsProblem}`);
   app.get('/v1/receipts/:number.pdf', {
     schema: {
-      tags: ['receipts'], summary: 'A receipt as PDF, in the subscriber\'s language or ?lang=en|ru|kk|zh', security: bearer,
+      tags: ['receipts'], summary: 'A receipt as PDF, in the subscriber\'s language or ?language=en|ru|kk|zh', security: bearer,
       params: NumberParams, querystring: LanguageQuery,
       response: { 200: Type.String({ format: 'binary', description: 'application/pdf' }), ...commonErrors },
     },
   }, async (request, reply) => {
     const { number } = request.params as { number: string };
-    return sendPdf(reply, await getReceipt(ctx, actorOf(request), number, (request.query as { lang?: string }).lang));
+    return sendPdf(reply, await getReceipt(ctx, actorOf(request), number, languageOf(request.query)));
   });
 
   app.get('/v1/payments/:id/receipt.pdf', {
     schema: {
-      tags: ['receipts'], summary: 'The receipt of a paid card payment as PDF, for its payer (X-Payment-Client-Secret, no login) or ?lang=en|ru|kk|zh',
+      tags: ['receipts'], summary: 'The receipt of a paid card payment as PDF, for its payer (X-Payment-Client-Secret, no login), in ?language=en|ru|kk|zh',
       params: Type.Object({ id: Type.String({ maxLength: 64 }) }), querystring: LanguageQuery,
       headers: Type.Object({ 'x-payment-client-secret': Type.Optional(Type.String({ maxLength: 128 })) }),
       response: { 200: Type.String({ format: 'binary', description: 'application/pdf' }), ...commonErrors },
     },
   }, async (request, reply) => {
     const secret = request.headers['x-payment-client-secret'] as string | undefined;
-    return sendPdf(reply, await getPaymentReceipt(ctx, (request.params as { id: string }).id, secret, (request.query as { lang?: string }).lang));
+    return sendPdf(reply, await getPaymentReceipt(ctx, (request.params as { id: string }).id, secret, languageOf(request.query)));
   });
 
   async function sendPdf(reply: FastifyReply, result: Result<ReadableReceipt>): Promise<FastifyReply> {
@@ -70,7 +82,7 @@ export async function receiptRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     },
   }, async (request, reply) => {
     const { number } = request.params as { number: string };
-    const result = await getReceipt(ctx, actorOf(request), number, (request.query as { lang?: string }).lang);
+    const result = await getReceipt(ctx, actorOf(request), number, languageOf(request.query));
     if (!result.ok) return sendError(reply, result.error);
     return reply.type('text/html; charset=utf-8').send(await renderReceiptSlip(result.value.document));
   });
@@ -85,7 +97,7 @@ export async function receiptRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     const verification = await verifyReceipt(ctx, token);
     reply.header('cache-control', 'no-store');
     if ((request.headers.accept ?? '').includes('application/json')) return reply.send(verification);
-    const language = chooseLanguage((request.query as { lang?: string }).lang, request.headers['accept-language']);
+    const language = chooseLanguage(languageOf(request.query), request.headers['accept-language']);
     return reply.type('text/html; charset=utf-8').send(renderVerificationPage(verification, language));
   });
 }

@@ -126,6 +126,8 @@ for (const dialect of DIALECTS) {
       assert.ok(page.text.includes('Подлинный чек'));
       const zh = await t.request('GET', `/receipts/verify/${token}?lang=zh`, { token: null });
       assert.ok(zh.text.includes('真实收据'));
+      // ?language= as on the API's receipt routes; it wins over an older link's ?lang=.
+      assert.ok((await t.request('GET', `/receipts/verify/${token}?language=zh&lang=ru`, { token: null })).text.includes('真实收据'));
       const otherNumber = number.replace(/\d$/, (d) => String((Number(d) + 1) % 10));
       // The same signature bytes written otherwise: the last character's spare low bit flipped.
       const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { sendError, sendResult } from '../http/http-errors.ts';
 import { actorOf, idempotencyKeyOf } from '../http/request-auth.ts';
-import { AmountMinor, bearer, commonErrors, CountAndAmount, IdempotencyHeaders, JsonOrSlip, MsisdnInput, StaffLinkOf } from '../http/schemas.ts';
+import { AmountMinor, bearer, commonErrors, CountAndAmount, IdempotencyHeaders, JsonOrSlip, MsisdnInput, Nullable, StaffLinkOf } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { createCounterTopUp } from './create-counter-top-up.ts';
 import { createStore } from './create-store.ts';
@@ -19,6 +19,7 @@ const ReportQuery = Type.Object({
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('slip')])),
 }, { additionalProperties: false });
 const DocumentTypeSchema = Type.Union(DOCUMENT_TYPES.map((d) => Type.Literal(d)));
+const TenderSchema = Type.Union(TENDERS.map((t) => Type.Literal(t)));
 
 const StoreSchema = Type.Object({
   id: Type.String(), name: Type.String(), active: Type.Boolean(), cashAccountId: Type.String({ description: 'the till' }),
@@ -33,6 +34,13 @@ const IdentificationSchema = Type.Object({
   id: Type.String(), storeId: Type.String(), clerkId: Type.String(), documentType: DocumentTypeSchema, numberLast4: Type.String(), createdAt: Type.String(),
   validUntil: Type.String({ description: 'a top-up or sale may name it until then' }),
 });
+/** Which store took the money, how, and for whom. */
+const CounterSaleFields = Type.Object({ storeId: Type.String(), tender: TenderSchema, identificationId: Type.String() });
+const CounterTopUpSchema = Type.Intersect([Type.Ref('TopUp'), CounterSaleFields]);
+const CounterPackageSaleSchema = Type.Composite([CounterSaleFields, Type.Object({
+  topUp: Nullable(Type.Ref('TopUp'), { description: 'the cash or card payment credited to the line; null when the package is free' }),
+  purchase: Type.Ref('PackagePurchase'),
+})]);
 
 /** Admin: stores and clerks. Counter (role clerk): identify the customer, top up, day cash report. */
 export async function storeRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
@@ -87,9 +95,9 @@ export async function storeRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
     schema: {
       tags: ['counter'], summary: 'Top up a line for an identified customer, cash or card (clerk, Idempotency-Key)', security: bearer, headers: IdempotencyHeaders,
       body: Type.Object({
-        msisdn: MsisdnInput, amount: AmountMinor, tender: Type.Union(TENDERS.map((t) => Type.Literal(t))), identificationId: Type.String({ minLength: 1, maxLength: 64 }),
+        msisdn: MsisdnInput, amount: AmountMinor, tender: TenderSchema, identificationId: Type.String({ minLength: 1, maxLength: 64 }),
       }, { additionalProperties: false }),
-      response: { 201: Type.Unknown(), ...commonErrors },
+      response: { 201: CounterTopUpSchema, ...commonErrors },
     },
   }, async (request, reply) => {
     const result = await createCounterTopUp(ctx, actorOf(request), request.body as never, idempotencyKeyOf(request));
@@ -102,10 +110,10 @@ export async function storeRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
     schema: {
       tags: ['counter'], summary: 'Sell a package for cash or card to an identified customer, in one ledger command (clerk, Idempotency-Key)', security: bearer, headers: IdempotencyHeaders,
       body: Type.Object({
-        msisdn: MsisdnInput, offering: Type.String({ minLength: 1, maxLength: 64 }), tender: Type.Union(TENDERS.map((t) => Type.Literal(t))),
+        msisdn: MsisdnInput, offering: Type.String({ minLength: 1, maxLength: 64 }), tender: TenderSchema,
         identificationId: Type.String({ minLength: 1, maxLength: 64 }), promoCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
       }, { additionalProperties: false }),
-      response: { 201: Type.Unknown(), ...commonErrors },
+      response: { 201: CounterPackageSaleSchema, ...commonErrors },
     },
   }, async (request, reply) => {
     const result = await sellCounterPackage(ctx, actorOf(request), request.body as never, idempotencyKeyOf(request));

@@ -6,6 +6,7 @@ import { AmountMinor, bearer, commonErrors, IdempotencyHeaders, MsisdnInput } fr
 import type { RouteOptions } from '../http/server.ts';
 import { createTopUp } from './create-top-up.ts';
 
+/** A top-up as every channel answers it (`AppliedTopUp`); added in server.ts, so that any route may refer to it as `Type.Ref('TopUp')`. */
 export const TopUpSchema = Type.Object({
   id: Type.String(), lineId: Type.String(), msisdn: Type.String(), amount: Type.Integer(), currency: Type.Literal('KZT'),
   receiptNumber: Type.String({ examples: ['R-2026-00000123'] }), transferId: Type.String(), channel: Type.String(),
@@ -17,7 +18,6 @@ export const TopUpSchema = Type.Object({
 }, { $id: 'TopUp' });
 
 export async function topUpRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
-  app.addSchema(TopUpSchema);
   app.post('/v1/topups', {
     schema: {
       tags: ['topups'], summary: 'Top up a line from a trusted channel (TM Forum: topupBalance)', security: bearer,

@@ -11,12 +11,21 @@ import { redeemVoucher } from './redeem-voucher.ts';
 import { sellVoucherBatch } from './sell-voucher-batch.ts';
 
 const BatchParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-const Created = { 201: Type.Unknown(), ...commonErrors };
 
 const VoucherBatchSchema = Type.Object({
   id: Type.String(), faceValue: Type.Integer({ description: 'minor units' }), currency: Type.String(), count: Type.Integer(), expiresAt: Type.String(),
   expired: Type.Boolean(), dealer: Nullable(Type.String()), soldAt: Nullable(Type.String()), createdAt: Type.String(),
   counts: Type.Object({ generated: Type.Integer(), sold: Type.Integer({ description: 'sold and not redeemed' }), redeemed: Type.Integer(), blocked: Type.Integer() }),
+});
+const VoucherBatchCreatedSchema = Type.Object({
+  id: Type.String(), faceValue: Type.Integer({ description: 'minor units' }), currency: Type.Literal('KZT'), count: Type.Integer(), expiresAt: Type.String(),
+  csv: Type.String({ description: 'serial,pin,face_value,currency,expires_at: a header and a row per voucher, for the printer; shown once (only PIN hashes are stored)' }),
+  createdAt: Type.String(),
+});
+/** A redeemed voucher and the top-up it made (`VoucherRedemption`); the USSD route answers it too. */
+export const VoucherRedemptionSchema = Type.Object({
+  voucher: Type.Object({ serial: Type.String(), faceValue: Type.Integer({ description: 'minor units' }), currency: Type.Literal('KZT') }),
+  topUp: Type.Ref('TopUp'),
 });
 
 /** Admin: batches, sale to a dealer, blocking. Redemption by PIN (API) and by USSD string. */
@@ -28,7 +37,7 @@ export async function voucherRoutes(app: FastifyInstance, { ctx }: RouteOptions)
         faceValue: AmountMinor, count: Type.Integer({ minimum: 1, maximum: 100_000 }),
         expiresAt: Type.String({ minLength: 10, maxLength: 40, description: 'ISO-8601 time in the future' }),
       }, { additionalProperties: false }),
-      response: Created,
+      response: { 201: VoucherBatchCreatedSchema, ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await createVoucherBatch(ctx, actorOf(request), request.body as never), 201));
 
@@ -55,7 +64,7 @@ export async function voucherRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     schema: {
       tags: ['vouchers'], summary: 'Redeem a scratch card PIN onto a line (subscriber: own line; staff: any)', security: bearer,
       body: Type.Object({ msisdn: MsisdnInput, pin: Type.String({ minLength: 1, maxLength: 40 }) }, { additionalProperties: false }),
-      response: { ...Created, 410: ErrorBody },
+      response: { 201: VoucherRedemptionSchema, ...commonErrors, 410: ErrorBody },
     },
   }, async (request, reply) => {
     const body = request.body as { msisdn: string; pin: string };
