@@ -140,7 +140,7 @@ async function showHistory(path, holder) {
     const label = movementLabel(entry.code, language, entry.kind);
     const amount = entry.unit === 'KZT' ? formatTenge(entry.amount, language) : formatUnits(entry.unit, entry.amount, language);
     // A movement issued with a receipt links to its PDF, in the page's language.
-    const receipt = entry.receipt ? element('a', { href: `/v1/receipts/${encodeURIComponent(entry.receipt)}.pdf?lang=${language}`, target: '_blank', rel: 'noopener', 'data-receipt': entry.receipt }, t.receipt) : null;
+    const receipt = entry.receipt ? element('a', { href: `/v1/receipts/${encodeURIComponent(entry.receipt)}.pdf?language=${language}`, target: '_blank', rel: 'noopener', 'data-receipt': entry.receipt }, t.receipt) : null;
     return element('li', { class: 'row' },
       element('span', {}, entry.account === 'line_bonus' && !entry.code.startsWith('topup_bonus') ? fill(t.fromBonus, { label }) : label, ' · ',
         element('span', { class: 'nowrap' }, formatDate(entry.createdAt, language)), receipt ? ' · ' : null, receipt),

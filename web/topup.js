@@ -162,7 +162,7 @@ function receiptButton(payment, secret) {
     button.disabled = true;
     problem.hidden = true;
     try {
-      const response = await fetch(`/v1/payments/${encodeURIComponent(payment.id)}/receipt.pdf?lang=${language}`, { headers: { 'x-payment-client-secret': secret } });
+      const response = await fetch(`/v1/payments/${encodeURIComponent(payment.id)}/receipt.pdf?language=${language}`, { headers: { 'x-payment-client-secret': secret } });
       if (!response.ok) throw new Error(`status ${response.status}`);
       const url = URL.createObjectURL(await response.blob());
       const link = element('a', { href: url, download: `${payment.receiptNumber}.pdf`, hidden: true });
