@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { seedCatalog } from '../catalog/seed-catalog.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import { lifecycleJob } from '../lifecycle/lifecycle-job.ts';
 import { accountBalance } from '../usage/test-buckets.ts';
@@ -166,6 +167,28 @@ for (const dialect of DIALECTS) {
       await collect();
       assert.equal(await owed(msisdn), 55_000, 'the second credit waits for a top-up or its term');
       assert.deepEqual((await listCreditsOf(t.app.ctx, ids.get(msisdn)!)).map((c) => c.status), ['closed', 'open']);
+      await t.verify();
+    });
+
+    it('a package sold at the counter is paid by the customer\'s cash, not taken by an open promised payment first', async () => {
+      const msisdn = '+77013000009';
+      ids.set(msisdn, (await t.request('POST', '/v1/lines', { body: { msisdn } })).body.id);
+      const from = t.clock.now().getTime();
+      assert.equal((await topUp(msisdn, 50_000)).status, 201);
+      t.clock.set(new Date(from + 31 * DAY_MS));
+      assert.equal((await topUp(msisdn, 50_000)).status, 201);
+      assert.equal((await take(msisdn, { amount: 50_000 })).status, 201);
+      assert.equal(await owed(msisdn), 55_000);
+      await seedCatalog(t.app.ctx);
+      const store = (await t.request('POST', '/v1/admin/stores', { body: { name: 'Credit counter' } })).body;
+      const clerk = await t.keyFor('clerk', store.cashAccountId);
+      const identification = (await t.request('POST', '/v1/counter/identifications', { token: clerk, body: { documentType: 'passport', documentNumber: 'N55556666' } })).body.id;
+      const mainBefore = await main(msisdn);
+      const sale = await t.request('POST', '/v1/counter/packages', { token: clerk, body: { msisdn, offering: 'DATA_1GB_7D', tender: 'cash', identificationId: identification }, headers: { 'idempotency-key': `cr-${++keyCount}` } });
+      assert.equal(sale.status, 201, JSON.stringify(sale.body));
+      assert.equal(sale.body.topUp.creditRepaid, 0);
+      assert.equal(await main(msisdn), mainBefore, 'the cash paid the package, no more, no less');
+      assert.equal(await owed(msisdn), 55_000, 'the promised payment is collected as usual later');
       await t.verify();
     });
   });

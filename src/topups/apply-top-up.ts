@@ -25,6 +25,12 @@ export interface TopUpRequest {
   actorId: string;
   /** Pending transfer to post instead of a fresh one (card payments: reserved, then posted). */
   pendingTransferId?: string;
+  /**
+   * False when the money pays for a package bought with it (a counter sale, a card payment for a
+   * package): an open promised payment is then not repaid from it first, or the package it was
+   * paid for could not be bought; the debt is collected as usual later. Default true.
+   */
+  repaysCredit?: boolean;
 }
 
 export interface AppliedTopUp {
@@ -106,7 +112,7 @@ export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules
     : { ok: true as const, value: { bonus: 0 } };
   if (!bonus.ok) return bonus;
   // An open promised payment is repaid from the top-up in the same commit, before it can be spent.
-  const credit = collectCredit(tx, line.id, { topUpId: id });
+  const credit = request.repaysCredit === false ? { repaid: 0n, owed: 0n } : collectCredit(tx, line.id, { topUpId: id });
   if (credit.repaid > 0n) tx.outbox('credit.repaid', { lineId: line.id, msisdn: line.msisdn, topUpId: id, amount: Number(credit.repaid), owedAfter: Number(credit.owed), language: line.language });
   const mainBalance = availableBalance(tx.account(mainAccountId)!);
   const bonusAccount = tx.account(lineBonusAccountId(line.id));
