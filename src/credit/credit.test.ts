@@ -170,7 +170,7 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
-    it('a package sold at the counter is paid by the customer\'s cash, not taken by an open promised payment first', async () => {
+    it('a package sold at the counter is paid by the customer\'s cash: not taken by an open promised payment first, no top-up bonus', async () => {
       const msisdn = '+77013000009';
       ids.set(msisdn, (await t.request('POST', '/v1/lines', { body: { msisdn } })).body.id);
       const from = t.clock.now().getTime();
@@ -189,6 +189,12 @@ for (const dialect of DIALECTS) {
       assert.equal(sale.body.topUp.creditRepaid, 0);
       assert.equal(await main(msisdn), mainBefore, 'the cash paid the package, no more, no less');
       assert.equal(await owed(msisdn), 55_000, 'the promised payment is collected as usual later');
+      // Nor does a package of 5,000 ₸ or more earn the top-up bonus: it rewards money put on the balance.
+      const bonusBefore = (await t.request('GET', `/v1/lines/${msisdn}`)).body.balance.bonus;
+      const big = await t.request('POST', '/v1/counter/packages', { token: clerk, body: { msisdn, offering: 'DATA_20GB_30D', tender: 'cash', identificationId: identification }, headers: { 'idempotency-key': `cr-${++keyCount}` } });
+      assert.equal(big.status, 201, JSON.stringify(big.body));
+      assert.deepEqual([big.body.topUp.amount, big.body.topUp.bonus], [799_000, 0]);
+      assert.equal((await t.request('GET', `/v1/lines/${msisdn}`)).body.balance.bonus, bonusBefore);
       await t.verify();
     });
   });

@@ -30,8 +30,8 @@ export function settlePaymentCommand(payment: PaymentRow, action: 'post' | 'void
   const request: TopUpRequest = {
     lineId: payment.line_id, amount: BigInt(payment.amount), sourceAccountId: clearingAccountId(payment.provider),
     channel: `online:${payment.provider}`, actorId: `payment:${payment.id}`, pendingTransferId: payment.pending_transfer_id,
-    // Paid for a package: the purchase after the top-up spends it, not an open promised payment.
-    repaysCredit: payment.purpose !== 'purchase',
+    // Paid for a package: the purchase after the top-up spends it (no credit repaid, no top-up bonus).
+    paysForPackage: payment.purpose === 'purchase',
   };
   return {
     name: 'payment_post', idempotency,

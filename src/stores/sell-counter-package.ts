@@ -53,7 +53,7 @@ export async function sellCounterPackage(ctx: AppContext, actor: Actor, input: {
     reason: 'purchase', packageId: ctx.ids.next('pkg'), lineId: line.id, record, quote, expectedPeriods: 0n,
     previousBucketIds: [], autoRenew: false, actorId: actor.id,
   });
-  const request: TopUpRequest = { lineId: line.id, amount: quote.price, sourceAccountId: tender === 'cash' ? storeCashAccountId(storeId) : storeCardAccountId(storeId), channel: 'store', actorId: actor.id, repaysCredit: false };
+  const request: TopUpRequest = { lineId: line.id, amount: quote.price, sourceAccountId: tender === 'cash' ? storeCashAccountId(storeId) : storeCardAccountId(storeId), channel: 'store', actorId: actor.id, paysForPackage: true };
   const expiresAt = new Date(ctx.clock.now().getTime() + ctx.settings.idempotency.retentionHours * 3_600_000).toISOString();
   const submitted = await ctx.writer.submit<CounterPackageSale>({
     name: 'counter_package_sale',

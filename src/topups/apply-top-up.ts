@@ -26,11 +26,12 @@ export interface TopUpRequest {
   /** Pending transfer to post instead of a fresh one (card payments: reserved, then posted). */
   pendingTransferId?: string;
   /**
-   * False when the money pays for a package bought with it (a counter sale, a card payment for a
+   * True when the money pays for a package bought with it (a counter sale, a card payment for a
    * package): an open promised payment is then not repaid from it first, or the package it was
-   * paid for could not be bought; the debt is collected as usual later. Default true.
+   * paid for could not be bought (the debt is collected as usual later), and it earns no top-up
+   * bonus, which rewards money put on the balance, not a package bought.
    */
-  repaysCredit?: boolean;
+  paysForPackage?: boolean;
 }
 
 export interface AppliedTopUp {
@@ -59,7 +60,7 @@ const REACTIVATED_BY_TOPUP = ['preactive', 'grace', 'suspended'];
  * receipt counter and, when the amount earns a bonus, what the bonus needs.
  */
 export function topUpLocks(request: TopUpRequest, now: Date, rules: TopUpRules) {
-  const bonus = earnsBonus(request.amount, rules.bonus) ? topUpBonusLocks(request.lineId) : { accounts: [], counters: [] };
+  const bonus = !request.paysForPackage && earnsBonus(request.amount, rules.bonus) ? topUpBonusLocks(request.lineId) : { accounts: [], counters: [] };
   return {
     lines: [request.lineId],
     // The bonus account is read even when this top-up earns no bonus: the answer reports its balance.
@@ -107,12 +108,12 @@ export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules
     id, line_id: line.id, msisdn: line.msisdn, amount: request.amount, currency: 'KZT', source_account_id: source.id,
     transfer_id: moved.id, receipt_number: receiptNumber, channel: request.channel, actor_id: request.actorId, created_at: tx.nowIso,
   });
-  const bonus = earnsBonus(request.amount, rules.bonus)
+  const bonus = !request.paysForPackage && earnsBonus(request.amount, rules.bonus)
     ? applyTopUpBonus(tx, { lineId: line.id, topUpId: id, amount: request.amount }, rules.bonus)
     : { ok: true as const, value: { bonus: 0 } };
   if (!bonus.ok) return bonus;
   // An open promised payment is repaid from the top-up in the same commit, before it can be spent.
-  const credit = request.repaysCredit === false ? { repaid: 0n, owed: 0n } : collectCredit(tx, line.id, { topUpId: id });
+  const credit = request.paysForPackage ? { repaid: 0n, owed: 0n } : collectCredit(tx, line.id, { topUpId: id });
   if (credit.repaid > 0n) tx.outbox('credit.repaid', { lineId: line.id, msisdn: line.msisdn, topUpId: id, amount: Number(credit.repaid), owedAfter: Number(credit.owed), language: line.language });
   const mainBalance = availableBalance(tx.account(mainAccountId)!);
   const bonusAccount = tx.account(lineBonusAccountId(line.id));
