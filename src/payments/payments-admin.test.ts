@@ -259,6 +259,14 @@ for (const dialect of DIALECTS) {
       assert.ok(bought.packageId, JSON.stringify(bought));
       assert.equal(bought.purchaseError, null);
       assert.equal((await mainAccount(t, number)).available, 0);
+      // A package of 5,000 ₸ or more paid by card earns no top-up bonus: the money bought a package.
+      const big = await createPayment(t, { msisdn: number, amount: 799_000, purpose: 'purchase', offering: 'DATA_20GB_30D' }, 'purchase-big');
+      assert.equal(big.status, 201, JSON.stringify(big.body));
+      await submitCard(t, big.body.redirectUrl, '4242424242424242');
+      await processWebhooks(t);
+      assert.ok((await getPayment(t, big.body.id)).packageId);
+      // (A bonus granted would have paid part of the package, leaving that much cash on the main balance.)
+      assert.deepEqual((await t.request('GET', `/v1/lines/${number}`)).body.balance, { main: 0, bonus: 0 });
       const other = msisdn();
       await addLine(t, other);
       // Refused before the payer is charged: an unknown offering, an amount that is not the price.
