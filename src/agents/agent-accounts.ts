@@ -32,9 +32,17 @@ export function commissionOf(amount: bigint, basisPoints: bigint): bigint {
   return (amount * basisPoints) / 10_000n;
 }
 
-/** "Aigerim Serikova" → "Ai*** S***": enough for a cashier to confirm, too little to learn a name. */
+const GRAPHEMES = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Words shown at the most: a longer name is cut, so the mask's length tells nothing more. */
+const OWNER_NAME_WORDS_MAX = 4;
+
+/**
+ * "Aigerim Serikova" → "A*** S***", "王明" → "王***": the first character of each word, as people
+ * see characters (a grapheme: never half a surrogate pair, nor a letter without its accent).
+ * Enough for a cashier to confirm, too little to learn a name: two characters were the whole of "Ян".
+ */
 export function maskOwnerName(name: string | null): string | null {
   if (!name || name.trim() === '') return null;
-  const words = name.trim().split(/\s+/).slice(0, 4);
-  return words.map((word, index) => [...word].slice(0, index === 0 ? 2 : 1).join('') + '***').join(' ');
+  const words = name.trim().split(/\s+/).slice(0, OWNER_NAME_WORDS_MAX);
+  return words.map((word) => `${[...GRAPHEMES.segment(word)][0]!.segment}***`).join(' ');
 }

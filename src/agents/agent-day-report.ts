@@ -1,12 +1,11 @@
 import type { AppContext } from '../app-context.ts';
 import type { Actor } from '../auth/actor.ts';
-import { formatTenge } from '../domain/money.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { ALMATY_OFFSET_MS, DAY_MS, almatyDate } from '../domain/time.ts';
 import { agentCommissionAccountId, agentFloatAccountId } from './agent-accounts.ts';
 import { agentOfActor } from './agent-of-actor.ts';
 import { accountBalances, agentDay } from './agents-repository.ts';
-import { renderReportSlip } from './pos-slip.ts';
+import { renderReportSlip, slipLanguageOf } from './pos-slip.ts';
 
 export interface AgentDayReport {
   agentId: string;
@@ -34,9 +33,10 @@ export function isCalendarDate(date: string): boolean {
 
 /**
  * The day (Almaty) of an agent: top-ups, reversals (counted on the day they happened), net,
- * deposits and current balances. `scope: 'cashier'` narrows top-ups and reversals to the caller (a shift).
+ * deposits and current balances. `scope: 'cashier'` narrows top-ups and reversals to the caller (a
+ * shift); deposits and balances stay the whole agent's, and the shift's slip says so.
  */
-export async function agentDayReport(ctx: AppContext, actor: Actor, input: { date?: string; scope?: 'agent' | 'cashier' }): Promise<Result<{ report: AgentDayReport; slipHtml: string }>> {
+export async function agentDayReport(ctx: AppContext, actor: Actor, input: { date?: string; scope?: 'agent' | 'cashier'; language?: string }): Promise<Result<{ report: AgentDayReport; slipHtml: string }>> {
   const agent = await agentOfActor(ctx, actor);
   if (!agent.ok) return agent;
   const date = input.date ?? almatyDate(ctx.clock.now());
@@ -60,13 +60,14 @@ export async function agentDayReport(ctx: AppContext, actor: Actor, input: { dat
     floatBalance: Number(balances.get(floatId) ?? 0n), commissionBalance: Number(balances.get(commissionId) ?? 0n), currency: 'KZT',
   };
   const slipHtml = renderReportSlip({
-    title: `${agent.value.name}`, subtitle: `${scope === 'cashier' ? 'Shift' : 'Day'} report ${date}`,
+    title: agent.value.name, heading: scope === 'cashier' ? 'shiftReport' : 'dayReport', date,
     rows: [
-      ['Top-ups', `${topups.count}`], ['Top-up sum', formatTenge(topups.amount)], ['Commission', formatTenge(topups.commission)],
-      ['Reversals', `${reversals.count}`], ['Reversed sum', formatTenge(reversals.amount)],
-      ['Net sum', formatTenge(topups.amount - reversals.amount)], ['Net commission', formatTenge(topups.commission - reversals.commission)],
-      ['Deposits', formatTenge(sum(day.deposits))], ['Float now', formatTenge(BigInt(report.floatBalance))],
+      ['topups', { count: topups.count }], ['topupSum', { amount: topups.amount }], ['commission', { amount: topups.commission }],
+      ['reversals', { count: reversals.count }], ['reversedSum', { amount: reversals.amount }],
+      ['netSum', { amount: topups.amount - reversals.amount }], ['netCommission', { amount: topups.commission - reversals.commission }],
+      ['agentDeposits', { amount: sum(day.deposits) }], ['agentFloat', { amount: BigInt(report.floatBalance) }],
     ],
-  });
+    note: scope === 'cashier' ? 'cashierNote' : undefined,
+  }, slipLanguageOf(input.language));
   return ok({ report, slipHtml });
 }

@@ -48,6 +48,11 @@ export async function findAgentTopUp(ctx: AppContext, topupId: string) {
   return ctx.store.readDb.selectFrom('agent_topups').selectAll().where('topup_id', '=', topupId).executeTakeFirst();
 }
 
+/** The ledger transfer that credited a top-up (for POS top-ups, the one from the agent's float). */
+export async function findTopUpTransferId(ctx: AppContext, topupId: string): Promise<string | undefined> {
+  return (await ctx.store.readDb.selectFrom('topups').select('transfer_id').where('id', '=', topupId).executeTakeFirst())?.transfer_id;
+}
+
 export async function findAgentTopUpByReceipt(ctx: AppContext, receiptNumber: string) {
   return ctx.store.readDb.selectFrom('agent_topups').selectAll().where('receipt_number', '=', receiptNumber).executeTakeFirst();
 }

@@ -13,14 +13,14 @@ import { getAgent } from './get-agent.ts';
 import { getPosReceipt } from './get-pos-receipt.ts';
 import { linkAgentStaff } from './link-agent-staff.ts';
 import { lookUpLine } from './look-up-line.ts';
+import { SLIP_LANGUAGES } from './pos-slip.ts';
 import { reversePosTopUp } from './reverse-pos-top-up.ts';
 import { updateAgent } from './update-agent.ts';
 
 const AgentParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
-const SlipQuery = Type.Object({
-  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('slip')])),
-  language: Type.Optional(Type.Union([Type.Literal('en'), Type.Literal('ru'), Type.Literal('kk'), Type.Literal('zh')])),
-}, { additionalProperties: false });
+const SlipFormat = Type.Union([Type.Literal('json'), Type.Literal('slip')]);
+const SlipLanguage = Type.Union(SLIP_LANGUAGES.map((l) => Type.Literal(l)), { description: 'the slip\'s language' });
+const SlipQuery = Type.Object({ format: Type.Optional(SlipFormat), language: Type.Optional(SlipLanguage) }, { additionalProperties: false });
 
 const Minor = Type.Integer({ description: 'minor units' });
 /** An agent as created, read and updated (`AgentWithBalances`). */
@@ -46,7 +46,8 @@ const PosReversalSchema = Type.Object({
 const Commissioned = Type.Object({ count: Type.Integer(), amount: Minor, commission: Minor });
 const AgentDayReportSchema = Type.Object({
   agentId: Type.String(), agentName: Type.String(), date: Type.String({ description: 'YYYY-MM-DD, Almaty' }), scope: Type.Union([Type.Literal('agent'), Type.Literal('cashier')]),
-  topups: Commissioned, reversals: Commissioned, net: Type.Object({ amount: Minor, commission: Minor }), deposits: CountAndAmount,
+  topups: Commissioned, reversals: Commissioned, net: Type.Object({ amount: Minor, commission: Minor }),
+  deposits: Type.Composite([CountAndAmount], { description: 'the whole agent\'s deposits that day, under scope=cashier too' }),
   floatBalance: Minor, commissionBalance: Minor, currency: Type.Literal('KZT'),
 });
 
@@ -105,7 +106,7 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
       response: {
         200: Type.Object({
           msisdn: Type.String({ description: 'E.164' }), operator: Nullable(Type.String()), status: Type.Union(LINE_STATUSES.map((s) => Type.Literal(s))),
-          ownerName: Nullable(Type.String({ description: 'masked: Ai*** S***' })),
+          ownerName: Nullable(Type.String({ description: 'masked, the first character of each word: A*** S***' })),
         }),
         ...commonErrors,
       },
@@ -150,16 +151,16 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
 
   app.get('/v1/pos/report', {
     schema: {
-      tags: ['pos'], summary: 'Day (or shift: scope=cashier) report of the agent, JSON or 80 mm slip (agent)', security: bearer,
+      tags: ['pos'], summary: 'Day (or shift: scope=cashier) report of the agent, JSON or 80 mm slip in en, ru, kk or zh (agent)', security: bearer,
       querystring: Type.Object({
         date: Type.Optional(Type.String({ maxLength: 10, description: 'YYYY-MM-DD, Almaty; default today' })),
-        scope: Type.Optional(Type.Union([Type.Literal('agent'), Type.Literal('cashier')])),
-        format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('slip')])),
+        scope: Type.Optional(Type.Union([Type.Literal('agent'), Type.Literal('cashier')], { description: 'cashier: the caller\'s top-ups and reversals; deposits and balances stay the agent\'s' })),
+        format: Type.Optional(SlipFormat), language: Type.Optional(SlipLanguage),
       }, { additionalProperties: false }),
       response: { 200: JsonOrSlip(AgentDayReportSchema), ...commonErrors },
     },
   }, async (request, reply) => {
-    const query = request.query as { date?: string; scope?: 'agent' | 'cashier'; format?: string };
+    const query = request.query as { date?: string; scope?: 'agent' | 'cashier'; format?: string; language?: string };
     const result = await agentDayReport(ctx, actorOf(request), query);
     if (!result.ok) return sendError(reply, result.error);
     if (query.format === 'slip') return reply.type('text/html; charset=utf-8').send(result.value.slipHtml);

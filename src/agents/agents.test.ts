@@ -9,10 +9,22 @@ import { commissionOf, maskOwnerName } from './agent-accounts.ts';
 const LINES = ['+77011000001', '+77011000002', '+77011000003', '+77011000004', '+77011000005', '+77011000006'];
 
 describe('agent rules (pure)', () => {
-  it('masks owner names and rounds commission down', () => {
-    assert.equal(maskOwnerName('Aigerim Serikova'), 'Ai*** S***');
-    assert.equal(maskOwnerName('  Ли  '), 'Ли***');
+  it('masks owner names to the first character of each word, as people count characters', () => {
+    assert.equal(maskOwnerName('Aigerim Serikova'), 'A*** S***');
+    assert.equal(maskOwnerName('王明'), '王***');
+    assert.equal(maskOwnerName('Ян'), 'Я***');
+    assert.equal(maskOwnerName('Li Na'), 'L*** N***');
+    assert.equal(maskOwnerName('  Ли  '), 'Л***');
+    // Never half a surrogate pair, nor a letter without its accent or an emoji cut in two.
+    assert.equal(maskOwnerName('𠮷野 家'), '𠮷*** 家***');
+    assert.equal(maskOwnerName('E\u0301mile Zola'), 'E\u0301*** Z***');
+    assert.equal(maskOwnerName('👩‍👩‍👧 Family'), '👩‍👩‍👧*** F***');
+    assert.equal(maskOwnerName('A B C D E'), 'A*** B*** C*** D***');
+    assert.equal(maskOwnerName('   '), null);
     assert.equal(maskOwnerName(null), null);
+  });
+
+  it('rounds commission down', () => {
     assert.equal(commissionOf(50_001n, 150n), 750n);
     assert.equal(commissionOf(99n, 100n), 0n);
   });
@@ -48,7 +60,7 @@ for (const dialect of DIALECTS) {
       const agent = await newAgent(100, 0);
       const found = await t.request('GET', `/v1/pos/lookup?msisdn=${encodeURIComponent('8 701 100 00 01')}`, { token: agent.key });
       assert.equal(found.status, 200);
-      assert.deepEqual(found.body, { msisdn: '+77011000001', operator: 'Kcell', status: 'preactive', ownerName: 'Ai*** S***' });
+      assert.deepEqual(found.body, { msisdn: '+77011000001', operator: 'Kcell', status: 'preactive', ownerName: 'A*** S***' });
       assert.equal((await t.request('GET', '/v1/pos/lookup?msisdn=%2B77019999999', { token: agent.key })).body.error.code, 'line_not_found');
       assert.equal((await t.request('GET', '/v1/pos/lookup?msisdn=123', { token: agent.key })).body.error.code, 'msisdn_invalid');
       assert.equal((await t.request('GET', '/v1/pos/lookup?msisdn=%2B77011000001')).body.error.code, 'forbidden');
@@ -128,9 +140,15 @@ for (const dialect of DIALECTS) {
       assert.ok(spend.ok);
       const floatNow = await balanceOf(`agent:${agent.id}.float`);
       const noMoney = await t.request('POST', `/v1/pos/topups/${spent.body.topUp.id}/reverse`, { token: agent.key });
-      assert.equal(noMoney.status, 422);
-      assert.equal(noMoney.body.error.code, 'balance_insufficient');
+      assert.deepEqual([noMoney.status, noMoney.body.error.code], [409, 'topup_already_spent']);
       assert.equal(await balanceOf(`agent:${agent.id}.float`), floatNow);
+      // Money paid in elsewhere afterwards (another agent's top-up) is the subscriber's, not this top-up's to take back.
+      const elsewhere = await newAgent(100, 1_000_000);
+      assert.equal((await posTopUp(elsewhere.key, { msisdn: LINES[3], amount: 500_000 }, 'rev-3-elsewhere')).status, 201);
+      const stillRefused = await t.request('POST', `/v1/pos/topups/${spent.body.topUp.id}/reverse`, { token: agent.key });
+      assert.deepEqual([stillRefused.status, stillRefused.body.error.code], [409, 'topup_already_spent']);
+      assert.equal(await balanceOf(`agent:${agent.id}.float`), floatNow);
+      assert.equal(await balanceOf(lineMainAccountId(lineId)), 100 + 500_000);
 
       const other = await newAgent(100, 0);
       const foreign = await t.request('POST', `/v1/pos/topups/${spent.body.topUp.id}/reverse`, { token: other.key });
@@ -192,6 +210,34 @@ for (const dialect of DIALECTS) {
       }
       const other = await newAgent(100, 0);
       assert.equal((await t.request('GET', `/v1/pos/receipts/${number}`, { token: other.key })).body.error.code, 'pos_receipt_not_found');
+    });
+
+    it('prints the day report in en (default), ru, kk or zh, amounts as each writes them; a shift report says the deposits are the agent\'s', async () => {
+      const agent = await newAgent(100, 12_345_650);
+      assert.equal((await posTopUp(agent.key, { msisdn: LINES[4], amount: 100_000 }, 'slip-lang-1')).status, 201);
+      const report = (query: string) => t.request('GET', `/v1/pos/report?${query}`, { token: agent.key });
+      const cell = (label: string, value: string) => `<td class="k">${label}</td><td class="v">${value.replace(/ /g, '\u00a0')}</td>`;
+      const expected = [
+        ['', 'en', 'Day report', 'Agent deposits', '123,456.50 ₸'], ['&language=en', 'en', 'Day report', 'Agent deposits', '123,456.50 ₸'],
+        ['&language=ru', 'ru', 'Отчёт за день', 'Взносы агента', '123 456,50 ₸'], ['&language=kk', 'kk', 'Күндік есеп', 'Агент салымдары', '123 456,50 ₸'],
+        ['&language=zh', 'zh', '日报', '代理商存入', '123,456.50 ₸'],
+      ] as const;
+      for (const [query, language, heading, deposits, amount] of expected) {
+        const slip = await report(`format=slip${query}`);
+        assert.equal(slip.status, 200, slip.text);
+        assert.ok(slip.text.includes(`<html lang="${language}">`), query);
+        assert.ok(slip.text.includes(heading), `${query}: ${slip.text}`);
+        assert.ok(slip.text.includes(cell(deposits, amount)), `${query}: ${slip.text}`);
+        assert.ok(!slip.text.includes('this cashier'), 'the whole agent\'s day needs no note');
+      }
+      const shift = await report('format=slip&scope=cashier&language=ru');
+      assert.ok(shift.text.includes('Отчёт за смену'), shift.text);
+      assert.ok(shift.text.includes('<p>Пополнения и отмены: этот кассир. Взносы и остаток: весь агент.</p>'), shift.text);
+      assert.ok((await report('format=slip&scope=cashier')).text.includes('<p>Top-ups and reversals: this cashier. Deposits and float: the whole agent.</p>'));
+      // JSON is the same in every language; an unknown language is refused like any unknown value.
+      assert.deepEqual((await report('language=zh')).body, (await report('')).body);
+      const refused = await report('format=slip&language=de');
+      assert.deepEqual([refused.status, refused.body.error.code], [400, 'validation_failed']);
     });
 
     it('an agent user (login) linked to the agent tops up from its float', async () => {

@@ -4,10 +4,11 @@ import { availableBalance } from '../domain/ledger.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { almatyDate } from '../domain/time.ts';
 import { lineMainAccountId } from '../ledger/accounts.ts';
+import { debitsSince } from '../ledger/debits-since.ts';
 import { takeBackTopUpBonus, topUpBonusLocks } from '../promotions/top-up-bonus.ts';
 import { AGENT_COMMISSIONS_EXPENSE_ID, agentCommissionAccountId, agentFloatAccountId } from './agent-accounts.ts';
 import { agentOfActor } from './agent-of-actor.ts';
-import { findAgentTopUp } from './agents-repository.ts';
+import { findAgentTopUp, findTopUpTransferId } from './agents-repository.ts';
 import { findBonusGrantOfTopUp } from '../promotions/promotions-repository.ts';
 
 export interface PosReversal {
@@ -20,8 +21,8 @@ export interface PosReversal {
 }
 
 /**
- * Undoes a POS top-up typed in error, within the reversal window, only while the line still holds
- * the money: compensating transfers main → float and commission → expense, once per top-up (the
+ * Undoes a POS top-up typed in error, within the reversal window, only while the line has spent
+ * nothing since (and holds the money): compensating transfers main → float and commission → expense, once per top-up (the
  * idempotency key and the reversal row's primary key both say so). The line's daily top-up total
  * is reduced; the validity extension stays (it is the subscriber's, and harmless).
  */
@@ -37,6 +38,11 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
   const floatId = agentFloatAccountId(topUp.agent_id);
   const commissionId = agentCommissionAccountId(topUp.agent_id);
   const mainId = lineMainAccountId(topUp.line_id);
+  // Only money the line has not spent since goes back: once it paid for something, the balance it
+  // holds may be what the subscriber paid in elsewhere (another agent, a card), not this top-up's.
+  const transferId = await findTopUpTransferId(ctx, topUp.topup_id);
+  if (transferId === undefined) return fail('agent_topup_not_found');
+  const spent = await debitsSince(ctx, mainId, transferId);
   // The bonus the top-up earned goes back too, or top-up-and-reverse would mint bonus money.
   const grant = await findBonusGrantOfTopUp(ctx, topUp.topup_id);
   const bonusLocks = grant ? topUpBonusLocks(topUp.line_id) : { accounts: [], counters: [] };
@@ -47,6 +53,9 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
     idempotency: { key: `pos-reversal:${topUp.topup_id}`, fingerprint: topUp.topup_id, expiresAt: null },
     execute: (tx) => {
       if (tx.now.getTime() > deadline.getTime()) return fail('reversal_window_passed', { deadline: deadline.toISOString() });
+      if (tx.line(topUp.line_id)?.status === 'terminated') return fail('line_terminated');
+      const main = tx.account(mainId)!;
+      if (spent.debited || main.debitsPosted + main.debitsPending > spent.debitsNow) return fail('topup_already_spent');
       const back = tx.transfer({ debitAccountId: mainId, creditAccountId: floatId, amount, unit: 'KZT', code: 'topup_reversal', metadata: { topupId: topUp.topup_id } });
       if (!back.ok) {
         if (back.code !== 'exceeds_credits') return fail(back.code);

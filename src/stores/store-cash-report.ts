@@ -1,10 +1,9 @@
 import type { AppContext } from '../app-context.ts';
 import type { Actor } from '../auth/actor.ts';
 import { calendarDayBounds } from './report-bounds.ts';
-import { formatTenge } from '../domain/money.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { almatyDate } from '../domain/time.ts';
-import { renderReportSlip } from '../agents/pos-slip.ts';
+import { renderReportSlip, slipLanguageOf } from '../agents/pos-slip.ts';
 import { storeCardAccountId, storeCashAccountId } from './store-accounts.ts';
 import { storeOfActor } from './store-of-actor.ts';
 import { accountBalance, findStore, storeTopUpsBetween, type StoreRow } from './stores-repository.ts';
@@ -23,7 +22,7 @@ export interface StoreDayReport {
 }
 
 /** A store's day (Almaty) at the counter, split by tender: a clerk sees their store; an admin names one. */
-export async function storeCashReport(ctx: AppContext, actor: Actor, input: { date?: string; storeId?: string }): Promise<Result<{ report: StoreDayReport; slipHtml: string }>> {
+export async function storeCashReport(ctx: AppContext, actor: Actor, input: { date?: string; storeId?: string; language?: string }): Promise<Result<{ report: StoreDayReport; slipHtml: string }>> {
   let store: StoreRow | undefined;
   // The admin route names a store: only an admin may (a clerk's answer for its own store instead would hide the refusal).
   if (input.storeId !== undefined && actor.role !== 'admin') return fail('forbidden', { requiredRoles: ['admin'] });
@@ -53,9 +52,14 @@ export async function storeCashReport(ctx: AppContext, actor: Actor, input: { da
     cashTakenTotal: Number(-(await accountBalance(ctx, storeCashAccountId(store.id)))),
     cardTakenTotal: Number(-(await accountBalance(ctx, storeCardAccountId(store.id)))), currency: 'KZT',
   };
+  // Each row of store_topups is money taken at the counter: a top-up, or the payment for a package.
   const slipHtml = renderReportSlip({
-    title: store.name, subtitle: `Counter day report ${date}`,
-    rows: [['Cash top-ups', `${cash.count}`], ['Cash sum', formatTenge(cash.amount)], ['Card top-ups', `${card.count}`], ['Card sum', formatTenge(card.amount)], ['Total', formatTenge(cash.amount + card.amount)]],
-  });
+    title: store.name, heading: 'counterDayReport', date, note: 'counterNote',
+    rows: [
+      ['cashSales', { count: cash.count }], ['cashSum', { amount: cash.amount }], ['cardSales', { count: card.count }], ['cardSum', { amount: card.amount }],
+      ['total', { amount: cash.amount + card.amount }],
+      ['cashSinceOpening', { amount: BigInt(report.cashTakenTotal) }], ['cardSinceOpening', { amount: BigInt(report.cardTakenTotal) }],
+    ],
+  }, slipLanguageOf(input.language));
   return ok({ report, slipHtml });
 }

@@ -4,6 +4,7 @@ import { sendError, sendResult } from '../http/http-errors.ts';
 import { actorOf, idempotencyKeyOf } from '../http/request-auth.ts';
 import { AmountMinor, bearer, commonErrors, CountAndAmount, IdempotencyHeaders, JsonOrSlip, MsisdnInput, Nullable, StaffLinkOf } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
+import { SLIP_LANGUAGES } from '../agents/pos-slip.ts';
 import { createCounterTopUp } from './create-counter-top-up.ts';
 import { createStore } from './create-store.ts';
 import { identifyCustomer } from './identify-customer.ts';
@@ -17,6 +18,7 @@ const StoreParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 
 const ReportQuery = Type.Object({
   date: Type.Optional(Type.String({ maxLength: 10, description: 'YYYY-MM-DD, Almaty; default today' })),
   format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('slip')])),
+  language: Type.Optional(Type.Union(SLIP_LANGUAGES.map((l) => Type.Literal(l)), { description: 'the slip\'s language' })),
 }, { additionalProperties: false });
 const DocumentTypeSchema = Type.Union(DOCUMENT_TYPES.map((d) => Type.Literal(d)));
 const TenderSchema = Type.Union(TENDERS.map((t) => Type.Literal(t)));
@@ -74,8 +76,8 @@ export async function storeRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
   app.get('/v1/admin/stores/:id/report', {
     schema: { tags: ['stores'], summary: 'A store\'s counter day report (admin)', security: bearer, params: StoreParams, querystring: ReportQuery, response: { 200: JsonOrSlip(StoreDayReportSchema), ...commonErrors } },
   }, async (request, reply) => {
-    const query = request.query as { date?: string; format?: string };
-    const result = await storeCashReport(ctx, actorOf(request), { date: query.date, storeId: (request.params as { id: string }).id });
+    const query = request.query as { date?: string; format?: string; language?: string };
+    const result = await storeCashReport(ctx, actorOf(request), { date: query.date, storeId: (request.params as { id: string }).id, language: query.language });
     if (!result.ok) return sendError(reply, result.error);
     if (query.format === 'slip') return reply.type('text/html; charset=utf-8').send(result.value.slipHtml);
     return result.value.report;
@@ -123,10 +125,10 @@ export async function storeRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
   });
 
   app.get('/v1/counter/report', {
-    schema: { tags: ['counter'], summary: 'The store\'s counter day report by tender, JSON or 80 mm slip (clerk)', security: bearer, querystring: ReportQuery, response: { 200: JsonOrSlip(StoreDayReportSchema), ...commonErrors } },
+    schema: { tags: ['counter'], summary: 'The store\'s counter day report by tender, JSON or 80 mm slip in en, ru, kk or zh (clerk)', security: bearer, querystring: ReportQuery, response: { 200: JsonOrSlip(StoreDayReportSchema), ...commonErrors } },
   }, async (request, reply) => {
-    const query = request.query as { date?: string; format?: string };
-    const result = await storeCashReport(ctx, actorOf(request), { date: query.date });
+    const query = request.query as { date?: string; format?: string; language?: string };
+    const result = await storeCashReport(ctx, actorOf(request), { date: query.date, language: query.language });
     if (!result.ok) return sendError(reply, result.error);
     if (query.format === 'slip') return reply.type('text/html; charset=utf-8').send(result.value.slipHtml);
     return result.value.report;

@@ -63,6 +63,23 @@ for (const dialect of DIALECTS) {
       assert.equal(report.body.cashTakenTotal, 350_000);
       const admin = await t.request('GET', `/v1/admin/stores/${store.id}/report?format=slip`);
       assert.match(admin.text, /Counter day report/);
+      // Sales, not "top-ups" (a package paid at the counter counts too), and the totals since opening the JSON has.
+      const cell = (label: string, value: string) => `<td class="k">${label}</td><td class="v">${value.replace(/ /g, '\u00a0')}</td>`;
+      for (const row of [cell('Cash sales', '2'), cell('Cash sum', '3,500 ₸'), cell('Card sales', '1'), cell('Cash since opening', '3,500 ₸'), cell('Card since opening', '700 ₸')]) {
+        assert.ok(admin.text.includes(row), `${row} in ${admin.text}`);
+      }
+      assert.ok(!admin.text.includes('top-ups</td>'), admin.text);
+      assert.ok(admin.text.includes('<p>Sales: top-ups and packages paid at the counter.</p>'));
+      // In the clerk's language, amounts as that language writes them; the JSON does not change.
+      for (const [language, label, amount] of [['ru', 'Продажи наличными', '3 500 ₸'], ['kk', 'Қолма-қол сома', '3 500 ₸'], ['zh', '现金金额', '3,500 ₸']] as const) {
+        const slip = await t.request('GET', `/v1/counter/report?format=slip&language=${language}`, { token: clerk });
+        assert.equal(slip.status, 200, slip.text);
+        assert.ok(slip.text.includes(`<html lang="${language}">`), language);
+        assert.ok(slip.text.includes(label) && slip.text.includes(amount.replace(/ /g, '\u00a0')), `${language}: ${slip.text}`);
+        assert.ok((await t.request('GET', `/v1/admin/stores/${store.id}/report?format=slip&language=${language}`)).text.includes(label), language);
+      }
+      assert.deepEqual((await t.request('GET', '/v1/counter/report?language=kk', { token: clerk })).body, report.body);
+      assert.equal((await t.request('GET', '/v1/counter/report?format=slip&language=de', { token: clerk })).body.error.code, 'validation_failed');
       // The admin route is the admin's: a clerk asking it hears forbidden, not its own store's report (found by fuzzing).
       const asClerk = await t.request('GET', `/v1/admin/stores/${store.id}/report`, { token: clerk });
       assert.deepEqual([asClerk.status, asClerk.body.error.code], [403, 'forbidden']);
