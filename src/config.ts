@@ -78,7 +78,8 @@ export interface Settings {
   /** Retail agents, stores and vouchers (docs/agents-stores-vouchers.md). */
   agents: { reversalWindowMinutes: number };
   stores: { identificationValidMinutes: number };
-  vouchers: { batchCountMax: number; pinAttemptsMax: number; pinWindowMinutes: number };
+  /** PIN attempts: pinAttemptsMax per line and per caller at one address, pinAttemptsPerAddressMax per address overall. */
+  vouchers: { batchCountMax: number; pinAttemptsMax: number; pinAttemptsPerAddressMax: number; pinWindowMinutes: number };
   operatorPrefixes: Record<string, string>;
   /** Online payments (src/payments/payment-settings.ts). */
   payments: PaymentSettings;
@@ -186,8 +187,11 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     stores: { identificationValidMinutes: integer(env, 'STORE_IDENTIFICATION_VALID_MINUTES', 60) },
     vouchers: {
       batchCountMax: integer(env, 'VOUCHER_BATCH_COUNT_MAX', 10_000),
-      pinAttemptsMax: integer(env, 'VOUCHER_PIN_ATTEMPTS_MAX', 5),
-      pinWindowMinutes: integer(env, 'VOUCHER_PIN_WINDOW_MINUTES', 60),
+      // 0 would refuse every redemption (attempts) or turn the lock off (window): at least 1 each.
+      pinAttemptsMax: integerAtLeast(env, 'VOUCHER_PIN_ATTEMPTS_MAX', 5, 1),
+      // Many subscribers share one address (carrier NAT, hotel Wi-Fi): far more than one caller's.
+      pinAttemptsPerAddressMax: integerAtLeast(env, 'VOUCHER_PIN_ATTEMPTS_PER_ADDRESS_MAX', 100, 1),
+      pinWindowMinutes: integerAtLeast(env, 'VOUCHER_PIN_WINDOW_MINUTES', 60, 1),
     },
     operatorPrefixes: operatorPrefixes(env.OPERATOR_PREFIXES),
     payments: loadPaymentSettings(env),

@@ -8,13 +8,14 @@ import { fail, ok, type Result } from '../domain/result.ts';
 import { balancesOf, findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
 import { packageViewsOf } from '../packages/list-line-packages.ts';
 import { redeemUssd } from '../vouchers/redeem-ussd.ts';
-import { USSD_VOUCHER_SERVICE } from '../vouchers/voucher-pin.ts';
+import { parseUssdVoucher, USSD_VOUCHER_SERVICE } from '../vouchers/voucher-pin.ts';
+import { isUssdGateway } from './ussd-gateway.ts';
 
 /** The short codes a subscriber dials; the USSD gateway forwards the string as dialled. */
 export const USSD_BALANCE = '*102#';
 export const USSD_ALLOWANCES = '*104#';
 
-type Key = 'balance' | 'validUntil' | 'grace' | 'suspended' | 'left' | 'until' | 'none' | 'help' | 'terminated' | 'gb' | 'mb' | 'min' | 'sms' | 'separator';
+type Key = 'balance' | 'validUntil' | 'grace' | 'suspended' | 'left' | 'until' | 'none' | 'help' | 'terminated' | 'notServed' | 'gb' | 'mb' | 'min' | 'sms' | 'separator';
 
 /**
  * What the phone's screen shows, in the line's language. A USSD answer in UCS-2 (Cyrillic,
@@ -27,25 +28,25 @@ export const USSD_SCREEN_CHARACTERS_MAX = 80;
 const TEXT: Record<DisplayLanguage, Record<Key, string>> = {
   en: {
     balance: 'Balance {main}, bonus {bonus}.', validUntil: ' Valid until {date}.', grace: ' Incoming calls only: top up.', suspended: ' Suspended: top up.',
-    left: 'Left: {list}.', until: ' Until {date}.', none: 'You have no active packages.', terminated: 'This number is closed.',
+    left: 'Left: {list}.', until: ' Until {date}.', none: 'You have no active packages.', terminated: 'This number is closed.', notServed: 'This number is not served here.',
     help: 'Dial *102# balance, *104# packages left, *111*PIN# voucher top-up.',
     gb: '{count} GB', mb: '{count} MB', min: '{count} min', sms: '{count} SMS', separator: ', ',
   },
   ru: {
     balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' Действует до {date}.', grace: ' Только входящие: пополните баланс.', suspended: ' Номер приостановлен: пополните.',
-    left: 'Осталось: {list}.', until: ' До {date}.', none: 'У вас нет активных пакетов.', terminated: 'Этот номер закрыт.',
+    left: 'Осталось: {list}.', until: ' До {date}.', none: 'У вас нет активных пакетов.', terminated: 'Этот номер закрыт.', notServed: 'Этот номер здесь не обслуживается.',
     help: 'Наберите *102# — баланс, *104# — остатки пакетов, *111*PIN# — карта оплаты.',
     gb: '{count} ГБ', mb: '{count} МБ', min: '{count} мин', sms: '{count} SMS', separator: ', ',
   },
   kk: {
     balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' {date} дейін жарамды.', grace: ' Тек кіріс қоңыраулар: толықтырыңыз.', suspended: ' Нөмір тоқтатылған: толықтырыңыз.',
-    left: 'Қалды: {list}.', until: ' {date} дейін.', none: 'Белсенді пакетіңіз жоқ.', terminated: 'Бұл нөмір жабылған.',
+    left: 'Қалды: {list}.', until: ' {date} дейін.', none: 'Белсенді пакетіңіз жоқ.', terminated: 'Бұл нөмір жабылған.', notServed: 'Бұл нөмірге мұнда қызмет көрсетілмейді.',
     help: '*102# — баланс, *104# — пакет қалдығы, *111*PIN# — төлем картасы.',
     gb: '{count} ГБ', mb: '{count} МБ', min: '{count} мин', sms: '{count} SMS', separator: ', ',
   },
   zh: {
     balance: '余额 {main}，奖励余额 {bonus}。', validUntil: '有效期至{date}。', grace: '仅可接听来电：请充值。', suspended: '号码已停机：请充值。',
-    left: '剩余：{list}。', until: '有效期至{date}。', none: '您没有有效的套餐。', terminated: '此号码已销号。',
+    left: '剩余：{list}。', until: '有效期至{date}。', none: '您没有有效的套餐。', terminated: '此号码已销号。', notServed: '本网不为此号码提供服务。',
     help: '拨 *102# 查余额，*104# 查套餐剩余，*111*密码# 用充值卡充值。',
     gb: '{count} GB', mb: '{count} MB', min: '{count}分钟', sms: '{count}条短信', separator: '、',
   },
@@ -72,22 +73,25 @@ interface AllowancesAnswer extends UssdAnswer {
 /**
  * The USSD gateway (role partner, or admin) forwards what a subscriber dialled: `*102#` answers
  * the balance and validity, `*104#` what is left of the line's packages, `*111*PIN#` redeems a
- * voucher (redeem-ussd.ts). Anything else is `ussd_input_invalid` with the menu as its message.
- * Every text is in the line's language.
+ * voucher (redeem-ussd.ts). Anything else (a PIN of the wrong length too) is `ussd_input_invalid`
+ * with the menu as its message. Every text is in the line's language; a number Tolem has no line
+ * for hears, in English, that it is not served here. `ip` is the caller's address: PIN attempts
+ * are limited per address too, except from the USSD gateway (ussd-gateway.ts).
  */
-export async function answerUssd(ctx: AppContext, actor: Actor, input: { msisdn: string; input: string }): Promise<Result<UssdAnswer>> {
-  const dialled = input.input.replace(/\s/g, '');
-  if (dialled.startsWith(`*${USSD_VOUCHER_SERVICE}*`)) return redeemUssd(ctx, actor, input);
+export async function answerUssd(ctx: AppContext, actor: Actor, input: { msisdn: string; input: string; ip?: string }): Promise<Result<UssdAnswer>> {
   const denied = requireRole(actor, ['partner', 'admin']);
   if (denied) return denied as Result<never>;
   const msisdn = parseMsisdn(input.msisdn);
   if (!msisdn.ok) return msisdn;
   const line = await findLineByMsisdn(ctx, msisdn.value);
-  if (!line) return fail('line_not_found');
+  if (!line) return fail('line_not_found', undefined, ussdNotServedText(displayLanguageOf(undefined)));
   const language = displayLanguageOf(line.language);
   if (line.status === 'terminated') return fail('line_terminated', undefined, TEXT[language].terminated);
+  const dialled = input.input.replace(/\s/g, '');
   if (dialled === USSD_BALANCE) return ok(await balanceAnswer(ctx, line, language));
   if (dialled === USSD_ALLOWANCES) return ok(await allowancesAnswer(ctx, line, language));
+  const pin = parseUssdVoucher(dialled);
+  if (pin !== null) return redeemUssd(ctx, actor, { msisdn: msisdn.value, pin, language, ip: isUssdGateway(actor) ? undefined : input.ip });
   return fail('ussd_input_invalid', { codes: [USSD_BALANCE, USSD_ALLOWANCES, `*${USSD_VOUCHER_SERVICE}*PIN#`] }, ussdMenuText(language));
 }
 
@@ -115,6 +119,11 @@ async function allowancesAnswer(ctx: AppContext, line: LineRow, language: Displa
 /** The menu, the answer to a code it does not know. */
 export function ussdMenuText(language: DisplayLanguage): string {
   return TEXT[language].help;
+}
+
+/** The answer to a number Tolem has no line for. */
+export function ussdNotServedText(language: DisplayLanguage): string {
+  return TEXT[language].notServed;
 }
 
 /** `*102#`'s text: balance and bonus, then the validity end, or what to do in grace or suspended. */

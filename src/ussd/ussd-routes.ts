@@ -30,7 +30,8 @@ export async function ussdRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
       response: { 200: UssdAnswerSchema, ...commonErrors, 410: ErrorBody },
     },
   }, async (request, reply) => {
-    const result = await answerUssd(ctx, actorOf(request), request.body as never);
+    const body = request.body as { msisdn: string; input: string };
+    const result = await answerUssd(ctx, actorOf(request), { ...body, ip: request.ip });
     if (!result.ok) return sendError(reply, result.error);
     return reply.code(200).send(result.value);
   });

@@ -5,7 +5,8 @@ import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { seedCatalog } from '../catalog/seed-catalog.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import { lifecycleJob } from '../lifecycle/lifecycle-job.ts';
-import { allowancesText, balanceText, USSD_SCREEN_CHARACTERS_MAX, ussdMenuText } from './answer-ussd.ts';
+import { USSD_VOUCHER_TEXT, voucherDoneText } from '../vouchers/redeem-ussd.ts';
+import { allowancesText, balanceText, USSD_SCREEN_CHARACTERS_MAX, ussdMenuText, ussdNotServedText } from './answer-ussd.ts';
 
 const GIB = 1024 ** 3;
 
@@ -19,8 +20,13 @@ describe('USSD texts (pure)', () => {
         allowancesText(language, [{ unit: 'DATA_BYTES', remaining: Math.floor(19.9 * GIB) }, { unit: 'VOICE_SECONDS', remaining: 59_940 }, { unit: 'SMS', remaining: 999 }], longest),
         allowancesText(language, [], null),
         ussdMenuText(language),
+        ussdNotServedText(language),
+        // A voucher's texts, its top-up with a ten-digit amount and the longest receipt number.
+        ...Object.values(USSD_VOUCHER_TEXT[language]), voucherDoneText(language, 999_999_999n, 'R-2026-99999999'),
       ];
       for (const text of texts) assert.ok([...text].length <= USSD_SCREEN_CHARACTERS_MAX, `${language}: ${[...text].length} characters: ${text}`);
+      // A blocked card says so; only a card not sold yet is "not active".
+      assert.notEqual(USSD_VOUCHER_TEXT[language].voucher_blocked, USSD_VOUCHER_TEXT[language].voucher_not_active);
     }
   });
 });
@@ -87,15 +93,40 @@ for (const dialect of DIALECTS) {
       assert.equal(menu.status, 422);
       assert.equal(menu.body.error.code, 'ussd_input_invalid');
       assert.match(menu.body.error.message, /^\*102# — баланс, \*104# — пакет қалдығы/);
-      // *111# is a menu code, not a voucher: it gets the menu too.
-      assert.equal((await ussd(msisdn, '*111#')).body.error.message, menu.body.error.message);
+      // *111# is a menu code, not a voucher, and *111*123# no PIN: they get the menu too, with its codes.
+      for (const input of ['*111#', '*111*123#', '*111*123456789012345#']) {
+        const answer = await ussd(msisdn, input);
+        assert.deepEqual([answer.status, answer.body.error.code, answer.body.error.message, answer.body.error.details], [422, 'ussd_input_invalid', menu.body.error.message, menu.body.error.details], input);
+      }
       assert.equal((await ussd(msisdn, '*102#', await t.keyFor('agent'))).body.error.code, 'forbidden');
-      assert.equal((await ussd('+77059999999', '*102#')).body.error.code, 'line_not_found');
+      assert.equal((await ussd(msisdn, '*111*12345678901234#', await t.keyFor('agent'))).body.error.code, 'forbidden');
+      // A number Tolem has no line for hears that it is not served here, whatever it dialled.
+      for (const input of ['*102#', '*111*12345678901234#']) {
+        const unknown = await ussd('+77059999999', input);
+        assert.deepEqual([unknown.status, unknown.body.error.code, unknown.body.error.message], [404, 'line_not_found', ussdNotServedText('en')], input);
+      }
       assert.equal((await ussd('12', '*102#')).body.error.code, 'msisdn_invalid');
       assert.equal((await ussd(msisdn, '')).body.error.code, 'validation_failed');
       assert.equal((await t.request('POST', `/v1/lines/${msisdn}/terminate`, { body: { reason: 'returned' } })).status, 200);
       const closed = await ussd(msisdn, '*102#');
       assert.deepEqual([closed.status, closed.body.error.code, closed.body.error.message], [409, 'line_terminated', 'Бұл нөмір жабылған.']);
+    });
+
+    it('*111*PIN# of a blocked card says it is blocked, of a card not sold yet that it is not active', async () => {
+      const sold = (await t.request('POST', '/v1/admin/voucher-batches', { body: { faceValue: 100_000, count: 1, expiresAt: '2027-06-01T00:00:00.000Z' } })).body;
+      assert.equal((await t.request('POST', `/v1/admin/voucher-batches/${sold.id}/sell`, { body: { dealer: 'Dealer LLP' } })).status, 200);
+      const unsold = (await t.request('POST', '/v1/admin/voucher-batches', { body: { faceValue: 100_000, count: 1, expiresAt: '2027-06-01T00:00:00.000Z' } })).body;
+      const [serial, pin] = (sold.csv as string).trim().split('\n')[1]!.split(',');
+      const unsoldPin = (unsold.csv as string).trim().split('\n')[1]!.split(',')[1];
+      assert.equal((await t.request('POST', `/v1/admin/vouchers/${serial}/block`)).status, 200);
+      for (const language of ['ru', 'zh'] as const) {
+        const msisdn = language === 'ru' ? '+77051230105' : '+77051230106';
+        await line(msisdn, language);
+        const blocked = await ussd(msisdn, `*111*${pin}#`);
+        assert.deepEqual([blocked.body.error.code, blocked.body.error.message], ['voucher_not_active', USSD_VOUCHER_TEXT[language].voucher_blocked]);
+        const notSold = await ussd(msisdn, `*111*${unsoldPin}#`);
+        assert.deepEqual([notSold.body.error.code, notSold.body.error.message], ['voucher_not_active', USSD_VOUCHER_TEXT[language].voucher_not_active]);
+      }
     });
   });
 }

@@ -1,10 +1,12 @@
 import type { AppContext } from '../app-context.ts';
+import { agentOfActor } from '../agents/agent-of-actor.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
-import { countAttempt, uncountAttempt } from '../auth/auth-repository.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { findLineToServe, findReadableLine } from '../lines/line-access.ts';
+import { storeOfActor } from '../stores/store-of-actor.ts';
 import { applyTopUp, topUpLocks, type AppliedTopUp, type TopUpRequest } from '../topups/apply-top-up.ts';
 import { VOUCHERS_CLEARING_ID } from './create-voucher-batch.ts';
+import { countPinAttempt, uncountPinAttempt } from './pin-attempts.ts';
 import { hashPin, normalizePin } from './voucher-pin.ts';
 import { findVoucherByPinHash, isRedeemed } from './vouchers-repository.ts';
 
@@ -16,7 +18,7 @@ export interface VoucherRedemption {
 export interface RedeemInput {
   msisdn: string;
   pin: string;
-  /** The caller's address; absent for USSD, where every request comes from the gateway. */
+  /** The caller's address; absent for the USSD gateway, which relays many subscribers from one. */
   ip?: string;
   channel?: string;
 }
@@ -30,25 +32,25 @@ const REDEEMER_ROLES = ['subscriber', 'admin', 'clerk', 'agent', 'partner'] as c
 /**
  * Redeems a scratch card: credits the line once (one ledger command, idempotency key
  * `voucher:<id>`, top-up rules of applyTopUp with source clearing:vouchers) and records the
- * redemption. Wrong PINs count toward a lock per line and per IP, so guessing is not a way in.
+ * redemption. Wrong PINs count toward a lock per line, per caller at an address and per address
+ * (pin-attempts.ts), so guessing is not a way in.
  */
 export async function redeemVoucher(ctx: AppContext, actor: Actor, input: RedeemInput): Promise<Result<VoucherRedemption>> {
   const denied = requireRole(actor, REDEEMER_ROLES);
   if (denied) return denied as Result<never>;
+  // Staff of a deactivated agent or a closed store, or not linked to one, are refused as at every
+  // POS and counter route, before any attempt is counted.
+  const workplace = actor.role === 'agent' ? await agentOfActor(ctx, actor) : actor.role === 'clerk' ? await storeOfActor(ctx, actor) : null;
+  if (workplace && !workplace.ok) return workplace;
   // An agent redeems for a customer at the counter without reading the line (line-access.ts).
   const line = actor.role === 'agent' ? await findLineToServe(ctx, input.msisdn) : await findReadableLine(ctx, actor, input.msisdn);
   if (!line.ok) return line;
-  const { pinAttemptsMax, pinWindowMinutes } = ctx.settings.vouchers;
-  const keys = [`voucher-pin:line:${line.value.id}`, ...(input.ip ? [`voucher-pin:ip:${input.ip}`] : [])];
-  // Each attempt is counted before its PIN is looked at: guesses sent all at once get numbers too,
-  // and no more than pinAttemptsMax of them are ever checked.
-  let limited = false;
-  for (const key of keys) if (await countAttempt(ctx, key, pinWindowMinutes) > pinAttemptsMax) limited = true;
-  if (limited) return fail('rate_limited', { retryAfterSeconds: pinWindowMinutes * 60 });
+  const counted = await countPinAttempt(ctx, { actorId: actor.id, lineId: line.value.id, ip: input.ip });
+  if (counted === null) return fail('rate_limited', { retryAfterSeconds: ctx.settings.vouchers.pinWindowMinutes * 60 });
   const pin = normalizePin(input.pin);
   const voucher = pin === null ? undefined : await findVoucherByPinHash(ctx, hashPin(ctx.settings.secretKey, pin));
   if (!voucher) return fail('voucher_pin_invalid');
-  for (const key of keys) await uncountAttempt(ctx, key);
+  await uncountPinAttempt(ctx, counted);
   if (await isRedeemed(ctx, voucher.id)) return fail('voucher_already_redeemed');
   if (voucher.state !== 'sold') return fail('voucher_not_active', { state: voucher.state });
   if (voucher.expires_at <= ctx.clock.now().toISOString()) return fail('voucher_expired', { expiresAt: voucher.expires_at });

@@ -18,6 +18,8 @@ export async function sellVoucherBatch(ctx: AppContext, actor: Actor, batchId: s
   const batch = await findBatch(ctx, batchId);
   if (!batch) return fail('voucher_batch_not_found');
   const soldAt = ctx.clock.now().toISOString();
+  // A dealer would pay for cards no one can redeem any more.
+  if (batch.expires_at <= soldAt) return fail('voucher_batch_not_sellable', { reason: 'expired', expiresAt: batch.expires_at });
   const soldCount = await markBatchSold(ctx, batch.id, dealer, soldAt);
   if (soldCount === 0) return fail('voucher_batch_not_sellable', { dealer: batch.dealer });
   await insertAudit(ctx, actor, 'voucher_batch.sell', batch.id, { dealer, soldCount });

@@ -2,8 +2,10 @@ import { createHmac } from 'node:crypto';
 
 /** Scratch-card PINs: 14 decimal digits, stored only as HMAC-SHA256 under the deployment's secret key. */
 export const PIN_DIGITS = 14;
-const PIN_SPACE = 10n ** BigInt(PIN_DIGITS);
-// Seven random bytes cover 2^56 ≈ 7.2e16; values at or above the last whole multiple of 10^14 are
+// The first digit is 1-9: a spreadsheet opening the printer's CSV would drop a leading 0.
+const PIN_FIRST = 10n ** BigInt(PIN_DIGITS - 1);
+const PIN_SPACE = 9n * PIN_FIRST;
+// Seven random bytes cover 2^56 ≈ 7.2e16; values at or above the last whole multiple of 9×10^13 are
 // drawn again, so that every PIN is equally likely (no modulo bias).
 const DRAW_LIMIT = (1n << 56n) - ((1n << 56n) % PIN_SPACE);
 const DRAWS_MAX = 100;
@@ -11,7 +13,7 @@ const DRAWS_MAX = 100;
 export function generatePin(random: (size: number) => Buffer): string {
   for (let draw = 0; draw < DRAWS_MAX; draw++) {
     const value = BigInt(`0x${random(7).toString('hex')}`);
-    if (value < DRAW_LIMIT) return (value % PIN_SPACE).toString().padStart(PIN_DIGITS, '0');
+    if (value < DRAW_LIMIT) return (PIN_FIRST + (value % PIN_SPACE)).toString();
   }
   throw new Error('random source keeps drawing above the limit');
 }

@@ -22,6 +22,11 @@ function reasonOf(error: unknown): string {
   return String((error as Error).message).split(', ')[0]!;
 }
 
+/** "100000" → 100000; null for anything but decimal digits, which Number() would also take ("1e3", "0x186A0", " 5"). */
+function wholeNumberOf(text: string): number | null {
+  return /^\d{1,15}$/.test(text) ? Number(text) : null;
+}
+
 /**
  * `tolem vouchers …`; `withContext` opens, migrates and closes the store around the run.
  * `writeCsv` is the file write (a test makes it fail).
@@ -31,6 +36,10 @@ export async function voucherCommand(sub: string | undefined, args: string[], wi
     if (sub === 'generate') {
       const { values } = parseArgs({ args, options: { 'face-value': { type: 'string' }, count: { type: 'string' }, 'expires-at': { type: 'string' }, out: { type: 'string' } } });
       if (!values['face-value'] || !values.count || !values['expires-at'] || !values.out) { console.error(VOUCHER_USAGE); return 2; }
+      const faceValue = wholeNumberOf(values['face-value']);
+      const count = wholeNumberOf(values.count);
+      if (faceValue === null) { console.error(`error: --face-value must be decimal digits (tiyn), got ${values['face-value']}`); return 2; }
+      if (count === null) { console.error(`error: --count must be decimal digits, got ${values.count}`); return 2; }
       const out = values.out;
       // The PINs exist only in this file (shown once, stored hashed): it is created, exclusively,
       // before anything is generated, so that a file that cannot be made leaves no batch behind.
@@ -44,7 +53,7 @@ export async function voucherCommand(sub: string | undefined, args: string[], wi
       let written = false;
       try {
         return await withContext(async (ctx) => {
-          const result = await createVoucherBatch(ctx, SYSTEM_ACTOR, { faceValue: Number(values['face-value']), count: Number(values.count), expiresAt: values['expires-at']! });
+          const result = await createVoucherBatch(ctx, SYSTEM_ACTOR, { faceValue, count, expiresAt: values['expires-at']! });
           if (!result.ok) { console.error(`error: ${result.error.code}`, JSON.stringify(result.error.details ?? {})); return 1; }
           try {
             writeCsv(fd, result.value.csv);

@@ -26,11 +26,12 @@ export async function findBatch(ctx: AppContext, id: string): Promise<VoucherBat
 
 /**
  * Marks the generated vouchers of a batch sold; the batch row is claimed first so a batch sells once.
- * A batch with no generated voucher left (voided) is not claimed: no dealer is recorded for it.
+ * A batch with no generated voucher left (voided), or expired by `soldAt`, is not claimed: no dealer
+ * is recorded for it.
  */
 export async function markBatchSold(ctx: AppContext, batchId: string, dealer: string, soldAt: string): Promise<number> {
   return ctx.db.transaction().execute(async (trx) => {
-    const claimed = await trx.updateTable('voucher_batches').set({ dealer, sold_at: soldAt }).where('id', '=', batchId).where('sold_at', 'is', null)
+    const claimed = await trx.updateTable('voucher_batches').set({ dealer, sold_at: soldAt }).where('id', '=', batchId).where('sold_at', 'is', null).where('expires_at', '>', soldAt)
       .where((eb) => eb.exists(eb.selectFrom('vouchers').select('id').where('batch_id', '=', batchId).where('state', '=', 'generated'))).executeTakeFirst();
     if (Number(claimed.numUpdatedRows) === 0) return 0;
     const sold = await trx.updateTable('vouchers').set({ state: 'sold' }).where('batch_id', '=', batchId).where('state', '=', 'generated').executeTakeFirst();

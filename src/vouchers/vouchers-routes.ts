@@ -15,7 +15,10 @@ const BatchParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 
 const VoucherBatchSchema = Type.Object({
   id: Type.String(), faceValue: Type.Integer({ description: 'minor units' }), currency: Type.String(), count: Type.Integer(), expiresAt: Type.String(),
   expired: Type.Boolean(), dealer: Nullable(Type.String()), soldAt: Nullable(Type.String()), createdAt: Type.String(),
-  counts: Type.Object({ generated: Type.Integer(), sold: Type.Integer({ description: 'sold and not redeemed' }), redeemed: Type.Integer(), blocked: Type.Integer() }),
+  counts: Type.Object({
+    generated: Type.Integer({ description: 'not sold yet' }), sold: Type.Integer({ description: 'sold and not redeemed' }), redeemed: Type.Integer(), blocked: Type.Integer(),
+    expired: Type.Integer({ description: 'past expiresAt and neither redeemed nor blocked (generated and sold are then 0)' }),
+  }),
 });
 const VoucherBatchCreatedSchema = Type.Object({
   id: Type.String(), faceValue: Type.Integer({ description: 'minor units' }), currency: Type.Literal('KZT'), count: Type.Integer(), expiresAt: Type.String(),

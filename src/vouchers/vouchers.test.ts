@@ -5,28 +5,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
-import { generatePin, normalizePin, parseUssdVoucher } from './voucher-pin.ts';
 import { voucherCommand } from './vouchers-cli.ts';
-
-describe('voucher PINs and USSD strings (pure)', () => {
-  it('generates 14-digit PINs, normalizes typed ones and parses *111*PIN#', () => {
-    let counter = 0;
-    const fixed = (size: number) => Buffer.alloc(size, ++counter);
-    assert.match(generatePin(fixed), /^\d{14}$/);
-    // All bytes 0xff is above the draw limit and is drawn again.
-    let calls = 0;
-    assert.match(generatePin((size) => (++calls === 1 ? Buffer.alloc(size, 0xff) : Buffer.alloc(size, 1))), /^\d{14}$/);
-    assert.equal(calls, 2);
-    assert.equal(normalizePin('1234 5678-9012 34'), '12345678901234');
-    assert.equal(normalizePin('1234567890123'), null);
-    assert.equal(normalizePin('12345678901234x'), null);
-    assert.equal(parseUssdVoucher('*111*12345678901234#'), '12345678901234');
-    assert.equal(parseUssdVoucher(' *111* 12345678901234 # '), '12345678901234');
-    for (const bad of ['*111#', '*112*12345678901234#', '*111*1234567890123#', '*111*12345678901234', '111*12345678901234#', '*111*12345678901234#*']) {
-      assert.equal(parseUssdVoucher(bad), null, bad);
-    }
-  });
-});
 
 const LINE = '+77051230001';
 const OTHER = '+77051230002';
@@ -58,7 +37,7 @@ for (const dialect of DIALECTS) {
     it('generates a batch whose PINs are stored only as keyed hashes; sells it once', async () => {
       const b = await batch(20, 100_000, '2026-06-01T00:00:00.000Z', false);
       assert.equal(b.pins.length, 20);
-      assert.ok(b.pins.every((p) => /^\d{14}$/.test(p)));
+      assert.ok(b.pins.every((p) => /^[1-9]\d{13}$/.test(p)), 'no PIN starts with 0');
       assert.equal(new Set(b.pins).size, 20);
       const stored = JSON.stringify(await t.app.ctx.db.selectFrom('vouchers').selectAll().where('batch_id', '=', b.id).execute(), (_k, v) => (typeof v === 'bigint' ? String(v) : v));
       assert.ok(b.pins.every((p) => !stored.includes(p)));
@@ -66,7 +45,7 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('POST', `/v1/admin/voucher-batches/${b.id}/sell`, { body: { dealer: 'D' } })).body.soldCount, 20);
       assert.equal((await t.request('POST', `/v1/admin/voucher-batches/${b.id}/sell`, { body: { dealer: 'D' } })).body.error.code, 'voucher_batch_not_sellable');
       const view = await t.request('GET', `/v1/admin/voucher-batches/${b.id}`);
-      assert.deepEqual(view.body.counts, { generated: 0, sold: 20, redeemed: 0, blocked: 0 });
+      assert.deepEqual(view.body.counts, { generated: 0, sold: 20, redeemed: 0, blocked: 0, expired: 0 });
     });
 
     it('a subscriber redeems onto their own line once; a second redemption is refused', async () => {
@@ -118,24 +97,34 @@ for (const dialect of DIALECTS) {
       assert.equal((await redeem('+77051230004', b.pins[0]!)).status, 201);
     });
 
-    it('wrong PINs from one IP across many lines lock that IP', async () => {
+    it('wrong PINs from one caller at one IP across many lines lock that caller there', async () => {
       const b = await batch(1);
       const lines = [LINE, OTHER, THIRD, '+77051230004', '+77051230005'];
       for (const msisdn of lines) assert.equal((await redeem(msisdn, 'not-a-pin')).body.error.code, 'voucher_pin_invalid');
       assert.equal((await redeem(OTHER, b.pins[0]!)).body.error.code, 'rate_limited');
     });
 
-    it('expired and blocked vouchers are refused and credit nothing', async () => {
+    it('expired and blocked vouchers are refused and credit nothing; the batch counts them apart', async () => {
       const soon = new Date(t.clock.now().getTime() + 3_600_000).toISOString();
-      const b = await batch(2, 100_000, soon);
+      const b = await batch(3, 100_000, soon);
       assert.equal((await t.request('POST', `/v1/admin/vouchers/${b.serials[1]}/block`)).status, 200);
       assert.equal((await redeem(OTHER, b.pins[1]!)).body.error.code, 'voucher_not_active');
+      assert.equal((await redeem(OTHER, b.pins[2]!)).status, 201);
+      const unsold = await batch(2, 100_000, soon, false);
       t.clock.advance(2 * 3_600_000);
       const before = await main(OTHER);
       const expired = await redeem(OTHER, b.pins[0]!);
       assert.equal(expired.status, 410);
       assert.equal(expired.body.error.code, 'voucher_expired');
       assert.equal(await main(OTHER), before);
+      const view = (await t.request('GET', `/v1/admin/voucher-batches/${b.id}`)).body;
+      assert.deepEqual([view.expired, view.counts], [true, { generated: 0, sold: 0, redeemed: 1, blocked: 1, expired: 1 }]);
+      // An expired batch is sold to no dealer: no one could redeem its cards.
+      const sell = await t.request('POST', `/v1/admin/voucher-batches/${unsold.id}/sell`, { body: { dealer: 'Late Dealer' } });
+      assert.deepEqual([sell.status, sell.body.error?.code, sell.body.error?.details?.reason], [409, 'voucher_batch_not_sellable', 'expired']);
+      const unsoldView = (await t.request('GET', `/v1/admin/voucher-batches/${unsold.id}`)).body;
+      assert.deepEqual([unsoldView.dealer, unsoldView.counts], [null, { generated: 0, sold: 0, redeemed: 0, blocked: 0, expired: 2 }]);
+      await t.verify();
     });
 
     it('a block that lands while a redemption is queued wins: the blocked voucher credits nothing', async () => {
@@ -213,7 +202,14 @@ for (const dialect of DIALECTS) {
         assert.equal(readFileSync(join(folder, 'taken.csv'), 'utf8'), 'keep', 'an existing file is left as it was');
         assert.equal(await generate(join(folder, 'refused.csv'), '0'), 1);
         assert.equal(existsSync(join(folder, 'refused.csv')), false, 'refused input leaves no empty file');
+        // Decimal digits only: Number() would read 1e3 as 1000 and 0x186A0 as 100000.
+        const typo = (option: string, value: string) => voucherCommand('generate', ['--face-value', '100000', '--count', '2', '--expires-at', '2026-06-01T00:00:00Z', '--out', join(folder, 'typo.csv'), `--${option}`, value], (run) => run(t.app.ctx));
+        assert.equal(await typo('count', '1e3'), 2);
+        assert.equal(await typo('face-value', '0x186A0'), 2);
+        assert.equal(await typo('count', ' 2'), 2);
+        assert.equal(existsSync(join(folder, 'typo.csv')), false);
         assert.deepEqual(await batchIds(), before, 'no batch was generated');
+        assert.match(errors.splice(3, 3).join('\n'), /^error: --count must be decimal digits, got 1e3\nerror: --face-value must be decimal digits \(tiyn\), got 0x186A0\nerror: --count/);
         assert.equal(errors.length, 3);
         assert.ok(errors.every((line) => !line.includes('\n')), 'one line each');
         assert.match(errors[0]!, /ENOENT/);
@@ -225,7 +221,7 @@ for (const dialect of DIALECTS) {
         const [voided] = (await batchIds()).filter((id) => !before.includes(id));
         assert.ok(voided);
         assert.match(errors[3]!, /ENOSPC/);
-        assert.deepEqual((await t.request('GET', `/v1/admin/voucher-batches/${voided}`)).body.counts, { generated: 0, sold: 0, redeemed: 0, blocked: 2 });
+        assert.deepEqual((await t.request('GET', `/v1/admin/voucher-batches/${voided}`)).body.counts, { generated: 0, sold: 0, redeemed: 0, blocked: 2, expired: 0 });
         assert.equal((await t.request('POST', `/v1/admin/voucher-batches/${voided}/sell`, { body: { dealer: 'D' } })).body.error.code, 'voucher_batch_not_sellable');
         assert.equal((await t.request('GET', `/v1/admin/voucher-batches/${voided}`)).body.dealer, null, 'no dealer recorded for a voided batch');
         // And when all goes well: the PINs in a file only its owner reads, the batch sellable.

@@ -1,0 +1,36 @@
+import type { AppContext } from '../app-context.ts';
+import { countAttempt, uncountAttempt } from '../auth/auth-repository.ts';
+
+export interface PinAttempt {
+  actorId: string;
+  lineId: string;
+  /** The caller's address; absent for the USSD gateway, which relays many subscribers from one. */
+  ip?: string;
+}
+
+/**
+ * Counts one redemption attempt before its PIN is looked at, so that guesses sent all at once get
+ * no more checks than the limits; answers the keys counted, or null when a limit refuses it.
+ * As logins do (src/auth/log-in.ts): the address first, far above one caller's limit, since many
+ * subscribers share one (carrier NAT, hotel Wi-Fi); then the caller at that address, so that one
+ * guesser there does not lock out the others; the line last, so that an attempt refused by the
+ * address or the caller is not counted against the line it named.
+ */
+export async function countPinAttempt(ctx: AppContext, attempt: PinAttempt): Promise<string[] | null> {
+  const { pinAttemptsMax, pinAttemptsPerAddressMax, pinWindowMinutes } = ctx.settings.vouchers;
+  const limits: [key: string, max: number][] = [
+    ...(attempt.ip ? [[`voucher-pin:ip:${attempt.ip}`, pinAttemptsPerAddressMax], [`voucher-pin:actor-ip:${attempt.actorId}:${attempt.ip}`, pinAttemptsMax]] as [string, number][] : []),
+    [`voucher-pin:line:${attempt.lineId}`, pinAttemptsMax],
+  ];
+  const counted: string[] = [];
+  for (const [key, max] of limits) {
+    counted.push(key);
+    if (await countAttempt(ctx, key, pinWindowMinutes) > max) return null;
+  }
+  return counted;
+}
+
+/** Gives the attempt back when its PIN was right: it was no guess. */
+export async function uncountPinAttempt(ctx: AppContext, keys: readonly string[]): Promise<void> {
+  for (const key of keys) await uncountAttempt(ctx, key);
+}
