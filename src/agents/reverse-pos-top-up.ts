@@ -55,7 +55,7 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
       if (tx.now.getTime() > deadline.getTime()) return fail('reversal_window_passed', { deadline: deadline.toISOString() });
       if (tx.line(topUp.line_id)?.status === 'terminated') return fail('line_terminated');
       const main = tx.account(mainId)!;
-      if (spent.debited || main.debitsPosted + main.debitsPending > spent.debitsNow) return fail('topup_already_spent');
+      if (spent.debited || main.debitsPosted > spent.debitsPosted || main.debitsPending > spent.debitsPending) return fail('topup_already_spent');
       const back = tx.transfer({ debitAccountId: mainId, creditAccountId: floatId, amount, unit: 'KZT', code: 'topup_reversal', metadata: { topupId: topUp.topup_id } });
       if (!back.ok) {
         if (back.code !== 'exceeds_credits') return fail(back.code);

@@ -11,15 +11,16 @@ export interface PinAttempt {
 /**
  * Counts one redemption attempt before its PIN is looked at, so that guesses sent all at once get
  * no more checks than the limits; answers the keys counted, or null when a limit refuses it.
- * As logins do (src/auth/log-in.ts): the address first, far above one caller's limit, since many
- * subscribers share one (carrier NAT, hotel Wi-Fi); then the caller at that address, so that one
- * guesser there does not lock out the others; the line last, so that an attempt refused by the
- * address or the caller is not counted against the line it named.
+ * The caller at its address first, so that one guesser's refused attempts count nowhere else and
+ * cannot lock out the others behind that address; then the address, far above one caller's limit,
+ * since many subscribers share one (carrier NAT, hotel Wi-Fi), against many callers guessing from
+ * one place; the line last, so that an attempt refused by the caller's or the address's limit is
+ * not counted against the line it named.
  */
 export async function countPinAttempt(ctx: AppContext, attempt: PinAttempt): Promise<string[] | null> {
   const { pinAttemptsMax, pinAttemptsPerAddressMax, pinWindowMinutes } = ctx.settings.vouchers;
   const limits: [key: string, max: number][] = [
-    ...(attempt.ip ? [[`voucher-pin:ip:${attempt.ip}`, pinAttemptsPerAddressMax], [`voucher-pin:actor-ip:${attempt.actorId}:${attempt.ip}`, pinAttemptsMax]] as [string, number][] : []),
+    ...(attempt.ip ? [[`voucher-pin:actor-ip:${attempt.actorId}:${attempt.ip}`, pinAttemptsMax], [`voucher-pin:ip:${attempt.ip}`, pinAttemptsPerAddressMax]] as [string, number][] : []),
     [`voucher-pin:line:${attempt.lineId}`, pinAttemptsMax],
   ];
   const counted: string[] = [];

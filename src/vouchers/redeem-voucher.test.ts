@@ -92,6 +92,15 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('a guesser refused at its own limit counts toward nothing else: keeping on does not lock its address', async () => {
+      const [guesser, honest] = [await t.keyFor('partner'), await t.keyFor('partner')];
+      const codes: string[] = [];
+      for (let i = 0; i < 3 * ADDRESS_MAX; i++) codes.push((await redeem(LINES[4]!, wrong(100 + i), guesser)).body.error.code);
+      assert.deepEqual([codes.filter((c) => c === 'voucher_pin_invalid').length, codes.filter((c) => c === 'rate_limited').length], [5, 3 * ADDRESS_MAX - 5]);
+      const done = await redeem(LINES[5]!, pin(), honest);
+      assert.equal(done.status, 201, JSON.stringify(done.body));
+    });
+
     it('on /v1/ussd only the USSD gateway skips the address limits; its per-line limit stays', async () => {
       const ussd = (msisdn: string, input: string, token: string) => t.request('POST', '/v1/ussd', { token, body: { msisdn, input }, remoteAddress: ADDRESS });
       // A partner key that is not the gateway is one caller at its address, like any other.

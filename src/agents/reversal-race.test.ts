@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { ok } from '../domain/result.ts';
+import { lineMainAccountId } from '../ledger/accounts.ts';
+
+// The POS reversal's spent check holds under a race: what happens between its unlocked read of the
+// line's history and its command's lock is caught under the lock.
+for (const dialect of DIALECTS) describe(`POS reversal racing a spend [${dialect.name}]`, { skip: dialect.skip }, () => {
+  let t: TestApp;
+  before(async () => { t = await startTestApp(dialect.name); });
+  after(async () => t?.close());
+  it('a reservation voided and the same amount spent between the read and the lock: refused as spent', async () => {
+    const msisdn = '+77051240009';
+    await t.request('POST', '/v1/lines', { body: { msisdn } });
+    assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': 'pre' } })).status, 201);
+    const agent = (await t.request('POST', '/v1/admin/agents', { body: { name: 'K', commissionBasisPoints: 100 } })).body;
+    await t.request('POST', `/v1/admin/agents/${agent.id}/deposits`, { body: { amount: 1_000_000, reference: 'b' }, headers: { 'idempotency-key': 'dep' } });
+    const key = (await t.request('POST', `/v1/admin/agents/${agent.id}/staff`, { body: { apiKeyName: 'pos' } })).body.apiKey.key;
+    const line = (await t.request('GET', `/v1/lines/${msisdn}`)).body;
+    const main = lineMainAccountId(line.id);
+    // A reservation on main before the top-up (as a refund reserves).
+    const reserved = await t.app.ctx.writer.submit({ name: 'reserve', lock: { accounts: [main, 'clearing:api'] }, execute: (tx) => {
+      const r = tx.transfer({ debitAccountId: main, creditAccountId: 'clearing:api', amount: 50_000n, unit: 'KZT', code: 'refund', pending: true }); assert.ok(r.ok); return ok(r.id); } });
+    assert.ok(reserved.ok);
+    const pendingId = reserved.value.value as string;
+    const topUp = await t.request('POST', '/v1/pos/topups', { token: key, body: { msisdn, amount: 100_000 }, headers: { 'idempotency-key': 'pos' } });
+    assert.equal(topUp.status, 201);
+    const writer = t.app.ctx.writer;
+    const submit = writer.submit.bind(writer);
+    (writer as any).submit = async (command: any) => {
+      if (command.name === 'pos_topup_reversal') {
+        (writer as any).submit = submit;
+        // Between debitsSince's read and the reversal's lock: the refund is voided, then the line buys something of the same price.
+        const r = await submit({ name: 'void_then_spend', lock: { accounts: [main, 'clearing:api', 'revenue:fees'], pending: [pendingId] }, execute: (tx: any) => {
+          assert.ok(tx.resolvePending(pendingId, 'void', 'refund').ok);
+          assert.ok(tx.transfer({ debitAccountId: main, creditAccountId: 'revenue:fees', amount: 50_000n, unit: 'KZT', code: 'package_purchase' }).ok);
+          return ok(null); } });
+        assert.ok(r.ok);
+      }
+      return submit(command);
+    };
+    const reversed = await t.request('POST', `/v1/pos/topups/${topUp.body.topUp.id}/reverse`, { token: key });
+    assert.deepEqual([reversed.status, reversed.body.error?.code], [409, 'topup_already_spent']);
+    assert.equal((await t.app.ctx.db.selectFrom('agent_topup_reversals').select('topup_id').execute()).length, 0);
+    await t.verify();
+  });
+});
