@@ -1,11 +1,12 @@
 import type { AppContext } from '../app-context.ts';
 import type { Actor } from '../auth/actor.ts';
+import { displayLanguageOf } from '../domain/local-time.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { ALMATY_OFFSET_MS, DAY_MS, almatyDate } from '../domain/time.ts';
 import { agentCommissionAccountId, agentFloatAccountId } from './agent-accounts.ts';
 import { agentOfActor } from './agent-of-actor.ts';
 import { accountBalances, agentDay } from './agents-repository.ts';
-import { renderReportSlip, slipLanguageOf } from './pos-slip.ts';
+import { renderReportSlip } from './pos-slip.ts';
 
 export interface AgentDayReport {
   agentId: string;
@@ -68,6 +69,6 @@ export async function agentDayReport(ctx: AppContext, actor: Actor, input: { dat
       ['agentDeposits', { amount: sum(day.deposits) }], ['agentFloat', { amount: BigInt(report.floatBalance) }],
     ],
     note: scope === 'cashier' ? 'cashierNote' : undefined,
-  }, slipLanguageOf(input.language));
+  }, displayLanguageOf(input.language));
   return ok({ report, slipHtml });
 }

@@ -107,11 +107,6 @@ export interface ReportSlip {
   note?: ReportText;
 }
 
-/** The language a staff slip asks for with `?language=`, English when none or another. */
-export function slipLanguageOf(value: unknown): SlipLanguage {
-  return SLIP_LANGUAGES.includes(value as SlipLanguage) ? (value as SlipLanguage) : 'en';
-}
-
 export function renderReportSlip(report: ReportSlip, language: SlipLanguage): string {
   const l = REPORT_LABELS[language];
   // Noon in Almaty names the same calendar day in every time zone's reckoning.

@@ -1,6 +1,14 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 
+/**
+ * SQL for the transfer before `t` on one account's chain (migration 021): each transfer names its
+ * previous one on its debit account's chain and on its credit account's.
+ */
+export function previousOnChain(accountId: string) {
+  return sql`case when t.debit_account_id = ${accountId} then t.debit_previous_id else t.credit_previous_id end`;
+}
+
 export interface DebitsSince {
   /** Whether the account was debited (posted or reserved; a reservation released is no debit) by a transfer after the given one. */
   debited: boolean;
@@ -25,7 +33,7 @@ export async function debitsSince(ctx: AppContext, accountId: string, transferId
     .where('id', '=', accountId).executeTakeFirstOrThrow();
   const debits = { debitsPosted: BigInt(account.debits_posted), debitsPending: BigInt(account.debits_pending) };
   if (account.last_transfer_id === null || account.last_transfer_id <= transferId) return { debited: false, ...debits };
-  const previous = sql`case when t.debit_account_id = ${accountId} then t.debit_previous_id else t.credit_previous_id end`;
+  const previous = previousOnChain(accountId);
   const found = await sql<{ id: string }>`
     with recursive chain (id, previous_id) as (
       select t.id, ${previous} from ledger_transfers t where t.id = ${account.last_transfer_id}

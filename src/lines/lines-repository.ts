@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 import { lineAccountSpecs, lineBonusAccountId, lineMainAccountId } from '../ledger/accounts.ts';
+import { previousOnChain } from '../ledger/debits-since.ts';
 import { sharedLookup } from '../store/batched-lookup.ts';
 import type { Database } from '../store/schema.ts';
 
@@ -177,7 +178,7 @@ export async function listLineTransfers(ctx: AppContext, lineId: string, limit: 
 /** Up to `limit` transfers of one account's chain from `start` on, below `before`, newest first: one recursive query. */
 async function chainBelow(ctx: AppContext, account: string, start: string, before: string | null, limit: number): Promise<Database['ledger_transfers'][]> {
   const below = before === null ? sql`1` : sql`case when t.id < ${before} then 1 else 0 end`;
-  const previous = sql`case when t.debit_account_id = ${account} then t.debit_previous_id else t.credit_previous_id end`;
+  const previous = previousOnChain(account);
   const result = await sql<Database['ledger_transfers']>`
     with recursive chain (id, previous_id, below) as (
       select t.id, ${previous}, ${below} from ledger_transfers t where t.id = ${start}

@@ -1,9 +1,10 @@
 import type { AppContext } from '../app-context.ts';
 import type { Actor } from '../auth/actor.ts';
+import { displayLanguageOf } from '../domain/local-time.ts';
 import { calendarDayBounds } from './report-bounds.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { almatyDate } from '../domain/time.ts';
-import { renderReportSlip, slipLanguageOf } from '../agents/pos-slip.ts';
+import { renderReportSlip } from '../agents/pos-slip.ts';
 import { storeCardAccountId, storeCashAccountId } from './store-accounts.ts';
 import { storeOfActor } from './store-of-actor.ts';
 import { accountBalance, findStore, storeTopUpsBetween, type StoreRow } from './stores-repository.ts';
@@ -60,6 +61,6 @@ export async function storeCashReport(ctx: AppContext, actor: Actor, input: { da
       ['total', { amount: cash.amount + card.amount }],
       ['cashSinceOpening', { amount: BigInt(report.cashTakenTotal) }], ['cardSinceOpening', { amount: BigInt(report.cardTakenTotal) }],
     ],
-  }, slipLanguageOf(input.language));
+  }, displayLanguageOf(input.language));
   return ok({ report, slipHtml });
 }
