@@ -8,7 +8,8 @@
  * first; BENCH_LINES (default 100000); BENCH_ONLY=sqlite|postgres; BENCH_LOADGEN=autocannon;
  * SERVER_ARGS: extra Node arguments for the server process (say `--cpu-prof --cpu-prof-dir=/tmp/prof`);
  * BENCH_EXTRAS: which figures after the top-ups to measure, as a comma-separated list of words their
- * names start with (`purchases,usage`), or `none`; all by default.
+ * names start with (`purchases,usage`), or `none`; all by default. BENCH_JOB_LINES (default 20000):
+ * lines for the scheduler's backlog figures (bench/jobs.ts), 0 for none.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,6 +20,7 @@ import {
   cli, format, meanBatchSize, pgbenchTps, postgresWalMeter, processDiskMeter, seedLines, startServer, withCpuShare, type CpuShare, type DiskMeter, type LoadFigures,
 } from './support.ts';
 import { EXTRA_BENCHES } from './extra.ts';
+import { benchJobs } from './jobs.ts';
 import { wrkAvailable } from './wrk.ts';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
@@ -27,35 +29,42 @@ const warmUpSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const only = process.env.BENCH_ONLY;
 const extrasWanted = process.env.BENCH_EXTRAS?.split(',').map((word) => word.trim()).filter(Boolean);
 const extras = extrasWanted ? EXTRA_BENCHES.filter((extra) => extrasWanted.some((word) => extra.name.startsWith(word))) : EXTRA_BENCHES;
+const jobLineCount = Number(process.env.BENCH_JOB_LINES ?? 20_000);
 const postgresAdminUrl = process.env.DATABASE_URL?.startsWith('postgres') ? process.env.DATABASE_URL : 'postgres://postgres@127.0.0.1:5432/postgres';
+
+// The machine's CPU during a figure: how busy, and how much other tenants of a shared host took (steal).
+const share = (cpu: CpuShare | null | undefined) => cpu ? `  [cpu ${(cpu.busy * 100).toFixed(0)}% busy, steal ${(cpu.steal * 100).toFixed(0)}%]` : '';
 
 interface Row { dialect: string; name: string; figures: LoadFigures; note?: string; cpu?: CpuShare | null; disk?: string }
 const rows: Row[] = [];
 
-async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
-  let url: string;
-  let cleanup: () => Promise<void>;
+/** A fresh database for one part of the run, and its removal. */
+async function benchDatabase(dialect: 'sqlite' | 'postgres', part: string): Promise<{ url: string; cleanup: () => Promise<void> }> {
   if (dialect === 'sqlite') {
-    const folder = mkdtempSync(join(tmpdir(), 'tolem-bench-'));
-    url = `sqlite:${join(folder, 'bench.db')}`;
-    cleanup = async () => rmSync(folder, { recursive: true, force: true });
-  } else {
-    const name = `tolem_bench_${process.pid}`;
-    const admin = new pg.Client({ connectionString: postgresAdminUrl });
-    await admin.connect();
-    await admin.query(`drop database if exists ${name}`);
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const parsed = new URL(postgresAdminUrl);
-    parsed.pathname = `/${name}`;
-    url = parsed.toString();
-    cleanup = async () => {
+    const folder = mkdtempSync(join(tmpdir(), `tolem-bench-${part}-`));
+    return { url: `sqlite:${join(folder, 'bench.db')}`, cleanup: async () => rmSync(folder, { recursive: true, force: true }) };
+  }
+  const name = `tolem_bench_${part}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: postgresAdminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${name}`);
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const parsed = new URL(postgresAdminUrl);
+  parsed.pathname = `/${name}`;
+  return {
+    url: parsed.toString(),
+    cleanup: async () => {
       const client = new pg.Client({ connectionString: postgresAdminUrl });
       await client.connect();
       await client.query(`drop database if exists ${name} with (force)`);
       await client.end();
-    };
-  }
+    },
+  };
+}
+
+async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
+  const { url, cleanup } = await benchDatabase(dialect, 'http');
   try {
     const seededAt = performance.now();
     const msisdns = await seedLines(url, lineCount);
@@ -98,6 +107,21 @@ async function benchDialect(dialect: 'sqlite' | 'postgres'): Promise<void> {
   } finally {
     await cleanup();
   }
+  if (jobLineCount > 0) await benchDialectJobs(dialect);
+}
+
+/** The scheduler's backlog figures (bench/jobs.ts), in this process on a database of their own. */
+async function benchDialectJobs(dialect: 'sqlite' | 'postgres'): Promise<void> {
+  const { url, cleanup } = await benchDatabase(dialect, 'jobs');
+  try {
+    const [figures, cpu] = await withCpuShare(() => benchJobs(url, jobLineCount), undefined, undefined);
+    for (const figure of figures) rows.push({ dialect, name: figure.name, figures: figure.figures, note: figure.note });
+    console.log(`[${dialect}] scheduler figures over ${jobLineCount} lines${share(cpu)}; ${cli({ DATABASE_URL: url }, ['ledger', 'verify']).trim()}`);
+  } catch (error) {
+    console.log(`[${dialect}] scheduler figures: skipped (${(error as Error).message})`);
+  } finally {
+    await cleanup();
+  }
 }
 
 async function postgresReachable(): Promise<boolean> {
@@ -119,10 +143,8 @@ if (only !== 'sqlite') {
 }
 
 console.log(`\nTolem benchmark — ${seconds} s per measurement, concurrency 64, ${lineCount} lines, load from ${wrkAvailable() ? 'wrk' : 'autocannon'} (usage: its own client), ${new Date().toISOString()}`);
-// The machine's CPU during each figure: how busy, and how much other tenants of a shared host took
-// (steal). Figures measured under a high steal are low for reasons outside Tolem.
+// Figures measured under a high steal are low for reasons outside Tolem.
 // The server's CPU per operation (all threads / main thread): steadier than throughput across machines.
-const share = (cpu: CpuShare | null | undefined) => cpu ? `  [cpu ${(cpu.busy * 100).toFixed(0)}% busy, steal ${(cpu.steal * 100).toFixed(0)}%]` : '';
 const serverCpu = (row: Row) => {
   const server = row.cpu?.server;
   const operations = row.figures.perSecond * seconds;

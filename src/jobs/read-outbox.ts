@@ -29,9 +29,9 @@ export interface OutboxReading {
  * Reads the outbox from a reader's cursor, page by page, each page handed to `handle` before the
  * cursor moves past it (a page read twice must be harmless: handlers insert with a unique key).
  * Stops once a page comes back short (caught up: the cursor moves to the settled time), after
- * `pagesMax` pages, or once `budgetMs` is spent.
+ * `pagesMax` pages, or once `budgetMs` is spent. Answers whether it caught up.
  */
-export async function readOutbox(ctx: AppContext, reading: OutboxReading, handle: (events: OutboxEvent[]) => Promise<void>): Promise<void> {
+export async function readOutbox(ctx: AppContext, reading: OutboxReading, handle: (events: OutboxEvent[]) => Promise<void>): Promise<boolean> {
   const startedMs = ctx.clock.now().getTime();
   const settled = new Date(startedMs - reading.settleMs).toISOString();
   const saved = await cursorOf(ctx, reading.cursor);
@@ -47,6 +47,8 @@ export async function readOutbox(ctx: AppContext, reading: OutboxReading, handle
     // moves there (the retention job deletes only events behind it). Never backwards.
     position = caughtUp ? `${settled}|` : `${events.at(-1)!.created_at}|${events.at(-1)!.id}`;
     if (saved === null || position > saved) await saveCursor(ctx, reading.cursor, position);
-    if (caughtUp || ctx.clock.now().getTime() - startedMs >= reading.budgetMs) return;
+    if (caughtUp) return true;
+    if (ctx.clock.now().getTime() - startedMs >= reading.budgetMs) return false;
   }
+  return false;
 }

@@ -1,5 +1,5 @@
 import type { AppContext } from '../app-context.ts';
-import type { Job } from '../jobs/job.ts';
+import { mapInFlight, type Job, type JobRun } from '../jobs/job.ts';
 import { advanceLineLifecycle } from './advance-line-lifecycle.ts';
 import { catchUpIndexedValidity } from './catch-up-indexed-validity.ts';
 import { findDueLines, type DueLine } from './lifecycle-repository.ts';
@@ -17,12 +17,13 @@ const ROUNDS_MAX = 10;
 /**
  * Moves lines through grace, suspension and termination as their validity runs out. Catches up
  * after downtime (every due step, once each); a second run at the same instant does nothing.
- * Returns the steps applied (catch-ups of the index are not steps).
+ * Returns the steps applied (catch-ups of the index are not steps), and whether the run stopped at
+ * `linesPerRunMax` with more lines due (the scheduler then runs it again at once).
  */
 export const lifecycleJob: Job = {
   name: 'line-lifecycle',
   intervalMs: 60_000,
-  async run(ctx: AppContext): Promise<number> {
+  async run(ctx: AppContext): Promise<JobRun> {
     const now = ctx.clock.now();
     const rules = ctx.settings.lifecycle;
     let applied = 0;
@@ -37,14 +38,15 @@ export const lifecycleJob: Job = {
         else lagging.push(line.id);
       }
       await catchUpIndexedValidity(ctx, lagging);
-      for (let start = 0; start < due.length; start += LINES_IN_FLIGHT_MAX) {
-        const steps = await Promise.all(due.slice(start, start + LINES_IN_FLIGHT_MAX).map((line) => advanceLineLifecycle(ctx, line, now)));
-        applied += steps.reduce((sum, n) => sum + n, 0);
-      }
+      const steps = await mapInFlight(due, LINES_IN_FLIGHT_MAX, (line) => advanceLineLifecycle(ctx, line, now));
+      applied += steps.reduce((sum, n) => sum + n, 0);
       advanced += due.length;
-      // Fewer than asked: the index holds no more; none lagging: the next query would find the same.
-      if (found.length < asked || lagging.length === 0) break;
+      // Fewer than asked: the index holds no more.
+      if (found.length < asked) return { handled: applied, more: false };
+      // None lagging: the next query would find the same lines (none caught up); the run's limit is reached.
+      if (lagging.length === 0) break;
     }
-    return applied;
+    // Stopped at a limit: more may be due. A run that moved no line would find the same ones again.
+    return { handled: applied, more: applied > 0 };
   },
 };

@@ -1,10 +1,11 @@
 import type { AppContext } from '../app-context.ts';
 import { addDays } from '../domain/time.ts';
-import type { Job } from '../jobs/job.ts';
+import { mapInFlight, type Job, type JobRun } from '../jobs/job.ts';
+import { readOutbox, type OutboxEvent } from '../jobs/read-outbox.ts';
 import { findLineById } from '../lines/lines-repository.ts';
 import { packageSettings } from './package-settings.ts';
 import {
-  clearRenewalRetry, latestPeriodsForJob, markRenewalExamined, recordRenewalFailure, renewalRetriesDue, retireUnexaminedBefore,
+  clearRenewalRetry, latestPeriodsForJob, markRenewalExamined, recordRenewalFailure, renewalRetriesDue, retireUnexaminedBefore, retriesDueOnLines,
   unexaminedEndedPeriods, type EndedPeriod, type PackageWithPeriod,
 } from './packages-repository.ts';
 import type { PackageTable } from './packages-tables.ts';
@@ -14,28 +15,44 @@ export interface RenewalLimits {
   /** Unexamined ended periods read per query; those of packages that do not auto-renew are marked without a look. */
   periodsPerQueryMax: number;
   queriesPerRunMax: number;
-  /** Auto-renewing packages with a newly ended period looked at in one run; the next run takes the rest. */
+  /** Auto-renewing packages with a newly ended period looked at in one run; the next run takes the rest (at once: JobRun.more). */
   packagesPerRunMax: number;
-  /** Lapsed packages retried in one run, longest waiting first; the rest wait a run or more. */
+  /** Lapsed packages retried round the queue in one run, longest waiting first; the rest wait a run or more. */
   retriesPerRunMax: number;
   /** Periods ended before the window (from before migration 017) marked examined in one run. */
   retiredPerRunMax: number;
+  /** Renewals run at once, so that their ledger commands share the writer's batches. */
+  inFlightMax: number;
 }
 
-export const RENEWAL_LIMITS: RenewalLimits = { periodsPerQueryMax: 1000, queriesPerRunMax: 10, packagesPerRunMax: 500, retriesPerRunMax: 500, retiredPerRunMax: 5000 };
+export const RENEWAL_LIMITS: RenewalLimits = { periodsPerQueryMax: 1000, queriesPerRunMax: 10, packagesPerRunMax: 2000, retriesPerRunMax: 500, retiredPerRunMax: 5000, inFlightMax: 64 };
 
 type Attempt = 'renewed' | 'replayed' | 'not_due' | 'window_over' | 'auto_renew_off' | 'line_terminated' | 'failed' | 'conflict';
 
+/** The reader of money arriving on lines (webhook_cursors), which wakes their lapsed packages. */
+const WAKE_CURSOR = 'packages.renewal_wake';
+/** Events that put money on a line's main balance, each naming the line (`lineId`, or `toLineId` for a transfer). */
+const WAKE_TOPICS = ['topup.succeeded', 'transfer.completed', 'credit.granted'] as const;
+const WAKE_READING = {
+  cursor: WAKE_CURSOR, topics: WAKE_TOPICS, settleMs: 15_000, eventsPerPage: 1_000, pagesMax: 5, budgetMs: 10_000,
+  // Where a first run starts: money older than a day found its packages through the queue long since.
+  ageMaxMs: 24 * 3_600_000,
+};
+
 /**
  * Renews auto-renewing packages that have ended, and keeps retrying those that could not be paid
- * for as long as the retry window lasts, so that a top-up revives them on a following run. The key
- * `package-renewal:<package>:<period>` makes a renewal charge once however many runs or processes
- * try it; a refusal is recorded once per period with the outbox event package.renewal_failed.
+ * for as long as the retry window lasts. The key `package-renewal:<package>:<period>` makes a
+ * renewal charge once however many runs or processes try it; a refusal is recorded once per
+ * period with the outbox event package.renewal_failed.
  *
- * Two queues, so that lapsed packages never hold up newly due ones: the periods that ended and
+ * Three queues, so that lapsed packages never hold up newly due ones: the periods that ended and
  * that no run has examined yet (each period row is written by the command that adds it, so none is
- * missed), first; then the packages waiting for a retry (`renewal_retry_at`), longest waiting
- * first, each put back at the end of the queue after a failed attempt.
+ * missed), first; then the lapsed packages of lines that money reached since (a top-up, a
+ * transfer received, a promised payment: read from the outbox), so that a top-up renews within a
+ * run or two; then every lapsed package (`renewal_retry_at`), longest waiting first, each put back
+ * at the end of the queue after a failed attempt, for money that came some other way.
+ * Renewals run `inFlightMax` at once; a run that stops at a limit says so (JobRun.more) and the
+ * scheduler runs the job again at once: a night's renewals are worked off at the writer's pace.
  */
 export const autoRenewJob: Job = {
   name: 'packages.auto_renew',
@@ -43,47 +60,69 @@ export const autoRenewJob: Job = {
   run: (ctx) => renewDue(ctx, RENEWAL_LIMITS),
 };
 
-/** One run of the job; returns the number of packages renewed. */
-export async function renewDue(ctx: AppContext, limits: RenewalLimits): Promise<number> {
+/** One run of the job: the packages renewed, and whether more were due than the run took. */
+export async function renewDue(ctx: AppContext, limits: RenewalLimits): Promise<JobRun> {
   const now = ctx.clock.now();
   const nowIso = now.toISOString();
   const windowStart = addDays(now, -packageSettings(ctx).renewalRetryDays).toISOString();
   const outcomes = new Map<string, Attempt>();
-  let renewed = 0;
+  const attempt = (found: PackageWithPeriod | undefined) => attemptRenewal(ctx, found, now, windowStart);
+  let more = false;
   let after: EndedPeriod | null = null;
-  for (let query = 0; query < limits.queriesPerRunMax && outcomes.size < limits.packagesPerRunMax; query++) {
+  for (let query = 0; ; query++) {
+    if (query === limits.queriesPerRunMax || outcomes.size >= limits.packagesPerRunMax) {
+      more = true;
+      break;
+    }
     const ended = await unexaminedEndedPeriods(ctx, nowIso, windowStart, after, limits.periodsPerQueryMax);
     if (ended.length === 0) break;
     const examined = ended.filter((period) => Number(period.pkg.auto_renew) !== 1).map((period) => period.id);
     const autoRenewing = ended.filter((period) => Number(period.pkg.auto_renew) === 1);
-    const states = new Map((await latestPeriodsForJob(ctx, uniquePackages(autoRenewing))).map((found) => [found.pkg.id, found]));
+    // A package is tried once a run, whichever of its periods brought it; the try decides for all of them.
+    const toTry = uniquePackages(autoRenewing).filter((pkg) => !outcomes.has(pkg.id)).slice(0, limits.packagesPerRunMax - outcomes.size);
+    const states = new Map((await latestPeriodsForJob(ctx, toTry)).map((found) => [found.pkg.id, found]));
+    const attempts = await mapInFlight(toTry, limits.inFlightMax, (pkg) => attempt(states.get(pkg.id)));
+    toTry.forEach((pkg, index) => outcomes.set(pkg.id, attempts[index]!));
+    // A conflict means another renewal committed meanwhile: look again next run. Not tried (over the limit): next run.
     for (const period of autoRenewing) {
-      // A package is tried once a run, whichever of its periods brought it; the try decides for all of them.
-      let attempt = outcomes.get(period.pkg.id);
-      if (!attempt) {
-        if (outcomes.size >= limits.packagesPerRunMax) continue;
-        attempt = await attemptRenewal(ctx, states.get(period.pkg.id), now, windowStart);
-        outcomes.set(period.pkg.id, attempt);
-        if (attempt === 'renewed') renewed += 1;
-      }
-      // A conflict means another renewal committed meanwhile: look again next run.
-      if (attempt !== 'conflict') examined.push(period.id);
+      const tried = outcomes.get(period.pkg.id);
+      if (tried !== undefined && tried !== 'conflict') examined.push(period.id);
     }
     await markRenewalExamined(ctx, examined, nowIso);
     if (ended.length < limits.periodsPerQueryMax) break;
     after = ended[ended.length - 1]!;
   }
-  await retireUnexaminedBefore(ctx, windowStart, nowIso, limits.retiredPerRunMax);
+  if (await retireUnexaminedBefore(ctx, windowStart, nowIso, limits.retiredPerRunMax) === limits.retiredPerRunMax) more = true;
+  // Lapsed packages of lines that money reached since their last attempt.
+  const caughtUp = await readOutbox(ctx, WAKE_READING, async (events) => {
+    const woken = (await retriesDueOnLines(ctx, linesReachedBy(events), nowIso)).filter((pkg) => !outcomes.has(pkg.id));
+    await retryAll(woken);
+  });
+  if (!caughtUp) more = true;
   // One attempt per package a run: one that just failed above is already back in the queue.
-  const waiting = (await renewalRetriesDue(ctx, nowIso, limits.retriesPerRunMax)).filter((pkg) => !outcomes.has(pkg.id));
-  const waitingStates = new Map((await latestPeriodsForJob(ctx, waiting)).map((found) => [found.pkg.id, found]));
-  for (const pkg of waiting) {
-    const attempt = Number(pkg.auto_renew) === 1 ? await attemptRenewal(ctx, waitingStates.get(pkg.id), now, windowStart) : 'auto_renew_off';
-    if (attempt === 'renewed') renewed += 1;
-    // A failure has put it back at the end of the queue; a conflict leaves it due for the next run.
-    if (attempt !== 'failed' && attempt !== 'conflict') await clearRenewalRetry(ctx, pkg);
+  await retryAll((await renewalRetriesDue(ctx, nowIso, limits.retriesPerRunMax)).filter((pkg) => !outcomes.has(pkg.id)));
+  return { handled: [...outcomes.values()].filter((outcome) => outcome === 'renewed').length, more };
+
+  async function retryAll(waiting: PackageTable[]): Promise<void> {
+    const states = new Map((await latestPeriodsForJob(ctx, waiting)).map((found) => [found.pkg.id, found]));
+    await mapInFlight(waiting, limits.inFlightMax, async (pkg) => {
+      const tried: Attempt = Number(pkg.auto_renew) === 1 ? await attempt(states.get(pkg.id)) : 'auto_renew_off';
+      outcomes.set(pkg.id, tried);
+      // A failure has put it back at the end of the queue; a conflict leaves it due for the next run.
+      if (tried !== 'failed' && tried !== 'conflict') await clearRenewalRetry(ctx, pkg);
+    });
   }
-  return renewed;
+}
+
+/** The lines that the events put money on. */
+function linesReachedBy(events: OutboxEvent[]): string[] {
+  const lineIds = new Set<string>();
+  for (const event of events) {
+    const payload = JSON.parse(event.payload) as { lineId?: unknown; toLineId?: unknown };
+    const lineId = event.topic === 'transfer.completed' ? payload.toLineId : payload.lineId;
+    if (typeof lineId === 'string') lineIds.add(lineId);
+  }
+  return [...lineIds];
 }
 
 function uniquePackages(periods: EndedPeriod[]): PackageTable[] {

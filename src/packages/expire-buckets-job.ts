@@ -3,7 +3,7 @@ import { availableBalance, type AccountState } from '../domain/ledger.ts';
 import { ok } from '../domain/result.ts';
 import { consumptionAccountId } from '../ledger/accounts.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
-import type { Job } from '../jobs/job.ts';
+import type { Job, JobRun } from '../jobs/job.ts';
 import { readAccounts } from '../ledger/read-accounts.ts';
 import { expiredPeriodsToClose, markBucketsExpired, type ExpiredPeriod } from './packages-repository.ts';
 
@@ -38,13 +38,18 @@ export const expireBucketsJob: Job = {
   run: (ctx) => expireBuckets(ctx, BUCKET_EXPIRY_LIMITS),
 };
 
-/** One run of the job; returns the number of buckets that forfeited units. */
-export async function expireBuckets(ctx: AppContext, limits: BucketExpiryLimits): Promise<number> {
+/**
+ * One run of the job: the number of buckets that forfeited units, and whether the run stopped at a
+ * limit with more periods to look at (and closed some: one that closed none would find them again).
+ */
+export async function expireBuckets(ctx: AppContext, limits: BucketExpiryLimits): Promise<JobRun> {
   const now = ctx.clock.now().toISOString();
   let forfeited = 0;
   let commands = 0;
+  let closedInRun = 0;
   let before: ExpiredPeriod | null = null;
-  for (let query = 0; query < limits.queriesPerRunMax && commands < limits.commandsPerRunMax; query++) {
+  for (let query = 0; ; query++) {
+    if (query === limits.queriesPerRunMax || commands >= limits.commandsPerRunMax) return { handled: forfeited, more: closedInRun > 0 };
     const periods = await expiredPeriodsToClose(ctx, now, before, limits.periodsPerQueryMax);
     if (periods.length === 0) break;
     const bucketIdsOf = new Map(periods.map((period) => [period.id, JSON.parse(period.bucket_ids) as string[]]));
@@ -67,10 +72,11 @@ export async function expireBuckets(ctx: AppContext, limits: BucketExpiryLimits)
       if (result.value.value.emptyForGood) closed.push(period.id);
     });
     await markBucketsExpired(ctx, closed, now);
+    closedInRun += closed.length;
     if (periods.length < limits.periodsPerQueryMax) break;
     before = periods[periods.length - 1]!;
   }
-  return forfeited;
+  return { handled: forfeited, more: false };
 }
 
 /** Expired with no units and none reserved: nothing can put units back into a bucket. */

@@ -69,20 +69,20 @@ for (const dialect of DIALECTS) {
       const limits = { periodsPerQueryMax: 2, queriesPerRunMax: 2, commandsPerRunMax: 1 };
       const open = async () => (await expiredPeriodsToClose(t.app.ctx, t.clock.now().toISOString(), null, 100)).length;
       assert.equal(await open(), 5);
-      assert.equal(await expireBuckets(jobContext(), limits), 0, 'two reads of two dead periods each');
+      assert.deepEqual(await expireBuckets(jobContext(), limits), { handled: 0, more: true }, 'two reads of two dead periods each, then the limit');
       assert.equal(await open(), 1, 'the dead ones are closed and never read again');
-      assert.equal(await expireBuckets(jobContext(), limits), 1);
+      assert.deepEqual(await expireBuckets(jobContext(), limits), { handled: 1, more: false }, 'the last one read: caught up');
       assert.equal(await held(live.allowances[0]!.bucketId), 0);
       assert.equal(await open(), 0);
-      assert.equal(await expireBuckets(jobContext(), limits), 0);
+      assert.equal((await expireBuckets(jobContext(), limits)).handled, 0);
       // Units reserved at expiry stay until the reservation is voided, then a later run forfeits them.
       const reserved = await buy('+77012220001', false);
       const bucketId = reserved.allowances[0]!.bucketId;
       const pending = await moveUnits(bucketId, 1_000n, true);
       assert.ok(pending.ok);
       t.clock.advance(2 * DAY);
-      assert.equal(await expireBuckets(jobContext(), limits), 1);
-      assert.equal(await expireBuckets(jobContext(), limits), 0);
+      assert.equal((await expireBuckets(jobContext(), limits)).handled, 1);
+      assert.equal((await expireBuckets(jobContext(), limits)).handled, 0);
       assert.equal(await open(), 1, 'a reservation keeps its period open');
       const voided = await t.app.ctx.writer.submit({
         name: 'test-void', lock: { accounts: [bucketId, consumptionAccountId('DATA_BYTES')], pending: [pending.value.value] },
@@ -93,7 +93,7 @@ for (const dialect of DIALECTS) {
       });
       assert.ok(voided.ok);
       assert.equal(await held(bucketId), 1_000);
-      assert.equal(await expireBuckets(jobContext(), limits), 1);
+      assert.equal((await expireBuckets(jobContext(), limits)).handled, 1);
       assert.equal(await held(bucketId), 0);
       assert.equal(await open(), 0);
       const forfeits = await t.app.ctx.db.selectFrom('ledger_transfers').select('amount').where('code', '=', 'expiry').where('debit_account_id', '=', bucketId).execute();
@@ -101,7 +101,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('a newly due renewal is reached although more lapsed packages wait than a run retries; a top-up revives one within a run or two; the window ends the retries', async () => {
-      const limits: RenewalLimits = { periodsPerQueryMax: 100, queriesPerRunMax: 1, packagesPerRunMax: 2, retriesPerRunMax: 2, retiredPerRunMax: 10 };
+      const limits: RenewalLimits = { periodsPerQueryMax: 100, queriesPerRunMax: 1, packagesPerRunMax: 2, retriesPerRunMax: 2, retiredPerRunMax: 10, inFlightMax: 4 };
       const lapsed = [];
       for (let index = 0; index < 3; index++) {
         await newLine(`+7701222010${index}`, 600);
@@ -111,22 +111,22 @@ for (const dialect of DIALECTS) {
       t.clock.advance(HOUR);
       const due = await buy('+77012220110', true);
       t.clock.set(new Date(new Date(lapsed[0]!.expiresAt).getTime() + 60_000));
-      assert.equal(await renewDue(t.app.ctx, limits), 0);
-      assert.equal(await renewDue(t.app.ctx, limits), 0);
+      assert.equal((await renewDue(t.app.ctx, limits)).handled, 0);
+      assert.equal((await renewDue(t.app.ctx, limits)).handled, 0);
       const waiting = async () => (await t.app.ctx.db.selectFrom('packages').select('id').where('renewal_retry_at', 'is not', null).execute()).map((row) => row.id).sort();
       assert.deepEqual(await waiting(), lapsed.map((pack) => pack.id).sort());
       t.clock.set(new Date(new Date(due.expiresAt).getTime() + 60_000));
-      assert.equal(await renewDue(t.app.ctx, limits), 1, 'the newly due one comes before the three lapsed ones');
+      assert.equal((await renewDue(t.app.ctx, limits)).handled, 1, 'the newly due one comes before the three lapsed ones');
       assert.equal(await periodsOf(due.id), 2);
       assert.equal((await t.request('PATCH', `/v1/lines/+77012220110/packages/${due.id}`, { body: { autoRenew: false } })).status, 200);
       // Each lapse is told once, however many runs retry it.
-      assert.equal(await renewDue(t.app.ctx, limits), 0);
+      assert.equal((await renewDue(t.app.ctx, limits)).handled, 0);
       const events = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'package.renewal_failed').execute();
       for (const pack of lapsed) assert.equal(events.filter((event) => JSON.parse(event.payload).packageId === pack.id).length, 1);
       t.clock.advance(DAY);
       await topUp('+77012220102', 600);
       let renewed = 0;
-      for (let run = 0; run < 2; run++) renewed += await renewDue(t.app.ctx, limits);
+      for (let run = 0; run < 2; run++) renewed += (await renewDue(t.app.ctx, limits)).handled;
       assert.equal(renewed, 1);
       assert.equal(await periodsOf(lapsed[2]!.id), 2);
       assert.deepEqual(await waiting(), lapsed.slice(0, 2).map((pack) => pack.id).sort());
@@ -134,22 +134,46 @@ for (const dialect of DIALECTS) {
       assert.equal(list.body.data[0].status, 'awaiting_funds');
       // Seven days after its end a lapsed package leaves the queue without being charged.
       t.clock.set(new Date(new Date(lapsed[0]!.expiresAt).getTime() + 7 * DAY + 60_000));
-      await renewDue(t.app.ctx, limits);
+      (await renewDue(t.app.ctx, limits)).handled;
       assert.deepEqual(await waiting(), [lapsed[2]!.id], 'the revived one lapsed again a day later: its window has days to run');
       assert.equal(await periodsOf(lapsed[0]!.id), 1);
       assert.equal((await t.request('GET', '/v1/lines/+77012220100/packages')).body.data.length, 0);
     });
 
+    it('money reaching a line (a top-up, a transfer received) wakes its lapsed package at the next run, however long the queue ahead of it', async () => {
+      const limits: RenewalLimits = { periodsPerQueryMax: 100, queriesPerRunMax: 1, packagesPerRunMax: 10, retriesPerRunMax: 1, retiredPerRunMax: 10, inFlightMax: 4 };
+      const numbers = ['+77012220401', '+77012220402', '+77012220403', '+77012220404'];
+      const packs = [];
+      for (const msisdn of numbers) {
+        await newLine(msisdn, 600);
+        packs.push(await buy(msisdn, true));
+      }
+      await newLine('+77012220409', 3_000);
+      t.clock.set(new Date(new Date(packs.at(-1)!.expiresAt).getTime() + 60_000));
+      assert.deepEqual(await renewDue(t.app.ctx, limits), { handled: 0, more: false }, 'four lapse; the queue is no backlog to work off at once');
+      // The last two in the queue: one topped up, one sent money by another line; the queue's one retry a run goes to the first.
+      await topUp(numbers[3]!, 600);
+      const sent = await t.request('POST', '/v1/transfers', { body: { from: '+77012220409', to: numbers[2], amount: 60_000 }, headers: { 'idempotency-key': 'wake-transfer' } });
+      assert.equal(sent.status, 201, JSON.stringify(sent.body));
+      t.clock.advance(60_000);
+      assert.equal((await renewDue(t.app.ctx, limits)).handled, 2);
+      assert.deepEqual([await periodsOf(packs[2]!.id), await periodsOf(packs[3]!.id)], [2, 2]);
+      assert.deepEqual([await periodsOf(packs[0]!.id), await periodsOf(packs[1]!.id)], [1, 1]);
+      // Read once: the next run wakes nothing again.
+      t.clock.advance(60_000);
+      assert.equal((await renewDue(t.app.ctx, limits)).handled, 0);
+    });
+
     it('auto-renewal turned on after the job has examined a lapsed end renews within the window; periods before the window leave the queue a bounded number a run', async () => {
-      const limits: RenewalLimits = { periodsPerQueryMax: 100, queriesPerRunMax: 1, packagesPerRunMax: 10, retriesPerRunMax: 10, retiredPerRunMax: 2 };
+      const limits: RenewalLimits = { periodsPerQueryMax: 100, queriesPerRunMax: 1, packagesPerRunMax: 10, retriesPerRunMax: 10, retiredPerRunMax: 2, inFlightMax: 4 };
       await newLine('+77012220201', 1_500);
       const pack = await buy('+77012220201', false);
       t.clock.set(new Date(new Date(pack.expiresAt).getTime() + 60_000));
-      await renewDue(t.app.ctx, limits);
+      (await renewDue(t.app.ctx, limits)).handled;
       assert.equal(await periodsOf(pack.id), 1);
       const patched = await t.request('PATCH', `/v1/lines/+77012220201/packages/${pack.id}`, { body: { autoRenew: true } });
       assert.equal(patched.status, 200, JSON.stringify(patched.body));
-      assert.equal(await renewDue(t.app.ctx, limits), 1);
+      assert.equal((await renewDue(t.app.ctx, limits)).handled, 1);
       assert.equal(await periodsOf(pack.id), 2);
       // Periods written before migration 017 were never examined: those past the window are marked without a look.
       await t.app.ctx.db.updateTable('package_periods').set({ renewal_examined_at: null }).execute();
@@ -158,7 +182,7 @@ for (const dialect of DIALECTS) {
       t.clock.advanceDays(30);
       const before = await unexamined();
       assert.ok(before > 2, String(before));
-      await renewDue(t.app.ctx, limits);
+      (await renewDue(t.app.ctx, limits)).handled;
       assert.equal(await unexamined(), before - 2);
     });
 

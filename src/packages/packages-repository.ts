@@ -129,6 +129,15 @@ export async function renewalRetriesDue(ctx: AppContext, now: string, limit: num
     .orderBy('renewal_retry_at').orderBy('id').limit(limit).execute();
 }
 
+/** Packages of these lines waiting for another renewal attempt (index packages_line). */
+export async function retriesDueOnLines(ctx: AppContext, lineIds: string[], now: string): Promise<PackageTable[]> {
+  const found: PackageTable[] = [];
+  await inChunks(lineIds, async (ids) => {
+    found.push(...await ctx.db.selectFrom('packages').selectAll().where('line_id', 'in', ids).where('renewal_retry_at', 'is not', null).where('renewal_retry_at', '<=', now).execute());
+  });
+  return found;
+}
+
 /**
  * Takes a package off the retry queue, only if it is still as read: a concurrent PATCH that turned
  * auto-renewal on (and asked for a look) must not be undone by a decision made before it.

@@ -3,7 +3,7 @@ import { availableBalance } from '../domain/ledger.ts';
 import { ok } from '../domain/result.ts';
 import { BREAKAGE_ACCOUNT_ID, lineBonusAccountId } from '../ledger/accounts.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
-import type { Job } from '../jobs/job.ts';
+import type { Job, JobRun } from '../jobs/job.ts';
 import { findUnexaminedExpiredGrants, markGrantsExamined, sumExpiredGrants } from './promotions-repository.ts';
 import { bonusExpiredKey, bonusGrantedKey } from './top-up-bonus.ts';
 
@@ -35,12 +35,17 @@ export const expireBonusJob: Job = {
   run: (ctx) => expireBonus(ctx, BONUS_EXPIRY_LIMITS),
 };
 
-/** One run of the job; returns the number of lines that forfeited bonus. */
-export async function expireBonus(ctx: AppContext, limits: BonusExpiryLimits): Promise<number> {
+/**
+ * One run of the job: the number of lines that forfeited bonus, and whether the run stopped at a
+ * limit with grants left to examine (having examined some: one that examined none would find the same).
+ */
+export async function expireBonus(ctx: AppContext, limits: BonusExpiryLimits): Promise<JobRun> {
   const now = ctx.clock.now().toISOString();
   let forfeited = 0;
   let examined = 0;
-  for (let query = 0; query < limits.queriesPerRunMax && examined < limits.linesPerRunMax; query++) {
+  let marked = 0;
+  for (let query = 0; ; query++) {
+    if (query === limits.queriesPerRunMax || examined >= limits.linesPerRunMax) return { handled: forfeited, more: marked > 0 };
     const grants = await findUnexaminedExpiredGrants(ctx, now, limits.grantsPerQueryMax);
     const grantIdsByLine = new Map<string, string[]>();
     for (const { id, line_id: lineId } of grants) {
@@ -55,11 +60,11 @@ export async function expireBonus(ctx: AppContext, limits: BonusExpiryLimits): P
     // keeps its grants unexamined: the next run sums them again.
     const done = lineIds.filter((_, index) => results[index]!.ok && results[index]!.value.value !== GRANTS_CHANGED);
     await markGrantsExamined(ctx, done.flatMap((lineId) => grantIdsByLine.get(lineId)!), now);
+    marked += done.length;
     forfeited += results.filter((result) => result.ok && result.value.value !== GRANTS_CHANGED && result.value.value > 0n).length;
     examined += lineIds.length;
-    if (grants.length < limits.grantsPerQueryMax) break;
+    if (grants.length < limits.grantsPerQueryMax) return { handled: forfeited, more: false };
   }
-  return forfeited;
 }
 
 /** The command's answer when the line's grants changed between their sum and its lock. */

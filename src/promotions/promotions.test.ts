@@ -117,14 +117,14 @@ for (const dialect of DIALECTS) {
         .where('expires_at', '<=', t.clock.now().toISOString()).where('expiry_examined_at', 'is', null).execute()).length;
       t.clock.advanceDays(31);
       const limits = { linesPerRunMax: 3, grantsPerQueryMax: 2, queriesPerRunMax: 5 };
-      // Three lines a run, read two grants at a time: 3, then 3, then the last one.
-      assert.equal(await expireBonus(t.app.ctx, limits), 3);
+      // Three lines a run, read two grants at a time: 3, then 3, then the last one; a run stopped at its limit says more is due.
+      assert.deepEqual(await expireBonus(t.app.ctx, limits), { handled: 3, more: true });
       assert.equal(await unexamined(), 4);
-      assert.equal(await expireBonus(t.app.ctx, limits), 3);
-      assert.equal(await expireBonus(t.app.ctx, limits), 1);
+      assert.deepEqual(await expireBonus(t.app.ctx, limits), { handled: 3, more: true });
+      assert.deepEqual(await expireBonus(t.app.ctx, limits), { handled: 1, more: false });
       assert.equal(await unexamined(), 0);
       for (const lineId of lines) assert.equal(await bonusOf(lineId), 0n);
-      assert.equal(await expireBonus(t.app.ctx, limits), 0);
+      assert.equal((await expireBonus(t.app.ctx, limits)).handled, 0);
       // A refund takes back an expired grant's bonus after the job forfeited it: the take-back is a
       // negative grant with that grant's (past) expiry, examined once, and nothing more is forfeited.
       const lineId = lines[2]!;
@@ -132,16 +132,16 @@ for (const dialect of DIALECTS) {
       t.clock.advanceDays(20);
       await grant(lineId, 600_000n, 'tu_kept');
       t.clock.advanceDays(11);
-      assert.equal(await expireBonus(t.app.ctx, limits), 1);
+      assert.equal((await expireBonus(t.app.ctx, limits)).handled, 1);
       assert.equal(await bonusOf(lineId), 60_000n);
       const refunded = await t.app.ctx.db.selectFrom('bonus_grants').select(['amount', 'expires_at']).where('topup_id', '=', 'tu_refunded').executeTakeFirstOrThrow();
       const taken = await t.app.ctx.writer.submit({ name: 'take-back', lock: topUpBonusLocks(lineId), execute: (tx) => takeBackTopUpBonus(tx, { lineId, topUpId: 'tu_refunded', amount: 100_000n, grant: refunded, strict: false }) });
       assert.ok(taken.ok && taken.value.value === 60_000n);
       assert.equal(await unexamined(), 1);
-      assert.equal(await expireBonus(t.app.ctx, limits), 0);
+      assert.equal((await expireBonus(t.app.ctx, limits)).handled, 0);
       assert.equal(await unexamined(), 0);
       t.clock.advanceDays(20);
-      assert.equal(await expireBonus(t.app.ctx, limits), 0);
+      assert.equal((await expireBonus(t.app.ctx, limits)).handled, 0);
       assert.equal(await bonusOf(lineId), 0n);
       assert.equal(await unexamined(), 0);
       t.clock.advanceDays(-82);
@@ -163,7 +163,7 @@ for (const dialect of DIALECTS) {
       assert.ok(stale.ok && stale.value.value < 0n, 'the command sees the granted total moved and does nothing');
       const bonus = async () => (await t.request('GET', '/v1/lines/+77014450001')).body.balance.bonus as number;
       assert.equal(await bonus(), 110_000);
-      assert.equal(await expireBonus(t.app.ctx, { linesPerRunMax: 100, grantsPerQueryMax: 100, queriesPerRunMax: 1 }), 1);
+      assert.equal((await expireBonus(t.app.ctx, { linesPerRunMax: 100, grantsPerQueryMax: 100, queriesPerRunMax: 1 })).handled, 1);
       assert.equal(await bonus(), 60_000, 'the live grant stays whole');
       t.clock.advanceDays(-31);
     });

@@ -148,7 +148,7 @@ export async function runTransfer(ctx: AppContext, actorId: string, plan: Transf
       tx.increment(dayKey, amount);
       const id = tx.newId('bt');
       tx.insert('balance_transfers', { id, source_line_id: sourceId, target_line_id: targetId, amount, fee, actor_id: actorId, created_at: tx.nowIso });
-      tx.outbox('transfer.completed', { transferId: id, from: sender.msisdn, to: receiver.msisdn, amount: Number(amount), fee: Number(fee), senderLanguage: sender.language, receiverLanguage: receiver.language });
+      tx.outbox('transfer.completed', { transferId: id, from: sender.msisdn, to: receiver.msisdn, toLineId: receiver.id, amount: Number(amount), fee: Number(fee), senderLanguage: sender.language, receiverLanguage: receiver.language });
       return ok({
         id, from: sender.msisdn, to: receiver.msisdn, amount: Number(amount), fee: Number(fee), currency: 'KZT',
         balanceAfter: { main: Number(availableBalance(tx.account(sourceMain)!)) }, createdAt: tx.nowIso,

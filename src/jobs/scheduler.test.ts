@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AppContext } from '../app-context.ts';
+import { mapInFlight, type Job, type JobRun } from './job.ts';
+import { runJobsOnce, startScheduler } from './scheduler.ts';
+
+const errors: unknown[] = [];
+const ctx = { reportError: (error: unknown) => errors.push(error) } as unknown as AppContext;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('scheduler', () => {
+  it('runs a job again at once while its runs stop at their limit with more due, and waits its interval once caught up', async () => {
+    const backlog = { left: 5 };
+    const runsAt: number[] = [];
+    const job: Job = {
+      name: 'backlog', intervalMs: 150,
+      async run(): Promise<JobRun> {
+        runsAt.push(performance.now());
+        const taken = Math.min(2, backlog.left);
+        backlog.left -= taken;
+        return { handled: taken, more: taken === 2 };
+      },
+    };
+    const stop = startScheduler(ctx, [job]);
+    await sleep(380);
+    await stop();
+    // 2 + 2 + 1 at the first tick (the third run came back short), nothing more due at the second.
+    assert.equal(backlog.left, 0);
+    assert.equal(runsAt.length, 4, 'three runs back to back, then one at the next interval');
+    assert.ok(runsAt[2]! - runsAt[0]! < 100, 'the backlog was worked off without waiting an interval');
+    assert.ok(runsAt[3]! - runsAt[2]! > 100, 'caught up: the next run waited its interval');
+    assert.deepEqual(errors, []);
+  });
+
+  it('a job answering a number runs once an interval; stop waits for a running job and ends the backlog', async () => {
+    let runs = 0;
+    let finished = 0;
+    const plain: Job = { name: 'plain', intervalMs: 50, run: async () => ++runs };
+    const endless: Job = { name: 'endless', intervalMs: 50, async run() { await sleep(5); finished++; return { handled: 1, more: true }; } };
+    assert.deepEqual(await runJobsOnce(ctx, [plain, endless]), { plain: 1, endless: 1 });
+    const stop = startScheduler(ctx, [plain, endless]);
+    await sleep(130);
+    await stop();
+    const after = finished;
+    await sleep(30);
+    assert.equal(finished, after, 'no run after stop');
+    assert.ok(runs >= 2 && runs <= 4, String(runs));
+    assert.ok(finished > 10, String(finished));
+  });
+
+  it('mapInFlight keeps at most the given number of calls waiting and answers in the items\' order', async () => {
+    let waiting = 0;
+    let most = 0;
+    const answers = await mapInFlight([5, 1, 4, 2, 3, 0, 6], 3, async (ms) => {
+      most = Math.max(most, ++waiting);
+      await sleep(ms);
+      waiting--;
+      return ms * 10;
+    });
+    assert.deepEqual(answers, [50, 10, 40, 20, 30, 0, 60]);
+    assert.equal(most, 3);
+  });
+});
