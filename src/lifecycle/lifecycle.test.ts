@@ -233,6 +233,32 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('a run that stops at its limit with lines still due says more is due, and the runs that follow at once take the rest', async () => {
+      const numbers = ['+77011000021', '+77011000022', '+77011000023'];
+      for (const msisdn of numbers) {
+        await createLine(msisdn);
+        assert.equal((await topUp(msisdn, 50_000)).status, 201);
+      }
+      const validUntil = (await line(numbers[0]!)).validUntil as string;
+      t.clock.set(new Date(Date.parse(validUntil) + DAY_MS));
+      const settings = t.app.ctx.settings.lifecycle;
+      const perRunMax = settings.linesPerRunMax;
+      settings.linesPerRunMax = 2;
+      try {
+        const moreAfterRun = async () => ((await lifecycleJob.run(t.app.ctx)) as { more: boolean }).more;
+        assert.equal(await moreAfterRun(), true);
+        const statuses = await Promise.all(numbers.map(async (msisdn) => (await line(msisdn)).status as string));
+        assert.ok(statuses.includes('active'), `one left for the next run: ${statuses}`);
+        let runs = 1;
+        while (await moreAfterRun()) assert.ok(++runs < 10);
+        assert.equal(await moreAfterRun(), false, 'caught up');
+      } finally {
+        settings.linesPerRunMax = perRunMax;
+      }
+      for (const msisdn of numbers) assert.equal((await line(msisdn)).status, 'grace');
+      await t.verify();
+    });
+
     it('lets an admin suspend and reactivate a line with a reason, audited; refuses bad input', async () => {
       const msisdn = '+77011000005';
       const lineId = await createLine(msisdn);

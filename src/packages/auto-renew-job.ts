@@ -79,7 +79,9 @@ export async function renewDue(ctx: AppContext, limits: RenewalLimits): Promise<
     const examined = ended.filter((period) => Number(period.pkg.auto_renew) !== 1).map((period) => period.id);
     const autoRenewing = ended.filter((period) => Number(period.pkg.auto_renew) === 1);
     // A package is tried once a run, whichever of its periods brought it; the try decides for all of them.
-    const toTry = uniquePackages(autoRenewing).filter((pkg) => !outcomes.has(pkg.id)).slice(0, limits.packagesPerRunMax - outcomes.size);
+    const untried = uniquePackages(autoRenewing).filter((pkg) => !outcomes.has(pkg.id));
+    const toTry = untried.slice(0, limits.packagesPerRunMax - outcomes.size);
+    if (toTry.length < untried.length) more = true;
     const states = new Map((await latestPeriodsForJob(ctx, toTry)).map((found) => [found.pkg.id, found]));
     const attempts = await mapInFlight(toTry, limits.inFlightMax, (pkg) => attempt(states.get(pkg.id)));
     toTry.forEach((pkg, index) => outcomes.set(pkg.id, attempts[index]!));

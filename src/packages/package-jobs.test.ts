@@ -164,6 +164,22 @@ for (const dialect of DIALECTS) {
       assert.equal((await renewDue(t.app.ctx, limits)).handled, 0);
     });
 
+    it('a run that reaches its limit of packages says more is due; the next takes the rest', async () => {
+      const limits: RenewalLimits = { periodsPerQueryMax: 100, queriesPerRunMax: 10, packagesPerRunMax: 2, retriesPerRunMax: 10, retiredPerRunMax: 10, inFlightMax: 4 };
+      const packs = [];
+      for (const msisdn of ['+77012220501', '+77012220502', '+77012220503']) {
+        await newLine(msisdn, 1_200);
+        packs.push(await buy(msisdn, true));
+      }
+      t.clock.set(new Date(new Date(packs.at(-1)!.expiresAt).getTime() + 60_000));
+      // Earlier tests' lapsed packages may be due too: the first run takes two of all that are due and says more are.
+      assert.equal((await renewDue(t.app.ctx, limits)).more, true);
+      let runs = 1;
+      while ((await renewDue(t.app.ctx, limits)).more) assert.ok(++runs < 10);
+      for (const pack of packs) assert.equal(await periodsOf(pack.id), 2);
+      assert.equal((await renewDue(t.app.ctx, limits)).more, false, 'caught up');
+    });
+
     it('auto-renewal turned on after the job has examined a lapsed end renews within the window; periods before the window leave the queue a bounded number a run', async () => {
       const limits: RenewalLimits = { periodsPerQueryMax: 100, queriesPerRunMax: 1, packagesPerRunMax: 10, retriesPerRunMax: 10, retiredPerRunMax: 2, inFlightMax: 4 };
       await newLine('+77012220201', 1_500);
