@@ -9,7 +9,7 @@ import { developmentDefaultsIn, loadSettings, type Settings } from '../config.ts
 import { ensureAccounts } from '../ledger/ensure-system-accounts.ts';
 import { verifyLedger } from '../ledger/verify-ledger.ts';
 import { runCatalogImport } from '../catalog/catalog-cli.ts';
-import { runJobsOnce, startScheduler } from '../jobs/scheduler.ts';
+import { runJobsUntilCaughtUp, startScheduler } from '../jobs/scheduler.ts';
 import { reindexLineValidity } from '../lifecycle/catch-up-indexed-validity.ts';
 import { paymentProviders } from '../payments/provider-registry.ts';
 import { runSettlementImport } from '../payments/settlement-cli.ts';
@@ -31,7 +31,7 @@ Usage:
   tolem catalog import FILE.json|yaml  add or update offerings (a price change makes a new version)
   tolem payments reconcile --provider P --file REPORT.csv [--from ISO --to ISO]
                                       match a provider's settlement report; list every mismatch
-  tolem jobs                          run every scheduled job once now (for cron or a catch-up)
+  tolem jobs                          run every scheduled job now until nothing is due (for cron or a catch-up)
   tolem ledger verify                 check the ledger's invariants; exit 1 on any broken one
   tolem lifecycle reindex             copy every line's validity into the lifecycle index (after
                                       processes older than migration 013 have stopped)
@@ -107,7 +107,7 @@ async function run(argv: string[]): Promise<number> {
     case 'jobs': return withContext(settings, async (ctx) => {
       // The payment providers' settings are checked before any job runs, not when the payment jobs' turn comes.
       paymentProviders(ctx);
-      console.log(JSON.stringify(await runJobsOnce(ctx)));
+      console.log(JSON.stringify(await runJobsUntilCaughtUp(ctx)));
       return 0;
     });
     case 'ledger verify': return withContext(settings, async (ctx) => {

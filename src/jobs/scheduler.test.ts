@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AppContext } from '../app-context.ts';
 import { mapInFlight, type Job, type JobRun } from './job.ts';
-import { runJobsOnce, startScheduler } from './scheduler.ts';
+import { runJobsOnce, runJobsUntilCaughtUp, startScheduler } from './scheduler.ts';
 
 const errors: unknown[] = [];
 const ctx = { reportError: (error: unknown) => errors.push(error) } as unknown as AppContext;
@@ -46,6 +46,17 @@ describe('scheduler', () => {
     assert.equal(finished, after, 'no run after stop');
     assert.ok(runs >= 2 && runs <= 4, String(runs));
     assert.ok(finished > 10, String(finished));
+  });
+
+  it('tolem jobs runs each job until it is caught up, and adds up what the runs handled', async () => {
+    const backlog = { left: 5 };
+    const job: Job = { name: 'backlog', intervalMs: 60_000, async run() {
+      const taken = Math.min(2, backlog.left);
+      backlog.left -= taken;
+      return { handled: taken, more: taken === 2 };
+    } };
+    const plain: Job = { name: 'plain', intervalMs: 60_000, run: async () => 3 };
+    assert.deepEqual(await runJobsUntilCaughtUp(ctx, [job, plain]), { backlog: 5, plain: 3 });
   });
 
   it('mapInFlight keeps at most the given number of calls waiting and answers in the items\' order', async () => {

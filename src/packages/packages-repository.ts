@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 import { inChunks } from '../store/in-chunks.ts';
 import type { Database } from '../store/schema.ts';
@@ -38,8 +38,11 @@ async function withLatestPeriods(db: Kysely<Database>, packages: PackageTable[])
     for (const row of rows) counters.set(row.key, BigInt(row.value));
     const wanted = ids.filter((id) => (counters.get(packagePeriodKey(id)) ?? 0n) > 0n);
     if (wanted.length === 0) return;
+    // A list of (package, period) pairs to join, not an OR of 500 conditions: PostgreSQL planned
+    // that ~70 ms a query (the renewal job reads 1,000 packages at a time).
+    const pairs = sql.join(wanted.map((id) => sql`(${id}, cast(${counters.get(packagePeriodKey(id))! - 1n} as bigint))`));
     const periods = await db.selectFrom('package_periods').selectAll()
-      .where((eb) => eb.or(wanted.map((id) => eb.and([eb('package_id', '=', id), eb('period', '=', counters.get(packagePeriodKey(id))! - 1n)])))).execute();
+      .where(sql<boolean>`(package_id, period) in (values ${pairs})`).execute();
     for (const period of periods) latest.set(period.package_id, period);
   });
   return packages.filter((pkg) => latest.has(pkg.id)).map((pkg) => {
