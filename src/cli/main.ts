@@ -9,6 +9,7 @@ import { developmentDefaultsIn, loadSettings, type Settings } from '../config.ts
 import { ensureAccounts } from '../ledger/ensure-system-accounts.ts';
 import { verifyLedger } from '../ledger/verify-ledger.ts';
 import { runCatalogImport } from '../catalog/catalog-cli.ts';
+import { JOBS } from '../jobs/jobs.ts';
 import { runJobsUntilCaughtUp, startScheduler } from '../jobs/scheduler.ts';
 import { reindexLineValidity } from '../lifecycle/catch-up-indexed-validity.ts';
 import { paymentProviders } from '../payments/provider-registry.ts';
@@ -153,7 +154,7 @@ async function serve(settings: ReturnType<typeof loadSettings>): Promise<number>
     if (settings.seedDemo) printDemo(await seedDemo(app.ctx), settings.port);
     else app.server.log.info('the database has no users yet: create the first admin with `tolem user create --login NAME --password PASSWORD --role admin`');
   }
-  const stopJobs = settings.jobsEnabled ? startScheduler(app.ctx) : async () => {};
+  const stopJobs = settings.jobsEnabled ? startScheduler(app.ctx, JOBS, app.metrics.jobObserver) : async () => {};
   app.server.log.info(`Tolem is serving on http://${settings.host}:${settings.port} (${app.store.dialect.name}); API docs at /docs`);
   const defaults = developmentDefaultsIn(process.env, settings.payments.providers);
   if (defaults.length > 0) app.server.log.warn(`development defaults in use, not for a deployment: ${defaults.join('; ')} (docs: README, Configuration)`);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AppContext } from '../app-context.ts';
+import { createMetrics } from '../http/metrics.ts';
 import { mapInFlight, type Job, type JobRun } from './job.ts';
 import { runJobsOnce, runJobsUntilCaughtUp, startScheduler } from './scheduler.ts';
 
@@ -46,6 +47,29 @@ describe('scheduler', () => {
     assert.equal(finished, after, 'no run after stop');
     assert.ok(runs >= 2 && runs <= 4, String(runs));
     assert.ok(finished > 10, String(finished));
+  });
+
+  it('counts runs, items and failures per job for /metrics, and stamps when each last caught up', async () => {
+    const metrics = createMetrics();
+    const backlog = { left: 3 };
+    const job: Job = { name: 'backlog', intervalMs: 40, async run() {
+      const taken = Math.min(2, backlog.left);
+      backlog.left -= taken;
+      return { handled: taken, more: taken === 2 };
+    } };
+    const failing: Job = { name: 'failing', intervalMs: 40, run: async () => { throw new Error('database away'); } };
+    const reported: unknown[] = [];
+    const stop = startScheduler({ reportError: (error: unknown) => reported.push(error) } as unknown as AppContext, [job, failing], metrics.jobObserver);
+    await sleep(100);
+    await stop();
+    const text = await metrics.registry.metrics();
+    assert.match(text, /tolem_job_runs_total\{job="backlog",outcome="more"\} 1/);
+    assert.match(text, /tolem_job_runs_total\{job="backlog",outcome="ok"\} [1-3]/);
+    assert.match(text, /tolem_job_items_total\{job="backlog"\} 3/);
+    assert.match(text, /tolem_job_runs_total\{job="failing",outcome="error"\} [1-3]/);
+    assert.match(text, /tolem_job_last_caught_up_timestamp_seconds\{job="backlog"\} \d/);
+    assert.doesNotMatch(text, /tolem_job_last_caught_up_timestamp_seconds\{job="failing"\}/);
+    assert.ok(reported.length >= 1);
   });
 
   it('tolem jobs runs each job until it is caught up, and adds up what the runs handled', async () => {

@@ -23,16 +23,32 @@ export async function runJobsUntilCaughtUp(ctx: AppContext, jobs: Job[] = JOBS):
   return handled;
 }
 
+/** Told of every run the scheduler makes (the /metrics counters, src/http/metrics.ts). */
+export interface JobObserver {
+  jobRan(job: string, run: { handled: number; more: boolean; durationMs: number; error: boolean }): void;
+}
+
 /**
  * Starts the periodic runs in this process; returns a stop function that waits for a running job.
  * A run that stopped at its limit with more due (JobRun.more) is followed by the next at once, so
  * a backlog is worked off run after run rather than one run an interval.
  */
-export function startScheduler(ctx: AppContext, jobs: Job[] = JOBS): () => Promise<void> {
+export function startScheduler(ctx: AppContext, jobs: Job[] = JOBS, observer?: JobObserver): () => Promise<void> {
   let stopped = false;
   const running = new Map<string, Promise<unknown>>();
+  const runOnce = async (job: Job): Promise<boolean> => {
+    const startedAt = performance.now();
+    try {
+      const run = await job.run(ctx);
+      observer?.jobRan(job.name, { handled: handledBy(run), more: moreAfter(run), durationMs: performance.now() - startedAt, error: false });
+      return moreAfter(run);
+    } catch (error) {
+      observer?.jobRan(job.name, { handled: 0, more: false, durationMs: performance.now() - startedAt, error: true });
+      throw error;
+    }
+  };
   const runUntilCaughtUp = async (job: Job) => {
-    while (!stopped && moreAfter(await job.run(ctx))) await new Promise((resolve) => setImmediate(resolve));
+    while (!stopped && await runOnce(job)) await new Promise((resolve) => setImmediate(resolve));
   };
   const timers = jobs.map((job) => setInterval(() => {
     // A run still going when its next one is due is left to finish; runs of one job never overlap here.
