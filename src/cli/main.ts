@@ -17,6 +17,7 @@ import { runSettlementImport } from '../payments/settlement-cli.ts';
 import { startDevSmsc } from '../sms/dev-smsc.ts';
 import { isEmpty, seedDemo, type DemoCredentials } from '../seed/seed-demo.ts';
 import { migrateToLatest, openStore, StoreOpenError } from '../store/open-store.ts';
+import { backupDatabase, BackupError } from '../store/backup.ts';
 import { SettingError } from '../platform/env.ts';
 import { voucherCommand, VOUCHER_USAGE } from '../vouchers/vouchers-cli.ts';
 
@@ -34,6 +35,8 @@ Usage:
                                       match a provider's settlement report; list every mismatch
   tolem jobs                          run every scheduled job now until nothing is due (for cron or a catch-up)
   tolem ledger verify                 check the ledger's invariants; exit 1 on any broken one
+  tolem backup FILE                   a consistent copy of the running database, checked (SQLite:
+                                      VACUUM INTO, then the copy's ledger verified; PostgreSQL: pg_dump)
   tolem lifecycle reindex             copy every line's validity into the lifecycle index (after
                                       processes older than migration 013 have stopped)
   tolem smsc [--port 2775] [--host 127.0.0.1] [--user tolem] [--password tolem]
@@ -66,6 +69,7 @@ async function run(argv: string[]): Promise<number> {
     console.error(`error: ${(error as Error).message}`);
     return 2;
   }
+  if (command === 'backup') return backup(settings, sub);
   if (command === 'aggregator') return aggregatorCommand(sub, rest, (run) => withContext(settings, run));
   if (command === 'vouchers') return voucherCommand(sub, rest, (run) => withContext(settings, run));
   switch (`${command ?? ''} ${command === 'user' || command === 'apikey' || command === 'ledger' || command === 'payments' || command === 'lifecycle' ? sub ?? '' : ''}`.trim()) {
@@ -124,6 +128,20 @@ async function run(argv: string[]): Promise<number> {
     default:
       console.error(USAGE);
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+  }
+}
+
+async function backup(settings: Settings, target: string | undefined): Promise<number> {
+  if (!target) { console.error(USAGE); return 2; }
+  const startedAt = Date.now();
+  try {
+    const made = await backupDatabase(settings.databaseUrl, target);
+    const ledger = made.ledger ? `; its ledger ${made.ledger.ok ? 'ok' : 'BROKEN'}: ${made.ledger.accounts} accounts, ${made.ledger.transfers} transfers, ${made.ledger.problems} problems` : '';
+    console.log(`backup written to ${made.file} (${(made.bytes / 1024 / 1024).toFixed(1)} MB) in ${((Date.now() - startedAt) / 1000).toFixed(1)} s${ledger}`);
+    return made.ledger && !made.ledger.ok ? 1 : 0;
+  } catch (error) {
+    if (error instanceof BackupError) { console.error(`error: ${error.message}`); return 1; }
+    throw error;
   }
 }
 

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { verifyLedger } from '../ledger/verify-ledger.ts';
+import { backupDatabase, BackupError } from './backup.ts';
+import { openStore } from './open-store.ts';
+
+/**
+ * `tolem backup` while the server writes: the copy is one moment's database, whole (its ledger
+ * balances), and restores into a working Tolem.
+ */
+for (const dialect of DIALECTS) {
+  describe(`backup [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    let folder: string;
+    const msisdns = Array.from({ length: 20 }, (_, i) => `+7701666${String(i).padStart(4, '0')}`);
+    before(async () => {
+      t = await startTestApp(dialect.name);
+      folder = mkdtempSync(join(tmpdir(), 'tolem-backup-'));
+      for (const msisdn of msisdns) assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+    });
+    after(async () => {
+      await t?.close();
+      rmSync(folder, { recursive: true, force: true });
+    });
+
+    it('copies the database while top-ups commit; the copy balances and restores into a working database', async () => {
+      let stop = false;
+      let sent = 0;
+      const writing = Promise.all(msisdns.map(async (msisdn) => {
+        while (!stop) {
+          const answer = await t.request('POST', '/v1/topups', { body: { msisdn, amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': `backup-${++sent}` } });
+          assert.equal(answer.status, 201);
+        }
+      }));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const file = join(folder, dialect.name === 'sqlite' ? 'copy.db' : 'copy.dump');
+      const made = await backupDatabase(t.app.ctx.settings.databaseUrl, file);
+      stop = true;
+      await writing;
+      assert.ok(made.bytes > 0);
+      if (dialect.name === 'sqlite') assert.deepEqual({ ok: made.ledger?.ok, problems: made.ledger?.problems }, { ok: true, problems: 0 });
+      // Restored: SQLite opens the copy as it is; PostgreSQL restores the dump into a new database.
+      let restored: TestDatabase | null = null;
+      let url = `sqlite:${file}`;
+      if (dialect.name === 'postgres') {
+        restored = await createTestDatabase('postgres');
+        const loaded = spawnSync('pg_restore', ['--no-owner', `--dbname=${restored.url}`, file], { encoding: 'utf8' });
+        assert.equal(loaded.status, 0, loaded.stderr);
+        url = restored.url;
+      }
+      const store = await openStore(url);
+      try {
+        assert.deepEqual((await verifyLedger(store)).problems, []);
+        const copied = await store.db.selectFrom('lines').select('msisdn').where('msisdn', 'in', msisdns).execute();
+        assert.equal(copied.length, msisdns.length);
+        const topUps = Number((await store.db.selectFrom('receipts').select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow()).n);
+        const now = Number((await t.app.ctx.db.selectFrom('receipts').select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow()).n);
+        assert.ok(topUps > 0 && topUps < now, `a moment of the run: ${topUps} of ${now} receipts`);
+      } finally {
+        await store.close();
+        await restored?.drop();
+      }
+    });
+
+    it('never overwrites a file; tolem backup says why in one line', async () => {
+      const file = join(folder, 'taken');
+      await backupDatabase(t.app.ctx.settings.databaseUrl, file);
+      await assert.rejects(backupDatabase(t.app.ctx.settings.databaseUrl, file), (error: Error) => error instanceof BackupError && /exists/.test(error.message));
+      const cli = spawnSync(process.execPath, ['bin/tolem.js', 'backup', file], { env: { ...process.env, DATABASE_URL: t.app.ctx.settings.databaseUrl, LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(cli.status, 1);
+      assert.match(cli.stderr, /^error: .*exists: a backup never overwrites a file\n$/);
+      const made = spawnSync(process.execPath, ['bin/tolem.js', 'backup', join(folder, 'by-cli', 'copy')], { env: { ...process.env, DATABASE_URL: t.app.ctx.settings.databaseUrl, LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(made.status, 0, made.stderr);
+      assert.match(made.stdout, dialect.name === 'sqlite' ? /^backup written to .*by-cli\/copy \(.* MB\) in .* s; its ledger ok: \d+ accounts, \d+ transfers, 0 problems\n$/ : /^backup written to .*by-cli\/copy \(.* MB\) in .* s\n$/);
+    });
+  });
+}
