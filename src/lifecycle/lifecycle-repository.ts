@@ -15,14 +15,14 @@ export type DueLine = Pick<Database['lines'], 'id' | 'msisdn' | 'status' | 'vali
 export async function findDueLines(ctx: AppContext, now: Date, rules: LifecycleRules, limit: number): Promise<DueLine[]> {
   // Shift `now` back by each status's offset so that every comparison is indexed_valid_until <= bound.
   const back = scheduleOf(now, { graceDays: -rules.graceDays, suspendedDays: -rules.suspendedDays });
-  return ctx.db.selectFrom('lines').select(['id', 'msisdn', 'status', 'valid_until'])
-    .where('indexed_valid_until', 'is not', null)
-    .where((eb) => eb.or([
-      eb.and([eb('status', '=', 'active'), eb('indexed_valid_until', '<=', back.graceAt.toISOString())]),
-      eb.and([eb('status', '=', 'grace'), eb('indexed_valid_until', '<=', back.suspendedAt.toISOString())]),
-      eb.and([eb('status', '=', 'suspended'), eb('indexed_valid_until', '<=', back.terminatedAt.toISOString())]),
-    ]))
+  // One range of the index per status, merged here: as one query with an OR of the three,
+  // PostgreSQL scanned the whole table (~150 ms a run at 300,000 lines, with nothing due).
+  const dueIn = (status: string, bound: Date) => ctx.db.selectFrom('lines').select(['id', 'msisdn', 'status', 'valid_until', 'indexed_valid_until'])
+    .where('status', '=', status).where('indexed_valid_until', '<=', bound.toISOString())
     .orderBy('indexed_valid_until').orderBy('id').limit(limit).execute();
+  const found = (await Promise.all([dueIn('active', back.graceAt), dueIn('grace', back.suspendedAt), dueIn('suspended', back.terminatedAt)])).flat();
+  found.sort((a, b) => a.indexed_valid_until! < b.indexed_valid_until! ? -1 : a.indexed_valid_until! > b.indexed_valid_until! ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+  return found.slice(0, limit).map(({ indexed_valid_until: _copy, ...line }) => line);
 }
 
 /**

@@ -154,11 +154,15 @@ export async function balancesOf(ctx: AppContext, lineIds: string[], db: Kysely<
 export async function listLineTransfers(ctx: AppContext, lineId: string, limit: number, before: string | null): Promise<Database['ledger_transfers'][]> {
   const db = ctx.store.readDb;
   const [heads, cursor] = await Promise.all([
-    db.selectFrom('ledger_accounts').select(['id', 'last_transfer_id']).where('owner_id', '=', lineId).where('last_transfer_id', 'is not', null).execute(),
+    db.selectFrom('ledger_accounts').select(['id', 'last_transfer_id', 'created_at']).where('owner_id', '=', lineId).where('last_transfer_id', 'is not', null).execute(),
     before === null ? undefined : db.selectFrom('ledger_transfers')
-      .select(['debit_account_id', 'credit_account_id', 'debit_previous_id', 'credit_previous_id']).where('id', '=', before).executeTakeFirst(),
+      .select(['debit_account_id', 'credit_account_id', 'debit_previous_id', 'credit_previous_id', 'created_at']).where('id', '=', before).executeTakeFirst(),
   ]);
-  const chains = heads.flatMap(({ id: account, last_transfer_id: head }) => {
+  // An account made after the cursor's transfer has nothing below it: a line's every package adds
+  // bucket accounts, and walking each of their chains made a deep page of a line with 1,000 packs
+  // ~1,000 queries. Clocks of several processes may differ: the margin is far beyond their skew.
+  const madeAfterCursor = cursor ? new Date(Date.parse(cursor.created_at) + CLOCK_SKEW_MARGIN_MS).toISOString() : null;
+  const chains = heads.filter((account) => madeAfterCursor === null || account.created_at <= madeAfterCursor).flatMap(({ id: account, last_transfer_id: head }) => {
     // Where to start this account's walk, and the newest id it can yield (chains are in id order).
     const afterCursor = cursor?.debit_account_id === account ? cursor.debit_previous_id : cursor?.credit_account_id === account ? cursor.credit_previous_id : undefined;
     if (afterCursor !== undefined) return afterCursor === null ? [] : [{ account, start: afterCursor, newest: afterCursor }];
@@ -174,6 +178,9 @@ export async function listLineTransfers(ctx: AppContext, lineId: string, limit: 
   }
   return page;
 }
+
+/** Beyond any skew between the clocks of processes that stamp accounts and transfers. */
+const CLOCK_SKEW_MARGIN_MS = 10 * 60_000;
 
 /** Up to `limit` transfers of one account's chain from `start` on, below `before`, newest first: one recursive query. */
 async function chainBelow(ctx: AppContext, account: string, start: string, before: string | null, limit: number): Promise<Database['ledger_transfers'][]> {

@@ -95,8 +95,10 @@ export async function renewDue(ctx: AppContext, limits: RenewalLimits): Promise<
     after = ended[ended.length - 1]!;
   }
   if (await retireUnexaminedBefore(ctx, windowStart, nowIso, limits.retiredPerRunMax) === limits.retiredPerRunMax) more = true;
-  // Lapsed packages of lines that money reached since their last attempt.
-  const caughtUp = await readOutbox(ctx, WAKE_READING, async (events) => {
+  // Lapsed packages of lines that money reached since their last attempt. None lapsed anywhere
+  // (the common case): nothing to wake, and the cursor moves on without reading a top-up.
+  const anyLapsed = (await renewalRetriesDue(ctx, nowIso, 1)).length > 0;
+  const caughtUp = await readOutbox(ctx, anyLapsed ? WAKE_READING : { ...WAKE_READING, topics: [] }, async (events) => {
     const woken = (await retriesDueOnLines(ctx, linesReachedBy(events), nowIso)).filter((pkg) => !outcomes.has(pkg.id));
     await retryAll(woken);
   });

@@ -132,7 +132,7 @@ export async function renewalRetriesDue(ctx: AppContext, now: string, limit: num
     .orderBy('renewal_retry_at').orderBy('id').limit(limit).execute();
 }
 
-/** Packages of these lines waiting for another renewal attempt (index packages_line). */
+/** Packages of these lines waiting for another renewal attempt (partial index packages_line_retry, migration 028). */
 export async function retriesDueOnLines(ctx: AppContext, lineIds: string[], now: string): Promise<PackageTable[]> {
   const found: PackageTable[] = [];
   await inChunks(lineIds, async (ids) => {

@@ -71,7 +71,9 @@ export async function saveCursor(ctx: AppContext, name: string, position: string
 export async function outboxEventsSince(ctx: AppContext, topics: readonly string[], range: { afterTime: string; afterId: string; until: string }, limit: number) {
   return ctx.db.selectFrom('outbox').select(['id', 'topic', 'payload', 'created_at'])
     .where('topic', 'in', topics).where('created_at', '<', range.until)
-    .where((eb) => eb.or([eb('created_at', '>', range.afterTime), eb.and([eb('created_at', '=', range.afterTime), eb('id', '>', range.afterId)])]))
+    // A row value, which both databases start the index scan at: as an OR of two conditions
+    // PostgreSQL scanned from the oldest kept event and filtered (~0.5 s a run at 1M events).
+    .where((eb) => eb(eb.refTuple('created_at', 'id'), '>', eb.tuple(range.afterTime, range.afterId)))
     .orderBy('created_at').orderBy('id').limit(limit).execute();
 }
 

@@ -54,10 +54,14 @@ export async function findUnexaminedExpiredGrants(ctx: AppContext, now: string, 
  * different granted total when the job's command reads the counter under lock.
  */
 export async function sumExpiredGrants(ctx: AppContext, lineIds: string[], now: string): Promise<Map<string, { expired: bigint; granted: bigint }>> {
-  const rows = await inChunks(lineIds, (chunk) => ctx.db.selectFrom('bonus_grants as g')
-    .leftJoin('counters as c', (join) => join.on('c.key', '=', sql<string>`${BONUS_KEY_PREFIX} || g.line_id || ${GRANTED_KEY_SUFFIX}`))
-    .select(['g.line_id', (eb) => eb.fn.sum<bigint>('g.amount').as('expired'), (eb) => eb.fn.max('c.value').as('granted')])
-    .where('g.line_id', 'in', chunk).where('g.expires_at', '<=', now).groupBy('g.line_id').execute());
+  // Summed first, then each line's counter looked up once, in the same statement (one snapshot):
+  // joined on its computed key before grouping, PostgreSQL could hash-join the whole counters table.
+  const rows = await inChunks(lineIds, (chunk) => ctx.db
+    .selectFrom((db) => db.selectFrom('bonus_grants').select(['line_id', (eb) => eb.fn.sum<bigint>('amount').as('expired')])
+      .where('line_id', 'in', chunk).where('expires_at', '<=', now).groupBy('line_id').as('s'))
+    .select(['s.line_id', 's.expired', (eb) => eb.selectFrom('counters').select('value')
+      .where('key', '=', sql<string>`${BONUS_KEY_PREFIX} || s.line_id || ${GRANTED_KEY_SUFFIX}`).as('granted')])
+    .execute());
   return new Map(rows.map((row) => [row.line_id, { expired: BigInt(row.expired), granted: BigInt(row.granted ?? 0) }]));
 }
 

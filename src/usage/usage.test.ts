@@ -139,10 +139,12 @@ for (const dialect of DIALECTS) {
     it('a line\'s history pages, newest first, hold every transfer of every account of the line once', async () => {
       const msisdn = '+77012000001';
       const lineId = lines.get(msisdn)!;
-      // Buckets of several units and expiries, used in turn: transfers spread over many accounts and both sides.
+      // Buckets of several units and expiries, used in turn: transfers spread over many accounts and
+      // both sides; an hour apart, so that a deep page passes over the buckets made after its cursor.
       for (let round = 0; round < 4; round++) {
         await grantTestBucket(t.app.ctx, lineId, round % 2 === 0 ? 'DATA_BYTES' : 'SMS', 100n, at(5 + round));
         assert.equal((await post([event(msisdn, 'data', 30), event(msisdn, 'sms', 1)])).status, 200);
+        t.clock.advance(3_600_000);
       }
       const accounts = (await t.app.ctx.db.selectFrom('ledger_accounts').select('id').where('owner_id', '=', lineId).execute()).map((a) => a.id);
       const everything = await t.app.ctx.db.selectFrom('ledger_transfers').select('id')

@@ -26,6 +26,7 @@ import * as sms from './024-sms.ts';
 import * as sandboxRefundKeys from './025-sandbox-refund-keys.ts';
 import * as transferConfirmations from './026-transfer-confirmations.ts';
 import * as sandboxDescription from './027-sandbox-description.ts';
+import * as jobScaleIndexes from './028-job-scale-indexes.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -59,4 +60,5 @@ export const migrations: Record<string, Migration> = {
   '025-sandbox-refund-keys': sandboxRefundKeys,
   '026-transfer-confirmations': transferConfirmations,
   '027-sandbox-description': sandboxDescription,
+  '028-job-scale-indexes': jobScaleIndexes,
 };
