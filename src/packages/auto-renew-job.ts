@@ -56,9 +56,24 @@ const WAKE_READING = {
  */
 export const autoRenewJob: Job = {
   name: 'packages.auto_renew',
-  intervalMs: 60_000,
-  run: (ctx) => renewDue(ctx, RENEWAL_LIMITS),
+  // A pack renews within seconds of its end: between its end and its renewal the line's usage
+  // would fall to pay-as-you-go. An idle run is a few index seeks.
+  intervalMs: 10_000,
+  run: (ctx) => renewDue(ctx, roundOfLapsedDue(ctx) ? RENEWAL_LIMITS : { ...RENEWAL_LIMITS, retriesPerRunMax: 0 }),
 };
+
+/** The round of lapsed packages (queue 3), which mostly fail again, is taken once a minute, not at every run. */
+const LAPSED_ROUND_EVERY_MS = 60_000;
+const lastLapsedRound = new WeakMap<AppContext, number>();
+
+function roundOfLapsedDue(ctx: AppContext): boolean {
+  const nowMs = ctx.clock.now().getTime();
+  const last = lastLapsedRound.get(ctx);
+  // Also when the clock went back (a test's, or a corrected one).
+  if (last !== undefined && nowMs - last < LAPSED_ROUND_EVERY_MS && nowMs >= last) return false;
+  lastLapsedRound.set(ctx, nowMs);
+  return true;
+}
 
 /** One run of the job: the packages renewed, and whether more were due than the run took. */
 export async function renewDue(ctx: AppContext, limits: RenewalLimits): Promise<JobRun> {
@@ -104,7 +119,7 @@ export async function renewDue(ctx: AppContext, limits: RenewalLimits): Promise<
   });
   if (!caughtUp) more = true;
   // One attempt per package a run: one that just failed above is already back in the queue.
-  await retryAll((await renewalRetriesDue(ctx, nowIso, limits.retriesPerRunMax)).filter((pkg) => !outcomes.has(pkg.id)));
+  if (limits.retriesPerRunMax > 0) await retryAll((await renewalRetriesDue(ctx, nowIso, limits.retriesPerRunMax)).filter((pkg) => !outcomes.has(pkg.id)));
   return { handled: [...outcomes.values()].filter((outcome) => outcome === 'renewed').length, more };
 
   async function retryAll(waiting: PackageTable[]): Promise<void> {

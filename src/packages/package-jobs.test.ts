@@ -5,8 +5,8 @@ import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import type { AppContext } from '../app-context.ts';
 import { loadSettings } from '../config.ts';
 import { ok } from '../domain/result.ts';
-import { consumptionAccountId } from '../ledger/accounts.ts';
-import { renewDue, type RenewalLimits } from './auto-renew-job.ts';
+import { clearingAccountId, consumptionAccountId, lineMainAccountId } from '../ledger/accounts.ts';
+import { autoRenewJob, renewDue, type RenewalLimits } from './auto-renew-job.ts';
 import { expireBuckets } from './expire-buckets-job.ts';
 import { expiredPeriodsToClose } from './packages-repository.ts';
 
@@ -178,6 +178,31 @@ for (const dialect of DIALECTS) {
       while ((await renewDue(t.app.ctx, limits)).more) assert.ok(++runs < 10);
       for (const pack of packs) assert.equal(await periodsOf(pack.id), 2);
       assert.equal((await renewDue(t.app.ctx, limits)).more, false, 'caught up');
+    });
+
+    it('the job runs every 10 seconds but goes round the lapsed packages once a minute: money that came some other way renews at the next round', async () => {
+      assert.equal(autoRenewJob.intervalMs, 10_000);
+      const lineId = await newLine('+77012220601', 600);
+      const pack = await buy('+77012220601', true);
+      t.clock.set(new Date(new Date(pack.expiresAt).getTime() + 60_000));
+      const ctx = { ...t.app.ctx };
+      await autoRenewJob.run(ctx);
+      assert.equal(await periodsOf(pack.id), 1, 'lapsed: no money');
+      // Money with no event a reader wakes on (a ledger adjustment): only the round of the queue finds it.
+      const credited = await t.app.ctx.writer.submit({
+        name: 'test-adjustment', lock: { accounts: [clearingAccountId('api'), lineMainAccountId(lineId)] },
+        execute: (tx) => {
+          const moved = tx.transfer({ debitAccountId: clearingAccountId('api'), creditAccountId: lineMainAccountId(lineId), amount: 60_000n, unit: 'KZT', code: 'topup' });
+          return moved.ok ? ok(moved.id) : { ok: false as const, error: { code: moved.code } };
+        },
+      });
+      assert.ok(credited.ok);
+      t.clock.advance(10_000);
+      await autoRenewJob.run(ctx);
+      assert.equal(await periodsOf(pack.id), 1, 'ten seconds later: not its round');
+      t.clock.advance(50_000);
+      await autoRenewJob.run(ctx);
+      assert.equal(await periodsOf(pack.id), 2, 'a minute after the last round');
     });
 
     it('auto-renewal turned on after the job has examined a lapsed end renews within the window; periods before the window leave the queue a bounded number a run', async () => {
