@@ -29,18 +29,35 @@ export const handledBy = (run: number | JobRun): number => (typeof run === 'numb
 export const moreAfter = (run: number | JobRun): boolean => typeof run !== 'number' && run.more;
 
 /**
+ * Runs back to back that may say more is due while handling nothing (renewals that all fail for
+ * want of money do). Past this many in a row, the job waits for its next interval: no job spins
+ * on a `more` that makes no progress, whatever a bug or a setting makes it say.
+ */
+export const IDLE_RERUNS_MAX = 10;
+
+/**
  * Calls `work` for each item with at most `inFlightMax` calls waiting at once, so that a job's
  * ledger commands share the writer's batches; the answers come back in the items' order.
  */
 export async function mapInFlight<T, R>(items: readonly T[], inFlightMax: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const answers = new Array<R>(items.length);
   let next = 0;
+  let failed = false;
   const lane = async () => {
-    while (next < items.length) {
+    // After a failure no item is started, and the calls under way are waited for: a run that
+    // throws has nothing of its own still writing when its caller moves on.
+    while (!failed && next < items.length) {
       const index = next++;
-      answers[index] = await work(items[index]!);
+      try {
+        answers[index] = await work(items[index]!);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(inFlightMax, items.length) }, lane));
+  const lanes = await Promise.allSettled(Array.from({ length: Math.min(inFlightMax, items.length) }, lane));
+  const rejected = lanes.find((lane) => lane.status === 'rejected');
+  if (rejected) throw rejected.reason;
   return answers;
 }

@@ -1,6 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import { addDays } from '../domain/time.ts';
 import { cursorPositions } from '../partners/partners-repository.ts';
+import { READER_AGE_MAX_MS } from './read-outbox.ts';
 import { deleteInChunks, type ChunkLimits } from './delete-in-chunks.ts';
 import type { Job } from './job.ts';
 import {
@@ -52,11 +53,19 @@ export const purgeRetentionJob: Job = {
 
 /**
  * Outbox events are deleted only before the oldest reader's position (webhook_cursors): an event
- * a cursor has not passed stays, however old. No cursor yet means no reader has started, and the
- * first one will read from the beginning: nothing is deleted.
+ * a cursor has not passed stays, however old, except behind a reader that reads nothing older than
+ * an age (READER_AGE_MAX_MS). No cursor yet means no reader has started, and the first one will
+ * read from the beginning: nothing is deleted.
  */
 async function outboxCutoff(ctx: AppContext, retainedAfter: string): Promise<string | null> {
-  const times = (await cursorPositions(ctx)).map((position) => position.split('|')[0]!).sort();
+  const nowMs = ctx.clock.now().getTime();
+  // A reader with an age limit never reads behind it: its cursor holds events that long at most.
+  const times = (await cursorPositions(ctx)).map(({ name, position }) => {
+    const time = position.split('|')[0]!;
+    const ageMax = READER_AGE_MAX_MS[name];
+    const oldestRead = ageMax === undefined ? null : new Date(nowMs - ageMax).toISOString();
+    return oldestRead !== null && oldestRead > time ? oldestRead : time;
+  }).sort();
   if (times.length === 0) return null;
   return times[0]! < retainedAfter ? times[0]! : retainedAfter;
 }

@@ -3,6 +3,16 @@ import { cursorOf, outboxEventsSince, saveCursor } from '../partners/partners-re
 
 export type OutboxEvent = Awaited<ReturnType<typeof outboxEventsSince>>[number];
 
+/**
+ * Readers that never read an event older than this (their OutboxReading.ageMaxMs), by cursor
+ * name: the retention job keeps events behind such a cursor only as long as this, so that a
+ * reader that stops moving (its job failing, a release rolled back) does not keep the whole outbox.
+ */
+export const READER_AGE_MAX_MS: Readonly<Record<string, number>> = {
+  sms: 24 * 3_600_000,
+  'packages.renewal_wake': 24 * 3_600_000,
+};
+
 export interface OutboxReading {
   /** The reader's name in webhook_cursors (the retention job deletes only events every reader has passed). */
   cursor: string;

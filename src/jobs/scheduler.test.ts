@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AppContext } from '../app-context.ts';
 import { createMetrics } from '../http/metrics.ts';
-import { mapInFlight, type Job, type JobRun } from './job.ts';
+import { IDLE_RERUNS_MAX, mapInFlight, type Job, type JobRun } from './job.ts';
 import { runJobsOnce, runJobsUntilCaughtUp, startScheduler } from './scheduler.ts';
 
 const errors: unknown[] = [];
@@ -81,6 +81,34 @@ describe('scheduler', () => {
     } };
     const plain: Job = { name: 'plain', intervalMs: 60_000, run: async () => 3 };
     assert.deepEqual(await runJobsUntilCaughtUp(ctx, [job, plain]), { backlog: 5, plain: 3 });
+  });
+
+  it('a job that says more while handling nothing is run again at most IDLE_RERUNS_MAX times in a row, here and by tolem jobs', async () => {
+    let runs = 0;
+    const spinning: Job = { name: 'spinning', intervalMs: 10_000, run: async () => { runs++; return { handled: 0, more: true }; } };
+    assert.deepEqual(await runJobsUntilCaughtUp(ctx, [spinning]), { spinning: 0 });
+    assert.equal(runs, IDLE_RERUNS_MAX);
+    runs = 0;
+    let progress = 0;
+    // Progress resets the count: eleven idle runs, one that handled something, then idle again.
+    const uneven: Job = { name: 'uneven', intervalMs: 10_000, run: async () => { runs++; return { handled: runs === 5 ? 1 : 0, more: ++progress < 30 }; } };
+    assert.deepEqual(await runJobsUntilCaughtUp(ctx, [uneven]), { uneven: 1 });
+    assert.equal(runs, 5 + IDLE_RERUNS_MAX);
+  });
+
+  it('mapInFlight starts nothing after a failure, waits for the calls under way, then fails', async () => {
+    let started = 0;
+    let finished = 0;
+    const items = Array.from({ length: 20 }, (_, i) => i);
+    await assert.rejects(mapInFlight(items, 4, async (i) => {
+      started++;
+      await sleep(i === 2 ? 1 : 15);
+      if (i === 2) throw new Error('writer away');
+      finished++;
+      return i;
+    }), /writer away/);
+    assert.ok(started <= 5, `started ${started}`);
+    assert.equal(finished, started - 1, 'every call under way finished before the failure came back');
   });
 
   it('mapInFlight keeps at most the given number of calls waiting and answers in the items\' order', async () => {

@@ -1,5 +1,5 @@
 import type { AppContext } from '../app-context.ts';
-import { handledBy, moreAfter, type Job } from './job.ts';
+import { handledBy, IDLE_RERUNS_MAX, moreAfter, type Job, type JobRun } from './job.ts';
 import { JOBS } from './jobs.ts';
 
 /** Runs every job once, in order, and returns what each handled. Tests call this with a moved clock. */
@@ -14,13 +14,24 @@ export async function runJobsUntilCaughtUp(ctx: AppContext, jobs: Job[] = JOBS):
   const handled: Record<string, number> = {};
   for (const job of jobs) {
     handled[job.name] = 0;
-    for (let more = true; more;) {
+    const rerun = rerunPolicy();
+    for (let again = true; again;) {
       const run = await job.run(ctx);
       handled[job.name]! += handledBy(run);
-      more = moreAfter(run);
+      again = rerun(run);
     }
   }
   return handled;
+}
+
+/** Whether to run a job again at once after this run: more is due, and the job is not running idle (IDLE_RERUNS_MAX). */
+function rerunPolicy(): (run: number | JobRun) => boolean {
+  let idle = 0;
+  return (run) => {
+    if (!moreAfter(run)) return false;
+    idle = handledBy(run) > 0 ? 0 : idle + 1;
+    return idle < IDLE_RERUNS_MAX;
+  };
 }
 
 /** Told of every run the scheduler makes (the /metrics counters, src/http/metrics.ts). */
@@ -36,19 +47,20 @@ export interface JobObserver {
 export function startScheduler(ctx: AppContext, jobs: Job[] = JOBS, observer?: JobObserver): () => Promise<void> {
   let stopped = false;
   const running = new Map<string, Promise<unknown>>();
-  const runOnce = async (job: Job): Promise<boolean> => {
+  const runOnce = async (job: Job): Promise<number | JobRun> => {
     const startedAt = performance.now();
     try {
       const run = await job.run(ctx);
       observer?.jobRan(job.name, { handled: handledBy(run), more: moreAfter(run), durationMs: performance.now() - startedAt, error: false });
-      return moreAfter(run);
+      return run;
     } catch (error) {
       observer?.jobRan(job.name, { handled: 0, more: false, durationMs: performance.now() - startedAt, error: true });
       throw error;
     }
   };
   const runUntilCaughtUp = async (job: Job) => {
-    while (!stopped && await runOnce(job)) await new Promise((resolve) => setImmediate(resolve));
+    const rerun = rerunPolicy();
+    while (!stopped && rerun(await runOnce(job))) await new Promise((resolve) => setImmediate(resolve));
   };
   const timers = jobs.map((job) => setInterval(() => {
     // A run still going when its next one is due is left to finish; runs of one job never overlap here.

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { AppContext } from '../app-context.ts';
+import { timeOfId } from '../platform/ids.ts';
 import { lineAccountSpecs, lineBonusAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import { previousOnChain } from '../ledger/debits-since.ts';
 import { sharedLookup } from '../store/batched-lookup.ts';
@@ -160,8 +161,12 @@ export async function listLineTransfers(ctx: AppContext, lineId: string, limit: 
   ]);
   // An account made after the cursor's transfer has nothing below it: a line's every package adds
   // bucket accounts, and walking each of their chains made a deep page of a line with 1,000 packs
-  // ~1,000 queries. Clocks of several processes may differ: the margin is far beyond their skew.
-  const madeAfterCursor = cursor ? new Date(Date.parse(cursor.created_at) + CLOCK_SKEW_MARGIN_MS).toISOString() : null;
+  // ~1,000 queries. The cursor's time is the later of its stamp and the time in its id (an id is
+  // pushed past the ids before it on its accounts, nextAfter in src/platform/ids.ts, when another
+  // process's clock runs ahead); an account's transfers never carry an id time before the account
+  // was made, up to the skew between processes' clocks, which the margin is far beyond.
+  const cursorMs = cursor ? Math.max(Date.parse(cursor.created_at), timeOfId(before!) ?? 0) : null;
+  const madeAfterCursor = cursorMs === null ? null : new Date(cursorMs + CLOCK_SKEW_MARGIN_MS).toISOString();
   const chains = heads.filter((account) => madeAfterCursor === null || account.created_at <= madeAfterCursor).flatMap(({ id: account, last_transfer_id: head }) => {
     // Where to start this account's walk, and the newest id it can yield (chains are in id order).
     const afterCursor = cursor?.debit_account_id === account ? cursor.debit_previous_id : cursor?.credit_account_id === account ? cursor.credit_previous_id : undefined;

@@ -1,7 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import { addDays } from '../domain/time.ts';
 import { mapInFlight, type Job, type JobRun } from '../jobs/job.ts';
-import { readOutbox, type OutboxEvent } from '../jobs/read-outbox.ts';
+import { READER_AGE_MAX_MS, readOutbox, type OutboxEvent } from '../jobs/read-outbox.ts';
 import { findLineById } from '../lines/lines-repository.ts';
 import { packageSettings } from './package-settings.ts';
 import {
@@ -36,7 +36,7 @@ const WAKE_TOPICS = ['topup.succeeded', 'transfer.completed', 'credit.granted'] 
 const WAKE_READING = {
   cursor: WAKE_CURSOR, topics: WAKE_TOPICS, settleMs: 15_000, eventsPerPage: 1_000, pagesMax: 5, budgetMs: 10_000,
   // Where a first run starts: money older than a day found its packages through the queue long since.
-  ageMaxMs: 24 * 3_600_000,
+  ageMaxMs: READER_AGE_MAX_MS[WAKE_CURSOR]!,
 };
 
 /**
@@ -114,7 +114,10 @@ export async function renewDue(ctx: AppContext, limits: RenewalLimits): Promise<
   // (the common case): nothing to wake, and the cursor moves on without reading a top-up.
   const anyLapsed = (await renewalRetriesDue(ctx, nowIso, 1)).length > 0;
   const caughtUp = await readOutbox(ctx, anyLapsed ? WAKE_READING : { ...WAKE_READING, topics: [] }, async (events) => {
-    const woken = (await retriesDueOnLines(ctx, linesReachedBy(events), nowIso)).filter((pkg) => !outcomes.has(pkg.id));
+    const reached = linesReachedBy(events);
+    // Also one that failed earlier in this run, if the money came after (a long run outlasts the events' settling).
+    const woken = (await retriesDueOnLines(ctx, [...reached.keys()], nowIso))
+      .filter((pkg) => !outcomes.has(pkg.id) || (outcomes.get(pkg.id) === 'failed' && reached.get(pkg.line_id)! > (pkg.renewal_retry_at ?? '')));
     await retryAll(woken);
   });
   if (!caughtUp) more = true;
@@ -133,15 +136,15 @@ export async function renewDue(ctx: AppContext, limits: RenewalLimits): Promise<
   }
 }
 
-/** The lines that the events put money on. */
-function linesReachedBy(events: OutboxEvent[]): string[] {
-  const lineIds = new Set<string>();
+/** The lines that the events put money on, each with the time of its latest such event. */
+function linesReachedBy(events: OutboxEvent[]): Map<string, string> {
+  const reached = new Map<string, string>();
   for (const event of events) {
     const payload = JSON.parse(event.payload) as { lineId?: unknown; toLineId?: unknown };
     const lineId = event.topic === 'transfer.completed' ? payload.toLineId : payload.lineId;
-    if (typeof lineId === 'string') lineIds.add(lineId);
+    if (typeof lineId === 'string' && (reached.get(lineId) ?? '') < event.created_at) reached.set(lineId, event.created_at);
   }
-  return [...lineIds];
+  return reached;
 }
 
 function uniquePackages(periods: EndedPeriod[]): PackageTable[] {

@@ -58,8 +58,8 @@ export async function cursorOf(ctx: AppContext, name: string): Promise<string | 
 }
 
 /** Every reader's position in the outbox (`<created_at>|<id>`): the retention job deletes only events behind all of them. */
-export async function cursorPositions(ctx: AppContext): Promise<string[]> {
-  return (await ctx.db.selectFrom('webhook_cursors').select('position').execute()).map((row) => row.position);
+export async function cursorPositions(ctx: AppContext): Promise<{ name: string; position: string }[]> {
+  return ctx.db.selectFrom('webhook_cursors').select(['name', 'position']).execute();
 }
 
 export async function saveCursor(ctx: AppContext, name: string, position: string): Promise<void> {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createIdGenerator } from './ids.ts';
+import { ManualClock } from './clock.ts';
+import { createIdGenerator, timeOfId } from './ids.ts';
 
 describe('ids', () => {
   const clockAt = (ms: number) => ({ now: () => new Date(ms) });
@@ -11,6 +12,15 @@ describe('ids', () => {
     assert.deepEqual([...made].sort(), made);
     assert.equal(new Set(made).size, made.length);
     assert.match(made[0]!, /^tr_[0-9A-HJKMNP-TV-Z]{26}$/);
+  });
+
+  it('timeOfId reads the time an id carries, also one pushed ahead by nextAfter; null for other text', () => {
+    const clock = new ManualClock('2026-12-06T10:00:00.000Z');
+    const ids = createIdGenerator(clock);
+    assert.equal(timeOfId(ids.next('tr')), Date.parse('2026-12-06T10:00:00.000Z'));
+    const ahead = createIdGenerator(new ManualClock('2026-12-06T10:15:00.000Z')).next('tr');
+    assert.equal(timeOfId(ids.nextAfter('tr', [ahead])), Date.parse('2026-12-06T10:15:00.001Z'));
+    for (const text of ['nope', 'tr_', 'tr_01KG1PN2R0ABNDMERWR9RG3DJ', 'tr_01KG1PN2R0ABNDMERWR9RG3DJ!', 'tr_01kg1pn2r0abndmerwr9rg3dju']) assert.equal(timeOfId(text), null, text);
   });
 
   it('nextAfter makes an id greater than ids another process made with a clock ahead, and stays above them', () => {

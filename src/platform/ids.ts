@@ -57,6 +57,13 @@ export function createIdGenerator(clock: Clock, random: (size: number) => Buffer
 const TIME_LENGTH = 10;
 const ID_BODY_LENGTH = 26;
 
+/** The millisecond time an id of ours carries (its first ten characters after the prefix), or null for text that is not one. */
+export function timeOfId(id: string): number | null {
+  const body = id.slice(-ID_BODY_LENGTH);
+  if (body.length !== ID_BODY_LENGTH || !/^[0-9A-HJKMNP-TV-Z]{26}$/.test(body)) return null;
+  return decodeTime(body.slice(0, TIME_LENGTH));
+}
+
 function decodeTime(text: string): number {
   let time = 0;
   for (const char of text) time = time * 32 + ALPHABET.indexOf(char);

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
 import type { Job } from '../jobs/job.ts';
-import { readOutbox } from '../jobs/read-outbox.ts';
+import { READER_AGE_MAX_MS, readOutbox } from '../jobs/read-outbox.ts';
 import { afterQuietHours, QUIET_TOPICS } from './quiet-hours.ts';
 import type { SmppClient, SubmitOutcome } from './smpp-client.ts';
 import { STATUS } from './smpp-pdu.ts';
@@ -20,7 +20,7 @@ const SETTLE_MS = 15_000;
  * day-old "your balance was topped up" is noise and a reminder may be past. Also where a first
  * run starts reading.
  */
-const EVENT_AGE_MAX_MS = 24 * 3_600_000;
+const EVENT_AGE_MAX_MS = READER_AGE_MAX_MS[CURSOR]!;
 const EVENTS_PER_PAGE = 1_000;
 const EVENT_PAGES_PER_RUN_MAX = 20;
 const ENQUEUE_BUDGET_MS = 2_000;

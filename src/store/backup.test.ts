@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -66,6 +66,17 @@ for (const dialect of DIALECTS) {
         await store.close();
         await restored?.drop();
       }
+    });
+
+    it('a failed backup leaves nothing behind, and the same name works on the retry', async () => {
+      const file = join(folder, 'retry', 'nightly');
+      const broken = dialect.name === 'sqlite' ? `sqlite:${join(folder, 'no-such.db')}` : t.app.ctx.settings.databaseUrl.replace('postgres://postgres@', 'postgres://no_such_role:secret@');
+      await assert.rejects(backupDatabase(broken, file), (error: Error) => error instanceof BackupError && !error.message.includes('secret'));
+      assert.equal(existsSync(file), false);
+      assert.deepEqual(readdirSync(join(folder, 'retry')), [], 'no partial file either');
+      const made = await backupDatabase(t.app.ctx.settings.databaseUrl, file);
+      assert.equal(made.file, file);
+      assert.deepEqual(readdirSync(join(folder, 'retry')), ['nightly']);
     });
 
     it('never overwrites a file; tolem backup says why in one line', async () => {

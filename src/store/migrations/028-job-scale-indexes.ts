@@ -14,6 +14,9 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  // The renewal job's wake reader (same release) has a cursor no older code moves: retention
+  // before this release would keep every event behind it.
+  await db.deleteFrom('webhook_cursors').where('name', '=', 'packages.renewal_wake').execute();
   await db.schema.dropIndex('promotions_automatic_ends').execute();
   await db.schema.dropIndex('packages_line_retry').execute();
 }
