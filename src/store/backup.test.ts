@@ -61,7 +61,9 @@ for (const dialect of DIALECTS) {
         assert.equal(copied.length, msisdns.length);
         const topUps = Number((await store.db.selectFrom('receipts').select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow()).n);
         const now = Number((await t.app.ctx.db.selectFrom('receipts').select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow()).n);
-        assert.ok(topUps > 0 && topUps < now, `a moment of the run: ${topUps} of ${now} receipts`);
+        // A moment of the run: what had committed by then (on PostgreSQL pg_dump holds this
+        // process's event loop, so nothing more may have committed before the clients stopped).
+        assert.ok(topUps > 0 && topUps <= now, `${topUps} of ${now} receipts`);
       } finally {
         await store.close();
         await restored?.drop();
