@@ -97,9 +97,7 @@ export async function renewDue(ctx: AppContext, limits: RenewalLimits): Promise<
     const untried = uniquePackages(autoRenewing).filter((pkg) => !outcomes.has(pkg.id));
     const toTry = untried.slice(0, limits.packagesPerRunMax - outcomes.size);
     if (toTry.length < untried.length) more = true;
-    const states = new Map((await latestPeriodsForJob(ctx, toTry)).map((found) => [found.pkg.id, found]));
-    const attempts = await mapInFlight(toTry, limits.inFlightMax, (pkg) => attempt(states.get(pkg.id)));
-    toTry.forEach((pkg, index) => outcomes.set(pkg.id, attempts[index]!));
+    await tryAll(toTry);
     // A conflict means another renewal committed meanwhile: look again next run. Not tried (over the limit): next run.
     for (const period of autoRenewing) {
       const tried = outcomes.get(period.pkg.id);
@@ -118,21 +116,26 @@ export async function renewDue(ctx: AppContext, limits: RenewalLimits): Promise<
     // Also one that failed earlier in this run, if the money came after (a long run outlasts the events' settling).
     const woken = (await retriesDueOnLines(ctx, [...reached.keys()], nowIso))
       .filter((pkg) => !outcomes.has(pkg.id) || (outcomes.get(pkg.id) === 'failed' && reached.get(pkg.line_id)! > (pkg.renewal_retry_at ?? '')));
-    await retryAll(woken);
+    await tryAll(woken, clearUnlessWaiting);
   });
   if (!caughtUp) more = true;
   // One attempt per package a run: one that just failed above is already back in the queue.
-  if (limits.retriesPerRunMax > 0) await retryAll((await renewalRetriesDue(ctx, nowIso, limits.retriesPerRunMax)).filter((pkg) => !outcomes.has(pkg.id)));
+  if (limits.retriesPerRunMax > 0) await tryAll((await renewalRetriesDue(ctx, nowIso, limits.retriesPerRunMax)).filter((pkg) => !outcomes.has(pkg.id)), clearUnlessWaiting);
   return { handled: [...outcomes.values()].filter((outcome) => outcome === 'renewed').length, more };
 
-  async function retryAll(waiting: PackageTable[]): Promise<void> {
-    const states = new Map((await latestPeriodsForJob(ctx, waiting)).map((found) => [found.pkg.id, found]));
-    await mapInFlight(waiting, limits.inFlightMax, async (pkg) => {
+  /** Tries each package once (64 at once), reading only its latest period first; records the outcome. */
+  async function tryAll(packages: PackageTable[], afterTry?: (pkg: PackageTable, tried: Attempt) => Promise<void>): Promise<void> {
+    const states = new Map((await latestPeriodsForJob(ctx, packages)).map((found) => [found.pkg.id, found]));
+    await mapInFlight(packages, limits.inFlightMax, async (pkg) => {
       const tried: Attempt = Number(pkg.auto_renew) === 1 ? await attempt(states.get(pkg.id)) : 'auto_renew_off';
       outcomes.set(pkg.id, tried);
-      // A failure has put it back at the end of the queue; a conflict leaves it due for the next run.
-      if (tried !== 'failed' && tried !== 'conflict') await clearRenewalRetry(ctx, pkg);
+      await afterTry?.(pkg, tried);
     });
+  }
+
+  /** A lapsed package leaves the retry queue unless it failed again (back at the end) or conflicted (due next run). */
+  async function clearUnlessWaiting(pkg: PackageTable, tried: Attempt): Promise<void> {
+    if (tried !== 'failed' && tried !== 'conflict') await clearRenewalRetry(ctx, pkg);
   }
 }
 
