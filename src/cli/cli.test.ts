@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -194,6 +194,42 @@ describe('tolem CLI', () => {
     assert.equal(reindexed.status, 0, reindexed.stderr);
     assert.equal(reindexed.stdout.trim(), `lifecycle index: ${changed.numUpdatedRows} lines caught up`);
     assert.equal(tolem('lifecycle', 'reindex').stdout.trim(), 'lifecycle index: 0 lines caught up');
+  });
+
+  it('tolem jobs beside a running server leaves it the jobs it holds, and the server gives its leases back when it stops', async () => {
+    const fresh = `sqlite:${join(folder, 'leases.db')}`;
+    const server = spawn(process.execPath, ['bin/tolem.js', 'serve'], { env: { ...process.env, DATABASE_URL: fresh, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', TOLEM_SEED_DEMO: 'false' }, stdio: 'ignore' });
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    try {
+      // The renewal job runs every 10 s: the server holds its lease from its first run.
+      const leaseOf = async (job: string) => {
+        const app = await createApp({ ...loadSettings({}), databaseUrl: fresh, seedDemo: false }, { logLevel: 'silent' });
+        try {
+          return await app.ctx.db.selectFrom('job_leases').select('holder').where('job', '=', job).executeTakeFirst();
+        } finally {
+          await app.close();
+        }
+      };
+      const deadline = Date.now() + 30_000;
+      let held = await leaseOf('packages.auto_renew').catch(() => undefined);
+      while (!held && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        held = await leaseOf('packages.auto_renew').catch(() => undefined);
+      }
+      assert.ok(held, 'the server took the renewal job\'s lease');
+      assert.match(held.holder, new RegExp(`/${server.pid}/`));
+      const jobs = spawnSync(process.execPath, ['bin/tolem.js', 'jobs'], { env: { ...process.env, DATABASE_URL: fresh, LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(jobs.status, 0, jobs.stderr);
+      assert.match(jobs.stderr, new RegExp(`packages\\.auto_renew: left to [^ ]+/${server.pid}/\\w+, which holds its lease until `));
+      const handled = JSON.parse(jobs.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+      assert.equal(handled['packages.auto_renew'], undefined);
+      assert.equal(handled['line-lifecycle'], 0, 'the jobs the server did not hold ran here');
+      server.kill('SIGTERM');
+      await exited;
+      assert.equal(await leaseOf('packages.auto_renew'), undefined, 'given back at stop: another process takes the job at once');
+    } finally {
+      server.kill('SIGKILL');
+    }
   });
 
   it('explains itself on unknown commands', () => {

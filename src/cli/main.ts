@@ -11,6 +11,7 @@ import { verifyLedger } from '../ledger/verify-ledger.ts';
 import { runCatalogImport } from '../catalog/catalog-cli.ts';
 import { JOBS } from '../jobs/jobs.ts';
 import { runJobsUntilCaughtUp, startScheduler } from '../jobs/scheduler.ts';
+import { databaseLeases } from '../jobs/job-leases.ts';
 import { reindexLineValidity } from '../lifecycle/catch-up-indexed-validity.ts';
 import { paymentProviders } from '../payments/provider-registry.ts';
 import { runSettlementImport } from '../payments/settlement-cli.ts';
@@ -112,7 +113,11 @@ async function run(argv: string[]): Promise<number> {
     case 'jobs': return withContext(settings, async (ctx) => {
       // The payment providers' settings are checked before any job runs, not when the payment jobs' turn comes.
       paymentProviders(ctx);
-      console.log(JSON.stringify(await runJobsUntilCaughtUp(ctx)));
+      // A job a running server holds is left to it; the leases this run takes are given up at its end.
+      const handled = await runJobsUntilCaughtUp(ctx, JOBS, databaseLeases(ctx), (job, lease) => {
+        if (!lease.taken) console.error(`${job.name}: left to ${lease.holder}, which holds its lease until ${lease.heldUntil}`);
+      });
+      console.log(JSON.stringify(handled));
       return 0;
     });
     case 'ledger verify': return withContext(settings, async (ctx) => {
@@ -172,7 +177,7 @@ async function serve(settings: ReturnType<typeof loadSettings>): Promise<number>
     if (settings.seedDemo) printDemo(await seedDemo(app.ctx), settings.port);
     else app.server.log.info('the database has no users yet: create the first admin with `tolem user create --login NAME --password PASSWORD --role admin`');
   }
-  const stopJobs = settings.jobsEnabled ? startScheduler(app.ctx, JOBS, app.metrics.jobObserver) : async () => {};
+  const stopJobs = settings.jobsEnabled ? startScheduler(app.ctx, JOBS, { observer: app.metrics.jobObserver, leases: databaseLeases(app.ctx) }) : async () => {};
   app.server.log.info(`Tolem is serving on http://${settings.host}:${settings.port} (${app.store.dialect.name}); API docs at /docs`);
   const defaults = developmentDefaultsIn(process.env, settings.payments.providers);
   if (defaults.length > 0) app.server.log.warn(`development defaults in use, not for a deployment: ${defaults.join('; ')} (docs: README, Configuration)`);

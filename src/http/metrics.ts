@@ -18,7 +18,7 @@ export function createMetrics() {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25], registers: [registry],
   });
   const jobRuns = new Counter({
-    name: 'tolem_job_runs_total', help: 'Scheduled job runs, by job and outcome (ok, more: stopped at its limit with more due, error)',
+    name: 'tolem_job_runs_total', help: 'Scheduled job runs, by job and outcome (ok, more: stopped at its limit with more due, error, elsewhere: not run here, another process holds the job\'s lease)',
     labelNames: ['job', 'outcome'] as const, registers: [registry],
   });
   const jobItems = new Counter({ name: 'tolem_job_items_total', help: 'Items scheduled jobs handled (renewals, lifecycle steps…)', labelNames: ['job'] as const, registers: [registry] });
@@ -37,6 +37,9 @@ export function createMetrics() {
       if (run.handled > 0) jobItems.inc({ job }, run.handled);
       jobDuration.observe({ job }, run.durationMs / 1000);
       if (outcome === 'ok') jobCaughtUp.set({ job }, Date.now() / 1000);
+    },
+    jobHeldElsewhere(job) {
+      jobRuns.inc({ job, outcome: 'elsewhere' });
     },
   };
   let batches = 0;

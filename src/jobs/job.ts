@@ -23,6 +23,12 @@ export interface Job {
   /** How often the scheduler runs it. */
   intervalMs: number;
   run(ctx: AppContext): Promise<number | JobRun>;
+  /**
+   * Runs in every process at once, each taking different rows (SMS and webhook senders claim
+   * their rows one by one), so that the processes share the sending. Other jobs run in the one
+   * process holding their lease (src/jobs/job-leases.ts).
+   */
+  everyProcess?: boolean;
 }
 
 export const handledBy = (run: number | JobRun): number => (typeof run === 'number' ? run : run.handled);

@@ -59,7 +59,7 @@ describe('scheduler', () => {
     } };
     const failing: Job = { name: 'failing', intervalMs: 40, run: async () => { throw new Error('database away'); } };
     const reported: unknown[] = [];
-    const stop = startScheduler({ reportError: (error: unknown) => reported.push(error) } as unknown as AppContext, [job, failing], metrics.jobObserver);
+    const stop = startScheduler({ reportError: (error: unknown) => reported.push(error) } as unknown as AppContext, [job, failing], { observer: metrics.jobObserver });
     await sleep(100);
     await stop();
     const text = await metrics.registry.metrics();

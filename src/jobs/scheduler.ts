@@ -1,5 +1,6 @@
 import type { AppContext } from '../app-context.ts';
 import { handledBy, IDLE_RERUNS_MAX, moreAfter, type Job, type JobRun } from './job.ts';
+import type { JobLeases, LeaseTaken } from './job-leases.ts';
 import { JOBS } from './jobs.ts';
 
 /** Runs every job once, in order, and returns what each handled. Tests call this with a moved clock. */
@@ -9,19 +10,38 @@ export async function runJobsOnce(ctx: AppContext, jobs: Job[] = JOBS): Promise<
   return handled;
 }
 
-/** Runs every job, in order, again at once while it says more is due (`tolem jobs`: a catch-up from cron does it all). */
-export async function runJobsUntilCaughtUp(ctx: AppContext, jobs: Job[] = JOBS): Promise<Record<string, number>> {
+/**
+ * Runs every job, in order, again at once while it says more is due (`tolem jobs`: a catch-up from
+ * cron does it all). With leases, a job another process holds is left to it (`heldElsewhere`,
+ * not in the handled counts), and the leases taken are given up at the end.
+ */
+export async function runJobsUntilCaughtUp(ctx: AppContext, jobs: Job[] = JOBS, leases?: JobLeases, heldElsewhere?: (job: Job, lease: LeaseTaken) => void): Promise<Record<string, number>> {
   const handled: Record<string, number> = {};
   for (const job of jobs) {
-    handled[job.name] = 0;
     const rerun = rerunPolicy();
-    for (let again = true; again;) {
-      const run = await job.run(ctx);
-      handled[job.name]! += handledBy(run);
-      again = rerun(run);
+    try {
+      for (let again = true; again;) {
+        const lease = await takeLease(leases, job);
+        if (!lease.taken) {
+          heldElsewhere?.(job, lease);
+          break;
+        }
+        const run = await job.run(ctx);
+        handled[job.name] = (handled[job.name] ?? 0) + handledBy(run);
+        again = rerun(run);
+      }
+    } finally {
+      if (leases && !job.everyProcess) await leases.release(job);
     }
   }
   return handled;
+}
+
+const TAKEN: LeaseTaken = { taken: true };
+
+/** The job's lease, taken or renewed before each run; without leases (one process) or for a job of every process, always. */
+function takeLease(leases: JobLeases | undefined, job: Job): Promise<LeaseTaken> {
+  return leases && !job.everyProcess ? leases.take(job) : Promise.resolve(TAKEN);
 }
 
 /** Whether to run a job again at once after this run: more is due, and the job is not running idle (IDLE_RERUNS_MAX). */
@@ -37,6 +57,18 @@ function rerunPolicy(): (run: number | JobRun) => boolean {
 /** Told of every run the scheduler makes (the /metrics counters, src/http/metrics.ts). */
 export interface JobObserver {
   jobRan(job: string, run: { handled: number; more: boolean; durationMs: number; error: boolean }): void;
+  /** A run not made here: another process holds the job's lease. */
+  jobHeldElsewhere?(job: string): void;
+}
+
+export interface SchedulerOptions {
+  observer?: JobObserver;
+  /**
+   * Where several processes serve one database: each job runs in the process holding its lease
+   * (src/jobs/job-leases.ts), renewed before each run and given up at stop. Without: every job
+   * runs here (tests, one process).
+   */
+  leases?: JobLeases;
 }
 
 /**
@@ -44,7 +76,8 @@ export interface JobObserver {
  * A run that stopped at its limit with more due (JobRun.more) is followed by the next at once, so
  * a backlog is worked off run after run rather than one run an interval.
  */
-export function startScheduler(ctx: AppContext, jobs: Job[] = JOBS, observer?: JobObserver): () => Promise<void> {
+export function startScheduler(ctx: AppContext, jobs: Job[] = JOBS, options: SchedulerOptions = {}): () => Promise<void> {
+  const { observer, leases } = options;
   let stopped = false;
   const running = new Map<string, Promise<unknown>>();
   const runOnce = async (job: Job): Promise<number | JobRun> => {
@@ -60,7 +93,14 @@ export function startScheduler(ctx: AppContext, jobs: Job[] = JOBS, observer?: J
   };
   const runUntilCaughtUp = async (job: Job) => {
     const rerun = rerunPolicy();
-    while (!stopped && rerun(await runOnce(job))) await new Promise((resolve) => setImmediate(resolve));
+    while (!stopped) {
+      if (!(await takeLease(leases, job)).taken) {
+        observer?.jobHeldElsewhere?.(job.name);
+        return;
+      }
+      if (!rerun(await runOnce(job))) return;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   };
   const timers = jobs.map((job) => setInterval(() => {
     // A run still going when its next one is due is left to finish; runs of one job never overlap here.
@@ -72,5 +112,9 @@ export function startScheduler(ctx: AppContext, jobs: Job[] = JOBS, observer?: J
     stopped = true;
     for (const timer of timers) clearInterval(timer);
     await Promise.all(running.values());
+    // Another process takes each job at its next tick rather than once the lease has run out.
+    if (leases) {
+      await Promise.all(jobs.filter((job) => !job.everyProcess).map((job) => leases.release(job).catch((error) => ctx.reportError(error, { job: job.name, step: 'lease release' }))));
+    }
   };
 }

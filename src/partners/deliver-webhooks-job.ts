@@ -35,6 +35,8 @@ const BACKOFF_MINUTES_MAX = 60;
 export const deliverWebhooksJob: Job = {
   name: 'partner-webhooks',
   intervalMs: 5_000,
+  // Every process sends, each claiming different rows (a lease per row).
+  everyProcess: true,
   // Delivered some 15-20 s after the event (SETTLE_MS + the interval).
   async run(ctx: AppContext): Promise<number> {
     await enqueue(ctx);

@@ -62,6 +62,8 @@ const REGISTERED_DELIVERY_FINAL = 0x01;
 export const sendSmsJob: Job = {
   name: 'sms',
   intervalMs: 5_000,
+  // Every process sends, each claiming different rows (a lease per row).
+  everyProcess: true,
   async run(ctx: AppContext): Promise<number> {
     if (!ctx.settings.sms.smpp) {
       await dropCursor(ctx, CURSOR);

@@ -271,6 +271,15 @@ export interface WebhookCursorTable {
   position: string;
 }
 
+/** Which process runs a scheduled job (src/jobs/job-leases.ts; migration 029-job-leases). */
+export interface JobLeaseTable {
+  job: string;
+  holder: string;
+  held_until: string;
+  /** When the holder took it (renewals keep it): how long one process has run the job. */
+  taken_at: string;
+}
+
 export interface Database {
   ledger_accounts: LedgerAccountTable;
   ledger_transfers: LedgerTransferTable;
@@ -289,6 +298,7 @@ export interface Database {
   webhook_endpoints: WebhookEndpointTable;
   webhook_deliveries: WebhookDeliveryTable;
   webhook_cursors: WebhookCursorTable;
+  job_leases: JobLeaseTable;
   line_events: LineEventTable;
   reminders: ReminderTable;
   number_quarantine: NumberQuarantineTable;

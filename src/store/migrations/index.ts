@@ -27,6 +27,7 @@ import * as sandboxRefundKeys from './025-sandbox-refund-keys.ts';
 import * as transferConfirmations from './026-transfer-confirmations.ts';
 import * as sandboxDescription from './027-sandbox-description.ts';
 import * as jobScaleIndexes from './028-job-scale-indexes.ts';
+import * as jobLeases from './029-job-leases.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -61,4 +62,5 @@ export const migrations: Record<string, Migration> = {
   '026-transfer-confirmations': transferConfirmations,
   '027-sandbox-description': sandboxDescription,
   '028-job-scale-indexes': jobScaleIndexes,
+  '029-job-leases': jobLeases,
 };

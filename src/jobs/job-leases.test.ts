@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { createContext, type AppContext } from '../app-context.ts';
+import { createMetrics } from '../http/metrics.ts';
+import { openStore, type Store } from '../store/open-store.ts';
+import type { Job } from './job.ts';
+import { databaseLeases, leaseMsOf, type LeaseTaken } from './job-leases.ts';
+import { runJobsUntilCaughtUp, startScheduler } from './scheduler.ts';
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls until the condition holds; fails after 10 s. */
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await condition())) {
+    assert.ok(Date.now() < deadline, 'timed out');
+    await sleep(20);
+  }
+}
+
+/**
+ * Two processes on one database (two stores and contexts, as two servers would have): each job
+ * runs in one of them at a time, the other takes over when the holder stops or dies, and a job of
+ * every process runs in both.
+ */
+for (const dialect of DIALECTS) {
+  describe(`job leases [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    let otherStore: Store;
+    let other: AppContext;
+    before(async () => {
+      t = await startTestApp(dialect.name);
+      otherStore = await openStore(t.app.ctx.settings.databaseUrl);
+      other = createContext(t.app.ctx.settings, otherStore, { clock: t.clock });
+    });
+    after(async () => {
+      await other?.writer.close();
+      await otherStore?.close();
+      await t?.close();
+    });
+
+    /** A job that records which process ran it. */
+    const recording = (name: string, runs: string[], process: string, everyProcess = false): Job => ({
+      name, intervalMs: 25, everyProcess, run: async () => { runs.push(process); return 1; },
+    });
+
+    it('runs each job in one process at a time; the other takes it over when the holder stops; a job of every process runs in both', async () => {
+      const runs: string[] = [];
+      const shared: string[] = [];
+      const metrics = createMetrics();
+      const first = databaseLeases(t.app.ctx, 'first');
+      const second = databaseLeases(other, 'second');
+      const errors: unknown[] = [];
+      const report = (error: unknown) => errors.push(error);
+      const stopFirst = startScheduler({ ...t.app.ctx, reportError: report }, [recording('lease-test', runs, 'first'), recording('lease-shared', shared, 'first', true)], { leases: first });
+      let stopSecond = async () => {};
+      try {
+        await sleep(60);
+        stopSecond = startScheduler({ ...other, reportError: report }, [recording('lease-test', runs, 'second'), recording('lease-shared', shared, 'second', true)], { leases: second, observer: metrics.jobObserver });
+        // A new store's first statement can take a few hundred ms on a loaded machine: wait for the second's turns.
+        const heldElsewhere = /tolem_job_runs_total\{job="lease-test",outcome="elsewhere"\} ([3-9]|\d\d+)/;
+        await waitFor(async () => heldElsewhere.test(await metrics.registry.metrics()) && shared.includes('second'));
+        assert.deepEqual(errors, []);
+        assert.ok(runs.length >= 5, `runs: ${runs.length}`);
+        assert.deepEqual(new Set(runs), new Set(['first']), 'only the holder ran the job');
+        assert.deepEqual(new Set(shared), new Set(['first', 'second']), 'a job of every process ran in both');
+        // The holder stops and gives up its lease: the other process runs the job from its next tick.
+        await stopFirst();
+        const handedOver = runs.length;
+        await waitFor(async () => runs.slice(handedOver).filter((process) => process === 'second').length >= 2);
+        await stopSecond();
+        assert.deepEqual(new Set(runs.slice(handedOver)), new Set(['second']), JSON.stringify(runs.slice(handedOver)));
+      } finally {
+        await stopFirst();
+        await stopSecond();
+      }
+      assert.deepEqual(errors, []);
+      assert.equal(await t.app.ctx.db.selectFrom('job_leases').select('job').where('job', 'in', ['lease-test', 'lease-shared']).executeTakeFirst(), undefined, 'stopped schedulers hold nothing');
+    });
+
+    it('a holder that died is replaced once its lease has run out; a lease from a clock since gone back is taken over', async () => {
+      const job: Job = { name: 'lease-expiry', intervalMs: 10 * 60_000, run: async () => 0 };
+      const first = databaseLeases(t.app.ctx, 'first');
+      const second = databaseLeases(other, 'second');
+      const leaseMs = leaseMsOf(job);
+      assert.equal(leaseMs, 15 * 60_000, 'three intervals, at most 15 minutes');
+      assert.deepEqual(await first.take(job), { taken: true });
+      const refused = await second.take(job) as Extract<LeaseTaken, { taken: false }>;
+      assert.equal(refused.taken, false);
+      assert.equal(refused.holder, 'first');
+      assert.equal(refused.heldUntil, new Date(t.clock.now().getTime() + leaseMs).toISOString());
+      // The holder renews; its row remembers since when it has held the job.
+      const takenAt = t.clock.now().toISOString();
+      t.clock.advance(leaseMs - 1_000);
+      assert.deepEqual(await first.take(job), { taken: true });
+      assert.equal((await t.app.ctx.db.selectFrom('job_leases').select('taken_at').where('job', '=', job.name).executeTakeFirstOrThrow()).taken_at, takenAt);
+      // The holder dies (no more renewals): the lease runs out, the other takes it.
+      t.clock.advance(leaseMs - 1_000);
+      assert.equal((await second.take(job)).taken, false, 'not before its end');
+      t.clock.advance(1_000);
+      assert.deepEqual(await second.take(job), { taken: true });
+      assert.equal((await first.take(job)).taken, false, 'the old holder has lost it');
+      // A clock gone back by more than a lease: the lease ends too far ahead to be real.
+      t.clock.advance(-3 * leaseMs);
+      assert.deepEqual(await first.take(job), { taken: true });
+      t.clock.advance(3 * leaseMs);
+      await first.release(job);
+      await second.release(job);
+    });
+
+    it('tolem jobs leaves a job another process holds to it, runs the others, and gives back the leases it took', async () => {
+      const runs: string[] = [];
+      const held = recording('lease-held', runs, 'cli');
+      const free = recording('lease-free', runs, 'cli');
+      const server = databaseLeases(t.app.ctx, 'server');
+      assert.deepEqual(await server.take(held), { taken: true });
+      const left: string[] = [];
+      const handled = await runJobsUntilCaughtUp(other, [held, free], databaseLeases(other, 'cli'), (job, lease) => left.push(`${job.name} ${lease.taken ? '' : lease.holder}`));
+      assert.deepEqual(handled, { 'lease-free': 1 });
+      assert.deepEqual(left, ['lease-held server']);
+      const rows = await t.app.ctx.db.selectFrom('job_leases').select(['job', 'holder']).where('job', 'in', ['lease-held', 'lease-free']).execute();
+      assert.deepEqual(rows, [{ job: 'lease-held', holder: 'server' }], 'the CLI gave back its lease, the server keeps its own');
+      await server.release(held);
+      assert.deepEqual(await runJobsUntilCaughtUp(other, [held], databaseLeases(other, 'cli')), { 'lease-held': 1 });
+    });
+  });
+}

@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { AppContext } from '../app-context.ts';
+import type { Job } from './job.ts';
+
+/**
+ * Leases on scheduled jobs. Where several processes serve one database (PostgreSQL behind a load
+ * balancer, or `tolem jobs` from cron beside a server), each job runs in one process at a time:
+ * the one holding its `job_leases` row. Jobs are correct without this (each unit of work has its
+ * idempotency key or is claimed row by row); the lease keeps N processes from each doing the whole
+ * of a backlog that one of them will do anyway, every renewal read, tried and refused N times.
+ *
+ * A lease is taken with one compare-and-set UPDATE (the portable form of SELECT … FOR UPDATE SKIP
+ * LOCKED: a process that loses the race updates nothing and waits for nothing), renewed by its
+ * holder before every run, and given up when the process stops, so that another takes the job at
+ * its next tick. A holder that died is replaced once its lease runs out (`leaseMsOf`). A lease
+ * ending more than a whole lease beyond one taken now is from a clock that has since gone back,
+ * and is taken over.
+ */
+export interface JobLeases {
+  /** This process's name in `job_leases.holder`: host, pid and a random part. */
+  readonly holder: string;
+  /** Takes or renews the job's lease for this process; when another holds it, who and until when. */
+  take(job: Job): Promise<LeaseTaken>;
+  /** Gives up the job's lease if this process holds it. */
+  release(job: Job): Promise<void>;
+}
+
+export type LeaseTaken = { taken: true } | { taken: false; holder: string; heldUntil: string };
+
+/** At least this long: a holder renews before each run, so a short lease only shortens a takeover. */
+const LEASE_MS_MIN = 30_000;
+/** At most this long: the wait for another process to take over the job of one that died. */
+const LEASE_MS_MAX = 15 * 60_000;
+
+/** How long a run's lease lasts: three of the job's intervals, between 30 s and 15 min. */
+export function leaseMsOf(job: Job): number {
+  return Math.min(LEASE_MS_MAX, Math.max(LEASE_MS_MIN, 3 * job.intervalMs));
+}
+
+export function newLeaseHolder(): string {
+  return `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
+}
+
+/** Leases kept in the database, timed by the context's clock. */
+export function databaseLeases(ctx: AppContext, holder: string = newLeaseHolder()): JobLeases {
+  return {
+    holder,
+    async take(job) {
+      const nowMs = ctx.clock.now().getTime();
+      const now = new Date(nowMs).toISOString();
+      const leaseMs = leaseMsOf(job);
+      const until = new Date(nowMs + leaseMs).toISOString();
+      // A clock gone back: a lease ending more than a whole lease further ahead than one taken now
+      // (the clocks of processes on one database may differ by seconds, not by a lease).
+      const tooFar = new Date(nowMs + 2 * leaseMs).toISOString();
+      const renewed = await ctx.db.updateTable('job_leases')
+        .set((eb) => ({ holder, held_until: until, taken_at: eb.case().when('holder', '=', holder).then(eb.ref('taken_at')).else(now).end() }))
+        .where('job', '=', job.name)
+        .where((eb) => eb.or([eb('holder', '=', holder), eb('held_until', '<=', now), eb('held_until', '>', tooFar)]))
+        .executeTakeFirst();
+      if (renewed.numUpdatedRows > 0n) return { taken: true };
+      const inserted = await ctx.db.insertInto('job_leases').values({ job: job.name, holder, held_until: until, taken_at: now })
+        .onConflict((c) => c.column('job').doNothing()).executeTakeFirst();
+      if ((inserted.numInsertedOrUpdatedRows ?? 0n) > 0n) return { taken: true };
+      const held = await ctx.db.selectFrom('job_leases').select(['holder', 'held_until']).where('job', '=', job.name).executeTakeFirst();
+      return { taken: false, holder: held?.holder ?? 'unknown', heldUntil: held?.held_until ?? now };
+    },
+    async release(job) {
+      await ctx.db.deleteFrom('job_leases').where('job', '=', job.name).where('holder', '=', holder).execute();
+    },
+  };
+}
