@@ -62,8 +62,10 @@ export async function insertApiKey(ctx: AppContext, row: { id: string; name: str
   }).execute();
 }
 
-export async function listApiKeys(ctx: AppContext) {
-  return ctx.store.readDb.selectFrom('api_keys').select(['id', 'name', 'role', 'prefix', 'source_account_id', 'created_at', 'revoked_at']).orderBy('id').execute();
+export async function listApiKeys(ctx: AppContext, limit: number, after: string | null) {
+  let query = ctx.store.readDb.selectFrom('api_keys').select(['id', 'name', 'role', 'prefix', 'source_account_id', 'created_at', 'revoked_at']).orderBy('id').limit(limit);
+  if (after) query = query.where('id', '>', after);
+  return query.execute();
 }
 
 export async function revokeApiKey(ctx: AppContext, id: string): Promise<boolean> {

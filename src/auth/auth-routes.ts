@@ -118,17 +118,20 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
 
   app.get('/v1/api-keys', {
     schema: {
-      tags: ['staff'], summary: 'List API keys (admin); secrets are never shown again', security: bearer,
-      response: {
-        200: PageOf(ApiKeySchema, 'always null: every key is on the one page'),
-        ...commonErrors,
-      },
+      tags: ['staff'], summary: 'List API keys (admin), oldest first (cursor pagination); secrets are never shown again', security: bearer,
+      querystring: pageQueryOf('key'),
+      response: { 200: PageOf(ApiKeySchema), ...commonErrors },
     },
   }, async (request, reply) => {
     const actor = actorOf(request);
     if (actor.role !== 'admin') return sendError(reply, { code: 'forbidden' });
-    const rows = await listApiKeys(ctx);
-    return { data: rows.map((k) => ({ id: k.id, name: k.name, role: k.role, prefix: k.prefix, sourceAccountId: k.source_account_id, createdAt: k.created_at, revoked: k.revoked_at !== null })), nextCursor: null };
+    const query = request.query as { limit: number; cursor?: string };
+    const rows = await listApiKeys(ctx, query.limit + 1, query.cursor ?? null);
+    const page = rows.slice(0, query.limit);
+    return {
+      data: page.map((k) => ({ id: k.id, name: k.name, role: k.role, prefix: k.prefix, sourceAccountId: k.source_account_id, createdAt: k.created_at, revoked: k.revoked_at !== null })),
+      nextCursor: rows.length > query.limit ? page.at(-1)!.id : null,
+    };
   });
 
   app.delete('/v1/api-keys/:id', {

@@ -89,8 +89,21 @@ for (const dialect of DIALECTS) {
       assert.notEqual(stored.key_hash, created.body.key);
       assert.ok(!JSON.stringify(stored).includes(created.body.key));
       assert.equal((await t.request('GET', '/v1/auth/me', { token: created.body.key })).body.role, 'partner');
-      const list = await t.request('GET', '/v1/api-keys');
+      const list = await t.request('GET', '/v1/api-keys?limit=100');
       assert.ok(list.body.data.every((k: Record<string, unknown>) => !('key' in k)));
+      // Paged oldest first like every list: walked two at a time it gives the same keys, each once.
+      const walked: string[] = [];
+      for (let cursor: string | null = null, pages = 0; pages === 0 || cursor !== null; pages++) {
+        const page: { status: number; body: { data: { id: string }[]; nextCursor: string | null } } = await t.request('GET', `/v1/api-keys?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        assert.equal(page.status, 200);
+        assert.ok(page.body.data.length <= 2);
+        walked.push(...page.body.data.map((k) => k.id));
+        cursor = page.body.nextCursor;
+      }
+      assert.ok(walked.length >= 3, String(walked.length));
+      assert.deepEqual(walked, list.body.data.map((k: { id: string }) => k.id));
+      assert.equal((await t.request('GET', `/v1/api-keys?cursor=${created.body.id.replace('key_', 'usr_')}`)).body.error.code, 'validation_failed', 'a cursor of another list');
+      assert.equal((await t.request('GET', '/v1/api-keys?limit=101')).body.error.code, 'validation_failed');
       assert.equal((await t.request('DELETE', `/v1/api-keys/${created.body.id}`)).status, 204);
       // At once in this process, although the key's answer was in the authentication cache.
       assert.equal((await t.request('GET', '/v1/auth/me', { token: created.body.key })).status, 401);

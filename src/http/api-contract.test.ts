@@ -301,8 +301,11 @@ for (const dialect of DIALECTS) {
       assert.equal(promotion.status, 201);
       assert.deepEqual(shapeOf(promotion.body), shapeOf(await valueOf(createPromotion(ctx, SYSTEM_ACTOR, { ...input, code: 'CONTRACT2' }))));
       await valueOf(createPromotion(ctx, SYSTEM_ACTOR, { discountKind: 'fixed', discountValue: 5_000, startsAt: '2027-01-01T00:00:00Z', endsAt: '2027-02-01T00:00:00Z' }));
-      // Not paged, but shaped like every list: nextCursor null.
-      assert.deepEqual((await t.request('GET', '/v1/admin/promotions')).body, asSent({ data: (await listPromotions(ctx)).map(toPromotionView), nextCursor: null }));
+      // Paged like every list: the first page of one, then the rest.
+      const promotions = (await listPromotions(ctx, 100, null)).map(toPromotionView);
+      assert.ok(promotions.length >= 2);
+      assert.deepEqual((await t.request('GET', '/v1/admin/promotions?limit=1')).body, asSent({ data: promotions.slice(0, 1), nextCursor: promotions[0]!.id }));
+      assert.deepEqual((await t.request('GET', `/v1/admin/promotions?limit=100&cursor=${promotions[0]!.id}`)).body, asSent({ data: promotions.slice(1), nextCursor: null }));
       // One event with every nullable field empty, one with each filled.
       const now = t.clock.now().toISOString();
       const event = { provider: 'sandbox', provider_reference: 'sbx_contract', event_status: 'succeeded', failure_reason: null, raw_body: '{}', next_attempt_at: now, received_at: now };

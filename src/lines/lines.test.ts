@@ -63,9 +63,10 @@ for (const dialect of DIALECTS) {
       }
       assert.equal((await t.request('GET', `/v1/lines/+77015550001/transactions?cursor=nope`)).body.error.code, 'validation_failed');
       assert.equal((await t.request('GET', '/v1/lines?limit=16')).status, 200);
-      // Lists that are not paged refuse a page size rather than ignore it.
-      assert.equal((await t.request('GET', '/v1/admin/promotions?limit=5')).body.error.code, 'validation_failed');
-      assert.equal((await t.request('GET', '/v1/admin/promotions')).status, 200);
+      // A route that takes no query refuses one rather than ignore it.
+      assert.equal((await t.request('GET', '/v1/auth/me?limit=5')).body.error.code, 'validation_failed');
+      assert.equal((await t.request('GET', '/v1/admin/promotions?limit=5')).status, 200);
+      assert.equal((await t.request('GET', '/v1/admin/promotions?limit=0')).body.error.code, 'validation_failed');
     });
 
     it('a subscriber sees only their own lines and cannot create or top up', async () => {

@@ -25,8 +25,11 @@ export async function listAutomaticPromotions(ctx: AppContext, now: Date): Promi
   return found ?? [];
 }
 
-export async function listPromotions(ctx: AppContext): Promise<PromotionTable[]> {
-  return ctx.db.selectFrom('promotions').selectAll().orderBy('id').execute();
+/** Promotions in id order (oldest first), after the cursor. */
+export async function listPromotions(ctx: AppContext, limit: number, after: string | null): Promise<PromotionTable[]> {
+  let query = ctx.db.selectFrom('promotions').selectAll().orderBy('id').limit(limit);
+  if (after) query = query.where('id', '>', after);
+  return query.execute();
 }
 
 /** Inserts a promotion; false when its code is taken. */

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { requireRole } from '../auth/actor.ts';
 import { sendResult } from '../http/http-errors.ts';
 import { actorOf } from '../http/request-auth.ts';
-import { bearer, commonErrors, MsisdnInput, NoQuery, Nullable, PageOf } from '../http/schemas.ts';
+import { bearer, commonErrors, MsisdnInput, NoQuery, Nullable, PageOf, pageQueryOf } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { ok } from '../domain/result.ts';
 import { createPromotion, toPromotionView } from './create-promotion.ts';
@@ -37,14 +37,16 @@ export async function promotionRoutes(app: FastifyInstance, { ctx }: RouteOption
 
   app.get('/v1/admin/promotions', {
     schema: {
-      tags: ['promotions'], summary: 'All promotions (admin)', security: bearer, querystring: NoQuery,
-      response: { 200: PageOf(PromotionSchema, 'always null: every promotion is on the one page'), ...commonErrors },
+      tags: ['promotions'], summary: 'Promotions (admin), oldest first (cursor pagination)', security: bearer, querystring: pageQueryOf('promo'),
+      response: { 200: PageOf(PromotionSchema), ...commonErrors },
     },
   }, async (request, reply) => {
     const denied = requireRole(actorOf(request), ['admin']);
     if (denied) return sendResult(reply, denied);
-    // Not paged (an operator runs a handful at a time), but shaped like every other list.
-    return sendResult(reply, ok({ data: (await listPromotions(ctx)).map(toPromotionView), nextCursor: null }));
+    const query = request.query as { limit: number; cursor?: string };
+    const rows = await listPromotions(ctx, query.limit + 1, query.cursor ?? null);
+    const page = rows.slice(0, query.limit);
+    return sendResult(reply, ok({ data: page.map(toPromotionView), nextCursor: rows.length > query.limit ? page.at(-1)!.id : null }));
   });
 
   app.get('/v1/offerings/:code/quote', {

@@ -62,7 +62,7 @@ for (const dialect of DIALECTS) {
     it('a promotion names at least one offering, each known; without the list it is for all', async () => {
       const now = t.clock.now().getTime();
       const window = { discountKind: 'percent', discountValue: 10, startsAt: new Date(now).toISOString(), endsAt: new Date(now + 86_400_000).toISOString() };
-      const count = async () => (await t.request('GET', '/v1/admin/promotions')).body.data.length;
+      const count = async () => (await t.request('GET', '/v1/admin/promotions?limit=100')).body.data.length;
       const before = await count();
       const empty = await t.request('POST', '/v1/admin/promotions', { body: { ...window, code: 'EMPTY10', offerings: [] } });
       assert.deepEqual([empty.status, empty.body.error.code], [400, 'validation_failed']);
