@@ -76,7 +76,11 @@ export interface Settings {
   };
   usage: { paygPerMbMinor: bigint; paygPerMinuteMinor: bigint; paygPerSmsMinor: bigint; paygAllowed: boolean; eventsPerRequestMax: number; bodyBytesMax: number };
   /** Retail agents, stores and vouchers (docs/agents-stores-vouchers.md). */
-  agents: { reversalWindowMinutes: number };
+  agents: {
+    reversalWindowMinutes: number;
+    /** Number look-ups (`GET /v1/pos/lookup`) per agent an hour: a shop's real customers, not an enumeration of owner names. */
+    lookupsPerHourMax: number;
+  };
   stores: { identificationValidMinutes: number };
   /** PIN attempts: pinAttemptsMax per line and per caller at one address, pinAttemptsPerAddressMax per address overall. */
   vouchers: { batchCountMax: number; pinAttemptsMax: number; pinAttemptsPerAddressMax: number; pinWindowMinutes: number };
@@ -183,7 +187,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
       paygPerSmsMinor: BigInt(integer(env, 'USAGE_PAYG_PER_SMS_MINOR', 500)), paygAllowed: (env.USAGE_PAYG_ALLOWED ?? 'true') !== 'false',
       eventsPerRequestMax: 1_000, bodyBytesMax: integer(env, 'USAGE_BODY_BYTES_MAX', 512 * 1024),
     },
-    agents: { reversalWindowMinutes: integer(env, 'AGENT_REVERSAL_WINDOW_MINUTES', 15) },
+    agents: { reversalWindowMinutes: integer(env, 'AGENT_REVERSAL_WINDOW_MINUTES', 15), lookupsPerHourMax: integer(env, 'AGENT_LOOKUPS_PER_HOUR_MAX', 600) },
     stores: { identificationValidMinutes: integer(env, 'STORE_IDENTIFICATION_VALID_MINUTES', 60) },
     vouchers: {
       batchCountMax: integer(env, 'VOUCHER_BATCH_COUNT_MAX', 10_000),

@@ -68,6 +68,27 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('GET', '/v1/pos/lookup?msisdn=%2B77011000001', { token: unlinked })).body.error.code, 'agent_not_linked');
     });
 
+    it('look-ups are limited per agent an hour, found or not: a leaked key cannot walk the numbers for owners\' initials', async () => {
+      const settings = t.app.ctx.settings.agents;
+      const limitBefore = settings.lookupsPerHourMax;
+      settings.lookupsPerHourMax = 3;
+      try {
+        const [shop, other] = [await newAgent(100, 0), await newAgent(100, 0)];
+        const lookUp = (key: string, msisdn = '+77011000001') => t.request('GET', `/v1/pos/lookup?msisdn=${encodeURIComponent(msisdn)}`, { token: key });
+        assert.equal((await lookUp(shop.key)).status, 200);
+        assert.equal((await lookUp(shop.key, '+77019999999')).body.error.code, 'line_not_found');
+        assert.equal((await lookUp(shop.key)).status, 200);
+        const limited = await lookUp(shop.key);
+        assert.deepEqual([limited.status, limited.body.error.code, limited.body.error.details], [429, 'rate_limited', { retryAfterSeconds: 3600 }]);
+        assert.equal((await lookUp(shop.key, '+77019999998')).status, 429, 'nothing about another number either');
+        assert.equal((await lookUp(other.key)).status, 200, 'each agent has its own hour');
+        t.clock.advance(61 * 60_000);
+        assert.equal((await lookUp(shop.key)).status, 200, 'a new hour');
+      } finally {
+        settings.lookupsPerHourMax = limitBefore;
+      }
+    });
+
     it('many top-ups: float, commission and expense sums are exact, and the day report agrees', async () => {
       const deposit = 1_000_000_000;
       const agent = await newAgent(150, deposit);

@@ -1,5 +1,6 @@
 import type { AppContext } from '../app-context.ts';
 import type { Actor } from '../auth/actor.ts';
+import { countAttempt } from '../auth/auth-repository.ts';
 import { operatorHint, parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { findLineByMsisdn } from '../lines/lines-repository.ts';
@@ -13,10 +14,20 @@ export interface PosLookup {
   ownerName: string | null;
 }
 
-/** Lets the cashier confirm the number before taking cash: operator, status, masked owner name. */
+const LOOKUP_WINDOW_MINUTES = 60;
+
+/**
+ * Lets the cashier confirm the number before taking cash: operator, status, masked owner name.
+ * At most `agents.lookupsPerHourMax` an hour per agent (all its tills and keys together), counted
+ * in the database for every process: a shop serves its customers, a leaked agent key does not
+ * walk the numbering plan for owners' initials.
+ */
 export async function lookUpLine(ctx: AppContext, actor: Actor, msisdnInput: string): Promise<Result<PosLookup>> {
   const agent = await agentOfActor(ctx, actor);
   if (!agent.ok) return agent;
+  if (await countAttempt(ctx, `pos:lookup:${agent.value.id}`, LOOKUP_WINDOW_MINUTES) > ctx.settings.agents.lookupsPerHourMax) {
+    return fail('rate_limited', { retryAfterSeconds: LOOKUP_WINDOW_MINUTES * 60 });
+  }
   const msisdn = parseMsisdn(msisdnInput);
   if (!msisdn.ok) return msisdn;
   const line = await findLineByMsisdn(ctx, msisdn.value);
