@@ -110,6 +110,48 @@ for (const dialect of DIALECTS) {
       await second.release(job);
     });
 
+    it('a run longer than its lease keeps it, renewed while it runs', async () => {
+      const job: Job = { name: 'lease-long-run', intervalMs: 10 * 60_000, run: async () => 0 };
+      const leaseMs = leaseMsOf(job);
+      const first = databaseLeases(t.app.ctx, 'first', { renewEveryMs: 20 });
+      const second = databaseLeases(other, 'second');
+      const seen: boolean[] = [];
+      job.run = async () => {
+        // Two leases long by the clock; the renewals every 20 ms keep it this process's.
+        for (let step = 0; step < 4; step++) {
+          t.clock.advance(leaseMs / 2);
+          await sleep(80);
+          seen.push((await second.take(job)).taken);
+        }
+        return 1;
+      };
+      assert.deepEqual(await runJobsUntilCaughtUp(t.app.ctx, [job], first), { 'lease-long-run': 1 });
+      assert.deepEqual(seen, [false, false, false, false]);
+      assert.deepEqual(await second.take(job), { taken: true }, 'given back at the end of the run');
+      await second.release(job);
+    });
+
+    it('a process whose run failed gives the job up: a healthy process takes it over', async () => {
+      const runs: string[] = [];
+      const errors: unknown[] = [];
+      const failing: Job = { name: 'lease-failing', intervalMs: 25, run: async () => { runs.push('first'); throw new Error('this process cannot reach the provider'); } };
+      const healthy = recording('lease-failing', runs, 'second');
+      const stopFirst = startScheduler({ ...t.app.ctx, reportError: (error: unknown) => errors.push(error) }, [failing], { leases: databaseLeases(t.app.ctx, 'first') });
+      let stopSecond = async () => {};
+      try {
+        await waitFor(async () => runs.includes('first'));
+        stopSecond = startScheduler({ ...other, reportError: (error: unknown) => errors.push(error) }, [healthy], { leases: databaseLeases(other, 'second') });
+        await waitFor(async () => runs.filter((process) => process === 'second').length >= 3);
+        const since = runs.lastIndexOf('first');
+        await sleep(100);
+        assert.deepEqual(new Set(runs.slice(since + 1)), new Set(['second']), 'once taken over, the healthy process keeps the job');
+      } finally {
+        await stopFirst();
+        await stopSecond();
+      }
+      assert.ok(errors.length >= 1 && errors.every((error) => (error as Error).message === 'this process cannot reach the provider'));
+    });
+
     it('tolem jobs leaves a job another process holds to it, runs the others, and gives back the leases it took', async () => {
       const runs: string[] = [];
       const held = recording('lease-held', runs, 'cli');

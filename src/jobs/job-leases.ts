@@ -12,10 +12,11 @@ import type { Job } from './job.ts';
  *
  * A lease is taken with one compare-and-set UPDATE (the portable form of SELECT … FOR UPDATE SKIP
  * LOCKED: a process that loses the race updates nothing and waits for nothing), renewed by its
- * holder before every run, and given up when the process stops, so that another takes the job at
+ * holder before every run and every third of a lease during one (`whileHolding`), given up after
+ * a run that failed (the scheduler), and when the process stops, so that another takes the job at
  * its next tick. A holder that died is replaced once its lease runs out (`leaseMsOf`). A lease
- * ending more than a whole lease beyond one taken now is from a clock that has since gone back,
- * and is taken over.
+ * ending more than 15 minutes beyond one taken now is from a clock that has since gone back, and
+ * is taken over.
  */
 export interface JobLeases {
   /** This process's name in `job_leases.holder`: host, pid and a random part. */
@@ -24,6 +25,8 @@ export interface JobLeases {
   take(job: Job): Promise<LeaseTaken>;
   /** Gives up the job's lease if this process holds it. */
   release(job: Job): Promise<void>;
+  /** How often a run in progress renews its lease: a third of the lease, so two renewals may fail in a row. */
+  renewEveryMs(job: Job): number;
 }
 
 export type LeaseTaken = { taken: true } | { taken: false; holder: string; heldUntil: string };
@@ -42,32 +45,64 @@ export function newLeaseHolder(): string {
   return `${hostname()}/${process.pid}/${randomBytes(4).toString('hex')}`;
 }
 
+/**
+ * How far ahead of a lease taken now another's may end before it is taken as coming from a clock
+ * since gone back: the clocks of processes on one database may differ by this much (and a release
+ * that changes a job's interval, hence its lease, stays within it).
+ */
+const CLOCK_SKEW_MS_MAX = LEASE_MS_MAX;
+
 /** Leases kept in the database, timed by the context's clock. */
-export function databaseLeases(ctx: AppContext, holder: string = newLeaseHolder()): JobLeases {
+export function databaseLeases(ctx: AppContext, holder: string = newLeaseHolder(), options: { renewEveryMs?: number } = {}): JobLeases {
+  const tryTake = async (job: Job): Promise<LeaseTaken | null> => {
+    const nowMs = ctx.clock.now().getTime();
+    const now = new Date(nowMs).toISOString();
+    const until = new Date(nowMs + leaseMsOf(job)).toISOString();
+    const tooFar = new Date(nowMs + leaseMsOf(job) + CLOCK_SKEW_MS_MAX).toISOString();
+    const renewed = await ctx.db.updateTable('job_leases')
+      .set((eb) => ({ holder, held_until: until, taken_at: eb.case().when('holder', '=', holder).then(eb.ref('taken_at')).else(now).end() }))
+      .where('job', '=', job.name)
+      .where((eb) => eb.or([eb('holder', '=', holder), eb('held_until', '<=', now), eb('held_until', '>', tooFar)]))
+      .executeTakeFirst();
+    if (renewed.numUpdatedRows > 0n) return { taken: true };
+    const inserted = await ctx.db.insertInto('job_leases').values({ job: job.name, holder, held_until: until, taken_at: now })
+      .onConflict((c) => c.column('job').doNothing()).executeTakeFirst();
+    if ((inserted.numInsertedOrUpdatedRows ?? 0n) > 0n) return { taken: true };
+    const held = await ctx.db.selectFrom('job_leases').select(['holder', 'held_until']).where('job', '=', job.name).executeTakeFirst();
+    // Given back between the insert and this read: free, try again.
+    return held ? { taken: false, holder: held.holder, heldUntil: held.held_until } : null;
+  };
   return {
     holder,
     async take(job) {
-      const nowMs = ctx.clock.now().getTime();
-      const now = new Date(nowMs).toISOString();
-      const leaseMs = leaseMsOf(job);
-      const until = new Date(nowMs + leaseMs).toISOString();
-      // A clock gone back: a lease ending more than a whole lease further ahead than one taken now
-      // (the clocks of processes on one database may differ by seconds, not by a lease).
-      const tooFar = new Date(nowMs + 2 * leaseMs).toISOString();
-      const renewed = await ctx.db.updateTable('job_leases')
-        .set((eb) => ({ holder, held_until: until, taken_at: eb.case().when('holder', '=', holder).then(eb.ref('taken_at')).else(now).end() }))
-        .where('job', '=', job.name)
-        .where((eb) => eb.or([eb('holder', '=', holder), eb('held_until', '<=', now), eb('held_until', '>', tooFar)]))
-        .executeTakeFirst();
-      if (renewed.numUpdatedRows > 0n) return { taken: true };
-      const inserted = await ctx.db.insertInto('job_leases').values({ job: job.name, holder, held_until: until, taken_at: now })
-        .onConflict((c) => c.column('job').doNothing()).executeTakeFirst();
-      if ((inserted.numInsertedOrUpdatedRows ?? 0n) > 0n) return { taken: true };
-      const held = await ctx.db.selectFrom('job_leases').select(['holder', 'held_until']).where('job', '=', job.name).executeTakeFirst();
-      return { taken: false, holder: held?.holder ?? 'unknown', heldUntil: held?.held_until ?? now };
+      return (await tryTake(job)) ?? (await tryTake(job)) ?? { taken: false, holder: 'another process, just now', heldUntil: ctx.clock.now().toISOString() };
     },
     async release(job) {
       await ctx.db.deleteFrom('job_leases').where('job', '=', job.name).where('holder', '=', holder).execute();
     },
+    renewEveryMs: (job) => options.renewEveryMs ?? leaseMsOf(job) / 3,
   };
+}
+
+/**
+ * Runs `work` while keeping the job's lease: renewed every `renewEveryMs`, so that a run longer
+ * than its lease (a night's renewals, a slow provider) is not joined by another process. Answers
+ * the work's result and whether the lease was kept throughout (a failed renewal is tried again at
+ * the next; one that finds the lease taken means another process may be running the job now).
+ */
+export async function whileHolding<T>(leases: JobLeases | undefined, job: Job, work: () => Promise<T>): Promise<{ value: T; kept: boolean }> {
+  if (!leases || job.everyProcess) return { value: await work(), kept: true };
+  let kept = true;
+  let renewing: Promise<void> | null = null;
+  const timer = setInterval(() => {
+    renewing ??= leases.take(job).then((lease) => { if (!lease.taken) kept = false; }, () => {}).finally(() => { renewing = null; });
+  }, leases.renewEveryMs(job));
+  let value: T;
+  try {
+    value = await work();
+  } finally {
+    clearInterval(timer);
+    await renewing;
+  }
+  return { value, kept };
 }

@@ -1,6 +1,6 @@
 import type { AppContext } from '../app-context.ts';
 import { handledBy, IDLE_RERUNS_MAX, moreAfter, type Job, type JobRun } from './job.ts';
-import type { JobLeases, LeaseTaken } from './job-leases.ts';
+import { whileHolding, type JobLeases, type LeaseTaken } from './job-leases.ts';
 import { JOBS } from './jobs.ts';
 
 /** Runs every job once, in order, and returns what each handled. Tests call this with a moved clock. */
@@ -26,12 +26,13 @@ export async function runJobsUntilCaughtUp(ctx: AppContext, jobs: Job[] = JOBS, 
           heldElsewhere?.(job, lease);
           break;
         }
-        const run = await job.run(ctx);
+        const { value: run, kept } = await whileHolding(leases, job, () => job.run(ctx));
         handled[job.name] = (handled[job.name] ?? 0) + handledBy(run);
-        again = rerun(run);
+        again = kept && rerun(run);
       }
     } finally {
-      if (leases && !job.everyProcess) await leases.release(job);
+      // Best effort, and never in place of the run's own error: a lease left behind runs out.
+      if (leases && !job.everyProcess) await leases.release(job).catch((error) => ctx.reportError(error, { job: job.name, step: 'lease release' }));
     }
   }
   return handled;
@@ -65,8 +66,9 @@ export interface SchedulerOptions {
   observer?: JobObserver;
   /**
    * Where several processes serve one database: each job runs in the process holding its lease
-   * (src/jobs/job-leases.ts), renewed before each run and given up at stop. Without: every job
-   * runs here (tests, one process).
+   * (src/jobs/job-leases.ts), renewed before and during each run, given up after a run that
+   * failed (this process sits out the job's next tick, so that a healthy one can take it) and at
+   * stop. Without: every job runs here (tests, one process).
    */
   leases?: JobLeases;
 }
@@ -91,14 +93,35 @@ export function startScheduler(ctx: AppContext, jobs: Job[] = JOBS, options: Sch
       throw error;
     }
   };
+  /** Jobs whose last run here failed: this process sits out their next tick and holds no lease meanwhile. */
+  const sittingOut = new Set<string>();
   const runUntilCaughtUp = async (job: Job) => {
+    if (sittingOut.delete(job.name)) return;
     const rerun = rerunPolicy();
     while (!stopped) {
-      if (!(await takeLease(leases, job)).taken) {
+      let lease: LeaseTaken;
+      try {
+        lease = await takeLease(leases, job);
+      } catch (error) {
+        observer?.jobRan(job.name, { handled: 0, more: false, durationMs: 0, error: true });
+        throw error;
+      }
+      if (!lease.taken) {
         observer?.jobHeldElsewhere?.(job.name);
         return;
       }
-      if (!rerun(await runOnce(job))) return;
+      let held: { value: number | JobRun; kept: boolean };
+      try {
+        held = await whileHolding(leases, job, () => runOnce(job));
+      } catch (error) {
+        // A fault of this process (its settings, its pool) must not keep the job from a healthy one.
+        if (leases && !job.everyProcess) {
+          sittingOut.add(job.name);
+          await leases.release(job).catch((releaseError) => ctx.reportError(releaseError, { job: job.name, step: 'lease release' }));
+        }
+        throw error;
+      }
+      if (!held.kept || !rerun(held.value)) return;
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
