@@ -51,9 +51,10 @@ for (const dialect of DIALECTS) {
       const lowBalance = async () => (await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'balance.low').orderBy('id').execute()).map((row) => JSON.parse(row.payload));
       const toldBefore = (await lowBalance()).length;
       at(34);
-      assert.deepEqual(await collectCredits(t.app.ctx, SMALL), { checked: 2, collected: 2 });
-      assert.deepEqual(await collectCredits(t.app.ctx, SMALL), { checked: 2, collected: 2 });
-      assert.deepEqual(await collectCredits(t.app.ctx, SMALL), { checked: 0, collected: 0 }, 'the four debts wait for their next check');
+      // Four credits due, two a run: the first run says more is due, the second that it took the rest.
+      assert.deepEqual(await collectCredits(t.app.ctx, SMALL), { checked: 2, collected: 2, more: true });
+      assert.deepEqual(await collectCredits(t.app.ctx, SMALL), { checked: 2, collected: 2, more: false });
+      assert.deepEqual(await collectCredits(t.app.ctx, SMALL), { checked: 0, collected: 0, more: false }, 'the four debts wait for their next check');
       for (const msisdn of debtors) {
         assert.equal(await owed(msisdn), 5_000);
         assert.deepEqual((await rows(msisdn)).map((c) => [c.status, c.next_check_at]), [['debt', new Date(start + 34 * DAY_MS + CREDIT_CHECK_INTERVAL_MIN_MS).toISOString()]]);
@@ -71,16 +72,16 @@ for (const dialect of DIALECTS) {
       assert.equal((await take(late!)).status, 201);
       at(39);
       // Four debts are due for a check, twice what a run reads of them; the new credit is read beside them.
-      assert.deepEqual(await collectCredits(t.app.ctx, SMALL), { checked: 3, collected: 1 });
+      assert.deepEqual(await collectCredits(t.app.ctx, SMALL), { checked: 3, collected: 1, more: true });
       assert.deepEqual((await rows(late!)).map((c) => c.status), ['debt']);
       assert.equal(await owed(late!), 5_000);
-      assert.deepEqual(await collectCredits(t.app.ctx, SMALL), { checked: 2, collected: 0 });
-      assert.deepEqual(await collectCredits(t.app.ctx, SMALL), { checked: 0, collected: 0 });
+      assert.deepEqual(await collectCredits(t.app.ctx, SMALL), { checked: 2, collected: 0, more: false });
+      assert.deepEqual(await collectCredits(t.app.ctx, SMALL), { checked: 0, collected: 0, more: false });
       // Five days in debt: the next check is the longest interval away; the new debt's is a minute away.
       const hourLater = new Date(start + 39 * DAY_MS + CREDIT_CHECK_INTERVAL_MAX_MS).toISOString();
       for (const msisdn of debtors) assert.equal((await rows(msisdn))[0]!.next_check_at, hourLater);
       at(39, CREDIT_CHECK_INTERVAL_MIN_MS);
-      assert.deepEqual(await collectCredits(t.app.ctx, SMALL), { checked: 1, collected: 0 });
+      assert.deepEqual(await collectCredits(t.app.ctx, SMALL), { checked: 1, collected: 0, more: false });
       await t.verify();
     });
 
@@ -89,7 +90,7 @@ for (const dialect of DIALECTS) {
       assert.equal(await main(debtors[0]!), 10_000);
       at(39, CREDIT_CHECK_INTERVAL_MAX_MS);
       const run = await collectCredits(t.app.ctx, { creditsPerStatusMax: 10 });
-      assert.deepEqual(run, { checked: 5, collected: 1 });
+      assert.deepEqual(run, { checked: 5, collected: 1, more: false });
       assert.equal(await owed(debtors[0]!), 0);
       assert.equal(await main(debtors[0]!), 5_000);
       assert.deepEqual((await rows(debtors[0]!)).map((c) => c.status), ['closed']);
@@ -106,7 +107,8 @@ for (const dialect of DIALECTS) {
       assert.equal((await take(twice!)).status, 201);
       at(40, 3_000);
       // Reading one open credit a run, the job finds the older row alone (its check is due first), and one of the debts.
-      assert.deepEqual(await collectCredits(t.app.ctx, { creditsPerStatusMax: 1 }), { checked: 2, collected: 0 });
+      // The newer credit is due for its first check too: more.
+      assert.deepEqual(await collectCredits(t.app.ctx, { creditsPerStatusMax: 1 }), { checked: 2, collected: 0, more: true });
       assert.equal(await owed(twice!), 55_000, 'the second credit waits for a top-up or its term');
       assert.deepEqual((await rows(twice!)).map((c) => c.status), ['closed', 'open']);
       await t.verify();

@@ -27,6 +27,8 @@ export interface CreditRun {
   checked: number;
   /** Credits something was collected from. */
   collected: number;
+  /** A status's read came back full: more of it may be due now. */
+  more: boolean;
 }
 
 /**
@@ -43,7 +45,7 @@ export const creditJob: Job = {
   run: async (ctx) => {
     const run = await collectCredits(ctx, CREDIT_JOB_LIMITS);
     // Every credit checked has its next check moved forward, so a run at the limit always makes way for the rest.
-    return { handled: run.collected, more: run.checked >= CREDIT_JOB_LIMITS.creditsPerStatusMax };
+    return { handled: run.collected, more: run.more };
   },
 };
 
@@ -56,11 +58,12 @@ export const creditJob: Job = {
 export async function collectCredits(ctx: AppContext, limits: CreditJobLimits): Promise<CreditRun> {
   const now = ctx.clock.now();
   const nowIso = now.toISOString();
-  const due = [
-    ...await creditsDueForCheck(ctx, 'open', nowIso, limits.creditsPerStatusMax),
-    ...await creditsDueForCheck(ctx, 'debt', nowIso, limits.creditsPerStatusMax),
-  ];
-  if (due.length === 0) return { checked: 0, collected: 0 };
+  // One more than a run takes: whether more of a status is due now, without a run to find out.
+  const open = await creditsDueForCheck(ctx, 'open', nowIso, limits.creditsPerStatusMax + 1);
+  const debts = await creditsDueForCheck(ctx, 'debt', nowIso, limits.creditsPerStatusMax + 1);
+  const more = open.length > limits.creditsPerStatusMax || debts.length > limits.creditsPerStatusMax;
+  const due = [...open.slice(0, limits.creditsPerStatusMax), ...debts.slice(0, limits.creditsPerStatusMax)];
+  if (due.length === 0) return { checked: 0, collected: 0, more: false };
   const lineIds = [...new Set(due.map((c) => c.line_id))];
   // The lines' accounts are read before their credits: a credit granted after this read changes
   // its line's credit account, which the repayment command then sees (collectAll).
@@ -80,7 +83,7 @@ export async function collectCredits(ctx: AppContext, limits: CreditJobLimits): 
     ...waiting.map((c) => recordCreditCheck(ctx, c, c.status as CreditStatus, nextCheckAt(c, c.status as CreditStatus, now), nowIso)),
     ...collectable.map((c, index) => recordCreditCheck(ctx, c, outcomes[index]!.status, nextCheckAt(c, outcomes[index]!.status, now), nowIso)),
   ]);
-  return { checked: due.length, collected: outcomes.filter((o) => o.repaid > 0n).length };
+  return { checked: due.length, collected: outcomes.filter((o) => o.repaid > 0n).length, more };
 }
 
 /**
