@@ -31,6 +31,7 @@ import { webRoutes } from './web-routes.ts';
 import { partnerRoutes } from '../partners/partners-routes.ts';
 import { ussdRoutes } from '../ussd/ussd-routes.ts';
 import { smsRoutes } from '../sms/sms-routes.ts';
+import { jobRoutes } from '../jobs/jobs-routes.ts';
 import { clientErrorHandler, handleError, HttpProblem, sendError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { tokenOf } from './request-auth.ts';
@@ -45,7 +46,7 @@ export interface ServerDeps {
 export type Server = FastifyInstance & { authenticator: Authenticator };
 
 /** Route plugins of every capability; a capability adds its routes here. */
-const ROUTES = [healthRoutes, webRoutes, authRoutes, lineRoutes, topUpRoutes, aggregatorRoutes, receiptRoutes, agentRoutes, storeRoutes, voucherRoutes, lifecycleRoutes, usageRoutes, creditRoutes, transferRoutes, paymentRoutes, catalogRoutes, promotionRoutes, packageRoutes, partnerRoutes, smsRoutes, ussdRoutes];
+const ROUTES = [healthRoutes, webRoutes, authRoutes, lineRoutes, topUpRoutes, aggregatorRoutes, receiptRoutes, agentRoutes, storeRoutes, voucherRoutes, lifecycleRoutes, usageRoutes, creditRoutes, transferRoutes, paymentRoutes, catalogRoutes, promotionRoutes, packageRoutes, partnerRoutes, smsRoutes, ussdRoutes, jobRoutes];
 
 export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDeps): Promise<Server> {
   const app = Fastify({

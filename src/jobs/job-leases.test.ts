@@ -7,6 +7,7 @@ import { createMetrics } from '../http/metrics.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import type { Job } from './job.ts';
 import { databaseLeases, leaseMsOf, type LeaseTaken } from './job-leases.ts';
+import { JOBS } from './jobs.ts';
 import { runJobsUntilCaughtUp, startScheduler } from './scheduler.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -150,6 +151,28 @@ for (const dialect of DIALECTS) {
         await stopSecond();
       }
       assert.ok(errors.length >= 1 && errors.every((error) => (error as Error).message === 'this process cannot reach the provider'));
+    });
+
+    it('GET /v1/admin/jobs shows each job and the process holding its lease (admin only)', async () => {
+      const renewals = JOBS.find((job) => job.name === 'packages.auto_renew')!;
+      const leases = databaseLeases(other, 'host/123/abcd');
+      const takenAt = t.clock.now().toISOString();
+      assert.deepEqual(await leases.take(renewals), { taken: true });
+      try {
+        const answer = await t.request('GET', '/v1/admin/jobs');
+        assert.equal(answer.status, 200);
+        assert.deepEqual(answer.body.data.map((job: { name: string }) => job.name), JOBS.map((job) => job.name));
+        const byName = new Map(answer.body.data.map((job: { name: string }) => [job.name, job]));
+        assert.deepEqual(byName.get('packages.auto_renew'), {
+          name: 'packages.auto_renew', intervalMs: 10_000, everyProcess: false, leaseMs: 30_000,
+          lease: { holder: 'host/123/abcd', heldUntil: new Date(t.clock.now().getTime() + 30_000).toISOString(), takenAt },
+        });
+        assert.deepEqual(byName.get('sms'), { name: 'sms', intervalMs: 5_000, everyProcess: true, leaseMs: null, lease: null });
+        assert.equal((await t.request('GET', '/v1/admin/jobs', { token: await t.keyFor('clerk') })).body.error.code, 'forbidden');
+        assert.equal((await t.request('GET', '/v1/admin/jobs?limit=5')).body.error.code, 'validation_failed');
+      } finally {
+        await leases.release(renewals);
+      }
     });
 
     it('tolem jobs leaves a job another process holds to it, runs the others, and gives back the leases it took', async () => {
