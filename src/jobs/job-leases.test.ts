@@ -6,7 +6,7 @@ import { createContext, type AppContext } from '../app-context.ts';
 import { createMetrics } from '../http/metrics.ts';
 import { openStore, type Store } from '../store/open-store.ts';
 import type { Job } from './job.ts';
-import { databaseLeases, leaseMsOf, type LeaseTaken } from './job-leases.ts';
+import { databaseLeases, leaseMsOf, whileHolding, type JobLeases, type LeaseTaken } from './job-leases.ts';
 import { JOBS } from './jobs.ts';
 import { runJobsUntilCaughtUp, startScheduler } from './scheduler.ts';
 
@@ -130,6 +130,38 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(seen, [false, false, false, false]);
       assert.deepEqual(await second.take(job), { taken: true }, 'given back at the end of the run');
       await second.release(job);
+    });
+
+    it('a run that hangs keeps its lease only so long: then another process may take the job', async () => {
+      const job: Job = { name: 'lease-hung-run', intervalMs: 10 * 60_000, run: async () => 0 };
+      const leaseMs = leaseMsOf(job);
+      const first = databaseLeases(t.app.ctx, 'first', { renewEveryMs: 20, runHeldMaxMs: 100 });
+      const second = databaseLeases(other, 'second');
+      let takenByOther: boolean | null = null;
+      job.run = async () => {
+        await sleep(200);
+        // Past the cap the renewals have stopped: the lease runs out by the clock and stays out.
+        t.clock.advance(leaseMs + 1_000);
+        await sleep(100);
+        takenByOther = (await second.take(job)).taken;
+        return 1;
+      };
+      assert.deepEqual(await runJobsUntilCaughtUp(t.app.ctx, [job], first), { 'lease-hung-run': 1 });
+      assert.equal(takenByOther, true);
+      await second.release(job);
+    });
+
+    it('a failed renewal during a run is reported, and the run goes on', async () => {
+      const job: Job = { name: 'lease-renewal-fails', intervalMs: 10 * 60_000, run: async () => 0 };
+      const real = databaseLeases(t.app.ctx, 'first', { renewEveryMs: 20 });
+      let takes = 0;
+      const flaky: JobLeases = { ...real, take: async (leased) => (++takes === 1 ? real.take(leased) : Promise.reject(new Error('database away'))), release: real.release };
+      const reported: unknown[] = [];
+      job.run = async () => { await sleep(100); return 1; };
+      const held = await whileHolding(flaky, job, () => job.run(t.app.ctx), (error) => reported.push(error));
+      assert.deepEqual(held, { value: 1, kept: true });
+      assert.ok(reported.length >= 2 && reported.every((error) => (error as Error).message === 'database away'), String(reported.length));
+      await real.release(job);
     });
 
     it('a process whose run failed gives the job up: a healthy process takes it over', async () => {

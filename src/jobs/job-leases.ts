@@ -27,7 +27,15 @@ export interface JobLeases {
   release(job: Job): Promise<void>;
   /** How often a run in progress renews its lease: a third of the lease, so two renewals may fail in a row. */
   renewEveryMs(job: Job): number;
+  /**
+   * How long one run keeps its lease by renewing it (an hour): a run that hangs (a call that never
+   * answers) then lets another process take the job once the lease runs out, rather than holding
+   * every process off it for as long as it hangs.
+   */
+  readonly runHeldMaxMs: number;
 }
+
+const RUN_HELD_MS_MAX = 3_600_000;
 
 export type LeaseTaken = { taken: true } | { taken: false; holder: string; heldUntil: string };
 
@@ -53,7 +61,7 @@ export function newLeaseHolder(): string {
 const CLOCK_SKEW_MS_MAX = LEASE_MS_MAX;
 
 /** Leases kept in the database, timed by the context's clock. */
-export function databaseLeases(ctx: AppContext, holder: string = newLeaseHolder(), options: { renewEveryMs?: number } = {}): JobLeases {
+export function databaseLeases(ctx: AppContext, holder: string = newLeaseHolder(), options: { renewEveryMs?: number; runHeldMaxMs?: number } = {}): JobLeases {
   const tryTake = async (job: Job): Promise<LeaseTaken | null> => {
     const nowMs = ctx.clock.now().getTime();
     const now = new Date(nowMs).toISOString();
@@ -81,21 +89,30 @@ export function databaseLeases(ctx: AppContext, holder: string = newLeaseHolder(
       await ctx.db.deleteFrom('job_leases').where('job', '=', job.name).where('holder', '=', holder).execute();
     },
     renewEveryMs: (job) => options.renewEveryMs ?? leaseMsOf(job) / 3,
+    runHeldMaxMs: options.runHeldMaxMs ?? RUN_HELD_MS_MAX,
   };
 }
 
 /**
  * Runs `work` while keeping the job's lease: renewed every `renewEveryMs`, so that a run longer
- * than its lease (a night's renewals, a slow provider) is not joined by another process. Answers
- * the work's result and whether the lease was kept throughout (a failed renewal is tried again at
- * the next; one that finds the lease taken means another process may be running the job now).
+ * than its lease (a night's renewals, a slow provider) is not joined by another process, for at
+ * most `runHeldMaxMs`. Answers the work's result and whether the lease was kept throughout (a
+ * failed renewal is reported and tried again at the next; one that finds the lease taken means
+ * another process may be running the job now).
  */
-export async function whileHolding<T>(leases: JobLeases | undefined, job: Job, work: () => Promise<T>): Promise<{ value: T; kept: boolean }> {
+export async function whileHolding<T>(leases: JobLeases | undefined, job: Job, work: () => Promise<T>, report: (error: unknown) => void = () => {}): Promise<{ value: T; kept: boolean }> {
   if (!leases || job.everyProcess) return { value: await work(), kept: true };
   let kept = true;
   let renewing: Promise<void> | null = null;
+  const startedMs = Date.now();
   const timer = setInterval(() => {
-    renewing ??= leases.take(job).then((lease) => { if (!lease.taken) kept = false; }, () => {}).finally(() => { renewing = null; });
+    if (Date.now() - startedMs >= leases.runHeldMaxMs) {
+      // Held long enough: the lease runs out and another process may take the job.
+      kept = false;
+      clearInterval(timer);
+      return;
+    }
+    renewing ??= leases.take(job).then((lease) => { if (!lease.taken) kept = false; }, report).finally(() => { renewing = null; });
   }, leases.renewEveryMs(job));
   let value: T;
   try {

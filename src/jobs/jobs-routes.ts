@@ -18,7 +18,7 @@ const JobSchema = Type.Object({
     holder: Type.String({ description: 'host/pid/random of the process running it' }),
     heldUntil: Type.String({ description: 'ISO-8601 UTC; renewed before and during each run' }),
     takenAt: Type.String({ description: 'since when this holder has run it' }),
-  }, { description: 'null: no process holds it now (none has run it since it was given back, or it runs in every process)' })),
+  }, { description: 'the latest holder; a heldUntil in the past: no process holds it now (its holder stopped renewing it: it died), the next to tick takes it. null: none has run it since it was given back, or it runs in every process' })),
 });
 
 /** Which process runs each scheduled job (docs/architecture.md, "Jobs in several processes"). */

@@ -26,7 +26,7 @@ export async function runJobsUntilCaughtUp(ctx: AppContext, jobs: Job[] = JOBS, 
           heldElsewhere?.(job, lease);
           break;
         }
-        const { value: run, kept } = await whileHolding(leases, job, () => job.run(ctx));
+        const { value: run, kept } = await whileHolding(leases, job, () => job.run(ctx), (error) => ctx.reportError(error, { job: job.name, step: 'lease renewal' }));
         handled[job.name] = (handled[job.name] ?? 0) + handledBy(run);
         again = kept && rerun(run);
       }
@@ -112,7 +112,7 @@ export function startScheduler(ctx: AppContext, jobs: Job[] = JOBS, options: Sch
       }
       let held: { value: number | JobRun; kept: boolean };
       try {
-        held = await whileHolding(leases, job, () => runOnce(job));
+        held = await whileHolding(leases, job, () => runOnce(job), (error) => ctx.reportError(error, { job: job.name, step: 'lease renewal' }));
       } catch (error) {
         // A fault of this process (its settings, its pool) must not keep the job from a healthy one.
         if (leases && !job.everyProcess) {
