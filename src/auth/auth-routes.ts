@@ -7,6 +7,7 @@ import type { RouteOptions } from '../http/server.ts';
 import { ROLES } from './actor.ts';
 import { listApiKeys, listUsers, revokeApiKey, insertAudit, findUserById } from './auth-repository.ts';
 import type { Authenticator } from './authenticate.ts';
+import { cutPage } from '../domain/page.ts';
 import { createApiKey } from './create-api-key.ts';
 import { createUser } from './create-user.ts';
 import { logIn } from './log-in.ts';
@@ -103,9 +104,8 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
     const actor = actorOf(request);
     if (actor.role !== 'admin') return sendError(reply, { code: 'forbidden' });
     const query = request.query as { limit: number; cursor?: string };
-    const rows = await listUsers(ctx, query.limit + 1, query.cursor ?? null);
-    const page = rows.slice(0, query.limit);
-    return { data: page.map((u) => ({ id: u.id, login: u.login, role: u.role, displayName: u.display_name, createdAt: u.created_at, disabled: u.disabled_at !== null })), nextCursor: rows.length > query.limit ? page.at(-1)!.id : null };
+    const page = cutPage(await listUsers(ctx, query.limit + 1, query.cursor ?? null), query.limit);
+    return { data: page.rows.map((u) => ({ id: u.id, login: u.login, role: u.role, displayName: u.display_name, createdAt: u.created_at, disabled: u.disabled_at !== null })), nextCursor: page.nextCursor };
   });
 
   app.post('/v1/api-keys', {
@@ -126,11 +126,10 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
     const actor = actorOf(request);
     if (actor.role !== 'admin') return sendError(reply, { code: 'forbidden' });
     const query = request.query as { limit: number; cursor?: string };
-    const rows = await listApiKeys(ctx, query.limit + 1, query.cursor ?? null);
-    const page = rows.slice(0, query.limit);
+    const page = cutPage(await listApiKeys(ctx, query.limit + 1, query.cursor ?? null), query.limit);
     return {
-      data: page.map((k) => ({ id: k.id, name: k.name, role: k.role, prefix: k.prefix, sourceAccountId: k.source_account_id, createdAt: k.created_at, revoked: k.revoked_at !== null })),
-      nextCursor: rows.length > query.limit ? page.at(-1)!.id : null,
+      data: page.rows.map((k) => ({ id: k.id, name: k.name, role: k.role, prefix: k.prefix, sourceAccountId: k.source_account_id, createdAt: k.created_at, revoked: k.revoked_at !== null })),
+      nextCursor: page.nextCursor,
     };
   });
 

@@ -26,13 +26,13 @@ export async function runJobsUntilCaughtUp(ctx: AppContext, jobs: Job[] = JOBS, 
           heldElsewhere?.(job, lease);
           break;
         }
-        const { value: run, kept } = await whileHolding(leases, job, () => job.run(ctx), (error) => ctx.reportError(error, { job: job.name, step: 'lease renewal' }));
+        const { value: run, kept } = await whileHolding(leases, job, () => job.run(ctx), reportRenewalError(ctx, job));
         handled[job.name] = (handled[job.name] ?? 0) + handledBy(run);
         again = kept && rerun(run);
       }
     } finally {
-      // Best effort, and never in place of the run's own error: a lease left behind runs out.
-      if (leases && !job.everyProcess) await leases.release(job).catch((error) => ctx.reportError(error, { job: job.name, step: 'lease release' }));
+      // Never in place of the run's own error.
+      await releaseLease(ctx, leases, job);
     }
   }
   return handled;
@@ -40,10 +40,22 @@ export async function runJobsUntilCaughtUp(ctx: AppContext, jobs: Job[] = JOBS, 
 
 const TAKEN: LeaseTaken = { taken: true };
 
-/** The job's lease, taken or renewed before each run; without leases (one process) or for a job of every process, always. */
-function takeLease(leases: JobLeases | undefined, job: Job): Promise<LeaseTaken> {
-  return leases && !job.everyProcess ? leases.take(job) : Promise.resolve(TAKEN);
+/** The leases a job runs under: none for a job of every process, or without leases (one process). */
+function leasesOf(leases: JobLeases | undefined, job: Job): JobLeases | undefined {
+  return job.everyProcess ? undefined : leases;
 }
+
+/** The job's lease, taken or renewed before each run; always taken where the job runs under none. */
+function takeLease(leases: JobLeases | undefined, job: Job): Promise<LeaseTaken> {
+  return leasesOf(leases, job)?.take(job) ?? Promise.resolve(TAKEN);
+}
+
+/** Gives the job's lease back, best effort: a lease left behind runs out. */
+async function releaseLease(ctx: AppContext, leases: JobLeases | undefined, job: Job): Promise<void> {
+  await leasesOf(leases, job)?.release(job).catch((error) => ctx.reportError(error, { job: job.name, step: 'lease release' }));
+}
+
+const reportRenewalError = (ctx: AppContext, job: Job) => (error: unknown) => ctx.reportError(error, { job: job.name, step: 'lease renewal' });
 
 /** Whether to run a job again at once after this run: more is due, and the job is not running idle (IDLE_RERUNS_MAX). */
 function rerunPolicy(): (run: number | JobRun) => boolean {
@@ -112,13 +124,11 @@ export function startScheduler(ctx: AppContext, jobs: Job[] = JOBS, options: Sch
       }
       let held: { value: number | JobRun; kept: boolean };
       try {
-        held = await whileHolding(leases, job, () => runOnce(job), (error) => ctx.reportError(error, { job: job.name, step: 'lease renewal' }));
+        held = await whileHolding(leases, job, () => runOnce(job), reportRenewalError(ctx, job));
       } catch (error) {
         // A fault of this process (its settings, its pool) must not keep the job from a healthy one.
-        if (leases && !job.everyProcess) {
-          sittingOut.add(job.name);
-          await leases.release(job).catch((releaseError) => ctx.reportError(releaseError, { job: job.name, step: 'lease release' }));
-        }
+        if (leasesOf(leases, job)) sittingOut.add(job.name);
+        await releaseLease(ctx, leases, job);
         throw error;
       }
       if (!held.kept || !rerun(held.value)) return;
@@ -136,8 +146,6 @@ export function startScheduler(ctx: AppContext, jobs: Job[] = JOBS, options: Sch
     for (const timer of timers) clearInterval(timer);
     await Promise.all(running.values());
     // Another process takes each job at its next tick rather than once the lease has run out.
-    if (leases) {
-      await Promise.all(jobs.filter((job) => !job.everyProcess).map((job) => leases.release(job).catch((error) => ctx.reportError(error, { job: job.name, step: 'lease release' }))));
-    }
+    await Promise.all(jobs.map((job) => releaseLease(ctx, leases, job)));
   };
 }

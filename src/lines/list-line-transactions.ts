@@ -4,7 +4,7 @@ import { toJsonAmount } from '../domain/money.ts';
 import { ok, type Result } from '../domain/result.ts';
 import { findReadableLine } from './line-access.ts';
 import { accountKindsOf, listLineTransfers } from './lines-repository.ts';
-import type { Page } from './list-lines.ts';
+import { cutPage, type Page } from '../domain/page.ts';
 
 export interface LineTransaction {
   id: string;
@@ -26,9 +26,9 @@ export async function listLineTransactions(ctx: AppContext, actor: Actor, msisdn
   const line = await findReadableLine(ctx, actor, msisdnInput);
   if (!line.ok) return line;
   const rows = await listLineTransfers(ctx, line.value.id, query.limit + 1, query.cursor ?? null);
-  const page = rows.slice(0, query.limit);
-  const kinds = await accountKindsOf(ctx, [...new Set(page.flatMap((t) => [t.debit_account_id, t.credit_account_id]))]);
-  const data = page.map((t): LineTransaction => {
+  const page = cutPage(rows, query.limit);
+  const kinds = await accountKindsOf(ctx, [...new Set(page.rows.flatMap((t) => [t.debit_account_id, t.credit_account_id]))]);
+  const data = page.rows.map((t): LineTransaction => {
     const credited = kinds.get(t.credit_account_id)?.ownerId === line.value.id;
     const own = credited ? t.credit_account_id : t.debit_account_id;
     const other = credited ? t.debit_account_id : t.credit_account_id;
@@ -37,7 +37,7 @@ export async function listLineTransactions(ctx: AppContext, actor: Actor, msisdn
       account: kinds.get(own)?.kind ?? own, counterparty: kinds.get(other)?.kind ?? other, pendingId: t.pending_id ?? null, receipt: receiptOf(t.metadata), createdAt: t.created_at,
     };
   });
-  return ok({ data, nextCursor: rows.length > query.limit ? page.at(-1)!.id : null });
+  return ok({ data, nextCursor: page.nextCursor });
 }
 
 /** The receipt number a transfer's metadata names, if any (written since receipts were linked from history). */

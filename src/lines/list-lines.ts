@@ -1,13 +1,9 @@
 import type { AppContext } from '../app-context.ts';
 import type { Actor } from '../auth/actor.ts';
+import { cutPage, type Page } from '../domain/page.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { toLineView, type LineView } from './line-view.ts';
 import { balancesOf, listLines as selectLines } from './lines-repository.ts';
-
-export interface Page<T> {
-  data: T[];
-  nextCursor: string | null;
-}
 
 /** Staff see every line; a subscriber sees the lines on their login (several SIMs, one login). */
 export async function listLines(ctx: AppContext, actor: Actor, query: { limit: number; cursor?: string; status?: string }): Promise<Result<Page<LineView>>> {
@@ -16,7 +12,7 @@ export async function listLines(ctx: AppContext, actor: Actor, query: { limit: n
     limit: query.limit + 1, after: query.cursor ?? null, status: query.status,
     ownerUserId: actor.role === 'subscriber' ? actor.id : undefined,
   });
-  const page = rows.slice(0, query.limit);
-  const balances = await balancesOf(ctx, page.map((r) => r.id));
-  return ok({ data: page.map((r) => toLineView(r, balances.get(r.id)!)), nextCursor: rows.length > query.limit ? page.at(-1)!.id : null });
+  const page = cutPage(rows, query.limit);
+  const balances = await balancesOf(ctx, page.rows.map((r) => r.id));
+  return ok({ data: page.rows.map((r) => toLineView(r, balances.get(r.id)!)), nextCursor: page.nextCursor });
 }

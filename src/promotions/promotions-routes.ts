@@ -8,6 +8,7 @@ import type { RouteOptions } from '../http/server.ts';
 import { ok } from '../domain/result.ts';
 import { createPromotion, toPromotionView } from './create-promotion.ts';
 import { DISCOUNT_KINDS } from './promotion.ts';
+import { cutPage } from '../domain/page.ts';
 import { listPromotions } from './promotions-repository.ts';
 import { quoteOffering } from './quote-offering.ts';
 
@@ -44,9 +45,8 @@ export async function promotionRoutes(app: FastifyInstance, { ctx }: RouteOption
     const denied = requireRole(actorOf(request), ['admin']);
     if (denied) return sendResult(reply, denied);
     const query = request.query as { limit: number; cursor?: string };
-    const rows = await listPromotions(ctx, query.limit + 1, query.cursor ?? null);
-    const page = rows.slice(0, query.limit);
-    return sendResult(reply, ok({ data: page.map(toPromotionView), nextCursor: rows.length > query.limit ? page.at(-1)!.id : null }));
+    const page = cutPage(await listPromotions(ctx, query.limit + 1, query.cursor ?? null), query.limit);
+    return sendResult(reply, ok({ data: page.rows.map(toPromotionView), nextCursor: page.nextCursor }));
   });
 
   app.get('/v1/offerings/:code/quote', {

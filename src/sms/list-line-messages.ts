@@ -3,7 +3,7 @@ import { CONFIRMATION_TOPIC } from '../transfers/confirm-transfer.ts';
 import { requireRole, type Actor, type Role } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { findReadableLine } from '../lines/line-access.ts';
-import type { Page } from '../lines/list-lines.ts';
+import { cutPage, type Page } from '../domain/page.ts';
 import { messagesOfLine } from './sms-repository.ts';
 
 export interface LineMessage {
@@ -33,10 +33,10 @@ export async function listLineMessages(ctx: AppContext, actor: Actor, msisdnInpu
   const line = await findReadableLine(ctx, actor, msisdnInput);
   if (!line.ok) return line;
   const rows = await messagesOfLine(ctx, line.value.id, query.cursor ?? null, query.limit + 1);
-  const page = rows.slice(0, query.limit);
-  const data = page.map((row): LineMessage => ({
+  const page = cutPage(rows, query.limit);
+  const data = page.rows.map((row): LineMessage => ({
     id: row.id, topic: row.topic, text: row.topic === CONFIRMATION_TOPIC ? row.text.replace(/\d{6}/, '••••••') : row.text, language: row.language, status: row.status, segments: Number(row.segments), attempts: Number(row.attempts),
     createdAt: row.created_at, sentAt: row.sent_at, deliveredAt: row.delivered_at,
   }));
-  return ok({ data, nextCursor: rows.length > query.limit ? page.at(-1)!.id : null });
+  return ok({ data, nextCursor: page.nextCursor });
 }
