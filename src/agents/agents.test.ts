@@ -181,6 +181,40 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('a later sale reversed first is no spending: the earlier sales to the line can still be reversed', async () => {
+      const agent = await newAgent(0, 10_000_000);
+      const sales = [];
+      for (const key of ['order-1', 'order-2', 'order-3']) {
+        const sale = await posTopUp(agent.key, { msisdn: LINES[4], amount: 100_000 }, `later-first-${key}`);
+        assert.equal(sale.status, 201, JSON.stringify(sale.body));
+        sales.push(sale.body.topUp);
+      }
+      const lineId = sales[0].lineId as string;
+      const before = await balanceOf(lineMainAccountId(lineId));
+      for (const sale of [sales[2], sales[0], sales[1]]) {
+        const reversed = await t.request('POST', `/v1/pos/topups/${sale.id}/reverse`, { token: agent.key });
+        assert.equal(reversed.status, 200, JSON.stringify(reversed.body));
+      }
+      assert.equal(await balanceOf(lineMainAccountId(lineId)), before - 300_000);
+      assert.equal(await balanceOf(`agent:${agent.id}.float`), 10_000_000);
+      // Spending after a reversal still holds back the sales before it.
+      const kept = await posTopUp(agent.key, { msisdn: LINES[4], amount: 100_000 }, 'later-first-kept');
+      const next = await posTopUp(agent.key, { msisdn: LINES[4], amount: 100_000 }, 'later-first-next');
+      assert.equal((await t.request('POST', `/v1/pos/topups/${next.body.topUp.id}/reverse`, { token: agent.key })).status, 200);
+      const spend = await t.app.ctx.writer.submit({
+        name: 'test_spend', lock: { accounts: [lineMainAccountId(lineId), 'revenue:fees'] },
+        execute: (tx) => {
+          const moved = tx.transfer({ debitAccountId: lineMainAccountId(lineId), creditAccountId: 'revenue:fees', amount: 1n, unit: 'KZT', code: 'usage' });
+          assert.ok(moved.ok);
+          return ok(null);
+        },
+      });
+      assert.ok(spend.ok);
+      const refused = await t.request('POST', `/v1/pos/topups/${kept.body.topUp.id}/reverse`, { token: agent.key });
+      assert.deepEqual([refused.status, refused.body.error.code], [409, 'topup_already_spent']);
+      await t.verify();
+    });
+
     it('a reversal takes back the top-up bonus too: top-up and reverse in a loop earns nothing', async () => {
       const agent = await newAgent(0, 10_000_000);
       const line = await t.request('POST', '/v1/lines', { body: { msisdn: '+77011000099' } });

@@ -40,9 +40,10 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
   const mainId = lineMainAccountId(topUp.line_id);
   // Only money the line has not spent since goes back: once it paid for something, the balance it
   // holds may be what the subscriber paid in elsewhere (another agent, a card), not this top-up's.
+  // A later top-up reversed since is no spending: it took back only its own money.
   const transferId = await findTopUpTransferId(ctx, topUp.topup_id);
   if (transferId === undefined) return fail('agent_topup_not_found');
-  const spent = await debitsSince(ctx, mainId, transferId);
+  const spent = await debitsSince(ctx, mainId, transferId, ['topup_reversal']);
   // The bonus the top-up earned goes back too, or top-up-and-reverse would mint bonus money.
   const grant = await findBonusGrantOfTopUp(ctx, topUp.topup_id);
   const bonusLocks = grant ? topUpBonusLocks(topUp.line_id) : { accounts: [], counters: [] };

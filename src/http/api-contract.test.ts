@@ -148,6 +148,11 @@ for (const dialect of DIALECTS) {
       }
       const second = await t.request('GET', `/v1/lines?limit=1&cursor=${lines.body.nextCursor}`);
       assert.equal(second.body.data[0].msisdn, '+77051112233');
+      // A line's transactions take only a transfer of that line's as the cursor.
+      const foreign = await t.request('GET', `/v1/lines/%2B77051112233/transactions?cursor=${transactions.body.nextCursor}`);
+      assert.deepEqual([foreign.status, foreign.body.error.code, foreign.body.error.details], [400, 'validation_failed', { field: 'cursor' }]);
+      const unknown = await t.request('GET', '/v1/lines/%2B77011234567/transactions?cursor=tr_00000000000000000000000000');
+      assert.deepEqual([unknown.status, unknown.body.error.code], [400, 'validation_failed']);
     });
 
     // The answers below had no schema before, and went out as JSON.stringify wrote the use case's

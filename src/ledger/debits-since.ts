@@ -23,12 +23,13 @@ export interface DebitsSince {
 }
 
 /**
- * Whether an account was debited after a transfer of its own: its chain of transfers (migration
- * 021) is walked back from its newest to that one, so the cost is the movements since (a POS
- * reversal asks within minutes of its top-up). Read without a lock: the caller's ledger command
- * checks under lock that neither of the debit totals has grown since.
+ * Whether an account was debited after a transfer of its own, other than by transfers of the codes
+ * in `except`: its chain of transfers (migration 021) is walked back from its newest to that one,
+ * so the cost is the movements since (a POS reversal asks within minutes of its top-up). Read
+ * without a lock: the caller's ledger command checks under lock that neither of the debit totals
+ * has grown since.
  */
-export async function debitsSince(ctx: AppContext, accountId: string, transferId: string): Promise<DebitsSince> {
+export async function debitsSince(ctx: AppContext, accountId: string, transferId: string, except: readonly string[] = []): Promise<DebitsSince> {
   const account = await ctx.store.readDb.selectFrom('ledger_accounts').select(['last_transfer_id', 'debits_posted', 'debits_pending'])
     .where('id', '=', accountId).executeTakeFirstOrThrow();
   const debits = { debitsPosted: BigInt(account.debits_posted), debitsPending: BigInt(account.debits_pending) };
@@ -40,6 +41,8 @@ export async function debitsSince(ctx: AppContext, accountId: string, transferId
       union all
       select t.id, ${previous} from chain join ledger_transfers t on t.id = chain.previous_id where chain.previous_id > ${transferId}
     )
-    select t.id from chain join ledger_transfers t on t.id = chain.id where t.debit_account_id = ${accountId} and t.kind <> 'void_pending' limit 1`.execute(ctx.store.readDb);
+    select t.id from chain join ledger_transfers t on t.id = chain.id
+    where t.debit_account_id = ${accountId} and t.kind <> 'void_pending' ${except.length > 0 ? sql`and t.code not in (${sql.join(except)})` : sql``}
+    limit 1`.execute(ctx.store.readDb);
   return { debited: found.rows.length > 0, ...debits };
 }

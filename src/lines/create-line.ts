@@ -5,7 +5,7 @@ import { parseIccid } from '../domain/iccid.ts';
 import { operatorHint, parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { toLineView, type Language, type LineView } from './line-view.ts';
-import { findLineByMsisdn, insertLine } from './lines-repository.ts';
+import { findLineByMsisdn, findLineIdByIccid, insertLine } from './lines-repository.ts';
 import { checkNumberReusable } from '../lifecycle/check-number-reusable.ts';
 
 export interface CreateLineInput {
@@ -41,9 +41,15 @@ export async function createLine(ctx: AppContext, actor: Actor, input: CreateLin
   try {
     if (!(await insertLine(ctx, row, previous?.id))) return fail('line_exists', { field: 'msisdn' });
   } catch (error) {
-    if (ctx.store.dialect.isUniqueViolation(error)) return fail('line_exists');
+    if (ctx.store.dialect.isUniqueViolation(error)) return fail('line_exists', { field: await clashingField(ctx, iccid) });
     throw error;
   }
   await insertAudit(ctx, actor, 'line.create', row.id, { iccid: iccid !== null, ...(previous ? { numberFrom: previous.id } : {}) });
-  return ok(toLineView(row, { main: 0n, bonus: 0n, mainPending: 0n }));
+  return ok(toLineView(row, { main: 0n, bonus: 0n }));
+}
+
+/** Which of a new line's unique values another line holds: its ICCID, or else its number (taken meanwhile by a line created at the same time). */
+async function clashingField(ctx: AppContext, iccid: string | null): Promise<'iccid' | 'msisdn'> {
+  if (iccid === null) return 'msisdn';
+  return (await findLineIdByIccid(ctx, iccid)) !== undefined ? 'iccid' : 'msisdn';
 }

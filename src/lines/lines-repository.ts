@@ -62,6 +62,10 @@ export const LINE_IDS_BY_NUMBER = {
   postgres: 'select id, msisdn from lines where msisdn = any($1::text[])',
 };
 
+export async function findLineIdByIccid(ctx: AppContext, iccid: string): Promise<string | undefined> {
+  return (await ctx.store.readDb.selectFrom('lines').select('id').where('iccid', '=', iccid).executeTakeFirst())?.id;
+}
+
 export async function findLineById(ctx: AppContext, id: string): Promise<LineRow | undefined> {
   return ctx.store.readDb.selectFrom('lines').selectAll().where('id', '=', id).executeTakeFirst();
 }
@@ -117,7 +121,6 @@ export async function listLines(ctx: AppContext, filter: LineFilter): Promise<Li
 export interface Balances {
   main: bigint;
   bonus: bigint;
-  mainPending: bigint;
 }
 
 /**
@@ -129,14 +132,12 @@ export async function balancesOf(ctx: AppContext, lineIds: string[], db: Kysely<
   if (lineIds.length === 0) return result;
   const ids = lineIds.flatMap((id) => [lineMainAccountId(id), lineBonusAccountId(id)]);
   const rows = await db.selectFrom('ledger_accounts').selectAll().where('id', 'in', ids).execute();
-  for (const lineId of lineIds) result.set(lineId, { main: 0n, bonus: 0n, mainPending: 0n });
+  for (const lineId of lineIds) result.set(lineId, { main: 0n, bonus: 0n });
   for (const row of rows) {
     const balances = result.get(row.owner_id!)!;
     const available = BigInt(row.credits_posted) - BigInt(row.debits_posted) - BigInt(row.debits_pending);
-    if (row.kind === 'line_main') {
-      balances.main = available;
-      balances.mainPending = BigInt(row.credits_pending);
-    } else if (row.kind === 'line_bonus') balances.bonus = available;
+    if (row.kind === 'line_main') balances.main = available;
+    else if (row.kind === 'line_bonus') balances.bonus = available;
   }
   return result;
 }
@@ -152,13 +153,15 @@ export async function balancesOf(ctx: AppContext, lineIds: string[], db: Kysely<
  * A chain is in id order: a transfer's id is made greater than its accounts' newest (nextAfter in
  * src/platform/ids.ts), even when another process with a clock ahead wrote those.
  */
-export async function listLineTransfers(ctx: AppContext, lineId: string, limit: number, before: string | null): Promise<Database['ledger_transfers'][]> {
+/** A page of a line's transfers below the cursor `before`; undefined when `before` is no transfer of this line's. */
+export async function listLineTransfers(ctx: AppContext, lineId: string, limit: number, before: string | null): Promise<Database['ledger_transfers'][] | undefined> {
   const db = ctx.store.readDb;
   const [heads, cursor] = await Promise.all([
     db.selectFrom('ledger_accounts').select(['id', 'last_transfer_id', 'created_at']).where('owner_id', '=', lineId).where('last_transfer_id', 'is not', null).execute(),
     before === null ? undefined : db.selectFrom('ledger_transfers')
       .select(['debit_account_id', 'credit_account_id', 'debit_previous_id', 'credit_previous_id', 'created_at']).where('id', '=', before).executeTakeFirst(),
   ]);
+  if (before !== null && !heads.some((account) => account.id === cursor?.debit_account_id || account.id === cursor?.credit_account_id)) return undefined;
   // An account made after the cursor's transfer has nothing below it: a line's every package adds
   // bucket accounts, and walking each of their chains made a deep page of a line with 1,000 packs
   // ~1,000 queries. The cursor's time is the later of its stamp and the time in its id (an id is

@@ -42,6 +42,11 @@ for (const dialect of DIALECTS) {
         assert.equal(response.body.error.code, code);
       }
       assert.equal((await t.request('GET', '/v1/lines/+77055559999')).body.error.code, 'line_not_found');
+      // details.field says which value another line holds.
+      const sameNumber = await t.request('POST', '/v1/lines', { body: { msisdn: '+77055551234' } });
+      assert.deepEqual(sameNumber.body.error.details, { field: 'msisdn' });
+      const sameIccid = await t.request('POST', '/v1/lines', { body: { msisdn: '+77055559998', iccid: withLuhnDigit('897701000000000042') } });
+      assert.deepEqual([sameIccid.status, sameIccid.body.error.code, sameIccid.body.error.details], [409, 'line_exists', { field: 'iccid' }]);
     });
 
     it('pages through lines with a cursor and filters by status', async () => {

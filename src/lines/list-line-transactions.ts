@@ -1,7 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import type { Actor } from '../auth/actor.ts';
 import { toJsonAmount } from '../domain/money.ts';
-import { ok, type Result } from '../domain/result.ts';
+import { fail, ok, type Result } from '../domain/result.ts';
 import { findReadableLine } from './line-access.ts';
 import { accountKindsOf, listLineTransfers } from './lines-repository.ts';
 import { cutPage, type Page } from '../domain/page.ts';
@@ -26,6 +26,8 @@ export async function listLineTransactions(ctx: AppContext, actor: Actor, msisdn
   const line = await findReadableLine(ctx, actor, msisdnInput);
   if (!line.ok) return line;
   const rows = await listLineTransfers(ctx, line.value.id, query.limit + 1, query.cursor ?? null);
+  // A cursor is the last transfer of the page before: another line's, or none, is no cursor of this list.
+  if (rows === undefined) return fail('validation_failed', { field: 'cursor' });
   const page = cutPage(rows, query.limit);
   const kinds = await accountKindsOf(ctx, [...new Set(page.rows.flatMap((t) => [t.debit_account_id, t.credit_account_id]))]);
   const data = page.rows.map((t): LineTransaction => {

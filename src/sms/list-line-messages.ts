@@ -33,6 +33,7 @@ export async function listLineMessages(ctx: AppContext, actor: Actor, msisdnInpu
   const line = await findReadableLine(ctx, actor, msisdnInput);
   if (!line.ok) return line;
   const rows = await messagesOfLine(ctx, line.value.id, query.cursor ?? null, query.limit + 1);
+  if (rows === undefined) return fail('validation_failed', { field: 'cursor' });
   const page = cutPage(rows, query.limit);
   const data = page.rows.map((row): LineMessage => ({
     id: row.id, topic: row.topic, text: row.topic === CONFIRMATION_TOPIC ? row.text.replace(/\d{6}/, '••••••') : row.text, language: row.language, status: row.status, segments: Number(row.segments), attempts: Number(row.attempts),

@@ -118,7 +118,16 @@ export async function dropCursor(ctx: AppContext, name: string): Promise<void> {
 }
 
 /** A line's messages, newest first (ids sort by time), before the cursor: through (line_id, id). */
-export async function messagesOfLine(ctx: AppContext, lineId: string, before: string | null, limit: number): Promise<SmsMessageRow[]> {
+/**
+ * A page of a line's messages below the cursor `before`; undefined when `before` is another line's
+ * message. A cursor no longer found is taken as the place it held: retention may have deleted the
+ * last message of the page before.
+ */
+export async function messagesOfLine(ctx: AppContext, lineId: string, before: string | null, limit: number): Promise<SmsMessageRow[] | undefined> {
+  if (before !== null) {
+    const cursor = await ctx.store.readDb.selectFrom('sms_messages').select('line_id').where('id', '=', before).executeTakeFirst();
+    if (cursor && cursor.line_id !== lineId) return undefined;
+  }
   return ctx.store.readDb.selectFrom('sms_messages').selectAll().where('line_id', '=', lineId)
     .$if(before !== null, (query) => query.where('id', '<', before!))
     .orderBy('id', 'desc').limit(limit).execute();

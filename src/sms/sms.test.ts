@@ -249,6 +249,9 @@ for (const dialect of DIALECTS) {
       assert.equal(first.body.data[0].text, rows[0]!.text);
       const second = await t.request('GET', `/v1/lines/+77014200014/messages?limit=2&cursor=${first.body.nextCursor}`);
       assert.deepEqual([second.body.data.map((m: { id: string }) => m.id), second.body.nextCursor], [[rows[2]!.id], null]);
+      // The cursor of one line's list is no cursor of another's.
+      const foreign = await t.request('GET', `/v1/lines/+77014200015/messages?cursor=${first.body.nextCursor}`);
+      assert.deepEqual([foreign.status, foreign.body.error.code, foreign.body.error.details], [400, 'validation_failed', { field: 'cursor' }]);
 
       const clerk = await t.keyFor('clerk');
       assert.equal((await t.request('GET', '/v1/lines/+77014200014/messages', { token: clerk })).body.data.length, 3);
