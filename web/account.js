@@ -12,7 +12,12 @@ function nav(signedIn) {
   const links = [
     element('a', { href: '/' }, t.topUpLink),
     signedIn ? element('button', { type: 'button', class: 'link', id: 'logout', onclick: async () => { await api('POST', '/v1/auth/logout'); start(); } }, t.logout) : null,
-    languageSwitcher(language, 'account', (next) => { language = next; t = TEXT[next]; start(); }),
+    languageSwitcher(language, 'account', async (next) => {
+      language = next;
+      t = TEXT[next];
+      await start();
+      document.querySelector('#nav select')?.focus();
+    }),
   ];
   document.getElementById('nav').replaceChildren(...links.filter(Boolean));
 }
@@ -35,6 +40,8 @@ async function start(notice) {
   // A traveller's phone may keep home time: every time on the page is Almaty's, and says so once.
   app.replaceChildren(element('h1', {}, t.myLines), ...lines.value.data.map((line) => lineCard(line, notice?.msisdn === line.msisdn ? notice.text : null)),
     element('p', { class: 'muted hint' }, t.timesNote));
+  // The page is drawn afresh after an action: the keyboard goes on from what the action did.
+  if (notice) app.querySelector('.details > p.success')?.focus();
 }
 
 /** The login form; after a refusal the number stays as typed and the password is asked again. */
@@ -42,9 +49,11 @@ function renderLogin(message, typed = '') {
   nav(false);
   const login = element('input', { id: 'login', name: 'login', type: 'tel', autocomplete: 'username', placeholder: t.numberPlaceholder, required: true, value: typed });
   const password = element('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, 'aria-describedby': message ? 'login-error' : null });
-  const form = element('form', { onsubmit: async (event) => {
+  // The page's own words for what is wrong, not the browser's (in the browser's language).
+  const form = element('form', { novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
     const button = form.querySelector('button[type=submit]');
+    if (!login.value.trim() || !password.value) return renderLogin(t.wrongLogin, login.value);
     button.disabled = true;
     const answer = await api('POST', '/v1/auth/login', { body: { login: login.value, password: password.value } });
     if (answer.ok) return start();
@@ -58,7 +67,7 @@ function renderLogin(message, typed = '') {
 }
 
 function lineCard(line, notice) {
-  const details = element('div', { class: 'details' }, notice ? element('p', { class: 'success', role: 'status' }, notice) : null);
+  const details = element('div', { class: 'details' }, notice ? element('p', { class: 'success', role: 'status', tabindex: -1 }, notice) : null);
   const path = `/v1/lines/${encodeURIComponent(line.msisdn)}`;
   return element('section', { class: 'card', 'data-msisdn': line.msisdn },
     element('div', { class: 'row' }, element('strong', { class: 'msisdn' }, formatMsisdn(line.msisdn)), element('span', { class: 'muted' }, t.statuses[line.status] ?? line.status)),
@@ -78,7 +87,7 @@ function lineCard(line, notice) {
 
 /** The language the line's SMS, receipts and slips come in; one click makes it the page's. */
 function smsLanguageRow(line, path) {
-  const row = element('div', { class: 'row sms-language' }, element('span', {}, t.smsLanguage), element('span', { lang: line.language }, LANGUAGES[line.language] ?? line.language));
+  const row = element('div', { class: 'row sms-language' }, element('span', {}, t.smsLanguage), element('span', { lang: line.language, class: 'nowrap' }, LANGUAGES[line.language] ?? line.language));
   if (line.language !== language) {
     row.append(element('button', { type: 'button', class: 'secondary small', onclick: async (event) => {
       event.target.disabled = true;
@@ -101,11 +110,11 @@ async function showPackages(line, path, holder) {
     element('strong', {}, pack.name),
     element('div', { class: 'muted' }, pack.status === 'awaiting_funds' ? t.awaitingFunds : fill(t.expires, { date: formatDate(pack.expiresAt, language) })),
     ...pack.allowances.map((allowance) => element('div', {}, fill(t.remaining, { amount: formatUnits(allowance.unit, allowance.remaining, language) }))),
-    packageActions(line, path, pack, offerings.get(pack.offering))))));
+    packageActions(line, path, holder, pack, offerings.get(pack.offering))))));
 }
 
 /** Renew now (at the catalog's price today) and the auto-renew switch, where the offering allows it. */
-function packageActions(line, path, pack, offering) {
+function packageActions(line, path, holder, pack, offering) {
   if (!offering) return null;
   const packagePath = `${path}/packages/${encodeURIComponent(pack.id)}`;
   const problem = (answer) => say(actions, problemText(answer));
@@ -114,12 +123,20 @@ function packageActions(line, path, pack, offering) {
     const renewed = await api('POST', `${packagePath}/renew`, { idempotencyKey: crypto.randomUUID(), body: { expectedPrice: offering.price } });
     renew.disabled = false;
     if (renewed.ok) return start({ msisdn: line.msisdn, text: t.renewed });
+    if (renewed.code === 'price_changed') {
+      // Shown again at today's price, the message beside the pack's new Renew button.
+      await showPackages(line, path, holder);
+      const again = holder.querySelector(`[data-renew="${CSS.escape(pack.id)}"]`);
+      if (again) { say(again.parentElement, t.priceChanged); again.focus(); }
+      return;
+    }
     problem(renewed);
   } }, fill(t.renewNow, { price: formatTenge(offering.price, language) }));
   const automatic = offering.autoRenewAllowed ? element('input', { type: 'checkbox', id: `auto-${pack.id}`, checked: pack.autoRenew, onchange: async () => {
     automatic.disabled = true;
     const changed = await api('PATCH', packagePath, { body: { autoRenew: automatic.checked } });
     automatic.disabled = false;
+    automatic.focus(); // a disabled box loses the focus
     if (changed.ok) return;
     automatic.checked = !automatic.checked;
     problem(changed);
@@ -129,32 +146,67 @@ function packageActions(line, path, pack, offering) {
 }
 
 async function showHistory(path, holder) {
-  const answer = await api('GET', `${path}/transactions?limit=20`);
-  if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
-  if (answer.value.data.length === 0) return holder.replaceChildren(element('p', { class: 'muted' }, t.noHistory));
-  // A card payment's reservation, once paid or released, is shown by the line that settled it alone.
-  const settled = new Set(answer.value.data.map((entry) => entry.pendingId).filter(Boolean));
-  const entries = answer.value.data.filter((entry) => !settled.has(entry.id));
-  // What the bonus balance paid is marked as such; a cancelled card payment's amount is struck through, never bold like money in.
-  holder.replaceChildren(element('h2', {}, t.history), element('ul', { class: 'plain' }, entries.map((entry) => {
-    const label = movementLabel(entry.code, language, entry.kind);
-    const amount = entry.unit === 'KZT' ? formatTenge(entry.amount, language) : formatUnits(entry.unit, entry.amount, language);
-    // A movement issued with a receipt links to its PDF, in the page's language.
-    const receipt = entry.receipt ? element('a', { href: `/v1/receipts/${encodeURIComponent(entry.receipt)}.pdf?language=${language}`, target: '_blank', rel: 'noopener', 'data-receipt': entry.receipt }, t.receipt) : null;
-    return element('li', { class: 'row' },
-      element('span', {}, entry.account === 'line_bonus' && !entry.code.startsWith('topup_bonus') ? fill(t.fromBonus, { label }) : label, ' · ',
-        element('span', { class: 'nowrap' }, formatDate(entry.createdAt, language)), receipt ? ' · ' : null, receipt),
-      entry.kind === 'void_pending' ? element('s', { class: 'muted' }, amount) : element('strong', {}, amount));
-  })));
+  // A card payment's reservation, once paid or released, is shown by the line that settled it
+  // alone (the settling line is newer, so it comes first, on the same page or an earlier one).
+  const settled = new Set();
+  await showPaged(holder, `${path}/transactions`, t.history, t.noHistory, (entries) => {
+    for (const entry of entries) if (entry.pendingId) settled.add(entry.pendingId);
+    return entries.filter((entry) => !settled.has(entry.id)).map(historyItem);
+  });
+}
+
+/** A movement: what it was, when, its receipt; what the bonus balance paid is marked as such, a cancelled card payment's amount struck through, never bold like money in. */
+function historyItem(entry) {
+  const label = movementLabel(entry.code, language, entry.kind);
+  const amount = entry.unit === 'KZT' ? formatTenge(entry.amount, language) : formatUnits(entry.unit, entry.amount, language);
+  // A movement issued with a receipt links to its PDF, in the page's language.
+  const receipt = entry.receipt ? element('a', { href: `/v1/receipts/${encodeURIComponent(entry.receipt)}.pdf?language=${language}`, target: '_blank', rel: 'noopener', 'data-receipt': entry.receipt }, t.receipt) : null;
+  return element('li', { class: 'row' },
+    element('span', {}, entry.account === 'line_bonus' && !entry.code.startsWith('topup_bonus') ? fill(t.fromBonus, { label }) : label, ' · ',
+      element('span', { class: 'nowrap' }, formatDate(entry.createdAt, language)), receipt ? ' · ' : null, receipt),
+    entry.kind === 'void_pending' ? element('s', { class: 'muted' }, amount) : element('strong', {}, amount));
 }
 
 /** The SMS the line was sent, newest first, each in the language it was written in. */
 async function showMessages(path, holder) {
-  const answer = await api('GET', `${path}/messages?limit=20`);
-  if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
-  if (answer.value.data.length === 0) return holder.replaceChildren(element('p', { class: 'muted' }, t.noMessages));
-  holder.replaceChildren(element('h2', {}, t.messages), element('ul', { class: 'plain' }, answer.value.data.map((message) => element('li', { 'data-message': message.id },
-    element('div', { class: 'muted' }, formatDate(message.sentAt ?? message.createdAt, language)), element('div', { lang: message.language }, message.text)))));
+  await showPaged(holder, `${path}/messages`, t.messages, t.noMessages, (messages) => messages.map((message) => element('li', { 'data-message': message.id },
+    element('div', { class: 'muted' }, formatDate(message.sentAt ?? message.createdAt, language)), element('div', { lang: message.language }, message.text))));
+}
+
+/**
+ * A paged list of the API (newest first) under its heading, 20 at a time: "Show more" fetches the
+ * next page with its cursor and adds it below; the keyboard goes on at the first item added.
+ * `itemsOf` makes a page's rows into list items.
+ */
+async function showPaged(holder, url, title, empty, itemsOf) {
+  const list = element('ul', { class: 'plain' });
+  const more = element('button', { type: 'button', class: 'secondary small', 'data-more': url, hidden: true });
+  more.textContent = t.showMore;
+  let cursor = null;
+  /** Adds the next page; false when the first page could not be shown as a list (refused, or empty). */
+  const load = async () => {
+    more.disabled = true;
+    const answer = await api('GET', `${url}?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    more.disabled = false;
+    if (!answer.ok) {
+      if (cursor !== null) return say(more, refusalText(language, answer, t.error));
+      holder.replaceChildren(element('p', { class: 'error' }, t.error));
+      return false;
+    }
+    if (cursor === null && answer.value.data.length === 0) {
+      holder.replaceChildren(element('p', { class: 'muted' }, empty));
+      return false;
+    }
+    const items = itemsOf(answer.value.data);
+    for (const item of items) item.tabIndex = -1;
+    list.append(...items);
+    if (cursor !== null) items[0]?.focus();
+    cursor = answer.value.nextCursor;
+    more.hidden = !cursor;
+    return true;
+  };
+  more.addEventListener('click', load);
+  if (await load()) holder.replaceChildren(element('h2', {}, title), list, more);
 }
 
 /** The offerings on sale, priced for this line (its promotions), in the page's language. */
@@ -185,7 +237,9 @@ async function showOfferings(line, holder, promo = null, message = null) {
     promoForm.querySelector('button').disabled = true;
     const quotes = await Promise.all(offerings.map((offering) => api('GET', `/v1/offerings/${encodeURIComponent(offering.code)}/quote?msisdn=${encodeURIComponent(line.msisdn)}&promoCode=${encodeURIComponent(code)}`)));
     const prices = new Map(quotes.flatMap((quote, index) => (quote.ok && quote.value.promoCode ? [[offerings[index].code, quote.value.price]] : [])));
-    if (prices.size > 0) return showOfferings(line, holder, { code, prices }, null);
+    // The code as the server knows it (TRAVEL20 for travel20), shown and sent with the purchases.
+    const known = quotes.find((quote) => quote.ok && quote.value.promoCode)?.value.promoCode ?? code;
+    if (prices.size > 0) return showOfferings(line, holder, { code: known, prices }, null);
     const refused = quotes.find((quote) => !quote.ok && quote.code !== 'promo_code_invalid');
     showOfferings(line, holder, null, promoText(refused?.code ?? (quotes.some((quote) => quote.ok) ? 'promo_code_not_better' : 'promo_code_invalid')));
   } },
@@ -209,6 +263,12 @@ async function showOfferings(line, holder, promo = null, message = null) {
         const bought = await api('POST', '/v1/purchases', { idempotencyKey: crypto.randomUUID(), body });
         button.disabled = false;
         if (bought.ok) { await start({ msisdn: line.msisdn, text: t.bought }); return; }
+        if (bought.code === 'price_changed') {
+          // Shown again at today's prices (a promo code's too, once applied again), saying why.
+          await showOfferings(line, holder, null, t.priceChanged);
+          holder.querySelector(`[data-offering="${CSS.escape(offering.code)}"]`)?.focus();
+          return;
+        }
         say(button, problemText(bought));
       } }, `${t.buy} ${formatTenge(price, language)}`),
       short ? element('p', { class: 'muted', id: `short-${line.id}-${offering.code}` }, t.insufficient, ' ', element('a', { href: '/' }, t.topUpLink)) : null);
@@ -270,7 +330,7 @@ function transferProblem(answer) {
 function showTransfer(line, holder, message) {
   const to = element('input', { id: `transfer-to-${line.id}`, name: 'to', type: 'tel', inputmode: 'tel', autocomplete: 'off', placeholder: t.numberPlaceholder, required: true });
   const amount = element('input', { id: `transfer-amount-${line.id}`, name: 'amount', type: 'number', inputmode: 'numeric', min: 1, step: 1, required: true });
-  const form = element('form', { class: 'transfer', onsubmit: async (event) => {
+  const form = element('form', { class: 'transfer', novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
     const kzt = Number(amount.value);
     if (!Number.isInteger(kzt) || kzt <= 0) return showTransfer(line, holder, t.transfer.problems.amount_invalid);
@@ -294,7 +354,7 @@ function showTransfer(line, holder, message) {
 function showTransferCode(line, holder, confirmation, message) {
   const code = element('input', { id: `transfer-code-${line.id}`, name: 'code', type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}', maxlength: 6, required: true });
   const sum = (minor) => formatTenge(minor, language);
-  const form = element('form', { class: 'transfer-code', onsubmit: async (event) => {
+  const form = element('form', { class: 'transfer-code', novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;

@@ -29,7 +29,7 @@ export const TEXT = {
     otherMovement: 'Other',
     movementPending: '{label} (awaiting payment)', movementVoided: '{label} (cancelled)',
     timesNote: 'Times are Almaty time (UTC+5).',
-    numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: 'Also as 8 7xx… or 7xx…', offline: 'No connection. Check your internet and try again.',
+    numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: 'Also as 8 7xx… or 7xx…', offline: 'No connection. Check your internet and try again.', dailyLimitLeft: 'This number can be topped up by at most {remaining} more today.', dailyLimitReached: 'This number has had all the top-ups allowed today. Try again tomorrow.', showMore: 'Show more',
     tooManyMinutes: 'Too many attempts. Try again in {minutes} min.', invalidNumber: 'This is not a Kazakhstan mobile number. Type it as +7 7xx xxx xx xx.',
     amountInvalid: 'Enter a whole amount from {min} to {max}.', tryAgain: 'Try again', checkAgain: 'Check again', canceled: 'Payment cancelled.',
     statusElsewhere: 'We cannot show this payment here. If your card was charged, the balance is topped up by itself and an SMS comes: do not pay again.',
@@ -92,7 +92,7 @@ export const TEXT = {
     otherMovement: 'Прочее',
     movementPending: '{label} (ожидает оплаты)', movementVoided: '{label} (отменено)',
     timesNote: 'Время указано по Алматы (UTC+5).',
-    numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: 'Можно и 8 7xx… или 7xx…', offline: 'Нет связи. Проверьте интернет и попробуйте снова.',
+    numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: 'Можно и 8 7xx… или 7xx…', offline: 'Нет связи. Проверьте интернет и попробуйте снова.', dailyLimitLeft: 'Сегодня этот номер можно пополнить ещё не более чем на {remaining}.', dailyLimitReached: 'Дневной лимит пополнений этого номера исчерпан. Попробуйте завтра.', showMore: 'Показать ещё',
     tooManyMinutes: 'Слишком много попыток. Попробуйте снова через {minutes}\u00a0мин.', invalidNumber: 'Это не казахстанский мобильный номер. Введите его в виде +7 7xx xxx xx xx.',
     amountInvalid: 'Введите сумму от {min} до {max} без копеек.', tryAgain: 'Попробовать ещё раз', checkAgain: 'Проверить ещё раз', canceled: 'Платёж отменён.',
     statusElsewhere: 'Здесь мы не можем показать этот платёж. Если деньги списаны, баланс пополнится сам и придёт SMS — не платите повторно.',
@@ -133,7 +133,7 @@ export const TEXT = {
     title: 'Қазақстандық SIM-картаның балансын толықтыру', tagline: 'Кез келген картамен, кез келген елден. Ақша бірнеше секундта түседі.',
     number: 'Телефон нөмірі', next: 'Әрі қарай', change: 'Өзгерту',
     confirm: 'Осы нөмірдің балансын толықтырасыз ба?', operator: 'Оператор', notOurs: 'Бұл нөмірге біз қызмет көрсетпейміз. Тексеріп, қайталап көріңіз.',
-    cannotTopUp: 'Бұл нөмірдің балансын толықтыруға болмайды.', amount: 'Сома', amountHint: '{min} бастап {max} дейін', labelled: '{label}: {value}', pay: 'Төлеу',
+    cannotTopUp: 'Бұл нөмірдің балансын толықтыруға болмайды.', amount: 'Сома', amountHint: 'Ең азы {min}, ең көбі {max}', labelled: '{label}: {value}', pay: 'Төлеу',
     paying: 'Төлем бетіне өтудеміз…', waiting: 'Төлемнің расталуын күтудеміз…',
     succeeded: 'Дайын! Баланс толықтырылды.', receipt: 'Түбіртек', downloadReceipt: 'Түбіртекті жүктеп алу (PDF)', receiptUnavailable: 'Түбіртекті жүктеп алу мүмкін болмады. Қайталап көріңіз.', failed: 'Төлем өтпеді.',
     retry: 'Қайталап көріңіз немесе басқа картамен төлеңіз.', expired: 'Төлем уақыты өтіп кетті.', another: 'Тағы толықтыру',
@@ -155,9 +155,9 @@ export const TEXT = {
     otherMovement: 'Басқа',
     movementPending: '{label} (төлем күтілуде)', movementVoided: '{label} (күші жойылды)',
     timesNote: 'Уақыт Алматы уақытымен (UTC+5) көрсетілген.',
-    numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: '8 7xx… немесе 7xx… түрінде де болады', offline: 'Байланыс жоқ. Интернетті тексеріп, қайталап көріңіз.',
+    numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: '8 7xx… немесе 7xx… түрінде де болады', offline: 'Байланыс жоқ. Интернетті тексеріп, қайталап көріңіз.', dailyLimitLeft: 'Бүгін бұл нөмірді тағы ең көбі {remaining} толықтыруға болады.', dailyLimitReached: 'Бұл нөмірдің бүгінгі толықтыру шегі таусылды. Ертең қайталап көріңіз.', showMore: 'Тағы көрсету',
     tooManyMinutes: 'Әрекет тым көп. {minutes}\u00a0минуттан кейін қайталап көріңіз.', invalidNumber: 'Бұл қазақстандық ұялы нөмір емес. Нөмірді +7 7xx xxx xx xx түрінде енгізіңіз.',
-    amountInvalid: '{min} бастап {max} дейінгі бүтін соманы енгізіңіз.', tryAgain: 'Қайталап көру', checkAgain: 'Қайта тексеру', canceled: 'Төлемнен бас тартылды.',
+    amountInvalid: 'Бүтін сома енгізіңіз: ең азы {min}, ең көбі {max}.', tryAgain: 'Қайталап көру', checkAgain: 'Қайта тексеру', canceled: 'Төлемнен бас тартылды.',
     statusElsewhere: 'Бұл төлемді мұнда көрсете алмаймыз. Картадан ақша алынса, баланс өзі толықтырылады және SMS келеді — қайта төлемеңіз.',
     stillChecking: 'Банк төлемді әлі растаған жоқ. Қайта төлемеңіз: картадан ақша алынса, баланс өзі толықтырылады және SMS келеді.',
     failureReasons: { card_declined: 'Карта қабылданбады.', insufficient_funds: 'Картада қаражат жеткіліксіз.', authentication_failed: 'Төлем банкте расталмады.', velocity: 'Бұл картамен төлем тым көп: басқа картаны не тәсілді таңдаңыз.' },
@@ -218,7 +218,7 @@ export const TEXT = {
     otherMovement: '其他',
     movementPending: '{label}（待付款）', movementVoided: '{label}（已取消）',
     timesNote: '时间均为阿拉木图时间（UTC+5）。',
-    numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: '也可输入 8 7xx… 或 7xx…', offline: '网络连接失败，请检查网络后重试。',
+    numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: '也可输入 8 7xx… 或 7xx…', offline: '网络连接失败，请检查网络后重试。', dailyLimitLeft: '此号码今天最多还能充值 {remaining}。', dailyLimitReached: '此号码今日充值已达上限，请明天再试。', showMore: '显示更多',
     tooManyMinutes: '尝试次数过多，请在 {minutes} 分钟后重试。', invalidNumber: '这不是哈萨克斯坦手机号码。请按 +7 7xx xxx xx xx 格式输入。',
     amountInvalid: '请输入 {min} 至 {max} 之间的整数金额。', tryAgain: '重试', checkAgain: '再次查看', canceled: '支付已取消。',
     statusElsewhere: '无法在此显示该支付。如已扣款，余额将自动到账并会收到短信通知，请勿重复支付。',
@@ -306,6 +306,12 @@ export function languageSwitcher(current, page, onChange) {
   }
   select.addEventListener('change', () => {
     localStorage.setItem('tolem.lang', select.value);
+    // A ?lang= in the address would take the choice back at the next load: it follows the choice.
+    const url = new URL(location.href);
+    if (url.searchParams.has('lang')) {
+      url.searchParams.set('lang', select.value);
+      history.replaceState(history.state, '', url);
+    }
     showLanguage(select.value, page);
     onChange(select.value);
   });

@@ -10,7 +10,12 @@ const state = { msisdn: sessionStorage.getItem('tolem.topup.msisdn') ?? '', conf
 
 function nav() {
   const holder = document.getElementById('nav');
-  holder.replaceChildren(element('a', { href: '/account' }, t.account), languageSwitcher(language, 'topup', (next) => { language = next; t = TEXT[next]; render(); }));
+  holder.replaceChildren(element('a', { href: '/account' }, t.account), languageSwitcher(language, 'topup', (next) => {
+    language = next;
+    t = TEXT[next];
+    render();
+    holder.querySelector('select')?.focus();
+  }));
 }
 
 function render() {
@@ -41,6 +46,8 @@ function renderNumber(message) {
   message ? element('p', { class: 'error', role: 'alert', id: 'msisdn-error' }, message) : null,
   element('button', { type: 'submit' }, t.next));
   app.replaceChildren(element('h1', {}, t.title), element('p', { class: 'muted' }, t.tagline), form);
+  // After a refusal the keyboard stays on the field to correct.
+  if (message) input.focus();
 }
 
 /** The deployment's top-up limits in whole tenge, as the number's confirmation gave them (the server checks again). */
@@ -59,7 +66,8 @@ function typedKzt(input) {
   return /^\d{1,9}$/.test(text) ? Number(text) : null;
 }
 
-function renderAmount(message) {
+/** The amount step; `message` a refusal to show (focus goes to the amount), `focusKzt` the amount button just pressed (it keeps the focus). */
+function renderAmount(message, focusKzt) {
   const { min, max } = limitsKzt();
   const custom = element('input', {
     id: 'amount', name: 'amount', type: 'text', inputmode: 'numeric', autocomplete: 'off', value: state.amountKzt ?? '',
@@ -72,7 +80,7 @@ function renderAmount(message) {
     },
   });
   const chips = element('div', { class: 'chips', role: 'group', 'aria-labelledby': 'amount-label' }, AMOUNTS_KZT.filter((kzt) => kzt >= min && kzt <= max).map((kzt) => element('button', {
-    type: 'button', 'data-kzt': kzt, 'aria-pressed': String(kzt === state.amountKzt), onclick: () => { state.amountKzt = kzt; renderAmount(); },
+    type: 'button', 'data-kzt': kzt, 'aria-pressed': String(kzt === state.amountKzt), onclick: () => { state.amountKzt = kzt; renderAmount(undefined, kzt); },
   }, formatTenge(kzt * 100, language))));
   const payLabel = () => (state.amountKzt ? `${t.pay} ${formatTenge(state.amountKzt * 100, language)}` : t.pay);
   const payButton = element('button', { type: 'submit' }, payLabel());
@@ -90,7 +98,7 @@ function renderAmount(message) {
     const fingerprint = JSON.stringify([body.msisdn, body.amount, body.language]);
     if (state.paymentKey?.fingerprint !== fingerprint) state.paymentKey = { fingerprint, key: crypto.randomUUID() };
     const answer = await api('POST', '/v1/payments', { idempotencyKey: state.paymentKey.key, body });
-    if (!answer.ok) return renderAmount(refusalText(language, answer, t.error));
+    if (!answer.ok) return renderAmount(paymentRefusal(answer));
     sessionStorage.setItem(`tolem.payment.${answer.value.id}`, answer.value.clientSecret);
     sessionStorage.setItem('tolem.topup.msisdn', state.msisdn);
     if (answer.value.redirectUrl) location.assign(answer.value.redirectUrl);
@@ -103,6 +111,22 @@ function renderAmount(message) {
   message ? element('p', { class: 'error', role: 'alert', id: 'amount-error' }, message) : null,
   payButton);
   app.replaceChildren(element('h1', {}, t.title), form);
+  if (message) custom.focus();
+  else if (focusKzt !== undefined) chips.querySelector(`[data-kzt="${focusKzt}"]`)?.focus();
+}
+
+/** Why a payment was refused, in words the payer can act on: what is left of today's limit, the amounts allowed. */
+function paymentRefusal(answer) {
+  const { min, max } = limitsKzt();
+  if (answer.code === 'daily_limit_exceeded') {
+    const remaining = Number(answer.details?.remaining);
+    return Number.isFinite(remaining) && remaining >= min * 100 ? fill(t.dailyLimitLeft, { remaining: formatTenge(remaining, language) }) : t.dailyLimitReached;
+  }
+  if (answer.code === 'amount_below_minimum' || answer.code === 'amount_above_maximum' || answer.code === 'amount_invalid') {
+    return fill(t.amountInvalid, { min: formatTenge(min * 100, language), max: formatTenge(max * 100, language) });
+  }
+  if (answer.code === 'line_terminated' || answer.code === 'line_not_found') return t.cannotTopUp;
+  return refusalText(language, answer, t.error);
 }
 
 /**
@@ -120,7 +144,8 @@ async function renderResult(paymentId) {
     history.replaceState(null, '', `${location.pathname}?${params}`);
   }
   const again = (label) => element('button', { type: 'button', onclick: () => location.assign('/') }, label);
-  const show = (...parts) => app.replaceChildren(element('h1', {}, t.title), ...parts);
+  // Parts left out are null: replaceChildren would show null as the text "null".
+  const show = (...parts) => app.replaceChildren(element('h1', {}, t.title), ...parts.filter(Boolean));
   if (!secret) return show(element('p', { class: 'muted', id: 'status' }, t.statusElsewhere), again(t.topUpLink));
   show(element('p', { class: 'muted', id: 'status', role: 'status' }, t.waiting));
   // Every second for two minutes, then every ten seconds for eight more.

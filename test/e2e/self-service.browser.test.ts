@@ -370,4 +370,78 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     await live.getByText('This number has used this code as often as allowed.').waitFor();
     await page.close();
   });
+
+  it('says what is left of the day\'s limit, ends a cancelled payment cleanly, keeps a chosen language, pages history, reprices a changed offer', async () => {
+    const msisdn = '+77013334455';
+    assert.equal((await server.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+    assert.equal((await server.request('POST', '/v1/users', { body: { login: msisdn, password: 'limit-pass-1', role: 'subscriber' } })).status, 201);
+    // 278,000 ₸ today in 23 top-ups: 22,000 ₸ left of the 300,000 ₸ a day.
+    const amounts = [...Array.from({ length: 20 }, () => 50_000), 10_000_000, 10_000_000, 6_800_000];
+    for (const [index, amount] of amounts.entries()) {
+      const done = await server.request('POST', '/v1/topups', { body: { msisdn, amount, currency: 'KZT' }, headers: { 'idempotency-key': `limit-${index}` } });
+      assert.equal(done.status, 201, JSON.stringify(done.body));
+    }
+    const page = await browser.newPage();
+    await page.goto(`${server.baseUrl}/?lang=en`);
+    await page.fill('#msisdn', msisdn);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.locator('#confirmed-number').waitFor();
+    await page.fill('#amount', '50000');
+    await page.locator('button[type=submit]').click();
+    await page.getByText('This number can be topped up by at most 22,000 ₸ more today.').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'amount', 'the keyboard stays on the amount to correct');
+    // An amount button keeps the focus when the form is drawn again.
+    await page.getByRole('button', { name: /^1,000\s₸$/ }).focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-kzt')), '1000');
+    // Cancelled at the checkout: the page says so, with nothing of the missing reason ("null").
+    await page.getByRole('button', { name: /^Pay 1,000/ }).click();
+    await page.waitForURL(/\/sandbox\/checkout\//);
+    await page.click('#cancel');
+    await page.locator('a', { hasText: /./ }).last().click();
+    await page.locator('#status.error').waitFor({ timeout: 20_000 });
+    assert.equal(await page.locator('#status').textContent(), 'Payment cancelled.');
+    assert.doesNotMatch(await page.locator('#app').innerText(), /null/);
+    // A language chosen on the page replaces the one in the address, and stays after a reload.
+    await page.goto(`${server.baseUrl}/?lang=ru`);
+    await page.getByRole('heading', { name: 'Пополнить казахстанскую SIM-карту' }).waitFor();
+    await page.getByRole('combobox').selectOption('en');
+    assert.match(page.url(), /[?&]lang=en\b/);
+    await page.reload();
+    await page.getByRole('heading', { name: 'Top up a Kazakhstan SIM' }).waitFor();
+
+    // Self-care history, 20 at a time: "Show more" adds the older ones, each once.
+    await page.goto(`${server.baseUrl}/account`);
+    await page.fill('#login', msisdn);
+    await page.fill('#password', 'limit-pass-1');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const card = page.locator(`section.card[data-msisdn="${msisdn}"]`);
+    await card.getByRole('button', { name: 'History' }).click();
+    await card.locator('.details h2', { hasText: 'History' }).waitFor();
+    const all = (await server.request('GET', `/v1/lines/${msisdn}/transactions?limit=100`)).body.data as { id: string; pendingId: string | null }[];
+    const settled = new Set(all.map((entry) => entry.pendingId).filter(Boolean));
+    const shown = all.filter((entry) => !settled.has(entry.id)).length;
+    assert.ok(all.length > 20, `${all.length} movements`);
+    assert.ok(await card.locator('.details li').count() < shown);
+    const more = card.getByRole('button', { name: 'Show more' });
+    while (await more.isVisible()) {
+      const before = await card.locator('.details li').count();
+      await more.click();
+      await page.waitForFunction(([selector, count]) => document.querySelectorAll(selector as string).length > (count as number), [`section.card[data-msisdn="${msisdn}"] .details li`, before] as const);
+      assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'LI', 'the keyboard goes on at the first row added');
+    }
+    assert.equal(await card.locator('.details li').count(), shown);
+
+    // A price changed while the list was open: the list shows the new price and says why; nothing is bought.
+    await card.getByRole('button', { name: 'Buy a package' }).click();
+    const offer = card.locator('button[data-offering="DATA_5GB_30D"]');
+    await offer.waitFor();
+    const price = (await server.request('GET', '/v1/offerings')).body.data.find((o: { code: string }) => o.code === 'DATA_5GB_30D').price as number;
+    assert.equal((await server.request('PATCH', '/v1/admin/offerings/DATA_5GB_30D', { body: { price: price + 10_000 } })).status, 200);
+    await offer.click();
+    await card.getByText('The price has just changed: look again.').waitFor();
+    assert.equal((await offer.textContent())?.replace(/\s/g, ' '), `Buy ${((price + 10_000) / 100).toLocaleString('en-US')} ₸`);
+    assert.equal((await server.request('GET', `/v1/lines/${msisdn}/packages`)).body.data.length, 0);
+    await page.close();
+  });
 });
