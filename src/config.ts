@@ -4,10 +4,10 @@ import { loadPaymentSettings, type PaymentSettings } from './payments/payment-se
 import { loadRetentionSettings, type RetentionSettings } from './jobs/retention-settings.ts';
 import { loadSmsSettings, type SmsSettings } from './sms/sms-settings.ts';
 import { isIP } from 'node:net';
-import { integer, integerAtLeast, SettingError, type Env } from './platform/env.ts';
+import { flag, integer, integerAtLeast, integerBetween, SettingError, type Env } from './platform/env.ts';
 
 /**
- * Every setting and limit in one place, read from the environment (docs/configuration.md).
+ * Every setting and limit in one place, read from the environment (README.md, Configuration).
  * Amounts are minor units (bigint); names carry their unit last.
  */
 export interface Settings {
@@ -121,9 +121,9 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     databaseUrl: databaseUrl(env.DATABASE_URL),
     logLevel: logLevel(env.LOG_LEVEL),
     // Demo data holds funded lines and a printed admin login: never by default on a deployment.
-    seedDemo: (env.TOLEM_SEED_DEMO ?? (isProduction(env) ? 'false' : 'true')) !== 'false',
-    benchRoutes: env.TOLEM_BENCH_ROUTES === 'true',
-    jobsEnabled: (env.JOBS_ENABLED ?? 'true') !== 'false',
+    seedDemo: flag(env, 'TOLEM_SEED_DEMO', !isProduction(env)),
+    benchRoutes: flag(env, 'TOLEM_BENCH_ROUTES', false),
+    jobsEnabled: flag(env, 'JOBS_ENABLED', true),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     secretKey: env.TOLEM_SECRET_KEY ?? DEV_SECRET_KEY,
     publicUrl: publicUrl(env),
@@ -131,11 +131,11 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
       amountMin: tenge(integer(env, 'TOPUP_AMOUNT_MIN_KZT', 500)),
       amountMax: tenge(integer(env, 'TOPUP_AMOUNT_MAX_KZT', 100_000)),
       lineDailyMax: tenge(integer(env, 'TOPUP_LINE_DAILY_MAX_KZT', 300_000)),
-      validityDays: integer(env, 'TOPUP_VALIDITY_DAYS', 30),
+      validityDays: integerAtLeast(env, 'TOPUP_VALIDITY_DAYS', 30, 1),
       bonus: {
         thresholdMin: tenge(integer(env, 'TOPUP_BONUS_MIN_KZT', 5_000)),
-        percent: BigInt(integer(env, 'TOPUP_BONUS_PERCENT', 10)),
-        validityDays: integer(env, 'TOPUP_BONUS_VALIDITY_DAYS', 30),
+        percent: BigInt(integerBetween(env, 'TOPUP_BONUS_PERCENT', 10, 0, 100)),
+        validityDays: integerAtLeast(env, 'TOPUP_BONUS_VALIDITY_DAYS', 30, 1),
       },
     },
     ledger: {
@@ -149,19 +149,19 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
       requestTimeoutMs: integer(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000),
     },
     auth: {
-      sessionTtlHours: integer(env, 'SESSION_TTL_HOURS', 24 * 14),
-      loginAttemptsMax: integer(env, 'LOGIN_ATTEMPTS_MAX', 5),
-      loginWindowMinutes: integer(env, 'LOGIN_WINDOW_MINUTES', 15),
+      sessionTtlHours: integerAtLeast(env, 'SESSION_TTL_HOURS', 24 * 14, 1),
+      loginAttemptsMax: integerAtLeast(env, 'LOGIN_ATTEMPTS_MAX', 5, 1),
+      loginWindowMinutes: integerAtLeast(env, 'LOGIN_WINDOW_MINUTES', 15, 1),
       passwordLengthMin: 8,
       principalCacheTtlMs: integer(env, 'AUTH_CACHE_TTL_MS', 5_000),
     },
     idempotency: { retentionHours: integerAtLeast(env, 'IDEMPOTENCY_RETENTION_HOURS', 48, 24) },
     partnerWebhooks: {
-      allowHttp: env.PARTNER_WEBHOOK_ALLOW_HTTP === 'true',
+      allowHttp: flag(env, 'PARTNER_WEBHOOK_ALLOW_HTTP', false),
       // Webhooks to this machine or private networks (src/partners/public-address.ts): development only.
-      allowPrivate: env.PARTNER_WEBHOOK_ALLOW_PRIVATE === 'true',
-      attemptsMax: integer(env, 'PARTNER_WEBHOOK_ATTEMPTS_MAX', 8),
-      timeoutMs: integer(env, 'PARTNER_WEBHOOK_TIMEOUT_MS', 5_000),
+      allowPrivate: flag(env, 'PARTNER_WEBHOOK_ALLOW_PRIVATE', false),
+      attemptsMax: integerAtLeast(env, 'PARTNER_WEBHOOK_ATTEMPTS_MAX', 8, 1),
+      timeoutMs: integerAtLeast(env, 'PARTNER_WEBHOOK_TIMEOUT_MS', 5_000, 1),
     },
     packages: { renewalRetryDays: integer(env, 'PACKAGE_RENEWAL_RETRY_DAYS', 7) },
     lifecycle: {
@@ -169,8 +169,8 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
       quarantineDays: integer(env, 'LIFECYCLE_QUARANTINE_DAYS', 180), linesPerRunMax: integer(env, 'LIFECYCLE_LINES_PER_RUN_MAX', 1_000),
     },
     credit: {
-      amounts: creditAmounts(env.CREDIT_AMOUNTS_KZT), feePercent: integer(env, 'CREDIT_FEE_PERCENT', 10),
-      termDays: integer(env, 'CREDIT_TERM_DAYS', 3), tenureDaysMin: integer(env, 'CREDIT_TENURE_DAYS_MIN', 30), recentTopupDays: integer(env, 'CREDIT_RECENT_TOPUP_DAYS', 30),
+      amounts: creditAmounts(env.CREDIT_AMOUNTS_KZT), feePercent: integerBetween(env, 'CREDIT_FEE_PERCENT', 10, 0, 100),
+      termDays: integerAtLeast(env, 'CREDIT_TERM_DAYS', 3, 1), tenureDaysMin: integer(env, 'CREDIT_TENURE_DAYS_MIN', 30), recentTopupDays: integer(env, 'CREDIT_RECENT_TOPUP_DAYS', 30),
     },
     reminders: {
       validityDays: integer(env, 'REMINDER_VALIDITY_DAYS', 3), packageHours: integer(env, 'REMINDER_PACKAGE_HOURS', 24),
@@ -179,18 +179,18 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     transfers: {
       amountMin: tenge(integer(env, 'TRANSFER_AMOUNT_MIN_KZT', 100)), amountMax: tenge(integer(env, 'TRANSFER_AMOUNT_MAX_KZT', 20_000)),
       fee: tenge(integer(env, 'TRANSFER_FEE_KZT', 20)), senderDailyMax: tenge(integer(env, 'TRANSFER_SENDER_DAILY_MAX_KZT', 50_000)),
-      confirmationMinutes: integer(env, 'TRANSFER_CONFIRMATION_MINUTES', 5), confirmationAttemptsMax: integer(env, 'TRANSFER_CONFIRMATION_ATTEMPTS_MAX', 3),
+      confirmationMinutes: integerAtLeast(env, 'TRANSFER_CONFIRMATION_MINUTES', 5, 1), confirmationAttemptsMax: integerAtLeast(env, 'TRANSFER_CONFIRMATION_ATTEMPTS_MAX', 3, 1),
       codesPerHourMax: integerAtLeast(env, 'TRANSFER_CODES_PER_HOUR_MAX', 5, 1), codeTriesPerDayMax: integerAtLeast(env, 'TRANSFER_CODE_TRIES_PER_DAY_MAX', 10, 1),
     },
     usage: {
       paygPerMbMinor: BigInt(integer(env, 'USAGE_PAYG_PER_MB_MINOR', 1_000)), paygPerMinuteMinor: BigInt(integer(env, 'USAGE_PAYG_PER_MINUTE_MINOR', 1_500)),
-      paygPerSmsMinor: BigInt(integer(env, 'USAGE_PAYG_PER_SMS_MINOR', 500)), paygAllowed: (env.USAGE_PAYG_ALLOWED ?? 'true') !== 'false',
-      eventsPerRequestMax: 1_000, bodyBytesMax: integer(env, 'USAGE_BODY_BYTES_MAX', 512 * 1024),
+      paygPerSmsMinor: BigInt(integer(env, 'USAGE_PAYG_PER_SMS_MINOR', 500)), paygAllowed: flag(env, 'USAGE_PAYG_ALLOWED', true),
+      eventsPerRequestMax: 1_000, bodyBytesMax: integerAtLeast(env, 'USAGE_BODY_BYTES_MAX', 512 * 1024, 1),
     },
     agents: { reversalWindowMinutes: integer(env, 'AGENT_REVERSAL_WINDOW_MINUTES', 15), lookupsPerHourMax: integer(env, 'AGENT_LOOKUPS_PER_HOUR_MAX', 600) },
-    stores: { identificationValidMinutes: integer(env, 'STORE_IDENTIFICATION_VALID_MINUTES', 60) },
+    stores: { identificationValidMinutes: integerAtLeast(env, 'STORE_IDENTIFICATION_VALID_MINUTES', 60, 1) },
     vouchers: {
-      batchCountMax: integer(env, 'VOUCHER_BATCH_COUNT_MAX', 10_000),
+      batchCountMax: integerAtLeast(env, 'VOUCHER_BATCH_COUNT_MAX', 10_000, 1),
       // 0 would refuse every redemption (attempts) or turn the lock off (window): at least 1 each.
       pinAttemptsMax: integerAtLeast(env, 'VOUCHER_PIN_ATTEMPTS_MAX', 5, 1),
       // Many subscribers share one address (carrier NAT, hotel Wi-Fi): far more than one caller's.
@@ -233,7 +233,7 @@ function checkProductionSecrets(env: Env, providers: string[]): void {
   if (!isProduction(env)) return;
   if (key === undefined) throw new SettingError('setting TOLEM_SECRET_KEY must be set in production (NODE_ENV=production or an https PUBLIC_URL): 32 or more random characters (openssl rand -base64 48)');
   if (providers.includes('sandbox')) {
-    if (env.PAYMENT_SANDBOX_ALLOWED !== 'true') {
+    if (!flag(env, 'PAYMENT_SANDBOX_ALLOWED', false)) {
       throw new SettingError('setting PAYMENT_PROVIDERS enables the sandbox in production, whose test cards top up for nothing: name the real providers (PAYMENT_PROVIDERS=stripe,…), or set PAYMENT_SANDBOX_ALLOWED=true on a staging deployment');
     }
     if (!env.SANDBOX_WEBHOOK_SECRET) throw new SettingError('setting SANDBOX_WEBHOOK_SECRET must be set when the sandbox runs in production: its default is public');

@@ -93,6 +93,8 @@ for (const dialect of DIALECTS) {
       const tariff = zh.body.data.find((o: { code: string }) => o.code === 'TARIFF_TRAVEL');
       assert.deepEqual(tariff.payAsYouGo, { perMb: 1_500, perMinute: 2_000, perSms: 1_000 });
       assert.equal((await t.request('GET', '/v1/offerings?all=true')).body.data.length, codes.length + 1);
+      assert.equal((await t.request('GET', '/v1/offerings?all=true', { token: null })).status, 401);
+      assert.equal((await t.request('GET', '/v1/offerings?all=true', { token: await t.keyFor('partner') })).status, 403);
       await t.request('POST', '/v1/lines', { body: { msisdn: '+77012220001' } });
       const forLine = await t.request('GET', '/v1/offerings?msisdn=%2B77012220001');
       assert.ok(forLine.body.data.every((o: { affordable: boolean }) => o.affordable === false));

@@ -29,6 +29,7 @@ export async function listOfferings(ctx: AppContext, actor: Actor | null, query:
     lineId = line.value.id;
     language = query.language ?? displayLanguageOf(line.value.language);
   }
+  if (query.all && !actor) return fail('unauthenticated');
   if (query.all && actor?.role !== 'admin') return fail('forbidden', { field: 'all' });
   const now = ctx.clock.now();
   const balances = lineId ? (await balancesOf(ctx, [lineId])).get(lineId)! : null;

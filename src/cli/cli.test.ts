@@ -37,7 +37,9 @@ describe('tolem CLI', () => {
     for (const [name, value] of [['OPERATOR_PREFIXES', '[1]'], ['OPERATOR_PREFIXES', '{bad'], ['OPERATOR_PREFIXES', '{"7011":"X"}'], ['PORT', 'abc'], ['TOPUP_AMOUNT_MIN_KZT', '200000'],
       ['DATABASE_URL', 'mysql://u:secret@h/db'], ['LOG_LEVEL', 'loud'], ['TRUST_PROXY', 'notanip'], ['TRUST_PROXY', 'true'], ['TRUST_PROXY', '10.0.0.0/33'], ['PUBLIC_URL', 'notaurl'],
       ['PORT', '70000'], ['LEDGER_BATCH_SIZE_MAX', '0'], ['LEDGER_BATCH_WEIGHT_MAX', '0'], ['LEDGER_QUEUE_LENGTH_MAX', '10'], ['HTTP_BODY_BYTES_MAX', '0'],
-      ['CREDIT_AMOUNTS_KZT', 'abc'], ['IDEMPOTENCY_RETENTION_HOURS', '1']] as const) {
+      ['CREDIT_AMOUNTS_KZT', 'abc'], ['IDEMPOTENCY_RETENTION_HOURS', '1'], ['TOLEM_SEED_DEMO', 'maybe'], ['JOBS_ENABLED', 'nope'], ['LOGIN_ATTEMPTS_MAX', '0'],
+      ['SESSION_TTL_HOURS', '0'], ['TOPUP_BONUS_PERCENT', '500'], ['TOPUP_VALIDITY_DAYS', '0'], ['PAYMENT_EXPIRY_MINUTES', '0'], ['TRANSFER_CONFIRMATION_ATTEMPTS_MAX', '0'],
+      ['SMS_QUIET_FROM', '24'], ['CREDIT_FEE_PERCENT', '101']] as const) {
       const run = spawnSync(process.execPath, ['bin/tolem.js', 'migrate'], { env: { ...process.env, DATABASE_URL: databaseUrl, [name]: value }, encoding: 'utf8', timeout: 60_000 });
       assert.equal(run.status, 2, `${name}=${value}`);
       assert.match(run.stderr, new RegExp(`^error: setting ${name} `), run.stderr);
@@ -71,6 +73,12 @@ describe('tolem CLI', () => {
     assert.equal(loadSettings({ ...production, NODE_ENV: undefined, PUBLIC_URL: 'https://pay.example.kz' }).seedDemo, false);
     assert.equal(loadSettings({ ...production, TOLEM_SEED_DEMO: 'true' }).seedDemo, true, 'a staging deployment may ask for it');
     assert.equal(loadSettings({ TOLEM_SEED_DEMO: 'false' }).seedDemo, false);
+    // Off the ways people write off (TOLEM_SEED_DEMO=0 once made demo data in production).
+    for (const off of ['0', 'no', 'False', ' off ']) {
+      assert.equal(loadSettings({ ...production, TOLEM_SEED_DEMO: off }).seedDemo, false, off);
+      assert.equal(loadSettings({ JOBS_ENABLED: off }).jobsEnabled, false, off);
+    }
+    for (const on of ['1', 'yes', 'TRUE', 'on']) assert.equal(loadSettings({ ...production, TOLEM_SEED_DEMO: on }).seedDemo, true, on);
   });
 
   it('stops with one line and exit 2 on a payment provider whose settings are not usable, found while the server is built', () => {

@@ -2,7 +2,7 @@
  * Settings of online payments (docs/payments.md), read from the environment. Kept in this file
  * so that config.ts only names the group.
  */
-import { integer, type Env } from '../platform/env.ts';
+import { flag, integer, integerAtLeast, integerBetween, type Env } from '../platform/env.ts';
 
 export interface PaymentSettings {
   /** Enabled providers, in order; the first is the default. PAYMENT_PROVIDERS=sandbox,stripe */
@@ -39,12 +39,12 @@ export function loadPaymentSettings(env: Env): PaymentSettings {
   return {
     providers: (env.PAYMENT_PROVIDERS ?? 'sandbox').split(',').map((p) => p.trim()).filter((p) => p !== ''),
     providerEnv: env,
-    expiryMinutes: integer(env, 'PAYMENT_EXPIRY_MINUTES', 30),
+    expiryMinutes: integerAtLeast(env, 'PAYMENT_EXPIRY_MINUTES', 30, 1),
     reconcileAfterMinutes: integer(env, 'PAYMENT_RECONCILE_AFTER_MINUTES', 10),
     webhookToleranceSeconds: integer(env, 'PAYMENT_WEBHOOK_TOLERANCE_SECONDS', 300),
-    webhookAttemptsMax: integer(env, 'PAYMENT_WEBHOOK_ATTEMPTS_MAX', 8),
+    webhookAttemptsMax: integerAtLeast(env, 'PAYMENT_WEBHOOK_ATTEMPTS_MAX', 8, 1),
     webhookBackoffSecondsBase: integer(env, 'PAYMENT_WEBHOOK_BACKOFF_SECONDS', 30),
-    processWebhooksInline: (env.PAYMENT_WEBHOOKS_INLINE ?? 'true') !== 'false',
+    processWebhooksInline: flag(env, 'PAYMENT_WEBHOOKS_INLINE', true),
     velocityWindowMinutes: integer(env, 'PAYMENT_VELOCITY_WINDOW_MINUTES', 60),
     perIpMax: integer(env, 'PAYMENT_PER_IP_MAX', 30),
     perLineMax: integer(env, 'PAYMENT_PER_LINE_MAX', 10),
@@ -53,8 +53,8 @@ export function loadPaymentSettings(env: Env): PaymentSettings {
     batchSizeMax: 100,
     sandbox: {
       webhookSecret: env.SANDBOX_WEBHOOK_SECRET ?? 'whsec_sandbox_dev_only',
-      duplicatePercent: integer(env, 'SANDBOX_WEBHOOK_DUPLICATE_PERCENT', 20),
-      reorderPercent: integer(env, 'SANDBOX_WEBHOOK_REORDER_PERCENT', 20),
+      duplicatePercent: integerBetween(env, 'SANDBOX_WEBHOOK_DUPLICATE_PERCENT', 20, 0, 100),
+      reorderPercent: integerBetween(env, 'SANDBOX_WEBHOOK_REORDER_PERCENT', 20, 0, 100),
       processingSeconds: integer(env, 'SANDBOX_PROCESSING_SECONDS', 60),
     },
   };

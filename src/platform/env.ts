@@ -25,3 +25,24 @@ export function integerAtLeast(env: Env, name: string, fallback: number, min: nu
   if (value < min) throw new SettingError(`setting ${name} must be at least ${min}, got ${value}`);
   return value;
 }
+
+/** An integer setting from `min` to `max` (a percentage, an hour of the day). */
+export function integerBetween(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = integerAtLeast(env, name, fallback, min);
+  if (value > max) throw new SettingError(`setting ${name} must be at most ${max}, got ${value}`);
+  return value;
+}
+
+const FLAG_WORDS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false, on: true, off: false };
+
+/**
+ * An on/off setting: true, false, 1, 0, yes, no, on or off (any case); unset or empty, `fallback`.
+ * Anything else stops the start: read as on, TOLEM_SEED_DEMO=0 once made demo data in production.
+ */
+export function flag(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  const value = FLAG_WORDS[raw];
+  if (value === undefined) throw new SettingError(`setting ${name} must be true or false (also 1/0, yes/no, on/off), got "${env[name]}"`);
+  return value;
+}

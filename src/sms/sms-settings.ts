@@ -2,7 +2,7 @@
  * The SMS worker's settings (docs/sms.md, "Settings"), read from the environment. Kept in this
  * file so that config.ts only names the group.
  */
-import { integer, type Env } from '../platform/env.ts';
+import { integer, integerAtLeast, integerBetween, type Env } from '../platform/env.ts';
 import type { SmppEndpoint } from './smpp-client.ts';
 
 export interface SmsSettings {
@@ -31,9 +31,9 @@ export function loadSmsSettings(env: Env): SmsSettings {
   const settings: SmsSettings = {
     smpp: env.SMPP_URL ? parseSmppUrl(env.SMPP_URL) : null,
     sourceAddr: env.SMS_SOURCE_ADDR || 'Tolem',
-    attemptsMax: integer(env, 'SMS_ATTEMPTS_MAX', 5),
-    quietFromHour: integer(env, 'SMS_QUIET_FROM', 22),
-    quietToHour: integer(env, 'SMS_QUIET_TO', 9),
+    attemptsMax: integerAtLeast(env, 'SMS_ATTEMPTS_MAX', 5, 1),
+    quietFromHour: integerBetween(env, 'SMS_QUIET_FROM', 22, 0, 23),
+    quietToHour: integerBetween(env, 'SMS_QUIET_TO', 9, 0, 23),
   };
   if (!ALPHANUMERIC_SENDER.test(settings.sourceAddr) && !NUMERIC_SENDER.test(settings.sourceAddr)) {
     throw new Error(`setting SMS_SOURCE_ADDR must be up to 11 letters and digits or a number of up to 15 digits, got "${settings.sourceAddr}"`);

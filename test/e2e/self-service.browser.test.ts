@@ -6,6 +6,9 @@ import { seedCatalog } from '../../src/catalog/seed-catalog.ts';
 import { browserSkip, launchBrowser } from '../support/browser.ts';
 import { startLiveServer } from '../support/live-server.ts';
 
+/** The page's own `document`, in functions run in the browser (this file is compiled without the DOM's types). */
+declare const document: { activeElement: { id: string; tagName: string; getAttribute(name: string): string | null } | null; querySelectorAll(selector: string): { length: number } };
+
 /** On the sandbox's checkout page: pays with this card, then follows its link back to Tolem (returned). */
 async function payOnSandbox(page: Page, card: string): Promise<string> {
   await page.waitForURL(/\/sandbox\/checkout\//);
