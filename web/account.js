@@ -77,7 +77,7 @@ function lineCard(line, notice) {
     smsLanguageRow(line, path),
     element('div', { class: 'row buttons' },
       element('button', { type: 'button', class: 'secondary small', onclick: () => showPackages(line, path, details) }, t.packages),
-      element('button', { type: 'button', class: 'secondary small', onclick: () => showHistory(path, details) }, t.history),
+      element('button', { type: 'button', class: 'secondary small', onclick: () => showHistory(line, path, details) }, t.history),
       element('button', { type: 'button', class: 'secondary small', onclick: () => showMessages(path, details) }, t.messages),
       element('button', { type: 'button', class: 'secondary small', onclick: () => showPromisedPayment(line, path, details) }, t.promisedPayment),
       element('button', { type: 'button', class: 'secondary small', onclick: () => showTransfer(line, details) }, t.sendBalance),
@@ -145,19 +145,23 @@ function packageActions(line, path, holder, pack, offering) {
   return actions;
 }
 
-async function showHistory(path, holder) {
+async function showHistory(line, path, holder) {
+  // A package's movements name it as the catalog does in the page's language (by its code when no longer on sale).
+  const catalog = await api('GET', catalogPath(line));
+  const names = new Map(catalog.ok ? catalog.value.data.map((offering) => [offering.code, offering.name]) : []);
   // A card payment's reservation, once paid or released, is shown by the line that settled it
   // alone (the settling line is newer, so it comes first, on the same page or an earlier one).
   const settled = new Set();
   await showPaged(holder, `${path}/transactions`, t.history, t.noHistory, (entries) => {
     for (const entry of entries) if (entry.pendingId) settled.add(entry.pendingId);
-    return entries.filter((entry) => !settled.has(entry.id)).map(historyItem);
+    return entries.filter((entry) => !settled.has(entry.id)).map((entry) => historyItem(entry, names));
   });
 }
 
 /** A movement: what it was, when, its receipt; what the bonus balance paid is marked as such, a cancelled card payment's amount struck through, never bold like money in. */
-function historyItem(entry) {
-  const label = movementLabel(entry.code, language, entry.kind);
+function historyItem(entry, names) {
+  const kind = movementLabel(entry.code, language, entry.kind);
+  const label = entry.offering ? fill(t.labelled, { label: kind, value: names.get(entry.offering) ?? entry.offering }) : kind;
   const amount = entry.unit === 'KZT' ? formatTenge(entry.amount, language) : formatUnits(entry.unit, entry.amount, language);
   // A movement issued with a receipt links to its PDF, in the page's language.
   const receipt = entry.receipt ? element('a', { href: `/v1/receipts/${encodeURIComponent(entry.receipt)}.pdf?language=${language}`, target: '_blank', rel: 'noopener', 'data-receipt': entry.receipt }, t.receipt) : null;

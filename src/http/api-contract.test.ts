@@ -110,6 +110,10 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(quote.body.payment, { fromBonus: 100_000, fromMain: 0, shortfall: 0 });
       const bought = await t.request('POST', '/v1/purchases', { token: partner, body: { msisdn: '+77011234567', offering: 'DATA_1GB' }, headers: { 'idempotency-key': 'buy-1' } });
       assert.equal(bought.status, 201);
+      // The purchase's movement names its offering (and its receipt); a top-up's names none.
+      const movements = (await t.request('GET', '/v1/lines/%2B77011234567/transactions')).body.data as { code: string; offering: string | null; receipt: string | null }[];
+      assert.deepEqual(movements.filter((m) => m.code === 'package_purchase').map((m) => [m.offering, m.receipt]), [['DATA_1GB', bought.body.receiptNumber]]);
+      assert.ok(movements.filter((m) => m.code === 'topup').every((m) => m.offering === null));
       const packages = await t.request('GET', '/v1/lines/%2B77011234567/packages', { token: partner });
       assert.deepEqual(Object.keys(packages.body.data[0]).sort(), ['allowances', 'autoRenew', 'expiresAt', 'features', 'id', 'kind', 'name', 'offering', 'periods', 'stacks', 'startsAt', 'status']);
       assert.deepEqual(Object.keys(packages.body.data[0].allowances[0].buckets[0]).sort(), ['expiresAt', 'id', 'remaining']);

@@ -24,6 +24,7 @@ const TransactionSchema = Type.Object({
   account: Type.String(), counterparty: Type.String(),
   pendingId: Type.Union([Type.String(), Type.Null()], { description: 'for kind post_pending or void_pending: the reservation (kind pending) it settles' }),
   receipt: Type.Union([Type.String(), Type.Null()], { description: 'the receipt issued with it (top-up, package, refund): GET /v1/receipts/{number}.pdf', examples: ['R-2026-00000123'] }),
+  offering: Type.Union([Type.String(), Type.Null()], { description: 'for a package bought or renewed (and its promotion), the offering\'s code: GET /v1/offerings names it', examples: ['DATA_5GB_30D'] }),
   createdAt: Type.String(),
 });
 

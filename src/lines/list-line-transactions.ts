@@ -19,6 +19,8 @@ export interface LineTransaction {
   pendingId: string | null;
   /** The receipt the movement was issued with (a top-up, a package bought or renewed, a refund): GET /v1/receipts/{number}.pdf. */
   receipt: string | null;
+  /** For a package bought or renewed (and its promotion's share), the offering's code. */
+  offering: string | null;
   createdAt: string;
 }
 
@@ -36,15 +38,15 @@ export async function listLineTransactions(ctx: AppContext, actor: Actor, msisdn
     const other = credited ? t.debit_account_id : t.credit_account_id;
     return {
       id: t.id, code: t.code, kind: t.kind, amount: toJsonAmount(credited ? BigInt(t.amount) : -BigInt(t.amount)), unit: t.unit,
-      account: kinds.get(own)?.kind ?? own, counterparty: kinds.get(other)?.kind ?? other, pendingId: t.pending_id ?? null, receipt: receiptOf(t.metadata), createdAt: t.created_at,
+      account: kinds.get(own)?.kind ?? own, counterparty: kinds.get(other)?.kind ?? other, pendingId: t.pending_id ?? null, receipt: metadataText(t.metadata, 'receipt'), offering: metadataText(t.metadata, 'offering'), createdAt: t.created_at,
     };
   });
   return ok({ data, nextCursor: page.nextCursor });
 }
 
-/** The receipt number a transfer's metadata names, if any (written since receipts were linked from history). */
-function receiptOf(metadata: string | null): string | null {
-  if (metadata === null || !metadata.includes('"receipt"')) return null;
-  const receipt: unknown = (JSON.parse(metadata) as { receipt?: unknown }).receipt;
-  return typeof receipt === 'string' ? receipt : null;
+/** A text a transfer's metadata holds under `key`, if any: the receipt number (written since receipts were linked from history), the offering of a package. */
+function metadataText(metadata: string | null, key: 'receipt' | 'offering'): string | null {
+  if (metadata === null || !metadata.includes(`"${key}"`)) return null;
+  const value: unknown = (JSON.parse(metadata) as Record<string, unknown>)[key];
+  return typeof value === 'string' ? value : null;
 }

@@ -244,7 +244,8 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     await card.locator('.details h2', { hasText: 'Тарих' }).waitFor();
     const kkHistory = await text(`section.card[data-msisdn="${msisdn}"] .details li`);
     const kkLabels = new Set(kkHistory.map((row) => row.split(' · ')[0]!));
-    for (const label of ['Толықтыру', 'Толықтыру бонусы', 'Пакет', 'Пакет көлемі', 'Пайдалану']) assert.ok(kkLabels.has(label), `${label} in ${[...kkLabels]}`);
+    // A package's movements name it, as the catalog does in the page's language.
+    for (const label of ['Толықтыру', 'Толықтыру бонусы', 'Пакет: Туристік пакет, 15 күн', 'Пакет көлемі', 'Пайдалану']) assert.ok(kkLabels.has(label), `${label} in ${[...kkLabels]}`);
     assert.ok(kkHistory.some((row) => row.endsWith('−1,5 ГБ')), kkHistory.join('\n'));
     assert.ok(kkHistory.some((row) => row.endsWith('20 000 ₸')), kkHistory.join('\n'));
 
@@ -263,7 +264,8 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     await card.locator('.details h2', { hasText: '记录' }).waitFor();
     const zhHistory = await text(`section.card[data-msisdn="${msisdn}"] .details li`);
     const zhLabels = new Set(zhHistory.map((row) => row.split(' · ')[0]!));
-    for (const label of ['充值', '充值奖励', '套餐', '套餐额度', '使用']) assert.ok(zhLabels.has(label), `${label} in ${[...zhLabels]}`);
+    for (const label of ['充值', '充值奖励', '套餐额度', '使用']) assert.ok(zhLabels.has(label), `${label} in ${[...zhLabels]}`);
+    assert.ok([...zhLabels].some((label) => label.startsWith('套餐：') && label.length > '套餐：'.length), [...zhLabels].join('\n'));
     assert.ok(zhHistory.some((row) => row.endsWith('20,000 ₸')), zhHistory.join('\n'));
     for (const label of [...kkLabels, ...zhLabels]) assert.doesNotMatch(label, /^[a-z_]+$/, 'no raw ledger code');
 
