@@ -87,12 +87,16 @@ function lineCard(line, notice) {
 
 /** The language the line's SMS, receipts and slips come in; one click makes it the page's. */
 function smsLanguageRow(line, path) {
-  const row = element('div', { class: 'row sms-language' }, element('span', {}, t.smsLanguage), element('span', { lang: line.language, class: 'nowrap' }, LANGUAGES[line.language] ?? line.language));
+  const row = element('div', { class: 'row sms-language', tabindex: -1 }, element('span', {}, t.smsLanguage), element('span', { lang: line.language, class: 'nowrap' }, LANGUAGES[line.language] ?? line.language));
   if (line.language !== language) {
     row.append(element('button', { type: 'button', class: 'secondary small', onclick: async (event) => {
       event.target.disabled = true;
       const changed = await api('PATCH', path, { body: { language } });
-      if (changed.ok) return start();
+      if (changed.ok) {
+        // Drawn afresh without the button: the keyboard goes on at the row that says the new language.
+        await start();
+        return document.querySelector(`section.card[data-msisdn="${CSS.escape(line.msisdn)}"] .sms-language`)?.focus();
+      }
       event.target.disabled = false;
       row.append(element('p', { class: 'error', role: 'alert' }, t.error));
     } }, t.useThisLanguage));
