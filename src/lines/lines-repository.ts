@@ -151,9 +151,9 @@ export async function balancesOf(ctx: AppContext, lineIds: string[], db: Kysely<
  * chain that holds the cursor's transfer is walked from there; any other chain from its head,
  * passing over the entries at or after the cursor. A line's whole history is never read for a page.
  * A chain is in id order: a transfer's id is made greater than its accounts' newest (nextAfter in
- * src/platform/ids.ts), even when another process with a clock ahead wrote those.
+ * src/platform/ids.ts), even when another process with a clock ahead wrote those. Undefined when
+ * the cursor is no transfer of this line's.
  */
-/** A page of a line's transfers below the cursor `before`; undefined when `before` is no transfer of this line's. */
 export async function listLineTransfers(ctx: AppContext, lineId: string, limit: number, before: string | null): Promise<Database['ledger_transfers'][] | undefined> {
   const db = ctx.store.readDb;
   const [heads, cursor] = await Promise.all([
