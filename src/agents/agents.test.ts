@@ -241,8 +241,45 @@ for (const dialect of DIALECTS) {
       });
       assert.ok(spend.ok);
       const refused = await t.request('POST', `/v1/pos/topups/${kept.body.topUp.id}/reverse`, { token: agent.key });
-      assert.equal(refused.status, 422, JSON.stringify(refused.body));
-      assert.equal(refused.body.error.code, 'balance_insufficient');
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.equal(refused.body.error.code, 'topup_already_spent');
+      await t.verify();
+    });
+
+    it('a reversal whose bonus was spent is refused even when another top-up\'s bonus would cover it', async () => {
+      const agent = await newAgent(0, 100_000_000);
+      const line = await t.request('POST', '/v1/lines', { body: { msisdn: '+77011000098' } });
+      assert.equal(line.status, 201);
+      const bonusId = `${line.body.id}.bonus`;
+      const sale = await posTopUp(agent.key, { msisdn: '+77011000098', amount: 10_000_000 }, 'other-bonus-sale');
+      assert.equal(sale.body.topUp.bonus, 1_000_000);
+      // Most of that bonus pays for something; then a top-up elsewhere earns a bonus of its own.
+      const spend = await t.app.ctx.writer.submit({
+        name: 'test_spend', lock: { accounts: [bonusId, 'revenue:packages'] },
+        execute: (tx) => {
+          const moved = tx.transfer({ debitAccountId: bonusId, creditAccountId: 'revenue:packages', amount: 799_000n, unit: 'KZT', code: 'package_purchase' });
+          assert.ok(moved.ok);
+          return ok(null);
+        },
+      });
+      assert.ok(spend.ok);
+      const elsewhere = await t.request('POST', '/v1/topups', { body: { msisdn: '+77011000098', amount: 10_000_000, currency: 'KZT' }, headers: { 'idempotency-key': 'other-bonus-elsewhere' } });
+      assert.equal(elsewhere.body.bonus, 1_000_000);
+      const refused = await t.request('POST', `/v1/pos/topups/${sale.body.topUp.id}/reverse`, { token: agent.key });
+      assert.deepEqual([refused.status, refused.body.error.code], [409, 'topup_already_spent']);
+      assert.equal(await balanceOf(bonusId), 1_201_000, 'the other top-up\'s bonus is untouched');
+      await t.verify();
+    });
+
+    it('reverses two sales to one line asked at once: both, neither taken for spending', async () => {
+      const agent = await newAgent(0, 10_000_000);
+      for (let round = 0; round < 3; round++) {
+        const sales = [];
+        for (const n of [1, 2]) sales.push((await posTopUp(agent.key, { msisdn: LINES[5], amount: 100_000 }, `together-${round}-${n}`)).body.topUp);
+        const reversed = await Promise.all(sales.map((sale) => t.request('POST', `/v1/pos/topups/${sale.id}/reverse`, { token: agent.key })));
+        assert.deepEqual(reversed.map((r) => r.status), [200, 200], JSON.stringify(reversed.map((r) => r.body)));
+      }
+      assert.equal(await balanceOf(`agent:${agent.id}.float`), 10_000_000);
       await t.verify();
     });
 

@@ -3,8 +3,8 @@ import type { Actor } from '../auth/actor.ts';
 import { availableBalance } from '../domain/ledger.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { almatyDate } from '../domain/time.ts';
-import { lineMainAccountId } from '../ledger/accounts.ts';
-import { debitsSince } from '../ledger/debits-since.ts';
+import { lineBonusAccountId, lineMainAccountId } from '../ledger/accounts.ts';
+import { debitsSince, type DebitsSince } from '../ledger/debits-since.ts';
 import { takeBackTopUpBonus, topUpBonusLocks } from '../promotions/top-up-bonus.ts';
 import { AGENT_COMMISSIONS_EXPENSE_ID, agentCommissionAccountId, agentFloatAccountId } from './agent-accounts.ts';
 import { agentOfActor } from './agent-of-actor.ts';
@@ -40,46 +40,72 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
   const mainId = lineMainAccountId(topUp.line_id);
   // Only money the line has not spent since goes back: once it paid for something, the balance it
   // holds may be what the subscriber paid in elsewhere (another agent, a card), not this top-up's.
-  // A later top-up reversed since is no spending: it took back only its own money.
+  // The same holds for the bonus the top-up earned: once the bonus balance paid for something, what
+  // it holds may be another top-up's bonus. A later top-up reversed since is no spending: it took
+  // back only its own money and bonus.
   const transferId = await findTopUpTransferId(ctx, topUp.topup_id);
   if (transferId === undefined) return fail('agent_topup_not_found');
-  const spent = await debitsSince(ctx, mainId, transferId, ['topup_reversal']);
   // The bonus the top-up earned goes back too, or top-up-and-reverse would mint bonus money.
   const grant = await findBonusGrantOfTopUp(ctx, topUp.topup_id);
+  const bonusId = lineBonusAccountId(topUp.line_id);
   const bonusLocks = grant ? topUpBonusLocks(topUp.line_id) : { accounts: [], counters: [] };
-  const submitted = await ctx.writer.submit<PosReversal>({
-    name: 'pos_topup_reversal',
-    lock: { lines: [topUp.line_id], accounts: [mainId, floatId, commissionId, AGENT_COMMISSIONS_EXPENSE_ID, ...bonusLocks.accounts], counters: bonusLocks.counters },
-    // The key is the top-up: a second reversal, whoever asks, replays the first answer.
-    idempotency: { key: `pos-reversal:${topUp.topup_id}`, fingerprint: topUp.topup_id, expiresAt: null },
-    execute: (tx) => {
-      if (tx.now.getTime() > deadline.getTime()) return fail('reversal_window_passed', { deadline: deadline.toISOString() });
-      if (tx.line(topUp.line_id)?.status === 'terminated') return fail('line_terminated');
-      const main = tx.account(mainId)!;
-      if (spent.debited || main.debitsPosted > spent.debitsPosted || main.debitsPending > spent.debitsPending) return fail('topup_already_spent');
-      const back = tx.transfer({ debitAccountId: mainId, creditAccountId: floatId, amount, unit: 'KZT', code: 'topup_reversal', metadata: { topupId: topUp.topup_id } });
-      if (!back.ok) {
-        if (back.code !== 'exceeds_credits') return fail(back.code);
-        return fail('balance_insufficient', { account: 'line_main', available: Number(availableBalance(tx.account(mainId)!)) });
-      }
-      if (commission > 0n) {
-        const undone = tx.transfer({ debitAccountId: commissionId, creditAccountId: AGENT_COMMISSIONS_EXPENSE_ID, amount: commission, unit: 'KZT', code: 'commission_reversal', metadata: { topupId: topUp.topup_id } });
-        if (!undone.ok) return fail(undone.code);
-      }
-      if (grant) {
-        const taken = takeBackTopUpBonus(tx, { lineId: topUp.line_id, topUpId: topUp.topup_id, amount: BigInt(grant.amount), grant, strict: true });
-        if (!taken.ok) return taken;
-      }
-      const line = tx.line(topUp.line_id);
-      if (line && line.dailyTopupDate === almatyDate(new Date(topUp.created_at))) {
-        const left = line.dailyTopupAmount - amount;
-        tx.updateLine(line.id, { dailyTopupAmount: left > 0n ? left : 0n });
-      }
-      tx.insert('agent_topup_reversals', { topup_id: topUp.topup_id, agent_id: topUp.agent_id, amount, commission, actor_id: actor.id, created_at: tx.nowIso });
-      tx.outbox('topup.reversed', { topupId: topUp.topup_id, lineId: topUp.line_id, msisdn: topUp.msisdn, amount: Number(amount), currency: 'KZT', channel: 'agent', language: line?.language ?? null });
-      return ok({ topupId: topUp.topup_id, agentId: topUp.agent_id, amount: Number(amount), commission: Number(commission), floatBalanceAfter: Number(availableBalance(tx.account(floatId)!)), reversedAt: tx.nowIso });
-    },
-  });
-  if (!submitted.ok) return submitted;
-  return ok({ reversal: submitted.value.value, replayed: submitted.value.replayed });
+  for (let attempt = 1; ; attempt++) {
+    const spent = await debitsSince(ctx, mainId, transferId, ['topup_reversal']);
+    const bonusSpent = grant ? await debitsSince(ctx, bonusId, transferId, ['topup_bonus_reversal']) : null;
+    // A debit between those reads and the command's lock: perhaps another reversal of the same
+    // line's (no spending), so the command is tried again on fresh reads, a few times.
+    let debitedMeanwhile = false;
+    const submitted = await ctx.writer.submit<PosReversal>({
+      name: 'pos_topup_reversal',
+      lock: { lines: [topUp.line_id], accounts: [mainId, floatId, commissionId, AGENT_COMMISSIONS_EXPENSE_ID, ...bonusLocks.accounts], counters: bonusLocks.counters },
+      // The key is the top-up: a second reversal, whoever asks, replays the first answer.
+      idempotency: { key: `pos-reversal:${topUp.topup_id}`, fingerprint: topUp.topup_id, expiresAt: null },
+      execute: (tx) => {
+        if (tx.now.getTime() > deadline.getTime()) return fail('reversal_window_passed', { deadline: deadline.toISOString() });
+        if (tx.line(topUp.line_id)?.status === 'terminated') return fail('line_terminated');
+        if (spent.debited || bonusSpent?.debited) return fail('topup_already_spent');
+        if (debitedSince(tx.account(mainId)!, spent) || (bonusSpent && debitedSince(tx.account(bonusId)!, bonusSpent))) {
+          debitedMeanwhile = true;
+          return fail('topup_already_spent');
+        }
+        const back = tx.transfer({ debitAccountId: mainId, creditAccountId: floatId, amount, unit: 'KZT', code: 'topup_reversal', metadata: { topupId: topUp.topup_id } });
+        if (!back.ok) {
+          if (back.code !== 'exceeds_credits') return fail(back.code);
+          return fail('balance_insufficient', { account: 'line_main', available: Number(availableBalance(tx.account(mainId)!)) });
+        }
+        if (commission > 0n) {
+          const undone = tx.transfer({ debitAccountId: commissionId, creditAccountId: AGENT_COMMISSIONS_EXPENSE_ID, amount: commission, unit: 'KZT', code: 'commission_reversal', metadata: { topupId: topUp.topup_id } });
+          if (!undone.ok) return fail(undone.code);
+        }
+        if (grant) {
+          const taken = takeBackTopUpBonus(tx, { lineId: topUp.line_id, topUpId: topUp.topup_id, amount: BigInt(grant.amount), grant, strict: true });
+          if (!taken.ok) return taken;
+        }
+        const line = tx.line(topUp.line_id);
+        if (line && line.dailyTopupDate === almatyDate(new Date(topUp.created_at))) {
+          const left = line.dailyTopupAmount - amount;
+          tx.updateLine(line.id, { dailyTopupAmount: left > 0n ? left : 0n });
+        }
+        tx.insert('agent_topup_reversals', { topup_id: topUp.topup_id, agent_id: topUp.agent_id, amount, commission, actor_id: actor.id, created_at: tx.nowIso });
+        tx.outbox('topup.reversed', { topupId: topUp.topup_id, lineId: topUp.line_id, msisdn: topUp.msisdn, amount: Number(amount), currency: 'KZT', channel: 'agent', language: line?.language ?? null });
+        return ok({ topupId: topUp.topup_id, agentId: topUp.agent_id, amount: Number(amount), commission: Number(commission), floatBalanceAfter: Number(availableBalance(tx.account(floatId)!)), reversedAt: tx.nowIso });
+      },
+    });
+    if (!submitted.ok && debitedMeanwhile && attempt < REVERSAL_ATTEMPTS_MAX) continue;
+    if (!submitted.ok) return submitted;
+    return ok({ reversal: submitted.value.value, replayed: submitted.value.replayed });
+  }
+}
+
+/** Reads and tries of a reversal whose account was debited between its reads and its lock. */
+const REVERSAL_ATTEMPTS_MAX = 3;
+
+/**
+ * Whether an account, under the command's lock, was debited since `read`: either of its debit
+ * totals grown (every debit adds to one of them, posting a reservation to the posted ones; their
+ * sum alone would not do, since a reservation voided meanwhile takes from the pending ones what a
+ * new debit adds).
+ */
+function debitedSince(account: { debitsPosted: bigint; debitsPending: bigint }, read: DebitsSince): boolean {
+  return account.debitsPosted > read.debitsPosted || account.debitsPending > read.debitsPending;
 }
