@@ -55,6 +55,18 @@ for (const dialect of DIALECTS) {
       const row = await t.app.ctx.db.selectFrom('ledger_accounts').selectAll().where('id', '=', accountId).executeTakeFirstOrThrow();
       return Number(row.credits_posted) - Number(row.debits_posted);
     };
+    /** The subscriber spends from one of the line's accounts (a package, usage …), through the ledger writer. */
+    async function spend(from: string, to: 'revenue:fees' | 'revenue:packages', amount: bigint) {
+      const spent = await t.app.ctx.writer.submit({
+        name: 'test_spend', lock: { accounts: [from, to] },
+        execute: (tx) => {
+          const moved = tx.transfer({ debitAccountId: from, creditAccountId: to, amount, unit: 'KZT', code: to === 'revenue:fees' ? 'usage' : 'package_purchase' });
+          assert.ok(moved.ok);
+          return ok(null);
+        },
+      });
+      assert.ok(spent.ok);
+    }
 
     it('lookup shows operator, status and a masked owner name; only agents may look up', async () => {
       const agent = await newAgent(100, 0);
@@ -150,15 +162,7 @@ for (const dialect of DIALECTS) {
       const lineId = spent.body.topUp.lineId as string;
       const mainBalance = await balanceOf(lineMainAccountId(lineId));
       // The subscriber spends all but 1 ₸ of the balance (a package, usage …).
-      const spend = await t.app.ctx.writer.submit({
-        name: 'test_spend', lock: { accounts: [lineMainAccountId(lineId), 'revenue:fees'] },
-        execute: (tx) => {
-          const moved = tx.transfer({ debitAccountId: lineMainAccountId(lineId), creditAccountId: 'revenue:fees', amount: BigInt(mainBalance - 100), unit: 'KZT', code: 'usage' });
-          assert.ok(moved.ok);
-          return ok(null);
-        },
-      });
-      assert.ok(spend.ok);
+      await spend(lineMainAccountId(lineId), 'revenue:fees', BigInt(mainBalance - 100));
       const floatNow = await balanceOf(`agent:${agent.id}.float`);
       const noMoney = await t.request('POST', `/v1/pos/topups/${spent.body.topUp.id}/reverse`, { token: agent.key });
       assert.deepEqual([noMoney.status, noMoney.body.error.code], [409, 'topup_already_spent']);
@@ -201,15 +205,7 @@ for (const dialect of DIALECTS) {
       const kept = await posTopUp(agent.key, { msisdn: LINES[4], amount: 100_000 }, 'later-first-kept');
       const next = await posTopUp(agent.key, { msisdn: LINES[4], amount: 100_000 }, 'later-first-next');
       assert.equal((await t.request('POST', `/v1/pos/topups/${next.body.topUp.id}/reverse`, { token: agent.key })).status, 200);
-      const spend = await t.app.ctx.writer.submit({
-        name: 'test_spend', lock: { accounts: [lineMainAccountId(lineId), 'revenue:fees'] },
-        execute: (tx) => {
-          const moved = tx.transfer({ debitAccountId: lineMainAccountId(lineId), creditAccountId: 'revenue:fees', amount: 1n, unit: 'KZT', code: 'usage' });
-          assert.ok(moved.ok);
-          return ok(null);
-        },
-      });
-      assert.ok(spend.ok);
+      await spend(lineMainAccountId(lineId), 'revenue:fees', 1n);
       const refused = await t.request('POST', `/v1/pos/topups/${kept.body.topUp.id}/reverse`, { token: agent.key });
       assert.deepEqual([refused.status, refused.body.error.code], [409, 'topup_already_spent']);
       await t.verify();
@@ -231,15 +227,7 @@ for (const dialect of DIALECTS) {
       assert.equal(await balanceOf(bonusId), 0);
       // With the bonus already spent, the top-up cannot be undone (as with spent main money).
       const kept = await posTopUp(agent.key, { msisdn: '+77011000099', amount: 500_000 }, 'bonus-loop-spent');
-      const spend = await t.app.ctx.writer.submit({
-        name: 'test_spend', lock: { accounts: [bonusId, 'revenue:packages'] },
-        execute: (tx) => {
-          const moved = tx.transfer({ debitAccountId: bonusId, creditAccountId: 'revenue:packages', amount: 1n, unit: 'KZT', code: 'package_purchase' });
-          assert.ok(moved.ok);
-          return ok(null);
-        },
-      });
-      assert.ok(spend.ok);
+      await spend(bonusId, 'revenue:packages', 1n);
       const refused = await t.request('POST', `/v1/pos/topups/${kept.body.topUp.id}/reverse`, { token: agent.key });
       assert.equal(refused.status, 409, JSON.stringify(refused.body));
       assert.equal(refused.body.error.code, 'topup_already_spent');
@@ -254,15 +242,7 @@ for (const dialect of DIALECTS) {
       const sale = await posTopUp(agent.key, { msisdn: '+77011000098', amount: 10_000_000 }, 'other-bonus-sale');
       assert.equal(sale.body.topUp.bonus, 1_000_000);
       // Most of that bonus pays for something; then a top-up elsewhere earns a bonus of its own.
-      const spend = await t.app.ctx.writer.submit({
-        name: 'test_spend', lock: { accounts: [bonusId, 'revenue:packages'] },
-        execute: (tx) => {
-          const moved = tx.transfer({ debitAccountId: bonusId, creditAccountId: 'revenue:packages', amount: 799_000n, unit: 'KZT', code: 'package_purchase' });
-          assert.ok(moved.ok);
-          return ok(null);
-        },
-      });
-      assert.ok(spend.ok);
+      await spend(bonusId, 'revenue:packages', 799_000n);
       const elsewhere = await t.request('POST', '/v1/topups', { body: { msisdn: '+77011000098', amount: 10_000_000, currency: 'KZT' }, headers: { 'idempotency-key': 'other-bonus-elsewhere' } });
       assert.equal(elsewhere.body.bonus, 1_000_000);
       const refused = await t.request('POST', `/v1/pos/topups/${sale.body.topUp.id}/reverse`, { token: agent.key });
