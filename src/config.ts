@@ -19,10 +19,10 @@ export interface Settings {
   /** Serves POST /_bench/noop, the ceiling route of `npm run bench`. Off in production. */
   benchRoutes: boolean;
   /**
-   * Fastify's trustProxy (TRUST_PROXY): `true`, a hop count, or addresses/CIDRs of the proxies whose
-   * X-Forwarded-For is believed. Off by default: per-IP limits then use the socket address.
+   * Fastify's trustProxy (TRUST_PROXY): the addresses/CIDRs of the proxies whose X-Forwarded-For
+   * is believed. Off (false) by default: per-IP limits then use the socket address.
    */
-  trustProxy: boolean | number | string;
+  trustProxy: false | string;
   /** Runs the scheduled jobs in this process (JOBS_ENABLED); any number of processes may. */
   jobsEnabled: boolean;
   /** Secret for keyed hashes (ID documents, voucher PINs) and signed links. */
@@ -295,16 +295,18 @@ function creditAmounts(raw: string | undefined): bigint[] {
   return parts.map((part) => tenge(Number(part)));
 }
 
-function parseTrustProxy(raw: string | undefined): boolean | number | string {
+function parseTrustProxy(raw: string | undefined): false | string {
   if (raw === undefined || raw === '' || raw === 'false') return false;
   // `true` would take the first X-Forwarded-For address, which any client writes: per-IP limits and
   // aggregators' IP allowlists would believe it. The proxies are named, or counted, instead.
-  if (raw === 'true') throw new SettingError('setting TRUST_PROXY must not be true, which would believe any client\'s X-Forwarded-For (IP allowlists, per-IP limits): give the number of proxies in front (1) or their addresses');
-  if (/^\d+$/.test(raw)) return Number(raw);
+  if (raw === 'true') throw new SettingError('setting TRUST_PROXY must not be true, which would believe any client\'s X-Forwarded-For (IP allowlists, per-IP limits): give the addresses or CIDRs of the proxies in front');
+  // A hop count cannot tell a proxy from a client that writes the header itself: Fastify 5 trusts
+  // no proxy for one (it fails closed), so TRUST_PROXY=1 left every request at the proxy's address.
+  if (/^\d+$/.test(raw)) throw new SettingError(`setting TRUST_PROXY must name the proxies in front by address or CIDR (10.0.0.0/8,loopback), not count them: got ${raw}`);
   // Addresses or CIDRs, comma-separated, or proxy-addr's names; anything else made Fastify throw at start.
   for (const entry of raw.split(',').map((part) => part.trim())) {
     if (!isTrustedProxyEntry(entry)) {
-      throw new SettingError(`setting TRUST_PROXY must be a hop count, or proxies' addresses or CIDRs separated by commas (or loopback, linklocal, uniquelocal), got ${JSON.stringify(entry)}`);
+      throw new SettingError(`setting TRUST_PROXY must be the proxies' addresses or CIDRs separated by commas (or loopback, linklocal, uniquelocal), got ${JSON.stringify(entry)}`);
     }
   }
   return raw;

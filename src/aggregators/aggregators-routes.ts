@@ -8,7 +8,7 @@ import { createAggregatorAuthenticator, type AggregatorAuthFailure } from './aut
 import { createAggregator } from './create-aggregator.ts';
 import { exportRegistry } from './export-registry.ts';
 import { handleProtocolRequest } from './handle-protocol-request.ts';
-import { RESULT, type ProtocolAnswer } from './protocol.ts';
+import { RESULT, type ProtocolAnswer, type ResultCode } from './protocol.ts';
 import { renderKaspiJson, renderOsmpXml } from './render-answer.ts';
 import type { ProtocolRequest } from './validate-protocol-request.ts';
 
@@ -38,15 +38,23 @@ export async function aggregatorRoutes(app: FastifyInstance, { ctx }: RouteOptio
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       const fields = protocolRequestOf(request);
       const { code } = request.params as { code: string };
-      const auth = await authenticator.authenticate(code, request.headers.authorization, request.ip);
-      if (!auth.ok) {
-        const failure = AUTH_FAILURES[auth.reason];
-        if (auth.reason === 'unauthenticated') reply.header('www-authenticate', 'Basic realm="tolem-aggregators", charset="UTF-8"');
-        const refusal: ProtocolAnswer = { result: failure.result, txnId: (fields.txnId ?? '').slice(0, 64), prvTxn: '', sum: fields.sum?.slice(0, 32) ?? '', comment: failure.comment };
-        return reply.code(failure.status).type(variant.contentType).send(variant.render(refusal));
+      const bare = (result: ResultCode, comment: string): ProtocolAnswer => ({ result, txnId: (fields.txnId ?? '').slice(0, 64), prvTxn: '', sum: fields.sum?.slice(0, 32) ?? '', comment });
+      try {
+        const auth = await authenticator.authenticate(code, request.headers.authorization, request.ip);
+        if (!auth.ok) {
+          const failure = AUTH_FAILURES[auth.reason];
+          if (auth.reason === 'unauthenticated') reply.header('www-authenticate', 'Basic realm="tolem-aggregators", charset="UTF-8"');
+          return reply.code(failure.status).type(variant.contentType).send(variant.render(bare(failure.result, failure.comment)));
+        }
+        const answer = await handleProtocolRequest(ctx, auth.aggregator, fields);
+        return reply.code(200).type(variant.contentType).send(variant.render(answer));
+      } catch (error) {
+        // The database did not answer (an outage, a failover): the protocol's temporary error, which
+        // terminals retry with the same txn_id, not an HTTP 500 they may not. A pay that committed
+        // before the failure replays its answer then.
+        ctx.reportError(error, { component: 'aggregator-protocol', code });
+        return reply.code(200).type(variant.contentType).send(variant.render(bare(RESULT.temporary, 'temporary error: try again')));
       }
-      const answer = await handleProtocolRequest(ctx, auth.aggregator, fields);
-      return reply.code(200).type(variant.contentType).send(variant.render(answer));
     };
     const schema = {
       tags: ['aggregators'], summary: variant.summary,

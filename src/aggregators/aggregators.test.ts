@@ -239,6 +239,48 @@ for (const dialect of DIALECTS) {
       t.clock.advance(16 * 60_000);
     });
 
+    it('answers a database failure during pay with result 1 (temporary, retry the same txn_id), not HTTP 500', async () => {
+      const { writer } = t.app.ctx;
+      const submit = writer.submit;
+      const reported: unknown[] = [];
+      const reportError = t.app.ctx.reportError;
+      writer.submit = async () => { throw new Error('connection terminated unexpectedly'); };
+      t.app.ctx.reportError = (error) => { reported.push(error); };
+      const txnId = nextTxn();
+      try {
+        for (const variant of ['osmp', 'kaspi'] as const) {
+          const failed = await call(variant, { command: 'pay', txn_id: txnId, txn_date: '20260115110000', account: '+77051112233', sum: '1000' });
+          assert.equal(failed.status, 200, failed.text);
+          assert.match(failed.text, variant === 'osmp' ? /<result>1<\/result>/ : /"result":1\b/);
+        }
+      } finally {
+        writer.submit = submit;
+        t.app.ctx.reportError = reportError;
+      }
+      assert.equal(reported.length, 2, 'each failure reported');
+      // The terminal's retry with the same txn_id goes through once the database answers.
+      const retried = await pay(txnId, '+77051112233', '1000');
+      assert.equal(retried.xml.result, 0);
+    });
+
+    it('behind a load balancer named in TRUST_PROXY, the allowlist sees the client it forwards, and only from it', async () => {
+      const behind = await startTestApp(dialect.name, { trustProxy: '10.0.0.0/8' });
+      try {
+        assert.equal((await behind.request('POST', '/v1/admin/aggregators', { body: { code: 'lb', ipAllowlist: ['203.0.113.9'] } })).status, 201);
+        assert.equal((await behind.request('POST', '/v1/lines', { body: { msisdn: '+77011234567' } })).status, 201);
+        const check = (peer: string, forwardedFor: string) => behind.app.server.inject({
+          method: 'GET', url: '/aggregators/lb/osmp?command=check&txn_id=77&account=%2B77011234567&sum=1000', headers: { 'x-forwarded-for': forwardedFor }, remoteAddress: peer,
+        });
+        const through = await check('10.0.0.5', '203.0.113.9');
+        assert.deepEqual([through.statusCode, parseOsmp(through.body).result], [200, 0]);
+        // The header from a peer that is no named proxy is anyone's to write: not believed.
+        const direct = await check('198.51.100.1', '203.0.113.9');
+        assert.deepEqual([direct.statusCode, parseOsmp(direct.body).result], [403, 8]);
+      } finally {
+        await behind.close();
+      }
+    });
+
     it('an IP allowlist admits its networks and refuses others with 403 and result 8', async () => {
       const params = { command: 'check', txn_id: '6', account: '+77011234567', sum: '1000' };
       const auth = basic('kiosk', 'kiosk-secret-1');

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
-import { countAttempt, uncountAttempt } from '../auth/auth-repository.ts';
+import { countAttemptWithin, uncountAttempt } from '../auth/auth-repository.ts';
 import { verifyPassword } from '../auth/secrets.ts';
 import { findAggregator, type Aggregator } from './aggregators-repository.ts';
 import { ipAllowed } from './ip-allowlist.ts';
@@ -41,7 +41,7 @@ export function createAggregatorAuthenticator(ctx: AppContext): AggregatorAuthen
   const countedVerify = async (code: string, authorization: string | undefined, ip: string) => {
     const countKey = `aggregator-auth:${code}:${ip}`;
     const { loginAttemptsMax, loginWindowMinutes } = ctx.settings.auth;
-    if (await countAttempt(ctx, countKey, loginWindowMinutes) > loginAttemptsMax * 4) return null;
+    if (!(await countAttemptWithin(ctx, countKey, loginWindowMinutes, loginAttemptsMax * 4))) return null;
     const aggregator = await verify(code, authorization);
     if (aggregator) await uncountAttempt(ctx, countKey);
     return aggregator;

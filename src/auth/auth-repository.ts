@@ -110,6 +110,18 @@ export async function countAttempt(ctx: AppContext, key: string, windowMinutes: 
   return Number(row.count);
 }
 
+/**
+ * Counts an attempt (countAttempt) and answers whether it is within `max`. One over it is given
+ * back at once: refused, it checks no secret, so it is no guess. The count then never passes the
+ * limit, and the right secrets given back bring it below again: ten requests with a right PIN or
+ * password sent at once no longer leave their caller locked out for the window.
+ */
+export async function countAttemptWithin(ctx: AppContext, key: string, windowMinutes: number, max: number): Promise<boolean> {
+  if (await countAttempt(ctx, key, windowMinutes) <= max) return true;
+  await uncountAttempt(ctx, key);
+  return false;
+}
+
 /** Gives back an attempt counted before the secret turned out right (it was not a guess). */
 export async function uncountAttempt(ctx: AppContext, key: string): Promise<void> {
   await ctx.db.updateTable('rate_limits').set({ count: sql`count - 1` }).where('key', '=', key).where('count', '>', 0n).execute();

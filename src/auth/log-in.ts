@@ -1,7 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { clearAttempts, countAttempt, findUserByLogin, insertSession, uncountAttempt } from './auth-repository.ts';
+import { clearAttempts, countAttemptWithin, findUserByLogin, insertSession, uncountAttempt } from './auth-repository.ts';
 import { randomBytes } from 'node:crypto';
 import { hashPassword, hashToken, verifyPassword } from './secrets.ts';
 
@@ -39,12 +39,19 @@ export async function logIn(ctx: AppContext, input: LoginInput): Promise<Result<
   // overall only far higher (guessing from many addresses), so that strangers' wrong passwords
   // do not lock its owner out.
   const ipKey = `login-ip:${input.ip}`;
-  if (await countAttempt(ctx, ipKey, loginWindowMinutes) > loginAttemptsMax * 4) return refused;
+  // An attempt refused checks no password: it is given back where it was counted (countAttemptWithin).
+  if (!(await countAttemptWithin(ctx, ipKey, loginWindowMinutes, loginAttemptsMax * 4))) return refused;
   const pairKey = `login:${login}:${input.ip}`;
   const loginKey = `login:${login}`;
-  const fromHere = await countAttempt(ctx, pairKey, loginWindowMinutes);
-  const overall = await countAttempt(ctx, loginKey, loginWindowMinutes);
-  if (fromHere > loginAttemptsMax || overall > loginAttemptsMax * LOGIN_OVERALL_FACTOR) return refused;
+  if (!(await countAttemptWithin(ctx, pairKey, loginWindowMinutes, loginAttemptsMax))) {
+    await uncountAttempt(ctx, ipKey);
+    return refused;
+  }
+  if (!(await countAttemptWithin(ctx, loginKey, loginWindowMinutes, loginAttemptsMax * LOGIN_OVERALL_FACTOR))) {
+    await uncountAttempt(ctx, pairKey);
+    await uncountAttempt(ctx, ipKey);
+    return refused;
+  }
   const user = await findUserByLogin(ctx, login);
   // A password is checked whether or not the login exists, so the time taken does not tell.
   const usable = user !== undefined && !user.disabled_at;

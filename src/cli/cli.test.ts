@@ -35,7 +35,7 @@ describe('tolem CLI', () => {
 
   it('stops on a malformed setting with its one-line message, exit 2', () => {
     for (const [name, value] of [['OPERATOR_PREFIXES', '[1]'], ['OPERATOR_PREFIXES', '{bad'], ['OPERATOR_PREFIXES', '{"7011":"X"}'], ['PORT', 'abc'], ['TOPUP_AMOUNT_MIN_KZT', '200000'],
-      ['DATABASE_URL', 'mysql://u:secret@h/db'], ['LOG_LEVEL', 'loud'], ['TRUST_PROXY', 'notanip'], ['TRUST_PROXY', 'true'], ['TRUST_PROXY', '10.0.0.0/33'], ['PUBLIC_URL', 'notaurl'],
+      ['DATABASE_URL', 'mysql://u:secret@h/db'], ['LOG_LEVEL', 'loud'], ['TRUST_PROXY', 'notanip'], ['TRUST_PROXY', 'true'], ['TRUST_PROXY', '1'], ['TRUST_PROXY', '10.0.0.0/33'], ['PUBLIC_URL', 'notaurl'],
       ['PORT', '70000'], ['LEDGER_BATCH_SIZE_MAX', '0'], ['LEDGER_BATCH_WEIGHT_MAX', '0'], ['LEDGER_QUEUE_LENGTH_MAX', '10'], ['HTTP_BODY_BYTES_MAX', '0'],
       ['CREDIT_AMOUNTS_KZT', 'abc'], ['IDEMPOTENCY_RETENTION_HOURS', '1'], ['TOLEM_SEED_DEMO', 'maybe'], ['JOBS_ENABLED', 'nope'], ['LOGIN_ATTEMPTS_MAX', '0'],
       ['SESSION_TTL_HOURS', '0'], ['TOPUP_BONUS_PERCENT', '500'], ['TOPUP_VALIDITY_DAYS', '0'], ['PAYMENT_EXPIRY_MINUTES', '0'], ['TRANSFER_CONFIRMATION_ATTEMPTS_MAX', '0'],

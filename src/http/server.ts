@@ -66,7 +66,7 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
-    trustProxy: ctx.settings.trustProxy as boolean,
+    trustProxy: ctx.settings.trustProxy,
     schemaController: { compilersFactory: { buildValidator: buildValidatorCompiler as never } },
     clientErrorHandler,
     // Node looks for overdue requests every connectionsCheckingInterval (30 s by default), and

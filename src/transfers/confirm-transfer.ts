@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { countAttempt, uncountAttempt } from '../auth/auth-repository.ts';
+import { countAttempt, countAttemptWithin, uncountAttempt } from '../auth/auth-repository.ts';
 import { readCounters } from '../ledger/read-counters.ts';
 import { storedAnswer } from '../ledger/stored-answer.ts';
 import { almatyDate } from '../domain/time.ts';
@@ -105,7 +105,7 @@ export async function confirmTransfer(ctx: AppContext, actor: Actor, id: string,
   // Every code tried for the sending line counts, over all its confirmations (each new one brings
   // three tries of its own), before it is checked; a right one is given back.
   const triesKey = `transfer-code-tries:${row.source_line_id}`;
-  if (await countAttempt(ctx, triesKey, 24 * 60) > ctx.settings.transfers.codeTriesPerDayMax) return fail('rate_limited', { retryAfterSeconds: 86_400 });
+  if (!(await countAttemptWithin(ctx, triesKey, 24 * 60, ctx.settings.transfers.codeTriesPerDayMax))) return fail('rate_limited', { retryAfterSeconds: 86_400 });
   if (!sameCode(codeHash(ctx, row.id, code), row.code_hash)) {
     const attempts = await countWrongCode(ctx, row.id, attemptsMax);
     if (attempts === null || Number(attempts) >= attemptsMax) return fail('transfer_confirmation_expired');

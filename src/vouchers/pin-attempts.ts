@@ -1,5 +1,5 @@
 import type { AppContext } from '../app-context.ts';
-import { countAttempt, uncountAttempt } from '../auth/auth-repository.ts';
+import { countAttemptWithin, uncountAttempt } from '../auth/auth-repository.ts';
 
 export interface PinAttempt {
   actorId: string;
@@ -15,7 +15,8 @@ export interface PinAttempt {
  * cannot lock out the others behind that address; then the address, far above one caller's limit,
  * since many subscribers share one (carrier NAT, hotel Wi-Fi), against many callers guessing from
  * one place; the line last, so that an attempt refused by the caller's or the address's limit is
- * not counted against the line it named.
+ * not counted against the line it named. A refused attempt checks no PIN, so it is given back
+ * where it was counted.
  */
 export async function countPinAttempt(ctx: AppContext, attempt: PinAttempt): Promise<string[] | null> {
   const { pinAttemptsMax, pinAttemptsPerAddressMax, pinWindowMinutes } = ctx.settings.vouchers;
@@ -25,8 +26,11 @@ export async function countPinAttempt(ctx: AppContext, attempt: PinAttempt): Pro
   ];
   const counted: string[] = [];
   for (const [key, max] of limits) {
+    if (!(await countAttemptWithin(ctx, key, pinWindowMinutes, max))) {
+      await uncountPinAttempt(ctx, counted);
+      return null;
+    }
     counted.push(key);
-    if (await countAttempt(ctx, key, pinWindowMinutes) > max) return null;
   }
   return counted;
 }

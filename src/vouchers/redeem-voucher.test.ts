@@ -28,7 +28,7 @@ for (const dialect of DIALECTS) {
     before(async () => {
       t = await startTestApp(dialect.name, { vouchers: { ...loadSettings({}).vouchers, pinAttemptsPerAddressMax: ADDRESS_MAX } });
       for (const msisdn of LINES) await t.request('POST', '/v1/lines', { body: { msisdn, language: 'ru' } });
-      const created = await t.request('POST', '/v1/admin/voucher-batches', { body: { faceValue: 100_000, count: 10, expiresAt: '2026-06-01T00:00:00.000Z' } });
+      const created = await t.request('POST', '/v1/admin/voucher-batches', { body: { faceValue: 100_000, count: 20, expiresAt: '2026-06-01T00:00:00.000Z' } });
       assert.equal((await t.request('POST', `/v1/admin/voucher-batches/${created.body.id}/sell`, { body: { dealer: 'Dealer LLP' } })).status, 200);
       pins = (created.body.csv as string).trim().split('\n').slice(1).map((row) => row.split(',')[1]!);
     });
@@ -99,6 +99,19 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([codes.filter((c) => c === 'voucher_pin_invalid').length, codes.filter((c) => c === 'rate_limited').length], [5, 3 * ADDRESS_MAX - 5]);
       const done = await redeem(LINES[5]!, pin(), honest);
       assert.equal(done.status, 201, JSON.stringify(done.body));
+    });
+
+    it('a right PIN sent many times at once (a double-tapping till) leaves its caller free to redeem the next card', async () => {
+      const till = await t.keyFor('partner');
+      const card = pin();
+      const answers = await Promise.all(Array.from({ length: 10 }, () => redeem(LINES[6]!, card, till)));
+      assert.equal(answers.filter((a) => a.status === 201).length, 1, JSON.stringify(answers.map((a) => a.body.error?.code ?? a.status)));
+      assert.ok(answers.every((a) => a.status === 201 || ['voucher_already_redeemed', 'rate_limited'].includes(a.body.error?.code)));
+      const next = await redeem(LINES[7]!, pin(), till);
+      assert.equal(next.status, 201, JSON.stringify(next.body));
+      // Refused guesses still lock: five wrong ones, then even a right one waits out the window.
+      for (let i = 0; i < 5; i++) assert.equal((await redeem(LINES[7]!, wrong(500 + i), till)).body.error.code, 'voucher_pin_invalid');
+      assert.equal((await redeem(LINES[7]!, pin(), till)).body.error.code, 'rate_limited');
     });
 
     it('on /v1/ussd only the USSD gateway skips the address limits; its per-line limit stays', async () => {
