@@ -81,8 +81,9 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     });
     case 'seed': return withContext(settings, async (ctx) => {
-      if (!(await isEmpty(ctx))) { console.error('the database already has users; seed skipped'); return 1; }
-      printDemo(await seedDemo(ctx), settings.port);
+      const demo = (await isEmpty(ctx)) ? await seedDemo(ctx) : null;
+      if (!demo) { console.error('the database already has users; seed skipped'); return 1; }
+      printDemo(demo, settings.port);
       return 0;
     });
     case 'user create': return withContext(settings, async (ctx) => {
@@ -174,8 +175,11 @@ async function serve(settings: ReturnType<typeof loadSettings>): Promise<number>
     return 1;
   }
   if (await isEmpty(app.ctx)) {
-    if (settings.seedDemo) printDemo(await seedDemo(app.ctx), settings.port);
-    else app.server.log.info('the database has no users yet: create the first admin with `tolem user create --login NAME --password PASSWORD --role admin`');
+    if (settings.seedDemo) {
+      const demo = await seedDemo(app.ctx);
+      if (demo) printDemo(demo, settings.port);
+      else app.server.log.info('another process started on this database at the same time made the demo data; its log shows the demo logins');
+    } else app.server.log.info('the database has no users yet: create the first admin with `tolem user create --login NAME --password PASSWORD --role admin`');
   }
   const stopJobs = settings.jobsEnabled ? startScheduler(app.ctx, JOBS, { observer: app.metrics.jobObserver, leases: databaseLeases(app.ctx) }) : async () => {};
   app.server.log.info(`Tolem is serving on http://${settings.host}:${settings.port} (${app.store.dialect.name}); API docs at /docs`);

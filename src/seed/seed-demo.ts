@@ -27,11 +27,16 @@ const DEMO_LINES: { msisdn: string; language: Language; topUpKzt: number; owner:
   { msisdn: '+77771234571', language: 'en', topUpKzt: 0, owner: 'Demo Traveller' },
 ];
 
-/** Demo data for a first start: an admin, an API key, a subscriber and a few lines with money. */
-export async function seedDemo(ctx: AppContext): Promise<DemoCredentials> {
+/**
+ * Demo data for a first start: an admin, an API key, a subscriber and a few lines with money.
+ * Null when another process, started on the same empty database at the same time, made it: the
+ * demo admin is created first, and only one process can create it.
+ */
+export async function seedDemo(ctx: AppContext): Promise<DemoCredentials | null> {
   const adminPassword = ctx.random(9).toString('base64url');
   const subscriberPassword = 'traveller-' + ctx.random(3).toString('hex');
   const admin = await createUser(ctx, SYSTEM_ACTOR, { login: 'admin', password: adminPassword, role: 'admin', displayName: 'Demo admin' });
+  if (!admin.ok && admin.error.code === 'user_exists') return null;
   if (!admin.ok) throw new Error(`demo admin: ${admin.error.code}`);
   const key = await createApiKey(ctx, SYSTEM_ACTOR, { name: 'demo admin key', role: 'admin' });
   if (!key.ok) throw new Error(`demo key: ${key.error.code}`);
