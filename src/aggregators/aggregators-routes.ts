@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { sendError, sendResult } from '../http/http-errors.ts';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { handleError, HttpProblem, sendError, sendResult } from '../http/http-errors.ts';
 import { actorOf } from '../http/request-auth.ts';
 import { bearer, commonErrors } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
@@ -34,6 +34,21 @@ const ProtocolFields = Type.Object({
 
 export async function aggregatorRoutes(app: FastifyInstance, { ctx }: RouteOptions): Promise<void> {
   const authenticator = createAggregatorAuthenticator(ctx);
+  // A check/pay request the server could not read (no body, neither a form nor JSON, a field with
+  // a U+0000, too long a code) is answered in the protocol too, as every malformed request is:
+  // result 300 with HTTP 200, what a terminal knows how to log; anything else this plugin's
+  // routes throw goes to the API's error answers.
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const name = /^\/aggregators\/:code\/(osmp|kaspi)$/.exec(request.routeOptions.url ?? '')?.[1] as keyof typeof VARIANTS | undefined;
+    if (name === undefined) return handleError(error, request, reply);
+    const variant = VARIANTS[name];
+    const failed = !(error instanceof HttpProblem) && !error.validation && (error.statusCode === undefined || error.statusCode >= 500);
+    if (failed) ctx.reportError(error, { component: 'aggregator-protocol' });
+    const answer: ProtocolAnswer = failed
+      ? { result: RESULT.temporary, txnId: '', prvTxn: '', sum: '', comment: 'temporary error: try again' }
+      : { result: RESULT.other, txnId: '', prvTxn: '', sum: '', comment: 'malformed request: send the fields as a query string, a form or a JSON object of strings' };
+    return reply.code(200).type(variant.contentType).send(variant.render(answer));
+  });
   for (const [name, variant] of Object.entries(VARIANTS)) {
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       const fields = protocolRequestOf(request);

@@ -239,6 +239,32 @@ for (const dialect of DIALECTS) {
       t.clock.advance(16 * 60_000);
     });
 
+    it('answers a request it cannot read in the protocol too: result 300 with HTTP 200, nothing paid', async () => {
+      const before = await transferCount();
+      const url = '/aggregators/qiwi/osmp';
+      const cases: { method: string; url: string; headers?: Record<string, string>; payload?: string }[] = [
+        { method: 'POST', url: `${url}?command=pay&txn_id=9001&account=7051112233&sum=1000` },
+        { method: 'POST', url, headers: { 'content-type': 'application/json' } },
+        { method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '[1]' },
+        { method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{"command":' },
+        { method: 'POST', url, headers: { 'content-type': 'text/plain' }, payload: 'command=pay' },
+        { method: 'GET', url: `${url}?command=check&txn_id=9002&account=7051112233&sum=1000%00` },
+        { method: 'GET', url: `/aggregators/${'q'.repeat(80)}/osmp?command=check` },
+      ];
+      for (const request of cases) {
+        const response = await t.app.server.inject({ ...request, headers: { authorization: QIWI_AUTH, ...request.headers } } as never);
+        assert.equal(response.statusCode, 200, `${request.method} ${request.url} ${request.payload ?? ''}: ${response.body}`);
+        assert.match(String(response.headers['content-type']), /^text\/xml/);
+        assert.equal(parseOsmp(response.body).result, 300, response.body);
+      }
+      const kaspi = await t.app.server.inject({ method: 'POST', url: '/aggregators/qiwi/kaspi', headers: { authorization: QIWI_AUTH, 'content-type': 'application/json' }, payload: '[1]' });
+      assert.deepEqual([kaspi.statusCode, kaspi.json().result], [200, 300]);
+      assert.equal(await transferCount(), before);
+      // The admin routes of the same plugin keep the API's error answers.
+      const admin = await t.request('POST', '/v1/admin/aggregators', { rawBody: '[1]', headers: { 'content-type': 'application/json' } });
+      assert.equal(admin.body.error.code, 'validation_failed');
+    });
+
     it('answers a database failure during pay with result 1 (temporary, retry the same txn_id), not HTTP 500', async () => {
       const { writer } = t.app.ctx;
       const submit = writer.submit;
