@@ -10,7 +10,7 @@ import { exportRegistry } from './export-registry.ts';
 import { handleProtocolRequest } from './handle-protocol-request.ts';
 import { RESULT, type ProtocolAnswer, type ResultCode } from './protocol.ts';
 import { renderKaspiJson, renderOsmpXml } from './render-answer.ts';
-import type { ProtocolRequest } from './validate-protocol-request.ts';
+import { answer, type ProtocolRequest } from './validate-protocol-request.ts';
 
 const VARIANTS = {
   osmp: { contentType: 'text/xml; charset=utf-8', render: renderOsmpXml, summary: 'QIWI (OSMP) provider protocol: check / pay, XML answer' },
@@ -44,31 +44,28 @@ export async function aggregatorRoutes(app: FastifyInstance, { ctx }: RouteOptio
     const variant = VARIANTS[name];
     const failed = !(error instanceof HttpProblem) && !error.validation && (error.statusCode === undefined || error.statusCode >= 500);
     if (failed) ctx.reportError(error, { component: 'aggregator-protocol' });
-    const answer: ProtocolAnswer = failed
-      ? { result: RESULT.temporary, txnId: '', prvTxn: '', sum: '', comment: 'temporary error: try again' }
-      : { result: RESULT.other, txnId: '', prvTxn: '', sum: '', comment: 'malformed request: send the fields as a query string, a form or a JSON object of strings' };
-    return reply.code(200).type(variant.contentType).send(variant.render(answer));
+    const refusal = failed ? answer({}, RESULT.temporary, 'temporary error: try again') : answer({}, RESULT.other, 'malformed request: send the fields as a query string, a form or a JSON object');
+    return reply.code(200).type(variant.contentType).send(variant.render(refusal));
   });
   for (const [name, variant] of Object.entries(VARIANTS)) {
     const handler = async (request: FastifyRequest, reply: FastifyReply) => {
       const fields = protocolRequestOf(request);
       const { code } = request.params as { code: string };
-      const bare = (result: ResultCode, comment: string): ProtocolAnswer => ({ result, txnId: (fields.txnId ?? '').slice(0, 64), prvTxn: '', sum: fields.sum?.slice(0, 32) ?? '', comment });
       try {
         const auth = await authenticator.authenticate(code, request.headers.authorization, request.ip);
         if (!auth.ok) {
           const failure = AUTH_FAILURES[auth.reason];
           if (auth.reason === 'unauthenticated') reply.header('www-authenticate', 'Basic realm="tolem-aggregators", charset="UTF-8"');
-          return reply.code(failure.status).type(variant.contentType).send(variant.render(bare(failure.result, failure.comment)));
+          return reply.code(failure.status).type(variant.contentType).send(variant.render(answer(fields, failure.result, failure.comment)));
         }
-        const answer = await handleProtocolRequest(ctx, auth.aggregator, fields);
-        return reply.code(200).type(variant.contentType).send(variant.render(answer));
+        const handled = await handleProtocolRequest(ctx, auth.aggregator, fields);
+        return reply.code(200).type(variant.contentType).send(variant.render(handled));
       } catch (error) {
         // The database did not answer (an outage, a failover): the protocol's temporary error, which
         // terminals retry with the same txn_id, not an HTTP 500 they may not. A pay that committed
         // before the failure replays its answer then.
         ctx.reportError(error, { component: 'aggregator-protocol', code });
-        return reply.code(200).type(variant.contentType).send(variant.render(bare(RESULT.temporary, 'temporary error: try again')));
+        return reply.code(200).type(variant.contentType).send(variant.render(answer(fields, RESULT.temporary, 'temporary error: try again')));
       }
     };
     const schema = {
@@ -118,12 +115,17 @@ export async function aggregatorRoutes(app: FastifyInstance, { ctx }: RouteOptio
   });
 }
 
-/** Query fields, overridden by a form or JSON body's; only single string values count. */
+/**
+ * Query fields, overridden by a form or JSON body's; only single values count. A JSON number counts
+ * as its text (`"txn_id": 5`, `"sum": 1000.5`) when exact: an integer past 2^53 has already lost
+ * digits (two txn_ids would read as one), so it is missing.
+ */
 function protocolRequestOf(request: FastifyRequest): ProtocolRequest {
   const query = (request.query ?? {}) as Record<string, unknown>;
   const body = request.body !== null && typeof request.body === 'object' ? request.body as Record<string, unknown> : {};
   const field = (name: string) => {
     const value = name in body ? body[name] : query[name];
+    if (typeof value === 'number' && (Number.isSafeInteger(value) || (name === 'sum' && Number.isFinite(value)))) return String(value);
     return typeof value === 'string' ? value : undefined;
   };
   return { command: field('command'), txnId: field('txn_id'), txnDate: field('txn_date'), account: field('account'), sum: field('sum') };

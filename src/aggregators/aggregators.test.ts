@@ -175,9 +175,9 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.app.ctx.db.selectFrom('aggregator_payments').select('id').execute()).length, rows);
     });
 
-    it('escapes what it echoes', async () => {
+    it('never echoes a malformed txn_id (the XML it does write is escaped: protocol.test.ts)', async () => {
       const response = await osmp({ command: 'check', txn_id: 'a&b', account: '+77011234567', sum: '1000' });
-      assert.match(response.text, /<osmp_txn_id>a&amp;b<\/osmp_txn_id>/);
+      assert.match(response.text, /<osmp_txn_id><\/osmp_txn_id>.*<result>300<\/result>/);
       const refused = await osmp({ command: 'check', txn_id: 'x', account: '+77011234567', sum: '1000' }, { auth: basic('qiwi', 'wrong') });
       assert.doesNotMatch(refused.text, /wrong/);
     });
@@ -237,6 +237,24 @@ for (const dialect of DIALECTS) {
       const burst = await Promise.all(Array.from({ length: 64 }, () => osmp(params, { auth: QIWI_AUTH, ip: '203.0.113.68' })));
       assert.deepEqual([...new Set(burst.map((r) => r.status))], [200]);
       t.clock.advance(16 * 60_000);
+    });
+
+    it('echoes txn_id and sum only when well formed, and takes a JSON body\'s exact numbers as their text', async () => {
+      const markup = await osmp({ command: 'foo', txn_id: '77', sum: '<b>]]>' });
+      assert.deepEqual([markup.xml.result, markup.xml.sum, markup.xml.txnId], [300, '', '77']);
+      const badBoth = await osmp({ command: 'check', txn_id: 'a b', sum: '<b>' });
+      assert.deepEqual([badBoth.xml.result, badBoth.xml.sum, badBoth.xml.txnId], [300, '', '']);
+      // Half an emoji at character 64 is not sent back either (strict JSON parsers refuse it).
+      const kaspi = await call('kaspi', { command: 'check', txn_id: `${'a'.repeat(63)}😀`, account: '+77051112233', sum: '1000' });
+      assert.equal(JSON.parse(kaspi.text).txn_id, '');
+      const refused = await osmp({ command: 'check', txn_id: '78', account: '+77051112233', sum: '1000' }, { auth: basic('qiwi', 'wrong-secret-1') });
+      assert.deepEqual([refused.status, refused.xml.sum], [401, '1000.00']);
+      const json = await t.app.server.inject({ method: 'POST', url: '/aggregators/qiwi/osmp', headers: { authorization: QIWI_AUTH, 'content-type': 'application/json' },
+        payload: '{"command":"check","txn_id":5,"account":"7051112233","sum":1000.5}' });
+      assert.deepEqual([parseOsmp(json.body).result, parseOsmp(json.body).sum, parseOsmp(json.body).txnId], [0, '1000.50', '5']);
+      const inexact = await t.app.server.inject({ method: 'POST', url: '/aggregators/qiwi/osmp', headers: { authorization: QIWI_AUTH, 'content-type': 'application/json' },
+        payload: '{"command":"check","txn_id":12345678901234567890,"account":"7051112233","sum":1000}' });
+      assert.equal(parseOsmp(inexact.body).result, 300, 'a txn_id past 2^53 lost digits: missing, not another txn_id');
     });
 
     it('answers a request it cannot read in the protocol too: result 300 with HTTP 200, nothing paid', async () => {

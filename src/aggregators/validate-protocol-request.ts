@@ -24,8 +24,13 @@ export interface WellFormedRequest {
 
 const ACCOUNT_ECHO_LENGTH_MAX = 64;
 
+/**
+ * An answer echoing the request's txn_id and sum only when well formed (the sum with two decimals):
+ * what a malformed one held (markup, half an emoji cut at 64 characters) is never sent back.
+ */
 export function answer(request: { txnId?: string; sum?: string }, result: ResultCode, comment: string, prvTxn = ''): ProtocolAnswer {
-  return { result, txnId: (request.txnId ?? '').slice(0, 64), prvTxn, sum: request.sum ?? '', comment };
+  const amount = parseSum(request.sum);
+  return { result, txnId: isTxnId(request.txnId) ? request.txnId : '', prvTxn, sum: amount === null ? '' : formatDecimal(amount), comment };
 }
 
 /** txn_id and sum must be well formed (else 300, the request is malformed); the account is parsed. */
