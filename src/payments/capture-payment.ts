@@ -10,6 +10,17 @@ import { transitionPayment } from './transition-payment.ts';
  * providers that capture by themselves answer their current state. The answer moves the payment
  * on; a failed call leaves it processing for the reconciliation job to ask again.
  */
+/**
+ * Whether a provider's answer is a success for an amount other than the payment's: never credited,
+ * whichever way the answer came (a capture, the expiry's cancel, the reconciliation's question),
+ * as a webhook saying so is not (process-webhook-event.ts); reported and left for review.
+ */
+export function successOfAnotherAmount(ctx: AppContext, payment: PaymentRow, answer: { status: PaymentStatus; amountCaptured?: bigint }, source: string): boolean {
+  if (answer.status !== 'succeeded' || answer.amountCaptured === undefined || answer.amountCaptured === BigInt(payment.amount)) return false;
+  ctx.reportError(new Error('the provider took an amount other than the payment\'s; left for review'), { paymentId: payment.id, source, amount: payment.amount, amountCaptured: String(answer.amountCaptured) });
+  return true;
+}
+
 export async function capturePayment(ctx: AppContext, payment: PaymentRow): Promise<void> {
   if (payment.status !== 'processing' || !payment.provider_reference) return;
   const provider = paymentProviders(ctx).get(payment.provider);
@@ -18,10 +29,7 @@ export async function capturePayment(ctx: AppContext, payment: PaymentRow): Prom
   if (!captured.ok) return;
   const { status, amountCaptured, raw, failureReason } = captured.value;
   if (status === payment.status || !canTransition(payment.status as PaymentStatus, status)) return;
-  if (status === 'succeeded' && amountCaptured !== undefined && amountCaptured !== BigInt(payment.amount)) {
-    ctx.reportError(new Error('captured amount differs from the payment; left for review'), { paymentId: payment.id, amountCaptured: String(amountCaptured) });
-    return;
-  }
+  if (successOfAnotherAmount(ctx, payment, captured.value, 'capture')) return;
   const moved = await transitionPayment(ctx, payment, { to: status, source: 'capture', raw, failureReason });
   if (!moved.ok) ctx.reportError(new Error(`capture transition failed: ${moved.error.code}`), { paymentId: payment.id });
 }

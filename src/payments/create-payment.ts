@@ -149,7 +149,7 @@ async function initiate(ctx: AppContext, payment: PaymentRow): Promise<PaymentRo
     // as Stripe's return_url carries payment_intent_client_secret, since a bank's app often opens
     // it in another browser than the one that started the payment.
     returnUrl: `${ctx.settings.publicUrl}/?payment=${payment.id}&secret=${clientSecretOf(ctx.settings.secretKey, payment.id)}`, idempotencyKey: `payment:${payment.id}:initiate`,
-    language: payment.language as 'en', ...(payment.payer_ip ? { payerIp: payment.payer_ip } : {}),
+    language: payment.language as 'en', ...(payment.payer_ip ? { payerIp: payment.payer_ip } : {}), expiresAt: payment.expires_at,
   }).catch((error: unknown) => ({ ok: false as const, code: 'provider_unreachable', message: String(error) }));
   if (!initiated.ok) {
     const failed = await transitionPayment(ctx, payment, { to: 'failed', source: 'api', raw: { code: initiated.code }, failureReason: initiated.code });

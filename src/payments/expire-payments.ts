@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { successOfAnotherAmount } from './capture-payment.ts';
 import { paymentsDueForExpiry, type PaymentRow } from './payments-repository.ts';
 import { paymentProviders } from './provider-registry.ts';
 import { transitionPayment } from './transition-payment.ts';
@@ -24,6 +25,8 @@ async function providerOutcome(ctx: AppContext, payment: PaymentRow): Promise<{ 
   const canceled = await provider.cancel(payment.provider_reference).catch(() => ({ ok: false as const, code: 'provider_unreachable' }));
   if (!canceled.ok) return { status: 'unknown', raw: { code: canceled.code } };
   const { status, raw, failureReason } = canceled.value;
+  // Paid, but not the payment's amount: not credited, not expired either (the payer was charged).
+  if (successOfAnotherAmount(ctx, payment, canceled.value, 'expiry')) return { status: 'unknown', raw: { amountDiffers: true, raw } };
   if (status === 'succeeded' || status === 'processing' || status === 'failed' || status === 'unknown') return { status, raw, failureReason };
   return { status: 'expired', raw };
 }

@@ -23,7 +23,7 @@ for (const dialect of DIALECTS) {
           PAYPAL_API_BASE: paypal.url, PAYPAL_SETTLEMENT_CURRENCY: 'USD', PAYPAL_KZT_PER_UNIT: '500',
         },
       });
-      for (const msisdn of ['+77011230001', '+77011230002', '+77011230003']) await addLine(t, msisdn);
+      for (const msisdn of ['+77011230001', '+77011230002', '+77011230003', '+77011230004']) await addLine(t, msisdn);
     });
     after(async () => {
       await t?.close();
@@ -55,6 +55,21 @@ for (const dialect of DIALECTS) {
       const refund = await t.request('POST', `/v1/payments/${created.body.id}/refunds`, { body: { amount: 20_000 }, headers: { 'idempotency-key': 'stripe-refund-1' } });
       assert.equal(refund.status, 201, JSON.stringify(refund.body));
       assert.equal((await mainAccount(t, '+77011230001')).available, 100_000);
+      await t.verify();
+    });
+
+    it('a PaymentIntent\'s event (a declined first card) does not move the Checkout payment: the payer may try another card', async () => {
+      const created = await createPayment(t, { msisdn: '+77011230004', amount: 60_000, provider: 'stripe' }, 'stripe-declined-first');
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const sessionId = await providerReferenceOf(t, created.body.id);
+      assert.equal((await deliver('payment_intent.payment_failed', sessionId)).status, 200);
+      await processWebhooks(t);
+      assert.equal((await getPayment(t, created.body.id)).status, 'requires_action');
+      // The second card pays: the session's event credits it.
+      stripe.pay(sessionId);
+      assert.equal((await deliver('checkout.session.completed', sessionId)).status, 200);
+      await processWebhooks(t);
+      assert.equal((await getPayment(t, created.body.id)).status, 'succeeded');
       await t.verify();
     });
 

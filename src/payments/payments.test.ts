@@ -252,6 +252,33 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('a provider answering expiry or reconciliation with a success of another amount credits nothing: left for review', async () => {
+      const { number, payment } = await started();
+      const provider = paymentProviders(t.app.ctx).get('sandbox')!;
+      const { cancel, getStatus } = provider;
+      const reported: unknown[] = [];
+      const reportError = t.app.ctx.reportError;
+      const paidOther = async (reference: string) => ({ ok: true as const, value: { status: 'succeeded' as const, amountCaptured: 1_000n, raw: { reference } } });
+      provider.cancel = paidOther;
+      provider.getStatus = paidOther;
+      t.app.ctx.reportError = (error) => { reported.push(error); };
+      try {
+        t.clock.advance(31 * 60_000);
+        await expire(t);
+        assert.equal((await getPayment(t, payment.id)).status, 'unknown', 'not expired either: the payer was charged something');
+        t.clock.advance((t.app.ctx.settings.payments.reconcileAfterMinutes + 1) * 60_000);
+        await reconcile(t);
+        assert.equal((await getPayment(t, payment.id)).status, 'unknown');
+      } finally {
+        provider.cancel = cancel;
+        provider.getStatus = getStatus;
+        t.app.ctx.reportError = reportError;
+      }
+      assert.equal((await mainAccount(t, number)).available, 0);
+      assert.ok(reported.length >= 2, 'each answer reported');
+      await t.verify();
+    });
+
     it('the payer cancels: canceled, reservation voided', async () => {
       const { number, payment } = await started();
       assert.match((await submitCard(t, payment.redirectUrl, '', 'cancel')).text, /data-result="canceled"/);

@@ -1,5 +1,5 @@
 import type { AppContext } from '../app-context.ts';
-import { capturePayment } from './capture-payment.ts';
+import { capturePayment, successOfAnotherAmount } from './capture-payment.ts';
 import { canTransition } from './payment-state.ts';
 import { paymentsStuck, touchPayment } from './payments-repository.ts';
 import type { PaymentStatus } from './providers/payment-provider.ts';
@@ -23,6 +23,7 @@ export async function reconcilePayments(ctx: AppContext): Promise<number> {
     await touchPayment(ctx, payment);
     if (!status.ok) continue;
     let to: PaymentStatus = status.value.status;
+    let answer: { status: PaymentStatus; amountCaptured?: bigint } = status.value;
     // A checkout still open at the provider after Tolem gave up on it: close it there, expire here.
     if (to === 'requires_action' || to === 'created') {
       if (payment.expires_at > ctx.clock.now().toISOString()) continue;
@@ -30,14 +31,16 @@ export async function reconcilePayments(ctx: AppContext): Promise<number> {
       // checkout that could not be closed is asked about again on the next run.
       const canceled = await provider.cancel(payment.provider_reference).catch(() => ({ ok: false as const, code: 'provider_unreachable' }));
       if (!canceled.ok) continue;
-      const answer = canceled.value.status;
-      to = answer === 'succeeded' || answer === 'processing' || answer === 'failed' || answer === 'unknown' ? answer : 'expired';
+      answer = canceled.value;
+      const said = canceled.value.status;
+      to = said === 'succeeded' || said === 'processing' || said === 'failed' || said === 'unknown' ? said : 'expired';
     }
     if (to === 'processing' && payment.status === 'processing') {
       await capturePayment(ctx, payment);
       continue;
     }
     if (to === payment.status || !canTransition(payment.status as PaymentStatus, to)) continue;
+    if (successOfAnotherAmount(ctx, payment, answer, 'reconciliation')) continue;
     const result = await transitionPayment(ctx, payment, { to, source: 'reconciliation', raw: status.value.raw, failureReason: status.value.failureReason });
     if (result.ok) moved++;
     else ctx.reportError(new Error(`reconciling payment failed: ${result.error.code}`), { paymentId: payment.id });

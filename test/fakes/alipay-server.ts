@@ -16,6 +16,8 @@ export interface AlipayFake extends RunningFake {
   openPage(url: string): { ok: boolean; reason?: string };
   pay(outTradeNo: string): void;
   trade(outTradeNo: string): any;
+  /** The next refund is made, but answered 20000 isp.unknow-error (Alipay does not know the outcome yet). */
+  answerNextRefundUnknown(): void;
   notify(outTradeNo: string, options?: { notifyTime?: Date; signWith?: KeyObject; notifyId?: string }): { rawBody: string; headers: Record<string, string> };
 }
 
@@ -35,6 +37,7 @@ export async function startAlipayFake(): Promise<AlipayFake> {
   const alipay = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const trades = new Map<string, any>();
   const refundRequests = new Map<string, any>();
+  let nextRefundUnknown = false;
 
   const sign = (text: string, key: KeyObject = alipay.privateKey) => createSign('RSA-SHA256').update(text, 'utf8').sign(key, 'base64');
   const verifiedParams = (params: Record<string, string>) => params.app_id === appId && params.sign_type === 'RSA2'
@@ -68,6 +71,10 @@ export async function startAlipayFake(): Promise<AlipayFake> {
       trade.refunded_cents += cents;
       const answer = { code: '10000', msg: 'Success', trade_no: trade.trade_no, out_trade_no: trade.out_trade_no, refund_fee: (trade.refunded_cents / 100).toFixed(2), fund_change: 'Y' };
       refundRequests.set(`${trade.out_trade_no}:${biz.out_request_no}`, answer);
+      if (nextRefundUnknown) {
+        nextRefundUnknown = false;
+        return respond(method, { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: '系统繁忙' });
+      }
       return respond(method, answer);
     }
     if (method === 'alipay.trade.close') {
@@ -99,6 +106,7 @@ export async function startAlipayFake(): Promise<AlipayFake> {
       trades.get(outTradeNo).trade_status = 'TRADE_SUCCESS';
     },
     trade: (outTradeNo) => trades.get(outTradeNo),
+    answerNextRefundUnknown() { nextRefundUnknown = true; },
     notify(outTradeNo, options = {}) {
       const trade = trades.get(outTradeNo);
       const params: Record<string, string> = {

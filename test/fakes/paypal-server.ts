@@ -16,6 +16,8 @@ export interface PayPalFake extends RunningFake {
   order(id: string): any;
   /** The payer approves the order on PayPal's page. */
   approve(orderId: string): void;
+  /** Sets the status of an order's capture (PENDING: held for an eCheck or a risk review). */
+  setCaptureStatus(orderId: string, status: 'PENDING' | 'COMPLETED' | 'DECLINED'): void;
   webhook(eventType: string, orderId: string, options?: { time?: Date; eventId?: string; signWith?: KeyObject; webhookId?: string }): { rawBody: string; headers: Record<string, string> };
 }
 
@@ -110,6 +112,9 @@ export async function startPayPalFake(): Promise<PayPalFake> {
     order: (id) => orders.get(id),
     approve(orderId) {
       orders.get(orderId).status = 'APPROVED';
+    },
+    setCaptureStatus(orderId, status) {
+      orders.get(orderId).purchase_units[0].payments.captures[0].status = status;
     },
     webhook(eventType, orderId, options = {}) {
       const order = orders.get(orderId);

@@ -108,7 +108,12 @@ export async function startStripeFake(options: { secretKey?: string; webhookSecr
     },
     webhook(type, sessionId, options = {}) {
       const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-      const rawBody = JSON.stringify({ id: options.eventId ?? id('evt'), object: 'event', type, created: timestamp, data: { object: sessions.get(sessionId) } });
+      // A payment_intent.* event carries the session's PaymentIntent (with the metadata Tolem set), the others the session.
+      const session = sessions.get(sessionId);
+      const object = type.startsWith('payment_intent.')
+        ? intents.get(session.payment_intent) ?? { id: id('pi'), object: 'payment_intent', amount: session.amount_total, currency: session.currency, status: 'requires_payment_method', metadata: session.metadata }
+        : session;
+      const rawBody = JSON.stringify({ id: options.eventId ?? id('evt'), object: 'event', type, created: timestamp, data: { object } });
       const signature = createHmac('sha256', options.secret ?? webhookSecret).update(`${timestamp}.${rawBody}`).digest('hex');
       return { rawBody, headers: { 'stripe-signature': `t=${timestamp},v1=${signature}`, 'content-type': 'application/json' } };
     },

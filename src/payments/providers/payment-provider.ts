@@ -17,6 +17,8 @@ export interface InitiateInput {
   language: 'en' | 'ru' | 'kk' | 'zh';
   /** The payer's IP as Tolem saw it (WeChat Pay H5 requires it). */
   payerIp?: string;
+  /** When Tolem expires the payment (PAYMENT_EXPIRY_MINUTES): a provider that can close its checkout then is told (Alipay's time_expire). */
+  expiresAt?: string;
 }
 
 export interface InitiateResult {

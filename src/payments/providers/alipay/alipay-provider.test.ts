@@ -19,7 +19,10 @@ describe('alipay provider against a local Alipay gateway', () => {
   });
   after(async () => fake?.close());
 
-  const input = { paymentId: 'pay_01ALIPAY', amount: 500_000n, currency: 'KZT', description: 'Top-up +7701***4567', returnUrl: 'https://tolem.example/pay/return', idempotencyKey: 'payment:pay_01ALIPAY:initiate', language: 'zh' as const };
+  const input = {
+    paymentId: 'pay_01ALIPAY', amount: 500_000n, currency: 'KZT', description: 'Top-up +7701***4567', returnUrl: 'https://tolem.example/pay/return', idempotencyKey: 'payment:pay_01ALIPAY:initiate',
+    language: 'zh' as const, expiresAt: '2026-03-01T10:30:00.000Z',
+  };
 
   it('page pay (signed RSA2) → pay → query → refund, with yuan converted inside the adapter', async () => {
     const started = await alipay.initiate(input);
@@ -33,6 +36,8 @@ describe('alipay provider against a local Alipay gateway', () => {
     // 5 000 ₸ / 68.50 = 72.992… ¥, rounded up to the fen.
     assert.equal(biz.total_amount, '73.00');
     assert.equal(biz.product_code, 'FAST_INSTANT_TRADE_PAY');
+    // The trade closes at Alipay when Tolem expires the payment, whenever the payer opens the link.
+    assert.equal(biz.time_expire, '2026-03-01 18:30:00');
     assert.equal((await alipay.getStatus(started.value.providerReference)).ok, true, 'a trade not opened yet is still awaited');
     assert.deepEqual(fake.openPage(started.value.redirectUrl!), { ok: true });
     const tampered = started.value.redirectUrl!.replace('73.00', '0.01');
@@ -47,6 +52,10 @@ describe('alipay provider against a local Alipay gateway', () => {
     assert.equal(paid.value.status, 'succeeded');
     assert.equal(paid.value.amountCaptured, 500_000n, 'the exact tenge amount comes back');
 
+    // Alipay made the refund but answers "unknown" (20000): not a refusal, asked again under the same number.
+    fake.answerNextRefundUnknown();
+    const unknown = await alipay.refund(started.value.providerReference, 500_000n, 'payment:pay_01ALIPAY:refund');
+    assert.equal(!unknown.ok && unknown.code, 'provider_unreachable');
     const refund = await alipay.refund(started.value.providerReference, 500_000n, 'payment:pay_01ALIPAY:refund');
     assert.ok(refund.ok);
     assert.equal(refund.value.status, 'succeeded');

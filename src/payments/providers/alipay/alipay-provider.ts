@@ -82,6 +82,10 @@ export function createAlipayProvider(options: AlipayProviderOptions): PaymentPro
     const signed = signedResponseOf(text, method);
     if (!signed) return { ok: false, code: 'provider_rejected', message: text.slice(0, 200) };
     const body = JSON.parse(signed.content);
+    // 20000 (isp.unknow-error, service unavailable): Alipay does not know the outcome; the call is
+    // retried, with the same out_request_no for a refund, as Alipay asks. Never a refusal: a refund
+    // voided here and asked again under a new number would be paid twice.
+    if (body.code === '20000') return { ok: false, code: 'provider_unreachable', message: `${body.code} ${body.sub_code ?? ''}` };
     // Error answers about our own request (bad signature, bad app id) come unsigned from some gateways.
     if (body.code !== '10000' && body.code !== '40004') return { ok: false, code: 'provider_rejected', message: `${body.code} ${body.sub_code ?? ''}` };
     if (!rsa2Verify(signed.content, signed.sign, settings.alipayKey)) return { ok: false, code: 'provider_response_unverified' };
@@ -108,6 +112,10 @@ export function createAlipayProvider(options: AlipayProviderOptions): PaymentPro
       const params = signedParams(method, {
         out_trade_no: outTradeNoOf(input), total_amount: yuanOf(fen), subject: input.description.slice(0, SUBJECT_LENGTH_MAX),
         product_code: settings.mode === 'wap' ? 'QUICK_WAP_WAY' : 'FAST_INSTANT_TRADE_PAY',
+        // The trade closes at Alipay when Tolem expires the payment: a page-pay trade exists only once
+        // the payer opens the page, so closing it at expiry (cancel) cannot stop a payer who opens
+        // the signed link later; time_expire does. Beijing time, as every Alipay time.
+        ...(input.expiresAt ? { time_expire: beijingTimeOf(new Date(input.expiresAt)) } : {}),
       }, { return_url: input.returnUrl, notify_url: settings.notifyUrl });
       const redirectUrl = `${settings.gatewayUrl}?${new URLSearchParams(params).toString()}`;
       return { ok: true, value: { providerReference: outTradeNoOf(input), status: 'requires_action', redirectUrl, raw: { method, totalAmount: yuanOf(fen) } } };
@@ -127,6 +135,8 @@ export function createAlipayProvider(options: AlipayProviderOptions): PaymentPro
       const outRequestNo = idempotencyKey.length <= OUT_REQUEST_NO_LENGTH_MAX ? idempotencyKey : createHash('sha256').update(idempotencyKey).digest('hex').slice(0, OUT_REQUEST_NO_LENGTH_MAX);
       const answer = await call('alipay.trade.refund', { out_trade_no: reference, refund_amount: yuanOf(fen > totalFen ? totalFen : fen), out_request_no: outRequestNo });
       if (!answer.ok) return answer;
+      // ACQ.SYSTEM_ERROR: the outcome is unknown, as with 20000 (retried, not refused).
+      if (answer.body.sub_code === 'ACQ.SYSTEM_ERROR') return { ok: false, code: 'provider_unreachable', message: answer.body.sub_code };
       if (answer.body.code !== '10000') return { ok: false, code: 'refund_refused', message: answer.body.sub_code };
       return { ok: true, value: { providerRefundId: `${reference}:${outRequestNo}`, status: 'succeeded', raw: answer.body } };
     },

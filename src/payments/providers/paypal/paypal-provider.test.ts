@@ -99,6 +99,21 @@ describe('paypal provider against a local PayPal', () => {
     assert.equal(completed.value.currency, 'KZT');
   });
 
+  it('an order COMPLETED with its capture still PENDING is not yet paid: the capture decides', async () => {
+    const created = await paypal.initiate({ ...input, paymentId: 'pay_pending', idempotencyKey: 'payment:pay_pending:initiate' });
+    assert.ok(created.ok);
+    fake.approve(created.value.providerReference);
+    await paypal.capture(created.value.providerReference, input.amount);
+    fake.setCaptureStatus(created.value.providerReference, 'PENDING');
+    const held = await paypal.parseWebhook(fake.webhook('CHECKOUT.ORDER.COMPLETED', created.value.providerReference, { time: NOW }));
+    assert.ok(held.ok);
+    assert.equal(held.value.status, 'processing');
+    fake.setCaptureStatus(created.value.providerReference, 'COMPLETED');
+    const paid = await paypal.parseWebhook(fake.webhook('CHECKOUT.ORDER.COMPLETED', created.value.providerReference, { time: NOW }));
+    assert.ok(paid.ok);
+    assert.deepEqual([paid.value.status, paid.value.amount, paid.value.currency], ['succeeded', 500_000n, 'KZT']);
+  });
+
   it('refuses forged, tampered, foreign and stale webhooks', async () => {
     const created = await paypal.initiate({ ...input, paymentId: 'pay_3', idempotencyKey: 'payment:pay_3:initiate' });
     assert.ok(created.ok);

@@ -152,10 +152,15 @@ function normaliseEvent(event: any, settings: ValidatedPayPalOptions): ProviderR
   let status: PaymentStatus = 'unknown';
   if (isCapture) status = captureStatusOf(type === 'PAYMENT.CAPTURE.COMPLETED' ? 'COMPLETED' : type === 'PAYMENT.CAPTURE.PENDING' ? 'PENDING' : type.endsWith('DENIED') || type.endsWith('DECLINED') ? 'DECLINED' : '');
   else if (type === 'CHECKOUT.ORDER.APPROVED') status = 'processing';
-  else if (type === 'CHECKOUT.ORDER.COMPLETED') status = 'succeeded';
+  // An order is COMPLETED even while its capture is PENDING (an eCheck, a risk review): the money
+  // is taken only when the capture is, so the capture's status and amount decide, as in getStatus.
+  else if (type === 'CHECKOUT.ORDER.COMPLETED') status = orderStatusOf(resource);
   else if (type === 'CHECKOUT.ORDER.VOIDED') status = 'canceled';
   const original = parseCustomId(customId);
-  const amount = isCapture ? capturedAmountOf(resource, customId, settings) : original?.amount;
+  const orderCapture = type === 'CHECKOUT.ORDER.COMPLETED' ? resource.purchase_units?.[0]?.payments?.captures?.[0] : undefined;
+  const amount = isCapture ? capturedAmountOf(resource, customId, settings)
+    : orderCapture ? capturedAmountOf(orderCapture, customId, settings)
+    : status === 'succeeded' ? undefined : original?.amount;
   return {
     ok: true,
     value: {

@@ -118,11 +118,16 @@ function normaliseEvent(event: Stripe.Event): WebhookEvent {
   const object = event.data.object as { id?: string; object?: string; amount_total?: number | null; currency?: string | null; metadata?: Record<string, string> | null; payment_status?: string };
   let status: PaymentStatus = EVENT_STATUSES[event.type] ?? 'unknown';
   if (event.type === 'checkout.session.completed') status = object.payment_status === 'unpaid' ? 'processing' : 'succeeded';
+  // Only a Checkout Session's events speak for a payment. Another object's (a PaymentIntent's
+  // payment_intent.payment_failed, when the payer may still try another card on the same page)
+  // carries Tolem's payment_id in its metadata too, but must not move the payment: matched by its
+  // own id, it finds none (an orphan, listed for review) instead of setting the payment unknown.
+  const isSession = object.object === 'checkout.session';
   return {
     eventId: event.id, providerReference: String(object.id ?? ''), status,
     ...(typeof object.amount_total === 'number' ? { amount: BigInt(object.amount_total) } : {}),
     ...(object.currency ? { currency: object.currency.toUpperCase() } : {}),
-    ...(object.metadata?.payment_id ? { paymentId: object.metadata.payment_id } : {}),
+    ...(isSession && object.metadata?.payment_id ? { paymentId: object.metadata.payment_id } : {}),
     occurredAt: isoInstant(event.created * 1000), raw: event,
   };
 }
