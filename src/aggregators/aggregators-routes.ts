@@ -8,7 +8,7 @@ import { createAggregatorAuthenticator, type AggregatorAuthFailure } from './aut
 import { createAggregator } from './create-aggregator.ts';
 import { exportRegistry } from './export-registry.ts';
 import { handleProtocolRequest } from './handle-protocol-request.ts';
-import { RESULT, type ProtocolAnswer, type ResultCode } from './protocol.ts';
+import { RESULT, type ProtocolAnswer } from './protocol.ts';
 import { renderKaspiJson, renderOsmpXml } from './render-answer.ts';
 import { answer, type ProtocolRequest } from './validate-protocol-request.ts';
 

@@ -6,11 +6,6 @@ import { paymentProviders } from './provider-registry.ts';
 import { transitionPayment } from './transition-payment.ts';
 
 /**
- * A payment the payer approved (processing) is captured: PayPal needs the call to take the money;
- * providers that capture by themselves answer their current state. The answer moves the payment
- * on; a failed call leaves it processing for the reconciliation job to ask again.
- */
-/**
  * Whether a provider's answer is a success for an amount other than the payment's: never credited,
  * whichever way the answer came (a capture, the expiry's cancel, the reconciliation's question),
  * as a webhook saying so is not (process-webhook-event.ts); reported and left for review.
@@ -21,13 +16,18 @@ export function successOfAnotherAmount(ctx: AppContext, payment: PaymentRow, ans
   return true;
 }
 
+/**
+ * A payment the payer approved (processing) is captured: PayPal needs the call to take the money;
+ * providers that capture by themselves answer their current state. The answer moves the payment
+ * on; a failed call leaves it processing for the reconciliation job to ask again.
+ */
 export async function capturePayment(ctx: AppContext, payment: PaymentRow): Promise<void> {
   if (payment.status !== 'processing' || !payment.provider_reference) return;
   const provider = paymentProviders(ctx).get(payment.provider);
   if (!provider) return;
   const captured = await provider.capture(payment.provider_reference, BigInt(payment.amount)).catch(() => ({ ok: false as const, code: 'provider_unreachable' }));
   if (!captured.ok) return;
-  const { status, amountCaptured, raw, failureReason } = captured.value;
+  const { status, raw, failureReason } = captured.value;
   if (status === payment.status || !canTransition(payment.status as PaymentStatus, status)) return;
   if (successOfAnotherAmount(ctx, payment, captured.value, 'capture')) return;
   const moved = await transitionPayment(ctx, payment, { to: status, source: 'capture', raw, failureReason });
