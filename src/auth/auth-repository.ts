@@ -122,6 +122,23 @@ export async function countAttemptWithin(ctx: AppContext, key: string, windowMin
   return false;
 }
 
+/**
+ * Counts one attempt under several limits, in order (countAttemptWithin each): the keys counted, or
+ * null when a limit refuses it, having given back what it counted before, so that an attempt a
+ * later limit refuses counts against none of the earlier ones.
+ */
+export async function countAttemptsWithin(ctx: AppContext, limits: readonly (readonly [key: string, max: number])[], windowMinutes: number): Promise<string[] | null> {
+  const counted: string[] = [];
+  for (const [key, max] of limits) {
+    if (!(await countAttemptWithin(ctx, key, windowMinutes, max))) {
+      for (const done of counted) await uncountAttempt(ctx, done);
+      return null;
+    }
+    counted.push(key);
+  }
+  return counted;
+}
+
 /** Gives back an attempt counted before the secret turned out right (it was not a guess). */
 export async function uncountAttempt(ctx: AppContext, key: string): Promise<void> {
   await ctx.db.updateTable('rate_limits').set({ count: sql`count - 1` }).where('key', '=', key).where('count', '>', 0n).execute();

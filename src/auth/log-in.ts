@@ -1,7 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { clearAttempts, countAttemptWithin, findUserByLogin, insertSession, uncountAttempt } from './auth-repository.ts';
+import { clearAttempts, countAttemptsWithin, findUserByLogin, insertSession, uncountAttempt } from './auth-repository.ts';
 import { randomBytes } from 'node:crypto';
 import { hashPassword, hashToken, verifyPassword } from './secrets.ts';
 
@@ -38,20 +38,12 @@ export async function logIn(ctx: AppContext, input: LoginInput): Promise<Result<
   // login, so it cannot lock anyone out. A login is limited per address (the guesser's), and
   // overall only far higher (guessing from many addresses), so that strangers' wrong passwords
   // do not lock its owner out.
+  // An attempt refused checks no password: it is given back where it was counted (countAttemptsWithin).
   const ipKey = `login-ip:${input.ip}`;
-  // An attempt refused checks no password: it is given back where it was counted (countAttemptWithin).
-  if (!(await countAttemptWithin(ctx, ipKey, loginWindowMinutes, loginAttemptsMax * 4))) return refused;
   const pairKey = `login:${login}:${input.ip}`;
   const loginKey = `login:${login}`;
-  if (!(await countAttemptWithin(ctx, pairKey, loginWindowMinutes, loginAttemptsMax))) {
-    await uncountAttempt(ctx, ipKey);
-    return refused;
-  }
-  if (!(await countAttemptWithin(ctx, loginKey, loginWindowMinutes, loginAttemptsMax * LOGIN_OVERALL_FACTOR))) {
-    await uncountAttempt(ctx, pairKey);
-    await uncountAttempt(ctx, ipKey);
-    return refused;
-  }
+  const limits = [[ipKey, loginAttemptsMax * 4], [pairKey, loginAttemptsMax], [loginKey, loginAttemptsMax * LOGIN_OVERALL_FACTOR]] as const;
+  if (!(await countAttemptsWithin(ctx, limits, loginWindowMinutes))) return refused;
   const user = await findUserByLogin(ctx, login);
   // A password is checked whether or not the login exists, so the time taken does not tell.
   const usable = user !== undefined && !user.disabled_at;

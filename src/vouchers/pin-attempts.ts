@@ -1,5 +1,5 @@
 import type { AppContext } from '../app-context.ts';
-import { countAttemptWithin, uncountAttempt } from '../auth/auth-repository.ts';
+import { countAttemptsWithin, uncountAttempt } from '../auth/auth-repository.ts';
 
 export interface PinAttempt {
   actorId: string;
@@ -24,15 +24,7 @@ export async function countPinAttempt(ctx: AppContext, attempt: PinAttempt): Pro
     ...(attempt.ip ? [[`voucher-pin:actor-ip:${attempt.actorId}:${attempt.ip}`, pinAttemptsMax], [`voucher-pin:ip:${attempt.ip}`, pinAttemptsPerAddressMax]] as [string, number][] : []),
     [`voucher-pin:line:${attempt.lineId}`, pinAttemptsMax],
   ];
-  const counted: string[] = [];
-  for (const [key, max] of limits) {
-    if (!(await countAttemptWithin(ctx, key, pinWindowMinutes, max))) {
-      await uncountPinAttempt(ctx, counted);
-      return null;
-    }
-    counted.push(key);
-  }
-  return counted;
+  return countAttemptsWithin(ctx, limits, pinWindowMinutes);
 }
 
 /** Gives the attempt back when its PIN was right: it was no guess. */
