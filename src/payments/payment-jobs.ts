@@ -1,4 +1,5 @@
 import type { Job } from '../jobs/job.ts';
+import { checkPendingRefunds } from './check-pending-refunds.ts';
 import { expirePayments } from './expire-payments.ts';
 import { processInboxEvent } from './process-webhook-event.ts';
 import { dueInboxEvents } from './payments-repository.ts';
@@ -21,6 +22,9 @@ export const paymentExpiryJob: Job = { name: 'payments.expiry', intervalMs: 60_0
 
 export const paymentReconciliationJob: Job = { name: 'payments.reconciliation', intervalMs: 5 * 60_000, run: reconcilePayments };
 
+/** Refunds the provider answered `pending`, asked after until it settles them (check-pending-refunds.ts). */
+export const refundStatusJob: Job = { name: 'payments.refund-status', intervalMs: 60_000, run: checkPendingRefunds };
+
 /** The sandbox provider's own clock: settles its "processing" test payments when their time comes. */
 export const sandboxResolveJob: Job = {
   name: 'payments.sandbox-resolve',
@@ -31,4 +35,4 @@ export const sandboxResolveJob: Job = {
   },
 };
 
-export const PAYMENT_JOBS: Job[] = [webhookInboxJob, paymentExpiryJob, paymentReconciliationJob, sandboxResolveJob];
+export const PAYMENT_JOBS: Job[] = [webhookInboxJob, paymentExpiryJob, paymentReconciliationJob, refundStatusJob, sandboxResolveJob];

@@ -4,7 +4,7 @@ import { DIALECTS } from '../../test/support/databases.ts';
 import { startPayPalFake, type PayPalFake } from '../../test/fakes/paypal-server.ts';
 import { startStripeFake, type StripeFake } from '../../test/fakes/stripe-server.ts';
 import type { TestApp } from '../../test/support/test-app.ts';
-import { addLine, createPayment, expire, getPayment, mainAccount, processWebhooks, providerReferenceOf, startPaymentsApp } from './payments-test-support.ts';
+import { addLine, checkRefunds, createPayment, expire, getPayment, mainAccount, processWebhooks, providerReferenceOf, startPaymentsApp } from './payments-test-support.ts';
 
 /** The payments core with real adapters: Stripe (official SDK) and PayPal (Orders v2, capture after approval) against local fakes. */
 for (const dialect of DIALECTS) {
@@ -23,7 +23,7 @@ for (const dialect of DIALECTS) {
           PAYPAL_API_BASE: paypal.url, PAYPAL_SETTLEMENT_CURRENCY: 'USD', PAYPAL_KZT_PER_UNIT: '500',
         },
       });
-      for (const msisdn of ['+77011230001', '+77011230002', '+77011230003', '+77011230004']) await addLine(t, msisdn);
+      for (const msisdn of ['+77011230001', '+77011230002', '+77011230003', '+77011230004', '+77011230005', '+77011230006']) await addLine(t, msisdn);
     });
     after(async () => {
       await t?.close();
@@ -89,6 +89,92 @@ for (const dialect of DIALECTS) {
       assert.equal((await getPayment(t, created.body.id)).status, 'expired');
       assert.equal(stripe.session(await providerReferenceOf(t, created.body.id)).status, 'expired');
       assert.equal((await mainAccount(t, '+77011230002')).creditsPending, 0);
+      await t.verify();
+    });
+
+    /** A Stripe payment of `amount`, paid and credited. */
+    async function paidByStripe(msisdn: string, amount: number, key: string) {
+      const created = await createPayment(t, { msisdn, amount, provider: 'stripe' }, key);
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const sessionId = await providerReferenceOf(t, created.body.id);
+      stripe.pay(sessionId);
+      await deliver('checkout.session.completed', sessionId);
+      await processWebhooks(t);
+      assert.equal((await getPayment(t, created.body.id)).status, 'succeeded');
+      return created.body.id as string;
+    }
+    const refundOf = (paymentId: string, amount: number, key: string) =>
+      t.request('POST', `/v1/payments/${paymentId}/refunds`, { body: { amount }, headers: { 'idempotency-key': key } });
+    const refundedEvents = async (refundId: string) =>
+      (await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'payment.refunded').execute()).filter((e) => JSON.parse(e.payload).refundId === refundId).length;
+
+    it('a refund the bank has not paid out is pending (202), kept reserved, and settled by the refund-status job once Stripe says succeeded', async () => {
+      const paymentId = await paidByStripe('+77011230005', 100_000, 'stripe-pending-refund');
+      stripe.refundsPending(true);
+      const pending = await refundOf(paymentId, 40_000, 'pending-refund-1');
+      stripe.refundsPending(false);
+      assert.equal(pending.status, 202, JSON.stringify(pending.body));
+      assert.equal(pending.body.status, 'pending');
+      assert.equal(pending.body.receiptNumber, null);
+      assert.equal((await mainAccount(t, '+77011230005')).available, 60_000, 'reserved: not spendable meanwhile');
+      assert.equal((await getPayment(t, paymentId)).refundedAmount, 0);
+      // Asked at most once a minute; still pending at Stripe: nothing moves.
+      assert.equal((await checkRefunds(t))['payments.refund-status'], 0);
+      t.clock.advance(61_000);
+      assert.equal((await checkRefunds(t))['payments.refund-status'], 1);
+      const refund = await t.app.ctx.db.selectFrom('payment_refunds').selectAll().where('id', '=', pending.body.id).executeTakeFirstOrThrow();
+      assert.equal(refund.status, 'pending');
+      assert.ok(refund.provider_refund_id?.startsWith('re_'));
+      assert.equal((await checkRefunds(t))['payments.refund-status'], 0, 'asked again only a minute later');
+      stripe.settleRefund(refund.provider_refund_id!, 'succeeded');
+      t.clock.advance(61_000);
+      await checkRefunds(t);
+      const paid = (await getPayment(t, paymentId)).refunds.find((r: { id: string }) => r.id === pending.body.id);
+      assert.equal(paid.status, 'succeeded');
+      assert.match(paid.receiptNumber, /^R-\d{4}-\d{8}$/);
+      assert.equal((await getPayment(t, paymentId)).refundedAmount, 40_000);
+      assert.equal((await mainAccount(t, '+77011230005')).available, 60_000);
+      assert.equal(await refundedEvents(pending.body.id), 1);
+      // The same request again: the settled refund, not a second one.
+      const repeated = await refundOf(paymentId, 40_000, 'pending-refund-1');
+      assert.equal(repeated.status, 201);
+      assert.equal(repeated.headers['idempotent-replayed'], 'true');
+      assert.equal(repeated.body.receiptNumber, paid.receiptNumber);
+      assert.equal(stripe.refund(refund.provider_refund_id!).amount, 40_000);
+      await t.verify();
+    });
+
+    it('a pending refund the bank fails is voided back to the line; a repeat under its key asks Stripe, never refunds twice', async () => {
+      const paymentId = await paidByStripe('+77011230006', 100_000, 'stripe-failed-refund');
+      stripe.refundsPending(true);
+      const pending = await refundOf(paymentId, 100_000, 'failing-refund-1');
+      assert.equal(pending.status, 202, JSON.stringify(pending.body));
+      assert.equal((await mainAccount(t, '+77011230006')).available, 0);
+      // Repeated while Stripe still has it pending: asked, not sent again.
+      const again = await refundOf(paymentId, 100_000, 'failing-refund-1');
+      stripe.refundsPending(false);
+      assert.equal(again.status, 202);
+      assert.equal(again.headers['idempotent-replayed'], 'true');
+      const refund = await t.app.ctx.db.selectFrom('payment_refunds').selectAll().where('id', '=', pending.body.id).executeTakeFirstOrThrow();
+      assert.equal(stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds' && r.headers['idempotency-key'] === `refund:${refund.id}`).length, 1);
+      assert.equal(stripe.requests.at(-1)!.path, `/v1/refunds/${refund.provider_refund_id}`);
+      stripe.settleRefund(refund.provider_refund_id!, 'failed');
+      const settled = await refundOf(paymentId, 100_000, 'failing-refund-1');
+      assert.equal(settled.status, 502);
+      assert.equal(settled.body.error.details.code, 'refund_failed');
+      const replayed = await refundOf(paymentId, 100_000, 'failing-refund-1');
+      assert.deepEqual([replayed.status, replayed.body.error?.details.code], [502, 'refund_failed'], 'same key, same answer');
+      assert.equal((await mainAccount(t, '+77011230006')).available, 100_000, 'the money is back on the line');
+      const failed = (await getPayment(t, paymentId)).refunds.find((r: { id: string }) => r.id === pending.body.id);
+      assert.equal(failed.status, 'failed');
+      assert.equal(failed.failureReason, 'refund_failed');
+      assert.equal(await refundedEvents(pending.body.id), 0);
+      t.clock.advance(61_000);
+      assert.equal((await checkRefunds(t))['payments.refund-status'], 0, 'nothing pending is left to ask about');
+      // Refundable again in full: the failed refund gave its share of the payment back.
+      const second = await refundOf(paymentId, 100_000, 'failing-refund-2');
+      assert.equal(second.status, 201, JSON.stringify(second.body));
+      assert.equal((await mainAccount(t, '+77011230006')).available, 0);
       await t.verify();
     });
 

@@ -141,6 +141,12 @@ export async function addRefundedAmount(ctx: AppContext, paymentId: string, amou
   await ctx.db.updateTable('payments').set((eb) => ({ refunded_amount: eb('refunded_amount', '+', amount) })).where('id', '=', paymentId).execute();
 }
 
+/** Refunds the provider has not settled, last asked before `askedBefore`, least recently asked first (index payment_refunds_pending). */
+export async function pendingRefundsDue(ctx: AppContext, askedBefore: string, limit: number): Promise<RefundRow[]> {
+  return ctx.db.selectFrom('payment_refunds').selectAll().where('status', '=', 'pending').where('updated_at', '<=', askedBefore)
+    .where('provider_refund_id', 'is not', null).orderBy('updated_at').orderBy('id').limit(limit).execute();
+}
+
 export async function listRefunds(ctx: AppContext, paymentId: string): Promise<RefundRow[]> {
   return ctx.store.readDb.selectFrom('payment_refunds').selectAll().where('payment_id', '=', paymentId).orderBy('id').execute();
 }

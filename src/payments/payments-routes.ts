@@ -104,14 +104,14 @@ export async function paymentRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     schema: {
       tags: ['payments'], summary: 'Refund all or part of a paid top-up, up to its unspent part (admin)', security: bearer, headers: IdempotencyHeaders,
       params: Type.Object({ id: Type.String({ maxLength: 64 }) }), body: Type.Object({ amount: AmountMinor }, { additionalProperties: false }),
-      response: { 201: Type.Ref('PaymentRefund'), ...commonErrors, 502: ErrorBody },
+      response: { 201: Type.Ref('PaymentRefund'), 202: { ...Type.Ref('PaymentRefund'), description: 'The provider has the refund but has not paid it back yet (status pending); Tolem asks after it' }, ...commonErrors, 502: ErrorBody },
     },
   }, async (request, reply) => {
     const actor = actorOf(request);
     const result = await refundPayment(ctx, actor, (request.params as { id: string }).id, request.body as never, idempotencyKeyOf(request));
     if (!result.ok) return sendError(reply, result.error);
     if (result.value.replayed) reply.header('idempotent-replayed', 'true');
-    return reply.code(201).send(result.value.refund);
+    return reply.code(result.value.refund.status === 'pending' ? 202 : 201).send(result.value.refund);
   });
 
   app.get('/v1/admin/webhook-events', {

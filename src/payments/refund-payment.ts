@@ -7,7 +7,7 @@ import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
 import { addRefundedAmount, findPayment, findRefund, updateRefund, type PaymentRow, type RefundRow } from './payments-repository.ts';
 import { paymentProviders } from './provider-registry.ts';
-import type { PaymentProvider } from './providers/payment-provider.ts';
+import type { PaymentProvider, ProviderResult, RefundResult } from './providers/payment-provider.ts';
 import { serializeByKeys } from '../ledger/serialize-by-keys.ts';
 import { findBonusGrantOfTopUp } from '../promotions/promotions-repository.ts';
 import { takeBackTopUpBonus, topUpBonusLocks, type BonusGrant } from '../promotions/top-up-bonus.ts';
@@ -54,24 +54,49 @@ async function refundOnce(ctx: AppContext, actor: Actor, payment: PaymentRow, pr
   const reserved = await ctx.writer.submit(reserveRefund(payment, refundId, amount, actor.id, { key, fingerprint, expiresAt: null }));
   if (!reserved.ok) return reserved;
   const refund = (await findRefund(ctx, reserved.value.value.refundId))!;
-  // A repeat finishes a refund still pending (its first run died or lost the provider's answer).
+  // A repeat finishes a refund still pending (its first run died or lost the provider's answer,
+  // or the provider is still paying it back).
+  if (reserved.value.replayed && refund.status === 'failed') return fail('payment_provider_failed', { code: refund.failure_reason, refundId: refund.id });
   if (reserved.value.replayed && refund.status !== 'pending') return ok({ refund: refundView(refund), replayed: true });
-  const paid = await provider.refund(payment.provider_reference!, BigInt(refund.amount), `refund:${refund.id}`)
-    .catch(() => ({ ok: false as const, code: 'provider_unreachable' }));
-  // No answer is not a refusal: the card may have been paid back, so the money stays reserved
-  // until a repeat under the same key asks again (the provider's key makes that safe).
-  if (!paid.ok && paid.code === 'provider_unreachable') return fail('payment_provider_failed', { code: paid.code, refundId: refund.id });
-  const grant = payment.topup_id ? await findBonusGrantOfTopUp(ctx, payment.topup_id) : undefined;
-  const settled = await ctx.writer.submit(settleRefund(payment, refund, paid.ok && paid.value.status !== 'failed', grant));
+  // Once the provider has given the refund an id, a repeat asks where it stands instead of sending it again.
+  const answer = refund.provider_refund_id
+    ? await provider.refundStatus(payment.provider_reference!, refund.provider_refund_id, providerKeyOf(refund)).catch(unreachable)
+    : await provider.refund(payment.provider_reference!, BigInt(refund.amount), providerKeyOf(refund)).catch(unreachable);
+  const finished = await finishRefund(ctx, payment, refund, answer, refund.provider_refund_id ? 'status' : 'refund');
+  return finished.ok ? ok({ refund: finished.value, replayed: reserved.value.replayed }) : finished;
+}
+
+/** The key the provider knows a refund by: one refund, one key, however often Tolem asks. */
+export const providerKeyOf = (refund: RefundRow) => `refund:${refund.id}`;
+
+const unreachable = () => ({ ok: false as const, code: 'provider_unreachable' });
+
+/**
+ * Acts on the provider's answer about a pending refund: a success posts the reservation (with its
+ * receipt), a refusal voids it back to the line, and `pending` keeps it reserved, with the
+ * provider's refund id noted for the refund-status job (refund-status-job.ts) and for a repeat.
+ * No answer is not a refusal: the card may have been paid back, so the money stays reserved until
+ * someone asks again (the provider's key makes asking again safe). Neither is a failed status
+ * query (`asked: 'status'`): only the provider saying the refund failed voids it.
+ */
+export async function finishRefund(ctx: AppContext, payment: PaymentRow, refund: RefundRow, answer: ProviderResult<RefundResult>, asked: 'refund' | 'status'): Promise<Result<RefundView>> {
+  if (!answer.ok && (asked === 'status' || answer.code === 'provider_unreachable')) return fail('payment_provider_failed', { code: answer.code, refundId: refund.id });
+  if (answer.ok && answer.value.status === 'pending') {
+    await updateRefund(ctx, refund.id, { provider_refund_id: answer.value.providerRefundId });
+    return ok(refundView((await findRefund(ctx, refund.id))!));
+  }
+  const paid = answer.ok && answer.value.status === 'succeeded';
+  const grant = paid && payment.topup_id ? await findBonusGrantOfTopUp(ctx, payment.topup_id) : undefined;
+  const settled = await ctx.writer.submit(settleRefund(payment, refund, paid, grant));
   if (!settled.ok) return settled;
-  if (!paid.ok || paid.value.status === 'failed') {
-    const code = paid.ok ? 'refund_failed' : paid.code;
-    await updateRefund(ctx, refund.id, { status: 'failed', failure_reason: code });
+  if (!paid) {
+    const code = answer.ok ? 'refund_failed' : answer.code;
+    await updateRefund(ctx, refund.id, { status: 'failed', failure_reason: code, ...(answer.ok ? { provider_refund_id: answer.value.providerRefundId } : {}) });
     return fail('payment_provider_failed', { code, refundId: refund.id });
   }
-  await updateRefund(ctx, refund.id, { status: 'succeeded', provider_refund_id: paid.value.providerRefundId, receipt_number: settled.value.value.receiptNumber });
+  await updateRefund(ctx, refund.id, { status: 'succeeded', provider_refund_id: answer.value.providerRefundId, receipt_number: settled.value.value.receiptNumber });
   if (!settled.value.replayed) await addRefundedAmount(ctx, payment.id, BigInt(refund.amount));
-  return ok({ refund: refundView((await findRefund(ctx, refund.id))!), replayed: reserved.value.replayed });
+  return ok(refundView((await findRefund(ctx, refund.id))!));
 }
 
 function reserveRefund(payment: PaymentRow, refundId: string, amount: bigint, actorId: string, idempotency: NonNullable<LedgerCommand<unknown>['idempotency']>): LedgerCommand<{ refundId: string }> {

@@ -37,6 +37,7 @@ export async function startAlipayFake(): Promise<AlipayFake> {
   const alipay = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const trades = new Map<string, any>();
   const refundRequests = new Map<string, any>();
+  const refundAmounts = new Map<string, string>();
   let nextRefundUnknown = false;
 
   const sign = (text: string, key: KeyObject = alipay.privateKey) => createSign('RSA-SHA256').update(text, 'utf8').sign(key, 'base64');
@@ -71,11 +72,22 @@ export async function startAlipayFake(): Promise<AlipayFake> {
       trade.refunded_cents += cents;
       const answer = { code: '10000', msg: 'Success', trade_no: trade.trade_no, out_trade_no: trade.out_trade_no, refund_fee: (trade.refunded_cents / 100).toFixed(2), fund_change: 'Y' };
       refundRequests.set(`${trade.out_trade_no}:${biz.out_request_no}`, answer);
+      refundAmounts.set(`${trade.out_trade_no}:${biz.out_request_no}`, biz.refund_amount);
       if (nextRefundUnknown) {
         nextRefundUnknown = false;
         return respond(method, { code: '20000', msg: 'Service Currently Unavailable', sub_code: 'isp.unknow-error', sub_msg: '系统繁忙' });
       }
       return respond(method, answer);
+    }
+    if (method === 'alipay.trade.fastpay.refund.query') {
+      if (!trade) return businessError(method, 'ACQ.TRADE_NOT_EXIST');
+      const refunded = refundAmounts.get(`${trade.out_trade_no}:${biz.out_request_no}`);
+      // No refund under that number: a success with no refund in it, as Alipay answers.
+      if (refunded === undefined) return respond(method, { code: '10000', msg: 'Success', trade_no: trade.trade_no, out_trade_no: trade.out_trade_no, out_request_no: biz.out_request_no });
+      return respond(method, {
+        code: '10000', msg: 'Success', trade_no: trade.trade_no, out_trade_no: trade.out_trade_no, out_request_no: biz.out_request_no,
+        total_amount: trade.total_amount, refund_amount: refunded, refund_status: 'REFUND_SUCCESS', gmt_refund_pay: '2026-12-06 12:00:00',
+      });
     }
     if (method === 'alipay.trade.close') {
       if (!trade) return businessError(method, 'ACQ.TRADE_NOT_EXIST');

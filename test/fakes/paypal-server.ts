@@ -18,6 +18,11 @@ export interface PayPalFake extends RunningFake {
   approve(orderId: string): void;
   /** Sets the status of an order's capture (PENDING: held for an eCheck or a risk review). */
   setCaptureStatus(orderId: string, status: 'PENDING' | 'COMPLETED' | 'DECLINED'): void;
+  /** New refunds stay PENDING (an eCheck's, a balance short of them) until `settleRefund`; off by default. */
+  refundsPending(on: boolean): void;
+  /** PayPal decides a pending refund: FAILED or CANCELLED gives the money back to the capture. */
+  settleRefund(refundId: string, status: 'COMPLETED' | 'FAILED' | 'CANCELLED'): void;
+  refund(refundId: string): any;
   webhook(eventType: string, orderId: string, options?: { time?: Date; eventId?: string; signWith?: KeyObject; webhookId?: string }): { rawBody: string; headers: Record<string, string> };
 }
 
@@ -32,10 +37,14 @@ export async function startPayPalFake(): Promise<PayPalFake> {
   const tokens = new Set<string>();
   const orders = new Map<string, any>();
   const captures = new Map<string, any>();
+  const refunds = new Map<string, any>();
+  let pendingRefunds = false;
   const replies = new Map<string, FakeResponse>();
   let base = '';
   const newId = () => randomBytes(8).toString('hex').toUpperCase();
   const problem = (status: number, name: string, issue: string): FakeResponse => ({ status, body: { name, details: [{ issue }], debug_id: newId() } });
+
+  const refundBody = (refund: any) => ({ id: refund.id, status: refund.status, amount: refund.amount, links: [{ rel: 'up', href: `${base}/v2/payments/captures/${refund.capture_id}`, method: 'GET' }] });
 
   function route(request: FakeRequest): FakeResponse {
     if (request.method === 'POST' && request.path === '/v1/oauth2/token') {
@@ -85,7 +94,13 @@ export async function startPayPalFake(): Promise<PayPalFake> {
       if (body.amount && body.amount.currency_code !== capture.amount.currency_code) return problem(422, 'UNPROCESSABLE_ENTITY', 'REFUND_CURRENCY_MISMATCH');
       if (cents <= 0 || capture.refunded + cents > Math.round(Number(capture.amount.value) * 100)) return problem(422, 'UNPROCESSABLE_ENTITY', 'REFUND_AMOUNT_EXCEEDED');
       capture.refunded += cents;
-      return { status: 201, body: { id: newId(), status: 'COMPLETED', amount: body.amount ?? capture.amount } };
+      const refund = { id: newId(), status: pendingRefunds ? 'PENDING' : 'COMPLETED', amount: body.amount ?? capture.amount, capture_id: capture.id, cents };
+      refunds.set(refund.id, refund);
+      return { status: 201, body: refundBody(refund) };
+    }
+    if ((match = request.path.match(/^\/v2\/payments\/refunds\/(\w+)$/)) && request.method === 'GET') {
+      const refund = refunds.get(match[1]!);
+      return refund ? { status: 200, body: refundBody(refund) } : problem(404, 'RESOURCE_NOT_FOUND', 'INVALID_RESOURCE_ID');
     }
     if (request.method === 'POST' && request.path === '/v1/notifications/verify-webhook-signature') {
       const message = `${body.transmission_id}|${body.transmission_time}|${body.webhook_id}|${crc32(JSON.stringify(body.webhook_event))}`;
@@ -113,6 +128,15 @@ export async function startPayPalFake(): Promise<PayPalFake> {
     approve(orderId) {
       orders.get(orderId).status = 'APPROVED';
     },
+    refundsPending(on) {
+      pendingRefunds = on;
+    },
+    settleRefund(refundId, status) {
+      const refund = refunds.get(refundId);
+      if (status !== 'COMPLETED') captures.get(refund.capture_id).refunded -= refund.cents;
+      refund.status = status;
+    },
+    refund: (refundId) => refunds.get(refundId),
     setCaptureStatus(orderId, status) {
       orders.get(orderId).purchase_units[0].payments.captures[0].status = status;
     },

@@ -18,6 +18,11 @@ export interface StripeFake extends RunningFake {
    * is in progress"); on release the held one runs.
    */
   holdKey(key: string): { release(): void };
+  /** New refunds stay `pending` (a bank's refund not yet paid out) until `settleRefund`; off by default. */
+  refundsPending(on: boolean): void;
+  /** The bank decides a pending refund: `failed` or `canceled` gives the money back to the charge. */
+  settleRefund(refundId: string, status: 'succeeded' | 'failed' | 'canceled'): void;
+  refund(refundId: string): any;
   /** A webhook delivery as Stripe would send it; `timestamp` in seconds defaults to now. */
   webhook(type: string, sessionId: string, options?: { timestamp?: number; secret?: string; eventId?: string }): { rawBody: string; headers: Record<string, string> };
 }
@@ -29,6 +34,8 @@ export async function startStripeFake(options: { secretKey?: string; webhookSecr
   const webhookSecret = options.webhookSecret ?? `whsec_${randomBytes(16).toString('hex')}`;
   const sessions = new Map<string, any>();
   const intents = new Map<string, any>();
+  const refunds = new Map<string, any>();
+  let pendingRefunds = false;
   const replies = new Map<string, FakeResponse>();
   let base = '';
 
@@ -74,7 +81,13 @@ export async function startStripeFake(options: { secretKey?: string; webhookSecr
       const amount = Number(form.get('amount') ?? intent.amount_received - intent.amount_refunded);
       if (amount <= 0 || intent.amount_refunded + amount > intent.amount_received) return error(400, 'charge_already_refunded', 'Refund exceeds the charge');
       intent.amount_refunded += amount;
-      return { status: 200, body: { id: id('re'), object: 'refund', amount, currency: intent.currency, payment_intent: intent.id, status: 'succeeded' } };
+      const refund = { id: id('re'), object: 'refund', amount, currency: intent.currency, payment_intent: intent.id, status: pendingRefunds ? 'pending' : 'succeeded' };
+      refunds.set(refund.id, refund);
+      return { status: 200, body: { ...refund } };
+    }
+    if ((match = request.path.match(/^\/v1\/refunds\/(\w+)$/)) && request.method === 'GET') {
+      const refund = refunds.get(match[1]!);
+      return refund ? { status: 200, body: { ...refund } } : error(404, 'resource_missing', 'No such refund');
     }
     return error(404, 'resource_missing', `Unrecognized request URL (${request.method}: ${request.path})`);
   }
@@ -102,6 +115,15 @@ export async function startStripeFake(options: { secretKey?: string; webhookSecr
       Object.assign(session, { status: 'complete', payment_status: 'paid', payment_intent: intent.id });
     },
     session: (sessionId) => sessions.get(sessionId),
+    refundsPending(on) {
+      pendingRefunds = on;
+    },
+    settleRefund(refundId, status) {
+      const refund = refunds.get(refundId);
+      if (status !== 'succeeded') intents.get(refund.payment_intent).amount_refunded -= refund.amount;
+      refund.status = status;
+    },
+    refund: (refundId) => refunds.get(refundId),
     holdKey(key) {
       held.add(key);
       return { release: () => held.delete(key) };

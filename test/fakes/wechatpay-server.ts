@@ -17,6 +17,12 @@ export interface WeChatPayFake extends RunningFake {
   apiV3Key: string;
   pay(outTradeNo: string): void;
   order(outTradeNo: string): any;
+  /**
+   * Refunds answer PROCESSING, as WeChat Pay's nearly always do, until the bank decides:
+   * SUCCESS, or ABNORMAL (the payer's card is closed) or CLOSED, which give the money back to the order.
+   */
+  settleRefund(outRefundNo: string, status: 'SUCCESS' | 'ABNORMAL' | 'CLOSED'): void;
+  refund(outRefundNo: string): any;
   notify(outTradeNo: string, options?: { timestamp?: number; signWith?: KeyObject; serial?: string; eventId?: string; apiV3Key?: string; eventType?: string }): { rawBody: string; headers: Record<string, string> };
 }
 
@@ -96,9 +102,18 @@ export async function startWeChatPayFake(): Promise<WeChatPayFake> {
       if (body.amount?.total !== order.amount.total || !(body.amount.refund > 0) || order.refunded + body.amount.refund > order.amount.total) return error(403, 'NOT_ENOUGH');
       order.refunded += body.amount.refund;
       order.trade_state = 'REFUND';
-      const refund = { refund_id: `5030${randomBytes(8).toString('hex')}`, out_refund_no: body.out_refund_no, out_trade_no: order.out_trade_no, status: 'SUCCESS', amount: { refund: body.amount.refund, total: order.amount.total, currency: 'CNY' } };
+      const refund = {
+        refund_id: `5030${randomBytes(8).toString('hex')}`, out_refund_no: body.out_refund_no, transaction_id: order.transaction_id, out_trade_no: order.out_trade_no,
+        channel: 'ORIGINAL', user_received_account: '招商银行信用卡0403', status: 'PROCESSING', create_time: new Date().toISOString(),
+        amount: { refund: body.amount.refund, total: order.amount.total, currency: 'CNY', payer_total: order.amount.total, payer_refund: body.amount.refund },
+      };
       refunds.set(body.out_refund_no, refund);
       return signed(200, refund);
+    }
+    const refundQuery = request.method === 'GET' ? request.path.match(/^\/v3\/refund\/domestic\/refunds\/([^/]+)$/) : null;
+    if (refundQuery) {
+      const refund = refunds.get(decodeURIComponent(refundQuery[1]!));
+      return refund ? signed(200, refund) : error(404, 'RESOURCE_NOT_EXISTS');
     }
     return error(404, 'NOT_FOUND');
   }
@@ -112,6 +127,12 @@ export async function startWeChatPayFake(): Promise<WeChatPayFake> {
       orders.get(outTradeNo).trade_state = 'SUCCESS';
     },
     order: (outTradeNo) => orders.get(outTradeNo),
+    settleRefund(outRefundNo, status) {
+      const refund = refunds.get(outRefundNo);
+      if (status !== 'SUCCESS') orders.get(refund.out_trade_no).refunded -= refund.amount.refund;
+      Object.assign(refund, { status, ...(status === 'SUCCESS' ? { success_time: new Date().toISOString() } : {}) });
+    },
+    refund: (outRefundNo) => refunds.get(outRefundNo),
     notify(outTradeNo, options = {}) {
       const order = orders.get(outTradeNo);
       const transaction = {

@@ -78,6 +78,13 @@ export interface PaymentProvider {
   getStatus(providerReference: string): Promise<ProviderResult<StatusResult>>;
   capture(providerReference: string, amount: bigint): Promise<ProviderResult<StatusResult>>;
   refund(providerReference: string, amount: bigint, idempotencyKey: string): Promise<ProviderResult<RefundResult>>;
+  /**
+   * Where a refund the provider answered `pending` stands now (WeChat Pay answers PROCESSING to
+   * nearly every refund; Stripe and PayPal to some): asked by the refund-status job and by a repeat
+   * of the refund request. Takes the refund's provider id and the key it was made under (WeChat Pay
+   * and Alipay look refunds up by the merchant's own refund number, made from that key).
+   */
+  refundStatus(providerReference: string, providerRefundId: string, idempotencyKey: string): Promise<ProviderResult<RefundResult>>;
   cancel(providerReference: string): Promise<ProviderResult<StatusResult>>;
   /** Verifies the signature (and timestamp freshness) and normalises the event; `ok: false` for forged or stale ones. */
   parseWebhook(request: WebhookRequest): Promise<ProviderResult<WebhookEvent>>;

@@ -28,6 +28,7 @@ import * as transferConfirmations from './026-transfer-confirmations.ts';
 import * as sandboxDescription from './027-sandbox-description.ts';
 import * as jobScaleIndexes from './028-job-scale-indexes.ts';
 import * as jobLeases from './029-job-leases.ts';
+import * as pendingRefunds from './030-pending-refunds.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -63,4 +64,5 @@ export const migrations: Record<string, Migration> = {
   '027-sandbox-description': sandboxDescription,
   '028-job-scale-indexes': jobScaleIndexes,
   '029-job-leases': jobLeases,
+  '030-pending-refunds': pendingRefunds,
 };

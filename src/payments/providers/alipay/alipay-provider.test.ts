@@ -65,6 +65,12 @@ describe('alipay provider against a local Alipay gateway', () => {
     assert.equal(fake.trade(started.value.providerReference).refunded_cents, 7300);
     const more = await alipay.refund(started.value.providerReference, 100_000n, 'payment:pay_01ALIPAY:refund:2');
     assert.equal(!more.ok && more.code, 'refund_refused');
+    const read = await alipay.refundStatus(started.value.providerReference, refund.value.providerRefundId, 'payment:pay_01ALIPAY:refund');
+    assert.ok(read.ok);
+    assert.equal(read.value.status, 'succeeded');
+    assert.equal(read.value.providerRefundId, refund.value.providerRefundId);
+    const never = await alipay.refundStatus(started.value.providerReference, 'x', 'payment:pay_01ALIPAY:refund:never');
+    assert.equal(!never.ok && never.code, 'not_found');
   });
 
   it('cancel closes a waiting trade; wap mode and currencies; options checked at creation', async () => {

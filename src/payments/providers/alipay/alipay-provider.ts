@@ -54,6 +54,11 @@ function amountFromFen(fen: bigint, outTradeNo: string, settings: ValidatedAlipa
   return { amount: (fen * rate) / 10_000n, currency: 'KZT' };
 }
 
+/** out_request_no: the idempotency key itself when short enough, else a stable hash of it. */
+function outRequestNoOf(idempotencyKey: string): string {
+  return idempotencyKey.length <= OUT_REQUEST_NO_LENGTH_MAX ? idempotencyKey : createHash('sha256').update(idempotencyKey).digest('hex').slice(0, OUT_REQUEST_NO_LENGTH_MAX);
+}
+
 export function createAlipayProvider(options: AlipayProviderOptions): PaymentProvider {
   const settings = validateAlipayOptions(options);
 
@@ -132,12 +137,23 @@ export function createAlipayProvider(options: AlipayProviderOptions): PaymentPro
       const whole = query.value.amountCaptured === amount;
       const fen = whole ? totalFen : fenFor(amount, settings.kztPerYuanTimes10000 ? 'KZT' : 'CNY', settings);
       if (fen === null || fen <= 0n) return { ok: false, code: 'refund_refused' };
-      const outRequestNo = idempotencyKey.length <= OUT_REQUEST_NO_LENGTH_MAX ? idempotencyKey : createHash('sha256').update(idempotencyKey).digest('hex').slice(0, OUT_REQUEST_NO_LENGTH_MAX);
+      const outRequestNo = outRequestNoOf(idempotencyKey);
       const answer = await call('alipay.trade.refund', { out_trade_no: reference, refund_amount: yuanOf(fen > totalFen ? totalFen : fen), out_request_no: outRequestNo });
       if (!answer.ok) return answer;
       // ACQ.SYSTEM_ERROR: the outcome is unknown, as with 20000 (retried, not refused).
       if (answer.body.sub_code === 'ACQ.SYSTEM_ERROR') return { ok: false, code: 'provider_unreachable', message: answer.body.sub_code };
       if (answer.body.code !== '10000') return { ok: false, code: 'refund_refused', message: answer.body.sub_code };
+      return { ok: true, value: { providerRefundId: `${reference}:${outRequestNo}`, status: 'succeeded', raw: answer.body } };
+    },
+    // Alipay answers a refund at once; its query says REFUND_SUCCESS once the money went back.
+    // No refund_status with a refund_amount is an older gateway's way of saying the same.
+    async refundStatus(reference, _providerRefundId, idempotencyKey): Promise<ProviderResult<RefundResult>> {
+      const outRequestNo = outRequestNoOf(idempotencyKey);
+      const answer = await call('alipay.trade.fastpay.refund.query', { out_trade_no: reference, out_request_no: outRequestNo, query_options: ['gmt_refund_pay'] });
+      if (!answer.ok) return answer;
+      if (answer.body.code !== '10000') return { ok: false, code: 'provider_rejected', message: answer.body.sub_code };
+      const done = answer.body.refund_status === 'REFUND_SUCCESS' || (answer.body.refund_status === undefined && answer.body.refund_amount !== undefined);
+      if (!done) return { ok: false, code: 'not_found', message: 'no refund under this out_request_no' };
       return { ok: true, value: { providerRefundId: `${reference}:${outRequestNo}`, status: 'succeeded', raw: answer.body } };
     },
     async cancel(reference): Promise<ProviderResult<StatusResult>> {

@@ -58,6 +58,28 @@ describe('paypal provider against a local PayPal', () => {
     assert.equal(fake.requests.at(-1)!.headers['paypal-request-id'], 'payment:pay_1:refund');
     const twice = await paypal.refund(created.value.providerReference, 500_000n, 'payment:pay_1:refund:2');
     assert.equal(!twice.ok && twice.code, 'refund_refused');
+    const read = await paypal.refundStatus(created.value.providerReference, refund.value.providerRefundId, 'payment:pay_1:refund');
+    assert.equal(read.ok && read.value.status, 'succeeded');
+    assert.equal(fake.requests.at(-1)!.path, `/v2/payments/refunds/${refund.value.providerRefundId}`);
+  });
+
+  it('a PENDING refund is read back until PayPal decides it; CANCELLED is a refusal', async () => {
+    const created = await paypal.initiate({ ...input, paymentId: 'pay_p2', idempotencyKey: 'payment:pay_p2:initiate' });
+    assert.ok(created.ok);
+    fake.approve(created.value.providerReference);
+    assert.ok((await paypal.capture(created.value.providerReference, 500_000n)).ok);
+    fake.refundsPending(true);
+    const refund = await paypal.refund(created.value.providerReference, 500_000n, 'payment:pay_p2:refund');
+    fake.refundsPending(false);
+    assert.ok(refund.ok);
+    assert.equal(refund.value.status, 'pending');
+    const still = await paypal.refundStatus(created.value.providerReference, refund.value.providerRefundId, 'payment:pay_p2:refund');
+    assert.equal(still.ok && still.value.status, 'pending');
+    fake.settleRefund(refund.value.providerRefundId, 'CANCELLED');
+    const canceled = await paypal.refundStatus(created.value.providerReference, refund.value.providerRefundId, 'payment:pay_p2:refund');
+    assert.equal(canceled.ok && canceled.value.status, 'failed');
+    const missing = await paypal.refundStatus(created.value.providerReference, 'NOPE', 'payment:pay_p2:refund:2');
+    assert.equal(!missing.ok && missing.code, 'not_found');
   });
 
   it('without a settlement currency KZT is currency_unsupported; options are checked at creation', async () => {

@@ -17,6 +17,12 @@ function requestIdOf(key: string): string {
   return key.length <= REQUEST_ID_LENGTH_MAX ? key : createHash('sha256').update(key).digest('hex');
 }
 
+/** A refund's status: PENDING (an eCheck's, a balance short of it) is not settled yet; CANCELLED and FAILED are refusals. */
+function refundResultOf(body: { id?: unknown; status?: unknown }): RefundResult {
+  const status = body.status === 'COMPLETED' ? 'succeeded' : body.status === 'PENDING' ? 'pending' : 'failed';
+  return { providerRefundId: String(body.id), status, raw: body };
+}
+
 /** custom_id carries Tolem's payment id and the original amount, so that KZT can be reported back exactly. */
 function customIdOf(input: InitiateInput): string {
   return `${input.paymentId}|${input.amount}${input.currency}`;
@@ -112,8 +118,11 @@ export function createPayPalProvider(options: PayPalProviderOptions): PaymentPro
       const answer = await client.call('POST', `/v2/payments/captures/${encodeURIComponent(capture.id)}/refund`,
         { amount: { currency_code: capture.amount.currency_code, value: decimalOf(refundMinor) }, custom_id: unit.custom_id }, requestIdOf(idempotencyKey));
       if (!answer.ok) return answer.code === 'provider_rejected' ? { ...failOf(answer), code: 'refund_refused' } : failOf(answer);
-      const status = answer.body.status === 'COMPLETED' ? 'succeeded' : answer.body.status === 'PENDING' ? 'pending' : 'failed';
-      return { ok: true, value: { providerRefundId: String(answer.body.id), status, raw: answer.body } };
+      return { ok: true, value: refundResultOf(answer.body) };
+    },
+    async refundStatus(_reference, providerRefundId): Promise<ProviderResult<RefundResult>> {
+      const answer = await client.call('GET', `/v2/payments/refunds/${encodeURIComponent(providerRefundId)}`);
+      return answer.ok ? { ok: true, value: refundResultOf(answer.body) } : failOf(answer);
     },
     // PayPal offers no cancel for an order the payer has not approved; it lapses after 3 hours.
     // Tolem stops waiting for it, and a later approval is refused by the payment's state machine.

@@ -7,7 +7,7 @@ import type { Database } from '../../../store/schema.ts';
 import type { PaymentSettings } from '../../payment-settings.ts';
 import type { InitiateInput, InitiateResult, PaymentProvider, PaymentStatus, ProviderResult, RefundResult, StatusResult, WebhookEvent, WebhookRequest } from '../payment-provider.ts';
 import { outcomeOf } from './sandbox-cards.ts';
-import { dueProcessingSessions, refundUnderKey, findSession, insertSession, moveSession, type SandboxSessionRow } from './sandbox-repository.ts';
+import { dueProcessingSessions, findRefundUnderKey, refundUnderKey, findSession, insertSession, moveSession, type SandboxSessionRow } from './sandbox-repository.ts';
 import { SANDBOX_SIGNATURE_HEADER, signPayload, verifySignature } from './sandbox-signature.ts';
 
 export interface SandboxDeps {
@@ -83,6 +83,14 @@ export class SandboxProvider implements PaymentProvider {
     if (done === 'key_reused') return { ok: false, code: 'idempotency_key_reused' };
     if (done.status !== 'succeeded') return { ok: false, code: 'refund_refused' };
     return { ok: true, value: { providerRefundId: done.refundId, status: 'succeeded', raw: { id: done.refundId, reference: providerReference, amount: Number(amount) } } };
+  }
+
+  /** The sandbox settles refunds at once; this reads back the answer given under the key. */
+  async refundStatus(providerReference: string, providerRefundId: string, idempotencyKey: string): Promise<ProviderResult<RefundResult>> {
+    const done = await findRefundUnderKey(this.deps.db, idempotencyKey);
+    if (!done || done.refund_id !== providerRefundId || done.session_id !== providerReference) return { ok: false, code: 'not_found' };
+    const status = done.status === 'succeeded' ? 'succeeded' : done.status === 'pending' ? 'pending' : 'failed';
+    return { ok: true, value: { providerRefundId: done.refund_id, status, raw: { id: done.refund_id, reference: providerReference, amount: Number(done.amount), status: done.status } } };
   }
 
   async cancel(providerReference: string): Promise<ProviderResult<StatusResult>> {

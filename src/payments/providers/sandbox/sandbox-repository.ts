@@ -53,3 +53,7 @@ export async function dueProcessingSessions(db: Kysely<Database>, nowIso: string
   return db.selectFrom('sandbox_sessions').selectAll().where('status', '=', 'processing').where('resolve_at', '<=', nowIso)
     .orderBy('resolve_at').limit(limit).execute();
 }
+
+export async function findRefundUnderKey(db: Kysely<Database>, key: string): Promise<{ status: string; refund_id: string; session_id: string; amount: bigint } | undefined> {
+  return db.selectFrom('sandbox_refunds').select(['status', 'refund_id', 'session_id', 'amount']).where('idempotency_key', '=', key).executeTakeFirst();
+}

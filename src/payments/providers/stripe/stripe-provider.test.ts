@@ -59,6 +59,19 @@ describe('stripe provider against a local Stripe', () => {
     running.release();
     const done = await stripe.refund(first.value.providerReference, 100_000n, 'payment:pay_1:refund:3');
     assert.ok(done.ok);
+    // A refund the bank has not paid out: pending, then read back by id until it is decided.
+    fake.refundsPending(true);
+    const slow = await stripe.refund(first.value.providerReference, 50_000n, 'payment:pay_1:refund:4');
+    fake.refundsPending(false);
+    assert.ok(slow.ok);
+    assert.equal(slow.value.status, 'pending');
+    assert.equal((await stripe.refundStatus(first.value.providerReference, slow.value.providerRefundId, 'payment:pay_1:refund:4')).ok, true);
+    assert.equal(fake.requests.at(-1)!.path, `/v1/refunds/${slow.value.providerRefundId}`);
+    fake.settleRefund(slow.value.providerRefundId, 'failed');
+    const failed = await stripe.refundStatus(first.value.providerReference, slow.value.providerRefundId, 'payment:pay_1:refund:4');
+    assert.equal(failed.ok && failed.value.status, 'failed');
+    const missing = await stripe.refundStatus(first.value.providerReference, 're_test_nope', 'payment:pay_1:refund:5');
+    assert.equal(!missing.ok && missing.code, 'not_found');
   });
 
   it('cancel expires an open session; unknown references are not_found', async () => {

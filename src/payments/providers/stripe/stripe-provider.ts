@@ -80,11 +80,17 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
         const session = await stripe.checkout.sessions.retrieve(reference);
         if (typeof session.payment_intent !== 'string') return { ok: false, code: 'refund_refused', message: 'the session has no payment' };
         const refund = await stripe.refunds.create({ payment_intent: session.payment_intent, amount: minorUnitsOf(amount) }, { idempotencyKey });
-        const status = refund.status === 'succeeded' ? 'succeeded' : refund.status === 'failed' || refund.status === 'canceled' ? 'failed' : 'pending';
-        return { ok: true, value: { providerRefundId: refund.id, status, raw: refund } };
+        return { ok: true, value: refundResultOf(refund) };
       } catch (error) {
         const failure = failureOf(error);
         return failure.code === 'provider_rejected' ? { ...failure, code: 'refund_refused' } : failure;
+      }
+    },
+    async refundStatus(_reference, providerRefundId): Promise<ProviderResult<RefundResult>> {
+      try {
+        return { ok: true, value: refundResultOf(await stripe.refunds.retrieve(providerRefundId)) };
+      } catch (error) {
+        return failureOf(error);
       }
     },
     async cancel(reference): Promise<ProviderResult<StatusResult>> {
@@ -112,6 +118,12 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
       return { ok: true, value: normaliseEvent(event) };
     },
   };
+}
+
+/** A Refund's status: `pending` and `requires_action` (a bank transfer's details) are not settled yet. */
+function refundResultOf(refund: Stripe.Refund): RefundResult {
+  const status = refund.status === 'succeeded' ? 'succeeded' : refund.status === 'failed' || refund.status === 'canceled' ? 'failed' : 'pending';
+  return { providerRefundId: refund.id, status, raw: refund };
 }
 
 function normaliseEvent(event: Stripe.Event): WebhookEvent {

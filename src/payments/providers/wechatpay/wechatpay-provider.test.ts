@@ -44,13 +44,38 @@ describe('wechatpay provider against a local WeChat Pay API v3', () => {
     assert.equal(paid.value.amountCaptured, 500_000n, 'the exact tenge amount comes back through attach');
     const refund = await wechat.refund('pay_01WECHAT', 500_000n, 'payment:pay_01WECHAT:refund');
     assert.ok(refund.ok);
-    assert.equal(refund.value.status, 'succeeded');
+    assert.equal(refund.value.status, 'pending', 'WeChat Pay answers PROCESSING first');
     assert.equal(fake.order('pay_01WECHAT').refunded, 7300);
     const retried = await wechat.refund('pay_01WECHAT', 500_000n, 'payment:pay_01WECHAT:refund');
     assert.ok(retried.ok);
     assert.equal(retried.value.providerRefundId, refund.value.providerRefundId);
     const more = await wechat.refund('pay_01WECHAT', 100_000n, 'payment:pay_01WECHAT:refund:2');
     assert.equal(!more.ok && more.code, 'refund_refused');
+    // The refund is looked up by the merchant's refund number, made from the same key.
+    const outRefundNo = fake.requests.find((r) => r.path === '/v3/refund/domestic/refunds')!.rawBody;
+    const number = JSON.parse(outRefundNo).out_refund_no;
+    const still = await wechat.refundStatus('pay_01WECHAT', refund.value.providerRefundId, 'payment:pay_01WECHAT:refund');
+    assert.equal(still.ok && still.value.status, 'pending');
+    assert.equal(fake.requests.at(-1)!.path, `/v3/refund/domestic/refunds/${number}`);
+    fake.settleRefund(number, 'SUCCESS');
+    const done = await wechat.refundStatus('pay_01WECHAT', refund.value.providerRefundId, 'payment:pay_01WECHAT:refund');
+    assert.ok(done.ok);
+    assert.equal(done.value.status, 'succeeded');
+    assert.equal(done.value.providerRefundId, refund.value.providerRefundId);
+    const unknown = await wechat.refundStatus('pay_01WECHAT', '5030', 'payment:pay_01WECHAT:refund:never');
+    assert.equal(!unknown.ok && unknown.code, 'not_found');
+  });
+
+  it('a refund the bank cannot pay back (ABNORMAL: the card is closed) is a refusal', async () => {
+    const started = await wechat.initiate({ ...input, paymentId: 'pay_03WECHAT' });
+    assert.ok(started.ok);
+    fake.pay('pay_03WECHAT');
+    const refund = await wechat.refund('pay_03WECHAT', 200_000n, 'refund_rf_03');
+    assert.equal(refund.ok && refund.value.status, 'pending');
+    fake.settleRefund('refund_rf_03', 'ABNORMAL');
+    const answer = await wechat.refundStatus('pay_03WECHAT', refund.ok ? refund.value.providerRefundId : '', 'refund_rf_03');
+    assert.equal(answer.ok && answer.value.status, 'failed');
+    assert.equal(fake.order('pay_03WECHAT').refunded, 0);
   });
 
   it('cancel closes an unpaid order; H5 needs the payer IP; missing orders are not_found', async () => {

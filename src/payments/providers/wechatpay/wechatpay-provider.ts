@@ -31,6 +31,21 @@ function amountFromFen(fen: bigint, attach: unknown, settings: ValidatedWeChatPa
   return rate ? { amount: (fen * rate) / 10_000n, currency: 'KZT' } : { amount: fen, currency: 'CNY' };
 }
 
+/** The merchant's refund number: the idempotency key itself when WeChat Pay takes it as one, else a hash of it. */
+function outRefundNoOf(idempotencyKey: string): string {
+  return idempotencyKey.length <= OUT_REFUND_NO_LENGTH_MAX && /^[\w|*@-]+$/.test(idempotencyKey) ? idempotencyKey : createHash('sha256').update(idempotencyKey).digest('hex').slice(0, OUT_REFUND_NO_LENGTH_MAX);
+}
+
+/**
+ * PROCESSING is WeChat Pay's first answer to nearly every refund; SUCCESS comes later (by query or
+ * notification). ABNORMAL (the payer's card is closed: the money did not reach them) and CLOSED
+ * are refusals: the reservation goes back to the line, and the merchant pays the payer otherwise.
+ */
+function refundResultOf(body: { refund_id?: unknown; status?: unknown }): RefundResult {
+  const status = body.status === 'SUCCESS' ? 'succeeded' : body.status === 'PROCESSING' ? 'pending' : 'failed';
+  return { providerRefundId: String(body.refund_id), status, raw: body };
+}
+
 export function createWeChatPayProvider(options: WeChatPayProviderOptions): PaymentProvider {
   const settings = validateWeChatPayOptions(options);
 
@@ -98,13 +113,15 @@ export function createWeChatPayProvider(options: WeChatPayProviderOptions): Paym
       const whole = order.value.amountCaptured === amount;
       const fen = whole ? BigInt(totalFen!) : fenFor(amount, currency, settings);
       if (fen === null || fen <= 0n) return { ok: false, code: 'refund_refused' };
-      const outRefundNo = idempotencyKey.length <= OUT_REFUND_NO_LENGTH_MAX && /^[\w|*@-]+$/.test(idempotencyKey) ? idempotencyKey : createHash('sha256').update(idempotencyKey).digest('hex').slice(0, OUT_REFUND_NO_LENGTH_MAX);
       const answer = await call('POST', '/v3/refund/domestic/refunds', {
-        out_trade_no: reference, out_refund_no: outRefundNo, amount: { refund: Number(fen > BigInt(totalFen!) ? BigInt(totalFen!) : fen), total: totalFen, currency: 'CNY' },
+        out_trade_no: reference, out_refund_no: outRefundNoOf(idempotencyKey), amount: { refund: Number(fen > BigInt(totalFen!) ? BigInt(totalFen!) : fen), total: totalFen, currency: 'CNY' },
       });
       if (!answer.ok) return answer.code === 'provider_rejected' ? { ...answer, code: 'refund_refused' } : answer;
-      const status = answer.body.status === 'SUCCESS' ? 'succeeded' : answer.body.status === 'PROCESSING' ? 'pending' : 'failed';
-      return { ok: true, value: { providerRefundId: String(answer.body.refund_id), status, raw: answer.body } };
+      return { ok: true, value: refundResultOf(answer.body) };
+    },
+    async refundStatus(_reference, _providerRefundId, idempotencyKey): Promise<ProviderResult<RefundResult>> {
+      const answer = await call('GET', `/v3/refund/domestic/refunds/${encodeURIComponent(outRefundNoOf(idempotencyKey))}`);
+      return answer.ok ? { ok: true, value: refundResultOf(answer.body) } : answer;
     },
     async cancel(reference): Promise<ProviderResult<StatusResult>> {
       const answer = await call('POST', `/v3/pay/transactions/out-trade-no/${encodeURIComponent(reference)}/close`, { mchid: settings.mchId });
