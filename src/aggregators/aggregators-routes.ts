@@ -75,7 +75,7 @@ export async function aggregatorRoutes(app: FastifyInstance, { ctx }: RouteOptio
     };
     // No automatic HEAD route: a HEAD with command=pay would credit and throw the answer away.
     app.get(`/aggregators/:code/${name}`, { exposeHeadRoute: false, schema: { ...schema, querystring: ProtocolFields } }, handler);
-    app.post(`/aggregators/:code/${name}`, { schema: { ...schema, body: ProtocolFields } }, handler);
+    app.post(`/aggregators/:code/${name}`, { config: { formBody: true }, schema: { ...schema, body: ProtocolFields } }, handler);
   }
 
   app.post('/v1/admin/aggregators', {

@@ -31,6 +31,22 @@ for (const dialect of DIALECTS) {
       assert.equal(after.body.error.code, 'unauthenticated');
     });
 
+    it('takes no HTML form on the API: a page elsewhere cannot make a logged-in admin\'s browser create a user or a key', async () => {
+      await t.request('POST', '/v1/users', { body: { login: 'boss', password: 'long enough', role: 'admin' } });
+      const login = await t.request('POST', '/v1/auth/login', { token: null, body: { login: 'boss', password: 'long enough' } });
+      const cookie = `tolem_session=${login.body.token}`;
+      const form = { 'content-type': 'application/x-www-form-urlencoded', cookie, origin: 'https://evil.example' };
+      const user = await t.request('POST', '/v1/users', { token: null, rawBody: 'login=csrfadmin&password=attacker-pass-123&role=admin', headers: form });
+      assert.deepEqual([user.status, user.body.error.code], [415, 'unsupported_media_type']);
+      const key = await t.request('POST', '/v1/api-keys', { token: null, rawBody: 'name=viaform&role=admin', headers: { ...form, 'content-type': 'Application/X-WWW-Form-Urlencoded; charset=UTF-8' } });
+      assert.deepEqual([key.status, key.body.error.code], [415, 'unsupported_media_type']);
+      const users = await t.app.ctx.db.selectFrom('users').select('login').where('login', '=', 'csrfadmin').execute();
+      assert.equal(users.length, 0, 'nothing written');
+      // The same request as JSON (which a page elsewhere cannot send without CORS) works.
+      const json = await t.request('POST', '/v1/users', { token: null, body: { login: 'second', password: 'long enough', role: 'clerk' }, headers: { cookie } });
+      assert.equal(json.status, 201, JSON.stringify(json.body));
+    });
+
     it('rate limits failed logins per login', async () => {
       for (let i = 0; i < 5; i++) {
         const wrong = await t.request('POST', '/v1/auth/login', { token: null, body: { login: 'clerk.one', password: 'wrong' } });

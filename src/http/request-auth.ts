@@ -30,4 +30,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
   }
+  interface FastifyContextConfig {
+    /**
+     * The route takes HTML-form bodies (`application/x-www-form-urlencoded`): the sandbox's
+     * checkout pages and the aggregators' protocol. Every other route takes JSON only, so that no
+     * page on another site, or on a sibling subdomain SameSite=Lax counts as the same site, can
+     * send a logged-in browser's cookie with a form that creates a user or spends a balance.
+     */
+    formBody?: boolean;
+  }
 }

@@ -104,6 +104,11 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
     // mislabelled, silently accepted. RFC 7694: 415 for a content coding the server does not take.
     const encoding = request.headers['content-encoding'];
     if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') throw new HttpProblem({ code: 'unsupported_media_type', details: { header: 'content-encoding', accepted: ['identity'] } });
+    // Forms only where a route says so (FastifyContextConfig.formBody): elsewhere a form is a 415,
+    // refused before its body is read, since a form is what a cross-site page can make a browser send.
+    if (isFormBody(request.headers['content-type']) && request.routeOptions.config?.formBody !== true) {
+      throw new HttpProblem({ code: 'unsupported_media_type', details: { header: 'content-type', accepted: ['application/json'] } });
+    }
     const token = tokenOf(request as never);
     request.actor = token ? await authenticator.authenticate(token) : null;
   });
@@ -208,6 +213,8 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
 }
 
 const ALLOWABLE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+const isFormBody = (contentType: string | undefined) => contentType !== undefined && /^\s*application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType);
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 

@@ -33,6 +33,7 @@ export async function sandboxRoutes(app: FastifyInstance, { ctx, sandbox }: { ct
   });
 
   app.post('/sandbox/checkout/:id', {
+    config: { formBody: true },
     schema: {
       tags: ['sandbox'], summary: 'Submit a test card on the sandbox checkout', params: Params, querystring: LangQuery,
       body: Type.Object({
@@ -61,6 +62,7 @@ export async function sandboxRoutes(app: FastifyInstance, { ctx, sandbox }: { ct
   });
 
   app.post('/sandbox/checkout/:id/challenge', {
+    config: { formBody: true },
     schema: {
       tags: ['sandbox'], summary: 'Answer the sandbox\'s 3-D Secure-like challenge', params: Params, querystring: LangQuery,
       body: Type.Object({ decision: Type.Union([Type.Literal('approve'), Type.Literal('fail')]) }, { additionalProperties: false }),
