@@ -74,7 +74,11 @@ export interface Settings {
     /** Codes sent to one sending line an hour, and codes tried for it a day over all its confirmations: a stolen session cannot guess its way through. */
     codesPerHourMax: number; codeTriesPerDayMax: number;
   };
-  usage: { paygPerMbMinor: bigint; paygPerMinuteMinor: bigint; paygPerSmsMinor: bigint; paygAllowed: boolean; eventsPerRequestMax: number; bodyBytesMax: number };
+  usage: {
+    paygPerMbMinor: bigint; paygPerMinuteMinor: bigint; paygPerSmsMinor: bigint; paygAllowed: boolean; eventsPerRequestMax: number; bodyBytesMax: number;
+    /** How far after the server clock an event may be dated (the network elements' clocks drift); later ones are refused. */
+    futureSkewSeconds: number;
+  };
   /** Retail agents, stores and vouchers (docs/agents-stores-vouchers.md). */
   agents: {
     reversalWindowMinutes: number;
@@ -186,6 +190,8 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
       paygPerMbMinor: BigInt(integer(env, 'USAGE_PAYG_PER_MB_MINOR', 1_000)), paygPerMinuteMinor: BigInt(integer(env, 'USAGE_PAYG_PER_MINUTE_MINOR', 1_500)),
       paygPerSmsMinor: BigInt(integer(env, 'USAGE_PAYG_PER_SMS_MINOR', 500)), paygAllowed: flag(env, 'USAGE_PAYG_ALLOWED', true),
       eventsPerRequestMax: 1_000, bodyBytesMax: integerAtLeast(env, 'USAGE_BODY_BYTES_MAX', 512 * 1024, 1),
+      // At most a day: a clock further ahead is broken, and a larger skew would let next year's events be charged again.
+      futureSkewSeconds: integerBetween(env, 'USAGE_FUTURE_SKEW_SECONDS', 300, 0, 86_400),
     },
     agents: { reversalWindowMinutes: integer(env, 'AGENT_REVERSAL_WINDOW_MINUTES', 15), lookupsPerHourMax: integer(env, 'AGENT_LOOKUPS_PER_HOUR_MAX', 600) },
     stores: { identificationValidMinutes: integerAtLeast(env, 'STORE_IDENTIFICATION_VALID_MINUTES', 60, 1) },

@@ -172,7 +172,7 @@ for (const dialect of DIALECTS) {
         'POST /v1/admin/offerings': { ...DEMO_CATALOG[0], code: 'FUZZ_1GB' },
         'PATCH /v1/admin/offerings/{code}': { price: 149_000, names: DEMO_CATALOG[0]!.names },
         'POST /v1/admin/promotions': { code: 'FUZZ10', offerings: [OFFERING], discountKind: 'percent', discountValue: 10, startsAt: '2026-01-01T00:00:00.000Z', endsAt: '2027-01-01T00:00:00.000Z', usesMax: 5, usesPerLineMax: 1 },
-        'POST /v1/usage': { events: [{ id: 'fuzz-usage-1', msisdn: LINES[0], service: 'data', units: 1000, at: '2026-01-15T10:00:00.000Z' }] },
+        'POST /v1/usage': { events: [{ id: 'fuzz-usage-1', msisdn: LINES[0], service: 'data', units: 1000, at: '2026-01-15T05:00:00.000Z' }] },
         'POST /v1/partner/webhooks': { url: 'https://partner.example.com/hook' },
       };
       const VALID_PARAMS: [RegExp, string, () => string][] = [

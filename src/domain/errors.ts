@@ -115,6 +115,9 @@ export const ERROR_CODES = {
   transfer_confirmation_not_found: { status: 404, message: 'No such transfer confirmation for this login.' },
   transfer_confirmation_expired: { status: 410, message: 'The confirmation code has expired or was entered wrongly too often; send the transfer again.' },
   transfer_confirmation_code_invalid: { status: 422, message: 'The confirmation code is not the one sent.' },
+  // per usage event (POST /v1/usage answers 200 with these as an event's code, never as the answer)
+  event_id_reused: { status: 409, message: 'This event id was recorded for another line, service, units or time; event ids must be unique across the network.' },
+  event_in_future: { status: 422, message: 'The event is dated further ahead of the server clock than USAGE_FUTURE_SKEW_SECONDS allows.' },
   // partner webhooks (src/partners)
   webhook_url_invalid: { status: 422, message: 'The webhook URL must be an absolute https URL of a public address.' },
   webhook_endpoint_not_found: { status: 404, message: 'No such webhook endpoint.' },

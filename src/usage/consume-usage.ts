@@ -43,12 +43,12 @@ export function usageLocks(plan: UsagePlan, rating: UsageRating): string[] {
  * Rates every event in order against running balances: buckets of the event's unit that are
  * unexpired at the event's time, earliest expiry first; then pay-as-you-go from the main balance
  * when allowed; the rest is reported uncovered. The ledger gets one transfer per bucket and one
- * per line's balance for the whole request; each event is recorded in usage_events.
+ * per line's balance for the whole request; each event is recorded in usage_events (one of no
+ * units too, with nothing consumed or charged). A duplicate answers the outcome first recorded.
  */
 export function consumeUsage(tx: BatchTx, plan: UsagePlan, rating: UsageRating): Result<UsageResult[]> {
   const drawn = new Map<string, bigint>();
   const charged = new Map<string, bigint>();
-  const seen = new Set<string>();
   const rates = { data: rateOf('data', rating), voice: rateOf('voice', rating), sms: rateOf('sms', rating) };
   const results: UsageResult[] = new Array(plan.events.length);
   for (let index = 0; index < plan.events.length; index++) {
@@ -57,11 +57,15 @@ export function consumeUsage(tx: BatchTx, plan: UsagePlan, rating: UsageRating):
       results[index] = { id: event.id, status: 'rejected', consumed: 0, charged: 0, uncovered: 0, code: event.code };
       continue;
     }
-    if (event.kind === 'duplicate' || seen.has(event.id)) {
-      results[index] = { id: event.id, status: 'duplicate', consumed: 0, charged: 0, uncovered: 0 };
+    if (event.kind === 'duplicate') {
+      results[index] = { id: event.id, status: 'duplicate', consumed: event.consumed, charged: event.charged, uncovered: event.uncovered };
       continue;
     }
-    seen.add(event.id);
+    if (event.kind === 'repeat') {
+      const first = results[event.first]!;
+      results[index] = { id: event.id, status: 'duplicate', consumed: first.consumed, charged: first.charged, uncovered: first.uncovered };
+      continue;
+    }
     let remaining = event.units;
     for (const bucket of event.buckets) {
       if (remaining === 0n) break;

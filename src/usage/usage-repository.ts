@@ -8,9 +8,34 @@ import type { Database } from '../store/schema.ts';
  * ledger command. Each is one statement whatever the number of keys (Store.keyedRows), prepared
  * once: `… in (…)` with a list made a new statement for every list length.
  */
-export async function findRecordedEventIds(ctx: AppContext, ids: string[]): Promise<Set<string>> {
-  const rows = await ctx.store.keyedRows<{ id: string }>(RECORDED_EVENT_IDS, ids);
-  return new Set(rows.map((r) => r.id));
+
+/** What an event id already recorded was recorded with, and its outcome (usage_events). */
+export interface RecordedEvent {
+  lineId: string;
+  service: string;
+  units: bigint;
+  /** ISO-8601 UTC, as planUsage normalises an event's time. */
+  at: string;
+  consumed: number;
+  charged: number;
+  uncovered: number;
+}
+
+/**
+ * The events of these ids already recorded, by id. One keyed read: each id is looked up in the
+ * primary key's index, and only an id found there costs a read of its row's other columns (on the
+ * hot path nearly every id is new).
+ */
+export async function findRecordedEvents(ctx: AppContext, ids: string[]): Promise<Map<string, RecordedEvent>> {
+  const rows = await ctx.store.keyedRows<Pick<Database['usage_events'], 'id' | 'line_id' | 'service' | 'units' | 'at' | 'consumed' | 'charged' | 'uncovered'>>(RECORDED_EVENT_IDS, ids);
+  const found = new Map<string, RecordedEvent>();
+  for (const row of rows) {
+    found.set(row.id, {
+      lineId: row.line_id, service: row.service, units: BigInt(row.units), at: row.at,
+      consumed: Number(row.consumed), charged: Number(row.charged), uncovered: Number(row.uncovered),
+    });
+  }
+  return found;
 }
 
 export interface UsageLine {
@@ -53,10 +78,17 @@ export async function findTariffPeriods(ctx: AppContext, lineIds: string[], earl
   return ctx.store.keyedRows<TariffPeriod>(TARIFF_PERIODS, lineIds, earliest);
 }
 
+const RECORDED_EVENT_COLUMNS = 'id, line_id, service, units, at, consumed, charged, uncovered';
+/**
+ * The events already recorded among a request's ids, with what each was recorded with and its
+ * outcome: a repeat answers that outcome, a reused id with another body is refused. Through the
+ * primary key's index (on SQLite `sqlite_autoindex_usage_events_1 (id=?)`); the row itself is read
+ * only for an id found there.
+ */
 export const RECORDED_EVENT_IDS = {
-  name: 'usage-recorded-event-ids',
-  sqlite: 'select id from usage_events where id in (select value from json_each(?))',
-  postgres: 'select id from usage_events where id = any($1::text[])',
+  name: 'usage-recorded-events',
+  sqlite: `select ${RECORDED_EVENT_COLUMNS} from usage_events where id in (select value from json_each(?))`,
+  postgres: `select ${RECORDED_EVENT_COLUMNS} from usage_events where id = any($1::text[])`,
 };
 
 /** Through the covering index lines_msisdn_rating, named on SQLite (the planner would take the unique index and the table). */

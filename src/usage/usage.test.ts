@@ -36,18 +36,26 @@ for (const dialect of DIALECTS) {
 
     it('consumes buckets of the unit earliest expiry first, only those unexpired at the event time', async () => {
       const lineId = lines.get('+77012000001')!;
-      const early = await grantTestBucket(t.app.ctx, lineId, 'DATA_BYTES', 1_000n, at(10));
+      const early = await grantTestBucket(t.app.ctx, lineId, 'DATA_BYTES', 1_000n, at(1));
       const late = await grantTestBucket(t.app.ctx, lineId, 'DATA_BYTES', 5_000n, at(20));
       const voice = await grantTestBucket(t.app.ctx, lineId, 'VOICE_SECONDS', 600n, at(20));
-      const response = await post([event('+77012000001', 'data', 1_500), event('+77012000001', 'data', 200, at(11)), event('+77012000001', 'voice', 60)]);
+      const start = at();
+      const response = await post([event('+77012000001', 'data', 400), event('+77012000001', 'data', 300), event('+77012000001', 'voice', 60)]);
       assert.equal(response.status, 200, JSON.stringify(response.body));
-      assert.deepEqual(response.body.results.map((r: any) => [r.status, r.consumed, r.charged, r.uncovered]), [['recorded', 1_500, 0, 0], ['recorded', 200, 0, 0], ['recorded', 60, 0, 0]]);
-      assert.equal(await accountBalance(t.app.ctx, early), 0n);
-      assert.equal(await accountBalance(t.app.ctx, late), 4_300n);
-      assert.equal(await accountBalance(t.app.ctx, voice), 540n);
+      assert.deepEqual(response.body.results.map((r: any) => [r.status, r.consumed, r.charged, r.uncovered]), [['recorded', 400, 0, 0], ['recorded', 300, 0, 0], ['recorded', 60, 0, 0]]);
+      assert.equal(await accountBalance(t.app.ctx, early), 300n);
+      assert.equal(await accountBalance(t.app.ctx, late), 5_000n);
       // One ledger transfer per bucket for the whole request.
       const transfers = await t.app.ctx.db.selectFrom('ledger_transfers').select('debit_account_id').where('code', '=', 'usage').execute();
-      assert.equal(transfers.length, 3);
+      assert.equal(transfers.length, 2);
+      // Two days on, the early bucket has expired: an event of now draws on the later one; one
+      // reported late, from before the early bucket's end, still on it first.
+      t.clock.advanceDays(2);
+      const later = await post([event('+77012000001', 'data', 200), event('+77012000001', 'data', 500, start)]);
+      assert.deepEqual(later.body.results.map((r: any) => [r.status, r.consumed, r.charged, r.uncovered]), [['recorded', 200, 0, 0], ['recorded', 500, 0, 0]]);
+      assert.equal(await accountBalance(t.app.ctx, early), 0n);
+      assert.equal(await accountBalance(t.app.ctx, late), 4_600n);
+      assert.equal(await accountBalance(t.app.ctx, voice), 540n);
       await t.verify();
     });
 
@@ -100,7 +108,8 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(response.body.results.map((r: any) => [r.consumed, r.charged, r.uncovered]), [[50, 2_000, 0], [6_000, 2_000, 0]]);
       assert.equal(await main(msisdn), before - 4_000);
       // After the tariff's period (monthly) the line is on no tariff: the default rates.
-      const after = await post([event(msisdn, 'sms', 1, new Date(Date.parse(tariff.body.expiresAt) + 1_000).toISOString())]);
+      t.clock.set(new Date(Date.parse(tariff.body.expiresAt) + 1_000));
+      const after = await post([event(msisdn, 'sms', 1)]);
       assert.deepEqual(after.body.results.map((r: any) => [r.consumed, r.charged, r.uncovered]), [[0, 500, 0]]);
       // A tariff that sets no SMS rate: SMS beyond its allowance are not pay-as-you-go under it.
       const admin = await t.request('POST', '/v1/admin/offerings', { body: {
@@ -117,22 +126,191 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
-    it('records each event id once: repeats in a request, across requests and in racing requests are duplicates', async () => {
+    it('records each event id once: repeats in a request, across requests and in racing requests are duplicates with the first outcome', async () => {
       const lineId = lines.get('+77012000003')!;
       const bucket = await grantTestBucket(t.app.ctx, lineId, 'DATA_BYTES', 1_000_000n, at(30));
       const events = [event('+77012000003', 'data', 1_000), event('+77012000003', 'data', 2_000)];
       const first = await post([...events, events[0]]);
-      assert.deepEqual(first.body.results.map((r: any) => r.status), ['recorded', 'recorded', 'duplicate']);
+      assert.deepEqual(first.body.results.map((r: any) => [r.status, r.consumed]), [['recorded', 1_000], ['recorded', 2_000], ['duplicate', 1_000]]);
       assert.deepEqual([first.body.recorded, first.body.duplicates], [2, 1]);
       const again = await post(events);
-      assert.deepEqual(again.body.results.map((r: any) => [r.status, r.consumed]), [['duplicate', 0], ['duplicate', 0]]);
+      assert.deepEqual(again.body.results.map((r: any) => [r.status, r.consumed, r.charged, r.uncovered]), [['duplicate', 1_000, 0, 0], ['duplicate', 2_000, 0, 0]]);
       assert.equal(await accountBalance(t.app.ctx, bucket), 997_000n);
       const racing = Array.from({ length: 5 }, () => event('+77012000003', 'data', 10_000));
       const responses = await Promise.all(Array.from({ length: 4 }, () => post(racing)));
       assert.ok(responses.every((r) => r.status === 200), JSON.stringify(responses.map((r) => r.body)));
-      const recorded = responses.flatMap((r) => r.body.results).filter((r: any) => r.status === 'recorded');
-      assert.equal(recorded.length, 5);
+      const results = responses.flatMap((r) => r.body.results);
+      assert.equal(results.filter((r: any) => r.status === 'recorded').length, 5);
+      assert.ok(results.every((r: any) => (r.status === 'recorded' || r.status === 'duplicate') && r.consumed === 10_000), JSON.stringify(results));
       assert.equal(await accountBalance(t.app.ctx, bucket), 947_000n);
+      await t.verify();
+    });
+
+    it('a duplicate answers what the first recording consumed, charged and left uncovered, whatever happened since', async () => {
+      const msisdn = '+77012000011';
+      const created = await t.request('POST', '/v1/lines', { body: { msisdn } });
+      lines.set(msisdn, created.body.id);
+      await t.request('POST', '/v1/topups', { body: { msisdn, amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': `u-${++keyCount}` } });
+      await grantTestBucket(t.app.ctx, created.body.id, 'VOICE_SECONDS', 30n, at(30));
+      // 30 s from the bucket, 60 s at 15 ₸/min, then the balance (500 ₸) is spent and 30 s are left uncovered.
+      const events = [event(msisdn, 'voice', 90), event(msisdn, 'sms', 97), event(msisdn, 'voice', 60)];
+      const first = await post(events);
+      const outcome = (r: any) => [r.consumed, r.charged, r.uncovered];
+      assert.deepEqual(first.body.results.map(outcome), [[30, 1_500, 0], [0, 48_500, 0], [0, 0, 60]]);
+      assert.equal(await main(msisdn), 0);
+      // The mediation system timed out and sends the batch again, the number in another form; meanwhile the line was topped up.
+      await t.request('POST', '/v1/topups', { body: { msisdn, amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': `u-${++keyCount}` } });
+      const again = await post(events.map((e) => ({ ...e, msisdn: '8 701 200 00 11' })));
+      assert.deepEqual(again.body.results.map((r: any) => r.status), ['duplicate', 'duplicate', 'duplicate']);
+      assert.deepEqual(again.body.results.map(outcome), first.body.results.map(outcome));
+      assert.deepEqual([again.body.recorded, again.body.duplicates, again.body.rejected], [0, 3, 0]);
+      // Written in another offset the time is the same instant: still the same event.
+      const offset = await post([{ ...events[0]!, at: new Date(Date.parse(events[0]!.at) + 5 * 3_600_000).toISOString().replace('Z', '+05:00') }]);
+      assert.deepEqual(offset.body.results.map((r: any) => [r.status, ...outcome(r)]), [['duplicate', 30, 1_500, 0]]);
+      assert.equal(await main(msisdn), 50_000);
+      // Terminated since: a retry still answers the recording.
+      await t.app.ctx.db.updateTable('lines').set({ status: 'terminated' }).where('id', '=', created.body.id).execute();
+      const late = await post([events[1]!]);
+      assert.deepEqual(late.body.results.map((r: any) => [r.status, ...outcome(r)]), [['duplicate', 0, 48_500, 0]]);
+      await t.verify();
+    });
+
+    it('refuses, per event, an id already recorded for another line, service, units or time; the rest of the batch is recorded', async () => {
+      const msisdn = '+77012000003';
+      const recorded = event(msisdn, 'sms', 1);
+      assert.equal((await post([recorded])).body.results[0].status, 'recorded');
+      const before = await main(msisdn);
+      const other = event('+77012000001', 'sms', 1);
+      const response = await post([
+        { ...recorded, msisdn: '+77012000001' }, { ...recorded, service: 'voice' }, { ...recorded, units: 2 },
+        { ...recorded, at: new Date(Date.parse(recorded.at) - 1_000).toISOString() }, { ...recorded, msisdn: '+77019999999' },
+        other, recorded,
+      ]);
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      assert.deepEqual(response.body.results.map((r: any) => [r.status, r.code ?? null, r.consumed, r.charged, r.uncovered]), [
+        ['rejected', 'event_id_reused', 0, 0, 0], ['rejected', 'event_id_reused', 0, 0, 0], ['rejected', 'event_id_reused', 0, 0, 0],
+        ['rejected', 'event_id_reused', 0, 0, 0], ['rejected', 'event_id_reused', 0, 0, 0],
+        ['recorded', null, 0, 500, 0], ['duplicate', null, 0, 500, 0],
+      ]);
+      assert.deepEqual([response.body.recorded, response.body.duplicates, response.body.rejected], [1, 1, 5]);
+      assert.equal(await main(msisdn), before);
+      // Within one request: the same event again is a duplicate of its first occurrence, another under its id is refused.
+      const fresh = event(msisdn, 'sms', 2);
+      const within = await post([fresh, { ...fresh, units: 3 }, fresh, { ...fresh, msisdn: '+77012000001' }]);
+      assert.deepEqual(within.body.results.map((r: any) => [r.status, r.code ?? null, r.charged]), [
+        ['recorded', null, 1_000], ['rejected', 'event_id_reused', 0], ['duplicate', null, 1_000], ['rejected', 'event_id_reused', 0],
+      ]);
+      assert.equal(await main(msisdn), before - 1_000);
+      // An event refused for itself leaves its id free: the one after it under that id is recorded.
+      const refused = event(msisdn, 'sms', 1, at(1));
+      const afterRefusal = await post([refused, { ...refused, at: at() }]);
+      assert.deepEqual(afterRefusal.body.results.map((r: any) => [r.status, r.code ?? null]), [['rejected', 'event_in_future'], ['recorded', null]]);
+      await t.verify();
+    });
+
+    it('a request that loses a race for an id to another process is planned again and answers that recording (or refuses another event)', async () => {
+      const msisdn = '+77012000003';
+      const lineId = lines.get(msisdn)!;
+      const same = event(msisdn, 'sms', 1);
+      const collided = event(msisdn, 'sms', 1);
+      const mine = event(msisdn, 'sms', 1);
+      const writer = t.app.ctx.writer;
+      const submit = writer.submit;
+      // Another process records two of the ids between this request's reads and its command: one
+      // for the same event, one for an event of another network element whose id collides.
+      writer.submit = (async (command: any) => {
+        writer.submit = submit;
+        const row = { line_id: lineId, service: 'sms', at: same.at, recorded_at: at() };
+        await t.app.ctx.db.insertInto('usage_events').values([
+          { ...row, id: same.id, units: 1n, consumed: 0n, charged: 500n, uncovered: 0n },
+          { ...row, id: collided.id, units: 7n, consumed: 7n, charged: 0n, uncovered: 0n },
+        ]).execute();
+        return submit.call(writer, command);
+      }) as typeof writer.submit;
+      const before = await main(msisdn);
+      const errors: unknown[] = [];
+      const reportError = t.app.ctx.reportError;
+      t.app.ctx.reportError = (error) => errors.push(error);
+      let response;
+      try {
+        response = await post([same, collided, mine]);
+      } finally {
+        t.app.ctx.reportError = reportError;
+      }
+      assert.equal(writer.submit, submit);
+      // The first attempt's batch failed on the primary key (reported as a failed commit), the second committed.
+      assert.equal(errors.length, 1);
+      assert.match(String(errors[0]), /usage_events/);
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      assert.deepEqual(response.body.results.map((r: any) => [r.status, r.code ?? null, r.charged]), [
+        ['duplicate', null, 500], ['rejected', 'event_id_reused', 0], ['recorded', null, 500],
+      ]);
+      assert.equal(await main(msisdn), before - 500);
+    });
+
+    it('refuses, per event, an event dated more than USAGE_FUTURE_SKEW_SECONDS ahead of the server clock; a live bucket is not charged for it', async () => {
+      const msisdn = '+77012000001';
+      const bucket = await grantTestBucket(t.app.ctx, lines.get(msisdn)!, 'SMS', 100n, at(30));
+      const balance = await main(msisdn);
+      const ahead = (seconds: number) => new Date(t.clock.now().getTime() + seconds * 1_000).toISOString();
+      const nextYear = new Date(t.clock.now().getTime() + 365 * DAY_MS).toISOString();
+      const events = [
+        event(msisdn, 'sms', 1, ahead(300)), event(msisdn, 'sms', 1, ahead(301)), event(msisdn, 'sms', 1, nextYear),
+        event(msisdn, 'sms', 1, '2199-06-01T00:00:00Z'), event(msisdn, 'sms', 1, at(-1)), event(msisdn, 'sms', 1),
+      ];
+      const response = await post(events);
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      assert.deepEqual(response.body.results.map((r: any) => [r.status, r.code ?? null, r.consumed, r.charged]), [
+        ['recorded', null, 1, 0], ['rejected', 'event_in_future', 0, 0], ['rejected', 'event_in_future', 0, 0],
+        ['rejected', 'event_in_future', 0, 0], ['recorded', null, 1, 0], ['recorded', null, 1, 0],
+      ]);
+      assert.equal(await accountBalance(t.app.ctx, bucket), 97n);
+      assert.equal(await main(msisdn), balance);
+      // Nothing was written for them: once its time has come, the event is recorded.
+      t.clock.advance(301_000);
+      const later = await post([events[1]]);
+      assert.deepEqual(later.body.results.map((r: any) => [r.status, r.consumed]), [['recorded', 1]]);
+      const stored = await t.app.ctx.db.selectFrom('usage_events').select('id').where('id', 'in', events.slice(2, 4).map((e) => e.id)).execute();
+      assert.deepEqual(stored, []);
+      // The skew is a setting; at 0 nothing after the server clock is taken.
+      t.app.ctx.settings.usage.futureSkewSeconds = 0;
+      try {
+        const strict = await post([event(msisdn, 'sms', 1, ahead(1)), event(msisdn, 'sms', 1, ahead(0))]);
+        assert.deepEqual(strict.body.results.map((r: any) => [r.status, r.code ?? null]), [['rejected', 'event_in_future'], ['recorded', null]]);
+      } finally {
+        t.app.ctx.settings.usage.futureSkewSeconds = 300;
+      }
+      await t.verify();
+    });
+
+    it('records an event of 0 units (a call of 0 s, a session of 0 bytes) with nothing consumed or charged, no transfer, no threshold', async () => {
+      const msisdn = '+77012000003';
+      const lineId = lines.get(msisdn)!;
+      // A bucket already at 80 % and lines with and without money: none is touched.
+      const bucket = await grantTestBucket(t.app.ctx, lineId, 'SMS', 10n, at(30));
+      assert.equal((await post([event(msisdn, 'sms', 8)])).body.results[0].consumed, 8);
+      const counts = async () => [
+        (await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length,
+        (await t.app.ctx.db.selectFrom('outbox').select('id').where('topic', '=', 'bucket.usage_threshold').execute()).length,
+      ];
+      const before = await counts();
+      const balance = await main(msisdn);
+      const zeros = [event(msisdn, 'sms', 0), event(msisdn, 'voice', 0), event(msisdn, 'data', 0), event('+77012000002', 'voice', 0), event('+77012000011', 'data', 0)];
+      const response = await post([...zeros, event('+77019999999', 'sms', 0)]);
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      assert.deepEqual(response.body.results.map((r: any) => [r.status, r.code ?? null, r.consumed, r.charged, r.uncovered]), [
+        ['recorded', null, 0, 0, 0], ['recorded', null, 0, 0, 0], ['recorded', null, 0, 0, 0], ['recorded', null, 0, 0, 0],
+        // A terminated line (above) or an unknown one is refused for 0 units as for any.
+        ['rejected', 'line_terminated', 0, 0, 0], ['rejected', 'line_not_found', 0, 0, 0],
+      ]);
+      assert.deepEqual(await counts(), before);
+      assert.equal(await accountBalance(t.app.ctx, bucket), 2n);
+      assert.equal(await main(msisdn), balance);
+      const rows = await t.app.ctx.db.selectFrom('usage_events').selectAll().where('id', 'in', zeros.slice(0, 4).map((e) => e.id)).execute();
+      assert.deepEqual(rows.map((r) => [Number(r.units), Number(r.consumed), Number(r.charged), Number(r.uncovered)]), [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]]);
+      // Idempotent like any other: again a duplicate, with units under its id refused.
+      const again = await post([zeros[0], { ...zeros[1]!, units: 60 }, event(msisdn, 'sms', 1)]);
+      assert.deepEqual(again.body.results.map((r: any) => [r.status, r.code ?? null, r.consumed]), [['duplicate', null, 0], ['rejected', 'event_id_reused', 0], ['recorded', null, 1]]);
       await t.verify();
     });
 
@@ -182,7 +360,7 @@ for (const dialect of DIALECTS) {
       const cases: [unknown, string | null, number, string][] = [
         [{ events: [] }, network, 400, 'validation_failed'],
         [{ events: Array.from({ length: 1_001 }, good) }, network, 400, 'validation_failed'],
-        [{ events: [{ ...good(), units: 0 }] }, network, 400, 'validation_failed'],
+        [{ events: [{ ...good(), units: -1 }] }, network, 400, 'validation_failed'],
         [{ events: [{ ...good(), units: 1.5 }] }, network, 400, 'validation_failed'],
         [{ events: [{ ...good(), units: '10' }] }, network, 400, 'validation_failed'],
         [{ events: [{ ...good(), service: 'mms' }] }, network, 400, 'validation_failed'],
