@@ -35,7 +35,7 @@ export async function seedLines(url: string, count: number): Promise<string[]> {
       msisdns.push(msisdn);
       lines.push({
         id: `ln_BENCH${String(index).padStart(10, '0')}`, msisdn, iccid: null, status: 'active', valid_until: validUntilOf(index), indexed_valid_until: validUntilOf(index), language: 'en', operator: 'Kcell',
-        owner_name: null, daily_topup_date: null, daily_topup_amount: 0n, first_topup_at: null, last_topup_at: null, status_changed_at: now, created_at: now, updated_at: now,
+        owner_name: null, daily_topup_date: null, daily_topup_amount: 0n, first_topup_at: null, last_topup_at: null, status_changed_at: now, barred_at: null, created_at: now, updated_at: now,
       });
     }
     await store.db.transaction().execute(async (trx) => {

@@ -14,6 +14,8 @@ export interface LineState {
   firstTopupAt: string | null;
   lastTopupAt: string | null;
   statusChangedAt: string;
+  /** Set while an admin's suspension (a bar) holds: a top-up reactivates the line only without one. */
+  barredAt: string | null;
 }
 
 /**

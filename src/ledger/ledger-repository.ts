@@ -86,7 +86,7 @@ export function planOpen(lock: LockSet): PlannedOpen {
 /** The line columns a batch may change, with their LineState fields. */
 const LINE_FIELDS = [
   ['status', 'status'], ['validUntil', 'valid_until'], ['indexedValidUntil', 'indexed_valid_until'], ['language', 'language'], ['dailyTopupDate', 'daily_topup_date'],
-  ['dailyTopupAmount', 'daily_topup_amount'], ['firstTopupAt', 'first_topup_at'], ['lastTopupAt', 'last_topup_at'], ['statusChangedAt', 'status_changed_at'],
+  ['dailyTopupAmount', 'daily_topup_amount'], ['firstTopupAt', 'first_topup_at'], ['lastTopupAt', 'last_topup_at'], ['statusChangedAt', 'status_changed_at'], ['barredAt', 'barred_at'],
 ] as const satisfies readonly (readonly [keyof LineState, string])[];
 const LINE_COLUMNS = ['id', 'msisdn', ...LINE_FIELDS.map(([, column]) => column)];
 /** What toAccountState reads: a usage batch reads ~4,000 accounts, each value made, sent and decoded. */
@@ -177,6 +177,6 @@ function toLineState(row: Database['lines']): LineState {
   return {
     id: row.id, msisdn: row.msisdn, status: row.status, validUntil: row.valid_until, indexedValidUntil: row.indexed_valid_until, language: row.language,
     dailyTopupDate: row.daily_topup_date, dailyTopupAmount: BigInt(row.daily_topup_amount),
-    firstTopupAt: row.first_topup_at, lastTopupAt: row.last_topup_at, statusChangedAt: row.status_changed_at,
+    firstTopupAt: row.first_topup_at, lastTopupAt: row.last_topup_at, statusChangedAt: row.status_changed_at, barredAt: row.barred_at ?? null,
   };
 }

@@ -12,6 +12,8 @@ export interface StatusChange {
   /** For scheduled steps: the validity the step was planned from (a top-up in between cancels it). */
   validUntil?: string | null;
   dueAt?: string | null;
+  /** An admin's suspension sets a bar (which a top-up does not lift); an admin's reactivation lifts it. */
+  bar?: 'set' | 'lift';
 }
 
 export interface AppliedStatusChange {
@@ -33,11 +35,12 @@ export function applyStatusChange(tx: BatchTx, change: StatusChange): Result<App
   assert(line, 'the line is locked by the command');
   if (line.status !== change.from) return fail('lifecycle_not_due', { status: line.status });
   if (change.validUntil !== undefined && line.validUntil !== change.validUntil) return fail('lifecycle_not_due', { validUntil: line.validUntil });
-  tx.updateLine(line.id, { status: change.to, statusChangedAt: tx.nowIso });
+  if (change.bar) tx.updateLine(line.id, { status: change.to, statusChangedAt: tx.nowIso, barredAt: change.bar === 'set' ? tx.nowIso : null });
+  else tx.updateLine(line.id, { status: change.to, statusChangedAt: tx.nowIso });
   tx.insert('line_events', {
     id: tx.newId('lev'), line_id: line.id, from_status: change.from, to_status: change.to, reason: change.reason,
     actor_id: change.actorId, due_at: change.dueAt ?? null, created_at: tx.nowIso,
   });
-  tx.outbox('line.status_changed', { lineId: line.id, msisdn: line.msisdn, from: change.from, to: change.to, reason: change.reason, at: tx.nowIso, language: line.language });
+  tx.outbox('line.status_changed', { lineId: line.id, msisdn: line.msisdn, from: change.from, to: change.to, reason: change.reason, at: tx.nowIso, language: line.language, ...(change.bar === 'set' ? { barred: true } : {}) });
   return ok({ lineId: line.id, msisdn: line.msisdn, from: change.from, to: change.to, reason: change.reason, at: tx.nowIso });
 }

@@ -5,6 +5,7 @@ import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { isBlank } from '../domain/text.ts';
 import { findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
+import type { BatchTx } from '../ledger/batch-tx.ts';
 import { applyStatusChange, type AppliedStatusChange } from './apply-status-change.ts';
 import { scheduledStatus } from './lifecycle-rules.ts';
 
@@ -16,9 +17,11 @@ export interface ChangeLineStatusInput {
 const SUSPENDABLE = ['preactive', 'active', 'grace'];
 
 /**
- * An operator's suspension or reactivation of a line, with a reason, audited. Reactivation
- * restores the status the validity schedule gives the line now (active, grace or preactive);
- * when the schedule says suspended, only a top-up (which extends validity) brings it back.
+ * An operator's suspension or reactivation of a line, with a reason, audited. The suspension is a
+ * bar (a lost or stolen SIM, fraud): a top-up credits the line but does not lift it, only an
+ * admin's reactivation does. Reactivation restores the status the validity schedule gives the line
+ * now (active, grace or preactive); when the schedule says suspended, it lifts the bar only, and a
+ * top-up (which extends validity) brings the line back.
  */
 export async function changeLineStatus(ctx: AppContext, actor: Actor, msisdnInput: string, action: 'suspend' | 'reactivate', input: ChangeLineStatusInput): Promise<Result<AppliedStatusChange>> {
   const target = await adminLineStep(ctx, actor, msisdnInput, input.reason);
@@ -37,14 +40,27 @@ export async function changeLineStatus(ctx: AppContext, actor: Actor, msisdnInpu
       } else {
         if (current.status !== 'suspended') return fail('line_status_invalid', { status: current.status });
         to = scheduledStatus(current.validUntil, tx.now, ctx.settings.lifecycle);
-        if (to === 'suspended' || to === 'terminated') return fail('line_validity_expired', { validUntil: current.validUntil });
+        if (to === 'suspended' || to === 'terminated') {
+          if (!current.barredAt) return fail('line_validity_expired', { validUntil: current.validUntil });
+          return liftBarOnly(tx, current.id, current.msisdn, `${action}: ${reason}`, actor.id);
+        }
       }
-      return applyStatusChange(tx, { lineId: line.id, from: current.status, to, reason: `${action}: ${reason}`, actorId: actor.id });
+      return applyStatusChange(tx, { lineId: line.id, from: current.status, to, reason: `${action}: ${reason}`, actorId: actor.id, bar: action === 'suspend' ? 'set' : 'lift' });
     },
   });
   if (!result.ok) return result;
   await insertAudit(ctx, actor, `line.${action}`, line.id, { reason, from: result.value.value.from, to: result.value.value.to });
   return ok(result.value.value);
+}
+
+/**
+ * A barred line whose validity has run out stays suspended when its bar is lifted: a top-up brings
+ * it back from now on, as it would any line the lifecycle suspended. Recorded like a status change.
+ */
+function liftBarOnly(tx: BatchTx, lineId: string, msisdn: string, reason: string, actorId: string): Result<AppliedStatusChange> {
+  tx.updateLine(lineId, { barredAt: null });
+  tx.insert('line_events', { id: tx.newId('lev'), line_id: lineId, from_status: 'suspended', to_status: 'suspended', reason, actor_id: actorId, due_at: null, created_at: tx.nowIso });
+  return ok({ lineId, msisdn, from: 'suspended', to: 'suspended', reason, at: tx.nowIso });
 }
 
 /** What an admin's status change starts from: the role, a reason that is not blank, the line by its number. */

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { subscriberMessage } from './subscriber-messages.ts';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
@@ -293,6 +294,33 @@ for (const dialect of DIALECTS) {
       assert.equal((await line(msisdn)).status, 'active');
     });
 
+    it('an admin\'s suspension is a bar: a top-up credits the line but does not lift it, the SMS says to call the operator; reactivation lifts it, even once validity has run out', async () => {
+      const msisdn = '+77011000031';
+      const lineId = await createLine(msisdn);
+      await topUp(msisdn, 50_000);
+      const barred = await t.request('POST', `/v1/lines/${msisdn}/suspend`, { body: { reason: 'lost SIM' } });
+      assert.equal(barred.status, 200, JSON.stringify(barred.body));
+      const event = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'line.status_changed').orderBy('created_at', 'desc').orderBy('id', 'desc').executeTakeFirstOrThrow();
+      assert.match(subscriberMessage('line.status_changed', JSON.parse(event.payload)) ?? '', /suspended by the operator/);
+      // Whoever holds the SIM tops it up at a terminal: the money is the line's, the bar stays.
+      const paid = await topUp(msisdn, 100_000);
+      assert.equal(paid.status, 201, `${paid.status} ${JSON.stringify(paid.body)}`);
+      assert.equal(paid.body.line.status, 'suspended');
+      assert.equal((await line(msisdn)).status, 'suspended');
+      assert.equal((await line(msisdn)).balance.main, 150_000);
+      // Lifted by an admin after the validity (and its grace) ran out: still suspended, but a top-up now brings it back.
+      const validUntil = (await line(msisdn)).validUntil;
+      t.clock.set(new Date(Date.parse(validUntil) + 31 * DAY_MS));
+      const lifted = await t.request('POST', `/v1/lines/${msisdn}/reactivate`, { body: { reason: 'SIM found' } });
+      assert.equal(lifted.status, 200, JSON.stringify(lifted.body));
+      assert.deepEqual([lifted.body.from, lifted.body.to], ['suspended', 'suspended']);
+      const back = await topUp(msisdn, 50_000);
+      assert.equal(back.body.line.status, 'active');
+      const steps = await t.app.ctx.db.selectFrom('line_events').select(['from_status', 'to_status', 'reason']).where('line_id', '=', lineId).orderBy('created_at').orderBy('id').execute();
+      assert.deepEqual(steps.slice(-3).map((e) => `${e.from_status}>${e.to_status}:${e.reason}`), ['active>suspended:suspend: lost SIM', 'suspended>suspended:reactivate: SIM found', 'suspended>active:topup']);
+      await t.verify();
+    });
+
     it('lets an admin terminate a line at once: balances and buckets to breakage, the number quarantined, final', async () => {
       const msisdn = '+77011000006';
       const lineId = await createLine(msisdn);
@@ -341,7 +369,7 @@ for (const dialect of DIALECTS) {
       assert.equal((await topUp(msisdn, 300_000)).status, 201);
       const writer = t.app.ctx.writer;
       const submit = writer.submit.bind(writer);
-      type Bought = { status: number; body: { allowances: { bucketId: string; amount: number }[] } } | undefined;
+      type Bought = { status: number; body: { allowances: { bucketId: string; amount: number }[]; error?: { code: string; details: { status?: string } } } } | undefined;
       let bought: Bought;
       // The termination has read the line's buckets (none): a purchase commits before its command runs.
       writer.submit = (async (command: Parameters<typeof submit>[0]) => {
@@ -362,7 +390,8 @@ for (const dialect of DIALECTS) {
         await forfeitedAll(bucket);
         await t.verify();
 
-        // The same race on the lifecycle job's last step, on a suspended line (it may still buy).
+        // The same moment on the lifecycle job's last step: a suspended line buys nothing (a pack
+        // would run out unused), so nothing is left to forfeit but its balance.
         const other = '+77011000008';
         const otherId = await createLine(other);
         assert.equal((await topUp(other, 300_000)).status, 201);
@@ -376,8 +405,8 @@ for (const dialect of DIALECTS) {
         dataBreakage = await accountBalance(t.app.ctx, unitBreakageAccountId('DATA_BYTES'));
         await run();
         assert.equal((await line(other)).status, 'terminated');
-        assert.equal(bought?.status, 201, JSON.stringify(bought?.body));
-        await forfeitedAll(bought!.body.allowances[0]!);
+        assert.deepEqual([bought?.status, bought?.body.error?.code, bought?.body.error?.details.status], [409, 'line_status_invalid', 'suspended']);
+        assert.equal(await accountBalance(t.app.ctx, unitBreakageAccountId('DATA_BYTES')), dataBreakage, 'no pack, no units forfeited');
       } finally {
         writer.submit = submit;
       }

@@ -6,7 +6,7 @@ import { formatTenge } from '../domain/money.ts';
  * promised payments, transfers, usage), in the line's language, for the notification worker to
  * send: `subscriberMessage(topic, payload)` → text, or null when the event sends none.
  */
-type Key = 'grace' | 'suspended' | 'terminated' | 'reactivated' | 'bucket80' | 'bucket100' | 'creditGranted' | 'transferReceived' | 'transferCode'
+type Key = 'grace' | 'suspended' | 'barred' | 'terminated' | 'reactivated' | 'bucket80' | 'bucket100' | 'creditGranted' | 'transferReceived' | 'transferCode'
   | 'topUpSucceeded' | 'topUpReversed' | 'paymentRefunded' | 'packagePurchased' | 'packageRenewed' | 'renewalNoMoney' | 'renewalFailed'
   | 'bonusGranted' | 'bonusExpired' | 'creditRepaid' | 'creditRepaidPart' | 'validityExpiring' | 'packageEnding' | 'packageRenewing' | 'balanceLow';
 
@@ -28,7 +28,8 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     creditRepaid: 'Promised payment repaid: {amount}.',
     creditRepaidPart: 'Promised payment: {amount} repaid, {owed} still owed.',
     grace: "Your number's validity has ended: incoming calls only. Top up to restore service.",
-    suspended: 'Your number is suspended. Top up within {days} days to keep it.',
+    suspended: 'Your number is suspended. Top up within {days} to keep it.',
+    barred: 'Your number has been suspended by the operator. Contact customer service to restore it.',
     terminated: 'Your number has been closed and its balance forfeited.',
     reactivated: 'Your number is active again.',
     bucket80: 'You have used 80% of your {unit} allowance.',
@@ -39,15 +40,15 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
   },
   ru: {
     validityExpiring: 'Номер действует до {date}, баланс {balance}. Пополните до этой даты.',
-    packageEnding: 'Пакет «{name}» заканчивается {date}.',
-    packageRenewing: 'Пакет «{name}» продлится автоматически {date} за {price}. Проверьте, хватает ли средств.',
+    packageEnding: '«{name}» заканчивается {date}.',
+    packageRenewing: '«{name}» продлится автоматически {date} за {price}. Проверьте, хватает ли средств.',
     balanceLow: 'На балансе осталось {balance}. Пополните его, чтобы остаться на связи.',
     topUpSucceeded: 'Баланс пополнен на {amount}, теперь {balance}. Чек {receipt}.',
     topUpReversed: 'Пополнение на {amount} отменено.',
     paymentRefunded: 'Возврат {amount} отправлен на карту или счёт, с которого вы платили.',
-    packagePurchased: 'Пакет «{name}» действует до {date}. Оплачено {price}.',
-    packageRenewed: 'Пакет «{name}» продлён до {date}. Оплачено {price}.',
-    renewalNoMoney: 'Не удалось продлить «{name}»: недостаточно средств. Пополните баланс до {date} — пакет продлится сам.',
+    packagePurchased: '«{name}» действует до {date}. Оплачено {price}.',
+    packageRenewed: '«{name}» продлён до {date}. Оплачено {price}.',
+    renewalNoMoney: 'Не удалось продлить «{name}»: недостаточно средств. Пополните баланс до {date} — продление пройдёт само.',
     renewalFailed: 'Не удалось автоматически продлить «{name}».',
     bonusGranted: 'Начислен бонус {amount} на пакеты, действует до {date}.',
     bonusExpired: 'Срок действия бонуса {amount} истёк.',
@@ -55,6 +56,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     creditRepaidPart: 'Обещанный платёж: погашено {amount}, осталось {owed}.',
     grace: 'Срок действия номера истёк: только входящие звонки. Пополните баланс.',
     suspended: 'Номер приостановлен. Чтобы сохранить его, пополните баланс за {days} дн.',
+    barred: 'Ваш номер заблокирован оператором. Для восстановления обратитесь в службу поддержки.',
     terminated: 'Номер закрыт, остаток баланса списан.',
     reactivated: 'Номер снова активен.',
     bucket80: 'Израсходовано 80% {unit} из пакета.',
@@ -81,9 +83,10 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     creditRepaidPart: 'Уәде етілген төлем: {amount} өтелді, {owed} қалды.',
     grace: 'Нөмір мерзімі аяқталды: тек кіріс қоңыраулар. Балансты толықтырыңыз.',
     suspended: 'Нөміріңіз тоқтатылды. Сақтау үшін {days} күн ішінде толықтырыңыз.',
+    barred: 'Нөміріңізді оператор бұғаттады. Қалпына келтіру үшін қолдау қызметіне хабарласыңыз.',
     terminated: 'Нөміріңіз жабылды, баланс қалдығы есептен шығарылды.',
     reactivated: 'Нөміріңіз қайта белсенді.',
-    bucket80: 'Пакеттегі {unit} 80% пайдаланылды.',
+    bucket80: 'Пакеттегі {unit} 80%-ы пайдаланылды.',
     bucket100: 'Пакеттегі {unit} таусылды.',
     creditGranted: '{amount} уәде етілген төлем есептелді. Комиссиясымен {owed} келесі толықтырудан немесе {due} күні алынады.',
     transferReceived: '{from} сізге {amount} аударды.',
@@ -107,22 +110,28 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     creditRepaidPart: '预借话费已还款 {amount}，仍欠 {owed}。',
     grace: '号码有效期已结束：仅可接听来电。充值即可恢复服务。',
     suspended: '您的号码已停机。请在{days}天内充值以保留号码。',
+    barred: '您的号码已被运营商停机。如需恢复，请联系客服。',
     terminated: '您的号码已销号，余额已清零。',
     reactivated: '您的号码已恢复使用。',
-    bucket80: '您的{unit}套餐已使用 80%。',
-    bucket100: '您的{unit}套餐已用完。',
+    bucket80: '您套餐内的{unit}已使用 80%。',
+    bucket100: '您套餐内的{unit}已用完。',
     creditGranted: '已发放预借话费 {amount}。含服务费共 {owed}，将在下次充值时或于{due}扣除。',
     transferReceived: '您收到来自 {from} 的转账 {amount}。',
     transferCode: '验证码 {code}：确认向 {to} 转账 {amount}（手续费 {fee}），{minutes}分钟内有效。请勿告诉任何人。',
   },
 };
 
-/** Each unit as the texts name it: Russian in the genitive ("80% интернета из пакета"). */
+/** Each unit as the texts name it: Russian in the genitive ("80% интернета из пакета"); Kazakh's 80 % text takes the genitive too (UNIT_NAMES_OF). */
 const UNIT_NAMES: Record<DisplayLanguage, Record<string, string>> = {
   en: { DATA_BYTES: 'data', VOICE_SECONDS: 'minutes', SMS: 'SMS' },
   ru: { DATA_BYTES: 'интернета', VOICE_SECONDS: 'минут', SMS: 'SMS' },
   kk: { DATA_BYTES: 'интернет', VOICE_SECONDS: 'минуттар', SMS: 'SMS' },
-  zh: { DATA_BYTES: '流量', VOICE_SECONDS: '通话', SMS: '短信' },
+  zh: { DATA_BYTES: '流量', VOICE_SECONDS: '通话分钟数', SMS: '短信' },
+};
+
+/** Kazakh's "80%-ы" wants its unit in the genitive (интернеттің 80%-ы); "таусылды" the nominative above. */
+const UNIT_NAMES_OF: Partial<Record<DisplayLanguage, Record<string, string>>> = {
+  kk: { DATA_BYTES: 'интернеттің', VOICE_SECONDS: 'минуттардың', SMS: 'SMS-тің' },
 };
 
 export interface MessageOptions {
@@ -150,13 +159,18 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
   switch (topic) {
     case 'line.status_changed':
       if (payload.to === 'grace') return text('grace');
-      if (payload.to === 'suspended') return text('suspended', { days: String(options.suspendedDays ?? 60) });
+      if (payload.to === 'suspended' && payload.barred === true) return text('barred');
+      if (payload.to === 'suspended') {
+        const days = options.suspendedDays ?? 60;
+        return text('suspended', { days: language === 'en' ? (days === 1 ? '1 day' : `${days} days`) : String(days) });
+      }
       if (payload.to === 'terminated') return text('terminated');
       if (payload.to === 'active' && payload.from !== 'preactive') return text('reactivated');
       return null;
     case 'bucket.usage_threshold': {
-      const unit = UNIT_NAMES[language][String(payload.unit)] ?? String(payload.unit);
-      return text(payload.thresholdPercent === 100 ? 'bucket100' : 'bucket80', { unit });
+      const full = payload.thresholdPercent === 100;
+      const names = (full ? undefined : UNIT_NAMES_OF[language]) ?? UNIT_NAMES[language];
+      return text(full ? 'bucket100' : 'bucket80', { unit: names[String(payload.unit)] ?? String(payload.unit) });
     }
     case 'credit.granted':
       return text('creditGranted', { amount: money(payload.amount), owed: money(Number(payload.amount) + Number(payload.fee)), due: almatyDayIn(language, payload.dueAt) });

@@ -36,7 +36,7 @@ export async function createLine(ctx: AppContext, actor: Actor, input: CreateLin
   const row = {
     id: ctx.ids.next('ln'), msisdn: msisdn.value, iccid, status: 'preactive', valid_until: null, indexed_valid_until: null, language: input.language ?? 'en',
     operator: operatorHint(msisdn.value, ctx.settings.operatorPrefixes), owner_name: input.ownerName ?? null,
-    daily_topup_date: null, daily_topup_amount: 0n, first_topup_at: null, last_topup_at: null, status_changed_at: now, created_at: now, updated_at: now,
+    daily_topup_date: null, daily_topup_amount: 0n, first_topup_at: null, last_topup_at: null, status_changed_at: now, barred_at: null, created_at: now, updated_at: now,
   };
   try {
     if (!(await insertLine(ctx, row, previous?.id))) return fail('line_exists', { field: 'msisdn' });

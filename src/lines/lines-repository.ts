@@ -21,7 +21,7 @@ export async function findLineByMsisdn(ctx: AppContext, msisdn: string): Promise
  * Columns named, not `*`: PostgreSQL's named statement would fail once on each pooled connection
  * after a migration adds a column while processes run ("cached plan must not change result type").
  */
-const LINE_COLUMNS = 'id, msisdn, iccid, status, valid_until, indexed_valid_until, language, operator, owner_name, daily_topup_date, daily_topup_amount, first_topup_at, last_topup_at, status_changed_at, created_at, updated_at';
+const LINE_COLUMNS = 'id, msisdn, iccid, status, valid_until, indexed_valid_until, language, operator, owner_name, daily_topup_date, daily_topup_amount, first_topup_at, last_topup_at, status_changed_at, barred_at, created_at, updated_at';
 const LINES_BY_NUMBER = {
   name: 'lines-by-number',
   sqlite: `select ${LINE_COLUMNS} from lines where msisdn in (select value from json_each(?))`,
@@ -116,6 +116,18 @@ export async function listLines(ctx: AppContext, filter: LineFilter): Promise<Li
     query = query.innerJoin('user_lines', 'user_lines.line_id', 'lines.id').where('user_lines.user_id', '=', filter.ownerUserId);
   }
   return query.execute();
+}
+
+/**
+ * Whether a line is one of a list's (every line, or a login's own): what a page's cursor must be.
+ * Not by status, which may have changed since the page before was read.
+ */
+export async function isListedLine(ctx: AppContext, id: string, ownerUserId?: string): Promise<boolean> {
+  let query = ctx.store.readDb.selectFrom('lines').select('lines.id').where('lines.id', '=', id);
+  if (ownerUserId) {
+    query = query.innerJoin('user_lines', 'user_lines.line_id', 'lines.id').where('user_lines.user_id', '=', ownerUserId);
+  }
+  return (await query.executeTakeFirst()) !== undefined;
 }
 
 export interface Balances {

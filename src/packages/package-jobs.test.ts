@@ -9,6 +9,8 @@ import { clearingAccountId, consumptionAccountId, lineMainAccountId } from '../l
 import { autoRenewJob, renewDue, type RenewalLimits } from './auto-renew-job.ts';
 import { expireBuckets } from './expire-buckets-job.ts';
 import { expiredPeriodsToClose } from './packages-repository.ts';
+import { lifecycleJob } from '../lifecycle/lifecycle-job.ts';
+import { runJobsOnce } from '../jobs/scheduler.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -162,6 +164,33 @@ for (const dialect of DIALECTS) {
       // Read once: the next run wakes nothing again.
       t.clock.advance(60_000);
       assert.equal((await renewDue(t.app.ctx, limits)).handled, 0);
+    });
+
+    it('a pack ending while its line is in grace is not renewed (nothing charged, the failure told); the top-up that brings the line back renews it', async () => {
+      const limits: RenewalLimits = { periodsPerQueryMax: 100, queriesPerRunMax: 1, packagesPerRunMax: 10, retriesPerRunMax: 10, retiredPerRunMax: 10, inFlightMax: 4 };
+      const start = t.clock.now().getTime();
+      const lineId = await newLine('+77012220701', 2_000);
+      const validUntil = (await t.app.ctx.db.selectFrom('lines').select('valid_until').where('id', '=', lineId).executeTakeFirstOrThrow()).valid_until!;
+      // Bought half a day before validity runs out: the pack outlives it by half a day.
+      t.clock.set(new Date(new Date(validUntil).getTime() - 12 * HOUR));
+      const pack = await buy('+77012220701', true);
+      t.clock.set(new Date(new Date(validUntil).getTime() + 60_000));
+      await runJobsOnce(t.app.ctx, [lifecycleJob]);
+      assert.equal((await t.request('GET', '/v1/lines/+77012220701')).body.status, 'grace');
+      t.clock.set(new Date(new Date(pack.expiresAt).getTime() + 60_000));
+      await renewDue(t.app.ctx, limits);
+      assert.equal(await periodsOf(pack.id), 1, 'not renewed in grace');
+      assert.equal((await t.request('GET', '/v1/lines/+77012220701')).body.balance.main, 140_000, 'nothing charged');
+      const failed = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'package.renewal_failed').execute();
+      assert.ok(failed.some((e) => JSON.parse(e.payload).packageId === pack.id && JSON.parse(e.payload).reason === 'line_status_invalid'));
+      // Buying in grace is refused the same way.
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn: '+77012220701', offering: 'DAY_PASS' }, headers: { 'idempotency-key': `buy-${++keySeq}` } });
+      assert.deepEqual([bought.status, bought.body.error.code, bought.body.error.details.status], [409, 'line_status_invalid', 'grace']);
+      await topUp('+77012220701', 500);
+      t.clock.advance(60_000);
+      await renewDue(t.app.ctx, limits);
+      assert.equal(await periodsOf(pack.id), 2, 'renewed once the line is active again');
+      assert.ok(t.clock.now().getTime() > start);
     });
 
     it('a run that reaches its limit of packages says more is due; the next takes the rest', async () => {

@@ -99,6 +99,10 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   const line = tx.line(lineId);
   assert(line, 'the line is locked by the command');
   if (line.status === 'terminated') return fail('line_terminated');
+  // A line in grace takes incoming calls only and a suspended one nothing: a pack bought or renewed
+  // then would run out unused. A top-up that brings the line back lets the renewal job retry
+  // (PACKAGE_RENEWAL_RETRY_DAYS). A preactive line (a traveller's eSIM before arrival) may buy.
+  if (line.status !== 'active' && line.status !== 'preactive') return fail('line_status_invalid', { status: line.status });
   if (!isOnSale(record.offering, tx.nowIso)) return fail('offering_unavailable', { code: record.offering.code });
   const periods = tx.counter(packagePeriodKey(packageId));
   if (periods !== plan.expectedPeriods) return fail('package_renewal_conflict', { periods: Number(periods) });

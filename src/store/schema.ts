@@ -62,6 +62,8 @@ export interface LineTable {
   first_topup_at: string | null;
   last_topup_at: string | null;
   status_changed_at: string;
+  /** When an admin suspended (barred) the line: a top-up does not lift a bar (migration 031). */
+  barred_at: string | null;
   created_at: string;
   updated_at: string;
 }

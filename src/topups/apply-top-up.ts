@@ -97,7 +97,8 @@ export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules
     : tx.transfer({ debitAccountId: source.id, creditAccountId: mainAccountId, amount: request.amount, unit: 'KZT', code: 'topup', metadata });
   if (!moved.ok) return fail(moved.code);
   const validUntil = addDays(laterOf(tx.now, line.validUntil ? new Date(line.validUntil) : tx.now), rules.validityDays).toISOString();
-  const reactivated = REACTIVATED_BY_TOPUP.includes(line.status);
+  // An admin's suspension (a bar: a lost SIM) holds until an admin lifts it; the money is credited.
+  const reactivated = REACTIVATED_BY_TOPUP.includes(line.status) && line.barredAt === null;
   const updated = tx.updateLine(line.id, {
     validUntil, dailyTopupDate: today, dailyTopupAmount: usedToday + request.amount,
     // The earlier and the later of what is stored and now: a batch's clock time may be behind one committed before it.

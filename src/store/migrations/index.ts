@@ -29,6 +29,7 @@ import * as sandboxDescription from './027-sandbox-description.ts';
 import * as jobScaleIndexes from './028-job-scale-indexes.ts';
 import * as jobLeases from './029-job-leases.ts';
 import * as pendingRefunds from './030-pending-refunds.ts';
+import * as lineBars from './031-line-bars.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -65,4 +66,5 @@ export const migrations: Record<string, Migration> = {
   '028-job-scale-indexes': jobScaleIndexes,
   '029-job-leases': jobLeases,
   '030-pending-refunds': pendingRefunds,
+  '031-line-bars': lineBars,
 };
