@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { defaultMessageOf, httpStatusOf, type ErrorCode } from '../domain/errors.ts';
 import type { DomainError, Result } from '../domain/result.ts';
+import { isDatabaseUnavailable } from '../store/database-unavailable.ts';
 
 /** Thrown only at the HTTP edge (missing credentials in a route); use cases return errors. */
 export class HttpProblem extends Error {
@@ -55,6 +56,10 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   }
   const code = codeOfFrameworkError(error);
   if (code) return sendError(reply, { code });
+  if (isDatabaseUnavailable(error)) {
+    request.log.warn({ err: error }, 'database unavailable');
+    return sendError(reply, { code: 'unavailable', details: { reason: 'database_unavailable' } });
+  }
   request.log.error({ err: error }, 'unhandled error');
   return sendError(reply, { code: 'internal_error' });
 }

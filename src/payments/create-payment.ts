@@ -7,7 +7,8 @@ import { fail, ok, type Result } from '../domain/result.ts';
 import { almatyDate } from '../domain/time.ts';
 import { clearingAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
-import { findLineByMsisdn } from '../lines/lines-repository.ts';
+import { findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
+import { storedAnswer } from '../ledger/stored-answer.ts';
 import { priceOffering } from '../promotions/quote-price.ts';
 import { clientSecretOf, paymentView, type PaymentView } from './payment-view.ts';
 import { findPayment, setProviderDetails, type PaymentRow } from './payments-repository.ts';
@@ -38,8 +39,18 @@ export async function createPayment(ctx: AppContext, actor: Actor | null, input:
   const checked = await checkInput(ctx, input);
   if (!checked.ok) return checked;
   const { line, amount, provider } = checked.value;
-  const velocity = await checkVelocity(ctx, ip, line.id);
-  if (velocity) return velocity;
+  const key = `payment:create:${actor?.id ?? 'anonymous'}:${idempotencyKey}`;
+  const fingerprint = fingerprintOf({ ...input, msisdn: line.msisdn, provider });
+  // A retry of a payment already made replays it (the client lost the answer: a timeout, a crash)
+  // before the limits are counted: the first payment itself used up the day's limit or the attempts.
+  const stored = await storedAnswer<{ paymentId: string }>(ctx, key, fingerprint);
+  if (stored && !stored.ok) return stored;
+  if (!stored) {
+    const limited = await checkLimits(ctx, input, line, amount);
+    if (limited) return limited;
+    const velocity = await checkVelocity(ctx, ip, line.id);
+    if (velocity) return velocity;
+  }
   const now = ctx.clock.now();
   const row: PaymentRow = {
     id: ctx.ids.next('pay'), provider, provider_reference: null, purpose: input.purpose, offering_code: input.offering ?? null,
@@ -49,9 +60,8 @@ export async function createPayment(ctx: AppContext, actor: Actor | null, input:
     refunded_amount: 0n, created_by: actor?.id ?? null, expires_at: new Date(now.getTime() + ctx.settings.payments.expiryMinutes * 60_000).toISOString(),
     created_at: now.toISOString(), updated_at: now.toISOString(), settled_at: null,
   };
-  const fingerprint = fingerprintOf({ ...input, msisdn: line.msisdn, provider });
   const expiresAt = new Date(now.getTime() + ctx.settings.idempotency.retentionHours * 3_600_000).toISOString();
-  const created = await ctx.writer.submit(reserveCommand(row, { key: `payment:create:${actor?.id ?? 'anonymous'}:${idempotencyKey}`, fingerprint, expiresAt }));
+  const created = await ctx.writer.submit(reserveCommand(row, { key, fingerprint, expiresAt }));
   if (!created.ok) return created;
   const payment = await findPayment(ctx, created.value.value.paymentId);
   if (!payment) return fail('internal_error');
@@ -63,7 +73,7 @@ async function checkInput(ctx: AppContext, input: CreatePaymentInput) {
   if (!isCurrency(input.currency)) return fail('currency_unsupported', { currency: input.currency });
   const amount = parseMinorUnits(input.amount);
   if (amount === null) return fail('amount_invalid');
-  const { amountMin, amountMax, lineDailyMax } = ctx.settings.topup;
+  const { amountMin, amountMax } = ctx.settings.topup;
   if (amount < amountMin) return fail('amount_below_minimum', { minimum: Number(amountMin) });
   if (amount > amountMax) return fail('amount_above_maximum', { maximum: Number(amountMax) });
   if (input.purpose === 'purchase' ? !input.offering : input.offering !== undefined) return fail('payment_purpose_invalid');
@@ -75,6 +85,12 @@ async function checkInput(ctx: AppContext, input: CreatePaymentInput) {
   const line = await findLineByMsisdn(ctx, msisdn.value);
   if (!line) return fail('line_not_found');
   if (line.status === 'terminated') return fail('line_terminated');
+  return ok({ line, amount, provider });
+}
+
+/** What a new payment must not break: checked for a first request, not for a retry of one made. */
+async function checkLimits(ctx: AppContext, input: CreatePaymentInput, line: LineRow, amount: bigint): Promise<Result<never> | null> {
+  const { lineDailyMax } = ctx.settings.topup;
   // Refuse before charging what the top-up rules would refuse after (checked again when settling).
   const usedToday = line.daily_topup_date === almatyDate(ctx.clock.now()) ? BigInt(line.daily_topup_amount) : 0n;
   if (usedToday + amount > lineDailyMax) return fail('daily_limit_exceeded', { limit: Number(lineDailyMax), remaining: Number(lineDailyMax - usedToday) });
@@ -85,7 +101,7 @@ async function checkInput(ctx: AppContext, input: CreatePaymentInput) {
     if (!priced.ok) return priced;
     if (priced.value.quote.price !== amount) return fail('price_changed', { price: Number(priced.value.quote.price) });
   }
-  return ok({ line, amount, provider });
+  return null;
 }
 
 const LINE_OVERALL_FACTOR = 5;

@@ -330,7 +330,15 @@ for (const dialect of DIALECTS) {
         for (const [index, address] of ['203.0.113.22', '203.0.113.23'].entries()) assert.equal((await createPayment(t, { msisdn: number, amount: 50_000 }, `v2-${index}`, address)).status, 201);
         const overall = await createPayment(t, { msisdn: number, amount: 50_000 }, 'v2-sixth', '203.0.113.25');
         assert.deepEqual([overall.status, overall.body.error.details.scope], [429, 'line'], 'the sixth for the line (the refused v2 counted too): over 5 × 1');
+        // A retry of a payment made (its answer lost) replays it, whatever the limits say now.
+        for (let retry = 0; retry < 3; retry++) {
+          const again = await createPayment(t, { msisdn: number, amount: 50_000 }, 'v1');
+          assert.deepEqual([again.status, again.headers['idempotent-replayed']], [201, 'true'], JSON.stringify(again.body));
+        }
         settings.perIpMax = 0;
+        const replayed = await createPayment(t, { msisdn: number, amount: 50_000 }, 'v1');
+        assert.equal(replayed.status, 201, 'not counted against the address either');
+        assert.equal((await createPayment(t, { msisdn: number, amount: 60_000 }, 'v1')).body.error.code, 'idempotency_key_reused');
         const perIp = await createPayment(t, { msisdn: number, amount: 50_000 }, 'v3');
         assert.equal(perIp.status, 429);
         assert.equal(perIp.body.error.code, 'payment_velocity_exceeded');

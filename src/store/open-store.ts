@@ -134,8 +134,16 @@ function openPostgres(url: string, options: OpenStoreOptions): Store {
     int8ParserInstalled = true;
   }
   const pool = new pg.Pool({ connectionString: url, max: options.poolSizeMax ?? 16 });
-  // An idle connection dropped by the server must not take the process down; the pool replaces it.
+  // A connection dropped by the server (pg_terminate_backend, a failover, a restart) must not take
+  // the process down. The pool listens on its idle connections only (pool.on('error')); a checked-out
+  // one, such as the ledger writer's between its statements, emits 'error' with no listener, which
+  // Node turns into an uncaught exception. Each connection gets its own listener for its life: the
+  // query under way fails (the batch answers 503 unavailable), and the pool drops the broken
+  // connection when it is released and opens another.
   pool.on('error', () => {});
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
     db, readDb: db, dialect: postgresDialect, url, close: () => db.destroy(),

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
+import { DIALECTS } from './support/databases.ts';
+import { startTestApp, type TestApp } from './support/test-app.ts';
+
+/**
+ * PostgreSQL connections dropped under load (pg_terminate_backend, a failover, a restart): the
+ * requests on them fail with 503 unavailable, the process stays up, and the pool's new connections
+ * serve the next ones. A checked-out connection with no 'error' listener once took the whole
+ * process down with an uncaught exception, which would fail this test's process too.
+ */
+const postgres = DIALECTS.find((d) => d.name === 'postgres')!;
+describe('dropped PostgreSQL connections [postgres]', { skip: postgres.skip }, () => {
+  let t: TestApp;
+  before(async () => {
+    t = await startTestApp('postgres');
+    for (const msisdn of ['+77011990001', '+77011990002']) assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+  });
+  after(async () => t?.close());
+
+  it('answers 503 on the dropped connections, never 500, and serves again without a restart', async () => {
+    const database = new URL(t.app.ctx.store.url).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: t.app.ctx.store.url });
+    await admin.connect();
+    try {
+      let seq = 0;
+      const topUp = (msisdn: string) => t.request('POST', '/v1/topups', { body: { msisdn, amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': `drop-${++seq}` } });
+      const statuses: number[] = [];
+      for (let round = 0; round < 5; round++) {
+        const inFlight = Array.from({ length: 40 }, (_, i) => topUp(i % 2 ? '+77011990001' : '+77011990002').then((r) => statuses.push(r.status)));
+        await new Promise((resolve) => setTimeout(resolve, 2));
+        await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database]);
+        await Promise.all(inFlight);
+      }
+      assert.ok(statuses.every((status) => status === 201 || status === 503), `statuses: ${[...new Set(statuses)].join(', ')}`);
+      // The pool opens new connections: the next requests are served.
+      for (let i = 0; i < 5; i++) assert.equal((await topUp('+77011990001')).status, 201);
+      const lines = await t.request('GET', '/v1/lines/+77011990001');
+      assert.equal(lines.status, 200);
+    } finally {
+      await admin.end();
+    }
+    await t.verify();
+  });
+});
