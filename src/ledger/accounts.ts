@@ -10,6 +10,8 @@ export const clearingAccountId = (channel: string) => `clearing:${channel}`;
 export const revenueAccountId = (kind: string) => `revenue:${kind}`;
 export const issuanceAccountId = (unit: Unit) => `issuance:${unit}`;
 export const consumptionAccountId = (unit: Unit) => `consumption:${unit}`;
+/** Units given up unused: expired in their bucket, or forfeited when the line was terminated. */
+export const unitBreakageAccountId = (unit: Unit) => `breakage:${unit}`;
 export const BREAKAGE_ACCOUNT_ID = 'breakage';
 export const PROMOTIONS_EXPENSE_ACCOUNT_ID = 'expense:promotions';
 

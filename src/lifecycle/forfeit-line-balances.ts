@@ -2,14 +2,14 @@ import type { AppContext } from '../app-context.ts';
 import { availableBalance, type Unit } from '../domain/ledger.ts';
 import { addDays } from '../domain/time.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { BREAKAGE_ACCOUNT_ID, lineBonusAccountId, lineMainAccountId } from '../ledger/accounts.ts';
+import { BREAKAGE_ACCOUNT_ID, lineBonusAccountId, lineMainAccountId, unitBreakageAccountId } from '../ledger/accounts.ts';
 import type { BatchTx } from '../ledger/batch-tx.ts';
 import { ALLOWANCE_UNITS } from '../packages/package-keys.ts';
 import { bucketAccountIdsOf } from './lifecycle-repository.ts';
 import { collectCredit } from '../credit/collect-credit.ts';
 import { CREDIT_WRITEOFF_ACCOUNT_ID, lineCreditAccountId } from '../credit/credit-accounts.ts';
 
-export const unitBreakageAccountId = (unit: Unit) => `breakage:${unit}`;
+export { unitBreakageAccountId };
 
 /** Every account termination may touch, given the line's bucket ids (read before the command). */
 export function forfeitureLocks(lineId: string, bucketIds: string[]): string[] {

@@ -1,11 +1,12 @@
 import type { AppContext } from '../app-context.ts';
 import { availableBalance, type AccountState } from '../domain/ledger.ts';
 import { ok } from '../domain/result.ts';
-import { consumptionAccountId } from '../ledger/accounts.ts';
+import { unitBreakageAccountId } from '../ledger/accounts.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import type { Job, JobRun } from '../jobs/job.ts';
 import { readAccounts } from '../ledger/read-accounts.ts';
 import { expiredPeriodsToClose, markBucketsExpired, type ExpiredPeriod } from './packages-repository.ts';
+import { ROLLOVER_GRACE_MS } from './package-keys.ts';
 
 export interface BucketExpiryLimits {
   /** Ended periods read per query; a backlog (after downtime or an upgrade) takes several. */
@@ -18,8 +19,9 @@ export interface BucketExpiryLimits {
 export const BUCKET_EXPIRY_LIMITS: BucketExpiryLimits = { periodsPerQueryMax: 1000, queriesPerRunMax: 10, commandsPerRunMax: 1000 };
 
 /**
- * Forfeits what is left in expired buckets: the units move to consumption:<unit> with code
- * 'expiry', so that an expired bucket reads 0. The command reads the buckets under lock and moves
+ * Forfeits what is left in expired buckets: the units move to breakage:<unit> with code 'expiry'
+ * (unused allowance, as at termination; consumption:<unit> holds what was used), so that an
+ * expired bucket reads 0. The command reads the buckets under lock and moves
  * exactly what remains, so two runs (or two processes) forfeit once.
  *
  * Its work grows with what expires, not with history. Every bucket ends with its period and is
@@ -44,13 +46,15 @@ export const expireBucketsJob: Job = {
  */
 export async function expireBuckets(ctx: AppContext, limits: BucketExpiryLimits): Promise<JobRun> {
   const now = ctx.clock.now().toISOString();
+  // Periods ended more than ROLLOVER_GRACE_MS ago: until then their automatic renewal may carry their units over.
+  const endedBy = new Date(ctx.clock.now().getTime() - ROLLOVER_GRACE_MS).toISOString();
   let forfeited = 0;
   let commands = 0;
   let closedInRun = 0;
   let before: ExpiredPeriod | null = null;
   for (let query = 0; ; query++) {
     if (query === limits.queriesPerRunMax || commands >= limits.commandsPerRunMax) return { handled: forfeited, more: closedInRun > 0 };
-    const periods = await expiredPeriodsToClose(ctx, now, before, limits.periodsPerQueryMax);
+    const periods = await expiredPeriodsToClose(ctx, endedBy, before, limits.periodsPerQueryMax);
     if (periods.length === 0) break;
     const bucketIdsOf = new Map(periods.map((period) => [period.id, JSON.parse(period.bucket_ids) as string[]]));
     const buckets = await readAccounts(ctx.db, [...bucketIdsOf.values()].flat());
@@ -84,12 +88,12 @@ function isEmptyForGood(bucket: AccountState): boolean {
   return availableBalance(bucket) <= 0n && bucket.debitsPending === 0n;
 }
 
-/** Moves what remains in a period's expired buckets to consumption:<unit>, as read under lock. */
+/** Moves what remains in a period's expired buckets to breakage:<unit>, as read under lock. */
 function forfeitCommand(bucketIds: string[], read: Map<string, AccountState>): LedgerCommand<{ forfeited: number; emptyForGood: boolean }> {
   const units = [...new Set(bucketIds.map((id) => read.get(id)?.unit).filter((unit) => unit !== undefined))];
   return {
     name: 'bucket_expiry',
-    lock: { accounts: [...bucketIds, ...units.map(consumptionAccountId)] },
+    lock: { accounts: [...bucketIds, ...units.map(unitBreakageAccountId)] },
     execute: (tx) => {
       let forfeited = 0;
       let emptyForGood = true;
@@ -103,7 +107,7 @@ function forfeitCommand(bucketIds: string[], read: Map<string, AccountState>): L
         }
         const remaining = availableBalance(current);
         if (remaining > 0n) {
-          const moved = tx.transfer({ debitAccountId: id, creditAccountId: consumptionAccountId(current.unit), amount: remaining, unit: current.unit, code: 'expiry' });
+          const moved = tx.transfer({ debitAccountId: id, creditAccountId: unitBreakageAccountId(current.unit), amount: remaining, unit: current.unit, code: 'expiry' });
           if (!moved.ok) return { ok: false as const, error: { code: moved.code } };
           forfeited += 1;
         }

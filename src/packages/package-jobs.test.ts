@@ -193,6 +193,48 @@ for (const dialect of DIALECTS) {
       assert.ok(t.clock.now().getTime() > start);
     });
 
+    it('the automatic renewal carries unused units over as an early renewal does, if it runs within the grace after the end; bucket expiry waits for it', async () => {
+      const limits: RenewalLimits = { periodsPerQueryMax: 100, queriesPerRunMax: 1, packagesPerRunMax: 10, retriesPerRunMax: 10, retiredPerRunMax: 10, inFlightMax: 4 };
+      const expiryLimits = { periodsPerQueryMax: 100, queriesPerRunMax: 10, commandsPerRunMax: 100 };
+      const MB = 1_048_576n;
+      const latestBucket = async (packageId: string) => (JSON.parse((await t.app.ctx.db.selectFrom('package_periods').select('bucket_ids').where('package_id', '=', packageId).orderBy('period', 'desc').executeTakeFirstOrThrow()).bucket_ids) as string[])[0]!;
+      const extending = await t.request('POST', '/v1/admin/offerings', { body: {
+        code: 'DAY_EXTEND', kind: 'data', price: 60_000, validityDays: 1, allowances: { dataMb: 100 }, autoRenewAllowed: true, stacks: false,
+        names: { en: 'Day pass', ru: 'Day pass', kk: 'Day pass', zh: 'Day pass' },
+      } });
+      assert.equal(extending.status, 201, JSON.stringify(extending.body));
+      const buyExtending = async (msisdn: string) => {
+        const r = await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'DAY_EXTEND', autoRenew: true }, headers: { 'idempotency-key': `buy-${++keySeq}` } });
+        assert.equal(r.status, 201, JSON.stringify(r.body));
+        return r.body as { id: string; expiresAt: string; allowances: { bucketId: string }[] };
+      };
+      await newLine('+77012220801', 2_000);
+      const onTime = await buyExtending('+77012220801');
+      assert.ok((await moveUnits(onTime.allowances[0]!.bucketId, 40n * MB, false)).ok);
+      // Just after the end: expiry leaves the ended bucket to the renewal, which carries its 60 MB over.
+      t.clock.set(new Date(new Date(onTime.expiresAt).getTime() + 30_000));
+      await expireBuckets(jobContext(), expiryLimits);
+      assert.equal(await held(onTime.allowances[0]!.bucketId), Number(60n * MB), 'not forfeited within the grace');
+      await renewDue(t.app.ctx, limits);
+      assert.equal(await periodsOf(onTime.id), 2);
+      assert.equal(await held(await latestBucket(onTime.id)), Number(160n * MB), '100 MB new and 60 MB carried over');
+      assert.equal(await held(onTime.allowances[0]!.bucketId), 0);
+
+      // Another line's renewal comes two hours late (the job was down): expiry forfeits first, to breakage; nothing carries.
+      await newLine('+77012220802', 2_000);
+      const late = await buyExtending('+77012220802');
+      assert.ok((await moveUnits(late.allowances[0]!.bucketId, 40n * MB, false)).ok);
+      t.clock.set(new Date(new Date(late.expiresAt).getTime() + 2 * HOUR));
+      await expireBuckets(jobContext(), expiryLimits);
+      assert.equal(await held(late.allowances[0]!.bucketId), 0, 'forfeited after the grace');
+      const forfeited = await t.app.ctx.db.selectFrom('ledger_transfers').select(['credit_account_id', 'amount']).where('debit_account_id', '=', late.allowances[0]!.bucketId).where('code', '=', 'expiry').execute();
+      assert.deepEqual(forfeited.map((row) => [row.credit_account_id, Number(row.amount)]), [['breakage:DATA_BYTES', Number(60n * MB)]], 'unused allowance is breakage, not consumption');
+      await renewDue(t.app.ctx, limits);
+      assert.equal(await periodsOf(late.id), 2);
+      assert.equal(await held(await latestBucket(late.id)), Number(100n * MB), 'a renewal after the grace carries nothing');
+      await t.verify();
+    });
+
     it('a run that reaches its limit of packages says more is due; the next takes the rest', async () => {
       const limits: RenewalLimits = { periodsPerQueryMax: 100, queriesPerRunMax: 10, packagesPerRunMax: 2, retriesPerRunMax: 10, retiredPerRunMax: 10, inFlightMax: 4 };
       const packs = [];

@@ -15,5 +15,14 @@ export const bucketAccountId = (packageId: string, period: bigint, unit: Unit) =
 export const packagePeriodKey = (packageId: string) => `package:${packageId}:periods`;
 export const packageExpiresKey = (packageId: string) => `package:${packageId}:expires_ms`;
 export const lineKindSlotKey = (lineId: string, kind: string) => `package-slot:${lineId}:${kind}`;
+/**
+ * How long after a pack's end its automatic renewal still carries the unused units over, as an
+ * early manual renewal does (the renewal job runs every 10 seconds; a renewal retried days later,
+ * after a top-up, carries nothing). The bucket-expiry job leaves ended buckets alone for as long,
+ * so that it never forfeits units the renewal could still carry: units past their end are not
+ * consumable either way, only their booking waits.
+ */
+export const ROLLOVER_GRACE_MS = 60 * 60_000;
+
 export const ALLOWANCE_UNITS = ['DATA_BYTES', 'VOICE_SECONDS', 'SMS'] as const satisfies readonly Unit[];
 export type AllowanceUnit = (typeof ALLOWANCE_UNITS)[number];

@@ -11,7 +11,7 @@ import type { BatchTx } from '../ledger/batch-tx.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
 import { limitRefusal, promotionLineUsesKey, promotionUsesKey, type PriceQuote } from '../promotions/promotion.ts';
-import { ALLOWANCE_UNITS, bucketAccountId, lineKindSlotKey, packageExpiresKey, packagePeriodKey, type AllowanceUnit } from './package-keys.ts';
+import { ALLOWANCE_UNITS, bucketAccountId, lineKindSlotKey, packageExpiresKey, packagePeriodKey, ROLLOVER_GRACE_MS, type AllowanceUnit } from './package-keys.ts';
 
 export type PeriodReason = 'purchase' | 'renewal' | 'auto_renewal';
 
@@ -148,7 +148,10 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   // Each time as text once: Date's toISOString costs ~0.5 µs, and each was written three times.
   const startsAt = start === tx.now ? tx.nowIso : start.toISOString();
   const endsAt = end.toISOString();
-  const allowances = addBuckets(tx, plan, periods, terms, endsAt, !stacks);
+  // What of the latest period carries over: its buckets still running (an early renewal), or, for
+  // the automatic renewal just after the end, the buckets that ended with it (ROLLOVER_GRACE_MS).
+  const carryFrom = plan.reason === 'auto_renewal' && nowMs - currentEndMs <= BigInt(ROLLOVER_GRACE_MS) ? new Date(Number(currentEndMs)).toISOString() : null;
+  const allowances = addBuckets(tx, plan, periods, terms, endsAt, !stacks, carryFrom);
   if (!allowances.ok) return allowances;
   const endMs = BigInt(end.getTime());
   if (endMs > currentEndMs) tx.increment(packageExpiresKey(packageId), endMs - currentEndMs);
@@ -176,11 +179,12 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   return ok(result);
 }
 
-function addBuckets(tx: BatchTx, plan: PeriodPlan, period: bigint, terms: VersionTerms, expiresAt: string, carryOver: boolean): Result<PeriodResult['allowances']> {
+/** `carryFrom`: buckets ending at or after this instant carry over too (else only those still running). */
+function addBuckets(tx: BatchTx, plan: PeriodPlan, period: bigint, terms: VersionTerms, expiresAt: string, carryOver: boolean, carryFrom: string | null): Result<PeriodResult['allowances']> {
   const allowances: PeriodResult['allowances'] = [];
   for (const unit of ALLOWANCE_UNITS) {
     const amount = AMOUNT_OF[unit](terms);
-    const previous = carryOver ? plan.previousBucketIds.map((id) => tx.account(id)).filter((a) => a && a.unit === unit && a.expiresAt && a.expiresAt > tx.nowIso) : [];
+    const previous = carryOver ? plan.previousBucketIds.map((id) => tx.account(id)).filter((a) => a && a.unit === unit && a.expiresAt && (a.expiresAt > tx.nowIso || (carryFrom !== null && a.expiresAt >= carryFrom))) : [];
     const carried = previous.map((a) => availableBalance(a!)).filter((v) => v > 0n);
     if (amount === 0n && carried.length === 0) continue;
     const bucketId = bucketAccountId(plan.packageId, period, unit);

@@ -86,10 +86,10 @@ for (const dialect of DIALECTS) {
       }
       settle();
       assert.equal(await run(), 2);
-      const purchase = subscriberMessage('package.purchased', await lastPayload('package.purchased', chinese), { offeringName: '1 GB 7天' })!;
+      const purchase = subscriberMessage('package.purchased', await lastPayload('package.purchased', chinese), { offeringName: '7天 1 GB 流量包' })!;
       assert.ok(textsTo('77014200002').some((text) => text.text === purchase && text.dataCoding === DATA_CODING.ucs2), JSON.stringify(textsTo('77014200002')));
       assert.deepEqual(textsTo('77014200003').slice(1), [
-        { destination: '77014200003', dataCoding: DATA_CODING.gsm, text: 'Your number is suspended. Top up within 60 days to keep it.' },
+        { destination: '77014200003', dataCoding: DATA_CODING.gsm, text: 'Your number has been suspended by the operator. Contact customer service to restore it.' },
         { destination: '77014200003', dataCoding: DATA_CODING.gsm, text: 'Your number is active again.' },
       ]);
       assert.deepEqual((await messagesOf(english)).map((row) => row.topic), ['topup.succeeded', 'line.status_changed', 'line.status_changed']);
