@@ -44,6 +44,22 @@ function shapeOf(value: unknown): unknown {
   return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([key, item]) => [key, shapeOf(item)]));
 }
 
+interface Schema { type?: string | string[]; format?: string; enum?: unknown[]; anyOf?: Schema[]; properties?: Record<string, Schema>; default?: unknown; $ref?: string }
+interface Parameter { name: string; in: string; required?: boolean; description?: string; schema: Schema }
+interface Operation {
+  parameters?: Parameter[];
+  requestBody?: { required?: boolean; content: Record<string, { schema: Schema }> };
+  responses?: Record<string, { content?: Record<string, { schema: Schema }>; headers?: Record<string, unknown> }>;
+}
+interface OpenapiDocument { paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, Schema> } }
+
+/** Calls `visit` on every object inside a JSON value, with where it is (`.paths./v1/topups.post…`). */
+function walk(value: unknown, visit: (node: Schema & Record<string, unknown>, where: string) => void, where = ''): void {
+  if (value === null || typeof value !== 'object') return;
+  if (!Array.isArray(value)) visit(value as Schema & Record<string, unknown>, where);
+  for (const [key, child] of Object.entries(value)) walk(child, visit, `${where}.${key}`);
+}
+
 // The shapes (shapeOf) of answers as the routes sent them before they had a schema, recorded then:
 // a schema drops what it does not name, so each route must still send every one of these fields.
 const TOP_UP_SHAPE = {
@@ -97,6 +113,99 @@ for (const dialect of DIALECTS) {
       // A report or receipt that is JSON or an HTML slip documents both.
       const report = doc.paths['/v1/pos/report']!.get!.responses!['200'] as { content: Record<string, unknown> };
       assert.deepEqual(Object.keys(report.content).sort(), ['application/json', 'text/html']);
+    });
+
+    it('declares in /openapi.json what the server does: parameters, media types, errors by reference, formats, enums', async () => {
+      const doc = (await t.request('GET', '/openapi.json', { token: null })).body as OpenapiDocument;
+      const operations = Object.entries(doc.paths).flatMap(([path, item]) => Object.entries(item).map(([method, operation]) => ({ name: `${method.toUpperCase()} ${path}`, path, operation })));
+      const parameter = (operation: Operation, name: string) => operation.parameters?.find((p) => p.name === name);
+
+      // A query parameter with a default may be left out: limit on every paged list.
+      const paged = operations.filter(({ operation }) => parameter(operation, 'limit'));
+      assert.equal(paged.length, 8, paged.map(({ name }) => name).join());
+      for (const { name, operation } of paged) assert.deepEqual([parameter(operation, 'limit')!.required, parameter(operation, 'limit')!.schema.default], [false, 20], name);
+      for (const { name, operation } of operations) {
+        for (const p of operation.parameters ?? []) assert.ok(!(p.required && p.schema?.default !== undefined), `${name} ${p.name}: a default, yet required`);
+      }
+
+      // Idempotency-Key: required wherever it is declared, which is every route that refuses a request without one.
+      const keyed = operations.filter(({ operation }) => parameter(operation, 'idempotency-key')).map(({ name }) => name).sort();
+      assert.deepEqual(keyed, [
+        'POST /v1/admin/agents/{id}/deposits', 'POST /v1/counter/packages', 'POST /v1/counter/topups', 'POST /v1/lines/{msisdn}/packages/{id}/renew',
+        'POST /v1/lines/{msisdn}/promised-payment', 'POST /v1/payments', 'POST /v1/payments/{id}/refunds', 'POST /v1/pos/topups', 'POST /v1/purchases',
+        'POST /v1/topups', 'POST /v1/transfers',
+      ]);
+      for (const { name, operation } of operations) {
+        const key = parameter(operation, 'idempotency-key');
+        if (key) assert.equal(key.required, true, name);
+      }
+      assert.match(parameter(doc.paths['/v1/payments']!.post!, 'idempotency-key')!.description!, /all share one scope/);
+      // The validator lets a request without the key through, for the handler's own code.
+      const missing = [
+        await t.request('POST', '/v1/topups', { body: { msisdn: '+77011234567', amount: 1_000, currency: 'KZT' } }),
+        await t.request('POST', '/v1/payments', { token: null, body: { msisdn: '+77011234567', amount: 100_000, currency: 'KZT', purpose: 'topup', provider: 'sandbox' } }),
+        await t.request('POST', '/v1/purchases', { body: { msisdn: '+77011234567', offering: 'DATA_1GB' } }),
+      ];
+      for (const answer of missing) assert.deepEqual([answer.status, answer.body.error?.code], [400, 'idempotency_key_missing']);
+
+      // Each answer under its real media type.
+      const mediaTypes = (path: string, method: string, status: string) => Object.keys(doc.paths[path]?.[method]?.responses?.[status]?.content ?? {});
+      const media: [string, string, string, string[]][] = [
+        ['/v1/receipts/{number}.pdf', 'get', '200', ['application/pdf']], ['/v1/payments/{id}/receipt.pdf', 'get', '200', ['application/pdf']],
+        ['/v1/receipts/{number}/slip', 'get', '200', ['text/html']], ['/v1/admin/aggregators/{code}/registry', 'get', '200', ['text/csv']],
+        ['/metrics', 'get', '200', ['text/plain']], ['/healthz', 'get', '200', ['application/json']], ['/readyz', 'get', '200', ['application/json']],
+        ['/readyz', 'get', '503', ['application/json']], ['/aggregators/{code}/osmp', 'get', '200', ['text/xml']], ['/aggregators/{code}/osmp', 'post', '401', ['text/xml']],
+        ['/aggregators/{code}/kaspi', 'post', '200', ['application/json']], ['/sandbox/checkout/{id}', 'get', '200', ['text/html']],
+        ['/sandbox/checkout/{id}', 'get', '404', ['text/html']], ['/receipts/verify/{token}', 'get', '200', ['application/json', 'text/html']],
+      ];
+      for (const [path, method, status, types] of media) assert.deepEqual(mediaTypes(path, method, status).sort(), types, `${method.toUpperCase()} ${path} ${status}`);
+      assert.deepEqual(Object.keys(doc.paths['/sandbox/checkout/{id}']!.post!.requestBody!.content).sort(), ['application/json', 'application/x-www-form-urlencoded']);
+
+      // Errors by reference to ErrorBody (its description appears once, in the component), 405 with Allow on every /v1 route.
+      assert.equal(JSON.stringify(doc).split('Every error, whatever the status').length - 1, 1);
+      for (const { name, path, operation } of operations) {
+        for (const [status, answer] of Object.entries(operation.responses ?? {})) {
+          const json = answer.content?.['application/json']?.schema;
+          // The aggregators' check/pay answer a refusal in their protocol, not as ErrorBody.
+          if (/^[45]/.test(status) && json && !path.startsWith('/aggregators/')) assert.deepEqual(json, { $ref: '#/components/schemas/ErrorBody' }, `${name} ${status}`);
+        }
+        if (path.startsWith('/v1/')) assert.ok(operation.responses?.['405']?.headers?.allow, `${name} documents 405 with Allow`);
+      }
+      const wrongMethod = await t.request('DELETE', '/v1/topups');
+      assert.deepEqual([wrongMethod.status, wrongMethod.body.error?.code, wrongMethod.headers.allow], [405, 'method_not_allowed', 'POST']);
+      for (const name of ['User', 'Agent', 'Store', 'Promotion', 'WebhookEndpoint', 'Transfer', 'LineStatusChange', 'Voucher']) assert.ok(doc.components.schemas[name], name);
+
+      // Formats: instants date-time, days date; enums as enum; amounts to send as integers.
+      const instants: string[] = [];
+      const untyped: string[] = [];
+      const literalUnions: string[] = [];
+      const numbers: string[] = [];
+      walk(doc, (schema, where) => {
+        for (const [name, property] of Object.entries(schema.properties ?? {})) {
+          for (const member of [property, ...(property.anyOf ?? [])].filter((m) => m.type === 'string')) {
+            if (/^(at|[a-z]+At|[a-z]+Until)$/.test(name)) (member.format === 'date-time' ? instants : untyped).push(`${where}.${name}`);
+            if (name === 'date' && member.format !== 'date') untyped.push(`${where}.${name}`);
+          }
+        }
+        if (schema.anyOf?.length && schema.anyOf.every((m) => Array.isArray(m.enum) && m.enum.length === 1)) literalUnions.push(where);
+        if (schema.type === 'number' && where.includes('requestBody')) numbers.push(where);
+      });
+      assert.ok(instants.length > 50, `${instants.length} instants`);
+      assert.deepEqual(untyped, [], 'instants without format date-time, days without format date');
+      assert.deepEqual(literalUnions, [], 'unions of single literals');
+      assert.deepEqual(numbers, [], 'request numbers that are not integers');
+      assert.deepEqual(doc.paths['/v1/topups']!.post!.requestBody!.content['application/json']!.schema.properties!.amount!.type, 'integer');
+      assert.deepEqual(parameter(doc.paths['/v1/lines']!.get!, 'status')!.schema.enum, ['preactive', 'active', 'grace', 'suspended', 'terminated']);
+      // The instants the routes send are ISO-8601 instants indeed.
+      const answers = [(await t.request('GET', '/v1/lines')).body, (await t.request('GET', '/v1/lines/%2B77011234567/transactions')).body, (await t.request('GET', '/v1/api-keys')).body];
+      walk(answers, (value) => {
+        for (const [name, item] of Object.entries(value)) if (/^(at|[a-z]+At|[a-z]+Until)$/.test(name) && item !== null) assert.match(String(item), /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, name);
+      });
+
+      // A renewal's body may be left out.
+      const renew = doc.paths['/v1/lines/{msisdn}/packages/{id}/renew']!.post!.requestBody!;
+      assert.equal(renew.required, false);
+      assert.equal(renew.content['application/json']!.schema.type, 'object');
     });
 
     it('keeps every field of the newly described answers', async () => {
@@ -157,6 +266,22 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([foreign.status, foreign.body.error.code, foreign.body.error.details], [400, 'validation_failed', { field: 'cursor' }]);
       const unknown = await t.request('GET', '/v1/lines/%2B77011234567/transactions?cursor=tr_00000000000000000000000000');
       assert.deepEqual([unknown.status, unknown.body.error.code], [400, 'validation_failed']);
+      // Lines likewise: a well-formed id that is no line answered the first page (ln_000…) or an
+      // empty one (ln_ZZZ…), as if it were a place in the list.
+      for (const cursor of ['ln_00000000000000000000000000', 'ln_ZZZZZZZZZZZZZZZZZZZZZZZZZZ']) {
+        const refused = await t.request('GET', `/v1/lines?cursor=${cursor}`);
+        assert.deepEqual([refused.status, refused.body.error?.code, refused.body.error?.details], [400, 'validation_failed', { field: 'cursor' }], cursor);
+      }
+      // A subscriber's list is their own lines: another line's id is no cursor of it, their own is.
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn: '+77081234567' } })).status, 201);
+      assert.equal((await t.request('POST', '/v1/users', { body: { login: '+77081234567', password: 'long-password-1', role: 'subscriber' } })).status, 201);
+      const session = (await t.request('POST', '/v1/auth/login', { token: null, body: { login: '+77081234567', password: 'long-password-1' } })).body.token as string;
+      const own = await t.request('GET', '/v1/lines', { token: session });
+      assert.deepEqual(own.body.data.map((line: { msisdn: string }) => line.msisdn), ['+77081234567']);
+      const ownId = own.body.data[0].id as string;
+      assert.deepEqual((await t.request('GET', `/v1/lines?cursor=${ownId}`, { token: session })).body, { data: [], nextCursor: null });
+      const others = await t.request('GET', `/v1/lines?cursor=${lines.body.nextCursor}`, { token: session });
+      assert.deepEqual([others.status, others.body.error?.code, others.body.error?.details], [400, 'validation_failed', { field: 'cursor' }]);
     });
 
     // The answers below had no schema before, and went out as JSON.stringify wrote the use case's

@@ -1,10 +1,21 @@
+import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import type { RouteOptions } from './server.ts';
 
 export async function healthRoutes(app: FastifyInstance, { ctx, metrics }: RouteOptions): Promise<void> {
-  app.get('/healthz', { schema: { tags: ['operations'], summary: 'The process is alive' } }, async () => ({ status: 'ok' }));
-  app.get('/readyz', { schema: { tags: ['operations'], summary: 'The database answers' } }, async (_request, reply) => {
+  app.get('/healthz', {
+    schema: { tags: ['operations'], summary: 'The process is alive', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+  }, async () => ({ status: 'ok' }));
+  app.get('/readyz', {
+    schema: {
+      tags: ['operations'], summary: 'The database answers',
+      response: {
+        200: Type.Object({ status: Type.Literal('ready'), database: Type.String({ description: 'sqlite or postgres' }) }),
+        503: { ...Type.Ref('ErrorBody'), description: 'unavailable: the database does not answer' },
+      },
+    },
+  }, async (_request, reply) => {
     try {
       await sql`select 1`.execute(ctx.db);
       return { status: 'ready', database: ctx.store.dialect.name };

@@ -20,8 +20,14 @@ export const Cursor = Type.String({ pattern: '^[a-z][a-z_]{0,15}_[0-9A-HJKMNP-TV
 /** A list that is not paged takes no query: `?limit=…` there is refused, not ignored. */
 export const NoQuery = Type.Object({}, { additionalProperties: false });
 
+/**
+ * A page's size: optional for the client, and always there for the handler (Ajv fills in the
+ * default), which reads the query as `{ limit: number }`.
+ */
+const PageLimit = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 }));
+
 export const PageQuery = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+  limit: PageLimit,
   cursor: Type.Optional(Cursor),
 }, { additionalProperties: false });
 
@@ -32,7 +38,7 @@ export const PageQuery = Type.Object({
  */
 export function pageQueryOf(prefix: string) {
   return Type.Object({
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+    limit: PageLimit,
     cursor: Type.Optional(Type.String({ pattern: `^${prefix}_[0-9A-HJKMNP-TV-Z]{26}$`, maxLength: 64, description: `nextCursor of the page before (${prefix}_…)` })),
   }, { additionalProperties: false });
 }
@@ -69,8 +75,14 @@ export function StaffLinkOf<K extends string>(ownerIdName: K) {
 /** A 204 answer: no body. */
 export const NoContent = Type.Null({ description: 'No content' });
 
+/**
+ * Optional to the validator, so that the handler (idempotencyKeyOf) refuses a request without one
+ * with its own code; /openapi.json declares it required (src/http/openapi.ts).
+ */
 export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ description: 'Required: 1-255 printable characters; the same key replays the first answer' })),
+  'idempotency-key': Type.Optional(Type.String({
+    description: 'Required (400 idempotency_key_missing without it): 1-255 printable ASCII characters. The same key with the same body replays the first answer (Idempotent-Replayed: true); with another body it is 409 idempotency_key_reused. Keys are scoped by caller (the API key or login that sends them).',
+  })),
 });
 
 /** The error responses every authenticated route may give: a bad request, credentials, a body too large (413) or not JSON (415), the writer's queue full (503). */

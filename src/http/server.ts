@@ -34,6 +34,7 @@ import { smsRoutes } from '../sms/sms-routes.ts';
 import { jobRoutes } from '../jobs/jobs-routes.ts';
 import { clientErrorHandler, handleError, HttpProblem, sendError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
+import { describeDocument, describeRoute } from './openapi.ts';
 import { tokenOf } from './request-auth.ts';
 import { commonErrors, ErrorBody, NoQuery } from './schemas.ts';
 
@@ -69,6 +70,8 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
     trustProxy: ctx.settings.trustProxy,
     schemaController: { compilersFactory: { buildValidator: buildValidatorCompiler as never } },
     clientErrorHandler,
+    // Requests that arrive while the server closes get the error format (below), not Fastify's own body.
+    return503OnClosing: false,
     // Node looks for overdue requests every connectionsCheckingInterval (30 s by default), and
     // only with the timeouts given here: set later on the server, its 60 s for headers still rules.
     http: {
@@ -96,7 +99,15 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
 
   await app.register(cookie);
   // After the cookie plugin, so that session cookies are parsed when this runs.
-  app.addHook('onRequest', async (request) => {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (closing) {
+      reply.header('connection', 'close');
+      throw new HttpProblem({ code: 'unavailable', details: { reason: 'shutting_down' } });
+    }
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400. Node would answer it with an empty
     // body (`requireHostHeader`, turned off above); here it gets the error format like any other.
     if (request.headers.host === undefined && request.raw.httpVersion === '1.1') throw new HttpProblem({ code: 'request_malformed', details: { header: 'host' } });
@@ -125,6 +136,10 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
     },
     // Shared schemas under their own names (ErrorBody, TopUp, Line…) in components, not def-0, def-1…
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    // What the document says beyond the validation schemas (media types, required headers,
+    // references to ErrorBody, formats): the routes' own schemas are left as they are.
+    transform: describeRoute,
+    transformObject: describeDocument,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   // Shared by several capabilities' routes (a top-up is answered by the API, POS, counter, voucher
