@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from '../domain/result.ts';
 import { isBlank, unstorableText } from '../domain/text.ts';
-import { addDays, parseInstant } from '../domain/time.ts';
+import { addDays, ALMATY_OFFSET_MS, parseInstant } from '../domain/time.ts';
 import { LANGUAGES, type Language } from '../lines/line-view.ts';
 import type { OfferingTable, OfferingVersionTable } from '../packages/packages-tables.ts';
 
@@ -202,16 +202,25 @@ export function sameTerms(a: VersionTerms, b: VersionTerms): boolean {
   return (Object.keys(a) as (keyof VersionTerms)[]).every((key) => a[key] === b[key]);
 }
 
-/** When a period bought at `start` ends: calendar months for monthly tariffs, else whole days. */
-export function periodEnd(start: Date, terms: Pick<VersionTerms, 'feePeriod' | 'validityDays'>): Date {
+/**
+ * When a period starting at `start` ends: whole days, or for monthly tariffs the same day of the
+ * next month in Almaty's calendar (a purchase at 03:00 local on 31 March, still 30 March in UTC,
+ * ends on 30 April, not 1 May). A day the next month lacks is its last day; `anchor` (when the
+ * package was first bought) gives the day back once a month has it again, so that periods chained
+ * end to end from the 31st run 31 Jan → 28 Feb → 31 Mar → 30 Apr, not 28 Mar, 28 Apr… for ever.
+ * The anchor applies only to a start on the last day of its month (one a short month cut).
+ */
+export function periodEnd(start: Date, terms: Pick<VersionTerms, 'feePeriod' | 'validityDays'>, anchor: Date = start): Date {
   if (terms.feePeriod === 'monthly') {
-    const end = new Date(start);
-    const day = end.getUTCDate();
-    end.setUTCDate(1);
-    end.setUTCMonth(end.getUTCMonth() + 1);
-    const lastDay = new Date(Date.UTC(end.getUTCFullYear(), end.getUTCMonth() + 1, 0)).getUTCDate();
-    end.setUTCDate(Math.min(day, lastDay));
-    return end;
+    const local = new Date(start.getTime() + ALMATY_OFFSET_MS);
+    const startDay = local.getUTCDate();
+    const lastDayOf = (year: number, month: number) => new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+    const anchorDay = new Date(anchor.getTime() + ALMATY_OFFSET_MS).getUTCDate();
+    const day = startDay === lastDayOf(local.getUTCFullYear(), local.getUTCMonth()) && anchorDay > startDay ? anchorDay : startDay;
+    local.setUTCDate(1);
+    local.setUTCMonth(local.getUTCMonth() + 1);
+    local.setUTCDate(Math.min(day, lastDayOf(local.getUTCFullYear(), local.getUTCMonth())));
+    return new Date(local.getTime() - ALMATY_OFFSET_MS);
   }
   return addDays(start, terms.validityDays);
 }

@@ -28,6 +28,8 @@ export interface PeriodPlan {
   previousBucketIds: string[];
   autoRenew: boolean;
   actorId: string;
+  /** When the package was first bought (packages.starts_at), for a renewal: monthly periods keep its day of the month. */
+  anchorAt?: string;
   /** The main balance below which paying tells the subscriber (settings.reminders.balanceLowMinor); 0 or absent: never. */
   balanceLowMinor?: bigint;
 }
@@ -144,7 +146,8 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   // Stacking: a new period runs from now beside the old one. Extending: it continues from the
   // current end, and the latest period's unused units move into the new buckets.
   const start = stacks || plan.reason === 'purchase' ? tx.now : laterOf(tx.now, new Date(Number(currentEndMs)));
-  const end = periodEnd(start, terms);
+  // A renewal continuing from the end keeps the day of the month the package was bought on (periodEnd).
+  const end = periodEnd(start, terms, plan.anchorAt && start.getTime() === Number(currentEndMs) ? new Date(plan.anchorAt) : start);
   // Each time as text once: Date's toISOString costs ~0.5 µs, and each was written three times.
   const startsAt = start === tx.now ? tx.nowIso : start.toISOString();
   const endsAt = end.toISOString();
