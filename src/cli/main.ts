@@ -16,7 +16,7 @@ import { reindexLineValidity } from '../lifecycle/catch-up-indexed-validity.ts';
 import { paymentProviders } from '../payments/provider-registry.ts';
 import { runSettlementImport } from '../payments/settlement-cli.ts';
 import { startDevSmsc } from '../sms/dev-smsc.ts';
-import { isEmpty, seedDemo, type DemoCredentials } from '../seed/seed-demo.ts';
+import { demoSeedDue, isEmpty, seedDemo, type DemoCredentials } from '../seed/seed-demo.ts';
 import { migrateToLatest, openStore, StoreOpenError } from '../store/open-store.ts';
 import { backupDatabase, BackupError } from '../store/backup.ts';
 import { SettingError } from '../platform/env.ts';
@@ -81,7 +81,7 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     });
     case 'seed': return withContext(settings, async (ctx) => {
-      const demo = (await isEmpty(ctx)) ? await seedDemo(ctx) : null;
+      const demo = (await demoSeedDue(ctx)) ? await seedDemo(ctx) : null;
       if (!demo) { console.error('the database already has users; seed skipped'); return 1; }
       printDemo(demo, settings.port);
       return 0;
@@ -174,7 +174,7 @@ async function serve(settings: ReturnType<typeof loadSettings>): Promise<number>
     console.error(`error: cannot listen on ${settings.host}:${settings.port}: ${code === 'EADDRINUSE' ? 'the port is in use (PORT picks another)' : (error as Error).message}`);
     return 1;
   }
-  if (await isEmpty(app.ctx)) {
+  if (settings.seedDemo ? await demoSeedDue(app.ctx) : await isEmpty(app.ctx)) {
     if (settings.seedDemo) {
       const demo = await seedDemo(app.ctx);
       if (demo) printDemo(demo, settings.port);

@@ -2,6 +2,8 @@ import type { AppContext } from '../app-context.ts';
 import { SYSTEM_ACTOR } from '../auth/actor.ts';
 import { createApiKey } from '../auth/create-api-key.ts';
 import { createUser } from '../auth/create-user.ts';
+import { updateUserRow } from '../auth/auth-repository.ts';
+import { hashPassword } from '../auth/secrets.ts';
 import { withLuhnDigit } from '../domain/iccid.ts';
 import { tenge } from '../domain/money.ts';
 import { clearingAccountId } from '../ledger/accounts.ts';
@@ -27,23 +29,33 @@ const DEMO_LINES: { msisdn: string; language: Language; topUpKzt: number; owner:
   { msisdn: '+77771234571', language: 'en', topUpKzt: 0, owner: 'Demo Traveller' },
 ];
 
+/** A demo seed whose admin is older than this and whose subscriber (made last) is missing was cut short. */
+const SEED_INTERRUPTED_AFTER_MS = 60_000;
+
 /**
  * Demo data for a first start: an admin, an API key, a subscriber and a few lines with money.
  * Null when another process, started on the same empty database at the same time, made it: the
  * demo admin is created first, and only one process can create it.
+ *
+ * A first start killed halfway through (the admin made, its password never printed, no catalog)
+ * is finished by the next one (`demoSeedDue`): the admin gets a new password and a new key, which
+ * are printed, and what exists already (lines, top-ups under their keys, offerings) is kept.
  */
 export async function seedDemo(ctx: AppContext): Promise<DemoCredentials | null> {
   const adminPassword = ctx.random(9).toString('base64url');
   const subscriberPassword = 'traveller-' + ctx.random(3).toString('hex');
   const admin = await createUser(ctx, SYSTEM_ACTOR, { login: 'admin', password: adminPassword, role: 'admin', displayName: 'Demo admin' });
-  if (!admin.ok && admin.error.code === 'user_exists') return null;
-  if (!admin.ok) throw new Error(`demo admin: ${admin.error.code}`);
+  if (!admin.ok && admin.error.code === 'user_exists') {
+    const cutShort = await interruptedDemoAdmin(ctx);
+    if (!cutShort) return null;
+    await updateUserRow(ctx, cutShort, { password_hash: await hashPassword(adminPassword, ctx.random(16)) });
+  } else if (!admin.ok) throw new Error(`demo admin: ${admin.error.code}`);
   const key = await createApiKey(ctx, SYSTEM_ACTOR, { name: 'demo admin key', role: 'admin' });
   if (!key.ok) throw new Error(`demo key: ${key.error.code}`);
   for (const [index, line] of DEMO_LINES.entries()) {
     const iccid = withLuhnDigit(`897700000000000${String(index + 1).padStart(3, '0')}`);
     const created = await createLine(ctx, SYSTEM_ACTOR, { msisdn: line.msisdn, iccid, language: line.language, ownerName: line.owner });
-    if (!created.ok) throw new Error(`demo line: ${created.error.code}`);
+    if (!created.ok && created.error.code !== 'line_exists') throw new Error(`demo line: ${created.error.code}`);
     if (line.topUpKzt > 0) {
       const topUp = await createTopUp(ctx, SYSTEM_ACTOR, { msisdn: line.msisdn, amount: Number(tenge(line.topUpKzt)), currency: 'KZT', source: clearingAccountId('manual') }, `demo-seed-${index}`);
       if (!topUp.ok) throw new Error(`demo top-up: ${topUp.error.code}`);
@@ -61,4 +73,17 @@ export async function seedDemo(ctx: AppContext): Promise<DemoCredentials | null>
 export async function isEmpty(ctx: AppContext): Promise<boolean> {
   const row = await ctx.db.selectFrom('users').select((eb) => eb.fn.countAll<bigint>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n) === 0;
+}
+
+/** Whether a start should (finish making) the demo data: no users yet, or a demo seed cut short. */
+export async function demoSeedDue(ctx: AppContext): Promise<boolean> {
+  return (await isEmpty(ctx)) || (await interruptedDemoAdmin(ctx)) !== null;
+}
+
+/** The id of the demo admin of a seed cut short: made over a minute ago, and the demo subscriber (made last) missing. */
+async function interruptedDemoAdmin(ctx: AppContext): Promise<string | null> {
+  const admin = await ctx.db.selectFrom('users').select(['id', 'display_name', 'created_at']).where('login', '=', 'admin').executeTakeFirst();
+  if (!admin || admin.display_name !== 'Demo admin' || Date.parse(admin.created_at) > ctx.clock.now().getTime() - SEED_INTERRUPTED_AFTER_MS) return null;
+  const subscriber = await ctx.db.selectFrom('users').select('id').where('login', '=', DEMO_LINES[0]!.msisdn).executeTakeFirst();
+  return subscriber ? null : admin.id;
 }
