@@ -130,6 +130,29 @@ describe('tolem CLI', () => {
     }
   });
 
+  // Another user than root, who could write anyway: setpriv (util-linux) runs the command as nobody.
+  const asNobody = process.getuid?.() === 0 && spawnSync('which', ['setpriv']).status === 0;
+  it('says in one line that a read-only SQLite database cannot be used, exit 1', { skip: !asNobody && 'needs root and setpriv to run the command as another user' }, () => {
+    const readOnly = mkdtempSync(join(tmpdir(), 'tolem-ro-'));
+    try {
+      const file = join(readOnly, 'tolem.db');
+      assert.equal(spawnSync(process.execPath, ['bin/tolem.js', 'migrate'], { env: { ...process.env, DATABASE_URL: `sqlite:${file}`, LOG_LEVEL: 'silent' }, encoding: 'utf8' }).status, 0);
+      // A process that ended without closing the file leaves its -wal and -shm beside it, as a crash does.
+      const left = spawnSync(process.execPath, ['-e', `const D = require(${JSON.stringify(join(process.cwd(), 'node_modules/better-sqlite3'))}); const d = new D(${JSON.stringify(file)}); d.pragma('journal_mode = WAL'); d.exec("insert into counters (key, value) values ('x', 1)"); process.exit(0);`], { encoding: 'utf8' });
+      assert.equal(left.status, 0, left.stderr);
+      spawnSync('chmod', ['-R', 'a+rX,a-w', readOnly]);
+      for (const command of [['migrate'], ['serve'], ['ledger', 'verify']]) {
+        const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, 'bin/tolem.js', ...command], { env: { ...process.env, DATABASE_URL: `sqlite:${file}`, PORT: '0', LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
+        assert.equal(run.status, 1, `${command.join(' ')}: ${run.stderr}`);
+        assert.match(run.stderr, /^error: cannot (use|open|write) the database sqlite:.*readonly database/, run.stderr);
+        assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+      }
+    } finally {
+      spawnSync('chmod', ['-R', 'u+w', readOnly]);
+      rmSync(readOnly, { recursive: true, force: true });
+    }
+  });
+
   const postgres = DIALECTS.find((dialect) => dialect.name === 'postgres')!;
   it('says in one line which PostgreSQL database cannot be opened, without its password, exit 1', { skip: postgres.skip }, async () => {
     const database = await createTestDatabase('postgres');

@@ -17,7 +17,8 @@ import { paymentProviders } from '../payments/provider-registry.ts';
 import { runSettlementImport } from '../payments/settlement-cli.ts';
 import { startDevSmsc } from '../sms/dev-smsc.ts';
 import { demoSeedDue, isEmpty, seedDemo, type DemoCredentials } from '../seed/seed-demo.ts';
-import { migrateToLatest, openStore, StoreOpenError } from '../store/open-store.ts';
+import { displayUrl, migrateToLatest, openStore, StoreOpenError } from '../store/open-store.ts';
+import { isDatabaseUnavailable } from '../store/database-unavailable.ts';
 import { backupDatabase, BackupError } from '../store/backup.ts';
 import { SettingError } from '../platform/env.ts';
 import { voucherCommand, VOUCHER_USAGE } from '../vouchers/vouchers-cli.ts';
@@ -45,6 +46,9 @@ Usage:
                                       (start Tolem with the SMPP_URL it prints) and answers receipts
 ${AGGREGATOR_USAGE}${VOUCHER_USAGE}`;
 
+/** The database the command works on, for its one-line error. */
+let databaseInUse: string | undefined;
+
 export async function main(argv: string[]): Promise<number> {
   try {
     return await run(argv);
@@ -54,6 +58,11 @@ export async function main(argv: string[]): Promise<number> {
     if (error instanceof SettingError) { console.error(`error: ${error.message}`); return 2; }
     if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) { console.error(`error: ${(error as Error).message} (tolem help lists the commands)`); return 2; }
     if (error instanceof StoreOpenError) { console.error(`error: ${error.message}`); return 1; }
+    // A database that opened but cannot be written (a read-only file, a full disk) or went away.
+    if (isDatabaseUnavailable(error)) {
+      console.error(`error: cannot use the database${databaseInUse ? ` ${displayUrl(databaseInUse)}` : ''}: ${String((error as Error).message).split('\n')[0]}`);
+      return 1;
+    }
     throw error;
   }
 }
@@ -65,6 +74,7 @@ async function run(argv: string[]): Promise<number> {
   let settings: Settings;
   try {
     settings = loadSettings();
+    databaseInUse = settings.databaseUrl;
   } catch (error) {
     // A malformed setting: its one-line message, not a stack trace.
     console.error(`error: ${(error as Error).message}`);
