@@ -5,7 +5,7 @@ import { startTestApp, type TestApp } from './support/test-app.ts';
 import { loadSettings } from '../src/config.ts';
 import { seedCatalog } from '../src/catalog/seed-catalog.ts';
 import { runJobsOnce } from '../src/jobs/scheduler.ts';
-import { BREAKAGE_ACCOUNT_ID, consumptionAccountId } from '../src/ledger/accounts.ts';
+import { BREAKAGE_ACCOUNT_ID, consumptionAccountId, unitBreakageAccountId } from '../src/ledger/accounts.ts';
 import { lifecycleJob } from '../src/lifecycle/lifecycle-job.ts';
 import { autoRenewJob } from '../src/packages/auto-renew-job.ts';
 import { expireBucketsJob } from '../src/packages/expire-buckets-job.ts';
@@ -63,6 +63,7 @@ for (const dialect of DIALECTS) {
       const packId = bought.body.id as string;
       await expect('active', 300_000 - PACK_PRICE);
       const dataConsumed = await accountBalance(t.app.ctx, consumptionAccountId('DATA_BYTES'));
+      const dataBroken = await accountBalance(t.app.ctx, unitBreakageAccountId('DATA_BYTES'));
 
       // Day 3: the network reports 100 MB, taken from the pack.
       day(3);
@@ -103,8 +104,10 @@ for (const dialect of DIALECTS) {
       day(31);
       await jobs();
       assert.equal(await pack(packId), undefined, 'no longer listed among the active packs');
-      // Its three periods' 3 GB are spent: 100 MB used, the rest expired with their buckets (code expiry).
-      assert.equal(await accountBalance(t.app.ctx, consumptionAccountId('DATA_BYTES')) - dataConsumed, BigInt(3 * 1024 * MB));
+      // Its three periods' 3 GB are gone: 100 MB used, the rest expired with their buckets (code expiry), to breakage.
+      const usedData = await accountBalance(t.app.ctx, consumptionAccountId('DATA_BYTES')) - dataConsumed;
+      assert.equal(usedData, 100n * BigInt(MB));
+      assert.equal(usedData + await accountBalance(t.app.ctx, unitBreakageAccountId('DATA_BYTES')) - dataBroken, BigInt(3 * 1024 * MB));
       await expect('active', 53_000);
 
       // Day 60: validity ends: grace. Day 62: a top-up reactivates it, validity from now.

@@ -2,7 +2,7 @@
 // packages with what is left, history, the SMS it was sent — buy or renew a package from the
 // balance, take a promised payment, and send balance to another number (confirmed by an SMS code).
 import { api, element } from './api.js';
-import { currentLanguage, fill, formatDate, formatDays, formatMsisdn, formatTenge, formatUnits, LANGUAGES, languageSwitcher, movementLabel, refusalText, TEXT } from './i18n.js';
+import { currentLanguage, fill, formatDate, formatDays, formatMsisdn, formatTenge, formatTime, formatUnits, LANGUAGES, languageSwitcher, movementLabel, refusalText, TEXT } from './i18n.js';
 
 let language = currentLanguage('account');
 let t = TEXT[language];
@@ -11,7 +11,11 @@ const app = document.getElementById('app');
 function nav(signedIn) {
   const links = [
     element('a', { href: '/' }, t.topUpLink),
-    signedIn ? element('button', { type: 'button', class: 'link', id: 'logout', onclick: async () => { await api('POST', '/v1/auth/logout'); start(); } }, t.logout) : null,
+    signedIn ? element('button', { type: 'button', class: 'link', id: 'logout', onclick: async () => {
+      await api('POST', '/v1/auth/logout');
+      await start();
+      document.getElementById('page-heading')?.focus(); // the button pressed is gone with the page it was on
+    } }, t.logout) : null,
     languageSwitcher(language, 'account', async (next) => {
       language = next;
       t = TEXT[next];
@@ -38,7 +42,7 @@ async function start(notice) {
   const lines = await api('GET', '/v1/lines?limit=20');
   if (!lines.ok) return app.replaceChildren(element('p', { class: 'error', role: 'alert' }, refusalText(language, lines, t.error)));
   // A traveller's phone may keep home time: every time on the page is Almaty's, and says so once.
-  app.replaceChildren(element('h1', {}, t.myLines), ...lines.value.data.map((line) => lineCard(line, notice?.msisdn === line.msisdn ? notice.text : null)),
+  app.replaceChildren(element('h1', { id: 'page-heading', tabindex: -1 }, t.myLines), ...lines.value.data.map((line) => lineCard(line, notice?.msisdn === line.msisdn ? notice.text : null)),
     element('p', { class: 'muted hint' }, t.timesNote));
   // The page is drawn afresh after an action: the keyboard goes on from what the action did.
   if (notice) app.querySelector('.details > p.success')?.focus();
@@ -56,13 +60,17 @@ function renderLogin(message, typed = '') {
     if (!login.value.trim() || !password.value) return renderLogin(t.wrongLogin, login.value);
     button.disabled = true;
     const answer = await api('POST', '/v1/auth/login', { body: { login: login.value, password: password.value } });
-    if (answer.ok) return start();
+    if (answer.ok) {
+      await start();
+      // The form is gone: the keyboard goes on at the heading of what replaced it, which a screen reader reads out.
+      return document.getElementById('page-heading')?.focus();
+    }
     button.disabled = false;
     renderLogin(refusalText(language, answer, t.wrongLogin), login.value);
   } },
   element('label', { for: 'login' }, t.number), login, element('label', { for: 'password' }, t.password), password,
   message ? element('p', { class: 'error', role: 'alert', id: 'login-error' }, message) : null, element('button', { type: 'submit' }, t.login));
-  app.replaceChildren(element('h1', {}, t.account), form);
+  app.replaceChildren(element('h1', { id: 'page-heading', tabindex: -1 }, t.account), form);
   if (typed) password.focus();
 }
 
@@ -263,7 +271,7 @@ async function showOfferings(line, holder, promo = null, message = null) {
     return element('li', {},
       element('div', { class: 'row' }, element('strong', {}, offering.name), element('span', { class: 'price' },
         promoPrice !== undefined ? element('s', { class: 'muted' }, formatTenge(offering.price, language)) : null, promoPrice !== undefined ? ' ' : null, formatTenge(price, language))),
-      element('div', { class: 'muted' }, `${offering.description} · ${formatDays(offering.validityDays, language)}`),
+      element('div', { class: 'muted' }, [sentence(offering.description), formatDays(offering.validityDays, language)].filter(Boolean).join(' · ')),
       element('button', { type: 'button', class: 'small', 'data-offering': offering.code, disabled: short, 'aria-describedby': short ? `short-${line.id}-${offering.code}` : null, onclick: async (event) => {
         const button = event.currentTarget;
         button.disabled = true;
@@ -281,6 +289,11 @@ async function showOfferings(line, holder, promo = null, message = null) {
       } }, `${t.buy} ${formatTenge(price, language)}`),
       short ? element('p', { class: 'muted', id: `short-${line.id}-${offering.code}` }, t.insufficient, ' ', element('a', { href: '/' }, t.topUpLink)) : null);
   })));
+}
+
+/** A description as a part of a line joined with " · ": without its closing full stop ("…a short trip." → "…a short trip"). */
+function sentence(text) {
+  return (text ?? '').trim().replace(/[.。]$/u, '');
 }
 
 function promoText(code) {
@@ -302,7 +315,7 @@ async function showPromisedPayment(line, path, holder) {
     parts.push(element('p', { class: 'muted refusal' }, creditRefusalText(offer.refusal) ?? t.error));
     return holder.replaceChildren(...parts);
   }
-  parts.push(element('p', { class: 'muted' }, fill(t.credit.offer, { days: offer.termDays })));
+  parts.push(element('p', { class: 'muted' }, fill(t.credit.offer, { days: formatDays(offer.termDays, language) })));
   const buttons = offer.amounts.map((choice) => element('button', { type: 'button', class: 'small', 'data-credit': choice.amount, onclick: async (event) => {
     for (const button of buttons) button.disabled = true;
     const taken = await api('POST', `${path}/promised-payment`, { idempotencyKey: crypto.randomUUID(), body: { amount: choice.amount } });
@@ -319,7 +332,8 @@ async function showPromisedPayment(line, path, holder) {
 /** Why a line may not take a promised payment, in the page's language, or null for a reason the page has no words for. */
 function creditRefusalText(refusal) {
   const text = t.credit.refusals[refusal?.reason];
-  return text ? fill(text, { days: refusal.tenureDaysMin ?? refusal.recentTopupDays ?? '' }) : null;
+  const count = refusal?.tenureDaysMin ?? refusal?.recentTopupDays;
+  return text ? fill(text, { days: typeof count === 'number' ? formatDays(count, language) : '' }) : null;
 }
 
 /** A refusal of a transfer in the page's language, its money figures formatted, never a raw code. */
@@ -374,7 +388,8 @@ function showTransferCode(line, holder, confirmation, message) {
     showTransferCode(line, holder, confirmation, transferProblem(sent));
   } },
   element('p', { class: 'confirm' }, fill(t.transfer.confirm, { amount: sum(confirmation.amount), to: formatMsisdn(confirmation.to), fee: sum(confirmation.fee) })),
-  element('p', { class: 'muted' }, fill(t.transfer.codeSent, { from: formatMsisdn(confirmation.from), time: formatDate(confirmation.expiresAt, language) })),
+  // A code lasts minutes: the time alone says until when (Almaty time, as the page's note says).
+  element('p', { class: 'muted' }, fill(t.transfer.codeSent, { from: formatMsisdn(confirmation.from), time: formatTime(confirmation.expiresAt) })),
   element('label', { for: code.id }, t.transfer.code), code,
   message ? element('p', { class: 'error', role: 'alert' }, message) : null,
   element('button', { type: 'submit' }, t.transfer.send),

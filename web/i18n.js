@@ -44,11 +44,12 @@ export const TEXT = {
         promo_code_line_limit: 'This number has used this code as often as allowed.', promo_code_not_better: 'This code gives no better price than today\'s.',
       },
     },
+    // {days} in these texts is formatDays' words, unit included: "1 day", "30 days", "3 дн.", "30天".
     credit: {
       owed: 'You owe {amount}. It is taken from your next top-up, or from the balance on {date}.',
-      offer: 'Money now, repaid from your next top-up within {days} days.', take: 'Take {amount} · fee {fee}', taken: '{amount} added to the balance.',
+      offer: 'Money now, repaid from your next top-up within {days}.', take: 'Take {amount} · fee {fee}', taken: '{amount} added to the balance.',
       refusals: {
-        tenure: 'Available once the line\'s first top-up is {days} days old.', no_recent_topup: 'Available to lines topped up in the last {days} days.',
+        tenure: 'Available once the line\'s first top-up is {days} old.', no_recent_topup: 'Available to lines topped up in the last {days}.',
         line_not_active: 'Available to active lines only.', credit_open: 'Repay the promised payment you have first.',
       },
     },
@@ -109,9 +110,9 @@ export const TEXT = {
     },
     credit: {
       owed: 'Вы должны {amount}. Сумма спишется при следующем пополнении или с баланса {date}.',
-      offer: 'Деньги сейчас, погашение из следующего пополнения в течение {days}\u00a0дн.', take: 'Взять {amount} · комиссия {fee}', taken: '{amount} зачислено на баланс.',
+      offer: 'Деньги сейчас, погашение из следующего пополнения в течение {days}', take: 'Взять {amount} · комиссия {fee}', taken: '{amount} зачислено на баланс.',
       refusals: {
-        tenure: 'Доступно, когда с первого пополнения номера пройдёт {days}\u00a0дн.', no_recent_topup: 'Доступно номерам, пополненным за последние {days}\u00a0дн.',
+        tenure: 'Доступно, когда с первого пополнения номера пройдёт {days}', no_recent_topup: 'Доступно номерам, пополненным за последние {days}',
         line_not_active: 'Доступно только активным номерам.', credit_open: 'Сначала погасите текущий обещанный платёж.',
       },
     },
@@ -155,7 +156,7 @@ export const TEXT = {
     otherMovement: 'Басқа',
     movementPending: '{label} (төлем күтілуде)', movementVoided: '{label} (күші жойылды)',
     timesNote: 'Уақыт Алматы уақытымен (UTC+5) көрсетілген.',
-    numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: '8 7xx… немесе 7xx… түрінде де болады', offline: 'Байланыс жоқ. Интернетті тексеріп, қайталап көріңіз.', dailyLimitLeft: 'Бүгін бұл нөмірді тағы ең көбі {remaining} толықтыруға болады.', dailyLimitReached: 'Бұл нөмірдің бүгінгі толықтыру шегі таусылды. Ертең қайталап көріңіз.', showMore: 'Тағы көрсету',
+    numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: '8 7xx… немесе 7xx… түрінде де болады', offline: 'Байланыс жоқ. Интернетті тексеріп, қайталап көріңіз.', dailyLimitLeft: 'Бүгін бұл нөмірді тағы ең көбі {remaining} сомаға толықтыруға болады.', dailyLimitReached: 'Бұл нөмірдің бүгінгі толықтыру шегі таусылды. Ертең қайталап көріңіз.', showMore: 'Тағы көрсету',
     tooManyMinutes: 'Әрекет тым көп. {minutes}\u00a0минуттан кейін қайталап көріңіз.', invalidNumber: 'Бұл қазақстандық ұялы нөмір емес. Нөмірді +7 7xx xxx xx xx түрінде енгізіңіз.',
     amountInvalid: 'Бүтін сома енгізіңіз: ең азы {min}, ең көбі {max}.', tryAgain: 'Қайталап көру', checkAgain: 'Қайта тексеру', canceled: 'Төлемнен бас тартылды.',
     statusElsewhere: 'Бұл төлемді мұнда көрсете алмаймыз. Картадан ақша алынса, баланс өзі толықтырылады және SMS келеді — қайта төлемеңіз.',
@@ -172,9 +173,9 @@ export const TEXT = {
     },
     credit: {
       owed: 'Сіздің қарызыңыз {amount}. Ол келесі толықтырудан немесе {date} күні баланстан алынады.',
-      offer: 'Ақша қазір беріледі, {days}\u00a0күн ішінде келесі толықтырудан өтеледі.', take: '{amount} алу · комиссия {fee}', taken: 'Балансқа {amount} түсті.',
+      offer: 'Ақша қазір беріледі, {days} ішінде келесі толықтырудан өтеледі.', take: '{amount} алу · комиссия {fee}', taken: 'Балансқа {amount} түсті.',
       refusals: {
-        tenure: 'Нөмірдің алғашқы толықтыруынан бері {days}\u00a0күн өткенде қолжетімді.', no_recent_topup: 'Соңғы {days}\u00a0күнде толықтырылған нөмірлерге қолжетімді.',
+        tenure: 'Нөмірдің алғашқы толықтыруынан бері {days} өткенде қолжетімді.', no_recent_topup: 'Соңғы {days} ішінде толықтырылған нөмірлерге қолжетімді.',
         line_not_active: 'Тек белсенді нөмірлерге қолжетімді.', credit_open: 'Алдымен қазіргі уәде етілген төлемді өтеңіз.',
       },
     },
@@ -211,7 +212,7 @@ export const TEXT = {
     codes: {
       topup: '充值', topup_bonus: '充值奖励', topup_bonus_reversal: '奖励撤回', topup_reversal: '充值撤销',
       refund: '退款', package_purchase: '套餐', package_allowance: '套餐额度', package_rollover: '余量结转',
-      usage: '使用', expiry: '过期', forfeit: '清零', balance_transfer: '转账', balance_transfer_fee: '转账手续费',
+      usage: '用量', expiry: '过期', forfeit: '清零', balance_transfer: '转账', balance_transfer_fee: '转账手续费',
       promised_payment: '预借话费', promised_payment_fee: '预借话费服务费', credit_repayment: '预借话费还款',
       credit_writeoff: '欠款核销',
     },
@@ -235,9 +236,9 @@ export const TEXT = {
     },
     credit: {
       owed: '您欠款 {amount}。将从下次充值中扣除，或于 {date} 从余额扣除。',
-      offer: '立即到账，{days}天内从下次充值中还款。', take: '预借 {amount} · 服务费 {fee}', taken: '{amount} 已到账。',
+      offer: '立即到账，{days}内从下次充值中还款。', take: '预借 {amount} · 服务费 {fee}', taken: '{amount} 已到账。',
       refusals: {
-        tenure: '号码首次充值满 {days} 天后可用。', no_recent_topup: '仅限最近 {days} 天内充值过的号码。',
+        tenure: '号码首次充值满 {days}后可用。', no_recent_topup: '仅限最近 {days}内充值过的号码。',
         line_not_active: '仅限正常状态的号码。', credit_open: '请先还清当前的预借话费。',
       },
     },
@@ -350,7 +351,10 @@ export function formatUnits(unit, amount, language) {
   return sign + count(size).count;
 }
 
-/** A validity in days: "1 day", "7 days" (Russian abbreviates, дн.; Kazakh and Chinese do not inflect). */
+/**
+ * A number of days: "1 day", "7 days" (Russian abbreviates, дн.; Kazakh and Chinese do not inflect).
+ * Every text with a {days} in it is given this, never the bare number.
+ */
 export function formatDays(count, language) {
   const { days, oneDay } = TEXT[language];
   return fill(count === 1 ? oneDay : days, { count });
@@ -368,6 +372,14 @@ export function movementLabel(code, language, kind = 'posted') {
   if (kind === 'pending') return fill(movementPending, { label });
   if (kind === 'void_pending') return fill(movementVoided, { label });
   return label;
+}
+
+/** The time of day alone, in Almaty time (UTC+5), as all four languages write it: "05:02" (for what ends within minutes). */
+export function formatTime(iso) {
+  if (!iso) return '—';
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Almaty', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(iso));
+  const { hour, minute } = Object.fromEntries(parts.map((part) => [part.type, part.value]));
+  return `${hour}:${minute}`;
 }
 
 /** Dates shown in Almaty time (UTC+5), as people there read them; Kazakh as CLDR writes it: "2026 ж. 21 жел., 10:15". */

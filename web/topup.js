@@ -39,7 +39,13 @@ function renderNumber(message) {
     button.disabled = true;
     const answer = await api('GET', `/v1/payments/confirm-line?msisdn=${encodeURIComponent(input.value)}`);
     button.disabled = false;
-    if (answer.ok && answer.value.canTopUp) { state.confirmed = answer.value; state.paymentKey = null; return render(); }
+    if (answer.ok && answer.value.canTopUp) {
+      state.confirmed = answer.value;
+      state.paymentKey = null;
+      render();
+      // The form the keyboard was in is gone: it goes on at the new step's heading, which a screen reader reads out.
+      return document.getElementById('amount-step')?.focus();
+    }
     renderNumber(answer.ok ? t.cannotTopUp : refusalText(language, answer, answer.code === 'msisdn_invalid' || answer.code === 'validation_failed' ? t.invalidNumber : t.notOurs));
   } },
   element('label', { for: 'msisdn' }, t.number), element('p', { class: 'muted hint', id: 'msisdn-help' }, t.numberHelp), input,
@@ -104,9 +110,9 @@ function renderAmount(message, focusKzt) {
     if (answer.value.redirectUrl) location.assign(answer.value.redirectUrl);
     else location.assign(`/?payment=${encodeURIComponent(answer.value.id)}&secret=${encodeURIComponent(answer.value.clientSecret)}`);
   } },
-  element('div', { class: 'card' }, element('div', { class: 'muted' }, t.confirm), element('div', { class: 'big', id: 'confirmed-number' }, state.confirmed.msisdn),
+  element('div', { class: 'card' }, element('h2', { class: 'step', id: 'amount-step', tabindex: -1 }, t.confirm), element('div', { class: 'big', id: 'confirmed-number' }, state.confirmed.msisdn),
     state.confirmed.operator ? element('div', { class: 'muted' }, fill(t.labelled, { label: t.operator, value: state.confirmed.operator })) : null,
-    element('button', { type: 'button', class: 'secondary small', onclick: () => { state.confirmed = null; render(); } }, t.change)),
+    element('button', { type: 'button', class: 'secondary small', onclick: () => { state.confirmed = null; render(); document.getElementById('msisdn')?.focus(); } }, t.change)),
   element('label', { for: 'amount', id: 'amount-label' }, t.amount), chips, custom, element('p', { class: 'muted', id: 'amount-help' }, amountHint()),
   message ? element('p', { class: 'error', role: 'alert', id: 'amount-error' }, message) : null,
   payButton);
@@ -119,7 +125,8 @@ function renderAmount(message, focusKzt) {
 function paymentRefusal(answer) {
   const { min, max } = limitsKzt();
   if (answer.code === 'daily_limit_exceeded') {
-    const remaining = Number(answer.details?.remaining);
+    // In whole tenge, rounded down: the amount field takes whole tenge, and 6 499,50 ₸ left allows 6 499 ₸.
+    const remaining = Math.floor(Number(answer.details?.remaining) / 100) * 100;
     return Number.isFinite(remaining) && remaining >= min * 100 ? fill(t.dailyLimitLeft, { remaining: formatTenge(remaining, language) }) : t.dailyLimitReached;
   }
   if (answer.code === 'amount_below_minimum' || answer.code === 'amount_above_maximum' || answer.code === 'amount_invalid') {

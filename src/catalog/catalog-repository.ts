@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import { sharedLookup } from '../store/batched-lookup.ts';
 import type { OfferingTable, OfferingVersionTable } from '../packages/packages-tables.ts';
 import type { Database } from '../store/schema.ts';
-import type { OfferingDefinition } from './offering.ts';
+import { OFFERING_KINDS, type OfferingDefinition } from './offering.ts';
 
 /** All SQL of the catalog: offerings and their price versions. */
 export interface OfferingRecord {
@@ -40,8 +40,15 @@ export async function findVersion(ctx: AppContext, id: string): Promise<Offering
   return ctx.db.selectFrom('offering_versions').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/**
+ * The catalog as a subscriber reads it: by kind in OFFERING_KINDS' order (data, voice, sms, combo,
+ * tariff; any other kind last), then cheapest first ("5 GB" before "20 GB"), then by code, so that
+ * equal prices always come in the same order.
+ */
+const CATALOG_ORDER = `case o.kind ${OFFERING_KINDS.map((kind, index) => `when '${kind}' then ${index}`).join(' ')} else ${OFFERING_KINDS.length} end, v.price, o.code`;
+
 export async function listOfferingRecords(ctx: AppContext): Promise<OfferingRecord[]> {
-  return (await sql.raw<OfferingRow>(`${CURRENT_VERSIONS} order by o.code`).execute(ctx.db)).rows.map(toRecord);
+  return (await sql.raw<OfferingRow>(`${CURRENT_VERSIONS} order by ${CATALOG_ORDER}`).execute(ctx.db)).rows.map(toRecord);
 }
 
 /** An offering's row with its current version's columns prefixed `v_`. */

@@ -54,6 +54,16 @@ describe('catalog rules', () => {
     assert.equal(periodEnd(new Date('2026-01-31T10:00:00Z'), { feePeriod: 'monthly', validityDays: 30 }).toISOString(), '2026-02-28T10:00:00.000Z');
     assert.equal(periodEnd(new Date('2026-03-15T10:00:00Z'), { feePeriod: 'monthly', validityDays: 30 }).toISOString(), '2026-04-15T10:00:00.000Z');
     assert.equal(periodEnd(new Date('2026-03-15T10:00:00Z'), { feePeriod: 'every_28_days', validityDays: 28 }).toISOString(), '2026-04-12T10:00:00.000Z');
+    // Chained end to end from the 31st, the anchor gives the day back once a month has it.
+    const monthly = { feePeriod: 'monthly' as const, validityDays: 30 };
+    const anchor = new Date('2027-01-31T10:00:00Z');
+    const ends: string[] = [];
+    for (let start = anchor, i = 0; i < 4; i++) ends.push((start = periodEnd(start, monthly, anchor)).toISOString().slice(0, 10));
+    assert.deepEqual(ends, ['2027-02-28', '2027-03-31', '2027-04-30', '2027-05-31']);
+    // A fresh start (a renewal after a gap) mid-month keeps its own day.
+    assert.equal(periodEnd(new Date('2027-02-20T10:00:00Z'), monthly, anchor).toISOString(), '2027-03-20T10:00:00.000Z');
+    // Months are Almaty's: 03:00 on 31 March there is 30 March in UTC; the period ends on 30 April, 03:00 local.
+    assert.equal(periodEnd(new Date('2027-03-30T22:00:00Z'), monthly).toISOString(), '2027-04-29T22:00:00.000Z');
   });
 });
 
@@ -89,7 +99,7 @@ for (const dialect of DIALECTS) {
       assert.equal(zh.status, 200);
       const codes = zh.body.data.map((o: { code: string }) => o.code);
       assert.ok(codes.includes('TOURIST_COMBO_15D') && !codes.includes('DATA_20GB_30D'));
-      assert.equal(zh.body.data.find((o: { code: string }) => o.code === 'DATA_1GB_7D').name, '1 GB 7天');
+      assert.equal(zh.body.data.find((o: { code: string }) => o.code === 'DATA_1GB_7D').name, '7天 1 GB 流量包');
       const tariff = zh.body.data.find((o: { code: string }) => o.code === 'TARIFF_TRAVEL');
       assert.deepEqual(tariff.payAsYouGo, { perMb: 1_500, perMinute: 2_000, perSms: 1_000 });
       assert.equal((await t.request('GET', '/v1/offerings?all=true')).body.data.length, codes.length + 1);
@@ -101,13 +111,30 @@ for (const dialect of DIALECTS) {
       // For a line, in the line's language unless another is asked for.
       await t.request('PATCH', '/v1/lines/+77012220001', { body: { language: 'zh' } });
       const inLinesLanguage = await t.request('GET', '/v1/offerings?msisdn=%2B77012220001');
-      assert.equal(inLinesLanguage.body.data.find((o: { code: string }) => o.code === 'DATA_1GB_7D').name, '1 GB 7天');
+      assert.equal(inLinesLanguage.body.data.find((o: { code: string }) => o.code === 'DATA_1GB_7D').name, '7天 1 GB 流量包');
       const asked = await t.request('GET', '/v1/offerings?msisdn=%2B77012220001&language=ru');
       const askedPack = asked.body.data.find((o: { code: string }) => o.code === 'DATA_1GB_7D');
       assert.equal(askedPack.name, askedPack.names.ru);
-      assert.notEqual(askedPack.name, '1 GB 7天');
+      assert.notEqual(askedPack.name, '7天 1 GB 流量包');
       const bought = await t.request('POST', '/v1/purchases', { body: { msisdn: '+77012220001', offering: 'DATA_20GB_30D' }, headers: { 'idempotency-key': 'x' } });
       assert.equal(bought.body.error.code, 'offering_unavailable');
+    });
+
+    it('lists offerings by kind (data, voice, sms, combo, tariff), then cheapest first, then by code', async () => {
+      await seedCatalog(t.app.ctx);
+      // Two of one kind at one price: their codes decide, whichever was added first.
+      for (const code of ['VOICE_TIE_B', 'VOICE_TIE_A']) {
+        const body = { code, kind: 'voice', price: 129_000, validityDays: 30, allowances: { voiceMinutes: 10 }, names: NAMES };
+        assert.equal((await t.request('POST', '/v1/admin/offerings', { body })).status, 201);
+      }
+      const listed = (await t.request('GET', '/v1/offerings?all=true')).body.data as { code: string; kind: string; listPrice: number }[];
+      const kinds = ['data', 'voice', 'sms', 'combo', 'tariff'];
+      const expected = [...listed].sort((a, b) => kinds.indexOf(a.kind) - kinds.indexOf(b.kind) || a.listPrice - b.listPrice || (a.code < b.code ? -1 : 1));
+      assert.deepEqual(listed.map((o) => o.code), expected.map((o) => o.code));
+      const codes = listed.map((o) => o.code);
+      assert.ok(codes.indexOf('DATA_5GB_30D') < codes.indexOf('DATA_20GB_30D'), codes.join());
+      assert.deepEqual(codes.filter((code) => code.startsWith('VOICE_')), ['VOICE_100MIN_30D', 'VOICE_TIE_A', 'VOICE_TIE_B']);
+      assert.equal(codes.at(-1), 'TARIFF_TRAVEL');
     });
 
     it('imports a YAML or JSON catalog: new codes are created, known ones patched into a new version', async () => {

@@ -4,17 +4,17 @@ import type { OfferingInput } from './offering.ts';
 export const DEMO_CATALOG: OfferingInput[] = [
   {
     code: 'DATA_1GB_7D', kind: 'data', price: 149_000, validityDays: 7, allowances: { dataGb: 1 },
-    names: { en: '1 GB for 7 days', ru: '1 ГБ на 7 дней', kk: '7 күнге 1 ГБ', zh: '1 GB 7天' },
-    descriptions: { en: 'Mobile internet for a short trip.', ru: 'Мобильный интернет для короткой поездки.', kk: 'Қысқа сапарға мобильді интернет.', zh: '短途旅行的移动数据。' },
+    names: { en: '1 GB for 7 days', ru: '1 ГБ на 7 дней', kk: '7 күнге 1 ГБ', zh: '7天 1 GB 流量包' },
+    descriptions: { en: 'Mobile internet for a short trip.', ru: 'Мобильный интернет для короткой поездки.', kk: 'Қысқа сапарға мобильді интернет.', zh: '适合短途旅行的手机流量。' },
   },
   {
     code: 'DATA_5GB_30D', kind: 'data', price: 399_000, validityDays: 30, allowances: { dataGb: 5 },
-    names: { en: '5 GB for 30 days', ru: '5 ГБ на 30 дней', kk: '30 күнге 5 ГБ', zh: '5 GB 30天' },
+    names: { en: '5 GB for 30 days', ru: '5 ГБ на 30 дней', kk: '30 күнге 5 ГБ', zh: '30天 5 GB 流量包' },
     descriptions: { en: 'Maps, messengers and photos for a month.', ru: 'Карты, мессенджеры и фото на месяц.', kk: 'Бір айға карталар, мессенджерлер және фотолар.', zh: '一个月的地图、聊天和照片。' },
   },
   {
     code: 'DATA_20GB_30D', kind: 'data', price: 799_000, validityDays: 30, allowances: { dataGb: 20 }, autoRenewAllowed: true,
-    names: { en: '20 GB for 30 days', ru: '20 ГБ на 30 дней', kk: '30 күнге 20 ГБ', zh: '20 GB 30天' },
+    names: { en: '20 GB for 30 days', ru: '20 ГБ на 30 дней', kk: '30 күнге 20 ГБ', zh: '30天 20 GB 流量包' },
     descriptions: { en: 'Video calls and streaming.', ru: 'Видеозвонки и стриминг.', kk: 'Бейнеқоңыраулар мен стриминг.', zh: '视频通话和流媒体。' },
   },
   {
@@ -24,8 +24,8 @@ export const DEMO_CATALOG: OfferingInput[] = [
   },
   {
     code: 'VOICE_100MIN_30D', kind: 'voice', price: 129_000, validityDays: 30, allowances: { voiceMinutes: 100 },
-    names: { en: '100 minutes for 30 days', ru: '100 минут на 30 дней', kk: '30 күнге 100 минут', zh: '100分钟 30天' },
-    descriptions: { en: 'Calls to all networks in Kazakhstan.', ru: 'Звонки на все сети Казахстана.', kk: 'Қазақстанның барлық желілеріне қоңыраулар.', zh: '拨打哈萨克斯坦所有网络。' },
+    names: { en: '100 minutes for 30 days', ru: '100 минут на 30 дней', kk: '30 күнге 100 минут', zh: '30天 100分钟通话包' },
+    descriptions: { en: 'Calls to all networks in Kazakhstan.', ru: 'Звонки на все сети Казахстана.', kk: 'Қазақстанның барлық желілеріне қоңыраулар.', zh: '可拨打哈萨克斯坦境内所有运营商。' },
   },
   {
     code: 'TOURIST_COMBO_15D', kind: 'combo', price: 599_000, validityDays: 15, allowances: { dataGb: 10, voiceMinutes: 60, sms: 50 },

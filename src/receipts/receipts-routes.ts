@@ -94,10 +94,11 @@ export async function receiptRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     },
   }, async (request, reply) => {
     const { token } = request.params as { token: string };
-    const verification = await verifyReceipt(ctx, token);
+    // In ?language=, else the scanning phone's language, else English: the page, and the JSON's amountText and displayDate.
+    const language = chooseLanguage(languageOf(request.query), request.headers['accept-language']);
+    const verification = await verifyReceipt(ctx, token, language);
     reply.header('cache-control', 'no-store');
     if ((request.headers.accept ?? '').includes('application/json')) return reply.send(verification);
-    const language = chooseLanguage(languageOf(request.query), request.headers['accept-language']);
     return reply.type('text/html; charset=utf-8').send(renderVerificationPage(verification, language));
   });
 }

@@ -142,5 +142,24 @@ for (const dialect of DIALECTS) {
       const kk = await t.request('GET', `/receipts/verify/${number}.xyz?lang=kk`, { token: null });
       assert.ok(kk.text.includes('Түбіртек түпнұсқа емес'));
     });
+
+    it('the QR page writes the amount and the date in its own language, as the PDF does', async () => {
+      const line = await t.app.ctx.db.selectFrom('lines').select('id').where('msisdn', '=', '+77011234567').executeTakeFirstOrThrow();
+      await t.app.ctx.db.insertInto('receipts').values({ number: 'R-2026-90000002', year: 2026n, kind: 'refund', reference_id: 'rf_verify', line_id: line.id, amount: 1_500_50n, currency: 'KZT', created_at: '2026-03-01T10:00:00.000Z' }).execute();
+      const token = receiptToken('receipt-test-secret', 'R-2026-90000002');
+      const shown = { en: ['1,500.50 ₸', '1 Mar 2026 15:00'], ru: ['1 500,50 ₸', '01.03.2026 15:00'], kk: ['1 500,50 ₸', '01.03.2026 15:00'], zh: ['1,500.50 ₸', '2026年3月1日 15:00'] };
+      for (const [language, [amount, date]] of Object.entries(shown)) {
+        const page = (await t.request('GET', `/receipts/verify/${token}?language=${language}`, { token: null })).text.replace(/\u00a0/g, ' ');
+        assert.ok(page.includes(`<dd>${amount}</dd>`), `${language}: ${page}`);
+        assert.ok(page.includes(`<dd>${date} (UTC+5)</dd>`), `${language}: ${page}`);
+        const json = await t.request('GET', `/receipts/verify/${token}?language=${language}`, { token: null, headers: { accept: 'application/json' } });
+        assert.deepEqual([json.body.amountText.replace(/\u00a0/g, ' '), json.body.displayDate.replace(/\u00a0/g, ' ')], [amount, `${date} (UTC+5)`]);
+      }
+      // The scanning phone's language, when the link names none.
+      const russian = await t.request('GET', `/receipts/verify/${token}`, { token: null, headers: { 'accept-language': 'ru-RU,ru;q=0.9' } });
+      assert.ok(russian.text.replace(/\u00a0/g, ' ').includes('<dd>1 500,50 ₸</dd>'), russian.text);
+      const english = await t.request('GET', `/receipts/verify/${token}`, { token: null, headers: { accept: 'application/json' } });
+      assert.equal(english.body.amountText, '1,500.50\u00a0₸');
+    });
   });
 }

@@ -1,9 +1,13 @@
 import { RECEIPT_LABELS, type ReceiptLanguage } from './receipt-labels.ts';
 import { escapeHtml } from './render-receipt-slip.ts';
-import { formatAlmatyTime } from './receipt-document.ts';
+import { formatAlmatyTime, formatAmount } from './receipt-document.ts';
 import type { ReceiptVerification } from './verify-receipt.ts';
 
-/** The small page a scanned receipt QR code opens: genuine (with amount, masked number, date) or not. */
+/**
+ * The small page a scanned receipt QR code opens: genuine (with amount, masked number, date) or not.
+ * The amount and the date are written in the page's language ("1 500,50 ₸" in ru and kk), whatever
+ * language the verification was made in.
+ */
 export function renderVerificationPage(verification: ReceiptVerification, language: ReceiptLanguage): string {
   const labels = RECEIPT_LABELS[language];
   const body = verification.genuine
@@ -11,7 +15,7 @@ export function renderVerificationPage(verification: ReceiptVerification, langua
 <dl>
 <dt>${escapeHtml(labels.number)}</dt><dd>${escapeHtml(verification.number)}</dd>
 <dt>${escapeHtml(labels.kind)}</dt><dd>${escapeHtml(labels.kinds[verification.kind] ?? verification.kind)}</dd>
-<dt>${escapeHtml(labels.amount)}</dt><dd>${escapeHtml(verification.amountText)}</dd>
+<dt>${escapeHtml(labels.amount)}</dt><dd>${escapeHtml(formatAmount(BigInt(verification.amount), verification.currency, language))}</dd>
 ${verification.msisdn ? `<dt>${escapeHtml(labels.line)}</dt><dd>${escapeHtml(verification.msisdn)}</dd>` : ''}
 <dt>${escapeHtml(labels.date)}</dt><dd>${escapeHtml(formatAlmatyTime(verification.createdAt, language))}</dd>
 </dl>`

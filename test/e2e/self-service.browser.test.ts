@@ -131,8 +131,13 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     await card.getByRole('button', { name: 'Buy a package' }).click();
     const offers = card.locator('button[data-offering]');
     await offers.first().waitFor();
-    const offering = await offers.first().getAttribute('data-offering');
-    await offers.first().click();
+    // By kind, then cheapest first ("5 GB" before "20 GB"); each description without its full stop before " · 7 days".
+    assert.deepEqual(await offers.evaluateAll((buttons) => buttons.map((b) => b.getAttribute('data-offering'))),
+      ['MESSENGERS_30D', 'DATA_1GB_7D', 'DATA_5GB_30D', 'DATA_20GB_30D', 'VOICE_100MIN_30D', 'TOURIST_COMBO_15D']);
+    const offering = 'DATA_1GB_7D';
+    assert.equal((await card.locator('.details li', { has: page.locator(`[data-offering="${offering}"]`) }).locator('div.muted').textContent())?.replace(/\s/g, ' '),
+      'Mobile internet for a short trip · 7 days');
+    await card.locator(`button[data-offering="${offering}"]`).click();
     await page.locator('section.card[data-msisdn="+77011234567"] .balance').filter({ hasNotText: '5,000' }).waitFor();
     await page.locator('section.card[data-msisdn="+77011234567"]').getByRole('button', { name: 'Packages' }).click();
     await page.locator('section.card[data-msisdn="+77011234567"] .details li').first().waitFor();
@@ -264,7 +269,7 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     await card.locator('.details h2', { hasText: '记录' }).waitFor();
     const zhHistory = await text(`section.card[data-msisdn="${msisdn}"] .details li`);
     const zhLabels = new Set(zhHistory.map((row) => row.split(' · ')[0]!));
-    for (const label of ['充值', '充值奖励', '套餐额度', '使用']) assert.ok(zhLabels.has(label), `${label} in ${[...zhLabels]}`);
+    for (const label of ['充值', '充值奖励', '套餐额度', '用量']) assert.ok(zhLabels.has(label), `${label} in ${[...zhLabels]}`);
     assert.ok([...zhLabels].some((label) => label.startsWith('套餐：') && label.length > '套餐：'.length), [...zhLabels].join('\n'));
     assert.ok(zhHistory.some((row) => row.endsWith('20,000 ₸')), zhHistory.join('\n'));
     for (const label of [...kkLabels, ...zhLabels]) assert.doesNotMatch(label, /^[a-z_]+$/, 'no raw ledger code');
@@ -336,6 +341,8 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     await live.getByLabel('Amount, ₸').fill('1000');
     await live.getByRole('button', { name: 'Continue' }).click();
     await live.locator('p.confirm', { hasText: /^Send 1,000\s₸ to \+7\s701\s555\s01\s02\? Fee 20\s₸\.$/ }).waitFor();
+    // The code lasts minutes: the time alone, no date.
+    assert.match(String(await live.locator('form.transfer-code p.muted').textContent()), /^We sent a code by SMS to \+7\s701\s555\s01\s01\. It is valid until \d{2}:\d{2}\.$/);
     const [sent] = await codes();
     assert.match(sent!.code, /^\d{6}$/);
     await live.getByLabel('Code from the SMS').fill(sent!.code === '000000' ? '111111' : '000000');
@@ -380,8 +387,8 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     const msisdn = '+77013334455';
     assert.equal((await server.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
     assert.equal((await server.request('POST', '/v1/users', { body: { login: msisdn, password: 'limit-pass-1', role: 'subscriber' } })).status, 201);
-    // 278,000 ₸ today in 23 top-ups: 22,000 ₸ left of the 300,000 ₸ a day.
-    const amounts = [...Array.from({ length: 20 }, () => 50_000), 10_000_000, 10_000_000, 6_800_000];
+    // 277,999.50 ₸ today in 23 top-ups: 22,000.50 ₸ left of the 300,000 ₸ a day, said in whole tenge (the field takes no tiyn): 22,000 ₸.
+    const amounts = [...Array.from({ length: 20 }, () => 50_000), 10_000_000, 10_000_000, 6_799_950];
     for (const [index, amount] of amounts.entries()) {
       const done = await server.request('POST', '/v1/topups', { body: { msisdn, amount, currency: 'KZT' }, headers: { 'idempotency-key': `limit-${index}` } });
       assert.equal(done.status, 201, JSON.stringify(done.body));

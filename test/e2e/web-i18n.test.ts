@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 // web/i18n.js is a plain browser module; its tables and formatters need no DOM to be checked here.
-const { LANGUAGES, TEXT, fill, formatDate, formatDays, formatTenge, formatUnits, movementLabel } = await import(new URL('../../web/i18n.js', import.meta.url).href);
+const { LANGUAGES, TEXT, fill, formatDate, formatDays, formatTenge, formatTime, formatUnits, movementLabel } = await import(new URL('../../web/i18n.js', import.meta.url).href);
 
 /**
  * Ledger codes that reach a subscriber's history (transfers on a line's main, bonus, credit or
@@ -62,6 +62,45 @@ describe('web page texts in en, ru, kk and zh', () => {
     // Days of validity, "1 day" in English (not "1 days").
     assert.deepEqual(['en', 'ru', 'kk', 'zh'].map((l) => formatDays(1, l)), ['1 day', `1${NBSP}дн.`, `1${NBSP}күн`, '1天']);
     assert.deepEqual(['en', 'ru', 'kk', 'zh'].map((l) => formatDays(30, l)), ['30 days', `30${NBSP}дн.`, `30${NBSP}күн`, '30天']);
+  });
+
+  it('counts days with formatDays\' words in every {days} text: "within 1 day", not "within 1 days"', () => {
+    // The unit comes with the count: no text adds its own after {days}.
+    for (const [language, texts] of Object.entries(tables)) {
+      for (const [key, text] of texts) assert.doesNotMatch(text, /\{days\}\s*(days?|дн|күн|天)/u, `${language} ${key}`);
+    }
+    const said = (language: string, template: (t: Record<string, any>) => string, count: number) => fill(template(TEXT[language]), { days: formatDays(count, language) }).replaceAll(NBSP, ' ');
+    assert.equal(said('en', (t) => t.credit.offer, 1), 'Money now, repaid from your next top-up within 1 day.');
+    assert.equal(said('en', (t) => t.credit.offer, 3), 'Money now, repaid from your next top-up within 3 days.');
+    assert.equal(said('en', (t) => t.credit.refusals.tenure, 1), 'Available once the line\'s first top-up is 1 day old.');
+    assert.equal(said('en', (t) => t.credit.refusals.no_recent_topup, 30), 'Available to lines topped up in the last 30 days.');
+    assert.equal(said('ru', (t) => t.credit.offer, 3), 'Деньги сейчас, погашение из следующего пополнения в течение 3 дн.');
+    assert.equal(said('ru', (t) => t.credit.refusals.tenure, 30), 'Доступно, когда с первого пополнения номера пройдёт 30 дн.');
+    assert.equal(said('kk', (t) => t.credit.offer, 3), 'Ақша қазір беріледі, 3 күн ішінде келесі толықтырудан өтеледі.');
+    assert.equal(said('kk', (t) => t.credit.refusals.no_recent_topup, 30), 'Соңғы 30 күн ішінде толықтырылған нөмірлерге қолжетімді.');
+    assert.equal(said('zh', (t) => t.credit.offer, 3), '立即到账，3天内从下次充值中还款。');
+    assert.equal(said('zh', (t) => t.credit.refusals.tenure, 30), '号码首次充值满 30天后可用。');
+  });
+
+  it('says what is left of the day\'s top-ups in each language, Kazakh with its case ending', () => {
+    const left = Object.fromEntries(['en', 'ru', 'kk', 'zh'].map((l) => [l, fill(TEXT[l].dailyLimitLeft, { remaining: formatTenge(649_900, l) }).replaceAll(NBSP, ' ')]));
+    assert.deepEqual(left, {
+      en: 'This number can be topped up by at most 6,499 ₸ more today.',
+      ru: 'Сегодня этот номер можно пополнить ещё не более чем на 6 499 ₸.',
+      kk: 'Бүгін бұл нөмірді тағы ең көбі 6 499 ₸ сомаға толықтыруға болады.',
+      zh: '此号码今天最多还能充值 6,499 ₸。',
+    });
+    assert.equal(TEXT.zh.codes.usage, '用量');
+  });
+
+  it('says until when a transfer code is valid by the time alone, in Almaty time', () => {
+    assert.equal(formatTime('2026-12-21T00:02:00Z'), '05:02');
+    assert.equal(formatTime('2026-12-21T19:03:00Z'), '00:03');
+    const until = (l: string) => fill(TEXT[l].transfer.codeSent, { from: 'F', time: formatTime('2026-12-21T00:02:00Z') });
+    assert.deepEqual(['en', 'ru', 'kk', 'zh'].map(until), [
+      'We sent a code by SMS to F. It is valid until 05:02.', 'Мы отправили код в SMS на F. Он действует до 05:02.',
+      'F нөміріне SMS арқылы код жібердік. Ол 05:02 дейін жарамды.', '验证码已通过短信发送至 F，有效期至 05:02。',
+    ]);
   });
 
   it('writes "top up" in Kazakh as толықтыру, never толтыру', () => {

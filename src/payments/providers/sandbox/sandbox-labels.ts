@@ -47,7 +47,7 @@ export const SANDBOX_LABELS: Record<SandboxLanguage, Labels> = {
     card_timeout: 'таймаут шлюза: Tolem видит «неизвестно»; списание прошло, сверка его находит',
   },
   kk: {
-    title: 'Картамен төлеу', testMode: 'Sandbox — сынақ режимі, нақты ақша алынбайды.', amount: 'Сома', cardNumber: 'Карта нөмірі',
+    title: 'Картамен төлеу', testMode: 'Сынақ режимі: нақты ақша алынбайды.', amount: 'Сома', cardNumber: 'Карта нөмірі',
     expiry: 'Мерзімі (АА/ЖЖ)', cvc: 'CVC', pay: 'Төлеу', cancel: 'Бас тарту', testCards: 'Сынақ карталары',
     succeeded: 'Төлем мақұлданды', succeededText: 'Баланс сәлден соң толықтырылады.', declined: 'Төлем қабылданбады',
     tryAnother: 'Басқа картаны немесе басқа төлем тәсілін қолданып көріңіз.', challenge: 'Төлемді растаңыз', challengeText: 'Банк төлемді растауды сұрайды (3-D Secure сынағы).',
