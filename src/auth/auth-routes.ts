@@ -14,6 +14,7 @@ import { logIn } from './log-in.ts';
 import { logOut } from './log-out.ts';
 import { linkLine } from './link-line.ts';
 import { updateUser } from './update-user.ts';
+import { cursorRefusal } from '../store/cursor-row.ts';
 
 const RoleSchema = Type.Union(ROLES.map((role) => Type.Literal(role)));
 const UserSchema = Type.Object({ id: Type.String(), login: Type.String(), role: RoleSchema, displayName: Nullable(Type.String()) });
@@ -104,6 +105,8 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
     const actor = actorOf(request);
     if (actor.role !== 'admin') return sendError(reply, { code: 'forbidden' });
     const query = request.query as { limit: number; cursor?: string };
+    const refused = await cursorRefusal(ctx, 'users', query.cursor);
+    if (refused) return sendResult(reply, refused);
     const page = cutPage(await listUsers(ctx, query.limit + 1, query.cursor ?? null), query.limit);
     return { data: page.rows.map((u) => ({ id: u.id, login: u.login, role: u.role, displayName: u.display_name, createdAt: u.created_at, disabled: u.disabled_at !== null })), nextCursor: page.nextCursor };
   });
@@ -126,6 +129,8 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
     const actor = actorOf(request);
     if (actor.role !== 'admin') return sendError(reply, { code: 'forbidden' });
     const query = request.query as { limit: number; cursor?: string };
+    const refused = await cursorRefusal(ctx, 'api_keys', query.cursor);
+    if (refused) return sendResult(reply, refused);
     const page = cutPage(await listApiKeys(ctx, query.limit + 1, query.cursor ?? null), query.limit);
     return {
       data: page.rows.map((k) => ({ id: k.id, name: k.name, role: k.role, prefix: k.prefix, sourceAccountId: k.source_account_id, createdAt: k.created_at, revoked: k.revoked_at !== null })),

@@ -266,6 +266,17 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([foreign.status, foreign.body.error.code, foreign.body.error.details], [400, 'validation_failed', { field: 'cursor' }]);
       const unknown = await t.request('GET', '/v1/lines/%2B77011234567/transactions?cursor=tr_00000000000000000000000000');
       assert.deepEqual([unknown.status, unknown.body.error.code], [400, 'validation_failed']);
+      // Every id-paged list likewise: a well-formed id of nothing is no place in the list.
+      for (const [list, prefix] of [['/v1/users', 'usr'], ['/v1/api-keys', 'key'], ['/v1/payments', 'pay'], ['/v1/admin/webhook-events', 'whk'], ['/v1/admin/promotions', 'promo']]) {
+        for (const cursor of [`${prefix}_00000000000000000000000000`, `${prefix}_ZZZZZZZZZZZZZZZZZZZZZZZZZZ`]) {
+          const refused = await t.request('GET', `${list}?cursor=${cursor}`);
+          assert.deepEqual([refused.status, refused.body.error?.code, refused.body.error?.details], [400, 'validation_failed', { field: 'cursor' }], `${list} ${cursor}`);
+        }
+      }
+      for (const login of ['pager.one', 'pager.two']) await t.request('POST', '/v1/users', { body: { login, password: 'long enough', role: 'clerk' } });
+      const firstUsers = await t.request('GET', '/v1/users?limit=1');
+      assert.ok(firstUsers.body.nextCursor);
+      assert.equal((await t.request('GET', `/v1/users?limit=1&cursor=${firstUsers.body.nextCursor}`)).status, 200, 'a real cursor still pages');
       // Lines likewise: a well-formed id that is no line answered the first page (ln_000…) or an
       // empty one (ln_ZZZ…), as if it were a place in the list.
       for (const cursor of ['ln_00000000000000000000000000', 'ln_ZZZZZZZZZZZZZZZZZZZZZZZZZZ']) {

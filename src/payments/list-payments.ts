@@ -4,11 +4,14 @@ import { cutPage, type Page } from '../domain/page.ts';
 import { ok, type Result } from '../domain/result.ts';
 import { paymentView, type PaymentView } from './payment-view.ts';
 import { listInboxEvents, listPayments as selectPayments } from './payments-repository.ts';
+import { cursorRefusal } from '../store/cursor-row.ts';
 
 /** Admin list of payments, newest first, with a cursor (the last id seen). */
 export async function listPayments(ctx: AppContext, actor: Actor, query: { limit: number; cursor?: string; status?: string }): Promise<Result<Page<PaymentView>>> {
   const denied = requireRole(actor, ['admin']);
   if (denied) return denied as Result<never>;
+  const refused = await cursorRefusal(ctx, 'payments', query.cursor);
+  if (refused) return refused;
   const rows = await selectPayments(ctx, { limit: query.limit + 1, before: query.cursor ?? null, status: query.status });
   const page = cutPage(rows, query.limit);
   return ok({ data: page.rows.map(paymentView), nextCursor: page.nextCursor });
@@ -23,6 +26,8 @@ export interface WebhookEventView {
 export async function listWebhookEvents(ctx: AppContext, actor: Actor, query: { limit: number; cursor?: string; status?: string }): Promise<Result<Page<WebhookEventView>>> {
   const denied = requireRole(actor, ['admin']);
   if (denied) return denied as Result<never>;
+  const refused = await cursorRefusal(ctx, 'webhook_inbox', query.cursor);
+  if (refused) return refused;
   const rows = await listInboxEvents(ctx, { limit: query.limit + 1, before: query.cursor ?? null, status: query.status });
   const page = cutPage(rows, query.limit);
   return ok({

@@ -11,6 +11,7 @@ import { DISCOUNT_KINDS } from './promotion.ts';
 import { cutPage } from '../domain/page.ts';
 import { listPromotions } from './promotions-repository.ts';
 import { quoteOffering } from './quote-offering.ts';
+import { cursorRefusal } from '../store/cursor-row.ts';
 
 const DiscountKindSchema = Type.Union(DISCOUNT_KINDS.map((k) => Type.Literal(k)));
 const PromotionSchema = Type.Object({
@@ -45,6 +46,8 @@ export async function promotionRoutes(app: FastifyInstance, { ctx }: RouteOption
     const denied = requireRole(actorOf(request), ['admin']);
     if (denied) return sendResult(reply, denied);
     const query = request.query as { limit: number; cursor?: string };
+    const refused = await cursorRefusal(ctx, 'promotions', query.cursor);
+    if (refused) return sendResult(reply, refused);
     const page = cutPage(await listPromotions(ctx, query.limit + 1, query.cursor ?? null), query.limit);
     return sendResult(reply, ok({ data: page.rows.map(toPromotionView), nextCursor: page.nextCursor }));
   });
