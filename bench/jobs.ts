@@ -7,6 +7,7 @@ import { runJobsUntilCaughtUp } from '../src/jobs/scheduler.ts';
 import { lifecycleJob } from '../src/lifecycle/lifecycle-job.ts';
 import { autoRenewJob } from '../src/packages/auto-renew-job.ts';
 import { expireBucketsJob } from '../src/packages/expire-buckets-job.ts';
+import { ROLLOVER_GRACE_MS } from '../src/packages/package-keys.ts';
 import { purchasePackage } from '../src/packages/purchase-package.ts';
 import { ManualClock } from '../src/platform/clock.ts';
 import { createTopUp } from '../src/topups/create-top-up.ts';
@@ -23,8 +24,8 @@ interface Drained { figures: LoadFigures; handled: number; seconds: number }
  * database with an injected clock. `lineCount` lines are topped up and each sold an auto-renewing
  * 7-day pack, the sale called directly 64 at a time: the ceiling, the same kind of ledger command
  * with no job around it. Then the clock moves past the packs' end and the renewal job runs as the
- * scheduler runs it (again at once while it says more is due) until nothing is due; then the
- * bucket-expiry job forfeits the ended periods' units; then, past the lines' validity, the
+ * scheduler runs it (again at once while it says more is due) until nothing is due; then, an hour
+ * on (ROLLOVER_GRACE_MS), the bucket-expiry job forfeits the ended periods' units; then, past the lines' validity, the
  * lifecycle job moves every line into grace. Each figure is items handled per second of the drain.
  */
 export async function benchJobs(url: string, lineCount: number): Promise<JobFigure[]> {
@@ -42,6 +43,8 @@ export async function benchJobs(url: string, lineCount: number): Promise<JobFigu
     const purchases = await timed(msisdns, async (msisdn, index) => purchasePackage(ctx, SYSTEM_ACTOR, { msisdn, offering: 'BENCH_WEEK', autoRenew: true }, `bench-jobs-buy-${index}`));
     clock.advance(7 * DAY + 60_000);
     const renewals = await drain(ctx, autoRenewJob);
+    // Bucket expiry waits ROLLOVER_GRACE_MS after a period's end (the renewal may still carry its units).
+    clock.advance(ROLLOVER_GRACE_MS);
     const expiries = await drain(ctx, expireBucketsJob);
     // Top-ups gave each line 30 days from the later of now and its validity (at most 30 days ahead).
     clock.advance(55 * DAY);

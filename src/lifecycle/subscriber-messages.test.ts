@@ -18,6 +18,9 @@ const CASES: { topic: string; payload: Record<string, unknown>; holds: (string |
   { topic: 'line.status_changed', payload: { from: 'grace', to: 'active', reason: 'topup' }, holds: [] },
   { topic: 'bucket.usage_threshold', payload: { unit: 'DATA_BYTES', thresholdPercent: 80 }, holds: ['80', { en: 'data', ru: 'интернет', kk: 'интернет', zh: '流量' }] },
   { topic: 'bucket.usage_threshold', payload: { unit: 'SMS', thresholdPercent: 100 }, holds: [{ en: 'SMS', ru: 'SMS', kk: 'SMS', zh: '短信' }] },
+  // Named when the SMS worker knows the bucket's pack: a line with several packs learns which one.
+  { topic: 'bucket.usage_threshold', payload: { unit: 'DATA_BYTES', thresholdPercent: 80 }, offeringName: '1 GB', holds: ['80', '1 GB', { en: 'data', ru: 'интернета', kk: 'интернеттің', zh: '流量' }] },
+  { topic: 'bucket.usage_threshold', payload: { unit: 'VOICE_SECONDS', thresholdPercent: 100 }, offeringName: '100 min', holds: ['100 min', { en: 'minutes', ru: 'минут', kk: 'минуттар', zh: '通话分钟数' }] },
   // 20:00 UTC on the 18th is the 19th in Almaty.
   { topic: 'credit.granted', payload: { amount: 50_000, fee: 5_000, dueAt: '2026-02-18T20:00:00Z' }, holds: [tenge(500), tenge(550), { en: '19 Feb 2026', ru: '19.02.2026', kk: '19.02.2026', zh: '2026年2月19日' }] },
   { topic: 'credit.repaid', payload: { amount: 30_000, owedAfter: 25_000 }, holds: [tenge(300), tenge(250)] },

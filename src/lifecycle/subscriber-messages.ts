@@ -8,7 +8,7 @@ import { formatTenge } from '../domain/money.ts';
  */
 type Key = 'grace' | 'suspended' | 'barred' | 'terminated' | 'reactivated' | 'bucket80' | 'bucket100' | 'creditGranted' | 'transferReceived' | 'transferCode'
   | 'topUpSucceeded' | 'topUpReversed' | 'paymentRefunded' | 'packagePurchased' | 'packageRenewed' | 'renewalNoMoney' | 'renewalFailed'
-  | 'bonusGranted' | 'bonusExpired' | 'creditRepaid' | 'creditRepaidPart' | 'validityExpiring' | 'packageEnding' | 'packageRenewing' | 'balanceLow';
+  | 'bucket80Named' | 'bucket100Named' | 'bonusGranted' | 'bonusExpired' | 'creditRepaid' | 'creditRepaidPart' | 'validityExpiring' | 'packageEnding' | 'packageRenewing' | 'balanceLow';
 
 const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
   en: {
@@ -34,6 +34,8 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     reactivated: 'Your number is active again.',
     bucket80: 'You have used 80% of your {unit} allowance.',
     bucket100: 'Your {unit} allowance is used up.',
+    bucket80Named: 'You have used 80% of the {unit} in "{name}".',
+    bucket100Named: 'The {unit} in "{name}" is used up.',
     creditGranted: 'Promised payment of {amount} added. {owed} with the fee will be taken from your next top-up or on {due}.',
     transferReceived: 'You received {amount} from {from}.',
     transferCode: 'Code {code} confirms sending {amount} (fee {fee}) to {to}. Valid {minutes} min. Never share it.',
@@ -61,6 +63,8 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     reactivated: 'Номер снова активен.',
     bucket80: 'Израсходовано 80% {unit} из пакета.',
     bucket100: 'Лимит {unit} в пакете исчерпан.',
+    bucket80Named: 'Израсходовано 80% {unit} из «{name}».',
+    bucket100Named: 'Лимит {unit} в «{name}» исчерпан.',
     creditGranted: 'Зачислен обещанный платёж {amount}. {owed} с комиссией спишется при следующем пополнении или {due}.',
     transferReceived: 'Вам перевели {amount} с номера {from}.',
     transferCode: 'Код {code} подтверждает перевод {amount} (комиссия {fee}) на номер {to}. Действует {minutes} мин. Никому его не сообщайте.',
@@ -88,6 +92,8 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     reactivated: 'Нөміріңіз қайта белсенді.',
     bucket80: 'Пакеттегі {unit} 80%-ы пайдаланылды.',
     bucket100: 'Пакеттегі {unit} таусылды.',
+    bucket80Named: '«{name}» пакетіндегі {unit} 80%-ы пайдаланылды.',
+    bucket100Named: '«{name}» пакетіндегі {unit} таусылды.',
     creditGranted: '{amount} уәде етілген төлем есептелді. Комиссиясымен {owed} келесі толықтырудан немесе {due} күні алынады.',
     transferReceived: '{from} сізге {amount} аударды.',
     transferCode: '{code} коды {to} нөміріне {amount} аударымды растайды (комиссия {fee}). {minutes} минут жарамды. Оны ешкімге айтпаңыз.',
@@ -115,6 +121,8 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     reactivated: '您的号码已恢复使用。',
     bucket80: '您套餐内的{unit}已使用 80%。',
     bucket100: '您套餐内的{unit}已用完。',
+    bucket80Named: '“{name}”中的{unit}已使用 80%。',
+    bucket100Named: '“{name}”中的{unit}已用完。',
     creditGranted: '已发放预借话费 {amount}。含服务费共 {owed}，将在下次充值时或于{due}扣除。',
     transferReceived: '您收到来自 {from} 的转账 {amount}。',
     transferCode: '验证码 {code}：确认向 {to} 转账 {amount}（手续费 {fee}），{minutes}分钟内有效。请勿告诉任何人。',
@@ -170,7 +178,10 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
     case 'bucket.usage_threshold': {
       const full = payload.thresholdPercent === 100;
       const names = (full ? undefined : UNIT_NAMES_OF[language]) ?? UNIT_NAMES[language];
-      return text(full ? 'bucket100' : 'bucket80', { unit: names[String(payload.unit)] ?? String(payload.unit) });
+      const unit = names[String(payload.unit)] ?? String(payload.unit);
+      // Named when the worker knows the pack: a line with several packs learns which one ran out.
+      if (options.offeringName) return text(full ? 'bucket100Named' : 'bucket80Named', { unit, name: name() });
+      return text(full ? 'bucket100' : 'bucket80', { unit });
     }
     case 'credit.granted':
       return text('creditGranted', { amount: money(payload.amount), owed: money(Number(payload.amount) + Number(payload.fee)), due: almatyDayIn(language, payload.dueAt) });

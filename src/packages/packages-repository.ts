@@ -20,6 +20,13 @@ export interface PackageWithPeriod {
 /** A line's periods read to list its packages: at most this many, latest-ending first. */
 const LINE_PERIODS_READ_MAX = 5000;
 
+/** The offering code of each package (the SMS worker names the pack a usage threshold is about). */
+export async function offeringCodesOfPackages(ctx: AppContext, packageIds: string[]): Promise<Map<string, string>> {
+  if (packageIds.length === 0) return new Map();
+  const rows = await ctx.db.selectFrom('packages').select(['id', 'offering_code']).where('id', 'in', packageIds).execute();
+  return new Map(rows.map((row) => [row.id, row.offering_code]));
+}
+
 export async function findPackage(ctx: AppContext, lineId: string, packageId: string): Promise<PackageWithPeriod | undefined> {
   const pkg = await ctx.store.readDb.selectFrom('packages').selectAll().where('id', '=', packageId).where('line_id', '=', lineId).executeTakeFirst();
   return pkg ? (await withLatestPeriods(ctx.store.readDb, [pkg]))[0] : undefined;

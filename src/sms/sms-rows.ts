@@ -6,6 +6,7 @@ import { subscriberMessage } from '../lifecycle/subscriber-messages.ts';
 import { afterQuietHours, QUIET_TOPICS } from './quiet-hours.ts';
 import { encodeSms, SEGMENTS_MAX } from './sms-encoding.ts';
 import { linesByIdOrNumber, type SmsMessageRow } from './sms-repository.ts';
+import { offeringCodesOfPackages } from '../packages/packages-repository.ts';
 
 /**
  * The outbox topics that tell a subscriber something: those subscriberMessage has a text for
@@ -37,6 +38,9 @@ export async function messageRowsFor(ctx: AppContext, events: readonly OutboxEve
   const now = ctx.clock.now();
   const { quietFromHour, quietToHour } = ctx.settings.sms;
   const rows: SmsMessageRow[] = [];
+  // A usage threshold names its bucket, `<package>.<period>.<unit>` (package-keys.ts): the pack it belongs to is named in the text.
+  const thresholdPackages = [...new Set(parsed.filter(({ event }) => event.topic === 'bucket.usage_threshold').map(({ payload }) => packageOfBucket(payload.accountId)).filter((id) => id !== null))];
+  const packageOfferings = await offeringCodesOfPackages(ctx, thresholdPackages);
   // A page of events names few offerings: each is looked up once.
   const offerings = new Map<unknown, Promise<Record<string, string | undefined> | undefined>>();
   for (const { event, payload } of parsed) {
@@ -46,8 +50,9 @@ export async function messageRowsFor(ctx: AppContext, events: readonly OutboxEve
     // A released number reads `+7…#ln_…`: it belongs to another subscriber now.
     if (!line || line.msisdn.includes('#')) continue;
     const language = displayLanguageOf(payload.language ?? payload.receiverLanguage ?? line.language);
-    if (PACKAGE_TOPICS.includes(event.topic) && !offerings.has(payload.offering)) offerings.set(payload.offering, offeringNamesOf(ctx, payload.offering));
-    const names = PACKAGE_TOPICS.includes(event.topic) ? await offerings.get(payload.offering) : undefined;
+    const offering = event.topic === 'bucket.usage_threshold' ? packageOfferings.get(packageOfBucket(payload.accountId) ?? '') : PACKAGE_TOPICS.includes(event.topic) ? payload.offering : undefined;
+    if (offering !== undefined && !offerings.has(offering)) offerings.set(offering, offeringNamesOf(ctx, offering));
+    const names = offering !== undefined ? await offerings.get(offering) : undefined;
     const offeringName = names ? names[language] || names.en || undefined : undefined;
     const body = subscriberMessage(event.topic, { ...payload, language }, { suspendedDays: ctx.settings.lifecycle.suspendedDays, offeringName, now: now.toISOString() });
     if (!body) continue;
@@ -61,6 +66,13 @@ export async function messageRowsFor(ctx: AppContext, events: readonly OutboxEve
     });
   }
   return rows;
+}
+
+/** The package a bucket account belongs to (`pkg_….<period>.<unit>`), or null for another account. */
+function packageOfBucket(accountId: unknown): string | null {
+  if (typeof accountId !== 'string' || !accountId.startsWith('pkg_')) return null;
+  const dot = accountId.indexOf('.');
+  return dot > 0 ? accountId.slice(0, dot) : null;
 }
 
 /** The offering's names by language, from the catalog (the payload names its code; the code is shown when it is gone). */

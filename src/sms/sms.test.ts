@@ -72,6 +72,22 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([row!.status, row!.topic, row!.language, Number(row!.segments), Number(row!.attempts), row!.text], ['sent', 'topup.succeeded', 'ru', 1, 1, expected]);
     });
 
+    it('names the pack whose allowance a usage threshold is about, in the line language', async () => {
+      const lineId = await line('+77014200040', 'ru');
+      await topUp('+77014200040', 500_000);
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn: '+77014200040', offering: 'DATA_1GB_7D' }, headers: { 'idempotency-key': `sms-${++keys}` } });
+      assert.equal(bought.status, 201, JSON.stringify(bought.body));
+      settle();
+      await run();
+      const usage = await t.request('POST', '/v1/usage', { token: await t.keyFor('network'), body: { events: [{ id: 'sms-threshold-1', msisdn: '+77014200040', service: 'data', units: 900 * 1_048_576, at: t.clock.now().toISOString() }] } });
+      assert.equal(usage.status, 200, JSON.stringify(usage.body));
+      settle();
+      assert.equal(await run(), 1);
+      const [threshold] = (await messagesOf(lineId)).filter((row) => row.topic === 'bucket.usage_threshold');
+      const name = JSON.parse((await t.app.ctx.db.selectFrom('offerings').select('names').where('code', '=', 'DATA_1GB_7D').executeTakeFirstOrThrow()).names).ru;
+      assert.equal(threshold?.text, `Израсходовано 80% интернета из «${name}».`);
+    });
+
     it('names a package in the line language from the catalog, and sends GSM 03.38 where the text fits it', async () => {
       const chinese = await line('+77014200002', 'zh');
       await topUp('+77014200002', 500_000);
