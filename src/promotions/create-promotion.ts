@@ -41,7 +41,8 @@ export async function createPromotion(ctx: AppContext, actor: Actor, input: Prom
   const startsAt = parseInstant(input.startsAt);
   const endsAt = parseInstant(input.endsAt);
   if (startsAt === null) return bad('startsAt');
-  if (endsAt === null || endsAt <= startsAt) return bad('endsAt');
+  // A window already over would make a promotion nobody can use: a mistyped year, most likely.
+  if (endsAt === null || endsAt <= startsAt || endsAt <= ctx.clock.now().getTime()) return bad('endsAt');
   for (const [value, field] of [[input.usesMax, 'usesMax'], [input.usesPerLineMax, 'usesPerLineMax']] as const) {
     if (value !== undefined && (!Number.isSafeInteger(value) || value < 1 || value > USES_MAX)) return bad(field);
   }

@@ -54,6 +54,9 @@ for (const dialect of DIALECTS) {
       const quote = await t.request('GET', '/v1/offerings/TOURIST_COMBO_15D/quote', { token: null });
       assert.deepEqual([quote.body.price, quote.body.promoCode], [499_000, null]);
       assert.equal((await t.request('POST', '/v1/admin/promotions', { body: { discountKind: 'percent', discountValue: 101, startsAt: 'x', endsAt: 'y' } })).body.error.code, 'promotion_invalid');
+      // A window already over (a mistyped year) is refused, not made unusable.
+      const past = await t.request('POST', '/v1/admin/promotions', { body: { code: 'OLD10', discountKind: 'percent', discountValue: 10, startsAt: '2020-01-01T00:00:00Z', endsAt: '2020-02-01T00:00:00Z' } });
+      assert.deepEqual([past.status, past.body.error.code, past.body.error.details.field], [422, 'promotion_invalid', 'endsAt']);
       t.clock.advanceDays(2);
       assert.equal((await t.request('GET', '/v1/offerings/TOURIST_COMBO_15D/quote', { token: null })).body.price, 599_000);
       t.clock.advanceDays(-2);
