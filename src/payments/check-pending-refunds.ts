@@ -9,8 +9,9 @@ export const REFUND_ASK_AGAIN_MS = 60_000;
 /**
  * Asks the provider after each refund it answered `pending` (WeChat Pay's PROCESSING, a Stripe or
  * PayPal refund not yet paid out), and settles those it has decided: paid back, the reservation is
- * posted with its receipt; refused (WeChat Pay's ABNORMAL: the payer's card is closed), it goes
- * back to the line's balance. A refund still pending, or one the provider could not be asked
+ * posted with its receipt; refused (WeChat Pay's CLOSED, Stripe's failed), it goes back to the
+ * line's balance (or to breakage, the line terminated meanwhile). WeChat Pay's ABNORMAL stays
+ * pending, marked for the operator. A refund still pending, or one the provider could not be asked
  * about, is asked again a minute later. A refund that never got the provider's answer at all has
  * no provider id and is not asked here: the admin repeats the request under its key.
  */

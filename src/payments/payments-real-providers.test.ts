@@ -23,7 +23,7 @@ for (const dialect of DIALECTS) {
           PAYPAL_API_BASE: paypal.url, PAYPAL_SETTLEMENT_CURRENCY: 'USD', PAYPAL_KZT_PER_UNIT: '500',
         },
       });
-      for (const msisdn of ['+77011230001', '+77011230002', '+77011230003', '+77011230004', '+77011230005', '+77011230006']) await addLine(t, msisdn);
+      for (const msisdn of ['+77011230001', '+77011230002', '+77011230003', '+77011230004', '+77011230005', '+77011230006', '+77011230007']) await addLine(t, msisdn);
     });
     after(async () => {
       await t?.close();
@@ -175,6 +175,27 @@ for (const dialect of DIALECTS) {
       const second = await refundOf(paymentId, 100_000, 'failing-refund-2');
       assert.equal(second.status, 201, JSON.stringify(second.body));
       assert.equal((await mainAccount(t, '+77011230006')).available, 0);
+      await t.verify();
+    });
+
+    it('a pending refund the bank fails after the line was terminated goes to breakage with the rest of the line, not onto the closed line', async () => {
+      const paymentId = await paidByStripe('+77011230007', 100_000, 'stripe-terminated-refund');
+      stripe.refundsPending(true);
+      const pending = await refundOf(paymentId, 60_000, 'terminated-refund-1');
+      stripe.refundsPending(false);
+      assert.equal(pending.status, 202, JSON.stringify(pending.body));
+      const closed = await t.request('POST', '/v1/lines/+77011230007/terminate', { body: { reason: 'SIM handed back' } });
+      assert.equal(closed.status, 200, JSON.stringify(closed.body));
+      const breakageBefore = await t.app.ctx.db.selectFrom('ledger_accounts').select('credits_posted').where('id', '=', 'breakage').executeTakeFirstOrThrow();
+      const refund = await t.app.ctx.db.selectFrom('payment_refunds').selectAll().where('id', '=', pending.body.id).executeTakeFirstOrThrow();
+      stripe.settleRefund(refund.provider_refund_id!, 'failed');
+      t.clock.advance(61_000);
+      await checkRefunds(t);
+      assert.equal((await t.app.ctx.db.selectFrom('payment_refunds').select('status').where('id', '=', refund.id).executeTakeFirstOrThrow()).status, 'failed');
+      const main = await mainAccount(t, '+77011230007');
+      assert.equal(main.available, 0, 'nothing left on the terminated line');
+      const breakageAfter = await t.app.ctx.db.selectFrom('ledger_accounts').select('credits_posted').where('id', '=', 'breakage').executeTakeFirstOrThrow();
+      assert.equal(BigInt(breakageAfter.credits_posted) - BigInt(breakageBefore.credits_posted), 60_000n);
       await t.verify();
     });
 

@@ -2,7 +2,7 @@ import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { parseMinorUnits } from '../domain/money.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { clearingAccountId, lineMainAccountId } from '../ledger/accounts.ts';
+import { BREAKAGE_ACCOUNT_ID, clearingAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
 import { addRefundedAmount, findPayment, findRefund, updateRefund, type PaymentRow, type RefundRow } from './payments-repository.ts';
@@ -66,7 +66,7 @@ async function refundOnce(ctx: AppContext, actor: Actor, payment: PaymentRow, pr
   return finished.ok ? ok({ refund: finished.value, replayed: reserved.value.replayed }) : finished;
 }
 
-/** The key the provider knows a refund by: one refund, one key, however often Tolem asks. */
+/** The key the provider knows a refund by: one refund, one key, however often Tolem asks (check-pending-refunds.ts asks too). */
 export const providerKeyOf = (refund: RefundRow) => `refund:${refund.id}`;
 
 const unreachable = () => ({ ok: false as const, code: 'provider_unreachable' });
@@ -74,7 +74,7 @@ const unreachable = () => ({ ok: false as const, code: 'provider_unreachable' })
 /**
  * Acts on the provider's answer about a pending refund: a success posts the reservation (with its
  * receipt), a refusal voids it back to the line, and `pending` keeps it reserved, with the
- * provider's refund id noted for the refund-status job (refund-status-job.ts) and for a repeat.
+ * provider's refund id noted for the refund-status job (check-pending-refunds.ts) and for a repeat.
  * No answer is not a refusal: the card may have been paid back, so the money stays reserved until
  * someone asks again (the provider's key makes asking again safe). Neither is a failed status
  * query (`asked: 'status'`): only the provider saying the refund failed voids it.
@@ -82,7 +82,7 @@ const unreachable = () => ({ ok: false as const, code: 'provider_unreachable' })
 export async function finishRefund(ctx: AppContext, payment: PaymentRow, refund: RefundRow, answer: ProviderResult<RefundResult>, asked: 'refund' | 'status'): Promise<Result<RefundView>> {
   if (!answer.ok && (asked === 'status' || answer.code === 'provider_unreachable')) return fail('payment_provider_failed', { code: answer.code, refundId: refund.id });
   if (answer.ok && answer.value.status === 'pending') {
-    await updateRefund(ctx, refund.id, { provider_refund_id: answer.value.providerRefundId });
+    await updateRefund(ctx, refund.id, { provider_refund_id: answer.value.providerRefundId, failure_reason: answer.value.attention ?? null });
     return ok(refundView((await findRefund(ctx, refund.id))!));
   }
   const paid = answer.ok && answer.value.status === 'succeeded';
@@ -133,7 +133,9 @@ function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, gra
     name: paid ? 'refund_post' : 'refund_void',
     idempotency: { key: `refund:${refund.id}:settle`, fingerprint: paid ? 'post' : 'void', expiresAt: null },
     lock: (now) => ({
-      accounts: [lineMainAccountId(payment.line_id), clearingAccountId(payment.provider), ...bonusLocks.accounts],
+      // A void may find the line terminated since (a refund pending for days): its money then goes on to breakage.
+      ...(paid ? {} : { lines: [payment.line_id] }),
+      accounts: [lineMainAccountId(payment.line_id), clearingAccountId(payment.provider), ...bonusLocks.accounts, ...(paid ? [] : [BREAKAGE_ACCOUNT_ID])],
       pending: [refund.pending_transfer_id], counters: [counter, receiptCounterFor(now), ...bonusLocks.counters],
     }),
     execute(tx) {
@@ -141,6 +143,11 @@ function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, gra
         const voided = tx.resolvePending(refund.pending_transfer_id, 'void', 'refund');
         if (!voided.ok) return fail(voided.code);
         tx.increment(counter, -BigInt(refund.amount));
+        // Termination forfeited what was on the line, not what this refund held reserved: it follows now.
+        if (tx.line(payment.line_id)?.status === 'terminated') {
+          const forfeited = tx.transfer({ debitAccountId: lineMainAccountId(payment.line_id), creditAccountId: BREAKAGE_ACCOUNT_ID, amount: BigInt(refund.amount), unit: 'KZT', code: 'forfeit', metadata: { reason: 'line_terminated', refundId: refund.id } });
+          if (!forfeited.ok) return fail(forfeited.code);
+        }
         return ok({ receiptNumber: null, bonusTakenBack: 0 });
       }
       // The receipt before the money moves, so that the line's history names it (a refused command takes none).

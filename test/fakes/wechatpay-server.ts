@@ -18,8 +18,9 @@ export interface WeChatPayFake extends RunningFake {
   pay(outTradeNo: string): void;
   order(outTradeNo: string): any;
   /**
-   * Refunds answer PROCESSING, as WeChat Pay's nearly always do, until the bank decides:
-   * SUCCESS, or ABNORMAL (the payer's card is closed) or CLOSED, which give the money back to the order.
+   * Refunds answer PROCESSING, as WeChat Pay's nearly always do, until the bank decides: SUCCESS;
+   * CLOSED, which gives the money back to the order; or ABNORMAL (the payer's card is closed), where
+   * WeChat Pay holds the money until the merchant routes it (it stays refunded from the order).
    */
   settleRefund(outRefundNo: string, status: 'SUCCESS' | 'ABNORMAL' | 'CLOSED'): void;
   refund(outRefundNo: string): any;
@@ -129,7 +130,7 @@ export async function startWeChatPayFake(): Promise<WeChatPayFake> {
     order: (outTradeNo) => orders.get(outTradeNo),
     settleRefund(outRefundNo, status) {
       const refund = refunds.get(outRefundNo);
-      if (status !== 'SUCCESS') orders.get(refund.out_trade_no).refunded -= refund.amount.refund;
+      if (status === 'CLOSED') orders.get(refund.out_trade_no).refunded -= refund.amount.refund;
       Object.assign(refund, { status, ...(status === 'SUCCESS' ? { success_time: new Date().toISOString() } : {}) });
     },
     refund: (outRefundNo) => refunds.get(outRefundNo),

@@ -41,7 +41,10 @@ export interface StatusResult {
 
 export interface RefundResult {
   providerRefundId: string;
+  /** `failed` only when the provider says the money stayed with the merchant; anything unknown is `pending`. */
   status: 'succeeded' | 'pending' | 'failed';
+  /** A pending refund that waits for the operator, not the provider (WeChat Pay's ABNORMAL): why, for the refund's record. */
+  attention?: string;
   raw: unknown;
 }
 

@@ -17,9 +17,9 @@ function requestIdOf(key: string): string {
   return key.length <= REQUEST_ID_LENGTH_MAX ? key : createHash('sha256').update(key).digest('hex');
 }
 
-/** A refund's status: PENDING (an eCheck's, a balance short of it) is not settled yet; CANCELLED and FAILED are refusals. */
+/** A refund's status: PENDING (an eCheck's, a balance short of it) is not settled yet; CANCELLED and FAILED are refusals; anything else waits. */
 function refundResultOf(body: { id?: unknown; status?: unknown }): RefundResult {
-  const status = body.status === 'COMPLETED' ? 'succeeded' : body.status === 'PENDING' ? 'pending' : 'failed';
+  const status = body.status === 'COMPLETED' ? 'succeeded' : body.status === 'FAILED' || body.status === 'CANCELLED' ? 'failed' : 'pending';
   return { providerRefundId: String(body.id), status, raw: body };
 }
 

@@ -66,16 +66,22 @@ describe('wechatpay provider against a local WeChat Pay API v3', () => {
     assert.equal(!unknown.ok && unknown.code, 'not_found');
   });
 
-  it('a refund the bank cannot pay back (ABNORMAL: the card is closed) is a refusal', async () => {
+  it('a refund the bank cannot pay back (ABNORMAL: the card is closed) waits for the operator; CLOSED is a refusal', async () => {
     const started = await wechat.initiate({ ...input, paymentId: 'pay_03WECHAT' });
     assert.ok(started.ok);
     fake.pay('pay_03WECHAT');
     const refund = await wechat.refund('pay_03WECHAT', 200_000n, 'refund_rf_03');
     assert.equal(refund.ok && refund.value.status, 'pending');
     fake.settleRefund('refund_rf_03', 'ABNORMAL');
-    const answer = await wechat.refundStatus('pay_03WECHAT', refund.ok ? refund.value.providerRefundId : '', 'refund_rf_03');
-    assert.equal(answer.ok && answer.value.status, 'failed');
-    assert.equal(fake.order('pay_03WECHAT').refunded, 0);
+    const abnormal = await wechat.refundStatus('pay_03WECHAT', refund.ok ? refund.value.providerRefundId : '', 'refund_rf_03');
+    assert.ok(abnormal.ok);
+    assert.equal(abnormal.value.status, 'pending', 'the money is held by WeChat Pay, not back with the merchant');
+    assert.match(abnormal.value.attention ?? '', /^wechatpay_abnormal/);
+    const other = await wechat.refund('pay_03WECHAT', 100_000n, 'refund_rf_04');
+    assert.equal(other.ok && other.value.status, 'pending');
+    fake.settleRefund('refund_rf_04', 'CLOSED');
+    const closed = await wechat.refundStatus('pay_03WECHAT', other.ok ? other.value.providerRefundId : '', 'refund_rf_04');
+    assert.equal(closed.ok && closed.value.status, 'failed');
   });
 
   it('cancel closes an unpaid order; H5 needs the payer IP; missing orders are not_found', async () => {

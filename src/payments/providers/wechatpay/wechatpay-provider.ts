@@ -38,12 +38,18 @@ function outRefundNoOf(idempotencyKey: string): string {
 
 /**
  * PROCESSING is WeChat Pay's first answer to nearly every refund; SUCCESS comes later (by query or
- * notification). ABNORMAL (the payer's card is closed: the money did not reach them) and CLOSED
- * are refusals: the reservation goes back to the line, and the merchant pays the payer otherwise.
+ * notification). CLOSED is a refusal: the money stayed with the merchant, and the reservation goes
+ * back to the line. ABNORMAL is not: the payer's card could not take the money, which WeChat Pay
+ * holds until the merchant routes it (apply-abnormal-refund, or the merchant platform) to the
+ * payer's bank card or back to the merchant. It stays pending, marked for the operator; routed to
+ * the payer it ends SUCCESS and posts. Any status this code does not know stays pending too.
  */
 function refundResultOf(body: { refund_id?: unknown; status?: unknown }): RefundResult {
-  const status = body.status === 'SUCCESS' ? 'succeeded' : body.status === 'PROCESSING' ? 'pending' : 'failed';
-  return { providerRefundId: String(body.refund_id), status, raw: body };
+  const status = body.status === 'SUCCESS' ? 'succeeded' : body.status === 'CLOSED' ? 'failed' : 'pending';
+  return {
+    providerRefundId: String(body.refund_id), status, raw: body,
+    ...(body.status === 'ABNORMAL' ? { attention: 'wechatpay_abnormal: the payer\'s card could not take the refund; route it in WeChat Pay (apply-abnormal-refund)' } : {}),
+  };
 }
 
 export function createWeChatPayProvider(options: WeChatPayProviderOptions): PaymentProvider {
