@@ -14,6 +14,8 @@ import type { Unit } from '../domain/ledger.ts';
 export const bucketAccountId = (packageId: string, period: bigint, unit: Unit) => `${packageId}.${period}.${unit}`;
 export const packagePeriodKey = (packageId: string) => `package:${packageId}:periods`;
 export const packageExpiresKey = (packageId: string) => `package:${packageId}:expires_ms`;
+/** When the current run of a monthly package's periods (end to end) began: its day of the month is kept (periodEnd). */
+export const packageRunStartKey = (packageId: string) => `package:${packageId}:run_start_ms`;
 export const lineKindSlotKey = (lineId: string, kind: string) => `package-slot:${lineId}:${kind}`;
 /**
  * How long after a pack's end its automatic renewal still carries the unused units over, as an

@@ -3,7 +3,6 @@ import { announceLowBalance } from '../reminders/low-balance.ts';
 import { AccountFlags, availableBalance } from '../domain/ledger.ts';
 import { toJsonAmount } from '../domain/money.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { laterOf } from '../domain/time.ts';
 import { isOnSale, periodEnd, termsOf, type VersionTerms } from '../catalog/offering.ts';
 import type { OfferingRecord } from '../catalog/catalog-repository.ts';
 import { issuanceAccountId, lineBonusAccountId, lineMainAccountId, PROMOTIONS_EXPENSE_ACCOUNT_ID, revenueAccountId } from '../ledger/accounts.ts';
@@ -11,7 +10,7 @@ import type { BatchTx } from '../ledger/batch-tx.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
 import { limitRefusal, promotionLineUsesKey, promotionUsesKey, type PriceQuote } from '../promotions/promotion.ts';
-import { ALLOWANCE_UNITS, bucketAccountId, lineKindSlotKey, packageExpiresKey, packagePeriodKey, ROLLOVER_GRACE_MS, type AllowanceUnit } from './package-keys.ts';
+import { ALLOWANCE_UNITS, bucketAccountId, lineKindSlotKey, packageExpiresKey, packagePeriodKey, packageRunStartKey, ROLLOVER_GRACE_MS, type AllowanceUnit } from './package-keys.ts';
 
 export type PeriodReason = 'purchase' | 'renewal' | 'auto_renewal';
 
@@ -69,7 +68,7 @@ export function periodCommand(plan: PeriodPlan, idempotency?: LedgerCommand<Peri
   const promotion = quote.promotion;
   const terms = termsOf(plan.record.version);
   const grantedUnits = ALLOWANCE_UNITS.filter((unit) => AMOUNT_OF[unit](terms) > 0n);
-  const packageCounters = [packagePeriodKey(packageId), packageExpiresKey(packageId)];
+  const packageCounters = [packagePeriodKey(packageId), packageExpiresKey(packageId), ...(terms.feePeriod === 'monthly' ? [packageRunStartKey(packageId)] : [])];
   return {
     name: `package_${plan.reason}`,
     idempotency,
@@ -143,18 +142,17 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   announceLowBalance(tx, mainBefore, tx.account(mainId)!, line, plan.balanceLowMinor ?? 0n);
   const terms = termsOf(record.version);
   const currentEndMs = tx.counter(packageExpiresKey(packageId));
-  // Stacking: a new period runs from now beside the old one. Extending: it continues from the
-  // current end, and the latest period's unused units move into the new buckets.
-  const start = stacks || plan.reason === 'purchase' ? tx.now : laterOf(tx.now, new Date(Number(currentEndMs)));
-  // A renewal continuing from the end keeps the day of the month the package was bought on (periodEnd).
-  const end = periodEnd(start, terms, plan.anchorAt && start.getTime() === Number(currentEndMs) ? new Date(plan.anchorAt) : start);
+  // Stacking: a new period runs from now beside the old one. Extending: a renewal before the end,
+  // or within ROLLOVER_GRACE_MS after it (the automatic renewal's usual case, seconds after), continues
+  // the run from the current end, and the latest period's unused units move into the new buckets;
+  // a later one starts a new run now, the old buckets' units gone to breakage.
+  const continuing = !stacks && plan.reason !== 'purchase' && nowMs - currentEndMs <= BigInt(ROLLOVER_GRACE_MS);
+  const start = continuing ? new Date(Number(currentEndMs)) : tx.now;
+  const end = periodEnd(start, terms, monthlyAnchor(tx, plan, terms, continuing, start));
   // Each time as text once: Date's toISOString costs ~0.5 µs, and each was written three times.
   const startsAt = start === tx.now ? tx.nowIso : start.toISOString();
   const endsAt = end.toISOString();
-  // What of the latest period carries over: its buckets still running (an early renewal), or, for
-  // the automatic renewal just after the end, the buckets that ended with it (ROLLOVER_GRACE_MS).
-  const carryFrom = plan.reason === 'auto_renewal' && nowMs - currentEndMs <= BigInt(ROLLOVER_GRACE_MS) ? new Date(Number(currentEndMs)).toISOString() : null;
-  const allowances = addBuckets(tx, plan, periods, terms, endsAt, !stacks, carryFrom);
+  const allowances = addBuckets(tx, plan, periods, terms, endsAt, !stacks, continuing ? new Date(Number(currentEndMs)).toISOString() : null);
   if (!allowances.ok) return allowances;
   const endMs = BigInt(end.getTime());
   if (endMs > currentEndMs) tx.increment(packageExpiresKey(packageId), endMs - currentEndMs);
@@ -182,12 +180,26 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   return ok(result);
 }
 
-/** `carryFrom`: buckets ending at or after this instant carry over too (else only those still running). */
+/**
+ * The day of the month a monthly period keeps (periodEnd's anchor): the start of the run of periods
+ * it continues, kept in a counter; a new run (a purchase, a renewal after a gap) starts it afresh.
+ * Packages bought before the counter existed fall back to their purchase time once.
+ */
+function monthlyAnchor(tx: BatchTx, plan: PeriodPlan, terms: VersionTerms, continuing: boolean, start: Date): Date {
+  if (terms.feePeriod !== 'monthly') return start;
+  const key = packageRunStartKey(plan.packageId);
+  const kept = tx.counter(key);
+  const anchorMs = !continuing ? BigInt(start.getTime()) : kept > 0n ? kept : BigInt(Date.parse(plan.anchorAt ?? start.toISOString()));
+  if (anchorMs !== kept) tx.increment(key, anchorMs - kept);
+  return new Date(Number(anchorMs));
+}
+
+/** `carryFrom`: the latest period's buckets ending at or after this instant carry over (null: none). */
 function addBuckets(tx: BatchTx, plan: PeriodPlan, period: bigint, terms: VersionTerms, expiresAt: string, carryOver: boolean, carryFrom: string | null): Result<PeriodResult['allowances']> {
   const allowances: PeriodResult['allowances'] = [];
   for (const unit of ALLOWANCE_UNITS) {
     const amount = AMOUNT_OF[unit](terms);
-    const previous = carryOver ? plan.previousBucketIds.map((id) => tx.account(id)).filter((a) => a && a.unit === unit && a.expiresAt && (a.expiresAt > tx.nowIso || (carryFrom !== null && a.expiresAt >= carryFrom))) : [];
+    const previous = carryOver && carryFrom !== null ? plan.previousBucketIds.map((id) => tx.account(id)).filter((a) => a && a.unit === unit && a.expiresAt && a.expiresAt >= carryFrom) : [];
     const carried = previous.map((a) => availableBalance(a!)).filter((v) => v > 0n);
     if (amount === 0n && carried.length === 0) continue;
     const bucketId = bucketAccountId(plan.packageId, period, unit);
