@@ -7,7 +7,7 @@ import { isBlank } from '../domain/text.ts';
 import { findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
 import type { BatchTx } from '../ledger/batch-tx.ts';
 import { applyStatusChange, type AppliedStatusChange } from './apply-status-change.ts';
-import { scheduledStatus } from './lifecycle-rules.ts';
+import { isBarred, scheduledStatus } from './lifecycle-rules.ts';
 
 export interface ChangeLineStatusInput {
   reason: string;
@@ -35,14 +35,16 @@ export async function changeLineStatus(ctx: AppContext, actor: Actor, msisdnInpu
       if (current.status === 'terminated') return fail('line_terminated');
       let to: string;
       if (action === 'suspend') {
+        // A line the lifecycle suspended (for want of a top-up) may be barred too: a SIM lost meanwhile.
+        if (current.status === 'suspended' && !isBarred(current)) return barOnly(tx, current.id, current.msisdn, `${action}: ${reason}`, actor.id, tx.nowIso);
         if (!SUSPENDABLE.includes(current.status)) return fail('line_status_invalid', { status: current.status });
         to = 'suspended';
       } else {
         if (current.status !== 'suspended') return fail('line_status_invalid', { status: current.status });
         to = scheduledStatus(current.validUntil, tx.now, ctx.settings.lifecycle);
         if (to === 'suspended' || to === 'terminated') {
-          if (!current.barredAt) return fail('line_validity_expired', { validUntil: current.validUntil });
-          return liftBarOnly(tx, current.id, current.msisdn, `${action}: ${reason}`, actor.id);
+          if (!isBarred(current)) return fail('line_validity_expired', { validUntil: current.validUntil });
+          return barOnly(tx, current.id, current.msisdn, `${action}: ${reason}`, actor.id, null);
         }
       }
       return applyStatusChange(tx, { lineId: line.id, from: current.status, to, reason: `${action}: ${reason}`, actorId: actor.id, bar: action === 'suspend' ? 'set' : 'lift' });
@@ -54,11 +56,12 @@ export async function changeLineStatus(ctx: AppContext, actor: Actor, msisdnInpu
 }
 
 /**
- * A barred line whose validity has run out stays suspended when its bar is lifted: a top-up brings
- * it back from now on, as it would any line the lifecycle suspended. Recorded like a status change.
+ * A bar set or lifted on a line that stays suspended: one the lifecycle suspended is barred (a SIM
+ * lost meanwhile), and a barred one whose validity has run out is unbarred, after which a top-up
+ * brings it back as it would any line the lifecycle suspended. Recorded like a status change.
  */
-function liftBarOnly(tx: BatchTx, lineId: string, msisdn: string, reason: string, actorId: string): Result<AppliedStatusChange> {
-  tx.updateLine(lineId, { barredAt: null });
+function barOnly(tx: BatchTx, lineId: string, msisdn: string, reason: string, actorId: string, barredAt: string | null): Result<AppliedStatusChange> {
+  tx.updateLine(lineId, { barredAt });
   tx.insert('line_events', { id: tx.newId('lev'), line_id: lineId, from_status: 'suspended', to_status: 'suspended', reason, actor_id: actorId, due_at: null, created_at: tx.nowIso });
   return ok({ lineId, msisdn, from: 'suspended', to: 'suspended', reason, at: tx.nowIso });
 }

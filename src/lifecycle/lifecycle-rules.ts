@@ -12,6 +12,16 @@ export interface LifecycleRules {
 
 export type LifecycleStatus = 'preactive' | 'active' | 'grace' | 'suspended' | 'terminated';
 
+/**
+ * Whether an admin's bar holds (a lost or stolen SIM: a top-up credits the line but does not
+ * reactivate it). Only a bar set since the line's latest status change counts: a process of the
+ * release before migration 031 may have reactivated a barred line without clearing `barred_at`,
+ * and that bar must not hold over the next, lifecycle, suspension.
+ */
+export function isBarred(line: { barredAt: string | null; statusChangedAt: string }): boolean {
+  return line.barredAt !== null && line.barredAt >= line.statusChangedAt;
+}
+
 export interface Transition {
   from: LifecycleStatus;
   to: LifecycleStatus;

@@ -321,6 +321,24 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('bars a line the lifecycle suspended (a SIM lost meanwhile); a bar left from before the latest status change does not hold', async () => {
+      const msisdn = '+77011000032';
+      const lineId = await createLine(msisdn);
+      await topUp(msisdn, 50_000);
+      t.clock.set(new Date(Date.parse((await line(msisdn)).validUntil) + 31 * DAY_MS));
+      await run();
+      assert.equal((await line(msisdn)).status, 'suspended');
+      const barred = await t.request('POST', `/v1/lines/${msisdn}/suspend`, { body: { reason: 'lost SIM' } });
+      assert.equal(barred.status, 200, JSON.stringify(barred.body));
+      assert.deepEqual([barred.body.from, barred.body.to], ['suspended', 'suspended']);
+      assert.equal((await topUp(msisdn, 50_000)).body.line.status, 'suspended', 'the top-up does not lift the bar');
+      // A bar older than the line's latest status change (left by a process of the release before
+      // migration 031, which reactivated without clearing it) does not hold.
+      await t.app.ctx.db.updateTable('lines').set({ status: 'suspended', barred_at: '2020-01-01T00:00:00.000Z' }).where('id', '=', lineId).execute();
+      assert.equal((await topUp(msisdn, 50_000)).body.line.status, 'active');
+      await t.verify();
+    });
+
     it('lets an admin terminate a line at once: balances and buckets to breakage, the number quarantined, final', async () => {
       const msisdn = '+77011000006';
       const lineId = await createLine(msisdn);

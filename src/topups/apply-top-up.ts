@@ -6,6 +6,7 @@ import { FUNDING_KINDS, lineBonusAccountId, lineMainAccountId } from '../ledger/
 import type { BatchTx } from '../ledger/batch-tx.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
+import { isBarred } from '../lifecycle/lifecycle-rules.ts';
 import { collectCredit } from '../credit/collect-credit.ts';
 import { lineCreditAccountId } from '../credit/credit-accounts.ts';
 import { applyTopUpBonus, topUpBonusLocks, type TopUpBonusRules } from '../promotions/top-up-bonus.ts';
@@ -98,7 +99,7 @@ export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules
   if (!moved.ok) return fail(moved.code);
   const validUntil = addDays(laterOf(tx.now, line.validUntil ? new Date(line.validUntil) : tx.now), rules.validityDays).toISOString();
   // An admin's suspension (a bar: a lost SIM) holds until an admin lifts it; the money is credited.
-  const reactivated = REACTIVATED_BY_TOPUP.includes(line.status) && line.barredAt === null;
+  const reactivated = REACTIVATED_BY_TOPUP.includes(line.status) && !isBarred(line);
   const updated = tx.updateLine(line.id, {
     validUntil, dailyTopupDate: today, dailyTopupAmount: usedToday + request.amount,
     // The earlier and the later of what is stored and now: a batch's clock time may be behind one committed before it.
