@@ -117,7 +117,7 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
     if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') throw new HttpProblem({ code: 'unsupported_media_type', details: { header: 'content-encoding', accepted: ['identity'] } });
     // Forms only where a route says so (FastifyContextConfig.formBody): elsewhere a form is a 415,
     // refused before its body is read, since a form is what a cross-site page can make a browser send.
-    if (isFormBody(request.headers['content-type']) && request.routeOptions.config?.formBody !== true) {
+    if (request.method !== 'GET' && request.method !== 'HEAD' && isFormBody(request.headers['content-type']) && request.routeOptions.config?.formBody !== true) {
       throw new HttpProblem({ code: 'unsupported_media_type', details: { header: 'content-type', accepted: ['application/json'] } });
     }
     const token = tokenOf(request as never);

@@ -44,7 +44,9 @@ export async function createPayment(ctx: AppContext, actor: Actor | null, input:
   // A retry of a payment already made replays it (the client lost the answer: a timeout, a crash)
   // before the limits are counted: the first payment itself used up the day's limit or the attempts.
   const stored = await storedAnswer<{ paymentId: string }>(ctx, key, fingerprint);
-  if (stored && !stored.ok) return stored;
+  // A key used for another payment is counted against the address like a new payment: in the
+  // anonymous scope, keys cannot be probed without limit.
+  if (stored && !stored.ok) return (await checkIpVelocity(ctx, ip)) ?? stored;
   if (!stored) {
     const limited = await checkLimits(ctx, input, line, amount);
     if (limited) return limited;
@@ -106,11 +108,18 @@ async function checkLimits(ctx: AppContext, input: CreatePaymentInput, line: Lin
 
 const LINE_OVERALL_FACTOR = 5;
 
-async function checkVelocity(ctx: AppContext, ip: string, lineId: string) {
-  const { velocityWindowMinutes, perIpMax, perLineMax } = ctx.settings.payments;
+async function checkIpVelocity(ctx: AppContext, ip: string) {
+  const { velocityWindowMinutes, perIpMax } = ctx.settings.payments;
   if (await countAttempt(ctx, `payment:ip:${ip}`, velocityWindowMinutes) > perIpMax) {
     return fail('payment_velocity_exceeded', { scope: 'ip', retryAfterSeconds: velocityWindowMinutes * 60 });
   }
+  return null;
+}
+
+async function checkVelocity(ctx: AppContext, ip: string, lineId: string) {
+  const { velocityWindowMinutes, perLineMax } = ctx.settings.payments;
+  const perIp = await checkIpVelocity(ctx, ip);
+  if (perIp) return perIp;
   // Per line from one address, and only five times as many over all addresses: one stranger's
   // abandoned payments cannot use up the owner's own card top-ups.
   const fromHere = await countAttempt(ctx, `payment:line-ip:${lineId}:${ip}`, velocityWindowMinutes);

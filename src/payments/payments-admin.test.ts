@@ -338,7 +338,11 @@ for (const dialect of DIALECTS) {
         settings.perIpMax = 0;
         const replayed = await createPayment(t, { msisdn: number, amount: 50_000 }, 'v1');
         assert.equal(replayed.status, 201, 'not counted against the address either');
+        // A key used for another payment counts against the address: here, over its limit of 0.
+        assert.equal((await createPayment(t, { msisdn: number, amount: 60_000 }, 'v1')).body.error.code, 'payment_velocity_exceeded');
+        settings.perIpMax = 10_000;
         assert.equal((await createPayment(t, { msisdn: number, amount: 60_000 }, 'v1')).body.error.code, 'idempotency_key_reused');
+        settings.perIpMax = 0;
         const perIp = await createPayment(t, { msisdn: number, amount: 50_000 }, 'v3');
         assert.equal(perIp.status, 429);
         assert.equal(perIp.body.error.code, 'payment_velocity_exceeded');
