@@ -5,7 +5,7 @@ import { requireRole, type Actor, type Role } from './actor.ts';
 import { insertApiKey, insertAudit } from './auth-repository.ts';
 import { API_KEY_PREFIX } from './authenticate.ts';
 import { hashToken } from './secrets.ts';
-import { FUNDING_KINDS } from '../ledger/accounts.ts';
+import { clearingAccountId, FUNDING_KINDS, isOperatorSource } from '../ledger/accounts.ts';
 import { ensureAccounts } from '../ledger/ensure-system-accounts.ts';
 
 /** A clearing account a key may bring into being: `clearing:` and a channel name (no colon: `clearing:agg:…` are aggregators'). */
@@ -42,6 +42,8 @@ export async function createApiKey(ctx: AppContext, actor: Actor, input: CreateA
     const account = await ctx.db.selectFrom('ledger_accounts').select(['kind', 'unit']).where('id', '=', input.sourceAccountId).executeTakeFirst();
     if (!account && !NEW_CLEARING_ACCOUNT.test(input.sourceAccountId)) return fail('account_not_found', { accountId: input.sourceAccountId });
     if (account && (!FUNDING_KINDS.includes(account.kind) || account.unit !== 'KZT')) return fail('source_account_invalid');
+    // A partner's key tops up through its own clearing account; only the USSD gateway's key takes clearing:ussd.
+    if (!isOperatorSource(input.sourceAccountId) && input.sourceAccountId !== clearingAccountId('ussd')) return fail('source_account_invalid', { accountId: input.sourceAccountId, reason: 'another channel\'s own account' });
     // A channel of its own (a partner's, say) is reconciled on its own: its clearing account is made with its first key.
     if (!account) await ensureAccounts(ctx.store, [{ id: input.sourceAccountId, unit: 'KZT', kind: 'clearing' }], ctx.clock.now());
   }

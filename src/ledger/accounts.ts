@@ -18,6 +18,22 @@ export const PROMOTIONS_EXPENSE_ACCOUNT_ID = 'expense:promotions';
 /** Account kinds that may fund a top-up: money that reached the operator through a channel. */
 export const FUNDING_KINDS = ['clearing', 'cash', 'agent_float'];
 
+/**
+ * Clearing accounts a channel owns: its own use cases move money through them, and its registry,
+ * settlement file or report is reconciled against them (aggregators, vouchers, the USSD gateway,
+ * the payment providers). Stores' tills and agents' floats are other kinds.
+ */
+const CHANNEL_CLEARING = /^clearing:(agg:.+|vouchers|ussd|sandbox|stripe|paypal|alipay|wechatpay)$/;
+
+/**
+ * Whether an admin's top-up (`source`) or a partner key may draw on this account: the operator's
+ * own clearing accounts (`clearing:api`, `clearing:manual`, a bank's, a partner's), never a
+ * channel's, whose reconciliation a top-up it did not make would break, nor a till or a float.
+ */
+export function isOperatorSource(accountId: string): boolean {
+  return accountId.startsWith('clearing:') && !CHANNEL_CLEARING.test(accountId);
+}
+
 export interface AccountSpec {
   id: string;
   unit: Unit;
