@@ -87,6 +87,14 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('a payment refunded in parts takes its whole bonus back: the share is rounded once, not per refund', async () => {
+      const { number, payment } = await paid(1_000_000); // 1,000 ₸ of bonus
+      const lineId = (await mainAccount(t, number)).lineId;
+      for (const [amount, key] of [[333_333, 'thirds-1'], [666_667, 'thirds-2']] as const) assert.equal((await refund(payment.id, amount, key)).status, 201);
+      assert.equal(await bonusAvailable(t, lineId), 0, '33,333.3 + 66,666.7 tiyn: rounded per refund, 1 tiyn stayed');
+      await t.verify();
+    });
+
     it('concurrent refunds cannot together exceed the payment', async () => {
       const { number, payment } = await paid();
       const answers = await Promise.all([refund(payment.id, 60_000, 'c1'), refund(payment.id, 60_000, 'c2'), refund(payment.id, 60_000, 'c3')]);

@@ -25,6 +25,9 @@ export interface RefundView {
 
 /** The counter of what has been refunded of a payment: the lock that keeps concurrent refunds within it. */
 export const refundedCounterOf = (paymentId: string) => `refunded:${paymentId}`;
+/** What of a payment its posted refunds paid back, and the bonus share they took back (refund-bonus rounding). */
+const refundPostedCounterOf = (paymentId: string) => `refunded-posted:${paymentId}`;
+const refundBonusCounterOf = (paymentId: string) => `refund-bonus:${paymentId}`;
 
 /**
  * Refunds (part of) a card top-up, admin only. Two-phase, like the payment: the refund first
@@ -136,7 +139,7 @@ function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, gra
       // A void may find the line terminated since (a refund pending for days): its money then goes on to breakage.
       ...(paid ? {} : { lines: [payment.line_id] }),
       accounts: [lineMainAccountId(payment.line_id), clearingAccountId(payment.provider), ...bonusLocks.accounts, ...(paid ? [] : [BREAKAGE_ACCOUNT_ID])],
-      pending: [refund.pending_transfer_id], counters: [counter, receiptCounterFor(now), ...bonusLocks.counters],
+      pending: [refund.pending_transfer_id], counters: [counter, receiptCounterFor(now), ...bonusLocks.counters, ...(paid && grant ? [refundPostedCounterOf(payment.id), refundBonusCounterOf(payment.id)] : [])],
     }),
     execute(tx) {
       if (!paid) {
@@ -156,7 +159,12 @@ function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, gra
       if (!posted.ok) return fail(posted.code);
       let bonusTakenBack = 0n;
       if (grant && payment.topup_id) {
-        const share = (BigInt(grant.amount) * BigInt(refund.amount)) / BigInt(payment.amount);
+        // The share of all refunds posted so far, less what earlier ones took: rounded down once, not
+        // per refund, so that refunding the whole payment in parts takes the whole bonus back.
+        const postedAfter = tx.counter(refundPostedCounterOf(payment.id)) + BigInt(refund.amount);
+        const share = (BigInt(grant.amount) * postedAfter) / BigInt(payment.amount) - tx.counter(refundBonusCounterOf(payment.id));
+        tx.increment(refundPostedCounterOf(payment.id), BigInt(refund.amount));
+        tx.increment(refundBonusCounterOf(payment.id), share);
         const taken = takeBackTopUpBonus(tx, { lineId: payment.line_id, topUpId: payment.topup_id, amount: share, grant, strict: false });
         if (!taken.ok) return taken;
         bonusTakenBack = taken.value;
