@@ -42,8 +42,11 @@ export async function createApiKey(ctx: AppContext, actor: Actor, input: CreateA
     const account = await ctx.db.selectFrom('ledger_accounts').select(['kind', 'unit']).where('id', '=', input.sourceAccountId).executeTakeFirst();
     if (!account && !NEW_CLEARING_ACCOUNT.test(input.sourceAccountId)) return fail('account_not_found', { accountId: input.sourceAccountId });
     if (account && (!FUNDING_KINDS.includes(account.kind) || account.unit !== 'KZT')) return fail('source_account_invalid');
-    // A partner's key tops up through its own clearing account; only the USSD gateway's key takes clearing:ussd.
-    if (!isOperatorSource(input.sourceAccountId) && input.sourceAccountId !== clearingAccountId('ussd')) return fail('source_account_invalid', { accountId: input.sourceAccountId, reason: 'another channel\'s own account' });
+    // A partner's (or an admin's) key tops up through the operator's own or its own clearing account,
+    // never another channel's; only the USSD gateway's key takes clearing:ussd. (An agent's key is
+    // funded by its float, a clerk's by its store.)
+    const channelSource = !isOperatorSource(input.sourceAccountId) && input.sourceAccountId !== clearingAccountId('ussd');
+    if ((input.role === 'partner' || input.role === 'admin') && channelSource) return fail('source_account_invalid', { accountId: input.sourceAccountId, reason: 'another channel\'s own account' });
     // A channel of its own (a partner's, say) is reconciled on its own: its clearing account is made with its first key.
     if (!account) await ensureAccounts(ctx.store, [{ id: input.sourceAccountId, unit: 'KZT', kind: 'clearing' }], ctx.clock.now());
   }

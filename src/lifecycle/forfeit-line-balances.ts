@@ -2,7 +2,7 @@ import type { AppContext } from '../app-context.ts';
 import { availableBalance, type Unit } from '../domain/ledger.ts';
 import { addDays } from '../domain/time.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { BREAKAGE_ACCOUNT_ID, lineBonusAccountId, lineMainAccountId, unitBreakageAccountId } from '../ledger/accounts.ts';
+import { BREAKAGE_ACCOUNT_ID, lineBonusAccountId, lineMainAccountId, PROMOTIONS_EXPENSE_ACCOUNT_ID, unitBreakageAccountId } from '../ledger/accounts.ts';
 import type { BatchTx } from '../ledger/batch-tx.ts';
 import { ALLOWANCE_UNITS } from '../packages/package-keys.ts';
 import { bucketAccountIdsOf } from './lifecycle-repository.ts';
@@ -14,7 +14,7 @@ export { unitBreakageAccountId };
 /** Every account termination may touch, given the line's bucket ids (read before the command). */
 export function forfeitureLocks(lineId: string, bucketIds: string[]): string[] {
   return [
-    lineMainAccountId(lineId), lineBonusAccountId(lineId), lineCreditAccountId(lineId), BREAKAGE_ACCOUNT_ID, CREDIT_WRITEOFF_ACCOUNT_ID,
+    lineMainAccountId(lineId), lineBonusAccountId(lineId), lineCreditAccountId(lineId), BREAKAGE_ACCOUNT_ID, PROMOTIONS_EXPENSE_ACCOUNT_ID, CREDIT_WRITEOFF_ACCOUNT_ID,
     ...ALLOWANCE_UNITS.map(unitBreakageAccountId), ...bucketIds,
   ];
 }
@@ -29,8 +29,9 @@ export interface Forfeited {
 
 /**
  * At termination: an open promised payment is repaid from the main balance first; what is left
- * of main and bonus goes to breakage (code forfeit), every bucket's remaining units go to
- * breakage:<unit>, and any debt the balance could not cover is written off.
+ * of main goes to breakage (code forfeit), what is left of the bonus back to expense:promotions,
+ * which paid for it (breakage is the subscribers' own money given up), every bucket's remaining
+ * units go to breakage:<unit>, and any debt the balance could not cover is written off.
  */
 export function forfeitLineBalances(tx: BatchTx, lineId: string, bucketIds: string[]): Result<Forfeited> {
   const mainId = lineMainAccountId(lineId);
@@ -42,9 +43,9 @@ export function forfeitLineBalances(tx: BatchTx, lineId: string, bucketIds: stri
   };
   const { repaid, owed } = collectCredit(tx, lineId, { reason: 'line_terminated' });
   result.creditRepaid = Number(repaid);
-  for (const [field, accountId] of [['main', mainId], ['bonus', lineBonusAccountId(lineId)]] as const) {
+  for (const [field, accountId, to] of [['main', mainId, BREAKAGE_ACCOUNT_ID], ['bonus', lineBonusAccountId(lineId), PROMOTIONS_EXPENSE_ACCOUNT_ID]] as const) {
     const amount = availableBalance(tx.account(accountId)!);
-    if (!move(accountId, BREAKAGE_ACCOUNT_ID, amount, 'KZT', 'forfeit')) return fail('internal_error', { step: 'forfeit' });
+    if (!move(accountId, to, amount, 'KZT', 'forfeit')) return fail('internal_error', { step: 'forfeit' });
     result[field] = Number(amount);
   }
   if (!move(CREDIT_WRITEOFF_ACCOUNT_ID, creditId, owed, 'KZT', 'credit_writeoff')) return fail('internal_error', { step: 'credit_writeoff' });

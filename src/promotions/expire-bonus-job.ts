@@ -1,7 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import { availableBalance } from '../domain/ledger.ts';
 import { ok } from '../domain/result.ts';
-import { BREAKAGE_ACCOUNT_ID, lineBonusAccountId } from '../ledger/accounts.ts';
+import { lineBonusAccountId, PROMOTIONS_EXPENSE_ACCOUNT_ID } from '../ledger/accounts.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import type { Job, JobRun } from '../jobs/job.ts';
 import { findUnexaminedExpiredGrants, markGrantsExamined, sumExpiredGrants } from './promotions-repository.ts';
@@ -80,7 +80,7 @@ export function expiryCommand(lineId: string, summed: { expired: bigint; granted
   const expiredTotal = summed.expired;
   return {
     name: 'bonus_expiry',
-    lock: { lines: [lineId], accounts: [lineBonusAccountId(lineId), BREAKAGE_ACCOUNT_ID], counters: [bonusGrantedKey(lineId), bonusExpiredKey(lineId)] },
+    lock: { lines: [lineId], accounts: [lineBonusAccountId(lineId), PROMOTIONS_EXPENSE_ACCOUNT_ID], counters: [bonusGrantedKey(lineId), bonusExpiredKey(lineId)] },
     execute: (tx) => {
       if (tx.counter(bonusGrantedKey(lineId)) !== summed.granted) return ok(GRANTS_CHANGED);
       const alreadyHandled = tx.counter(bonusExpiredKey(lineId));
@@ -91,7 +91,8 @@ export function expiryCommand(lineId: string, summed: { expired: bigint; granted
       if (amount > expiredTotal - alreadyHandled) amount = expiredTotal - alreadyHandled;
       tx.increment(bonusExpiredKey(lineId), expiredTotal - alreadyHandled);
       if (amount <= 0n) return ok(0n);
-      const moved = tx.transfer({ debitAccountId: lineBonusAccountId(lineId), creditAccountId: BREAKAGE_ACCOUNT_ID, amount, unit: 'KZT', code: 'expiry', metadata: { reason: 'bonus_expired' } });
+      // Back to the promotions expense that paid for it: unused promotional money is no breakage income.
+      const moved = tx.transfer({ debitAccountId: lineBonusAccountId(lineId), creditAccountId: PROMOTIONS_EXPENSE_ACCOUNT_ID, amount, unit: 'KZT', code: 'expiry', metadata: { reason: 'bonus_expired' } });
       if (!moved.ok) return { ok: false as const, error: { code: moved.code } };
       tx.outbox('bonus.expired', { lineId, msisdn: tx.line(lineId)?.msisdn ?? null, amount: Number(amount), language: tx.line(lineId)?.language ?? null });
       return ok(amount);

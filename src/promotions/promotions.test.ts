@@ -82,7 +82,7 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('GET', `/v1/offerings/DATA_20GB_30D/quote?promoCode=${encodeURIComponent(' all10 ')}`, { token: null })).body.promoCode, 'ALL10');
     });
 
-    it('a top-up bonus is granted from 5,000 ₸, spent first, and what is left expires to breakage once', async () => {
+    it('a top-up bonus is granted from 5,000 ₸, spent first, and what is left expires once, back to the promotions expense', async () => {
       await t.request('POST', '/v1/lines', { body: { msisdn: '+77013330001' } });
       const line = await t.app.ctx.db.selectFrom('lines').select('id').where('msisdn', '=', '+77013330001').executeTakeFirstOrThrow();
       assert.equal((await grant(line.id, 499_999n, 'tu_small')).bonus, 0);
@@ -99,7 +99,8 @@ for (const dialect of DIALECTS) {
       t.clock.advanceDays(20); // now the second has expired too
       await Promise.all([runJobsOnce(t.app.ctx, [expireBonusJob]), runJobsOnce(t.app.ctx, [expireBonusJob])]);
       assert.equal((await t.request('GET', '/v1/lines/+77013330001')).body.balance.bonus, 0);
-      const forfeits = await t.app.ctx.db.selectFrom('ledger_transfers').select('amount').where('code', '=', 'expiry').where('credit_account_id', '=', 'breakage').execute();
+      // Back to the promotions expense that paid for it, not to breakage (the subscribers' own money given up).
+      const forfeits = await t.app.ctx.db.selectFrom('ledger_transfers').select('amount').where('code', '=', 'expiry').where('credit_account_id', '=', 'expense:promotions').execute();
       assert.deepEqual(forfeits.map((f) => Number(f.amount)), [11_000]);
       t.clock.advanceDays(-51);
     });
