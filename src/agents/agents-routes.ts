@@ -41,7 +41,8 @@ const PosTopUpSchema = Type.Object({
   reversibleUntil: Type.String({ description: 'the end of the reversal window' }),
 });
 const PosReversalSchema = Type.Object({
-  topupId: Type.String(), agentId: Type.String(), amount: Minor, commission: Minor, floatBalanceAfter: Minor, reversedAt: Type.String(),
+  topupId: Type.String(), agentId: Type.String(), amount: Minor, commission: Minor, floatBalanceAfter: Minor,
+  receiptNumber: Type.String({ description: 'the reversal\'s own receipt (kind topup_reversal)' }), reversedAt: Type.String(),
 });
 const Commissioned = Type.Object({ count: Type.Integer(), amount: Minor, commission: Minor });
 const AgentDayReportSchema = Type.Object({

@@ -151,6 +151,11 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.app.ctx.db.selectFrom('agent_topup_reversals').select('topup_id').where('agent_id', '=', agent.id).execute()).length, 1);
       const again = await t.request('POST', `/v1/pos/topups/${first.body.topUp.id}/reverse`, { token: agent.key });
       assert.equal(again.headers['idempotent-replayed'], 'true');
+      // The reversal has a receipt of its own, once, so that summing receipts does not count the top-up as cash.
+      assert.match(reversals[0]!.body.receiptNumber, /^R-\d{4}-\d{8}$/);
+      assert.ok(reversals.every((r) => r.body.receiptNumber === reversals[0]!.body.receiptNumber) && again.body.receiptNumber === reversals[0]!.body.receiptNumber);
+      const receipt = await t.app.ctx.db.selectFrom('receipts').selectAll().where('number', '=', reversals[0]!.body.receiptNumber).executeTakeFirstOrThrow();
+      assert.deepEqual([receipt.kind, receipt.reference_id, Number(receipt.amount)], ['topup_reversal', first.body.topUp.id, 100_000]);
 
       const late = await posTopUp(agent.key, { msisdn: LINES[2], amount: 100_000 }, 'rev-2');
       t.clock.advance(16 * 60_000);

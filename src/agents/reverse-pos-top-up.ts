@@ -10,6 +10,7 @@ import { AGENT_COMMISSIONS_EXPENSE_ID, agentCommissionAccountId, agentFloatAccou
 import { agentOfActor } from './agent-of-actor.ts';
 import { findAgentTopUp, findTopUpTransferId } from './agents-repository.ts';
 import { findBonusGrantOfTopUp } from '../promotions/promotions-repository.ts';
+import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
 
 export interface PosReversal {
   topupId: string;
@@ -17,6 +18,8 @@ export interface PosReversal {
   amount: number;
   commission: number;
   floatBalanceAfter: number;
+  /** The reversal's own receipt (kind topup_reversal): the top-up's receipt stays, this one cancels it in the books. */
+  receiptNumber: string;
   reversedAt: string;
 }
 
@@ -57,7 +60,7 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
     let debitedMeanwhile = false;
     const submitted = await ctx.writer.submit<PosReversal>({
       name: 'pos_topup_reversal',
-      lock: { lines: [topUp.line_id], accounts: [mainId, floatId, commissionId, AGENT_COMMISSIONS_EXPENSE_ID, ...bonusLocks.accounts], counters: bonusLocks.counters },
+      lock: (now) => ({ lines: [topUp.line_id], accounts: [mainId, floatId, commissionId, AGENT_COMMISSIONS_EXPENSE_ID, ...bonusLocks.accounts], counters: [receiptCounterFor(now), ...bonusLocks.counters] }),
       // The key is the top-up: a second reversal, whoever asks, replays the first answer.
       idempotency: { key: `pos-reversal:${topUp.topup_id}`, fingerprint: topUp.topup_id, expiresAt: null },
       execute: (tx) => {
@@ -68,7 +71,9 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
           debitedMeanwhile = true;
           return fail('topup_already_spent');
         }
-        const back = tx.transfer({ debitAccountId: mainId, creditAccountId: floatId, amount, unit: 'KZT', code: 'topup_reversal', metadata: { topupId: topUp.topup_id } });
+        // A receipt of its own, as a refund has: summing receipts must not count a reversed top-up as cash.
+        const receiptNumber = allocateReceipt(tx, { kind: 'topup_reversal', referenceId: topUp.topup_id, lineId: topUp.line_id, amount, currency: 'KZT' });
+        const back = tx.transfer({ debitAccountId: mainId, creditAccountId: floatId, amount, unit: 'KZT', code: 'topup_reversal', metadata: { topupId: topUp.topup_id, receipt: receiptNumber } });
         if (!back.ok) {
           if (back.code !== 'exceeds_credits') return fail(back.code);
           return fail('balance_insufficient', { account: 'line_main', available: Number(availableBalance(tx.account(mainId)!)) });
@@ -87,8 +92,8 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
           tx.updateLine(line.id, { dailyTopupAmount: left > 0n ? left : 0n });
         }
         tx.insert('agent_topup_reversals', { topup_id: topUp.topup_id, agent_id: topUp.agent_id, amount, commission, actor_id: actor.id, created_at: tx.nowIso });
-        tx.outbox('topup.reversed', { topupId: topUp.topup_id, lineId: topUp.line_id, msisdn: topUp.msisdn, amount: Number(amount), currency: 'KZT', channel: 'agent', language: line?.language ?? null });
-        return ok({ topupId: topUp.topup_id, agentId: topUp.agent_id, amount: Number(amount), commission: Number(commission), floatBalanceAfter: Number(availableBalance(tx.account(floatId)!)), reversedAt: tx.nowIso });
+        tx.outbox('topup.reversed', { topupId: topUp.topup_id, lineId: topUp.line_id, msisdn: topUp.msisdn, amount: Number(amount), currency: 'KZT', channel: 'agent', receiptNumber, language: line?.language ?? null });
+        return ok({ topupId: topUp.topup_id, agentId: topUp.agent_id, amount: Number(amount), commission: Number(commission), floatBalanceAfter: Number(availableBalance(tx.account(floatId)!)), receiptNumber, reversedAt: tx.nowIso });
       },
     });
     if (!submitted.ok && debitedMeanwhile && attempt < REVERSAL_ATTEMPTS_MAX) continue;
