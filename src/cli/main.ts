@@ -22,6 +22,8 @@ import { isDatabaseUnavailable } from '../store/database-unavailable.ts';
 import { backupDatabase, BackupError } from '../store/backup.ts';
 import { SettingError } from '../platform/env.ts';
 import { voucherCommand, VOUCHER_USAGE } from '../vouchers/vouchers-cli.ts';
+import { trialBalance } from '../ledger/trial-balance.ts';
+import { parseInstant } from '../domain/time.ts';
 
 const USAGE = `tolem — top-ups and packages on a double-entry ledger
 
@@ -37,6 +39,9 @@ Usage:
                                       match a provider's settlement report; list every mismatch
   tolem jobs                          run every scheduled job now until nothing is due (for cron or a catch-up)
   tolem ledger verify                 check the ledger's invariants; exit 1 on any broken one
+  tolem ledger report --from DATE --to DATE [--json]
+                                      trial balance of [from, to) (Almaty days, YYYY-MM-DD, or ISO
+                                      instants): each account's opening, debits, credits, closing
   tolem backup FILE                   a consistent copy of the running database, checked (SQLite:
                                       VACUUM INTO, then the copy's ledger verified; PostgreSQL: pg_dump)
   tolem lifecycle reindex             copy every line's validity into the lifecycle index (after
@@ -136,6 +141,23 @@ async function run(argv: string[]): Promise<number> {
       for (const problem of report.problems) console.log(`BROKEN ${problem.check} ${problem.subject} ${JSON.stringify(problem.details)}`);
       console.log(`${report.ok ? 'ledger ok' : 'ledger BROKEN'}: ${report.accounts} accounts, ${report.transfers} transfers, ${report.problems.length} problems`);
       return report.ok ? 0 : 1;
+    });
+    case 'ledger report': return withContext(settings, async (ctx) => {
+      const { values } = parseArgs({ args: rest, options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } } });
+      const from = reportInstant(values.from);
+      const to = reportInstant(values.to);
+      if (!from || !to || from >= to) { console.error('error: --from and --to are dates (YYYY-MM-DD, Almaty) or ISO instants, --from before --to'); return 2; }
+      const report = await trialBalance(ctx, from, to);
+      if (values.json) {
+        console.log(JSON.stringify(report, (_key, value) => (typeof value === 'bigint' ? value.toString() : value)));
+        return 0;
+      }
+      console.log(`trial balance ${report.from} .. ${report.to} (balance = credits - debits; KZT in tenge, units as counted)`);
+      const amount = (value: bigint, unit: string) => (unit === 'KZT' ? (Number(value) / 100).toFixed(2) : value.toString());
+      console.log(['account', 'unit', 'opening', 'debits', 'credits', 'closing'].join('\t'));
+      for (const row of report.rows) console.log([row.account, row.unit, ...[row.opening, row.debits, row.credits, row.closing].map((v) => amount(v, row.unit))].join('\t'));
+      for (const total of report.totals) console.log(['TOTAL', total.unit, '', amount(total.debits, total.unit), amount(total.credits, total.unit), ''].join('\t'));
+      return 0;
     });
     case 'lifecycle reindex': return withContext(settings, async (ctx) => {
       console.log(`lifecycle index: ${await reindexLineValidity(ctx)} lines caught up`);
@@ -259,3 +281,11 @@ function printDemo(demo: DemoCredentials, port: number): void {
     '',
   ].join('\n'));
 }
+
+/** A report's bound: a date is that Almaty day's start (UTC+5), else an ISO instant. */
+function reportInstant(text: string | undefined): Date | null {
+  if (!text) return null;
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00+05:00`) : parseInstant(text);
+  return ms === null || Number.isNaN(ms) ? null : new Date(ms);
+}
+

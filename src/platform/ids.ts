@@ -70,6 +70,11 @@ function decodeTime(text: string): number {
   return time;
 }
 
+/** The smallest id of this prefix made at or after `ms`: ids sort by time, so a period's rows are an id range. */
+export function idFloorAt(prefix: string, ms: number): string {
+  return `${prefix}_${encodeTime(ms)}${'0'.repeat(16)}`;
+}
+
 function encodeTime(time: number): string {
   let out = '';
   for (let index = 0; index < 10; index++) {

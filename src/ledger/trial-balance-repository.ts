@@ -1,0 +1,53 @@
+import { sql } from 'kysely';
+import type { AppContext } from '../app-context.ts';
+
+/** The kinds of account every line has its own of: a report sums them by kind, not one row a line. */
+export const PER_LINE_KINDS = ['line_main', 'line_bonus', 'line_credit', 'bucket'];
+
+export interface GroupTotals {
+  /** An account id, or a kind for the accounts of lines (PER_LINE_KINDS), summed. */
+  group: string;
+  kind: string;
+  unit: string;
+  debits: bigint;
+  credits: bigint;
+}
+
+// Literals, not parameters: PostgreSQL matches the grouped expression to the selected one by its text.
+const groupOf = sql<string>`case when a.kind in (${sql.join(PER_LINE_KINDS.map((kind) => sql.lit(kind)))}) then a.kind else a.id end`;
+
+/**
+ * Posted movements (transfers `posted` and `post_pending`, at the amount posted) of transfers whose
+ * ids lie in [fromId, toId) (null: unbounded), by account group and unit. Transfer ids sort by
+ * time (platform/ids.ts), so a period is a range of the primary key, not a scan of the table.
+ */
+export async function movementsBetween(ctx: AppContext, fromId: string | null, toId: string | null): Promise<GroupTotals[]> {
+  const side = (column: 'debit_account_id' | 'credit_account_id') => ctx.db.selectFrom('ledger_transfers as t')
+    .innerJoin('ledger_accounts as a', 'a.id', `t.${column}`)
+    .select([groupOf.as('group'), 'a.kind', 't.unit', sql<bigint>`sum(t.amount)`.as('total')])
+    .where('t.kind', 'in', ['posted', 'post_pending'])
+    .$if(fromId !== null, (q) => q.where('t.id', '>=', fromId!))
+    .$if(toId !== null, (q) => q.where('t.id', '<', toId!))
+    .groupBy([groupOf, 'a.kind', 't.unit'])
+    .execute();
+  const [debits, credits] = await Promise.all([side('debit_account_id'), side('credit_account_id')]);
+  const totals = new Map<string, GroupTotals>();
+  for (const [rows, field] of [[debits, 'debits'], [credits, 'credits']] as const) {
+    for (const row of rows) {
+      const key = `${row.group} ${row.unit}`;
+      const entry = totals.get(key) ?? { group: row.group, kind: row.kind, unit: row.unit, debits: 0n, credits: 0n };
+      entry[field] += BigInt(row.total);
+      totals.set(key, entry);
+    }
+  }
+  return [...totals.values()];
+}
+
+/** Every account group's posted totals now (the accounts' own counters). */
+export async function balancesNow(ctx: AppContext): Promise<GroupTotals[]> {
+  const rows = await ctx.db.selectFrom('ledger_accounts as a')
+    .select([groupOf.as('group'), 'a.kind', 'a.unit', sql<bigint>`sum(a.debits_posted)`.as('debits'), sql<bigint>`sum(a.credits_posted)`.as('credits')])
+    .groupBy([groupOf, 'a.kind', 'a.unit'])
+    .execute();
+  return rows.map((row) => ({ group: row.group, kind: row.kind, unit: row.unit, debits: BigInt(row.debits), credits: BigInt(row.credits) }));
+}
