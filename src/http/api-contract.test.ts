@@ -380,7 +380,7 @@ for (const dialect of DIALECTS) {
       }
       const reversed = await t.request('POST', `/v1/pos/topups/${topUp.body.topUp.id}/reverse`, { token: pos });
       assert.equal(reversed.status, 200);
-      assert.deepEqual(shapeOf(reversed.body), { agentId: 'string', amount: 'number', commission: 'number', floatBalanceAfter: 'number', reversedAt: 'string', topupId: 'string' });
+      assert.deepEqual(shapeOf(reversed.body), { agentId: 'string', amount: 'number', commission: 'number', floatBalanceAfter: 'number', receiptNumber: 'string', reversedAt: 'string', topupId: 'string' });
     });
 
     it('keeps every field of the store and counter answers', async () => {
