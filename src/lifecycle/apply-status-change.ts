@@ -25,6 +25,14 @@ export interface AppliedStatusChange {
   at: string;
 }
 
+/** A step of a line's history (line_events), in the command that takes it. */
+export function recordLineEvent(tx: BatchTx, event: { lineId: string; from: string; to: string; reason: string; actorId: string; dueAt?: string | null }): void {
+  tx.insert('line_events', {
+    id: tx.newId('lev'), line_id: event.lineId, from_status: event.from, to_status: event.to, reason: event.reason,
+    actor_id: event.actorId, due_at: event.dueAt ?? null, created_at: tx.nowIso,
+  });
+}
+
 /**
  * Moves a locked line from one status to another inside a ledger batch, recording the step in
  * line_events and the outbox (line.status_changed) in the same commit.
@@ -37,10 +45,7 @@ export function applyStatusChange(tx: BatchTx, change: StatusChange): Result<App
   if (change.validUntil !== undefined && line.validUntil !== change.validUntil) return fail('lifecycle_not_due', { validUntil: line.validUntil });
   if (change.bar) tx.updateLine(line.id, { status: change.to, statusChangedAt: tx.nowIso, barredAt: change.bar === 'set' ? tx.nowIso : null });
   else tx.updateLine(line.id, { status: change.to, statusChangedAt: tx.nowIso });
-  tx.insert('line_events', {
-    id: tx.newId('lev'), line_id: line.id, from_status: change.from, to_status: change.to, reason: change.reason,
-    actor_id: change.actorId, due_at: change.dueAt ?? null, created_at: tx.nowIso,
-  });
+  recordLineEvent(tx, { lineId: line.id, from: change.from, to: change.to, reason: change.reason, actorId: change.actorId, dueAt: change.dueAt ?? null });
   tx.outbox('line.status_changed', { lineId: line.id, msisdn: line.msisdn, from: change.from, to: change.to, reason: change.reason, at: tx.nowIso, language: line.language, ...(change.bar === 'set' ? { barred: true } : {}) });
   return ok({ lineId: line.id, msisdn: line.msisdn, from: change.from, to: change.to, reason: change.reason, at: tx.nowIso });
 }

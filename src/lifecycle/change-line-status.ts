@@ -6,7 +6,7 @@ import { fail, ok, type Result } from '../domain/result.ts';
 import { isBlank } from '../domain/text.ts';
 import { findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
 import type { BatchTx } from '../ledger/batch-tx.ts';
-import { applyStatusChange, type AppliedStatusChange } from './apply-status-change.ts';
+import { applyStatusChange, recordLineEvent, type AppliedStatusChange } from './apply-status-change.ts';
 import { isBarred, scheduledStatus } from './lifecycle-rules.ts';
 
 export interface ChangeLineStatusInput {
@@ -62,7 +62,7 @@ export async function changeLineStatus(ctx: AppContext, actor: Actor, msisdnInpu
  */
 function barOnly(tx: BatchTx, lineId: string, msisdn: string, reason: string, actorId: string, barredAt: string | null): Result<AppliedStatusChange> {
   tx.updateLine(lineId, { barredAt });
-  tx.insert('line_events', { id: tx.newId('lev'), line_id: lineId, from_status: 'suspended', to_status: 'suspended', reason, actor_id: actorId, due_at: null, created_at: tx.nowIso });
+  recordLineEvent(tx, { lineId, from: 'suspended', to: 'suspended', reason, actorId });
   return ok({ lineId, msisdn, from: 'suspended', to: 'suspended', reason, at: tx.nowIso });
 }
 

@@ -13,7 +13,6 @@ import { rowMaker } from './row-maker.ts';
 import { sqliteReadWorker, SqliteWorkerDialect } from './sqlite-worker-dialect.ts';
 import type { CodecRows } from './step-codec.js';
 import type { Database } from './schema.ts';
-import { isDatabaseUnavailable } from './database-unavailable.ts';
 
 export interface Store {
   db: Kysely<Database>;
@@ -174,12 +173,8 @@ export function migratorOf(store: Store): Migrator {
 
 /** Brings the schema up to date; safe to run from several processes (Kysely locks). */
 export async function migrateToLatest(store: Store): Promise<string[]> {
-  // A file the process may not write (read-only, a full disk): one line for the operator, as for one it cannot open.
-  const cannotWrite = (error: unknown) => new StoreOpenError(`cannot write the database ${displayUrl(store.url)}: ${String((error as Error).message).split('\n')[0]}`, { cause: error });
-  const { error, results } = await migratorOf(store).migrateToLatest().catch((thrown: unknown) => {
-    throw isDatabaseUnavailable(thrown) ? cannotWrite(thrown) : thrown;
-  });
-  if (isDatabaseUnavailable(error)) throw cannotWrite(error);
+  // A file the process may not write (read-only, a full disk) is the CLI's one line (cli/main.ts), as anywhere else.
+  const { error, results } = await migratorOf(store).migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }

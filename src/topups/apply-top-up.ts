@@ -7,6 +7,7 @@ import type { BatchTx } from '../ledger/batch-tx.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
 import { isBarred } from '../lifecycle/lifecycle-rules.ts';
+import { recordLineEvent } from '../lifecycle/apply-status-change.ts';
 import { collectCredit } from '../credit/collect-credit.ts';
 import { lineCreditAccountId } from '../credit/credit-accounts.ts';
 import { applyTopUpBonus, topUpBonusLocks, type TopUpBonusRules } from '../promotions/top-up-bonus.ts';
@@ -123,9 +124,7 @@ export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules
   tx.outbox('topup.succeeded', { topupId: id, lineId: line.id, msisdn: line.msisdn, amount: Number(request.amount), currency: 'KZT', receiptNumber, channel: request.channel, balanceAfter: Number(mainBalance), language: line.language, actorId: request.actorId });
   if (reactivated) {
     // A transition like the lifecycle's own (apply-status-change.ts): in the line's history and the outbox.
-    tx.insert('line_events', {
-      id: tx.newId('lev'), line_id: line.id, from_status: line.status, to_status: 'active', reason: 'topup', actor_id: request.actorId, due_at: null, created_at: tx.nowIso,
-    });
+    recordLineEvent(tx, { lineId: line.id, from: line.status, to: 'active', reason: 'topup', actorId: request.actorId });
     tx.outbox('line.status_changed', { lineId: line.id, msisdn: line.msisdn, from: line.status, to: 'active', reason: 'topup', at: tx.nowIso, language: line.language });
   }
   return ok({

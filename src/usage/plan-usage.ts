@@ -116,7 +116,7 @@ export async function planUsage(ctx: AppContext, inputs: UsageEventInput[]): Pro
     const first = firstOf.get(input.id);
     if (first !== undefined) {
       const earlier = events[first] as RateEvent;
-      events[index] = earlier.line.id === line.id && earlier.service === input.service && earlier.units === BigInt(input.units) && earlier.at === at
+      events[index] = sameEvent({ lineId: earlier.line.id, service: earlier.service, units: earlier.units, at: earlier.at }, line, input, at)
         ? { kind: 'repeat', id: input.id, first }
         : { kind: 'rejected', id: input.id, code: 'event_id_reused' };
       continue;
@@ -145,8 +145,8 @@ export async function planUsage(ctx: AppContext, inputs: UsageEventInput[]): Pro
   return { events, buckets, lines: [...rated.values()], units };
 }
 
-/** Whether an event sent again is the one recorded under its id: same line, service, units and time. */
-function sameEvent(stored: RecordedEvent, line: UsageLine | undefined, input: UsageEventInput, at: string): boolean {
+/** Whether an event sent again is the one recorded (or met earlier in the request) under its id: same line, service, units and time. */
+function sameEvent(stored: Pick<RecordedEvent, 'lineId' | 'service' | 'units' | 'at'>, line: UsageLine | undefined, input: UsageEventInput, at: string): boolean {
   return line !== undefined && stored.lineId === line.id && stored.service === input.service && stored.units === BigInt(input.units) && stored.at === at;
 }
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { browserSkip, launchBrowser } from '../support/browser.ts';
-import { startLiveServer } from '../support/live-server.ts';
+import { addTraveller, startLiveServer } from '../support/live-server.ts';
 
 /** The page's own `document` and `getComputedStyle`, in functions run in the browser (this file is compiled without the DOM's types). */
 interface Styled { id: string; tagName: string; textContent: string | null; getAttribute(name: string): string | null; matches(selector: string): boolean }
@@ -40,8 +40,7 @@ describe('keyboard focus and field edges on the top-up and self-care pages', { s
   let browser: Browser;
   before(async () => {
     server = await startLiveServer();
-    assert.equal((await server.request('POST', '/v1/lines', { body: { msisdn: '+77011234567', language: 'ru' } })).status, 201);
-    assert.equal((await server.request('POST', '/v1/users', { body: { login: '+77011234567', password: 'traveller-pass', role: 'subscriber' } })).status, 201);
+    await addTraveller(server, '+77011234567', 'ru');
     browser = await launchBrowser();
   });
   after(async () => {

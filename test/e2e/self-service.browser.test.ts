@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { seedCatalog } from '../../src/catalog/seed-catalog.ts';
 import { browserSkip, launchBrowser } from '../support/browser.ts';
-import { startLiveServer } from '../support/live-server.ts';
+import { addTraveller, startLiveServer } from '../support/live-server.ts';
 
 /** The page's own `document`, in functions run in the browser (this file is compiled without the DOM's types). */
 declare const document: { activeElement: { id: string; tagName: string; getAttribute(name: string): string | null } | null; querySelectorAll(selector: string): { length: number } };
@@ -30,8 +30,7 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
   before(async () => {
     server = await startLiveServer();
     await seedCatalog(server.app.ctx);
-    assert.equal((await server.request('POST', '/v1/lines', { body: { msisdn: '+77011234567', language: 'ru' } })).status, 201);
-    assert.equal((await server.request('POST', '/v1/users', { body: { login: '+77011234567', password: 'traveller-pass', role: 'subscriber' } })).status, 201);
+    await addTraveller(server, '+77011234567', 'ru');
     browser = await launchBrowser();
   });
   after(async () => {

@@ -13,3 +13,11 @@ export async function startLiveServer(): Promise<TestApp & { baseUrl: string }> 
   t.app.ctx.settings.publicUrl = baseUrl;
   return Object.assign(t, { baseUrl });
 }
+
+/** A line in `language` with a subscriber login on its number (password `traveller-pass`), as a traveller has. */
+export async function addTraveller(server: TestApp, msisdn: string, language: string): Promise<void> {
+  const line = await server.request('POST', '/v1/lines', { body: { msisdn, language } });
+  if (line.status !== 201) throw new Error(`line ${msisdn}: ${JSON.stringify(line.body)}`);
+  const login = await server.request('POST', '/v1/users', { body: { login: msisdn, password: 'traveller-pass', role: 'subscriber' } });
+  if (login.status !== 201) throw new Error(`login ${msisdn}: ${JSON.stringify(login.body)}`);
+}
