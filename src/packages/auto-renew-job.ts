@@ -162,7 +162,10 @@ async function attemptRenewal(ctx: AppContext, found: PackageWithPeriod | undefi
   if (!found || found.expiresAt > now.toISOString()) return 'not_due';
   if (found.expiresAt <= windowStart) return 'window_over';
   const period = BigInt(found.latest.period) + 1n;
-  const result = await renewOnce(ctx, found, 'auto_renewal', 'system', { key: `package-renewal:${found.pkg.id}:${period}`, fingerprint: 'auto-renewal', expiresAt: null });
+  // No failure recorded for this period yet: the renewal is as late as the job, not the subscriber, made it.
+  const failedPeriod = found.pkg.renewal_failed_period;
+  const firstAttempt = failedPeriod === null || failedPeriod === undefined || BigInt(failedPeriod) < period;
+  const result = await renewOnce(ctx, found, 'auto_renewal', 'system', { key: `package-renewal:${found.pkg.id}:${period}`, fingerprint: 'auto-renewal', expiresAt: null }, undefined, firstAttempt);
   if (result.ok) return result.value.replayed ? 'replayed' : 'renewed';
   if (result.error.code === 'package_renewal_conflict') return 'conflict';
   // A terminated line renews nothing, ever: no failure to announce to its closed number, nothing to retry.

@@ -6,7 +6,7 @@ import type { AppContext } from '../app-context.ts';
 import { loadSettings } from '../config.ts';
 import { ok } from '../domain/result.ts';
 import { clearingAccountId, consumptionAccountId, lineMainAccountId } from '../ledger/accounts.ts';
-import { autoRenewJob, renewDue, type RenewalLimits } from './auto-renew-job.ts';
+import { autoRenewJob, RENEWAL_LIMITS, renewDue, type RenewalLimits } from './auto-renew-job.ts';
 import { expireBuckets } from './expire-buckets-job.ts';
 import { expiredPeriodsToClose } from './packages-repository.ts';
 import { lifecycleJob } from '../lifecycle/lifecycle-job.ts';
@@ -68,6 +68,8 @@ for (const dialect of DIALECTS) {
       for (let index = 0; index < 4; index++) dead.push(await buy('+77012220001', false));
       for (const pack of dead) assert.ok((await moveUnits(pack.allowances[0]!.bucketId, 100n * 1024n * 1024n, false)).ok);
       t.clock.advance(2 * DAY);
+      // Expiry takes the periods the renewal job has looked at (none of these auto-renews).
+      await renewDue(t.app.ctx, RENEWAL_LIMITS);
       const limits = { periodsPerQueryMax: 2, queriesPerRunMax: 2, commandsPerRunMax: 1 };
       const open = async () => (await expiredPeriodsToClose(t.app.ctx, t.clock.now().toISOString(), null, 100)).length;
       assert.equal(await open(), 5);
@@ -83,6 +85,7 @@ for (const dialect of DIALECTS) {
       const pending = await moveUnits(bucketId, 1_000n, true);
       assert.ok(pending.ok);
       t.clock.advance(2 * DAY);
+      await renewDue(t.app.ctx, RENEWAL_LIMITS);
       assert.equal((await expireBuckets(jobContext(), limits)).handled, 1);
       assert.equal((await expireBuckets(jobContext(), limits)).handled, 0);
       assert.equal(await open(), 1, 'a reservation keeps its period open');
@@ -193,7 +196,7 @@ for (const dialect of DIALECTS) {
       assert.ok(t.clock.now().getTime() > start);
     });
 
-    it('the automatic renewal carries unused units over as an early renewal does, if it runs within the grace after the end; bucket expiry waits for it', async () => {
+    it('the automatic renewal carries unused units over as an early renewal does, and however late the jobs ran (downtime); bucket expiry waits for it; after a lapse nothing carries', async () => {
       const limits: RenewalLimits = { periodsPerQueryMax: 100, queriesPerRunMax: 1, packagesPerRunMax: 10, retriesPerRunMax: 10, retiredPerRunMax: 10, inFlightMax: 4 };
       const expiryLimits = { periodsPerQueryMax: 100, queriesPerRunMax: 10, commandsPerRunMax: 100 };
       const MB = 1_048_576n;
@@ -220,18 +223,43 @@ for (const dialect of DIALECTS) {
       assert.equal(await held(await latestBucket(onTime.id)), Number(160n * MB), '100 MB new and 60 MB carried over');
       assert.equal(await held(onTime.allowances[0]!.bucketId), 0);
 
-      // Another line's renewal comes two hours late (the job was down): expiry forfeits first, to breakage; nothing carries.
+      // Another line's renewal comes two hours late (the jobs were down): expiry waits until the
+      // renewal job has looked, and the first attempt carries the 60 MB over however late; its
+      // period starts now, so no paid day is lost to the delay.
       await newLine('+77012220802', 2_000);
       const late = await buyExtending('+77012220802');
       assert.ok((await moveUnits(late.allowances[0]!.bucketId, 40n * MB, false)).ok);
-      t.clock.set(new Date(new Date(late.expiresAt).getTime() + 2 * HOUR));
+      const lateAt = new Date(new Date(late.expiresAt).getTime() + 2 * HOUR);
+      t.clock.set(lateAt);
       await expireBuckets(jobContext(), expiryLimits);
-      assert.equal(await held(late.allowances[0]!.bucketId), 0, 'forfeited after the grace');
-      const forfeited = await t.app.ctx.db.selectFrom('ledger_transfers').select(['credit_account_id', 'amount']).where('debit_account_id', '=', late.allowances[0]!.bucketId).where('code', '=', 'expiry').execute();
-      assert.deepEqual(forfeited.map((row) => [row.credit_account_id, Number(row.amount)]), [['breakage:DATA_BYTES', Number(60n * MB)]], 'unused allowance is breakage, not consumption');
+      assert.equal(await held(late.allowances[0]!.bucketId), Number(60n * MB), 'not forfeited before the renewal job has looked');
       await renewDue(t.app.ctx, limits);
       assert.equal(await periodsOf(late.id), 2);
-      assert.equal(await held(await latestBucket(late.id)), Number(100n * MB), 'a renewal after the grace carries nothing');
+      assert.equal(await held(await latestBucket(late.id)), Number(160n * MB), 'a late first attempt carries the units over');
+      const latePeriod = await t.app.ctx.db.selectFrom('package_periods').select(['starts_at', 'expires_at']).where('package_id', '=', late.id).orderBy('period', 'desc').executeTakeFirstOrThrow();
+      assert.equal(latePeriod.starts_at, lateAt.toISOString(), 'the period starts when it is paid for, not at the old end');
+      await expireBuckets(jobContext(), expiryLimits);
+      assert.equal(await held(late.allowances[0]!.bucketId), 0);
+      assert.equal((await t.app.ctx.db.selectFrom('ledger_transfers').select('id').where('debit_account_id', '=', late.allowances[0]!.bucketId).where('code', '=', 'expiry').execute()).length, 0, 'nothing forfeited');
+
+      // A third line has no money at its end: the renewal fails (told once), expiry forfeits after
+      // the grace, to breakage; the top-up days later renews from then on, carrying nothing.
+      await newLine('+77012220803', 600);
+      const lapsed = await buyExtending('+77012220803');
+      assert.ok((await moveUnits(lapsed.allowances[0]!.bucketId, 40n * MB, false)).ok);
+      t.clock.set(new Date(new Date(lapsed.expiresAt).getTime() + 30_000));
+      await renewDue(t.app.ctx, limits);
+      assert.equal(await periodsOf(lapsed.id), 1, 'no money: not renewed');
+      t.clock.set(new Date(new Date(lapsed.expiresAt).getTime() + 2 * HOUR));
+      await expireBuckets(jobContext(), expiryLimits);
+      assert.equal(await held(lapsed.allowances[0]!.bucketId), 0, 'forfeited after the grace');
+      const forfeited = await t.app.ctx.db.selectFrom('ledger_transfers').select(['credit_account_id', 'amount']).where('debit_account_id', '=', lapsed.allowances[0]!.bucketId).where('code', '=', 'expiry').execute();
+      assert.deepEqual(forfeited.map((row) => [row.credit_account_id, Number(row.amount)]), [['breakage:DATA_BYTES', Number(60n * MB)]], 'unused allowance is breakage, not consumption');
+      t.clock.set(new Date(new Date(lapsed.expiresAt).getTime() + 3 * 24 * HOUR));
+      await topUp('+77012220803', 1_000);
+      await renewDue(t.app.ctx, { ...limits, retriesPerRunMax: 10 });
+      assert.equal(await periodsOf(lapsed.id), 2, 'renewed after the top-up');
+      assert.equal(await held(await latestBucket(lapsed.id)), Number(100n * MB), 'a renewal after a lapse carries nothing');
       await t.verify();
     });
 

@@ -31,6 +31,13 @@ export interface PeriodPlan {
   anchorAt?: string;
   /** The main balance below which paying tells the subscriber (settings.reminders.balanceLowMinor); 0 or absent: never. */
   balanceLowMinor?: bigint;
+  /**
+   * Set by the renewal job when no earlier attempt at this period failed: the renewal was due at the
+   * package's end and only the system made it late (downtime, a backlog), so the latest period's
+   * units carry over however late it runs (the expiry job leaves them until the renewal job has
+   * looked: expiredPeriodsToClose).
+   */
+  firstAutomaticAttempt?: boolean;
 }
 
 export interface PeriodResult {
@@ -146,13 +153,17 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   // or within ROLLOVER_GRACE_MS after it (the automatic renewal's usual case, seconds after), continues
   // the run from the current end, and the latest period's unused units move into the new buckets;
   // a later one starts a new run now, the old buckets' units gone to breakage.
+  // An automatic renewal's first attempt carries the units over even later than that; its period
+  // starts now if it is later than ROLLOVER_GRACE_MS, so that the subscriber loses no paid days to
+  // the system's delay.
   const continuing = !stacks && plan.reason !== 'purchase' && nowMs - currentEndMs <= BigInt(ROLLOVER_GRACE_MS);
+  const carrying = continuing || (!stacks && plan.reason === 'auto_renewal' && plan.firstAutomaticAttempt === true);
   const start = continuing ? new Date(Number(currentEndMs)) : tx.now;
   const end = periodEnd(start, terms, monthlyAnchor(tx, plan, terms, continuing, start));
   // Each time as text once: Date's toISOString costs ~0.5 µs, and each was written three times.
   const startsAt = start === tx.now ? tx.nowIso : start.toISOString();
   const endsAt = end.toISOString();
-  const allowances = addBuckets(tx, plan, periods, terms, endsAt, !stacks, continuing ? new Date(Number(currentEndMs)).toISOString() : null);
+  const allowances = addBuckets(tx, plan, periods, terms, endsAt, !stacks, carrying ? new Date(Number(currentEndMs)).toISOString() : null);
   if (!allowances.ok) return allowances;
   const endMs = BigInt(end.getTime());
   if (endMs > currentEndMs) tx.increment(packageExpiresKey(packageId), endMs - currentEndMs);

@@ -188,10 +188,13 @@ export interface ExpiredPeriod {
 
 /**
  * Ended periods whose buckets may still hold units, latest end first, after `before` (a keyset
- * within one run), through the partial index package_periods_buckets_unexpired.
+ * within one run), through the partial index package_periods_buckets_unexpired. Only periods the
+ * renewal job has looked at: until then an automatic renewal may still carry their units over
+ * (after downtime or behind a backlog, however late: package-period-command.ts).
  */
 export async function expiredPeriodsToClose(ctx: AppContext, now: string, before: ExpiredPeriod | null, limit: number): Promise<ExpiredPeriod[]> {
-  let query = ctx.db.selectFrom('package_periods').select(['id', 'expires_at', 'bucket_ids']).where('buckets_expired_at', 'is', null).where('expires_at', '<=', now);
+  let query = ctx.db.selectFrom('package_periods').select(['id', 'expires_at', 'bucket_ids']).where('buckets_expired_at', 'is', null).where('expires_at', '<=', now)
+    .where('renewal_examined_at', 'is not', null);
   if (before) query = query.where((eb) => eb(eb.refTuple('expires_at', 'id'), '<', eb.tuple(before.expires_at, before.id)));
   return query.orderBy('expires_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }

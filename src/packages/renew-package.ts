@@ -44,7 +44,10 @@ export async function renewPackage(ctx: AppContext, actor: Actor, msisdn: string
  * `expectedPrice` (the price the subscriber was shown), any other price is `price_changed`: the
  * price charged is the one checked here, the quote the command is planned with.
  */
-export async function renewOnce(ctx: AppContext, found: PackageWithPeriod, reason: PeriodReason, actorId: string, idempotency: LedgerCommand<PeriodResult>['idempotency'], expectedPrice?: number) {
+export async function renewOnce(
+  ctx: AppContext, found: PackageWithPeriod, reason: PeriodReason, actorId: string, idempotency: LedgerCommand<PeriodResult>['idempotency'],
+  expectedPrice?: number, firstAutomaticAttempt?: boolean,
+) {
   const priced = await priceOffering(ctx, found.pkg.offering_code, found.pkg.line_id);
   if (!priced.ok) return priced;
   const changed = priceChangedFrom(expectedPrice, priced.value.quote.price);
@@ -53,6 +56,7 @@ export async function renewOnce(ctx: AppContext, found: PackageWithPeriod, reaso
     reason, packageId: found.pkg.id, lineId: found.pkg.line_id, record: priced.value.record, quote: priced.value.quote,
     expectedPeriods: BigInt(found.latest.period) + 1n, previousBucketIds: JSON.parse(found.latest.bucket_ids) as string[],
     autoRenew: Number(found.pkg.auto_renew) === 1, actorId, balanceLowMinor: ctx.settings.reminders.balanceLowMinor, anchorAt: found.pkg.starts_at,
+    firstAutomaticAttempt: firstAutomaticAttempt === true,
   };
   return ctx.writer.submit(periodCommand(plan, idempotency));
 }
