@@ -139,6 +139,24 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('a refund whose process died after posting it is finished by a repeat, and counted once in refundedAmount', async () => {
+      const { number, payment } = await paid();
+      const done = await refund(payment.id, 30_000, 'died-1');
+      assert.equal(done.status, 201, JSON.stringify(done.body));
+      // As a crash would leave it: the ledger posted the refund (with its receipt), the rows behind it not yet updated.
+      await t.app.ctx.db.updateTable('payment_refunds').set({ status: 'pending', receipt_number: null }).where('id', '=', done.body.id).execute();
+      await t.app.ctx.db.updateTable('payments').set({ refunded_amount: 0n }).where('id', '=', payment.id).execute();
+      const repeated = await refund(payment.id, 30_000, 'died-1');
+      assert.equal(repeated.status, 201, JSON.stringify(repeated.body));
+      assert.equal(repeated.body.status, 'succeeded');
+      assert.equal(repeated.body.receiptNumber, done.body.receiptNumber, 'the receipt the post took, not a second one');
+      assert.equal((await getPayment(t, payment.id)).refundedAmount, 30_000);
+      assert.equal((await refund(payment.id, 20_000, 'died-2')).status, 201);
+      assert.equal((await getPayment(t, payment.id)).refundedAmount, 50_000);
+      assert.equal((await mainAccount(t, number)).available, 50_000);
+      await t.verify();
+    });
+
     it('only admins refund, and only paid payments', async () => {
       const { payment } = await paid();
       const clerk = await t.keyFor('clerk');

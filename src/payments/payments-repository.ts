@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 import type { Database } from '../store/schema.ts';
 
@@ -137,8 +138,15 @@ export async function updateRefund(ctx: AppContext, id: string, patch: Partial<R
   await ctx.db.updateTable('payment_refunds').set({ ...patch, updated_at: ctx.clock.now().toISOString() }).where('id', '=', id).execute();
 }
 
-export async function addRefundedAmount(ctx: AppContext, paymentId: string, amount: bigint): Promise<void> {
-  await ctx.db.updateTable('payments').set((eb) => ({ refunded_amount: eb('refunded_amount', '+', amount) })).where('id', '=', paymentId).execute();
+/**
+ * Sets what a payment's succeeded refunds add up to. Recounted rather than added to, so that the
+ * repeat that finishes a refund whose process died after posting it (the refund-status job's, or
+ * the client's) sets the figure right, and counts the refund once however often it runs.
+ */
+export async function recountRefundedAmount(ctx: AppContext, paymentId: string): Promise<void> {
+  await ctx.db.updateTable('payments')
+    .set({ refunded_amount: sql<bigint>`coalesce((select sum(r.amount) from payment_refunds r where r.payment_id = ${paymentId} and r.status = 'succeeded'), 0)` })
+    .where('id', '=', paymentId).execute();
 }
 
 /** Refunds the provider has not settled, last asked before `askedBefore`, least recently asked first (index payment_refunds_pending). */

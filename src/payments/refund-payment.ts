@@ -5,7 +5,7 @@ import { fail, ok, type Result } from '../domain/result.ts';
 import { BREAKAGE_ACCOUNT_ID, clearingAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
-import { addRefundedAmount, findPayment, findRefund, updateRefund, type PaymentRow, type RefundRow } from './payments-repository.ts';
+import { findPayment, recountRefundedAmount, findRefund, updateRefund, type PaymentRow, type RefundRow } from './payments-repository.ts';
 import { paymentProviders } from './provider-registry.ts';
 import type { PaymentProvider, ProviderResult, RefundResult } from './providers/payment-provider.ts';
 import { serializeByKeys } from '../ledger/serialize-by-keys.ts';
@@ -98,7 +98,7 @@ export async function finishRefund(ctx: AppContext, payment: PaymentRow, refund:
     return fail('payment_provider_failed', { code, refundId: refund.id });
   }
   await updateRefund(ctx, refund.id, { status: 'succeeded', provider_refund_id: answer.value.providerRefundId, receipt_number: settled.value.value.receiptNumber });
-  if (!settled.value.replayed) await addRefundedAmount(ctx, payment.id, BigInt(refund.amount));
+  await recountRefundedAmount(ctx, payment.id);
   return ok(refundView((await findRefund(ctx, refund.id))!));
 }
 
