@@ -170,7 +170,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     packages: { renewalRetryDays: integer(env, 'PACKAGE_RENEWAL_RETRY_DAYS', 7) },
     lifecycle: {
       graceDays: integer(env, 'LIFECYCLE_GRACE_DAYS', 30), suspendedDays: integer(env, 'LIFECYCLE_SUSPENDED_DAYS', 60),
-      quarantineDays: integer(env, 'LIFECYCLE_QUARANTINE_DAYS', 180), linesPerRunMax: integer(env, 'LIFECYCLE_LINES_PER_RUN_MAX', 1_000),
+      quarantineDays: integer(env, 'LIFECYCLE_QUARANTINE_DAYS', 180), linesPerRunMax: integerAtLeast(env, 'LIFECYCLE_LINES_PER_RUN_MAX', 1_000, 1),
     },
     credit: {
       amounts: creditAmounts(env.CREDIT_AMOUNTS_KZT), feePercent: integerBetween(env, 'CREDIT_FEE_PERCENT', 10, 0, 100),
@@ -178,7 +178,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     },
     reminders: {
       validityDays: integer(env, 'REMINDER_VALIDITY_DAYS', 3), packageHours: integer(env, 'REMINDER_PACKAGE_HOURS', 24),
-      balanceLowMinor: tenge(integer(env, 'BALANCE_LOW_KZT', 300)), perRunMax: integer(env, 'REMINDERS_PER_RUN_MAX', 1_000),
+      balanceLowMinor: tenge(integer(env, 'BALANCE_LOW_KZT', 300)), perRunMax: integerAtLeast(env, 'REMINDERS_PER_RUN_MAX', 1_000, 1),
     },
     transfers: {
       amountMin: tenge(integer(env, 'TRANSFER_AMOUNT_MIN_KZT', 100)), amountMax: tenge(integer(env, 'TRANSFER_AMOUNT_MAX_KZT', 20_000)),
@@ -301,8 +301,11 @@ function creditAmounts(raw: string | undefined): bigint[] {
   return parts.map((part) => tenge(Number(part)));
 }
 
+/** The words that switch a setting off (platform/env.ts's flag words): TRUST_PROXY=off trusts no proxy. */
+const OFF_WORDS = new Set(['false', '0', 'no', 'off']);
+
 function parseTrustProxy(raw: string | undefined): false | string {
-  if (raw === undefined || raw === '' || raw === 'false') return false;
+  if (raw === undefined || raw.trim() === '' || OFF_WORDS.has(raw.trim().toLowerCase())) return false;
   // `true` would take the first X-Forwarded-For address, which any client writes: per-IP limits and
   // aggregators' IP allowlists would believe it. The proxies are named, or counted, instead.
   if (raw === 'true') throw new SettingError('setting TRUST_PROXY must not be true, which would believe any client\'s X-Forwarded-For (IP allowlists, per-IP limits): give the addresses or CIDRs of the proxies in front');

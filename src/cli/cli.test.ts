@@ -33,13 +33,18 @@ describe('tolem CLI', () => {
     assert.equal(tolem('user', 'create', '--login', 'x', '--role', 'root').status, 2);
   });
 
+  it('TRUST_PROXY takes the off words of every on/off setting, in any case', () => {
+    for (const value of ['off', 'OFF', 'false', 'False', '0', 'no', ' ']) assert.equal(loadSettings({ TRUST_PROXY: value }).trustProxy, false, JSON.stringify(value));
+    assert.equal(loadSettings({ TRUST_PROXY: '10.0.0.0/8' }).trustProxy, '10.0.0.0/8');
+  });
+
   it('stops on a malformed setting with its one-line message, exit 2', () => {
     for (const [name, value] of [['OPERATOR_PREFIXES', '[1]'], ['OPERATOR_PREFIXES', '{bad'], ['OPERATOR_PREFIXES', '{"7011":"X"}'], ['PORT', 'abc'], ['TOPUP_AMOUNT_MIN_KZT', '200000'],
       ['DATABASE_URL', 'mysql://u:secret@h/db'], ['LOG_LEVEL', 'loud'], ['TRUST_PROXY', 'notanip'], ['TRUST_PROXY', 'true'], ['TRUST_PROXY', '1'], ['TRUST_PROXY', '10.0.0.0/33'], ['PUBLIC_URL', 'notaurl'],
       ['PORT', '70000'], ['LEDGER_BATCH_SIZE_MAX', '0'], ['LEDGER_BATCH_WEIGHT_MAX', '0'], ['LEDGER_QUEUE_LENGTH_MAX', '10'], ['HTTP_BODY_BYTES_MAX', '0'],
       ['CREDIT_AMOUNTS_KZT', 'abc'], ['IDEMPOTENCY_RETENTION_HOURS', '1'], ['TOLEM_SEED_DEMO', 'maybe'], ['JOBS_ENABLED', 'nope'], ['LOGIN_ATTEMPTS_MAX', '0'],
       ['SESSION_TTL_HOURS', '0'], ['TOPUP_BONUS_PERCENT', '500'], ['TOPUP_VALIDITY_DAYS', '0'], ['PAYMENT_EXPIRY_MINUTES', '0'], ['TRANSFER_CONFIRMATION_ATTEMPTS_MAX', '0'],
-      ['SMS_QUIET_FROM', '24'], ['CREDIT_FEE_PERCENT', '101']] as const) {
+      ['SMS_QUIET_FROM', '24'], ['CREDIT_FEE_PERCENT', '101'], ['LIFECYCLE_LINES_PER_RUN_MAX', '0'], ['REMINDERS_PER_RUN_MAX', '0']] as const) {
       const run = spawnSync(process.execPath, ['bin/tolem.js', 'migrate'], { env: { ...process.env, DATABASE_URL: databaseUrl, [name]: value }, encoding: 'utf8', timeout: 60_000 });
       assert.equal(run.status, 2, `${name}=${value}`);
       assert.match(run.stderr, new RegExp(`^error: setting ${name} `), run.stderr);

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { SYSTEM_ACTOR } from '../auth/actor.ts';
+import { loadSettings } from '../config.ts';
 import { createUser } from '../auth/create-user.ts';
 import { createLine } from '../lines/create-line.ts';
 import { demoSeedDue, seedDemo } from './seed-demo.ts';
@@ -23,6 +24,24 @@ for (const dialect of DIALECTS) {
       const me = await t.request('GET', '/v1/auth/me', { token: made.adminApiKey });
       assert.equal(me.body.role, 'admin');
       assert.equal(await seedDemo(t.app.ctx), null, 'and again later');
+    });
+  });
+
+  describe(`demo data under tighter top-up limits [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    before(async () => {
+      const settings = loadSettings({ TOPUP_AMOUNT_MIN_KZT: '1500', TOPUP_AMOUNT_MAX_KZT: '3000' });
+      t = await startTestApp(dialect.name, { topup: settings.topup });
+    });
+    after(async () => t?.close());
+
+    it('a deployment whose limits the demo amounts break still starts: each demo top-up is brought within them', async () => {
+      const made = await seedDemo(t.app.ctx);
+      assert.ok(made);
+      const balances: number[] = [];
+      for (const msisdn of made.msisdns) balances.push((await t.request('GET', `/v1/lines/${encodeURIComponent(msisdn)}`)).body.balance.main);
+      // 5,000 / 2,000 / 1,000 / 10,000 ₸ asked, 0 for the last line; within 1,500–3,000 ₸.
+      assert.deepEqual(balances, [300_000, 200_000, 150_000, 300_000, 0]);
     });
   });
 

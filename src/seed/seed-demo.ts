@@ -56,8 +56,9 @@ export async function seedDemo(ctx: AppContext): Promise<DemoCredentials | null>
     const iccid = withLuhnDigit(`897700000000000${String(index + 1).padStart(3, '0')}`);
     const created = await createLine(ctx, SYSTEM_ACTOR, { msisdn: line.msisdn, iccid, language: line.language, ownerName: line.owner });
     if (!created.ok && created.error.code !== 'line_exists') throw new Error(`demo line: ${created.error.code}`);
-    if (line.topUpKzt > 0) {
-      const topUp = await createTopUp(ctx, SYSTEM_ACTOR, { msisdn: line.msisdn, amount: Number(tenge(line.topUpKzt)), currency: 'KZT', source: clearingAccountId('manual') }, `demo-seed-${index}`);
+    const amount = line.topUpKzt > 0 ? demoTopUpAmount(ctx, tenge(line.topUpKzt)) : null;
+    if (amount !== null) {
+      const topUp = await createTopUp(ctx, SYSTEM_ACTOR, { msisdn: line.msisdn, amount: Number(amount), currency: 'KZT', source: clearingAccountId('manual') }, `demo-seed-${index}`);
       if (!topUp.ok) throw new Error(`demo top-up: ${topUp.error.code}`);
     }
   }
@@ -68,6 +69,18 @@ export async function seedDemo(ctx: AppContext): Promise<DemoCredentials | null>
     adminLogin: 'admin', adminPassword, adminApiKey: key.value.key, subscriberLogin: DEMO_LINES[0]!.msisdn, subscriberPassword,
     msisdns: DEMO_LINES.map((l) => l.msisdn),
   };
+}
+
+/**
+ * A demo line's top-up within the deployment's top-up limits (TOPUP_AMOUNT_MIN_KZT, …_MAX_KZT,
+ * TOPUP_LINE_DAILY_MAX_KZT), so that a staging set-up with tighter limits still starts; null when the
+ * limits leave no amount (a minimum above the maximum): that line starts without money.
+ */
+function demoTopUpAmount(ctx: AppContext, wanted: bigint): bigint | null {
+  const { amountMin, amountMax, lineDailyMax } = ctx.settings.topup;
+  const ceiling = amountMax < lineDailyMax ? amountMax : lineDailyMax;
+  if (amountMin > ceiling) return null;
+  return wanted < amountMin ? amountMin : wanted > ceiling ? ceiling : wanted;
 }
 
 export async function isEmpty(ctx: AppContext): Promise<boolean> {
