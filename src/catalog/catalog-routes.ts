@@ -30,9 +30,17 @@ const OfferingFields = {
   stacks: Type.Optional(Type.Boolean({ description: 'true: packs of this kind stack and renewals add a bucket; false: one at a time, renewals extend' })),
 };
 
+const TextsOut = Type.Object(Object.fromEntries(LANGUAGES.map((l) => [l, Type.String()])), { description: 'the text in every language' });
+const Rate = Type.Union([Type.Integer(), Type.Null()]);
+
 export const OfferingSchema = Type.Object({
-  code: Type.String(), kind: Type.String(), version: Type.Integer(), name: Type.String(), description: Type.String(),
-  price: Type.Integer(), currency: Type.Literal('KZT'), validityDays: Type.Integer(), feePeriod: Type.Union([Type.String(), Type.Null()]),
+  code: Type.String(), kind: Type.String(), version: Type.Integer(), name: Type.String({ description: 'in the language asked for' }), description: Type.String(),
+  names: TextsOut, descriptions: TextsOut,
+  price: Type.Integer({ description: 'minor units; in the catalog (GET /v1/offerings) the price after any running promotion' }),
+  listPrice: Type.Optional(Type.Integer({ description: 'catalog only: the price before promotions' })),
+  affordable: Type.Optional(Type.Union([Type.Boolean(), Type.Null()], { description: 'catalog only, with `msisdn`: whether the line\'s main and bonus balance cover the price; null without a line' })),
+  currency: Type.Literal('KZT'), validityDays: Type.Integer(), feePeriod: Type.Union([Type.String(), Type.Null()]),
+  payAsYouGo: Type.Union([Type.Object({ perMb: Rate, perMinute: Rate, perSms: Rate }), Type.Null()], { description: 'tariffs: minor units per MB, minute and SMS after the allowances; null for packs' }),
   allowances: Type.Object({ dataBytes: Type.Integer(), voiceSeconds: Type.Integer(), sms: Type.Integer() }),
   features: Type.Array(Type.String()), availableFrom: Type.Union([Type.String(), Type.Null()]), availableUntil: Type.Union([Type.String(), Type.Null()]),
   autoRenewAllowed: Type.Boolean(), stacks: Type.Boolean(),
