@@ -23,8 +23,9 @@ export async function createApp(settings: Settings, options: ContextOptions & { 
   let ctx: AppContext | undefined;
   let server: Server;
   const metrics = createMetrics();
+  let migrated: string[] = [];
   try {
-    await migrateToLatest(store);
+    migrated = await migrateToLatest(store);
     ctx = createContext(settings, store, { observer: metrics.writerObserver, ...options });
     await ensureAccounts(store, undefined, ctx.clock.now());
     server = await buildServer({ ctx, metrics, logLevel: options.logLevel ?? settings.logLevel });
@@ -36,6 +37,8 @@ export async function createApp(settings: Settings, options: ContextOptions & { 
     throw error;
   }
   if (!options.reportError) ctx.reportError = (error, context) => server.log.error({ err: error, ...context }, 'unexpected error');
+  // An upgrade says what it changed (a new database: every migration, from 001).
+  if (migrated.length > 0) server.log.info({ migrations: migrated }, `migrated the database: ${migrated.length} migration${migrated.length === 1 ? '' : 's'}, ${migrated[0]} to ${migrated.at(-1)}`);
   return {
     ctx, store, server, metrics,
     async close() {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
 import { createApp } from '../app.ts';
+import { migratorOf, openStore, pendingMigrations } from '../store/open-store.ts';
 import { loadSettings } from '../config.ts';
 import { createTestDatabase, DIALECTS } from '../../test/support/databases.ts';
 
@@ -206,6 +207,32 @@ describe('tolem CLI', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('only migrate (and serve) upgrade a database an earlier release made; other commands refuse it in one line and change nothing', async () => {
+    const older = `sqlite:${join(folder, 'older.db')}`;
+    const store = await openStore(older);
+    try {
+      assert.equal((await migratorOf(store).migrateTo('029-job-leases')).error, undefined);
+    } finally {
+      await store.close();
+    }
+    const run = (...args: string[]) => spawnSync(process.execPath, ['bin/tolem.js', ...args], { env: { ...process.env, DATABASE_URL: older }, encoding: 'utf8', timeout: 60_000 });
+    for (const args of [['ledger', 'verify'], ['ledger', 'report', '--from', '2026-12-01', '--to', '2026-12-02'], ['jobs'], ['apikey', 'create', '--role', 'admin', '--name', 'x']]) {
+      const refused = run(...args);
+      assert.equal(refused.status, 1, args.join(' '));
+      assert.match(refused.stderr, /^error: the database's schema is older than this release \(2 migrations to apply, from 030-pending-refunds\): run `tolem migrate` first/, refused.stderr);
+    }
+    const reopened = await openStore(older);
+    try {
+      assert.deepEqual((await pendingMigrations(reopened)).pending, ['030-pending-refunds', '031-line-bars'], 'nothing migrated');
+    } finally {
+      await reopened.close();
+    }
+    const migrated = run('migrate');
+    assert.equal(migrated.status, 0, migrated.stderr);
+    assert.equal(migrated.stdout.trim(), 'migrated: 030-pending-refunds, 031-line-bars');
+    assert.equal(run('ledger', 'verify').status, 0);
   });
 
   it('ledger verify exits 0 on a sound ledger and 1 on a broken one', async () => {

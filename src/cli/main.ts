@@ -17,7 +17,7 @@ import { paymentProviders } from '../payments/provider-registry.ts';
 import { runSettlementImport } from '../payments/settlement-cli.ts';
 import { startDevSmsc } from '../sms/dev-smsc.ts';
 import { demoSeedDue, isEmpty, seedDemo, type DemoCredentials } from '../seed/seed-demo.ts';
-import { displayUrl, migrateToLatest, openStore, StoreOpenError } from '../store/open-store.ts';
+import { displayUrl, migrateToLatest, openStore, pendingMigrations, StoreOpenError } from '../store/open-store.ts';
 import { isDatabaseUnavailable } from '../store/database-unavailable.ts';
 import { backupDatabase, BackupError } from '../store/backup.ts';
 import { SettingError } from '../platform/env.ts';
@@ -94,7 +94,7 @@ async function run(argv: string[]): Promise<number> {
       // withContext has just run them: report what it applied.
       console.log('migrated:', migrated.join(', ') || 'already up to date');
       return 0;
-    });
+    }, true);
     case 'seed': return withContext(settings, async (ctx) => {
       const demo = (await demoSeedDue(ctx)) ? await seedDemo(ctx) : null;
       if (!demo) { console.error('the database already has users; seed skipped'); return 1; }
@@ -183,9 +183,23 @@ async function backup(settings: Settings, target: string | undefined): Promise<n
   }
 }
 
-async function withContext(settings: ReturnType<typeof loadSettings>, run: (ctx: ReturnType<typeof createContext>, migrated: string[]) => Promise<number>): Promise<number> {
+/**
+ * Opens the database for a command. `tolem migrate` (and `serve`, in createApp) bring an older
+ * schema up to date; every other command makes a new database's schema but refuses an older one:
+ * a check run with the new release (`ledger verify`) while the old one still serves must not
+ * migrate under it (migration 021, for one, needs every old process stopped first).
+ */
+async function withContext(
+  settings: ReturnType<typeof loadSettings>, run: (ctx: ReturnType<typeof createContext>, migrated: string[]) => Promise<number>, upgrade = false,
+): Promise<number> {
   const store = await openStore(settings.databaseUrl);
   try {
+    const { pending, anyApplied } = await pendingMigrations(store);
+    if (!upgrade && anyApplied && pending.length > 0) {
+      console.error(`error: the database's schema is older than this release (${pending.length} migration${pending.length === 1 ? '' : 's'} to apply, from ${pending[0]}): `
+        + 'run `tolem migrate` first, with every process of the release before stopped (docs/architecture.md, Storage)');
+      return 1;
+    }
     const migrated = await migrateToLatest(store);
     const ctx = createContext(settings, store);
     await ensureAccounts(store, undefined, ctx.clock.now());

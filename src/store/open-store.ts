@@ -171,6 +171,15 @@ export function migratorOf(store: Store): Migrator {
   return new Migrator({ db: store.db, provider, allowUnorderedMigrations: true });
 }
 
+/**
+ * Tolem's migrations not yet applied, and whether any had been (a database made by an earlier
+ * release, not a new one).
+ */
+export async function pendingMigrations(store: Store): Promise<{ pending: string[]; anyApplied: boolean }> {
+  const all = await migratorOf(store).getMigrations();
+  return { pending: all.filter((m) => m.executedAt === undefined).map((m) => m.name), anyApplied: all.some((m) => m.executedAt !== undefined) };
+}
+
 /** Brings the schema up to date; safe to run from several processes (Kysely locks). */
 export async function migrateToLatest(store: Store): Promise<string[]> {
   // A file the process may not write (read-only, a full disk) is the CLI's one line (cli/main.ts), as anywhere else.
