@@ -221,17 +221,17 @@ describe('tolem CLI', () => {
     for (const args of [['ledger', 'verify'], ['ledger', 'report', '--from', '2026-12-01', '--to', '2026-12-02'], ['jobs'], ['apikey', 'create', '--role', 'admin', '--name', 'x']]) {
       const refused = run(...args);
       assert.equal(refused.status, 1, args.join(' '));
-      assert.match(refused.stderr, /^error: the database's schema is older than this release \(2 migrations to apply, from 030-pending-refunds\): run `tolem migrate` first/, refused.stderr);
+      assert.match(refused.stderr, /^error: the database's schema is older than this release \(\d+ migrations to apply, from 030-pending-refunds\): run `tolem migrate` first/, refused.stderr);
     }
     const reopened = await openStore(older);
     try {
-      assert.deepEqual((await pendingMigrations(reopened)).pending, ['030-pending-refunds', '031-line-bars'], 'nothing migrated');
+      assert.deepEqual((await pendingMigrations(reopened)).pending.slice(0, 2), ['030-pending-refunds', '031-line-bars'], 'nothing migrated');
     } finally {
       await reopened.close();
     }
     const migrated = run('migrate');
     assert.equal(migrated.status, 0, migrated.stderr);
-    assert.equal(migrated.stdout.trim(), 'migrated: 030-pending-refunds, 031-line-bars');
+    assert.match(migrated.stdout.trim(), /^migrated: 030-pending-refunds, 031-line-bars, 032-/);
     assert.equal(run('ledger', 'verify').status, 0);
   });
 

@@ -30,6 +30,7 @@ import * as jobScaleIndexes from './028-job-scale-indexes.ts';
 import * as jobLeases from './029-job-leases.ts';
 import * as pendingRefunds from './030-pending-refunds.ts';
 import * as lineBars from './031-line-bars.ts';
+import * as lineBarsBackfill from './032-line-bars-backfill.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -67,4 +68,5 @@ export const migrations: Record<string, Migration> = {
   '029-job-leases': jobLeases,
   '030-pending-refunds': pendingRefunds,
   '031-line-bars': lineBars,
+  '032-line-bars-backfill': lineBarsBackfill,
 };

@@ -216,6 +216,43 @@ for (const dialect of DIALECTS) {
       await migrateToLatest(store);
     });
 
+    it('032 bars the lines an admin suspended before 031, not the lifecycle\'s suspensions, not active lines', async () => {
+      const db = store.db as unknown as Kysely<any>;
+      assert.equal((await migratorOf(store).migrateTo('031-line-bars')).error, undefined);
+      await db.deleteFrom('line_events').execute();
+      await db.deleteFrom('lines').execute();
+      const at = (day: number) => `2026-12-0${day}T10:00:00.000Z`;
+      const line = (id: string, msisdn: string, status: string, changedAt: string) => ({
+        id, msisdn, iccid: null, status, valid_until: null, indexed_valid_until: null, language: 'en', operator: null, owner_name: null,
+        daily_topup_date: null, daily_topup_amount: 0n, first_topup_at: null, last_topup_at: null, status_changed_at: changedAt, created_at: at(1), updated_at: changedAt, barred_at: null,
+      });
+      await db.insertInto('lines').values([
+        line('ln_lost', '+77011110001', 'suspended', at(3)), line('ln_lapsed', '+77011110002', 'suspended', at(4)),
+        line('ln_back', '+77011110003', 'active', at(5)), line('ln_twice', '+77011110004', 'suspended', at(6)),
+      ]).execute();
+      const event = (id: string, lineId: string, from: string, to: string, reason: string, actorId: string, createdAt: string) => ({
+        id, line_id: lineId, from_status: from, to_status: to, reason, actor_id: actorId, due_at: null, created_at: createdAt,
+      });
+      await db.insertInto('line_events').values([
+        event('lev_01', 'ln_lost', 'active', 'suspended', 'lost SIM', 'usr_admin', at(3)),
+        event('lev_02', 'ln_lapsed', 'active', 'grace', 'validity_expired', 'system', at(2)),
+        event('lev_03', 'ln_lapsed', 'grace', 'suspended', 'grace_ended', 'system', at(4)),
+        event('lev_04', 'ln_back', 'active', 'suspended', 'fraud check', 'usr_admin', at(4)),
+        event('lev_05', 'ln_back', 'suspended', 'active', 'reactivated', 'usr_admin', at(5)),
+        // The lifecycle suspended it, then an admin suspended it again (a lost SIM): barred.
+        event('lev_06', 'ln_twice', 'grace', 'suspended', 'grace_ended', 'system', at(5)),
+        event('lev_07', 'ln_twice', 'suspended', 'suspended', 'stolen', 'usr_admin', at(6)),
+      ]).execute();
+      assert.equal((await migratorOf(store).migrateTo('032-line-bars-backfill')).error, undefined);
+      const rows = await db.selectFrom('lines').select(['id', 'barred_at']).orderBy('id').execute();
+      assert.deepEqual(rows, [
+        { id: 'ln_back', barred_at: null }, { id: 'ln_lapsed', barred_at: null }, { id: 'ln_lost', barred_at: at(3) }, { id: 'ln_twice', barred_at: at(6) },
+      ]);
+      await db.deleteFrom('line_events').execute();
+      await db.deleteFrom('lines').execute();
+      await migrateToLatest(store);
+    });
+
     async function indexesOf(db: Kysely<any>, table: string): Promise<string[]> {
       const rows = dialect.name === 'sqlite'
         ? await db.selectFrom('sqlite_master').select('name').where('type', '=', 'index').where('tbl_name', '=', table).execute()
