@@ -31,6 +31,7 @@ import * as jobLeases from './029-job-leases.ts';
 import * as pendingRefunds from './030-pending-refunds.ts';
 import * as lineBars from './031-line-bars.ts';
 import * as lineBarsBackfill from './032-line-bars-backfill.ts';
+import * as receiptLinks from './033-receipt-links.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -69,4 +70,5 @@ export const migrations: Record<string, Migration> = {
   '030-pending-refunds': pendingRefunds,
   '031-line-bars': lineBars,
   '032-line-bars-backfill': lineBarsBackfill,
+  '033-receipt-links': receiptLinks,
 };

@@ -253,6 +253,68 @@ for (const dialect of DIALECTS) {
       await migrateToLatest(store);
     });
 
+    it('033 writes each older top-up\'s, package period\'s and refund\'s receipt number into the transfer it was issued with, once', async () => {
+      const db = store.db as unknown as Kysely<any>;
+      assert.equal((await migratorOf(store).migrateTo('032-line-bars-backfill')).error, undefined);
+      const now = '2026-12-05T10:00:00.000Z';
+      const later = '2026-12-05T11:00:00.000Z';
+      await db.insertInto('ledger_accounts').values(['r:main', 'r:clearing', 'r:revenue', 'r:promo'].map((id) => ({
+        id, unit: 'KZT', kind: 'test', owner_id: null, flags: 0n, debits_posted: 0n, credits_posted: 0n, debits_pending: 0n, credits_pending: 0n,
+        expires_at: null, metadata: null, created_at: now,
+      }))).execute();
+      const transfer = (id: string, debit: string, credit: string, code: string, metadata: unknown, createdAt = now, kind = 'posted', pendingId: string | null = null) => ({
+        id, debit_account_id: debit, credit_account_id: credit, amount: 1n, unit: 'KZT', code, kind, pending_id: pendingId, link_group: `grp_${id}`,
+        metadata: metadata === null ? null : JSON.stringify(metadata), created_at: createdAt,
+      });
+      await db.insertInto('ledger_transfers').values([
+        transfer('tr_r1', 'r:clearing', 'r:main', 'topup', { channel: 'api' }),
+        transfer('tr_r2', 'r:clearing', 'r:main', 'topup', null),
+        transfer('tr_r3', 'r:main', 'r:revenue', 'package_purchase', { packageId: 'pkg_1', offering: 'DAY' }),
+        transfer('tr_r4', 'r:promo', 'r:revenue', 'promotion', { packageId: 'pkg_1', offering: 'DAY' }),
+        // The same package's renewal an hour later: its own receipt.
+        transfer('tr_r5', 'r:main', 'r:revenue', 'package_purchase', { packageId: 'pkg_1', offering: 'DAY' }, later),
+        transfer('tr_r6', 'r:main', 'r:clearing', 'refund', { paymentId: 'pay_1', refundId: 'rf_1' }, now, 'pending'),
+        transfer('tr_r7', 'r:main', 'r:clearing', 'refund', null, later, 'post_pending', 'tr_r6'),
+        // Written by the code since: left as it is.
+        transfer('tr_r8', 'r:clearing', 'r:main', 'topup', { channel: 'api', receipt: 'R-2026-00000009' }),
+      ]).execute();
+      const topUp = (id: string, transferId: string, receipt: string) => ({
+        id, line_id: 'ln_r', msisdn: '+77011110009', amount: 1n, currency: 'KZT', source_account_id: 'r:clearing', transfer_id: transferId,
+        receipt_number: receipt, channel: 'api', actor_id: 'usr_x', created_at: now,
+      });
+      await db.insertInto('topups').values([topUp('tu_1', 'tr_r1', 'R-2026-00000001'), topUp('tu_2', 'tr_r2', 'R-2026-00000002'), topUp('tu_8', 'tr_r8', 'R-2026-00000009')]).execute();
+      const period = (id: string, number: bigint, receipt: string, createdAt: string) => ({
+        id, package_id: 'pkg_1', line_id: 'ln_r', period: number, reason: number === 1n ? 'purchase' : 'renewal', offering_version_id: 'ofv_1', list_price: 1n,
+        discount: 0n, price_paid: 1n, promotion_id: null, starts_at: createdAt, expires_at: '2026-12-06T10:00:00.000Z', bucket_ids: '[]', receipt_number: receipt, created_at: createdAt,
+      });
+      await db.insertInto('package_periods').values([period('pkp_1', 1n, 'R-2026-00000003', now), period('pkp_2', 2n, 'R-2026-00000004', later)]).execute();
+      await db.insertInto('payment_refunds').values({
+        id: 'rf_1', payment_id: 'pay_1', amount: 1n, currency: 'KZT', status: 'succeeded', pending_transfer_id: 'tr_r6', provider_refund_id: 're_1',
+        receipt_number: 'R-2026-00000005', failure_reason: null, actor_id: 'usr_x', created_at: now, updated_at: later,
+      }).execute();
+      const receipts = async () => (await db.selectFrom('ledger_transfers').select(['id', 'metadata']).where('id', 'like', 'tr_r%').orderBy('id').execute())
+        .map((row: { id: string; metadata: string | null }) => [row.id, row.metadata === null ? null : (JSON.parse(row.metadata) as { receipt?: string }).receipt ?? null]);
+      assert.equal((await migratorOf(store).migrateTo('033-receipt-links')).error, undefined);
+      const expected = [
+        ['tr_r1', 'R-2026-00000001'], ['tr_r2', 'R-2026-00000002'], ['tr_r3', 'R-2026-00000003'], ['tr_r4', 'R-2026-00000003'],
+        ['tr_r5', 'R-2026-00000004'], ['tr_r6', null], ['tr_r7', 'R-2026-00000005'], ['tr_r8', 'R-2026-00000009'],
+      ];
+      assert.deepEqual(await receipts(), expected);
+      const first = await db.selectFrom('ledger_transfers').select('metadata').where('id', '=', 'tr_r1').executeTakeFirstOrThrow();
+      assert.deepEqual(JSON.parse(first.metadata), { channel: 'api', receipt: 'R-2026-00000001' }, 'what was there is kept');
+      // Again (down is a no-op): nothing doubles.
+      assert.equal((await migratorOf(store).migrateTo('032-line-bars-backfill')).error, undefined);
+      assert.equal((await migratorOf(store).migrateTo('033-receipt-links')).error, undefined);
+      assert.deepEqual(await receipts(), expected);
+      assert.equal((await db.selectFrom('ledger_transfers').select('metadata').where('id', '=', 'tr_r1').executeTakeFirstOrThrow()).metadata.match(/receipt/g).length, 1);
+      await db.deleteFrom('ledger_transfers').where('id', 'like', 'tr_r%').execute();
+      await db.deleteFrom('ledger_accounts').where('id', 'like', 'r:%').execute();
+      await db.deleteFrom('topups').where('id', 'in', ['tu_1', 'tu_2', 'tu_8']).execute();
+      await db.deleteFrom('package_periods').where('package_id', '=', 'pkg_1').execute();
+      await db.deleteFrom('payment_refunds').where('id', '=', 'rf_1').execute();
+      await migrateToLatest(store);
+    });
+
     async function indexesOf(db: Kysely<any>, table: string): Promise<string[]> {
       const rows = dialect.name === 'sqlite'
         ? await db.selectFrom('sqlite_master').select('name').where('type', '=', 'index').where('tbl_name', '=', table).execute()
