@@ -197,5 +197,30 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('GET', `/v1/lines/${msisdn}`)).body.balance.bonus, bonusBefore);
       await t.verify();
     });
+
+    it('a retried grant replays its answer even after the line has left the recent-top-up window', async () => {
+      const msisdn = '+77013000019';
+      const from = t.clock.now().getTime();
+      const created = await t.request('POST', '/v1/lines', { body: { msisdn } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      ids.set(msisdn, created.body.id);
+      for (const at of [from, from + DAY_MS]) {
+        t.clock.set(new Date(at));
+        const credited = await topUp(msisdn, 50_000);
+        assert.equal(credited.status, 201, JSON.stringify(credited.body));
+      }
+      // 30 days and a half after the first top-up, 29 and a half after the last: eligible.
+      t.clock.set(new Date(from + 30.5 * DAY_MS));
+      const granted = await take(msisdn, { amount: 50_000 }, 'late-retry');
+      assert.equal(granted.status, 201, JSON.stringify(granted.body));
+      // A day later the last top-up is 30 and a half days old: a new grant would be refused, the retry is not.
+      t.clock.set(new Date(from + 31.5 * DAY_MS));
+      const retried = await take(msisdn, { amount: 50_000 }, 'late-retry');
+      assert.equal(retried.status, 201, JSON.stringify(retried.body));
+      assert.equal(retried.body.id, granted.body.id);
+      assert.equal(retried.headers['idempotent-replayed'], 'true');
+      assert.equal(await owed(msisdn), 55_000, 'granted once');
+      await t.verify();
+    });
   });
 }

@@ -46,8 +46,9 @@ export async function takePromisedPayment(ctx: AppContext, actor: Actor, msisdnI
   const line = await findReadableLine(ctx, actor, msisdnInput);
   if (!line.ok) return line;
   const now = ctx.clock.now();
+  // Checked inside the command, after the writer has looked for a stored answer: a retry of a
+  // granted request replays it even once the line's top-up history no longer qualifies.
   const history = topUpRefusalOf(settings, line.value, now);
-  if (history) return fail('credit_not_eligible', history);
   const fee = creditFeeOf(amount, settings.feePercent);
   const lineId = line.value.id;
   const creditAccountId = lineCreditAccountId(lineId);
@@ -58,6 +59,7 @@ export async function takePromisedPayment(ctx: AppContext, actor: Actor, msisdnI
     lock: { lines: [lineId], accounts: [lineMainAccountId(lineId), creditAccountId, revenueAccountId('fees')] },
     idempotency: { key: `credit:${actor.id}:${idempotencyKey}`, fingerprint, expiresAt },
     execute(tx) {
+      if (history) return fail('credit_not_eligible', history);
       const current = tx.line(lineId)!;
       const refused = stateRefusalOf(current.status, outstandingOf(tx.account(creditAccountId)));
       if (refused) return refused.reason === 'credit_open' ? fail('credit_open') : fail('credit_not_eligible', refused);
