@@ -4,7 +4,7 @@ import { loadPaymentSettings, type PaymentSettings } from './payments/payment-se
 import { loadRetentionSettings, type RetentionSettings } from './jobs/retention-settings.ts';
 import { loadSmsSettings, type SmsSettings } from './sms/sms-settings.ts';
 import { isIP } from 'node:net';
-import { flag, integer, integerAtLeast, integerBetween, SettingError, type Env } from './platform/env.ts';
+import { flag, integer, integerAtLeast, integerBetween, isOffWord, SettingError, type Env } from './platform/env.ts';
 
 /**
  * Every setting and limit in one place, read from the environment (README.md, Configuration).
@@ -301,11 +301,8 @@ function creditAmounts(raw: string | undefined): bigint[] {
   return parts.map((part) => tenge(Number(part)));
 }
 
-/** The words that switch a setting off (platform/env.ts's flag words): TRUST_PROXY=off trusts no proxy. */
-const OFF_WORDS = new Set(['false', '0', 'no', 'off']);
-
 function parseTrustProxy(raw: string | undefined): false | string {
-  if (raw === undefined || raw.trim() === '' || OFF_WORDS.has(raw.trim().toLowerCase())) return false;
+  if (raw === undefined || raw.trim() === '' || isOffWord(raw)) return false;
   // `true` would take the first X-Forwarded-For address, which any client writes: per-IP limits and
   // aggregators' IP allowlists would believe it. The proxies are named, or counted, instead.
   if (raw === 'true') throw new SettingError('setting TRUST_PROXY must not be true, which would believe any client\'s X-Forwarded-For (IP allowlists, per-IP limits): give the addresses or CIDRs of the proxies in front');

@@ -35,6 +35,11 @@ export function integerBetween(env: Env, name: string, fallback: number, min: nu
 
 const FLAG_WORDS: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, yes: true, no: false, on: true, off: false };
 
+/** Whether a value is one of flag's off words (false, 0, no, off; any case): TRUST_PROXY takes them too. */
+export function isOffWord(raw: string): boolean {
+  return FLAG_WORDS[raw.trim().toLowerCase()] === false;
+}
+
 /**
  * An on/off setting: true, false, 1, 0, yes, no, on or off (any case); unset or empty, `fallback`.
  * Anything else stops the start: read as on, TOLEM_SEED_DEMO=0 once made demo data in production.
