@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import type { AppContext } from '../app-context.ts';
+import type { Kysely } from 'kysely';
+import type { Database } from '../store/schema.ts';
 
 /** The kinds of account every line has its own of: a report sums them by kind, not one row a line. */
 export const PER_LINE_KINDS = ['line_main', 'line_bonus', 'line_credit', 'bucket'];
@@ -21,8 +22,8 @@ const groupOf = sql<string>`case when a.kind in (${sql.join(PER_LINE_KINDS.map((
  * ids lie in [fromId, toId) (null: unbounded), by account group and unit. Transfer ids sort by
  * time (platform/ids.ts), so a period is a range of the primary key, not a scan of the table.
  */
-export async function movementsBetween(ctx: AppContext, fromId: string | null, toId: string | null): Promise<GroupTotals[]> {
-  const side = (column: 'debit_account_id' | 'credit_account_id') => ctx.db.selectFrom('ledger_transfers as t')
+export async function movementsBetween(db: Kysely<Database>, fromId: string | null, toId: string | null): Promise<GroupTotals[]> {
+  const side = (column: 'debit_account_id' | 'credit_account_id') => db.selectFrom('ledger_transfers as t')
     .innerJoin('ledger_accounts as a', 'a.id', `t.${column}`)
     .select([groupOf.as('group'), 'a.kind', 't.unit', sql<bigint>`sum(t.amount)`.as('total')])
     .where('t.kind', 'in', ['posted', 'post_pending'])
@@ -44,8 +45,8 @@ export async function movementsBetween(ctx: AppContext, fromId: string | null, t
 }
 
 /** Every account group's posted totals now (the accounts' own counters). */
-export async function balancesNow(ctx: AppContext): Promise<GroupTotals[]> {
-  const rows = await ctx.db.selectFrom('ledger_accounts as a')
+export async function balancesNow(db: Kysely<Database>): Promise<GroupTotals[]> {
+  const rows = await db.selectFrom('ledger_accounts as a')
     .select([groupOf.as('group'), 'a.kind', 'a.unit', sql<bigint>`sum(a.debits_posted)`.as('debits'), sql<bigint>`sum(a.credits_posted)`.as('credits')])
     .groupBy([groupOf, 'a.kind', 'a.unit'])
     .execute();

@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { seedCatalog } from '../catalog/seed-catalog.ts';
+import { openStore } from '../store/open-store.ts';
 import { trialBalance } from './trial-balance.ts';
 
 const DAY = 86_400_000;
@@ -44,6 +45,31 @@ for (const dialect of DIALECTS) {
       // The period after `to` is not in it; a period with nothing moved keeps every balance as it was.
       const later = await trialBalance(t.app.ctx, to, new Date(to.getTime() + DAY));
       assert.equal(later.rows.find((r) => r.account === 'line_main')!.credits, 400_000n);
+      await t.verify();
+    });
+
+    it('reads one state of the ledger: taken (as `tolem ledger report` does, on a store of its own) while top-ups commit, every report from the first transfer on opens at zero and balances', async () => {
+      t.clock.advance(DAY); // a new day of top-up limits
+      const cli = { store: await openStore(t.app.store.url) };
+      const start = new Date(0);
+      const end = new Date(t.clock.now().getTime() + 365 * DAY);
+      let writing = true;
+      const topUps = (async () => {
+        for (let wave = 0; wave < 10; wave++) await Promise.all(Array.from({ length: 40 }, (_, i) => topUp(i % 2 ? '+77012228801' : '+77012228802', 50_000 + wave * 40 + i)));
+      })().finally(() => { writing = false; });
+      let reports = 0;
+      try {
+        while (writing) {
+          const report = await trialBalance(cli, start, end);
+          for (const row of report.rows) assert.equal(row.opening, 0n, `${row.account} ${row.unit} opens at zero in report ${reports}`);
+          for (const total of report.totals) assert.equal(total.debits, total.credits, `${total.unit}: debits equal credits in report ${reports}`);
+          reports++;
+        }
+      } finally {
+        await topUps;
+        await cli.store.close();
+      }
+      assert.ok(reports >= 2, `reports taken while writing: ${reports}`);
       await t.verify();
     });
   });

@@ -1,5 +1,6 @@
 import type { AppContext } from '../app-context.ts';
 import { idFloorAt } from '../platform/ids.ts';
+import { readSnapshot } from '../store/read-snapshot.ts';
 import { balancesNow, movementsBetween, PER_LINE_KINDS } from './trial-balance-repository.ts';
 
 export interface TrialBalanceRow {
@@ -28,14 +29,17 @@ export interface TrialBalance {
  * account's balance now less what moved since `to`; opening is closing less the period's movement.
  * What a month-end needs without SQL: cash per channel (clearing:…, cash:…, agent floats), revenue
  * (revenue:packages, revenue:usage, revenue:fees), promotions expense, breakage, and the liability
- * held on subscribers' main and bonus balances (line_main, line_bonus).
+ * held on subscribers' main and bonus balances (line_main, line_bonus). Read in one snapshot of the
+ * database, so a report taken while the server writes is consistent.
  */
-export async function trialBalance(ctx: AppContext, from: Date, to: Date): Promise<TrialBalance> {
-  const [period, since, now] = await Promise.all([
-    movementsBetween(ctx, idFloorAt('tr', from.getTime()), idFloorAt('tr', to.getTime())),
-    movementsBetween(ctx, idFloorAt('tr', to.getTime()), null),
-    balancesNow(ctx),
-  ]);
+export async function trialBalance(ctx: Pick<AppContext, 'store'>, from: Date, to: Date): Promise<TrialBalance> {
+  // One snapshot: a transfer committed between two of these reads would otherwise show in one figure
+  // and not in another (an opening off by its amount, debits unequal to credits).
+  const [period, since, now] = await readSnapshot(ctx.store, (db) => Promise.all([
+    movementsBetween(db, idFloorAt('tr', from.getTime()), idFloorAt('tr', to.getTime())),
+    movementsBetween(db, idFloorAt('tr', to.getTime()), null),
+    balancesNow(db),
+  ]));
   const key = (row: { group: string; unit: string }) => `${row.group} ${row.unit}`;
   const periodOf = new Map(period.map((row) => [key(row), row]));
   const sinceOf = new Map(since.map((row) => [key(row), row]));
