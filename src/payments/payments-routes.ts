@@ -126,6 +126,8 @@ export async function paymentRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     raw.removeAllContentTypeParsers();
     raw.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
     raw.post('/v1/webhooks/:provider', {
+      // Alipay notifies with a form (application/x-www-form-urlencoded); signed, and no cookie is read here.
+      config: { formBody: true },
       schema: {
         tags: ['payments'], summary: 'Payment provider webhooks: verified, stored once, acknowledged', params: Type.Object({ provider: Type.String({ maxLength: 32 }) }),
         response: { 200: Type.Unknown({ description: '{"received": true, "duplicate": …}, or the acknowledgement a provider expects (Alipay: the text success)' }) },

@@ -5,7 +5,7 @@ import { fail, ok, type Result } from '../domain/result.ts';
 import { BREAKAGE_ACCOUNT_ID, clearingAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
-import { findPayment, recountRefundedAmount, findRefund, updateRefund, type PaymentRow, type RefundRow } from './payments-repository.ts';
+import { findPayment, findRefund, listRefunds, recountRefundedAmount, updateRefund, type PaymentRow, type RefundRow } from './payments-repository.ts';
 import { paymentProviders } from './provider-registry.ts';
 import type { PaymentProvider, ProviderResult, RefundResult } from './providers/payment-provider.ts';
 import { serializeByKeys } from '../ledger/serialize-by-keys.ts';
@@ -64,9 +64,16 @@ async function refundOnce(ctx: AppContext, actor: Actor, payment: PaymentRow, pr
   // Once the provider has given the refund an id, a repeat asks where it stands instead of sending it again.
   const answer = refund.provider_refund_id
     ? await provider.refundStatus(payment.provider_reference!, refund.provider_refund_id, providerKeyOf(refund)).catch(unreachable)
-    : await provider.refund(payment.provider_reference!, BigInt(refund.amount), providerKeyOf(refund)).catch(unreachable);
+    : await provider.refund(payment.provider_reference!, BigInt(refund.amount), providerKeyOf(refund), await refundedBefore(ctx, refund)).catch(unreachable);
   const finished = await finishRefund(ctx, payment, refund, answer, refund.provider_refund_id ? 'status' : 'refund');
   return finished.ok ? ok({ refund: finished.value, replayed: reserved.value.replayed }) : finished;
+}
+
+/** What the payment's earlier refunds took (those pending and those paid back; ids sort by time): a converting provider refunds the share after it. */
+async function refundedBefore(ctx: AppContext, refund: RefundRow): Promise<bigint> {
+  let before = 0n;
+  for (const earlier of await listRefunds(ctx, refund.payment_id)) if (earlier.id < refund.id && earlier.status !== 'failed') before += BigInt(earlier.amount);
+  return before;
 }
 
 /** The key the provider knows a refund by: one refund, one key, however often Tolem asks (check-pending-refunds.ts asks too). */

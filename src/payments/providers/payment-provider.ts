@@ -80,7 +80,11 @@ export interface PaymentProvider {
   initiate(input: InitiateInput): Promise<ProviderResult<InitiateResult>>;
   getStatus(providerReference: string): Promise<ProviderResult<StatusResult>>;
   capture(providerReference: string, amount: bigint): Promise<ProviderResult<StatusResult>>;
-  refund(providerReference: string, amount: bigint, idempotencyKey: string): Promise<ProviderResult<RefundResult>>;
+  /**
+   * Pays `amount` back. `refundedBefore`: what the payment's earlier refunds (pending or paid back)
+   * took, for providers that convert a part into another currency (Alipay, WeChat Pay: refund-share.ts).
+   */
+  refund(providerReference: string, amount: bigint, idempotencyKey: string, refundedBefore?: bigint): Promise<ProviderResult<RefundResult>>;
   /**
    * Where a refund the provider answered `pending` stands now (WeChat Pay answers PROCESSING to
    * nearly every refund; Stripe and PayPal to some): asked by the refund-status job and by a repeat

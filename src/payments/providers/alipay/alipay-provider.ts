@@ -3,6 +3,7 @@ import { isoInstant } from '../../../domain/time.ts';
 import type { InitiateInput, InitiateResult, PaymentProvider, PaymentStatus, ProviderResult, RefundResult, StatusResult, WebhookEvent, WebhookRequest } from '../payment-provider.ts';
 import { validateAlipayOptions, type AlipayProviderOptions, type ValidatedAlipayOptions } from './alipay-options.ts';
 import { beijingTimeOf, parseBeijingTime, rsa2Sign, rsa2Verify, signedResponseOf, signingStringOf } from './alipay-signature.ts';
+import { refundShare } from '../refund-share.ts';
 
 /** What Tolem's webhook route must answer to an Alipay notification it accepted (text/plain). */
 export const ALIPAY_NOTIFY_ACKNOWLEDGEMENT = 'success';
@@ -128,14 +129,14 @@ export function createAlipayProvider(options: AlipayProviderOptions): PaymentPro
     getStatus,
     // Page and WAP pay capture when the payer pays; capture reports the trade.
     capture: (reference) => getStatus(reference),
-    async refund(reference, amount, idempotencyKey): Promise<ProviderResult<RefundResult>> {
+    async refund(reference, amount, idempotencyKey, refundedBefore = 0n): Promise<ProviderResult<RefundResult>> {
       const query = await getStatus(reference);
       if (!query.ok) return query;
       const totalFen = fenOf((query.value.raw as { total_amount?: string }).total_amount);
       if (query.value.status !== 'succeeded' || totalFen === null) return { ok: false, code: 'refund_refused', message: 'the trade is not paid' };
-      // The whole payment back refunds exactly what was paid, whatever the rounding of the rate.
-      const whole = query.value.amountCaptured === amount;
-      const fen = whole ? totalFen : fenFor(amount, settings.kztPerYuanTimes10000 ? 'KZT' : 'CNY', settings);
+      // Its share of the yuan paid (the trade number carries the amount paid), so that the parts add up to the whole.
+      const paid = parseOutTradeNo(reference)?.amount ?? query.value.amountCaptured;
+      const fen = paid === undefined ? fenFor(amount, settings.kztPerYuanTimes10000 ? 'KZT' : 'CNY', settings) : refundShare(totalFen, paid, refundedBefore, amount);
       if (fen === null || fen <= 0n) return { ok: false, code: 'refund_refused' };
       const outRequestNo = outRequestNoOf(idempotencyKey);
       const answer = await call('alipay.trade.refund', { out_trade_no: reference, refund_amount: yuanOf(fen > totalFen ? totalFen : fen), out_request_no: outRequestNo });

@@ -63,6 +63,25 @@ describe('paypal provider against a local PayPal', () => {
     assert.equal(fake.requests.at(-1)!.path, `/v2/payments/refunds/${refund.value.providerRefundId}`);
   });
 
+  it('refunds in parts are each their share of the capture, on the running total: they add up to it to the cent', async () => {
+    const created = await paypal.initiate({ ...input, paymentId: 'pay_thirds', idempotencyKey: 'payment:pay_thirds:initiate' });
+    assert.ok(created.ok);
+    fake.approve(created.value.providerReference);
+    assert.equal((await paypal.capture(created.value.providerReference, input.amount)).ok, true);
+    const sent: string[] = [];
+    let before = 0n;
+    for (const [index, amount] of [166_667n, 166_667n, 166_666n].entries()) {
+      const refund = await paypal.refund(created.value.providerReference, amount, `payment:pay_thirds:refund:${index}`, before);
+      assert.equal(refund.ok && refund.value.status, 'succeeded', `part ${index + 1}`);
+      sent.push(JSON.parse(fake.requests.at(-1)!.rawBody).amount.value);
+      before += amount;
+    }
+    // 9.76 USD captured; at the rate, rounded up per part, each third was 3.26 USD: 9.78 in all, and the third refused.
+    assert.deepEqual(sent, ['3.25', '3.25', '3.26']);
+    const over = await paypal.refund(created.value.providerReference, 1n, 'payment:pay_thirds:refund:over', before);
+    assert.equal(!over.ok && over.code, 'refund_refused', 'nothing is left to refund');
+  });
+
   it('a PENDING refund is read back until PayPal decides it; CANCELLED is a refusal', async () => {
     const created = await paypal.initiate({ ...input, paymentId: 'pay_p2', idempotencyKey: 'payment:pay_p2:initiate' });
     assert.ok(created.ok);

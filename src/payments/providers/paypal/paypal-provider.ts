@@ -3,6 +3,7 @@ import type { InitiateInput, InitiateResult, PaymentProvider, PaymentStatus, Pro
 import { payPalClient, type PayPalAnswer } from './paypal-client.ts';
 import { decimalOf, kztOf, minorOf, orderAmountOf } from './paypal-money.ts';
 import { validatePayPalOptions, type PayPalProviderOptions, type ValidatedPayPalOptions } from './paypal-options.ts';
+import { refundShare } from '../refund-share.ts';
 
 /** PayPal has no Kazakh page; Russian is what Kazakh speakers in Kazakhstan read. */
 const LOCALES = { en: 'en-US', ru: 'ru-RU', kk: 'ru-RU', zh: 'zh-CN' } as const;
@@ -105,7 +106,7 @@ export function createPayPalProvider(options: PayPalProviderOptions): PaymentPro
       if (answer.message === 'ORDER_ALREADY_CAPTURED') return getStatus(reference);
       return failOf(answer);
     },
-    async refund(reference, amount, idempotencyKey): Promise<ProviderResult<RefundResult>> {
+    async refund(reference, amount, idempotencyKey, refundedBefore = 0n): Promise<ProviderResult<RefundResult>> {
       const order = await client.call('GET', `/v2/checkout/orders/${encodeURIComponent(reference)}`);
       if (!order.ok) return failOf(order);
       const unit = order.body.purchase_units?.[0];
@@ -113,8 +114,10 @@ export function createPayPalProvider(options: PayPalProviderOptions): PaymentPro
       if (!capture) return { ok: false, code: 'refund_refused', message: 'the order has no capture' };
       const original = parseCustomId(unit.custom_id ?? capture.custom_id);
       const capturedMinor = minorOf(String(capture.amount.value)) ?? 0n;
-      const converted = original && original.amount === amount ? capturedMinor : (orderAmountOf(amount, original?.currency ?? capture.amount.currency_code, settings)?.minor ?? 0n);
+      // Its share of the capture when the order carries the amount paid, so that the parts add up to the whole.
+      const converted = original ? refundShare(capturedMinor, original.amount, refundedBefore, amount) ?? 0n : (orderAmountOf(amount, capture.amount.currency_code, settings)?.minor ?? 0n);
       const refundMinor = converted > capturedMinor ? capturedMinor : converted;
+      if (refundMinor <= 0n) return { ok: false, code: 'refund_refused', message: 'nothing of the capture is left to refund' };
       const answer = await client.call('POST', `/v2/payments/captures/${encodeURIComponent(capture.id)}/refund`,
         { amount: { currency_code: capture.amount.currency_code, value: decimalOf(refundMinor) }, custom_id: unit.custom_id }, requestIdOf(idempotencyKey));
       if (!answer.ok) return answer.code === 'provider_rejected' ? { ...failOf(answer), code: 'refund_refused' } : failOf(answer);

@@ -84,6 +84,28 @@ describe('wechatpay provider against a local WeChat Pay API v3', () => {
     assert.equal(closed.ok && closed.value.status, 'failed');
   });
 
+  it('refunds in parts are each their share of the fen paid, on the running total: they add up to the order, and a rate changed since does not matter', async () => {
+    const started = await wechat.initiate({ ...input, paymentId: 'pay_05WECHAT' });
+    assert.ok(started.ok);
+    fake.pay('pay_05WECHAT');
+    assert.equal(fake.order('pay_05WECHAT').amount.total, 7300);
+    // Configured since at another rate: the refunds still divide the 73.00 ¥ paid.
+    const later = createWeChatPayProvider({ ...options, kztPerYuan: '70.00' });
+    const sent: number[] = [];
+    let before = 0n;
+    for (const [index, amount] of [166_667n, 166_667n, 166_666n].entries()) {
+      const refund = await later.refund('pay_05WECHAT', amount, `refund_rf_05_${index}`, before);
+      assert.equal(refund.ok && refund.value.status, 'pending', `part ${index + 1}`);
+      sent.push(JSON.parse(fake.requests.filter((r) => r.path === '/v3/refund/domestic/refunds').at(-1)!.rawBody).amount.refund);
+      before += amount;
+    }
+    // Rounded up per part at the rate, each third was 2 434 fen: 7 302 in all, and the third refused.
+    assert.deepEqual(sent, [2433, 2433, 2434]);
+    assert.equal(fake.order('pay_05WECHAT').refunded, 7300);
+    const over = await later.refund('pay_05WECHAT', 1n, 'refund_rf_05_over', before);
+    assert.equal(!over.ok && over.code, 'refund_refused', 'nothing is left to refund');
+  });
+
   it('cancel closes an unpaid order; H5 needs the payer IP; missing orders are not_found', async () => {
     const started = await wechat.initiate({ ...input, paymentId: 'pay_02WECHAT' });
     assert.ok(started.ok);

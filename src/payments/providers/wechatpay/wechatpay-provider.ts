@@ -3,6 +3,7 @@ import { isoInstant } from '../../../domain/time.ts';
 import type { InitiateInput, InitiateResult, PaymentProvider, PaymentStatus, ProviderResult, RefundResult, StatusResult, WebhookEvent, WebhookRequest } from '../payment-provider.ts';
 import { validateWeChatPayOptions, type ValidatedWeChatPayOptions, type WeChatPayProviderOptions } from './wechatpay-options.ts';
 import { authorizationOf, decryptResource, platformSignatureValid, signedHeadersOf } from './wechatpay-signature.ts';
+import { refundShare } from '../refund-share.ts';
 
 const OUT_TRADE_NO = /^[\w|*-]{6,32}$/;
 const OUT_REFUND_NO_LENGTH_MAX = 64;
@@ -109,15 +110,16 @@ export function createWeChatPayProvider(options: WeChatPayProviderOptions): Paym
     getStatus,
     // Native and H5 payments capture when the payer pays; capture reports the order.
     capture: (reference) => getStatus(reference),
-    async refund(reference, amount, idempotencyKey): Promise<ProviderResult<RefundResult>> {
+    async refund(reference, amount, idempotencyKey, refundedBefore = 0n): Promise<ProviderResult<RefundResult>> {
       const order = await getStatus(reference);
       if (!order.ok) return order;
       const raw = order.value.raw as { amount?: { total?: number }; attach?: string };
       const totalFen = raw.amount?.total;
       if (order.value.status !== 'succeeded' || !Number.isSafeInteger(totalFen)) return { ok: false, code: 'refund_refused', message: 'the order is not paid' };
-      const currency = /[A-Z]{3}$/.exec(raw.attach ?? '')?.[0] ?? 'CNY';
-      const whole = order.value.amountCaptured === amount;
-      const fen = whole ? BigInt(totalFen!) : fenFor(amount, currency, settings);
+      // Its share of the fen paid (attach carries the amount paid), so that the parts add up to the whole.
+      const original = /^(\d{1,18})[A-Z]{3}$/.exec(raw.attach ?? '');
+      const paid = original ? BigInt(original[1]!) : order.value.amountCaptured;
+      const fen = paid === undefined ? fenFor(amount, /[A-Z]{3}$/.exec(raw.attach ?? '')?.[0] ?? 'CNY', settings) : refundShare(BigInt(totalFen!), paid, refundedBefore, amount);
       if (fen === null || fen <= 0n) return { ok: false, code: 'refund_refused' };
       const answer = await call('POST', '/v3/refund/domestic/refunds', {
         out_trade_no: reference, out_refund_no: outRefundNoOf(idempotencyKey), amount: { refund: Number(fen > BigInt(totalFen!) ? BigInt(totalFen!) : fen), total: totalFen, currency: 'CNY' },
