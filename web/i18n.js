@@ -21,7 +21,7 @@ export const TEXT = {
     statuses: { preactive: 'not yet active', active: 'active', grace: 'grace period', suspended: 'suspended', terminated: 'closed' },
     codes: {
       topup: 'Top-up', topup_bonus: 'Top-up bonus', topup_bonus_reversal: 'Bonus taken back', topup_reversal: 'Top-up reversed',
-      refund: 'Refund', package_purchase: 'Package', package_allowance: 'Package allowance', package_rollover: 'Carried over',
+      refund: 'Refund', refund_reversal: 'Refund returned by the bank', package_purchase: 'Package', package_allowance: 'Package allowance', package_rollover: 'Carried over',
       usage: 'Usage', expiry: 'Expired', forfeit: 'Forfeited', balance_transfer: 'Transfer', balance_transfer_fee: 'Transfer fee',
       promised_payment: 'Promised payment', promised_payment_fee: 'Promised payment fee', credit_repayment: 'Promised payment repaid',
       credit_writeoff: 'Debt written off',
@@ -85,7 +85,7 @@ export const TEXT = {
     statuses: { preactive: 'ещё не активен', active: 'активен', grace: 'льготный период', suspended: 'приостановлен', terminated: 'закрыт' },
     codes: {
       topup: 'Пополнение', topup_bonus: 'Бонус за пополнение', topup_bonus_reversal: 'Отмена бонуса', topup_reversal: 'Отмена пополнения',
-      refund: 'Возврат', package_purchase: 'Пакет', package_allowance: 'Начисление пакета', package_rollover: 'Перенос остатка',
+      refund: 'Возврат', refund_reversal: 'Возврат не принят банком', package_purchase: 'Пакет', package_allowance: 'Начисление пакета', package_rollover: 'Перенос остатка',
       usage: 'Расход', expiry: 'Сгорание', forfeit: 'Списание', balance_transfer: 'Перевод', balance_transfer_fee: 'Комиссия за перевод',
       promised_payment: 'Обещанный платёж', promised_payment_fee: 'Комиссия за обещанный платёж', credit_repayment: 'Погашение обещанного платежа',
       credit_writeoff: 'Списание долга',
@@ -148,7 +148,7 @@ export const TEXT = {
     statuses: { preactive: 'әлі белсенді емес', active: 'белсенді', grace: 'жеңілдік кезеңі', suspended: 'тоқтатылған', terminated: 'жабылған' },
     codes: {
       topup: 'Толықтыру', topup_bonus: 'Толықтыру бонусы', topup_bonus_reversal: 'Бонусты қайтарып алу', topup_reversal: 'Толықтырудың күшін жою',
-      refund: 'Қайтару', package_purchase: 'Пакет', package_allowance: 'Пакет көлемі', package_rollover: 'Қалдықты көшіру',
+      refund: 'Қайтару', refund_reversal: 'Қайтаруды банк қабылдамады', package_purchase: 'Пакет', package_allowance: 'Пакет көлемі', package_rollover: 'Қалдықты көшіру',
       usage: 'Пайдалану', expiry: 'Мерзімі өтті', forfeit: 'Есептен шығару', balance_transfer: 'Аударым', balance_transfer_fee: 'Аударым комиссиясы',
       promised_payment: 'Уәде етілген төлем', promised_payment_fee: 'Уәде етілген төлем комиссиясы', credit_repayment: 'Уәде етілген төлемді өтеу',
       credit_writeoff: 'Қарызды есептен шығару',
@@ -211,7 +211,7 @@ export const TEXT = {
     statuses: { preactive: '未激活', active: '正常', grace: '宽限期', suspended: '已停机', terminated: '已销号' },
     codes: {
       topup: '充值', topup_bonus: '充值奖励', topup_bonus_reversal: '奖励撤回', topup_reversal: '充值撤销',
-      refund: '退款', package_purchase: '套餐', package_allowance: '套餐额度', package_rollover: '余量结转',
+      refund: '退款', refund_reversal: '退款被银行退回', package_purchase: '套餐', package_allowance: '套餐额度', package_rollover: '余量结转',
       usage: '用量', expiry: '过期', forfeit: '清零', balance_transfer: '转账', balance_transfer_fee: '转账手续费',
       promised_payment: '预借话费', promised_payment_fee: '预借话费服务费', credit_repayment: '预借话费还款',
       credit_writeoff: '欠款核销',

@@ -29,6 +29,7 @@ const CASES: { topic: string; payload: Record<string, unknown>; holds: (string |
   { topic: 'topup.succeeded', payload: { amount: 200_000, balanceAfter: 1_250_050, receiptNumber: 'R-2026-00000123' }, holds: [tenge(2_000), { en: '12,500.50\u00a0₸', ru: '12\u00a0500,50\u00a0₸', kk: '12\u00a0500,50\u00a0₸', zh: '12,500.50\u00a0₸' }, 'R-2026-00000123'] },
   { topic: 'topup.reversed', payload: { amount: 200_000 }, holds: [tenge(2_000)] },
   { topic: 'payment.refunded', payload: { amount: 150_000 }, holds: [tenge(1_500)] },
+  { topic: 'payment.refund_reversed', payload: { amount: 150_000, forfeited: false }, holds: [tenge(1_500)] },
   { topic: 'package.purchased', payload: { offering: 'DATA_5GB_30D', pricePaid: 350_000, expiresAt: '2026-03-01T10:00:00Z' }, holds: ['DATA_5GB_30D', tenge(3_500), { en: '1 Mar 2026', ru: '01.03.2026', kk: '01.03.2026', zh: '2026年3月1日' }] },
   { topic: 'package.renewed', payload: { offering: 'DATA_5GB_30D', pricePaid: 350_000, expiresAt: '2026-03-31T10:00:00Z' }, offeringName: '5 GB', holds: ['5 GB', tenge(3_500)] },
   { topic: 'package.renewal_failed', payload: { offering: 'DATA_5GB_30D', reason: 'balance_insufficient', retryUntil: '2026-03-08T10:00:00Z' }, holds: ['DATA_5GB_30D', { en: '8 Mar 2026', ru: '08.03.2026', kk: '08.03.2026', zh: '2026年3月8日' }] },
@@ -62,6 +63,7 @@ describe('subscriber messages of the outbox events', () => {
     assert.equal(subscriberMessage('bonus.expired', { amount: 100, language: 'de' }), 'Your bonus of 1\u00a0₸ has expired.');
     assert.equal(subscriberMessage('line.status_changed', { from: 'preactive', to: 'active' }), null);
     assert.equal(subscriberMessage('ledger.something_internal', { language: 'ru' }), null);
+    assert.equal(subscriberMessage('payment.refund_reversed', { amount: 150_000, forfeited: true, language: 'ru' }), null, 'forfeited with a terminated line: no one to tell');
     assert.equal(subscriberMessage('credit.granted', { amount: 50_000, fee: 5_000, dueAt: 'not a date', language: 'ru' })!.includes('{'), false);
     assert.equal(subscriberMessage('balance.low', { balance: 'lots', language: 'en' }), 'Your balance is low: 0\u00a0₸. Top up to stay connected.');
   });

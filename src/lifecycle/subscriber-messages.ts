@@ -7,7 +7,7 @@ import { formatTenge } from '../domain/money.ts';
  * send: `subscriberMessage(topic, payload)` → text, or null when the event sends none.
  */
 type Key = 'grace' | 'suspended' | 'barred' | 'terminated' | 'reactivated' | 'bucket80' | 'bucket100' | 'creditGranted' | 'transferReceived' | 'transferCode'
-  | 'topUpSucceeded' | 'topUpReversed' | 'paymentRefunded' | 'packagePurchased' | 'packageRenewed' | 'renewalNoMoney' | 'renewalFailed'
+  | 'topUpSucceeded' | 'topUpReversed' | 'paymentRefunded' | 'refundReversed' | 'packagePurchased' | 'packageRenewed' | 'renewalNoMoney' | 'renewalFailed'
   | 'bucket80Named' | 'bucket100Named' | 'bonusGranted' | 'bonusExpired' | 'creditRepaid' | 'creditRepaidPart' | 'validityExpiring' | 'packageEnding' | 'packageRenewing' | 'balanceLow';
 
 const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
@@ -19,6 +19,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     topUpSucceeded: 'Your balance was topped up by {amount}. Balance {balance}. Receipt {receipt}.',
     topUpReversed: 'A top-up of {amount} was reversed.',
     paymentRefunded: 'A refund of {amount} was sent to the card or account you paid with.',
+    refundReversed: 'Your bank did not accept the refund of {amount}: the money is back on your balance.',
     packagePurchased: '"{name}" is active until {date}. Paid {price}.',
     packageRenewed: '"{name}" is renewed until {date}. Paid {price}.',
     renewalNoMoney: '"{name}" could not be renewed: not enough balance. Top up by {date} and it renews automatically.',
@@ -48,6 +49,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     topUpSucceeded: 'Баланс пополнен на {amount}, теперь {balance}. Чек {receipt}.',
     topUpReversed: 'Пополнение на {amount} отменено.',
     paymentRefunded: 'Возврат {amount} отправлен на карту или счёт, с которого вы платили.',
+    refundReversed: 'Банк не принял возврат {amount}: деньги снова на вашем балансе.',
     packagePurchased: '«{name}» действует до {date}. Оплачено {price}.',
     packageRenewed: '«{name}» продлён до {date}. Оплачено {price}.',
     renewalNoMoney: 'Не удалось продлить «{name}»: недостаточно средств. Пополните баланс до {date} — продление пройдёт само.',
@@ -77,6 +79,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     topUpSucceeded: 'Толықтыру: {amount}. Баланс: {balance}. Түбіртек {receipt}.',
     topUpReversed: '{amount} толықтырудың күші жойылды.',
     paymentRefunded: '{amount} төлем жасалған карта немесе шотқа қайтарылды.',
+    refundReversed: 'Банк {amount} қайтаруды қабылдамады: ақша қайтадан балансыңызда.',
     packagePurchased: '«{name}» {date} дейін жарамды. Төленді: {price}.',
     packageRenewed: '«{name}» {date} дейін ұзартылды. Төленді: {price}.',
     renewalNoMoney: '«{name}» ұзартылмады: қаражат жеткіліксіз. {date} дейін толықтырсаңыз, пакет автоматты түрде ұзартылады.',
@@ -106,6 +109,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     topUpSucceeded: '充值成功：{amount}。当前余额 {balance}。收据编号 {receipt}。',
     topUpReversed: '一笔 {amount} 的充值已撤销。',
     paymentRefunded: '已退款 {amount}，款项将原路退回。',
+    refundReversed: '银行未接收 {amount} 的退款，款项已退回您的余额。',
     packagePurchased: '“{name}”已生效，有效期至{date}。已支付 {price}。',
     packageRenewed: '“{name}”已续订，有效期至{date}。已支付 {price}。',
     renewalNoMoney: '“{name}”续订失败：余额不足。请在{date}前充值，套餐将自动续订。',
@@ -201,6 +205,9 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
       return text('topUpReversed', { amount: money(payload.amount) });
     case 'payment.refunded':
       return text('paymentRefunded', { amount: money(payload.amount) });
+    case 'payment.refund_reversed':
+      // Forfeited with the terminated line's balance: nothing to tell a number no one holds.
+      return payload.forfeited === true ? null : text('refundReversed', { amount: money(payload.amount) });
     case 'package.purchased':
     case 'package.renewed':
       return text(topic === 'package.purchased' ? 'packagePurchased' : 'packageRenewed', { name: name(), date: almatyDayIn(language, payload.expiresAt), price: money(payload.pricePaid) });

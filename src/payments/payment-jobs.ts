@@ -4,6 +4,7 @@ import { expirePayments } from './expire-payments.ts';
 import { processInboxEvent } from './process-webhook-event.ts';
 import { dueInboxEvents } from './payments-repository.ts';
 import { paymentProviders } from './provider-registry.ts';
+import { recheckPaidRefunds } from './recheck-paid-refunds.ts';
 import { reconcilePayments } from './reconcile-payments.ts';
 
 /** Works through stored webhook events that are due (new ones and retries with backoff). */
@@ -25,6 +26,9 @@ export const paymentReconciliationJob: Job = { name: 'payments.reconciliation', 
 /** Refunds the provider answered `pending`, asked after until it settles them (check-pending-refunds.ts). */
 export const refundStatusJob: Job = { name: 'payments.refund-status', intervalMs: 60_000, run: checkPendingRefunds };
 
+/** Refunds paid back by a provider that may still fail them (Stripe), asked after daily for PAYMENT_REFUND_RECHECK_DAYS (recheck-paid-refunds.ts). */
+export const refundRecheckJob: Job = { name: 'payments.refund-recheck', intervalMs: 60 * 60_000, run: recheckPaidRefunds };
+
 /** The sandbox provider's own clock: settles its "processing" test payments when their time comes. */
 export const sandboxResolveJob: Job = {
   name: 'payments.sandbox-resolve',
@@ -35,4 +39,4 @@ export const sandboxResolveJob: Job = {
   },
 };
 
-export const PAYMENT_JOBS: Job[] = [webhookInboxJob, paymentExpiryJob, paymentReconciliationJob, refundStatusJob, sandboxResolveJob];
+export const PAYMENT_JOBS: Job[] = [webhookInboxJob, paymentExpiryJob, paymentReconciliationJob, refundStatusJob, refundRecheckJob, sandboxResolveJob];

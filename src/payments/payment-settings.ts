@@ -24,6 +24,8 @@ export interface PaymentSettings {
   perPayerMax: number;
   confirmLinePerIpMax: number;
   batchSizeMax: number;
+  /** For how many days after a refund was paid back it is asked after again, where the provider may still fail it (Stripe); 0: never. */
+  refundRecheckDays: number;
   sandbox: {
     webhookSecret: string;
     /** Chance (0-100) that the sandbox sends an event twice, and that it sends a pair out of order. */
@@ -51,6 +53,7 @@ export function loadPaymentSettings(env: Env): PaymentSettings {
     perPayerMax: integer(env, 'PAYMENT_PER_PAYER_MAX', 10),
     confirmLinePerIpMax: integer(env, 'PAYMENT_CONFIRM_LINE_PER_IP_MAX', 30),
     batchSizeMax: 100,
+    refundRecheckDays: integer(env, 'PAYMENT_REFUND_RECHECK_DAYS', 30),
     sandbox: {
       webhookSecret: env.SANDBOX_WEBHOOK_SECRET ?? 'whsec_sandbox_dev_only',
       duplicatePercent: integerBetween(env, 'SANDBOX_WEBHOOK_DUPLICATE_PERCENT', 20, 0, 100),

@@ -4,7 +4,7 @@ import { DIALECTS } from '../../test/support/databases.ts';
 import { startPayPalFake, type PayPalFake } from '../../test/fakes/paypal-server.ts';
 import { startStripeFake, type StripeFake } from '../../test/fakes/stripe-server.ts';
 import type { TestApp } from '../../test/support/test-app.ts';
-import { addLine, checkRefunds, createPayment, expire, getPayment, mainAccount, processWebhooks, providerReferenceOf, startPaymentsApp } from './payments-test-support.ts';
+import { addLine, checkRefunds, recheckRefunds, createPayment, expire, getPayment, mainAccount, processWebhooks, providerReferenceOf, startPaymentsApp } from './payments-test-support.ts';
 
 /** The payments core with real adapters: Stripe (official SDK) and PayPal (Orders v2, capture after approval) against local fakes. */
 for (const dialect of DIALECTS) {
@@ -23,7 +23,7 @@ for (const dialect of DIALECTS) {
           PAYPAL_API_BASE: paypal.url, PAYPAL_SETTLEMENT_CURRENCY: 'USD', PAYPAL_KZT_PER_UNIT: '500',
         },
       });
-      for (const msisdn of ['+77011230001', '+77011230002', '+77011230003', '+77011230004', '+77011230005', '+77011230006', '+77011230007']) await addLine(t, msisdn);
+      for (const msisdn of ['+77011230001', '+77011230002', '+77011230003', '+77011230004', '+77011230005', '+77011230006', '+77011230007', '+77011230008', '+77011230009']) await addLine(t, msisdn);
     });
     after(async () => {
       await t?.close();
@@ -196,6 +196,82 @@ for (const dialect of DIALECTS) {
       assert.equal(main.available, 0, 'nothing left on the terminated line');
       const breakageAfter = await t.app.ctx.db.selectFrom('ledger_accounts').select('credits_posted').where('id', '=', 'breakage').executeTakeFirstOrThrow();
       assert.equal(BigInt(breakageAfter.credits_posted) - BigInt(breakageBefore.credits_posted), 60_000n);
+      await t.verify();
+    });
+
+    const refundRow = (id: string) => t.app.ctx.db.selectFrom('payment_refunds').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    const outboxOf = async (topic: string, refundId: string) =>
+      (await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', topic).execute()).map((e) => JSON.parse(e.payload)).filter((p) => p.refundId === refundId);
+
+    it('a refund Stripe paid back and then failed (the bank returned it) is reversed by the daily recheck: the money back on the line once, refundable again', async () => {
+      const paymentId = await paidByStripe('+77011230008', 100_000, 'stripe-reversed-refund');
+      const paid = await refundOf(paymentId, 40_000, 'reversed-refund-1');
+      assert.equal(paid.status, 201, JSON.stringify(paid.body));
+      const kept = await refundOf(paymentId, 10_000, 'reversed-refund-2');
+      assert.equal(kept.status, 201, JSON.stringify(kept.body));
+      assert.equal((await mainAccount(t, '+77011230008')).available, 50_000);
+      const refund = await refundRow(paid.body.id);
+      stripe.settleRefund(refund.provider_refund_id!, 'failed');
+      await recheckRefunds(t);
+      assert.equal((await refundRow(refund.id)).status, 'succeeded', 'asked again only a day after it was last asked');
+
+      t.clock.advance(24 * 3_600_000 + 60_000);
+      await recheckRefunds(t);
+      const reversed = await refundRow(refund.id);
+      assert.deepEqual([reversed.status, reversed.failure_reason], ['reversed', 'refund_failed_after_success']);
+      assert.equal((await refundRow(kept.body.id)).status, 'succeeded', 'a refund Stripe still calls paid stays as it is');
+      assert.equal((await mainAccount(t, '+77011230008')).available, 90_000, 'the 400 ₸ Stripe has back are on the line again');
+      const payment = await getPayment(t, paymentId);
+      assert.equal(payment.refundedAmount, 10_000);
+      assert.equal(payment.refunds.find((r: { id: string }) => r.id === refund.id).status, 'reversed');
+      const events = await outboxOf('payment.refund_reversed', refund.id);
+      assert.equal(events.length, 1);
+      assert.deepEqual([events[0].amount, events[0].forfeited], [40_000, false]);
+      const receipt = await t.app.ctx.db.selectFrom('receipts').selectAll().where('number', '=', events[0].receiptNumber).executeTakeFirstOrThrow();
+      assert.deepEqual([receipt.kind, receipt.reference_id, BigInt(receipt.amount)], ['refund_reversal', refund.id, 40_000n]);
+      for (const language of ['en', 'ru', 'kk', 'zh']) {
+        const pdf = await t.request('GET', `/v1/receipts/${receipt.number}.pdf?language=${language}`);
+        assert.deepEqual([pdf.status, String(pdf.headers['content-type'])], [200, 'application/pdf'], language);
+      }
+      const history = await t.request('GET', '/v1/lines/%2B77011230008/transactions');
+      const movement = history.body.data.find((i: { code: string }) => i.code === 'refund_reversal');
+      assert.ok(movement, JSON.stringify(history.body.data));
+      assert.equal(movement.receipt, events[0].receiptNumber, 'the history links the reversal\'s receipt');
+
+      // Asked again days later: reversed once, never twice.
+      t.clock.advance(24 * 3_600_000 + 60_000);
+      await recheckRefunds(t);
+      assert.equal((await mainAccount(t, '+77011230008')).available, 90_000);
+      assert.equal((await outboxOf('payment.refund_reversed', refund.id)).length, 1);
+      // The amount is refundable again: all but the 100 ₸ still refunded.
+      const again = await refundOf(paymentId, 90_000, 'reversed-refund-3');
+      assert.equal(again.status, 201, JSON.stringify(again.body));
+      assert.equal((await mainAccount(t, '+77011230008')).available, 0);
+      // Past PAYMENT_REFUND_RECHECK_DAYS (30) a paid-back refund is no longer asked after.
+      t.clock.advance(31 * 24 * 3_600_000);
+      const asked = stripe.requests.length;
+      await recheckRefunds(t);
+      assert.equal(stripe.requests.filter((r) => r.path.startsWith('/v1/refunds/')).length, stripe.requests.slice(0, asked).filter((r) => r.path.startsWith('/v1/refunds/')).length);
+      await t.verify();
+    });
+
+    it('a paid-back refund that fails after the line was terminated goes to breakage with the line\'s balance, and tells no one', async () => {
+      const paymentId = await paidByStripe('+77011230009', 100_000, 'stripe-reversed-terminated');
+      const paid = await refundOf(paymentId, 30_000, 'reversed-terminated-1');
+      assert.equal(paid.status, 201, JSON.stringify(paid.body));
+      const closed = await t.request('POST', '/v1/lines/+77011230009/terminate', { body: { reason: 'SIM handed back' } });
+      assert.equal(closed.status, 200, JSON.stringify(closed.body));
+      const breakage = async () => BigInt((await t.app.ctx.db.selectFrom('ledger_accounts').select('credits_posted').where('id', '=', 'breakage').executeTakeFirstOrThrow()).credits_posted);
+      const before = await breakage();
+      const refund = await refundRow(paid.body.id);
+      stripe.settleRefund(refund.provider_refund_id!, 'failed');
+      t.clock.advance(24 * 3_600_000 + 60_000);
+      await recheckRefunds(t);
+      assert.equal((await refundRow(refund.id)).status, 'reversed');
+      assert.equal((await mainAccount(t, '+77011230009')).available, 0, 'nothing onto the terminated line');
+      assert.equal(await breakage() - before, 30_000n);
+      const [event] = await outboxOf('payment.refund_reversed', refund.id);
+      assert.equal(event.forfeited, true);
       await t.verify();
     });
 

@@ -155,6 +155,19 @@ export async function pendingRefundsDue(ctx: AppContext, askedBefore: string, li
     .where('provider_refund_id', 'is not', null).orderBy('updated_at').orderBy('id').limit(limit).execute();
 }
 
+/**
+ * Refunds paid back since `paidSince` by one of `providers`, last asked before `askedBefore`, least
+ * recently asked first (index payment_refunds_paid: the last days of paid-back refunds).
+ */
+export async function paidRefundsDue(ctx: AppContext, providers: string[], paidSince: string, askedBefore: string, limit: number): Promise<RefundRow[]> {
+  // A cross join, which SQLite takes for the order to join in: refunds first, through the index of
+  // the last days' paid-back refunds, not every payment of the provider. (PostgreSQL plans it as the join it is.)
+  return ctx.db.selectFrom('payment_refunds as r').crossJoin('payments as p').whereRef('p.id', '=', 'r.payment_id').selectAll('r')
+    .where('r.status', '=', 'succeeded').where('r.created_at', '>=', paidSince).where('r.updated_at', '<=', askedBefore)
+    .where('r.provider_refund_id', 'is not', null).where('p.provider', 'in', providers)
+    .orderBy('r.updated_at').orderBy('r.id').limit(limit).execute();
+}
+
 export async function listRefunds(ctx: AppContext, paymentId: string): Promise<RefundRow[]> {
   return ctx.store.readDb.selectFrom('payment_refunds').selectAll().where('payment_id', '=', paymentId).orderBy('id').execute();
 }

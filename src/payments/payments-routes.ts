@@ -32,7 +32,8 @@ export const PaymentSchema = Type.Object({
 }, { $id: 'Payment' });
 
 export const RefundSchema = Type.Object({
-  id: Type.String(), paymentId: Type.String(), amount: Type.Integer(), currency: Type.String(), status: Type.String(),
+  id: Type.String(), paymentId: Type.String(), amount: Type.Integer(), currency: Type.String(),
+  status: Type.String({ description: 'pending (the provider has not paid it back yet) | succeeded | failed (refused; the money went back to the line) | reversed (paid back, then failed at the bank; the money went back to the line)' }),
   receiptNumber: Nullable(Type.String()), failureReason: Nullable(Type.String()), createdAt: Type.String(),
 }, { $id: 'PaymentRefund' });
 

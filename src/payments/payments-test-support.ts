@@ -5,7 +5,7 @@ import { lineBonusAccountId, lineMainAccountId, revenueAccountId } from '../ledg
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import type { DialectName } from '../../test/support/databases.ts';
-import { paymentExpiryJob, paymentReconciliationJob, refundStatusJob, sandboxResolveJob, webhookInboxJob } from './payment-jobs.ts';
+import { paymentExpiryJob, paymentReconciliationJob, refundRecheckJob, refundStatusJob, sandboxResolveJob, webhookInboxJob } from './payment-jobs.ts';
 import { signPayload, SANDBOX_SIGNATURE_HEADER } from './providers/sandbox/sandbox-signature.ts';
 
 /** Test helpers for payments: a test app whose webhooks are processed only when a test says so. */
@@ -49,6 +49,7 @@ export const expire = (t: TestApp) => runJobsOnce(t.app.ctx, [paymentExpiryJob])
 export const reconcile = (t: TestApp) => runJobsOnce(t.app.ctx, [paymentReconciliationJob]);
 export const resolveSandbox = (t: TestApp) => runJobsOnce(t.app.ctx, [sandboxResolveJob]);
 export const checkRefunds = (t: TestApp) => runJobsOnce(t.app.ctx, [refundStatusJob]);
+export const recheckRefunds = (t: TestApp) => runJobsOnce(t.app.ctx, [refundRecheckJob]);
 
 export async function getPayment(t: TestApp, id: string) {
   const response = await t.request('GET', `/v1/payments/${id}`);

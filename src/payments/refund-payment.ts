@@ -26,7 +26,7 @@ export interface RefundView {
 /** The counter of what has been refunded of a payment: the lock that keeps concurrent refunds within it. */
 export const refundedCounterOf = (paymentId: string) => `refunded:${paymentId}`;
 /** What of a payment its posted refunds paid back, and the bonus share they took back (refund-bonus rounding). */
-const refundPostedCounterOf = (paymentId: string) => `refunded-posted:${paymentId}`;
+export const refundPostedCounterOf = (paymentId: string) => `refunded-posted:${paymentId}`;
 const refundBonusCounterOf = (paymentId: string) => `refund-bonus:${paymentId}`;
 
 /**

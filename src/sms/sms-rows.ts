@@ -13,7 +13,7 @@ import { offeringCodesOfPackages } from '../packages/packages-repository.ts';
  * (src/lifecycle/subscriber-messages.ts). Only these are read.
  */
 export const SMS_TOPICS = [
-  'topup.succeeded', 'topup.reversed', 'payment.refunded', 'package.purchased', 'package.renewed', 'package.renewal_failed',
+  'topup.succeeded', 'topup.reversed', 'payment.refunded', 'payment.refund_reversed', 'package.purchased', 'package.renewed', 'package.renewal_failed',
   'package.expiring', 'line.validity_expiring', 'line.status_changed', 'balance.low', 'bucket.usage_threshold',
   'credit.granted', 'credit.repaid', 'transfer.completed', 'transfer.confirmation_requested', 'bonus.granted', 'bonus.expired',
 ] as const;

@@ -77,6 +77,12 @@ export type ProviderResult<T> = { ok: true; value: T } | { ok: false; code: stri
 export interface PaymentProvider {
   /** Stable identifier used in settings, URLs and the database: sandbox, stripe, paypal, alipay, wechatpay. */
   readonly id: string;
+  /**
+   * Whether a refund the provider paid back may still fail later, the money coming back to the
+   * merchant (Stripe: a refund's status can move from succeeded to failed when the card's bank
+   * returns it): the refund-recheck job asks again after such refunds (recheck-paid-refunds.ts).
+   */
+  readonly refundsMayFailAfterSuccess?: boolean;
   initiate(input: InitiateInput): Promise<ProviderResult<InitiateResult>>;
   getStatus(providerReference: string): Promise<ProviderResult<StatusResult>>;
   capture(providerReference: string, amount: bigint): Promise<ProviderResult<StatusResult>>;

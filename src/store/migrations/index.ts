@@ -32,6 +32,7 @@ import * as pendingRefunds from './030-pending-refunds.ts';
 import * as lineBars from './031-line-bars.ts';
 import * as lineBarsBackfill from './032-line-bars-backfill.ts';
 import * as receiptLinks from './033-receipt-links.ts';
+import * as paidRefunds from './034-paid-refunds.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -71,4 +72,5 @@ export const migrations: Record<string, Migration> = {
   '031-line-bars': lineBars,
   '032-line-bars-backfill': lineBarsBackfill,
   '033-receipt-links': receiptLinks,
+  '034-paid-refunds': paidRefunds,
 };

@@ -59,6 +59,8 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
 
   return {
     id: 'stripe',
+    // "A refund can fail after it succeeded" (Stripe's refunds guide): the bank returns it, and the money comes back to the balance.
+    refundsMayFailAfterSuccess: true,
     async initiate(input: InitiateInput): Promise<ProviderResult<InitiateResult>> {
       if (!STRIPE_CURRENCIES.has(input.currency)) return { ok: false, code: 'currency_unsupported' };
       try {
