@@ -3,6 +3,9 @@ import { finishRefund, providerKeyOf } from './refund-payment.ts';
 import { findPayment, pendingRefundsDue, updateRefund } from './payments-repository.ts';
 import { paymentProviders } from './provider-registry.ts';
 
+/** The start of a pending refund's `failureReason` while its provider is not enabled. */
+export const PROVIDER_NOT_ENABLED = 'provider_not_enabled';
+
 /** How long after it was last asked a pending refund is asked again. */
 export const REFUND_ASK_AGAIN_MS = 60_000;
 
@@ -22,7 +25,8 @@ export async function checkPendingRefunds(ctx: AppContext): Promise<{ handled: n
     const payment = await findPayment(ctx, refund.payment_id);
     const provider = payment?.provider_reference ? paymentProviders(ctx).get(payment.provider) : undefined;
     if (!payment || !provider) {
-      await updateRefund(ctx, refund.id, {});
+      // Its provider was taken out of PAYMENT_PROVIDERS: kept pending, said on the refund for the operator.
+      await updateRefund(ctx, refund.id, { failure_reason: `${PROVIDER_NOT_ENABLED}: ${payment?.provider ?? 'unknown'} is not in PAYMENT_PROVIDERS; enable it again to settle this refund` });
       continue;
     }
     const answer = await provider.refundStatus(payment.provider_reference!, refund.provider_refund_id!, providerKeyOf(refund)).catch(() => ({ ok: false as const, code: 'provider_unreachable' }));

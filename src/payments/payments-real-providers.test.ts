@@ -4,6 +4,10 @@ import { DIALECTS } from '../../test/support/databases.ts';
 import { startPayPalFake, type PayPalFake } from '../../test/fakes/paypal-server.ts';
 import { startStripeFake, type StripeFake } from '../../test/fakes/stripe-server.ts';
 import type { TestApp } from '../../test/support/test-app.ts';
+import { createApp } from '../app.ts';
+import { runJobsOnce } from '../jobs/scheduler.ts';
+import { ManualClock } from '../platform/clock.ts';
+import { refundStatusJob } from './payment-jobs.ts';
 import { addLine, checkRefunds, recheckRefunds, createPayment, expire, getPayment, mainAccount, processWebhooks, providerReferenceOf, startPaymentsApp } from './payments-test-support.ts';
 
 /** The payments core with real adapters: Stripe (official SDK) and PayPal (Orders v2, capture after approval) against local fakes. */
@@ -23,7 +27,7 @@ for (const dialect of DIALECTS) {
           PAYPAL_API_BASE: paypal.url, PAYPAL_SETTLEMENT_CURRENCY: 'USD', PAYPAL_KZT_PER_UNIT: '500',
         },
       });
-      for (const msisdn of ['+77011230001', '+77011230002', '+77011230003', '+77011230004', '+77011230005', '+77011230006', '+77011230007', '+77011230008', '+77011230009']) await addLine(t, msisdn);
+      for (const msisdn of ['+77011230001', '+77011230002', '+77011230003', '+77011230004', '+77011230005', '+77011230006', '+77011230007', '+77011230008', '+77011230009', '+77011230010']) await addLine(t, msisdn);
     });
     after(async () => {
       await t?.close();
@@ -272,6 +276,33 @@ for (const dialect of DIALECTS) {
       assert.equal(await breakage() - before, 30_000n);
       const [event] = await outboxOf('payment.refund_reversed', refund.id);
       assert.equal(event.forfeited, true);
+      await t.verify();
+    });
+
+    it('a pending refund whose provider was taken out of PAYMENT_PROVIDERS stays pending, saying why, and settles once it is back', async () => {
+      const paymentId = await paidByStripe('+77011230010', 100_000, 'stripe-removed-provider');
+      stripe.refundsPending(true);
+      const pending = await refundOf(paymentId, 25_000, 'removed-provider-refund');
+      stripe.refundsPending(false);
+      assert.equal(pending.status, 202, JSON.stringify(pending.body));
+      // A process started without Stripe, on the same database.
+      const settings = { ...t.app.ctx.settings, payments: { ...t.app.ctx.settings.payments, providers: ['sandbox', 'paypal'] } };
+      const without = await createApp(settings, { clock: new ManualClock(new Date(t.clock.now().getTime() + 120_000)), logLevel: 'silent' });
+      try {
+        await runJobsOnce(without.ctx, [refundStatusJob]);
+      } finally {
+        await without.close();
+      }
+      const waiting = await refundRow(pending.body.id);
+      assert.equal(waiting.status, 'pending');
+      assert.match(waiting.failure_reason ?? '', /^provider_not_enabled: stripe is not in PAYMENT_PROVIDERS/);
+      assert.equal((await mainAccount(t, '+77011230010')).available, 75_000, 'still reserved');
+      stripe.settleRefund(waiting.provider_refund_id!, 'succeeded');
+      t.clock.advance(3 * 60_000);
+      await checkRefunds(t);
+      const settled = await refundRow(pending.body.id);
+      assert.deepEqual([settled.status, settled.failure_reason], ['succeeded', null]);
+      assert.equal((await getPayment(t, paymentId)).refundedAmount, 25_000);
       await t.verify();
     });
 

@@ -104,7 +104,7 @@ export async function finishRefund(ctx: AppContext, payment: PaymentRow, refund:
     await updateRefund(ctx, refund.id, { status: 'failed', failure_reason: code, ...(answer.ok ? { provider_refund_id: answer.value.providerRefundId } : {}) });
     return fail('payment_provider_failed', { code, refundId: refund.id });
   }
-  await updateRefund(ctx, refund.id, { status: 'succeeded', provider_refund_id: answer.value.providerRefundId, receipt_number: settled.value.value.receiptNumber });
+  await updateRefund(ctx, refund.id, { status: 'succeeded', failure_reason: null, provider_refund_id: answer.value.providerRefundId, receipt_number: settled.value.value.receiptNumber });
   await recountRefundedAmount(ctx, payment.id);
   return ok(refundView((await findRefund(ctx, refund.id))!));
 }
