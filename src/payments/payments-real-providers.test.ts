@@ -112,12 +112,18 @@ for (const dialect of DIALECTS) {
     const refundedEvents = async (refundId: string) =>
       (await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'payment.refunded').execute()).filter((e) => JSON.parse(e.payload).refundId === refundId).length;
 
-    it('a refund the bank has not paid out is pending (202), kept reserved, and settled by the refund-status job once Stripe says succeeded', async () => {
-      const paymentId = await paidByStripe('+77011230005', 100_000, 'stripe-pending-refund');
+    /** A refund of a Stripe payment that the bank has not paid out yet: 202, pending. */
+    async function pendingStripeRefund(msisdn: string, amount: number, key: string) {
+      const paymentId = await paidByStripe(msisdn, 100_000, `stripe-${key}`);
       stripe.refundsPending(true);
-      const pending = await refundOf(paymentId, 40_000, 'pending-refund-1');
+      const pending = await refundOf(paymentId, amount, key);
       stripe.refundsPending(false);
       assert.equal(pending.status, 202, JSON.stringify(pending.body));
+      return { paymentId, pending };
+    }
+
+    it('a refund the bank has not paid out is pending (202), kept reserved, and settled by the refund-status job once Stripe says succeeded', async () => {
+      const { paymentId, pending } = await pendingStripeRefund('+77011230005', 40_000, 'pending-refund-1');
       assert.equal(pending.body.status, 'pending');
       assert.equal(pending.body.receiptNumber, null);
       assert.equal((await mainAccount(t, '+77011230005')).available, 60_000, 'reserved: not spendable meanwhile');
@@ -183,11 +189,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('a pending refund the bank fails after the line was terminated goes to breakage with the rest of the line, not onto the closed line', async () => {
-      const paymentId = await paidByStripe('+77011230007', 100_000, 'stripe-terminated-refund');
-      stripe.refundsPending(true);
-      const pending = await refundOf(paymentId, 60_000, 'terminated-refund-1');
-      stripe.refundsPending(false);
-      assert.equal(pending.status, 202, JSON.stringify(pending.body));
+      const { pending } = await pendingStripeRefund('+77011230007', 60_000, 'terminated-refund-1');
       const closed = await t.request('POST', '/v1/lines/+77011230007/terminate', { body: { reason: 'SIM handed back' } });
       assert.equal(closed.status, 200, JSON.stringify(closed.body));
       const breakageBefore = await t.app.ctx.db.selectFrom('ledger_accounts').select('credits_posted').where('id', '=', 'breakage').executeTakeFirstOrThrow();
@@ -280,11 +282,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('a pending refund whose provider was taken out of PAYMENT_PROVIDERS stays pending, saying why, and settles once it is back', async () => {
-      const paymentId = await paidByStripe('+77011230010', 100_000, 'stripe-removed-provider');
-      stripe.refundsPending(true);
-      const pending = await refundOf(paymentId, 25_000, 'removed-provider-refund');
-      stripe.refundsPending(false);
-      assert.equal(pending.status, 202, JSON.stringify(pending.body));
+      const { paymentId, pending } = await pendingStripeRefund('+77011230010', 25_000, 'removed-provider-refund');
       // A process started without Stripe, on the same database.
       const settings = { ...t.app.ctx.settings, payments: { ...t.app.ctx.settings.payments, providers: ['sandbox', 'paypal'] } };
       const without = await createApp(settings, { clock: new ManualClock(new Date(t.clock.now().getTime() + 120_000)), logLevel: 'silent' });
