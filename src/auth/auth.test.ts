@@ -172,11 +172,16 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('POST', '/v1/users', { body: { login: '+1555', password: 'long enough', role: 'subscriber' } })).body.error.code, 'msisdn_invalid');
       assert.equal((await t.request('POST', '/v1/api-keys', { body: { name: 'n', role: 'partner', sourceAccountId: 'revenue:packages' } })).body.error.code, 'source_account_invalid');
       // A channel's own account funds only that channel's top-ups: an admin's top-up or a partner key drawing on it would break its reconciliation.
-      for (const source of ['clearing:agg:qiwi', 'clearing:sandbox', 'clearing:vouchers', 'clearing:ussd', 'cash:st_01J', 'ag_01J.float']) {
+      for (const source of ['clearing:agg:qiwi', 'clearing:sandbox', 'clearing:vouchers', 'clearing:ussd', 'cash:st_01J', 'clearing:store-card:st_01J', 'clearing:agent-deposits', 'ag_01J.float']) {
         const topUp = await t.request('POST', '/v1/topups', { body: { msisdn: '+77011234567', amount: 50_000, currency: 'KZT', source }, headers: { 'idempotency-key': `channel-source-${source}` } });
         assert.deepEqual([topUp.status, topUp.body.error?.code], [422, 'source_account_invalid'], source);
       }
       assert.equal((await t.request('POST', '/v1/api-keys', { body: { name: 'n', role: 'partner', sourceAccountId: 'clearing:sandbox' } })).body.error.code, 'source_account_invalid');
+      // A store's card terminal account, as the store has it (its report's card total is that account's balance).
+      const store = (await t.request('POST', '/v1/admin/stores', { body: { name: 'Almaty Dostyk 1' } })).body;
+      for (const sourceAccountId of [`clearing:store-card:${store.id}`, 'clearing:agent-deposits']) {
+        assert.equal((await t.request('POST', '/v1/api-keys', { body: { name: 'n', role: 'partner', sourceAccountId } })).body.error?.code, 'source_account_invalid', sourceAccountId);
+      }
       assert.equal((await t.request('POST', '/v1/api-keys', { body: { name: 'ussd gateway', role: 'partner', sourceAccountId: 'clearing:ussd' } })).status, 201);
       assert.equal((await t.request('POST', '/v1/api-keys', { body: { name: 'partner', role: 'partner', sourceAccountId: 'clearing:partner-acme' } })).status, 201);
       assert.equal((await t.request('GET', '/v1/auth/me', { token: 'tlm_forged' })).status, 401);

@@ -21,9 +21,10 @@ export const FUNDING_KINDS = ['clearing', 'cash', 'agent_float'];
 /**
  * Clearing accounts a channel owns: its own use cases move money through them, and its registry,
  * settlement file or report is reconciled against them (aggregators, vouchers, the USSD gateway,
- * the payment providers). Stores' tills and agents' floats are other kinds.
+ * the payment providers, a store's card terminal, whose balance is the store report's card total,
+ * and the agents' deposits, reconciled with the bank). Stores' tills and agents' floats are other kinds.
  */
-const CHANNEL_CLEARING = /^clearing:(agg:.+|vouchers|ussd|sandbox|stripe|paypal|alipay|wechatpay)$/;
+const CHANNEL_CLEARING = /^clearing:(agg:.+|store-card:.+|agent-deposits|vouchers|ussd|sandbox|stripe|paypal|alipay|wechatpay)$/;
 
 /**
  * Whether an admin's top-up (`source`) or a partner key may draw on this account: the operator's

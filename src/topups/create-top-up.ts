@@ -42,7 +42,7 @@ export async function createTopUp(ctx: AppContext, actor: Actor, input: CreateTo
   if (amount < amountMin) return fail('amount_below_minimum', { minimum: Number(amountMin) });
   if (amount > amountMax) return fail('amount_above_maximum', { maximum: Number(amountMax) });
   if (input.source !== undefined && actor.role !== 'admin') return fail('forbidden', { field: 'source' });
-  if (input.source !== undefined && !isOperatorSource(input.source)) return fail('source_account_invalid', { accountId: input.source, reason: 'a channel\'s own account (aggregator, provider, vouchers, USSD, till or float): its channel moves money through it' });
+  if (input.source !== undefined && !isOperatorSource(input.source)) return fail('source_account_invalid', { accountId: input.source, reason: 'a channel\'s own account (aggregator, provider, vouchers, USSD, a store\'s till or card terminal, agents\' deposits or float): its channel moves money through it' });
   const msisdn = parseMsisdn(input.msisdn);
   if (!msisdn.ok) return msisdn;
   const expiresAt = new Date(ctx.clock.now().getTime() + ctx.settings.idempotency.retentionHours * 3_600_000).toISOString();
