@@ -29,7 +29,9 @@ const AgentSchema = Type.Object({
   floatAccountId: Type.String(), commissionAccountId: Type.String(), createdAt: Type.String(), floatBalance: Minor, commissionBalance: Minor,
 });
 const PosReceiptSchema = Type.Object({
-  number: Type.String(), topupId: Type.String(), msisdn: Type.String({ description: 'E.164' }), amount: Minor, currency: Type.Literal('KZT'), commission: Minor,
+  number: Type.String(),
+  kind: Type.Union([Type.Literal('topup'), Type.Literal('topup_reversal')], { description: 'a top-up\'s receipt, or the one its reversal got' }),
+  reversalOf: Nullable(Type.String({ description: 'a reversal\'s receipt: the receipt of the top-up it reverses' })), topupId: Type.String(), msisdn: Type.String({ description: 'E.164' }), amount: Minor, currency: Type.Literal('KZT'), commission: Minor,
   agentId: Type.String(), agentName: Type.String(), cashierId: Type.String({ description: 'the user or API key that took the cash' }), reversed: Type.Boolean(), createdAt: Type.String(),
 });
 const AgentDepositSchema = Type.Object({

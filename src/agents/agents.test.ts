@@ -287,6 +287,21 @@ for (const dialect of DIALECTS) {
       }
       const other = await newAgent(100, 0);
       assert.equal((await t.request('GET', `/v1/pos/receipts/${number}`, { token: other.key })).body.error.code, 'pos_receipt_not_found');
+
+      // The reversal's own receipt, by the number the reversal answered with: reprinted as a reversal of the top-up's.
+      const reversed = await t.request('POST', `/v1/pos/topups/${done.body.topUp.id}/reverse`, { token: agent.key });
+      assert.equal(reversed.status, 200, JSON.stringify(reversed.body));
+      const reversal = await t.request('GET', `/v1/pos/receipts/${reversed.body.receiptNumber}`, { token: agent.key });
+      assert.equal(reversal.status, 200, JSON.stringify(reversal.body));
+      assert.deepEqual([reversal.body.kind, reversal.body.number, reversal.body.reversalOf, reversal.body.amount, reversal.body.commission, reversal.body.reversed],
+        ['topup_reversal', reversed.body.receiptNumber, number, 60_000, 600, true]);
+      for (const [language, title] of [['ru', 'Чек отмены пополнения'], ['kk', 'Толықтыруды жою түбіртегі'], ['zh', '充值撤销收据'], ['en', 'Top-up reversal receipt']] as const) {
+        const printed = await t.request('GET', `/v1/pos/receipts/${reversed.body.receiptNumber}?format=slip&language=${language}`, { token: agent.key });
+        assert.ok(printed.text.includes(title) && printed.text.includes(number), `${language}: ${printed.text.slice(0, 400)}`);
+      }
+      const original = await t.request('GET', `/v1/pos/receipts/${number}`, { token: agent.key });
+      assert.deepEqual([original.body.kind, original.body.reversalOf, original.body.reversed], ['topup', null, true]);
+      assert.equal((await t.request('GET', `/v1/pos/receipts/${reversed.body.receiptNumber}`, { token: other.key })).body.error.code, 'pos_receipt_not_found');
     });
 
     it('prints the day report in en (default), ru, kk or zh, amounts as each writes them; a shift report says the deposits are the agent\'s', async () => {

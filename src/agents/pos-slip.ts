@@ -4,10 +4,10 @@ import { maskMsisdn } from '../domain/msisdn.ts';
 
 /** Printable 80 mm thermal-printer slips (HTML, printed by the POS browser): receipts and day reports. */
 const LABELS = {
-  en: { title: 'Top-up receipt', number: 'Receipt', date: 'Date', line: 'Phone', amount: 'Amount', agent: 'Agent', reversed: 'REVERSED', thanks: 'Thank you!' },
-  ru: { title: 'Чек пополнения', number: 'Чек', date: 'Дата', line: 'Телефон', amount: 'Сумма', agent: 'Агент', reversed: 'ОТМЕНЕНО', thanks: 'Спасибо!' },
-  kk: { title: 'Толықтыру түбіртегі', number: 'Түбіртек', date: 'Күні', line: 'Телефон', amount: 'Сома', agent: 'Агент', reversed: 'КҮШІ ЖОЙЫЛДЫ', thanks: 'Рахмет!' },
-  zh: { title: '充值收据', number: '收据', date: '日期', line: '电话', amount: '金额', agent: '代理商', reversed: '已撤销', thanks: '谢谢！' },
+  en: { title: 'Top-up receipt', reversalTitle: 'Top-up reversal receipt', reversalOf: 'Reverses receipt', number: 'Receipt', date: 'Date', line: 'Phone', amount: 'Amount', agent: 'Agent', reversed: 'REVERSED', thanks: 'Thank you!' },
+  ru: { title: 'Чек пополнения', reversalTitle: 'Чек отмены пополнения', reversalOf: 'Отменяет чек', number: 'Чек', date: 'Дата', line: 'Телефон', amount: 'Сумма', agent: 'Агент', reversed: 'ОТМЕНЕНО', thanks: 'Спасибо!' },
+  kk: { title: 'Толықтыру түбіртегі', reversalTitle: 'Толықтыруды жою түбіртегі', reversalOf: 'Жойылған түбіртек', number: 'Түбіртек', date: 'Күні', line: 'Телефон', amount: 'Сома', agent: 'Агент', reversed: 'КҮШІ ЖОЙЫЛДЫ', thanks: 'Рахмет!' },
+  zh: { title: '充值收据', reversalTitle: '充值撤销收据', reversalOf: '撤销的收据', number: '收据', date: '日期', line: '电话', amount: '金额', agent: '代理商', reversed: '已撤销', thanks: '谢谢！' },
 } as const;
 export type SlipLanguage = keyof typeof LABELS;
 export const SLIP_LANGUAGES = Object.keys(LABELS) as SlipLanguage[];
@@ -35,6 +35,8 @@ table{width:100%;border-collapse:collapse}td{padding:1px 0;vertical-align:top}td
 
 export interface ReceiptSlip {
   number: string;
+  /** A reversal's receipt: the receipt of the top-up it reverses. */
+  reversalOf?: string | null;
   createdAt: string;
   msisdn: string;
   amount: number;
@@ -45,9 +47,11 @@ export interface ReceiptSlip {
 export function renderReceiptSlip(receipt: ReceiptSlip, language: SlipLanguage): string {
   const l = LABELS[language];
   const rows: [string, string][] = [
-    [l.number, receipt.number], [l.date, almatyDateTime(receipt.createdAt, language)], [l.line, maskMsisdn(receipt.msisdn)],
+    [l.number, receipt.number], ...(receipt.reversalOf ? [[l.reversalOf, receipt.reversalOf] as [string, string]] : []),
+    [l.date, almatyDateTime(receipt.createdAt, language)], [l.line, maskMsisdn(receipt.msisdn)],
     [l.amount, formatTenge(BigInt(receipt.amount), language)], [l.agent, receipt.agentName],
   ];
+  if (receipt.reversalOf) return page(l.reversalTitle, rows, l.thanks, language);
   if (receipt.reversed) rows.push(['', l.reversed]);
   return page(l.title, rows, l.thanks, language);
 }
