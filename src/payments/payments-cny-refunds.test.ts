@@ -3,6 +3,9 @@ import { after, before, describe, it } from 'node:test';
 import { startAlipayFake, type AlipayFake } from '../../test/fakes/alipay-server.ts';
 import { DIALECTS } from '../../test/support/databases.ts';
 import type { TestApp } from '../../test/support/test-app.ts';
+import { createApp } from '../app.ts';
+import { runJobsOnce } from '../jobs/scheduler.ts';
+import { webhookInboxJob } from './payment-jobs.ts';
 import { addLine, createPayment, getPayment, mainAccount, processWebhooks, providerReferenceOf, startPaymentsApp } from './payments-test-support.ts';
 
 /**
@@ -24,6 +27,7 @@ for (const dialect of DIALECTS) {
         },
       });
       await addLine(t, '+77011231001');
+      await addLine(t, '+77011231002');
     });
     after(async () => {
       await t?.close();
@@ -58,6 +62,29 @@ for (const dialect of DIALECTS) {
       assert.equal(payment.refundedAmount, 500_000);
       assert.equal((await mainAccount(t, '+77011231001')).available, 0);
       await t.verify();
+    });
+
+    it('a payment made before ALIPAY_KZT_PER_YUAN changed is credited in full when the payer pays after the restart', async () => {
+      const created = await createPayment(t, { msisdn: '+77011231002', amount: 500_000, provider: 'alipay' }, 'alipay-rate-change');
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.equal(alipay.openPage(created.body.redirectUrl).ok, true);
+      const reference = await providerReferenceOf(t, created.body.id);
+      // The operator sets a new rate and restarts (a process with the new setting on the same database); the payer pays the 73.00 ¥ on the open page.
+      const settings = t.app.ctx.settings;
+      const restarted = await createApp({ ...settings, payments: { ...settings.payments, providerEnv: { ...settings.payments.providerEnv, ALIPAY_KZT_PER_YUAN: '70.00' } } }, { clock: t.clock, logLevel: 'silent' });
+      try {
+        alipay.pay(reference);
+        const { rawBody, headers } = alipay.notify(reference, { notifyTime: t.clock.now() });
+        const delivered = await restarted.server.inject({ method: 'POST', url: '/v1/webhooks/alipay', headers, payload: rawBody });
+        assert.deepEqual([delivered.statusCode, delivered.body], [200, 'success']);
+        await runJobsOnce(restarted.ctx, [webhookInboxJob]);
+      } finally {
+        await restarted.close();
+      }
+      const inbox = await t.app.ctx.db.selectFrom('webhook_inbox').select(['status', 'last_error']).where('provider_reference', '=', reference).execute();
+      assert.deepEqual(inbox.map((row) => row.status), ['processed'], JSON.stringify(inbox));
+      assert.equal((await getPayment(t, created.body.id)).status, 'succeeded');
+      assert.equal((await mainAccount(t, '+77011231002')).available, 500_000);
     });
   });
 }

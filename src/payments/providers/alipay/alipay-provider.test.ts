@@ -108,6 +108,21 @@ describe('alipay provider against a local Alipay gateway', () => {
     assert.equal(!answer.ok && answer.code, 'provider_response_unverified');
   });
 
+  it('a trade made at one rate is paid in full after ALIPAY_KZT_PER_YUAN changed: the trade number\'s tenge, not the new rate\'s', async () => {
+    const started = await alipay.initiate({ ...input, paymentId: 'pay_05ALIPAY' });
+    assert.ok(started.ok);
+    fake.openPage(started.value.redirectUrl!);
+    assert.equal(fake.trade(started.value.providerReference).total_amount, '73.00');
+    // The operator sets a new rate and restarts while the payer has the page open; the payer pays the 73.00 ¥ asked.
+    const later = createAlipayProvider({ appId: fake.appId, appPrivateKey: fake.appPrivateKeyPem, alipayPublicKey: fake.alipayPublicKeyPem, gatewayUrl: fake.gatewayUrl, notifyUrl: 'https://tolem.example/n', kztPerYuan: '70.00', now: () => NOW });
+    fake.pay(started.value.providerReference);
+    const paid = await later.getStatus(started.value.providerReference);
+    assert.equal(paid.ok && paid.value.amountCaptured, 500_000n);
+    const event = await later.parseWebhook(fake.notify(started.value.providerReference, { notifyTime: NOW }));
+    assert.ok(event.ok);
+    assert.deepEqual([event.value.amount, event.value.currency], [500_000n, 'KZT']);
+  });
+
   it('verifies async notifications with the Alipay public key; refuses forged, tampered and stale ones', async () => {
     const started = await alipay.initiate({ ...input, paymentId: 'pay_03ALIPAY' });
     assert.ok(started.ok);

@@ -46,12 +46,17 @@ function parseOutTradeNo(outTradeNo: string): { paymentId: string; amount: bigin
   return match ? { paymentId: match[1]!, amount: BigInt(match[2]!) } : null;
 }
 
-/** fen → the payment's own currency: the original amount when the fen are what it converts to, else tenge rounded down. */
+/**
+ * fen → the payment's own currency: the amount the trade number carries, else tenge rounded down.
+ * A trade exists only through Tolem's own signed request, so its total is the yuan Tolem asked for
+ * that amount at the rate of that day: a rate configured since (ALIPAY_KZT_PER_YUAN changed while
+ * a payer had the page open) does not make the payment a mismatch.
+ */
 function amountFromFen(fen: bigint, outTradeNo: string, settings: ValidatedAlipayOptions): { amount: bigint; currency: string } {
   const rate = settings.kztPerYuanTimes10000;
   if (!rate) return { amount: fen, currency: 'CNY' };
   const original = parseOutTradeNo(outTradeNo);
-  if (original && fenFor(original.amount, 'KZT', settings) === fen) return { amount: original.amount, currency: 'KZT' };
+  if (original) return { amount: original.amount, currency: 'KZT' };
   return { amount: (fen * rate) / 10_000n, currency: 'KZT' };
 }
 

@@ -140,6 +140,23 @@ describe('paypal provider against a local PayPal', () => {
     assert.equal(completed.value.currency, 'KZT');
   });
 
+  it('an order made at one rate is captured in full after the rate changed: custom_id\'s tenge, not the new rate\'s', async () => {
+    const created = await paypal.initiate({ ...input, paymentId: 'pay_rate', idempotencyKey: 'payment:pay_rate:initiate' });
+    assert.ok(created.ok);
+    fake.approve(created.value.providerReference);
+    const later = createPayPalProvider({
+      clientId: fake.clientId, clientSecret: fake.clientSecret, webhookId: fake.webhookId, apiBase: fake.url,
+      settlementCurrency: 'USD', kztPerSettlementUnit: '520.00', now: () => NOW,
+    });
+    const captured = await later.capture(created.value.providerReference, input.amount);
+    assert.deepEqual([captured.ok && captured.value.status, captured.ok && captured.value.amountCaptured], ['succeeded', 500_000n]);
+    for (const type of ['CHECKOUT.ORDER.COMPLETED', 'PAYMENT.CAPTURE.COMPLETED']) {
+      const event = await later.parseWebhook(fake.webhook(type, created.value.providerReference, { time: NOW }));
+      assert.ok(event.ok);
+      assert.deepEqual([event.value.amount, event.value.currency], [500_000n, 'KZT'], type);
+    }
+  });
+
   it('an order COMPLETED with its capture still PENDING is not yet paid: the capture decides', async () => {
     const created = await paypal.initiate({ ...input, paymentId: 'pay_pending', idempotencyKey: 'payment:pay_pending:initiate' });
     assert.ok(created.ok);

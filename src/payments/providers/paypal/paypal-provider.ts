@@ -52,14 +52,20 @@ function captureStatusOf(status: unknown): PaymentStatus {
   return 'unknown';
 }
 
-/** The captured amount in the payment's own currency (tenge when the order was converted). */
-function capturedAmountOf(capture: any, customId: unknown, settings: ValidatedPayPalOptions): bigint | undefined {
+/**
+ * The captured amount in the payment's own currency (tenge when the order was converted): the
+ * amount `custom_id` carries when the capture took what the order asked for (`asked`, the order's
+ * own amount, which Tolem set at the rate of that day: a rate configured since does not change it),
+ * else the settlement amount converted at the rate. A capture event carries no order: Tolem captures
+ * whole orders, so its amount is the order's.
+ */
+function capturedAmountOf(capture: any, customId: unknown, settings: ValidatedPayPalOptions, asked?: { value?: unknown; currency_code?: unknown }): bigint | undefined {
   const minor = minorOf(String(capture?.amount?.value ?? ''));
   if (minor === null) return undefined;
   const original = parseCustomId(customId);
   if (!original || original.currency !== 'KZT') return minor;
-  const sent = orderAmountOf(original.amount, 'KZT', settings);
-  return sent && sent.minor === minor && sent.currency === capture.amount.currency_code ? original.amount : kztOf(minor, settings);
+  const whole = asked === undefined || (minorOf(String(asked.value ?? '')) === minor && asked.currency_code === capture.amount.currency_code);
+  return whole ? original.amount : kztOf(minor, settings);
 }
 
 export function createPayPalProvider(options: PayPalProviderOptions): PaymentProvider {
@@ -70,7 +76,7 @@ export function createPayPalProvider(options: PayPalProviderOptions): PaymentPro
     const status = orderStatusOf(order);
     const unit = order?.purchase_units?.[0];
     const capture = unit?.payments?.captures?.[0];
-    const captured = status === 'succeeded' ? capturedAmountOf(capture, unit?.custom_id ?? capture?.custom_id, settings) : undefined;
+    const captured = status === 'succeeded' ? capturedAmountOf(capture, unit?.custom_id ?? capture?.custom_id, settings, unit?.amount ?? {}) : undefined;
     return { status, ...(captured !== undefined ? { amountCaptured: captured } : {}), raw: order };
   }
 
@@ -171,7 +177,7 @@ function normaliseEvent(event: any, settings: ValidatedPayPalOptions): ProviderR
   const original = parseCustomId(customId);
   const orderCapture = type === 'CHECKOUT.ORDER.COMPLETED' ? resource.purchase_units?.[0]?.payments?.captures?.[0] : undefined;
   const amount = isCapture ? capturedAmountOf(resource, customId, settings)
-    : orderCapture ? capturedAmountOf(orderCapture, customId, settings)
+    : orderCapture ? capturedAmountOf(orderCapture, customId, settings, resource.purchase_units?.[0]?.amount ?? {})
     : status === 'succeeded' ? undefined : original?.amount;
   return {
     ok: true,

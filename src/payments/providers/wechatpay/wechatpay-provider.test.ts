@@ -106,6 +106,18 @@ describe('wechatpay provider against a local WeChat Pay API v3', () => {
     assert.equal(!over.ok && over.code, 'refund_refused', 'nothing is left to refund');
   });
 
+  it('an order made at one rate is paid in full after the rate changed: attach\'s tenge, not the new rate\'s', async () => {
+    const started = await wechat.initiate({ ...input, paymentId: 'pay_06WECHAT' });
+    assert.ok(started.ok);
+    fake.pay('pay_06WECHAT');
+    const later = createWeChatPayProvider({ ...options, kztPerYuan: '70.00' });
+    const paid = await later.getStatus('pay_06WECHAT');
+    assert.equal(paid.ok && paid.value.amountCaptured, 500_000n);
+    const event = await later.parseWebhook(fake.notify('pay_06WECHAT', { timestamp: NOW_S }));
+    assert.ok(event.ok);
+    assert.deepEqual([event.value.amount, event.value.currency], [500_000n, 'KZT']);
+  });
+
   it('cancel closes an unpaid order; H5 needs the payer IP; missing orders are not_found', async () => {
     const started = await wechat.initiate({ ...input, paymentId: 'pay_02WECHAT' });
     assert.ok(started.ok);

@@ -24,10 +24,14 @@ function fenFor(amount: bigint, currency: string, settings: ValidatedWeChatPayOp
   return (amount * 10_000n + rate - 1n) / rate;
 }
 
-/** `attach` carries the original amount (`500000KZT`), so tenge come back exactly despite rounding to fen. */
+/**
+ * `attach` carries the original amount (`500000KZT`), so tenge come back exactly despite rounding to
+ * fen. An order exists only through Tolem's own signed request, so its total is the fen Tolem asked
+ * for that amount at the rate of that day: a rate configured since does not make it a mismatch.
+ */
 function amountFromFen(fen: bigint, attach: unknown, settings: ValidatedWeChatPayOptions): { amount: bigint; currency: string } {
   const original = typeof attach === 'string' ? /^(\d{1,18})([A-Z]{3})$/.exec(attach) : null;
-  if (original && fenFor(BigInt(original[1]!), original[2]!, settings) === fen) return { amount: BigInt(original[1]!), currency: original[2]! };
+  if (original) return { amount: BigInt(original[1]!), currency: original[2]! };
   const rate = settings.kztPerYuanTimes10000;
   return rate ? { amount: (fen * rate) / 10_000n, currency: 'KZT' } : { amount: fen, currency: 'CNY' };
 }
