@@ -453,7 +453,7 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((await t.request('GET', `/v1/admin/promotions?limit=100&cursor=${promotions[0]!.id}`)).body, asSent({ data: promotions.slice(1), nextCursor: null }));
       // One event with every nullable field empty, one with each filled.
       const now = t.clock.now().toISOString();
-      const event = { provider: 'sandbox', provider_reference: 'sbx_contract', event_status: 'succeeded', failure_reason: null, raw_body: '{}', next_attempt_at: now, received_at: now };
+      const event = { provider: 'sandbox', provider_reference: 'sbx_contract', event_status: 'succeeded', failure_reason: null, raw_body: '{}', next_attempt_at: now, received_at: now, provider_refund_id: null };
       await insertInboxEvent(ctx, { ...event, id: ctx.ids.next('whk'), event_id: 'evt_contract_1', payment_id: null, amount: null, currency: null, status: 'received', attempts: 0n, last_error: null, processed_at: null });
       await insertInboxEvent(ctx, { ...event, id: ctx.ids.next('whk'), event_id: 'evt_contract_2', payment_id: 'pay_contract', amount: 100_000n, currency: 'KZT', status: 'orphan', attempts: 1n, last_error: 'payment_not_found', processed_at: now });
       const events = await t.request('GET', '/v1/admin/webhook-events');

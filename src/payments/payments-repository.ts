@@ -168,6 +168,11 @@ export async function paidRefundsDue(ctx: AppContext, providers: string[], paidS
     .orderBy('r.updated_at').orderBy('r.id').limit(limit).execute();
 }
 
+/** A payment's refund by the provider's id for it (a refund notification names it so). */
+export async function findRefundByProviderId(ctx: AppContext, paymentId: string, providerRefundId: string): Promise<RefundRow | undefined> {
+  return ctx.db.selectFrom('payment_refunds').selectAll().where('payment_id', '=', paymentId).where('provider_refund_id', '=', providerRefundId).executeTakeFirst();
+}
+
 export async function listRefunds(ctx: AppContext, paymentId: string): Promise<RefundRow[]> {
   return ctx.store.readDb.selectFrom('payment_refunds').selectAll().where('payment_id', '=', paymentId).orderBy('id').execute();
 }

@@ -372,7 +372,7 @@ for (const dialect of DIALECTS) {
       for (const [eventId, amount, currency] of [['evt_no_amount', null, 'KZT'], ['evt_no_currency', 100_000n, null]] as const) {
         await insertInboxEvent(t.app.ctx, {
           id: t.app.ctx.ids.next('whk'), provider: 'sandbox', event_id: eventId, provider_reference: reference, payment_id: payment.id, event_status: 'succeeded',
-          amount, currency, failure_reason: null, status: 'received', raw_body: '{}', attempts: 0n, next_attempt_at: now, last_error: null, received_at: now, processed_at: null,
+          amount, currency, failure_reason: null, status: 'received', raw_body: '{}', attempts: 0n, next_attempt_at: now, last_error: null, received_at: now, processed_at: null, provider_refund_id: null,
         });
       }
       await processWebhooks(t);

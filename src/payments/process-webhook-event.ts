@@ -1,13 +1,19 @@
 import type { AppContext } from '../app-context.ts';
 import { capturePayment } from './capture-payment.ts';
 import { canTransition, isPaymentStatus } from './payment-state.ts';
-import { claimInboxEvent, findInboxEvent, findPayment, findPaymentByReference, finishInboxEvent, type InboxRow } from './payments-repository.ts';
+import { claimInboxEvent, findInboxEvent, findPayment, findPaymentByReference, findRefundByProviderId, finishInboxEvent, type InboxRow } from './payments-repository.ts';
 import { transitionPayment } from './transition-payment.ts';
 
 /** How long a claimed event is reserved for the worker that claimed it (then due again). */
 const LEASE_MS = 60_000;
 
 export type InboxOutcome = 'processed' | 'ignored' | 'orphan' | 'mismatch' | 'late_success' | 'failed' | 'retry' | 'skipped';
+
+/** The stored status of a refund's notification (WebhookEvent.refundId): not a payment status. */
+export const REFUND_EVENT_STATUS = 'refund';
+
+/** Tries a refund's notification gets before it is called one Tolem did not make: the provider may notify before Tolem has stored the refund's id. */
+const REFUND_EVENT_ATTEMPTS = 3;
 
 /** Ends in which the reservation was voided: a success reported after one is money the line never got. */
 const VOIDED_ENDS = ['expired', 'canceled', 'failed'];
@@ -30,6 +36,15 @@ export async function processInboxEvent(ctx: AppContext, row: InboxRow): Promise
     // Kept and listed for people to look at, never dropped: money may have moved that Tolem does not know of.
     if (!payment) return finish('orphan', 'payment_not_found');
     if (row.payment_id === null) await finishInboxEvent(ctx, row.id, { payment_id: payment.id });
+    if (row.event_status === REFUND_EVENT_STATUS) {
+      // A refund's notification moves nothing: Tolem's own refunds settle through the refund API and
+      // its status job. One Tolem did not make (the provider's dashboard, a dispute) paid the payer
+      // back without debiting the line: kept for people to settle.
+      const known = row.provider_refund_id === null ? undefined : await findRefundByProviderId(ctx, payment.id, row.provider_refund_id);
+      if (known) return finish('ignored', `refund ${known.id} (${row.provider_refund_id}): settled through the refund API`);
+      if (attempts < REFUND_EVENT_ATTEMPTS) return retryLater(ctx, row, attempts, 'refund_not_known_yet');
+      return finish('mismatch', `a refund Tolem did not make (${row.provider_refund_id}, ${row.amount} ${row.currency}): the payer was paid back and the line not debited`);
+    }
     if ((row.amount !== null && BigInt(row.amount) !== BigInt(payment.amount)) || (row.currency !== null && row.currency !== payment.currency)) {
       return finish('mismatch', `expected ${payment.amount} ${payment.currency}, event says ${row.amount} ${row.currency}`);
     }

@@ -4,6 +4,7 @@ import { unstorableText } from '../domain/text.ts';
 import { findPayment, findPaymentByReference, insertInboxEvent, setPayerDetails } from './payments-repository.ts';
 import type { WebhookEvent, WebhookRequest } from './providers/payment-provider.ts';
 import { paymentProviders } from './provider-registry.ts';
+import { REFUND_EVENT_STATUS } from './process-webhook-event.ts';
 
 const REFUSALS = ['webhook_signature_invalid', 'webhook_timestamp_stale'] as const;
 /**
@@ -32,8 +33,8 @@ export async function receiveWebhook(ctx: AppContext, providerId: string, reques
   const inboxId = ctx.ids.next('whk');
   const inserted = await insertInboxEvent(ctx, {
     id: inboxId, provider: providerId, event_id: event.eventId, provider_reference: event.providerReference, payment_id: matched?.id ?? null,
-    event_status: event.status, amount: event.amount ?? null, currency: event.currency ?? null, failure_reason: event.failureReason ?? null, status: 'received',
-    raw_body: request.rawBody, attempts: 0n, next_attempt_at: now, last_error: null, received_at: now, processed_at: null,
+    event_status: event.refundId !== undefined ? REFUND_EVENT_STATUS : event.status, amount: event.amount ?? null, currency: event.currency ?? null, failure_reason: event.failureReason ?? null, status: 'received',
+    raw_body: request.rawBody, attempts: 0n, next_attempt_at: now, last_error: null, received_at: now, processed_at: null, provider_refund_id: event.refundId ?? null,
   });
   if (inserted && matched) await setPayerDetails(ctx, matched.id, { ...(event.payerFingerprint ? { payer_fingerprint: event.payerFingerprint } : {}), ...(event.cardLast4 ? { card_last4: event.cardLast4 } : {}) });
   return ok({ inboxId, duplicate: !inserted });
@@ -44,7 +45,7 @@ const AMOUNT_MAX = 2n ** 63n - 1n;
 
 /** The most characters each text of an event may have: what the inbox's columns are meant to hold. */
 const TEXT_LENGTHS_MAX: Partial<Record<keyof WebhookEvent, number>> = {
-  eventId: 255, providerReference: 255, paymentId: 100, currency: 8, failureReason: 500, payerFingerprint: 255, occurredAt: 40,
+  eventId: 255, providerReference: 255, paymentId: 100, currency: 8, failureReason: 500, payerFingerprint: 255, occurredAt: 40, refundId: 255,
 };
 
 /**

@@ -199,6 +199,8 @@ export interface WebhookInboxTable {
   id: string; provider: string; event_id: string; provider_reference: string; payment_id: string | null; event_status: string;
   amount: bigint | null; currency: string | null; failure_reason: string | null; status: string; raw_body: string; attempts: bigint; next_attempt_at: string;
   last_error: string | null; received_at: string; processed_at: string | null;
+  /** A refund notification's refund, as the provider names it (migration 035); null for a payment's event. */
+  provider_refund_id: string | null;
 }
 export interface PaymentRefundTable {
   id: string; payment_id: string; amount: bigint; currency: string; status: string; pending_transfer_id: string;

@@ -23,7 +23,11 @@ export interface PayPalFake extends RunningFake {
   /** PayPal decides a pending refund: FAILED or CANCELLED gives the money back to the capture. */
   settleRefund(refundId: string, status: 'COMPLETED' | 'FAILED' | 'CANCELLED'): void;
   refund(refundId: string): any;
-  webhook(eventType: string, orderId: string, options?: { time?: Date; eventId?: string; signWith?: KeyObject; webhookId?: string }): { rawBody: string; headers: Record<string, string> };
+  /**
+   * A webhook signed like PayPal's. PAYMENT.CAPTURE.REFUNDED carries a refund as its resource (`refundId`, default the
+   * order's last), PAYMENT.CAPTURE.REVERSED a reversal (a refund PayPal made on a dispute, of the whole capture).
+   */
+  webhook(eventType: string, orderId: string, options?: { time?: Date; eventId?: string; signWith?: KeyObject; webhookId?: string; refundId?: string }): { rawBody: string; headers: Record<string, string> };
 }
 
 /** PayPal's currency list has no KZT (developer.paypal.com/docs/reports/reference/paypal-supported-currencies). */
@@ -143,9 +147,15 @@ export async function startPayPalFake(): Promise<PayPalFake> {
     webhook(eventType, orderId, options = {}) {
       const order = orders.get(orderId);
       const capture = order.purchase_units[0].payments?.captures?.[0];
-      const resource = eventType.startsWith('PAYMENT.CAPTURE') ? capture : order;
+      const refundOf = (refund: any) => ({ ...refundBody(refund), custom_id: order.purchase_units[0].custom_id, create_time: (options.time ?? new Date()).toISOString() });
+      const ours = eventType === 'PAYMENT.CAPTURE.REFUNDED'
+        ? (options.refundId ? refunds.get(options.refundId) : [...refunds.values()].filter((r) => r.capture_id === capture?.id).at(-1))
+        : undefined;
+      const resource = eventType === 'PAYMENT.CAPTURE.REFUNDED' ? refundOf(ours)
+        : eventType === 'PAYMENT.CAPTURE.REVERSED' ? refundOf({ id: newId(), status: 'COMPLETED', amount: capture.amount, capture_id: capture.id })
+        : eventType.startsWith('PAYMENT.CAPTURE') ? capture : order;
       const time = (options.time ?? new Date()).toISOString();
-      const rawBody = JSON.stringify({ id: options.eventId ?? `WH-${newId()}`, event_version: '1.0', create_time: time, resource_type: eventType.startsWith('PAYMENT') ? 'capture' : 'checkout-order', event_type: eventType, resource });
+      const rawBody = JSON.stringify({ id: options.eventId ?? `WH-${newId()}`, event_version: '1.0', create_time: time, resource_type: eventType === 'PAYMENT.CAPTURE.REFUNDED' || eventType === 'PAYMENT.CAPTURE.REVERSED' ? 'refund' : eventType.startsWith('PAYMENT') ? 'capture' : 'checkout-order', event_type: eventType, resource });
       const transmissionId = randomBytes(16).toString('hex');
       const message = `${transmissionId}|${time}|${options.webhookId ?? webhookId}|${crc32(rawBody)}`;
       const signer = options.signWith ?? privateKey;

@@ -24,7 +24,8 @@ export interface WeChatPayFake extends RunningFake {
    */
   settleRefund(outRefundNo: string, status: 'SUCCESS' | 'ABNORMAL' | 'CLOSED'): void;
   refund(outRefundNo: string): any;
-  notify(outTradeNo: string, options?: { timestamp?: number; signWith?: KeyObject; serial?: string; eventId?: string; apiV3Key?: string; eventType?: string }): { rawBody: string; headers: Record<string, string> };
+  /** A notification signed like WeChat Pay's: of the order, or with `refund` (an out_refund_no) REFUND.SUCCESS/ABNORMAL/CLOSED of that refund. */
+  notify(outTradeNo: string, options?: { timestamp?: number; signWith?: KeyObject; serial?: string; eventId?: string; apiV3Key?: string; eventType?: string; refund?: string }): { rawBody: string; headers: Record<string, string> };
 }
 
 const AUTHORIZATION = /^WECHATPAY2-SHA256-RSA2048 (.+)$/;
@@ -38,6 +39,15 @@ function encrypt(plaintext: string, key: string, associatedData: string) {
 }
 
 export async function startWeChatPayFake(): Promise<WeChatPayFake> {
+  /** A notification's body and headers, signed with the platform key (or `signWith`). */
+  function signedNotification(eventType: string, summary: string, resource: unknown, options: { timestamp?: number; signWith?: KeyObject; serial?: string; eventId?: string }) {
+    const rawBody = JSON.stringify({ id: options.eventId ?? randomBytes(18).toString('hex'), create_time: new Date().toISOString(), resource_type: 'encrypt-resource', event_type: eventType, summary, resource });
+    const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
+    const nonce = randomBytes(16).toString('hex');
+    const signature = createSign('RSA-SHA256').update(`${timestamp}\n${nonce}\n${rawBody}\n`).sign(options.signWith ?? platform.privateKey, 'base64');
+    return { rawBody, headers: { 'content-type': 'application/json', 'wechatpay-timestamp': timestamp, 'wechatpay-nonce': nonce, 'wechatpay-signature': signature, 'wechatpay-serial': options.serial ?? platformSerial } };
+  }
+
   const mchId = '1900000109';
   const appId = 'wxd678efh567hg6787';
   const merchant = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -136,20 +146,22 @@ export async function startWeChatPayFake(): Promise<WeChatPayFake> {
     refund: (outRefundNo) => refunds.get(outRefundNo),
     notify(outTradeNo, options = {}) {
       const order = orders.get(outTradeNo);
+      const refund = options.refund === undefined ? undefined : refunds.get(options.refund);
+      if (refund) {
+        const resource = {
+          mchid: mchId, out_trade_no: order.out_trade_no, transaction_id: order.transaction_id, out_refund_no: refund.out_refund_no, refund_id: refund.refund_id,
+          refund_status: refund.status, success_time: new Date().toISOString(), user_received_account: '支付用户零钱',
+          amount: { total: refund.amount.total, refund: refund.amount.refund, payer_total: refund.amount.payer_total, payer_refund: refund.amount.payer_refund },
+        };
+        return signedNotification(`REFUND.${refund.status}`, '退款成功', { ...encrypt(JSON.stringify(resource), options.apiV3Key ?? apiV3Key, 'refund'), original_type: 'refund' }, options);
+      }
       const transaction = {
         appid: appId, mchid: mchId, out_trade_no: order.out_trade_no, transaction_id: order.transaction_id, trade_type: 'NATIVE', trade_state: order.trade_state,
         trade_state_desc: 'paid', success_time: new Date((options.timestamp ?? Date.now() / 1000) * 1000).toISOString(), attach: order.attach,
         amount: { total: order.amount.total, payer_total: order.amount.total, currency: 'CNY', payer_currency: 'CNY' }, payer: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
       };
-      const rawBody = JSON.stringify({
-        id: options.eventId ?? randomBytes(18).toString('hex'), create_time: new Date().toISOString(), resource_type: 'encrypt-resource',
-        event_type: options.eventType ?? (order.trade_state === 'SUCCESS' ? 'TRANSACTION.SUCCESS' : 'TRANSACTION.CLOSED'), summary: '支付成功',
-        resource: encrypt(JSON.stringify(transaction), options.apiV3Key ?? apiV3Key, 'transaction'),
-      });
-      const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
-      const nonce = randomBytes(16).toString('hex');
-      const signature = createSign('RSA-SHA256').update(`${timestamp}\n${nonce}\n${rawBody}\n`).sign(options.signWith ?? platform.privateKey, 'base64');
-      return { rawBody, headers: { 'content-type': 'application/json', 'wechatpay-timestamp': timestamp, 'wechatpay-nonce': nonce, 'wechatpay-signature': signature, 'wechatpay-serial': options.serial ?? platformSerial } };
+      const eventType = options.eventType ?? (order.trade_state === 'SUCCESS' ? 'TRANSACTION.SUCCESS' : 'TRANSACTION.CLOSED');
+      return signedNotification(eventType, '支付成功', encrypt(JSON.stringify(transaction), options.apiV3Key ?? apiV3Key, 'transaction'), options);
     },
   };
 }

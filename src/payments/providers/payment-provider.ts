@@ -59,6 +59,12 @@ export interface WebhookEvent {
   /** Tolem's payment id when the provider echoes it back (metadata); else matched by providerReference. */
   paymentId?: string;
   failureReason?: string;
+  /**
+   * A refund's notification (PayPal PAYMENT.CAPTURE.REFUNDED or REVERSED, WeChat Pay REFUND.*): the
+   * refund's id at the provider. It does not move the payment: Tolem's own refunds are settled by
+   * the refund API and its status job; one Tolem did not make is kept for review.
+   */
+  refundId?: string;
   /** A stable, non-reversible payer identity (card fingerprint, account id) for velocity limits. */
   payerFingerprint?: string;
   /** At most the last four digits of a card; card numbers never reach Tolem. */

@@ -33,6 +33,7 @@ import * as lineBars from './031-line-bars.ts';
 import * as lineBarsBackfill from './032-line-bars-backfill.ts';
 import * as receiptLinks from './033-receipt-links.ts';
 import * as paidRefunds from './034-paid-refunds.ts';
+import * as refundEvents from './035-refund-events.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -73,4 +74,5 @@ export const migrations: Record<string, Migration> = {
   '032-line-bars-backfill': lineBarsBackfill,
   '033-receipt-links': receiptLinks,
   '034-paid-refunds': paidRefunds,
+  '035-refund-events': refundEvents,
 };

@@ -164,6 +164,20 @@ function normaliseEvent(event: any, settings: ValidatedPayPalOptions): ProviderR
   const type = String(event?.event_type ?? '');
   const resource = event?.resource ?? {};
   if (typeof event?.id !== 'string') return { ok: false, code: 'webhook_payload_invalid' };
+  // A refund's (ours, or one made at PayPal) or a reversal's notification: its resource is the refund, not the capture.
+  if (type === 'PAYMENT.CAPTURE.REFUNDED' || type === 'PAYMENT.CAPTURE.REVERSED') {
+    const original = parseCustomId(resource.custom_id);
+    const minor = minorOf(String(resource.amount?.value ?? ''));
+    return {
+      ok: true,
+      value: {
+        eventId: event.id, providerReference: String(resource.supplementary_data?.related_ids?.order_id ?? ''), status: 'unknown', refundId: String(resource.id ?? ''),
+        ...(minor !== null ? { amount: minor, currency: String(resource.amount.currency_code) } : {}),
+        ...(original ? { paymentId: original.paymentId } : {}),
+        ...(typeof event.create_time === 'string' ? { occurredAt: event.create_time } : {}), raw: event,
+      },
+    };
+  }
   const isCapture = type.startsWith('PAYMENT.CAPTURE.');
   const reference = isCapture ? resource.supplementary_data?.related_ids?.order_id : resource.id;
   const customId = isCapture ? resource.custom_id : resource.purchase_units?.[0]?.custom_id;

@@ -118,6 +118,19 @@ describe('wechatpay provider against a local WeChat Pay API v3', () => {
     assert.deepEqual([event.value.amount, event.value.currency], [500_000n, 'KZT']);
   });
 
+  it('a refund\'s notification (REFUND.SUCCESS) names its refund and moves no payment', async () => {
+    const started = await wechat.initiate({ ...input, paymentId: 'pay_07WECHAT' });
+    assert.ok(started.ok);
+    fake.pay('pay_07WECHAT');
+    const refund = await wechat.refund('pay_07WECHAT', 100_000n, 'refund_rf_07');
+    assert.ok(refund.ok);
+    const outRefundNo = JSON.parse(fake.requests.filter((r) => r.path === '/v3/refund/domestic/refunds').at(-1)!.rawBody).out_refund_no;
+    fake.settleRefund(outRefundNo, 'SUCCESS');
+    const event = await wechat.parseWebhook(fake.notify('pay_07WECHAT', { timestamp: NOW_S, refund: outRefundNo }));
+    assert.ok(event.ok);
+    assert.deepEqual([event.value.refundId, event.value.status, event.value.amount, event.value.currency, event.value.paymentId], [refund.value.providerRefundId, 'unknown', 1460n, 'CNY', 'pay_07WECHAT']);
+  });
+
   it('cancel closes an unpaid order; H5 needs the payer IP; missing orders are not_found', async () => {
     const started = await wechat.initiate({ ...input, paymentId: 'pay_02WECHAT' });
     assert.ok(started.ok);

@@ -158,6 +158,17 @@ export function createWeChatPayProvider(options: WeChatPayProviderOptions): Paym
         return { ok: false, code: 'webhook_payload_invalid' };
       }
       if (typeof event.id !== 'string' || typeof transaction.out_trade_no !== 'string' || transaction.mchid !== settings.mchId) return { ok: false, code: 'webhook_payload_invalid' };
+      // A refund's notification (REFUND.SUCCESS, ABNORMAL, CLOSED: sent where a refund notify URL is set at the merchant platform).
+      if (String(event.event_type ?? '').startsWith('REFUND.')) {
+        const refunded = transaction.amount?.refund;
+        return {
+          ok: true,
+          value: {
+            eventId: event.id, providerReference: transaction.out_trade_no, paymentId: transaction.out_trade_no, status: 'unknown', refundId: String(transaction.refund_id ?? ''),
+            ...(Number.isSafeInteger(refunded) ? { amount: BigInt(refunded), currency: 'CNY' } : {}), raw: { ...event, resource: transaction },
+          },
+        };
+      }
       const total = transaction.amount?.total;
       const amount = Number.isSafeInteger(total) ? amountFromFen(BigInt(total), transaction.attach, settings) : null;
       return {
