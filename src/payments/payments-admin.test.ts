@@ -7,6 +7,8 @@ import { DIALECTS } from '../../test/support/databases.ts';
 import { seedCatalog } from '../catalog/seed-catalog.ts';
 import { runSettlementImport } from './settlement-cli.ts';
 import { paymentProviders } from './provider-registry.ts';
+import { findPayment, findRefund } from './payments-repository.ts';
+import { reverseRefund } from './recheck-paid-refunds.ts';
 import type { TestApp } from '../../test/support/test-app.ts';
 import { addLine, bonusAvailable, createPayment, getPayment, mainAccount, processWebhooks, providerReferenceOf, spend, startPaymentsApp, submitCard } from './payments-test-support.ts';
 
@@ -92,6 +94,28 @@ for (const dialect of DIALECTS) {
       const lineId = (await mainAccount(t, number)).lineId;
       for (const [amount, key] of [[333_333, 'thirds-1'], [666_667, 'thirds-2']] as const) assert.equal((await refund(payment.id, amount, key)).status, 201);
       assert.equal(await bonusAvailable(t, lineId), 0, '33,333.3 + 66,666.7 tiyn: rounded per refund, 1 tiyn stayed');
+      await t.verify();
+    });
+
+    it('after a refund is reversed (paid back, then failed at the bank), later refunds take back only the rest of the bonus grant, never the line\'s other bonus', async () => {
+      const { number, payment } = await paid(1_000_000); // 1,000 ₸ of bonus
+      const again = await createPayment(t, { msisdn: number, amount: 1_000_000 }, `key-${number}-2`);
+      await submitCard(t, again.body.redirectUrl, '4242424242424242');
+      await processWebhooks(t);
+      const lineId = (await mainAccount(t, number)).lineId;
+      assert.equal(await bonusAvailable(t, lineId), 200_000, 'two top-ups, two grants');
+      const first = await refund(payment.id, 400_000, 'reversed-bonus-1');
+      assert.equal(first.status, 201, JSON.stringify(first.body));
+      assert.equal(await bonusAvailable(t, lineId), 160_000);
+      // The bank returns the refund: the sandbox's session has the money again, and Tolem reverses the refund.
+      await t.app.ctx.db.updateTable('sandbox_sessions').set((eb) => ({ refunded_amount: eb('refunded_amount', '-', 400_000n) })).where('payment_id', '=', payment.id).execute();
+      await reverseRefund(t.app.ctx, (await findPayment(t.app.ctx, payment.id))!, (await findRefund(t.app.ctx, first.body.id))!);
+      assert.equal((await mainAccount(t, number)).available, 2_000_000);
+      assert.equal((await refund(payment.id, 100_000, 'reversed-bonus-2')).status, 201);
+      assert.equal(await bonusAvailable(t, lineId), 160_000, '10 % of the payment back, and 40 % of its bonus already taken: nothing more');
+      assert.equal((await refund(payment.id, 900_000, 'reversed-bonus-3')).status, 201);
+      assert.equal(await bonusAvailable(t, lineId), 100_000, 'the rest of the first grant, and not a tiyn of the second');
+      assert.equal((await mainAccount(t, number)).available, 1_000_000);
       await t.verify();
     });
 

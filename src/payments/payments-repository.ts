@@ -160,17 +160,28 @@ export async function pendingRefundsDue(ctx: AppContext, askedBefore: string, li
  * recently asked first (index payment_refunds_paid: the last days of paid-back refunds).
  */
 export async function paidRefundsDue(ctx: AppContext, providers: string[], paidSince: string, askedBefore: string, limit: number): Promise<RefundRow[]> {
+  return paidRefundsDueQuery(ctx, providers, paidSince, askedBefore, limit).execute();
+}
+
+/** paidRefundsDue's query, for its plan to be checked. */
+export function paidRefundsDueQuery(ctx: AppContext, providers: string[], paidSince: string, askedBefore: string, limit: number) {
   // A cross join, which SQLite takes for the order to join in: refunds first, through the index of
   // the last days' paid-back refunds, not every payment of the provider. (PostgreSQL plans it as the join it is.)
   return ctx.db.selectFrom('payment_refunds as r').crossJoin('payments as p').whereRef('p.id', '=', 'r.payment_id').selectAll('r')
     .where('r.status', '=', 'succeeded').where('r.created_at', '>=', paidSince).where('r.updated_at', '<=', askedBefore)
     .where('r.provider_refund_id', 'is not', null).where('p.provider', 'in', providers)
-    .orderBy('r.updated_at').orderBy('r.id').limit(limit).execute();
+    .orderBy('r.updated_at').orderBy('r.id').limit(limit);
 }
 
 /** A payment's refund by the provider's id for it (a refund notification names it so). */
 export async function findRefundByProviderId(ctx: AppContext, paymentId: string, providerRefundId: string): Promise<RefundRow | undefined> {
   return ctx.db.selectFrom('payment_refunds').selectAll().where('payment_id', '=', paymentId).where('provider_refund_id', '=', providerRefundId).executeTakeFirst();
+}
+
+/** Whether a refund of the payment is pending without the provider's id for it (the provider's answer to it was lost). */
+export async function hasRefundWithoutProviderId(ctx: AppContext, paymentId: string): Promise<boolean> {
+  const row = await ctx.db.selectFrom('payment_refunds').select('id').where('payment_id', '=', paymentId).where('status', '=', 'pending').where('provider_refund_id', 'is', null).executeTakeFirst();
+  return row !== undefined;
 }
 
 export async function listRefunds(ctx: AppContext, paymentId: string): Promise<RefundRow[]> {

@@ -1,7 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import { capturePayment } from './capture-payment.ts';
 import { canTransition, isPaymentStatus } from './payment-state.ts';
-import { claimInboxEvent, findInboxEvent, findPayment, findPaymentByReference, findRefundByProviderId, finishInboxEvent, type InboxRow } from './payments-repository.ts';
+import { claimInboxEvent, findInboxEvent, findPayment, findPaymentByReference, findRefundByProviderId, finishInboxEvent, hasRefundWithoutProviderId, type InboxRow } from './payments-repository.ts';
 import { transitionPayment } from './transition-payment.ts';
 
 /** How long a claimed event is reserved for the worker that claimed it (then due again). */
@@ -42,7 +42,9 @@ export async function processInboxEvent(ctx: AppContext, row: InboxRow): Promise
       // back without debiting the line: kept for people to settle.
       const known = row.provider_refund_id === null ? undefined : await findRefundByProviderId(ctx, payment.id, row.provider_refund_id);
       if (known) return finish('ignored', `refund ${known.id} (${row.provider_refund_id}): settled through the refund API`);
-      if (attempts < REFUND_EVENT_ATTEMPTS) return retryLater(ctx, row, attempts, 'refund_not_known_yet');
+      // A refund of the payment still waiting for the provider's answer may be this one: asked about until the retries run out.
+      const unanswered = await hasRefundWithoutProviderId(ctx, payment.id);
+      if (attempts < REFUND_EVENT_ATTEMPTS || unanswered) return retryLater(ctx, row, attempts, unanswered ? 'refund_not_known_yet: a refund of the payment has no answer from the provider yet' : 'refund_not_known_yet');
       return finish('mismatch', `a refund Tolem did not make (${row.provider_refund_id}, ${row.amount} ${row.currency}): the payer was paid back and the line not debited`);
     }
     if ((row.amount !== null && BigInt(row.amount) !== BigInt(payment.amount)) || (row.currency !== null && row.currency !== payment.currency)) {

@@ -36,9 +36,17 @@ export async function recheckPaidRefunds(ctx: AppContext): Promise<{ handled: nu
     const answer = provider
       ? await provider.refundStatus(payment!.provider_reference!, refund.provider_refund_id!, providerKeyOf(refund)).catch(() => ({ ok: false as const, code: 'provider_unreachable' }))
       : undefined;
-    if (payment && answer?.ok && answer.value.status === 'failed') await reverseRefund(ctx, payment, refund);
-    // Paid back still (or not answered): asked again a day later, after the others.
-    else await updateRefund(ctx, refund.id, {});
+    if (payment && answer?.ok && answer.value.status === 'failed') {
+      try {
+        await reverseRefund(ctx, payment, refund);
+        continue;
+      } catch (error) {
+        // Reported, and asked again a day later: one refund the ledger refuses must not hold up the others.
+        ctx.reportError(error, { refundId: refund.id });
+      }
+    }
+    // Paid back still (or not answered, or not reversed): asked again a day later, after the others.
+    await updateRefund(ctx, refund.id, {});
   }
   return { handled: due.length, more: due.length === limit };
 }

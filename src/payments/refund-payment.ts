@@ -72,7 +72,7 @@ async function refundOnce(ctx: AppContext, actor: Actor, payment: PaymentRow, pr
 /** What the payment's earlier refunds took (those pending and those paid back; ids sort by time): a converting provider refunds the share after it. */
 async function refundedBefore(ctx: AppContext, refund: RefundRow): Promise<bigint> {
   let before = 0n;
-  for (const earlier of await listRefunds(ctx, refund.payment_id)) if (earlier.id < refund.id && earlier.status !== 'failed') before += BigInt(earlier.amount);
+  for (const earlier of await listRefunds(ctx, refund.payment_id)) if (earlier.id < refund.id && (earlier.status === 'pending' || earlier.status === 'succeeded')) before += BigInt(earlier.amount);
   return before;
 }
 
@@ -167,9 +167,13 @@ function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, gra
       let bonusTakenBack = 0n;
       if (grant && payment.topup_id) {
         // The share of all refunds posted so far, less what earlier ones took: rounded down once, not
-        // per refund, so that refunding the whole payment in parts takes the whole bonus back.
+        // per refund, so that refunding the whole payment in parts takes the whole bonus back. Never
+        // below nothing nor past the grant: a reversed refund (recheck-paid-refunds.ts) left its share
+        // taken, which later refunds count as taken.
+        const paid = BigInt(payment.amount);
         const postedAfter = tx.counter(refundPostedCounterOf(payment.id)) + BigInt(refund.amount);
-        const share = (BigInt(grant.amount) * postedAfter) / BigInt(payment.amount) - tx.counter(refundBonusCounterOf(payment.id));
+        const owed = (BigInt(grant.amount) * (postedAfter < paid ? postedAfter : paid)) / paid - tx.counter(refundBonusCounterOf(payment.id));
+        const share = owed > 0n ? owed : 0n;
         tx.increment(refundPostedCounterOf(payment.id), BigInt(refund.amount));
         tx.increment(refundBonusCounterOf(payment.id), share);
         const taken = takeBackTopUpBonus(tx, { lineId: payment.line_id, topUpId: payment.topup_id, amount: share, grant, strict: false });

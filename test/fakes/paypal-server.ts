@@ -102,6 +102,12 @@ export async function startPayPalFake(): Promise<PayPalFake> {
       refunds.set(refund.id, refund);
       return { status: 201, body: refundBody(refund) };
     }
+    if ((match = request.path.match(/^\/v2\/payments\/captures\/(\w+)$/)) && request.method === 'GET') {
+      const capture = captures.get(match[1]!);
+      if (!capture) return problem(404, 'RESOURCE_NOT_FOUND', 'INVALID_RESOURCE_ID');
+      const { refunded: _refunded, ...shown } = capture;
+      return { status: 200, body: shown };
+    }
     if ((match = request.path.match(/^\/v2\/payments\/refunds\/(\w+)$/)) && request.method === 'GET') {
       const refund = refunds.get(match[1]!);
       return refund ? { status: 200, body: refundBody(refund) } : problem(404, 'RESOURCE_NOT_FOUND', 'INVALID_RESOURCE_ID');
@@ -152,7 +158,8 @@ export async function startPayPalFake(): Promise<PayPalFake> {
         ? (options.refundId ? refunds.get(options.refundId) : [...refunds.values()].filter((r) => r.capture_id === capture?.id).at(-1))
         : undefined;
       const resource = eventType === 'PAYMENT.CAPTURE.REFUNDED' ? refundOf(ours)
-        : eventType === 'PAYMENT.CAPTURE.REVERSED' ? refundOf({ id: newId(), status: 'COMPLETED', amount: capture.amount, capture_id: capture.id })
+        // PayPal's own reversal (a dispute) carries no custom_id: only its links name the capture.
+        : eventType === 'PAYMENT.CAPTURE.REVERSED' ? refundBody({ id: newId(), status: 'COMPLETED', amount: capture.amount, capture_id: capture.id })
         : eventType.startsWith('PAYMENT.CAPTURE') ? capture : order;
       const time = (options.time ?? new Date()).toISOString();
       const rawBody = JSON.stringify({ id: options.eventId ?? `WH-${newId()}`, event_version: '1.0', create_time: time, resource_type: eventType === 'PAYMENT.CAPTURE.REFUNDED' || eventType === 'PAYMENT.CAPTURE.REVERSED' ? 'refund' : eventType.startsWith('PAYMENT') ? 'capture' : 'checkout-order', event_type: eventType, resource });

@@ -56,8 +56,8 @@ function captureStatusOf(status: unknown): PaymentStatus {
  * The captured amount in the payment's own currency (tenge when the order was converted): the
  * amount `custom_id` carries when the capture took what the order asked for (`asked`, the order's
  * own amount, which Tolem set at the rate of that day: a rate configured since does not change it),
- * else the settlement amount converted at the rate. A capture event carries no order: Tolem captures
- * whole orders, so its amount is the order's.
+ * else the settlement amount converted at the rate. Where the order's amount is not given (a capture
+ * event, a capture answer without it), the capture is the order's: Tolem captures whole orders.
  */
 function capturedAmountOf(capture: any, customId: unknown, settings: ValidatedPayPalOptions, asked?: { value?: unknown; currency_code?: unknown }): bigint | undefined {
   const minor = minorOf(String(capture?.amount?.value ?? ''));
@@ -76,13 +76,31 @@ export function createPayPalProvider(options: PayPalProviderOptions): PaymentPro
     const status = orderStatusOf(order);
     const unit = order?.purchase_units?.[0];
     const capture = unit?.payments?.captures?.[0];
-    const captured = status === 'succeeded' ? capturedAmountOf(capture, unit?.custom_id ?? capture?.custom_id, settings, unit?.amount ?? {}) : undefined;
+    const captured = status === 'succeeded' ? capturedAmountOf(capture, unit?.custom_id ?? capture?.custom_id, settings, unit?.amount) : undefined;
     return { status, ...(captured !== undefined ? { amountCaptured: captured } : {}), raw: order };
   }
 
   async function getStatus(reference: string): Promise<ProviderResult<StatusResult>> {
     const answer = await client.call('GET', `/v2/checkout/orders/${encodeURIComponent(reference)}`);
     return answer.ok ? { ok: true, value: statusResult(answer.body) } : failOf(answer);
+  }
+
+  /**
+   * A refund's resource carries no order id, and `custom_id` only when the refund was asked with one
+   * (Tolem's are): one made in PayPal's dashboard, or a dispute's reversal, is matched to its
+   * payment through the capture its `up` link names, read back (order id and `custom_id`).
+   */
+  async function findRefundedCapture(event: any): Promise<void> {
+    const type = String(event?.event_type ?? '');
+    const resource = event?.resource;
+    if ((type !== 'PAYMENT.CAPTURE.REFUNDED' && type !== 'PAYMENT.CAPTURE.REVERSED') || typeof resource !== 'object' || resource === null || parseCustomId(resource.custom_id)) return;
+    const up = Array.isArray(resource.links) ? resource.links.find((link: any) => link?.rel === 'up') : undefined;
+    const captureId = /\/v2\/payments\/captures\/([\w-]+)$/.exec(String(up?.href ?? ''))?.[1];
+    if (!captureId) return;
+    const capture = await client.call('GET', `/v2/payments/captures/${encodeURIComponent(captureId)}`);
+    if (!capture.ok) return;
+    resource.custom_id = capture.body.custom_id;
+    resource.supplementary_data = capture.body.supplementary_data;
   }
 
   return {
@@ -155,6 +173,7 @@ export function createPayPalProvider(options: PayPalProviderOptions): PaymentPro
       const verdict = await client.call('POST', '/v1/notifications/verify-webhook-signature', { ...transmission, webhook_id: settings.webhookId, webhook_event: event });
       if (!verdict.ok) return failOf(verdict);
       if (verdict.body.verification_status !== 'SUCCESS') return { ok: false, code: 'webhook_signature_invalid' };
+      await findRefundedCapture(event);
       return normaliseEvent(event, settings);
     },
   };
@@ -191,7 +210,7 @@ function normaliseEvent(event: any, settings: ValidatedPayPalOptions): ProviderR
   const original = parseCustomId(customId);
   const orderCapture = type === 'CHECKOUT.ORDER.COMPLETED' ? resource.purchase_units?.[0]?.payments?.captures?.[0] : undefined;
   const amount = isCapture ? capturedAmountOf(resource, customId, settings)
-    : orderCapture ? capturedAmountOf(orderCapture, customId, settings, resource.purchase_units?.[0]?.amount ?? {})
+    : orderCapture ? capturedAmountOf(orderCapture, customId, settings, resource.purchase_units?.[0]?.amount)
     : status === 'succeeded' ? undefined : original?.amount;
   return {
     ok: true,
