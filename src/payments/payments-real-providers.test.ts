@@ -352,6 +352,23 @@ for (const dialect of DIALECTS) {
       const reversalRow = await inboxOf(reversal);
       assert.equal(reversalRow.status, 'mismatch', JSON.stringify(reversalRow, (_k, v) => (typeof v === 'bigint' ? String(v) : v)));
       assert.match(reversalRow.last_error ?? '', /a refund Tolem did not make/);
+
+      // While a refund of the payment has no answer from PayPal yet (its answer lost), an unknown refund's notification may be it: asked about again, not called foreign.
+      await t.app.ctx.db.insertInto('payment_refunds').values({
+        id: 'rf_unanswered', payment_id: created.body.id, amount: 10_000n, currency: 'KZT', status: 'pending', pending_transfer_id: 'tr_unanswered',
+        provider_refund_id: null, receipt_number: null, failure_reason: null, actor_id: 'test', created_at: t.clock.now().toISOString(), updated_at: t.clock.now().toISOString(),
+      }).execute();
+      try {
+        const unanswered = await deliver('PAYMENT.CAPTURE.REVERSED');
+        for (let attempt = 0; attempt < 4; attempt++) {
+          t.clock.advance(10 * 60_000);
+          await processWebhooks(t);
+        }
+        const waiting = await inboxOf(unanswered);
+        assert.deepEqual([waiting.status, waiting.last_error], ['received', 'refund_not_known_yet: a refund of the payment has no answer from the provider yet']);
+      } finally {
+        await t.app.ctx.db.deleteFrom('payment_refunds').where('id', '=', 'rf_unanswered').execute();
+      }
       const payment = await getPayment(t, created.body.id);
       assert.deepEqual([payment.status, payment.refundedAmount], ['succeeded', 30_000], 'the notifications moved nothing');
       assert.equal((await mainAccount(t, '+77011230011')).available, 70_000);
