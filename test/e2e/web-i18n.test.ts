@@ -10,7 +10,7 @@ const { LANGUAGES, TEXT, fill, formatDate, formatDays, formatTenge, formatTime, 
  * agent_deposit and promotion move money between the operator's own accounts only.
  */
 const HISTORY_CODES = [
-  'topup', 'topup_bonus', 'topup_bonus_reversal', 'topup_reversal', 'refund', 'package_purchase', 'package_allowance', 'package_rollover',
+  'topup', 'topup_bonus', 'topup_bonus_reversal', 'topup_reversal', 'refund', 'refund_reversal', 'package_purchase', 'package_allowance', 'package_rollover',
   'usage', 'expiry', 'forfeit', 'balance_transfer', 'balance_transfer_fee', 'promised_payment', 'promised_payment_fee', 'credit_repayment', 'credit_writeoff',
 ];
 const GB = 1024 ** 3;
