@@ -6,7 +6,7 @@ import { findBonusGrantOfTopUp } from '../promotions/promotions-repository.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
 import { findPayment, paidRefundsDue, recountRefundedAmount, updateRefund, type PaymentRow, type RefundRow } from './payments-repository.ts';
 import { paymentProviders } from './provider-registry.ts';
-import { providerKeyOf, refundedCounterOf, refundPostedCounterOf } from './refund-payment.ts';
+import { forfeitIfTerminated, providerKeyOf, refundedCounterOf, refundPostedCounterOf } from './refund-payment.ts';
 
 /** How long after it was last asked a paid-back refund is asked again. */
 export const REFUND_RECHECK_INTERVAL_MS = 24 * 3_600_000;
@@ -86,12 +86,9 @@ function refundReversal(payment: PaymentRow, refund: RefundRow, bonusGranted: bo
       // The refunds' share of the bonus is counted on what they paid back: this one paid back nothing.
       if (bonusGranted) tx.increment(posted, -amount);
       // Termination forfeited what was on the line then; this money follows it now.
-      const forfeited = tx.line(payment.line_id)?.status === 'terminated';
-      if (forfeited) {
-        const gone = tx.transfer({ debitAccountId: main, creditAccountId: BREAKAGE_ACCOUNT_ID, amount, unit: 'KZT', code: 'forfeit', metadata: { reason: 'line_terminated', refundId: refund.id } });
-        if (!gone.ok) return fail(gone.code);
-      }
-      tx.outbox('payment.refund_reversed', { paymentId: payment.id, refundId: refund.id, lineId: payment.line_id, amount: Number(amount), currency: refund.currency, receiptNumber, forfeited, language: payment.language });
+      const forfeited = forfeitIfTerminated(tx, payment, refund);
+      if (!forfeited.ok) return forfeited;
+      tx.outbox('payment.refund_reversed', { paymentId: payment.id, refundId: refund.id, lineId: payment.line_id, amount: Number(amount), currency: refund.currency, receiptNumber, forfeited: forfeited.value, language: payment.language });
       return ok({ receiptNumber });
     },
   };

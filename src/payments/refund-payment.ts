@@ -3,6 +3,7 @@ import { requireRole, type Actor } from '../auth/actor.ts';
 import { parseMinorUnits } from '../domain/money.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { BREAKAGE_ACCOUNT_ID, clearingAccountId, lineMainAccountId } from '../ledger/accounts.ts';
+import type { BatchTx } from '../ledger/batch-tx.ts';
 import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
 import { findPayment, findRefund, listRefunds, recountRefundedAmount, updateRefund, type PaymentRow, type RefundRow } from './payments-repository.ts';
@@ -154,10 +155,8 @@ function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, gra
         if (!voided.ok) return fail(voided.code);
         tx.increment(counter, -BigInt(refund.amount));
         // Termination forfeited what was on the line, not what this refund held reserved: it follows now.
-        if (tx.line(payment.line_id)?.status === 'terminated') {
-          const forfeited = tx.transfer({ debitAccountId: lineMainAccountId(payment.line_id), creditAccountId: BREAKAGE_ACCOUNT_ID, amount: BigInt(refund.amount), unit: 'KZT', code: 'forfeit', metadata: { reason: 'line_terminated', refundId: refund.id } });
-          if (!forfeited.ok) return fail(forfeited.code);
-        }
+        const forfeited = forfeitIfTerminated(tx, payment, refund);
+        if (!forfeited.ok) return forfeited;
         return ok({ receiptNumber: null, bonusTakenBack: 0 });
       }
       // The receipt before the money moves, so that the line's history names it (a refused command takes none).
@@ -184,6 +183,16 @@ function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, gra
       return ok({ receiptNumber, bonusTakenBack: Number(bonusTakenBack) });
     },
   };
+}
+
+/**
+ * A refund's money back on a line terminated since goes on to breakage, as the line's balance did
+ * at termination (a voided refund, a reversed one). Whether it did.
+ */
+export function forfeitIfTerminated(tx: BatchTx, payment: PaymentRow, refund: RefundRow): Result<boolean> {
+  if (tx.line(payment.line_id)?.status !== 'terminated') return ok(false);
+  const moved = tx.transfer({ debitAccountId: lineMainAccountId(payment.line_id), creditAccountId: BREAKAGE_ACCOUNT_ID, amount: BigInt(refund.amount), unit: 'KZT', code: 'forfeit', metadata: { reason: 'line_terminated', refundId: refund.id } });
+  return moved.ok ? ok(true) : fail(moved.code);
 }
 
 export function refundView(row: RefundRow): RefundView {

@@ -24,14 +24,20 @@ function fenFor(amount: bigint, currency: string, settings: ValidatedWeChatPayOp
   return (amount * 10_000n + rate - 1n) / rate;
 }
 
+/** The payment's own amount and currency that `attach` carries (`500000KZT`), or null. */
+function originalOfAttach(attach: unknown): { amount: bigint; currency: string } | null {
+  const match = typeof attach === 'string' ? /^(\d{1,18})([A-Z]{3})$/.exec(attach) : null;
+  return match ? { amount: BigInt(match[1]!), currency: match[2]! } : null;
+}
+
 /**
  * `attach` carries the original amount (`500000KZT`), so tenge come back exactly despite rounding to
  * fen. An order exists only through Tolem's own signed request, so its total is the fen Tolem asked
  * for that amount at the rate of that day: a rate configured since does not make it a mismatch.
  */
 function amountFromFen(fen: bigint, attach: unknown, settings: ValidatedWeChatPayOptions): { amount: bigint; currency: string } {
-  const original = typeof attach === 'string' ? /^(\d{1,18})([A-Z]{3})$/.exec(attach) : null;
-  if (original) return { amount: BigInt(original[1]!), currency: original[2]! };
+  const original = originalOfAttach(attach);
+  if (original) return original;
   const rate = settings.kztPerYuanTimes10000;
   return rate ? { amount: (fen * rate) / 10_000n, currency: 'KZT' } : { amount: fen, currency: 'CNY' };
 }
@@ -121,8 +127,7 @@ export function createWeChatPayProvider(options: WeChatPayProviderOptions): Paym
       const totalFen = raw.amount?.total;
       if (order.value.status !== 'succeeded' || !Number.isSafeInteger(totalFen)) return { ok: false, code: 'refund_refused', message: 'the order is not paid' };
       // Its share of the fen paid (attach carries the amount paid), so that the parts add up to the whole.
-      const original = /^(\d{1,18})[A-Z]{3}$/.exec(raw.attach ?? '');
-      const paid = original ? BigInt(original[1]!) : order.value.amountCaptured;
+      const paid = originalOfAttach(raw.attach)?.amount ?? order.value.amountCaptured;
       const fen = paid === undefined ? fenFor(amount, /[A-Z]{3}$/.exec(raw.attach ?? '')?.[0] ?? 'CNY', settings) : refundShare(BigInt(totalFen!), paid, refundedBefore, amount);
       if (fen === null || fen <= 0n) return { ok: false, code: 'refund_refused' };
       const answer = await call('POST', '/v3/refund/domestic/refunds', {
