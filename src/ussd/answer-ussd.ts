@@ -5,6 +5,7 @@ import { almatyDayIn, displayLanguageOf, type DisplayLanguage } from '../domain/
 import { formatTenge } from '../domain/money.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
+import { isBarred } from '../lifecycle/lifecycle-rules.ts';
 import { balancesOf, findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
 import { packageViewsOf } from '../packages/list-line-packages.ts';
 import { redeemUssd } from '../vouchers/redeem-ussd.ts';
@@ -15,7 +16,7 @@ import { isUssdGateway } from './ussd-gateway.ts';
 export const USSD_BALANCE = '*102#';
 export const USSD_ALLOWANCES = '*104#';
 
-type Key = 'balance' | 'validUntil' | 'grace' | 'suspended' | 'left' | 'until' | 'none' | 'help' | 'terminated' | 'notServed' | 'gb' | 'mb' | 'min' | 'sms' | 'separator';
+type Key = 'balance' | 'validUntil' | 'grace' | 'suspended' | 'barred' | 'left' | 'until' | 'none' | 'help' | 'terminated' | 'notServed' | 'gb' | 'mb' | 'min' | 'sms' | 'separator';
 
 /**
  * What the phone's screen shows, in the line's language. A USSD answer in UCS-2 (Cyrillic,
@@ -27,25 +28,25 @@ export const USSD_SCREEN_CHARACTERS_MAX = 80;
 
 const TEXT: Record<DisplayLanguage, Record<Key, string>> = {
   en: {
-    balance: 'Balance {main}, bonus {bonus}.', validUntil: ' Valid until {date}.', grace: ' Incoming calls only: top up.', suspended: ' Suspended: top up.',
+    balance: 'Balance {main}, bonus {bonus}.', validUntil: ' Valid until {date}.', grace: ' Incoming calls only: top up.', suspended: ' Suspended: top up.', barred: ' Blocked by operator: call support.',
     left: 'Left: {list}.', until: ' Until {date}.', none: 'You have no active packages.', terminated: 'This number is closed.', notServed: 'This number is not served here.',
     help: 'Dial *102# balance, *104# packages left, *111*PIN# voucher top-up.',
     gb: '{count} GB', mb: '{count} MB', min: '{count} min', sms: '{count} SMS', separator: ', ',
   },
   ru: {
-    balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' Действует до {date}.', grace: ' Только входящие: пополните баланс.', suspended: ' Номер приостановлен: пополните.',
+    balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' Действует до {date}.', grace: ' Только входящие: пополните баланс.', suspended: ' Номер приостановлен: пополните.', barred: ' Заблокирован: звоните в поддержку.',
     left: 'Осталось: {list}.', until: ' До {date}.', none: 'У вас нет активных пакетов.', terminated: 'Этот номер закрыт.', notServed: 'Этот номер здесь не обслуживается.',
     help: 'Наберите *102# — баланс, *104# — остатки пакетов, *111*PIN# — карта оплаты.',
     gb: '{count} ГБ', mb: '{count} МБ', min: '{count} мин', sms: '{count} SMS', separator: ', ',
   },
   kk: {
-    balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' {date} дейін жарамды.', grace: ' Тек кіріс қоңыраулар: толықтырыңыз.', suspended: ' Нөмір тоқтатылған: толықтырыңыз.',
+    balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' {date} дейін жарамды.', grace: ' Тек кіріс қоңыраулар: толықтырыңыз.', suspended: ' Нөмір тоқтатылған: толықтырыңыз.', barred: ' Бұғатталған: қолдауға хабарласыңыз.',
     left: 'Қалды: {list}.', until: ' {date} дейін.', none: 'Белсенді пакетіңіз жоқ.', terminated: 'Бұл нөмір жабылған.', notServed: 'Бұл нөмірге мұнда қызмет көрсетілмейді.',
     help: '*102# — баланс, *104# — пакет қалдығы, *111*PIN# — төлем картасы.',
     gb: '{count} ГБ', mb: '{count} МБ', min: '{count} мин', sms: '{count} SMS', separator: ', ',
   },
   zh: {
-    balance: '余额 {main}，奖励余额 {bonus}。', validUntil: '有效期至{date}。', grace: '仅可接听来电：请充值。', suspended: '号码已停机：请充值。',
+    balance: '余额 {main}，奖励余额 {bonus}。', validUntil: '有效期至{date}。', grace: '仅可接听来电：请充值。', suspended: '号码已停机：请充值。', barred: '号码已被运营商停机：请联系客服。',
     left: '剩余：{list}。', until: '有效期至{date}。', none: '您没有有效的套餐。', terminated: '此号码已销号。', notServed: '本网不为此号码提供服务。',
     help: '拨 *102# 查余额，*104# 查套餐剩余，*111*密码# 用充值卡充值。',
     gb: '{count} GB', mb: '{count} MB', min: '{count}分钟', sms: '{count}条短信', separator: '、',
@@ -97,7 +98,8 @@ export async function answerUssd(ctx: AppContext, actor: Actor, input: { msisdn:
 
 async function balanceAnswer(ctx: AppContext, line: LineRow, language: DisplayLanguage): Promise<BalanceAnswer> {
   const { main, bonus } = (await balancesOf(ctx, [line.id])).get(line.id)!;
-  const message = balanceText(language, { main, bonus, status: line.status, validUntil: line.valid_until });
+  const barred = isBarred({ barredAt: line.barred_at, statusChangedAt: line.status_changed_at });
+  const message = balanceText(language, { main, bonus, status: line.status, validUntil: line.valid_until, barred });
   return { message, balance: { main: Number(main), bonus: Number(bonus) }, currency: 'KZT', status: line.status, validUntil: line.valid_until };
 }
 
@@ -126,12 +128,15 @@ export function ussdNotServedText(language: DisplayLanguage): string {
   return TEXT[language].notServed;
 }
 
-/** `*102#`'s text: balance and bonus, then the validity end, or what to do in grace or suspended. */
-export function balanceText(language: DisplayLanguage, line: { main: bigint; bonus: bigint; status: string; validUntil: string | null }): string {
+/**
+ * `*102#`'s text: balance and bonus, then the validity end, or what to do in grace or suspended. A line
+ * the operator suspended (barred) is not restored by a top-up: it is told to call support, as its SMS says.
+ */
+export function balanceText(language: DisplayLanguage, line: { main: bigint; bonus: bigint; status: string; validUntil: string | null; barred?: boolean }): string {
   const text = TEXT[language];
   const message = text.balance.replace('{main}', formatTenge(line.main, language)).replace('{bonus}', formatTenge(line.bonus, language));
   if (line.status === 'grace') return message + text.grace;
-  if (line.status === 'suspended') return message + text.suspended;
+  if (line.status === 'suspended') return message + (line.barred ? text.barred : text.suspended);
   return line.validUntil ? message + text.validUntil.replace('{date}', almatyDayIn(language, line.validUntil)) : message;
 }
 

@@ -17,6 +17,7 @@ describe('USSD texts (pure)', () => {
     for (const language of ['en', 'ru', 'kk', 'zh'] as const) {
       const texts = [
         ...['active', 'grace', 'suspended', 'preactive'].map((status) => balanceText(language, { main: 123_456_789n, bonus: 12_345_678n, status, validUntil: longest })),
+        balanceText(language, { main: 123_456_789n, bonus: 12_345_678n, status: 'suspended', validUntil: longest, barred: true }),
         allowancesText(language, [{ unit: 'DATA_BYTES', remaining: Math.floor(19.9 * GIB) }, { unit: 'VOICE_SECONDS', remaining: 59_940 }, { unit: 'SMS', remaining: 999 }], longest),
         allowancesText(language, [], null),
         ussdMenuText(language),
@@ -84,6 +85,20 @@ for (const dialect of DIALECTS) {
       t.clock.advance(31 * 86_400_000);
       await runJobsOnce(t.app.ctx, [lifecycleJob]); // past its validity: grace
       assert.match((await ussd(msisdn, '*102#')).body.message, /^Balance 510\s₸, bonus 0\s₸\. Incoming calls only: top up\.$/);
+    });
+
+    it('tells a line the operator suspended (barred) to call support, not to top up, since a top-up does not lift a bar', async () => {
+      const msisdn = '+77051230109';
+      await line(msisdn, 'ru');
+      await topUp(msisdn, 100_000);
+      assert.equal((await t.request('POST', `/v1/lines/${msisdn}/suspend`, { body: { reason: 'lost SIM' } })).status, 200);
+      assert.equal((await ussd(msisdn, '*102#')).body.message, 'Баланс 1\u00a0000\u00a0₸, бонус 0\u00a0₸. Заблокирован: звоните в поддержку.');
+      await topUp(msisdn, 100_000);
+      const after = await ussd(msisdn, '*102#');
+      assert.deepEqual([after.body.status, after.body.message.endsWith('Заблокирован: звоните в поддержку.')], ['suspended', true]);
+      // Lifted by an admin, the line is active again and its answer says so.
+      assert.equal((await t.request('POST', `/v1/lines/${msisdn}/reactivate`, { body: { reason: 'SIM found' } })).status, 200);
+      assert.match((await ussd(msisdn, '*102#')).body.message, /^Баланс 2\s000\s₸, бонус 0\s₸\. Действует до /);
     });
 
     it('refuses other codes with the menu, other roles, unknown and closed numbers', async () => {
