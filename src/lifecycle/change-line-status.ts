@@ -36,7 +36,7 @@ export async function changeLineStatus(ctx: AppContext, actor: Actor, msisdnInpu
       let to: string;
       if (action === 'suspend') {
         // A line the lifecycle suspended (for want of a top-up) may be barred too: a SIM lost meanwhile.
-        if (current.status === 'suspended' && !isBarred(current)) return barOnly(tx, current.id, current.msisdn, `${action}: ${reason}`, actor.id, tx.nowIso);
+        if (current.status === 'suspended' && !isBarred(current)) return barOnly(tx, current, `${action}: ${reason}`, actor.id, tx.nowIso);
         if (!SUSPENDABLE.includes(current.status)) return fail('line_status_invalid', { status: current.status });
         to = 'suspended';
       } else {
@@ -44,7 +44,7 @@ export async function changeLineStatus(ctx: AppContext, actor: Actor, msisdnInpu
         to = scheduledStatus(current.validUntil, tx.now, ctx.settings.lifecycle);
         if (to === 'suspended' || to === 'terminated') {
           if (!isBarred(current)) return fail('line_validity_expired', { validUntil: current.validUntil });
-          return barOnly(tx, current.id, current.msisdn, `${action}: ${reason}`, actor.id, null);
+          return barOnly(tx, current, `${action}: ${reason}`, actor.id, null);
         }
       }
       return applyStatusChange(tx, { lineId: line.id, from: current.status, to, reason: `${action}: ${reason}`, actorId: actor.id, bar: action === 'suspend' ? 'set' : 'lift' });
@@ -60,10 +60,12 @@ export async function changeLineStatus(ctx: AppContext, actor: Actor, msisdnInpu
  * lost meanwhile), and a barred one whose validity has run out is unbarred, after which a top-up
  * brings it back as it would any line the lifecycle suspended. Recorded like a status change.
  */
-function barOnly(tx: BatchTx, lineId: string, msisdn: string, reason: string, actorId: string, barredAt: string | null): Result<AppliedStatusChange> {
-  tx.updateLine(lineId, { barredAt });
-  recordLineEvent(tx, { lineId, from: 'suspended', to: 'suspended', reason, actorId });
-  return ok({ lineId, msisdn, from: 'suspended', to: 'suspended', reason, at: tx.nowIso });
+function barOnly(tx: BatchTx, line: { id: string; msisdn: string; language: string }, reason: string, actorId: string, barredAt: string | null): Result<AppliedStatusChange> {
+  tx.updateLine(line.id, { barredAt });
+  recordLineEvent(tx, { lineId: line.id, from: 'suspended', to: 'suspended', reason, actorId });
+  // The subscriber's last SMS said a top-up keeps the line (or that it is barred): `barred` says which is now true.
+  tx.outbox('line.status_changed', { lineId: line.id, msisdn: line.msisdn, from: 'suspended', to: 'suspended', reason, at: tx.nowIso, language: line.language, barred: barredAt !== null });
+  return ok({ lineId: line.id, msisdn: line.msisdn, from: 'suspended', to: 'suspended', reason, at: tx.nowIso });
 }
 
 /** What an admin's status change starts from: the role, a reason that is not blank, the line by its number. */

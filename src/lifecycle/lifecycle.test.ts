@@ -294,6 +294,11 @@ for (const dialect of DIALECTS) {
       assert.equal((await line(msisdn)).status, 'active');
     });
 
+    const lastStatusMessage = async (lineId: string) => {
+      const events = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'line.status_changed').orderBy('id').execute();
+      return subscriberMessage('line.status_changed', events.map((e) => JSON.parse(e.payload)).filter((p) => p.lineId === lineId).at(-1));
+    };
+
     it('an admin\'s suspension is a bar: a top-up credits the line but does not lift it, the SMS says to call the operator; reactivation lifts it, even once validity has run out', async () => {
       const msisdn = '+77011000031';
       const lineId = await createLine(msisdn);
@@ -314,6 +319,7 @@ for (const dialect of DIALECTS) {
       const lifted = await t.request('POST', `/v1/lines/${msisdn}/reactivate`, { body: { reason: 'SIM found' } });
       assert.equal(lifted.status, 200, JSON.stringify(lifted.body));
       assert.deepEqual([lifted.body.from, lifted.body.to], ['suspended', 'suspended']);
+      assert.equal(await lastStatusMessage(lineId), 'The operator has lifted the block on your number. Top up to restore service.');
       const back = await topUp(msisdn, 50_000);
       assert.equal(back.body.line.status, 'active');
       const steps = await t.app.ctx.db.selectFrom('line_events').select(['from_status', 'to_status', 'reason']).where('line_id', '=', lineId).orderBy('created_at').orderBy('id').execute();
@@ -331,6 +337,8 @@ for (const dialect of DIALECTS) {
       const barred = await t.request('POST', `/v1/lines/${msisdn}/suspend`, { body: { reason: 'lost SIM' } });
       assert.equal(barred.status, 200, JSON.stringify(barred.body));
       assert.deepEqual([barred.body.from, barred.body.to], ['suspended', 'suspended']);
+      // Its last SMS said a top-up keeps it; this one says a top-up will not.
+      assert.equal(await lastStatusMessage(lineId), 'Your number has been suspended by the operator. Contact customer service to restore it.');
       assert.equal((await topUp(msisdn, 50_000)).body.line.status, 'suspended', 'the top-up does not lift the bar');
       // A bar older than the line's latest status change (left by a process of the release before
       // migration 031, which reactivated without clearing it) does not hold.

@@ -6,7 +6,7 @@ import { formatTenge } from '../domain/money.ts';
  * promised payments, transfers, usage), in the line's language, for the notification worker to
  * send: `subscriberMessage(topic, payload)` → text, or null when the event sends none.
  */
-type Key = 'grace' | 'suspended' | 'barred' | 'terminated' | 'reactivated' | 'bucket80' | 'bucket100' | 'creditGranted' | 'transferReceived' | 'transferCode'
+type Key = 'grace' | 'suspended' | 'barred' | 'unbarred' | 'terminated' | 'reactivated' | 'bucket80' | 'bucket100' | 'creditGranted' | 'transferReceived' | 'transferCode'
   | 'topUpSucceeded' | 'topUpReversed' | 'paymentRefunded' | 'refundReversed' | 'packagePurchased' | 'packageRenewed' | 'renewalNoMoney' | 'renewalFailed'
   | 'bucket80Named' | 'bucket100Named' | 'bonusGranted' | 'bonusExpired' | 'creditRepaid' | 'creditRepaidPart' | 'validityExpiring' | 'packageEnding' | 'packageRenewing' | 'balanceLow';
 
@@ -33,6 +33,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     barred: 'Your number has been suspended by the operator. Contact customer service to restore it.',
     terminated: 'Your number has been closed and its balance forfeited.',
     reactivated: 'Your number is active again.',
+    unbarred: 'The operator has lifted the block on your number. Top up to restore service.',
     bucket80: 'You have used 80% of your {unit} allowance.',
     bucket100: 'Your {unit} allowance is used up.',
     bucket80Named: 'You have used 80% of the {unit} in "{name}".',
@@ -63,6 +64,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     barred: 'Ваш номер заблокирован оператором. Для восстановления обратитесь в службу поддержки.',
     terminated: 'Номер закрыт, остаток баланса списан.',
     reactivated: 'Номер снова активен.',
+    unbarred: 'Оператор снял блокировку с вашего номера. Пополните баланс, чтобы восстановить связь.',
     bucket80: 'Израсходовано 80% {unit} из пакета.',
     bucket100: 'Лимит {unit} в пакете исчерпан.',
     bucket80Named: 'Израсходовано 80% {unit} из «{name}».',
@@ -93,6 +95,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     barred: 'Нөміріңізді оператор бұғаттады. Қалпына келтіру үшін қолдау қызметіне хабарласыңыз.',
     terminated: 'Нөміріңіз жабылды, баланс қалдығы есептен шығарылды.',
     reactivated: 'Нөміріңіз қайта белсенді.',
+    unbarred: 'Оператор нөміріңізден бұғатты алып тастады. Байланысты қалпына келтіру үшін балансты толықтырыңыз.',
     bucket80: 'Пакеттегі {unit} 80%-ы пайдаланылды.',
     bucket100: 'Пакеттегі {unit} таусылды.',
     bucket80Named: '«{name}» пакетіндегі {unit} 80%-ы пайдаланылды.',
@@ -123,6 +126,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     barred: '您的号码已被运营商停机。如需恢复，请联系客服。',
     terminated: '您的号码已销号，余额已清零。',
     reactivated: '您的号码已恢复使用。',
+    unbarred: '运营商已解除您号码的停机。请充值以恢复服务。',
     bucket80: '您套餐内的{unit}已使用 80%。',
     bucket100: '您套餐内的{unit}已用完。',
     bucket80Named: '“{name}”中的{unit}已使用 80%。',
@@ -172,6 +176,8 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
     case 'line.status_changed':
       if (payload.to === 'grace') return text('grace');
       if (payload.to === 'suspended' && payload.barred === true) return text('barred');
+      // An admin lifted the bar of a line whose validity ran out meanwhile: it stays suspended until a top-up.
+      if (payload.to === 'suspended' && payload.barred === false) return text('unbarred');
       if (payload.to === 'suspended') {
         const days = options.suspendedDays ?? 60;
         return text('suspended', { days: language === 'en' ? (days === 1 ? '1 day' : `${days} days`) : String(days) });
