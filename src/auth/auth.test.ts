@@ -47,6 +47,27 @@ for (const dialect of DIALECTS) {
       assert.equal(json.status, 201, JSON.stringify(json.body));
     });
 
+    it('refuses a change sent with the session cookie from another site, body or none (a sibling subdomain is the same site to SameSite=Lax)', async () => {
+      await t.request('POST', '/v1/users', { body: { login: 'boss2', password: 'long enough', role: 'admin' } });
+      const login = await t.request('POST', '/v1/auth/login', { token: null, body: { login: 'boss2', password: 'long enough' } });
+      const cookie = `tolem_session=${login.body.token}`;
+      const crossSite: Record<string, string>[] = [{ 'sec-fetch-site': 'same-site', origin: 'https://shop.example.kz' }, { 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }, { origin: 'null' }];
+      for (const headers of crossSite) {
+        const user = await t.request('POST', '/v1/users', { token: null, body: { login: 'viacsrf', password: 'long enough', role: 'admin' }, headers: { cookie, ...headers } });
+        assert.deepEqual([user.status, user.body.error?.code], [403, 'cross_site_request'], JSON.stringify(headers));
+        // What `fetch(…, { method: 'POST', mode: 'no-cors', credentials: 'include' })` sends: no body, no content type.
+        const out = await t.request('POST', '/v1/auth/logout', { token: null, headers: { cookie, ...headers } });
+        assert.deepEqual([out.status, out.body.error?.code], [403, 'cross_site_request'], JSON.stringify(headers));
+      }
+      assert.equal((await t.app.ctx.db.selectFrom('users').select('login').where('login', '=', 'viacsrf').execute()).length, 0, 'nothing written');
+      assert.equal((await t.request('GET', '/v1/auth/me', { token: null, headers: { cookie, 'sec-fetch-site': 'cross-site' } })).status, 200, 'reads are not changes: a link from elsewhere still opens');
+      // The same page's own requests, a client that is no browser, and a bearer token from anywhere.
+      for (const [name, headers] of [['own1', { cookie, 'sec-fetch-site': 'same-origin' }], ['own2', { cookie, origin: 'http://localhost:80' }], ['own3', { cookie }], ['own4', { authorization: `Bearer ${login.body.token}`, origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' }]] as const) {
+        const user = await t.request('POST', '/v1/users', { token: null, body: { login: name, password: 'long enough', role: 'clerk' }, headers });
+        assert.equal(user.status, 201, `${name}: ${JSON.stringify(user.body)}`);
+      }
+    });
+
     it('rate limits failed logins per login', async () => {
       for (let i = 0; i < 5; i++) {
         const wrong = await t.request('POST', '/v1/auth/login', { token: null, body: { login: 'clerk.one', password: 'wrong' } });

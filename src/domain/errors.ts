@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   unauthenticated: { status: 401, message: 'Missing or invalid credentials.' },
   invalid_credentials: { status: 401, message: 'Wrong login or password.' },
   forbidden: { status: 403, message: 'Not allowed for this role or resource.' },
+  cross_site_request: { status: 403, message: 'A session cookie is not accepted on a change requested from another site; send the Authorization header.' },
   rate_limited: { status: 429, message: 'Too many attempts; try again later.' },
   user_exists: { status: 409, message: 'A user with this login already exists.' },
   user_not_found: { status: 404, message: 'No such user.' },

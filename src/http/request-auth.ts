@@ -11,6 +11,32 @@ export function tokenOf(request: FastifyRequest): string | null {
   return request.cookies?.[SESSION_COOKIE] ?? null;
 }
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * A change (not GET, HEAD or OPTIONS) that a browser sent with the session cookie from a page of
+ * another origin. SameSite=Lax sends the cookie with a POST from a sibling subdomain, and a body-less
+ * `fetch(url, { method: 'POST', mode: 'no-cors', credentials: 'include' })` needs no CORS: without
+ * this check such a page could block a voucher or reverse a POS top-up in a logged-in clerk's name.
+ * Browsers say where a request comes from (`Sec-Fetch-Site`, else `Origin`); a client that says
+ * neither is no browser page. The request's own origin is its Host (X-Forwarded-Host behind a
+ * trusted proxy) or PUBLIC_URL's.
+ */
+export function isCrossSiteCookieChange(request: FastifyRequest, publicUrl: string): boolean {
+  if (SAFE_METHODS.has(request.method) || request.headers.authorization || request.cookies?.[SESSION_COOKIE] === undefined) return false;
+  const site = request.headers['sec-fetch-site'];
+  if (typeof site === 'string') return site !== 'same-origin' && site !== 'none';
+  const origin = request.headers.origin;
+  if (origin === undefined) return false;
+  try {
+    const from = new URL(origin);
+    // Host read with the origin's scheme, so that a default port (:80, :443) written or not compares equal.
+    return from.host !== new URL(`${from.protocol}//${request.host}`).host && from.host !== new URL(publicUrl).host;
+  } catch {
+    return true; // "null" (a sandboxed frame, a data: URL), or no URL at all
+  }
+}
+
 /** The authenticated actor, or a 401 answer. */
 export function actorOf(request: FastifyRequest): Actor {
   if (!request.actor) throw new HttpProblem({ code: 'unauthenticated' });

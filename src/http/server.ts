@@ -35,7 +35,7 @@ import { jobRoutes } from '../jobs/jobs-routes.ts';
 import { clientErrorHandler, handleError, HttpProblem, sendError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { describeDocument, describeRoute } from './openapi.ts';
-import { tokenOf } from './request-auth.ts';
+import { isCrossSiteCookieChange, tokenOf } from './request-auth.ts';
 import { commonErrors, ErrorBody, NoQuery } from './schemas.ts';
 
 export interface ServerDeps {
@@ -120,6 +120,7 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
     if (request.method !== 'GET' && request.method !== 'HEAD' && isFormBody(request.headers['content-type']) && request.routeOptions.config?.formBody !== true) {
       throw new HttpProblem({ code: 'unsupported_media_type', details: { header: 'content-type', accepted: ['application/json'] } });
     }
+    if (isCrossSiteCookieChange(request, ctx.settings.publicUrl)) throw new HttpProblem({ code: 'cross_site_request' });
     const token = tokenOf(request as never);
     request.actor = token ? await authenticator.authenticate(token) : null;
   });
