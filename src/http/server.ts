@@ -314,5 +314,6 @@ const LOGGED_URL_LENGTH_MAX = 2_048;
  */
 export function logUrl(url: string): string {
   const cut = url.length > LOGGED_URL_LENGTH_MAX ? `${url.slice(0, LOGGED_URL_LENGTH_MAX)}…` : url;
-  return maskPhoneNumbersIn(cut).replace(/([?&]secret=)[^&#]*/gi, '$1[redacted]');
+  // Digits sent percent-encoded (/v1/lines/%38%37%30…) are served as the number they spell: logged as digits, they are masked too.
+  return maskPhoneNumbersIn(cut.replace(/%3([0-9])/g, '$1')).replace(/([?&]secret=)[^&#]*/gi, '$1[redacted]');
 }
