@@ -190,6 +190,11 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('POST', '/v1/users', { body: { login: 'clerk.one', password: 'long enough', role: 'clerk' } })).body.error.code, 'user_exists');
       assert.equal((await t.request('POST', '/v1/users', { body: { login: 'short.pw', password: 'short', role: 'clerk' } })).body.error.code, 'password_too_weak');
       assert.equal((await t.request('POST', '/v1/users', { body: { login: 'bad role', password: 'long enough', role: 'root' } })).body.error.code, 'validation_failed');
+      // A staff login that log-in would read as a subscriber's phone number.
+      for (const login of ['87770001122', '7770001122', '+77770001122']) {
+        const phoneLike = await t.request('POST', '/v1/users', { body: { login, password: 'long enough', role: 'clerk' } });
+        assert.deepEqual([phoneLike.status, phoneLike.body.error?.code, phoneLike.body.error?.details?.field], [400, 'validation_failed', 'login'], login);
+      }
       assert.equal((await t.request('POST', '/v1/users', { body: { login: '+1555', password: 'long enough', role: 'subscriber' } })).body.error.code, 'msisdn_invalid');
       assert.equal((await t.request('POST', '/v1/api-keys', { body: { name: 'n', role: 'partner', sourceAccountId: 'revenue:packages' } })).body.error.code, 'source_account_invalid');
       // A channel's own account funds only that channel's top-ups: an admin's top-up or a partner key drawing on it would break its reconciliation.

@@ -42,6 +42,9 @@ export async function createUser(ctx: AppContext, actor: Actor, input: CreateUse
     login = msisdn.value;
   } else if (!/^[a-z0-9._@-]{3,64}$/.test(login)) {
     return fail('validation_failed', { field: 'login', reason: '3-64 characters: letters, digits, . _ @ -' });
+  } else if (parseMsisdn(login).ok) {
+    // Log-in reads what parses as a phone number as a subscriber's: such a staff login could never log in.
+    return fail('validation_failed', { field: 'login', reason: 'a staff login is not a phone number' });
   }
   if (passwordTooWeak(input.password, ctx.settings.auth.passwordLengthMin)) return fail('password_too_weak', { lengthMin: ctx.settings.auth.passwordLengthMin });
   if (await findUserByLogin(ctx, login)) return fail('user_exists');
