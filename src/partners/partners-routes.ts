@@ -47,7 +47,8 @@ export async function partnerRoutes(app: FastifyInstance, { ctx }: RouteOptions)
   }, async (request, reply) => {
     const actor = actorOf(request);
     const { id } = request.params as { id: string };
-    if (actor.role !== 'partner' || !(await endpointsOfKey(ctx, actor.id)).some((e) => e.id === id)) return sendError(reply, { code: 'webhook_endpoint_not_found' });
+    if (actor.role !== 'partner') return sendError(reply, { code: 'forbidden' });
+    if (!(await endpointsOfKey(ctx, actor.id)).some((e) => e.id === id)) return sendError(reply, { code: 'webhook_endpoint_not_found' });
     const rows = await deliveriesOf(ctx, id, 100);
     return { data: rows.map((d) => ({ id: d.id, eventId: d.event_id, topic: d.topic, status: d.status, attempts: Number(d.attempts), lastStatusCode: d.last_status_code === null ? null : Number(d.last_status_code), lastError: d.last_error, nextAttemptAt: d.next_attempt_at, deliveredAt: d.delivered_at })), nextCursor: null };
   });

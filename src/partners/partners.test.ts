@@ -74,6 +74,7 @@ for (const dialect of DIALECTS) {
       const now = signedAt + 10;
       assert.ok(verifyWebhookSignature(endpoint.body.secret, String(second.headers['tolem-signature']), second.body, now));
       assert.equal(verifyWebhookSignature(endpoint.body.secret, String(second.headers['tolem-signature']), second.body, signedAt + 301), false, 'a replay later than 5 minutes');
+      assert.equal(verifyWebhookSignature(endpoint.body.secret, `${String(second.headers['tolem-signature'])}zz`, second.body, now), false, 'a signature with anything after its hex');
       assert.equal(verifyWebhookSignature(endpoint.body.secret, String(second.headers['tolem-signature']), second.body.replace('100000', '900000'), now), false);
       assert.equal(verifyWebhookSignature('whsec_wrong', String(second.headers['tolem-signature']), second.body, now), false);
       const deliveries = await t.request('GET', `/v1/partner/webhooks/${endpoint.body.id}/deliveries`, { token: partner });
@@ -137,6 +138,12 @@ for (const dialect of DIALECTS) {
       }
       assert.equal((await t.request('POST', '/v1/partner/webhooks', { body: { url: 'https://example.com/x' } })).body.error.code, 'forbidden');
       const endpoint = await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url: receiverUrl } });
+      // Other roles are refused on every route of a partner's endpoints, whatever the id.
+      const clerk = await t.keyFor('clerk');
+      for (const [method, url] of [['GET', '/v1/partner/webhooks'], ['GET', `/v1/partner/webhooks/${endpoint.body.id}/deliveries`], ['GET', '/v1/partner/webhooks/whk_none/deliveries'], ['DELETE', `/v1/partner/webhooks/${endpoint.body.id}`]] as const) {
+        const refused = await t.request(method, url, { token: clerk });
+        assert.deepEqual([refused.status, refused.body.error?.code], [403, 'forbidden'], `${method} ${url}`);
+      }
       assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpoint.body.id}`, { token: partner })).status, 204);
       assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpoint.body.id}`, { token: partner })).body.error.code, 'webhook_endpoint_not_found');
       const before = received.length;

@@ -16,6 +16,9 @@ for (const [network, prefix] of [
 ] as const) PRIVATE.addSubnet(network, prefix, 'ipv4');
 for (const [network, prefix] of [
   ['::', 128], ['::1', 128], ['fc00::', 7], ['fe80::', 10], ['ff00::', 8], ['2001:db8::', 32], ['64:ff9b::', 96], ['100::', 64],
+  // IPv4 inside IPv6, which some stacks route to the IPv4 address: IPv4-compatible (::7f00:1 is
+  // 127.0.0.1), 6to4 and Teredo; no webhook needs them. (An IPv4-mapped one, ::ffff:7f00:1 too, BlockList checks by its IPv4 rules.)
+  ['::', 96], ['2002::', 16], ['2001::', 32],
 ] as const) PRIVATE.addSubnet(network, prefix, 'ipv6');
 
 /** Whether an IP address (v4 or v6, an IPv4-mapped v6 by its v4 part) is one a webhook may reach. */

@@ -12,7 +12,8 @@ export function signWebhook(secret: string, timestampSeconds: number, body: stri
 export function verifyWebhookSignature(secret: string, header: string, body: string, nowSeconds: number, toleranceSeconds = 300): boolean {
   const parts = Object.fromEntries(header.split(',').map((part) => part.split('=', 2) as [string, string]));
   const timestamp = Number(parts.t);
-  if (!Number.isSafeInteger(timestamp) || Math.abs(nowSeconds - timestamp) > toleranceSeconds || !parts.v1) return false;
+  // 64 hex digits exactly: Buffer.from(…, 'hex') stops quietly at the first other character.
+  if (!Number.isSafeInteger(timestamp) || Math.abs(nowSeconds - timestamp) > toleranceSeconds || !/^[0-9a-f]{64}$/i.test(parts.v1 ?? '')) return false;
   const expected = Buffer.from(signWebhook(secret, timestamp, body).split('v1=')[1]!, 'hex');
   const given = Buffer.from(parts.v1, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
