@@ -15,6 +15,6 @@ export function verifyWebhookSignature(secret: string, header: string, body: str
   // 64 hex digits exactly: Buffer.from(…, 'hex') stops quietly at the first other character.
   if (!Number.isSafeInteger(timestamp) || Math.abs(nowSeconds - timestamp) > toleranceSeconds || !/^[0-9a-f]{64}$/i.test(parts.v1 ?? '')) return false;
   const expected = Buffer.from(signWebhook(secret, timestamp, body).split('v1=')[1]!, 'hex');
-  const given = Buffer.from(parts.v1, 'hex');
+  const given = Buffer.from(parts.v1!, 'hex');
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
