@@ -48,12 +48,21 @@ export function isReceiptLanguage(value: unknown): value is ReceiptLanguage {
   return typeof value === 'string' && (RECEIPT_LANGUAGES as readonly string[]).includes(value);
 }
 
-/** Picks ?lang, else the first supported Accept-Language tag, else the fallback. */
+/**
+ * Picks ?lang, else the supported Accept-Language tag of the highest weight (RFC 9110 §12.5.4: `q`
+ * from 0 to 1, 1 when absent, the first of equal weights; `q=0` is "not this one"), else the fallback.
+ */
 export function chooseLanguage(query: unknown, acceptLanguage: string | undefined, fallback: string = 'en'): ReceiptLanguage {
   if (isReceiptLanguage(query)) return query;
-  for (const part of (acceptLanguage ?? '').split(',')) {
-    const tag = part.split(';')[0]!.trim().toLowerCase().slice(0, 2);
-    if (isReceiptLanguage(tag)) return tag;
+  let best: { language: ReceiptLanguage; weight: number } | null = null;
+  for (const part of (acceptLanguage ?? '').split(',').slice(0, 50)) {
+    const [range, ...parameters] = part.split(';');
+    const language = range!.trim().toLowerCase().split('-')[0];
+    if (!isReceiptLanguage(language)) continue;
+    const q = parameters.find((p) => /^\s*q\s*=/i.test(p));
+    const weight = q === undefined ? 1 : /^\s*q\s*=\s*[01](?:\.\d{0,3})?\s*$/i.test(q) ? Number(q.split('=')[1]) : 0; // a malformed weight: not taken
+    if (weight > 0 && weight <= 1 && (best === null || weight > best.weight)) best = { language, weight };
   }
+  if (best) return best.language;
   return isReceiptLanguage(fallback) ? fallback : 'en';
 }
