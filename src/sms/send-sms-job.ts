@@ -108,7 +108,7 @@ async function send(ctx: AppContext): Promise<number> {
     }
     const queues = [...byNumber.values()];
     for (let start = 0; start < queues.length; start += MESSAGES_AT_ONCE_MAX) {
-      const outcomes = (await Promise.all(queues.slice(start, start + MESSAGES_AT_ONCE_MAX).map((queue) => sendInOrder(ctx, link, session, queue)))).flat();
+      const outcomes = (await Promise.all(queues.slice(start, start + MESSAGES_AT_ONCE_MAX).map((queue) => sendInOrder(ctx, link, session, queue, startedMs)))).flat();
       sent += outcomes.filter((outcome) => outcome === 'sent').length;
       if (outcomes.includes('throttled') || ctx.clock.now().getTime() - startedMs >= SEND_BUDGET_MS) {
         await releaseMessages(ctx, queues.slice(start + MESSAGES_AT_ONCE_MAX).flat().map((message) => message.id));
@@ -120,10 +120,19 @@ async function send(ctx: AppContext): Promise<number> {
   return sent;
 }
 
-/** A number's messages one after the other; after a throttle the rest are given back untried. */
-async function sendInOrder(ctx: AppContext, link: SmsLink, session: SmppClient, queue: readonly SmsMessageRow[]): Promise<Outcome[]> {
+/**
+ * A number's messages one after the other; after a throttle, or once the run's budget is spent, the
+ * rest are given back untried. The budget holds within a number's queue too: a slow SMSC (each
+ * submit may wait 10 s) would otherwise keep a run on one number's hundred messages past their
+ * lease, and another process, claiming them again, would send them twice.
+ */
+async function sendInOrder(ctx: AppContext, link: SmsLink, session: SmppClient, queue: readonly SmsMessageRow[], startedMs: number): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   for (const [index, message] of queue.entries()) {
+    if (index > 0 && ctx.clock.now().getTime() - startedMs >= SEND_BUDGET_MS) {
+      await releaseMessages(ctx, queue.slice(index).map((next) => next.id));
+      break;
+    }
     const outcome = await sendMessage(ctx, link, session, message);
     outcomes.push(outcome);
     if (outcome === 'throttled') {

@@ -194,6 +194,27 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('keeps to its time budget within one number\'s queue on a slow SMSC, giving the rest back for the next run, each sent once', async () => {
+      const number = '+77014200019';
+      const lineId = await line(number, 'en');
+      for (let i = 0; i < 4; i++) await topUp(number, 100_000 + i);
+      settle();
+      smsc.answer = () => {
+        t.clock.advance(2_000); // each submit takes 2 s
+        return 0;
+      };
+      try {
+        assert.equal(await run(), 2, 'two messages within the 3 s budget, the other two given back');
+        assert.deepEqual((await messagesOf(lineId)).map((m) => [m.status, m.lease_until]), [['sent', null], ['sent', null], ['queued', null], ['queued', null]]);
+        assert.equal(await run(), 2);
+        assert.equal(await run(), 0);
+        assert.equal(textsTo('77014200019').length, 4);
+        assert.deepEqual((await messagesOf(lineId)).map((m) => [m.status, Number(m.attempts)]), Array(4).fill(['sent', 1]));
+      } finally {
+        smsc.answer = () => 0;
+      }
+    });
+
     it('holds reminders in the quiet hours until 09:00 Almaty, not a top-up', async () => {
       // 22:30 in Almaty.
       t.clock.set('2026-01-20T17:30:00.000Z');
