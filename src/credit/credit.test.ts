@@ -184,11 +184,16 @@ for (const dialect of DIALECTS) {
       const clerk = await t.keyFor('clerk', store.cashAccountId);
       const identification = (await t.request('POST', '/v1/counter/identifications', { token: clerk, body: { documentType: 'passport', documentNumber: 'N55556666' } })).body.id;
       const mainBefore = await main(msisdn);
+      t.clock.advance(60_000); // the customer comes to the counter a minute after the grant
       const sale = await t.request('POST', '/v1/counter/packages', { token: clerk, body: { msisdn, offering: 'DATA_1GB_7D', tender: 'cash', identificationId: identification }, headers: { 'idempotency-key': `cr-${++keyCount}` } });
       assert.equal(sale.status, 201, JSON.stringify(sale.body));
       assert.equal(sale.body.topUp.creditRepaid, 0);
       assert.equal(await main(msisdn), mainBefore, 'the cash paid the package, no more, no less');
       assert.equal(await owed(msisdn), 55_000, 'the promised payment is collected as usual later');
+      // Later, not now: the cash put nothing on the balance, so the line was not topped up after the grant.
+      t.clock.advance(2 * CREDIT_CHECK_INTERVAL_MIN_MS);
+      await collect();
+      assert.deepEqual([await main(msisdn), await owed(msisdn)], [mainBefore, 55_000], 'the job does not take the promised payment before its term');
       // Nor does a package of 5,000 ₸ or more earn the top-up bonus: it rewards money put on the balance.
       const bonusBefore = (await t.request('GET', `/v1/lines/${msisdn}`)).body.balance.bonus;
       const big = await t.request('POST', '/v1/counter/packages', { token: clerk, body: { msisdn, offering: 'DATA_20GB_30D', tender: 'cash', identificationId: identification }, headers: { 'idempotency-key': `cr-${++keyCount}` } });

@@ -65,7 +65,8 @@ export async function takePromisedPayment(ctx: AppContext, actor: Actor, msisdnI
       if (refused) return refused.reason === 'credit_open' ? fail('credit_open') : fail('credit_not_eligible', refused);
       if (!tx.account(creditAccountId)) tx.createAccount(lineCreditAccountSpec(lineId));
       const granted = tx.transfer({ debitAccountId: creditAccountId, creditAccountId: lineMainAccountId(lineId), amount, unit: 'KZT', code: 'promised_payment' });
-      const charged = tx.transfer({ debitAccountId: creditAccountId, creditAccountId: revenueAccountId('fees'), amount: fee, unit: 'KZT', code: 'promised_payment_fee' });
+      // CREDIT_FEE_PERCENT=0: no fee, and no transfer of nothing (the ledger moves no zero amount).
+      const charged = fee > 0n ? tx.transfer({ debitAccountId: creditAccountId, creditAccountId: revenueAccountId('fees'), amount: fee, unit: 'KZT', code: 'promised_payment_fee' }) : { ok: true };
       if (!granted.ok || !charged.ok) return fail('internal_error', { step: 'grant' });
       const id = tx.newId('cr');
       const dueAt = addDays(tx.now, settings.termDays).toISOString();

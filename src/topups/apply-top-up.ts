@@ -31,7 +31,8 @@ export interface TopUpRequest {
    * True when the money pays for a package bought with it (a counter sale, a card payment for a
    * package): an open promised payment is then not repaid from it first, or the package it was
    * paid for could not be bought (the debt is collected as usual later), and it earns no top-up
-   * bonus, which rewards money put on the balance, not a package bought.
+   * bonus, which rewards money put on the balance, not a package bought; nor is it the line's last
+   * top-up (`lastTopupAt`), which makes the collection job take an open promised payment early.
    */
   paysForPackage?: boolean;
 }
@@ -104,7 +105,9 @@ export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules
   const updated = tx.updateLine(line.id, {
     validUntil, dailyTopupDate: today, dailyTopupAmount: usedToday + request.amount,
     // The earlier and the later of what is stored and now: a batch's clock time may be behind one committed before it.
-    firstTopupAt: earlierTime(line.firstTopupAt, tx.nowIso), lastTopupAt: laterTime(line.lastTopupAt, tx.nowIso),
+    // Money that paid for a package is not "topped up" to the promised-payment rules: the collection job
+    // takes a credit early only from a line topped up after the grant, and this money put nothing on it.
+    firstTopupAt: earlierTime(line.firstTopupAt, tx.nowIso), lastTopupAt: request.paysForPackage ? line.lastTopupAt : laterTime(line.lastTopupAt, tx.nowIso),
     ...(reactivated ? { status: 'active', statusChangedAt: tx.nowIso } : {}),
   });
   tx.insert('topups', {
