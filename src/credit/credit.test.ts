@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { loadSettings } from '../config.ts';
 import { seedCatalog } from '../catalog/seed-catalog.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import { lifecycleJob } from '../lifecycle/lifecycle-job.ts';
@@ -226,6 +227,32 @@ for (const dialect of DIALECTS) {
       assert.equal(retried.headers['idempotent-replayed'], 'true');
       assert.equal(await owed(msisdn), 55_000, 'granted once');
       await t.verify();
+    });
+  });
+
+  describe(`promised payment without a fee [${dialect.name}]`, { skip: dialect.skip }, () => {
+    it('CREDIT_FEE_PERCENT=0 offers and grants with no fee, owed the amount alone, repaid from the next top-up', async () => {
+      const t = await startTestApp(dialect.name, { credit: { ...loadSettings({ CREDIT_FEE_PERCENT: '0' }).credit } });
+      try {
+        const msisdn = '+77013000071';
+        const lineId = (await t.request('POST', '/v1/lines', { body: { msisdn } })).body.id;
+        const start = t.clock.now().getTime();
+        for (const [day, key] of [[0, 'f0-1'], [31, 'f0-2']] as const) {
+          t.clock.set(new Date(start + day * DAY_MS));
+          assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': key } })).status, 201);
+        }
+        const offer = (await t.request('GET', `/v1/lines/${msisdn}/promised-payment`)).body.offer;
+        assert.deepEqual([offer.available, offer.amounts?.[0]?.fee ?? offer.fee], [true, 0], JSON.stringify(offer));
+        const granted = await t.request('POST', `/v1/lines/${msisdn}/promised-payment`, { body: { amount: 50_000 }, headers: { 'idempotency-key': 'f0-grant' } });
+        assert.equal(granted.status, 201, JSON.stringify(granted.body));
+        assert.deepEqual([granted.body.fee, granted.body.owed], [0, 50_000]);
+        assert.equal(Number(-(await accountBalance(t.app.ctx, lineCreditAccountId(lineId)))), 50_000);
+        t.clock.advance(60_000);
+        assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': 'f0-3' } })).body.creditRepaid, 50_000);
+        await t.verify();
+      } finally {
+        await t.close();
+      }
     });
   });
 }
