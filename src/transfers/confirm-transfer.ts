@@ -13,7 +13,7 @@ import {
   planTransfer, runTransfer, transferDayCounterKey, transferKeyOf, transferRefusal,
   type BalanceTransfer, type CheckedTransfer, type TransferBalanceInput,
 } from './transfer-balance.ts';
-import { countWrongCode, findConfirmation, findConfirmationByKey, insertConfirmation, markConfirmed, type TransferConfirmationRow } from './transfers-repository.ts';
+import { findConfirmation, findConfirmationByKey, giveBackCodeTry, insertConfirmation, markConfirmed, takeCodeTry, type TransferConfirmationRow } from './transfers-repository.ts';
 
 export interface TransferConfirmationView {
   confirmationId: string;
@@ -106,11 +106,18 @@ export async function confirmTransfer(ctx: AppContext, actor: Actor, id: string,
   // three tries of its own), before it is checked; a right one is given back.
   const triesKey = `transfer-code-tries:${row.source_line_id}`;
   if (!(await countAttemptWithin(ctx, triesKey, 24 * 60, ctx.settings.transfers.codeTriesPerDayMax))) return fail('rate_limited', { retryAfterSeconds: 86_400 });
+  // A try is taken before the code is checked, right or wrong, so that parallel guesses get no more than the tries left.
+  const attempts = await takeCodeTry(ctx, row.id, attemptsMax);
+  if (attempts === null) {
+    // Its twin confirmed it meanwhile (the right code twice at once, on the last try): the same answer.
+    const now = await findConfirmation(ctx, id);
+    return now?.status === 'confirmed' ? confirmTransfer(ctx, actor, id, code) : fail('transfer_confirmation_expired');
+  }
   if (!sameCode(codeHash(ctx, row.id, code), row.code_hash)) {
-    const attempts = await countWrongCode(ctx, row.id, attemptsMax);
-    if (attempts === null || Number(attempts) >= attemptsMax) return fail('transfer_confirmation_expired');
+    if (Number(attempts) >= attemptsMax) return fail('transfer_confirmation_expired');
     return fail('transfer_confirmation_code_invalid', { attemptsLeft: attemptsMax - Number(attempts) });
   }
+  await giveBackCodeTry(ctx, row.id);
   await uncountAttempt(ctx, triesKey);
   const plan = { sourceId: row.source_line_id, targetId: row.target_line_id, amount: BigInt(row.amount), fingerprint: row.fingerprint };
   const result = await runTransfer(ctx, row.actor_id, plan, row.idempotency_key);

@@ -30,12 +30,22 @@ export async function findConfirmation(ctx: AppContext, id: string): Promise<Tra
 }
 
 /** Counts one wrong code, unless the attempts are used up already (two wrong codes at once count twice, never past the limit). */
-export async function countWrongCode(ctx: AppContext, id: string, attemptsMax: number): Promise<bigint | null> {
+/**
+ * Takes one of a pending confirmation's tries before its code is checked, in one conditional
+ * update: the tries after it, or null when none is left. Checked first and counted after, parallel
+ * guesses read the same count and the right code could pass after the last try was spent.
+ */
+export async function takeCodeTry(ctx: AppContext, id: string, attemptsMax: number): Promise<bigint | null> {
   const updated = await ctx.db.updateTable('transfer_confirmations').set((eb) => ({ attempts: eb('attempts', '+', 1n) }))
-    .where('id', '=', id).where('attempts', '<', BigInt(attemptsMax)).executeTakeFirst();
+    .where('id', '=', id).where('status', '=', 'pending').where('attempts', '<', BigInt(attemptsMax)).executeTakeFirst();
   if (Number(updated.numUpdatedRows) !== 1) return null;
   const row = await findConfirmation(ctx, id);
   return row ? BigInt(row.attempts) : null;
+}
+
+/** A right code's try given back: only wrong codes count against a confirmation. */
+export async function giveBackCodeTry(ctx: AppContext, id: string): Promise<void> {
+  await ctx.db.updateTable('transfer_confirmations').set((eb) => ({ attempts: eb('attempts', '-', 1n) })).where('id', '=', id).where('attempts', '>', 0n).execute();
 }
 
 export async function markConfirmed(ctx: AppContext, id: string, transferId: string): Promise<void> {

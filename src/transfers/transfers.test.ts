@@ -6,6 +6,7 @@ import { SYSTEM_ACTOR } from '../auth/actor.ts';
 import { createUser } from '../auth/create-user.ts';
 import { linkUserLine } from '../auth/auth-repository.ts';
 import { accountBalance } from '../usage/test-buckets.ts';
+import { takeCodeTry } from './transfers-repository.ts';
 
 for (const dialect of DIALECTS) {
   describe(`balance transfers [${dialect.name}]`, { skip: dialect.skip }, () => {
@@ -210,6 +211,48 @@ for (const dialect of DIALECTS) {
       const [last, lastCode] = [asks[4]!.body.confirmationId, codesOfE.at(-1)!];
       const stopped = await confirm(last, lastCode);
       assert.deepEqual([stopped.status, stopped.body.error.code], [429, 'rate_limited'], 'the right code too, once the tries are spent');
+      await t.verify();
+    });
+
+    it('gives guesses sent at once no more than the tries left: the right code is refused once a wrong one took the last', async () => {
+      const F = '+77014000021';
+      const lineF = await t.request('POST', '/v1/lines', { body: { msisdn: F } });
+      assert.equal(lineF.status, 201, JSON.stringify(lineF.body));
+      await topUp(F, 1_000_000);
+      const user = await createUser(t.app.ctx, SYSTEM_ACTOR, { login: F, password: 'long-enough-1', role: 'subscriber' });
+      assert.ok(user.ok, JSON.stringify(user));
+      const token = (await t.request('POST', '/v1/auth/login', { token: null, body: { login: F, password: 'long-enough-1' } })).body.token as string;
+      const confirm = (id: string, code: string) => t.request('POST', `/v1/transfers/confirmations/${id}`, { body: { code }, token });
+      const ask = async (key: string) => {
+        const asked = await send({ from: F, to: B, amount: 50_000 }, key, token);
+        assert.equal(asked.status, 202, JSON.stringify(asked.body));
+        const events = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'transfer.confirmation_requested').execute();
+        const code = events.map((event) => JSON.parse(event.payload)).filter((payload) => payload.lineId === lineF.body.id).at(-1).code as string;
+        return { id: asked.body.confirmationId as string, code, wrong: code === '000000' ? '111111' : '000000' };
+      };
+      const before = [await main(F), await main(B)];
+
+      // Two tries spent, then five guesses at once, the right code last among them.
+      const raced = await ask('raced');
+      for (const left of [2, 1]) assert.deepEqual((await confirm(raced.id, raced.wrong)).body.error.details, { attemptsLeft: left });
+      const burst = await Promise.all([raced.wrong, raced.wrong, raced.wrong, raced.wrong, raced.code].map((code) => confirm(raced.id, code)));
+      const row = await t.app.ctx.db.selectFrom('transfer_confirmations').select(['attempts', 'status']).where('id', '=', raced.id).executeTakeFirstOrThrow();
+      let moved = 0;
+      if (burst[4]!.status === 201) {
+        // The right code took the last try (and gave it back): every wrong one was refused untried.
+        assert.deepEqual(burst.slice(0, 4).map((r) => r.body.error.code), Array(4).fill('transfer_confirmation_expired'));
+        assert.deepEqual([Number(row.attempts), row.status], [2, 'confirmed']);
+        moved = 1;
+      } else {
+        assert.deepEqual([burst[4]!.status, burst[4]!.body.error.code, Number(row.attempts), row.status], [410, 'transfer_confirmation_expired', 3, 'pending'], JSON.stringify(burst.map((r) => r.body)));
+      }
+      assert.deepEqual([await main(F), await main(B)], [before[0]! - moved * 51_000, before[1]! + moved * 50_000]);
+
+      // The last try held by a guess not answered yet: the right code is refused, nothing moves.
+      const held = await ask('held');
+      for (let i = 0; i < 2; i++) await confirm(held.id, held.wrong);
+      assert.notEqual(await takeCodeTry(t.app.ctx, held.id, 3), null);
+      assert.deepEqual([(await confirm(held.id, held.code)).status, await main(F)], [410, before[0]! - moved * 51_000]);
       await t.verify();
     });
 
