@@ -38,6 +38,12 @@ export interface PeriodPlan {
    * looked: expiredPeriodsToClose).
    */
   firstAutomaticAttempt?: boolean;
+  /**
+   * A renewal's package's own rule (packages.stacks), as it was bought: an admin's later change of
+   * the offering's `stacks` is for new purchases, and must not make a renewal of a one-at-a-time
+   * pack start now instead of at its end (the paid days between lost).
+   */
+  packageStacks?: boolean;
 }
 
 export interface PeriodResult {
@@ -71,7 +77,7 @@ const AMOUNT_OF: Record<AllowanceUnit, (terms: VersionTerms) => bigint> = {
 
 export function periodCommand(plan: PeriodPlan, idempotency?: LedgerCommand<PeriodResult>['idempotency']): LedgerCommand<PeriodResult> {
   const { lineId, packageId, quote } = plan;
-  const stacks = Number(plan.record.offering.stacks) === 1;
+  const stacks = plan.packageStacks ?? Number(plan.record.offering.stacks) === 1;
   const promotion = quote.promotion;
   const terms = termsOf(plan.record.version);
   const grantedUnits = ALLOWANCE_UNITS.filter((unit) => AMOUNT_OF[unit](terms) > 0n);

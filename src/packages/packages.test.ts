@@ -233,6 +233,24 @@ for (const dialect of DIALECTS) {
       t.clock.advanceDays(-10);
     });
 
+    it('renews a package by the rule it was bought under: an offering made stacking since still extends a one-at-a-time pack from its end', async () => {
+      await newLine('+77011110031', 20_000);
+      const bought = await buy({ msisdn: '+77011110031', offering: 'MESSENGERS_30D' });
+      assert.equal(bought.status, 201, JSON.stringify(bought.body));
+      assert.equal((await t.request('PATCH', '/v1/admin/offerings/MESSENGERS_30D', { body: { stacks: true } })).status, 200);
+      try {
+        t.clock.advanceDays(10);
+        const renewed = await t.request('POST', `/v1/lines/+77011110031/packages/${bought.body.id}/renew`, { headers: { 'idempotency-key': 'stacks-changed-1' } });
+        assert.equal(renewed.status, 201, JSON.stringify(renewed.body));
+        assert.deepEqual([renewed.body.startsAt, Date.parse(renewed.body.expiresAt)], [bought.body.expiresAt, Date.parse(bought.body.expiresAt) + 30 * 86_400_000], 'no paid day lost');
+        const listed = (await t.request('GET', '/v1/lines/+77011110031/packages')).body.data;
+        assert.deepEqual(listed.map((p: { stacks: boolean; expiresAt: string }) => [p.stacks, p.expiresAt]), [[false, renewed.body.expiresAt]]);
+      } finally {
+        t.clock.advanceDays(-10);
+        assert.equal((await t.request('PATCH', '/v1/admin/offerings/MESSENGERS_30D', { body: { stacks: false } })).status, 200);
+      }
+    });
+
     it('auto-renews with money, lapses without, and retries after a top-up; two runs at once charge once', async () => {
       await newLine('+77011110040', 3_000);
       const first = await buy({ msisdn: '+77011110040', offering: 'DATA_1GB_7D', autoRenew: true });

@@ -56,7 +56,7 @@ export async function renewOnce(
     reason, packageId: found.pkg.id, lineId: found.pkg.line_id, record: priced.value.record, quote: priced.value.quote,
     expectedPeriods: BigInt(found.latest.period) + 1n, previousBucketIds: JSON.parse(found.latest.bucket_ids) as string[],
     autoRenew: Number(found.pkg.auto_renew) === 1, actorId, balanceLowMinor: ctx.settings.reminders.balanceLowMinor, anchorAt: found.pkg.starts_at,
-    firstAutomaticAttempt: firstAutomaticAttempt === true,
+    firstAutomaticAttempt: firstAutomaticAttempt === true, packageStacks: Number(found.pkg.stacks) === 1,
   };
   return ctx.writer.submit(periodCommand(plan, idempotency));
 }
