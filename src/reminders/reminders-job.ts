@@ -48,8 +48,9 @@ async function remindPackages(ctx: AppContext, now: Date, horizon: Date, max: nu
   return remindInPages(ctx, max, (after) => periodsEndingBetween(ctx, now.toISOString(), horizon.toISOString(), after, PAGE_ROWS), async (periods) => {
     // What renewing will cost, as priced for the line now (its automatic promotions included):
     // the subscriber keeps that much on the balance, not a guess.
+    // A line in grace or suspended is refused a renewal (it renews only active): its pack reads as ending.
     const prices = await Promise.all(periods.map(async (period) => {
-      if (Number(period.auto_renew) !== 1) return null;
+      if (Number(period.auto_renew) !== 1 || (period.status !== 'active' && period.status !== 'preactive')) return null;
       const priced = await priceOffering(ctx, period.offering_code, period.line_id);
       return priced.ok ? Number(priced.value.quote.price) : null;
     }));

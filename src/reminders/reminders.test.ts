@@ -109,6 +109,21 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('tells a suspended line its auto-renewing pack ends, since its renewal would be refused', async () => {
+      at(400);
+      const lineId = await line('+77014100011', 'en');
+      await topUp('+77014100011', 1_000_000);
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn: '+77014100011', offering: 'DATA_20GB_30D' }, headers: { 'idempotency-key': `rm-${++keys}` } });
+      assert.equal(bought.body.autoRenew, true, JSON.stringify(bought.body));
+      assert.equal((await t.request('POST', '/v1/lines/+77014100011/suspend', { body: { reason: 'lost SIM' } })).status, 200);
+      t.clock.set(new Date(Date.parse(bought.body.expiresAt) - HOUR_MS));
+      await run();
+      const told = (await events('package.expiring', lineId)).find((e) => e.packageId === bought.body.id);
+      assert.deepEqual([told.autoRenew, told.renewalPrice], [false, null]);
+      assert.match(subscriberMessage('package.expiring', told)!, /ends on/);
+      await t.verify();
+    });
+
     it('finds what ends soon through indexes, not by reading every line or period', async () => {
       const now = t.clock.now().toISOString();
       const horizon = new Date(t.clock.now().getTime() + 3 * DAY_MS).toISOString();
