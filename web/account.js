@@ -19,7 +19,10 @@ function nav(signedIn) {
     languageSwitcher(language, 'account', async (next) => {
       language = next;
       t = TEXT[next];
-      await start();
+      // Logged out, the login form comes back in the new language with what was typed in it.
+      const login = document.getElementById('login');
+      if (login) renderLogin(undefined, login.value, document.getElementById('password')?.value);
+      else await start();
       document.querySelector('#nav select')?.focus();
     }),
   ];
@@ -40,6 +43,7 @@ async function start(notice) {
   if (!me.ok) return renderLogin();
   nav(true);
   const lines = await api('GET', '/v1/lines?limit=20');
+  if (sessionEnded(lines)) return;
   if (!lines.ok) return app.replaceChildren(element('p', { class: 'error', role: 'alert' }, refusalText(language, lines, t.error)));
   // A traveller's phone may keep home time: every time on the page is Almaty's, and says so once.
   app.replaceChildren(element('h1', { id: 'page-heading', tabindex: -1 }, t.myLines), ...lines.value.data.map((line) => lineCard(line, notice?.msisdn === line.msisdn ? notice.text : null)),
@@ -48,11 +52,26 @@ async function start(notice) {
   if (notice) app.querySelector('.details > p.success')?.focus();
 }
 
-/** The login form; after a refusal the number stays as typed and the password is asked again. */
-function renderLogin(message, typed = '') {
+/**
+ * A session that ended while the page was open (logged out in another tab, expired): the login
+ * form again, saying so, in place of an error that no retry would mend. True when it did.
+ */
+function sessionEnded(answer) {
+  if (answer.ok || answer.status !== 401) return false;
+  renderLogin(t.sessionEnded);
+  document.getElementById('login')?.focus();
+  return true;
+}
+
+/**
+ * The login form; after a refusal the number stays as typed and the password is asked again;
+ * drawn again in another language, both stay as typed (`typedPassword`, set as the field's value, never an attribute).
+ */
+function renderLogin(message, typed = '', typedPassword = '') {
   nav(false);
   const login = element('input', { id: 'login', name: 'login', type: 'tel', autocomplete: 'username', placeholder: t.numberPlaceholder, required: true, value: typed });
   const password = element('input', { id: 'password', name: 'password', type: 'password', autocomplete: 'current-password', required: true, 'aria-describedby': message ? 'login-error' : null });
+  password.value = typedPassword;
   // The page's own words for what is wrong, not the browser's (in the browser's language).
   const form = element('form', { novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
@@ -100,6 +119,7 @@ function smsLanguageRow(line, path) {
     row.append(element('button', { type: 'button', class: 'secondary small', onclick: async (event) => {
       event.target.disabled = true;
       const changed = await api('PATCH', path, { body: { language } });
+      if (sessionEnded(changed)) return;
       if (changed.ok) {
         // Drawn afresh without the button: the keyboard goes on at the row that says the new language.
         await start();
@@ -115,6 +135,7 @@ function smsLanguageRow(line, path) {
 async function showPackages(line, path, holder) {
   // The catalog priced for this line gives each package's renewal price and whether it may renew by itself.
   const [answer, catalog] = await Promise.all([api('GET', `${path}/packages?language=${language}`), api('GET', catalogPath(line))]);
+  if (sessionEnded(answer)) return;
   if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
   if (answer.value.data.length === 0) return holder.replaceChildren(element('p', { class: 'muted' }, t.noPackages));
   const offerings = new Map(catalog.ok ? catalog.value.data.map((offering) => [offering.code, offering]) : []);
@@ -129,7 +150,7 @@ async function showPackages(line, path, holder) {
 function packageActions(line, path, holder, pack, offering) {
   if (!offering) return null;
   const packagePath = `${path}/packages/${encodeURIComponent(pack.id)}`;
-  const problem = (answer) => say(actions, problemText(answer));
+  const problem = (answer) => sessionEnded(answer) || say(actions, problemText(answer));
   const renew = element('button', { type: 'button', class: 'small', 'data-renew': pack.id, onclick: async () => {
     renew.disabled = true;
     const renewed = await api('POST', `${packagePath}/renew`, { idempotencyKey: crypto.randomUUID(), body: { expectedPrice: offering.price } });
@@ -204,6 +225,7 @@ async function showPaged(holder, url, title, empty, itemsOf) {
     more.disabled = true;
     const answer = await api('GET', `${url}?limit=20${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
     more.disabled = false;
+    if (sessionEnded(answer)) return false;
     if (!answer.ok) {
       if (cursor !== null) return say(more, refusalText(language, answer, t.error));
       holder.replaceChildren(element('p', { class: 'error' }, t.error));
@@ -230,9 +252,13 @@ function catalogPath(line) {
   return `/v1/offerings?language=${language}&msisdn=${encodeURIComponent(line.msisdn)}`;
 }
 
+/** Why buying or renewing a package was refused, in words the subscriber can act on. */
 function problemText(answer) {
   if (answer.code === 'balance_insufficient') return t.insufficient;
   if (answer.code === 'price_changed') return t.priceChanged;
+  if (answer.code === 'package_already_active') return t.packageAlreadyActive;
+  // A line in grace or suspended buys nothing until a top-up brings it back.
+  if (answer.code === 'line_status_invalid') return t.lineNotActive;
   return answer.code.startsWith('promo_code_') ? promoText(answer.code) : refusalText(language, answer, t.error);
 }
 
@@ -243,6 +269,7 @@ function problemText(answer) {
  */
 async function showOfferings(line, holder, promo = null, message = null) {
   const answer = await api('GET', catalogPath(line));
+  if (sessionEnded(answer)) return;
   if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
   const offerings = answer.value.data.filter((o) => o.kind !== 'tariff');
   const codeInput = element('input', { id: `promo-${line.id}`, name: 'promoCode', autocomplete: 'off', autocapitalize: 'characters', maxlength: 32, value: promo?.code ?? '' });
@@ -252,6 +279,7 @@ async function showOfferings(line, holder, promo = null, message = null) {
     if (!code) return showOfferings(line, holder);
     promoForm.querySelector('button').disabled = true;
     const quotes = await Promise.all(offerings.map((offering) => api('GET', `/v1/offerings/${encodeURIComponent(offering.code)}/quote?msisdn=${encodeURIComponent(line.msisdn)}&promoCode=${encodeURIComponent(code)}`)));
+    if (quotes.some(sessionEnded)) return;
     const prices = new Map(quotes.flatMap((quote, index) => (quote.ok && quote.value.promoCode ? [[offerings[index].code, quote.value.price]] : [])));
     // The code as the server knows it (TRAVEL20 for travel20), shown and sent with the purchases.
     const known = quotes.find((quote) => quote.ok && quote.value.promoCode)?.value.promoCode ?? code;
@@ -279,6 +307,7 @@ async function showOfferings(line, holder, promo = null, message = null) {
         const bought = await api('POST', '/v1/purchases', { idempotencyKey: crypto.randomUUID(), body });
         button.disabled = false;
         if (bought.ok) { await start({ msisdn: line.msisdn, text: t.bought }); return; }
+        if (sessionEnded(bought)) return;
         if (bought.code === 'price_changed') {
           // Shown again at today's prices (a promo code's too, once applied again), saying why.
           await showOfferings(line, holder, null, t.priceChanged);
@@ -306,6 +335,7 @@ function promoText(code) {
  */
 async function showPromisedPayment(line, path, holder) {
   const answer = await api('GET', `${path}/promised-payment`);
+  if (sessionEnded(answer)) return;
   if (!answer.ok) return holder.replaceChildren(element('p', { class: 'error' }, t.error));
   const { owed, offer, data } = answer.value;
   const open = data.findLast((credit) => credit.status !== 'closed');
@@ -320,6 +350,7 @@ async function showPromisedPayment(line, path, holder) {
     for (const button of buttons) button.disabled = true;
     const taken = await api('POST', `${path}/promised-payment`, { idempotencyKey: crypto.randomUUID(), body: { amount: choice.amount } });
     if (taken.ok) return start({ msisdn: line.msisdn, text: fill(t.credit.taken, { amount: formatTenge(taken.value.amount, language) }) });
+    if (sessionEnded(taken)) return;
     for (const button of buttons) button.disabled = false;
     // The grant answers a refusal as the offer words it: credit_not_eligible's details, or credit_open.
     say(actions, creditRefusalText(taken.code === 'credit_open' ? { reason: 'credit_open' } : taken.details) ?? refusalText(language, taken, t.error));
@@ -360,6 +391,7 @@ function showTransfer(line, holder, message) {
     button.disabled = true;
     const asked = await api('POST', '/v1/transfers', { idempotencyKey: crypto.randomUUID(), body: { from: line.msisdn, to: to.value, amount: kzt * 100 } });
     button.disabled = false;
+    if (sessionEnded(asked)) return;
     if (!asked.ok) {
       const problem = element('p', { class: 'error', role: 'alert' }, transferProblem(asked));
       form.querySelector('p.error')?.remove();
@@ -373,6 +405,13 @@ function showTransfer(line, holder, message) {
   to.focus();
 }
 
+/** A transfer that cannot go on today: why, in place of its form; the keyboard goes on at the message. */
+function transferStopped(holder, text) {
+  const message = element('p', { class: 'error', role: 'alert', tabindex: -1 }, text);
+  holder.replaceChildren(element('h2', {}, t.sendBalance), message);
+  message.focus();
+}
+
 function showTransferCode(line, holder, confirmation, message) {
   const code = element('input', { id: `transfer-code-${line.id}`, name: 'code', type: 'text', inputmode: 'numeric', autocomplete: 'one-time-code', pattern: '[0-9]{6}', maxlength: 6, required: true });
   const sum = (minor) => formatTenge(minor, language);
@@ -383,7 +422,10 @@ function showTransferCode(line, holder, confirmation, message) {
     const sent = await api('POST', `/v1/transfers/confirmations/${encodeURIComponent(confirmation.confirmationId)}`, { body: { code: code.value.trim() } });
     if (sent.ok) return start({ msisdn: line.msisdn, text: fill(t.transfer.sent, { amount: sum(sent.value.amount), to: formatMsisdn(sent.value.to) }) });
     button.disabled = false;
+    if (sessionEnded(sent)) return;
     if (sent.code === 'transfer_confirmation_expired') return showTransfer(line, holder, transferProblem(sent));
+    // The day's tries for the line are used up: every further code would be refused, so the form goes.
+    if (sent.code === 'rate_limited') return transferStopped(holder, transferProblem(sent));
     // The field's pattern already asks for six digits; what the server refuses, it says why.
     showTransferCode(line, holder, confirmation, transferProblem(sent));
   } },

@@ -30,7 +30,9 @@ export const TEXT = {
     movementPending: '{label} (awaiting payment)', movementVoided: '{label} (cancelled)',
     timesNote: 'Times are Almaty time (UTC+5).',
     numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: 'Also as 8 7xx… or 7xx…', offline: 'No connection. Check your internet and try again.', dailyLimitLeft: 'This number can be topped up by at most {remaining} more today.', dailyLimitReached: 'This number has had all the top-ups allowed today. Try again tomorrow.', showMore: 'Show more',
-    tooManyMinutes: 'Too many attempts. Try again in {minutes} min.', invalidNumber: 'This is not a Kazakhstan mobile number. Type it as +7 7xx xxx xx xx.',
+    tooManyMinutes: 'Too many attempts. Try again in {minutes} min.', tooManyHours: 'Too many attempts. Try again in {hours} h.',
+    paymentsTooMany: 'Too many payment attempts. Wait a little and try again.', paymentsTooManyMinutes: 'Too many payment attempts. Try again in {minutes} min.', paymentsTooManyHours: 'Too many payment attempts. Try again in {hours} h.',
+    sessionEnded: 'Your session has ended: log in again.', packageAlreadyActive: 'A package of this kind is already active: renew it in Packages instead.', lineNotActive: 'This number is not active: top it up first to bring it back.', invalidNumber: 'This is not a Kazakhstan mobile number. Type it as +7 7xx xxx xx xx.',
     amountInvalid: 'Enter a whole amount from {min} to {max}.', tryAgain: 'Try again', checkAgain: 'Check again', canceled: 'Payment cancelled.',
     statusElsewhere: 'We cannot show this payment here. If your card was charged, the balance is topped up by itself and an SMS comes: do not pay again.',
     stillChecking: 'Your bank has not confirmed the payment yet. Do not pay again: if your card was charged, the balance is topped up by itself and an SMS comes.',
@@ -94,7 +96,9 @@ export const TEXT = {
     movementPending: '{label} (ожидает оплаты)', movementVoided: '{label} (отменено)',
     timesNote: 'Время указано по Алматы (UTC+5).',
     numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: 'Можно и 8 7xx… или 7xx…', offline: 'Нет связи. Проверьте интернет и попробуйте снова.', dailyLimitLeft: 'Сегодня этот номер можно пополнить ещё не более чем на {remaining}.', dailyLimitReached: 'Дневной лимит пополнений этого номера исчерпан. Попробуйте завтра.', showMore: 'Показать ещё',
-    tooManyMinutes: 'Слишком много попыток. Попробуйте снова через {minutes}\u00a0мин.', invalidNumber: 'Это не казахстанский мобильный номер. Введите его в виде +7 7xx xxx xx xx.',
+    tooManyMinutes: 'Слишком много попыток. Попробуйте снова через {minutes}\u00a0мин.', tooManyHours: 'Слишком много попыток. Попробуйте снова через {hours}\u00a0ч.',
+    paymentsTooMany: 'Слишком много попыток оплаты. Подождите немного и попробуйте снова.', paymentsTooManyMinutes: 'Слишком много попыток оплаты. Попробуйте снова через {minutes}\u00a0мин.', paymentsTooManyHours: 'Слишком много попыток оплаты. Попробуйте снова через {hours}\u00a0ч.',
+    sessionEnded: 'Сеанс завершён: войдите снова.', packageAlreadyActive: 'Пакет этого типа уже действует: продлите его в разделе «Пакеты».', lineNotActive: 'Номер не активен: сначала пополните баланс, чтобы его восстановить.', invalidNumber: 'Это не казахстанский мобильный номер. Введите его в виде +7 7xx xxx xx xx.',
     amountInvalid: 'Введите сумму от {min} до {max} без копеек.', tryAgain: 'Попробовать ещё раз', checkAgain: 'Проверить ещё раз', canceled: 'Платёж отменён.',
     statusElsewhere: 'Здесь мы не можем показать этот платёж. Если деньги списаны, баланс пополнится сам и придёт SMS — не платите повторно.',
     stillChecking: 'Банк ещё не подтвердил платёж. Не платите повторно: если деньги списаны, баланс пополнится сам и придёт SMS.',
@@ -157,7 +161,9 @@ export const TEXT = {
     movementPending: '{label} (төлем күтілуде)', movementVoided: '{label} (күші жойылды)',
     timesNote: 'Уақыт Алматы уақытымен (UTC+5) көрсетілген.',
     numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: '8 7xx… немесе 7xx… түрінде де болады', offline: 'Байланыс жоқ. Интернетті тексеріп, қайталап көріңіз.', dailyLimitLeft: 'Бүгін бұл нөмірді тағы ең көбі {remaining} сомаға толықтыруға болады.', dailyLimitReached: 'Бұл нөмірдің бүгінгі толықтыру шегі таусылды. Ертең қайталап көріңіз.', showMore: 'Тағы көрсету',
-    tooManyMinutes: 'Әрекет тым көп. {minutes}\u00a0минуттан кейін қайталап көріңіз.', invalidNumber: 'Бұл қазақстандық ұялы нөмір емес. Нөмірді +7 7xx xxx xx xx түрінде енгізіңіз.',
+    tooManyMinutes: 'Әрекет тым көп. {minutes}\u00a0минуттан кейін қайталап көріңіз.', tooManyHours: 'Әрекет тым көп. {hours}\u00a0сағаттан кейін қайталап көріңіз.',
+    paymentsTooMany: 'Төлем әрекеті тым көп. Сәл күтіп, қайталап көріңіз.', paymentsTooManyMinutes: 'Төлем әрекеті тым көп. {minutes}\u00a0минуттан кейін қайталап көріңіз.', paymentsTooManyHours: 'Төлем әрекеті тым көп. {hours}\u00a0сағаттан кейін қайталап көріңіз.',
+    sessionEnded: 'Сеанс аяқталды: қайта кіріңіз.', packageAlreadyActive: 'Осы түрдегі пакет қазір белсенді: оны «Пакеттер» бөлімінде ұзартыңыз.', lineNotActive: 'Нөмір белсенді емес: оны қайта қосу үшін алдымен балансты толықтырыңыз.', invalidNumber: 'Бұл қазақстандық ұялы нөмір емес. Нөмірді +7 7xx xxx xx xx түрінде енгізіңіз.',
     amountInvalid: 'Бүтін сома енгізіңіз: ең азы {min}, ең көбі {max}.', tryAgain: 'Қайталап көру', checkAgain: 'Қайта тексеру', canceled: 'Төлемнен бас тартылды.',
     statusElsewhere: 'Бұл төлемді мұнда көрсете алмаймыз. Картадан ақша алынса, баланс өзі толықтырылады және SMS келеді — қайта төлемеңіз.',
     stillChecking: 'Банк төлемді әлі растаған жоқ. Қайта төлемеңіз: картадан ақша алынса, баланс өзі толықтырылады және SMS келеді.',
@@ -220,7 +226,9 @@ export const TEXT = {
     movementPending: '{label}（待付款）', movementVoided: '{label}（已取消）',
     timesNote: '时间均为阿拉木图时间（UTC+5）。',
     numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: '也可输入 8 7xx… 或 7xx…', offline: '网络连接失败，请检查网络后重试。', dailyLimitLeft: '此号码今天最多还能充值 {remaining}。', dailyLimitReached: '此号码今日充值已达上限，请明天再试。', showMore: '显示更多',
-    tooManyMinutes: '尝试次数过多，请在 {minutes} 分钟后重试。', invalidNumber: '这不是哈萨克斯坦手机号码。请按 +7 7xx xxx xx xx 格式输入。',
+    tooManyMinutes: '尝试次数过多，请在 {minutes} 分钟后重试。', tooManyHours: '尝试次数过多，请在 {hours} 小时后重试。',
+    paymentsTooMany: '支付尝试次数过多，请稍后再试。', paymentsTooManyMinutes: '支付尝试次数过多，请在 {minutes} 分钟后重试。', paymentsTooManyHours: '支付尝试次数过多，请在 {hours} 小时后重试。',
+    sessionEnded: '登录已失效，请重新登录。', packageAlreadyActive: '同类套餐已在使用中：请在“套餐”中续订。', lineNotActive: '此号码当前未处于正常状态：请先充值以恢复号码。', invalidNumber: '这不是哈萨克斯坦手机号码。请按 +7 7xx xxx xx xx 格式输入。',
     amountInvalid: '请输入 {min} 至 {max} 之间的整数金额。', tryAgain: '重试', checkAgain: '再次查看', canceled: '支付已取消。',
     statusElsewhere: '无法在此显示该支付。如已扣款，余额将自动到账并会收到短信通知，请勿重复支付。',
     stillChecking: '银行尚未确认此次支付。请勿重复支付：如已扣款，余额将自动到账并会收到短信通知。',
@@ -257,16 +265,29 @@ export const TEXT = {
   },
 };
 
+/** The texts of a refusal for too many tries: without a wait, with one in minutes, with one in hours. */
+const TOO_MANY = {
+  rate_limited: ['tooMany', 'tooManyMinutes', 'tooManyHours'],
+  payment_velocity_exceeded: ['paymentsTooMany', 'paymentsTooManyMinutes', 'paymentsTooManyHours'],
+};
+
 /**
- * What a refused request tells a person: no connection, too many tries (for how many minutes,
- * when the server said), or `fallback` for anything else.
+ * What a refused request tells a person: no connection, too many tries or payments (for how
+ * long, when the server said), or `fallback` for anything else.
  */
 export function refusalText(language, answer, fallback) {
   const t = TEXT[language];
   if (answer.code === 'network_error') return t.offline;
-  if (answer.code !== 'rate_limited') return fallback;
+  if (!Object.hasOwn(TOO_MANY, answer.code)) return fallback;
+  const [later, inMinutes, inHours] = TOO_MANY[answer.code].map((key) => t[key]);
   const seconds = Number(answer.details?.retryAfterSeconds);
-  return Number.isFinite(seconds) && seconds > 0 ? fill(t.tooManyMinutes, { minutes: Math.ceil(seconds / 60) }) : t.tooMany;
+  return Number.isFinite(seconds) && seconds > 0 ? waitText(seconds, inMinutes, inHours) : later;
+}
+
+/** A wait in whole minutes, rounded up, or from an hour on in whole hours ("in 24 h", not "in 1440 min"). */
+function waitText(seconds, inMinutes, inHours) {
+  const minutes = Math.ceil(seconds / 60);
+  return minutes < 60 ? fill(inMinutes, { minutes }) : fill(inHours, { hours: Math.ceil(minutes / 60) });
 }
 
 /** A Kazakhstan number as people write it: +77011234567 → "+7 701 123 45 67"; anything else as it is. */
@@ -321,6 +342,16 @@ export function languageSwitcher(current, page, onChange) {
 
 /** Thousands and decimal separators for money: "1 500,50 ₸" in ru and kk, "1,500.50 ₸" in en and zh. */
 const MONEY_SEPARATORS = { en: [',', '.'], ru: ['\u00a0', ','], kk: ['\u00a0', ','], zh: [',', '.'] };
+
+/**
+ * What may stand between groups of three digits in an amount typed in `language`: a space (a
+ * no-break, narrow or thin one too, as pasted from a page) and the language's own group separator,
+ * the comma in en and zh (in ru and kk the comma is the decimal sign: "1,000" is no whole amount there).
+ */
+export function groupSeparators(language) {
+  const [group] = MONEY_SEPARATORS[language] ?? MONEY_SEPARATORS.en;
+  return [...new Set([' ', '\u00a0', '\u202f', '\u2009', group])];
+}
 
 /** 500000 (minor units) → "5 000 ₸" (ru, kk) or "5,000 ₸" (en, zh); tiyn shown only when present. */
 export function formatTenge(minor, language) {

@@ -1,12 +1,14 @@
 // The public top-up page: number → confirm (masked number, operator) → amount → pay → result.
 import { api, element } from './api.js';
-import { currentLanguage, fill, formatTenge, languageSwitcher, refusalText, TEXT } from './i18n.js';
+import { currentLanguage, fill, formatTenge, groupSeparators, languageSwitcher, refusalText, TEXT } from './i18n.js';
 
 const AMOUNTS_KZT = [1000, 2000, 5000, 10000];
 let language = currentLanguage('topup');
 let t = TEXT[language];
 const app = document.getElementById('app');
 const state = { msisdn: sessionStorage.getItem('tolem.topup.msisdn') ?? '', confirmed: null, amountKzt: 2000, paymentKey: null };
+/** The payment result as shown now, drawn again in another language by the one loop that follows the payment (renderResult). */
+let drawResult = null;
 
 function nav() {
   const holder = document.getElementById('nav');
@@ -21,7 +23,7 @@ function nav() {
 function render() {
   nav();
   const payment = new URLSearchParams(location.search).get('payment');
-  if (payment) return renderResult(payment);
+  if (payment) return drawResult ? drawResult() : renderResult(payment);
   if (!state.confirmed) return renderNumber();
   return renderAmount();
 }
@@ -30,6 +32,8 @@ function renderNumber(message) {
   const input = element('input', {
     id: 'msisdn', name: 'msisdn', type: 'tel', inputmode: 'tel', autocomplete: 'tel', placeholder: t.numberPlaceholder, value: state.msisdn,
     'aria-describedby': message ? 'msisdn-help msisdn-error' : 'msisdn-help', 'aria-invalid': message ? 'true' : null,
+    // Kept as typed: a switch of language draws the form again with it.
+    oninput: () => { state.msisdn = input.value; },
   });
   const form = element('form', { novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
@@ -66,10 +70,18 @@ function amountHint() {
   return fill(t.amountHint, { min: formatTenge(min * 100, language), max: formatTenge(max * 100, language) });
 }
 
-/** The amount typed, in whole tenge, or null when it is not a whole number. */
+/**
+ * The amount typed, in whole tenge, or null when it is not a whole number. Digits may be grouped
+ * by threes as the page writes amounts ("1 000", "1,000" in en and zh), with one separator
+ * throughout; a fraction ("1000,50", "1000.5") is no whole number.
+ */
 function typedKzt(input) {
   const text = input.value.trim();
-  return /^\d{1,9}$/.test(text) ? Number(text) : null;
+  const separator = groupSeparators(language).find((candidate) => text.includes(candidate));
+  const [first, ...groups] = separator === undefined ? [text] : text.split(separator);
+  const grouped = groups.length === 0 ? /^\d{1,9}$/.test(first) : /^\d{1,3}$/.test(first) && groups.every((group) => /^\d{3}$/.test(group));
+  const digits = [first, ...groups].join('');
+  return grouped && digits.length <= 9 ? Number(digits) : null;
 }
 
 /** The amount step; `message` a refusal to show (focus goes to the amount), `focusKzt` the amount button just pressed (it keeps the focus). */
@@ -151,37 +163,43 @@ async function renderResult(paymentId) {
     history.replaceState(null, '', `${location.pathname}?${params}`);
   }
   const again = (label) => element('button', { type: 'button', onclick: () => location.assign('/') }, label);
-  // Parts left out are null: replaceChildren would show null as the text "null".
-  const show = (...parts) => app.replaceChildren(element('h1', {}, t.title), ...parts.filter(Boolean));
-  if (!secret) return show(element('p', { class: 'muted', id: 'status' }, t.statusElsewhere), again(t.topUpLink));
-  show(element('p', { class: 'muted', id: 'status', role: 'status' }, t.waiting));
+  // `parts` makes what is shown in the page's language of the moment, now and after every switch;
+  // parts left out are null: replaceChildren would show null as the text "null".
+  const show = (parts) => {
+    drawResult = () => app.replaceChildren(element('h1', {}, t.title), ...parts().filter(Boolean));
+    drawResult();
+  };
+  if (!secret) return show(() => [element('p', { class: 'muted', id: 'status' }, t.statusElsewhere), again(t.topUpLink)]);
+  show(() => [element('p', { class: 'muted', id: 'status', role: 'status' }, t.waiting)]);
   // Every second for two minutes, then every ten seconds for eight more.
   for (let attempt = 0; attempt < 168; attempt++) {
     const answer = await api('GET', `/v1/payments/${encodeURIComponent(paymentId)}`, { headers: { 'x-payment-client-secret': secret } });
-    if (!answer.ok && answer.status === 404) return show(element('p', { class: 'muted', id: 'status' }, t.statusElsewhere), again(t.topUpLink));
+    if (!answer.ok && answer.status === 404) return show(() => [element('p', { class: 'muted', id: 'status' }, t.statusElsewhere), again(t.topUpLink)]);
     const payment = answer.ok ? answer.value : null;
     if (payment?.status === 'succeeded') {
       sessionStorage.removeItem('tolem.topup.msisdn');
-      return show(
+      return show(() => [
         element('p', { class: 'success', id: 'status', role: 'status' }, t.succeeded),
         element('div', { class: 'card' }, element('div', { class: 'big' }, formatTenge(payment.amount, language)), element('div', {}, payment.msisdn),
           payment.receiptNumber ? element('div', { class: 'muted' }, fill(t.labelled, { label: t.receipt, value: payment.receiptNumber })) : null),
         payment.receiptNumber ? receiptButton(payment, secret) : null,
-        again(t.another));
+        again(t.another)]);
     }
     if (payment && ['failed', 'canceled', 'expired'].includes(payment.status)) {
-      const headline = payment.status === 'expired' ? t.expired : payment.status === 'canceled' ? t.canceled : t.failed;
-      const reason = payment.status === 'failed' ? t.failureReasons[payment.failureReason] : null;
-      return show(
-        element('p', { class: 'error', id: 'status', role: 'alert' }, headline),
-        reason ? element('p', { id: 'reason' }, reason) : null,
-        element('p', { class: 'muted' }, t.retry),
-        again(t.tryAgain));
+      return show(() => {
+        const headline = payment.status === 'expired' ? t.expired : payment.status === 'canceled' ? t.canceled : t.failed;
+        const reason = payment.status === 'failed' ? t.failureReasons[payment.failureReason] : null;
+        return [
+          element('p', { class: 'error', id: 'status', role: 'alert' }, headline),
+          reason ? element('p', { id: 'reason' }, reason) : null,
+          element('p', { class: 'muted' }, t.retry),
+          again(t.tryAgain)];
+      });
     }
     await new Promise((resolve) => setTimeout(resolve, attempt < 120 ? 1000 : 10_000));
   }
-  show(element('p', { class: 'muted', id: 'status', role: 'status' }, t.stillChecking),
-    element('button', { type: 'button', onclick: () => location.reload() }, t.checkAgain));
+  show(() => [element('p', { class: 'muted', id: 'status', role: 'status' }, t.stillChecking),
+    element('button', { type: 'button', onclick: () => location.reload() }, t.checkAgain)]);
 }
 
 /**
