@@ -121,7 +121,8 @@ function operatorPrefixes(raw: string | undefined): Record<string, string> {
 export function loadSettings(env: Env = process.env, overrides: Partial<Settings> = {}): Settings {
   const settings: Settings = {
     port: port(env),
-    host: env.HOST ?? '127.0.0.1',
+    // Empty is unset, as for every other setting (an empty HOST would listen on every interface).
+    host: env.HOST?.trim() || '127.0.0.1',
     databaseUrl: databaseUrl(env.DATABASE_URL),
     logLevel: logLevel(env.LOG_LEVEL),
     // Demo data holds funded lines and a printed admin login: never by default on a deployment.
@@ -132,7 +133,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     secretKey: env.TOLEM_SECRET_KEY ?? DEV_SECRET_KEY,
     publicUrl: publicUrl(env),
     topup: {
-      amountMin: tenge(integer(env, 'TOPUP_AMOUNT_MIN_KZT', 500)),
+      amountMin: tenge(integerAtLeast(env, 'TOPUP_AMOUNT_MIN_KZT', 500, 1)),
       amountMax: tenge(integer(env, 'TOPUP_AMOUNT_MAX_KZT', 100_000)),
       lineDailyMax: tenge(integer(env, 'TOPUP_LINE_DAILY_MAX_KZT', 300_000)),
       validityDays: integerAtLeast(env, 'TOPUP_VALIDITY_DAYS', 30, 1),
@@ -193,7 +194,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
       // At most a day: a clock further ahead is broken, and a larger skew would let next year's events be charged again.
       futureSkewSeconds: integerBetween(env, 'USAGE_FUTURE_SKEW_SECONDS', 300, 0, 86_400),
     },
-    agents: { reversalWindowMinutes: integer(env, 'AGENT_REVERSAL_WINDOW_MINUTES', 15), lookupsPerHourMax: integer(env, 'AGENT_LOOKUPS_PER_HOUR_MAX', 600) },
+    agents: { reversalWindowMinutes: integer(env, 'AGENT_REVERSAL_WINDOW_MINUTES', 15), lookupsPerHourMax: integerAtLeast(env, 'AGENT_LOOKUPS_PER_HOUR_MAX', 600, 1) },
     stores: { identificationValidMinutes: integerAtLeast(env, 'STORE_IDENTIFICATION_VALID_MINUTES', 60, 1) },
     vouchers: {
       batchCountMax: integerAtLeast(env, 'VOUCHER_BATCH_COUNT_MAX', 10_000, 1),

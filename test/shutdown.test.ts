@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { describe, it } from 'node:test';
 import { startTestApp } from './support/test-app.ts';
 
@@ -16,5 +18,30 @@ describe('a server shutting down [sqlite]', () => {
     });
     closed = t.close();
     await closed;
+  });
+});
+
+describe('a server shutting down with a request in flight [sqlite]', () => {
+  it('answers it, with Connection: close, and closes at once: a kept-alive socket does not hold the process', async () => {
+    const t = await startTestApp('sqlite');
+    assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn: '+77011234599' } })).status, 201);
+    const { port } = new URL(await t.app.server.listen({ port: 0, host: '127.0.0.1' }));
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    let answer = '';
+    socket.setEncoding('utf8').on('data', (chunk: string) => { answer += chunk; });
+    const ended = once(socket, 'close');
+    // The headers and half the body: the request is in flight when the close begins.
+    const body = JSON.stringify({ msisdn: '+77011234599', amount: 100_000, currency: 'KZT' });
+    socket.write(`POST /v1/topups HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${t.adminKey}\r\nIdempotency-Key: in-flight-1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const started = performance.now();
+    const closed = t.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    socket.write(body.slice(10));
+    await Promise.all([closed, ended]);
+    assert.match(answer, /^HTTP\/1\.1 201 /);
+    assert.match(answer, /\r\nconnection: close\r\n/i);
+    assert.ok(performance.now() - started < 5_000, `closed in ${Math.round(performance.now() - started)} ms, not after the keep-alive timeout`);
   });
 });

@@ -34,9 +34,26 @@ describe('tolem CLI', () => {
     assert.equal(tolem('user', 'create', '--login', 'x', '--role', 'root').status, 2);
   });
 
+  it('ledger report: from the first year on, every balance opens at zero; a day outside the years instants take, or no day at all, is refused', () => {
+    const report = tolem('ledger', 'report', '--from', '2000-01-01', '--to', '2199-12-31', '--json');
+    assert.equal(report.status, 0, report.stderr);
+    const { rows, totals } = JSON.parse(report.stdout) as { rows: { account: string; opening: string; credits: string }[]; totals: { debits: string; credits: string }[] };
+    assert.ok(rows.every((row) => row.opening === '0'), 'nothing before 2000');
+    assert.ok(BigInt(rows.find((row) => row.account === 'line_main')!.credits) > 0n, 'the demo top-ups are in the period');
+    for (const total of totals) assert.equal(total.debits, total.credits);
+    for (const from of ['1970-01-01', '0000-01-01', '2026-02-30', '2026-13-01']) {
+      const refused = tolem('ledger', 'report', '--from', from, '--to', '2026-12-08');
+      assert.equal(refused.status, 2, from);
+      assert.match(refused.stderr, /^error: --from and --to are dates/, from);
+    }
+  });
+
   it('TRUST_PROXY takes the off words of every on/off setting, in any case', () => {
     for (const value of ['off', 'OFF', 'false', 'False', '0', 'no', ' ']) assert.equal(loadSettings({ TRUST_PROXY: value }).trustProxy, false, JSON.stringify(value));
     assert.equal(loadSettings({ TRUST_PROXY: '10.0.0.0/8' }).trustProxy, '10.0.0.0/8');
+    // HOST empty is unset like every other setting: not every interface.
+    assert.equal(loadSettings({ HOST: '' }).host, '127.0.0.1');
+    assert.equal(loadSettings({ HOST: '0.0.0.0' }).host, '0.0.0.0');
   });
 
   it('stops on a malformed setting with its one-line message, exit 2', () => {
@@ -45,7 +62,11 @@ describe('tolem CLI', () => {
       ['PORT', '70000'], ['LEDGER_BATCH_SIZE_MAX', '0'], ['LEDGER_BATCH_WEIGHT_MAX', '0'], ['LEDGER_QUEUE_LENGTH_MAX', '10'], ['HTTP_BODY_BYTES_MAX', '0'],
       ['CREDIT_AMOUNTS_KZT', 'abc'], ['IDEMPOTENCY_RETENTION_HOURS', '1'], ['TOLEM_SEED_DEMO', 'maybe'], ['JOBS_ENABLED', 'nope'], ['LOGIN_ATTEMPTS_MAX', '0'],
       ['SESSION_TTL_HOURS', '0'], ['TOPUP_BONUS_PERCENT', '500'], ['TOPUP_VALIDITY_DAYS', '0'], ['PAYMENT_EXPIRY_MINUTES', '0'], ['TRANSFER_CONFIRMATION_ATTEMPTS_MAX', '0'],
-      ['SMS_QUIET_FROM', '24'], ['CREDIT_FEE_PERCENT', '101'], ['LIFECYCLE_LINES_PER_RUN_MAX', '0'], ['REMINDERS_PER_RUN_MAX', '0']] as const) {
+      ['SMS_QUIET_FROM', '24'], ['CREDIT_FEE_PERCENT', '101'], ['LIFECYCLE_LINES_PER_RUN_MAX', '0'], ['REMINDERS_PER_RUN_MAX', '0'],
+      // Durations no date or timer holds, numbers not in decimal digits, and limits 0 would switch off.
+      ['SESSION_TTL_HOURS', '99999999999999'], ['TOPUP_VALIDITY_DAYS', '999999999'], ['HTTP_REQUEST_TIMEOUT_MS', '2147483648'], ['PAYMENT_WEBHOOK_TOLERANCE_SECONDS', '9999999'],
+      ['TOPUP_AMOUNT_MAX_KZT', '0x100'], ['PORT', '1e3'], ['PORT', ' 80'], ['TOPUP_AMOUNT_MIN_KZT', '0'], ['PAYMENT_VELOCITY_WINDOW_MINUTES', '0'], ['PAYMENT_PER_IP_MAX', '0'],
+      ['AGENT_LOOKUPS_PER_HOUR_MAX', '0']] as const) {
       const run = spawnSync(process.execPath, ['bin/tolem.js', 'migrate'], { env: { ...process.env, DATABASE_URL: databaseUrl, [name]: value }, encoding: 'utf8', timeout: 60_000 });
       assert.equal(run.status, 2, `${name}=${value}`);
       assert.match(run.stderr, new RegExp(`^error: setting ${name} `), run.stderr);

@@ -23,7 +23,7 @@ import { backupDatabase, BackupError } from '../store/backup.ts';
 import { SettingError } from '../platform/env.ts';
 import { voucherCommand, VOUCHER_USAGE } from '../vouchers/vouchers-cli.ts';
 import { trialBalance } from '../ledger/trial-balance.ts';
-import { parseInstant } from '../domain/time.ts';
+import { INSTANT_YEARS, parseInstant } from '../domain/time.ts';
 
 const USAGE = `tolem — top-ups and packages on a double-entry ledger
 
@@ -146,7 +146,7 @@ async function run(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest, options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } } });
       const from = reportInstant(values.from);
       const to = reportInstant(values.to);
-      if (!from || !to || from >= to) { console.error('error: --from and --to are dates (YYYY-MM-DD, Almaty) or ISO instants, --from before --to'); return 2; }
+      if (!from || !to || from >= to) { console.error(`error: --from and --to are dates (YYYY-MM-DD, Almaty) or ISO instants of the years ${INSTANT_YEARS.min}-${INSTANT_YEARS.max}, --from before --to`); return 2; }
       const report = await trialBalance(ctx, from, to);
       if (values.json) {
         console.log(JSON.stringify(report, (_key, value) => (typeof value === 'bigint' ? value.toString() : value)));
@@ -299,7 +299,8 @@ function printDemo(demo: DemoCredentials, port: number): void {
 /** A report's bound: a date is that Almaty day's start (UTC+5), else an ISO instant. */
 function reportInstant(text: string | undefined): Date | null {
   if (!text) return null;
-  const ms = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00+05:00`) : parseInstant(text);
+  // An Almaty day as its first instant, held to the years every instant is (a day before 1970 made ids no range reads).
+  const ms = parseInstant(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00+05:00` : text);
   return ms === null || Number.isNaN(ms) ? null : new Date(ms);
 }
 

@@ -103,6 +103,11 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
   app.addHook('preClose', async () => {
     closing = true;
   });
+  // Every answer once closing has begun ends its connection, those of requests already in flight
+  // too: kept alive (Node's timeout 72 s), a client's socket held the process past SIGTERM.
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
   app.addHook('onRequest', async (request, reply) => {
     if (closing) {
       reply.header('connection', 'close');

@@ -10,12 +10,27 @@ export class SettingError extends Error {
   override name = 'SettingError';
 }
 
-/** A non-negative integer setting; a malformed value stops the start with a clear message. */
+/**
+ * The longest a duration setting may be, by the unit its name ends in: a hundred years of days,
+ * hours or minutes (longer ones made dates no Date holds: a login answered 500, a first start
+ * stopped with a stack trace), and what a Node timer holds (2^31 − 1 ms) of seconds and ms.
+ */
+const DURATION_MAX: readonly [RegExp, number][] = [
+  [/_DAYS(_|$)/, 36_500], [/_HOURS(_|$)/, 876_000], [/_MINUTES(_|$)/, 52_560_000], [/_SECONDS(_|$)/, 2_147_483], [/_MS(_|$)/, 2_147_483_647],
+];
+
+/**
+ * A non-negative integer setting, written in decimal digits (not `0x100`, `1e3` or ` 80`, which
+ * Number() would take); a duration (its name ends in _DAYS, _HOURS, _MINUTES, _SECONDS or _MS) at
+ * most DURATION_MAX. A malformed value stops the start with a clear message.
+ */
 export function integer(env: Env, name: string, fallback: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < 0) throw new SettingError(`setting ${name} must be a non-negative integer, got "${raw}"`);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value)) throw new SettingError(`setting ${name} must be a non-negative integer, got "${raw}"`);
+  const max = DURATION_MAX.find(([unit]) => unit.test(name))?.[1];
+  if (max !== undefined && value > max) throw new SettingError(`setting ${name} must be at most ${max}, got ${value}`);
   return value;
 }
 
