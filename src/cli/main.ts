@@ -220,12 +220,18 @@ async function serve(settings: ReturnType<typeof loadSettings>): Promise<number>
     console.error(`error: cannot listen on ${settings.host}:${settings.port}: ${code === 'EADDRINUSE' ? 'the port is in use (PORT picks another)' : (error as Error).message}`);
     return 1;
   }
-  if (settings.seedDemo ? await demoSeedDue(app.ctx) : await isEmpty(app.ctx)) {
-    if (settings.seedDemo) {
-      const demo = await seedDemo(app.ctx);
-      if (demo) printDemo(demo, settings.port);
-      else app.server.log.info('another process started on this database at the same time made the demo data; its log shows the demo logins');
-    } else app.server.log.info('the database has no users yet: create the first admin with `tolem user create --login NAME --password PASSWORD --role admin`');
+  try {
+    if (settings.seedDemo ? await demoSeedDue(app.ctx) : await isEmpty(app.ctx)) {
+      if (settings.seedDemo) {
+        const demo = await seedDemo(app.ctx);
+        if (demo) printDemo(demo, settings.port);
+        else app.server.log.info('another process started on this database at the same time made the demo data; its log shows the demo logins');
+      } else app.server.log.info('the database has no users yet: create the first admin with `tolem user create --login NAME --password PASSWORD --role admin`');
+    }
+  } catch (error) {
+    // Listening already: closed, or the process would stay up (its /healthz answering) with no jobs.
+    await app.close().catch(() => {});
+    throw error;
   }
   const stopJobs = settings.jobsEnabled ? startScheduler(app.ctx, JOBS, { observer: app.metrics.jobObserver, leases: databaseLeases(app.ctx) }) : async () => {};
   app.server.log.info(`Tolem is serving on http://${settings.host}:${settings.port} (${app.store.dialect.name}); API docs at /docs`);

@@ -8,6 +8,8 @@ describe('isDatabaseUnavailable', () => {
       Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
       Object.assign(new Error('sorry, too many clients already'), { code: '53300' }),
       Object.assign(new Error('connection failure'), { code: '08006' }),
+      Object.assign(new Error('database "tolem" is not currently accepting connections'), { code: '55000' }),
+      Object.assign(new Error('database "tolem" does not exist'), { code: '3D000' }),
       new Error('Connection terminated unexpectedly'),
       new Error('Client has encountered a connection error and is not queryable'),
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),

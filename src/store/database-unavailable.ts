@@ -12,8 +12,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (typeof code === 'string') {
     // PostgreSQL SQLSTATE: 08 connection exception, 57P0x operator intervention (terminated,
-    // shutting down, cannot connect now), 53 insufficient resources (too many connections, disk full).
-    if (/^(08...|57P0[1-4]|53...)$/.test(code)) return true;
+    // shutting down, cannot connect now), 53 insufficient resources (too many connections, disk full),
+    // 55000 object not in prerequisite state (the database does not allow connections now), 3D000 no
+    // such database (dropped under a running server).
+    if (/^(08...|57P0[1-4]|53...|55000|3D000)$/.test(code)) return true;
     if (/^(SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL)|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)/.test(code)) return true;
   }
   // node-postgres's own errors carry no code.
