@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { renameSync } from 'node:fs';
 import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from './support/databases.ts';
@@ -98,6 +99,18 @@ for (const dialect of DIALECTS) {
     it('serves health, readiness, metrics and the OpenAPI document of every route', async () => {
       assert.equal((await t.request('GET', '/healthz', { token: null })).body.status, 'ok');
       assert.equal((await t.request('GET', '/readyz', { token: null })).body.database, dialect.name);
+      if (dialect.name === 'sqlite') {
+        // The file deleted under the server: not ready, though the open connection still answers.
+        const file = t.app.store.url.slice('sqlite:'.length);
+        renameSync(file, `${file}.away`);
+        try {
+          const gone = await t.request('GET', '/readyz', { token: null });
+          assert.deepEqual([gone.status, gone.body.error.code, gone.body.error.details.reason], [503, 'unavailable', 'database_file_missing']);
+        } finally {
+          renameSync(`${file}.away`, file);
+        }
+        assert.equal((await t.request('GET', '/readyz', { token: null })).status, 200);
+      }
       const metrics = await t.request('GET', '/metrics', { token: null });
       assert.match(metrics.text, /tolem_http_request_duration_seconds/);
       assert.match(metrics.text, /tolem_ledger_batch_size/);

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { Type } from '@sinclair/typebox';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
@@ -18,6 +19,12 @@ export async function healthRoutes(app: FastifyInstance, { ctx, metrics }: Route
   }, async (_request, reply) => {
     try {
       await sql`select 1`.execute(ctx.db);
+      // A SQLite file deleted under the server still answers `select 1` (and takes writes, lost at
+      // the next start): its path must still be there.
+      const file = ctx.store.dialect.name === 'sqlite' ? ctx.store.url.slice('sqlite:'.length) : null;
+      if (file && file !== ':memory:' && !existsSync(file)) {
+        return reply.code(503).send({ error: { code: 'unavailable', message: 'The database file is gone.', details: { reason: 'database_file_missing' } } });
+      }
       return { status: 'ready', database: ctx.store.dialect.name };
     } catch {
       return reply.code(503).send({ error: { code: 'unavailable', message: 'The database does not answer.', details: {} } });
