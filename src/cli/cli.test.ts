@@ -48,6 +48,17 @@ describe('tolem CLI', () => {
     }
   });
 
+  it('answers help on stdout with exit 0, and a mistyped command with the usage on stderr and exit 2', () => {
+    for (const asked of ['help', '--help', '-h']) {
+      const help = tolem(asked);
+      assert.deepEqual([help.status, help.stderr], [0, ''], asked);
+      assert.match(help.stdout, /^tolem — top-ups and packages/);
+    }
+    const wrong = tolem('topupz');
+    assert.deepEqual([wrong.status, wrong.stdout], [2, '']);
+    assert.match(wrong.stderr, /^tolem — top-ups and packages/);
+  });
+
   it('TRUST_PROXY takes the off words of every on/off setting, in any case', () => {
     for (const value of ['off', 'OFF', 'false', 'False', '0', 'no', ' ']) assert.equal(loadSettings({ TRUST_PROXY: value }).trustProxy, false, JSON.stringify(value));
     assert.equal(loadSettings({ TRUST_PROXY: '10.0.0.0/8' }).trustProxy, '10.0.0.0/8');

@@ -163,9 +163,12 @@ async function run(argv: string[]): Promise<number> {
       console.log(`lifecycle index: ${await reindexLineValidity(ctx)} lines caught up`);
       return 0;
     });
-    default:
-      console.error(USAGE);
-      return command === undefined || command === 'help' || command === '--help' ? 0 : 2;
+    default: {
+      // Asked for, the usage is the answer (stdout, exit 0); after a mistyped command it is the error's text.
+      const asked = command === undefined || command === 'help' || command === '--help' || command === '-h';
+      (asked ? console.log : console.error)(USAGE);
+      return asked ? 0 : 2;
+    }
   }
 }
 
@@ -234,7 +237,9 @@ async function serve(settings: ReturnType<typeof loadSettings>): Promise<number>
     throw error;
   }
   const stopJobs = settings.jobsEnabled ? startScheduler(app.ctx, JOBS, { observer: app.metrics.jobObserver, leases: databaseLeases(app.ctx) }) : async () => {};
-  app.server.log.info(`Tolem is serving on http://${settings.host}:${settings.port} (${app.store.dialect.name}); API docs at /docs`);
+  // The port listened on: PORT=0 takes any free one.
+  const { port } = app.server.server.address() as { port: number };
+  app.server.log.info(`Tolem is serving on http://${settings.host}:${port} (${app.store.dialect.name}); API docs at /docs`);
   const defaults = developmentDefaultsIn(process.env, settings.payments.providers);
   if (defaults.length > 0) app.server.log.warn(`development defaults in use, not for a deployment: ${defaults.join('; ')} (docs: README, Configuration)`);
   await new Promise<void>((resolve) => {

@@ -2,7 +2,7 @@
  * How long rows that are no record are kept (docs/architecture.md, "Retention"), read from the
  * environment. Kept in this file so that config.ts only names the group.
  */
-import { integer, type Env } from '../platform/env.ts';
+import { integer, SettingError, type Env } from '../platform/env.ts';
 
 export interface RetentionSettings {
   /** Days an outbox event, and a finished partner webhook delivery, is kept (OUTBOX_RETENTION_DAYS). */
@@ -28,10 +28,10 @@ export function loadRetentionSettings(env: Env): RetentionSettings {
     webhookInboxDays: integer(env, 'WEBHOOK_INBOX_RETENTION_DAYS', 90),
     smsDays: integer(env, 'SMS_RETENTION_DAYS', 90),
   };
-  if (settings.outboxDays < OUTBOX_RETENTION_DAYS_MIN) throw new Error(`setting OUTBOX_RETENTION_DAYS must be at least ${OUTBOX_RETENTION_DAYS_MIN}, got ${settings.outboxDays}`);
-  if (settings.smsDays < 1) throw new Error(`setting SMS_RETENTION_DAYS must be at least 1, got ${settings.smsDays}`);
+  if (settings.outboxDays < OUTBOX_RETENTION_DAYS_MIN) throw new SettingError(`setting OUTBOX_RETENTION_DAYS must be at least ${OUTBOX_RETENTION_DAYS_MIN}, got ${settings.outboxDays}`);
+  if (settings.smsDays < 1) throw new SettingError(`setting SMS_RETENTION_DAYS must be at least 1, got ${settings.smsDays}`);
   if (settings.webhookInboxDays < WEBHOOK_INBOX_RETENTION_DAYS_MIN) {
-    throw new Error(`setting WEBHOOK_INBOX_RETENTION_DAYS must be at least ${WEBHOOK_INBOX_RETENTION_DAYS_MIN}, got ${settings.webhookInboxDays}`);
+    throw new SettingError(`setting WEBHOOK_INBOX_RETENTION_DAYS must be at least ${WEBHOOK_INBOX_RETENTION_DAYS_MIN}, got ${settings.webhookInboxDays}`);
   }
   return settings;
 }

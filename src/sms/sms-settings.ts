@@ -2,7 +2,7 @@
  * The SMS worker's settings (docs/sms.md, "Settings"), read from the environment. Kept in this
  * file so that config.ts only names the group.
  */
-import { integer, integerAtLeast, integerBetween, type Env } from '../platform/env.ts';
+import { integer, integerAtLeast, integerBetween, SettingError, type Env } from '../platform/env.ts';
 import type { SmppEndpoint } from './smpp-client.ts';
 
 export interface SmsSettings {
@@ -36,11 +36,11 @@ export function loadSmsSettings(env: Env): SmsSettings {
     quietToHour: integerBetween(env, 'SMS_QUIET_TO', 9, 0, 23),
   };
   if (!ALPHANUMERIC_SENDER.test(settings.sourceAddr) && !NUMERIC_SENDER.test(settings.sourceAddr)) {
-    throw new Error(`setting SMS_SOURCE_ADDR must be up to 11 letters and digits or a number of up to 15 digits, got "${settings.sourceAddr}"`);
+    throw new SettingError(`setting SMS_SOURCE_ADDR must be up to 11 letters and digits or a number of up to 15 digits, got "${settings.sourceAddr}"`);
   }
-  if (settings.attemptsMax < 1) throw new Error(`setting SMS_ATTEMPTS_MAX must be at least 1, got ${settings.attemptsMax}`);
+  if (settings.attemptsMax < 1) throw new SettingError(`setting SMS_ATTEMPTS_MAX must be at least 1, got ${settings.attemptsMax}`);
   for (const [name, hour] of [['SMS_QUIET_FROM', settings.quietFromHour], ['SMS_QUIET_TO', settings.quietToHour]] as const) {
-    if (hour > 23) throw new Error(`setting ${name} must be an hour from 0 to 23, got ${hour}`);
+    if (hour > 23) throw new SettingError(`setting ${name} must be an hour from 0 to 23, got ${hour}`);
   }
   return settings;
 }
