@@ -118,6 +118,8 @@ export const ERROR_CODES = {
   transfer_confirmation_code_invalid: { status: 422, message: 'The confirmation code is not the one sent.' },
   // per usage event (POST /v1/usage answers 200 with these as an event's code, never as the answer)
   event_id_reused: { status: 409, message: 'This event id was recorded for another line, service, units or time; event ids must be unique across the network.' },
+  // internal: a usage request's buckets changed before its command ran; it is planned again, never answered
+  usage_plan_stale: { status: 409, message: 'The usage request read buckets that changed before it was rated; it is planned again.' },
   event_in_future: { status: 422, message: 'The event is dated further ahead of the server clock than USAGE_FUTURE_SKEW_SECONDS allows.' },
   // partner webhooks (src/partners)
   webhook_url_invalid: { status: 422, message: 'The webhook URL must be an absolute https URL of a public address.' },

@@ -46,7 +46,8 @@ export function usageLocks(plan: UsagePlan, rating: UsageRating): string[] {
  * per line's balance for the whole request; each event is recorded in usage_events (one of no
  * units too, with nothing consumed or charged). A duplicate answers the outcome first recorded.
  */
-export function consumeUsage(tx: BatchTx, plan: UsagePlan, rating: UsageRating): Result<UsageResult[]> {
+export function consumeUsage(tx: BatchTx, plan: UsagePlan, rating: UsageRating, replanIfStale = false): Result<UsageResult[]> {
+  if (replanIfStale && planIsStale(tx, plan)) return fail('usage_plan_stale');
   const drawn = new Map<string, bigint>();
   const charged = new Map<string, bigint>();
   const rates = { data: rateOf('data', rating), voice: rateOf('voice', rating), sms: rateOf('sms', rating) };
@@ -101,6 +102,19 @@ export function consumeUsage(tx: BatchTx, plan: UsagePlan, rating: UsageRating):
   return posted.ok ? ok(results) : posted;
 }
 
+/**
+ * Whether a bucket the plan read with units left has none now: between the plan's reads and this
+ * command, a renewal moved its units into a bucket of the new period (which the plan never saw),
+ * termination forfeited it, or another request used it up. Rated on the plan, the request's events
+ * would pay as they go for units the line still holds: planned again, they are read afresh.
+ */
+function planIsStale(tx: BatchTx, plan: UsagePlan): boolean {
+  for (const planned of plan.buckets) {
+    if (availableBalance(planned) > 0n && availableBalance(tx.account(planned.id)!) <= 0n) return true;
+  }
+  return false;
+}
+
 /** A tariff period's rate for a service, as rateOf gives the default ones; null when the tariff sets none. */
 function tariffRate(service: Service, tariff: TariffPeriod): { minor: bigint; units: bigint } | null {
   const minor = service === 'data' ? tariff.rate_per_mb : service === 'voice' ? tariff.rate_per_minute : tariff.rate_per_sms;
@@ -134,6 +148,7 @@ function announceThresholds(tx: BatchTx, before: AccountState, after: AccountSta
   }
 }
 
-export function usageCommand(plan: UsagePlan, rating: UsageRating): LedgerCommand<UsageResult[]> {
-  return { name: 'usage', lock: { accounts: usageLocks(plan, rating) }, weight: plan.events.length, execute: (tx) => consumeUsage(tx, plan, rating) };
+/** `replanIfStale`: refuse with `usage_plan_stale` when the plan's buckets changed under it (planIsStale), for the caller to plan again. */
+export function usageCommand(plan: UsagePlan, rating: UsageRating, replanIfStale = false): LedgerCommand<UsageResult[]> {
+  return { name: 'usage', lock: { accounts: usageLocks(plan, rating) }, weight: plan.events.length, execute: (tx) => consumeUsage(tx, plan, rating, replanIfStale) };
 }

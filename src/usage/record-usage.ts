@@ -10,7 +10,9 @@ const USAGE_REPORTER_ROLES = ['admin', 'network'] as const;
 
 /**
  * A request that raced another one carrying the same event id fails its batch on the
- * usage_events primary key; planned again, that event reads as a duplicate. Bounded retries.
+ * usage_events primary key; planned again, that event reads as a duplicate. One whose buckets
+ * changed between its reads and its command (a renewal carried their units over) is planned again
+ * too. Bounded retries.
  */
 const ATTEMPTS_MAX = 3;
 
@@ -34,9 +36,10 @@ export async function recordUsage(ctx: AppContext, actor: Actor, events: UsageEv
   return serializeByKeys(ctx, events.map((e) => e.id), async () => {
     for (let attempt = 1; ; attempt++) {
       const plan = await planUsage(ctx, events);
-      const result = await ctx.writer.submit(usageCommand(plan, { ...ctx.settings.usage, balanceLowMinor: ctx.settings.reminders.balanceLowMinor }));
+      // Planned again when its buckets changed before the command ran (usage_plan_stale); the last attempt rates on what it read.
+      const result = await ctx.writer.submit(usageCommand(plan, { ...ctx.settings.usage, balanceLowMinor: ctx.settings.reminders.balanceLowMinor }, attempt < ATTEMPTS_MAX));
       if (result.ok) return ok(summarize(result.value.value));
-      const retriable = result.error.code === 'unavailable' && result.error.details?.reason === 'ledger_write_failed';
+      const retriable = result.error.code === 'usage_plan_stale' || (result.error.code === 'unavailable' && result.error.details?.reason === 'ledger_write_failed');
       if (!retriable || attempt >= ATTEMPTS_MAX) return result;
     }
   });

@@ -248,6 +248,41 @@ for (const dialect of DIALECTS) {
       assert.equal(await main(msisdn), before - 500);
     });
 
+    it('a request whose bucket a renewal carried over between its reads and its command is planned again: drawn from the new bucket, not paid as it goes', async () => {
+      await seedCatalog(t.app.ctx);
+      const msisdn = '+77012000041';
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 5_000_000, currency: 'KZT' }, headers: { 'idempotency-key': `u-${++keyCount}` } })).status, 201);
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'TARIFF_TRAVEL' }, headers: { 'idempotency-key': `u-${++keyCount}` } });
+      assert.equal(bought.status, 201, JSON.stringify(bought.body));
+      assert.equal((await post([event(msisdn, 'sms', 10)])).body.results[0].consumed, 10);
+      const writer = t.app.ctx.writer;
+      const submit = writer.submit;
+      let renewed: Awaited<ReturnType<TestApp['request']>> | undefined;
+      let usageCommands = 0;
+      // The subscriber renews (40 SMS carried into a bucket of 90) while the usage request is between its reads and its command.
+      writer.submit = (async (command: any) => {
+        if (command.name !== 'usage') return submit.call(writer, command);
+        if (++usageCommands === 1) renewed = await t.request('POST', `/v1/lines/${msisdn}/packages/${bought.body.id}/renew`, { headers: { 'idempotency-key': `u-${++keyCount}` } });
+        return submit.call(writer, command);
+      }) as typeof writer.submit;
+      const before = await main(msisdn);
+      let used;
+      try {
+        used = await post([event(msisdn, 'sms', 5)]);
+      } finally {
+        writer.submit = submit;
+      }
+      assert.equal(renewed!.status, 201, JSON.stringify(renewed!.body));
+      const sms = renewed!.body.allowances.find((a: { unit: string }) => a.unit === 'SMS');
+      assert.equal(sms.carriedOver, 40);
+      assert.deepEqual(used.body.results.map((r: any) => [r.status, r.consumed, r.charged]), [['recorded', 5, 0]]);
+      assert.equal(usageCommands, 2, 'planned again once');
+      assert.equal(await accountBalance(t.app.ctx, sms.bucketId), 85n);
+      assert.equal(await main(msisdn), before - renewed!.body.paidFromMain, 'nothing paid as it goes');
+      await t.verify();
+    });
+
     it('refuses, per event, an event dated more than USAGE_FUTURE_SKEW_SECONDS ahead of the server clock; a live bucket is not charged for it', async () => {
       const msisdn = '+77012000001';
       const bucket = await grantTestBucket(t.app.ctx, lines.get(msisdn)!, 'SMS', 100n, at(30));
