@@ -39,7 +39,10 @@ export function parseInstant(text: string): number | null {
   const day = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
   if (!Number.isFinite(ms) || !day) return null;
   const [year, month, date] = [Number(day[1]), Number(day[2]), Number(day[3])];
+  // The year as written and the instant's own (2000-01-01T00:00:00+05:00 is in 1999 in UTC).
   if (year < INSTANT_YEARS.min || year > INSTANT_YEARS.max) return null;
+  const utcYear = new Date(ms).getUTCFullYear();
+  if (utcYear < INSTANT_YEARS.min || utcYear > INSTANT_YEARS.max) return null;
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   return month >= 1 && month <= 12 && date >= 1 && date <= daysInMonth ? ms : null;
 }
