@@ -5,6 +5,7 @@ import { parseMinorUnits } from '../domain/money.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { fingerprintOf } from '../ledger/ledger-writer.ts';
+import { storedAnswer } from '../ledger/stored-answer.ts';
 import { findLineByMsisdn } from '../lines/lines-repository.ts';
 import { applyTopUp, topUpLocks, type AppliedTopUp, type TopUpRequest } from '../topups/apply-top-up.ts';
 import { storeCardAccountId, storeCashAccountId, TENDERS, type Tender } from './store-accounts.ts';
@@ -22,7 +23,9 @@ export interface CounterTopUpInput {
  * A clerk tops up a line for an identified customer, paid in cash (source cash:<store>) or by card
  * (source clearing:store-card:<store>). The identification must be this store's and recent.
  */
-export async function createCounterTopUp(ctx: AppContext, actor: Actor, input: CounterTopUpInput, idempotencyKey: string): Promise<Result<{ topUp: AppliedTopUp & { tender: Tender; storeId: string; identificationId: string }; replayed: boolean }>> {
+type CounterTopUp = AppliedTopUp & { tender: Tender; storeId: string; identificationId: string };
+
+export async function createCounterTopUp(ctx: AppContext, actor: Actor, input: CounterTopUpInput, idempotencyKey: string): Promise<Result<{ topUp: CounterTopUp; replayed: boolean }>> {
   const store = await storeOfActor(ctx, actor);
   if (!store.ok) return store;
   if (!(TENDERS as readonly string[]).includes(input.tender)) return fail('validation_failed', { field: 'tender', allowed: TENDERS });
@@ -32,11 +35,16 @@ export async function createCounterTopUp(ctx: AppContext, actor: Actor, input: C
   const { amountMin, amountMax } = ctx.settings.topup;
   if (amount < amountMin) return fail('amount_below_minimum', { minimum: Number(amountMin) });
   if (amount > amountMax) return fail('amount_above_maximum', { maximum: Number(amountMax) });
+  const msisdn = parseMsisdn(input.msisdn);
+  if (!msisdn.ok) return msisdn;
+  // A till retrying a sale whose answer it lost gets that answer, whatever the identification's age since.
+  const key = `counter-topup:${actor.id}:${idempotencyKey}`;
+  const fingerprint = fingerprintOf({ msisdn: msisdn.value, amount: input.amount, tender, identificationId: input.identificationId });
+  const stored = await storedAnswer<CounterTopUp>(ctx, key, fingerprint);
+  if (stored) return stored.ok ? ok({ topUp: stored.value, replayed: true }) : stored;
   const checked = await checkIdentification(ctx, store.value.id, input.identificationId);
   if (!checked.ok) return checked;
   const identification = checked.value;
-  const msisdn = parseMsisdn(input.msisdn);
-  if (!msisdn.ok) return msisdn;
   const line = await findLineByMsisdn(ctx, msisdn.value);
   if (!line) return fail('line_not_found');
   const storeId = store.value.id;
@@ -46,7 +54,7 @@ export async function createCounterTopUp(ctx: AppContext, actor: Actor, input: C
   const submitted = await ctx.writer.submit({
     name: 'counter_topup',
     lock: (now: Date) => topUpLocks(request, now, ctx.settings.topup),
-    idempotency: { key: `counter-topup:${actor.id}:${idempotencyKey}`, fingerprint: fingerprintOf({ msisdn: msisdn.value, amount: input.amount, tender, identificationId: identification.id }), expiresAt },
+    idempotency: { key, fingerprint, expiresAt },
     execute: (tx) => {
       const applied = applyTopUp(tx, request, ctx.settings.topup);
       if (!applied.ok) return applied;

@@ -5,6 +5,7 @@ import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import { fingerprintOf } from '../ledger/ledger-writer.ts';
+import { storedAnswer } from '../ledger/stored-answer.ts';
 import type { LockSet } from '../ledger/ledger-repository.ts';
 import { findLineByMsisdn } from '../lines/lines-repository.ts';
 import { periodCommand, type PeriodResult } from '../packages/package-period-command.ts';
@@ -38,10 +39,16 @@ export async function sellCounterPackage(ctx: AppContext, actor: Actor, input: {
   if (!store.ok) return store;
   if (!(TENDERS as readonly string[]).includes(input.tender)) return fail('validation_failed', { field: 'tender', allowed: TENDERS });
   const tender = input.tender as Tender;
-  const checked = await checkIdentification(ctx, store.value.id, input.identificationId);
-  if (!checked.ok) return checked;
   const msisdn = parseMsisdn(input.msisdn);
   if (!msisdn.ok) return msisdn;
+  // A till retrying a sale whose answer it lost gets that answer: not refused by what the sale itself
+  // changed (a one-use promo code), nor by the identification's age, the price or the offering since.
+  const key = `counter-package:${actor.id}:${idempotencyKey}`;
+  const fingerprint = fingerprintOf({ msisdn: msisdn.value, offering: input.offering, tender, identificationId: input.identificationId, promoCode: input.promoCode });
+  const stored = await storedAnswer<CounterPackageSale>(ctx, key, fingerprint);
+  if (stored) return stored.ok ? ok({ sale: stored.value, replayed: true }) : stored;
+  const checked = await checkIdentification(ctx, store.value.id, input.identificationId);
+  if (!checked.ok) return checked;
   const line = await findLineByMsisdn(ctx, msisdn.value);
   if (!line) return fail('line_not_found');
   if (line.status === 'terminated') return fail('line_terminated');
@@ -62,7 +69,7 @@ export async function sellCounterPackage(ctx: AppContext, actor: Actor, input: {
       const b = locksOf(purchase.lock, now);
       return { lines: [...a.lines, ...(b.lines ?? [])], accounts: [...a.accounts, ...(b.accounts ?? [])], counters: [...a.counters, ...(b.counters ?? [])], freshCounters: b.freshCounters ?? [], pending: [...a.pending, ...(b.pending ?? [])] };
     },
-    idempotency: { key: `counter-package:${actor.id}:${idempotencyKey}`, fingerprint: fingerprintOf({ msisdn: line.msisdn, offering: input.offering, tender, identificationId: checked.value.id, promoCode: input.promoCode }), expiresAt },
+    idempotency: { key, fingerprint, expiresAt },
     execute: (tx) => {
       let topUp: AppliedTopUp | null = null;
       if (quote.price > 0n) {

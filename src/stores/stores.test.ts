@@ -152,6 +152,29 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.app.ctx.db.selectFrom('identifications').select('id').execute()).length, identifications);
     });
 
+    it('a till retrying a sale whose answer it lost gets that answer, after its identification aged out or its one-use promo code was used by the sale', async () => {
+      const id = (await identify({ documentType: 'passport', documentNumber: 'N99990001' })).body.id;
+      const msisdn = '+77471230002';
+      const main = async () => (await t.request('GET', `/v1/lines/${msisdn}`)).body.balance.main as number;
+      const promo = await t.request('POST', '/v1/admin/promotions', { body: { code: 'TILL10', discountKind: 'percent', discountValue: 10, startsAt: '2026-01-01T00:00:00Z', endsAt: '2027-01-01T00:00:00Z', usesPerLineMax: 1 } });
+      assert.equal(promo.status, 201, JSON.stringify(promo.body));
+      t.clock.advance(59 * 60_000 + 50_000); // the sales at 59:50 of the identification's 60 minutes
+      const topUpBody = { msisdn, amount: 100_000, tender: 'cash', identificationId: id };
+      const packageBody = { msisdn, offering: 'DATA_1GB_7D', tender: 'cash', identificationId: id, promoCode: 'TILL10' };
+      const sold = [await topUp(topUpBody, 'till-retry-1'), await t.request('POST', '/v1/counter/packages', { token: clerk, body: packageBody, headers: { 'idempotency-key': 'till-retry-2' } })];
+      assert.deepEqual(sold.map((r) => r.status), [201, 201], JSON.stringify(sold.map((r) => r.body)));
+      const [mainBefore, packages] = [await main(), (await t.app.ctx.db.selectFrom('packages').select('id').execute()).length];
+      t.clock.advance(20_000);
+      const retried = [await topUp(topUpBody, 'till-retry-1'), await t.request('POST', '/v1/counter/packages', { token: clerk, body: packageBody, headers: { 'idempotency-key': 'till-retry-2' } })];
+      assert.deepEqual(retried.map((r) => [r.status, r.headers['idempotent-replayed']]), [[201, 'true'], [201, 'true']], JSON.stringify(retried.map((r) => r.body)));
+      assert.deepEqual([retried[0]!.body.id, retried[1]!.body.purchase.id], [sold[0]!.body.id, sold[1]!.body.purchase.id]);
+      assert.deepEqual([await main(), (await t.app.ctx.db.selectFrom('packages').select('id').execute()).length], [mainBefore, packages], 'nothing sold again');
+      // Another body under the key is still refused, and a new sale still needs a fresh identification.
+      assert.equal((await topUp({ ...topUpBody, amount: 200_000 }, 'till-retry-1')).body.error.code, 'idempotency_key_reused');
+      assert.equal((await topUp(topUpBody, 'till-retry-3')).body.error.code, 'identification_expired');
+      await t.verify();
+    });
+
     it('sells a package for cash in one command: till → line → package; a refused purchase takes no cash', async () => {
       const id = (await identify({ documentType: 'passport', documentNumber: 'N77778888' })).body.id;
       const msisdn = '+77471230002';
