@@ -340,6 +340,11 @@ for (const dialect of DIALECTS) {
       }
       // Right address, wrong secret: still 401.
       assert.equal((await osmp(params, { code: 'kiosk', auth: basic('kiosk', 'bad-secret-1'), ip: '10.1.2.7' })).status, 401);
+      // From outside, a wrong secret is refused as the right one is: the answer does not tell a guess right.
+      for (const guess of [basic('kiosk', 'bad-secret-1'), basic('kiosk', 'kiosk-secret-1'), null]) {
+        const outside = await osmp(params, { code: 'kiosk', auth: guess, ip: '203.0.113.99' });
+        assert.deepEqual([outside.status, outside.xml.result], [403, 8]);
+      }
       // An aggregator without a password is admitted by address alone.
       const byIp = await pay(nextTxn(), '+77081112233', '1000', { code: 'byip', auth: null, ip: '198.51.100.9' });
       assert.equal(byIp.xml.result, 0);

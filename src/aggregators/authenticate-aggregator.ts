@@ -69,6 +69,14 @@ export function createAggregatorAuthenticator(ctx: AppContext): AggregatorAuthen
       }
       if (entry && entry.expiresAtMs <= nowMs && !entry.refreshing) refresh(key, entry, code, authorization);
       if (!entry) {
+        // The address first: from outside the allowlist every secret is refused alike (checked
+        // after it, a right one answered 403 and a wrong one 401, which told a guesser it was right).
+        const known = await findAggregator(ctx, code);
+        if (known && !ipAllowed(known.ipAllowlist, ip)) return { ok: false, reason: 'ip_forbidden' };
+        // Meanwhile a concurrent request with the same header may have started the one check.
+        entry = cache.get(key);
+      }
+      if (!entry) {
         const fresh: Entry = { verified: countedVerify(code, authorization, ip), expiresAtMs: nowMs + ttlMs, refreshing: false };
         if (cache.size >= CACHE_ENTRIES_MAX) cache.clear();
         cache.set(key, fresh);
