@@ -102,8 +102,13 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
   }
 }
 
-/** Reads and tries of a reversal whose account was debited between its reads and its lock. */
-const REVERSAL_ATTEMPTS_MAX = 3;
+/**
+ * Reads and tries of a reversal whose account was debited between its reads and its lock. Spending
+ * shows in the fresh reads and refuses at once; only another reversal of the line's sales sends a
+ * reversal round again, and each round one of them goes through: enough for a till's sales to one
+ * line reversed at once (three made five of eight such reversals answer topup_already_spent).
+ */
+const REVERSAL_ATTEMPTS_MAX = 20;
 
 /**
  * Whether an account, under the command's lock, was debited since `read`: either of its debit
