@@ -33,15 +33,18 @@ describe('a server shutting down with a request in flight [sqlite]', () => {
     const ended = once(socket, 'close');
     // The headers and half the body: the request is in flight when the close begins.
     const body = JSON.stringify({ msisdn: '+77011234599', amount: 100_000, currency: 'KZT' });
+    // The server has the request (its headers read, its onRequest hooks past in the microtasks after) before the close begins.
+    const arrived = once(t.app.server.server, 'request');
     socket.write(`POST /v1/topups HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${t.adminKey}\r\nIdempotency-Key: in-flight-1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await arrived;
+    await new Promise((resolve) => setTimeout(resolve, 50));
     const started = performance.now();
     const closed = t.close();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 50));
     socket.write(body.slice(10));
     await Promise.all([closed, ended]);
     assert.match(answer, /^HTTP\/1\.1 201 /);
     assert.match(answer, /\r\nconnection: close\r\n/i);
-    assert.ok(performance.now() - started < 5_000, `closed in ${Math.round(performance.now() - started)} ms, not after the keep-alive timeout`);
+    assert.ok(performance.now() - started < 30_000, `closed in ${Math.round(performance.now() - started)} ms, not after the keep-alive timeout (72 s)`);
   });
 });

@@ -23,7 +23,7 @@ import { backupDatabase, BackupError } from '../store/backup.ts';
 import { SettingError } from '../platform/env.ts';
 import { voucherCommand, VOUCHER_USAGE } from '../vouchers/vouchers-cli.ts';
 import { trialBalance } from '../ledger/trial-balance.ts';
-import { INSTANT_YEARS, parseInstant } from '../domain/time.ts';
+import { ALMATY_OFFSET_MS, INSTANT_YEARS, parseInstant } from '../domain/time.ts';
 
 const USAGE = `tolem — top-ups and packages on a double-entry ledger
 
@@ -310,8 +310,10 @@ function printDemo(demo: DemoCredentials, port: number): void {
 /** A report's bound: a date is that Almaty day's start (UTC+5), else an ISO instant. */
 function reportInstant(text: string | undefined): Date | null {
   if (!text) return null;
-  // An Almaty day as its first instant, held to the years every instant is (a day before 1970 made ids no range reads).
-  const ms = parseInstant(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00+05:00` : text);
+  // An Almaty day as its first instant (checked as that day in UTC, then moved to Almaty's midnight:
+  // 2000-01-01 begins in 1999 in UTC), held to the years every instant is (a day before 1970 made ids no range reads).
+  const day = /^\d{4}-\d{2}-\d{2}$/.test(text) ? parseInstant(`${text}T00:00:00Z`) : undefined;
+  const ms = day === undefined ? parseInstant(text) : day === null ? null : day - ALMATY_OFFSET_MS;
   return ms === null || Number.isNaN(ms) ? null : new Date(ms);
 }
 

@@ -20,15 +20,16 @@ const DURATION_MAX: readonly [RegExp, number][] = [
 ];
 
 /**
- * A non-negative integer setting, written in decimal digits (not `0x100`, `1e3` or ` 80`, which
- * Number() would take); a duration (its name ends in _DAYS, _HOURS, _MINUTES, _SECONDS or _MS) at
+ * A non-negative integer setting, written in decimal digits (not `0x100` or `1e3`, which Number()
+ * would take; spaces around are dropped); a duration (its name ends in _DAYS, _HOURS, _MINUTES, _SECONDS or _MS) at
  * most DURATION_MAX. A malformed value stops the start with a clear message.
  */
 export function integer(env: Env, name: string, fallback: number): number {
   const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value)) throw new SettingError(`setting ${name} must be a non-negative integer, got "${raw}"`);
+  if (raw === undefined || raw.trim() === '') return fallback;
+  // Spaces around are the file's (a CRLF .env), as flag() takes them; inside, only digits.
+  const value = Number(raw.trim());
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(value)) throw new SettingError(`setting ${name} must be a non-negative integer, got "${raw}"`);
   const max = DURATION_MAX.find(([unit]) => unit.test(name))?.[1];
   if (max !== undefined && value > max) throw new SettingError(`setting ${name} must be at most ${max}, got ${value}`);
   return value;

@@ -21,6 +21,7 @@ describe('isDatabaseUnavailable', () => {
     for (const error of outage) assert.equal(isDatabaseUnavailable(error), true, error.message);
     const defects = [
       Object.assign(new Error('syntax error at or near "selec"'), { code: '42601' }),
+      Object.assign(new Error('currval of sequence "s" is not yet defined in this session'), { code: '55000' }),
       Object.assign(new Error('duplicate key value violates unique constraint'), { code: '23505' }),
       Object.assign(new Error('UNIQUE constraint failed: lines.msisdn'), { code: 'SQLITE_CONSTRAINT_UNIQUE' }),
       new TypeError("Cannot read properties of undefined (reading 'rows')"),

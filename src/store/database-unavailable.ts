@@ -13,9 +13,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof code === 'string') {
     // PostgreSQL SQLSTATE: 08 connection exception, 57P0x operator intervention (terminated,
     // shutting down, cannot connect now), 53 insufficient resources (too many connections, disk full),
-    // 55000 object not in prerequisite state (the database does not allow connections now), 3D000 no
-    // such database (dropped under a running server).
-    if (/^(08...|57P0[1-4]|53...|55000|3D000)$/.test(code)) return true;
+    // 3D000 no such database (dropped under a running server), and 55000 object not in prerequisite
+    // state when it says the database does not allow connections now (55000 is other things too).
+    if (/^(08...|57P0[1-4]|53...|3D000)$/.test(code)) return true;
+    if (code === '55000' && typeof message === 'string' && /not currently accepting connections/.test(message)) return true;
     if (/^(SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL)|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)/.test(code)) return true;
   }
   // node-postgres's own errors carry no code.

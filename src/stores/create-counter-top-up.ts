@@ -30,18 +30,19 @@ export async function createCounterTopUp(ctx: AppContext, actor: Actor, input: C
   if (!store.ok) return store;
   if (!(TENDERS as readonly string[]).includes(input.tender)) return fail('validation_failed', { field: 'tender', allowed: TENDERS });
   const tender = input.tender as Tender;
+  const msisdn = parseMsisdn(input.msisdn);
+  if (!msisdn.ok) return msisdn;
+  // A till retrying a sale whose answer it lost gets that answer, whatever the identification's age
+  // or the top-up limits since.
+  const key = `counter-topup:${actor.id}:${idempotencyKey}`;
+  const fingerprint = fingerprintOf({ msisdn: msisdn.value, amount: input.amount, tender, identificationId: input.identificationId });
+  const stored = await storedAnswer<CounterTopUp>(ctx, key, fingerprint);
+  if (stored) return stored.ok ? ok({ topUp: stored.value, replayed: true }) : stored;
   const amount = parseMinorUnits(input.amount);
   if (amount === null) return fail('amount_invalid');
   const { amountMin, amountMax } = ctx.settings.topup;
   if (amount < amountMin) return fail('amount_below_minimum', { minimum: Number(amountMin) });
   if (amount > amountMax) return fail('amount_above_maximum', { maximum: Number(amountMax) });
-  const msisdn = parseMsisdn(input.msisdn);
-  if (!msisdn.ok) return msisdn;
-  // A till retrying a sale whose answer it lost gets that answer, whatever the identification's age since.
-  const key = `counter-topup:${actor.id}:${idempotencyKey}`;
-  const fingerprint = fingerprintOf({ msisdn: msisdn.value, amount: input.amount, tender, identificationId: input.identificationId });
-  const stored = await storedAnswer<CounterTopUp>(ctx, key, fingerprint);
-  if (stored) return stored.ok ? ok({ topUp: stored.value, replayed: true }) : stored;
   const checked = await checkIdentification(ctx, store.value.id, input.identificationId);
   if (!checked.ok) return checked;
   const identification = checked.value;

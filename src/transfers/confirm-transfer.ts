@@ -94,12 +94,10 @@ export async function confirmTransfer(ctx: AppContext, actor: Actor, id: string,
   if (denied) return denied as Result<never>;
   const row = await findConfirmation(ctx, id);
   if (!row || row.actor_id !== actor.id) return fail('transfer_confirmation_not_found');
-  if (row.status === 'confirmed') {
-    // Its transfer ran: only ever its stored answer again, never the command (were the answer
-    // purged before this row, running it would move the money a second time).
-    const stored = await storedAnswer<BalanceTransfer>(ctx, transferKeyOf(row.actor_id, row.idempotency_key), row.fingerprint);
-    return stored?.ok ? ok({ transfer: stored.value, replayed: true }) : fail('transfer_confirmation_expired');
-  }
+  const right = sameCode(codeHash(ctx, row.id, code), row.code_hash);
+  // Its transfer ran: to its right code only ever its stored answer again, never the command (were
+  // the answer purged before this row, running it would move the money a second time).
+  if (row.status === 'confirmed') return right ? replayOf(ctx, row) : fail('transfer_confirmation_expired');
   const attemptsMax = ctx.settings.transfers.confirmationAttemptsMax;
   if (row.expires_at <= ctx.clock.now().toISOString() || Number(row.attempts) >= attemptsMax) return fail('transfer_confirmation_expired');
   // Every code tried for the sending line counts, over all its confirmations (each new one brings
@@ -108,22 +106,30 @@ export async function confirmTransfer(ctx: AppContext, actor: Actor, id: string,
   if (!(await countAttemptWithin(ctx, triesKey, 24 * 60, ctx.settings.transfers.codeTriesPerDayMax))) return fail('rate_limited', { retryAfterSeconds: 86_400 });
   // A try is taken before the code is checked, right or wrong, so that parallel guesses get no more than the tries left.
   const attempts = await takeCodeTry(ctx, row.id, attemptsMax);
-  if (attempts === null) {
-    // Its twin confirmed it meanwhile (the right code twice at once, on the last try): the same answer.
-    const now = await findConfirmation(ctx, id);
-    return now?.status === 'confirmed' ? confirmTransfer(ctx, actor, id, code) : fail('transfer_confirmation_expired');
-  }
-  if (!sameCode(codeHash(ctx, row.id, code), row.code_hash)) {
+  // No try left, or the right code twice at once on the last try, its twin holding the try or
+  // done: the right code gets the twin's answer once it is stored.
+  if (attempts === null) return right ? replayOf(ctx, row) : fail('transfer_confirmation_expired');
+  if (!right) {
     if (Number(attempts) >= attemptsMax) return fail('transfer_confirmation_expired');
     return fail('transfer_confirmation_code_invalid', { attemptsLeft: attemptsMax - Number(attempts) });
   }
-  await giveBackCodeTry(ctx, row.id);
   await uncountAttempt(ctx, triesKey);
   const plan = { sourceId: row.source_line_id, targetId: row.target_line_id, amount: BigInt(row.amount), fingerprint: row.fingerprint };
   const result = await runTransfer(ctx, row.actor_id, plan, row.idempotency_key);
-  if (!result.ok) return result;
+  // The right code's try is given back once the transfer is refused (no money, a limit) or done
+  // (with the confirmation, one update): held meanwhile, a wrong guess cannot take it.
+  if (!result.ok) {
+    await giveBackCodeTry(ctx, row.id);
+    return result;
+  }
   await markConfirmed(ctx, row.id, result.value.transfer.id);
   return ok({ transfer: result.value.transfer, replayed: result.value.replayed });
+}
+
+/** A confirmed (or being confirmed) transfer's stored answer to its right code, or expired when there is none (yet, or any more). */
+async function replayOf(ctx: AppContext, row: TransferConfirmationRow): Promise<Result<{ transfer: BalanceTransfer; replayed: boolean }>> {
+  const stored = await storedAnswer<BalanceTransfer>(ctx, transferKeyOf(row.actor_id, row.idempotency_key), row.fingerprint);
+  return stored?.ok ? ok({ transfer: stored.value, replayed: true }) : fail('transfer_confirmation_expired');
 }
 
 /** A keyed hash of the code, bound to its confirmation: the table alone does not give the code away. */

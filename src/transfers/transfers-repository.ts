@@ -48,6 +48,8 @@ export async function giveBackCodeTry(ctx: AppContext, id: string): Promise<void
   await ctx.db.updateTable('transfer_confirmations').set((eb) => ({ attempts: eb('attempts', '-', 1n) })).where('id', '=', id).where('attempts', '>', 0n).execute();
 }
 
+/** Confirmed, with the right code's try given back in the same update (only wrong codes count). */
 export async function markConfirmed(ctx: AppContext, id: string, transferId: string): Promise<void> {
-  await ctx.db.updateTable('transfer_confirmations').set({ status: 'confirmed', transfer_id: transferId }).where('id', '=', id).execute();
+  await ctx.db.updateTable('transfer_confirmations').set((eb) => ({ status: 'confirmed', transfer_id: transferId, attempts: eb('attempts', '-', 1n) }))
+    .where('id', '=', id).where('status', '=', 'pending').where('attempts', '>', 0n).execute();
 }

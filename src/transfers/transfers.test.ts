@@ -238,9 +238,10 @@ for (const dialect of DIALECTS) {
       const burst = await Promise.all([raced.wrong, raced.wrong, raced.wrong, raced.wrong, raced.code].map((code) => confirm(raced.id, code)));
       const row = await t.app.ctx.db.selectFrom('transfer_confirmations').select(['attempts', 'status']).where('id', '=', raced.id).executeTakeFirstOrThrow();
       let moved = 0;
+      // Whichever took the last try, every wrong code is refused (a wrong code is never answered the transfer).
+      assert.deepEqual(burst.slice(0, 4).map((r) => r.body.error?.code), Array(4).fill('transfer_confirmation_expired'));
       if (burst[4]!.status === 201) {
-        // The right code took the last try (and gave it back): every wrong one was refused untried.
-        assert.deepEqual(burst.slice(0, 4).map((r) => r.body.error.code), Array(4).fill('transfer_confirmation_expired'));
+        // The right code took the last try, held it through the transfer, and gave it back with the confirmation.
         assert.deepEqual([Number(row.attempts), row.status], [2, 'confirmed']);
         moved = 1;
       } else {
@@ -253,6 +254,12 @@ for (const dialect of DIALECTS) {
       for (let i = 0; i < 2; i++) await confirm(held.id, held.wrong);
       assert.notEqual(await takeCodeTry(t.app.ctx, held.id, 3), null);
       assert.deepEqual([(await confirm(held.id, held.code)).status, await main(F)], [410, before[0]! - moved * 51_000]);
+      // Confirmed, its right code replays the transfer; a wrong one does not.
+      const done = await ask('done');
+      const sent = await confirm(done.id, done.code);
+      assert.equal(sent.status, 201, JSON.stringify(sent.body));
+      assert.equal((await confirm(done.id, done.code)).body.id, sent.body.id);
+      assert.equal((await confirm(done.id, done.wrong)).body.error.code, 'transfer_confirmation_expired');
       await t.verify();
     });
 
