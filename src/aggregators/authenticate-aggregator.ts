@@ -38,11 +38,12 @@ export function createAggregatorAuthenticator(ctx: AppContext): AggregatorAuthen
   // logins are: wrong passwords from one address are limited, and the aggregator's own servers,
   // answered from the cache, are not locked out by them. Concurrent requests with the same header
   // share the one check, so they count once (64 terminals at a cold cache are not 64 guesses).
-  const countedVerify = async (code: string, authorization: string | undefined, ip: string) => {
+  // `known`: the aggregator as read for its allowlist just before (null: no such code), not read again.
+  const countedVerify = async (known: Aggregator | null, code: string, authorization: string | undefined, ip: string) => {
     const countKey = `aggregator-auth:${code}:${ip}`;
     const { loginAttemptsMax, loginWindowMinutes } = ctx.settings.auth;
     if (!(await countAttemptWithin(ctx, countKey, loginWindowMinutes, loginAttemptsMax * 4))) return null;
-    const aggregator = await verify(code, authorization);
+    const aggregator = known ? await checkPassword(known, authorization) : null;
     if (aggregator) await uncountAttempt(ctx, countKey);
     return aggregator;
   };
@@ -68,16 +69,17 @@ export function createAggregatorAuthenticator(ctx: AppContext): AggregatorAuthen
         entry = undefined;
       }
       if (entry && entry.expiresAtMs <= nowMs && !entry.refreshing) refresh(key, entry, code, authorization);
+      let known: Aggregator | null = null;
       if (!entry) {
         // The address first: from outside the allowlist every secret is refused alike (checked
         // after it, a right one answered 403 and a wrong one 401, which told a guesser it was right).
-        const known = await findAggregator(ctx, code);
+        known = await findAggregator(ctx, code);
         if (known && !ipAllowed(known.ipAllowlist, ip)) return { ok: false, reason: 'ip_forbidden' };
         // Meanwhile a concurrent request with the same header may have started the one check.
         entry = cache.get(key);
       }
       if (!entry) {
-        const fresh: Entry = { verified: countedVerify(code, authorization, ip), expiresAtMs: nowMs + ttlMs, refreshing: false };
+        const fresh: Entry = { verified: countedVerify(known, code, authorization, ip), expiresAtMs: nowMs + ttlMs, refreshing: false };
         if (cache.size >= CACHE_ENTRIES_MAX) cache.clear();
         cache.set(key, fresh);
         const forget = () => { if (cache.get(key) === fresh) cache.delete(key); };
