@@ -1,4 +1,4 @@
-import { decodeShortMessage } from './sms-encoding.ts';
+import { DATA_CODING, decodeShortMessage } from './sms-encoding.ts';
 import { TAG, type DeliverSm } from './smpp-pdu.ts';
 
 /**
@@ -27,7 +27,10 @@ const OUTCOME_OF_STATE: Record<number, ReceiptOutcome> = { 2: 'delivered', 3: 'u
 /** The receipt a deliver_sm carries, or null when it is none (a message from a phone, which Tolem does not take). */
 export function deliveryReceiptOf(deliver: DeliverSm): DeliveryReceipt | null {
   if ((deliver.esmClass & MESSAGE_TYPE_MASK) !== MESSAGE_TYPE_DELIVERY_RECEIPT) return null;
-  const text = decodeShortMessage(deliver.dataCoding, deliver.shortMessage);
+  // The receipt's fields are ASCII (SMPP 3.4 appendix B; the id as submit_sm_resp's C-Octet String gave it),
+  // in short_message or, when that is empty, in message_payload (§5.3.2.32).
+  const payload = deliver.shortMessage.length > 0 ? deliver.shortMessage : deliver.tlvs.get(TAG.messagePayload) ?? Buffer.alloc(0);
+  const text = deliver.dataCoding === DATA_CODING.ucs2 ? decodeShortMessage(deliver.dataCoding, payload) : payload.toString('latin1');
   const receiptedId = deliver.tlvs.get(TAG.receiptedMessageId);
   const state = deliver.tlvs.get(TAG.messageState);
   const smscMessageId = receiptedId ? receiptedId.toString('latin1').replace(/\0+$/, '') : /(?:^|\s)id:(\S+)/i.exec(text)?.[1];

@@ -88,6 +88,8 @@ type Outcome = 'sent' | 'retry' | 'failed' | 'throttled';
  */
 async function send(ctx: AppContext): Promise<number> {
   const startedMs = ctx.clock.now().getTime();
+  // Set once the SMSC throttles: every number's queue stops before its next message.
+  const run = { startedMs, throttled: false };
   const link = smsLinkOf(ctx, ctx.settings.sms.smpp!);
   let sent = 0;
   for (let page = 0; page < MESSAGE_PAGES_PER_RUN_MAX; page++) {
@@ -108,7 +110,7 @@ async function send(ctx: AppContext): Promise<number> {
     }
     const queues = [...byNumber.values()];
     for (let start = 0; start < queues.length; start += MESSAGES_AT_ONCE_MAX) {
-      const outcomes = (await Promise.all(queues.slice(start, start + MESSAGES_AT_ONCE_MAX).map((queue) => sendInOrder(ctx, link, session, queue, startedMs)))).flat();
+      const outcomes = (await Promise.all(queues.slice(start, start + MESSAGES_AT_ONCE_MAX).map((queue) => sendInOrder(ctx, link, session, queue, run)))).flat();
       sent += outcomes.filter((outcome) => outcome === 'sent').length;
       if (outcomes.includes('throttled') || ctx.clock.now().getTime() - startedMs >= SEND_BUDGET_MS) {
         await releaseMessages(ctx, queues.slice(start + MESSAGES_AT_ONCE_MAX).flat().map((message) => message.id));
@@ -126,16 +128,17 @@ async function send(ctx: AppContext): Promise<number> {
  * submit may wait 10 s) would otherwise keep a run on one number's hundred messages past their
  * lease, and another process, claiming them again, would send them twice.
  */
-async function sendInOrder(ctx: AppContext, link: SmsLink, session: SmppClient, queue: readonly SmsMessageRow[], startedMs: number): Promise<Outcome[]> {
+async function sendInOrder(ctx: AppContext, link: SmsLink, session: SmppClient, queue: readonly SmsMessageRow[], run: { startedMs: number; throttled: boolean }): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   for (const [index, message] of queue.entries()) {
-    if (index > 0 && ctx.clock.now().getTime() - startedMs >= SEND_BUDGET_MS) {
+    if (run.throttled || (index > 0 && ctx.clock.now().getTime() - run.startedMs >= SEND_BUDGET_MS)) {
       await releaseMessages(ctx, queue.slice(index).map((next) => next.id));
       break;
     }
     const outcome = await sendMessage(ctx, link, session, message);
     outcomes.push(outcome);
     if (outcome === 'throttled') {
+      run.throttled = true;
       await releaseMessages(ctx, queue.slice(index + 1).map((next) => next.id));
       break;
     }

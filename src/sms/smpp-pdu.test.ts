@@ -55,6 +55,10 @@ describe('SMPP PDUs', () => {
     assert.deepEqual(receipt({ esm_class: 0x04, short_message: text('x2', 'ENROUTE') }), { smscMessageId: 'x2', outcome: null });
     assert.deepEqual(receipt({ esm_class: 0x04, short_message: 'stat:DELIVRD', receipted_message_id: 'tlv-9', message_state: 5 }), { smscMessageId: 'tlv-9', outcome: 'undeliverable' });
     assert.equal(receipt({ esm_class: 0x00, short_message: 'Hello from a phone' }), null, 'a message from a phone is no receipt');
+    // In message_payload (SMPP 3.4 §5.3.2.32) when short_message is empty.
+    assert.deepEqual(receipt({ esm_class: 0x04, short_message: '', message_payload: text('77AB', 'DELIVRD') }), { smscMessageId: '77AB', outcome: 'delivered' });
+    // The fields are ASCII, not GSM 03.38 (where _ and @ are other letters): the id as submit_sm_resp gave it.
+    assert.deepEqual(receipt({ esm_class: 0x04, short_message: Buffer.from(text('msg_2@x$', 'DELIVRD'), 'latin1') }), { smscMessageId: 'msg_2@x$', outcome: 'delivered' });
     assert.throws(() => parseDeliverSm(Buffer.from([0x41, 0x42])), /NUL|early/);
   });
 });

@@ -21,7 +21,7 @@ export const STATUS = {
 } as const;
 
 /** Optional parameters of deliver_sm that a receipt may carry instead of (or beside) its text. */
-export const TAG = { receiptedMessageId: 0x001e, messageState: 0x0427 } as const;
+export const TAG = { receiptedMessageId: 0x001e, messagePayload: 0x0424, messageState: 0x0427 } as const;
 
 export const HEADER_LENGTH = 16;
 /** Larger than any PDU an SMSC sends an ESME (a deliver_sm is at most some 300 octets plus TLVs). */

@@ -57,8 +57,14 @@ function parseSmppUrl(raw: string): SmppEndpoint {
   const defaultPort = DEFAULT_PORTS[url.protocol];
   if (defaultPort === undefined) throw bad(`has scheme ${url.protocol}`);
   if (!url.hostname) throw bad('names no host');
-  const systemId = decodeURIComponent(url.username);
-  const password = decodeURIComponent(url.password);
+  let systemId: string;
+  let password: string;
+  try {
+    systemId = decodeURIComponent(url.username);
+    password = decodeURIComponent(url.password);
+  } catch {
+    throw bad('has a system_id or password with a % that is not URL-encoding (write % as %25)');
+  }
   const systemType = url.searchParams.get('system_type') ?? '';
   const printable = (value: string, max: number) => /^[\x20-\x7e]*$/.test(value) && value.length <= max;
   if (!systemId || !printable(systemId, SYSTEM_ID_LENGTH_MAX)) throw bad(`needs a system_id of 1 to ${SYSTEM_ID_LENGTH_MAX} printable characters`);

@@ -194,6 +194,30 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it("stops every number's queue once the SMSC throttles one, giving their messages back untried", async () => {
+      const [a, b] = ['+77014200031', '+77014200032'];
+      const lineA = await line(a, 'en');
+      const lineB = await line(b, 'en');
+      await emit('line.status_changed', { lineId: lineA, msisdn: a, from: 'suspended', to: 'active', language: 'en' });
+      for (let i = 0; i < 5; i++) await emit('balance.low', { lineId: lineB, msisdn: b, balance: 100 + i, language: 'en' });
+      settle();
+      smsc.answer = (_index, destination) => (destination === a.slice(1) ? 0x58 : 0);
+      try {
+        await run();
+        // B's first submit may have been on its way when A's answer came; nothing after it.
+        assert.ok(textsTo(b.slice(1)).length <= 1, `B sent ${textsTo(b.slice(1)).length} after the throttle`);
+        const queued = (await messagesOf(lineB)).filter((row) => row.status === 'queued');
+        assert.ok(queued.length >= 4, 'the rest given back');
+        assert.ok(queued.every((row) => Number(row.attempts) === 0 && row.lease_until === null), 'untried, no lease');
+      } finally {
+        smsc.answer = () => 0;
+      }
+      t.clock.advance(10_000);
+      while (await run() > 0) t.clock.advance(10_000);
+      assert.equal(textsTo(b.slice(1)).length, 5, 'each sent once in the end');
+      assert.equal(textsTo(a.slice(1)).length, 1);
+    });
+
     it('keeps to its time budget within one number\'s queue on a slow SMSC, giving the rest back for the next run, each sent once', async () => {
       const number = '+77014200019';
       const lineId = await line(number, 'en');

@@ -25,8 +25,8 @@ export interface FakeSmsc {
   url: string;
   binds: { systemId: string; password: string; systemType: string; interfaceVersion: number }[];
   submits: ReceivedSm[];
-  /** The command_status each submit_sm is answered with (0 accepts it), by its number from 0. */
-  answer: (index: number) => number;
+  /** The command_status each submit_sm is answered with (0 accepts it), by its number from 0 and its destination. */
+  answer: (index: number, destination: string) => number;
   /** The texts received, segments joined by their headers, in the order their first segment came. */
   texts(): { destination: string; dataCoding: number; text: string }[];
   /** Sends a delivery receipt for a message id on the bound session; resolves with the ESME's command_status. */
@@ -59,7 +59,7 @@ export async function startFakeSmsc(): Promise<FakeSmsc> {
       });
       session.on('submit_sm', (pdu: Pdu) => {
         const index = smsc.submits.length;
-        const status = smsc.answer(index);
+        const status = smsc.answer(index, pdu.destination_addr);
         const messageId = `m${index + 1}`;
         const header = (pdu.short_message.udh ?? []).find((element: Buffer) => element[0] === CONCATENATION_8BIT) as Buffer | undefined;
         smsc.submits.push({
