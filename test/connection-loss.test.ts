@@ -43,4 +43,22 @@ describe('dropped PostgreSQL connections [postgres]', { skip: postgres.skip }, (
     }
     await t.verify();
   });
+
+  it('is not ready, saying why, while the database refuses connections, and ready again after', async () => {
+    const url = new URL(t.app.ctx.store.url);
+    const database = url.pathname.slice(1);
+    url.pathname = '/postgres';
+    const admin = new pg.Client({ connectionString: url.toString() });
+    await admin.connect();
+    try {
+      await admin.query(`alter database "${database}" allow_connections false`);
+      await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [database]);
+      const down = await t.request('GET', '/readyz', { token: null });
+      assert.deepEqual([down.status, down.body.error.code, down.body.error.details.reason], [503, 'unavailable', 'database_unavailable']);
+    } finally {
+      await admin.query(`alter database "${database}" allow_connections true`);
+      await admin.end();
+    }
+    assert.equal((await t.request('GET', '/readyz', { token: null })).status, 200);
+  });
 });

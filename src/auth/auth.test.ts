@@ -147,6 +147,16 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('DELETE', `/v1/api-keys/${created.body.id}`)).body.error.code, 'api_key_not_found');
     });
 
+    it('takes the Bearer scheme in any case, and says how to authenticate on a 401', async () => {
+      const created = await t.request('POST', '/v1/api-keys', { body: { name: 'case', role: 'partner' } });
+      for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
+        assert.equal((await t.request('GET', '/v1/auth/me', { token: null, headers: { authorization: `${scheme} ${created.body.key}` } })).status, 200, scheme);
+      }
+      const refused = await t.request('GET', '/v1/lines', { token: null });
+      assert.equal(refused.status, 401);
+      assert.match(String(refused.headers['www-authenticate']), /^Bearer /);
+    });
+
     it('an admin disables a login (its sessions end at once), enables it, and sets a new password', async () => {
       const user = await t.request('POST', '/v1/users', { body: { login: 'leaver', password: 'first password', role: 'agent' } });
       const logIn = (password: string) => t.request('POST', '/v1/auth/login', { token: null, body: { login: 'leaver', password } });

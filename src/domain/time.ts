@@ -27,14 +27,20 @@ export function laterOf(a: Date, b: Date): Date {
   return a.getTime() >= b.getTime() ? a : b;
 }
 
+const RFC3339_OR_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/i;
+
 /** The years a time given to Tolem may fall in: a usage event in year 0 or 9999 is a broken clock, not a call. */
 export const INSTANT_YEARS = { min: 2000, max: 2199 } as const;
 
 /**
  * An ISO-8601 date-time as epoch milliseconds, or null when it is malformed, names a day that
  * does not exist (Date.parse quietly rolls 2026-02-30 over into March) or falls outside INSTANT_YEARS.
+ * A time of day must name its offset (RFC 3339: `Z` or `±hh:mm`): Date.parse would read one without
+ * it in the server's own time zone, so that one request meant another moment on another server. A
+ * date alone is that day's start in UTC.
  */
 export function parseInstant(text: string): number | null {
+  if (!RFC3339_OR_DATE.test(text)) return null;
   const ms = Date.parse(text);
   const day = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
   if (!Number.isFinite(ms) || !day) return null;

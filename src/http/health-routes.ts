@@ -27,7 +27,7 @@ export async function healthRoutes(app: FastifyInstance, { ctx, metrics }: Route
       }
       return { status: 'ready', database: ctx.store.dialect.name };
     } catch {
-      return reply.code(503).send({ error: { code: 'unavailable', message: 'The database does not answer.', details: {} } });
+      return reply.code(503).send({ error: { code: 'unavailable', message: 'The database does not answer.', details: { reason: 'database_unavailable' } } });
     }
   });
   if (ctx.settings.benchRoutes) {

@@ -19,6 +19,8 @@ export function errorBody(error: DomainError) {
 export function sendError(reply: FastifyReply, error: DomainError): FastifyReply {
   const status = httpStatusOf(error.code);
   if (status === 429 && typeof error.details?.retryAfterSeconds === 'number') reply.header('retry-after', String(error.details.retryAfterSeconds));
+  // RFC 9110 §15.5.2: a 401 says how to authenticate (the aggregators' routes name Basic themselves).
+  if (status === 401 && !reply.hasHeader('www-authenticate')) reply.header('www-authenticate', 'Bearer realm="tolem"');
   return reply.code(status).type('application/json; charset=utf-8').send(errorBody(error));
 }
 

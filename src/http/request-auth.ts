@@ -7,7 +7,7 @@ export const SESSION_COOKIE = 'tolem_session';
 /** The bearer token or session cookie of a request, if any. */
 export function tokenOf(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
-  if (header) return header.startsWith('Bearer ') ? header.slice('Bearer '.length).trim() : null;
+  if (header) return /^bearer /i.test(header) ? header.slice('Bearer '.length).trim() : null;
   return request.cookies?.[SESSION_COOKIE] ?? null;
 }
 

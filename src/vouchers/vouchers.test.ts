@@ -250,6 +250,8 @@ for (const dialect of DIALECTS) {
         [{ faceValue: 100_000, count: 20_000, expiresAt: '2026-06-01T00:00:00Z' }, 400, 'validation_failed'],
         [{ faceValue: 100_000, count: 1, expiresAt: '2020-01-01T00:00:00Z' }, 400, 'validation_failed'],
         [{ faceValue: 100_000, count: 1, expiresAt: 'next tuesday' }, 400, 'validation_failed'],
+        // No offset: Date.parse would read it in the server's own time zone.
+        [{ faceValue: 100_000, count: 1, expiresAt: '2026-06-01T00:00:00' }, 400, 'validation_failed'],
         [{ faceValue: 100_000, count: 1, expiresAt: '+275760-09-13T00:00:00.000Z' }, 400, 'validation_failed'],
         [{ faceValue: 100_000, count: 1, expiresAt: '2026-02-30T00:00:00Z' }, 400, 'validation_failed'],
         [{ faceValue: 100_000, count: 1, expiresAt: '2026-06-01T00:00:00Z', pin: '1' }, 400, 'validation_failed'],
