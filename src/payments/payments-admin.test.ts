@@ -61,6 +61,20 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it("tells a refund in the line's language as it is now, not the payment page's", async () => {
+      const number = msisdn();
+      await addLine(t, number);
+      assert.equal((await t.request('PATCH', `/v1/lines/${encodeURIComponent(number)}`, { body: { language: 'ru' } })).status, 200);
+      const created = await createPayment(t, { msisdn: number, amount: 100_000, language: 'zh' }, `key-${number}`);
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      await submitCard(t, created.body.redirectUrl, '4242424242424242');
+      await processWebhooks(t);
+      assert.equal((await refund(created.body.id, 40_000, `lang-${number}`)).status, 201);
+      const events = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'payment.refunded').execute();
+      const told = events.map((row) => JSON.parse(row.payload)).find((payload) => payload.paymentId === created.body.id);
+      assert.equal(told?.language, 'ru');
+    });
+
     it('refuses to refund more than the unspent part of the top-up', async () => {
       const { number, payment } = await paid();
       await spend(t, (await mainAccount(t, number)).lineId, 60_000n);

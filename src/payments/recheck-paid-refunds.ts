@@ -88,7 +88,7 @@ function refundReversal(payment: PaymentRow, refund: RefundRow, bonusGranted: bo
       // Termination forfeited what was on the line then; this money follows it now.
       const forfeited = forfeitIfTerminated(tx, payment, refund);
       if (!forfeited.ok) return forfeited;
-      tx.outbox('payment.refund_reversed', { paymentId: payment.id, refundId: refund.id, lineId: payment.line_id, amount: Number(amount), currency: refund.currency, receiptNumber, forfeited: forfeited.value, language: payment.language });
+      tx.outbox('payment.refund_reversed', { paymentId: payment.id, refundId: refund.id, lineId: payment.line_id, amount: Number(amount), currency: refund.currency, receiptNumber, forfeited: forfeited.value, language: tx.line(payment.line_id)?.language ?? null });
       return ok({ receiptNumber });
     },
   };

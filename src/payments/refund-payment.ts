@@ -144,8 +144,9 @@ function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, gra
     name: paid ? 'refund_post' : 'refund_void',
     idempotency: { key: `refund:${refund.id}:settle`, fingerprint: paid ? 'post' : 'void', expiresAt: null },
     lock: (now) => ({
-      // A void may find the line terminated since (a refund pending for days): its money then goes on to breakage.
-      ...(paid ? {} : { lines: [payment.line_id] }),
+      // A void may find the line terminated since (a refund pending for days): its money then goes on
+      // to breakage. A post tells the subscriber in the line's language as it is now.
+      lines: [payment.line_id],
       accounts: [lineMainAccountId(payment.line_id), clearingAccountId(payment.provider), ...bonusLocks.accounts, ...(paid ? [] : [BREAKAGE_ACCOUNT_ID])],
       pending: [refund.pending_transfer_id], counters: [counter, receiptCounterFor(now), ...bonusLocks.counters, ...(paid && grant ? [refundPostedCounterOf(payment.id), refundBonusCounterOf(payment.id)] : [])],
     }),
@@ -179,7 +180,7 @@ function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, gra
         if (!taken.ok) return taken;
         bonusTakenBack = taken.value;
       }
-      tx.outbox('payment.refunded', { paymentId: payment.id, refundId: refund.id, lineId: payment.line_id, amount: Number(refund.amount), currency: refund.currency, receiptNumber, bonusTakenBack: Number(bonusTakenBack), language: payment.language });
+      tx.outbox('payment.refunded', { paymentId: payment.id, refundId: refund.id, lineId: payment.line_id, amount: Number(refund.amount), currency: refund.currency, receiptNumber, bonusTakenBack: Number(bonusTakenBack), language: tx.line(payment.line_id)?.language ?? null });
       return ok({ receiptNumber, bonusTakenBack: Number(bonusTakenBack) });
     },
   };

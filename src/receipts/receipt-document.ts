@@ -30,6 +30,9 @@ export function formatAlmatyTime(iso: string, language: ReceiptLanguage): string
   return `${almatyDateTimeIn(language, iso)} (UTC+5)`;
 }
 
+/** Receipts of money given back: no "the payment went through" on them. */
+const RETURN_KINDS = new Set(['refund', 'topup_reversal', 'refund_reversal']);
+
 export function receiptDocument(receipt: ReceiptView, language: ReceiptLanguage, verifyUrl: string): ReceiptDocument {
   const labels = RECEIPT_LABELS[language];
   const maskedMsisdn = receipt.msisdn ? maskMsisdn(receipt.msisdn) : null;
@@ -42,5 +45,5 @@ export function receiptDocument(receipt: ReceiptView, language: ReceiptLanguage,
     ...(maskedMsisdn ? [{ label: labels.line, value: maskedMsisdn }] : []),
     { label: labels.amount, value: amountText },
   ];
-  return { language, title: labels.title, rows, amountText, verifyHint: labels.verifyHint, verifyUrl, thanks: labels.thanks, maskedMsisdn, displayDate };
+  return { language, title: labels.title, rows, amountText, verifyHint: labels.verifyHint, verifyUrl, thanks: RETURN_KINDS.has(receipt.kind) ? labels.returned : labels.thanks, maskedMsisdn, displayDate };
 }

@@ -83,6 +83,10 @@ for (const dialect of DIALECTS) {
       assert.ok(kk.includes('1 500,50 ₸'), kk);
       const zh = pdfText((await pdfOf('/v1/receipts/R-2026-90000001.pdf?lang=zh')).bytes);
       assert.ok(zh.includes('退款'), zh);
+      // Money given back closes with that, not with "the payment went through".
+      assert.ok(kk.includes('Ақша қайтарылды.') && !kk.includes('Төлем сәтті өтті'), kk);
+      const en = pdfText((await pdfOf('/v1/receipts/R-2026-90000001.pdf?lang=en')).bytes);
+      assert.ok(en.includes('The money has been returned.') && !en.includes('The payment went through'), en);
     });
 
     it('renders the 80 mm slip with a QR link', async () => {

@@ -16,7 +16,7 @@ import { isUssdGateway } from './ussd-gateway.ts';
 export const USSD_BALANCE = '*102#';
 export const USSD_ALLOWANCES = '*104#';
 
-type Key = 'balance' | 'validUntil' | 'grace' | 'suspended' | 'barred' | 'left' | 'until' | 'none' | 'help' | 'terminated' | 'notServed' | 'gb' | 'mb' | 'min' | 'sms' | 'separator';
+type Key = 'balance' | 'validUntil' | 'grace' | 'suspended' | 'barred' | 'left' | 'until' | 'none' | 'help' | 'terminated' | 'notServed' | 'gb' | 'mb' | 'min' | 'sms' | 'separator' | 'nothingLeft' | 'messengers';
 
 /**
  * What the phone's screen shows, in the line's language. A USSD answer in UCS-2 (Cyrillic,
@@ -32,24 +32,28 @@ const TEXT: Record<DisplayLanguage, Record<Key, string>> = {
     left: 'Left: {list}.', until: ' Until {date}.', none: 'You have no active packages.', terminated: 'This number is closed.', notServed: 'This number is not served here.',
     help: 'Dial *102# balance, *104# packages left, *111*PIN# voucher top-up.',
     gb: '{count} GB', mb: '{count} MB', min: '{count} min', sms: '{count} SMS', separator: ', ',
+    nothingLeft: 'Nothing is left in your packages.', messengers: 'messengers unlimited',
   },
   ru: {
     balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' Действует до {date}.', grace: ' Только входящие: пополните баланс.', suspended: ' Номер приостановлен: пополните.', barred: ' Заблокирован: звоните в поддержку.',
     left: 'Осталось: {list}.', until: ' До {date}.', none: 'У вас нет активных пакетов.', terminated: 'Этот номер закрыт.', notServed: 'Этот номер здесь не обслуживается.',
     help: 'Наберите *102# — баланс, *104# — остатки пакетов, *111*PIN# — карта оплаты.',
     gb: '{count} ГБ', mb: '{count} МБ', min: '{count} мин', sms: '{count} SMS', separator: ', ',
+    nothingLeft: 'В ваших пакетах ничего не осталось.', messengers: 'мессенджеры без лимита',
   },
   kk: {
     balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' {date} дейін жарамды.', grace: ' Тек кіріс қоңыраулар: толықтырыңыз.', suspended: ' Нөмір тоқтатылған: толықтырыңыз.', barred: ' Бұғатталған: қолдауға хабарласыңыз.',
     left: 'Қалды: {list}.', until: ' {date} дейін.', none: 'Белсенді пакетіңіз жоқ.', terminated: 'Бұл нөмір жабылған.', notServed: 'Бұл нөмірге мұнда қызмет көрсетілмейді.',
     help: '*102# — баланс, *104# — пакет қалдығы, *111*PIN# — төлем картасы.',
     gb: '{count} ГБ', mb: '{count} МБ', min: '{count} мин', sms: '{count} SMS', separator: ', ',
+    nothingLeft: 'Пакеттеріңізде ештеңе қалмады.', messengers: 'мессенджерлер шексіз',
   },
   zh: {
     balance: '余额 {main}，奖励余额 {bonus}。', validUntil: '有效期至{date}。', grace: '仅可接听来电：请充值。', suspended: '号码已停机：请充值。', barred: '号码已被运营商停机：请联系客服。',
     left: '剩余：{list}。', until: '有效期至{date}。', none: '您没有有效的套餐。', terminated: '此号码已销号。', notServed: '本网不为此号码提供服务。',
     help: '拨 *102# 查余额，*104# 查套餐剩余，*111*密码# 用充值卡充值。',
     gb: '{count} GB', mb: '{count} MB', min: '{count}分钟', sms: '{count}条短信', separator: '、',
+    nothingLeft: '您的套餐已全部用完。', messengers: '即时通讯不限量',
   },
 };
 
@@ -107,7 +111,11 @@ async function allowancesAnswer(ctx: AppContext, line: LineRow, language: Displa
   // One total per unit across the line's packages, and the earliest end among what is left.
   const totals = new Map<string, number>();
   let earliest: string | null = null;
-  for (const pack of await packageViewsOf(ctx, line, {})) {
+  const packs = await packageViewsOf(ctx, line, {});
+  // Unlimited messengers is a feature with no bucket: it is named, with its pack's end.
+  const unlimited = packs.filter((pack) => pack.status === 'active' && pack.features.includes('messengers_unlimited'));
+  for (const pack of unlimited) if (earliest === null || pack.expiresAt < earliest) earliest = pack.expiresAt;
+  for (const pack of packs) {
     for (const allowance of pack.allowances) {
       if (allowance.remaining <= 0) continue;
       totals.set(allowance.unit, (totals.get(allowance.unit) ?? 0) + allowance.remaining);
@@ -115,7 +123,7 @@ async function allowancesAnswer(ctx: AppContext, line: LineRow, language: Displa
     }
   }
   const allowances = [...totals].map(([unit, remaining]) => ({ unit, remaining }));
-  return { message: allowancesText(language, allowances, earliest), allowances };
+  return { message: allowancesText(language, allowances, earliest, { packages: packs.filter((pack) => pack.status === 'active').length, unlimited: unlimited.length > 0 }), allowances };
 }
 
 /** The menu, the answer to a code it does not know. */
@@ -141,19 +149,21 @@ export function balanceText(language: DisplayLanguage, line: { main: bigint; bon
 }
 
 /** `*104#`'s text: each unit's total (data in GB from 1 GB, else MB; whole minutes) and the earliest end. */
-export function allowancesText(language: DisplayLanguage, allowances: readonly { unit: string; remaining: number }[], earliest: string | null): string {
+export function allowancesText(language: DisplayLanguage, allowances: readonly { unit: string; remaining: number }[], earliest: string | null, packs: { packages: number; unlimited: boolean } = { packages: 0, unlimited: false }): string {
   const text = TEXT[language];
-  if (allowances.length === 0) return text.none;
+  // "No active packages" only when there are none: a pack used up, or one of features alone, is still active.
+  if (allowances.length === 0 && !packs.unlimited) return packs.packages > 0 ? text.nothingLeft : text.none;
   const number = new Intl.NumberFormat(LOCALES[language], { maximumFractionDigits: 1 });
   // Each unit's words around its figure: "10 ГБ", "60分钟".
   const count = (template: string, value: number) => template.replace('{count}', number.format(value));
   const parts = allowances.map(({ unit, remaining }) => {
     if (unit === 'DATA_BYTES') {
       const bytes = BigInt(remaining);
-      return bytes >= BYTES_PER_GB ? count(text.gb, Math.floor((remaining / Number(BYTES_PER_GB)) * 10) / 10) : count(text.mb, Number(bytes / BYTES_PER_MB));
+      return bytes >= BYTES_PER_GB ? count(text.gb, Math.floor((remaining / Number(BYTES_PER_GB)) * 10) / 10) : count(text.mb, Math.max(1, Number(bytes / BYTES_PER_MB))); // what is left of a last MB is not "0 MB"
     }
     if (unit === 'VOICE_SECONDS') return count(text.min, Math.floor(remaining / 60));
     return count(text.sms, remaining);
   });
+  if (packs.unlimited) parts.push(text.messengers);
   return text.left.replace('{list}', parts.join(text.separator)) + (earliest ? text.until.replace('{date}', almatyDayIn(language, earliest)) : '');
 }

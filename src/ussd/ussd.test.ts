@@ -20,6 +20,8 @@ describe('USSD texts (pure)', () => {
         balanceText(language, { main: 123_456_789n, bonus: 12_345_678n, status: 'suspended', validUntil: longest, barred: true }),
         allowancesText(language, [{ unit: 'DATA_BYTES', remaining: Math.floor(19.9 * GIB) }, { unit: 'VOICE_SECONDS', remaining: 59_940 }, { unit: 'SMS', remaining: 999 }], longest),
         allowancesText(language, [], null),
+        allowancesText(language, [], null, { packages: 2, unlimited: false }),
+        allowancesText(language, [{ unit: 'DATA_BYTES', remaining: Math.floor(19.9 * GIB) }, { unit: 'VOICE_SECONDS', remaining: 59_940 }, { unit: 'SMS', remaining: 999 }], longest, { packages: 3, unlimited: true }),
         ussdMenuText(language),
         ussdNotServedText(language),
         // A voucher's texts, its top-up with a ten-digit amount and the longest receipt number.
@@ -70,6 +72,28 @@ for (const dialect of DIALECTS) {
       const left = await ussd(msisdn, '*104#');
       assert.match(left.body.message, /^Осталось: 8,5 ГБ, 58 мин, 49 SMS\. До /);
       assert.deepEqual(left.body.allowances, [{ unit: 'DATA_BYTES', remaining: 8.5 * GIB }, { unit: 'VOICE_SECONDS', remaining: 3_510 }, { unit: 'SMS', remaining: 49 }]);
+    });
+
+    it('*104# names unlimited messengers, says a used-up pack has nothing left (not "no packages"), and never "0 MB" while data is left', async () => {
+      const msisdn = '+77051230111';
+      await line(msisdn, 'ru');
+      await topUp(msisdn, 1_000_000);
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'MESSENGERS_30D' }, headers: { 'idempotency-key': `ussd-${++keys}` } });
+      assert.equal(bought.status, 201, JSON.stringify(bought.body));
+      assert.match((await ussd(msisdn, '*104#')).body.message, /^Осталось: мессенджеры без лимита\. До \d{2}\.\d{2}\.\d{4}\.$/);
+
+      const other = '+77051230112';
+      await line(other, 'en');
+      await topUp(other, 1_000_000);
+      assert.equal((await t.request('POST', '/v1/purchases', { body: { msisdn: other, offering: 'TOURIST_COMBO_15D' }, headers: { 'idempotency-key': `ussd-${++keys}` } })).status, 201);
+      const at = t.clock.now().toISOString();
+      const use = (id: string, service: string, units: number) => t.request('POST', '/v1/usage', { body: { events: [{ id, msisdn: other, service, units, at }] } });
+      assert.equal((await use('u-11', 'data', 10 * GIB - 1000)).body.recorded, 1);
+      assert.match((await ussd(other, '*104#')).body.message, /^Left: 1 MB, 60 min, 50 SMS\./);
+      assert.equal((await use('u-12', 'data', 1000)).body.recorded, 1);
+      assert.equal((await use('u-13', 'voice', 3_600)).body.recorded, 1);
+      assert.equal((await use('u-14', 'sms', 50)).body.recorded, 1);
+      assert.equal((await ussd(other, '*104#')).body.message, 'Nothing is left in your packages.');
     });
 
     it('answers in Chinese and English, takes spaces as dialled, shows a grace line and less than a gigabyte in MB', async () => {
