@@ -80,6 +80,9 @@ async function refundedBefore(ctx: AppContext, refund: RefundRow): Promise<bigin
 /** The key the provider knows a refund by: one refund, one key, however often Tolem asks (check-pending-refunds.ts asks too). */
 export const providerKeyOf = (refund: RefundRow) => `refund:${refund.id}`;
 
+/** Provider answers that do not say the refund failed: the money stays reserved and the refund is asked about again. */
+const UNKNOWN_OUTCOMES = ['provider_unreachable', 'provider_response_unverified'];
+
 const unreachable = () => ({ ok: false as const, code: 'provider_unreachable' });
 
 /**
@@ -91,7 +94,8 @@ const unreachable = () => ({ ok: false as const, code: 'provider_unreachable' })
  * query (`asked: 'status'`): only the provider saying the refund failed voids it.
  */
 export async function finishRefund(ctx: AppContext, payment: PaymentRow, refund: RefundRow, answer: ProviderResult<RefundResult>, asked: 'refund' | 'status'): Promise<Result<RefundView>> {
-  if (!answer.ok && (asked === 'status' || answer.code === 'provider_unreachable')) return fail('payment_provider_failed', { code: answer.code, refundId: refund.id });
+  // An answer Tolem could not verify (Alipay's or WeChat Pay's signature) says nothing of whether the refund was made: kept reserved, like no answer.
+  if (!answer.ok && (asked === 'status' || UNKNOWN_OUTCOMES.includes(answer.code))) return fail('payment_provider_failed', { code: answer.code, refundId: refund.id });
   if (answer.ok && answer.value.status === 'pending') {
     await updateRefund(ctx, refund.id, { provider_refund_id: answer.value.providerRefundId, failure_reason: answer.value.attention ?? null });
     return ok(refundView((await findRefund(ctx, refund.id))!));

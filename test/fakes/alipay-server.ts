@@ -18,7 +18,11 @@ export interface AlipayFake extends RunningFake {
   trade(outTradeNo: string): any;
   /** The next refund is made, but answered 20000 isp.unknow-error (Alipay does not know the outcome yet). */
   answerNextRefundUnknown(): void;
-  notify(outTradeNo: string, options?: { notifyTime?: Date; signWith?: KeyObject; notifyId?: string }): { rawBody: string; headers: Record<string, string> };
+  /**
+   * The trade's trade_status_sync notification; with `refund`, the one Alipay sends after a refund
+   * (refund_fee: what the trade has refunded in all; out_biz_no: the refund's out_request_no).
+   */
+  notify(outTradeNo: string, options?: { notifyTime?: Date; signWith?: KeyObject; notifyId?: string; refund?: { fee: string; outBizNo: string } }): { rawBody: string; headers: Record<string, string> };
 }
 
 /** yyyy-MM-dd HH:mm:ss in Beijing time (UTC+8), as Alipay writes times. */
@@ -70,6 +74,8 @@ export async function startAlipayFake(): Promise<AlipayFake> {
       const cents = Math.round(Number(biz.refund_amount) * 100);
       if (!(cents > 0) || trade.refunded_cents + cents > Math.round(Number(trade.total_amount) * 100)) return businessError(method, 'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL');
       trade.refunded_cents += cents;
+      // Refunded in full, the trade is closed (alipay.trade.query: TRADE_CLOSED, "or refunded in full after payment").
+      if (trade.refunded_cents === Math.round(Number(trade.total_amount) * 100)) trade.trade_status = 'TRADE_CLOSED';
       const answer = { code: '10000', msg: 'Success', trade_no: trade.trade_no, out_trade_no: trade.out_trade_no, refund_fee: (trade.refunded_cents / 100).toFixed(2), fund_change: 'Y' };
       refundRequests.set(`${trade.out_trade_no}:${biz.out_request_no}`, answer);
       refundAmounts.set(`${trade.out_trade_no}:${biz.out_request_no}`, biz.refund_amount);
@@ -125,6 +131,7 @@ export async function startAlipayFake(): Promise<AlipayFake> {
         notify_time: beijingTime(options.notifyTime ?? new Date()), notify_type: 'trade_status_sync', notify_id: options.notifyId ?? randomBytes(16).toString('hex'),
         app_id: appId, charset: 'utf-8', version: '1.0', trade_no: trade.trade_no, out_trade_no: trade.out_trade_no,
         trade_status: trade.trade_status, total_amount: trade.total_amount, subject: trade.subject, gmt_payment: beijingTime(new Date()),
+        ...(options.refund ? { refund_fee: options.refund.fee, out_biz_no: options.refund.outBizNo, gmt_refund: `${beijingTime(new Date())}.000` } : {}),
       };
       params.sign = sign(alipaySigningString(params, ['sign', 'sign_type']), options.signWith);
       params.sign_type = 'RSA2';

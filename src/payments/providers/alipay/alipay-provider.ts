@@ -114,6 +114,18 @@ export function createAlipayProvider(options: AlipayProviderOptions): PaymentPro
     return { ok: true, value: { status, ...(status === 'succeeded' && fen !== null ? { amountCaptured: amountFromFen(fen, reference, settings).amount } : {}), raw: answer.body } };
   }
 
+  // Alipay answers a refund at once; its query says REFUND_SUCCESS once the money went back.
+  // No refund_status with a refund_amount is an older gateway's way of saying the same.
+  async function refundStatus(reference: string, _providerRefundId: string, idempotencyKey: string): Promise<ProviderResult<RefundResult>> {
+    const outRequestNo = outRequestNoOf(idempotencyKey);
+    const answer = await call('alipay.trade.fastpay.refund.query', { out_trade_no: reference, out_request_no: outRequestNo, query_options: ['gmt_refund_pay'] });
+    if (!answer.ok) return answer;
+    if (answer.body.code !== '10000') return { ok: false, code: 'provider_rejected', message: answer.body.sub_code };
+    const done = answer.body.refund_status === 'REFUND_SUCCESS' || (answer.body.refund_status === undefined && answer.body.refund_amount !== undefined);
+    if (!done) return { ok: false, code: 'not_found', message: 'no refund under this out_request_no' };
+    return { ok: true, value: { providerRefundId: `${reference}:${outRequestNo}`, status: 'succeeded', raw: answer.body } };
+  }
+
   return {
     id: 'alipay',
     async initiate(input: InitiateInput): Promise<ProviderResult<InitiateResult>> {
@@ -138,6 +150,11 @@ export function createAlipayProvider(options: AlipayProviderOptions): PaymentPro
       const query = await getStatus(reference);
       if (!query.ok) return query;
       const totalFen = fenOf((query.value.raw as { total_amount?: string }).total_amount);
+      // A full refund closes the trade (TRADE_CLOSED): a repeat of that refund (its answer lost) finds it under its out_request_no.
+      if (query.value.status === 'canceled') {
+        const made = await refundStatus(reference, '', idempotencyKey);
+        if (made.ok || made.code !== 'not_found') return made;
+      }
       if (query.value.status !== 'succeeded' || totalFen === null) return { ok: false, code: 'refund_refused', message: 'the trade is not paid' };
       // Its share of the yuan paid (the trade number carries the amount paid), so that the parts add up to the whole.
       const paid = parseOutTradeNo(reference)?.amount ?? query.value.amountCaptured;
@@ -151,17 +168,7 @@ export function createAlipayProvider(options: AlipayProviderOptions): PaymentPro
       if (answer.body.code !== '10000') return { ok: false, code: 'refund_refused', message: answer.body.sub_code };
       return { ok: true, value: { providerRefundId: `${reference}:${outRequestNo}`, status: 'succeeded', raw: answer.body } };
     },
-    // Alipay answers a refund at once; its query says REFUND_SUCCESS once the money went back.
-    // No refund_status with a refund_amount is an older gateway's way of saying the same.
-    async refundStatus(reference, _providerRefundId, idempotencyKey): Promise<ProviderResult<RefundResult>> {
-      const outRequestNo = outRequestNoOf(idempotencyKey);
-      const answer = await call('alipay.trade.fastpay.refund.query', { out_trade_no: reference, out_request_no: outRequestNo, query_options: ['gmt_refund_pay'] });
-      if (!answer.ok) return answer;
-      if (answer.body.code !== '10000') return { ok: false, code: 'provider_rejected', message: answer.body.sub_code };
-      const done = answer.body.refund_status === 'REFUND_SUCCESS' || (answer.body.refund_status === undefined && answer.body.refund_amount !== undefined);
-      if (!done) return { ok: false, code: 'not_found', message: 'no refund under this out_request_no' };
-      return { ok: true, value: { providerRefundId: `${reference}:${outRequestNo}`, status: 'succeeded', raw: answer.body } };
-    },
+    refundStatus,
     async cancel(reference): Promise<ProviderResult<StatusResult>> {
       const answer = await call('alipay.trade.close', { out_trade_no: reference });
       if (!answer.ok) return answer;
@@ -178,6 +185,20 @@ export function createAlipayProvider(options: AlipayProviderOptions): PaymentPro
       if (sentAtMs === null) return { ok: false, code: 'webhook_payload_invalid' };
       if (Math.abs(settings.now().getTime() - sentAtMs) > settings.webhookToleranceSeconds * 1000) return { ok: false, code: 'webhook_timestamp_stale' };
       if (!params.notify_id || !params.out_trade_no) return { ok: false, code: 'webhook_payload_invalid' };
+      const paymentId = parseOutTradeNo(params.out_trade_no)?.paymentId;
+      // A refund's notification (refund_fee: what the trade has refunded so far; out_biz_no: the refund's
+      // out_request_no): its refund id is the one Tolem keeps for its own refunds, so one made at Alipay
+      // (the merchant portal) is told apart and kept for review, as PayPal's and WeChat Pay's are.
+      if (params.refund_fee !== undefined && params.out_biz_no) {
+        const refunded = fenOf(params.refund_fee);
+        return {
+          ok: true,
+          value: {
+            eventId: params.notify_id, providerReference: params.out_trade_no, ...(paymentId ? { paymentId } : {}), status: 'unknown', refundId: `${params.out_trade_no}:${params.out_biz_no}`,
+            ...(refunded !== null ? { amount: refunded, currency: 'CNY' } : {}), occurredAt: isoInstant(sentAtMs), raw: params,
+          },
+        };
+      }
       const fen = fenOf(params.total_amount);
       const amount = fen === null ? null : amountFromFen(fen, params.out_trade_no, settings);
       const occurredAt = parseBeijingTime(params.gmt_payment ?? '') ?? sentAtMs;
