@@ -102,42 +102,64 @@ function tolemSide(payment: PaymentRow) {
 }
 
 export function parseSettlementCsv(csv: string): Result<SettlementLine[]> {
-  const lines = csv.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
-  if (lines.length === 0) return fail('settlement_file_invalid', { reason: 'empty' });
-  if (lines.length - 1 > SETTLEMENT_ROWS_MAX) return fail('settlement_file_invalid', { reason: 'too_many_rows', maximum: SETTLEMENT_ROWS_MAX });
-  const header = splitCsvLine(lines[0]!).map((h) => h.toLowerCase());
+  const records = csvRecords(csv).filter((record) => record.cells.some((cell) => cell !== ''));
+  if (records.length === 0) return fail('settlement_file_invalid', { reason: 'empty' });
+  if (records.length - 1 > SETTLEMENT_ROWS_MAX) return fail('settlement_file_invalid', { reason: 'too_many_rows', maximum: SETTLEMENT_ROWS_MAX });
+  const header = records[0]!.cells.map((h) => h.toLowerCase());
   const column = (name: string) => header.indexOf(name);
   const [reference, amount, currency] = [column('reference'), column('amount'), column('currency')];
   if (reference < 0 || amount < 0 || currency < 0) return fail('settlement_file_invalid', { reason: 'header', required: ['reference', 'amount', 'currency'] });
   const rows: SettlementLine[] = [];
-  for (let index = 1; index < lines.length; index++) {
-    const cells = splitCsvLine(lines[index]!);
+  for (const { cells, line, unterminated } of records.slice(1)) {
     const value = cells[amount] ?? '';
-    if (!/^\d{1,15}$/.test(value) || !cells[reference] || !/^[A-Z]{3}$/.test(cells[currency] ?? '')) {
-      return fail('settlement_file_invalid', { reason: 'row', line: index + 1 });
+    if (unterminated || !/^\d{1,15}$/.test(value) || !cells[reference] || !/^[A-Z]{3}$/.test(cells[currency] ?? '')) {
+      return fail('settlement_file_invalid', { reason: 'row', line });
     }
     rows.push({ reference: cells[reference]!, amount: BigInt(value), currency: cells[currency]! });
   }
   return ok(rows);
 }
 
-/** One CSV line: commas separate, double quotes enclose, "" is a quote. */
-function splitCsvLine(line: string): string[] {
-  const cells: string[] = [];
+/**
+ * The file's records (RFC 4180): commas separate, double quotes enclose (a line break inside
+ * quotes belongs to the cell, as a description column exported by a spreadsheet may have), "" is a
+ * quote; cells trimmed. `line`: the physical line the record starts on (a UTF-8 BOM, as Excel
+ * writes, is dropped). `unterminated`: the file ended inside quotes.
+ */
+function csvRecords(text: string): { cells: string[]; line: number; unterminated: boolean }[] {
+  const records: { cells: string[]; line: number; unterminated: boolean }[] = [];
+  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  let cells: string[] = [];
   let current = '';
   let quoted = false;
-  for (let index = 0; index < line.length; index++) {
-    const char = line[index]!;
+  let line = 1;
+  let startLine = 1;
+  const endRecord = () => {
+    cells.push(current.trim());
+    records.push({ cells, line: startLine, unterminated: false });
+    cells = [];
+    current = '';
+  };
+  for (let index = 0; index < body.length; index++) {
+    const char = body[index]!;
+    if (char === '\n') line++;
     if (quoted) {
-      if (char === '"' && line[index + 1] === '"') { current += '"'; index++; }
+      if (char === '"' && body[index + 1] === '"') { current += '"'; index++; }
       else if (char === '"') quoted = false;
       else current += char;
     } else if (char === '"') quoted = true;
     else if (char === ',') { cells.push(current.trim()); current = ''; }
-    else current += char;
+    else if (char === '\n' || (char === '\r' && body[index + 1] === '\n')) {
+      if (char === '\r') { index++; line++; }
+      endRecord();
+      startLine = line;
+    } else current += char;
   }
-  cells.push(current.trim());
-  return cells;
+  if (quoted) {
+    cells.push(current.trim());
+    records.push({ cells, line: startLine, unterminated: true });
+  } else if (current !== '' || cells.length > 0) endRecord();
+  return records;
 }
 
 /** The file's period as ISO-8601 UTC times: each bound, when given, a real time, and `from` before `to`. */
