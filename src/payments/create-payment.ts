@@ -59,7 +59,7 @@ export async function createPayment(ctx: AppContext, actor: Actor | null, input:
     line_id: line.id, msisdn: line.msisdn, amount, currency: input.currency, status: 'created', pending_transfer_id: '',
     topup_id: null, package_id: null, purchase_error: null, receipt_number: null, failure_reason: null, redirect_url: null, qr_content: null,
     language: input.language ?? (line.language as CreatePaymentInput['language']) ?? 'en', payer_ip: ip, payer_fingerprint: null, card_last4: null,
-    refunded_amount: 0n, created_by: actor?.id ?? null, expires_at: new Date(now.getTime() + ctx.settings.payments.expiryMinutes * 60_000).toISOString(),
+    refunded_amount: 0n, provider_amount: null, provider_currency: null, created_by: actor?.id ?? null, expires_at: new Date(now.getTime() + ctx.settings.payments.expiryMinutes * 60_000).toISOString(),
     created_at: now.toISOString(), updated_at: now.toISOString(), settled_at: null,
   };
   const expiresAt = new Date(now.getTime() + ctx.settings.idempotency.retentionHours * 3_600_000).toISOString();
@@ -180,8 +180,11 @@ async function initiate(ctx: AppContext, payment: PaymentRow): Promise<PaymentRo
     const failed = await transitionPayment(ctx, payment, { to: 'failed', source: 'api', raw: { code: initiated.code }, failureReason: initiated.code });
     return failed.ok ? failed.value : payment;
   }
-  const { providerReference, redirectUrl, qrContent, status, raw } = initiated.value;
-  await setProviderDetails(ctx, payment.id, { provider_reference: providerReference, redirect_url: redirectUrl ?? null, qr_content: qrContent ?? null });
+  const { providerReference, redirectUrl, qrContent, status, raw, charged } = initiated.value;
+  await setProviderDetails(ctx, payment.id, {
+    provider_reference: providerReference, redirect_url: redirectUrl ?? null, qr_content: qrContent ?? null,
+    provider_amount: charged?.amount ?? null, provider_currency: charged?.currency ?? null,
+  });
   const withDetails = (await findPayment(ctx, payment.id))!;
   const moved = await transitionPayment(ctx, withDetails, { to: status, source: 'api', raw });
   return moved.ok ? moved.value : withDetails;

@@ -67,7 +67,7 @@ export async function importSettlement(ctx: AppContext, actor: Actor, providerId
     }
     seen.add(line.reference);
     if (!payment) mismatches.push({ ...base, kind: 'missing_in_tolem', paymentId: null, tolemAmount: null, tolemStatus: null });
-    else if (BigInt(payment.amount) !== line.amount || payment.currency !== line.currency) mismatches.push({ ...base, kind: 'amount_differs', ...tolemSide(payment) });
+    else if (!sameAmount(payment, line)) mismatches.push({ ...base, kind: 'amount_differs', ...tolemSide(payment) });
     else if (payment.status !== 'succeeded') mismatches.push({ ...base, kind: 'status_differs', ...tolemSide(payment) });
     else matched++;
   }
@@ -95,6 +95,16 @@ async function paymentsOfReferences(ctx: AppContext, providerId: string, referen
     for (const payment of await paymentsByReferences(ctx, providerId, references.slice(start, start + chunkMax))) byReference.set(payment.provider_reference!, payment);
   }
   return byReference;
+}
+
+/**
+ * Whether a settlement row is the payment's amount: in the payment's currency, or in the one the
+ * provider charged it in (yuan at Alipay and WeChat Pay, PayPal's settlement currency), against what
+ * the provider was asked for then, not the tenge converted at today's rate.
+ */
+function sameAmount(payment: PaymentRow, line: SettlementLine): boolean {
+  if (line.currency === payment.currency) return BigInt(payment.amount) === line.amount;
+  return payment.provider_currency === line.currency && payment.provider_amount !== null && BigInt(payment.provider_amount) === line.amount;
 }
 
 function tolemSide(payment: PaymentRow) {

@@ -119,6 +119,19 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it("an Alipay settlement file's yuan are matched against the yuan Alipay was asked for, not the tenge", async () => {
+      const { reference } = await paidThroughAlipay('+77011231005', 'alipay-settlement');
+      const reconcile = async (row: string) => {
+        const report = await t.request('POST', '/v1/admin/reconciliation/alipay', { rawBody: `reference,amount,currency\n${row}`, headers: { 'content-type': 'text/csv' } });
+        assert.equal(report.status, 200, JSON.stringify(report.body));
+        return { matched: report.body.matched as number, kinds: (report.body.mismatches as { reference: string; kind: string }[]).filter((m) => m.reference === reference).map((m) => m.kind) };
+      };
+      assert.deepEqual(await reconcile(`${reference},7300,CNY`), { matched: 1, kinds: [] });
+      assert.deepEqual(await reconcile(`${reference},500000,KZT`), { matched: 1, kinds: [] });
+      assert.deepEqual(await reconcile(`${reference},7301,CNY`), { matched: 0, kinds: ['amount_differs'] });
+      assert.deepEqual(await reconcile(`${reference},7300,USD`), { matched: 0, kinds: ['amount_differs'] });
+    });
+
     it("Alipay's notification of Tolem's own refund is set aside; one of a refund made at Alipay's portal is kept for review", async () => {
       const { paymentId, reference } = await paidThroughAlipay('+77011231004', 'alipay-refund-notices');
       assert.equal((await refundOf(paymentId, 100_000, 'alipay-own-refund')).status, 201);

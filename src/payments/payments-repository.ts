@@ -20,7 +20,7 @@ export async function findPaymentByReference(ctx: AppContext, provider: string, 
   return ctx.store.readDb.selectFrom('payments').selectAll().where('provider', '=', provider).where('provider_reference', '=', reference).executeTakeFirst();
 }
 
-export async function setProviderDetails(ctx: AppContext, id: string, patch: Pick<PaymentRow, 'provider_reference' | 'redirect_url' | 'qr_content'>): Promise<void> {
+export async function setProviderDetails(ctx: AppContext, id: string, patch: Pick<PaymentRow, 'provider_reference' | 'redirect_url' | 'qr_content' | 'provider_amount' | 'provider_currency'>): Promise<void> {
   await ctx.db.updateTable('payments').set({ ...patch, updated_at: ctx.clock.now().toISOString() }).where('id', '=', id).execute();
 }
 

@@ -191,6 +191,8 @@ export interface PaymentTable {
   topup_id: string | null; package_id: string | null; purchase_error: string | null; receipt_number: string | null; failure_reason: string | null; redirect_url: string | null;
   qr_content: string | null; language: string; payer_ip: string | null; payer_fingerprint: string | null; card_last4: string | null;
   refunded_amount: bigint; created_by: string | null; expires_at: string; created_at: string; updated_at: string; settled_at: string | null;
+  /** What the provider charges in its own currency (minor units), when not the payment's (036-payment-provider-amounts). */
+  provider_amount: bigint | null; provider_currency: string | null;
 }
 export interface PaymentEventTable {
   id: string; payment_id: string; from_status: string | null; to_status: string; source: string; raw: string | null; created_at: string;

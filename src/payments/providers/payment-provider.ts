@@ -28,6 +28,8 @@ export interface InitiateResult {
   redirectUrl?: string;
   /** Content of a QR code to show instead (Alipay, WeChat Pay Native). */
   qrContent?: string;
+  /** What the provider will charge, in its currency's minor units, when that is not the payment's currency (a settlement file lists it). */
+  charged?: { amount: bigint; currency: string };
   raw: unknown;
 }
 

@@ -34,6 +34,7 @@ import * as lineBarsBackfill from './032-line-bars-backfill.ts';
 import * as receiptLinks from './033-receipt-links.ts';
 import * as paidRefunds from './034-paid-refunds.ts';
 import * as refundEvents from './035-refund-events.ts';
+import * as paymentProviderAmounts from './036-payment-provider-amounts.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -75,4 +76,5 @@ export const migrations: Record<string, Migration> = {
   '033-receipt-links': receiptLinks,
   '034-paid-refunds': paidRefunds,
   '035-refund-events': refundEvents,
+  '036-payment-provider-amounts': paymentProviderAmounts,
 };

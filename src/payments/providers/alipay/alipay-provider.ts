@@ -141,7 +141,7 @@ export function createAlipayProvider(options: AlipayProviderOptions): PaymentPro
         ...(input.expiresAt ? { time_expire: beijingTimeOf(new Date(input.expiresAt)) } : {}),
       }, { return_url: input.returnUrl, notify_url: settings.notifyUrl });
       const redirectUrl = `${settings.gatewayUrl}?${new URLSearchParams(params).toString()}`;
-      return { ok: true, value: { providerReference: outTradeNoOf(input), status: 'requires_action', redirectUrl, raw: { method, totalAmount: yuanOf(fen) } } };
+      return { ok: true, value: { providerReference: outTradeNoOf(input), status: 'requires_action', redirectUrl, ...(input.currency === 'CNY' ? {} : { charged: { amount: fen, currency: 'CNY' } }), raw: { method, totalAmount: yuanOf(fen) } } };
     },
     getStatus,
     // Page and WAP pay capture when the payer pays; capture reports the trade.

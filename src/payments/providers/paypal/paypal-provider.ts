@@ -115,7 +115,8 @@ export function createPayPalProvider(options: PayPalProviderOptions): PaymentPro
       }, requestIdOf(input.idempotencyKey));
       if (!answer.ok) return failOf(answer);
       const approve = (answer.body.links ?? []).find((link: { rel: string }) => link.rel === 'approve' || link.rel === 'payer-action');
-      return { ok: true, value: { providerReference: String(answer.body.id), status: orderStatusOf(answer.body), ...(approve ? { redirectUrl: String(approve.href) } : {}), raw: answer.body } };
+      const charged = amount.currency === input.currency ? {} : { charged: { amount: amount.minor, currency: amount.currency } };
+      return { ok: true, value: { providerReference: String(answer.body.id), status: orderStatusOf(answer.body), ...(approve ? { redirectUrl: String(approve.href) } : {}), ...charged, raw: answer.body } };
     },
     getStatus,
     // Captures only an approved order, so that PayPal-Request-Id never stores a refusal that a

@@ -115,7 +115,7 @@ export function createWeChatPayProvider(options: WeChatPayProviderOptions): Paym
       const answer = await call('POST', `/v3/pay/transactions/${settings.mode}`, body);
       if (!answer.ok) return answer;
       const link = settings.mode === 'native' ? { qrContent: String(answer.body.code_url) } : { redirectUrl: String(answer.body.h5_url) };
-      return { ok: true, value: { providerReference: input.paymentId, status: 'requires_action', ...link, raw: answer.body } };
+      return { ok: true, value: { providerReference: input.paymentId, status: 'requires_action', ...link, ...(input.currency === 'CNY' ? {} : { charged: { amount: fen, currency: 'CNY' } }), raw: answer.body } };
     },
     getStatus,
     // Native and H5 payments capture when the payer pays; capture reports the order.
