@@ -180,7 +180,11 @@ export async function pendingMigrations(store: Store): Promise<{ pending: string
   return { pending: all.filter((m) => m.executedAt === undefined).map((m) => m.name), anyApplied: all.some((m) => m.executedAt !== undefined) };
 }
 
-/** Brings the schema up to date; safe to run from several processes (Kysely locks). */
+/**
+ * Brings the schema up to date, the pending migrations in one transaction (all or none, should the
+ * process die). From several processes at once: PostgreSQL's Kysely lock makes the others wait;
+ * on SQLite the write lock does, and a process that lost the race may fail and is run again.
+ */
 export async function migrateToLatest(store: Store): Promise<string[]> {
   // A file the process may not write (read-only, a full disk) is the CLI's one line (cli/main.ts), as anywhere else.
   const { error, results } = await migratorOf(store).migrateToLatest();

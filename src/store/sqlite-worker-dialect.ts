@@ -17,7 +17,7 @@ export class SqliteWorkerDialect implements Dialect {
   private driver: SqliteWorkerDriver | null = null;
   /** `known`: the writer's cache of committed rows, forgotten when a query through Kysely may change its table. */
   constructor(private readonly path: string, private readonly known?: CommittedRows) {}
-  createAdapter(): DialectAdapter { return new SqliteAdapter(); }
+  createAdapter(): DialectAdapter { return new TransactionalDdlSqliteAdapter(); }
   createDriver(): Driver { return (this.driver = new SqliteWorkerDriver(this.path, {}, this.known)); }
   /** Steps straight to the worker, for a caller that holds the connection (`db.connection()`). */
   runSteps(steps: CodecStep[], aheadAt?: number): StepsRun {
@@ -26,6 +26,17 @@ export class SqliteWorkerDialect implements Dialect {
   }
   createIntrospector(db: Kysely<any>): DatabaseIntrospector { return new SqliteIntrospector(db); }
   createQueryCompiler(): QueryCompiler { return new SqliteQueryCompiler(); }
+}
+
+/**
+ * SQLite's DDL is transactional (CREATE/ALTER/DROP roll back with the transaction), but Kysely's
+ * SqliteAdapter says it is not, so its Migrator ran every statement of a migration on its own:
+ * a process killed inside a migration left it half applied and unrecorded, and every later start
+ * failed on it ("duplicate column name"). Said so, the Migrator runs the pending migrations and
+ * their records in one transaction: a kill leaves all of them or none.
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean { return true; }
 }
 
 interface Pending {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { sql, type Kysely } from 'kysely';
+import { Migrator, sql, type Kysely } from 'kysely';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/databases.ts';
 import { migrateToLatest, migratorOf, openStore, type Store } from '../open-store.ts';
 
@@ -15,6 +15,32 @@ for (const dialect of DIALECTS) {
     after(async () => {
       await store?.close();
       await database?.drop();
+    });
+
+    it('a migration that fails after its first statement leaves nothing of it (a killed upgrade is not half applied), and the next run completes', async () => {
+      let fail = true;
+      const migrations = {
+        '900-half': {
+          async up(db: Kysely<any>) {
+            await db.schema.createTable('half_made').addColumn('id', 'text', (c) => c.primaryKey()).execute();
+            await db.schema.alterTable('half_made').addColumn('half_column', 'text').execute();
+            if (fail) throw new Error('killed here');
+          },
+          async down(db: Kysely<any>) {
+            await db.schema.dropTable('half_made').execute();
+          },
+        },
+      };
+      const migrator = new Migrator({ db: store.db, provider: { getMigrations: async () => migrations }, allowUnorderedMigrations: true, migrationTableName: 'test_half_migrations', migrationLockTableName: 'test_half_migrations_lock' });
+      const first = await migrator.migrateToLatest();
+      assert.match(String(first.error), /killed here/);
+      const tables = async () => (await store.db.introspection.getTables()).map((table) => table.name);
+      assert.ok(!(await tables()).includes('half_made'), 'the table of a failed migration is gone with it');
+      fail = false;
+      const second = await migrator.migrateToLatest();
+      assert.equal(second.error, undefined);
+      assert.ok((await tables()).includes('half_made'));
+      assert.equal((await migrator.migrateDown()).error, undefined);
     });
 
     it('012 fills each line\'s first and last top-up times from its top-ups, then drops the top-ups\' line index', async () => {
