@@ -137,6 +137,8 @@ for (const dialect of DIALECTS) {
         ['POST /v1/topups HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400, 'request_malformed'],
         [`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'headers_too_large'],
         ['GET /v1/lines HTTP/1.1\r\nAuthorization: Bearer x\r\nConnection: close\r\n\r\n', 400, 'request_malformed'],
+        ['GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n', 417, 'expectation_failed'],
+        ['POST /v1/lines HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}', 417, 'expectation_failed'],
       ];
       for (const [raw, status, code] of cases) {
         const answer = await send(raw);

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { defaultMessageOf, httpStatusOf, type ErrorCode } from '../domain/errors.ts';
 import type { DomainError, Result } from '../domain/result.ts';
@@ -43,6 +43,15 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Dup
     socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   }
   socket.destroy(error);
+}
+
+/**
+ * An `Expect` header other than `100-continue`: Node answers 417 itself, with an empty body, unless
+ * the server listens for `checkExpectation`; this answers it in the error format, and closes.
+ */
+export function expectationFailedHandler(_request: IncomingMessage, response: ServerResponse): void {
+  const body = JSON.stringify(errorBody({ code: 'expectation_failed' }));
+  response.writeHead(httpStatusOf('expectation_failed'), { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
 }
 
 /** One place that turns anything thrown into the error body; a 5xx here is a bug and is logged. */
