@@ -110,6 +110,13 @@ for (const dialect of DIALECTS) {
         ['post', '/v1/auth/logout', '204'], ['delete', '/v1/api-keys/{id}', '204'], ['post', '/v1/payments/{id}/refunds', '502'], ['post', '/v1/vouchers/redeem', '410'],
       ];
       for (const [method, path, status] of statuses) assert.ok(doc.paths[path]?.[method]?.responses?.[status], `${method.toUpperCase()} ${path} documents ${status}`);
+      // Outside /v1: what the schema refuses there, and the check/pay routes' authentication.
+      for (const [method, path, status] of [['get', '/receipts/verify/{token}', '400'], ['post', '/sandbox/checkout/{id}', '415'], ['post', '/sandbox/checkout/{id}/challenge', '400']] as const) {
+        assert.ok(doc.paths[path]?.[method]?.responses?.[status], `${method.toUpperCase()} ${path} documents ${status}`);
+      }
+      const checkPay = doc.paths['/aggregators/{code}/osmp']!.post as unknown as { security: unknown };
+      assert.deepEqual(checkPay.security, [{ aggregatorBasic: [] }, {}]);
+      assert.equal((doc as unknown as { components: { securitySchemes: Record<string, { scheme?: string }> } }).components.securitySchemes.aggregatorBasic?.scheme, 'basic');
       // A report or receipt that is JSON or an HTML slip documents both.
       const report = doc.paths['/v1/pos/report']!.get!.responses!['200'] as { content: Record<string, unknown> };
       assert.deepEqual(Object.keys(report.content).sort(), ['application/json', 'text/html']);

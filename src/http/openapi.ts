@@ -99,6 +99,17 @@ const MEDIA_ANSWERS: Record<string, Record<number, Answer>> = {
   },
 };
 
+/**
+ * The common errors of routes outside /v1 (those get every common one): a path parameter or form
+ * the schema refuses is 400 in the error format, a body of another media type 415.
+ */
+const OUTSIDE_V1_ERRORS: Record<string, string[]> = {
+  'GET /receipts/verify/:token': ['400'],
+  'GET /sandbox/checkout/:id': ['400'],
+  'POST /sandbox/checkout/:id': ['400', '415'],
+  'POST /sandbox/checkout/:id/challenge': ['400', '415'],
+};
+
 /** Check/pay answers are HTTP 200, refusals included; 401/403 are authentication failures, in the protocol too. */
 function protocolAnswers(variant: string, content: Answer['content']): Record<string, Record<number, Answer>> {
   const answers = {
@@ -131,6 +142,11 @@ export const describeRoute: SwaggerTransform = ({ schema, url, route }) => {
     responses[status] = errorBody ? { ...ErrorRef, description: ERROR_DESCRIPTIONS[status] ?? 'An error' } : answer;
   }
   if (url.startsWith('/v1/')) responses[405] ??= METHOD_NOT_ALLOWED;
+  for (const status of methods.flatMap((method) => OUTSIDE_V1_ERRORS[`${method} ${url}`] ?? [])) {
+    responses[status] ??= { ...ErrorRef, description: ERROR_DESCRIPTIONS[status] ?? 'An error' };
+  }
+  // Check/pay: HTTP Basic with the aggregator's code and password, or an allowlisted address alone.
+  if (url.startsWith('/aggregators/')) described.security = [{ aggregatorBasic: [] }, {}];
   for (const [status, answer] of Object.entries(media ?? {})) {
     responses[status] = { description: answer.description, content: answer.content, ...(answer.headers ? { headers: answer.headers } : {}) };
   }

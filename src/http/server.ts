@@ -138,6 +138,7 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
         securitySchemes: {
           bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API key (tlm_…) or a session token from POST /v1/auth/login' },
           sessionCookie: { type: 'apiKey', in: 'cookie', name: 'tolem_session' },
+          aggregatorBasic: { type: 'http', scheme: 'basic', description: 'An aggregator\'s code and password (tolem aggregator create), on the check/pay routes; an aggregator may instead be allowed by address alone (its IP allowlist)' },
         },
       },
     },
