@@ -376,7 +376,8 @@ export function formatUnits(unit, amount, language) {
   const count = (value) => ({ count: new Intl.NumberFormat(NUMBER_LOCALES[language], { maximumFractionDigits: 1 }).format(value) });
   const size = Math.abs(amount);
   const sign = amount < 0 ? '−' : '';
-  if (unit === 'DATA_BYTES') return sign + (size >= GB ? fill(units.gb, count(size / GB)) : fill(units.mb, count(Math.round(size / MB))));
+  // Some data, however little, is never "0 MB" (USSD's *104# says the same).
+  if (unit === 'DATA_BYTES') return sign + (size >= GB ? fill(units.gb, count(size / GB)) : fill(units.mb, count(size > 0 ? Math.max(1, Math.round(size / MB)) : 0)));
   if (unit === 'VOICE_SECONDS') return sign + fill(units.min, count(Math.floor(size / 60)));
   if (unit === 'SMS') return sign + fill(units.sms, count(size));
   return sign + count(size).count;
