@@ -155,6 +155,21 @@ describe('tolem CLI', () => {
     }
   });
 
+  it('says in one line which migration failed, and applies none of the pending ones, exit 1', () => {
+    // A table of the first migration already there (a hand-made one, or a half-restored backup).
+    const file = join(folder, 'clash.db');
+    const made = spawnSync(process.execPath, ['-e', `const D = require(${JSON.stringify(join(process.cwd(), 'node_modules/better-sqlite3'))}); new D(${JSON.stringify(file)}).exec('create table ledger_transfers (id text)');`], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    for (const command of [['migrate'], ['serve']]) {
+      const run = spawnSync(process.execPath, ['bin/tolem.js', ...command], { env: { ...process.env, DATABASE_URL: `sqlite:${file}`, PORT: '0', LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 1, `${command}: ${run.stderr}`);
+      assert.match(run.stderr, /^error: migration 001-\S+ failed, none of the pending ones applied: .*ledger_transfers/);
+      assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    }
+    const tables = spawnSync(process.execPath, ['-e', `const D = require(${JSON.stringify(join(process.cwd(), 'node_modules/better-sqlite3'))}); console.log(new D(${JSON.stringify(file)}).prepare("select name from sqlite_master where type = 'table' order by name").all().map((t) => t.name).join(','));`], { encoding: 'utf8' });
+    assert.equal(tables.stdout.trim().split(',').filter((name) => !name.startsWith('kysely_')).join(','), 'ledger_transfers', 'nothing of the first migration left beside the clash');
+  });
+
   it('says in one line which SQLite database cannot be opened, exit 1', () => {
     const notADatabase = join(folder, 'not-a-database.txt');
     writeFileSync(notADatabase, 'hello, this is text and no SQLite file at all '.repeat(20));

@@ -17,7 +17,7 @@ import { paymentProviders } from '../payments/provider-registry.ts';
 import { runSettlementImport } from '../payments/settlement-cli.ts';
 import { startDevSmsc } from '../sms/dev-smsc.ts';
 import { demoSeedDue, isEmpty, seedDemo, type DemoCredentials } from '../seed/seed-demo.ts';
-import { displayUrl, migrateToLatest, openStore, pendingMigrations, StoreOpenError } from '../store/open-store.ts';
+import { displayUrl, migrateToLatest, MigrationError, openStore, pendingMigrations, StoreOpenError } from '../store/open-store.ts';
 import { isDatabaseUnavailable } from '../store/database-unavailable.ts';
 import { backupDatabase, BackupError } from '../store/backup.ts';
 import { SettingError } from '../platform/env.ts';
@@ -62,7 +62,7 @@ export async function main(argv: string[]): Promise<number> {
     // while the server is built (exit 2), a malformed option (2), a database that cannot be opened (1).
     if (error instanceof SettingError) { console.error(`error: ${error.message}`); return 2; }
     if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) { console.error(`error: ${(error as Error).message} (tolem help lists the commands)`); return 2; }
-    if (error instanceof StoreOpenError) { console.error(`error: ${error.message}`); return 1; }
+    if (error instanceof StoreOpenError || error instanceof MigrationError) { console.error(`error: ${error.message}`); return 1; }
     // A database that opened but cannot be written (a read-only file, a full disk) or went away.
     if (isDatabaseUnavailable(error)) {
       console.error(`error: cannot use the database${databaseInUse ? ` ${displayUrl(databaseInUse)}` : ''}: ${String((error as Error).message).split('\n')[0]}`);

@@ -9,6 +9,7 @@ import { sqliteBatchConnection } from './sqlite-batch.ts';
 import { migrations } from './migrations/index.ts';
 import { sqliteReaderDialect, startCheckpointer, type KeyedRows } from './sqlite-reader.ts';
 import { CommittedRows } from './committed-rows.ts';
+import { isDatabaseUnavailable } from './database-unavailable.ts';
 import { rowMaker } from './row-maker.ts';
 import { sqliteReadWorker, SqliteWorkerDialect } from './sqlite-worker-dialect.ts';
 import type { CodecRows } from './step-codec.js';
@@ -42,6 +43,11 @@ export interface OpenStoreOptions {
  * The database cannot be opened (no such database, server not answering, a path that cannot be a
  * SQLite file): its message names the database, without a password, and the cause in one line.
  */
+/** A migration that failed (all pending ones rolled back with it): the CLI's one line, naming it. */
+export class MigrationError extends Error {
+  override name = 'MigrationError';
+}
+
 export class StoreOpenError extends Error {
   override name = 'StoreOpenError';
 }
@@ -188,6 +194,10 @@ export async function pendingMigrations(store: Store): Promise<{ pending: string
 export async function migrateToLatest(store: Store): Promise<string[]> {
   // A file the process may not write (read-only, a full disk) is the CLI's one line (cli/main.ts), as anywhere else.
   const { error, results } = await migratorOf(store).migrateToLatest();
-  if (error) throw error instanceof Error ? error : new Error(String(error));
+  if (error) {
+    if (isDatabaseUnavailable(error)) throw error;
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    throw new MigrationError(`migration ${failed ?? '(unknown)'} failed, none of the pending ones applied: ${String((error as Error)?.message ?? error).split('\n')[0]}`, { cause: error });
+  }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
