@@ -67,7 +67,7 @@ export async function importSettlement(ctx: AppContext, actor: Actor, providerId
     }
     seen.add(line.reference);
     if (!payment) mismatches.push({ ...base, kind: 'missing_in_tolem', paymentId: null, tolemAmount: null, tolemStatus: null });
-    else if (!sameAmount(payment, line)) mismatches.push({ ...base, kind: 'amount_differs', ...tolemSide(payment) });
+    else if (!sameAmount(payment, line)) mismatches.push({ ...base, kind: 'amount_differs', ...tolemSide(payment, line.currency) });
     else if (payment.status !== 'succeeded') mismatches.push({ ...base, kind: 'status_differs', ...tolemSide(payment) });
     else matched++;
   }
@@ -107,8 +107,10 @@ function sameAmount(payment: PaymentRow, line: SettlementLine): boolean {
   return payment.provider_currency === line.currency && payment.provider_amount !== null && BigInt(payment.provider_amount) === line.amount;
 }
 
-function tolemSide(payment: PaymentRow) {
-  return { paymentId: payment.id, tolemAmount: Number(payment.amount), tolemStatus: payment.status };
+function tolemSide(payment: PaymentRow, currency?: string) {
+  // Beside a row in the currency the provider charged (yuan), what Tolem asked it for in that currency, not the tenge.
+  const charged = currency !== undefined && currency !== payment.currency && currency === payment.provider_currency && payment.provider_amount !== null;
+  return { paymentId: payment.id, tolemAmount: Number(charged ? payment.provider_amount : payment.amount), tolemStatus: payment.status };
 }
 
 export function parseSettlementCsv(csv: string): Result<SettlementLine[]> {
@@ -157,7 +159,7 @@ function csvRecords(text: string): { cells: string[]; line: number; unterminated
       if (char === '"' && body[index + 1] === '"') { current += '"'; index++; }
       else if (char === '"') quoted = false;
       else current += char;
-    } else if (char === '"') quoted = true;
+    } else if (char === '"' && current.trim() === '') { current = ''; quoted = true; } // a quote opens only a cell's start; inside one it is a character (an inch mark)
     else if (char === ',') { cells.push(current.trim()); current = ''; }
     else if (char === '\n' || (char === '\r' && body[index + 1] === '\n')) {
       if (char === '\r') { index++; line++; }

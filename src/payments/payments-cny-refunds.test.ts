@@ -129,6 +129,9 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await reconcile(`${reference},7300,CNY`), { matched: 1, kinds: [] });
       assert.deepEqual(await reconcile(`${reference},500000,KZT`), { matched: 1, kinds: [] });
       assert.deepEqual(await reconcile(`${reference},7301,CNY`), { matched: 0, kinds: ['amount_differs'] });
+      // Beside a yuan row, Tolem's side in yuan too: the fen apart are seen.
+      const differs = await t.request('POST', '/v1/admin/reconciliation/alipay', { rawBody: `reference,amount,currency\n${reference},7301,CNY`, headers: { 'content-type': 'text/csv' } });
+      assert.deepEqual((differs.body.mismatches as { reference: string; tolemAmount: number; providerAmount: number }[]).filter((m) => m.reference === reference).map((m) => [m.tolemAmount, m.providerAmount]), [[7300, 7301]]);
       assert.deepEqual(await reconcile(`${reference},7300,USD`), { matched: 0, kinds: ['amount_differs'] });
     });
 
@@ -143,7 +146,9 @@ for (const dialect of DIALECTS) {
         return new URLSearchParams(notice.rawBody).get('notify_id')!;
       };
       const ours = await deliver({ fee: '14.60', outBizNo: own });
-      const portal = await deliver({ fee: '73.00', outBizNo: 'HZ-portal-1' });
+      // 20.00 ¥ refunded at the portal: Alipay's refund_fee is what the trade has refunded in all (34.60 ¥).
+      alipay.refundAtPortal(reference, 'HZ-portal-1', '20.00');
+      const portal = await deliver({ fee: '34.60', outBizNo: 'HZ-portal-1' });
       for (let attempt = 0; attempt < 4; attempt++) {
         await processWebhooks(t);
         t.clock.advance(5 * 60_000);
@@ -152,7 +157,7 @@ for (const dialect of DIALECTS) {
       assert.equal((await inboxOf(ours)).status, 'ignored');
       const foreign = await inboxOf(portal);
       assert.equal(foreign.status, 'mismatch', JSON.stringify(foreign));
-      assert.match(foreign.last_error ?? '', /a refund Tolem did not make/);
+      assert.match(foreign.last_error ?? '', /a refund Tolem did not make \(.*, 2000 CNY\)/, 'its own amount, not the trade\'s refunded total');
       assert.equal((await mainAccount(t, '+77011231004')).available, 400_000, 'nothing moved by a notification');
     });
   });

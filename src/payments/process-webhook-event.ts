@@ -45,7 +45,7 @@ export async function processInboxEvent(ctx: AppContext, row: InboxRow): Promise
       // A refund of the payment still waiting for the provider's answer may be this one: asked about until the retries run out.
       const unanswered = await hasRefundWithoutProviderId(ctx, payment.id);
       if (attempts < REFUND_EVENT_ATTEMPTS || unanswered) return retryLater(ctx, row, attempts, unanswered ? 'refund_not_known_yet: a refund of the payment has no answer from the provider yet' : 'refund_not_known_yet');
-      return finish('mismatch', `a refund Tolem did not make (${row.provider_refund_id}, ${row.amount} ${row.currency}): the payer was paid back and the line not debited`);
+      return finish('mismatch', `a refund Tolem did not make (${row.provider_refund_id}, ${row.amount === null ? 'amount unknown' : `${row.amount} ${row.currency}`}): the payer was paid back and the line not debited`);
     }
     if ((row.amount !== null && BigInt(row.amount) !== BigInt(payment.amount)) || (row.currency !== null && row.currency !== payment.currency)) {
       return finish('mismatch', `expected ${payment.amount} ${payment.currency}, event says ${row.amount} ${row.currency}`);

@@ -19,6 +19,12 @@ describe('settlement files (RFC 4180)', () => {
     ]);
   });
 
+  it('takes a double quote inside an unquoted cell as a character, never swallowing the rows after it', () => {
+    const csv = 'reference,amount,currency,description\npay_A,100000,KZT,Phone 5" screen\npay_B,200000,KZT,Top-up\npay_C,300000,KZT,Tablet 7" case\npay_D,400000,KZT,Top-up\n';
+    const parsed = parseSettlementCsv(csv);
+    assert.deepEqual(parsed.ok && parsed.value.map((row) => row.reference), ['pay_A', 'pay_B', 'pay_C', 'pay_D']);
+  });
+
   it('names the line a bad row starts on, counting blank lines and line breaks inside quotes', () => {
     const csv = 'reference,amount,currency,note\n\npay_1,500000,KZT,"a\nb"\n\npay_2,12.5,KZT,\n';
     const parsed = parseSettlementCsv(csv);

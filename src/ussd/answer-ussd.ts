@@ -16,7 +16,7 @@ import { isUssdGateway } from './ussd-gateway.ts';
 export const USSD_BALANCE = '*102#';
 export const USSD_ALLOWANCES = '*104#';
 
-type Key = 'balance' | 'validUntil' | 'grace' | 'suspended' | 'barred' | 'left' | 'until' | 'none' | 'help' | 'terminated' | 'notServed' | 'gb' | 'mb' | 'min' | 'sms' | 'separator' | 'nothingLeft' | 'messengers';
+type Key = 'balance' | 'validUntil' | 'grace' | 'suspended' | 'barred' | 'left' | 'until' | 'none' | 'help' | 'terminated' | 'notServed' | 'gb' | 'mb' | 'min' | 'sms' | 'separator' | 'nothingLeft' | 'messengers' | 'social' | 'roaming';
 
 /**
  * What the phone's screen shows, in the line's language. A USSD answer in UCS-2 (Cyrillic,
@@ -32,28 +32,28 @@ const TEXT: Record<DisplayLanguage, Record<Key, string>> = {
     left: 'Left: {list}.', until: ' Until {date}.', none: 'You have no active packages.', terminated: 'This number is closed.', notServed: 'This number is not served here.',
     help: 'Dial *102# balance, *104# packages left, *111*PIN# voucher top-up.',
     gb: '{count} GB', mb: '{count} MB', min: '{count} min', sms: '{count} SMS', separator: ', ',
-    nothingLeft: 'Nothing is left in your packages.', messengers: 'messengers unlimited',
+    nothingLeft: 'Nothing is left in your packages.', messengers: 'messengers unlimited', social: 'social networks unlimited', roaming: 'EAEU roaming',
   },
   ru: {
     balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' Действует до {date}.', grace: ' Только входящие: пополните баланс.', suspended: ' Номер приостановлен: пополните.', barred: ' Заблокирован: звоните в поддержку.',
     left: 'Осталось: {list}.', until: ' До {date}.', none: 'У вас нет активных пакетов.', terminated: 'Этот номер закрыт.', notServed: 'Этот номер здесь не обслуживается.',
     help: 'Наберите *102# — баланс, *104# — остатки пакетов, *111*PIN# — карта оплаты.',
     gb: '{count} ГБ', mb: '{count} МБ', min: '{count} мин', sms: '{count} SMS', separator: ', ',
-    nothingLeft: 'В ваших пакетах ничего не осталось.', messengers: 'мессенджеры без лимита',
+    nothingLeft: 'В ваших пакетах ничего не осталось.', messengers: 'мессенджеры без лимита', social: 'соцсети без лимита', roaming: 'роуминг в ЕАЭС',
   },
   kk: {
     balance: 'Баланс {main}, бонус {bonus}.', validUntil: ' {date} дейін жарамды.', grace: ' Тек кіріс қоңыраулар: толықтырыңыз.', suspended: ' Нөмір тоқтатылған: толықтырыңыз.', barred: ' Бұғатталған: қолдауға хабарласыңыз.',
     left: 'Қалды: {list}.', until: ' {date} дейін.', none: 'Белсенді пакетіңіз жоқ.', terminated: 'Бұл нөмір жабылған.', notServed: 'Бұл нөмірге мұнда қызмет көрсетілмейді.',
     help: '*102# — баланс, *104# — пакет қалдығы, *111*PIN# — төлем картасы.',
     gb: '{count} ГБ', mb: '{count} МБ', min: '{count} мин', sms: '{count} SMS', separator: ', ',
-    nothingLeft: 'Пакеттеріңізде ештеңе қалмады.', messengers: 'мессенджерлер шексіз',
+    nothingLeft: 'Пакеттеріңізде ештеңе қалмады.', messengers: 'мессенджерлер шексіз', social: 'әлеуметтік желілер шексіз', roaming: 'ЕАЭО роумингі',
   },
   zh: {
     balance: '余额 {main}，奖励余额 {bonus}。', validUntil: '有效期至{date}。', grace: '仅可接听来电：请充值。', suspended: '号码已停机：请充值。', barred: '号码已被运营商停机：请联系客服。',
     left: '剩余：{list}。', until: '有效期至{date}。', none: '您没有有效的套餐。', terminated: '此号码已销号。', notServed: '本网不为此号码提供服务。',
     help: '拨 *102# 查余额，*104# 查套餐剩余，*111*密码# 用充值卡充值。',
     gb: '{count} GB', mb: '{count} MB', min: '{count}分钟', sms: '{count}条短信', separator: '、',
-    nothingLeft: '您的套餐已全部用完。', messengers: '即时通讯不限量',
+    nothingLeft: '您的套餐已全部用完。', messengers: '即时通讯不限量', social: '社交网络不限量', roaming: '欧亚经济联盟漫游',
   },
 };
 
@@ -112,8 +112,8 @@ async function allowancesAnswer(ctx: AppContext, line: LineRow, language: Displa
   const totals = new Map<string, number>();
   let earliest: string | null = null;
   const packs = await packageViewsOf(ctx, line, {});
-  // Unlimited messengers is a feature with no bucket: it is named, with its pack's end.
-  const unlimited = packs.filter((pack) => pack.status === 'active' && pack.features.includes('messengers_unlimited'));
+  // A feature (unlimited messengers or social networks, EAEU roaming) has no bucket: it is named, with its pack's end.
+  const unlimited = packs.filter((pack) => pack.status === 'active' && pack.features.length > 0);
   for (const pack of unlimited) if (earliest === null || pack.expiresAt < earliest) earliest = pack.expiresAt;
   for (const pack of packs) {
     for (const allowance of pack.allowances) {
@@ -123,7 +123,7 @@ async function allowancesAnswer(ctx: AppContext, line: LineRow, language: Displa
     }
   }
   const allowances = [...totals].map(([unit, remaining]) => ({ unit, remaining }));
-  return { message: allowancesText(language, allowances, earliest, { packages: packs.filter((pack) => pack.status === 'active').length, unlimited: unlimited.length > 0 }), allowances };
+  return { message: allowancesText(language, allowances, earliest, { packages: packs.filter((pack) => pack.status === 'active').length, features: [...new Set(unlimited.flatMap((pack) => pack.features))] }), allowances };
 }
 
 /** The menu, the answer to a code it does not know. */
@@ -149,10 +149,10 @@ export function balanceText(language: DisplayLanguage, line: { main: bigint; bon
 }
 
 /** `*104#`'s text: each unit's total (data in GB from 1 GB, else MB; whole minutes) and the earliest end. */
-export function allowancesText(language: DisplayLanguage, allowances: readonly { unit: string; remaining: number }[], earliest: string | null, packs: { packages: number; unlimited: boolean } = { packages: 0, unlimited: false }): string {
+export function allowancesText(language: DisplayLanguage, allowances: readonly { unit: string; remaining: number }[], earliest: string | null, packs: { packages: number; features: readonly string[] } = { packages: 0, features: [] }): string {
   const text = TEXT[language];
   // "No active packages" only when there are none: a pack used up, or one of features alone, is still active.
-  if (allowances.length === 0 && !packs.unlimited) return packs.packages > 0 ? text.nothingLeft : text.none;
+  if (allowances.length === 0 && packs.features.length === 0) return packs.packages > 0 ? text.nothingLeft : text.none;
   const number = new Intl.NumberFormat(LOCALES[language], { maximumFractionDigits: 1 });
   // Each unit's words around its figure: "10 ГБ", "60分钟".
   const count = (template: string, value: number) => template.replace('{count}', number.format(value));
@@ -164,6 +164,15 @@ export function allowancesText(language: DisplayLanguage, allowances: readonly {
     if (unit === 'VOICE_SECONDS') return count(text.min, Math.floor(remaining / 60));
     return count(text.sms, remaining);
   });
-  if (packs.unlimited) parts.push(text.messengers);
-  return text.left.replace('{list}', parts.join(text.separator)) + (earliest ? text.until.replace('{date}', almatyDayIn(language, earliest)) : '');
+  const until = earliest ? text.until.replace('{date}', almatyDayIn(language, earliest)) : '';
+  const say = (list: string[]) => text.left.replace('{list}', list.join(text.separator)) + until;
+  // The features' names after the units, as many as fit the screen (the units always do).
+  for (const feature of packs.features) {
+    const key = FEATURE_TEXT_KEYS[feature];
+    if (key && [...say([...parts, text[key]])].length <= USSD_SCREEN_CHARACTERS_MAX) parts.push(text[key]);
+  }
+  return say(parts);
 }
+
+/** The catalog's features (offering.ts FEATURES) by their *104# names. */
+const FEATURE_TEXT_KEYS: Record<string, Key> = { messengers_unlimited: 'messengers', social_unlimited: 'social', roaming_eaeu: 'roaming' };

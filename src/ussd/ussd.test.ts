@@ -20,8 +20,11 @@ describe('USSD texts (pure)', () => {
         balanceText(language, { main: 123_456_789n, bonus: 12_345_678n, status: 'suspended', validUntil: longest, barred: true }),
         allowancesText(language, [{ unit: 'DATA_BYTES', remaining: Math.floor(19.9 * GIB) }, { unit: 'VOICE_SECONDS', remaining: 59_940 }, { unit: 'SMS', remaining: 999 }], longest),
         allowancesText(language, [], null),
-        allowancesText(language, [], null, { packages: 2, unlimited: false }),
-        allowancesText(language, [{ unit: 'DATA_BYTES', remaining: Math.floor(19.9 * GIB) }, { unit: 'VOICE_SECONDS', remaining: 59_940 }, { unit: 'SMS', remaining: 999 }], longest, { packages: 3, unlimited: true }),
+        allowancesText(language, [], null, { packages: 2, features: [] }),
+        ...['messengers_unlimited', 'social_unlimited', 'roaming_eaeu'].map((feature) => allowancesText(language, [{ unit: 'DATA_BYTES', remaining: Math.floor(19.9 * GIB) }, { unit: 'VOICE_SECONDS', remaining: 59_940 }, { unit: 'SMS', remaining: 999 }], longest, { packages: 3, features: [feature] })),
+        allowancesText(language, [], longest, { packages: 1, features: ['social_unlimited'] }),
+        // Every feature with every unit: the names that do not fit are left out, the units never.
+        allowancesText(language, [{ unit: 'DATA_BYTES', remaining: Math.floor(19.9 * GIB) }, { unit: 'VOICE_SECONDS', remaining: 59_940 }, { unit: 'SMS', remaining: 999 }], longest, { packages: 3, features: ['messengers_unlimited', 'social_unlimited', 'roaming_eaeu'] }),
         ussdMenuText(language),
         ussdNotServedText(language),
         // A voucher's texts, its top-up with a ten-digit amount and the longest receipt number.
@@ -94,6 +97,16 @@ for (const dialect of DIALECTS) {
       assert.equal((await use('u-13', 'voice', 3_600)).body.recorded, 1);
       assert.equal((await use('u-14', 'sms', 50)).body.recorded, 1);
       assert.equal((await ussd(other, '*104#')).body.message, 'Nothing is left in your packages.');
+    });
+
+    it('*104# names a pack of a feature alone (social networks), never "nothing is left" right after buying it', async () => {
+      const names = { en: 'Social 30 days', ru: 'Соцсети 30 дней', kk: 'Әлеуметтік желілер 30 күн', zh: '社交网络 30天' };
+      assert.equal((await t.request('POST', '/v1/admin/offerings', { body: { code: 'SOCIAL_30D', kind: 'data', price: 50_000, validityDays: 30, features: ['social_unlimited'], stacks: false, names } })).status, 201);
+      const msisdn = '+77051230113';
+      await line(msisdn, 'en');
+      await topUp(msisdn, 1_000_000);
+      assert.equal((await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'SOCIAL_30D' }, headers: { 'idempotency-key': `ussd-${++keys}` } })).status, 201);
+      assert.match((await ussd(msisdn, '*104#')).body.message, /^Left: social networks unlimited\. Until /);
     });
 
     it('answers in Chinese and English, takes spaces as dialled, shows a grace line and less than a gigabyte in MB', async () => {

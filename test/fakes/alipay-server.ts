@@ -18,6 +18,8 @@ export interface AlipayFake extends RunningFake {
   trade(outTradeNo: string): any;
   /** The next refund is made, but answered 20000 isp.unknow-error (Alipay does not know the outcome yet). */
   answerNextRefundUnknown(): void;
+  /** A refund made at Alipay's merchant portal, not through the API. */
+  refundAtPortal(outTradeNo: string, outRequestNo: string, yuan: string): void;
   /**
    * The trade's trade_status_sync notification; with `refund`, the one Alipay sends after a refund
    * (refund_fee: what the trade has refunded in all; out_biz_no: the refund's out_request_no).
@@ -125,6 +127,11 @@ export async function startAlipayFake(): Promise<AlipayFake> {
     },
     trade: (outTradeNo) => trades.get(outTradeNo),
     answerNextRefundUnknown() { nextRefundUnknown = true; },
+    refundAtPortal(outTradeNo, outRequestNo, yuan) {
+      const trade = trades.get(outTradeNo);
+      trade.refunded_cents += Math.round(Number(yuan) * 100);
+      refundAmounts.set(`${outTradeNo}:${outRequestNo}`, yuan);
+    },
     notify(outTradeNo, options = {}) {
       const trade = trades.get(outTradeNo);
       const params: Record<string, string> = {

@@ -190,7 +190,10 @@ export function createAlipayProvider(options: AlipayProviderOptions): PaymentPro
       // out_request_no): its refund id is the one Tolem keeps for its own refunds, so one made at Alipay
       // (the merchant portal) is told apart and kept for review, as PayPal's and WeChat Pay's are.
       if (params.refund_fee !== undefined && params.out_biz_no) {
-        const refunded = fenOf(params.refund_fee);
+        // refund_fee is what the trade has refunded in all (Tolem's own refunds too), not this refund:
+        // its own amount is asked of Alipay, and left out when Alipay cannot say.
+        const own = await call('alipay.trade.fastpay.refund.query', { out_trade_no: params.out_trade_no, out_request_no: params.out_biz_no });
+        const refunded = own.ok && own.body.code === '10000' ? fenOf(own.body.refund_amount) : null;
         return {
           ok: true,
           value: {
