@@ -3,6 +3,7 @@ import { findLineByMsisdn } from '../lines/lines-repository.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { requireRole, type Actor } from './actor.ts';
+import { closedStoreRefusal } from '../stores/store-of-actor.ts';
 import { findUserById, insertAudit, linkUserLine } from './auth-repository.ts';
 
 /**
@@ -12,6 +13,8 @@ import { findUserById, insertAudit, linkUserLine } from './auth-repository.ts';
 export async function linkLine(ctx: AppContext, actor: Actor, userId: string, msisdnInput: string): Promise<Result<{ userId: string; lineId: string; msisdn: string }>> {
   const denied = requireRole(actor, ['admin', 'clerk']);
   if (denied) return denied as Result<never>;
+  const closed = await closedStoreRefusal(ctx, actor);
+  if (closed) return closed;
   const user = await findUserById(ctx, userId);
   if (!user) return fail('user_not_found');
   if (user.role !== 'subscriber') return fail('validation_failed', { field: 'userId', reason: 'only subscriber logins hold lines' });

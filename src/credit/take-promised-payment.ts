@@ -7,6 +7,7 @@ import { addDays } from '../domain/time.ts';
 import { lineMainAccountId, revenueAccountId } from '../ledger/accounts.ts';
 import { fingerprintOf } from '../ledger/ledger-writer.ts';
 import { findReadableLine } from '../lines/line-access.ts';
+import { closedStoreRefusal } from '../stores/store-of-actor.ts';
 import { lineCreditAccountId, lineCreditAccountSpec, outstandingOf } from './credit-accounts.ts';
 import { stateRefusalOf, topUpRefusalOf } from './credit-eligibility.ts';
 
@@ -39,6 +40,8 @@ export function creditFeeOf(amount: bigint, feePercent: number): bigint {
 export async function takePromisedPayment(ctx: AppContext, actor: Actor, msisdnInput: string, input: { amount: number }, idempotencyKey: string): Promise<Result<{ credit: PromisedPayment; replayed: boolean }>> {
   const denied = requireRole(actor, CREDIT_ROLES);
   if (denied) return denied as Result<never>;
+  const closed = await closedStoreRefusal(ctx, actor);
+  if (closed) return closed;
   const settings = ctx.settings.credit;
   const amount = parseMinorUnits(input.amount);
   if (amount === null) return fail('amount_invalid');

@@ -1,5 +1,6 @@
 import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
+import { closedStoreRefusal } from '../stores/store-of-actor.ts';
 import { insertAudit } from '../auth/auth-repository.ts';
 import { parseIccid } from '../domain/iccid.ts';
 import { operatorHint, parseMsisdn } from '../domain/msisdn.ts';
@@ -19,6 +20,8 @@ export interface CreateLineInput {
 export async function createLine(ctx: AppContext, actor: Actor, input: CreateLineInput): Promise<Result<LineView>> {
   const denied = requireRole(actor, ['admin', 'clerk']);
   if (denied) return denied as Result<never>;
+  const closed = await closedStoreRefusal(ctx, actor);
+  if (closed) return closed;
   const msisdn = parseMsisdn(input.msisdn);
   if (!msisdn.ok) return msisdn;
   let iccid: string | null = null;

@@ -2,6 +2,7 @@ import type { AppContext } from '../app-context.ts';
 import type { Actor } from '../auth/actor.ts';
 import { fail, type Result } from '../domain/result.ts';
 import { findReadableLine } from '../lines/line-access.ts';
+import { closedStoreRefusal } from '../stores/store-of-actor.ts';
 import type { LineRow } from '../lines/lines-repository.ts';
 
 /** Who may buy and renew: a subscriber for their own lines; admin, clerk and partner for any line. */
@@ -9,6 +10,8 @@ const BUYER_ROLES = ['admin', 'clerk', 'partner', 'subscriber'];
 
 export async function findBuyableLine(ctx: AppContext, actor: Actor, msisdn: string): Promise<Result<LineRow>> {
   if (!BUYER_ROLES.includes(actor.role)) return fail('forbidden', { requiredRoles: BUYER_ROLES });
+  const closed = await closedStoreRefusal(ctx, actor);
+  if (closed) return closed;
   return findReadableLine(ctx, actor, msisdn);
 }
 

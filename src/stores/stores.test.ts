@@ -115,6 +115,14 @@ for (const dialect of DIALECTS) {
       assert.equal(refused.status, 409);
       assert.equal(refused.body.error.code, 'store_inactive');
       assert.equal((await identify({ documentType: 'passport', documentNumber: 'N77778888' }, otherClerk)).body.error.code, 'store_inactive');
+      // Nor off the counter routes: a closed store's clerk moves no balance, buys nothing, lends nothing, links no line.
+      const offCounter = [
+        await t.request('POST', '/v1/transfers', { token: otherClerk, body: { from: '+77471230001', to: '+77471230002', amount: 10_000 }, headers: { 'idempotency-key': 'closed-t' } }),
+        await t.request('POST', '/v1/purchases', { token: otherClerk, body: { msisdn: '+77471230001', offering: 'DATA_1GB_7D' }, headers: { 'idempotency-key': 'closed-p' } }),
+        await t.request('POST', '/v1/lines/%2B77471230001/promised-payment', { token: otherClerk, body: { amount: 50_000 }, headers: { 'idempotency-key': 'closed-c' } }),
+        await t.request('POST', '/v1/lines', { token: otherClerk, body: { msisdn: '+77471230009' } }),
+      ];
+      assert.deepEqual(offCounter.map((r) => r.body.error?.code), ['store_inactive', 'store_inactive', 'store_inactive', 'store_inactive']);
       assert.equal((await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length, transfers);
       assert.equal((await t.request('GET', `/v1/admin/stores/${other.id}/report`)).status, 200, 'its reports stay readable');
 

@@ -9,6 +9,7 @@ import { addDays, almatyDate } from '../domain/time.ts';
 import { lineMainAccountId, revenueAccountId } from '../ledger/accounts.ts';
 import { fingerprintOf } from '../ledger/ledger-writer.ts';
 import { findReadableLine } from '../lines/line-access.ts';
+import { closedStoreRefusal } from '../stores/store-of-actor.ts';
 import { findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
 import { lineCreditAccountId, outstandingOf } from '../credit/credit-accounts.ts';
 
@@ -57,6 +58,8 @@ export type CheckedTransfer = TransferPlan & { source: LineRow; target: LineRow 
 export async function planTransfer(ctx: AppContext, actor: Actor, input: TransferBalanceInput): Promise<Result<CheckedTransfer>> {
   const denied = requireRole(actor, TRANSFER_ROLES);
   if (denied) return denied as Result<never>;
+  const closed = await closedStoreRefusal(ctx, actor);
+  if (closed) return closed;
   const rules = ctx.settings.transfers;
   const amount = parseMinorUnits(input.amount);
   if (amount === null) return fail('amount_invalid');
