@@ -168,7 +168,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
       attemptsMax: integerAtLeast(env, 'PARTNER_WEBHOOK_ATTEMPTS_MAX', 8, 1),
       timeoutMs: integerAtLeast(env, 'PARTNER_WEBHOOK_TIMEOUT_MS', 5_000, 1),
     },
-    packages: { renewalRetryDays: integer(env, 'PACKAGE_RENEWAL_RETRY_DAYS', 7) },
+    packages: { renewalRetryDays: integerAtLeast(env, 'PACKAGE_RENEWAL_RETRY_DAYS', 7, 1) },
     lifecycle: {
       graceDays: integer(env, 'LIFECYCLE_GRACE_DAYS', 30), suspendedDays: integer(env, 'LIFECYCLE_SUSPENDED_DAYS', 60),
       quarantineDays: integer(env, 'LIFECYCLE_QUARANTINE_DAYS', 180), linesPerRunMax: integerAtLeast(env, 'LIFECYCLE_LINES_PER_RUN_MAX', 1_000, 1),

@@ -77,7 +77,7 @@ describe('tolem CLI', () => {
       // Durations no date or timer holds, numbers not in decimal digits, and limits 0 would switch off.
       ['SESSION_TTL_HOURS', '99999999999999'], ['TOPUP_VALIDITY_DAYS', '999999999'], ['HTTP_REQUEST_TIMEOUT_MS', '2147483648'], ['PAYMENT_WEBHOOK_TOLERANCE_SECONDS', '9999999'],
       ['TOPUP_AMOUNT_MAX_KZT', '0x100'], ['PORT', '1e3'], ['PORT', '8 0'], ['TOPUP_AMOUNT_MIN_KZT', '0'], ['PAYMENT_VELOCITY_WINDOW_MINUTES', '0'], ['PAYMENT_PER_IP_MAX', '0'],
-      ['AGENT_LOOKUPS_PER_HOUR_MAX', '0']] as const) {
+      ['AGENT_LOOKUPS_PER_HOUR_MAX', '0'], ['PACKAGE_RENEWAL_RETRY_DAYS', '0']] as const) {
       const run = spawnSync(process.execPath, ['bin/tolem.js', 'migrate'], { env: { ...process.env, DATABASE_URL: databaseUrl, [name]: value }, encoding: 'utf8', timeout: 60_000 });
       assert.equal(run.status, 2, `${name}=${value}`);
       assert.match(run.stderr, new RegExp(`^error: setting ${name} `), run.stderr);

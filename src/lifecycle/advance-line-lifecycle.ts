@@ -5,7 +5,7 @@ import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import { applyStatusChange, type AppliedStatusChange } from './apply-status-change.ts';
 import { closeTerminatedLine, forfeitLateBuckets, forfeitureLocks, type Forfeited } from './forfeit-line-balances.ts';
 import { bucketAccountIdsOf, type DueLine } from './lifecycle-repository.ts';
-import { nextTransition, transitionKey, type Transition } from './lifecycle-rules.ts';
+import { nextTransition, scheduleOf, transitionKey, type Transition } from './lifecycle-rules.ts';
 
 /** At most grace, suspended, terminated: one line never takes more steps in one run. */
 const STEPS_PER_LINE_MAX = 3;
@@ -62,6 +62,8 @@ function stepCommand(ctx: AppContext, line: DueLine, transition: Transition, buc
       const change = applyStatusChange(tx, {
         lineId: line.id, from: transition.from, to: transition.to, reason: transition.reason, actorId: 'system:lifecycle',
         validUntil, dueAt: transition.dueAt.toISOString(),
+        // The suspension's SMS tells the days really left, also when the step is applied late.
+        ...(transition.to === 'suspended' ? { terminatesAt: scheduleOf(new Date(validUntil), ctx.settings.lifecycle).terminatedAt.toISOString() } : {}),
       });
       if (!change.ok) return change;
       if (!terminating) return ok({ change: change.value, forfeited: null });

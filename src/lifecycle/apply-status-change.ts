@@ -14,6 +14,8 @@ export interface StatusChange {
   dueAt?: string | null;
   /** An admin's suspension sets a bar (which a top-up does not lift); an admin's reactivation lifts it. */
   bar?: 'set' | 'lift';
+  /** A scheduled suspension: when the line is terminated unless topped up (its SMS tells the days left). */
+  terminatesAt?: string;
 }
 
 export interface AppliedStatusChange {
@@ -46,6 +48,6 @@ export function applyStatusChange(tx: BatchTx, change: StatusChange): Result<App
   if (change.bar) tx.updateLine(line.id, { status: change.to, statusChangedAt: tx.nowIso, barredAt: change.bar === 'set' ? tx.nowIso : null });
   else tx.updateLine(line.id, { status: change.to, statusChangedAt: tx.nowIso });
   recordLineEvent(tx, { lineId: line.id, from: change.from, to: change.to, reason: change.reason, actorId: change.actorId, dueAt: change.dueAt ?? null });
-  tx.outbox('line.status_changed', { lineId: line.id, msisdn: line.msisdn, from: change.from, to: change.to, reason: change.reason, at: tx.nowIso, language: line.language, ...(change.bar === 'set' ? { barred: true } : {}) });
+  tx.outbox('line.status_changed', { lineId: line.id, msisdn: line.msisdn, from: change.from, to: change.to, reason: change.reason, at: tx.nowIso, language: line.language, ...(change.bar === 'set' ? { barred: true } : {}), ...(change.terminatesAt ? { terminatesAt: change.terminatesAt } : {}) });
   return ok({ lineId: line.id, msisdn: line.msisdn, from: change.from, to: change.to, reason: change.reason, at: tx.nowIso });
 }

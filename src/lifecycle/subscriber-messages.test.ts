@@ -59,6 +59,15 @@ describe('subscriber messages of the outbox events', () => {
     }
   });
 
+  it('tells a suspended line the days really left before termination, also when the step came late, and nothing once it is due', () => {
+    const suspended = (terminatesAt: string | undefined, now: string) => subscriberMessage('line.status_changed', { from: 'grace', to: 'suspended', at: now, language: 'en', ...(terminatesAt ? { terminatesAt } : {}) }, { suspendedDays: 60, now });
+    assert.match(suspended('2027-07-29T06:00:00Z', '2027-05-30T06:00:00Z')!, /within 60 days/);
+    assert.match(suspended('2027-07-29T06:00:00Z', '2027-07-04T07:00:00Z')!, /within 25 days/, 'applied after a week down');
+    assert.match(suspended('2027-07-29T06:00:00Z', '2027-07-28T07:00:00Z')!, /within 1 day\b/);
+    assert.equal(suspended('2027-07-29T06:00:00Z', '2027-07-29T06:00:00Z'), null, 'termination due: its own SMS follows');
+    assert.match(suspended(undefined, '2027-07-04T07:00:00Z')!, /within 60 days/, 'an event without terminatesAt keeps the setting');
+  });
+
   it('falls back to English for an unknown language, and sends nothing for events a subscriber does not hear of', () => {
     assert.equal(subscriberMessage('bonus.expired', { amount: 100, language: 'de' }), 'Your bonus of 1\u00a0₸ has expired.');
     assert.equal(subscriberMessage('line.status_changed', { from: 'preactive', to: 'active' }), null);

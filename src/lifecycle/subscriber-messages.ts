@@ -179,7 +179,11 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
       // An admin lifted the bar of a line whose validity ran out meanwhile: it stays suspended until a top-up.
       if (payload.to === 'suspended' && payload.barred === false) return text('unbarred');
       if (payload.to === 'suspended') {
-        const days = options.suspendedDays ?? 60;
+        // Days left until termination: fewer than suspendedDays when the step was applied late (jobs down).
+        const leftMs = typeof payload.terminatesAt === 'string' ? Date.parse(payload.terminatesAt) - Date.parse(String(options.now ?? payload.at)) : NaN;
+        // Termination already due (a catch-up applies it in the same run): its own SMS says so.
+        if (leftMs <= 0) return null;
+        const days = Number.isFinite(leftMs) ? Math.ceil(leftMs / 86_400_000) : options.suspendedDays ?? 60;
         return text('suspended', { days: language === 'en' ? (days === 1 ? '1 day' : `${days} days`) : String(days) });
       }
       if (payload.to === 'terminated') return text('terminated');

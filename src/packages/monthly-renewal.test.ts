@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
+import { loadSettings } from '../config.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { ManualClock } from '../platform/clock.ts';
 import { renewDue, type RenewalLimits } from './auto-renew-job.ts';
@@ -16,7 +17,7 @@ for (const dialect of DIALECTS) {
     // 01:30 on 31 January in Almaty, still the 30th in UTC.
     const clock = new ManualClock(new Date('2027-01-30T20:30:00Z'));
     before(async () => {
-      t = await startTestApp(dialect.name, {}, clock);
+      t = await startTestApp(dialect.name, { topup: { ...loadSettings({}).topup, validityDays: 3650 } }, clock);
       const tariff = await t.request('POST', '/v1/admin/offerings', { body: {
         code: 'MONTHLY_T', kind: 'tariff', price: 100_000, feePeriod: 'monthly', allowances: { dataGb: 1 }, stacks: false, autoRenewAllowed: true,
         names: { en: 'Monthly', ru: 'Monthly', kk: 'Monthly', zh: 'Monthly' },

@@ -116,7 +116,10 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   // A line in grace takes incoming calls only and a suspended one nothing: a pack bought or renewed
   // then would run out unused. A top-up that brings the line back lets the renewal job retry
   // (PACKAGE_RENEWAL_RETRY_DAYS). A preactive line (a traveller's eSIM before arrival) may buy.
-  if (line.status !== 'active' && line.status !== 'preactive') return fail('line_status_invalid', { status: line.status });
+  // An active line whose validity has ended is in grace already, recorded or not: the lifecycle job
+  // runs once a minute, and after downtime the renewal job runs before it.
+  const status = plan.reason !== 'purchase' && line.status === 'active' && line.validUntil !== null && line.validUntil <= tx.nowIso ? 'grace' : line.status;
+  if (status !== 'active' && status !== 'preactive') return fail('line_status_invalid', { status });
   if (!isOnSale(record.offering, tx.nowIso)) return fail('offering_unavailable', { code: record.offering.code });
   const periods = tx.counter(packagePeriodKey(packageId));
   if (periods !== plan.expectedPeriods) return fail('package_renewal_conflict', { periods: Number(periods) });

@@ -21,7 +21,7 @@ for (const dialect of DIALECTS) {
     let keySeq = 0;
     before(async () => {
       // Top-up bonuses are promotions' subject (promotions.test.ts); here they would blur the sums.
-      t = await startTestApp(dialect.name, { topup: { ...loadSettings({}).topup, bonus: { thresholdMin: 0n, percent: 0n, validityDays: 30 } } });
+      t = await startTestApp(dialect.name, { topup: { ...loadSettings({}).topup, validityDays: 3650, bonus: { thresholdMin: 0n, percent: 0n, validityDays: 30 } } });
       await seedCatalog(t.app.ctx);
     });
     after(async () => t?.close());

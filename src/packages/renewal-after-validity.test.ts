@@ -1,0 +1,55 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { loadSettings } from '../config.ts';
+import { JOBS } from '../jobs/jobs.ts';
+import { runJobsOnce } from '../jobs/scheduler.ts';
+import { ManualClock } from '../platform/clock.ts';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A line whose validity has ended is in grace, recorded yet or not: the lifecycle job runs once a
+ * minute, and after downtime the renewal job catches up before it. A pack renewed then would be
+ * paid for and run out unused (incoming calls only): the renewal is refused as in grace, nothing
+ * charged, and the top-up that brings the line back lets the job try again.
+ */
+for (const dialect of DIALECTS) {
+  describe(`a renewal due after the line's validity ended [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    after(async () => t?.close());
+
+    it('is refused and charges nothing, though the lifecycle job has not moved the line to grace yet; a top-up brings it back', async () => {
+      const clock = new ManualClock(new Date('2027-03-01T06:00:00Z'));
+      t = await startTestApp(dialect.name, { topup: { ...loadSettings({}).topup, bonus: { thresholdMin: 0n, percent: 0n, validityDays: 30 } } }, clock);
+      assert.equal((await t.request('POST', '/v1/admin/offerings', { body: {
+        code: 'PACK_30D', kind: 'data', price: 100_000, validityDays: 30, allowances: { dataMb: 100 }, autoRenewAllowed: true, stacks: false,
+        names: { en: 'Pack', ru: 'Pack', kk: 'Pack', zh: 'Pack' },
+      } })).status, 201);
+      const msisdn = '+77013330001';
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 300_000, currency: 'KZT' }, headers: { 'idempotency-key': 'top-1' } })).status, 201);
+      clock.advance(60_000);
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'PACK_30D', autoRenew: true }, headers: { 'idempotency-key': 'buy-1' } });
+      assert.equal(bought.status, 201, JSON.stringify(bought.body));
+      // Down three days across both ends (the validity's first, the pack's a minute later); the jobs catch up in their order.
+      clock.set(new Date(Date.parse(bought.body.expiresAt) + 3 * DAY_MS));
+      await runJobsOnce(t.app.ctx, JOBS);
+      const line = (await t.request('GET', `/v1/lines/${encodeURIComponent(msisdn)}`)).body;
+      assert.equal(line.status, 'grace');
+      assert.equal(line.balance.main, 200_000, 'no renewal charged');
+      const periods = () => t.app.ctx.db.selectFrom('package_periods').select('period').where('package_id', '=', bought.body.id).execute();
+      assert.equal((await periods()).length, 1);
+
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'top-2' } })).status, 201);
+      // The top-up's event wakes the renewal once settled (the outbox is read some seconds behind).
+      for (let run = 0; run < 3; run++) {
+        clock.advance(30_000);
+        await runJobsOnce(t.app.ctx, JOBS);
+      }
+      assert.equal((await periods()).length, 2, 'renewed once the line is back');
+      await t.verify();
+    });
+  });
+}
