@@ -3,6 +3,7 @@ import { requireRole, type Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { getLine } from './get-line.ts';
 import { findReadableLine } from './line-access.ts';
+import { closedStoreRefusal } from '../stores/store-of-actor.ts';
 import type { Language, LineView } from './line-view.ts';
 
 /** Who may change a line's language: its own subscriber, and staff at the counter. */
@@ -16,6 +17,8 @@ const LANGUAGE_SETTERS = ['admin', 'clerk', 'subscriber'] as const;
 export async function setLineLanguage(ctx: AppContext, actor: Actor, msisdnInput: string, language: Language): Promise<Result<LineView>> {
   const denied = requireRole(actor, LANGUAGE_SETTERS);
   if (denied) return denied as Result<never>;
+  const closed = await closedStoreRefusal(ctx, actor);
+  if (closed) return closed;
   const found = await findReadableLine(ctx, actor, msisdnInput);
   if (!found.ok) return found;
   const lineId = found.value.id;

@@ -62,13 +62,13 @@ export async function importSettlement(ctx: AppContext, actor: Actor, providerId
     const base = { reference: line.reference, providerAmount: Number(line.amount), currency: line.currency };
     // A reference listed again (the provider settled it twice?) is a difference of its own; its first row is compared as any.
     if (seen.has(line.reference)) {
-      mismatches.push({ ...base, kind: 'duplicate_in_settlement', ...(payment ? tolemSide(payment) : { paymentId: null, tolemAmount: null, tolemStatus: null }) });
+      mismatches.push({ ...base, kind: 'duplicate_in_settlement', ...(payment ? tolemSide(payment, line.currency) : { paymentId: null, tolemAmount: null, tolemStatus: null }) });
       continue;
     }
     seen.add(line.reference);
     if (!payment) mismatches.push({ ...base, kind: 'missing_in_tolem', paymentId: null, tolemAmount: null, tolemStatus: null });
     else if (!sameAmount(payment, line)) mismatches.push({ ...base, kind: 'amount_differs', ...tolemSide(payment, line.currency) });
-    else if (payment.status !== 'succeeded') mismatches.push({ ...base, kind: 'status_differs', ...tolemSide(payment) });
+    else if (payment.status !== 'succeeded') mismatches.push({ ...base, kind: 'status_differs', ...tolemSide(payment, line.currency) });
     else matched++;
   }
   const missing: SettlementMismatch[] = [];

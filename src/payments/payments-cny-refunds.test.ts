@@ -132,6 +132,8 @@ for (const dialect of DIALECTS) {
       // Beside a yuan row, Tolem's side in yuan too: the fen apart are seen.
       const differs = await t.request('POST', '/v1/admin/reconciliation/alipay', { rawBody: `reference,amount,currency\n${reference},7301,CNY`, headers: { 'content-type': 'text/csv' } });
       assert.deepEqual((differs.body.mismatches as { reference: string; tolemAmount: number; providerAmount: number }[]).filter((m) => m.reference === reference).map((m) => [m.tolemAmount, m.providerAmount]), [[7300, 7301]]);
+      const twice = await t.request('POST', '/v1/admin/reconciliation/alipay', { rawBody: `reference,amount,currency\n${reference},7300,CNY\n${reference},7300,CNY`, headers: { 'content-type': 'text/csv' } });
+      assert.deepEqual((twice.body.mismatches as { reference: string; kind: string; tolemAmount: number }[]).filter((m) => m.reference === reference).map((m) => [m.kind, m.tolemAmount]), [['duplicate_in_settlement', 7300]]);
       assert.deepEqual(await reconcile(`${reference},7300,USD`), { matched: 0, kinds: ['amount_differs'] });
     });
 

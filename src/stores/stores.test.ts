@@ -121,8 +121,9 @@ for (const dialect of DIALECTS) {
         await t.request('POST', '/v1/purchases', { token: otherClerk, body: { msisdn: '+77471230001', offering: 'DATA_1GB_7D' }, headers: { 'idempotency-key': 'closed-p' } }),
         await t.request('POST', '/v1/lines/%2B77471230001/promised-payment', { token: otherClerk, body: { amount: 50_000 }, headers: { 'idempotency-key': 'closed-c' } }),
         await t.request('POST', '/v1/lines', { token: otherClerk, body: { msisdn: '+77471230009' } }),
+        await t.request('PATCH', '/v1/lines/%2B77471230001', { token: otherClerk, body: { language: 'zh' } }),
       ];
-      assert.deepEqual(offCounter.map((r) => r.body.error?.code), ['store_inactive', 'store_inactive', 'store_inactive', 'store_inactive']);
+      assert.deepEqual(offCounter.map((r) => r.body.error?.code), ['store_inactive', 'store_inactive', 'store_inactive', 'store_inactive', 'store_inactive']);
       assert.equal((await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length, transfers);
       assert.equal((await t.request('GET', `/v1/admin/stores/${other.id}/report`)).status, 200, 'its reports stay readable');
 
