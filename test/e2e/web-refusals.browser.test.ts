@@ -259,7 +259,7 @@ describe('web pages: refusals, typed values and the result page in a real browse
     await toAmount(page, msisdn, 'ru');
     await page.fill('#amount', '1,000');
     await page.locator('form button[type=submit]').click();
-    await page.getByText(`Введите сумму от 500${NBSP}₸ до 100${NBSP}000${NBSP}₸ без копеек.`).waitFor();
+    await page.getByText(`Введите целую сумму от 500${NBSP}₸ до 100${NBSP}000${NBSP}₸.`).waitFor();
     await page.fill('#amount', `1${NBSP}000`);
     assert.equal(await payLabel(), 'Оплатить 1 000 ₸');
     await page.locator('form button[type=submit]').click();
