@@ -9,6 +9,8 @@ import { runSettlementImport } from './settlement-cli.ts';
 import { paymentProviders } from './provider-registry.ts';
 import { findPayment, findRefund } from './payments-repository.ts';
 import { reverseRefund } from './recheck-paid-refunds.ts';
+import { runJobsOnce } from '../jobs/scheduler.ts';
+import { expireBonusJob } from '../promotions/expire-bonus-job.ts';
 import type { TestApp } from '../../test/support/test-app.ts';
 import { addLine, bonusAvailable, createPayment, getPayment, mainAccount, processWebhooks, providerReferenceOf, spend, startPaymentsApp, submitCard } from './payments-test-support.ts';
 
@@ -100,6 +102,46 @@ for (const dialect of DIALECTS) {
       assert.equal((await mainAccount(t, number)).available, 0);
       const grants = await t.app.ctx.db.selectFrom('bonus_grants').select('amount').where('line_id', '=', lineId).execute();
       assert.deepEqual(grants.map((g) => Number(g.amount)).sort((a, b) => a - b), [-40_000, -10_000, 100_000]);
+      await t.verify();
+    });
+
+    it("a refund never takes a later top-up's bonus: not once its own has expired, nor what of it was spent (oldest first)", async () => {
+      const payOn = async (number: string, key: string) => {
+        const created = await createPayment(t, { msisdn: number, amount: 1_000_000 }, key);
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        await submitCard(t, created.body.redirectUrl, '4242424242424242');
+        await processWebhooks(t);
+        return created.body.id as string;
+      };
+      // Expired: A's 1,000 ₸ of bonus forfeited by the expiry job, then B earns 1,000 ₸; refunding A takes none of B's.
+      const expired = msisdn();
+      await addLine(t, expired);
+      const expiredLine = (await mainAccount(t, expired)).lineId;
+      const a = await payOn(expired, `older-${expired}`);
+      t.clock.advance(31 * 86_400_000);
+      await runJobsOnce(t.app.ctx, [expireBonusJob]);
+      assert.equal(await bonusAvailable(t, expiredLine), 0);
+      await payOn(expired, `newer-${expired}`);
+      assert.equal((await refund(a, 1_000_000, `expired-${expired}`)).status, 201);
+      assert.equal(await bonusAvailable(t, expiredLine), 100_000, "B's bonus stays");
+      // Spent: A's bonus spent, then B earns 1,000 ₸; refunding half of A takes none of B's.
+      const spent = msisdn();
+      await addLine(t, spent);
+      const spentLine = (await mainAccount(t, spent)).lineId;
+      const c = await payOn(spent, `older-${spent}`);
+      await spend(t, spentLine, 100_000n, 'bonus');
+      await payOn(spent, `newer-${spent}`);
+      assert.equal((await refund(c, 500_000, `spent-${spent}`)).status, 201);
+      assert.equal(await bonusAvailable(t, spentLine), 100_000, "what was spent stays spent; B's bonus stays");
+      // Partly spent: 600 ₸ of A's 1,000 ₸ spent, B earns 1,000 ₸; refunding all of A takes back A's 400 ₸ left, no more.
+      const partly = msisdn();
+      await addLine(t, partly);
+      const partlyLine = (await mainAccount(t, partly)).lineId;
+      const e = await payOn(partly, `older-${partly}`);
+      await spend(t, partlyLine, 60_000n, 'bonus');
+      await payOn(partly, `newer-${partly}`);
+      assert.equal((await refund(e, 1_000_000, `partly-${partly}`)).status, 201);
+      assert.equal(await bonusAvailable(t, partlyLine), 100_000);
       await t.verify();
     });
 

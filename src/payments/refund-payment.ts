@@ -2,7 +2,8 @@ import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { parseMinorUnits } from '../domain/money.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { BREAKAGE_ACCOUNT_ID, clearingAccountId, lineMainAccountId } from '../ledger/accounts.ts';
+import { availableBalance } from '../domain/ledger.ts';
+import { BREAKAGE_ACCOUNT_ID, clearingAccountId, lineBonusAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import type { BatchTx } from '../ledger/batch-tx.ts';
 import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
@@ -11,7 +12,7 @@ import { paymentProviders } from './provider-registry.ts';
 import type { PaymentProvider, ProviderResult, RefundResult } from './providers/payment-provider.ts';
 import { serializeByKeys } from '../ledger/serialize-by-keys.ts';
 import { findBonusGrantOfTopUp } from '../promotions/promotions-repository.ts';
-import { takeBackTopUpBonus, topUpBonusLocks, type BonusGrant } from '../promotions/top-up-bonus.ts';
+import { bonusGrantedKey, takeBackTopUpBonus, topUpBonusLocks, type BonusGrant } from '../promotions/top-up-bonus.ts';
 
 export interface RefundView {
   id: string;
@@ -141,7 +142,7 @@ function reserveRefund(payment: PaymentRow, refundId: string, amount: bigint, ac
  * top-up earned (rounded down; what the subscriber has spent of it stays spent: the card has been
  * paid back already, so the refund cannot be refused any more).
  */
-function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, grant?: BonusGrant): LedgerCommand<{ receiptNumber: string | null; bonusTakenBack: number }> {
+function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, grant?: RefundGrant): LedgerCommand<{ receiptNumber: string | null; bonusTakenBack: number }> {
   const counter = refundedCounterOf(payment.id);
   const bonusLocks = paid && grant ? topUpBonusLocks(payment.line_id) : { accounts: [], counters: [] };
   return {
@@ -180,7 +181,8 @@ function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, gra
         const share = owed > 0n ? owed : 0n;
         tx.increment(refundPostedCounterOf(payment.id), BigInt(refund.amount));
         tx.increment(refundBonusCounterOf(payment.id), share);
-        const taken = takeBackTopUpBonus(tx, { lineId: payment.line_id, topUpId: payment.topup_id, amount: share, grant, strict: false });
+        const left = bonusLeftOfGrant(tx, payment.line_id, grant);
+        const taken = takeBackTopUpBonus(tx, { lineId: payment.line_id, topUpId: payment.topup_id, amount: share < left ? share : left, grant, strict: false });
         if (!taken.ok) return taken;
         bonusTakenBack = taken.value;
       }
@@ -189,6 +191,22 @@ function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, gra
     },
   };
 }
+
+/**
+ * What is left of a top-up's bonus grant: none once it has expired (the expiry job forfeits it, or
+ * has); else, bonus being spent oldest first, what the balance holds beyond the grants after it
+ * (granted in all, under lock, less those up to it), at most the grant. Never a later grant's bonus.
+ */
+function bonusLeftOfGrant(tx: BatchTx, lineId: string, grant: RefundGrant): bigint {
+  if (grant.expires_at <= tx.nowIso) return 0n;
+  const later = tx.counter(bonusGrantedKey(lineId)) - grant.grantedUpTo;
+  const left = availableBalance(tx.account(lineBonusAccountId(lineId))!) - (later > 0n ? later : 0n);
+  const amount = BigInt(grant.amount);
+  return left <= 0n ? 0n : left < amount ? left : amount;
+}
+
+/** A top-up's grant as findBonusGrantOfTopUp reads it. */
+type RefundGrant = BonusGrant & { grantedUpTo: bigint };
 
 /**
  * A refund's money back on a line terminated since goes on to breakage, as the line's balance did

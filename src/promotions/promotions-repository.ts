@@ -73,7 +73,21 @@ export async function markGrantsExamined(ctx: AppContext, ids: string[], now: st
   await inChunks(ids, async (chunk) => { await ctx.db.updateTable('bonus_grants').set({ expiry_examined_at: now }).where('id', 'in', chunk).execute(); });
 }
 
-/** The bonus a top-up earned, if any (the positive grant; take-backs are negative rows). */
+/**
+ * The bonus a top-up earned, if any (the positive grant; take-backs are negative rows), with
+ * `grantedUpTo`: the line's grants (take-backs included) expiring no later than it, this one too.
+ * Bonus is spent oldest first, so what the balance holds beyond the grants after it is what is
+ * left of this one (a refund takes back no more than that).
+ */
 export async function findBonusGrantOfTopUp(ctx: AppContext, topupId: string) {
-  return ctx.store.readDb.selectFrom('bonus_grants').select(['amount', 'expires_at']).where('topup_id', '=', topupId).where('amount', '>', 0n).executeTakeFirst();
+  const grant = await ctx.store.readDb.selectFrom('bonus_grants').select(['id', 'line_id', 'amount', 'expires_at', 'created_at']).where('topup_id', '=', topupId).where('amount', '>', 0n).executeTakeFirst();
+  if (!grant) return undefined;
+  // In the order bonus is spent: by expiry, then (grants of one instant) as they were made.
+  const upTo = await ctx.store.readDb.selectFrom('bonus_grants').select((eb) => eb.fn.sum<bigint | string | number>('amount').as('total'))
+    .where('line_id', '=', grant.line_id)
+    .where((eb) => eb.or([
+      eb('expires_at', '<', grant.expires_at),
+      eb.and([eb('expires_at', '=', grant.expires_at), eb.or([eb('created_at', '<', grant.created_at), eb.and([eb('created_at', '=', grant.created_at), eb('id', '<=', grant.id)])])]),
+    ])).executeTakeFirst();
+  return { amount: grant.amount, expires_at: grant.expires_at, grantedUpTo: BigInt(upTo?.total ?? 0) };
 }
