@@ -136,6 +136,10 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   }
   if (quote.promotion) {
     const refusal = limitRefusal(quote.promotion, tx.counter(promotionUsesKey(quote.promotion.id)), tx.counter(promotionLineUsesKey(quote.promotion.id, lineId)));
+    // An automatic promotion another sale used up while this renewal waited: the renewal is planned
+    // again at the price of now (the job next run, renewPackage at once), never a failed renewal.
+    // A buyer, or a code the subscriber gave, hears the refusal and quotes again.
+    if (refusal && quote.promotion.code === null && plan.reason !== 'purchase') return fail('package_renewal_conflict', { reason: 'promotion_used_up' });
     if (refusal) return fail(refusal);
   }
   const mainId = lineMainAccountId(lineId);
