@@ -130,7 +130,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     benchRoutes: flag(env, 'TOLEM_BENCH_ROUTES', false),
     jobsEnabled: flag(env, 'JOBS_ENABLED', true),
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
-    secretKey: env.TOLEM_SECRET_KEY ?? DEV_SECRET_KEY,
+    secretKey: env.TOLEM_SECRET_KEY || DEV_SECRET_KEY,
     publicUrl: publicUrl(env),
     topup: {
       amountMin: tenge(integerAtLeast(env, 'TOPUP_AMOUNT_MIN_KZT', 500, 1)),
@@ -233,7 +233,7 @@ function isProduction(env: Env): boolean {
  * test cards top lines up for nothing and whose webhook secret is public too.
  */
 function checkProductionSecrets(env: Env, providers: string[]): void {
-  const key = env.TOLEM_SECRET_KEY;
+  const key = env.TOLEM_SECRET_KEY || undefined;
   if (key !== undefined && (key.length < SECRET_KEY_LENGTH_MIN || key === DEV_SECRET_KEY)) {
     throw new SettingError(`setting TOLEM_SECRET_KEY must be ${SECRET_KEY_LENGTH_MIN} or more random characters (openssl rand -base64 48)`);
   }
@@ -250,7 +250,7 @@ function checkProductionSecrets(env: Env, providers: string[]): void {
 /** The development defaults in use, for a warning at start (none on a configured deployment). */
 export function developmentDefaultsIn(env: Env, providers: string[]): string[] {
   return [
-    ...(env.TOLEM_SECRET_KEY === undefined ? ['TOLEM_SECRET_KEY (public default)'] : []),
+    ...(!env.TOLEM_SECRET_KEY ? ['TOLEM_SECRET_KEY (public default)'] : []),
     ...(providers.includes('sandbox') ? [`the sandbox payment provider${env.SANDBOX_WEBHOOK_SECRET ? '' : ' with its public webhook secret'}`] : []),
   ];
 }

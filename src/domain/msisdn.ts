@@ -72,8 +72,8 @@ export function maskMsisdn(msisdn: string): string {
  */
 // Bounded: a run of separators with no digit to end it (16,000 "(" in a URL) made `*` try every
 // length at every start, quadratic; no phone number is written with more than 40 characters.
-const PHONE_RUN = /(?<![\dA-Za-z_%-])(?:%2B|\+)?(?:\d|\(|%28)(?:[\d\s.()-]|%20|%28|%29|%2D){0,40}\d(?![\dA-Za-z_])/gi;
-const SEPARATORS = /%20|%28|%29|%2D|\D/gi;
+const PHONE_RUN = /(?<![\dA-Za-z_%-])(?:%2B|\+)?(?:\d|\(|%28)(?:[\d\s.()+-]|%20|%28|%29|%2D|%2E){0,40}\d(?![\dA-Za-z_])/gi;
+const SEPARATORS = /%20|%28|%29|%2D|%2E|\D/gi;
 
 /**
  * Masks every phone number found in free text (log lines, URLs, query strings), however it was

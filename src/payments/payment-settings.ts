@@ -39,7 +39,7 @@ export interface PaymentSettings {
 
 export function loadPaymentSettings(env: Env): PaymentSettings {
   return {
-    providers: (env.PAYMENT_PROVIDERS ?? 'sandbox').split(',').map((p) => p.trim()).filter((p) => p !== ''),
+    providers: (env.PAYMENT_PROVIDERS?.trim() || 'sandbox').split(',').map((p) => p.trim()).filter((p) => p !== ''),
     providerEnv: env,
     expiryMinutes: integerAtLeast(env, 'PAYMENT_EXPIRY_MINUTES', 30, 1),
     reconcileAfterMinutes: integer(env, 'PAYMENT_RECONCILE_AFTER_MINUTES', 10),
@@ -55,7 +55,7 @@ export function loadPaymentSettings(env: Env): PaymentSettings {
     batchSizeMax: 100,
     refundRecheckDays: integer(env, 'PAYMENT_REFUND_RECHECK_DAYS', 30),
     sandbox: {
-      webhookSecret: env.SANDBOX_WEBHOOK_SECRET ?? 'whsec_sandbox_dev_only',
+      webhookSecret: env.SANDBOX_WEBHOOK_SECRET || 'whsec_sandbox_dev_only',
       duplicatePercent: integerBetween(env, 'SANDBOX_WEBHOOK_DUPLICATE_PERCENT', 20, 0, 100),
       reorderPercent: integerBetween(env, 'SANDBOX_WEBHOOK_REORDER_PERCENT', 20, 0, 100),
       processingSeconds: integer(env, 'SANDBOX_PROCESSING_SECONDS', 60),

@@ -71,7 +71,7 @@ export function validatePayPalOptions(options: PayPalProviderOptions): Validated
 export function payPalOptionsFromEnv(env: Record<string, string | undefined>, now?: () => Date): PayPalProviderOptions {
   return {
     clientId: env.PAYPAL_CLIENT_ID ?? '', clientSecret: env.PAYPAL_CLIENT_SECRET ?? '', webhookId: env.PAYPAL_WEBHOOK_ID ?? '',
-    apiBase: env.PAYPAL_API_BASE ?? 'https://api-m.sandbox.paypal.com',
+    apiBase: env.PAYPAL_API_BASE || 'https://api-m.sandbox.paypal.com',
     settlementCurrency: env.PAYPAL_SETTLEMENT_CURRENCY || undefined, kztPerSettlementUnit: env.PAYPAL_KZT_PER_UNIT || undefined,
     webhookToleranceSeconds: webhookToleranceFromEnv(env, 'PAYPAL'), now,
   };
