@@ -142,6 +142,17 @@ for (const dialect of DIALECTS) {
       await payOn(partly, `newer-${partly}`);
       assert.equal((await refund(e, 1_000_000, `partly-${partly}`)).status, 201);
       assert.equal(await bonusAvailable(t, partlyLine), 100_000);
+      // Refunded in two parts around the spending: the first part's share taken, the rest spent, B's untouched.
+      const parts = msisdn();
+      await addLine(t, parts);
+      const partsLine = (await mainAccount(t, parts)).lineId;
+      const g = await payOn(parts, `older-${parts}`);
+      assert.equal((await refund(g, 400_000, `parts-1-${parts}`)).status, 201);
+      assert.equal(await bonusAvailable(t, partsLine), 60_000);
+      await spend(t, partsLine, 60_000n, 'bonus');
+      await payOn(parts, `newer-${parts}`);
+      assert.equal((await refund(g, 600_000, `parts-2-${parts}`)).status, 201);
+      assert.equal(await bonusAvailable(t, partsLine), 100_000, "B's bonus stays whole");
       await t.verify();
     });
 

@@ -82,10 +82,12 @@ export async function markGrantsExamined(ctx: AppContext, ids: string[], now: st
 export async function findBonusGrantOfTopUp(ctx: AppContext, topupId: string) {
   const grant = await ctx.store.readDb.selectFrom('bonus_grants').select(['id', 'line_id', 'amount', 'expires_at', 'created_at']).where('topup_id', '=', topupId).where('amount', '>', 0n).executeTakeFirst();
   if (!grant) return undefined;
-  // In the order bonus is spent: by expiry, then (grants of one instant) as they were made.
+  // In the order bonus is spent: by expiry, then (grants of one instant) as they were made; this
+  // top-up's own take-backs (earlier refunds' shares) with it.
   const upTo = await ctx.store.readDb.selectFrom('bonus_grants').select((eb) => eb.fn.sum<bigint | string | number>('amount').as('total'))
     .where('line_id', '=', grant.line_id)
     .where((eb) => eb.or([
+      eb('topup_id', '=', topupId),
       eb('expires_at', '<', grant.expires_at),
       eb.and([eb('expires_at', '=', grant.expires_at), eb.or([eb('created_at', '<', grant.created_at), eb.and([eb('created_at', '=', grant.created_at), eb('id', '<=', grant.id)])])]),
     ])).executeTakeFirst();
