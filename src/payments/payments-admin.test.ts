@@ -113,46 +113,40 @@ for (const dialect of DIALECTS) {
         await processWebhooks(t);
         return created.body.id as string;
       };
+      /** A new line paid once (A, 1,000 ₸ of bonus), `between` run, then paid again (B); A's payment id and the line's id. */
+      const olderThenNewer = async (between: (lineId: string, a: string) => Promise<void>) => {
+        const number = msisdn();
+        await addLine(t, number);
+        const lineId = (await mainAccount(t, number)).lineId;
+        const a = await payOn(number, `older-${number}`);
+        await between(lineId, a);
+        await payOn(number, `newer-${number}`);
+        return { a, lineId, number };
+      };
       // Expired: A's 1,000 ₸ of bonus forfeited by the expiry job, then B earns 1,000 ₸; refunding A takes none of B's.
-      const expired = msisdn();
-      await addLine(t, expired);
-      const expiredLine = (await mainAccount(t, expired)).lineId;
-      const a = await payOn(expired, `older-${expired}`);
-      t.clock.advance(31 * 86_400_000);
-      await runJobsOnce(t.app.ctx, [expireBonusJob]);
-      assert.equal(await bonusAvailable(t, expiredLine), 0);
-      await payOn(expired, `newer-${expired}`);
-      assert.equal((await refund(a, 1_000_000, `expired-${expired}`)).status, 201);
-      assert.equal(await bonusAvailable(t, expiredLine), 100_000, "B's bonus stays");
+      const expired = await olderThenNewer(async (lineId) => {
+        t.clock.advance(31 * 86_400_000);
+        await runJobsOnce(t.app.ctx, [expireBonusJob]);
+        assert.equal(await bonusAvailable(t, lineId), 0);
+      });
+      assert.equal((await refund(expired.a, 1_000_000, `expired-${expired.number}`)).status, 201);
+      assert.equal(await bonusAvailable(t, expired.lineId), 100_000, "B's bonus stays");
       // Spent: A's bonus spent, then B earns 1,000 ₸; refunding half of A takes none of B's.
-      const spent = msisdn();
-      await addLine(t, spent);
-      const spentLine = (await mainAccount(t, spent)).lineId;
-      const c = await payOn(spent, `older-${spent}`);
-      await spend(t, spentLine, 100_000n, 'bonus');
-      await payOn(spent, `newer-${spent}`);
-      assert.equal((await refund(c, 500_000, `spent-${spent}`)).status, 201);
-      assert.equal(await bonusAvailable(t, spentLine), 100_000, "what was spent stays spent; B's bonus stays");
+      const spent = await olderThenNewer((lineId) => spend(t, lineId, 100_000n, 'bonus'));
+      assert.equal((await refund(spent.a, 500_000, `spent-${spent.number}`)).status, 201);
+      assert.equal(await bonusAvailable(t, spent.lineId), 100_000, "what was spent stays spent; B's bonus stays");
       // Partly spent: 600 ₸ of A's 1,000 ₸ spent, B earns 1,000 ₸; refunding all of A takes back A's 400 ₸ left, no more.
-      const partly = msisdn();
-      await addLine(t, partly);
-      const partlyLine = (await mainAccount(t, partly)).lineId;
-      const e = await payOn(partly, `older-${partly}`);
-      await spend(t, partlyLine, 60_000n, 'bonus');
-      await payOn(partly, `newer-${partly}`);
-      assert.equal((await refund(e, 1_000_000, `partly-${partly}`)).status, 201);
-      assert.equal(await bonusAvailable(t, partlyLine), 100_000);
+      const partly = await olderThenNewer((lineId) => spend(t, lineId, 60_000n, 'bonus'));
+      assert.equal((await refund(partly.a, 1_000_000, `partly-${partly.number}`)).status, 201);
+      assert.equal(await bonusAvailable(t, partly.lineId), 100_000);
       // Refunded in two parts around the spending: the first part's share taken, the rest spent, B's untouched.
-      const parts = msisdn();
-      await addLine(t, parts);
-      const partsLine = (await mainAccount(t, parts)).lineId;
-      const g = await payOn(parts, `older-${parts}`);
-      assert.equal((await refund(g, 400_000, `parts-1-${parts}`)).status, 201);
-      assert.equal(await bonusAvailable(t, partsLine), 60_000);
-      await spend(t, partsLine, 60_000n, 'bonus');
-      await payOn(parts, `newer-${parts}`);
-      assert.equal((await refund(g, 600_000, `parts-2-${parts}`)).status, 201);
-      assert.equal(await bonusAvailable(t, partsLine), 100_000, "B's bonus stays whole");
+      const parts = await olderThenNewer(async (lineId, a) => {
+        assert.equal((await refund(a, 400_000, `parts-1-${a}`)).status, 201);
+        assert.equal(await bonusAvailable(t, lineId), 60_000);
+        await spend(t, lineId, 60_000n, 'bonus');
+      });
+      assert.equal((await refund(parts.a, 600_000, `parts-2-${parts.number}`)).status, 201);
+      assert.equal(await bonusAvailable(t, parts.lineId), 100_000, "B's bonus stays whole");
       await t.verify();
     });
 

@@ -11,7 +11,7 @@ import { findPayment, findRefund, listRefunds, recountRefundedAmount, updateRefu
 import { paymentProviders } from './provider-registry.ts';
 import type { PaymentProvider, ProviderResult, RefundResult } from './providers/payment-provider.ts';
 import { serializeByKeys } from '../ledger/serialize-by-keys.ts';
-import { findBonusGrantOfTopUp } from '../promotions/promotions-repository.ts';
+import { bonusGrantedUpTo, findBonusGrantOfTopUp } from '../promotions/promotions-repository.ts';
 import { bonusGrantedKey, takeBackTopUpBonus, topUpBonusLocks, type BonusGrant } from '../promotions/top-up-bonus.ts';
 
 export interface RefundView {
@@ -102,7 +102,8 @@ export async function finishRefund(ctx: AppContext, payment: PaymentRow, refund:
     return ok(refundView((await findRefund(ctx, refund.id))!));
   }
   const paid = answer.ok && answer.value.status === 'succeeded';
-  const grant = paid && payment.topup_id ? await findBonusGrantOfTopUp(ctx, payment.topup_id) : undefined;
+  const found = paid && payment.topup_id ? await findBonusGrantOfTopUp(ctx, payment.topup_id) : undefined;
+  const grant = found ? { ...found, grantedUpTo: await bonusGrantedUpTo(ctx, found) } : undefined;
   const settled = await ctx.writer.submit(settleRefund(payment, refund, paid, grant));
   if (!settled.ok) return settled;
   if (!paid) {

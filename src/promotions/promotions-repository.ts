@@ -73,23 +73,23 @@ export async function markGrantsExamined(ctx: AppContext, ids: string[], now: st
   await inChunks(ids, async (chunk) => { await ctx.db.updateTable('bonus_grants').set({ expiry_examined_at: now }).where('id', 'in', chunk).execute(); });
 }
 
-/**
- * The bonus a top-up earned, if any (the positive grant; take-backs are negative rows), with
- * `grantedUpTo`: the line's grants (take-backs included) expiring no later than it, this one too.
- * Bonus is spent oldest first, so what the balance holds beyond the grants after it is what is
- * left of this one (a refund takes back no more than that).
- */
+/** The bonus a top-up earned, if any (the positive grant; take-backs are negative rows). */
 export async function findBonusGrantOfTopUp(ctx: AppContext, topupId: string) {
-  const grant = await ctx.store.readDb.selectFrom('bonus_grants').select(['id', 'line_id', 'amount', 'expires_at', 'created_at']).where('topup_id', '=', topupId).where('amount', '>', 0n).executeTakeFirst();
-  if (!grant) return undefined;
-  // In the order bonus is spent: by expiry, then (grants of one instant) as they were made; this
-  // top-up's own take-backs (earlier refunds' shares) with it.
+  return ctx.store.readDb.selectFrom('bonus_grants').select(['id', 'line_id', 'topup_id', 'amount', 'expires_at', 'created_at']).where('topup_id', '=', topupId).where('amount', '>', 0n).executeTakeFirst();
+}
+
+/**
+ * The line's grants (take-backs included) spent no later than `grant`, itself and its own
+ * take-backs too: bonus is spent oldest first (by expiry, then, for grants of one instant, as they
+ * were made), so what the balance holds beyond the grants after it is what is left of this one.
+ */
+export async function bonusGrantedUpTo(ctx: AppContext, grant: NonNullable<Awaited<ReturnType<typeof findBonusGrantOfTopUp>>>): Promise<bigint> {
   const upTo = await ctx.store.readDb.selectFrom('bonus_grants').select((eb) => eb.fn.sum<bigint | string | number>('amount').as('total'))
     .where('line_id', '=', grant.line_id)
     .where((eb) => eb.or([
-      eb('topup_id', '=', topupId),
+      eb('topup_id', '=', grant.topup_id),
       eb('expires_at', '<', grant.expires_at),
       eb.and([eb('expires_at', '=', grant.expires_at), eb.or([eb('created_at', '<', grant.created_at), eb.and([eb('created_at', '=', grant.created_at), eb('id', '<=', grant.id)])])]),
     ])).executeTakeFirst();
-  return { amount: grant.amount, expires_at: grant.expires_at, grantedUpTo: BigInt(upTo?.total ?? 0) };
+  return BigInt(upTo?.total ?? 0);
 }
