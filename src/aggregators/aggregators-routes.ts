@@ -44,7 +44,10 @@ export async function aggregatorRoutes(app: FastifyInstance, { ctx }: RouteOptio
     const variant = VARIANTS[name];
     const failed = !(error instanceof HttpProblem) && !error.validation && (error.statusCode === undefined || error.statusCode >= 500);
     if (failed) ctx.reportError(error, { component: 'aggregator-protocol' });
-    const refusal = failed ? answer({}, RESULT.temporary, 'temporary error: try again') : answer({}, RESULT.other, 'malformed request: send the fields as a query string, a form or a JSON object');
+    // A request that arrives while the server shuts down (a deploy) was read well: it is result 1,
+    // which the terminal retries with the same txn_id, not 300, a final refusal that gives the cash back.
+    const unavailable = error instanceof HttpProblem && error.error.code === 'unavailable';
+    const refusal = failed || unavailable ? answer({}, RESULT.temporary, 'temporary error: try again') : answer({}, RESULT.other, 'malformed request: send the fields as a query string, a form or a JSON object');
     return reply.code(200).type(variant.contentType).send(variant.render(refusal));
   });
   for (const [name, variant] of Object.entries(VARIANTS)) {
