@@ -117,6 +117,8 @@ interface MLine {
   firstTopupAt: string | null; lastTopupAt: string | null;
   daily: { date: string; amount: number }; sent: Map<string, number>;
   owed: number; creditGrantedAt: string | null; creditDueAt: string | null;
+  /** When the line was created: an event dated more than the skew before it is not the line's (event_before_line). */
+  createdAt: string;
 }
 
 interface MPkg { id: string; line: MLine; offering: string; kind: string; stacks: boolean; autoRenew: boolean; periods: number; end: string; latest: string[] }
@@ -437,6 +439,7 @@ class Sim {
     const line: MLine = {
       n, msisdn, id: created.body.id as string, main: 0, bonus: 0, grants: [], bonusHandled: 0, status: 'preactive', validUntil: null, barred: false,
       firstTopupAt: null, lastTopupAt: null, daily: { date: '', amount: 0 }, sent: new Map(), owed: 0, creditGrantedAt: null, creditDueAt: null,
+      createdAt: created.body.createdAt as string,
     };
     this.lines.push(line);
     this.byMsisdn.set(msisdn, line);
@@ -746,6 +749,7 @@ class Sim {
       if (at > latest) { reject('event_in_future'); continue; }
       if (line === null) { reject('line_not_found'); continue; }
       if (line.status === 'terminated') { reject('line_terminated'); continue; }
+      if (at < iso(ms(line.createdAt) - this.rules.skewMs)) { reject('event_before_line'); continue; }
       const first = firstOf.get(event.id);
       if (first !== undefined) {
         const earlier = recordedNow.find(([id]) => id === event.id)![1];
@@ -1327,7 +1331,10 @@ class Sim {
           if (sharedEvents.length > 0 && this.chance(0.25)) events.push(this.pick(sharedEvents));
           else {
             const service = this.pick(SERVICES);
-            const event = { id: `cev-${SEED}-${++this.seq}`, msisdn: this.pick(live).msisdn, service, units: service === 'data' ? this.int(1, 200 * MB) : service === 'voice' ? this.int(1, 1800) : this.int(1, 3), at: iso(this.now() - this.int(0, HOUR)) };
+            const line = this.pick(live);
+            // Not before the line was created (that is event_before_line, which the sequential steps try).
+            const at = Math.max(this.now() - this.int(0, HOUR), ms(line.createdAt));
+            const event = { id: `cev-${SEED}-${++this.seq}`, msisdn: line.msisdn, service, units: service === 'data' ? this.int(1, 200 * MB) : service === 'voice' ? this.int(1, 1800) : this.int(1, 3), at: iso(at) };
             events.push(event);
             sharedEvents.push(event);
           }

@@ -122,6 +122,7 @@ export const ERROR_CODES = {
   // internal: a usage request's buckets changed before its command ran; it is planned again, never answered
   usage_plan_stale: { status: 409, message: 'The usage request read buckets that changed before it was rated; it is planned again.' },
   event_in_future: { status: 422, message: 'The event is dated further ahead of the server clock than USAGE_FUTURE_SKEW_SECONDS allows.' },
+  event_before_line: { status: 422, message: 'The event is dated before the line that holds this number now was created: it is not this line\'s (a number reused after another line gave it up).' },
   // partner webhooks (src/partners)
   webhook_url_invalid: { status: 422, message: 'The webhook URL must be an absolute https URL of a public address.' },
   webhook_endpoint_not_found: { status: 404, message: 'No such webhook endpoint.' },

@@ -4,7 +4,8 @@ import type { ErrorCode } from '../domain/errors.ts';
 import type { AccountState, Unit } from '../domain/ledger.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { lineMainAccountId } from '../ledger/accounts.ts';
-import { findLinesByMsisdns, findOpenBuckets, findRecordedEvents, findTariffPeriods, type RecordedEvent, type TariffPeriod, type UsageLine } from './usage-repository.ts';
+import { idFloorAt } from '../platform/ids.ts';
+import { findLinesByMsisdns, findLinesCreatedAt, findOpenBuckets, findRecordedEvents, findTariffPeriods, type RecordedEvent, type TariffPeriod, type UsageLine } from './usage-repository.ts';
 import { SERVICE_UNITS, type Service } from './usage-rules.ts';
 
 export interface UsageEventInput {
@@ -46,6 +47,8 @@ export interface UsagePlan {
 }
 
 const CANONICAL_MSISDN = /^\+77\d{9}$/;
+/** The prefix of line ids (create-line.ts). */
+const LINE_ID_PREFIX = 'ln';
 const NO_BUCKETS: readonly AccountState[] = [];
 
 /**
@@ -58,8 +61,9 @@ const NO_BUCKETS: readonly AccountState[] = [];
  * Per event, in this order: a malformed number or time is rejected; an id already recorded answers
  * that recording's outcome when the event is the same (line, service, units, time) and is rejected
  * as `event_id_reused` when it is not; an event dated more than the allowed skew after the server
- * clock is rejected; then the line must exist and not be terminated; an id met earlier in the
- * request repeats that event's outcome, or is rejected when the event differs.
+ * clock is rejected; then the line must exist, not be terminated and not be younger than the event
+ * (createdFloors); an id met earlier in the request repeats that event's outcome, or is rejected
+ * when the event differs.
  */
 export async function planUsage(ctx: AppContext, inputs: UsageEventInput[]): Promise<UsagePlan> {
   const msisdns = inputs.map((e) => (CANONICAL_MSISDN.test(e.msisdn) ? e.msisdn : parseOrNull(e.msisdn)));
@@ -68,9 +72,20 @@ export async function planUsage(ctx: AppContext, inputs: UsageEventInput[]): Pro
     findLinesByMsisdns(ctx, [...new Set(msisdns.filter((m): m is string => m !== null))]),
   ]);
   // Both ISO-8601 UTC with milliseconds (toISOString), so they compare as text.
-  const latest = new Date(ctx.clock.now().getTime() + ctx.settings.usage.futureSkewSeconds * 1_000).toISOString();
+  const skewMs = ctx.settings.usage.futureSkewSeconds * 1_000;
+  const latest = new Date(ctx.clock.now().getTime() + skewMs).toISOString();
   // Events of one batch often share their time (to the second): each distinct text is parsed once.
   const instants = new Map<string, string | null>();
+  const instantOf = (text: string): string | null => {
+    let at = instants.get(text);
+    if (at === undefined) {
+      const ms = parseInstant(text);
+      at = ms === null ? null : new Date(ms).toISOString();
+      instants.set(text, at);
+    }
+    return at;
+  };
+  const floors = await createdFloors(ctx, inputs, msisdns, lines, instantOf, skewMs);
   const rated = new Map<string, RatedLine>();
   /** The index of the first event rated under each id, in this request. */
   const firstOf = new Map<string, number>();
@@ -83,12 +98,7 @@ export async function planUsage(ctx: AppContext, inputs: UsageEventInput[]): Pro
       events[index] = { kind: 'rejected', id: input.id, code: 'msisdn_invalid' };
       continue;
     }
-    let at = instants.get(input.at);
-    if (at === undefined) {
-      const ms = parseInstant(input.at);
-      at = ms === null ? null : new Date(ms).toISOString();
-      instants.set(input.at, at);
-    }
+    const at = instantOf(input.at);
     if (at === null) {
       events[index] = { kind: 'rejected', id: input.id, code: 'validation_failed' };
       continue;
@@ -111,6 +121,11 @@ export async function planUsage(ctx: AppContext, inputs: UsageEventInput[]): Pro
     }
     if (line.status === 'terminated') {
       events[index] = { kind: 'rejected', id: input.id, code: 'line_terminated' };
+      continue;
+    }
+    const floor = floors.get(line.id);
+    if (floor !== undefined && at < floor) {
+      events[index] = { kind: 'rejected', id: input.id, code: 'event_before_line' };
       continue;
     }
     const first = firstOf.get(input.id);
@@ -143,6 +158,37 @@ export async function planUsage(ctx: AppContext, inputs: UsageEventInput[]): Pro
   if (buckets.length > 0) attachBuckets(events, buckets);
   if (tariffs.length > 0) attachTariffs(events, tariffs);
   return { events, buckets, lines: [...rated.values()], units };
+}
+
+/**
+ * The earliest time each line's events may be dated: its creation, less the skew the network's
+ * clocks are allowed (USAGE_FUTURE_SKEW_SECONDS). A number a terminated line gave up goes to a new
+ * line: a late event of the old line's subscriber, dated before the new line existed, is not the
+ * new subscriber's to pay. A line's id carries a time no earlier than its creation (ids sort by
+ * time), so only a line whose id is above the smallest id made at an event's time plus the skew
+ * has its `created_at` read: none on the hot path, where the comparison is of text (the floor is
+ * worked out once per distinct time). Lines absent from the answer take any event.
+ */
+async function createdFloors(ctx: AppContext, inputs: UsageEventInput[], msisdns: (string | null)[], lines: Map<string, UsageLine>, instantOf: (text: string) => string | null, skewMs: number): Promise<Map<string, string>> {
+  const idFloors = new Map<string, string | null>();
+  const suspects = new Set<string>();
+  for (let index = 0; index < inputs.length; index++) {
+    const msisdn = msisdns[index];
+    const line = msisdn ? lines.get(msisdn) : undefined;
+    if (!line || suspects.has(line.id)) continue;
+    const text = inputs[index]!.at;
+    let idFloor = idFloors.get(text);
+    if (idFloor === undefined) {
+      const at = instantOf(text);
+      idFloor = at === null ? null : idFloorAt(LINE_ID_PREFIX, Date.parse(at) + skewMs);
+      idFloors.set(text, idFloor);
+    }
+    if (idFloor !== null && line.id > idFloor) suspects.add(line.id);
+  }
+  const floors = new Map<string, string>();
+  if (suspects.size === 0) return floors;
+  for (const [lineId, createdAt] of await findLinesCreatedAt(ctx, [...suspects])) floors.set(lineId, new Date(Date.parse(createdAt) - skewMs).toISOString());
+  return floors;
 }
 
 /** Whether an event sent again is the one recorded (or met earlier in the request) under its id: same line, service, units and time. */

@@ -50,6 +50,12 @@ export async function findLinesByMsisdns(ctx: AppContext, msisdns: string[]): Pr
   return new Map(rows.map((r) => [r.msisdn, r]));
 }
 
+/** When these lines were created, by id: read only for a line some event is dated before its id's time (plan-usage.ts, createdFloors). */
+export async function findLinesCreatedAt(ctx: AppContext, lineIds: string[]): Promise<Map<string, string>> {
+  const rows = await ctx.store.readDb.selectFrom('lines').select(['id', 'created_at']).where('id', 'in', lineIds).execute();
+  return new Map(rows.map((r) => [r.id, r.created_at]));
+}
+
 /**
  * Buckets of these lines with units left that have not expired before `earliest` (the earliest
  * event's time; each event checks expiry at its own time). Through (owner_id, kind, expires_at),

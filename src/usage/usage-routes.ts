@@ -32,7 +32,7 @@ export async function usageRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
     bodyLimit: ctx.settings.usage.bodyBytesMax,
     schema: {
       tags: ['usage'], summary: 'Record usage events from the network (role network or admin)', security: bearer,
-      description: 'Up to 1,000 events, rated in order in one ledger command: buckets of the unit unexpired at the event time (earliest expiry first), then pay-as-you-go from the main balance when allowed. Idempotent per event id: a duplicate answers the outcome first recorded; an id reused for another event is rejected, per event. Rejected per event: unknown or terminated line, invalid number or time, a time more than USAGE_FUTURE_SKEW_SECONDS ahead.',
+      description: 'Up to 1,000 events, rated in order in one ledger command: buckets of the unit unexpired at the event time (earliest expiry first), then pay-as-you-go from the main balance when allowed. Idempotent per event id: a duplicate answers the outcome first recorded; an id reused for another event is rejected, per event. Rejected per event: unknown or terminated line, invalid number or time, a time more than USAGE_FUTURE_SKEW_SECONDS ahead, or as far before the line was created (event_before_line: a number reused, the event was the line\'s that gave it up).',
       body: Type.Object({ events: Type.Array(UsageEventSchema, { minItems: 1, maxItems: ctx.settings.usage.eventsPerRequestMax }) }, { additionalProperties: false }),
       response: {
         200: Type.Object({ results: Type.Array(UsageResultSchema), recorded: Type.Integer(), duplicates: Type.Integer(), rejected: Type.Integer() }),

@@ -385,6 +385,49 @@ for (const dialect of DIALECTS) {
       ]);
     });
 
+    it('refuses an event dated before the line holding its number was created: a late event of the line that gave the number up is not the new subscriber\'s', async () => {
+      const msisdn = '+77012000051';
+      const old = await t.request('POST', '/v1/lines', { body: { msisdn } });
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': `u-${++keyCount}` } })).status, 201);
+      const oldCall = at();
+      assert.equal((await t.request('POST', `/v1/lines/${msisdn}/terminate`, { body: { reason: 'SIM handed back' } })).status, 200);
+      // The quarantine over, the number goes to a new subscriber's SIM.
+      t.clock.advanceDays(t.app.ctx.settings.lifecycle.quarantineDays + 1);
+      const created = await t.request('POST', '/v1/lines', { body: { msisdn } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      assert.notEqual(created.body.id, old.body.id);
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': `u-${++keyCount}` } })).status, 201);
+      const balance = await main(msisdn);
+      const skew = t.app.ctx.settings.usage.futureSkewSeconds * 1_000;
+      const createdAt = Date.parse(created.body.createdAt);
+      const response = await post([
+        event(msisdn, 'voice', 600, oldCall), event(msisdn, 'sms', 0, oldCall),
+        event(msisdn, 'sms', 1, new Date(createdAt - skew - 1_000).toISOString()),
+        // Within the clocks' skew of its creation, and after it: the new line's.
+        event(msisdn, 'sms', 1, new Date(createdAt - skew).toISOString()), event(msisdn, 'sms', 1),
+      ]);
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      assert.deepEqual(response.body.results.map((r: any) => [r.status, r.code ?? null, r.charged]), [
+        ['rejected', 'event_before_line', 0], ['rejected', 'event_before_line', 0], ['rejected', 'event_before_line', 0],
+        ['recorded', null, 500], ['recorded', null, 500],
+      ]);
+      assert.equal(await main(msisdn), balance - 1_000);
+      // A line whose id runs ahead of its creation (ids never go back, another process's clock was
+      // ahead): when it was created decides, and its first event is its own.
+      const now = t.clock.now();
+      t.clock.set(new Date(now.getTime() - 3_600_000));
+      try {
+        const behind = '+77012000052';
+        assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn: behind } })).status, 201);
+        assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn: behind, amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': `u-${++keyCount}` } })).status, 201);
+        const first = await post([event(behind, 'sms', 1)]);
+        assert.deepEqual(first.body.results.map((r: any) => [r.status, r.code ?? null, r.charged]), [['recorded', null, 500]]);
+      } finally {
+        t.clock.set(now);
+      }
+      await t.verify();
+    });
+
     it('refuses bad input and other roles with 4xx codes and writes nothing', async () => {
       const counts = async () => [
         (await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length,
