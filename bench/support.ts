@@ -4,6 +4,8 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { lineAccountSpecs } from '../src/ledger/accounts.ts';
 import { ensureAccounts } from '../src/ledger/ensure-system-accounts.ts';
+import { systemClock } from '../src/platform/clock.ts';
+import { createIdGenerator } from '../src/platform/ids.ts';
 import { migrateToLatest, openStore } from '../src/store/open-store.ts';
 import type { Database } from '../src/store/schema.ts';
 
@@ -27,6 +29,8 @@ export async function seedLines(url: string, count: number): Promise<string[]> {
   const msisdns: string[] = [];
   // Active lines, as an operator's are: each with a validity end somewhere in the next 30 days.
   const validUntilOf = (index: number) => new Date(Date.parse(now) + (index % 720 + 1) * 3_600_000).toISOString();
+  // Ids as the product makes them (they carry their creation time: usage checks an event's time against it).
+  const ids = createIdGenerator(systemClock);
   const chunk = 500;
   for (let start = 0; start < count; start += chunk) {
     const lines: Database['lines'][] = [];
@@ -34,7 +38,7 @@ export async function seedLines(url: string, count: number): Promise<string[]> {
       const msisdn = msisdnOf(index);
       msisdns.push(msisdn);
       lines.push({
-        id: `ln_BENCH${String(index).padStart(10, '0')}`, msisdn, iccid: null, status: 'active', valid_until: validUntilOf(index), indexed_valid_until: validUntilOf(index), language: 'en', operator: 'Kcell',
+        id: ids.next('ln'), msisdn, iccid: null, status: 'active', valid_until: validUntilOf(index), indexed_valid_until: validUntilOf(index), language: 'en', operator: 'Kcell',
         owner_name: null, daily_topup_date: null, daily_topup_amount: 0n, first_topup_at: null, last_topup_at: null, status_changed_at: now, barred_at: null, created_at: now, updated_at: now,
       });
     }
