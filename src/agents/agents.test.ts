@@ -268,6 +268,48 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('a reversal puts back what its top-up changed on the line: validity, reactivation, first top-up; not what a later top-up did', async () => {
+      const agent = await newAgent(0, 10_000_000);
+      const lineOf = async (msisdn: string) => t.app.ctx.db.selectFrom('lines').selectAll().where('msisdn', '=', msisdn).executeTakeFirstOrThrow();
+      const reverse = async (id: string) => {
+        const reversed = await t.request('POST', `/v1/pos/topups/${id}/reverse`, { token: agent.key });
+        assert.equal(reversed.status, 200, JSON.stringify(reversed.body));
+      };
+      // A new line: topped up and reversed three times, it is as new, not active for 90 days.
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn: '+77011000071' } })).status, 201);
+      for (let round = 1; round <= 3; round++) {
+        const sale = await posTopUp(agent.key, { msisdn: '+77011000071', amount: 50_000 }, `put-back-new-${round}`);
+        assert.equal(sale.body.topUp.line.status, 'active');
+        await reverse(sale.body.topUp.id);
+      }
+      const fresh = await lineOf('+77011000071');
+      assert.deepEqual([fresh.status, fresh.valid_until, fresh.first_topup_at], ['preactive', null, null]);
+
+      // A line in grace (its validity ended yesterday): reactivated by the sale, back in grace with its old validity.
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn: '+77011000072', language: 'kk' } })).status, 201);
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn: '+77011000072', amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': 'put-back-grace-0' } })).status, 201);
+      const ended = new Date(t.clock.now().getTime() - 86_400_000).toISOString();
+      await t.app.ctx.db.updateTable('lines').set({ status: 'grace', valid_until: ended, indexed_valid_until: ended }).where('msisdn', '=', '+77011000072').execute();
+      const sale = await posTopUp(agent.key, { msisdn: '+77011000072', amount: 50_000 }, 'put-back-grace-1');
+      assert.equal(sale.body.topUp.line.status, 'active');
+      await reverse(sale.body.topUp.id);
+      const grace = await lineOf('+77011000072');
+      assert.deepEqual([grace.status, grace.valid_until], ['grace', ended]);
+      assert.notEqual(grace.first_topup_at, null);
+      const told = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'line.status_changed').execute();
+      assert.ok(told.some((row) => { const p = JSON.parse(String(row.payload)); return p.msisdn === '+77011000072' && p.from === 'active' && p.to === 'grace' && p.reason === 'topup_reversed'; }));
+
+      // A later top-up moved the validity on: the reversal of the earlier sale leaves the line as it is.
+      const first = await posTopUp(agent.key, { msisdn: '+77011000072', amount: 50_000 }, 'put-back-later-1');
+      t.clock.advance(60_000);
+      const later = await t.request('POST', '/v1/topups', { body: { msisdn: '+77011000072', amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': 'put-back-later-2' } });
+      assert.equal(later.status, 201);
+      await reverse(first.body.topUp.id);
+      const kept = await lineOf('+77011000072');
+      assert.deepEqual([kept.status, kept.valid_until], ['active', later.body.line.validUntil]);
+      await t.verify();
+    });
+
     it('reprints a receipt as JSON and as an 80 mm slip, only for its agent', async () => {
       const agent = await newAgent(100, 1_000_000);
       const done = await posTopUp(agent.key, { msisdn: LINES[4], amount: 60_000 }, 'print-1');

@@ -50,6 +50,8 @@ export async function createPosTopUp(ctx: AppContext, actor: Actor, input: { msi
     },
     idempotency: { key: `pos-topup:${agentId}:${actor.id}:${idempotencyKey}`, fingerprint: fingerprintOf({ msisdn: msisdn.value, amount: input.amount }), expiresAt },
     execute: (tx) => {
+      // What the top-up changes on the line, for a reversal to put back (reverse-pos-top-up.ts).
+      const before = tx.line(line.id);
       const applied = applyTopUp(tx, request, ctx.settings.topup);
       if (!applied.ok) {
         if (applied.error.code !== 'exceeds_credits') return applied;
@@ -62,6 +64,8 @@ export async function createPosTopUp(ctx: AppContext, actor: Actor, input: { msi
       tx.insert('agent_topups', {
         topup_id: applied.value.id, agent_id: agentId, line_id: line.id, msisdn: line.msisdn, amount, commission,
         receipt_number: applied.value.receiptNumber, actor_id: actor.id, created_at: tx.nowIso,
+        line_status_before: before?.status ?? null, line_valid_until_before: before?.validUntil ?? null,
+        line_valid_until_after: applied.value.line.validUntil, line_first_topup_at_before: before?.firstTopupAt ?? null,
       });
       return ok({
         topUp: applied.value, agentId, commission: Number(commission), floatBalanceAfter: Number(availableBalance(tx.account(floatId)!)),

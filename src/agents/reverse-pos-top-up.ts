@@ -11,6 +11,10 @@ import { agentOfActor } from './agent-of-actor.ts';
 import { findAgentTopUp, findTopUpTransferId } from './agents-repository.ts';
 import { findBonusGrantOfTopUp } from '../promotions/promotions-repository.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
+import { applyStatusChange } from '../lifecycle/apply-status-change.ts';
+import { scheduleOf, type LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
+import type { BatchTx } from '../ledger/batch-tx.ts';
+import type { AgentTopupTable } from '../store/schema.ts';
 
 export interface PosReversal {
   topupId: string;
@@ -27,7 +31,8 @@ export interface PosReversal {
  * Undoes a POS top-up typed in error, within the reversal window, only while the line has spent
  * nothing since (and holds the money): compensating transfers main → float and commission → expense, once per top-up (the
  * idempotency key and the reversal row's primary key both say so). The line's daily top-up total
- * is reduced; the validity extension stays (it is the subscriber's, and harmless).
+ * is reduced, and what the top-up changed on the line goes back while nothing has moved it since
+ * (putLineBack): its validity, the reactivation it made, its first top-up's time.
  */
 export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: string): Promise<Result<{ reversal: PosReversal; replayed: boolean }>> {
   const agent = await agentOfActor(ctx, actor);
@@ -91,6 +96,7 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
           const left = line.dailyTopupAmount - amount;
           tx.updateLine(line.id, { dailyTopupAmount: left > 0n ? left : 0n });
         }
+        putLineBack(tx, topUp, actor.id, ctx.settings.lifecycle);
         tx.insert('agent_topup_reversals', { topup_id: topUp.topup_id, agent_id: topUp.agent_id, amount, commission, actor_id: actor.id, created_at: tx.nowIso });
         tx.outbox('topup.reversed', { topupId: topUp.topup_id, lineId: topUp.line_id, msisdn: topUp.msisdn, amount: Number(amount), currency: 'KZT', channel: 'agent', receiptNumber, language: line?.language ?? null });
         return ok({ topupId: topUp.topup_id, agentId: topUp.agent_id, amount: Number(amount), commission: Number(commission), floatBalanceAfter: Number(availableBalance(tx.account(floatId)!)), receiptNumber, reversedAt: tx.nowIso });
@@ -100,6 +106,33 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
     if (!submitted.ok) return submitted;
     return ok({ reversal: submitted.value.value, replayed: submitted.value.replayed });
   }
+}
+
+/**
+ * The line as it was before the top-up, where the top-up is still what last changed it: its
+ * validity (unless something moved it since: a later top-up extends it further), and, with that,
+ * the status the top-up reactivated it from (unless its status changed since) and its first top-up's
+ * time. Kept, a reversed top-up gave its validity away: a cashier could keep a number alive, or
+ * bring a suspended one back to active, without anyone paying. A line put back into grace or
+ * suspension is told so as the lifecycle would tell it (line.status_changed); the lifecycle job
+ * takes it on from the validity put back. POS top-ups made before migration 037 recorded none of
+ * this and leave the line as it is.
+ */
+function putLineBack(tx: BatchTx, topUp: AgentTopupTable, actorId: string, rules: LifecycleRules): void {
+  const line = tx.line(topUp.line_id);
+  if (!line || topUp.line_valid_until_after === null || line.validUntil !== topUp.line_valid_until_after) return;
+  const validUntil = topUp.line_valid_until_before;
+  tx.updateLine(line.id, {
+    validUntil,
+    ...(line.firstTopupAt === topUp.created_at ? { firstTopupAt: topUp.line_first_topup_at_before } : {}),
+  });
+  const from = topUp.line_status_before;
+  // Reactivated by this top-up: active since its very commit.
+  if (from === null || from === line.status || line.status !== 'active' || line.statusChangedAt !== topUp.created_at) return;
+  applyStatusChange(tx, {
+    lineId: line.id, from: 'active', to: from, reason: 'topup_reversed', actorId,
+    ...(from === 'suspended' && validUntil !== null ? { terminatesAt: scheduleOf(new Date(validUntil), rules).terminatedAt.toISOString() } : {}),
+  });
 }
 
 /**

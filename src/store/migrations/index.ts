@@ -35,6 +35,7 @@ import * as receiptLinks from './033-receipt-links.ts';
 import * as paidRefunds from './034-paid-refunds.ts';
 import * as refundEvents from './035-refund-events.ts';
 import * as paymentProviderAmounts from './036-payment-provider-amounts.ts';
+import * as posTopupLineBefore from './037-pos-topup-line-before.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -77,4 +78,5 @@ export const migrations: Record<string, Migration> = {
   '034-paid-refunds': paidRefunds,
   '035-refund-events': refundEvents,
   '036-payment-provider-amounts': paymentProviderAmounts,
+  '037-pos-topup-line-before': posTopupLineBefore,
 };
