@@ -12,6 +12,12 @@ describe('request URLs in the log', () => {
     assert.match(logUrl('/v1/payments/confirm-line?msisdn=8+701+123+45+67'), /msisdn=\+7701\*\*\*4567$/);
     assert.match(logUrl('/v1/pos/lookup?msisdn=8%2E701%2E123%2E45%2E67'), /msisdn=\+7701\*\*\*4567$/);
     assert.doesNotMatch(logUrl('/v1/payments/confirm-line?msisdn=%2B7+701+123+45+67'), /123/);
+    // Spaced with any space the number is read with: a tab, a no-break space, a narrow one, the ideographic space, one before it.
+    for (const url of ['/v1/lines/8%09701%09123%0945%0967', '/v1/lines/8%C2%A0701%C2%A0123%C2%A045%C2%A067', '/v1/lines/8%E2%80%AF7011234567',
+      '/v1/pos/lookup?msisdn=%2B7%E3%80%80701%E3%80%801234567', '/v1/lines/%2087011234567', '/v1/payments/confirm-line?msisdn=%C2%A08%C2%A0701%C2%A01234567']) {
+      assert.match(logUrl(url), /7701\*\*\*4567$/, url);
+    }
+    assert.equal(logUrl('/v1/lines/%D0%BD%D0%BE%D0%BC%D0%B5%D1%80'), '/v1/lines/%D0%BD%D0%BE%D0%BC%D0%B5%D1%80');
     const long = logUrl(`/?q=${'a'.repeat(10_000)}`);
     assert.equal(long.length, 2_049);
     assert.ok(long.endsWith('…'));

@@ -322,5 +322,18 @@ const LOGGED_URL_LENGTH_MAX = 2_048;
 export function logUrl(url: string): string {
   const cut = url.length > LOGGED_URL_LENGTH_MAX ? `${url.slice(0, LOGGED_URL_LENGTH_MAX)}…` : url;
   // Digits sent percent-encoded (/v1/lines/%38%37%30…) are served as the number they spell: logged as digits, they are masked too.
-  return maskPhoneNumbersIn(cut.replace(/%3([0-9])/g, '$1')).replace(/([?&]secret=)[^&#]*/gi, '$1[redacted]');
+  // So is a number spaced with any space parseMsisdn reads (%20, a tab, a no-break space pasted from a page,
+  // a Chinese keyboard's ideographic space), before its digits too: each such space is logged as +, as a form writes one.
+  return maskPhoneNumbersIn(cut.replace(/%3([0-9])/g, '$1').replace(ENCODED_CHARACTER, spaceAsSeparator)).replace(/([?&]secret=)[^&#]*/gi, '$1[redacted]');
+}
+
+/** One percent-encoded character that may be a space: %20, a control character, or the two to four bytes of a non-ASCII one in UTF-8. */
+const ENCODED_CHARACTER = /%20|%0[0-9A-F]|%[C-F][0-9A-F](?:%[89AB][0-9A-F]){1,3}/gi;
+
+function spaceAsSeparator(encoded: string): string {
+  try {
+    return /^\s$/.test(decodeURIComponent(encoded)) ? '+' : encoded;
+  } catch {
+    return encoded;
+  }
 }
