@@ -40,12 +40,13 @@ export async function deleteSession(ctx: AppContext, tokenHash: string) {
   await ctx.db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
 }
 
-export async function findSessionActor(ctx: AppContext, tokenHash: string): Promise<Actor | null> {
+/** A live session's user, and when the session ends. */
+export async function findSessionActor(ctx: AppContext, tokenHash: string): Promise<{ actor: Actor; expiresAt: string } | null> {
   const row = await ctx.store.readDb.selectFrom('sessions').innerJoin('users', 'users.id', 'sessions.user_id')
     .select(['users.id', 'users.role', 'users.disabled_at', 'sessions.expires_at'])
     .where('sessions.token_hash', '=', tokenHash).executeTakeFirst();
   if (!row || row.disabled_at || row.expires_at <= ctx.clock.now().toISOString()) return null;
-  return { id: row.id, kind: 'user', role: row.role as Role, sourceAccountId: null };
+  return { actor: { id: row.id, kind: 'user', role: row.role as Role, sourceAccountId: null }, expiresAt: row.expires_at };
 }
 
 export async function findApiKeyActor(ctx: AppContext, keyHash: string): Promise<Actor | null> {

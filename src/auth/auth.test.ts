@@ -223,5 +223,18 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('GET', '/v1/auth/me', { token: 'tlm_forged' })).status, 401);
       assert.equal((await t.request('GET', '/v1/auth/me', { token: null, headers: { authorization: 'Basic abc' } })).status, 401);
     });
+
+    // Last: it moves the clock to the session's end.
+    it('ends a session at its expiry, though the process cached it a moment before', async () => {
+      const login = await t.request('POST', '/v1/auth/login', { token: null, body: { login: 'clerk.one', password: 'long enough' } });
+      assert.equal(login.status, 200);
+      t.clock.set(new Date(Date.parse(login.body.expiresAt) - 1_000));
+      assert.equal((await t.request('GET', '/v1/auth/me', { token: login.body.token })).status, 200);
+      t.clock.advance(1_000);
+      const expired = await t.request('GET', '/v1/auth/me', { token: login.body.token });
+      assert.equal(expired.status, 401);
+      assert.equal(expired.body.error.code, 'unauthenticated');
+      assert.equal((await t.request('GET', '/v1/auth/me', { token: null, headers: { cookie: `tolem_session=${login.body.token}` } })).status, 401);
+    });
   });
 }

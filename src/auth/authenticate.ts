@@ -18,7 +18,8 @@ export interface Authenticator {
 /**
  * Resolves a bearer token or session cookie to an actor. Answers are cached for a few seconds
  * (AUTH_CACHE_TTL_MS) so that a busy channel does not read its key on every request; a key
- * revoked by another process stops working within that time.
+ * revoked by another process stops working within that time. A session ends at its expiry,
+ * cached or not.
  */
 export function createAuthenticator(ctx: AppContext): Authenticator {
   const cache = new Map<string, { actor: Actor | null; expiresAtMs: number }>();
@@ -29,9 +30,18 @@ export function createAuthenticator(ctx: AppContext): Authenticator {
       const cached = cache.get(token);
       if (cached && cached.expiresAtMs > nowMs) return cached.actor;
       const hash = hashToken(token);
-      const actor = token.startsWith(API_KEY_PREFIX) ? await findApiKeyActor(ctx, hash) : await findSessionActor(ctx, hash);
+      let actor: Actor | null;
+      let expiresAtMs = nowMs + ctx.settings.auth.principalCacheTtlMs;
+      if (token.startsWith(API_KEY_PREFIX)) {
+        actor = await findApiKeyActor(ctx, hash);
+      } else {
+        // A session is not served from the cache past its own end.
+        const session = await findSessionActor(ctx, hash);
+        actor = session?.actor ?? null;
+        if (session) expiresAtMs = Math.min(expiresAtMs, Date.parse(session.expiresAt));
+      }
       if (cache.size >= CACHE_ENTRIES_MAX) cache.clear();
-      cache.set(token, { actor, expiresAtMs: nowMs + ctx.settings.auth.principalCacheTtlMs });
+      cache.set(token, { actor, expiresAtMs });
       return actor;
     },
     forget(token) {
