@@ -11,6 +11,11 @@ export async function findUserById(ctx: AppContext, id: string) {
   return ctx.store.readDb.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** A user's password hash and disabled mark as written now: through ctx.db, to see a change committed a moment before. */
+export async function findUserCredentialsNow(ctx: AppContext, id: string) {
+  return ctx.db.selectFrom('users').select(['password_hash', 'disabled_at']).where('id', '=', id).executeTakeFirst();
+}
+
 export async function insertUser(ctx: AppContext, row: { id: string; login: string; passwordHash: string; role: Role; displayName: string | null; createdAt: string }) {
   await ctx.db.insertInto('users').values({
     id: row.id, login: row.login, password_hash: row.passwordHash, role: row.role, display_name: row.displayName,

@@ -2,6 +2,10 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import type { KyselyPlugin } from 'kysely';
+import { SYSTEM_ACTOR } from './actor.ts';
+import { logIn } from './log-in.ts';
+import { updateUser } from './update-user.ts';
 
 for (const dialect of DIALECTS) {
   describe(`auth [${dialect.name}]`, { skip: dialect.skip }, () => {
@@ -222,6 +226,33 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('POST', '/v1/api-keys', { body: { name: 'partner', role: 'partner', sourceAccountId: 'clearing:partner-acme' } })).status, 201);
       assert.equal((await t.request('GET', '/v1/auth/me', { token: 'tlm_forged' })).status, 401);
       assert.equal((await t.request('GET', '/v1/auth/me', { token: null, headers: { authorization: 'Basic abc' } })).status, 401);
+    });
+
+    it('does not let a log-in with the old password, checked while an admin sets a new one, keep a session', async () => {
+      const created = await t.request('POST', '/v1/users', { body: { login: 'clerk.race', password: 'old password', role: 'clerk' } });
+      assert.equal(created.status, 201);
+      const { ctx } = t.app;
+      // The new password lands (its update and the end of the user's sessions) right after the
+      // log-in has read the user, old password hash and all, and before it writes its session.
+      let reset: Awaited<ReturnType<typeof updateUser>> | undefined;
+      const resetAfterRead: KyselyPlugin = {
+        transformQuery: (args) => args.node,
+        async transformResult(args) {
+          if (reset === undefined && (args.result.rows[0] as { login?: unknown } | undefined)?.login === 'clerk.race') {
+            // Read through ctx.db: this read still holds its reader connection (SQLite's only one).
+            reset = await updateUser({ ...ctx, store: { ...ctx.store, readDb: ctx.db } }, SYSTEM_ACTOR, created.body.id, { password: 'new password' });
+          }
+          return args.result;
+        },
+      };
+      const racing = { ...ctx, store: { ...ctx.store, readDb: ctx.store.readDb.withPlugin(resetAfterRead) } };
+      const result = await logIn(racing, { login: 'clerk.race', password: 'old password', ip: '203.0.113.77' });
+      assert.equal(reset?.ok, true);
+      assert.deepEqual(result.ok ? (await t.request('GET', '/v1/auth/me', { token: result.value.token })).status : result.error.code, 'invalid_credentials');
+      const sessions = await ctx.db.selectFrom('sessions').select('token_hash').where('user_id', '=', created.body.id).execute();
+      assert.deepEqual(sessions, []);
+      const fresh = await t.request('POST', '/v1/auth/login', { token: null, body: { login: 'clerk.race', password: 'new password' } });
+      assert.equal(fresh.status, 200);
     });
 
     // Last: it moves the clock to the session's end.

@@ -1,7 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { clearAttempts, countAttemptsWithin, findUserByLogin, insertSession, uncountAttempt } from './auth-repository.ts';
+import { clearAttempts, countAttemptsWithin, deleteSession, findUserByLogin, findUserCredentialsNow, insertSession, uncountAttempt } from './auth-repository.ts';
 import { randomBytes } from 'node:crypto';
 import { hashPassword, hashToken, verifyPassword } from './secrets.ts';
 
@@ -55,5 +55,13 @@ export async function logIn(ctx: AppContext, input: LoginInput): Promise<Result<
   const token = ctx.random(32).toString('base64url');
   const expiresAt = new Date(ctx.clock.now().getTime() + sessionTtlHours * 3_600_000).toISOString();
   await insertSession(ctx, hashToken(token), user.id, expiresAt);
+  // A new password (or a disabled login) set while this password was checked ended the user's
+  // sessions before this one was written: read again after writing it, the password checked must
+  // still be the user's. Changed after this read, the change's own ending of sessions takes this one.
+  const now = await findUserCredentialsNow(ctx, user.id);
+  if (!now || now.disabled_at || now.password_hash !== user.password_hash) {
+    await deleteSession(ctx, hashToken(token));
+    return fail('invalid_credentials');
+  }
   return ok({ token, expiresAt, user: { id: user.id, login: user.login, role: user.role } });
 }
