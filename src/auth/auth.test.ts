@@ -255,6 +255,40 @@ for (const dialect of DIALECTS) {
       assert.equal(fresh.status, 200);
     });
 
+    it('does not cache a session read just before its user was disabled in this process', async () => {
+      const created = await t.request('POST', '/v1/users', { body: { login: 'clerk.gone', password: 'long enough', role: 'clerk' } });
+      const login = await t.request('POST', '/v1/auth/login', { token: null, body: { login: 'clerk.gone', password: 'long enough' } });
+      assert.equal(login.status, 200);
+      const { ctx, server } = t.app;
+      // The admin disables the user (as PATCH /v1/users/{id} does: sessions ended, this process's
+      // cache told) right after a request's authentication read the session, before it was cached.
+      let disabled = false;
+      const disableAfterRead: KyselyPlugin = {
+        transformQuery: (args) => args.node,
+        async transformResult(args) {
+          const row = args.result.rows[0] as { id?: unknown; expires_at?: unknown } | undefined;
+          if (!disabled && row !== undefined && row.id === created.body.id && row.expires_at !== undefined) {
+            disabled = true;
+            // Read through ctx.db: this read still holds its reader connection (SQLite's only one).
+            assert.equal((await updateUser({ ...ctx, store: { ...ctx.store, readDb: ctx.db } }, SYSTEM_ACTOR, created.body.id, { disabled: true })).ok, true);
+            server.authenticator.forgetActor(created.body.id);
+          }
+          return args.result;
+        },
+      };
+      const readDb = ctx.store.readDb;
+      ctx.store.readDb = readDb.withPlugin(disableAfterRead);
+      try {
+        await t.request('GET', '/v1/auth/me', { token: login.body.token });
+      } finally {
+        ctx.store.readDb = readDb;
+      }
+      assert.equal(disabled, true);
+      const after = await t.request('GET', '/v1/auth/me', { token: login.body.token });
+      assert.equal(after.status, 401);
+      assert.equal(after.body.error.code, 'unauthenticated');
+    });
+
     // Last: it moves the clock to the session's end.
     it('ends a session at its expiry, though the process cached it a moment before', async () => {
       const login = await t.request('POST', '/v1/auth/login', { token: null, body: { login: 'clerk.one', password: 'long enough' } });

@@ -23,6 +23,9 @@ export interface Authenticator {
  */
 export function createAuthenticator(ctx: AppContext): Authenticator {
   const cache = new Map<string, { actor: Actor | null; expiresAtMs: number }>();
+  // Bumped by every forget: a look-up that read the database before one is not cached after it
+  // (a user disabled, or a key revoked, while the look-up was reading would be cached as before).
+  let forgets = 0;
   return {
     async authenticate(token) {
       if (token.length === 0 || token.length > TOKEN_LENGTH_MAX) return null;
@@ -30,6 +33,7 @@ export function createAuthenticator(ctx: AppContext): Authenticator {
       const cached = cache.get(token);
       if (cached && cached.expiresAtMs > nowMs) return cached.actor;
       const hash = hashToken(token);
+      const forgetsBefore = forgets;
       let actor: Actor | null;
       let expiresAtMs = nowMs + ctx.settings.auth.principalCacheTtlMs;
       if (token.startsWith(API_KEY_PREFIX)) {
@@ -40,14 +44,17 @@ export function createAuthenticator(ctx: AppContext): Authenticator {
         actor = session?.actor ?? null;
         if (session) expiresAtMs = Math.min(expiresAtMs, Date.parse(session.expiresAt));
       }
+      if (forgets !== forgetsBefore) return actor;
       if (cache.size >= CACHE_ENTRIES_MAX) cache.clear();
       cache.set(token, { actor, expiresAtMs });
       return actor;
     },
     forget(token) {
+      forgets++;
       cache.delete(token);
     },
     forgetActor(actorId) {
+      forgets++;
       // A rare admin action: a walk over at most CACHE_ENTRIES_MAX entries.
       for (const [token, entry] of cache) if (entry.actor?.id === actorId) cache.delete(token);
     },
