@@ -15,10 +15,12 @@ export interface PricedOffering {
 /**
  * The price of an offering now, for a line, with a promo code: the one function both the quote
  * route and the purchase use, so that the price shown is the price charged. The purchase checks
- * the promotion's limits again under the counters' locks.
+ * the promotion's limits again under the counters' locks. `at`: the instant priced for, now when
+ * absent; a reminder prices a renewal for the package's end, when it will be charged (a promotion
+ * ending before then, or the offering taken off sale by then, changes what it costs or whether it renews).
  */
-export async function priceOffering(ctx: AppContext, code: string, lineId: string | null, promoCode?: string): Promise<Result<PricedOffering>> {
-  const now = ctx.clock.now();
+export async function priceOffering(ctx: AppContext, code: string, lineId: string | null, promoCode?: string, at?: Date): Promise<Result<PricedOffering>> {
+  const now = at ?? ctx.clock.now();
   // Read together: under load each read waits a turn of the event loop, shared with every request.
   const [record, automatic, coded] = await Promise.all([
     findOffering(ctx, code),

@@ -46,12 +46,13 @@ async function remindValidity(ctx: AppContext, now: Date, horizon: Date, max: nu
 
 async function remindPackages(ctx: AppContext, now: Date, horizon: Date, max: number): Promise<number> {
   return remindInPages(ctx, max, (after) => periodsEndingBetween(ctx, now.toISOString(), horizon.toISOString(), after, PAGE_ROWS), async (periods) => {
-    // What renewing will cost, as priced for the line now (its automatic promotions included):
-    // the subscriber keeps that much on the balance, not a guess.
-    // A line in grace or suspended is refused a renewal (it renews only active): its pack reads as ending.
+    // What renewing will cost, as priced for the line at the period's end, when the renewal charges
+    // it (its automatic promotions of then included: one that ends before does not lower it): the
+    // subscriber keeps that much on the balance, not a guess. An offering off sale by then is not
+    // renewed, and a line in grace or suspended is refused a renewal: its pack reads as ending.
     const prices = await Promise.all(periods.map(async (period) => {
       if (Number(period.auto_renew) !== 1 || (period.status !== 'active' && period.status !== 'preactive')) return null;
-      const priced = await priceOffering(ctx, period.offering_code, period.line_id);
+      const priced = await priceOffering(ctx, period.offering_code, period.line_id, undefined, new Date(period.expires_at));
       return priced.ok ? Number(priced.value.quote.price) : null;
     }));
     return periods.map((period, index) => ({

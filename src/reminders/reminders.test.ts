@@ -124,6 +124,32 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it("quotes the renewal as the pack's end will charge it: not a promotion's price that ends before, not a renewal of an offering off sale by then", async () => {
+      at(500);
+      const lineId = await line('+77014100012', 'en');
+      await topUp('+77014100012', 1_000_000);
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn: '+77014100012', offering: 'DATA_1GB_7D' }, headers: { 'idempotency-key': `rm-${++keys}` } });
+      const last = await t.request('POST', '/v1/purchases', { body: { msisdn: '+77014100012', offering: 'VOICE_100MIN_30D' }, headers: { 'idempotency-key': `rm-${++keys}` } });
+      assert.deepEqual([bought.status, last.status, bought.body.autoRenew, last.body.autoRenew], [201, 201, true, true]);
+      const ends = Date.parse(bought.body.expiresAt);
+      // Half price until two hours before the 1 GB pack's end; the minutes go off sale an hour before theirs.
+      const promotion = await t.request('POST', '/v1/admin/promotions', { body: { offerings: ['DATA_1GB_7D'], discountKind: 'percent', discountValue: 50, startsAt: t.clock.now().toISOString(), endsAt: new Date(ends - 2 * HOUR_MS).toISOString() } });
+      assert.equal(promotion.status, 201, JSON.stringify(promotion.body));
+      const lastEnds = Date.parse(last.body.expiresAt);
+      assert.equal((await t.request('PATCH', '/v1/admin/offerings/VOICE_100MIN_30D', { body: { availableUntil: new Date(lastEnds - HOUR_MS).toISOString() } })).status, 200);
+      t.clock.set(new Date(ends - 20 * HOUR_MS));
+      await run();
+      const renews = (await events('package.expiring', lineId)).find((e) => e.packageId === bought.body.id);
+      assert.deepEqual([renews.autoRenew, renews.renewalPrice], [true, 149_000]);
+      assert.match(subscriberMessage('package.expiring', renews)!, /for 1,490\u00a0₸/);
+      t.clock.set(new Date(lastEnds - 20 * HOUR_MS));
+      await run();
+      const ending = (await events('package.expiring', lineId)).find((e) => e.packageId === last.body.id);
+      assert.deepEqual([ending.autoRenew, ending.renewalPrice], [false, null]);
+      assert.match(subscriberMessage('package.expiring', ending)!, /ends on/);
+      await t.verify();
+    });
+
     it('finds what ends soon through indexes, not by reading every line or period', async () => {
       const now = t.clock.now().toISOString();
       const horizon = new Date(t.clock.now().getTime() + 3 * DAY_MS).toISOString();
