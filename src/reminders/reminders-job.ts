@@ -49,9 +49,11 @@ async function remindPackages(ctx: AppContext, now: Date, horizon: Date, max: nu
     // What renewing will cost, as priced for the line at the period's end, when the renewal charges
     // it (its automatic promotions of then included: one that ends before does not lower it): the
     // subscriber keeps that much on the balance, not a guess. An offering off sale by then is not
-    // renewed, and a line in grace or suspended is refused a renewal: its pack reads as ending.
+    // renewed, and a line in grace or suspended is refused a renewal, as is one whose validity ends
+    // by the pack's end (in grace then, unless a top-up moves it on): its pack reads as ending.
     const prices = await Promise.all(periods.map(async (period) => {
       if (Number(period.auto_renew) !== 1 || (period.status !== 'active' && period.status !== 'preactive')) return null;
+      if (period.status === 'active' && period.valid_until !== null && period.valid_until <= period.expires_at) return null;
       const priced = await priceOffering(ctx, period.offering_code, period.line_id, undefined, new Date(period.expires_at));
       return priced.ok ? Number(priced.value.quote.price) : null;
     }));

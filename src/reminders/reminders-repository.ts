@@ -3,7 +3,7 @@ import type { AppContext } from '../app-context.ts';
 /** All SQL of the reminders (src/reminders): what ends soon, and the once-only record of each reminder. */
 
 export interface EndingLine { id: string; msisdn: string; language: string; valid_until: string; indexed_valid_until: string }
-export interface EndingPeriod { id: string; package_id: string; line_id: string; period: bigint; expires_at: string; offering_code: string; auto_renew: bigint; msisdn: string; language: string; status: string }
+export interface EndingPeriod { id: string; package_id: string; line_id: string; period: bigint; expires_at: string; offering_code: string; auto_renew: bigint; msisdn: string; language: string; status: string; valid_until: string | null }
 /** Where a page of a keyset scan ended: its last row's time and id. */
 export interface After { at: string; id: string }
 
@@ -41,7 +41,7 @@ export function periodsEndingQuery(ctx: AppContext, now: string, horizon: string
   let query = ctx.db.selectFrom('package_periods as pp')
     .innerJoin('packages as p', 'p.id', 'pp.package_id')
     .innerJoin('lines as l', 'l.id', 'pp.line_id')
-    .select(['pp.id', 'pp.package_id', 'pp.line_id', 'pp.period', 'pp.expires_at', 'p.offering_code', 'p.auto_renew', 'l.msisdn', 'l.language', 'l.status'])
+    .select(['pp.id', 'pp.package_id', 'pp.line_id', 'pp.period', 'pp.expires_at', 'p.offering_code', 'p.auto_renew', 'l.msisdn', 'l.language', 'l.status', 'l.valid_until'])
     .where('pp.expires_at', '<=', horizon).where('l.status', '!=', 'terminated')
     .where((eb) => eb.not(eb.exists(eb.selectFrom('package_periods as later').select('later.id')
       .whereRef('later.package_id', '=', 'pp.package_id').whereRef('later.period', '>', 'pp.period'))));

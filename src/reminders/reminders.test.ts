@@ -6,6 +6,7 @@ import { seedCatalog } from '../catalog/seed-catalog.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import { subscriberMessage } from '../lifecycle/subscriber-messages.ts';
 import { remindersJob } from './reminders-job.ts';
+import { RENEWAL_LIMITS, renewDue } from '../packages/auto-renew-job.ts';
 import { linesEndingQuery, periodsEndingQuery } from './reminders-repository.ts';
 import { explainPlan } from '../../test/support/query-plans.ts';
 
@@ -97,11 +98,11 @@ for (const dialect of DIALECTS) {
       t.clock.set(new Date(Date.parse(renewed.body.expiresAt) - 2 * HOUR_MS));
       assert.equal(await run(), 1);
       assert.deepEqual((await events('package.expiring', lineId)).filter((e) => e.packageId === bought.body.id).map((e) => e.period), [0, 1]);
-      // The auto-renewing pack: told that it renews.
+      // The auto-renewing pack, on a line topped up since (valid beyond the pack's end): told that it renews.
+      await topUp('+77014100010', 50_000);
       t.clock.set(new Date(Date.parse(renewing.body.expiresAt) - HOUR_MS));
-      // Two: the pack, and the line's validity, which ends the same day (both 30 days from the top-up).
-      assert.equal(await run(), 2);
-      assert.equal((await events('line.validity_expiring', lineId)).length, 1);
+      assert.equal(await run(), 1);
+      assert.equal((await events('line.validity_expiring', lineId)).length, 0);
       const renews = (await events('package.expiring', lineId)).find((e) => e.packageId === renewing.body.id);
       assert.equal(renews.autoRenew, true);
       assert.equal(renews.renewalPrice, 799_000);
@@ -147,6 +148,27 @@ for (const dialect of DIALECTS) {
       const ending = (await events('package.expiring', lineId)).find((e) => e.packageId === last.body.id);
       assert.deepEqual([ending.autoRenew, ending.renewalPrice], [false, null]);
       assert.match(subscriberMessage('package.expiring', ending)!, /ends on/);
+      await t.verify();
+    });
+
+    it("tells a line whose validity ends by its auto-renewing pack's end that the pack ends: the renewal would find the line in grace", async () => {
+      at(600);
+      const lineId = await line('+77014100013', 'ru');
+      await topUp('+77014100013', 1_000_000);
+      // Bought a minute after the top-up: the 30-day pack outlives the line's 30 days of validity by that minute.
+      t.clock.advance(60_000);
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn: '+77014100013', offering: 'DATA_20GB_30D' }, headers: { 'idempotency-key': `rm-${++keys}` } });
+      assert.equal(bought.body.autoRenew, true, JSON.stringify(bought.body));
+      t.clock.set(new Date(Date.parse(bought.body.expiresAt) - HOUR_MS));
+      assert.equal(await run(), 2, 'the validity and the pack');
+      const told = (await events('package.expiring', lineId)).find((e) => e.packageId === bought.body.id);
+      assert.deepEqual([told.autoRenew, told.renewalPrice], [false, null]);
+      assert.match(subscriberMessage('package.expiring', told)!, /заканчивается/);
+      // Indeed: at the pack's end the line's validity is over and the renewal is refused.
+      t.clock.set(new Date(Date.parse(bought.body.expiresAt) + 5_000));
+      await renewDue(t.app.ctx, RENEWAL_LIMITS);
+      const [failed] = await events('package.renewal_failed', lineId);
+      assert.equal(failed.reason, 'line_status_invalid');
       await t.verify();
     });
 
