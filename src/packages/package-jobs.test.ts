@@ -330,6 +330,8 @@ for (const dialect of DIALECTS) {
       await newLine('+77012220301', 3_000);
       const old = await buy('+77012220301', false);
       t.clock.advanceDays(100);
+      // Topped up: a line whose validity ended is in grace and buys nothing.
+      await topUp('+77012220301', 1_000);
       const recent = await buy('+77012220301', false);
       t.clock.advanceDays(2);
       const current = await buy('+77012220301', false);

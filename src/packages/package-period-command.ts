@@ -117,8 +117,9 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   // then would run out unused. A top-up that brings the line back lets the renewal job retry
   // (PACKAGE_RENEWAL_RETRY_DAYS). A preactive line (a traveller's eSIM before arrival) may buy.
   // An active line whose validity has ended is in grace already, recorded or not: the lifecycle job
-  // runs once a minute, and after downtime the renewal job runs before it.
-  const status = plan.reason !== 'purchase' && line.status === 'active' && line.validUntil !== null && line.validUntil <= tx.nowIso ? 'grace' : line.status;
+  // runs once a minute, and after downtime the renewal job runs before it. A purchase too (a counter
+  // sale's top-up, earlier in the same command, has extended the validity by then).
+  const status = line.status === 'active' && line.validUntil !== null && line.validUntil <= tx.nowIso ? 'grace' : line.status;
   if (status !== 'active' && status !== 'preactive') return fail('line_status_invalid', { status });
   if (!isOnSale(record.offering, tx.nowIso)) return fail('offering_unavailable', { code: record.offering.code });
   const periods = tx.counter(packagePeriodKey(packageId));

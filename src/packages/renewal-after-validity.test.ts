@@ -51,5 +51,31 @@ for (const dialect of DIALECTS) {
       assert.equal((await periods()).length, 2, 'renewed once the line is back');
       await t.verify();
     });
+
+    it('a purchase after the validity ended is refused as in grace too, before the lifecycle job records it; once topped up the line buys', async () => {
+      await t.close();
+      const clock = new ManualClock(new Date('2027-03-01T06:00:00Z'));
+      t = await startTestApp(dialect.name, { topup: { ...loadSettings({}).topup, bonus: { thresholdMin: 0n, percent: 0n, validityDays: 30 } } }, clock);
+      assert.equal((await t.request('POST', '/v1/admin/offerings', { body: {
+        code: 'PACK_7D', kind: 'data', price: 100_000, validityDays: 7, allowances: { dataMb: 100 },
+        names: { en: 'Pack', ru: 'Pack', kk: 'Pack', zh: 'Pack' },
+      } })).status, 201);
+      const msisdn = '+77013330002';
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 300_000, currency: 'KZT' }, headers: { 'idempotency-key': 'top-1' } })).status, 201);
+      // A minute past the validity's end: the line is active in its row until the lifecycle job runs.
+      clock.advance(30 * DAY_MS + 60_000);
+      assert.equal((await t.request('GET', `/v1/lines/${encodeURIComponent(msisdn)}`)).body.status, 'active');
+      const refused = await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'PACK_7D' }, headers: { 'idempotency-key': 'buy-1' } });
+      assert.equal(refused.status, 409, JSON.stringify(refused.body));
+      assert.equal(refused.body.error.code, 'line_status_invalid');
+      assert.equal(refused.body.error.details.status, 'grace');
+      assert.equal((await t.app.ctx.db.selectFrom('packages').select('id').execute()).length, 0, 'nothing written');
+      // Topped up, the line is valid again and buys.
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'top-2' } })).status, 201);
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'PACK_7D' }, headers: { 'idempotency-key': 'buy-2' } });
+      assert.equal(bought.status, 201, JSON.stringify(bought.body));
+      await t.verify();
+    });
   });
 }
