@@ -7,7 +7,7 @@ import { formatTenge } from '../domain/money.ts';
  * send: `subscriberMessage(topic, payload)` → text, or null when the event sends none.
  */
 type Key = 'grace' | 'suspended' | 'barred' | 'unbarred' | 'terminated' | 'reactivated' | 'bucket80' | 'bucket100' | 'creditGranted' | 'transferReceived' | 'transferCode'
-  | 'topUpSucceeded' | 'topUpReversed' | 'paymentRefunded' | 'refundReversed' | 'packagePurchased' | 'packageRenewed' | 'renewalNoMoney' | 'renewalFailed'
+  | 'topUpSucceeded' | 'topUpReversed' | 'paymentRefunded' | 'refundReversed' | 'packagePurchased' | 'packageRenewed' | 'renewalNoMoney' | 'renewalLineExpired' | 'renewalFailed'
   | 'bucket80Named' | 'bucket100Named' | 'bonusGranted' | 'bonusExpired' | 'creditRepaid' | 'creditRepaidPart' | 'validityExpiring' | 'packageEnding' | 'packageRenewing' | 'balanceLow';
 
 const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
@@ -23,6 +23,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     packagePurchased: '"{name}" is active until {date}. Paid {price}.',
     packageRenewed: '"{name}" is renewed until {date}. Paid {price}.',
     renewalNoMoney: '"{name}" could not be renewed: not enough balance. Top up by {date} and it renews automatically.',
+    renewalLineExpired: '"{name}" could not be renewed: your number\'s validity has ended. Top up by {date} and it renews automatically.',
     renewalFailed: '"{name}" could not be renewed automatically.',
     bonusGranted: 'Bonus of {amount} credited for packages, valid until {date}.',
     bonusExpired: 'Your bonus of {amount} has expired.',
@@ -54,6 +55,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     packagePurchased: '«{name}» действует до {date}. Оплачено {price}.',
     packageRenewed: '«{name}» продлён до {date}. Оплачено {price}.',
     renewalNoMoney: 'Не удалось продлить «{name}»: недостаточно средств. Пополните баланс до {date} — продление пройдёт само.',
+    renewalLineExpired: 'Не удалось продлить «{name}»: срок действия номера истёк. Пополните баланс до {date} — продление пройдёт само.',
     renewalFailed: 'Не удалось автоматически продлить «{name}».',
     bonusGranted: 'Начислен бонус {amount} на пакеты, действует до {date}.',
     bonusExpired: 'Срок действия бонуса {amount} истёк.',
@@ -85,6 +87,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     packagePurchased: '«{name}» {date} дейін жарамды. Төленді: {price}.',
     packageRenewed: '«{name}» {date} дейін ұзартылды. Төленді: {price}.',
     renewalNoMoney: '«{name}» ұзартылмады: қаражат жеткіліксіз. {date} дейін толықтырсаңыз, пакет автоматты түрде ұзартылады.',
+    renewalLineExpired: '«{name}» ұзартылмады: нөмір мерзімі аяқталды. {date} дейін толықтырсаңыз, пакет автоматты түрде ұзартылады.',
     renewalFailed: '«{name}» автоматты түрде ұзартылмады.',
     bonusGranted: 'Пакет алуға {amount} бонус есептелді, {date} дейін жарамды.',
     bonusExpired: '{amount} бонустың мерзімі өтті.',
@@ -116,6 +119,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     packagePurchased: '“{name}”已生效，有效期至{date}。已支付 {price}。',
     packageRenewed: '“{name}”已续订，有效期至{date}。已支付 {price}。',
     renewalNoMoney: '“{name}”续订失败：余额不足。请在{date}前充值，套餐将自动续订。',
+    renewalLineExpired: '“{name}”续订失败：号码有效期已结束。请在{date}前充值，套餐将自动续订。',
     renewalFailed: '“{name}”未能自动续订。',
     bonusGranted: '已发放奖励余额 {amount}，可用于购买套餐，有效期至{date}。',
     bonusExpired: '您的奖励余额 {amount} 已过期。',
@@ -221,10 +225,15 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
     case 'package.purchased':
     case 'package.renewed':
       return text(topic === 'package.purchased' ? 'packagePurchased' : 'packageRenewed', { name: name(), date: almatyDayIn(language, payload.expiresAt), price: money(payload.pricePaid) });
-    case 'package.renewal_failed':
+    case 'package.renewal_failed': {
+      // A line in grace (its validity ended) is brought back by a top-up, which wakes the retry: the
+      // pack then renews and is charged, so the subscriber is told so, as for want of money.
+      const status = (payload.details as { status?: unknown } | undefined)?.status;
+      if (payload.reason === 'line_status_invalid' && status === 'grace') return text('renewalLineExpired', { name: name(), date: almatyDayIn(language, payload.retryUntil) });
       return payload.reason === 'balance_insufficient'
         ? text('renewalNoMoney', { name: name(), date: almatyDayIn(language, payload.retryUntil) })
         : text('renewalFailed', { name: name() });
+    }
     case 'bonus.granted':
       return text('bonusGranted', { amount: money(payload.amount), date: almatyDayIn(language, payload.expiresAt) });
     case 'bonus.expired':
