@@ -1,7 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import type { Actor } from '../auth/actor.ts';
 import { listOfferingRecords } from '../catalog/catalog-repository.ts';
-import type { Texts } from '../catalog/offering.ts';
+import { isOnSale, type Texts } from '../catalog/offering.ts';
 import { availableBalance, type AccountState } from '../domain/ledger.ts';
 import { ok, type Result } from '../domain/result.ts';
 import { addDays } from '../domain/time.ts';
@@ -47,16 +47,21 @@ export async function packageViewsOf(ctx: AppContext, line: LineRow, query: { in
   const since = addDays(now, -(query.include === 'all' ? 90 : retryDays)).toISOString();
   const found = await listLinePackages(ctx, line.id, since, PACKAGES_LISTED_MAX);
   const buckets = await readAccounts(ctx.store.readDb, found.flatMap((f) => f.liveBucketIds));
-  const names = new Map((await listOfferingRecords(ctx)).map((r) => [r.offering.code, JSON.parse(r.offering.names) as Texts]));
+  const records = new Map((await listOfferingRecords(ctx)).map((r) => [r.offering.code, r]));
   const language = query.language ?? (LANGUAGES.includes(line.language as Language) ? line.language as Language : 'en');
-  const views = found.map((f) => toPackageView(f, buckets, names.get(f.pkg.offering_code)?.[language] ?? f.pkg.offering_code, now, retryDays));
+  const views = found.map((f) => {
+    const record = records.get(f.pkg.offering_code);
+    const name = record ? (JSON.parse(record.offering.names) as Texts)[language] : f.pkg.offering_code;
+    // An offering off sale refuses every renewal: its lapsed pack waits for no money.
+    return toPackageView(f, buckets, name, now, retryDays, record !== undefined && isOnSale(record.offering, now));
+  });
   return query.include === 'all' ? views : views.filter((v) => v.status !== 'expired');
 }
 
-function toPackageView(found: LinePackage, buckets: Map<string, AccountState>, name: string, now: Date, retryDays: number): PackageView {
+function toPackageView(found: LinePackage, buckets: Map<string, AccountState>, name: string, now: Date, retryDays: number, onSale: boolean): PackageView {
   const { pkg, latest } = found;
   const nowIso = now.toISOString();
-  const awaiting = Number(pkg.auto_renew) === 1 && pkg.renewal_failed_period !== null && BigInt(pkg.renewal_failed_period) === BigInt(latest.period) + 1n
+  const awaiting = onSale && Number(pkg.auto_renew) === 1 && pkg.renewal_failed_period !== null && BigInt(pkg.renewal_failed_period) === BigInt(latest.period) + 1n
     && addDays(new Date(found.expiresAt), retryDays).toISOString() > nowIso;
   const status = found.expiresAt > nowIso ? 'active' : awaiting ? 'awaiting_funds' : 'expired';
   const byUnit = new Map<string, PackageView['allowances'][number]>();

@@ -326,6 +326,26 @@ for (const dialect of DIALECTS) {
       assert.equal(await unexamined(), before - 2);
     });
 
+    it('a pack whose offering went off sale is not listed as awaiting funds: no top-up renews it', async () => {
+      const created = await t.request('POST', '/v1/admin/offerings', { body: {
+        code: 'GONE_PASS', kind: 'data', price: 50_000, validityDays: 1, allowances: { dataMb: 100 }, autoRenewAllowed: true,
+        names: { en: 'Gone pass', ru: 'Gone pass', kk: 'Gone pass', zh: 'Gone pass' },
+      } });
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      await newLine('+77012229901', 2_000);
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn: '+77012229901', offering: 'GONE_PASS', autoRenew: true }, headers: { 'idempotency-key': `buy-${++keySeq}` } });
+      assert.equal(bought.status, 201, JSON.stringify(bought.body));
+      // Taken off sale before the pack's end: its renewal is refused.
+      assert.equal((await t.request('PATCH', '/v1/admin/offerings/GONE_PASS', { body: { availableUntil: new Date(t.clock.now().getTime() + HOUR).toISOString() } })).status, 200);
+      t.clock.set(new Date(Date.parse(bought.body.expiresAt) + 5_000));
+      await renewDue(t.app.ctx, RENEWAL_LIMITS);
+      const failed = (await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'package.renewal_failed').execute()).map((e) => JSON.parse(e.payload)).filter((e) => e.packageId === bought.body.id);
+      assert.deepEqual(failed.map((e) => e.reason), ['offering_unavailable']);
+      const all = await t.request('GET', '/v1/lines/+77012229901/packages?include=all');
+      assert.deepEqual(all.body.data.map((p: { id: string; status: string }) => [p.id, p.status]), [[bought.body.id, 'expired']]);
+      assert.deepEqual((await t.request('GET', '/v1/lines/+77012229901/packages')).body.data, []);
+    });
+
     it('a line\'s packages list what is live or ended within 90 days, with the live buckets only', async () => {
       await newLine('+77012220301', 3_000);
       const old = await buy('+77012220301', false);
