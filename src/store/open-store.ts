@@ -189,7 +189,8 @@ export async function pendingMigrations(store: Store): Promise<{ pending: string
 /**
  * Brings the schema up to date, the pending migrations in one transaction (all or none, should the
  * process die). From several processes at once: PostgreSQL's Kysely lock makes the others wait;
- * on SQLite the write lock does, and a process that lost the race may fail and is run again.
+ * on SQLite the write lock does (the transaction begins immediate, sqlite-worker-dialect.ts), for
+ * up to the busy timeout (10 s).
  */
 export async function migrateToLatest(store: Store): Promise<string[]> {
   // A file the process may not write (read-only, a full disk) is the CLI's one line (cli/main.ts), as anywhere else.

@@ -10,7 +10,8 @@ import type { Database } from './schema.ts';
  * for a CLI command's own store, where the server's writer in another process goes on beside it.
  */
 export function readSnapshot<T>(store: Pick<Store, 'db' | 'dialect'>, work: (db: Kysely<Database>) => Promise<T>): Promise<T> {
-  const builder = store.db.transaction();
-  const snapshot = store.dialect.name === 'postgres' ? builder.setIsolationLevel('repeatable read').setAccessMode('read only') : builder;
+  // Read only on SQLite too: a deferred `begin` there (sqlite-worker-dialect.ts), which takes no write lock.
+  const builder = store.db.transaction().setAccessMode('read only');
+  const snapshot = store.dialect.name === 'postgres' ? builder.setIsolationLevel('repeatable read') : builder;
   return snapshot.execute((trx: Transaction<Database>) => work(trx));
 }

@@ -2,7 +2,7 @@ import { Worker } from 'node:worker_threads';
 import {
   CompiledQuery, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler,
   type DatabaseConnection, type DatabaseIntrospector, type Dialect, type DialectAdapter, type Driver, type Kysely,
-  type QueryCompiler, type QueryResult,
+  type QueryCompiler, type QueryResult, type TransactionSettings,
 } from 'kysely';
 import type { CommittedRows } from './committed-rows.ts';
 import { decodeResults, encodeSteps, type CodecStep, type EncodedResults } from './step-codec.js';
@@ -145,8 +145,16 @@ class SqliteWorkerDriver implements Driver {
     unlock?.();
   }
 
-  async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin'));
+  /**
+   * `begin immediate`: the write lock from the start, waiting for it as long as the busy timeout.
+   * A deferred `begin` read first and asked for the lock at its first write; had another process
+   * (a second server, `tolem jobs`, `tolem migrate`) committed since that read, SQLite refused the
+   * write at once with SQLITE_BUSY, never waiting: two processes starting on a new file at once
+   * had one of them fail in its first migration ("database is locked"). A read-only transaction
+   * (`setAccessMode('read only')`, readSnapshot) stays deferred: it must not hold the writers off.
+   */
+  async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw(settings.accessMode === 'read only' ? 'begin' : 'begin immediate'));
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {
