@@ -172,8 +172,9 @@ async function initiate(ctx: AppContext, payment: PaymentRow): Promise<PaymentRo
     paymentId: payment.id, amount: BigInt(payment.amount), currency: payment.currency, description: paymentDescription(payment),
     // The page the payer comes back to reads the payment with its client secret: in the URL too,
     // as Stripe's return_url carries payment_intent_client_secret, since a bank's app often opens
-    // it in another browser than the one that started the payment.
-    returnUrl: `${ctx.settings.publicUrl}/?payment=${payment.id}&secret=${clientSecretOf(ctx.settings.secretKey, payment.id)}`, idempotencyKey: `payment:${payment.id}:initiate`,
+    // it in another browser than the one that started the payment; with the payment's language,
+    // which that browser has not stored either.
+    returnUrl: `${ctx.settings.publicUrl}/?payment=${payment.id}&secret=${clientSecretOf(ctx.settings.secretKey, payment.id)}&lang=${payment.language}`, idempotencyKey: `payment:${payment.id}:initiate`,
     language: payment.language as 'en', ...(payment.payer_ip ? { payerIp: payment.payer_ip } : {}), expiresAt: payment.expires_at,
   }).catch((error: unknown) => ({ ok: false as const, code: 'provider_unreachable', message: String(error) }));
   if (!initiated.ok) {

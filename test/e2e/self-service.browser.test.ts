@@ -69,6 +69,9 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     assert.doesNotMatch(page.url(), /secret=/, 'read once, the secret leaves the address bar');
     await other.goto(new URL(returnLink, server.baseUrl).href);
     await other.locator('#status.success').waitFor();
+    // In the language paid in, not that browser's (English here).
+    assert.equal(await other.locator('#status').textContent(), 'Готово! Баланс пополнен.');
+    assert.equal(await other.locator('html').getAttribute('lang'), 'ru');
     await elsewhere.close();
     await page.close();
   });
