@@ -42,7 +42,7 @@ async function start(notice) {
   const me = await api('GET', '/v1/auth/me');
   if (!me.ok) return renderLogin();
   nav(true);
-  const lines = await api('GET', '/v1/lines?limit=20');
+  const lines = await allLines();
   if (sessionEnded(lines)) return;
   if (!lines.ok) return app.replaceChildren(element('p', { class: 'error', role: 'alert' }, refusalText(language, lines, t.error)));
   // A traveller's phone may keep home time: every time on the page is Almaty's, and says so once.
@@ -50,6 +50,19 @@ async function start(notice) {
     element('p', { class: 'muted hint' }, t.timesNote));
   // The page is drawn afresh after an action: the keyboard goes on from what the action did.
   if (notice) app.querySelector('.details > p.success')?.focus();
+}
+
+/** Every line on the login, page after page (one login may hold many SIMs); a refusal as the API gave it. */
+async function allLines() {
+  const data = [];
+  let cursor = null;
+  do {
+    const page = await api('GET', `/v1/lines?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    if (!page.ok) return page;
+    data.push(...page.value.data);
+    cursor = page.value.nextCursor;
+  } while (cursor);
+  return { ok: true, status: 200, value: { data } };
 }
 
 /**

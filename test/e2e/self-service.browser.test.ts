@@ -458,4 +458,26 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     assert.equal((await server.request('GET', `/v1/lines/${msisdn}/packages`)).body.data.length, 0);
     await page.close();
   });
+
+  it('shows every line on a login, more than a page of the API (20) too', async () => {
+    // One login, 23 SIMs (README: "several SIMs, one login"; the page: "every line on the login").
+    const owner = '+77016000100';
+    await addTraveller(server, owner, 'en');
+    const users = (await server.request('GET', '/v1/users?limit=100')).body.data as { id: string; login: string }[];
+    const userId = users.find((user) => user.login === owner)!.id;
+    const more = Array.from({ length: 22 }, (_, index) => `+770160002${String(index).padStart(2, '0')}`);
+    for (const msisdn of more) {
+      assert.equal((await server.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+      assert.equal((await server.request('POST', `/v1/users/${userId}/lines`, { body: { msisdn } })).status, 201);
+    }
+    const page = await browser.newPage();
+    await page.goto(`${server.baseUrl}/account?lang=en`);
+    await page.fill('#login', owner);
+    await page.fill('#password', 'traveller-pass');
+    await page.locator('form button[type=submit]').click();
+    await page.locator('section.card').first().waitFor();
+    const shown = await page.locator('section.card').evaluateAll((cards) => cards.map((card) => card.getAttribute('data-msisdn')));
+    assert.deepEqual([...shown].sort(), [owner, ...more].sort());
+    await page.close();
+  });
 });
