@@ -37,6 +37,8 @@ export const TEXT = {
     statusElsewhere: 'We cannot show this payment here. If your card was charged, the balance is topped up by itself and an SMS comes: do not pay again.',
     stillChecking: 'Your bank has not confirmed the payment yet. Do not pay again: if your card was charged, the balance is topped up by itself and an SMS comes.',
     failureReasons: { card_declined: 'The card was declined.', insufficient_funds: 'Not enough money on the card.', authentication_failed: 'The payment was not confirmed with your bank.', velocity: 'Too many payments with this card: use another card or method.' },
+    // A payment the line could not take (terminated meanwhile, over the day's limit): charged, then refunded in full.
+    creditRefused: 'The number could not take the money, so the payment is being refunded to your card in full: the balance is unchanged.',
     fromBonus: '{label} (from bonus)',
     promisedPayment: 'Promised payment', sendBalance: 'Send balance',
     promo: {
@@ -103,6 +105,8 @@ export const TEXT = {
     statusElsewhere: 'Здесь мы не можем показать этот платёж. Если деньги списаны, баланс пополнится сам и придёт SMS — не платите повторно.',
     stillChecking: 'Банк ещё не подтвердил платёж. Не платите повторно: если деньги списаны, баланс пополнится сам и придёт SMS.',
     failureReasons: { card_declined: 'Карта отклонена.', insufficient_funds: 'Недостаточно средств на карте.', authentication_failed: 'Платёж не подтверждён в банке.', velocity: 'Слишком много платежей этой картой: выберите другую карту или способ.' },
+    // A payment the line could not take (terminated meanwhile, over the day's limit): charged, then refunded in full.
+    creditRefused: 'Номер не смог принять деньги, поэтому платёж полностью возвращается на вашу карту: баланс не изменился.',
     fromBonus: '{label} (с бонусного счёта)',
     promisedPayment: 'Обещанный платёж', sendBalance: 'Перевести баланс',
     promo: {
@@ -168,6 +172,8 @@ export const TEXT = {
     statusElsewhere: 'Бұл төлемді мұнда көрсете алмаймыз. Картадан ақша алынса, баланс өзі толықтырылады және SMS келеді — қайта төлемеңіз.',
     stillChecking: 'Банк төлемді әлі растаған жоқ. Қайта төлемеңіз: картадан ақша алынса, баланс өзі толықтырылады және SMS келеді.',
     failureReasons: { card_declined: 'Карта қабылданбады.', insufficient_funds: 'Картада қаражат жеткіліксіз.', authentication_failed: 'Төлем банкте расталмады.', velocity: 'Бұл картамен төлем тым көп: басқа картаны не тәсілді таңдаңыз.' },
+    // A payment the line could not take (terminated meanwhile, over the day's limit): charged, then refunded in full.
+    creditRefused: 'Нөмір ақшаны қабылдай алмады, сондықтан төлем картаңызға толығымен қайтарылады: баланс өзгермеді.',
     fromBonus: '{label} (бонустан)',
     promisedPayment: 'Уәде етілген төлем', sendBalance: 'Балансты аудару',
     promo: {
@@ -233,6 +239,8 @@ export const TEXT = {
     statusElsewhere: '无法在此显示该支付。如已扣款，余额将自动到账并会收到短信通知，请勿重复支付。',
     stillChecking: '银行尚未确认此次支付。请勿重复支付：如已扣款，余额将自动到账并会收到短信通知。',
     failureReasons: { card_declined: '银行卡被拒绝。', insufficient_funds: '卡内余额不足。', authentication_failed: '支付未通过银行验证。', velocity: '此卡支付次数过多，请换一张卡或其他支付方式。' },
+    // A payment the line could not take (terminated meanwhile, over the day's limit): charged, then refunded in full.
+    creditRefused: '该号码无法入账，款项将全额退回您的银行卡，余额未变。',
     fromBonus: '{label}（奖励余额支付）',
     promisedPayment: '预借话费', sendBalance: '余额转账',
     promo: {

@@ -188,11 +188,13 @@ async function renderResult(paymentId) {
     if (payment && ['failed', 'canceled', 'expired'].includes(payment.status)) {
       return show(() => {
         const headline = payment.status === 'expired' ? t.expired : payment.status === 'canceled' ? t.canceled : t.failed;
-        const reason = payment.status === 'failed' ? t.failureReasons[payment.failureReason] : null;
+        // Charged, but the line could not take it (docs/payments.md): refunded, and another card would fare no better.
+        const refunded = payment.status === 'failed' && String(payment.failureReason ?? '').startsWith('credit_refused:');
+        const reason = payment.status !== 'failed' ? null : refunded ? t.creditRefused : t.failureReasons[payment.failureReason];
         return [
           element('p', { class: 'error', id: 'status', role: 'alert' }, headline),
           reason ? element('p', { id: 'reason' }, reason) : null,
-          element('p', { class: 'muted' }, t.retry),
+          refunded ? null : element('p', { class: 'muted' }, t.retry),
           again(t.tryAgain)];
       });
     }

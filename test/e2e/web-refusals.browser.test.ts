@@ -204,6 +204,27 @@ describe('web pages: refusals, typed values and the result page in a real browse
     await page.close();
   });
 
+  it('says that a payment the line could not take is refunded, and asks for no other card', async () => {
+    const msisdn = '+77016660010';
+    assert.equal((await server.request('POST', '/v1/lines', { body: { msisdn, language: 'ru' } })).status, 201);
+    const page = await browser.newPage();
+    await toAmount(page, msisdn, 'ru');
+    await page.locator('form button[type=submit]').click();
+    await page.waitForURL(/\/sandbox\/checkout\//);
+    // Closed while the payer types the card: the money is taken, then refunded in full (docs/payments.md).
+    assert.equal((await server.request('POST', `/v1/lines/${msisdn}/terminate`, { body: { reason: 'test' } })).status, 200);
+    await page.fill('#cardNumber', '4242 4242 4242 4242');
+    await page.fill('#expiry', '12/34');
+    await page.fill('#cvc', '123');
+    await page.click('#pay');
+    await page.locator('a').last().click();
+    await page.locator('#status.error').waitFor({ timeout: 20_000 });
+    // Not "try again, or use another card": another card would be charged and refunded the same way.
+    assert.deepEqual(await page.locator('main p').allTextContents(), [
+      'Платёж не прошёл.', 'Номер не смог принять деньги, поэтому платёж полностью возвращается на вашу карту: баланс не изменился.']);
+    await page.close();
+  });
+
   it('says a wait of a day in hours, and takes the code form away once the day\'s code tries are used up', async () => {
     const [msisdn, friend] = ['+77016660007', '+77016660008'];
     await addTraveller(server, msisdn, 'ru');
