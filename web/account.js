@@ -270,6 +270,8 @@ function problemText(answer) {
   if (answer.code === 'balance_insufficient') return t.insufficient;
   if (answer.code === 'price_changed') return t.priceChanged;
   if (answer.code === 'package_already_active') return t.packageAlreadyActive;
+  // Its sale ended (or it left the catalog) while the page was open: trying again would not help.
+  if (answer.code === 'offering_unavailable' || answer.code === 'offering_not_found') return t.offeringUnavailable;
   // A line in grace or suspended buys nothing until a top-up brings it back.
   if (answer.code === 'line_status_invalid') return t.lineNotActive;
   return answer.code.startsWith('promo_code_') ? promoText(answer.code) : refusalText(language, answer, t.error);
@@ -325,6 +327,14 @@ async function showOfferings(line, holder, promo = null, message = null) {
           // Shown again at today's prices (a promo code's too, once applied again), saying why.
           await showOfferings(line, holder, null, t.priceChanged);
           holder.querySelector(`[data-offering="${CSS.escape(offering.code)}"]`)?.focus();
+          return;
+        }
+        if (bought.code === 'offering_unavailable' || bought.code === 'offering_not_found') {
+          // Shown again without it, saying why; the keyboard goes on at the message (its button is gone).
+          await showOfferings(line, holder, null, problemText(bought));
+          const said = holder.querySelector('form.promo p.error');
+          said?.setAttribute('tabindex', '-1');
+          said?.focus();
           return;
         }
         say(button, problemText(bought));

@@ -204,6 +204,34 @@ describe('web pages: refusals, typed values and the result page in a real browse
     await page.close();
   });
 
+  it('says a package is no longer on sale when its sale ended while the list was open, and lists it no more (4 languages)', async () => {
+    const msisdn = '+77016660011';
+    await addTraveller(server, msisdn, 'en');
+    await topUp(msisdn, 5_000_000, 'unavailable-1');
+    const said: Record<string, string> = { en: 'This package is no longer on sale.', ru: 'Этот пакет больше не продаётся.', kk: 'Бұл пакет енді сатылмайды.', zh: '该套餐已停售。' };
+    const page = await browser.newPage();
+    for (const language of ['en', 'ru', 'kk', 'zh']) {
+      const card = await logIn(page, msisdn, language);
+      await card.locator('.row.buttons button').nth(5).click();
+      const offer = card.locator('button[data-offering="VOICE_100MIN_30D"]');
+      await offer.waitFor();
+      const until = new Date(server.app.ctx.clock.now().getTime() - 60_000).toISOString();
+      assert.equal((await server.request('PATCH', '/v1/admin/offerings/VOICE_100MIN_30D', { body: { availableUntil: until } })).status, 200);
+      try {
+        await offer.click();
+        await card.locator('form.promo p.error').waitFor();
+        assert.equal(plain(await card.locator('form.promo p.error').textContent()), said[language], language);
+        assert.equal(await offer.count(), 0, 'no longer offered');
+      } finally {
+        assert.equal((await server.request('PATCH', '/v1/admin/offerings/VOICE_100MIN_30D', { body: { availableUntil: null } })).status, 200);
+      }
+      await page.context().clearCookies();
+    }
+    assert.equal((await server.request('GET', `/v1/lines/${msisdn}/packages`)).body.data.length, 0);
+    assert.equal((await server.request('GET', `/v1/lines/${msisdn}`)).body.balance.main, 5_000_000);
+    await page.close();
+  });
+
   it('says that a payment the line could not take is refunded, and asks for no other card', async () => {
     const msisdn = '+77016660010';
     assert.equal((await server.request('POST', '/v1/lines', { body: { msisdn, language: 'ru' } })).status, 201);
