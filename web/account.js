@@ -406,20 +406,22 @@ function transferProblem(answer) {
 function showTransfer(line, holder, message) {
   const to = element('input', { id: `transfer-to-${line.id}`, name: 'to', type: 'tel', inputmode: 'tel', autocomplete: 'off', placeholder: t.numberPlaceholder, required: true });
   const amount = element('input', { id: `transfer-amount-${line.id}`, name: 'amount', type: 'number', inputmode: 'numeric', min: 1, step: 1, required: true });
+  // A refusal above the button, in place of the one before; what was typed stays, `field` (the one to correct) takes the keyboard.
+  const refuse = (text, field) => {
+    form.querySelector('p.error')?.remove();
+    form.querySelector('button[type=submit]').before(element('p', { class: 'error', role: 'alert' }, text));
+    field?.focus();
+  };
   const form = element('form', { class: 'transfer', novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
     const kzt = Number(amount.value);
-    if (!Number.isInteger(kzt) || kzt <= 0) return showTransfer(line, holder, t.transfer.problems.amount_invalid);
+    if (!Number.isInteger(kzt) || kzt <= 0) return refuse(t.transfer.problems.amount_invalid, amount);
     const button = form.querySelector('button[type=submit]');
     button.disabled = true;
     const asked = await api('POST', '/v1/transfers', { idempotencyKey: crypto.randomUUID(), body: { from: line.msisdn, to: to.value, amount: kzt * 100 } });
     button.disabled = false;
     if (sessionEnded(asked)) return;
-    if (!asked.ok) {
-      const problem = element('p', { class: 'error', role: 'alert' }, transferProblem(asked));
-      form.querySelector('p.error')?.remove();
-      return button.before(problem);
-    }
+    if (!asked.ok) return refuse(transferProblem(asked));
     showTransferCode(line, holder, asked.value);
   } },
   element('label', { for: to.id }, t.transfer.to), to, element('label', { for: amount.id }, t.transfer.amount), amount,

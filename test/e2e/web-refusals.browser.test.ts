@@ -232,6 +232,26 @@ describe('web pages: refusals, typed values and the result page in a real browse
     await page.close();
   });
 
+  it('keeps the number and amount typed when the amount to send is refused on the page, and takes the keyboard to the amount', async () => {
+    const msisdn = '+77016660012';
+    await addTraveller(server, msisdn, 'en');
+    await topUp(msisdn, 1_000_000, 'transfer-typed-1');
+    const page = await browser.newPage();
+    const card = await logIn(page, msisdn, 'en');
+    await card.getByRole('button', { name: 'Send balance' }).click();
+    for (const typed of ['12.5', '0']) {
+      await card.getByLabel('Send to number').fill('8 701 666 00 13');
+      await card.getByLabel('Amount, ₸').fill(typed);
+      await card.getByRole('button', { name: 'Continue' }).click();
+      await card.locator('form.transfer p.error').waitFor();
+      assert.equal(plain(await card.locator('form.transfer p.error').textContent()), 'Enter an amount in whole tenge.');
+      assert.equal(await card.getByLabel('Send to number').inputValue(), '8 701 666 00 13', typed);
+      assert.equal(await card.getByLabel('Amount, ₸').inputValue(), typed);
+      assert.equal(await page.evaluate(() => document.activeElement?.id), await card.getByLabel('Amount, ₸').getAttribute('id'), typed);
+    }
+    await page.close();
+  });
+
   it('says that a payment the line could not take is refunded, and asks for no other card', async () => {
     const msisdn = '+77016660010';
     assert.equal((await server.request('POST', '/v1/lines', { body: { msisdn, language: 'ru' } })).status, 201);
