@@ -399,6 +399,12 @@ function transferProblem(answer) {
   return fill(text, { minimum: money(minimum), maximum: money(maximum), remaining: money(remaining), required: money(required), attemptsLeft: attemptsLeft ?? '' });
 }
 
+/** The field a transfer's refusal is about: the number it goes to, the amount, or none (the sending line's state, too many tries). */
+function transferField(answer, to, amount) {
+  if (answer.details?.field === 'to' || ['msisdn_invalid', 'line_not_found', 'transfer_same_line'].includes(answer.code)) return to;
+  return ['amount_invalid', 'amount_below_minimum', 'amount_above_maximum', 'balance_insufficient', 'transfer_daily_limit_exceeded'].includes(answer.code) ? amount : null;
+}
+
 /**
  * Sending balance: the number and amount, then the server's confirmation (amount, fee, receiver)
  * with the one-time code it sent by SMS to the sending line; the money moves only on that code.
@@ -421,7 +427,8 @@ function showTransfer(line, holder, message) {
     const asked = await api('POST', '/v1/transfers', { idempotencyKey: crypto.randomUUID(), body: { from: line.msisdn, to: to.value, amount: kzt * 100 } });
     button.disabled = false;
     if (sessionEnded(asked)) return;
-    if (!asked.ok) return refuse(transferProblem(asked));
+    // The button was disabled meanwhile, and the keyboard with it: it goes to the field the refusal is about.
+    if (!asked.ok) return refuse(transferProblem(asked), transferField(asked, to, amount) ?? button);
     showTransferCode(line, holder, asked.value);
   } },
   element('label', { for: to.id }, t.transfer.to), to, element('label', { for: amount.id }, t.transfer.amount), amount,

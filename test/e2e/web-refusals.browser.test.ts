@@ -236,6 +236,7 @@ describe('web pages: refusals, typed values and the result page in a real browse
     const msisdn = '+77016660012';
     await addTraveller(server, msisdn, 'en');
     await topUp(msisdn, 1_000_000, 'transfer-typed-1');
+    assert.equal((await server.request('POST', '/v1/lines', { body: { msisdn: '+77016660013' } })).status, 201);
     const page = await browser.newPage();
     const card = await logIn(page, msisdn, 'en');
     await card.getByRole('button', { name: 'Send balance' }).click();
@@ -248,6 +249,19 @@ describe('web pages: refusals, typed values and the result page in a real browse
       assert.equal(await card.getByLabel('Send to number').inputValue(), '8 701 666 00 13', typed);
       assert.equal(await card.getByLabel('Amount, ₸').inputValue(), typed);
       assert.equal(await page.evaluate(() => document.activeElement?.id), await card.getByLabel('Amount, ₸').getAttribute('id'), typed);
+    }
+    // Refused by the server: the keyboard goes to the field to correct too (the button it was on was disabled meanwhile).
+    const refusals: [string, string, string, string][] = [
+      ['123', '100', 'Check the number: a Kazakhstan mobile number, +7 7xx xxx xx xx.', 'Send to number'],
+      ['8 701 666 00 12', '100', 'Choose a number other than the sending one.', 'Send to number'],
+      ['8 701 666 00 13', '15000', 'Not enough balance: the transfer and its fee need', 'Amount, ₸'],
+    ];
+    for (const [to, amount, text, field] of refusals) {
+      await card.getByLabel('Send to number').fill(to);
+      await card.getByLabel('Amount, ₸').fill(amount);
+      await card.getByRole('button', { name: 'Continue' }).click();
+      await card.locator('form.transfer p.error', { hasText: text }).waitFor();
+      assert.equal(await page.evaluate(() => document.activeElement?.id), await card.getByLabel(field).getAttribute('id'), text);
     }
     await page.close();
   });
