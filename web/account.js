@@ -139,6 +139,7 @@ function smsLanguageRow(line, path) {
         return document.querySelector(`section.card[data-msisdn="${CSS.escape(line.msisdn)}"] .sms-language`)?.focus();
       }
       event.target.disabled = false;
+      event.target.focus();
       row.append(element('p', { class: 'error', role: 'alert' }, t.error));
     } }, t.useThisLanguage));
   }
@@ -168,6 +169,7 @@ function packageActions(line, path, holder, pack, offering) {
     renew.disabled = true;
     const renewed = await api('POST', `${packagePath}/renew`, { idempotencyKey: crypto.randomUUID(), body: { expectedPrice: offering.price } });
     renew.disabled = false;
+    renew.focus(); // a disabled button loses the focus: the keyboard stays where it was
     if (renewed.ok) return start({ msisdn: line.msisdn, text: t.renewed });
     if (renewed.code === 'price_changed') {
       // Shown again at today's price, the message beside the pack's new Renew button.
@@ -321,6 +323,7 @@ async function showOfferings(line, holder, promo = null, message = null) {
         const body = { msisdn: line.msisdn, offering: offering.code, expectedPrice: price, ...(promoPrice !== undefined ? { promoCode: promo.code } : {}) };
         const bought = await api('POST', '/v1/purchases', { idempotencyKey: crypto.randomUUID(), body });
         button.disabled = false;
+        button.focus(); // a disabled button loses the focus: the keyboard stays where it was
         if (bought.ok) { await start({ msisdn: line.msisdn, text: t.bought }); return; }
         if (sessionEnded(bought)) return;
         if (bought.code === 'price_changed') {

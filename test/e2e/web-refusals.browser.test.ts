@@ -6,7 +6,7 @@ import { browserSkip, launchBrowser } from '../support/browser.ts';
 import { addTraveller, startLiveServer } from '../support/live-server.ts';
 
 /** The page's own `document`, in functions run in the browser (this file is compiled without the DOM's types). */
-declare const document: { activeElement: { id: string } | null };
+declare const document: { activeElement: { id: string; getAttribute(name: string): string | null; hasAttribute(name: string): boolean } | null };
 
 const NBSP = '\u00a0';
 /** A text as the page shows it, its no-break spaces as plain ones. */
@@ -263,6 +263,31 @@ describe('web pages: refusals, typed values and the result page in a real browse
       await card.locator('form.transfer p.error', { hasText: text }).waitFor();
       assert.equal(await page.evaluate(() => document.activeElement?.id), await card.getByLabel(field).getAttribute('id'), text);
     }
+    await page.close();
+  });
+
+  it('keeps the keyboard on Buy and Renew when they are refused (their buttons were disabled meanwhile)', async () => {
+    const msisdn = '+77016660014';
+    await addTraveller(server, msisdn, 'en');
+    await topUp(msisdn, 1_000_000, 'keyboard-refused-1');
+    assert.equal((await server.request('POST', '/v1/purchases', { body: { msisdn, offering: 'MESSENGERS_30D' }, headers: { 'idempotency-key': 'keyboard-refused-buy' } })).status, 201);
+    const page = await browser.newPage();
+    const card = await logIn(page, msisdn, 'en');
+    // Bought again: one of its kind at a time.
+    await card.getByRole('button', { name: 'Buy a package' }).click();
+    const buy = card.locator('button[data-offering="MESSENGERS_30D"]');
+    await buy.focus();
+    await page.keyboard.press('Enter');
+    await card.locator('.details p.error').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-offering')), 'MESSENGERS_30D');
+    // Renewed with too little money left.
+    await server.app.ctx.db.updateTable('lines').set({ status: 'grace' }).where('msisdn', '=', msisdn).execute();
+    await card.getByRole('button', { name: 'Packages' }).click();
+    const renew = card.locator('button[data-renew]');
+    await renew.focus();
+    await page.keyboard.press('Enter');
+    await card.locator('.details p.error').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.hasAttribute('data-renew')), true);
     await page.close();
   });
 
