@@ -300,9 +300,11 @@ async function showOfferings(line, holder, promo = null, message = null) {
     const prices = new Map(quotes.flatMap((quote, index) => (quote.ok && quote.value.promoCode ? [[offerings[index].code, quote.value.price]] : [])));
     // The code as the server knows it (TRAVEL20 for travel20), shown and sent with the purchases.
     const known = quotes.find((quote) => quote.ok && quote.value.promoCode)?.value.promoCode ?? code;
-    if (prices.size > 0) return showOfferings(line, holder, { code: known, prices }, null);
     const refused = quotes.find((quote) => !quote.ok && quote.code !== 'promo_code_invalid');
-    showOfferings(line, holder, null, promoText(refused?.code ?? (quotes.some((quote) => quote.ok) ? 'promo_code_not_better' : 'promo_code_invalid')));
+    if (prices.size > 0) await showOfferings(line, holder, { code: known, prices }, null);
+    else await showOfferings(line, holder, null, promoText(refused?.code ?? (quotes.some((quote) => quote.ok) ? 'promo_code_not_better' : 'promo_code_invalid')));
+    // The form was drawn afresh: the keyboard goes on in its field (to correct the code, or to see what it did).
+    document.getElementById(codeInput.id)?.focus();
   } },
   element('label', { for: codeInput.id }, t.promo.label), element('div', { class: 'row' }, codeInput, element('button', { type: 'submit', class: 'secondary small' }, t.promo.apply)),
   message ? element('p', { class: 'error', role: 'alert' }, message) : null,

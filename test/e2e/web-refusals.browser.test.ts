@@ -266,7 +266,7 @@ describe('web pages: refusals, typed values and the result page in a real browse
     await page.close();
   });
 
-  it('keeps the keyboard on Buy and Renew when they are refused (their buttons were disabled meanwhile)', async () => {
+  it('keeps the keyboard on Buy and Renew when they are refused (their buttons were disabled meanwhile), and in a refused promo code', async () => {
     const msisdn = '+77016660014';
     await addTraveller(server, msisdn, 'en');
     await topUp(msisdn, 1_000_000, 'keyboard-refused-1');
@@ -288,6 +288,12 @@ describe('web pages: refusals, typed values and the result page in a real browse
     await page.keyboard.press('Enter');
     await card.locator('.details p.error').waitFor();
     assert.equal(await page.evaluate(() => document.activeElement?.hasAttribute('data-renew')), true);
+    // A promo code refused: the keyboard stays in its field, to correct it.
+    await card.getByRole('button', { name: 'Buy a package' }).click();
+    await card.getByLabel('Promo code').fill('NOSUCHCODE');
+    await card.getByLabel('Promo code').press('Enter');
+    await card.locator('form.promo p.error').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('name')), 'promoCode');
     await page.close();
   });
 
