@@ -242,7 +242,10 @@ async function showPaged(holder, url, title, empty, itemsOf) {
     more.disabled = false;
     if (sessionEnded(answer)) return false;
     if (!answer.ok) {
-      if (cursor !== null) return say(more, refusalText(language, answer, t.error));
+      if (cursor !== null) {
+        more.focus(); // disabled while it asked, it lost the focus: the keyboard stays on it, to ask again
+        return say(more, refusalText(language, answer, t.error));
+      }
       holder.replaceChildren(element('p', { class: 'error' }, t.error));
       return false;
     }

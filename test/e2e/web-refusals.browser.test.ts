@@ -297,6 +297,24 @@ describe('web pages: refusals, typed values and the result page in a real browse
     await page.close();
   });
 
+  it('keeps the keyboard on "Show more" when the next page could not be fetched', async () => {
+    const msisdn = '+77016660015';
+    await addTraveller(server, msisdn, 'en');
+    for (let index = 0; index < 21; index++) await topUp(msisdn, 100_000, `show-more-${index}`);
+    const page = await browser.newPage();
+    const card = await logIn(page, msisdn, 'en');
+    await card.getByRole('button', { name: 'History' }).click();
+    const more = card.getByRole('button', { name: 'Show more' });
+    await more.waitFor();
+    // The connection drops before the second page.
+    await page.route('**/transactions?limit=20&cursor=*', (route) => route.abort());
+    await more.focus();
+    await page.keyboard.press('Enter');
+    await card.getByText('No connection. Check your internet and try again.').waitFor();
+    assert.equal(await page.evaluate(() => document.activeElement?.hasAttribute('data-more')), true);
+    await page.close();
+  });
+
   it('says that a payment the line could not take is refunded, and asks for no other card', async () => {
     const msisdn = '+77016660010';
     assert.equal((await server.request('POST', '/v1/lines', { body: { msisdn, language: 'ru' } })).status, 201);
