@@ -226,6 +226,7 @@ function receiptButton(payment, secret) {
       problem.hidden = false;
     } finally {
       button.disabled = false;
+      button.focus(); // disabled while it fetched, it lost the focus: the keyboard stays on it
     }
   } }, t.downloadReceipt);
   return element('div', {}, button, problem);

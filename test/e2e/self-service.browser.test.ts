@@ -62,6 +62,8 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     const number = await page.locator('button[data-receipt]').getAttribute('data-receipt');
     assert.equal(download.suggestedFilename(), `${number}.pdf`);
     assert.equal(readFileSync(String(await download.path())).subarray(0, 5).toString(), '%PDF-');
+    // The button was disabled while it fetched: the keyboard comes back to it.
+    await page.waitForFunction(() => document.activeElement?.getAttribute('data-receipt') !== null, undefined, { timeout: 5_000 });
     // The bank's app often opens the return link in another browser: it shows the result there too.
     const elsewhere = await browser.newContext();
     const other = await elsewhere.newPage();
