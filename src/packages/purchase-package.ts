@@ -6,6 +6,7 @@ import { fingerprintOf } from '../ledger/ledger-writer.ts';
 import { priceOffering } from '../promotions/quote-price.ts';
 import { findBuyableLine, idempotencyExpiry, priceChangedFrom } from './package-access.ts';
 import { periodCommand, type PeriodResult } from './package-period-command.ts';
+import { forfeitExpiredBonus } from '../promotions/expire-bonus-job.ts';
 
 export interface PurchaseInput {
   msisdn: string;
@@ -33,7 +34,8 @@ export async function purchasePackage(ctx: AppContext, actor: Actor, input: Purc
   const stored = await storedAnswer<PeriodResult>(ctx, key, fingerprint);
   if (stored) return stored.ok ? ok({ purchase: stored.value, replayed: true }) : stored;
   if (line.value.status === 'terminated') return fail('line_terminated');
-  const priced = await priceOffering(ctx, input.offering, line.value.id, input.promoCode);
+  // Expired bonus the job has not forfeited yet goes first: the price is paid from the bonus first.
+  const [priced] = await Promise.all([priceOffering(ctx, input.offering, line.value.id, input.promoCode), forfeitExpiredBonus(ctx, line.value.id)]);
   if (!priced.ok) return priced;
   const { record, quote } = priced.value;
   const changed = priceChangedFrom(input.expectedPrice, quote.price);

@@ -8,6 +8,7 @@ import { priceOffering } from '../promotions/quote-price.ts';
 import { findBuyableLine, idempotencyExpiry, priceChangedFrom } from './package-access.ts';
 import { periodCommand, type PeriodReason, type PeriodResult } from './package-period-command.ts';
 import { findPackage, type PackageWithPeriod } from './packages-repository.ts';
+import { forfeitExpiredBonus } from '../promotions/expire-bonus-job.ts';
 
 const RENEW_ATTEMPTS_MAX = 3;
 
@@ -48,7 +49,8 @@ export async function renewOnce(
   ctx: AppContext, found: PackageWithPeriod, reason: PeriodReason, actorId: string, idempotency: LedgerCommand<PeriodResult>['idempotency'],
   expectedPrice?: number, firstAutomaticAttempt?: boolean,
 ) {
-  const priced = await priceOffering(ctx, found.pkg.offering_code, found.pkg.line_id);
+  // Expired bonus the job has not forfeited yet goes first: the price is paid from the bonus first.
+  const [priced] = await Promise.all([priceOffering(ctx, found.pkg.offering_code, found.pkg.line_id), forfeitExpiredBonus(ctx, found.pkg.line_id)]);
   if (!priced.ok) return priced;
   const changed = priceChangedFrom(expectedPrice, priced.value.quote.price);
   if (changed) return changed;

@@ -4,7 +4,7 @@ import { ok } from '../domain/result.ts';
 import { lineBonusAccountId, PROMOTIONS_EXPENSE_ACCOUNT_ID } from '../ledger/accounts.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import type { Job, JobRun } from '../jobs/job.ts';
-import { findUnexaminedExpiredGrants, markGrantsExamined, sumExpiredGrants } from './promotions-repository.ts';
+import { findUnexaminedExpiredGrants, findUnexaminedExpiredGrantsOf, markGrantsExamined, sumExpiredGrants } from './promotions-repository.ts';
 import { bonusExpiredKey, bonusGrantedKey } from './top-up-bonus.ts';
 
 export interface BonusExpiryLimits {
@@ -65,6 +65,22 @@ export async function expireBonus(ctx: AppContext, limits: BonusExpiryLimits): P
     examined += lineIds.length;
     if (grants.length < limits.grantsPerQueryMax) return { handled: forfeited, more: false };
   }
+}
+
+/**
+ * Before a package is paid (bonus first): forfeits what the job would of a line's bonus whose grants
+ * have expired unexamined, so that a purchase or renewal never spends expired bonus. The job runs
+ * every minute, but after the jobs were down its backlog is hours old, and the bonus balance still
+ * held every expired grant. One keyed read when nothing is due (the rule on the hot path); a grant
+ * expiring between this and the purchase's commit is spent, as it was within the job's minute.
+ */
+export async function forfeitExpiredBonus(ctx: AppContext, lineId: string): Promise<void> {
+  const now = ctx.clock.now().toISOString();
+  const due = await findUnexaminedExpiredGrantsOf(ctx, lineId, now);
+  if (due.length === 0) return;
+  const totals = await sumExpiredGrants(ctx, [lineId], now);
+  const result = await ctx.writer.submit(expiryCommand(lineId, totals.get(lineId) ?? { expired: 0n, granted: 0n }));
+  if (result.ok && result.value.value !== GRANTS_CHANGED) await markGrantsExamined(ctx, due.map((grant) => grant.id), now);
 }
 
 /** The command's answer when the line's grants changed between their sum and its lock. */

@@ -93,3 +93,18 @@ export async function bonusGrantedUpTo(ctx: AppContext, grant: NonNullable<Await
     ])).executeTakeFirst();
   return BigInt(upTo?.total ?? 0);
 }
+
+/**
+ * A line's grants expired by `now` that the expiry job has not examined yet (its run after they
+ * expired has not come: a minute, hours after the jobs were down). Through bonus_grants_line
+ * (line_id, expires_at); one statement prepared once, on the request path's reader.
+ */
+export async function findUnexaminedExpiredGrantsOf(ctx: AppContext, lineId: string, now: string): Promise<{ id: string }[]> {
+  return ctx.store.keyedRows<{ id: string }>(UNEXAMINED_EXPIRED_GRANTS_OF_LINES, [lineId], now);
+}
+
+const UNEXAMINED_EXPIRED_GRANTS_OF_LINES = {
+  name: 'promotions-unexamined-expired-grants',
+  sqlite: 'select id from bonus_grants where line_id in (select value from json_each(?)) and expires_at <= ? and expiry_examined_at is null',
+  postgres: 'select id from bonus_grants where line_id = any($1::text[]) and expires_at <= $2 and expiry_examined_at is null',
+};

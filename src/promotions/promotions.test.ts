@@ -105,6 +105,24 @@ for (const dialect of DIALECTS) {
       t.clock.advanceDays(-51);
     });
 
+    it('a purchase never spends expired bonus, though the expiry job has not run since it expired (jobs down)', async () => {
+      await t.request('POST', '/v1/lines', { body: { msisdn: '+77013330009' } });
+      const line = await t.app.ctx.db.selectFrom('lines').select('id').where('msisdn', '=', '+77013330009').executeTakeFirstOrThrow();
+      assert.equal((await grant(line.id, 1_000_000n, 'tu_lapsed')).bonus, 100_000);
+      t.clock.advanceDays(20);
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn: '+77013330009', amount: 200_000, currency: 'KZT' }, headers: { 'idempotency-key': 'lapsed-tu' } })).status, 201);
+      t.clock.advanceDays(11); // the grant expired a day ago; no job has run
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn: '+77013330009', offering: 'DATA_1GB_7D' }, headers: { 'idempotency-key': 'lapsed-buy' } });
+      assert.equal(bought.status, 201, JSON.stringify(bought.body));
+      assert.equal(bought.body.paidFromBonus, 0);
+      assert.deepEqual(bought.body.balanceAfter, { main: 51_000, bonus: 0 });
+      // Forfeited once, to the promotions expense; the job finds nothing left to do.
+      await runJobsOnce(t.app.ctx, [expireBonusJob]);
+      const forfeits = await t.app.ctx.db.selectFrom('ledger_transfers').select('amount').where('code', '=', 'expiry').where('debit_account_id', '=', `${line.id}.bonus`).execute();
+      assert.deepEqual(forfeits.map((f) => Number(f.amount)), [100_000]);
+      t.clock.advanceDays(-31);
+    });
+
     it('bonus expiry reads only grants not yet examined, works a backlog through a bounded number per run, and examines a late take-back once', async () => {
       const lines: string[] = [];
       for (let index = 0; index < 7; index++) {

@@ -14,6 +14,7 @@ import { applyTopUp, topUpLocks, type AppliedTopUp, type TopUpRequest } from '..
 import { checkIdentification } from './check-identification.ts';
 import { storeCardAccountId, storeCashAccountId, TENDERS, type Tender } from './store-accounts.ts';
 import { storeOfActor } from './store-of-actor.ts';
+import { forfeitExpiredBonus } from '../promotions/expire-bonus-job.ts';
 
 export interface CounterPackageSale {
   storeId: string;
@@ -52,7 +53,8 @@ export async function sellCounterPackage(ctx: AppContext, actor: Actor, input: {
   const line = await findLineByMsisdn(ctx, msisdn.value);
   if (!line) return fail('line_not_found');
   if (line.status === 'terminated') return fail('line_terminated');
-  const priced = await priceOffering(ctx, input.offering, line.id, input.promoCode);
+  // Expired bonus the job has not forfeited yet goes first: the price is paid from the bonus first.
+  const [priced] = await Promise.all([priceOffering(ctx, input.offering, line.id, input.promoCode), forfeitExpiredBonus(ctx, line.id)]);
   if (!priced.ok) return priced;
   const { record, quote } = priced.value;
   const storeId = store.value.id;
