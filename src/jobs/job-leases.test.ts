@@ -157,7 +157,11 @@ for (const dialect of DIALECTS) {
       let takes = 0;
       const flaky: JobLeases = { ...real, take: async (leased) => (++takes === 1 ? real.take(leased) : Promise.reject(new Error('database away'))), release: real.release };
       const reported: unknown[] = [];
-      job.run = async () => { await sleep(100); return 1; };
+      // Runs until two renewals have failed (every 20 ms; a loaded machine's timers come late), 10 s at most.
+      job.run = async () => {
+        for (const started = Date.now(); reported.length < 2 && Date.now() - started < 10_000;) await sleep(20);
+        return 1;
+      };
       const held = await whileHolding(flaky, job, () => job.run(t.app.ctx), (error) => reported.push(error));
       assert.deepEqual(held, { value: 1, kept: true });
       assert.ok(reported.length >= 2 && reported.every((error) => (error as Error).message === 'database away'), String(reported.length));
