@@ -16,8 +16,9 @@ const POSTGRES_ADMIN_URL = process.env.DATABASE_URL?.startsWith('postgres')
   ? process.env.DATABASE_URL
   : 'postgres://postgres@127.0.0.1:5432/postgres';
 
+// A refused connection fails at once; the wait is for a server slow to answer (a loaded machine: 3 s failed a CI run).
 async function probePostgres(): Promise<string | null> {
-  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 3000 });
+  const client = new pg.Client({ connectionString: POSTGRES_ADMIN_URL, connectionTimeoutMillis: 10_000 });
   try {
     await client.connect();
     await client.query('select 1');
