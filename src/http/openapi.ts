@@ -36,6 +36,13 @@ const METHOD_NOT_ALLOWED = {
   headers: { allow: Type.String({ description: 'The methods the path takes, comma-separated' }) },
 };
 
+const RETRY_AFTER = { 'retry-after': Type.Integer({ minimum: 0, description: 'Seconds to wait before trying again' }) };
+const IDEMPOTENT_REPLAYED = {
+  'idempotent-replayed': Type.Literal('true', { description: 'Present when this is the first answer again: a retry of a request already done, nothing done twice' }),
+};
+/** Routes without an Idempotency-Key that replay a first answer all the same: a confirmed transfer, a POS reversal (keyed by the top-up). */
+const REPLAYING_ROUTES = ['POST /v1/transfers/confirmations/:id', 'POST /v1/pos/topups/:id/reverse'];
+
 const IDEMPOTENCY_KEY_PATTERN = '^[\\x21-\\x7e]{1,255}$';
 const IDEMPOTENCY_KEY_ANONYMOUS = ' Callers without credentials all share one scope (anonymous): send an unguessable key, a new UUID per payment, since a key another payer already used replays their payment, client secret included (or, with another body, is 409 idempotency_key_reused).';
 
@@ -142,6 +149,13 @@ export const describeRoute: SwaggerTransform = ({ schema, url, route }) => {
     responses[status] = errorBody ? { ...ErrorRef, description: ERROR_DESCRIPTIONS[status] ?? 'An error' } : answer;
   }
   if (url.startsWith('/v1/')) responses[405] ??= METHOD_NOT_ALLOWED;
+  // Headers the answers carry (http-errors.ts, the routes): Retry-After on every 429, and
+  // Idempotent-Replayed on the success of a route that replays a first answer.
+  if (responses[429] !== undefined) responses[429] = { ...(responses[429] as object), headers: RETRY_AFTER };
+  const replays = given.headers?.properties?.['idempotency-key'] !== undefined || methods.some((method) => REPLAYING_ROUTES.includes(`${method} ${url}`));
+  for (const status of Object.keys(responses).filter((status) => replays && /^2/.test(status))) {
+    responses[status] = { ...(responses[status] as object), headers: IDEMPOTENT_REPLAYED };
+  }
   for (const status of methods.flatMap((method) => OUTSIDE_V1_ERRORS[`${method} ${url}`] ?? [])) {
     responses[status] ??= { ...ErrorRef, description: ERROR_DESCRIPTIONS[status] ?? 'An error' };
   }
