@@ -8,6 +8,7 @@ import { almatyDate } from '../domain/time.ts';
 import { clearingAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
 import { findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
+import { serializeByKeys } from '../ledger/serialize-by-keys.ts';
 import { storedAnswer } from '../ledger/stored-answer.ts';
 import { priceOffering } from '../promotions/quote-price.ts';
 import { clientSecretOf, paymentView, type PaymentView } from './payment-view.ts';
@@ -41,6 +42,15 @@ export async function createPayment(ctx: AppContext, actor: Actor | null, input:
   const { line, amount, provider } = checked.value;
   const key = `payment:create:${actor?.id ?? 'anonymous'}:${idempotencyKey}`;
   const fingerprint = fingerprintOf({ ...input, msisdn: line.msisdn, provider });
+  // A repeat sent while the first is still running (a payer's retry after a dropped connection)
+  // waits for it here, and then replays its answer, checkout address included: read meanwhile,
+  // the payment was still `created` with no redirectUrl (nextAction wait), and the payer never
+  // reached the checkout. (Across processes a repeat still reads the payment as it stands.)
+  return serializeByKeys(ctx, [key], () => createOnce(ctx, actor, input, { line, amount, provider }, key, fingerprint, ip));
+}
+
+async function createOnce(ctx: AppContext, actor: Actor | null, input: CreatePaymentInput, checked: { line: LineRow; amount: bigint; provider: string }, key: string, fingerprint: string, ip: string): Promise<Result<CreatedPayment>> {
+  const { line, amount, provider } = checked;
   // A retry of a payment already made replays it (the client lost the answer: a timeout, a crash)
   // before the limits are counted: the first payment itself used up the day's limit or the attempts.
   const stored = await storedAnswer<{ paymentId: string }>(ctx, key, fingerprint);

@@ -279,6 +279,19 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('a repeat sent while the first is still asking the provider replays its answer, checkout address included', async () => {
+      const number = msisdn();
+      await addLine(t, number);
+      // The payer's retry after a dropped connection: the same key and body while the first runs.
+      const [first, repeat] = await Promise.all([createPayment(t, { msisdn: number, amount: 100_000 }, `repeat-${number}`), createPayment(t, { msisdn: number, amount: 100_000 }, `repeat-${number}`)]);
+      assert.deepEqual([first.status, repeat.status], [201, 201]);
+      assert.deepEqual(repeat.body, first.body);
+      assert.deepEqual([first.headers['idempotent-replayed'], repeat.headers['idempotent-replayed']], [undefined, 'true']);
+      assert.equal(repeat.body.nextAction, 'redirect');
+      assert.ok(repeat.body.redirectUrl);
+      assert.equal((await mainAccount(t, number)).creditsPending, 100_000, 'one payment reserved');
+    });
+
     it('the payer cancels: canceled, reservation voided', async () => {
       const { number, payment } = await started();
       assert.match((await submitCard(t, payment.redirectUrl, '', 'cancel')).text, /data-result="canceled"/);
