@@ -182,11 +182,14 @@ for (const dialect of DIALECTS) {
       // (every route that takes a key, a confirmed transfer, a POS reversal).
       for (const { name, path, operation } of operations) {
         if (path.startsWith('/v1/')) assert.ok(operation.responses?.['429']?.headers?.['retry-after'], `${name} documents 429 with Retry-After`);
+        if (path.startsWith('/v1/')) assert.ok(operation.responses?.['401']?.headers?.['www-authenticate'], `${name} documents 401 with WWW-Authenticate`);
         const replays = parameter(operation, 'idempotency-key') !== undefined || ['POST /v1/transfers/confirmations/{id}', 'POST /v1/pos/topups/{id}/reverse'].includes(name);
         for (const [status, answer] of Object.entries(operation.responses ?? {})) {
           if (/^2/.test(status)) assert.equal(answer.headers?.['idempotent-replayed'] !== undefined, replays, `${name} ${status} Idempotent-Replayed`);
         }
       }
+      const unauthenticated = await t.request('GET', '/v1/lines', { token: null });
+      assert.deepEqual([unauthenticated.status, unauthenticated.headers['www-authenticate']], [401, 'Bearer realm="tolem"']);
       const wrongMethod = await t.request('DELETE', '/v1/topups');
       assert.deepEqual([wrongMethod.status, wrongMethod.body.error?.code, wrongMethod.headers.allow], [405, 'method_not_allowed', 'POST']);
       for (const name of ['User', 'Agent', 'Store', 'Promotion', 'WebhookEndpoint', 'Transfer', 'LineStatusChange', 'Voucher']) assert.ok(doc.components.schemas[name], name);

@@ -37,6 +37,7 @@ const METHOD_NOT_ALLOWED = {
 };
 
 const RETRY_AFTER = { 'retry-after': Type.Integer({ minimum: 0, description: 'Seconds to wait before trying again' }) };
+const BEARER_CHALLENGE = { 'www-authenticate': Type.String({ description: 'Bearer realm="tolem": how to authenticate (RFC 9110 §11.6.1)' }) };
 const IDEMPOTENT_REPLAYED = {
   'idempotent-replayed': Type.Literal('true', { description: 'Present when this is the first answer again: a retry of a request already done, nothing done twice' }),
 };
@@ -152,6 +153,7 @@ export const describeRoute: SwaggerTransform = ({ schema, url, route }) => {
   // Headers the answers carry (http-errors.ts, the routes): Retry-After on every 429, and
   // Idempotent-Replayed on the success of a route that replays a first answer.
   if (responses[429] !== undefined) responses[429] = { ...(responses[429] as object), headers: RETRY_AFTER };
+  if (url.startsWith('/v1/') && responses[401] !== undefined) responses[401] = { ...(responses[401] as object), headers: BEARER_CHALLENGE };
   const replays = given.headers?.properties?.['idempotency-key'] !== undefined || methods.some((method) => REPLAYING_ROUTES.includes(`${method} ${url}`));
   for (const status of Object.keys(responses).filter((status) => replays && /^2/.test(status))) {
     responses[status] = { ...(responses[status] as object), headers: IDEMPOTENT_REPLAYED };
