@@ -146,7 +146,11 @@ for (const dialect of DIALECTS) {
         assert.match(head!, new RegExp(`^HTTP/1.1 ${status} `), `${raw.slice(0, 40)}: ${head}`);
         assert.match(head!, /content-type: application\/json/i);
         assert.equal(JSON.parse(body!).error.code, code);
+        // Every answer carries a request id (README), these too.
+        assert.match(head!, /\r\nx-request-id: [\w.-]{1,64}\r\n/i, `${raw.slice(0, 40)}: ${head}`);
       }
+      const echoed = await send('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc-417\r\nExpect: foo\r\n\r\n');
+      assert.match(echoed, /\r\nx-request-id: abc-417\r\n/i);
       // HTTP/1.0 has no Host requirement.
       assert.match(await send('GET /healthz HTTP/1.0\r\n\r\n'), /^HTTP\/1.1 200 /);
     });

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { defaultMessageOf, httpStatusOf, type ErrorCode } from '../domain/errors.ts';
@@ -10,6 +11,11 @@ export class HttpProblem extends Error {
   constructor(readonly error: DomainError) {
     super(error.code);
   }
+}
+
+/** A request's id, as every answer's x-request-id carries it: the caller's own when it sends a valid one, else a new UUID. */
+export function requestIdFrom(given: unknown): string {
+  return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
 }
 
 export function errorBody(error: DomainError) {
@@ -40,7 +46,8 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Dup
   const status = httpStatusOf(code);
   const body = JSON.stringify(errorBody({ code }));
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    // Its headers were not read (or not all): the id is a new one.
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`);
   }
   socket.destroy(error);
 }
@@ -49,9 +56,11 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Dup
  * An `Expect` header other than `100-continue`: Node answers 417 itself, with an empty body, unless
  * the server listens for `checkExpectation`; this answers it in the error format, and closes.
  */
-export function expectationFailedHandler(_request: IncomingMessage, response: ServerResponse): void {
+export function expectationFailedHandler(request: IncomingMessage, response: ServerResponse): void {
   const body = JSON.stringify(errorBody({ code: 'expectation_failed' }));
-  response.writeHead(httpStatusOf('expectation_failed'), { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), connection: 'close' }).end(body);
+  response.writeHead(httpStatusOf('expectation_failed'), {
+    'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': requestIdFrom(request.headers['x-request-id']), connection: 'close',
+  }).end(body);
 }
 
 /** One place that turns anything thrown into the error body; a 5xx here is a bug and is logged. */

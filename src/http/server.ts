@@ -5,7 +5,6 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
 import Fastify, { LogController, type FastifyInstance } from 'fastify';
-import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
 import { authRoutes } from '../auth/auth-routes.ts';
 import { createAuthenticator, type Authenticator } from '../auth/authenticate.ts';
@@ -32,7 +31,7 @@ import { partnerRoutes } from '../partners/partners-routes.ts';
 import { ussdRoutes } from '../ussd/ussd-routes.ts';
 import { smsRoutes } from '../sms/sms-routes.ts';
 import { jobRoutes } from '../jobs/jobs-routes.ts';
-import { clientErrorHandler, expectationFailedHandler, handleError, HttpProblem, sendError } from './http-errors.ts';
+import { clientErrorHandler, expectationFailedHandler, handleError, HttpProblem, requestIdFrom, sendError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { describeDocument, describeRoute } from './openapi.ts';
 import { isCrossSiteCookieChange, tokenOf } from './request-auth.ts';
@@ -62,10 +61,7 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
     // Fastify's default (0) switches Node's limit off: a body sent a byte a minute would hold its
     // socket for ever. Past this, Node answers 408 through clientErrorHandler and closes it.
     requestTimeout: ctx.settings.http.requestTimeoutMs,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
-    },
+    genReqId: (req) => requestIdFrom(req.headers['x-request-id']),
     requestIdHeader: false,
     trustProxy: ctx.settings.trustProxy,
     schemaController: { compilersFactory: { buildValidator: buildValidatorCompiler as never } },
