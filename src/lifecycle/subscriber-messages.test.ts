@@ -78,4 +78,11 @@ describe('subscriber messages of the outbox events', () => {
     assert.equal(subscriberMessage('credit.granted', { amount: 50_000, fee: 5_000, dueAt: 'not a date', language: 'ru' })!.includes('{'), false);
     assert.equal(subscriberMessage('balance.low', { balance: 'lots', language: 'en' }), 'Your balance is low: 0\u00a0₸. Top up to stay connected.');
   });
+
+  it('says in English that the minutes, data or SMS of a named pack are used up, the verb agreeing with each', () => {
+    const used = (unit: string) => subscriberMessage('bucket.usage_threshold', { unit, thresholdPercent: 100, language: 'en' }, { offeringName: 'Tourist combo' });
+    assert.equal(used('VOICE_SECONDS'), 'You have used up the minutes in "Tourist combo".');
+    assert.equal(used('DATA_BYTES'), 'You have used up the data in "Tourist combo".');
+    assert.equal(used('SMS'), 'You have used up the SMS in "Tourist combo".');
+  });
 });

@@ -38,7 +38,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     bucket80: 'You have used 80% of your {unit} allowance.',
     bucket100: 'Your {unit} allowance is used up.',
     bucket80Named: 'You have used 80% of the {unit} in "{name}".',
-    bucket100Named: 'The {unit} in "{name}" is used up.',
+    bucket100Named: 'You have used up the {unit} in "{name}".',
     creditGranted: 'Promised payment of {amount} added. {owed} with the fee will be taken from your next top-up or on {due}.',
     transferReceived: 'You received {amount} from {from}.',
     transferCode: 'Code {code} confirms sending {amount} (fee {fee}) to {to}. Valid {minutes} min. Never share it.',
