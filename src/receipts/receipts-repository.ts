@@ -1,6 +1,10 @@
 import type { AppContext } from '../app-context.ts';
+import { numberOf } from '../lines/lines-repository.ts';
 
-/** A receipt with the line it belongs to (the subscriber's number and language). */
+/**
+ * A receipt with the line it belongs to (the subscriber's number and language): the number as
+ * people know it, also once a terminated line has given it to a new line (`+7…#ln_…` in its row).
+ */
 export interface ReceiptView {
   number: string;
   kind: string;
@@ -22,7 +26,7 @@ export async function findReceipt(ctx: AppContext, number: string): Promise<Rece
     .executeTakeFirst();
   if (!row) return undefined;
   return {
-    number: row.number, kind: row.kind, referenceId: row.reference_id, lineId: row.line_id, msisdn: row.msisdn ?? null,
+    number: row.number, kind: row.kind, referenceId: row.reference_id, lineId: row.line_id, msisdn: row.msisdn ? numberOf({ msisdn: row.msisdn }) : null,
     language: row.language ?? null, amount: BigInt(row.amount), currency: row.currency, createdAt: row.created_at,
   };
 }

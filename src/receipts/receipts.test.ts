@@ -165,5 +165,21 @@ for (const dialect of DIALECTS) {
       const english = await t.request('GET', `/receipts/verify/${token}`, { token: null, headers: { accept: 'application/json' } });
       assert.equal(english.body.amountText, '1,500.50\u00a0₸');
     });
+
+    it('shows the number a receipt was issued to after that number went to a new line (its old line now reads +7…#ln_…)', async () => {
+      const msisdn = '+77021234567';
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+      const topUp = await t.request('POST', '/v1/topups', { body: { msisdn, amount: 1_000_00, currency: 'KZT' }, headers: { 'idempotency-key': 'released-1' } });
+      assert.equal(topUp.status, 201);
+      assert.equal((await t.request('POST', `/v1/lines/${msisdn}/terminate`, { body: { reason: 'SIM handed back' } })).status, 200);
+      t.clock.advanceDays(t.app.ctx.settings.lifecycle.quarantineDays + 1);
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201, 'the number goes to a new line');
+      const token = receiptToken('receipt-test-secret', topUp.body.receiptNumber);
+      const json = await t.request('GET', `/receipts/verify/${token}`, { token: null, headers: { accept: 'application/json' } });
+      assert.equal(json.body.msisdn, '+7702***4567');
+      assert.ok((await t.request('GET', `/receipts/verify/${token}`, { token: null })).text.includes('<dd>+7702***4567</dd>'));
+      assert.ok((await t.request('GET', `/v1/receipts/${topUp.body.receiptNumber}/slip`)).text.includes('<b>+7702***4567</b>'));
+      assert.ok(pdfText((await pdfOf(`/v1/receipts/${topUp.body.receiptNumber}.pdf?language=en`)).bytes).includes('+7702***4567'));
+    });
   });
 }
