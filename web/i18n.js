@@ -382,14 +382,15 @@ const KK_MONTHS = ['қаң.', 'ақп.', 'нау.', 'сәу.', 'мам.', 'ма�
 const GB = 1024 ** 3;
 const MB = 1024 ** 2;
 
-/** Package units in the reader's words and digits: DATA_BYTES 1.5 GiB → "1.5 GB" (en), "1,5 ГБ" (kk); 600 s → "10分钟" (zh). */
+/** Package units in the reader's words and digits, rounded down: DATA_BYTES 1.5 GiB → "1.5 GB" (en), "1,5 ГБ" (kk); 600 s → "10分钟" (zh). */
 export function formatUnits(unit, amount, language) {
   const { units } = TEXT[language];
   const count = (value) => ({ count: new Intl.NumberFormat(NUMBER_LOCALES[language], { maximumFractionDigits: 1 }).format(value) });
   const size = Math.abs(amount);
   const sign = amount < 0 ? '−' : '';
-  // Some data, however little, is never "0 MB" (USSD's *104# says the same).
-  if (unit === 'DATA_BYTES') return sign + (size >= GB ? fill(units.gb, count(size / GB)) : fill(units.mb, count(size > 0 ? Math.max(1, Math.round(size / MB)) : 0)));
+  // Rounded down, as minutes are and as USSD's *104# writes data: 1.96 GB left is "1.9 GB", not
+  // "2 GB". Some data, however little, is never "0 MB".
+  if (unit === 'DATA_BYTES') return sign + (size >= GB ? fill(units.gb, count(Math.floor((size / GB) * 10) / 10)) : fill(units.mb, count(size > 0 ? Math.max(1, Math.floor(size / MB)) : 0)));
   if (unit === 'VOICE_SECONDS') return sign + fill(units.min, count(Math.floor(size / 60)));
   if (unit === 'SMS') return sign + fill(units.sms, count(size));
   return sign + count(size).count;

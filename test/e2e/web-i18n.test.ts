@@ -121,6 +121,10 @@ describe('web page texts in en, ru, kk and zh', () => {
     assert.deepEqual(shown('DATA_BYTES', 2 * GB), { en: '2 GB', ru: '2 ГБ', kk: '2 ГБ', zh: '2 GB' });
     assert.deepEqual(shown('DATA_BYTES', 300 * 1024 ** 2), { en: '300 MB', ru: '300 МБ', kk: '300 МБ', zh: '300 MB' });
     assert.deepEqual(shown('DATA_BYTES', 200_000), { en: '1 MB', ru: '1 МБ', kk: '1 МБ', zh: '1 MB' }, 'what is left of a last MB is not 0 MB');
+    // Rounded down, as minutes are and as USSD's *104# says it: never more than is left.
+    assert.deepEqual(shown('DATA_BYTES', Math.round(1.96 * GB)), { en: '1.9 GB', ru: '1,9 ГБ', kk: '1,9 ГБ', zh: '1.9 GB' });
+    assert.equal(shown('DATA_BYTES', GB - 300_000).en, '1,023 MB', 'not 1,024 MB');
+    assert.equal(shown('DATA_BYTES', -Math.round(1.96 * GB)).en, '−1.9 GB');
     assert.equal(shown('DATA_BYTES', 0).en, '0 MB');
     assert.deepEqual(shown('DATA_BYTES', -1.5 * GB), { en: '−1.5 GB', ru: '−1,5 ГБ', kk: '−1,5 ГБ', zh: '−1.5 GB' });
     assert.deepEqual(shown('VOICE_SECONDS', 3_510), { en: '58 min', ru: '58 мин', kk: '58 мин', zh: '58分钟' });
