@@ -122,7 +122,8 @@ async function allowancesAnswer(ctx: AppContext, line: LineRow, language: Displa
       for (const bucket of allowance.buckets) if (bucket.remaining > 0 && (earliest === null || bucket.expiresAt < earliest)) earliest = bucket.expiresAt;
     }
   }
-  const allowances = [...totals].map(([unit, remaining]) => ({ unit, remaining }));
+  // Always data, minutes, SMS: not in the order the packs happen to list them.
+  const allowances = [...totals].map(([unit, remaining]) => ({ unit, remaining })).sort((a, b) => unitRank(a.unit) - unitRank(b.unit));
   return { message: allowancesText(language, allowances, earliest, { packages: packs.filter((pack) => pack.status === 'active').length, features: [...new Set(unlimited.flatMap((pack) => pack.features))] }), allowances };
 }
 
@@ -172,6 +173,13 @@ export function allowancesText(language: DisplayLanguage, allowances: readonly {
     if (key && [...say([...parts, text[key]])].length <= USSD_SCREEN_CHARACTERS_MAX) parts.push(text[key]);
   }
   return say(parts);
+}
+
+/** The order *104# names the units in; a unit it does not know goes last. */
+const UNIT_ORDER = ['DATA_BYTES', 'VOICE_SECONDS', 'SMS'];
+function unitRank(unit: string): number {
+  const rank = UNIT_ORDER.indexOf(unit);
+  return rank === -1 ? UNIT_ORDER.length : rank;
 }
 
 /** The catalog's features (offering.ts FEATURES) by their *104# names. */

@@ -99,6 +99,20 @@ for (const dialect of DIALECTS) {
       assert.equal((await ussd(other, '*104#')).body.message, 'Nothing is left in your packages.');
     });
 
+    it('*104# lists data, then minutes, then SMS, whichever pack each came from first', async () => {
+      const msisdn = '+77051230114';
+      await line(msisdn, 'en');
+      await topUp(msisdn, 1_000_000);
+      for (const offering of ['TOURIST_COMBO_15D', 'VOICE_100MIN_30D']) {
+        assert.equal((await t.request('POST', '/v1/purchases', { body: { msisdn, offering }, headers: { 'idempotency-key': `ussd-${++keys}` } })).status, 201);
+      }
+      // The combo's 60 minutes used up (the earlier end goes first): its data and SMS are left, the minutes are the other pack's.
+      assert.equal((await t.request('POST', '/v1/usage', { body: { events: [{ id: 'u-order', msisdn, service: 'voice', units: 3_600, at: t.clock.now().toISOString() }] } })).body.recorded, 1);
+      const left = await ussd(msisdn, '*104#');
+      assert.match(left.body.message, /^Left: 10 GB, 100 min, 50 SMS\. Until /);
+      assert.deepEqual(left.body.allowances.map((allowance: { unit: string }) => allowance.unit), ['DATA_BYTES', 'VOICE_SECONDS', 'SMS']);
+    });
+
     it('*104# names a pack of a feature alone (social networks), never "nothing is left" right after buying it', async () => {
       const names = { en: 'Social 30 days', ru: 'Соцсети 30 дней', kk: 'Әлеуметтік желілер 30 күн', zh: '社交网络 30天' };
       assert.equal((await t.request('POST', '/v1/admin/offerings', { body: { code: 'SOCIAL_30D', kind: 'data', price: 50_000, validityDays: 30, features: ['social_unlimited'], stacks: false, names } })).status, 201);
