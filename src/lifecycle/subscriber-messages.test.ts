@@ -27,6 +27,8 @@ const CASES: { topic: string; payload: Record<string, unknown>; holds: (string |
   { topic: 'credit.repaid', payload: { amount: 55_000, owedAfter: 0 }, holds: [tenge(550)] },
   { topic: 'transfer.completed', payload: { from: '+77011234567', amount: 100_000 }, holds: ['+77011234567', tenge(1_000)] },
   { topic: 'topup.succeeded', payload: { amount: 200_000, balanceAfter: 1_250_050, receiptNumber: 'R-2026-00000123' }, holds: [tenge(2_000), { en: '12,500.50\u00a0₸', ru: '12\u00a0500,50\u00a0₸', kk: '12\u00a0500,50\u00a0₸', zh: '12,500.50\u00a0₸' }, 'R-2026-00000123'] },
+  // Money that paid for a package (a counter sale, a card purchase): the purchase spends it, so no balance is claimed.
+  { topic: 'topup.succeeded', payload: { amount: 149_000, balanceAfter: 649_000, receiptNumber: 'R-2026-00000124', paysForPackage: true }, holds: [tenge(1_490), 'R-2026-00000124', { en: 'package', ru: 'пакета', kk: 'Пакет', zh: '套餐' }] },
   { topic: 'topup.reversed', payload: { amount: 200_000 }, holds: [tenge(2_000)] },
   { topic: 'payment.refunded', payload: { amount: 150_000 }, holds: [tenge(1_500)] },
   { topic: 'payment.refund_reversed', payload: { amount: 150_000, forfeited: false }, holds: [tenge(1_500)] },

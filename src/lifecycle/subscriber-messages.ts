@@ -7,7 +7,7 @@ import { formatTenge } from '../domain/money.ts';
  * send: `subscriberMessage(topic, payload)` → text, or null when the event sends none.
  */
 type Key = 'grace' | 'suspended' | 'barred' | 'unbarred' | 'terminated' | 'reactivated' | 'bucket80' | 'bucket100' | 'creditGranted' | 'transferReceived' | 'transferCode'
-  | 'topUpSucceeded' | 'topUpReversed' | 'paymentRefunded' | 'refundReversed' | 'packagePurchased' | 'packageRenewed' | 'renewalNoMoney' | 'renewalLineExpired' | 'renewalFailed'
+  | 'topUpSucceeded' | 'topUpForPackage' | 'topUpReversed' | 'paymentRefunded' | 'refundReversed' | 'packagePurchased' | 'packageRenewed' | 'renewalNoMoney' | 'renewalLineExpired' | 'renewalFailed'
   | 'bucket80Named' | 'bucket100Named' | 'bonusGranted' | 'bonusExpired' | 'creditRepaid' | 'creditRepaidPart' | 'validityExpiring' | 'packageEnding' | 'packageRenewing' | 'balanceLow';
 
 const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
@@ -17,6 +17,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     packageRenewing: '"{name}" renews automatically on {date} for {price}. Keep enough on your balance.',
     balanceLow: 'Your balance is low: {balance}. Top up to stay connected.',
     topUpSucceeded: 'Your balance was topped up by {amount}. Balance {balance}. Receipt {receipt}.',
+    topUpForPackage: 'Payment of {amount} for a package received. Receipt {receipt}.',
     topUpReversed: 'A top-up of {amount} was reversed.',
     paymentRefunded: 'A refund of {amount} was sent to the card or account you paid with.',
     refundReversed: 'Your bank did not accept the refund of {amount}: the money is back on your balance.',
@@ -49,6 +50,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     packageRenewing: '«{name}» продлится автоматически {date} за {price}. Проверьте, хватает ли средств.',
     balanceLow: 'На балансе осталось {balance}. Пополните его, чтобы остаться на связи.',
     topUpSucceeded: 'Баланс пополнен на {amount}, теперь {balance}. Чек {receipt}.',
+    topUpForPackage: 'Получена оплата пакета: {amount}. Чек {receipt}.',
     topUpReversed: 'Пополнение на {amount} отменено.',
     paymentRefunded: 'Возврат {amount} отправлен на карту или счёт, с которого вы платили.',
     refundReversed: 'Банк не принял возврат {amount}: деньги снова на вашем балансе.',
@@ -81,6 +83,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     packageRenewing: '«{name}» {date} күні {price} бағасымен автоматты түрде ұзартылады. Балансыңызда жеткілікті қаражат болсын.',
     balanceLow: 'Балансыңызда {balance} қалды. Байланыста болу үшін толықтырыңыз.',
     topUpSucceeded: 'Толықтыру: {amount}. Баланс: {balance}. Түбіртек {receipt}.',
+    topUpForPackage: 'Пакет үшін төлем қабылданды: {amount}. Түбіртек {receipt}.',
     topUpReversed: '{amount} толықтырудың күші жойылды.',
     paymentRefunded: '{amount} төлем жасалған карта немесе шотқа қайтарылды.',
     refundReversed: 'Банк {amount} қайтаруды қабылдамады: ақша қайтадан балансыңызда.',
@@ -113,6 +116,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     packageRenewing: '“{name}”将于{date}自动续订，费用 {price}，请确保余额充足。',
     balanceLow: '您的余额不足：{balance}。请及时充值以免影响使用。',
     topUpSucceeded: '充值成功：{amount}。当前余额 {balance}。收据编号 {receipt}。',
+    topUpForPackage: '已收到套餐付款 {amount}。收据编号 {receipt}。',
     topUpReversed: '一笔 {amount} 的充值已撤销。',
     paymentRefunded: '已退款 {amount}，款项将原路退回。',
     refundReversed: '银行未接收 {amount} 的退款，款项已退回您的余额。',
@@ -214,6 +218,8 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
       return text('transferCode', { code: String(payload.code), amount: money(payload.amount), fee: money(payload.fee), to: String(payload.to), minutes: String(Number.isFinite(minutes) ? minutes : 5) });
     }
     case 'topup.succeeded':
+      // Paid for a package that the same sale buys with it: "balance X" would be a balance already spent.
+      if (payload.paysForPackage === true) return text('topUpForPackage', { amount: money(payload.amount), receipt: String(payload.receiptNumber ?? '') });
       return text('topUpSucceeded', { amount: money(payload.amount), balance: money(payload.balanceAfter), receipt: String(payload.receiptNumber ?? '') });
     case 'topup.reversed':
       return text('topUpReversed', { amount: money(payload.amount) });

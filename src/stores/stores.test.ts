@@ -3,6 +3,7 @@ import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { seedCatalog } from '../catalog/seed-catalog.ts';
+import { subscriberMessage } from '../lifecycle/subscriber-messages.ts';
 import { normalizeDocumentNumber } from './store-accounts.ts';
 
 describe('document numbers (pure)', () => {
@@ -193,6 +194,11 @@ for (const dialect of DIALECTS) {
       assert.equal(sale.body.topUp.amount, sale.body.purchase.pricePaid);
       assert.equal(sale.body.purchase.allowances[0].unit, 'DATA_BYTES');
       assert.equal((await t.request('GET', `/v1/lines/${msisdn}`)).body.balance.main, mainBefore);
+      // The SMS of the cash the sale put on the line tells of the payment, not of a balance the purchase has already spent.
+      const events = await t.app.ctx.db.selectFrom('outbox').select(['topic', 'payload']).where('topic', '=', 'topup.succeeded').execute();
+      const paid = events.map((event) => JSON.parse(event.payload)).find((payload) => payload.topupId === sale.body.topUp.id);
+      assert.equal(paid.paysForPackage, true);
+      assert.equal(subscriberMessage('topup.succeeded', { ...paid, language: 'en' }), `Payment of 1,490\u00a0₸ for a package received. Receipt ${sale.body.topUp.receiptNumber}.`);
       const transfers = (await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length;
       const unknown = await t.request('POST', '/v1/counter/packages', { token: clerk, body: { msisdn, offering: 'NOPE', tender: 'cash', identificationId: id }, headers: { 'idempotency-key': 'pkg-2' } });
       assert.equal(unknown.status, 404);

@@ -124,7 +124,9 @@ export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules
   const mainBalance = availableBalance(tx.account(mainAccountId)!);
   const bonusAccount = tx.account(lineBonusAccountId(line.id));
   const bonusBalance = bonusAccount ? availableBalance(bonusAccount) : 0n;
-  tx.outbox('topup.succeeded', { topupId: id, lineId: line.id, msisdn: line.msisdn, amount: Number(request.amount), currency: 'KZT', receiptNumber, channel: request.channel, balanceAfter: Number(mainBalance), language: line.language, actorId: request.actorId });
+  // Money paid for a package (a counter sale, a card purchase) is spent by the purchase right after:
+  // the SMS then tells of the payment, not of a balance the line no longer has (absent otherwise).
+  tx.outbox('topup.succeeded', { topupId: id, lineId: line.id, msisdn: line.msisdn, amount: Number(request.amount), currency: 'KZT', receiptNumber, channel: request.channel, balanceAfter: Number(mainBalance), language: line.language, actorId: request.actorId, paysForPackage: request.paysForPackage === true ? true : undefined });
   if (reactivated) {
     // A transition like the lifecycle's own (apply-status-change.ts): in the line's history and the outbox.
     recordLineEvent(tx, { lineId: line.id, from: line.status, to: 'active', reason: 'topup', actorId: request.actorId });
