@@ -81,6 +81,14 @@ describe('subscriber messages of the outbox events', () => {
     assert.equal(subscriberMessage('balance.low', { balance: 'lots', language: 'en' }), 'Your balance is low: 0\u00a0₸. Top up to stay connected.');
   });
 
+  it('sends a transfer code with the minutes it is still valid, and no code that has already expired', () => {
+    const code = (now: string) => subscriberMessage('transfer.confirmation_requested', { code: '123456', amount: 100_000, fee: 2_000, to: '+77011234568', expiresAt: '2026-01-15T06:05:00.000Z', language: 'en' }, { now });
+    assert.equal(code('2026-01-15T06:00:20.000Z'), 'Code 123456 confirms sending 1,000\u00a0₸ (fee 20\u00a0₸) to +77011234568. Valid 5 min. Never share it.');
+    assert.match(code('2026-01-15T06:04:30.000Z')!, /Valid 1 min\./);
+    assert.equal(code('2026-01-15T06:05:00.000Z'), null, 'expired as it is queued');
+    assert.equal(code('2026-01-15T06:15:00.000Z'), null, 'read late, after the SMS job was down');
+  });
+
   it('says in English that the minutes, data or SMS of a named pack are used up, the verb agreeing with each', () => {
     const used = (unit: string) => subscriberMessage('bucket.usage_threshold', { unit, thresholdPercent: 100, language: 'en' }, { offeringName: 'Tourist combo' });
     assert.equal(used('VOICE_SECONDS'), 'You have used up the minutes in "Tourist combo".');

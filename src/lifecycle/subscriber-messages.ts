@@ -214,7 +214,10 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
     case 'transfer.completed':
       return text('transferReceived', { from: String(payload.from), amount: money(payload.amount) });
     case 'transfer.confirmation_requested': {
-      const minutes = Math.max(1, Math.round((Date.parse(String(payload.expiresAt)) - Date.parse(String(options.now ?? new Date().toISOString()))) / 60_000));
+      const leftMs = Date.parse(String(payload.expiresAt)) - Date.parse(String(options.now ?? new Date().toISOString()));
+      // A code already expired (the SMS job was down meanwhile) is no use: "valid 1 min" would be untrue.
+      if (leftMs <= 0) return null;
+      const minutes = Math.max(1, Math.round(leftMs / 60_000));
       return text('transferCode', { code: String(payload.code), amount: money(payload.amount), fee: money(payload.fee), to: String(payload.to), minutes: String(Number.isFinite(minutes) ? minutes : 5) });
     }
     case 'topup.succeeded':
