@@ -80,7 +80,7 @@ async function refusalBeforeCode(ctx: AppContext, plan: CheckedTransfer, now: Da
     owedBy(ctx, lineCreditAccountId(plan.sourceId)), balancesOf(ctx, [plan.sourceId]), readCounters(ctx, [dayKey]),
   ]);
   return transferRefusal(ctx.settings.transfers, plan.amount, {
-    senderStatus: plan.source.status, receiverStatus: plan.target.status, owed, sentToday: counters.get(dayKey)!, available: balances.get(plan.sourceId)!.main,
+    senderStatus: plan.source.status, senderValidUntil: plan.source.valid_until, at: now.toISOString(), receiverStatus: plan.target.status, owed, sentToday: counters.get(dayKey)!, available: balances.get(plan.sourceId)!.main,
   });
 }
 

@@ -93,6 +93,10 @@ export async function transferBalance(ctx: AppContext, actor: Actor, input: Tran
 /** What the ledger rules of a transfer look at: both lines' states and the sender's money. */
 export interface TransferState {
   senderStatus: string;
+  /** The sender's validity end: an active line past it is in grace, whether or not the lifecycle job has recorded it yet. */
+  senderValidUntil: string | null;
+  /** When the rules are applied (ISO). */
+  at: string;
   receiverStatus: string;
   /** What the sender owes on a promised payment. */
   owed: bigint;
@@ -103,14 +107,17 @@ export interface TransferState {
 }
 
 /**
- * The rules a transfer is run by: the sender active, owing nothing and within its daily limit
+ * The rules a transfer is run by: the sender active (its validity not ended), owing nothing and within its daily limit
  * with amount + fee in its balance; the receiver not terminated. The ledger command applies them
  * under lock; a subscriber's request applies them first to what it reads, so that a transfer
  * that cannot go through sends no code.
  */
 export function transferRefusal(rules: AppContext['settings']['transfers'], amount: bigint, state: TransferState): Result<never> | null {
-  if (state.senderStatus === 'terminated') return fail('line_terminated', { field: 'from' });
-  if (state.senderStatus !== 'active') return fail('line_status_invalid', { field: 'from', status: state.senderStatus });
+  // An active line whose validity has ended is in grace already, recorded or not: the lifecycle job
+  // runs once a minute (after downtime, later), and until then the line's row still says active.
+  const senderStatus = state.senderStatus === 'active' && state.senderValidUntil !== null && state.senderValidUntil <= state.at ? 'grace' : state.senderStatus;
+  if (senderStatus === 'terminated') return fail('line_terminated', { field: 'from' });
+  if (senderStatus !== 'active') return fail('line_status_invalid', { field: 'from', status: senderStatus });
   if (state.receiverStatus === 'terminated') return fail('line_terminated', { field: 'to' });
   if (state.owed > 0n) return fail('credit_open');
   if (state.sentToday + amount > rules.senderDailyMax) return fail('transfer_daily_limit_exceeded', { limit: Number(rules.senderDailyMax), remaining: Number(rules.senderDailyMax - state.sentToday) });
@@ -139,7 +146,7 @@ export async function runTransfer(ctx: AppContext, actorId: string, plan: Transf
       const receiver = tx.line(targetId)!;
       const dayKey = transferDayCounterKey(sourceId, almatyDate(tx.now));
       const refused = transferRefusal(rules, amount, {
-        senderStatus: sender.status, receiverStatus: receiver.status, owed: outstandingOf(tx.account(sourceCredit)),
+        senderStatus: sender.status, senderValidUntil: sender.validUntil, at: tx.nowIso, receiverStatus: receiver.status, owed: outstandingOf(tx.account(sourceCredit)),
         sentToday: tx.counter(dayKey), available: availableBalance(tx.account(sourceMain)!),
       });
       if (refused) return refused;

@@ -281,5 +281,32 @@ for (const dialect of DIALECTS) {
       const shown = listed.value.data.find((message) => message.topic === 'transfer.confirmation_requested')!;
       assert.ok(!shown.text.includes('493817') && shown.text.includes('••••••'), shown.text);
     });
+
+    it('refuses a sender whose validity has ended as in grace, before the lifecycle job records it, at the counter and before a code is sent', async () => {
+      const [G, H] = ['+77014000031', '+77014000032'];
+      const lineG = (await t.request('POST', '/v1/lines', { body: { msisdn: G } })).body.id as string;
+      await t.request('POST', '/v1/lines', { body: { msisdn: H } });
+      await topUp(G, 1_000_000);
+      // A minute past the validity's end (30 days after the top-up): the line's row still says active.
+      t.clock.set(new Date(Date.parse((await t.request('GET', `/v1/lines/${G}`)).body.validUntil) + 60_000));
+      assert.equal((await t.request('GET', `/v1/lines/${G}`)).body.status, 'active');
+      const transfersBefore = (await t.app.ctx.db.selectFrom('balance_transfers').select('id').execute()).length;
+      const staff = await send({ from: G, to: H, amount: 100_000 });
+      assert.deepEqual([staff.status, staff.body.error?.code, staff.body.error?.details], [409, 'line_status_invalid', { field: 'from', status: 'grace' }], JSON.stringify(staff.body));
+      const user = await createUser(t.app.ctx, SYSTEM_ACTOR, { login: '+77014000099', password: 'long-enough-1', role: 'subscriber' });
+      assert.ok(user.ok, JSON.stringify(user));
+      await linkUserLine(t.app.ctx, (user.value as { id: string }).id, lineG);
+      const token = (await t.request('POST', '/v1/auth/login', { token: null, body: { login: '+77014000099', password: 'long-enough-1' } })).body.token as string;
+      const own = await send({ from: G, to: H, amount: 100_000 }, 'grace-own', token);
+      assert.deepEqual([own.status, own.body.error?.code, own.body.error?.details], [409, 'line_status_invalid', { field: 'from', status: 'grace' }], JSON.stringify(own.body));
+      const codes = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'transfer.confirmation_requested').execute();
+      assert.equal(codes.filter((event) => JSON.parse(event.payload).lineId === lineG).length, 0, 'no code sent');
+      assert.equal((await t.app.ctx.db.selectFrom('balance_transfers').select('id').execute()).length, transfersBefore, 'nothing sent');
+      assert.equal(await main(G), 1_000_000);
+      // A top-up brings the validity back: the line sends again.
+      await topUp(G, 100_000);
+      assert.equal((await send({ from: G, to: H, amount: 100_000 })).status, 201);
+      await t.verify();
+    });
   });
 }
