@@ -20,9 +20,14 @@ export function topUpRefusalOf(settings: Settings['credit'], line: TopUpWindow, 
   return null;
 }
 
-/** The rules on the line as it is now: active, and owing nothing. */
-export function stateRefusalOf(status: string, owed: bigint): CreditRefusal | null {
-  if (status !== 'active') return { reason: 'line_not_active', status };
+/**
+ * The rules on the line as it is now: active, and owing nothing. An active line whose validity has
+ * ended (`validUntil` at or before `nowIso`) is in grace already, whether or not the lifecycle job
+ * has recorded it yet (it runs once a minute; after downtime, later).
+ */
+export function stateRefusalOf(status: string, owed: bigint, validUntil: string | null, nowIso: string): CreditRefusal | null {
+  const current = status === 'active' && validUntil !== null && validUntil <= nowIso ? 'grace' : status;
+  if (current !== 'active') return { reason: 'line_not_active', status: current };
   return owed > 0n ? { reason: 'credit_open' } : null;
 }
 
@@ -30,6 +35,6 @@ export function stateRefusalOf(status: string, owed: bigint): CreditRefusal | nu
  * Every rule, in the order a grant applies them (its top-up history before it takes the line's
  * lock, the rest under it), so the offer a line is shown says what taking one would answer.
  */
-export function creditRefusalOf(settings: Settings['credit'], line: TopUpWindow & { status: string }, owed: bigint, now: Date): CreditRefusal | null {
-  return topUpRefusalOf(settings, line, now) ?? stateRefusalOf(line.status, owed);
+export function creditRefusalOf(settings: Settings['credit'], line: TopUpWindow & { status: string; valid_until: string | null }, owed: bigint, now: Date): CreditRefusal | null {
+  return topUpRefusalOf(settings, line, now) ?? stateRefusalOf(line.status, owed, line.valid_until, now.toISOString());
 }

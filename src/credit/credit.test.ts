@@ -230,6 +230,37 @@ for (const dialect of DIALECTS) {
     });
   });
 
+  describe(`promised payment on a line whose validity has ended [${dialect.name}]`, { skip: dialect.skip }, () => {
+    it('is refused as in grace, and offered as such, before the lifecycle job records the step', async () => {
+      // A 7-day validity per top-up: a top-up 10 days old is recent to the credit rules, yet the line's validity has ended.
+      const t = await startTestApp(dialect.name, { topup: { ...loadSettings({ TOPUP_VALIDITY_DAYS: '7' }).topup } });
+      try {
+        const msisdn = '+77013000081';
+        assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+        const start = t.clock.now().getTime();
+        for (const [day, key] of [[0, 'g-1'], [25, 'g-2']] as const) {
+          t.clock.set(new Date(start + day * DAY_MS));
+          assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': key } })).status, 201);
+        }
+        t.clock.set(new Date(start + 35 * DAY_MS));
+        assert.equal((await t.request('GET', `/v1/lines/${msisdn}`)).body.status, 'active', 'the lifecycle job has not run');
+        const offer = (await t.request('GET', `/v1/lines/${msisdn}/promised-payment`)).body.offer;
+        assert.deepEqual([offer.available, offer.refusal], [false, { reason: 'line_not_active', status: 'grace' }]);
+        const refused = await t.request('POST', `/v1/lines/${msisdn}/promised-payment`, { body: { amount: 50_000 }, headers: { 'idempotency-key': 'g-grant' } });
+        assert.deepEqual([refused.status, refused.body.error?.code, refused.body.error?.details], [422, 'credit_not_eligible', { reason: 'line_not_active', status: 'grace' }], JSON.stringify(refused.body));
+        assert.equal((await t.request('GET', `/v1/lines/${msisdn}`)).body.balance.main, 100_000, 'nothing lent');
+        assert.equal((await t.app.ctx.db.selectFrom('credits').select('id').execute()).length, 0);
+        // A top-up brings the validity back: the line may take one.
+        assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': 'g-3' } })).status, 201);
+        const granted = await t.request('POST', `/v1/lines/${msisdn}/promised-payment`, { body: { amount: 50_000 }, headers: { 'idempotency-key': 'g-grant-2' } });
+        assert.equal(granted.status, 201, JSON.stringify(granted.body));
+        await t.verify();
+      } finally {
+        await t.close();
+      }
+    });
+  });
+
   describe(`promised payment without a fee [${dialect.name}]`, { skip: dialect.skip }, () => {
     it('CREDIT_FEE_PERCENT=0 offers and grants with no fee, owed the amount alone, repaid from the next top-up', async () => {
       const t = await startTestApp(dialect.name, { credit: { ...loadSettings({ CREDIT_FEE_PERCENT: '0' }).credit } });

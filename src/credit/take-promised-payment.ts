@@ -64,7 +64,7 @@ export async function takePromisedPayment(ctx: AppContext, actor: Actor, msisdnI
     execute(tx) {
       if (history) return fail('credit_not_eligible', history);
       const current = tx.line(lineId)!;
-      const refused = stateRefusalOf(current.status, outstandingOf(tx.account(creditAccountId)));
+      const refused = stateRefusalOf(current.status, outstandingOf(tx.account(creditAccountId)), current.validUntil, tx.nowIso);
       if (refused) return refused.reason === 'credit_open' ? fail('credit_open') : fail('credit_not_eligible', refused);
       if (!tx.account(creditAccountId)) tx.createAccount(lineCreditAccountSpec(lineId));
       const granted = tx.transfer({ debitAccountId: creditAccountId, creditAccountId: lineMainAccountId(lineId), amount, unit: 'KZT', code: 'promised_payment' });
