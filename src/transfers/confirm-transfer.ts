@@ -10,7 +10,7 @@ import { lineCreditAccountId } from '../credit/credit-accounts.ts';
 import { owedBy } from '../credit/credit-repository.ts';
 import { balancesOf } from '../lines/lines-repository.ts';
 import {
-  planTransfer, runTransfer, transferDayCounterKey, transferKeyOf, transferRefusal,
+  planTransfer, runTransfer, terminationDueAt, transferDayCounterKey, transferKeyOf, transferRefusal,
   type BalanceTransfer, type CheckedTransfer, type TransferBalanceInput,
 } from './transfer-balance.ts';
 import { findConfirmation, findConfirmationByKey, giveBackCodeTry, insertConfirmation, markConfirmed, takeCodeTry, type TransferConfirmationRow } from './transfers-repository.ts';
@@ -80,7 +80,8 @@ async function refusalBeforeCode(ctx: AppContext, plan: CheckedTransfer, now: Da
     owedBy(ctx, lineCreditAccountId(plan.sourceId)), balancesOf(ctx, [plan.sourceId]), readCounters(ctx, [dayKey]),
   ]);
   return transferRefusal(ctx.settings.transfers, plan.amount, {
-    senderStatus: plan.source.status, senderValidUntil: plan.source.valid_until, at: now.toISOString(), receiverStatus: plan.target.status, owed, sentToday: counters.get(dayKey)!, available: balances.get(plan.sourceId)!.main,
+    senderStatus: plan.source.status, senderValidUntil: plan.source.valid_until, at: now.toISOString(), receiverStatus: plan.target.status,
+    receiverTerminatesAt: terminationDueAt(plan.target.valid_until, ctx.settings.lifecycle), owed, sentToday: counters.get(dayKey)!, available: balances.get(plan.sourceId)!.main,
   });
 }
 

@@ -6,6 +6,7 @@ import { parseMinorUnits } from '../domain/money.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { addDays, almatyDate } from '../domain/time.ts';
+import { scheduleOf, type LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import { lineMainAccountId, revenueAccountId } from '../ledger/accounts.ts';
 import { fingerprintOf } from '../ledger/ledger-writer.ts';
 import { findReadableLine } from '../lines/line-access.ts';
@@ -98,6 +99,11 @@ export interface TransferState {
   /** When the rules are applied (ISO). */
   at: string;
   receiverStatus: string;
+  /**
+   * When the lifecycle terminates the receiver unless it is topped up (null before its first top-up):
+   * past it, the line is terminated already, recorded or not, and what it receives goes to breakage.
+   */
+  receiverTerminatesAt: string | null;
   /** What the sender owes on a promised payment. */
   owed: bigint;
   /** What the sender has transferred on this Almaty day. */
@@ -108,7 +114,7 @@ export interface TransferState {
 
 /**
  * The rules a transfer is run by: the sender active (its validity not ended), owing nothing and within its daily limit
- * with amount + fee in its balance; the receiver not terminated. The ledger command applies them
+ * with amount + fee in its balance; the receiver not terminated (nor due to be: its schedule's end passed). The ledger command applies them
  * under lock; a subscriber's request applies them first to what it reads, so that a transfer
  * that cannot go through sends no code.
  */
@@ -118,11 +124,16 @@ export function transferRefusal(rules: AppContext['settings']['transfers'], amou
   const senderStatus = state.senderStatus === 'active' && state.senderValidUntil !== null && state.senderValidUntil <= state.at ? 'grace' : state.senderStatus;
   if (senderStatus === 'terminated') return fail('line_terminated', { field: 'from' });
   if (senderStatus !== 'active') return fail('line_status_invalid', { field: 'from', status: senderStatus });
-  if (state.receiverStatus === 'terminated') return fail('line_terminated', { field: 'to' });
+  if (state.receiverStatus === 'terminated' || (state.receiverTerminatesAt !== null && state.receiverTerminatesAt <= state.at)) return fail('line_terminated', { field: 'to' });
   if (state.owed > 0n) return fail('credit_open');
   if (state.sentToday + amount > rules.senderDailyMax) return fail('transfer_daily_limit_exceeded', { limit: Number(rules.senderDailyMax), remaining: Number(rules.senderDailyMax - state.sentToday) });
   if (state.available < amount + rules.fee) return fail('balance_insufficient', { required: Number(amount + rules.fee) });
   return null;
+}
+
+/** When the validity schedule terminates a line whose validity ends at `validUntil` (null: never topped up, never terminated by it). */
+export function terminationDueAt(validUntil: string | null, rules: LifecycleRules): string | null {
+  return validUntil === null ? null : scheduleOf(new Date(validUntil), rules).terminatedAt.toISOString();
 }
 
 /** The ledger command of a planned transfer, at most once per (actor, idempotency key). */
@@ -133,6 +144,7 @@ export async function runTransfer(ctx: AppContext, actorId: string, plan: Transf
   const [sourceMain, targetMain, sourceCredit, fees] = [lineMainAccountId(sourceId), lineMainAccountId(targetId), lineCreditAccountId(sourceId), revenueAccountId('fees')];
   const fee = rules.fee;
   const balanceLow = ctx.settings.reminders.balanceLowMinor;
+  const lifecycle = ctx.settings.lifecycle;
   const now = ctx.clock.now();
   const result = await ctx.writer.submit<BalanceTransfer>({
     name: 'balance-transfer',
@@ -146,7 +158,8 @@ export async function runTransfer(ctx: AppContext, actorId: string, plan: Transf
       const receiver = tx.line(targetId)!;
       const dayKey = transferDayCounterKey(sourceId, almatyDate(tx.now));
       const refused = transferRefusal(rules, amount, {
-        senderStatus: sender.status, senderValidUntil: sender.validUntil, at: tx.nowIso, receiverStatus: receiver.status, owed: outstandingOf(tx.account(sourceCredit)),
+        senderStatus: sender.status, senderValidUntil: sender.validUntil, at: tx.nowIso, receiverStatus: receiver.status,
+        receiverTerminatesAt: terminationDueAt(receiver.validUntil, lifecycle), owed: outstandingOf(tx.account(sourceCredit)),
         sentToday: tx.counter(dayKey), available: availableBalance(tx.account(sourceMain)!),
       });
       if (refused) return refused;

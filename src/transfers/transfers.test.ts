@@ -308,5 +308,25 @@ for (const dialect of DIALECTS) {
       assert.equal((await send({ from: G, to: H, amount: 100_000 })).status, 201);
       await t.verify();
     });
+
+    it('refuses a receiver whose schedule has reached termination, before the lifecycle job terminates it and forfeits what it received', async () => {
+      const [J, K] = ['+77014000033', '+77014000034'];
+      await t.request('POST', '/v1/lines', { body: { msisdn: J } });
+      await t.request('POST', '/v1/lines', { body: { msisdn: K } });
+      await topUp(K, 50_000);
+      // 30 days' validity, 30 of grace and 60 suspended: a minute past its termination, the receiver's row still says active.
+      t.clock.set(new Date(Date.parse((await t.request('GET', `/v1/lines/${K}`)).body.validUntil) + 90 * 86_400_000 + 60_000));
+      assert.equal((await t.request('GET', `/v1/lines/${K}`)).body.status, 'active');
+      await topUp(J, 1_000_000);
+      const refused = await send({ from: J, to: K, amount: 100_000 });
+      assert.deepEqual([refused.status, refused.body.error?.code, refused.body.error?.details], [409, 'line_terminated', { field: 'to' }], JSON.stringify(refused.body));
+      assert.equal(await main(J), 1_000_000, 'nothing sent');
+      const { runJobsOnce } = await import('../jobs/scheduler.ts');
+      const { lifecycleJob } = await import('../lifecycle/lifecycle-job.ts');
+      await runJobsOnce(t.app.ctx, [lifecycleJob]);
+      assert.equal((await t.request('GET', `/v1/lines/${K}`)).body.status, 'terminated');
+      assert.equal((await send({ from: J, to: K, amount: 100_000 })).body.error.code, 'line_terminated');
+      await t.verify();
+    });
   });
 }
