@@ -456,5 +456,28 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('GET', '/v1/pos/report?date=2026-13-45', { token: agent.key })).body.error.code, 'validation_failed');
       assert.equal((await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length, before);
     });
+
+    it('a reversal puts back the line\'s last top-up too: a reversed sale is no recent top-up for a promised payment', async () => {
+      const agent = await newAgent(0, 10_000_000);
+      const msisdn = '+77011000081';
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': 'last-0' } })).status, 201);
+      const lastBefore = (await t.app.ctx.db.selectFrom('lines').select('last_topup_at').where('msisdn', '=', msisdn).executeTakeFirstOrThrow()).last_topup_at;
+      // 40 days on: old enough for a promised payment, but with no top-up in the last 30 days.
+      t.clock.advanceDays(40);
+      const offer = async () => (await t.request('GET', `/v1/lines/${msisdn}/promised-payment`)).body.offer;
+      assert.deepEqual((await offer()).refusal, { reason: 'no_recent_topup', recentTopupDays: 30 });
+      const sale = await posTopUp(agent.key, { msisdn, amount: 50_000 }, 'last-1');
+      assert.equal(sale.status, 201, JSON.stringify(sale.body));
+      assert.equal((await offer()).available, true);
+      const reversed = await t.request('POST', `/v1/pos/topups/${sale.body.topUp.id}/reverse`, { token: agent.key });
+      assert.equal(reversed.status, 200, JSON.stringify(reversed.body));
+      const line = await t.app.ctx.db.selectFrom('lines').select('last_topup_at').where('msisdn', '=', msisdn).executeTakeFirstOrThrow();
+      assert.equal(line.last_topup_at, lastBefore);
+      assert.deepEqual((await offer()).refusal, { reason: 'no_recent_topup', recentTopupDays: 30 });
+      const take = await t.request('POST', `/v1/lines/${msisdn}/promised-payment`, { body: { amount: 50_000 }, headers: { 'idempotency-key': 'last-credit' } });
+      assert.deepEqual([take.status, take.body.error?.details?.reason], [422, 'no_recent_topup']);
+      await t.verify();
+    });
   });
 }

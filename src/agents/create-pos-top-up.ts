@@ -66,6 +66,7 @@ export async function createPosTopUp(ctx: AppContext, actor: Actor, input: { msi
         receipt_number: applied.value.receiptNumber, actor_id: actor.id, created_at: tx.nowIso,
         line_status_before: before?.status ?? null, line_valid_until_before: before?.validUntil ?? null,
         line_valid_until_after: applied.value.line.validUntil, line_first_topup_at_before: before?.firstTopupAt ?? null,
+        line_last_topup_at_before: before?.lastTopupAt ?? null,
       });
       return ok({
         topUp: applied.value, agentId, commission: Number(commission), floatBalanceAfter: Number(availableBalance(tx.account(floatId)!)),

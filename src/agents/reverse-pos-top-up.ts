@@ -122,9 +122,13 @@ function putLineBack(tx: BatchTx, topUp: AgentTopupTable, actorId: string, rules
   const line = tx.line(topUp.line_id);
   if (!line || topUp.line_valid_until_after === null || line.validUntil !== topUp.line_valid_until_after) return;
   const validUntil = topUp.line_valid_until_before;
+  // Its last top-up's time too, or the reversed sale would stand as the recent top-up a promised
+  // payment needs; recorded since migration 038 (null before it, unless it was the line's first).
+  const lastRecorded = topUp.line_last_topup_at_before !== null || line.firstTopupAt === topUp.created_at;
   tx.updateLine(line.id, {
     validUntil,
     ...(line.firstTopupAt === topUp.created_at ? { firstTopupAt: topUp.line_first_topup_at_before } : {}),
+    ...(lastRecorded && line.lastTopupAt === topUp.created_at ? { lastTopupAt: topUp.line_last_topup_at_before } : {}),
   });
   const from = topUp.line_status_before;
   // Reactivated by this top-up: active since its very commit.

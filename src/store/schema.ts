@@ -177,6 +177,8 @@ export interface AgentTopupTable {
   topup_id: string; agent_id: string; line_id: string; msisdn: string; amount: bigint; commission: bigint; receipt_number: string; actor_id: string; created_at: string;
   /** What the top-up changed on its line, for its reversal to put back (037); null for top-ups made before. */
   line_status_before: string | null; line_valid_until_before: string | null; line_valid_until_after: string | null; line_first_topup_at_before: string | null;
+  /** The line's last top-up before it (038); null for top-ups made before, and before the line's first top-up. */
+  line_last_topup_at_before: string | null;
 }
 export interface AgentTopupReversalTable { topup_id: string; agent_id: string; amount: bigint; commission: bigint; actor_id: string; created_at: string }
 export interface StoreTable { id: string; name: string; active: bigint; created_at: string }

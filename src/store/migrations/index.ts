@@ -36,6 +36,7 @@ import * as paidRefunds from './034-paid-refunds.ts';
 import * as refundEvents from './035-refund-events.ts';
 import * as paymentProviderAmounts from './036-payment-provider-amounts.ts';
 import * as posTopupLineBefore from './037-pos-topup-line-before.ts';
+import * as posTopupLastTopupBefore from './038-pos-topup-last-topup-before.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -79,4 +80,5 @@ export const migrations: Record<string, Migration> = {
   '035-refund-events': refundEvents,
   '036-payment-provider-amounts': paymentProviderAmounts,
   '037-pos-topup-line-before': posTopupLineBefore,
+  '038-pos-topup-last-topup-before': posTopupLastTopupBefore,
 };
