@@ -23,7 +23,7 @@ import { backupDatabase, BackupError } from '../store/backup.ts';
 import { SettingError } from '../platform/env.ts';
 import { voucherCommand, VOUCHER_USAGE } from '../vouchers/vouchers-cli.ts';
 import { trialBalance } from '../ledger/trial-balance.ts';
-import { ALMATY_OFFSET_MS, INSTANT_YEARS, parseInstant } from '../domain/time.ts';
+import { INSTANT_YEARS, parseAlmatyDayOrInstant } from '../domain/time.ts';
 
 const USAGE = `tolem — top-ups and packages on a double-entry ledger
 
@@ -35,8 +35,9 @@ Usage:
   tolem apikey create --role ROLE --name NAME [--source ACCOUNT]
                                       prints the new key alone on the last line
   tolem catalog import FILE.json|yaml  add or update offerings (a price change makes a new version)
-  tolem payments reconcile --provider P --file REPORT.csv [--from ISO --to ISO]
+  tolem payments reconcile --provider P --file REPORT.csv [--from DATE --to DATE]
                                       match a provider's settlement report; list every mismatch
+                                      (Almaty days, YYYY-MM-DD, or ISO instants; --to excluded)
   tolem jobs                          run every scheduled job now until nothing is due (for cron or a catch-up)
   tolem ledger verify                 check the ledger's invariants; exit 1 on any broken one
   tolem ledger report --from DATE --to DATE [--json]
@@ -310,10 +311,7 @@ function printDemo(demo: DemoCredentials, port: number): void {
 /** A report's bound: a date is that Almaty day's start (UTC+5), else an ISO instant. */
 function reportInstant(text: string | undefined): Date | null {
   if (!text) return null;
-  // An Almaty day as its first instant (checked as that day in UTC, then moved to Almaty's midnight:
-  // 2000-01-01 begins in 1999 in UTC), held to the years every instant is (a day before 1970 made ids no range reads).
-  const day = /^\d{4}-\d{2}-\d{2}$/.test(text) ? parseInstant(`${text}T00:00:00Z`) : undefined;
-  const ms = day === undefined ? parseInstant(text) : day === null ? null : day - ALMATY_OFFSET_MS;
+  // Held to the years every instant is (a day before 1970 made ids no range reads).
+  const ms = parseAlmatyDayOrInstant(text);
   return ms === null || Number.isNaN(ms) ? null : new Date(ms);
 }
-

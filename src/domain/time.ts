@@ -54,6 +54,18 @@ export function parseInstant(text: string): number | null {
 }
 
 /**
+ * A period's bound as operators give it: a date alone (YYYY-MM-DD) is that Almaty day's first
+ * instant (UTC+5, as the ledger report and the aggregator registry read days), anything else an
+ * ISO-8601 instant as parseInstant reads it; epoch milliseconds, or null. The day is checked as that
+ * day in UTC, then moved to Almaty's midnight (2000-01-01 begins in 1999 in UTC).
+ */
+export function parseAlmatyDayOrInstant(text: string): number | null {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return parseInstant(text);
+  const day = parseInstant(`${text}T00:00:00Z`);
+  return day === null ? null : day - ALMATY_OFFSET_MS;
+}
+
+/**
  * An instant (epoch milliseconds, or text Date understands) as ISO-8601 UTC, or undefined when it
  * is none a Date can hold: `toISOString` throws on those, and a provider's signed event may carry one.
  */

@@ -1,7 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { parseInstant } from '../domain/time.ts';
+import { parseAlmatyDayOrInstant } from '../domain/time.ts';
 import { paymentsByReferences, succeededPaymentsPage, type PaymentRow } from './payments-repository.ts';
 import { paymentProviders } from './provider-registry.ts';
 
@@ -42,7 +42,7 @@ interface SettlementLine { reference: string; amount: bigint; currency: string }
  * difference: paid there but not here, here but not there, a different amount, or a reference
  * the file lists more than once (each repeat a `duplicate_in_settlement`, matched once). It changes
  * nothing; people decide. CSV with a header naming at least reference, amount (minor units) and
- * currency; `from`/`to` (ISO times) bound the Tolem side to the file's period. Tolem's side is
+ * currency; `from`/`to` (ISO times, or Almaty days) bound the Tolem side to the file's period. Tolem's side is
  * read in bounded pieces: the file's references by chunks, the period's succeeded payments by pages.
  */
 export async function importSettlement(ctx: AppContext, actor: Actor, providerId: string, csv: string, period: { from?: string; to?: string }, limits = SETTLEMENT_READ_LIMITS): Promise<Result<SettlementReport>> {
@@ -174,13 +174,18 @@ function csvRecords(text: string): { cells: string[]; line: number; unterminated
   return records;
 }
 
-/** The file's period as ISO-8601 UTC times: each bound, when given, a real time, and `from` before `to`. */
+/**
+ * The file's period as ISO-8601 UTC times: each bound, when given, a real time, and `from` before `to`.
+ * A date alone is the Almaty day's start, as providers' daily files and the other reports count days:
+ * read as UTC midnight, a month's file was compared with payments from 05:00 on its first day to 05:00
+ * on the next month's, each payer of the month's last five hours a false `missing_at_provider`.
+ */
 function periodOf(period: { from?: string; to?: string }): Result<{ from?: string; to?: string }> {
   const bounds: { from?: string; to?: string } = {};
   for (const field of ['from', 'to'] as const) {
     if (period[field] === undefined) continue;
-    const ms = parseInstant(period[field]!);
-    if (ms === null) return fail('validation_failed', { field, format: 'ISO-8601 time' });
+    const ms = parseAlmatyDayOrInstant(period[field]!);
+    if (ms === null) return fail('validation_failed', { field, format: 'YYYY-MM-DD (Almaty) or ISO-8601 time' });
     bounds[field] = new Date(ms).toISOString();
   }
   if (bounds.from && bounds.to && bounds.from >= bounds.to) return fail('validation_failed', { field: 'to', reason: 'after from' });

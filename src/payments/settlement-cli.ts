@@ -4,7 +4,7 @@ import { SYSTEM_ACTOR } from '../auth/actor.ts';
 import { importSettlement } from './import-settlement.ts';
 
 /**
- * `tolem payments reconcile --provider P --file F [--from ISO] [--to ISO]`: the settlement file
+ * `tolem payments reconcile --provider P --file F [--from DATE|ISO] [--to DATE|ISO]`: the settlement file
  * comparison from the command line. Prints one line per difference and a summary; exit 1 when
  * there is any difference, 2 when the file cannot be read (`tolem payments reconcile`, src/cli/main.ts).
  */
