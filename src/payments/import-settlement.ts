@@ -1,6 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
+import { unstorableText } from '../domain/text.ts';
 import { parseAlmatyDayOrInstant } from '../domain/time.ts';
 import { paymentsByReferences, succeededPaymentsPage, type PaymentRow } from './payments-repository.ts';
 import { paymentProviders } from './provider-registry.ts';
@@ -124,7 +125,8 @@ export function parseSettlementCsv(csv: string): Result<SettlementLine[]> {
   const rows: SettlementLine[] = [];
   for (const { cells, line, unterminated } of records.slice(1)) {
     const value = cells[amount] ?? '';
-    if (unterminated || !/^\d{1,15}$/.test(value) || !cells[reference] || !/^[A-Z]{3}$/.test(cells[currency] ?? '')) {
+    // A reference no database stores alike (a NUL, which PostgreSQL refuses): looked up, it stopped `tolem payments reconcile` with a stack trace.
+    if (unterminated || !/^\d{1,15}$/.test(value) || !cells[reference] || unstorableText(cells[reference]!) !== null || !/^[A-Z]{3}$/.test(cells[currency] ?? '')) {
       return fail('settlement_file_invalid', { reason: 'row', line });
     }
     rows.push({ reference: cells[reference]!, amount: BigInt(value), currency: cells[currency]! });

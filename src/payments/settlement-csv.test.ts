@@ -32,5 +32,7 @@ describe('settlement files (RFC 4180)', () => {
     const open = parseSettlementCsv('reference,amount,currency\npay_1,500000,"KZT\n');
     assert.deepEqual(!open.ok && open.error.details, { reason: 'row', line: 2 }, 'a quote never closed');
     assert.deepEqual(((r) => !r.ok && r.error.details)(parseSettlementCsv(',,\n\n')), { reason: 'empty' });
+    const nul = parseSettlementCsv('reference,amount,currency\npay_1,500000,KZT\npay\u00002,100000,KZT\n');
+    assert.deepEqual(!nul.ok && nul.error.details, { reason: 'row', line: 3 }, 'a NUL in a reference (PostgreSQL refuses it in text)');
   });
 });

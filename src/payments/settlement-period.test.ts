@@ -1,11 +1,15 @@
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
 import type { TestApp } from '../../test/support/test-app.ts';
+import { runSettlementImport } from './settlement-cli.ts';
 import { addLine, createPayment, getPayment, processWebhooks, providerReferenceOf, startPaymentsApp, submitCard } from './payments-test-support.ts';
 
 for (const dialect of DIALECTS) {
-  describe(`settlement file period in Almaty days [${dialect.name}]`, { skip: dialect.skip }, () => {
+  describe(`settlement files: the period in Almaty days, bytes no database takes [${dialect.name}]`, { skip: dialect.skip }, () => {
     let t: TestApp;
     let n = 0;
     before(async () => {
@@ -40,6 +44,21 @@ for (const dialect of DIALECTS) {
       assert.deepEqual((instants.body.mismatches as { paymentId: string }[]).map((m) => m.paymentId), [firstOfFebruary.id, firstOfMarch.id], 'an instant is still that instant');
       const notADay = await t.request('POST', '/v1/admin/reconciliation/sandbox?from=2026-02-30', { rawBody: csv, headers: { 'content-type': 'text/csv' } });
       assert.deepEqual([notADay.status, notADay.body.error.code], [400, 'validation_failed']);
+    });
+
+    it('tolem payments reconcile refuses a file with a NUL in a reference (exit 2, one line), on either database', async () => {
+      const folder = mkdtempSync(join(tmpdir(), 'tolem-settlement-'));
+      const errors: string[] = [];
+      const error = console.error;
+      console.error = (...args: unknown[]) => { errors.push(args.join(' ')); };
+      try {
+        writeFileSync(join(folder, 'nul.csv'), 'reference,amount,currency\r\nsbx_a\u0000b,100000,KZT\r\n');
+        assert.equal(await runSettlementImport(t.app.ctx, { provider: 'sandbox', file: join(folder, 'nul.csv') }), 2);
+      } finally {
+        console.error = error;
+        rmSync(folder, { recursive: true, force: true });
+      }
+      assert.match(errors.join('\n'), /^error: settlement_file_invalid \{"reason":"row","line":2\}$/);
     });
   });
 }
