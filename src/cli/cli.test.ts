@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
@@ -280,6 +280,16 @@ describe('tolem CLI', () => {
     assert.equal(migrated.status, 0, migrated.stderr);
     assert.match(migrated.stdout.trim(), /^migrated: 030-pending-refunds, 031-line-bars, 032-/);
     assert.equal(run('ledger', 'verify').status, 0);
+  });
+
+  it('the checking commands refuse a DATABASE_URL that names no Tolem database (a mistyped path), and make none', () => {
+    const typo = join(folder, 'typo', 'tolme.db');
+    for (const args of [['ledger', 'verify'], ['ledger', 'report', '--from', '2026-12-01', '--to', '2026-12-02'], ['lifecycle', 'reindex']]) {
+      const run = spawnSync(process.execPath, ['bin/tolem.js', ...args], { env: { ...process.env, DATABASE_URL: `sqlite:${typo}` }, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 1, `${args.join(' ')}: ${run.stdout}`);
+      assert.match(run.stderr, /^error: sqlite:.*tolme\.db holds no Tolem database: check DATABASE_URL/);
+      assert.equal(existsSync(typo), false, 'no database made at the mistyped path');
+    }
   });
 
   it('ledger verify exits 0 on a sound ledger and 1 on a broken one', async () => {

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createApp } from '../app.ts';
 import { createContext } from '../app-context.ts';
@@ -122,7 +124,7 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     });
     case 'catalog': return sub === 'import' && rest[0] ? withContext(settings, (ctx) => runCatalogImport(ctx, rest[0]!)) : (console.error(USAGE), 2);
-    case 'payments reconcile': return withContext(settings, async (ctx) => {
+    case 'payments reconcile': return withExistingContext(settings, async (ctx) => {
       const { values } = parseArgs({ args: rest, options: { provider: { type: 'string' }, file: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
       if (!values.provider || !values.file) { console.error(USAGE); return 2; }
       return runSettlementImport(ctx, { provider: values.provider, file: values.file, from: values.from, to: values.to });
@@ -137,13 +139,13 @@ async function run(argv: string[]): Promise<number> {
       console.log(JSON.stringify(handled));
       return 0;
     });
-    case 'ledger verify': return withContext(settings, async (ctx) => {
+    case 'ledger verify': return withExistingContext(settings, async (ctx) => {
       const report = await verifyLedger(ctx.store);
       for (const problem of report.problems) console.log(`BROKEN ${problem.check} ${problem.subject} ${JSON.stringify(problem.details)}`);
       console.log(`${report.ok ? 'ledger ok' : 'ledger BROKEN'}: ${report.accounts} accounts, ${report.transfers} transfers, ${report.problems.length} problems`);
       return report.ok ? 0 : 1;
     });
-    case 'ledger report': return withContext(settings, async (ctx) => {
+    case 'ledger report': return withExistingContext(settings, async (ctx) => {
       const { values } = parseArgs({ args: rest, options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } } });
       const from = reportInstant(values.from);
       const to = reportInstant(values.to);
@@ -160,7 +162,7 @@ async function run(argv: string[]): Promise<number> {
       for (const total of report.totals) console.log(['TOTAL', total.unit, '', amount(total.debits, total.unit), amount(total.credits, total.unit), ''].join('\t'));
       return 0;
     });
-    case 'lifecycle reindex': return withContext(settings, async (ctx) => {
+    case 'lifecycle reindex': return withExistingContext(settings, async (ctx) => {
       console.log(`lifecycle index: ${await reindexLineValidity(ctx)} lines caught up`);
       return 0;
     });
@@ -194,11 +196,21 @@ async function backup(settings: Settings, target: string | undefined): Promise<n
  * migrate under it (migration 021, for one, needs every old process stopped first).
  */
 async function withContext(
-  settings: ReturnType<typeof loadSettings>, run: (ctx: ReturnType<typeof createContext>, migrated: string[]) => Promise<number>, upgrade = false,
+  settings: ReturnType<typeof loadSettings>, run: (ctx: ReturnType<typeof createContext>, migrated: string[]) => Promise<number>, upgrade = false, existing = false,
 ): Promise<number> {
+  const noDatabase = `error: ${displayUrl(settings.databaseUrl)} holds no Tolem database: check DATABASE_URL (\`tolem migrate\` makes a new one)`;
+  const file = sqliteFileOf(settings.databaseUrl);
+  if (existing && file !== null && !existsSync(file)) {
+    console.error(noDatabase);
+    return 1;
+  }
   const store = await openStore(settings.databaseUrl);
   try {
     const { pending, anyApplied } = await pendingMigrations(store);
+    if (existing && !anyApplied) {
+      console.error(noDatabase);
+      return 1;
+    }
     if (!upgrade && anyApplied && pending.length > 0) {
       console.error(`error: the database's schema is older than this release (${pending.length} migration${pending.length === 1 ? '' : 's'} to apply, from ${pending[0]}): `
         + 'run `tolem migrate` first, with every process of the release before stopped (docs/architecture.md, Storage)');
@@ -211,6 +223,22 @@ async function withContext(
   } finally {
     await store.close();
   }
+}
+
+/**
+ * For the commands that check or report on what a database holds (ledger verify and report,
+ * payments reconcile, lifecycle reindex): a DATABASE_URL naming no Tolem database (a mistyped
+ * SQLite path, an empty PostgreSQL database) is refused, not made anew and reported sound.
+ */
+function withExistingContext(settings: ReturnType<typeof loadSettings>, run: (ctx: ReturnType<typeof createContext>) => Promise<number>): Promise<number> {
+  return withContext(settings, run, false, true);
+}
+
+/** The file of a `sqlite:` URL (null for PostgreSQL and an in-memory database). */
+function sqliteFileOf(url: string): string | null {
+  if (!url.startsWith('sqlite:')) return null;
+  const path = url.slice('sqlite:'.length);
+  return path === ':memory:' ? null : resolve(path);
 }
 
 async function serve(settings: ReturnType<typeof loadSettings>): Promise<number> {
