@@ -57,6 +57,12 @@ export async function findAgentTopUpByReceipt(ctx: AppContext, receiptNumber: st
   return ctx.store.readDb.selectFrom('agent_topups').selectAll().where('receipt_number', '=', receiptNumber).executeTakeFirst();
 }
 
+/** A line's POS top-ups reversed before `before`, through agent_topups_line (line_id, created_at). */
+export async function findReversedPosTopUpsOfLine(ctx: AppContext, lineId: string, before: string) {
+  return ctx.store.readDb.selectFrom('agent_topups').innerJoin('agent_topup_reversals', 'agent_topup_reversals.topup_id', 'agent_topups.topup_id')
+    .selectAll('agent_topups').where('agent_topups.line_id', '=', lineId).where('agent_topups.created_at', '<', before).execute();
+}
+
 export async function findReversal(ctx: AppContext, topupId: string) {
   return ctx.store.readDb.selectFrom('agent_topup_reversals').selectAll().where('topup_id', '=', topupId).executeTakeFirst();
 }

@@ -285,6 +285,19 @@ for (const dialect of DIALECTS) {
       const fresh = await lineOf('+77011000071');
       assert.deepEqual([fresh.status, fresh.valid_until, fresh.first_topup_at], ['preactive', null, null]);
 
+      // Two sales reversed oldest first: the first leaves the line to the second, whose reversal goes back past both.
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn: '+77011000073' } })).status, 201);
+      for (let round = 1; round <= 2; round++) {
+        const older = await posTopUp(agent.key, { msisdn: '+77011000073', amount: 50_000 }, `put-back-order-${round}-a`);
+        t.clock.advance(60_000);
+        const newer = await posTopUp(agent.key, { msisdn: '+77011000073', amount: 50_000 }, `put-back-order-${round}-b`);
+        await reverse(older.body.topUp.id);
+        assert.equal((await lineOf('+77011000073')).valid_until, newer.body.topUp.line.validUntil, 'the later sale still holds the line');
+        await reverse(newer.body.topUp.id);
+        const back = await lineOf('+77011000073');
+        assert.deepEqual([back.status, back.valid_until, back.first_topup_at, back.last_topup_at], ['preactive', null, null, null]);
+      }
+
       // A line in grace (its validity ended yesterday): reactivated by the sale, back in grace with its old validity.
       assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn: '+77011000072', language: 'kk' } })).status, 201);
       assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn: '+77011000072', amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': 'put-back-grace-0' } })).status, 201);

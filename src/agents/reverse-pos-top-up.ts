@@ -8,7 +8,7 @@ import { debitsSince, type DebitsSince } from '../ledger/debits-since.ts';
 import { takeBackTopUpBonus, topUpBonusLocks } from '../promotions/top-up-bonus.ts';
 import { AGENT_COMMISSIONS_EXPENSE_ID, agentCommissionAccountId, agentFloatAccountId } from './agent-accounts.ts';
 import { agentOfActor } from './agent-of-actor.ts';
-import { findAgentTopUp, findTopUpTransferId } from './agents-repository.ts';
+import { findAgentTopUp, findReversedPosTopUpsOfLine, findTopUpTransferId } from './agents-repository.ts';
 import { findBonusGrantOfTopUp } from '../promotions/promotions-repository.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
 import { applyStatusChange } from '../lifecycle/apply-status-change.ts';
@@ -58,6 +58,8 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
   const bonusId = lineBonusAccountId(topUp.line_id);
   const bonusLocks = grant ? topUpBonusLocks(topUp.line_id) : { accounts: [], counters: [] };
   for (let attempt = 1; ; attempt++) {
+    // Read each round: another reversal of the line's sales may have committed since the last.
+    const reversedEarlier = await findReversedPosTopUpsOfLine(ctx, topUp.line_id, topUp.created_at);
     const spent = await debitsSince(ctx, mainId, transferId, ['topup_reversal']);
     const bonusSpent = grant ? await debitsSince(ctx, bonusId, transferId, ['topup_bonus_reversal']) : null;
     // A debit between those reads and the command's lock: perhaps another reversal of the same
@@ -96,7 +98,7 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
           const left = line.dailyTopupAmount - amount;
           tx.updateLine(line.id, { dailyTopupAmount: left > 0n ? left : 0n });
         }
-        putLineBack(tx, topUp, actor.id, ctx.settings.lifecycle);
+        putLineBack(tx, topUp, reversedEarlier, actor.id, ctx.settings.lifecycle);
         tx.insert('agent_topup_reversals', { topup_id: topUp.topup_id, agent_id: topUp.agent_id, amount, commission, actor_id: actor.id, created_at: tx.nowIso });
         tx.outbox('topup.reversed', { topupId: topUp.topup_id, lineId: topUp.line_id, msisdn: topUp.msisdn, amount: Number(amount), currency: 'KZT', channel: 'agent', receiptNumber, language: line?.language ?? null });
         return ok({ topupId: topUp.topup_id, agentId: topUp.agent_id, amount: Number(amount), commission: Number(commission), floatBalanceAfter: Number(availableBalance(tx.account(floatId)!)), receiptNumber, reversedAt: tx.nowIso });
@@ -111,28 +113,44 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
 /**
  * The line as it was before the top-up, where the top-up is still what last changed it: its
  * validity (unless something moved it since: a later top-up extends it further), and, with that,
- * the status the top-up reactivated it from (unless its status changed since) and its first top-up's
- * time. Kept, a reversed top-up gave its validity away: a cashier could keep a number alive, or
- * bring a suspended one back to active, without anyone paying. A line put back into grace or
- * suspension is told so as the lifecycle would tell it (line.status_changed); the lifecycle job
+ * the status the top-up reactivated it from (unless its status changed since) and its first and
+ * last top-up times. Kept, a reversed top-up gave its validity away: a cashier could keep a number
+ * alive, or bring a suspended one back to active, without anyone paying. A line put back into grace
+ * or suspension is told so as the lifecycle would tell it (line.status_changed); the lifecycle job
  * takes it on from the validity put back. POS top-ups made before migration 037 recorded none of
  * this and leave the line as it is.
+ *
+ * Sales reversed in another order than newest first: an earlier sale reversed while a later one
+ * held the validity left the line as it was; the later one's reversal then finds, as its "before",
+ * what the earlier one made, and goes on back to what the earlier one found (`reversedEarlier`:
+ * the line's POS sales before this one, reversed), as often as such sales chain.
  */
-function putLineBack(tx: BatchTx, topUp: AgentTopupTable, actorId: string, rules: LifecycleRules): void {
+function putLineBack(tx: BatchTx, topUp: AgentTopupTable, reversedEarlier: readonly AgentTopupTable[], actorId: string, rules: LifecycleRules): void {
   const line = tx.line(topUp.line_id);
   if (!line || topUp.line_valid_until_after === null || line.validUntil !== topUp.line_valid_until_after) return;
-  const validUntil = topUp.line_valid_until_before;
-  // Its last top-up's time too, or the reversed sale would stand as the recent top-up a promised
-  // payment needs; recorded since migration 038 (null before it, unless it was the line's first).
-  const lastRecorded = topUp.line_last_topup_at_before !== null || line.firstTopupAt === topUp.created_at;
+  // The sale whose "before" the line goes back to: this one, or the earliest reversed one it chains to.
+  let origin = topUp;
+  for (let found = true; found;) {
+    found = false;
+    for (const earlier of reversedEarlier) {
+      if (earlier.line_valid_until_after === null || earlier.created_at >= origin.created_at) continue;
+      if (earlier.line_valid_until_after === origin.line_valid_until_before) {
+        origin = earlier;
+        found = true;
+        break;
+      }
+    }
+  }
+  const validUntil = origin.line_valid_until_before;
   tx.updateLine(line.id, {
     validUntil,
-    ...(line.firstTopupAt === topUp.created_at ? { firstTopupAt: topUp.line_first_topup_at_before } : {}),
-    ...(lastRecorded && line.lastTopupAt === topUp.created_at ? { lastTopupAt: topUp.line_last_topup_at_before } : {}),
+    ...(line.firstTopupAt !== null && line.firstTopupAt >= origin.created_at ? { firstTopupAt: origin.line_first_topup_at_before } : {}),
+    // Recorded since migration 038, shipped with 037 (null: the line had no top-up that counts).
+    ...(line.lastTopupAt === topUp.created_at ? { lastTopupAt: origin.line_last_topup_at_before } : {}),
   });
-  const from = topUp.line_status_before;
-  // Reactivated by this top-up: active since its very commit.
-  if (from === null || from === line.status || line.status !== 'active' || line.statusChangedAt !== topUp.created_at) return;
+  const from = origin.line_status_before;
+  // Reactivated by the origin sale: active since its very commit.
+  if (from === null || from === line.status || line.status !== 'active' || line.statusChangedAt !== origin.created_at) return;
   applyStatusChange(tx, {
     lineId: line.id, from: 'active', to: from, reason: 'topup_reversed', actorId,
     ...(from === 'suspended' && validUntil !== null ? { terminatesAt: scheduleOf(new Date(validUntil), rules).terminatedAt.toISOString() } : {}),

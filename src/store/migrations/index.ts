@@ -37,6 +37,7 @@ import * as refundEvents from './035-refund-events.ts';
 import * as paymentProviderAmounts from './036-payment-provider-amounts.ts';
 import * as posTopupLineBefore from './037-pos-topup-line-before.ts';
 import * as posTopupLastTopupBefore from './038-pos-topup-last-topup-before.ts';
+import * as posTopupsByLine from './039-pos-topups-by-line.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -81,4 +82,5 @@ export const migrations: Record<string, Migration> = {
   '036-payment-provider-amounts': paymentProviderAmounts,
   '037-pos-topup-line-before': posTopupLineBefore,
   '038-pos-topup-last-topup-before': posTopupLastTopupBefore,
+  '039-pos-topups-by-line': posTopupsByLine,
 };
