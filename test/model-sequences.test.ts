@@ -313,6 +313,23 @@ class Sim {
     return best;
   }
 
+  /**
+   * What the bonus expiry job does for a line at `nowIso`, and what a purchase or renewal does
+   * first (forfeitExpiredBonus): the balance keeps at most its unexpired grants (spent oldest first).
+   */
+  expireBonus(line: MLine, nowIso: string, tally: string): void {
+    const granted = line.grants.reduce((sum, g) => sum + g.amount, 0);
+    const expired = line.grants.filter((g) => g.expiresAt <= nowIso).reduce((sum, g) => sum + g.amount, 0);
+    if (expired <= line.bonusHandled) return;
+    const amount = Math.min(line.bonus - (granted - expired), expired - line.bonusHandled);
+    line.bonusHandled = expired;
+    if (amount > 0) {
+      this.tally(tally);
+      line.bonus -= amount;
+      this.add(PROMOTIONS_EXPENSE_ACCOUNT_ID, amount);
+    }
+  }
+
   /** Pays a price bonus first, then main; books the revenue and the discount. */
   pay(line: MLine, quote: Quote): { fromBonus: number; fromMain: number } {
     const fromBonus = Math.min(line.bonus, quote.price);
@@ -529,6 +546,8 @@ class Sim {
     if (!expected && line instanceof Object) {
       expected = this.stored('purchase', key, fp);
       if (!expected && line.status === 'terminated') expected = { code: 'line_terminated' };
+      // Expired bonus goes before the purchase is priced and paid, whatever the outcome.
+      if (!expected) this.expireBonus(line, this.nowIso(), 'purchase: expired bonus forfeited first');
       if (!expected && !offer) expected = { code: 'offering_not_found' };
       if (!expected && offer) {
         const priced = this.priceOf(offer, line, body.promoCode);
@@ -638,6 +657,7 @@ class Sim {
     if (!expected && line instanceof Object) {
       expected = this.stored('renew', key, fp);
       if (!expected && (!pkg || pkg.line !== line || !offer)) expected = { code: 'package_not_found' };
+      if (!expected) this.expireBonus(line, this.nowIso(), 'renew: expired bonus forfeited first');
       if (!expected && offer) {
         const priced = this.priceOf(offer, line);
         if ('code' in priced) expected = { code: priced.code };
@@ -1174,6 +1194,8 @@ class Sim {
       renewedBy.set(line, [...(renewedBy.get(line) ?? []), pkg]);
       this.tally(`job: renewed ${pkg.stacks ? 'stacking' : 'non-stacking'}`);
     }
+    // A renewal attempt forfeits the line's expired bonus before it pays (forfeitExpiredBonus).
+    for (const line of new Set([...renewedBy.keys(), ...dueBy.keys()])) this.expireBonus(line, nowIso, 'job: expired bonus forfeited before a renewal');
     const bucketRows = await this.bucketRows();
     for (const [line, renewed] of renewedBy) {
       let total = 0;
@@ -1213,18 +1235,7 @@ class Sim {
       }
     }
     // 3. Bonus expiry: the balance keeps at most its unexpired grants (spent oldest first).
-    for (const line of this.lines) {
-      const granted = line.grants.reduce((sum, g) => sum + g.amount, 0);
-      const expired = line.grants.filter((g) => g.expiresAt <= nowIso).reduce((sum, g) => sum + g.amount, 0);
-      if (expired <= line.bonusHandled) continue;
-      const amount = Math.min(line.bonus - (granted - expired), expired - line.bonusHandled);
-      line.bonusHandled = expired;
-      if (amount > 0) {
-        this.tally('job: bonus expired');
-        line.bonus -= amount;
-        this.add(PROMOTIONS_EXPENSE_ACCOUNT_ID, amount);
-      }
-    }
+    for (const line of this.lines) this.expireBonus(line, nowIso, 'job: bonus expired');
     // 4. Lifecycle, predicted: every step due now, in order.
     const transitions: [MLine, string][] = [];
     for (const line of this.lines) {

@@ -143,7 +143,8 @@ for (const dialect of DIALECTS) {
       assert.equal(credit.body.owed, 110_000);
       const bought = await t.request('POST', '/v1/purchases', { body: { msisdn: LINE, offering: 'DATA_20GB_30D', autoRenew: true }, headers: key('buy') });
       assert.equal(bought.status, 201, JSON.stringify(bought.body));
-      assert.deepEqual([bought.body.autoRenew, bought.body.paidFromBonus, bought.body.paidFromMain], [true, 250_000, 549_000]);
+      // The first top-up's 2,000 ₸ bonus expired on day 30 (no job has run since): only the second's pays.
+      assert.deepEqual([bought.body.autoRenew, bought.body.paidFromBonus, bought.body.paidFromMain], [true, 50_000, 749_000]);
       packageId = bought.body.id;
       bucketId = bought.body.allowances[0].bucketId;
       // A card payment waiting at the checkout: its top-up is reserved on the line's main balance.
@@ -155,7 +156,7 @@ for (const dialect of DIALECTS) {
 
       const line = (await t.request('GET', `/v1/lines/${LINE}`)).body;
       assert.equal(line.status, 'active');
-      assert.deepEqual([line.balance.main, line.balance.bonus], [2_000_000 + 500_000 + 50_000 + 100_000 + 100_000 - 549_000, 0]);
+      assert.deepEqual([line.balance.main, line.balance.bonus], [2_000_000 + 500_000 + 50_000 + 100_000 + 100_000 - 749_000, 0]);
       await t.verify();
     });
 
@@ -165,7 +166,7 @@ for (const dialect of DIALECTS) {
       terminatedAt = t.clock.now().getTime();
       assert.deepEqual([done.body.from, done.body.to, done.body.reason], ['active', 'terminated', 'terminate: SIM handed back']);
       assert.deepEqual(done.body.forfeited, {
-        main: 2_201_000 - 110_000, bonus: 0, creditRepaid: 110_000, creditWrittenOff: 0, buckets: [{ accountId: bucketId, unit: 'DATA_BYTES', units: 20 * GB }],
+        main: 2_001_000 - 110_000, bonus: 0, creditRepaid: 110_000, creditWrittenOff: 0, buckets: [{ accountId: bucketId, unit: 'DATA_BYTES', units: 20 * GB }],
       });
       const quarantine = await db().selectFrom('number_quarantine').select(['msisdn', 'line_id', 'quarantined_until']).where('line_id', '=', lineId).execute();
       assert.deepEqual(quarantine, [{ msisdn: LINE, line_id: lineId, quarantined_until: new Date(terminatedAt + 180 * DAY_MS).toISOString() }]);
@@ -298,7 +299,7 @@ for (const dialect of DIALECTS) {
       const transactions = await t.request('GET', `/v1/lines/${LINE}/transactions?limit=100`);
       assert.equal(transactions.status, 200);
       const moves = transactions.body.data.map((tx: { code: string; amount: number; account: string }) => `${tx.code}:${tx.account}:${tx.amount}`);
-      for (const move of ['forfeit:line_main:-2091000', 'credit_repayment:line_credit:110000', `forfeit:bucket:${-20 * GB}`]) assert.ok(moves.includes(move), `${move} in ${moves}`);
+      for (const move of ['forfeit:line_main:-1891000', 'expiry:line_bonus:-200000', 'credit_repayment:line_credit:110000', `forfeit:bucket:${-20 * GB}`]) assert.ok(moves.includes(move), `${move} in ${moves}`);
       const events = await t.request('GET', `/v1/lines/${LINE}/events`);
       assert.equal(events.status, 200);
       assert.deepEqual(events.body.data.map((e: { from: string; to: string; reason: string }) => `${e.from}>${e.to}:${e.reason}`), ['preactive>active:topup', 'active>terminated:terminate: SIM handed back']);
