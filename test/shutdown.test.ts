@@ -1,26 +1,13 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { connect } from 'node:net';
 import { describe, it } from 'node:test';
+import { rawSocket, requestWhileClosing } from './support/raw-socket.ts';
 import { startTestApp } from './support/test-app.ts';
 
 describe('a server shutting down [sqlite]', () => {
   it('answers requests that arrive while it closes with 503 unavailable in the error format, and Connection: close', async () => {
     const t = await startTestApp('sqlite');
-    const { port } = new URL(await t.app.server.listen({ port: 0, host: '127.0.0.1' }));
-    const socket = connect(Number(port), '127.0.0.1');
-    await once(socket, 'connect');
-    let answer = '';
-    socket.setEncoding('utf8').on('data', (chunk: string) => { answer += chunk; });
-    const ended = once(socket, 'close');
-    // Half the headers before the close begins (a socket busy with a request is not closed as
-    // idle), the rest once the server has stopped listening: the request arrives while it closes.
-    socket.write('GET /v1/lines/+77011234567 HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const closed = t.close();
-    while (t.app.server.server.listening) await new Promise((resolve) => setTimeout(resolve, 5));
-    socket.write(`Authorization: Bearer ${t.adminKey}\r\n\r\n`);
-    await Promise.all([closed, ended]);
+    const answer = await requestWhileClosing(t, 'GET /v1/lines/+77011234567 HTTP/1.1\r\nHost: 127.0.0.1\r\n', `Authorization: Bearer ${t.adminKey}\r\n\r\n`);
     assert.match(answer, /^HTTP\/1\.1 503 /);
     assert.match(answer, /\r\nconnection: close\r\n/i);
     const error = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)).error;
@@ -33,12 +20,7 @@ describe('a server shutting down with a request in flight [sqlite]', () => {
   it('answers it, with Connection: close, and closes at once: a kept-alive socket does not hold the process', async () => {
     const t = await startTestApp('sqlite');
     assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn: '+77011234599' } })).status, 201);
-    const { port } = new URL(await t.app.server.listen({ port: 0, host: '127.0.0.1' }));
-    const socket = connect(Number(port), '127.0.0.1');
-    await once(socket, 'connect');
-    let answer = '';
-    socket.setEncoding('utf8').on('data', (chunk: string) => { answer += chunk; });
-    const ended = once(socket, 'close');
+    const socket = await rawSocket(t);
     // The headers and half the body: the request is in flight when the close begins.
     const body = JSON.stringify({ msisdn: '+77011234599', amount: 100_000, currency: 'KZT' });
     // The server has the request (its headers read, its onRequest hooks past in the microtasks after) before the close begins.
@@ -50,9 +32,9 @@ describe('a server shutting down with a request in flight [sqlite]', () => {
     const closed = t.close();
     await new Promise((resolve) => setTimeout(resolve, 50));
     socket.write(body.slice(10));
-    await Promise.all([closed, ended]);
-    assert.match(answer, /^HTTP\/1\.1 201 /);
-    assert.match(answer, /\r\nconnection: close\r\n/i);
+    await Promise.all([closed, socket.ended]);
+    assert.match(socket.answer(), /^HTTP\/1\.1 201 /);
+    assert.match(socket.answer(), /\r\nconnection: close\r\n/i);
     assert.ok(performance.now() - started < 30_000, `closed in ${Math.round(performance.now() - started)} ms, not after the keep-alive timeout (72 s)`);
   });
 });

@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
+import { requestWhileClosing } from '../../test/support/raw-socket.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { hashPassword } from '../auth/secrets.ts';
 
@@ -518,21 +517,10 @@ for (const dialect of DIALECTS) {
       const t = await startTestApp(dialect.name);
       assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn: '+77011234567' } })).status, 201);
       assert.equal((await t.request('POST', '/v1/admin/aggregators', { body: { code: 'qiwi', password: QIWI_SECRET } })).status, 201);
-      const { port } = new URL(await t.app.server.listen({ port: 0, host: '127.0.0.1' }));
-      const socket = connect(Number(port), '127.0.0.1');
-      await once(socket, 'connect');
-      let text = '';
-      socket.setEncoding('utf8').on('data', (chunk: string) => { text += chunk; });
-      const ended = once(socket, 'close');
-      // Half the headers before the close begins (a socket busy with a request is not closed as
-      // idle), the rest after: the server reads the request while it is shutting down.
-      socket.write('GET /aggregators/qiwi/osmp?command=pay&txn_id=77&txn_date=20260115110000&account=7011234567&sum=1000 HTTP/1.1\r\nHost: 127.0.0.1\r\n');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const closed = t.close();
-      // The close has begun once the server stops listening (after the ledger check and preClose).
-      while (t.app.server.server.listening) await new Promise((resolve) => setTimeout(resolve, 5));
-      socket.write(`Authorization: ${QIWI_AUTH}\r\n\r\n`);
-      await Promise.all([closed, ended]);
+      // The server reads the request while it is shutting down.
+      const text = await requestWhileClosing(t,
+        'GET /aggregators/qiwi/osmp?command=pay&txn_id=77&txn_date=20260115110000&account=7011234567&sum=1000 HTTP/1.1\r\nHost: 127.0.0.1\r\n',
+        `Authorization: ${QIWI_AUTH}\r\n\r\n`);
       assert.match(text, /^HTTP\/1\.1 200 /);
       assert.equal(parseOsmp(text.slice(text.indexOf('<?xml'))).result, 1);
     });
