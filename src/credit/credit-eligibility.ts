@@ -1,5 +1,6 @@
 import { addDays } from '../domain/time.ts';
 import type { Settings } from '../config.ts';
+import { statusAt } from '../lifecycle/lifecycle-rules.ts';
 
 /** Why a line may not take a promised payment now, with the setting the reason comes from. */
 export type CreditRefusal =
@@ -26,7 +27,7 @@ export function topUpRefusalOf(settings: Settings['credit'], line: TopUpWindow, 
  * has recorded it yet (it runs once a minute; after downtime, later).
  */
 export function stateRefusalOf(status: string, owed: bigint, validUntil: string | null, nowIso: string): CreditRefusal | null {
-  const current = status === 'active' && validUntil !== null && validUntil <= nowIso ? 'grace' : status;
+  const current = statusAt(status, validUntil, nowIso);
   if (current !== 'active') return { reason: 'line_not_active', status: current };
   return owed > 0n ? { reason: 'credit_open' } : null;
 }

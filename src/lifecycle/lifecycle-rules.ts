@@ -22,6 +22,16 @@ export function isBarred(line: { barredAt: string | null; statusChangedAt: strin
   return line.barredAt !== null && line.barredAt >= line.statusChangedAt;
 }
 
+/**
+ * A line's status at `nowIso` as the rules on it read it: an active line whose validity has ended
+ * is in grace already, whether or not the lifecycle job has recorded it (it runs once a minute;
+ * after downtime, later), and until then the line's row still says active. Purchases, renewals,
+ * transfers and promised payments go by this.
+ */
+export function statusAt(status: string, validUntil: string | null, nowIso: string): string {
+  return status === 'active' && validUntil !== null && validUntil <= nowIso ? 'grace' : status;
+}
+
 export interface Transition {
   from: LifecycleStatus;
   to: LifecycleStatus;

@@ -11,6 +11,7 @@ import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
 import { limitRefusal, promotionLineUsesKey, promotionUsesKey, type PriceQuote } from '../promotions/promotion.ts';
 import { ALLOWANCE_UNITS, bucketAccountId, lineKindSlotKey, packageExpiresKey, packagePeriodKey, packageRunStartKey, ROLLOVER_GRACE_MS, type AllowanceUnit } from './package-keys.ts';
+import { statusAt } from '../lifecycle/lifecycle-rules.ts';
 
 export type PeriodReason = 'purchase' | 'renewal' | 'auto_renewal';
 
@@ -116,10 +117,10 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   // A line in grace takes incoming calls only and a suspended one nothing: a pack bought or renewed
   // then would run out unused. A top-up that brings the line back lets the renewal job retry
   // (PACKAGE_RENEWAL_RETRY_DAYS). A preactive line (a traveller's eSIM before arrival) may buy.
-  // An active line whose validity has ended is in grace already, recorded or not: the lifecycle job
-  // runs once a minute, and after downtime the renewal job runs before it. A purchase too (a counter
-  // sale's top-up, earlier in the same command, has extended the validity by then).
-  const status = line.status === 'active' && line.validUntil !== null && line.validUntil <= tx.nowIso ? 'grace' : line.status;
+  // An active line whose validity has ended is in grace already (statusAt): after downtime the
+  // renewal job runs before the lifecycle job. A counter sale's top-up, earlier in the same command,
+  // has extended the validity by then.
+  const status = statusAt(line.status, line.validUntil, tx.nowIso);
   if (status !== 'active' && status !== 'preactive') return fail('line_status_invalid', { status });
   if (!isOnSale(record.offering, tx.nowIso)) return fail('offering_unavailable', { code: record.offering.code });
   const periods = tx.counter(packagePeriodKey(packageId));

@@ -3,6 +3,7 @@ import type { Job } from '../jobs/job.ts';
 import { priceOffering } from '../promotions/quote-price.ts';
 import { balancesOf } from '../lines/lines-repository.ts';
 import { deletePastReminders, linesEndingBetween, periodsEndingBetween, sendReminders, type After, type Reminder } from './reminders-repository.ts';
+import { statusAt } from '../lifecycle/lifecycle-rules.ts';
 
 /** Rows read a query: keyset pages of this many, up to `perRunMax` reminders a run. */
 const PAGE_ROWS = 500;
@@ -52,8 +53,9 @@ async function remindPackages(ctx: AppContext, now: Date, horizon: Date, max: nu
     // renewed, and a line in grace or suspended is refused a renewal, as is one whose validity ends
     // by the pack's end (in grace then, unless a top-up moves it on): its pack reads as ending.
     const prices = await Promise.all(periods.map(async (period) => {
-      if (Number(period.auto_renew) !== 1 || (period.status !== 'active' && period.status !== 'preactive')) return null;
-      if (period.status === 'active' && period.valid_until !== null && period.valid_until <= period.expires_at) return null;
+      // The line's status at the pack's end, as the renewal will read it.
+      const atEnd = statusAt(period.status, period.valid_until, period.expires_at);
+      if (Number(period.auto_renew) !== 1 || (atEnd !== 'active' && atEnd !== 'preactive')) return null;
       const priced = await priceOffering(ctx, period.offering_code, period.line_id, undefined, new Date(period.expires_at));
       return priced.ok ? Number(priced.value.quote.price) : null;
     }));

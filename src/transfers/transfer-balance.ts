@@ -6,7 +6,7 @@ import { parseMinorUnits } from '../domain/money.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { addDays, almatyDate } from '../domain/time.ts';
-import { scheduleOf, type LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
+import { scheduleOf, statusAt, type LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import { lineMainAccountId, revenueAccountId } from '../ledger/accounts.ts';
 import { fingerprintOf } from '../ledger/ledger-writer.ts';
 import { findReadableLine } from '../lines/line-access.ts';
@@ -119,9 +119,7 @@ export interface TransferState {
  * that cannot go through sends no code.
  */
 export function transferRefusal(rules: AppContext['settings']['transfers'], amount: bigint, state: TransferState): Result<never> | null {
-  // An active line whose validity has ended is in grace already, recorded or not: the lifecycle job
-  // runs once a minute (after downtime, later), and until then the line's row still says active.
-  const senderStatus = state.senderStatus === 'active' && state.senderValidUntil !== null && state.senderValidUntil <= state.at ? 'grace' : state.senderStatus;
+  const senderStatus = statusAt(state.senderStatus, state.senderValidUntil, state.at);
   if (senderStatus === 'terminated') return fail('line_terminated', { field: 'from' });
   if (senderStatus !== 'active') return fail('line_status_invalid', { field: 'from', status: senderStatus });
   if (state.receiverStatus === 'terminated' || (state.receiverTerminatesAt !== null && state.receiverTerminatesAt <= state.at)) return fail('line_terminated', { field: 'to' });
