@@ -129,17 +129,12 @@ function putLineBack(tx: BatchTx, topUp: AgentTopupTable, reversedEarlier: reado
   const line = tx.line(topUp.line_id);
   if (!line || topUp.line_valid_until_after === null || line.validUntil !== topUp.line_valid_until_after) return;
   // The sale whose "before" the line goes back to: this one, or the earliest reversed one it chains to.
+  const byValidityMade = new Map(reversedEarlier.map((earlier) => [earlier.line_valid_until_after, earlier]));
   let origin = topUp;
-  for (let found = true; found;) {
-    found = false;
-    for (const earlier of reversedEarlier) {
-      if (earlier.line_valid_until_after === null || earlier.created_at >= origin.created_at) continue;
-      if (earlier.line_valid_until_after === origin.line_valid_until_before) {
-        origin = earlier;
-        found = true;
-        break;
-      }
-    }
+  for (;;) {
+    const earlier = origin.line_valid_until_before === null ? undefined : byValidityMade.get(origin.line_valid_until_before);
+    if (!earlier || earlier.created_at >= origin.created_at) break;
+    origin = earlier;
   }
   const validUntil = origin.line_valid_until_before;
   tx.updateLine(line.id, {
