@@ -504,5 +504,30 @@ for (const dialect of DIALECTS) {
       const names = (doc.paths['/v1/receipts/{number}.pdf'].get.parameters as { name: string }[]).map((parameter) => parameter.name);
       assert.ok(names.includes('language') && names.includes('lang'), names.join());
     });
+
+    it('documents the bodies the raw-text routes read (a settlement file, a webhook) and the answers they give', async () => {
+      const doc = (await t.request('GET', '/openapi.json', { token: null })).body as OpenapiDocument;
+      // The settlement file was read but not shown: no requestBody, an answer of unknown shape, from/to unexplained.
+      const reconcile = doc.paths['/v1/admin/reconciliation/{provider}']!.post!;
+      assert.deepEqual(Object.keys(reconcile.requestBody?.content ?? {}), ['text/csv']);
+      assert.equal(reconcile.requestBody!.content['text/csv']!.schema.type, 'string');
+      const report = reconcile.responses!["200"]!.content!["application/json"]!.schema as Schema & { properties: Record<string, Schema & { items?: Schema }> };
+      assert.deepEqual(Object.keys(report.properties).sort(), ['matched', 'mismatches', 'provider', 'rows']);
+      assert.ok(report.properties.mismatches!.items?.properties?.kind);
+      for (const name of ['from', 'to']) assert.ok(reconcile.parameters?.find((p) => p.name === name)?.description, name);
+      // Sent as documented, it is read, and answers as documented.
+      const sent = await t.request('POST', '/v1/admin/reconciliation/sandbox?from=2026-01-01', { rawBody: 'reference,amount,currency\nsbx_none,50000,KZT\n', headers: { 'content-type': 'text/csv' } });
+      assert.equal(sent.status, 200, sent.text);
+      assert.deepEqual([sent.body.rows, sent.body.matched, sent.body.mismatches[0]?.kind], [1, 0, 'missing_in_tolem']);
+      assert.deepEqual(Object.keys(sent.body.mismatches[0]).sort(), Object.keys(report.properties.mismatches!.items!.properties!).sort());
+      const webhook = doc.paths['/v1/webhooks/{provider}']!.post!;
+      assert.deepEqual(Object.keys(webhook.requestBody?.content ?? {}).sort(), ['application/json', 'application/x-www-form-urlencoded']);
+      // A check/pay code over 100 characters is refused in the error format, before the protocol handler: documented too.
+      const long = await t.request('GET', `/aggregators/${'x'.repeat(300)}/osmp`, { token: null });
+      assert.deepEqual([long.status, long.body.error?.code], [400, 'validation_failed']);
+      for (const variant of ['osmp', 'kaspi']) {
+        for (const method of ['get', 'post']) assert.ok(doc.paths[`/aggregators/{code}/${variant}`]![method]!.responses!['400'], `${method} ${variant} documents 400`);
+      }
+    });
   });
 }

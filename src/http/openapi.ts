@@ -64,6 +64,31 @@ const ReceiptVerification = Type.Union([
 ]);
 const attachment = (description: string) => ({ 'content-disposition': Type.String({ description }) });
 
+/**
+ * Bodies read as raw text (payments-routes.ts: the signature or the file is over the exact bytes),
+ * so that the route has no body schema for @fastify/swagger to show: what each takes, by media type.
+ */
+const RAW_BODIES: Record<string, { description: string; content: Record<string, { schema: TSchema }> }> = {
+  'POST /v1/admin/reconciliation/:provider': {
+    description: 'The provider\'s settlement file: CSV with a header naming at least reference,amount,currency (amount in minor units; other columns ignored), up to 8 MB and 100,000 rows (docs/payments.md, Settlement files)',
+    content: { 'text/csv': { schema: Type.String({ examples: ['reference,amount,currency\nsbx_01J…,50000,KZT\n'] }) } },
+  },
+  'POST /v1/webhooks/:provider': {
+    description: 'The provider\'s event as it signs it: JSON, or a form (Alipay); verified over the exact bytes (docs/payment-providers.md)',
+    content: { 'application/json': { schema: Type.Object({}, { additionalProperties: true }) }, 'application/x-www-form-urlencoded': { schema: Type.Object({}, { additionalProperties: true }) } },
+  },
+};
+
+const SettlementReport = Type.Object({
+  provider: Type.String(), rows: Type.Integer({ description: 'rows read from the file' }), matched: Type.Integer({ description: 'rows that agree with Tolem' }),
+  mismatches: Type.Array(Type.Object({
+    kind: Type.Union(['missing_in_tolem', 'missing_at_provider', 'amount_differs', 'status_differs', 'duplicate_in_settlement'].map((kind) => Type.Literal(kind))),
+    reference: Type.Union([Type.String(), Type.Null()]), paymentId: Type.Union([Type.String(), Type.Null()]),
+    tolemAmount: Type.Union([Type.Integer({ description: 'minor units, in currency' }), Type.Null()]), providerAmount: Type.Union([Type.Integer({ description: 'minor units, in currency' }), Type.Null()]),
+    currency: Type.Union([Type.String(), Type.Null()]), tolemStatus: Type.Union([Type.String(), Type.Null()]),
+  })),
+});
+
 interface Answer {
   description: string;
   content: Record<string, { schema: TSchema }>;
@@ -84,6 +109,7 @@ const MEDIA_ANSWERS: Record<string, Record<number, Answer>> = {
       content: { 'text/csv': { schema: Type.String({ description: 'CSV with a header row: txn_id,txn_date,account,sum,prv_txn,paid_at' }) } },
     },
   },
+  'POST /v1/admin/reconciliation/:provider': { 200: { description: 'The comparison; nothing is changed', content: { 'application/json': { schema: SettlementReport } } } },
   'GET /metrics': { 200: { description: 'Prometheus text exposition format (version 0.0.4)', content: { 'text/plain': { schema: Type.String() } } } },
   'GET /receipts/verify/:token': {
     200: { description: 'An HTML page, or with Accept: application/json the verification as JSON', content: { ...html('the verification page'), 'application/json': { schema: ReceiptVerification } } },
@@ -116,6 +142,8 @@ const OUTSIDE_V1_ERRORS: Record<string, string[]> = {
   'GET /sandbox/checkout/:id': ['400'],
   'POST /sandbox/checkout/:id': ['400', '415'],
   'POST /sandbox/checkout/:id/challenge': ['400', '415'],
+  // A code over 100 characters or a malformed URL is refused before the protocol handler reads it.
+  ...Object.fromEntries(['osmp', 'kaspi'].flatMap((variant) => ['GET', 'POST'].map((method) => [`${method} /aggregators/:code/${variant}`, ['400']]))),
 };
 
 /** Check/pay answers are HTTP 200, refusals included; 401/403 are authentication failures, in the protocol too. */
@@ -167,6 +195,9 @@ export const describeRoute: SwaggerTransform = ({ schema, url, route }) => {
     responses[status] = { description: answer.description, content: answer.content, ...(answer.headers ? { headers: answer.headers } : {}) };
   }
   if (Object.keys(responses).length > 0) described.response = responses;
+
+  const raw = methods.map((method) => RAW_BODIES[`${method} ${url}`]).find((body) => body !== undefined);
+  if (raw) described.body = { description: raw.description, content: raw.content };
 
   // Forms where a route takes them (server.ts), JSON everywhere: the body's two media types.
   if (route.config?.formBody === true) described.consumes = ['application/x-www-form-urlencoded', 'application/json'];

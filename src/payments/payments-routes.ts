@@ -150,7 +150,10 @@ export async function paymentRoutes(app: FastifyInstance, { ctx }: RouteOptions)
       schema: {
         tags: ['payments'], summary: 'Compare a provider settlement file (CSV: reference,amount,currency) with Tolem (admin)', security: bearer,
         params: Type.Object({ provider: Type.String({ maxLength: 32 }) }),
-        querystring: Type.Object({ from: Type.Optional(Type.String({ maxLength: 30 })), to: Type.Optional(Type.String({ maxLength: 30 })) }, { additionalProperties: false }),
+        querystring: Type.Object({
+          from: Type.Optional(Type.String({ maxLength: 30, description: 'missing_at_provider only from this time: a date alone (2026-02-01) is that Almaty day\'s start, else an ISO-8601 instant with its offset' })),
+          to: Type.Optional(Type.String({ maxLength: 30, description: 'and before this one (excluded), read as from is' })),
+        }, { additionalProperties: false }),
         response: { 200: Type.Unknown({ description: '{provider, rows, matched, mismatches: [...]} (docs/payments.md, Settlement files)' }) },
       },
     }, async (request, reply) => sendResult(reply, await importSettlement(ctx, actorOf(request), (request.params as { provider: string }).provider,
