@@ -50,36 +50,52 @@ export async function aggregatorRoutes(app: FastifyInstance, { ctx }: RouteOptio
     const refusal = failed || unavailable ? answer({}, RESULT.temporary, 'temporary error: try again') : answer({}, RESULT.other, 'malformed request: send the fields as a query string, a form or a JSON object');
     return reply.code(200).type(variant.contentType).send(variant.render(refusal));
   });
-  for (const [name, variant] of Object.entries(VARIANTS)) {
-    const handler = async (request: FastifyRequest, reply: FastifyReply) => {
-      const fields = protocolRequestOf(request);
-      const { code } = request.params as { code: string };
+  // The check/pay routes in a context of their own, whose JSON bodies keep each number's text
+  // (protocolRequestOf); the admin routes below parse JSON as every API route does.
+  await app.register(async (protocol) => {
+    const parseJson = protocol.getDefaultJsonParser('error', 'error');
+    protocol.removeContentTypeParser('application/json');
+    protocol.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+      let text: string;
       try {
-        const auth = await authenticator.authenticate(code, request.headers.authorization, request.ip);
-        if (!auth.ok) {
-          const failure = AUTH_FAILURES[auth.reason];
-          if (auth.reason === 'unauthenticated') reply.header('www-authenticate', 'Basic realm="tolem-aggregators", charset="UTF-8"');
-          return reply.code(failure.status).type(variant.contentType).send(variant.render(answer(fields, failure.result, failure.comment)));
-        }
-        const handled = await handleProtocolRequest(ctx, auth.aggregator, fields);
-        return reply.code(200).type(variant.contentType).send(variant.render(handled));
-      } catch (error) {
-        // The database did not answer (an outage, a failover): the protocol's temporary error, which
-        // terminals retry with the same txn_id, not an HTTP 500 they may not. A pay that committed
-        // before the failure replays its answer then.
-        ctx.reportError(error, { component: 'aggregator-protocol', code });
-        return reply.code(200).type(variant.contentType).send(variant.render(answer(fields, RESULT.temporary, 'temporary error: try again')));
+        text = STRICT_UTF8.decode(body as Buffer);
+      } catch {
+        done(new HttpProblem({ code: 'validation_failed', details: { issues: [{ path: 'body', message: 'must be UTF-8 (malformed Unicode)' }] } }), undefined);
+        return;
       }
-    };
-    const schema = {
-      tags: ['aggregators'], summary: variant.summary,
-      description: 'HTTP Basic CODE:SECRET and/or an IP allowlist, per aggregator. Protocol answers are HTTP 200; authentication failures are 401/403 with result 8 (or 7 for a deactivated aggregator).',
-      params: Type.Object({ code: Type.String({ minLength: 1, maxLength: 64 }) }),
-    };
-    // No automatic HEAD route: a HEAD with command=pay would credit and throw the answer away.
-    app.get(`/aggregators/:code/${name}`, { exposeHeadRoute: false, schema: { ...schema, querystring: ProtocolFields } }, handler);
-    app.post(`/aggregators/:code/${name}`, { config: { formBody: true }, schema: { ...schema, body: ProtocolFields } }, handler);
-  }
+      parseJson(request, numbersAsText(text), done);
+    });
+    for (const [name, variant] of Object.entries(VARIANTS)) {
+      const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+        const fields = protocolRequestOf(request);
+        const { code } = request.params as { code: string };
+        try {
+          const auth = await authenticator.authenticate(code, request.headers.authorization, request.ip);
+          if (!auth.ok) {
+            const failure = AUTH_FAILURES[auth.reason];
+            if (auth.reason === 'unauthenticated') reply.header('www-authenticate', 'Basic realm="tolem-aggregators", charset="UTF-8"');
+            return reply.code(failure.status).type(variant.contentType).send(variant.render(answer(fields, failure.result, failure.comment)));
+          }
+          const handled = await handleProtocolRequest(ctx, auth.aggregator, fields);
+          return reply.code(200).type(variant.contentType).send(variant.render(handled));
+        } catch (error) {
+          // The database did not answer (an outage, a failover): the protocol's temporary error, which
+          // terminals retry with the same txn_id, not an HTTP 500 they may not. A pay that committed
+          // before the failure replays its answer then.
+          ctx.reportError(error, { component: 'aggregator-protocol', code });
+          return reply.code(200).type(variant.contentType).send(variant.render(answer(fields, RESULT.temporary, 'temporary error: try again')));
+        }
+      };
+      const schema = {
+        tags: ['aggregators'], summary: variant.summary,
+        description: 'HTTP Basic CODE:SECRET and/or an IP allowlist, per aggregator. Protocol answers are HTTP 200; authentication failures are 401/403 with result 8 (or 7 for a deactivated aggregator).',
+        params: Type.Object({ code: Type.String({ minLength: 1, maxLength: 64 }) }),
+      };
+      // No automatic HEAD route: a HEAD with command=pay would credit and throw the answer away.
+      protocol.get(`/aggregators/:code/${name}`, { exposeHeadRoute: false, schema: { ...schema, querystring: ProtocolFields } }, handler);
+      protocol.post(`/aggregators/:code/${name}`, { config: { formBody: true }, schema: { ...schema, body: ProtocolFields } }, handler);
+    }
+  });
 
   app.post('/v1/admin/aggregators', {
     schema: {
@@ -118,17 +134,31 @@ export async function aggregatorRoutes(app: FastifyInstance, { ctx }: RouteOptio
   });
 }
 
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+/** A JSON string (skipped whole, whatever digits it holds) or a JSON number. */
+const JSON_STRING_OR_NUMBER = /"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+
+/**
+ * A JSON body's numbers turned into strings of their text as written, before parsing: read as a
+ * double, `"sum": 1000.999999999999999` is 1001 and `999.9999999999999999` is 1000, which would
+ * credit a sum the aggregator never sent; as text they are malformed (300), as in a form. The
+ * same keeps a 20-digit `"txn_id"` whole.
+ */
+export function numbersAsText(json: string): string {
+  return json.replace(JSON_STRING_OR_NUMBER, (token) => (token.startsWith('"') ? token : `"${token}"`));
+}
+
 /**
  * Query fields, overridden by a form or JSON body's; only single values count. A JSON number counts
- * as its text (`"txn_id": 5`, `"sum": 1000.5`) when exact: an integer past 2^53 has already lost
- * digits (two txn_ids would read as one), so it is missing.
+ * as its text as written (`"txn_id": 5`, `"sum": 1000.5`; numbersAsText), and is judged as that
+ * text is in a query string: `"sum": 1e3` is malformed, as `sum=1e3` is.
  */
 function protocolRequestOf(request: FastifyRequest): ProtocolRequest {
   const query = (request.query ?? {}) as Record<string, unknown>;
   const body = request.body !== null && typeof request.body === 'object' ? request.body as Record<string, unknown> : {};
   const field = (name: string) => {
     const value = name in body ? body[name] : query[name];
-    if (typeof value === 'number' && (Number.isSafeInteger(value) || (name === 'sum' && Number.isFinite(value)))) return String(value);
     return typeof value === 'string' ? value : undefined;
   };
   return { command: field('command'), txnId: field('txn_id'), txnDate: field('txn_date'), account: field('account'), sum: field('sum') };

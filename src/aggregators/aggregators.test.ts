@@ -253,9 +253,29 @@ for (const dialect of DIALECTS) {
       const json = await t.app.server.inject({ method: 'POST', url: '/aggregators/qiwi/osmp', headers: { authorization: QIWI_AUTH, 'content-type': 'application/json' },
         payload: '{"command":"check","txn_id":5,"account":"7051112233","sum":1000.5}' });
       assert.deepEqual([parseOsmp(json.body).result, parseOsmp(json.body).sum, parseOsmp(json.body).txnId], [0, '1000.50', '5']);
-      const inexact = await t.app.server.inject({ method: 'POST', url: '/aggregators/qiwi/osmp', headers: { authorization: QIWI_AUTH, 'content-type': 'application/json' },
+      const long = await t.app.server.inject({ method: 'POST', url: '/aggregators/qiwi/osmp', headers: { authorization: QIWI_AUTH, 'content-type': 'application/json' },
         payload: '{"command":"check","txn_id":12345678901234567890,"account":"7051112233","sum":1000}' });
-      assert.equal(parseOsmp(inexact.body).result, 300, 'a txn_id past 2^53 lost digits: missing, not another txn_id');
+      assert.deepEqual([parseOsmp(long.body).result, parseOsmp(long.body).txnId], [0, '12345678901234567890'], 'a txn_id past 2^53 is read as written, not rounded to another');
+    });
+
+    it('reads a JSON body\'s sum as written: more than two decimals or an exponent is malformed, never rounded and credited', async () => {
+      const before = await balance('+77051112233');
+      const transfers = await transferCount();
+      for (const sum of ['1000.999999999999999', '999.9999999999999999', '500.00000000000001', '1e3', '0.1e4', '1000.001', '-1000']) {
+        for (const variant of ['osmp', 'kaspi'] as const) {
+          const response = await t.app.server.inject({ method: 'POST', url: `/aggregators/qiwi/${variant}`, headers: { authorization: QIWI_AUTH, 'content-type': 'application/json' },
+            payload: `{"command":"pay","txn_id":"${nextTxn()}","txn_date":"20260115110000","account":"7051112233","sum":${sum}}` });
+          const [result, echoed] = variant === 'osmp' ? [parseOsmp(response.body).result, parseOsmp(response.body).sum] : [response.json().result, response.json().sum];
+          assert.deepEqual([response.statusCode, result, echoed], [200, 300, variant === 'osmp' ? '' : null], `${variant} sum ${sum} → ${response.body}`);
+        }
+      }
+      assert.equal(await balance('+77051112233'), before);
+      assert.equal(await transferCount(), transfers);
+      // Digits inside a JSON string are not touched, and a number with two decimals is paid as written.
+      const paid = await t.app.server.inject({ method: 'POST', url: '/aggregators/qiwi/osmp', headers: { authorization: QIWI_AUTH, 'content-type': 'application/json' },
+        payload: `{"command":"pay","txn_id":"${nextTxn()}","txn_date":"20260115110000","account":"7051112233","sum":1000.10,"note":"1e3 \\" 2"}` });
+      assert.deepEqual([parseOsmp(paid.body).result, parseOsmp(paid.body).sum], [0, '1000.10']);
+      assert.equal(await balance('+77051112233'), before + 100_010);
     });
 
     it('answers a request it cannot read in the protocol too: result 300 with HTTP 200, nothing paid', async () => {
