@@ -7,7 +7,7 @@ import { fail, ok, type Result } from '../domain/result.ts';
 import { clearingAccountId } from '../ledger/accounts.ts';
 import { generatePin, hashPin } from './voucher-pin.ts';
 import type { VoucherRow } from './vouchers-repository.ts';
-import { insertBatch } from './vouchers-repository.ts';
+import { insertBatch, takenPinHashes } from './vouchers-repository.ts';
 
 export const VOUCHERS_CLEARING_ID = clearingAccountId('vouchers');
 
@@ -45,18 +45,36 @@ export async function createVoucherBatch(ctx: AppContext, actor: Actor, input: {
   const expiresAt = expires.toISOString();
   // Serial: the batch id's random tail and a running number; unique across batches by the index too.
   const prefix = id.slice(-8);
-  const pins = new Set<string>();
+  const pins = await freshPins(ctx, input.count);
   const rows: VoucherRow[] = [];
   const lines = ['serial,pin,face_value,currency,expires_at'];
-  for (let index = 1; index <= input.count; index++) {
-    let pin = generatePin(ctx.random);
-    while (pins.has(pin)) pin = generatePin(ctx.random);
-    pins.add(pin);
-    const serial = `${prefix}${String(index).padStart(6, '0')}`;
+  for (const [index, pin] of pins.entries()) {
+    const serial = `${prefix}${String(index + 1).padStart(6, '0')}`;
     rows.push({ id: ctx.ids.next('vc'), batch_id: id, serial, pin_hash: hashPin(ctx.settings.secretKey, pin), face_value: faceValue, currency: 'KZT', state: 'generated', expires_at: expiresAt, created_at: createdAt });
     lines.push(`${serial},${pin},${formatDecimal(faceValue)},KZT,${expiresAt}`);
   }
   await insertBatch(ctx, { id, face_value: faceValue, currency: 'KZT', count: BigInt(input.count), expires_at: expiresAt, dealer: null, sold_at: null, created_by: actor.id, created_at: createdAt }, rows, VOUCHERS_CLEARING_ID);
   await insertAudit(ctx, actor, 'voucher_batch.create', id, { faceValue: Number(faceValue), count: input.count, expiresAt });
   return ok({ id, faceValue: Number(faceValue), currency: 'KZT', count: input.count, expiresAt, csv: `${lines.join('\n')}\n`, createdAt });
+}
+
+/**
+ * `count` PINs, none another voucher's: a PIN is unique over every batch ever made (the voucher
+ * table's unique pin_hash, and a PIN must name one card), and 9 × 10^13 PINs are not so many that
+ * a draw never meets an earlier batch's (about even odds over ten million cards): such a draw is
+ * drawn again, where the insert would have failed the whole batch with a 500.
+ */
+async function freshPins(ctx: AppContext, count: number): Promise<string[]> {
+  const chosen = new Set<string>();
+  while (chosen.size < count) {
+    const drawn = new Set<string>();
+    while (chosen.size + drawn.size < count) {
+      const pin = generatePin(ctx.random);
+      if (!chosen.has(pin)) drawn.add(pin);
+    }
+    const byHash = new Map([...drawn].map((pin) => [hashPin(ctx.settings.secretKey, pin), pin]));
+    const taken = await takenPinHashes(ctx, [...byHash.keys()]);
+    for (const [hash, pin] of byHash) if (!taken.has(hash)) chosen.add(pin);
+  }
+  return [...chosen];
 }

@@ -39,6 +39,16 @@ export async function markBatchSold(ctx: AppContext, batchId: string, dealer: st
   });
 }
 
+/** Which of these PIN hashes a voucher (of any batch) already has. */
+export async function takenPinHashes(ctx: AppContext, pinHashes: readonly string[]): Promise<Set<string>> {
+  const taken = new Set<string>();
+  for (let start = 0; start < pinHashes.length; start += CHUNK_ROWS_MAX) {
+    const rows = await ctx.db.selectFrom('vouchers').select('pin_hash').where('pin_hash', 'in', pinHashes.slice(start, start + CHUNK_ROWS_MAX)).execute();
+    for (const row of rows) taken.add(row.pin_hash);
+  }
+  return taken;
+}
+
 export async function findVoucherByPinHash(ctx: AppContext, pinHash: string): Promise<VoucherRow | undefined> {
   return ctx.store.readDb.selectFrom('vouchers').selectAll().where('pin_hash', '=', pinHash).executeTakeFirst();
 }

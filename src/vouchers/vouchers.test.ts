@@ -240,6 +240,32 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('a PIN drawn again that an earlier batch\'s card already has is drawn anew, not a 500 for the whole batch', async () => {
+      const random = t.app.ctx.random;
+      const draws: Buffer[] = [];
+      // The first batch's PIN draw is recorded, and the second batch's first draw replays it.
+      t.app.ctx.random = (size) => { const bytes = random(size); if (size === 7) draws.push(bytes); return bytes; };
+      let first: Awaited<ReturnType<typeof batch>>;
+      try {
+        first = await batch(1);
+        let replayed = false;
+        t.app.ctx.random = (size) => { if (size === 7 && !replayed) { replayed = true; return Buffer.from(draws[0]!); } return random(size); };
+        const created = await t.request('POST', '/v1/admin/voucher-batches', { body: { faceValue: 100_000, count: 3, expiresAt: '2026-06-01T00:00:00.000Z' } });
+        assert.ok(replayed);
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        const pins = (created.body.csv as string).trim().split('\n').slice(1).map((l) => l.split(',')[1]!);
+        assert.equal(pins.length, 3);
+        assert.equal(new Set(pins).size, 3);
+        assert.ok(!pins.includes(first.pins[0]!), 'no card of the new batch has the earlier card\'s PIN');
+      } finally {
+        t.app.ctx.random = random;
+      }
+      // The earlier card still redeems as itself.
+      const before = await main(THIRD);
+      assert.equal((await redeem(THIRD, first.pins[0]!)).status, 201);
+      assert.equal(await main(THIRD), before + 100_000);
+    });
+
     it('bad input gets 4xx codes and writes nothing', async () => {
       const before = (await t.app.ctx.db.selectFrom('voucher_batches').select('id').execute()).length;
       const transfers = (await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length;
