@@ -63,7 +63,12 @@ export async function aggregatorRoutes(app: FastifyInstance, { ctx }: RouteOptio
         done(new HttpProblem({ code: 'validation_failed', details: { issues: [{ path: 'body', message: 'must be UTF-8 (malformed Unicode)' }] } }), undefined);
         return;
       }
-      parseJson(request, numbersAsText(text), done);
+      const { json, repeated } = protocolJson(text);
+      parseJson(request, json, (error: Error | null, body?: unknown) => {
+        // A field sent twice counts as absent, as in a form (null: present, so no query field stands in).
+        if (!error && body !== null && typeof body === 'object' && !Array.isArray(body)) for (const name of repeated) (body as Record<string, unknown>)[name] = null;
+        done(error, body);
+      });
     });
     for (const [name, variant] of Object.entries(VARIANTS)) {
       const handler = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -136,22 +141,39 @@ export async function aggregatorRoutes(app: FastifyInstance, { ctx }: RouteOptio
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-/** A JSON string (skipped whole, whatever digits it holds) or a JSON number. */
-const JSON_STRING_OR_NUMBER = /"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+/** A JSON string (skipped whole, whatever digits it holds), a JSON number, or a bracket or colon. */
+const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|[{}[\]:]/g;
 
 /**
- * A JSON body's numbers turned into strings of their text as written, before parsing: read as a
- * double, `"sum": 1000.999999999999999` is 1001 and `999.9999999999999999` is 1000, which would
- * credit a sum the aggregator never sent; as text they are malformed (300), as in a form. The
- * same keeps a 20-digit `"txn_id"` whole.
+ * A JSON body as the protocol reads it, before parsing. Its numbers become strings of their text as
+ * written: read as a double, `"sum": 1000.999999999999999` is 1001 and `999.9999999999999999` is
+ * 1000, which would credit a sum the aggregator never sent; as text they are malformed (300), as in
+ * a form, and a 20-digit `"txn_id"` keeps its digits. `repeated`: the top-level keys given more than
+ * once, which JSON.parse would quietly read as their last value.
  */
-export function numbersAsText(json: string): string {
-  return json.replace(JSON_STRING_OR_NUMBER, (token) => (token.startsWith('"') ? token : `"${token}"`));
+export function protocolJson(text: string): { json: string; repeated: Set<string> } {
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  let depth = 0;
+  let lastString: string | null = null;
+  const json = text.replace(JSON_TOKEN, (token) => {
+    if (token === '{' || token === '[') depth++;
+    else if (token === '}' || token === ']') depth--;
+    else if (token === ':' && depth === 1 && lastString !== null) {
+      let key: string | null = null;
+      try { key = JSON.parse(lastString) as string; } catch { /* not JSON: the parser refuses the body */ }
+      if (key !== null && seen.has(key)) repeated.add(key);
+      if (key !== null) seen.add(key);
+    }
+    lastString = token.startsWith('"') ? token : null;
+    return /^[-\d]/.test(token) ? `"${token}"` : token;
+  });
+  return { json, repeated };
 }
 
 /**
  * Query fields, overridden by a form or JSON body's; only single values count. A JSON number counts
- * as its text as written (`"txn_id": 5`, `"sum": 1000.5`; numbersAsText), and is judged as that
+ * as its text as written (`"txn_id": 5`, `"sum": 1000.5`; protocolJson), and is judged as that
  * text is in a query string: `"sum": 1e3` is malformed, as `sum=1e3` is.
  */
 function protocolRequestOf(request: FastifyRequest): ProtocolRequest {

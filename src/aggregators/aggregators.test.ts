@@ -278,6 +278,25 @@ for (const dialect of DIALECTS) {
       assert.equal(await balance('+77051112233'), before + 100_010);
     });
 
+    it('a field sent twice in a JSON body counts as absent, as in a form: neither of two sums is paid', async () => {
+      const before = await balance('+77051112233');
+      const jsonPay = (payload: string) => t.app.server.inject({ method: 'POST', url: '/aggregators/qiwi/osmp?sum=500', headers: { authorization: QIWI_AUTH, 'content-type': 'application/json' }, payload });
+      const txn = nextTxn();
+      const twice = await jsonPay(`{"command":"pay","txn_id":"${txn}","txn_date":"20260115110000","account":"7051112233","sum":"500","sum":"90000"}`);
+      assert.deepEqual([parseOsmp(twice.body).result, parseOsmp(twice.body).sum], [300, ''], twice.body);
+      const form = await pay(nextTxn(), '7051112233', '500', { method: 'POST' });
+      const formTwice = await t.app.server.inject({ method: 'POST', url: '/aggregators/qiwi/osmp', headers: { authorization: QIWI_AUTH, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `command=pay&txn_id=${nextTxn()}&txn_date=20260115110000&account=7051112233&sum=500&sum=90000` });
+      assert.equal(parseOsmp(formTwice.body).result, 300);
+      assert.equal(form.xml.result, 0);
+      // A key repeated inside a nested object, or spelled with an escape, is judged as JSON reads it.
+      const nested = await jsonPay(`{"command":"pay","txn_id":"${nextTxn()}","txn_date":"20260115110000","account":"7051112233","sum":"600","extra":{"sum":1,"sum":2}}`);
+      assert.equal(parseOsmp(nested.body).result, 0, nested.body);
+      const escaped = await jsonPay(`{"command":"pay","txn_id":"${nextTxn()}","txn_date":"20260115110000","account":"7051112233","sum":"700","\\u0073um":"800"}`);
+      assert.equal(parseOsmp(escaped.body).result, 300, escaped.body);
+      assert.equal(await balance('+77051112233'), before + 50_000 + 60_000);
+    });
+
     it('answers a request it cannot read in the protocol too: result 300 with HTTP 200, nothing paid', async () => {
       const before = await transferCount();
       const url = '/aggregators/qiwi/osmp';
