@@ -391,7 +391,8 @@ export function formatUnits(unit, amount, language) {
   // Rounded down, as minutes are and as USSD's *104# writes data: 1.96 GB left is "1.9 GB", not
   // "2 GB". Some data, however little, is never "0 MB".
   if (unit === 'DATA_BYTES') return sign + (size >= GB ? fill(units.gb, count(Math.floor((size / GB) * 10) / 10)) : fill(units.mb, count(size > 0 ? Math.max(1, Math.floor(size / MB)) : 0)));
-  if (unit === 'VOICE_SECONDS') return sign + fill(units.min, count(Math.floor(size / 60)));
+  // The seconds of a last minute are not "0 min" either.
+  if (unit === 'VOICE_SECONDS') return sign + fill(units.min, count(size > 0 ? Math.max(1, Math.floor(size / 60)) : 0));
   if (unit === 'SMS') return sign + fill(units.sms, count(size));
   return sign + count(size).count;
 }

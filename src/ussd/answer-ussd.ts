@@ -149,7 +149,7 @@ export function balanceText(language: DisplayLanguage, line: { main: bigint; bon
   return line.validUntil ? message + text.validUntil.replace('{date}', almatyDayIn(language, line.validUntil)) : message;
 }
 
-/** `*104#`'s text: each unit's total (data in GB from 1 GB, else MB; whole minutes) and the earliest end. */
+/** `*104#`'s text: each unit's total (data in GB from 1 GB, else MB, at least 1; whole minutes, at least 1) and the earliest end. */
 export function allowancesText(language: DisplayLanguage, allowances: readonly { unit: string; remaining: number }[], earliest: string | null, packs: { packages: number; features: readonly string[] } = { packages: 0, features: [] }): string {
   const text = TEXT[language];
   // "No active packages" only when there are none: a pack used up, or one of features alone, is still active.
@@ -162,7 +162,8 @@ export function allowancesText(language: DisplayLanguage, allowances: readonly {
       const bytes = BigInt(remaining);
       return bytes >= BYTES_PER_GB ? count(text.gb, Math.floor((remaining / Number(BYTES_PER_GB)) * 10) / 10) : count(text.mb, Math.max(1, Number(bytes / BYTES_PER_MB))); // what is left of a last MB is not "0 MB"
     }
-    if (unit === 'VOICE_SECONDS') return count(text.min, Math.floor(remaining / 60));
+    // Whole minutes, but the seconds of a last minute are not "0 min" (as a last MB is not "0 MB").
+    if (unit === 'VOICE_SECONDS') return count(text.min, Math.max(1, Math.floor(remaining / 60)));
     return count(text.sms, remaining);
   });
   const until = earliest ? text.until.replace('{date}', almatyDayIn(language, earliest)) : '';

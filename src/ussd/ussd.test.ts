@@ -37,6 +37,15 @@ describe('USSD texts (pure)', () => {
   });
 });
 
+describe('USSD *104# figures (pure)', () => {
+  it('never says "0 min" while seconds of a last minute are left, as it never says "0 MB"', () => {
+    assert.equal(allowancesText('en', [{ unit: 'VOICE_SECONDS', remaining: 59 }], null, { packages: 1, features: [] }), 'Left: 1 min.');
+    assert.equal(allowancesText('ru', [{ unit: 'VOICE_SECONDS', remaining: 1 }], null, { packages: 1, features: [] }), 'Осталось: 1 мин.');
+    // Whole minutes are still cut down, as before: 90 s is 1 min.
+    assert.equal(allowancesText('en', [{ unit: 'VOICE_SECONDS', remaining: 90 }], null, { packages: 1, features: [] }), 'Left: 1 min.');
+  });
+});
+
 for (const dialect of DIALECTS) {
   describe(`USSD menu [${dialect.name}]`, { skip: dialect.skip }, () => {
     let t: TestApp;

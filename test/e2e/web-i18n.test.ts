@@ -126,6 +126,9 @@ describe('web page texts in en, ru, kk and zh', () => {
     assert.equal(shown('DATA_BYTES', GB - 300_000).en, '1,023 MB', 'not 1,024 MB');
     assert.equal(shown('DATA_BYTES', -Math.round(1.96 * GB)).en, '−1.9 GB');
     assert.equal(shown('DATA_BYTES', 0).en, '0 MB');
+    assert.deepEqual(shown('VOICE_SECONDS', 59), { en: '1 min', ru: '1 мин', kk: '1 мин', zh: '1分钟' }, 'what is left of a last minute is not 0 min');
+    assert.equal(shown('VOICE_SECONDS', 150).en, '2 min');
+    assert.equal(shown('VOICE_SECONDS', 0).en, '0 min');
     assert.deepEqual(shown('DATA_BYTES', -1.5 * GB), { en: '−1.5 GB', ru: '−1,5 ГБ', kk: '−1,5 ГБ', zh: '−1.5 GB' });
     assert.deepEqual(shown('VOICE_SECONDS', 3_510), { en: '58 min', ru: '58 мин', kk: '58 мин', zh: '58分钟' });
     assert.deepEqual(shown('VOICE_SECONDS', -90), { en: '−1 min', ru: '−1 мин', kk: '−1 мин', zh: '−1分钟' });
