@@ -221,7 +221,8 @@ function historyItem(entry, names) {
 
 /** The SMS the line was sent, newest first, each in the language it was written in. */
 async function showMessages(path, holder) {
-  await showPaged(holder, `${path}/messages`, t.messages, t.noMessages, (messages) => messages.map((message) => element('li', { 'data-message': message.id },
+  // A reminder canceled before it went (it no longer held in the morning) was never on the phone.
+  await showPaged(holder, `${path}/messages`, t.messages, t.noMessages, (messages) => messages.filter((message) => message.status !== 'canceled').map((message) => element('li', { 'data-message': message.id },
     element('div', { class: 'muted' }, formatDate(message.sentAt ?? message.createdAt, language)), element('div', { lang: message.language }, message.text))));
 }
 

@@ -62,7 +62,7 @@ export function deleteFinishedInboxEvents(ctx: AppContext, processedBefore: stri
 }
 
 /** An SMS in one of these is over: it will not be sent again. A queued one, however old, stays. */
-const SMS_FINISHED = ['sent', 'delivered', 'failed', 'undeliverable'];
+const SMS_FINISHED = ['sent', 'delivered', 'failed', 'undeliverable', 'canceled'];
 
 /**
  * SMS that are over and were written before the cutoff, oldest first through (created_at, id),

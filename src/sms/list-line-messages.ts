@@ -11,7 +11,7 @@ export interface LineMessage {
   topic: string;
   text: string;
   language: string;
-  /** queued, sent, delivered, failed or undeliverable. */
+  /** queued, sent, delivered, failed, undeliverable or canceled. */
   status: string;
   segments: number;
   attempts: number;

@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
 import type { Job } from '../jobs/job.ts';
 import { READER_AGE_MAX_MS, readOutbox } from '../jobs/read-outbox.ts';
-import { afterQuietHours, QUIET_TOPICS } from './quiet-hours.ts';
+import { afterQuietHours, QUIET_TOPICS, staleReminderReason } from './quiet-hours.ts';
 import type { SmppClient, SubmitOutcome } from './smpp-client.ts';
 import { STATUS } from './smpp-pdu.ts';
 import { encodeSms, withConcatenationHeaders } from './sms-encoding.ts';
 import { smsLinkOf, type SmsLink } from './sms-link.ts';
 import {
-  acceptedSegmentsOf, claimDueMessages, dropCursor, insertMessages, insertSegment, recordAttempt, recordSent, releaseMessages, type SmsMessageRow,
+  acceptedSegmentsOf, cancelMessages, claimDueMessages, dropCursor, insertMessages, insertSegment, recordAttempt, recordSent, releaseMessages, reminderStateOf, type SmsMessageRow,
 } from './sms-repository.ts';
 import { messageRowsFor, SMS_TOPICS } from './sms-rows.ts';
 
@@ -94,8 +94,14 @@ async function send(ctx: AppContext): Promise<number> {
   let sent = 0;
   for (let page = 0; page < MESSAGE_PAGES_PER_RUN_MAX; page++) {
     const now = ctx.clock.now();
-    const claimed = await claimDueMessages(ctx, now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString(), MESSAGES_PER_PAGE);
-    if (claimed.length === 0) return sent;
+    const claimedAll = await claimDueMessages(ctx, now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString(), MESSAGES_PER_PAGE);
+    if (claimedAll.length === 0) return sent;
+    // A reminder that waited the night (or retries) is checked again: one that no longer holds is not sent.
+    const claimed = await withoutStaleReminders(ctx, claimedAll, now.toISOString());
+    if (claimed.length === 0) {
+      if (claimedAll.length < MESSAGES_PER_PAGE) return sent;
+      continue;
+    }
     const session = await link.session().catch((error: Error) => error);
     if (session instanceof Error) {
       // The SMSC cannot be reached or refused the bind: an attempt of every message claimed.
@@ -117,9 +123,24 @@ async function send(ctx: AppContext): Promise<number> {
         return sent;
       }
     }
-    if (claimed.length < MESSAGES_PER_PAGE) return sent;
+    if (claimedAll.length < MESSAGES_PER_PAGE) return sent;
   }
   return sent;
+}
+
+/** The claimed messages less the reminders that no longer hold, which are canceled. */
+async function withoutStaleReminders(ctx: AppContext, claimed: SmsMessageRow[], nowIso: string): Promise<SmsMessageRow[]> {
+  const reminders = claimed.filter((message) => QUIET_TOPICS.includes(message.topic));
+  if (reminders.length === 0) return claimed;
+  const state = await reminderStateOf(ctx, reminders);
+  const canceled = new Map<string, string>();
+  for (const message of reminders) {
+    const reason = staleReminderReason(message, state, nowIso);
+    if (reason) canceled.set(message.id, reason);
+  }
+  if (canceled.size === 0) return claimed;
+  await cancelMessages(ctx, claimed.filter((message) => canceled.has(message.id)).map((message) => ({ id: message.id, leaseUntil: message.lease_until, reason: canceled.get(message.id)! })));
+  return claimed.filter((message) => !canceled.has(message.id));
 }
 
 /**

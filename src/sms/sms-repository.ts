@@ -112,6 +112,43 @@ async function settle(db: Kysely<Database>, messageId: string, now: string): Pro
     .where('id', '=', messageId).where('status', '=', 'sent').where('segments', '=', BigInt(segments.length)).execute();
 }
 
+/** What a held reminder is checked against when it is due (quiet-hours.ts): its event, its line, and its package's periods. */
+export interface ReminderState {
+  payloads: Map<string, Record<string, unknown>>;
+  lines: Map<string, { status: string; valid_until: string | null }>;
+  /** Each package's latest period and whether it renews automatically. */
+  packages: Map<string, { lastPeriod: bigint; autoRenew: boolean }>;
+}
+
+/**
+ * The events of these reminder messages (kept in the outbox for OUTBOX_RETENTION_DAYS, far longer
+ * than a night), their lines as they are now, and the packages the package reminders are about.
+ */
+export async function reminderStateOf(ctx: AppContext, messages: readonly Pick<SmsMessageRow, 'event_id' | 'line_id'>[]): Promise<ReminderState> {
+  const state: ReminderState = { payloads: new Map(), lines: new Map(), packages: new Map() };
+  if (messages.length === 0) return state;
+  const events = await ctx.db.selectFrom('outbox').select(['id', 'payload']).where('id', 'in', messages.map((m) => m.event_id)).execute();
+  for (const event of events) state.payloads.set(event.id, JSON.parse(event.payload) as Record<string, unknown>);
+  const lines = await ctx.db.selectFrom('lines').select(['id', 'status', 'valid_until']).where('id', 'in', [...new Set(messages.map((m) => m.line_id))]).execute();
+  for (const line of lines) state.lines.set(line.id, { status: line.status, valid_until: line.valid_until });
+  const packageIds = [...new Set([...state.payloads.values()].map((payload) => payload.packageId).filter((id): id is string => typeof id === 'string'))];
+  if (packageIds.length > 0) {
+    const periods = await ctx.db.selectFrom('package_periods as pp').innerJoin('packages as p', 'p.id', 'pp.package_id')
+      .select(['pp.package_id', 'p.auto_renew']).select((eb) => eb.fn.max('pp.period').as('last_period'))
+      .where('pp.package_id', 'in', packageIds).groupBy(['pp.package_id', 'p.auto_renew']).execute();
+    for (const row of periods) state.packages.set(row.package_id, { lastPeriod: BigInt(row.last_period as bigint | number), autoRenew: Number(row.auto_renew) === 1 });
+  }
+  return state;
+}
+
+/** Reminders that no longer hold when due: not sent, and never tried again (`canceled`, with why). */
+export async function cancelMessages(ctx: AppContext, canceled: readonly { id: string; leaseUntil: string | null; reason: string }[]): Promise<void> {
+  for (const { id, leaseUntil, reason } of canceled) {
+    await ctx.db.updateTable('sms_messages').set({ status: 'canceled', lease_until: null, last_error: reason }).where('id', '=', id).where('status', '=', 'queued')
+      .where('lease_until', leaseUntil === null ? 'is' : '=', leaseUntil).execute();
+  }
+}
+
 /** Drops the SMS cursor when SMS are off, so that outbox retention does not wait for a reader that no longer reads. */
 export async function dropCursor(ctx: AppContext, name: string): Promise<void> {
   await ctx.db.deleteFrom('webhook_cursors').where('name', '=', name).execute();

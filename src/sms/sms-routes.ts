@@ -12,7 +12,7 @@ const NullableTime = Type.Union([Type.String({ description: 'ISO-8601 UTC' }), T
 const MessageSchema = Type.Object({
   id: Type.String(), topic: Type.String({ description: 'the outbox event the SMS tells of, e.g. topup.succeeded' }), text: Type.String(),
   language: Type.Union(LANGUAGES.map((l) => Type.Literal(l))),
-  status: Type.Union(['queued', 'sent', 'delivered', 'failed', 'undeliverable'].map((s) => Type.Literal(s))),
+  status: Type.Union(['queued', 'sent', 'delivered', 'failed', 'undeliverable', 'canceled'].map((s) => Type.Literal(s))),
   segments: Type.Integer({ description: 'SMS the text takes on the air' }), attempts: Type.Integer(),
   createdAt: Type.String(), sentAt: NullableTime, deliveredAt: NullableTime,
 });

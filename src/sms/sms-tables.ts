@@ -1,7 +1,7 @@
 /** Tables of the SMS worker (migration 024-sms), added to `Database` in store/schema.ts. */
 export interface SmsMessageTable {
   id: string; event_id: string; line_id: string; msisdn: string; topic: string; language: string; text: string;
-  /** queued, sent, delivered, failed or undeliverable. */
+  /** queued, sent, delivered, failed, undeliverable, or canceled (a reminder that no longer held when due). */
   status: string;
   segments: bigint; attempts: bigint; next_attempt_at: string;
   /** Until when a process that claimed the row is sending it: no other process takes it before. */

@@ -5,6 +5,7 @@ import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { startFakeSmsc, type FakeSmsc } from '../../test/fakes/smsc-server.ts';
 import { seedCatalog } from '../catalog/seed-catalog.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
+import { remindersJob } from '../reminders/reminders-job.ts';
 import { subscriberMessage } from '../lifecycle/subscriber-messages.ts';
 import { cursorOf, saveCursor } from '../partners/partners-repository.ts';
 import { sendSmsJob } from './send-sms-job.ts';
@@ -251,22 +252,79 @@ for (const dialect of DIALECTS) {
       t.clock.set('2026-01-20T17:30:00.000Z');
       const reminded = await line('+77014200011', 'en');
       await line('+77014200012', 'en');
-      await emit('line.validity_expiring', { lineId: reminded, msisdn: '+77014200011', validUntil: '2026-01-22T10:00:00.000Z', balance: 25_000, language: 'en' });
+      // An active line whose validity the reminder announces (one that no longer holds at 09:00 is not sent: the test below).
+      await topUp('+77014200011');
+      settle();
+      assert.equal(await run(), 1);
+      const validUntil = (await t.request('GET', '/v1/lines/+77014200011')).body.validUntil as string;
+      await emit('line.validity_expiring', { lineId: reminded, msisdn: '+77014200011', validUntil, balance: 25_000, language: 'en' });
       await topUp('+77014200012');
       settle();
       assert.equal(await run(), 1);
       assert.equal(textsTo('77014200012').length, 1);
-      let [reminder] = await messagesOf(reminded);
+      const reminderOf = async () => (await messagesOf(reminded)).filter((message) => message.topic === 'line.validity_expiring');
+      let [reminder] = await reminderOf();
       assert.deepEqual([reminder!.status, reminder!.next_attempt_at], ['queued', '2026-01-21T04:00:00.000Z']);
       t.clock.set('2026-01-21T03:59:00.000Z');
       assert.equal(await run(), 0);
       t.clock.set('2026-01-21T04:00:00.000Z');
       assert.equal(await run(), 1);
-      [reminder] = await messagesOf(reminded);
+      [reminder] = await reminderOf();
       assert.equal(reminder!.status, 'sent');
       // In GSM: the tenge sign as KZT.
-      assert.deepEqual(textsTo('77014200011').map((text) => text.text), [textAsSent(subscriberMessage('line.validity_expiring', { validUntil: '2026-01-22T10:00:00.000Z', balance: 25_000, language: 'en' })!)]);
-      assert.match(textsTo('77014200011')[0]!.text, /Balance 250 KZT\./);
+      const told = textsTo('77014200011').slice(1);
+      assert.deepEqual(told.map((text) => text.text), [textAsSent(subscriberMessage('line.validity_expiring', { validUntil, balance: 25_000, language: 'en' })!)]);
+      assert.match(told[0]!.text, /Balance 250 KZT\./);
+    });
+
+    it('does not send in the morning a reminder held through the night that no longer holds: topped up, or the line closed, meanwhile', async () => {
+      // Top-ups at 22:00 Almaty: the validity ends at 22:00 thirty days on, and its reminder is made three days before, at night.
+      t.clock.set('2026-03-01T17:00:00.000Z');
+      const toppedUp = await line('+77014200071', 'ru');
+      const closed = await line('+77014200072', 'en');
+      const kept = await line('+77014200073', 'en');
+      for (const number of ['+77014200071', '+77014200072', '+77014200073']) await topUp(number);
+      t.clock.set('2026-03-28T17:30:00.000Z');
+      assert.ok(await runJobsOnce(t.app.ctx, [remindersJob]));
+      settle();
+      await run();
+      for (const lineId of [toppedUp, closed, kept]) {
+        const [reminder] = (await messagesOf(lineId)).filter((message) => message.topic === 'line.validity_expiring');
+        assert.deepEqual([reminder!.status, reminder!.next_attempt_at], ['queued', '2026-03-29T04:00:00.000Z']);
+      }
+      // Late that evening one subscriber tops up (the validity moves 30 days on), another line is closed.
+      t.clock.set('2026-03-28T18:00:00.000Z');
+      await topUp('+77014200071', 200_000);
+      assert.equal((await t.request('POST', '/v1/lines/+77014200072/terminate', { body: { reason: 'SIM handed back' } })).status, 200);
+      settle();
+      await run();
+      t.clock.set('2026-03-29T04:00:00.000Z');
+      await run();
+      const reminders = (number: string) => textsTo(number).filter((text) => /valid until|действует до/i.test(text.text));
+      assert.deepEqual(reminders('77014200071'), [], 'no "valid until 30.03, top up" after the top-up that moved it to 28.04');
+      assert.deepEqual(reminders('77014200072'), [], 'no "top up to keep it active" to a number closed since');
+      assert.equal(reminders('77014200073').length, 1, 'a reminder that still holds goes at 09:00');
+      for (const lineId of [toppedUp, closed]) {
+        const [reminder] = (await messagesOf(lineId)).filter((message) => message.topic === 'line.validity_expiring');
+        assert.equal(reminder!.status, 'canceled');
+      }
+    });
+
+    it('does not tell in the morning that a pack renews automatically once auto-renewal was turned off in the night', async () => {
+      // A 7-day pack bought at 22:00 Almaty: its end, and its reminder a day before, fall at night.
+      t.clock.set('2026-04-01T17:00:00.000Z');
+      await line('+77014200074', 'en');
+      await topUp('+77014200074', 500_000);
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn: '+77014200074', offering: 'DATA_1GB_7D', autoRenew: true }, headers: { 'idempotency-key': `sms-${++keys}` } });
+      assert.equal(bought.status, 201, JSON.stringify(bought.body));
+      t.clock.set('2026-04-07T17:30:00.000Z');
+      await runJobsOnce(t.app.ctx, [remindersJob]);
+      settle();
+      await run();
+      assert.equal((await t.request('PATCH', `/v1/lines/+77014200074/packages/${bought.body.id}`, { body: { autoRenew: false } })).status, 200);
+      t.clock.set('2026-04-08T04:00:00.000Z');
+      await run();
+      assert.deepEqual(textsTo('77014200074').filter((text) => /renews automatically/.test(text.text)), []);
     });
 
     it('retries with backoff while the SMSC is down, fails after the maximum, and binds again once it is back', async () => {
