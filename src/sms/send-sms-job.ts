@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
 import type { Job } from '../jobs/job.ts';
 import { READER_AGE_MAX_MS, readOutbox } from '../jobs/read-outbox.ts';
-import { afterQuietHours, QUIET_TOPICS, staleReminderReason } from './quiet-hours.ts';
+import { afterQuietHours, QUIET_TOPICS } from './quiet-hours.ts';
+import { CHECKED_TOPICS, staleMessageReason } from './stale-messages.ts';
 import type { SmppClient, SubmitOutcome } from './smpp-client.ts';
 import { STATUS } from './smpp-pdu.ts';
 import { encodeSms, withConcatenationHeaders } from './sms-encoding.ts';
 import { smsLinkOf, type SmsLink } from './sms-link.ts';
 import {
-  acceptedSegmentsOf, cancelMessages, claimDueMessages, dropCursor, insertMessages, insertSegment, recordAttempt, recordSent, releaseMessages, reminderStateOf, type SmsMessageRow,
+  acceptedSegmentsOf, cancelMessages, claimDueMessages, dropCursor, insertMessages, insertSegment, recordAttempt, recordSent, releaseMessages, messageStateOf, type SmsMessageRow,
 } from './sms-repository.ts';
 import { messageRowsFor, SMS_TOPICS } from './sms-rows.ts';
 
@@ -96,8 +97,8 @@ async function send(ctx: AppContext): Promise<number> {
     const now = ctx.clock.now();
     const claimedAll = await claimDueMessages(ctx, now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString(), MESSAGES_PER_PAGE);
     if (claimedAll.length === 0) return sent;
-    // A reminder that waited the night (or retries) is checked again: one that no longer holds is not sent.
-    const claimed = await withoutStaleReminders(ctx, claimedAll, now.toISOString());
+    // A reminder that waited the night (or retries), a code tried again: checked again, and not sent once it no longer holds.
+    const claimed = await withoutStaleMessages(ctx, claimedAll, now.toISOString());
     if (claimed.length === 0) {
       if (claimedAll.length < MESSAGES_PER_PAGE) return sent;
       continue;
@@ -128,14 +129,14 @@ async function send(ctx: AppContext): Promise<number> {
   return sent;
 }
 
-/** The claimed messages less the reminders that no longer hold, which are canceled. */
-async function withoutStaleReminders(ctx: AppContext, claimed: SmsMessageRow[], nowIso: string): Promise<SmsMessageRow[]> {
-  const reminders = claimed.filter((message) => QUIET_TOPICS.includes(message.topic));
-  if (reminders.length === 0) return claimed;
-  const state = await reminderStateOf(ctx, reminders);
+/** The claimed messages less those that no longer hold (stale-messages.ts), which are canceled. */
+async function withoutStaleMessages(ctx: AppContext, claimed: SmsMessageRow[], nowIso: string): Promise<SmsMessageRow[]> {
+  const checked = claimed.filter((message) => CHECKED_TOPICS.includes(message.topic));
+  if (checked.length === 0) return claimed;
+  const state = await messageStateOf(ctx, checked);
   const canceled = new Map<string, string>();
-  for (const message of reminders) {
-    const reason = staleReminderReason(message, state, nowIso);
+  for (const message of checked) {
+    const reason = staleMessageReason(message, state, nowIso);
     if (reason) canceled.set(message.id, reason);
   }
   if (canceled.size === 0) return claimed;

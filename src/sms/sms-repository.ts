@@ -112,8 +112,8 @@ async function settle(db: Kysely<Database>, messageId: string, now: string): Pro
     .where('id', '=', messageId).where('status', '=', 'sent').where('segments', '=', BigInt(segments.length)).execute();
 }
 
-/** What a held reminder is checked against when it is due (quiet-hours.ts): its event, its line, and its package's periods. */
-export interface ReminderState {
+/** What a message is checked against when it is due (stale-messages.ts): its event, its line, and a package reminder's package. */
+export interface MessageState {
   payloads: Map<string, Record<string, unknown>>;
   lines: Map<string, { status: string; valid_until: string | null }>;
   /** Each package's latest period and whether it renews automatically. */
@@ -121,11 +121,11 @@ export interface ReminderState {
 }
 
 /**
- * The events of these reminder messages (kept in the outbox for OUTBOX_RETENTION_DAYS, far longer
+ * The events of these messages (kept in the outbox for OUTBOX_RETENTION_DAYS, far longer
  * than a night), their lines as they are now, and the packages the package reminders are about.
  */
-export async function reminderStateOf(ctx: AppContext, messages: readonly Pick<SmsMessageRow, 'event_id' | 'line_id'>[]): Promise<ReminderState> {
-  const state: ReminderState = { payloads: new Map(), lines: new Map(), packages: new Map() };
+export async function messageStateOf(ctx: AppContext, messages: readonly Pick<SmsMessageRow, 'event_id' | 'line_id'>[]): Promise<MessageState> {
+  const state: MessageState = { payloads: new Map(), lines: new Map(), packages: new Map() };
   if (messages.length === 0) return state;
   const events = await ctx.db.selectFrom('outbox').select(['id', 'payload']).where('id', 'in', messages.map((m) => m.event_id)).execute();
   for (const event of events) state.payloads.set(event.id, JSON.parse(event.payload) as Record<string, unknown>);
@@ -141,7 +141,7 @@ export async function reminderStateOf(ctx: AppContext, messages: readonly Pick<S
   return state;
 }
 
-/** Reminders that no longer hold when due: not sent, and never tried again (`canceled`, with why). */
+/** Messages that no longer hold when due: not sent, and never tried again (`canceled`, with why). */
 export async function cancelMessages(ctx: AppContext, canceled: readonly { id: string; leaseUntil: string | null; reason: string }[]): Promise<void> {
   for (const { id, leaseUntil, reason } of canceled) {
     await ctx.db.updateTable('sms_messages').set({ status: 'canceled', lease_until: null, last_error: reason }).where('id', '=', id).where('status', '=', 'queued')

@@ -327,6 +327,27 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(textsTo('77014200074').filter((text) => /renews automatically/.test(text.text)), []);
     });
 
+    it("does not send a transfer's code, tried again after the SMSC failed, once the code has expired", async () => {
+      const lineId = await line('+77014200075', 'en');
+      await smsc.stop();
+      const expiresAt = new Date(t.clock.now().getTime() + 5 * MINUTE_MS).toISOString();
+      await emit('transfer.confirmation_requested', { lineId, msisdn: '+77014200075', language: 'en', to: '+77014200076', amount: 100_000, fee: 2_000, code: '493817', expiresAt });
+      settle();
+      await run();
+      t.clock.advance(MINUTE_MS);
+      await run();
+      const [tried] = await messagesOf(lineId);
+      assert.deepEqual([tried!.status, Number(tried!.attempts)], ['queued', 2]);
+      await smsc.start();
+      // Its next try comes after the code's five minutes.
+      t.clock.set(expiresAt);
+      t.clock.advance(MINUTE_MS);
+      await run();
+      assert.deepEqual(textsTo('77014200075'), [], 'no expired code');
+      const [row] = await messagesOf(lineId);
+      assert.deepEqual([row!.status, row!.last_error], ['canceled', 'the code has expired']);
+    });
+
     it('retries with backoff while the SMSC is down, fails after the maximum, and binds again once it is back', async () => {
       const lineId = await line('+77014200013', 'en');
       await smsc.stop();
