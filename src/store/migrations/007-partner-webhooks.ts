@@ -37,6 +37,8 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
+  // On the outbox, which 001 made: its table stays, so the index must go with this migration.
+  await db.schema.dropIndex('outbox_created_at').execute();
   await db.schema.dropTable('webhook_cursors').execute();
   await db.schema.dropTable('webhook_deliveries').execute();
   await db.schema.dropTable('webhook_endpoints').execute();

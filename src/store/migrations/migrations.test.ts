@@ -341,6 +341,28 @@ for (const dialect of DIALECTS) {
       await migrateToLatest(store);
     });
 
+    it('every migration\'s down undoes its up: each taken down and up again, one at a time from the newest down to 001, and back up to the newest leaves the schema as it was', async () => {
+      const db = store.db as unknown as Kysely<any>;
+      await migrateToLatest(store);
+      const schema = async () => {
+        const tables = (await db.introspection.getTables()).map((table) => table.name).filter((name) => !name.startsWith('kysely_')).sort();
+        const indexes: string[] = [];
+        for (const table of tables) indexes.push(...(await indexesOf(db, table)).map((name) => `${table}.${name}`));
+        return { tables, indexes: indexes.sort() };
+      };
+      const before = await schema();
+      const migrator = migratorOf(store);
+      const names = (await migrator.getMigrations()).map((migration) => migration.name);
+      for (let i = names.length - 1; i >= 1; i--) {
+        assert.equal((await migrator.migrateTo(names[i - 1]!)).error, undefined, `down from ${names[i]}`);
+        const up = await migrator.migrateTo(names[i]!);
+        assert.equal(up.error, undefined, `${names[i]} up again after its down: ${String(up.error)}`);
+        assert.equal((await migrator.migrateTo(names[i - 1]!)).error, undefined, `down from ${names[i]}, again`);
+      }
+      assert.equal((await migrateToLatest(store)).length, names.length - 1);
+      assert.deepEqual(await schema(), before);
+    });
+
     async function indexesOf(db: Kysely<any>, table: string): Promise<string[]> {
       const rows = dialect.name === 'sqlite'
         ? await db.selectFrom('sqlite_master').select('name').where('type', '=', 'index').where('tbl_name', '=', table).execute()
