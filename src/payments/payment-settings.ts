@@ -3,6 +3,7 @@
  * so that config.ts only names the group.
  */
 import { flag, integer, integerAtLeast, integerBetween, type Env } from '../platform/env.ts';
+import { WEBHOOK_TOLERANCE_SECONDS } from './providers/payment-provider.ts';
 
 export interface PaymentSettings {
   /** Enabled providers, in order; the first is the default. PAYMENT_PROVIDERS=sandbox,stripe */
@@ -43,7 +44,8 @@ export function loadPaymentSettings(env: Env): PaymentSettings {
     providerEnv: env,
     expiryMinutes: integerAtLeast(env, 'PAYMENT_EXPIRY_MINUTES', 30, 1),
     reconcileAfterMinutes: integer(env, 'PAYMENT_RECONCILE_AFTER_MINUTES', 10),
-    webhookToleranceSeconds: integer(env, 'PAYMENT_WEBHOOK_TOLERANCE_SECONDS', 300),
+    // Every adapter and the sandbox hold it to 1..3,600: 0 made every sandbox webhook stale.
+    webhookToleranceSeconds: integerBetween(env, 'PAYMENT_WEBHOOK_TOLERANCE_SECONDS', WEBHOOK_TOLERANCE_SECONDS.default, WEBHOOK_TOLERANCE_SECONDS.min, WEBHOOK_TOLERANCE_SECONDS.max),
     webhookAttemptsMax: integerAtLeast(env, 'PAYMENT_WEBHOOK_ATTEMPTS_MAX', 8, 1),
     webhookBackoffSecondsBase: integer(env, 'PAYMENT_WEBHOOK_BACKOFF_SECONDS', 30),
     processWebhooksInline: flag(env, 'PAYMENT_WEBHOOKS_INLINE', true),

@@ -1,3 +1,5 @@
+import { integerBetween } from '../../platform/env.ts';
+
 /**
  * One interface for every payment provider (after Medusa's payment module). Amounts are bigint
  * minor units everywhere in Tolem; an adapter converts to its provider's format inside itself.
@@ -120,6 +122,11 @@ export type ProviderFactory<Options> = (options: Options) => PaymentProvider;
  * adapter's default (300). The adapter's options check the range (1 to 3,600).
  */
 export function webhookToleranceFromEnv(env: Record<string, string | undefined>, provider: 'STRIPE' | 'PAYPAL' | 'ALIPAY' | 'WECHATPAY'): number | undefined {
-  const value = env[`${provider}_WEBHOOK_TOLERANCE_SECONDS`] || env.PAYMENT_WEBHOOK_TOLERANCE_SECONDS;
-  return value ? Number(value) : undefined;
+  const own = `${provider}_WEBHOOK_TOLERANCE_SECONDS`;
+  const name = env[own]?.trim() ? own : env.PAYMENT_WEBHOOK_TOLERANCE_SECONDS?.trim() ? 'PAYMENT_WEBHOOK_TOLERANCE_SECONDS' : null;
+  // Read as every number setting is (decimal digits: Number() took 1e3 and 0x10), the message naming the setting.
+  return name === null ? undefined : integerBetween(env, name, WEBHOOK_TOLERANCE_SECONDS.default, WEBHOOK_TOLERANCE_SECONDS.min, WEBHOOK_TOLERANCE_SECONDS.max);
 }
+
+/** How far a webhook's timestamp may be from the clock (docs/payment-providers.md): 300 s unless set, 1 to 3,600. */
+export const WEBHOOK_TOLERANCE_SECONDS = { default: 300, min: 1, max: 3_600 } as const;
