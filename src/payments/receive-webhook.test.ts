@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
+import { startStripeFake, type StripeFake } from '../../test/fakes/stripe-server.ts';
 import type { TestApp } from '../../test/support/test-app.ts';
 import { startPaymentsApp } from './payments-test-support.ts';
 
@@ -63,6 +65,39 @@ for (const dialect of DIALECTS) {
       const taken = await deliver();
       assert.equal(taken.status, 200, JSON.stringify(taken.body));
       assert.equal(await stored(), 1);
+    });
+  });
+}
+
+/**
+ * A signed event the inbox cannot key: Stripe's SDK checks the signature and parses the JSON, not
+ * its fields, and an event without `id` reached the inbox's NOT NULL event id (a 500).
+ */
+for (const dialect of DIALECTS) {
+  describe(`a signed Stripe event without an id [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    let stripe: StripeFake;
+    before(async () => {
+      stripe = await startStripeFake();
+      t = await startPaymentsApp(dialect.name, {
+        providers: ['sandbox', 'stripe'],
+        providerEnv: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_BASE: stripe.url },
+      });
+    });
+    after(async () => {
+      await t?.close();
+      await stripe?.close();
+    });
+
+    it('is refused 400 webhook_payload_invalid and nothing is stored', async () => {
+      const timestamp = Math.floor(t.clock.now().getTime() / 1000);
+      for (const id of [undefined, '']) {
+        const rawBody = JSON.stringify({ ...(id === undefined ? {} : { id }), type: 'checkout.session.completed', created: timestamp, data: { object: { id: 'cs_test_1', object: 'checkout.session', amount_total: 100_000, currency: 'kzt', payment_status: 'paid' } } });
+        const signature = createHmac('sha256', stripe.webhookSecret).update(`${timestamp}.${rawBody}`).digest('hex');
+        const response = await t.request('POST', '/v1/webhooks/stripe', { token: null, rawBody, headers: { 'content-type': 'application/json', 'stripe-signature': `t=${timestamp},v1=${signature}` } });
+        assert.deepEqual([response.status, response.body?.error?.code], [400, 'webhook_payload_invalid'], response.text);
+      }
+      assert.equal((await t.app.ctx.db.selectFrom('webhook_inbox').select('id').where('provider', '=', 'stripe').execute()).length, 0);
     });
   });
 }

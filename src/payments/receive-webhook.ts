@@ -55,6 +55,9 @@ const TEXT_LENGTHS_MAX: Partial<Record<keyof WebhookEvent, number>> = {
  * provider's parser reads the raw body, so the server's check of parsed bodies never saw them.
  */
 function storable(event: WebhookEvent): boolean {
+  // The event id is the inbox's key (provider, event id): an event without one (a Stripe event
+  // whose signed body has no `id`) cannot be stored once, and was a 500 from the NOT NULL column.
+  if (typeof event.eventId !== 'string' || event.eventId === '') return false;
   if (event.amount !== undefined && (typeof event.amount !== 'bigint' || event.amount < 0n || event.amount > AMOUNT_MAX)) return false;
   for (const [field, max] of Object.entries(TEXT_LENGTHS_MAX) as [keyof WebhookEvent, number][]) {
     const value = event[field];
