@@ -2,7 +2,7 @@ import type { AppContext } from '../app-context.ts';
 import { capturePayment } from './capture-payment.ts';
 import { canTransition, isPaymentStatus } from './payment-state.ts';
 import { claimInboxEvent, findInboxEvent, findPayment, findPaymentByReference, findRefundByProviderId, finishInboxEvent, hasRefundWithoutProviderId, type InboxRow } from './payments-repository.ts';
-import { transitionPayment } from './transition-payment.ts';
+import { CREDIT_REFUSED, transitionPayment } from './transition-payment.ts';
 
 /** How long a claimed event is reserved for the worker that claimed it (then due again). */
 const LEASE_MS = 60_000;
@@ -42,6 +42,13 @@ export async function processInboxEvent(ctx: AppContext, row: InboxRow): Promise
       // back without debiting the line: kept for people to settle.
       const known = row.provider_refund_id === null ? undefined : await findRefundByProviderId(ctx, payment.id, row.provider_refund_id);
       if (known) return finish('ignored', `refund ${known.id} (${row.provider_refund_id}): settled through the refund API`);
+      // The whole payment, refunded by Tolem itself when the line could not take it (refuseCredit in
+      // transition-payment.ts): the line was never credited, so there is nothing to debit. Only a
+      // notification that this refund failed (WeChat Pay's REFUND.CLOSED, ABNORMAL) is for people.
+      if (payment.status === 'failed' && payment.failure_reason?.startsWith(CREDIT_REFUSED)) {
+        if (row.failure_reason !== null) return finish('mismatch', `the refund of a refused credit (${payment.failure_reason}) did not reach the payer (${row.failure_reason}): the payer was charged and the line not credited`);
+        return finish('ignored', `the refund of a refused credit (${payment.failure_reason}): the line was never credited`);
+      }
       // A refund of the payment still waiting for the provider's answer may be this one: asked about until the retries run out.
       const unanswered = await hasRefundWithoutProviderId(ctx, payment.id);
       if (attempts < REFUND_EVENT_ATTEMPTS || unanswered) return retryLater(ctx, row, attempts, unanswered ? 'refund_not_known_yet: a refund of the payment has no answer from the provider yet' : 'refund_not_known_yet');

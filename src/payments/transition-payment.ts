@@ -17,6 +17,9 @@ export interface TransitionInput {
 
 const TRANSIENT = ['unavailable', 'internal_error'];
 
+/** How a payment's failureReason starts when the top-up rules refused its credit and Tolem refunded it in full. */
+export const CREDIT_REFUSED = 'credit_refused:';
+
 /**
  * Moves a payment along the state machine and settles its money when it ends: succeeded posts
  * the pending top-up, failed/canceled/expired voids it. Safe to repeat and to race: the ledger
@@ -43,7 +46,7 @@ export async function transitionPayment(ctx: AppContext, payment: PaymentRow, in
       const refused = await refuseCredit(ctx, payment, code);
       if (!refused.ok) return refused;
       to = 'failed';
-      patch.failure_reason = `credit_refused:${code}`;
+      patch.failure_reason = `${CREDIT_REFUSED}${code}`;
     } else if (settled.value.value.action === 'post') {
       patch.topup_id = settled.value.value.topUpId;
       patch.receipt_number = settled.value.value.receiptNumber;

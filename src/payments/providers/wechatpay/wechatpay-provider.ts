@@ -166,11 +166,14 @@ export function createWeChatPayProvider(options: WeChatPayProviderOptions): Paym
       // A refund's notification (REFUND.SUCCESS, ABNORMAL, CLOSED: sent where a refund notify URL is set at the merchant platform).
       if (String(event.event_type ?? '').startsWith('REFUND.')) {
         const refunded = transaction.amount?.refund;
+        // A refund that did not reach the payer (CLOSED: the money stayed with the merchant; ABNORMAL: held for the merchant to route) says so.
+        const outcome = String(event.event_type).slice('REFUND.'.length);
         return {
           ok: true,
           value: {
             eventId: event.id, providerReference: transaction.out_trade_no, paymentId: transaction.out_trade_no, status: 'unknown', refundId: String(transaction.refund_id ?? ''),
-            ...(Number.isSafeInteger(refunded) ? { amount: BigInt(refunded), currency: 'CNY' } : {}), raw: { ...event, resource: transaction },
+            ...(Number.isSafeInteger(refunded) ? { amount: BigInt(refunded), currency: 'CNY' } : {}),
+            ...(outcome !== 'SUCCESS' ? { failureReason: `refund_${outcome.toLowerCase()}`.slice(0, 100) } : {}), raw: { ...event, resource: transaction },
           },
         };
       }
