@@ -8,7 +8,7 @@ import { createApp } from '../app.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import { ManualClock } from '../platform/clock.ts';
 import { refundStatusJob } from './payment-jobs.ts';
-import { addLine, checkRefunds, recheckRefunds, createPayment, expire, getPayment, mainAccount, processWebhooks, providerReferenceOf, startPaymentsApp } from './payments-test-support.ts';
+import { addLine, checkRefunds, recheckRefunds, createPayment, expire, getPayment, mainAccount, processWebhooks, providerReferenceOf, reconcile, startPaymentsApp } from './payments-test-support.ts';
 
 /** The payments core with real adapters: Stripe (official SDK) and PayPal (Orders v2, capture after approval) against local fakes. */
 for (const dialect of DIALECTS) {
@@ -372,6 +372,70 @@ for (const dialect of DIALECTS) {
       const payment = await getPayment(t, created.body.id);
       assert.deepEqual([payment.status, payment.refundedAmount], ['succeeded', 30_000], 'the notifications moved nothing');
       assert.equal((await mainAccount(t, '+77011230011')).available, 70_000);
+      await t.verify();
+    });
+  });
+}
+
+/**
+ * A delayed payment method (a bank debit) that fails: Stripe's Checkout Session stays `complete`
+ * and `unpaid`, and only its PaymentIntent says the payment failed (back to
+ * `requires_payment_method`). When the `async_payment_failed` webhook is lost, reconciliation must
+ * learn it from the session, not keep the payment `processing` (its money reserved) for ever.
+ */
+for (const dialect of DIALECTS) {
+  describe(`a Stripe delayed payment that failed, its webhook lost [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    let stripe: StripeFake;
+    before(async () => {
+      stripe = await startStripeFake();
+      t = await startPaymentsApp(dialect.name, {
+        providers: ['sandbox', 'stripe'],
+        providerEnv: { STRIPE_SECRET_KEY: stripe.secretKey, STRIPE_WEBHOOK_SECRET: stripe.webhookSecret, STRIPE_API_BASE: stripe.url },
+      });
+      await addLine(t, '+77011237001');
+      await addLine(t, '+77011237002');
+    });
+    after(async () => {
+      await t?.close();
+      await stripe?.close();
+    });
+
+    /** A Stripe payment the payer completed with a delayed method: `processing` in Tolem, the debit on its way. */
+    async function delayed(msisdn: string, key: string) {
+      const created = await createPayment(t, { msisdn, amount: 80_000, provider: 'stripe' }, key);
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const sessionId = await providerReferenceOf(t, created.body.id);
+      stripe.pay(sessionId);
+      const session = stripe.session(sessionId);
+      session.payment_status = 'unpaid';
+      const intent = stripe.intent(session.payment_intent);
+      Object.assign(intent, { status: 'processing', amount_received: 0 });
+      const { rawBody, headers } = stripe.webhook('checkout.session.completed', sessionId, { timestamp: Math.floor(t.clock.now().getTime() / 1000) });
+      assert.equal((await t.request('POST', '/v1/webhooks/stripe', { token: null, rawBody, headers })).status, 200);
+      await processWebhooks(t);
+      assert.equal((await getPayment(t, created.body.id)).status, 'processing');
+      return { paymentId: created.body.id as string, intent };
+    }
+
+    it('failed at the bank: reconciliation fails the payment and voids its reservation', async () => {
+      const { paymentId, intent } = await delayed('+77011237001', 'stripe-delayed-failed');
+      intent.status = 'requires_payment_method';
+      t.clock.advance(11 * 60_000);
+      await reconcile(t);
+      const payment = await getPayment(t, paymentId);
+      assert.equal(payment.status, 'failed', JSON.stringify(payment.events));
+      const account = await mainAccount(t, '+77011237001');
+      assert.deepEqual([account.available, account.creditsPending], [0, 0]);
+      await t.verify();
+    });
+
+    it('still on its way: stays processing, its money reserved', async () => {
+      const { paymentId } = await delayed('+77011237002', 'stripe-delayed-waiting');
+      t.clock.advance(11 * 60_000);
+      await reconcile(t);
+      assert.equal((await getPayment(t, paymentId)).status, 'processing');
+      assert.equal((await mainAccount(t, '+77011237002')).creditsPending, 80_000);
       await t.verify();
     });
   });

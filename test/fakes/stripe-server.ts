@@ -12,6 +12,8 @@ export interface StripeFake extends RunningFake {
   /** The payer completes the hosted page: the session is paid and gets a PaymentIntent. */
   pay(sessionId: string): void;
   session(sessionId: string): any;
+  /** A session's PaymentIntent (its `status`: `processing` while a delayed payment method is on its way, `requires_payment_method` once it failed). */
+  intent(intentId: string): any;
   /**
    * Holds requests under `key` as still running at Stripe: until `release()`, another request with
    * that Idempotency-Key gets Stripe's 409 `idempotency_error` ("another request with the same key
@@ -115,6 +117,7 @@ export async function startStripeFake(options: { secretKey?: string; webhookSecr
       Object.assign(session, { status: 'complete', payment_status: 'paid', payment_intent: intent.id });
     },
     session: (sessionId) => sessions.get(sessionId),
+    intent: (intentId) => intents.get(intentId),
     refundsPending(on) {
       pendingRefunds = on;
     },

@@ -32,8 +32,18 @@ function minorUnitsOf(amount: bigint): number {
 function statusOfSession(session: Stripe.Checkout.Session): PaymentStatus {
   if (session.status === 'expired') return 'expired';
   if (session.status === 'open') return 'requires_action';
-  if (session.status === 'complete') return session.payment_status === 'unpaid' ? 'processing' : 'succeeded';
+  if (session.status === 'complete') {
+    if (session.payment_status !== 'unpaid') return 'succeeded';
+    // A delayed payment method (a bank debit) that failed leaves the session complete and unpaid for
+    // good: only its PaymentIntent, when expanded, says so (back to requires_payment_method, or canceled).
+    return delayedPaymentFailed(session) ? 'failed' : 'processing';
+  }
   return 'unknown';
+}
+
+function delayedPaymentFailed(session: Stripe.Checkout.Session): boolean {
+  const intent = session.payment_intent;
+  return typeof intent === 'object' && intent !== null && (intent.status === 'requires_payment_method' || intent.status === 'canceled');
 }
 
 const EVENT_STATUSES: Record<string, PaymentStatus> = {
@@ -51,7 +61,13 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
       const session = await stripe.checkout.sessions.retrieve(reference, { expand: ['payment_intent'] });
       const status = statusOfSession(session);
       const intent = session.payment_intent as Stripe.PaymentIntent | null;
-      return { ok: true, value: { status, ...(status === 'succeeded' ? { amountCaptured: BigInt(intent?.amount_received ?? session.amount_total ?? 0) } : {}), raw: session } };
+      return {
+        ok: true,
+        value: {
+          status, ...(status === 'succeeded' ? { amountCaptured: BigInt(intent?.amount_received ?? session.amount_total ?? 0) } : {}),
+          ...(status === 'failed' ? { failureReason: intent?.last_payment_error?.code ?? 'declined' } : {}), raw: session,
+        },
+      };
     } catch (error) {
       return failureOf(error);
     }
