@@ -428,6 +428,32 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('a refused credit whose refund the provider answers failed or not paid back yet is reported, not taken for done', async () => {
+      const provider = paymentProviders(t.app.ctx).get('sandbox')!;
+      const original = provider.refund;
+      const reportError = t.app.ctx.reportError;
+      for (const status of ['failed', 'pending'] as const) {
+        const { number, payment } = await started();
+        await t.app.ctx.db.updateTable('lines').set({ status: 'terminated' }).where('msisdn', '=', number).execute();
+        await submitCard(t, payment.redirectUrl, '4242424242424242');
+        const reported: { message: string; context?: Record<string, unknown> }[] = [];
+        provider.refund = async () => ({ ok: true, value: { providerRefundId: `re_${status}`, status, raw: {} } });
+        t.app.ctx.reportError = (error, context) => reported.push({ message: (error as Error).message, context });
+        try {
+          await processWebhooks(t);
+        } finally {
+          provider.refund = original;
+          t.app.ctx.reportError = reportError;
+        }
+        const failed = await getPayment(t, payment.id);
+        assert.deepEqual([failed.status, failed.failureReason], ['failed', 'credit_refused:line_terminated']);
+        assert.equal(reported.length, 1, `${status}: ${JSON.stringify(reported)}`);
+        assert.match(reported[0]!.message, new RegExp(status === 'failed' ? 'failed' : 'not paid back yet'));
+        assert.deepEqual([reported[0]!.context?.paymentId, reported[0]!.context?.providerRefundId], [payment.id, `re_${status}`]);
+      }
+      await t.verify();
+    });
+
     it('a refused credit whose refund call fails is refunded and failed on the next attempt, not left charged', async () => {
       const { number, payment } = await started();
       await t.app.ctx.db.updateTable('lines').set({ status: 'terminated' }).where('msisdn', '=', number).execute();

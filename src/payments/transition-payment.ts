@@ -88,6 +88,11 @@ async function refuseCredit(ctx: AppContext, payment: PaymentRow, code: string):
     // No answer: not recorded as failed, so the next webhook attempt or reconciliation asks again.
     if (!refunded.ok && refunded.code === 'provider_unreachable') return fail('unavailable', { reason: 'refund_unanswered' });
     if (!refunded.ok) ctx.reportError(new Error(`refund after refused credit failed: ${refunded.code}`), { paymentId: payment.id, code });
+    // Nothing asks after this refund again (it is no payment_refunds row): one the provider says failed
+    // (the money stayed with the merchant), or has not paid back yet (WeChat Pay's PROCESSING, a Stripe
+    // or PayPal refund pending), is for people to follow, not taken for done.
+    else if (refunded.value.status === 'failed') ctx.reportError(new Error('refund after refused credit failed: the provider kept the money'), { paymentId: payment.id, code, providerRefundId: refunded.value.providerRefundId });
+    else if (refunded.value.status === 'pending') ctx.reportError(new Error('refund after refused credit not paid back yet: follow it at the provider'), { paymentId: payment.id, code, providerRefundId: refunded.value.providerRefundId });
   }
   return ok(undefined);
 }
