@@ -106,8 +106,10 @@ async function insertRows(ctx: AppContext, db: Kysely<Database>, definition: Off
 
 /**
  * Updates an offering in place and, when its terms changed, adds the next price version. Past
- * purchases keep the version they bought: versions are never updated. The version number moves
- * under a conditional update, so two concurrent edits cannot both take the same number.
+ * purchases keep the version they bought: versions are never updated. The update is conditional on
+ * the row as read (its version and every field written in place), so two concurrent edits cannot
+ * both take the same number, nor can one write back the names, window or flags the other just
+ * changed (an edit of the names undoing a concurrent `availableUntil` that took the offering off sale).
  */
 export async function updateOffering(ctx: AppContext, current: OfferingRecord, definition: OfferingDefinition, newVersion: boolean): Promise<boolean> {
   return ctx.db.transaction().execute((trx) => updateRows(ctx, trx, current, definition, newVersion));
@@ -116,8 +118,14 @@ export async function updateOffering(ctx: AppContext, current: OfferingRecord, d
 async function updateRows(ctx: AppContext, db: Kysely<Database>, current: OfferingRecord, definition: OfferingDefinition, newVersion: boolean): Promise<boolean> {
   const now = ctx.clock.now().toISOString();
   const next = newVersion ? BigInt(current.offering.current_version) + 1n : BigInt(current.offering.current_version);
+  const read = current.offering;
   const updated = await db.updateTable('offerings').set({ ...offeringColumns(definition), current_version: next, updated_at: now })
-    .where('id', '=', current.offering.id).where('current_version', '=', current.offering.current_version).executeTakeFirst();
+    .where('id', '=', read.id).where('current_version', '=', read.current_version)
+    .where('names', '=', read.names).where('descriptions', '=', read.descriptions).where('features', '=', read.features)
+    .where('available_from', read.available_from === null ? 'is' : '=', read.available_from)
+    .where('available_until', read.available_until === null ? 'is' : '=', read.available_until)
+    .where('auto_renew_allowed', '=', read.auto_renew_allowed).where('stacks', '=', read.stacks)
+    .executeTakeFirst();
   if (Number(updated.numUpdatedRows) !== 1) return false;
   if (newVersion) await db.insertInto('offering_versions').values(versionRow(current.offering.id, next, definition, ctx.ids.next('ofv'), now)).execute();
   return true;

@@ -196,6 +196,21 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([same.value.created, same.value.updated], [['FRESH_1'], ['DATA_1GB_7D']]);
     });
 
+    it('two edits at once both hold: an edit of the names does not write back the window another just changed', async () => {
+      const ctx = t.app.ctx;
+      await seedCatalog(ctx);
+      const until = new Date(t.clock.now().getTime() + 60_000).toISOString();
+      const renamed = { en: 'One GB', ru: 'Один ГБ', kk: 'Бір ГБ', zh: '一 GB' };
+      const answers = await Promise.all([
+        t.request('PATCH', '/v1/admin/offerings/DATA_1GB_7D', { body: { availableUntil: until } }),
+        t.request('PATCH', '/v1/admin/offerings/DATA_1GB_7D', { body: { names: renamed } }),
+        t.request('PATCH', '/v1/admin/offerings/DATA_1GB_7D', { body: { autoRenewAllowed: false } }),
+      ]);
+      assert.deepEqual(answers.map((answer) => answer.status), [200, 200, 200], JSON.stringify(answers.map((answer) => answer.body)));
+      const stored = (await t.request('GET', '/v1/offerings?all=true')).body.data.find((o: { code: string }) => o.code === 'DATA_1GB_7D');
+      assert.deepEqual([stored.availableUntil, stored.names, stored.autoRenewAllowed], [until, renamed, false]);
+    });
+
     it('writes a catalog in one transaction: an offering changed meanwhile or a code taken leaves nothing written', async () => {
       const ctx = t.app.ctx;
       await seedCatalog(ctx);
