@@ -7,6 +7,7 @@ import { balancesOf } from '../lines/lines-repository.ts';
 import type { Language } from '../lines/line-view.ts';
 import { displayLanguageOf } from '../domain/local-time.ts';
 import { priceOffering } from '../promotions/quote-price.ts';
+import { spendableBonus } from '../promotions/expire-bonus-job.ts';
 import { listOfferingRecords } from './catalog-repository.ts';
 import { isOnSale } from './offering.ts';
 import { toOfferingView, type OfferingView } from './offering-view.ts';
@@ -32,7 +33,9 @@ export async function listOfferings(ctx: AppContext, actor: Actor | null, query:
   if (query.all && !actor) return fail('unauthenticated');
   if (query.all && actor?.role !== 'admin') return fail('forbidden', { field: 'all' });
   const now = ctx.clock.now();
-  const balances = lineId ? (await balancesOf(ctx, [lineId])).get(lineId)! : null;
+  const read = lineId ? (await balancesOf(ctx, [lineId])).get(lineId)! : null;
+  // Bonus expired but not yet forfeited by the job pays nothing: a purchase forfeits it first.
+  const balances = read && lineId ? { main: read.main, bonus: await spendableBonus(ctx, lineId, read.bonus) } : null;
   const records = (await listOfferingRecords(ctx)).filter((record) => query.all || isOnSale(record.offering, now));
   // Priced all at once: the offerings' lookups share their queries (sharedLookup).
   const data = await Promise.all(records.map(async (record): Promise<CatalogEntry> => {

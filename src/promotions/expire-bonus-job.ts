@@ -6,6 +6,7 @@ import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import type { Job, JobRun } from '../jobs/job.ts';
 import { findUnexaminedExpiredGrants, findUnexaminedExpiredGrantsOf, markGrantsExamined, sumExpiredGrants } from './promotions-repository.ts';
 import { bonusExpiredKey, bonusGrantedKey } from './top-up-bonus.ts';
+import { readCounters } from '../ledger/read-counters.ts';
 
 export interface BonusExpiryLimits {
   /** Lines examined in one run. */
@@ -83,6 +84,33 @@ export async function forfeitExpiredBonus(ctx: AppContext, lineId: string): Prom
   if (result.ok && result.value.value !== GRANTS_CHANGED) await markGrantsExamined(ctx, due.map((grant) => grant.id), now);
 }
 
+/**
+ * What of a line's bonus balance (`bonus`, as read) a purchase now could spend: less what it would
+ * forfeit first (forfeitExpiredBonus) of grants expired that the job has not examined yet. Read
+ * without writing, for what a quote or the catalog shows a line (fromBonus, shortfall, affordable);
+ * one keyed read when nothing is due.
+ */
+export async function spendableBonus(ctx: AppContext, lineId: string, bonus: bigint): Promise<bigint> {
+  if (bonus <= 0n) return bonus;
+  const now = ctx.clock.now().toISOString();
+  if ((await findUnexaminedExpiredGrantsOf(ctx, lineId, now)).length === 0) return bonus;
+  const [totals, counters] = await Promise.all([sumExpiredGrants(ctx, [lineId], now), readCounters(ctx, [bonusExpiredKey(lineId)])]);
+  const summed = totals.get(lineId) ?? { expired: 0n, granted: 0n };
+  return bonus - forfeitableBonus(summed.granted, summed.expired, counters.get(bonusExpiredKey(lineId))!, bonus);
+}
+
+/**
+ * Of a bonus balance, what grants expired beyond those already handled leave to forfeit: bonus is
+ * spent oldest grant first, so the balance keeps at most the unexpired grants' sum, and no more
+ * than the newly expired grants' total goes.
+ */
+function forfeitableBonus(granted: bigint, expiredTotal: bigint, alreadyHandled: bigint, balance: bigint): bigint {
+  if (expiredTotal <= alreadyHandled) return 0n;
+  const amount = balance - (granted - expiredTotal);
+  const cap = expiredTotal - alreadyHandled;
+  return amount <= 0n ? 0n : amount > cap ? cap : amount;
+}
+
 /** The command's answer when the line's grants changed between their sum and its lock. */
 const GRANTS_CHANGED = -1n;
 
@@ -101,10 +129,8 @@ export function expiryCommand(lineId: string, summed: { expired: bigint; granted
       if (tx.counter(bonusGrantedKey(lineId)) !== summed.granted) return ok(GRANTS_CHANGED);
       const alreadyHandled = tx.counter(bonusExpiredKey(lineId));
       if (expiredTotal <= alreadyHandled) return ok(0n);
-      const unexpired = tx.counter(bonusGrantedKey(lineId)) - expiredTotal;
       const balance = availableBalance(tx.account(lineBonusAccountId(lineId))!);
-      let amount = balance - unexpired;
-      if (amount > expiredTotal - alreadyHandled) amount = expiredTotal - alreadyHandled;
+      const amount = forfeitableBonus(tx.counter(bonusGrantedKey(lineId)), expiredTotal, alreadyHandled, balance);
       tx.increment(bonusExpiredKey(lineId), expiredTotal - alreadyHandled);
       if (amount <= 0n) return ok(0n);
       // Back to the promotions expense that paid for it: unused promotional money is no breakage income.

@@ -123,6 +123,24 @@ for (const dialect of DIALECTS) {
       t.clock.advanceDays(-31);
     });
 
+    it('a quote and the catalog for a line count no expired bonus, though the expiry job has not run: what they say is payable, the purchase pays', async () => {
+      await t.request('POST', '/v1/lines', { body: { msisdn: '+77013330010' } });
+      const line = await t.app.ctx.db.selectFrom('lines').select('id').where('msisdn', '=', '+77013330010').executeTakeFirstOrThrow();
+      assert.equal((await grant(line.id, 1_000_000n, 'tu_quoted')).bonus, 100_000);
+      t.clock.advanceDays(20);
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn: '+77013330010', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'quoted-tu' } })).status, 201);
+      t.clock.advanceDays(11); // the grant expired a day ago; no job has run
+      const quote = await t.request('GET', '/v1/offerings/DATA_1GB_7D/quote?msisdn=%2B77013330010');
+      assert.equal(quote.status, 200, JSON.stringify(quote.body));
+      assert.deepEqual(quote.body.payment, { fromBonus: 0, fromMain: 149_000, shortfall: 49_000 });
+      const listed = await t.request('GET', '/v1/offerings?msisdn=%2B77013330010');
+      assert.equal(listed.body.data.find((o: { code: string }) => o.code === 'DATA_1GB_7D').affordable, false);
+      assert.equal(listed.body.data.find((o: { code: string }) => o.code === 'MESSENGERS_30D').affordable, true);
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn: '+77013330010', offering: 'DATA_1GB_7D' }, headers: { 'idempotency-key': 'quoted-buy' } });
+      assert.deepEqual([bought.status, bought.body.error?.details?.shortfall], [422, quote.body.payment.shortfall]);
+      t.clock.advanceDays(-31);
+    });
+
     it('bonus expiry reads only grants not yet examined, works a backlog through a bounded number per run, and examines a late take-back once', async () => {
       const lines: string[] = [];
       for (let index = 0; index < 7; index++) {

@@ -5,6 +5,7 @@ import { fail, ok, type Result } from '../domain/result.ts';
 import { findReadableLine } from '../lines/line-access.ts';
 import { balancesOf } from '../lines/lines-repository.ts';
 import { priceOffering } from './quote-price.ts';
+import { spendableBonus } from './expire-bonus-job.ts';
 
 export interface QuoteView {
   offering: string;
@@ -37,7 +38,9 @@ export async function quoteOffering(ctx: AppContext, actor: Actor | null, code: 
   let payment: QuoteView['payment'] = null;
   if (lineId) {
     const balances = (await balancesOf(ctx, [lineId])).get(lineId)!;
-    const fromBonus = balances.bonus < quote.price ? balances.bonus : quote.price;
+    // Bonus expired but not yet forfeited by the job pays nothing: the purchase forfeits it first.
+    const bonus = await spendableBonus(ctx, lineId, balances.bonus);
+    const fromBonus = bonus < quote.price ? bonus : quote.price;
     const fromMain = quote.price - fromBonus;
     payment = { fromBonus: toJsonAmount(fromBonus), fromMain: toJsonAmount(fromMain), shortfall: toJsonAmount(fromMain > balances.main ? fromMain - balances.main : 0n) };
   }
