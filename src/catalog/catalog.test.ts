@@ -211,6 +211,21 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([stored.availableUntil, stored.names, stored.autoRenewAllowed], [until, renamed, false]);
     });
 
+    it('refuses a tariff whose validityDays contradicts its fee period, and changes nothing', async () => {
+      await seedCatalog(t.app.ctx);
+      const tariff = { code: 'TARIFF_WEEK', kind: 'tariff', price: 50_000, feePeriod: 'monthly', validityDays: 7, allowances: { dataGb: 1 }, names: NAMES };
+      const created = await t.request('POST', '/v1/admin/offerings', { body: tariff });
+      assert.deepEqual([created.status, created.body.error?.code, created.body.error?.details?.field], [422, 'offering_invalid', 'validityDays'], JSON.stringify(created.body));
+      assert.equal((await t.request('GET', '/v1/offerings/TARIFF_WEEK/quote', { token: null })).body.error.code, 'offering_not_found');
+      // The fee period's own length is no contradiction.
+      assert.equal((await t.request('POST', '/v1/admin/offerings', { body: { ...tariff, feePeriod: 'every_28_days', validityDays: 28 } })).status, 201);
+      const before = (await t.request('GET', '/v1/offerings?all=true')).body.data.find((o: { code: string }) => o.code === 'TARIFF_TRAVEL');
+      const patched = await t.request('PATCH', '/v1/admin/offerings/TARIFF_TRAVEL', { body: { validityDays: 7 } });
+      assert.deepEqual([patched.status, patched.body.error?.code, patched.body.error?.details?.field], [422, 'offering_invalid', 'validityDays']);
+      const after = (await t.request('GET', '/v1/offerings?all=true')).body.data.find((o: { code: string }) => o.code === 'TARIFF_TRAVEL');
+      assert.deepEqual(after, before);
+    });
+
     it('writes a catalog in one transaction: an offering changed meanwhile or a code taken leaves nothing written', async () => {
       const ctx = t.app.ctx;
       await seedCatalog(ctx);

@@ -140,6 +140,8 @@ export function parseOffering(given: unknown): Result<OfferingDefinition> {
     feePeriod = input.feePeriod as FeePeriod;
   } else if (input.feePeriod !== undefined) return bad('feePeriod');
   const validityDays = feePeriod ? FEE_PERIOD_DAYS[feePeriod] : input.validityDays;
+  // A tariff's period is its fee period's: another validityDays beside it would be dropped unseen.
+  if (feePeriod && input.validityDays !== undefined && input.validityDays !== validityDays) return bad('validityDays');
   if (validityDays === undefined || !Number.isSafeInteger(validityDays) || validityDays < 1 || validityDays > VALIDITY_DAYS_MAX) return bad('validityDays');
   const a = input.allowances ?? {};
   const parts: [number | undefined, bigint, string][] = [[a.dataBytes, 1n, 'dataBytes'], [a.dataMb, BYTES_PER_MB, 'dataMb'], [a.dataGb, BYTES_PER_GB, 'dataGb']];
