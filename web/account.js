@@ -2,7 +2,7 @@
 // packages with what is left, history, the SMS it was sent — buy or renew a package from the
 // balance, take a promised payment, and send balance to another number (confirmed by an SMS code).
 import { api, element } from './api.js';
-import { currentLanguage, fill, formatDate, formatDays, formatMsisdn, formatTenge, formatTime, formatUnits, LANGUAGES, languageSwitcher, movementLabel, refusalText, TEXT } from './i18n.js';
+import { currentLanguage, fill, formatDate, formatDays, formatMsisdn, formatPeriod, formatTenge, formatTime, formatUnits, LANGUAGES, languageSwitcher, movementLabel, refusalText, TEXT } from './i18n.js';
 
 let language = currentLanguage('account');
 let t = TEXT[language];
@@ -322,7 +322,7 @@ async function showOfferings(line, holder, promo = null, message = null) {
     return element('li', {},
       element('div', { class: 'row' }, element('strong', {}, offering.name), element('span', { class: 'price' },
         promoPrice !== undefined ? element('s', { class: 'muted' }, formatTenge(offering.price, language)) : null, promoPrice !== undefined ? ' ' : null, formatTenge(price, language))),
-      element('div', { class: 'muted' }, [sentence(offering.description), formatDays(offering.validityDays, language)].filter(Boolean).join(' · ')),
+      element('div', { class: 'muted' }, [sentence(offering.description), formatPeriod(offering, language)].filter(Boolean).join(' · ')),
       element('button', { type: 'button', class: 'small', 'data-offering': offering.code, disabled: short, 'aria-describedby': short ? `short-${line.id}-${offering.code}` : null, onclick: async (event) => {
         const button = event.currentTarget;
         button.disabled = true;

@@ -16,7 +16,7 @@ export const TEXT = {
     smsLanguage: 'SMS and receipts in', useThisLanguage: 'Send them in English',     myLines: 'My lines', balance: 'Balance', bonus: 'Bonus', validUntil: 'Valid until', status: 'Status',
     history: 'History', packages: 'Packages', messages: 'Messages', noMessages: 'No messages yet.', buy: 'Buy', buyPackage: 'Buy a package', noPackages: 'No active packages.',
     remaining: '{amount} left', expires: 'expires {date}', renewNow: 'Renew now · {price}', autoRenew: 'Renew automatically', awaitingFunds: 'Ended: renews when the balance allows', renewed: 'Renewed!', bought: 'Bought!', insufficient: 'Not enough balance: top up first.', priceChanged: 'The price has just changed: look again.',
-    topUpLink: 'Top up', noHistory: 'No movements yet.', days: '{count} days', oneDay: '{count} day',
+    topUpLink: 'Top up', noHistory: 'No movements yet.', days: '{count} days', oneDay: '{count} day', monthly: 'monthly',
     units: { gb: '{count}\u00a0GB', mb: '{count}\u00a0MB', min: '{count}\u00a0min', sms: '{count}\u00a0SMS' },
     statuses: { preactive: 'not yet active', active: 'active', grace: 'grace period', suspended: 'suspended', terminated: 'closed' },
     codes: {
@@ -85,7 +85,7 @@ export const TEXT = {
     smsLanguage: 'SMS и чеки на языке', useThisLanguage: 'Присылать на русском',     myLines: 'Мои номера', balance: 'Баланс', bonus: 'Бонус', validUntil: 'Действует до', status: 'Статус',
     history: 'История', packages: 'Пакеты', messages: 'Сообщения', noMessages: 'Сообщений пока нет.', buy: 'Купить', buyPackage: 'Купить пакет', noPackages: 'Нет активных пакетов.',
     remaining: 'осталось {amount}', expires: 'до {date}', renewNow: 'Продлить сейчас · {price}', autoRenew: 'Продлевать автоматически', awaitingFunds: 'Закончился: продлится, когда хватит средств', renewed: 'Продлено!', bought: 'Куплено!', insufficient: 'Недостаточно средств: сначала пополните баланс.', priceChanged: 'Цена только что изменилась: посмотрите ещё раз.',
-    topUpLink: 'Пополнить', noHistory: 'Операций пока нет.', days: '{count}\u00a0дн.', oneDay: '{count}\u00a0дн.',
+    topUpLink: 'Пополнить', noHistory: 'Операций пока нет.', days: '{count}\u00a0дн.', oneDay: '{count}\u00a0дн.', monthly: 'ежемесячно',
     units: { gb: '{count}\u00a0ГБ', mb: '{count}\u00a0МБ', min: '{count}\u00a0мин', sms: '{count}\u00a0SMS' },
     statuses: { preactive: 'ещё не активен', active: 'активен', grace: 'льготный период', suspended: 'приостановлен', terminated: 'закрыт' },
     codes: {
@@ -153,7 +153,7 @@ export const TEXT = {
     smsLanguage: 'SMS мен түбіртектер тілі', useThisLanguage: 'Қазақша жіберу',     myLines: 'Менің нөмірлерім', balance: 'Баланс', bonus: 'Бонус', validUntil: 'Жарамдылық мерзімі', status: 'Күйі',
     history: 'Тарих', packages: 'Пакеттер', messages: 'Хабарламалар', noMessages: 'Әзірге хабарлама жоқ.', buy: 'Сатып алу', buyPackage: 'Пакет сатып алу', noPackages: 'Белсенді пакет жоқ.',
     remaining: '{amount} қалды', expires: '{date} дейін', renewNow: 'Қазір ұзарту · {price}', autoRenew: 'Автоматты түрде ұзарту', awaitingFunds: 'Аяқталды: қаражат жеткенде ұзартылады', renewed: 'Ұзартылды!', bought: 'Сатып алынды!', insufficient: 'Қаражат жеткіліксіз: алдымен балансты толықтырыңыз.', priceChanged: 'Баға жаңа ғана өзгерді: қайта қараңыз.',
-    topUpLink: 'Толықтыру', noHistory: 'Әзірге операция жоқ.', days: '{count}\u00a0күн', oneDay: '{count}\u00a0күн',
+    topUpLink: 'Толықтыру', noHistory: 'Әзірге операция жоқ.', days: '{count}\u00a0күн', oneDay: '{count}\u00a0күн', monthly: 'ай сайын',
     units: { gb: '{count}\u00a0ГБ', mb: '{count}\u00a0МБ', min: '{count}\u00a0мин', sms: '{count}\u00a0SMS' },
     statuses: { preactive: 'әлі белсенді емес', active: 'белсенді', grace: 'жеңілдік кезеңі', suspended: 'тоқтатылған', terminated: 'жабылған' },
     codes: {
@@ -221,7 +221,7 @@ export const TEXT = {
     smsLanguage: '短信和收据语言', useThisLanguage: '改为中文',     myLines: '我的号码', balance: '余额', bonus: '奖励余额', validUntil: '有效期至', status: '状态',
     history: '记录', packages: '套餐', messages: '短信', noMessages: '暂无短信。', buy: '购买', buyPackage: '购买套餐', noPackages: '没有有效套餐。',
     remaining: '剩余 {amount}', expires: '{date}到期', renewNow: '立即续订 · {price}', autoRenew: '自动续订', awaitingFunds: '已结束：余额充足时自动续订', renewed: '续订成功！', bought: '购买成功！', insufficient: '余额不足：请先充值。', priceChanged: '价格刚刚变动，请重新查看。',
-    topUpLink: '充值', noHistory: '暂无记录。', days: '{count}天', oneDay: '{count}天',
+    topUpLink: '充值', noHistory: '暂无记录。', days: '{count}天', oneDay: '{count}天', monthly: '按月',
     units: { gb: '{count}\u00a0GB', mb: '{count}\u00a0MB', min: '{count}分钟', sms: '{count}条短信' },
     statuses: { preactive: '未激活', active: '正常', grace: '宽限期', suspended: '已停机', terminated: '已销号' },
     codes: {
@@ -404,6 +404,14 @@ export function formatUnits(unit, amount, language) {
 export function formatDays(count, language) {
   const { days, oneDay } = TEXT[language];
   return fill(count === 1 ? oneDay : days, { count });
+}
+
+/**
+ * How long an offering runs: its days, or for a monthly tariff "monthly" (the same day next month,
+ * 28 to 31 days: the catalog's validityDays of 30 would be wrong in most months).
+ */
+export function formatPeriod(offering, language) {
+  return offering.feePeriod === 'monthly' ? TEXT[language].monthly : formatDays(offering.validityDays, language);
 }
 
 /**

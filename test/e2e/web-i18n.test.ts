@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 // web/i18n.js is a plain browser module; its tables and formatters need no DOM to be checked here.
-const { LANGUAGES, TEXT, fill, formatDate, formatDays, formatTenge, formatTime, formatUnits, movementLabel } = await import(new URL('../../web/i18n.js', import.meta.url).href);
+const { LANGUAGES, TEXT, fill, formatDate, formatDays, formatPeriod, formatTenge, formatTime, formatUnits, movementLabel } = await import(new URL('../../web/i18n.js', import.meta.url).href);
 
 /**
  * Ledger codes that reach a subscriber's history (transfers on a line's main, bonus, credit or
@@ -62,6 +62,10 @@ describe('web page texts in en, ru, kk and zh', () => {
     // Days of validity, "1 day" in English (not "1 days").
     assert.deepEqual(['en', 'ru', 'kk', 'zh'].map((l) => formatDays(1, l)), ['1 day', `1${NBSP}дн.`, `1${NBSP}күн`, '1天']);
     assert.deepEqual(['en', 'ru', 'kk', 'zh'].map((l) => formatDays(30, l)), ['30 days', `30${NBSP}дн.`, `30${NBSP}күн`, '30天']);
+    // A monthly tariff runs to the same day next month (28 to 31 days): never "30 days", its API validityDays.
+    assert.deepEqual(['en', 'ru', 'kk', 'zh'].map((l) => formatPeriod({ feePeriod: 'monthly', validityDays: 30 }, l)), ['monthly', 'ежемесячно', 'ай сайын', '按月']);
+    assert.equal(formatPeriod({ feePeriod: 'every_28_days', validityDays: 28 }, 'en'), '28 days');
+    assert.equal(formatPeriod({ feePeriod: null, validityDays: 7 }, 'ru'), `7${NBSP}дн.`);
   });
 
   it('counts days with formatDays\' words in every {days} text: "within 1 day", not "within 1 days"', () => {
