@@ -194,9 +194,13 @@ function packageActions(line, path, holder, pack, offering) {
 }
 
 async function showHistory(line, path, holder) {
-  // A package's movements name it as the catalog does in the page's language (by its code when no longer on sale).
-  const catalog = await api('GET', catalogPath(line));
-  const names = new Map(catalog.ok ? catalog.value.data.map((offering) => [offering.code, offering.name]) : []);
+  // A package's movements name it in the page's language: as the catalog does, or, once off sale,
+  // as the line's own packages (those of the last 90 days) do; else "Package" alone, never its code.
+  const [catalog, held] = await Promise.all([api('GET', catalogPath(line)), api('GET', `${path}/packages?include=all&language=${language}`)]);
+  const names = new Map([
+    ...(held.ok ? held.value.data.map((pack) => [pack.offering, pack.name]) : []),
+    ...(catalog.ok ? catalog.value.data.map((offering) => [offering.code, offering.name]) : []),
+  ]);
   // A card payment's reservation, once paid or released, is shown by the line that settled it
   // alone (the settling line is newer, so it comes first, on the same page or an earlier one).
   const settled = new Set();
@@ -209,7 +213,8 @@ async function showHistory(line, path, holder) {
 /** A movement: what it was, when, its receipt; what the bonus balance paid is marked as such, a cancelled card payment's amount struck through, never bold like money in. */
 function historyItem(entry, names) {
   const kind = movementLabel(entry.code, language, entry.kind);
-  const label = entry.offering ? fill(t.labelled, { label: kind, value: names.get(entry.offering) ?? entry.offering }) : kind;
+  const name = entry.offering ? names.get(entry.offering) : undefined;
+  const label = name ? fill(t.labelled, { label: kind, value: name }) : kind;
   const amount = entry.unit === 'KZT' ? formatTenge(entry.amount, language) : formatUnits(entry.unit, entry.amount, language);
   // A movement issued with a receipt links to its PDF, in the page's language.
   const receipt = entry.receipt ? element('a', { href: `/v1/receipts/${encodeURIComponent(entry.receipt)}.pdf?language=${language}`, target: '_blank', rel: 'noopener', 'data-receipt': entry.receipt }, t.receipt) : null;
