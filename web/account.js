@@ -160,7 +160,7 @@ async function showPackages(line, path, holder) {
     packageActions(line, path, holder, pack, offerings.get(pack.offering))))));
 }
 
-/** Renew now (at the catalog's price today) and the auto-renew switch, where the offering allows it. */
+/** Renew now (at the catalog's price today) and the auto-renew switch, where the offering allows it or the pack renews itself. */
 function packageActions(line, path, holder, pack, offering) {
   if (!offering) return null;
   const packagePath = `${path}/packages/${encodeURIComponent(pack.id)}`;
@@ -180,12 +180,18 @@ function packageActions(line, path, holder, pack, offering) {
     }
     problem(renewed);
   } }, fill(t.renewNow, { price: formatTenge(offering.price, language) }));
-  const automatic = offering.autoRenewAllowed ? element('input', { type: 'checkbox', id: `auto-${pack.id}`, checked: pack.autoRenew, onchange: async () => {
+  // A pack that renews itself can always be stopped, also once the offering no longer allows
+  // auto-renewal (the subscriber agreed to it before); it cannot be turned on again then.
+  const automatic = offering.autoRenewAllowed || pack.autoRenew ? element('input', { type: 'checkbox', id: `auto-${pack.id}`, checked: pack.autoRenew, onchange: async () => {
     automatic.disabled = true;
     const changed = await api('PATCH', packagePath, { body: { autoRenew: automatic.checked } });
     automatic.disabled = false;
     automatic.focus(); // a disabled box loses the focus
-    if (changed.ok) return;
+    if (changed.ok) {
+      // Turned off for good: the box stays, unticked and disabled; the keyboard goes on at Renew beside it.
+      if (!offering.autoRenewAllowed && !automatic.checked) { automatic.disabled = true; renew.focus(); }
+      return;
+    }
     automatic.checked = !automatic.checked;
     problem(changed);
   } }) : null;
