@@ -42,6 +42,11 @@ async function start(notice) {
   const me = await api('GET', '/v1/auth/me');
   if (!me.ok) return renderLogin();
   nav(true);
+  // Self-care shows a subscriber their own lines. Staff may list every line (all of them, page
+  // after page, as "My lines", with buttons that change them): here they are told so instead.
+  if (me.value.role !== 'subscriber') {
+    return app.replaceChildren(element('h1', { id: 'page-heading', tabindex: -1 }, t.account), element('p', { class: 'error', role: 'alert', id: 'staff-login' }, t.staffLogin));
+  }
   const lines = await allLines();
   if (sessionEnded(lines)) return;
   if (!lines.ok) return app.replaceChildren(element('p', { class: 'error', role: 'alert' }, refusalText(language, lines, t.error)));
