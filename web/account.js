@@ -125,7 +125,7 @@ function lineCard(line, notice) {
       element('button', { type: 'button', class: 'secondary small', onclick: () => showHistory(line, path, details) }, t.history),
       element('button', { type: 'button', class: 'secondary small', onclick: () => showMessages(path, details) }, t.messages),
       element('button', { type: 'button', class: 'secondary small', onclick: () => showPromisedPayment(line, path, details) }, t.promisedPayment),
-      element('button', { type: 'button', class: 'secondary small', onclick: () => showTransfer(line, details) }, t.sendBalance),
+      element('button', { type: 'button', class: 'secondary small', 'data-action': 'transfer', onclick: () => showTransfer(line, details) }, t.sendBalance),
       element('button', { type: 'button', class: 'small', onclick: () => showOfferings(line, details) }, t.buyPackage)),
     details);
 }
@@ -313,7 +313,11 @@ async function showOfferings(line, holder, promo = null, message = null) {
   const promoForm = element('form', { class: 'promo', onsubmit: async (event) => {
     event.preventDefault();
     const code = codeInput.value.trim();
-    if (!code) return showOfferings(line, holder);
+    if (!code) {
+      // No code: the list at its own prices, drawn afresh; the keyboard stays in the field.
+      await showOfferings(line, holder);
+      return document.getElementById(codeInput.id)?.focus();
+    }
     promoForm.querySelector('button').disabled = true;
     const quotes = await Promise.all(offerings.map((offering) => api('GET', `/v1/offerings/${encodeURIComponent(offering.code)}/quote?msisdn=${encodeURIComponent(line.msisdn)}&promoCode=${encodeURIComponent(code)}`)));
     if (quotes.some(sessionEnded)) return;
@@ -492,7 +496,11 @@ function showTransferCode(line, holder, confirmation, message) {
   element('label', { for: code.id }, t.transfer.code), code,
   message ? element('p', { class: 'error', role: 'alert' }, message) : null,
   element('button', { type: 'submit' }, t.transfer.send),
-  element('button', { type: 'button', class: 'secondary', onclick: () => holder.replaceChildren() }, t.transfer.cancel));
+  element('button', { type: 'button', class: 'secondary', onclick: () => {
+    holder.replaceChildren();
+    // The button pressed is gone with the form: the keyboard goes back to the card's "Send balance".
+    holder.closest('section.card')?.querySelector('[data-action="transfer"]')?.focus();
+  } }, t.transfer.cancel));
   holder.replaceChildren(element('h2', {}, t.sendBalance), form);
   code.focus();
 }

@@ -118,4 +118,35 @@ describe('keyboard focus and field edges on the top-up and self-care pages', { s
     assert.deepEqual([login.tag, login.id, login.text], ['H1', 'page-heading', 'Личный кабинет']);
     await page.close();
   });
+
+  it('keeps the keyboard on the card when a transfer\'s code step is cancelled, and in the promo field when an empty code is applied', async () => {
+    await server.request('POST', '/v1/topups', { body: { msisdn: '+77011234567', amount: 300_000, currency: 'KZT' }, headers: { 'idempotency-key': 'focus-cancel-topup' } });
+    await addTraveller(server, '+77051234568', 'en');
+    const page = await browser.newPage();
+    await page.goto(`${server.baseUrl}/account?lang=en`);
+    await page.fill('#login', '+77011234567');
+    await page.fill('#password', 'traveller-pass');
+    await page.keyboard.press('Enter');
+    const card = page.locator('section.card[data-msisdn="+77011234567"]');
+    await card.getByRole('button', { name: 'Send balance' }).click();
+    await page.keyboard.type('87051234568');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('500');
+    await page.keyboard.press('Enter');
+    await card.locator('form.transfer-code').waitFor();
+    await card.getByRole('button', { name: 'Cancel' }).focus();
+    await page.keyboard.press('Enter');
+    await card.locator('form.transfer-code').waitFor({ state: 'detached' });
+    const back = await focused(page);
+    assert.deepEqual([back.tag, back.text, back.focusVisible], ['BUTTON', 'Send balance', true], 'not lost to the page\'s body');
+    // Applying an empty promo code draws the list afresh at its own prices: the keyboard stays in the field.
+    await card.getByRole('button', { name: 'Buy a package' }).click();
+    const field = card.getByRole('textbox', { name: 'Promo code' });
+    await field.focus();
+    await field.evaluate((input: { setAttribute(name: string, value: string): void }) => input.setAttribute('data-drawn-before', ''));
+    await page.keyboard.press('Enter');
+    // In the field of the list drawn afresh, not the one pressed (gone with the list it was in).
+    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'promoCode' && document.activeElement.getAttribute('data-drawn-before') === null, undefined, { timeout: 5_000 });
+    await page.close();
+  });
 });
