@@ -114,19 +114,26 @@ function renderLogin(message, typed = '', typedPassword = '') {
 function lineCard(line, notice) {
   const details = element('div', { class: 'details' }, notice ? element('p', { class: 'success', role: 'status', tabindex: -1 }, notice) : null);
   const path = `/v1/lines/${encodeURIComponent(line.msisdn)}`;
+  // A closed line takes nothing any more (no top-up, package, transfer or promised payment) and its
+  // validity no longer counts: it keeps what it was, its history with the receipts, and its SMS.
+  const closed = line.status === 'terminated';
+  const button = (text, onclick, attributes = {}) => element('button', { type: 'button', class: 'secondary small', ...attributes, onclick }, text);
   return element('section', { class: 'card', 'data-msisdn': line.msisdn },
     element('div', { class: 'row' }, element('strong', { class: 'msisdn' }, formatMsisdn(line.msisdn)), element('span', { class: 'muted' }, t.statuses[line.status] ?? line.status)),
     element('div', { class: 'muted' }, t.balance), element('div', { class: 'big balance' }, formatTenge(line.balance.main, language)),
     line.balance.bonus ? element('div', { class: 'row' }, element('span', {}, t.bonus), element('span', {}, formatTenge(line.balance.bonus, language))) : null,
-    element('div', { class: 'row' }, element('span', {}, t.validUntil), element('span', {}, formatDate(line.validUntil, language))),
-    smsLanguageRow(line, path),
-    element('div', { class: 'row buttons' },
-      element('button', { type: 'button', class: 'secondary small', onclick: () => showPackages(line, path, details) }, t.packages),
-      element('button', { type: 'button', class: 'secondary small', onclick: () => showHistory(line, path, details) }, t.history),
-      element('button', { type: 'button', class: 'secondary small', onclick: () => showMessages(path, details) }, t.messages),
-      element('button', { type: 'button', class: 'secondary small', onclick: () => showPromisedPayment(line, path, details) }, t.promisedPayment),
-      element('button', { type: 'button', class: 'secondary small', 'data-action': 'transfer', onclick: () => showTransfer(line, details) }, t.sendBalance),
-      element('button', { type: 'button', class: 'small', onclick: () => showOfferings(line, details) }, t.buyPackage)),
+    closed ? null : element('div', { class: 'row' }, element('span', {}, t.validUntil), element('span', {}, formatDate(line.validUntil, language))),
+    closed ? null : smsLanguageRow(line, path),
+    element('div', { class: 'row buttons' }, closed
+      ? [button(t.history, () => showHistory(line, path, details)), button(t.messages, () => showMessages(path, details))]
+      : [
+        button(t.packages, () => showPackages(line, path, details)),
+        button(t.history, () => showHistory(line, path, details)),
+        button(t.messages, () => showMessages(path, details)),
+        button(t.promisedPayment, () => showPromisedPayment(line, path, details)),
+        button(t.sendBalance, () => showTransfer(line, details), { 'data-action': 'transfer' }),
+        button(t.buyPackage, () => showOfferings(line, details), { class: 'small' }),
+      ]),
     details);
 }
 
