@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { sendResult } from '../http/http-errors.ts';
 import { actorOf } from '../http/request-auth.ts';
-import { bearer, commonErrors, MsisdnInput } from '../http/schemas.ts';
+import { bearer, commonErrors, MsisdnInput, optionalBearer } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { LANGUAGES } from '../lines/line-view.ts';
 import { createOffering } from './create-offering.ts';
@@ -51,7 +51,7 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: RouteOptions)
 
   app.get('/v1/offerings', {
     schema: {
-      tags: ['catalog'], summary: 'Offerings on sale now, named in a language (public; with msisdn: what that line can afford)',
+      tags: ['catalog'], summary: 'Offerings on sale now, named in a language (public; with msisdn: what that line can afford)', security: optionalBearer,
       querystring: Type.Object({
         language: Type.Optional(Type.Union(LANGUAGES.map((l) => Type.Literal(l)))), msisdn: Type.Optional(MsisdnInput),
         all: Type.Optional(Type.Boolean({ description: 'admin: include offerings not on sale' })),

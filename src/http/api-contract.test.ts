@@ -529,5 +529,19 @@ for (const dialect of DIALECTS) {
         for (const method of ['get', 'post']) assert.ok(doc.paths[`/aggregators/{code}/${variant}`]![method]!.responses!['400'], `${method} ${variant} documents 400`);
       }
     });
+
+    it('declares optional credentials on the public routes that read them, so that a client (and /docs, once authorized) sends them', async () => {
+      const doc = (await t.request('GET', '/openapi.json', { token: null })).body as { paths: Record<string, Record<string, { security?: unknown }>> };
+      // These answered 401 without credentials (an admin's ?all, a line's own prices) or scoped the key by caller, yet declared no security at all.
+      for (const [method, path] of [['get', '/v1/offerings'], ['get', '/v1/offerings/{code}/quote'], ['post', '/v1/payments'], ['get', '/v1/payments/{id}']] as const) {
+        assert.deepEqual(doc.paths[path]![method]!.security, [{ bearerAuth: [] }, { sessionCookie: [] }, {}], `${method.toUpperCase()} ${path}`);
+      }
+      const anonymous = await t.request('GET', '/v1/offerings?all=true', { token: null });
+      assert.deepEqual([anonymous.status, anonymous.body.error?.code], [401, 'unauthenticated']);
+      assert.equal((await t.request('GET', '/v1/offerings?all=true')).status, 200);
+      const quote = await t.request('GET', '/v1/offerings/DATA_1GB/quote?msisdn=%2B77011234567', { token: null });
+      assert.deepEqual([quote.status, quote.body.error?.code], [401, 'unauthenticated']);
+      assert.equal((await t.request('GET', '/v1/offerings/DATA_1GB/quote?msisdn=%2B77011234567')).status, 200);
+    });
   });
 }

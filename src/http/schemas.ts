@@ -89,3 +89,6 @@ export const IdempotencyHeaders = Type.Object({
 export const commonErrors = { 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 415: ErrorBody, 422: ErrorBody, 429: ErrorBody, 503: ErrorBody };
 
 export const bearer: { [name: string]: string[] }[] = [{ bearerAuth: [] }, { sessionCookie: [] }];
+
+/** Routes anyone may call that read credentials when given (an admin's `?all`, a line's own prices, a caller's idempotency scope). */
+export const optionalBearer: { [name: string]: string[] }[] = [...bearer, {}];

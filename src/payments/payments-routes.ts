@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { sendError, sendResult } from '../http/http-errors.ts';
 import { actorOf, idempotencyKeyOf } from '../http/request-auth.ts';
-import { AmountMinor, bearer, commonErrors, ErrorBody, IdempotencyHeaders, MsisdnInput, PageOf, pageQueryOf } from '../http/schemas.ts';
+import { AmountMinor, bearer, commonErrors, ErrorBody, IdempotencyHeaders, MsisdnInput, optionalBearer, PageOf, pageQueryOf } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { ensureAccounts } from '../ledger/ensure-system-accounts.ts';
 import { confirmLine } from './confirm-line.ts';
@@ -57,7 +57,7 @@ export async function paymentRoutes(app: FastifyInstance, { ctx }: RouteOptions)
 
   app.post('/v1/payments', {
     schema: {
-      tags: ['payments'], summary: 'Start an online payment for a top-up (no login needed; limited per IP)',
+      tags: ['payments'], summary: 'Start an online payment for a top-up (no login needed; limited per IP)', security: optionalBearer,
       description: 'Reserves the top-up and answers where to send the payer (redirectUrl) or a QR code. Keep clientSecret to poll GET /v1/payments/{id}.',
       headers: IdempotencyHeaders,
       body: Type.Object({
@@ -90,7 +90,7 @@ export async function paymentRoutes(app: FastifyInstance, { ctx }: RouteOptions)
 
   app.get('/v1/payments/:id', {
     schema: {
-      tags: ['payments'], summary: 'A payment, for its creator (X-Payment-Client-Secret) or an admin', security: [...bearer, {}],
+      tags: ['payments'], summary: 'A payment, for its creator (X-Payment-Client-Secret) or an admin', security: optionalBearer,
       params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
       headers: Type.Object({ 'x-payment-client-secret': Type.Optional(Type.String({ maxLength: 128 })) }),
       response: { 200: Type.Ref('Payment'), ...commonErrors },

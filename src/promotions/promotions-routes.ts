@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { requireRole } from '../auth/actor.ts';
 import { sendResult } from '../http/http-errors.ts';
 import { actorOf } from '../http/request-auth.ts';
-import { bearer, commonErrors, MsisdnInput, NoQuery, Nullable, PageOf, pageQueryOf } from '../http/schemas.ts';
+import { bearer, commonErrors, MsisdnInput, NoQuery, Nullable, optionalBearer, PageOf, pageQueryOf } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { ok } from '../domain/result.ts';
 import { createPromotion, toPromotionView } from './create-promotion.ts';
@@ -54,7 +54,7 @@ export async function promotionRoutes(app: FastifyInstance, { ctx }: RouteOption
 
   app.get('/v1/offerings/:code/quote', {
     schema: {
-      tags: ['promotions'], summary: 'The price a purchase now would charge, with promotions and an optional promo code',
+      tags: ['promotions'], summary: 'The price a purchase now would charge, with promotions and an optional promo code', security: optionalBearer,
       params: Type.Object({ code: Type.String({ maxLength: 40 }) }),
       querystring: Type.Object({ msisdn: Type.Optional(MsisdnInput), promoCode: Type.Optional(Type.String({ maxLength: 32 })) }, { additionalProperties: false }),
       response: {
