@@ -153,6 +153,14 @@ for (const dialect of DIALECTS) {
       assert.match(echoed, /\r\nx-request-id: abc-417\r\n/i);
       // HTTP/1.0 has no Host requirement.
       assert.match(await send('GET /healthz HTTP/1.0\r\n\r\n'), /^HTTP\/1.1 200 /);
+      // CONNECT (a client that takes the server for its proxy) was handed to Node's 'connect' event and
+      // the connection closed without any answer: a 405 in the error format now, with an empty Allow.
+      const tunnel = await send('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\nX-Request-Id: abc-connect\r\n\r\n');
+      const [tunnelHead, tunnelBody] = tunnel.split('\r\n\r\n');
+      assert.match(tunnelHead!, /^HTTP\/1.1 405 /, tunnel);
+      assert.match(tunnelHead!, /\r\nallow: \r\n/i);
+      assert.match(tunnelHead!, /\r\nx-request-id: abc-connect\r\n/i);
+      assert.deepEqual(JSON.parse(tunnelBody!).error, { code: 'method_not_allowed', message: 'Method not allowed.', details: { method: 'CONNECT', allowed: [] } });
     });
 
     it('answers a request whose body does not arrive in time 408 request_timeout and closes its connection', async () => {

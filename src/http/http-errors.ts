@@ -63,6 +63,19 @@ export function expectationFailedHandler(request: IncomingMessage, response: Ser
   }).end(body);
 }
 
+/**
+ * A CONNECT request (a client that takes Tolem for its proxy): Node hands it to the server's
+ * `connect` listeners and, with none, closes the connection without a word. Tolem tunnels nothing:
+ * 405 in the error format, with an empty Allow (no method reaches a host:port target), and closed.
+ */
+export function connectRefusedHandler(request: IncomingMessage, socket: Duplex): void {
+  const body = JSON.stringify(errorBody({ code: 'method_not_allowed', details: { method: 'CONNECT', allowed: [] } }));
+  const answer = `HTTP/1.1 ${httpStatusOf('method_not_allowed')} ${STATUS_CODES[405]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nAllow: \r\nX-Request-Id: ${requestIdFrom(request.headers['x-request-id'])}\r\nConnection: close\r\n\r\n${body}`;
+  // Written, then closed whatever the client does (it may never close its side).
+  if (socket.writable) socket.end(answer, () => socket.destroy());
+  else socket.destroy();
+}
+
 /** One place that turns anything thrown into the error body; a 5xx here is a bug and is logged. */
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof HttpProblem) return sendError(reply, error.error);

@@ -31,7 +31,7 @@ import { partnerRoutes } from '../partners/partners-routes.ts';
 import { ussdRoutes } from '../ussd/ussd-routes.ts';
 import { smsRoutes } from '../sms/sms-routes.ts';
 import { jobRoutes } from '../jobs/jobs-routes.ts';
-import { clientErrorHandler, expectationFailedHandler, handleError, HttpProblem, requestIdFrom, sendError } from './http-errors.ts';
+import { clientErrorHandler, connectRefusedHandler, expectationFailedHandler, handleError, HttpProblem, requestIdFrom, sendError } from './http-errors.ts';
 import type { Metrics } from './metrics.ts';
 import { describeDocument, describeRoute } from './openapi.ts';
 import { isCrossSiteCookieChange, tokenOf } from './request-auth.ts';
@@ -80,6 +80,7 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
     frameworkErrors: (error, _request, reply) => sendError(reply, { code: 'validation_failed', details: { issues: [{ path: 'params', message: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'path parameter too long' : 'malformed URL' }] } }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.server.on('checkExpectation', expectationFailedHandler);
+  app.server.on('connect', connectRefusedHandler);
 
 
   const authenticator = createAuthenticator(ctx);
