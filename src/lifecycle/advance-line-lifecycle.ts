@@ -62,8 +62,9 @@ function stepCommand(ctx: AppContext, line: DueLine, transition: Transition, buc
       const change = applyStatusChange(tx, {
         lineId: line.id, from: transition.from, to: transition.to, reason: transition.reason, actorId: 'system:lifecycle',
         validUntil, dueAt: transition.dueAt.toISOString(),
-        // The suspension's SMS tells the days really left, also when the step is applied late.
-        ...(transition.to === 'suspended' ? { terminatesAt: scheduleOf(new Date(validUntil), ctx.settings.lifecycle).terminatedAt.toISOString() } : {}),
+        // The suspension's SMS tells the days really left, also when the step is applied late; the
+        // grace and suspension SMS say nothing once termination is due (a catch-up), its own SMS follows.
+        ...(transition.to === 'suspended' || transition.to === 'grace' ? { terminatesAt: scheduleOf(new Date(validUntil), ctx.settings.lifecycle).terminatedAt.toISOString() } : {}),
       });
       if (!change.ok) return change;
       if (!terminating) return ok({ change: change.value, forfeited: null });

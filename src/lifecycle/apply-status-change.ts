@@ -14,7 +14,7 @@ export interface StatusChange {
   dueAt?: string | null;
   /** An admin's suspension sets a bar (which a top-up does not lift); an admin's reactivation lifts it. */
   bar?: 'set' | 'lift';
-  /** A scheduled suspension: when the line is terminated unless topped up (its SMS tells the days left). */
+  /** A scheduled step into grace or suspension: when the line is terminated unless topped up (its SMS tells the days left, or nothing once it is due). */
   terminatesAt?: string;
 }
 

@@ -70,6 +70,11 @@ describe('subscriber messages of the outbox events', () => {
     assert.match(suspended('2027-07-29T06:00:00Z', '2027-07-28T07:00:00Z')!, /within 1 day\b/);
     assert.equal(suspended('2027-07-29T06:00:00Z', '2027-07-29T06:00:00Z'), null, 'termination due: its own SMS follows');
     assert.match(suspended(undefined, '2027-07-04T07:00:00Z')!, /within 60 days/, 'an event without terminatesAt keeps the setting');
+    // Grace likewise: nothing to "top up to restore" once termination is due in the same catch-up.
+    const grace = (terminatesAt: string | undefined, now: string) => subscriberMessage('line.status_changed', { from: 'active', to: 'grace', at: now, language: 'en', ...(terminatesAt ? { terminatesAt } : {}) }, { now });
+    assert.match(grace('2027-07-29T06:00:00Z', '2027-04-30T06:00:00Z')!, /incoming calls only/);
+    assert.equal(grace('2027-07-29T06:00:00Z', '2027-08-01T06:00:00Z'), null, 'termination due: its own SMS follows');
+    assert.match(grace(undefined, '2027-08-01T06:00:00Z')!, /incoming calls only/, 'a grace a reversal or an admin put back carries no terminatesAt');
   });
 
   it('falls back to English for an unknown language, and sends nothing for events a subscriber does not hear of', () => {

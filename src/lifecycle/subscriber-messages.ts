@@ -181,8 +181,10 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
     return language === 'ru' || language === 'kk' ? raw.replace(/«([^«»]*)»/g, '„$1“') : raw;
   };
   switch (topic) {
-    case 'line.status_changed':
-      if (payload.to === 'grace') return text('grace');
+    case 'line.status_changed': {
+      // Termination already due (the step applied late, in a catch-up that terminates the line in the same run): its own SMS says so.
+      const terminationDue = typeof payload.terminatesAt === 'string' && Date.parse(payload.terminatesAt) <= Date.parse(String(options.now ?? payload.at));
+      if (payload.to === 'grace') return terminationDue ? null : text('grace');
       if (payload.to === 'suspended' && payload.barred === true) return text('barred');
       // An admin lifted the bar of a line whose validity ran out meanwhile: it stays suspended until a top-up.
       if (payload.to === 'suspended' && payload.barred === false) return text('unbarred');
@@ -197,6 +199,7 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
       if (payload.to === 'terminated') return text('terminated');
       if (payload.to === 'active' && payload.from !== 'preactive') return text('reactivated');
       return null;
+    }
     case 'bucket.usage_threshold': {
       const full = payload.thresholdPercent === 100;
       const names = (full ? undefined : UNIT_NAMES_OF[language]) ?? UNIT_NAMES[language];

@@ -6,6 +6,7 @@ import { startFakeSmsc, type FakeSmsc } from '../../test/fakes/smsc-server.ts';
 import { seedCatalog } from '../catalog/seed-catalog.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import { remindersJob } from '../reminders/reminders-job.ts';
+import { lifecycleJob } from '../lifecycle/lifecycle-job.ts';
 import { subscriberMessage } from '../lifecycle/subscriber-messages.ts';
 import { cursorOf, saveCursor } from '../partners/partners-repository.ts';
 import { sendSmsJob } from './send-sms-job.ts';
@@ -346,6 +347,23 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(textsTo('77014200075'), [], 'no expired code');
       const [row] = await messagesOf(lineId);
       assert.deepEqual([row!.status, row!.last_error], ['canceled', 'the code has expired']);
+    });
+
+    it('after downtime, a line taken through grace, suspension and termination in one run is told it was closed, not to top up to restore service', async () => {
+      t.clock.set('2026-05-01T06:00:00.000Z');
+      const lineId = await line('+77014200077', 'en');
+      await topUp('+77014200077');
+      settle();
+      await run();
+      // The jobs were down for 200 days: the lifecycle catches up in one run, each step recorded.
+      t.clock.set('2026-11-17T06:00:00.000Z');
+      await runJobsOnce(t.app.ctx, [lifecycleJob]);
+      const steps = (await t.app.ctx.db.selectFrom('line_events').select('to_status').where('line_id', '=', lineId).orderBy('id').execute()).map((e) => e.to_status);
+      assert.deepEqual(steps, ['active', 'grace', 'suspended', 'terminated']);
+      settle();
+      await run();
+      const texts = textsTo('77014200077').slice(1).map((text) => text.text);
+      assert.deepEqual(texts, ['Your number has been closed and its balance forfeited.'], 'no "top up to restore service" to a line closed in the same run');
     });
 
     it('retries with backoff while the SMSC is down, fails after the maximum, and binds again once it is back', async () => {
