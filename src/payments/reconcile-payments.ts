@@ -17,7 +17,12 @@ export async function reconcilePayments(ctx: AppContext): Promise<number> {
   let moved = 0;
   for (const payment of stuck) {
     const provider = paymentProviders(ctx).get(payment.provider);
-    if (!provider || !payment.provider_reference) continue;
+    if (!provider || !payment.provider_reference) {
+      // No one to ask (its provider taken out of PAYMENT_PROVIDERS): to the back of the queue too, or
+      // a batch of such payments, read first every run, kept every other payment from being reconciled.
+      await touchPayment(ctx, payment);
+      continue;
+    }
     const status = await provider.getStatus(payment.provider_reference).catch(() => ({ ok: false as const, code: 'provider_unreachable' }));
     // Asked: to the back of the queue, so that a few payments the provider cannot answer about do not starve the rest.
     await touchPayment(ctx, payment);
