@@ -167,6 +167,8 @@ async function attemptRenewal(ctx: AppContext, found: PackageWithPeriod | undefi
   const firstAttempt = failedPeriod === null || failedPeriod === undefined || BigInt(failedPeriod) < period;
   const result = await renewOnce(ctx, found, 'auto_renewal', 'system', { key: `package-renewal:${found.pkg.id}:${period}`, fingerprint: 'auto-renewal', expiresAt: null }, undefined, firstAttempt);
   if (result.ok) return result.value.replayed ? 'replayed' : 'renewed';
+  // Turned off after the package was read (PATCH): as if read so; the counter the command read under lock decides.
+  if (result.error.code === 'package_renewal_conflict' && result.error.details?.reason === 'auto_renew_off') return 'auto_renew_off';
   if (result.error.code === 'package_renewal_conflict') return 'conflict';
   // A terminated line renews nothing, ever: no failure to announce to its closed number, nothing to retry.
   if (result.error.code === 'line_terminated') return 'line_terminated';

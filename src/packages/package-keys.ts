@@ -18,6 +18,11 @@ export const packageExpiresKey = (packageId: string) => `package:${packageId}:ex
 export const packageRunStartKey = (packageId: string) => `package:${packageId}:run_start_ms`;
 export const lineKindSlotKey = (lineId: string, kind: string) => `package-slot:${lineId}:${kind}`;
 /**
+ * 1 while the subscriber has turned a package's auto-renewal off (PATCH), else 0: the automatic
+ * renewal reads it under lock, so that one the job planned before the PATCH is not charged after it.
+ */
+export const packageAutoRenewOffKey = (packageId: string) => `package:${packageId}:auto_renew_off`;
+/**
  * How long after a pack's end its automatic renewal still carries the unused units over, as an
  * early manual renewal does (the renewal job runs every 10 seconds; a renewal retried days later,
  * after a top-up, carries nothing). The bucket-expiry job leaves ended buckets alone for as long,

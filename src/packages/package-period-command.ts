@@ -10,7 +10,7 @@ import type { BatchTx } from '../ledger/batch-tx.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
 import { limitRefusal, promotionLineUsesKey, promotionUsesKey, type PriceQuote } from '../promotions/promotion.ts';
-import { ALLOWANCE_UNITS, bucketAccountId, lineKindSlotKey, packageExpiresKey, packagePeriodKey, packageRunStartKey, ROLLOVER_GRACE_MS, type AllowanceUnit } from './package-keys.ts';
+import { ALLOWANCE_UNITS, bucketAccountId, lineKindSlotKey, packageAutoRenewOffKey, packageExpiresKey, packagePeriodKey, packageRunStartKey, ROLLOVER_GRACE_MS, type AllowanceUnit } from './package-keys.ts';
 import { statusAt } from '../lifecycle/lifecycle-rules.ts';
 
 export type PeriodReason = 'purchase' | 'renewal' | 'auto_renewal';
@@ -97,6 +97,7 @@ export function periodCommand(plan: PeriodPlan, idempotency?: LedgerCommand<Peri
       ...(plan.reason === 'purchase' ? { freshCounters: packageCounters } : {}),
       counters: [receiptCounterFor(now), ...(plan.reason === 'purchase' ? [] : packageCounters),
         ...(stacks ? [] : [lineKindSlotKey(lineId, plan.record.offering.kind)]),
+        ...(plan.reason === 'auto_renewal' ? [packageAutoRenewOffKey(packageId)] : []),
         ...(promotion ? [promotionUsesKey(promotion.id), promotionLineUsesKey(promotion.id, lineId)] : [])],
     }),
     execute: (tx) => applyPeriod(tx, plan, stacks),
@@ -129,6 +130,8 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   // An automatic renewal is due only once the package has ended: a job that planned from a stale
   // read (another process renewed meanwhile) must not add a period after the one just added.
   if (plan.reason === 'auto_renewal' && tx.counter(packageExpiresKey(packageId)) > nowMs) return fail('package_renewal_conflict', { reason: 'not_due' });
+  // Turned off since the job read the package (its next run reads the flag and leaves the pack alone).
+  if (plan.reason === 'auto_renewal' && tx.counter(packageAutoRenewOffKey(packageId)) !== 0n) return fail('package_renewal_conflict', { reason: 'auto_renew_off' });
   const slotKey = lineKindSlotKey(lineId, record.offering.kind);
   if (plan.reason === 'purchase' && !stacks && tx.counter(slotKey) > nowMs) return fail('package_already_active', { kind: record.offering.kind });
   // A renewal may extend the pack that holds the slot, never revive one whose slot another pack of

@@ -282,6 +282,34 @@ for (const dialect of DIALECTS) {
       t.clock.advanceDays(-16);
     });
 
+    it('auto-renewal turned off while the job is renewing the pack is not charged', async () => {
+      await newLine('+77011110046', 5_000);
+      const first = await buy({ msisdn: '+77011110046', offering: 'DATA_1GB_7D', autoRenew: true });
+      assert.equal(first.status, 201);
+      const writer = t.app.ctx.writer;
+      const submit = writer.submit.bind(writer);
+      let patched: { status: number } | null = null;
+      // The subscriber turns auto-renewal off after the job read the pack as auto-renewing, before its command commits.
+      writer.submit = (async (command: { name: string }) => {
+        if (command.name === 'package_auto_renewal' && patched === null) {
+          patched = await t.request('PATCH', `/v1/lines/+77011110046/packages/${first.body.id}`, { body: { autoRenew: false } });
+        }
+        return submit(command as never);
+      }) as typeof writer.submit;
+      try {
+        t.clock.advanceDays(7);
+        await runJobsOnce(t.app.ctx, [autoRenewJob]);
+      } finally {
+        writer.submit = submit;
+      }
+      assert.equal(patched!.status, 200);
+      await runJobsOnce(t.app.ctx, [autoRenewJob]);
+      const periods = await t.app.ctx.db.selectFrom('package_periods').select('id').where('package_id', '=', first.body.id).execute();
+      assert.equal(periods.length, 1, 'not renewed: auto-renewal was off when the renewal was charged');
+      assert.equal((await balance('+77011110046')).main, 500_000 - 149_000);
+      t.clock.advanceDays(-7);
+    });
+
     it('two processes running the renewal job at the same instant charge once', async () => {
       await newLine('+77011110045', 5_000);
       const first = await buy({ msisdn: '+77011110045', offering: 'DATA_1GB_7D', autoRenew: true });

@@ -4,6 +4,9 @@ import { findOffering } from '../catalog/catalog-repository.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { findBuyableLine } from './package-access.ts';
 import { findPackage, setAutoRenew } from './packages-repository.ts';
+import type { LedgerCommand } from '../ledger/ledger-writer.ts';
+import { packageAutoRenewOffKey } from './package-keys.ts';
+import { serializeByKeys } from '../ledger/serialize-by-keys.ts';
 
 /** Turns auto-renewal of a package on or off (PATCH …/packages/{id}); idempotent by nature. */
 export async function setPackageAutoRenew(ctx: AppContext, actor: Actor, msisdn: string, packageId: string, autoRenew: boolean): Promise<Result<{ id: string; autoRenew: boolean }>> {
@@ -16,6 +19,36 @@ export async function setPackageAutoRenew(ctx: AppContext, actor: Actor, msisdn:
     const record = await findOffering(ctx, found.pkg.offering_code);
     if (!record || Number(record.offering.auto_renew_allowed) !== 1) return fail('auto_renew_not_allowed', { offering: found.pkg.offering_code });
   }
-  await setAutoRenew(ctx, packageId, autoRenew, found.expiresAt);
-  return ok({ id: packageId, autoRenew });
+  // The flag is also a ledger counter that the automatic renewal reads under lock, so that a renewal
+  // the job planned before this answer is not charged after it. Written in the order that leaves no
+  // pack renewing should the process stop between the two: off, the row first (the job no longer
+  // tries it); on, the counter first (the job, seeing the row, then renews it). Changes of one
+  // package in this process, and its renewals, go one at a time.
+  return serializeByKeys(ctx, [`package:${packageId}`], async () => {
+    if (autoRenew) {
+      const flagged = await ctx.writer.submit(autoRenewFlagCommand(packageId, autoRenew));
+      if (!flagged.ok) return flagged;
+      await setAutoRenew(ctx, packageId, autoRenew, found.expiresAt);
+    } else {
+      await setAutoRenew(ctx, packageId, autoRenew, found.expiresAt);
+      const flagged = await ctx.writer.submit(autoRenewFlagCommand(packageId, autoRenew));
+      if (!flagged.ok) return flagged;
+    }
+    return ok({ id: packageId, autoRenew });
+  });
+}
+
+/** Sets the package's counter package:<id>:auto_renew_off (1: off, 0: on). */
+function autoRenewFlagCommand(packageId: string, autoRenew: boolean): LedgerCommand<null> {
+  const key = packageAutoRenewOffKey(packageId);
+  return {
+    name: 'package_auto_renew',
+    lock: { counters: [key] },
+    execute: (tx) => {
+      const wanted = autoRenew ? 0n : 1n;
+      const current = tx.counter(key);
+      if (current !== wanted) tx.increment(key, wanted - current);
+      return ok(null);
+    },
+  };
 }
