@@ -119,7 +119,7 @@ function lineCard(line, notice) {
   const closed = line.status === 'terminated';
   const button = (text, onclick, attributes = {}) => element('button', { type: 'button', class: 'secondary small', ...attributes, onclick }, text);
   return element('section', { class: 'card', 'data-msisdn': line.msisdn },
-    element('div', { class: 'row' }, element('strong', { class: 'msisdn' }, formatMsisdn(line.msisdn)), element('span', { class: 'muted' }, t.statuses[line.status] ?? line.status)),
+    element('div', { class: 'row' }, element('strong', { class: 'msisdn' }, formatMsisdn(line.msisdn)), element('span', { class: 'muted' }, t.statuses[line.barred ? 'barred' : line.status] ?? line.status)),
     element('div', { class: 'muted' }, t.balance), element('div', { class: 'big balance' }, formatTenge(line.balance.main, language)),
     line.balance.bonus ? element('div', { class: 'row' }, element('span', {}, t.bonus), element('span', {}, formatTenge(line.balance.bonus, language))) : null,
     closed ? null : element('div', { class: 'row' }, element('span', {}, t.validUntil), element('span', {}, formatDate(line.validUntil, language))),
@@ -176,7 +176,7 @@ async function showPackages(line, path, holder) {
 function packageActions(line, path, holder, pack, offering) {
   if (!offering) return null;
   const packagePath = `${path}/packages/${encodeURIComponent(pack.id)}`;
-  const problem = (answer) => sessionEnded(answer) || say(actions, problemText(answer));
+  const problem = (answer) => sessionEnded(answer) || say(actions, problemText(answer, line));
   const renew = element('button', { type: 'button', class: 'small', 'data-renew': pack.id, onclick: async () => {
     renew.disabled = true;
     const renewed = await api('POST', `${packagePath}/renew`, { idempotencyKey: crypto.randomUUID(), body: { expectedPrice: offering.price } });
@@ -294,15 +294,16 @@ function catalogPath(line) {
   return `/v1/offerings?language=${language}&msisdn=${encodeURIComponent(line.msisdn)}`;
 }
 
-/** Why buying or renewing a package was refused, in words the subscriber can act on. */
-function problemText(answer) {
+/** Why buying or renewing a package for `line` was refused, in words the subscriber can act on. */
+function problemText(answer, line) {
   if (answer.code === 'balance_insufficient') return t.insufficient;
   if (answer.code === 'price_changed') return t.priceChanged;
   if (answer.code === 'package_already_active') return t.packageAlreadyActive;
   // Its sale ended (or it left the catalog) while the page was open: trying again would not help.
   if (answer.code === 'offering_unavailable' || answer.code === 'offering_not_found') return t.offeringUnavailable;
-  // A line in grace or suspended buys nothing until a top-up brings it back.
-  if (answer.code === 'line_status_invalid') return t.lineNotActive;
+  // A line in grace or suspended buys nothing until a top-up brings it back; one the operator
+  // blocked (a lost or stolen SIM) stays blocked whatever is paid: customer service lifts it.
+  if (answer.code === 'line_status_invalid') return line?.barred ? t.lineBarred : t.lineNotActive;
   return answer.code.startsWith('promo_code_') ? promoText(answer.code) : refusalText(language, answer, t.error);
 }
 
@@ -367,13 +368,13 @@ async function showOfferings(line, holder, promo = null, message = null) {
         }
         if (bought.code === 'offering_unavailable' || bought.code === 'offering_not_found') {
           // Shown again without it, saying why; the keyboard goes on at the message (its button is gone).
-          await showOfferings(line, holder, null, problemText(bought));
+          await showOfferings(line, holder, null, problemText(bought, line));
           const said = holder.querySelector('form.promo p.error');
           said?.setAttribute('tabindex', '-1');
           said?.focus();
           return;
         }
-        say(button, problemText(bought));
+        say(button, problemText(bought, line));
       } }, `${t.buy} ${formatTenge(price, language)}`),
       short ? element('p', { class: 'muted', id: `short-${line.id}-${offering.code}` }, t.insufficient, ' ', element('a', { href: '/' }, t.topUpLink)) : null);
   })));

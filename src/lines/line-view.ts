@@ -1,4 +1,5 @@
 import { toJsonAmount } from '../domain/money.ts';
+import { isBarred } from '../lifecycle/lifecycle-rules.ts';
 import { numberOf, type Balances, type LineRow } from './lines-repository.ts';
 
 /** How a line looks in the API (camelCase, amounts in minor units). */
@@ -7,6 +8,8 @@ export interface LineView {
   msisdn: string;
   iccid: string | null;
   status: string;
+  /** Suspended by an admin (a lost or stolen SIM, fraud): a top-up does not bring it back, customer service does. */
+  barred: boolean;
   validUntil: string | null;
   language: string;
   operator: string | null;
@@ -21,7 +24,8 @@ export type Language = (typeof LANGUAGES)[number];
 
 export function toLineView(row: LineRow, balances: Balances): LineView {
   return {
-    id: row.id, msisdn: numberOf(row), iccid: row.iccid, status: row.status, validUntil: row.valid_until, language: row.language,
+    id: row.id, msisdn: numberOf(row), iccid: row.iccid, status: row.status,
+    barred: row.status === 'suspended' && isBarred({ barredAt: row.barred_at, statusChangedAt: row.status_changed_at }), validUntil: row.valid_until, language: row.language,
     operator: row.operator, currency: 'KZT', balance: { main: toJsonAmount(balances.main), bonus: toJsonAmount(balances.bonus) },
     createdAt: row.created_at,
   };

@@ -13,7 +13,8 @@ import { setLineLanguage } from './set-line-language.ts';
 
 export const LineSchema = Type.Object({
   id: Type.String(), msisdn: Type.String({ description: 'E.164' }), iccid: Type.Union([Type.String(), Type.Null()]),
-  status: Type.Union(LINE_STATUSES.map((s) => Type.Literal(s))), validUntil: Type.Union([Type.String({ description: 'ISO-8601 UTC' }), Type.Null()]),
+  status: Type.Union(LINE_STATUSES.map((s) => Type.Literal(s))),
+  barred: Type.Boolean({ description: 'suspended by an admin (lost or stolen SIM, fraud): a top-up credits it but does not bring it back; customer service does' }), validUntil: Type.Union([Type.String({ description: 'ISO-8601 UTC' }), Type.Null()]),
   language: Type.String(), operator: Type.Union([Type.String(), Type.Null()]), currency: Type.Literal('KZT'),
   balance: Type.Object({ main: Type.Integer({ description: 'minor units' }), bonus: Type.Integer({ description: 'minor units' }) }),
   createdAt: Type.String(),
