@@ -20,8 +20,12 @@ export async function expirePayments(ctx: AppContext): Promise<number> {
 }
 
 async function providerOutcome(ctx: AppContext, payment: PaymentRow): Promise<{ status: 'expired' | 'processing' | 'succeeded' | 'failed' | 'unknown'; raw?: unknown; failureReason?: string }> {
+  if (!payment.provider_reference) return { status: 'expired' };
   const provider = paymentProviders(ctx).get(payment.provider);
-  if (!provider || !payment.provider_reference) return { status: 'expired' };
+  // Its provider taken out of PAYMENT_PROVIDERS cannot be asked whether the payer paid there: not
+  // taken for unpaid (voided, the payer's money left at the provider) but `unknown`, its money
+  // reserved, for reconciliation to settle by the provider's answer once it is enabled again.
+  if (!provider) return { status: 'unknown', raw: { code: 'provider_not_enabled' } };
   const canceled = await provider.cancel(payment.provider_reference).catch(() => ({ ok: false as const, code: 'provider_unreachable' }));
   if (!canceled.ok) return { status: 'unknown', raw: { code: canceled.code } };
   const { status, raw, failureReason } = canceled.value;
