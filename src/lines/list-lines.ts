@@ -3,7 +3,8 @@ import type { Actor } from '../auth/actor.ts';
 import { cutPage, type Page } from '../domain/page.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { toLineView, type LineView } from './line-view.ts';
-import { balancesOf, isListedLine, listLines as selectLines } from './lines-repository.ts';
+import { isListedLine, listLines as selectLines } from './lines-repository.ts';
+import { spendableBalancesOf } from './spendable-balances.ts';
 
 /** Staff see every line; a subscriber sees the lines on their login (several SIMs, one login). */
 export async function listLines(ctx: AppContext, actor: Actor, query: { limit: number; cursor?: string; status?: string }): Promise<Result<Page<LineView>>> {
@@ -14,6 +15,6 @@ export async function listLines(ctx: AppContext, actor: Actor, query: { limit: n
   if (query.cursor !== undefined && !(await isListedLine(ctx, query.cursor, ownerUserId))) return fail('validation_failed', { field: 'cursor' });
   const rows = await selectLines(ctx, { limit: query.limit + 1, after: query.cursor ?? null, status: query.status, ownerUserId });
   const page = cutPage(rows, query.limit);
-  const balances = await balancesOf(ctx, page.rows.map((r) => r.id));
+  const balances = await spendableBalancesOf(ctx, page.rows.map((r) => r.id));
   return ok({ data: page.rows.map((r) => toLineView(r, balances.get(r.id)!)), nextCursor: page.nextCursor });
 }

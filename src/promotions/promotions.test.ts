@@ -136,6 +136,11 @@ for (const dialect of DIALECTS) {
       const listed = await t.request('GET', '/v1/offerings?msisdn=%2B77013330010');
       assert.equal(listed.body.data.find((o: { code: string }) => o.code === 'DATA_1GB_7D').affordable, false);
       assert.equal(listed.body.data.find((o: { code: string }) => o.code === 'MESSENGERS_30D').affordable, true);
+      // The line's page, the lines list and *102# show the bonus it can spend, as the quote does.
+      assert.equal((await t.request('GET', '/v1/lines/%2B77013330010')).body.balance.bonus, 0);
+      const listedLine = (await t.request('GET', '/v1/lines?limit=100')).body.data.find((l: { msisdn: string }) => l.msisdn === '+77013330010');
+      assert.deepEqual(listedLine.balance, { main: 100_000, bonus: 0 });
+      assert.equal((await t.request('POST', '/v1/ussd', { body: { msisdn: '+77013330010', input: '*102#' } })).body.balance.bonus, 0);
       const bought = await t.request('POST', '/v1/purchases', { body: { msisdn: '+77013330010', offering: 'DATA_1GB_7D' }, headers: { 'idempotency-key': 'quoted-buy' } });
       assert.deepEqual([bought.status, bought.body.error?.details?.shortfall], [422, quote.body.payment.shortfall]);
       t.clock.advanceDays(-31);
@@ -201,10 +206,16 @@ for (const dialect of DIALECTS) {
       assert.ok((await t.app.ctx.writer.submit({ name: 'take-back', lock: topUpBonusLocks(lineId), execute: (tx) => takeBackTopUpBonus(tx, { lineId, topUpId: 'tu_race_old', amount: 50_000n, grant: old, strict: true }) })).ok);
       const stale = await t.app.ctx.writer.submit(expiryCommand(lineId, summed));
       assert.ok(stale.ok && stale.value.value < 0n, 'the command sees the granted total moved and does nothing');
-      const bonus = async () => (await t.request('GET', '/v1/lines/+77014450001')).body.balance.bonus as number;
+      const bonus = async () => {
+        const account = await t.app.ctx.db.selectFrom('ledger_accounts').select(['credits_posted', 'debits_posted']).where('id', '=', `${lineId}.bonus`).executeTakeFirstOrThrow();
+        return Number(BigInt(account.credits_posted) - BigInt(account.debits_posted));
+      };
+      const shown = async () => (await t.request('GET', '/v1/lines/+77014450001')).body.balance.bonus as number;
       assert.equal(await bonus(), 110_000);
+      assert.equal(await shown(), 60_000, 'the line shows what it can spend before the job has run');
       assert.equal((await expireBonus(t.app.ctx, { linesPerRunMax: 100, grantsPerQueryMax: 100, queriesPerRunMax: 1 })).handled, 1);
       assert.equal(await bonus(), 60_000, 'the live grant stays whole');
+      assert.equal(await shown(), 60_000);
       t.clock.advanceDays(-31);
     });
   });

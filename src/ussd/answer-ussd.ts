@@ -6,7 +6,8 @@ import { formatTenge } from '../domain/money.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { isBarred } from '../lifecycle/lifecycle-rules.ts';
-import { balancesOf, findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
+import { findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
+import { spendableBalancesOf } from '../lines/spendable-balances.ts';
 import { packageViewsOf } from '../packages/list-line-packages.ts';
 import { redeemUssd } from '../vouchers/redeem-ussd.ts';
 import { parseUssdVoucher, USSD_VOUCHER_SERVICE } from '../vouchers/voucher-pin.ts';
@@ -101,7 +102,7 @@ export async function answerUssd(ctx: AppContext, actor: Actor, input: { msisdn:
 }
 
 async function balanceAnswer(ctx: AppContext, line: LineRow, language: DisplayLanguage): Promise<BalanceAnswer> {
-  const { main, bonus } = (await balancesOf(ctx, [line.id])).get(line.id)!;
+  const { main, bonus } = (await spendableBalancesOf(ctx, [line.id])).get(line.id)!;
   const barred = isBarred({ barredAt: line.barred_at, statusChangedAt: line.status_changed_at });
   const message = balanceText(language, { main, bonus, status: line.status, validUntil: line.valid_until, barred });
   return { message, balance: { main: Number(main), bonus: Number(bonus) }, currency: 'KZT', status: line.status, validUntil: line.valid_until };
