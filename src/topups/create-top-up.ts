@@ -50,6 +50,9 @@ export async function createTopUp(ctx: AppContext, actor: Actor, input: CreateTo
     const lineId = await findLineIdByMsisdn(ctx, msisdn.value, { fresh });
     if (!lineId) return fail('line_not_found');
     const sourceAccountId = input.source ?? actor.sourceAccountId ?? clearingAccountId('api');
+    // A key's own source too: the USSD gateway's key carries clearing:ussd to be known as the gateway
+    // (it relays *111*PIN#, whose money comes from clearing:vouchers), not to credit lines from it.
+    if (!isOperatorSource(sourceAccountId)) return fail('source_account_invalid', { accountId: sourceAccountId, reason: 'a channel\'s own account: its channel moves money through it' });
     const request = { lineId, amount, sourceAccountId, channel: actor.kind === 'api_key' ? 'api' : 'staff', actorId: actor.id };
     const fingerprint = fingerprintOf({ msisdn: msisdn.value, amount: input.amount, currency: input.currency, source: sourceAccountId });
     const command = topUpCommand(request, ctx.settings.topup, { key: `topup:${actor.id}:${idempotencyKey}`, fingerprint, expiresAt });

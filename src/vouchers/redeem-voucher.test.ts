@@ -135,5 +135,22 @@ for (const dialect of DIALECTS) {
       const done = await ussd(LINES[5]!, `*111*${pin()}#`, gateway);
       assert.equal(done.status, 200, JSON.stringify(done.body));
     });
+
+    it('the USSD gateway\'s key credits a line only with a card\'s PIN: a direct top-up from clearing:ussd is refused and moves nothing', async () => {
+      const gateway = await t.keyFor('partner', USSD_GATEWAY_SOURCE_ID);
+      const before = await main(LINES[6]!);
+      const transfers = (await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length;
+      const direct = await t.request('POST', '/v1/topups', { token: gateway, body: { msisdn: LINES[6], amount: 10_000_000, currency: 'KZT' }, headers: { 'idempotency-key': 'gateway-direct' } });
+      assert.equal(direct.status, 422, JSON.stringify(direct.body));
+      assert.equal(direct.body.error.code, 'source_account_invalid');
+      assert.equal(await main(LINES[6]!), before);
+      assert.equal((await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length, transfers);
+      // An admin key given clearing:ussd as its source likewise.
+      const admin = await t.keyFor('admin', USSD_GATEWAY_SOURCE_ID);
+      assert.equal((await t.request('POST', '/v1/topups', { token: admin, body: { msisdn: LINES[6], amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'admin-ussd' } })).body.error.code, 'source_account_invalid');
+      // A partner key funded by its own clearing account tops up as before.
+      const partner = await t.keyFor('partner', 'clearing:partner-x');
+      assert.equal((await t.request('POST', '/v1/topups', { token: partner, body: { msisdn: LINES[6], amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'partner-own' } })).status, 201);
+    });
   });
 }
