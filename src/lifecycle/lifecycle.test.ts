@@ -388,6 +388,33 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('does not give a number to a new line while its old line is being terminated (the quarantine read before the line)', async () => {
+      const msisdn = '+77011000090';
+      const old = await createLine(msisdn);
+      assert.equal((await topUp(msisdn, 50_000)).status, 201);
+      // A second SIM is registered for the number at the moment its line is terminated: the
+      // termination commits between the new line's checks.
+      const store = t.app.ctx.store;
+      const keyedRows = store.keyedRows;
+      let terminating = false;
+      store.keyedRows = (async (query: { name: string }, keys: readonly string[]) => {
+        if (query.name === 'lines-by-number' && keys.includes(msisdn) && !terminating) {
+          terminating = true;
+          const terminated = await t.request('POST', `/v1/lines/${msisdn}/terminate`, { body: { reason: 'SIM handed back' } });
+          assert.equal(terminated.status, 200, JSON.stringify(terminated.body));
+        }
+        return keyedRows.call(store, query as never, keys as never);
+      }) as typeof store.keyedRows;
+      try {
+        const created = await t.request('POST', '/v1/lines', { body: { msisdn } });
+        assert.ok(terminating);
+        assert.deepEqual([created.status, created.body.error?.code], [409, 'number_quarantined'], JSON.stringify(created.body));
+      } finally {
+        store.keyedRows = keyedRows;
+      }
+      assert.equal((await line(msisdn)).id, old, 'the number stays with its terminated line, quarantined');
+    });
+
     it('forfeits a package bought while the termination was queued, right after it (the race on the line lock)', async () => {
       await seedCatalog(t.app.ctx);
       const msisdn = '+77011000007';

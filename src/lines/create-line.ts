@@ -30,11 +30,13 @@ export async function createLine(ctx: AppContext, actor: Actor, input: CreateLin
     if (!parsed.ok) return parsed;
     iccid = parsed.value;
   }
-  const reusable = await checkNumberReusable(ctx, msisdn.value);
-  if (!reusable.ok) return reusable;
-  // A terminated line whose quarantine is over gives its number up to the new line.
+  // A terminated line whose quarantine is over gives its number up to the new line. The line is
+  // read before the quarantine: a termination committing between the two reads is seen by the
+  // second (it quarantines the number in its own commit), not taken for a number long free.
   const previous = await findLineByMsisdn(ctx, msisdn.value);
   if (previous && previous.status !== 'terminated') return fail('line_exists', { field: 'msisdn' });
+  const reusable = await checkNumberReusable(ctx, msisdn.value);
+  if (!reusable.ok) return reusable;
   const now = ctx.clock.now().toISOString();
   const row = {
     id: ctx.ids.next('ln'), msisdn: msisdn.value, iccid, status: 'preactive', valid_until: null, indexed_valid_until: null, language: input.language ?? 'en',
