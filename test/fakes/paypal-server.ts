@@ -27,7 +27,7 @@ export interface PayPalFake extends RunningFake {
    * A webhook signed like PayPal's. PAYMENT.CAPTURE.REFUNDED carries a refund as its resource (`refundId`, default the
    * order's last), PAYMENT.CAPTURE.REVERSED a reversal (a refund PayPal made on a dispute, of the whole capture).
    */
-  webhook(eventType: string, orderId: string, options?: { time?: Date; eventId?: string; signWith?: KeyObject; webhookId?: string; refundId?: string }): { rawBody: string; headers: Record<string, string> };
+  webhook(eventType: string, orderId: string, options?: { time?: Date; eventId?: string; signWith?: KeyObject; webhookId?: string; refundId?: string; serialize?: (event: unknown) => string }): { rawBody: string; headers: Record<string, string> };
 }
 
 /** PayPal's currency list has no KZT (developer.paypal.com/docs/reports/reference/paypal-supported-currencies). */
@@ -113,7 +113,8 @@ export async function startPayPalFake(): Promise<PayPalFake> {
       return refund ? { status: 200, body: refundBody(refund) } : problem(404, 'RESOURCE_NOT_FOUND', 'INVALID_RESOURCE_ID');
     }
     if (request.method === 'POST' && request.path === '/v1/notifications/verify-webhook-signature') {
-      const message = `${body.transmission_id}|${body.transmission_time}|${body.webhook_id}|${crc32(JSON.stringify(body.webhook_event))}`;
+      // Over the exact text of webhook_event as sent: PayPal's transmission signature covers the bytes it delivered.
+      const message = `${body.transmission_id}|${body.transmission_time}|${body.webhook_id}|${crc32(rawMemberText(request.rawBody, 'webhook_event') ?? '')}`;
       const verified = body.auth_algo === 'SHA256withRSA' && body.cert_url === `${base}/v1/notifications/certs/CERT-1` && body.webhook_id === webhookId
         && createVerify('sha256').update(message).verify(publicKey, String(body.transmission_sig ?? ''), 'base64');
       return { status: 200, body: { verification_status: verified ? 'SUCCESS' : 'FAILURE' } };
@@ -162,7 +163,7 @@ export async function startPayPalFake(): Promise<PayPalFake> {
         : eventType === 'PAYMENT.CAPTURE.REVERSED' ? refundBody({ id: newId(), status: 'COMPLETED', amount: capture.amount, capture_id: capture.id })
         : eventType.startsWith('PAYMENT.CAPTURE') ? capture : order;
       const time = (options.time ?? new Date()).toISOString();
-      const rawBody = JSON.stringify({ id: options.eventId ?? `WH-${newId()}`, event_version: '1.0', create_time: time, resource_type: eventType === 'PAYMENT.CAPTURE.REFUNDED' || eventType === 'PAYMENT.CAPTURE.REVERSED' ? 'refund' : eventType.startsWith('PAYMENT') ? 'capture' : 'checkout-order', event_type: eventType, resource });
+      const rawBody = (options.serialize ?? JSON.stringify)({ id: options.eventId ?? `WH-${newId()}`, event_version: '1.0', create_time: time, resource_type: eventType === 'PAYMENT.CAPTURE.REFUNDED' || eventType === 'PAYMENT.CAPTURE.REVERSED' ? 'refund' : eventType.startsWith('PAYMENT') ? 'capture' : 'checkout-order', event_type: eventType, resource });
       const transmissionId = randomBytes(16).toString('hex');
       const message = `${transmissionId}|${time}|${options.webhookId ?? webhookId}|${crc32(rawBody)}`;
       const signer = options.signWith ?? privateKey;
@@ -176,4 +177,34 @@ export async function startPayPalFake(): Promise<PayPalFake> {
       };
     },
   };
+}
+
+/**
+ * The exact text of a top-level member's value in a JSON object (`{"a":1,"key":{…}}` → `{…}`), as it
+ * was written, not re-serialized; null when the text has no such member.
+ */
+function rawMemberText(json: string, key: string): string | null {
+  const start = json.indexOf(`${JSON.stringify(key)}:`);
+  if (start < 0) return null;
+  let index = start + JSON.stringify(key).length + 1;
+  while (/\s/.test(json[index] ?? '')) index++;
+  const from = index;
+  let depth = 0;
+  let inString = false;
+  for (; index < json.length; index++) {
+    const char = json[index]!;
+    if (inString) {
+      if (char === '\\') index++;
+      else if (char === '"') inString = false;
+      continue;
+    }
+    if (char === '"') inString = true;
+    else if (char === '{' || char === '[') depth++;
+    else if (char === '}' || char === ']') {
+      if (depth === 0) break;
+      depth--;
+      if (depth === 0) return json.slice(from, index + 1);
+    } else if (char === ',' && depth === 0) break;
+  }
+  return json.slice(from, index).trim();
 }

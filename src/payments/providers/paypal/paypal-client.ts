@@ -2,6 +2,11 @@ import type { ValidatedPayPalOptions } from './paypal-options.ts';
 
 export type PayPalAnswer = { ok: true; status: number; body: any } | { ok: false; code: string; status?: number; message?: string };
 
+/** A request body already written as JSON, sent as it is. */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
+
 /** Seconds before expiry at which a cached access token is renewed. */
 const TOKEN_RENEW_MARGIN_SECONDS = 120;
 
@@ -39,18 +44,20 @@ export function payPalClient(settings: ValidatedPayPalOptions) {
   }
 
   return {
+    /** `body` is sent as JSON; a `RawJson` as the exact text it holds (a webhook's body, verified over its bytes). */
     async call(method: string, path: string, body?: unknown, requestId?: string): Promise<PayPalAnswer> {
       const auth = await accessToken();
       if (!auth.ok) return auth;
       const headers: Record<string, string> = { authorization: `Bearer ${auth.token}`, 'content-type': 'application/json', accept: 'application/json', prefer: 'return=representation' };
       if (requestId) headers['paypal-request-id'] = requestId;
-      const answer = await send(method, path, headers, body === undefined ? undefined : JSON.stringify(body));
+      const text = body === undefined ? undefined : body instanceof RawJson ? body.text : JSON.stringify(body);
+      const answer = await send(method, path, headers, text);
       // A token revoked early: forget it once and retry with a fresh one.
       if (!answer.ok && answer.status === 401) {
         token = null;
         const again = await accessToken();
         if (!again.ok) return again;
-        return send(method, path, { ...headers, authorization: `Bearer ${again.token}` }, body === undefined ? undefined : JSON.stringify(body));
+        return send(method, path, { ...headers, authorization: `Bearer ${again.token}` }, text);
       }
       return answer;
     },

@@ -190,4 +190,17 @@ describe('paypal provider against a local PayPal', () => {
     assert.equal(await codeOf(fake.webhook('CHECKOUT.ORDER.APPROVED', reference, { time: new Date(NOW.getTime() + 301_000) })), 'webhook_timestamp_stale');
     assert.equal(await codeOf(good), 'ok');
   });
+
+  it('has PayPal verify the body as it was delivered, not re-serialized: PayPal\'s signature covers the exact bytes', async () => {
+    const created = await paypal.initiate({ ...input, paymentId: 'pay_4', idempotencyKey: 'payment:pay_4:initiate' });
+    assert.ok(created.ok);
+    // Written otherwise than JSON.stringify would write it again: slashes escaped (as many JSON writers do), or spaced out.
+    for (const serialize of [(event: unknown) => JSON.stringify(event).replace(/\//g, '\\/'), (event: unknown) => JSON.stringify(event, null, 2)]) {
+      const delivered = fake.webhook('CHECKOUT.ORDER.APPROVED', created.value.providerReference, { time: NOW, serialize });
+      assert.notEqual(JSON.stringify(JSON.parse(delivered.rawBody)), delivered.rawBody);
+      const parsed = await paypal.parseWebhook(delivered);
+      assert.ok(parsed.ok, parsed.ok ? '' : parsed.code);
+      assert.equal(parsed.value.status, 'processing');
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { InitiateInput, InitiateResult, PaymentProvider, PaymentStatus, ProviderResult, RefundResult, StatusResult, WebhookEvent, WebhookRequest } from '../payment-provider.ts';
-import { payPalClient, type PayPalAnswer } from './paypal-client.ts';
+import { payPalClient, RawJson, type PayPalAnswer } from './paypal-client.ts';
 import { decimalOf, kztOf, minorOf, orderAmountOf } from './paypal-money.ts';
 import { validatePayPalOptions, type PayPalProviderOptions, type ValidatedPayPalOptions } from './paypal-options.ts';
 import { refundShare } from '../refund-share.ts';
@@ -171,7 +171,11 @@ export function createPayPalProvider(options: PayPalProviderOptions): PaymentPro
       if (Math.abs(settings.now().getTime() - sentAtMs) > settings.webhookToleranceSeconds * 1000) return { ok: false, code: 'webhook_timestamp_stale' };
       let event: any;
       try { event = JSON.parse(request.rawBody); } catch { return { ok: false, code: 'webhook_payload_invalid' }; }
-      const verdict = await client.call('POST', '/v1/notifications/verify-webhook-signature', { ...transmission, webhook_id: settings.webhookId, webhook_event: event });
+      // webhook_event is the body as delivered, spliced in as it is: PayPal checks the CRC32 of the
+      // exact bytes it sent, and the same event written again by JSON.stringify (slashes no longer
+      // escaped, spacing dropped, a number such as 1.0 written 1) fails verification as if forged.
+      const fields = JSON.stringify({ ...transmission, webhook_id: settings.webhookId });
+      const verdict = await client.call('POST', '/v1/notifications/verify-webhook-signature', new RawJson(`${fields.slice(0, -1)},"webhook_event":${request.rawBody}}`));
       if (!verdict.ok) return failOf(verdict);
       if (verdict.body.verification_status !== 'SUCCESS') return { ok: false, code: 'webhook_signature_invalid' };
       await findRefundedCapture(event);
