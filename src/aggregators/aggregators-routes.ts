@@ -141,34 +141,59 @@ export async function aggregatorRoutes(app: FastifyInstance, { ctx }: RouteOptio
 
 const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
-/** A JSON string (skipped whole, whatever digits it holds), a JSON number, or a bracket or colon. */
-const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|[{}[\]:]/g;
+/** A JSON number, read where one starts (sticky). */
+const JSON_NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 
 /**
  * A JSON body as the protocol reads it, before parsing. Its numbers become strings of their text as
  * written: read as a double, `"sum": 1000.999999999999999` is 1001 and `999.9999999999999999` is
  * 1000, which would credit a sum the aggregator never sent; as text they are malformed (300), as in
  * a form, and a 20-digit `"txn_id"` keeps its digits. `repeated`: the top-level keys given more than
- * once, which JSON.parse would quietly read as their last value.
+ * once, which JSON.parse would quietly read as their last value. One pass over the text (it is read
+ * before authentication, so no pattern that could go back over it); an unterminated string is left
+ * to the parser to refuse.
  */
 export function protocolJson(text: string): { json: string; repeated: Set<string> } {
   const seen = new Set<string>();
   const repeated = new Set<string>();
+  const parts: string[] = [];
   let depth = 0;
   let lastString: string | null = null;
-  const json = text.replace(JSON_TOKEN, (token) => {
-    if (token === '{' || token === '[') depth++;
-    else if (token === '}' || token === ']') depth--;
-    else if (token === ':' && depth === 1 && lastString !== null) {
+  let at = 0;
+  while (at < text.length) {
+    const char = text[at]!;
+    if (char === '"') {
+      let end = at + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      if (end >= text.length) return { json: text, repeated: new Set() };
+      lastString = text.slice(at, end + 1);
+      parts.push(lastString);
+      at = end + 1;
+      continue;
+    }
+    if (char === '-' || (char >= '0' && char <= '9')) {
+      JSON_NUMBER.lastIndex = at;
+      const number = JSON_NUMBER.exec(text);
+      if (number) {
+        parts.push(`"${number[0]}"`);
+        at += number[0].length;
+        lastString = null;
+        continue;
+      }
+    }
+    if (char === '{' || char === '[') depth++;
+    else if (char === '}' || char === ']') depth--;
+    else if (char === ':' && depth === 1 && lastString !== null) {
       let key: string | null = null;
       try { key = JSON.parse(lastString) as string; } catch { /* not JSON: the parser refuses the body */ }
       if (key !== null && seen.has(key)) repeated.add(key);
       if (key !== null) seen.add(key);
     }
-    lastString = token.startsWith('"') ? token : null;
-    return /^[-\d]/.test(token) ? `"${token}"` : token;
-  });
-  return { json, repeated };
+    if (char !== ' ' && char !== '\t' && char !== '\n' && char !== '\r') lastString = null;
+    parts.push(char);
+    at++;
+  }
+  return { json: parts.join(''), repeated };
 }
 
 /**
