@@ -183,6 +183,12 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
       done(new HttpProblem({ code: 'validation_failed', details: { issues: [{ path: 'body', message: 'must be UTF-8 (malformed Unicode)' }] } }), undefined);
       return;
     }
+    // A body the route's schema lets be left out (null, as the renewal's) is left out when none is
+    // sent, whatever the Content-Type says: clients generated from /openapi.json send the header anyway.
+    if (text === '' && bodyMayBeLeftOut(request.routeOptions.schema?.body)) {
+      done(null, undefined);
+      return;
+    }
     parseJson(request, text, done);
   });
   // Like the query string: a field sent twice becomes a list, never silently its last value.
@@ -233,6 +239,9 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
 }
 
 const ALLOWABLE_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** A body schema that admits null (`Type.Union([Type.Null(), …])`): /openapi.json shows such a body as not required. */
+const bodyMayBeLeftOut = (schema: unknown) => ((schema as { anyOf?: { type?: unknown }[] } | undefined)?.anyOf ?? []).some((member) => member.type === 'null');
 
 const isFormBody = (contentType: string | undefined) => contentType !== undefined && /^\s*application\/x-www-form-urlencoded\s*(;|$)/i.test(contentType);
 
