@@ -7,6 +7,7 @@ import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { isBarred } from '../lifecycle/lifecycle-rules.ts';
 import { findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
+import { statusAt } from '../lifecycle/lifecycle-rules.ts';
 import { spendableBalancesOf } from '../lines/spendable-balances.ts';
 import { packageViewsOf } from '../packages/list-line-packages.ts';
 import { redeemUssd } from '../vouchers/redeem-ussd.ts';
@@ -104,8 +105,10 @@ export async function answerUssd(ctx: AppContext, actor: Actor, input: { msisdn:
 async function balanceAnswer(ctx: AppContext, line: LineRow, language: DisplayLanguage): Promise<BalanceAnswer> {
   const { main, bonus } = (await spendableBalancesOf(ctx, [line.id])).get(line.id)!;
   const barred = isBarred({ barredAt: line.barred_at, statusChangedAt: line.status_changed_at });
-  const message = balanceText(language, { main, bonus, status: line.status, validUntil: line.valid_until, barred });
-  return { message, balance: { main: Number(main), bonus: Number(bonus) }, currency: 'KZT', status: line.status, validUntil: line.valid_until };
+  // An active line whose validity has ended is in grace, though the lifecycle job has not run yet.
+  const status = statusAt(line.status, line.valid_until, ctx.clock.now().toISOString());
+  const message = balanceText(language, { main, bonus, status, validUntil: line.valid_until, barred });
+  return { message, balance: { main: Number(main), bonus: Number(bonus) }, currency: 'KZT', status, validUntil: line.valid_until };
 }
 
 async function allowancesAnswer(ctx: AppContext, line: LineRow, language: DisplayLanguage): Promise<AllowancesAnswer> {

@@ -143,6 +143,11 @@ for (const dialect of DIALECTS) {
       await t.request('POST', '/v1/usage', { token: await t.keyFor('network'), body: { events: [{ id: 'u-9', msisdn, service: 'data', units: 300 * 1024 ** 2, at: t.clock.now().toISOString() }] } });
       assert.match((await ussd(msisdn, ' *104 # ')).body.message, /^Left: 724 MB\. Until \d{1,2} [A-Z][a-z]{2} \d{4}\.$/);
       t.clock.advance(31 * 86_400_000);
+      // Past its validity, before the lifecycle job has run (its row still says active): in grace
+      // already, as purchases and transfers read it, not "Valid until" a day gone by.
+      const beforeJob = await ussd(msisdn, '*102#');
+      assert.match(beforeJob.body.message, /^Balance 510\s₸, bonus 0\s₸\. Incoming calls only: top up\.$/);
+      assert.equal(beforeJob.body.status, 'grace');
       await runJobsOnce(t.app.ctx, [lifecycleJob]); // past its validity: grace
       assert.match((await ussd(msisdn, '*102#')).body.message, /^Balance 510\s₸, bonus 0\s₸\. Incoming calls only: top up\.$/);
     });
