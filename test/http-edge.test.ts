@@ -137,6 +137,10 @@ for (const dialect of DIALECTS) {
         ['POST /v1/topups HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400, 'request_malformed'],
         [`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'headers_too_large'],
         ['GET /v1/lines HTTP/1.1\r\nAuthorization: Bearer x\r\nConnection: close\r\n\r\n', 400, 'request_malformed'],
+        // RFC 9112 §3.2: two Host lines, or a Host that is no host[:port], are a 400 too (were answered 200).
+        ['GET /healthz HTTP/1.1\r\nHost: a.example\r\nHost: b.example\r\nConnection: close\r\n\r\n', 400, 'request_malformed'],
+        ['GET /healthz HTTP/1.1\r\nHost: x y\r\nConnection: close\r\n\r\n', 400, 'request_malformed'],
+        ['GET /healthz HTTP/1.0\r\nHost: a\r\nhost: b\r\n\r\n', 400, 'request_malformed'],
         ['GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n', 417, 'expectation_failed'],
         ['POST /v1/lines HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}', 417, 'expectation_failed'],
       ];
@@ -153,6 +157,9 @@ for (const dialect of DIALECTS) {
       assert.match(echoed, /\r\nx-request-id: abc-417\r\n/i);
       // HTTP/1.0 has no Host requirement.
       assert.match(await send('GET /healthz HTTP/1.0\r\n\r\n'), /^HTTP\/1.1 200 /);
+      for (const host of ['127.0.0.1:3000', '[::1]:3000', 'tolem.example.kz', 'localhost:', '']) {
+        assert.match(await send(`GET /healthz HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`), /^HTTP\/1.1 200 /, host);
+      }
       // CONNECT (a client that takes the server for its proxy) was handed to Node's 'connect' event and
       // the connection closed without any answer: a 405 in the error format now, with an empty Allow.
       const tunnel = await send('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\nX-Request-Id: abc-connect\r\n\r\n');

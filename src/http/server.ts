@@ -113,7 +113,8 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
     }
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is a 400. Node would answer it with an empty
     // body (`requireHostHeader`, turned off above); here it gets the error format like any other.
-    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') throw new HttpProblem({ code: 'request_malformed', details: { header: 'host' } });
+    // So is any request with two Host lines (Node keeps the first) or a Host that is no host[:port].
+    if (!hostHeaderSound(request.raw.rawHeaders, request.raw.httpVersion)) throw new HttpProblem({ code: 'request_malformed', details: { header: 'host' } });
     // Bodies are read as sent: a compressed one (gzip, br…) would be taken for bytes of JSON, or,
     // mislabelled, silently accepted. RFC 7694: 415 for a content coding the server does not take.
     const encoding = request.headers['content-encoding'];
@@ -342,4 +343,19 @@ function spaceAsSeparator(encoded: string): string {
   } catch {
     return encoded;
   }
+}
+
+/** A Host value as RFC 9110 §7.2 writes it: uri-host (an IP literal in brackets, or a reg-name, possibly empty) and an optional port. */
+const HOST_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::\d*)?$/;
+
+/** RFC 9112 §3.2: exactly one Host line with a valid value; HTTP/1.0 may leave it out. */
+function hostHeaderSound(rawHeaders: string[], httpVersion: string): boolean {
+  let value: string | undefined;
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    if (rawHeaders[index]!.length !== 4 || rawHeaders[index]!.toLowerCase() !== 'host') continue;
+    if (value !== undefined) return false;
+    value = rawHeaders[index + 1]!;
+  }
+  if (value === undefined) return httpVersion !== '1.1';
+  return HOST_VALUE.test(value);
 }
