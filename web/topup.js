@@ -46,6 +46,9 @@ function renderNumber(message) {
     if (answer.ok && answer.value.canTopUp) {
       state.confirmed = answer.value;
       state.paymentKey = null;
+      // The amount offered first is one the operator's limits allow (2,000 ₸ unless they leave it out).
+      const { min, max } = limitsKzt();
+      if (state.amountKzt === null || state.amountKzt < min || state.amountKzt > max) state.amountKzt = AMOUNTS_KZT.find((kzt) => kzt >= min && kzt <= max) ?? min;
       render();
       // The form the keyboard was in is gone: it goes on at the new step's heading, which a screen reader reads out.
       return document.getElementById('amount-step')?.focus();

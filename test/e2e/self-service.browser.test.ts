@@ -123,6 +123,26 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     await page.close();
   });
 
+  it('first offers an amount the operator\'s limits allow (TOPUP_AMOUNT_MIN_KZT above 2,000 ₸)', async () => {
+    const limits = server.app.ctx.settings.topup;
+    const before = limits.amountMin;
+    limits.amountMin = 300_000n;
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.baseUrl}/?lang=en`);
+      await page.fill('#msisdn', '+7 701 123 45 67');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.locator('#confirmed-number').waitFor();
+      // Was 2,000 ₸, which the page then refused as below the minimum.
+      assert.equal(await page.locator('#amount').inputValue(), '5000');
+      assert.equal((await page.locator('button[type=submit]').textContent())?.replace(/\s/g, ' '), 'Pay 5,000 ₸');
+      assert.deepEqual(await page.locator('.chips button').allTextContents().then((texts) => texts.map((text) => text.replace(/\s/g, ' '))), ['5,000 ₸', '10,000 ₸']);
+      await page.close();
+    } finally {
+      limits.amountMin = before;
+    }
+  });
+
   it('shows a subscriber their balance and buys a package from it', async () => {
     const page = await browser.newPage();
     await page.goto(`${server.baseUrl}/account?lang=en`);
