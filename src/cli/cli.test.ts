@@ -142,6 +142,25 @@ describe('tolem CLI', () => {
     }
   });
 
+  it('refuses an option or an extra argument to a command that takes none, in one line with exit 2, before doing anything', () => {
+    const fresh = `sqlite:${join(folder, 'untouched.db')}`;
+    for (const args of [['seed', '--help'], ['jobs', '--dry-run'], ['migrate', '--help'], ['migrate', 'now'], ['serve', '--port', '5000'], ['ledger', 'verify', '--json'],
+      ['lifecycle', 'reindex', '--dry-run'], ['backup', '--help'], ['backup', join(folder, 'one.db'), join(folder, 'two.db')], ['catalog', 'import', 'offerings.json', 'more.json']]) {
+      const run = spawnSync(process.execPath, [join(process.cwd(), 'bin/tolem.js'), ...args], { cwd: folder, env: { ...process.env, DATABASE_URL: fresh, PORT: '0' }, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 2, `${args.join(' ')}: ${run.stdout}${run.stderr}`);
+      assert.match(run.stderr, /^error: [^\n]+\n$/, args.join(' '));
+      assert.equal(run.stdout, '', args.join(' '));
+    }
+    // Nothing was made: no database (no demo data, no migrations), no backup named --help or one.db.
+    for (const name of ['untouched.db', '--help', 'one.db']) assert.ok(!existsSync(join(folder, name)), name);
+    // A file name that starts with a dash still works after --.
+    const migrated = spawnSync(process.execPath, [join(process.cwd(), 'bin/tolem.js'), 'migrate'], { cwd: folder, env: { ...process.env, DATABASE_URL: fresh }, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(migrated.status, 0, migrated.stderr);
+    const dashed = spawnSync(process.execPath, [join(process.cwd(), 'bin/tolem.js'), 'backup', '--', '-copy.db'], { cwd: folder, env: { ...process.env, DATABASE_URL: fresh }, encoding: 'utf8', timeout: 60_000 });
+    assert.equal(dashed.status, 0, dashed.stderr);
+    assert.ok(existsSync(join(folder, '-copy.db')));
+  });
+
   it('smsc on a taken port says so in one line, exit 1', async () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));

@@ -54,6 +54,13 @@ Usage:
                                       (start Tolem with the SMPP_URL it prints) and answers receipts
 ${AGGREGATOR_USAGE}${VOUCHER_USAGE}`;
 
+/** Commands that take no options: how many words name them, and whether a FILE follows (backup's, catalog import's). */
+const NO_OPTIONS = new Map<string, { words: number; file: boolean }>([
+  ['serve', { words: 1, file: false }], ['migrate', { words: 1, file: false }], ['seed', { words: 1, file: false }], ['jobs', { words: 1, file: false }],
+  ['backup', { words: 1, file: true }], ['ledger verify', { words: 2, file: false }], ['lifecycle reindex', { words: 2, file: false }],
+  ['catalog import', { words: 2, file: true }],
+]);
+
 /** The database the command works on, for its one-line error. */
 let databaseInUse: string | undefined;
 
@@ -88,7 +95,20 @@ async function run(argv: string[]): Promise<number> {
     console.error(`error: ${(error as Error).message}`);
     return 2;
   }
-  if (command === 'backup') return backup(settings, sub);
+  // The commands that take no options refuse any, and any argument past theirs, before they touch
+  // the database: `tolem seed --help` made demo data, `tolem jobs --dry-run` ran every job and
+  // `tolem backup --help` wrote a backup named --help. (parseArgs throws: one line, exit 2.)
+  const bare = NO_OPTIONS.get(command === 'ledger' || command === 'lifecycle' || command === 'catalog' ? `${command} ${sub ?? ''}` : command ?? '');
+  let file: string | undefined;
+  if (bare) {
+    const { positionals } = parseArgs({ args: argv.slice(bare.words), options: {}, allowPositionals: bare.file, strict: true });
+    if (positionals.length > 1) {
+      console.error(`error: unexpected argument '${positionals[1]}' (tolem help lists the commands)`);
+      return 2;
+    }
+    file = positionals[0];
+  }
+  if (command === 'backup') return backup(settings, file);
   if (command === 'aggregator') return aggregatorCommand(sub, rest, (run) => withContext(settings, run));
   if (command === 'vouchers') return voucherCommand(sub, rest, (run) => withContext(settings, run));
   switch (`${command ?? ''} ${command === 'user' || command === 'apikey' || command === 'ledger' || command === 'payments' || command === 'lifecycle' ? sub ?? '' : ''}`.trim()) {
@@ -123,7 +143,7 @@ async function run(argv: string[]): Promise<number> {
       console.log(result.value.key);
       return 0;
     });
-    case 'catalog': return sub === 'import' && rest[0] ? withContext(settings, (ctx) => runCatalogImport(ctx, rest[0]!)) : (console.error(USAGE), 2);
+    case 'catalog': return sub === 'import' && file ? withContext(settings, (ctx) => runCatalogImport(ctx, file)) : (console.error(USAGE), 2);
     case 'payments reconcile': return withExistingContext(settings, async (ctx) => {
       const { values } = parseArgs({ args: rest, options: { provider: { type: 'string' }, file: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
       if (!values.provider || !values.file) { console.error(USAGE); return 2; }
