@@ -106,8 +106,15 @@ export async function claimDelivery(ctx: AppContext, id: string, expectedNextAtt
   return Number(result.numUpdatedRows) === 1;
 }
 
+/**
+ * Records an attempt's outcome. A failed one only on a delivery still pending: one given up while
+ * it was under way (its endpoint deleted) stays given up, rather than pending for ever on an
+ * endpoint nothing sends to any more (and that retention never deletes).
+ */
 export async function recordAttempt(ctx: AppContext, id: string, patch: Partial<Pick<DeliveryRow, 'status' | 'attempts' | 'next_attempt_at' | 'last_status_code' | 'last_error' | 'delivered_at'>>): Promise<void> {
-  await ctx.db.updateTable('webhook_deliveries').set(patch).where('id', '=', id).execute();
+  let update = ctx.db.updateTable('webhook_deliveries').set(patch).where('id', '=', id);
+  if (patch.status !== 'delivered') update = update.where('status', '=', 'pending');
+  await update.execute();
 }
 
 /** The latest deliveries of an endpoint, newest event first: read backwards along the (endpoint_id, event_id) index, no sort. */

@@ -20,14 +20,22 @@ for (const dialect of DIALECTS) {
     let receiverUrl: string;
     const received: Received[] = [];
     let failNext = 0;
+    // The next request is held, unanswered, until `release` (a delivery under way).
+    let hold: { arrived: () => void; release: Promise<void> } | null = null;
     before(async () => {
       // The receiver runs on this machine: http and private addresses allowed, as in development.
       t = await startTestApp(dialect.name, { partnerWebhooks: { ...loadSettings({}).partnerWebhooks, allowHttp: true, allowPrivate: true } });
       receiver = createServer((request, response) => {
         let body = '';
         request.on('data', (chunk) => { body += chunk; });
-        request.on('end', () => {
+        request.on('end', async () => {
           received.push({ headers: { ...request.headers, 'x-path': request.url }, body });
+          const held = hold;
+          hold = null;
+          if (held) {
+            held.arrived();
+            await held.release;
+          }
           response.statusCode = failNext > 0 ? (failNext--, 500) : 200;
           response.end();
         });
@@ -118,6 +126,25 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpoint.body.id}`, { token: partner })).status, 204);
       for (let round = 0; round < 8; round++) await deliverAfter(3_700);
       assert.equal(received.length, before + 1, 'nothing is sent after the DELETE');
+      const deliveries = await t.app.ctx.db.selectFrom('webhook_deliveries').select(['status', 'last_error']).where('endpoint_id', '=', endpoint.body.id).execute();
+      assert.deepEqual(deliveries, [{ status: 'failed', last_error: 'endpoint_deleted' }]);
+    });
+
+    it('a delivery under way when its endpoint is deleted stays given up, whatever it is answered: not pending for ever', async () => {
+      const partner = await t.keyFor('partner');
+      const endpoint = await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url: receiverUrl } });
+      assert.equal((await t.request('POST', '/v1/topups', { token: partner, body: { msisdn: '+77011234567', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'p-inflight-1' } })).status, 201);
+      let arrived!: () => void;
+      let release!: () => void;
+      const arrival = new Promise<void>((resolve) => { arrived = resolve; });
+      hold = { arrived, release: new Promise<void>((resolve) => { release = resolve; }) };
+      failNext = 1;
+      t.clock.advance(20_000);
+      const run = runJobsOnce(t.app.ctx, [deliverWebhooksJob]);
+      await arrival;
+      assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpoint.body.id}`, { token: partner })).status, 204);
+      release();
+      await run;
       const deliveries = await t.app.ctx.db.selectFrom('webhook_deliveries').select(['status', 'last_error']).where('endpoint_id', '=', endpoint.body.id).execute();
       assert.deepEqual(deliveries, [{ status: 'failed', last_error: 'endpoint_deleted' }]);
     });
