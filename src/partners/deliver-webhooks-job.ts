@@ -91,7 +91,9 @@ async function deliver(ctx: AppContext): Promise<number> {
 /** Claims one delivery (a lease, so no other process sends it meanwhile), POSTs it and records the outcome; true when delivered. */
 async function attempt(ctx: AppContext, delivery: Awaited<ReturnType<typeof dueDeliveries>>[number]): Promise<boolean> {
   const now = ctx.clock.now();
-  const leaseUntil = new Date(now.getTime() + LEASE_MS).toISOString();
+  // Held for as long as the attempt may wait for its answer and a minute more: with
+  // PARTNER_WEBHOOK_TIMEOUT_MS above LEASE_MS, another run or process sent it again meanwhile.
+  const leaseUntil = new Date(now.getTime() + LEASE_MS + ctx.settings.partnerWebhooks.timeoutMs).toISOString();
   if (!(await claimDelivery(ctx, delivery.id, delivery.next_attempt_at, leaseUntil))) return false;
   const outcome = await post(ctx, delivery.url, delivery.secret, delivery.event_id, delivery.payload, now);
   const attempts = Number(delivery.attempts) + 1;

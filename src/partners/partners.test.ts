@@ -149,6 +149,35 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(deliveries, [{ status: 'failed', last_error: 'endpoint_deleted' }]);
     });
 
+    it('a delivery under way longer than a minute (PARTNER_WEBHOOK_TIMEOUT_MS above it) is not sent again meanwhile by another run or process', async () => {
+      const partner = await t.keyFor('partner');
+      const endpoint = await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url: receiverUrl } });
+      assert.equal((await t.request('POST', '/v1/topups', { token: partner, body: { msisdn: '+77011234567', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'p-slow-1' } })).status, 201);
+      const settings = t.app.ctx.settings.partnerWebhooks;
+      const timeoutMs = settings.timeoutMs;
+      settings.timeoutMs = 120_000;
+      try {
+        let arrived!: () => void;
+        let release!: () => void;
+        const arrival = new Promise<void>((resolve) => { arrived = resolve; });
+        hold = { arrived, release: new Promise<void>((resolve) => { release = resolve; }) };
+        t.clock.advance(20_000);
+        const first = runJobsOnce(t.app.ctx, [deliverWebhooksJob]);
+        await arrival;
+        const before = received.length;
+        // 61 s on, the first attempt may still get its answer for another 59 s.
+        t.clock.advance(61_000);
+        await runJobsOnce(t.app.ctx, [deliverWebhooksJob]);
+        assert.equal(received.length, before, 'not sent a second time while the first is under way');
+        release();
+        await first;
+      } finally {
+        settings.timeoutMs = timeoutMs;
+      }
+      const deliveries = await t.app.ctx.db.selectFrom('webhook_deliveries').select(['status', 'attempts']).where('endpoint_id', '=', endpoint.body.id).execute();
+      assert.deepEqual(deliveries.map((d) => [d.status, Number(d.attempts)]), [['delivered', 1]]);
+    });
+
     it('refuses bad endpoints and other roles, and stops sending to a deleted endpoint', async () => {
       const partner = await t.keyFor('partner');
       const cases: [unknown, number, string][] = [
