@@ -1,6 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import type { Actor } from '../auth/actor.ts';
 import { countAttempt } from '../auth/auth-repository.ts';
+import { findOffering } from '../catalog/catalog-repository.ts';
 import { isCurrency, parseMinorUnits } from '../domain/money.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
@@ -163,23 +164,51 @@ function abandonedBeforeInitiate(ctx: AppContext, payment: PaymentRow): boolean 
     && ctx.clock.now().getTime() - new Date(payment.created_at).getTime() > INITIATE_GRACE_MS;
 }
 
-/** What the payer's wallet or bank shows as the item (Alipay and WeChat Pay show it as the order's name), in the payment's language. */
+/**
+ * What the payer's wallet or bank shows as the item (Alipay and WeChat Pay show it as the order's
+ * name), in the payment's language: a package by its catalog name in that language (the offering's
+ * code only when the catalog has no name for it), as every other text a subscriber reads names it.
+ */
 const DESCRIPTIONS = {
   topup: { en: 'Top-up {msisdn}', ru: 'Пополнение {msisdn}', kk: '{msisdn} нөмірінің балансын толықтыру', zh: '话费充值 {msisdn}' },
-  purchase: { en: 'Package {offering}, {msisdn}', ru: 'Пакет {offering}, {msisdn}', kk: '{offering} пакеті, {msisdn}', zh: '套餐 {offering}，{msisdn}' },
+  purchase: { en: '{offering}, {msisdn}', ru: '{offering}, {msisdn}', kk: '{offering}, {msisdn}', zh: '{offering}，{msisdn}' },
+  purchaseByCode: { en: 'Package {offering}, {msisdn}', ru: 'Пакет {offering}, {msisdn}', kk: '{offering} пакеті, {msisdn}', zh: '套餐 {offering}，{msisdn}' },
 } as const;
 
-export function paymentDescription(payment: Pick<PaymentRow, 'purpose' | 'msisdn' | 'offering_code' | 'language'>): string {
-  const texts = DESCRIPTIONS[payment.purpose === 'purchase' ? 'purchase' : 'topup'];
+/** WeChat Pay takes at most 127 bytes of description (UTF-8); the others take more. */
+export const PAYMENT_DESCRIPTION_BYTES_MAX = 127;
+
+export function paymentDescription(payment: Pick<PaymentRow, 'purpose' | 'msisdn' | 'offering_code' | 'language'>, offeringName?: string): string {
+  const purchase = payment.purpose === 'purchase';
+  const texts = DESCRIPTIONS[!purchase ? 'topup' : offeringName ? 'purchase' : 'purchaseByCode'];
   const template = texts[payment.language as keyof typeof texts] ?? texts.en;
-  return template.replace('{msisdn}', payment.msisdn).replace('{offering}', payment.offering_code ?? '');
+  const fill = (offering: string) => template.replace('{msisdn}', payment.msisdn).replace('{offering}', offering);
+  const offering = (purchase ? offeringName || payment.offering_code : null) ?? '';
+  // A long name is cut (at a character, with "…") so that the number paid for always fits.
+  const room = PAYMENT_DESCRIPTION_BYTES_MAX - Buffer.byteLength(fill(''));
+  if (Buffer.byteLength(offering) <= room) return fill(offering);
+  let cut = '';
+  for (const character of offering) {
+    if (Buffer.byteLength(cut + character + '…') > room) break;
+    cut += character;
+  }
+  return fill(cut.trimEnd() + '…');
+}
+
+/** The offering's name in the payment's language, or undefined when the catalog has none. */
+async function offeringNameOf(ctx: AppContext, payment: Pick<PaymentRow, 'purpose' | 'offering_code' | 'language'>): Promise<string | undefined> {
+  if (payment.purpose !== 'purchase' || !payment.offering_code) return undefined;
+  const record = await findOffering(ctx, payment.offering_code);
+  if (!record) return undefined;
+  const names = JSON.parse(record.offering.names) as Record<string, string | undefined>;
+  return names[payment.language] || names.en || undefined;
 }
 
 /** Asks the provider for its checkout; a refusal fails the payment (and voids the reservation). */
 async function initiate(ctx: AppContext, payment: PaymentRow): Promise<PaymentRow> {
   const provider = paymentProviders(ctx).get(payment.provider)!;
   const initiated = await provider.initiate({
-    paymentId: payment.id, amount: BigInt(payment.amount), currency: payment.currency, description: paymentDescription(payment),
+    paymentId: payment.id, amount: BigInt(payment.amount), currency: payment.currency, description: paymentDescription(payment, await offeringNameOf(ctx, payment)),
     // The page the payer comes back to reads the payment with its client secret: in the URL too,
     // as Stripe's return_url carries payment_intent_client_secret, since a bank's app often opens
     // it in another browser than the one that started the payment; with the payment's language,
