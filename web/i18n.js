@@ -284,12 +284,15 @@ const TOO_MANY = {
 };
 
 /**
- * What a refused request tells a person: no connection, too many tries or payments (for how
- * long, when the server said), or `fallback` for anything else.
+ * What a refused request tells a person: no connection, a failure of the server's own (a passing
+ * outage, `unavailable`, or a bug: 5xx) as something to try again, too many tries or payments (for
+ * how long, when the server said), or `fallback` for anything else. The fallback speaks of what was
+ * typed ("not served here", "wrong password"): never said of an answer that looked at none of it.
  */
 export function refusalText(language, answer, fallback) {
   const t = TEXT[language];
   if (answer.code === 'network_error') return t.offline;
+  if (answer.status >= 500 || answer.code === 'unavailable' || answer.code === 'internal_error') return t.error;
   if (!Object.hasOwn(TOO_MANY, answer.code)) return fallback;
   const [later, inMinutes, inHours] = TOO_MANY[answer.code].map((key) => t[key]);
   const seconds = Number(answer.details?.retryAfterSeconds);

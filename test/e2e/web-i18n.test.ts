@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 
 // web/i18n.js is a plain browser module; its tables and formatters need no DOM to be checked here.
-const { LANGUAGES, TEXT, fill, formatDate, formatDays, formatPeriod, formatTenge, formatTime, formatUnits, movementLabel } = await import(new URL('../../web/i18n.js', import.meta.url).href);
+const { LANGUAGES, TEXT, fill, formatDate, refusalText, formatDays, formatPeriod, formatTenge, formatTime, formatUnits, movementLabel } = await import(new URL('../../web/i18n.js', import.meta.url).href);
 
 /**
  * Ledger codes that reach a subscriber's history (transfers on a line's main, bonus, credit or
@@ -105,6 +105,23 @@ describe('web page texts in en, ru, kk and zh', () => {
       'We sent a code by SMS to F. It is valid until 05:02.', 'Мы отправили код в SMS на F. Он действует до 05:02.',
       'F нөміріне SMS арқылы код жібердік. Ол 05:02 дейін жарамды.', '验证码已通过短信发送至 F，有效期至 05:02。',
     ]);
+  });
+
+  it('says a failure of the server (5xx) is one to try again, never the page\'s fallback about what was typed (4 languages)', () => {
+    for (const language of ['en', 'ru', 'kk', 'zh']) {
+      const t = TEXT[language];
+      // The fallbacks the pages give: "not served here" for a number, "wrong number or password" at login.
+      for (const fallback of [t.notOurs, t.wrongLogin, t.invalidNumber]) {
+        assert.equal(refusalText(language, { status: 503, code: 'unavailable', details: { reason: 'database_unavailable' } }, fallback), t.error, `${language} unavailable`);
+        assert.equal(refusalText(language, { status: 500, code: 'internal_error', details: {} }, fallback), t.error, `${language} internal_error`);
+        assert.equal(refusalText(language, { status: 502, code: 'bad_gateway', details: {} }, fallback), t.error, `${language} 502`);
+        // What the server said of the request itself keeps the page's words.
+        assert.equal(refusalText(language, { status: 404, code: 'line_not_found', details: {} }, fallback), fallback);
+        assert.equal(refusalText(language, { status: 401, code: 'invalid_credentials', details: {} }, fallback), fallback);
+      }
+      assert.equal(refusalText(language, { status: 0, code: 'network_error', details: {} }, t.notOurs), t.offline);
+      assert.equal(refusalText(language, { status: 429, code: 'rate_limited', details: {} }, t.notOurs), t.tooMany);
+    }
   });
 
   it('writes "top up" in Kazakh as толықтыру, never толтыру', () => {

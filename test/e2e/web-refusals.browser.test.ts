@@ -152,6 +152,39 @@ describe('web pages: refusals, typed values and the result page in a real browse
     await page.close();
   });
 
+  it('says a server outage (503 unavailable) is one to try again: not "not served here" for the number, not "wrong password" at login (4 languages)', async () => {
+    const msisdn = '+77016660021';
+    await addTraveller(server, msisdn, 'en');
+    const page = await browser.newPage();
+    // The answer Tolem gives while its database is unreachable (docs/errors.md: a passing outage to retry).
+    const outage = (route: { fulfill(options: { status: number; contentType: string; body: string }): Promise<void> }) => route.fulfill({
+      status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: 'Temporarily unavailable.', details: { reason: 'database_unavailable' } } }),
+    });
+    const again = { en: 'Something went wrong. Please try again.', ru: 'Что-то пошло не так. Попробуйте ещё раз.', kk: 'Бірдеңе дұрыс болмады. Қайталап көріңіз.', zh: '出了点问题，请重试。' };
+    for (const language of ['en', 'ru', 'kk', 'zh'] as const) {
+      await page.route('**/v1/payments/confirm-line*', outage);
+      await page.goto(`${server.baseUrl}/?lang=${language}`);
+      await page.fill('#msisdn', msisdn);
+      await page.locator('form button[type=submit]').click();
+      await page.locator('#msisdn-error').waitFor();
+      assert.equal(await page.locator('#msisdn-error').textContent(), again[language], `${language}: top-up page`);
+      await page.unroute('**/v1/payments/confirm-line*');
+      // The number is served: once the server is back, Continue goes on.
+      await page.locator('form button[type=submit]').click();
+      await page.locator('#confirmed-number').waitFor();
+
+      await page.route('**/v1/auth/login', outage);
+      await page.goto(`${server.baseUrl}/account?lang=${language}`);
+      await page.fill('#login', msisdn);
+      await page.fill('#password', 'traveller-pass');
+      await page.locator('form button[type=submit]').click();
+      await page.locator('#login-error').waitFor();
+      assert.equal(await page.locator('#login-error').textContent(), again[language], `${language}: login`);
+      await page.unroute('**/v1/auth/login');
+    }
+    await page.close();
+  });
+
   it('keeps what was typed across a language switch: the number on the top-up page, number and password at login', async () => {
     const page = await browser.newPage();
     await page.goto(`${server.baseUrl}/?lang=en`);
