@@ -246,7 +246,10 @@ function historyItem(entry, names) {
 async function showMessages(path, holder) {
   // A reminder canceled before it went (it no longer held in the morning) was never on the phone.
   await showPaged(holder, `${path}/messages`, t.messages, t.noMessages, (messages) => messages.filter((message) => message.status !== 'canceled').map((message) => element('li', { 'data-message': message.id },
-    element('div', { class: 'muted' }, formatDate(message.sentAt ?? message.createdAt, language)), element('div', { lang: message.language }, message.text))));
+    element('div', { class: 'muted' }, formatDate(message.sentAt ?? message.createdAt, language),
+      // Given up (the network refused it, or retries ran out): listed, but not as if the phone had it.
+      message.status === 'failed' || message.status === 'undeliverable' ? [' · ', element('span', { 'data-undelivered': '' }, t.notDelivered)] : null),
+    element('div', { lang: message.language }, message.text))));
 }
 
 /**

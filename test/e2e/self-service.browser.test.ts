@@ -212,8 +212,16 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
       text: 'Баланс пополнен на 5 000 ₸.', status: 'delivered', segments: 1n, attempts: 1n, next_attempt_at: now, lease_until: null, last_error: null,
       created_at: now, sent_at: now, delivered_at: now,
     }).execute();
+    // One the SMSC refused for good is listed, marked as not delivered (it was shown as any other).
+    await server.app.ctx.db.insertInto('sms_messages').values({
+      id: 'sms_01KF00000000000000000000AC', event_id: 'evt_browser_test_2', line_id: lineId, msisdn: '+77011234567', topic: 'topup.succeeded', language: 'ru',
+      text: 'Баланс пополнен на 1 000 ₸.', status: 'undeliverable', segments: 1n, attempts: 1n, next_attempt_at: now, lease_until: null, last_error: 'ESME_RINVDSTADR',
+      created_at: now, sent_at: now, delivered_at: null,
+    }).execute();
     await historyCard.getByRole('button', { name: 'Messages' }).click();
     await historyCard.locator('li[data-message] [lang="ru"]', { hasText: 'Баланс пополнен на 5 000 ₸.' }).waitFor();
+    assert.equal(await historyCard.locator('li[data-message="sms_01KF00000000000000000000AB"] [data-undelivered]').count(), 0);
+    assert.equal(await historyCard.locator('li[data-message="sms_01KF00000000000000000000AC"] [data-undelivered]').innerText(), 'Not delivered');
     await page.close();
   });
 
