@@ -97,6 +97,23 @@ for (const dialect of DIALECTS) {
       t.clock.advance(16 * 60_000);
     });
 
+    it('counts an IPv6 /64 as one address: a guesser rotating through its own network gets no more guesses, and locks no owner out', async () => {
+      const attempt = (password: string, remoteAddress: string) => t.request('POST', '/v1/auth/login', { token: null, remoteAddress, body: { login: 'clerk.one', password } });
+      // One subscriber line or host gets a whole /64: each guess from a new address of it.
+      for (let i = 1; i <= 5; i++) assert.equal((await attempt('wrong', `2001:db8:7:1::${i.toString(16)}`)).body.error.code, 'invalid_credentials');
+      assert.equal((await attempt('long enough', '2001:db8:7:1:ffff:ffff:ffff:fffe')).body.error.code, 'rate_limited', 'the same /64, however written');
+      assert.equal((await attempt('long enough', '2001:0db8:0007:0001::abcd')).body.error.code, 'rate_limited');
+      assert.equal((await attempt('long enough', '2001:db8:7:2::1')).status, 200, 'the owner, from another network, is not');
+      // Over all logins too: the address's own limit (20) holds for the whole /64.
+      for (let i = 0; i < 20; i++) assert.equal((await t.request('POST', '/v1/auth/login', { token: null, remoteAddress: `2001:db8:8:1::${(i + 1).toString(16)}`, body: { login: `nobody${i}`, password: 'wrong' } })).body.error.code, 'invalid_credentials');
+      assert.equal((await t.request('POST', '/v1/auth/login', { token: null, remoteAddress: '2001:db8:8:1:1:2:3:4', body: { login: 'nobody99', password: 'wrong' } })).body.error.code, 'rate_limited');
+      // IPv4 clients of a dual-stack socket (::ffff:a.b.c.d) stay one address each, not one /64 together.
+      for (let i = 0; i < 5; i++) await attempt('wrong', '::ffff:198.51.100.20');
+      assert.equal((await attempt('long enough', '::ffff:198.51.100.20')).body.error.code, 'rate_limited');
+      assert.equal((await attempt('long enough', '::ffff:198.51.100.21')).status, 200);
+      t.clock.advance(16 * 60_000);
+    });
+
     it('gives machine roles API keys, never a login with a password', async () => {
       for (const role of ['partner', 'aggregator', 'network']) {
         const refused = await t.request('POST', '/v1/users', { body: { login: `machine-${role}`, password: 'long enough password', role } });

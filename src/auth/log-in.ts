@@ -1,6 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
+import { addressKeyOf } from './address-key.ts';
 import { clearAttempts, countAttemptsWithin, deleteSession, findUserByLogin, findUserCredentialsNow, insertSession, uncountAttempt } from './auth-repository.ts';
 import { randomBytes } from 'node:crypto';
 import { hashPassword, hashToken, verifyPassword } from './secrets.ts';
@@ -39,8 +40,10 @@ export async function logIn(ctx: AppContext, input: LoginInput): Promise<Result<
   // overall only far higher (guessing from many addresses), so that strangers' wrong passwords
   // do not lock its owner out.
   // An attempt refused checks no password: it is given back where it was counted (countAttemptsWithin).
-  const ipKey = `login-ip:${input.ip}`;
-  const pairKey = `login:${login}:${input.ip}`;
+  // An IPv6 client is counted by its /64, every address of which it may send from (addressKeyOf).
+  const address = addressKeyOf(input.ip);
+  const ipKey = `login-ip:${address}`;
+  const pairKey = `login:${login}:${address}`;
   const loginKey = `login:${login}`;
   const limits = [[ipKey, loginAttemptsMax * 4], [pairKey, loginAttemptsMax], [loginKey, loginAttemptsMax * LOGIN_OVERALL_FACTOR]] as const;
   if (!(await countAttemptsWithin(ctx, limits, loginWindowMinutes))) return refused;
