@@ -114,6 +114,18 @@ for (const dialect of DIALECTS) {
       t.clock.advance(16 * 60_000);
     });
 
+    it('does not let a login name that spells "<login>:<address>" count against that login at that address', async () => {
+      // The owner's address is known to the stranger (an office's NAT, a shared Wi-Fi): the stranger's
+      // wrong passwords for a login no one has, written so, from the stranger's own address.
+      for (let i = 0; i < 5; i++) {
+        const fake = await t.request('POST', '/v1/auth/login', { token: null, remoteAddress: '198.51.100.60', body: { login: 'clerk.one:203.0.113.50', password: 'wrong' } });
+        assert.equal(fake.body.error.code, 'invalid_credentials');
+      }
+      const owner = await t.request('POST', '/v1/auth/login', { token: null, remoteAddress: '203.0.113.50', body: { login: 'clerk.one', password: 'long enough' } });
+      assert.equal(owner.status, 200, JSON.stringify(owner.body));
+      t.clock.advance(16 * 60_000);
+    });
+
     it('gives machine roles API keys, never a login with a password', async () => {
       for (const role of ['partner', 'aggregator', 'network']) {
         const refused = await t.request('POST', '/v1/users', { body: { login: `machine-${role}`, password: 'long enough password', role } });

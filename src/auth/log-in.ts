@@ -43,7 +43,9 @@ export async function logIn(ctx: AppContext, input: LoginInput): Promise<Result<
   // An IPv6 client is counted by its /64, every address of which it may send from (addressKeyOf).
   const address = addressKeyOf(input.ip);
   const ipKey = `login-ip:${address}`;
-  const pairKey = `login:${login}:${address}`;
+  // Each kind of key in a namespace of its own, the login (any text) last: a login sent as
+  // "<login>:<address>" is no other login's key at that address (login:… is the login's overall key).
+  const pairKey = `login-pair:${address}:${login}`;
   const loginKey = `login:${login}`;
   const limits = [[ipKey, loginAttemptsMax * 4], [pairKey, loginAttemptsMax], [loginKey, loginAttemptsMax * LOGIN_OVERALL_FACTOR]] as const;
   if (!(await countAttemptsWithin(ctx, limits, loginWindowMinutes))) return refused;
