@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { AppContext } from '../app-context.ts';
+import { addressKeyOf } from '../auth/address-key.ts';
 import { countAttemptWithin, uncountAttempt } from '../auth/auth-repository.ts';
 import { verifyPassword } from '../auth/secrets.ts';
 import { findAggregator, type Aggregator } from './aggregators-repository.ts';
@@ -40,7 +41,8 @@ export function createAggregatorAuthenticator(ctx: AppContext): AggregatorAuthen
   // share the one check, so they count once (64 terminals at a cold cache are not 64 guesses).
   // `known`: the aggregator as read for its allowlist just before (null: no such code), not read again.
   const countedVerify = async (known: Aggregator | null, code: string, authorization: string | undefined, ip: string) => {
-    const countKey = `aggregator-auth:${code}:${ip}`;
+    // An IPv6 address is counted by its /64, every address of which one client may send from.
+    const countKey = `aggregator-auth:${code}:${addressKeyOf(ip)}`;
     const { loginAttemptsMax, loginWindowMinutes } = ctx.settings.auth;
     if (!(await countAttemptWithin(ctx, countKey, loginWindowMinutes, loginAttemptsMax * 4))) return null;
     const aggregator = known ? await checkPassword(known, authorization) : null;

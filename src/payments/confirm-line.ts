@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { addressKeyOf } from '../auth/address-key.ts';
 import { countAttempt } from '../auth/auth-repository.ts';
 import { maskMsisdn, operatorHint, parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
@@ -12,7 +13,7 @@ import { findLineByMsisdn } from '../lines/lines-repository.ts';
  */
 export async function confirmLine(ctx: AppContext, msisdnInput: string, ip: string): Promise<Result<{ msisdn: string; operator: string | null; canTopUp: boolean; amountMin: number; amountMax: number }>> {
   const { velocityWindowMinutes, confirmLinePerIpMax } = ctx.settings.payments;
-  if (await countAttempt(ctx, `payment:confirm:${ip}`, velocityWindowMinutes) > confirmLinePerIpMax) {
+  if (await countAttempt(ctx, `payment:confirm:${addressKeyOf(ip)}`, velocityWindowMinutes) > confirmLinePerIpMax) {
     return fail('rate_limited', { retryAfterSeconds: velocityWindowMinutes * 60 });
   }
   const msisdn = parseMsisdn(msisdnInput);

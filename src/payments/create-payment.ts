@@ -1,6 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import type { Actor } from '../auth/actor.ts';
 import { countAttempt } from '../auth/auth-repository.ts';
+import { addressKeyOf } from '../auth/address-key.ts';
 import { findOffering } from '../catalog/catalog-repository.ts';
 import { isCurrency, parseMinorUnits } from '../domain/money.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
@@ -121,7 +122,7 @@ const LINE_OVERALL_FACTOR = 5;
 
 async function checkIpVelocity(ctx: AppContext, ip: string) {
   const { velocityWindowMinutes, perIpMax } = ctx.settings.payments;
-  if (await countAttempt(ctx, `payment:ip:${ip}`, velocityWindowMinutes) > perIpMax) {
+  if (await countAttempt(ctx, `payment:ip:${addressKeyOf(ip)}`, velocityWindowMinutes) > perIpMax) {
     return fail('payment_velocity_exceeded', { scope: 'ip', retryAfterSeconds: velocityWindowMinutes * 60 });
   }
   return null;
@@ -133,7 +134,7 @@ async function checkVelocity(ctx: AppContext, ip: string, lineId: string) {
   if (perIp) return perIp;
   // Per line from one address, and only five times as many over all addresses: one stranger's
   // abandoned payments cannot use up the owner's own card top-ups.
-  const fromHere = await countAttempt(ctx, `payment:line-ip:${lineId}:${ip}`, velocityWindowMinutes);
+  const fromHere = await countAttempt(ctx, `payment:line-ip:${lineId}:${addressKeyOf(ip)}`, velocityWindowMinutes);
   const overall = await countAttempt(ctx, `payment:line:${lineId}`, velocityWindowMinutes);
   if (fromHere > perLineMax || overall > perLineMax * LINE_OVERALL_FACTOR) {
     return fail('payment_velocity_exceeded', { scope: 'line', retryAfterSeconds: velocityWindowMinutes * 60 });

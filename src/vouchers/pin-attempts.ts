@@ -1,4 +1,5 @@
 import type { AppContext } from '../app-context.ts';
+import { addressKeyOf } from '../auth/address-key.ts';
 import { countAttemptsWithin, uncountAttempt } from '../auth/auth-repository.ts';
 
 export interface PinAttempt {
@@ -20,8 +21,10 @@ export interface PinAttempt {
  */
 export async function countPinAttempt(ctx: AppContext, attempt: PinAttempt): Promise<string[] | null> {
   const { pinAttemptsMax, pinAttemptsPerAddressMax, pinWindowMinutes } = ctx.settings.vouchers;
+  // An IPv6 caller is counted by its /64, every address of which it may send from (addressKeyOf).
+  const address = attempt.ip === undefined ? undefined : addressKeyOf(attempt.ip);
   const limits: [key: string, max: number][] = [
-    ...(attempt.ip ? [[`voucher-pin:actor-ip:${attempt.actorId}:${attempt.ip}`, pinAttemptsMax], [`voucher-pin:ip:${attempt.ip}`, pinAttemptsPerAddressMax]] as [string, number][] : []),
+    ...(address ? [[`voucher-pin:actor-ip:${attempt.actorId}:${address}`, pinAttemptsMax], [`voucher-pin:ip:${address}`, pinAttemptsPerAddressMax]] as [string, number][] : []),
     [`voucher-pin:line:${attempt.lineId}`, pinAttemptsMax],
   ];
   return countAttemptsWithin(ctx, limits, pinWindowMinutes);
