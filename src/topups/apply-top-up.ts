@@ -82,7 +82,10 @@ export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules
   const line = tx.line(request.lineId);
   assert(line, 'the line is locked by the command');
   if (line.status === 'terminated') return fail('line_terminated');
-  const today = almatyDate(tx.now);
+  // A batch's clock time may be behind one committed before it (another process's batch, planned
+  // before midnight, that waited for the line's lock): a later day already recorded is counted
+  // against, never set back, or that day's top-ups would be forgotten and its limit taken twice.
+  const today = laterDay(almatyDate(tx.now), line.dailyTopupDate);
   const usedToday = line.dailyTopupDate === today ? line.dailyTopupAmount : 0n;
   if (usedToday + request.amount > rules.lineDailyMax) {
     return fail('daily_limit_exceeded', { limit: Number(rules.lineDailyMax), usedToday: Number(usedToday), remaining: Number(rules.lineDailyMax - usedToday) });
@@ -145,6 +148,11 @@ export function topUpCommand(request: TopUpRequest, rules: TopUpRules, idempoten
 
 function earnsBonus(amount: bigint, rules: TopUpBonusRules): boolean {
   return rules.percent > 0n && amount >= rules.thresholdMin;
+}
+
+/** Almaty dates (YYYY-MM-DD) compare as text. */
+function laterDay(today: string, recorded: string | null): string {
+  return recorded !== null && recorded > today ? recorded : today;
 }
 
 /** ISO-8601 UTC times compare as text. */

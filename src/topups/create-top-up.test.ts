@@ -219,5 +219,26 @@ for (const dialect of DIALECTS) {
       assert.equal(sequence(next.body.receiptNumber), sequence(bought.body.receiptNumber) + 1);
       await t.verify();
     });
+
+    it('a batch whose clock is still on the day before (another process\'s, at Almaty midnight) counts against the later day recorded, so no day takes more than the limit', async () => {
+      const msisdn = '+77781119900';
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+      const used = async () => t.app.ctx.db.selectFrom('lines').select(['daily_topup_date', 'daily_topup_amount']).where('msisdn', '=', msisdn).executeTakeFirstOrThrow();
+      // Two seconds after an Almaty midnight (19:00 UTC): the new day's limit is filled.
+      const midnight = new Date(Date.UTC(2027, 2, 10, 19, 0, 0));
+      t.clock.set(new Date(midnight.getTime() + 2_000));
+      for (let i = 0; i < 3; i++) assert.equal((await topUp({ msisdn, amount: 10_000_000, currency: 'KZT' }, `midnight-a${i}`)).status, 201);
+      // A batch planned a second before midnight (another process's, which waited for the line's lock).
+      t.clock.set(new Date(midnight.getTime() - 1_000));
+      const late = await topUp({ msisdn, amount: 10_000_000, currency: 'KZT' }, 'midnight-b');
+      assert.equal(late.status, 422);
+      assert.equal(late.body.error.code, 'daily_limit_exceeded');
+      t.clock.set(new Date(midnight.getTime() + 3_000));
+      const again = await topUp({ msisdn, amount: 10_000_000, currency: 'KZT' }, 'midnight-c');
+      assert.equal(again.status, 422, 'the new day\'s 300,000 ₸ were already topped up');
+      assert.equal(again.body.error.code, 'daily_limit_exceeded');
+      assert.deepEqual(await used(), { daily_topup_date: '2027-03-11', daily_topup_amount: 30_000_000n });
+      await t.verify();
+    });
   });
 }
