@@ -198,6 +198,28 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('ledger verify sums a unit whose movements add up beyond 2^63, though every account stays within it', async () => {
+      const { writer } = t.app.ctx;
+      await ensureAccounts(t.app.store, [
+        { id: 'test:issuance', unit: 'VOICE_SECONDS', kind: 'issuance' },
+        { id: 'test:bucket', unit: 'VOICE_SECONDS', kind: 'bucket' },
+        { id: 'test:consumption', unit: 'VOICE_SECONDS', kind: 'consumption' },
+      ]);
+      const moveUnits = (debit: string, credit: string, amount: bigint): LedgerCommand<{ id: string }> => ({
+        name: 'test-move-units', lock: { accounts: [debit, credit] },
+        execute(tx) {
+          const result = tx.transfer({ debitAccountId: debit, creditAccountId: credit, amount, unit: 'VOICE_SECONDS', code: 'test' });
+          return result.ok ? ok({ id: result.id }) : fail(result.code);
+        },
+      });
+      // 2^62 issued and all of it used: each account moved 2^62 at most, the unit's transfers 2^63 in all.
+      assert.ok((await writer.submit(moveUnits('test:issuance', 'test:bucket', 2n ** 62n))).ok);
+      assert.ok((await writer.submit(moveUnits('test:bucket', 'test:consumption', 2n ** 62n))).ok);
+      const { verifyLedger } = await import('./verify-ledger.ts');
+      const report = await verifyLedger(t.app.store);
+      assert.deepEqual(report.problems, []);
+    });
+
     it('ledger verify finds a tampered account total', async () => {
       await t.verify();
       const { db } = t.app.ctx;

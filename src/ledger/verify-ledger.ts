@@ -21,13 +21,23 @@ export async function verifyLedger(store: Store): Promise<{ ok: boolean; problem
   const db = store.db;
   const problems: LedgerProblem[] = [];
 
+  // Each total summed in two halves (above and below 2^32) and joined here: a unit's totals over all
+  // its accounts pass 2^63 long before any one account does (2^62 issued and all used is 2^63 of
+  // debits), and SQLite's sum() of integers fails with "integer overflow" there.
+  const halves = (column: 'debits_posted' | 'credits_posted' | 'debits_pending' | 'credits_pending') => [
+    sql<bigint>`sum(${sql.ref(column)} / ${sql.lit(TWO_32)})`.as(`${column}_high`), sql<bigint>`sum(${sql.ref(column)} % ${sql.lit(TWO_32)})`.as(`${column}_low`),
+  ];
   const units = await db.selectFrom('ledger_accounts')
-    .select(['unit', (eb) => eb.fn.sum<bigint>('debits_posted').as('dp'), (eb) => eb.fn.sum<bigint>('credits_posted').as('cp'),
-      (eb) => eb.fn.sum<bigint>('debits_pending').as('dpe'), (eb) => eb.fn.sum<bigint>('credits_pending').as('cpe')])
+    .select(['unit', ...halves('debits_posted'), ...halves('credits_posted'), ...halves('debits_pending'), ...halves('credits_pending')])
     .groupBy('unit').execute();
   for (const row of units) {
-    if (BigInt(row.dp ?? 0) !== BigInt(row.cp ?? 0) || BigInt(row.dpe ?? 0) !== BigInt(row.cpe ?? 0)) {
-      problems.push({ check: 'unit_balance', subject: row.unit, details: { debitsPosted: String(row.dp), creditsPosted: String(row.cp), debitsPending: String(row.dpe), creditsPending: String(row.cpe) } });
+    const total = (high: bigint | null, low: bigint | null) => BigInt(high ?? 0) * BigInt(TWO_32) + BigInt(low ?? 0);
+    const dp = total(row.debits_posted_high, row.debits_posted_low);
+    const cp = total(row.credits_posted_high, row.credits_posted_low);
+    const dpe = total(row.debits_pending_high, row.debits_pending_low);
+    const cpe = total(row.credits_pending_high, row.credits_pending_low);
+    if (dp !== cp || dpe !== cpe) {
+      problems.push({ check: 'unit_balance', subject: row.unit, details: { debitsPosted: String(dp), creditsPosted: String(cp), debitsPending: String(dpe), creditsPending: String(cpe) } });
     }
   }
 
@@ -145,6 +155,9 @@ async function brokenChains(db: Store['db']): Promise<LedgerProblem[]> {
     ...headless.rows.map((row): LedgerProblem => ({ check: 'transfer_chains', subject: row.id, details: { head: row.head, reason: 'the head is not a transfer of this account' } })),
   ].slice(0, PROBLEMS_LISTED_MAX);
 }
+
+/** Each total splits into its quotient and remainder by this, summed apart (quotient × 2^32 + remainder is the total, whatever its sign). */
+const TWO_32 = 4_294_967_296;
 
 /** Problems of one check listed at most (the first by id; a verify after the mend shows the rest). */
 const PROBLEMS_LISTED_MAX = 100;
