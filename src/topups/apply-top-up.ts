@@ -55,6 +55,14 @@ export interface AppliedTopUp {
   createdAt: string;
 }
 
+/**
+ * The furthest ahead a top-up takes validity: 100 years, the longest TOPUP_VALIDITY_DAYS. Top-ups
+ * add up without it, and small ones at that setting reached the year 10000 within a day's limit:
+ * written '+010000-…', a validity that sorts before every time of this era, so an active line with
+ * money read as in grace (purchases refused), and a few thousand more made a date no Date holds.
+ */
+const VALIDITY_AHEAD_MAX_DAYS = 36_500;
+
 /** Statuses a top-up brings back to active (DESIGN: grace and suspended lines are reactivated). */
 const REACTIVATED_BY_TOPUP = ['preactive', 'grace', 'suspended'];
 
@@ -102,7 +110,9 @@ export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules
     ? tx.resolvePending(request.pendingTransferId, 'post', 'topup', request.amount, metadata)
     : tx.transfer({ debitAccountId: source.id, creditAccountId: mainAccountId, amount: request.amount, unit: 'KZT', code: 'topup', metadata });
   if (!moved.ok) return fail(moved.code);
-  const validUntil = addDays(laterOf(tx.now, line.validUntil ? new Date(line.validUntil) : tx.now), rules.validityDays).toISOString();
+  const extended = addDays(laterOf(tx.now, line.validUntil ? new Date(line.validUntil) : tx.now), rules.validityDays);
+  const ceiling = addDays(tx.now, VALIDITY_AHEAD_MAX_DAYS);
+  const validUntil = (extended.getTime() > ceiling.getTime() ? ceiling : extended).toISOString();
   // An admin's suspension (a bar: a lost SIM) holds until an admin lifts it; the money is credited.
   const reactivated = REACTIVATED_BY_TOPUP.includes(line.status) && !isBarred(line);
   const updated = tx.updateLine(line.id, {
