@@ -43,8 +43,16 @@ export function transferRefusal(debit: AccountState, credit: AccountState, amoun
     && debit.debitsPosted + debit.debitsPending + amount > debit.creditsPosted) return 'exceeds_credits';
   if ((credit.flags & AccountFlags.creditsMustNotExceedDebits) !== 0n
     && credit.creditsPosted + credit.creditsPending + amount > credit.debitsPosted) return 'exceeds_credits';
+  // Each side's posted and pending totals together within what a BIGINT holds (posting a
+  // reservation moves it from one to the other): past it the batch's write failed as a whole and
+  // the transfer was answered 503 unavailable, retried for ever.
+  if (debit.debitsPosted + debit.debitsPending + amount > ACCOUNT_TOTAL_MAX
+    || credit.creditsPosted + credit.creditsPending + amount > ACCOUNT_TOTAL_MAX) return 'amount_above_maximum';
   return null;
 }
+
+/** The most an account's totals may hold: the database's BIGINT (2^63 − 1). */
+export const ACCOUNT_TOTAL_MAX = 2n ** 63n - 1n;
 
 /** Applies a transfer's effect on an account's totals (returns a new object). */
 export function applyToAccount(account: AccountState, side: 'debit' | 'credit', amount: bigint, kind: TransferKind, pendingAmount = 0n): AccountState {

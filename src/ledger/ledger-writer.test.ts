@@ -218,6 +218,23 @@ for (const dialect of DIALECTS) {
       const { verifyLedger } = await import('./verify-ledger.ts');
       const report = await verifyLedger(t.app.store);
       assert.deepEqual(report.problems, []);
+      // A transfer that would take an account's totals past 2^63 − 1, what its BIGINT columns hold,
+      // is refused alone with a code; the database never sees it, and its neighbour commits.
+      const [over, beside] = await Promise.all([
+        writer.submit(moveUnits('test:issuance', 'test:bucket', 2n ** 62n)),
+        writer.submit(moveUnits('test:bucket', 'test:consumption', 1n)),
+      ]);
+      assert.deepEqual(over.ok ? 'committed' : over.error.code, 'amount_above_maximum');
+      assert.ok(beside.ok);
+      const pending = await writer.submit({
+        name: 'test-reserve-units', lock: { accounts: ['test:consumption', 'test:bucket'] },
+        execute(tx) {
+          const result = tx.transfer({ debitAccountId: 'test:consumption', creditAccountId: 'test:bucket', amount: 2n ** 63n - 1n, unit: 'VOICE_SECONDS', code: 'test', pending: true });
+          return result.ok ? ok({ id: result.id }) : fail(result.code);
+        },
+      });
+      assert.deepEqual(pending.ok ? 'committed' : pending.error.code, 'amount_above_maximum');
+      assert.deepEqual((await verifyLedger(t.app.store)).problems, []);
     });
 
     it('ledger verify finds a tampered account total', async () => {
