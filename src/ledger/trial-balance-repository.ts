@@ -25,7 +25,7 @@ const groupOf = sql<string>`case when a.kind in (${sql.join(PER_LINE_KINDS.map((
 export async function movementsBetween(db: Kysely<Database>, fromId: string | null, toId: string | null): Promise<GroupTotals[]> {
   const side = (column: 'debit_account_id' | 'credit_account_id') => db.selectFrom('ledger_transfers as t')
     .innerJoin('ledger_accounts as a', 'a.id', `t.${column}`)
-    .select([groupOf.as('group'), 'a.kind', 't.unit', sql<bigint>`sum(t.amount)`.as('total')])
+    .select([groupOf.as('group'), 'a.kind', 't.unit', ...halvesOf(sql.ref('t.amount'), 'total')])
     .where('t.kind', 'in', ['posted', 'post_pending'])
     .$if(fromId !== null, (q) => q.where('t.id', '>=', fromId!))
     .$if(toId !== null, (q) => q.where('t.id', '<', toId!))
@@ -37,7 +37,7 @@ export async function movementsBetween(db: Kysely<Database>, fromId: string | nu
     for (const row of rows) {
       const key = `${row.group} ${row.unit}`;
       const entry = totals.get(key) ?? { group: row.group, kind: row.kind, unit: row.unit, debits: 0n, credits: 0n };
-      entry[field] += BigInt(row.total);
+      entry[field] += joined(row.total_high, row.total_low);
       totals.set(key, entry);
     }
   }
@@ -47,8 +47,23 @@ export async function movementsBetween(db: Kysely<Database>, fromId: string | nu
 /** Every account group's posted totals now (the accounts' own counters). */
 export async function balancesNow(db: Kysely<Database>): Promise<GroupTotals[]> {
   const rows = await db.selectFrom('ledger_accounts as a')
-    .select([groupOf.as('group'), 'a.kind', 'a.unit', sql<bigint>`sum(a.debits_posted)`.as('debits'), sql<bigint>`sum(a.credits_posted)`.as('credits')])
+    .select([groupOf.as('group'), 'a.kind', 'a.unit', ...halvesOf(sql.ref('a.debits_posted'), 'debits'), ...halvesOf(sql.ref('a.credits_posted'), 'credits')])
     .groupBy([groupOf, 'a.kind', 'a.unit'])
     .execute();
-  return rows.map((row) => ({ group: row.group, kind: row.kind, unit: row.unit, debits: BigInt(row.debits), credits: BigInt(row.credits) }));
+  return rows.map((row) => ({ group: row.group, kind: row.kind, unit: row.unit, debits: joined(row.debits_high, row.debits_low), credits: joined(row.credits_high, row.credits_low) }));
+}
+
+const TWO_32 = 4_294_967_296;
+
+/**
+ * sum(value) as two sums, of its quotient and remainder by 2^32, joined by `joined`: the accounts
+ * of lines summed by kind (buckets a pack's units roll over between, each credited again) pass
+ * 2^63 before any one account does, and SQLite's sum() of integers fails there ("integer overflow").
+ */
+function halvesOf<A extends string>(value: ReturnType<typeof sql.ref>, alias: A) {
+  return [sql<bigint>`sum(${value} / ${sql.lit(TWO_32)})`.as(`${alias}_high`), sql<bigint>`sum(${value} % ${sql.lit(TWO_32)})`.as(`${alias}_low`)] as const;
+}
+
+function joined(high: unknown, low: unknown): bigint {
+  return BigInt(high as bigint) * BigInt(TWO_32) + BigInt(low as bigint);
 }

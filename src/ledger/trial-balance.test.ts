@@ -5,6 +5,8 @@ import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { seedCatalog } from '../catalog/seed-catalog.ts';
 import { openStore } from '../store/open-store.ts';
 import { trialBalance } from './trial-balance.ts';
+import { ensureAccounts } from './ensure-system-accounts.ts';
+import { fail, ok } from '../domain/result.ts';
 
 const DAY = 86_400_000;
 
@@ -46,6 +48,30 @@ for (const dialect of DIALECTS) {
       const later = await trialBalance(t.app.ctx, to, new Date(to.getTime() + DAY));
       assert.equal(later.rows.find((r) => r.account === 'line_main')!.credits, 400_000n);
       await t.verify();
+    });
+
+    it('sums a kind of line accounts past 2^63 though each account stays within it: units rolled over from bucket to bucket', async () => {
+      await ensureAccounts(t.app.store, [
+        { id: 'test:issuance:SMS', unit: 'SMS', kind: 'issuance' },
+        { id: 'test:bucket-1', unit: 'SMS', kind: 'bucket' },
+        { id: 'test:bucket-2', unit: 'SMS', kind: 'bucket' },
+      ]);
+      const from = t.clock.now();
+      const move = (debit: string, credit: string, amount: bigint) => t.app.ctx.writer.submit({
+        name: 'test-move-sms', lock: { accounts: [debit, credit] },
+        execute(tx) {
+          const moved = tx.transfer({ debitAccountId: debit, creditAccountId: credit, amount, unit: 'SMS', code: 'test' });
+          return moved.ok ? ok({ id: moved.id }) : fail(moved.code);
+        },
+      });
+      // 2^62 issued to one bucket, then carried over into the next period's: the buckets were credited 2^63 in all.
+      assert.ok((await move('test:issuance:SMS', 'test:bucket-1', 2n ** 62n)).ok);
+      assert.ok((await move('test:bucket-1', 'test:bucket-2', 2n ** 62n)).ok);
+      t.clock.advance(1);
+      const report = await trialBalance(t.app.ctx, from, t.clock.now());
+      const buckets = report.rows.find((r) => r.account === 'bucket' && r.unit === 'SMS')!;
+      assert.deepEqual([buckets.opening, buckets.credits, buckets.debits, buckets.closing], [0n, 2n ** 63n, 2n ** 62n, 2n ** 62n]);
+      assert.deepEqual(report.totals.find((total) => total.unit === 'SMS'), { unit: 'SMS', debits: 2n ** 63n, credits: 2n ** 63n });
     });
 
     it('reads one state of the ledger: taken (as `tolem ledger report` does, on a store of its own) while top-ups commit, every report from the first transfer on opens at zero and balances', async () => {
