@@ -1,5 +1,5 @@
 import type { AppContext } from '../app-context.ts';
-import { almatyDate } from '../domain/time.ts';
+import { dailyTopUpUse } from '../topups/apply-top-up.ts';
 import { findLineByMsisdn } from '../lines/lines-repository.ts';
 import type { Aggregator } from './aggregators-repository.ts';
 import { RESULT, type ProtocolAnswer } from './protocol.ts';
@@ -22,8 +22,7 @@ export async function checkAccount(ctx: AppContext, _aggregator: Aggregator, req
   }
   if (!line) return answer(request, RESULT.accountNotFound, 'account not found');
   if (line.status === 'terminated') return answer(request, RESULT.accountInactive, 'account is not active');
-  const today = almatyDate(ctx.clock.now());
-  const usedToday = line.daily_topup_date === today ? BigInt(line.daily_topup_amount) : 0n;
+  const { usedToday } = dailyTopUpUse(line.daily_topup_date, BigInt(line.daily_topup_amount), ctx.clock.now());
   if (usedToday + request.amount > ctx.settings.topup.lineDailyMax) return answer(request, RESULT.paymentForbidden, 'daily top-up limit of this account reached');
   return answer(request, RESULT.ok, 'OK');
 }

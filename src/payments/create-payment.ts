@@ -6,7 +6,7 @@ import { findOffering } from '../catalog/catalog-repository.ts';
 import { isCurrency, parseMinorUnits } from '../domain/money.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { almatyDate } from '../domain/time.ts';
+import { dailyTopUpUse } from '../topups/apply-top-up.ts';
 import { clearingAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
 import { findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
@@ -106,7 +106,7 @@ async function checkInput(ctx: AppContext, input: CreatePaymentInput) {
 async function checkLimits(ctx: AppContext, input: CreatePaymentInput, line: LineRow, amount: bigint): Promise<Result<never> | null> {
   const { lineDailyMax } = ctx.settings.topup;
   // Refuse before charging what the top-up rules would refuse after (checked again when settling).
-  const usedToday = line.daily_topup_date === almatyDate(ctx.clock.now()) ? BigInt(line.daily_topup_amount) : 0n;
+  const { usedToday } = dailyTopUpUse(line.daily_topup_date, BigInt(line.daily_topup_amount), ctx.clock.now());
   if (usedToday + amount > lineDailyMax) return fail('daily_limit_exceeded', { limit: Number(lineDailyMax), remaining: Number(lineDailyMax - usedToday) });
   if (input.purpose === 'purchase') {
     // A purchase pays its price, as quoted for this line now: what is unknown, off sale or priced

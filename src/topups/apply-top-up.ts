@@ -93,8 +93,7 @@ export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules
   // A batch's clock time may be behind one committed before it (another process's batch, planned
   // before midnight, that waited for the line's lock): a later day already recorded is counted
   // against, never set back, or that day's top-ups would be forgotten and its limit taken twice.
-  const today = laterDay(almatyDate(tx.now), line.dailyTopupDate);
-  const usedToday = line.dailyTopupDate === today ? line.dailyTopupAmount : 0n;
+  const { today, usedToday } = dailyTopUpUse(line.dailyTopupDate, line.dailyTopupAmount, tx.now);
   if (usedToday + request.amount > rules.lineDailyMax) {
     return fail('daily_limit_exceeded', { limit: Number(rules.lineDailyMax), usedToday: Number(usedToday), remaining: Number(rules.lineDailyMax - usedToday) });
   }
@@ -160,9 +159,16 @@ function earnsBonus(amount: bigint, rules: TopUpBonusRules): boolean {
   return rules.percent > 0n && amount >= rules.thresholdMin;
 }
 
-/** Almaty dates (YYYY-MM-DD) compare as text. */
-function laterDay(today: string, recorded: string | null): string {
-  return recorded !== null && recorded > today ? recorded : today;
+/**
+ * The day a top-up at `now` counts against and what that day has taken, from the line's recorded
+ * day and total: a later day already recorded (a batch whose clock is behind) is counted against.
+ * The pre-checks of other channels (an aggregator's check, a card payment) read it alike.
+ */
+export function dailyTopUpUse(recordedDate: string | null, recordedAmount: bigint, now: Date): { today: string; usedToday: bigint } {
+  const day = almatyDate(now);
+  // Almaty dates (YYYY-MM-DD) compare as text.
+  const today = recordedDate !== null && recordedDate > day ? recordedDate : day;
+  return { today, usedToday: recordedDate === today ? recordedAmount : 0n };
 }
 
 /** ISO-8601 UTC times compare as text. */

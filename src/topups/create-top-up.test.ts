@@ -233,6 +233,9 @@ for (const dialect of DIALECTS) {
       const late = await topUp({ msisdn, amount: 10_000_000, currency: 'KZT' }, 'midnight-b');
       assert.equal(late.status, 422);
       assert.equal(late.body.error.code, 'daily_limit_exceeded');
+      // A card payment's check before charging reads the day alike, rather than charge and refund.
+      const card = await t.request('POST', '/v1/payments', { token: null, body: { msisdn, amount: 10_000_000, currency: 'KZT', purpose: 'topup', provider: 'sandbox' }, headers: { 'idempotency-key': 'midnight-card' } });
+      assert.equal(card.body.error?.code, 'daily_limit_exceeded', JSON.stringify(card.body));
       t.clock.set(new Date(midnight.getTime() + 3_000));
       const again = await topUp({ msisdn, amount: 10_000_000, currency: 'KZT' }, 'midnight-c');
       assert.equal(again.status, 422, 'the new day\'s 300,000 ₸ were already topped up');
