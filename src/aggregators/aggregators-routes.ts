@@ -175,7 +175,10 @@ export function protocolJson(text: string): { json: string; repeated: Set<string
       JSON_NUMBER.lastIndex = at;
       const number = JSON_NUMBER.exec(text);
       if (number) {
-        parts.push(`"${number[0]}"`);
+        // A number where a key stands ({1:"x"}) stays as written, for the parser to refuse as JSON.parse does.
+        let next = at + number[0].length;
+        while (text[next] === ' ' || text[next] === '\t' || text[next] === '\n' || text[next] === '\r') next++;
+        parts.push(text[next] === ':' ? number[0] : `"${number[0]}"`);
         at += number[0].length;
         lastString = null;
         continue;

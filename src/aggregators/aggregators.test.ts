@@ -305,6 +305,8 @@ for (const dialect of DIALECTS) {
         { method: 'POST', url, headers: { 'content-type': 'application/json' } },
         { method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '[1]' },
         { method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{"command":' },
+        // A number where a key stands is no JSON (JSON.parse refuses it), however the numbers are read.
+        { method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: '{"command":"check","txn_id":"9003","account":"7051112233","sum":"1000",1:"x"}' },
         { method: 'POST', url, headers: { 'content-type': 'text/plain' }, payload: 'command=pay' },
         { method: 'GET', url: `${url}?command=check&txn_id=9002&account=7051112233&sum=1000%00` },
         { method: 'GET', url: `/aggregators/${'q'.repeat(80)}/osmp?command=check` },
