@@ -92,6 +92,12 @@ export async function setAutoRenew(ctx: AppContext, packageId: string, autoRenew
   await ctx.db.updateTable('packages').set(autoRenew ? { auto_renew: 1n, renewal_retry_at: lookAt } : { auto_renew: 0n }).where('id', '=', packageId).execute();
 }
 
+/** Whether the package's row says it renews automatically, read from the primary (after a write of this process). */
+export async function autoRenewOfRow(ctx: AppContext, packageId: string): Promise<boolean> {
+  const row = await ctx.db.selectFrom('packages').select('auto_renew').where('id', '=', packageId).executeTakeFirst();
+  return row !== undefined && Number(row.auto_renew) === 1;
+}
+
 // ---- The renewal job (auto-renew-job.ts) ----
 
 export interface EndedPeriod {

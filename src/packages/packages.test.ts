@@ -9,6 +9,8 @@ import { openStore } from '../store/open-store.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import { activeTariffRates } from './active-tariff-rates.ts';
 import { autoRenewJob } from './auto-renew-job.ts';
+import { setPackageAutoRenew } from './set-auto-renew.ts';
+import { SYSTEM_ACTOR } from '../auth/actor.ts';
 import { expireBucketsJob } from './expire-buckets-job.ts';
 import { latestPeriodsForJob, renewalRetriesDue } from './packages-repository.ts';
 
@@ -308,6 +310,43 @@ for (const dialect of DIALECTS) {
       assert.equal(periods.length, 1, 'not renewed: auto-renewal was off when the renewal was charged');
       assert.equal((await balance('+77011110046')).main, 500_000 - 149_000);
       t.clock.advanceDays(-7);
+    });
+
+    it('auto-renewal turned off in one process and on in another at the same moment: the pack is told auto-renewing only if it renews', async () => {
+      await newLine('+77011110047', 5_000);
+      const first = await buy({ msisdn: '+77011110047', offering: 'DATA_1GB_7D', autoRenew: true });
+      assert.equal(first.status, 201);
+      const store = await openStore(t.app.ctx.settings.databaseUrl);
+      const other = createContext(t.app.ctx.settings, store, { clock: t.clock });
+      const writer = t.app.ctx.writer;
+      const submit = writer.submit.bind(writer);
+      let turnedOn = false;
+      // This process turns it off: its row is written; before its counter is, the other process turns it on, whole.
+      writer.submit = (async (command: { name: string }) => {
+        if (command.name === 'package_auto_renew' && !turnedOn) {
+          turnedOn = true;
+          const on = await setPackageAutoRenew(other, SYSTEM_ACTOR, '+77011110047', first.body.id, true);
+          assert.ok(on.ok);
+        }
+        return submit(command as never);
+      }) as typeof writer.submit;
+      try {
+        assert.equal((await t.request('PATCH', `/v1/lines/+77011110047/packages/${first.body.id}`, { body: { autoRenew: false } })).status, 200);
+      } finally {
+        writer.submit = submit;
+        await other.writer.close();
+        await store.close();
+      }
+      assert.ok(turnedOn);
+      const shown = (await t.request('GET', '/v1/lines/+77011110047/packages')).body.data.find((p: { id: string }) => p.id === first.body.id);
+      t.clock.advanceDays(7);
+      try {
+        await runJobsOnce(t.app.ctx, [autoRenewJob]);
+        const periods = await t.app.ctx.db.selectFrom('package_periods').select('id').where('package_id', '=', first.body.id).execute();
+        assert.equal(periods.length === 2, shown.autoRenew, `shown autoRenew ${shown.autoRenew}, ${periods.length} period(s): the answer and the renewal agree`);
+      } finally {
+        t.clock.advanceDays(-7);
+      }
     });
 
     it('two processes running the renewal job at the same instant charge once', async () => {

@@ -3,7 +3,7 @@ import type { Actor } from '../auth/actor.ts';
 import { findOffering } from '../catalog/catalog-repository.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { findBuyableLine } from './package-access.ts';
-import { findPackage, setAutoRenew } from './packages-repository.ts';
+import { autoRenewOfRow, findPackage, setAutoRenew } from './packages-repository.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import { packageAutoRenewOffKey } from './package-keys.ts';
 import { serializeByKeys } from '../ledger/serialize-by-keys.ts';
@@ -33,6 +33,14 @@ export async function setPackageAutoRenew(ctx: AppContext, actor: Actor, msisdn:
       await setAutoRenew(ctx, packageId, autoRenew, found.expiresAt);
       const flagged = await ctx.writer.submit(autoRenewFlagCommand(packageId, autoRenew));
       if (!flagged.ok) return flagged;
+      // A PATCH turning it on in another process between the two writes (its counter, then its row,
+      // before this counter) left the row on and the counter off: a pack shown auto-renewing that
+      // never renews. The row, written last, decides: the counter is put back to agree with it.
+      if (await autoRenewOfRow(ctx, packageId)) {
+        const restored = await ctx.writer.submit(autoRenewFlagCommand(packageId, true));
+        if (!restored.ok) return restored;
+        return ok({ id: packageId, autoRenew: true });
+      }
     }
     return ok({ id: packageId, autoRenew });
   });
