@@ -94,6 +94,11 @@ export async function spendableBonus(ctx: AppContext, lineId: string, bonus: big
   if (bonus <= 0n) return bonus;
   const now = ctx.clock.now().toISOString();
   if ((await findUnexaminedExpiredGrantsOf(ctx, lineId, now)).length === 0) return bonus;
+  return bonusLessExpired(ctx, lineId, bonus, now);
+}
+
+/** spendableBonus of a line known to hold grants expired and not examined yet by `now`. */
+export async function bonusLessExpired(ctx: AppContext, lineId: string, bonus: bigint, now: string): Promise<bigint> {
   const [totals, counters] = await Promise.all([sumExpiredGrants(ctx, [lineId], now), readCounters(ctx, [bonusExpiredKey(lineId)])]);
   const summed = totals.get(lineId) ?? { expired: 0n, granted: 0n };
   return bonus - forfeitableBonus(summed.granted, summed.expired, counters.get(bonusExpiredKey(lineId))!, bonus);

@@ -103,6 +103,18 @@ export async function findUnexaminedExpiredGrantsOf(ctx: AppContext, lineId: str
   return ctx.store.keyedRows<{ id: string }>(UNEXAMINED_EXPIRED_GRANTS_OF_LINES, [lineId], now);
 }
 
+/** Of these lines, those holding grants expired by `now` that the expiry job has not examined yet: one statement for a page of lines. */
+export async function linesWithUnexaminedExpiredGrants(ctx: AppContext, lineIds: readonly string[], now: string): Promise<Set<string>> {
+  if (lineIds.length === 0) return new Set();
+  return new Set((await ctx.store.keyedRows<{ line_id: string }>(LINES_WITH_UNEXAMINED_EXPIRED_GRANTS, lineIds as string[], now)).map((row) => row.line_id));
+}
+
+const LINES_WITH_UNEXAMINED_EXPIRED_GRANTS = {
+  name: 'promotions-lines-with-unexamined-expired-grants',
+  sqlite: 'select distinct line_id from bonus_grants where line_id in (select value from json_each(?)) and expires_at <= ? and expiry_examined_at is null',
+  postgres: 'select distinct line_id from bonus_grants where line_id = any($1::text[]) and expires_at <= $2 and expiry_examined_at is null',
+};
+
 const UNEXAMINED_EXPIRED_GRANTS_OF_LINES = {
   name: 'promotions-unexamined-expired-grants',
   sqlite: 'select id from bonus_grants where line_id in (select value from json_each(?)) and expires_at <= ? and expiry_examined_at is null',
