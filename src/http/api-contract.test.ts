@@ -539,6 +539,12 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('describes every status an SMS may have, canceled included', async () => {
+      const doc = (await t.request('GET', '/openapi.json', { token: null })).body as { paths: Record<string, Record<string, { description?: string }>> };
+      const description = doc.paths['/v1/lines/{msisdn}/messages']!.get!.description ?? '';
+      for (const status of ['queued', 'sent', 'delivered', 'failed', 'undeliverable', 'canceled']) assert.match(description, new RegExp(`\\b${status}\\b`), status);
+    });
+
     it('declares optional credentials on the public routes that read them, so that a client (and /docs, once authorized) sends them', async () => {
       const doc = (await t.request('GET', '/openapi.json', { token: null })).body as { paths: Record<string, Record<string, { security?: unknown }>> };
       // These answered 401 without credentials (an admin's ?all, a line's own prices) or scoped the key by caller, yet declared no security at all.

@@ -21,7 +21,7 @@ export async function smsRoutes(app: FastifyInstance, { ctx }: RouteOptions): Pr
   app.get('/v1/lines/:msisdn/messages', {
     schema: {
       tags: ['lines'], summary: 'SMS sent to a line, newest first (cursor pagination)', security: bearer,
-      description: 'Admin and clerk: any line; a subscriber: their own lines. Status queued, sent, delivered (by the receipt), failed or undeliverable.',
+      description: 'Admin and clerk: any line; a subscriber: their own lines. Status queued, sent, delivered (by the receipt), failed, undeliverable, or canceled (a reminder that no longer held, or a transfer code expired, when due: never sent).',
       params: Type.Object({ msisdn: MsisdnInput }), querystring: pageQueryOf('sms'), response: { 200: PageOf(MessageSchema), ...commonErrors },
     },
   }, async (request, reply) => sendResult(reply, await listLineMessages(ctx, actorOf(request), (request.params as { msisdn: string }).msisdn, request.query as never)));
