@@ -42,6 +42,19 @@ export async function recordTransition(ctx: AppContext, payment: PaymentRow, to:
   });
 }
 
+/**
+ * The provider's id of the refund Tolem made of a payment whose credit it refused (kept in the raw of
+ * the move to failed, transition-payment.ts), or null when none was recorded (an answer without one).
+ */
+export async function creditRefundIdOf(ctx: AppContext, paymentId: string): Promise<string | null> {
+  const rows = await ctx.store.readDb.selectFrom('payment_events').select('raw').where('payment_id', '=', paymentId).where('to_status', '=', 'failed').execute();
+  for (const row of rows) {
+    const raw = row.raw === null ? null : JSON.parse(row.raw) as { creditRefundId?: unknown } | null;
+    if (raw && typeof raw === 'object' && typeof raw.creditRefundId === 'string') return raw.creditRefundId;
+  }
+  return null;
+}
+
 export async function listPaymentEvents(ctx: AppContext, paymentId: string) {
   return ctx.store.readDb.selectFrom('payment_events').selectAll().where('payment_id', '=', paymentId).orderBy('id').execute();
 }

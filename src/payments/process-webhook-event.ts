@@ -1,7 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import { capturePayment } from './capture-payment.ts';
 import { canTransition, isPaymentStatus } from './payment-state.ts';
-import { claimInboxEvent, findInboxEvent, findPayment, findPaymentByReference, findRefundByProviderId, finishInboxEvent, hasRefundWithoutProviderId, type InboxRow } from './payments-repository.ts';
+import { claimInboxEvent, creditRefundIdOf, findInboxEvent, findPayment, findPaymentByReference, findRefundByProviderId, finishInboxEvent, hasRefundWithoutProviderId, type InboxRow } from './payments-repository.ts';
 import { CREDIT_REFUSED, transitionPayment } from './transition-payment.ts';
 
 /** How long a claimed event is reserved for the worker that claimed it (then due again). */
@@ -45,7 +45,8 @@ export async function processInboxEvent(ctx: AppContext, row: InboxRow): Promise
       // The whole payment, refunded by Tolem itself when the line could not take it (refuseCredit in
       // transition-payment.ts): the line was never credited, so there is nothing to debit. Only a
       // notification that this refund failed (WeChat Pay's REFUND.CLOSED, ABNORMAL) is for people.
-      if (payment.status === 'failed' && payment.failure_reason?.startsWith(CREDIT_REFUSED)) {
+      // A notification of another refund of it (made in the provider's dashboard, a chargeback) is not this one.
+      if (payment.status === 'failed' && payment.failure_reason?.startsWith(CREDIT_REFUSED) && await isCreditRefund(ctx, payment.id, row.provider_refund_id)) {
         if (row.failure_reason !== null) return finish('mismatch', `the refund of a refused credit (${payment.failure_reason}) did not reach the payer (${row.failure_reason}): the payer was charged and the line not credited`);
         return finish('ignored', `the refund of a refused credit (${payment.failure_reason}): the line was never credited`);
       }
@@ -82,6 +83,13 @@ export async function processInboxEvent(ctx: AppContext, row: InboxRow): Promise
     ctx.reportError(error, { inboxId: row.id });
     return retryLater(ctx, row, attempts, 'exception');
   }
+}
+
+/** Whether a refund notification is of the refund Tolem made when it refused the payment's credit (when either id is unknown, taken to be). */
+async function isCreditRefund(ctx: AppContext, paymentId: string, providerRefundId: string | null): Promise<boolean> {
+  if (providerRefundId === null) return true;
+  const ours = await creditRefundIdOf(ctx, paymentId);
+  return ours === null || ours === providerRefundId;
 }
 
 /** Exponential backoff, bounded: after webhookAttemptsMax tries the event is left as failed, for review. */

@@ -85,5 +85,22 @@ for (const dialect of DIALECTS) {
       assert.match(row.last_error ?? '', /refused credit/);
       await t.verify();
     });
+
+    it('a notification of another refund of it (made in the merchant platform) is kept as a refund Tolem did not make, not set aside', async () => {
+      const { reference, outRefundNo } = await refusedCredit('+77011238003', 'wx-refused-dashboard');
+      wechat.settleRefund(outRefundNo, 'CLOSED');
+      const dashboard = wechat.dashboardRefund(reference, 7300);
+      const event = await deliver(wechat.notify(reference, { timestamp: now(), refund: dashboard }));
+      await processRepeatedly();
+      const row = await inboxOf(event);
+      assert.equal(row.status, 'mismatch', JSON.stringify(row));
+      assert.match(row.last_error ?? '', /a refund Tolem did not make/);
+      // Its own refund's notification is still set aside as before.
+      wechat.settleRefund(outRefundNo, 'SUCCESS');
+      const own = await deliver(wechat.notify(reference, { timestamp: now(), refund: outRefundNo }));
+      await processRepeatedly();
+      assert.equal((await inboxOf(own)).status, 'ignored');
+      await t.verify();
+    });
   });
 }

@@ -45,6 +45,9 @@ export async function transitionPayment(ctx: AppContext, payment: PaymentRow, in
       const code = voided ? 'voided' : settled.error.code;
       const refused = await refuseCredit(ctx, payment, code);
       if (!refused.ok) return refused;
+      // The refund's id at the provider, kept with the move to failed: its notification is told
+      // apart from one of a refund Tolem did not make (the dashboard, a chargeback).
+      if (refused.value !== null) input = { ...input, raw: { ...(typeof input.raw === 'object' && input.raw !== null ? input.raw : {}), creditRefundId: refused.value } };
       to = 'failed';
       patch.failure_reason = `${CREDIT_REFUSED}${code}`;
     } else if (settled.value.value.action === 'post') {
@@ -78,7 +81,7 @@ async function record(ctx: AppContext, payment: PaymentRow, to: PaymentStatus, i
 }
 
 /** The provider took the money but the line may not be credited: void, then refund in full. */
-async function refuseCredit(ctx: AppContext, payment: PaymentRow, code: string): Promise<Result<void>> {
+async function refuseCredit(ctx: AppContext, payment: PaymentRow, code: string): Promise<Result<string | null>> {
   const voided = await ctx.writer.submit(settlePaymentCommand(payment, 'void', ctx.settings.topup));
   if (!voided.ok) return voided;
   const provider = paymentProviders(ctx).get(payment.provider);
@@ -93,6 +96,7 @@ async function refuseCredit(ctx: AppContext, payment: PaymentRow, code: string):
     // or PayPal refund pending), is for people to follow, not taken for done.
     else if (refunded.value.status === 'failed') ctx.reportError(new Error('refund after refused credit failed: the provider kept the money'), { paymentId: payment.id, code, providerRefundId: refunded.value.providerRefundId });
     else if (refunded.value.status === 'pending') ctx.reportError(new Error('refund after refused credit not paid back yet: follow it at the provider'), { paymentId: payment.id, code, providerRefundId: refunded.value.providerRefundId });
+    if (refunded.ok) return ok(refunded.value.providerRefundId);
   }
-  return ok(undefined);
+  return ok(null);
 }

@@ -23,6 +23,8 @@ export interface WeChatPayFake extends RunningFake {
    * WeChat Pay holds the money until the merchant routes it (it stays refunded from the order).
    */
   settleRefund(outRefundNo: string, status: 'SUCCESS' | 'ABNORMAL' | 'CLOSED'): void;
+  /** A refund the merchant made in WeChat Pay's merchant platform (not through the API), already paid back; its out_refund_no. */
+  dashboardRefund(outTradeNo: string, refundFen: number): string;
   refund(outRefundNo: string): any;
   /** A notification signed like WeChat Pay's: of the order, or with `refund` (an out_refund_no) REFUND.SUCCESS/ABNORMAL/CLOSED of that refund. */
   notify(outTradeNo: string, options?: { timestamp?: number; signWith?: KeyObject; serial?: string; eventId?: string; apiV3Key?: string; eventType?: string; refund?: string }): { rawBody: string; headers: Record<string, string> };
@@ -144,6 +146,17 @@ export async function startWeChatPayFake(): Promise<WeChatPayFake> {
       Object.assign(refund, { status, ...(status === 'SUCCESS' ? { success_time: new Date().toISOString() } : {}) });
     },
     refund: (outRefundNo) => refunds.get(outRefundNo),
+    dashboardRefund(outTradeNo, refundFen) {
+      const order = orders.get(outTradeNo);
+      order.refunded += refundFen;
+      const outRefundNo = `dashboard_${randomBytes(6).toString('hex')}`;
+      refunds.set(outRefundNo, {
+        refund_id: `5030${randomBytes(8).toString('hex')}`, out_refund_no: outRefundNo, transaction_id: order.transaction_id, out_trade_no: order.out_trade_no,
+        channel: 'ORIGINAL', user_received_account: '招商银行信用卡0403', status: 'SUCCESS', create_time: new Date().toISOString(), success_time: new Date().toISOString(),
+        amount: { refund: refundFen, total: order.amount.total, currency: 'CNY', payer_total: order.amount.total, payer_refund: refundFen },
+      });
+      return outRefundNo;
+    },
     notify(outTradeNo, options = {}) {
       const order = orders.get(outTradeNo);
       const refund = options.refund === undefined ? undefined : refunds.get(options.refund);
