@@ -18,17 +18,23 @@ export interface GroupTotals {
 const groupOf = sql<string>`case when a.kind in (${sql.join(PER_LINE_KINDS.map((kind) => sql.lit(kind)))}) then a.kind else a.id end`;
 
 /**
- * Posted movements (transfers `posted` and `post_pending`, at the amount posted) of transfers whose
- * ids lie in [fromId, toId) (null: unbounded), by account group and unit. Transfer ids sort by
- * time (platform/ids.ts), so a period is a range of the primary key, not a scan of the table.
+ * Posted movements (transfers `posted` and `post_pending`, at the amount posted) of transfers made
+ * in [fromIso, toIso) (null: unbounded) by their time (`created_at`, the batch's time: what their
+ * receipts and the day reports date them), by account group and unit. Transfer ids sort by time
+ * (platform/ids.ts), so a period is read as a range of the primary key, `fromId` to `toId`, not a
+ * scan of the table: a range a little wider than the period, since an id's time is taken when the
+ * transfer is staged, a few milliseconds (or more) after the batch's time its row is dated with.
  */
-export async function movementsBetween(db: Kysely<Database>, fromId: string | null, toId: string | null): Promise<GroupTotals[]> {
+export async function movementsBetween(db: Kysely<Database>, period: { fromIso: string; toIso: string | null; fromId: string; toId: string | null }): Promise<GroupTotals[]> {
+  const { fromIso, toIso, fromId, toId } = period;
   const side = (column: 'debit_account_id' | 'credit_account_id') => db.selectFrom('ledger_transfers as t')
     .innerJoin('ledger_accounts as a', 'a.id', `t.${column}`)
     .select([groupOf.as('group'), 'a.kind', 't.unit', ...halvesOf(sql.ref('t.amount'), 'total')])
     .where('t.kind', 'in', ['posted', 'post_pending'])
-    .$if(fromId !== null, (q) => q.where('t.id', '>=', fromId!))
+    .where('t.id', '>=', fromId)
+    .where('t.created_at', '>=', fromIso)
     .$if(toId !== null, (q) => q.where('t.id', '<', toId!))
+    .$if(toIso !== null, (q) => q.where('t.created_at', '<', toIso!))
     .groupBy([groupOf, 'a.kind', 't.unit'])
     .execute();
   const [debits, credits] = await Promise.all([side('debit_account_id'), side('credit_account_id')]);

@@ -24,6 +24,23 @@ export interface TrialBalance {
 }
 
 /**
+ * How far a transfer's id may be from the time it is dated with (`created_at`, its batch's time):
+ * its id's time is taken when the command stages it, after the batch has read and locked what it
+ * names, and is kept above the ids before it (of this process, of the accounts' latest transfers).
+ * Milliseconds as a rule; the clocks of processes on one database are kept milliseconds apart
+ * (docs/architecture.md).
+ */
+const ID_TIME_MARGIN_MS = 15 * 60_000;
+
+/** The transfers dated in [from, to), read as the range of ids that holds them. */
+function datedIn(from: Date, to: Date | null) {
+  return {
+    fromIso: from.toISOString(), toIso: to === null ? null : to.toISOString(),
+    fromId: idFloorAt('tr', Math.max(0, from.getTime() - ID_TIME_MARGIN_MS)), toId: to === null ? null : idFloorAt('tr', to.getTime() + ID_TIME_MARGIN_MS),
+  };
+}
+
+/**
  * The ledger's trial balance for [from, to): each account's (the accounts of lines summed by kind)
  * opening and closing posted balance and the period's debits and credits, per unit. Closing is the
  * account's balance now less what moved since `to`; opening is closing less the period's movement.
@@ -36,8 +53,8 @@ export async function trialBalance(ctx: Pick<AppContext, 'store'>, from: Date, t
   // One snapshot: a transfer committed between two of these reads would otherwise show in one figure
   // and not in another (an opening off by its amount, debits unequal to credits).
   const [period, since, now] = await readSnapshot(ctx.store, (db) => Promise.all([
-    movementsBetween(db, idFloorAt('tr', from.getTime()), idFloorAt('tr', to.getTime())),
-    movementsBetween(db, idFloorAt('tr', to.getTime()), null),
+    movementsBetween(db, datedIn(from, to)),
+    movementsBetween(db, datedIn(to, null)),
     balancesNow(db),
   ]));
   const key = (row: { group: string; unit: string }) => `${row.group} ${row.unit}`;
