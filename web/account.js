@@ -276,11 +276,16 @@ async function showPaged(holder, url, title, empty, itemsOf) {
       holder.replaceChildren(element('p', { class: 'error' }, t.error));
       return false;
     }
-    if (cursor === null && answer.value.data.length === 0) {
+    const items = itemsOf(answer.value.data);
+    // A page whose rows all left no item (a canceled SMS was never on the phone): the next one, or "none".
+    if (items.length === 0 && answer.value.nextCursor) {
+      cursor = answer.value.nextCursor;
+      return load();
+    }
+    if (list.children.length === 0 && items.length === 0) {
       holder.replaceChildren(element('p', { class: 'muted' }, empty));
       return false;
     }
-    const items = itemsOf(answer.value.data);
     for (const item of items) item.tabIndex = -1;
     list.append(...items);
     if (cursor !== null) items[0]?.focus();

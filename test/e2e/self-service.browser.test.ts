@@ -203,10 +203,16 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
       String(await historyCard.locator('.details a[data-receipt]').first().getAttribute('href')));
     assert.deepEqual(download, { status: 200, type: 'application/pdf', start: '%PDF-' });
     // The SMS the line was sent (here one row as the SMS worker writes it), in the language it went in.
-    await historyCard.getByRole('button', { name: 'Messages' }).click();
-    await historyCard.getByText('No messages yet.').waitFor();
     const lineId = (await server.request('GET', '/v1/lines/+77011234567')).body.id as string;
     const now = server.clock.now().toISOString();
+    // A reminder canceled before it went (no longer true in the morning) was never on the phone: "no messages", not an empty list.
+    await server.app.ctx.db.insertInto('sms_messages').values({
+      id: 'sms_01KF00000000000000000000AA', event_id: 'evt_browser_test_0', line_id: lineId, msisdn: '+77011234567', topic: 'line.validity_ending', language: 'ru',
+      text: 'Номер действует до 01.01.2026.', status: 'canceled', segments: 1n, attempts: 0n, next_attempt_at: now, lease_until: null, last_error: 'no longer holds',
+      created_at: now, sent_at: null, delivered_at: null,
+    }).execute();
+    await historyCard.getByRole('button', { name: 'Messages' }).click();
+    await historyCard.getByText('No messages yet.').waitFor();
     await server.app.ctx.db.insertInto('sms_messages').values({
       id: 'sms_01KF00000000000000000000AB', event_id: 'evt_browser_test', line_id: lineId, msisdn: '+77011234567', topic: 'topup.succeeded', language: 'ru',
       text: 'Баланс пополнен на 5 000 ₸.', status: 'delivered', segments: 1n, attempts: 1n, next_attempt_at: now, lease_until: null, last_error: null,
