@@ -205,25 +205,19 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     // The SMS the line was sent (here one row as the SMS worker writes it), in the language it went in.
     const lineId = (await server.request('GET', '/v1/lines/+77011234567')).body.id as string;
     const now = server.clock.now().toISOString();
-    // A reminder canceled before it went (no longer true in the morning) was never on the phone: "no messages", not an empty list.
-    await server.app.ctx.db.insertInto('sms_messages').values({
-      id: 'sms_01KF00000000000000000000AA', event_id: 'evt_browser_test_0', line_id: lineId, msisdn: '+77011234567', topic: 'line.validity_ending', language: 'ru',
-      text: 'Номер действует до 01.01.2026.', status: 'canceled', segments: 1n, attempts: 0n, next_attempt_at: now, lease_until: null, last_error: 'no longer holds',
-      created_at: now, sent_at: null, delivered_at: null,
+    /** One row as the SMS worker leaves it, in Russian; `status` what became of it. */
+    const sms = (suffix: string, text: string, status: 'delivered' | 'undeliverable' | 'canceled') => server.app.ctx.db.insertInto('sms_messages').values({
+      id: `sms_01KF00000000000000000000${suffix}`, event_id: `evt_browser_test_${suffix}`, line_id: lineId, msisdn: '+77011234567', topic: 'topup.succeeded', language: 'ru',
+      text, status, segments: 1n, attempts: status === 'canceled' ? 0n : 1n, next_attempt_at: now, lease_until: null, last_error: status === 'delivered' ? null : status,
+      created_at: now, sent_at: status === 'canceled' ? null : now, delivered_at: status === 'delivered' ? now : null,
     }).execute();
+    // A reminder canceled before it went (no longer true in the morning) was never on the phone: "no messages", not an empty list.
+    await sms('AA', 'Номер действует до 01.01.2026.', 'canceled');
     await historyCard.getByRole('button', { name: 'Messages' }).click();
     await historyCard.getByText('No messages yet.').waitFor();
-    await server.app.ctx.db.insertInto('sms_messages').values({
-      id: 'sms_01KF00000000000000000000AB', event_id: 'evt_browser_test', line_id: lineId, msisdn: '+77011234567', topic: 'topup.succeeded', language: 'ru',
-      text: 'Баланс пополнен на 5 000 ₸.', status: 'delivered', segments: 1n, attempts: 1n, next_attempt_at: now, lease_until: null, last_error: null,
-      created_at: now, sent_at: now, delivered_at: now,
-    }).execute();
+    await sms('AB', 'Баланс пополнен на 5 000 ₸.', 'delivered');
     // One the SMSC refused for good is listed, marked as not delivered (it was shown as any other).
-    await server.app.ctx.db.insertInto('sms_messages').values({
-      id: 'sms_01KF00000000000000000000AC', event_id: 'evt_browser_test_2', line_id: lineId, msisdn: '+77011234567', topic: 'topup.succeeded', language: 'ru',
-      text: 'Баланс пополнен на 1 000 ₸.', status: 'undeliverable', segments: 1n, attempts: 1n, next_attempt_at: now, lease_until: null, last_error: 'ESME_RINVDSTADR',
-      created_at: now, sent_at: now, delivered_at: null,
-    }).execute();
+    await sms('AC', 'Баланс пополнен на 1 000 ₸.', 'undeliverable');
     await historyCard.getByRole('button', { name: 'Messages' }).click();
     await historyCard.locator('li[data-message] [lang="ru"]', { hasText: 'Баланс пополнен на 5 000 ₸.' }).waitFor();
     assert.equal(await historyCard.locator('li[data-message="sms_01KF00000000000000000000AB"] [data-undelivered]').count(), 0);
