@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { seedCatalog } from '../../src/catalog/seed-catalog.ts';
-import { browserSkip, launchBrowser } from '../support/browser.ts';
-import { addTraveller, startLiveServer } from '../support/live-server.ts';
+import { describe, it } from 'node:test';
+import { browserSkip, liveServerAndBrowser } from '../support/browser.ts';
+import { addTraveller } from '../support/live-server.ts';
 
 /** The page's own `document`, in functions run in the browser (this file is compiled without the DOM's types). */
 declare const document: { activeElement: { getAttribute(name: string): string | null } | null };
@@ -13,19 +11,10 @@ declare const document: { activeElement: { getAttribute(name: string): string | 
  * offering's autoRenewAllowed to false, and the subscriber can turn it off. Self-care must offer that.
  */
 describe('self-care stops the auto-renewal of a pack whose offering no longer allows it', { skip: browserSkip }, () => {
-  let server: Awaited<ReturnType<typeof startLiveServer>>;
-  let browser: Browser;
-  before(async () => {
-    server = await startLiveServer();
-    await seedCatalog(server.app.ctx);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const live = liveServerAndBrowser();
 
   it('shows the ticked box, turns it off, and cannot turn it on again', async () => {
+    const { server, browser } = live;
     const msisdn = '+77016660031';
     await addTraveller(server, msisdn, 'ru');
     assert.equal((await server.request('POST', '/v1/topups', { body: { msisdn, amount: 400_000, currency: 'KZT' }, headers: { 'idempotency-key': 'auto-off-topup' } })).status, 201);

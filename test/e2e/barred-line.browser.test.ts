@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { seedCatalog } from '../../src/catalog/seed-catalog.ts';
-import { browserSkip, launchBrowser } from '../support/browser.ts';
-import { addTraveller, startLiveServer } from '../support/live-server.ts';
+import { describe, it } from 'node:test';
+import { browserSkip, liveServerAndBrowser } from '../support/browser.ts';
+import { addTraveller } from '../support/live-server.ts';
 
 const plain = (text: string | null) => (text ?? '').replace(/[\u00a0\u202f]/g, ' ').trim();
 
@@ -14,19 +12,10 @@ const plain = (text: string | null) => (text ?? '').replace(/[\u00a0\u202f]/g, '
  * to bring it back: money paid for nothing. The line now says it is barred (`barred` in the API).
  */
 describe('self-care on a line the operator blocked', { skip: browserSkip }, () => {
-  let server: Awaited<ReturnType<typeof startLiveServer>>;
-  let browser: Browser;
-  before(async () => {
-    server = await startLiveServer();
-    await seedCatalog(server.app.ctx);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const live = liveServerAndBrowser();
 
   it('says the line is blocked by the operator and that a top-up does not unblock it (4 languages)', async () => {
+    const { server, browser } = live;
     const msisdn = '+77016660061';
     await addTraveller(server, msisdn, 'en');
     assert.equal((await server.request('POST', '/v1/topups', { body: { msisdn, amount: 300_000, currency: 'KZT' }, headers: { 'idempotency-key': 'barred-topup' } })).status, 201);

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { seedCatalog } from '../../src/catalog/seed-catalog.ts';
-import { browserSkip, launchBrowser } from '../support/browser.ts';
-import { addTraveller, startLiveServer } from '../support/live-server.ts';
+import { describe, it } from 'node:test';
+import { browserSkip, liveServerAndBrowser } from '../support/browser.ts';
+import { addTraveller } from '../support/live-server.ts';
 
 /**
  * A closed (terminated) line on self-care: it showed "Valid until" a date weeks ahead and every
@@ -12,19 +10,10 @@ import { addTraveller, startLiveServer } from '../support/live-server.ts';
  * the first top-up is 30 days old"). It now shows what it was: status, balance, history, SMS.
  */
 describe('self-care shows a closed line as closed', { skip: browserSkip }, () => {
-  let server: Awaited<ReturnType<typeof startLiveServer>>;
-  let browser: Browser;
-  before(async () => {
-    server = await startLiveServer();
-    await seedCatalog(server.app.ctx);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const live = liveServerAndBrowser();
 
   it('offers no action on it and no validity, and keeps its history with the receipt (4 languages)', async () => {
+    const { server, browser } = live;
     const msisdn = '+77016660051';
     await addTraveller(server, msisdn, 'kk');
     assert.equal((await server.request('POST', '/v1/topups', { body: { msisdn, amount: 300_000, currency: 'KZT' }, headers: { 'idempotency-key': 'closed-topup' } })).status, 201);

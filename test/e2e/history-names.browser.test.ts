@@ -1,30 +1,19 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { seedCatalog } from '../../src/catalog/seed-catalog.ts';
-import { browserSkip, launchBrowser } from '../support/browser.ts';
-import { addTraveller, startLiveServer } from '../support/live-server.ts';
+import { describe, it } from 'node:test';
+import type { Page } from 'playwright-core';
+import { browserSkip, liveServerAndBrowser } from '../support/browser.ts';
+import { addTraveller } from '../support/live-server.ts';
 
 /**
  * A package's movements in a line's history are named in the page's language, also once the
  * package is no longer on sale (the catalog no longer lists it): never by the offering's code.
  */
 describe('self-care history names a package off sale in the page\'s language', { skip: browserSkip }, () => {
-  let server: Awaited<ReturnType<typeof startLiveServer>>;
-  let browser: Browser;
-  before(async () => {
-    server = await startLiveServer();
-    await seedCatalog(server.app.ctx);
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const live = liveServerAndBrowser();
 
   /** The rows of a line's history as the page shows them, spaces made plain. */
   async function historyRows(page: Page, msisdn: string, language: string): Promise<string[]> {
-    await page.goto(`${server.baseUrl}/account?lang=${language}`);
+    await page.goto(`${live.server.baseUrl}/account?lang=${language}`);
     await page.fill('#login', msisdn);
     await page.fill('#password', 'traveller-pass');
     await page.locator('form button[type=submit]').click();
@@ -38,6 +27,7 @@ describe('self-care history names a package off sale in the page\'s language', {
   }
 
   it('names a pack still held, and one ended long ago, without the offering\'s code (4 languages)', async () => {
+    const { server, browser } = live;
     const msisdn = '+77016660021';
     await addTraveller(server, msisdn, 'en');
     // 3,000 ₸, under the top-up bonus's minimum: the pack is paid from the main balance.

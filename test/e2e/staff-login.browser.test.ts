@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import type { Browser } from 'playwright-core';
-import { browserSkip, launchBrowser } from '../support/browser.ts';
-import { addTraveller, startLiveServer } from '../support/live-server.ts';
+import { describe, it } from 'node:test';
+import { browserSkip, liveServerAndBrowser } from '../support/browser.ts';
+import { addTraveller } from '../support/live-server.ts';
 
 /**
  * Self-care is a subscriber's own lines. Staff (admin, clerk) may list every line: logged in
@@ -10,18 +9,10 @@ import { addTraveller, startLiveServer } from '../support/live-server.ts';
  * change other people's lines. It now says the page is for subscribers, and lists nothing.
  */
 describe('self-care logged in with a staff login', { skip: browserSkip }, () => {
-  let server: Awaited<ReturnType<typeof startLiveServer>>;
-  let browser: Browser;
-  before(async () => {
-    server = await startLiveServer();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const live = liveServerAndBrowser({ catalog: false });
 
   it('says the page is for subscribers and asks for no line (4 languages)', async () => {
+    const { server, browser } = live;
     await addTraveller(server, '+77016660041', 'en');
     await addTraveller(server, '+77016660042', 'ru');
     const staff = await server.request('POST', '/v1/users', { body: { login: 'clerk.aida', password: 'clerk-pass-123', role: 'clerk' } });

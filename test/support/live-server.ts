@@ -2,8 +2,10 @@ import type { AddressInfo } from 'node:net';
 import { ManualClock } from '../../src/platform/clock.ts';
 import { startTestApp, type TestApp } from './test-app.ts';
 
+export type LiveServer = TestApp & { baseUrl: string };
+
 /** A test app listening on a real socket (127.0.0.1, random port), for browsers and CLI peers. */
-export async function startLiveServer(): Promise<TestApp & { baseUrl: string }> {
+export async function startLiveServer(): Promise<LiveServer> {
   // A browser keeps real time: cookies and expiries must be near its clock.
   const t = await startTestApp('sqlite', {}, new ManualClock(new Date()));
   await t.app.server.listen({ host: '127.0.0.1', port: 0 });
