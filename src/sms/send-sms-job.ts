@@ -4,6 +4,7 @@ import type { Job } from '../jobs/job.ts';
 import { READER_AGE_MAX_MS, readOutbox } from '../jobs/read-outbox.ts';
 import { afterQuietHours, QUIET_TOPICS } from './quiet-hours.ts';
 import { CHECKED_TOPICS, staleMessageReason } from './stale-messages.ts';
+import { CONFIRMATION_TOPIC } from '../transfers/confirm-transfer.ts';
 import type { SmppClient, SubmitOutcome } from './smpp-client.ts';
 import { STATUS } from './smpp-pdu.ts';
 import { encodeSms, withConcatenationHeaders } from './sms-encoding.ts';
@@ -133,7 +134,8 @@ async function send(ctx: AppContext): Promise<number> {
 async function withoutStaleMessages(ctx: AppContext, claimed: SmsMessageRow[], nowIso: string): Promise<SmsMessageRow[]> {
   const checked = claimed.filter((message) => CHECKED_TOPICS.includes(message.topic));
   if (checked.length === 0) return claimed;
-  const state = await messageStateOf(ctx, checked);
+  // A transfer's code is checked against its event alone: its line is not read.
+  const state = await messageStateOf(ctx, checked, checked.filter((message) => message.topic !== CONFIRMATION_TOPIC).map((message) => message.line_id));
   const canceled = new Map<string, string>();
   for (const message of checked) {
     const reason = staleMessageReason(message, state, nowIso);

@@ -122,14 +122,14 @@ export interface MessageState {
 
 /**
  * The events of these messages (kept in the outbox for OUTBOX_RETENTION_DAYS, far longer
- * than a night), their lines as they are now, and the packages the package reminders are about.
+ * than a night), the lines `lineIds` as they are now, and the packages the package reminders are about.
  */
-export async function messageStateOf(ctx: AppContext, messages: readonly Pick<SmsMessageRow, 'event_id' | 'line_id'>[]): Promise<MessageState> {
+export async function messageStateOf(ctx: AppContext, messages: readonly Pick<SmsMessageRow, 'event_id' | 'line_id'>[], lineIds: readonly string[]): Promise<MessageState> {
   const state: MessageState = { payloads: new Map(), lines: new Map(), packages: new Map() };
   if (messages.length === 0) return state;
   const events = await ctx.db.selectFrom('outbox').select(['id', 'payload']).where('id', 'in', messages.map((m) => m.event_id)).execute();
   for (const event of events) state.payloads.set(event.id, JSON.parse(event.payload) as Record<string, unknown>);
-  const lines = await ctx.db.selectFrom('lines').select(['id', 'status', 'valid_until']).where('id', 'in', [...new Set(messages.map((m) => m.line_id))]).execute();
+  const lines = lineIds.length === 0 ? [] : await ctx.db.selectFrom('lines').select(['id', 'status', 'valid_until']).where('id', 'in', [...new Set(lineIds)]).execute();
   for (const line of lines) state.lines.set(line.id, { status: line.status, valid_until: line.valid_until });
   const packageIds = [...new Set([...state.payloads.values()].map((payload) => payload.packageId).filter((id): id is string => typeof id === 'string'))];
   if (packageIds.length > 0) {
