@@ -15,6 +15,7 @@ import { checkIdentification } from './check-identification.ts';
 import { storeCardAccountId, storeCashAccountId, TENDERS, type Tender } from './store-accounts.ts';
 import { storeOfActor } from './store-of-actor.ts';
 import { forfeitExpiredBonus } from '../promotions/expire-bonus-job.ts';
+import { priceChangedFrom } from '../packages/package-access.ts';
 
 export interface CounterPackageSale {
   storeId: string;
@@ -35,7 +36,7 @@ function locksOf(lock: LedgerCommand<unknown>['lock'], now: Date): Partial<LockS
  * packages capability's own command (periodCommand) — all or nothing, so the customer never pays
  * for a package they did not get. The purchase takes bonus money first, as every purchase does.
  */
-export async function sellCounterPackage(ctx: AppContext, actor: Actor, input: { msisdn: string; offering: string; tender: string; identificationId: string; promoCode?: string }, idempotencyKey: string): Promise<Result<{ sale: CounterPackageSale; replayed: boolean }>> {
+export async function sellCounterPackage(ctx: AppContext, actor: Actor, input: { msisdn: string; offering: string; tender: string; identificationId: string; promoCode?: string; expectedPrice?: number }, idempotencyKey: string): Promise<Result<{ sale: CounterPackageSale; replayed: boolean }>> {
   const store = await storeOfActor(ctx, actor);
   if (!store.ok) return store;
   if (!(TENDERS as readonly string[]).includes(input.tender)) return fail('validation_failed', { field: 'tender', allowed: TENDERS });
@@ -45,7 +46,8 @@ export async function sellCounterPackage(ctx: AppContext, actor: Actor, input: {
   // A till retrying a sale whose answer it lost gets that answer: not refused by what the sale itself
   // changed (a one-use promo code), nor by the identification's age, the price or the offering since.
   const key = `counter-package:${actor.id}:${idempotencyKey}`;
-  const fingerprint = fingerprintOf({ msisdn: msisdn.value, offering: input.offering, tender, identificationId: input.identificationId, promoCode: input.promoCode });
+  // An absent expectedPrice leaves the fingerprint as it was before the field existed (undefined is left out).
+  const fingerprint = fingerprintOf({ msisdn: msisdn.value, offering: input.offering, tender, identificationId: input.identificationId, promoCode: input.promoCode, expectedPrice: input.expectedPrice });
   const stored = await storedAnswer<CounterPackageSale>(ctx, key, fingerprint);
   if (stored) return stored.ok ? ok({ sale: stored.value, replayed: true }) : stored;
   const checked = await checkIdentification(ctx, store.value.id, input.identificationId);
@@ -57,6 +59,10 @@ export async function sellCounterPackage(ctx: AppContext, actor: Actor, input: {
   const [priced] = await Promise.all([priceOffering(ctx, input.offering, line.id, input.promoCode), forfeitExpiredBonus(ctx, line.id)]);
   if (!priced.ok) return priced;
   const { record, quote } = priced.value;
+  // The price the clerk quoted and took: another (a new price version, a promotion ended since) is
+  // refused before anything is written, so the till is never charged other than what was collected.
+  const changed = priceChangedFrom(input.expectedPrice, quote.price);
+  if (changed) return changed;
   const storeId = store.value.id;
   const purchase = periodCommand({
     reason: 'purchase', packageId: ctx.ids.next('pkg'), lineId: line.id, record, quote, expectedPeriods: 0n,

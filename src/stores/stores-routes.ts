@@ -114,6 +114,7 @@ export async function storeRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
       body: Type.Object({
         msisdn: MsisdnInput, offering: Type.String({ minLength: 1, maxLength: 64 }), tender: TenderSchema,
         identificationId: Type.String({ minLength: 1, maxLength: 64 }), promoCode: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        expectedPrice: Type.Optional(Type.Integer({ minimum: 0, maximum: 100_000_000, description: 'the price quoted and taken (minor units); any other price is refused with price_changed' })),
       }, { additionalProperties: false }),
       response: { 201: CounterPackageSaleSchema, ...commonErrors },
     },

@@ -185,6 +185,23 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('sells a package at the price the clerk quoted: a price changed since is refused (price_changed), the till charged nothing', async () => {
+      const id = (await identify({ documentType: 'passport', documentNumber: 'N55556666' })).body.id;
+      const msisdn = '+77471230002';
+      const quoted = (await t.request('GET', '/v1/offerings/VOICE_100MIN_30D/quote', { token: null })).body.price;
+      assert.equal((await t.request('PATCH', '/v1/admin/offerings/VOICE_100MIN_30D', { body: { price: quoted + 20_000 } })).status, 200);
+      const transfers = (await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length;
+      const body = { msisdn, offering: 'VOICE_100MIN_30D', tender: 'cash', identificationId: id, expectedPrice: quoted };
+      const stale = await t.request('POST', '/v1/counter/packages', { token: clerk, body, headers: { 'idempotency-key': 'quoted-1' } });
+      assert.deepEqual([stale.status, stale.body.error?.code, stale.body.error?.details?.price], [409, 'price_changed', quoted + 20_000], JSON.stringify(stale.body));
+      assert.equal((await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length, transfers);
+      const sold = await t.request('POST', '/v1/counter/packages', { token: clerk, body: { ...body, expectedPrice: quoted + 20_000 }, headers: { 'idempotency-key': 'quoted-2' } });
+      assert.equal(sold.status, 201, JSON.stringify(sold.body));
+      assert.deepEqual([sold.body.topUp.amount, sold.body.purchase.pricePaid], [quoted + 20_000, quoted + 20_000]);
+      assert.equal((await t.request('PATCH', '/v1/admin/offerings/VOICE_100MIN_30D', { body: { price: quoted } })).status, 200);
+      await t.verify();
+    });
+
     it('sells a package for cash in one command: till → line → package; a refused purchase takes no cash', async () => {
       const id = (await identify({ documentType: 'passport', documentNumber: 'N77778888' })).body.id;
       const msisdn = '+77471230002';
