@@ -24,9 +24,11 @@ export interface PurchaseOutcome {
 
 /**
  * Buys a package from the line's balance, at most once per idempotency key: one ledger command
- * moves the money and issues the allowances (see package-period-command.ts).
+ * moves the money and issues the allowances (see package-period-command.ts). `autoRenewByDefault`
+ * false: auto-renewal stays off unless asked for (a purchase paid by card, whose payer agreed to
+ * no charges of the balance later); it is not part of the request's fingerprint.
  */
-export async function purchasePackage(ctx: AppContext, actor: Actor, input: PurchaseInput, idempotencyKey: string): Promise<Result<PurchaseOutcome>> {
+export async function purchasePackage(ctx: AppContext, actor: Actor, input: PurchaseInput, idempotencyKey: string, autoRenewByDefault = true): Promise<Result<PurchaseOutcome>> {
   const line = await findBuyableLine(ctx, actor, input.msisdn);
   if (!line.ok) return line;
   const key = `purchase:${actor.id}:${idempotencyKey}`;
@@ -43,7 +45,7 @@ export async function purchasePackage(ctx: AppContext, actor: Actor, input: Purc
   const allowed = Number(record.offering.auto_renew_allowed) === 1;
   if (input.autoRenew && !allowed) return fail('auto_renew_not_allowed', { offering: input.offering });
   // On by default where the offering allows it (issue 3): a traveller's pack keeps going unless they turn it off.
-  const autoRenew = input.autoRenew ?? allowed;
+  const autoRenew = input.autoRenew ?? (allowed && autoRenewByDefault);
   const plan = {
     reason: 'purchase' as const, packageId: ctx.ids.next('pkg'), lineId: line.value.id, record, quote, expectedPeriods: 0n,
     previousBucketIds: [], autoRenew, actorId: actor.id, balanceLowMinor: ctx.settings.reminders.balanceLowMinor,

@@ -370,6 +370,9 @@ for (const dialect of DIALECTS) {
       assert.ok(bought.packageId, JSON.stringify(bought));
       assert.equal(bought.purchaseError, null);
       assert.equal((await mainAccount(t, number)).available, 0);
+      // Paid once by card (by anyone, for any number): no renewal charges the line's balance later unless the subscriber turns it on.
+      const packs = (await t.request('GET', `/v1/lines/${encodeURIComponent(number)}/packages`)).body.data;
+      assert.deepEqual(packs.map((pack: { id: string; autoRenew: boolean }) => [pack.id, pack.autoRenew]), [[bought.packageId, false]]);
       // A package of 5,000 ₸ or more paid by card earns no top-up bonus: the money bought a package.
       const big = await createPayment(t, { msisdn: number, amount: 799_000, purpose: 'purchase', offering: 'DATA_20GB_30D' }, 'purchase-big');
       assert.equal(big.status, 201, JSON.stringify(big.body));
