@@ -238,10 +238,12 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
     case 'package.renewed':
       return text(topic === 'package.purchased' ? 'packagePurchased' : 'packageRenewed', { name: name(), date: almatyDayIn(language, payload.expiresAt), price: money(payload.pricePaid) });
     case 'package.renewal_failed': {
-      // A line in grace (its validity ended) is brought back by a top-up, which wakes the retry: the
-      // pack then renews and is charged, so the subscriber is told so, as for want of money.
+      // A line in grace (its validity ended), or suspended by the lifecycle (not barred by the
+      // operator), is brought back by a top-up, which wakes the retry: the pack then renews and is
+      // charged, so the subscriber is told so, as for want of money.
       const status = (payload.details as { status?: unknown } | undefined)?.status;
-      if (payload.reason === 'line_status_invalid' && status === 'grace') return text('renewalLineExpired', { name: name(), date: almatyDayIn(language, payload.retryUntil) });
+      const comesBack = status === 'grace' || (status === 'suspended' && payload.barred !== true);
+      if (payload.reason === 'line_status_invalid' && comesBack) return text('renewalLineExpired', { name: name(), date: almatyDayIn(language, payload.retryUntil) });
       return payload.reason === 'balance_insufficient'
         ? text('renewalNoMoney', { name: name(), date: almatyDayIn(language, payload.retryUntil) })
         : text('renewalFailed', { name: name() });

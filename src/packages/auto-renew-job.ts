@@ -3,6 +3,7 @@ import { addDays } from '../domain/time.ts';
 import { mapInFlight, type Job, type JobRun } from '../jobs/job.ts';
 import { READER_AGE_MAX_MS, readOutbox, type OutboxEvent } from '../jobs/read-outbox.ts';
 import { findLineById } from '../lines/lines-repository.ts';
+import { isBarred } from '../lifecycle/lifecycle-rules.ts';
 import { packageSettings } from './package-settings.ts';
 import {
   clearRenewalRetry, latestPeriodsForJob, markRenewalExamined, recordRenewalFailure, renewalRetriesDue, retireUnexaminedBefore, retriesDueOnLines,
@@ -174,9 +175,12 @@ async function attemptRenewal(ctx: AppContext, found: PackageWithPeriod | undefi
   if (result.error.code === 'line_terminated') return 'line_terminated';
   // The subscriber is told in their line's language (subscriber-messages.ts); a rare read, once per failed period.
   const line = await findLineById(ctx, found.pkg.line_id);
+  // A line the operator barred stays suspended after a top-up (no retry can renew it); one the lifecycle suspended comes back.
+  const barred = line !== undefined && isBarred({ barredAt: line.barred_at, statusChangedAt: line.status_changed_at });
   await recordRenewalFailure(ctx, found.pkg.id, period, {
     packageId: found.pkg.id, lineId: found.pkg.line_id, msisdn: line?.msisdn ?? null, language: line?.language ?? null, offering: found.pkg.offering_code, period: Number(period),
     reason: result.error.code, details: result.error.details ?? {}, retryUntil: addDays(new Date(found.expiresAt), packageSettings(ctx).renewalRetryDays).toISOString(),
+    ...(barred ? { barred: true } : {}),
   });
   return 'failed';
 }
