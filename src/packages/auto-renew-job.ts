@@ -3,7 +3,7 @@ import { addDays } from '../domain/time.ts';
 import { mapInFlight, type Job, type JobRun } from '../jobs/job.ts';
 import { READER_AGE_MAX_MS, readOutbox, type OutboxEvent } from '../jobs/read-outbox.ts';
 import { findLineById } from '../lines/lines-repository.ts';
-import { isBarred } from '../lifecycle/lifecycle-rules.ts';
+import { isBarred, scheduleOf } from '../lifecycle/lifecycle-rules.ts';
 import { packageSettings } from './package-settings.ts';
 import {
   clearRenewalRetry, latestPeriodsForJob, markRenewalExamined, recordRenewalFailure, renewalRetriesDue, retireUnexaminedBefore, retriesDueOnLines,
@@ -177,9 +177,16 @@ async function attemptRenewal(ctx: AppContext, found: PackageWithPeriod | undefi
   const line = await findLineById(ctx, found.pkg.line_id);
   // A line the operator barred stays suspended after a top-up (no retry can renew it); one the lifecycle suspended comes back.
   const barred = line !== undefined && isBarred({ barredAt: line.barred_at, statusChangedAt: line.status_changed_at });
+  // The day a top-up still renews it, told in the SMS: the window's end, or the line's termination
+  // when its schedule comes first (a top-up after it is refused: LIFECYCLE_GRACE_DAYS +
+  // LIFECYCLE_SUSPENDED_DAYS under PACKAGE_RENEWAL_RETRY_DAYS).
+  const windowEnd = addDays(new Date(found.expiresAt), packageSettings(ctx).renewalRetryDays).toISOString();
+  const terminatesAt = line?.valid_until ? scheduleOf(new Date(line.valid_until), ctx.settings.lifecycle).terminatedAt.toISOString() : null;
+  // Past it the line is terminated, recorded or not (after downtime the lifecycle job runs after this one): nothing to tell or retry.
+  if (terminatesAt !== null && terminatesAt <= now.toISOString()) return 'line_terminated';
   await recordRenewalFailure(ctx, found.pkg.id, period, {
     packageId: found.pkg.id, lineId: found.pkg.line_id, msisdn: line?.msisdn ?? null, language: line?.language ?? null, offering: found.pkg.offering_code, period: Number(period),
-    reason: result.error.code, details: result.error.details ?? {}, retryUntil: addDays(new Date(found.expiresAt), packageSettings(ctx).renewalRetryDays).toISOString(),
+    reason: result.error.code, details: result.error.details ?? {}, retryUntil: terminatesAt !== null && terminatesAt < windowEnd ? terminatesAt : windowEnd,
     ...(barred ? { barred: true } : {}),
   });
   return 'failed';
