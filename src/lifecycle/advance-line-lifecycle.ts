@@ -52,6 +52,7 @@ function stepCommand(ctx: AppContext, line: DueLine, transition: Transition, buc
   const validUntil = line.valid_until!;
   const key = transitionKey(line.id, transition.to, validUntil);
   const terminating = transition.to === 'terminated';
+  const schedule = scheduleOf(new Date(validUntil), ctx.settings.lifecycle);
   return {
     name: `lifecycle:${transition.to}`,
     lock: { lines: [line.id], accounts: terminating ? forfeitureLocks(line.id, bucketIds) : [] },
@@ -64,7 +65,9 @@ function stepCommand(ctx: AppContext, line: DueLine, transition: Transition, buc
         validUntil, dueAt: transition.dueAt.toISOString(),
         // The suspension's SMS tells the days really left, also when the step is applied late; the
         // grace and suspension SMS say nothing once termination is due (a catch-up), its own SMS follows.
-        ...(transition.to === 'suspended' || transition.to === 'grace' ? { terminatesAt: scheduleOf(new Date(validUntil), ctx.settings.lifecycle).terminatedAt.toISOString() } : {}),
+        ...(transition.to === 'suspended' || transition.to === 'grace' ? { terminatesAt: schedule.terminatedAt.toISOString() } : {}),
+        // Nor the grace's once the suspension is due too (LIFECYCLE_GRACE_DAYS=0, or jobs down longer): "incoming calls only" would not hold.
+        ...(transition.to === 'grace' ? { suspendsAt: schedule.suspendedAt.toISOString() } : {}),
       });
       if (!change.ok) return change;
       if (!terminating) return ok({ change: change.value, forfeited: null });

@@ -16,6 +16,8 @@ export interface StatusChange {
   bar?: 'set' | 'lift';
   /** A scheduled step into grace or suspension: when the line is terminated unless topped up (its SMS tells the days left, or nothing once it is due). */
   terminatesAt?: string;
+  /** A scheduled step into grace: when the line is suspended unless topped up (its SMS says nothing once that is due: the suspension's follows). */
+  suspendsAt?: string;
 }
 
 export interface AppliedStatusChange {
@@ -48,6 +50,6 @@ export function applyStatusChange(tx: BatchTx, change: StatusChange): Result<App
   if (change.bar) tx.updateLine(line.id, { status: change.to, statusChangedAt: tx.nowIso, barredAt: change.bar === 'set' ? tx.nowIso : null });
   else tx.updateLine(line.id, { status: change.to, statusChangedAt: tx.nowIso });
   recordLineEvent(tx, { lineId: line.id, from: change.from, to: change.to, reason: change.reason, actorId: change.actorId, dueAt: change.dueAt ?? null });
-  tx.outbox('line.status_changed', { lineId: line.id, msisdn: line.msisdn, from: change.from, to: change.to, reason: change.reason, at: tx.nowIso, language: line.language, ...(change.bar === 'set' ? { barred: true } : {}), ...(change.terminatesAt ? { terminatesAt: change.terminatesAt } : {}) });
+  tx.outbox('line.status_changed', { lineId: line.id, msisdn: line.msisdn, from: change.from, to: change.to, reason: change.reason, at: tx.nowIso, language: line.language, ...(change.bar === 'set' ? { barred: true } : {}), ...(change.terminatesAt ? { terminatesAt: change.terminatesAt } : {}), ...(change.suspendsAt ? { suspendsAt: change.suspendsAt } : {}) });
   return ok({ lineId: line.id, msisdn: line.msisdn, from: change.from, to: change.to, reason: change.reason, at: tx.nowIso });
 }

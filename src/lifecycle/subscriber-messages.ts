@@ -184,7 +184,9 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
     case 'line.status_changed': {
       // Termination already due (the step applied late, in a catch-up that terminates the line in the same run): its own SMS says so.
       const terminationDue = typeof payload.terminatesAt === 'string' && Date.parse(payload.terminatesAt) <= Date.parse(String(options.now ?? payload.at));
-      if (payload.to === 'grace') return terminationDue ? null : text('grace');
+      // Likewise the suspension (LIFECYCLE_GRACE_DAYS=0, or a catch-up past the grace): its SMS follows, and "incoming calls only" would not hold.
+      const suspensionDue = typeof payload.suspendsAt === 'string' && Date.parse(payload.suspendsAt) <= Date.parse(String(options.now ?? payload.at));
+      if (payload.to === 'grace') return terminationDue || suspensionDue ? null : text('grace');
       if (payload.to === 'suspended' && payload.barred === true) return text('barred');
       // An admin lifted the bar of a line whose validity ran out meanwhile: it stays suspended until a top-up.
       if (payload.to === 'suspended' && payload.barred === false) return text('unbarred');
