@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { handleError, HttpProblem, sendError, sendResult } from '../http/http-errors.ts';
-import { actorOf } from '../http/request-auth.ts';
+import { actorOf, isFromOtherSitesPage } from '../http/request-auth.ts';
 import { bearer, commonErrors } from '../http/schemas.ts';
 import type { RouteOptions } from '../http/server.ts';
 import { createAggregatorAuthenticator, type AggregatorAuthFailure } from './authenticate-aggregator.ts';
@@ -18,10 +18,11 @@ const VARIANTS = {
 } as const;
 
 /** Auth failures are the only protocol answers that are not HTTP 200 (docs/aggregators.md). */
-const AUTH_FAILURES: Record<AggregatorAuthFailure, { status: number; result: ProtocolAnswer['result']; comment: string }> = {
+const AUTH_FAILURES: Record<AggregatorAuthFailure | 'cross_site', { status: number; result: ProtocolAnswer['result']; comment: string }> = {
   unauthenticated: { status: 401, result: RESULT.technicalForbidden, comment: 'authentication failed' },
   ip_forbidden: { status: 403, result: RESULT.technicalForbidden, comment: 'address not allowed for this aggregator' },
   inactive: { status: 403, result: RESULT.paymentForbidden, comment: 'aggregator is not active' },
+  cross_site: { status: 403, result: RESULT.technicalForbidden, comment: 'a request from a page of another site' },
 };
 
 const ProtocolFields = Type.Object({
@@ -74,6 +75,13 @@ export async function aggregatorRoutes(app: FastifyInstance, { ctx }: RouteOptio
       const handler = async (request: FastifyRequest, reply: FastifyReply) => {
         const fields = protocolRequestOf(request);
         const { code } = request.params as { code: string };
+        // A browser sends what any page makes it send: an image or a link on a page of another site,
+        // opened from inside an aggregator's allowlisted network (its address the only credential),
+        // was a pay onto any line. Terminals and servers say no page (no Sec-Fetch-Site, no Origin).
+        if (isFromOtherSitesPage(request, ctx.settings.publicUrl)) {
+          const failure = AUTH_FAILURES.cross_site;
+          return reply.code(failure.status).type(variant.contentType).send(variant.render(answer(fields, failure.result, failure.comment)));
+        }
         try {
           const auth = await authenticator.authenticate(code, request.headers.authorization, request.ip);
           if (!auth.ok) {

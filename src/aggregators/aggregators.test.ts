@@ -393,6 +393,29 @@ for (const dialect of DIALECTS) {
       assert.equal((await pay(nextTxn(), '+77081112233', '1000', { code: 'byip', auth: null, ip: '198.51.100.10' })).status, 403);
     });
 
+    it('a browser sent by a page of another site is refused (403, result 8), from inside the allowlist too: nothing is paid', async () => {
+      // Someone in the aggregator's allowlisted network opens a page that loads an image, follows a
+      // link or posts a form to the pay URL: the address is the aggregator's, and was its only credential.
+      const query = (txn: string) => new URLSearchParams({ command: 'pay', txn_id: txn, txn_date: '20260115110000', account: '7081112233', sum: '90000' }).toString();
+      const before = await balance('+77081112233');
+      const browsers = [
+        { method: 'GET', url: `/aggregators/byip/osmp?${query(nextTxn())}`, headers: { 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'image' } },
+        { method: 'GET', url: `/aggregators/byip/kaspi?${query(nextTxn())}`, headers: { 'sec-fetch-site': 'same-site', 'sec-fetch-mode': 'navigate' } },
+        { method: 'POST', url: '/aggregators/byip/osmp', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://prizes.example' }, payload: query(nextTxn()) },
+      ] as const;
+      for (const request of browsers) {
+        const response = await t.app.server.inject({ ...request, remoteAddress: '198.51.100.9' } as never);
+        assert.equal(response.statusCode, 403, request.url);
+        const result = request.url.includes('kaspi') ? (JSON.parse(response.body) as { result: number }).result : parseOsmp(response.body).result;
+        assert.equal(result, 8, request.url);
+      }
+      assert.equal(await balance('+77081112233'), before);
+      // The aggregator's own server, which says no page (Node's fetch sends Sec-Fetch-Mode alone), is paid as before.
+      const server = await t.app.server.inject({ method: 'GET', url: `/aggregators/byip/osmp?${query(nextTxn())}`, headers: { 'sec-fetch-mode': 'cors' }, remoteAddress: '198.51.100.9' });
+      assert.equal(parseOsmp(server.body).result, 0);
+      assert.equal(await balance('+77081112233'), before + 9_000_000);
+    });
+
     it('a deactivated aggregator is refused with 403 and result 7 once the auth cache has expired', async () => {
       await t.app.ctx.db.updateTable('aggregators').set({ active: 0n }).where('code', '=', 'byip').execute();
       // A cached success is served for up to twice the TTL (re-checked in the background after one).

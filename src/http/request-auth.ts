@@ -24,6 +24,15 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  */
 export function isCrossSiteCookieChange(request: FastifyRequest, publicUrl: string): boolean {
   if (SAFE_METHODS.has(request.method) || request.headers.authorization || request.cookies?.[SESSION_COOKIE] === undefined) return false;
+  return isFromOtherSitesPage(request, publicUrl);
+}
+
+/**
+ * A request a browser sent for a page of another origin (a link, a form, an image, a script's
+ * fetch), whatever its method or credentials: `Sec-Fetch-Site` other than same-origin or none, else
+ * an `Origin` that is not this server's. Servers and terminals send neither header.
+ */
+export function isFromOtherSitesPage(request: FastifyRequest, publicUrl: string): boolean {
   const site = request.headers['sec-fetch-site'];
   if (typeof site === 'string') return site !== 'same-origin' && site !== 'none';
   const origin = request.headers.origin;
