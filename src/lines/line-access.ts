@@ -4,6 +4,7 @@ import { userOwnsLine } from '../auth/auth-repository.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { findLineByMsisdn, type LineRow } from './lines-repository.ts';
+import { closedStoreRefusal } from '../stores/store-of-actor.ts';
 
 /**
  * Roles that may read any line. A subscriber reads only the lines linked to their login. An agent
@@ -16,6 +17,9 @@ const LINE_READER_ROLES = ['admin', 'clerk', 'partner'];
  * is not theirs hears line_not_found, so that numbers cannot be probed.
  */
 export async function findReadableLine(ctx: AppContext, actor: Actor, msisdnInput: string): Promise<Result<LineRow>> {
+  // A closed store's clerks read no line either (balances, history, SMS texts): closing it cuts them off.
+  const closed = await closedStoreRefusal(ctx, actor);
+  if (closed) return closed;
   const line = await findLineToServe(ctx, msisdnInput);
   if (!line.ok) return line;
   if (LINE_READER_ROLES.includes(actor.role)) return line;

@@ -5,10 +5,13 @@ import { fail, ok, type Result } from '../domain/result.ts';
 import { toLineView, type LineView } from './line-view.ts';
 import { isListedLine, listLines as selectLines } from './lines-repository.ts';
 import { spendableBalancesOf } from './spendable-balances.ts';
+import { closedStoreRefusal } from '../stores/store-of-actor.ts';
 
 /** Staff see every line; a subscriber sees the lines on their login (several SIMs, one login). */
 export async function listLines(ctx: AppContext, actor: Actor, query: { limit: number; cursor?: string; status?: string }): Promise<Result<Page<LineView>>> {
   if (!['admin', 'clerk', 'subscriber'].includes(actor.role)) return fail('forbidden');
+  const closed = await closedStoreRefusal(ctx, actor);
+  if (closed) return closed;
   const ownerUserId = actor.role === 'subscriber' ? actor.id : undefined;
   // A cursor is the last line of the page before: an id that is no line of this list (none at all,
   // or another login's) would answer a page from somewhere, not the next one.

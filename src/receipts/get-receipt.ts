@@ -8,6 +8,7 @@ import { receiptDocument, type ReceiptDocument } from './receipt-document.ts';
 import { chooseLanguage } from './receipt-labels.ts';
 import { receiptVerifyUrl } from './receipt-link.ts';
 import { findReceipt, type ReceiptView } from './receipts-repository.ts';
+import { closedStoreRefusal } from '../stores/store-of-actor.ts';
 
 /**
  * Roles that may read any receipt; a subscriber reads the receipts of lines linked to their login.
@@ -27,6 +28,8 @@ export interface ReadableReceipt {
  */
 export async function getReceipt(ctx: AppContext, actor: Actor, number: string, language: unknown): Promise<Result<ReadableReceipt>> {
   if (!RECEIPT_NUMBER.test(number)) return fail('receipt_not_found');
+  const closed = await closedStoreRefusal(ctx, actor);
+  if (closed) return closed;
   const receipt = await findReceipt(ctx, number);
   if (!receipt) return fail('receipt_not_found');
   const owns = actor.role === 'subscriber' && receipt.lineId !== null && await userOwnsLine(ctx, actor.id, receipt.lineId);

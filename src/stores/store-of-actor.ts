@@ -5,9 +5,9 @@ import { storeIdOfCashAccount } from './store-accounts.ts';
 import { findStore, findStoreIdOfClerk, type StoreRow } from './stores-repository.ts';
 
 /**
- * A clerk of a closed store is refused (store_inactive) wherever a clerk moves money or changes a
- * line, not only at the counter routes (docs/agents-stores-vouchers.md: "its clerks … move
- * nothing"). Null for every other role, and for a clerk linked to no store (head-office staff).
+ * A clerk of a closed store is refused (store_inactive) wherever a clerk moves money, changes a
+ * line or reads one (or a receipt), not only at the counter routes (docs/agents-stores-vouchers.md:
+ * "its clerks … move nothing"). Null for every other role, and for a clerk linked to no store (head-office staff).
  */
 export async function closedStoreRefusal(ctx: AppContext, actor: Actor): Promise<Result<never> | null> {
   if (actor.role !== 'clerk') return null;

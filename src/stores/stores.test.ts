@@ -126,12 +126,27 @@ for (const dialect of DIALECTS) {
       ];
       assert.deepEqual(offCounter.map((r) => r.body.error?.code), ['store_inactive', 'store_inactive', 'store_inactive', 'store_inactive', 'store_inactive']);
       assert.equal((await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length, transfers);
+      // Nor does it read subscribers' lines any more: balances, history, SMS texts, receipts.
+      const receipt = (await t.request('GET', '/v1/lines/%2B77471230002/transactions')).body.data.find((tr: { receipt: string | null }) => tr.receipt)?.receipt as string;
+      assert.ok(receipt);
+      const reads = [
+        await t.request('GET', '/v1/lines', { token: otherClerk }),
+        await t.request('GET', '/v1/lines/%2B77471230001', { token: otherClerk }),
+        await t.request('GET', '/v1/lines/%2B77471230001/transactions', { token: otherClerk }),
+        await t.request('GET', '/v1/lines/%2B77471230001/messages', { token: otherClerk }),
+        await t.request('GET', '/v1/lines/%2B77471230001/packages', { token: otherClerk }),
+        await t.request('GET', '/v1/lines/%2B77471230001/events', { token: otherClerk }),
+        await t.request('GET', '/v1/lines/%2B77471230001/promised-payment', { token: otherClerk }),
+        await t.request('GET', `/v1/receipts/${receipt}/slip`, { token: otherClerk }),
+      ];
+      assert.deepEqual(reads.map((r) => r.body.error?.code), Array(reads.length).fill('store_inactive'));
       assert.equal((await t.request('GET', `/v1/admin/stores/${other.id}/report`)).status, 200, 'its reports stay readable');
 
       const opened = await patch({ active: true, name: 'Shymkent 3 (new address)' });
       assert.deepEqual([opened.body.active, opened.body.name], [true, 'Shymkent 3 (new address)']);
       assert.deepEqual((await t.request('GET', `/v1/admin/stores/${other.id}`)).body, opened.body);
       assert.equal((await topUp({ msisdn: '+77471230002', amount: 50_000, tender: 'cash', identificationId: id }, 'closed-1', otherClerk)).status, 201);
+      assert.equal((await t.request('GET', '/v1/lines/%2B77471230001', { token: otherClerk })).status, 200, 'open again, it reads lines again');
 
       assert.equal((await patch({})).body.error.code, 'validation_failed');
       assert.equal((await patch({ active: 1 })).body.error.code, 'validation_failed');
