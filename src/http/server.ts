@@ -88,6 +88,9 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
   app.decorateRequest('actor', null);
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // The API's answers hold people's balances, history, SMS and receipts: kept by no cache, the
+    // browser's included (on a shared computer, Back after logging out showed them again).
+    if (request.url.startsWith('/v1/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
