@@ -10,9 +10,10 @@ import { STATUS } from './smpp-pdu.ts';
 import { encodeSms, withConcatenationHeaders } from './sms-encoding.ts';
 import { smsLinkOf, type SmsLink } from './sms-link.ts';
 import {
-  acceptedSegmentsOf, cancelMessages, claimDueMessages, dropCursor, insertMessages, insertSegment, recordAttempt, recordSent, releaseMessages, messageStateOf, type SmsMessageRow,
+  acceptedSegmentsOf, cancelMessages, claimDueMessages, dropCursor, insertMessages, insertSegment, recordAttempt, recordSent, releaseMessages, messageStateOf, rewriteMessageText, type SmsMessageRow,
 } from './sms-repository.ts';
 import { messageRowsFor, SMS_TOPICS } from './sms-rows.ts';
+import { subscriberMessage } from '../lifecycle/subscriber-messages.ts';
 
 const CURSOR = 'sms';
 /** Events are read once this old: every event up to then is committed (src/jobs/read-outbox.ts). */
@@ -130,7 +131,7 @@ async function send(ctx: AppContext): Promise<number> {
   return sent;
 }
 
-/** The claimed messages less those that no longer hold (stale-messages.ts), which are canceled. */
+/** The claimed messages less those that no longer hold (stale-messages.ts), which are canceled; a transfer's code with its minutes as of now. */
 async function withoutStaleMessages(ctx: AppContext, claimed: SmsMessageRow[], nowIso: string): Promise<SmsMessageRow[]> {
   const checked = claimed.filter((message) => CHECKED_TOPICS.includes(message.topic));
   if (checked.length === 0) return claimed;
@@ -141,9 +142,23 @@ async function withoutStaleMessages(ctx: AppContext, claimed: SmsMessageRow[], n
     const reason = staleMessageReason(message, state, nowIso);
     if (reason) canceled.set(message.id, reason);
   }
-  if (canceled.size === 0) return claimed;
-  await cancelMessages(ctx, claimed.filter((message) => canceled.has(message.id)).map((message) => ({ id: message.id, leaseUntil: message.lease_until, reason: canceled.get(message.id)! })));
-  return claimed.filter((message) => !canceled.has(message.id));
+  if (canceled.size > 0) await cancelMessages(ctx, claimed.filter((message) => canceled.has(message.id)).map((message) => ({ id: message.id, leaseUntil: message.lease_until, reason: canceled.get(message.id)! })));
+  const due = canceled.size === 0 ? claimed : claimed.filter((message) => !canceled.has(message.id));
+  return Promise.all(due.map((message) => (message.topic === CONFIRMATION_TOPIC ? codeAsOfNow(ctx, message, state.payloads.get(message.event_id), nowIso) : message)));
+}
+
+/**
+ * A transfer's code says the minutes it is still valid as it is sent: a try again after the SMSC
+ * failed (minutes later) would otherwise say the minutes of when it was queued ("Valid 5 min" with
+ * two left). Made again only while none of its segments has gone, so that its parts stay one text.
+ */
+async function codeAsOfNow(ctx: AppContext, message: SmsMessageRow, payload: Record<string, unknown> | undefined, nowIso: string): Promise<SmsMessageRow> {
+  if (!payload) return message;
+  const text = subscriberMessage(message.topic, { ...payload, language: message.language }, { now: nowIso });
+  if (text === null || text === message.text || (await acceptedSegmentsOf(ctx, message.id)).size > 0) return message;
+  const segments = BigInt(encodeSms(text).segments.length);
+  await rewriteMessageText(ctx, message.id, message.lease_until, text, segments);
+  return { ...message, text, segments };
 }
 
 /**

@@ -67,6 +67,12 @@ export async function recordAttempt(ctx: AppContext, id: string, leaseUntil: str
     .where('lease_until', leaseUntil === null ? 'is' : '=', leaseUntil).execute();
 }
 
+/** A claimed message's text made again before any of its segments went (a transfer code's minutes left), with its segment count. */
+export async function rewriteMessageText(ctx: AppContext, id: string, leaseUntil: string | null, text: string, segments: bigint): Promise<void> {
+  await ctx.db.updateTable('sms_messages').set({ text, segments }).where('id', '=', id).where('status', '=', 'queued')
+    .where('lease_until', leaseUntil === null ? 'is' : '=', leaseUntil).execute();
+}
+
 /** Gives back the leases of messages claimed but not tried (the run stopped early): due again at once. */
 export async function releaseMessages(ctx: AppContext, ids: string[]): Promise<void> {
   if (ids.length === 0) return;

@@ -349,6 +349,25 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([row!.status, row!.last_error], ['canceled', 'the code has expired']);
     });
 
+    it("tells the minutes a transfer's code has left when it is sent, also on a try again after the SMSC failed", async () => {
+      const lineId = await line('+77014200078', 'en');
+      await smsc.stop();
+      const expiresAt = new Date(t.clock.now().getTime() + 5 * MINUTE_MS).toISOString();
+      await emit('transfer.confirmation_requested', { lineId, msisdn: '+77014200078', language: 'en', to: '+77014200076', amount: 100_000, fee: 2_000, code: '493817', expiresAt });
+      settle();
+      await run();
+      t.clock.advance(MINUTE_MS);
+      await run();
+      await smsc.start();
+      // The third try, two minutes after the second: 1 min 40 s of the code's five minutes are left.
+      t.clock.advance(2 * MINUTE_MS);
+      assert.equal(await run(), 1);
+      const sent = textsTo('77014200078').map((text) => text.text);
+      assert.deepEqual(sent, ['Code 493817 confirms sending 1,000 KZT (fee 20 KZT) to +77014200076. Valid 2 min. Never share it.'], 'not the "Valid 5 min" of when it was queued');
+      const [row] = await messagesOf(lineId);
+      assert.deepEqual([row!.status, row!.text], ['sent', 'Code 493817 confirms sending 1,000\u00a0₸ (fee 20\u00a0₸) to +77014200076. Valid 2 min. Never share it.']);
+    });
+
     it('after downtime, a line taken through grace, suspension and termination in one run is told it was closed, not to top up to restore service', async () => {
       t.clock.set('2026-05-01T06:00:00.000Z');
       const lineId = await line('+77014200077', 'en');
