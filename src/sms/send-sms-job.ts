@@ -14,6 +14,7 @@ import {
 } from './sms-repository.ts';
 import { messageRowsFor, SMS_TOPICS } from './sms-rows.ts';
 import { subscriberMessage } from '../lifecycle/subscriber-messages.ts';
+import { balancesOf } from '../lines/lines-repository.ts';
 
 const CURSOR = 'sms';
 /** Events are read once this old: every event up to then is committed (src/jobs/read-outbox.ts). */
@@ -131,7 +132,7 @@ async function send(ctx: AppContext): Promise<number> {
   return sent;
 }
 
-/** The claimed messages less those that no longer hold (stale-messages.ts), which are canceled; a transfer's code with its minutes as of now. */
+/** The claimed messages less those that no longer hold (stale-messages.ts), which are canceled; a transfer's code with its minutes, a validity reminder with the balance, as of now. */
 async function withoutStaleMessages(ctx: AppContext, claimed: SmsMessageRow[], nowIso: string): Promise<SmsMessageRow[]> {
   const checked = claimed.filter((message) => CHECKED_TOPICS.includes(message.topic));
   if (checked.length === 0) return claimed;
@@ -144,15 +145,26 @@ async function withoutStaleMessages(ctx: AppContext, claimed: SmsMessageRow[], n
   }
   if (canceled.size > 0) await cancelMessages(ctx, claimed.filter((message) => canceled.has(message.id)).map((message) => ({ id: message.id, leaseUntil: message.lease_until, reason: canceled.get(message.id)! })));
   const due = canceled.size === 0 ? claimed : claimed.filter((message) => !canceled.has(message.id));
-  return Promise.all(due.map((message) => (message.topic === CONFIRMATION_TOPIC ? codeAsOfNow(ctx, message, state.payloads.get(message.event_id), nowIso) : message)));
+  // A validity reminder tells the balance as it is sent (it may have waited the night, while a renewal or usage spent some).
+  const reminded = due.filter((message) => message.topic === VALIDITY_REMINDER_TOPIC).map((message) => message.line_id);
+  const balances = reminded.length === 0 ? new Map<string, { main: bigint }>() : await balancesOf(ctx, reminded, ctx.db);
+  return Promise.all(due.map((message) => {
+    const payload = state.payloads.get(message.event_id);
+    if (message.topic === CONFIRMATION_TOPIC) return textAsOfNow(ctx, message, payload, nowIso);
+    const balance = balances.get(message.line_id)?.main;
+    return message.topic === VALIDITY_REMINDER_TOPIC && payload && balance !== undefined ? textAsOfNow(ctx, message, { ...payload, balance: Number(balance) }, nowIso) : message;
+  }));
 }
 
+const VALIDITY_REMINDER_TOPIC = 'line.validity_expiring';
+
 /**
- * A transfer's code says the minutes it is still valid as it is sent: a try again after the SMSC
- * failed (minutes later) would otherwise say the minutes of when it was queued ("Valid 5 min" with
- * two left). Made again only while none of its segments has gone, so that its parts stay one text.
+ * A text that says how much is left, made again as it is sent: a transfer's code the minutes it is
+ * still valid (a try again after the SMSC failed, minutes later, would otherwise say those of when
+ * it was queued: "Valid 5 min" with two left), a validity reminder the balance. Made again only
+ * while none of its segments has gone, so that its parts stay one text.
  */
-async function codeAsOfNow(ctx: AppContext, message: SmsMessageRow, payload: Record<string, unknown> | undefined, nowIso: string): Promise<SmsMessageRow> {
+async function textAsOfNow(ctx: AppContext, message: SmsMessageRow, payload: Record<string, unknown> | undefined, nowIso: string): Promise<SmsMessageRow> {
   if (!payload) return message;
   const text = subscriberMessage(message.topic, { ...payload, language: message.language }, { now: nowIso });
   if (text === null || text === message.text || (await acceptedSegmentsOf(ctx, message.id)).size > 0) return message;

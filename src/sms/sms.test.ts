@@ -258,7 +258,7 @@ for (const dialect of DIALECTS) {
       settle();
       assert.equal(await run(), 1);
       const validUntil = (await t.request('GET', '/v1/lines/+77014200011')).body.validUntil as string;
-      await emit('line.validity_expiring', { lineId: reminded, msisdn: '+77014200011', validUntil, balance: 25_000, language: 'en' });
+      await emit('line.validity_expiring', { lineId: reminded, msisdn: '+77014200011', validUntil, balance: 100_000, language: 'en' });
       await topUp('+77014200012');
       settle();
       assert.equal(await run(), 1);
@@ -274,8 +274,8 @@ for (const dialect of DIALECTS) {
       assert.equal(reminder!.status, 'sent');
       // In GSM: the tenge sign as KZT.
       const told = textsTo('77014200011').slice(1);
-      assert.deepEqual(told.map((text) => text.text), [textAsSent(subscriberMessage('line.validity_expiring', { validUntil, balance: 25_000, language: 'en' })!)]);
-      assert.match(told[0]!.text, /Balance 250 KZT\./);
+      assert.deepEqual(told.map((text) => text.text), [textAsSent(subscriberMessage('line.validity_expiring', { validUntil, balance: 100_000, language: 'en' })!)]);
+      assert.match(told[0]!.text, /Balance 1,000 KZT\./);
     });
 
     it('does not send in the morning a reminder held through the night that no longer holds: topped up, or the line closed, meanwhile', async () => {
@@ -383,6 +383,30 @@ for (const dialect of DIALECTS) {
       await run();
       const texts = textsTo('77014200077').slice(1).map((text) => text.text);
       assert.deepEqual(texts, ['Your number has been closed and its balance forfeited.'], 'no "top up to restore service" to a line closed in the same run');
+    });
+
+    it('tells in the morning the balance of then in a validity reminder held through the night, not the one of when it was made', async () => {
+      // A top-up at 22:00 Almaty: the validity ends at 22:00 thirty days on, and its reminder is made three days before, at night.
+      t.clock.set('2026-12-01T17:00:00.000Z');
+      const lineId = await line('+77014200079', 'en');
+      await topUp('+77014200079', 500_000);
+      t.clock.set('2026-12-28T17:30:00.000Z');
+      assert.ok(await runJobsOnce(t.app.ctx, [remindersJob]));
+      settle();
+      await run();
+      const [queued] = (await messagesOf(lineId)).filter((message) => message.topic === 'line.validity_expiring');
+      assert.deepEqual([queued!.status, queued!.next_attempt_at], ['queued', '2026-12-29T04:00:00.000Z']);
+      assert.match(queued!.text, /Balance 5,000\u00a0₸\./);
+      // In the night a package takes most of the 5,000 ₸ (the validity stays where it was).
+      t.clock.set('2026-12-28T19:00:00.000Z');
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn: '+77014200079', offering: 'DATA_5GB_30D' }, headers: { 'idempotency-key': `sms-${++keys}` } });
+      assert.equal(bought.status, 201, JSON.stringify(bought.body));
+      const left = (await t.request('GET', '/v1/lines/+77014200079')).body.balance.main as number;
+      assert.ok(left < 500_000, String(left));
+      t.clock.set('2026-12-29T04:00:00.000Z');
+      await run();
+      const reminders = textsTo('77014200079').filter((text) => /valid until/.test(text.text)).map((text) => text.text);
+      assert.deepEqual(reminders, [textAsSent(subscriberMessage('line.validity_expiring', { validUntil: '2026-12-31T17:00:00.000Z', balance: left, language: 'en' })!)]);
     });
 
     it('retries with backoff while the SMSC is down, fails after the maximum, and binds again once it is back', async () => {
