@@ -63,6 +63,19 @@ describe('subscriber messages of the outbox events', () => {
     }
   });
 
+  it("gives a renewal's retry deadline with its time of day: a top-up later that day no longer renews the pack", () => {
+    // A pack bought at 00:30 Almaty ends at 00:30, and its retry window too: "by 5 Mar" would promise all of 5 March.
+    for (const details of [{}, { status: 'grace' }]) {
+      const reason = 'status' in details ? 'line_status_invalid' : 'balance_insufficient';
+      const texts = LANGUAGES.map((language) => subscriberMessage('package.renewal_failed', { offering: 'DATA_5GB_30D', reason, details, retryUntil: '2026-03-04T19:30:00Z', language }));
+      assert.deepEqual(texts.map((text) => /\d{1,2}:\d{2}/.exec(text ?? '')?.[0]), ['00:30', '00:30', '00:30', '00:30'], texts.join('\n'));
+      assert.ok(texts[0]!.includes('Top up by 5 Mar 2026 00:30 and it renews automatically.'), texts[0]!);
+      assert.ok(texts[1]!.includes('до 05.03.2026 00:30'), texts[1]!);
+      assert.ok(texts[2]!.includes('05.03.2026 00:30 дейін'), texts[2]!);
+      assert.ok(texts[3]!.includes('请在2026年3月5日 00:30前充值'), texts[3]!);
+    }
+  });
+
   it('tells a suspended line the days really left before termination, also when the step came late, and nothing once it is due', () => {
     const suspended = (terminatesAt: string | undefined, now: string) => subscriberMessage('line.status_changed', { from: 'grace', to: 'suspended', at: now, language: 'en', ...(terminatesAt ? { terminatesAt } : {}) }, { suspendedDays: 60, now });
     assert.match(suspended('2027-07-29T06:00:00Z', '2027-05-30T06:00:00Z')!, /within 60 days/);

@@ -1,4 +1,4 @@
-import { almatyDayIn, displayLanguageOf, type DisplayLanguage } from '../domain/local-time.ts';
+import { almatyDateTimeIn, almatyDayIn, displayLanguageOf, type DisplayLanguage } from '../domain/local-time.ts';
 import { formatTenge } from '../domain/money.ts';
 
 /**
@@ -243,11 +243,13 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
       // A line in grace (its validity ended), or suspended by the lifecycle (not barred by the
       // operator), is brought back by a top-up, which wakes the retry: the pack then renews and is
       // charged, so the subscriber is told so, as for want of money.
+      // The window ends at the time of day the pack ended (00:30 for a pack bought then): "by 5 Mar"
+      // alone would promise a renewal to a top-up later that day, which comes after the window.
       const status = (payload.details as { status?: unknown } | undefined)?.status;
       const comesBack = status === 'grace' || (status === 'suspended' && payload.barred !== true);
-      if (payload.reason === 'line_status_invalid' && comesBack) return text('renewalLineExpired', { name: name(), date: almatyDayIn(language, payload.retryUntil) });
+      if (payload.reason === 'line_status_invalid' && comesBack) return text('renewalLineExpired', { name: name(), date: almatyDateTimeIn(language, payload.retryUntil) });
       return payload.reason === 'balance_insufficient'
-        ? text('renewalNoMoney', { name: name(), date: almatyDayIn(language, payload.retryUntil) })
+        ? text('renewalNoMoney', { name: name(), date: almatyDateTimeIn(language, payload.retryUntil) })
         : text('renewalFailed', { name: name() });
     }
     case 'bonus.granted':
