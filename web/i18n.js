@@ -37,7 +37,7 @@ export const TEXT = {
     amountInvalid: 'Enter a whole amount from {min} to {max}.', tryAgain: 'Try again', checkAgain: 'Check again', canceled: 'Payment cancelled.',
     statusElsewhere: 'We cannot show this payment here. If your card was charged, the balance is topped up by itself and an SMS comes: do not pay again.',
     stillChecking: 'Your bank has not confirmed the payment yet. Do not pay again: if your card was charged, the balance is topped up by itself and an SMS comes.',
-    failureReasons: { card_declined: 'The card was declined.', insufficient_funds: 'Not enough money on the card.', authentication_failed: 'The payment was not confirmed with your bank.', velocity: 'Too many payments with this card: use another card or method.' },
+    failureReasons: { card_declined: 'The card was declined.', insufficient_funds: 'Not enough money on the card.', authentication_failed: 'The payment was not confirmed with your bank.', instrument_declined: 'PayPal declined the card or account chosen: pay again with another one.', velocity: 'Too many payments with this card: use another card or method.' },
     // A payment the line could not take (terminated meanwhile, over the day's limit): charged, then refunded in full.
     creditRefused: 'The number could not take the money, so the payment is being refunded to your card in full: the balance is unchanged.',
     fromBonus: '{label} (from bonus)',
@@ -106,7 +106,7 @@ export const TEXT = {
     amountInvalid: 'Введите целую сумму от {min} до {max}.', tryAgain: 'Попробовать ещё раз', checkAgain: 'Проверить ещё раз', canceled: 'Платёж отменён.',
     statusElsewhere: 'Здесь мы не можем показать этот платёж. Если деньги списаны, баланс пополнится сам и придёт SMS — не платите повторно.',
     stillChecking: 'Банк ещё не подтвердил платёж. Не платите повторно: если деньги списаны, баланс пополнится сам и придёт SMS.',
-    failureReasons: { card_declined: 'Карта отклонена.', insufficient_funds: 'Недостаточно средств на карте.', authentication_failed: 'Платёж не подтверждён в банке.', velocity: 'Слишком много платежей этой картой: выберите другую карту или способ.' },
+    failureReasons: { card_declined: 'Карта отклонена.', insufficient_funds: 'Недостаточно средств на карте.', authentication_failed: 'Платёж не подтверждён в банке.', instrument_declined: 'PayPal отклонил выбранную карту или счёт: оплатите ещё раз другой картой или счётом.', velocity: 'Слишком много платежей этой картой: выберите другую карту или способ.' },
     // A payment the line could not take (terminated meanwhile, over the day's limit): charged, then refunded in full.
     creditRefused: 'Номер не смог принять деньги, поэтому платёж полностью возвращается на вашу карту: баланс не изменился.',
     fromBonus: '{label} (с бонусного счёта)',
@@ -174,7 +174,7 @@ export const TEXT = {
     amountInvalid: 'Бүтін сома енгізіңіз: ең азы {min}, ең көбі {max}.', tryAgain: 'Қайталап көру', checkAgain: 'Қайта тексеру', canceled: 'Төлемнен бас тартылды.',
     statusElsewhere: 'Бұл төлемді мұнда көрсете алмаймыз. Картадан ақша алынса, баланс өзі толықтырылады және SMS келеді — қайта төлемеңіз.',
     stillChecking: 'Банк төлемді әлі растаған жоқ. Қайта төлемеңіз: картадан ақша алынса, баланс өзі толықтырылады және SMS келеді.',
-    failureReasons: { card_declined: 'Карта қабылданбады.', insufficient_funds: 'Картада қаражат жеткіліксіз.', authentication_failed: 'Төлем банкте расталмады.', velocity: 'Бұл картамен төлем тым көп: басқа картаны не тәсілді таңдаңыз.' },
+    failureReasons: { card_declined: 'Карта қабылданбады.', insufficient_funds: 'Картада қаражат жеткіліксіз.', authentication_failed: 'Төлем банкте расталмады.', instrument_declined: 'PayPal таңдалған картаны не шотты қабылдамады: басқа картамен не шотпен қайта төлеңіз.', velocity: 'Бұл картамен төлем тым көп: басқа картаны не тәсілді таңдаңыз.' },
     // A payment the line could not take (terminated meanwhile, over the day's limit): charged, then refunded in full.
     creditRefused: 'Нөмір ақшаны қабылдай алмады, сондықтан төлем картаңызға толығымен қайтарылады: баланс өзгермеді.',
     fromBonus: '{label} (бонустан)',
@@ -242,7 +242,7 @@ export const TEXT = {
     amountInvalid: '请输入 {min} 至 {max} 之间的整数金额。', tryAgain: '重试', checkAgain: '再次查看', canceled: '支付已取消。',
     statusElsewhere: '无法在此显示该支付。如已扣款，余额将自动到账并会收到短信通知，请勿重复支付。',
     stillChecking: '银行尚未确认此次支付。请勿重复支付：如已扣款，余额将自动到账并会收到短信通知。',
-    failureReasons: { card_declined: '银行卡被拒绝。', insufficient_funds: '卡内余额不足。', authentication_failed: '支付未通过银行验证。', velocity: '此卡支付次数过多，请换一张卡或其他支付方式。' },
+    failureReasons: { card_declined: '银行卡被拒绝。', insufficient_funds: '卡内余额不足。', authentication_failed: '支付未通过银行验证。', instrument_declined: 'PayPal 拒绝了所选的卡或账户，请换一张卡或账户重新支付。', velocity: '此卡支付次数过多，请换一张卡或其他支付方式。' },
     // A payment the line could not take (terminated meanwhile, over the day's limit): charged, then refunded in full.
     creditRefused: '该号码无法入账，款项将全额退回您的银行卡，余额未变。',
     fromBonus: '{label}（奖励余额支付）',

@@ -27,7 +27,7 @@ for (const dialect of DIALECTS) {
           PAYPAL_API_BASE: paypal.url, PAYPAL_SETTLEMENT_CURRENCY: 'USD', PAYPAL_KZT_PER_UNIT: '500',
         },
       });
-      for (const msisdn of ['+77011230001', '+77011230002', '+77011230003', '+77011230004', '+77011230005', '+77011230006', '+77011230007', '+77011230008', '+77011230009', '+77011230010', '+77011230011']) await addLine(t, msisdn);
+      for (const msisdn of ['+77011230001', '+77011230002', '+77011230003', '+77011230004', '+77011230005', '+77011230006', '+77011230007', '+77011230008', '+77011230009', '+77011230010', '+77011230011', '+77011230012']) await addLine(t, msisdn);
     });
     after(async () => {
       await t?.close();
@@ -319,6 +319,25 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(paid.events.map((e: { to: string; source: string }) => `${e.to}:${e.source}`).slice(-2), ['processing:webhook', 'succeeded:capture']);
       assert.equal(paypal.order(orderId).status, 'COMPLETED');
       assert.equal((await mainAccount(t, '+77011230003')).available, 100_000);
+      await t.verify();
+    });
+
+    it('PayPal: a capture PayPal declines (422 INSTRUMENT_DECLINED) fails the payment and voids its reservation, instead of leaving it processing for ever', async () => {
+      const created = await createPayment(t, { msisdn: '+77011230012', amount: 100_000, provider: 'paypal' }, 'paypal-declined');
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const orderId = await providerReferenceOf(t, created.body.id);
+      paypal.approve(orderId);
+      paypal.declineCapture(orderId);
+      const { rawBody, headers } = paypal.webhook('CHECKOUT.ORDER.APPROVED', orderId, { time: t.clock.now() });
+      assert.equal((await t.request('POST', '/v1/webhooks/paypal', { token: null, rawBody, headers })).status, 200);
+      await processWebhooks(t);
+      // Nothing was taken: processing never expires, and asking PayPal again only declines again.
+      t.clock.advance(11 * 60_000);
+      await reconcile(t);
+      const payment = await getPayment(t, created.body.id);
+      assert.deepEqual([payment.status, payment.failureReason, payment.nextAction], ['failed', 'instrument_declined', 'retry_with_another_method'], JSON.stringify(payment.events));
+      const account = await mainAccount(t, '+77011230012');
+      assert.deepEqual([account.available, account.creditsPending], [0, 0]);
       await t.verify();
     });
 

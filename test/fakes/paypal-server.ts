@@ -16,6 +16,12 @@ export interface PayPalFake extends RunningFake {
   order(id: string): any;
   /** The payer approves the order on PayPal's page. */
   approve(orderId: string): void;
+  /**
+   * The payer's funding source is declined when the order is captured: the capture answers 422
+   * UNPROCESSABLE_ENTITY, issue INSTRUMENT_DECLINED, and takes nothing; the order stays APPROVED (PayPal
+   * asks the merchant to send the payer back to choose another funding source).
+   */
+  declineCapture(orderId: string): void;
   /** Sets the status of an order's capture (PENDING: held for an eCheck or a risk review). */
   setCaptureStatus(orderId: string, status: 'PENDING' | 'COMPLETED' | 'DECLINED'): void;
   /** New refunds stay PENDING (an eCheck's, a balance short of them) until `settleRefund`; off by default. */
@@ -43,6 +49,7 @@ export async function startPayPalFake(): Promise<PayPalFake> {
   const captures = new Map<string, any>();
   const refunds = new Map<string, any>();
   let pendingRefunds = false;
+  const declinedCaptures = new Set<string>();
   const replies = new Map<string, FakeResponse>();
   let base = '';
   const newId = () => randomBytes(8).toString('hex').toUpperCase();
@@ -84,6 +91,7 @@ export async function startPayPalFake(): Promise<PayPalFake> {
       if (!order) return problem(404, 'RESOURCE_NOT_FOUND', 'INVALID_RESOURCE_ID');
       if (order.status === 'COMPLETED') return problem(422, 'UNPROCESSABLE_ENTITY', 'ORDER_ALREADY_CAPTURED');
       if (order.status !== 'APPROVED') return problem(422, 'UNPROCESSABLE_ENTITY', 'ORDER_NOT_APPROVED');
+      if (declinedCaptures.has(order.id)) return problem(422, 'UNPROCESSABLE_ENTITY', 'INSTRUMENT_DECLINED');
       const unit = order.purchase_units[0];
       const capture = { id: newId(), status: 'COMPLETED', amount: unit.amount, custom_id: unit.custom_id, refunded: 0, supplementary_data: { related_ids: { order_id: order.id } } };
       captures.set(capture.id, capture);
@@ -138,6 +146,9 @@ export async function startPayPalFake(): Promise<PayPalFake> {
     order: (id) => orders.get(id),
     approve(orderId) {
       orders.get(orderId).status = 'APPROVED';
+    },
+    declineCapture(orderId) {
+      declinedCaptures.add(orderId);
     },
     refundsPending(on) {
       pendingRefunds = on;

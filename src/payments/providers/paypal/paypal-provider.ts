@@ -8,6 +8,8 @@ import { refundShare } from '../refund-share.ts';
 /** PayPal has no Kazakh page; Russian is what Kazakh speakers in Kazakhstan read. */
 const LOCALES = { en: 'en-US', ru: 'ru-RU', kk: 'ru-RU', zh: 'zh-CN' } as const;
 const REQUEST_ID_LENGTH_MAX = 108;
+/** A capture's 422 issues that say the payer's funding source was refused (developer.paypal.com, "Handle funding failures"). */
+const CAPTURE_DECLINED = ['INSTRUMENT_DECLINED', 'TRANSACTION_REFUSED', 'PAYER_CANNOT_PAY', 'MAX_NUMBER_OF_PAYMENT_ATTEMPTS_EXCEEDED', 'REDIRECT_PAYER_FOR_ALTERNATE_FUNDING'];
 const DESCRIPTION_LENGTH_MAX = 127;
 
 type Fail = { ok: false; code: string; message?: string };
@@ -129,6 +131,13 @@ export function createPayPalProvider(options: PayPalProviderOptions): PaymentPro
       if (answer.ok) return { ok: true, value: statusResult(answer.body) };
       // Captured meanwhile (by a retry that lost its answer): report the order as it stands.
       if (answer.message === 'ORDER_ALREADY_CAPTURED') return getStatus(reference);
+      // The payer's funding source was declined (422 INSTRUMENT_DECLINED and its kin): nothing was
+      // taken, and PayPal only asks the payer to choose another source on its page, which a payer
+      // sent back to Tolem never sees. The order stays APPROVED, so asked again it declines again:
+      // failed, not left processing (which never expires) with its money reserved for ever.
+      if (answer.code === 'provider_rejected' && CAPTURE_DECLINED.includes(answer.message ?? '')) {
+        return { ok: true, value: { status: 'failed', failureReason: 'instrument_declined', raw: { issue: answer.message, status: answer.status } } };
+      }
       return failOf(answer);
     },
     async refund(reference, amount, idempotencyKey, refundedBefore = 0n): Promise<ProviderResult<RefundResult>> {
