@@ -27,7 +27,7 @@ for (const dialect of DIALECTS) {
           PAYPAL_API_BASE: paypal.url, PAYPAL_SETTLEMENT_CURRENCY: 'USD', PAYPAL_KZT_PER_UNIT: '500',
         },
       });
-      for (const msisdn of ['+77011230001', '+77011230002', '+77011230003', '+77011230004', '+77011230005', '+77011230006', '+77011230007', '+77011230008', '+77011230009', '+77011230010', '+77011230011', '+77011230012']) await addLine(t, msisdn);
+      for (const msisdn of ['+77011230001', '+77011230002', '+77011230003', '+77011230004', '+77011230005', '+77011230006', '+77011230007', '+77011230008', '+77011230009', '+77011230010', '+77011230011', '+77011230012', '+77011230013']) await addLine(t, msisdn);
     });
     after(async () => {
       await t?.close();
@@ -338,6 +338,30 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([payment.status, payment.failureReason, payment.nextAction], ['failed', 'instrument_declined', 'retry_with_another_method'], JSON.stringify(payment.events));
       const account = await mainAccount(t, '+77011230012');
       assert.deepEqual([account.available, account.creditsPending], [0, 0]);
+      await t.verify();
+    });
+
+    it('PayPal: the capture\'s own PAYMENT.CAPTURE.COMPLETED of a payment whose credit was refused (refunded in full) is set aside, not kept as a late success to pay the payer back again', async () => {
+      const created = await createPayment(t, { msisdn: '+77011230013', amount: 100_000, provider: 'paypal' }, 'paypal-refused-credit');
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const orderId = await providerReferenceOf(t, created.body.id);
+      await t.app.ctx.db.updateTable('lines').set({ status: 'terminated' }).where('msisdn', '=', '+77011230013').execute();
+      paypal.approve(orderId);
+      const deliver = async (type: string) => {
+        const { rawBody, headers } = paypal.webhook(type, orderId, { time: t.clock.now() });
+        assert.equal((await t.request('POST', '/v1/webhooks/paypal', { token: null, rawBody, headers })).status, 200);
+        await processWebhooks(t);
+      };
+      await deliver('CHECKOUT.ORDER.APPROVED');
+      const failed = await getPayment(t, created.body.id);
+      assert.deepEqual([failed.status, failed.failureReason], ['failed', 'credit_refused:line_terminated']);
+      const capture = paypal.order(orderId).purchase_units[0].payments.captures[0];
+      assert.equal(paypal.requests.filter((r) => r.path === `/v2/payments/captures/${capture.id}/refund`).length, 1, 'the whole capture refunded');
+      // PayPal notifies the capture (and the order's completion) after Tolem captured: the same success, already refunded.
+      await deliver('PAYMENT.CAPTURE.COMPLETED');
+      await deliver('CHECKOUT.ORDER.COMPLETED');
+      const events = await t.app.ctx.db.selectFrom('webhook_inbox').select(['status', 'event_status']).where('payment_id', '=', created.body.id).orderBy('received_at').orderBy('id').execute();
+      assert.deepEqual(events.map((e) => `${e.event_status}:${e.status}`), ['processing:processed', 'succeeded:ignored', 'succeeded:ignored']);
       await t.verify();
     });
 

@@ -65,6 +65,13 @@ export async function processInboxEvent(ctx: AppContext, row: InboxRow): Promise
     if (to === 'succeeded' && (row.amount === null || row.currency === null)) {
       return finish('mismatch', `expected ${payment.amount} ${payment.currency}, a success without a readable amount and currency`);
     }
+    // The success whose credit the top-up rules refused, told again (PayPal notifies the capture
+    // Tolem made, and the order's completion, after Tolem has refused the credit and refunded the
+    // whole payment): the same money, already on its way back to the payer, not a late success
+    // for people to pay back a second time.
+    if (to === 'succeeded' && payment.status === 'failed' && payment.failure_reason?.startsWith(CREDIT_REFUSED)) {
+      return finish('ignored', `succeeded, the credit refused (${payment.failure_reason}) and the payment refunded in full`);
+    }
     // The provider says it took the money after Tolem gave up on the payment (voided, line not
     // credited): kept for people to settle (refund the payer or credit the line), never ignored.
     if (to === 'succeeded' && VOIDED_ENDS.includes(payment.status)) {
