@@ -24,7 +24,7 @@ export interface AlipayFake extends RunningFake {
    * The trade's trade_status_sync notification; with `refund`, the one Alipay sends after a refund
    * (refund_fee: what the trade has refunded in all; out_biz_no: the refund's out_request_no).
    */
-  notify(outTradeNo: string, options?: { notifyTime?: Date; signWith?: KeyObject; notifyId?: string; refund?: { fee: string; outBizNo: string } }): { rawBody: string; headers: Record<string, string> };
+  notify(outTradeNo: string, options?: { notifyTime?: Date; signWith?: KeyObject; notifyId?: string; refund?: { fee: string; outBizNo: string }; extra?: Record<string, string> }): { rawBody: string; headers: Record<string, string> };
 }
 
 /** yyyy-MM-dd HH:mm:ss in Beijing time (UTC+8), as Alipay writes times. */
@@ -32,9 +32,17 @@ export function beijingTime(at: Date): string {
   return new Date(at.getTime() + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19);
 }
 
-/** The string Alipay signs: every parameter but sign (and sign_type for notifications), sorted, k=v joined with &. */
+/** The string a request is signed over: every parameter but sign with a value, sorted, k=v joined with & (the SDKs' getSignContent). */
 export function alipaySigningString(params: Record<string, string>, exclude: string[] = ['sign']): string {
   return Object.keys(params).filter((k) => !exclude.includes(k) && params[k] !== '' && params[k] !== undefined).sort().map((k) => `${k}=${params[k]}`).join('&');
+}
+
+/**
+ * The string Alipay signs a notification over: every parameter it sends but sign and sign_type,
+ * an empty one too (`key=`), sorted, joined with & (the SDKs' rsaCheckV1, getSignCheckContentV1).
+ */
+export function alipayNotificationSigningString(params: Record<string, string>): string {
+  return Object.keys(params).filter((k) => k !== 'sign' && k !== 'sign_type').sort().map((k) => `${k}=${params[k]}`).join('&');
 }
 
 export async function startAlipayFake(): Promise<AlipayFake> {
@@ -139,8 +147,9 @@ export async function startAlipayFake(): Promise<AlipayFake> {
         app_id: appId, charset: 'utf-8', version: '1.0', trade_no: trade.trade_no, out_trade_no: trade.out_trade_no,
         trade_status: trade.trade_status, total_amount: trade.total_amount, subject: trade.subject, gmt_payment: beijingTime(new Date()),
         ...(options.refund ? { refund_fee: options.refund.fee, out_biz_no: options.refund.outBizNo, gmt_refund: `${beijingTime(new Date())}.000` } : {}),
+        ...options.extra,
       };
-      params.sign = sign(alipaySigningString(params, ['sign', 'sign_type']), options.signWith);
+      params.sign = sign(alipayNotificationSigningString(params), options.signWith);
       params.sign_type = 'RSA2';
       return { rawBody: new URLSearchParams(params).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' } };
     },

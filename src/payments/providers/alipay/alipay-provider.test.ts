@@ -150,4 +150,13 @@ describe('alipay provider against a local Alipay gateway', () => {
     assert.equal(await codeOf(fake.notify(started.value.providerReference, { notifyTime: new Date(NOW.getTime() - 301_000) })), 'webhook_timestamp_stale');
     assert.equal(await codeOf(good), 'ok');
   });
+
+  it('a notification carrying an empty parameter is verified as Alipay signs it, the empty one included (key=)', async () => {
+    const started = await alipay.initiate({ ...input, paymentId: 'pay_06ALIPAY' });
+    assert.ok(started.ok);
+    fake.openPage(started.value.redirectUrl!);
+    fake.pay(started.value.providerReference);
+    const event = await alipay.parseWebhook(fake.notify(started.value.providerReference, { notifyTime: NOW, extra: { passback_params: '' } }));
+    assert.equal(event.ok ? event.value.status : event.code, 'succeeded');
+  });
 });

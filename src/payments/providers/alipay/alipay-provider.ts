@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { isoInstant } from '../../../domain/time.ts';
 import type { InitiateInput, InitiateResult, PaymentProvider, PaymentStatus, ProviderResult, RefundResult, StatusResult, WebhookEvent, WebhookRequest } from '../payment-provider.ts';
 import { validateAlipayOptions, type AlipayProviderOptions, type ValidatedAlipayOptions } from './alipay-options.ts';
-import { beijingTimeOf, parseBeijingTime, rsa2Sign, rsa2Verify, signedResponseOf, signingStringOf } from './alipay-signature.ts';
+import { beijingTimeOf, notificationSigningStringOf, parseBeijingTime, rsa2Sign, rsa2Verify, signedResponseOf, signingStringOf } from './alipay-signature.ts';
 import { refundShare } from '../refund-share.ts';
 
 /** What Tolem's webhook route must answer to an Alipay notification it accepted (text/plain). */
@@ -178,8 +178,8 @@ export function createAlipayProvider(options: AlipayProviderOptions): PaymentPro
     async parseWebhook(request: WebhookRequest): Promise<ProviderResult<WebhookEvent>> {
       const params = Object.fromEntries(new URLSearchParams(request.rawBody)) as Record<string, string>;
       if (!params.sign || params.sign_type !== 'RSA2') return { ok: false, code: 'webhook_signature_invalid' };
-      // Notifications are signed without sign and sign_type (unlike requests).
-      if (!rsa2Verify(signingStringOf(params, ['sign', 'sign_type']), params.sign, settings.alipayKey)) return { ok: false, code: 'webhook_signature_invalid' };
+      // Notifications are signed without sign and sign_type (unlike requests), empty parameters included.
+      if (!rsa2Verify(notificationSigningStringOf(params), params.sign, settings.alipayKey)) return { ok: false, code: 'webhook_signature_invalid' };
       if (params.app_id !== settings.appId) return { ok: false, code: 'webhook_signature_invalid' };
       const sentAtMs = parseBeijingTime(params.notify_time ?? '');
       if (sentAtMs === null) return { ok: false, code: 'webhook_payload_invalid' };

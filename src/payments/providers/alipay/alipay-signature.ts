@@ -1,8 +1,17 @@
 import { createSign, createVerify, type KeyObject } from 'node:crypto';
 
-/** The string Alipay signs: parameters sorted by name, empty ones and the excluded ones left out, `k=v` joined by `&`. */
+/** The string a request is signed over: parameters sorted by name, empty ones and the excluded ones left out, `k=v` joined by `&`. */
 export function signingStringOf(params: Record<string, string | undefined>, exclude: readonly string[]): string {
   return Object.keys(params).filter((k) => !exclude.includes(k) && params[k] !== undefined && params[k] !== '').sort().map((k) => `${k}=${params[k]}`).join('&');
+}
+
+/**
+ * The string Alipay signs a notification over: every parameter it sent but `sign` and `sign_type`,
+ * sorted, an empty one kept as `key=` (its SDKs' rsaCheckV1 / getSignCheckContentV1 leave none out;
+ * left out here, a notification with an empty field was refused as forged on every retry).
+ */
+export function notificationSigningStringOf(params: Record<string, string>): string {
+  return Object.keys(params).filter((k) => k !== 'sign' && k !== 'sign_type').sort().map((k) => `${k}=${params[k]}`).join('&');
 }
 
 /** RSA2 = SHA256withRSA, base64. */
