@@ -27,7 +27,7 @@ for (const dialect of DIALECTS) {
           PAYPAL_API_BASE: paypal.url, PAYPAL_SETTLEMENT_CURRENCY: 'USD', PAYPAL_KZT_PER_UNIT: '500',
         },
       });
-      for (const msisdn of ['+77011230001', '+77011230002', '+77011230003', '+77011230004', '+77011230005', '+77011230006', '+77011230007', '+77011230008', '+77011230009', '+77011230010', '+77011230011', '+77011230012', '+77011230013']) await addLine(t, msisdn);
+      for (const msisdn of ['+77011230001', '+77011230002', '+77011230003', '+77011230004', '+77011230005', '+77011230006', '+77011230007', '+77011230008', '+77011230009', '+77011230010', '+77011230011', '+77011230012', '+77011230013', '+77011230014']) await addLine(t, msisdn);
     });
     after(async () => {
       await t?.close();
@@ -362,6 +362,22 @@ for (const dialect of DIALECTS) {
       await deliver('CHECKOUT.ORDER.COMPLETED');
       const events = await t.app.ctx.db.selectFrom('webhook_inbox').select(['status', 'event_status']).where('payment_id', '=', created.body.id).orderBy('received_at').orderBy('id').execute();
       assert.deepEqual(events.map((e) => `${e.event_status}:${e.status}`), ['processing:processed', 'succeeded:ignored', 'succeeded:ignored']);
+      await t.verify();
+    });
+
+    it('PayPal: an order PayPal dropped unpaid (not completed within its 3 hours, Tolem down meanwhile) expires the payment and voids its reservation, instead of leaving it unknown for ever', async () => {
+      const created = await createPayment(t, { msisdn: '+77011230014', amount: 100_000, provider: 'paypal' }, 'paypal-dropped');
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      const orderId = await providerReferenceOf(t, created.body.id);
+      t.clock.advance(4 * 60 * 60_000);
+      paypal.dropOrder(orderId);
+      await expire(t);
+      t.clock.advance(11 * 60_000);
+      await reconcile(t);
+      const payment = await getPayment(t, created.body.id);
+      assert.equal(payment.status, 'expired', JSON.stringify(payment.events));
+      const account = await mainAccount(t, '+77011230014');
+      assert.deepEqual([account.available, account.creditsPending], [0, 0]);
       await t.verify();
     });
 

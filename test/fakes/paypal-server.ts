@@ -22,6 +22,8 @@ export interface PayPalFake extends RunningFake {
    * asks the merchant to send the payer back to choose another funding source).
    */
   declineCapture(orderId: string): void;
+  /** PayPal drops an order not completed within its lifetime (3 hours by default): it is gone, and GET answers 404 RESOURCE_NOT_FOUND. */
+  dropOrder(orderId: string): void;
   /** Sets the status of an order's capture (PENDING: held for an eCheck or a risk review). */
   setCaptureStatus(orderId: string, status: 'PENDING' | 'COMPLETED' | 'DECLINED'): void;
   /** New refunds stay PENDING (an eCheck's, a balance short of them) until `settleRefund`; off by default. */
@@ -146,6 +148,9 @@ export async function startPayPalFake(): Promise<PayPalFake> {
     order: (id) => orders.get(id),
     approve(orderId) {
       orders.get(orderId).status = 'APPROVED';
+    },
+    dropOrder(orderId) {
+      orders.delete(orderId);
     },
     declineCapture(orderId) {
       declinedCaptures.add(orderId);

@@ -84,6 +84,12 @@ export function createPayPalProvider(options: PayPalProviderOptions): PaymentPro
 
   async function getStatus(reference: string): Promise<ProviderResult<StatusResult>> {
     const answer = await client.call('GET', `/v2/checkout/orders/${encodeURIComponent(reference)}`);
+    // PayPal drops an order not completed within its lifetime (3 hours by default) and answers 404
+    // RESOURCE_NOT_FOUND for it. The money is only ever taken by Tolem's own capture, which leaves the
+    // order COMPLETED and kept: an order gone was never paid. Canceled, so that expiry and
+    // reconciliation void it, instead of asking for ever about a payment left unknown or processing
+    // (Tolem's jobs, or PayPal, down for longer than that) with its money reserved.
+    if (!answer.ok && answer.code === 'not_found') return { ok: true, value: { status: 'canceled', failureReason: 'order_expired', raw: { code: 'not_found', message: answer.message ?? null } } };
     return answer.ok ? { ok: true, value: statusResult(answer.body) } : failOf(answer);
   }
 
