@@ -431,10 +431,16 @@ export function movementLabel(code, language, kind = 'posted') {
   return label;
 }
 
+/**
+ * Almaty time: UTC+5 as a fixed offset (`Etc/GMT-5`, POSIX's sign), not `Asia/Almaty`, which a
+ * phone or browser with time-zone data older than 2024a still puts at UTC+6, an hour late.
+ */
+const ALMATY = 'Etc/GMT-5';
+
 /** The time of day alone, in Almaty time (UTC+5), as all four languages write it: "05:02" (for what ends within minutes). */
 export function formatTime(iso) {
   if (!iso) return '—';
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Almaty', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(iso));
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: ALMATY, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(new Date(iso));
   const { hour, minute } = Object.fromEntries(parts.map((part) => [part.type, part.value]));
   return `${hour}:${minute}`;
 }
@@ -442,7 +448,7 @@ export function formatTime(iso) {
 /** Dates shown in Almaty time (UTC+5), as people there read them; Kazakh as CLDR writes it: "2026 ж. 21 жел., 10:15". */
 export function formatDate(iso, language) {
   if (!iso) return '—';
-  const options = { timeZone: 'Asia/Almaty', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' };
+  const options = { timeZone: ALMATY, day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' };
   if (language !== 'kk') return new Intl.DateTimeFormat(DATE_LOCALES[language], options).format(new Date(iso));
   const parts = new Intl.DateTimeFormat('en-GB', { ...options, month: 'numeric', hourCycle: 'h23' }).formatToParts(new Date(iso));
   const { year, month, day, hour, minute } = Object.fromEntries(parts.map((part) => [part.type, part.value]));

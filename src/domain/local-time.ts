@@ -6,7 +6,13 @@
  */
 export type DisplayLanguage = 'en' | 'ru' | 'kk' | 'zh';
 
-const TIME_ZONE = 'Asia/Almaty';
+/**
+ * UTC+5 as a fixed offset (IANA's `Etc/GMT-5`: the sign is POSIX's), not `Asia/Almaty`: the zone's
+ * move from UTC+6 (2024-03-01) is in time-zone data from 2024a on only, and an older ICU or phone
+ * showed every time an hour late; and the days shown must be the days the ledger counts by
+ * (`almatyDate` in time.ts, a fixed UTC+5), for any instant.
+ */
+const TIME_ZONE = 'Etc/GMT-5';
 const NUMERIC_DAY = { day: '2-digit', month: '2-digit', year: 'numeric', timeZone: TIME_ZONE } as const;
 const DAYS: Record<DisplayLanguage, Intl.DateTimeFormat> = {
   en: new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: TIME_ZONE }),
