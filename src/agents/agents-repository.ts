@@ -57,10 +57,14 @@ export async function findAgentTopUpByReceipt(ctx: AppContext, receiptNumber: st
   return ctx.store.readDb.selectFrom('agent_topups').selectAll().where('receipt_number', '=', receiptNumber).executeTakeFirst();
 }
 
-/** A line's POS top-ups reversed before `before`, through agent_topups_line (line_id, created_at). */
-export async function findReversedPosTopUpsOfLine(ctx: AppContext, lineId: string, before: string) {
+/**
+ * A line's POS top-ups reversed, made up to `topUp`'s time and other than it, through agent_topups_line
+ * (line_id, created_at): those of its very millisecond too (one batch's commands share its time).
+ */
+export async function findReversedPosTopUpsOfLine(ctx: AppContext, lineId: string, topUp: { topup_id: string; created_at: string }) {
   return ctx.store.readDb.selectFrom('agent_topups').innerJoin('agent_topup_reversals', 'agent_topup_reversals.topup_id', 'agent_topups.topup_id')
-    .selectAll('agent_topups').where('agent_topups.line_id', '=', lineId).where('agent_topups.created_at', '<', before).execute();
+    .selectAll('agent_topups').where('agent_topups.line_id', '=', lineId).where('agent_topups.created_at', '<=', topUp.created_at)
+    .where('agent_topups.topup_id', '<>', topUp.topup_id).execute();
 }
 
 export async function findReversal(ctx: AppContext, topupId: string) {

@@ -323,6 +323,22 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('two sales to a line in one millisecond (one batch) reversed oldest first leave the line as before both', async () => {
+      const agent = await newAgent(0, 10_000_000);
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn: '+77011000074' } })).status, 201);
+      // The clock stands still: both commands carry one time, as the commands of one batch do.
+      const older = await posTopUp(agent.key, { msisdn: '+77011000074', amount: 50_000 }, 'same-ms-a');
+      const newer = await posTopUp(agent.key, { msisdn: '+77011000074', amount: 50_000 }, 'same-ms-b');
+      assert.equal(older.body.topUp.createdAt, newer.body.topUp.createdAt);
+      for (const sale of [older, newer]) {
+        const reversed = await t.request('POST', `/v1/pos/topups/${sale.body.topUp.id}/reverse`, { token: agent.key });
+        assert.equal(reversed.status, 200, JSON.stringify(reversed.body));
+      }
+      const back = await t.app.ctx.db.selectFrom('lines').selectAll().where('msisdn', '=', '+77011000074').executeTakeFirstOrThrow();
+      assert.deepEqual([back.status, back.valid_until, back.first_topup_at, back.last_topup_at], ['preactive', null, null, null]);
+      await t.verify();
+    });
+
     it('reprints a receipt as JSON and as an 80 mm slip, only for its agent', async () => {
       const agent = await newAgent(100, 1_000_000);
       const done = await posTopUp(agent.key, { msisdn: LINES[4], amount: 60_000 }, 'print-1');

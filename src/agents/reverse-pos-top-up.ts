@@ -59,7 +59,7 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
   const bonusLocks = grant ? topUpBonusLocks(topUp.line_id) : { accounts: [], counters: [] };
   for (let attempt = 1; ; attempt++) {
     // Read each round: another reversal of the line's sales may have committed since the last.
-    const reversedEarlier = await findReversedPosTopUpsOfLine(ctx, topUp.line_id, topUp.created_at);
+    const reversedEarlier = await findReversedPosTopUpsOfLine(ctx, topUp.line_id, topUp);
     const spent = await debitsSince(ctx, mainId, transferId, ['topup_reversal']);
     const bonusSpent = grant ? await debitsSince(ctx, bonusId, transferId, ['topup_bonus_reversal']) : null;
     // A debit between those reads and the command's lock: perhaps another reversal of the same
@@ -130,10 +130,14 @@ function putLineBack(tx: BatchTx, topUp: AgentTopupTable, reversedEarlier: reado
   if (!line || topUp.line_valid_until_after === null || line.validUntil !== topUp.line_valid_until_after) return;
   // The sale whose "before" the line goes back to: this one, or the earliest reversed one it chains to.
   const byValidityMade = new Map(reversedEarlier.map((earlier) => [earlier.line_valid_until_after, earlier]));
+  // The sale that made the validity another found was before it, in its millisecond too (one batch's
+  // commands share their time); each is followed once.
   let origin = topUp;
+  const followed = new Set([topUp.topup_id]);
   for (;;) {
     const earlier = origin.line_valid_until_before === null ? undefined : byValidityMade.get(origin.line_valid_until_before);
-    if (!earlier || earlier.created_at >= origin.created_at) break;
+    if (!earlier || earlier.created_at > origin.created_at || followed.has(earlier.topup_id)) break;
+    followed.add(earlier.topup_id);
     origin = earlier;
   }
   const validUntil = origin.line_valid_until_before;
