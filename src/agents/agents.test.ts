@@ -508,5 +508,26 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([take.status, take.body.error?.details?.reason], [422, 'no_recent_topup']);
       await t.verify();
     });
+
+    it('a sale a promised payment was taken on is not reversed: the payment would stand on no recent top-up', async () => {
+      const agent = await newAgent(0, 10_000_000);
+      const msisdn = '+77011000082';
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+      // Two top-ups at once: valid for 60 days, so still active 40 days on, with no top-up in the last 30.
+      for (const key of ['granted-0', 'granted-1']) {
+        assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': key } })).status, 201);
+      }
+      t.clock.advanceDays(40);
+      const take = () => t.request('POST', `/v1/lines/${msisdn}/promised-payment`, { body: { amount: 50_000 }, headers: { 'idempotency-key': 'granted-credit' } });
+      assert.equal((await take()).body.error?.details?.reason, 'no_recent_topup');
+      const sale = await posTopUp(agent.key, { msisdn, amount: 50_000 }, 'granted-sale');
+      assert.equal(sale.status, 201, JSON.stringify(sale.body));
+      assert.equal((await take()).status, 201, 'the sale is a recent top-up');
+      const floatBefore = await balanceOf(`agent:${agent.id}.float`);
+      const reversed = await t.request('POST', `/v1/pos/topups/${sale.body.topUp.id}/reverse`, { token: agent.key });
+      assert.deepEqual([reversed.status, reversed.body.error?.code], [409, 'topup_already_spent'], JSON.stringify(reversed.body));
+      assert.equal(await balanceOf(`agent:${agent.id}.float`), floatBefore);
+      await t.verify();
+    });
   });
 }

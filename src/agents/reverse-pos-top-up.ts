@@ -12,6 +12,7 @@ import { findAgentTopUp, findReversedPosTopUpsOfLine, findTopUpTransferId } from
 import { findBonusGrantOfTopUp } from '../promotions/promotions-repository.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
 import { applyStatusChange } from '../lifecycle/apply-status-change.ts';
+import { lineCreditAccountId } from '../credit/credit-accounts.ts';
 import { scheduleOf, type LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import type { BatchTx } from '../ledger/batch-tx.ts';
 import type { AgentTopupTable } from '../store/schema.ts';
@@ -46,6 +47,7 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
   const floatId = agentFloatAccountId(topUp.agent_id);
   const commissionId = agentCommissionAccountId(topUp.agent_id);
   const mainId = lineMainAccountId(topUp.line_id);
+  const creditId = lineCreditAccountId(topUp.line_id);
   // Only money the line has not spent since goes back: once it paid for something, the balance it
   // holds may be what the subscriber paid in elsewhere (another agent, a card), not this top-up's.
   // The same holds for the bonus the top-up earned: once the bonus balance paid for something, what
@@ -62,19 +64,24 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
     const reversedEarlier = await findReversedPosTopUpsOfLine(ctx, topUp.line_id, topUp);
     const spent = await debitsSince(ctx, mainId, transferId, ['topup_reversal']);
     const bonusSpent = grant ? await debitsSince(ctx, bonusId, transferId, ['topup_bonus_reversal']) : null;
+    // A promised payment granted since (it debits the line's credit account): the sale was the recent
+    // top-up it was granted on, which its reversal would take away while the payment stands.
+    const creditGranted = await debitsSince(ctx, creditId, transferId);
     // A debit between those reads and the command's lock: perhaps another reversal of the same
     // line's (no spending), so the command is tried again on fresh reads, a few times.
     let debitedMeanwhile = false;
     const submitted = await ctx.writer.submit<PosReversal>({
       name: 'pos_topup_reversal',
-      lock: (now) => ({ lines: [topUp.line_id], accounts: [mainId, floatId, commissionId, AGENT_COMMISSIONS_EXPENSE_ID, ...bonusLocks.accounts], counters: [receiptCounterFor(now), ...bonusLocks.counters] }),
+      lock: (now) => ({ lines: [topUp.line_id], accounts: [mainId, creditId, floatId, commissionId, AGENT_COMMISSIONS_EXPENSE_ID, ...bonusLocks.accounts], counters: [receiptCounterFor(now), ...bonusLocks.counters] }),
       // The key is the top-up: a second reversal, whoever asks, replays the first answer.
       idempotency: { key: `pos-reversal:${topUp.topup_id}`, fingerprint: topUp.topup_id, expiresAt: null },
       execute: (tx) => {
         if (tx.now.getTime() > deadline.getTime()) return fail('reversal_window_passed', { deadline: deadline.toISOString() });
         if (tx.line(topUp.line_id)?.status === 'terminated') return fail('line_terminated');
         if (spent.debited || bonusSpent?.debited) return fail('topup_already_spent');
-        if (debitedSince(tx.account(mainId)!, spent) || (bonusSpent && debitedSince(tx.account(bonusId)!, bonusSpent))) {
+        if (creditGranted.debited) return fail('topup_already_spent', { reason: 'promised_payment' });
+        const creditAccount = tx.account(creditId);
+        if (debitedSince(tx.account(mainId)!, spent) || (bonusSpent && debitedSince(tx.account(bonusId)!, bonusSpent)) || (creditAccount && debitedSince(creditAccount, creditGranted))) {
           debitedMeanwhile = true;
           return fail('topup_already_spent');
         }

@@ -57,7 +57,7 @@ export const ERROR_CODES = {
   agent_not_linked: { status: 403, message: 'This login or key is not linked to an agent.' },
   agent_topup_not_found: { status: 404, message: 'No such top-up of this agent.' },
   reversal_window_passed: { status: 409, message: 'The time to reverse this top-up has passed.' },
-  topup_already_spent: { status: 409, message: 'The line has spent money since this top-up: it can no longer be reversed.' },
+  topup_already_spent: { status: 409, message: 'The line has spent money since this top-up, or took a promised payment on it: it can no longer be reversed.' },
   pos_receipt_not_found: { status: 404, message: 'No such receipt of this agent.' },
   store_not_found: { status: 404, message: 'No such store.' },
   store_inactive: { status: 409, message: 'The store is not active.' },

@@ -31,7 +31,9 @@ export interface DebitsSince {
  */
 export async function debitsSince(ctx: AppContext, accountId: string, transferId: string, except: readonly string[] = []): Promise<DebitsSince> {
   const account = await ctx.store.readDb.selectFrom('ledger_accounts').select(['last_transfer_id', 'debits_posted', 'debits_pending'])
-    .where('id', '=', accountId).executeTakeFirstOrThrow();
+    .where('id', '=', accountId).executeTakeFirst();
+  // An account made on its first use (a line's promised-payment account) that does not exist yet: never debited.
+  if (!account) return { debited: false, debitsPosted: 0n, debitsPending: 0n };
   const debits = { debitsPosted: BigInt(account.debits_posted), debitsPending: BigInt(account.debits_pending) };
   if (account.last_transfer_id === null || account.last_transfer_id <= transferId) return { debited: false, ...debits };
   const previous = previousOnChain(accountId);
