@@ -46,4 +46,29 @@ for (const dialect of DIALECTS) describe(`POS reversal racing a spend [${dialect
     assert.equal((await t.app.ctx.db.selectFrom('agent_topup_reversals').select('topup_id').execute()).length, 0);
     await t.verify();
   });
+  it('a promised payment granted between the read and the lock: refused, the payment stands on the sale', async () => {
+    const msisdn = '+77051240019';
+    await t.request('POST', '/v1/lines', { body: { msisdn } });
+    // Valid for 60 days: active 40 days on, with no top-up in the last 30 but the sale.
+    for (const key of ['grant-a', 'grant-b']) assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': key } })).status, 201);
+    t.clock.advanceDays(40);
+    const agent = (await t.request('POST', '/v1/admin/agents', { body: { name: 'K2', commissionBasisPoints: 100 } })).body;
+    await t.request('POST', `/v1/admin/agents/${agent.id}/deposits`, { body: { amount: 1_000_000, reference: 'b' }, headers: { 'idempotency-key': 'grant-dep' } });
+    const key = (await t.request('POST', `/v1/admin/agents/${agent.id}/staff`, { body: { apiKeyName: 'pos' } })).body.apiKey.key;
+    const sale = await t.request('POST', '/v1/pos/topups', { token: key, body: { msisdn, amount: 100_000 }, headers: { 'idempotency-key': 'grant-pos' } });
+    assert.equal(sale.status, 201);
+    const writer = t.app.ctx.writer;
+    const submit = writer.submit.bind(writer);
+    (writer as any).submit = async (command: any) => {
+      if (command.name === 'pos_topup_reversal') {
+        (writer as any).submit = submit;
+        const granted = await t.request('POST', `/v1/lines/${msisdn}/promised-payment`, { body: { amount: 50_000 }, headers: { 'idempotency-key': 'grant-credit' } });
+        assert.equal(granted.status, 201, JSON.stringify(granted.body));
+      }
+      return submit(command);
+    };
+    const reversed = await t.request('POST', `/v1/pos/topups/${sale.body.topUp.id}/reverse`, { token: key });
+    assert.deepEqual([reversed.status, reversed.body.error?.code, reversed.body.error?.details], [409, 'topup_already_spent', { reason: 'promised_payment' }]);
+    await t.verify();
+  });
 });
