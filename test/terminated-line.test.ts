@@ -225,7 +225,7 @@ for (const dialect of DIALECTS) {
       // made before the termination cannot be reversed: its money went to breakage with the rest.
       const lookup = await t.request('GET', `/v1/pos/lookup?msisdn=${encodeURIComponent(LINE)}`, { token: agentKey });
       assert.equal(lookup.status, 200, JSON.stringify(lookup.body));
-      assert.deepEqual(lookup.body, { msisdn: LINE, operator: 'Kcell', status: 'terminated', ownerName: 'A*** S***' });
+      assert.deepEqual(lookup.body, { msisdn: LINE, operator: 'Kcell', status: 'terminated', barred: false, ownerName: 'A*** S***' });
       expectError(await t.request('POST', '/v1/pos/topups', { token: agentKey, body: { msisdn: LINE, amount: 50_000 }, headers: key('pos') }), 409, 'line_terminated', 'POS top-up');
       const reversal = await t.request('POST', `/v1/pos/topups/${posTopUpId}/reverse`, { token: agentKey });
       expectError(reversal, 409, 'line_terminated', 'POS reversal');

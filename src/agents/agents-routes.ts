@@ -109,6 +109,7 @@ export async function agentRoutes(app: FastifyInstance, { ctx }: RouteOptions): 
       response: {
         200: Type.Object({
           msisdn: Type.String({ description: 'E.164' }), operator: Nullable(Type.String()), status: Type.Union(LINE_STATUSES.map((s) => Type.Literal(s))),
+          barred: Type.Boolean({ description: 'suspended by an admin (lost or stolen SIM, fraud): a top-up credits it but does not bring it back; customer service does' }),
           ownerName: Nullable(Type.String({ description: 'masked, the first character of each word: A*** S***' })),
         }),
         ...commonErrors,

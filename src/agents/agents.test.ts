@@ -72,12 +72,26 @@ for (const dialect of DIALECTS) {
       const agent = await newAgent(100, 0);
       const found = await t.request('GET', `/v1/pos/lookup?msisdn=${encodeURIComponent('8 701 100 00 01')}`, { token: agent.key });
       assert.equal(found.status, 200);
-      assert.deepEqual(found.body, { msisdn: '+77011000001', operator: 'Kcell', status: 'preactive', ownerName: 'A*** S***' });
+      assert.deepEqual(found.body, { msisdn: '+77011000001', operator: 'Kcell', status: 'preactive', barred: false, ownerName: 'A*** S***' });
       assert.equal((await t.request('GET', '/v1/pos/lookup?msisdn=%2B77019999999', { token: agent.key })).body.error.code, 'line_not_found');
       assert.equal((await t.request('GET', '/v1/pos/lookup?msisdn=123', { token: agent.key })).body.error.code, 'msisdn_invalid');
       assert.equal((await t.request('GET', '/v1/pos/lookup?msisdn=%2B77011000001')).body.error.code, 'forbidden');
       const unlinked = await t.keyFor('agent');
       assert.equal((await t.request('GET', '/v1/pos/lookup?msisdn=%2B77011000001', { token: unlinked })).body.error.code, 'agent_not_linked');
+    });
+
+    it('lookup tells a line an admin barred from one a top-up brings back: the cashier does not take cash to restore it', async () => {
+      const agent = await newAgent(100, 0);
+      const lookUp = async (msisdn: string) => (await t.request('GET', `/v1/pos/lookup?msisdn=${encodeURIComponent(msisdn)}`, { token: agent.key })).body;
+      for (const msisdn of ['+77011000061', '+77011000062']) {
+        assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+        assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': `barred-${msisdn}` } })).status, 201);
+      }
+      // One barred by an admin (a lost SIM), the other suspended by the lifecycle (its validity and grace ran out).
+      assert.equal((await t.request('POST', '/v1/lines/+77011000061/suspend', { body: { reason: 'lost SIM' } })).status, 200);
+      await t.app.ctx.db.updateTable('lines').set({ status: 'suspended' }).where('msisdn', '=', '+77011000062').execute();
+      assert.deepEqual([(await lookUp('+77011000061')).status, (await lookUp('+77011000061')).barred], ['suspended', true]);
+      assert.deepEqual([(await lookUp('+77011000062')).status, (await lookUp('+77011000062')).barred], ['suspended', false]);
     });
 
     it('look-ups are limited per agent an hour, found or not: a leaked key cannot walk the numbers for owners\' initials', async () => {
