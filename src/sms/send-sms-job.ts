@@ -38,6 +38,12 @@ const LEASE_MS = 5 * 60_000;
 const BACKOFF_MINUTES_MAX = 60;
 /** The SMSC asked us to slow down: the message is tried again this soon, and the attempt is not counted. */
 const THROTTLED_RETRY_MS = 10_000;
+/**
+ * Answers that ask us to slow down: ESME_RTHROTTLED, and ESME_RMSGQFUL (the SMSC's queue is full),
+ * which SMSCs send under load as they would a throttle. Neither says anything of the message: it
+ * is tried again, never failed for it.
+ */
+const THROTTLE_STATUSES: readonly number[] = [STATUS.throttled, STATUS.messageQueueFull];
 /** Answers that no retry can change: the message fails at once. */
 const PERMANENT_STATUSES: readonly number[] = [STATUS.invalidSourceAddress, STATUS.invalidDestinationAddress, 0x48, 0x49, 0x50, 0x51];
 /**
@@ -236,7 +242,7 @@ async function recordFailure(ctx: AppContext, message: SmsMessageRow, outcome: E
   const { quietFromHour, quietToHour } = ctx.settings.sms;
   // A reminder tried again is held through the night like a first try.
   const notQuiet = (at: Date) => (QUIET_TOPICS.includes(message.topic) ? afterQuietHours(at, quietFromHour, quietToHour) : at);
-  if (outcome.status === STATUS.throttled) {
+  if (outcome.status !== null && THROTTLE_STATUSES.includes(outcome.status)) {
     const next = notQuiet(new Date(now.getTime() + THROTTLED_RETRY_MS));
     await recordAttempt(ctx, message.id, message.lease_until, { status: 'queued', attempts: message.attempts, next_attempt_at: next.toISOString(), last_error: lastError });
     return 'throttled';

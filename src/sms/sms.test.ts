@@ -196,6 +196,37 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('takes a full message queue (ESME_RMSGQFUL, 0x14) as a throttle: tried again soon, never failed for it, the run stopped', async () => {
+      const [a, b] = ['+77014200033', '+77014200034'];
+      const lineA = await line(a, 'en');
+      const lineB = await line(b, 'en');
+      await emit('line.status_changed', { lineId: lineA, msisdn: a, from: 'suspended', to: 'active', language: 'en' });
+      for (let i = 0; i < 3; i++) await emit('balance.low', { lineId: lineB, msisdn: b, balance: 100 + i, language: 'en' });
+      settle();
+      // The SMSC's queue stays full for 20 minutes: longer than the backoff of SMS_ATTEMPTS_MAX (3) attempts.
+      smsc.answer = () => 0x14;
+      try {
+        const before = smsc.submits.length;
+        await run();
+        assert.ok(smsc.submits.length - before <= 2, `${smsc.submits.length - before} submits after the queue was full`);
+        for (let minute = 0; minute < 20; minute++) {
+          t.clock.advance(MINUTE_MS);
+          await run();
+        }
+        for (const row of [...await messagesOf(lineA), ...await messagesOf(lineB)]) {
+          assert.deepEqual([row.status, Number(row.attempts)], ['queued', 0], 'not failed, no attempt counted');
+          assert.match(row.last_error!, /0x14/);
+        }
+      } finally {
+        smsc.answer = () => 0;
+      }
+      t.clock.advance(10_000);
+      while (await run() > 0) t.clock.advance(10_000);
+      assert.equal(textsTo(a.slice(1)).length, 1);
+      assert.equal(textsTo(b.slice(1)).length, 3);
+      assert.deepEqual((await messagesOf(lineB)).map((row) => row.status), ['sent', 'sent', 'sent']);
+    });
+
     it("stops every number's queue once the SMSC throttles one, giving their messages back untried", async () => {
       const [a, b] = ['+77014200031', '+77014200032'];
       const lineA = await line(a, 'en');
