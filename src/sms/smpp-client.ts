@@ -84,6 +84,10 @@ export class SmppClient {
     if (!this.bound) return { ok: false, status: null, error: 'SMPP session is not bound' };
     try {
       const answer = await this.request(COMMAND.submit_sm, submitSmBody(sm));
+      // ESME_RINVBNDSTS: the SMSC no longer holds this session's bind (it restarted behind a proxy
+      // that kept the connection), though it still answers enquire_link: every submit would be
+      // refused so. The connection is closed, so that the next use binds again.
+      if (answer.status === STATUS.invalidBindStatus) this.dropBind();
       if (answer.commandId === COMMAND.generic_nack) return { ok: false, status: answer.status, error: `generic_nack 0x${answer.status.toString(16)}` };
       if (answer.status !== STATUS.ok) return { ok: false, status: answer.status, error: `submit_sm_resp status 0x${answer.status.toString(16)}` };
       return { ok: true, messageId: messageIdOf(answer.body) };
@@ -102,6 +106,12 @@ export class SmppClient {
     const forced = setTimeout(() => this.socket.destroy(), this.options.requestTimeoutMs);
     await this.closedPromise;
     clearTimeout(forced);
+  }
+
+  /** The session can no longer submit: not bound from now on, and its connection closed (answers already on their way still come). */
+  private dropBind(): void {
+    this.isBound = false;
+    this.socket.end();
   }
 
   private request(commandId: number, body: Buffer): Promise<Pdu> {

@@ -473,6 +473,27 @@ for (const dialect of DIALECTS) {
       assert.equal(textsTo('77014200013').length, 1);
     });
 
+    it('binds again when the SMSC answers a submit ESME_RINVBNDSTS (it no longer holds the bind, the connection still up), and sends', async () => {
+      const lineId = await line('+77014200035', 'en');
+      await topUp('+77014200035');
+      settle();
+      assert.equal(await run(), 1, 'bound and sending');
+      const binds = smsc.binds.length;
+      smsc.forgetBinds();
+      await topUp('+77014200035');
+      settle();
+      assert.equal(await run(), 0);
+      let [, row] = await messagesOf(lineId);
+      assert.deepEqual([row!.status, Number(row!.attempts)], ['queued', 1]);
+      assert.match(row!.last_error!, /0x4\b/);
+      t.clock.advance(MINUTE_MS);
+      assert.equal(await run(), 1, 'sent on a new bind');
+      assert.equal(smsc.binds.length, binds + 1);
+      [, row] = await messagesOf(lineId);
+      assert.deepEqual([row!.status, Number(row!.attempts)], ['sent', 2]);
+      assert.equal(textsTo('77014200035').length, 2);
+    });
+
     it("lists a line's SMS to staff and its subscriber, newest first with a cursor; others are refused", async () => {
       const lineId = await line('+77014200014', 'en');
       await line('+77014200015', 'en');

@@ -31,6 +31,11 @@ export interface FakeSmsc {
   texts(): { destination: string; dataCoding: number; text: string }[];
   /** Sends a delivery receipt for a message id on the bound session; resolves with the ESME's command_status. */
   sendReceipt(messageId: string, stat: string, options?: { tlvs?: boolean }): Promise<number>;
+  /**
+   * Forgets every session's bind but keeps its connection (an SMSC restarted behind a proxy that
+   * holds the TCP session): their submits are answered ESME_RINVBNDSTS (0x04) until they bind again.
+   */
+  forgetBinds(): void;
   /** Closes every session and stops listening (the SMSC is down), and listens again on the same port. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -38,11 +43,15 @@ export interface FakeSmsc {
 }
 
 const CONCATENATION_8BIT = 0x00;
+/** ESME_RINVBNDSTS: the command is not allowed in the session's bind state (not bound). */
+const STATUS_INVALID_BIND_STATUS = 0x04;
 
 /** An SMSC on 127.0.0.1 and a random port: binds anyone as a transceiver, answers submit_sm with `answer`, keeps what it got. */
 export async function startFakeSmsc(): Promise<FakeSmsc> {
   let server: Server;
   let bound: Session | null = null;
+  /** Sessions bound now (forgetBinds empties it). */
+  const binds = new Set<Session>();
   let port = 0;
   const listen = async () => {
     server = smpp.createServer({}, (session) => {
@@ -50,6 +59,7 @@ export async function startFakeSmsc(): Promise<FakeSmsc> {
       session.on('bind_transceiver', (pdu: Pdu) => {
         smsc.binds.push({ systemId: pdu.system_id, password: pdu.password, systemType: pdu.system_type, interfaceVersion: pdu.interface_version });
         bound = session;
+        binds.add(session);
         session.send(pdu.response({ system_id: 'fake-smsc' }));
       });
       session.on('enquire_link', (pdu: Pdu) => session.send(pdu.response()));
@@ -58,6 +68,7 @@ export async function startFakeSmsc(): Promise<FakeSmsc> {
         session.close();
       });
       session.on('submit_sm', (pdu: Pdu) => {
+        if (!binds.has(session)) return session.send(pdu.response({ command_status: STATUS_INVALID_BIND_STATUS }));
         const index = smsc.submits.length;
         const status = smsc.answer(index, pdu.destination_addr);
         const messageId = `m${index + 1}`;
@@ -102,6 +113,10 @@ export async function startFakeSmsc(): Promise<FakeSmsc> {
         short_message: `id:${messageId} sub:001 dlvrd:001 submit date:2601151100 done date:2601151101 stat:${stat} err:000 text:`,
         ...(options.tlvs ? { receipted_message_id: messageId, message_state: stat === 'DELIVRD' ? 2 : 5 } : {}),
       }, (response: Pdu) => resolve(response.command_status)));
+    },
+    forgetBinds() {
+      binds.clear();
+      bound = null;
     },
     async stop() {
       for (const session of [...server.sessions]) session.destroy();
