@@ -248,7 +248,9 @@ async function showMessages(path, holder) {
   await showPaged(holder, `${path}/messages`, t.messages, t.noMessages, (messages) => messages.filter((message) => message.status !== 'canceled').map((message) => element('li', { 'data-message': message.id },
     element('div', { class: 'muted' }, formatDate(message.sentAt ?? message.createdAt, language),
       // Given up (the network refused it, or retries ran out): listed, but not as if the phone had it.
-      message.status === 'failed' || message.status === 'undeliverable' ? [' · ', element('span', { 'data-undelivered': '' }, t.notDelivered)] : null),
+      message.status === 'failed' || message.status === 'undeliverable' ? [' · ', element('span', { 'data-undelivered': '' }, t.notDelivered)]
+        // Still waiting (retried while the SMSC is unreachable, a reminder held through the night): not on the phone yet either.
+        : message.status === 'queued' ? [' · ', element('span', { 'data-unsent': '' }, t.notSentYet)] : null),
     element('div', { lang: message.language }, message.text))));
 }
 

@@ -206,10 +206,10 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     const lineId = (await server.request('GET', '/v1/lines/+77011234567')).body.id as string;
     const now = server.clock.now().toISOString();
     /** One row as the SMS worker leaves it, in Russian; `status` what became of it. */
-    const sms = (suffix: string, text: string, status: 'delivered' | 'undeliverable' | 'canceled') => server.app.ctx.db.insertInto('sms_messages').values({
+    const sms = (suffix: string, text: string, status: 'queued' | 'delivered' | 'undeliverable' | 'canceled') => server.app.ctx.db.insertInto('sms_messages').values({
       id: `sms_01KF00000000000000000000${suffix}`, event_id: `evt_browser_test_${suffix}`, line_id: lineId, msisdn: '+77011234567', topic: 'topup.succeeded', language: 'ru',
       text, status, segments: 1n, attempts: status === 'canceled' ? 0n : 1n, next_attempt_at: now, lease_until: null, last_error: status === 'delivered' ? null : status,
-      created_at: now, sent_at: status === 'canceled' ? null : now, delivered_at: status === 'delivered' ? now : null,
+      created_at: now, sent_at: status === 'canceled' || status === 'queued' ? null : now, delivered_at: status === 'delivered' ? now : null,
     }).execute();
     // A reminder canceled before it went (no longer true in the morning) was never on the phone: "no messages", not an empty list.
     await sms('AA', 'Номер действует до 01.01.2026.', 'canceled');
@@ -218,10 +218,14 @@ describe('top-up page and self-care in a real browser', { skip: browserSkip }, (
     await sms('AB', 'Баланс пополнен на 5 000 ₸.', 'delivered');
     // One the SMSC refused for good is listed, marked as not delivered (it was shown as any other).
     await sms('AC', 'Баланс пополнен на 1 000 ₸.', 'undeliverable');
+    // One still waiting (the SMSC unreachable and retried, a reminder held through the night) is not on the phone yet: marked so.
+    await sms('AD', 'Баланс пополнен на 2 000 ₸.', 'queued');
     await historyCard.getByRole('button', { name: 'Messages' }).click();
     await historyCard.locator('li[data-message] [lang="ru"]', { hasText: 'Баланс пополнен на 5 000 ₸.' }).waitFor();
     assert.equal(await historyCard.locator('li[data-message="sms_01KF00000000000000000000AB"] [data-undelivered]').count(), 0);
     assert.equal(await historyCard.locator('li[data-message="sms_01KF00000000000000000000AC"] [data-undelivered]').innerText(), 'Not delivered');
+    assert.equal(await historyCard.locator('li[data-message="sms_01KF00000000000000000000AD"] [data-unsent]').innerText(), 'Not sent yet');
+    assert.equal(await historyCard.locator('li[data-message="sms_01KF00000000000000000000AB"] [data-unsent]').count(), 0);
     await page.close();
   });
 
