@@ -180,15 +180,17 @@ async function textAsOfNow(ctx: AppContext, message: SmsMessageRow, payload: Rec
 }
 
 /**
- * A number's messages one after the other; after a throttle, or once the run's budget is spent, the
- * rest are given back untried. The budget holds within a number's queue too: a slow SMSC (each
+ * A number's messages one after the other; after a throttle, once the session is lost, or once the
+ * run's budget is spent, the rest are given back untried. The budget holds within a number's queue too: a slow SMSC (each
  * submit may wait 10 s) would otherwise keep a run on one number's hundred messages past their
  * lease, and another process, claiming them again, would send them twice.
  */
 async function sendInOrder(ctx: AppContext, link: SmsLink, session: SmppClient, queue: readonly SmsMessageRow[], run: { startedMs: number; throttled: boolean }): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   for (const [index, message] of queue.entries()) {
-    if (run.throttled || (index > 0 && ctx.clock.now().getTime() - run.startedMs >= SEND_BUDGET_MS)) {
+    // The SMSC dropped the connection (or the bind) meanwhile: what is not tried is given back, no
+    // attempt counted, for a run that binds again.
+    if (run.throttled || !session.bound || (index > 0 && ctx.clock.now().getTime() - run.startedMs >= SEND_BUDGET_MS)) {
       await releaseMessages(ctx, queue.slice(index).map((next) => next.id));
       break;
     }

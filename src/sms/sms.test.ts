@@ -494,6 +494,31 @@ for (const dialect of DIALECTS) {
       assert.equal(textsTo('77014200035').length, 2);
     });
 
+    it('gives back, untried and uncounted, the messages a run had not started when the SMSC dropped the connection', async () => {
+      const number = '+77014200036';
+      const lineId = await line(number, 'en');
+      for (let i = 0; i < 3; i++) await topUp(number, 100_000 + i);
+      settle();
+      const first = smsc.submits.length;
+      // The SMSC restarts while it takes the first submit: that one may or may not have gone.
+      smsc.answer = (index) => {
+        if (index === first) smsc.drop();
+        return 0;
+      };
+      try {
+        assert.equal(await run(), 0);
+      } finally {
+        smsc.answer = () => 0;
+      }
+      const rows = await messagesOf(lineId);
+      assert.deepEqual([rows[0]!.status, Number(rows[0]!.attempts)], ['queued', 1], 'the one on its way counts an attempt');
+      for (const row of rows.slice(1)) assert.deepEqual([row.status, Number(row.attempts), row.lease_until, row.next_attempt_at <= t.clock.now().toISOString()], ['queued', 0, null, true], 'never tried');
+      assert.equal(await run(), 2, 'sent on a new bind at the next run');
+      t.clock.advance(MINUTE_MS);
+      assert.equal(await run(), 1);
+      assert.deepEqual((await messagesOf(lineId)).map((row) => [row.status, Number(row.attempts)]), [['sent', 2], ['sent', 1], ['sent', 1]]);
+    });
+
     it("lists a line's SMS to staff and its subscriber, newest first with a cursor; others are refused", async () => {
       const lineId = await line('+77014200014', 'en');
       await line('+77014200015', 'en');

@@ -36,6 +36,8 @@ export interface FakeSmsc {
    * holds the TCP session): their submits are answered ESME_RINVBNDSTS (0x04) until they bind again.
    */
   forgetBinds(): void;
+  /** Drops every session's connection at once (the SMSC restarted), still listening. */
+  drop(): void;
   /** Closes every session and stops listening (the SMSC is down), and listens again on the same port. */
   stop(): Promise<void>;
   start(): Promise<void>;
@@ -113,6 +115,10 @@ export async function startFakeSmsc(): Promise<FakeSmsc> {
         short_message: `id:${messageId} sub:001 dlvrd:001 submit date:2601151100 done date:2601151101 stat:${stat} err:000 text:`,
         ...(options.tlvs ? { receipted_message_id: messageId, message_state: stat === 'DELIVRD' ? 2 : 5 } : {}),
       }, (response: Pdu) => resolve(response.command_status)));
+    },
+    drop() {
+      for (const session of [...server.sessions]) session.destroy();
+      bound = null;
     },
     forgetBinds() {
       binds.clear();
