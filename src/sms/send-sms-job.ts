@@ -90,6 +90,8 @@ async function enqueue(ctx: AppContext): Promise<void> {
 }
 
 type Outcome = 'sent' | 'retry' | 'failed' | 'throttled';
+/** What became of a message, and for one to be tried again ('retry'), when at the earliest (quiet hours aside). */
+interface Sent { outcome: Outcome; retryAt: string | null }
 
 /**
  * Claims due messages page by page and submits them until none is due, the SMSC throttles, or the
@@ -187,14 +189,19 @@ async function textAsOfNow(ctx: AppContext, message: SmsMessageRow, payload: Rec
  */
 async function sendInOrder(ctx: AppContext, link: SmsLink, session: SmppClient, queue: readonly SmsMessageRow[], run: { startedMs: number; throttled: boolean }): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
+  // When the message before was on its way as the connection went, and is to be tried again.
+  let retryAt: string | null = null;
   for (const [index, message] of queue.entries()) {
     // The SMSC dropped the connection (or the bind) meanwhile: what is not tried is given back, no
-    // attempt counted, for a run that binds again.
+    // attempt counted, for a run that binds again; behind the number's message on its way then,
+    // so as not to overtake it on the phone.
     if (run.throttled || !session.bound || (index > 0 && ctx.clock.now().getTime() - run.startedMs >= SEND_BUDGET_MS)) {
-      await releaseMessages(ctx, queue.slice(index).map((next) => next.id));
+      await releaseMessages(ctx, queue.slice(index).map((next) => next.id), session.bound ? null : retryAt);
       break;
     }
-    const outcome = await sendMessage(ctx, link, session, message);
+    const sent = await sendMessage(ctx, link, session, message);
+    const outcome = sent.outcome;
+    retryAt = sent.retryAt;
     outcomes.push(outcome);
     if (outcome === 'throttled') {
       run.throttled = true;
@@ -206,7 +213,7 @@ async function sendInOrder(ctx: AppContext, link: SmsLink, session: SmppClient, 
 }
 
 /** Submits the segments of a message the SMSC has not accepted yet, in order, recording each; then the message as sent. */
-async function sendMessage(ctx: AppContext, link: SmsLink, session: SmppClient, message: SmsMessageRow): Promise<Outcome> {
+async function sendMessage(ctx: AppContext, link: SmsLink, session: SmppClient, message: SmsMessageRow): Promise<Sent> {
   const { dataCoding, segments } = encodeSms(message.text);
   const parts = withConcatenationHeaders(segments, referenceOf(message.id));
   const accepted = await acceptedSegmentsOf(ctx, message.id);
@@ -229,7 +236,7 @@ async function sendMessage(ctx: AppContext, link: SmsLink, session: SmppClient, 
     if (!outcome.ok) return recordFailure(ctx, message, outcome);
   }
   await recordSent(ctx, message.id, message.attempts + 1n, ctx.clock.now().toISOString());
-  return 'sent';
+  return { outcome: 'sent', retryAt: null };
 }
 
 /** The concatenation reference of a message: the same for its every segment and retry, and spread over 0-255 across messages. */
@@ -238,7 +245,7 @@ function referenceOf(messageId: string): number {
 }
 
 /** Records a send that did not go through: soon again when throttled, failed when permanent or the last attempt, else later with backoff. */
-async function recordFailure(ctx: AppContext, message: SmsMessageRow, outcome: Extract<SubmitOutcome, { ok: false }>): Promise<Outcome> {
+async function recordFailure(ctx: AppContext, message: SmsMessageRow, outcome: Extract<SubmitOutcome, { ok: false }>): Promise<Sent> {
   const now = ctx.clock.now();
   const lastError = outcome.error.slice(0, 200);
   const { quietFromHour, quietToHour } = ctx.settings.sms;
@@ -247,11 +254,11 @@ async function recordFailure(ctx: AppContext, message: SmsMessageRow, outcome: E
   if (outcome.status !== null && THROTTLE_STATUSES.includes(outcome.status)) {
     const next = notQuiet(new Date(now.getTime() + THROTTLED_RETRY_MS));
     await recordAttempt(ctx, message.id, message.lease_until, { status: 'queued', attempts: message.attempts, next_attempt_at: next.toISOString(), last_error: lastError });
-    return 'throttled';
+    return { outcome: 'throttled', retryAt: null };
   }
   const attempts = Number(message.attempts) + 1;
   const failed = attempts >= ctx.settings.sms.attemptsMax || (outcome.status !== null && PERMANENT_STATUSES.includes(outcome.status));
-  const next = notQuiet(new Date(now.getTime() + Math.min(2 ** (attempts - 1), BACKOFF_MINUTES_MAX) * 60_000));
-  await recordAttempt(ctx, message.id, message.lease_until, { status: failed ? 'failed' : 'queued', attempts: BigInt(attempts), next_attempt_at: next.toISOString(), last_error: lastError });
-  return failed ? 'failed' : 'retry';
+  const retryAt = new Date(now.getTime() + Math.min(2 ** (attempts - 1), BACKOFF_MINUTES_MAX) * 60_000);
+  await recordAttempt(ctx, message.id, message.lease_until, { status: failed ? 'failed' : 'queued', attempts: BigInt(attempts), next_attempt_at: notQuiet(retryAt).toISOString(), last_error: lastError });
+  return failed ? { outcome: 'failed', retryAt: null } : { outcome: 'retry', retryAt: retryAt.toISOString() };
 }

@@ -73,10 +73,11 @@ export async function rewriteMessageText(ctx: AppContext, id: string, leaseUntil
     .where('lease_until', leaseUntil === null ? 'is' : '=', leaseUntil).execute();
 }
 
-/** Gives back the leases of messages claimed but not tried (the run stopped early): due again at once. */
-export async function releaseMessages(ctx: AppContext, ids: string[]): Promise<void> {
+/** Gives back the leases of messages claimed but not tried (the run stopped early): due again at once, or not before `notBefore`. */
+export async function releaseMessages(ctx: AppContext, ids: string[], notBefore: string | null = null): Promise<void> {
   if (ids.length === 0) return;
-  await ctx.db.updateTable('sms_messages').set({ lease_until: null }).where('id', 'in', ids).where('status', '=', 'queued').execute();
+  await ctx.db.updateTable('sms_messages').set(notBefore === null ? { lease_until: null } : { lease_until: null, next_attempt_at: notBefore })
+    .where('id', 'in', ids).where('status', '=', 'queued').execute();
 }
 
 /** Every segment accepted: the message is sent, and settled at once should its receipts already be in. */
