@@ -44,8 +44,12 @@ const THROTTLED_RETRY_MS = 10_000;
  * is tried again, never failed for it.
  */
 const THROTTLE_STATUSES: readonly number[] = [STATUS.throttled, STATUS.messageQueueFull];
-/** Answers that no retry can change: the message fails at once. */
-const PERMANENT_STATUSES: readonly number[] = [STATUS.invalidSourceAddress, STATUS.invalidDestinationAddress, 0x48, 0x49, 0x50, 0x51];
+/**
+ * Answers that no retry can change: the message fails at once. The addresses and their TON/NPI,
+ * and the message itself: its length (ESME_RINVMSGLEN) or its esm_class (ESME_RINVESMCLASS, a
+ * concatenation header the SMSC does not take), the same on every retry.
+ */
+const PERMANENT_STATUSES: readonly number[] = [STATUS.invalidSourceAddress, STATUS.invalidDestinationAddress, 0x48, 0x49, 0x50, 0x51, STATUS.invalidMessageLength, STATUS.invalidEsmClass];
 /**
  * Alphanumeric sender: TON 5 (alphanumeric), NPI 0; a short code (up to 6 digits, e.g. 1414):
  * TON 3 (network specific), NPI 0, as SMSCs route them; a longer number: TON 1 (international),

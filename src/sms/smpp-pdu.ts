@@ -16,8 +16,8 @@ export const COMMAND = {
 
 /** The command_status values Tolem tells apart; any other non-zero one is an error of the SMSC's. */
 export const STATUS = {
-  ok: 0x00, invalidCommandLength: 0x02, invalidCommandId: 0x03, invalidBindStatus: 0x04, systemError: 0x08,
-  invalidSourceAddress: 0x0a, invalidDestinationAddress: 0x0b, messageQueueFull: 0x14, throttled: 0x58, receiverTemporaryError: 0x64,
+  ok: 0x00, invalidMessageLength: 0x01, invalidCommandLength: 0x02, invalidCommandId: 0x03, invalidBindStatus: 0x04, systemError: 0x08,
+  invalidSourceAddress: 0x0a, invalidDestinationAddress: 0x0b, messageQueueFull: 0x14, invalidEsmClass: 0x43, throttled: 0x58, receiverTemporaryError: 0x64,
 } as const;
 
 /** Optional parameters of deliver_sm that a receipt may carry instead of (or beside) its text. */

@@ -522,6 +522,25 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(textsTo(number.slice(1)).slice(-3).map((text) => text.text), texts, 'in order');
     });
 
+    it('fails at once a message the SMSC refuses for its length or its esm_class (the same text is refused again), and tries others again', async () => {
+      const numbers = ['+77014200037', '+77014200038', '+77014200039'];
+      const lineIds: string[] = [];
+      for (const number of numbers) {
+        lineIds.push(await line(number, 'en'));
+        await topUp(number);
+      }
+      settle();
+      const statuses: Record<string, number> = { '77014200037': 0x01, '77014200038': 0x43, '77014200039': 0x08 };
+      smsc.answer = (_index, destination) => statuses[destination] ?? 0;
+      try {
+        assert.equal(await run(), 0);
+      } finally {
+        smsc.answer = () => 0;
+      }
+      const rows = await Promise.all(lineIds.map(async (lineId) => (await messagesOf(lineId))[0]!));
+      assert.deepEqual(rows.map((row) => [row.status, Number(row.attempts)]), [['failed', 1], ['failed', 1], ['queued', 1]], 'a system error is tried again');
+    });
+
     it("lists a line's SMS to staff and its subscriber, newest first with a cursor; others are refused", async () => {
       const lineId = await line('+77014200014', 'en');
       await line('+77014200015', 'en');
