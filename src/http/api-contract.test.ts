@@ -234,6 +234,25 @@ for (const dialect of DIALECTS) {
       // A body that must be there is still refused so when empty.
       const empty = await t.request('POST', '/v1/topups', { rawBody: '', headers: { 'content-type': 'application/json', 'idempotency-key': 'contract-empty-topup' } });
       assert.deepEqual([empty.status, empty.body.error?.code], [400, 'invalid_json']);
+      // A route the document gives no body at all takes none, however labelled: a client that sends
+      // Content-Type: application/json on every request (a session's default headers) got 400 invalid_json
+      // for a DELETE or a logout with nothing in it, while `{}` was taken.
+      const json = { 'content-type': 'application/json' };
+      const key = await t.request('POST', '/v1/api-keys', { body: { name: 'contract empty body', role: 'partner' } });
+      const revoked = await t.request('DELETE', `/v1/api-keys/${key.body.id}`, { rawBody: '', headers: json });
+      assert.equal(revoked.status, 204, revoked.text);
+      assert.equal((await t.request('GET', '/v1/auth/me', { token: key.body.key })).status, 401);
+      const block = await t.request('POST', '/v1/admin/vouchers/V000000000/block', { rawBody: '', headers: json });
+      assert.deepEqual([block.status, block.body.error?.code], [404, 'voucher_not_found']);
+      assert.equal(doc.paths['/v1/auth/logout']!.post!.requestBody, undefined);
+      assert.equal((await t.request('POST', '/v1/users', { body: { login: 'contract.empty', password: 'long-password-1', role: 'clerk' } })).status, 201);
+      const login = await t.request('POST', '/v1/auth/login', { token: null, body: { login: 'contract.empty', password: 'long-password-1' } });
+      const out = await t.request('POST', '/v1/auth/logout', { token: login.body.token, rawBody: '', headers: json });
+      assert.equal(out.status, 204, out.text);
+      assert.equal((await t.request('GET', '/v1/auth/me', { token: login.body.token })).status, 401);
+      // Something in it is still read as JSON, and refused when it is none.
+      const garbage = await t.request('POST', '/v1/admin/vouchers/V000000000/block', { rawBody: '{', headers: json });
+      assert.deepEqual([garbage.status, garbage.body.error?.code], [400, 'invalid_json']);
     });
 
     it('keeps every field of the newly described answers', async () => {
