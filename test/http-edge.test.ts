@@ -44,6 +44,24 @@ for (const dialect of DIALECTS) {
       assert.equal(transfers.length, 0);
     });
 
+    it('refuses a JSON name given twice, at any depth, as a form or a query string refuses a field twice', async () => {
+      // JSON.parse kept the last: this topped up 5,000,000 where a gateway reading the first saw 50,000.
+      const twice = await post('{"msisdn":"+77011234567","amount":50000,"currency":"KZT","amount":5000000}');
+      assert.deepEqual([twice.status, twice.body.error?.code, twice.body.error?.details], [400, 'validation_failed', { issues: [{ path: 'body/amount', message: 'must not be given twice' }] }]);
+      const escaped = await post('{"msisdn":"+77011234567","amount":50000,"currency":"KZT","\\u0061mount":5000000}');
+      assert.deepEqual([escaped.status, escaped.body.error?.code], [400, 'validation_failed']);
+      const nested = await t.request('POST', '/v1/usage', {
+        rawBody: '{"events":[{"id":"edge-twice","msisdn":"+77011234567","service":"data","units":1,"units":1000000,"at":"2026-01-15T05:00:00Z"}]}',
+        headers: { 'content-type': 'application/json' },
+      });
+      assert.deepEqual([nested.status, nested.body.error?.details?.issues?.[0]?.path], [400, 'body/events/0/units']);
+      assert.equal((await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length, 0);
+      // The same name in different objects is no repeat.
+      const texts = { en: 'Edge 1 GB', ru: 'Edge 1 ГБ', kk: 'Edge 1 ГБ', zh: 'Edge 1 GB' };
+      const offering = await t.request('POST', '/v1/admin/offerings', { body: { code: 'EDGE_1GB', kind: 'data', price: 100_000, validityDays: 7, allowances: { dataGb: 1 }, names: texts, descriptions: texts } });
+      assert.equal(offering.status, 201, offering.text);
+    });
+
     it('refuses a JSON body that is not UTF-8, and keeps one that is', async () => {
       const rawPost = (bytes: Buffer) => t.app.server.inject({ method: 'POST', url: '/v1/lines', payload: bytes, headers: { 'content-type': 'application/json', authorization: `Bearer ${t.adminKey}` } });
       // A lone surrogate's three bytes, 0xFF, an overlong '/': each read as U+FFFD before.

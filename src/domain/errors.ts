@@ -4,7 +4,7 @@
  */
 export const ERROR_CODES = {
   // request shape
-  validation_failed: { status: 400, message: 'The request does not match the schema, or has a path parameter over 100 characters, a malformed URL, a U+0000 character or malformed Unicode.' },
+  validation_failed: { status: 400, message: 'The request does not match the schema, or has a path parameter over 100 characters, a malformed URL, a U+0000 character, malformed Unicode or a JSON name given twice in one object.' },
   invalid_json: { status: 400, message: 'The request body is not valid JSON.' },
   request_malformed: { status: 400, message: 'The HTTP request itself is malformed (a control character in a header, a bad method, path or framing, no Host header in HTTP/1.1, two Host headers or an invalid one).' },
   request_timeout: { status: 408, message: 'The request did not arrive in time.' },

@@ -35,6 +35,7 @@ import { clientErrorHandler, connectRefusedHandler, expectationFailedHandler, ha
 import type { Metrics } from './metrics.ts';
 import { describeDocument, describeRoute } from './openapi.ts';
 import { isCrossSiteCookieChange, tokenOf } from './request-auth.ts';
+import { repeatedJsonName } from './repeated-json-name.ts';
 import { commonErrors, ErrorBody, NoQuery } from './schemas.ts';
 
 export interface ServerDeps {
@@ -195,7 +196,16 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
       done(null, undefined);
       return;
     }
-    parseJson(request, text, done);
+    // A name given twice is refused, as a field twice in a form or a query string is: JSON.parse
+    // would keep its last value silently, where another reader of the same body (a gateway) takes the first.
+    parseJson(request, text, (error: Error | null, body?: unknown) => {
+      const repeated = error ? null : repeatedJsonName(text);
+      if (repeated) {
+        done(new HttpProblem({ code: 'validation_failed', details: { issues: [{ path: `body/${repeated.path === '' ? '' : `${repeated.path}/`}${repeated.name}`, message: 'must not be given twice' }] } }), undefined);
+        return;
+      }
+      done(error, body);
+    });
   });
   // Like the query string: a field sent twice becomes a list, never silently its last value.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
