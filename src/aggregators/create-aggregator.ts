@@ -50,7 +50,7 @@ export async function createAggregator(ctx: AppContext, actor: Actor, input: Cre
   const tooWide = input.password === undefined ? tooWideAlone(ipAllowlist) : undefined;
   if (tooWide !== undefined) return fail('validation_failed', { field: 'ipAllowlist', entry: tooWide, reason: 'without a password, networks of at most /16 (IPv4) or /32 (IPv6)' });
   if (input.password !== undefined) {
-    if (passwordTooWeak(input.password, ctx.settings.auth.passwordLengthMin)) return fail('password_too_weak', { minimum: ctx.settings.auth.passwordLengthMin });
+    if (passwordTooWeak(input.password, ctx.settings.auth.passwordLengthMin)) return fail('password_too_weak', { lengthMin: ctx.settings.auth.passwordLengthMin });
     if (characterCount(input.password) > PASSWORD_LENGTH_MAX) return fail('validation_failed', { field: 'password' });
   }
   const passwordHash = input.password === undefined ? null : await hashPassword(input.password, ctx.random(16));

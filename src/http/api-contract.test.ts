@@ -558,6 +558,13 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('gives one error code the same details wherever it is answered', async () => {
+      // An aggregator's password too short said details.minimum, a user's details.lengthMin: a client reading one missed the other.
+      const user = await t.request('POST', '/v1/users', { body: { login: 'contract.weak', password: 'short', role: 'clerk' } });
+      const aggregator = await t.request('POST', '/v1/admin/aggregators', { body: { code: 'contractweak', password: 'short' } });
+      for (const answer of [user, aggregator]) assert.deepEqual([answer.status, answer.body.error?.code, answer.body.error?.details], [422, 'password_too_weak', { lengthMin: 8 }], answer.text);
+    });
+
     it('describes every status an SMS may have, canceled included', async () => {
       const doc = (await t.request('GET', '/openapi.json', { token: null })).body as { paths: Record<string, Record<string, { description?: string }>> };
       const description = doc.paths['/v1/lines/{msisdn}/messages']!.get!.description ?? '';
