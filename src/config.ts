@@ -78,6 +78,12 @@ export interface Settings {
     paygPerMbMinor: bigint; paygPerMinuteMinor: bigint; paygPerSmsMinor: bigint; paygAllowed: boolean; eventsPerRequestMax: number; bodyBytesMax: number;
     /** How far after the server clock an event may be dated (the network elements' clocks drift); later ones are refused. */
     futureSkewSeconds: number;
+    /**
+     * How long after a bucket's end its unused units wait before the expiry job forfeits them, so
+     * that an event from before the end reported late (mediation holds records for hours) still
+     * draws on it; never less than the hour a renewal may carry them over.
+     */
+    lateEventHours: number;
   };
   /** Retail agents, stores and vouchers (docs/agents-stores-vouchers.md). */
   agents: {
@@ -193,6 +199,7 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
       eventsPerRequestMax: 1_000, bodyBytesMax: integerAtLeast(env, 'USAGE_BODY_BYTES_MAX', 512 * 1024, 1),
       // At most a day: a clock further ahead is broken, and a larger skew would let next year's events be charged again.
       futureSkewSeconds: integerBetween(env, 'USAGE_FUTURE_SKEW_SECONDS', 300, 0, 86_400),
+      lateEventHours: integerBetween(env, 'USAGE_LATE_EVENT_HOURS', 24, 0, 168),
     },
     agents: { reversalWindowMinutes: integer(env, 'AGENT_REVERSAL_WINDOW_MINUTES', 15), lookupsPerHourMax: integerAtLeast(env, 'AGENT_LOOKUPS_PER_HOUR_MAX', 600, 1) },
     stores: { identificationValidMinutes: integerAtLeast(env, 'STORE_IDENTIFICATION_VALID_MINUTES', 60, 1) },

@@ -178,7 +178,7 @@ class Sim {
     topupMin: number; topupMax: number; topupDailyMax: number; validityDays: number; bonusMin: number; bonusPercent: number; bonusDays: number;
     transferMin: number; transferMax: number; fee: number; transferDailyMax: number; codesPerHour: number; triesPerDay: number;
     creditAmounts: number[]; creditFeePercent: number; creditTermDays: number; tenureDays: number; recentTopupDays: number;
-    graceDays: number; suspendedDays: number; retryDays: number; retentionMs: number; skewMs: number; payg: Record<Service, number>;
+    graceDays: number; suspendedDays: number; retryDays: number; retentionMs: number; skewMs: number; forfeitMs: number; payg: Record<Service, number>;
   };
 
   /** Errors the product reported to itself (a job's or a request's): there must be none. */
@@ -410,7 +410,7 @@ class Sim {
       creditAmounts: s.credit.amounts.map(Number), creditFeePercent: s.credit.feePercent, creditTermDays: s.credit.termDays,
       tenureDays: s.credit.tenureDaysMin, recentTopupDays: s.credit.recentTopupDays,
       graceDays: s.lifecycle.graceDays, suspendedDays: s.lifecycle.suspendedDays, retryDays: s.packages.renewalRetryDays,
-      retentionMs: s.idempotency.retentionHours * HOUR, skewMs: s.usage.futureSkewSeconds * 1000,
+      retentionMs: s.idempotency.retentionHours * HOUR, skewMs: s.usage.futureSkewSeconds * 1000, forfeitMs: Math.max(HOUR, s.usage.lateEventHours * HOUR),
       payg: { data: Number(s.usage.paygPerMbMinor), voice: Number(s.usage.paygPerMinuteMinor), sms: Number(s.usage.paygPerSmsMinor) },
     };
     const start = this.now();
@@ -1232,9 +1232,9 @@ class Sim {
         this.ok(held || money < need, `package ${pkg.id} (${pkg.offering}) ended at ${pkg.end}, auto-renewing on a line with ${money} for the ${need} due: the job renews it`);
       }
     }
-    // 2. Bucket expiry: an hour after its end a bucket's units go to breakage.
+    // 2. Bucket expiry: a day after its end (USAGE_LATE_EVENT_HOURS; at least the hour a renewal may carry them over) a bucket's units go to breakage.
     for (const bucket of this.buckets.values()) {
-      if (bucket.remaining > 0 && ms(bucket.expiresAt) + HOUR <= now) {
+      if (bucket.remaining > 0 && ms(bucket.expiresAt) + this.rules.forfeitMs <= now) {
         this.tally('job: bucket expired with units');
         this.add(unitBreakageAccountId(bucket.unit), bucket.remaining);
         bucket.remaining = 0;

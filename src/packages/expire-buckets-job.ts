@@ -46,8 +46,10 @@ export const expireBucketsJob: Job = {
  */
 export async function expireBuckets(ctx: AppContext, limits: BucketExpiryLimits): Promise<JobRun> {
   const now = ctx.clock.now().toISOString();
-  // Periods ended more than ROLLOVER_GRACE_MS ago: until then their automatic renewal may carry their units over.
-  const endedBy = new Date(ctx.clock.now().getTime() - ROLLOVER_GRACE_MS).toISOString();
+  // Periods ended more than ROLLOVER_GRACE_MS ago: until then their automatic renewal may carry their
+  // units over. And more than USAGE_LATE_EVENT_HOURS ago: until then an event from before their end,
+  // reported late, draws on them (usage skips a bucket expired at the event's time, never one emptied).
+  const endedBy = new Date(ctx.clock.now().getTime() - bucketForfeitDelayMs(ctx)).toISOString();
   let forfeited = 0;
   let commands = 0;
   let closedInRun = 0;
@@ -81,6 +83,11 @@ export async function expireBuckets(ctx: AppContext, limits: BucketExpiryLimits)
     before = periods[periods.length - 1]!;
   }
   return { handled: forfeited, more: false };
+}
+
+/** How long after its end a bucket's units wait before they are forfeited: the longer of the rollover grace and the usage late-event window. */
+export function bucketForfeitDelayMs(ctx: AppContext): number {
+  return Math.max(ROLLOVER_GRACE_MS, ctx.settings.usage.lateEventHours * 3_600_000);
 }
 
 /** Expired with no units and none reserved: nothing can put units back into a bucket. */

@@ -250,7 +250,11 @@ for (const dialect of DIALECTS) {
       t.clock.set(new Date(new Date(lapsed.expiresAt).getTime() + 30_000));
       await renewDue(t.app.ctx, limits);
       assert.equal(await periodsOf(lapsed.id), 1, 'no money: not renewed');
+      // Still held an hour after the grace, for a late event from before the end (USAGE_LATE_EVENT_HOURS, 24).
       t.clock.set(new Date(new Date(lapsed.expiresAt).getTime() + 2 * HOUR));
+      await expireBuckets(jobContext(), expiryLimits);
+      assert.equal(await held(lapsed.allowances[0]!.bucketId), Number(60n * MB), 'kept for late events');
+      t.clock.set(new Date(new Date(lapsed.expiresAt).getTime() + 24 * HOUR));
       await expireBuckets(jobContext(), expiryLimits);
       assert.equal(await held(lapsed.allowances[0]!.bucketId), 0, 'forfeited after the grace');
       const forfeited = await t.app.ctx.db.selectFrom('ledger_transfers').select(['credit_account_id', 'amount']).where('debit_account_id', '=', lapsed.allowances[0]!.bucketId).where('code', '=', 'expiry').execute();

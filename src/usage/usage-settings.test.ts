@@ -12,4 +12,13 @@ describe('usage settings', () => {
       assert.throws(() => loadSettings({ USAGE_FUTURE_SKEW_SECONDS: bad }), SettingError, bad);
     }
   });
+
+  it('USAGE_LATE_EVENT_HOURS: 24 by default, from 0 to a week; anything else stops the start', () => {
+    assert.equal(loadSettings({}).usage.lateEventHours, 24);
+    assert.equal(loadSettings({ USAGE_LATE_EVENT_HOURS: '0' }).usage.lateEventHours, 0);
+    assert.equal(loadSettings({ USAGE_LATE_EVENT_HOURS: '168' }).usage.lateEventHours, 168);
+    for (const bad of ['-1', '169', '1.5', 'a day']) {
+      assert.throws(() => loadSettings({ USAGE_LATE_EVENT_HOURS: bad }), SettingError, bad);
+    }
+  });
 });
