@@ -11,4 +11,17 @@ describe('settings', () => {
     assert.equal(settings.secretKey, defaults.secretKey);
     assert.throws(() => loadSettings({ NODE_ENV: 'production', TOLEM_SECRET_KEY: '' }), /TOLEM_SECRET_KEY/);
   });
+
+  it('refuses limits that would refuse every top-up or transfer (a daily limit below the minimum, a minimum above the maximum)', () => {
+    for (const [env, setting] of [
+      [{ TOPUP_LINE_DAILY_MAX_KZT: '0' }, 'TOPUP_LINE_DAILY_MAX_KZT'], [{ TOPUP_LINE_DAILY_MAX_KZT: '499' }, 'TOPUP_LINE_DAILY_MAX_KZT'],
+      [{ TRANSFER_AMOUNT_MIN_KZT: '30000' }, 'TRANSFER_AMOUNT_MIN_KZT'], [{ TRANSFER_SENDER_DAILY_MAX_KZT: '0' }, 'TRANSFER_SENDER_DAILY_MAX_KZT'],
+      [{ TRANSFER_SENDER_DAILY_MAX_KZT: '99' }, 'TRANSFER_SENDER_DAILY_MAX_KZT'],
+    ] as const) {
+      assert.throws(() => loadSettings(env), (error: Error) => error.name === 'SettingError' && error.message.startsWith(`setting ${setting} `), JSON.stringify(env));
+    }
+    // At the edges they still load.
+    assert.equal(loadSettings({ TOPUP_LINE_DAILY_MAX_KZT: '500' }).topup.lineDailyMax, 50_000n);
+    assert.equal(loadSettings({ TRANSFER_AMOUNT_MIN_KZT: '20000', TRANSFER_SENDER_DAILY_MAX_KZT: '20000' }).transfers.amountMin, 2_000_000n);
+  });
 });

@@ -219,6 +219,16 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
   if (settings.topup.amountMin > settings.topup.amountMax) {
     throw new SettingError(`setting TOPUP_AMOUNT_MIN_KZT must not be above TOPUP_AMOUNT_MAX_KZT (${settings.topup.amountMin / 100n} > ${settings.topup.amountMax / 100n})`);
   }
+  // A daily limit below the smallest amount, or a minimum above the maximum, refuses every top-up or transfer.
+  if (settings.topup.lineDailyMax < settings.topup.amountMin) {
+    throw new SettingError(`setting TOPUP_LINE_DAILY_MAX_KZT must not be below TOPUP_AMOUNT_MIN_KZT (${settings.topup.lineDailyMax / 100n} < ${settings.topup.amountMin / 100n}): no top-up would be taken`);
+  }
+  if (settings.transfers.amountMin > settings.transfers.amountMax) {
+    throw new SettingError(`setting TRANSFER_AMOUNT_MIN_KZT must not be above TRANSFER_AMOUNT_MAX_KZT (${settings.transfers.amountMin / 100n} > ${settings.transfers.amountMax / 100n})`);
+  }
+  if (settings.transfers.senderDailyMax < settings.transfers.amountMin) {
+    throw new SettingError(`setting TRANSFER_SENDER_DAILY_MAX_KZT must not be below TRANSFER_AMOUNT_MIN_KZT (${settings.transfers.senderDailyMax / 100n} < ${settings.transfers.amountMin / 100n}): no transfer would be taken`);
+  }
   if (settings.ledger.queueLengthMax < settings.ledger.batchSizeMax) {
     throw new SettingError(`setting LEDGER_QUEUE_LENGTH_MAX must not be below LEDGER_BATCH_SIZE_MAX (${settings.ledger.queueLengthMax} < ${settings.ledger.batchSizeMax})`);
   }
