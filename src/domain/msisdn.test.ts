@@ -45,6 +45,10 @@ describe('msisdn', () => {
       ['/v1/lines/8-701-123-45-67', '/v1/lines/+7701***4567'], ['/v1/lines/+7(701)1234567', '/v1/lines/+7701***4567'],
       ['/v1/lines/%2B7-701-123-45-67', '/v1/lines/%2B7701***4567'], ['msisdn=7011234567&x=1', 'msisdn=+7701***4567&x=1'],
       ['/v1/lines/+12025550123', '/v1/lines/+1202***0123'], ['call +44 20 7946 0958 now', 'call +4420***0958 now'],
+      // A dash, dot or bracket before it, which the number is still read with (GET /v1/lines/-7011234567 serves the line).
+      ['/v1/lines/-7011234567', '/v1/lines/+7701***4567'], ['/v1/lines/+-77011234567', '/v1/lines/+7701***4567'],
+      ['msisdn=-87011234567', 'msisdn=+7701***4567'], ['/v1/lines/%2D7011234567', '/v1/lines/+7701***4567'],
+      ['/v1/lines/%2E%2E7011234567/balance', '/v1/lines/+7701***4567/balance'], ['/v1/lines/%297011234567', '/v1/lines/+7701***4567'],
     ] as const) assert.equal(maskPhoneNumbersIn(typed), masked, typed);
     // Not phone numbers: amounts, receipt numbers, ids, long transaction ids, times.
     for (const kept of ['/v1/receipts/R-2026-00000123.pdf', 'amount=100000', 'txn_id=1234567890123', 'tu_01M95EW7RTN632C5FWB72MF32T', '2026-12-06T10:20:30.000Z', 'id=tr_0123456789ABCDEF']) {

@@ -72,7 +72,9 @@ export function maskMsisdn(msisdn: string): string {
  */
 // Bounded: a run of separators with no digit to end it (16,000 "(" in a URL) made `*` try every
 // length at every start, quadratic; no phone number is written with more than 40 characters.
-const PHONE_RUN = /(?<![\dA-Za-z_%-])(?:%2B|\+)?(?:\d|\(|%28)(?:[\d\s.()+-]|%20|%28|%29|%2D|%2E){0,40}\d(?![\dA-Za-z_])/gi;
+// A dash, dot or closing bracket before the first digit ("-7011234567", read as the number) belongs
+// to the run when nothing word-like stands before it (R-2026-… stays).
+const PHONE_RUN = /(?<![\dA-Za-z_%-])(?:%2B|\+)?(?:[-.)]|%2D|%2E|%29){0,3}(?:\d|\(|%28)(?:[\d\s.()+-]|%20|%28|%29|%2D|%2E){0,40}\d(?![\dA-Za-z_])/gi;
 const SEPARATORS = /%20|%28|%29|%2D|%2E|\D/gi;
 
 /**
