@@ -24,4 +24,10 @@ describe('settings', () => {
     assert.equal(loadSettings({ TOPUP_LINE_DAILY_MAX_KZT: '500' }).topup.lineDailyMax, 50_000n);
     assert.equal(loadSettings({ TRANSFER_AMOUNT_MIN_KZT: '20000', TRANSFER_SENDER_DAILY_MAX_KZT: '20000' }).transfers.amountMin, 2_000_000n);
   });
+
+  it('takes PUBLIC_URL with a trailing slash as without it: links made from it are not //…, which no route serves', () => {
+    assert.equal(loadSettings({ PUBLIC_URL: 'http://pay.example.kz/' }).publicUrl, 'http://pay.example.kz');
+    assert.equal(loadSettings({ PUBLIC_URL: 'http://example.kz/tolem//' }).publicUrl, 'http://example.kz/tolem');
+    assert.equal(loadSettings({ PUBLIC_URL: 'https://pay.example.kz', TOLEM_SECRET_KEY: 'k'.repeat(40), PAYMENT_PROVIDERS: 'stripe' }).publicUrl, 'https://pay.example.kz');
+  });
 });

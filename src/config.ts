@@ -290,7 +290,9 @@ function publicUrl(env: Env): string {
     throw new SettingError(`setting PUBLIC_URL must be an http:// or https:// URL, got ${JSON.stringify(raw)}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SettingError(`setting PUBLIC_URL must be an http:// or https:// URL, got ${JSON.stringify(raw)}`);
-  return raw;
+  // Links are made as PUBLIC_URL + '/path': with a trailing slash (https://pay.example.kz/) the
+  // payers' return address and the sandbox checkout were '//…', which no route serves (404).
+  return raw.replace(/\/+$/, '');
 }
 
 function databaseUrl(raw: string | undefined): string {
