@@ -5,6 +5,7 @@ import { fail, ok, type Result } from '../domain/result.ts';
 import { countAttempt, countAttemptWithin, uncountAttempt } from '../auth/auth-repository.ts';
 import { readCounters } from '../ledger/read-counters.ts';
 import { storedAnswer } from '../ledger/stored-answer.ts';
+import { serializeByKeys } from '../ledger/serialize-by-keys.ts';
 import { almatyDate } from '../domain/time.ts';
 import { lineCreditAccountId } from '../credit/credit-accounts.ts';
 import { owedBy } from '../credit/credit-repository.ts';
@@ -93,6 +94,14 @@ async function refusalBeforeCode(ctx: AppContext, plan: CheckedTransfer, now: Da
 export async function confirmTransfer(ctx: AppContext, actor: Actor, id: string, code: string): Promise<Result<{ transfer: BalanceTransfer; replayed: boolean }>> {
   const denied = requireRole(actor, ['subscriber']);
   if (denied) return denied as Result<never>;
+  // One confirmation's codes are checked one after the other in this process: the right code sent
+  // twice at once on the last try (a double tap, a retry after a timeout) found the try held by its
+  // twin and no answer stored yet, and was told to send the transfer again (410) while the twin
+  // moved the money; the later one now reads the confirmation once the earlier is done.
+  return serializeByKeys(ctx, [`transfer-confirmation:${id}`], () => checkCode(ctx, actor, id, code));
+}
+
+async function checkCode(ctx: AppContext, actor: Actor, id: string, code: string): Promise<Result<{ transfer: BalanceTransfer; replayed: boolean }>> {
   const row = await findConfirmation(ctx, id);
   if (!row || row.actor_id !== actor.id) return fail('transfer_confirmation_not_found');
   const right = sameCode(codeHash(ctx, row.id, code), row.code_hash);

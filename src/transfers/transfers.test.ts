@@ -263,6 +263,30 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('answers the right code sent twice at once on the last try with the transfer, both times, and moves the money once', async () => {
+      const L = '+77014000022';
+      const lineL = await t.request('POST', '/v1/lines', { body: { msisdn: L } });
+      assert.equal(lineL.status, 201, JSON.stringify(lineL.body));
+      await topUp(L, 1_000_000);
+      const user = await createUser(t.app.ctx, SYSTEM_ACTOR, { login: L, password: 'long-enough-1', role: 'subscriber' });
+      assert.ok(user.ok, JSON.stringify(user));
+      const token = (await t.request('POST', '/v1/auth/login', { token: null, body: { login: L, password: 'long-enough-1' } })).body.token as string;
+      const confirm = (id: string, code: string) => t.request('POST', `/v1/transfers/confirmations/${id}`, { body: { code }, token });
+      const asked = await send({ from: L, to: B, amount: 50_000 }, 'twice-on-last', token);
+      assert.equal(asked.status, 202, JSON.stringify(asked.body));
+      const events = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'transfer.confirmation_requested').execute();
+      const code = events.map((event) => JSON.parse(event.payload)).filter((payload) => payload.lineId === lineL.body.id).at(-1).code as string;
+      const wrong = code === '000000' ? '111111' : '000000';
+      const before = [await main(L), await main(B)];
+      // Two typos, then the right code sent twice (a double tap, a retry after a timeout): one try left for the two.
+      for (const left of [2, 1]) assert.deepEqual((await confirm(asked.body.confirmationId, wrong)).body.error.details, { attemptsLeft: left });
+      const [first, second] = await Promise.all([confirm(asked.body.confirmationId, code), confirm(asked.body.confirmationId, code)]);
+      assert.deepEqual([first.status, second.status], [201, 201], JSON.stringify([first.body, second.body]));
+      assert.equal(second.body.id, first.body.id);
+      assert.deepEqual([await main(L), await main(B)], [before[0]! - 52_000, before[1]! + 50_000], 'moved once, with its fee');
+      await t.verify();
+    });
+
     it("sends the code in the sending line's language and never lists it back", async () => {
       const { subscriberMessage } = await import('../lifecycle/subscriber-messages.ts');
       const payload = { code: '493817', amount: 100_000, fee: 2_000, to: B, expiresAt: '2026-12-06T10:05:00.000Z' };
