@@ -38,6 +38,13 @@ const CODE_DIGITS = 6;
  * again (same Idempotency-Key and body) finds the same confirmation and sends no second code.
  */
 export async function requestTransfer(ctx: AppContext, actor: Actor, input: TransferBalanceInput, idempotencyKey: string): Promise<Result<{ confirmation: TransferConfirmationView; replayed: boolean }>> {
+  // The same request sent twice at once (a double tap) runs one after the other in this process:
+  // the later finds the earlier's confirmation, instead of counting a second code against
+  // TRANSFER_CODES_PER_HOUR_MAX (and being refused 429 once the count passed it) for one code sent.
+  return serializeByKeys(ctx, [`transfer-request:${actor.id}:${idempotencyKey}`], () => askForCode(ctx, actor, input, idempotencyKey));
+}
+
+async function askForCode(ctx: AppContext, actor: Actor, input: TransferBalanceInput, idempotencyKey: string): Promise<Result<{ confirmation: TransferConfirmationView; replayed: boolean }>> {
   const plan = await planTransfer(ctx, actor, input);
   if (!plan.ok) return plan;
   const again = async () => {

@@ -287,6 +287,25 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('counts a request sent twice at once (a double tap) as one code against the hourly limit, and answers both with its confirmation', async () => {
+      const M = '+77014000023';
+      const lineM = await t.request('POST', '/v1/lines', { body: { msisdn: M } });
+      assert.equal(lineM.status, 201, JSON.stringify(lineM.body));
+      await topUp(M, 1_000_000);
+      const user = await createUser(t.app.ctx, SYSTEM_ACTOR, { login: M, password: 'long-enough-1', role: 'subscriber' });
+      assert.ok(user.ok, JSON.stringify(user));
+      const token = (await t.request('POST', '/v1/auth/login', { token: null, body: { login: M, password: 'long-enough-1' } })).body.token as string;
+      // TRANSFER_CODES_PER_HOUR_MAX (5) requests, each sent twice at once under its key: five codes, none refused.
+      for (let i = 0; i < 5; i++) {
+        const pair = await Promise.all([0, 1].map(() => send({ from: M, to: B, amount: 10_000 }, `double-tap-${i}`, token)));
+        assert.deepEqual(pair.map((r) => r.status), [202, 202], `request ${i + 1}: ${JSON.stringify(pair.map((r) => r.body))}`);
+        assert.equal(pair[1]!.body.confirmationId, pair[0]!.body.confirmationId);
+      }
+      const codes = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'transfer.confirmation_requested').execute();
+      assert.equal(codes.filter((event) => JSON.parse(event.payload).lineId === lineM.body.id).length, 5, 'one code a request');
+      assert.equal((await send({ from: M, to: B, amount: 10_000 }, 'double-tap-5', token)).status, 429, 'the sixth code within the hour');
+    });
+
     it("sends the code in the sending line's language and never lists it back", async () => {
       const { subscriberMessage } = await import('../lifecycle/subscriber-messages.ts');
       const payload = { code: '493817', amount: 100_000, fee: 2_000, to: B, expiresAt: '2026-12-06T10:05:00.000Z' };
