@@ -22,7 +22,7 @@ const PACKAGE_TOPICS: readonly string[] = ['package.purchased', 'package.renewed
 
 /**
  * One queued SMS per event that tells a line something, in the line's language: to the line the
- * event names (a transfer's receiver by number), with its text from subscriberMessage. Events of
+ * event names (a transfer's receiver by its toLineId; by number only for an event of no line id), with its text from subscriberMessage. Events of
  * no line, of a line whose number has since gone to another line, or with no text, send nothing.
  */
 export async function messageRowsFor(ctx: AppContext, events: readonly OutboxEvent[]): Promise<SmsMessageRow[]> {
@@ -30,8 +30,11 @@ export async function messageRowsFor(ctx: AppContext, events: readonly OutboxEve
   const parsed = events.map((event) => ({ event, payload: JSON.parse(event.payload) as Record<string, unknown> }));
   const text = (value: unknown) => (typeof value === 'string' && value.length > 0 ? value : null);
   const receiverNumber = (event: OutboxEvent, payload: Record<string, unknown>) => text(event.topic === 'transfer.completed' ? payload.to : payload.msisdn);
-  const ids = [...new Set(parsed.map(({ payload }) => text(payload.lineId)).filter((id) => id !== null))];
-  const numbers = [...new Set(parsed.filter(({ payload }) => !text(payload.lineId)).map(({ event, payload }) => receiverNumber(event, payload)).filter((n) => n !== null))];
+  // A transfer's receiver is the line it credited (toLineId), not whichever line holds its number
+  // when the event is read: that number may have gone to a new subscriber meanwhile.
+  const lineIdOf = (event: OutboxEvent, payload: Record<string, unknown>) => text(event.topic === 'transfer.completed' ? payload.toLineId : payload.lineId);
+  const ids = [...new Set(parsed.map(({ event, payload }) => lineIdOf(event, payload)).filter((id) => id !== null))];
+  const numbers = [...new Set(parsed.filter(({ event, payload }) => !lineIdOf(event, payload)).map(({ event, payload }) => receiverNumber(event, payload)).filter((n) => n !== null))];
   const lines = await linesByIdOrNumber(ctx, ids, numbers);
   const byId = new Map(lines.map((line) => [line.id, line]));
   const byNumber = new Map(lines.map((line) => [line.msisdn, line]));
@@ -44,7 +47,7 @@ export async function messageRowsFor(ctx: AppContext, events: readonly OutboxEve
   // A page of events names few offerings: each is looked up once.
   const offerings = new Map<unknown, Promise<Record<string, string | undefined> | undefined>>();
   for (const { event, payload } of parsed) {
-    const lineId = text(payload.lineId);
+    const lineId = lineIdOf(event, payload);
     const number = receiverNumber(event, payload);
     const line = lineId ? byId.get(lineId) : number ? byNumber.get(number) : undefined;
     // A released number reads `+7…#ln_…`: it belongs to another subscriber now.

@@ -12,6 +12,7 @@ import { cursorOf, saveCursor } from '../partners/partners-repository.ts';
 import { sendSmsJob } from './send-sms-job.ts';
 import { DATA_CODING, textAsSent } from './sms-encoding.ts';
 import { loadSmsSettings } from './sms-settings.ts';
+import { loadSettings } from '../config.ts';
 import { insertSegment, recordReceipt, recordSent } from './sms-repository.ts';
 
 const SETTLED_MS = 20_000;
@@ -24,7 +25,8 @@ for (const dialect of DIALECTS) {
     let keys = 0;
     before(async () => {
       smsc = await startFakeSmsc();
-      t = await startTestApp(dialect.name, { sms: loadSmsSettings({ SMPP_URL: smsc.url, SMS_ATTEMPTS_MAX: '3' }) });
+      // No quarantine: a closed line's number may go to a new SIM at once (a transfer's SMS read after that).
+      t = await startTestApp(dialect.name, { sms: loadSmsSettings({ SMPP_URL: smsc.url, SMS_ATTEMPTS_MAX: '3' }), lifecycle: loadSettings({ LIFECYCLE_QUARANTINE_DAYS: '0' }).lifecycle });
       await seedCatalog(t.app.ctx);
     });
     after(async () => {
@@ -605,6 +607,31 @@ for (const dialect of DIALECTS) {
         await Promise.all([recordSent(t.app.ctx, sending, 1n, now), recordReceipt(t.app.ctx, `send-${round}`, 'delivered', now)]);
         assert.equal(await statusOf(sending), 'delivered', `round ${round}: a receipt against the send`);
       }
+    });
+
+    it("tells a transfer's receiver by the line it credited, not by its number: once the number has gone to a new line, its new owner hears nothing", async () => {
+      // LIFECYCLE_QUARANTINE_DAYS=0: the number goes to a new SIM the same day, before the SMS job reads the transfer.
+      const sender = '+77014200090';
+      const receiver = '+77014200091';
+      await line(sender, 'en');
+      await topUp(sender, 500_000);
+      const oldLine = await line(receiver, 'en');
+      await topUp(receiver);
+      settle();
+      await run();
+      const textsBefore = textsTo('77014200091').length;
+      const sent = await t.request('POST', '/v1/transfers', { body: { from: sender, to: receiver, amount: 100_000 }, headers: { 'idempotency-key': `sms-${++keys}` } });
+      assert.equal(sent.status, 201, JSON.stringify(sent.body));
+      const kept = await line('+77014200092', 'en');
+      assert.equal((await t.request('POST', '/v1/transfers', { body: { from: sender, to: '+77014200092', amount: 100_000 }, headers: { 'idempotency-key': `sms-${++keys}` } })).status, 201);
+      assert.equal((await t.request('POST', `/v1/lines/${receiver}/terminate`, { body: { reason: 'SIM handed back' } })).status, 200);
+      const newLine = await line(receiver, 'en');
+      assert.notEqual(newLine, oldLine);
+      settle();
+      await run();
+      assert.deepEqual((await messagesOf(newLine)).map((row) => row.topic), [], 'nothing of the old owner\'s transfer to the new owner');
+      assert.deepEqual((await messagesOf(kept)).map((row) => row.topic), ['transfer.completed'], 'a receiver that keeps its number is told');
+      assert.deepEqual(textsTo('77014200091').slice(textsBefore), [], 'no text to the number: the old line gave it up, the new one received nothing');
     });
   });
 
