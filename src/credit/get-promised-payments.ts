@@ -2,6 +2,7 @@ import type { AppContext } from '../app-context.ts';
 import type { Actor } from '../auth/actor.ts';
 import { ok, type Result } from '../domain/result.ts';
 import { findReadableLine } from '../lines/line-access.ts';
+import { numberOf } from '../lines/lines-repository.ts';
 import { lineCreditAccountId } from './credit-accounts.ts';
 import { creditRefusalOf, type CreditRefusal } from './credit-eligibility.ts';
 import { listCreditsOf, owedBy } from './credit-repository.ts';
@@ -30,7 +31,8 @@ export async function getPromisedPayments(ctx: AppContext, actor: Actor, msisdnI
   const [owed, rows] = await Promise.all([owedBy(ctx, lineCreditAccountId(line.value.id)), listCreditsOf(ctx, line.value.id)]);
   const refusal = creditRefusalOf(settings, line.value, owed, ctx.clock.now());
   return ok({
-    msisdn: line.value.msisdn, owed: Number(owed), currency: 'KZT',
+    // The number as people know it, also for a closed line that has given it to a newer line.
+    msisdn: numberOf(line.value), owed: Number(owed), currency: 'KZT',
     offer: {
       available: refusal === null, refusal, termDays: settings.termDays,
       amounts: settings.amounts.map((amount) => {

@@ -3,7 +3,7 @@ import type { Actor } from '../auth/actor.ts';
 import { userOwnsLine } from '../auth/auth-repository.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { findLineByMsisdn, type LineRow } from './lines-repository.ts';
+import { findLineByMsisdn, findReleasedLineOfUser, type LineRow } from './lines-repository.ts';
 import { closedStoreRefusal } from '../stores/store-of-actor.ts';
 
 /**
@@ -20,11 +20,16 @@ export async function findReadableLine(ctx: AppContext, actor: Actor, msisdnInpu
   // A closed store's clerks read no line either (balances, history, SMS texts): closing it cuts them off.
   const closed = await closedStoreRefusal(ctx, actor);
   if (closed) return closed;
-  const line = await findLineToServe(ctx, msisdnInput);
-  if (!line.ok) return line;
-  if (LINE_READER_ROLES.includes(actor.role)) return line;
-  if (actor.role === 'subscriber' && await userOwnsLine(ctx, actor.id, line.value.id)) return line;
-  return actor.role === 'subscriber' ? fail('line_not_found') : fail('forbidden');
+  const msisdn = parseMsisdn(msisdnInput);
+  if (!msisdn.ok) return msisdn;
+  const line = await findLineByMsisdn(ctx, msisdn.value);
+  if (LINE_READER_ROLES.includes(actor.role)) return line ? ok(line) : fail('line_not_found');
+  if (actor.role !== 'subscriber') return line ? fail('forbidden') : fail('line_not_found');
+  if (line && await userOwnsLine(ctx, actor.id, line.id)) return ok(line);
+  // A closed line of theirs whose number has since gone to a new line: its subscriber still finds it
+  // by the number it had (its history, receipts, SMS), and never the new owner's line holding it now.
+  const released = await findReleasedLineOfUser(ctx, actor.id, msisdn.value);
+  return released ? ok(released) : fail('line_not_found');
 }
 
 /** The line of a number as typed, for a use case that acts on it without showing it (an agent's voucher redemption). */

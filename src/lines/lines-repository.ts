@@ -73,6 +73,18 @@ export async function findLineById(ctx: AppContext, id: string): Promise<LineRow
 /** The separator of a released number: `+77011234567#ln_…` keeps the old line's row unique. */
 const RELEASED_SEPARATOR = '#';
 
+/**
+ * The latest of a login's lines that gave this number up to a newer line (`number#lineId`): what
+ * its subscriber still means by the number, their closed line's history. None: undefined.
+ */
+export async function findReleasedLineOfUser(ctx: AppContext, userId: string, msisdn: string): Promise<LineRow | undefined> {
+  return ctx.store.readDb.selectFrom('lines').selectAll('lines')
+    .innerJoin('user_lines', 'user_lines.line_id', 'lines.id').where('user_lines.user_id', '=', userId)
+    // A number is + and digits: no LIKE wildcard in it.
+    .where('lines.msisdn', 'like', `${msisdn}${RELEASED_SEPARATOR}%`)
+    .orderBy('lines.created_at', 'desc').orderBy('lines.id', 'desc').limit(1).executeTakeFirst();
+}
+
 /** The number as people know it, also for a line that has given its number to a newer line. */
 export function numberOf(line: Pick<LineRow, 'msisdn'>): string {
   return line.msisdn.split(RELEASED_SEPARATOR)[0]!;

@@ -132,5 +132,44 @@ for (const dialect of DIALECTS) {
       assert.equal(staff.body.language, 'kk');
       await t.verify();
     });
+
+    it('a subscriber still reads their closed line by its number once the number has gone to a new line, and never the new line', async () => {
+      const msisdn = '+77015550040';
+      const old = await t.request('POST', '/v1/lines', { body: { msisdn } });
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 70_000, currency: 'KZT' }, headers: { 'idempotency-key': 'reissued-old' } })).status, 201);
+      assert.equal((await t.request('POST', '/v1/users', { body: { login: msisdn, password: 'correct horse', role: 'subscriber' } })).status, 201);
+      const logIn = async () => (await t.request('POST', '/v1/auth/login', { token: null, body: { login: msisdn, password: 'correct horse' } })).body.token as string;
+      let token = await logIn();
+      assert.equal((await t.request('POST', `/v1/lines/${msisdn}/terminate`, { body: { reason: 'SIM handed back' } })).status, 200);
+      const before = await t.request('GET', `/v1/lines/${msisdn}/transactions`, { token });
+      assert.equal(before.status, 200);
+      // The quarantine over, the number goes to another subscriber's SIM, topped up by them.
+      t.clock.advanceDays(t.app.ctx.settings.lifecycle.quarantineDays + 1);
+      const reissued = await t.request('POST', '/v1/lines', { body: { msisdn } });
+      assert.equal(reissued.status, 201);
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 90_000, currency: 'KZT' }, headers: { 'idempotency-key': 'reissued-new' } })).status, 201);
+      // The old owner's self-care lists the closed line under the number it had, and opens it by that number.
+      token = await logIn();
+      const listed = await t.request('GET', '/v1/lines', { token });
+      assert.deepEqual(listed.body.data.map((l: { id: string; msisdn: string }) => [l.id, l.msisdn]), [[old.body.id, msisdn]]);
+      const line = await t.request('GET', `/v1/lines/${msisdn}`, { token });
+      assert.deepEqual([line.status, line.body.id, line.body.status, line.body.msisdn], [200, old.body.id, 'terminated', msisdn], JSON.stringify(line.body));
+      const history = await t.request('GET', `/v1/lines/${msisdn}/transactions`, { token });
+      assert.equal(history.status, 200, JSON.stringify(history.body));
+      assert.deepEqual(history.body, before.body, 'the closed line\'s history, nothing of the new line\'s');
+      const balance = await t.request('GET', `/v1/lines/${msisdn}/balance`, { token });
+      assert.deepEqual([balance.body.msisdn, balance.body.main, balance.body.status], [msisdn, 0, 'terminated']);
+      const promised = await t.request('GET', `/v1/lines/${msisdn}/promised-payment`, { token });
+      assert.deepEqual([promised.status, promised.body.msisdn], [200, msisdn]);
+      assert.deepEqual((await t.request('GET', `/v1/lines/${msisdn}/packages`, { token })).body.data, []);
+      assert.equal((await t.request('GET', `/v1/lines/${msisdn}/messages`, { token })).status, 200);
+      assert.equal((await t.request('GET', `/v1/lines/${msisdn}/events`, { token })).body.data.at(-1).to, 'terminated');
+      // It acts on nothing: the closed line refuses, as before its number went (the new line is not reached).
+      assert.equal((await t.request('PATCH', `/v1/lines/${msisdn}`, { token, body: { language: 'kk' } })).body.error.code, 'line_terminated');
+      // Staff and everyone else find the new line by the number.
+      assert.equal((await t.request('GET', `/v1/lines/${msisdn}`)).body.id, reissued.body.id);
+      assert.equal((await t.request('GET', `/v1/lines/${msisdn}`)).body.balance.main, 90_000);
+      await t.verify();
+    });
   });
 }
