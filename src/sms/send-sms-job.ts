@@ -10,7 +10,7 @@ import { STATUS } from './smpp-pdu.ts';
 import { encodeSms, withConcatenationHeaders } from './sms-encoding.ts';
 import { smsLinkOf, type SmsLink } from './sms-link.ts';
 import {
-  acceptedSegmentsOf, cancelMessages, claimDueMessages, dropCursor, insertMessages, insertSegment, recordAttempt, recordSent, releaseMessages, messageStateOf, rewriteMessageText, type SmsMessageRow,
+  acceptedSegmentsOf, cancelMessages, linesByIdOrNumber, claimDueMessages, dropCursor, insertMessages, insertSegment, recordAttempt, recordSent, releaseMessages, messageStateOf, rewriteMessageText, type SmsMessageRow,
 } from './sms-repository.ts';
 import { messageRowsFor, SMS_TOPICS } from './sms-rows.ts';
 import { subscriberMessage } from '../lifecycle/subscriber-messages.ts';
@@ -145,7 +145,8 @@ async function send(ctx: AppContext): Promise<number> {
 }
 
 /** The claimed messages less those that no longer hold (stale-messages.ts), which are canceled; a transfer's code with its minutes, a validity reminder with the balance, as of now. */
-async function withoutStaleMessages(ctx: AppContext, claimed: SmsMessageRow[], nowIso: string): Promise<SmsMessageRow[]> {
+async function withoutStaleMessages(ctx: AppContext, claimedAll: SmsMessageRow[], nowIso: string): Promise<SmsMessageRow[]> {
+  const claimed = await withoutNumbersGiven(ctx, claimedAll);
   const checked = claimed.filter((message) => CHECKED_TOPICS.includes(message.topic));
   if (checked.length === 0) return claimed;
   // A transfer's code is checked against its event alone: its line is not read.
@@ -166,6 +167,20 @@ async function withoutStaleMessages(ctx: AppContext, claimed: SmsMessageRow[], n
     const balance = balances.get(message.line_id)?.main;
     return message.topic === VALIDITY_REMINDER_TOPIC && payload && balance !== undefined ? textAsOfNow(ctx, message, { ...payload, balance: Number(balance) }, nowIso) : message;
   }));
+}
+
+/**
+ * The claimed messages less those whose line no longer holds the number they go to, which are
+ * canceled: a message tried again later (the SMSC down) of a line whose number has gone to a new
+ * line since (LIFECYCLE_QUARANTINE_DAYS short) would tell the new owner the old one's top-up or closing.
+ */
+async function withoutNumbersGiven(ctx: AppContext, claimed: SmsMessageRow[]): Promise<SmsMessageRow[]> {
+  if (claimed.length === 0) return claimed;
+  const numbers = new Map((await linesByIdOrNumber(ctx, [...new Set(claimed.map((message) => message.line_id))], [])).map((line) => [line.id, line.msisdn]));
+  const given = claimed.filter((message) => numbers.has(message.line_id) && numbers.get(message.line_id) !== message.msisdn);
+  if (given.length === 0) return claimed;
+  await cancelMessages(ctx, given.map((message) => ({ id: message.id, leaseUntil: message.lease_until, reason: 'the line has given its number to another line' })));
+  return claimed.filter((message) => !given.includes(message));
 }
 
 const VALIDITY_REMINDER_TOPIC = 'line.validity_expiring';

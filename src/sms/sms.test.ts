@@ -609,6 +609,27 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('does not send, on a try again, a message of a line that has since given its number to a new line: the new owner is not told the old one\'s top-up', async () => {
+      const msisdn = '+77014200093';
+      const oldLine = await line(msisdn, 'en');
+      await smsc.stop();
+      try {
+        await topUp(msisdn);
+        settle();
+        assert.equal(await run(), 0);
+        assert.deepEqual((await messagesOf(oldLine)).map((row) => row.status), ['queued'], 'to be tried again');
+        // Meanwhile the line is closed and (LIFECYCLE_QUARANTINE_DAYS=0) its number goes to a new SIM.
+        assert.equal((await t.request('POST', `/v1/lines/${msisdn}/terminate`, { body: { reason: 'SIM handed back' } })).status, 200);
+        assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn, language: 'en' } })).status, 201);
+      } finally {
+        await smsc.start();
+      }
+      t.clock.advance(MINUTE_MS);
+      await run();
+      assert.deepEqual(textsTo('77014200093'), [], 'nothing of the old owner\'s to the number');
+      assert.deepEqual((await messagesOf(oldLine)).map((row) => row.status), ['canceled']);
+    });
+
     it("tells a transfer's receiver by the line it credited, not by its number: once the number has gone to a new line, its new owner hears nothing", async () => {
       // LIFECYCLE_QUARANTINE_DAYS=0: the number goes to a new SIM the same day, before the SMS job reads the transfer.
       const sender = '+77014200090';
