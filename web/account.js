@@ -180,9 +180,11 @@ function packageActions(line, path, holder, pack, offering) {
   const renew = element('button', { type: 'button', class: 'small', 'data-renew': pack.id, onclick: async () => {
     renew.disabled = true;
     const renewed = await api('POST', `${packagePath}/renew`, { idempotencyKey: crypto.randomUUID(), body: { expectedPrice: offering.price } });
+    // Done: the button stays disabled while the lines are read again (seconds on a slow
+    // connection), or a second tap renews, and charges, once more.
+    if (renewed.ok) return start({ msisdn: line.msisdn, text: t.renewed });
     renew.disabled = false;
     renew.focus(); // a disabled button loses the focus: the keyboard stays where it was
-    if (renewed.ok) return start({ msisdn: line.msisdn, text: t.renewed });
     if (renewed.code === 'price_changed') {
       // Shown again at today's price, the message beside the pack's new Renew button.
       await showPackages(line, path, holder);
@@ -366,9 +368,10 @@ async function showOfferings(line, holder, promo = null, message = null) {
         button.disabled = true;
         const body = { msisdn: line.msisdn, offering: offering.code, expectedPrice: price, ...(promoPrice !== undefined ? { promoCode: promo.code } : {}) };
         const bought = await api('POST', '/v1/purchases', { idempotencyKey: crypto.randomUUID(), body });
+        // Bought: disabled while the lines are read again, or a second tap buys once more.
+        if (bought.ok) { await start({ msisdn: line.msisdn, text: t.bought }); return; }
         button.disabled = false;
         button.focus(); // a disabled button loses the focus: the keyboard stays where it was
-        if (bought.ok) { await start({ msisdn: line.msisdn, text: t.bought }); return; }
         if (sessionEnded(bought)) return;
         if (bought.code === 'price_changed') {
           // Shown again at today's prices (a promo code's too, once applied again), saying why.
