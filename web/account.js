@@ -117,7 +117,13 @@ function lineCard(line, notice) {
   // A closed line takes nothing any more (no top-up, package, transfer or promised payment) and its
   // validity no longer counts: it keeps what it was, its history with the receipts, and its SMS.
   const closed = line.status === 'terminated';
-  const button = (text, onclick, attributes = {}) => element('button', { type: 'button', class: 'secondary small', ...attributes, onclick }, text);
+  // Each tap opens its panel in a new view that says at once it is loading (seconds on a slow
+  // connection); an earlier tap's answer, arriving later, fills its own view, no longer shown.
+  const button = (text, show, attributes = {}) => element('button', { type: 'button', class: 'secondary small', ...attributes, onclick: () => {
+    const view = element('div', { class: 'view' }, element('p', { class: 'muted', role: 'status' }, t.loading));
+    details.replaceChildren(view);
+    return show(view);
+  } }, text);
   return element('section', { class: 'card', 'data-msisdn': line.msisdn },
     element('div', { class: 'row' }, element('strong', { class: 'msisdn' }, formatMsisdn(line.msisdn)), element('span', { class: 'muted' }, t.statuses[line.barred ? 'barred' : line.status] ?? line.status)),
     element('div', { class: 'muted' }, t.balance), element('div', { class: 'big balance' }, formatTenge(line.balance.main, language)),
@@ -125,14 +131,14 @@ function lineCard(line, notice) {
     closed ? null : element('div', { class: 'row' }, element('span', {}, t.validUntil), element('span', {}, formatDate(line.validUntil, language))),
     closed ? null : smsLanguageRow(line, path),
     element('div', { class: 'row buttons' }, closed
-      ? [button(t.history, () => showHistory(line, path, details)), button(t.messages, () => showMessages(path, details))]
+      ? [button(t.history, (view) => showHistory(line, path, view)), button(t.messages, (view) => showMessages(path, view))]
       : [
-        button(t.packages, () => showPackages(line, path, details)),
-        button(t.history, () => showHistory(line, path, details)),
-        button(t.messages, () => showMessages(path, details)),
-        button(t.promisedPayment, () => showPromisedPayment(line, path, details)),
-        button(t.sendBalance, () => showTransfer(line, details), { 'data-action': 'transfer' }),
-        button(t.buyPackage, () => showOfferings(line, details), { class: 'small' }),
+        button(t.packages, (view) => showPackages(line, path, view)),
+        button(t.history, (view) => showHistory(line, path, view)),
+        button(t.messages, (view) => showMessages(path, view)),
+        button(t.promisedPayment, (view) => showPromisedPayment(line, path, view)),
+        button(t.sendBalance, (view) => showTransfer(line, view), { 'data-action': 'transfer' }),
+        button(t.buyPackage, (view) => showOfferings(line, view), { class: 'small' }),
       ]),
     details);
 }

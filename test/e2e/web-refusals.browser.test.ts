@@ -391,8 +391,8 @@ describe('web pages: refusals, typed values and the result page in a real browse
       // The code's second try is over the day's tries: said in hours, and nothing more to type.
       await code.fill('000001');
       await card.getByRole('button', { name: 'Перевести', exact: true }).click();
-      await card.locator('.details > p.error').waitFor();
-      assert.equal(plain(await card.locator('.details > p.error').textContent()), 'Слишком много попыток. Попробуйте снова через 24 ч.');
+      await card.locator('.details .view > p.error').waitFor();
+      assert.equal(plain(await card.locator('.details .view > p.error').textContent()), 'Слишком много попыток. Попробуйте снова через 24 ч.');
       assert.equal(await card.locator('form.transfer-code').count(), 0);
       assert.equal(await page.evaluate(() => document.activeElement?.id), '');
       assert.equal((await server.request('GET', `/v1/lines/${friend}`)).body.balance.main, 0);
