@@ -314,7 +314,8 @@ function catalogPath(line) {
 
 /** Why buying or renewing a package for `line` was refused, in words the subscriber can act on. */
 function problemText(answer, line) {
-  if (answer.code === 'balance_insufficient') return t.insufficient;
+  // The server says how much is missing: the amount to top up, at least.
+  if (answer.code === 'balance_insufficient') return typeof answer.details?.shortfall === 'number' ? shortText(answer.details.shortfall) : t.insufficient;
   if (answer.code === 'price_changed') return t.priceChanged;
   if (answer.code === 'package_already_active') return t.packageAlreadyActive;
   // Its sale ended (or it left the catalog) while the page was open: trying again would not help.
@@ -395,8 +396,13 @@ async function showOfferings(line, holder, promo = null, message = null) {
         }
         say(button, problemText(bought, line));
       } }, `${t.buy} ${formatTenge(price, language)}`),
-      short ? element('p', { class: 'muted', id: `short-${line.id}-${offering.code}` }, t.insufficient, ' ', element('a', { href: '/' }, t.topUpLink)) : null);
+      short ? element('p', { class: 'muted', id: `short-${line.id}-${offering.code}` }, shortText(price - spendable), ' ', element('a', { href: '/' }, t.topUpLink)) : null);
   })));
+}
+
+/** Not enough balance, by how much (minor units). */
+function shortText(shortfall) {
+  return fill(t.insufficientBy, { shortfall: formatTenge(shortfall, language) });
 }
 
 /** A description as a part of a line joined with " · ": without its closing full stop ("…a short trip." → "…a short trip"). */
