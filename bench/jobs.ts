@@ -6,8 +6,7 @@ import { mapInFlight, type Job } from '../src/jobs/job.ts';
 import { runJobsUntilCaughtUp } from '../src/jobs/scheduler.ts';
 import { lifecycleJob } from '../src/lifecycle/lifecycle-job.ts';
 import { autoRenewJob } from '../src/packages/auto-renew-job.ts';
-import { expireBucketsJob } from '../src/packages/expire-buckets-job.ts';
-import { ROLLOVER_GRACE_MS } from '../src/packages/package-keys.ts';
+import { bucketForfeitDelayMs, expireBucketsJob } from '../src/packages/expire-buckets-job.ts';
 import { purchasePackage } from '../src/packages/purchase-package.ts';
 import { ManualClock } from '../src/platform/clock.ts';
 import { createTopUp } from '../src/topups/create-top-up.ts';
@@ -25,7 +24,7 @@ interface Drained { figures: LoadFigures; handled: number; seconds: number }
  * 7-day pack, the sale called directly 64 at a time: the ceiling, the same kind of ledger command
  * with no job around it. Then the clock moves past the packs' end and the renewal job runs as the
  * scheduler runs it (again at once while it says more is due) until nothing is due; then, an hour
- * on (ROLLOVER_GRACE_MS), the bucket-expiry job forfeits the ended periods' units; then, past the lines' validity, the
+ * on (bucketForfeitDelayMs: the rollover hour, or USAGE_LATE_EVENT_HOURS if longer), the bucket-expiry job forfeits the ended periods' units; then, past the lines' validity, the
  * lifecycle job moves every line into grace. Each figure is items handled per second of the drain.
  */
 export async function benchJobs(url: string, lineCount: number): Promise<JobFigure[]> {
@@ -43,8 +42,8 @@ export async function benchJobs(url: string, lineCount: number): Promise<JobFigu
     const purchases = await timed(msisdns, async (msisdn, index) => purchasePackage(ctx, SYSTEM_ACTOR, { msisdn, offering: 'BENCH_WEEK', autoRenew: true }, `bench-jobs-buy-${index}`));
     clock.advance(7 * DAY + 60_000);
     const renewals = await drain(ctx, autoRenewJob);
-    // Bucket expiry waits ROLLOVER_GRACE_MS after a period's end (the renewal may still carry its units).
-    clock.advance(ROLLOVER_GRACE_MS);
+    // Bucket expiry waits after a period's end: the renewal may still carry its units, a late event draw on them.
+    clock.advance(bucketForfeitDelayMs(ctx));
     const expiries = await drain(ctx, expireBucketsJob);
     // Top-ups gave each line 30 days from the later of now and its validity (at most 30 days ahead).
     clock.advance(55 * DAY);
