@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Page } from 'playwright-core';
-import { browserSkip, liveServerAndBrowser } from '../support/browser.ts';
+import { browserSkip, liveServerAndBrowser, logInToSelfCare, PHONE } from '../support/browser.ts';
 import { addTraveller } from '../support/live-server.ts';
 
 /**
@@ -15,13 +15,9 @@ describe('self-care charges once for a Renew tapped again while the page redraws
   /** Logged in on a phone, the lines' reads held until `release` is called once armed. */
   async function phone(msisdn: string): Promise<{ page: Page; hold: () => Promise<{ release: () => void }> }> {
     const { server, browser } = live;
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    const context = await browser.newContext(PHONE);
     const page = await context.newPage();
-    await page.goto(`${server.baseUrl}/account?lang=kk`);
-    await page.fill('#login', msisdn);
-    await page.fill('#password', 'traveller-pass');
-    await page.locator('form button[type=submit]').tap();
-    await page.locator(`section.card[data-msisdn="${msisdn}"]`).waitFor();
+    await logInToSelfCare(page, server.baseUrl, msisdn, 'kk', { tap: true });
     const hold = async () => {
       let release = () => {};
       const held = new Promise<void>((resolve) => { release = resolve; });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { browserSkip, liveServerAndBrowser } from '../support/browser.ts';
+import { browserSkip, liveServerAndBrowser, logInToSelfCare } from '../support/browser.ts';
 import { addTraveller } from '../support/live-server.ts';
 
 /**
@@ -34,11 +34,7 @@ describe('web pages in a frame of another origin', { skip: browserSkip }, () => 
     await addTraveller(server, '+77016660051', 'en');
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.baseUrl}/account?lang=en`);
-    await page.fill('#login', '+77016660051');
-    await page.fill('#password', 'traveller-pass');
-    await page.locator('form button[type=submit]').click();
-    await page.locator('section.card').waitFor();
+    await logInToSelfCare(page, server.baseUrl, '+77016660051', 'en');
 
     const framed = await context.newPage();
     const answered = framed.waitForResponse((response) => response.url().startsWith(`${server.baseUrl}/account`));
@@ -77,11 +73,7 @@ describe('web pages in a frame of another origin', { skip: browserSkip }, () => 
     page.on('console', (message) => { if (/Content Security Policy/i.test(message.text())) refused.push(message.text()); });
     await page.goto(`${server.baseUrl}/?lang=en`);
     await page.locator('#msisdn').waitFor();
-    await page.goto(`${server.baseUrl}/account?lang=en`);
-    await page.fill('#login', '+77016660051');
-    await page.fill('#password', 'traveller-pass');
-    await page.locator('form button[type=submit]').click();
-    await page.locator('section.card').waitFor();
+    await logInToSelfCare(page, server.baseUrl, '+77016660051', 'en');
     assert.deepEqual(refused, []);
     await context.close();
   });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { browserSkip, liveServerAndBrowser } from '../support/browser.ts';
+import { browserSkip, liveServerAndBrowser, logInToSelfCare } from '../support/browser.ts';
 import { addTraveller } from '../support/live-server.ts';
 
 /**
@@ -20,11 +20,7 @@ describe('after logging out, Back shows no personal data', { skip: browserSkip }
     const receipt = topUp.body.receiptNumber as string;
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`${server.baseUrl}/account?lang=en`);
-    await page.fill('#login', '+77016660061');
-    await page.fill('#password', 'traveller-pass');
-    await page.locator('form button[type=submit]').click();
-    await page.locator('section.card').waitFor();
+    await logInToSelfCare(page, server.baseUrl, '+77016660061', 'en');
     const history = await page.goto(`${server.baseUrl}/v1/lines/%2B77016660061/transactions`);
     assert.equal(history?.status(), 200);
     assert.match((await page.content()), /"amount":123400/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { browserSkip, liveServerAndBrowser } from '../support/browser.ts';
+import { browserSkip, liveServerAndBrowser, logInToSelfCare, PHONE } from '../support/browser.ts';
 import { addTraveller } from '../support/live-server.ts';
 
 /**
@@ -18,13 +18,9 @@ describe('self-care says how much is missing for a package', { skip: browserSkip
     const price = (await server.request('GET', '/v1/offerings')).body.data.find((o: { code: string }) => o.code === 'DATA_1GB_7D').price as number;
     assert.equal((await server.request('POST', '/v1/topups', { body: { msisdn, amount: price + 10_000, currency: 'KZT' }, headers: { 'idempotency-key': 'shortfall-topup' } })).status, 201);
     assert.equal((await server.request('POST', '/v1/purchases', { body: { msisdn, offering: 'DATA_1GB_7D' }, headers: { 'idempotency-key': 'shortfall-buy' } })).status, 201);
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    const context = await browser.newContext(PHONE);
     const page = await context.newPage();
-    await page.goto(`${server.baseUrl}/account?lang=ru`);
-    await page.fill('#login', msisdn);
-    await page.fill('#password', 'traveller-pass');
-    await page.locator('form button[type=submit]').tap();
-    const card = page.locator(`section.card[data-msisdn="${msisdn}"]`);
+    const card = await logInToSelfCare(page, server.baseUrl, msisdn, 'ru', { tap: true });
     await card.getByRole('button', { name: 'Пакеты' }).tap();
     await card.locator('button[data-renew]').tap();
     const said = card.locator('p.error[role=alert]');

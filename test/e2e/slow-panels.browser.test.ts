@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { browserSkip, liveServerAndBrowser } from '../support/browser.ts';
+import { browserSkip, liveServerAndBrowser, logInToSelfCare, PHONE } from '../support/browser.ts';
 import { addTraveller } from '../support/live-server.ts';
 
 /**
@@ -16,14 +16,9 @@ describe('self-care on a slow connection: the last panel tapped is the one shown
     const { server, browser } = live;
     const msisdn = '+77016660075';
     await addTraveller(server, msisdn, 'ru');
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true });
+    const context = await browser.newContext(PHONE);
     const page = await context.newPage();
-    await page.goto(`${server.baseUrl}/account?lang=ru`);
-    await page.fill('#login', msisdn);
-    await page.fill('#password', 'traveller-pass');
-    await page.locator('form button[type=submit]').tap();
-    const card = page.locator(`section.card[data-msisdn="${msisdn}"]`);
-    await card.waitFor();
+    const card = await logInToSelfCare(page, server.baseUrl, msisdn, 'ru', { tap: true });
     let release = () => {};
     const held = new Promise<void>((resolve) => { release = resolve; });
     await page.route('**/v1/offerings?*', async (route) => { await held; await route.continue(); });

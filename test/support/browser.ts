@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { after, before } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 import { seedCatalog } from '../../src/catalog/seed-catalog.ts';
 import { startLiveServer, type LiveServer } from './live-server.ts';
 
@@ -40,4 +40,22 @@ export function liveServerAndBrowser(options: { catalog?: boolean } = {}): { ser
     await live.server?.close();
   });
   return live;
+}
+
+/** A traveller's phone: the viewport and touch a browser context is opened with for self-care on a phone. */
+export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true };
+
+/**
+ * Logs a traveller (a login made by addTraveller, password `traveller-pass`) in to self-care in
+ * `language`, tapping (on a phone) or clicking the button, and answers their line's card once drawn.
+ */
+export async function logInToSelfCare(page: Page, baseUrl: string, msisdn: string, language: string, { tap = false } = {}): Promise<Locator> {
+  await page.goto(`${baseUrl}/account?lang=${language}`);
+  await page.fill('#login', msisdn);
+  await page.fill('#password', 'traveller-pass');
+  const submit = page.locator('form button[type=submit]');
+  await (tap ? submit.tap() : submit.click());
+  const card = page.locator(`section.card[data-msisdn="${msisdn}"]`);
+  await card.waitFor();
+  return card;
 }
