@@ -11,6 +11,20 @@ for (const dialect of DIALECTS) describe(`POS reversal racing a spend [${dialect
   let t: TestApp;
   before(async () => { t = await startTestApp(dialect.name); });
   after(async () => t?.close());
+
+  /** Runs `work` once, when the writer is next handed a command named `name`: after the use case's unlocked reads, before its lock. */
+  function beforeCommand(name: string, work: () => Promise<void>): void {
+    const writer = t.app.ctx.writer;
+    const submit = writer.submit.bind(writer);
+    (writer as any).submit = async (command: any) => {
+      if (command.name === name) {
+        (writer as any).submit = submit;
+        await work();
+      }
+      return submit(command);
+    };
+  }
+
   it('a reservation voided and the same amount spent between the read and the lock: refused as spent', async () => {
     const msisdn = '+77051240009';
     await t.request('POST', '/v1/lines', { body: { msisdn } });
@@ -27,20 +41,14 @@ for (const dialect of DIALECTS) describe(`POS reversal racing a spend [${dialect
     const pendingId = reserved.value.value as string;
     const topUp = await t.request('POST', '/v1/pos/topups', { token: key, body: { msisdn, amount: 100_000 }, headers: { 'idempotency-key': 'pos' } });
     assert.equal(topUp.status, 201);
-    const writer = t.app.ctx.writer;
-    const submit = writer.submit.bind(writer);
-    (writer as any).submit = async (command: any) => {
-      if (command.name === 'pos_topup_reversal') {
-        (writer as any).submit = submit;
-        // Between debitsSince's read and the reversal's lock: the refund is voided, then the line buys something of the same price.
-        const r = await submit({ name: 'void_then_spend', lock: { accounts: [main, 'clearing:api', 'revenue:fees'], pending: [pendingId] }, execute: (tx: any) => {
-          assert.ok(tx.resolvePending(pendingId, 'void', 'refund').ok);
-          assert.ok(tx.transfer({ debitAccountId: main, creditAccountId: 'revenue:fees', amount: 50_000n, unit: 'KZT', code: 'package_purchase' }).ok);
-          return ok(null); } });
-        assert.ok(r.ok);
-      }
-      return submit(command);
-    };
+    // Between debitsSince's read and the reversal's lock: the refund is voided, then the line buys something of the same price.
+    beforeCommand('pos_topup_reversal', async () => {
+      const r = await t.app.ctx.writer.submit({ name: 'void_then_spend', lock: { accounts: [main, 'clearing:api', 'revenue:fees'], pending: [pendingId] }, execute: (tx: any) => {
+        assert.ok(tx.resolvePending(pendingId, 'void', 'refund').ok);
+        assert.ok(tx.transfer({ debitAccountId: main, creditAccountId: 'revenue:fees', amount: 50_000n, unit: 'KZT', code: 'package_purchase' }).ok);
+        return ok(null); } });
+      assert.ok(r.ok);
+    });
     const reversed = await t.request('POST', `/v1/pos/topups/${topUp.body.topUp.id}/reverse`, { token: key });
     assert.deepEqual([reversed.status, reversed.body.error?.code], [409, 'topup_already_spent']);
     assert.equal((await t.app.ctx.db.selectFrom('agent_topup_reversals').select('topup_id').execute()).length, 0);
@@ -57,16 +65,10 @@ for (const dialect of DIALECTS) describe(`POS reversal racing a spend [${dialect
     const key = (await t.request('POST', `/v1/admin/agents/${agent.id}/staff`, { body: { apiKeyName: 'pos' } })).body.apiKey.key;
     const sale = await t.request('POST', '/v1/pos/topups', { token: key, body: { msisdn, amount: 100_000 }, headers: { 'idempotency-key': 'grant-pos' } });
     assert.equal(sale.status, 201);
-    const writer = t.app.ctx.writer;
-    const submit = writer.submit.bind(writer);
-    (writer as any).submit = async (command: any) => {
-      if (command.name === 'pos_topup_reversal') {
-        (writer as any).submit = submit;
-        const granted = await t.request('POST', `/v1/lines/${msisdn}/promised-payment`, { body: { amount: 50_000 }, headers: { 'idempotency-key': 'grant-credit' } });
-        assert.equal(granted.status, 201, JSON.stringify(granted.body));
-      }
-      return submit(command);
-    };
+    beforeCommand('pos_topup_reversal', async () => {
+      const granted = await t.request('POST', `/v1/lines/${msisdn}/promised-payment`, { body: { amount: 50_000 }, headers: { 'idempotency-key': 'grant-credit' } });
+      assert.equal(granted.status, 201, JSON.stringify(granted.body));
+    });
     const reversed = await t.request('POST', `/v1/pos/topups/${sale.body.topUp.id}/reverse`, { token: key });
     assert.deepEqual([reversed.status, reversed.body.error?.code, reversed.body.error?.details], [409, 'topup_already_spent', { reason: 'promised_payment' }]);
     await t.verify();
