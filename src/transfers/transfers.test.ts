@@ -22,6 +22,16 @@ for (const dialect of DIALECTS) {
     after(async () => t?.close());
 
     const topUp = (msisdn: string, amount: number) => t.request('POST', '/v1/topups', { body: { msisdn, amount, currency: 'KZT' }, headers: { 'idempotency-key': `tt-${++keyCount}` } });
+    /** A new line with 10,000 ₸ on it and its subscriber's login: the line's id and a session token. */
+    const subscriberWithBalance = async (msisdn: string): Promise<{ lineId: string; token: string }> => {
+      const line = await t.request('POST', '/v1/lines', { body: { msisdn } });
+      assert.equal(line.status, 201, JSON.stringify(line.body));
+      await topUp(msisdn, 1_000_000);
+      const user = await createUser(t.app.ctx, SYSTEM_ACTOR, { login: msisdn, password: 'long-enough-1', role: 'subscriber' });
+      assert.ok(user.ok, JSON.stringify(user));
+      const token = (await t.request('POST', '/v1/auth/login', { token: null, body: { login: msisdn, password: 'long-enough-1' } })).body.token as string;
+      return { lineId: line.body.id as string, token };
+    };
     const send = (body: unknown, key = `tr-${++keyCount}`, token?: string) => t.request('POST', '/v1/transfers', { body, token, headers: { 'idempotency-key': key } });
     const main = async (msisdn: string) => (await t.request('GET', `/v1/lines/${msisdn}`)).body.balance.main as number;
 
@@ -216,18 +226,13 @@ for (const dialect of DIALECTS) {
 
     it('gives guesses sent at once no more than the tries left: the right code is refused once a wrong one took the last', async () => {
       const F = '+77014000021';
-      const lineF = await t.request('POST', '/v1/lines', { body: { msisdn: F } });
-      assert.equal(lineF.status, 201, JSON.stringify(lineF.body));
-      await topUp(F, 1_000_000);
-      const user = await createUser(t.app.ctx, SYSTEM_ACTOR, { login: F, password: 'long-enough-1', role: 'subscriber' });
-      assert.ok(user.ok, JSON.stringify(user));
-      const token = (await t.request('POST', '/v1/auth/login', { token: null, body: { login: F, password: 'long-enough-1' } })).body.token as string;
+      const { lineId: lineFId, token } = await subscriberWithBalance(F);
       const confirm = (id: string, code: string) => t.request('POST', `/v1/transfers/confirmations/${id}`, { body: { code }, token });
       const ask = async (key: string) => {
         const asked = await send({ from: F, to: B, amount: 50_000 }, key, token);
         assert.equal(asked.status, 202, JSON.stringify(asked.body));
         const events = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'transfer.confirmation_requested').execute();
-        const code = events.map((event) => JSON.parse(event.payload)).filter((payload) => payload.lineId === lineF.body.id).at(-1).code as string;
+        const code = events.map((event) => JSON.parse(event.payload)).filter((payload) => payload.lineId === lineFId).at(-1).code as string;
         return { id: asked.body.confirmationId as string, code, wrong: code === '000000' ? '111111' : '000000' };
       };
       const before = [await main(F), await main(B)];
@@ -265,17 +270,12 @@ for (const dialect of DIALECTS) {
 
     it('answers the right code sent twice at once on the last try with the transfer, both times, and moves the money once', async () => {
       const L = '+77014000022';
-      const lineL = await t.request('POST', '/v1/lines', { body: { msisdn: L } });
-      assert.equal(lineL.status, 201, JSON.stringify(lineL.body));
-      await topUp(L, 1_000_000);
-      const user = await createUser(t.app.ctx, SYSTEM_ACTOR, { login: L, password: 'long-enough-1', role: 'subscriber' });
-      assert.ok(user.ok, JSON.stringify(user));
-      const token = (await t.request('POST', '/v1/auth/login', { token: null, body: { login: L, password: 'long-enough-1' } })).body.token as string;
+      const { lineId: lineLId, token } = await subscriberWithBalance(L);
       const confirm = (id: string, code: string) => t.request('POST', `/v1/transfers/confirmations/${id}`, { body: { code }, token });
       const asked = await send({ from: L, to: B, amount: 50_000 }, 'twice-on-last', token);
       assert.equal(asked.status, 202, JSON.stringify(asked.body));
       const events = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'transfer.confirmation_requested').execute();
-      const code = events.map((event) => JSON.parse(event.payload)).filter((payload) => payload.lineId === lineL.body.id).at(-1).code as string;
+      const code = events.map((event) => JSON.parse(event.payload)).filter((payload) => payload.lineId === lineLId).at(-1).code as string;
       const wrong = code === '000000' ? '111111' : '000000';
       const before = [await main(L), await main(B)];
       // Two typos, then the right code sent twice (a double tap, a retry after a timeout): one try left for the two.
@@ -289,12 +289,7 @@ for (const dialect of DIALECTS) {
 
     it('counts a request sent twice at once (a double tap) as one code against the hourly limit, and answers both with its confirmation', async () => {
       const M = '+77014000023';
-      const lineM = await t.request('POST', '/v1/lines', { body: { msisdn: M } });
-      assert.equal(lineM.status, 201, JSON.stringify(lineM.body));
-      await topUp(M, 1_000_000);
-      const user = await createUser(t.app.ctx, SYSTEM_ACTOR, { login: M, password: 'long-enough-1', role: 'subscriber' });
-      assert.ok(user.ok, JSON.stringify(user));
-      const token = (await t.request('POST', '/v1/auth/login', { token: null, body: { login: M, password: 'long-enough-1' } })).body.token as string;
+      const { lineId: lineMId, token } = await subscriberWithBalance(M);
       // TRANSFER_CODES_PER_HOUR_MAX (5) requests, each sent twice at once under its key: five codes, none refused.
       for (let i = 0; i < 5; i++) {
         const pair = await Promise.all([0, 1].map(() => send({ from: M, to: B, amount: 10_000 }, `double-tap-${i}`, token)));
@@ -302,7 +297,7 @@ for (const dialect of DIALECTS) {
         assert.equal(pair[1]!.body.confirmationId, pair[0]!.body.confirmationId);
       }
       const codes = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'transfer.confirmation_requested').execute();
-      assert.equal(codes.filter((event) => JSON.parse(event.payload).lineId === lineM.body.id).length, 5, 'one code a request');
+      assert.equal(codes.filter((event) => JSON.parse(event.payload).lineId === lineMId).length, 5, 'one code a request');
       assert.equal((await send({ from: M, to: B, amount: 10_000 }, 'double-tap-5', token)).status, 429, 'the sixth code within the hour');
     });
 
