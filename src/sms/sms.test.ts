@@ -361,15 +361,21 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(textsTo('77014200074').filter((text) => /renews automatically/.test(text.text)), []);
     });
 
-    it("does not send a transfer's code, tried again after the SMSC failed, once the code has expired", async () => {
-      const lineId = await line('+77014200075', 'en');
+    /** A transfer's 5-minute code to `msisdn`, tried twice (now and a minute on) while the SMSC is stopped; the SMSC stays stopped. */
+    async function codeTriedTwiceWhileSmscIsDown(msisdn: string): Promise<{ lineId: string; expiresAt: string }> {
+      const lineId = await line(msisdn, 'en');
       await smsc.stop();
       const expiresAt = new Date(t.clock.now().getTime() + 5 * MINUTE_MS).toISOString();
-      await emit('transfer.confirmation_requested', { lineId, msisdn: '+77014200075', language: 'en', to: '+77014200076', amount: 100_000, fee: 2_000, code: '493817', expiresAt });
+      await emit('transfer.confirmation_requested', { lineId, msisdn, language: 'en', to: '+77014200076', amount: 100_000, fee: 2_000, code: '493817', expiresAt });
       settle();
       await run();
       t.clock.advance(MINUTE_MS);
       await run();
+      return { lineId, expiresAt };
+    }
+
+    it("does not send a transfer's code, tried again after the SMSC failed, once the code has expired", async () => {
+      const { lineId, expiresAt } = await codeTriedTwiceWhileSmscIsDown('+77014200075');
       const [tried] = await messagesOf(lineId);
       assert.deepEqual([tried!.status, Number(tried!.attempts)], ['queued', 2]);
       await smsc.start();
@@ -383,14 +389,7 @@ for (const dialect of DIALECTS) {
     });
 
     it("tells the minutes a transfer's code has left when it is sent, also on a try again after the SMSC failed", async () => {
-      const lineId = await line('+77014200078', 'en');
-      await smsc.stop();
-      const expiresAt = new Date(t.clock.now().getTime() + 5 * MINUTE_MS).toISOString();
-      await emit('transfer.confirmation_requested', { lineId, msisdn: '+77014200078', language: 'en', to: '+77014200076', amount: 100_000, fee: 2_000, code: '493817', expiresAt });
-      settle();
-      await run();
-      t.clock.advance(MINUTE_MS);
-      await run();
+      const { lineId, expiresAt } = await codeTriedTwiceWhileSmscIsDown('+77014200078');
       await smsc.start();
       // The third try, two minutes after the second: 1 min 40 s of the code's five minutes are left.
       t.clock.advance(2 * MINUTE_MS);
