@@ -97,10 +97,21 @@ export async function bonusGrantedUpTo(ctx: AppContext, grant: NonNullable<Await
 /**
  * A line's grants expired by `now` that the expiry job has not examined yet (its run after they
  * expired has not come: a minute, hours after the jobs were down). Through bonus_grants_line
- * (line_id, expires_at); one statement prepared once, on the request path's reader.
+ * (line_id, expires_at); one statement prepared once, on the request path's reader. Every purchase
+ * asks, so the requests of one turn of the event loop share the statement: it reads up to the
+ * latest of their instants, and each gets only its line's grants expired by its own `now`.
  */
 export async function findUnexaminedExpiredGrantsOf(ctx: AppContext, lineId: string, now: string): Promise<{ id: string }[]> {
-  return ctx.store.keyedRows<{ id: string }>(UNEXAMINED_EXPIRED_GRANTS_OF_LINES, [lineId], now);
+  const found = await sharedLookup(ctx.store, 'unexamined-expired-grants', async (keys) => {
+    const asked = keys.map((key) => key.split(' ') as [lineId: string, now: string]);
+    const latest = asked.reduce((max, [, at]) => (at > max ? at : max), asked[0]![1]);
+    const rows = await ctx.store.keyedRows<{ id: string; line_id: string; expires_at: string }>(UNEXAMINED_EXPIRED_GRANTS_OF_LINES, [...new Set(asked.map(([line]) => line))], latest);
+    return new Map(keys.map((key, index) => {
+      const [line, at] = asked[index]!;
+      return [key, rows.filter((row) => row.line_id === line && row.expires_at <= at).map((row) => ({ id: row.id }))];
+    }));
+  })(`${lineId} ${now}`);
+  return found ?? [];
 }
 
 /** Of these lines, those holding grants expired by `now` that the expiry job has not examined yet: one statement for a page of lines. */
@@ -117,6 +128,6 @@ const LINES_WITH_UNEXAMINED_EXPIRED_GRANTS = {
 
 const UNEXAMINED_EXPIRED_GRANTS_OF_LINES = {
   name: 'promotions-unexamined-expired-grants',
-  sqlite: 'select id from bonus_grants where line_id in (select value from json_each(?)) and expires_at <= ? and expiry_examined_at is null',
-  postgres: 'select id from bonus_grants where line_id = any($1::text[]) and expires_at <= $2 and expiry_examined_at is null',
+  sqlite: 'select id, line_id, expires_at from bonus_grants where line_id in (select value from json_each(?)) and expires_at <= ? and expiry_examined_at is null',
+  postgres: 'select id, line_id, expires_at from bonus_grants where line_id = any($1::text[]) and expires_at <= $2 and expiry_examined_at is null',
 };

@@ -8,7 +8,7 @@ import { runJobsOnce } from '../jobs/scheduler.ts';
 import type { PromotionTable } from '../packages/packages-tables.ts';
 import { createPromotion } from './create-promotion.ts';
 import { expireBonus, expireBonusJob, expiryCommand } from './expire-bonus-job.ts';
-import { sumExpiredGrants } from './promotions-repository.ts';
+import { findUnexaminedExpiredGrantsOf, sumExpiredGrants } from './promotions-repository.ts';
 import { bestQuote, discountOf } from './promotion.ts';
 import { applyTopUpBonus, takeBackTopUpBonus, topUpBonusLocks } from './top-up-bonus.ts';
 
@@ -164,6 +164,38 @@ for (const dialect of DIALECTS) {
       const bought = await t.request('POST', '/v1/purchases', { body: { msisdn: '+77013330010', offering: 'DATA_1GB_7D' }, headers: { 'idempotency-key': 'quoted-buy' } });
       assert.deepEqual([bought.status, bought.body.error?.details?.shortfall], [422, quote.body.payment.shortfall]);
       t.clock.advanceDays(-31);
+    });
+
+    it('purchases asking at once for expired grants share one read, and each gets its own line\'s grants expired by its own instant', async () => {
+      const ids: string[] = [];
+      for (const msisdn of ['+77013330020', '+77013330021']) {
+        await t.request('POST', '/v1/lines', { body: { msisdn } });
+        ids.push((await t.app.ctx.db.selectFrom('lines').select('id').where('msisdn', '=', msisdn).executeTakeFirstOrThrow()).id);
+      }
+      const [first, second] = ids as [string, string];
+      await grant(first, 1_000_000n, 'tu_shared_read_1');
+      await grant(second, 1_000_000n, 'tu_shared_read_2');
+      const expiresAt = (await t.app.ctx.db.selectFrom('bonus_grants').select('expires_at').where('topup_id', '=', 'tu_shared_read_1').executeTakeFirstOrThrow()).expires_at;
+      const before = new Date(Date.parse(expiresAt) - 1).toISOString();
+      const store = t.app.ctx.store;
+      const keyedRows = store.keyedRows;
+      let reads = 0;
+      store.keyedRows = (async (query: { name: string }, ...rest: unknown[]) => {
+        if (query.name === 'promotions-unexamined-expired-grants') reads++;
+        return (keyedRows as (...args: unknown[]) => Promise<unknown[]>).call(store, query, ...rest);
+      }) as typeof store.keyedRows;
+      try {
+        const found = await Promise.all([
+          findUnexaminedExpiredGrantsOf(t.app.ctx, first, before),
+          findUnexaminedExpiredGrantsOf(t.app.ctx, first, expiresAt),
+          findUnexaminedExpiredGrantsOf(t.app.ctx, second, before),
+        ]);
+        assert.deepEqual(found.map((grants) => grants.length), [0, 1, 0], 'a millisecond before the expiry nothing is due; at it, only the line asked about');
+        assert.equal(reads, 1);
+      } finally {
+        store.keyedRows = keyedRows;
+        await t.app.ctx.db.updateTable('bonus_grants').set({ expiry_examined_at: t.clock.now().toISOString() }).where('line_id', 'in', ids).execute();
+      }
     });
 
     it('bonus expiry reads only grants not yet examined, works a backlog through a bounded number per run, and examines a late take-back once', async () => {
