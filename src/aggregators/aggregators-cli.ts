@@ -1,8 +1,6 @@
 import { parseArgs } from 'node:util';
 import type { AppContext } from '../app-context.ts';
 import { SYSTEM_ACTOR } from '../auth/actor.ts';
-import { createAggregator } from './create-aggregator.ts';
-import { exportRegistry } from './export-registry.ts';
 
 export const AGGREGATOR_USAGE = `  tolem aggregator create CODE --password SECRET [--name N] [--ip 1.2.3.4,10.0.0.0/8]
                                       HTTP Basic CODE:SECRET; no IP restriction without --ip
@@ -28,6 +26,8 @@ async function run(sub: string | undefined, args: string[], withContext: (run: (
     if (!values.password && !values.ip) { console.error(AGGREGATOR_USAGE); return 2; }
     const ipAllowlist = values.ip ? values.ip.split(',').map((entry) => entry.trim()).filter((entry) => entry.length > 0) : [];
     return withContext(async (ctx) => {
+      // Imported when run (src/cli/main.ts says why).
+      const { createAggregator } = await import('./create-aggregator.ts');
       const result = await createAggregator(ctx, SYSTEM_ACTOR, { code, name: values.name, password: values.password, ipAllowlist });
       if (!result.ok) { console.error(`error: ${result.error.code}`, JSON.stringify(result.error.details ?? {})); return 1; }
       console.log(JSON.stringify(result.value));
@@ -39,6 +39,7 @@ async function run(sub: string | undefined, args: string[], withContext: (run: (
     if (!values.date) { console.error(AGGREGATOR_USAGE); return 2; }
     const date = values.date;
     return withContext(async (ctx) => {
+      const { exportRegistry } = await import('./export-registry.ts');
       const result = await exportRegistry(ctx, SYSTEM_ACTOR, code, date);
       if (!result.ok) { console.error(`error: ${result.error.code}`, JSON.stringify(result.error.details ?? {})); return 1; }
       process.stdout.write(result.value);

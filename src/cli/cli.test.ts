@@ -349,7 +349,8 @@ describe('tolem CLI', () => {
           await app.close();
         }
       };
-      const deadline = Date.now() + 30_000;
+      // A loaded machine (CI runs two test files at once) may take seconds to start the server and each look.
+      const deadline = Date.now() + 60_000;
       let held = await leaseOf('packages.auto_renew').catch(() => undefined);
       while (!held && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 500));

@@ -1,31 +1,19 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createApp } from '../app.ts';
-import { createContext } from '../app-context.ts';
+import type { createContext } from '../app-context.ts';
 import { ROLES, SYSTEM_ACTOR, isRole } from '../auth/actor.ts';
-import { createApiKey } from '../auth/create-api-key.ts';
-import { createUser } from '../auth/create-user.ts';
 import { aggregatorCommand, AGGREGATOR_USAGE } from '../aggregators/aggregators-cli.ts';
 import { developmentDefaultsIn, loadSettings, type Settings } from '../config.ts';
-import { ensureAccounts } from '../ledger/ensure-system-accounts.ts';
-import { verifyLedger } from '../ledger/verify-ledger.ts';
-import { runCatalogImport } from '../catalog/catalog-cli.ts';
-import { JOBS } from '../jobs/jobs.ts';
-import { runJobsUntilCaughtUp, startScheduler } from '../jobs/scheduler.ts';
-import { databaseLeases } from '../jobs/job-leases.ts';
-import { reindexLineValidity } from '../lifecycle/catch-up-indexed-validity.ts';
-import { paymentProviders } from '../payments/provider-registry.ts';
-import { runSettlementImport } from '../payments/settlement-cli.ts';
-import { startDevSmsc } from '../sms/dev-smsc.ts';
-import { demoSeedDue, isEmpty, seedDemo, type DemoCredentials } from '../seed/seed-demo.ts';
-import { displayUrl, migrateToLatest, MigrationError, openStore, pendingMigrations, StoreOpenError } from '../store/open-store.ts';
+import type { DemoCredentials } from '../seed/seed-demo.ts';
 import { isDatabaseUnavailable } from '../store/database-unavailable.ts';
-import { backupDatabase, BackupError } from '../store/backup.ts';
 import { SettingError } from '../platform/env.ts';
 import { voucherCommand, VOUCHER_USAGE } from '../vouchers/vouchers-cli.ts';
-import { trialBalance } from '../ledger/trial-balance.ts';
 import { INSTANT_YEARS, parseAlmatyDayOrInstant } from '../domain/time.ts';
+
+// Each command imports what it runs when it runs (`await import`): through tsx the whole server
+// takes over a second to load, and `tolem help`, `tolem apikey create` or `tolem ledger verify`
+// need none of its routes, a command without a database none of the store.
 
 const USAGE = `tolem — top-ups and packages on a double-entry ledger
 
@@ -72,6 +60,7 @@ export async function main(argv: string[]): Promise<number> {
     // while the server is built (exit 2), a malformed option (2), a database that cannot be opened (1).
     if (error instanceof SettingError) { console.error(`error: ${error.message}`); return 2; }
     if ((error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) { console.error(`error: ${(error as Error).message} (tolem help lists the commands)`); return 2; }
+    const { displayUrl, MigrationError, StoreOpenError } = await import('../store/open-store.ts');
     if (error instanceof StoreOpenError || error instanceof MigrationError) { console.error(`error: ${error.message}`); return 1; }
     // A database that opened but cannot be written (a read-only file, a full disk) or went away.
     if (isDatabaseUnavailable(error)) {
@@ -119,6 +108,7 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     }, true);
     case 'seed': return withContext(settings, async (ctx) => {
+      const { demoSeedDue, seedDemo } = await import('../seed/seed-demo.ts');
       const demo = (await demoSeedDue(ctx)) ? await seedDemo(ctx) : null;
       if (!demo) { console.error('the database already has users; seed skipped'); return 1; }
       printDemo(demo, settings.port);
@@ -128,6 +118,7 @@ async function run(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest, options: { login: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } } });
       if (values.role !== undefined && !isRole(values.role)) { console.error(`error: --role must be one of ${ROLES.join(', ')}`); return 2; }
       if (!values.login || !values.password || !values.role || !isRole(values.role)) { console.error(USAGE); return 2; }
+      const { createUser } = await import('../auth/create-user.ts');
       const result = await createUser(ctx, SYSTEM_ACTOR, { login: values.login, password: values.password, role: values.role, displayName: values.name });
       if (!result.ok) { console.error(`error: ${result.error.code}`, JSON.stringify(result.error.details ?? {})); return 1; }
       console.log(JSON.stringify(result.value));
@@ -137,19 +128,23 @@ async function run(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest, options: { role: { type: 'string' }, name: { type: 'string' }, source: { type: 'string' } } });
       if (values.role !== undefined && !isRole(values.role)) { console.error(`error: --role must be one of ${ROLES.join(', ')}`); return 2; }
       if (!values.role || !values.name || !isRole(values.role)) { console.error(USAGE); return 2; }
+      const { createApiKey } = await import('../auth/create-api-key.ts');
       const result = await createApiKey(ctx, SYSTEM_ACTOR, { name: values.name, role: values.role, sourceAccountId: values.source ?? null });
       if (!result.ok) { console.error(`error: ${result.error.code}`, JSON.stringify(result.error.details ?? {})); return 1; }
       console.log(`created API key ${result.value.id} (${result.value.role}) — it is shown once:`);
       console.log(result.value.key);
       return 0;
     });
-    case 'catalog': return sub === 'import' && file ? withContext(settings, (ctx) => runCatalogImport(ctx, file)) : (console.error(USAGE), 2);
+    case 'catalog': return sub === 'import' && file ? withContext(settings, async (ctx) => (await import('../catalog/catalog-cli.ts')).runCatalogImport(ctx, file)) : (console.error(USAGE), 2);
     case 'payments reconcile': return withExistingContext(settings, async (ctx) => {
       const { values } = parseArgs({ args: rest, options: { provider: { type: 'string' }, file: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
       if (!values.provider || !values.file) { console.error(USAGE); return 2; }
+      const { runSettlementImport } = await import('../payments/settlement-cli.ts');
       return runSettlementImport(ctx, { provider: values.provider, file: values.file, from: values.from, to: values.to });
     });
     case 'jobs': return withContext(settings, async (ctx) => {
+      const [{ paymentProviders }, { JOBS }, { runJobsUntilCaughtUp }, { databaseLeases }] = await Promise.all([
+        import('../payments/provider-registry.ts'), import('../jobs/jobs.ts'), import('../jobs/scheduler.ts'), import('../jobs/job-leases.ts')]);
       // The payment providers' settings are checked before any job runs, not when the payment jobs' turn comes.
       paymentProviders(ctx);
       // A job a running server holds is left to it; the leases this run takes are given up at its end.
@@ -160,6 +155,7 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     });
     case 'ledger verify': return withExistingContext(settings, async (ctx) => {
+      const { verifyLedger } = await import('../ledger/verify-ledger.ts');
       const report = await verifyLedger(ctx.store);
       for (const problem of report.problems) console.log(`BROKEN ${problem.check} ${problem.subject} ${JSON.stringify(problem.details)}`);
       console.log(`${report.ok ? 'ledger ok' : 'ledger BROKEN'}: ${report.accounts} accounts, ${report.transfers} transfers, ${report.problems.length} problems`);
@@ -170,6 +166,7 @@ async function run(argv: string[]): Promise<number> {
       const from = reportInstant(values.from);
       const to = reportInstant(values.to);
       if (!from || !to || from >= to) { console.error(`error: --from and --to are dates (YYYY-MM-DD, Almaty) or ISO instants of the years ${INSTANT_YEARS.min}-${INSTANT_YEARS.max}, --from before --to`); return 2; }
+      const { trialBalance } = await import('../ledger/trial-balance.ts');
       const report = await trialBalance(ctx, from, to);
       if (values.json) {
         console.log(JSON.stringify(report, (_key, value) => (typeof value === 'bigint' ? value.toString() : value)));
@@ -183,6 +180,7 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     });
     case 'lifecycle reindex': return withExistingContext(settings, async (ctx) => {
+      const { reindexLineValidity } = await import('../lifecycle/catch-up-indexed-validity.ts');
       console.log(`lifecycle index: ${await reindexLineValidity(ctx)} lines caught up`);
       return 0;
     });
@@ -198,6 +196,7 @@ async function run(argv: string[]): Promise<number> {
 async function backup(settings: Settings, target: string | undefined): Promise<number> {
   if (!target) { console.error(USAGE); return 2; }
   const startedAt = Date.now();
+  const { backupDatabase, BackupError } = await import('../store/backup.ts');
   try {
     const made = await backupDatabase(settings.databaseUrl, target);
     const ledger = made.ledger ? `; its ledger ${made.ledger.ok ? 'ok' : 'BROKEN'}: ${made.ledger.accounts} accounts, ${made.ledger.transfers} transfers, ${made.ledger.problems} problems` : '';
@@ -218,6 +217,8 @@ async function backup(settings: Settings, target: string | undefined): Promise<n
 async function withContext(
   settings: ReturnType<typeof loadSettings>, run: (ctx: ReturnType<typeof createContext>, migrated: string[]) => Promise<number>, upgrade = false, existing = false,
 ): Promise<number> {
+  const [{ displayUrl, migrateToLatest, openStore, pendingMigrations }, { createContext }, { ensureAccounts }] = await Promise.all([
+    import('../store/open-store.ts'), import('../app-context.ts'), import('../ledger/ensure-system-accounts.ts')]);
   const noDatabase = `error: ${displayUrl(settings.databaseUrl)} holds no Tolem database: check DATABASE_URL (\`tolem migrate\` makes a new one)`;
   const file = sqliteFileOf(settings.databaseUrl);
   if (existing && file !== null && !existsSync(file)) {
@@ -262,6 +263,8 @@ function sqliteFileOf(url: string): string | null {
 }
 
 async function serve(settings: ReturnType<typeof loadSettings>): Promise<number> {
+  const [{ createApp }, { demoSeedDue, isEmpty, seedDemo }, { JOBS }, { startScheduler }, { databaseLeases }] = await Promise.all([
+    import('../app.ts'), import('../seed/seed-demo.ts'), import('../jobs/jobs.ts'), import('../jobs/scheduler.ts'), import('../jobs/job-leases.ts')]);
   const app = await createApp(settings);
   try {
     await app.server.listen({ port: settings.port, host: settings.host });
@@ -321,6 +324,7 @@ async function runDevSmsc(args: string[]): Promise<number> {
     console.error('--user must be 1-15 and --password 1-8 printable ASCII characters (SMPP 3.4 system_id and password)');
     return 2;
   }
+  const { startDevSmsc } = await import('../sms/dev-smsc.ts');
   let smsc: Awaited<ReturnType<typeof startDevSmsc>>;
   try {
     smsc = await startDevSmsc({

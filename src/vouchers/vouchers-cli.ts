@@ -2,9 +2,6 @@ import { closeSync, fsyncSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { AppContext } from '../app-context.ts';
 import { SYSTEM_ACTOR } from '../auth/actor.ts';
-import { createVoucherBatch } from './create-voucher-batch.ts';
-import { sellVoucherBatch } from './sell-voucher-batch.ts';
-import { voidVoucherBatch } from './void-voucher-batch.ts';
 
 export const VOUCHER_USAGE = `  tolem vouchers generate --face-value TIYN --count N --expires-at ISO --out FILE.csv
                                       writes the PINs (shown once) to FILE.csv for the printer
@@ -53,6 +50,8 @@ export async function voucherCommand(sub: string | undefined, args: string[], wi
       let written = false;
       try {
         return await withContext(async (ctx) => {
+          // Imported when run (src/cli/main.ts says why).
+          const [{ createVoucherBatch }, { voidVoucherBatch }] = await Promise.all([import('./create-voucher-batch.ts'), import('./void-voucher-batch.ts')]);
           const result = await createVoucherBatch(ctx, SYSTEM_ACTOR, { faceValue, count, expiresAt: values['expires-at']! });
           if (!result.ok) { console.error(`error: ${result.error.code}`, JSON.stringify(result.error.details ?? {})); return 1; }
           try {
@@ -76,6 +75,7 @@ export async function voucherCommand(sub: string | undefined, args: string[], wi
       const { values } = parseArgs({ args: args.slice(1), options: { dealer: { type: 'string' } } });
       if (!values.dealer) { console.error(VOUCHER_USAGE); return 2; }
       return withContext(async (ctx) => {
+        const { sellVoucherBatch } = await import('./sell-voucher-batch.ts');
         const result = await sellVoucherBatch(ctx, SYSTEM_ACTOR, args[0]!, { dealer: values.dealer! });
         if (!result.ok) { console.error(`error: ${result.error.code}`); return 1; }
         console.log(JSON.stringify(result.value));
