@@ -299,7 +299,7 @@ for (const dialect of DIALECTS) {
       const transactions = await t.request('GET', `/v1/lines/${LINE}/transactions?limit=100`);
       assert.equal(transactions.status, 200);
       const moves = transactions.body.data.map((tx: { code: string; amount: number; account: string }) => `${tx.code}:${tx.account}:${tx.amount}`);
-      for (const move of ['forfeit:line_main:-1891000', 'expiry:line_bonus:-200000', 'credit_repayment:line_credit:110000', `forfeit:bucket:${-20 * GB}`]) assert.ok(moves.includes(move), `${move} in ${moves}`);
+      for (const move of ['forfeit:line_main:-1891000', 'expiry:line_bonus:-200000', 'credit_repayment:line_main:-110000', `forfeit:bucket:${-20 * GB}`]) assert.ok(moves.includes(move), `${move} in ${moves}`);
       const events = await t.request('GET', `/v1/lines/${LINE}/events`);
       assert.equal(events.status, 200);
       assert.deepEqual(events.body.data.map((e: { from: string; to: string; reason: string }) => `${e.from}>${e.to}:${e.reason}`), ['preactive>active:topup', 'active>terminated:terminate: SIM handed back']);

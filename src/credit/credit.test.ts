@@ -126,6 +126,17 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('shows a repayment in the line\'s history as money out of the main balance, so that its movements add up to the balance', async () => {
+      const msisdn = numbers[1]!;
+      const history = await t.request('GET', `/v1/lines/${msisdn}/transactions?limit=100`);
+      assert.equal(history.status, 200);
+      const moves = history.body.data as { code: string; amount: number; account: string; counterparty: string }[];
+      const repayments = moves.filter((move) => move.code === 'credit_repayment');
+      assert.deepEqual(repayments.map((move) => [move.account, move.amount, move.counterparty]), [['line_main', -5_000, 'line_credit'], ['line_main', -50_000, 'line_credit']]);
+      const mainMoves = moves.filter((move) => move.account === 'line_main').reduce((sum, move) => sum + move.amount, 0);
+      assert.equal(mainMoves, await main(msisdn), 'the main balance\'s movements add up to it');
+    });
+
     it('at termination repays what the balance covers and writes off the rest', async () => {
       const msisdn = numbers[2]!;
       const spent = await main(msisdn);

@@ -33,7 +33,11 @@ export async function listLineTransactions(ctx: AppContext, actor: Actor, msisdn
   const page = cutPage(rows, query.limit);
   const kinds = await accountKindsOf(ctx, [...new Set(page.rows.flatMap((t) => [t.debit_account_id, t.credit_account_id]))]);
   const data = page.rows.map((t): LineTransaction => {
-    const credited = kinds.get(t.credit_account_id)?.ownerId === line.value.id;
+    // A movement between two of the line's own accounts is shown from the main balance's side when it
+    // touches it (a promised payment's repayment: money out of the balance, not into the debt account),
+    // so that the balance's movements add up to it; otherwise from the side credited.
+    const debit = kinds.get(t.debit_account_id);
+    const credited = kinds.get(t.credit_account_id)?.ownerId === line.value.id && !(debit?.ownerId === line.value.id && debit.kind === 'line_main');
     const own = credited ? t.credit_account_id : t.debit_account_id;
     const other = credited ? t.debit_account_id : t.credit_account_id;
     return {
