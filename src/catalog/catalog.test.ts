@@ -175,6 +175,23 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('GET', '/v1/offerings?all=true')).body.data.length, before);
     });
 
+    it('reads a catalog file as UTF-8: one in Windows-1251 is refused, not stored with U+FFFD for its Cyrillic; a BOM is dropped', async () => {
+      const entry = (code: string, ru: string) => `offerings:\n  - code: ${code}\n    kind: data\n    price: 100\n    validityDays: 7\n    allowances: { dataGb: 1 }\n    names: { en: One GB, ru: ${ru}, kk: Bir GB, zh: 1 GB }\n`;
+      const [head, tail] = entry('CP1251_1GB', '@').split('@');
+      // "Один ГБ" as Windows-1251 writes it.
+      writeFileSync(join(folder, 'cp1251.yaml'), Buffer.concat([Buffer.from(head!), Buffer.from([0xce, 0xe4, 0xe8, 0xed, 0x20, 0xc3, 0xc1]), Buffer.from(tail!)]));
+      const refused = await importCatalog(t.app.ctx, SYSTEM_ACTOR, join(folder, 'cp1251.yaml'));
+      assert.ok(!refused.ok && refused.error.code === 'offering_invalid', JSON.stringify(refused));
+      assert.equal(await findOffering(t.app.ctx, 'CP1251_1GB'), undefined);
+      writeFileSync(join(folder, 'bom.yaml'), `\uFEFF${entry('BOM_YAML_1GB', 'Один ГБ')}`);
+      writeFileSync(join(folder, 'bom.json'), `\uFEFF${JSON.stringify([{ code: 'BOM_JSON_1GB', kind: 'data', price: 100, validityDays: 7, allowances: { dataGb: 1 }, names: NAMES }])}`);
+      for (const file of ['bom.yaml', 'bom.json']) {
+        const imported = await importCatalog(t.app.ctx, SYSTEM_ACTOR, join(folder, file));
+        assert.ok(imported.ok, `${file}: ${JSON.stringify(imported)}`);
+      }
+      assert.equal(JSON.parse((await findOffering(t.app.ctx, 'BOM_YAML_1GB'))!.offering.names).ru, 'Один ГБ');
+    });
+
     it('refuses a code given twice or a kind change of a known offering, and writes nothing then', async () => {
       await seedCatalog(t.app.ctx);
       const jsonPath = join(folder, 'kinds.json');

@@ -8,6 +8,11 @@ import { parseOffering, type OfferingDefinition } from './offering.ts';
 import { mergePatch, type OfferingPatch } from './update-offering.ts';
 
 export const IMPORT_OFFERINGS_MAX = 1000;
+/**
+ * A catalog file is UTF-8 (a BOM, as Windows editors write, is dropped): a file saved in another
+ * encoding (Windows-1251's Cyrillic) is refused, not read with U+FFFD in place of every ru/kk letter.
+ */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 interface CheckedEntry {
   entry: Record<string, unknown>;
@@ -25,7 +30,7 @@ export async function importCatalog(ctx: AppContext, actor: Actor, path: string)
   if (denied) return denied as Result<never>;
   let parsed: unknown;
   try {
-    const text = await readFile(path, 'utf8');
+    const text = STRICT_UTF8.decode(await readFile(path));
     parsed = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
     return fail('offering_invalid', { file: path, reason: (error as Error).message });
