@@ -199,6 +199,14 @@ for (const dialect of DIALECTS) {
       writeFileSync(jsonPath, JSON.stringify({ offerings: [fresh, { ...fresh, price: 200 }] }));
       const twice = await importCatalog(t.app.ctx, SYSTEM_ACTOR, jsonPath);
       assert.ok(!twice.ok && twice.error.code === 'offering_invalid' && twice.error.details?.field === 'code' && twice.error.details?.index === 1);
+      // A name twice in one entry of a JSON file (YAML refuses it when parsing): JSON.parse would keep the last.
+      const priced = JSON.stringify(fresh).replace('"price":100', '"price":100,"price":1');
+      for (const [text, index, field] of [[`{"offerings":[${priced}]}`, 0, 'price'], [`[${JSON.stringify(fresh).replace('"en":"Test"', '"en":"Test","en":"X"')}]`, 0, 'names.en']] as const) {
+        writeFileSync(jsonPath, text);
+        const repeated = await importCatalog(t.app.ctx, SYSTEM_ACTOR, jsonPath);
+        assert.ok(!repeated.ok && repeated.error.code === 'offering_invalid' && repeated.error.details?.index === index && repeated.error.details?.field === field, JSON.stringify(repeated));
+      }
+      assert.equal(await findOffering(t.app.ctx, 'FRESH_1'), undefined);
       const voice = { code: 'DATA_1GB_7D', kind: 'voice', price: 100, validityDays: 7, allowances: { voiceMinutes: 100 }, names: NAMES };
       writeFileSync(jsonPath, JSON.stringify([fresh, voice]));
       const kindChange = await importCatalog(t.app.ctx, SYSTEM_ACTOR, jsonPath);

@@ -4,6 +4,7 @@ import type { AppContext } from '../app-context.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { findOffering, writeOfferings, type OfferingWrite } from './catalog-repository.ts';
+import { repeatedJsonName } from '../http/repeated-json-name.ts';
 import { parseOffering, type OfferingDefinition } from './offering.ts';
 import { mergePatch, type OfferingPatch } from './update-offering.ts';
 
@@ -31,7 +32,12 @@ export async function importCatalog(ctx: AppContext, actor: Actor, path: string)
   let parsed: unknown;
   try {
     const text = STRICT_UTF8.decode(await readFile(path));
-    parsed = /\.ya?ml$/i.test(path) ? parseYaml(text) : JSON.parse(text);
+    const yaml = /\.ya?ml$/i.test(path);
+    parsed = yaml ? parseYaml(text) : JSON.parse(text);
+    // A name given twice: YAML refuses it, JSON.parse keeps the last silently (a second `price` added
+    // below the first while editing would be imported in its place).
+    const repeated = yaml ? null : repeatedJsonName(text);
+    if (repeated) return fail('offering_invalid', { file: path, ...placeOf(repeated, Array.isArray(parsed)), reason: 'duplicate' });
   } catch (error) {
     return fail('offering_invalid', { file: path, reason: (error as Error).message });
   }
@@ -59,6 +65,14 @@ export async function importCatalog(ctx: AppContext, actor: Actor, path: string)
     created: writes.filter((write) => !write.current).map((write) => write.definition.code),
     updated: writes.filter((write) => write.current).map((write) => write.definition.code),
   });
+}
+
+/** Where a name given twice sits: the entry's index and the field (`names.en`), as parseOffering names them. */
+function placeOf(repeated: { path: string; name: string }, bareList: boolean): { index?: number; field: string } {
+  const segments = repeated.path === '' ? [] : repeated.path.split('/');
+  if (!bareList) segments.shift(); // `offerings`
+  const index = segments.length > 0 ? Number(segments.shift()) : undefined;
+  return { ...(index === undefined ? {} : { index }), field: [...segments, repeated.name].join('.') };
 }
 
 /** Each entry checked on its own, and no code given twice; the first bad entry by index. */
