@@ -28,6 +28,8 @@ describe('catalog rules', () => {
       [{ code: 12345 }, 'code'], [{ kind: 1 }, 'kind'], [{ price: '100' }, 'price'], [{ price: undefined }, 'price'], [{ validityDays: '7' }, 'validityDays'],
       [{ names: { ...NAMES, en: 123 } }, 'names.en'], [{ names: 'Test' }, 'names'], [{ names: { ...NAMES, de: 'Test' } }, 'names.de'],
       [{ features: 'messengers_unlimited' }, 'features'], [{ features: [1] }, 'features'], [{ autoRenewAllowed: 'no' }, 'autoRenewAllowed'],
+      // Each field within its bound but the total beyond (2⁵⁰ bytes or seconds): stored, no later PATCH could be laid over it.
+      [{ allowances: { dataGb: 2 ** 20, dataMb: 1 } }, 'allowances'], [{ allowances: { voiceMinutes: Math.floor(2 ** 50 / 60), voiceSeconds: 60 } }, 'allowances'],
       [{ stacks: [1] }, 'stacks'], [{ allowances: 'lots' }, 'allowances'], [{ allowances: { dataGB: 1 } }, 'allowances.dataGB'],
       [{ allowances: { dataGb: '1' } }, 'allowances.dataGb'], [{ availableFrom: 20260101 }, 'availableFrom'], [{ name: 'Test' }, 'name'],
       [{ kind: 'tariff', feePeriod: 'monthly', payAsYouGo: [] }, 'payAsYouGo'], [{ descriptions: null }, 'descriptions'],
@@ -90,6 +92,13 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('POST', '/v1/admin/offerings', { body: { ...body, code: 'OTHER' }, token: clerk })).status, 403);
       assert.equal((await t.request('POST', '/v1/admin/offerings', { body: { ...body, code: 'OTHER', extra: 1 } })).body.error.code, 'validation_failed');
       assert.equal((await t.request('PATCH', '/v1/admin/offerings/NOPE', { body: { price: 1 } })).body.error.code, 'offering_not_found');
+      // A total of data beyond 2⁵⁰ bytes is refused at once, not stored where no later PATCH (a window's) could be laid over it.
+      const huge = { ...body, code: 'DATA_HUGE', kind: 'data', allowances: { dataGb: 2 ** 20, dataMb: 1 } };
+      const refused = await t.request('POST', '/v1/admin/offerings', { body: huge });
+      assert.deepEqual([refused.status, refused.body.error?.details?.field], [422, 'allowances']);
+      assert.equal((await t.request('POST', '/v1/admin/offerings', { body: { ...huge, allowances: { dataGb: 2 ** 20 } } })).status, 201);
+      const until = new Date(t.clock.now().getTime() + 60_000).toISOString();
+      assert.equal((await t.request('PATCH', '/v1/admin/offerings/DATA_HUGE', { body: { availableUntil: until } })).status, 200);
     });
 
     it('lists what is on sale in the language asked, publicly; hides what is outside its window', async () => {

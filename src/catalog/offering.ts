@@ -166,6 +166,9 @@ export function parseOffering(given: unknown): Result<OfferingDefinition> {
   const badRate = rates.find((r) => typeof r === 'string');
   if (typeof badRate === 'string') return bad(badRate);
   const voiceSeconds = seconds + minutes * 60n;
+  // The totals within the bound of each field: a PATCH lays its fields over the stored total given as
+  // `dataBytes` / `voiceSeconds` (inputOf), which would otherwise refuse every later edit, a window's too.
+  if (dataBytes > ALLOWANCE_MAX || voiceSeconds > ALLOWANCE_MAX) return bad('allowances');
   if (kind !== 'tariff' && dataBytes === 0n && voiceSeconds === 0n && sms === 0n && features.length === 0) return bad('allowances');
   const names = texts(input.names ?? {});
   if (!names) return bad('names');
