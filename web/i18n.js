@@ -27,7 +27,7 @@ export const TEXT = {
       credit_writeoff: 'Debt written off',
     },
     otherMovement: 'Other',
-    movementPending: '{label} (awaiting payment)', movementVoided: '{label} (cancelled)',
+    movementPending: '{label} (awaiting payment)', movementInProgress: '{label} (in progress)', movementVoided: '{label} (cancelled)',
     timesNote: 'Times are Almaty time (UTC+5).',
     numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: 'Also as 8 7xx… or 7xx…', offline: 'No connection. Check your internet and try again.', dailyLimitLeft: 'This number can be topped up by at most {remaining} more today.', dailyLimitReached: 'This number has had all the top-ups allowed today. Try again tomorrow.', showMore: 'Show more', loading: 'Loading…',
     tooManyMinutes: 'Too many attempts. Try again in {minutes} min.', tooManyHours: 'Too many attempts. Try again in {hours} h.',
@@ -96,7 +96,7 @@ export const TEXT = {
       credit_writeoff: 'Списание долга',
     },
     otherMovement: 'Прочее',
-    movementPending: '{label} (ожидает оплаты)', movementVoided: '{label} (отменено)',
+    movementPending: '{label} (ожидает оплаты)', movementInProgress: '{label} (в обработке)', movementVoided: '{label} (отменено)',
     timesNote: 'Время указано по Алматы (UTC+5).',
     numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: 'Можно и 8 7xx… или 7xx…', offline: 'Нет связи. Проверьте интернет и попробуйте снова.', dailyLimitLeft: 'Сегодня этот номер можно пополнить ещё не более чем на {remaining}.', dailyLimitReached: 'Дневной лимит пополнений этого номера исчерпан. Попробуйте завтра.', showMore: 'Показать ещё', loading: 'Загрузка…',
     tooManyMinutes: 'Слишком много попыток. Попробуйте снова через {minutes}\u00a0мин.', tooManyHours: 'Слишком много попыток. Попробуйте снова через {hours}\u00a0ч.',
@@ -164,7 +164,7 @@ export const TEXT = {
       credit_writeoff: 'Қарызды есептен шығару',
     },
     otherMovement: 'Басқа',
-    movementPending: '{label} (төлем күтілуде)', movementVoided: '{label} (күші жойылды)',
+    movementPending: '{label} (төлем күтілуде)', movementInProgress: '{label} (өңделуде)', movementVoided: '{label} (күші жойылды)',
     timesNote: 'Уақыт Алматы уақытымен (UTC+5) көрсетілген.',
     numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: '8 7xx… немесе 7xx… түрінде де болады', offline: 'Байланыс жоқ. Интернетті тексеріп, қайталап көріңіз.', dailyLimitLeft: 'Бүгін бұл нөмірді тағы ең көбі {remaining} сомаға толықтыруға болады.', dailyLimitReached: 'Бұл нөмірдің бүгінгі толықтыру шегі таусылды. Ертең қайталап көріңіз.', showMore: 'Тағы көрсету', loading: 'Жүктелуде…',
     tooManyMinutes: 'Әрекет тым көп. {minutes}\u00a0минуттан кейін қайталап көріңіз.', tooManyHours: 'Әрекет тым көп. {hours}\u00a0сағаттан кейін қайталап көріңіз.',
@@ -232,7 +232,7 @@ export const TEXT = {
       credit_writeoff: '欠款核销',
     },
     otherMovement: '其他',
-    movementPending: '{label}（待付款）', movementVoided: '{label}（已取消）',
+    movementPending: '{label}（待付款）', movementInProgress: '{label}（处理中）', movementVoided: '{label}（已取消）',
     timesNote: '时间均为阿拉木图时间（UTC+5）。',
     numberPlaceholder: '+7 7xx xxx xx xx', numberHelp: '也可输入 8 7xx… 或 7xx…', offline: '网络连接失败，请检查网络后重试。', dailyLimitLeft: '此号码今天最多还能充值 {remaining}。', dailyLimitReached: '此号码今日充值已达上限，请明天再试。', showMore: '显示更多', loading: '正在加载…',
     tooManyMinutes: '尝试次数过多，请在 {minutes} 分钟后重试。', tooManyHours: '尝试次数过多，请在 {hours} 小时后重试。',
@@ -421,12 +421,13 @@ export function formatPeriod(offering, language) {
  * A history line's label; a ledger code without one reads "Other", never the raw code. A card
  * payment first reserves its top-up (`kind` pending), then posts or voids it: the reservation
  * says it awaits payment and the void that it was cancelled, so that a payment that failed never
- * reads as a top-up.
+ * reads as a top-up. A refund's reservation (the provider paying it back) says it is in progress.
  */
 export function movementLabel(code, language, kind = 'posted') {
-  const { codes, otherMovement, movementPending, movementVoided } = TEXT[language];
+  const { codes, otherMovement, movementPending, movementInProgress, movementVoided } = TEXT[language];
   const label = Object.hasOwn(codes, code) ? codes[code] : otherMovement;
-  if (kind === 'pending') return fill(movementPending, { label });
+  // A refund's reservation awaits no payment: the provider is paying it back to the card.
+  if (kind === 'pending') return fill(code === 'refund' ? movementInProgress : movementPending, { label });
   if (kind === 'void_pending') return fill(movementVoided, { label });
   return label;
 }

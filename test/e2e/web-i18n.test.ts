@@ -59,6 +59,8 @@ describe('web page texts in en, ru, kk and zh', () => {
     assert.deepEqual(['en', 'ru', 'kk', 'zh'].map((l) => movementLabel('topup', l, 'pending')), ['Top-up (awaiting payment)', 'Пополнение (ожидает оплаты)', 'Толықтыру (төлем күтілуде)', '充值（待付款）']);
     assert.deepEqual(['en', 'ru', 'kk', 'zh'].map((l) => movementLabel('topup', l, 'void_pending')), ['Top-up (cancelled)', 'Пополнение (отменено)', 'Толықтыру (күші жойылды)', '充值（已取消）']);
     assert.equal(movementLabel('topup', 'en', 'post_pending'), 'Top-up');
+    // A refund the provider has not paid back yet (WeChat Pay's PROCESSING) awaits no payment.
+    assert.deepEqual(['en', 'ru', 'kk', 'zh'].map((l) => movementLabel('refund', l, 'pending')), ['Refund (in progress)', 'Возврат (в обработке)', 'Қайтару (өңделуде)', '退款（处理中）']);
     // Days of validity, "1 day" in English (not "1 days").
     assert.deepEqual(['en', 'ru', 'kk', 'zh'].map((l) => formatDays(1, l)), ['1 day', `1${NBSP}дн.`, `1${NBSP}күн`, '1天']);
     assert.deepEqual(['en', 'ru', 'kk', 'zh'].map((l) => formatDays(30, l)), ['30 days', `30${NBSP}дн.`, `30${NBSP}күн`, '30天']);
