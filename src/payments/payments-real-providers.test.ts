@@ -27,7 +27,7 @@ for (const dialect of DIALECTS) {
           PAYPAL_API_BASE: paypal.url, PAYPAL_SETTLEMENT_CURRENCY: 'USD', PAYPAL_KZT_PER_UNIT: '500',
         },
       });
-      for (const msisdn of ['+77011230001', '+77011230002', '+77011230003', '+77011230004', '+77011230005', '+77011230006', '+77011230007', '+77011230008', '+77011230009', '+77011230010', '+77011230011', '+77011230012', '+77011230013', '+77011230014']) await addLine(t, msisdn);
+      for (const msisdn of ['+77011230001', '+77011230002', '+77011230003', '+77011230004', '+77011230005', '+77011230006', '+77011230007', '+77011230008', '+77011230009', '+77011230010', '+77011230011', '+77011230012', '+77011230013', '+77011230014', '+77011230015', '+77011230016']) await addLine(t, msisdn);
     });
     after(async () => {
       await t?.close();
@@ -153,6 +153,32 @@ for (const dialect of DIALECTS) {
       assert.equal(stripe.refund(refund.provider_refund_id!).amount, 40_000);
       await t.verify();
     });
+
+    // Stripe prunes an idempotency key once it is 24 hours old: a refund whose answer was lost, repeated
+    // by the admin days later under its key, was a new request at Stripe.
+    for (const [msisdn, amount] of [['+77011230015', 40_000], ['+77011230016', 100_000]] as const) {
+      it(`a refund of ${amount === 100_000 ? 'the whole' : 'part of the'} payment whose answer was lost, repeated after Stripe forgot its key, is the refund Stripe made: paid back once, posted once`, async () => {
+        const paymentId = await paidByStripe(msisdn, 100_000, `stripe-lost-${msisdn}`);
+        stripe.answersLost(true);
+        let lost;
+        try {
+          lost = await refundOf(paymentId, amount, `lost-refund-${msisdn}`);
+        } finally {
+          stripe.answersLost(false);
+        }
+        assert.deepEqual([lost.status, lost.body.error?.details?.code], [502, 'provider_unreachable'], JSON.stringify(lost.body));
+        assert.equal((await mainAccount(t, msisdn)).available, 100_000 - amount, 'kept reserved: Stripe may have paid it back');
+        stripe.forgetIdempotencyKeys();
+        t.clock.advance(3 * 86_400_000);
+        const repeat = await refundOf(paymentId, amount, `lost-refund-${msisdn}`);
+        assert.deepEqual([repeat.status, repeat.body.status], [201, 'succeeded'], JSON.stringify(repeat.body));
+        const intent = stripe.intent(stripe.session(await providerReferenceOf(t, paymentId)).payment_intent);
+        assert.equal(intent.amount_refunded, amount, 'the card paid back once');
+        assert.equal((await mainAccount(t, msisdn)).available, 100_000 - amount, 'the line debited once');
+        assert.equal((await getPayment(t, paymentId)).refundedAmount, amount);
+        await t.verify();
+      });
+    }
 
     it('a pending refund the bank fails is voided back to the line; a repeat under its key asks Stripe, never refunds twice', async () => {
       const paymentId = await paidByStripe('+77011230006', 100_000, 'stripe-failed-refund');

@@ -25,6 +25,13 @@ export interface StripeFake extends RunningFake {
   /** The bank decides a pending refund: `failed` or `canceled` gives the money back to the charge. */
   settleRefund(refundId: string, status: 'succeeded' | 'failed' | 'canceled'): void;
   refund(refundId: string): any;
+  /**
+   * While on, Stripe does each POST but its answer is lost (a 500 `api_error`, replays under a key
+   * too): the SDK's retries get no answer either. Reads are answered.
+   */
+  answersLost(on: boolean): void;
+  /** Stripe prunes idempotency keys once they are 24 hours old: a key sent again after that makes a new request. */
+  forgetIdempotencyKeys(): void;
   /** A webhook delivery as Stripe would send it; `timestamp` in seconds defaults to now. */
   webhook(type: string, sessionId: string, options?: { timestamp?: number; secret?: string; eventId?: string }): { rawBody: string; headers: Record<string, string> };
 }
@@ -38,6 +45,7 @@ export async function startStripeFake(options: { secretKey?: string; webhookSecr
   const intents = new Map<string, any>();
   const refunds = new Map<string, any>();
   let pendingRefunds = false;
+  let lostAnswers = false;
   const replies = new Map<string, FakeResponse>();
   let base = '';
 
@@ -83,9 +91,16 @@ export async function startStripeFake(options: { secretKey?: string; webhookSecr
       const amount = Number(form.get('amount') ?? intent.amount_received - intent.amount_refunded);
       if (amount <= 0 || intent.amount_refunded + amount > intent.amount_received) return error(400, 'charge_already_refunded', 'Refund exceeds the charge');
       intent.amount_refunded += amount;
-      const refund = { id: id('re'), object: 'refund', amount, currency: intent.currency, payment_intent: intent.id, status: pendingRefunds ? 'pending' : 'succeeded' };
+      const metadata = Object.fromEntries([...form.entries()].filter(([k]) => k.startsWith('metadata[')).map(([k, v]) => [k.slice(9, -1), v]));
+      const refund = { id: id('re'), object: 'refund', amount, currency: intent.currency, payment_intent: intent.id, status: pendingRefunds ? 'pending' : 'succeeded', metadata, created: Math.floor(Date.now() / 1000) };
       refunds.set(refund.id, refund);
       return { status: 200, body: { ...refund } };
+    }
+    if (request.method === 'GET' && request.path === '/v1/refunds') {
+      // GET /v1/refunds?payment_intent=…: a PaymentIntent's refunds, newest first.
+      const of = request.query.get('payment_intent');
+      const data = [...refunds.values()].filter((refund) => of === null || refund.payment_intent === of).reverse().map((refund) => ({ ...refund }));
+      return { status: 200, body: { object: 'list', url: '/v1/refunds', has_more: false, data } };
     }
     if ((match = request.path.match(/^\/v1\/refunds\/(\w+)$/)) && request.method === 'GET') {
       const refund = refunds.get(match[1]!);
@@ -101,10 +116,11 @@ export async function startStripeFake(options: { secretKey?: string; webhookSecr
       return { status: 409, body: { error: { type: 'idempotency_error', message: 'There is currently another in-progress request using this Idempotent Key (that probably means you submitted twice, and the other request is still going through).' } } };
     }
     const replayKey = typeof key === 'string' && request.method === 'POST' ? `${request.path}:${key}` : null;
-    if (replayKey && replies.has(replayKey)) return { ...replies.get(replayKey)!, headers: { 'idempotent-replayed': 'true' } };
+    const lost: FakeResponse = { status: 500, body: { error: { type: 'api_error', message: 'An unknown error occurred' } } };
+    if (replayKey && replies.has(replayKey)) return lostAnswers ? lost : { ...replies.get(replayKey)!, headers: { 'idempotent-replayed': 'true' } };
     const response = route(request);
     if (replayKey) replies.set(replayKey, response);
-    return response;
+    return lostAnswers && request.method === 'POST' ? lost : response;
   });
   base = fake.url;
 
@@ -127,6 +143,12 @@ export async function startStripeFake(options: { secretKey?: string; webhookSecr
       refund.status = status;
     },
     refund: (refundId) => refunds.get(refundId),
+    answersLost(on) {
+      lostAnswers = on;
+    },
+    forgetIdempotencyKeys() {
+      replies.clear();
+    },
     holdKey(key) {
       held.add(key);
       return { release: () => held.delete(key) };

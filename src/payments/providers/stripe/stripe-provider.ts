@@ -23,6 +23,9 @@ function failureOf(error: unknown): Fail {
   return { ok: false, code: 'provider_rejected', message: e.message };
 }
 
+/** The refund's metadata key holding Tolem's idempotency key for it (`refund:<refundId>`): the refund is found by it after Stripe has forgotten the key. */
+const REFUND_KEY_METADATA = 'tolem_idempotency_key';
+
 function minorUnitsOf(amount: bigint): number {
   const value = Number(amount);
   if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`amount ${amount} cannot be sent to Stripe`);
@@ -97,7 +100,14 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
       try {
         const session = await stripe.checkout.sessions.retrieve(reference);
         if (typeof session.payment_intent !== 'string') return { ok: false, code: 'refund_refused', message: 'the session has no payment' };
-        const refund = await stripe.refunds.create({ payment_intent: session.payment_intent, amount: minorUnitsOf(amount) }, { idempotencyKey });
+        // Stripe prunes an idempotency key once it is 24 hours old, and the same key sent after that is
+        // a new request: a refund whose answer was lost, asked again days later, was made twice (or,
+        // for the whole payment, refused as already refunded, and voided back onto the line). The
+        // refund made under the key is found first, by the key it carries in its metadata.
+        for await (const made of stripe.refunds.list({ payment_intent: session.payment_intent, limit: 100 })) {
+          if (made.metadata?.[REFUND_KEY_METADATA] === idempotencyKey) return { ok: true, value: refundResultOf(made) };
+        }
+        const refund = await stripe.refunds.create({ payment_intent: session.payment_intent, amount: minorUnitsOf(amount), metadata: { [REFUND_KEY_METADATA]: idempotencyKey } }, { idempotencyKey });
         return { ok: true, value: refundResultOf(refund) };
       } catch (error) {
         const failure = failureOf(error);
