@@ -36,12 +36,19 @@ export async function purchasePackage(ctx: AppContext, actor: Actor, input: Purc
   const stored = await storedAnswer<PeriodResult>(ctx, key, fingerprint);
   if (stored) return stored.ok ? ok({ purchase: stored.value, replayed: true }) : stored;
   if (line.value.status === 'terminated') return fail('line_terminated');
+  // A price refused may be this request's twin's doing (the same key and body sent again while the
+  // first ran: a double tap, a retry after a timeout), committed since the look above: it used the
+  // one-use promo code up. Its answer is stored with what it did, and the repeat answers it.
+  const refused = async (refusal: Result<never>): Promise<Result<PurchaseOutcome>> => {
+    const again = await storedAnswer<PeriodResult>(ctx, key, fingerprint);
+    return again ? (again.ok ? ok({ purchase: again.value, replayed: true }) : again) : refusal;
+  };
   // Expired bonus the job has not forfeited yet goes first: the price is paid from the bonus first.
   const [priced] = await Promise.all([priceOffering(ctx, input.offering, line.value.id, input.promoCode), forfeitExpiredBonus(ctx, line.value.id)]);
-  if (!priced.ok) return priced;
+  if (!priced.ok) return refused(priced);
   const { record, quote } = priced.value;
   const changed = priceChangedFrom(input.expectedPrice, quote.price);
-  if (changed) return changed;
+  if (changed) return refused(changed);
   const allowed = Number(record.offering.auto_renew_allowed) === 1;
   if (input.autoRenew && !allowed) return fail('auto_renew_not_allowed', { offering: input.offering });
   // On by default where the offering allows it (issue 3): a traveller's pack keeps going unless they turn it off.

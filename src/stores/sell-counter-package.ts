@@ -55,14 +55,21 @@ export async function sellCounterPackage(ctx: AppContext, actor: Actor, input: {
   const line = await findLineByMsisdn(ctx, msisdn.value);
   if (!line) return fail('line_not_found');
   if (line.status === 'terminated') return fail('line_terminated');
+  // A price refused may be this sale's twin's doing (the same key and body sent again while the
+  // first ran), committed since the look above: it used the one-use promo code up. The repeat
+  // answers the twin's stored answer.
+  const refused = async (refusal: Result<never>): Promise<Result<{ sale: CounterPackageSale; replayed: boolean }>> => {
+    const again = await storedAnswer<CounterPackageSale>(ctx, key, fingerprint);
+    return again ? (again.ok ? ok({ sale: again.value, replayed: true }) : again) : refusal;
+  };
   // Expired bonus the job has not forfeited yet goes first: the price is paid from the bonus first.
   const [priced] = await Promise.all([priceOffering(ctx, input.offering, line.id, input.promoCode), forfeitExpiredBonus(ctx, line.id)]);
-  if (!priced.ok) return priced;
+  if (!priced.ok) return refused(priced);
   const { record, quote } = priced.value;
   // The price the clerk quoted and took: another (a new price version, a promotion ended since) is
   // refused before anything is written, so the till is never charged other than what was collected.
   const changed = priceChangedFrom(input.expectedPrice, quote.price);
-  if (changed) return changed;
+  if (changed) return refused(changed);
   const storeId = store.value.id;
   const purchase = periodCommand({
     reason: 'purchase', packageId: ctx.ids.next('pkg'), lineId: line.id, record, quote, expectedPeriods: 0n,
