@@ -33,7 +33,13 @@ export async function renewPackage(ctx: AppContext, actor: Actor, msisdn: string
       if (!found) return fail('package_not_found');
       const result = await renewOnce(ctx, found, 'renewal', actor.id, { key, fingerprint, expiresAt: idempotencyExpiry(ctx) }, expectedPrice);
       if (!result.ok && result.error.code === 'package_renewal_conflict') continue;
-      if (!result.ok) return result;
+      if (!result.ok) {
+        // Refused before the writer looked for this key, maybe by what this request's twin (the same
+        // key and body, sent twice at once) did meanwhile: it used up the promotion the price was
+        // quoted with (price_changed). Its answer is stored then, and this repeat answers it.
+        const again = await storedAnswer<PeriodResult>(ctx, key, fingerprint);
+        return again ? (again.ok ? ok({ renewal: again.value, replayed: true }) : again) : result;
+      }
       return ok({ renewal: result.value.value, replayed: result.value.replayed });
     }
     return fail('package_renewal_conflict');

@@ -78,6 +78,23 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('POST …/packages/{id}/renew sent twice at once at the price of a promotion the first uses up: both answer the renewal, not price_changed', async () => {
+      const msisdn = await newLine();
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'DATA_1GB_7D' }, headers: { 'idempotency-key': 'twin-pack' } });
+      assert.equal(bought.status, 201, JSON.stringify(bought.body));
+      const promotion = await t.request('POST', '/v1/admin/promotions', { body: { offerings: ['DATA_1GB_7D'], discountKind: 'percent', discountValue: 10, usesMax: 1, startsAt: '2020-01-01T00:00:00Z', endsAt: '2099-01-01T00:00:00Z' } });
+      assert.equal(promotion.status, 201, JSON.stringify(promotion.body));
+      const quoted = await t.request('GET', `/v1/offerings/DATA_1GB_7D/quote?msisdn=${encodeURIComponent(msisdn)}`);
+      assert.equal(quoted.body.price, 134_100);
+      const renew = () => t.request('POST', `/v1/lines/${msisdn}/packages/${bought.body.id}/renew`, { body: { expectedPrice: 134_100 }, headers: { 'idempotency-key': 'twin-renew' } });
+      const [a, b] = await Promise.all([renew(), renew()]);
+      assert.equal(a.status, 201, JSON.stringify(a.body));
+      assert.equal(b.status, 201, JSON.stringify(b.body));
+      assert.equal(b.text, a.text);
+      assert.equal((await t.app.ctx.db.selectFrom('package_periods').select('id').where('package_id', '=', bought.body.id).execute()).length, 2);
+      await t.verify();
+    });
+
     it('POST /v1/counter/packages with a one-use promo code: the repeat answers the sale, not promo_code_exhausted', async () => {
       const msisdn = await newLine();
       await oneUseCode('TWIN2');
