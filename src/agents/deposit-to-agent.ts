@@ -37,10 +37,12 @@ export async function depositToAgent(ctx: AppContext, actor: Actor, agentId: str
   const agent = await findAgent(ctx, agentId);
   if (!agent) return fail('agent_not_found');
   const floatId = agentFloatAccountId(agent.id);
+  // Kept IDEMPOTENCY_RETENTION_HOURS, as every answer to a client's key, then purged.
+  const expiresAt = new Date(ctx.clock.now().getTime() + ctx.settings.idempotency.retentionHours * 3_600_000).toISOString();
   const result = await ctx.writer.submit<AgentDeposit>({
     name: 'agent_deposit',
     lock: { accounts: [AGENT_DEPOSITS_CLEARING_ID, floatId] },
-    idempotency: { key: `agent-deposit:${actor.id}:${idempotencyKey}`, fingerprint: fingerprintOf({ agentId, amount: input.amount, reference }) },
+    idempotency: { key: `agent-deposit:${actor.id}:${idempotencyKey}`, fingerprint: fingerprintOf({ agentId, amount: input.amount, reference }), expiresAt },
     execute: (tx) => {
       const moved = tx.transfer({ debitAccountId: AGENT_DEPOSITS_CLEARING_ID, creditAccountId: floatId, amount, unit: 'KZT', code: 'agent_deposit', metadata: { reference } });
       if (!moved.ok) return fail(moved.code);

@@ -25,6 +25,20 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(await runJobsOnce(t.app.ctx, [purgeIdempotencyKeysJob]), { 'purge-idempotency-keys': 1 });
     });
 
+    it('an agent deposit\'s answer is kept the retention time too, then its key may record another deposit', async () => {
+      const agent = (await t.request('POST', '/v1/admin/agents', { body: { name: 'Kiosk', commissionBasisPoints: 100 } })).body;
+      const deposit = (reference: string) => t.request('POST', `/v1/admin/agents/${agent.id}/deposits`, { body: { amount: 1_000_000, reference }, headers: { 'idempotency-key': 'bank-day' } });
+      assert.equal((await deposit('bank 1')).status, 201);
+      t.clock.advance(47 * 3_600_000);
+      await purgeIdempotencyKeysJob.run(t.app.ctx);
+      assert.equal((await deposit('bank 1')).headers['idempotent-replayed'], 'true');
+      t.clock.advance(2 * 3_600_000);
+      await purgeIdempotencyKeysJob.run(t.app.ctx);
+      const next = await deposit('bank 2');
+      assert.equal(next.status, 201, JSON.stringify(next.body));
+      assert.equal(next.body.floatBalanceAfter, 2_000_000);
+    });
+
     it('deletes a backlog larger than one chunk (1,000 rows) in one run, and only expired keys', async () => {
       const BACKLOG = 2_500;
       const now = t.clock.now();
