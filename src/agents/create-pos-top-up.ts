@@ -52,7 +52,7 @@ export async function createPosTopUp(ctx: AppContext, actor: Actor, input: { msi
     execute: (tx) => {
       // What the top-up changes on the line, for a reversal to put back (reverse-pos-top-up.ts).
       const before = tx.line(line.id);
-      const applied = applyTopUp(tx, request, ctx.settings.topup);
+      const applied = applyTopUp(tx, request, ctx.settings.topup, ctx.settings.lifecycle);
       if (!applied.ok) {
         if (applied.error.code !== 'exceeds_credits') return applied;
         return fail('balance_insufficient', { account: 'agent_float', available: Number(availableBalance(tx.account(floatId)!)) });

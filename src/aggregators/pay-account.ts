@@ -42,7 +42,7 @@ export async function payAccount(ctx: AppContext, aggregator: Aggregator, reques
     lock: (now) => { const locks = topUpLocks(topUp, now, ctx.settings.topup); return { ...locks, counters: [...locks.counters, PRV_TXN_COUNTER] }; },
     idempotency,
     execute(tx) {
-      const applied = applyTopUp(tx, topUp, ctx.settings.topup);
+      const applied = applyTopUp(tx, topUp, ctx.settings.topup, ctx.settings.lifecycle);
       if (!applied.ok) return applied;
       const prvTxn = tx.increment(PRV_TXN_COUNTER).toString();
       tx.insert('aggregator_payments', paymentRow(tx.newId('aggp'), aggregator, request, txnDate, RESULT.ok, prvTxn, applied.value.id, tx.nowIso));

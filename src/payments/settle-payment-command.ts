@@ -2,6 +2,7 @@ import { clearingAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import { ok } from '../domain/result.ts';
 import { applyTopUp, topUpLocks, type TopUpRequest, type TopUpRules } from '../topups/apply-top-up.ts';
+import type { LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import type { PaymentRow } from './payments-repository.ts';
 
 export type Settlement = { action: 'post'; topUpId: string; receiptNumber: string; transferId: string } | { action: 'void'; transferId: string };
@@ -14,7 +15,7 @@ export const settlementKeyOf = (paymentId: string) => `payment:${paymentId}:sett
  * receipt, outbox), or voids it. Run twice, it answers the first result; run the other way after
  * settling, it is refused with idempotency_key_reused.
  */
-export function settlePaymentCommand(payment: PaymentRow, action: 'post' | 'void', rules: TopUpRules): LedgerCommand<Settlement> {
+export function settlePaymentCommand(payment: PaymentRow, action: 'post' | 'void', rules: TopUpRules, lifecycle: LifecycleRules): LedgerCommand<Settlement> {
   const idempotency = { key: settlementKeyOf(payment.id), fingerprint: action, expiresAt: null };
   if (action === 'void') {
     return {
@@ -37,7 +38,7 @@ export function settlePaymentCommand(payment: PaymentRow, action: 'post' | 'void
     name: 'payment_post', idempotency,
     lock: (now) => topUpLocks(request, now, rules),
     execute(tx) {
-      const applied = applyTopUp(tx, request, rules);
+      const applied = applyTopUp(tx, request, rules, lifecycle);
       if (!applied.ok) return applied;
       return ok({ action: 'post' as const, topUpId: applied.value.id, receiptNumber: applied.value.receiptNumber, transferId: applied.value.transferId });
     },

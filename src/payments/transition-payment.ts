@@ -35,7 +35,7 @@ export async function transitionPayment(ctx: AppContext, payment: PaymentRow, in
   const patch: Partial<PaymentRow> = input.failureReason ? { failure_reason: input.failureReason } : {};
   const settlement = settlementOf(to);
   if (settlement) {
-    const settled = await ctx.writer.submit(settlePaymentCommand(payment, settlement, ctx.settings.topup));
+    const settled = await ctx.writer.submit(settlePaymentCommand(payment, settlement, ctx.settings.topup, ctx.settings.lifecycle));
     if (!settled.ok) {
       // Already voided (an earlier refusal whose refund or record did not finish): the provider has
       // the money and the line was not credited, so finish the refusal rather than leave it charged.
@@ -82,7 +82,7 @@ async function record(ctx: AppContext, payment: PaymentRow, to: PaymentStatus, i
 
 /** The provider took the money but the line may not be credited: void, then refund in full. */
 async function refuseCredit(ctx: AppContext, payment: PaymentRow, code: string): Promise<Result<string | null>> {
-  const voided = await ctx.writer.submit(settlePaymentCommand(payment, 'void', ctx.settings.topup));
+  const voided = await ctx.writer.submit(settlePaymentCommand(payment, 'void', ctx.settings.topup, ctx.settings.lifecycle));
   if (!voided.ok) return voided;
   const provider = paymentProviders(ctx).get(payment.provider);
   if (provider && payment.provider_reference) {

@@ -57,7 +57,7 @@ export async function createCounterTopUp(ctx: AppContext, actor: Actor, input: C
     lock: (now: Date) => topUpLocks(request, now, ctx.settings.topup),
     idempotency: { key, fingerprint, expiresAt },
     execute: (tx) => {
-      const applied = applyTopUp(tx, request, ctx.settings.topup);
+      const applied = applyTopUp(tx, request, ctx.settings.topup, ctx.settings.lifecycle);
       if (!applied.ok) return applied;
       tx.insert('store_topups', { topup_id: applied.value.id, store_id: storeId, tender, identification_id: identification.id, amount, actor_id: actor.id, created_at: tx.nowIso });
       return ok({ ...applied.value, tender, storeId, identificationId: identification.id });

@@ -88,7 +88,7 @@ export async function sellCounterPackage(ctx: AppContext, actor: Actor, input: {
     execute: (tx) => {
       let topUp: AppliedTopUp | null = null;
       if (quote.price > 0n) {
-        const paid = applyTopUp(tx, request, ctx.settings.topup);
+        const paid = applyTopUp(tx, request, ctx.settings.topup, ctx.settings.lifecycle);
         if (!paid.ok) return paid;
         topUp = paid.value;
         tx.insert('store_topups', { topup_id: topUp.id, store_id: storeId, tender, identification_id: checked.value.id, amount: quote.price, actor_id: actor.id, created_at: tx.nowIso });

@@ -55,7 +55,7 @@ export async function createTopUp(ctx: AppContext, actor: Actor, input: CreateTo
     if (!isOperatorSource(sourceAccountId)) return fail('source_account_invalid', { accountId: sourceAccountId, reason: 'a channel\'s own account: its channel moves money through it' });
     const request = { lineId, amount, sourceAccountId, channel: actor.kind === 'api_key' ? 'api' : 'staff', actorId: actor.id };
     const fingerprint = fingerprintOf({ msisdn: msisdn.value, amount: input.amount, currency: input.currency, source: sourceAccountId });
-    const command = topUpCommand(request, ctx.settings.topup, { key: `topup:${actor.id}:${idempotencyKey}`, fingerprint, expiresAt });
+    const command = topUpCommand(request, ctx.settings.topup, ctx.settings.lifecycle, { key: `topup:${actor.id}:${idempotencyKey}`, fingerprint, expiresAt });
     return ctx.writer.submit({
       ...command,
       // The cached id may belong to a line that has since given its number to a new line.

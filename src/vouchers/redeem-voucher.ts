@@ -62,7 +62,7 @@ export async function redeemVoucher(ctx: AppContext, actor: Actor, input: Redeem
     idempotency: { key: voucherKeyOf(voucher.id), fingerprint: voucher.id, expiresAt: null },
     execute: (tx) => {
       if (voucher.expires_at <= tx.nowIso) return fail('voucher_expired', { expiresAt: voucher.expires_at });
-      const applied = applyTopUp(tx, request, ctx.settings.topup);
+      const applied = applyTopUp(tx, request, ctx.settings.topup, ctx.settings.lifecycle);
       if (!applied.ok) return applied;
       tx.insert('voucher_redemptions', { voucher_id: voucher.id, line_id: line.value.id, topup_id: applied.value.id, actor_id: actor.id, created_at: tx.nowIso });
       return ok({ voucher: { serial: voucher.serial, faceValue: Number(voucher.face_value), currency: 'KZT' }, topUp: applied.value });
