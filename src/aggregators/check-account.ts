@@ -1,6 +1,7 @@
 import type { AppContext } from '../app-context.ts';
 import { dailyTopUpUse } from '../topups/apply-top-up.ts';
 import { findLineByMsisdn } from '../lines/lines-repository.ts';
+import { terminatedBySchedule } from '../lifecycle/lifecycle-rules.ts';
 import type { Aggregator } from './aggregators-repository.ts';
 import { RESULT, type ProtocolAnswer } from './protocol.ts';
 import { answer, formatAndLimitRefusal, type WellFormedRequest } from './validate-protocol-request.ts';
@@ -21,7 +22,8 @@ export async function checkAccount(ctx: AppContext, _aggregator: Aggregator, req
     return answer(request, RESULT.cannotCheck, 'cannot check the account now; retry');
   }
   if (!line) return answer(request, RESULT.accountNotFound, 'account not found');
-  if (line.status === 'terminated') return answer(request, RESULT.accountInactive, 'account is not active');
+  // Terminated by its schedule too, recorded yet or not: the pay would refuse it once the payer had paid at the terminal.
+  if (terminatedBySchedule(line.status, line.valid_until, ctx.clock.now().getTime(), ctx.settings.lifecycle)) return answer(request, RESULT.accountInactive, 'account is not active');
   const { usedToday } = dailyTopUpUse(line.daily_topup_date, BigInt(line.daily_topup_amount), ctx.clock.now());
   if (usedToday + request.amount > ctx.settings.topup.lineDailyMax) return answer(request, RESULT.paymentForbidden, 'daily top-up limit of this account reached');
   return answer(request, RESULT.ok, 'OK');

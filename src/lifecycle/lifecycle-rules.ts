@@ -1,4 +1,4 @@
-import { addDays } from '../domain/time.ts';
+import { addDays, DAY_MS } from '../domain/time.ts';
 
 /**
  * The validity schedule of a line, as pure rules: validity end → grace (incoming only) → after
@@ -38,6 +38,15 @@ export interface Transition {
   reason: 'validity_ended' | 'grace_ended' | 'suspension_ended';
   /** When the schedule made this step due (the job may apply it later, after downtime). */
   dueAt: Date;
+}
+
+/**
+ * Whether a line is terminated at `nowMs`: recorded so, or past the end of its validity schedule,
+ * which the lifecycle job records within its minute (after downtime, later). A top-up must not
+ * bring such a line back, and a payment for one is refused before the payer is charged.
+ */
+export function terminatedBySchedule(status: string, validUntil: string | null, nowMs: number, rules: LifecycleRules): boolean {
+  return status === 'terminated' || (validUntil !== null && Date.parse(validUntil) + (rules.graceDays + rules.suspendedDays) * DAY_MS <= nowMs);
 }
 
 /** When each scheduled step falls due for a line whose validity ends at `validUntil`. */

@@ -10,6 +10,7 @@ import { dailyTopUpUse } from '../topups/apply-top-up.ts';
 import { clearingAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
 import { findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
+import { terminatedBySchedule } from '../lifecycle/lifecycle-rules.ts';
 import { serializeByKeys } from '../ledger/serialize-by-keys.ts';
 import { storedAnswer } from '../ledger/stored-answer.ts';
 import { priceOffering } from '../promotions/quote-price.ts';
@@ -106,6 +107,8 @@ async function checkInput(ctx: AppContext, input: CreatePaymentInput) {
 async function checkLimits(ctx: AppContext, input: CreatePaymentInput, line: LineRow, amount: bigint): Promise<Result<never> | null> {
   const { lineDailyMax } = ctx.settings.topup;
   // Refuse before charging what the top-up rules would refuse after (checked again when settling).
+  // Terminated by its schedule, the lifecycle job behind (after downtime): the credit would be refused once the payer had paid.
+  if (terminatedBySchedule(line.status, line.valid_until, ctx.clock.now().getTime(), ctx.settings.lifecycle)) return fail('line_terminated');
   const { usedToday } = dailyTopUpUse(line.daily_topup_date, BigInt(line.daily_topup_amount), ctx.clock.now());
   if (usedToday + amount > lineDailyMax) return fail('daily_limit_exceeded', { limit: Number(lineDailyMax), remaining: Number(lineDailyMax - usedToday) });
   if (input.purpose === 'purchase') {

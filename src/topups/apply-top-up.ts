@@ -1,12 +1,12 @@
 import { assert } from '../domain/assert.ts';
 import { availableBalance } from '../domain/ledger.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { addDays, almatyDate, DAY_MS, laterOf } from '../domain/time.ts';
+import { addDays, almatyDate, laterOf } from '../domain/time.ts';
 import { FUNDING_KINDS, lineBonusAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import type { BatchTx } from '../ledger/batch-tx.ts';
 import type { LedgerCommand } from '../ledger/ledger-writer.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
-import { isBarred, type LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
+import { isBarred, terminatedBySchedule, type LifecycleRules } from '../lifecycle/lifecycle-rules.ts';
 import { recordLineEvent } from '../lifecycle/apply-status-change.ts';
 import { collectCredit } from '../credit/collect-credit.ts';
 import { lineCreditAccountId } from '../credit/credit-accounts.ts';
@@ -89,11 +89,10 @@ export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules
   assert(request.amount > 0n, 'top-up amounts are positive');
   const line = tx.line(request.lineId);
   assert(line, 'the line is locked by the command');
-  if (line.status === 'terminated') return fail('line_terminated');
   // Past the end of its validity schedule the line is terminated, recorded or not (after downtime,
   // or within the lifecycle job's minute): a top-up must not bring it back to active with the
   // balance the termination forfeits, as transfers to it and renewals on it are refused already.
-  if (line.validUntil !== null && Date.parse(line.validUntil) + (lifecycle.graceDays + lifecycle.suspendedDays) * DAY_MS <= tx.now.getTime()) return fail('line_terminated');
+  if (terminatedBySchedule(line.status, line.validUntil, tx.now.getTime(), lifecycle)) return fail('line_terminated');
   // A batch's clock time may be behind one committed before it (another process's batch, planned
   // before midnight, that waited for the line's lock): a later day already recorded is counted
   // against, never set back, or that day's top-ups would be forgotten and its limit taken twice.
