@@ -36,7 +36,9 @@ export async function changeLineStatus(ctx: AppContext, actor: Actor, msisdnInpu
       let to: string;
       if (action === 'suspend') {
         // A line the lifecycle suspended (for want of a top-up) may be barred too: a SIM lost meanwhile.
-        if (current.status === 'suspended' && !isBarred(current)) return barOnly(tx, current, `${action}: ${reason}`, actor.id, tx.nowIso);
+        // Dated no earlier than the suspension: after the clock was stepped back (an NTP correction) a
+        // bar dated before it would not hold (isBarred), and a top-up would bring the lost SIM back.
+        if (current.status === 'suspended' && !isBarred(current)) return barOnly(tx, current, `${action}: ${reason}`, actor.id, current.statusChangedAt > tx.nowIso ? current.statusChangedAt : tx.nowIso);
         if (!SUSPENDABLE.includes(current.status)) return fail('line_status_invalid', { status: current.status });
         to = 'suspended';
       } else {
