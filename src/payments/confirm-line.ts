@@ -4,6 +4,7 @@ import { countAttempt } from '../auth/auth-repository.ts';
 import { maskMsisdn, operatorHint, parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { findLineByMsisdn } from '../lines/lines-repository.ts';
+import { terminatedBySchedule } from '../lifecycle/lifecycle-rules.ts';
 
 /**
  * Lets a payer see they typed the right number before paying, without logging in: the masked
@@ -22,7 +23,7 @@ export async function confirmLine(ctx: AppContext, msisdnInput: string, ip: stri
   if (!line) return fail('line_not_found');
   const { amountMin, amountMax } = ctx.settings.topup;
   return ok({
-    msisdn: maskMsisdn(line.msisdn), operator: line.operator ?? operatorHint(line.msisdn, ctx.settings.operatorPrefixes), canTopUp: line.status !== 'terminated',
+    msisdn: maskMsisdn(line.msisdn), operator: line.operator ?? operatorHint(line.msisdn, ctx.settings.operatorPrefixes), canTopUp: !terminatedBySchedule(line.status, line.valid_until, ctx.clock.now().getTime(), ctx.settings.lifecycle),
     amountMin: Number(amountMin), amountMax: Number(amountMax),
   });
 }

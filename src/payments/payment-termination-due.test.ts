@@ -24,6 +24,10 @@ for (const dialect of DIALECTS) {
       assert.equal(first.status, 201);
       const { graceDays, suspendedDays } = t.app.ctx.settings.lifecycle;
       t.clock.set(new Date(Date.parse(first.body.line.validUntil) + (graceDays + suspendedDays) * DAY_MS));
+      // The public top-up page's number check says so first.
+      const confirmed = await t.request('GET', `/v1/payments/confirm-line?msisdn=${encodeURIComponent(msisdn)}`, { token: null });
+      assert.equal(confirmed.status, 200, JSON.stringify(confirmed.body));
+      assert.equal(confirmed.body.canTopUp, false);
       const created = await createPayment(t, { msisdn, amount: 100_000 }, 'pay-due-1');
       assert.equal(created.status, 409, JSON.stringify(created.body));
       assert.equal(created.body.error.code, 'line_terminated');
