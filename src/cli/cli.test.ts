@@ -142,6 +142,18 @@ describe('tolem CLI', () => {
     }
   });
 
+  it('refuses an option a command with options does not take before it opens the database: no database is made', () => {
+    const fresh = join(folder, 'never-made.db');
+    for (const args of [['user', 'create', '--login', 'x.y', '--password', 'long enough', '--role', 'clerk', '--bogus'], ['apikey', 'create', '--role', 'admin', '--name', 'x', '--bogus'],
+      ['apikey', 'create', '--role', 'admin', '--name', 'x', 'extra'], ['ledger', 'report', '--from', '2026-12-01', '--to', '2026-12-02', '--bogus'],
+      ['payments', 'reconcile', '--provider', 'sandbox', '--file', 'x.csv', '--bogus']]) {
+      const run = spawnSync(process.execPath, ['bin/tolem.js', ...args], { env: { ...process.env, DATABASE_URL: `sqlite:${fresh}` }, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(run.status, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.match(run.stderr, /^error: [^\n]+\n$/, args.join(' '));
+      assert.equal(existsSync(fresh), false, `${args.join(' ')} made no database`);
+    }
+  });
+
   it('refuses an option or an extra argument to a command that takes none, in one line with exit 2, before doing anything', () => {
     const fresh = `sqlite:${join(folder, 'untouched.db')}`;
     for (const args of [['seed', '--help'], ['jobs', '--dry-run'], ['migrate', '--help'], ['migrate', 'now'], ['serve', '--port', '5000'], ['ledger', 'verify', '--json'],

@@ -114,34 +114,41 @@ async function run(argv: string[]): Promise<number> {
       printDemo(demo, settings.port);
       return 0;
     });
-    case 'user create': return withContext(settings, async (ctx) => {
+    case 'user create': {
+      // Options are read before the database is opened: a mistyped one makes no database.
       const { values } = parseArgs({ args: rest, options: { login: { type: 'string' }, password: { type: 'string' }, role: { type: 'string' }, name: { type: 'string' } } });
       if (values.role !== undefined && !isRole(values.role)) { console.error(`error: --role must be one of ${ROLES.join(', ')}`); return 2; }
       if (!values.login || !values.password || !values.role || !isRole(values.role)) { console.error(USAGE); return 2; }
-      const { createUser } = await import('../auth/create-user.ts');
-      const result = await createUser(ctx, SYSTEM_ACTOR, { login: values.login, password: values.password, role: values.role, displayName: values.name });
-      if (!result.ok) { console.error(`error: ${result.error.code}`, JSON.stringify(result.error.details ?? {})); return 1; }
-      console.log(JSON.stringify(result.value));
-      return 0;
-    });
-    case 'apikey create': return withContext(settings, async (ctx) => {
+      const { login, password, role, name } = values;
+      return withContext(settings, async (ctx) => {
+        const { createUser } = await import('../auth/create-user.ts');
+        const result = await createUser(ctx, SYSTEM_ACTOR, { login, password, role, displayName: name });
+        if (!result.ok) { console.error(`error: ${result.error.code}`, JSON.stringify(result.error.details ?? {})); return 1; }
+        console.log(JSON.stringify(result.value));
+        return 0;
+      });
+    }
+    case 'apikey create': {
       const { values } = parseArgs({ args: rest, options: { role: { type: 'string' }, name: { type: 'string' }, source: { type: 'string' } } });
       if (values.role !== undefined && !isRole(values.role)) { console.error(`error: --role must be one of ${ROLES.join(', ')}`); return 2; }
       if (!values.role || !values.name || !isRole(values.role)) { console.error(USAGE); return 2; }
-      const { createApiKey } = await import('../auth/create-api-key.ts');
-      const result = await createApiKey(ctx, SYSTEM_ACTOR, { name: values.name, role: values.role, sourceAccountId: values.source ?? null });
-      if (!result.ok) { console.error(`error: ${result.error.code}`, JSON.stringify(result.error.details ?? {})); return 1; }
-      console.log(`created API key ${result.value.id} (${result.value.role}) — it is shown once:`);
-      console.log(result.value.key);
-      return 0;
-    });
+      const { role, name, source } = values;
+      return withContext(settings, async (ctx) => {
+        const { createApiKey } = await import('../auth/create-api-key.ts');
+        const result = await createApiKey(ctx, SYSTEM_ACTOR, { name, role, sourceAccountId: source ?? null });
+        if (!result.ok) { console.error(`error: ${result.error.code}`, JSON.stringify(result.error.details ?? {})); return 1; }
+        console.log(`created API key ${result.value.id} (${result.value.role}) — it is shown once:`);
+        console.log(result.value.key);
+        return 0;
+      });
+    }
     case 'catalog': return sub === 'import' && file ? withContext(settings, async (ctx) => (await import('../catalog/catalog-cli.ts')).runCatalogImport(ctx, file)) : (console.error(USAGE), 2);
-    case 'payments reconcile': return withExistingContext(settings, async (ctx) => {
+    case 'payments reconcile': {
       const { values } = parseArgs({ args: rest, options: { provider: { type: 'string' }, file: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
       if (!values.provider || !values.file) { console.error(USAGE); return 2; }
-      const { runSettlementImport } = await import('../payments/settlement-cli.ts');
-      return runSettlementImport(ctx, { provider: values.provider, file: values.file, from: values.from, to: values.to });
-    });
+      const { provider, file: report, from, to } = values;
+      return withExistingContext(settings, async (ctx) => (await import('../payments/settlement-cli.ts')).runSettlementImport(ctx, { provider, file: report, from, to }));
+    }
     case 'jobs': return withContext(settings, async (ctx) => {
       const [{ paymentProviders }, { JOBS }, { runJobsUntilCaughtUp }, { databaseLeases }] = await Promise.all([
         import('../payments/provider-registry.ts'), import('../jobs/jobs.ts'), import('../jobs/scheduler.ts'), import('../jobs/job-leases.ts')]);
@@ -161,24 +168,26 @@ async function run(argv: string[]): Promise<number> {
       console.log(`${report.ok ? 'ledger ok' : 'ledger BROKEN'}: ${report.accounts} accounts, ${report.transfers} transfers, ${report.problems.length} problems`);
       return report.ok ? 0 : 1;
     });
-    case 'ledger report': return withExistingContext(settings, async (ctx) => {
+    case 'ledger report': {
       const { values } = parseArgs({ args: rest, options: { from: { type: 'string' }, to: { type: 'string' }, json: { type: 'boolean' } } });
       const from = reportInstant(values.from);
       const to = reportInstant(values.to);
       if (!from || !to || from >= to) { console.error(`error: --from and --to are dates (YYYY-MM-DD, Almaty) or ISO instants of the years ${INSTANT_YEARS.min}-${INSTANT_YEARS.max}, --from before --to`); return 2; }
-      const { trialBalance } = await import('../ledger/trial-balance.ts');
-      const report = await trialBalance(ctx, from, to);
-      if (values.json) {
-        console.log(JSON.stringify(report, (_key, value) => (typeof value === 'bigint' ? value.toString() : value)));
+      return withExistingContext(settings, async (ctx) => {
+        const { trialBalance } = await import('../ledger/trial-balance.ts');
+        const report = await trialBalance(ctx, from, to);
+        if (values.json) {
+          console.log(JSON.stringify(report, (_key, value) => (typeof value === 'bigint' ? value.toString() : value)));
+          return 0;
+        }
+        console.log(`trial balance ${report.from} .. ${report.to} (balance = credits - debits; KZT in tenge, units as counted)`);
+        const amount = (value: bigint, unit: string) => (unit === 'KZT' ? (Number(value) / 100).toFixed(2) : value.toString());
+        console.log(['account', 'unit', 'opening', 'debits', 'credits', 'closing'].join('\t'));
+        for (const row of report.rows) console.log([row.account, row.unit, ...[row.opening, row.debits, row.credits, row.closing].map((v) => amount(v, row.unit))].join('\t'));
+        for (const total of report.totals) console.log(['TOTAL', total.unit, '', amount(total.debits, total.unit), amount(total.credits, total.unit), ''].join('\t'));
         return 0;
-      }
-      console.log(`trial balance ${report.from} .. ${report.to} (balance = credits - debits; KZT in tenge, units as counted)`);
-      const amount = (value: bigint, unit: string) => (unit === 'KZT' ? (Number(value) / 100).toFixed(2) : value.toString());
-      console.log(['account', 'unit', 'opening', 'debits', 'credits', 'closing'].join('\t'));
-      for (const row of report.rows) console.log([row.account, row.unit, ...[row.opening, row.debits, row.credits, row.closing].map((v) => amount(v, row.unit))].join('\t'));
-      for (const total of report.totals) console.log(['TOTAL', total.unit, '', amount(total.debits, total.unit), amount(total.credits, total.unit), ''].join('\t'));
-      return 0;
-    });
+      });
+    }
     case 'lifecycle reindex': return withExistingContext(settings, async (ctx) => {
       const { reindexLineValidity } = await import('../lifecycle/catch-up-indexed-validity.ts');
       console.log(`lifecycle index: ${await reindexLineValidity(ctx)} lines caught up`);
