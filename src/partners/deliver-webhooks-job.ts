@@ -131,19 +131,25 @@ function post(ctx: AppContext, target: string, secret: string, eventId: string, 
     if (!allowPrivate && isPrivateHost(url.hostname)) return fail(`webhook host ${url.hostname} is a private address`);
     const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
     const request = send(url, {
-      method: 'POST', timeout: timeoutMs, ...(allowPrivate ? {} : { lookup: publicOnlyLookup as never }),
+      method: 'POST', ...(allowPrivate ? {} : { lookup: publicOnlyLookup as never }),
       headers: {
         'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'user-agent': 'Tolem-Webhooks/1', 'tolem-event-id': eventId,
         'tolem-signature': signWebhook(secret, Math.floor(now.getTime() / 1000), body),
       },
     }, (response) => {
+      clearTimeout(deadline);
       response.resume();
       const status = response.statusCode ?? 0;
       const ok = status >= 200 && status < 300;
       resolve({ ok, status, error: ok ? null : `HTTP ${status}` });
     });
-    request.on('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
-    request.on('error', (error) => fail(error.message));
+    // The whole answer's deadline, not the socket's idle timeout: an endpoint sending its headers a
+    // byte at a time would otherwise hold the attempt, and this run of every partner's deliveries, for ever.
+    const deadline = setTimeout(() => request.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    request.on('error', (error) => {
+      clearTimeout(deadline);
+      fail(error.message);
+    });
     request.end(body);
   });
 }

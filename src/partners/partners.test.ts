@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
@@ -176,6 +176,44 @@ for (const dialect of DIALECTS) {
       }
       const deliveries = await t.app.ctx.db.selectFrom('webhook_deliveries').select(['status', 'attempts']).where('endpoint_id', '=', endpoint.body.id).execute();
       assert.deepEqual(deliveries.map((d) => [d.status, Number(d.attempts)]), [['delivered', 1]]);
+    });
+
+    it('gives up an attempt whose answer has not come within PARTNER_WEBHOOK_TIMEOUT_MS, even one arriving a byte at a time', async () => {
+      // An endpoint that answers its headers a byte every 20 ms: never idle for the timeout, never done.
+      const sockets = new Set<Socket>();
+      const trickler = createNetServer((socket) => {
+        sockets.add(socket);
+        socket.write('HTTP/1.1 200 OK\r\nx-slow: ');
+        const timer = setInterval(() => { if (!socket.destroyed) socket.write('a'); }, 20);
+        socket.on('close', () => clearInterval(timer));
+        socket.on('error', () => clearInterval(timer));
+      });
+      await new Promise<void>((resolve) => trickler.listen(0, '127.0.0.1', resolve));
+      const partner = await t.keyFor('partner');
+      const endpoint = await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url: `http://127.0.0.1:${(trickler.address() as AddressInfo).port}/slow` } });
+      assert.equal((await t.request('POST', '/v1/topups', { token: partner, body: { msisdn: '+77011234567', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'p-trickle-1' } })).status, 201);
+      const settings = t.app.ctx.settings.partnerWebhooks;
+      const timeoutMs = settings.timeoutMs;
+      settings.timeoutMs = 200;
+      let guard: NodeJS.Timeout | undefined;
+      try {
+        t.clock.advance(20_000);
+        const run = runJobsOnce(t.app.ctx, [deliverWebhooksJob]);
+        // Far beyond the timeout: a run still waiting then waits for ever, and holds up every partner's deliveries.
+        const stalled = new Promise<'stalled'>((resolve) => { guard = setTimeout(() => resolve('stalled'), 5_000); });
+        const outcome = await Promise.race([run, stalled]);
+        for (const socket of sockets) socket.destroy();
+        await run;
+        assert.notEqual(outcome, 'stalled', 'the run ended');
+      } finally {
+        clearTimeout(guard);
+        settings.timeoutMs = timeoutMs;
+        await new Promise((resolve) => trickler.close(resolve));
+      }
+      const deliveries = await t.app.ctx.db.selectFrom('webhook_deliveries').select(['status', 'attempts', 'last_error']).where('endpoint_id', '=', endpoint.body.id).execute();
+      assert.deepEqual(deliveries.map((d) => [d.status, Number(d.attempts)]), [['pending', 1]], 'not delivered: retried later');
+      assert.match(deliveries[0]!.last_error!, /200 ms/);
+      assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpoint.body.id}`, { token: partner })).status, 204);
     });
 
     it('refuses bad endpoints and other roles, and stops sending to a deleted endpoint', async () => {
