@@ -26,6 +26,8 @@ const DELIVER_BUDGET_MS = 3_000;
 const DELIVERIES_AT_ONCE_MAX = 10;
 const LEASE_MS = 60_000;
 const BACKOFF_MINUTES_MAX = 60;
+/** Of an answer's body, which is not read, at most this much is drained before the connection is closed. */
+const ANSWER_BODY_BYTES_MAX = 64 * 1024;
 
 /**
  * Partner webhooks: turns outbox events caused by a partner's API key into delivery rows (one per
@@ -137,14 +139,23 @@ function post(ctx: AppContext, target: string, secret: string, eventId: string, 
         'tolem-signature': signWebhook(secret, Math.floor(now.getTime() / 1000), body),
       },
     }, (response) => {
-      clearTimeout(deadline);
-      response.resume();
+      // The body says nothing: drained, so that the connection can serve the next delivery, but only
+      // within the deadline and up to a size; a longer one is cut (an endless body would otherwise
+      // hold a connection, reading, for ever: one more every delivery).
+      let bodyBytes = 0;
+      response.on('data', (chunk: Buffer) => {
+        bodyBytes += chunk.length;
+        if (bodyBytes > ANSWER_BODY_BYTES_MAX) request.destroy();
+      });
+      response.on('end', () => clearTimeout(deadline));
+      response.on('error', () => clearTimeout(deadline));
       const status = response.statusCode ?? 0;
       const ok = status >= 200 && status < 300;
       resolve({ ok, status, error: ok ? null : `HTTP ${status}` });
     });
     // The whole answer's deadline, not the socket's idle timeout: an endpoint sending its headers a
     // byte at a time would otherwise hold the attempt, and this run of every partner's deliveries, for ever.
+    // Once the status is in, it only closes a connection whose body is not over by then.
     const deadline = setTimeout(() => request.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     request.on('error', (error) => {
       clearTimeout(deadline);

@@ -216,6 +216,42 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpoint.body.id}`, { token: partner })).status, 204);
     });
 
+    it('reads no more of an answer than its status: a body that never ends does not keep the connection open', async () => {
+      // Answers 200 at once, then a body of 16 KB every 10 ms that never ends.
+      let closed!: () => void;
+      const connectionClosed = new Promise<void>((resolve) => { closed = resolve; });
+      const endless = createServer((request, response) => {
+        request.resume();
+        response.writeHead(200, { 'content-type': 'text/plain' });
+        const chunk = Buffer.alloc(16_384, 'a');
+        const timer = setInterval(() => response.write(chunk), 10);
+        request.socket.on('close', () => {
+          clearInterval(timer);
+          closed();
+        });
+      });
+      await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
+      const partner = await t.keyFor('partner');
+      const endpoint = await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url: `http://127.0.0.1:${(endless.address() as AddressInfo).port}/endless` } });
+      assert.equal((await t.request('POST', '/v1/topups', { token: partner, body: { msisdn: '+77011234567', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'p-endless-1' } })).status, 201);
+      const settings = t.app.ctx.settings.partnerWebhooks;
+      const timeoutMs = settings.timeoutMs;
+      settings.timeoutMs = 300;
+      let guard: NodeJS.Timeout | undefined;
+      try {
+        assert.deepEqual(await deliverAfter(20), { 'partner-webhooks': 1 }, 'a 2xx within the timeout: delivered');
+        // Far beyond the timeout: a connection still open then is left reading for ever, one more each delivery.
+        const open = new Promise<'open'>((resolve) => { guard = setTimeout(() => resolve('open'), 5_000); });
+        assert.notEqual(await Promise.race([connectionClosed, open]), 'open', 'the connection was closed');
+      } finally {
+        clearTimeout(guard);
+        settings.timeoutMs = timeoutMs;
+        endless.closeAllConnections();
+        await new Promise((resolve) => endless.close(resolve));
+      }
+      assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpoint.body.id}`, { token: partner })).status, 204);
+    });
+
     it('refuses bad endpoints and other roles, and stops sending to a deleted endpoint', async () => {
       const partner = await t.keyFor('partner');
       const cases: [unknown, number, string][] = [
