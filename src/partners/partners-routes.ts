@@ -50,7 +50,8 @@ export async function partnerRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     if (actor.role !== 'partner') return sendError(reply, { code: 'forbidden' });
     if (!(await endpointsOfKey(ctx, actor.id)).some((e) => e.id === id)) return sendError(reply, { code: 'webhook_endpoint_not_found' });
     const rows = await deliveriesOf(ctx, id, 100);
-    return { data: rows.map((d) => ({ id: d.id, eventId: d.event_id, topic: d.topic, status: d.status, attempts: Number(d.attempts), lastStatusCode: d.last_status_code === null ? null : Number(d.last_status_code), lastError: d.last_error, nextAttemptAt: d.next_attempt_at, deliveredAt: d.delivered_at })), nextCursor: null };
+    // A delivery that is over keeps in next_attempt_at its last attempt's lease or backoff (what retention goes by), not an attempt to come.
+    return { data: rows.map((d) => ({ id: d.id, eventId: d.event_id, topic: d.topic, status: d.status, attempts: Number(d.attempts), lastStatusCode: d.last_status_code === null ? null : Number(d.last_status_code), lastError: d.last_error, nextAttemptAt: d.status === 'pending' ? d.next_attempt_at : null, deliveredAt: d.delivered_at })), nextCursor: null };
   });
 
   app.delete('/v1/partner/webhooks/:id', {

@@ -252,6 +252,32 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpoint.body.id}`, { token: partner })).status, 204);
     });
 
+    it('lists no next attempt for a delivery that is over, delivered or given up', async () => {
+      const partner = await t.keyFor('partner');
+      const endpoint = await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url: receiverUrl } });
+      const settings = t.app.ctx.settings.partnerWebhooks;
+      const attemptsMax = settings.attemptsMax;
+      settings.attemptsMax = 2;
+      try {
+        assert.equal((await t.request('POST', '/v1/topups', { token: partner, body: { msisdn: '+77011234567', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'p-over-1' } })).status, 201);
+        failNext = 1;
+        await deliverAfter(20);
+        const listed = async () => (await t.request('GET', `/v1/partner/webhooks/${endpoint.body.id}/deliveries`, { token: partner })).body.data
+          .map((d: { status: string; attempts: number; nextAttemptAt: string | null }) => [d.status, d.attempts, d.nextAttemptAt]);
+        assert.deepEqual(await listed(), [['pending', 1, new Date(t.clock.now().getTime() + 60_000).toISOString()]], 'a retry in a minute');
+        failNext = 1;
+        await deliverAfter(61);
+        assert.deepEqual(await listed(), [['failed', 2, null]], 'given up: no attempt is coming');
+        assert.equal((await t.request('POST', '/v1/topups', { token: partner, body: { msisdn: '+77011234567', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'p-over-2' } })).status, 201);
+        await deliverAfter(20);
+        assert.deepEqual((await listed())[0], ['delivered', 1, null]);
+      } finally {
+        failNext = 0;
+        settings.attemptsMax = attemptsMax;
+      }
+      assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpoint.body.id}`, { token: partner })).status, 204);
+    });
+
     it('refuses bad endpoints and other roles, and stops sending to a deleted endpoint', async () => {
       const partner = await t.keyFor('partner');
       const cases: [unknown, number, string][] = [
