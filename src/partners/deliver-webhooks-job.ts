@@ -92,6 +92,10 @@ async function deliver(ctx: AppContext): Promise<number> {
 
 /** Claims one delivery (a lease, so no other process sends it meanwhile), POSTs it and records the outcome; true when delivered. */
 async function attempt(ctx: AppContext, delivery: Awaited<ReturnType<typeof dueDeliveries>>[number]): Promise<boolean> {
+  if (delivery.disabled_at !== null) {
+    await recordAttempt(ctx, delivery.id, { status: 'failed', last_error: 'endpoint_deleted' });
+    return false;
+  }
   const now = ctx.clock.now();
   // Held for as long as the attempt may wait for its answer and a minute more: with
   // PARTNER_WEBHOOK_TIMEOUT_MS above LEASE_MS, another run or process sent it again meanwhile.

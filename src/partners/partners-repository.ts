@@ -91,11 +91,14 @@ export async function insertDeliveries(ctx: AppContext, rows: DeliveryRow[]): Pr
   }
 }
 
+/**
+ * Due deliveries with their endpoint, deleted ones too: a run that read its endpoint active just
+ * before the DELETE wrote deliveries after it gave up those waiting, and they are given up in turn.
+ */
 export async function dueDeliveries(ctx: AppContext, now: string, limit: number) {
   return ctx.db.selectFrom('webhook_deliveries').innerJoin('webhook_endpoints', 'webhook_endpoints.id', 'webhook_deliveries.endpoint_id')
-    .selectAll('webhook_deliveries').select(['webhook_endpoints.url', 'webhook_endpoints.secret'])
+    .selectAll('webhook_deliveries').select(['webhook_endpoints.url', 'webhook_endpoints.secret', 'webhook_endpoints.disabled_at'])
     .where('webhook_deliveries.status', '=', 'pending').where('webhook_deliveries.next_attempt_at', '<=', now)
-    .where('webhook_endpoints.disabled_at', 'is', null)
     .orderBy('webhook_deliveries.next_attempt_at').limit(limit).execute();
 }
 

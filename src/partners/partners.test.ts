@@ -278,6 +278,33 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpoint.body.id}`, { token: partner })).status, 204);
     });
 
+    it('gives up deliveries written for an endpoint deleted while the run was turning its events into deliveries', async () => {
+      const partner = await t.keyFor('partner');
+      const endpoint = await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url: receiverUrl } });
+      assert.equal((await t.request('POST', '/v1/topups', { token: partner, body: { msisdn: '+77011234567', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'p-race-del-1' } })).status, 201);
+      // The DELETE lands after the run found the endpoint active and before it writes the deliveries (another process's request).
+      let deleted = false;
+      const deleteFirst = async () => {
+        if (deleted) return;
+        deleted = true;
+        assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpoint.body.id}`, { token: partner })).status, 204);
+      };
+      const db = t.app.ctx.db;
+      const racing = new Proxy(db, {
+        get: (target, prop) => (prop === 'insertInto'
+          ? (table: string) => (table === 'webhook_deliveries' ? beforeExecute(target.insertInto(table), deleteFirst) : target.insertInto(table as never))
+          : bound(target, prop)),
+      });
+      const before = received.length;
+      t.clock.advance(20_000);
+      await runJobsOnce({ ...t.app.ctx, db: racing }, [deliverWebhooksJob]);
+      assert.ok(deleted);
+      await deliverAfter(5);
+      assert.equal(received.length, before, 'nothing sent to the deleted endpoint');
+      const deliveries = await t.app.ctx.db.selectFrom('webhook_deliveries').select(['status', 'last_error']).where('endpoint_id', '=', endpoint.body.id).execute();
+      assert.deepEqual(deliveries, [{ status: 'failed', last_error: 'endpoint_deleted' }], 'given up, not pending for ever (which retention never deletes)');
+    });
+
     it('refuses bad endpoints and other roles, and stops sending to a deleted endpoint', async () => {
       const partner = await t.keyFor('partner');
       const cases: [unknown, number, string][] = [
@@ -389,4 +416,25 @@ async function insertEvents(t: TestApp, count: number, topic: string, actorId: s
   }));
   for (let start = 0; start < rows.length; start += 500) await t.app.ctx.db.insertInto('outbox').values(rows.slice(start, start + 500)).execute();
   return rows.map((row) => row.id);
+}
+
+/** A query builder whose `execute` (on it or any builder it makes) first runs `hook`. */
+function beforeExecute<T extends object>(builder: T, hook: () => Promise<void>): T {
+  return new Proxy(builder, {
+    get(target, prop) {
+      const value = bound(target, prop);
+      if (typeof value !== 'function') return value;
+      if (prop === 'execute') return async (...args: unknown[]) => { await hook(); return value(...args); };
+      return (...args: unknown[]) => {
+        const made = value(...args);
+        return made !== null && typeof made === 'object' && typeof (made as { execute?: unknown }).execute === 'function' ? beforeExecute(made, hook) : made;
+      };
+    },
+  });
+}
+
+/** A property of `target`, a method bound to it (Kysely's objects keep private fields). */
+function bound(target: object, prop: string | symbol): any {
+  const value = Reflect.get(target, prop, target);
+  return typeof value === 'function' ? value.bind(target) : value;
 }
