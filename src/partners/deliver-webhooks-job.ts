@@ -74,38 +74,87 @@ async function deliveryRowsFor(ctx: AppContext, events: OutboxEvent[]): Promise<
     }));
 }
 
-/** Sends due deliveries, DELIVERIES_AT_ONCE_MAX at a time, page after page until none is due, the page maximum or the budget. */
+type DueDelivery = Awaited<ReturnType<typeof dueDeliveries>>[number];
+
+/**
+ * Sends due deliveries, DELIVERIES_AT_ONCE_MAX at once, each slot taking the next as soon as it is
+ * free, page after page until none is due, the page maximum or the budget. An endpoint gets one
+ * attempt at a time until one is answered in this run; once one went unanswered (a timeout, a
+ * refused connection), its other due deliveries are counted an attempt failed the same way without
+ * being sent (their retries and giving up keep their schedule). An endpoint that hangs so holds up
+ * one slot for the timeout, not every partner's deliveries behind its own.
+ */
 async function deliver(ctx: AppContext): Promise<number> {
   const startedMs = ctx.clock.now().getTime();
+  const answered = new Set<string>();
+  // Endpoints whose attempt went unanswered in this run, with its error.
+  const unanswered = new Map<string, string>();
+  const trying = new Set<string>();
+  // Endpoints some of whose deliveries were passed over while one was being tried: read again after.
+  const passedOver = new Set<string>();
+  const queue: DueDelivery[] = [];
+  let pages = 0;
+  let lastPage = false;
+  let fetching: Promise<void> | null = null;
   let delivered = 0;
-  for (let page = 0; page < DELIVERY_PAGES_PER_RUN_MAX; page++) {
-    const due = await dueDeliveries(ctx, ctx.clock.now().toISOString(), DELIVERIES_PER_PAGE);
-    for (let start = 0; start < due.length; start += DELIVERIES_AT_ONCE_MAX) {
-      if (ctx.clock.now().getTime() - startedMs >= DELIVER_BUDGET_MS) return delivered;
-      const sent = await Promise.all(due.slice(start, start + DELIVERIES_AT_ONCE_MAX).map((delivery) => attempt(ctx, delivery)));
-      delivered += sent.filter(Boolean).length;
+  // One page read at a time, leaving out the endpoints passed over (they would fill it again).
+  const nextPage = () => fetching ??= (async () => {
+    const due = await dueDeliveries(ctx, ctx.clock.now().toISOString(), DELIVERIES_PER_PAGE, [...trying]);
+    pages += 1;
+    lastPage = due.length < DELIVERIES_PER_PAGE || pages >= DELIVERY_PAGES_PER_RUN_MAX;
+    queue.push(...due);
+  })().finally(() => { fetching = null; });
+  const slot = async () => {
+    while (ctx.clock.now().getTime() - startedMs < DELIVER_BUDGET_MS) {
+      const delivery = queue.shift();
+      if (!delivery) {
+        if (lastPage && fetching === null) return;
+        await nextPage();
+        continue;
+      }
+      const endpoint = delivery.endpoint_id;
+      if (trying.has(endpoint)) {
+        passedOver.add(endpoint);
+        continue;
+      }
+      const first = !answered.has(endpoint) && !unanswered.has(endpoint);
+      if (first) trying.add(endpoint);
+      const outcome = await attempt(ctx, delivery, unanswered.get(endpoint) ?? null);
+      if (first) {
+        trying.delete(endpoint);
+        if (passedOver.delete(endpoint) && pages < DELIVERY_PAGES_PER_RUN_MAX) lastPage = false;
+      }
+      if (outcome.sent === 'delivered') delivered += 1;
+      if (outcome.sent === 'delivered' || outcome.sent === 'answered') answered.add(endpoint);
+      else if (outcome.sent === 'unanswered' && first) unanswered.set(endpoint, `not sent: the endpoint did not answer another delivery (${outcome.error ?? ''})`.slice(0, 200));
     }
-    if (due.length < DELIVERIES_PER_PAGE) break;
-  }
+  };
+  await Promise.all(Array.from({ length: DELIVERIES_AT_ONCE_MAX }, slot));
   return delivered;
 }
 
-/** Claims one delivery (a lease, so no other process sends it meanwhile), POSTs it and records the outcome; true when delivered. */
-async function attempt(ctx: AppContext, delivery: Awaited<ReturnType<typeof dueDeliveries>>[number]): Promise<boolean> {
+/**
+ * Claims one delivery (a lease, so no other process sends it meanwhile), POSTs it, or with
+ * `unansweredError` counts it failed so without sending, and records the outcome: delivered,
+ * answered otherwise (an HTTP status), unanswered, or not sent (another took it, its endpoint is deleted).
+ */
+async function attempt(ctx: AppContext, delivery: DueDelivery, unansweredError: string | null): Promise<{ sent: 'delivered' | 'answered' | 'unanswered' | 'not_sent'; error: string | null }> {
   if (delivery.disabled_at !== null) {
     await recordAttempt(ctx, delivery.id, { status: 'failed', last_error: 'endpoint_deleted' });
-    return false;
+    return { sent: 'not_sent', error: null };
   }
   const now = ctx.clock.now();
   // Held for as long as the attempt may wait for its answer and a minute more: with
   // PARTNER_WEBHOOK_TIMEOUT_MS above LEASE_MS, another run or process sent it again meanwhile.
   const leaseUntil = new Date(now.getTime() + LEASE_MS + ctx.settings.partnerWebhooks.timeoutMs).toISOString();
-  if (!(await claimDelivery(ctx, delivery.id, delivery.next_attempt_at, leaseUntil))) return false;
-  const outcome = await post(ctx, delivery.url, delivery.secret, delivery.event_id, delivery.payload, now);
+  if (!(await claimDelivery(ctx, delivery.id, delivery.next_attempt_at, leaseUntil))) return { sent: 'not_sent', error: null };
+  const outcome = unansweredError === null
+    ? await post(ctx, delivery.url, delivery.secret, delivery.event_id, delivery.payload, now)
+    : { ok: false, status: null, error: unansweredError };
   const attempts = Number(delivery.attempts) + 1;
   if (outcome.ok) {
     await recordAttempt(ctx, delivery.id, { status: 'delivered', attempts: BigInt(attempts), last_status_code: BigInt(outcome.status ?? 0), last_error: null, delivered_at: ctx.clock.now().toISOString() });
-    return true;
+    return { sent: 'delivered', error: null };
   }
   const exhausted = attempts >= ctx.settings.partnerWebhooks.attemptsMax;
   const backoffMinutes = Math.min(2 ** (attempts - 1), BACKOFF_MINUTES_MAX);
@@ -113,7 +162,7 @@ async function attempt(ctx: AppContext, delivery: Awaited<ReturnType<typeof dueD
     status: exhausted ? 'failed' : 'pending', attempts: BigInt(attempts), last_status_code: outcome.status === null ? null : BigInt(outcome.status),
     last_error: outcome.error, next_attempt_at: new Date(now.getTime() + backoffMinutes * 60_000).toISOString(),
   });
-  return false;
+  return { sent: outcome.status === null ? 'unanswered' : 'answered', error: outcome.error };
 }
 
 interface PostOutcome { ok: boolean; status: number | null; error: string | null }

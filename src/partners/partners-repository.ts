@@ -95,11 +95,12 @@ export async function insertDeliveries(ctx: AppContext, rows: DeliveryRow[]): Pr
  * Due deliveries with their endpoint, deleted ones too: a run that read its endpoint active just
  * before the DELETE wrote deliveries after it gave up those waiting, and they are given up in turn.
  */
-export async function dueDeliveries(ctx: AppContext, now: string, limit: number) {
-  return ctx.db.selectFrom('webhook_deliveries').innerJoin('webhook_endpoints', 'webhook_endpoints.id', 'webhook_deliveries.endpoint_id')
+export async function dueDeliveries(ctx: AppContext, now: string, limit: number, exceptEndpoints: readonly string[] = []) {
+  let query = ctx.db.selectFrom('webhook_deliveries').innerJoin('webhook_endpoints', 'webhook_endpoints.id', 'webhook_deliveries.endpoint_id')
     .selectAll('webhook_deliveries').select(['webhook_endpoints.url', 'webhook_endpoints.secret', 'webhook_endpoints.disabled_at'])
-    .where('webhook_deliveries.status', '=', 'pending').where('webhook_deliveries.next_attempt_at', '<=', now)
-    .orderBy('webhook_deliveries.next_attempt_at').limit(limit).execute();
+    .where('webhook_deliveries.status', '=', 'pending').where('webhook_deliveries.next_attempt_at', '<=', now);
+  if (exceptEndpoints.length > 0) query = query.where('webhook_deliveries.endpoint_id', 'not in', exceptEndpoints);
+  return query.orderBy('webhook_deliveries.next_attempt_at').limit(limit).execute();
 }
 
 /** Takes a delivery for this process until `leaseUntil` (compare and set), so two processes never send it at once. */

@@ -305,6 +305,62 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(deliveries, [{ status: 'failed', last_error: 'endpoint_deleted' }], 'given up, not pending for ever (which retention never deletes)');
     });
 
+    it('a partner endpoint that does not answer holds up no other partner\'s deliveries', async () => {
+      // Accepts the connection and never answers (a firewall dropping, a server hung), until the test lets go.
+      const sockets = new Set<Socket>();
+      let letGo = false;
+      const hung = createNetServer((socket) => {
+        socket.on('error', () => {});
+        if (letGo) socket.destroy();
+        else sockets.add(socket);
+      });
+      await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+      const down = await t.keyFor('partner');
+      const up = await t.keyFor('partner');
+      // Registered on a port nothing listens on: its first attempts are refused at once, and their retries come due first.
+      const downEndpoint = await t.request('POST', '/v1/partner/webhooks', { token: down, body: { url: 'http://127.0.0.1:9/down' } });
+      const upEndpoint = await t.request('POST', '/v1/partner/webhooks', { token: up, body: { url: receiverUrl.replace('/hooks', '/up') } });
+      for (let n = 0; n < 30; n++) {
+        assert.equal((await t.request('POST', '/v1/topups', { token: down, body: { msisdn: '+77011234567', amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': `p-down-${n}` } })).status, 201);
+      }
+      await deliverAfter(20);
+      await t.app.ctx.db.updateTable('webhook_endpoints').set({ url: `http://127.0.0.1:${(hung.address() as AddressInfo).port}/down` }).where('id', '=', downEndpoint.body.id).execute();
+      assert.equal((await t.request('POST', '/v1/topups', { token: up, body: { msisdn: '+77011234567', amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': 'p-up-1' } })).status, 201);
+      const upBefore = received.filter((r) => r.headers['x-path'] === '/up').length;
+      const settings = t.app.ctx.settings.partnerWebhooks;
+      const timeoutMs = settings.timeoutMs;
+      settings.timeoutMs = 60_000;
+      let guard: NodeJS.Timeout | undefined;
+      try {
+        t.clock.advance(61_000);
+        const run = runJobsOnce(t.app.ctx, [deliverWebhooksJob]);
+        const upDelivered = (async () => {
+          while (received.filter((r) => r.headers['x-path'] === '/up').length === upBefore) await new Promise((resolve) => setTimeout(resolve, 20));
+          return 'delivered' as const;
+        })();
+        // Far beyond a delivery to this machine: the other partner's are waiting for the hung ones to time out.
+        const stuck = new Promise<'stuck'>((resolve) => { guard = setTimeout(() => resolve('stuck'), 5_000); });
+        const outcome = await Promise.race([upDelivered, stuck]);
+        letGo = true;
+        for (const socket of sockets) socket.destroy();
+        await run;
+        assert.equal(outcome, 'delivered', 'the partner whose endpoint answers hears of its top-up while the other\'s hangs');
+        assert.ok(sockets.size <= 1, `one attempt at a time to an endpoint that has not answered (${sockets.size})`);
+      } finally {
+        clearTimeout(guard);
+        settings.timeoutMs = timeoutMs;
+        letGo = true;
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => hung.close(resolve));
+      }
+      // Each counted an attempt (the first refused, the second unanswered), so they keep their schedule of retries and giving up.
+      const downDeliveries = await t.app.ctx.db.selectFrom('webhook_deliveries').select(['status', 'attempts', 'last_error']).where('endpoint_id', '=', downEndpoint.body.id).execute();
+      assert.deepEqual(new Set(downDeliveries.map((d) => `${d.status} ${d.attempts}`)), new Set(['pending 2']));
+      assert.equal(downDeliveries.length, 30);
+      assert.equal(downDeliveries.filter((d) => d.last_error!.startsWith('not sent')).length, 29, 'one sent, the others not');
+      for (const [key, id] of [[down, downEndpoint.body.id], [up, upEndpoint.body.id]] as const) await t.request('DELETE', `/v1/partner/webhooks/${id}`, { token: key });
+    });
+
     it('refuses bad endpoints and other roles, and stops sending to a deleted endpoint', async () => {
       const partner = await t.keyFor('partner');
       const cases: [unknown, number, string][] = [
