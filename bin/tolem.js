@@ -7,5 +7,11 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// A reader that goes away early (`tolem ledger report … | head`) ends the output quietly, with the
+// command's exit code so far, not an unhandled EPIPE's stack trace.
+process.stdout.on('error', (error) => {
+  if (error.code !== 'EPIPE') throw error;
+  process.exit(process.exitCode ?? 0);
+});
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2));

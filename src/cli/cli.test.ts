@@ -384,6 +384,15 @@ describe('tolem CLI', () => {
     }
   });
 
+  it('stops quietly when its reader goes away (`tolem help | head -1`): no EPIPE stack trace', async () => {
+    const child = spawn(process.execPath, ['bin/tolem.js', 'help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    const code = await new Promise((resolve) => child.once('close', resolve));
+    assert.deepEqual([code, stderr], [0, '']);
+  });
+
   it('explains itself on unknown commands', () => {
     const unknown = tolem('frobnicate');
     assert.equal(unknown.status, 2);
