@@ -53,6 +53,33 @@ for (const dialect of DIALECTS) {
       t.clock.advance(seconds * 1000);
       return runJobsOnce(t.app.ctx, [deliverWebhooksJob]);
     };
+    /** A partner key, its endpoint at `url` and one top-up made with the key (an event to deliver). */
+    const endpointWithTopUp = async (url: string, idempotencyKey: string) => {
+      const partner = await t.keyFor('partner');
+      const endpoint = await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url } });
+      assert.equal((await t.request('POST', '/v1/topups', { token: partner, body: { msisdn: '+77011234567', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': idempotencyKey } })).status, 201);
+      return { partner, endpointId: endpoint.body.id as string };
+    };
+    /** PARTNER_WEBHOOK_TIMEOUT_MS at `ms` while `run` runs, then as it was. */
+    const withWebhookTimeout = async <T>(ms: number, run: () => Promise<T>): Promise<T> => {
+      const settings = t.app.ctx.settings.partnerWebhooks;
+      const timeoutMs = settings.timeoutMs;
+      settings.timeoutMs = ms;
+      try {
+        return await run();
+      } finally {
+        settings.timeoutMs = timeoutMs;
+      }
+    };
+    /** What `promise` gives, or `late` when it has given nothing within 5 s: far beyond anything awaited here. */
+    const within5s = async <T, L>(promise: Promise<T>, late: L): Promise<T | L> => {
+      let guard: NodeJS.Timeout | undefined;
+      try {
+        return await Promise.race([promise, new Promise<L>((resolve) => { guard = setTimeout(() => resolve(late), 5_000); })]);
+      } finally {
+        clearTimeout(guard);
+      }
+    };
 
     it('tops up with a partner key and sends the result once, signed, retrying a failed delivery', async () => {
       const partner = await t.keyFor('partner');
@@ -189,31 +216,24 @@ for (const dialect of DIALECTS) {
         socket.on('error', () => clearInterval(timer));
       });
       await new Promise<void>((resolve) => trickler.listen(0, '127.0.0.1', resolve));
-      const partner = await t.keyFor('partner');
-      const endpoint = await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url: `http://127.0.0.1:${(trickler.address() as AddressInfo).port}/slow` } });
-      assert.equal((await t.request('POST', '/v1/topups', { token: partner, body: { msisdn: '+77011234567', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'p-trickle-1' } })).status, 201);
-      const settings = t.app.ctx.settings.partnerWebhooks;
-      const timeoutMs = settings.timeoutMs;
-      settings.timeoutMs = 200;
-      let guard: NodeJS.Timeout | undefined;
+      const { partner, endpointId } = await endpointWithTopUp(`http://127.0.0.1:${(trickler.address() as AddressInfo).port}/slow`, 'p-trickle-1');
       try {
-        t.clock.advance(20_000);
-        const run = runJobsOnce(t.app.ctx, [deliverWebhooksJob]);
-        // Far beyond the timeout: a run still waiting then waits for ever, and holds up every partner's deliveries.
-        const stalled = new Promise<'stalled'>((resolve) => { guard = setTimeout(() => resolve('stalled'), 5_000); });
-        const outcome = await Promise.race([run, stalled]);
-        for (const socket of sockets) socket.destroy();
-        await run;
-        assert.notEqual(outcome, 'stalled', 'the run ended');
+        await withWebhookTimeout(200, async () => {
+          t.clock.advance(20_000);
+          const run = runJobsOnce(t.app.ctx, [deliverWebhooksJob]);
+          // A run still waiting by then waits for ever, and holds up every partner's deliveries.
+          const outcome = await within5s(run, 'stalled');
+          for (const socket of sockets) socket.destroy();
+          await run;
+          assert.notEqual(outcome, 'stalled', 'the run ended');
+        });
       } finally {
-        clearTimeout(guard);
-        settings.timeoutMs = timeoutMs;
         await new Promise((resolve) => trickler.close(resolve));
       }
-      const deliveries = await t.app.ctx.db.selectFrom('webhook_deliveries').select(['status', 'attempts', 'last_error']).where('endpoint_id', '=', endpoint.body.id).execute();
+      const deliveries = await t.app.ctx.db.selectFrom('webhook_deliveries').select(['status', 'attempts', 'last_error']).where('endpoint_id', '=', endpointId).execute();
       assert.deepEqual(deliveries.map((d) => [d.status, Number(d.attempts)]), [['pending', 1]], 'not delivered: retried later');
       assert.match(deliveries[0]!.last_error!, /200 ms/);
-      assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpoint.body.id}`, { token: partner })).status, 204);
+      assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpointId}`, { token: partner })).status, 204);
     });
 
     it('reads no more of an answer than its status: a body that never ends does not keep the connection open', async () => {
@@ -231,25 +251,18 @@ for (const dialect of DIALECTS) {
         });
       });
       await new Promise<void>((resolve) => endless.listen(0, '127.0.0.1', resolve));
-      const partner = await t.keyFor('partner');
-      const endpoint = await t.request('POST', '/v1/partner/webhooks', { token: partner, body: { url: `http://127.0.0.1:${(endless.address() as AddressInfo).port}/endless` } });
-      assert.equal((await t.request('POST', '/v1/topups', { token: partner, body: { msisdn: '+77011234567', amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'p-endless-1' } })).status, 201);
-      const settings = t.app.ctx.settings.partnerWebhooks;
-      const timeoutMs = settings.timeoutMs;
-      settings.timeoutMs = 300;
-      let guard: NodeJS.Timeout | undefined;
+      const { partner, endpointId } = await endpointWithTopUp(`http://127.0.0.1:${(endless.address() as AddressInfo).port}/endless`, 'p-endless-1');
       try {
-        assert.deepEqual(await deliverAfter(20), { 'partner-webhooks': 1 }, 'a 2xx within the timeout: delivered');
-        // Far beyond the timeout: a connection still open then is left reading for ever, one more each delivery.
-        const open = new Promise<'open'>((resolve) => { guard = setTimeout(() => resolve('open'), 5_000); });
-        assert.notEqual(await Promise.race([connectionClosed, open]), 'open', 'the connection was closed');
+        await withWebhookTimeout(300, async () => {
+          assert.deepEqual(await deliverAfter(20), { 'partner-webhooks': 1 }, 'a 2xx within the timeout: delivered');
+          // A connection still open by then is left reading for ever, one more each delivery.
+          assert.notEqual(await within5s(connectionClosed, 'open'), 'open', 'the connection was closed');
+        });
       } finally {
-        clearTimeout(guard);
-        settings.timeoutMs = timeoutMs;
         endless.closeAllConnections();
         await new Promise((resolve) => endless.close(resolve));
       }
-      assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpoint.body.id}`, { token: partner })).status, 204);
+      assert.equal((await t.request('DELETE', `/v1/partner/webhooks/${endpointId}`, { token: partner })).status, 204);
     });
 
     it('lists no next attempt for a delivery that is over, delivered or given up', async () => {
@@ -327,28 +340,23 @@ for (const dialect of DIALECTS) {
       await t.app.ctx.db.updateTable('webhook_endpoints').set({ url: `http://127.0.0.1:${(hung.address() as AddressInfo).port}/down` }).where('id', '=', downEndpoint.body.id).execute();
       assert.equal((await t.request('POST', '/v1/topups', { token: up, body: { msisdn: '+77011234567', amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': 'p-up-1' } })).status, 201);
       const upBefore = received.filter((r) => r.headers['x-path'] === '/up').length;
-      const settings = t.app.ctx.settings.partnerWebhooks;
-      const timeoutMs = settings.timeoutMs;
-      settings.timeoutMs = 60_000;
-      let guard: NodeJS.Timeout | undefined;
       try {
-        t.clock.advance(61_000);
-        const run = runJobsOnce(t.app.ctx, [deliverWebhooksJob]);
-        const upDelivered = (async () => {
-          while (received.filter((r) => r.headers['x-path'] === '/up').length === upBefore) await new Promise((resolve) => setTimeout(resolve, 20));
-          return 'delivered' as const;
-        })();
-        // Far beyond a delivery to this machine: the other partner's are waiting for the hung ones to time out.
-        const stuck = new Promise<'stuck'>((resolve) => { guard = setTimeout(() => resolve('stuck'), 5_000); });
-        const outcome = await Promise.race([upDelivered, stuck]);
-        letGo = true;
-        for (const socket of sockets) socket.destroy();
-        await run;
-        assert.equal(outcome, 'delivered', 'the partner whose endpoint answers hears of its top-up while the other\'s hangs');
-        assert.ok(sockets.size <= 1, `one attempt at a time to an endpoint that has not answered (${sockets.size})`);
+        await withWebhookTimeout(60_000, async () => {
+          t.clock.advance(61_000);
+          const run = runJobsOnce(t.app.ctx, [deliverWebhooksJob]);
+          const upDelivered = (async () => {
+            while (received.filter((r) => r.headers['x-path'] === '/up').length === upBefore) await new Promise((resolve) => setTimeout(resolve, 20));
+            return 'delivered' as const;
+          })();
+          // Far beyond a delivery to this machine: the other partner's are waiting for the hung ones to time out.
+          const outcome = await within5s(upDelivered, 'stuck');
+          letGo = true;
+          for (const socket of sockets) socket.destroy();
+          await run;
+          assert.equal(outcome, 'delivered', 'the partner whose endpoint answers hears of its top-up while the other\'s hangs');
+          assert.ok(sockets.size <= 1, `one attempt at a time to an endpoint that has not answered (${sockets.size})`);
+        });
       } finally {
-        clearTimeout(guard);
-        settings.timeoutMs = timeoutMs;
         letGo = true;
         for (const socket of sockets) socket.destroy();
         await new Promise((resolve) => hung.close(resolve));
