@@ -15,7 +15,8 @@ import { closedStoreRefusal } from '../stores/store-of-actor.ts';
  * An agent reprints its own through GET /v1/pos/receipts/{number}, not anyone's here.
  */
 const RECEIPT_READER_ROLES = ['admin', 'clerk'];
-const RECEIPT_NUMBER = /^R-\d{4}-\d{8}$/;
+/** R-<year>-<sequence>, the sequence padded to 8 digits and longer past 99,999,999 in a year (formatReceiptNumber). */
+const RECEIPT_NUMBER = /^R-\d{4}-\d{8,19}$/;
 
 export interface ReadableReceipt {
   receipt: ReceiptView;

@@ -2,7 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 
 /** Bytes of HMAC-SHA256 kept in a verification link: 128 bits is beyond guessing and fits a QR code. */
 const SIGNATURE_BYTES = 16;
-const RECEIPT_NUMBER = /^R-\d{4}-\d{8}$/;
+/** R-<year>-<sequence>, the sequence padded to 8 digits and longer past 99,999,999 in a year (formatReceiptNumber). */
+const RECEIPT_NUMBER = /^R-\d{4}-\d{8,19}$/;
 
 function signatureOf(secretKey: string, receiptNumber: string): Buffer {
   return createHmac('sha256', secretKey).update(`receipt:${receiptNumber}`).digest().subarray(0, SIGNATURE_BYTES);

@@ -13,7 +13,7 @@ import { renderReceiptSlip } from './render-receipt-slip.ts';
 import { renderVerificationPage } from './render-verification-page.ts';
 import { verifyReceipt } from './verify-receipt.ts';
 
-const NumberParams = Type.Object({ number: Type.String({ pattern: '^R-\\d{4}-\\d{8}$', examples: ['R-2026-00000123'] }) });
+const NumberParams = Type.Object({ number: Type.String({ pattern: '^R-\\d{4}-\\d{8,19}$', examples: ['R-2026-00000123'] }) });
 const ReceiptLanguage = Type.Union(RECEIPT_LANGUAGES.map((l) => Type.Literal(l)));
 /**
  * `language`, as POS receipts and offerings name it; `lang` is the same, kept for the links already
