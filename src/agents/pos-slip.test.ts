@@ -31,6 +31,16 @@ describe('POS slips (pure)', () => {
     }
   });
 
+  it('says in every language that the float is the agent\'s balance now, not the reported day\'s', () => {
+    // A report of an earlier day (?date=) shows the float as it is when printed: ru and kk said only
+    // "the agent's balance", read as that day's closing figure when reconciling the day's cash.
+    const expected = { en: 'Agent float now', ru: 'Остаток агента сейчас', kk: 'Агенттің қазіргі қалдығы', zh: '代理商当前余额' } as const;
+    for (const language of SLIP_LANGUAGES) {
+      const html = renderReportSlip({ title: 'Kiosk', heading: 'dayReport', date: '2026-01-15', rows: [['agentFloat', { amount: 100_000n }]] }, language);
+      assert.ok(html.includes(cell(expected[language], tenge(language === 'en' || language === 'zh' ? '1,000 ₸' : '1 000 ₸'))), `${language}: ${html}`);
+    }
+  });
+
   it('prints a note under the rows when one is given', () => {
     const html = renderReportSlip({ title: 'Store', heading: 'counterDayReport', date: '2026-01-15', rows: [], note: 'counterNote' }, 'en');
     assert.match(html, /<p>Sales: top-ups and packages paid at the counter\.<\/p>/);

@@ -72,7 +72,7 @@ const REPORT_LABELS: Record<SlipLanguage, Record<ReportText, string>> = {
   ru: {
     dayReport: 'Отчёт за день', shiftReport: 'Отчёт за смену', counterDayReport: 'Отчёт кассы за день',
     topups: 'Пополнения', topupSum: 'Сумма пополнений', commission: 'Комиссия', reversals: 'Отмены', reversedSum: 'Сумма отмен',
-    netSum: 'Итого сумма', netCommission: 'Итого комиссия', agentDeposits: 'Взносы агента', agentFloat: 'Остаток агента',
+    netSum: 'Итого сумма', netCommission: 'Итого комиссия', agentDeposits: 'Взносы агента', agentFloat: 'Остаток агента сейчас',
     cashSales: 'Продажи наличными', cashSum: 'Сумма наличными', cardSales: 'Продажи по карте', cardSum: 'Сумма по карте', total: 'Итого',
     cashSinceOpening: 'Наличные с открытия', cardSinceOpening: 'Карта с открытия',
     cashierNote: 'Пополнения и отмены: этот кассир. Взносы и остаток: весь агент.',
@@ -81,7 +81,7 @@ const REPORT_LABELS: Record<SlipLanguage, Record<ReportText, string>> = {
   kk: {
     dayReport: 'Күндік есеп', shiftReport: 'Ауысым есебі', counterDayReport: 'Касса күндік есебі',
     topups: 'Толықтырулар', topupSum: 'Толықтыру сомасы', commission: 'Комиссия', reversals: 'Күшін жою', reversedSum: 'Жойылған сома',
-    netSum: 'Таза сома', netCommission: 'Таза комиссия', agentDeposits: 'Агент салымдары', agentFloat: 'Агент қалдығы',
+    netSum: 'Таза сома', netCommission: 'Таза комиссия', agentDeposits: 'Агент салымдары', agentFloat: 'Агенттің қазіргі қалдығы',
     cashSales: 'Қолма-қол сатылым', cashSum: 'Қолма-қол сома', cardSales: 'Картамен сатылым', cardSum: 'Картамен сома', total: 'Барлығы',
     cashSinceOpening: 'Ашылғалы қолма-қол', cardSinceOpening: 'Ашылғалы картамен',
     cashierNote: 'Толықтырулар мен күшін жою: осы кассир. Салымдар мен қалдық: бүкіл агент.',
