@@ -126,6 +126,14 @@ for (const dialect of DIALECTS) {
       t.clock.advance(16 * 60_000);
     });
 
+    it('logs a subscriber in with the number however it is typed: full-width digits, any dash, no-break spaces', async () => {
+      assert.equal((await t.request('POST', '/v1/users', { body: { login: '+7 702 555 01 02', password: 'long enough', role: 'subscriber' } })).status, 201);
+      for (const login of ['8 702 555-01-02', '８７０２５５５０１０２', '＋７ ７０２ ５５５ ０１ ０２', '8 702 555–01–02', '8 702 555\u201101\u201102', '+7\u00a0702\u00a0555\u00a001\u00a002']) {
+        const answer = await t.request('POST', '/v1/auth/login', { token: null, body: { login, password: 'long enough' }, remoteAddress: '198.51.100.61' });
+        assert.deepEqual([answer.status, answer.body.user?.login], [200, '+77025550102'], login);
+      }
+    });
+
     it('gives machine roles API keys, never a login with a password', async () => {
       for (const role of ['partner', 'aggregator', 'network']) {
         const refused = await t.request('POST', '/v1/users', { body: { login: `machine-${role}`, password: 'long enough password', role } });

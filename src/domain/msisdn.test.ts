@@ -7,7 +7,8 @@ import { almatyDate } from './time.ts';
 
 describe('msisdn', () => {
   it('parses what people type into E.164', () => {
-    for (const typed of ['+7 701 123 45 67', '87011234567', '7011234567', '8 (701) 123-45-67', '+77011234567', '77011234567']) {
+    for (const typed of ['+7 701 123 45 67', '87011234567', '7011234567', '8 (701) 123-45-67', '+77011234567', '77011234567',
+      '８７０１１２３４５６７', '＋７ ７０１ １２３ ４５ ６７', '8 701 123–45–67', '8 701 123\u201145\u201167', '+7\u00a0701\u00a0123\u00a045\u00a067']) {
       const parsed = parseMsisdn(typed);
       assert.ok(parsed.ok, typed);
       assert.equal(parsed.value, '+77011234567');

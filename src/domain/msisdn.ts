@@ -3,7 +3,8 @@ import { fail, ok, type Result } from './result.ts';
 
 /**
  * Kazakhstan mobile numbers (+7 7xx xxx xx xx). People type them in many ways:
- * "+7 701 123 45 67", "87011234567", "7011234567", "8 (701) 123-45-67".
+ * "+7 701 123 45 67", "87011234567", "7011234567", "8 (701) 123-45-67", in full-width characters
+ * ("８７０１…", "＋７", as a Chinese or Japanese keyboard types them) and with any dash (‐ ‑ – — −).
  * The operator table is a hint only: numbers are portable, and the operator's own lines are
  * whatever its database holds. A deployment may replace the table (setting OPERATOR_PREFIXES).
  */
@@ -15,14 +16,18 @@ export const DEFAULT_OPERATOR_PREFIXES: Record<string, string> = {
 };
 
 const INPUT_LENGTH_MAX = 32;
+/** Full-width ASCII (U+FF01–U+FF5E: ８, ＋, （, －) and the dashes a text editor or keyboard puts for "-". */
+const FULL_WIDTH = /[\uff01-\uff5e]/g;
+const DASHES = /[\u2010-\u2015\u2212]/g;
 
 /** Returns the E.164 form (+77011234567) or msisdn_invalid. */
 export function parseMsisdn(input: string): Result<string> {
   if (typeof input !== 'string' || input.length === 0 || input.length > INPUT_LENGTH_MAX) {
     return fail('msisdn_invalid');
   }
-  if (!/^[\d\s()+\-.]+$/.test(input)) return fail('msisdn_invalid');
-  let digits = input.replace(/\D/g, '');
+  const text = input.replace(FULL_WIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(DASHES, '-');
+  if (!/^[\d\s()+\-.]+$/.test(text)) return fail('msisdn_invalid');
+  let digits = text.replace(/\D/g, '');
   // Domestic trunk prefix 8 (87011234567) and bare national numbers (7011234567).
   if (digits.length === 11 && digits.startsWith('8')) digits = '7' + digits.slice(1);
   if (digits.length === 10 && digits.startsWith('7')) digits = '7' + digits;
