@@ -134,6 +134,20 @@ for (const dialect of DIALECTS) {
       }
     });
 
+    it('takes a password with accented or Cyrillic letters typed composed or decomposed (two keyboards) as the same password', async () => {
+      const password = 'Қазақстан café й';
+      const [composed, decomposed] = [password.normalize('NFC'), password.normalize('NFD')];
+      assert.notEqual(composed, decomposed);
+      const logIn = (pass: string) => t.request('POST', '/v1/auth/login', { token: null, body: { login: 'two.keyboards', password: pass }, remoteAddress: '198.51.100.62' });
+      const user = await t.request('POST', '/v1/users', { body: { login: 'two.keyboards', password: decomposed, role: 'clerk' } });
+      assert.equal(user.status, 201);
+      assert.equal((await logIn(composed)).status, 200, 'set decomposed, typed composed');
+      assert.equal((await logIn(decomposed)).status, 200);
+      assert.equal((await t.request('PATCH', `/v1/users/${user.body.id}`, { body: { password: composed } })).status, 200);
+      assert.equal((await logIn(decomposed)).status, 200, 'set composed, typed decomposed');
+      assert.equal((await logIn('Қазақстан cafe й')).body.error.code, 'invalid_credentials', 'another letter is another password');
+    });
+
     it('gives machine roles API keys, never a login with a password', async () => {
       for (const role of ['partner', 'aggregator', 'network']) {
         const refused = await t.request('POST', '/v1/users', { body: { login: `machine-${role}`, password: 'long enough password', role } });
