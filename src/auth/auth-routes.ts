@@ -36,7 +36,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
     const body = request.body as { login: string; password: string };
     const result = await logIn(ctx, { ...body, ip: request.ip });
     if (!result.ok) return sendError(reply, result.error);
-    reply.setCookie(SESSION_COOKIE, result.value.token, { httpOnly: true, sameSite: 'lax', path: '/', secure: ctx.settings.publicUrl.startsWith('https:'), expires: new Date(result.value.expiresAt) });
+    reply.setCookie(SESSION_COOKIE, result.value.token, { httpOnly: true, sameSite: 'lax', path: '/', secure: /^https:/i.test(ctx.settings.publicUrl), expires: new Date(result.value.expiresAt) });
     return result.value;
   });
 

@@ -340,6 +340,23 @@ for (const dialect of DIALECTS) {
       assert.equal(after.body.error.code, 'unauthenticated');
     });
 
+    it('marks the session cookie Secure when PUBLIC_URL is https, its scheme written in any case', async () => {
+      const settings = t.app.ctx.settings as { publicUrl: string };
+      const publicUrl = settings.publicUrl;
+      try {
+        for (const url of ['https://pay.example.kz', 'HTTPS://pay.example.kz', 'Https://pay.example.kz/tolem']) {
+          settings.publicUrl = url;
+          const login = await t.request('POST', '/v1/auth/login', { token: null, body: { login: 'clerk.one', password: 'long enough' }, remoteAddress: '198.51.100.63' });
+          assert.match(String(login.headers['set-cookie']), /; Secure/, url);
+        }
+        settings.publicUrl = 'http://localhost:3000';
+        const plain = await t.request('POST', '/v1/auth/login', { token: null, body: { login: 'clerk.one', password: 'long enough' }, remoteAddress: '198.51.100.63' });
+        assert.doesNotMatch(String(plain.headers['set-cookie']), /Secure/);
+      } finally {
+        settings.publicUrl = publicUrl;
+      }
+    });
+
     // Last: it moves the clock to the session's end.
     it('ends a session at its expiry, though the process cached it a moment before', async () => {
       const login = await t.request('POST', '/v1/auth/login', { token: null, body: { login: 'clerk.one', password: 'long enough' } });
