@@ -19,14 +19,19 @@ const INPUT_LENGTH_MAX = 32;
 /** Full-width ASCII (U+FF01–U+FF5E: ８, ＋, （, －) and the dashes a text editor or keyboard puts for "-". */
 const FULL_WIDTH = /[\uff01-\uff5e]/g;
 const DASHES = /[\u2010-\u2015\u2212]/g;
+const TYPED_NUMBER = /^[\d\s()+\-.]+$/;
 
 /** Returns the E.164 form (+77011234567) or msisdn_invalid. */
 export function parseMsisdn(input: string): Result<string> {
   if (typeof input !== 'string' || input.length === 0 || input.length > INPUT_LENGTH_MAX) {
     return fail('msisdn_invalid');
   }
-  const text = input.replace(FULL_WIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(DASHES, '-');
-  if (!/^[\d\s()+\-.]+$/.test(text)) return fail('msisdn_invalid');
+  let text = input;
+  // Read as ASCII first: a number as machines send it (each usage event's) pays for no replacing.
+  if (!TYPED_NUMBER.test(text)) {
+    text = input.replace(FULL_WIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(DASHES, '-');
+    if (!TYPED_NUMBER.test(text)) return fail('msisdn_invalid');
+  }
   let digits = text.replace(/\D/g, '');
   // Domestic trunk prefix 8 (87011234567) and bare national numbers (7011234567).
   if (digits.length === 11 && digits.startsWith('8')) digits = '7' + digits.slice(1);
