@@ -116,7 +116,11 @@ async function checkCode(ctx: AppContext, actor: Actor, id: string, code: string
   // the answer purged before this row, running it would move the money a second time).
   if (row.status === 'confirmed') return right ? replayOf(ctx, row) : fail('transfer_confirmation_expired');
   const attemptsMax = ctx.settings.transfers.confirmationAttemptsMax;
-  if (row.expires_at <= ctx.clock.now().toISOString() || Number(row.attempts) >= attemptsMax) return fail('transfer_confirmation_expired');
+  // Past its time or out of tries, the right code may still have moved the money: a process killed
+  // after the transfer's commit and before the confirmation's update left the row pending with the
+  // try taken. The right code gets that transfer (and the row is marked confirmed), never a 410 that
+  // tells the sender to send the money again.
+  if (row.expires_at <= ctx.clock.now().toISOString() || Number(row.attempts) >= attemptsMax) return right ? confirmedAfterCrash(ctx, row) : fail('transfer_confirmation_expired');
   // Every code tried for the sending line counts, over all its confirmations (each new one brings
   // three tries of its own), before it is checked; a right one is given back.
   const triesKey = `transfer-code-tries:${row.source_line_id}`;
@@ -141,6 +145,13 @@ async function checkCode(ctx: AppContext, actor: Actor, id: string, code: string
   }
   await markConfirmed(ctx, row.id, result.value.transfer.id);
   return ok({ transfer: result.value.transfer, replayed: result.value.replayed });
+}
+
+/** A pending confirmation whose transfer ran (its stored answer): marked confirmed, and the transfer answered; else expired. */
+async function confirmedAfterCrash(ctx: AppContext, row: TransferConfirmationRow): Promise<Result<{ transfer: BalanceTransfer; replayed: boolean }>> {
+  const replay = await replayOf(ctx, row);
+  if (replay.ok) await markConfirmed(ctx, row.id, replay.value.transfer.id);
+  return replay;
 }
 
 /** A confirmed (or being confirmed) transfer's stored answer to its right code, or expired when there is none (yet, or any more). */

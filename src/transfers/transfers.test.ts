@@ -6,6 +6,7 @@ import { SYSTEM_ACTOR } from '../auth/actor.ts';
 import { createUser } from '../auth/create-user.ts';
 import { linkUserLine } from '../auth/auth-repository.ts';
 import { accountBalance } from '../usage/test-buckets.ts';
+import { runTransfer } from './transfer-balance.ts';
 import { takeCodeTry } from './transfers-repository.ts';
 
 for (const dialect of DIALECTS) {
@@ -284,6 +285,45 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([first.status, second.status], [201, 201], JSON.stringify([first.body, second.body]));
       assert.equal(second.body.id, first.body.id);
       assert.deepEqual([await main(L), await main(B)], [before[0]! - 52_000, before[1]! + 50_000], 'moved once, with its fee');
+      await t.verify();
+    });
+
+    it('answers the right code with the transfer after a crash between its transfer and the confirmation, on the last try or past the time, and moves the money once', async () => {
+      const P = '+77014000029';
+      const { lineId: linePId, token } = await subscriberWithBalance(P);
+      const confirm = (id: string, code: string) => t.request('POST', `/v1/transfers/confirmations/${id}`, { body: { code }, token });
+      const codeOf = async () => (await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'transfer.confirmation_requested').orderBy('id').execute())
+        .map((event) => JSON.parse(event.payload)).filter((payload) => payload.lineId === linePId).at(-1).code as string;
+      /** What a process killed after the transfer's commit and before the confirmation's update leaves: the try taken, the money moved. */
+      const crashAfterTransfer = async (id: string) => {
+        const row = await t.app.ctx.db.selectFrom('transfer_confirmations').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+        assert.notEqual(await takeCodeTry(t.app.ctx, id, 3), null);
+        const moved = await runTransfer(t.app.ctx, row.actor_id, { sourceId: row.source_line_id, targetId: row.target_line_id, amount: BigInt(row.amount), fingerprint: row.fingerprint }, row.idempotency_key);
+        assert.ok(moved.ok, JSON.stringify(moved));
+        return moved.value.transfer.id;
+      };
+      const before = [await main(P), await main(B)];
+
+      // On the last try: two typos, then the right code, and the process dies.
+      const last = await send({ from: P, to: B, amount: 50_000 }, 'crash-last', token);
+      const lastCode = await codeOf();
+      const wrong = lastCode === '000000' ? '111111' : '000000';
+      for (let i = 0; i < 2; i++) assert.equal((await confirm(last.body.confirmationId, wrong)).status, 422);
+      const lastTransfer = await crashAfterTransfer(last.body.confirmationId);
+      const retried = await confirm(last.body.confirmationId, lastCode);
+      assert.deepEqual([retried.status, retried.body.id], [201, lastTransfer], JSON.stringify(retried.body));
+      assert.equal((await confirm(last.body.confirmationId, wrong)).body.error.code, 'transfer_confirmation_expired', 'a wrong code is never answered the transfer');
+      assert.equal((await send({ from: P, to: B, amount: 50_000 }, 'crash-last', token)).body.status, 'confirmed');
+
+      // Past the code's time: the process died on the right code and came back minutes later.
+      const slow = await send({ from: P, to: B, amount: 50_000 }, 'crash-slow', token);
+      const slowCode = await codeOf();
+      const slowTransfer = await crashAfterTransfer(slow.body.confirmationId);
+      t.clock.set(new Date(t.clock.now().getTime() + 6 * 60_000));
+      const late = await confirm(slow.body.confirmationId, slowCode);
+      assert.deepEqual([late.status, late.body.id], [201, slowTransfer], JSON.stringify(late.body));
+      const sent = (retried.body.amount + retried.body.fee) + (late.body.amount + late.body.fee);
+      assert.deepEqual([await main(P), await main(B)], [before[0]! - sent, before[1]! + 2 * 50_000], 'moved once each');
       await t.verify();
     });
 
