@@ -7,12 +7,13 @@ import { DIALECTS } from '../../test/support/databases.ts';
 import { seedCatalog } from '../catalog/seed-catalog.ts';
 import { runSettlementImport } from './settlement-cli.ts';
 import { paymentProviders } from './provider-registry.ts';
-import { findPayment, findRefund } from './payments-repository.ts';
+import { claimInboxEvent, dueInboxEvents, findPayment, findRefund, recordTransition } from './payments-repository.ts';
+import { settlePaymentCommand } from './settle-payment-command.ts';
 import { reverseRefund } from './recheck-paid-refunds.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import { expireBonusJob } from '../promotions/expire-bonus-job.ts';
 import type { TestApp } from '../../test/support/test-app.ts';
-import { addLine, bonusAvailable, createPayment, getPayment, mainAccount, processWebhooks, providerReferenceOf, spend, startPaymentsApp, submitCard } from './payments-test-support.ts';
+import { addLine, bonusAvailable, createPayment, getPayment, mainAccount, processWebhooks, providerReferenceOf, sendWebhook, spend, startPaymentsApp, submitCard } from './payments-test-support.ts';
 
 for (const dialect of DIALECTS) {
   describe(`payments: refunds, settlement files, limits, validation [${dialect.name}]`, { skip: dialect.skip }, () => {
@@ -405,6 +406,37 @@ for (const dialect of DIALECTS) {
       assert.equal(failed.purchaseError, 'price_changed');
       assert.equal((await mainAccount(t, other)).available, before + 149_000);
       await t.request('PATCH', '/v1/admin/offerings/DATA_1GB_7D', { body: { price: 149_000 } });
+      await t.verify();
+    });
+
+    it('purpose=purchase: a process killed after recording the success and before buying the package buys it when the success is processed again', async () => {
+      await seedCatalog(t.app.ctx);
+      const ctx = t.app.ctx;
+      const number = msisdn();
+      await addLine(t, number);
+      const created = await createPayment(t, { msisdn: number, amount: 149_000, purpose: 'purchase', offering: 'DATA_1GB_7D' }, 'purchase-crash');
+      assert.equal(created.status, 201, JSON.stringify(created.body));
+      await submitCard(t, created.body.redirectUrl, '4242424242424242');
+      // The inbox worker claims the success, credits the line and records the payment succeeded (transitionPayment), then the process dies.
+      const [event] = (await dueInboxEvents(ctx, 100)).filter((row) => row.payment_id === created.body.id && row.event_status === 'succeeded');
+      assert.ok(event);
+      assert.ok(await claimInboxEvent(ctx, event, new Date(t.clock.now().getTime() + 60_000).toISOString()));
+      const payment = (await findPayment(ctx, created.body.id))!;
+      const settled = await ctx.writer.submit(settlePaymentCommand(payment, 'post', ctx.settings.topup, ctx.settings.lifecycle));
+      assert.ok(settled.ok && settled.value.value.action === 'post', JSON.stringify(settled));
+      assert.ok(await recordTransition(ctx, payment, 'succeeded', 'webhook', {}, { topup_id: settled.value.value.topUpId, receipt_number: settled.value.value.receiptNumber, settled_at: t.clock.now().toISOString() }));
+      assert.equal((await mainAccount(t, number)).available, 149_000, 'credited, the package not bought');
+      // Restarted: the claimed event is due again once its lease has run out.
+      t.clock.set(new Date(t.clock.now().getTime() + 61_000));
+      await processWebhooks(t);
+      const bought = await getPayment(t, created.body.id);
+      assert.deepEqual([bought.status, bought.purchaseError, typeof bought.packageId], ['succeeded', null, 'string'], JSON.stringify(bought));
+      assert.equal((await mainAccount(t, number)).available, 0);
+      // A success told once more buys nothing twice.
+      await sendWebhook(t, { id: 'evt-crash-again', reference: await providerReferenceOf(t, created.body.id), status: 'succeeded', amount: 149_000 });
+      await processWebhooks(t);
+      assert.equal((await getPayment(t, created.body.id)).packageId, bought.packageId);
+      assert.equal((await t.request('GET', `/v1/lines/${encodeURIComponent(number)}/packages`)).body.data.length, 1);
       await t.verify();
     });
 

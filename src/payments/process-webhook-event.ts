@@ -1,5 +1,6 @@
 import type { AppContext } from '../app-context.ts';
 import { capturePayment } from './capture-payment.ts';
+import { completePurchase } from './complete-purchase.ts';
 import { canTransition, isPaymentStatus } from './payment-state.ts';
 import { claimInboxEvent, creditRefundIdOf, findInboxEvent, findPayment, findPaymentByReference, findRefundByProviderId, finishInboxEvent, hasRefundWithoutProviderId, type InboxRow } from './payments-repository.ts';
 import { CREDIT_REFUSED, transitionPayment } from './transition-payment.ts';
@@ -76,6 +77,13 @@ export async function processInboxEvent(ctx: AppContext, row: InboxRow): Promise
     // credited): kept for people to settle (refund the payer or credit the line), never ignored.
     if (to === 'succeeded' && VOIDED_ENDS.includes(payment.status)) {
       return finish('late_success', `succeeded after ${payment.status}: the payer was charged and the line not credited`);
+    }
+    // A purchase whose success was recorded but whose package was never bought nor refused: the
+    // process died between the two (transitionPayment, completePurchase), and the event it had
+    // claimed comes back. Bought now, under the payment's key (once, however often it is told).
+    if (to === 'succeeded' && payment.status === 'succeeded' && payment.purpose === 'purchase' && payment.package_id === null && payment.purchase_error === null) {
+      await completePurchase(ctx, payment);
+      return finish('processed');
     }
     if (payment.status === to || !canTransition(payment.status as never, to)) return finish('ignored', `stale: ${payment.status} -> ${to}`);
     const moved = await transitionPayment(ctx, payment, { to, source: 'webhook', raw: { inboxId: row.id, eventId: row.event_id }, failureReason: to === 'failed' ? row.failure_reason ?? 'declined' : undefined });
