@@ -61,4 +61,21 @@ describe('dropped PostgreSQL connections [postgres]', { skip: postgres.skip }, (
     }
     assert.equal((await t.request('GET', '/readyz', { token: null })).status, 200);
   });
+
+  it('is not ready, saying why, while every pooled connection is held, and ready again after: /readyz does not wait for one as long', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    // The pool's 16 connections all checked out (hung queries, a lock held for minutes).
+    const held = Array.from({ length: 16 }, () => t.app.ctx.store.withBatchConnection(() => gate));
+    try {
+      const started = performance.now();
+      const down = await Promise.race([t.request('GET', '/readyz', { token: null }), new Promise<null>((resolve) => setTimeout(resolve, 15_000, null))]);
+      assert.ok(down !== null, `no answer in ${Math.round(performance.now() - started)} ms`);
+      assert.deepEqual([down.status, down.body.error.code, down.body.error.details.reason], [503, 'unavailable', 'database_unavailable']);
+    } finally {
+      release();
+      await Promise.all(held);
+    }
+    assert.equal((await t.request('GET', '/readyz', { token: null })).status, 200);
+  });
 });

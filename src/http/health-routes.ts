@@ -4,6 +4,9 @@ import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import type { RouteOptions } from './server.ts';
 
+/** How long /readyz waits for the database's answer before it says 503 (a probe's own timeout is often 1 to 5 s). */
+export const READY_WAIT_MS = 2_000;
+
 export async function healthRoutes(app: FastifyInstance, { ctx, metrics }: RouteOptions): Promise<void> {
   app.get('/healthz', {
     schema: { tags: ['operations'], summary: 'The process is alive', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
@@ -18,7 +21,9 @@ export async function healthRoutes(app: FastifyInstance, { ctx, metrics }: Route
     },
   }, async (_request, reply) => {
     try {
-      await sql`select 1`.execute(ctx.db);
+      // A pool whose connections are all held (hung queries, a lock held for minutes) would keep
+      // this waiting as long: past READY_WAIT_MS the database is said not to answer.
+      if (!(await answersWithin(sql`select 1`.execute(ctx.db), READY_WAIT_MS))) throw new Error('the database did not answer in time');
       // A SQLite file deleted under the server still answers `select 1` (and takes writes, lost at
       // the next start): its path must still be there.
       const file = ctx.store.dialect.name === 'sqlite' ? ctx.store.url.slice('sqlite:'.length) : null;
@@ -37,4 +42,15 @@ export async function healthRoutes(app: FastifyInstance, { ctx, metrics }: Route
     reply.type(metrics.registry.contentType);
     return metrics.registry.metrics();
   });
+}
+
+/** Whether `work` settles within `ms` (its failure thrown, as it comes). */
+async function answersWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => { timer = setTimeout(resolve, ms, false); });
+  try {
+    return await Promise.race([work.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
