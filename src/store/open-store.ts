@@ -197,6 +197,12 @@ export async function migrateToLatest(store: Store): Promise<string[]> {
   const { error, results } = await migratorOf(store).migrateToLatest();
   if (error) {
     if (isDatabaseUnavailable(error)) throw error;
+    // Kysely's word for a migration the database has and this release does not know: a later
+    // release migrated it (this one started again after a rollback). Nothing failed, nothing is corrupted.
+    const unknown = /previously executed migration (\S+) is missing/.exec(String((error as Error)?.message ?? error))?.[1];
+    if (unknown !== undefined) {
+      throw new MigrationError(`the database was migrated by a later release of Tolem (its migration ${unknown} is not in this one): run that release or a later one; a schema is never migrated back`, { cause: error });
+    }
     const failed = results?.find((result) => result.status === 'Error')?.migrationName;
     throw new MigrationError(`migration ${failed ?? '(unknown)'} failed, none of the pending ones applied: ${String((error as Error)?.message ?? error).split('\n')[0]}`, { cause: error });
   }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Migrator, sql, type Kysely } from 'kysely';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/databases.ts';
-import { migrateToLatest, migratorOf, openStore, type Store } from '../open-store.ts';
+import { migrateToLatest, MigrationError, migratorOf, openStore, type Store } from '../open-store.ts';
 
 for (const dialect of DIALECTS) {
   describe(`migrations [${dialect.name}]`, { skip: dialect.skip }, () => {
@@ -376,5 +376,30 @@ for (const dialect of DIALECTS) {
         : await db.selectFrom('information_schema.columns').select('column_name as name').where('table_name', '=', table).execute();
       return rows.map((r: { name: string }) => r.name);
     }
+  });
+}
+
+for (const dialect of DIALECTS) {
+  describe(`a database a later release migrated [${dialect.name}]`, { skip: dialect.skip }, () => {
+    it('is refused as such (this release started again after a rollback), not as a failed migration or a corrupted one, and left as it was', async () => {
+      const database = await createTestDatabase(dialect.name);
+      const store = await openStore(database.url);
+      try {
+        await migrateToLatest(store);
+        await (store.db as unknown as Kysely<any>).insertInto('kysely_migration').values({ name: '999-later', timestamp: '2027-01-01T00:00:00.000Z' }).execute();
+        await assert.rejects(migrateToLatest(store), (error: Error) => {
+          assert.ok(error instanceof MigrationError);
+          assert.match(error.message, /later release/);
+          assert.match(error.message, /999-later/);
+          assert.doesNotMatch(error.message, /failed|corrupted/);
+          return true;
+        });
+        const names = (await (store.db as unknown as Kysely<any>).selectFrom('kysely_migration').select('name').execute()).map((row) => row.name);
+        assert.ok(names.includes('999-later'));
+      } finally {
+        await store.close();
+        await database.drop();
+      }
+    });
   });
 }
