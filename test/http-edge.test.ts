@@ -162,15 +162,28 @@ for (const dialect of DIALECTS) {
         ['GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: foo\r\n\r\n', 417, 'expectation_failed'],
         ['POST /v1/lines HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}', 417, 'expectation_failed'],
       ];
+      // Each one's log line carries the id its answer gave (README: the same id as the request's log line).
+      const logged: Record<string, unknown>[] = [];
+      const refusedByParser = new Set(cases.slice(0, 5).map(([raw]) => raw));
+      const log = t.app.server.log as unknown as { info: (...args: unknown[]) => void };
+      const info = log.info;
+      log.info = (entry: unknown) => { if (typeof entry === 'object' && entry !== null) logged.push(entry as Record<string, unknown>); };
       for (const [raw, status, code] of cases) {
         const answer = await send(raw);
         const [head, body] = answer.split('\r\n\r\n');
+        if (refusedByParser.has(raw)) {
+          const id = /\r\nx-request-id: ([\w.-]+)\r\n/i.exec(head!)?.[1];
+          assert.ok(logged.some((entry) => entry.reqId === id && entry.status === status && entry.code === code), `${raw.slice(0, 40)}: no log line with its id ${id}`);
+        }
         assert.match(head!, new RegExp(`^HTTP/1.1 ${status} `), `${raw.slice(0, 40)}: ${head}`);
         assert.match(head!, /content-type: application\/json/i);
         assert.equal(JSON.parse(body!).error.code, code);
         // Every answer carries a request id (README), these too.
         assert.match(head!, /\r\nx-request-id: [\w.-]{1,64}\r\n/i, `${raw.slice(0, 40)}: ${head}`);
       }
+      log.info = info;
+      // Never the request's bytes (its credentials, a phone number in its URL).
+      assert.doesNotMatch(JSON.stringify(logged.filter((entry) => 'parserError' in entry)), /Bearer|a\\u0001b|X-Big/);
       const echoed = await send('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Request-Id: abc-417\r\nExpect: foo\r\n\r\n');
       assert.match(echoed, /\r\nx-request-id: abc-417\r\n/i);
       // HTTP/1.0 has no Host requirement.

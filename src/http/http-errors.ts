@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -40,14 +40,18 @@ export function sendResult<T>(reply: FastifyReply, result: Result<T>, status = 2
  * a bad method or framing, headers over the limit, a timeout): answered in the same error shape
  * as every other refusal, then the connection is closed, as Node does.
  */
-export function clientErrorHandler(error: Error & { code?: string }, socket: Duplex): void {
+export function clientErrorHandler(this: { log?: FastifyBaseLogger } | void, error: Error & { code?: string }, socket: Duplex): void {
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const code: ErrorCode = error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : error.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : 'request_malformed';
   const status = httpStatusOf(code);
   const body = JSON.stringify(errorBody({ code }));
   if (socket.writable) {
     // Its headers were not read (or not all): the id is a new one.
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${randomUUID()}\r\nConnection: close\r\n\r\n${body}`);
+    const id = randomUUID();
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nX-Request-Id: ${id}\r\nConnection: close\r\n\r\n${body}`);
+    // Its log line, with the id the answer gave (README): the parser's code only, never the error's
+    // rawPacket, which holds the request's bytes (an Authorization header, a phone number).
+    if (this) this.log?.info({ reqId: id, status, code, parserError: error.code }, 'request refused before its headers were read');
   }
   socket.destroy(error);
 }
