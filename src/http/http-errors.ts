@@ -60,11 +60,14 @@ export function clientErrorHandler(this: { log?: FastifyBaseLogger } | void, err
  * An `Expect` header other than `100-continue`: Node answers 417 itself, with an empty body, unless
  * the server listens for `checkExpectation`; this answers it in the error format, and closes.
  */
-export function expectationFailedHandler(request: IncomingMessage, response: ServerResponse): void {
+export function expectationFailedHandler(request: IncomingMessage, response: ServerResponse, log?: FastifyBaseLogger): void {
   const body = JSON.stringify(errorBody({ code: 'expectation_failed' }));
+  const id = requestIdFrom(request.headers['x-request-id']);
   response.writeHead(httpStatusOf('expectation_failed'), {
-    'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': requestIdFrom(request.headers['x-request-id']), connection: 'close',
+    'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body), 'x-request-id': id, connection: 'close',
   }).end(body);
+  // As every request's log line (the logger's req serializer masks its URL's numbers).
+  log?.info({ reqId: id, req: { method: request.method, url: request.url ?? '', id }, status: httpStatusOf('expectation_failed'), code: 'expectation_failed' }, 'request');
 }
 
 /**
@@ -72,9 +75,11 @@ export function expectationFailedHandler(request: IncomingMessage, response: Ser
  * `connect` listeners and, with none, closes the connection without a word. Tolem tunnels nothing:
  * 405 in the error format, with an empty Allow (no method reaches a host:port target), and closed.
  */
-export function connectRefusedHandler(request: IncomingMessage, socket: Duplex): void {
+export function connectRefusedHandler(request: IncomingMessage, socket: Duplex, log?: FastifyBaseLogger): void {
   const body = JSON.stringify(errorBody({ code: 'method_not_allowed', details: { method: 'CONNECT', allowed: [] } }));
-  const answer = `HTTP/1.1 ${httpStatusOf('method_not_allowed')} ${STATUS_CODES[405]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nAllow: \r\nX-Request-Id: ${requestIdFrom(request.headers['x-request-id'])}\r\nConnection: close\r\n\r\n${body}`;
+  const id = requestIdFrom(request.headers['x-request-id']);
+  const answer = `HTTP/1.1 ${httpStatusOf('method_not_allowed')} ${STATUS_CODES[405]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nAllow: \r\nX-Request-Id: ${id}\r\nConnection: close\r\n\r\n${body}`;
+  log?.info({ reqId: id, req: { method: 'CONNECT', url: request.url ?? '', id }, status: httpStatusOf('method_not_allowed'), code: 'method_not_allowed' }, 'request');
   // Written, then closed whatever the client does (it may never close its side).
   if (socket.writable) socket.end(answer, () => socket.destroy());
   else socket.destroy();

@@ -80,8 +80,8 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
     // Malformed URLs and over-long path parameters answer in the error format too.
     frameworkErrors: (error, _request, reply) => sendError(reply, { code: 'validation_failed', details: { issues: [{ path: 'params', message: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'path parameter too long' : 'malformed URL' }] } }),
   }).withTypeProvider<TypeBoxTypeProvider>();
-  app.server.on('checkExpectation', expectationFailedHandler);
-  app.server.on('connect', connectRefusedHandler);
+  app.server.on('checkExpectation', (request, response) => expectationFailedHandler(request, response, app.log));
+  app.server.on('connect', (request, socket) => connectRefusedHandler(request, socket, app.log));
 
 
   const authenticator = createAuthenticator(ctx);
