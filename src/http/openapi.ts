@@ -62,6 +62,7 @@ const ReceiptVerification = Type.Union([
   }),
   Type.Object({ genuine: Type.Literal(false) }),
 ]);
+const checkoutLocation = { location: Type.String({ description: '/sandbox/checkout/<id>?lang=<lang>' }) };
 const attachment = (description: string) => ({ 'content-disposition': Type.String({ description }) });
 
 /**
@@ -91,7 +92,8 @@ const SettlementReport = Type.Object({
 
 interface Answer {
   description: string;
-  content: Record<string, { schema: TSchema }>;
+  /** None for a redirect, whose answer is its Location. */
+  content?: Record<string, { schema: TSchema }>;
   headers?: Record<string, TSchema>;
 }
 
@@ -121,14 +123,15 @@ const MEDIA_ANSWERS: Record<string, Record<number, Answer>> = {
     404: { description: 'No such checkout session', content: html('closed page') },
   },
   'POST /sandbox/checkout/:id': {
-    200: { description: 'The outcome, or the challenge', content: html('result page') },
+    200: { description: 'The outcome of a card whose answer was lost (the `unknown` test card)', content: html('result page') },
+    303: { description: 'Paid, declined, cancelled or a challenge to answer: the browser is sent to GET the checkout page, which shows it (Back then re-posts nothing)', headers: checkoutLocation },
     404: { description: 'No such checkout session', content: html('closed page') },
     409: { description: 'The session is closed', content: html('closed page') },
     422: { description: 'A card number, expiry or CVC that is not valid: the form again with the reason', content: html('checkout page') },
     429: { description: 'Too many attempts with this card', content: html('checkout page') },
   },
   'POST /sandbox/checkout/:id/challenge': {
-    200: { description: 'The outcome', content: html('result page') },
+    303: { description: 'Answered: the browser is sent to GET the checkout page, which shows the outcome', headers: checkoutLocation },
     409: { description: 'The session is closed', content: html('closed page') },
   },
 };
@@ -192,7 +195,7 @@ export const describeRoute: SwaggerTransform = ({ schema, url, route }) => {
   // Check/pay: HTTP Basic with the aggregator's code and password, or an allowlisted address alone.
   if (url.startsWith('/aggregators/')) described.security = [{ aggregatorBasic: [] }, {}];
   for (const [status, answer] of Object.entries(media ?? {})) {
-    responses[status] = { description: answer.description, content: answer.content, ...(answer.headers ? { headers: answer.headers } : {}) };
+    responses[status] = { description: answer.description, ...(answer.content ? { content: answer.content } : {}), ...(answer.headers ? { headers: answer.headers } : {}) };
   }
   if (Object.keys(responses).length > 0) described.response = responses;
 

@@ -33,15 +33,20 @@ export function checkoutPath(redirectUrl: string): string {
   return url.pathname + url.search;
 }
 
-/** Posts the sandbox checkout form as a browser would (a valid expiry and CVC unless given). */
-export function submitCard(t: TestApp, redirectUrl: string, cardNumber: string, action = 'pay', fields: { expiry?: string; cvc?: string } = {}) {
+/** Posts the sandbox checkout form as a browser would (a valid expiry and CVC unless given), following its 303 to the page it shows. */
+export async function submitCard(t: TestApp, redirectUrl: string, cardNumber: string, action = 'pay', fields: { expiry?: string; cvc?: string } = {}) {
   const form = new URLSearchParams({ cardNumber, expiry: fields.expiry ?? '12/34', cvc: fields.cvc ?? '123', action }).toString();
-  return t.request('POST', checkoutPath(redirectUrl), { token: null, rawBody: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  return followSeeOther(t, await t.request('POST', checkoutPath(redirectUrl), { token: null, rawBody: form, headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
 }
 
-export function answerChallenge(t: TestApp, redirectUrl: string, decision: 'approve' | 'fail') {
+export async function answerChallenge(t: TestApp, redirectUrl: string, decision: 'approve' | 'fail') {
   const url = new URL(redirectUrl);
-  return t.request('POST', `${url.pathname}/challenge${url.search}`, { token: null, rawBody: `decision=${decision}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  return followSeeOther(t, await t.request('POST', `${url.pathname}/challenge${url.search}`, { token: null, rawBody: `decision=${decision}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } }));
+}
+
+/** A browser's GET of the page a 303 names; any other answer as it is. */
+async function followSeeOther(t: TestApp, answer: Awaited<ReturnType<TestApp['request']>>) {
+  return answer.status === 303 ? t.request('GET', String(answer.headers.location), { token: null }) : answer;
 }
 
 export const processWebhooks = (t: TestApp) => runJobsOnce(t.app.ctx, [webhookInboxJob]);

@@ -86,4 +86,27 @@ describe('sandbox checkout in a browser', { skip: missing ?? false }, () => {
     assert.equal(line.body.balance.main, 150_000);
     await page.close();
   });
+
+  it('after paying, Back from the shop shows the outcome, not a form to post again', async () => {
+    const msisdn = '+77011239875';
+    assert.equal((await api('POST', '/v1/lines', { msisdn }, { authorization: `Bearer ${apiKey}` })).status, 201);
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(`${baseUrl}/?lang=ru`);
+    await page.fill('#msisdn', '8 (701) 123-98-75');
+    await page.click('form button[type=submit]');
+    await page.click('.chips button[data-kzt="1000"]');
+    await Promise.all([page.waitForURL(/\/sandbox\/checkout\//), page.click('form button[type=submit]')]);
+    await page.fill('#cardNumber', '4242 4242 4242 4242');
+    await page.fill('#expiry', '12/34');
+    await page.fill('#cvc', '123');
+    await Promise.all([page.waitForNavigation(), page.click('#pay')]);
+    await page.locator('[data-result="succeeded"]').waitFor();
+    await Promise.all([page.waitForURL(/\?payment=/), page.click('#result ~ p a')]);
+    await page.locator('#status.success').waitFor({ timeout: 10_000 });
+    // The payer goes Back: the checkout's outcome again, read afresh, never "Confirm Form Resubmission".
+    await page.goBack();
+    await page.locator('[data-result="succeeded"]').waitFor();
+    assert.match(page.url(), /\/sandbox\/checkout\/sbx_[^/]+\?lang=ru$/);
+    await page.close();
+  });
 });

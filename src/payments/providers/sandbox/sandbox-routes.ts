@@ -20,6 +20,11 @@ export async function sandboxRoutes(app: FastifyInstance, { ctx, sandbox }: { ct
   const html = (reply: FastifyReply, status: number, body: string) =>
     reply.code(status).header('cache-control', 'no-store').header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
       .type('text/html; charset=utf-8').send(body);
+  // Once a post moved the session (paid, declined, cancelled, a challenge to answer), the browser is
+  // sent to the page's address to show it (post/redirect/get): Back from the shop then lands on that
+  // page, not on a "Confirm Form Resubmission" that would post the card again.
+  const shown = (reply: FastifyReply, id: string, lang: string) =>
+    reply.code(303).header('cache-control', 'no-store').header('location', `/sandbox/checkout/${encodeURIComponent(id)}?lang=${lang}`).send();
 
   app.get('/sandbox/checkout/:id', {
     schema: { tags: ['sandbox'], summary: 'The sandbox provider\'s hosted checkout page (test mode)', params: Params, querystring: LangQuery },
@@ -47,7 +52,10 @@ export async function sandboxRoutes(app: FastifyInstance, { ctx, sandbox }: { ct
     const body = request.body as { cardNumber?: string; expiry?: string; cvc?: string; action?: string };
     const session = await sandbox.session(id);
     if (!session) return html(reply, 404, resultPage({ view: 'closed', session: session! }, lang));
-    if (body.action === 'cancel') return html(reply, 200, resultPage(await sandbox.cancelByPayer(id), lang));
+    if (body.action === 'cancel') {
+      const canceled = await sandbox.cancelByPayer(id);
+      return canceled.view === 'closed' ? html(reply, 409, resultPage(canceled, lang)) : shown(reply, id, lang);
+    }
     const cardNumber = normaliseCardNumber(body.cardNumber ?? '');
     if (!cardNumber) return html(reply, 422, checkoutPage(session, lang, SANDBOX_LABELS[lang].invalidCard));
     const problem = cardDetailsProblem(cardNumber, body.expiry ?? '', body.cvc ?? '', ctx.clock.now());
@@ -57,8 +65,10 @@ export async function sandboxRoutes(app: FastifyInstance, { ctx, sandbox }: { ct
       return html(reply, 429, checkoutPage(session, lang, SANDBOX_LABELS[lang].reason_velocity));
     }
     const view = await sandbox.submitCard(id, cardNumber);
-    if (view.view === 'challenge') return html(reply, 200, challengePage(view.session, lang));
-    return html(reply, view.view === 'closed' ? 409 : 200, resultPage(view, lang));
+    if (view.view === 'closed') return html(reply, 409, resultPage(view, lang));
+    // A lost answer is shown as this answer alone: the page's address shows the session as it is (paid).
+    if (view.view === 'unknown') return html(reply, 200, resultPage(view, lang));
+    return shown(reply, id, lang);
   });
 
   app.post('/sandbox/checkout/:id/challenge', {
@@ -69,8 +79,9 @@ export async function sandboxRoutes(app: FastifyInstance, { ctx, sandbox }: { ct
     },
   }, async (request, reply) => {
     const lang = sandboxLanguageOf((request.query as { lang?: string }).lang);
-    const view = await sandbox.resolveChallenge((request.params as { id: string }).id, (request.body as { decision: string }).decision === 'approve');
-    return html(reply, view.view === 'closed' ? 409 : 200, resultPage(view, lang));
+    const id = (request.params as { id: string }).id;
+    const view = await sandbox.resolveChallenge(id, (request.body as { decision: string }).decision === 'approve');
+    return view.view === 'closed' ? html(reply, 409, resultPage(view, lang)) : shown(reply, id, lang);
   });
 }
 
