@@ -6,7 +6,8 @@ const AMOUNTS_KZT = [1000, 2000, 5000, 10000];
 let language = currentLanguage('topup');
 let t = TEXT[language];
 const app = document.getElementById('app');
-const state = { msisdn: sessionStorage.getItem('tolem.topup.msisdn') ?? '', confirmed: null, amountKzt: 2000, paymentKey: null };
+// `paying`: a payment asked for and not yet answered; the amount step stays as it was sent until it is.
+const state = { msisdn: sessionStorage.getItem('tolem.topup.msisdn') ?? '', confirmed: null, amountKzt: 2000, paymentKey: null, paying: false };
 /** The payment result as shown now, drawn again in another language by the one loop that follows the payment (renderResult). */
 let drawResult = null;
 
@@ -91,7 +92,7 @@ function typedKzt(input) {
 function renderAmount(message, focusKzt) {
   const { min, max } = limitsKzt();
   const custom = element('input', {
-    id: 'amount', name: 'amount', type: 'text', inputmode: 'numeric', autocomplete: 'off', value: state.amountKzt ?? '',
+    id: 'amount', name: 'amount', type: 'text', inputmode: 'numeric', autocomplete: 'off', value: state.amountKzt ?? '', readonly: state.paying,
     'aria-describedby': message ? 'amount-help amount-error' : 'amount-help', 'aria-invalid': message ? 'true' : null,
     // The button says what will be charged, whatever was typed or tapped last.
     oninput: () => {
@@ -101,25 +102,35 @@ function renderAmount(message, focusKzt) {
     },
   });
   const chips = element('div', { class: 'chips', role: 'group', 'aria-labelledby': 'amount-label' }, AMOUNTS_KZT.filter((kzt) => kzt >= min && kzt <= max).map((kzt) => element('button', {
-    type: 'button', 'data-kzt': kzt, 'aria-pressed': String(kzt === state.amountKzt), onclick: () => { state.amountKzt = kzt; renderAmount(undefined, kzt); },
+    type: 'button', 'data-kzt': kzt, 'aria-pressed': String(kzt === state.amountKzt), disabled: state.paying, onclick: () => { state.amountKzt = kzt; renderAmount(undefined, kzt); },
   }, formatTenge(kzt * 100, language))));
   const payLabel = () => (state.amountKzt ? `${t.pay} ${formatTenge(state.amountKzt * 100, language)}` : t.pay);
-  const payButton = element('button', { type: 'submit' }, payLabel());
+  // While a payment is asked for, another amount (a chip, a switch of language drawing the step
+  // again) would start a second payment, and the first answer would take the payer to its checkout.
+  const payButton = element('button', { type: 'submit', disabled: state.paying }, state.paying ? t.paying : payLabel());
   const form = element('form', { novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
+    if (state.paying) return;
     state.amountKzt = typedKzt(custom);
     if (state.amountKzt === null || state.amountKzt < min || state.amountKzt > max) {
       return renderAmount(fill(t.amountInvalid, { min: formatTenge(min * 100, language), max: formatTenge(max * 100, language) }));
     }
+    state.paying = true;
     payButton.disabled = true;
     payButton.textContent = t.paying;
+    // The chips and Change too: each would draw the step again with a Pay button to press.
+    for (const button of form.querySelectorAll('button')) button.disabled = true;
+    custom.readOnly = true;
     // One key per amount and number until a payment is made: a retry after a lost answer finds
     // the payment the first try made instead of starting a second one.
     const body = { msisdn: state.msisdn, amount: state.amountKzt * 100, currency: 'KZT', purpose: 'topup', language };
     const fingerprint = JSON.stringify([body.msisdn, body.amount, body.language]);
     if (state.paymentKey?.fingerprint !== fingerprint) state.paymentKey = { fingerprint, key: crypto.randomUUID() };
     const answer = await api('POST', '/v1/payments', { idempotencyKey: state.paymentKey.key, body });
-    if (!answer.ok) return renderAmount(paymentRefusal(answer));
+    if (!answer.ok) {
+      state.paying = false;
+      return renderAmount(paymentRefusal(answer));
+    }
     sessionStorage.setItem(`tolem.payment.${answer.value.id}`, answer.value.clientSecret);
     sessionStorage.setItem('tolem.topup.msisdn', state.msisdn);
     if (answer.value.redirectUrl) location.assign(answer.value.redirectUrl);
@@ -127,7 +138,7 @@ function renderAmount(message, focusKzt) {
   } },
   element('div', { class: 'card' }, element('h2', { class: 'step', id: 'amount-step', tabindex: -1 }, t.confirm), element('div', { class: 'big', id: 'confirmed-number' }, state.confirmed.msisdn),
     state.confirmed.operator ? element('div', { class: 'muted' }, fill(t.labelled, { label: t.operator, value: state.confirmed.operator })) : null,
-    element('button', { type: 'button', class: 'secondary small', onclick: () => { state.confirmed = null; render(); document.getElementById('msisdn')?.focus(); } }, t.change)),
+    element('button', { type: 'button', class: 'secondary small', disabled: state.paying, onclick: () => { state.confirmed = null; render(); document.getElementById('msisdn')?.focus(); } }, t.change)),
   element('label', { for: 'amount', id: 'amount-label' }, t.amount), chips, custom, element('p', { class: 'muted', id: 'amount-help' }, amountHint()),
   message ? element('p', { class: 'error', role: 'alert', id: 'amount-error' }, message) : null,
   payButton);
