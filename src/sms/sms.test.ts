@@ -198,13 +198,19 @@ for (const dialect of DIALECTS) {
       }
     });
 
-    it('takes a full message queue (ESME_RMSGQFUL, 0x14) as a throttle: tried again soon, never failed for it, the run stopped', async () => {
-      const [a, b] = ['+77014200033', '+77014200034'];
+    /** Lines for `a` and `b`: one SMS queued for `a` (reactivated), `count` for `b` (balance low), all settled. */
+    const oneSmsForAManyForB = async (a: string, b: string, count: number) => {
       const lineA = await line(a, 'en');
       const lineB = await line(b, 'en');
       await emit('line.status_changed', { lineId: lineA, msisdn: a, from: 'suspended', to: 'active', language: 'en' });
-      for (let i = 0; i < 3; i++) await emit('balance.low', { lineId: lineB, msisdn: b, balance: 100 + i, language: 'en' });
+      for (let i = 0; i < count; i++) await emit('balance.low', { lineId: lineB, msisdn: b, balance: 100 + i, language: 'en' });
       settle();
+      return [lineA, lineB] as const;
+    };
+
+    it('takes a full message queue (ESME_RMSGQFUL, 0x14) as a throttle: tried again soon, never failed for it, the run stopped', async () => {
+      const [a, b] = ['+77014200033', '+77014200034'];
+      const [lineA, lineB] = await oneSmsForAManyForB(a, b, 3);
       // The SMSC's queue stays full for 20 minutes: longer than the backoff of SMS_ATTEMPTS_MAX (3) attempts.
       smsc.answer = () => 0x14;
       try {
@@ -231,11 +237,7 @@ for (const dialect of DIALECTS) {
 
     it("stops every number's queue once the SMSC throttles one, giving their messages back untried", async () => {
       const [a, b] = ['+77014200031', '+77014200032'];
-      const lineA = await line(a, 'en');
-      const lineB = await line(b, 'en');
-      await emit('line.status_changed', { lineId: lineA, msisdn: a, from: 'suspended', to: 'active', language: 'en' });
-      for (let i = 0; i < 5; i++) await emit('balance.low', { lineId: lineB, msisdn: b, balance: 100 + i, language: 'en' });
-      settle();
+      const [lineA, lineB] = await oneSmsForAManyForB(a, b, 5);
       smsc.answer = (_index, destination) => (destination === a.slice(1) ? 0x58 : 0);
       try {
         const before = smsc.submits.length;
