@@ -130,3 +130,24 @@ export function webhookToleranceFromEnv(env: Record<string, string | undefined>,
 
 /** How far a webhook's timestamp may be from the clock (docs/payment-providers.md): 300 s unless set, 1 to 3,600. */
 export const WEBHOOK_TOLERANCE_SECONDS = { default: 300, min: 1, max: 3_600 } as const;
+
+/** An adapter's `webhookToleranceSeconds` option (the default when absent); out of range, a line in `problems`. */
+export function checkedWebhookTolerance(value: number | undefined, problems: string[]): number {
+  const tolerance = value ?? WEBHOOK_TOLERANCE_SECONDS.default;
+  const { min, max } = WEBHOOK_TOLERANCE_SECONDS;
+  if (!Number.isSafeInteger(tolerance) || tolerance < min || tolerance > max) problems.push(`webhookToleranceSeconds must be an integer in ${min}..${max}`);
+  return tolerance;
+}
+
+/**
+ * An exchange rate option such as "68.50" (tenge for one unit of the other currency) as an integer
+ * 10,000 times it; null, with a line in `problems`, when it is not a positive decimal of at most
+ * `wholeDigits` digits and 4 decimals.
+ */
+export function rateTimes10000(value: string, wholeDigits: number, option: string, example: string, problems: string[]): bigint | null {
+  const match = new RegExp(`^(\\d{1,${wholeDigits}})(?:\\.(\\d{1,4}))?$`).exec(value);
+  const rate = match ? BigInt(match[1]! + (match[2] ?? '').padEnd(4, '0')) : 0n;
+  if (rate > 0n) return rate;
+  problems.push(`${option} must be a positive decimal with at most 4 decimals, e.g. "${example}"`);
+  return null;
+}

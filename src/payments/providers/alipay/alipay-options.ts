@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { webhookToleranceFromEnv } from '../payment-provider.ts';
+import { checkedWebhookTolerance, rateTimes10000, webhookToleranceFromEnv } from '../payment-provider.ts';
 
 /**
  * Options of the Alipay adapter (open platform, RSA2 keys). Alipay trades in CNY; a tenge price
@@ -71,14 +71,8 @@ export function validateAlipayOptions(options: AlipayProviderOptions): Validated
   if (!notifyUrl) problems.push('notifyUrl must be an https URL Alipay can reach');
   const mode = options.mode ?? 'page';
   if (mode !== 'page' && mode !== 'wap') problems.push('mode must be page or wap');
-  let rate: bigint | null = null;
-  if (options.kztPerYuan !== undefined) {
-    const match = /^(\d{1,6})(?:\.(\d{1,4}))?$/.exec(options.kztPerYuan);
-    rate = match ? BigInt(match[1]! + (match[2] ?? '').padEnd(4, '0')) : 0n;
-    if (rate === 0n) problems.push('kztPerYuan must be a positive decimal with at most 4 decimals, e.g. "68.50"');
-  }
-  const tolerance = options.webhookToleranceSeconds ?? 300;
-  if (!Number.isSafeInteger(tolerance) || tolerance <= 0 || tolerance > 3600) problems.push('webhookToleranceSeconds must be an integer in 1..3600');
+  const rate = options.kztPerYuan === undefined ? null : rateTimes10000(options.kztPerYuan, 6, 'kztPerYuan', '68.50', problems);
+  const tolerance = checkedWebhookTolerance(options.webhookToleranceSeconds, problems);
   if (problems.length > 0) throw new Error(`Alipay provider options are invalid: ${problems.join('; ')}`);
   return {
     appId: options.appId, privateKey: privateKey!, alipayKey: alipayKey!, notifyUrl: notifyUrl!, gatewayUrl: gatewayUrl!, mode, kztPerYuanTimes10000: rate,

@@ -1,4 +1,4 @@
-import { webhookToleranceFromEnv } from '../payment-provider.ts';
+import { checkedWebhookTolerance, rateTimes10000, webhookToleranceFromEnv } from '../payment-provider.ts';
 
 /**
  * Options of the PayPal adapter. PayPal does not list KZT among its currencies, so a shop in
@@ -53,13 +53,11 @@ export function validatePayPalOptions(options: PayPalProviderOptions): Validated
   let settlement: ValidatedPayPalOptions['settlement'] = null;
   if (options.settlementCurrency !== undefined || options.kztPerSettlementUnit !== undefined) {
     const currency = options.settlementCurrency ?? '';
-    const rate = /^(\d{1,7})(?:\.(\d{1,4}))?$/.exec(options.kztPerSettlementUnit ?? '');
     if (!PAYPAL_CURRENCIES.has(currency)) problems.push(`settlementCurrency must be one of ${[...PAYPAL_CURRENCIES].join(', ')}`);
-    if (!rate || BigInt(rate[1]! + (rate[2] ?? '').padEnd(4, '0')) === 0n) problems.push('kztPerSettlementUnit must be a positive decimal with at most 4 decimals, e.g. "512.34"');
-    else settlement = { currency, kztPerUnitTimes10000: BigInt(rate[1]! + (rate[2] ?? '').padEnd(4, '0')) };
+    const rate = rateTimes10000(options.kztPerSettlementUnit ?? '', 7, 'kztPerSettlementUnit', '512.34', problems);
+    if (rate !== null) settlement = { currency, kztPerUnitTimes10000: rate };
   }
-  const tolerance = options.webhookToleranceSeconds ?? 300;
-  if (!Number.isSafeInteger(tolerance) || tolerance <= 0 || tolerance > 3600) problems.push('webhookToleranceSeconds must be an integer in 1..3600');
+  const tolerance = checkedWebhookTolerance(options.webhookToleranceSeconds, problems);
   if (problems.length > 0) throw new Error(`PayPal provider options are invalid: ${problems.join('; ')}`);
   return {
     clientId: options.clientId, clientSecret: options.clientSecret, webhookId: options.webhookId, apiBase, settlement,

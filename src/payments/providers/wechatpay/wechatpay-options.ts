@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import { webhookToleranceFromEnv } from '../payment-provider.ts';
+import { checkedWebhookTolerance, rateTimes10000, webhookToleranceFromEnv } from '../payment-provider.ts';
 
 /**
  * Options of the WeChat Pay API v3 adapter. WeChat Pay (domestic API) trades in CNY fen; a tenge
@@ -90,14 +90,8 @@ export function validateWeChatPayOptions(options: WeChatPayProviderOptions): Val
   }
   const mode = options.mode ?? 'native';
   if (mode !== 'native' && mode !== 'h5') problems.push('mode must be native or h5');
-  let rate: bigint | null = null;
-  if (options.kztPerYuan !== undefined) {
-    const match = /^(\d{1,6})(?:\.(\d{1,4}))?$/.exec(options.kztPerYuan);
-    rate = match ? BigInt(match[1]! + (match[2] ?? '').padEnd(4, '0')) : 0n;
-    if (rate === 0n) problems.push('kztPerYuan must be a positive decimal with at most 4 decimals, e.g. "68.50"');
-  }
-  const tolerance = options.webhookToleranceSeconds ?? 300;
-  if (!Number.isSafeInteger(tolerance) || tolerance <= 0 || tolerance > 3600) problems.push('webhookToleranceSeconds must be an integer in 1..3600');
+  const rate = options.kztPerYuan === undefined ? null : rateTimes10000(options.kztPerYuan, 6, 'kztPerYuan', '68.50', problems);
+  const tolerance = checkedWebhookTolerance(options.webhookToleranceSeconds, problems);
   if (problems.length > 0) throw new Error(`WeChat Pay provider options are invalid: ${problems.join('; ')}`);
   return {
     mchId: options.mchId, appId: options.appId, merchantSerial: options.merchantSerial, merchantKey: merchantKey!, platformKeys,
