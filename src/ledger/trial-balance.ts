@@ -30,7 +30,7 @@ export interface TrialBalance {
  * Milliseconds as a rule; the clocks of processes on one database are kept milliseconds apart
  * (docs/architecture.md).
  */
-const ID_TIME_MARGIN_MS = 15 * 60_000;
+export const ID_TIME_MARGIN_MS = 15 * 60_000;
 
 /** The transfers dated in [from, to), read as the range of ids that holds them. */
 function datedIn(from: Date, to: Date | null) {

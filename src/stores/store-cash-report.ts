@@ -7,7 +7,7 @@ import { almatyDate } from '../domain/time.ts';
 import { renderReportSlip } from '../agents/pos-slip.ts';
 import { storeCardAccountId, storeCashAccountId } from './store-accounts.ts';
 import { storeOfActor } from './store-of-actor.ts';
-import { accountBalance, findStore, storeTopUpsBetween, type StoreRow } from './stores-repository.ts';
+import { accountBalanceAt, findStore, storeTopUpsBetween, type StoreRow } from './stores-repository.ts';
 
 export interface StoreDayReport {
   storeId: string;
@@ -16,7 +16,7 @@ export interface StoreDayReport {
   cash: { count: number; amount: number };
   card: { count: number; amount: number };
   total: { count: number; amount: number };
-  /** Everything the till has taken since the store opened (no cash-collection transfers yet). */
+  /** Everything the till had taken from the store's opening to the end of the report's day (no cash-collection transfers yet). */
   cashTakenTotal: number;
   cardTakenTotal: number;
   currency: 'KZT';
@@ -45,13 +45,14 @@ export async function storeCashReport(ctx: AppContext, actor: Actor, input: { da
   };
   const cash = of('cash');
   const card = of('card');
-  // Cash and card clearing accounts are debited by top-ups: what they took is minus their balance.
+  // Cash and card clearing accounts are debited by top-ups: what they took is minus their balance,
+  // at the end of the report's day (a past day's slip does not count the sales of the days since).
   const report: StoreDayReport = {
     storeId: store.id, storeName: store.name, date,
     cash: { count: cash.count, amount: Number(cash.amount) }, card: { count: card.count, amount: Number(card.amount) },
     total: { count: cash.count + card.count, amount: Number(cash.amount + card.amount) },
-    cashTakenTotal: Number(-(await accountBalance(ctx, storeCashAccountId(store.id)))),
-    cardTakenTotal: Number(-(await accountBalance(ctx, storeCardAccountId(store.id)))), currency: 'KZT',
+    cashTakenTotal: Number(-(await accountBalanceAt(ctx, storeCashAccountId(store.id), bounds.toIso))),
+    cardTakenTotal: Number(-(await accountBalanceAt(ctx, storeCardAccountId(store.id), bounds.toIso))), currency: 'KZT',
   };
   // Each row of store_topups is money taken at the counter: a top-up, or the payment for a package.
   const slipHtml = renderReportSlip({

@@ -1,4 +1,7 @@
+import { sql } from 'kysely';
 import type { AppContext } from '../app-context.ts';
+import { ID_TIME_MARGIN_MS } from '../ledger/trial-balance.ts';
+import { idFloorAt } from '../platform/ids.ts';
 import type { AccountSpec } from '../ledger/accounts.ts';
 import type { Database } from '../store/schema.ts';
 
@@ -45,7 +48,19 @@ export async function storeTopUpsBetween(ctx: AppContext, storeId: string, fromI
     .where('created_at', '>=', fromIso).where('created_at', '<', toIso).orderBy('created_at').execute();
 }
 
-export async function accountBalance(ctx: AppContext, id: string): Promise<bigint> {
-  const row = await ctx.store.readDb.selectFrom('ledger_accounts').selectAll().where('id', '=', id).executeTakeFirst();
-  return row ? BigInt(row.credits_posted) - BigInt(row.debits_posted) : 0n;
+/**
+ * An account's posted balance (credits − debits) as it stood at `atIso`: its balance now less what
+ * transfers dated from then on posted to it, as the ledger report closes a period (trial-balance.ts),
+ * in one statement, so one state of the database. The account's transfers are read by its indexes,
+ * from ids a little before that time (an id's time is taken just after its batch's).
+ */
+export async function accountBalanceAt(ctx: AppContext, id: string, atIso: string): Promise<bigint> {
+  const fromId = idFloorAt('tr', Math.max(0, Date.parse(atIso) - ID_TIME_MARGIN_MS));
+  const since = (column: 'debit_account_id' | 'credit_account_id') => sql<bigint>`(select coalesce(sum(t.amount), 0) from ledger_transfers t
+    where t.${sql.ref(column)} = a.id and t.id >= ${fromId} and t.created_at >= ${atIso} and t.kind in ('posted', 'post_pending'))`;
+  const row = await ctx.store.readDb.selectFrom('ledger_accounts as a')
+    .select(['a.credits_posted', 'a.debits_posted', since('credit_account_id').as('credits_since'), since('debit_account_id').as('debits_since')])
+    .where('a.id', '=', id).executeTakeFirst();
+  if (!row) return 0n;
+  return BigInt(row.credits_posted) - BigInt(row.credits_since) - (BigInt(row.debits_posted) - BigInt(row.debits_since));
 }

@@ -29,7 +29,7 @@ const StoreSchema = Type.Object({
 });
 const StoreDayReportSchema = Type.Object({
   storeId: Type.String(), storeName: Type.String(), date: Type.String({ description: 'YYYY-MM-DD, Almaty' }), cash: CountAndAmount, card: CountAndAmount, total: CountAndAmount,
-  cashTakenTotal: Type.Integer({ description: 'minor units the till has taken since the store opened' }), cardTakenTotal: Type.Integer({ description: 'minor units, likewise by card' }),
+  cashTakenTotal: Type.Integer({ description: 'minor units the till had taken from the store\'s opening to the end of the report\'s day' }), cardTakenTotal: Type.Integer({ description: 'minor units, likewise by card' }),
   currency: Type.Literal('KZT'),
 });
 const IdentificationSchema = Type.Object({

@@ -5,6 +5,9 @@ import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { seedCatalog } from '../catalog/seed-catalog.ts';
 import { subscriberMessage } from '../lifecycle/subscriber-messages.ts';
 import { normalizeDocumentNumber } from './store-accounts.ts';
+import { almatyDate } from '../domain/time.ts';
+import { almatyDayBounds } from '../agents/agent-day-report.ts';
+import { trialBalance } from '../ledger/trial-balance.ts';
 
 describe('document numbers (pure)', () => {
   it('normalizes and bounds document numbers', () => {
@@ -250,6 +253,40 @@ for (const dialect of DIALECTS) {
       assert.equal(refused.body.error.code, 'daily_limit_exceeded');
       assert.equal((await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length, before);
       assert.equal((await t.app.ctx.db.selectFrom('packages').select('id').execute()).length, packages);
+      await t.verify();
+    });
+
+    it('a past day\'s report gives what the till and the card terminal had taken by the end of that day, as the ledger report closes them', async () => {
+      const shop = (await t.request('POST', '/v1/admin/stores', { body: { name: 'Kostanay 4' } })).body;
+      const till = await t.keyFor('clerk', shop.cashAccountId);
+      const msisdn = '+77471230005';
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+      const sell = async (amount: number, tender: string, key: string) => {
+        const id = (await identify({ documentType: 'passport', documentNumber: 'N44445555' }, till)).body.id;
+        const sold = await topUp({ msisdn, amount, tender, identificationId: id }, key, till);
+        assert.equal(sold.status, 201, JSON.stringify(sold.body));
+      };
+      const day = almatyDate(t.clock.now());
+      await sell(600_000, 'cash', 'day1-cash');
+      await sell(400_000, 'card', 'day1-card');
+      t.clock.advance(24 * 3_600_000);
+      await sell(300_000, 'cash', 'day2-cash');
+      await sell(200_000, 'card', 'day2-card');
+      const report = await t.request('GET', `/v1/admin/stores/${shop.id}/report?date=${day}`);
+      assert.deepEqual([report.body.cash.amount, report.body.card.amount], [600_000, 400_000]);
+      // Not what they have taken now, the next day's sales counted into this day's slip.
+      assert.deepEqual([report.body.cashTakenTotal, report.body.cardTakenTotal], [600_000, 400_000], JSON.stringify(report.body));
+      const bounds = almatyDayBounds(day);
+      const ledger = await trialBalance(t.app.ctx, new Date(bounds.fromIso), new Date(bounds.toIso));
+      const closing = (account: string) => Number(-(ledger.rows.find((row) => row.account === account)?.closing ?? 0n));
+      assert.deepEqual([closing(shop.cashAccountId), closing(shop.cardAccountId)], [report.body.cashTakenTotal, report.body.cardTakenTotal]);
+      const slip = (await t.request('GET', `/v1/admin/stores/${shop.id}/report?date=${day}&format=slip`)).text;
+      assert.ok(slip.includes('<td class="k">Cash since opening</td><td class="v">6,000\u00a0₸</td>'), slip);
+      // A day before the store opened: nothing taken yet. Today: everything so far.
+      const earlier = (await t.request('GET', `/v1/admin/stores/${shop.id}/report?date=2025-12-31`)).body;
+      assert.deepEqual([earlier.cashTakenTotal, earlier.cardTakenTotal], [0, 0]);
+      const today = (await t.request('GET', '/v1/counter/report', { token: till })).body;
+      assert.deepEqual([today.cashTakenTotal, today.cardTakenTotal], [900_000, 600_000]);
       await t.verify();
     });
   });
