@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { AppContext } from '../app-context.ts';
 import { ID_TIME_MARGIN_MS } from '../ledger/trial-balance.ts';
 import { idFloorAt } from '../platform/ids.ts';
+import { previousOnChain } from '../ledger/debits-since.ts';
 import type { AccountSpec } from '../ledger/accounts.ts';
 import type { Database } from '../store/schema.ts';
 
@@ -49,18 +50,31 @@ export async function storeTopUpsBetween(ctx: AppContext, storeId: string, fromI
 }
 
 /**
- * An account's posted balance (credits − debits) as it stood at `atIso`: its balance now less what
- * transfers dated from then on posted to it, as the ledger report closes a period (trial-balance.ts),
- * in one statement, so one state of the database. The account's transfers are read by its indexes,
- * from ids a little before that time (an id's time is taken just after its batch's).
+ * An account's posted balance (credits − debits) as it stood at `atIso`, as the ledger report closes
+ * a period (trial-balance.ts): its balance now less what transfers dated from then on posted to it.
+ * Those are found by walking the account's chain (migration 021) back from the head read with the
+ * balance, so the cost is the account's own movements since (a store's sales), and the two reads
+ * agree whatever commits between them. The walk goes a little before `atIso` (an id's time is
+ * taken just after its batch's).
  */
 export async function accountBalanceAt(ctx: AppContext, id: string, atIso: string): Promise<bigint> {
+  const account = await ctx.store.readDb.selectFrom('ledger_accounts').select(['credits_posted', 'debits_posted', 'last_transfer_id'])
+    .where('id', '=', id).executeTakeFirst();
+  if (!account) return 0n;
+  const now = BigInt(account.credits_posted) - BigInt(account.debits_posted);
   const fromId = idFloorAt('tr', Math.max(0, Date.parse(atIso) - ID_TIME_MARGIN_MS));
-  const since = (column: 'debit_account_id' | 'credit_account_id') => sql<bigint>`(select coalesce(sum(t.amount), 0) from ledger_transfers t
-    where t.${sql.ref(column)} = a.id and t.id >= ${fromId} and t.created_at >= ${atIso} and t.kind in ('posted', 'post_pending'))`;
-  const row = await ctx.store.readDb.selectFrom('ledger_accounts as a')
-    .select(['a.credits_posted', 'a.debits_posted', since('credit_account_id').as('credits_since'), since('debit_account_id').as('debits_since')])
-    .where('a.id', '=', id).executeTakeFirst();
-  if (!row) return 0n;
-  return BigInt(row.credits_posted) - BigInt(row.credits_since) - (BigInt(row.debits_posted) - BigInt(row.debits_since));
+  if (account.last_transfer_id === null || account.last_transfer_id < fromId) return now;
+  const previous = previousOnChain(id);
+  const { rows } = await sql<{ credits: bigint | string; debits: bigint | string }>`
+    with recursive chain (id, previous_id) as (
+      select t.id, ${previous} from ledger_transfers t where t.id = ${account.last_transfer_id}
+      union all
+      select t.id, ${previous} from chain join ledger_transfers t on t.id = chain.previous_id where chain.previous_id >= ${fromId}
+    )
+    select coalesce(sum(case when t.credit_account_id = ${id} then t.amount else 0 end), 0) as credits,
+      coalesce(sum(case when t.debit_account_id = ${id} then t.amount else 0 end), 0) as debits
+    from chain join ledger_transfers t on t.id = chain.id
+    where t.created_at >= ${atIso} and t.kind in ('posted', 'post_pending')`.execute(ctx.store.readDb);
+  const since = rows[0]!;
+  return now - (BigInt(since.credits) - BigInt(since.debits));
 }
