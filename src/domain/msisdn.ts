@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import { fail, ok, type Result } from './result.ts';
+import { asciiTyped } from './text.ts';
 
 /**
  * Kazakhstan mobile numbers (+7 7xx xxx xx xx). People type them in many ways:
@@ -16,9 +17,6 @@ export const DEFAULT_OPERATOR_PREFIXES: Record<string, string> = {
 };
 
 const INPUT_LENGTH_MAX = 32;
-/** Full-width ASCII (U+FF01–U+FF5E: ８, ＋, （, －) and the dashes a text editor or keyboard puts for "-". */
-const FULL_WIDTH = /[\uff01-\uff5e]/g;
-const DASHES = /[\u2010-\u2015\u2212]/g;
 const TYPED_NUMBER = /^[\d\s()+\-.]+$/;
 
 /** Returns the E.164 form (+77011234567) or msisdn_invalid. */
@@ -29,7 +27,7 @@ export function parseMsisdn(input: string): Result<string> {
   let text = input;
   // Read as ASCII first: a number as machines send it (each usage event's) pays for no replacing.
   if (!TYPED_NUMBER.test(text)) {
-    text = input.replace(FULL_WIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(DASHES, '-');
+    text = asciiTyped(input);
     if (!TYPED_NUMBER.test(text)) return fail('msisdn_invalid');
   }
   let digits = text.replace(/\D/g, '');

@@ -40,3 +40,15 @@ export function nameWithin(input: string, max = 100): string | null {
 export function passwordTooWeak(password: string, lengthMin: number): boolean {
   return characterCount(password) < lengthMin || password.trim().length === 0;
 }
+
+/** Full-width ASCII (U+FF01–U+FF5E: ８, ＋, （, －) and the dashes a text editor or keyboard puts for "-". */
+const FULL_WIDTH = /[\uff01-\uff5e]/g;
+const DASHES = /[\u2010-\u2015\u2212]/g;
+
+/**
+ * Digits and signs as a Chinese or Japanese keyboard types them ("８７０１", "＋７") in ASCII, and
+ * any dash (‐ ‑ – — −) as "-": for numbers people type (a phone number, a voucher PIN).
+ */
+export function asciiTyped(text: string): string {
+  return text.replace(FULL_WIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).replace(DASHES, '-');
+}

@@ -14,6 +14,11 @@ describe('voucher PINs and USSD strings (pure)', () => {
     assert.equal(normalizePin('1234 5678-9012 34'), '12345678901234');
     assert.equal(normalizePin('1234567890123'), null);
     assert.equal(normalizePin('12345678901234x'), null);
+    // As a Chinese or Japanese keyboard types digits, and the dashes an editor puts, as a number is read (msisdn.ts).
+    assert.equal(normalizePin('１２３４５６７８９０１２３４'), '12345678901234');
+    assert.equal(normalizePin('1234\u20135678\u20109012\u221234'), '12345678901234');
+    assert.equal(normalizePin('１２３４　５６７８－９０１２　３４'), '12345678901234');
+    assert.equal(normalizePin('１２３４５６７８９０１２３ａ'), null);
     assert.equal(parseUssdVoucher('*111*12345678901234#'), '12345678901234');
     assert.equal(parseUssdVoucher(' *111* 12345678901234 # '), '12345678901234');
     for (const bad of ['*111#', '*112*12345678901234#', '*111*1234567890123#', '*111*12345678901234', '111*12345678901234#', '*111*12345678901234#*']) {

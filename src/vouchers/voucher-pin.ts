@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { asciiTyped } from '../domain/text.ts';
 
 /** Scratch-card PINs: 14 decimal digits, stored only as HMAC-SHA256 under the deployment's secret key. */
 export const PIN_DIGITS = 14;
@@ -22,10 +23,15 @@ export function hashPin(secretKey: string, pin: string): string {
   return createHmac('sha256', secretKey).update(`voucher-pin:${pin}`).digest('base64url');
 }
 
-/** "1234 5678-9012 34" → "12345678901234"; null when it cannot be a PIN. */
+/**
+ * "1234 5678-9012 34" → "12345678901234", also in full-width digits or with any dash, as a number
+ * is read (parseMsisdn); null when it cannot be a PIN.
+ */
 export function normalizePin(input: string): string | null {
-  if (input.length > 40 || !/^[\d\s-]+$/.test(input)) return null;
-  const digits = input.replace(/\D/g, '');
+  if (input.length > 40) return null;
+  const text = asciiTyped(input);
+  if (!/^[\d\s-]+$/.test(text)) return null;
+  const digits = text.replace(/\D/g, '');
   return digits.length === PIN_DIGITS ? digits : null;
 }
 

@@ -60,6 +60,19 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('a PIN in full-width digits or with any dash is the card\'s PIN, as the number beside it is', async () => {
+      const b = await batch(2);
+      const fullWidth = (text: string) => text.replace(/\d/g, (d) => String.fromCharCode(d.charCodeAt(0) + 0xfee0));
+      const before = await main(LINE);
+      const typed = [fullWidth(b.pins[0]!), b.pins[1]!.replace(/(\d{4})(?=\d)/g, '$1\u2013')];
+      for (const pin of typed) {
+        const done = await redeem(fullWidth('87051230001'), pin, subscriber);
+        assert.equal(done.status, 201, JSON.stringify([pin, done.body]));
+      }
+      assert.equal(await main(LINE), before + 200_000);
+      await t.verify();
+    });
+
     it('concurrent redemptions of one voucher credit once', async () => {
       const b = await batch(1);
       const before = (await main(OTHER)) + (await main(THIRD));
