@@ -31,9 +31,12 @@ export async function createVoucherBatch(ctx: AppContext, actor: Actor, input: {
   if (denied) return denied as Result<never>;
   const faceValue = parseMinorUnits(input.faceValue);
   if (faceValue === null) return fail('amount_invalid');
-  const { amountMin, amountMax } = ctx.settings.topup;
+  const { amountMin, amountMax, lineDailyMax } = ctx.settings.topup;
   if (faceValue < amountMin) return fail('amount_below_minimum', { minimum: Number(amountMin) });
-  if (faceValue > amountMax) return fail('amount_above_maximum', { maximum: Number(amountMax) });
+  // A card above a line's daily limit (TOPUP_LINE_DAILY_MAX_KZT may be set below the top-up maximum)
+  // would be refused daily_limit_exceeded on every line, every day: printed and sold, never redeemed.
+  const faceValueMax = lineDailyMax < amountMax ? lineDailyMax : amountMax;
+  if (faceValue > faceValueMax) return fail('amount_above_maximum', { maximum: Number(faceValueMax) });
   const countMax = ctx.settings.vouchers.batchCountMax;
   if (!Number.isSafeInteger(input.count) || input.count < 1 || input.count > countMax) return fail('validation_failed', { field: 'count', minimum: 1, maximum: countMax });
   const expiresMs = parseInstant(input.expiresAt);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { DIALECTS } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+import { loadSettings } from '../config.ts';
 import { voucherCommand } from './vouchers-cli.ts';
 
 const LINE = '+77051230001';
@@ -306,6 +307,26 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('POST', '/v1/admin/voucher-batches', { token: subscriber, body: { faceValue: 100_000, count: 1, expiresAt: '2026-06-01T00:00:00Z' } })).body.error.code, 'forbidden');
       assert.equal((await t.app.ctx.db.selectFrom('voucher_batches').select('id').execute()).length, before);
       assert.equal((await t.app.ctx.db.selectFrom('ledger_transfers').select('id').execute()).length, transfers);
+    });
+  });
+
+  describe(`vouchers under a line's daily limit below the top-up maximum [${dialect.name}]`, { skip: dialect.skip }, () => {
+    // TOPUP_LINE_DAILY_MAX_KZT 50,000 under TOPUP_AMOUNT_MAX_KZT 100,000: a setting the start accepts.
+    let t: TestApp;
+    before(async () => { t = await startTestApp(dialect.name, { topup: { ...loadSettings({}).topup, lineDailyMax: 5_000_000n } }); });
+    after(async () => t?.close());
+
+    it('refuses a face value no line could ever redeem in one day, and makes cards of the daily limit', async () => {
+      const refused = await t.request('POST', '/v1/admin/voucher-batches', { body: { faceValue: 8_000_000, count: 5, expiresAt: '2026-06-01T00:00:00Z' } });
+      assert.deepEqual([refused.status, refused.body.error?.code, refused.body.error?.details?.maximum], [422, 'amount_above_maximum', 5_000_000], JSON.stringify(refused.body));
+      assert.equal((await t.app.ctx.db.selectFrom('voucher_batches').select('id').execute()).length, 0);
+      const made = await t.request('POST', '/v1/admin/voucher-batches', { body: { faceValue: 5_000_000, count: 1, expiresAt: '2026-06-01T00:00:00Z' } });
+      assert.equal(made.status, 201);
+      assert.equal((await t.request('POST', `/v1/admin/voucher-batches/${made.body.id}/sell`, { body: { dealer: 'Dealer LLP' } })).status, 200);
+      await t.request('POST', '/v1/lines', { body: { msisdn: LINE, language: 'ru' } });
+      const pin = (made.body.csv as string).trim().split('\n')[1]!.split(',')[1]!;
+      assert.equal((await t.request('POST', '/v1/vouchers/redeem', { body: { msisdn: LINE, pin } })).status, 201);
+      await t.verify();
     });
   });
 }
