@@ -204,7 +204,8 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
     agents: { reversalWindowMinutes: integer(env, 'AGENT_REVERSAL_WINDOW_MINUTES', 15), lookupsPerHourMax: integerAtLeast(env, 'AGENT_LOOKUPS_PER_HOUR_MAX', 600, 1) },
     stores: { identificationValidMinutes: integerAtLeast(env, 'STORE_IDENTIFICATION_VALID_MINUTES', 60, 1) },
     vouchers: {
-      batchCountMax: integerAtLeast(env, 'VOUCHER_BATCH_COUNT_MAX', 10_000, 1),
+      // At most what POST /v1/admin/voucher-batches takes (its schema's count): above, the route refused what the setting allowed.
+      batchCountMax: integerBetween(env, 'VOUCHER_BATCH_COUNT_MAX', 10_000, 1, 100_000),
       // 0 would refuse every redemption (attempts) or turn the lock off (window): at least 1 each.
       pinAttemptsMax: integerAtLeast(env, 'VOUCHER_PIN_ATTEMPTS_MAX', 5, 1),
       // Many subscribers share one address (carrier NAT, hotel Wi-Fi): far more than one caller's.

@@ -18,6 +18,11 @@ describe('voucher PIN limit settings', () => {
       assert.equal(typeof loadSettings({ [name]: '1' }).vouchers, 'object');
     }
   });
+
+  it('refuses a batch size above what POST /v1/admin/voucher-batches takes (100,000), which the route would refuse whatever the setting', () => {
+    assert.throws(() => loadSettings({ VOUCHER_BATCH_COUNT_MAX: '100001' }), (error: Error) => error instanceof SettingError && error.message.startsWith('setting VOUCHER_BATCH_COUNT_MAX '));
+    assert.equal(loadSettings({ VOUCHER_BATCH_COUNT_MAX: '100000' }).vouchers.batchCountMax, 100_000);
+  });
 });
 
 for (const dialect of DIALECTS) {
