@@ -80,6 +80,9 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('GET', '/v1/offerings/DATA_20GB_30D/quote?promoCode=ALL10', { token: null })).body.promoCode, 'ALL10');
       // As people type a code off a poster: small letters, spaces around it.
       assert.equal((await t.request('GET', `/v1/offerings/DATA_20GB_30D/quote?promoCode=${encodeURIComponent(' all10 ')}`, { token: null })).body.promoCode, 'ALL10');
+      // As a Chinese or Japanese keyboard types it (full-width letters and digits, an ideographic space), as a number or a PIN is read.
+      const fullWidth = await t.request('GET', `/v1/offerings/DATA_20GB_30D/quote?promoCode=${encodeURIComponent('ａｌｌ１０\u3000')}`, { token: null });
+      assert.equal(fullWidth.body.promoCode, 'ALL10', JSON.stringify(fullWidth.body));
     });
 
     it('a top-up bonus is granted from 5,000 ₸, spent first, and what is left expires once, back to the promotions expense', async () => {

@@ -2,6 +2,7 @@ import type { AppContext } from '../app-context.ts';
 import { findOffering, type OfferingRecord } from '../catalog/catalog-repository.ts';
 import { isOnSale } from '../catalog/offering.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
+import { asciiTyped } from '../domain/text.ts';
 import { appliedPromotionOf, bestQuote, isActive, limitRefusal, promotionLineUsesKey, promotionUsesKey, type PriceQuote } from './promotion.ts';
 import { readCounters } from '../ledger/read-counters.ts';
 import { findPromotionByCode, listAutomaticPromotions } from './promotions-repository.ts';
@@ -25,9 +26,10 @@ export async function priceOffering(ctx: AppContext, code: string, lineId: strin
   const [record, automatic, coded] = await Promise.all([
     findOffering(ctx, code),
     listAutomaticPromotions(ctx, now),
-    // Codes are made of capitals and digits (create-promotion.ts): a code typed in small letters
-    // or with spaces around it, as people type what they read on a poster, is the same code.
-    promoCode === undefined ? undefined : findPromotionByCode(ctx, promoCode.trim().toUpperCase()),
+    // Codes are made of capitals and digits (create-promotion.ts): a code typed in small letters,
+    // full-width (a Chinese or Japanese keyboard) or with spaces around it, as people type what
+    // they read on a poster, is the same code.
+    promoCode === undefined ? undefined : findPromotionByCode(ctx, asciiTyped(promoCode).trim().toUpperCase()),
   ]);
   if (!record) return fail('offering_not_found', { code });
   if (!isOnSale(record.offering, now)) return fail('offering_unavailable', { code });
