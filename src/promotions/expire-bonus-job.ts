@@ -19,7 +19,7 @@ export interface BonusExpiryLimits {
 export const BONUS_EXPIRY_LIMITS: BonusExpiryLimits = { linesPerRunMax: 1000, grantsPerQueryMax: 5000, queriesPerRunMax: 10 };
 
 /**
- * Forfeits expired top-up bonus to breakage (code 'expiry'). Bonus is spent oldest grant first,
+ * Gives expired top-up bonus back to expense:promotions (code 'expiry'; unused promotional money is no breakage income). Bonus is spent oldest grant first,
  * so what is left of a line's bonus belongs to its newest grants: the balance may keep at most the
  * sum of its unexpired grants. Counters (granted total, expired total handled) are read under lock,
  * so a run is exact even while new grants or purchases commit, and two runs forfeit once. Only

@@ -9,7 +9,7 @@ import type { BatchTx } from '../ledger/batch-tx.ts';
  * The top-up bonus rule: a top-up of at least `thresholdMin` earns `percent` % of it (rounded down
  * to whole tiyn) on the line's bonus balance, paid by expense:promotions. Bonus money buys
  * packages only (purchases spend it first), cannot be withdrawn or refunded, and expires after
- * `validityDays` (the job in expire-bonus-job.ts forfeits it to breakage).
+ * `validityDays` (the job in expire-bonus-job.ts gives what is left back to expense:promotions).
  */
 export interface TopUpBonusRules {
   thresholdMin: bigint;
