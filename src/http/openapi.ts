@@ -59,6 +59,8 @@ const ReceiptVerification = Type.Union([
   Type.Object({
     genuine: Type.Literal(true), number: Type.String(), kind: Type.String(), amount: Type.Integer({ description: 'minor units' }), currency: Type.String(),
     amountText: Type.String(), msisdn: Type.Union([Type.String({ description: 'masked' }), Type.Null()]), createdAt: Type.String(), displayDate: Type.String(),
+    reverses: Type.Union([Type.String({ description: 'on a reversal\'s receipt: the receipt it reverses' }), Type.Null()]),
+    reversedBy: Type.Union([Type.String({ description: 'on a reversed top-up\'s or refund\'s receipt: the reversal\'s receipt' }), Type.Null()]),
   }),
   Type.Object({ genuine: Type.Literal(false) }),
 ]);

@@ -15,7 +15,18 @@ export interface ReceiptView {
   amount: bigint;
   currency: string;
   createdAt: string;
+  /** A reversal's receipt (kind topup_reversal, refund_reversal): the receipt of what it undid. */
+  reverses: string | null;
+  /** A top-up's or a refund's receipt once it was undone: the reversal's receipt. */
+  reversedBy: string | null;
 }
+
+/**
+ * The kinds of receipt that undo another, and the kind each undoes: a reversal's receipt has the
+ * same reference as the receipt it undoes (the top-up's id, the refund's id).
+ */
+const REVERSED_KIND: Record<string, string> = { topup_reversal: 'topup', refund_reversal: 'refund' };
+const REVERSAL_KIND: Record<string, string> = { topup: 'topup_reversal', refund: 'refund_reversal' };
 
 export async function findReceipt(ctx: AppContext, number: string): Promise<ReceiptView | undefined> {
   const row = await ctx.store.readDb.selectFrom('receipts')
@@ -25,8 +36,14 @@ export async function findReceipt(ctx: AppContext, number: string): Promise<Rece
     .where('receipts.number', '=', number)
     .executeTakeFirst();
   if (!row) return undefined;
+  const reversedKind = REVERSED_KIND[row.kind];
+  const reversalKind = REVERSAL_KIND[row.kind];
+  const other = reversedKind ?? reversalKind;
+  const related = other === undefined ? undefined : await ctx.store.readDb.selectFrom('receipts').select('number')
+    .where('reference_id', '=', row.reference_id).where('kind', '=', other).executeTakeFirst();
   return {
     number: row.number, kind: row.kind, referenceId: row.reference_id, lineId: row.line_id, msisdn: row.msisdn ? numberOf({ msisdn: row.msisdn }) : null,
     language: row.language ?? null, amount: BigInt(row.amount), currency: row.currency, createdAt: row.created_at,
+    reverses: reversedKind === undefined ? null : related?.number ?? null, reversedBy: reversalKind === undefined ? null : related?.number ?? null,
   };
 }

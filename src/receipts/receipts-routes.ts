@@ -62,10 +62,11 @@ export async function receiptRoutes(app: FastifyInstance, { ctx }: RouteOptions)
     if (!result.ok) return sendError(reply, result.error);
     const problem = receiptFontsProblem();
     if (problem) return sendError(reply, { code: 'receipt_fonts_missing', message: problem });
-    // A receipt never changes once issued: each (number, language) is rendered once (~0.1–0.2 s of
-    // the main thread), not at every download, so that asking again and again stalls no one.
-    const { number } = result.value.receipt;
-    const cacheKey = `${number}:${result.value.document.language}`;
+    // A receipt never changes once issued, but for the reversal that may undo it later: each (number,
+    // language, reversal) is rendered once (~0.1–0.2 s of the main thread), not at every download,
+    // so that asking again and again stalls no one.
+    const { number, reversedBy } = result.value.receipt;
+    const cacheKey = `${number}:${result.value.document.language}:${reversedBy ?? ''}`;
     let pdf = renderedPdfs.get(cacheKey);
     if (pdf) renderedPdfs.delete(cacheKey);
     else pdf = await renderReceiptPdf(result.value.document, new Date(result.value.receipt.createdAt));

@@ -166,6 +166,45 @@ for (const dialect of DIALECTS) {
       assert.equal(english.body.amountText, '1,500.50\u00a0₸');
     });
 
+    it('a reversed top-up\'s receipt names the reversal\'s receipt, and the reversal\'s names the top-up\'s (PDF, slip, QR page)', async () => {
+      const msisdn = '+77051234567';
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+      const agent = await t.request('POST', '/v1/admin/agents', { body: { name: 'Kiosk R', commissionBasisPoints: 100 } });
+      assert.equal(agent.status, 201, JSON.stringify(agent.body));
+      const deposit = await t.request('POST', `/v1/admin/agents/${agent.body.id}/deposits`, { body: { amount: 1_000_000, reference: 'bank r' }, headers: { 'idempotency-key': 'dep-r' } });
+      assert.equal(deposit.status, 201, JSON.stringify(deposit.body));
+      const agentKey = await t.keyFor('agent', agent.body.floatAccountId);
+      const sale = await t.request('POST', '/v1/pos/topups', { token: agentKey, body: { msisdn, amount: 200_000 }, headers: { 'idempotency-key': 'sale-r' } });
+      assert.equal(sale.status, 201, JSON.stringify(sale.body));
+      const topUpNumber = sale.body.topUp.receiptNumber as string;
+      // Downloaded once before the reversal: a copy kept from then must not hide it afterwards.
+      assert.ok(!pdfText((await pdfOf(`/v1/receipts/${topUpNumber}.pdf?language=en`)).bytes).includes('Reversed'));
+      const reversed = await t.request('POST', `/v1/pos/topups/${sale.body.topUp.id}/reverse`, { token: agentKey });
+      assert.equal(reversed.status, 200, JSON.stringify(reversed.body));
+      const reversalNumber = reversed.body.receiptNumber as string;
+
+      const topUpPdf = pdfText((await pdfOf(`/v1/receipts/${topUpNumber}.pdf?language=en`)).bytes);
+      assert.ok(topUpPdf.includes('Reversed by receipt') && topUpPdf.includes(reversalNumber), topUpPdf);
+      const reversalPdf = pdfText((await pdfOf(`/v1/receipts/${reversalNumber}.pdf?language=en`)).bytes);
+      assert.ok(reversalPdf.includes('Reverses receipt') && reversalPdf.includes(topUpNumber), reversalPdf);
+      assert.ok((await t.request('GET', `/v1/receipts/${topUpNumber}/slip?language=ru`)).text.includes(`<span>Отменён чеком</span><b>${reversalNumber}</b>`));
+      assert.ok((await t.request('GET', `/v1/receipts/${reversalNumber}/slip?language=kk`)).text.includes(`<b>${topUpNumber}</b>`));
+
+      // Scanning the top-up's QR code after the reversal: genuine, and reversed.
+      const topUpToken = receiptToken('receipt-test-secret', topUpNumber);
+      const json = await t.request('GET', `/receipts/verify/${topUpToken}`, { token: null, headers: { accept: 'application/json' } });
+      assert.equal(json.body.genuine, true);
+      assert.equal(json.body.reversedBy, reversalNumber);
+      assert.equal(json.body.reverses, null);
+      const page = await t.request('GET', `/receipts/verify/${topUpToken}?language=zh`, { token: null });
+      assert.ok(page.text.includes(`<dd>${reversalNumber}</dd>`), page.text);
+      const reversalJson = await t.request('GET', `/receipts/verify/${receiptToken('receipt-test-secret', reversalNumber)}`, { token: null, headers: { accept: 'application/json' } });
+      assert.deepEqual([reversalJson.body.reverses, reversalJson.body.reversedBy], [topUpNumber, null]);
+      // A receipt nothing reversed says so too.
+      const plain = await t.request('GET', `/receipts/verify/${receiptToken('receipt-test-secret', number)}`, { token: null, headers: { accept: 'application/json' } });
+      assert.deepEqual([plain.body.reverses, plain.body.reversedBy], [null, null]);
+    });
+
     it('shows the number a receipt was issued to after that number went to a new line (its old line now reads +7…#ln_…)', async () => {
       const msisdn = '+77021234567';
       assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
