@@ -61,6 +61,7 @@ const ReceiptVerification = Type.Union([
     amountText: Type.String(), msisdn: Type.Union([Type.String({ description: 'masked' }), Type.Null()]), createdAt: Type.String(), displayDate: Type.String(),
     reverses: Type.Union([Type.String({ description: 'on a reversal\'s receipt: the receipt it reverses' }), Type.Null()]),
     reversedBy: Type.Union([Type.String({ description: 'on a reversed top-up\'s or refund\'s receipt: the reversal\'s receipt' }), Type.Null()]),
+    refundOf: Type.Union([Type.String({ description: 'on a refund\'s receipt: the receipt of the payment it pays back' }), Type.Null()]),
   }),
   Type.Object({ genuine: Type.Literal(false) }),
 ]);

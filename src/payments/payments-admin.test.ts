@@ -10,6 +10,7 @@ import { paymentProviders } from './provider-registry.ts';
 import { claimInboxEvent, dueInboxEvents, findPayment, findRefund, recordTransition } from './payments-repository.ts';
 import { settlePaymentCommand } from './settle-payment-command.ts';
 import { reverseRefund } from './recheck-paid-refunds.ts';
+import { receiptToken } from '../receipts/receipt-link.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
 import { expireBonusJob } from '../promotions/expire-bonus-job.ts';
 import type { TestApp } from '../../test/support/test-app.ts';
@@ -179,6 +180,28 @@ for (const dialect of DIALECTS) {
       assert.equal(await bonusAvailable(t, lineId), 100_000, 'the rest of the first grant, and not a tiyn of the second');
       assert.equal((await mainAccount(t, number)).available, 1_000_000);
       await t.verify();
+    });
+
+    it('a refund\'s receipt names the receipt of the payment it refunds (PDF, slip, QR page), and a reversed refund\'s names its reversal', async () => {
+      const { payment } = await paid(300_000);
+      const done = await refund(payment.id, 100_000, 'receipt-link-1');
+      assert.equal(done.status, 201, JSON.stringify(done.body));
+      const token = receiptToken(t.app.ctx.settings.secretKey, done.body.receiptNumber);
+      const json = await t.request('GET', `/receipts/verify/${token}`, { token: null, headers: { accept: 'application/json' } });
+      assert.equal(json.body.kind, 'refund');
+      assert.equal(json.body.refundOf, payment.receiptNumber);
+      assert.ok((await t.request('GET', `/receipts/verify/${token}?language=kk`, { token: null })).text.includes(`<dd>${payment.receiptNumber}</dd>`));
+      assert.ok((await t.request('GET', `/v1/receipts/${done.body.receiptNumber}/slip?language=en`)).text.includes(`<span>Refund of receipt</span><b>${payment.receiptNumber}</b>`));
+      // Every other receipt says null: the payment's own.
+      const paymentJson = await t.request('GET', `/receipts/verify/${receiptToken(t.app.ctx.settings.secretKey, payment.receiptNumber!)}`, { token: null, headers: { accept: 'application/json' } });
+      assert.equal(paymentJson.body.refundOf, null);
+      // The bank returns the refund: its receipt then names the reversal's, which names it.
+      await t.app.ctx.db.updateTable('sandbox_sessions').set((eb) => ({ refunded_amount: eb('refunded_amount', '-', 100_000n) })).where('payment_id', '=', payment.id).execute();
+      await reverseRefund(t.app.ctx, (await findPayment(t.app.ctx, payment.id))!, (await findRefund(t.app.ctx, done.body.id))!);
+      const reversalNumber = (await t.app.ctx.db.selectFrom('receipts').select('number').where('kind', '=', 'refund_reversal').where('reference_id', '=', done.body.id).executeTakeFirstOrThrow()).number;
+      assert.equal((await t.request('GET', `/receipts/verify/${token}`, { token: null, headers: { accept: 'application/json' } })).body.reversedBy, reversalNumber);
+      const reversalJson = await t.request('GET', `/receipts/verify/${receiptToken(t.app.ctx.settings.secretKey, reversalNumber)}`, { token: null, headers: { accept: 'application/json' } });
+      assert.deepEqual([reversalJson.body.reverses, reversalJson.body.refundOf], [done.body.receiptNumber, null]);
     });
 
     it('concurrent refunds cannot together exceed the payment', async () => {

@@ -13,6 +13,8 @@ export interface ReceiptLabels {
   reverses: string;
   /** On a top-up's or a refund's receipt once undone, beside the reversal's receipt number. */
   reversedBy: string;
+  /** On a refund's receipt, beside the number of the payment's receipt it pays back. */
+  refundOf: string;
   kinds: Record<string, string>;
   verifyHint: string;
   genuine: string;
@@ -26,28 +28,28 @@ export interface ReceiptLabels {
 export const RECEIPT_LABELS: Record<ReceiptLanguage, ReceiptLabels> = {
   en: {
     title: 'Receipt', number: 'Receipt number', date: 'Date', kind: 'Operation', line: 'Phone number', amount: 'Amount',
-    reverses: 'Reverses receipt', reversedBy: 'Reversed by receipt',
+    reverses: 'Reverses receipt', reversedBy: 'Reversed by receipt', refundOf: 'Refund of receipt',
     kinds: { topup: 'Balance top-up', package: 'Package purchase', package_renewal: 'Package renewal', purchase: 'Package purchase', refund: 'Refund', topup_reversal: 'Top-up reversal', refund_reversal: 'Refund returned by the bank' },
     verifyHint: 'Scan to check this receipt is genuine', genuine: 'Genuine receipt', notGenuine: 'Not a genuine receipt',
     notGenuineHint: 'This link was not issued by us or has been altered.', thanks: 'Thank you! The payment went through.', returned: 'The money has been returned.',
   },
   ru: {
     title: 'Чек', number: 'Номер чека', date: 'Дата', kind: 'Операция', line: 'Номер телефона', amount: 'Сумма',
-    reverses: 'Отменяет чек', reversedBy: 'Отменён чеком',
+    reverses: 'Отменяет чек', reversedBy: 'Отменён чеком', refundOf: 'Возврат по чеку',
     kinds: { topup: 'Пополнение баланса', package: 'Покупка пакета', package_renewal: 'Продление пакета', purchase: 'Покупка пакета', refund: 'Возврат', topup_reversal: 'Отмена пополнения', refund_reversal: 'Возврат не принят банком' },
     verifyHint: 'Отсканируйте, чтобы проверить подлинность чека', genuine: 'Подлинный чек', notGenuine: 'Чек не подлинный',
     notGenuineHint: 'Эта ссылка выдана не нами или изменена.', thanks: 'Спасибо! Платёж прошёл успешно.', returned: 'Деньги возвращены.',
   },
   kk: {
     title: 'Түбіртек', number: 'Түбіртек нөмірі', date: 'Күні', kind: 'Операция', line: 'Телефон нөмірі', amount: 'Сома',
-    reverses: 'Жойылған түбіртек', reversedBy: 'Күшін жою түбіртегі',
+    reverses: 'Жойылған түбіртек', reversedBy: 'Күшін жою түбіртегі', refundOf: 'Төлем түбіртегі',
     kinds: { topup: 'Балансты толықтыру', package: 'Пакет сатып алу', package_renewal: 'Пакетті ұзарту', purchase: 'Пакет сатып алу', refund: 'Қайтару', topup_reversal: 'Толықтырудың күшін жою', refund_reversal: 'Қайтаруды банк қабылдамады' },
     verifyHint: 'Түбіртектің түпнұсқалығын тексеру үшін сканерлеңіз', genuine: 'Түпнұсқа түбіртек', notGenuine: 'Түбіртек түпнұсқа емес',
     notGenuineHint: 'Бұл сілтемені біз бермегенбіз немесе ол өзгертілген.', thanks: 'Рахмет! Төлем сәтті өтті.', returned: 'Ақша қайтарылды.',
   },
   zh: {
     title: '收据', number: '收据编号', date: '日期', kind: '业务类型', line: '电话号码', amount: '金额',
-    reverses: '撤销的收据', reversedBy: '撤销收据编号',
+    reverses: '撤销的收据', reversedBy: '撤销收据编号', refundOf: '原付款收据',
     kinds: { topup: '余额充值', package: '套餐购买', package_renewal: '套餐续订', purchase: '套餐购买', refund: '退款', topup_reversal: '充值撤销', refund_reversal: '退款被银行退回' },
     verifyHint: '扫码验证收据真伪', genuine: '真实收据', notGenuine: '非真实收据',
     notGenuineHint: '此链接并非由我们签发或已被篡改。', thanks: '谢谢！付款成功。', returned: '款项已退回。',

@@ -19,6 +19,8 @@ export interface ReceiptView {
   reverses: string | null;
   /** A top-up's or a refund's receipt once it was undone: the reversal's receipt. */
   reversedBy: string | null;
+  /** A refund's receipt: the receipt of the card payment it paid back. */
+  refundOf: string | null;
 }
 
 /**
@@ -31,8 +33,11 @@ const REVERSAL_KIND: Record<string, string> = { topup: 'topup_reversal', refund:
 export async function findReceipt(ctx: AppContext, number: string): Promise<ReceiptView | undefined> {
   const row = await ctx.store.readDb.selectFrom('receipts')
     .leftJoin('lines', 'lines.id', 'receipts.line_id')
+    // A refund's reference is the refund: its payment's receipt is the one it pays back.
+    .leftJoin('payment_refunds', (join) => join.onRef('payment_refunds.id', '=', 'receipts.reference_id').on('receipts.kind', '=', 'refund'))
+    .leftJoin('payments', 'payments.id', 'payment_refunds.payment_id')
     .select(['receipts.number', 'receipts.kind', 'receipts.reference_id', 'receipts.line_id', 'receipts.amount', 'receipts.currency',
-      'receipts.created_at', 'lines.msisdn', 'lines.language'])
+      'receipts.created_at', 'lines.msisdn', 'lines.language', 'payments.receipt_number as refund_of'])
     .where('receipts.number', '=', number)
     .executeTakeFirst();
   if (!row) return undefined;
@@ -45,5 +50,6 @@ export async function findReceipt(ctx: AppContext, number: string): Promise<Rece
     number: row.number, kind: row.kind, referenceId: row.reference_id, lineId: row.line_id, msisdn: row.msisdn ? numberOf({ msisdn: row.msisdn }) : null,
     language: row.language ?? null, amount: BigInt(row.amount), currency: row.currency, createdAt: row.created_at,
     reverses: reversedKind === undefined ? null : related?.number ?? null, reversedBy: reversalKind === undefined ? null : related?.number ?? null,
+    refundOf: row.refund_of ?? null,
   };
 }

@@ -15,6 +15,7 @@ export function renderVerificationPage(verification: ReceiptVerification, langua
 <dl>
 <dt>${escapeHtml(labels.number)}</dt><dd>${escapeHtml(verification.number)}</dd>
 <dt>${escapeHtml(labels.kind)}</dt><dd>${escapeHtml(labels.kinds[verification.kind] ?? verification.kind)}</dd>
+${verification.refundOf ? `<dt>${escapeHtml(labels.refundOf)}</dt><dd>${escapeHtml(verification.refundOf)}</dd>` : ''}
 ${verification.reverses ? `<dt>${escapeHtml(labels.reverses)}</dt><dd>${escapeHtml(verification.reverses)}</dd>` : ''}
 ${verification.reversedBy ? `<dt>${escapeHtml(labels.reversedBy)}</dt><dd>${escapeHtml(verification.reversedBy)}</dd>` : ''}
 <dt>${escapeHtml(labels.amount)}</dt><dd>${escapeHtml(formatAmount(BigInt(verification.amount), verification.currency, language))}</dd>

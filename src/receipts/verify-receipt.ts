@@ -7,7 +7,7 @@ import { receiptNumberOfToken } from './receipt-link.ts';
 import { findReceipt } from './receipts-repository.ts';
 
 export type ReceiptVerification =
-  | { genuine: true; number: string; kind: string; amount: number; currency: string; amountText: string; msisdn: string | null; createdAt: string; displayDate: string; reverses: string | null; reversedBy: string | null }
+  | { genuine: true; number: string; kind: string; amount: number; currency: string; amountText: string; msisdn: string | null; createdAt: string; displayDate: string; reverses: string | null; reversedBy: string | null; refundOf: string | null }
   | { genuine: false };
 
 /**
@@ -23,5 +23,6 @@ export async function verifyReceipt(ctx: AppContext, token: string, language: Re
     genuine: true, number, kind: receipt.kind, amount: toJsonAmount(receipt.amount), currency: receipt.currency,
     amountText: formatAmount(receipt.amount, receipt.currency, language), msisdn: receipt.msisdn ? maskMsisdn(receipt.msisdn) : null,
     createdAt: receipt.createdAt, displayDate: formatAlmatyTime(receipt.createdAt, language), reverses: receipt.reverses, reversedBy: receipt.reversedBy,
+    refundOf: receipt.refundOf,
   };
 }
