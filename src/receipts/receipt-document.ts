@@ -42,7 +42,8 @@ export function receiptDocument(receipt: ReceiptView, language: ReceiptLanguage,
     { label: labels.number, value: receipt.number },
     { label: labels.date, value: displayDate },
     { label: labels.kind, value: labels.kinds[receipt.kind] ?? receipt.kind },
-    // A reversal and what it undid name each other: a reversed top-up's receipt is no proof of payment.
+    // A refund names the payment it paid back; a reversal and what it undid name each other (a reversed
+    // top-up's receipt is no proof of payment).
     ...(receipt.refundOf ? [{ label: labels.refundOf, value: receipt.refundOf }] : []),
     ...(receipt.reverses ? [{ label: labels.reverses, value: receipt.reverses }] : []),
     ...(receipt.reversedBy ? [{ label: labels.reversedBy, value: receipt.reversedBy }] : []),
