@@ -38,6 +38,7 @@ import * as paymentProviderAmounts from './036-payment-provider-amounts.ts';
 import * as posTopupLineBefore from './037-pos-topup-line-before.ts';
 import * as posTopupLastTopupBefore from './038-pos-topup-last-topup-before.ts';
 import * as posTopupsByLine from './039-pos-topups-by-line.ts';
+import * as receiptsUndone from './040-receipts-undone.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -83,4 +84,5 @@ export const migrations: Record<string, Migration> = {
   '037-pos-topup-line-before': posTopupLineBefore,
   '038-pos-topup-last-topup-before': posTopupLastTopupBefore,
   '039-pos-topups-by-line': posTopupsByLine,
+  '040-receipts-undone': receiptsUndone,
 };
