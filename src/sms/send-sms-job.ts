@@ -113,7 +113,7 @@ async function send(ctx: AppContext): Promise<number> {
     const claimedAll = await claimDueMessages(ctx, now.toISOString(), new Date(now.getTime() + LEASE_MS).toISOString(), MESSAGES_PER_PAGE);
     if (claimedAll.length === 0) return sent;
     // A reminder that waited the night (or retries), a code tried again: checked again, and not sent once it no longer holds.
-    const claimed = await withoutStaleMessages(ctx, claimedAll, now.toISOString());
+    const claimed = await withoutStaleMessages(ctx, await withoutQuietReminders(ctx, claimedAll, now), now.toISOString());
     if (claimed.length === 0) {
       if (claimedAll.length < MESSAGES_PER_PAGE) return sent;
       continue;
@@ -167,6 +167,20 @@ async function withoutStaleMessages(ctx: AppContext, claimedAll: SmsMessageRow[]
     const balance = balances.get(message.line_id)?.main;
     return message.topic === VALIDITY_REMINDER_TOPIC && payload && balance !== undefined ? textAsOfNow(ctx, message, { ...payload, balance: Number(balance) }, nowIso) : message;
   }));
+}
+
+/**
+ * The claimed messages less the reminders, when claimed in the quiet hours, which are given back
+ * until the night is over: one queued before it starts may be claimed after (given back untried by
+ * a run that ran out of time or was throttled, or left by a process that stopped after claiming it).
+ */
+async function withoutQuietReminders(ctx: AppContext, claimed: SmsMessageRow[], now: Date): Promise<SmsMessageRow[]> {
+  const quietUntil = afterQuietHours(now, ctx.settings.sms.quietFromHour, ctx.settings.sms.quietToHour);
+  if (quietUntil.getTime() === now.getTime()) return claimed;
+  const held = claimed.filter((message) => QUIET_TOPICS.includes(message.topic));
+  if (held.length === 0) return claimed;
+  await releaseMessages(ctx, held.map((message) => message.id), quietUntil.toISOString());
+  return claimed.filter((message) => !held.includes(message));
 }
 
 /**

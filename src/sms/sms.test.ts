@@ -313,6 +313,33 @@ for (const dialect of DIALECTS) {
       assert.match(told[0]!.text, /Balance 1,000 KZT\./);
     });
 
+    it('holds until 09:00 Almaty a reminder queued before 22:00 and claimed again after it (given back untried by a slow SMSC)', async () => {
+      // 21:59:30 in Almaty: a top-up and the validity reminder, both due before the quiet hours.
+      t.clock.set('2026-02-10T16:59:30.000Z');
+      const number = '+77014200082';
+      const lineId = await line(number, 'en');
+      await topUp(number);
+      const validUntil = (await t.request('GET', `/v1/lines/${number}`)).body.validUntil as string;
+      await emit('line.validity_expiring', { lineId, msisdn: number, validUntil, balance: 100_000, language: 'en' });
+      settle();
+      // Each submit takes 15 s: the top-up's goes, the reminder is given back untried at 22:00:05.
+      smsc.answer = () => {
+        t.clock.advance(15_000);
+        return 0;
+      };
+      try {
+        assert.equal(await run(), 1);
+      } finally {
+        smsc.answer = () => 0;
+      }
+      assert.equal(await run(), 0, 'no reminder at 22:00');
+      const [reminder] = (await messagesOf(lineId)).filter((message) => message.topic === 'line.validity_expiring');
+      assert.deepEqual([reminder!.status, reminder!.next_attempt_at, Number(reminder!.attempts)], ['queued', '2026-02-11T04:00:00.000Z', 0]);
+      t.clock.set('2026-02-11T04:00:00.000Z');
+      assert.equal(await run(), 1);
+      assert.equal(textsTo(number.slice(1)).filter((text) => /valid until/.test(text.text)).length, 1);
+    });
+
     it('does not send in the morning a reminder held through the night that no longer holds: topped up, or the line closed, meanwhile', async () => {
       // Top-ups at 22:00 Almaty: the validity ends at 22:00 thirty days on, and its reminder is made three days before, at night.
       t.clock.set('2026-03-01T17:00:00.000Z');
