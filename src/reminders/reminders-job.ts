@@ -76,7 +76,7 @@ async function remindInPages<R>(ctx: AppContext, max: number, page: (after: Afte
   while (sent < max) {
     const rows = await page(after);
     if (rows.length === 0) break;
-    sent += await sendReminders(ctx, await remindersOf(rows));
+    sent += await sendReminders(ctx, await remindersOf(rows), max - sent);
     after = positionOf(rows.at(-1)!);
     if (rows.length < PAGE_ROWS) break;
   }

@@ -58,20 +58,23 @@ export function periodsEndingQuery(ctx: AppContext, now: string, horizon: string
 export interface Reminder { key: string; lineId: string; topic: string; remindFor: string; payload: Record<string, unknown> }
 
 /**
- * Records each reminder and writes its outbox event, in one transaction, for those not recorded
- * before (the key is the primary key: of several processes, or of a run repeated, one writes it).
- * Returns how many went out.
+ * Records each reminder and writes its outbox event, in one transaction, for the first `limit` of
+ * those not recorded before (the key is the primary key: of several processes, or of a run
+ * repeated, one writes it). Returns how many went out.
  */
-export async function sendReminders(ctx: AppContext, reminders: Reminder[]): Promise<number> {
-  if (reminders.length === 0) return 0;
+export async function sendReminders(ctx: AppContext, reminders: Reminder[], limit: number): Promise<number> {
+  if (reminders.length === 0 || limit <= 0) return 0;
   const now = ctx.clock.now().toISOString();
   return ctx.db.transaction().execute(async (trx) => {
+    const known = new Set((await trx.selectFrom('reminders').select('key').where('key', 'in', reminders.map((r) => r.key)).execute()).map((row) => row.key));
+    const due = reminders.filter((r) => !known.has(r.key)).slice(0, limit);
+    if (due.length === 0) return 0;
     const recorded = await trx.insertInto('reminders')
-      .values(reminders.map((r) => ({ key: r.key, line_id: r.lineId, topic: r.topic, remind_for: r.remindFor, created_at: now })))
+      .values(due.map((r) => ({ key: r.key, line_id: r.lineId, topic: r.topic, remind_for: r.remindFor, created_at: now })))
       .onConflict((oc) => oc.column('key').doNothing())
       .returning('key').execute();
     const fresh = new Set(recorded.map((row) => row.key));
-    const events = reminders.filter((r) => fresh.has(r.key)).map((r) => ({
+    const events = due.filter((r) => fresh.has(r.key)).map((r) => ({
       id: ctx.ids.next('evt'), topic: r.topic, payload: JSON.stringify(r.payload), created_at: now, available_at: now, attempts: 0n, processed_at: null, last_error: null,
     }));
     if (events.length > 0) await trx.insertInto('outbox').values(events).execute();

@@ -9,6 +9,7 @@ import { remindersJob } from './reminders-job.ts';
 import { RENEWAL_LIMITS, renewDue } from '../packages/auto-renew-job.ts';
 import { linesEndingQuery, periodsEndingQuery } from './reminders-repository.ts';
 import { explainPlan } from '../../test/support/query-plans.ts';
+import { loadSettings } from '../config.ts';
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -207,6 +208,28 @@ for (const dialect of DIALECTS) {
       assert.equal(told.length, 2);
       assert.ok(told[1].balance < 30_000 && told[1].balance >= 0, JSON.stringify(told[1]));
       await t.verify();
+    });
+  });
+
+  describe(`reminders a run at most [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await startTestApp(dialect.name, { reminders: { ...loadSettings({}).reminders, perRunMax: 2 } });
+    });
+    after(async () => t?.close());
+
+    it('sends no more than REMINDERS_PER_RUN_MAX a run; the next runs send the rest, each once', async () => {
+      const start = t.clock.now().getTime();
+      for (let i = 1; i <= 5; i++) {
+        const msisdn = `+7701410010${i}`;
+        assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn, language: 'en' } })).status, 201);
+        assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': `rm-max-${i}` } })).status, 201);
+      }
+      t.clock.set(new Date(start + 27.5 * DAY_MS));
+      const run = async () => (await runJobsOnce(t.app.ctx, [remindersJob])).reminders!;
+      assert.deepEqual([await run(), await run(), await run(), await run()], [2, 2, 1, 0]);
+      const told = await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'line.validity_expiring').execute();
+      assert.equal(new Set(told.map((row) => JSON.parse(row.payload).lineId)).size, 5);
     });
   });
 }
