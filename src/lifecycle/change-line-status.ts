@@ -7,7 +7,7 @@ import { isBlank } from '../domain/text.ts';
 import { findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
 import type { BatchTx } from '../ledger/batch-tx.ts';
 import { applyStatusChange, recordLineEvent, type AppliedStatusChange } from './apply-status-change.ts';
-import { isBarred, scheduledStatus } from './lifecycle-rules.ts';
+import { isBarred, scheduledStatus, terminatedBySchedule } from './lifecycle-rules.ts';
 
 export interface ChangeLineStatusInput {
   reason: string;
@@ -32,7 +32,9 @@ export async function changeLineStatus(ctx: AppContext, actor: Actor, msisdnInpu
     lock: { lines: [line.id] },
     execute(tx) {
       const current = tx.line(line.id)!;
-      if (current.status === 'terminated') return fail('line_terminated');
+      // Past the end of its schedule the line is terminated, recorded by the job yet or not (a top-up
+      // is refused): a bar would tell its subscriber to call the operator, a lifted one to top up.
+      if (terminatedBySchedule(current.status, current.validUntil, tx.now.getTime(), ctx.settings.lifecycle)) return fail('line_terminated');
       let to: string;
       if (action === 'suspend') {
         // A line the lifecycle suspended (for want of a top-up) may be barred too: a SIM lost meanwhile.

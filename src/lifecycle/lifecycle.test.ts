@@ -465,5 +465,28 @@ for (const dialect of DIALECTS) {
       }
       await t.verify();
     });
+
+    it("refuses an admin's suspension or reactivation of a line past the end of its schedule, before the job has terminated it, as a top-up is refused", async () => {
+      const barred = '+77011000061';
+      const barredId = await createLine(barred);
+      await topUp(barred, 50_000);
+      assert.equal((await t.request('POST', `/v1/lines/${barred}/suspend`, { body: { reason: 'lost SIM' } })).status, 200);
+      const lapsed = '+77011000062';
+      const lapsedId = await createLine(lapsed);
+      await topUp(lapsed, 50_000);
+      // Both validities ended 91 days ago (30 of grace, 60 suspended): the job, down, has not terminated them yet.
+      t.clock.set(new Date(Date.parse((await line(lapsed)).validUntil) + 91 * DAY_MS));
+      assert.equal((await topUp(barred, 50_000)).body.error.code, 'line_terminated');
+      const statusEvents = async () => (await t.app.ctx.db.selectFrom('outbox').select('id').where('topic', '=', 'line.status_changed').execute()).length;
+      const before = [await events(barredId), await events(lapsedId), await statusEvents()];
+      const lifted = await t.request('POST', `/v1/lines/${barred}/reactivate`, { body: { reason: 'SIM found' } });
+      assert.deepEqual([lifted.status, lifted.body.error?.code], [409, 'line_terminated'], 'no "top up to restore service" to a line no top-up can bring back');
+      const suspended = await t.request('POST', `/v1/lines/${lapsed}/suspend`, { body: { reason: 'lost SIM' } });
+      assert.deepEqual([suspended.status, suspended.body.error?.code], [409, 'line_terminated']);
+      assert.deepEqual([await events(barredId), await events(lapsedId), await statusEvents()], before);
+      await run();
+      assert.deepEqual([(await line(barred)).status, (await line(lapsed)).status], ['terminated', 'terminated']);
+      await t.verify();
+    });
   });
 }
