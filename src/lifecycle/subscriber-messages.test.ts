@@ -76,6 +76,14 @@ describe('subscriber messages of the outbox events', () => {
     }
   });
 
+  it("gives a line's validity end with its time of day: a line valid until 00:30 is in grace (incoming calls only) the rest of that day", () => {
+    const texts = LANGUAGES.map((language) => subscriberMessage('line.validity_expiring', { validUntil: '2026-03-10T19:30:00Z', balance: 25_000, language }));
+    assert.ok(texts[0]!.includes('valid until 11 Mar 2026 00:30.'), texts[0]!);
+    assert.ok(texts[1]!.includes('до 11.03.2026 00:30,'), texts[1]!);
+    assert.ok(texts[2]!.includes('11.03.2026 00:30 дейін'), texts[2]!);
+    assert.ok(texts[3]!.includes('有效期至2026年3月11日 00:30，'), texts[3]!);
+  });
+
   it('tells a suspended line the days really left before termination, also when the step came late, and nothing once it is due', () => {
     const suspended = (terminatesAt: string | undefined, now: string) => subscriberMessage('line.status_changed', { from: 'grace', to: 'suspended', at: now, language: 'en', ...(terminatesAt ? { terminatesAt } : {}) }, { suspendedDays: 60, now });
     assert.match(suspended('2027-07-29T06:00:00Z', '2027-05-30T06:00:00Z')!, /within 60 days/);

@@ -257,7 +257,9 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
     case 'bonus.expired':
       return text('bonusExpired', { amount: money(payload.amount) });
     case 'line.validity_expiring':
-      return text('validityExpiring', { date: almatyDayIn(language, payload.validUntil), balance: money(payload.balance) });
+      // With the time of day: validity ends at the time of the top-up that gave it (00:30 for one
+      // then), and the line is in grace from that instant: "until 11 Mar" alone would promise all of it.
+      return text('validityExpiring', { date: almatyDateTimeIn(language, payload.validUntil), balance: money(payload.balance) });
     case 'package.expiring':
       return text(payload.autoRenew === true ? 'packageRenewing' : 'packageEnding', { name: name(), date: almatyDayIn(language, payload.expiresAt), price: money(payload.renewalPrice) });
     case 'balance.low':
