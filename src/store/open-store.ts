@@ -59,18 +59,25 @@ export function displayUrl(url: string): string {
 
 /**
  * Opens `sqlite:<path>` (file created with its folder) or `postgres://…`. On PostgreSQL one
- * `select 1` checks that the database answers, so that a wrong URL is a StoreOpenError here and
- * not a driver's stack trace from the first query.
+ * query checks that the database answers, so that a wrong URL is a StoreOpenError here and
+ * not a driver's stack trace from the first query, and that it stores texts as UTF8: a database
+ * made with another encoding (WIN1251, LATIN1) refuses the letters it lacks (Kazakh Қ, Ә…,
+ * Chinese) with an error on each write that holds one, and SQL_ASCII checks nothing it is given.
  */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const cannotOpen = (error: unknown) => new StoreOpenError(`cannot open the database ${displayUrl(url)}: ${String((error as Error).message ?? error).split('\n')[0]}`, { cause: error });
   if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     const store = openPostgres(url, options);
+    let encoding: string | undefined;
     try {
-      await store.db.executeQuery(CompiledQuery.raw('select 1'));
+      encoding = (await store.db.executeQuery<{ server_encoding: string }>(CompiledQuery.raw('show server_encoding'))).rows[0]?.server_encoding;
     } catch (error) {
       await store.close().catch(() => {});
       throw cannotOpen(error);
+    }
+    if (encoding !== 'UTF8') {
+      await store.close().catch(() => {});
+      throw new StoreOpenError(`cannot use the database ${displayUrl(url)}: its encoding is ${encoding}, not UTF8 (names and messages in Kazakh or Chinese could not be stored); make it with CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0`);
     }
     return store;
   }

@@ -46,13 +46,18 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTestDatabase(dialect: DialectName): Promise<TestDatabase> {
+/**
+ * A fresh database. `encoding` (PostgreSQL only) makes it with another server encoding than the
+ * cluster's (WIN1251, LATIN1…), from template0 as PostgreSQL requires.
+ */
+export async function createTestDatabase(dialect: DialectName, options: { encoding?: string } = {}): Promise<TestDatabase> {
   if (dialect === 'sqlite') {
     const folder = mkdtempSync(join(tmpdir(), 'tolem-test-'));
     return { url: `sqlite:${join(folder, 'tolem.db')}`, drop: async () => rmSync(folder, { recursive: true, force: true }) };
   }
   const name = `tolem_test_${randomBytes(6).toString('hex')}`;
-  await adminQuery(`create database ${name}`);
+  const encoding = options.encoding ? ` template template0 encoding '${options.encoding}' locale 'C'` : '';
+  await adminQuery(`create database ${name}${encoding}`);
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
   return { url: url.toString(), drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
