@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { DIALECTS, createTestDatabase } from '../../test/support/databases.ts';
 import { openStore, StoreOpenError } from './open-store.ts';
 
@@ -32,6 +33,47 @@ describe('opening a PostgreSQL database', { skip: postgres.skip }, () => {
       await store.close();
     } finally {
       await database.drop();
+    }
+  });
+});
+
+describe('PostgreSQL transactions', { skip: postgres.skip }, () => {
+  // Tolem's transactions are written for READ COMMITTED, PostgreSQL's default: a statement reads what
+  // committed before it (the ledger writer locks, then reads; jobs update rows another process may have
+  // just changed). A database set to SERIALIZABLE or REPEATABLE READ by its administrator (ALTER DATABASE
+  // … SET default_transaction_isolation) answered 500 to concurrent voucher redemptions, top-ups and
+  // refunds (40001 could not serialize access), which SQLite, one writer at a time, never does.
+  it('read committed on every connection, whatever the database sets as its default', async () => {
+    for (const level of ['serializable', 'repeatable read']) {
+      const database = await createTestDatabase('postgres');
+      try {
+        const setUp = await openStore(database.url);
+        await sql`alter database ${sql.id(new URL(database.url).pathname.slice(1))} set default_transaction_isolation = ${sql.lit(level)}`.execute(setUp.db);
+        await setUp.close();
+        const store = await openStore(database.url);
+        try {
+          await sql`create table t (k text primary key, v bigint not null)`.execute(store.db);
+          await sql`insert into t values ('k', 0)`.execute(store.db);
+          // One transaction reads, another commits a change to the same row, the first then changes it too.
+          await store.db.connection().execute(async (first) => {
+            await sql`begin`.execute(first);
+            assert.deepEqual((await sql<{ transaction_isolation: string }>`show transaction_isolation`.execute(first)).rows, [{ transaction_isolation: 'read committed' }], level);
+            await sql`select v from t`.execute(first);
+            await store.db.connection().execute(async (second) => {
+              await sql`begin`.execute(second);
+              await sql`update t set v = v + 1 where k = 'k'`.execute(second);
+              await sql`commit`.execute(second);
+            });
+            await sql`update t set v = v + 1 where k = 'k'`.execute(first);
+            await sql`commit`.execute(first);
+          });
+          assert.deepEqual((await sql<{ v: bigint }>`select v from t`.execute(store.db)).rows, [{ v: 2n }], level);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await database.drop();
+      }
     }
   });
 });

@@ -156,6 +156,12 @@ function openPostgres(url: string, options: OpenStoreOptions): Store {
   pool.on('error', () => {});
   pool.on('connect', (client) => {
     client.on('error', () => {});
+    // Tolem's transactions are written for READ COMMITTED, PostgreSQL's default (a statement reads
+    // what committed before it: the writer locks, then reads). A database whose administrator set
+    // SERIALIZABLE or REPEATABLE READ as its default answered concurrent requests 500 (40001): every
+    // connection is put back on it, before any query of its own (a client runs its queries in order).
+    // A transaction that wants a snapshot still asks for one (read-snapshot.ts).
+    client.query("set default_transaction_isolation = 'read committed'").catch(() => {});
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
