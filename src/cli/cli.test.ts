@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
 import { after, describe, it } from 'node:test';
+import { sql } from 'kysely';
 import { createApp } from '../app.ts';
 import { migratorOf, openStore, pendingMigrations } from '../store/open-store.ts';
 import { loadSettings } from '../config.ts';
@@ -249,6 +250,26 @@ describe('tolem CLI', () => {
       assert.match(run.stderr, /^error: cannot open the database postgres:\/\/[^:]*:\*\*\*@/);
       assert.doesNotMatch(run.stderr, /hunter2/);
       assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+    }
+  });
+
+  // The same on PostgreSQL: a database made read only (a standby the primary became after a failover,
+  // default_transaction_read_only) stopped each command with a stack trace, where SQLite's read-only file is one line.
+  it('says in one line that a read-only PostgreSQL database cannot be used, exit 1', { skip: postgres.skip }, async () => {
+    const database = await createTestDatabase('postgres');
+    try {
+      const store = await openStore(database.url);
+      await migratorOf(store).migrateToLatest();
+      await sql`alter database ${sql.id(new URL(database.url).pathname.slice(1))} set default_transaction_read_only = on`.execute(store.db);
+      await store.close();
+      for (const command of [['migrate'], ['serve'], ['ledger', 'verify']]) {
+        const run = spawnSync(process.execPath, ['bin/tolem.js', ...command], { env: { ...process.env, DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
+        assert.equal(run.status, 1, `${command.join(' ')}: ${run.stderr}`);
+        assert.match(run.stderr, /^error: cannot use the database postgres:.*read-only transaction/, run.stderr);
+        assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+      }
+    } finally {
+      await database.drop();
     }
   });
 

@@ -1,7 +1,7 @@
 /**
  * Whether an error thrown by a database call means the database cannot answer now (a connection
- * dropped or refused, a server shutting down or out of connections; SQLite busy past its timeout,
- * its disk full, an I/O error, a read-only file), rather than a defect in the statement. A request
+ * dropped or refused, a server shutting down or out of connections, a read-only database; SQLite
+ * busy past its timeout, its disk full, an I/O error, a read-only file), rather than a defect in the statement. A request
  * that meets one outside the ledger writer (whose own failures already answer 503) answers
  * `503 unavailable` (`details.reason: database_unavailable`), as docs/errors.md promises for a
  * passing outage, never `500 internal_error`; its work was not done, or is replayed under its
@@ -13,9 +13,11 @@ export function isDatabaseUnavailable(error: unknown): boolean {
   if (typeof code === 'string') {
     // PostgreSQL SQLSTATE: 08 connection exception, 57P0x operator intervention (terminated,
     // shutting down, cannot connect now), 53 insufficient resources (too many connections, disk full),
-    // 3D000 no such database (dropped under a running server), and 55000 object not in prerequisite
-    // state when it says the database does not allow connections now (55000 is other things too).
-    if (/^(08...|57P0[1-4]|53...|3D000)$/.test(code)) return true;
+    // 3D000 no such database (dropped under a running server), 25006 a write to a database that is read
+    // only (a standby, the old primary after a failover, default_transaction_read_only: SQLite's
+    // READONLY), and 55000 object not in prerequisite state when it says the database does not allow
+    // connections now (55000 is other things too).
+    if (/^(08...|57P0[1-4]|53...|3D000|25006)$/.test(code)) return true;
     if (code === '55000' && typeof message === 'string' && /not currently accepting connections/.test(message)) return true;
     if (/^(SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL)|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)/.test(code)) return true;
   }
