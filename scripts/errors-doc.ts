@@ -20,7 +20,7 @@ export function errorsDocument(): string {
     '`unavailable` says why in `details.reason`: `ledger_write_failed` (the writer\'s batch failed: its',
     'commands were not applied), `ledger_queue_full`, `shutting_down` (the process is closing: retry on',
     'another), or `database_unavailable` (a read or write outside the writer met a dropped or refused',
-    'connection, a read-only database (a PostgreSQL standby), a busy or full SQLite file). Each is safe to retry under the same `Idempotency-Key`.',
+    'connection, a read-only database (a PostgreSQL standby), a lock or statement past PostgreSQL\'s lock_timeout or statement_timeout, a busy or full SQLite file). Each is safe to retry under the same `Idempotency-Key`.',
     '',
     '| code | HTTP status | meaning |',
     '| --- | --- | --- |',

@@ -44,6 +44,37 @@ describe('dropped PostgreSQL connections [postgres]', { skip: postgres.skip }, (
     await t.verify();
   });
 
+  // SQLite's busy timeout passed answers 503 (SQLITE_BUSY); PostgreSQL's lock_timeout or statement_timeout,
+  // which administrators set on a database (ALTER DATABASE … SET lock_timeout), answered 500.
+  it('answers 503 when a lock is held past the database\'s lock_timeout or a statement runs past its statement_timeout, as SQLite past its busy timeout', async () => {
+    const database = new URL(t.app.ctx.store.url).pathname.slice(1);
+    const user = await t.request('POST', '/v1/users', { body: { login: 'timeout.admin', password: 'long-enough-password', role: 'admin' } });
+    assert.equal(user.status, 201);
+    const rename = (displayName: string) => t.request('PATCH', `/v1/users/${user.body.id}`, { body: { displayName } });
+    for (const setting of ['lock_timeout', 'statement_timeout']) {
+      const admin = new pg.Client({ connectionString: t.app.ctx.store.url });
+      await admin.connect();
+      try {
+        await admin.query(`alter database "${database}" set ${setting} = '200ms'`);
+        // The pool's connections, made before, are dropped: the next ones take the setting.
+        await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database]);
+        let served = 0;
+        for (let i = 0; i < 40 && served < 3; i++) served = (await t.request('GET', '/v1/lines/+77011990001')).status === 200 ? served + 1 : 0;
+        assert.equal(served, 3, 'the pool serves again');
+        await admin.query('begin');
+        await admin.query('select id from users where id = $1 for update', [user.body.id]);
+        const held = await rename(`held ${setting}`);
+        assert.deepEqual([held.status, held.body.error?.code, held.body.error?.details?.reason], [503, 'unavailable', 'database_unavailable'], `${setting}: ${held.text}`);
+        await admin.query('rollback');
+        assert.equal((await rename(`free ${setting}`)).status, 200);
+      } finally {
+        await admin.query('rollback').catch(() => {});
+        await admin.query(`alter database "${database}" reset ${setting}`);
+        await admin.end();
+      }
+    }
+  });
+
   it('is not ready, saying why, while the database refuses connections, and ready again after', async () => {
     const url = new URL(t.app.ctx.store.url);
     const database = url.pathname.slice(1);

@@ -11,6 +11,8 @@ describe('isDatabaseUnavailable', () => {
       Object.assign(new Error('database "tolem" is not currently accepting connections'), { code: '55000' }),
       Object.assign(new Error('database "tolem" does not exist'), { code: '3D000' }),
       Object.assign(new Error('cannot execute INSERT in a read-only transaction'), { code: '25006' }),
+      Object.assign(new Error('canceling statement due to lock timeout'), { code: '55P03' }),
+      Object.assign(new Error('canceling statement due to statement timeout'), { code: '57014' }),
       new Error('Connection terminated unexpectedly'),
       new Error('Client has encountered a connection error and is not queryable'),
       Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),

@@ -16,8 +16,10 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     // 3D000 no such database (dropped under a running server), 25006 a write to a database that is read
     // only (a standby, the old primary after a failover, default_transaction_read_only: SQLite's
     // READONLY), and 55000 object not in prerequisite state when it says the database does not allow
-    // connections now (55000 is other things too).
-    if (/^(08...|57P0[1-4]|53...|3D000|25006)$/.test(code)) return true;
+    // connections now (55000 is other things too); 55P03 a lock not had within lock_timeout and 57014
+    // a statement cancelled at statement_timeout (Tolem cancels none itself, nor asks NOWAIT): what
+    // SQLite's BUSY past its busy timeout is.
+    if (/^(08...|57P0[1-4]|53...|3D000|25006|55P03|57014)$/.test(code)) return true;
     if (code === '55000' && typeof message === 'string' && /not currently accepting connections/.test(message)) return true;
     if (/^(SQLITE_(BUSY|LOCKED|FULL|IOERR|READONLY|CANTOPEN|PROTOCOL)|ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND)/.test(code)) return true;
   }
