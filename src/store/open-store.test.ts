@@ -76,4 +76,27 @@ describe('PostgreSQL transactions', { skip: postgres.skip }, () => {
       }
     }
   });
+
+  // The README's promise, an answered top-up survives power loss, holds on PostgreSQL with
+  // synchronous_commit on, as Tolem sets SQLite's synchronous=FULL itself: a database set off by its
+  // administrator acknowledged commits that a crash of the server could still lose.
+  it('commits synchronously on every connection, whatever the database sets', async () => {
+    // A stronger setting than on (waiting for a standby to apply) or local stays as it is.
+    for (const [set, expected] of [['off', 'on'], ['local', 'local'], ['remote_apply', 'remote_apply']]) {
+      const database = await createTestDatabase('postgres');
+      try {
+        const setUp = await openStore(database.url);
+        await sql`alter database ${sql.id(new URL(database.url).pathname.slice(1))} set synchronous_commit = ${sql.lit(set)}`.execute(setUp.db);
+        await setUp.close();
+        const store = await openStore(database.url);
+        try {
+          assert.deepEqual((await sql<{ synchronous_commit: string }>`show synchronous_commit`.execute(store.db)).rows, [{ synchronous_commit: expected }], set);
+        } finally {
+          await store.close();
+        }
+      } finally {
+        await database.drop();
+      }
+    }
+  });
 });

@@ -160,8 +160,10 @@ function openPostgres(url: string, options: OpenStoreOptions): Store {
     // what committed before it: the writer locks, then reads). A database whose administrator set
     // SERIALIZABLE or REPEATABLE READ as its default answered concurrent requests 500 (40001): every
     // connection is put back on it, before any query of its own (a client runs its queries in order).
-    // A transaction that wants a snapshot still asks for one (read-snapshot.ts).
-    client.query("set default_transaction_isolation = 'read committed'").catch(() => {});
+    // A transaction that wants a snapshot still asks for one (read-snapshot.ts). And commits wait for
+    // the WAL's flush (as SQLite's synchronous=FULL): synchronous_commit off is turned on, so that an
+    // answered top-up survives a crash of the server; a stronger setting (remote_apply…) is kept.
+    client.query("set default_transaction_isolation = 'read committed'; select set_config('synchronous_commit', 'on', false) where current_setting('synchronous_commit') = 'off'").catch(() => {});
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return {
