@@ -1,11 +1,14 @@
 import type { AppContext } from '../app-context.ts';
-import { passwordTooWeak } from '../domain/text.ts';
+import { characterCount, passwordTooWeak } from '../domain/text.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { findLineByMsisdn } from '../lines/lines-repository.ts';
 import { MACHINE_ROLES, requireRole, type Actor, type Role } from './actor.ts';
 import { findUserByLogin, insertAudit, insertUser, linkUserLine } from './auth-repository.ts';
 import { hashPassword } from './secrets.ts';
+
+/** What log-in (POST /v1/auth/login) takes: a longer password could be set here but never used. */
+const PASSWORD_LENGTH_MAX = 200;
 
 export interface CreateUserInput {
   login: string;
@@ -47,6 +50,7 @@ export async function createUser(ctx: AppContext, actor: Actor, input: CreateUse
     return fail('validation_failed', { field: 'login', reason: 'a staff login is not a phone number' });
   }
   if (passwordTooWeak(input.password, ctx.settings.auth.passwordLengthMin)) return fail('password_too_weak', { lengthMin: ctx.settings.auth.passwordLengthMin });
+  if (characterCount(input.password) > PASSWORD_LENGTH_MAX) return fail('validation_failed', { field: 'password', reason: `at most ${PASSWORD_LENGTH_MAX} characters` });
   if (await findUserByLogin(ctx, login)) return fail('user_exists');
   const id = ctx.ids.next('usr');
   const passwordHash = await hashPassword(input.password, ctx.random(16));

@@ -35,6 +35,21 @@ describe('tolem CLI', () => {
     assert.equal(tolem('user', 'create', '--login', 'x', '--role', 'root').status, 2);
   });
 
+  it('user create refuses a password longer than log-in takes (200 characters): such a user could never log in', async () => {
+    const tooLong = tolem('user', 'create', '--login', 'long.pass', '--password', 'p'.repeat(201), '--role', 'clerk');
+    assert.equal(tooLong.status, 1, tooLong.stdout);
+    assert.match(tooLong.stderr, /^error: validation_failed \{"field":"password"/);
+    const longest = tolem('user', 'create', '--login', 'long.pass', '--password', 'p'.repeat(200), '--role', 'clerk');
+    assert.equal(longest.status, 0, longest.stderr);
+    const app = await createApp({ ...loadSettings({}), databaseUrl, seedDemo: false }, { logLevel: 'silent' });
+    try {
+      const login = await app.server.inject({ method: 'POST', url: '/v1/auth/login', payload: { login: 'long.pass', password: 'p'.repeat(200) } });
+      assert.equal(login.statusCode, 200, login.body);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('ledger report: from the first year on, every balance opens at zero; a day outside the years instants take, or no day at all, is refused', () => {
     const report = tolem('ledger', 'report', '--from', '2000-01-01', '--to', '2199-12-31', '--json');
     assert.equal(report.status, 0, report.stderr);
