@@ -30,4 +30,15 @@ describe('settings', () => {
     assert.equal(loadSettings({ PUBLIC_URL: 'http://example.kz/tolem//' }).publicUrl, 'http://example.kz/tolem');
     assert.equal(loadSettings({ PUBLIC_URL: 'https://pay.example.kz', TOLEM_SECRET_KEY: 'k'.repeat(40), PAYMENT_PROVIDERS: 'stripe' }).publicUrl, 'https://pay.example.kz');
   });
+
+  it('drops spaces and a CR around PUBLIC_URL (a CRLF env file): links are not made with them, and an https one is production', () => {
+    const production = { TOLEM_SECRET_KEY: 'k'.repeat(40), PAYMENT_PROVIDERS: 'stripe' };
+    for (const value of ['https://pay.example.kz\r', 'https://pay.example.kz/\r', ' https://pay.example.kz ']) {
+      const settings = loadSettings({ ...production, PUBLIC_URL: value });
+      assert.equal(settings.publicUrl, 'https://pay.example.kz', JSON.stringify(value));
+      assert.equal(settings.seedDemo, false, `${JSON.stringify(value)}: production makes no demo data`);
+      assert.throws(() => loadSettings({ PUBLIC_URL: value }), /^SettingError: setting TOLEM_SECRET_KEY must be set in production/, JSON.stringify(value));
+    }
+    assert.equal(loadSettings({ PUBLIC_URL: ' ', PORT: '4000' }).publicUrl, 'http://localhost:4000', 'blank is unset');
+  });
 });

@@ -242,7 +242,7 @@ const SECRET_KEY_LENGTH_MIN = 32;
 
 /** A deployment for real: NODE_ENV=production, or a public https address. */
 function isProduction(env: Env): boolean {
-  return env.NODE_ENV === 'production' || /^https:/i.test(env.PUBLIC_URL ?? '');
+  return env.NODE_ENV === 'production' || /^https:/i.test(env.PUBLIC_URL?.trim() ?? '');
 }
 
 /**
@@ -282,7 +282,8 @@ function port(env: Env): number {
 }
 
 function publicUrl(env: Env): string {
-  const raw = env.PUBLIC_URL;
+  // Spaces or a CR around (a CRLF env file) are the file's: kept, every link was made with them.
+  const raw = env.PUBLIC_URL?.trim();
   if (raw === undefined || raw === '') return `http://localhost:${port(env)}`;
   let url: URL;
   try {
