@@ -41,4 +41,11 @@ describe('settings', () => {
     }
     assert.equal(loadSettings({ PUBLIC_URL: ' ', PORT: '4000' }).publicUrl, 'http://localhost:4000', 'blank is unset');
   });
+
+  it('reads NODE_ENV=production with a CR or spaces around it (a CRLF env file) as production: no public secret key, no demo data', () => {
+    for (const value of ['production\r', ' production ']) {
+      assert.throws(() => loadSettings({ NODE_ENV: value }), /^SettingError: setting TOLEM_SECRET_KEY must be set in production/, JSON.stringify(value));
+      assert.equal(loadSettings({ NODE_ENV: value, TOLEM_SECRET_KEY: 'k'.repeat(40), PAYMENT_PROVIDERS: 'stripe' }).seedDemo, false, JSON.stringify(value));
+    }
+  });
 });

@@ -240,9 +240,9 @@ export function loadSettings(env: Env = process.env, overrides: Partial<Settings
 const DEV_SECRET_KEY = 'dev-only-secret-change-me';
 const SECRET_KEY_LENGTH_MIN = 32;
 
-/** A deployment for real: NODE_ENV=production, or a public https address. */
+/** A deployment for real: NODE_ENV=production, or a public https address (spaces or a CR around either are a CRLF env file's). */
 function isProduction(env: Env): boolean {
-  return env.NODE_ENV === 'production' || /^https:/i.test(env.PUBLIC_URL?.trim() ?? '');
+  return env.NODE_ENV?.trim() === 'production' || /^https:/i.test(env.PUBLIC_URL?.trim() ?? '');
 }
 
 /**
