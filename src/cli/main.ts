@@ -208,7 +208,8 @@ async function backup(settings: Settings, target: string | undefined): Promise<n
   const { backupDatabase, BackupError } = await import('../store/backup.ts');
   try {
     const made = await backupDatabase(settings.databaseUrl, target);
-    const ledger = made.ledger ? `; its ledger ${made.ledger.ok ? 'ok' : 'BROKEN'}: ${made.ledger.accounts} accounts, ${made.ledger.transfers} transfers, ${made.ledger.problems} problems` : '';
+    const ledger = made.ledger ? `; its ledger ${made.ledger.ok ? 'ok' : 'BROKEN'}: ${made.ledger.accounts} accounts, ${made.ledger.transfers} transfers, ${made.ledger.problems} problems`
+      : made.unchecked ? `; its ledger not checked: ${made.unchecked}` : '';
     console.log(`backup written to ${made.file} (${(made.bytes / 1024 / 1024).toFixed(1)} MB) in ${((Date.now() - startedAt) / 1000).toFixed(1)} s${ledger}`);
     return made.ledger && !made.ledger.ok ? 1 : 0;
   } catch (error) {

@@ -8,7 +8,7 @@ import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/supp
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { verifyLedger } from '../ledger/verify-ledger.ts';
 import { backupDatabase, BackupError } from './backup.ts';
-import { openStore } from './open-store.ts';
+import { migratorOf, openStore, pendingMigrations } from './open-store.ts';
 
 /**
  * `tolem backup` while the server writes: the copy is one moment's database, whole (its ledger
@@ -91,6 +91,34 @@ for (const dialect of DIALECTS) {
       const made = spawnSync(process.execPath, ['bin/tolem.js', 'backup', join(folder, 'by-cli', 'copy')], { env: { ...process.env, DATABASE_URL: t.app.ctx.settings.databaseUrl, LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
       assert.equal(made.status, 0, made.stderr);
       assert.match(made.stdout, dialect.name === 'sqlite' ? /^backup written to .*by-cli\/copy \(.* MB\) in .* s; its ledger ok: \d+ accounts, \d+ transfers, 0 problems\n$/ : /^backup written to .*by-cli\/copy \(.* MB\) in .* s\n$/);
+    });
+
+    it('backs up a database an earlier release made, before tolem migrate (the backup to roll back to), as it is', async () => {
+      const older = await createTestDatabase(dialect.name);
+      try {
+        const store = await openStore(older.url);
+        try {
+          // Before 021 (transfer chains): the columns this release's ledger check reads are not there yet.
+          assert.equal((await migratorOf(store).migrateTo('020-usage-history-indexes')).error, undefined);
+        } finally {
+          await store.close();
+        }
+        const file = join(folder, 'before-upgrade');
+        const cli = spawnSync(process.execPath, ['bin/tolem.js', 'backup', file], { env: { ...process.env, DATABASE_URL: older.url, LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
+        assert.equal(cli.status, 0, cli.stderr);
+        assert.ok(existsSync(file));
+        if (dialect.name === 'sqlite') {
+          assert.match(cli.stdout, /^backup written to .*before-upgrade .*; its ledger not checked: its schema is older than this release's \(\d+ migrations to apply\): `tolem ledger verify` checks it once migrated\n$/);
+          const copy = await openStore(`sqlite:${file}`);
+          try {
+            assert.equal((await pendingMigrations(copy)).pending[0], '021-transfer-chains', 'the copy is the database as it was, not migrated');
+          } finally {
+            await copy.close();
+          }
+        }
+      } finally {
+        await older.drop();
+      }
     });
   });
 }

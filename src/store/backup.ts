@@ -3,13 +3,15 @@ import { existsSync, linkSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { verifyLedger } from '../ledger/verify-ledger.ts';
-import { displayUrl, openStore } from './open-store.ts';
+import { displayUrl, openStore, pendingMigrations } from './open-store.ts';
 
 export interface Backup {
   file: string;
   bytes: number;
-  /** The copy's own ledger check, as `tolem ledger verify` makes it (SQLite; null for a PostgreSQL dump). */
+  /** The copy's own ledger check, as `tolem ledger verify` makes it (SQLite; null for a PostgreSQL dump, and where `unchecked` says why). */
   ledger: { ok: boolean; accounts: number; transfers: number; problems: number } | null;
+  /** Why a SQLite copy's ledger was not checked: a schema older than this release's, which its checks do not read. */
+  unchecked?: string;
 }
 
 /** Why no backup was made, in one line for the operator (the CLI prints it, exit 1). */
@@ -44,13 +46,13 @@ export async function backupDatabase(databaseUrl: string, target: string): Promi
   }
   const partial = join(dirname(file), `.${basename(file)}.${process.pid}.partial`);
   try {
-    const ledger = databaseUrl.startsWith('sqlite:') ? await copySqlite(databaseUrl.slice('sqlite:'.length), partial) : dumpPostgres(databaseUrl, partial);
+    const { ledger, unchecked } = databaseUrl.startsWith('sqlite:') ? await copySqlite(databaseUrl.slice('sqlite:'.length), partial) : { ledger: dumpPostgres(databaseUrl, partial), unchecked: undefined };
     try {
       linkSync(partial, file);
     } catch (error) {
       throw new BackupError((error as NodeJS.ErrnoException).code === 'EEXIST' ? `${file} exists: a backup never overwrites a file` : `cannot write ${file}: ${(error as Error).message}`);
     }
-    return { file, bytes: statSync(file).size, ledger };
+    return { file, bytes: statSync(file).size, ledger, ...(unchecked === undefined ? {} : { unchecked }) };
   } catch (error) {
     if (error instanceof BackupError) throw error;
     throw new BackupError(`backup failed: ${firstLine((error as Error).message ?? String(error))}`);
@@ -59,7 +61,7 @@ export async function backupDatabase(databaseUrl: string, target: string): Promi
   }
 }
 
-async function copySqlite(path: string, partial: string): Promise<Backup['ledger']> {
+async function copySqlite(path: string, partial: string): Promise<Pick<Backup, 'ledger' | 'unchecked'>> {
   if (path === ':memory:') throw new BackupError('an in-memory database has nothing to copy');
   if (!existsSync(resolve(path))) throw new BackupError(`no database at ${resolve(path)}`);
   const source = new Database(resolve(path), { readonly: true, fileMustExist: true });
@@ -80,8 +82,14 @@ async function copySqlite(path: string, partial: string): Promise<Backup['ledger
   // The copy opened as Tolem opens a database: it is what a restore would run on.
   const store = await openStore(`sqlite:${partial}`);
   try {
+    // The backup taken before `tolem migrate` (to roll back to) is of an earlier release's schema,
+    // whose columns this release's checks read in part: copied as it is, its ledger is left unchecked.
+    const { pending, anyApplied } = await pendingMigrations(store);
+    if (anyApplied && pending.length > 0) {
+      return { ledger: null, unchecked: `its schema is older than this release's (${pending.length} migration${pending.length === 1 ? '' : 's'} to apply): \`tolem ledger verify\` checks it once migrated` };
+    }
     const report = await verifyLedger(store);
-    return { ok: report.ok, accounts: report.accounts, transfers: report.transfers, problems: report.problems.length };
+    return { ledger: { ok: report.ok, accounts: report.accounts, transfers: report.transfers, problems: report.problems.length } };
   } finally {
     await store.close();
     // Opening it in WAL mode left these beside it.
