@@ -93,6 +93,15 @@ for (const dialect of DIALECTS) {
       assert.match(made.stdout, dialect.name === 'sqlite' ? /^backup written to .*by-cli\/copy \(.* MB\) in .* s; its ledger ok: \d+ accounts, \d+ transfers, 0 problems\n$/ : /^backup written to .*by-cli\/copy \(.* MB\) in .* s\n$/);
     });
 
+    it('backs up through a DATABASE_URL whose password holds a % that is no escape, as the server connects with it (PostgreSQL)', { skip: dialect.name !== 'postgres' && 'no password in a sqlite: URL' }, async () => {
+      const url = new URL(t.app.ctx.settings.databaseUrl);
+      const withPercent = `${url.protocol}//${url.username || 'postgres'}:pa%zz@${url.host}${url.pathname}${url.search}`;
+      const store = await openStore(withPercent);
+      await store.close();
+      const made = await backupDatabase(withPercent, join(folder, 'percent.dump'));
+      assert.ok(made.bytes > 0);
+    });
+
     it('backs up a database an earlier release made, before tolem migrate (the backup to roll back to), as it is', async () => {
       const older = await createTestDatabase(dialect.name);
       try {

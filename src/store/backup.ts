@@ -100,7 +100,7 @@ async function copySqlite(path: string, partial: string): Promise<Pick<Backup, '
 function dumpPostgres(url: string, partial: string): null {
   // The password goes in the environment, not the command line that any local user can list.
   const parsed = new URL(url);
-  const password = decodeURIComponent(parsed.password);
+  const password = passwordOf(parsed);
   parsed.password = '';
   const env = password ? { ...process.env, PGPASSWORD: password } : process.env;
   const dumped = spawnSync('pg_dump', ['--format=custom', '--no-owner', `--file=${partial}`, `--dbname=${parsed.toString()}`], { encoding: 'utf8', env });
@@ -116,3 +116,15 @@ function dumpPostgres(url: string, partial: string): null {
 }
 
 const firstLine = (text: string) => text.trim().split('\n')[0] ?? '';
+
+/**
+ * The URL's password as the server's connections take it (pg): percent-decoded, or as written when
+ * a `%` in it is no escape (`pa%ss`), which pg reads literally and decodeURIComponent refuses.
+ */
+function passwordOf(url: URL): string {
+  try {
+    return decodeURIComponent(url.password);
+  } catch {
+    return url.password;
+  }
+}
