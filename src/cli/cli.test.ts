@@ -420,6 +420,28 @@ describe('tolem CLI', () => {
     }
   });
 
+  it('serve with PORT=0: the demo banner\'s curl names the port it listens on, not 0', async () => {
+    const fresh = `sqlite:${join(folder, 'any-port.db')}`;
+    const server = spawn(process.execPath, ['bin/tolem.js', 'serve'], { env: { ...process.env, DATABASE_URL: fresh, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', JOBS_ENABLED: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    try {
+      let stdout = '';
+      const serving = await new Promise<string>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no 'serving' line in 60 s: ${stdout}`)), 60_000);
+        server.stdout.on('data', (chunk) => {
+          stdout += chunk;
+          const found = /Tolem is serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(stdout);
+          if (found) { clearTimeout(timer); resolve(found[1]!); }
+        });
+      });
+      assert.notEqual(serving, '0');
+      assert.match(stdout, new RegExp(`curl -H 'Authorization: Bearer tlm_[\\w-]+' http://localhost:${serving}/v1/lines/`));
+    } finally {
+      server.kill('SIGTERM');
+      await exited;
+    }
+  });
+
   it('stops quietly when its reader goes away (`tolem help | head -1`): no EPIPE stack trace', async () => {
     const child = spawn(process.execPath, ['bin/tolem.js', 'help'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.destroy();

@@ -285,11 +285,13 @@ async function serve(settings: ReturnType<typeof loadSettings>): Promise<number>
     console.error(`error: cannot listen on ${settings.host}:${settings.port}: ${code === 'EADDRINUSE' ? 'the port is in use (PORT picks another)' : (error as Error).message}`);
     return 1;
   }
+  // The port listened on: PORT=0 takes any free one.
+  const { port } = app.server.server.address() as { port: number };
   try {
     if (settings.seedDemo ? await demoSeedDue(app.ctx) : await isEmpty(app.ctx)) {
       if (settings.seedDemo) {
         const demo = await seedDemo(app.ctx);
-        if (demo) printDemo(demo, settings.port);
+        if (demo) printDemo(demo, port);
         else app.server.log.info('another process started on this database at the same time made the demo data; its log shows the demo logins');
       } else app.server.log.info('the database has no users yet: create the first admin with `tolem user create --login NAME --password PASSWORD --role admin`');
     }
@@ -299,8 +301,6 @@ async function serve(settings: ReturnType<typeof loadSettings>): Promise<number>
     throw error;
   }
   const stopJobs = settings.jobsEnabled ? startScheduler(app.ctx, JOBS, { observer: app.metrics.jobObserver, leases: databaseLeases(app.ctx) }) : async () => {};
-  // The port listened on: PORT=0 takes any free one.
-  const { port } = app.server.server.address() as { port: number };
   app.server.log.info(`Tolem is serving on http://${settings.host}:${port} (${app.store.dialect.name}); API docs at /docs`);
   const defaults = developmentDefaultsIn(process.env, settings.payments.providers);
   if (defaults.length > 0) app.server.log.warn(`development defaults in use, not for a deployment: ${defaults.join('; ')} (docs: README, Configuration)`);
