@@ -147,7 +147,7 @@ async function run(argv: string[]): Promise<number> {
       const { values } = parseArgs({ args: rest, options: { provider: { type: 'string' }, file: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } } });
       if (!values.provider || !values.file) { console.error(USAGE); return 2; }
       const { provider, file: report, from, to } = values;
-      return withExistingContext(settings, async (ctx) => (await import('../payments/settlement-cli.ts')).runSettlementImport(ctx, { provider, file: report, from, to }));
+      return withExistingContext(settings, WRITES, async (ctx) => (await import('../payments/settlement-cli.ts')).runSettlementImport(ctx, { provider, file: report, from, to }));
     }
     case 'jobs': return withContext(settings, async (ctx) => {
       const [{ paymentProviders }, { JOBS }, { runJobsUntilCaughtUp }, { databaseLeases }] = await Promise.all([
@@ -161,7 +161,7 @@ async function run(argv: string[]): Promise<number> {
       console.log(JSON.stringify(handled));
       return 0;
     });
-    case 'ledger verify': return withExistingContext(settings, async (ctx) => {
+    case 'ledger verify': return withExistingContext(settings, READS_ONLY, async (ctx) => {
       const { verifyLedger } = await import('../ledger/verify-ledger.ts');
       const report = await verifyLedger(ctx.store);
       for (const problem of report.problems) console.log(`BROKEN ${problem.check} ${problem.subject} ${JSON.stringify(problem.details)}`);
@@ -173,7 +173,7 @@ async function run(argv: string[]): Promise<number> {
       const from = reportInstant(values.from);
       const to = reportInstant(values.to);
       if (!from || !to || from >= to) { console.error(`error: --from and --to are dates (YYYY-MM-DD, Almaty) or ISO instants of the years ${INSTANT_YEARS.min}-${INSTANT_YEARS.max}, --from before --to`); return 2; }
-      return withExistingContext(settings, async (ctx) => {
+      return withExistingContext(settings, READS_ONLY, async (ctx) => {
         const { trialBalance } = await import('../ledger/trial-balance.ts');
         const report = await trialBalance(ctx, from, to);
         if (values.json) {
@@ -188,7 +188,7 @@ async function run(argv: string[]): Promise<number> {
         return 0;
       });
     }
-    case 'lifecycle reindex': return withExistingContext(settings, async (ctx) => {
+    case 'lifecycle reindex': return withExistingContext(settings, WRITES, async (ctx) => {
       const { reindexLineValidity } = await import('../lifecycle/catch-up-indexed-validity.ts');
       console.log(`lifecycle index: ${await reindexLineValidity(ctx)} lines caught up`);
       return 0;
@@ -225,7 +225,7 @@ async function backup(settings: Settings, target: string | undefined): Promise<n
  * migrate under it (migration 021, for one, needs every old process stopped first).
  */
 async function withContext(
-  settings: ReturnType<typeof loadSettings>, run: (ctx: ReturnType<typeof createContext>, migrated: string[]) => Promise<number>, upgrade = false, existing = false,
+  settings: ReturnType<typeof loadSettings>, run: (ctx: ReturnType<typeof createContext>, migrated: string[]) => Promise<number>, upgrade = false, existing = false, readsOnly = false,
 ): Promise<number> {
   const [{ displayUrl, migrateToLatest, openStore, pendingMigrations }, { createContext }, { ensureAccounts }] = await Promise.all([
     import('../store/open-store.ts'), import('../app-context.ts'), import('../ledger/ensure-system-accounts.ts')]);
@@ -249,7 +249,8 @@ async function withContext(
     }
     const migrated = await migrateToLatest(store);
     const ctx = createContext(settings, store);
-    await ensureAccounts(store, undefined, ctx.clock.now());
+    // A check writes nothing: it runs on a read-only database too (a PostgreSQL hot standby).
+    if (!readsOnly) await ensureAccounts(store, undefined, ctx.clock.now());
     return await run(ctx, migrated);
   } finally {
     await store.close();
@@ -261,9 +262,13 @@ async function withContext(
  * payments reconcile, lifecycle reindex): a DATABASE_URL naming no Tolem database (a mistyped
  * SQLite path, an empty PostgreSQL database) is refused, not made anew and reported sound.
  */
-function withExistingContext(settings: ReturnType<typeof loadSettings>, run: (ctx: ReturnType<typeof createContext>) => Promise<number>): Promise<number> {
-  return withContext(settings, run, false, true);
+function withExistingContext(settings: ReturnType<typeof loadSettings>, readsOnly: boolean, run: (ctx: ReturnType<typeof createContext>) => Promise<number>): Promise<number> {
+  return withContext(settings, run, false, true, readsOnly);
 }
+
+/** Whether a checking command only reads (ledger verify and report), or writes too (payments reconcile, lifecycle reindex). */
+const READS_ONLY = true;
+const WRITES = false;
 
 /** The file of a `sqlite:` URL (null for PostgreSQL and an in-memory database). */
 function sqliteFileOf(url: string): string | null {
