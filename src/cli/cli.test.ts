@@ -207,7 +207,7 @@ describe('tolem CLI', () => {
     const file = join(folder, 'clash.db');
     const made = spawnSync(process.execPath, ['-e', `const D = require(${JSON.stringify(join(process.cwd(), 'node_modules/better-sqlite3'))}); new D(${JSON.stringify(file)}).exec('create table ledger_transfers (id text)');`], { encoding: 'utf8' });
     assert.equal(made.status, 0, made.stderr);
-    for (const command of [['migrate'], ['serve']]) {
+    for (const command of [['migrate'], ['serve'], ['user', 'create', '--login', 'ro.clerk', '--password', 'long enough', '--role', 'clerk']]) {
       const run = spawnSync(process.execPath, ['bin/tolem.js', ...command], { env: { ...process.env, DATABASE_URL: `sqlite:${file}`, PORT: '0', LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
       assert.equal(run.status, 1, `${command}: ${run.stderr}`);
       assert.match(run.stderr, /^error: migration 001-\S+ failed, none of the pending ones applied: .*ledger_transfers/);
@@ -221,7 +221,7 @@ describe('tolem CLI', () => {
     const notADatabase = join(folder, 'not-a-database.txt');
     writeFileSync(notADatabase, 'hello, this is text and no SQLite file at all '.repeat(20));
     for (const url of [`sqlite:${notADatabase}`, `sqlite:${notADatabase}/below-a-file.db`]) {
-      for (const command of [['migrate'], ['serve']]) {
+      for (const command of [['migrate'], ['serve'], ['user', 'create', '--login', 'ro.clerk', '--password', 'long enough', '--role', 'clerk']]) {
         const run = spawnSync(process.execPath, ['bin/tolem.js', ...command], { env: { ...process.env, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
         assert.equal(run.status, 1, `${url} ${command}: ${run.stderr}`);
         assert.match(run.stderr, new RegExp(`^error: cannot open the database sqlite:${notADatabase.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
@@ -241,7 +241,7 @@ describe('tolem CLI', () => {
       const left = spawnSync(process.execPath, ['-e', `const D = require(${JSON.stringify(join(process.cwd(), 'node_modules/better-sqlite3'))}); const d = new D(${JSON.stringify(file)}); d.pragma('journal_mode = WAL'); d.exec("insert into counters (key, value) values ('x', 1)"); process.exit(0);`], { encoding: 'utf8' });
       assert.equal(left.status, 0, left.stderr);
       spawnSync('chmod', ['-R', 'a+rX,a-w', readOnly]);
-      for (const command of [['migrate'], ['serve']]) {
+      for (const command of [['migrate'], ['serve'], ['user', 'create', '--login', 'ro.clerk', '--password', 'long enough', '--role', 'clerk']]) {
         const run = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, 'bin/tolem.js', ...command], { env: { ...process.env, DATABASE_URL: `sqlite:${file}`, PORT: '0', LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
         assert.equal(run.status, 1, `${command.join(' ')}: ${run.stderr}`);
         assert.match(run.stderr, /^error: cannot (use|open|write) the database sqlite:.*readonly database/, run.stderr);
@@ -281,7 +281,7 @@ describe('tolem CLI', () => {
       await migratorOf(store).migrateToLatest();
       await sql`alter database ${sql.id(new URL(database.url).pathname.slice(1))} set default_transaction_read_only = on`.execute(store.db);
       await store.close();
-      for (const command of [['migrate'], ['serve']]) {
+      for (const command of [['migrate'], ['serve'], ['user', 'create', '--login', 'ro.clerk', '--password', 'long enough', '--role', 'clerk']]) {
         const run = spawnSync(process.execPath, ['bin/tolem.js', ...command], { env: { ...process.env, DATABASE_URL: database.url, PORT: '0', LOG_LEVEL: 'silent' }, encoding: 'utf8', timeout: 60_000 });
         assert.equal(run.status, 1, `${command.join(' ')}: ${run.stderr}`);
         assert.match(run.stderr, /^error: cannot use the database postgres:.*read-only transaction/, run.stderr);
