@@ -38,6 +38,8 @@ const CASES: { topic: string; payload: Record<string, unknown>; holds: (string |
   { topic: 'package.renewal_failed', payload: { offering: 'DATA_5GB_30D', reason: 'offering_unavailable' }, holds: ['DATA_5GB_30D'] },
   // The line's validity ended: a top-up brings it back and the retry renews (and charges) the pack; the text says so and by when.
   { topic: 'package.renewal_failed', payload: { offering: 'DATA_5GB_30D', reason: 'line_status_invalid', details: { status: 'grace' }, retryUntil: '2026-03-08T20:00:00Z' }, holds: ['DATA_5GB_30D', { en: '9 Mar 2026', ru: '09.03.2026', kk: '09.03.2026', zh: '2026年3月9日' }, { en: 'validity', ru: 'срок действия номера', kk: 'мерзімі', zh: '有效期' }] },
+  // The balance short of the price too: the top-up must bring the shortfall, or the line comes back and the pack does not.
+  { topic: 'package.renewal_failed', payload: { offering: 'DATA_5GB_30D', reason: 'line_status_invalid', details: { status: 'grace', shortfall: 200_000, price: 350_000 }, retryUntil: '2026-03-08T20:00:00Z' }, holds: ['DATA_5GB_30D', tenge(2_000), { en: '9 Mar 2026', ru: '09.03.2026', kk: '09.03.2026', zh: '2026年3月9日' }, { en: 'validity', ru: 'срок действия номера', kk: 'мерзімі', zh: '有效期' }] },
   { topic: 'bonus.granted', payload: { amount: 50_000, expiresAt: '2026-04-01T00:00:00Z' }, holds: [tenge(500), { en: '1 Apr 2026', ru: '01.04.2026', kk: '01.04.2026', zh: '2026年4月1日' }] },
   { topic: 'bonus.expired', payload: { amount: 12_300 }, holds: [tenge(123)] },
   { topic: 'line.validity_expiring', payload: { validUntil: '2026-03-10T19:30:00Z', balance: 25_000 }, holds: [tenge(250), { en: '11 Mar 2026', ru: '11.03.2026', kk: '11.03.2026', zh: '2026年3月11日' }] },

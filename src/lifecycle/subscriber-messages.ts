@@ -7,7 +7,7 @@ import { formatTenge } from '../domain/money.ts';
  * send: `subscriberMessage(topic, payload)` → text, or null when the event sends none.
  */
 type Key = 'grace' | 'suspended' | 'barred' | 'unbarred' | 'terminated' | 'reactivated' | 'bucket80' | 'bucket100' | 'creditGranted' | 'transferReceived' | 'transferCode'
-  | 'topUpSucceeded' | 'topUpForPackage' | 'topUpReversed' | 'paymentRefunded' | 'refundReversed' | 'packagePurchased' | 'packageRenewed' | 'renewalNoMoney' | 'renewalLineExpired' | 'renewalFailed'
+  | 'topUpSucceeded' | 'topUpForPackage' | 'topUpReversed' | 'paymentRefunded' | 'refundReversed' | 'packagePurchased' | 'packageRenewed' | 'renewalNoMoney' | 'renewalLineExpired' | 'renewalLineExpiredShort' | 'renewalFailed'
   | 'bucket80Named' | 'bucket100Named' | 'bonusGranted' | 'bonusExpired' | 'creditRepaid' | 'creditRepaidPart' | 'validityExpiring' | 'packageEnding' | 'packageRenewing' | 'balanceLow';
 
 const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
@@ -25,6 +25,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     packageRenewed: '"{name}" is renewed until {date}. Paid {price}.',
     renewalNoMoney: '"{name}" could not be renewed: not enough balance. Top up by {date} and it renews automatically.',
     renewalLineExpired: '"{name}" could not be renewed: your number\'s validity has ended. Top up by {date} and it renews automatically.',
+    renewalLineExpiredShort: '"{name}" could not be renewed: your number\'s validity has ended. Top up {shortfall} or more by {date} and it renews automatically.',
     renewalFailed: '"{name}" could not be renewed automatically.',
     bonusGranted: 'Bonus of {amount} credited for packages, valid until {date}.',
     bonusExpired: 'Your bonus of {amount} has expired.',
@@ -58,6 +59,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     packageRenewed: '«{name}» продлён до {date}. Оплачено {price}.',
     renewalNoMoney: 'Не удалось продлить «{name}»: недостаточно средств. Пополните баланс до {date} — продление пройдёт само.',
     renewalLineExpired: 'Не удалось продлить «{name}»: срок действия номера истёк. Пополните баланс до {date} — продление пройдёт само.',
+    renewalLineExpiredShort: 'Не удалось продлить «{name}»: срок действия номера истёк. Пополните баланс на {shortfall} или больше до {date} — продление пройдёт само.',
     renewalFailed: 'Не удалось автоматически продлить «{name}».',
     bonusGranted: 'Начислен бонус {amount} на пакеты, действует до {date}.',
     bonusExpired: 'Срок действия бонуса {amount} истёк.',
@@ -91,6 +93,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     packageRenewed: '«{name}» {date} дейін ұзартылды. Төленді: {price}.',
     renewalNoMoney: '«{name}» ұзартылмады: қаражат жеткіліксіз. {date} дейін толықтырсаңыз, пакет автоматты түрде ұзартылады.',
     renewalLineExpired: '«{name}» ұзартылмады: нөмір мерзімі аяқталды. {date} дейін толықтырсаңыз, пакет автоматты түрде ұзартылады.',
+    renewalLineExpiredShort: '«{name}» ұзартылмады: нөмір мерзімі аяқталды. {date} дейін кемінде {shortfall} толықтырсаңыз, пакет автоматты түрде ұзартылады.',
     renewalFailed: '«{name}» автоматты түрде ұзартылмады.',
     bonusGranted: 'Пакет алуға {amount} бонус есептелді, {date} дейін жарамды.',
     bonusExpired: '{amount} бонустың мерзімі өтті.',
@@ -124,6 +127,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     packageRenewed: '“{name}”已续订，有效期至{date}。已支付 {price}。',
     renewalNoMoney: '“{name}”续订失败：余额不足。请在{date}前充值，套餐将自动续订。',
     renewalLineExpired: '“{name}”续订失败：号码有效期已结束。请在{date}前充值，套餐将自动续订。',
+    renewalLineExpiredShort: '“{name}”续订失败：号码有效期已结束。请在{date}前至少充值 {shortfall}，套餐将自动续订。',
     renewalFailed: '“{name}”未能自动续订。',
     bonusGranted: '已发放奖励余额 {amount}，可用于购买套餐，有效期至{date}。',
     bonusExpired: '您的奖励余额 {amount} 已过期。',
@@ -245,9 +249,14 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
       // charged, so the subscriber is told so, as for want of money.
       // The window ends at the time of day the pack ended (00:30 for a pack bought then): "by 5 Mar"
       // alone would promise a renewal to a top-up later that day, which comes after the window.
-      const status = (payload.details as { status?: unknown } | undefined)?.status;
-      const comesBack = status === 'grace' || (status === 'suspended' && payload.barred !== true);
-      if (payload.reason === 'line_status_invalid' && comesBack) return text('renewalLineExpired', { name: name(), date: almatyDateTimeIn(language, payload.retryUntil) });
+      // The balance short of the price too (details.shortfall): a top-up brings the line back but
+      // renews only if it brings that much, and the retry that fails for want of money tells nothing more.
+      const details = payload.details as { status?: unknown; shortfall?: unknown } | undefined;
+      const comesBack = details?.status === 'grace' || (details?.status === 'suspended' && payload.barred !== true);
+      if (payload.reason === 'line_status_invalid' && comesBack) {
+        const date = almatyDateTimeIn(language, payload.retryUntil);
+        return Number(details?.shortfall ?? 0) > 0 ? text('renewalLineExpiredShort', { name: name(), shortfall: money(details?.shortfall), date }) : text('renewalLineExpired', { name: name(), date });
+      }
       return payload.reason === 'balance_insufficient'
         ? text('renewalNoMoney', { name: name(), date: almatyDateTimeIn(language, payload.retryUntil) })
         : text('renewalFailed', { name: name() });

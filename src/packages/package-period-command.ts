@@ -104,6 +104,15 @@ export function periodCommand(plan: PeriodPlan, idempotency?: LedgerCommand<Peri
   };
 }
 
+/** The price from the bonus balance first (bonus money is for packages only), the rest from the main balance; what the main one lacks. */
+function paymentOf(tx: BatchTx, lineId: string, price: bigint): { fromBonus: bigint; fromMain: bigint; shortfall: bigint } {
+  const bonusAvailable = availableBalance(tx.account(lineBonusAccountId(lineId))!);
+  const fromBonus = bonusAvailable < price ? bonusAvailable : price;
+  const fromMain = price - fromBonus;
+  const mainAvailable = availableBalance(tx.account(lineMainAccountId(lineId))!);
+  return { fromBonus, fromMain, shortfall: fromMain > mainAvailable ? fromMain - mainAvailable : 0n };
+}
+
 /**
  * One purchase or renewal as one linked group: the price from the bonus balance first (bonus money
  * is for packages only), then the main balance, to revenue:packages at list price with the discount
@@ -122,7 +131,12 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   // renewal job runs before the lifecycle job. A counter sale's top-up, earlier in the same command,
   // has extended the validity by then.
   const status = statusAt(line.status, line.validUntil, tx.nowIso);
-  if (status !== 'active' && status !== 'preactive') return fail('line_status_invalid', { status });
+  if (status !== 'active' && status !== 'preactive') {
+    // The job's failure SMS says what a top-up must bring when the balance is short too: the top-up
+    // that brings the line back would otherwise renew nothing, and its retry tells nothing more (once per period).
+    const short = plan.reason === 'auto_renewal' ? paymentOf(tx, lineId, quote.price).shortfall : 0n;
+    return fail('line_status_invalid', short > 0n ? { status, shortfall: toJsonAmount(short), price: toJsonAmount(quote.price) } : { status });
+  }
   if (!isOnSale(record.offering, tx.nowIso)) return fail('offering_unavailable', { code: record.offering.code });
   const periods = tx.counter(packagePeriodKey(packageId));
   if (periods !== plan.expectedPeriods) return fail('package_renewal_conflict', { periods: Number(periods) });
@@ -149,11 +163,8 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   }
   const mainId = lineMainAccountId(lineId);
   const bonusId = lineBonusAccountId(lineId);
-  const bonusAvailable = availableBalance(tx.account(bonusId)!);
-  const fromBonus = bonusAvailable < quote.price ? bonusAvailable : quote.price;
-  const fromMain = quote.price - fromBonus;
-  const mainAvailable = availableBalance(tx.account(mainId)!);
-  if (fromMain > mainAvailable) return fail('balance_insufficient', { shortfall: toJsonAmount(fromMain - mainAvailable), price: toJsonAmount(quote.price) });
+  const { fromBonus, fromMain, shortfall } = paymentOf(tx, lineId, quote.price);
+  if (shortfall > 0n) return fail('balance_insufficient', { shortfall: toJsonAmount(shortfall), price: toJsonAmount(quote.price) });
   const revenueId = revenueAccountId('packages');
   // The receipt before the money moves, so that the line's history names it (a refused command takes none).
   const receiptNumber = allocateReceipt(tx, { kind: plan.reason === 'purchase' ? 'package' : 'package_renewal', referenceId: packageId, lineId, amount: quote.price, currency: 'KZT' });

@@ -5,6 +5,7 @@ import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { loadSettings } from '../config.ts';
 import { JOBS } from '../jobs/jobs.ts';
 import { runJobsOnce } from '../jobs/scheduler.ts';
+import { subscriberMessage } from '../lifecycle/subscriber-messages.ts';
 import { ManualClock } from '../platform/clock.ts';
 
 const DAY_MS = 86_400_000;
@@ -75,6 +76,52 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 100_000, currency: 'KZT' }, headers: { 'idempotency-key': 'top-2' } })).status, 201);
       const bought = await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'PACK_7D' }, headers: { 'idempotency-key': 'buy-2' } });
       assert.equal(bought.status, 201, JSON.stringify(bought.body));
+      await t.verify();
+    });
+
+    it('tells a line whose balance is short of the price how much a top-up must bring, and a top-up of that much renews it', async () => {
+      await t?.close();
+      const clock = new ManualClock(new Date('2027-03-01T06:00:00Z'));
+      t = await startTestApp(dialect.name, { topup: { ...loadSettings({}).topup, bonus: { thresholdMin: 0n, percent: 0n, validityDays: 30 } } }, clock);
+      assert.equal((await t.request('POST', '/v1/admin/offerings', { body: {
+        code: 'PACK_BIG', kind: 'data', price: 250_000, validityDays: 30, allowances: { dataMb: 100 }, autoRenewAllowed: true, stacks: false,
+        names: { en: 'Pack', ru: 'Pack', kk: 'Pack', zh: 'Pack' },
+      } })).status, 201);
+      const msisdn = '+77013330003';
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 300_000, currency: 'KZT' }, headers: { 'idempotency-key': 'top-1' } })).status, 201);
+      clock.advance(60_000);
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'PACK_BIG', autoRenew: true }, headers: { 'idempotency-key': 'buy-1' } });
+      assert.equal(bought.status, 201, JSON.stringify(bought.body));
+      // The validity ends, then the pack a minute later: 500 ₸ left of a 2,500 ₸ price.
+      clock.set(new Date(Date.parse(bought.body.expiresAt) + 10_000));
+      await runJobsOnce(t.app.ctx, JOBS);
+      const failures = async () => (await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'package.renewal_failed').execute())
+        .map((row) => JSON.parse(row.payload) as Record<string, unknown>);
+      const [failure, ...others] = await failures();
+      assert.equal(others.length, 0);
+      assert.equal(failure!.reason, 'line_status_invalid');
+      assert.deepEqual(failure!.details, { status: 'grace', shortfall: 200_000, price: 250_000 });
+      // "Top up by … and it renews" would promise a renewal to any top-up: the text names the sum.
+      const text = subscriberMessage('package.renewal_failed', failure!, { offeringName: 'Pack' })!;
+      assert.match(text, /validity has ended\. Top up 2,000\u00a0₸ or more by .* and it renews automatically\./, text);
+
+      const periods = async () => (await t.app.ctx.db.selectFrom('package_periods').select('period').where('package_id', '=', bought.body.id).execute()).length;
+      const topUpAndRun = async (amount: number, key: string) => {
+        assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount, currency: 'KZT' }, headers: { 'idempotency-key': key } })).status, 201);
+        for (let run = 0; run < 3; run++) {
+          clock.advance(30_000);
+          await runJobsOnce(t.app.ctx, JOBS);
+        }
+      };
+      // Less than told: the line is back, the pack still short.
+      await topUpAndRun(50_000, 'top-2');
+      assert.equal((await t.request('GET', `/v1/lines/${encodeURIComponent(msisdn)}`)).body.status, 'active');
+      assert.equal(await periods(), 1);
+      // The rest of what was told: renewed.
+      await topUpAndRun(150_000, 'top-3');
+      assert.equal(await periods(), 2, 'renewed once the line has the sum told');
+      assert.equal((await failures()).length, 1);
       await t.verify();
     });
   });
