@@ -105,8 +105,9 @@ export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules
   if (!FUNDING_KINDS.includes(source.kind) || source.unit !== 'KZT') return fail('source_account_invalid');
   const mainAccountId = lineMainAccountId(line.id);
   // The receipt first, so that the line's history names it (a refused command takes none: its counter moves only on commit).
+  // Money paid for a package gets a package payment's receipt, as its SMS says: the purchase spends it at once.
   const id = tx.newId('tu');
-  const receiptNumber = allocateReceipt(tx, { kind: 'topup', referenceId: id, lineId: line.id, amount: request.amount, currency: 'KZT' });
+  const receiptNumber = allocateReceipt(tx, { kind: request.paysForPackage ? 'package_payment' : 'topup', referenceId: id, lineId: line.id, amount: request.amount, currency: 'KZT' });
   const metadata = { channel: request.channel, receipt: receiptNumber };
   const moved = request.pendingTransferId
     ? tx.resolvePending(request.pendingTransferId, 'post', 'topup', request.amount, metadata)
