@@ -250,7 +250,7 @@ export function subscriberMessage(topic: string, payload: Record<string, unknown
       // The window ends at the time of day the pack ended (00:30 for a pack bought then): "by 5 Mar"
       // alone would promise a renewal to a top-up later that day, which comes after the window.
       // The balance short of the price too (details.shortfall): a top-up brings the line back but
-      // renews only if it brings that much, and the retry that fails for want of money tells nothing more.
+      // renews only if it brings that much (a retry that fails for want of money is told once more).
       const details = payload.details as { status?: unknown; shortfall?: unknown } | undefined;
       const comesBack = details?.status === 'grace' || (details?.status === 'suspended' && payload.barred !== true);
       if (payload.reason === 'line_status_invalid' && comesBack) {

@@ -133,7 +133,7 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   const status = statusAt(line.status, line.validUntil, tx.nowIso);
   if (status !== 'active' && status !== 'preactive') {
     // The job's failure SMS says what a top-up must bring when the balance is short too: the top-up
-    // that brings the line back would otherwise renew nothing, and its retry tells nothing more (once per period).
+    // that brings the line back would otherwise be taken for enough, and renew nothing.
     const short = plan.reason === 'auto_renewal' ? paymentOf(tx, lineId, quote.price).shortfall : 0n;
     return fail('line_status_invalid', short > 0n ? { status, shortfall: toJsonAmount(short), price: toJsonAmount(quote.price) } : { status });
   }

@@ -166,15 +166,21 @@ export async function clearRenewalRetry(ctx: AppContext, read: PackageTable): Pr
 
 /**
  * Records that renewing into `period` failed (for want of money, mostly) and queues the package
- * for a retry on the next run. The event is written once per period: the conditional update lets
- * one process (of many) write it.
+ * for a retry on the next run. The event is written once per period (once more for want of money
+ * after a refusal on a line whose validity had ended): the conditional update lets one process (of many) write it.
  */
 export async function recordRenewalFailure(ctx: AppContext, packageId: string, period: bigint, payload: Record<string, unknown>): Promise<boolean> {
   const now = ctx.clock.now().toISOString();
   return ctx.db.transaction().execute(async (trx) => {
     await trx.updateTable('packages').set({ renewal_retry_at: now }).where('id', '=', packageId).execute();
-    const updated = await trx.updateTable('packages').set({ renewal_failed_period: period }).where('id', '=', packageId)
-      .where((eb) => eb.or([eb('renewal_failed_period', 'is', null), eb('renewal_failed_period', '<', period)])).executeTakeFirst();
+    const reason = String(payload.reason);
+    // Told once per period; and once more when a top-up brought back the line whose ended validity
+    // refused the renewal but the retry found the money short (a small top-up, a debt it repaid first).
+    const updated = await trx.updateTable('packages').set({ renewal_failed_period: period, renewal_failed_reason: reason }).where('id', '=', packageId)
+      .where((eb) => eb.or([
+        eb('renewal_failed_period', 'is', null), eb('renewal_failed_period', '<', period),
+        ...(reason === 'balance_insufficient' ? [eb.and([eb('renewal_failed_period', '=', period), eb('renewal_failed_reason', '=', 'line_status_invalid')])] : []),
+      ])).executeTakeFirst();
     if (Number(updated.numUpdatedRows) !== 1) return false;
     await trx.insertInto('outbox').values({
       id: ctx.ids.next('evt'), topic: 'package.renewal_failed', payload: JSON.stringify(payload), created_at: now, available_at: now,

@@ -16,6 +16,8 @@ export interface PackageTable {
   receipt_number: string; renewal_failed_period: bigint | null; created_at: string;
   /** When the renewal job is next to look at this package, which lapsed for want of money (null when nothing waits; migration 017). */
   renewal_retry_at?: string | null;
+  /** The reason of the latest renewal failure told for `renewal_failed_period` (null before migration 041). */
+  renewal_failed_reason?: string | null;
 }
 
 export interface PackagePeriodTable {

@@ -114,14 +114,58 @@ for (const dialect of DIALECTS) {
           await runJobsOnce(t.app.ctx, JOBS);
         }
       };
-      // Less than told: the line is back, the pack still short.
+      // Less than told: the line is back, the pack still short, and the subscriber hears it, once.
       await topUpAndRun(50_000, 'top-2');
       assert.equal((await t.request('GET', `/v1/lines/${encodeURIComponent(msisdn)}`)).body.status, 'active');
       assert.equal(await periods(), 1);
+      const [, short] = await failures();
+      assert.deepEqual([short?.reason, short?.details], ['balance_insufficient', { shortfall: 150_000, price: 250_000 }]);
+      await topUpAndRun(50_000, 'top-3');
+      assert.equal((await failures()).length, 2, 'told once');
       // The rest of what was told: renewed.
-      await topUpAndRun(150_000, 'top-3');
+      await topUpAndRun(100_000, 'top-4');
       assert.equal(await periods(), 2, 'renewed once the line has the sum told');
-      assert.equal((await failures()).length, 1);
+      assert.equal((await failures()).length, 2);
+      await t.verify();
+    });
+
+    it('tells a line that a top-up brought back but whose debt it repaid first that the pack still lacks money', async () => {
+      await t?.close();
+      const clock = new ManualClock(new Date('2027-03-01T06:00:00Z'));
+      const base = loadSettings({});
+      t = await startTestApp(dialect.name, { topup: { ...base.topup, bonus: { thresholdMin: 0n, percent: 0n, validityDays: 30 } }, credit: { ...base.credit, tenureDaysMin: 0 } }, clock);
+      assert.equal((await t.request('POST', '/v1/admin/offerings', { body: {
+        code: 'PACK_ALL', kind: 'data', price: 300_000, validityDays: 30, allowances: { dataMb: 100 }, autoRenewAllowed: true, stacks: false,
+        names: { en: 'Pack', ru: 'Pack', kk: 'Pack', zh: 'Pack' },
+      } })).status, 201);
+      const msisdn = '+77013330004';
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 300_000, currency: 'KZT' }, headers: { 'idempotency-key': 'top-1' } })).status, 201);
+      clock.advance(60_000);
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'PACK_ALL', autoRenew: true }, headers: { 'idempotency-key': 'buy-1' } });
+      assert.equal(bought.status, 201, JSON.stringify(bought.body));
+      // A promised payment of 500 ₸ (550 ₸ owed with the fee), spent: after its term 50 ₸ is a debt.
+      const credit = await t.request('POST', `/v1/lines/${encodeURIComponent(msisdn)}/promised-payment`, { body: { amount: 50_000 }, headers: { 'idempotency-key': 'credit-1' } });
+      assert.equal(credit.status, 201, JSON.stringify(credit.body));
+      clock.advance(4 * DAY_MS);
+      await runJobsOnce(t.app.ctx, JOBS);
+      assert.equal((await t.request('GET', `/v1/lines/${encodeURIComponent(msisdn)}/promised-payment`)).body.owed, 5_000);
+      // The validity ends, then the pack: refused as in grace, 3,000 ₸ short.
+      clock.set(new Date(Date.parse(bought.body.expiresAt) + 10_000));
+      await runJobsOnce(t.app.ctx, JOBS);
+      const failures = async () => (await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'package.renewal_failed').execute())
+        .map((row) => JSON.parse(row.payload) as Record<string, unknown>);
+      assert.deepEqual((await failures()).map((failure) => failure.reason), ['line_status_invalid']);
+      // The top-up brings the line back but repays the debt first: 50 ₸ short.
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 300_000, currency: 'KZT' }, headers: { 'idempotency-key': 'top-2' } })).status, 201);
+      for (let run = 0; run < 3; run++) {
+        clock.advance(30_000);
+        await runJobsOnce(t.app.ctx, JOBS);
+      }
+      assert.equal((await t.app.ctx.db.selectFrom('package_periods').select('period').where('package_id', '=', bought.body.id).execute()).length, 1);
+      const told = await failures();
+      assert.deepEqual(told.map((failure) => failure.reason), ['line_status_invalid', 'balance_insufficient']);
+      assert.match(subscriberMessage('package.renewal_failed', told[1]!, { offeringName: 'Pack' })!, /not enough balance/);
       await t.verify();
     });
   });

@@ -39,6 +39,7 @@ import * as posTopupLineBefore from './037-pos-topup-line-before.ts';
 import * as posTopupLastTopupBefore from './038-pos-topup-last-topup-before.ts';
 import * as posTopupsByLine from './039-pos-topups-by-line.ts';
 import * as receiptsUndone from './040-receipts-undone.ts';
+import * as renewalFailedReason from './041-renewal-failed-reason.ts';
 
 /**
  * Every migration, in order. One set serves SQLite and PostgreSQL. A capability adds its tables
@@ -85,4 +86,5 @@ export const migrations: Record<string, Migration> = {
   '038-pos-topup-last-topup-before': posTopupLastTopupBefore,
   '039-pos-topups-by-line': posTopupsByLine,
   '040-receipts-undone': receiptsUndone,
+  '041-renewal-failed-reason': renewalFailedReason,
 };
