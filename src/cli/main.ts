@@ -150,16 +150,24 @@ async function run(argv: string[]): Promise<number> {
       return withExistingContext(settings, WRITES, async (ctx) => (await import('../payments/settlement-cli.ts')).runSettlementImport(ctx, { provider, file: report, from, to }));
     }
     case 'jobs': return withContext(settings, async (ctx) => {
-      const [{ paymentProviders }, { JOBS }, { runJobsUntilCaughtUp }, { databaseLeases }] = await Promise.all([
+      const [{ paymentProviders }, { JOBS }, { JobsFailedError, runJobsUntilCaughtUp }, { databaseLeases }] = await Promise.all([
         import('../payments/provider-registry.ts'), import('../jobs/jobs.ts'), import('../jobs/scheduler.ts'), import('../jobs/job-leases.ts')]);
       // The payment providers' settings are checked before any job runs, not when the payment jobs' turn comes.
       paymentProviders(ctx);
       // A job a running server holds is left to it; the leases this run takes are given up at its end.
-      const handled = await runJobsUntilCaughtUp(ctx, JOBS, databaseLeases(ctx), (job, lease) => {
-        if (!lease.taken) console.error(`${job.name}: left to ${lease.holder}, which holds its lease until ${lease.heldUntil}`);
-      });
-      console.log(JSON.stringify(handled));
-      return 0;
+      try {
+        const handled = await runJobsUntilCaughtUp(ctx, JOBS, databaseLeases(ctx), (job, lease) => {
+          if (!lease.taken) console.error(`${job.name}: left to ${lease.holder}, which holds its lease until ${lease.heldUntil}`);
+        });
+        console.log(JSON.stringify(handled));
+        return 0;
+      } catch (error) {
+        if (!(error instanceof JobsFailedError)) throw error;
+        // The other jobs ran: what they handled, and which failed (each error above).
+        console.log(JSON.stringify(error.handled));
+        console.error(`error: ${error.message} (their errors above); the other jobs ran`);
+        return 1;
+      }
     });
     case 'ledger verify': return withExistingContext(settings, READS_ONLY, async (ctx) => {
       const { verifyLedger } = await import('../ledger/verify-ledger.ts');

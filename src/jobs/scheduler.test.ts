@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import type { AppContext } from '../app-context.ts';
 import { createMetrics } from '../http/metrics.ts';
 import { IDLE_RERUNS_MAX, mapInFlight, type Job, type JobRun } from './job.ts';
-import { runJobsOnce, runJobsUntilCaughtUp, startScheduler } from './scheduler.ts';
+import { JobsFailedError, runJobsOnce, runJobsUntilCaughtUp, startScheduler } from './scheduler.ts';
 
 const errors: unknown[] = [];
 const ctx = { reportError: (error: unknown) => errors.push(error) } as unknown as AppContext;
@@ -81,6 +81,26 @@ describe('scheduler', () => {
     } };
     const plain: Job = { name: 'plain', intervalMs: 60_000, run: async () => 3 };
     assert.deepEqual(await runJobsUntilCaughtUp(ctx, [job, plain]), { backlog: 5, plain: 3 });
+  });
+
+  it('tolem jobs reports a job that fails and runs the jobs after it, then fails naming it', async () => {
+    errors.length = 0;
+    const broken: Job = { name: 'broken', intervalMs: 60_000, run: async () => { throw new Error('a defect in one job'); } };
+    const plain: Job = { name: 'plain', intervalMs: 60_000, run: async () => 3 };
+    await assert.rejects(runJobsUntilCaughtUp(ctx, [broken, plain]), (error: unknown) => {
+      assert.ok(error instanceof JobsFailedError);
+      assert.deepEqual([error.failed, error.handled], [['broken'], { plain: 3 }]);
+      return true;
+    });
+    assert.match(String(errors[0]), /a defect in one job/);
+  });
+
+  it('tolem jobs stops at a database that cannot answer: the jobs after it would meet it too', async () => {
+    let ran = false;
+    const down: Job = { name: 'down', intervalMs: 60_000, run: async () => { throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }); } };
+    const plain: Job = { name: 'plain', intervalMs: 60_000, run: async () => { ran = true; return 1; } };
+    await assert.rejects(runJobsUntilCaughtUp(ctx, [down, plain]), /ECONNREFUSED/);
+    assert.equal(ran, false);
   });
 
   it('a job that says more while handling nothing is run again at most IDLE_RERUNS_MAX times in a row, here and by tolem jobs', async () => {

@@ -2,6 +2,7 @@ import type { AppContext } from '../app-context.ts';
 import { handledBy, IDLE_RERUNS_MAX, moreAfter, type Job, type JobRun } from './job.ts';
 import { whileHolding, type JobLeases, type LeaseTaken } from './job-leases.ts';
 import { JOBS } from './jobs.ts';
+import { isDatabaseUnavailable } from '../store/database-unavailable.ts';
 
 /** Runs every job once, in order, and returns what each handled. Tests call this with a moved clock. */
 export async function runJobsOnce(ctx: AppContext, jobs: Job[] = JOBS): Promise<Record<string, number>> {
@@ -10,13 +11,24 @@ export async function runJobsOnce(ctx: AppContext, jobs: Job[] = JOBS): Promise<
   return handled;
 }
 
+/** `tolem jobs` ran every job, but these failed (each reported through ctx.reportError). */
+export class JobsFailedError extends Error {
+  constructor(readonly failed: string[], readonly handled: Record<string, number>) {
+    super(`jobs failed: ${failed.join(', ')}`);
+  }
+}
+
 /**
  * Runs every job, in order, again at once while it says more is due (`tolem jobs`: a catch-up from
  * cron does it all). With leases, a job another process holds is left to it (`heldElsewhere`,
- * not in the handled counts), and the leases taken are given up at the end.
+ * not in the handled counts), and the leases taken are given up at the end. A job that fails is
+ * reported and the jobs after it run (one job's defect does not hold back the SMS or the lifecycle,
+ * as in the server's scheduler), and the whole then fails with JobsFailedError; a database that
+ * cannot answer stops it at once, since every job after would meet it too.
  */
 export async function runJobsUntilCaughtUp(ctx: AppContext, jobs: Job[] = JOBS, leases?: JobLeases, heldElsewhere?: (job: Job, lease: LeaseTaken) => void): Promise<Record<string, number>> {
   const handled: Record<string, number> = {};
+  const failed: string[] = [];
   for (const job of jobs) {
     const rerun = rerunPolicy();
     try {
@@ -30,11 +42,16 @@ export async function runJobsUntilCaughtUp(ctx: AppContext, jobs: Job[] = JOBS, 
         handled[job.name] = (handled[job.name] ?? 0) + handledBy(run);
         again = kept && rerun(run);
       }
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) throw error;
+      ctx.reportError(error, { job: job.name });
+      failed.push(job.name);
     } finally {
       // Never in place of the run's own error.
       await releaseLease(ctx, leases, job);
     }
   }
+  if (failed.length > 0) throw new JobsFailedError(failed, handled);
   return handled;
 }
 
