@@ -204,6 +204,39 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([reversalJson.body.reverses, reversalJson.body.refundOf], [done.body.receiptNumber, null]);
     });
 
+    it("a refund gives back its share of the line's daily top-up limit on the day of the top-up, as a POS reversal does", async () => {
+      const number = msisdn();
+      await addLine(t, number);
+      const payments: string[] = [];
+      for (const i of [1, 2, 3]) {
+        const created = await createPayment(t, { msisdn: number, amount: 10_000_000 }, `key-${number}-daily-${i}`);
+        assert.equal(created.status, 201, JSON.stringify(created.body));
+        await submitCard(t, created.body.redirectUrl, '4242424242424242');
+        payments.push(created.body.id);
+      }
+      await processWebhooks(t);
+      const topUp = (amount: number, key: string) => t.request('POST', '/v1/topups', { body: { msisdn: number, amount, currency: 'KZT' }, headers: { 'idempotency-key': key } });
+      const over = await topUp(50_000, `daily-${number}-1`);
+      assert.equal(over.status, 422, JSON.stringify(over.body));
+      assert.equal(over.body.error.code, 'daily_limit_exceeded');
+      // The payer was charged twice by mistake: one 100,000 ₸ payment is refunded in full, another in part.
+      assert.equal((await refund(payments[0]!, 10_000_000, `daily-refund-${number}-1`)).status, 201);
+      assert.equal((await refund(payments[1]!, 3_000_000, `daily-refund-${number}-2`)).status, 201);
+      assert.equal((await topUp(10_000_000, `daily-${number}-2`)).status, 201, 'what the refunds paid back may be topped up again today');
+      const again = await topUp(5_000_000, `daily-${number}-3`);
+      assert.equal(again.status, 422, JSON.stringify(again.body));
+      assert.equal(again.body.error.details.remaining, 3_000_000);
+      // The next Almaty day starts afresh, and a refund then of a payment of the day before gives that day nothing.
+      t.clock.advanceDays(1);
+      assert.equal((await topUp(10_000_000, `daily-${number}-4`)).status, 201);
+      assert.equal((await refund(payments[2]!, 10_000_000, `daily-refund-${number}-3`)).status, 201);
+      const next = await topUp(50_000, `daily-${number}-5`);
+      assert.equal(next.status, 201, JSON.stringify(next.body));
+      const line = await t.app.ctx.db.selectFrom('lines').select(['daily_topup_amount']).where('msisdn', '=', number).executeTakeFirstOrThrow();
+      assert.equal(Number(line.daily_topup_amount), 10_050_000);
+      await t.verify();
+    });
+
     it('concurrent refunds cannot together exceed the payment', async () => {
       const { number, payment } = await paid();
       const answers = await Promise.all([refund(payment.id, 60_000, 'c1'), refund(payment.id, 60_000, 'c2'), refund(payment.id, 60_000, 'c3')]);

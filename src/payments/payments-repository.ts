@@ -147,6 +147,11 @@ export async function findRefund(ctx: AppContext, id: string): Promise<RefundRow
   return ctx.store.readDb.selectFrom('payment_refunds').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** When a payment's top-up was credited (its row in topups): the Almaty day its amount counted against. */
+export async function topUpCreatedAt(ctx: AppContext, topupId: string): Promise<string | undefined> {
+  return (await ctx.store.readDb.selectFrom('topups').select('created_at').where('id', '=', topupId).executeTakeFirst())?.created_at;
+}
+
 export async function updateRefund(ctx: AppContext, id: string, patch: Partial<RefundRow>): Promise<void> {
   await ctx.db.updateTable('payment_refunds').set({ ...patch, updated_at: ctx.clock.now().toISOString() }).where('id', '=', id).execute();
 }

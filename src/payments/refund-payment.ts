@@ -7,7 +7,8 @@ import { BREAKAGE_ACCOUNT_ID, clearingAccountId, lineBonusAccountId, lineMainAcc
 import type { BatchTx } from '../ledger/batch-tx.ts';
 import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
 import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt.ts';
-import { findPayment, findRefund, listRefunds, recountRefundedAmount, updateRefund, type PaymentRow, type RefundRow } from './payments-repository.ts';
+import { findPayment, findRefund, listRefunds, recountRefundedAmount, topUpCreatedAt, updateRefund, type PaymentRow, type RefundRow } from './payments-repository.ts';
+import { almatyDate } from '../domain/time.ts';
 import { paymentProviders } from './provider-registry.ts';
 import type { PaymentProvider, ProviderResult, RefundResult } from './providers/payment-provider.ts';
 import { serializeByKeys } from '../ledger/serialize-by-keys.ts';
@@ -104,7 +105,8 @@ export async function finishRefund(ctx: AppContext, payment: PaymentRow, refund:
   const paid = answer.ok && answer.value.status === 'succeeded';
   const found = paid && payment.topup_id ? await findBonusGrantOfTopUp(ctx, payment.topup_id) : undefined;
   const grant = found ? { ...found, grantedUpTo: await bonusGrantedUpTo(ctx, found) } : undefined;
-  const settled = await ctx.writer.submit(settleRefund(payment, refund, paid, grant));
+  const creditedAt = paid && payment.topup_id ? await topUpCreatedAt(ctx, payment.topup_id) : undefined;
+  const settled = await ctx.writer.submit(settleRefund(payment, refund, paid, grant, creditedAt === undefined ? undefined : almatyDate(new Date(creditedAt))));
   if (!settled.ok) return settled;
   if (!paid) {
     const code = answer.ok ? 'refund_failed' : answer.code;
@@ -141,9 +143,10 @@ function reserveRefund(payment: PaymentRow, refundId: string, amount: bigint, ac
 /**
  * Settles the reservation. A posted refund also takes back the refunded share of the bonus the
  * top-up earned (rounded down; what the subscriber has spent of it stays spent: the card has been
- * paid back already, so the refund cannot be refused any more).
+ * paid back already, so the refund cannot be refused any more), and gives its amount back to the
+ * line's daily top-up total when that total is still of the top-up's Almaty day (`topUpDay`).
  */
-function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, grant?: RefundGrant): LedgerCommand<{ receiptNumber: string | null; bonusTakenBack: number }> {
+function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, grant?: RefundGrant, topUpDay?: string): LedgerCommand<{ receiptNumber: string | null; bonusTakenBack: number }> {
   const counter = refundedCounterOf(payment.id);
   const bonusLocks = paid && grant ? topUpBonusLocks(payment.line_id) : { accounts: [], counters: [] };
   return {
@@ -170,6 +173,13 @@ function settleRefund(payment: PaymentRow, refund: RefundRow, paid: boolean, gra
       const receiptNumber = allocateReceipt(tx, { kind: 'refund', referenceId: refund.id, lineId: payment.line_id, amount: BigInt(refund.amount), currency: refund.currency });
       const posted = tx.resolvePending(refund.pending_transfer_id, 'post', 'refund', undefined, { receipt: receiptNumber });
       if (!posted.ok) return fail(posted.code);
+      // Money paid back is no longer topped up: its share of the line's daily top-up limit goes back,
+      // as a POS reversal's does, while the line's day is still the one the top-up counted against.
+      const line = tx.line(payment.line_id);
+      if (line && topUpDay !== undefined && line.dailyTopupDate === topUpDay) {
+        const left = line.dailyTopupAmount - BigInt(refund.amount);
+        tx.updateLine(line.id, { dailyTopupAmount: left > 0n ? left : 0n });
+      }
       let bonusTakenBack = 0n;
       if (grant && payment.topup_id) {
         // The share of all refunds posted so far, less what earlier ones took: rounded down once, not
