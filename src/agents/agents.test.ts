@@ -5,6 +5,9 @@ import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { lineMainAccountId } from '../ledger/accounts.ts';
 import { ok } from '../domain/result.ts';
 import { commissionOf, maskOwnerName } from './agent-accounts.ts';
+import { runJobsOnce } from '../jobs/scheduler.ts';
+import { lifecycleJob } from '../lifecycle/lifecycle-job.ts';
+import { subscriberMessage } from '../lifecycle/subscriber-messages.ts';
 
 const LINES = ['+77011000001', '+77011000002', '+77011000003', '+77011000004', '+77011000005', '+77011000006'];
 
@@ -334,6 +337,29 @@ for (const dialect of DIALECTS) {
       await reverse(first.body.topUp.id);
       const kept = await lineOf('+77011000072');
       assert.deepEqual([kept.status, kept.valid_until], ['active', later.body.line.validUntil]);
+      await t.verify();
+    });
+
+    it('a sale reversed once the grace it took the line out of has run out tells no "incoming calls only": the lifecycle suspends the line at once and says so', async () => {
+      const agent = await newAgent(0, 1_000_000);
+      const msisdn = '+77011000077';
+      const lineId = (await t.request('POST', '/v1/lines', { body: { msisdn } })).body.id as string;
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 50_000, currency: 'KZT' }, headers: { 'idempotency-key': 'grace-over-0' } })).status, 201);
+      // In grace, which ends in five minutes.
+      const ended = new Date(t.clock.now().getTime() - t.app.ctx.settings.lifecycle.graceDays * 86_400_000 + 5 * 60_000).toISOString();
+      await t.app.ctx.db.updateTable('lines').set({ status: 'grace', valid_until: ended, indexed_valid_until: ended }).where('msisdn', '=', msisdn).execute();
+      const sale = await posTopUp(agent.key, { msisdn, amount: 50_000 }, 'grace-over-1');
+      assert.equal(sale.body.topUp.line.status, 'active');
+      t.clock.advance(10 * 60_000);
+      const reversed = await t.request('POST', `/v1/pos/topups/${sale.body.topUp.id}/reverse`, { token: agent.key });
+      assert.equal(reversed.status, 200, JSON.stringify(reversed.body));
+      const now = t.clock.now().toISOString();
+      const told = (await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'line.status_changed').execute())
+        .map((row) => JSON.parse(String(row.payload)) as Record<string, unknown>).filter((payload) => payload.lineId === lineId && payload.reason === 'topup_reversed');
+      assert.deepEqual(told.map((payload) => payload.to), ['grace']);
+      assert.equal(subscriberMessage('line.status_changed', told[0]!, { now }), null, 'the line is suspended within the minute: its grace is over');
+      await runJobsOnce(t.app.ctx, [lifecycleJob]);
+      assert.equal((await t.request('GET', `/v1/lines/${msisdn}`)).body.status, 'suspended');
       await t.verify();
     });
 

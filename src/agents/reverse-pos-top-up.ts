@@ -157,9 +157,14 @@ function putLineBack(tx: BatchTx, topUp: AgentTopupTable, reversedEarlier: reado
   const from = origin.line_status_before;
   // Reactivated by the origin sale: active since its very commit.
   if (from === null || from === line.status || line.status !== 'active' || line.statusChangedAt !== origin.created_at) return;
+  // Told as the lifecycle tells these steps (advance-line-lifecycle.ts): nothing of a grace that is
+  // over by now (the job suspends the line within its minute, and that SMS follows), nor of a
+  // suspension whose termination is due.
+  const schedule = validUntil === null ? null : scheduleOf(new Date(validUntil), rules);
   applyStatusChange(tx, {
     lineId: line.id, from: 'active', to: from, reason: 'topup_reversed', actorId,
-    ...(from === 'suspended' && validUntil !== null ? { terminatesAt: scheduleOf(new Date(validUntil), rules).terminatedAt.toISOString() } : {}),
+    ...(schedule && (from === 'suspended' || from === 'grace') ? { terminatesAt: schedule.terminatedAt.toISOString() } : {}),
+    ...(schedule && from === 'grace' ? { suspendsAt: schedule.suspendedAt.toISOString() } : {}),
   });
 }
 
