@@ -6,7 +6,7 @@ import { findOffering } from '../catalog/catalog-repository.ts';
 import { isCurrency, parseMinorUnits } from '../domain/money.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
-import { dailyTopUpUse } from '../topups/apply-top-up.ts';
+import { dailyTopUpUse, remainingToday } from '../topups/apply-top-up.ts';
 import { clearingAccountId, lineMainAccountId } from '../ledger/accounts.ts';
 import { fingerprintOf, type LedgerCommand } from '../ledger/ledger-writer.ts';
 import { findLineByMsisdn, type LineRow } from '../lines/lines-repository.ts';
@@ -110,7 +110,7 @@ async function checkLimits(ctx: AppContext, input: CreatePaymentInput, line: Lin
   // Terminated by its schedule, the lifecycle job behind (after downtime): the credit would be refused once the payer had paid.
   if (terminatedBySchedule(line.status, line.valid_until, ctx.clock.now().getTime(), ctx.settings.lifecycle)) return fail('line_terminated');
   const { usedToday } = dailyTopUpUse(line.daily_topup_date, BigInt(line.daily_topup_amount), ctx.clock.now());
-  if (usedToday + amount > lineDailyMax) return fail('daily_limit_exceeded', { limit: Number(lineDailyMax), remaining: Number(lineDailyMax - usedToday) });
+  if (usedToday + amount > lineDailyMax) return fail('daily_limit_exceeded', { limit: Number(lineDailyMax), remaining: Number(remainingToday(usedToday, lineDailyMax)) });
   if (input.purpose === 'purchase') {
     // A purchase pays its price, as quoted for this line now: what is unknown, off sale or priced
     // otherwise is refused before the payer is charged (the purchase checks the price again).

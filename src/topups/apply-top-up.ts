@@ -98,7 +98,7 @@ export function applyTopUp(tx: BatchTx, request: TopUpRequest, rules: TopUpRules
   // against, never set back, or that day's top-ups would be forgotten and its limit taken twice.
   const { today, usedToday } = dailyTopUpUse(line.dailyTopupDate, line.dailyTopupAmount, tx.now);
   if (usedToday + request.amount > rules.lineDailyMax) {
-    return fail('daily_limit_exceeded', { limit: Number(rules.lineDailyMax), usedToday: Number(usedToday), remaining: Number(rules.lineDailyMax - usedToday) });
+    return fail('daily_limit_exceeded', { limit: Number(rules.lineDailyMax), usedToday: Number(usedToday), remaining: Number(remainingToday(usedToday, rules.lineDailyMax)) });
   }
   const source = tx.account(request.sourceAccountId);
   if (!source) return fail('account_not_found', { accountId: request.sourceAccountId });
@@ -173,6 +173,14 @@ export function dailyTopUpUse(recordedDate: string | null, recordedAmount: bigin
   // Almaty dates (YYYY-MM-DD) compare as text.
   const today = recordedDate !== null && recordedDate > day ? recordedDate : day;
   return { today, usedToday: recordedDate === today ? recordedAmount : 0n };
+}
+
+/**
+ * What a line may still be topped up by today: never below nothing, though a day may have taken
+ * more than the limit of now (TOPUP_LINE_DAILY_MAX_KZT lowered at a restart during the day).
+ */
+export function remainingToday(usedToday: bigint, lineDailyMax: bigint): bigint {
+  return usedToday < lineDailyMax ? lineDailyMax - usedToday : 0n;
 }
 
 /** ISO-8601 UTC times compare as text. */

@@ -220,6 +220,24 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('a line topped up past a daily limit lowered since (TOPUP_LINE_DAILY_MAX_KZT at a restart) is told nothing remains, never a negative sum', async () => {
+      const msisdn = '+77781119911';
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+      for (let i = 0; i < 3; i++) assert.equal((await topUp({ msisdn, amount: 10_000_000, currency: 'KZT' }, `lowered-${i}`)).status, 201);
+      const { topup } = t.app.ctx.settings;
+      t.app.ctx.settings.topup = { ...topup, lineDailyMax: 20_000_000n };
+      try {
+        const refused = await topUp({ msisdn, amount: 50_000, currency: 'KZT' }, 'lowered-3');
+        assert.equal(refused.status, 422);
+        assert.deepEqual([refused.body.error.code, refused.body.error.details.remaining], ['daily_limit_exceeded', 0]);
+        const card = await t.request('POST', '/v1/payments', { token: null, body: { msisdn, amount: 50_000, currency: 'KZT', purpose: 'topup', provider: 'sandbox' }, headers: { 'idempotency-key': 'lowered-card' } });
+        assert.deepEqual([card.body.error?.code, card.body.error?.details?.remaining], ['daily_limit_exceeded', 0], JSON.stringify(card.body));
+      } finally {
+        t.app.ctx.settings.topup = topup;
+      }
+      await t.verify();
+    });
+
     it('a batch whose clock is still on the day before (another process\'s, at Almaty midnight) counts against the later day recorded, so no day takes more than the limit', async () => {
       const msisdn = '+77781119900';
       assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
