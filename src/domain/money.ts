@@ -48,3 +48,12 @@ export function toJsonAmount(amount: bigint): number {
   assert(Number.isSafeInteger(value), `amount ${amount} is outside the JSON-safe range`);
   return value;
 }
+
+/**
+ * What a daily limit still leaves after `usedToday`: never below nothing, though a day may have
+ * taken more than the limit of now (TOPUP_LINE_DAILY_MAX_KZT or TRANSFER_SENDER_DAILY_MAX_KZT
+ * lowered at a restart during the day).
+ */
+export function remainingToday(usedToday: bigint, dailyMax: bigint): bigint {
+  return usedToday < dailyMax ? dailyMax - usedToday : 0n;
+}

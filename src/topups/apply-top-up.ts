@@ -1,5 +1,6 @@
 import { assert } from '../domain/assert.ts';
 import { availableBalance } from '../domain/ledger.ts';
+import { remainingToday } from '../domain/money.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { addDays, almatyDate, laterOf } from '../domain/time.ts';
 import { FUNDING_KINDS, lineBonusAccountId, lineMainAccountId } from '../ledger/accounts.ts';
@@ -173,14 +174,6 @@ export function dailyTopUpUse(recordedDate: string | null, recordedAmount: bigin
   // Almaty dates (YYYY-MM-DD) compare as text.
   const today = recordedDate !== null && recordedDate > day ? recordedDate : day;
   return { today, usedToday: recordedDate === today ? recordedAmount : 0n };
-}
-
-/**
- * What a line may still be topped up by today: never below nothing, though a day may have taken
- * more than the limit of now (TOPUP_LINE_DAILY_MAX_KZT lowered at a restart during the day).
- */
-export function remainingToday(usedToday: bigint, lineDailyMax: bigint): bigint {
-  return usedToday < lineDailyMax ? lineDailyMax - usedToday : 0n;
 }
 
 /** ISO-8601 UTC times compare as text. */

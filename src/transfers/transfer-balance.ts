@@ -2,7 +2,7 @@ import type { AppContext } from '../app-context.ts';
 import { announceLowBalance } from '../reminders/low-balance.ts';
 import { requireRole, type Actor } from '../auth/actor.ts';
 import { availableBalance } from '../domain/ledger.ts';
-import { parseMinorUnits } from '../domain/money.ts';
+import { parseMinorUnits, remainingToday } from '../domain/money.ts';
 import { parseMsisdn } from '../domain/msisdn.ts';
 import { fail, ok, type Result } from '../domain/result.ts';
 import { addDays, almatyDate } from '../domain/time.ts';
@@ -124,7 +124,7 @@ export function transferRefusal(rules: AppContext['settings']['transfers'], amou
   if (senderStatus !== 'active') return fail('line_status_invalid', { field: 'from', status: senderStatus });
   if (state.receiverStatus === 'terminated' || (state.receiverTerminatesAt !== null && state.receiverTerminatesAt <= state.at)) return fail('line_terminated', { field: 'to' });
   if (state.owed > 0n) return fail('credit_open');
-  if (state.sentToday + amount > rules.senderDailyMax) return fail('transfer_daily_limit_exceeded', { limit: Number(rules.senderDailyMax), remaining: Number(rules.senderDailyMax - state.sentToday) });
+  if (state.sentToday + amount > rules.senderDailyMax) return fail('transfer_daily_limit_exceeded', { limit: Number(rules.senderDailyMax), remaining: Number(remainingToday(state.sentToday, rules.senderDailyMax)) });
   if (state.available < amount + rules.fee) return fail('balance_insufficient', { required: Number(amount + rules.fee) });
   return null;
 }

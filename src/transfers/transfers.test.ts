@@ -6,8 +6,18 @@ import { SYSTEM_ACTOR } from '../auth/actor.ts';
 import { createUser } from '../auth/create-user.ts';
 import { linkUserLine } from '../auth/auth-repository.ts';
 import { accountBalance } from '../usage/test-buckets.ts';
-import { runTransfer } from './transfer-balance.ts';
+import { runTransfer, transferRefusal } from './transfer-balance.ts';
+import { loadSettings } from '../config.ts';
 import { takeCodeTry } from './transfers-repository.ts';
+
+describe('transfer rules (pure)', () => {
+  it('a day that sent more than the limit of now (lowered at a restart during the day) has nothing remaining, not less than nothing', () => {
+    const rules = loadSettings({ TRANSFER_SENDER_DAILY_MAX_KZT: '1000' }).transfers;
+    const state = { senderStatus: 'active', senderValidUntil: null, at: '2027-03-01T06:00:00.000Z', receiverStatus: 'active', receiverTerminatesAt: null, owed: 0n, sentToday: 150_000n, available: 10_000_000n };
+    const refused = transferRefusal(rules, 10_000n, state);
+    assert.deepEqual(refused && !refused.ok && [refused.error.code, refused.error.details], ['transfer_daily_limit_exceeded', { limit: 100_000, remaining: 0 }]);
+  });
+});
 
 for (const dialect of DIALECTS) {
   describe(`balance transfers [${dialect.name}]`, { skip: dialect.skip }, () => {
