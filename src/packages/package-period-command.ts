@@ -12,6 +12,7 @@ import { allocateReceipt, receiptCounterFor } from '../receipts/allocate-receipt
 import { limitRefusal, promotionLineUsesKey, promotionUsesKey, type PriceQuote } from '../promotions/promotion.ts';
 import { ALLOWANCE_UNITS, bucketAccountId, lineKindSlotKey, packageAutoRenewOffKey, packageExpiresKey, packagePeriodKey, packageRunStartKey, ROLLOVER_GRACE_MS, type AllowanceUnit } from './package-keys.ts';
 import { statusAt } from '../lifecycle/lifecycle-rules.ts';
+import { lineCreditAccountId, outstandingOf } from '../credit/credit-accounts.ts';
 
 export type PeriodReason = 'purchase' | 'renewal' | 'auto_renewal';
 
@@ -92,7 +93,9 @@ export function periodCommand(plan: PeriodPlan, idempotency?: LedgerCommand<Peri
       lines: [lineId],
       accounts: [lineMainAccountId(lineId), lineBonusAccountId(lineId), revenueAccountId('packages'),
         ...(quote.discount > 0n ? [PROMOTIONS_EXPENSE_ACCOUNT_ID] : []),
-        ...grantedUnits.map(issuanceAccountId), ...plan.previousBucketIds],
+        ...grantedUnits.map(issuanceAccountId), ...plan.previousBucketIds,
+        // A renewal refused on a line whose validity ended tells what a top-up must bring, its debt included.
+        ...(plan.reason === 'auto_renewal' ? [lineCreditAccountId(lineId)] : [])],
       // A purchase's package id is new: no one else can know its counters yet.
       ...(plan.reason === 'purchase' ? { freshCounters: packageCounters } : {}),
       counters: [receiptCounterFor(now), ...(plan.reason === 'purchase' ? [] : packageCounters),
@@ -104,12 +107,15 @@ export function periodCommand(plan: PeriodPlan, idempotency?: LedgerCommand<Peri
   };
 }
 
-/** The price from the bonus balance first (bonus money is for packages only), the rest from the main balance; what the main one lacks. */
-function paymentOf(tx: BatchTx, lineId: string, price: bigint): { fromBonus: bigint; fromMain: bigint; shortfall: bigint } {
+/**
+ * The price from the bonus balance first (bonus money is for packages only), the rest from the main
+ * balance; what the main one lacks, less `owed` (a debt the next top-up repays first from it).
+ */
+function paymentOf(tx: BatchTx, lineId: string, price: bigint, owed = 0n): { fromBonus: bigint; fromMain: bigint; shortfall: bigint } {
   const bonusAvailable = availableBalance(tx.account(lineBonusAccountId(lineId))!);
   const fromBonus = bonusAvailable < price ? bonusAvailable : price;
   const fromMain = price - fromBonus;
-  const mainAvailable = availableBalance(tx.account(lineMainAccountId(lineId))!);
+  const mainAvailable = availableBalance(tx.account(lineMainAccountId(lineId))!) - owed;
   return { fromBonus, fromMain, shortfall: fromMain > mainAvailable ? fromMain - mainAvailable : 0n };
 }
 
@@ -133,8 +139,9 @@ function applyPeriod(tx: BatchTx, plan: PeriodPlan, stacks: boolean): Result<Per
   const status = statusAt(line.status, line.validUntil, tx.nowIso);
   if (status !== 'active' && status !== 'preactive') {
     // The job's failure SMS says what a top-up must bring when the balance is short too: the top-up
-    // that brings the line back would otherwise be taken for enough, and renew nothing.
-    const short = plan.reason === 'auto_renewal' ? paymentOf(tx, lineId, quote.price).shortfall : 0n;
+    // that brings the line back would otherwise be taken for enough, and renew nothing. A promised
+    // payment's debt is counted in: the top-up repays it first (collectCredit), the pack gets the rest.
+    const short = plan.reason === 'auto_renewal' ? paymentOf(tx, lineId, quote.price, outstandingOf(tx.account(lineCreditAccountId(lineId)))).shortfall : 0n;
     return fail('line_status_invalid', short > 0n ? { status, shortfall: toJsonAmount(short), price: toJsonAmount(quote.price) } : { status });
   }
   if (!isOnSale(record.offering, tx.nowIso)) return fail('offering_unavailable', { code: record.offering.code });

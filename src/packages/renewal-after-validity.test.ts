@@ -168,5 +168,43 @@ for (const dialect of DIALECTS) {
       assert.match(subscriberMessage('package.renewal_failed', told[1]!, { offeringName: 'Pack' })!, /not enough balance/);
       await t.verify();
     });
+
+    it('counts a promised-payment debt in the sum it tells a line to top up (the top-up repays it first), and a top-up of that sum renews', async () => {
+      await t?.close();
+      const clock = new ManualClock(new Date('2027-03-01T06:00:00Z'));
+      const base = loadSettings({});
+      t = await startTestApp(dialect.name, { topup: { ...base.topup, bonus: { thresholdMin: 0n, percent: 0n, validityDays: 30 } }, credit: { ...base.credit, tenureDaysMin: 0 } }, clock);
+      assert.equal((await t.request('POST', '/v1/admin/offerings', { body: {
+        code: 'PACK_OWED', kind: 'data', price: 300_000, validityDays: 30, allowances: { dataMb: 100 }, autoRenewAllowed: true, stacks: false,
+        names: { en: 'Pack', ru: 'Pack', kk: 'Pack', zh: 'Pack' },
+      } })).status, 201);
+      const msisdn = '+77013330005';
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn } })).status, 201);
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 300_000, currency: 'KZT' }, headers: { 'idempotency-key': 'top-1' } })).status, 201);
+      clock.advance(60_000);
+      const bought = await t.request('POST', '/v1/purchases', { body: { msisdn, offering: 'PACK_OWED', autoRenew: true }, headers: { 'idempotency-key': 'buy-1' } });
+      assert.equal(bought.status, 201, JSON.stringify(bought.body));
+      // 50 ₸ owed of a promised payment after its term, nothing on the balance.
+      assert.equal((await t.request('POST', `/v1/lines/${encodeURIComponent(msisdn)}/promised-payment`, { body: { amount: 50_000 }, headers: { 'idempotency-key': 'credit-1' } })).status, 201);
+      clock.advance(4 * DAY_MS);
+      await runJobsOnce(t.app.ctx, JOBS);
+      assert.equal((await t.request('GET', `/v1/lines/${encodeURIComponent(msisdn)}/promised-payment`)).body.owed, 5_000);
+      clock.set(new Date(Date.parse(bought.body.expiresAt) + 10_000));
+      await runJobsOnce(t.app.ctx, JOBS);
+      const failures = async () => (await t.app.ctx.db.selectFrom('outbox').select('payload').where('topic', '=', 'package.renewal_failed').execute())
+        .map((row) => JSON.parse(row.payload) as Record<string, unknown>);
+      const [failure] = await failures();
+      // 3,000 ₸ would repay the 50 ₸ first and leave the pack 50 ₸ short: the sum told is 3,050 ₸.
+      assert.deepEqual([failure?.reason, failure?.details], ['line_status_invalid', { status: 'grace', shortfall: 305_000, price: 300_000 }]);
+      assert.match(subscriberMessage('package.renewal_failed', failure!, { offeringName: 'Pack' })!, /Top up 3,050\u00a0₸ or more by/);
+      assert.equal((await t.request('POST', '/v1/topups', { body: { msisdn, amount: 305_000, currency: 'KZT' }, headers: { 'idempotency-key': 'top-2' } })).status, 201);
+      for (let run = 0; run < 3; run++) {
+        clock.advance(30_000);
+        await runJobsOnce(t.app.ctx, JOBS);
+      }
+      assert.equal((await t.app.ctx.db.selectFrom('package_periods').select('period').where('package_id', '=', bought.body.id).execute()).length, 2, 'renewed by the sum told');
+      assert.equal((await failures()).length, 1);
+      await t.verify();
+    });
   });
 }
