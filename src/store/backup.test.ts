@@ -7,7 +7,8 @@ import { after, before, describe, it } from 'node:test';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/support/databases.ts';
 import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
 import { verifyLedger } from '../ledger/verify-ledger.ts';
-import { backupDatabase, BackupError } from './backup.ts';
+import pg from 'pg';
+import { backupDatabase, BackupError, passwordOf } from './backup.ts';
 import { migratorOf, openStore, pendingMigrations } from './open-store.ts';
 
 /**
@@ -131,3 +132,11 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('backup of PostgreSQL: the password given to pg_dump', () => {
+  it('is the one the server connects with (pg reads the URL), a % that is no escape beside one that is too', () => {
+    for (const url of ['postgres://u:plain@h/db', 'postgres://u:p%40ss@h/db', 'postgres://u:pa%zz@h/db', 'postgres://u:p%20a%zz@h/db', 'postgres://u:50%25%zz@h/db']) {
+      assert.equal(passwordOf(url), new pg.Client({ connectionString: url }).password, url);
+    }
+  });
+});

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, linkSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { verifyLedger } from '../ledger/verify-ledger.ts';
 import { displayUrl, openStore, pendingMigrations } from './open-store.ts';
 
@@ -100,7 +101,7 @@ async function copySqlite(path: string, partial: string): Promise<Pick<Backup, '
 function dumpPostgres(url: string, partial: string): null {
   // The password goes in the environment, not the command line that any local user can list.
   const parsed = new URL(url);
-  const password = passwordOf(parsed);
+  const password = passwordOf(url);
   parsed.password = '';
   const env = password ? { ...process.env, PGPASSWORD: password } : process.env;
   const dumped = spawnSync('pg_dump', ['--format=custom', '--no-owner', `--file=${partial}`, `--dbname=${parsed.toString()}`], { encoding: 'utf8', env });
@@ -118,13 +119,10 @@ function dumpPostgres(url: string, partial: string): null {
 const firstLine = (text: string) => text.trim().split('\n')[0] ?? '';
 
 /**
- * The URL's password as the server's connections take it (pg): percent-decoded, or as written when
- * a `%` in it is no escape (`pa%ss`), which pg reads literally and decodeURIComponent refuses.
+ * The URL's password as the server's connections take it: read by pg itself, which decodes the
+ * escapes and keeps a `%` that is no escape (`pa%ss`) as written, also beside an escape
+ * (`p%20a%ss` is "p a%ss"), where decodeURIComponent refuses the whole.
  */
-function passwordOf(url: URL): string {
-  try {
-    return decodeURIComponent(url.password);
-  } catch {
-    return url.password;
-  }
+export function passwordOf(url: string): string {
+  return new pg.Client({ connectionString: url }).password ?? '';
 }
