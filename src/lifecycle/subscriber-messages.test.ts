@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { subscriberMessage } from './subscriber-messages.ts';
+import { encodeSms } from '../sms/sms-encoding.ts';
 
 const LANGUAGES = ['en', 'ru', 'kk', 'zh'] as const;
 /** An amount as each language writes it: "1,000 ₸" in en and zh, "1 000 ₸" (no-break spaces) in ru and kk. */
@@ -84,6 +85,15 @@ describe('subscriber messages of the outbox events', () => {
     assert.ok(texts[1]!.includes('до 11.03.2026 00:30,'), texts[1]!);
     assert.ok(texts[2]!.includes('11.03.2026 00:30 дейін'), texts[2]!);
     assert.ok(texts[3]!.includes('有效期至2026年3月11日 00:30，'), texts[3]!);
+  });
+
+  it('keeps the validity reminder, sent to every line before its end, to one SMS in every language for a balance up to 500 ₸ (with the time of day too)', () => {
+    for (const language of LANGUAGES) {
+      for (const balance of [0, 50_000]) {
+        const text = subscriberMessage('line.validity_expiring', { validUntil: '2026-09-11T18:30:00Z', balance, language })!;
+        assert.equal(encodeSms(text).segments.length, 1, `${language}: ${text} (${text.length} characters)`);
+      }
+    }
   });
 
   it('tells a suspended line the days really left before termination, also when the step came late, and nothing once it is due', () => {

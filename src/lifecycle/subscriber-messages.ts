@@ -46,7 +46,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     transferCode: 'Code {code} confirms sending {amount} (fee {fee}) to {to}. Valid {minutes} min. Never share it.',
   },
   ru: {
-    validityExpiring: 'Номер действует до {date}, баланс {balance}. Пополните до этой даты.',
+    validityExpiring: 'Номер действует до {date}, баланс {balance}. Пополните вовремя.',
     packageEnding: '«{name}» заканчивается {date}.',
     packageRenewing: '«{name}» продлится автоматически {date} за {price}. Проверьте, хватает ли средств.',
     balanceLow: 'На балансе осталось {balance}. Пополните его, чтобы остаться на связи.',
@@ -80,7 +80,7 @@ const TEXTS: Record<DisplayLanguage, Record<Key, string>> = {
     transferCode: 'Код {code} подтверждает перевод {amount} (комиссия {fee}) на номер {to}. Действует {minutes} мин. Никому его не сообщайте.',
   },
   kk: {
-    validityExpiring: 'Нөмір {date} дейін жарамды, баланс {balance}. Уақытында толықтырыңыз.',
+    validityExpiring: 'Нөмір {date} дейін жарамды, баланс {balance}. Толықтырыңыз.',
     packageEnding: '«{name}» {date} күні аяқталады.',
     packageRenewing: '«{name}» {date} күні {price} бағасымен автоматты түрде ұзартылады. Балансыңызда жеткілікті қаражат болсын.',
     balanceLow: 'Балансыңызда {balance} қалды. Байланыста болу үшін толықтырыңыз.',
