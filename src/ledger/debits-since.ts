@@ -9,6 +9,20 @@ export function previousOnChain(accountId: string) {
   return sql`case when t.debit_account_id = ${accountId} then t.debit_previous_id else t.credit_previous_id end`;
 }
 
+/**
+ * A recursive `chain (id, previous_id)`: the account's transfers from `headId` (its latest, as read
+ * with its row) back to the first at or after `floorId` (or after it, not `inclusive`), newest first.
+ * Its cost is the account's own movements since, whatever the ledger's size.
+ */
+export function chainBack(accountId: string, headId: string, floorId: string, inclusive: boolean) {
+  const previous = previousOnChain(accountId);
+  return sql`chain (id, previous_id) as (
+      select t.id, ${previous} from ledger_transfers t where t.id = ${headId}
+      union all
+      select t.id, ${previous} from chain join ledger_transfers t on t.id = chain.previous_id where chain.previous_id ${inclusive ? sql`>=` : sql`>`} ${floorId}
+    )`;
+}
+
 export interface DebitsSince {
   /** Whether the account was debited (posted or reserved; a reservation released is no debit) by a transfer after the given one. */
   debited: boolean;
@@ -36,13 +50,8 @@ export async function debitsSince(ctx: AppContext, accountId: string, transferId
   if (!account) return { debited: false, debitsPosted: 0n, debitsPending: 0n };
   const debits = { debitsPosted: BigInt(account.debits_posted), debitsPending: BigInt(account.debits_pending) };
   if (account.last_transfer_id === null || account.last_transfer_id <= transferId) return { debited: false, ...debits };
-  const previous = previousOnChain(accountId);
   const found = await sql<{ id: string }>`
-    with recursive chain (id, previous_id) as (
-      select t.id, ${previous} from ledger_transfers t where t.id = ${account.last_transfer_id}
-      union all
-      select t.id, ${previous} from chain join ledger_transfers t on t.id = chain.previous_id where chain.previous_id > ${transferId}
-    )
+    with recursive ${chainBack(accountId, account.last_transfer_id, transferId, false)}
     select t.id from chain join ledger_transfers t on t.id = chain.id
     where t.debit_account_id = ${accountId} and t.kind <> 'void_pending' ${except.length > 0 ? sql`and t.code not in (${sql.join(except)})` : sql``}
     limit 1`.execute(ctx.store.readDb);

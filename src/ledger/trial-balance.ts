@@ -1,5 +1,5 @@
 import type { AppContext } from '../app-context.ts';
-import { idFloorAt } from '../platform/ids.ts';
+import { ID_TIME_MARGIN_MS, idFloorAt } from '../platform/ids.ts';
 import { readSnapshot } from '../store/read-snapshot.ts';
 import { balancesNow, movementsBetween, PER_LINE_KINDS } from './trial-balance-repository.ts';
 
@@ -22,15 +22,6 @@ export interface TrialBalance {
   /** Per unit: the period's debits and credits over all accounts, equal in a sound ledger. */
   totals: { unit: string; debits: bigint; credits: bigint }[];
 }
-
-/**
- * How far a transfer's id may be from the time it is dated with (`created_at`, its batch's time):
- * its id's time is taken when the command stages it, after the batch has read and locked what it
- * names, and is kept above the ids before it (of this process, of the accounts' latest transfers).
- * Milliseconds as a rule; the clocks of processes on one database are kept milliseconds apart
- * (docs/architecture.md).
- */
-export const ID_TIME_MARGIN_MS = 15 * 60_000;
 
 /** The transfers dated in [from, to), read as the range of ids that holds them. */
 function datedIn(from: Date, to: Date | null) {

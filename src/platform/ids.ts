@@ -70,6 +70,15 @@ function decodeTime(text: string): number {
   return time;
 }
 
+/**
+ * How far a transfer's id may be from the time it is dated with (`created_at`, its batch's time):
+ * its id's time is taken when the command stages it, after the batch has read and locked what it
+ * names, and is kept above the ids before it (of this process, of the accounts' latest transfers).
+ * Milliseconds as a rule; the clocks of processes on one database are kept milliseconds apart
+ * (docs/architecture.md).
+ */
+export const ID_TIME_MARGIN_MS = 15 * 60_000;
+
 /** The smallest id of this prefix made at or after `ms`: ids sort by time, so a period's rows are an id range. */
 export function idFloorAt(prefix: string, ms: number): string {
   return `${prefix}_${encodeTime(ms)}${'0'.repeat(16)}`;

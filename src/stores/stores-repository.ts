@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import type { AppContext } from '../app-context.ts';
-import { ID_TIME_MARGIN_MS } from '../ledger/trial-balance.ts';
-import { idFloorAt } from '../platform/ids.ts';
-import { previousOnChain } from '../ledger/debits-since.ts';
+import { ID_TIME_MARGIN_MS, idFloorAt } from '../platform/ids.ts';
+import { chainBack } from '../ledger/debits-since.ts';
 import type { AccountSpec } from '../ledger/accounts.ts';
 import type { Database } from '../store/schema.ts';
 
@@ -64,13 +63,8 @@ export async function accountBalanceAt(ctx: AppContext, id: string, atIso: strin
   const now = BigInt(account.credits_posted) - BigInt(account.debits_posted);
   const fromId = idFloorAt('tr', Math.max(0, Date.parse(atIso) - ID_TIME_MARGIN_MS));
   if (account.last_transfer_id === null || account.last_transfer_id < fromId) return now;
-  const previous = previousOnChain(id);
   const { rows } = await sql<{ credits: bigint | string; debits: bigint | string }>`
-    with recursive chain (id, previous_id) as (
-      select t.id, ${previous} from ledger_transfers t where t.id = ${account.last_transfer_id}
-      union all
-      select t.id, ${previous} from chain join ledger_transfers t on t.id = chain.previous_id where chain.previous_id >= ${fromId}
-    )
+    with recursive ${chainBack(id, account.last_transfer_id, fromId, true)}
     select coalesce(sum(case when t.credit_account_id = ${id} then t.amount else 0 end), 0) as credits,
       coalesce(sum(case when t.debit_account_id = ${id} then t.amount else 0 end), 0) as debits
     from chain join ledger_transfers t on t.id = chain.id

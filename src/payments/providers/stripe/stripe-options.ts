@@ -1,4 +1,4 @@
-import { webhookToleranceFromEnv } from '../payment-provider.ts';
+import { checkedWebhookTolerance, webhookToleranceFromEnv } from '../payment-provider.ts';
 
 /** Options of the Stripe adapter, validated when the adapter is created (docs/payment-providers.md). */
 export interface StripeProviderOptions {
@@ -24,8 +24,7 @@ export function validateStripeOptions(options: StripeProviderOptions): Validated
   const problems: string[] = [];
   if (!/^(sk|rk)_(live|test)_\w{8,}$/.test(options.secretKey ?? '')) problems.push('secretKey must be a Stripe secret key (sk_live_…, sk_test_… or rk_…)');
   if (!/^whsec_\w{8,}$/.test(options.webhookSecret ?? '')) problems.push('webhookSecret must be the endpoint signing secret (whsec_…)');
-  const tolerance = options.webhookToleranceSeconds ?? 300;
-  if (!Number.isSafeInteger(tolerance) || tolerance <= 0 || tolerance > 3600) problems.push('webhookToleranceSeconds must be an integer in 1..3600');
+  const tolerance = checkedWebhookTolerance(options.webhookToleranceSeconds, problems);
   let api: ValidatedStripeOptions['api'] = {};
   if (options.apiBase !== undefined) {
     try {
