@@ -18,7 +18,7 @@ import { cursorRefusal } from '../store/cursor-row.ts';
 
 const RoleSchema = Type.Union(ROLES.map((role) => Type.Literal(role)));
 const UserSchema = Type.Object({ id: Type.String(), login: Type.String(), role: RoleSchema, displayName: Nullable(Type.String()) });
-/** A user as listed, and as created (`NewUser`). */
+/** A user as listed, as created (`NewUser`) and as changed (`UserAdminView`). */
 const ListedUserSchema = Type.Composite([UserSchema, Type.Object({ createdAt: Type.String(), disabled: Type.Boolean() })]);
 /** An API key as listed; the create answer adds the key itself. */
 const ApiKeySchema = Type.Object({ id: Type.String(), name: Type.String(), role: RoleSchema, prefix: Type.String(), sourceAccountId: Nullable(Type.String()), createdAt: Type.String(), revoked: Type.Boolean() });
@@ -87,7 +87,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: RouteOptions): P
       body: Type.Object({
         disabled: Type.Optional(Type.Boolean()), password: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })), displayName: Type.Optional(Type.String({ maxLength: 100 })),
       }, { additionalProperties: false, minProperties: 1 }),
-      response: { 200: Type.Composite([UserSchema, Type.Object({ disabled: Type.Boolean() })]), ...commonErrors },
+      response: { 200: ListedUserSchema, ...commonErrors },
     },
   }, async (request, reply) => {
     const id = (request.params as { id: string }).id;

@@ -220,7 +220,7 @@ for (const dialect of DIALECTS) {
       const patch = (body: unknown, token?: string) => t.request('PATCH', `/v1/users/${user.body.id}`, { body, ...(token ? { token } : {}) });
 
       const disabled = await patch({ disabled: true });
-      assert.deepEqual(disabled.body, { id: user.body.id, login: 'leaver', role: 'agent', displayName: null, disabled: true });
+      assert.deepEqual(disabled.body, { id: user.body.id, login: 'leaver', role: 'agent', displayName: null, createdAt: user.body.createdAt, disabled: true });
       assert.equal((await t.request('GET', '/v1/auth/me', { token: session })).status, 401, 'its session ends at once');
       assert.equal((await logIn('first password')).body.error.code, 'invalid_credentials');
       const listed = (await t.request('GET', '/v1/users?limit=100')).body.data.find((u: { id: string }) => u.id === user.body.id);

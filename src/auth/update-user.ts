@@ -11,11 +11,13 @@ export interface UserPatch {
   displayName?: string;
 }
 
+/** The user as GET /v1/users lists it, after the change. */
 export interface UserAdminView {
   id: string;
   login: string;
   role: Role;
   displayName: string | null;
+  createdAt: string;
   disabled: boolean;
 }
 
@@ -45,5 +47,5 @@ export async function updateUser(ctx: AppContext, actor: Actor, userId: string, 
   await insertAudit(ctx, actor, 'user.update', userId, { disabled: patch.disabled, passwordChanged: patch.password !== undefined, displayName: patch.displayName });
   const disabledAt = changes.disabled_at === undefined ? user.disabled_at : changes.disabled_at;
   const displayName = changes.display_name === undefined ? user.display_name : changes.display_name;
-  return ok({ id: user.id, login: user.login, role: user.role as Role, displayName, disabled: disabledAt !== null });
+  return ok({ id: user.id, login: user.login, role: user.role as Role, displayName, createdAt: user.created_at, disabled: disabledAt !== null });
 }

@@ -359,6 +359,8 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(linked.body, await valueOf(linkLine(ctx, SYSTEM_ACTOR, user.body.id, '+77051112233')));
       const patched = await t.request('PATCH', `/v1/users/${user.body.id}`, { body: { displayName: 'Aigerim' } });
       assert.deepEqual(patched.body, await valueOf(updateUser(ctx, SYSTEM_ACTOR, user.body.id, { displayName: 'Aigerim' })));
+      // So does a change: an admin's screen puts the answer in place of the listed row.
+      assert.deepEqual(patched.body, (await t.request('GET', '/v1/users?limit=100')).body.data.find((item: { id: string }) => item.id === user.body.id));
       const key = await t.request('POST', '/v1/api-keys', { body: { name: 'contract partner', role: 'partner' } });
       assert.equal(key.status, 201);
       assert.deepEqual(shapeOf(key.body), shapeOf(await valueOf(createApiKey(ctx, SYSTEM_ACTOR, { name: 'contract partner 2', role: 'partner' }))));
