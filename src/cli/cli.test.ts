@@ -468,6 +468,33 @@ describe('tolem CLI', () => {
     }
   });
 
+  it('serve on another HOST: the banner\'s URLs are well formed and its curl reaches the server', async () => {
+    // ::1 is written [::1] in a URL; 127.0.0.2 is a loopback address that localhost does not name.
+    for (const [host, written] of [['::1', '[::1]'], ['127.0.0.2', '127.0.0.2']] as const) {
+      const fresh = `sqlite:${join(folder, `host-${host.replaceAll(/\W/g, '')}.db`)}`;
+      const server = spawn(process.execPath, ['bin/tolem.js', 'serve'], { env: { ...process.env, DATABASE_URL: fresh, PORT: '0', HOST: host, LOG_LEVEL: 'info', JOBS_ENABLED: 'false' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const exited = new Promise((resolve) => server.once('exit', resolve));
+      try {
+        let stdout = '';
+        await new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(() => reject(new Error(`no 'serving' line in 60 s: ${stdout}`)), 60_000);
+          server.stdout.on('data', (chunk) => {
+            stdout += chunk;
+            if (stdout.includes('Tolem is serving on')) { clearTimeout(timer); resolve(); }
+          });
+        });
+        assert.match(stdout, new RegExp(`Tolem is serving on http://${written.replaceAll(/[[\].]/g, '\\$&')}:\\d+ `));
+        const tried = /curl -H 'Authorization: Bearer (tlm_[\w-]+)' (\S+)/.exec(stdout);
+        assert.ok(tried, stdout);
+        const answer = await fetch(tried[2]!, { headers: { authorization: `Bearer ${tried[1]}` } });
+        assert.equal(answer.status, 200, `${host}: ${tried[2]}`);
+      } finally {
+        server.kill('SIGTERM');
+        await exited;
+      }
+    }
+  });
+
   it('stops quietly when its reader goes away (`tolem help | head -1`): no EPIPE stack trace', async () => {
     const child = spawn(process.execPath, ['bin/tolem.js', 'help'], { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.destroy();

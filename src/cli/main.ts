@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { createContext } from '../app-context.ts';
@@ -111,7 +112,7 @@ async function run(argv: string[]): Promise<number> {
       const { demoSeedDue, seedDemo } = await import('../seed/seed-demo.ts');
       const demo = (await demoSeedDue(ctx)) ? await seedDemo(ctx) : null;
       if (!demo) { console.error('the database already has users; seed skipped'); return 1; }
-      printDemo(demo, settings.port);
+      printDemo(demo, reachableHost(settings.host), settings.port);
       return 0;
     });
     case 'user create': {
@@ -304,7 +305,7 @@ async function serve(settings: ReturnType<typeof loadSettings>): Promise<number>
     if (settings.seedDemo ? await demoSeedDue(app.ctx) : await isEmpty(app.ctx)) {
       if (settings.seedDemo) {
         const demo = await seedDemo(app.ctx);
-        if (demo) printDemo(demo, port);
+        if (demo) printDemo(demo, reachableHost(settings.host), port);
         else app.server.log.info('another process started on this database at the same time made the demo data; its log shows the demo logins');
       } else app.server.log.info('the database has no users yet: create the first admin with `tolem user create --login NAME --password PASSWORD --role admin`');
     }
@@ -314,7 +315,7 @@ async function serve(settings: ReturnType<typeof loadSettings>): Promise<number>
     throw error;
   }
   const stopJobs = settings.jobsEnabled ? startScheduler(app.ctx, JOBS, { observer: app.metrics.jobObserver, leases: databaseLeases(app.ctx) }) : async () => {};
-  app.server.log.info(`Tolem is serving on http://${settings.host}:${port} (${app.store.dialect.name}); API docs at /docs`);
+  app.server.log.info(`Tolem is serving on http://${hostInUrl(settings.host)}:${port} (${app.store.dialect.name}); API docs at /docs`);
   const defaults = developmentDefaultsIn(process.env, settings.payments.providers);
   if (defaults.length > 0) app.server.log.warn(`development defaults in use, not for a deployment: ${defaults.join('; ')} (docs: README, Configuration)`);
   await new Promise<void>((resolve) => {
@@ -369,7 +370,21 @@ async function runDevSmsc(args: string[]): Promise<number> {
   return 0;
 }
 
-function printDemo(demo: DemoCredentials, port: number): void {
+/** A host as a URL writes it: an IPv6 address in brackets (`[::1]`). */
+function hostInUrl(host: string): string {
+  return isIP(host) === 6 ? `[${host}]` : host;
+}
+
+/**
+ * Where a curl on this machine reaches a server listening on `host`: localhost for every interface
+ * or the loopback address localhost names, else the address itself (`[::1]`, which localhost may
+ * not reach, 127.0.0.2, an interface's own address).
+ */
+function reachableHost(host: string): string {
+  return ['0.0.0.0', '::', 'localhost', '127.0.0.1'].includes(host) ? 'localhost' : hostInUrl(host);
+}
+
+function printDemo(demo: DemoCredentials, host: string, port: number): void {
   console.log([
     '',
     '  Demo data created. These secrets are shown once:',
@@ -378,7 +393,7 @@ function printDemo(demo: DemoCredentials, port: number): void {
     `    subscriber      ${demo.subscriberLogin} / ${demo.subscriberPassword}`,
     `    demo lines      ${demo.msisdns.join(', ')}`,
     '  Try:',
-    `    curl -H 'Authorization: Bearer ${demo.adminApiKey}' http://localhost:${port}/v1/lines/${encodeURIComponent(demo.msisdns[0]!)}`,
+    `    curl -H 'Authorization: Bearer ${demo.adminApiKey}' http://${host}:${port}/v1/lines/${encodeURIComponent(demo.msisdns[0]!)}`,
     '',
   ].join('\n'));
 }
