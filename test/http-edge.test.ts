@@ -138,6 +138,17 @@ for (const dialect of DIALECTS) {
       assert.equal((await t.request('GET', '/docs/', { token: null })).status, 200);
     });
 
+    it('never lets the API docs page be shown in another page\'s frame, as the other web pages', async () => {
+      // A logged-in admin's cookie goes with /docs' "Try it out" calls: framed under a sibling
+      // subdomain's bait (SameSite=Lax counts it the same site), its clicks would run them.
+      for (const path of ['/docs', '/docs/']) {
+        const page = await t.request('GET', path, { token: null });
+        assert.equal(page.status, 200, path);
+        assert.match(String(page.headers['content-security-policy']), /frame-ancestors 'none'/, path);
+        assert.equal(page.headers['x-frame-options'], 'DENY', path);
+      }
+    });
+
     it("answers requests Node's HTTP parser refuses in the error shape too, and closes the connection", async () => {
       const address = await t.app.server.listen({ port: 0, host: '127.0.0.1' });
       const { port } = new URL(address);

@@ -151,7 +151,12 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
     transform: describeRoute,
     transformObject: describeDocument,
   });
-  await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Like the web pages (web-routes.ts), never in another page's frame: its "Try it out" calls carry
+  // a logged-in admin's cookie. Only the framing is restricted: Swagger UI's own scripts and styles run.
+  await app.register(swaggerUi, {
+    routePrefix: '/docs', staticCSP: "frame-ancestors 'none'",
+    uiHooks: { onRequest: (_request, reply, done) => { reply.header('x-frame-options', 'DENY'); done(); } },
+  });
   // Shared by several capabilities' routes (a top-up is answered by the API, POS, counter, voucher
   // and USSD routes): added here, where every route plugin sees them, and shown once in /openapi.json.
   for (const schema of [ErrorBody, TopUpSchema, PurchaseSchema]) app.addSchema(schema);
