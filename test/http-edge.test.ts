@@ -239,5 +239,14 @@ for (const dialect of DIALECTS) {
       const response = await t.request('GET', '/healthz', { token: null, headers: { 'x-request-id': 'abc-123' } });
       assert.equal(response.headers['x-request-id'], 'abc-123');
     });
+
+    it('answers a malformed URL or an over-long path parameter with the request id and no-store too', async () => {
+      for (const path of ['/v1/lines/%FF', `/v1/lines/${'7'.repeat(101)}`]) {
+        const response = await t.request('GET', path, { headers: { 'x-request-id': 'bad-url-1' } });
+        assert.deepEqual([response.status, response.body.error.code], [400, 'validation_failed'], path);
+        assert.equal(response.headers['x-request-id'], 'bad-url-1', path);
+        assert.equal(response.headers['cache-control'], 'no-store', path);
+      }
+    });
   });
 }

@@ -77,8 +77,13 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
       headersTimeout: ctx.settings.http.requestTimeoutMs > 0 ? Math.min(60_000, ctx.settings.http.requestTimeoutMs) : 60_000,
       connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.floor(ctx.settings.http.requestTimeoutMs / 4))),
     },
-    // Malformed URLs and over-long path parameters answer in the error format too.
-    frameworkErrors: (error, _request, reply) => sendError(reply, { code: 'validation_failed', details: { issues: [{ path: 'params', message: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'path parameter too long' : 'malformed URL' }] } }),
+    // Malformed URLs and over-long path parameters answer in the error format too, with the headers
+    // the onSend hook below gives every other answer (it does not run for these).
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      if (request.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
+      return sendError(reply, { code: 'validation_failed', details: { issues: [{ path: 'params', message: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'path parameter too long' : 'malformed URL' }] } });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.server.on('checkExpectation', (request, response) => expectationFailedHandler(request, response, app.log));
   app.server.on('connect', (request, socket) => connectRefusedHandler(request, socket, app.log));
