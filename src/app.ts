@@ -1,6 +1,6 @@
 import { createContext, type AppContext, type ContextOptions } from './app-context.ts';
 import type { Settings } from './config.ts';
-import { buildServer, type Server } from './http/server.ts';
+import { buildServer, type Server, type ServerDeps } from './http/server.ts';
 import { createMetrics, type Metrics } from './http/metrics.ts';
 import { ensureAccounts } from './ledger/ensure-system-accounts.ts';
 import { closeSmsLink } from './sms/sms-link.ts';
@@ -18,7 +18,7 @@ export interface App {
  * The composition root: open and migrate the store, create the operator's accounts, build the
  * HTTP server. `serve` adds demo data and listening; tests call this directly.
  */
-export async function createApp(settings: Settings, options: ContextOptions & { logLevel?: string } = {}): Promise<App> {
+export async function createApp(settings: Settings, options: ContextOptions & { logLevel?: string; logStream?: ServerDeps['logStream'] } = {}): Promise<App> {
   const store = await openStore(settings.databaseUrl);
   let ctx: AppContext | undefined;
   let server: Server;
@@ -28,7 +28,7 @@ export async function createApp(settings: Settings, options: ContextOptions & { 
     migrated = await migrateToLatest(store);
     ctx = createContext(settings, store, { observer: metrics.writerObserver, ...options });
     await ensureAccounts(store, undefined, ctx.clock.now());
-    server = await buildServer({ ctx, metrics, logLevel: options.logLevel ?? settings.logLevel });
+    server = await buildServer({ ctx, metrics, logLevel: options.logLevel ?? settings.logLevel, logStream: options.logStream });
   } catch (error) {
     // A setting found unusable while building (a payment provider's options): the store is closed,
     // so the process ends with the caller's one-line error instead of staying up with no server.

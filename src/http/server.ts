@@ -4,7 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv, type ValidateFunction } from 'ajv';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { AppContext } from '../app-context.ts';
 import { authRoutes } from '../auth/auth-routes.ts';
 import { createAuthenticator, type Authenticator } from '../auth/authenticate.ts';
@@ -42,6 +42,8 @@ export interface ServerDeps {
   ctx: AppContext;
   metrics: Metrics;
   logLevel?: string;
+  /** Where the log's JSON lines go (standard output when not given); tests read them. */
+  logStream?: { write(line: string): void };
 }
 
 export type Server = FastifyInstance & { authenticator: Authenticator };
@@ -49,12 +51,25 @@ export type Server = FastifyInstance & { authenticator: Authenticator };
 /** Route plugins of every capability; a capability adds its routes here. */
 const ROUTES = [healthRoutes, webRoutes, authRoutes, lineRoutes, topUpRoutes, aggregatorRoutes, receiptRoutes, agentRoutes, storeRoutes, voucherRoutes, lifecycleRoutes, usageRoutes, creditRoutes, transferRoutes, paymentRoutes, catalogRoutes, promotionRoutes, packageRoutes, partnerRoutes, smsRoutes, ussdRoutes, jobRoutes];
 
-export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDeps): Promise<Server> {
+export async function buildServer({ ctx, metrics, logLevel = 'info', logStream }: ServerDeps): Promise<Server> {
+  const stampAnswer = (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('x-request-id', request.id);
+    // The API's answers hold people's balances, history, SMS and receipts: kept by no cache, the
+    // browser's included (on a shared computer, Back after logging out showed them again).
+    if (request.url.startsWith('/v1/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  };
+  /** A request's one log line and its duration in the metrics. */
+  const recordRequest = (request: FastifyRequest, reply: FastifyReply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
+  };
   const app = Fastify({
     logger: {
       level: logLevel,
       serializers: { req: (req) => ({ method: req.method, url: logUrl(req.url), id: req.id }) },
       redact: ['req.headers.authorization', 'req.headers.cookie'],
+      ...(logStream ? { stream: logStream } : {}),
     },
     // One log line per request, written by the onResponse hook below.
     logController: new LogController({ disableRequestLogging: true }),
@@ -77,12 +92,13 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
       headersTimeout: ctx.settings.http.requestTimeoutMs > 0 ? Math.min(60_000, ctx.settings.http.requestTimeoutMs) : 60_000,
       connectionsCheckingInterval: Math.min(5_000, Math.max(100, Math.floor(ctx.settings.http.requestTimeoutMs / 4))),
     },
-    // Malformed URLs and over-long path parameters answer in the error format too, with the headers
-    // the onSend hook below gives every other answer (it does not run for these).
+    // Malformed URLs and over-long path parameters answer in the error format too.
+    // Refused before any route is found, these pass through no hook: the answer's headers and the
+    // request's log line and metric are given here, as every other request's.
     frameworkErrors: (error, request, reply) => {
-      reply.header('x-request-id', request.id);
-      if (request.url.startsWith('/v1/')) reply.header('cache-control', 'no-store');
-      return sendError(reply, { code: 'validation_failed', details: { issues: [{ path: 'params', message: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'path parameter too long' : 'malformed URL' }] } });
+      stampAnswer(request, reply);
+      sendError(reply, { code: 'validation_failed', details: { issues: [{ path: 'params', message: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'path parameter too long' : 'malformed URL' }] } });
+      recordRequest(request, reply);
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.server.on('checkExpectation', (request, response) => expectationFailedHandler(request, response, app.log));
@@ -92,17 +108,8 @@ export async function buildServer({ ctx, metrics, logLevel = 'info' }: ServerDep
   const authenticator = createAuthenticator(ctx);
   app.decorate('authenticator', authenticator);
   app.decorateRequest('actor', null);
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    // The API's answers hold people's balances, history, SMS and receipts: kept by no cache, the
-    // browser's included (on a shared computer, Back after logging out showed them again).
-    if (request.url.startsWith('/v1/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    metrics.httpDuration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
-    request.log.info({ req: request, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request');
-  });
+  app.addHook('onSend', async (request, reply) => stampAnswer(request, reply));
+  app.addHook('onResponse', async (request, reply) => recordRequest(request, reply));
 
   await app.register(cookie);
   // After the cookie plugin, so that session cookies are parsed when this runs.

@@ -14,16 +14,25 @@ export interface TestApp {
   /** Sends a request through the whole HTTP stack (Fastify inject: no socket). */
   request(method: string, url: string, options?: { body?: unknown; token?: string | null; headers?: Record<string, string>; rawBody?: string; remoteAddress?: string }): Promise<{ status: number; body: any; headers: Record<string, unknown>; text: string }>;
   keyFor(role: Role, sourceAccountId?: string): Promise<string>;
+  /** The log's lines, parsed, when started with `{ captureLogs: true }` (else none: the log is silent). */
+  logs: Record<string, unknown>[];
   /** Asserts the ledger's invariants hold. */
   verify(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startTestApp(dialect: DialectName, overrides: Partial<Settings> = {}, clock = new ManualClock()): Promise<TestApp> {
+/**
+ * `captureLogs`: the log at level info, as a server writes it, kept in `logs`; unexpected errors
+ * are logged as a server logs them (its `reportError`), not printed.
+ */
+export async function startTestApp(dialect: DialectName, overrides: Partial<Settings> = {}, clock = new ManualClock(), options: { captureLogs?: boolean } = {}): Promise<TestApp> {
   const database = await createTestDatabase(dialect);
   const settings = { ...loadSettings({}), databaseUrl: database.url, seedDemo: false, ...overrides };
-  const app = await createApp(settings, { clock, logLevel: 'silent', reportError: (error) => { throw error; } });
-  app.ctx.reportError = (error) => console.error('unexpected error in test app', error);
+  const logs: Record<string, unknown>[] = [];
+  const app = options.captureLogs
+    ? await createApp(settings, { clock, logLevel: 'info', logStream: { write: (line) => { logs.push(JSON.parse(line)); } } })
+    : await createApp(settings, { clock, logLevel: 'silent', reportError: (error) => { throw error; } });
+  if (!options.captureLogs) app.ctx.reportError = (error) => console.error('unexpected error in test app', error);
   const keyFor = async (role: Role, sourceAccountId?: string) => {
     const result = await createApiKey(app.ctx, SYSTEM_ACTOR, { name: `test ${role}`, role, sourceAccountId: sourceAccountId ?? null });
     assert.ok(result.ok);
@@ -31,7 +40,7 @@ export async function startTestApp(dialect: DialectName, overrides: Partial<Sett
   };
   const adminKey = await keyFor('admin');
   const testApp: TestApp = {
-    app, clock, adminKey, keyFor,
+    app, clock, adminKey, keyFor, logs,
     async request(method, url, options = {}) {
       const headers: Record<string, string> = { ...options.headers };
       const token = options.token === undefined ? adminKey : options.token;

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { DIALECTS } from '../../test/support/databases.ts';
+import { startTestApp, type TestApp } from '../../test/support/test-app.ts';
+
+/** The request log lines (one per request, README) that carry `id`. */
+const requestLinesOf = (t: TestApp, id: string) => t.logs.filter((line) => line.msg === 'request' && (line.reqId === id || (line.req as { id?: string } | undefined)?.id === id));
+
+for (const dialect of DIALECTS) {
+  describe(`request log, ids and metrics [${dialect.name}]`, { skip: dialect.skip }, () => {
+    let t: TestApp;
+    before(async () => { t = await startTestApp(dialect.name, {}, undefined, { captureLogs: true }); });
+    after(async () => t.close());
+
+    it('a malformed URL or an over-long path parameter is answered with its x-request-id, logged once with it (number masked), and counted', async () => {
+      const cases = [
+        { method: 'GET', url: '/v1/lines/+77011234567/%zz', id: 'bad-url-1' },
+        { method: 'PATCH', url: `/v1/lines/+77011234567/packages/${'x'.repeat(600)}`, id: 'long-param-1' },
+      ];
+      for (const { method, url, id } of cases) {
+        const answer = await t.request(method, url, { headers: { 'x-request-id': id } });
+        assert.equal(answer.status, 400, url.slice(0, 40));
+        assert.equal(answer.body.error.code, 'validation_failed');
+        assert.equal(answer.headers['x-request-id'], id, 'the answer names its request');
+        assert.equal(answer.headers['cache-control'], 'no-store', 'an API answer, kept by no cache');
+        const lines = requestLinesOf(t, id);
+        assert.equal(lines.length, 1, `one log line with the id ${id}`);
+        assert.equal(lines[0]!.status, 400);
+        assert.doesNotMatch(JSON.stringify(lines[0]), /1234567/, 'the number is masked');
+      }
+      const metrics = await t.request('GET', '/metrics', { token: null });
+      assert.match(metrics.text, /^tolem_http_request_duration_seconds_count\{method="GET",route="unmatched",status="400"\} 1$/m);
+      assert.match(metrics.text, /^tolem_http_request_duration_seconds_count\{method="PATCH",route="unmatched",status="400"\} 1$/m);
+    });
+  });
+}
