@@ -17,7 +17,15 @@ describe('request URLs in the log', () => {
       '/v1/pos/lookup?msisdn=%2B7%E3%80%80701%E3%80%801234567', '/v1/lines/%2087011234567', '/v1/payments/confirm-line?msisdn=%C2%A08%C2%A0701%C2%A01234567']) {
       assert.match(logUrl(url), /7701\*\*\*4567$/, url);
     }
+    // Typed on a Chinese or Japanese keyboard (full-width digits, ＋, （）), or with a dash a text editor puts (‐ – −):
+    // parseMsisdn reads each as the number, as the public page sends what was typed.
+    for (const typed of ['８７０１１２３４５６７', '＋７７０１１２３４５６７', '８（７０１）１２３－４５－６７', '8 (701) 123–45–67', '8‐701‐123‐45‐67', '+7 701 123 45 67', '８\u00a0７０１\u3000１２３４５６７']) {
+      for (const url of [`/v1/lines/${encodeURIComponent(typed)}`, `/v1/payments/confirm-line?msisdn=${encodeURIComponent(typed)}`]) {
+        assert.match(logUrl(url), /7701\*\*\*4567$/, `${typed}: ${logUrl(url)}`);
+      }
+    }
     assert.equal(logUrl('/v1/lines/%D0%BD%D0%BE%D0%BC%D0%B5%D1%80'), '/v1/lines/%D0%BD%D0%BE%D0%BC%D0%B5%D1%80');
+    assert.equal(logUrl('/v1/offerings?q=%EF%BC%A1%EF%BC%A2'), '/v1/offerings?q=%EF%BC%A1%EF%BC%A2', 'full-width letters stay as sent');
     const long = logUrl(`/?q=${'a'.repeat(10_000)}`);
     assert.equal(long.length, 2_049);
     assert.ok(long.endsWith('…'));

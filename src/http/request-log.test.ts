@@ -32,5 +32,15 @@ for (const dialect of DIALECTS) {
       assert.match(metrics.text, /^tolem_http_request_duration_seconds_count\{method="GET",route="unmatched",status="400"\} 1$/m);
       assert.match(metrics.text, /^tolem_http_request_duration_seconds_count\{method="PATCH",route="unmatched",status="400"\} 1$/m);
     });
+
+    it('a number typed in full-width digits or with a typographic dash is served as the number and masked in its log line', async () => {
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn: '+77011234567' } })).status, 201);
+      for (const [typed, id] of [['８７０１１２３４５６７', 'full-width-1'], ['8 (701) 123–45–67', 'en-dash-1']] as const) {
+        const answer = await t.request('GET', `/v1/lines/${encodeURIComponent(typed)}`, { headers: { 'x-request-id': id } });
+        assert.equal(answer.body.msisdn, '+77011234567');
+        const [line] = requestLinesOf(t, id);
+        assert.match((line!.req as { url: string }).url, /^\/v1\/lines\/[^/]*7701\*\*\*4567$/);
+      }
+    });
   });
 }

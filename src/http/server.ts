@@ -9,7 +9,7 @@ import type { AppContext } from '../app-context.ts';
 import { authRoutes } from '../auth/auth-routes.ts';
 import { createAuthenticator, type Authenticator } from '../auth/authenticate.ts';
 import { maskPhoneNumbersIn } from '../domain/msisdn.ts';
-import { unstorableText } from '../domain/text.ts';
+import { asciiTyped, unstorableText } from '../domain/text.ts';
 import { lineRoutes } from '../lines/lines-routes.ts';
 import { paymentRoutes } from '../payments/payments-routes.ts';
 import { TopUpSchema, topUpRoutes } from '../topups/topups-routes.ts';
@@ -363,15 +363,20 @@ export function logUrl(url: string): string {
   // Digits sent percent-encoded (/v1/lines/%38%37%30…) are served as the number they spell: logged as digits, they are masked too.
   // So is a number spaced with any space parseMsisdn reads (%20, a tab, a no-break space pasted from a page,
   // a Chinese keyboard's ideographic space), before its digits too: each such space is logged as +, as a form writes one.
-  return maskPhoneNumbersIn(cut.replace(/%3([0-9])/g, '$1').replace(ENCODED_CHARACTER, spaceAsSeparator)).replace(/([?&]secret=)[^&#]*/gi, '$1[redacted]');
+  // And one typed in full-width digits (８７０１…, ＋７) or with a typographic dash (– ‐ −), which it reads too: as ASCII.
+  return maskPhoneNumbersIn(cut.replace(/%3([0-9])/g, '$1').replace(ENCODED_CHARACTER, asTypedInAscii)).replace(/([?&]secret=)[^&#]*/gi, '$1[redacted]');
 }
 
 /** One percent-encoded character that may be a space: %20, a control character, or the two to four bytes of a non-ASCII one in UTF-8. */
 const ENCODED_CHARACTER = /%20|%0[0-9A-F]|%[C-F][0-9A-F](?:%[89AB][0-9A-F]){1,3}/gi;
 
-function spaceAsSeparator(encoded: string): string {
+/** A percent-encoded space as +, a full-width digit, sign or bracket or a typographic dash as its ASCII (+ as %2B); anything else as sent. */
+function asTypedInAscii(encoded: string): string {
   try {
-    return /^\s$/.test(decodeURIComponent(encoded)) ? '+' : encoded;
+    const character = decodeURIComponent(encoded);
+    if (/^\s$/.test(character)) return '+';
+    const ascii = asciiTyped(character);
+    return ascii === '+' ? '%2B' : /^[\d().-]$/.test(ascii) ? ascii : encoded;
   } catch {
     return encoded;
   }
