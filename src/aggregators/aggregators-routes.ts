@@ -44,7 +44,7 @@ export async function aggregatorRoutes(app: FastifyInstance, { ctx }: RouteOptio
     if (name === undefined) return handleError(error, request, reply);
     const variant = VARIANTS[name];
     const failed = !(error instanceof HttpProblem) && !error.validation && (error.statusCode === undefined || error.statusCode >= 500);
-    if (failed) ctx.reportError(error, { component: 'aggregator-protocol' });
+    if (failed) ctx.reportError(error, { component: 'aggregator-protocol', reqId: request.id });
     // A request that arrives while the server shuts down (a deploy) was read well: it is result 1,
     // which the terminal retries with the same txn_id, not 300, a final refusal that gives the cash back.
     const unavailable = error instanceof HttpProblem && error.error.code === 'unavailable';
@@ -89,13 +89,14 @@ export async function aggregatorRoutes(app: FastifyInstance, { ctx }: RouteOptio
             if (auth.reason === 'unauthenticated') reply.header('www-authenticate', 'Basic realm="tolem-aggregators", charset="UTF-8"');
             return reply.code(failure.status).type(variant.contentType).send(variant.render(answer(fields, failure.result, failure.comment)));
           }
-          const handled = await handleProtocolRequest(ctx, auth.aggregator, fields);
+          const handled = await handleProtocolRequest(ctx, auth.aggregator, fields, request.id);
           return reply.code(200).type(variant.contentType).send(variant.render(handled));
         } catch (error) {
           // The database did not answer (an outage, a failover): the protocol's temporary error, which
           // terminals retry with the same txn_id, not an HTTP 500 they may not. A pay that committed
           // before the failure replays its answer then.
-          ctx.reportError(error, { component: 'aggregator-protocol', code });
+          // With the request's id, as its log line has it: the answer's x-request-id finds both.
+          ctx.reportError(error, { component: 'aggregator-protocol', code, reqId: request.id });
           return reply.code(200).type(variant.contentType).send(variant.render(answer(fields, RESULT.temporary, 'temporary error: try again')));
         }
       };

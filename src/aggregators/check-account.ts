@@ -10,7 +10,7 @@ import { answer, formatAndLimitRefusal, type WellFormedRequest } from './validat
  * `check`: may this account be paid this sum now? Reads only; the pay that follows decides again
  * under the ledger's locks, so a check answer is advice, never a reservation.
  */
-export async function checkAccount(ctx: AppContext, _aggregator: Aggregator, request: WellFormedRequest): Promise<ProtocolAnswer> {
+export async function checkAccount(ctx: AppContext, _aggregator: Aggregator, request: WellFormedRequest, reqId?: string): Promise<ProtocolAnswer> {
   const refusal = formatAndLimitRefusal(ctx, request);
   if (refusal) return refusal;
   let line: Awaited<ReturnType<typeof findLineByMsisdn>>;
@@ -18,7 +18,7 @@ export async function checkAccount(ctx: AppContext, _aggregator: Aggregator, req
     line = await findLineByMsisdn(ctx, request.msisdn!);
   } catch (error) {
     // The database did not answer: the protocol's own "cannot check now", not an HTTP 500.
-    ctx.reportError(error, { component: 'aggregator-check' });
+    ctx.reportError(error, { component: 'aggregator-check', reqId });
     return answer(request, RESULT.cannotCheck, 'cannot check the account now; retry');
   }
   if (!line) return answer(request, RESULT.accountNotFound, 'account not found');

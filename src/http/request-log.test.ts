@@ -42,5 +42,28 @@ for (const dialect of DIALECTS) {
         assert.match((line!.req as { url: string }).url, /^\/v1\/lines\/[^/]*7701\*\*\*4567$/);
       }
     });
+
+    it('an aggregator request the database failed is logged with the request\'s id: the error line and the request line both', async () => {
+      assert.equal((await t.request('POST', '/v1/admin/aggregators', { body: { code: 'qiwi', name: 'QIWI terminals', password: 'qiwi-secret-123' } })).status, 201);
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn: '+77051112233' } })).status, 201);
+      const authorization = `Basic ${Buffer.from('qiwi:qiwi-secret-123').toString('base64')}`;
+      const { ctx } = t.app;
+      const submit = ctx.writer.submit;
+      ctx.writer.submit = async () => { throw new Error('connection terminated unexpectedly'); };
+      await ctx.db.schema.alterTable('lines').renameTo('lines_away').execute();
+      try {
+        for (const [command, id, result] of [['pay', 'agg-pay-1', '1'], ['check', 'agg-check-1', '243']] as const) {
+          const answer = await t.request('GET', `/aggregators/qiwi/osmp?command=${command}&txn_id=${id}&txn_date=20260115110000&account=7051112233&sum=1000`, { token: null, headers: { authorization, 'x-request-id': id } });
+          assert.match(answer.text, new RegExp(`<result>${result}</result>`));
+          assert.equal(requestLinesOf(t, id).length, 1);
+          const errors = t.logs.filter((line) => line.level === 50 && line.reqId === id);
+          assert.equal(errors.length, 1, `the ${command}'s error is logged with its request id`);
+          assert.doesNotMatch(JSON.stringify(errors), /qiwi-secret-123|cWl3aTpxaXdp|5111223/, 'no password, no number');
+        }
+      } finally {
+        ctx.writer.submit = submit;
+        await ctx.db.schema.alterTable('lines_away').renameTo('lines').execute();
+      }
+    });
   });
 }
