@@ -443,6 +443,19 @@ for (const dialect of DIALECTS) {
       assert.deepEqual([refused.status, refused.body.error.code], [400, 'validation_failed']);
     });
 
+    it('a deposit to an agent\'s float is an admin\'s action in the audit log, once, its replay not again', async () => {
+      const { id } = await newAgent(100, 0);
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        const deposit = await t.request('POST', `/v1/admin/agents/${id}/deposits`, { body: { amount: 5_000_00, reference: 'bank 77' }, headers: { 'idempotency-key': `audited-${id}` } });
+        assert.equal(deposit.status, 201);
+      }
+      const deposit = await t.app.ctx.db.selectFrom('agent_deposits').selectAll().where('agent_id', '=', id).executeTakeFirstOrThrow();
+      const audit = await t.app.ctx.db.selectFrom('audit_log').selectAll().where('action', '=', 'agent.deposit').where('target', '=', id).execute();
+      assert.equal(audit.length, 1, 'audited once');
+      assert.equal(audit[0]!.actor_role, 'admin');
+      assert.deepEqual(JSON.parse(audit[0]!.details!), { depositId: deposit.id, amount: 5_000_00, reference: 'bank 77', transferId: deposit.transfer_id });
+    });
+
     it('an agent user (login) linked to the agent tops up from its float', async () => {
       const agent = await newAgent(100, 1_000_000);
       const user = await t.request('POST', '/v1/users', { body: { login: 'kiosk.cashier', password: 'long-password-1', role: 'agent' } });

@@ -24,7 +24,7 @@ const DEPOSIT_AMOUNT_MAX = 10_000_000_000n;
 
 /**
  * Admin records money the agent paid in (bank transfer, cash at the office): the float grows by
- * the amount, from clearing:agent-deposits, at most once per Idempotency-Key.
+ * the amount, from clearing:agent-deposits, at most once per Idempotency-Key; audited (`agent.deposit`).
  */
 export async function depositToAgent(ctx: AppContext, actor: Actor, agentId: string, input: { amount: number; reference: string }, idempotencyKey: string): Promise<Result<{ deposit: AgentDeposit; replayed: boolean }>> {
   const denied = requireRole(actor, ['admin']);
@@ -48,6 +48,11 @@ export async function depositToAgent(ctx: AppContext, actor: Actor, agentId: str
       if (!moved.ok) return fail(moved.code);
       const id = tx.newId('agd');
       tx.insert('agent_deposits', { id, agent_id: agent.id, amount, reference, transfer_id: moved.id, actor_id: actor.id, created_at: tx.nowIso });
+      // A staff action, audited with the money it moved (a replay of the key runs none of this again).
+      tx.insert('audit_log', {
+        id: tx.newId('aud'), actor_id: actor.id, actor_role: actor.role, action: 'agent.deposit', target: agent.id,
+        details: JSON.stringify({ depositId: id, amount: Number(amount), reference, transferId: moved.id }), created_at: tx.nowIso,
+      });
       return ok({ id, agentId: agent.id, amount: Number(amount), currency: 'KZT', reference, transferId: moved.id, floatBalanceAfter: Number(availableBalance(tx.account(floatId)!)), createdAt: tx.nowIso });
     },
   });
