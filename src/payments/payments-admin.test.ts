@@ -65,6 +65,18 @@ for (const dialect of DIALECTS) {
       await t.verify();
     });
 
+    it('a refund is an admin\'s action in the audit log, once, its replay not again; one refused is not', async () => {
+      const { payment } = await paid();
+      assert.equal((await refund(payment.id, 30_000, 'audited-1')).status, 201);
+      assert.equal((await refund(payment.id, 30_000, 'audited-1')).headers['idempotent-replayed'], 'true');
+      assert.equal((await refund(payment.id, 90_000, 'audited-2')).status, 422);
+      const [row] = await t.app.ctx.db.selectFrom('payment_refunds').selectAll().where('payment_id', '=', payment.id).execute();
+      const audit = await t.app.ctx.db.selectFrom('audit_log').selectAll().where('action', '=', 'payment.refund').where('target', '=', payment.id).execute();
+      assert.equal(audit.length, 1, 'audited once');
+      assert.equal(audit[0]!.actor_role, 'admin');
+      assert.deepEqual(JSON.parse(audit[0]!.details!), { refundId: row!.id, amount: 30_000, currency: 'KZT' });
+    });
+
     it("tells a refund in the line's language as it is now, not the payment page's", async () => {
       const number = msisdn();
       await addLine(t, number);

@@ -57,7 +57,7 @@ export async function refundPayment(ctx: AppContext, actor: Actor, paymentId: st
 
 async function refundOnce(ctx: AppContext, actor: Actor, payment: PaymentRow, provider: PaymentProvider, amount: bigint, key: string, fingerprint: string): Promise<Result<{ refund: RefundView; replayed: boolean }>> {
   const refundId = ctx.ids.next('rf');
-  const reserved = await ctx.writer.submit(reserveRefund(payment, refundId, amount, actor.id, { key, fingerprint, expiresAt: null }));
+  const reserved = await ctx.writer.submit(reserveRefund(payment, refundId, amount, actor, { key, fingerprint, expiresAt: null }));
   if (!reserved.ok) return reserved;
   const refund = (await findRefund(ctx, reserved.value.value.refundId))!;
   // A repeat finishes a refund still pending (its first run died or lost the provider's answer,
@@ -118,7 +118,7 @@ export async function finishRefund(ctx: AppContext, payment: PaymentRow, refund:
   return ok(refundView((await findRefund(ctx, refund.id))!));
 }
 
-function reserveRefund(payment: PaymentRow, refundId: string, amount: bigint, actorId: string, idempotency: NonNullable<LedgerCommand<unknown>['idempotency']>): LedgerCommand<{ refundId: string }> {
+function reserveRefund(payment: PaymentRow, refundId: string, amount: bigint, actor: Actor, idempotency: NonNullable<LedgerCommand<unknown>['idempotency']>): LedgerCommand<{ refundId: string }> {
   const main = lineMainAccountId(payment.line_id);
   const clearing = clearingAccountId(payment.provider);
   const counter = refundedCounterOf(payment.id);
@@ -133,7 +133,12 @@ function reserveRefund(payment: PaymentRow, refundId: string, amount: bigint, ac
       tx.increment(counter, amount);
       tx.insert('payment_refunds', {
         id: refundId, payment_id: payment.id, amount, currency: payment.currency, status: 'pending', pending_transfer_id: moved.id,
-        provider_refund_id: null, receipt_number: null, failure_reason: null, actor_id: actorId, created_at: tx.nowIso, updated_at: tx.nowIso,
+        provider_refund_id: null, receipt_number: null, failure_reason: null, actor_id: actor.id, created_at: tx.nowIso, updated_at: tx.nowIso,
+      });
+      // A staff action, audited with the reservation (a replay of the key runs none of this again).
+      tx.insert('audit_log', {
+        id: tx.newId('aud'), actor_id: actor.id, actor_role: actor.role, action: 'payment.refund', target: payment.id,
+        details: JSON.stringify({ refundId, amount: Number(amount), currency: payment.currency }), created_at: tx.nowIso,
       });
       return ok({ refundId });
     },
