@@ -456,6 +456,17 @@ for (const dialect of DIALECTS) {
       assert.deepEqual(JSON.parse(audit[0]!.details!), { depositId: deposit.id, amount: 5_000_00, reference: 'bank 77', transferId: deposit.transfer_id });
     });
 
+    it('a reversal of a POS sale is the agent\'s action in the audit log, once however often it is asked', async () => {
+      const agent = await newAgent(100, 1_000_000);
+      const sale = await posTopUp(agent.key, { msisdn: LINES[4], amount: 100_000 }, `audited-rev-${agent.id}`);
+      assert.equal(sale.status, 201, JSON.stringify(sale.body));
+      for (let attempt = 0; attempt < 2; attempt += 1) assert.equal((await t.request('POST', `/v1/pos/topups/${sale.body.topUp.id}/reverse`, { token: agent.key })).status, 200);
+      const audit = await t.app.ctx.db.selectFrom('audit_log').selectAll().where('action', '=', 'pos.topup_reverse').where('target', '=', sale.body.topUp.id).execute();
+      assert.equal(audit.length, 1, 'audited once');
+      assert.equal(audit[0]!.actor_role, 'agent');
+      assert.deepEqual(JSON.parse(audit[0]!.details!), { agentId: agent.id, amount: 100_000, commission: 1_000 });
+    });
+
     it('an agent user (login) linked to the agent tops up from its float', async () => {
       const agent = await newAgent(100, 1_000_000);
       const user = await t.request('POST', '/v1/users', { body: { login: 'kiosk.cashier', password: 'long-password-1', role: 'agent' } });

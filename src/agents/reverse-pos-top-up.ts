@@ -107,6 +107,11 @@ export async function reversePosTopUp(ctx: AppContext, actor: Actor, topupId: st
         }
         putLineBack(tx, topUp, reversedEarlier, actor.id, ctx.settings.lifecycle);
         tx.insert('agent_topup_reversals', { topup_id: topUp.topup_id, agent_id: topUp.agent_id, amount, commission, actor_id: actor.id, created_at: tx.nowIso });
+        // A staff action that takes money back from a line: audited with it (a repeat runs none of this again).
+        tx.insert('audit_log', {
+          id: tx.newId('aud'), actor_id: actor.id, actor_role: actor.role, action: 'pos.topup_reverse', target: topUp.topup_id,
+          details: JSON.stringify({ agentId: topUp.agent_id, amount: Number(amount), commission: Number(commission) }), created_at: tx.nowIso,
+        });
         tx.outbox('topup.reversed', { topupId: topUp.topup_id, lineId: topUp.line_id, msisdn: topUp.msisdn, amount: Number(amount), currency: 'KZT', channel: 'agent', receiptNumber, language: line?.language ?? null });
         return ok({ topupId: topUp.topup_id, agentId: topUp.agent_id, amount: Number(amount), commission: Number(commission), floatBalanceAfter: Number(availableBalance(tx.account(floatId)!)), receiptNumber, reversedAt: tx.nowIso });
       },
