@@ -32,6 +32,21 @@ for (const dialect of DIALECTS) {
       assert.equal(outbox.length, 1);
     });
 
+    it('an admin\'s top-up is audited once, its replay not again; a partner\'s is not (its key is the record)', async () => {
+      assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn: '+77081112233' } })).status, 201);
+      for (let attempt = 0; attempt < 2; attempt += 1) {
+        { const r = await topUp({ msisdn: '+77081112233', amount: 70_000, currency: 'KZT' }, 'audited-admin'); assert.equal(r.status, 201, JSON.stringify(r.body)); }
+      }
+      const partner = await t.keyFor('partner');
+      { const r = await topUp({ msisdn: '+77081112233', amount: 50_000, currency: 'KZT' }, 'audited-partner', partner); assert.equal(r.status, 201, JSON.stringify(r.body)); }
+      const topUps = await t.app.ctx.db.selectFrom('topups').select(['id', 'amount']).where('msisdn', '=', '+77081112233').orderBy('id').execute();
+      const audit = await t.app.ctx.db.selectFrom('audit_log').selectAll().where('action', '=', 'topup.create').where('target', 'in', topUps.map((row) => row.id)).execute();
+      assert.equal(audit.length, 1, 'the admin\'s, once');
+      assert.equal(audit[0]!.actor_role, 'admin');
+      assert.equal(audit[0]!.target, topUps.find((row) => Number(row.amount) === 70_000)!.id);
+      assert.deepEqual(JSON.parse(audit[0]!.details!), { amount: 70_000, source: 'clearing:api' });
+    });
+
     it('extends validity from the current end when it is later than now', async () => {
       const first = await topUp({ msisdn: '+77051112233', amount: 50_000, currency: 'KZT' }, 'v1');
       const second = await topUp({ msisdn: '+77051112233', amount: 50_000, currency: 'KZT' }, 'v2');

@@ -58,8 +58,20 @@ export async function createTopUp(ctx: AppContext, actor: Actor, input: CreateTo
     const command = topUpCommand(request, ctx.settings.topup, ctx.settings.lifecycle, { key: `topup:${actor.id}:${idempotencyKey}`, fingerprint, expiresAt });
     return ctx.writer.submit({
       ...command,
-      // The cached id may belong to a line that has since given its number to a new line.
-      execute: (tx) => (tx.line(lineId)?.msisdn === msisdn.value ? command.execute(tx) : fail('line_not_found', { reason: NUMBER_MOVED })),
+      execute: (tx) => {
+        // The cached id may belong to a line that has since given its number to a new line.
+        if (tx.line(lineId)?.msisdn !== msisdn.value) return fail('line_not_found', { reason: NUMBER_MOVED });
+        const applied = command.execute(tx);
+        // An admin's credit is a staff action, audited with it (a replay runs none of this again);
+        // a partner's top-ups are its channel's, recorded by its key and its clearing account.
+        if (applied.ok && actor.role === 'admin') {
+          tx.insert('audit_log', {
+            id: tx.newId('aud'), actor_id: actor.id, actor_role: actor.role, action: 'topup.create', target: applied.value.id,
+            details: JSON.stringify({ amount: Number(amount), source: sourceAccountId }), created_at: tx.nowIso,
+          });
+        }
+        return applied;
+      },
     });
   };
   let result = await submit(false);
