@@ -32,19 +32,26 @@ for (const dialect of DIALECTS) {
       assert.equal(outbox.length, 1);
     });
 
-    it('an admin\'s top-up is audited once, its replay not again; a partner\'s is not (its key is the record)', async () => {
+    it('an admin\'s top-up is audited once, its replay not again (logged in, or naming its source); an integration\'s key\'s is not', async () => {
       assert.equal((await t.request('POST', '/v1/lines', { body: { msisdn: '+77081112233' } })).status, 201);
+      assert.equal((await t.request('POST', '/v1/users', { body: { login: 'cashdesk-admin', password: 'admin-pass-123', role: 'admin' } })).status, 201);
+      const session = (await t.request('POST', '/v1/auth/login', { token: null, body: { login: 'cashdesk-admin', password: 'admin-pass-123' } })).body.token as string;
       for (let attempt = 0; attempt < 2; attempt += 1) {
-        { const r = await topUp({ msisdn: '+77081112233', amount: 70_000, currency: 'KZT' }, 'audited-admin'); assert.equal(r.status, 201, JSON.stringify(r.body)); }
+        assert.equal((await topUp({ msisdn: '+77081112233', amount: 70_000, currency: 'KZT', source: 'clearing:api' }, 'audited-admin')).status, 201);
+        assert.equal((await topUp({ msisdn: '+77081112233', amount: 60_000, currency: 'KZT' }, 'audited-session', session)).status, 201);
       }
       const partner = await t.keyFor('partner');
-      { const r = await topUp({ msisdn: '+77081112233', amount: 50_000, currency: 'KZT' }, 'audited-partner', partner); assert.equal(r.status, 201, JSON.stringify(r.body)); }
+      assert.equal((await topUp({ msisdn: '+77081112233', amount: 50_000, currency: 'KZT' }, 'audited-partner', partner)).status, 201);
+      assert.equal((await topUp({ msisdn: '+77081112233', amount: 55_000, currency: 'KZT' }, 'audited-integration')).status, 201);
       const topUps = await t.app.ctx.db.selectFrom('topups').select(['id', 'amount']).where('msisdn', '=', '+77081112233').orderBy('id').execute();
       const audit = await t.app.ctx.db.selectFrom('audit_log').selectAll().where('action', '=', 'topup.create').where('target', 'in', topUps.map((row) => row.id)).execute();
-      assert.equal(audit.length, 1, 'the admin\'s, once');
-      assert.equal(audit[0]!.actor_role, 'admin');
-      assert.equal(audit[0]!.target, topUps.find((row) => Number(row.amount) === 70_000)!.id);
-      assert.deepEqual(JSON.parse(audit[0]!.details!), { amount: 70_000, source: 'clearing:api' });
+      const byTarget = new Map(audit.map((row) => [row.target, row]));
+      assert.equal(audit.length, 2, 'the admins\', each once');
+      for (const amount of [70_000, 60_000]) {
+        const row = byTarget.get(topUps.find((topUp) => Number(topUp.amount) === amount)!.id);
+        assert.equal(row?.actor_role, 'admin');
+        assert.deepEqual(JSON.parse(row!.details!), { amount, source: 'clearing:api' });
+      }
     });
 
     it('extends validity from the current end when it is later than now', async () => {

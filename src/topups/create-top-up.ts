@@ -46,6 +46,7 @@ export async function createTopUp(ctx: AppContext, actor: Actor, input: CreateTo
   const msisdn = parseMsisdn(input.msisdn);
   if (!msisdn.ok) return msisdn;
   const expiresAt = new Date(ctx.clock.now().getTime() + ctx.settings.idempotency.retentionHours * 3_600_000).toISOString();
+  const audited = actor.role === 'admin' && (actor.kind !== 'api_key' || input.source !== undefined);
   const submit = async (fresh: boolean) => {
     const lineId = await findLineIdByMsisdn(ctx, msisdn.value, { fresh });
     if (!lineId) return fail('line_not_found');
@@ -62,9 +63,10 @@ export async function createTopUp(ctx: AppContext, actor: Actor, input: CreateTo
         // The cached id may belong to a line that has since given its number to a new line.
         if (tx.line(lineId)?.msisdn !== msisdn.value) return fail('line_not_found', { reason: NUMBER_MOVED });
         const applied = command.execute(tx);
-        // An admin's credit is a staff action, audited with it (a replay runs none of this again);
-        // a partner's top-ups are its channel's, recorded by its key and its clearing account.
-        if (applied.ok && actor.role === 'admin') {
+        // An admin's credit is a staff action, audited with it (a replay runs none of this again):
+        // one logged in, or naming the account the money comes from. An admin key's plain top-ups are
+        // an integration's traffic, as a partner's are, recorded by its key and clearing account.
+        if (applied.ok && audited) {
           tx.insert('audit_log', {
             id: tx.newId('aud'), actor_id: actor.id, actor_role: actor.role, action: 'topup.create', target: applied.value.id,
             details: JSON.stringify({ amount: Number(amount), source: sourceAccountId }), created_at: tx.nowIso,
